@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * `vigil serve | migrate | init`. Configuration comes from the environment
+ * (PORT, HOST, VIGIL_DATA_DIR, DATABASE_URL; see README), flags override it.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, type RoleName } from '../server/config/config.js';
+import { openConfiguredDatabase, startServer } from '../server/main.js';
+import { migrateToLatest } from '../server/storage/migrate.js';
+import { initOrganization } from '../server/org/org.service.js';
+import { systemClock } from '../server/lib/clock.js';
+import { VigilError } from '../server/errors.js';
+import { Presenter } from '../server/http/present.js';
+
+const USAGE = `Usage:
+  vigil serve [--roles api,engine] [--port N] [--host H]   start the server
+  vigil migrate                                              run database migrations
+  vigil init --org NAME --email EMAIL [--name NAME] [--time-zone ZONE] [--json]
+                                                             create an organization, its owner and an API token
+Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      roles: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      org: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      'time-zone': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (!command || values.help || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 1;
+  }
+  const env = { ...process.env, ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}), ...(values.roles ? { VIGIL_ROLES: values.roles } : {}) };
+  const config = loadConfig(env);
+
+  if (command === 'serve') {
+    const running = await startServer(config);
+    const stop = async (signal: string) => {
+      process.stderr.write(`vigil: ${signal}, stopping\n`);
+      await running.stop();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    return -1;
+  }
+
+  if (command === 'migrate') {
+    const handle = openConfiguredDatabase(config);
+    try {
+      const applied = await migrateToLatest(handle);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+    } finally {
+      await handle.close();
+    }
+    return 0;
+  }
+
+  if (command === 'init') {
+    if (!values.org || !values.email) {
+      process.stderr.write('vigil init needs --org NAME and --email EMAIL\n');
+      return 2;
+    }
+    const handle = openConfiguredDatabase(config);
+    try {
+      await migrateToLatest(handle);
+      const r = await initOrganization(handle.db, systemClock, { orgName: values.org, email: values.email, ...(values.name ? { userName: values.name } : {}), ...(values['time-zone'] ? { timeZone: values['time-zone'] } : {}) });
+      const p = new Presenter(config.publicUrl);
+      if (values.json) process.stdout.write(JSON.stringify({ org: p.organization(r.org), user: p.user(r.user), token: r.token }, null, 2) + '\n');
+      else process.stdout.write(`Created ${r.org.name} (${r.org.id}) with owner ${r.user.email}.\nAPI token (shown once, keep it safe):\n  ${r.token}\n`);
+    } finally {
+      await handle.close();
+    }
+    return 0;
+  }
+
+  process.stderr.write(`unknown command ${command}\n${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof VigilError) process.stderr.write(`vigil: ${err.errors.join('; ') || err.message}\n`);
+    else process.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
+
+export type { RoleName };

@@ -1,0 +1,100 @@
+import { Type } from 'typebox';
+import { Nullable, Reference, RefIn } from './common.js';
+
+export const IncidentStatus = Type.Union([Type.Literal('triggered'), Type.Literal('acknowledged'), Type.Literal('resolved')]);
+export const Urgency = Type.Union([Type.Literal('high'), Type.Literal('low')]);
+
+export const Incident = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('incident'),
+  summary: Type.String(),
+  self: Nullable(Type.String()),
+  html_url: Nullable(Type.String()),
+  incident_number: Type.Integer(),
+  title: Type.String(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  status: IncidentStatus,
+  incident_key: Nullable(Type.String()),
+  urgency: Urgency,
+  service: Reference('service_reference'),
+  escalation_policy: Nullable(Reference('escalation_policy_reference')),
+  teams: Type.Array(Reference('team_reference')),
+  priority: Nullable(Reference('priority_reference')),
+  assignments: Type.Array(Type.Object({ at: Type.String(), assignee: Reference('user_reference') })),
+  assigned_via: Type.String(),
+  acknowledgements: Type.Array(Type.Object({ at: Type.String(), acknowledger: Reference('user_reference') })),
+  last_status_change_at: Type.String(),
+  last_status_change_by: Nullable(Reference('user_reference')),
+  resolved_at: Nullable(Type.String()),
+  first_trigger_log_entry: Nullable(Reference('trigger_log_entry_reference')),
+  alert_counts: Type.Object({ all: Type.Integer(), triggered: Type.Integer(), resolved: Type.Integer() }),
+  is_mergeable: Type.Boolean(),
+  pending_actions: Type.Array(Type.Object({ type: Type.String(), at: Type.String() })),
+  resolve_reason: Nullable(Type.Object({ type: Type.String() })),
+  body: Type.Optional(Type.Object({ type: Type.String(), details: Type.String() })),
+});
+
+export const IncidentUpdateFields = Type.Object({
+  id: Type.Optional(Type.String()),
+  type: Type.Optional(Type.String()),
+  status: Type.Optional(IncidentStatus),
+  title: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  urgency: Type.Optional(Urgency),
+  resolution: Type.Optional(Type.String({ maxLength: 10_000 })),
+  assignments: Type.Optional(Type.Array(Type.Object({ assignee: RefIn }), { maxItems: 50 })),
+});
+
+export const IncidentUpdate = Type.Object({ incident: IncidentUpdateFields });
+export const IncidentBulkUpdate = Type.Object({ incidents: Type.Array(IncidentUpdateFields, { minItems: 1 }) });
+
+export const IncidentCreate = Type.Object({
+  incident: Type.Object({
+    type: Type.Optional(Type.String()),
+    title: Type.String({ minLength: 1, maxLength: 1024 }),
+    service: RefIn,
+    urgency: Type.Optional(Urgency),
+    incident_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    body: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), details: Type.String({ maxLength: 65_536 }) })),
+  }),
+});
+
+export const NoteCreate = Type.Object({ note: Type.Object({ content: Type.String({ minLength: 1, maxLength: 65_536 }) }) });
+export const Note = Type.Object({ id: Type.String(), user: Nullable(Reference('user_reference')), content: Type.String(), created_at: Type.String() });
+
+export const LogEntry = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  summary: Type.String(),
+  self: Nullable(Type.String()),
+  html_url: Nullable(Type.String()),
+  created_at: Type.String(),
+  agent: Nullable(Reference('user_reference')),
+  channel: Type.Object({ type: Type.String() }, { additionalProperties: true }),
+  service: Reference('service_reference'),
+  incident: Nullable(Reference('incident_reference')),
+  teams: Type.Array(Reference('team_reference')),
+  contexts: Type.Array(Type.Object({}, { additionalProperties: true })),
+  note: Type.Optional(Type.String()),
+  event_details: Type.Record(Type.String(), Type.String()),
+});
+
+export const Alert = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('alert'),
+  summary: Type.String(),
+  self: Nullable(Type.String()),
+  html_url: Nullable(Type.String()),
+  created_at: Type.String(),
+  status: Type.String(),
+  alert_key: Type.String(),
+  severity: Type.String(),
+  service: Reference('service_reference'),
+  incident: Reference('incident_reference'),
+  integration: Reference('inbound_integration_reference'),
+  suppressed: Type.Boolean(),
+  count: Type.Integer(),
+  last_seen_at: Type.String(),
+  resolved_at: Nullable(Type.String()),
+  body: Type.Object({ type: Type.String(), contexts: Type.Array(Type.Any()), details: Type.Any(), cef_details: Type.Any() }),
+});

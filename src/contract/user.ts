@@ -1,0 +1,50 @@
+import { Type } from 'typebox';
+import { Nullable } from './common.js';
+
+export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('responder'), Type.Literal('volunteer'), Type.Literal('observer')]);
+
+export const User = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('user'),
+  summary: Type.String(),
+  self: Nullable(Type.String()),
+  html_url: Nullable(Type.String()),
+  name: Type.String(),
+  email: Type.String(),
+  role: RoleSchema,
+  time_zone: Nullable(Type.String()),
+  created_at: Type.String(),
+  teams: Type.Array(Type.Any()),
+  contact_methods: Type.Array(Type.Any()),
+  notification_rules: Type.Array(Type.Any()),
+});
+
+const UserFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  email: Type.String({ minLength: 3, maxLength: 100, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' }),
+  role: Type.Optional(RoleSchema),
+  time_zone: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  type: Type.Optional(Type.String()),
+};
+export const UserCreate = Type.Object({ user: Type.Object(UserFields) });
+export const UserUpdate = Type.Object({ user: Type.Partial(Type.Object(UserFields)) });
+
+export const ApiToken = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('api_token'),
+  description: Type.String(),
+  user: Type.Object({ id: Type.String(), type: Type.String(), summary: Type.Optional(Type.String()) }),
+  created_at: Type.String(),
+  token: Type.Optional(Type.String({ description: 'Shown once, when the token is created. Stored hashed.' })),
+});
+export const ApiTokenCreate = Type.Object({
+  api_token: Type.Object({ description: Type.String({ minLength: 1, maxLength: 255 }), user: Type.Optional(Type.Object({ id: Type.String() })) }),
+});
+
+export const Organization = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('organization'),
+  name: Type.String(),
+  time_zone: Type.String(),
+  created_at: Type.String(),
+});

@@ -1,0 +1,46 @@
+/**
+ * The one catalogue of coded errors (STYLE.md habit 7). Domain code throws
+ * `VigilError`s; only the HTTP layer maps them to statuses and bodies. The codes
+ * follow PagerDuty REST v2 where the meaning is the same, so PagerDuty clients'
+ * error handling (e.g. go-pagerduty's NotFound(): 404 or code 2100) keeps working.
+ * docs/errors.md lists the same table; a test keeps them in step.
+ */
+export const ERRORS = {
+  internal: { status: 500, code: 2000, message: 'Internal Error' },
+  invalid_input: { status: 400, code: 2001, message: 'Invalid Input Provided' },
+  missing_arguments: { status: 400, code: 2003, message: 'Missing Arguments' },
+  unauthenticated: { status: 401, code: 2006, message: 'Authentication failed' },
+  forbidden: { status: 403, code: 2010, message: 'Access Denied' },
+  not_found: { status: 404, code: 2100, message: 'Not Found' },
+  conflict: { status: 409, code: 2002, message: 'Conflict' },
+  payload_too_large: { status: 413, code: 2004, message: 'Request Entity Too Large' },
+  unsupported_media_type: { status: 415, code: 2005, message: 'Unsupported Media Type' },
+  rate_limited: { status: 429, code: 2020, message: 'Rate Limit Exceeded' },
+  unavailable: { status: 503, code: 2030, message: 'Service Unavailable' },
+  incident_already_resolved: { status: 400, code: 1001, message: 'Incident Already Resolved' },
+  invalid_status: { status: 400, code: 1003, message: 'Invalid Status Provided' },
+} as const;
+
+export type ErrorKind = keyof typeof ERRORS;
+
+export class VigilError extends Error {
+  readonly kind: ErrorKind;
+  readonly errors: string[];
+  readonly retryAfterSeconds?: number;
+  constructor(kind: ErrorKind, errors: string[] = [], opts: { message?: string; retryAfterSeconds?: number } = {}) {
+    super(opts.message ?? ERRORS[kind].message);
+    this.kind = kind;
+    this.errors = errors;
+    if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+  get status(): number {
+    return ERRORS[this.kind].status;
+  }
+  get code(): number {
+    return ERRORS[this.kind].code;
+  }
+}
+
+export const invalid = (...errors: string[]) => new VigilError('invalid_input', errors);
+export const notFound = (what: string) => new VigilError('not_found', [`${what} not found`]);
+export const forbidden = (why: string) => new VigilError('forbidden', [why]);

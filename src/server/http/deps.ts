@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Bus } from '../lib/bus.js';
+import type { Clock } from '../lib/clock.js';
+import type { Config } from '../config/config.js';
+import type { DialectName } from '../storage/dialect.js';
+import type { Database } from '../storage/schema.js';
+import type { IngestService } from '../ingest/ingest.service.js';
+import type { Presenter } from './present.js';
+
+/** Everything a route needs, built once by main.ts (or a test) and passed to buildApp. */
+export interface AppDeps {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  clock: Clock;
+  bus: Bus;
+  config: Config;
+  ingest: IngestService;
+  presenter: Presenter;
+  /** Checked by /readyz. */
+  ready: () => Promise<boolean>;
+}
+
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+
+/** The Fastify instance every route module receives: TypeBox schemas type request and reply. */
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -1,0 +1,54 @@
+/**
+ * API token authentication and role checks for every /api/v1 route. Tokens come
+ * as `Authorization: Bearer <t>` or PagerDuty's `Token token=<t>`; they are looked
+ * up by their SHA-256, so the stored value never meets the presented one. Each
+ * route declares the permission it needs (config.permission); none means `manage`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { VigilError } from '../../errors.js';
+import { hashSecret } from '../../lib/secrets.js';
+import { can } from '../../org/roles.js';
+import { findPrincipalByTokenHash, type TokenPrincipal } from '../../org/token.store.js';
+import type { Database } from '../../storage/schema.js';
+import type { AgentRef } from '../../incident/incident.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: TokenPrincipal | null;
+  }
+}
+
+export function parseAuthorization(header: string | undefined): string | null {
+  if (!header) return null;
+  const h = header.trim();
+  const bearer = /^Bearer\s+(\S+)$/i.exec(h);
+  if (bearer) return bearer[1]!;
+  const pd = /^Token\s+token=("?)(\S+?)\1$/i.exec(h);
+  if (pd) return pd[2]!;
+  return null;
+}
+
+export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
+  app.decorateRequest('principal', null);
+  app.addHook('preHandler', async (request) => {
+    const perm = request.routeOptions.config?.permission;
+    if (!request.url.startsWith('/api/') || perm === 'public') return;
+    const token = parseAuthorization(request.headers.authorization);
+    if (!token) throw new VigilError('unauthenticated', ['send an API token as "Authorization: Bearer <token>" or "Authorization: Token token=<token>"']);
+    const principal = await findPrincipalByTokenHash(db, hashSecret(token));
+    if (!principal) throw new VigilError('unauthenticated', ['the API token is not valid']);
+    request.principal = principal;
+    const needed = perm ?? 'manage';
+    if (!can(principal.role, needed)) throw new VigilError('forbidden', [`the ${principal.role} role cannot ${needed === 'respond' ? 'act on incidents' : needed === 'own' ? 'do this (owner only)' : 'change configuration'}`]);
+  });
+}
+
+export function principalOf(request: FastifyRequest): TokenPrincipal {
+  if (!request.principal) throw new VigilError('unauthenticated', ['no API token']);
+  return request.principal;
+}
+
+export function agentOf(p: TokenPrincipal): AgentRef {
+  return { id: p.userId, type: 'user_reference', summary: p.name };
+}

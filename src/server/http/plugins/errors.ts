@@ -1,0 +1,88 @@
+/**
+ * The only place errors become HTTP answers. REST routes answer PagerDuty's
+ * `{"error": {message, code, errors}}`; ingest routes (config.errorStyle =
+ * 'events') answer the Events API's `{status, message, errors}`. Nothing
+ * unexpected leaks: it is logged and answered 500 with no detail — and database
+ * outages answer 503 with Retry-After, so senders retry.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, VigilError, type ErrorKind } from '../../errors.js';
+import { isUnavailableError } from '../../storage/dialect.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    errorStyle?: 'events' | 'rest';
+    permission?: 'public' | 'read' | 'respond' | 'manage' | 'own';
+  }
+}
+
+interface ValidationItem {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function fieldPath(item: ValidationItem, context: string): string {
+  let p = item.instancePath.replace(/^\//, '').replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+  if (item.keyword === 'required' && typeof item.params.missingProperty === 'string') p = p ? `${p}.${item.params.missingProperty}` : item.params.missingProperty;
+  if (item.keyword === 'additionalProperties' && typeof item.params.additionalProperty === 'string') p = p ? `${p}.${item.params.additionalProperty}` : item.params.additionalProperty;
+  return p || context;
+}
+
+export function describeValidation(items: ValidationItem[], context: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const it of items) {
+    const path = fieldPath(it, context);
+    let msg: string;
+    if (it.keyword === 'required') msg = `${path} is required`;
+    else if (it.keyword === 'enum' || it.keyword === 'const') msg = `${path} must be one of ${JSON.stringify(it.params.allowedValues ?? it.params.allowedValue)}`;
+    else msg = `${path} ${it.message ?? 'is invalid'}`;
+    if (!seen.has(msg)) {
+      seen.add(msg);
+      out.push(msg);
+    }
+  }
+  return out;
+}
+
+function classify(err: FastifyError & { validation?: ValidationItem[]; validationContext?: string }): { kind: ErrorKind; errors: string[]; message?: string; retryAfter?: number } {
+  if (err instanceof VigilError) return { kind: err.kind, errors: err.errors, message: err.message, ...(err.retryAfterSeconds ? { retryAfter: err.retryAfterSeconds } : {}) };
+  if (err.validation) return { kind: 'invalid_input', errors: describeValidation(err.validation, err.validationContext ?? 'body') };
+  const code = err.code ?? '';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { kind: 'payload_too_large', errors: ['request body is larger than this endpoint accepts'] };
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { kind: 'unsupported_media_type', errors: ['Content-Type must be application/json'] };
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return { kind: 'invalid_input', errors: ['body: JSON parse error: the body is empty'] };
+  if (err.statusCode === 400 && (err instanceof SyntaxError || code.startsWith('FST_ERR_CTP') || /JSON|prototype|Unexpected/i.test(err.message))) {
+    return { kind: 'invalid_input', errors: [`body: JSON parse error: ${err.message.replace(/\s+/g, ' ').slice(0, 200)}`] };
+  }
+  if (err.statusCode === 413) return { kind: 'payload_too_large', errors: ['request body is too large'] };
+  if (err.statusCode === 415) return { kind: 'unsupported_media_type', errors: ['Content-Type must be application/json'] };
+  if (isUnavailableError(err)) return { kind: 'unavailable', errors: ['the database is unavailable; retry shortly'], retryAfter: 5 };
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { kind: 'invalid_input', errors: [err.message] };
+  return { kind: 'internal', errors: [] };
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, kind: ErrorKind, errors: string[], message?: string, retryAfter?: number): FastifyReply {
+  const def = ERRORS[kind];
+  if (retryAfter) reply.header('retry-after', String(retryAfter));
+  reply.code(def.status).type('application/json; charset=utf-8');
+  if (request.routeOptions?.config?.errorStyle === 'events') {
+    const status = kind === 'rate_limited' ? 'throttle event' : kind === 'invalid_input' && errors.some((e) => e.startsWith('body: JSON parse error')) ? 'Unrecognized object' : kind === 'invalid_input' ? 'invalid event' : kind === 'payload_too_large' ? 'event too large' : 'error';
+    const msg =
+      kind === 'invalid_input' ? (status === 'Unrecognized object' ? 'Event object format is unrecognized' : 'Event object is invalid') : (message ?? def.message);
+    return reply.send({ status, message: msg, errors });
+  }
+  return reply.send({ error: { message: message ?? def.message, code: def.code, errors } });
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const c = classify(err);
+    if (c.kind === 'internal') request.log.error({ err }, 'unhandled error');
+    else if (c.kind === 'unavailable') request.log.warn({ err: err.message }, 'database unavailable');
+    return sendError(reply, request, c.kind, c.errors, c.message, c.retryAfter);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, request, 'not_found', [`no route ${request.method} ${request.url.split('?')[0]}`]));
+}

@@ -1,0 +1,157 @@
+/**
+ * Ingest endpoints, speaking each sender's protocol exactly: PagerDuty Events
+ * API v2 (`/v2/enqueue`, `/v2/change/enqueue`) and Alertmanager's webhook. A 202
+ * is sent only after the event's transaction committed (see group-commit.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { VigilError } from '../../errors.js';
+import { EventsError } from '../../../contract/common.js';
+import { validateAlertEvent, validateChangeEvent, validateRoutingKey } from '../../ingest/events-v2/validate.js';
+import { validateAlertmanager } from '../../ingest/alertmanager/validate.js';
+import type { IngestJob } from '../../ingest/ingest.service.js';
+import type { App, AppDeps } from '../deps.js';
+import { parseAuthorization } from '../plugins/auth.js';
+
+/** 512 KiB: PagerDuty's documented event limit; Alertmanager caps its own bodies at 512000 bytes. */
+export const EVENT_BODY_LIMIT = 512 * 1024;
+
+const Success = Type.Object({ status: Type.String(), message: Type.String(), dedup_key: Type.Optional(Type.String()) });
+const UNKNOWN_KEY = "'routing_key' is not a known integration key";
+const skipValidation = () => () => true;
+
+const eventRequest = Type.Object(
+  {
+    routing_key: Type.String({ minLength: 32, maxLength: 32 }),
+    event_action: Type.Union([Type.Literal('trigger'), Type.Literal('acknowledge'), Type.Literal('resolve')]),
+    dedup_key: Type.Optional(Type.String({ maxLength: 255 })),
+    payload: Type.Optional(
+      Type.Object({
+        summary: Type.String({ maxLength: 1024 }),
+        source: Type.String(),
+        severity: Type.Union([Type.Literal('critical'), Type.Literal('error'), Type.Literal('warning'), Type.Literal('info')]),
+        timestamp: Type.Optional(Type.String()),
+        component: Type.Optional(Type.String()),
+        group: Type.Optional(Type.String()),
+        class: Type.Optional(Type.String()),
+        custom_details: Type.Optional(Type.Any()),
+      }),
+    ),
+    images: Type.Optional(Type.Array(Type.Object({ src: Type.String(), href: Type.Optional(Type.String()), alt: Type.Optional(Type.String()) }))),
+    links: Type.Optional(Type.Array(Type.Object({ href: Type.String(), text: Type.Optional(Type.String()) }))),
+    client: Type.Optional(Type.String()),
+    client_url: Type.Optional(Type.String()),
+  },
+  { description: 'PagerDuty Events API v2 alert event' },
+);
+
+export function ingestRoutes(app: App, deps: AppDeps): void {
+  const { ingest } = deps;
+
+  async function accept(reply: FastifyReply, job: IngestJob, body: Record<string, unknown>): Promise<FastifyReply> {
+    ingest.admit(job.target.integration.id);
+    await ingest.submit(job);
+    ingest.count('accepted', job.kind);
+    return reply.code(202).send(body);
+  }
+
+  function invalidEvent(errors: string[]): VigilError {
+    ingest.count('rejected', 'invalid');
+    return new VigilError('invalid_input', errors);
+  }
+
+  app.post(
+    '/v2/enqueue',
+    {
+      bodyLimit: EVENT_BODY_LIMIT,
+      config: { errorStyle: 'events', permission: 'public' },
+      validatorCompiler: skipValidation,
+      schema: {
+        summary: 'Send an alert event (PagerDuty Events API v2)',
+        tags: ['ingest'],
+        body: eventRequest,
+        response: { 202: Success, 400: EventsError, 413: EventsError, 429: EventsError },
+      },
+    },
+    async (request, reply) => {
+      const v = validateAlertEvent(request.body);
+      if (!v.ok) throw invalidEvent(v.errors);
+      const e = v.value;
+      const target = await ingest.resolveKey(e.routingKey, 'events_v2');
+      if (!target) throw invalidEvent([UNKNOWN_KEY]);
+      const channel = { type: 'events_api_v2' as const, ...(e.client ? { client: e.client } : {}) };
+      if (e.action === 'trigger') {
+        const p = e.payload!;
+        const dedupKey = e.dedupKey ?? randomUUID().replace(/-/g, '');
+        const details = { custom_details: p.customDetails, component: p.component, group: p.group, class: p.class, timestamp: p.timestamp, links: e.links, images: e.images, client: e.client, client_url: e.clientUrl };
+        return accept(reply, { kind: 'trigger', target, channel, dedupKey, summary: p.summary, severity: p.severity, source: p.source, details }, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
+      }
+      return accept(reply, { kind: e.action, target, channel, dedupKey: e.dedupKey! }, { status: 'success', message: 'Event processed', dedup_key: e.dedupKey! });
+    },
+  );
+
+  app.post(
+    '/v2/change/enqueue',
+    {
+      bodyLimit: EVENT_BODY_LIMIT,
+      config: { errorStyle: 'events', permission: 'public' },
+      validatorCompiler: skipValidation,
+      schema: {
+        summary: 'Send a change event (PagerDuty Events API v2); shown on the service timeline, never pages',
+        tags: ['ingest'],
+        body: Type.Object({
+          routing_key: Type.String(),
+          payload: Type.Object({ summary: Type.String({ maxLength: 1024 }), source: Type.Optional(Type.String()), timestamp: Type.Optional(Type.String()), custom_details: Type.Optional(Type.Any()) }),
+          links: Type.Optional(Type.Array(Type.Object({ href: Type.String(), text: Type.Optional(Type.String()) }))),
+        }),
+        response: { 202: Success, 400: EventsError, 413: EventsError, 429: EventsError },
+      },
+    },
+    async (request, reply) => {
+      const v = validateChangeEvent(request.body);
+      if (!v.ok) throw invalidEvent(v.errors);
+      const e = v.value;
+      const target = await ingest.resolveKey(e.routingKey, 'events_v2');
+      if (!target) throw invalidEvent([UNKNOWN_KEY]);
+      return accept(
+        reply,
+        { kind: 'change', target, summary: e.summary, source: e.source, timestamp: e.timestamp ?? deps.clock.now(), details: { custom_details: e.customDetails, links: e.links } },
+        { status: 'success', message: 'Change event processed' },
+      );
+    },
+  );
+
+  const amHandler = async (request: FastifyRequest<{ Params: { key?: string } }>, reply: FastifyReply) => {
+    const key = request.params.key ?? parseAuthorization(request.headers.authorization);
+    const keyErrors: string[] = [];
+    const routingKey = validateRoutingKey(key ?? undefined, keyErrors);
+    if (!routingKey) throw invalidEvent(keyErrors.map((e) => e.replace("'routing_key'", 'the integration key (in the URL path or as a Bearer token)')));
+    const target = await ingest.resolveKey(routingKey, 'alertmanager');
+    if (!target) throw invalidEvent(['the integration key is not a known Alertmanager integration key']);
+    const v = validateAlertmanager(request.body);
+    if (!v.ok) throw invalidEvent(v.errors);
+    const channel = { type: 'alertmanager' as const };
+    ingest.admit(target.integration.id);
+    await Promise.all(
+      v.value.alerts.map((a) =>
+        ingest.submit(
+          a.action === 'trigger'
+            ? { kind: 'trigger', target, channel, dedupKey: a.dedupKey, summary: a.summary, severity: a.severity, source: a.source, details: { custom_details: a.details, group_key: v.value.groupKey } }
+            : { kind: 'resolve', target, channel, dedupKey: a.dedupKey },
+        ),
+      ),
+    );
+    ingest.count('accepted', 'alertmanager');
+    return reply.code(202).send({ status: 'success', message: `${v.value.alerts.length} alerts processed` });
+  };
+  const amSchema = {
+    summary: "Alertmanager webhook (webhook_configs, payload version 4). The key goes in the path or as 'Authorization: Bearer <key>'.",
+    tags: ['ingest'],
+    body: Type.Object({ version: Type.Literal('4'), alerts: Type.Array(Type.Any()) }, { additionalProperties: true }),
+    response: { 202: Type.Object({ status: Type.String(), message: Type.String() }), 400: EventsError, 413: EventsError, 429: EventsError },
+  };
+  const amOpts = { bodyLimit: 4 * 1024 * 1024, config: { errorStyle: 'events' as const, permission: 'public' as const }, validatorCompiler: skipValidation };
+  app.post('/v1/alertmanager/:key', { ...amOpts, schema: { ...amSchema, params: Type.Object({ key: Type.String() }) } }, amHandler);
+  app.post('/v1/alertmanager', { ...amOpts, schema: amSchema }, amHandler);
+}

@@ -1,0 +1,258 @@
+/**
+ * Incident use cases. Each function runs inside a caller's transaction (`Tx`), so
+ * ingest can put many events in one commit and the REST API one change in its own.
+ * Changes to publish are collected on the Tx and sent on the bus after commit.
+ */
+import type { Kysely } from 'kysely';
+import { VigilError, invalid, notFound } from '../errors.js';
+import type { IncidentChange } from '../lib/bus.js';
+import { newId } from '../lib/ids.js';
+import { lockOrganization, type DialectName } from '../storage/dialect.js';
+import type { AlertTable, Database, IncidentStatus, IncidentTable, ServiceTable } from '../storage/schema.js';
+import { nextIncidentNumber, getUsers } from '../org/org.store.js';
+import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule } from './incident.js';
+import * as store from './incident.store.js';
+
+export interface Tx {
+  trx: Kysely<Database>;
+  dialect: DialectName;
+  now: number;
+  changes: IncidentChange[];
+}
+
+export interface AlertInput {
+  orgId: string;
+  service: Pick<ServiceTable, 'id' | 'name' | 'urgency_rule' | 'status'>;
+  integrationId: string;
+  agent: AgentRef;
+  channel: Channel;
+  dedupKey: string;
+  summary: string;
+  severity: string;
+  source: string | null;
+  details: unknown;
+}
+
+export interface TriggerOutcome {
+  alertId: string;
+  incidentId: string;
+  created: 'incident' | 'alert' | 'none';
+  count: number;
+}
+
+async function log(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, summary: string, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
+  const id = newId(tx.now);
+  await store.insertLogEntry(tx.trx, {
+    org_id: orgId,
+    id,
+    incident_id: incidentId,
+    service_id: serviceId,
+    type,
+    created_at: tx.now,
+    agent: agent ? JSON.stringify(agent) : null,
+    channel: JSON.stringify(channel),
+    summary,
+    details: details === undefined ? null : JSON.stringify(details),
+  });
+  return id;
+}
+
+/** Open an incident on a service: a fresh per-organization number, under the organization's row lock. */
+async function openIncident(tx: Tx, orgId: string, service: AlertInput['service'], fields: { title: string; urgency: 'high' | 'low'; incidentKey: string | null; openGroup: string | null; body: string | null }, agent: AgentRef | null, channel: Channel): Promise<IncidentTable> {
+  const number = await nextIncidentNumber(tx.trx, orgId);
+  const row: IncidentTable = {
+    org_id: orgId,
+    id: newId(tx.now),
+    number,
+    service_id: service.id,
+    title: fields.title,
+    status: 'triggered',
+    urgency: fields.urgency,
+    incident_key: fields.incidentKey,
+    open_group: fields.openGroup,
+    body: fields.body,
+    created_at: tx.now,
+    updated_at: tx.now,
+    last_status_change_at: tx.now,
+    last_status_change_by: agent ? JSON.stringify(agent) : null,
+    acknowledged_at: null,
+    acknowledged_by: null,
+    resolved_at: null,
+    resolved_by: null,
+    assigned_via: 'escalation_policy',
+  };
+  await store.insertIncident(tx.trx, row);
+  await log(tx, orgId, service.id, row.id, 'trigger_log_entry', `Triggered through ${channelName(channel)}`, agent, channel);
+  tx.changes.push({ orgId, incidentId: row.id, serviceId: service.id, kind: 'triggered' });
+  return row;
+}
+
+function channelName(c: Channel): string {
+  switch (c.type) {
+    case 'events_api_v2':
+      return 'the Events API';
+    case 'alertmanager':
+      return 'Alertmanager';
+    case 'api':
+      return 'the API';
+    case 'web_ui':
+      return 'the website';
+    default:
+      return c.type;
+  }
+}
+
+/**
+ * A trigger: count it on the open alert for its key, or open an alert; a new alert
+ * joins the service's open incident, or opens one. Concurrent triggers with one key
+ * end as one alert and one incident on both dialects: the alert's unique index
+ * decides between inserters, and the organization row lock serializes incident creation.
+ */
+export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcome> {
+  const details = JSON.stringify(a.details ?? {});
+  const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
+  if (existing) {
+    const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details });
+    await log(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
+    tx.changes.push({ orgId: a.orgId, incidentId: existing.incident_id, serviceId: a.service.id, kind: 'alert' });
+    return { alertId: existing.id, incidentId: existing.incident_id, created: 'none', count };
+  }
+
+  let incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
+  let createdIncident = false;
+  if (!incident) {
+    await lockOrganization(tx.trx, tx.dialect, a.orgId);
+    incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
+    if (!incident) {
+      incident = await openIncident(tx, a.orgId, a.service, { title: a.summary, urgency: urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity), incidentKey: a.dedupKey, openGroup: 'alerts', body: null }, a.agent, a.channel);
+      createdIncident = true;
+    }
+  }
+  const row: AlertTable = {
+    org_id: a.orgId,
+    id: newId(tx.now),
+    integration_id: a.integrationId,
+    service_id: a.service.id,
+    incident_id: incident.id,
+    dedup_key: a.dedupKey,
+    open: 1,
+    status: 'triggered',
+    severity: a.severity,
+    summary: a.summary,
+    source: a.source,
+    details,
+    count: 1,
+    first_seen_at: tx.now,
+    last_seen_at: tx.now,
+    resolved_at: null,
+  };
+  const up = await store.upsertOpenAlert(tx.trx, row);
+  if (up.count > 1) {
+    await log(tx, a.orgId, a.service.id, up.incident_id, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
+    tx.changes.push({ orgId: a.orgId, incidentId: up.incident_id, serviceId: a.service.id, kind: 'alert' });
+    return { alertId: up.id, incidentId: up.incident_id, created: 'none', count: up.count };
+  }
+  await log(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', `Alert added: ${a.summary}`, a.agent, a.channel, { action: 'added', alert_id: up.id, dedup_key: a.dedupKey, severity: a.severity });
+  if (!createdIncident) {
+    if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && incident.urgency === 'low') {
+      await store.updateIncident(tx.trx, a.orgId, incident.id, { urgency: 'high', updated_at: tx.now });
+      await log(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
+    }
+    tx.changes.push({ orgId: a.orgId, incidentId: incident.id, serviceId: a.service.id, kind: 'alert' });
+  }
+  return { alertId: up.id, incidentId: incident.id, created: createdIncident ? 'incident' : 'alert', count: 1 };
+}
+
+/** Acknowledge by dedup key. No open alert: accepted and does nothing (PagerDuty semantics). */
+export async function acknowledgeAlert(tx: Tx, a: Pick<AlertInput, 'orgId' | 'integrationId' | 'dedupKey' | 'agent' | 'channel'>): Promise<boolean> {
+  const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
+  if (!alert) return false;
+  if (alert.status === 'triggered') await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'acknowledged', tx.now);
+  const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
+  if (incident && incident.status === 'triggered') await setStatus(tx, incident, 'acknowledged', a.agent, a.channel);
+  return true;
+}
+
+/** Resolve by dedup key; the incident resolves with its last open alert. */
+export async function resolveAlert(tx: Tx, a: Pick<AlertInput, 'orgId' | 'integrationId' | 'dedupKey' | 'agent' | 'channel'>): Promise<boolean> {
+  const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
+  if (!alert) return false;
+  await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
+  await log(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
+  const remaining = await store.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
+  const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
+  if (incident && remaining === 0 && incident.status !== 'resolved') await setStatus(tx, incident, 'resolved', a.agent, a.channel);
+  else tx.changes.push({ orgId: a.orgId, incidentId: alert.incident_id, serviceId: alert.service_id, kind: 'alert' });
+  return true;
+}
+
+const LOG_TYPE: Record<IncidentStatus, string> = {
+  triggered: 'unacknowledge_log_entry',
+  acknowledged: 'acknowledge_log_entry',
+  resolved: 'resolve_log_entry',
+};
+
+/** Move an incident to a status, recording who and how. Returns the updated row. */
+export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string): Promise<IncidentTable> {
+  const t = transition(incident.status, to);
+  if (!t.ok) throw new VigilError(t.reason, [`incident ${incident.id} is ${incident.status}`]);
+  if (!t.changed) return incident;
+  const agentJson = agent ? JSON.stringify(agent) : null;
+  const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson };
+  if (to === 'acknowledged') Object.assign(patch, { acknowledged_at: tx.now, acknowledged_by: agentJson });
+  if (to === 'triggered') Object.assign(patch, { acknowledged_at: null, acknowledged_by: null });
+  if (to === 'resolved') Object.assign(patch, { resolved_at: tx.now, resolved_by: agentJson, open_group: null });
+  await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
+  if (to === 'resolved') await store.resolveAlertsOfIncident(tx.trx, incident.org_id, incident.id, tx.now);
+  const verb = to === 'acknowledged' ? 'Acknowledged' : to === 'resolved' ? 'Resolved' : 'Unacknowledged';
+  const by = agent ? ` by ${agent.summary}` : '';
+  await log(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], `${verb}${by} through ${channelName(channel)}`, agent, channel, resolution ? { resolution } : undefined);
+  tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: to === 'triggered' ? 'unacknowledged' : to });
+  return { ...incident, ...patch };
+}
+
+export async function addNote(tx: Tx, incident: IncidentTable, content: string, agent: AgentRef, channel: Channel): Promise<string> {
+  const id = await log(tx, incident.org_id, incident.service_id, incident.id, 'annotate_log_entry', content, agent, channel);
+  await store.updateIncident(tx.trx, incident.org_id, incident.id, { updated_at: tx.now });
+  tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'annotated' });
+  return id;
+}
+
+export async function reassign(tx: Tx, incident: IncidentTable, userIds: string[], agent: AgentRef, channel: Channel): Promise<void> {
+  if (incident.status === 'resolved') throw new VigilError('incident_already_resolved', [`incident ${incident.id} is resolved`]);
+  const unique = [...new Set(userIds)];
+  const users = await getUsers(tx.trx, incident.org_id, unique);
+  const live = users.filter((u) => u.deleted_at === null);
+  if (live.length !== unique.length) {
+    const known = new Set(live.map((u) => u.id));
+    throw invalid(...unique.filter((id) => !known.has(id)).map((id) => `incident.assignments: user ${id} not found`));
+  }
+  await store.setAssignments(tx.trx, incident.org_id, incident.id, unique, tx.now);
+  await store.updateIncident(tx.trx, incident.org_id, incident.id, { assigned_via: 'direct_assignment', updated_at: tx.now });
+  const names = live.map((u) => u.name).join(', ');
+  await log(tx, incident.org_id, incident.service_id, incident.id, 'assign_log_entry', `Assigned to ${names || 'nobody'} by ${agent.summary}`, agent, channel, { user_ids: unique });
+  tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'assigned' });
+}
+
+/** A manual incident (REST `POST /incidents`). An open incident with the same key on the service is a 400, as in PagerDuty. */
+export async function createManualIncident(tx: Tx, orgId: string, service: ServiceTable, input: { title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string }, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
+  if (input.incidentKey) {
+    const dup = await store.findOpenIncidentByKey(tx.trx, orgId, service.id, input.incidentKey);
+    if (dup) throw invalid(`incident.incident_key: an open incident (${dup.id}) already has the key ${input.incidentKey} on this service`);
+  }
+  await lockOrganization(tx.trx, tx.dialect, orgId);
+  return openIncident(
+    tx,
+    orgId,
+    service,
+    { title: input.title, urgency: input.urgency ?? urgencyFor(service.urgency_rule as UrgencyRule, 'critical'), incidentKey: input.incidentKey ?? newId(tx.now), openGroup: null, body: input.body ?? null },
+    agent,
+    channel,
+  );
+}
+
+export async function requireIncident(db: Kysely<Database>, orgId: string, id: string): Promise<IncidentTable> {
+  const inc = /^\d+$/.test(id) ? await store.getIncidentByNumber(db, orgId, Number(id)) : await store.getIncident(db, orgId, id);
+  if (!inc) throw notFound(`incident ${id}`);
+  return inc;
+}

@@ -1,0 +1,255 @@
+import { sql, type Kysely } from 'kysely';
+import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
+
+type Db = Kysely<Database>;
+
+export async function findOpenAlert(db: Db, orgId: string, integrationId: string, dedupKey: string): Promise<AlertTable | undefined> {
+  return db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('integration_id', '=', integrationId)
+    .where('dedup_key', '=', dedupKey)
+    .where('open', '=', 1)
+    .executeTakeFirst();
+}
+
+export async function bumpAlert(db: Db, orgId: string, alertId: string, patch: Pick<AlertTable, 'last_seen_at' | 'summary' | 'severity' | 'source' | 'details'>): Promise<number> {
+  const r = await db
+    .updateTable('alerts')
+    .set((eb) => ({ ...patch, count: eb('count', '+', 1) }))
+    .where('org_id', '=', orgId)
+    .where('id', '=', alertId)
+    .returning('count')
+    .executeTakeFirstOrThrow();
+  return Number(r.count);
+}
+
+/**
+ * Insert a new open alert; if another transaction committed an open alert for the
+ * same key in the meantime, count this trigger on that one instead (the unique
+ * index on (org, integration, dedup key, open) decides, on both dialects).
+ */
+export async function upsertOpenAlert(db: Db, row: AlertTable): Promise<{ id: string; count: number; incident_id: string }> {
+  const r = await db
+    .insertInto('alerts')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['org_id', 'integration_id', 'dedup_key', 'open']).doUpdateSet((eb) => ({
+        count: sql<number>`alerts.count + 1`,
+        last_seen_at: eb.ref('excluded.last_seen_at'),
+        summary: eb.ref('excluded.summary'),
+        severity: eb.ref('excluded.severity'),
+        details: eb.ref('excluded.details'),
+      })),
+    )
+    .returning(['id', 'count', 'incident_id'])
+    .executeTakeFirstOrThrow();
+  return { id: r.id, count: Number(r.count), incident_id: r.incident_id };
+}
+
+export async function setAlertStatus(db: Db, orgId: string, alertId: string, status: 'acknowledged' | 'resolved', at: number): Promise<void> {
+  await db
+    .updateTable('alerts')
+    .set(status === 'resolved' ? { status, open: null, resolved_at: at } : { status })
+    .where('org_id', '=', orgId)
+    .where('id', '=', alertId)
+    .execute();
+}
+
+export async function resolveAlertsOfIncident(db: Db, orgId: string, incidentId: string, at: number): Promise<number> {
+  const r = await db
+    .updateTable('alerts')
+    .set({ status: 'resolved', open: null, resolved_at: at })
+    .where('org_id', '=', orgId)
+    .where('incident_id', '=', incidentId)
+    .where('open', '=', 1)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function countOpenAlerts(db: Db, orgId: string, incidentId: string): Promise<number> {
+  const r = await db
+    .selectFrom('alerts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('incident_id', '=', incidentId)
+    .where('open', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function findOpenGroupIncident(db: Db, orgId: string, serviceId: string): Promise<IncidentTable | undefined> {
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('service_id', '=', serviceId)
+    .where('open_group', '=', 'alerts')
+    .executeTakeFirst();
+}
+
+export async function findOpenIncidentByKey(db: Db, orgId: string, serviceId: string, key: string): Promise<IncidentTable | undefined> {
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('service_id', '=', serviceId)
+    .where('incident_key', '=', key)
+    .where('status', '<>', 'resolved')
+    .executeTakeFirst();
+}
+
+export async function insertIncident(db: Db, row: IncidentTable): Promise<void> {
+  await db.insertInto('incidents').values(row).execute();
+}
+
+export async function getIncident(db: Db, orgId: string, id: string): Promise<IncidentTable | undefined> {
+  return db.selectFrom('incidents').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function getIncidentByNumber(db: Db, orgId: string, n: number): Promise<IncidentTable | undefined> {
+  return db.selectFrom('incidents').selectAll().where('org_id', '=', orgId).where('number', '=', n).executeTakeFirst();
+}
+
+export async function updateIncident(db: Db, orgId: string, id: string, patch: Partial<IncidentTable>): Promise<void> {
+  await db.updateTable('incidents').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export interface IncidentQuery {
+  statuses?: IncidentStatus[];
+  serviceIds?: string[];
+  urgencies?: ('high' | 'low')[];
+  userIds?: string[];
+  incidentKey?: string;
+  since?: number;
+  until?: number;
+  sortDesc: boolean;
+  limit: number;
+  offset: number;
+}
+
+export async function listIncidents(db: Db, orgId: string, q: IncidentQuery): Promise<{ rows: IncidentTable[]; total: number }> {
+  let base = db.selectFrom('incidents').where('org_id', '=', orgId);
+  if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
+  if (q.serviceIds?.length) base = base.where('service_id', 'in', q.serviceIds);
+  if (q.urgencies?.length) base = base.where('urgency', 'in', q.urgencies);
+  if (q.incidentKey) base = base.where('incident_key', '=', q.incidentKey);
+  if (q.since !== undefined) base = base.where('created_at', '>=', q.since);
+  if (q.until !== undefined) base = base.where('created_at', '<', q.until);
+  if (q.userIds?.length) {
+    const userIds = q.userIds;
+    base = base.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('incident_assignments as a')
+          .select('a.user_id')
+          .whereRef('a.org_id', '=', 'incidents.org_id')
+          .whereRef('a.incident_id', '=', 'incidents.id')
+          .where('a.user_id', 'in', userIds),
+      ),
+    );
+  }
+  const dir = q.sortDesc ? 'desc' : 'asc';
+  const rows = await base.selectAll().orderBy('created_at', dir).orderBy('number', dir).limit(q.limit).offset(q.offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
+
+export async function alertCounts(db: Db, orgId: string, incidentIds: string[]): Promise<Map<string, { all: number; triggered: number; resolved: number }>> {
+  const out = new Map<string, { all: number; triggered: number; resolved: number }>();
+  if (!incidentIds.length) return out;
+  const rows = await db
+    .selectFrom('alerts')
+    .select(['incident_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', orgId)
+    .where('incident_id', 'in', incidentIds)
+    .groupBy(['incident_id', 'status'])
+    .execute();
+  for (const r of rows) {
+    const c = out.get(r.incident_id) ?? { all: 0, triggered: 0, resolved: 0 };
+    const n = Number(r.n);
+    c.all += n;
+    if (r.status === 'resolved') c.resolved += n;
+    else c.triggered += n;
+    out.set(r.incident_id, c);
+  }
+  return out;
+}
+
+export async function listAlerts(db: Db, orgId: string, incidentId: string, limit: number, offset: number): Promise<{ rows: AlertTable[]; total: number }> {
+  const base = db.selectFrom('alerts').where('org_id', '=', orgId).where('incident_id', '=', incidentId);
+  const rows = await base.selectAll().orderBy('first_seen_at').orderBy('id').limit(limit).offset(offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
+
+export async function setAssignments(db: Db, orgId: string, incidentId: string, userIds: string[], at: number): Promise<void> {
+  await db.deleteFrom('incident_assignments').where('org_id', '=', orgId).where('incident_id', '=', incidentId).execute();
+  if (userIds.length) {
+    await db
+      .insertInto('incident_assignments')
+      .values(userIds.map((user_id) => ({ org_id: orgId, incident_id: incidentId, user_id, at })))
+      .execute();
+  }
+}
+
+export async function assignmentsOf(db: Db, orgId: string, incidentIds: string[]): Promise<Map<string, { user_id: string; at: number }[]>> {
+  const out = new Map<string, { user_id: string; at: number }[]>();
+  if (!incidentIds.length) return out;
+  const rows = await db.selectFrom('incident_assignments').selectAll().where('org_id', '=', orgId).where('incident_id', 'in', incidentIds).orderBy('at').execute();
+  for (const r of rows) {
+    const list = out.get(r.incident_id) ?? [];
+    list.push({ user_id: r.user_id, at: Number(r.at) });
+    out.set(r.incident_id, list);
+  }
+  return out;
+}
+
+export async function insertLogEntry(db: Db, row: LogEntryTable): Promise<void> {
+  await db.insertInto('log_entries').values(row).execute();
+}
+
+export async function listLogEntries(
+  db: Db,
+  orgId: string,
+  q: { incidentId?: string; types?: string[]; since?: number; until?: number; sortDesc?: boolean; limit: number; offset: number },
+): Promise<{ rows: LogEntryTable[]; total: number }> {
+  let base = db.selectFrom('log_entries').where('org_id', '=', orgId);
+  if (q.incidentId) base = base.where('incident_id', '=', q.incidentId);
+  if (q.types?.length) base = base.where('type', 'in', q.types);
+  if (q.since !== undefined) base = base.where('created_at', '>=', q.since);
+  if (q.until !== undefined) base = base.where('created_at', '<', q.until);
+  const dir = q.sortDesc ? 'desc' : 'asc';
+  const rows = await base.selectAll().orderBy('created_at', dir).orderBy('id', dir).limit(q.limit).offset(q.offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
+
+export async function getLogEntry(db: Db, orgId: string, id: string): Promise<LogEntryTable | undefined> {
+  return db.selectFrom('log_entries').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function firstTriggerLogEntry(db: Db, orgId: string, incidentIds: string[]): Promise<Map<string, LogEntryTable>> {
+  const out = new Map<string, LogEntryTable>();
+  if (!incidentIds.length) return out;
+  const rows = await db
+    .selectFrom('log_entries')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('incident_id', 'in', incidentIds)
+    .where('type', '=', 'trigger_log_entry')
+    .execute();
+  for (const r of rows) if (r.incident_id && !out.has(r.incident_id)) out.set(r.incident_id, r);
+  return out;
+}
+
+export async function insertChangeEvent(db: Db, row: Database['change_events']): Promise<void> {
+  await db.insertInto('change_events').values(row).execute();
+}
+
+export async function listChangeEvents(db: Db, orgId: string, serviceId: string, limit: number, offset: number) {
+  const base = db.selectFrom('change_events').where('org_id', '=', orgId).where('service_id', '=', serviceId);
+  const rows = await base.selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}

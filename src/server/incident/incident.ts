@@ -1,0 +1,48 @@
+/**
+ * Incident rules with no I/O: urgency from severity, which status changes are
+ * allowed, and the shapes of the agents and channels recorded on the timeline.
+ */
+import type { IncidentStatus } from '../storage/schema.js';
+
+export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type UrgencyRule = 'high' | 'low' | 'severity_based';
+
+/** PagerDuty's "based on alert severity" rule: critical and error page at high urgency. */
+export function urgencyFor(rule: UrgencyRule, severity: string): 'high' | 'low' {
+  if (rule === 'high' || rule === 'low') return rule;
+  return severity === 'critical' || severity === 'error' ? 'high' : 'low';
+}
+
+/** Who did something: a user, or an integration acting for a service. Stored as JSON on log entries. */
+export interface AgentRef {
+  id: string;
+  type: 'user_reference' | 'service_reference' | 'integration_reference';
+  summary: string;
+}
+
+/** How it was done. */
+export type ChannelType = 'api' | 'web_ui' | 'events_api_v2' | 'alertmanager' | 'email' | 'sms' | 'chat' | 'link' | 'auto' | 'timeout';
+
+export interface Channel {
+  type: ChannelType;
+  [k: string]: unknown;
+}
+
+export type Transition = { ok: true; changed: boolean } | { ok: false; reason: 'incident_already_resolved' | 'invalid_status' };
+
+/**
+ * Allowed moves: triggered → acknowledged → resolved, acknowledged → triggered
+ * (un-acknowledge, e.g. the acknowledgement timeout), anything open → resolved.
+ * A resolved incident is never reopened (PagerDuty semantics); a new trigger opens a new one.
+ */
+export function transition(from: IncidentStatus, to: IncidentStatus): Transition {
+  if (from === 'resolved') return to === 'resolved' ? { ok: true, changed: false } : { ok: false, reason: 'incident_already_resolved' };
+  if (from === to) return { ok: true, changed: false };
+  return { ok: true, changed: true };
+}
+
+export function incidentSummary(number: number, title: string): string {
+  return `[#${number}] ${title}`;
+}

@@ -1,0 +1,141 @@
+/**
+ * From a validated event to committed rows. Looks up the integration by the hash
+ * of its key (cached briefly), applies the per-integration rate limit, and hands
+ * the event to the group committer; resolves once the batch holding it committed.
+ */
+import type { Kysely } from 'kysely';
+import { VigilError } from '../errors.js';
+import type { Bus, IncidentChange } from '../lib/bus.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { hashSecret } from '../lib/secrets.js';
+import type { DialectName } from '../storage/dialect.js';
+import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
+import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
+import { insertChangeEvent } from '../incident/incident.store.js';
+import type { AgentRef, Channel } from '../incident/incident.js';
+import { acknowledgeAlert, resolveAlert, triggerAlert, type Tx } from '../incident/incident.service.js';
+import { GroupCommitter } from './group-commit.js';
+import { RateLimiter } from './rate-limit.js';
+
+export interface ResolvedIntegration {
+  integration: IntegrationTable;
+  service: ServiceTable;
+}
+
+export type IngestJob =
+  | { kind: 'trigger'; target: ResolvedIntegration; channel: Channel; dedupKey: string; summary: string; severity: string; source: string | null; details: unknown }
+  | { kind: 'acknowledge' | 'resolve'; target: ResolvedIntegration; channel: Channel; dedupKey: string }
+  | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown };
+
+export interface IngestMetrics {
+  accepted: Record<string, number>;
+  rejected: Record<string, number>;
+  batches: number;
+  batchedJobs: number;
+}
+
+export class IngestService {
+  private readonly committer: GroupCommitter<IngestJob, IncidentChange[]>;
+  private readonly limiter: RateLimiter;
+  private readonly cache = new Map<string, { value: ResolvedIntegration | null; expires: number }>();
+  readonly metrics: IngestMetrics = { accepted: {}, rejected: {}, batches: 0, batchedJobs: 0 };
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly clock: Clock,
+    private readonly bus: Bus,
+    opts: { ratePerIntegration: number; burstPerIntegration: number; maxBatch: number },
+  ) {
+    this.limiter = new RateLimiter(opts.ratePerIntegration, opts.burstPerIntegration);
+    this.committer = new GroupCommitter((jobs) => this.runBatch(jobs), { maxBatch: opts.maxBatch, concurrency: dialect === 'sqlite' ? 1 : 4 });
+  }
+
+  get queueDepth(): number {
+    return this.committer.depth;
+  }
+
+  count(kind: 'accepted' | 'rejected', label: string): void {
+    this.metrics[kind][label] = (this.metrics[kind][label] ?? 0) + 1;
+  }
+
+  /** The integration a key belongs to, or null. Same answer for a key that exists in no organization and one that was deleted. */
+  async resolveKey(routingKey: string, type: IntegrationTable['type'] | 'any'): Promise<ResolvedIntegration | null> {
+    const hash = hashSecret(routingKey);
+    const now = this.clock.now();
+    const hit = this.cache.get(hash);
+    let value: ResolvedIntegration | null;
+    if (hit && hit.expires > now) value = hit.value;
+    else {
+      const integration = await findIntegrationByKeyHash(this.db, hash);
+      const service = integration ? await getService(this.db, integration.org_id, integration.service_id) : undefined;
+      value = integration && service ? { integration, service } : null;
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, { value, expires: now + (value ? 5_000 : 1_000) });
+    }
+    if (value && type !== 'any' && value.integration.type !== type) return null;
+    return value;
+  }
+
+  /** Forget cached keys (after an integration or service is deleted on this node). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** Throws a 429 VigilError when this integration is flooding. */
+  admit(integrationId: string): void {
+    const wait = this.limiter.take(integrationId, this.clock.now());
+    if (wait > 0) throw new VigilError('rate_limited', ['too many events for this integration; retry later'], { retryAfterSeconds: wait });
+  }
+
+  async submit(job: IngestJob): Promise<void> {
+    await this.committer.submit(job);
+  }
+
+  private async runBatch(jobs: IngestJob[]): Promise<IncidentChange[][]> {
+    const now = this.clock.now();
+    const perJob: IncidentChange[][] = [];
+    await this.db.transaction().execute(async (trx) => {
+      for (const job of jobs) {
+        const tx: Tx = { trx, dialect: this.dialect, now, changes: [] };
+        await this.apply(tx, job);
+        perJob.push(tx.changes);
+      }
+    });
+    this.metrics.batches++;
+    this.metrics.batchedJobs += jobs.length;
+    this.bus.publish(perJob.flat());
+    return perJob;
+  }
+
+  private async apply(tx: Tx, job: IngestJob): Promise<void> {
+    const { integration, service } = job.target;
+    const orgId = integration.org_id;
+    if (job.kind === 'change') {
+      await insertChangeEvent(tx.trx, {
+        org_id: orgId,
+        id: newId(tx.now),
+        service_id: service.id,
+        integration_id: integration.id,
+        summary: job.summary,
+        source: job.source,
+        timestamp: job.timestamp,
+        details: JSON.stringify(job.details ?? {}),
+        created_at: tx.now,
+      });
+      return;
+    }
+    // A disabled service takes no new alerts (PagerDuty semantics); ack and resolve still apply.
+    if (job.kind === 'trigger' && service.status === 'disabled') return;
+    const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
+    const base = { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel };
+    if (job.kind === 'trigger') {
+      await triggerAlert(tx, { ...base, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details });
+    } else if (job.kind === 'acknowledge') {
+      await acknowledgeAlert(tx, base);
+    } else {
+      await resolveAlert(tx, base);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * parse config → open db → migrate → start roles (api, engine). Returns a handle
+ * that stops everything in order; SIGTERM/SIGINT call it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config/config.js';
+import { Bus } from './lib/bus.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { openDatabase, type DbHandle } from './storage/dialect.js';
+import { migrateToLatest } from './storage/migrate.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { Presenter } from './http/present.js';
+import { countOrganizations } from './org/org.store.js';
+import type { AppDeps } from './http/deps.js';
+
+export interface Running {
+  app: FastifyInstance | null;
+  deps: AppDeps;
+  handle: DbHandle;
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export function openConfiguredDatabase(config: Config): DbHandle {
+  if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
+}
+
+export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock): AppDeps {
+  const bus = new Bus();
+  return {
+    db: handle.db,
+    dialect: handle.dialect,
+    clock,
+    bus,
+    config,
+    ingest: new IngestService(handle.db, handle.dialect, clock, bus, config.ingest),
+    presenter: new Presenter(config.publicUrl),
+    ready: async () => {
+      await sql`SELECT 1`.execute(handle.db);
+      return true;
+    },
+  };
+}
+
+export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Running> {
+  const handle = openConfiguredDatabase(config);
+  const applied = await migrateToLatest(handle);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const deps = makeDeps(handle, config);
+  if ((await countOrganizations(handle.db)) === 0) {
+    const msg = 'No organization yet. Create one (and its owner and first API token) with:\n  npx vigil init --org "Harbor Crisis Line" --email you@example.org --json';
+    logger.warn(msg);
+    process.stderr.write(`\n${msg}\n\n`);
+  }
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (config.roles.includes('api')) {
+    app = await buildApp(deps, { logger });
+    url = await app.listen({ port: config.port, host: config.host });
+    logger.info({ url, dialect: handle.dialect, roles: config.roles }, 'vigil listening');
+  }
+  return {
+    app,
+    deps,
+    handle,
+    url,
+    async stop() {
+      if (app) await app.close();
+      await handle.close();
+    },
+  };
+}

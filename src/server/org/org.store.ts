@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
+
+type Db = Kysely<Database>;
+
+export async function insertOrganization(db: Db, row: OrganizationTable): Promise<void> {
+  await db.insertInto('organizations').values(row).execute();
+}
+
+export async function getOrganization(db: Db, orgId: string): Promise<OrganizationTable | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+export async function countOrganizations(db: Db): Promise<number> {
+  const r = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function nextIncidentNumber(db: Db, orgId: string): Promise<number> {
+  const r = await db
+    .updateTable('organizations')
+    .set((eb) => ({ incident_seq: eb('incident_seq', '+', 1) }))
+    .where('id', '=', orgId)
+    .returning('incident_seq')
+    .executeTakeFirstOrThrow();
+  return Number(r.incident_seq);
+}
+
+export async function insertUser(db: Db, row: UserTable): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export async function getUser(db: Db, orgId: string, id: string): Promise<UserTable | undefined> {
+  return db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export async function getUsers(db: Db, orgId: string, ids: string[]): Promise<UserTable[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+export async function getUserByEmail(db: Db, orgId: string, email: string): Promise<UserTable | undefined> {
+  return db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export interface UserQuery {
+  query?: string;
+  roles?: Role[];
+  limit: number;
+  offset: number;
+}
+
+export async function listUsers(db: Db, orgId: string, q: UserQuery): Promise<{ rows: UserTable[]; total: number }> {
+  let base = db.selectFrom('users').where('org_id', '=', orgId).where('deleted_at', 'is', null);
+  if (q.query) {
+    const like = `%${q.query.toLowerCase()}%`;
+    base = base.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', like), eb(eb.fn('lower', ['email']), 'like', like)]));
+  }
+  if (q.roles?.length) base = base.where('role', 'in', q.roles);
+  const rows = await base.selectAll().orderBy('name').orderBy('id').limit(q.limit).offset(q.offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
+
+export async function updateUser(db: Db, orgId: string, id: string, patch: Partial<Pick<UserTable, 'name' | 'email' | 'role' | 'time_zone'>>): Promise<void> {
+  await db.updateTable('users').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function softDeleteUser(db: Db, orgId: string, id: string, at: number): Promise<void> {
+  await db.updateTable('users').set({ deleted_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
+  await db.updateTable('api_tokens').set({ revoked_at: at }).where('org_id', '=', orgId).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+}
+
+export async function countOwners(db: Db, orgId: string): Promise<number> {
+  const r = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'owner')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { ApiTokenTable, Database, Role } from '../storage/schema.js';
+
+type Db = Kysely<Database>;
+
+export interface TokenPrincipal {
+  orgId: string;
+  userId: string;
+  tokenId: string;
+  role: Role;
+  name: string;
+  email: string;
+}
+
+export async function insertToken(db: Db, row: ApiTokenTable): Promise<void> {
+  await db.insertInto('api_tokens').values(row).execute();
+}
+
+/** The one lookup that is not scoped by organization: the token hash is what tells us the organization. */
+export async function findPrincipalByTokenHash(db: Db, tokenHash: string): Promise<TokenPrincipal | undefined> {
+  const r = await db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 't.org_id').onRef('u.id', '=', 't.user_id'))
+    .select(['t.org_id', 't.user_id', 't.id as token_id', 'u.role', 'u.name', 'u.email'])
+    .where('t.token_hash', '=', tokenHash)
+    .where('t.revoked_at', 'is', null)
+    .where('u.deleted_at', 'is', null)
+    .executeTakeFirst();
+  return r && { orgId: r.org_id, userId: r.user_id, tokenId: r.token_id, role: r.role, name: r.name, email: r.email };
+}
+
+export async function listTokens(db: Db, orgId: string, userId: string | null): Promise<ApiTokenTable[]> {
+  let q = db.selectFrom('api_tokens').selectAll().where('org_id', '=', orgId).where('revoked_at', 'is', null);
+  if (userId) q = q.where('user_id', '=', userId);
+  return q.orderBy('created_at').execute();
+}
+
+export async function getToken(db: Db, orgId: string, id: string): Promise<ApiTokenTable | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+export async function revokeToken(db: Db, orgId: string, id: string, at: number): Promise<void> {
+  await db.updateTable('api_tokens').set({ revoked_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}

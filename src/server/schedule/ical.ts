@@ -1,0 +1,39 @@
+import ical from 'ical-generator';
+import type { FinalEntry } from './schedule.js';
+
+export interface ScheduleICalInput {
+  /** Calendar name, also used in each event's summary. */
+  name: string;
+  /** Usually renderFinal's output; gaps (userId null) produce no event. */
+  entries: readonly FinalEntry[];
+  /** userId → display name; an unknown id is shown as itself. */
+  userNames: Readonly<Record<string, string>>;
+  /** '//Company//Product//EN' (the leading '-' of PRODID is added). */
+  prodId: string;
+  /** DTSTAMP of every event; injected so the same input gives the same bytes. */
+  now: number;
+  /** Keeps UIDs distinct across calendars (e.g. the schedule id). */
+  uidScope?: string;
+}
+
+/**
+ * An iCalendar feed of final shifts, one VEVENT each, in UTC. A UID depends
+ * only on the shift (scope, user, start, end), so re-rendering an unchanged
+ * schedule keeps every UID and calendar clients update in place.
+ */
+export function scheduleToICal(input: ScheduleICalInput): string {
+  const scope = input.uidScope ?? 'schedule';
+  const calendar = ical({ name: input.name, prodId: input.prodId.replace(/^-/, '') });
+  for (const entry of input.entries) {
+    if (entry.userId === null) continue;
+    const userName = input.userNames[entry.userId] ?? entry.userId;
+    calendar.createEvent({
+      id: `${encodeURIComponent(scope)}.${encodeURIComponent(entry.userId)}.${entry.start}.${entry.end}@vigil`,
+      start: new Date(entry.start),
+      end: new Date(entry.end),
+      stamp: new Date(input.now),
+      summary: `${userName} on call (${input.name})`,
+    });
+  }
+  return calendar.toString();
+}

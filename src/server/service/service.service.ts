@@ -1,0 +1,127 @@
+import type { Kysely } from 'kysely';
+import { invalid, notFound } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { hashSecret, newRoutingKey } from '../lib/secrets.js';
+import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
+import * as store from './service.store.js';
+
+export interface ServiceInput {
+  name?: string;
+  description?: string | null;
+  status?: ServiceTable['status'];
+  escalation_policy?: { id: string } | null;
+  incident_urgency_rule?: { type: string; urgency?: string };
+  acknowledgement_timeout?: number | null;
+  auto_resolve_timeout?: number | null;
+}
+
+function urgencyRule(input: ServiceInput['incident_urgency_rule']): ServiceTable['urgency_rule'] | undefined {
+  if (!input) return undefined;
+  if (input.type === 'severity_based' || input.urgency === 'severity_based') return 'severity_based';
+  if (input.type === 'constant') {
+    if (input.urgency !== 'high' && input.urgency !== 'low') throw invalid('service.incident_urgency_rule.urgency must be high or low for a constant rule');
+    return input.urgency;
+  }
+  throw invalid(`service.incident_urgency_rule.type: ${input.type} is not supported; use constant or severity_based`);
+}
+
+/**
+ * Hook for the escalation module: checks that a policy id belongs to the organization.
+ * Until escalation policies exist, any reference is refused rather than stored dangling.
+ */
+export type PolicyCheck = (db: Kysely<Database>, orgId: string, policyId: string) => Promise<boolean>;
+let policyExists: PolicyCheck = async () => false;
+export function setPolicyCheck(fn: PolicyCheck): void {
+  policyExists = fn;
+}
+
+async function policyId(db: Kysely<Database>, orgId: string, ref: ServiceInput['escalation_policy']): Promise<string | null | undefined> {
+  if (ref === undefined) return undefined;
+  if (ref === null) return null;
+  if (!(await policyExists(db, orgId, ref.id))) throw invalid(`service.escalation_policy: escalation policy ${ref.id} not found`);
+  return ref.id;
+}
+
+export async function createService(db: Kysely<Database>, clock: Clock, orgId: string, input: ServiceInput & { name: string }): Promise<ServiceTable> {
+  const now = clock.now();
+  const row: ServiceTable = {
+    org_id: orgId,
+    id: newId(now),
+    name: input.name.trim(),
+    description: input.description ?? null,
+    status: input.status ?? 'active',
+    escalation_policy_id: (await policyId(db, orgId, input.escalation_policy)) ?? null,
+    urgency_rule: urgencyRule(input.incident_urgency_rule) ?? 'high',
+    acknowledgement_timeout: input.acknowledgement_timeout ?? null,
+    auto_resolve_timeout: input.auto_resolve_timeout ?? null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  if (!row.name) throw invalid('service.name must not be blank');
+  await store.insertService(db, row);
+  return row;
+}
+
+export async function updateService(db: Kysely<Database>, clock: Clock, orgId: string, id: string, input: ServiceInput): Promise<ServiceTable> {
+  const current = await store.getService(db, orgId, id);
+  if (!current) throw notFound(`service ${id}`);
+  const patch: Partial<ServiceTable> = { updated_at: clock.now() };
+  if (input.name !== undefined) {
+    if (!input.name.trim()) throw invalid('service.name must not be blank');
+    patch.name = input.name.trim();
+  }
+  if (input.description !== undefined) patch.description = input.description;
+  if (input.status !== undefined) patch.status = input.status;
+  const pol = await policyId(db, orgId, input.escalation_policy);
+  if (pol !== undefined) patch.escalation_policy_id = pol;
+  const rule = urgencyRule(input.incident_urgency_rule);
+  if (rule) patch.urgency_rule = rule;
+  if (input.acknowledgement_timeout !== undefined) patch.acknowledgement_timeout = input.acknowledgement_timeout;
+  if (input.auto_resolve_timeout !== undefined) patch.auto_resolve_timeout = input.auto_resolve_timeout;
+  await store.updateService(db, orgId, id, patch);
+  return { ...current, ...patch };
+}
+
+const TYPE_ALIASES: Record<string, IntegrationType> = {
+  events_v2: 'events_v2',
+  events_api_v2: 'events_v2',
+  events_api_v2_inbound_integration: 'events_v2',
+  generic_events_api_inbound_integration: 'events_v2',
+  alertmanager: 'alertmanager',
+  alertmanager_inbound_integration: 'alertmanager',
+};
+
+export function integrationType(t: string): IntegrationType {
+  const v = TYPE_ALIASES[t];
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2 or alertmanager`);
+  return v;
+}
+
+/** A new integration with a fresh routing key. The key is returned once and stored as its SHA-256. */
+export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string }): Promise<{ integration: IntegrationTable; key: string }> {
+  const type = integrationType(input.type);
+  const now = clock.now();
+  const key = newRoutingKey();
+  const integration: IntegrationTable = {
+    org_id: orgId,
+    id: newId(now),
+    service_id: service.id,
+    type,
+    name: input.name?.trim() || (type === 'events_v2' ? 'Events API v2' : 'Alertmanager'),
+    key_hash: hashSecret(key),
+    key_hint: key.slice(0, 4),
+    created_at: now,
+    deleted_at: null,
+  };
+  await store.insertIntegration(db, integration);
+  return { integration, key };
+}
+
+export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, integration: IntegrationTable): Promise<{ integration: IntegrationTable; key: string }> {
+  const key = newRoutingKey();
+  const patch = { key_hash: hashSecret(key), key_hint: key.slice(0, 4) };
+  await store.updateIntegration(db, orgId, integration.id, patch);
+  return { integration: { ...integration, ...patch }, key };
+}

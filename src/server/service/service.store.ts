@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
+
+type Db = Kysely<Database>;
+
+export async function insertService(db: Db, row: ServiceTable): Promise<void> {
+  await db.insertInto('services').values(row).execute();
+}
+
+export async function getService(db: Db, orgId: string, id: string): Promise<ServiceTable | undefined> {
+  return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export async function getServicesByIds(db: Db, orgId: string, ids: string[]): Promise<ServiceTable[]> {
+  if (!ids.length) return [];
+  return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+export async function listServices(db: Db, orgId: string, q: { query?: string; sortDesc?: boolean; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
+  let base = db.selectFrom('services').where('org_id', '=', orgId).where('deleted_at', 'is', null);
+  if (q.query) base = base.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${q.query!.toLowerCase()}%`));
+  const rows = await base.selectAll().orderBy('name', q.sortDesc ? 'desc' : 'asc').orderBy('id').limit(q.limit).offset(q.offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
+
+export async function updateService(db: Db, orgId: string, id: string, patch: Partial<ServiceTable>): Promise<void> {
+  await db.updateTable('services').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function softDeleteService(db: Db, orgId: string, id: string, at: number): Promise<void> {
+  await db.updateTable('services').set({ deleted_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
+  await db.updateTable('integrations').set({ deleted_at: at }).where('org_id', '=', orgId).where('service_id', '=', id).where('deleted_at', 'is', null).execute();
+}
+
+export async function insertIntegration(db: Db, row: IntegrationTable): Promise<void> {
+  await db.insertInto('integrations').values(row).execute();
+}
+
+export async function listIntegrations(db: Db, orgId: string, serviceIds: string[]): Promise<IntegrationTable[]> {
+  if (!serviceIds.length) return [];
+  return db.selectFrom('integrations').selectAll().where('org_id', '=', orgId).where('service_id', 'in', serviceIds).where('deleted_at', 'is', null).orderBy('created_at').execute();
+}
+
+export async function getIntegration(db: Db, orgId: string, serviceId: string, id: string): Promise<IntegrationTable | undefined> {
+  return db
+    .selectFrom('integrations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('service_id', '=', serviceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function updateIntegration(db: Db, orgId: string, id: string, patch: Partial<IntegrationTable>): Promise<void> {
+  await db.updateTable('integrations').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Ingest's lookup: the key hash alone identifies the integration (and so the organization). */
+export async function findIntegrationByKeyHash(db: Db, keyHash: string): Promise<(IntegrationTable & { service_status: string }) | undefined> {
+  return db
+    .selectFrom('integrations as i')
+    .innerJoin('services as s', (j) => j.onRef('s.org_id', '=', 'i.org_id').onRef('s.id', '=', 'i.service_id'))
+    .selectAll('i')
+    .select('s.status as service_status')
+    .where('i.key_hash', '=', keyHash)
+    .where('i.deleted_at', 'is', null)
+    .where('s.deleted_at', 'is', null)
+    .executeTakeFirst();
+}

@@ -1,0 +1,74 @@
+/**
+ * Every difference between SQLite and PostgreSQL lives here: how a connection is
+ * opened and tuned, how a row is locked, and how errors are classified.
+ */
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+// BIGINT (int8) columns hold epoch milliseconds, well inside Number's safe range.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export interface OpenOptions {
+  sqliteFile?: string;
+  postgresUrl?: string;
+  /** PostgreSQL schema to use as search_path (tests isolate themselves this way). */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+export function openDatabase(opts: OpenOptions): DbHandle {
+  if (opts.postgresUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.postgresUrl,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    });
+    // An idle client losing its server (PostgreSQL restarted) must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const file = opts.sqliteFile ?? ':memory:';
+  const conn = new SQLite(file);
+  conn.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we answer 202 (DESIGN.md invariant 1).
+  conn.pragma('synchronous = FULL');
+  conn.pragma('foreign_keys = ON');
+  conn.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Take a row lock on the organization, serializing per-organization counters. */
+export async function lockOrganization(trx: Kysely<Database>, dialect: DialectName, orgId: string): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`SELECT id FROM organizations WHERE id = ${orgId} FOR UPDATE`.execute(trx);
+  }
+}
+
+/** Errors after which the whole transaction may simply be run again. */
+export function isRetryableTxError(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+}
+
+/** Errors that mean the database is unreachable or refusing writes (answer 503, never 500). */
+export function isUnavailableError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  const code = e?.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003', '08004'].includes(code)) return true;
+  if (code.startsWith('SQLITE_') && ['SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_LOCKED'].some((c) => code.startsWith(c))) return true;
+  const msg = e?.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(msg);
+}
