@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
-export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager')]);
+export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat')]);
 
 export const Integration = Type.Object({
   id: Type.String(),
@@ -15,7 +15,8 @@ export const Integration = Type.Object({
   created_at: Type.String(),
   integration_key: Type.Optional(Type.String({ description: 'The routing key. Returned only when the integration is created or its key rotated; stored hashed.' })),
   integration_key_hint: Type.String({ description: 'First characters of the key, to recognise it.' }),
-  ingest_url: Type.String({ description: 'Where to send events.' }),
+  ingest_url: Type.String({ description: 'Where to send events (or, for a heartbeat, the URL to ping).' }),
+  heartbeat: Type.Optional(Type.Object({ interval_seconds: Type.Integer(), state: Type.String(), next_due_at: Nullable(Type.String()) })),
 });
 
 export const Service = Type.Object({
@@ -58,7 +59,8 @@ export const ServiceUpdate = Type.Object({ service: Type.Partial(Type.Object(Ser
 
 export const IntegrationCreate = Type.Object({
   integration: Type.Object({
-    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration) or alertmanager', minLength: 1, maxLength: 64 }),
+    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager or heartbeat', minLength: 1, maxLength: 64 }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400, description: 'heartbeat only: a missed ping after this long opens an incident (default 300)' })),
   }),
 });

@@ -43,15 +43,16 @@ export class Presenter {
   }
 
   integrationType(t: IntegrationTable['type']): string {
-    return t === 'events_v2' ? 'events_api_v2_inbound_integration' : 'alertmanager_inbound_integration';
+    return t === 'events_v2' ? 'events_api_v2_inbound_integration' : `${t}_inbound_integration`;
   }
 
   integrationRef(i: IntegrationTable) {
     return this.ref('inbound_integration_reference', i.id, i.name, `services/${i.service_id}/integrations`, null);
   }
 
-  ingestUrl(t: IntegrationTable['type']): string {
-    return t === 'events_v2' ? `${this.baseUrl}/v2/enqueue` : `${this.baseUrl}/v1/alertmanager/<integration_key>`;
+  ingestUrl(t: IntegrationTable['type'], key = '<integration_key>'): string {
+    if (t === 'events_v2') return `${this.baseUrl}/v2/enqueue`;
+    return `${this.baseUrl}/v1/${t}/${key}`;
   }
 
   integration(i: IntegrationTable, service: ServiceTable, key?: string) {
@@ -65,7 +66,10 @@ export class Presenter {
       created_at: iso(i.created_at),
       ...(key ? { integration_key: key } : {}),
       integration_key_hint: i.key_hint,
-      ingest_url: key && i.type === 'alertmanager' ? `${this.baseUrl}/v1/alertmanager/${key}` : this.ingestUrl(i.type),
+      ingest_url: this.ingestUrl(i.type, key),
+      ...(i.type === 'heartbeat'
+        ? { heartbeat: { interval_seconds: Number(i.heartbeat_interval ?? 0), state: i.heartbeat_state ?? 'pending', next_due_at: isoOrNull(i.heartbeat_next_due) } }
+        : {}),
     };
   }
 

@@ -12,6 +12,8 @@ import type { AlertTable, Database, IncidentStatus, IncidentTable, ServiceTable 
 import { nextIncidentNumber, getUsers } from '../org/org.store.js';
 import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule } from './incident.js';
 import * as store from './incident.store.js';
+import { getPolicy } from '../escalation/policy.store.js';
+import { snapshotOf } from '../escalation/policy.js';
 
 export interface Tx {
   trx: Kysely<Database>;
@@ -22,7 +24,7 @@ export interface Tx {
 
 export interface AlertInput {
   orgId: string;
-  service: Pick<ServiceTable, 'id' | 'name' | 'urgency_rule' | 'status'>;
+  service: Pick<ServiceTable, 'id' | 'name' | 'urgency_rule' | 'status' | 'escalation_policy_id'>;
   integrationId: string;
   agent: AgentRef;
   channel: Channel;
@@ -60,6 +62,9 @@ async function log(tx: Tx, orgId: string, serviceId: string, incidentId: string 
 /** Open an incident on a service: a fresh per-organization number, under the organization's row lock. */
 async function openIncident(tx: Tx, orgId: string, service: AlertInput['service'], fields: { title: string; urgency: 'high' | 'low'; incidentKey: string | null; openGroup: string | null; body: string | null }, agent: AgentRef | null, channel: Channel): Promise<IncidentTable> {
   const number = await nextIncidentNumber(tx.trx, orgId);
+  // Freeze the policy now: edits made while the incident is open apply to new incidents only.
+  const policy = service.escalation_policy_id ? await getPolicy(tx.trx, orgId, service.escalation_policy_id) : undefined;
+  const snapshot = policy ? snapshotOf(policy, tx.now) : null;
   const row: IncidentTable = {
     org_id: orgId,
     id: newId(tx.now),
@@ -80,6 +85,13 @@ async function openIncident(tx: Tx, orgId: string, service: AlertInput['service'
     resolved_at: null,
     resolved_by: null,
     assigned_via: 'escalation_policy',
+    escalation_policy_id: policy?.id ?? null,
+    escalation_snapshot: snapshot ? JSON.stringify(snapshot) : null,
+    escalation_level: 0,
+    escalation_loop: 0,
+    // Due at once: the escalate module fires level 1 (or, with no policy, pages the admins: never silent).
+    next_step_at: tx.now,
+    escalation_epoch: 0,
   };
   await store.insertIncident(tx.trx, row);
   await log(tx, orgId, service.id, row.id, 'trigger_log_entry', `Triggered through ${channelName(channel)}`, agent, channel);
@@ -199,9 +211,10 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   if (!t.changed) return incident;
   const agentJson = agent ? JSON.stringify(agent) : null;
   const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson };
-  if (to === 'acknowledged') Object.assign(patch, { acknowledged_at: tx.now, acknowledged_by: agentJson });
-  if (to === 'triggered') Object.assign(patch, { acknowledged_at: null, acknowledged_by: null });
-  if (to === 'resolved') Object.assign(patch, { resolved_at: tx.now, resolved_by: agentJson, open_group: null });
+  // Acknowledging or resolving stops the escalation at once; un-acknowledging starts it again from the first level.
+  if (to === 'acknowledged') Object.assign(patch, { acknowledged_at: tx.now, acknowledged_by: agentJson, next_step_at: null });
+  if (to === 'triggered') Object.assign(patch, { acknowledged_at: null, acknowledged_by: null, escalation_level: 0, escalation_loop: 0, next_step_at: tx.now, escalation_epoch: incident.escalation_epoch + 1 });
+  if (to === 'resolved') Object.assign(patch, { resolved_at: tx.now, resolved_by: agentJson, open_group: null, next_step_at: null });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
   if (to === 'resolved') await store.resolveAlertsOfIncident(tx.trx, incident.org_id, incident.id, tx.now);
   const verb = to === 'acknowledged' ? 'Acknowledged' : to === 'resolved' ? 'Resolved' : 'Unacknowledged';

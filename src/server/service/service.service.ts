@@ -91,16 +91,18 @@ const TYPE_ALIASES: Record<string, IntegrationType> = {
   generic_events_api_inbound_integration: 'events_v2',
   alertmanager: 'alertmanager',
   alertmanager_inbound_integration: 'alertmanager',
+  heartbeat: 'heartbeat',
+  heartbeat_inbound_integration: 'heartbeat',
 };
 
 export function integrationType(t: string): IntegrationType {
   const v = TYPE_ALIASES[t];
-  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2 or alertmanager`);
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager or heartbeat`);
   return v;
 }
 
 /** A new integration with a fresh routing key. The key is returned once and stored as its SHA-256. */
-export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string }): Promise<{ integration: IntegrationTable; key: string }> {
+export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number }): Promise<{ integration: IntegrationTable; key: string }> {
   const type = integrationType(input.type);
   const now = clock.now();
   const key = newRoutingKey();
@@ -109,12 +111,17 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     id: newId(now),
     service_id: service.id,
     type,
-    name: input.name?.trim() || (type === 'events_v2' ? 'Events API v2' : 'Alertmanager'),
+    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat' }[type],
     key_hash: hashSecret(key),
     key_hint: key.slice(0, 4),
     created_at: now,
     deleted_at: null,
+    // A heartbeat starts 'pending': it goes down only after a first ping was expected and missed.
+    heartbeat_interval: type === 'heartbeat' ? (input.heartbeat_interval_seconds ?? 300) : null,
+    heartbeat_next_due: type === 'heartbeat' ? now + (input.heartbeat_interval_seconds ?? 300) * 1000 : null,
+    heartbeat_state: type === 'heartbeat' ? 'pending' : null,
   };
+  if (type !== 'heartbeat' && input.heartbeat_interval_seconds !== undefined) throw invalid('integration.heartbeat_interval_seconds applies to heartbeat integrations only');
   await store.insertIntegration(db, integration);
   return { integration, key };
 }

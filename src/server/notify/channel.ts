@@ -1,0 +1,77 @@
+/**
+ * The contract between the outbox (which decides who and when) and a channel
+ * (which knows how). A channel never throws for a delivery problem: it classifies
+ * it (STYLE.md habit 4). `retryable` is retried with backoff; `permanent` moves on
+ * to the person's next contact method. Sending the same idempotency key twice must
+ * be harmless for the recipient to detect (webhooks carry it as X-Webhook-Id).
+ */
+export type DeliveryResult =
+  | { kind: 'sent'; providerId?: string }
+  | { kind: 'retryable'; reason: string; retryAfterMs?: number; detail?: string }
+  | { kind: 'permanent'; reason: string; detail?: string };
+// `reason` is a short stable code (`http_503`, `timeout`, `smtp_550`, `twilio_21211`) fit
+// for a metric label; `detail`, when present, is free text for the delivery log (the
+// receiver's own words, e.g. Slack's `no_service`), never a label.
+
+export const sent = (providerId?: string): DeliveryResult => (providerId ? { kind: 'sent', providerId } : { kind: 'sent' });
+export const retryable = (reason: string, retryAfterMs?: number): DeliveryResult => (retryAfterMs !== undefined ? { kind: 'retryable', reason, retryAfterMs } : { kind: 'retryable', reason });
+export const permanent = (reason: string): DeliveryResult => ({ kind: 'permanent', reason });
+
+export type IncidentEventType = 'incident.triggered' | 'incident.acknowledged' | 'incident.unacknowledged' | 'incident.resolved' | 'incident.escalated' | 'incident.reassigned' | 'incident.annotated' | 'pagey.ping';
+
+/** What a notification says about one incident. Links are absolute; action links are signed, single use and expire. */
+export interface IncidentView {
+  id: string;
+  number: number;
+  title: string;
+  status: 'triggered' | 'acknowledged' | 'resolved';
+  urgency: 'high' | 'low';
+  incidentKey: string | null;
+  createdAt: string;
+  htmlUrl: string;
+  selfUrl: string;
+  service: { id: string; name: string };
+  escalationPolicy: { id: string; name: string } | null;
+  assignees: { id: string; name: string }[];
+  /** Set on email and chat messages to people: one-click pages that acknowledge or resolve. */
+  ackUrl?: string;
+  resolveUrl?: string;
+  /** Set on chat messages: a signed token the chat's Acknowledge/Resolve buttons carry back to us. */
+  chatActionToken?: string;
+  /** The people affected, when the service measures impact (a line such as "about 40 people affected"). */
+  impactLine?: string;
+}
+
+export interface Message {
+  /** Stable for one logical notification; resent unchanged after a crash. */
+  idempotencyKey: string;
+  kind: 'page' | 'status' | 'verification' | 'test';
+  eventType: IncidentEventType;
+  occurredAt: string;
+  orgName: string;
+  /** Who or what caused the event (for webhooks' `agent`), if anyone. */
+  agent: { id: string; type: 'user_reference' | 'service_reference'; name: string } | null;
+  /** One or more incidents: several arriving together for one person are bundled into one message. */
+  incidents: IncidentView[];
+  /** For a note (incident.annotated). */
+  note?: { id: string; content: string };
+  /** For verification messages: the code to read back. */
+  code?: string;
+  recipientName?: string;
+}
+
+/** Where to send: the contact method's address plus per-channel settings. */
+export interface Destination {
+  /** An email address, an E.164 phone number, or an https/http URL. */
+  address: string;
+  /** Webhook signing secrets (several during rotation), Slack signing secret, custom headers. */
+  secrets?: string[];
+  headers?: { name: string; value: string }[];
+  /** Webhook subscription id, sent as X-Webhook-Subscription. */
+  subscriptionId?: string;
+}
+
+export interface ChannelAdapter {
+  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice';
+  send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult>;
+}
