@@ -14,11 +14,23 @@ import { incidentRoutes } from './http/routes/incidents.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { userRoutes } from './http/routes/users.js';
+import { operationsRoutes } from './http/routes/operations.js';
+import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
+import { respondRoutes } from './http/routes/respond.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
 /** Route modules in registration order; later issues add theirs here. */
-export const routeModules: RouteModule[] = [healthRoutes, ingestRoutes, serviceRoutes, incidentRoutes, userRoutes];
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  operationsRoutes,
+  ingestRoutes,
+  serviceRoutes,
+  incidentRoutes,
+  userRoutes,
+  webhookSubscriptionRoutes,
+  respondRoutes,
+];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {
   const app = Fastify({

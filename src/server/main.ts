@@ -17,6 +17,8 @@ import { IngestService } from './ingest/ingest.service.js';
 import { Presenter } from './http/present.js';
 import { countOrganizations } from './org/org.store.js';
 import type { AppDeps } from './http/deps.js';
+import type { ChannelAdapter } from './notify/channel.js';
+import { Metrics } from './observability/metrics.js';
 
 export interface Running {
   app: FastifyInstance | null;
@@ -32,16 +34,20 @@ export function openConfiguredDatabase(config: Config): DbHandle {
   return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
 }
 
-export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock): AppDeps {
+export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: Partial<Record<string, ChannelAdapter>> = {}): AppDeps {
   const bus = new Bus();
+  const ingest = new IngestService(handle.db, handle.dialect, clock, bus, config.ingest);
   return {
     db: handle.db,
     dialect: handle.dialect,
     clock,
     bus,
     config,
-    ingest: new IngestService(handle.db, handle.dialect, clock, bus, config.ingest),
+    ingest,
     presenter: new Presenter(config.publicUrl),
+    metrics: new Metrics(handle.db, ingest),
+    channels,
+    inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
     ready: async () => {
       await sql`SELECT 1`.execute(handle.db);
       return true;

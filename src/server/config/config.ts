@@ -11,6 +11,12 @@ export interface Config {
   /** Public base URL, used in links sent to people (email, chat). */
   publicUrl: string;
   logLevel: string;
+  /** Outbound email; null disables the email channel. */
+  smtp: { host: string; port: number; secure: boolean; user: string | null; pass: string | null; from: string } | null;
+  /** A Twilio-compatible SMS/voice provider; null disables SMS and voice. */
+  twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | null;
+  /** Verifies Slack/Mattermost interactive button requests. */
+  slackSigningSecret: string | null;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -43,6 +49,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     roles,
     publicUrl: (env.VIGIL_PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',
+    smtp: env.VIGIL_SMTP_HOST
+      ? {
+          host: env.VIGIL_SMTP_HOST,
+          port: intEnv(env, 'VIGIL_SMTP_PORT', 587),
+          secure: env.VIGIL_SMTP_SECURE === 'true',
+          user: env.VIGIL_SMTP_USER || null,
+          pass: env.VIGIL_SMTP_PASS || null,
+          from: env.VIGIL_SMTP_FROM || 'Vigil <vigil@localhost>',
+        }
+      : null,
+    twilio:
+      env.VIGIL_TWILIO_ACCOUNT_SID && env.VIGIL_TWILIO_AUTH_TOKEN && env.VIGIL_TWILIO_FROM
+        ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }
+        : null,
+    slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),

@@ -6,6 +6,8 @@ import type { DialectName } from '../storage/dialect.js';
 import type { Database } from '../storage/schema.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { Presenter } from './present.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ChannelAdapter } from '../notify/channel.js';
 
 /** Everything a route needs, built once by main.ts (or a test) and passed to buildApp. */
 export interface AppDeps {
@@ -18,6 +20,11 @@ export interface AppDeps {
   presenter: Presenter;
   /** Checked by /readyz. */
   ready: () => Promise<boolean>;
+  metrics: Metrics;
+  /** Channel adapters by name (email, sms, voice, webhook, slack); used by the engine and for verification codes and test pages. */
+  channels: Partial<Record<string, ChannelAdapter>>;
+  /** Inbound secrets for chat buttons and SMS replies (see http/routes/respond.ts). */
+  inbound: { slackSigningSecret: string | null; twilioAuthToken: string | null };
 }
 
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';

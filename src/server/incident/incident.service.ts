@@ -14,6 +14,8 @@ import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule }
 import * as store from './incident.store.js';
 import { getPolicy } from '../escalation/policy.store.js';
 import { snapshotOf } from '../escalation/policy.js';
+import { activeSubscriptions } from '../notify/subscription.store.js';
+import { cancelPendingPages, insertNotification } from '../notify/outbox.store.js';
 
 export interface Tx {
   trx: Kysely<Database>;
@@ -42,7 +44,7 @@ export interface TriggerOutcome {
   count: number;
 }
 
-async function log(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, summary: string, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
+export async function appendLog(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, summary: string, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
   const id = newId(tx.now);
   await store.insertLogEntry(tx.trx, {
     org_id: orgId,
@@ -56,7 +58,56 @@ async function log(tx: Tx, orgId: string, serviceId: string, incidentId: string 
     summary,
     details: details === undefined ? null : JSON.stringify(details),
   });
+  const eventType = WEBHOOK_EVENT[type];
+  if (eventType && incidentId) await fanOutToSubscriptions(tx, orgId, serviceId, incidentId, id, eventType);
   return id;
+}
+
+/** Timeline entries that webhook subscriptions hear about, as webhooks v3 event types. */
+const WEBHOOK_EVENT: Record<string, string> = {
+  trigger_log_entry: 'incident.triggered',
+  acknowledge_log_entry: 'incident.acknowledged',
+  unacknowledge_log_entry: 'incident.unacknowledged',
+  resolve_log_entry: 'incident.resolved',
+  escalate_log_entry: 'incident.escalated',
+  assign_log_entry: 'incident.reassigned',
+  annotate_log_entry: 'incident.annotated',
+};
+
+/**
+ * One outbox row per matching subscription, in the same transaction as the change:
+ * a committed change is never missing its webhook. Keyed by subscription and log
+ * entry, so it is created once.
+ */
+async function fanOutToSubscriptions(tx: Tx, orgId: string, serviceId: string, incidentId: string, logEntryId: string, eventType: string): Promise<void> {
+  const subs = await activeSubscriptions(tx.trx, orgId);
+  for (const s of subs) {
+    if (s.filter_type === 'service_reference' && s.filter_id !== serviceId) continue;
+    const events = JSON.parse(s.events) as string[];
+    if (!events.includes(eventType)) continue;
+    await insertNotification(tx.trx, {
+      org_id: orgId,
+      id: newId(tx.now),
+      incident_id: incidentId,
+      user_id: null,
+      contact_method_id: null,
+      subscription_id: s.id,
+      channel: 'webhook',
+      kind: 'status',
+      event_type: eventType,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: tx.now,
+      claimed_until: null,
+      idempotency_key: `sub:${s.id}:${logEntryId}`,
+      step_key: null,
+      payload: JSON.stringify({ log_entry_id: logEntryId }),
+      last_error: null,
+      provider_id: null,
+      created_at: tx.now,
+      sent_at: null,
+    });
+  }
 }
 
 /** Open an incident on a service: a fresh per-organization number, under the organization's row lock. */
@@ -94,7 +145,7 @@ async function openIncident(tx: Tx, orgId: string, service: AlertInput['service'
     escalation_epoch: 0,
   };
   await store.insertIncident(tx.trx, row);
-  await log(tx, orgId, service.id, row.id, 'trigger_log_entry', `Triggered through ${channelName(channel)}`, agent, channel);
+  await appendLog(tx, orgId, service.id, row.id, 'trigger_log_entry', `Triggered through ${channelName(channel)}`, agent, channel);
   tx.changes.push({ orgId, incidentId: row.id, serviceId: service.id, kind: 'triggered' });
   return row;
 }
@@ -125,7 +176,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (existing) {
     const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details });
-    await log(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
+    await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
     tx.changes.push({ orgId: a.orgId, incidentId: existing.incident_id, serviceId: a.service.id, kind: 'alert' });
     return { alertId: existing.id, incidentId: existing.incident_id, created: 'none', count };
   }
@@ -160,15 +211,15 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   };
   const up = await store.upsertOpenAlert(tx.trx, row);
   if (up.count > 1) {
-    await log(tx, a.orgId, a.service.id, up.incident_id, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
+    await appendLog(tx, a.orgId, a.service.id, up.incident_id, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
     tx.changes.push({ orgId: a.orgId, incidentId: up.incident_id, serviceId: a.service.id, kind: 'alert' });
     return { alertId: up.id, incidentId: up.incident_id, created: 'none', count: up.count };
   }
-  await log(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', `Alert added: ${a.summary}`, a.agent, a.channel, { action: 'added', alert_id: up.id, dedup_key: a.dedupKey, severity: a.severity });
+  await appendLog(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', `Alert added: ${a.summary}`, a.agent, a.channel, { action: 'added', alert_id: up.id, dedup_key: a.dedupKey, severity: a.severity });
   if (!createdIncident) {
     if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && incident.urgency === 'low') {
       await store.updateIncident(tx.trx, a.orgId, incident.id, { urgency: 'high', updated_at: tx.now });
-      await log(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
+      await appendLog(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
     }
     tx.changes.push({ orgId: a.orgId, incidentId: incident.id, serviceId: a.service.id, kind: 'alert' });
   }
@@ -190,7 +241,7 @@ export async function resolveAlert(tx: Tx, a: Pick<AlertInput, 'orgId' | 'integr
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
   await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
-  await log(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
+  await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
   const remaining = await store.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
   if (incident && remaining === 0 && incident.status !== 'resolved') await setStatus(tx, incident, 'resolved', a.agent, a.channel);
@@ -217,15 +268,16 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   if (to === 'resolved') Object.assign(patch, { resolved_at: tx.now, resolved_by: agentJson, open_group: null, next_step_at: null });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
   if (to === 'resolved') await store.resolveAlertsOfIncident(tx.trx, incident.org_id, incident.id, tx.now);
+  if (to !== 'triggered') await cancelPendingPages(tx.trx, incident.org_id, incident.id);
   const verb = to === 'acknowledged' ? 'Acknowledged' : to === 'resolved' ? 'Resolved' : 'Unacknowledged';
   const by = agent ? ` by ${agent.summary}` : '';
-  await log(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], `${verb}${by} through ${channelName(channel)}`, agent, channel, resolution ? { resolution } : undefined);
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], `${verb}${by} through ${channelName(channel)}`, agent, channel, resolution ? { resolution } : undefined);
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: to === 'triggered' ? 'unacknowledged' : to });
   return { ...incident, ...patch };
 }
 
 export async function addNote(tx: Tx, incident: IncidentTable, content: string, agent: AgentRef, channel: Channel): Promise<string> {
-  const id = await log(tx, incident.org_id, incident.service_id, incident.id, 'annotate_log_entry', content, agent, channel);
+  const id = await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'annotate_log_entry', content, agent, channel);
   await store.updateIncident(tx.trx, incident.org_id, incident.id, { updated_at: tx.now });
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'annotated' });
   return id;
@@ -243,7 +295,7 @@ export async function reassign(tx: Tx, incident: IncidentTable, userIds: string[
   await store.setAssignments(tx.trx, incident.org_id, incident.id, unique, tx.now);
   await store.updateIncident(tx.trx, incident.org_id, incident.id, { assigned_via: 'direct_assignment', updated_at: tx.now });
   const names = live.map((u) => u.name).join(', ');
-  await log(tx, incident.org_id, incident.service_id, incident.id, 'assign_log_entry', `Assigned to ${names || 'nobody'} by ${agent.summary}`, agent, channel, { user_ids: unique });
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'assign_log_entry', `Assigned to ${names || 'nobody'} by ${agent.summary}`, agent, channel, { user_ids: unique });
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'assigned' });
 }
 

@@ -19,9 +19,19 @@ export class Bus {
   }
   publish(changes: IncidentChange[]): void {
     for (const c of changes) this.ee.emit('incident', c);
+    if (changes.length) this.ee.emit('work');
   }
   onIncident(fn: (c: IncidentChange) => void): () => void {
     this.ee.on('incident', fn);
     return () => this.ee.off('incident', fn);
+  }
+  /** Work was committed that no incident change describes (a queued test message, say). */
+  poke(): void {
+    this.ee.emit('work');
+  }
+  /** Called once per publish (not per change) and on poke: the engine's wake-up. */
+  onWork(fn: () => void): () => void {
+    this.ee.on('work', fn);
+    return () => this.ee.off('work', fn);
   }
 }

@@ -1,11 +1,17 @@
 import ical from 'ical-generator';
 import type { FinalEntry } from './schedule.js';
 
+/** A final entry, optionally from another calendar than the feed's own (a user's feed spans schedules). */
+export interface ICalShift extends FinalEntry {
+  /** Replaces the feed's name in this event's summary and its uidScope in the UID. */
+  source?: { name: string; uidScope: string };
+}
+
 export interface ScheduleICalInput {
   /** Calendar name, also used in each event's summary. */
   name: string;
   /** Usually renderFinal's output; gaps (userId null) produce no event. */
-  entries: readonly FinalEntry[];
+  entries: readonly ICalShift[];
   /** userId → display name; an unknown id is shown as itself. */
   userNames: Readonly<Record<string, string>>;
   /** '//Company//Product//EN' (the leading '-' of PRODID is added). */
@@ -27,12 +33,13 @@ export function scheduleToICal(input: ScheduleICalInput): string {
   for (const entry of input.entries) {
     if (entry.userId === null) continue;
     const userName = input.userNames[entry.userId] ?? entry.userId;
+    const eventScope = entry.source?.uidScope ?? scope;
     calendar.createEvent({
-      id: `${encodeURIComponent(scope)}.${encodeURIComponent(entry.userId)}.${entry.start}.${entry.end}@vigil`,
+      id: `${encodeURIComponent(eventScope)}.${encodeURIComponent(entry.userId)}.${entry.start}.${entry.end}@vigil`,
       start: new Date(entry.start),
       end: new Date(entry.end),
       stamp: new Date(input.now),
-      summary: `${userName} on call (${input.name})`,
+      summary: `${userName} on call (${entry.source?.name ?? input.name})`,
     });
   }
   return calendar.toString();

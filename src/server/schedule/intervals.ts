@@ -59,6 +59,35 @@ export function overlay<T extends Interval>(base: readonly T[], top: readonly T[
 }
 
 /**
+ * Possibly overlapping intervals made disjoint, a later item winning over an
+ * earlier one where they overlap. Sweeps the sorted cut points, so the cost
+ * grows with the number of intervals times how many overlap at once.
+ */
+export function laterWins<T extends Interval>(items: readonly T[]): T[] {
+  const byStart = items.map((item, rank) => ({ item, rank })).sort((a, b) => a.item.start - b.item.start);
+  if (byStart.every((b, i) => i === 0 || byStart[i - 1]!.item.end <= b.item.start)) return byStart.map((b) => b.item);
+
+  const cuts = [...new Set(items.flatMap((i) => [i.start, i.end]))].sort((a, b) => a - b);
+  const out: T[] = [];
+  let active: { item: T; rank: number }[] = [];
+  let next = 0;
+  let lastRank = -1;
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const from = cuts[c]!;
+    const to = cuts[c + 1]!;
+    while (next < byStart.length && byStart[next]!.item.start <= from) active.push(byStart[next++]!);
+    active = active.filter((a) => a.item.end > from);
+    if (active.length === 0) continue;
+    const top = active.reduce((best, a) => (a.rank > best.rank ? a : best));
+    const last = out.at(-1);
+    if (last && lastRank === top.rank && last.end === from) last.end = to;
+    else out.push({ ...top.item, start: from, end: to });
+    lastRank = top.rank;
+  }
+  return out;
+}
+
+/**
  * Covered intervals as a contiguous timeline over [since, until): holes become
  * explicit gap entries (userId null) and neighbours with the same user merge.
  */

@@ -185,6 +185,12 @@ describe('renderFinal', () => {
     expect(renderFinal(s, { since: T0 + 1, until: T0 })).toEqual([]);
   });
 
+  test('an unbounded range is a RangeError, not an endless loop', () => {
+    const s = schedule([layer('L', ['a'])]);
+    expect(() => renderFinal(s, { since: T0, until: Infinity })).toThrow(RangeError);
+    expect(() => renderLayer(s, 0, { since: NaN, until: T0 })).toThrow(RangeError);
+  });
+
   test('an unknown zone is a RangeError', () => {
     const s = { ...schedule([layer('L', ['a'])]), timeZone: 'Mars/Olympus_Mons' };
     expect(() => renderFinal(s, { since: T0, until: h(1) })).toThrow(RangeError);

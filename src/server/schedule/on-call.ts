@@ -1,4 +1,4 @@
-import { clipToWindows, overlay, toTimeline, type Covered } from './intervals.js';
+import { clipToWindows, laterWins, overlay, toTimeline, type Covered } from './intervals.js';
 import { restrictionWindows } from './restrictions.js';
 import { rotationOf, userForTurn } from './rotation.js';
 import type { FinalEntry, Layer, LayerEntry, OnCallShift, Schedule, TimeRange } from './schedule.js';
@@ -24,11 +24,13 @@ export const ON_CALL_HORIZON_MS = 90 * DAY_MS;
 export function renderLayer(schedule: Schedule, layerIndex: number, range: TimeRange): LayerEntry[] {
   const layer = schedule.layers[layerIndex];
   if (!layer) throw new RangeError(`no layer at index ${layerIndex}`);
+  assertFinite(range);
   return layerEntries(layer, zoneClock(schedule.timeZone), range.since, range.until);
 }
 
 /** Sorted, non-overlapping entries covering exactly [since, until); empty if since >= until. */
 export function renderFinal(schedule: Schedule, range: TimeRange): FinalEntry[] {
+  assertFinite(range);
   const { since, until } = range;
   if (!(since < until)) return [];
   const clock = zoneClock(schedule.timeZone);
@@ -38,14 +40,14 @@ export function renderFinal(schedule: Schedule, range: TimeRange): FinalEntry[] 
     covered = overlay(covered, layerEntries(layer, clock, since, until));
   }
 
-  let overrides: Covered[] = [];
+  const overrides: Covered[] = [];
   for (const o of schedule.overrides) {
     const start = Math.max(o.start, since);
     const end = Math.min(o.end, until);
-    if (start < end) overrides = overlay(overrides, [{ start, end, userId: o.userId }]);
+    if (start < end) overrides.push({ start, end, userId: o.userId });
   }
 
-  return toTimeline(overlay(covered, overrides), since, until);
+  return toTimeline(overlay(covered, laterWins(overrides)), since, until);
 }
 
 /**
@@ -53,10 +55,18 @@ export function renderFinal(schedule: Schedule, range: TimeRange): FinalEntry[] 
  * ±ON_CALL_HORIZON_MS); null in a gap.
  */
 export function whoIsOnCall(schedule: Schedule, at: number): OnCallShift | null {
-  const entries = renderFinal(schedule, { since: at - ON_CALL_HORIZON_MS, until: at + ON_CALL_HORIZON_MS });
-  const entry = entries.find((e) => e.start <= at && at < e.end);
-  if (!entry || entry.userId === null) return null;
-  return { userId: entry.userId, start: entry.start, end: entry.end };
+  // Most shifts end within days: look close first and widen only while the
+  // shift runs into the edge of the window. Rendering is range-independent,
+  // so the answer is the one the full horizon would give.
+  for (const reach of [DAY_MS, 16 * DAY_MS, ON_CALL_HORIZON_MS]) {
+    const since = at - reach;
+    const until = at + reach;
+    const entry = renderFinal(schedule, { since, until }).find((e) => e.start <= at && at < e.end);
+    if (!entry || entry.userId === null) return null;
+    const clipped = entry.start === since || entry.end === until;
+    if (!clipped || reach === ON_CALL_HORIZON_MS) return { userId: entry.userId, start: entry.start, end: entry.end };
+  }
+  throw new Error('unreachable: the last reach always returns');
 }
 
 /** The user's final shifts overlapping the range, clipped to it. */
@@ -90,4 +100,9 @@ function layerEntries(layer: Layer, clock: ZoneClock, since: number, until: numb
   }
   if (layer.restrictions.length === 0) return turns;
   return clipToWindows(turns, restrictionWindows(layer.restrictions, clock, from, to));
+}
+
+/** Rendering is interval by interval, so an unbounded range would never finish. */
+function assertFinite({ since, until }: TimeRange): void {
+  if (!Number.isFinite(since) || !Number.isFinite(until)) throw new RangeError('since and until must be finite instants');
 }

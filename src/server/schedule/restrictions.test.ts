@@ -40,7 +40,7 @@ function windows(s: Schedule, since: string, until: string): string[] {
 const nightly: Restriction = { type: 'daily_restriction', startTimeOfDay: '22:00:00', durationSeconds: 10 * 3600 };
 
 describe('daily restrictions', () => {
-  test.each([
+  test.each<{ name: string; zone: string; restrictions: Restriction[]; since: string; until: string; expected: string[] }>([
     {
       name: 'a window crossing midnight belongs to the turn it starts in',
       zone: 'Europe/Berlin',

@@ -17,12 +17,11 @@ export function restrictionWindows(
   if (since >= until) return [];
   const rules = restrictions.map(compile);
   // A window starting on an earlier local day can still reach `since`: up to
-  // one day back for daily windows, a week for weekly ones; one more day of
-  // margin covers a start pushed forward by a DST gap.
+  // one day back for daily windows, a week for weekly ones. The extra day at
+  // each end is cheap insurance against wall days that DST stretches, repeats
+  // or skips across midnight (America/Santiago changes at 24:00).
   const lookBackDays = rules.some((r) => r.weekday !== null) ? 8 : 2;
   const firstDay = Math.floor(clock.wallOf(since) / DAY_MS) - lookBackDays;
-  // A day of margin: a repeated hour can put a later wall day's window start
-  // before `until`.
   const lastDay = Math.floor(clock.wallOf(until) / DAY_MS) + 1;
 
   const windows: Interval[] = [];

@@ -1,0 +1,26 @@
+import type { AppDeps } from '../http/deps.js';
+import type { ChannelAdapter } from '../notify/channel.js';
+import { Engine, type EngineModule } from './engine.js';
+import { CleanupModule } from './modules/cleanup.js';
+import { DeliverModule, type DeliverOptions } from './modules/deliver.js';
+import { EscalateModule } from './modules/escalate.js';
+import { HeartbeatModule } from './modules/heartbeat.js';
+import { AckTimeoutModule, AutoResolveModule } from './modules/timeouts.js';
+import type { Logger } from 'pino';
+
+/** Order matters within one pass: state changes first, then what they send. */
+export function buildEngine(deps: AppDeps, channels: Partial<Record<string, ChannelAdapter>>, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
+  const publish = (c: Parameters<typeof deps.bus.publish>[0]) => deps.bus.publish(c);
+  const modules: EngineModule[] = [
+    new HeartbeatModule(deps.db, deps.dialect, publish),
+    new AckTimeoutModule(deps.db, deps.dialect, publish),
+    new AutoResolveModule(deps.db, deps.dialect, publish),
+    new EscalateModule(deps.db, deps.dialect, publish),
+    ...(opts.extraModules ?? []),
+    new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, ...opts.deliver }),
+    new CleanupModule(deps.db),
+  ];
+  const engine = new Engine(modules, deps.clock, log, { backstopMs: opts.backstopMs ?? 1_000, maxCyclesPerWake: 50 });
+  deps.metrics.attachEngine(engine);
+  return engine;
+}

@@ -1,0 +1,30 @@
+/**
+ * Cleanup: keep tables bounded. Delivered or cancelled notifications and spent
+ * action tokens older than the retention are deleted; change events are kept 90
+ * days (PagerDuty's retention). Incidents, alerts and the timeline are history and
+ * are kept. Runs at most once an hour; each pass deletes in bounded batches.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../storage/schema.js';
+import type { EngineModule } from '../engine.js';
+
+const DAY = 86_400_000;
+
+export class CleanupModule implements EngineModule {
+  readonly name = 'cleanup';
+  private lastRun = -Infinity;
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly retention = { notificationsMs: 30 * DAY, changeEventsMs: 90 * DAY, tokensMs: 7 * DAY },
+  ) {}
+
+  async tick(now: number): Promise<number> {
+    if (now - this.lastRun < 3_600_000) return 0;
+    this.lastRun = now;
+    await this.db.deleteFrom('notifications').where('status', 'in', ['sent', 'cancelled', 'failed']).where('created_at', '<', now - this.retention.notificationsMs).execute();
+    await this.db.deleteFrom('action_tokens').where('expires_at', '<', now - this.retention.tokensMs).execute();
+    await this.db.deleteFrom('change_events').where('timestamp', '<', now - this.retention.changeEventsMs).execute();
+    // Housekeeping is not "work" for the drain loop: it never needs an immediate second pass.
+    return 0;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Deliver: drain the outbox. Theory: due rows are claimed under a lease in a short
+ * transaction; rows for the same person and contact method claimed together are
+ * bundled into one message; SMS and voice respect per-number throttles (a
+ * throttled row is postponed, and so bundles with whatever arrives meanwhile).
+ * Sending happens outside any transaction, then the outcome is recorded:
+ * sent → timeline "notified"; retryable → backoff with jitter (Retry-After
+ * honoured) until the attempt limit; permanent (or out of attempts) → failed, on
+ * the timeline, and the person's next verified method is paged instead. A row
+ * whose lease expired (its node died mid-send) is sent again with the same
+ * idempotency key and marked on the timeline as a possible duplicate.
+ */
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../../storage/dialect.js';
+import type { Database, NotificationTable } from '../../storage/schema.js';
+import type { IncidentChange } from '../../lib/bus.js';
+import { newId } from '../../lib/ids.js';
+import type { ChannelAdapter, DeliveryResult, Destination } from '../../notify/channel.js';
+import { buildMessage } from '../../notify/message.js';
+import * as outbox from '../../notify/outbox.store.js';
+import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../../notify/backoff.js';
+import { earliestAllowed, THROTTLES } from '../../notify/throttle.js';
+import { appendLog, type Tx } from '../../incident/incident.service.js';
+import { CHANNEL_OF } from '../../escalation/targets.js';
+import { getContactMethod, listContactMethods } from '../../notify/contact.store.js';
+import { getSubscription, updateSubscription } from '../../notify/subscription.store.js';
+import type { EngineModule } from '../engine.js';
+
+export interface DeliveryMetrics {
+  record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
+}
+
+export interface DeliverOptions {
+  baseUrl: string;
+  leaseMs: number;
+  batch: number;
+  backoff: BackoffPolicy;
+  random: () => number;
+}
+
+const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack' };
+
+export class DeliverModule implements EngineModule {
+  readonly name = 'deliver';
+  private readonly opts: DeliverOptions;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly channels: Partial<Record<string, ChannelAdapter>>,
+    private readonly publish: (c: IncidentChange[]) => void,
+    private readonly metrics: DeliveryMetrics | null,
+    opts: Partial<DeliverOptions> & { baseUrl: string },
+  ) {
+    this.opts = { leaseMs: 60_000, batch: 100, backoff: DEFAULT_BACKOFF, random: Math.random, ...opts };
+  }
+
+  async tick(now: number): Promise<number> {
+    const claimed = await this.db.transaction().execute((trx) => outbox.claimDue(trx, this.dialect, now, this.opts.batch, this.opts.leaseMs));
+    if (!claimed.length) return 0;
+    // Bundle: one message per (person's contact method); subscriptions and status rows go one by one.
+    const groups = new Map<string, typeof claimed>();
+    for (const r of claimed) {
+      const key = r.kind === 'page' && r.contact_method_id ? `${r.org_id}:${r.contact_method_id}` : `${r.org_id}:${r.id}`;
+      const g = groups.get(key) ?? [];
+      g.push(r);
+      groups.set(key, g);
+    }
+    await Promise.all([...groups.values()].map((g) => this.deliverGroup(g, now).catch(async (err: unknown) => {
+      // Never leave a claim hanging on our own bug: retry later, and say why.
+      await outbox.markRetry(this.db, g[0]!.org_id, g.map((r) => r.id), now + 30_000, `internal: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    })));
+    return claimed.length;
+  }
+
+  private async deliverGroup(rows: (NotificationTable & { was_sending: boolean })[], now: number): Promise<void> {
+    const first = rows[0]!;
+    const orgId = first.org_id;
+    const ids = rows.map((r) => r.id);
+    const adapter = this.channels[first.channel];
+    const dest = await this.destination(first);
+    if (!dest) return this.finish(rows, now, { kind: 'permanent', reason: 'destination no longer exists' }, null);
+    if (!adapter) return this.finish(rows, now, { kind: 'permanent', reason: `the ${first.channel} channel is not configured on this server` }, dest.label);
+    const throttle = THROTTLES[first.channel];
+    if (throttle && first.contact_method_id) {
+      const windowMs = Math.max(...throttle.map((r) => r.perMs));
+      const sends = await outbox.recentSends(this.db, orgId, first.contact_method_id, now - windowMs);
+      const at = earliestAllowed(now, sends, throttle);
+      if (at > now) return void (await outbox.postpone(this.db, orgId, ids, at));
+    }
+    const org = await this.db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirst();
+    const recipient = first.user_id ? await this.db.selectFrom('users').select('name').where('org_id', '=', orgId).where('id', '=', first.user_id).executeTakeFirst() : undefined;
+    const msg = await buildMessage(this.db, rows, {
+      baseUrl: this.opts.baseUrl,
+      orgName: org?.name ?? '',
+      now,
+      ...(recipient ? { recipientName: recipient.name } : {}),
+      withActionLinks: first.kind === 'page',
+    });
+    if (first.subscription_id && first.payload) {
+      const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
+      if (log_entry_id) {
+        const e = await this.db.selectFrom('log_entries').selectAll().where('org_id', '=', orgId).where('id', '=', log_entry_id).executeTakeFirst();
+        if (e?.agent) {
+          const a = JSON.parse(e.agent) as { id: string; type: string; summary: string };
+          msg.agent = { id: a.id, type: a.type === 'user_reference' ? 'user_reference' : 'service_reference', name: a.summary };
+        }
+        if (e && e.type === 'annotate_log_entry') msg.note = { id: e.id, content: e.summary };
+      }
+    }
+    if (msg.incidents.length === 0 && first.incident_id) return this.finish(rows, now, { kind: 'permanent', reason: 'incident no longer exists' }, dest.label);
+    const started = Date.now();
+    let result: DeliveryResult;
+    try {
+      result = await adapter.send(dest.destination, msg);
+    } catch (err) {
+      result = { kind: 'retryable', reason: `channel error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
+    await this.finish(rows, now, result, dest.label);
+  }
+
+  private async destination(n: NotificationTable): Promise<{ destination: Destination; label: string } | null> {
+    if (n.subscription_id) {
+      const s = await getSubscription(this.db, n.org_id, n.subscription_id);
+      if (!s || !s.active) return null;
+      return { destination: { address: s.url, secrets: [s.secret], headers: JSON.parse(s.custom_headers) as { name: string; value: string }[], subscriptionId: s.id }, label: `webhook subscription ${s.description ?? s.id}` };
+    }
+    if (!n.contact_method_id) return null;
+    const cm = await getContactMethod(this.db, n.org_id, n.contact_method_id);
+    if (!cm) return null;
+    return { destination: { address: cm.address, ...(cm.secret ? { secrets: [cm.secret] } : {}) }, label: `${CHANNEL_LABEL[n.channel] ?? n.channel} (${cm.label || cm.address})` };
+  }
+
+  /** Record the outcome of one send for every row of its group. */
+  private async finish(rows: (NotificationTable & { was_sending: boolean })[], now: number, result: DeliveryResult, label: string | null): Promise<void> {
+    const first = rows[0]!;
+    const orgId = first.org_id;
+    const ids = rows.map((r) => r.id);
+    const changes: IncidentChange[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      const incidents = await incidentRows(trx, orgId, rows);
+      const tx: Tx = { trx, dialect: this.dialect, now, changes };
+      const who = first.user_id ? await trx.selectFrom('users').select('name').where('org_id', '=', orgId).where('id', '=', first.user_id).executeTakeFirst() : undefined;
+      const target = who ? `${who.name} by ${label}` : (label ?? 'destination');
+      if (result.kind === 'sent') {
+        await outbox.markSent(trx, orgId, ids, now, result.providerId ?? null);
+        if (first.subscription_id) await updateSubscription(trx, orgId, first.subscription_id, { consecutive_failures: 0 });
+        if (first.kind === 'page') {
+          for (const inc of incidents) {
+            const dup = rows.some((r) => r.was_sending);
+            await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Notified ${target}${rows.length > 1 ? ` (one message for ${rows.length} incidents)` : ''}${dup ? ' — possible duplicate: an earlier attempt was interrupted' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, idempotency_key: first.idempotency_key, ...(dup ? { possible_duplicate: true } : {}) });
+          }
+        }
+        return;
+      }
+      const attempts = Math.max(...rows.map((r) => r.attempts));
+      if (result.kind === 'retryable' && attempts < this.opts.backoff.maxAttempts) {
+        const delay = retryDelay(attempts, this.opts.backoff, this.opts.random, result.retryAfterMs);
+        await outbox.markRetry(trx, orgId, ids, now + delay, result.reason);
+        if (first.kind === 'page' && attempts === 1) {
+          for (const inc of incidents) await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Could not reach ${target} yet (${result.reason}); retrying`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason: result.reason });
+        }
+        return;
+      }
+      const reason = result.kind === 'retryable' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
+      await outbox.markFailed(trx, orgId, ids, reason);
+      if (first.subscription_id) {
+        await trx.updateTable('webhook_subscriptions').set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) })).where('org_id', '=', orgId).where('id', '=', first.subscription_id!).execute();
+      }
+      for (const inc of incidents) {
+        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${reason}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, failed: true });
+      }
+      if (first.kind === 'page' && first.user_id) {
+        for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));
+      }
+    });
+    this.publish(changes);
+  }
+}
+
+async function incidentRows(trx: Kysely<Database>, orgId: string, rows: NotificationTable[]) {
+  const ids = [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))];
+  if (!ids.length) return [];
+  return trx.selectFrom('incidents').select(['id', 'service_id', 'status', 'org_id']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+/** A permanent failure moves on to the person's next verified method not yet tried for this step. */
+async function fallBack(tx: Tx, row: NotificationTable, incident: { id: string; service_id: string; status: string } | undefined): Promise<void> {
+  if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
+  const tried = new Set((await outbox.notificationsForStep(tx.trx, row.org_id, row.step_key, row.user_id)).map((n) => n.contact_method_id));
+  const methods = (await listContactMethods(tx.trx, row.org_id, [row.user_id])).filter((m) => m.verified_at !== null && !tried.has(m.id));
+  const next = methods[0];
+  if (!next) {
+    await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', 'No other verified contact method to try for this person; escalation continues', null, { type: 'auto' }, { user_id: row.user_id });
+    return;
+  }
+  const { was_sending: _ignored, ...base } = row as NotificationTable & { was_sending?: boolean };
+  await outbox.insertNotification(tx.trx, {
+    ...base,
+    id: newId(tx.now),
+    contact_method_id: next.id,
+    channel: CHANNEL_OF[next.type],
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: tx.now,
+    claimed_until: null,
+    idempotency_key: `${row.idempotency_key}>${next.id}`,
+    last_error: null,
+    provider_id: null,
+    created_at: tx.now,
+    sent_at: null,
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Heartbeat pings and Prometheus metrics: endpoints for machines, not people.
+ */
+import { Type } from 'typebox';
+import type { IncidentChange } from '../../lib/bus.js';
+import { iso } from '../../lib/clock.js';
+import { VigilError } from '../../errors.js';
+import { recordPing } from '../../ingest/heartbeat.js';
+import { validateRoutingKey } from '../../ingest/events-v2/validate.js';
+import type { App, AppDeps } from '../deps.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export function operationsRoutes(app: App, deps: AppDeps): void {
+  const ping = async (request: FastifyRequest<{ Params: { key: string } }>, reply: FastifyReply) => {
+    const errors: string[] = [];
+    const key = validateRoutingKey(request.params.key, errors);
+    const target = key ? await deps.ingest.resolveKey(key, 'heartbeat') : null;
+    if (!target) throw new VigilError('invalid_input', errors.length ? errors.map((e) => e.replace("'routing_key'", 'the heartbeat key')) : ['the heartbeat key is not a known heartbeat integration key']);
+    deps.ingest.admit(target.integration.id);
+    const changes: IncidentChange[] = [];
+    const r = await deps.db.transaction().execute((trx) => recordPing({ trx, dialect: deps.dialect, now: deps.clock.now(), changes }, target.integration));
+    deps.bus.publish(changes);
+    return reply.code(202).send({ status: 'success', message: r.recovered ? 'Heartbeat received; the missed-heartbeat alert is resolved' : 'Heartbeat received', next_due_at: iso(r.nextDue) });
+  };
+  const schema = {
+    summary: 'Heartbeat ping: call it at least every interval; a missed interval opens an incident, the next ping resolves it',
+    tags: ['ingest'],
+    params: Type.Object({ key: Type.String({ maxLength: 64 }) }),
+    response: { 202: Type.Object({ status: Type.String(), message: Type.String(), next_due_at: Type.String() }) },
+  };
+  const cfg = { config: { errorStyle: 'events' as const, permission: 'public' as const }, schema };
+  app.post('/v1/heartbeat/:key', cfg, ping);
+  app.get('/v1/heartbeat/:key', cfg, ping);
+
+  app.get('/metrics', { config: { permission: 'public' }, schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_request, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+}

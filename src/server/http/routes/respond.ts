@@ -1,0 +1,152 @@
+/**
+ * Responders act from wherever the page reached them: a one-click link (email),
+ * a chat button (Slack/Mattermost), an SMS reply (Twilio-compatible). Each path
+ * verifies its own credential — the single-use link token, Slack's request
+ * signature, Twilio's request signature plus the sender's verified number — and
+ * then acknowledges or resolves as that person, with the channel on the timeline.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { IncidentChange } from '../../lib/bus.js';
+import { VigilError } from '../../errors.js';
+import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
+import { setStatus, requireIncident } from '../../incident/incident.service.js';
+import type { Channel } from '../../incident/incident.js';
+import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../notify/channels/slack/slack.js';
+import { parseSmsReply, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
+import type { Database, IncidentTable } from '../../storage/schema.js';
+import type { App, AppDeps } from '../deps.js';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function pageHtml(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)} · Vigil</title>
+<style>body{font:18px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}h1{font-size:1.4rem}button{font:inherit;font-weight:600;padding:.9rem 1.4rem;border:0;border-radius:.5rem;background:#0b5394;color:#fff;min-width:12rem;cursor:pointer}button:focus{outline:3px solid #f1c232;outline-offset:2px}.muted{color:#444}</style></head>
+<body><main>${body}</main></body></html>`;
+}
+
+type Outcome = { ok: true; incident: IncidentTable; did: string } | { ok: false; message: string };
+
+async function act(deps: AppDeps, orgId: string, incidentId: string, userId: string, action: 'acknowledge' | 'resolve', channel: Channel): Promise<Outcome> {
+  const changes: IncidentChange[] = [];
+  const result = await deps.db.transaction().execute(async (trx): Promise<Outcome> => {
+    const user = await trx.selectFrom('users').select(['id', 'name']).where('org_id', '=', orgId).where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!user) return { ok: false, message: 'This person is no longer a member of the organization.' };
+    const inc = await requireIncident(trx, orgId, incidentId);
+    if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.` };
+    if (action === 'acknowledge' && inc.status === 'acknowledged') return { ok: true, incident: inc, did: 'was already acknowledged' };
+    const updated = await setStatus({ trx, dialect: deps.dialect, now: deps.clock.now(), changes }, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
+    return { ok: true, incident: updated, did: action === 'acknowledge' ? 'acknowledged' : 'resolved' };
+  });
+  deps.bus.publish(changes);
+  return result;
+}
+
+export function respondRoutes(app: App, deps: AppDeps): void {
+  app.register(async (scope: FastifyInstance) => {
+    // Browsers, Slack and Twilio post forms; only these routes read them, as the raw text (signatures cover the raw body).
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+
+    scope.get<{ Params: { token: string } }>('/a/:token', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const t = await lookupActionToken(deps.db, request.params.token, deps.clock.now());
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(pageHtml('Link not usable', `<h1>This link can no longer be used</h1><p class="muted">${t.reason === 'used' ? 'It was already used.' : t.reason === 'expired' ? 'It has expired.' : 'It is not a valid link.'} Open Vigil to act on the incident.</p>`));
+      const inc = await requireIncident(deps.db, t.row.org_id, t.row.incident_id);
+      const verb = t.row.action === 'acknowledge' ? 'Acknowledge' : 'Resolve';
+      // GET changes nothing: mail scanners and link previews fetch links; only the button acts.
+      return reply.send(pageHtml(`${verb} #${inc.number}`, `<h1>${verb} incident #${Number(inc.number)}?</h1><p>${esc(inc.title)}</p><p class="muted">Status now: ${esc(inc.status)}</p><form method="post"><button type="submit">${verb}</button></form>`));
+    });
+
+    scope.post<{ Params: { token: string } }>('/a/:token', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+      const now = deps.clock.now();
+      const t = await lookupActionToken(deps.db, request.params.token, now);
+      if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.code(410).send(pageHtml('Link not usable', '<h1>This link can no longer be used</h1><p class="muted">It was already used or has expired.</p>'));
+      const out = await act(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: t.row.channel === 'email' ? 'email' : 'link' });
+      if (!out.ok) return reply.code(409).send(pageHtml('Nothing to do', `<h1>Nothing to do</h1><p>${esc(out.message)}</p>`));
+      return reply.send(pageHtml('Done', `<h1>Incident #${Number(out.incident.number)} ${out.did}</h1><p>${esc(out.incident.title)}</p>`));
+    });
+
+    scope.post('/v1/slack/actions', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const secret = deps.inbound.slackSigningSecret;
+      const raw = typeof request.body === 'string' ? request.body : '';
+      if (!secret) throw new VigilError('not_found', ['chat actions are not configured on this server (VIGIL_SLACK_SIGNING_SECRET)']);
+      const v = verifySlackRequest(raw, { timestamp: header(request.headers['x-slack-request-timestamp']), signature: header(request.headers['x-slack-signature']) }, secret, deps.clock.now());
+      if (!v.ok) throw new VigilError('unauthenticated', [`Slack request signature: ${v.reason}`]);
+      const action = parseSlackAction(raw);
+      if (!action) return reply.send({ text: '' });
+      const [ackToken, resolveToken] = action.value.split('.');
+      const token = action.actionId === SLACK_ACK_ACTION ? ackToken : resolveToken;
+      const now = deps.clock.now();
+      const t = token ? await lookupActionToken(deps.db, token, now) : ({ ok: false, reason: 'unknown' } as const);
+      if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.send({ response_type: 'ephemeral', replace_original: false, text: 'This button can no longer be used (already used or expired).' });
+      const out = await act(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'chat', chat_user: action.userName });
+      return reply.send({ response_type: 'in_channel', replace_original: false, text: out.ok ? `Incident #${Number(out.incident.number)} ${out.did} by ${action.userName}` : out.message });
+    });
+
+    scope.post('/v1/twilio/sms', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const params = twilioParams(request.body, deps);
+      reply.type('text/xml; charset=utf-8');
+      const reply_ = (text: string) => reply.send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${esc(text)}</Message></Response>`);
+      const parsed = parseSmsReply(params.Body ?? '');
+      if (!parsed) return reply_('Vigil: reply with the incident number and a to acknowledge or r to resolve, e.g. 42a.');
+      const target = await findSmsTarget(deps.db, params.From ?? '', parsed.number);
+      if (!target) return reply_(`Vigil: no incident #${parsed.number} was paged to this number.`);
+      const out = await act(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: params.From });
+      return reply_(out.ok ? `Vigil: incident #${parsed.number} ${out.did}.` : `Vigil: ${out.message}`);
+    });
+
+    scope.post('/v1/twilio/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const params = twilioParams(request.body, deps);
+      const status = params.MessageStatus ?? params.CallStatus ?? '';
+      const sid = params.MessageSid ?? params.CallSid ?? '';
+      if (sid && ['failed', 'undelivered', 'busy', 'no-answer'].includes(status)) {
+        await deps.db.updateTable('notifications').set({ last_error: `carrier reported ${status}` }).where('provider_id', '=', sid).execute();
+      }
+      return reply.code(204).send();
+    });
+
+    function twilioParams(body: unknown, d: AppDeps): Record<string, string> {
+      const token = d.inbound.twilioAuthToken;
+      if (!token) throw new VigilError('not_found', ['SMS replies are not configured on this server (VIGIL_TWILIO_*)']);
+      const params = Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : '')) as Record<string, string>;
+      return params;
+    }
+
+    scope.addHook('preHandler', async (request) => {
+      if (!request.url.startsWith('/v1/twilio/')) return;
+      const token = deps.inbound.twilioAuthToken;
+      if (!token) return;
+      const params = Object.fromEntries(new URLSearchParams(typeof request.body === 'string' ? request.body : '')) as Record<string, string>;
+      const url = `${deps.config.publicUrl}${request.url}`;
+      if (!verifyTwilioSignature(token, url, params, header(request.headers['x-twilio-signature']))) throw new VigilError('unauthenticated', ['Twilio request signature does not match']);
+    });
+  });
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Who is replying, and to which incident: the sender's verified SMS contact
+ * method, and the incident with that number most recently paged to it. A number
+ * shared by members of several organizations resolves to the one that paged it.
+ */
+async function findSmsTarget(db: Kysely<Database>, from: string, number: number): Promise<{ orgId: string; userId: string; incidentId: string } | null> {
+  if (!from) return null;
+  const row = await db
+    .selectFrom('notifications as n')
+    .innerJoin('contact_methods as c', (j) => j.onRef('c.org_id', '=', 'n.org_id').onRef('c.id', '=', 'n.contact_method_id'))
+    .innerJoin('incidents as i', (j) => j.onRef('i.org_id', '=', 'n.org_id').onRef('i.id', '=', 'n.incident_id'))
+    .select(['n.org_id', 'c.user_id', 'i.id as incident_id'])
+    .where('c.address', '=', from)
+    .where('c.type', 'in', ['sms', 'phone'])
+    .where('c.verified_at', 'is not', null)
+    .where('c.deleted_at', 'is', null)
+    .where('i.number', '=', number)
+    .orderBy('n.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { orgId: row.org_id, userId: row.user_id, incidentId: row.incident_id } : null;
+}

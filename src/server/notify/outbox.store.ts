@@ -1,0 +1,100 @@
+/**
+ * The notification outbox. Rows are inserted in the same transaction as the
+ * change that causes them; the deliver module claims due rows, sends, and records
+ * the outcome. A claim is a lease (`claimed_until`): a row still 'sending' after
+ * its lease belongs to a node that died between claim and send, and is claimed
+ * again — sent at least once, with the same idempotency key.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DialectName } from '../storage/dialect.js';
+import type { Database, NotificationTable } from '../storage/schema.js';
+
+type Db = Kysely<Database>;
+
+export async function insertNotification(db: Db, row: NotificationTable): Promise<boolean> {
+  const r = await db
+    .insertInto('notifications')
+    .values(row)
+    .onConflict((oc) => oc.columns(['org_id', 'idempotency_key']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * Claim up to `limit` due rows for `leaseMs`. On PostgreSQL, FOR UPDATE SKIP
+ * LOCKED lets any number of nodes claim disjoint rows; SQLite has one writer.
+ */
+export async function claimDue(db: Db, dialect: DialectName, now: number, limit: number, leaseMs: number): Promise<(NotificationTable & { was_sending: boolean })[]> {
+  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const result = await sql<NotificationTable & { prev_status: string }>`
+    UPDATE notifications SET status = 'sending', claimed_until = ${now + leaseMs}, attempts = attempts + 1
+    WHERE (org_id, id) IN (
+      SELECT org_id, id FROM notifications
+      WHERE (status = 'pending' AND next_attempt_at <= ${now}) OR (status = 'sending' AND claimed_until <= ${now})
+      ORDER BY next_attempt_at
+      LIMIT ${limit} ${lock}
+    )
+    RETURNING *`.execute(db);
+  // attempts was incremented by this claim: more than one attempt with no recorded failure means a lost claim.
+  return result.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at), was_sending: r.last_error === null && Number(r.attempts) > 1 }));
+}
+
+export async function markSent(db: Db, orgId: string, ids: string[], at: number, providerId: string | null): Promise<void> {
+  if (!ids.length) return;
+  await db.updateTable('notifications').set({ status: 'sent', sent_at: at, claimed_until: null, provider_id: providerId }).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+export async function markRetry(db: Db, orgId: string, ids: string[], nextAt: number, error: string): Promise<void> {
+  if (!ids.length) return;
+  await db.updateTable('notifications').set({ status: 'pending', next_attempt_at: nextAt, claimed_until: null, last_error: error }).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+export async function markFailed(db: Db, orgId: string, ids: string[], error: string): Promise<void> {
+  if (!ids.length) return;
+  await db.updateTable('notifications').set({ status: 'failed', claimed_until: null, last_error: error }).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+/** Postpone without counting an attempt (throttled). */
+export async function postpone(db: Db, orgId: string, ids: string[], nextAt: number): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .updateTable('notifications')
+    .set((eb) => ({ status: 'pending', next_attempt_at: nextAt, claimed_until: null, attempts: eb('attempts', '-', 1) }))
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+}
+
+/** Pages not yet sent for an incident stop when it is acknowledged or resolved. Webhook status events are kept. */
+export async function cancelPendingPages(db: Db, orgId: string, incidentId: string): Promise<number> {
+  const r = await db
+    .updateTable('notifications')
+    .set({ status: 'cancelled', claimed_until: null })
+    .where('org_id', '=', orgId)
+    .where('incident_id', '=', incidentId)
+    .where('kind', '=', 'page')
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function recentSends(db: Db, orgId: string, contactMethodId: string, since: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('notifications')
+    .select('sent_at')
+    .where('org_id', '=', orgId)
+    .where('contact_method_id', '=', contactMethodId)
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .execute();
+  return rows.map((r) => Number(r.sent_at));
+}
+
+export async function notificationsForStep(db: Db, orgId: string, stepKey: string, userId: string): Promise<NotificationTable[]> {
+  return db.selectFrom('notifications').selectAll().where('org_id', '=', orgId).where('step_key', '=', stepKey).where('user_id', '=', userId).execute();
+}
+
+export async function outboxDepth(db: Db): Promise<{ status: string; n: number }[]> {
+  const rows = await db.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', 'in', ['pending', 'sending']).groupBy('status').execute();
+  return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+}

@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database, WebhookSubscriptionTable } from '../storage/schema.js';
+
+type Db = Kysely<Database>;
+
+export async function activeSubscriptions(db: Db, orgId: string): Promise<WebhookSubscriptionTable[]> {
+  return db.selectFrom('webhook_subscriptions').selectAll().where('org_id', '=', orgId).where('active', '=', 1).where('deleted_at', 'is', null).execute();
+}
+
+export async function listSubscriptions(db: Db, orgId: string, limit: number, offset: number): Promise<{ rows: WebhookSubscriptionTable[]; total: number }> {
+  const base = db.selectFrom('webhook_subscriptions').where('org_id', '=', orgId).where('deleted_at', 'is', null);
+  const rows = await base.selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
+
+export async function getSubscription(db: Db, orgId: string, id: string): Promise<WebhookSubscriptionTable | undefined> {
+  return db.selectFrom('webhook_subscriptions').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export async function insertSubscription(db: Db, row: WebhookSubscriptionTable): Promise<void> {
+  await db.insertInto('webhook_subscriptions').values(row).execute();
+}
+
+export async function updateSubscription(db: Db, orgId: string, id: string, patch: Partial<WebhookSubscriptionTable>): Promise<void> {
+  await db.updateTable('webhook_subscriptions').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}

@@ -1,0 +1,466 @@
+/**
+ * Schedule use cases: PagerDuty-shaped input → pure layers (schedule.ts), checked
+ * by validateSchedule and against the organization's users; overrides; who is
+ * on call through which escalation policy (PagerDuty's /oncalls); calendar feeds.
+ * The math is in on-call.ts and stays pure; this module loads rows, calls it, and
+ * turns its issues into 400s that name the wire field.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { IANAZone } from 'luxon';
+import { invalid, notFound } from '../errors.js';
+import { allPolicies, policiesUsingSchedule } from '../escalation/policy.service.js';
+import { getPolicies, type PolicyRow } from '../escalation/policy.store.js';
+import { parseTimestamp } from '../ingest/timestamp.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { hashSecret } from '../lib/secrets.js';
+import { getUser, getUsers } from '../org/org.store.js';
+import type { CalendarFeedTable, Database, ScheduleOverrideTable, UserTable } from '../storage/schema.js';
+import { scheduleToICal, type ICalShift } from './ical.js';
+import { ON_CALL_HORIZON_MS, renderFinal } from './on-call.js';
+import { MAX_TURN_COUNT, SECONDS_PER_DAY, SECONDS_PER_WEEK, validateSchedule, type FinalEntry, type Restriction, type Schedule, type TurnLength, type ValidationIssue } from './schedule.js';
+import * as store from './schedule.store.js';
+import { zoneClock } from './zone.js';
+import type { ScheduleRow, StoredLayer } from './schedule.store.js';
+
+type Db = Kysely<Database>;
+
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------- wire → pure
+
+/**
+ * PagerDuty's rotation_turn_length_seconds → a turn length. Multiples of a week
+ * are weeks and of a day are days (both local calendar arithmetic: a handoff
+ * keeps its local time across DST); any other multiple of an hour is elapsed
+ * hours. Anything else (zero, negative, not whole hours) is null.
+ */
+export function turnLengthFromSeconds(seconds: number): TurnLength | null {
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) return null;
+  if (seconds % SECONDS_PER_WEEK === 0) return { unit: 'weeks', count: seconds / SECONDS_PER_WEEK };
+  if (seconds % SECONDS_PER_DAY === 0) return { unit: 'days', count: seconds / SECONDS_PER_DAY };
+  if (seconds % 3600 === 0) return { unit: 'hours', count: seconds / 3600 };
+  return null;
+}
+
+/** The nominal length in seconds (a day turn across a DST change really lasts 23 or 25 h). */
+export function turnLengthSeconds(t: TurnLength): number {
+  return t.count * (t.unit === 'weeks' ? SECONDS_PER_WEEK : t.unit === 'days' ? SECONDS_PER_DAY : 3600);
+}
+
+const NAIVE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
+
+/**
+ * An ISO 8601 instant. A time with no offset is local wall time in `zone`,
+ * resolved like every wall time in the schedule math (zone.ts): a skipped time
+ * moves forward by the gap, a repeated one is its first occurrence.
+ */
+export function parseInstantIn(text: string, zone: string): number | null {
+  const t = text.trim();
+  const wall = parseTimestamp(t);
+  if (wall === null) return null;
+  if (NAIVE.test(t) && IANAZone.isValidZone(zone)) return zoneToInstant(zone, wall);
+  return wall;
+}
+
+function zoneToInstant(zone: string, wall: number): number {
+  return zoneClock(zone).toInstant(wall);
+}
+
+export interface LayerInput {
+  id?: string | null;
+  name?: string | null;
+  start: string;
+  end?: string | null;
+  rotation_virtual_start?: string;
+  rotation_turn_length_seconds?: number;
+  rotation_turn_length?: { unit: string; count: number };
+  users: { user: { id: string } }[];
+  restrictions?: { type: string; start_time_of_day: string; duration_seconds: number; start_day_of_week?: number | null }[];
+}
+
+export interface ScheduleInput {
+  name?: string;
+  description?: string | null;
+  time_zone?: string;
+  schedule_layers?: LayerInput[];
+}
+
+/** Pure field path (validateSchedule) → wire field path. */
+function wireField(field: string, turnVia: ('seconds' | 'unit')[]): string {
+  if (field === 'timeZone') return 'schedule.time_zone';
+  const m = /^layers\[(\d+)\](?:\.(.*))?$/.exec(field);
+  if (!m) return `schedule.${field}`;
+  const i = Number(m[1]);
+  const p = `schedule.schedule_layers[${i}]`;
+  const rest = m[2] ?? '';
+  if (!rest) return p;
+  if (rest.startsWith('turnLength')) return turnVia[i] === 'unit' ? `${p}.rotation_turn_length${rest.slice('turnLength'.length)}` : `${p}.rotation_turn_length_seconds`;
+  const r = rest
+    .replace('rotationVirtualStart', 'rotation_virtual_start')
+    .replace(/^users\[(\d+)\]$/, 'users[$1].user.id')
+    .replace('startTimeOfDay', 'start_time_of_day')
+    .replace('durationSeconds', 'duration_seconds')
+    .replace('startDayOfWeek', 'start_day_of_week');
+  return `${p}.${r}`;
+}
+
+function issueText(issue: ValidationIssue, turnVia: ('seconds' | 'unit')[]): string {
+  const wire = wireField(issue.field, turnVia);
+  if (wire.endsWith('rotation_turn_length_seconds') && issue.field.endsWith('count')) return `${wire} is out of range: at most ${MAX_TURN_COUNT} weeks, days or hours`;
+  return `${wire} ${issue.message}`;
+}
+
+/**
+ * Validate PagerDuty-shaped layers and build the stored ones. Throws one 400
+ * listing every problem, each naming its field.
+ */
+async function buildLayers(db: Db, orgId: string, now: number, zone: string, input: LayerInput[], existing: StoredLayer[]): Promise<StoredLayer[]> {
+  const errors = new Map<string, string>();
+  const fail = (field: string, message: string) => {
+    if (!errors.has(field)) errors.set(field, message.startsWith(':') ? `${field}${message}` : `${field} ${message}`);
+  };
+  const turnVia: ('seconds' | 'unit')[] = [];
+  const keep = new Set(existing.map((l) => l.id));
+  const used = new Set<string>();
+
+  const layers: StoredLayer[] = input.map((l, i) => {
+    const p = `schedule.schedule_layers[${i}]`;
+    const instant = (text: string | null | undefined, field: string): number | null => {
+      if (text === undefined || text === null) return null;
+      const t = parseInstantIn(text, zone);
+      if (t === null) fail(`${p}.${field}`, `must be an ISO 8601 date-time, got ${JSON.stringify(text).slice(0, 40)}`);
+      return t;
+    };
+    const start = instant(l.start, 'start') ?? 0;
+    const end = instant(l.end, 'end');
+    const virtualStart = l.rotation_virtual_start === undefined ? start : (instant(l.rotation_virtual_start, 'rotation_virtual_start') ?? start);
+
+    let turnLength: TurnLength = { unit: 'hours', count: 1 };
+    if (l.rotation_turn_length) {
+      turnVia[i] = 'unit';
+      const { unit, count } = l.rotation_turn_length;
+      if (unit !== 'hours' && unit !== 'days' && unit !== 'weeks') fail(`${p}.rotation_turn_length.unit`, 'must be hours, days or weeks');
+      else {
+        turnLength = { unit, count };
+        if (l.rotation_turn_length_seconds !== undefined && Number.isInteger(count) && l.rotation_turn_length_seconds !== turnLengthSeconds(turnLength)) {
+          fail(`${p}.rotation_turn_length_seconds`, `(${l.rotation_turn_length_seconds}) disagrees with rotation_turn_length (${count} ${unit}); send one of them`);
+        }
+      }
+    } else {
+      turnVia[i] = 'seconds';
+      const s = l.rotation_turn_length_seconds;
+      if (s === undefined) fail(`${p}.rotation_turn_length_seconds`, 'is required (or the Vigil extension rotation_turn_length {unit, count})');
+      else {
+        const t = turnLengthFromSeconds(s);
+        if (t) turnLength = t;
+        else fail(`${p}.rotation_turn_length_seconds`, `must be a positive multiple of 3600 (whole hours), got ${s}`);
+      }
+    }
+
+    const restrictions = (l.restrictions ?? []).map((r): Restriction =>
+      r.type === 'weekly_restriction'
+        ? { type: 'weekly_restriction', startDayOfWeek: r.start_day_of_week as number, startTimeOfDay: r.start_time_of_day, durationSeconds: r.duration_seconds }
+        : ({ type: r.type, startTimeOfDay: r.start_time_of_day, durationSeconds: r.duration_seconds } as Restriction),
+    );
+
+    const id = l.id && keep.has(l.id) && !used.has(l.id) ? l.id : newId(now);
+    used.add(id);
+    return {
+      id,
+      name: l.name?.trim() || `Layer ${i + 1}`,
+      start,
+      end,
+      rotationVirtualStart: virtualStart,
+      turnLength,
+      users: l.users.map((u) => u.user.id),
+      restrictions,
+    };
+  });
+
+  for (const issue of validateSchedule({ timeZone: zone, layers, overrides: [] })) {
+    const text = issueText(issue, turnVia);
+    const field = text.split(' ')[0]!;
+    if (![...errors.keys()].some((f) => field.startsWith(f))) errors.set(field, text);
+  }
+
+  const ids = [...new Set(layers.flatMap((l) => l.users))];
+  const live = new Set((await getUsers(db, orgId, ids)).filter((u) => u.deleted_at === null).map((u) => u.id));
+  layers.forEach((l, i) =>
+    l.users.forEach((u, j) => {
+      if (!live.has(u)) fail(`schedule.schedule_layers[${i}].users[${j}].user.id`, `: user ${u} not found in this organization`);
+    }),
+  );
+  if (errors.size) throw invalid(...errors.values());
+  return layers;
+}
+
+function checkZone(zone: string): void {
+  if (!IANAZone.isValidZone(zone)) throw invalid(`schedule.time_zone must be a known IANA time zone such as "Europe/Berlin", got ${JSON.stringify(zone).slice(0, 64)}`);
+}
+
+// ------------------------------------------------------------------ use cases
+
+export async function requireSchedule(db: Db, orgId: string, id: string): Promise<ScheduleRow> {
+  const s = await store.getSchedule(db, orgId, id);
+  if (!s) throw notFound(`schedule ${id}`);
+  return s;
+}
+
+export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleInput & { name: string; time_zone: string; schedule_layers: LayerInput[] }): Promise<ScheduleRow> {
+  const name = input.name.trim();
+  if (!name) throw invalid('schedule.name must not be blank');
+  checkZone(input.time_zone);
+  const now = clock.now();
+  const layers = await buildLayers(db, orgId, now, input.time_zone, input.schedule_layers, []);
+  const row: ScheduleRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
+  await store.insertSchedule(db, row);
+  return row;
+}
+
+/**
+ * Fields not sent are kept. schedule_layers, when sent, replaces the layers; a
+ * layer sent with its id keeps that id. Changing time_zone alone keeps every
+ * instant: the handoff's local time is re-read in the new zone.
+ */
+export async function updateSchedule(db: Db, clock: Clock, orgId: string, id: string, input: ScheduleInput): Promise<ScheduleRow> {
+  const current = await requireSchedule(db, orgId, id);
+  const now = clock.now();
+  const patch: Partial<ScheduleRow> = { updated_at: now };
+  if (input.name !== undefined) {
+    if (!input.name.trim()) throw invalid('schedule.name must not be blank');
+    patch.name = input.name.trim();
+  }
+  if (input.description !== undefined) patch.description = input.description;
+  if (input.time_zone !== undefined) {
+    checkZone(input.time_zone);
+    patch.time_zone = input.time_zone;
+  }
+  if (input.schedule_layers !== undefined) patch.layers = await buildLayers(db, orgId, now, patch.time_zone ?? current.time_zone, input.schedule_layers, current.layers);
+  await store.updateSchedule(db, orgId, id, patch);
+  return { ...current, ...patch };
+}
+
+/** Like PagerDuty: a schedule an escalation policy targets cannot be deleted (400 naming the policies). */
+export async function deleteSchedule(db: Db, clock: Clock, orgId: string, id: string): Promise<void> {
+  await requireSchedule(db, orgId, id);
+  const policies = await policiesUsingSchedule(db, orgId, id);
+  if (policies.length) throw invalid(`schedule: used by escalation ${policies.length === 1 ? 'policy' : 'policies'} ${policies.map((p) => `${p.name} (${p.id})`).join(', ')}; remove it from them first`);
+  await store.softDeleteSchedule(db, orgId, id, clock.now());
+}
+
+export interface OverrideInput {
+  start: string;
+  end: string;
+  user: { id: string };
+  time_zone?: string;
+}
+
+/** All or nothing: one bad override rejects the request, naming `<path>[i].<field>`. */
+export async function createOverrides(db: Db, clock: Clock, orgId: string, schedule: ScheduleRow, items: OverrideInput[], path: (i: number) => string): Promise<ScheduleOverrideTable[]> {
+  const errors: string[] = [];
+  const now = clock.now();
+  const users = await getUsers(db, orgId, [...new Set(items.map((o) => o.user.id))]);
+  const live = new Set(users.filter((u) => u.deleted_at === null).map((u) => u.id));
+  const rows = items.map((o, i) => {
+    const p = path(i);
+    let zone = schedule.time_zone;
+    if (o.time_zone !== undefined) {
+      if (IANAZone.isValidZone(o.time_zone)) zone = o.time_zone;
+      else errors.push(`${p}.time_zone must be a known IANA time zone`);
+    }
+    const start = parseInstantIn(o.start, zone);
+    const end = parseInstantIn(o.end, zone);
+    if (start === null) errors.push(`${p}.start must be an ISO 8601 date-time`);
+    if (end === null) errors.push(`${p}.end must be an ISO 8601 date-time`);
+    if (start !== null && end !== null && end <= start) errors.push(`${p}.end must be after start`);
+    if (!live.has(o.user.id)) errors.push(`${p}.user.id: user ${o.user.id} not found in this organization`);
+    return { org_id: orgId, id: newId(now), schedule_id: schedule.id, user_id: o.user.id, start: start ?? 0, end: end ?? 0, created_at: now };
+  });
+  if (errors.length) throw invalid(...errors);
+  await store.insertOverrides(db, rows);
+  return rows;
+}
+
+// ---------------------------------------------------------------- rendering
+
+/** The pure schedule with the overrides that can matter inside `window`. */
+export async function pureSchedule(db: Db, orgId: string, row: ScheduleRow, window: { since: number; until: number }): Promise<Schedule> {
+  const overrides = await store.listOverrides(db, orgId, row.id, window);
+  return { timeZone: row.time_zone, layers: row.layers, overrides: overrides.map((o) => ({ id: o.id, userId: o.user_id, start: o.start, end: o.end })) };
+}
+
+export const MAX_RENDER_MS = 366 * DAY_MS;
+
+/**
+ * since/until of a rendering request, PagerDuty's way: one bound alone means two
+ * weeks from (or to) it; neither means `fallback` (null: no rendering).
+ */
+export function renderRange(since: number | undefined, until: number | undefined, fallback: number | null): { since: number; until: number } | null {
+  if (since === undefined && until === undefined) {
+    if (fallback === null) return null;
+    since = fallback;
+  }
+  const s = since ?? until! - 14 * DAY_MS;
+  const u = until ?? s + 14 * DAY_MS;
+  if (u <= s) throw invalid('until must be after since');
+  if (u - s > MAX_RENDER_MS) throw invalid('until: the range must not exceed 366 days');
+  return { since: s, until: u };
+}
+
+/** A final-schedule entry overlaps [since, until); a zero-length range is the instant `since`. */
+export function overlaps(e: { start: number; end: number }, since: number, until: number): boolean {
+  return since === until ? e.start <= since && since < e.end : e.start < until && e.end > since;
+}
+
+/**
+ * Final shifts (people only, no gaps) of each schedule that overlap [since,
+ * until), whole: rendered over a window ON_CALL_HORIZON_MS wider on each side,
+ * so a shift is cut only where whoIsOnCall would cut it too.
+ */
+export async function shiftsOverlapping(db: Db, orgId: string, rows: ScheduleRow[], since: number, until: number): Promise<Map<string, FinalEntry[]>> {
+  const window = { since: since - ON_CALL_HORIZON_MS, until: until + ON_CALL_HORIZON_MS };
+  const out = new Map<string, FinalEntry[]>();
+  for (const row of rows) {
+    const entries = renderFinal(await pureSchedule(db, orgId, row, window), window);
+    out.set(
+      row.id,
+      entries.filter((e) => e.userId !== null && overlaps(e, since, until)),
+    );
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ on-calls
+
+export interface OnCall {
+  userId: string;
+  scheduleId: string | null;
+  policyId: string | null;
+  /** 1-based; null for a schedule that no policy uses. */
+  level: number | null;
+  /** null for a direct user target (permanently on call). */
+  start: number | null;
+  end: number | null;
+}
+
+export interface OnCallQuery {
+  since: number;
+  until: number;
+  scheduleIds?: string[];
+  policyIds?: string[];
+  userIds?: string[];
+  earliest?: boolean;
+}
+
+export const MAX_ONCALL_RANGE_MS = 90 * DAY_MS;
+
+/**
+ * PagerDuty's on-calls: for each escalation policy, level and target, who is on
+ * call in [since, until] (an instant when equal). A user target is on call
+ * permanently (start and end null); a schedule target yields its final shifts.
+ * Asking by schedule_ids[] also answers schedules no policy uses, with
+ * escalation_policy and escalation_level null.
+ */
+export async function listOnCalls(db: Db, orgId: string, q: OnCallQuery): Promise<{ oncalls: OnCall[]; users: UserTable[]; policies: PolicyRow[]; schedules: ScheduleRow[] }> {
+  const policies = q.policyIds ? (await getPolicies(db, orgId, q.policyIds)).filter((p) => p.deleted_at === null) : await allPolicies(db, orgId);
+  const scheduleFilter = q.scheduleIds ? new Set(q.scheduleIds) : null;
+  const wanted = new Set<string>();
+  for (const p of policies) for (const r of p.rules) for (const t of r.targets) if (t.type === 'schedule_reference' && (!scheduleFilter || scheduleFilter.has(t.id))) wanted.add(t.id);
+  const unused = q.scheduleIds && !q.policyIds ? q.scheduleIds.filter((id) => !wanted.has(id)) : [];
+  const schedules = await store.getSchedules(db, orgId, [...wanted, ...unused]);
+  const shifts = await shiftsOverlapping(db, orgId, schedules, q.since, q.until);
+
+  let out: OnCall[] = [];
+  for (const p of policies) {
+    p.rules.forEach((r, i) => {
+      for (const t of r.targets) {
+        if (t.type === 'user_reference' && !scheduleFilter) out.push({ userId: t.id, scheduleId: null, policyId: p.id, level: i + 1, start: null, end: null });
+        if (t.type === 'schedule_reference' && (!scheduleFilter || scheduleFilter.has(t.id))) {
+          for (const e of shifts.get(t.id) ?? []) out.push({ userId: e.userId!, scheduleId: t.id, policyId: p.id, level: i + 1, start: e.start, end: e.end });
+        }
+      }
+    });
+  }
+  for (const id of unused) for (const e of shifts.get(id) ?? []) out.push({ userId: e.userId!, scheduleId: id, policyId: null, level: null, start: e.start, end: e.end });
+
+  const users = (await getUsers(db, orgId, [...new Set(out.map((o) => o.userId))])).filter((u) => u.deleted_at === null);
+  const live = new Set(users.map((u) => u.id));
+  const userFilter = q.userIds ? new Set(q.userIds) : null;
+  const seen = new Set<string>();
+  out = out.filter((o) => {
+    if (!live.has(o.userId) || (userFilter && !userFilter.has(o.userId))) return false;
+    const key = `${o.userId}|${o.scheduleId}|${o.policyId}|${o.level}|${o.start}|${o.end}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+
+  const policyName = new Map(policies.map((p) => [p.id, p.name]));
+  const userName = new Map(users.map((u) => [u.id, u.name]));
+  out.sort(
+    (a, b) =>
+      (policyName.get(a.policyId ?? '') ?? '\uffff').localeCompare(policyName.get(b.policyId ?? '') ?? '\uffff') ||
+      (a.policyId ?? '').localeCompare(b.policyId ?? '') ||
+      (a.level ?? 0) - (b.level ?? 0) ||
+      (a.start ?? -Infinity) - (b.start ?? -Infinity) ||
+      (userName.get(a.userId) ?? '').localeCompare(userName.get(b.userId) ?? '') ||
+      a.userId.localeCompare(b.userId),
+  );
+  if (q.earliest) {
+    const first = new Set<string>();
+    out = out.filter((o) => {
+      const key = `${o.policyId}|${o.level}|${o.userId}|${o.policyId === null ? o.scheduleId : ''}`;
+      if (first.has(key)) return false;
+      first.add(key);
+      return true;
+    });
+  }
+  return { oncalls: out, users, policies, schedules };
+}
+
+// ----------------------------------------------------------- calendar feeds
+
+export const FEED_DAYS = 60;
+export const FEED_PROD_ID = '//Vigil//Vigil on-call//EN';
+
+/**
+ * A new secret feed URL token for a schedule or a user (256 random bits, stored
+ * as its SHA-256). Creating one revokes the previous feed of the same target.
+ */
+export async function createCalendarFeed(db: Db, clock: Clock, orgId: string, kind: CalendarFeedTable['kind'], targetId: string): Promise<{ feed: CalendarFeedTable; token: string }> {
+  const now = clock.now();
+  const token = randomBytes(32).toString('base64url');
+  const feed: CalendarFeedTable = { org_id: orgId, id: newId(now), kind, target_id: targetId, token_hash: hashSecret(token), created_at: now, revoked_at: null };
+  await store.replaceCalendarFeed(db, feed);
+  return { feed, token };
+}
+
+/**
+ * The iCalendar text of a feed: every final shift overlapping the next
+ * FEED_DAYS days, whole, in UTC. null when the token is unknown or revoked, or
+ * its schedule or user is gone (the caller answers 404 for all of these alike).
+ */
+export async function renderCalendarFeed(db: Db, clock: Clock, token: string): Promise<string | null> {
+  const feed = await store.findCalendarFeed(db, hashSecret(token));
+  if (!feed) return null;
+  const now = clock.now();
+  const until = now + FEED_DAYS * DAY_MS;
+  const orgId = feed.org_id;
+  if (feed.kind === 'schedule') {
+    const row = await store.getSchedule(db, orgId, feed.target_id);
+    if (!row) return null;
+    const entries = (await shiftsOverlapping(db, orgId, [row], now, until)).get(row.id) ?? [];
+    const users = await getUsers(db, orgId, [...new Set(entries.map((e) => e.userId!))]);
+    return scheduleToICal({ name: row.name, entries, userNames: Object.fromEntries(users.map((u) => [u.id, u.name])), prodId: FEED_PROD_ID, now, uidScope: row.id });
+  }
+  const user = await getUser(db, orgId, feed.target_id);
+  if (!user) return null;
+  const rows = await store.allSchedules(db, orgId);
+  const shifts = await shiftsOverlapping(db, orgId, rows, now, until);
+  const entries: ICalShift[] = rows
+    .flatMap((row) => (shifts.get(row.id) ?? []).filter((e) => e.userId === user.id).map((e) => ({ ...e, source: { name: row.name, uidScope: row.id } })))
+    .sort((a, b) => a.start - b.start);
+  return scheduleToICal({ name: `${user.name} on call`, entries, userNames: { [user.id]: user.name }, prodId: FEED_PROD_ID, now, uidScope: `user-${user.id}` });
+}
