@@ -19,6 +19,9 @@ import { countOrganizations } from './org/org.store.js';
 import type { AppDeps } from './http/deps.js';
 import type { ChannelAdapter } from './notify/channel.js';
 import { Metrics } from './observability/metrics.js';
+import { buildChannels } from './notify/channels/registry.js';
+import { buildEngine } from './engine/build.js';
+import type { Engine } from './engine/engine.js';
 
 export interface Running {
   app: FastifyInstance | null;
@@ -26,6 +29,17 @@ export interface Running {
   handle: DbHandle;
   url: string | null;
   stop(): Promise<void>;
+}
+
+/** Configured channels: webhook and Slack always; email with SMTP settings; SMS and voice with a Twilio-compatible provider. */
+export function channelsFromConfig(config: Config): Partial<Record<string, ChannelAdapter>> {
+  const registry = buildChannels({
+    ...(config.smtp
+      ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
+      : {}),
+    ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` } } : {}),
+  });
+  return Object.fromEntries(registry.types().map((t) => [t, registry.get(t)!]));
 }
 
 export function openConfiguredDatabase(config: Config): DbHandle {
@@ -59,11 +73,18 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const handle = openConfiguredDatabase(config);
   const applied = await migrateToLatest(handle);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const deps = makeDeps(handle, config);
+  const deps = makeDeps(handle, config, systemClock, channelsFromConfig(config));
   if ((await countOrganizations(handle.db)) === 0) {
     const msg = 'No organization yet. Create one (and its owner and first API token) with:\n  npx vigil init --org "Harbor Crisis Line" --email you@example.org --json';
     logger.warn(msg);
     process.stderr.write(`\n${msg}\n\n`);
+  }
+  let engine: Engine | null = null;
+  if (config.roles.includes('engine')) {
+    engine = buildEngine(deps, deps.channels, logger);
+    deps.bus.onWork(() => engine!.wake());
+    engine.start();
+    logger.info({ channels: Object.keys(deps.channels) }, 'engine started');
   }
   let app: FastifyInstance | null = null;
   let url: string | null = null;
@@ -79,6 +100,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     url,
     async stop() {
       if (app) await app.close();
+      if (engine) await engine.stop();
       await handle.close();
     },
   };

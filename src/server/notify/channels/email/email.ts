@@ -1,0 +1,262 @@
+/**
+ * Email over SMTP (nodemailer). One message per Message; the Message-ID is derived from
+ * the idempotency key, so a copy resent after a crash carries the same Message-ID and
+ * mail clients (and tests) can tell it is a duplicate.
+ *
+ * SMTP settles the outcome in the reply code: 4xx is "try again later", 5xx is "this will
+ * not work" (RFC 5321 §4.2.1). Acceptance by the relay is all we can observe; a later
+ * bounce is not reported back here.
+ */
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
+import { withDetail } from '../http.js';
+import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465). When false, STARTTLS is used if the server offers it. */
+  secure: boolean;
+  auth?: { user: string; pass: string };
+  /** The From header, e.g. `"Vigil" <vigil@example.org>`. */
+  from: string;
+  /** Never upgrade with STARTTLS (a local relay without certificates). */
+  ignoreTLS?: boolean;
+  /** Fail unless STARTTLS succeeds. */
+  requireTLS?: boolean;
+  /** Whether to check the server's certificate; defaults to true. */
+  rejectUnauthorized?: boolean;
+  connectionTimeoutMs?: number;
+  greetingTimeoutMs?: number;
+  socketTimeoutMs?: number;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * A Message-ID is `<id-left@id-right>` with id-left a dot-atom (RFC 5322 §3.6.4). Keys made
+ * of atext pass through unchanged; any other byte (and `%` and `.`, to keep the mapping
+ * one-to-one and the atom valid) is percent-encoded.
+ */
+export function messageIdFor(idempotencyKey: string): string {
+  const left = Array.from(new TextEncoder().encode(idempotencyKey), (b) => {
+    const c = String.fromCharCode(b);
+    return b < 0x80 && /[A-Za-z0-9!#$&'*+/=?^_`{|}~-]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }).join('');
+  return `<${left}@vigil>`;
+}
+
+const TITLE_MAX = 120;
+
+function subjectFor(msg: Message): string {
+  if (isVerification(msg)) return `[Vigil] Verification code ${msg.code ?? ''}`.trimEnd();
+  if (msg.incidents.length === 0) return isTest(msg) ? '[Vigil] Test notification' : '[Vigil] Notification';
+  const label = eventLabel(msg.eventType);
+  const service = commonService(msg.incidents);
+  const suffix = service ? ` (${truncate(oneLine(service), 60)})` : '';
+  const [first] = msg.incidents;
+  if (msg.incidents.length === 1 && first) return `[Vigil] #${first.number} ${label}: ${truncate(oneLine(first.title), TITLE_MAX)}${suffix}`;
+  return `[Vigil] ${msg.incidents.length} incidents ${label}: #${first!.number} ${truncate(oneLine(first!.title), 60)} and ${msg.incidents.length - 1} more${suffix}`;
+}
+
+/** Which one-click actions make sense in the incident's current state. */
+function actions(inc: IncidentView): { ack?: string; resolve?: string } {
+  return {
+    ...(inc.status === 'triggered' && inc.ackUrl ? { ack: inc.ackUrl } : {}),
+    ...(inc.status !== 'resolved' && inc.resolveUrl ? { resolve: inc.resolveUrl } : {}),
+  };
+}
+
+function incidentText(msg: Message, inc: IncidentView): string {
+  const lines = [`#${inc.number} ${eventLabel(msg.eventType)}: ${oneLine(inc.title)}`];
+  if (inc.impactLine) lines.push(oneLine(inc.impactLine));
+  lines.push(`Service: ${oneLine(inc.service.name)}`, `Status: ${inc.status}`, `Urgency: ${inc.urgency}`);
+  if (inc.assignees.length > 0) lines.push(`Assigned to: ${inc.assignees.map((a) => oneLine(a.name)).join(', ')}`);
+  lines.push(`Opened: ${inc.createdAt}`);
+  const a = actions(inc);
+  lines.push('');
+  if (a.ack) lines.push(`Acknowledge incident #${inc.number}: ${a.ack}`);
+  if (a.resolve) lines.push(`Resolve incident #${inc.number}: ${a.resolve}`);
+  lines.push(`View incident #${inc.number}: ${inc.htmlUrl}`);
+  return lines.join('\n');
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+// Links are styled as large, high-contrast buttons but stay real links with text that
+// names the action and the incident, so screen readers announce them on their own.
+const BUTTON = 'display:inline-block;padding:10px 16px;margin:4px 8px 4px 0;border-radius:4px;background:#1a4fa3;color:#ffffff;text-decoration:underline;font-weight:bold';
+
+function incidentHtml(msg: Message, inc: IncidentView, heading: 'h1' | 'h2'): string {
+  const a = actions(inc);
+  const facts: [string, string][] = [
+    ['Service', inc.service.name],
+    ['Status', inc.status],
+    ['Urgency', inc.urgency],
+    ...(inc.assignees.length > 0 ? [['Assigned to', inc.assignees.map((x) => x.name).join(', ')] as [string, string]] : []),
+    ['Opened', inc.createdAt],
+  ];
+  const links = [
+    a.ack ? `<a href="${esc(a.ack)}" style="${BUTTON}">Acknowledge incident #${inc.number}</a>` : '',
+    a.resolve ? `<a href="${esc(a.resolve)}" style="${BUTTON}">Resolve incident #${inc.number}</a>` : '',
+    `<a href="${esc(inc.htmlUrl)}">View incident #${inc.number}</a>`,
+  ].filter(Boolean);
+  return [
+    `<${heading} style="font-size:${heading === 'h1' ? 22 : 18}px">#${inc.number} ${esc(eventLabel(msg.eventType))}: ${esc(oneLine(inc.title))}</${heading}>`,
+    inc.impactLine ? `<p><strong>${esc(oneLine(inc.impactLine))}</strong></p>` : '',
+    `<ul>${facts.map(([k, v]) => `<li>${esc(k)}: ${esc(oneLine(v))}</li>`).join('')}</ul>`,
+    `<p>${links.join(' ')}</p>`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function page(title: string, body: string): string {
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>\n<body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111111;background:#ffffff">\n${body}\n</body></html>\n`;
+}
+
+/** Subject, plain text and HTML for a message. Pure. */
+export function renderEmail(msg: Message): RenderedEmail {
+  const subject = oneLine(subjectFor(msg));
+  const greeting = msg.recipientName ? `Hello ${oneLine(msg.recipientName)},` : null;
+  const footer = `Sent by Vigil for ${oneLine(msg.orgName)}.`;
+
+  if (isVerification(msg)) {
+    const code = msg.code ?? '';
+    const text = [greeting, `Your Vigil verification code is ${code}`, '', `Enter it in Vigil to confirm this email address for ${oneLine(msg.orgName)}. If you did not ask for it, you can ignore this message.`, '', footer]
+      .filter((l) => l !== null)
+      .join('\n');
+    const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>Your Vigil verification code is</p>`, `<p style="font-size:28px;font-weight:bold;letter-spacing:4px">${esc(code)}</p>`, `<p>Enter it in Vigil to confirm this email address for ${esc(oneLine(msg.orgName))}. If you did not ask for it, you can ignore this message.</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
+    return { subject, text, html };
+  }
+
+  if (msg.incidents.length === 0) {
+    const line = isTest(msg) ? `This is a test notification from Vigil for ${oneLine(msg.orgName)}. This contact method works.` : `A notification from Vigil for ${oneLine(msg.orgName)}.`;
+    return { subject, text: [greeting, line, '', footer].filter((l) => l !== null).join('\n'), html: page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>${esc(line)}</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n')) };
+  }
+
+  const bundle = msg.incidents.length > 1;
+  const intro: string[] = [];
+  if (greeting) intro.push(greeting);
+  if (bundle) intro.push(`${msg.incidents.length} incidents ${eventLabel(msg.eventType)}:`);
+  if (msg.agent && msg.eventType !== 'incident.triggered') intro.push(`By ${oneLine(msg.agent.name)}.`);
+  if (msg.note) intro.push(`Note: ${msg.note.content}`);
+
+  const text = [...(intro.length ? [intro.join('\n'), ''] : []), msg.incidents.map((i) => incidentText(msg, i)).join('\n\n----\n\n'), '', footer].join('\n');
+
+  const htmlParts: string[] = [];
+  if (greeting) htmlParts.push(`<p>${esc(greeting)}</p>`);
+  if (bundle) htmlParts.push(`<h1 style="font-size:22px">${msg.incidents.length} incidents ${esc(eventLabel(msg.eventType))}</h1>`);
+  if (msg.agent && msg.eventType !== 'incident.triggered') htmlParts.push(`<p>By ${esc(oneLine(msg.agent.name))}.</p>`);
+  if (msg.note) htmlParts.push(`<p>Note:</p><blockquote style="white-space:pre-wrap">${esc(msg.note.content)}</blockquote>`);
+  htmlParts.push(msg.incidents.map((i) => incidentHtml(msg, i, bundle ? 'h2' : 'h1')).join('\n<hr>\n'));
+  htmlParts.push(`<p>${esc(footer)}</p>`);
+  return { subject, text, html: page(subject, htmlParts.join('\n')) };
+}
+
+/**
+ * nodemailer puts the server's reply code on `responseCode` and its own failure class
+ * on `code`. A reply code decides; without one, a failure to reach or talk to the server
+ * is retryable, while a local misconfiguration (no usable credentials, TLS refused or
+ * unverifiable, an address nodemailer cannot use) is permanent, so the page moves on to
+ * the person's next contact method instead of waiting on email that cannot work.
+ */
+export function classifySmtpError(err: unknown): DeliveryResult {
+  const e = (err ?? {}) as { code?: string; responseCode?: number; message?: string };
+  const detail = e.message;
+  if (typeof e.responseCode === 'number') {
+    const reason = `smtp_${e.responseCode}`;
+    if (e.responseCode >= 400 && e.responseCode < 500) return withDetail(retryable(reason), detail);
+    if (e.responseCode >= 500 && e.responseCode < 600) return withDetail(permanent(reason), detail);
+  }
+  switch (e.code) {
+    case 'ECONNECTION':
+    case 'ESOCKET':
+    case 'ETIMEDOUT':
+    case 'EDNS':
+    case 'ECONNREFUSED':
+    case 'ECONNRESET':
+    case 'EPROTOCOL':
+      return withDetail(retryable('smtp_' + e.code.slice(1).toLowerCase()), detail);
+    case 'EAUTH':
+    case 'ETLS':
+    case 'EREQUIRETLS':
+    case 'EENVELOPE':
+    case 'EMESSAGE':
+      return withDetail(permanent('smtp_' + e.code.slice(1).toLowerCase()), detail);
+  }
+  return withDetail(retryable('smtp_error'), detail);
+}
+
+export class EmailChannel implements ChannelAdapter {
+  readonly type = 'email' as const;
+  readonly #from: string;
+  readonly #transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
+
+  /** Timeouts default to 10 s to connect, 10 s for the greeting and 30 s of socket silence. */
+  constructor(smtp: SmtpSettings) {
+    this.#from = smtp.from;
+    this.#transport = nodemailer.createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.secure,
+      ...(smtp.auth ? { auth: { user: smtp.auth.user, pass: smtp.auth.pass } } : {}),
+      ignoreTLS: smtp.ignoreTLS ?? false,
+      requireTLS: smtp.requireTLS ?? false,
+      tls: { rejectUnauthorized: smtp.rejectUnauthorized ?? true },
+      connectionTimeout: smtp.connectionTimeoutMs ?? 10_000,
+      greetingTimeout: smtp.greetingTimeoutMs ?? 10_000,
+      socketTimeout: smtp.socketTimeoutMs ?? 30_000,
+    });
+  }
+
+  /**
+   * SMTP cannot be cancelled midway: on abort the result is `retryable('aborted')` at once
+   * and the transfer may still complete; the resend then carries the same Message-ID.
+   */
+  async send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult> {
+    if (signal?.aborted) return retryable('aborted');
+    const { subject, text, html } = renderEmail(msg);
+    const sending = this.#transport
+      .sendMail({
+        from: this.#from,
+        to: msg.recipientName ? { name: oneLine(msg.recipientName), address: dest.address } : dest.address,
+        subject,
+        text,
+        html,
+        messageId: messageIdFor(msg.idempotencyKey),
+        headers: {
+          // Keeps vacation responders and Exchange auto-replies from answering a page.
+          'Auto-Submitted': 'auto-generated',
+          'X-Auto-Response-Suppress': 'All',
+        },
+      })
+      .then(
+        (info): DeliveryResult => {
+          if (info.rejected.length > 0) return withDetail(permanent('smtp_rejected'), info.response);
+          return { kind: 'sent', providerId: info.messageId };
+        },
+        (err: unknown) => classifySmtpError(err),
+      );
+    if (!signal) return sending;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<DeliveryResult>((resolve) => {
+      onAbort = () => resolve(retryable('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([sending, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Contact-method type → channel adapter, built once from configuration (STYLE.md habit
+ * 5). A new channel is a folder under channels/ plus one entry in FACTORIES; nothing
+ * else switches on the type. A type whose provider is not configured (no SMTP server,
+ * no Twilio account) has no adapter, and delivering to it is a permanent failure so
+ * the page moves on to the person's next contact method.
+ */
+import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type Message } from '../channel.js';
+import { EmailChannel, type SmtpSettings } from './email/email.js';
+import { withDetail, type FetchLike } from './http.js';
+import { SlackChannel } from './slack/slack.js';
+import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
+import { WebhookChannel } from './webhook/webhook.js';
+
+export type ChannelType = ChannelAdapter['type'];
+
+export interface ChannelsConfig {
+  smtp?: SmtpSettings;
+  twilio?: TwilioSettings;
+  /** Another SMS/voice carrier; takes precedence over `twilio`. */
+  smsProvider?: SmsProvider;
+  /** Used by every HTTP channel (tests pass a stub). */
+  fetch?: FetchLike;
+  /** Per-request timeout for the HTTP channels; each has its own default. */
+  httpTimeoutMs?: number;
+}
+
+type Factory = (cfg: ChannelsConfig, sms: SmsProvider | null) => ChannelAdapter | null;
+
+const http = (cfg: ChannelsConfig) => ({
+  ...(cfg.fetch ? { fetch: cfg.fetch } : {}),
+  ...(cfg.httpTimeoutMs !== undefined ? { timeoutMs: cfg.httpTimeoutMs } : {}),
+});
+
+const FACTORIES: Record<ChannelType, Factory> = {
+  webhook: (cfg) => new WebhookChannel(http(cfg)),
+  slack: (cfg) => new SlackChannel(http(cfg)),
+  email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
+  sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
+  voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),
+};
+
+export const CHANNEL_TYPES = Object.keys(FACTORIES) as ChannelType[];
+
+export class ChannelRegistry {
+  readonly #adapters: ReadonlyMap<ChannelType, ChannelAdapter>;
+
+  constructor(adapters: Iterable<ChannelAdapter>) {
+    this.#adapters = new Map([...adapters].map((a) => [a.type, a]));
+  }
+
+  get(type: ChannelType): ChannelAdapter | undefined {
+    return this.#adapters.get(type);
+  }
+
+  /** The configured types, e.g. to offer only these when a person adds a contact method. */
+  types(): ChannelType[] {
+    return [...this.#adapters.keys()];
+  }
+
+  /**
+   * Sends through the adapter for `type`. Adapters do not throw for delivery problems;
+   * should one throw anyway (a bug), the delivery is retryable rather than lost.
+   */
+  async deliver(type: string, dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult> {
+    const adapter = this.#adapters.get(type as ChannelType);
+    if (!adapter) return withDetail(permanent('channel_not_configured'), `no ${type} channel configured`);
+    try {
+      return await adapter.send(dest, msg, signal);
+    } catch (err) {
+      return withDetail(retryable('adapter_error'), err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+export function buildChannels(cfg: ChannelsConfig = {}): ChannelRegistry {
+  const sms = cfg.smsProvider ?? (cfg.twilio ? new TwilioProvider({ ...http(cfg), ...cfg.twilio }) : null);
+  const adapters: ChannelAdapter[] = [];
+  for (const type of CHANNEL_TYPES) {
+    const adapter = FACTORIES[type](cfg, sms);
+    if (adapter) adapters.push(adapter);
+  }
+  return new ChannelRegistry(adapters);
+}
