@@ -21,6 +21,7 @@ import type { ChannelAdapter } from './notify/channel.js';
 import { Metrics } from './observability/metrics.js';
 import { buildChannels } from './notify/channels/registry.js';
 import { buildEngine } from './engine/build.js';
+import { listen, notifier } from './storage/wake.js';
 import type { Engine } from './engine/engine.js';
 
 export interface Running {
@@ -80,9 +81,12 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     process.stderr.write(`\n${msg}\n\n`);
   }
   let engine: Engine | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+  if (config.databaseUrl) deps.bus.onWork(notifier(handle.db));
   if (config.roles.includes('engine')) {
     engine = buildEngine(deps, deps.channels, logger);
     deps.bus.onWork(() => engine!.wake());
+    if (config.databaseUrl) unlisten = listen(config.databaseUrl, () => engine!.wake(), logger);
     engine.start();
     logger.info({ channels: Object.keys(deps.channels) }, 'engine started');
   }
@@ -101,6 +105,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     async stop() {
       if (app) await app.close();
       if (engine) await engine.stop();
+      if (unlisten) await unlisten();
       await handle.close();
     },
   };

@@ -9,7 +9,7 @@ import type { Bus, IncidentChange } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
-import type { DialectName } from '../storage/dialect.js';
+import { isRetryableTxError, type DialectName } from '../storage/dialect.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
@@ -93,7 +93,19 @@ export class IngestService {
     await this.committer.submit(job);
   }
 
+  /** Deadlocks and serialization failures between concurrent batches (PostgreSQL, several nodes) are simply run again. */
   private async runBatch(jobs: IngestJob[]): Promise<IncidentChange[][]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runBatchOnce(jobs);
+      } catch (err) {
+        if (attempt >= 4 || !isRetryableTxError(err)) throw err;
+        await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+      }
+    }
+  }
+
+  private async runBatchOnce(jobs: IngestJob[]): Promise<IncidentChange[][]> {
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     await this.db.transaction().execute(async (trx) => {
