@@ -52,7 +52,14 @@ export interface History {
   readonly countPrefix: Float64Array;
   readonly missingPrefix: Float64Array;
   readonly openPrefix: Float64Array;
-  readonly indexByKey: ReadonlyMap<number, number>;
+  /** Per local hour (parallel to `hours`): observed count, open minutes, and count per open
+   *  minute — NaN when the hour has a missing minute or was closed throughout. */
+  readonly hourCount: Float64Array;
+  readonly hourOpen: Float64Array;
+  readonly hourRate: Float64Array;
+  /** keyIndex[key − firstKey] = index into `hours`, or −1. Use {@link indexOfKey}. */
+  readonly firstKey: number;
+  readonly keyIndex: Int32Array;
 }
 
 /**
@@ -82,7 +89,6 @@ export function buildHistory(series: MinuteSeries, timeZone: string, hours?: Ope
 
   const offsetMs = (t: number) => zone.offset(t) * MINUTE_MS;
   const localHours: { key: number; slot: number; start: number; end: number }[] = [];
-  const indexByKey = new Map<number, number>();
   let cur = start;
   let off = offsetMs(cur);
   while (cur < end) {
@@ -113,32 +119,65 @@ export function buildHistory(series: MinuteSeries, timeZone: string, hours?: Ope
       const day = Math.floor(hourStartLocal / DAY_MS);
       const weekday = (((day + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Monday
       const slot = weekday * 24 + (key - day * 24);
-      indexByKey.set(key, localHours.length);
       localHours.push({ key, slot, start: cur, end: clippedEnd });
     }
     cur = segEnd;
     off = nextOff;
   }
-  return { timeZone, start, end, hours: localHours, countPrefix, missingPrefix, openPrefix, indexByKey };
+  const firstKey = localHours[0]?.key ?? 0;
+  const keyIndex = new Int32Array(localHours.length === 0 ? 0 : localHours[localHours.length - 1]!.key - firstKey + 1).fill(-1);
+  const hourCount = new Float64Array(localHours.length);
+  const hourOpen = new Float64Array(localHours.length);
+  const hourRate = new Float64Array(localHours.length);
+  const partial = { start, countPrefix, missingPrefix, openPrefix };
+  localHours.forEach((lh, i) => {
+    keyIndex[lh.key - firstKey] = i;
+    hourCount[i] = countIn(partial, lh.start, lh.end);
+    hourOpen[i] = openMinutesIn(partial, lh.start, lh.end);
+    const usable = missingIn({ ...partial, end }, lh.start, lh.end) === 0 && hourOpen[i]! > 0;
+    hourRate[i] = usable ? hourCount[i]! / hourOpen[i]! : NaN;
+  });
+  return {
+    timeZone,
+    start,
+    end,
+    hours: localHours,
+    countPrefix,
+    missingPrefix,
+    openPrefix,
+    hourCount,
+    hourOpen,
+    hourRate,
+    firstKey,
+    keyIndex,
+  };
 }
 
-function minuteIndex(h: History, t: number): number {
+/** Index into h.hours of the local hour with this key, or −1 (outside, or a skipped DST hour). */
+export function indexOfKey(h: History, key: number): number {
+  const i = key - h.firstKey;
+  return i >= 0 && i < h.keyIndex.length ? h.keyIndex[i]! : -1;
+}
+
+type Prefixes = Pick<History, 'start' | 'countPrefix' | 'missingPrefix' | 'openPrefix'>;
+
+function minuteIndex(h: Prefixes, t: number): number {
   return Math.min(Math.max(Math.floor((t - h.start) / MINUTE_MS), 0), h.countPrefix.length - 1);
 }
 
 /** Observed count in [from, to) (minute resolution; clipped to the series; missing minutes as 0). */
-export function countIn(h: History, from: number, to: number): number {
+export function countIn(h: Prefixes, from: number, to: number): number {
   return h.countPrefix[minuteIndex(h, to)]! - h.countPrefix[minuteIndex(h, from)]!;
 }
 
 /** Minutes in [from, to) with no report, plus minutes outside the series. */
-export function missingIn(h: History, from: number, to: number): number {
+export function missingIn(h: Prefixes & Pick<History, 'end'>, from: number, to: number): number {
   const outside = Math.max(0, Math.min(to, h.start) - from) + Math.max(0, to - Math.max(from, h.end));
   return h.missingPrefix[minuteIndex(h, to)]! - h.missingPrefix[minuteIndex(h, from)]! + outside / MINUTE_MS;
 }
 
 /** Open minutes in [from, to) (fractional when rules open mid-minute). */
-export function openMinutesIn(h: History, from: number, to: number): number {
+export function openMinutesIn(h: Prefixes, from: number, to: number): number {
   return h.openPrefix[minuteIndex(h, to)]! - h.openPrefix[minuteIndex(h, from)]!;
 }
 
@@ -159,4 +198,30 @@ export function hourIndexAt(h: History, t: number): number {
 export function localDateOfKey(key: number): { year: number; month: number; day: number } {
   const d = new Date(Math.floor(key / 24) * DAY_MS);
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/**
+ * Dense series over [from, to) from sparse minute buckets (e.g. rows of impact samples).
+ * Minutes without a bucket are 0: a source that reports counts sends nothing when nothing
+ * happened. Pass `missing` ranges (e.g. while the counter was not scraped) to mark them NaN.
+ */
+export function seriesFromBuckets(
+  buckets: ReadonlyArray<{ readonly minute: number; readonly count: number }>,
+  from: number,
+  to: number,
+  missing: ReadonlyArray<{ readonly start: number; readonly end: number }> = [],
+): MinuteSeries {
+  if (from % MINUTE_MS !== 0 || to % MINUTE_MS !== 0) throw new RangeError('seriesFromBuckets: from and to must be minute-aligned');
+  const n = Math.max(0, (to - from) / MINUTE_MS);
+  const counts = new Float64Array(n);
+  for (const b of buckets) {
+    const i = (b.minute - from) / MINUTE_MS;
+    if (i >= 0 && i < n && Number.isInteger(i)) counts[i] = counts[i]! + b.count;
+  }
+  for (const r of missing) {
+    const a = Math.max(0, Math.floor((r.start - from) / MINUTE_MS));
+    const z = Math.min(n, Math.ceil((r.end - from) / MINUTE_MS));
+    for (let i = a; i < z; i++) counts[i] = NaN;
+  }
+  return { start: from, counts };
 }
