@@ -71,7 +71,17 @@ export async function createTestDb(dialect: DialectName): Promise<TestDb> {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const handle = openDatabase({ postgresUrl: PG_URL, pgSchema: schema, poolSize: 12 });
-  await migrateToLatest(handle);
+  try {
+    await migrateToLatest(handle);
+  } catch (err) {
+    // Never leave a half-built schema behind.
+    await handle.close().catch(() => {});
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+    throw err;
+  }
   const url = new URL(PG_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {

@@ -1,14 +1,20 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { DbHandle } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_oncall.js';
 import * as m0003 from './migrations/0003_engine.js';
+import * as m0004 from './migrations/0004_web.js';
+import * as m0005 from './migrations/0005_impact.js';
+import * as m0006 from './migrations/0006_volunteers.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_oncall': m0002,
   '0003_engine': m0003,
+  '0004_web': m0004,
+  '0005_impact': m0005,
+  '0006_volunteers': m0006,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -18,7 +24,11 @@ class StaticProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(handle: DbHandle): Promise<string[]> {
-  const migrator = new Migrator({ db: handle.db, provider: new StaticProvider() });
+  // Kysely looks for its bookkeeping tables in every visible schema unless told which one:
+  // pin it to the schema we migrate (several Vigil databases may share one PostgreSQL).
+  const schema =
+    handle.dialect === 'postgres' ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(handle.db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db: handle.db, provider: new StaticProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
