@@ -3,6 +3,8 @@
  * listens: main.ts does, and tests use inject() or listen on port 0.
  */
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Ajv from 'ajv';
+import sjson from 'secure-json-parse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { App, AppDeps } from './http/deps.js';
@@ -17,8 +19,21 @@ import { userRoutes } from './http/routes/users.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
 import { respondRoutes } from './http/routes/respond.js';
+import { scheduleRoutes } from './http/routes/schedules.js';
+import { escalationPolicyRoutes } from './http/routes/escalation-policies.js';
+import { oncallRoutes } from './http/routes/oncalls.js';
+import { contactRoutes } from './http/routes/contacts.js';
+import { calendarRoutes } from './http/routes/calendar.js';
+import { impactRoutes } from './http/routes/impact.js';
+import { webRoutes } from './web/index.js';
+import { volunteerRoutes } from './http/routes/volunteers.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
+
+const ajvOptions = { removeAdditional: true, useDefaults: true, allErrors: true, strict: false } as const;
+const AjvCtor = Ajv as unknown as typeof Ajv.default;
+const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
+const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
 
 /** Route modules in registration order; later issues add theirs here. */
 export const routeModules: RouteModule[] = [
@@ -30,6 +45,14 @@ export const routeModules: RouteModule[] = [
   userRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,
+  scheduleRoutes,
+  escalationPolicyRoutes,
+  oncallRoutes,
+  contactRoutes,
+  calendarRoutes,
+  impactRoutes,
+  webRoutes,
+  volunteerRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {
@@ -46,6 +69,25 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   }).withTypeProvider<TypeBoxTypeProvider>();
   // JSON only: a form or text body is answered 415, naming the expected type.
   app.removeContentTypeParser('text/plain');
+  // Fastify's own parser reports every refusal as "not valid JSON"; this one says why (e.g. a __proto__ key).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') {
+      const e = new Error('the body is empty') as Error & { statusCode?: number; code?: string };
+      e.statusCode = 400;
+      e.code = 'FST_ERR_CTP_EMPTY_JSON_BODY';
+      return done(e, undefined);
+    }
+    try {
+      done(null, sjson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      (e as Error & { statusCode?: number }).statusCode = 400;
+      done(e, undefined);
+    }
+  });
+  // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   registerErrorHandling(app);
   await registerOpenApi(app, deps.config.publicUrl);
   registerAuth(app, deps.db);

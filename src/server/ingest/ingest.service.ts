@@ -9,7 +9,7 @@ import type { Bus, IncidentChange } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
-import { isRetryableTxError, type DialectName } from '../storage/dialect.js';
+import { isRetryableTxError, lockOrganization, type DialectName } from '../storage/dialect.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
@@ -109,6 +109,14 @@ export class IngestService {
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     await this.db.transaction().execute(async (trx) => {
+      // PostgreSQL: lock every organization of the batch first, in one fixed order. Batches
+      // touching the same organization (this node's other committer slots, other nodes) then
+      // queue on that row lock instead of deadlocking: org lock against an uncommitted alert,
+      // or two alert keys taken in opposite orders. A deadlock costs deadlock_timeout (1 s)
+      // before the retry, right in an alert storm.
+      if (this.dialect === 'postgres') {
+        for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, this.dialect, orgId);
+      }
       for (const job of jobs) {
         const tx: Tx = { trx, dialect: this.dialect, now, changes: [] };
         await this.apply(tx, job);

@@ -36,6 +36,9 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     });
     // An idle client losing its server (PostgreSQL restarted) must not crash the process.
     pool.on('error', () => {});
+    // A checked-out client that loses its server emits 'error' with no pool listener attached
+    // (node-postgres#3202): without this, a PostgreSQL restart would crash the process.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
@@ -70,5 +73,5 @@ export function isUnavailableError(err: unknown): boolean {
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003', '08004'].includes(code)) return true;
   if (code.startsWith('SQLITE_') && ['SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_LOCKED'].some((c) => code.startsWith(c))) return true;
   const msg = e?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(msg);
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(msg);
 }

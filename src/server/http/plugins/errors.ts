@@ -78,6 +78,15 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, kind: Er
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  // PagerDuty clients send `Content-Type: application/json` on every call, GET and DELETE
+  // included (go-pagerduty, pdjs; BRIEF.md §6). A REST request that carries no body is
+  // then simply bodiless: it must not fail as "empty JSON body" (400) before its route runs.
+  app.addHook('onRequest', async (request) => {
+    const h = request.headers;
+    if (h['content-type'] && request.url.startsWith('/api/') && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+      delete h['content-type'];
+    }
+  });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const c = classify(err);
     if (c.kind === 'internal') request.log.error({ err }, 'unhandled error');

@@ -15,6 +15,9 @@ import type { App, AppDeps } from '../deps.js';
 import { agentOf, principalOf } from '../plugins/auth.js';
 import { arr, checkWindow, instant } from '../query.js';
 import { page } from '../present.js';
+import { Nullable } from '../../../contract/common.js';
+import { IncidentImpactBrief } from '../../../contract/impact.js';
+import { impactBrief } from '../../impact/impact.service.js';
 
 const IncidentQuery = Type.Object({
   ...PageQuery,
@@ -90,7 +93,11 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
         inc = { ...inc, ...patch };
         tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
       }
-      if (u.assignments !== undefined) await reassign(tx, inc, u.assignments.map((a) => a.assignee.id), agent, channel);
+      if (u.assignments !== undefined) {
+        await reassign(tx, inc, u.assignments.map((a) => a.assignee.id), agent, channel);
+        // reassign() changed assigned_via and updated_at: answer with the row as it is now.
+        inc = await requireIncident(tx.trx, principal.orgId, inc.id);
+      }
       if (u.status !== undefined) inc = await setStatus(tx, inc, u.status, agent, channel, u.resolution);
       else if (u.resolution !== undefined) throw invalid('incident.resolution can only be given with status resolved');
       return inc;
@@ -164,11 +171,12 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
 
   app.get(
     '/api/v1/incidents/:id',
-    { config: { permission: 'read' }, schema: { summary: 'Get an incident (by id or by number)', tags: ['incidents'], params: IdParams, response: { 200: Type.Object({ incident: Incident }), ...errorResponses } } },
+    { config: { permission: 'read' }, schema: { summary: 'Get an incident (by id or by number)', tags: ['incidents'], params: IdParams, response: { 200: Type.Object({ incident: Type.Object({ ...Incident.properties, impact: Type.Optional(Nullable(IncidentImpactBrief)) }) }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
       const inc = await requireIncident(db, orgId, request.params.id);
-      return { incident: (await present(orgId, [inc], true))[0]! };
+      // People affected (issue 5), on services with an impact metric.
+      return { incident: { ...(await present(orgId, [inc], true))[0]!, impact: await impactBrief(db, orgId, inc.id, deps.config.publicUrl) } };
     },
   );
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SEVERITIES } from '../../incident/incident.js';
-import type { Validated } from '../events-v2/validate.js';
+import { MAX_DEPTH, nestsDeeperThan, type Validated } from '../events-v2/validate.js';
 
 export interface AmAlert {
   action: 'trigger' | 'resolve';
@@ -27,6 +27,7 @@ function stringMap(v: unknown, path: string, errors: string[]): Record<string, s
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
     if (typeof val !== 'string') errors.push(`'${path}.${k}' must be a string`);
+    else if (val.includes('\u0000') || k.includes('\u0000')) errors.push(`'${path}.${k}' must not contain NUL characters`);
     else out[k] = val;
   }
   return out;
@@ -49,6 +50,7 @@ function severityOf(labels: Record<string, string>): string {
 
 export function validateAlertmanager(body: unknown): Validated<{ alerts: AmAlert[]; groupKey: string | null }> {
   if (!isObject(body)) return { ok: false, errors: ['payload must be a JSON object'] };
+  if (nestsDeeperThan(body, MAX_DEPTH)) return { ok: false, errors: [`payload is nested more than ${MAX_DEPTH} levels deep`] };
   const errors: string[] = [];
   if (body.version !== '4') errors.push(`'version' must be "4" (Alertmanager webhook payload version), got ${JSON.stringify(body.version ?? null)}`);
   if (!Array.isArray(body.alerts)) errors.push("'alerts' must be an array");
@@ -64,7 +66,7 @@ export function validateAlertmanager(body: unknown): Validated<{ alerts: AmAlert
     const annotations = stringMap(a.annotations, `alerts[${i}].annotations`, errors);
     let fp: string;
     if (a.fingerprint === undefined || a.fingerprint === null || a.fingerprint === '') fp = labelFingerprint(labels);
-    else if (typeof a.fingerprint !== 'string' || a.fingerprint.length > 255) return void errors.push(`'alerts[${i}].fingerprint' must be a string of at most 255 characters`);
+    else if (typeof a.fingerprint !== 'string' || a.fingerprint.length > 255 || a.fingerprint.includes('\u0000')) return void errors.push(`'alerts[${i}].fingerprint' must be a string of at most 255 characters`);
     else fp = a.fingerprint;
     const name = labels.alertname ?? 'alert';
     const text = annotations.summary ?? annotations.description ?? (typeof commonAnnotations.summary === 'string' ? commonAnnotations.summary : '');

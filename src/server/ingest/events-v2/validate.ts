@@ -44,6 +44,27 @@ export const LIMITS = { summary: 1024, dedupKey: 255, routingKey: 32, shortField
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Limits are in characters (Unicode code points), not UTF-16 units: Alertmanager
+ * truncates its summary to 1024 runes, so a summary with emoji or other astral
+ * characters may be up to 2048 UTF-16 units long and must still be accepted.
+ */
+export function tooLong(s: string, max: number): boolean {
+  if (s.length <= max) return false;
+  if (s.length > 2 * max) return true;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    if (++n > max) return true;
+  }
+  return false;
+}
+
 export function validateRoutingKey(v: unknown, errors: string[]): string | null {
   if (v === undefined || v === null || v === '') {
     errors.push("'routing_key' is missing or blank");
@@ -71,7 +92,8 @@ function optString(obj: Record<string, unknown>, key: string, path: string, erro
     errors.push(`'${path}' must be a string`);
     return null;
   }
-  if (v.length > max) errors.push(`'${path}' is too long (maximum is ${max} characters)`);
+  if (tooLong(v, max)) errors.push(`'${path}' is too long (maximum is ${max} characters)`);
+  if (v.includes('\u0000')) errors.push(`'${path}' must not contain NUL characters`);
   return v;
 }
 
@@ -89,7 +111,8 @@ function reqString(obj: Record<string, unknown>, key: string, path: string, erro
     errors.push(`'${path}' is missing or blank`);
     return null;
   }
-  if (v.length > max) errors.push(`'${path}' is too long (maximum is ${max} characters)`);
+  if (tooLong(v, max)) errors.push(`'${path}' is too long (maximum is ${max} characters)`);
+  if (v.includes('\u0000')) errors.push(`'${path}' must not contain NUL characters`);
   return v;
 }
 
@@ -140,8 +163,26 @@ function timestamp(obj: Record<string, unknown>, path: string, errors: string[])
   return t;
 }
 
+/** Deepest nesting accepted anywhere in an event: deeper documents are refused before anything recurses over them. */
+export const MAX_DEPTH = 64;
+
+/** True when `v` nests deeper than `max`; iterative, so a hostile document cannot overflow the stack here. */
+export function nestsDeeperThan(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (d > max) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+const TOO_DEEP = `Event object is nested more than ${MAX_DEPTH} levels deep`;
+
 export function validateAlertEvent(body: unknown): Validated<AlertEvent> {
   if (!isObject(body)) return { ok: false, errors: ['Event object format is unrecognized: expected a JSON object'] };
+  if (nestsDeeperThan(body, MAX_DEPTH)) return { ok: false, errors: [TOO_DEEP] };
   const errors: string[] = [];
   const routingKey = validateRoutingKey(body.routing_key, errors);
   const rawAction = body.event_action;
@@ -154,7 +195,7 @@ export function validateAlertEvent(body: unknown): Validated<AlertEvent> {
   const dk = body.dedup_key;
   if (dk !== undefined && dk !== null) {
     if (typeof dk !== 'string') errors.push("'dedup_key' must be a string");
-    else if (dk.length > LIMITS.dedupKey) errors.push(`'dedup_key' is too long (maximum is ${LIMITS.dedupKey} characters)`);
+    else if (tooLong(dk, LIMITS.dedupKey)) errors.push(`'dedup_key' is too long (maximum is ${LIMITS.dedupKey} characters)`);
     else if (dk !== '') dedupKey = dk;
   }
   if ((action === 'acknowledge' || action === 'resolve') && dedupKey === null && !errors.some((e) => e.startsWith("'dedup_key'"))) {
@@ -195,6 +236,7 @@ export function validateAlertEvent(body: unknown): Validated<AlertEvent> {
 
 export function validateChangeEvent(body: unknown): Validated<ChangeEvent> {
   if (!isObject(body)) return { ok: false, errors: ['Event object format is unrecognized: expected a JSON object'] };
+  if (nestsDeeperThan(body, MAX_DEPTH)) return { ok: false, errors: [TOO_DEEP] };
   const errors: string[] = [];
   const routingKey = validateRoutingKey(body.routing_key, errors);
   const p = body.payload;
