@@ -25,6 +25,11 @@ export interface AppDeps {
   channels: Partial<Record<string, ChannelAdapter>>;
   /** Inbound secrets for chat buttons and SMS replies (see http/routes/respond.ts). */
   inbound: { slackSigningSecret: string | null; twilioAuthToken: string | null };
+  /**
+   * Delivers a contact method's verification code on the method's own channel
+   * (wired by the engine). Absent: codes are created but sent nowhere.
+   */
+  sendVerification?: (orgId: string, contactMethodId: string, code: string) => Promise<void>;
 }
 
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';

@@ -21,8 +21,8 @@ import { scheduleToICal, type ICalShift } from './ical.js';
 import { ON_CALL_HORIZON_MS, renderFinal } from './on-call.js';
 import { MAX_TURN_COUNT, SECONDS_PER_DAY, SECONDS_PER_WEEK, validateSchedule, type FinalEntry, type Restriction, type Schedule, type TurnLength, type ValidationIssue } from './schedule.js';
 import * as store from './schedule.store.js';
-import { zoneClock } from './zone.js';
 import type { ScheduleRow, StoredLayer } from './schedule.store.js';
+import { zoneClock } from './zone.js';
 
 type Db = Kysely<Database>;
 
@@ -60,12 +60,8 @@ export function parseInstantIn(text: string, zone: string): number | null {
   const t = text.trim();
   const wall = parseTimestamp(t);
   if (wall === null) return null;
-  if (NAIVE.test(t) && IANAZone.isValidZone(zone)) return zoneToInstant(zone, wall);
+  if (NAIVE.test(t) && IANAZone.isValidZone(zone)) return zoneClock(zone).toInstant(wall);
   return wall;
-}
-
-function zoneToInstant(zone: string, wall: number): number {
-  return zoneClock(zone).toInstant(wall);
 }
 
 export interface LayerInput {
@@ -118,8 +114,9 @@ function issueText(issue: ValidationIssue, turnVia: ('seconds' | 'unit')[]): str
  */
 async function buildLayers(db: Db, orgId: string, now: number, zone: string, input: LayerInput[], existing: StoredLayer[]): Promise<StoredLayer[]> {
   const errors = new Map<string, string>();
-  const fail = (field: string, message: string) => {
-    if (!errors.has(field)) errors.set(field, message.startsWith(':') ? `${field}${message}` : `${field} ${message}`);
+  /** The first problem found with a field is the one reported. */
+  const fail = (field: string, problem: string) => {
+    if (!errors.has(field)) errors.set(field, `${field}${problem}`);
   };
   const turnVia: ('seconds' | 'unit')[] = [];
   const keep = new Set(existing.map((l) => l.id));
@@ -130,7 +127,7 @@ async function buildLayers(db: Db, orgId: string, now: number, zone: string, inp
     const instant = (text: string | null | undefined, field: string): number | null => {
       if (text === undefined || text === null) return null;
       const t = parseInstantIn(text, zone);
-      if (t === null) fail(`${p}.${field}`, `must be an ISO 8601 date-time, got ${JSON.stringify(text).slice(0, 40)}`);
+      if (t === null) fail(`${p}.${field}`, ` must be an ISO 8601 date-time, got ${JSON.stringify(text).slice(0, 40)}`);
       return t;
     };
     const start = instant(l.start, 'start') ?? 0;
@@ -141,21 +138,21 @@ async function buildLayers(db: Db, orgId: string, now: number, zone: string, inp
     if (l.rotation_turn_length) {
       turnVia[i] = 'unit';
       const { unit, count } = l.rotation_turn_length;
-      if (unit !== 'hours' && unit !== 'days' && unit !== 'weeks') fail(`${p}.rotation_turn_length.unit`, 'must be hours, days or weeks');
+      if (unit !== 'hours' && unit !== 'days' && unit !== 'weeks') fail(`${p}.rotation_turn_length.unit`, ' must be hours, days or weeks');
       else {
         turnLength = { unit, count };
         if (l.rotation_turn_length_seconds !== undefined && Number.isInteger(count) && l.rotation_turn_length_seconds !== turnLengthSeconds(turnLength)) {
-          fail(`${p}.rotation_turn_length_seconds`, `(${l.rotation_turn_length_seconds}) disagrees with rotation_turn_length (${count} ${unit}); send one of them`);
+          fail(`${p}.rotation_turn_length_seconds`, ` (${l.rotation_turn_length_seconds}) disagrees with rotation_turn_length (${count} ${unit}); send one of them`);
         }
       }
     } else {
       turnVia[i] = 'seconds';
       const s = l.rotation_turn_length_seconds;
-      if (s === undefined) fail(`${p}.rotation_turn_length_seconds`, 'is required (or the Vigil extension rotation_turn_length {unit, count})');
+      if (s === undefined) fail(`${p}.rotation_turn_length_seconds`, ' is required (or the Vigil extension rotation_turn_length {unit, count})');
       else {
         const t = turnLengthFromSeconds(s);
         if (t) turnLength = t;
-        else fail(`${p}.rotation_turn_length_seconds`, `must be a positive multiple of 3600 (whole hours), got ${s}`);
+        else fail(`${p}.rotation_turn_length_seconds`, ` must be a positive multiple of 3600 (whole hours), got ${s}`);
       }
     }
 
@@ -211,8 +208,8 @@ export async function requireSchedule(db: Db, orgId: string, id: string): Promis
 export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleInput & { name: string; time_zone: string; schedule_layers: LayerInput[] }): Promise<ScheduleRow> {
   const name = input.name.trim();
   if (!name) throw invalid('schedule.name must not be blank');
-  checkZone(input.time_zone);
   const now = clock.now();
+  // buildLayers checks the zone too, so every problem is answered at once.
   const layers = await buildLayers(db, orgId, now, input.time_zone, input.schedule_layers, []);
   const row: ScheduleRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
   await store.insertSchedule(db, row);
@@ -234,7 +231,7 @@ export async function updateSchedule(db: Db, clock: Clock, orgId: string, id: st
   }
   if (input.description !== undefined) patch.description = input.description;
   if (input.time_zone !== undefined) {
-    checkZone(input.time_zone);
+    if (input.schedule_layers === undefined) checkZone(input.time_zone);
     patch.time_zone = input.time_zone;
   }
   if (input.schedule_layers !== undefined) patch.layers = await buildLayers(db, orgId, now, patch.time_zone ?? current.time_zone, input.schedule_layers, current.layers);

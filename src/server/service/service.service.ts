@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { getPolicy } from '../escalation/policy.store.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
@@ -26,20 +27,10 @@ function urgencyRule(input: ServiceInput['incident_urgency_rule']): ServiceTable
   throw invalid(`service.incident_urgency_rule.type: ${input.type} is not supported; use constant or severity_based`);
 }
 
-/**
- * Hook for the escalation module: checks that a policy id belongs to the organization.
- * Until escalation policies exist, any reference is refused rather than stored dangling.
- */
-export type PolicyCheck = (db: Kysely<Database>, orgId: string, policyId: string) => Promise<boolean>;
-let policyExists: PolicyCheck = async () => false;
-export function setPolicyCheck(fn: PolicyCheck): void {
-  policyExists = fn;
-}
-
 async function policyId(db: Kysely<Database>, orgId: string, ref: ServiceInput['escalation_policy']): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null) return null;
-  if (!(await policyExists(db, orgId, ref.id))) throw invalid(`service.escalation_policy: escalation policy ${ref.id} not found`);
+  if (!(await getPolicy(db, orgId, ref.id))) throw invalid(`service.escalation_policy: escalation policy ${ref.id} not found`);
   return ref.id;
 }
 
@@ -93,11 +84,13 @@ const TYPE_ALIASES: Record<string, IntegrationType> = {
   alertmanager_inbound_integration: 'alertmanager',
   heartbeat: 'heartbeat',
   heartbeat_inbound_integration: 'heartbeat',
+  impact: 'impact',
+  impact_inbound_integration: 'impact',
 };
 
 export function integrationType(t: string): IntegrationType {
   const v = TYPE_ALIASES[t];
-  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager or heartbeat`);
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat or impact`);
   return v;
 }
 
@@ -111,7 +104,7 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     id: newId(now),
     service_id: service.id,
     type,
-    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat' }[type],
+    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts' }[type],
     key_hash: hashSecret(key),
     key_hint: key.slice(0, 4),
     created_at: now,

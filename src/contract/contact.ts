@@ -1,0 +1,89 @@
+/**
+ * Contact methods, notification rules and on-call readiness on the wire.
+ * PagerDuty's type names (email_contact_method, sms_contact_method,
+ * phone_contact_method) are answered; the short forms are accepted too, as are
+ * Vigil's webhook_contact_method and slack_contact_method.
+ */
+import { Type } from 'typebox';
+import { Nullable, Reference, RefIn } from './common.js';
+
+const ContactFields = {
+  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook or slack; the *_contact_method forms are accepted too' }),
+  address: Type.String({ minLength: 1, maxLength: 2048, description: 'An email address, an E.164 phone number (+14155550100) or an http(s) URL' }),
+  label: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
+  country_code: Type.Optional(Type.Integer({ minimum: 1, maximum: 1999, description: 'PagerDuty style: with a national number in address, instead of E.164' })),
+  send_short_email: Type.Optional(Type.Boolean()),
+};
+
+export const ContactMethodCreate = Type.Object({ contact_method: Type.Object(ContactFields) });
+export const ContactMethodUpdate = Type.Object({ contact_method: Type.Partial(Type.Object(ContactFields)) });
+
+export const ContactMethod = Type.Object({
+  id: Type.String(),
+  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method or slack_contact_method' }),
+  summary: Type.String(),
+  self: Nullable(Type.String()),
+  html_url: Nullable(Type.String()),
+  label: Type.String(),
+  address: Type.String(),
+  user: Reference('user_reference'),
+  enabled: Type.Boolean({ description: 'True once verified: only verified methods are paged.' }),
+  verified: Type.Boolean(),
+  verified_at: Nullable(Type.String()),
+  verification_pending: Type.Boolean({ description: 'A code was sent and has not expired.' }),
+  created_at: Type.String(),
+  secret: Type.Optional(Type.String({ description: 'webhook methods: the signing secret, returned once when the method is created.' })),
+});
+
+export const VerifyBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 16 }) });
+
+export const VerificationSent = Type.Object({
+  contact_method: ContactMethod,
+  verification: Type.Object({ expires_at: Type.String(), attempts_allowed: Type.Integer() }),
+});
+
+const RuleFields = {
+  type: Type.Optional(Type.String({ maxLength: 64 })),
+  start_delay_in_minutes: Type.Integer({ description: 'Minutes after the page before this method is used (0 to 1440).' }),
+  contact_method: RefIn,
+  urgency: Type.Optional(Type.String({ maxLength: 8, description: 'high (default) or low' })),
+};
+
+export const NotificationRuleCreate = Type.Object({ notification_rule: Type.Object(RuleFields) });
+export const NotificationRuleUpdate = Type.Object({ notification_rule: Type.Partial(Type.Object(RuleFields)) });
+
+export const NotificationRule = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('assignment_notification_rule'),
+  summary: Type.String(),
+  self: Nullable(Type.String()),
+  html_url: Nullable(Type.String()),
+  start_delay_in_minutes: Type.Integer(),
+  contact_method: Reference('email_contact_method_reference'),
+  urgency: Type.String(),
+  created_at: Type.String(),
+});
+
+export const ReadinessEntry = Type.Object({
+  user: Reference('user_reference'),
+  on_call_now: Type.Boolean(),
+  first_shift_start: Type.String({ description: 'When the first on-call shift in the window starts (in the past if it is under way; now for a direct policy target).' }),
+  first_shift_end: Nullable(Type.String({ description: 'null for a direct policy target: permanently on call.' })),
+  reason: Type.String({ description: 'Why nobody could page them: no_contact_method, no_verified_contact_method or no_notification_rule' }),
+  detail: Type.String(),
+  via: Type.Array(
+    Type.Object({
+      schedule: Nullable(Reference('schedule_reference')),
+      escalation_policy: Nullable(Reference('escalation_policy_reference')),
+      escalation_level: Nullable(Type.Integer()),
+    }),
+  ),
+  contact_methods: Type.Object({ total: Type.Integer(), verified: Type.Integer() }),
+});
+
+export const Readiness = Type.Object({
+  since: Type.String(),
+  until: Type.String(),
+  days: Type.Integer(),
+  users: Type.Array(ReadinessEntry),
+});

@@ -1,0 +1,351 @@
+/**
+ * Contact methods, their verification, notification rules, and on-call
+ * readiness (who is about to be on call but could not be paged).
+ *
+ * Verification: a 6-digit code, stored only as a hash, valid 15 minutes and for
+ * 5 wrong attempts; a new code may be requested once a minute. Attempts are
+ * counted under the organization's row lock so concurrent guesses cannot exceed
+ * the limit. The code itself is delivered by the engine (AppDeps.sendVerification).
+ * Webhook and Slack methods may instead be marked verified by an admin.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { VigilError, invalid, notFound } from '../errors.js';
+import { allPolicies } from '../escalation/policy.service.js';
+import { planUserNotifications } from '../escalation/targets.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
+import { EMAIL_RE } from '../org/org.service.js';
+import { getUsers } from '../org/org.store.js';
+import { allSchedules } from '../schedule/schedule.store.js';
+import { shiftsOverlapping } from '../schedule/schedule.service.js';
+import { lockOrganization, type DialectName } from '../storage/dialect.js';
+import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable, UserTable } from '../storage/schema.js';
+import * as store from './contact.store.js';
+
+type Db = Kysely<Database>;
+
+export const CODE_TTL_MS = 15 * 60_000;
+export const MAX_CODE_ATTEMPTS = 5;
+export const RESEND_INTERVAL_MS = 60_000;
+export const MAX_METHODS_PER_USER = 50;
+export const MAX_RULES_PER_USER = 50;
+
+/** Every accepted type name → the stored type. PagerDuty's names first, then Vigil's short ones. */
+const TYPES: Record<string, ContactMethodType> = {
+  email_contact_method: 'email',
+  sms_contact_method: 'sms',
+  phone_contact_method: 'phone',
+  webhook_contact_method: 'webhook',
+  slack_contact_method: 'slack',
+  email: 'email',
+  sms: 'sms',
+  phone: 'phone',
+  voice: 'phone',
+  webhook: 'webhook',
+  slack: 'slack',
+};
+
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack' };
+
+export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
+
+export function contactType(t: string): ContactMethodType {
+  const v = TYPES[t.replace(/_reference$/, '')];
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method (or email, sms, phone, webhook, slack), got ${JSON.stringify(t).slice(0, 40)}`);
+  return v;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * The canonical address, or a 400 naming contact_method.address: an email
+ * address; a phone number in E.164 (or PagerDuty's country_code plus a national
+ * number); an http(s) URL for webhooks and Slack incoming webhooks.
+ */
+export function normalizeAddress(type: ContactMethodType, address: string, countryCode?: number): string {
+  const a = address.trim();
+  if (type === 'email') {
+    if (!EMAIL_RE.test(a) || a.length > 254) throw invalid('contact_method.address must be an email address');
+    return a;
+  }
+  if (type === 'sms' || type === 'phone') {
+    let digits = a.replace(/[\s().-]/g, '');
+    if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
+    if (!digits.startsWith('+') && countryCode !== undefined) digits = `+${countryCode}${digits.replace(/^0+/, '')}`;
+    if (!E164.test(digits)) throw invalid('contact_method.address must be a phone number in E.164 form, such as +14155550100 (or send country_code with the national number)');
+    return digits;
+  }
+  let url: URL;
+  try {
+    url = new URL(a);
+  } catch {
+    throw invalid('contact_method.address must be an http(s) URL');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) throw invalid('contact_method.address must be an http(s) URL');
+  return url.toString();
+}
+
+export interface ContactMethodInput {
+  type?: string;
+  address?: string;
+  label?: string | null;
+  country_code?: number;
+}
+
+async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
+  const methods = await store.listContactMethods(db, orgId, [userId]);
+  if (methods.some((m) => m.id !== exceptId && m.type === type && m.address === address)) throw invalid(`contact_method.address: ${address} is already a ${type} contact method of this user`);
+  if (exceptId === null && methods.length >= MAX_METHODS_PER_USER) throw invalid(`contact_method: a user can have at most ${MAX_METHODS_PER_USER} contact methods`);
+}
+
+/** A new, unverified method. A webhook method gets a signing secret, returned here once. */
+export async function createContactMethod(db: Db, clock: Clock, orgId: string, userId: string, input: ContactMethodInput & { type: string; address: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
+  const type = contactType(input.type);
+  const address = normalizeAddress(type, input.address, input.country_code);
+  await checkDuplicate(db, orgId, userId, type, address, null);
+  const now = clock.now();
+  const secret = type === 'webhook' ? `whsec_${randomBytes(24).toString('base64url')}` : null;
+  const method: ContactMethodTable = {
+    org_id: orgId,
+    id: newId(now),
+    user_id: userId,
+    type,
+    address,
+    label: input.label?.trim() || DEFAULT_LABEL[type],
+    verified_at: null,
+    verification_code_hash: null,
+    verification_expires_at: null,
+    verification_attempts: 0,
+    secret,
+    created_at: now,
+    deleted_at: null,
+  };
+  await store.insertContactMethod(db, method);
+  return { method, secret };
+}
+
+export async function requireContactMethod(db: Db, orgId: string, userId: string, id: string): Promise<ContactMethodTable> {
+  const cm = await store.getContactMethod(db, orgId, id);
+  if (!cm || cm.user_id !== userId) throw notFound(`contact method ${id}`);
+  return cm;
+}
+
+/** A changed address must be verified again; the type cannot change. */
+export async function updateContactMethod(db: Db, orgId: string, userId: string, id: string, input: ContactMethodInput): Promise<ContactMethodTable> {
+  const cm = await requireContactMethod(db, orgId, userId, id);
+  if (input.type !== undefined && contactType(input.type) !== cm.type) throw invalid('contact_method.type cannot be changed; create a new contact method instead');
+  const patch: Partial<ContactMethodTable> = {};
+  if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
+  if (input.address !== undefined) {
+    const address = normalizeAddress(cm.type, input.address, input.country_code);
+    if (address !== cm.address) {
+      await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);
+      Object.assign(patch, { address, verified_at: null, verification_code_hash: null, verification_expires_at: null, verification_attempts: 0 });
+    }
+  }
+  if (Object.keys(patch).length) await store.updateContactMethod(db, orgId, cm.id, patch);
+  return { ...cm, ...patch };
+}
+
+const codeHash = (cmId: string, code: string) => hashSecret(`${cmId}:${code}`);
+
+/**
+ * A fresh 6-digit code for an unverified method (replacing any earlier one);
+ * only its hash is kept. At most one code a minute per method (429 otherwise).
+ */
+export async function createVerificationCode(db: Db, clock: Clock, orgId: string, cmId: string): Promise<string> {
+  const cm = await store.getContactMethod(db, orgId, cmId);
+  if (!cm) throw notFound(`contact method ${cmId}`);
+  if (cm.verified_at !== null) throw invalid('contact_method: already verified');
+  const now = clock.now();
+  if (cm.verification_expires_at !== null) {
+    const issuedAt = Number(cm.verification_expires_at) - CODE_TTL_MS;
+    const wait = issuedAt + RESEND_INTERVAL_MS - now;
+    if (wait > 0) throw new VigilError('rate_limited', [`contact_method: a code was sent less than a minute ago; retry in ${Math.ceil(wait / 1000)} s`], { retryAfterSeconds: Math.ceil(wait / 1000) });
+  }
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  await store.updateContactMethod(db, orgId, cm.id, { verification_code_hash: codeHash(cm.id, code), verification_expires_at: now + CODE_TTL_MS, verification_attempts: 0 });
+  return code;
+}
+
+/** Check a code. A wrong code uses up one of MAX_CODE_ATTEMPTS; the count is committed even though the answer is a 400. */
+export async function verifyContactMethod(db: Db, dialect: DialectName, clock: Clock, orgId: string, userId: string, cmId: string, code: string): Promise<ContactMethodTable> {
+  const now = clock.now();
+  const outcome = await db.transaction().execute(async (trx): Promise<{ cm: ContactMethodTable } | { error: string }> => {
+    await lockOrganization(trx, dialect, orgId);
+    const cm = await requireContactMethod(trx, orgId, userId, cmId);
+    if (cm.verified_at !== null) return { cm };
+    if (!cm.verification_code_hash || cm.verification_expires_at === null || Number(cm.verification_expires_at) <= now) {
+      return { error: 'code: no verification code is pending (none was sent, or it expired); request one with send_verification' };
+    }
+    const attempts = Number(cm.verification_attempts);
+    if (attempts >= MAX_CODE_ATTEMPTS) return { error: 'code: too many wrong attempts; request a new code with send_verification' };
+    if (constantTimeEqual(codeHash(cm.id, code.trim()), cm.verification_code_hash)) {
+      const patch = { verified_at: now, verification_code_hash: null, verification_expires_at: null, verification_attempts: 0 };
+      await store.updateContactMethod(trx, orgId, cm.id, patch);
+      return { cm: { ...cm, ...patch } };
+    }
+    await store.updateContactMethod(trx, orgId, cm.id, { verification_attempts: attempts + 1 });
+    const left = MAX_CODE_ATTEMPTS - attempts - 1;
+    return { error: left > 0 ? `code: does not match (${left} ${left === 1 ? 'attempt' : 'attempts'} left)` : 'code: does not match; no attempts left, request a new code with send_verification' };
+  });
+  if ('error' in outcome) throw invalid(outcome.error);
+  return outcome.cm;
+}
+
+/** Admins vouch for webhook and Slack destinations, which cannot read a code back. */
+export async function markVerified(db: Db, clock: Clock, orgId: string, userId: string, cmId: string): Promise<ContactMethodTable> {
+  const cm = await requireContactMethod(db, orgId, userId, cmId);
+  if (cm.type !== 'webhook' && cm.type !== 'slack') throw invalid(`contact_method.type: only webhook and slack methods can be marked verified; a ${cm.type} method must be verified with a code`);
+  if (cm.verified_at !== null) return cm;
+  const patch = { verified_at: clock.now(), verification_code_hash: null, verification_expires_at: null, verification_attempts: 0 };
+  await store.updateContactMethod(db, orgId, cm.id, patch);
+  return { ...cm, ...patch };
+}
+
+export interface RuleInput {
+  start_delay_in_minutes?: number;
+  contact_method?: { id: string };
+  urgency?: string;
+}
+
+function checkRule(r: { start_delay_in_minutes: number; urgency: string }): void {
+  const errors: string[] = [];
+  if (!Number.isInteger(r.start_delay_in_minutes) || r.start_delay_in_minutes < 0 || r.start_delay_in_minutes > 1440) errors.push('notification_rule.start_delay_in_minutes must be an integer from 0 to 1440');
+  if (r.urgency !== 'high' && r.urgency !== 'low') errors.push('notification_rule.urgency must be high or low');
+  if (errors.length) throw invalid(...errors);
+}
+
+async function ruleMethod(db: Db, orgId: string, userId: string, id: string): Promise<ContactMethodTable> {
+  const cm = await store.getContactMethod(db, orgId, id);
+  if (!cm || cm.user_id !== userId) throw invalid(`notification_rule.contact_method.id: contact method ${id} not found for this user`);
+  return cm;
+}
+
+async function checkRuleDuplicate(db: Db, orgId: string, userId: string, r: Pick<NotificationRuleTable, 'contact_method_id' | 'start_delay_in_minutes' | 'urgency'>, exceptId: string | null): Promise<void> {
+  const rules = await store.listNotificationRules(db, orgId, [userId]);
+  if (rules.some((x) => x.id !== exceptId && x.contact_method_id === r.contact_method_id && Number(x.start_delay_in_minutes) === r.start_delay_in_minutes && x.urgency === r.urgency)) {
+    throw invalid('notification_rule: the same rule (contact method, delay and urgency) already exists');
+  }
+  if (exceptId === null && rules.length >= MAX_RULES_PER_USER) throw invalid(`notification_rule: a user can have at most ${MAX_RULES_PER_USER} notification rules`);
+}
+
+export async function createNotificationRule(db: Db, clock: Clock, orgId: string, userId: string, input: RuleInput & { start_delay_in_minutes: number; contact_method: { id: string } }): Promise<{ rule: NotificationRuleTable; method: ContactMethodTable }> {
+  const fields = { start_delay_in_minutes: input.start_delay_in_minutes, urgency: input.urgency ?? 'high' };
+  checkRule(fields);
+  const method = await ruleMethod(db, orgId, userId, input.contact_method.id);
+  const now = clock.now();
+  const rule: NotificationRuleTable = { org_id: orgId, id: newId(now), user_id: userId, contact_method_id: method.id, start_delay_in_minutes: fields.start_delay_in_minutes, urgency: fields.urgency as 'high' | 'low', created_at: now };
+  await checkRuleDuplicate(db, orgId, userId, rule, null);
+  await store.insertNotificationRule(db, rule);
+  return { rule, method };
+}
+
+export async function requireRule(db: Db, orgId: string, userId: string, id: string): Promise<NotificationRuleTable> {
+  const r = await store.getNotificationRule(db, orgId, id);
+  if (!r || r.user_id !== userId) throw notFound(`notification rule ${id}`);
+  return r;
+}
+
+export async function updateNotificationRule(db: Db, orgId: string, userId: string, id: string, input: RuleInput): Promise<{ rule: NotificationRuleTable; method: ContactMethodTable }> {
+  const current = await requireRule(db, orgId, userId, id);
+  const next = {
+    ...current,
+    start_delay_in_minutes: input.start_delay_in_minutes ?? Number(current.start_delay_in_minutes),
+    urgency: (input.urgency ?? current.urgency) as 'high' | 'low',
+    contact_method_id: input.contact_method?.id ?? current.contact_method_id,
+  };
+  checkRule(next);
+  const method = await ruleMethod(db, orgId, userId, next.contact_method_id);
+  await checkRuleDuplicate(db, orgId, userId, next, current.id);
+  await store.updateNotificationRule(db, orgId, id, { start_delay_in_minutes: next.start_delay_in_minutes, urgency: next.urgency, contact_method_id: next.contact_method_id });
+  return { rule: next, method };
+}
+
+// ------------------------------------------------------------------ readiness
+
+export type ReadinessReason = 'no_contact_method' | 'no_verified_contact_method' | 'no_notification_rule';
+
+export interface ReadinessVia {
+  scheduleId: string | null;
+  policyId: string | null;
+  level: number | null;
+}
+
+export interface ReadinessItem {
+  user: UserTable;
+  onCallNow: boolean;
+  firstShiftStart: number;
+  /** null: a direct policy target, on call permanently. */
+  firstShiftEnd: number | null;
+  reason: ReadinessReason;
+  detail: string;
+  via: ReadinessVia[];
+  methods: { total: number; verified: number };
+}
+
+/**
+ * Users on call now or within `days` days, through any schedule (used by a
+ * policy or not) or as a direct target of a policy, whom the engine could not
+ * page at high urgency: planUserNotifications (escalation/targets.ts) decides,
+ * so this list and the engine agree. Sorted by first shift start.
+ */
+export async function oncallReadiness(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[] }> {
+  const until = now + days * 86_400_000;
+  const [schedules, policies] = await Promise.all([allSchedules(db, orgId), allPolicies(db, orgId)]);
+  const shifts = await shiftsOverlapping(db, orgId, schedules, now, until);
+
+  const usedBy = new Map<string, ReadinessVia[]>();
+  for (const p of policies) {
+    p.rules.forEach((r, i) => {
+      for (const t of r.targets) if (t.type === 'schedule_reference') usedBy.set(t.id, [...(usedBy.get(t.id) ?? []), { scheduleId: t.id, policyId: p.id, level: i + 1 }]);
+    });
+  }
+
+  const found = new Map<string, { start: number; end: number | null; via: ReadinessVia[] }>();
+  const add = (userId: string, start: number, end: number | null, via: ReadinessVia[]) => {
+    const f = found.get(userId);
+    if (!f) return void found.set(userId, { start, end, via: [...via] });
+    if (start < f.start || (start === f.start && end === null)) Object.assign(f, { start, end });
+    for (const v of via) if (!f.via.some((x) => x.scheduleId === v.scheduleId && x.policyId === v.policyId && x.level === v.level)) f.via.push(v);
+  };
+  for (const s of schedules) {
+    const via = usedBy.get(s.id) ?? [{ scheduleId: s.id, policyId: null, level: null }];
+    for (const e of shifts.get(s.id) ?? []) add(e.userId!, e.start, e.end, via);
+  }
+  for (const p of policies) {
+    p.rules.forEach((r, i) => {
+      for (const t of r.targets) if (t.type === 'user_reference') add(t.id, now, null, [{ scheduleId: null, policyId: p.id, level: i + 1 }]);
+    });
+  }
+
+  const users = (await getUsers(db, orgId, [...found.keys()])).filter((u) => u.deleted_at === null);
+  const ids = users.map((u) => u.id);
+  const [methods, rules] = await Promise.all([store.listContactMethods(db, orgId, ids), store.listNotificationRules(db, orgId, ids)]);
+  const items: ReadinessItem[] = [];
+  for (const user of users) {
+    const mine = methods.filter((m) => m.user_id === user.id);
+    const { plan, reason } = planUserNotifications(
+      mine,
+      rules.filter((r) => r.user_id === user.id),
+      'high',
+    );
+    if (plan.length > 0) continue;
+    const verified = mine.filter((m) => m.verified_at !== null).length;
+    const f = found.get(user.id)!;
+    items.push({
+      user,
+      onCallNow: f.start <= now,
+      firstShiftStart: f.start,
+      firstShiftEnd: f.end,
+      reason: mine.length === 0 ? 'no_contact_method' : verified === 0 ? 'no_verified_contact_method' : 'no_notification_rule',
+      detail: `${user.name} ${reason ?? 'cannot be paged'}`,
+      via: f.via,
+      methods: { total: mine.length, verified },
+    });
+  }
+  items.sort((a, b) => a.firstShiftStart - b.firstShiftStart || a.user.name.localeCompare(b.user.name));
+  return { since: now, until, items };
+}
