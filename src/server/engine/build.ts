@@ -5,6 +5,7 @@ import { CleanupModule } from './modules/cleanup.js';
 import { DeliverModule, type DeliverOptions } from './modules/deliver.js';
 import { EscalateModule } from './modules/escalate.js';
 import { HeartbeatModule } from './modules/heartbeat.js';
+import { ImpactDetectModule } from './modules/impact-detect.js';
 import { AckTimeoutModule, AutoResolveModule } from './modules/timeouts.js';
 import type { Logger } from 'pino';
 
@@ -13,6 +14,7 @@ export function buildEngine(deps: AppDeps, channels: Partial<Record<string, Chan
   const publish = (c: Parameters<typeof deps.bus.publish>[0]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
     new HeartbeatModule(deps.db, deps.dialect, publish),
+    new ImpactDetectModule(deps.db, deps.dialect, publish),
     new AckTimeoutModule(deps.db, deps.dialect, publish),
     new AutoResolveModule(deps.db, deps.dialect, publish),
     new EscalateModule(deps.db, deps.dialect, publish),

@@ -9,6 +9,7 @@ import type { Layer, Schedule } from '../schedule/schedule.js';
 import { whoIsOnCall } from '../schedule/on-call.js';
 import type { Target } from './policy.js';
 import { listContactMethods, listNotificationRules } from '../notify/contact.store.js';
+import { resolveVolunteerPool } from '../volunteer/pool.service.js';
 
 type Db = Kysely<Database>;
 
@@ -57,7 +58,12 @@ export async function resolveTargets(db: Db, orgId: string, targets: Target[], n
         if (shift) users.push({ userId: shift.userId, via: `schedule ${s.name}` });
         else problems.push({ target: t, reason: `nobody is on call in schedule ${s.name}` });
       }
-    } else problems.push({ target: t, reason: `${t.type} targets are not supported yet` });
+    } else if (t.type === 'volunteer_pool_reference') {
+      // Volunteer pools (issue 8): the members who qualify now (volunteer/pool.service.ts).
+      const pool = await resolveVolunteerPool(db, orgId, t.id, now);
+      users.push(...pool.users);
+      problems.push(...pool.problems.map((reason) => ({ target: t, reason })));
+    } else problems.push({ target: t, reason: `${(t as Target).type} targets are not supported yet` });
   }
   // One person reached through two targets is paged once.
   const seen = new Set<string>();

@@ -21,13 +21,29 @@ export async function insertNotification(db: Db, row: NotificationTable): Promis
 }
 
 /**
+ * Written into `last_error` when a claim is taken over after its lease ran out: the
+ * node that held it stopped between claiming and recording, so its send may have
+ * arrived. It stays at the start of `last_error` through later retries (see
+ * `interruptedError`) until the row is sent, so the send that finally succeeds is
+ * still marked as a possible duplicate.
+ */
+export const INTERRUPTED = 'interrupted: an earlier attempt was claimed and never recorded';
+
+/** The error to keep for a retry of a row whose earlier attempt was interrupted. */
+export const interruptedError = (reason: string): string => `${INTERRUPTED}; then ${reason}`;
+
+/**
  * Claim up to `limit` due rows for `leaseMs`. On PostgreSQL, FOR UPDATE SKIP
  * LOCKED lets any number of nodes claim disjoint rows; SQLite has one writer.
+ * `was_sending` is true when the row was taken over from a node that died mid-send,
+ * at this claim or at an earlier one (the mark lasts until the row is sent).
  */
 export async function claimDue(db: Db, dialect: DialectName, now: number, limit: number, leaseMs: number): Promise<(NotificationTable & { was_sending: boolean })[]> {
   const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const result = await sql<NotificationTable & { prev_status: string }>`
-    UPDATE notifications SET status = 'sending', claimed_until = ${now + leaseMs}, attempts = attempts + 1
+  // SET expressions read the row as it was before this UPDATE: status = 'sending' here is the lost claim.
+  const result = await sql<NotificationTable>`
+    UPDATE notifications SET status = 'sending', claimed_until = ${now + leaseMs}, attempts = attempts + 1,
+      last_error = CASE WHEN status = 'sending' THEN ${INTERRUPTED} ELSE last_error END
     WHERE (org_id, id) IN (
       SELECT org_id, id FROM notifications
       WHERE (status = 'pending' AND next_attempt_at <= ${now}) OR (status = 'sending' AND claimed_until <= ${now})
@@ -35,8 +51,7 @@ export async function claimDue(db: Db, dialect: DialectName, now: number, limit:
       LIMIT ${limit} ${lock}
     )
     RETURNING *`.execute(db);
-  // attempts was incremented by this claim: more than one attempt with no recorded failure means a lost claim.
-  return result.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at), was_sending: r.last_error === null && Number(r.attempts) > 1 }));
+  return result.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at), was_sending: r.last_error !== null && r.last_error.startsWith(INTERRUPTED) }));
 }
 
 export async function markSent(db: Db, orgId: string, ids: string[], at: number, providerId: string | null): Promise<void> {

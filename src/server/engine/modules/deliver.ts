@@ -59,18 +59,28 @@ export class DeliverModule implements EngineModule {
     const claimed = await this.db.transaction().execute((trx) => outbox.claimDue(trx, this.dialect, now, this.opts.batch, this.opts.leaseMs));
     if (!claimed.length) return 0;
     // Bundle: one message per (person's contact method); subscriptions and status rows go one by one.
+    // Webhooks are never bundled: v3 sends one POST per incident anyway, and each must carry its own
+    // row's idempotency key as X-Webhook-Id (a bundle's key depends on which rows were claimed together,
+    // so a page re-sent after a crash alongside a newer one would reach the receiver under a new id).
+    // Rows taken over from a dead node are bundled only with each other, so they are re-sent as the
+    // same bundle (same key, same email Message-ID) whatever else became due meanwhile.
     const groups = new Map<string, typeof claimed>();
     for (const r of claimed) {
-      const key = r.kind === 'page' && r.contact_method_id ? `${r.org_id}:${r.contact_method_id}` : `${r.org_id}:${r.id}`;
+      const key = r.kind === 'page' && r.contact_method_id && r.channel !== 'webhook' ? `${r.org_id}:${r.contact_method_id}:${r.was_sending ? 'resend' : 'new'}` : `${r.org_id}:${r.id}`;
       const g = groups.get(key) ?? [];
       g.push(r);
       groups.set(key, g);
     }
-    await Promise.all([...groups.values()].map((g) => this.deliverGroup(g, now).catch(async (err: unknown) => {
-      // Never leave a claim hanging on our own bug: retry later, and say why.
-      await outbox.markRetry(this.db, g[0]!.org_id, g.map((r) => r.id), now + 30_000, `internal: ${err instanceof Error ? err.message : String(err)}`);
+    // Every group settles before the tick reports: one failing send never abandons its neighbours mid-flight.
+    const settled = await Promise.allSettled([...groups.values()].map((g) => this.deliverGroup(g, now).catch(async (err: unknown) => {
+      // Never leave a claim hanging on our own bug: retry later, and say why. If the message had
+      // already gone out (recording the outcome failed), the retry is a possible duplicate: say so.
+      const why = `internal: ${err instanceof Error ? err.message : String(err)}`;
+      await outbox.markRetry(this.db, g[0]!.org_id, g.map((r) => r.id), now + 30_000, err instanceof OutcomeNotRecorded || g.some((r) => r.was_sending) ? outbox.interruptedError(why) : why);
       throw err;
     })));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return claimed.length;
   }
 
@@ -113,12 +123,17 @@ export class DeliverModule implements EngineModule {
     const started = Date.now();
     let result: DeliveryResult;
     try {
-      result = await adapter.send(dest.destination, msg);
+      // A send never outlives half its claim: past the lease another node may take the row over and send it again.
+      result = await adapter.send(dest.destination, msg, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
     } catch (err) {
       result = { kind: 'retryable', reason: `channel error: ${err instanceof Error ? err.message : String(err)}` };
     }
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
-    await this.finish(rows, now, result, dest.label);
+    try {
+      await this.finish(rows, now, result, dest.label);
+    } catch (err) {
+      throw new OutcomeNotRecorded(err);
+    }
   }
 
   private async destination(n: NotificationTable): Promise<{ destination: Destination; label: string } | null> {
@@ -158,8 +173,10 @@ export class DeliverModule implements EngineModule {
       const attempts = Math.max(...rows.map((r) => r.attempts));
       if (result.kind === 'retryable' && attempts < this.opts.backoff.maxAttempts) {
         const delay = retryDelay(attempts, this.opts.backoff, this.opts.random, result.retryAfterMs);
-        await outbox.markRetry(trx, orgId, ids, now + delay, result.reason);
-        if (first.kind === 'page' && attempts === 1) {
+        // Keep the interruption on record: the send that finally succeeds is still a possible duplicate.
+        await outbox.markRetry(trx, orgId, ids, now + delay, rows.some((r) => r.was_sending) ? outbox.interruptedError(result.reason) : result.reason);
+        // Once per row, at its first recorded failure (a lost claim is not one: nobody saw its outcome).
+        if (first.kind === 'page' && (first.last_error === null || first.last_error === outbox.INTERRUPTED)) {
           for (const inc of incidents) await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Could not reach ${target} yet (${result.reason}); retrying`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason: result.reason });
         }
         return;
@@ -177,6 +194,13 @@ export class DeliverModule implements EngineModule {
       }
     });
     this.publish(changes);
+  }
+}
+
+/** The channel was called (the message may have arrived) but recording the outcome failed. */
+class OutcomeNotRecorded extends Error {
+  constructor(cause: unknown) {
+    super(`the send's outcome could not be recorded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

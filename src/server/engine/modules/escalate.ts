@@ -19,6 +19,8 @@ import { getUsers } from '../../org/org.store.js';
 import { setAssignments } from '../../incident/incident.store.js';
 import { insertNotification } from '../../notify/outbox.store.js';
 import type { EngineModule } from '../engine.js';
+import { handOver, recordPoolPages } from '../../volunteer/pool.service.js';
+import { claimDueFollowUps } from '../../volunteer/volunteer.store.js';
 
 const BATCH = 50;
 
@@ -42,6 +44,10 @@ export class EscalateModule implements EngineModule {
         const inc = normalize(raw);
         const tx: Tx = { trx, dialect: this.dialect, now, changes };
         if (await fireStep(tx, inc)) n++;
+      }
+      // Volunteer pools with strategy round_robin (issue 8): whoever did not acknowledge within the pool's short timeout hands over to the next member.
+      for (const page of await claimDueFollowUps(trx, this.dialect, now, BATCH)) {
+        if (await handOver({ trx, dialect: this.dialect, now, changes }, page, pagePeople)) n++;
       }
       return n;
     });
@@ -99,18 +105,53 @@ async function fireStep(tx: Tx, inc: IncidentTable): Promise<boolean> {
     return true;
   }
   const { users, problems } = await resolveTargets(trx, inc.org_id, rule.targets, now);
-  const people = await getUsers(trx, inc.org_id, users.map((u) => u.userId));
+  const paged = await pagePeople(tx, inc, users.map((u) => u.userId), stepKey);
+  const { reached, names: nameOf } = paged;
+  const reasons: string[] = [...problems.map((p) => p.reason), ...paged.reasons];
+  // Volunteer pools (issue 8): remember whom a pool paged, for pages per shift, fairness and round-robin hand-over.
+  await recordPoolPages(trx, inc, rule.targets, reached, stepKey, now, next ?? pos);
+  const levelName = `level ${pos.level + 1}${pos.loop > 0 ? ` (repeat ${pos.loop})` : ''}`;
+  if (reached.length) {
+    await setAssignments(trx, inc.org_id, inc.id, reached, now);
+    const names = reached.map((id) => nameOf.get(id)!).join(', ');
+    if (pos.level > 0 || pos.loop > 0) {
+      await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'escalate_log_entry', `Escalated to ${levelName}: ${names}`, null, SYSTEM, { level: pos.level + 1, loop: pos.loop, user_ids: reached });
+      tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
+    } else {
+      await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'assign_log_entry', `Assigned to ${names} by ${snapshot.name} (${levelName})`, null, SYSTEM, { level: 1, user_ids: reached });
+    }
+  } else if (next && rule.targets.length > 0 && rule.targets.every((t) => t.type === 'volunteer_pool_reference')) {
+    // A volunteer pool level with nobody qualifying is skipped, and the next level fires at once: never silent, never waiting out the delay.
+    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `Skipped ${levelName} (${reasons.join('; ') || 'nobody qualifies'}): the next level fires now`, null, SYSTEM, { reason: 'volunteer_pool_skipped', level: pos.level + 1 });
+    next.at = now;
+  } else {
+    const why = reasons.length ? reasons.join('; ') : 'the level has no targets';
+    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `Nobody reachable at ${levelName} (${why}): paging the organization’s owners and admins`, null, SYSTEM, { reason: 'nobody_reachable', level: pos.level + 1 });
+    await pageAdmins(tx, inc, stepKey);
+  }
+  await advance();
+  return true;
+}
+
+/**
+ * Page each person on the methods their notification rules ask for (the outbox rows
+ * of this step); a person who cannot be paged gets a timeline entry. Returns who was
+ * reached, why the others were not, and everyone's name.
+ */
+async function pagePeople(tx: Tx, inc: IncidentTable, userIds: string[], stepKey: string): Promise<{ reached: string[]; reasons: string[]; names: Map<string, string> }> {
+  const { trx, now } = tx;
+  const people = await getUsers(trx, inc.org_id, userIds);
   const live = new Map(people.filter((p) => p.deleted_at === null).map((p) => [p.id, p]));
   const contacts = await contactsOf(trx, inc.org_id, [...live.keys()]);
   const reached: string[] = [];
-  const reasons: string[] = problems.map((p) => p.reason);
-  for (const u of users) {
-    const person = live.get(u.userId);
+  const reasons: string[] = [];
+  for (const userId of userIds) {
+    const person = live.get(userId);
     if (!person) {
-      reasons.push(`user ${u.userId} is no longer a member`);
+      reasons.push(`user ${userId} is no longer a member`);
       continue;
     }
-    const { plan, reason } = planUserNotifications(contacts.methods(u.userId), contacts.rules(u.userId), inc.urgency);
+    const { plan, reason } = planUserNotifications(contacts.methods(userId), contacts.rules(userId), inc.urgency);
     if (reason) {
       reasons.push(`${person.name} ${reason}`);
       await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `${person.name} ${reason}: skipped`, null, SYSTEM, { user_id: person.id, reason: 'unreachable' });
@@ -127,23 +168,7 @@ async function fireStep(tx: Tx, inc: IncidentTable): Promise<boolean> {
       }));
     }
   }
-  const levelName = `level ${pos.level + 1}${pos.loop > 0 ? ` (repeat ${pos.loop})` : ''}`;
-  if (reached.length) {
-    await setAssignments(trx, inc.org_id, inc.id, reached, now);
-    const names = reached.map((id) => live.get(id)!.name).join(', ');
-    if (pos.level > 0 || pos.loop > 0) {
-      await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'escalate_log_entry', `Escalated to ${levelName}: ${names}`, null, SYSTEM, { level: pos.level + 1, loop: pos.loop, user_ids: reached });
-      tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
-    } else {
-      await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'assign_log_entry', `Assigned to ${names} by ${snapshot.name} (${levelName})`, null, SYSTEM, { level: 1, user_ids: reached });
-    }
-  } else {
-    const why = reasons.length ? reasons.join('; ') : 'the level has no targets';
-    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `Nobody reachable at ${levelName} (${why}): paging the organization’s owners and admins`, null, SYSTEM, { reason: 'nobody_reachable', level: pos.level + 1 });
-    await pageAdmins(tx, inc, stepKey);
-  }
-  await advance();
-  return true;
+  return { reached, reasons, names: new Map([...live.values()].map((p) => [p.id, p.name])) };
 }
 
 function outboxRow(

@@ -145,6 +145,8 @@ async function findSmsTarget(db: Kysely<Database>, from: string, number: number)
     .where('c.verified_at', 'is not', null)
     .where('c.deleted_at', 'is', null)
     .where('i.number', '=', number)
+    // Only a page that actually reached this number makes its sender a responder to it.
+    .where('n.status', '=', 'sent')
     .orderBy('n.created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
