@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
-export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat')]);
+export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact')]);
 
 export const Integration = Type.Object({
   id: Type.String(),
@@ -59,7 +59,7 @@ export const ServiceUpdate = Type.Object({ service: Type.Partial(Type.Object(Ser
 
 export const IntegrationCreate = Type.Object({
   integration: Type.Object({
-    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager or heartbeat', minLength: 1, maxLength: 64 }),
+    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager, heartbeat or impact (counts for the impact metric, sent to POST /v1/impact)', minLength: 1, maxLength: 64 }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400, description: 'heartbeat only: a missed ping after this long opens an incident (default 300)' })),
   }),

@@ -52,6 +52,7 @@ export class Presenter {
 
   ingestUrl(t: IntegrationTable['type'], key = '<integration_key>'): string {
     if (t === 'events_v2') return `${this.baseUrl}/v2/enqueue`;
+    if (t === 'impact') return `${this.baseUrl}/v1/impact`;
     return `${this.baseUrl}/v1/${t}/${key}`;
   }
 
