@@ -1,0 +1,223 @@
+/**
+ * Volunteer pools as escalation targets (issue 8 §4). When a level that targets a pool
+ * fires, the members who qualify NOW are paged: a member qualifies when they are
+ * active (not paused), have consented to the organization's current terms, are vetted
+ * as the pool requires, have the pool's required skills, are inside their own
+ * availability, are under their caps (pages this shift, weekly hours, rest, cool-down)
+ * and have a verified contact method. Strategy `all` pages every one of them;
+ * `round_robin` pages the least recently paged one and, if nobody acknowledges within
+ * the pool's short timeout, hands over to the next (see handOver).
+ *
+ * The engine calls in at three points (engine/modules/escalate.ts): resolving the
+ * targets of a firing level (resolveVolunteerPool, through escalation/targets.ts),
+ * recording whom a pool paged (recordPoolPages), and round-robin hand-overs
+ * (handOver). Everything runs in the engine's transaction.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database, IncidentTable, VolunteerPageTable, VolunteerPoolTable, VolunteerTable, VolunteerUnavailabilityTable } from '../storage/schema.js';
+import type { Target } from '../escalation/policy.js';
+import { newId } from '../lib/ids.js';
+import { getUsers } from '../org/org.store.js';
+import { listContactMethods } from '../notify/contact.store.js';
+import { setAssignments } from '../incident/incident.store.js';
+import { appendLog, type Tx } from '../incident/incident.service.js';
+import { isAvailable, shiftAt, type Availability, type AvailabilityWindow, type Interval } from './availability.js';
+import { capsOf, pageRefusal, HOUR_MS } from './caps.js';
+import { pickNext, roundRobinOrder, type Candidate } from './round-robin.js';
+import * as store from './volunteer.store.js';
+import { criticalIncidents, responseSpans, scheduledShifts } from './work.js';
+
+type Db = Kysely<Database>;
+const DAY = 86_400_000;
+
+export function availabilityOf(v: Pick<VolunteerTable, 'time_zone' | 'availability'>, unavailable: readonly Pick<VolunteerUnavailabilityTable, 'start' | 'end'>[]): Availability {
+  return { timeZone: v.time_zone, windows: JSON.parse(v.availability) as AvailabilityWindow[], unavailable: unavailable.map((u) => ({ start: Number(u.start), end: Number(u.end) })) };
+}
+
+export interface MemberStatus extends Candidate {
+  name: string;
+  qualifies: boolean;
+  /** Why not, in words that fit after the name ("is paused"). */
+  reason: string | null;
+  shift: Interval | null;
+}
+
+/**
+ * Every member of the pool with whether they qualify at `now` and why not. Cheap
+ * checks first; worked time is read only for those who pass them.
+ */
+export async function evaluatePool(db: Db, orgId: string, pool: VolunteerPoolTable, now: number): Promise<MemberStatus[]> {
+  const members = await store.membersOf(db, orgId, [pool.id]);
+  const ids = members.map((m) => m.user_id);
+  const [users, profiles, settings, unavailability, last, recent, methods] = await Promise.all([
+    getUsers(db, orgId, ids),
+    store.getVolunteers(db, orgId, ids),
+    store.getSettings(db, orgId),
+    store.listUnavailability(db, orgId, ids, now - 2 * DAY, now + 2 * DAY),
+    store.lastPages(db, orgId, ids),
+    store.pagesSince(db, orgId, ids, now - 2 * DAY),
+    listContactMethods(db, orgId, ids),
+  ]);
+  const user = new Map(users.filter((u) => u.deleted_at === null).map((u) => [u.id, u]));
+  const profile = new Map(profiles.map((p) => [p.user_id, p]));
+  const required = JSON.parse(pool.required_skills) as string[];
+  const termsVersion = settings?.terms_version ?? null;
+
+  const out: MemberStatus[] = [];
+  const needWork: MemberStatus[] = [];
+  for (const m of members) {
+    const u = user.get(m.user_id);
+    const v = profile.get(m.user_id);
+    const s: MemberStatus = { userId: m.user_id, joinedAt: m.joined_at, lastPagedAt: last.get(m.user_id) ?? null, name: u?.name ?? m.user_id, qualifies: false, reason: null, shift: null };
+    out.push(s);
+    if (!u) s.reason = 'is no longer a member of the organization';
+    else if (!v || u.role !== 'volunteer') s.reason = 'has no volunteer profile';
+    else if (v.status === 'paused') s.reason = 'is paused';
+    else if (v.consented_at === null || (termsVersion !== null && v.consent_version !== termsVersion)) s.reason = termsVersion ? `has not consented to the terms (version ${termsVersion})` : 'has not consented to the terms';
+    else if (pool.requires_references && !v.references_checked) s.reason = 'has no checked references';
+    else if (pool.requires_background_check && !v.background_checked) s.reason = 'has no background check';
+    else if (required.some((k) => !(JSON.parse(v.skills) as string[]).includes(k))) s.reason = `lacks a required skill (${required.filter((k) => !(JSON.parse(v.skills) as string[]).includes(k)).join(', ')})`;
+    else if (!methods.some((c) => c.user_id === m.user_id && c.verified_at !== null && c.deleted_at === null)) s.reason = 'has no verified contact method';
+    else {
+      const a = availabilityOf(v, unavailability.filter((x) => x.user_id === m.user_id));
+      s.shift = isAvailable(a, now) ? shiftAt(a, now) : null;
+      if (!s.shift) s.reason = 'is outside their availability';
+      else needWork.push(s);
+    }
+  }
+  if (needWork.length) {
+    const workIds = needWork.map((s) => s.userId);
+    const longest = Math.max(8 * DAY, ...workIds.map((id) => (capsOf(profile.get(id)!).cooldownHours * HOUR_MS) + DAY));
+    const from = now - longest;
+    const [shifts, responses] = await Promise.all([scheduledShifts(db, orgId, workIds, from, now), responseSpans(db, orgId, workIds, from, now)]);
+    const critical = await criticalIncidents(db, orgId, [...new Set(responses.map((r) => r.incidentId))]);
+    for (const s of needWork) {
+      const v = profile.get(s.userId)!;
+      const mine = responses.filter((r) => r.userId === s.userId);
+      const refusal = pageRefusal(
+        {
+          at: now,
+          timeZone: v.time_zone,
+          shift: s.shift!,
+          pagesInShift: recent.filter((p) => p.user_id === s.userId && p.paged_at >= s.shift!.start && p.paged_at < s.shift!.end).length,
+          worked: [...shifts.filter((x) => x.userId === s.userId), ...mine.map((r) => ({ start: r.start, end: r.end ?? now }))],
+          criticalEnds: mine.filter((r) => r.end !== null && critical.has(r.incidentId)).map((r) => r.end!),
+        },
+        capsOf(v),
+      );
+      if (refusal) s.reason = refusal.message;
+      else s.qualifies = true;
+    }
+  }
+  return out;
+}
+
+function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried: ReadonlySet<string>): string {
+  if (statuses.length === 0) return `volunteer pool ${pool.name} has no members`;
+  const why = statuses.map((s) => (tried.has(s.userId) ? `${s.name} was already paged` : `${s.name} ${s.reason ?? 'does not qualify'}`)).join('; ');
+  return `nobody in volunteer pool ${pool.name} qualifies now (${why})`;
+}
+
+/**
+ * The people a pool target pages now (`all`: every qualifying member, least recently
+ * paged first; `round_robin`: the first of them), with a reason when there is nobody.
+ * Called by escalation/targets.ts when a level fires.
+ */
+export async function resolveVolunteerPool(db: Db, orgId: string, poolId: string, now: number, tried: ReadonlySet<string> = new Set()): Promise<{ users: { userId: string; via: string }[]; problems: string[] }> {
+  const pool = await store.getPool(db, orgId, poolId);
+  if (!pool) return { users: [], problems: [`volunteer pool ${poolId} no longer exists`] };
+  const statuses = await evaluatePool(db, orgId, pool, now);
+  const qualifying = statuses.filter((s) => s.qualifies && !tried.has(s.userId));
+  const chosen = pool.strategy === 'round_robin' ? [pickNext(qualifying)].filter((x): x is MemberStatus => x !== null) : roundRobinOrder(qualifying);
+  if (!chosen.length) return { users: [], problems: [nobodyReason(pool, statuses, tried)] };
+  return { users: chosen.map((s) => ({ userId: s.userId, via: `volunteer pool ${pool.name}` })), problems: [] };
+}
+
+/**
+ * After a level fired: remember which volunteers each pool target of the level paged
+ * (pages per shift, fairness), and for round-robin pools when to hand over. `next` is
+ * where the incident's escalation stands right after this step.
+ */
+export async function recordPoolPages(db: Db, inc: IncidentTable, targets: readonly Target[], reached: readonly string[], stepKey: string, now: number, next: { level: number; loop: number }): Promise<void> {
+  const poolIds = [...new Set(targets.filter((t) => t.type === 'volunteer_pool_reference').map((t) => t.id))];
+  if (!poolIds.length || !reached.length) return;
+  const [pools, members] = await Promise.all([store.getPools(db, inc.org_id, poolIds), store.membersOf(db, inc.org_id, poolIds)]);
+  const done = new Set<string>();
+  for (const pool of poolIds.map((id) => pools.find((p) => p.id === id)).filter((p): p is VolunteerPoolTable => !!p)) {
+    const inPool = new Set(members.filter((m) => m.pool_id === pool.id).map((m) => m.user_id));
+    for (const userId of reached) {
+      if (!inPool.has(userId) || done.has(userId)) continue;
+      done.add(userId);
+      await insertPage(db, inc, pool, userId, stepKey, now, next);
+    }
+  }
+}
+
+async function insertPage(db: Db, inc: IncidentTable, pool: VolunteerPoolTable, userId: string, stepKey: string, now: number, next: { level: number; loop: number }): Promise<void> {
+  const v = await store.getVolunteer(db, inc.org_id, userId);
+  const shift = v ? shiftAt(availabilityOf(v, await store.listUnavailability(db, inc.org_id, [userId], now - 2 * DAY, now + 2 * DAY)), now) : null;
+  const row: VolunteerPageTable = {
+    org_id: inc.org_id,
+    id: newId(now),
+    user_id: userId,
+    pool_id: pool.id,
+    incident_id: inc.id,
+    step_key: stepKey,
+    paged_at: now,
+    shift_start: shift?.start ?? null,
+    shift_end: shift?.end ?? null,
+    epoch: inc.escalation_epoch,
+    next_level: next.level,
+    next_loop: next.loop,
+    follow_up_at: pool.strategy === 'round_robin' ? now + pool.round_robin_timeout_minutes * 60_000 : null,
+    followed_up_at: null,
+  };
+  await store.insertPage(db, row);
+}
+
+/** Pages the given people for the incident (the engine's own paging: rules, verified methods, outbox); returns who was reached and why others were not. */
+export type PagePeople = (tx: Tx, inc: IncidentTable, userIds: string[], stepKey: string) => Promise<{ reached: string[]; reasons: string[] }>;
+
+const SYSTEM = { type: 'auto' as const };
+
+/**
+ * Round robin: a volunteer paged by a round-robin pool did not acknowledge within the
+ * pool's timeout. If the incident's escalation still stands where that step left it,
+ * page the next qualifying member (least recently paged, not yet tried in this step);
+ * when nobody is left, the next level fires at once. Returns whether it acted.
+ */
+export async function handOver(tx: Tx, page: VolunteerPageTable, pagePeople: PagePeople): Promise<boolean> {
+  const { trx, now } = tx;
+  const lock = tx.dialect === 'postgres' ? sql`FOR UPDATE` : sql``;
+  const found = await sql<IncidentTable>`SELECT * FROM incidents WHERE org_id = ${page.org_id} AND id = ${page.incident_id} ${lock}`.execute(trx);
+  const raw = found.rows[0];
+  if (!raw) return false;
+  const inc: IncidentTable = { ...raw, escalation_level: Number(raw.escalation_level), escalation_loop: Number(raw.escalation_loop), escalation_epoch: Number(raw.escalation_epoch), next_step_at: raw.next_step_at === null ? null : Number(raw.next_step_at) };
+  if (inc.status !== 'triggered' || inc.escalation_epoch !== page.epoch || inc.escalation_level !== page.next_level || inc.escalation_loop !== page.next_loop) return false;
+  const pool = await store.getPool(trx, page.org_id, page.pool_id);
+  if (!pool) return false;
+  const tried = new Set((await store.pagesOfStep(trx, page.org_id, page.step_key)).map((p) => p.user_id));
+  const [prev] = await getUsers(trx, page.org_id, [page.user_id]);
+  const prevName = prev?.name ?? page.user_id;
+  const head = `Round robin (volunteer pool ${pool.name}): ${prevName} did not acknowledge within ${pool.round_robin_timeout_minutes} min`;
+
+  const { users, problems } = await resolveVolunteerPool(trx, page.org_id, pool.id, now, tried);
+  const { reached, reasons } = users.length ? await pagePeople(tx, inc, users.map((u) => u.userId), page.step_key) : { reached: [], reasons: [] };
+  if (reached.length) {
+    await setAssignments(trx, inc.org_id, inc.id, reached, now);
+    const names = (await getUsers(trx, inc.org_id, reached)).map((u) => u.name).join(', ');
+    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'assign_log_entry', `${head}; handed over to ${names}`, null, SYSTEM, { pool_id: pool.id, user_ids: reached, reason: 'round_robin_timeout' });
+    tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'assigned' });
+    for (const userId of reached) await insertPage(trx, inc, pool, userId, page.step_key, now, { level: page.next_level, loop: page.next_loop });
+    return true;
+  }
+  const why = [...problems, ...reasons].join('; ') || `nobody else in volunteer pool ${pool.name} qualifies`;
+  if (inc.next_step_at !== null && inc.next_step_at > now) {
+    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `${head}, and ${why}: the next level fires now`, null, SYSTEM, { pool_id: pool.id, reason: 'round_robin_exhausted' });
+    await trx.updateTable('incidents').set({ next_step_at: now }).where('org_id', '=', inc.org_id).where('id', '=', inc.id).execute();
+  } else {
+    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `${head}, and ${why}`, null, SYSTEM, { pool_id: pool.id, reason: 'round_robin_exhausted' });
+  }
+  return true;
+}
+
