@@ -11,12 +11,16 @@ import { initOrganization } from '../server/org/org.service.js';
 import { systemClock } from '../server/lib/clock.js';
 import { VigilError } from '../server/errors.js';
 import { Presenter } from '../server/http/present.js';
+import { firstAccess } from '../server/web/account.service.js';
+import { passwordProblem } from '../server/web/password.js';
 
 const USAGE = `Usage:
   vigil serve [--roles api,engine] [--port N] [--host H]   start the server
   vigil migrate                                              run database migrations
-  vigil init --org NAME --email EMAIL [--name NAME] [--time-zone ZONE] [--json]
-                                                             create an organization, its owner and an API token
+  vigil init --org NAME --email EMAIL [--name NAME] [--time-zone ZONE] [--password PW] [--json]
+                                                             create an organization, its owner and an API token;
+                                                             the owner signs in to the web UI with PW, or sets a
+                                                             password through the one-time link printed
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       email: { type: 'string' },
       name: { type: 'string' },
       'time-zone': { type: 'string' },
+      password: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -71,13 +76,22 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('vigil init needs --org NAME and --email EMAIL\n');
       return 2;
     }
+    const weak = values.password !== undefined ? passwordProblem(values.password) : null;
+    if (weak) {
+      process.stderr.write(`vigil init: ${weak}\n`);
+      return 2;
+    }
     const handle = openConfiguredDatabase(config);
     try {
       await migrateToLatest(handle);
       const r = await initOrganization(handle.db, systemClock, { orgName: values.org, email: values.email, ...(values.name ? { userName: values.name } : {}), ...(values['time-zone'] ? { timeZone: values['time-zone'] } : {}) });
       const p = new Presenter(config.publicUrl);
-      if (values.json) process.stdout.write(JSON.stringify({ org: p.organization(r.org), user: p.user(r.user), token: r.token }, null, 2) + '\n');
-      else process.stdout.write(`Created ${r.org.name} (${r.org.id}) with owner ${r.user.email}.\nAPI token (shown once, keep it safe):\n  ${r.token}\n`);
+      const web = await firstAccess(handle.db, systemClock, r.org.id, r.user.id, config.publicUrl, values.password);
+      if (values.json) process.stdout.write(JSON.stringify({ org: p.organization(r.org), user: p.user(r.user), token: r.token, password_set: web.passwordSet, ...(web.link ? { password_link: web.link } : {}) }, null, 2) + '\n');
+      else {
+        process.stdout.write(`Created ${r.org.name} (${r.org.id}) with owner ${r.user.email}.\nAPI token (shown once, keep it safe):\n  ${r.token}\n`);
+        process.stdout.write(web.link ? `Web UI: choose a password at this one-time link (valid 7 days):\n  ${web.link}\n` : `Web UI: sign in at ${config.publicUrl}/login with ${r.user.email} and the password given.\n`);
+      }
     } finally {
       await handle.close();
     }

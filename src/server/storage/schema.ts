@@ -52,7 +52,7 @@ export interface ServiceTable {
   deleted_at: number | null;
 }
 
-export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat';
+export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact';
 
 export interface IntegrationTable {
   org_id: string;
@@ -300,6 +300,282 @@ export interface ActionTokenTable {
   created_at: number;
 }
 
+/** Web UI (issue 7): a member's password, scrypt-hashed (web/password.ts). */
+export interface UserPasswordTable {
+  org_id: string;
+  user_id: string;
+  password_hash: string;
+  updated_at: number;
+}
+
+/** A signed-in browser. The cookie holds a random token; only its SHA-256 is stored. */
+export interface WebSessionTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  /** Sent back by the page in X-CSRF-Token on every unsafe request. */
+  csrf_token: string;
+  user_agent: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** One-time links sent by email: an invitation to set a first password, or a password reset. */
+export interface AccountLinkTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  kind: 'invite' | 'reset';
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** The public status page of an organization; off until an admin publishes it. */
+export interface StatusPageTable {
+  org_id: string;
+  slug: string;
+  title: string;
+  enabled: number;
+  /** JSON StatusComponent[] (web/status.ts); empty means every active service. */
+  components: string;
+  updated_at: number;
+}
+
+/** What responders tell the public about an incident (its internal title is never shown). */
+export interface PublicUpdateTable {
+  org_id: string;
+  id: string;
+  incident_id: string;
+  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
+  message: string;
+  author_id: string | null;
+  created_at: number;
+}
+
+/** Impact (issue 5): a service's metric, its settings (JSON) and its detector's durable state. */
+export interface ImpactMetricTable {
+  org_id: string;
+  service_id: string;
+  name: string;
+  unit_label: string;
+  kind: 'contacts' | 'people';
+  people_per_unit: number | null;
+  time_zone: string;
+  /** JSON {rules: [{rrule, durationMinutes}]} or NULL (always open). */
+  opening_hours: string | null;
+  iris_metric_id: string | null;
+  /** JSON detector overrides as given through the API (snake_case). */
+  detector: string;
+  /** JSON [{date, end_date, name}] local dates kept out of baselines. */
+  holidays: string;
+  created_at: number;
+  updated_at: number;
+  /** When impact-detect evaluates next; while it evaluates, its lease. */
+  next_eval_at: number;
+  /** JSON DetectorState (impact/detect.ts). */
+  state: string;
+  /** Start of the current breach episode's first breaching window (the impact window of its incident). */
+  episode_start: number | null;
+  status: 'pending' | 'learning' | 'active' | 'insufficient_volume' | 'inactive';
+  /** JSON summary of the last evaluation (impact.service.ts). */
+  last_evaluation: string | null;
+  evaluated_at: number | null;
+}
+
+/** Counts per minute bucket; impact_hours and impact_days hold the same sums per UTC hour and day. */
+export interface ImpactMinuteTable {
+  org_id: string;
+  service_id: string;
+  minute: number;
+  count: number;
+  offered: number | null;
+  answered: number | null;
+}
+
+export interface ImpactHourTable {
+  org_id: string;
+  service_id: string;
+  hour: number;
+  count: number;
+  offered: number | null;
+  answered: number | null;
+}
+
+export interface ImpactDayTable {
+  org_id: string;
+  service_id: string;
+  day: number;
+  count: number;
+  offered: number | null;
+  answered: number | null;
+}
+
+/** The last counter sample of an impact integration, so increases are computed across requests. */
+export interface ImpactCounterTable {
+  org_id: string;
+  integration_id: string;
+  at: number;
+  counter: number;
+  offered: number | null;
+  answered: number | null;
+  updated_at: number;
+}
+
+/** People affected by an incident (impact/affected.ts), recomputed as data arrives, frozen a day after resolution. */
+export interface IncidentImpactTable {
+  org_id: string;
+  incident_id: string;
+  service_id: string;
+  window_start: number;
+  window_end: number | null;
+  label: string | null;
+  factor: number | null;
+  estimate: number | null;
+  low: number | null;
+  high: number | null;
+  net: number | null;
+  net_low: number | null;
+  net_high: number | null;
+  expected: number | null;
+  observed: number | null;
+  catch_up: number | null;
+  catch_up_complete: number;
+  complete: number;
+  computed_at: number | null;
+  frozen: number;
+}
+
+/** Volunteer responders (issue 8): the organization's terms version and the value of a volunteer hour. */
+export interface VolunteerSettingsTable {
+  org_id: string;
+  terms_version: string | null;
+  terms_url: string | null;
+  value_per_hour: number | null;
+  currency: string | null;
+  updated_at: number;
+}
+
+/** A company whose employees volunteer (e.g. under the 1% time pledge); employee_count sets the pledge target. */
+export interface PartnerCompanyTable {
+  org_id: string;
+  id: string;
+  name: string;
+  employee_count: number;
+  contact_email: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+/** The volunteer profile of a user with role `volunteer`, per organization (a person volunteering for two organizations has two). */
+export interface VolunteerTable {
+  org_id: string;
+  user_id: string;
+  company_id: string | null;
+  /** JSON string[]. */
+  skills: string;
+  time_zone: string;
+  /** JSON AvailabilityWindow[] (volunteer/availability.ts), read in time_zone. */
+  availability: string;
+  status: 'active' | 'paused';
+  paused_at: number | null;
+  pause_reason: string | null;
+  consent_version: string | null;
+  consented_at: number | null;
+  references_checked: number;
+  background_checked: number;
+  vetting_note: string | null;
+  vetted_by: string | null;
+  vetted_at: number | null;
+  weekly_hour_cap: number | null;
+  min_rest_hours: number | null;
+  pages_per_shift: number | null;
+  cooldown_hours: number | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface VolunteerUnavailabilityTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  start: number;
+  end: number;
+  reason: string | null;
+  created_at: number;
+}
+
+export interface VolunteerPoolTable {
+  org_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  strategy: 'all' | 'round_robin';
+  round_robin_timeout_minutes: number;
+  requires_references: number;
+  requires_background_check: number;
+  /** JSON string[]. */
+  required_skills: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface VolunteerPoolMemberTable {
+  org_id: string;
+  pool_id: string;
+  user_id: string;
+  joined_at: number;
+}
+
+/** A page a pool sent to a volunteer (pages per shift, least-recent-page fairness, round-robin hand-over). */
+export interface VolunteerPageTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  pool_id: string;
+  incident_id: string;
+  step_key: string;
+  paged_at: number;
+  shift_start: number | null;
+  shift_end: number | null;
+  epoch: number;
+  next_level: number;
+  next_loop: number;
+  follow_up_at: number | null;
+  followed_up_at: number | null;
+}
+
+/** A coordinator's approval of a volunteer's hours for a month, with the hours approved. */
+export interface VolunteerHourApprovalTable {
+  org_id: string;
+  user_id: string;
+  month: string;
+  on_call_ms: number;
+  response_ms: number;
+  total_ms: number;
+  note: string | null;
+  approved_by: string;
+  approved_at: number;
+}
+
+/** Who accessed or changed what, and when (volunteer access is audited on every request). */
+export interface AuditLogTable {
+  org_id: string;
+  id: string;
+  user_id: string | null;
+  action: string;
+  resource: string;
+  at: number;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -321,6 +597,26 @@ export interface Database {
   escalation_steps: EscalationStepTable;
   webhook_subscriptions: WebhookSubscriptionTable;
   action_tokens: ActionTokenTable;
+  user_passwords: UserPasswordTable;
+  web_sessions: WebSessionTable;
+  account_links: AccountLinkTable;
+  status_pages: StatusPageTable;
+  public_updates: PublicUpdateTable;
+  impact_metrics: ImpactMetricTable;
+  impact_minutes: ImpactMinuteTable;
+  impact_hours: ImpactHourTable;
+  impact_days: ImpactDayTable;
+  impact_counters: ImpactCounterTable;
+  incident_impact: IncidentImpactTable;
+  volunteer_settings: VolunteerSettingsTable;
+  partner_companies: PartnerCompanyTable;
+  volunteers: VolunteerTable;
+  volunteer_unavailability: VolunteerUnavailabilityTable;
+  volunteer_pools: VolunteerPoolTable;
+  volunteer_pool_members: VolunteerPoolMemberTable;
+  volunteer_pages: VolunteerPageTable;
+  volunteer_hour_approvals: VolunteerHourApprovalTable;
+  audit_log: AuditLogTable;
 }
 
 export type Unused = Generated<number>;

@@ -3,6 +3,8 @@
  * as `Authorization: Bearer <t>` or PagerDuty's `Token token=<t>`; they are looked
  * up by their SHA-256, so the stored value never meets the presented one. Each
  * route declares the permission it needs (config.permission); none means `manage`.
+ * A browser signed in with a session cookie is authenticated earlier, by
+ * web/session.hook.ts, and then held to the same permission checks.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -34,11 +36,15 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
   app.addHook('preHandler', async (request) => {
     const perm = request.routeOptions.config?.permission;
     if (!request.url.startsWith('/api/') || perm === 'public') return;
-    const token = parseAuthorization(request.headers.authorization);
-    if (!token) throw new VigilError('unauthenticated', ['send an API token as "Authorization: Bearer <token>" or "Authorization: Token token=<token>"']);
-    const principal = await findPrincipalByTokenHash(db, hashSecret(token));
-    if (!principal) throw new VigilError('unauthenticated', ['the API token is not valid']);
-    request.principal = principal;
+    // A signed-in browser: web/session.hook.ts has already checked the cookie and, on unsafe methods, the CSRF token.
+    let principal = request.principal;
+    if (!principal) {
+      const token = parseAuthorization(request.headers.authorization);
+      if (!token) throw new VigilError('unauthenticated', ['send an API token as "Authorization: Bearer <token>" or "Authorization: Token token=<token>", or sign in']);
+      principal = (await findPrincipalByTokenHash(db, hashSecret(token))) ?? null;
+      if (!principal) throw new VigilError('unauthenticated', ['the API token is not valid']);
+      request.principal = principal;
+    }
     const needed = perm ?? 'manage';
     if (!can(principal.role, needed)) throw new VigilError('forbidden', [`the ${principal.role} role cannot ${needed === 'respond' ? 'act on incidents' : needed === 'own' ? 'do this (owner only)' : 'change configuration'}`]);
   });

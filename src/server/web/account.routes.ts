@@ -1,0 +1,214 @@
+/**
+ * Sign-in and account routes for the web UI: session (sign in, who am I, sign
+ * out), password change, password reset and invitation by emailed one-time link.
+ * Public routes accept JSON bodies only, so a form on another site cannot post to
+ * them (the app answers other content types 415), and a page on another origin
+ * cannot read their answers.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../../contract/common.js';
+import { VigilError, forbidden } from '../errors.js';
+import { iso } from '../lib/clock.js';
+import { canGrant, isRole } from '../org/roles.js';
+import { getOrganization } from '../org/org.store.js';
+import type { App, AppDeps } from '../http/deps.js';
+import { principalOf } from '../http/plugins/auth.js';
+import * as account from './account.service.js';
+import { findMembershipsByEmail, revokeSession } from './account.store.js';
+import { serializeCookie } from './cookies.js';
+import { accountEmail, mailerFromConfig, type AccountMailer } from './mailer.js';
+import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_COOKIE, linkUrl, secureCookies } from './session.js';
+
+const SessionView = Type.Object({
+  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String(), time_zone: Type.Union([Type.String(), Type.Null()]) }),
+  organization: Type.Object({ id: Type.String(), name: Type.String(), time_zone: Type.String() }),
+  csrf_token: Type.String({ description: 'Send it back as X-CSRF-Token on every POST, PUT, PATCH and DELETE.' }),
+  expires_at: Type.Union([Type.String(), Type.Null()]),
+  has_password: Type.Boolean(),
+  email_configured: Type.Boolean({ description: 'Whether this server can send invitations and reset links by email.' }),
+});
+
+const Email = Type.String({ minLength: 3, maxLength: 254 });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+const tags = ['web session'];
+
+export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp)): void {
+  const { db, clock } = deps;
+  // Failed sign-ins: 10 per (email, address) and 50 per address in 15 minutes.
+  const signInThrottle = new account.Throttle(10, 50);
+  // Reset emails: 5 per email and 20 per address in 15 minutes, so a mailbox cannot be flooded; they never block signing in.
+  const resetThrottle = new account.Throttle(5, 20);
+  const secure = secureCookies(deps.config.publicUrl);
+
+  async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
+    const v = await account.sessionView(db, orgId, userId);
+    return {
+      user: { id: v.user.id, name: v.user.name, email: v.user.email, role: v.user.role, time_zone: v.user.time_zone },
+      organization: { id: v.org.id, name: v.org.name, time_zone: v.org.time_zone },
+      csrf_token: csrf,
+      expires_at: expiresAt === null ? null : iso(expiresAt),
+      has_password: v.hasPassword,
+      email_configured: mailer.configured,
+    };
+  }
+
+  async function signIn(request: FastifyRequest, reply: FastifyReply, orgId: string, userId: string) {
+    const s = await account.createSession(db, clock.now(), orgId, userId, request.headers['user-agent']);
+    reply.header('set-cookie', serializeCookie(SESSION_COOKIE, s.token, { maxAgeSeconds: (s.expiresAt - clock.now()) / 1000, secure }));
+    reply.header('cache-control', 'no-store');
+    return view(orgId, userId, s.csrfToken, s.expiresAt);
+  }
+
+  app.post(
+    '/api/v1/session',
+    {
+      config: { permission: 'public' },
+      schema: {
+        summary: 'Sign in with email and password. Sets the HttpOnly session cookie. When the same email and password open several organizations, answers their list instead: send again with organization_id.',
+        tags,
+        body: Type.Object({ email: Email, password: Password, organization_id: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: { 200: Type.Object({ session: Type.Optional(SessionView), organizations: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { email, password, organization_id } = request.body;
+      const now = clock.now();
+      const key = `${email.trim().toLowerCase()}|${request.ip}`;
+      const wait = signInThrottle.blocked(key, request.ip, now);
+      if (wait > 0) throw new VigilError('rate_limited', ['too many failed sign-ins; wait and try again, or reset the password'], { retryAfterSeconds: wait });
+      let r: account.LoginResult;
+      try {
+        r = await account.checkCredentials(db, { email, password, ...(organization_id ? { organizationId: organization_id } : {}) });
+      } catch (err) {
+        if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.count(key, request.ip, now);
+        throw err;
+      }
+      signInThrottle.forget(key);
+      if (r.kind === 'choose') return { organizations: r.organizations };
+      return { session: await signIn(request, reply, r.orgId, r.userId) };
+    },
+  );
+
+  app.get(
+    '/api/v1/session',
+    { config: { permission: 'read' }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: SessionView }), ...errorResponses } } },
+    async (request, reply) => {
+      const p = principalOf(request);
+      reply.header('cache-control', 'no-store');
+      return { session: await view(p.orgId, p.userId, request.webSession?.csrfToken ?? '', request.webSession?.expiresAt ?? null) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/session',
+    { config: { permission: 'read' }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      const p = principalOf(request);
+      if (request.webSession) await revokeSession(db, p.orgId, request.webSession.id, clock.now());
+      reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure }));
+      return reply.code(204).send(undefined as never);
+    },
+  );
+
+  app.put(
+    '/api/v1/session/password',
+    {
+      config: { permission: 'read' },
+      schema: { summary: 'Change your password; signs out your other sessions', tags, body: Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: Password }), response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await account.changePassword(db, clock, p.orgId, p.userId, request.body.current_password, request.body.new_password, request.webSession?.id);
+      return reply.code(204).send(undefined as never);
+    },
+  );
+
+  app.post(
+    '/api/v1/password_resets',
+    {
+      config: { permission: 'public' },
+      schema: {
+        summary: 'Email a one-time password reset link (valid one hour) to every membership of this email. Always answers 202, whether or not the email is known.',
+        tags,
+        body: Type.Object({ email: Email }),
+        response: { 202: Type.Object({ message: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      const now = clock.now();
+      const wait = resetThrottle.blocked(email, request.ip, now);
+      if (wait > 0) throw new VigilError('rate_limited', ['too many requests; wait and try again'], { retryAfterSeconds: wait });
+      resetThrottle.count(email, request.ip, now);
+      const members = await findMembershipsByEmail(db, email);
+      if (members.length && !mailer.configured) request.log.warn('password reset asked for, but no SMTP server is configured (VIGIL_SMTP_HOST); an admin can invite the member again');
+      for (const m of members) {
+        const { token } = await account.createLink(db, clock, m.orgId, m.userId, 'reset', null);
+        await mailer.send(accountEmail('reset', { name: m.name, email, orgName: m.orgName, url: linkUrl(deps.config.publicUrl, 'reset', token), ttlText: `${RESET_TTL_MS / 60_000} minutes` }));
+      }
+      return reply.code(202).send({ message: 'If this email belongs to a member, a reset link is on its way.' });
+    },
+  );
+
+  const LinkInfo = Type.Object({ kind: Type.String(), email: Type.String(), name: Type.String(), organization: Type.Object({ id: Type.String(), name: Type.String() }), expires_at: Type.String() });
+
+  app.post(
+    '/api/v1/account_links/inspect',
+    { config: { permission: 'public' }, schema: { summary: 'What an emailed one-time link is for (does not use it)', tags, body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Type.Object({ link: LinkInfo }), ...errorResponses } } },
+    async (request) => {
+      const l = await account.inspectLink(db, clock, request.body.token);
+      return { link: { kind: l.kind, email: l.email, name: l.name, organization: l.organization, expires_at: iso(l.expiresAt) } };
+    },
+  );
+
+  app.post(
+    '/api/v1/account_links/redeem',
+    {
+      config: { permission: 'public' },
+      schema: {
+        summary: 'Use an invitation or reset link: set the password and sign in. Other sessions of the member end.',
+        tags,
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password, name: Type.Optional(Type.String({ maxLength: 255 })) }),
+        response: { 200: Type.Object({ session: SessionView }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId, userId } = await account.redeemLink(db, clock, request.body.token, request.body.password, request.body.name);
+      return { session: await signIn(request, reply, orgId, userId) };
+    },
+  );
+
+  app.post(
+    '/api/v1/invitations',
+    {
+      schema: {
+        summary: 'Invite a member by email (admin): adds them without a password and emails a one-time link, valid 7 days, to choose one. Inviting a member who has no password yet sends a fresh link. Without SMTP the answer carries the link, to pass on by hand.',
+        tags,
+        body: Type.Object({ invitation: Type.Object({ email: Email, name: Type.Optional(Type.String({ maxLength: 255 })), role: Type.Optional(Type.String({ maxLength: 32 })) }) }),
+        response: {
+          201: Type.Object({
+            user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() }),
+            email_sent: Type.Boolean(),
+            accept_url: Type.Optional(Type.String()),
+            expires_at: Type.String(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body.invitation;
+      const role = b.role ?? 'responder';
+      if (!isRole(role)) throw new VigilError('invalid_input', [`invitation.role must be one of owner, admin, responder, volunteer, observer`]);
+      if (!canGrant(p.role, role)) throw forbidden(`a ${p.role} cannot grant the ${role} role`);
+      const { user } = await account.inviteMember(db, clock, p.orgId, { email: b.email, ...(b.name ? { name: b.name } : {}), role });
+      const { token, expiresAt } = await account.createLink(db, clock, p.orgId, user.id, 'invite', p.userId);
+      const org = await getOrganization(db, p.orgId);
+      const url = linkUrl(deps.config.publicUrl, 'invite', token);
+      const sent = await mailer.send(accountEmail('invite', { name: user.name, email: user.email, orgName: org?.name ?? 'your organization', url, inviter: p.name, ttlText: `${INVITE_TTL_MS / 86_400_000} days` }));
+      return reply.code(201).send({ user: { id: user.id, name: user.name, email: user.email, role: user.role }, email_sent: sent, ...(sent ? {} : { accept_url: url }), expires_at: iso(expiresAt) });
+    },
+  );
+}

@@ -1,0 +1,209 @@
+/**
+ * Sign-in, sessions, invitations and password resets: the use cases. Errors are
+ * VigilErrors; the HTTP layer maps them. A wrong email and a wrong password get
+ * the same answer after the same work (a scrypt verification either way).
+ */
+import type { Kysely } from 'kysely';
+import { VigilError, invalid } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { hashSecret } from '../lib/secrets.js';
+import { EMAIL_RE } from '../org/org.service.js';
+import { getOrganization, getUser, getUserByEmail, insertUser } from '../org/org.store.js';
+import type { Database, Role, UserTable } from '../storage/schema.js';
+import * as store from './account.store.js';
+import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
+import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_LIFETIME_MS, TOUCH_EVERY_MS, linkUrl, newCsrfToken, newLinkToken, newSessionToken, sessionAlive } from './session.js';
+
+type Db = Kysely<Database>;
+
+export interface NewSession {
+  /** The cookie value; shown to the browser only. */
+  token: string;
+  id: string;
+  csrfToken: string;
+  orgId: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export async function createSession(db: Db, now: number, orgId: string, userId: string, userAgent: string | undefined): Promise<NewSession> {
+  const token = newSessionToken();
+  const id = newId(now);
+  const csrfToken = newCsrfToken();
+  const expiresAt = now + SESSION_LIFETIME_MS;
+  await store.insertSession(db, {
+    org_id: orgId,
+    id,
+    user_id: userId,
+    token_hash: hashSecret(token),
+    csrf_token: csrfToken,
+    user_agent: userAgent ? userAgent.slice(0, 255) : null,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: expiresAt,
+    revoked_at: null,
+  });
+  return { token, id, csrfToken, orgId, userId, expiresAt };
+}
+
+/** The principal a session cookie stands for, or null (unknown, revoked, expired or idle too long). */
+export async function authenticateSession(db: Db, clock: Clock, token: string): Promise<store.SessionPrincipal | null> {
+  if (!token || token.length > 200) return null;
+  const p = await store.findSessionByTokenHash(db, hashSecret(token));
+  const now = clock.now();
+  if (!p || !sessionAlive(p.session, now)) return null;
+  if (now - p.session.last_seen_at > TOUCH_EVERY_MS) await store.touchSession(db, p.orgId, p.session.id, now);
+  return p;
+}
+
+export type LoginResult = { kind: 'ok'; orgId: string; userId: string } | { kind: 'choose'; organizations: { id: string; name: string }[] };
+
+export async function checkCredentials(db: Db, input: { email: string; password: string; organizationId?: string }): Promise<LoginResult> {
+  const email = input.email.trim().toLowerCase();
+  const candidates = (await store.findPasswordCandidates(db, email)).filter((c) => !input.organizationId || c.orgId === input.organizationId);
+  const fail = () => new VigilError('unauthenticated', ['the email or the password is not right']);
+  if (candidates.length === 0) {
+    await burnVerification(input.password);
+    throw fail();
+  }
+  const matches: store.PasswordCandidate[] = [];
+  for (const c of candidates) if (await verifyPassword(input.password, c.passwordHash)) matches.push(c);
+  if (matches.length === 0) throw fail();
+  for (const m of matches) if (needsRehash(m.passwordHash)) await store.upsertPassword(db, m.orgId, m.userId, await hashPassword(input.password), Date.now());
+  if (matches.length > 1) return { kind: 'choose', organizations: matches.map((m) => ({ id: m.orgId, name: m.orgName })) };
+  return { kind: 'ok', orgId: matches[0]!.orgId, userId: matches[0]!.userId };
+}
+
+export async function setPassword(db: Db, clock: Clock, orgId: string, userId: string, password: string): Promise<void> {
+  const problem = passwordProblem(password);
+  if (problem) throw invalid(problem);
+  await store.upsertPassword(db, orgId, userId, await hashPassword(password), clock.now());
+}
+
+export async function changePassword(db: Db, clock: Clock, orgId: string, userId: string, current: string, next: string, keepSessionId?: string): Promise<void> {
+  const stored = await store.getPasswordHash(db, orgId, userId);
+  if (stored && !(await verifyPassword(current, stored))) throw invalid('current_password: is not right');
+  await setPassword(db, clock, orgId, userId, next);
+  await store.revokeUserSessions(db, orgId, userId, clock.now(), keepSessionId);
+}
+
+export async function createLink(db: Db, clock: Clock, orgId: string, userId: string, kind: 'invite' | 'reset', createdBy: string | null): Promise<{ token: string; expiresAt: number }> {
+  const now = clock.now();
+  const token = newLinkToken();
+  const expiresAt = now + (kind === 'invite' ? INVITE_TTL_MS : RESET_TTL_MS);
+  await db.transaction().execute(async (trx) => {
+    await store.expireLinks(trx, orgId, userId, kind, now);
+    await store.insertLink(trx, { org_id: orgId, id: newId(now), user_id: userId, kind, token_hash: hashSecret(token), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null });
+  });
+  return { token, expiresAt };
+}
+
+async function usableLink(db: Db, clock: Clock, token: string) {
+  const link = token && token.length <= 200 ? await store.findLinkByTokenHash(db, hashSecret(token)) : undefined;
+  if (!link) throw new VigilError('not_found', ['this link is not valid; ask for a new one']);
+  if (link.used_at !== null) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
+  if (link.expires_at <= clock.now()) throw new VigilError('not_found', ['this link has expired; ask for a new one']);
+  return link;
+}
+
+/** What a one-time link is for, to show before it is used. Looking does not spend it. */
+export async function inspectLink(db: Db, clock: Clock, token: string) {
+  const l = await usableLink(db, clock, token);
+  return { kind: l.kind, email: l.email, name: l.user_name, organization: { id: l.org_id, name: l.org_name }, expiresAt: l.expires_at };
+}
+
+/** Spend a link: set the password (and, for an invitation, the name). A reset signs out every other session of the person. */
+export async function redeemLink(db: Db, clock: Clock, token: string, password: string, name?: string): Promise<{ orgId: string; userId: string }> {
+  const problem = passwordProblem(password);
+  if (problem) throw invalid(problem);
+  const link = await usableLink(db, clock, token);
+  const hash = await hashPassword(password);
+  const now = clock.now();
+  await db.transaction().execute(async (trx) => {
+    if (!(await store.spendLink(trx, link.org_id, link.id, now))) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
+    await store.upsertPassword(trx, link.org_id, link.user_id, hash, now);
+    if (link.kind === 'invite' && name && name.trim()) await trx.updateTable('users').set({ name: name.trim().slice(0, 255) }).where('org_id', '=', link.org_id).where('id', '=', link.user_id).execute();
+    await store.revokeUserSessions(trx, link.org_id, link.user_id, now);
+  });
+  return { orgId: link.org_id, userId: link.user_id };
+}
+
+/** Add a member who has no password yet (or find the existing one without a password), ready for an invitation link. */
+export async function inviteMember(db: Db, clock: Clock, orgId: string, input: { email: string; name?: string; role: Role }): Promise<{ user: UserTable; created: boolean }> {
+  const email = input.email.trim().toLowerCase();
+  if (!EMAIL_RE.test(email) || email.length > 254) throw invalid('invitation.email: must be an email address');
+  const existing = await getUserByEmail(db, orgId, email);
+  if (existing) {
+    if (await store.getPasswordHash(db, orgId, existing.id)) throw new VigilError('conflict', [`invitation.email: ${email} is already a member with a password; they can reset it from the sign-in page`]);
+    return { user: existing, created: false };
+  }
+  const now = clock.now();
+  const user: UserTable = { org_id: orgId, id: newId(now), name: input.name?.trim() || email.split('@')[0]!, email, role: input.role, time_zone: null, created_at: now, deleted_at: null };
+  await insertUser(db, user);
+  return { user, created: true };
+}
+
+export async function sessionView(db: Db, orgId: string, userId: string) {
+  const [org, user, hasPassword] = await Promise.all([getOrganization(db, orgId), getUser(db, orgId, userId), store.getPasswordHash(db, orgId, userId)]);
+  if (!org || !user) throw new VigilError('unauthenticated', ['this member no longer exists']);
+  return { org, user, hasPassword: Boolean(hasPassword) };
+}
+
+/**
+ * Attempts counted in memory, per key and per client address, over a window. It
+ * slows a guesser down; it is not a record (a restart forgets it, which is
+ * acceptable). Sign-in counts failures per (email, address), not per email alone,
+ * so nobody can lock a responder out of their account from elsewhere.
+ */
+export class Throttle {
+  private readonly hits = new Map<string, { n: number; until: number }>();
+  constructor(
+    private readonly perKey: number,
+    private readonly perIp: number,
+    private readonly windowMs = 15 * 60_000,
+  ) {}
+
+  private keys(key: string, ip: string): [string, number][] {
+    return [
+      [`k:${key.toLowerCase()}`, this.perKey],
+      [`i:${ip}`, this.perIp],
+    ];
+  }
+
+  /** Seconds to wait, or 0. */
+  blocked(key: string, ip: string, now: number): number {
+    let wait = 0;
+    for (const [k, max] of this.keys(key, ip)) {
+      const h = this.hits.get(k);
+      if (h && h.until > now && h.n >= max) wait = Math.max(wait, Math.ceil((h.until - now) / 1000));
+    }
+    return wait;
+  }
+
+  count(key: string, ip: string, now: number): void {
+    if (this.hits.size > 50_000) this.hits.clear();
+    for (const [k] of this.keys(key, ip)) {
+      const h = this.hits.get(k);
+      if (!h || h.until <= now) this.hits.set(k, { n: 1, until: now + this.windowMs });
+      else h.n += 1;
+    }
+  }
+
+  forget(key: string): void {
+    this.hits.delete(`k:${key.toLowerCase()}`);
+  }
+}
+
+/**
+ * For `vigil init`: give the first owner a way into the web UI, either the
+ * password given on the command line or a one-time link (valid 7 days) to set one.
+ */
+export async function firstAccess(db: Db, clock: Clock, orgId: string, userId: string, publicUrl: string, password?: string): Promise<{ passwordSet: boolean; link: string | null }> {
+  if (password !== undefined) {
+    await setPassword(db, clock, orgId, userId, password);
+    return { passwordSet: true, link: null };
+  }
+  const { token } = await createLink(db, clock, orgId, userId, 'invite', null);
+  return { passwordSet: false, link: linkUrl(publicUrl, 'invite', token) };
+}

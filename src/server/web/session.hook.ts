@@ -1,0 +1,44 @@
+/**
+ * Cookie authentication for /api/*, beside the API tokens of http/plugins/auth.ts.
+ * Runs onRequest, before auth.ts's preHandler: a live session cookie sets
+ * request.principal (auth.ts then applies the route's permission as for a token).
+ * A request that carries an Authorization header is left to auth.ts alone, and a
+ * public route ignores cookies. On an unsafe method the X-CSRF-Token header must
+ * equal the session's CSRF token; without it the request is refused before its
+ * body is even read.
+ */
+import type { FastifyInstance } from 'fastify';
+import { VigilError } from '../errors.js';
+import { constantTimeEqual } from '../lib/secrets.js';
+import type { AppDeps } from '../http/deps.js';
+import { authenticateSession } from './account.service.js';
+import { parseCookies } from './cookies.js';
+import { CSRF_HEADER, SESSION_COOKIE, isUnsafeMethod } from './session.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when a session cookie authenticated the request. */
+    webSession: { id: string; csrfToken: string; expiresAt: number } | null;
+  }
+}
+
+export function registerSessionAuth(app: FastifyInstance, deps: AppDeps): void {
+  app.decorateRequest('webSession', null);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/') || request.headers.authorization) return;
+    if (request.routeOptions.config?.permission === 'public') return;
+    const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+    if (!token) return;
+    const p = await authenticateSession(deps.db, deps.clock, token);
+    if (!p) return; // a stale cookie is simply not signed in: auth.ts answers 401
+    if (isUnsafeMethod(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !constantTimeEqual(sent, p.session.csrf_token)) {
+        throw new VigilError('forbidden', ['the X-CSRF-Token header is missing or wrong; reload the page']);
+      }
+    }
+    const { session, ...principal } = p;
+    request.principal = principal;
+    request.webSession = { id: session.id, csrfToken: session.csrf_token, expiresAt: session.expires_at };
+  });
+}

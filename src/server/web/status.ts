@@ -1,0 +1,62 @@
+/**
+ * The public status page: types and the rules that derive what the public sees,
+ * pure. A component (a service shown under a public name, in a group) is
+ *   - `outage` while a high-urgency incident of its service is open,
+ *   - `degraded` while only low-urgency ones are,
+ *   - `maintenance` when the service is in maintenance and nothing is open,
+ *   - `operational` otherwise.
+ * An incident's internal title never leaves the organization: the public sees the
+ * components it affects, when it started and ended, and the updates responders
+ * wrote for them.
+ */
+export type ComponentState = 'operational' | 'degraded' | 'outage' | 'maintenance';
+export type PublicStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+export const PUBLIC_STATUSES: readonly PublicStatus[] = ['investigating', 'identified', 'monitoring', 'resolved'];
+
+export interface StatusComponent {
+  service_id: string;
+  name: string;
+  group: string;
+}
+
+export const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const DEFAULT_GROUP = 'Services';
+export const HISTORY_DAYS = 14;
+
+export function parseComponents(json: string): StatusComponent[] {
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!Array.isArray(v)) return [];
+    return v.filter((c): c is StatusComponent => typeof c === 'object' && c !== null && typeof (c as StatusComponent).service_id === 'string').map((c) => ({ service_id: c.service_id, name: String(c.name ?? ''), group: String(c.group || DEFAULT_GROUP) }));
+  } catch {
+    return [];
+  }
+}
+
+/** The components to show: those configured, or every service in one group when none are. */
+export function effectiveComponents(configured: StatusComponent[], services: { id: string; name: string }[]): StatusComponent[] {
+  const byId = new Map(services.map((s) => [s.id, s]));
+  if (configured.length === 0) return services.map((s) => ({ service_id: s.id, name: s.name, group: DEFAULT_GROUP }));
+  return configured.filter((c) => byId.has(c.service_id)).map((c) => ({ ...c, name: c.name.trim() || byId.get(c.service_id)!.name }));
+}
+
+export function componentState(serviceStatus: string, openIncidents: { urgency: 'high' | 'low' }[]): ComponentState {
+  if (openIncidents.some((i) => i.urgency === 'high')) return 'outage';
+  if (openIncidents.length > 0) return 'degraded';
+  if (serviceStatus === 'maintenance') return 'maintenance';
+  return 'operational';
+}
+
+const RANK: Record<ComponentState, number> = { operational: 0, maintenance: 1, degraded: 2, outage: 3 };
+
+/** The page's headline: the worst component state. */
+export function overallState(states: ComponentState[]): ComponentState {
+  return states.reduce<ComponentState>((worst, s) => (RANK[s] > RANK[worst] ? s : worst), 'operational');
+}
+
+/** What the public is told an incident's state is: resolved when it is, else the latest update's word, else "investigating". */
+export function publicIncidentStatus(incidentStatus: string, updates: { status: PublicStatus; created_at: number }[]): PublicStatus {
+  if (incidentStatus === 'resolved') return 'resolved';
+  const latest = [...updates].sort((a, b) => b.created_at - a.created_at)[0];
+  return latest && latest.status !== 'resolved' ? latest.status : 'investigating';
+}

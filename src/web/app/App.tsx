@@ -1,0 +1,85 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { onUnauthenticated } from '../data/client';
+import { disconnectLive } from '../data/live';
+import { currentSession } from '../data/session';
+import type { Session } from '../data/types';
+import { AccountLink, ForgotPassword, SignIn } from './auth/SignIn';
+import { Dashboard } from './dashboard/Dashboard';
+import { IncidentDetail } from './incidents/IncidentDetail';
+import { IncidentList } from './incidents/IncidentList';
+import { People } from './people/People';
+import { match, navigate, useLocation } from './router';
+import { Policies, Schedules } from './schedules/Schedules';
+import { ServiceDetail } from './services/ServiceDetail';
+import { ServiceList } from './services/ServiceList';
+import { Settings } from './settings/Settings';
+import { Shell } from './Shell';
+import { PublicStatusPage } from './status/PublicStatusPage';
+import { Loading } from './ui';
+
+export function App() {
+  const { path } = useLocation();
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+
+  const publicPage = path.startsWith('/status/') || path === '/welcome' || path === '/reset' || path === '/login' || path === '/forgot';
+
+  useEffect(() => {
+    if (path.startsWith('/status/')) return;
+    currentSession().then(setSession, () => setSession(null));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(
+    () =>
+      onUnauthenticated(() => {
+        disconnectLive();
+        setSession(null);
+      }),
+    [],
+  );
+
+  const status = match('/status/:slug', path);
+  if (status) return <PublicStatusPage slug={status.slug!} />;
+  if (path === '/welcome' || path === '/reset') return <AccountLink kind={path === '/welcome' ? 'invite' : 'reset'} onSignedIn={(s) => (setSession(s), navigate('/', { replace: true }))} />;
+  if (path === '/forgot') return <ForgotPassword />;
+
+  if (session === undefined) return <Loading what="Vigil" />;
+  if (session === null || path === '/login') {
+    return (
+      <SignIn
+        onSignedIn={(s) => {
+          setSession(s);
+          const next = new URLSearchParams(location.search).get('next');
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : path === '/login' ? '/' : path + location.search, { replace: true });
+        }}
+      />
+    );
+  }
+  void publicPage;
+  return (
+    <Shell session={session} onSignedOut={() => (disconnectLive(), setSession(null), navigate('/login', { replace: true }))}>
+      <Page path={path} session={session} />
+    </Shell>
+  );
+}
+
+function Page({ path, session }: { path: string; session: Session }): ReactNode {
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '') return <Dashboard session={session} />;
+  if (path === '/incidents') return <IncidentList session={session} />;
+  if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
+  if (path === '/services') return <ServiceList session={session} />;
+  if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;
+  if (path === '/schedules' || match('/schedules/:id', path)) return <Schedules session={session} />;
+  if (path === '/escalation_policies' || match('/escalation_policies/:id', path)) return <Policies session={session} />;
+  if (path === '/people' || match('/users/:id', path)) return <People session={session} focusUserId={match('/users/:id', path)?.id} />;
+  if (path === '/settings' || path.startsWith('/settings/')) return <Settings session={session} />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        There is no page at <code>{path}</code>.
+      </p>
+    </section>
+  );
+}

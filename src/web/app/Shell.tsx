@@ -1,0 +1,82 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useLiveState } from '../data/live';
+import { signOut } from '../data/session';
+import type { Session } from '../data/types';
+import { Link, useLocation } from './router';
+
+const NAV = [
+  { to: '/', label: 'Dashboard', icon: '◉' },
+  { to: '/incidents', label: 'Incidents', icon: '!' },
+  { to: '/services', label: 'Services', icon: '▤' },
+  { to: '/schedules', label: 'On call', icon: '◷' },
+  { to: '/people', label: 'People', icon: '☺' },
+  { to: '/settings', label: 'Settings', icon: '⚙' },
+];
+
+function current(path: string, to: string): boolean {
+  if (to === '/') return path === '/';
+  if (to === '/schedules') return path.startsWith('/schedules') || path.startsWith('/escalation_policies');
+  if (to === '/people') return path.startsWith('/people') || path.startsWith('/users');
+  return path === to || path.startsWith(to + '/');
+}
+
+export function Shell({ session, onSignedOut, children }: { session: Session; onSignedOut: () => void; children: ReactNode }) {
+  const { path } = useLocation();
+  const live = useLiveState();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // Move focus to the page heading after client-side navigation, as a full page load would.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const h = main.current?.querySelector<HTMLElement>('h1');
+    h?.focus({ preventScroll: true });
+  }, [path]);
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label="Vigil home">
+          <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+            <rect width="32" height="32" rx="7" fill="#0b3d6e" />
+            <path d="M8 9l8 15 8-15" fill="none" stroke="#ffd24d" strokeWidth="4" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+          <span>Vigil</span>
+        </Link>
+        <span className="org" title={session.organization.name}>
+          {session.organization.name}
+        </span>
+        <span className={`live live-${live}`} role="status" aria-live="polite">
+          <span aria-hidden="true">●</span> {live === 'live' ? 'Live' : live === 'offline' ? 'Reconnecting' : 'Connecting'}
+        </span>
+        <span className="who">{session.user.name}</span>
+        <button type="button" className="btn btn-quiet" onClick={() => void signOut().finally(onSignedOut)}>
+          Sign out
+        </button>
+      </header>
+      <nav className="nav" aria-label="Main">
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.to}>
+              <Link to={n.to} aria-current={current(path, n.to) ? 'page' : undefined}>
+                <span className="nav-icon" aria-hidden="true">
+                  {n.icon}
+                </span>
+                <span>{n.label}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={main}>
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { inspectLink, redeemLink, requestReset, signIn } from '../../data/session';
+import type { Session } from '../../data/types';
+import { useAction } from '../../data/hooks';
+import { Link } from '../router';
+import { ErrorBox, Field, Notice } from '../ui';
+
+function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Vigil`;
+  }, [title]);
+  return (
+    <main className="auth" id="main">
+      <div className="auth-card">
+        <p className="auth-brand" aria-hidden="true">
+          <svg viewBox="0 0 32 32" width="40" height="40">
+            <rect width="32" height="32" rx="7" fill="#0b3d6e" />
+            <path d="M8 9l8 15 8-15" fill="none" stroke="#ffd24d" strokeWidth="4" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+          Vigil
+        </p>
+        <h1>{title}</h1>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [orgs, setOrgs] = useState<{ id: string; name: string }[] | null>(null);
+  const action = useAction(async (orgId?: string) => {
+    const r = await signIn(email, password, orgId);
+    if ('session' in r) onSignedIn(r.session);
+    else setOrgs(r.organizations);
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run();
+  };
+  return (
+    <AuthFrame title="Sign in">
+      {orgs ? (
+        <div>
+          <p>This email opens several organizations. Which one?</p>
+          <ul className="choices">
+            {orgs.map((o) => (
+              <li key={o.id}>
+                <button type="button" className="btn btn-primary btn-block" disabled={action.busy} onClick={() => void action.run(o.id)}>
+                  {o.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}</Field>
+          <Field label="Password">{(id) => <input id={id} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+          <ErrorBox error={action.error} />
+          <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !email || !password}>
+            {action.busy ? 'Signing in…' : 'Sign in'}
+          </button>
+          <p className="auth-links">
+            <Link to="/forgot">Forgot your password?</Link>
+          </p>
+        </form>
+      )}
+    </AuthFrame>
+  );
+}
+
+export function ForgotPassword() {
+  const [email, setEmail] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const action = useAction(async () => setDone((await requestReset(email)).message));
+  return (
+    <AuthFrame title="Reset your password">
+      {done ? (
+        <Notice tone="ok">{done} The link works for one hour.</Notice>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void action.run();
+          }}
+        >
+          <p>We email you a link to choose a new password.</p>
+          <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}</Field>
+          <ErrorBox error={action.error} />
+          <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !email}>
+            Email me a link
+          </button>
+        </form>
+      )}
+      <p className="auth-links">
+        <Link to="/login">Back to sign in</Link>
+      </p>
+    </AuthFrame>
+  );
+}
+
+/** The page an invitation or reset email links to; the token is in the URL fragment. */
+export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; onSignedIn: (s: Session) => void }) {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  const [info, setInfo] = useState<Awaited<ReturnType<typeof inspectLink>>['link'] | null>(null);
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const look = useAction(async () => {
+    const r = await inspectLink(token);
+    setInfo(r.link);
+    setName(r.link.name);
+  });
+  useEffect(() => {
+    if (token) void look.run();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [token]);
+  const action = useAction(async () => {
+    if (password !== confirm) throw new Error('The two passwords differ.');
+    const s = await redeemLink(token, password, kind === 'invite' ? name : undefined);
+    history.replaceState(null, '', location.pathname); // the token is spent; keep it out of history
+    onSignedIn(s);
+  });
+  const title = kind === 'invite' ? 'Welcome to Vigil' : 'Choose a new password';
+  if (!token) return <AuthFrame title={title}>{<ErrorBox error={new Error('This link is incomplete. Open it again from the email.')} />}</AuthFrame>;
+  return (
+    <AuthFrame title={title}>
+      <ErrorBox error={look.error} />
+      {info && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void action.run();
+          }}
+        >
+          <p>
+            {kind === 'invite' ? 'You are joining ' : 'For '}
+            <strong>{info.organization.name}</strong> as <strong>{info.email}</strong>.
+          </p>
+          {kind === 'invite' && <Field label="Your name">{(id) => <input id={id} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />}</Field>}
+          <Field label="Password" hint="At least 10 characters. A few words are easier to type on a phone than symbols.">
+            {(id, d) => <input id={id} type="password" autoComplete="new-password" aria-describedby={d} minLength={10} required value={password} onChange={(e) => setPassword(e.target.value)} />}
+          </Field>
+          <Field label="Password again">{(id) => <input id={id} type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />}</Field>
+          <ErrorBox error={action.error} />
+          <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || password.length < 10}>
+            {kind === 'invite' ? 'Set password and sign in' : 'Save and sign in'}
+          </button>
+        </form>
+      )}
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,237 @@
+import { useState } from 'react';
+import { useAction, useAsync } from '../../data/hooks';
+import { acknowledge, addNote, describeEntry, getIncident, incidentAlerts, incidentLog, postPublicUpdate, publicUpdates, reassign, resolve } from '../../data/incidents';
+import { useLive } from '../../data/live';
+import { canRespond, listUsers } from '../../data/people';
+import type { Session } from '../../data/types';
+import { Link } from '../router';
+import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
+
+const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
+
+export function IncidentDetail({ id, session }: { id: string; session: Session }) {
+  const inc = useAsync(() => getIncident(id), [id]);
+  const log = useAsync(() => incidentLog(id), [id]);
+  const alerts = useAsync(() => incidentAlerts(id), [id]);
+  const updates = useAsync(() => publicUpdates(id), [id]);
+  const users = useAsync(() => listUsers(), []);
+  const reloadAll = () => Promise.all([inc.reload(), log.reload(), alerts.reload()]);
+  useLive((e) => {
+    if (!e || e.incident_id === inc.data?.id) void reloadAll();
+  });
+
+  const ack = useAction(async () => (await acknowledge(id), reloadAll()));
+  const res = useAction(async () => (await resolve(id), reloadAll()));
+  const [assignee, setAssignee] = useState('');
+  const assign = useAction(async () => (await reassign(id, [assignee]), reloadAll(), setAssignee('')));
+  const [note, setNote] = useState('');
+  const noteAction = useAction(async () => (await addNote(id, note), setNote(''), log.reload()));
+  const [pubStatus, setPubStatus] = useState('investigating');
+  const [pubMessage, setPubMessage] = useState('');
+  const pub = useAction(async () => (await postPublicUpdate(id, pubStatus, pubMessage), setPubMessage(''), updates.reload()));
+
+  if (inc.error) return <ErrorBox error={inc.error} />;
+  if (!inc.data) return <Loading what="the incident" />;
+  const i = inc.data;
+  const act = canRespond(session.user.role);
+  const open = i.status !== 'resolved';
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/incidents">Incidents</Link>
+      </p>
+      <PageHeader title={`#${i.incident_number} ${i.title}`} />
+      <div className="incident-head">
+        <StatusBadge status={i.status} />
+        <UrgencyBadge urgency={i.urgency} />
+        <span>
+          <Link to={`/services/${i.service.id}`}>{i.service.summary}</Link>
+        </span>
+        <span className="muted">
+          opened <Time iso={i.created_at} />
+        </span>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Assigned to</dt>
+          <dd>{i.assignments.length ? i.assignments.map((a) => a.assignee.summary).join(', ') : 'Nobody'}</dd>
+        </div>
+        {i.acknowledgements[0] && (
+          <div>
+            <dt>Acknowledged by</dt>
+            <dd>
+              {i.acknowledgements[0].acknowledger.summary} <Time iso={i.acknowledgements[0].at} />
+            </dd>
+          </div>
+        )}
+        {i.resolved_at && (
+          <div>
+            <dt>Resolved</dt>
+            <dd>
+              <Time iso={i.resolved_at} />
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Alerts</dt>
+          <dd>
+            {i.alert_counts.all} ({i.alert_counts.triggered} open)
+          </dd>
+        </div>
+      </dl>
+
+      {act && open && (
+        <section className="actions-bar" aria-label="Actions">
+          {i.status === 'triggered' && (
+            <button type="button" className="btn btn-primary btn-large" disabled={ack.busy} onClick={() => void ack.run()}>
+              Acknowledge
+            </button>
+          )}
+          <button type="button" className="btn btn-secondary btn-large" disabled={res.busy} onClick={() => void res.run()}>
+            Resolve
+          </button>
+          <ErrorBox error={ack.error ?? res.error} />
+        </section>
+      )}
+
+      <div className="grid">
+        <section className="card span-2" aria-labelledby="tl-h">
+          <h2 id="tl-h">Timeline</h2>
+          {act && (
+            <form
+              className="inline-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void noteAction.run();
+              }}
+            >
+              <Field label="Add a note">{(fid) => <textarea id={fid} rows={2} value={note} onChange={(e) => setNote(e.target.value)} maxLength={65536} />}</Field>
+              <button type="submit" className="btn btn-secondary" disabled={noteAction.busy || !note.trim()}>
+                Add note
+              </button>
+              <ErrorBox error={noteAction.error} />
+            </form>
+          )}
+          <ErrorBox error={log.error} />
+          {!log.data ? (
+            <Loading what="the timeline" />
+          ) : (
+            <ol className="timeline" aria-label="Timeline, newest first">
+              {[...log.data].reverse().map((e) => (
+                <li key={e.id} className={`tl tl-${e.type.replace(/_log_entry$/, '')}`}>
+                  <Time iso={e.created_at} />
+                  <p>{describeEntry(e)}</p>
+                  <p className="muted small">
+                    {e.agent?.summary ? `${e.agent.summary} · ` : ''}
+                    {CHANNEL[e.channel.type] ?? e.channel.type}
+                  </p>
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+
+        <div className="stack">
+          {act && open && (
+            <section className="card" aria-labelledby="re-h">
+              <h2 id="re-h">Reassign</h2>
+              <form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void assign.run();
+                }}
+              >
+                <Field label="Assign to">
+                  {(fid) => (
+                    <select id={fid} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+                      <option value="">Choose a person</option>
+                      {(users.data ?? []).map((u) => (
+                        <option key={u.id} value={u.id}>
+                          {u.name}
+                          {u.id === session.user.id ? ' (me)' : ''}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+                <button type="submit" className="btn btn-secondary" disabled={assign.busy || !assignee}>
+                  Reassign
+                </button>
+                <ErrorBox error={assign.error} />
+              </form>
+            </section>
+          )}
+
+          <section className="card" aria-labelledby="pub-h">
+            <h2 id="pub-h">Status page updates</h2>
+            <p className="muted small">The public sees these words, never the incident title.</p>
+            {updates.data && updates.data.length > 0 ? (
+              <ol className="plain updates">
+                {[...updates.data].reverse().map((u) => (
+                  <li key={u.id}>
+                    <strong className="cap">{u.status}</strong> · <Time iso={u.created_at} />
+                    <p>{u.message}</p>
+                  </li>
+                ))}
+              </ol>
+            ) : (
+              <p className="muted">No public update yet.</p>
+            )}
+            {act && (
+              <form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void pub.run();
+                }}
+              >
+                <Field label="Public status">
+                  {(fid) => (
+                    <select id={fid} value={pubStatus} onChange={(e) => setPubStatus(e.target.value)}>
+                      <option value="investigating">Investigating</option>
+                      <option value="identified">Identified</option>
+                      <option value="monitoring">Monitoring</option>
+                      <option value="resolved">Resolved</option>
+                    </select>
+                  )}
+                </Field>
+                <Field label="Message for the public">{(fid) => <textarea id={fid} rows={3} value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} maxLength={4000} />}</Field>
+                <button type="submit" className="btn btn-secondary" disabled={pub.busy || !pubMessage.trim()}>
+                  Post public update
+                </button>
+                <ErrorBox error={pub.error} />
+              </form>
+            )}
+          </section>
+
+          <section className="card" aria-labelledby="al-h">
+            <h2 id="al-h">Alerts</h2>
+            <ErrorBox error={alerts.error} />
+            {!alerts.data ? (
+              <Loading what="alerts" />
+            ) : alerts.data.length === 0 ? (
+              <Notice>No alerts: this incident was opened by hand.</Notice>
+            ) : (
+              <ul className="plain alerts">
+                {alerts.data.map((a) => (
+                  <li key={a.id}>
+                    <span className={`badge sev-${a.severity}`}>{a.severity}</span> <span className="badge">{a.status}</span> {a.summary}
+                    <p className="muted small">
+                      key <code>{a.alert_key}</code> · seen {a.count}× · last <Time iso={a.last_seen_at} />
+                    </p>
+                    {a.body.details != null && (
+                      <details>
+                        <summary>Details</summary>
+                        <pre className="json">{JSON.stringify(a.body.details, null, 2)}</pre>
+                      </details>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+      </div>
+    </>
+  );
+}

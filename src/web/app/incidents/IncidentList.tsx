@@ -1,0 +1,138 @@
+import { useState } from 'react';
+import { useAction, useAsync } from '../../data/hooks';
+import { acknowledge, listIncidents, resolve } from '../../data/incidents';
+import { useLive } from '../../data/live';
+import { canRespond } from '../../data/people';
+import { listServices } from '../../data/services';
+import type { Incident, IncidentStatus, Session, Urgency } from '../../data/types';
+import { Link, navigate, useLocation } from '../router';
+import { ErrorBox, Field, Loading, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
+
+const STATUS_FILTERS: { value: string; label: string; statuses: IncidentStatus[] }[] = [
+  { value: 'open', label: 'Open', statuses: ['triggered', 'acknowledged'] },
+  { value: 'triggered', label: 'Triggered', statuses: ['triggered'] },
+  { value: 'acknowledged', label: 'Acknowledged', statuses: ['acknowledged'] },
+  { value: 'resolved', label: 'Resolved', statuses: ['resolved'] },
+  { value: 'all', label: 'All', statuses: ['triggered', 'acknowledged', 'resolved'] },
+];
+
+export function IncidentList({ session }: { session: Session }) {
+  const { search } = useLocation();
+  const status = search.get('status') ?? 'open';
+  const urgency = search.get('urgency') ?? '';
+  const service = search.get('service') ?? '';
+  const statuses = (STATUS_FILTERS.find((f) => f.value === status) ?? STATUS_FILTERS[0]!).statuses;
+
+  const services = useAsync(() => listServices(), []);
+  const list = useAsync(
+    () => listIncidents({ statuses, ...(urgency ? { urgencies: [urgency as Urgency] } : {}), ...(service ? { serviceIds: [service] } : {}), limit: 100 }),
+    [status, urgency, service],
+  );
+  useLive(() => void list.reload());
+
+  const set = (k: string, v: string) => {
+    const sp = new URLSearchParams(location.search);
+    if (v) sp.set(k, v);
+    else sp.delete(k);
+    navigate(`/incidents${sp.toString() ? `?${sp}` : ''}`, { replace: true });
+  };
+
+  return (
+    <>
+      <PageHeader title="Incidents" />
+      <form className="filters" aria-label="Filter incidents" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Status">
+          {(id) => (
+            <select id={id} value={status} onChange={(e) => set('status', e.target.value === 'open' ? '' : e.target.value)}>
+              {STATUS_FILTERS.map((f) => (
+                <option key={f.value} value={f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Urgency">
+          {(id) => (
+            <select id={id} value={urgency} onChange={(e) => set('urgency', e.target.value)}>
+              <option value="">Any</option>
+              <option value="high">High</option>
+              <option value="low">Low</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Service">
+          {(id) => (
+            <select id={id} value={service} onChange={(e) => set('service', e.target.value)}>
+              <option value="">All services</option>
+              {(services.data ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </form>
+      <ErrorBox error={list.error} />
+      {list.data === undefined && !list.error ? (
+        <Loading what="incidents" />
+      ) : (
+        <>
+          <p className="muted" aria-live="polite">
+            {list.data?.total ?? list.data?.incidents.length ?? 0} {status === 'all' ? '' : (STATUS_FILTERS.find((f) => f.value === status)?.label ?? '').toLowerCase()} incident{(list.data?.total ?? 0) === 1 ? '' : 's'}
+          </p>
+          {list.data && list.data.incidents.length > 0 ? (
+            <ul className="incidents" aria-label="Incidents">
+              {list.data.incidents.map((i) => (
+                <IncidentRow key={i.id} incident={i} session={session} onChanged={() => void list.reload()} />
+              ))}
+            </ul>
+          ) : (
+            <p className="all-clear">Nothing here.</p>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+/** One incident as a row with its main actions inline: at 3 a.m. acknowledging should take one tap. */
+export function IncidentRow({ incident: i, session, onChanged }: { incident: Incident; session: Session; onChanged?: () => void }) {
+  const [local, setLocal] = useState<Incident | null>(null);
+  const inc = local && local.updated_at >= i.updated_at ? local : i;
+  const ack = useAction(async () => setLocal((await acknowledge(inc.id)).incident));
+  const res = useAction(async () => setLocal((await resolve(inc.id)).incident));
+  const who = inc.assignments.map((a) => a.assignee.summary).filter(Boolean).join(', ');
+  const act = canRespond(session.user.role);
+  return (
+    <li className={`incident incident-${inc.status} urgency-row-${inc.urgency}`} data-incident-id={inc.id}>
+      <div className="incident-main">
+        <div className="incident-badges">
+          <StatusBadge status={inc.status} />
+          <UrgencyBadge urgency={inc.urgency} />
+        </div>
+        <Link to={`/incidents/${inc.id}`} className="incident-title">
+          <span className="muted">#{inc.incident_number}</span> {inc.title}
+        </Link>
+        <p className="incident-meta">
+          {inc.service.summary} · <Time iso={inc.created_at} />
+          {who && <> · {who}</>}
+        </p>
+      </div>
+      {act && inc.status !== 'resolved' && (
+        <div className="incident-actions">
+          {inc.status === 'triggered' && (
+            <button type="button" className="btn btn-primary" disabled={ack.busy} onClick={() => void ack.run().then(() => onChanged?.())} aria-label={`Acknowledge incident #${inc.incident_number}`}>
+              Acknowledge
+            </button>
+          )}
+          <button type="button" className="btn btn-secondary" disabled={res.busy} onClick={() => void res.run().then(() => onChanged?.())} aria-label={`Resolve incident #${inc.incident_number}`}>
+            Resolve
+          </button>
+        </div>
+      )}
+      <ErrorBox error={ack.error ?? res.error} />
+    </li>
+  );
+}

@@ -1,0 +1,339 @@
+import { useMemo, useState } from 'react';
+import { useAction, useAsync } from '../../data/hooks';
+import { canManage, listUsers } from '../../data/people';
+import { createOverride, createPolicy, getSchedule, layout, listPolicies, listSchedules, savePolicy } from '../../data/schedules';
+import type { EscalationPolicy, RenderedEntry, Session } from '../../data/types';
+import { Link, useLocation } from '../router';
+import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+
+const DAY = 86_400_000;
+
+function startOfDay(d: Date): Date {
+  const x = new Date(d);
+  x.setHours(0, 0, 0, 0);
+  return x;
+}
+
+function Tabs() {
+  const { path } = useLocation();
+  return (
+    <nav className="tabs" aria-label="On call">
+      <Link to="/schedules" aria-current={path.startsWith('/schedules') ? 'page' : undefined}>
+        Schedules
+      </Link>
+      <Link to="/escalation_policies" aria-current={path.startsWith('/escalation_policies') ? 'page' : undefined}>
+        Escalation policies
+      </Link>
+    </nav>
+  );
+}
+
+export function Schedules({ session }: { session: Session }) {
+  const schedules = useAsync(() => listSchedules(), []);
+  const [chosen, setChosen] = useState<string>('');
+  const [range, setRange] = useState<'week' | 'month'>('week');
+  const [offset, setOffset] = useState(0);
+  const id = chosen || schedules.data?.[0]?.id || '';
+  const { since, until, days } = useMemo(() => {
+    const n = range === 'week' ? 7 : 28;
+    const s = new Date(startOfDay(new Date()).getTime() + offset * n * DAY);
+    return { since: s, until: new Date(s.getTime() + n * DAY), days: n };
+  }, [range, offset]);
+  const schedule = useAsync(() => (id ? getSchedule(id, since, until) : Promise.resolve(null)), [id, since.getTime(), until.getTime()]);
+
+  return (
+    <>
+      <PageHeader title="On call" />
+      <Tabs />
+      <ErrorBox error={schedules.error} />
+      {schedules.data === undefined ? (!schedules.error && <Loading what="schedules" />) : schedules.data === null ? (
+        <Notice>This server has no schedules API yet.</Notice>
+      ) : schedules.data.length === 0 ? (
+        <p>No schedules yet. Create one through the API (POST /api/v1/schedules) or the CLI; it shows here.</p>
+      ) : (
+        <>
+          <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Schedule view">
+            <Field label="Schedule">
+              {(fid) => (
+                <select id={fid} value={id} onChange={(e) => setChosen(e.target.value)}>
+                  {schedules.data!.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Show">
+              {(fid) => (
+                <select id={fid} value={range} onChange={(e) => (setRange(e.target.value as 'week' | 'month'), setOffset(0))}>
+                  <option value="week">Week</option>
+                  <option value="month">4 weeks</option>
+                </select>
+              )}
+            </Field>
+            <div className="pager">
+              <button type="button" className="btn btn-secondary" onClick={() => setOffset((o) => o - 1)} aria-label="Earlier">
+                ←
+              </button>
+              <button type="button" className="btn btn-secondary" onClick={() => setOffset(0)}>
+                Today
+              </button>
+              <button type="button" className="btn btn-secondary" onClick={() => setOffset((o) => o + 1)} aria-label="Later">
+                →
+              </button>
+            </div>
+          </form>
+          <ErrorBox error={schedule.error} />
+          {schedule.data && (
+            <section className="card" aria-labelledby="tl-h">
+              <h2 id="tl-h">
+                {schedule.data.name} <span className="muted small">({schedule.data.time_zone})</span>
+              </h2>
+              <DayScale since={since} days={days} />
+              <TimelineRow label="Final schedule" entries={schedule.data.final_schedule.rendered_schedule_entries} since={since} until={until} />
+              {schedule.data.overrides_subschedule && <TimelineRow label="Overrides" entries={schedule.data.overrides_subschedule.rendered_schedule_entries} since={since} until={until} noGaps />}
+              {schedule.data.schedule_layers.map((l) => (
+                <TimelineRow key={l.id} label={l.name} entries={l.rendered_schedule_entries ?? []} since={since} until={until} noGaps />
+              ))}
+              <p className="legend small">
+                <span className="swatch gap" aria-hidden="true" /> Nobody on call (gap)
+                {schedule.data.final_schedule.rendered_coverage_percentage !== null && <> · coverage {Math.round(schedule.data.final_schedule.rendered_coverage_percentage)}%</>}
+              </p>
+              <ShiftList entries={schedule.data.final_schedule.rendered_schedule_entries} since={since} until={until} />
+              {canManage(session.user.role) && <OverrideForm scheduleId={schedule.data.id} onDone={() => void schedule.reload()} />}
+            </section>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+function DayScale({ since, days }: { since: Date; days: number }) {
+  const step = days > 7 ? 7 : 1;
+  const marks = [];
+  for (let i = 0; i < days; i += step) {
+    const d = new Date(since.getTime() + i * DAY);
+    marks.push(
+      <span key={i} style={{ left: `${(i / days) * 100}%` }}>
+        <span className="long">{d.toLocaleDateString(undefined, { weekday: step === 1 ? 'short' : undefined, day: 'numeric', month: 'short' })}</span>
+        <span className="short">{d.toLocaleDateString(undefined, { day: 'numeric' })}</span>
+      </span>,
+    );
+  }
+  return (
+    <div className="scale" aria-hidden="true">
+      <span className="tl-label" />
+      <div className="scale-marks">{marks}</div>
+    </div>
+  );
+}
+
+const COLORS = ['#1f5fa8', '#2e7d4f', '#8a4fb0', '#b0651f', '#1f8a8a', '#a83f6a', '#5a6b1f'];
+function colorOf(id: string): string {
+  let h = 0;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return COLORS[h % COLORS.length]!;
+}
+
+function TimelineRow({ label, entries, since, until, noGaps }: { label: string; entries: RenderedEntry[]; since: Date; until: Date; noGaps?: boolean }) {
+  const segs = layout(entries, since.getTime(), until.getTime()).filter((s) => !(noGaps && s.gap));
+  const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return (
+    <div className="tl-row">
+      <span className="tl-label">{label}</span>
+      <ul className="tl-bar" aria-label={label}>
+        {segs.map((s, i) => (
+          <li
+            key={i}
+            className={s.gap ? 'seg gap' : 'seg'}
+            style={{ left: `${s.left}%`, width: `${s.width}%`, ...(s.gap ? {} : { background: colorOf(s.entry.user?.id ?? '') }) }}
+            title={`${s.gap ? 'Nobody' : s.entry.user?.summary}: ${fmt(s.entry.start)} – ${fmt(s.entry.end)}`}
+          >
+            <span className="seg-text">{s.gap ? 'Gap' : s.entry.user?.summary}</span>
+            <span className="sr-only">
+              {' '}
+              {fmt(s.entry.start)} to {fmt(s.entry.end)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The same final schedule as a list: easier to read than a bar on a phone, and for screen readers. */
+function ShiftList({ entries, since, until }: { entries: RenderedEntry[]; since: Date; until: Date }) {
+  const segs = layout(entries, since.getTime(), until.getTime());
+  const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return (
+    <details className="shift-list">
+      <summary>Shifts as a list ({segs.filter((s) => s.gap).length} gaps)</summary>
+      <ol className="plain">
+        {segs.map((s, i) => (
+          <li key={i} className={s.gap ? 'shift-gap' : undefined}>
+            <span className="muted small">
+              {fmt(s.entry.start)} – {fmt(s.entry.end)}
+            </span>{' '}
+            <strong>{s.gap ? 'Nobody on call' : s.entry.user?.summary}</strong>
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
+function OverrideForm({ scheduleId, onDone }: { scheduleId: string; onDone: () => void }) {
+  const users = useAsync(() => listUsers(), []);
+  const [user, setUser] = useState('');
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const action = useAction(async () => {
+    await createOverride(scheduleId, user, new Date(start).toISOString(), new Date(end).toISOString());
+    onDone();
+  });
+  return (
+    <form
+      className="row-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run();
+      }}
+    >
+      <h3>Add an override</h3>
+      <Field label="Who">
+        {(id) => (
+          <select id={id} value={user} onChange={(e) => setUser(e.target.value)}>
+            <option value="">Choose</option>
+            {(users.data ?? []).map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="From">{(id) => <input id={id} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
+      <Field label="Until">{(id) => <input id={id} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
+      <button type="submit" className="btn btn-primary" disabled={action.busy || !user || !start || !end}>
+        Add override
+      </button>
+      <ErrorBox error={action.error} />
+    </form>
+  );
+}
+
+export function Policies({ session }: { session: Session }) {
+  const policies = useAsync(() => listPolicies(), []);
+  const manage = canManage(session.user.role);
+  const [name, setName] = useState('');
+  const create = useAction(async () => (await createPolicy(name.trim(), session.user.id), setName(''), policies.reload()));
+  return (
+    <>
+      <PageHeader title="On call" />
+      <Tabs />
+      <ErrorBox error={policies.error} />
+      {policies.data === undefined ? (!policies.error && <Loading what="escalation policies" />) : policies.data === null ? (
+        <Notice>This server has no escalation policy API yet.</Notice>
+      ) : (
+        <div className="stack">
+          {policies.data.map((p) => (
+            <PolicyEditor key={p.id} policy={p} manage={manage} onSaved={() => void policies.reload()} />
+          ))}
+          {manage && (
+            <section className="card">
+              <h2>New escalation policy</h2>
+              <form
+                className="row-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void create.run();
+                }}
+              >
+                <Field label="Name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+                <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim()}>
+                  Create (pages you first)
+                </button>
+                <ErrorBox error={create.error} />
+              </form>
+            </section>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
+
+function PolicyEditor({ policy, manage, onSaved }: { policy: EscalationPolicy; manage: boolean; onSaved: () => void }) {
+  const [draft, setDraft] = useState(policy);
+  const users = useAsync(() => listUsers(), []);
+  const schedules = useAsync(() => listSchedules(), []);
+  const save = useAction(async () => (await savePolicy(draft), onSaved()));
+  const dirty = JSON.stringify(draft) !== JSON.stringify(policy);
+  const setRule = (i: number, patch: Partial<EscalationPolicy['escalation_rules'][number]>) => setDraft((d) => ({ ...d, escalation_rules: d.escalation_rules.map((r, j) => (j === i ? { ...r, ...patch } : r)) }));
+  const targets = [
+    ...(users.data ?? []).map((u) => ({ id: u.id, type: 'user_reference', summary: u.name })),
+    ...(schedules.data ?? []).map((s) => ({ id: s.id, type: 'schedule_reference', summary: `${s.name} (schedule)` })),
+  ];
+  return (
+    <section className="card" aria-label={`Escalation policy ${policy.name}`}>
+      <h2>{policy.name}</h2>
+      <ol className="levels">
+        {draft.escalation_rules.map((r, i) => (
+          <li key={r.id ?? i}>
+            <p>
+              <strong>Level {i + 1}</strong>: {r.targets.map((t) => t.summary ?? t.id).join(', ') || 'nobody'}
+            </p>
+            {manage && (
+              <div className="row-form">
+                <Field label={`Add to level ${i + 1}`}>
+                  {(id) => (
+                    <select id={id} value="" onChange={(e) => {
+                      const t = targets.find((x) => x.id === e.target.value);
+                      if (t && !r.targets.some((x) => x.id === t.id)) setRule(i, { targets: [...r.targets, t] });
+                    }}>
+                      <option value="">Choose a person or schedule</option>
+                      {targets.map((t) => (
+                        <option key={t.id} value={t.id}>
+                          {t.summary}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+                <Field label="Then escalate after (minutes)">
+                  {(id) => <input id={id} type="number" inputMode="numeric" min={1} max={1440} value={r.escalation_delay_in_minutes} onChange={(e) => setRule(i, { escalation_delay_in_minutes: Number(e.target.value) })} />}
+                </Field>
+                {r.targets.length > 0 && (
+                  <button type="button" className="btn btn-quiet btn-small" onClick={() => setRule(i, { targets: r.targets.slice(0, -1) })}>
+                    Remove last target
+                  </button>
+                )}
+                {draft.escalation_rules.length > 1 && (
+                  <button type="button" className="btn btn-quiet btn-small" onClick={() => setDraft((d) => ({ ...d, escalation_rules: d.escalation_rules.filter((_, j) => j !== i) }))}>
+                    Remove level
+                  </button>
+                )}
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+      {manage && (
+        <div className="row-form">
+          <button type="button" className="btn btn-secondary" onClick={() => setDraft((d) => ({ ...d, escalation_rules: [...d.escalation_rules, { escalation_delay_in_minutes: 15, targets: [] }] }))}>
+            Add a level
+          </button>
+          <Field label="Repeat the policy (times)">
+            {(id) => <input id={id} type="number" min={0} max={9} value={draft.num_loops} onChange={(e) => setDraft({ ...draft, num_loops: Number(e.target.value) })} />}
+          </Field>
+          <button type="button" className="btn btn-primary" disabled={!dirty || save.busy} onClick={() => void save.run()}>
+            Save policy
+          </button>
+        </div>
+      )}
+      <ErrorBox error={save.error} />
+    </section>
+  );
+}

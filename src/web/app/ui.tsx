@@ -1,0 +1,139 @@
+/** Shared building blocks: labelled fields, buttons, badges, times, errors. Accessible by construction. */
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { ApiError } from '../data/client';
+
+export function Field({ label, hint, children, id }: { label: string; hint?: string; id?: string; children: (id: string, describedBy: string | undefined) => ReactNode }) {
+  const auto = useId();
+  const fid = id ?? auto;
+  const hintId = hint ? `${fid}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={fid}>{label}</label>
+      {children(fid, hintId)}
+      {hint && (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ErrorBox({ error }: { error: Error | null | undefined }) {
+  if (!error) return null;
+  const lines = error instanceof ApiError ? error.messages : [error.message];
+  return (
+    <div className="error" role="alert">
+      {lines.map((l, i) => (
+        <p key={i}>{l}</p>
+      ))}
+    </div>
+  );
+}
+
+export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'ok' | 'warn' }) {
+  return (
+    <div className={`notice notice-${tone}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const label = status === 'triggered' ? 'Triggered' : status === 'acknowledged' ? 'Acknowledged' : status === 'resolved' ? 'Resolved' : status;
+  return <span className={`badge badge-${status}`}>{label}</span>;
+}
+
+export function UrgencyBadge({ urgency }: { urgency: string }) {
+  return <span className={`badge urgency-${urgency}`}>{urgency === 'high' ? 'High urgency' : 'Low urgency'}</span>;
+}
+
+const rtf = typeof Intl !== 'undefined' && 'RelativeTimeFormat' in Intl ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
+
+export function ago(iso: string, now = Date.now()): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  const abs = Math.abs(s);
+  if (!rtf) return new Date(iso).toLocaleString();
+  if (abs < 60) return rtf.format(s, 'second');
+  if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
+  if (abs < 86400) return rtf.format(Math.round(s / 3600), 'hour');
+  return rtf.format(Math.round(s / 86400), 'day');
+}
+
+/** A time shown relative ("5 minutes ago"), exact on hover and to screen readers via <time>. */
+export function Time({ iso }: { iso: string }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  const d = new Date(iso);
+  return (
+    <time dateTime={iso} title={d.toLocaleString()}>
+      {ago(iso)}
+    </time>
+  );
+}
+
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      // Clipboard API needs a secure context; fall back to a hidden textarea.
+      const ta = document.createElement('textarea');
+      ta.value = text;
+      ta.setAttribute('readonly', '');
+      ta.style.position = 'absolute';
+      ta.style.left = '-9999px';
+      document.body.appendChild(ta);
+      ta.select();
+      document.execCommand('copy');
+      ta.remove();
+    }
+    setDone(true);
+    setTimeout(() => setDone(false), 2000);
+  };
+  return (
+    <button type="button" className="btn btn-secondary btn-small" onClick={() => void copy()} aria-label={label}>
+      {done ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+export function CodeBlock({ code, label }: { code: string; label: string }) {
+  return (
+    <figure className="code">
+      <figcaption>
+        <span>{label}</span>
+        <CopyButton text={code} label={`Copy ${label}`} />
+      </figcaption>
+      <pre tabIndex={0} aria-label={label}>
+        <code>{code}</code>
+      </pre>
+    </figure>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Vigil`;
+  }, [title]);
+  return (
+    <div className="page-header">
+      <h1 id="page-title" tabIndex={-1}>
+        {title}
+      </h1>
+      {children && <div className="page-actions">{children}</div>}
+    </div>
+  );
+}

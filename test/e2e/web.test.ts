@@ -1,0 +1,313 @@
+/**
+ * The web UI end to end, in real Chromium against a real Vigil process:
+ * sign in → create a service → add an Events API v2 integration → trigger
+ * through /v2/enqueue → the incident appears LIVE (no reload) → acknowledge it in
+ * the UI → the timeline shows it → the public status page shows the incident,
+ * then its resolution after a resolve event. Screenshots of the main pages at
+ * desktop (1280×800) and phone (390×844) widths go to docs/screenshots/, and the
+ * dashboard's load timings and the bundle size are printed and written to
+ * dist/web-metrics.json (docs/benchmarks.md quotes them).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ROOT, chromiumInstalled, launchChromium, startVigil, type VigilProcess } from './server.js';
+
+const SHOTS = path.join(ROOT, 'docs/screenshots');
+const OWNER = { email: 'olive@harbor.example', password: 'night shift tea 42', org: 'Harbor Crisis Line', name: 'Olive Owner' };
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+if (!chromiumInstalled()) {
+  if (process.env.CI) throw new Error('Chromium is missing at /usr/bin/chromium: .ci/run installs the Debian package chromium');
+  console.warn('\n!!! /usr/bin/chromium not found: the web e2e test is SKIPPED (apt-get install chromium) !!!\n');
+}
+
+async function shot(page: Page, name: string, opts: { top?: boolean } = {}): Promise<void> {
+  await page.evaluate(() => document.fonts?.ready);
+  if (opts.top) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
+}
+
+async function enqueue(url: string, body: Record<string, unknown>): Promise<void> {
+  const r = await fetch(`${url}/v2/enqueue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(r.status).toBe(202);
+}
+
+describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
+  let liveUpdateMs: number | null = null;
+  let vigil: VigilProcess;
+  let browser: Browser;
+  let desktop: BrowserContext;
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    [vigil, browser] = await Promise.all([startVigil(OWNER), launchChromium()]);
+    desktop = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, colorScheme: 'light', reducedMotion: 'reduce', timezoneId: 'UTC', locale: 'en-GB' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await vigil?.stop();
+  });
+
+  it('sign in, service, integration, live incident, acknowledge, timeline, public status page', async () => {
+    const page = await desktop.newPage();
+    let step = 'start';
+    try {
+      const consoleErrors: string[] = [];
+      // The one expected 401 is the app asking whether it is signed in before it is.
+      page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && consoleErrors.push(m.text()));
+      page.on('pageerror', (e) => consoleErrors.push(e.message));
+
+      step = "On-call data through the REST API with the owner's token (schedules and policies are another issue's pages too).";
+      const rest = async (method: string, p: string, body?: unknown) => {
+        const r = await fetch(`${vigil.url}${p}`, { method, headers: { authorization: `Bearer ${vigil.init.token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        if (!r.ok) throw new Error(`${method} ${p} → ${r.status} ${await r.text()}`);
+        return (await r.json()) as Record<string, { id: string }>;
+      };
+      const ada = (await rest('POST', '/api/v1/users', { user: { name: 'Ada Lovelace', email: 'ada@harbor.example', role: 'responder' } })).user!;
+      const bo = (await rest('POST', '/api/v1/users', { user: { name: 'Bo Chen', email: 'bo@harbor.example', role: 'volunteer' } })).user!;
+      const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').toISOString();
+      const schedule = (
+        await rest('POST', '/api/v1/schedules', {
+          schedule: {
+            type: 'schedule',
+            name: 'Counsellors',
+            time_zone: 'UTC',
+            schedule_layers: [
+              {
+                name: 'Day shift',
+                start: today,
+                rotation_virtual_start: today,
+                rotation_turn_length_seconds: 86400,
+                users: [vigil.init.user.id, ada.id, bo.id].map((id) => ({ user: { id, type: 'user_reference' } })),
+                restrictions: [{ type: 'daily_restriction', start_time_of_day: '07:00:00', duration_seconds: 15 * 3600 }],
+              },
+            ],
+          },
+        })
+      ).schedule!;
+      await rest('POST', '/api/v1/escalation_policies', {
+        escalation_policy: {
+          type: 'escalation_policy',
+          name: 'Crisis chat on call',
+          num_loops: 1,
+          escalation_rules: [
+            { escalation_delay_in_minutes: 10, targets: [{ id: schedule.id, type: 'schedule_reference' }] },
+            { escalation_delay_in_minutes: 15, targets: [{ id: vigil.init.user.id, type: 'user_reference' }] },
+          ],
+        },
+      });
+
+      step = 'Sign in.';
+      await page.goto(`${vigil.url}/`);
+      await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+      await page.getByLabel('Email').fill(OWNER.email);
+      await page.getByLabel('Password').fill(OWNER.password);
+      await shot(page, 'sign-in-desktop');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      const cookies = await desktop.cookies();
+      const session = cookies.find((c) => c.name === 'vigil_session')!;
+      expect(session.httpOnly).toBe(true);
+      expect(session.sameSite).toBe('Lax');
+
+      step = 'Create a service.';
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click();
+      await page.getByLabel('Name').fill('Crisis chat');
+      await page.getByLabel('Description').fill('24/7 SMS and web chat with trained counsellors');
+      await page.getByRole('button', { name: 'Create service' }).click();
+      await page.getByRole('heading', { name: 'Crisis chat' }).waitFor();
+
+      step = 'Add an Events API v2 integration; its key is shown once, with snippets.';
+      await page.getByLabel('Type').selectOption('events_v2');
+      await page.getByLabel('Name', { exact: true }).fill('Prometheus');
+      await page.getByRole('button', { name: 'Add integration' }).click();
+      const keyEl = page.getByTestId('integration-key');
+      await keyEl.waitFor();
+      const key = (await keyEl.textContent())!.trim();
+      expect(key).toMatch(/^[a-z0-9]{32}$/);
+      await expect.poll(() => page.getByText(`routing_key: ${key}`).isVisible()).toBe(true);
+      await expect.poll(() => page.getByText(`"routing_key":"${key}"`).isVisible()).toBe(true);
+      await shot(page, 'service-integration-desktop');
+      await page.getByRole('button', { name: 'I have copied it' }).click();
+      await page.getByLabel('Escalation policy').selectOption({ label: 'Crisis chat on call' });
+      await expect.poll(() => page.getByLabel('Escalation policy').inputValue()).not.toBe('');
+
+      step = 'Publish the status page.';
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel(/Publish the status page/).check();
+      await page.getByLabel('Page address').fill('harbor');
+      await page.getByRole('button', { name: 'Save status page' }).click();
+      await page.getByText('Saved.').waitFor();
+
+      step = 'Open incidents: empty. Mark the document so a reload would show.';
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' }).click();
+      await page.getByText('Nothing here.').waitFor();
+      await expect.poll(() => page.locator('.live-live').isVisible(), { timeout: 10_000 }).toBe(true);
+      await page.evaluate(() => {
+        const w = window as unknown as { __noReload: boolean; __seenAt?: number };
+        w.__noReload = true;
+        // Note the moment the row is in the DOM (Playwright's polling would add its own delay).
+        new MutationObserver((_, obs) => {
+          if ([...document.querySelectorAll('li.incident')].some((li) => li.textContent?.includes('Chat queue not answering'))) {
+            w.__seenAt = Date.now();
+            obs.disconnect();
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+
+      step = 'Trigger through the Events API: the incident appears without a reload.';
+      await enqueue(vigil.url, { routing_key: key, event_action: 'trigger', dedup_key: 'chat-queue', payload: { summary: 'Chat queue not answering', source: 'chat-gw-1', severity: 'critical' } });
+      const accepted = Date.now();
+      const row = page.locator('li.incident', { hasText: 'Chat queue not answering' });
+      await row.waitFor({ timeout: 10_000 });
+      const liveMs = (await page.evaluate(() => (window as unknown as { __seenAt: number }).__seenAt)) - accepted;
+      expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+      await expect.poll(() => row.locator('.badge-triggered').isVisible()).toBe(true);
+      await shot(page, 'incidents-live-desktop');
+
+      step = 'Acknowledge in the UI.';
+      await row.getByRole('button', { name: /Acknowledge incident/ }).click();
+      await expect.poll(() => row.locator('.badge-acknowledged').isVisible()).toBe(true);
+
+      step = 'The detail shows the acknowledgement on the timeline.';
+      await row.getByRole('link', { name: /Chat queue not answering/ }).click();
+      await page.getByRole('heading', { name: /#1 Chat queue not answering/ }).waitFor();
+      const timeline = page.getByRole('list', { name: 'Timeline, newest first' });
+      await expect.poll(() => timeline.getByText('Acknowledged by Olive Owner through the website').isVisible()).toBe(true);
+      await expect.poll(() => timeline.getByText('Triggered through the Events API').isVisible()).toBe(true);
+
+      step = 'A public update for the status page.';
+      await page.getByLabel('Public status').selectOption('identified');
+      await page.getByLabel('Message for the public').fill('Chat messages are delayed. Call the hotline meanwhile.');
+      await page.getByRole('button', { name: 'Post public update' }).click();
+      await page.locator('ol.updates').getByText('Chat messages are delayed.', { exact: false }).waitFor();
+      await shot(page, 'incident-detail-desktop', { top: true });
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+      await page.locator('li.incident', { hasText: 'Chat queue not answering' }).waitFor();
+      await shot(page, 'dashboard-desktop');
+
+      step = 'The public status page (a fresh context: no session) shows the incident.';
+      const anon = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' });
+      const pub = await anon.newPage();
+      await pub.goto(`${vigil.url}/status/harbor`);
+      await pub.getByText('Some services are down').waitFor();
+      await expect.poll(() => pub.locator('.component', { hasText: 'Crisis chat' }).getByText('Outage').isVisible()).toBe(true);
+      await expect.poll(() => pub.getByText('Chat messages are delayed. Call the hotline meanwhile.').isVisible()).toBe(true);
+      expect(await pub.getByText('Chat queue not answering').count()).toBe(0); // internal titles stay internal
+      await shot(pub, 'status-page-incident-desktop');
+
+      step = 'Resolve through the Events API: the status page shows the resolution.';
+      await enqueue(vigil.url, { routing_key: key, event_action: 'resolve', dedup_key: 'chat-queue' });
+      await pub.reload();
+      await pub.getByText('All systems operational').waitFor();
+      await expect.poll(() => pub.locator('.component', { hasText: 'Crisis chat' }).getByText('Operational').isVisible()).toBe(true);
+      await expect.poll(() => pub.getByRole('heading', { name: 'Crisis chat: resolved' }).isVisible()).toBe(true);
+      await shot(pub, 'status-page-resolved-desktop');
+
+      step = 'The incidents list shows it resolved.';
+      await page.goto(`${vigil.url}/incidents?status=resolved`);
+      await page.locator('li.incident', { hasText: 'Chat queue not answering' }).locator('.badge-resolved').waitFor();
+
+      step = 'The other pages, for the screenshots (and to see they render without errors).';
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'On call' }).click();
+      await page.getByRole('heading', { name: /Counsellors/ }).waitFor();
+      await page.locator('.tl-row').first().waitFor();
+      await shot(page, 'schedules-desktop');
+      await page.getByRole('link', { name: 'Escalation policies' }).click();
+      await page.getByRole('heading', { name: 'Crisis chat on call' }).waitFor();
+      await shot(page, 'escalation-policies-desktop');
+      await nav.getByRole('link', { name: 'People' }).click();
+      await page.getByRole('heading', { name: 'Contact methods' }).waitFor();
+      await shot(page, 'people-desktop');
+      await nav.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Public status page' }).waitFor();
+      await page.getByLabel('Page address').waitFor();
+      await shot(page, 'settings-desktop');
+
+      step = 'Phone width: the same pages, signed in with the same session.';
+      const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB', storageState: await desktop.storageState() });
+      const p2 = await phone.newPage();
+      await enqueue(vigil.url, { routing_key: key, event_action: 'trigger', dedup_key: 'forms-down', payload: { summary: 'Benefit form submissions failing', source: 'forms-1', severity: 'error' } });
+      await p2.goto(`${vigil.url}/`);
+      await p2.locator('li.incident', { hasText: 'Benefit form submissions failing' }).waitFor();
+      await shot(p2, 'dashboard-phone');
+      await p2.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' }).click();
+      await p2.locator('li.incident', { hasText: 'Benefit form submissions failing' }).waitFor();
+      await shot(p2, 'incidents-phone');
+      await p2.locator('li.incident', { hasText: 'Benefit form submissions failing' }).getByRole('link').click();
+      await p2.getByRole('heading', { name: /Benefit form submissions failing/ }).waitFor();
+      await p2.getByRole('list', { name: 'Timeline, newest first' }).getByText('Triggered through the Events API').waitFor();
+      await shot(p2, 'incident-detail-phone');
+      await p2.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'On call' }).click();
+      await p2.locator('.tl-row').first().waitFor();
+      await p2.getByText(/Shifts as a list/).click();
+      await p2.locator('.shift-list li').first().waitFor();
+      await p2.locator('.tl-row').first().scrollIntoViewIfNeeded();
+      await shot(p2, 'schedules-phone');
+      const pubPhone = await (await browser.newContext({ viewport: PHONE, isMobile: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' })).newPage();
+      await pubPhone.goto(`${vigil.url}/status/harbor`);
+      await pubPhone.getByText('Some services are down').waitFor();
+      await shot(pubPhone, 'status-page-phone');
+      const signInPhone = await (await browser.newContext({ viewport: PHONE, isMobile: true, colorScheme: 'light' })).newPage();
+      await signInPhone.goto(`${vigil.url}/login`);
+      await signInPhone.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await shot(signInPhone, 'sign-in-phone');
+
+      expect(consoleErrors).toEqual([]);
+      liveUpdateMs = liveMs;
+      console.log(`incident visible in the open incidents page ${liveMs} ms after the 202 of /v2/enqueue`);
+    } catch (err) {
+      // Say which step failed, and keep a picture of the page for the log reader.
+      await page.screenshot({ path: path.join(os.tmpdir(), 'vigil-e2e-failure.png') }).catch(() => {});
+      throw new Error(`web e2e failed at step "${step}" (screenshot: ${path.join(os.tmpdir(), 'vigil-e2e-failure.png')}): ${(err as Error).message}`, { cause: err });
+    }
+  }, 80_000);
+
+  it('measures the dashboard load and the bundle size', async () => {
+    const ctx = await browser.newContext({ viewport: DESKTOP, storageState: await desktop.storageState() });
+    const runs: { dcl: number; load: number; fcp: number; interactive: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await ctx.newPage();
+      await page.goto(`${vigil.url}/`, { waitUntil: 'load' });
+      // Interactive: the dashboard's data is on screen and its buttons work.
+      await page.locator('.stats').waitFor();
+      await page.locator('li.incident .btn, .all-clear').first().waitFor();
+      const t = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+        return { dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, fcp: fcp ? fcp.startTime : NaN, interactive: performance.now() };
+      });
+      runs.push(t);
+      await page.close();
+    }
+    await ctx.close();
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const timing = { domContentLoaded: median(runs.map((r) => r.dcl)), load: median(runs.map((r) => r.load)), firstContentfulPaint: median(runs.map((r) => r.fcp)), interactive: median(runs.map((r) => r.interactive)) };
+
+    const assets = path.join(ROOT, 'dist/web/assets');
+    const files = fs.readdirSync(assets).filter((f) => /\.(js|css)$/.test(f));
+    const size = (ext: string) =>
+      files
+        .filter((f) => f.endsWith(ext))
+        .reduce(
+          (acc, f) => {
+            const buf = fs.readFileSync(path.join(assets, f));
+            return { raw: acc.raw + buf.length, gzip: acc.gzip + zlib.gzipSync(buf, { level: 9 }).length };
+          },
+          { raw: 0, gzip: 0 },
+        );
+    const metrics = { runs: runs.length, liveUpdateMs, timingMs: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])), js: size('.js'), css: size('.css') };
+    fs.writeFileSync(path.join(ROOT, 'dist/web-metrics.json'), JSON.stringify(metrics, null, 2));
+    console.log('web UI metrics', JSON.stringify(metrics));
+    expect(metrics.js.gzip).toBeLessThan(150 * 1024);
+    expect(timing.interactive).toBeLessThan(5000);
+  }, 60_000);
+});

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../src/server/web/password.js';
+import { parseCookies } from '../../src/server/web/cookies.js';
+import { PASSWORD, linkToken, mailbox, ownerWithPassword, signIn, smtpConfig } from './helpers.js';
+
+describe('password hashing', () => {
+  it('verifies the right password only, and names its parameters', async () => {
+    const h = await hashPassword('a long enough passphrase');
+    expect(h).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(await verifyPassword('a long enough passphrase', h)).toBe(true);
+    expect(await verifyPassword('a long enough passphrasf', h)).toBe(false);
+    expect(await verifyPassword('x', 'not-a-hash')).toBe(false);
+    expect(needsRehash(h)).toBe(false);
+    expect(await hashPassword('a long enough passphrase')).not.toBe(h);
+  });
+  it('parses cookies', () => {
+    expect(parseCookies('a=1; vigil_session=abc%2Fd; b="q"')).toEqual({ a: '1', vigil_session: 'abc/d', b: 'q' });
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`web sessions [${dialect}]`, () => {
+    let t: TestApp;
+    afterEach(async () => {
+      await t?.close();
+    });
+
+    it('signs in with email and password: HttpOnly SameSite=Lax cookie, CSRF on unsafe methods, sign out', async () => {
+      t = await createTestApp(dialect);
+      await ownerWithPassword(t);
+      const r = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'Owner@Harbor.example', password: PASSWORD } });
+      expect(r.statusCode).toBe(200);
+      const set = String(r.headers['set-cookie']);
+      expect(set).toMatch(/^vigil_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
+      expect(r.json().session.user.email).toBe('owner@harbor.example');
+      const b = await signIn(t);
+
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: b.headers() })).statusCode).toBe(200);
+      const noCsrf = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: b.headers(), payload: { service: { name: 'Chat' } } });
+      expect(noCsrf.statusCode).toBe(403);
+      expect(noCsrf.json().error.errors[0]).toMatch(/X-CSRF-Token/);
+      const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: { ...b.headers(), 'x-csrf-token': 'nope' }, payload: { service: { name: 'Chat' } } });
+      expect(wrong.statusCode).toBe(403);
+      const ok = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: b.headers(true), payload: { service: { name: 'Chat' } } });
+      expect(ok.statusCode).toBe(201);
+
+      const me = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: b.headers() });
+      expect(me.json().session.csrf_token).toBe(b.csrf);
+
+      expect((await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: b.headers() })).statusCode).toBe(403);
+      const out = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: b.headers(true) });
+      expect(out.statusCode).toBe(204);
+      expect(String(out.headers['set-cookie'])).toMatch(/vigil_session=; .*Max-Age=0/);
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: b.headers() })).statusCode).toBe(401);
+      // API tokens still work, and need no CSRF token.
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: t.auth, payload: { service: { name: 'Web' } } })).statusCode).toBe(201);
+    });
+
+    it('answers a wrong password and an unknown email alike, and throttles guessing per address', async () => {
+      t = await createTestApp(dialect);
+      await ownerWithPassword(t);
+      const a = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'owner@harbor.example', password: 'wrong password!' } });
+      const b = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'nobody@harbor.example', password: 'wrong password!' } });
+      expect(a.statusCode).toBe(401);
+      expect(b.statusCode).toBe(401);
+      expect(a.json()).toEqual(b.json());
+      expect(a.headers['set-cookie']).toBeUndefined();
+      for (let i = 0; i < 9; i++) await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'owner@harbor.example', password: 'wrong password!' } });
+      const limited = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'owner@harbor.example', password: PASSWORD } });
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // Counted per (email, address): a guesser elsewhere cannot lock the responder out.
+      const elsewhere = await t.app.inject({ method: 'POST', url: '/api/v1/session', remoteAddress: '127.0.0.2', payload: { email: 'owner@harbor.example', password: PASSWORD } });
+      expect(elsewhere.statusCode).toBe(200);
+    });
+
+    it('respects roles for a session like for a token', async () => {
+      t = await createTestApp(dialect);
+      await ownerWithPassword(t);
+      const owner = await signIn(t);
+      const inv = await t.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: owner.headers(true), payload: { invitation: { email: 'obs@harbor.example', role: 'observer' } } });
+      expect(inv.statusCode).toBe(201);
+      expect(inv.json().email_sent).toBe(false);
+      const token = /#token=(.+)$/.exec(inv.json().accept_url)![1]!;
+      const red = await t.app.inject({ method: 'POST', url: '/api/v1/account_links/redeem', payload: { token, password: 'observer password 1' } });
+      expect(red.statusCode).toBe(200);
+      const obs = await signIn(t, 'obs@harbor.example', 'observer password 1');
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: obs.headers() })).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: obs.headers(true), payload: { service: { name: 'X' } } })).statusCode).toBe(403);
+    });
+
+    it('sets Secure on the cookie behind https', async () => {
+      t = await createTestApp(dialect, { config: { publicUrl: 'https://vigil.example.org' } });
+      await ownerWithPassword(t);
+      const r = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'owner@harbor.example', password: PASSWORD } });
+      expect(String(r.headers['set-cookie'])).toMatch(/; Secure$/);
+    });
+
+    it('invites a member by email and resets a password by email link (real SMTP server)', async () => {
+      const box = await mailbox();
+      try {
+        t = await createTestApp(dialect, { config: smtpConfig(box.port) });
+        await ownerWithPassword(t);
+        const owner = await signIn(t);
+        expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: owner.headers() })).json().session.email_configured).toBe(true);
+
+        const inv = await t.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: owner.headers(true), payload: { invitation: { email: 'ada@harbor.example', name: 'Ada', role: 'responder' } } });
+        expect(inv.statusCode).toBe(201);
+        expect(inv.json()).toMatchObject({ email_sent: true, user: { email: 'ada@harbor.example', role: 'responder' } });
+        expect(inv.json().accept_url).toBeUndefined();
+        const invite = await box.next();
+        expect(invite.subject).toBe('[Vigil] You are invited to Harbor Crisis Line');
+        expect(invite.text).toContain('http://vigil.test/welcome#token=');
+        const token = linkToken(invite);
+
+        const info = await t.app.inject({ method: 'POST', url: '/api/v1/account_links/inspect', payload: { token } });
+        expect(info.json().link).toMatchObject({ kind: 'invite', email: 'ada@harbor.example', organization: { name: 'Harbor Crisis Line' } });
+        expect((await t.app.inject({ method: 'POST', url: '/api/v1/account_links/redeem', payload: { token, password: 'short' } })).statusCode).toBe(400);
+        const red = await t.app.inject({ method: 'POST', url: '/api/v1/account_links/redeem', payload: { token, password: 'ada lovelace engine', name: 'Ada Lovelace' } });
+        expect(red.statusCode).toBe(200);
+        expect(red.json().session.user.name).toBe('Ada Lovelace');
+        expect(String(red.headers['set-cookie'])).toMatch(/^vigil_session=/);
+        expect((await t.app.inject({ method: 'POST', url: '/api/v1/account_links/redeem', payload: { token, password: 'ada lovelace engine' } })).statusCode).toBe(404);
+        const ada = await signIn(t, 'ada@harbor.example', 'ada lovelace engine');
+
+        // Reset: always 202; the link sets a new password and ends the old sessions.
+        expect((await t.app.inject({ method: 'POST', url: '/api/v1/password_resets', payload: { email: 'nobody@harbor.example' } })).statusCode).toBe(202);
+        expect((await t.app.inject({ method: 'POST', url: '/api/v1/password_resets', payload: { email: 'ada@harbor.example' } })).statusCode).toBe(202);
+        const reset = await box.next();
+        expect(reset.subject).toBe('[Vigil] Reset your password for Harbor Crisis Line');
+        expect(box.mails).toHaveLength(2);
+        const rt = linkToken(reset);
+        expect((await t.app.inject({ method: 'POST', url: '/api/v1/account_links/redeem', payload: { token: rt, password: 'a brand new passphrase' } })).statusCode).toBe(200);
+        expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: ada.headers() })).statusCode).toBe(401);
+        await signIn(t, 'ada@harbor.example', 'a brand new passphrase');
+        expect((await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'ada@harbor.example', password: 'ada lovelace engine' } })).statusCode).toBe(401);
+      } finally {
+        await box.close();
+      }
+    });
+  });
+}
