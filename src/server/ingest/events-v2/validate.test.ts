@@ -27,7 +27,8 @@ const routingKey = fc.string({ unit: fc.constantFrom(...ALNUM), minLength: 32, m
 /** Characters of every kind: ASCII, BMP, astral (counted as one character each). */
 const anyChar = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  // NUL is refused by design (PostgreSQL text cannot hold it), so a valid event never carries one.
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\u0000') },
   { weight: 1, arbitrary: fc.constantFrom('🔥', '𝔘', '…', '\u00a0', 'é', '<', '&', '"', '\\', '\n') },
 );
 const text = (min: number, max: number) => fc.string({ unit: anyChar, minLength: min, maxLength: max });
@@ -371,8 +372,13 @@ describe('validateAlertEvent', () => {
       expectResultShape(r);
       expectResultShape(validateChangeEvent(v));
     }
-    const ok = validateAlertEvent(inputs[2]);
-    expect(ok.ok).toBe(true);
+    // Nesting deeper than MAX_DEPTH is refused with a reason, never a crash; 60 levels is fine.
+    const deep = validateAlertEvent(inputs[2]);
+    expect(deep.ok).toBe(false);
+    if (!deep.ok) expect(deep.errors.join(' ')).toMatch(/nested more than 64 levels/);
+    let sixty: unknown = 1;
+    for (let i = 0; i < 60; i++) sixty = [sixty];
+    expect(validateAlertEvent({ routing_key: key, event_action: 'trigger', payload: { ...p, custom_details: sixty } }).ok).toBe(true);
     const bad = validateAlertEvent(inputs[5]);
     expect(bad.ok).toBe(false);
     if (!bad.ok) for (const f of ['routing_key', 'event_action', 'dedup_key']) expect(bad.errors.join(' ')).toContain(`'${f}'`);
