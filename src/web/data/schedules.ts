@@ -1,0 +1,45 @@
+import { api, optional, withQuery } from './client';
+import type { EscalationPolicy, RenderedEntry, Schedule } from './types';
+
+export const listSchedules = () => optional(api<{ schedules: Schedule[] }>('GET', withQuery('/api/v1/schedules', { limit: 100 })).then((r) => r.schedules));
+export const getSchedule = (id: string, since: Date, until: Date) =>
+  api<{ schedule: Schedule }>('GET', withQuery(`/api/v1/schedules/${encodeURIComponent(id)}`, { since: since.toISOString(), until: until.toISOString() })).then((r) => r.schedule);
+export const createOverride = (scheduleId: string, userId: string, start: string, end: string) =>
+  api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/overrides`, { override: { start, end, user: { id: userId, type: 'user_reference' } } });
+
+export const listPolicies = () => optional(api<{ escalation_policies: EscalationPolicy[] }>('GET', withQuery('/api/v1/escalation_policies', { limit: 100 })).then((r) => r.escalation_policies));
+export const savePolicy = (p: EscalationPolicy) =>
+  api('PUT', `/api/v1/escalation_policies/${encodeURIComponent(p.id)}`, {
+    escalation_policy: { name: p.name, num_loops: p.num_loops, escalation_rules: p.escalation_rules.map((r) => ({ ...(r.id ? { id: r.id } : {}), escalation_delay_in_minutes: r.escalation_delay_in_minutes, targets: r.targets.map((t) => ({ id: t.id, type: t.type })) })) },
+  });
+
+export const createPolicy = (name: string, userId: string) =>
+  api<{ escalation_policy: EscalationPolicy }>('POST', '/api/v1/escalation_policies', {
+    escalation_policy: { name, num_loops: 1, escalation_rules: [{ escalation_delay_in_minutes: 15, targets: [{ id: userId, type: 'user_reference' }] }] },
+  }).then((r) => r.escalation_policy);
+
+export interface Segment {
+  left: number;
+  width: number;
+  entry: RenderedEntry;
+  gap: boolean;
+}
+
+/**
+ * Lay rendered entries on a [since, until) bar as percentages; uncovered time
+ * becomes explicit gap segments (shown in red), so a hole is never just blank.
+ */
+export function layout(entries: RenderedEntry[], since: number, until: number): Segment[] {
+  const span = until - since;
+  const sorted = entries.map((e) => ({ e, s: Math.max(Date.parse(e.start), since), t: Math.min(Date.parse(e.end), until) })).filter((x) => x.t > x.s).sort((a, b) => a.s - b.s);
+  const out: Segment[] = [];
+  let cursor = since;
+  const push = (s: number, t: number, entry: RenderedEntry, gap: boolean) => out.push({ left: ((s - since) / span) * 100, width: ((t - s) / span) * 100, entry, gap });
+  for (const x of sorted) {
+    if (x.s > cursor) push(cursor, x.s, { start: new Date(cursor).toISOString(), end: new Date(x.s).toISOString(), user: null }, true);
+    push(x.s, x.t, x.e, x.e.user === null);
+    cursor = Math.max(cursor, x.t);
+  }
+  if (cursor < until) push(cursor, until, { start: new Date(cursor).toISOString(), end: new Date(until).toISOString(), user: null }, true);
+  return out;
+}
