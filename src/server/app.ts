@@ -30,6 +30,19 @@ import { volunteerRoutes } from './http/routes/volunteers.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document on purpose (pages for browsers, provider callbacks). */
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    vigilRoutes: RegisteredRoute[];
+  }
+}
+
 const ajvOptions = { removeAdditional: true, useDefaults: true, allErrors: true, strict: false } as const;
 const AjvCtor = Ajv as unknown as typeof Ajv.default;
 const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
@@ -89,6 +102,12 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   registerErrorHandling(app);
+  // Every route as registered, so a test can hold the OpenAPI document to "describes every route".
+  const routes: RegisteredRoute[] = [];
+  app.decorate('vigilRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
+  });
   await registerOpenApi(app, deps.config.publicUrl);
   registerAuth(app, deps.db);
   for (const mod of [...routeModules, ...(opts.extraRoutes ?? [])]) mod(app, deps);
