@@ -3,96 +3,13 @@
  * snapshots (to prove a rejected request changed nothing), users of each role with
  * their own tokens, and a second organization on the same database.
  */
-import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import pg from 'pg';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/server/app.js';
-import { loadConfig, type Config } from '../../src/server/config/config.js';
-import { systemClock, type Clock } from '../../src/server/lib/clock.js';
-import { makeDeps } from '../../src/server/main.js';
 import { initOrganization } from '../../src/server/org/org.service.js';
-import { openDatabase, type DialectName } from '../../src/server/storage/dialect.js';
-import { migrateToLatest } from '../../src/server/storage/migrate.js';
-import { PG_URL, countRows, createTestDb, type TestApp, type TestDb } from '../harness.js';
+import { countRows, type TestApp } from '../harness.js';
 
-/**
- * WORKAROUND for a migration bug (reported): Kysely's Migrator is created without
- * `migrationTableSchema`, and on PostgreSQL it decides whether its bookkeeping
- * tables exist by introspecting EVERY schema. When any other schema of the database
- * already holds `kysely_migration_lock` (another test file's schema running in
- * parallel, or another application), a fresh schema skips creating them and the
- * migration fails with 'relation "kysely_migration_lock" does not exist'. Here the
- * bookkeeping tables are created in the new schema first (Kysely's own DDL), then the
- * real migrateToLatest runs unchanged. SQLite goes straight to the harness.
- */
-export async function createIsolatedDb(dialect: DialectName): Promise<TestDb> {
-  if (dialect === 'sqlite') return createTestDb(dialect);
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(`CREATE TABLE ${schema}.kysely_migration (name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`);
-    await admin.query(`CREATE TABLE ${schema}.kysely_migration_lock (id varchar(255) NOT NULL PRIMARY KEY, is_locked integer NOT NULL DEFAULT 0)`);
-    await admin.query(`INSERT INTO ${schema}.kysely_migration_lock (id, is_locked) VALUES ('migration_lock', 0)`);
-  } finally {
-    await admin.end();
-  }
-  const dropSchema = async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  };
-  const handle = openDatabase({ postgresUrl: PG_URL, pgSchema: schema, poolSize: 12 });
-  try {
-    await migrateToLatest(handle);
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await dropSchema().catch(() => {});
-    throw err;
-  }
-  const url = new URL(PG_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    handle,
-    dialect,
-    env: { DATABASE_URL: url.toString() },
-    async drop() {
-      await handle.close().catch(() => {});
-      await dropSchema();
-    },
-  };
-}
-
-/** The harness's createTestApp, over createIsolatedDb (same TestApp shape). */
-export async function createApp(dialect: DialectName, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
-  const db = await createIsolatedDb(dialect);
-  try {
-    const clock = opts.clock ?? systemClock;
-    const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' }, opts.config ?? {});
-    const deps = makeDeps(db.handle, config, clock);
-    const app = await buildApp(deps, { logger: false });
-    const org = await initOrganization(db.handle.db, clock, { orgName: 'Harbor Crisis Line', email: 'owner@harbor.example', userName: 'Olive Owner' });
-    return {
-      app,
-      deps,
-      db,
-      org,
-      token: org.token,
-      clock,
-      auth: { authorization: `Bearer ${org.token}` },
-      async close() {
-        await app.close();
-        await db.drop();
-      },
-    };
-  } catch (err) {
-    await db.drop().catch(() => {});
-    throw err;
-  }
-}
+/** The harness's fresh database and app per test (kept under these names for the suites that use them). */
+export { createTestDb as createIsolatedDb, createTestApp as createApp } from '../harness.js';
 
 export type Json = Record<string, any>;
 

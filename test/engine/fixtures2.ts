@@ -7,17 +7,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { sql, type Kysely } from 'kysely';
-import { buildApp } from '../../src/server/app.js';
-import { loadConfig, type Config } from '../../src/server/config/config.js';
-import { makeDeps } from '../../src/server/main.js';
-import { initOrganization } from '../../src/server/org/org.service.js';
-import { openDatabase, type DialectName } from '../../src/server/storage/dialect.js';
-import { migrateToLatest } from '../../src/server/storage/migrate.js';
-import { systemClock } from '../../src/server/lib/clock.js';
-import { PG_URL, createTestDb, type TestApp, type TestDb } from '../harness.js';
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../../src/server/storage/dialect.js';
+import { createTestApp, createTestDb, type TestDb } from '../harness.js';
 import { newId } from '../../src/server/lib/ids.js';
 import type { Clock } from '../../src/server/lib/clock.js';
 import { insertUser } from '../../src/server/org/org.store.js';
@@ -55,91 +47,18 @@ export interface IsolatedDb extends TestDb {
   hideMigrationTables(): Promise<void>;
 }
 
-/** A view of `trx` on which transaction() and connection() run their callback inside `trx`. */
-function folded(trx: Kysely<any>): Kysely<any> {
-  const view: Kysely<any> = new Proxy(trx, {
-    get(target, prop) {
-      if (prop === 'transaction' || prop === 'connection') return () => ({ execute: <T>(fn: (db: Kysely<any>) => Promise<T>) => fn(view) });
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return view;
+/**
+ * A fresh database per test: the harness's own. (The migration bookkeeping is pinned
+ * to each PostgreSQL schema by migrate.ts, so other schemas' copies cannot interfere;
+ * show/hideMigrationTables are kept as no-ops for the suites that call them.)
+ */
+export async function createIsolatedDb(dialect: DialectName, _poolSize = 12): Promise<IsolatedDb> {
+  const db = await createTestDb(dialect);
+  return { ...db, schema: null, showMigrationTables: async () => {}, hideMigrationTables: async () => {} };
 }
 
-export async function createIsolatedDb(dialect: DialectName, poolSize = 12): Promise<IsolatedDb> {
-  if (dialect === 'sqlite') return { ...(await createTestDb(dialect)), schema: null, showMigrationTables: async () => {}, hideMigrationTables: async () => {} };
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const handle = openDatabase({ postgresUrl: PG_URL, pgSchema: schema, poolSize });
-  const dropSchema = async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  };
-  const renameBookkeeping = async (from: string, to: string) => {
-    await sql`ALTER TABLE IF EXISTS ${sql.id(schema, `kysely_migration${from}`)} RENAME TO ${sql.id(`kysely_migration${to}`)}`.execute(handle.db);
-    await sql`ALTER TABLE IF EXISTS ${sql.id(schema, `kysely_migration_lock${from}`)} RENAME TO ${sql.id(`kysely_migration_lock${to}`)}`.execute(handle.db);
-  };
-  try {
-    await handle.db.transaction().execute(async (trx) => {
-      await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(trx);
-      // Kysely's own DDL for its bookkeeping, in our schema, so other schemas' copies cannot fool it.
-      await sql`CREATE TABLE ${sql.id(schema, 'kysely_migration')} (name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`.execute(trx);
-      await sql`CREATE TABLE ${sql.id(schema, 'kysely_migration_lock')} (id varchar(255) NOT NULL PRIMARY KEY, is_locked integer NOT NULL DEFAULT 0)`.execute(trx);
-      await sql`INSERT INTO ${sql.id(schema, 'kysely_migration_lock')} (id, is_locked) VALUES ('migration_lock', 0)`.execute(trx);
-      await migrateToLatest({ db: folded(trx), dialect: 'postgres', close: async () => {} });
-      await sql`ALTER TABLE ${sql.id(schema, 'kysely_migration')} RENAME TO kysely_migration_hidden`.execute(trx);
-      await sql`ALTER TABLE ${sql.id(schema, 'kysely_migration_lock')} RENAME TO kysely_migration_lock_hidden`.execute(trx);
-    });
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await dropSchema().catch(() => {});
-    throw err;
-  }
-  const url = new URL(PG_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    handle,
-    dialect,
-    schema,
-    env: { DATABASE_URL: url.toString() },
-    showMigrationTables: () => renameBookkeeping('_hidden', ''),
-    hideMigrationTables: () => renameBookkeeping('', '_hidden'),
-    async drop() {
-      await handle.close().catch(() => {});
-      await dropSchema();
-    },
-  };
-}
-
-/** The harness's createTestApp over createIsolatedDb (same TestApp shape). */
-export async function createIsolatedApp(dialect: DialectName, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
-  const db = await createIsolatedDb(dialect);
-  try {
-    const clock = opts.clock ?? systemClock;
-    const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' }, opts.config ?? {});
-    const deps = makeDeps(db.handle, config, clock);
-    const app = await buildApp(deps, { logger: false });
-    const org = await initOrganization(db.handle.db, clock, { orgName: 'Harbor Crisis Line', email: 'owner@harbor.example', userName: 'Olive Owner' });
-    return {
-      app,
-      deps,
-      db,
-      org,
-      token: org.token,
-      clock,
-      auth: { authorization: `Bearer ${org.token}` },
-      async close() {
-        await app.close();
-        await db.drop();
-      },
-    };
-  } catch (err) {
-    await db.drop().catch(() => {});
-    throw err;
-  }
-}
+/** Kept for the suites that import it: the harness's createTestApp. */
+export const createIsolatedApp = createTestApp;
 
 // ---- a receiver that misbehaves on cue ------------------------------------------------------
 

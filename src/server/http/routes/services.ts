@@ -1,5 +1,5 @@
 
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { Integration, IntegrationCreate, Service, ServiceCreate, ServiceUpdate } from '../../../contract/service.js';
 import { notFound } from '../../errors.js';
