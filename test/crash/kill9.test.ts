@@ -13,8 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/server/lib/clock.js';
 import { initOrganization } from '../../src/server/org/org.service.js';
 import { createIntegration, createService } from '../../src/server/service/service.service.js';
-import { DIALECTS, trigger, type TestDb } from '../harness.js';
-import { createIsolatedDb } from '../api/helpers.js';
+import { DIALECTS, createTestDb, trigger, type TestDb } from '../harness.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(repoRoot, 'dist/cli/main.js');
@@ -105,7 +104,7 @@ describe.each(DIALECTS)('SIGKILL mid-burst on %s', (dialect) => {
   it('every trigger answered 202 is stored exactly once; the process restarts and serves', { timeout: 60_000 }, async () => {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does it for you)`);
     const started = Date.now();
-    db = await createIsolatedDb(dialect);
+    db = await createTestDb(dialect);
     const org = await initOrganization(db.handle.db, systemClock, { orgName: 'Crash Test Helpline', email: 'owner@crash.example' });
     const service = await createService(db.handle.db, systemClock, org.org.id, { name: 'Burst' });
     const { integration, key } = await createIntegration(db.handle.db, systemClock, org.org.id, service, { type: 'events_v2' });
