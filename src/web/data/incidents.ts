@@ -31,3 +31,7 @@ export const postPublicUpdate = (id: string, status: string, message: string) =>
 export function describeEntry(e: LogEntry): string {
   return e.type === 'annotate_log_entry' ? `Note: ${e.note ?? e.summary}` : e.summary;
 }
+
+/** Page the pending level of the incident's policy at once (or `level`, 1-based); an acknowledged incident is triggered again. */
+export const escalateNow = (id: string, level?: number) =>
+  api<{ incident: Incident; escalation_level: number }>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/escalate`, level ? { escalation_level: level } : {});

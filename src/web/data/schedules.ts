@@ -7,6 +7,7 @@ export const getSchedule = (id: string, since: Date, until: Date) =>
 export const createOverride = (scheduleId: string, userId: string, start: string, end: string) =>
   api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/overrides`, { override: { start, end, user: { id: userId, type: 'user_reference' } } });
 
+export const getPolicy = (id: string) => api<{ escalation_policy: EscalationPolicy }>('GET', `/api/v1/escalation_policies/${encodeURIComponent(id)}`).then((r) => r.escalation_policy);
 export const listPolicies = () => optional(api<{ escalation_policies: EscalationPolicy[] }>('GET', withQuery('/api/v1/escalation_policies', { limit: 100 })).then((r) => r.escalation_policies));
 export const savePolicy = (p: EscalationPolicy) =>
   api('PUT', `/api/v1/escalation_policies/${encodeURIComponent(p.id)}`, {
@@ -43,3 +44,17 @@ export function layout(entries: RenderedEntry[], since: number, until: number): 
   if (cursor < until) push(cursor, until, { start: new Date(cursor).toISOString(), end: new Date(until).toISOString(), user: null }, true);
   return out;
 }
+
+export interface CalendarFeed {
+  id: string;
+  kind: 'schedule' | 'user';
+  url: string;
+  created_at: string;
+}
+
+/** A secret iCalendar URL (shown once; a new one revokes the previous one). */
+export const scheduleFeed = (scheduleId: string) => api<{ calendar_feed: CalendarFeed }>('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/calendar_feed`).then((r) => r.calendar_feed);
+export const myFeed = () => api<{ calendar_feed: CalendarFeed }>('POST', '/api/v1/users/me/calendar_feed').then((r) => r.calendar_feed);
+
+/** The same feed as a webcal: link, which calendar apps open as a subscription. */
+export const webcal = (url: string) => url.replace(/^https?:/, 'webcal:');

@@ -1,4 +1,5 @@
 import { useAsync } from '../../data/hooks';
+import { peopleServedToday, type ServedToday } from '../../data/impact';
 import { listIncidents } from '../../data/incidents';
 import { useLive } from '../../data/live';
 import { groupOncalls, oncallsNext, oncallsNow, readiness } from '../../data/oncall';
@@ -18,7 +19,11 @@ export function Dashboard({ session }: { session: Session }) {
   const now = useAsync(() => oncallsNow(), []);
   const next = useAsync(() => oncallsNext(7), []);
   const ready = useAsync(() => readiness(), []);
-  useLive(() => void open.reload());
+  const served = useAsync(() => peopleServedToday(), []);
+  useLive((e) => {
+    void open.reload();
+    if (!e) void served.reload(); // the minute backstop and reconnects refresh the counts too
+  });
 
   const incidents = open.data?.incidents ?? [];
   const high = incidents.filter((i) => i.urgency === 'high');
@@ -86,6 +91,29 @@ export function Dashboard({ session }: { session: Session }) {
           )}
         </section>
 
+        <section className="card" aria-labelledby="served-h">
+          <h2 id="served-h">People served today</h2>
+          <ErrorBox error={served.error} />
+          {served.data === undefined ? (!served.error && <Loading what="people served" />) : served.data === null ? (
+            <p className="muted">This server has no impact reports.</p>
+          ) : served.data.services.length === 0 ? (
+            <p className="muted">
+              No service counts the people it serves yet. Add an impact metric to a service (<a href="/api/v1/openapi.json">PUT /api/v1/services/:id/impact_metric</a>) and send counts.
+            </p>
+          ) : (
+            <>
+              <p className="served-total">
+                <span className="stat-value">{served.data.people.toLocaleString()}</span> <span className="stat-label">people served since midnight</span>
+              </p>
+              <ul className="plain served">
+                {served.data.services.map((s) => (
+                  <ServedRow key={s.serviceId} s={s} />
+                ))}
+              </ul>
+            </>
+          )}
+        </section>
+
         <section className="card" aria-labelledby="ready-h">
           <h2 id="ready-h">Can we reach them?</h2>
           <ErrorBox error={ready.error} />
@@ -111,6 +139,40 @@ export function Dashboard({ session }: { session: Session }) {
         </div>
       </div>
     </>
+  );
+}
+
+const STATE: Record<ServedToday['state'], { text: string; cls: string }> = {
+  below: { text: 'Below the expected band', cls: 'badge-triggered' },
+  within: { text: 'Within the expected band', cls: 'badge-resolved' },
+  above: { text: 'Above the expected band', cls: 'badge-acknowledged' },
+  learning: { text: 'Learning (no band yet)', cls: '' },
+};
+
+/** One service: what it served so far today, and a bar with the expected band and the count on it. */
+function ServedRow({ s }: { s: ServedToday }) {
+  const max = Math.max(s.served, s.high ?? 0, 1) * 1.1;
+  const pct = (n: number) => `${Math.min(100, (n / max) * 100)}%`;
+  const st = STATE[s.state];
+  return (
+    <li className={`served-row served-${s.state}`}>
+      <p>
+        <Link to={`/services/${s.serviceId}`}>{s.service}</Link>: <strong>{s.served.toLocaleString()}</strong> {s.label}{' '}
+        <span className={`badge ${st.cls}`}>{st.text}</span>
+      </p>
+      {s.expected !== null && s.low !== null && s.high !== null && (
+        <>
+          <div className="band" aria-hidden="true">
+            <span className="band-range" style={{ left: pct(s.low), width: `calc(${pct(s.high)} - ${pct(s.low)})` }} />
+            <span className="band-expected" style={{ left: pct(s.expected) }} />
+            <span className="band-served" style={{ width: pct(s.served) }} />
+          </div>
+          <p className="muted small">
+            Expected by now about {s.expected.toLocaleString()} (band {s.low.toLocaleString()}–{s.high.toLocaleString()})
+          </p>
+        </>
+      )}
+    </li>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { acknowledge, addNote, describeEntry, getIncident, incidentAlerts, incidentLog, postPublicUpdate, publicUpdates, reassign, resolve } from '../../data/incidents';
+import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, postPublicUpdate, publicUpdates, reassign, resolve } from '../../data/incidents';
+import { getPolicy } from '../../data/schedules';
 import { useLive } from '../../data/live';
 import { canRespond, listUsers } from '../../data/people';
 import type { Session } from '../../data/types';
@@ -22,6 +23,17 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
 
   const ack = useAction(async () => (await acknowledge(id), reloadAll()));
   const res = useAction(async () => (await resolve(id), reloadAll()));
+  const policyId = inc.data?.escalation_policy?.id ?? null;
+  const policy = useAsync(() => (policyId ? getPolicy(policyId) : Promise.resolve(null)), [policyId]);
+  const [level, setLevel] = useState('');
+  const [escalated, setEscalated] = useState<number | null>(null);
+  const esc = useAction(async () => {
+    setEscalated(null);
+    const r = await escalateNow(id, level ? Number(level) : undefined);
+    setEscalated(r.escalation_level);
+    setLevel('');
+    await reloadAll();
+  });
   const [assignee, setAssignee] = useState('');
   const assign = useAction(async () => (await reassign(id, [assignee]), reloadAll(), setAssignee('')));
   const [note, setNote] = useState('');
@@ -93,6 +105,35 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
           </button>
           <ErrorBox error={ack.error ?? res.error} />
         </section>
+      )}
+
+      {act && open && i.escalation_policy && (
+        <form
+          className="row-form escalate"
+          aria-label="Escalate now"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void esc.run();
+          }}
+        >
+          <Field label="Escalate to" hint={`Pages now, without waiting for ${i.escalation_policy.summary ?? 'the policy'}'s delay.`}>
+            {(fid, d) => (
+              <select id={fid} aria-describedby={d} value={level} onChange={(e) => setLevel(e.target.value)}>
+                <option value="">The next level</option>
+                {(policy.data?.escalation_rules ?? []).map((r, n) => (
+                  <option key={n} value={n + 1}>
+                    Level {n + 1}: {r.targets.map((t) => t.summary ?? t.id).join(', ')}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <button type="submit" className="btn btn-secondary" disabled={esc.busy}>
+            Escalate now
+          </button>
+          {escalated !== null && <Notice tone="ok">Level {escalated} is being paged now.</Notice>}
+          <ErrorBox error={esc.error} />
+        </form>
       )}
 
       <div className="grid">

@@ -1,10 +1,10 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage, listUsers } from '../../data/people';
-import { createOverride, createPolicy, getSchedule, layout, listPolicies, listSchedules, savePolicy } from '../../data/schedules';
+import { createOverride, createPolicy, getSchedule, layout, listPolicies, listSchedules, myFeed, savePolicy, scheduleFeed, webcal, type CalendarFeed } from '../../data/schedules';
 import type { EscalationPolicy, RenderedEntry, Session } from '../../data/types';
 import { Link, useLocation } from '../router';
-import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
 const DAY = 86_400_000;
 
@@ -40,6 +40,9 @@ export function Schedules({ session }: { session: Session }) {
     return { since: s, until: new Date(s.getTime() + n * DAY), days: n };
   }, [range, offset]);
   const schedule = useAsync(() => (id ? getSchedule(id, since, until) : Promise.resolve(null)), [id, since.getTime(), until.getTime()]);
+  const manage = canManage(session.user.role);
+  // A range dragged on the final schedule fills the override form (the form alone works too, and by keyboard).
+  const [draft, setDraft] = useState<{ start: string; end: string; seq: number }>({ start: '', end: '', seq: 0 });
 
   return (
     <>
@@ -91,7 +94,14 @@ export function Schedules({ session }: { session: Session }) {
                 {schedule.data.name} <span className="muted small">({schedule.data.time_zone})</span>
               </h2>
               <DayScale since={since} days={days} />
-              <TimelineRow label="Final schedule" entries={schedule.data.final_schedule.rendered_schedule_entries} since={since} until={until} />
+              <TimelineRow
+                label="Final schedule"
+                entries={schedule.data.final_schedule.rendered_schedule_entries}
+                since={since}
+                until={until}
+                {...(manage ? { onRange: (a: Date, b: Date) => setDraft((d) => ({ start: toLocalInput(a), end: toLocalInput(b), seq: d.seq + 1 })) } : {})}
+              />
+              {manage && <p className="hint drag-hint">Drag across the final schedule to cover that time with an override, or use the form below.</p>}
               {schedule.data.overrides_subschedule && <TimelineRow label="Overrides" entries={schedule.data.overrides_subschedule.rendered_schedule_entries} since={since} until={until} noGaps />}
               {schedule.data.schedule_layers.map((l) => (
                 <TimelineRow key={l.id} label={l.name} entries={l.rendered_schedule_entries ?? []} since={since} until={until} noGaps />
@@ -101,12 +111,62 @@ export function Schedules({ session }: { session: Session }) {
                 {schedule.data.final_schedule.rendered_coverage_percentage !== null && <> · coverage {Math.round(schedule.data.final_schedule.rendered_coverage_percentage)}%</>}
               </p>
               <ShiftList entries={schedule.data.final_schedule.rendered_schedule_entries} since={since} until={until} />
-              {canManage(session.user.role) && <OverrideForm scheduleId={schedule.data.id} onDone={() => void schedule.reload()} />}
+              {manage && <OverrideForm key={draft.seq} scheduleId={schedule.data.id} initialStart={draft.start} initialEnd={draft.end} focusWho={draft.seq > 0} onDone={() => void schedule.reload()} />}
             </section>
           )}
+          {schedule.data && <CalendarLinks key={schedule.data.id} scheduleId={schedule.data.id} scheduleName={schedule.data.name} manage={canManage(session.user.role)} />}
         </>
       )}
     </>
+  );
+}
+
+/**
+ * Secret iCalendar links: the schedule's shifts (admins) and your own shifts across
+ * every schedule. The server keeps only a hash, so a link is shown once; making a
+ * new one revokes the old one (that is how a leaked link is cut off).
+ */
+function CalendarLinks({ scheduleId, scheduleName, manage }: { scheduleId: string; scheduleName: string; manage: boolean }) {
+  const [feeds, setFeeds] = useState<{ schedule?: CalendarFeed; me?: CalendarFeed }>({});
+  const forSchedule = useAction(async () => {
+    const f = await scheduleFeed(scheduleId);
+    setFeeds((x) => ({ ...x, schedule: f }));
+  });
+  const forMe = useAction(async () => {
+    const f = await myFeed();
+    setFeeds((x) => ({ ...x, me: f }));
+  });
+  const show = (f: CalendarFeed, what: string) => (
+    <Notice tone="ok">
+      Subscribe to this address in your calendar app. It is shown once; keep it private (anyone with it sees {what}).
+      <span className="key-line">
+        <code className="key" data-testid={`feed-${f.kind}`}>
+          {f.url}
+        </code>
+        <CopyButton text={f.url} label={`Copy the calendar address for ${what}`} />
+      </span>
+      <a href={webcal(f.url)}>Open in my calendar app</a>
+    </Notice>
+  );
+  return (
+    <section className="card cal-card" aria-labelledby="cal-h">
+      <h2 id="cal-h">Calendar feeds</h2>
+      <p className="muted small">iCalendar (.ics) links for Google Calendar, Outlook or Apple Calendar, with the shifts of the next weeks. A new link revokes the previous one.</p>
+      <div className="row-form">
+        {manage && (
+          <button type="button" className="btn btn-secondary" disabled={forSchedule.busy} onClick={() => void forSchedule.run()}>
+            {feeds.schedule ? 'Make a new link for ' : 'Calendar link for '}
+            {scheduleName}
+          </button>
+        )}
+        <button type="button" className="btn btn-secondary" disabled={forMe.busy} onClick={() => void forMe.run()}>
+          {feeds.me ? 'Make a new link for my shifts' : 'Calendar link for my shifts'}
+        </button>
+      </div>
+      <ErrorBox error={forSchedule.error ?? forMe.error} />
+      {feeds.schedule && show(feeds.schedule, `the shifts of ${scheduleName}`)}
+      {feeds.me && show(feeds.me, 'your shifts')}
+    </section>
   );
 }
 
@@ -137,12 +197,53 @@ function colorOf(id: string): string {
   return COLORS[h % COLORS.length]!;
 }
 
-function TimelineRow({ label, entries, since, until, noGaps }: { label: string; entries: RenderedEntry[]; since: Date; until: Date; noGaps?: boolean }) {
+/** 'YYYY-MM-DDTHH:mm' in the browser's zone, what <input type="datetime-local"> holds. */
+function toLocalInput(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+const SNAP = 30 * 60_000;
+
+function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label: string; entries: RenderedEntry[]; since: Date; until: Date; noGaps?: boolean; onRange?: (start: Date, end: Date) => void }) {
   const segs = layout(entries, since.getTime(), until.getTime()).filter((s) => !(noGaps && s.gap));
   const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const bar = useRef<HTMLDivElement>(null);
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  // Pointer x → an instant on the bar, snapped to half hours.
+  const at = (clientX: number) => {
+    const r = bar.current!.getBoundingClientRect();
+    const f = Math.min(1, Math.max(0, (clientX - r.left) / r.width));
+    const t = since.getTime() + f * (until.getTime() - since.getTime());
+    return Math.round(t / SNAP) * SNAP;
+  };
+  const pct = (t: number) => ((t - since.getTime()) / (until.getTime() - since.getTime())) * 100;
+  const handlers = onRange
+    ? {
+        onPointerDown: (e: ReactPointerEvent<HTMLDivElement>) => {
+          if (e.button !== 0) return;
+          e.currentTarget.setPointerCapture(e.pointerId);
+          const t = at(e.clientX);
+          setDrag({ a: t, b: t });
+        },
+        onPointerMove: (e: ReactPointerEvent<HTMLDivElement>) => {
+          if (drag) setDrag({ ...drag, b: at(e.clientX) });
+        },
+        onPointerUp: (e: ReactPointerEvent<HTMLDivElement>) => {
+          if (!drag) return;
+          const b = at(e.clientX);
+          setDrag(null);
+          const [s0, s1] = drag.a <= b ? [drag.a, b] : [b, drag.a];
+          if (s1 - s0 >= SNAP) onRange(new Date(s0), new Date(s1));
+        },
+        onPointerCancel: () => setDrag(null),
+      }
+    : {};
   return (
     <div className="tl-row">
       <span className="tl-label">{label}</span>
+      <div ref={bar} className={onRange ? 'tl-drag' : 'tl-static'} data-testid={onRange ? 'drag-final' : undefined} {...handlers}>
+      {drag && drag.a !== drag.b && <span className="tl-selection" style={{ left: `${pct(Math.min(drag.a, drag.b))}%`, width: `${Math.abs(pct(drag.b) - pct(drag.a))}%` }} aria-hidden="true" />}
       <ul className="tl-bar" aria-label={label}>
         {segs.map((s, i) => (
           <li
@@ -159,6 +260,7 @@ function TimelineRow({ label, entries, since, until, noGaps }: { label: string; 
           </li>
         ))}
       </ul>
+      </div>
     </div>
   );
 }
@@ -184,13 +286,15 @@ function ShiftList({ entries, since, until }: { entries: RenderedEntry[]; since:
   );
 }
 
-function OverrideForm({ scheduleId, onDone }: { scheduleId: string; onDone: () => void }) {
+function OverrideForm({ scheduleId, initialStart, initialEnd, focusWho, onDone }: { scheduleId: string; initialStart: string; initialEnd: string; focusWho: boolean; onDone: () => void }) {
   const users = useAsync(() => listUsers(), []);
   const [user, setUser] = useState('');
-  const [start, setStart] = useState('');
-  const [end, setEnd] = useState('');
+  const [start, setStart] = useState(initialStart);
+  const [end, setEnd] = useState(initialEnd);
+  const [added, setAdded] = useState(false);
   const action = useAction(async () => {
     await createOverride(scheduleId, user, new Date(start).toISOString(), new Date(end).toISOString());
+    setAdded(true);
     onDone();
   });
   return (
@@ -204,7 +308,7 @@ function OverrideForm({ scheduleId, onDone }: { scheduleId: string; onDone: () =
       <h3>Add an override</h3>
       <Field label="Who">
         {(id) => (
-          <select id={id} value={user} onChange={(e) => setUser(e.target.value)}>
+          <select id={id} value={user} autoFocus={focusWho} onChange={(e) => (setUser(e.target.value), setAdded(false))}>
             <option value="">Choose</option>
             {(users.data ?? []).map((u) => (
               <option key={u.id} value={u.id}>
@@ -220,6 +324,7 @@ function OverrideForm({ scheduleId, onDone }: { scheduleId: string; onDone: () =
         Add override
       </button>
       <ErrorBox error={action.error} />
+      {added && <Notice tone="ok">Override added.</Notice>}
     </form>
   );
 }
