@@ -39,6 +39,7 @@ export const ScheduleLayerIn = Type.Object({
   rotation_turn_length: Type.Optional(TurnLength),
   users: Type.Array(Type.Object({ user: RefIn }), { maxItems: 100, description: 'Rotation order.' }),
   restrictions: Type.Optional(Type.Array(RestrictionIn, { maxItems: 50 })),
+  open_shifts: Type.Optional(OrNull(Type.Boolean({ description: 'Vigil extension: every turn of this layer is an open shift that volunteers claim (users must be empty). See docs/volunteers.md.' }))),
 });
 
 const ScheduleFields = {
@@ -81,6 +82,7 @@ export const ScheduleLayer = Type.Object({
   rotation_turn_length: Type.Object({ unit: Type.String(), count: Type.Integer() }),
   users: Type.Array(Type.Object({ user: Reference('user_reference') })),
   restrictions: Type.Array(Restriction),
+  open_shifts: Type.Optional(Type.Boolean()),
   rendered_schedule_entries: Type.Optional(Type.Array(RenderedEntry)),
   rendered_coverage_percentage: Type.Optional(Nullable(Type.Number())),
 });

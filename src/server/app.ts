@@ -27,6 +27,7 @@ import { calendarRoutes } from './http/routes/calendar.js';
 import { impactRoutes } from './http/routes/impact.js';
 import { webRoutes } from './web/index.js';
 import { volunteerRoutes } from './http/routes/volunteers.js';
+import { openShiftRoutes } from './http/routes/open-shifts.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -66,6 +67,7 @@ export const routeModules: RouteModule[] = [
   impactRoutes,
   webRoutes,
   volunteerRoutes,
+  openShiftRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

@@ -19,6 +19,7 @@ export const ERRORS = {
   unavailable: { status: 503, code: 2030, message: 'Service Unavailable' },
   incident_already_resolved: { status: 400, code: 1001, message: 'Incident Already Resolved' },
   invalid_status: { status: 400, code: 1003, message: 'Invalid Status Provided' },
+  volunteer_rule: { status: 422, code: 8001, message: 'Refused by a volunteer rule' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;

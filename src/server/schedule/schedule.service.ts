@@ -74,6 +74,8 @@ export interface LayerInput {
   rotation_turn_length?: { unit: string; count: number };
   users: { user: { id: string } }[];
   restrictions?: { type: string; start_time_of_day: string; duration_seconds: number; start_day_of_week?: number | null }[];
+  /** Vigil extension: the layer's turns are open shifts volunteers claim (users must be empty). */
+  open_shifts?: boolean | null;
 }
 
 export interface ScheduleInput {
@@ -98,7 +100,8 @@ function wireField(field: string, turnVia: ('seconds' | 'unit')[]): string {
     .replace(/^users\[(\d+)\]$/, 'users[$1].user.id')
     .replace('startTimeOfDay', 'start_time_of_day')
     .replace('durationSeconds', 'duration_seconds')
-    .replace('startDayOfWeek', 'start_day_of_week');
+    .replace('startDayOfWeek', 'start_day_of_week')
+    .replace(/^open$/, 'open_shifts');
   return `${p}.${r}`;
 }
 
@@ -173,6 +176,7 @@ async function buildLayers(db: Db, orgId: string, now: number, zone: string, inp
       turnLength,
       users: l.users.map((u) => u.user.id),
       restrictions,
+      ...(l.open_shifts === true ? { open: true } : {}),
     };
   });
 

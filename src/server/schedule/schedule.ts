@@ -30,6 +30,12 @@ export interface Layer {
   users: string[];
   /** When non-empty, the layer covers only the union of these windows. */
   restrictions: Restriction[];
+  /**
+   * An open-shift layer (volunteers, issue 8): its turns are slots nobody holds
+   * until someone claims them. Its users must be empty, so it covers nothing
+   * here; a claim is stored as an override (volunteer/open-shifts.ts).
+   */
+  open?: boolean;
 }
 
 export type TurnUnit = 'hours' | 'days' | 'weeks';
@@ -177,7 +183,9 @@ function validateLayer(layer: unknown, path: string, add: Add): void {
   if (!Array.isArray(layer.users)) add(`${path}.users`, 'must be an array');
   else {
     layer.users.forEach((u, i) => checkId(u, `${path}.users[${i}]`, add));
+    if (layer.open === true && layer.users.length > 0) add(`${path}.users`, 'must be empty in an open-shift layer (its turns are claimed by volunteers)');
   }
+  if (layer.open !== undefined && typeof layer.open !== 'boolean') add(`${path}.open`, 'must be a boolean');
 
   if (!Array.isArray(layer.restrictions)) add(`${path}.restrictions`, 'must be an array');
   else {

@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_engine.js';
 import * as m0004 from './migrations/0004_web.js';
 import * as m0005 from './migrations/0005_impact.js';
 import * as m0006 from './migrations/0006_volunteers.js';
+import * as m0007 from './migrations/0007_open_shifts.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_web': m0004,
   '0005_impact': m0005,
   '0006_volunteers': m0006,
+  '0007_open_shifts': m0007,
 };
 
 class StaticProvider implements MigrationProvider {

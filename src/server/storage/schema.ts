@@ -576,6 +576,62 @@ export interface AuditLogTable {
   at: number;
 }
 
+/** A volunteer's claim of an open shift (migration 0007); the override `override_id` puts them on call. */
+export interface OpenShiftClaimTable {
+  org_id: string;
+  id: string;
+  schedule_id: string;
+  layer_id: string;
+  slot_start: number;
+  slot_end: number;
+  user_id: string;
+  start: number;
+  end: number;
+  override_id: string;
+  status: 'active' | 'released';
+  created_by: string;
+  created_at: number;
+  released_at: number | null;
+}
+
+/** A shift offer or swap (migration 0007). The holder stays on call until it is accepted. */
+export interface ShiftTradeTable {
+  org_id: string;
+  id: string;
+  kind: 'offer' | 'swap';
+  schedule_id: string;
+  holder_id: string;
+  start: number;
+  end: number;
+  to_user_id: string | null;
+  counter_schedule_id: string | null;
+  counter_start: number | null;
+  counter_end: number | null;
+  status: 'pending' | 'accepted' | 'declined' | 'withdrawn' | 'expired';
+  note: string | null;
+  created_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  /** JSON string[]. */
+  override_ids: string;
+}
+
+export interface CoverageDigestTable {
+  org_id: string;
+  week: string;
+  sent_at: number;
+  recipients: number;
+  gaps: number;
+}
+
+export interface IntenseIncidentTable {
+  org_id: string;
+  incident_id: string;
+  marked_by: string;
+  marked_at: number;
+  note: string | null;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -617,6 +673,10 @@ export interface Database {
   volunteer_pages: VolunteerPageTable;
   volunteer_hour_approvals: VolunteerHourApprovalTable;
   audit_log: AuditLogTable;
+  open_shift_claims: OpenShiftClaimTable;
+  shift_trades: ShiftTradeTable;
+  coverage_digests: CoverageDigestTable;
+  intense_incidents: IntenseIncidentTable;
 }
 
 export type Unused = Generated<number>;

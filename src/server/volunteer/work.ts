@@ -96,9 +96,10 @@ export async function responseSpans(db: Db, orgId: string, userIds: readonly str
   return responsesFromTimeline(await statusEntries(db, orgId, userIds, from, to)).filter((r) => (!wanted || wanted.has(r.userId)) && r.start < to && (r.end === null || r.end > from));
 }
 
-/** Incidents among these that had a critical alert. */
+/** Incidents among these that had a critical alert, or that staff marked intense (PUT /incidents/{id}/intense). */
 export async function criticalIncidents(db: Db, orgId: string, incidentIds: readonly string[]): Promise<Set<string>> {
   if (!incidentIds.length) return new Set();
   const rows = await db.selectFrom('alerts').select('incident_id').distinct().where('org_id', '=', orgId).where('incident_id', 'in', [...incidentIds]).where('severity', '=', 'critical').execute();
-  return new Set(rows.map((r) => r.incident_id));
+  const marked = await db.selectFrom('intense_incidents').select('incident_id').where('org_id', '=', orgId).where('incident_id', 'in', [...incidentIds]).execute();
+  return new Set([...rows.map((r) => r.incident_id), ...marked.map((r) => r.incident_id)]);
 }

@@ -85,6 +85,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
             ? { type: x.type, start_time_of_day: x.startTimeOfDay, duration_seconds: x.durationSeconds, start_day_of_week: x.startDayOfWeek }
             : { type: x.type, start_time_of_day: x.startTimeOfDay, duration_seconds: x.durationSeconds },
         ),
+        ...(l.open ? { open_shifts: true } : {}),
         ...(r ? { rendered_schedule_entries: r.layers[i]!.map((e) => entry(e, n)), rendered_coverage_percentage: coverage(r.layers[i]!, r.range) } : {}),
       })),
       final_schedule: sub('Final Schedule', r?.final),

@@ -1,0 +1,408 @@
+/**
+ * Open shifts, claims, offers and swaps, coverage gaps and cap warnings: the use
+ * cases (the rules are pure, in open-shifts.ts and trades.ts). A claim or an
+ * accepted trade writes a schedule override, in the same transaction as its own
+ * row, under the organization lock, so two people never claim one stretch and a
+ * trade is accepted once.
+ */
+import type { Kysely } from 'kysely';
+import { VigilError, invalid, notFound, forbidden } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { getUser, getUsers } from '../org/org.store.js';
+import { renderFinal } from '../schedule/on-call.js';
+import { pureSchedule, requireSchedule } from '../schedule/schedule.service.js';
+import * as scheduleStore from '../schedule/schedule.store.js';
+import type { ScheduleRow } from '../schedule/schedule.store.js';
+import { lockOrganization, type DialectName } from '../storage/dialect.js';
+import type { Database, OpenShiftClaimTable, ShiftTradeTable, UserTable } from '../storage/schema.js';
+import { audit } from './access.js';
+import { availableWindows, subtract, type Interval } from './availability.js';
+import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
+import { orgZone } from './ledger.service.js';
+import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefusal, unclaimed, type Gap, type Slot, type TakeRefusal } from './open-shifts.js';
+import { availabilityOf } from './pool.service.js';
+import { isRefusal, statusAt, transition, type TradeAction } from './trades.js';
+import * as store from './volunteer.store.js';
+import { responseSpans, scheduledShifts } from './work.js';
+
+type Db = Kysely<Database>;
+const DAY = 86_400_000;
+/** Slots are rendered this much wider than asked, so a slot keeps its own start at the edges. */
+const MARGIN = 8 * DAY;
+export const MAX_GAP_RANGE = 92 * DAY;
+
+export interface LiveClaim extends OpenShiftClaimTable {
+  start: number;
+  end: number;
+}
+
+const num = (c: OpenShiftClaimTable): LiveClaim => ({ ...c, start: Number(c.start), end: Number(c.end), slot_start: Number(c.slot_start), slot_end: Number(c.slot_end), created_at: Number(c.created_at), released_at: c.released_at === null ? null : Number(c.released_at) });
+
+/** Active claims of a schedule overlapping [since, until) whose override still exists (deleting the override releases the claim). */
+export async function liveClaims(db: Db, orgId: string, scheduleId: string, since: number, until: number): Promise<LiveClaim[]> {
+  const rows = await db
+    .selectFrom('open_shift_claims as c')
+    .innerJoin('schedule_overrides as o', (j) => j.onRef('o.org_id', '=', 'c.org_id').onRef('o.id', '=', 'c.override_id'))
+    .selectAll('c')
+    .where('c.org_id', '=', orgId)
+    .where('c.schedule_id', '=', scheduleId)
+    .where('c.status', '=', 'active')
+    .where('c.end', '>', since)
+    .where('c.start', '<', until)
+    .orderBy('c.start')
+    .execute();
+  return rows.map(num);
+}
+
+export interface OpenShiftView {
+  slot: Slot;
+  claims: LiveClaim[];
+  open: Interval[];
+}
+
+/** The open shifts of a schedule overlapping [since, until), each with its live claims and what is still open. */
+export async function openShifts(db: Db, orgId: string, row: ScheduleRow, since: number, until: number): Promise<OpenShiftView[]> {
+  if (!row.layers.some((l) => l.open)) return [];
+  const window = { since: since - MARGIN, until: until + MARGIN };
+  const schedule = await pureSchedule(db, orgId, row, window);
+  const slots = openSlots(schedule, window).filter((s) => s.start < until && s.end > since);
+  const claims = await liveClaims(db, orgId, row.id, window.since, window.until);
+  return slots.map((slot) => {
+    const mine = claims.filter((c) => c.layer_id === slot.layerId && c.start < slot.end && c.end > slot.start);
+    return { slot, claims: mine, open: unclaimed(slot, mine) };
+  });
+}
+
+async function findSlot(db: Db, orgId: string, row: ScheduleRow, id: string): Promise<Slot> {
+  const parsed = parseSlotId(id);
+  const layer = parsed && row.layers.find((l) => l.id === parsed.layerId);
+  if (!parsed || !layer) throw notFound(`open shift ${id}`);
+  if (!layer.open) throw notFound(`open shift ${id} (layer ${layer.name} has no open shifts)`);
+  const window = { since: parsed.start - MARGIN, until: parsed.start + MARGIN };
+  const schedule = await pureSchedule(db, orgId, row, window);
+  const slot = openSlots(schedule, window).find((s) => s.layerId === parsed.layerId && s.start === parsed.start);
+  if (!slot) throw notFound(`open shift ${id}`);
+  return slot;
+}
+
+const refused = (field: string, who: string, r: TakeRefusal) => new VigilError('volunteer_rule', [`${field}: ${r.reason}: ${who} ${r.message}`]);
+const conflict = (msg: string) => new VigilError('conflict', [msg]);
+
+/**
+ * May `userId` take on `proposed`? Reads their profile, availability and worked time
+ * (every schedule, responses) around it; `givingAway` is a stretch they hand over in
+ * the same move (a swap), not counted as worked.
+ */
+export async function takeCheck(db: Db, orgId: string, userId: string, proposed: Interval, now: number, givingAway: Interval[] = []): Promise<{ user: UserTable | undefined; refusal: TakeRefusal | null }> {
+  const user = await getUser(db, orgId, userId);
+  const member = !!user && user.deleted_at === null;
+  const profile = member ? await store.getVolunteer(db, orgId, userId) : undefined;
+  if (!member || !profile || user!.role !== 'volunteer') return { user, refusal: takeRefusal({ proposed, member, volunteer: null }) };
+  const settings = await store.getSettings(db, orgId);
+  const from = proposed.start - 8 * DAY;
+  const to = proposed.end + 8 * DAY;
+  const [unavailable, shifts, responses] = await Promise.all([store.listUnavailability(db, orgId, [userId], from, to), scheduledShifts(db, orgId, [userId], from, to), responseSpans(db, orgId, [userId], from, to)]);
+  const worked = subtract([...shifts, ...responses.map((r) => ({ start: r.start, end: r.end ?? now }))], givingAway);
+  const terms = settings?.terms_version ?? null;
+  return {
+    user,
+    refusal: takeRefusal({
+      proposed,
+      member,
+      volunteer: {
+        status: profile.status,
+        consentCurrent: profile.consented_at !== null && (terms === null || profile.consent_version === terms),
+        available: availableWindows(availabilityOf(profile, unavailable), { from: proposed.start, to: proposed.end }),
+        worked,
+        timeZone: profile.time_zone,
+        caps: capsOf(profile),
+      },
+    }),
+  };
+}
+
+export interface ClaimRequest {
+  actorId: string;
+  actorCanManage: boolean;
+  /** Claim for someone else (coordinators only). */
+  userId?: string;
+  start?: number;
+  end?: number;
+}
+
+export async function claimOpenShift(db: Db, dialect: DialectName, clock: Clock, orgId: string, scheduleId: string, id: string, r: ClaimRequest): Promise<LiveClaim> {
+  const row = await requireSchedule(db, orgId, scheduleId);
+  const userId = r.userId ?? r.actorId;
+  if (userId !== r.actorId && !r.actorCanManage) throw forbidden('claim.user: only admins (coordinators) can claim an open shift for someone else');
+  const slot = await findSlot(db, orgId, row, id);
+  const wanted = { start: r.start ?? slot.start, end: r.end ?? slot.end };
+  const now = clock.now();
+  return db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, dialect, orgId);
+    const claims = (await liveClaims(trx, orgId, row.id, slot.start, slot.end)).filter((c) => c.layer_id === slot.layerId);
+    const problem = claimProblem(slot, claims, wanted, now);
+    if (problem) throw problem.status === 400 ? invalid(problem.message) : conflict(problem.message);
+    const { user, refusal } = await takeCheck(trx, orgId, userId, wanted, now);
+    if (refusal) throw refused('claim.user.id', user?.name ?? userId, refusal);
+    const overrideId = newId(now);
+    await scheduleStore.insertOverrides(trx, [{ org_id: orgId, id: overrideId, schedule_id: row.id, user_id: userId, start: wanted.start, end: wanted.end, created_at: now }]);
+    const claim: LiveClaim = { org_id: orgId, id: newId(now), schedule_id: row.id, layer_id: slot.layerId, slot_start: slot.start, slot_end: slot.end, user_id: userId, start: wanted.start, end: wanted.end, override_id: overrideId, status: 'active', created_by: r.actorId, created_at: now, released_at: null };
+    await trx.insertInto('open_shift_claims').values(claim).execute();
+    await audit(trx, orgId, r.actorId, 'open_shift.claim', `schedules/${row.id}/open_shifts/${slotId(slot)}/claims/${claim.id}${userId !== r.actorId ? ` for ${userId}` : ''}`, now);
+    return claim;
+  });
+}
+
+export async function getClaim(db: Db, orgId: string, id: string): Promise<LiveClaim | undefined> {
+  const c = await db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return c && num(c);
+}
+
+/** Give a claimed shift back (the claimer, or a coordinator): the override goes, the slot is open again. */
+export async function releaseClaim(db: Db, clock: Clock, orgId: string, id: string, actorId: string, canManage: boolean): Promise<void> {
+  const claim = await getClaim(db, orgId, id);
+  if (!claim || claim.status !== 'active') throw notFound(`open shift claim ${id}`);
+  if (claim.user_id !== actorId && !canManage) throw forbidden('only the volunteer who claimed it or an admin can release a claim');
+  const now = clock.now();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('open_shift_claims').set({ status: 'released', released_at: now }).where('org_id', '=', orgId).where('id', '=', id).execute();
+    await scheduleStore.deleteOverride(trx, orgId, claim.override_id);
+    await audit(trx, orgId, actorId, 'open_shift.release', `schedules/${claim.schedule_id}/claims/${id}`, now);
+  });
+}
+
+// ------------------------------------------------------------------ offers and swaps
+
+/** Is `userId` on call in the final schedule of `row` for the whole of [start, end)? */
+async function holds(db: Db, orgId: string, row: ScheduleRow, userId: string, start: number, end: number): Promise<boolean> {
+  const range = { since: start, until: end };
+  const final = renderFinal(await pureSchedule(db, orgId, row, range), range);
+  return final.length > 0 && final.every((e) => e.userId === userId);
+}
+
+export interface TradeRequest {
+  kind: 'offer' | 'swap';
+  holderId: string;
+  scheduleId: string;
+  start: number;
+  end: number;
+  toUserId: string | null;
+  counter?: { scheduleId: string; start: number; end: number };
+  note: string | null;
+}
+
+export async function createTrade(db: Db, clock: Clock, orgId: string, r: TradeRequest): Promise<ShiftTradeTable> {
+  const f = r.kind === 'offer' ? 'shift_offer' : 'shift_swap';
+  const now = clock.now();
+  const errors: string[] = [];
+  if (!(r.end > r.start)) errors.push(`${f}.end must be after ${f}.start`);
+  else if (r.start <= now) errors.push(`${f}.start must be in the future (a trade expires when its shift begins)`);
+  if (r.end - r.start > 31 * DAY) errors.push(`${f}: at most 31 days at a time`);
+  if (r.toUserId !== null) {
+    const to = await getUser(db, orgId, r.toUserId);
+    if (!to || to.deleted_at !== null) errors.push(`${f}.${r.kind === 'offer' ? 'to' : 'with.user'}.id: user ${r.toUserId} not found in this organization`);
+    else if (r.toUserId === r.holderId) errors.push(`${f}.${r.kind === 'offer' ? 'to' : 'with.user'}.id: cannot trade with yourself`);
+  }
+  if (r.counter) {
+    if (!(r.counter.end > r.counter.start)) errors.push(`${f}.with.end must be after ${f}.with.start`);
+    else if (r.counter.start <= now) errors.push(`${f}.with.start must be in the future`);
+  }
+  if (errors.length) throw invalid(...errors);
+  const row = await scheduleStore.getSchedule(db, orgId, r.scheduleId);
+  if (!row) throw invalid(`${f}.schedule.id: schedule ${r.scheduleId} not found`);
+  if (!(await holds(db, orgId, row, r.holderId, r.start, r.end))) throw invalid(`${f}.start: you are not on call in ${row.name} for the whole of this stretch`);
+  if (r.counter) {
+    const other = await scheduleStore.getSchedule(db, orgId, r.counter.scheduleId);
+    if (!other) throw invalid(`${f}.with.schedule.id: schedule ${r.counter.scheduleId} not found`);
+    if (!(await holds(db, orgId, other, r.toUserId!, r.counter.start, r.counter.end))) throw invalid(`${f}.with.start: that person is not on call in ${other.name} for the whole of this stretch`);
+  }
+  const trade: ShiftTradeTable = {
+    org_id: orgId,
+    id: newId(now),
+    kind: r.kind,
+    schedule_id: row.id,
+    holder_id: r.holderId,
+    start: r.start,
+    end: r.end,
+    to_user_id: r.toUserId,
+    counter_schedule_id: r.counter?.scheduleId ?? null,
+    counter_start: r.counter?.start ?? null,
+    counter_end: r.counter?.end ?? null,
+    status: 'pending',
+    note: r.note,
+    created_at: now,
+    decided_at: null,
+    decided_by: null,
+    override_ids: '[]',
+  };
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('shift_trades').values(trade).execute();
+    await audit(trx, orgId, r.holderId, `shift_${r.kind}.create`, `shift_trades/${trade.id}`, now);
+  });
+  return trade;
+}
+
+export const tradeNum = (t: ShiftTradeTable): ShiftTradeTable => ({
+  ...t,
+  start: Number(t.start),
+  end: Number(t.end),
+  counter_start: t.counter_start === null ? null : Number(t.counter_start),
+  counter_end: t.counter_end === null ? null : Number(t.counter_end),
+  created_at: Number(t.created_at),
+  decided_at: t.decided_at === null ? null : Number(t.decided_at),
+});
+
+export async function getTrade(db: Db, orgId: string, id: string): Promise<ShiftTradeTable | undefined> {
+  const t = await db.selectFrom('shift_trades').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return t && tradeNum(t);
+}
+
+const startsAt = (t: ShiftTradeTable) => Math.min(t.start, t.counter_start ?? Infinity);
+
+/** The trade as of now: a pending one whose shift began has expired. */
+export function tradeStatus(t: ShiftTradeTable, now: number): ShiftTradeTable['status'] {
+  return statusAt({ status: t.status, startsAt: startsAt(t) }, now);
+}
+
+/** Accept, decline or withdraw. Accepting checks the taker's rules and that the shifts did not change meanwhile, then writes the overrides. */
+export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, orgId: string, id: string, action: TradeAction, actorId: string): Promise<ShiftTradeTable> {
+  const now = clock.now();
+  return db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, dialect, orgId);
+    const t = await getTrade(trx, orgId, id);
+    if (!t) throw notFound(`shift trade ${id}`);
+    const next = transition({ kind: t.kind, status: t.status, holderId: t.holder_id, toUserId: t.to_user_id, startsAt: startsAt(t) }, action, actorId, now);
+    if (isRefusal(next)) {
+      if (next.error === 'expired' && t.status === 'pending') await trx.updateTable('shift_trades').set({ status: 'expired' }).where('org_id', '=', orgId).where('id', '=', id).execute();
+      throw next.status === 403 ? forbidden(next.message) : conflict(`shift_trade: ${next.message}`);
+    }
+    const overrideIds: string[] = [];
+    if (next.status === 'accepted') {
+      const row = await scheduleStore.getSchedule(trx, orgId, t.schedule_id);
+      if (!row || !(await holds(trx, orgId, row, t.holder_id, t.start, t.end))) throw conflict('shift_trade: the offered shift changed since it was offered (the holder no longer holds all of it)');
+      const mine = { start: t.start, end: t.end };
+      const theirs = t.kind === 'swap' ? { start: t.counter_start!, end: t.counter_end! } : null;
+      let other: ScheduleRow | undefined;
+      if (theirs) {
+        other = await scheduleStore.getSchedule(trx, orgId, t.counter_schedule_id!);
+        if (!other || !(await holds(trx, orgId, other, actorId, theirs.start, theirs.end))) throw conflict('shift_trade: your shift in this swap changed since it was proposed');
+      }
+      const taker = await takeCheck(trx, orgId, actorId, mine, now, theirs ? [theirs] : []);
+      if (taker.refusal) throw refused('user.id', taker.user?.name ?? actorId, taker.refusal);
+      if (theirs) {
+        const giver = await takeCheck(trx, orgId, t.holder_id, theirs, now, [mine]);
+        if (giver.refusal) throw refused('shift_swap.holder.id', giver.user?.name ?? t.holder_id, giver.refusal);
+      }
+      const rows = [{ org_id: orgId, id: newId(now), schedule_id: t.schedule_id, user_id: actorId, start: t.start, end: t.end, created_at: now }];
+      if (theirs) rows.push({ org_id: orgId, id: newId(now), schedule_id: other!.id, user_id: t.holder_id, start: theirs.start, end: theirs.end, created_at: now });
+      await scheduleStore.insertOverrides(trx, rows);
+      overrideIds.push(...rows.map((x) => x.id));
+    }
+    const patch = { status: next.status, decided_at: now, decided_by: actorId, override_ids: JSON.stringify(overrideIds) };
+    await trx.updateTable('shift_trades').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+    await audit(trx, orgId, actorId, `shift_${t.kind}.${action}`, `shift_trades/${id}`, now);
+    return { ...t, ...patch };
+  });
+}
+
+export async function listTrades(db: Db, orgId: string, q: { status?: string; userId?: string; limit: number; offset: number }): Promise<{ rows: ShiftTradeTable[]; total: number }> {
+  let base = db.selectFrom('shift_trades').where('org_id', '=', orgId);
+  if (q.status) base = base.where('status', '=', q.status as ShiftTradeTable['status']);
+  if (q.userId) {
+    const u = q.userId;
+    base = base.where((eb) => eb.or([eb('holder_id', '=', u), eb('to_user_id', '=', u), eb('to_user_id', 'is', null)]));
+  }
+  const rows = await base.selectAll().orderBy('start').orderBy('id').limit(q.limit).offset(q.offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows: rows.map(tradeNum), total: Number(total.n) };
+}
+
+// ------------------------------------------------------------------ coverage gaps
+
+export interface ScheduleGap extends Gap {
+  schedule: ScheduleRow;
+}
+
+/** Gaps of every live schedule (or those named) over [since, until). */
+export async function coverageGaps(db: Db, orgId: string, since: number, until: number, scheduleIds?: string[]): Promise<ScheduleGap[]> {
+  if (!(until > since)) throw invalid('until must be after since');
+  if (until - since > MAX_GAP_RANGE) throw invalid('until: the range must not exceed 92 days');
+  const rows = scheduleIds ? await scheduleStore.getSchedules(db, orgId, scheduleIds) : await scheduleStore.allSchedules(db, orgId);
+  const out: ScheduleGap[] = [];
+  for (const row of rows) {
+    const range = { since, until };
+    const final = renderFinal(await pureSchedule(db, orgId, row, range), range);
+    const views = await openShifts(db, orgId, row, since, until);
+    const claims = views.flatMap((v) => v.claims.map((c) => ({ start: c.start, end: c.end, layerId: c.layer_id })));
+    for (const g of coverageGapsOf(final, views.map((v) => v.slot), claims, range)) out.push({ ...g, schedule: row });
+  }
+  return out.sort((a, b) => a.start - b.start || a.schedule.name.localeCompare(b.schedule.name));
+}
+
+// ------------------------------------------------------------------ cap warnings
+
+export interface CapWarning {
+  userId: string;
+  name: string;
+  cap: 'weekly_cap' | 'rest';
+  /** The week (its Monday, in the volunteer's zone) or the start of the shift after too short a rest. */
+  at: number;
+  /** Hours: worked that week, or rested. */
+  figure: number;
+  /** Hours: the cap, or the minimum rest. */
+  limit: number;
+  message: string;
+}
+
+/**
+ * What a coordinator is told after a schedule or override write: for each volunteer
+ * among `userIds`, every week within [from, to) in which their scheduled on-call
+ * (every schedule, as now written) goes past their weekly cap, and every rest between
+ * two shifts shorter than their minimum.
+ */
+export async function capWarnings(db: Db, orgId: string, userIds: readonly string[], from: number, to: number): Promise<CapWarning[]> {
+  const ids = [...new Set(userIds)];
+  if (!ids.length) return [];
+  const users = (await getUsers(db, orgId, ids)).filter((u) => u.role === 'volunteer' && u.deleted_at === null);
+  if (!users.length) return [];
+  const profiles = await store.getVolunteers(db, orgId, users.map((u) => u.id));
+  const shifts = await scheduledShifts(db, orgId, profiles.map((p) => p.user_id), from - 8 * DAY, to + 8 * DAY);
+  const out: CapWarning[] = [];
+  for (const p of profiles) {
+    const name = users.find((u) => u.id === p.user_id)!.name;
+    const caps = capsOf(p);
+    const mine = shifts.filter((s) => s.userId === p.user_id);
+    for (let week = weekOf(from, p.time_zone); week.start < to; week = weekOf(week.end, p.time_zone)) {
+      const worked = coveredMs(mine, week.start, week.end);
+      if (worked > caps.weeklyHourCap * HOUR_MS) {
+        const figure = Math.round((worked / HOUR_MS) * 10) / 10;
+        const label = new Date(week.start).toISOString().slice(0, 10);
+        out.push({ userId: p.user_id, name, cap: 'weekly_cap', at: week.start, figure, limit: caps.weeklyHourCap, message: `${name} would be on call ${figure} h in the week of ${label} (cap ${caps.weeklyHourCap} h)` });
+      }
+    }
+    const merged = mergeTouching(mine);
+    for (let i = 1; i < merged.length; i++) {
+      const rest = merged[i]!.start - merged[i - 1]!.end;
+      if (merged[i]!.start >= from && merged[i]!.start < to && rest < caps.minRestHours * HOUR_MS) {
+        const figure = Math.round((rest / HOUR_MS) * 10) / 10;
+        out.push({ userId: p.user_id, name, cap: 'rest', at: merged[i]!.start, figure, limit: caps.minRestHours, message: `${name} would rest only ${figure} h before the shift at ${new Date(merged[i]!.start).toISOString()} (minimum ${caps.minRestHours} h)` });
+      }
+    }
+  }
+  return out;
+}
+
+function mergeTouching(xs: readonly Interval[]): Interval[] {
+  const sorted = [...xs].sort((a, b) => a.start - b.start);
+  const out: Interval[] = [];
+  for (const x of sorted) {
+    const last = out.at(-1);
+    if (last && x.start <= last.end) last.end = Math.max(last.end, x.end);
+    else out.push({ start: x.start, end: x.end });
+  }
+  return out;
+}
+
+/** Zone of the organization, for answers in it. */
+export { orgZone };
