@@ -16,6 +16,8 @@ import { Settings } from './settings/Settings';
 import { Shell } from './Shell';
 import { PublicStatusPage } from './status/PublicStatusPage';
 import { Loading } from './ui';
+import { Coordinator } from './volunteers/Coordinator';
+import { MyVolunteering } from './volunteers/MyVolunteering';
 
 export function App() {
   const { path } = useLocation();
@@ -65,7 +67,15 @@ export function App() {
 
 function Page({ path, session }: { path: string; session: Session }): ReactNode {
   let m: Record<string, string> | null;
+  // A volunteer sees their own page and what is open to volunteers (docs/volunteers.md); the organization-wide lists answer them 403.
+  if (session.user.role === 'volunteer') {
+    if (path === '/' || path === '' || path === '/volunteering') return <MyVolunteering session={session} />;
+    if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
+    if (path === '/settings' || path.startsWith('/settings/')) return <Settings session={session} />;
+  }
   if (path === '/' || path === '') return <Dashboard session={session} />;
+  if (path === '/volunteering') return <MyVolunteering session={session} />;
+  if (path === '/volunteers') return <Coordinator session={session} />;
   if (path === '/incidents') return <IncidentList session={session} />;
   if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
   if (path === '/services') return <ServiceList session={session} />;

@@ -10,11 +10,18 @@ const NAV = [
   { to: '/services', label: 'Services', icon: '▤' },
   { to: '/schedules', label: 'On call', icon: '◷' },
   { to: '/people', label: 'People', icon: '☺' },
+  { to: '/volunteers', label: 'Volunteers', icon: '♥' },
+  { to: '/settings', label: 'Settings', icon: '⚙' },
+];
+
+/** What a volunteer may open (the rest answers them 403). */
+const VOLUNTEER_NAV = [
+  { to: '/', label: 'My volunteering', icon: '♥' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];
 
 function current(path: string, to: string): boolean {
-  if (to === '/') return path === '/';
+  if (to === '/') return path === '/' || path === '/volunteering';
   if (to === '/schedules') return path.startsWith('/schedules') || path.startsWith('/escalation_policies');
   if (to === '/people') return path.startsWith('/people') || path.startsWith('/users');
   return path === to || path.startsWith(to + '/');
@@ -52,9 +59,11 @@ export function Shell({ session, onSignedOut, children }: { session: Session; on
         <span className="org" title={session.organization.name}>
           {session.organization.name}
         </span>
-        <span className={`live live-${live}`} role="status" aria-live="polite">
-          <span aria-hidden="true">●</span> {live === 'live' ? 'Live' : live === 'offline' ? 'Reconnecting' : 'Connecting'}
-        </span>
+        {session.user.role !== 'volunteer' && (
+          <span className={`live live-${live}`} role="status" aria-live="polite">
+            <span aria-hidden="true">●</span> {live === 'live' ? 'Live' : live === 'offline' ? 'Reconnecting' : 'Connecting'}
+          </span>
+        )}
         <span className="who">{session.user.name}</span>
         <button type="button" className="btn btn-quiet" onClick={() => void signOut().finally(onSignedOut)}>
           Sign out
@@ -62,7 +71,7 @@ export function Shell({ session, onSignedOut, children }: { session: Session; on
       </header>
       <nav className="nav" aria-label="Main">
         <ul>
-          {NAV.map((n) => (
+          {(session.user.role === 'volunteer' ? VOLUNTEER_NAV : NAV).map((n) => (
             <li key={n.to}>
               <Link to={n.to} aria-current={current(path, n.to) ? 'page' : undefined}>
                 <span className="nav-icon" aria-hidden="true">

@@ -1,21 +1,198 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { canManage } from '../../data/people';
+import { canManage, listUsers } from '../../data/people';
+import { PAGE, auditLog, createToken, listTokens, revokeToken, type ApiToken } from '../../data/settings';
 import { listServices } from '../../data/services';
 import { changePassword } from '../../data/session';
 import { saveStatusSettings, statusSettings } from '../../data/status';
 import type { Session, StatusSettings } from '../../data/types';
-import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+import { Link, useLocation } from '../router';
+import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 
 export function Settings({ session }: { session: Session }) {
+  const { path } = useLocation();
+  const manage = canManage(session.user.role);
+  const tab = path === '/settings/tokens' ? 'tokens' : path === '/settings/audit' && manage ? 'audit' : 'general';
   return (
     <>
       <PageHeader title="Settings" />
-      <div className="grid">
-        <StatusPageSettings manage={canManage(session.user.role)} />
-        <PasswordCard />
-      </div>
+      <nav className="tabs" aria-label="Settings">
+        <Link to="/settings" aria-current={tab === 'general' ? 'page' : undefined}>
+          Status page and password
+        </Link>
+        <Link to="/settings/tokens" aria-current={tab === 'tokens' ? 'page' : undefined}>
+          API tokens
+        </Link>
+        {manage && (
+          <Link to="/settings/audit" aria-current={tab === 'audit' ? 'page' : undefined}>
+            Audit log
+          </Link>
+        )}
+      </nav>
+      {tab === 'tokens' ? (
+        <Tokens session={session} />
+      ) : tab === 'audit' ? (
+        <Audit />
+      ) : (
+        <div className="grid">
+          <StatusPageSettings manage={manage} />
+          <PasswordCard />
+        </div>
+      )}
     </>
+  );
+}
+
+/** API tokens: yours (everyone's, for admins). A new token is shown once; the server keeps its hash. */
+function Tokens({ session }: { session: Session }) {
+  const manage = canManage(session.user.role);
+  const tokens = useAsync(() => listTokens(), []);
+  const users = useAsync(() => (manage ? listUsers() : Promise.resolve([])), [manage]);
+  const [description, setDescription] = useState('');
+  const [forUser, setForUser] = useState('');
+  const [created, setCreated] = useState<ApiToken | null>(null);
+  const create = useAction(async () => {
+    const t = await createToken(description.trim(), forUser || undefined);
+    setCreated(t);
+    setDescription('');
+    await tokens.reload();
+  });
+  const revoke = useAction(async (id: string) => (await revokeToken(id), tokens.reload()));
+  return (
+    <div className="grid">
+      <section className="card span-2" aria-labelledby="tok-h">
+        <h2 id="tok-h">{manage ? 'API tokens of the organization' : 'Your API tokens'}</h2>
+        <p className="muted small">
+          For scripts, the CLI and PagerDuty clients: <code>Authorization: Bearer …</code>. A token acts with its member's role.
+        </p>
+        <ErrorBox error={tokens.error ?? revoke.error} />
+        {!tokens.data ? (
+          <Loading what="tokens" />
+        ) : tokens.data.length === 0 ? (
+          <p className="muted">No tokens.</p>
+        ) : (
+          <ul className="plain tokens" aria-label="API tokens">
+            {tokens.data.map((t) => (
+              <li key={t.id} className="rule">
+                <span>
+                  <strong>{t.description}</strong>{' '}
+                  <span className="muted small">
+                    {t.user.summary ?? t.user.id} · created <Time iso={t.created_at} />
+                  </span>
+                </span>
+                <button type="button" className="btn btn-quiet btn-small" disabled={revoke.busy} onClick={() => void revoke.run(t.id)} aria-label={`Revoke ${t.description}`}>
+                  Revoke
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card" aria-labelledby="newtok-h">
+        <h2 id="newtok-h">New token</h2>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setCreated(null);
+            void create.run();
+          }}
+        >
+          <Field label="What it is for">{(id) => <input id={id} value={description} maxLength={255} placeholder="Grafana alerts" onChange={(e) => setDescription(e.target.value)} />}</Field>
+          {manage && (
+            <Field label="For member">
+              {(id) => (
+                <select id={id} value={forUser} onChange={(e) => setForUser(e.target.value)}>
+                  <option value="">Me</option>
+                  {(users.data ?? [])
+                    .filter((u) => u.id !== session.user.id)
+                    .map((u) => (
+                      <option key={u.id} value={u.id}>
+                        {u.name} ({u.role})
+                      </option>
+                    ))}
+                </select>
+              )}
+            </Field>
+          )}
+          <ErrorBox error={create.error} />
+          <button type="submit" className="btn btn-primary" disabled={create.busy || !description.trim()}>
+            Create token
+          </button>
+        </form>
+        {created?.token && (
+          <Notice tone="warn">
+            Copy this token now: it is not shown again.
+            <span className="key-line">
+              <code className="key" data-testid="new-token">
+                {created.token}
+              </code>
+              <CopyButton text={created.token} label="Copy the new token" />
+            </span>
+          </Notice>
+        )}
+      </section>
+    </div>
+  );
+}
+
+/** The audit log (admins): volunteer data access, allowed or denied, and changes to it. Newest first, paged. */
+function Audit() {
+  const [offset, setOffset] = useState(0);
+  const log = useAsync(() => auditLog(offset), [offset]);
+  return (
+    <section className="card" aria-labelledby="audit-h">
+      <h2 id="audit-h">Audit log</h2>
+      <p className="muted small">Who read or changed volunteer data, and who was refused. Kept for the organization's records.</p>
+      <ErrorBox error={log.error} />
+      {!log.data ? (
+        <Loading what="the audit log" />
+      ) : log.data.audit_log.length === 0 ? (
+        <p className="muted">Nothing recorded yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Audit log, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Resource</th>
+              </tr>
+            </thead>
+            <tbody>
+              {log.data.audit_log.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Time iso={a.at} />
+                  </td>
+                  <td>{a.user?.summary ?? 'system'}</td>
+                  <td>
+                    <code>{a.action}</code>
+                  </td>
+                  <td>
+                    <code>{a.resource}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {log.data && (
+        <div className="pager">
+          <button type="button" className="btn btn-secondary" disabled={offset === 0} onClick={() => setOffset((o) => Math.max(0, o - PAGE))}>
+            Newer
+          </button>
+          <span className="muted small">
+            {log.data.total !== null ? `${Math.min(offset + 1, log.data.total)}–${Math.min(offset + PAGE, log.data.total)} of ${log.data.total}` : ''}
+          </span>
+          <button type="button" className="btn btn-secondary" disabled={!log.data.more} onClick={() => setOffset((o) => o + PAGE)}>
+            Older
+          </button>
+        </div>
+      )}
+    </section>
   );
 }
 

@@ -1,0 +1,167 @@
+import { useState } from 'react';
+import { useAction, useAsync } from '../../data/hooks';
+import { canManage } from '../../data/people';
+import type { Session } from '../../data/types';
+import { approve, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type Pool } from '../../data/volunteers';
+import { Link } from '../router';
+import { ErrorBox, Loading, Notice, PageHeader, Time } from '../ui';
+
+/**
+ * The coordinator's page: each pool's coverage now (whom it would page, and why not
+ * the others), the volunteers, and the month's hours ledger with approval and a CSV
+ * export for partner companies.
+ */
+export function Coordinator({ session }: { session: Session }) {
+  const pools = useAsync(() => listPools(), []);
+  const volunteers = useAsync(() => listVolunteers(), []);
+  const [month, setMonth] = useState(thisMonth());
+  const lines = useAsync(() => ledger(month), [month]);
+  const manage = canManage(session.user.role);
+  const approveAction = useAction(async (userId: string) => (await approve(userId, month), lines.reload()));
+
+  return (
+    <>
+      <PageHeader title="Volunteers" />
+      <div className="grid">
+        <section className="card span-2" aria-labelledby="cov-h">
+          <h2 id="cov-h">Pool coverage now</h2>
+          <ErrorBox error={pools.error} />
+          {!pools.data ? (
+            <Loading what="pools" />
+          ) : pools.data.length === 0 ? (
+            <p className="muted">No volunteer pools yet (POST /api/v1/volunteer_pools, see docs/volunteers.md).</p>
+          ) : (
+            pools.data.map((p) => <PoolCoverage key={p.id} pool={p} />)
+          )}
+        </section>
+
+        <section className="card" aria-labelledby="vols-h">
+          <h2 id="vols-h">Volunteers</h2>
+          <ErrorBox error={volunteers.error} />
+          {volunteers.data === undefined ? (
+            !volunteers.error && <Loading what="volunteers" />
+          ) : !volunteers.data || volunteers.data.length === 0 ? (
+            <p className="muted">No volunteers yet.</p>
+          ) : (
+            <ul className="plain">
+              {volunteers.data.map((v) => (
+                <li key={v.id}>
+                  <Link to={`/users/${v.id}`}>{v.name}</Link> {v.status === 'paused' ? <span className="badge badge-acknowledged">Paused</span> : <span className="badge badge-resolved">Active</span>}
+                  <br />
+                  <span className="muted small">
+                    {v.company?.summary ? `${v.company.summary} · ` : ''}
+                    {v.availability.time_zone}
+                    {!v.consent.current ? ' · has not consented to the current terms' : ''}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+
+        <section className="card span-3" aria-labelledby="ledger-h">
+          <h2 id="ledger-h">Hours ledger</h2>
+          <div className="row-form">
+            <div className="field">
+              <label htmlFor="ledger-month">Month</label>
+              <input id="ledger-month" type="month" value={month} onChange={(e) => e.target.value && setMonth(e.target.value)} />
+            </div>
+            <a className="btn btn-secondary" href={ledgerCsvUrl(month)} download={`volunteer-hours-${month}.csv`}>
+              Download CSV
+            </a>
+          </div>
+          <ErrorBox error={lines.error ?? approveAction.error} />
+          {!lines.data ? (
+            <Loading what="the ledger" />
+          ) : lines.data.ledger.length === 0 ? (
+            <p className="muted">No volunteer hours in {month}.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="sr-only">Volunteer hours in {month}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Volunteer</th>
+                    <th scope="col">Company</th>
+                    <th scope="col" className="num">On call</th>
+                    <th scope="col" className="num">Responding</th>
+                    <th scope="col" className="num">Total</th>
+                    <th scope="col" className="num">Incidents</th>
+                    <th scope="col">Approval</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {lines.data.ledger.map((l) => (
+                    <tr key={`${l.user.id}-${l.month}`}>
+                      <td>{l.user.summary}</td>
+                      <td>{l.company?.summary ?? '—'}</td>
+                      <td className="num">{l.on_call_hours.toFixed(1)}</td>
+                      <td className="num">{l.response_hours.toFixed(1)}</td>
+                      <td className="num">{l.total_hours.toFixed(1)}</td>
+                      <td className="num">{l.incidents}</td>
+                      <td>
+                        {l.approval.status === 'approved' ? (
+                          <span className="badge badge-resolved">Approved {l.approval.approved_hours?.toFixed(1)} h</span>
+                        ) : (
+                          <>
+                            {l.approval.status === 'changed' && <span className="badge badge-acknowledged">Changed since approval ({l.approval.approved_hours?.toFixed(1)} h)</span>}{' '}
+                            {manage && (
+                              <button type="button" className="btn btn-secondary btn-small" disabled={approveAction.busy} onClick={() => void approveAction.run(l.user.id)} aria-label={`Approve ${l.user.summary}'s hours for ${l.month}`}>
+                                Approve
+                              </button>
+                            )}
+                          </>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
+
+function PoolCoverage({ pool }: { pool: Pool }) {
+  const status = useAsync(() => poolStatus(pool.id), [pool.id]);
+  const ready = status.data?.members.filter((m) => m.qualifies).length ?? 0;
+  return (
+    <div className="pool" aria-label={`Pool ${pool.name}`}>
+      <h3>
+        {pool.name} <span className="muted small">({pool.strategy === 'round_robin' ? 'round robin' : 'pages everyone who qualifies'})</span>
+      </h3>
+      <ErrorBox error={status.error} />
+      {status.data &&
+        (ready === 0 ? (
+          <Notice tone="warn">Nobody in {pool.name} can be paged now: the next level of the policy takes over.</Notice>
+        ) : (
+          <p>
+            <strong>
+              {ready} of {status.data.members.length}
+            </strong>{' '}
+            can be paged now{status.data.would_page.length ? `: ${status.data.would_page.map((w) => w.summary ?? w.id).join(', ')}` : ''}.
+          </p>
+        ))}
+      {status.data && status.data.members.length > 0 && (
+        <ul className="plain">
+          {status.data.members.map((m) => (
+            <li key={m.user.id}>
+              {m.qualifies ? <span className="badge badge-resolved">Can be paged</span> : <span className="badge">Not now</span>} {m.user.summary}
+              {m.reason && <span className="muted small"> · {m.reason}</span>}
+              {m.last_paged_at && (
+                <span className="muted small">
+                  {' '}
+                  · last paged <Time iso={m.last_paged_at} />
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {pool.services.length > 0 && <p className="muted small">Serves {pool.services.map((s) => s.summary).join(', ')}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+/** Volunteer responders (docs/volunteers.md): the volunteer's own pages and the coordinator's. */
+import { api, optional, withQuery } from './client';
+import type { Ref } from './types';
+
+export interface Window {
+  rrule: string;
+  start: string;
+  end: string;
+  from?: string | null;
+}
+
+export interface Volunteer {
+  id: string;
+  name: string;
+  email: string;
+  time_zone: string;
+  status: 'active' | 'paused';
+  paused_at: string | null;
+  pause_reason: string | null;
+  company: Ref | null;
+  skills: string[];
+  consent: { terms_version: string | null; consented_at: string | null; current: boolean };
+  vetting: { references: boolean; background_check: boolean };
+  caps: { weekly_hour_cap: number; min_rest_hours: number; pages_per_shift: number; cooldown_hours: number };
+  availability: { time_zone: string; windows: Window[] };
+  pools: Ref[];
+}
+
+export interface Unavailable {
+  id: string;
+  start: string;
+  end: string;
+  reason: string | null;
+}
+
+export interface AvailabilityView {
+  availability: { time_zone: string; windows: Window[]; unavailable: Unavailable[] };
+  available: { start: string; end: string; time_zone: string; label: string }[];
+  available_now: boolean;
+}
+
+export interface History {
+  pages: { incident: { id: string; number: number | null; service: string | null }; pool: string | null; paged_at: string }[];
+  responses: { incident: { id: string; number: number | null; service: string | null }; acknowledged_at: string; ended_at: string | null }[];
+  hours: { month: string; on_call_hours: number; response_hours: number; total_hours: number; approved: boolean }[];
+}
+
+const v = (id: string) => `/api/v1/volunteers/${encodeURIComponent(id)}`;
+
+/** Null when the member has no volunteer profile (or the server has no volunteer API). */
+export const myProfile = () => optional(api<{ volunteer: Volunteer }>('GET', '/api/v1/volunteers/me').then((r) => r.volunteer));
+export const availability = (id: string, days = 14) =>
+  api<AvailabilityView>('GET', withQuery(`${v(id)}/availability`, { since: new Date().toISOString(), until: new Date(Date.now() + days * 86_400_000).toISOString() }));
+export const saveWindows = (id: string, windows: Window[], timeZone?: string) =>
+  api<{ volunteer: Volunteer }>('PUT', `${v(id)}/availability`, { availability: { windows: windows.map((w) => ({ rrule: w.rrule, start: w.start, end: w.end, ...(w.from ? { from: w.from } : {}) })), ...(timeZone ? { time_zone: timeZone } : {}) } });
+export const addUnavailable = (id: string, start: string, end: string, reason: string) =>
+  api('POST', `${v(id)}/unavailability`, { unavailability: { start, end, ...(reason ? { reason } : {}) } });
+export const removeUnavailable = (id: string, uid: string) => api<void>('DELETE', `${v(id)}/unavailability/${encodeURIComponent(uid)}`);
+export const pause = (id: string, reason: string) => api<{ volunteer: Volunteer; cancelled_pages: number }>('POST', `${v(id)}/pause`, { pause: { reason: reason || null } });
+export const resume = (id: string) => api<{ volunteer: Volunteer }>('POST', `${v(id)}/resume`);
+export const myHistory = () => api<History>('GET', '/api/v1/volunteers/me/history');
+export const myIncidents = () => api<{ on_shift: boolean; incidents: { id: string; incident_number: number; title: string; status: string; service: Ref }[] }>('GET', '/api/v1/volunteers/me/incidents');
+
+// ---- the coordinator ----------------------------------------------------------------
+
+export interface Pool {
+  id: string;
+  name: string;
+  description: string | null;
+  strategy: 'all' | 'round_robin';
+  members: { user: Ref }[];
+  services: Ref[];
+}
+
+export interface PoolStatus {
+  at: string;
+  strategy: string;
+  would_page: { id: string; summary: string | null }[];
+  members: { user: Ref; qualifies: boolean; reason: string | null; last_paged_at: string | null }[];
+}
+
+export interface LedgerLine {
+  user: Ref;
+  company: Ref | null;
+  month: string;
+  on_call_hours: number;
+  response_hours: number;
+  total_hours: number;
+  incidents: number;
+  approval: { status: 'pending' | 'approved' | 'changed'; approved_hours: number | null; approved_by: Ref | null; approved_at: string | null };
+}
+
+export const listVolunteers = () => optional(api<{ volunteers: Volunteer[] }>('GET', withQuery('/api/v1/volunteers', { limit: 100 })).then((r) => r.volunteers));
+export const listPools = () => api<{ volunteer_pools: Pool[] }>('GET', '/api/v1/volunteer_pools').then((r) => r.volunteer_pools);
+export const poolStatus = (id: string) => api<PoolStatus>('GET', `/api/v1/volunteer_pools/${encodeURIComponent(id)}/status`);
+export const ledger = (month: string) => api<{ ledger: LedgerLine[]; time_zone: string }>('GET', withQuery('/api/v1/volunteer_ledger', { since: month, until: month }));
+export const ledgerCsvUrl = (month: string) => withQuery('/api/v1/volunteer_ledger.csv', { since: month, until: month });
+export const approve = (userId: string, month: string) => api('POST', '/api/v1/volunteer_ledger/approvals', { approval: { user: { id: userId }, month } });
+
+// ---- weekly windows as the form edits them --------------------------------------------
+
+export const DAYS = [
+  ['MO', 'Mon'],
+  ['TU', 'Tue'],
+  ['WE', 'Wed'],
+  ['TH', 'Thu'],
+  ['FR', 'Fri'],
+  ['SA', 'Sat'],
+  ['SU', 'Sun'],
+] as const;
+
+/** The weekdays of a FREQ=WEEKLY rule, or null for a rule the simple form cannot show (kept as it is). */
+export function weekdaysOf(rrule: string): string[] | null {
+  const parts = new Map(rrule.split(';').map((p) => p.split('=') as [string, string]));
+  if (parts.get('FREQ') !== 'WEEKLY' || [...parts.keys()].some((k) => k !== 'FREQ' && k !== 'BYDAY')) return null;
+  return (parts.get('BYDAY') ?? '').split(',').filter(Boolean);
+}
+
+export function weeklyRule(days: string[]): string {
+  return `FREQ=WEEKLY;BYDAY=${DAYS.map(([d]) => d).filter((d) => days.includes(d)).join(',')}`;
+}
+
+export function describeWindow(w: Window): string {
+  const days = weekdaysOf(w.rrule);
+  const when = days ? DAYS.filter(([d]) => days.includes(d)).map(([, l]) => l).join(', ') : w.rrule;
+  return `${when} ${w.start}–${w.end}${w.end <= w.start ? ' (next day)' : ''}`;
+}
+
+export function thisMonth(now = new Date()): string {
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+}
