@@ -8,7 +8,7 @@ import { VigilError, invalid, notFound } from '../errors.js';
 import type { IncidentChange } from '../lib/bus.js';
 import { newId } from '../lib/ids.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
-import type { AlertTable, Database, IncidentStatus, IncidentTable, ServiceTable } from '../storage/schema.js';
+import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
 import { nextIncidentNumber, getUsers } from '../org/org.store.js';
 import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule } from './incident.js';
 import * as store from './incident.store.js';
@@ -22,6 +22,33 @@ export interface Tx {
   dialect: DialectName;
   now: number;
   changes: IncidentChange[];
+  /** Set by ingest when several events share one transaction (see `IngestBatch`). */
+  batch?: IngestBatch;
+}
+
+/**
+ * What the events of one ingest transaction share. Every event of an alert storm on
+ * one service would otherwise look up the same open incident and write its own
+ * timeline row, each a round trip on PostgreSQL. Inside the transaction, the open
+ * incident of a service stays what this batch saw or made, until a non-trigger event
+ * runs (`forget`); "alert added/triggered again" entries, which nothing else reads
+ * inside the batch and which notify no one, are written together by `flushBatch`.
+ */
+export interface IngestBatch {
+  openIncidents: Map<string, IncidentTable>;
+  pendingLogs: LogEntryTable[];
+}
+
+export function newBatch(): IngestBatch {
+  return { openIncidents: new Map(), pendingLogs: [] };
+}
+
+export async function flushBatch(tx: Tx): Promise<void> {
+  const b = tx.batch;
+  if (!b || b.pendingLogs.length === 0) return;
+  const rows = b.pendingLogs;
+  b.pendingLogs = [];
+  await store.insertLogEntries(tx.trx, rows);
 }
 
 export interface AlertInput {
@@ -46,7 +73,7 @@ export interface TriggerOutcome {
 
 export async function appendLog(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, summary: string, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
   const id = newId(tx.now);
-  await store.insertLogEntry(tx.trx, {
+  const row: LogEntryTable = {
     org_id: orgId,
     id,
     incident_id: incidentId,
@@ -57,8 +84,13 @@ export async function appendLog(tx: Tx, orgId: string, serviceId: string, incide
     channel: JSON.stringify(channel),
     summary,
     details: details === undefined ? null : JSON.stringify(details),
-  });
+  };
   const eventType = WEBHOOK_EVENT[type];
+  if (tx.batch && !eventType) {
+    tx.batch.pendingLogs.push(row);
+    return id;
+  }
+  await store.insertLogEntry(tx.trx, row);
   if (eventType && incidentId) await fanOutToSubscriptions(tx, orgId, serviceId, incidentId, id, eventType);
   return id;
 }
@@ -173,6 +205,13 @@ function channelName(c: Channel): string {
  */
 export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcome> {
   const details = JSON.stringify(a.details ?? {});
+  const known = tx.batch?.openIncidents.get(a.service.id) ?? (tx.batch ? await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id) : undefined);
+  if (known) {
+    // In a batch with the service's open incident at hand, one statement both adds a new
+    // alert to it and counts a repeat of an open one (which stays on its own incident).
+    tx.batch!.openIncidents.set(a.service.id, known);
+    return addAlert(tx, a, known, details, false);
+  }
   const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (existing) {
     const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details });
@@ -191,6 +230,11 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
       createdIncident = true;
     }
   }
+  tx.batch?.openIncidents.set(a.service.id, incident);
+  return addAlert(tx, a, incident, details, createdIncident);
+}
+
+async function addAlert(tx: Tx, a: AlertInput, incident: IncidentTable, details: string, createdIncident: boolean): Promise<TriggerOutcome> {
   const row: AlertTable = {
     org_id: a.orgId,
     id: newId(tx.now),
@@ -219,6 +263,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   if (!createdIncident) {
     if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && incident.urgency === 'low') {
       await store.updateIncident(tx.trx, a.orgId, incident.id, { urgency: 'high', updated_at: tx.now });
+      tx.batch?.openIncidents.set(a.service.id, { ...incident, urgency: 'high', updated_at: tx.now });
       await appendLog(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
     }
     tx.changes.push({ orgId: a.orgId, incidentId: incident.id, serviceId: a.service.id, kind: 'alert' });

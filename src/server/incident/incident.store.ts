@@ -1,27 +1,38 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { first, insertStatement, run, statement } from '../storage/prepared.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
+// The statements every ingested event runs are hand-written (storage/prepared.ts): the
+// query builder's CPU cost dominated ingest.
+const FIND_OPEN_ALERT = statement('SELECT * FROM alerts WHERE org_id = ? AND integration_id = ? AND dedup_key = ? AND open = 1');
+const BUMP_ALERT = statement(
+  'UPDATE alerts SET last_seen_at = ?, summary = ?, severity = ?, source = ?, details = ?, count = count + 1 WHERE org_id = ? AND id = ? RETURNING count',
+);
+const ALERT_COLUMNS: Record<keyof AlertTable, true> = {
+  org_id: true, id: true, integration_id: true, service_id: true, incident_id: true, dedup_key: true, open: true, status: true,
+  severity: true, summary: true, source: true, details: true, count: true, first_seen_at: true, last_seen_at: true, resolved_at: true,
+};
+const UPSERT_OPEN_ALERT = insertStatement<AlertTable>(
+  'alerts',
+  ALERT_COLUMNS,
+  `ON CONFLICT (org_id, integration_id, dedup_key, open) DO UPDATE SET count = alerts.count + 1, last_seen_at = excluded.last_seen_at,
+   summary = excluded.summary, severity = excluded.severity, source = excluded.source, details = excluded.details RETURNING id, count, incident_id`,
+);
+const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'");
+const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
+  org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
+};
+const INSERT_LOG_ENTRY = insertStatement<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS);
+
 export async function findOpenAlert(db: Db, orgId: string, integrationId: string, dedupKey: string): Promise<AlertTable | undefined> {
-  return db
-    .selectFrom('alerts')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('integration_id', '=', integrationId)
-    .where('dedup_key', '=', dedupKey)
-    .where('open', '=', 1)
-    .executeTakeFirst();
+  return first<AlertTable>(db, FIND_OPEN_ALERT, [orgId, integrationId, dedupKey]);
 }
 
 export async function bumpAlert(db: Db, orgId: string, alertId: string, patch: Pick<AlertTable, 'last_seen_at' | 'summary' | 'severity' | 'source' | 'details'>): Promise<number> {
-  const r = await db
-    .updateTable('alerts')
-    .set((eb) => ({ ...patch, count: eb('count', '+', 1) }))
-    .where('org_id', '=', orgId)
-    .where('id', '=', alertId)
-    .returning('count')
-    .executeTakeFirstOrThrow();
+  const r = await first<{ count: number }>(db, BUMP_ALERT, [patch.last_seen_at, patch.summary, patch.severity, patch.source, patch.details, orgId, alertId]);
+  if (!r) throw new Error(`alert ${alertId} vanished inside its transaction`);
   return Number(r.count);
 }
 
@@ -31,20 +42,8 @@ export async function bumpAlert(db: Db, orgId: string, alertId: string, patch: P
  * index on (org, integration, dedup key, open) decides, on both dialects).
  */
 export async function upsertOpenAlert(db: Db, row: AlertTable): Promise<{ id: string; count: number; incident_id: string }> {
-  const r = await db
-    .insertInto('alerts')
-    .values(row)
-    .onConflict((oc) =>
-      oc.columns(['org_id', 'integration_id', 'dedup_key', 'open']).doUpdateSet((eb) => ({
-        count: sql<number>`alerts.count + 1`,
-        last_seen_at: eb.ref('excluded.last_seen_at'),
-        summary: eb.ref('excluded.summary'),
-        severity: eb.ref('excluded.severity'),
-        details: eb.ref('excluded.details'),
-      })),
-    )
-    .returning(['id', 'count', 'incident_id'])
-    .executeTakeFirstOrThrow();
+  const [r] = await run<{ id: string; count: number; incident_id: string }>(db, UPSERT_OPEN_ALERT.statement, UPSERT_OPEN_ALERT.values(row));
+  if (!r) throw new Error('insert into alerts returned no row');
   return { id: r.id, count: Number(r.count), incident_id: r.incident_id };
 }
 
@@ -80,13 +79,7 @@ export async function countOpenAlerts(db: Db, orgId: string, incidentId: string)
 }
 
 export async function findOpenGroupIncident(db: Db, orgId: string, serviceId: string): Promise<IncidentTable | undefined> {
-  return db
-    .selectFrom('incidents')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('service_id', '=', serviceId)
-    .where('open_group', '=', 'alerts')
-    .executeTakeFirst();
+  return first<IncidentTable>(db, FIND_OPEN_GROUP_INCIDENT, [orgId, serviceId]);
 }
 
 export async function findOpenIncidentByKey(db: Db, orgId: string, serviceId: string, key: string): Promise<IncidentTable | undefined> {
@@ -206,7 +199,30 @@ export async function assignmentsOf(db: Db, orgId: string, incidentIds: string[]
 }
 
 export async function insertLogEntry(db: Db, row: LogEntryTable): Promise<void> {
-  await db.insertInto('log_entries').values(row).execute();
+  await run(db, INSERT_LOG_ENTRY.statement, INSERT_LOG_ENTRY.values(row));
+}
+
+/** Many timeline rows in few statements (ingest batches), 100 rows per statement. */
+export async function insertLogEntries(db: Db, rows: LogEntryTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    const chunk = rows.slice(i, i + 100);
+    if (chunk.length === 1) {
+      await insertLogEntry(db, chunk[0]!);
+      continue;
+    }
+    const s = multiRowLogInsert(chunk.length);
+    await run(db, s.statement, chunk.flatMap((r) => s.values(r)));
+  }
+}
+
+const multiRowLogInserts = new Map<number, ReturnType<typeof insertStatement<LogEntryTable>>>();
+function multiRowLogInsert(n: number): ReturnType<typeof insertStatement<LogEntryTable>> {
+  let s = multiRowLogInserts.get(n);
+  if (!s) {
+    s = insertStatement<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS, '', n);
+    multiRowLogInserts.set(n, s);
+  }
+  return s;
 }
 
 export async function listLogEntries(

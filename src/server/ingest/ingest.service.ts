@@ -14,7 +14,7 @@ import type { Database, IntegrationTable, ServiceTable } from '../storage/schema
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
 import type { AgentRef, Channel } from '../incident/incident.js';
-import { acknowledgeAlert, resolveAlert, triggerAlert, type Tx } from '../incident/incident.service.js';
+import { acknowledgeAlert, flushBatch, newBatch, resolveAlert, triggerAlert, type Tx } from '../incident/incident.service.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -117,11 +117,15 @@ export class IngestService {
       if (this.dialect === 'postgres') {
         for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, this.dialect, orgId);
       }
+      const batch = newBatch();
       for (const job of jobs) {
-        const tx: Tx = { trx, dialect: this.dialect, now, changes: [] };
+        // Only triggers keep the batch's view of open incidents; anything else may change them.
+        if (job.kind !== 'trigger') batch.openIncidents.clear();
+        const tx: Tx = { trx, dialect: this.dialect, now, changes: [], batch };
         await this.apply(tx, job);
         perJob.push(tx.changes);
       }
+      await flushBatch({ trx, dialect: this.dialect, now, changes: [], batch });
     });
     this.metrics.batches++;
     this.metrics.batchedJobs += jobs.length;

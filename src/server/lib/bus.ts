@@ -18,8 +18,14 @@ export class Bus {
     this.ee.setMaxListeners(0);
   }
   publish(changes: IncidentChange[]): void {
-    for (const c of changes) this.ee.emit('incident', c);
-    if (changes.length) this.ee.emit('work');
+    let work = false;
+    for (const c of changes) {
+      this.ee.emit('incident', c);
+      // An alert joining an open incident schedules nothing (no page, no webhook): during
+      // an alert storm on one service the engine is not woken for every batch.
+      if (c.kind !== 'alert') work = true;
+    }
+    if (work) this.ee.emit('work');
   }
   onIncident(fn: (c: IncidentChange) => void): () => void {
     this.ee.on('incident', fn);
@@ -29,7 +35,7 @@ export class Bus {
   poke(): void {
     this.ee.emit('work');
   }
-  /** Called once per publish (not per change) and on poke: the engine's wake-up. */
+  /** Called once per publish that holds work for the engine (not per change), and on poke: the engine's wake-up. */
   onWork(fn: () => void): () => void {
     this.ee.on('work', fn);
     return () => this.ee.off('work', fn);

@@ -1,10 +1,14 @@
 import type { Kysely } from 'kysely';
+import { run, statement } from '../storage/prepared.js';
 import type { Database, WebhookSubscriptionTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
+// Runs for every timeline entry (ingest hot path): hand-written, see storage/prepared.ts.
+const ACTIVE_SUBSCRIPTIONS = statement('SELECT * FROM webhook_subscriptions WHERE org_id = ? AND active = 1 AND deleted_at IS NULL');
+
 export async function activeSubscriptions(db: Db, orgId: string): Promise<WebhookSubscriptionTable[]> {
-  return db.selectFrom('webhook_subscriptions').selectAll().where('org_id', '=', orgId).where('active', '=', 1).where('deleted_at', 'is', null).execute();
+  return run<WebhookSubscriptionTable>(db, ACTIVE_SUBSCRIPTIONS, [orgId]);
 }
 
 export async function listSubscriptions(db: Db, orgId: string, limit: number, offset: number): Promise<{ rows: WebhookSubscriptionTable[]; total: number }> {

@@ -49,8 +49,33 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   conn.pragma('synchronous = FULL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement afresh; preparing costs as much as
+ * running a small one. Keep the most recently used statements by their SQL text
+ * (queries are parameterised, so the set of texts is small; the bound keeps in-list
+ * variants from growing it). Safe because Kysely runs one statement at a time on the
+ * connection and never keeps an iterator open across statements here (no `.stream()`).
+ */
+function withStatementCache(conn: SQLite.Database, max = 1_000): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text) {
+      let stmt = cache.get(text);
+      if (stmt) {
+        cache.delete(text);
+      } else {
+        stmt = conn.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+    close: () => conn.close(),
+  };
 }
 
 /** Take a row lock on the organization, serializing per-organization counters. */

@@ -1,0 +1,47 @@
+/**
+ * Hand-written SQL for the few statements on the ingest hot path. Building a query
+ * with Kysely costs more CPU than SQLite takes to run it (docs/benchmarks.md, "where
+ * the time goes"), so these are written once, as text valid on both dialects, with
+ * `?` placeholders turned into `$n` for PostgreSQL when the module loads. Everything
+ * else keeps using the query builder.
+ */
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+
+export interface Statement {
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+/** `text` must use `?` only as placeholders (no `?` inside literals or identifiers). */
+export function statement(text: string): Statement {
+  const sqlite = text.replace(/\s+/g, ' ').trim();
+  let n = 0;
+  return { sqlite, postgres: sqlite.replace(/\?/g, () => `$${++n}`) };
+}
+
+/** An INSERT of every column of `columns`, in that order, for `rows` rows (whose values are concatenated). */
+export function insertStatement<T>(table: string, columns: Record<keyof T, true>, suffix = '', rows = 1): { statement: Statement; values: (row: T) => unknown[] } {
+  const cols = Object.keys(columns) as (keyof T)[];
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const s = statement(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${suffix}`);
+  return { statement: s, values: (row) => cols.map((c) => row[c]) };
+}
+
+function isPostgres(db: Kysely<unknown>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+export async function run<R = Record<string, unknown>>(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<R[]> {
+  const r = await db.executeQuery<R>(CompiledQuery.raw(isPostgres(db) ? s.postgres : s.sqlite, params as unknown[]));
+  return r.rows;
+}
+
+export async function first<R = Record<string, unknown>>(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<R | undefined> {
+  return (await run<R>(db, s, params))[0];
+}
+
+/** Rows changed by an UPDATE or DELETE. */
+export async function exec(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<number> {
+  const r = await db.executeQuery(CompiledQuery.raw(isPostgres(db) ? s.postgres : s.sqlite, params as unknown[]));
+  return Number(r.numAffectedRows ?? 0);
+}
