@@ -76,3 +76,30 @@ export async function resolveAll(t: TestApp): Promise<void> {
   const open = (await req(t, 'GET', '/api/v1/incidents?statuses[]=triggered&statuses[]=acknowledged&limit=100')).json().incidents as Json[];
   for (const i of open) expect((await req(t, 'POST', `/api/v1/incidents/${i.id}/resolve`)).statusCode).toBe(200);
 }
+
+/**
+ * "Chat desk" in Europe/Berlin: a staff layer (one person, weekly) and on top an
+ * open-shift layer of daily 19:00–21:00 slots, from Monday 23 February 2026.
+ */
+export async function eveningSchedule(t: TestApp, staff: string): Promise<string> {
+  const r = await req(t, 'POST', '/api/v1/schedules', {
+    schedule: {
+      name: 'Chat desk',
+      time_zone: 'Europe/Berlin',
+      schedule_layers: [
+        { name: 'Staff', start: '2026-02-23T00:00:00', rotation_turn_length_seconds: 604800, users: [{ user: { id: staff, type: 'user_reference' } }] },
+        {
+          name: 'Volunteer evenings',
+          start: '2026-02-23T00:00:00',
+          rotation_turn_length_seconds: 86400,
+          users: [],
+          open_shifts: true,
+          restrictions: [{ type: 'daily_restriction', start_time_of_day: '19:00:00', duration_seconds: 7200 }],
+        },
+      ],
+    },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  expect(r.json().schedule.schedule_layers[1].open_shifts).toBe(true);
+  return r.json().schedule.id;
+}

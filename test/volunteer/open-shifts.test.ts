@@ -10,30 +10,7 @@ import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { addContact, addPolicy, addUser, attachPolicy, engineFor, realChannels, startReceiver, type Receiver } from '../engine/fixtures.js';
 import { createApp, req, type Json } from '../api/helpers.js';
-import { MORNINGS_BERLIN, pagedFor, resolveAll, volunteer } from './fixtures.js';
-
-export async function eveningSchedule(t: TestApp, staff: string): Promise<string> {
-  const r = await req(t, 'POST', '/api/v1/schedules', {
-    schedule: {
-      name: 'Chat desk',
-      time_zone: 'Europe/Berlin',
-      schedule_layers: [
-        { name: 'Staff', start: '2026-02-23T00:00:00', rotation_turn_length_seconds: 604800, users: [{ user: { id: staff, type: 'user_reference' } }] },
-        {
-          name: 'Volunteer evenings',
-          start: '2026-02-23T00:00:00',
-          rotation_turn_length_seconds: 86400,
-          users: [],
-          open_shifts: true,
-          restrictions: [{ type: 'daily_restriction', start_time_of_day: '19:00:00', duration_seconds: 7200 }],
-        },
-      ],
-    },
-  });
-  expect(r.statusCode, r.body).toBe(201);
-  expect(r.json().schedule.schedule_layers[1].open_shifts).toBe(true);
-  return r.json().schedule.id;
-}
+import { MORNINGS_BERLIN, eveningSchedule, pagedFor, resolveAll, volunteer } from './fixtures.js';
 
 describe.each(DIALECTS)('open shifts on %s', (dialect) => {
   let t: TestApp;

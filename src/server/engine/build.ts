@@ -7,6 +7,7 @@ import { EscalateModule } from './modules/escalate.js';
 import { HeartbeatModule } from './modules/heartbeat.js';
 import { ImpactDetectModule } from './modules/impact-detect.js';
 import { AckTimeoutModule, AutoResolveModule } from './modules/timeouts.js';
+import { CoverageDigestModule } from '../volunteer/digest.js';
 import type { Logger } from 'pino';
 
 /** Order matters within one pass: state changes first, then what they send. */
@@ -19,10 +20,16 @@ export function buildEngine(deps: AppDeps, channels: Partial<Record<string, Chan
     new AutoResolveModule(deps.db, deps.dialect, publish),
     new EscalateModule(deps.db, deps.dialect, publish),
     ...(opts.extraModules ?? []),
+    new CoverageDigestModule(deps.db, deps.dialect, { baseUrl: deps.config.publicUrl }),
     new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, ...opts.deliver }),
     new CleanupModule(deps.db),
   ];
-  const engine = new Engine(modules, deps.clock, log, { backstopMs: opts.backstopMs ?? 1_000, maxCyclesPerWake: 50 });
+  const engine = new Engine(modules, deps.clock, log, {
+    backstopMs: opts.backstopMs ?? 1_000,
+    maxCyclesPerWake: 50,
+    // Engine writes are at-least-once (a page lost to a power cut is sent again); flush them soon, off the event loop, without waiting.
+    afterWork: () => void deps.sync().catch(() => {}),
+  });
   deps.metrics.attachEngine(engine);
   return engine;
 }

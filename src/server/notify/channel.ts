@@ -57,6 +57,8 @@ export interface Message {
   note?: { id: string; content: string };
   /** For verification messages: the code to read back. */
   code?: string;
+  /** A message that is not about incidents (the weekly coverage digest): its subject and plain text. */
+  notice?: { subject: string; text: string };
   recipientName?: string;
 }
 

@@ -66,7 +66,7 @@ export async function buildMessage(
     }
     incidents.push(v);
   }
-  const payload = first.payload ? (JSON.parse(first.payload) as { note?: { id: string; content: string }; agent?: Message['agent'] }) : {};
+  const payload = first.payload ? (JSON.parse(first.payload) as { note?: { id: string; content: string }; agent?: Message['agent']; notice?: { subject: string; text: string } }) : {};
   return {
     idempotencyKey: rows.length === 1 ? first.idempotency_key : `bundle:${rows.map((r) => r.id).sort().join(',')}`,
     kind: first.kind,
@@ -76,6 +76,7 @@ export async function buildMessage(
     agent: payload.agent ?? null,
     incidents,
     ...(payload.note ? { note: payload.note } : {}),
+    ...(payload.notice ? { notice: payload.notice } : {}),
     ...(ctx.recipientName ? { recipientName: ctx.recipientName } : {}),
   };
 }

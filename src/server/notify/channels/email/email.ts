@@ -55,6 +55,7 @@ const TITLE_MAX = 120;
 
 function subjectFor(msg: Message): string {
   if (isVerification(msg)) return `[Vigil] Verification code ${msg.code ?? ''}`.trimEnd();
+  if (msg.incidents.length === 0 && msg.notice) return `[Vigil] ${msg.notice.subject}`;
   if (msg.incidents.length === 0) return isTest(msg) ? '[Vigil] Test notification' : '[Vigil] Notification';
   const label = eventLabel(msg.eventType);
   const service = commonService(msg.incidents);
@@ -132,6 +133,13 @@ export function renderEmail(msg: Message): RenderedEmail {
       .filter((l) => l !== null)
       .join('\n');
     const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>Your Vigil verification code is</p>`, `<p style="font-size:28px;font-weight:bold;letter-spacing:4px">${esc(code)}</p>`, `<p>Enter it in Vigil to confirm this email address for ${esc(oneLine(msg.orgName))}. If you did not ask for it, you can ignore this message.</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
+    return { subject, text, html };
+  }
+
+  if (msg.incidents.length === 0 && msg.notice) {
+    const body = msg.notice.text;
+    const text = [greeting, body, '', footer].filter((l) => l !== null).join('\n');
+    const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<pre style="font-family:inherit;white-space:pre-wrap">${esc(body)}</pre>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
     return { subject, text, html };
   }
 

@@ -1,0 +1,94 @@
+/**
+ * The weekly coverage digest: through the real engine (the module is in buildEngine's
+ * list) and the outbox to a real local SMTP server, with a manual clock. Sent on
+ * Monday from 08:00 in the organization's zone to owners and admins, once per week,
+ * also across an engine restart.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, manualClock, type TestApp } from '../harness.js';
+import type { ManualClock } from '../../src/server/lib/clock.js';
+import { addContact, addUser, engineFor, realChannels, startSmtp, type Mailbox } from '../engine/fixtures.js';
+import { createApp, req } from '../api/helpers.js';
+import { digestWeek } from '../../src/server/volunteer/digest.js';
+import { eveningSchedule, volunteer } from './fixtures.js';
+
+describe('digestWeek', () => {
+  it.each([
+    ['2026-03-02T06:59:00Z', 'Europe/Berlin', '2026-02-23', 'Monday 07:59 in Berlin: still last week'],
+    ['2026-03-02T07:00:00Z', 'Europe/Berlin', '2026-03-02', 'Monday 08:00 in Berlin'],
+    ['2026-03-08T22:59:00Z', 'Europe/Berlin', '2026-03-02', 'Sunday 23:59 in Berlin'],
+    ['2026-03-09T14:59:00Z', 'America/Los_Angeles', '2026-03-02', 'Monday 07:59 PDT in LA, the day after DST began (08:00 PDT is 15:00Z)'],
+    ['2026-03-09T15:00:00Z', 'America/Los_Angeles', '2026-03-09', 'Monday 08:00 PDT'],
+    ['2026-03-09T07:59:00Z', 'Pacific/Auckland', '2026-03-09', 'Monday 20:59 in Auckland'],
+  ])('%s in %s → week of %s (%s)', (at, zone, week) => {
+    expect(digestWeek(Date.parse(at), zone).week).toBe(week);
+  });
+});
+
+describe.each(DIALECTS)('weekly coverage digest on %s', (dialect) => {
+  let t: TestApp;
+  let clock: ManualClock;
+  let smtp: Mailbox;
+
+  beforeEach(async () => {
+    // Monday 2 March 2026, 07:30 in Berlin.
+    clock = manualClock('2026-03-02T06:30:00Z');
+    t = await createApp(dialect, { clock });
+    await t.db.handle.db.updateTable('organizations').set({ time_zone: 'Europe/Berlin' }).where('id', '=', t.org.org.id).execute();
+    smtp = await startSmtp();
+  });
+  afterEach(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  it('goes to owners and admins on Monday from 08:00 local, lists the unclaimed open shifts, and is sent once per week even after a restart', async () => {
+    await addContact(t, t.org.user.id, 'email', 'olive@harbor.example');
+    const ada = await addUser(t, 'Ada Admin', 'admin');
+    await addContact(t, ada, 'email', 'ada@harbor.example');
+    const rita = await addUser(t, 'Rita Responder', 'responder');
+    await addContact(t, rita, 'email', 'rita@harbor.example');
+    const sam = await addUser(t, 'Sam Staff');
+    const scheduleId = await eveningSchedule(t, sam);
+    const vera = await volunteer(t, 'Vera');
+    const slots = (await req(t, 'GET', `/api/v1/schedules/${scheduleId}/open_shifts?since=2026-03-02T00:00:00Z`)).json().open_shifts;
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slots[0].id}/claim`, {}, vera.auth)).statusCode).toBe(201);
+
+    let engine = engineFor(t, realChannels(smtp.port));
+    await engine.runUntilIdle(clock.now());
+    expect(smtp.messages).toHaveLength(0);
+
+    clock.set(Date.parse('2026-03-02T07:05:00Z'));
+    await engine.runUntilIdle(clock.now());
+    expect(smtp.messages.map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text).sort()).toEqual(['"Ada Admin" <ada@harbor.example>', '"Olive Owner" <olive@harbor.example>']);
+    const mail = smtp.messages[0]!;
+    expect(mail.subject).toBe('[Vigil] Coverage gaps for the week of 2026-03-02: 6 gaps');
+    expect(mail.text).toContain('Unclaimed open shifts: 6 (12 h). Nobody on call: 0 stretches (0 h).');
+    expect(mail.text).toContain('Chat desk:');
+    expect(mail.text).toContain('  - Tue 3 Mar 19:00–21:00  open shift, unclaimed (2 h)');
+    expect(mail.text).not.toContain('Mon 2 Mar 19:00');
+
+    // Later that week, and after a restart (a new engine), nothing more.
+    clock.set(Date.parse('2026-03-04T12:00:00Z'));
+    await engine.runUntilIdle(clock.now());
+    engine = engineFor(t, realChannels(smtp.port));
+    await engine.runUntilIdle(clock.now());
+    expect(smtp.messages).toHaveLength(2);
+    const rows = await t.db.handle.db.selectFrom('coverage_digests').selectAll().where('org_id', '=', t.org.org.id).execute();
+    expect(rows.map((r) => [r.week, Number(r.recipients), Number(r.gaps)])).toEqual([['2026-03-02', 2, 6]]);
+
+    // The next Monday brings the next week's digest.
+    clock.set(Date.parse('2026-03-09T07:10:00Z'));
+    await engine.runUntilIdle(clock.now());
+    expect(smtp.messages).toHaveLength(4);
+    expect(smtp.messages[3]!.subject).toBe('[Vigil] Coverage gaps for the week of 2026-03-09: 7 gaps');
+  });
+
+  it('is not sent by organizations without volunteers or open shifts', async () => {
+    await addContact(t, t.org.user.id, 'email', 'olive@harbor.example');
+    clock.set(Date.parse('2026-03-02T07:05:00Z'));
+    await engineFor(t, realChannels(smtp.port)).runUntilIdle(clock.now());
+    expect(smtp.messages).toHaveLength(0);
+    expect(await t.db.handle.db.selectFrom('coverage_digests').selectAll().execute()).toHaveLength(0);
+  });
+});
