@@ -19,6 +19,7 @@ import { countOrganizations } from './org/org.store.js';
 import type { AppDeps } from './http/deps.js';
 import type { ChannelAdapter } from './notify/channel.js';
 import { Metrics } from './observability/metrics.js';
+import { queueVerification } from './notify/contact.service.js';
 import { buildChannels } from './notify/channels/registry.js';
 import { buildEngine } from './engine/build.js';
 import { listen, notifier } from './storage/wake.js';
@@ -62,6 +63,11 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     presenter: new Presenter(config.publicUrl),
     metrics: new Metrics(handle.db, ingest),
     channels,
+    // Verification codes go out through the engine's outbox like any message (the bus wakes it).
+    sendVerification: async (orgId, contactMethodId, code) => {
+      await queueVerification(handle.db, clock, orgId, contactMethodId, code);
+      bus.poke();
+    },
     inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
     ready: async () => {
       await sql`SELECT 1`.execute(handle.db);

@@ -23,6 +23,8 @@ import { shiftsOverlapping } from '../schedule/schedule.service.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable, UserTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
+import { insertNotification } from './outbox.store.js';
+import { CHANNEL_OF } from '../escalation/targets.js';
 
 type Db = Kysely<Database>;
 
@@ -147,6 +149,41 @@ export async function updateContactMethod(db: Db, orgId: string, userId: string,
   }
   if (Object.keys(patch).length) await store.updateContactMethod(db, orgId, cm.id, patch);
   return { ...cm, ...patch };
+}
+
+/**
+ * Hand a verification code to the engine: one outbox row of kind `verification`
+ * (the deliver module reads the code from its payload), due now. The row is the
+ * code's only plain copy, on the server's side, and it expires with the code. Wired
+ * as AppDeps.sendVerification by the server (main.ts).
+ */
+export async function queueVerification(db: Db, clock: Clock, orgId: string, cmId: string, code: string): Promise<void> {
+  const cm = await store.getContactMethod(db, orgId, cmId);
+  if (!cm) throw notFound(`contact method ${cmId}`);
+  const now = clock.now();
+  const id = newId(now);
+  await insertNotification(db, {
+    org_id: orgId,
+    id,
+    incident_id: null,
+    user_id: cm.user_id,
+    contact_method_id: cm.id,
+    subscription_id: null,
+    channel: CHANNEL_OF[cm.type],
+    kind: 'verification',
+    event_type: 'pagey.ping',
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    claimed_until: null,
+    idempotency_key: `verification:${id}`,
+    step_key: null,
+    payload: JSON.stringify({ code }),
+    last_error: null,
+    provider_id: null,
+    created_at: now,
+    sent_at: null,
+  });
 }
 
 const codeHash = (cmId: string, code: string) => hashSecret(`${cmId}:${code}`);

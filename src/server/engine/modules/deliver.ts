@@ -108,6 +108,7 @@ export class DeliverModule implements EngineModule {
       ...(recipient ? { recipientName: recipient.name } : {}),
       withActionLinks: first.kind === 'page',
     });
+    if (first.kind === 'verification' && first.payload) msg.code = (JSON.parse(first.payload) as { code?: string }).code ?? '';
     if (first.subscription_id && first.payload) {
       const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
       if (log_entry_id) {
