@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
+import { CapWarning } from './open-shifts.js';
 
 /**
  * Null first: with coerceTypes, ajv would turn a null into "" (or 0) when the
@@ -138,9 +139,12 @@ export const OverrideCreate = Type.Object({
   overrides: Type.Optional(Type.Array(OverrideIn, { minItems: 1, maxItems: 100 })),
 });
 
+/** Vigil extension: a schedule or override write that takes a volunteer past a weekly cap or rest gap answers with warnings (docs/volunteers.md). */
+export const CapWarnings = Type.Array(CapWarning, { description: 'Volunteers this write takes past their weekly hour cap or minimum rest; the write is made all the same.' });
+
 export const OverrideCreated = Type.Union([
-  Type.Object({ override: Override }),
-  Type.Array(Type.Object({ status: Type.Integer(), override: Override })),
+  Type.Object({ override: Override, warnings: Type.Optional(CapWarnings) }),
+  Type.Array(Type.Object({ status: Type.Integer(), override: Override, warnings: Type.Optional(CapWarnings) })),
 ]);
 
 export const Oncall = Type.Object({

@@ -406,3 +406,33 @@ function mergeTouching(xs: readonly Interval[]): Interval[] {
 
 /** Zone of the organization, for answers in it. */
 export { orgZone };
+
+/** Cap warnings on the wire (contract/open-shifts.ts CapWarning). */
+export function capWarningView(w: CapWarning) {
+  return {
+    type: 'volunteer_cap_warning' as const,
+    volunteer: { id: w.userId, type: 'user_reference', summary: w.name },
+    cap: w.cap,
+    at: new Date(w.at).toISOString(),
+    figure_hours: w.figure,
+    limit_hours: w.limit,
+    message: w.message,
+  };
+}
+
+export const WARNING_HORIZON = 28 * DAY;
+
+/** After a schedule is created or updated: warnings for the volunteers in it over the next four weeks. */
+export async function scheduleCapWarnings(db: Db, orgId: string, row: ScheduleRow, now: number): Promise<ReturnType<typeof capWarningView>[]> {
+  const overrides = await scheduleStore.listOverrides(db, orgId, row.id, { since: now, until: now + WARNING_HORIZON });
+  const ids = [...row.layers.flatMap((l) => l.users), ...overrides.map((o) => o.user_id)];
+  return (await capWarnings(db, orgId, ids, now, now + WARNING_HORIZON)).map(capWarningView);
+}
+
+/** After overrides are created: warnings for their volunteers over the weeks they touch (at most four weeks from the first). */
+export async function overrideCapWarnings(db: Db, orgId: string, created: readonly { user_id: string; start: number; end: number }[]): Promise<ReturnType<typeof capWarningView>[]> {
+  if (!created.length) return [];
+  const from = Math.min(...created.map((o) => o.start));
+  const to = Math.min(Math.max(...created.map((o) => o.end)), from + WARNING_HORIZON);
+  return (await capWarnings(db, orgId, created.map((o) => o.user_id), from, to)).map(capWarningView);
+}

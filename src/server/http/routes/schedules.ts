@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
-import { FinalSchedule, Override, OverrideCreate, OverrideCreated, RangeQuery, Schedule, ScheduleCreate, ScheduleUpdate } from '../../../contract/schedule.js';
+import { CapWarnings, FinalSchedule, Override, OverrideCreate, OverrideCreated, RangeQuery, Schedule, ScheduleCreate, ScheduleUpdate } from '../../../contract/schedule.js';
+import { overrideCapWarnings, scheduleCapWarnings } from '../../volunteer/shifts.service.js';
 import { User } from '../../../contract/user.js';
 import { invalid, notFound } from '../../errors.js';
 import { allPolicies } from '../../escalation/policy.service.js';
@@ -128,13 +129,13 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
         summary: 'Create a schedule. schedule_layers are listed bottom to top: where two layers both have someone on call, the later one wins; overrides win over every layer.',
         tags: ['schedules'],
         body: ScheduleCreate,
-        response: { 201: Type.Object({ schedule: Schedule }), ...errorResponses },
+        response: { 201: Type.Object({ schedule: Schedule, warnings: Type.Optional(CapWarnings) }), ...errorResponses },
       },
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
       const row = await createSchedule(db, clock, orgId, request.body.schedule);
-      return reply.code(201).send({ schedule: (await present(orgId, [row]))[0]! });
+      return reply.code(201).send({ schedule: (await present(orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) });
     },
   );
 
@@ -160,11 +161,11 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
 
   app.put(
     '/api/v1/schedules/:id',
-    { schema: { summary: 'Update a schedule (fields not sent are kept; schedule_layers, when sent, replaces the layers)', tags: ['schedules'], params: IdParams, body: ScheduleUpdate, response: { 200: Type.Object({ schedule: Schedule }), ...errorResponses } } },
+    { schema: { summary: 'Update a schedule (fields not sent are kept; schedule_layers, when sent, replaces the layers)', tags: ['schedules'], params: IdParams, body: ScheduleUpdate, response: { 200: Type.Object({ schedule: Schedule, warnings: Type.Optional(CapWarnings) }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
       const row = await updateSchedule(db, clock, orgId, request.params.id, request.body.schedule);
-      return { schedule: (await present(orgId, [row]))[0]! };
+      return { schedule: (await present(orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) };
     },
   );
 
@@ -252,7 +253,9 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
       const created = await createOverrides(db, clock, orgId, row, single ? [b.override!] : b.overrides!, (i) => (single ? 'override' : `overrides[${i}]`));
         const n = await names(orgId, created.map((o) => o.user_id));
       const out = created.map((o) => presentOverride(o, n));
-      return reply.code(201).send(single ? { override: out[0]! } : out.map((o) => ({ status: 201, override: o })));
+      // Volunteers taken past a weekly cap or rest gap: the override is made, and the answer says so.
+      const warnings = await overrideCapWarnings(db, orgId, created);
+      return reply.code(201).send(single ? { override: out[0]!, warnings } : out.map((o, i) => ({ status: 201, override: o, warnings: warnings.filter((w) => w.volunteer.id === created[i]!.user_id) })));
     },
   );
 
