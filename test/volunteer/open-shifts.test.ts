@@ -9,7 +9,7 @@ import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '..
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { addContact, addPolicy, addUser, attachPolicy, engineFor, realChannels, startReceiver, type Receiver } from '../engine/fixtures.js';
-import { createApp, req, type Json } from '../api/helpers.js';
+import { createApp, member, req, secondOrg, type Json } from '../api/helpers.js';
 import { MORNINGS_BERLIN, eveningSchedule, pagedFor, resolveAll, volunteer } from './fixtures.js';
 
 describe.each(DIALECTS)('open shifts on %s', (dialect) => {
@@ -242,5 +242,70 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     clock.set(Date.parse('2026-03-02T18:00:00Z'));
     expect((await req(t, 'GET', `/api/v1/shift_trades/${open.id}`)).json().shift_trade.status).toBe('expired');
     expect((await req(t, 'POST', `/api/v1/shift_trades/${open.id}/accept`, {}, mona.auth)).statusCode).toBe(409);
+  });
+  it('coverage gaps: unclaimed slots and nobody-on-call stretches, in the organization zone or any time_zone; bad ranges are 400s naming the field', async () => {
+    // A second schedule with only an open layer: nobody is on call outside (and inside) its unclaimed slots.
+    const r = await req(t, 'POST', '/api/v1/schedules', {
+      schedule: { name: 'Night line', time_zone: 'America/Los_Angeles', schedule_layers: [{ start: '2026-03-01T00:00:00', rotation_turn_length_seconds: 86400, users: [], open_shifts: true, restrictions: [{ type: 'daily_restriction', start_time_of_day: '22:00:00', duration_seconds: 3600 }] }] },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const night = r.json().schedule.id;
+    const g = await req(t, 'GET', `/api/v1/coverage_gaps?since=2026-03-07T00:00:00-08:00&until=2026-03-09T00:00:00-07:00&time_zone=America/Los_Angeles&schedule_ids[]=${night}`);
+    expect(g.statusCode, g.body).toBe(200);
+    const body = g.json();
+    expect(body.time_zone).toBe('America/Los_Angeles');
+    expect(body.coverage_gaps.map((x: Json) => [x.kind, x.label, x.hours])).toEqual([
+      ['nobody_on_call', 'Sat 7 Mar 00:00 – Mon 9 Mar 00:00', 47],
+      ['unclaimed_open_shift', 'Sat 7 Mar 22:00–23:00', 1],
+      ['unclaimed_open_shift', 'Sun 8 Mar 22:00–23:00', 1],
+    ]);
+    expect(body.coverage_gaps[1].open_shift_id).toMatch(/\.\d+$/);
+    expect(body.total_hours).toBe(49);
+
+    for (const [q, field] of [
+      ['since=2026-03-09T00:00:00Z&until=2026-03-08T00:00:00Z', 'until'],
+      ['since=2026-01-01T00:00:00Z&until=2026-06-01T00:00:00Z', 'until'],
+      ['since=yesterday', 'since'],
+      ['time_zone=Mars/Olympus', 'time_zone'],
+    ]) {
+      const bad = await req(t, 'GET', `/api/v1/coverage_gaps?${q}`);
+      expect(bad.statusCode, q).toBe(400);
+      expect(bad.json().error.errors[0].startsWith(field!), bad.body).toBe(true);
+    }
+    // Gaps are for coordinators; volunteers see open shifts instead.
+    const vera = await vol('Vera');
+    expect((await req(t, 'GET', '/api/v1/coverage_gaps', undefined, vera.auth)).statusCode).toBe(403);
+  });
+
+  it('two volunteers claiming the same slot at once: exactly one wins; another organization cannot see or claim it; observers cannot claim', async () => {
+    const vera = await vol('Vera');
+    const wim = await vol('Wim');
+    const [slot] = await openShifts();
+    const results = await Promise.all([vera, wim].map((v) => req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slot!.id}/claim`, {}, v.auth)));
+    expect(results.map((x) => x.statusCode).sort()).toEqual([201, 409]);
+    const claims = await t.db.handle.db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', t.org.org.id).execute();
+    expect(claims).toHaveLength(1);
+
+    const other = await secondOrg(t);
+    expect((await req(t, 'GET', `/api/v1/schedules/${scheduleId}/open_shifts`, undefined, other.auth)).statusCode).toBe(404);
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slot!.id}/claim`, {}, other.auth)).statusCode).toBe(404);
+    const observer = await member(t, 'observer');
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${(await openShifts())[1]!.id}/claim`, {}, observer.auth)).statusCode).toBe(403);
+    // A claim time that is not a time is a 400 naming the field.
+    const bad = await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${(await openShifts())[1]!.id}/claim`, { claim: { start: 'tonight' } }, vera.auth);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.errors[0]).toMatch(/^claim\.start /);
+    // A volunteer cannot claim for someone else; a coordinator can, and the rules still apply.
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${(await openShifts())[1]!.id}/claim`, { claim: { user: { id: wim.id } } }, vera.auth)).statusCode).toBe(403);
+    const forWim = await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${(await openShifts())[1]!.id}/claim`, { claim: { user: { id: wim.id } } });
+    expect(forWim.statusCode, forWim.body).toBe(201);
+    expect(forWim.json().open_shift_claim.user.id).toBe(wim.id);
+  });
+
+  it('an open-shift layer with users is a 400 naming the field, and nothing is written', async () => {
+    const r = await req(t, 'POST', '/api/v1/schedules', { schedule: { name: 'Wrong', time_zone: 'UTC', schedule_layers: [{ start: '2026-03-01T00:00:00Z', rotation_turn_length_seconds: 86400, users: [{ user: { id: sam } }], open_shifts: true }] } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.errors).toEqual(['schedule.schedule_layers[0].users must be empty in an open-shift layer (its turns are claimed by volunteers)']);
+    expect((await req(t, 'GET', '/api/v1/schedules?query=Wrong')).json().schedules).toEqual([]);
   });
 });
