@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,12 +40,12 @@ export interface VigilProcess {
   stop(): Promise<void>;
 }
 
-export async function startVigil(opts: { email: string; password: string; org: string; name: string }): Promise<VigilProcess> {
+export async function startVigil(opts: { email: string; password: string; org: string; name: string; env?: Record<string, string> }): Promise<VigilProcess> {
   ensureBuilt();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, VIGIL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VIGIL_PUBLIC_URL: url, LOG_LEVEL: 'warn', DATABASE_URL: '' };
+  const env = { ...process.env, VIGIL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VIGIL_PUBLIC_URL: url, LOG_LEVEL: 'warn', DATABASE_URL: '', ...opts.env };
   const cli = path.join(ROOT, 'dist/cli/main.js');
   const out = execFileSync(process.execPath, [cli, 'init', '--org', opts.org, '--email', opts.email, '--name', opts.name, '--password', opts.password, '--json'], { env, encoding: 'utf8' });
   const init = JSON.parse(out) as VigilProcess['init'];
@@ -87,3 +89,52 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 export const chromiumInstalled = (): boolean => fs.existsSync(CHROMIUM);
+
+export interface Mailbox {
+  port: number;
+  messages: ParsedMail[];
+  /** The first message to `to` whose text matches, once it has arrived. */
+  waitFor(to: string, match: RegExp, timeoutMs?: number): Promise<ParsedMail>;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server) on 127.0.0.1 that Vigil sends its invitations and codes to. */
+export async function startSmtp(): Promise<Mailbox> {
+  const messages: ParsedMail[] = [];
+  const waiters = new Set<() => void>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then((m) => {
+        messages.push(m);
+        for (const w of waiters) w();
+        callback();
+      }, callback);
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.server.address() as net.AddressInfo).port;
+  const find = (to: string, match: RegExp) => messages.find((m) => JSON.stringify(m.to ?? '').includes(to) && match.test(m.text ?? ''));
+  return {
+    port,
+    messages,
+    waitFor(to, match, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = find(to, match);
+          if (m) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no email to ${to} matching ${match} (got ${messages.length}: ${messages.map((m) => m.subject).join('; ')})`))), timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ROOT, chromiumInstalled, launchChromium, startVigil, type VigilProcess } from './server.js';
+import { ROOT, chromiumInstalled, launchChromium, startSmtp, startVigil, type Mailbox, type VigilProcess } from './server.js';
 
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const OWNER = { email: 'olive@harbor.example', password: 'night shift tea 42', org: 'Harbor Crisis Line', name: 'Olive Owner' };
@@ -42,16 +42,19 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
   let vigil: VigilProcess;
   let browser: Browser;
   let desktop: BrowserContext;
+  let mail: Mailbox;
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    [vigil, browser] = await Promise.all([startVigil(OWNER), launchChromium()]);
+    mail = await startSmtp();
+    [vigil, browser] = await Promise.all([startVigil({ ...OWNER, env: { VIGIL_SMTP_HOST: '127.0.0.1', VIGIL_SMTP_PORT: String(mail.port), VIGIL_SMTP_FROM: 'Vigil <vigil@harbor.example>' } }), launchChromium()]);
     desktop = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, colorScheme: 'light', reducedMotion: 'reduce', timezoneId: 'UTC', locale: 'en-GB' });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await vigil?.stop();
+    await mail?.close();
   });
 
   it('sign in, service, integration, live incident, acknowledge, timeline, public status page', async () => {
@@ -102,6 +105,19 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
           ],
         },
       });
+
+      step = 'A service that counts the people it serves: five weeks of hourly counts, then today so far (POST /v1/impact backfill).';
+      const line = (await rest('POST', '/api/v1/services', { service: { name: 'Food bank phone line' } })).service!;
+      await rest('PUT', `/api/v1/services/${line.id}/impact_metric`, { impact_metric: { name: 'Callers helped', unit_label: 'callers', kind: 'people', time_zone: 'UTC' } });
+      const impactKey = (await rest('POST', `/api/v1/services/${line.id}/integrations`, { integration: { type: 'impact' } })).integration as unknown as { integration_key: string };
+      const hourNow = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      const samples = [];
+      for (let t = hourNow - 35 * 24 * 3_600_000; t < hourNow; t += 3_600_000) {
+        const h = new Date(t).getUTCHours();
+        samples.push({ count: h >= 8 && h < 20 ? 40 + ((t / 3_600_000) % 5) : 8 + ((t / 3_600_000) % 3), interval_start: new Date(t).toISOString(), interval_seconds: 3600 });
+      }
+      const backfill = await fetch(`${vigil.url}/v1/impact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ routing_key: impactKey.integration_key, samples }) });
+      expect(backfill.status, await backfill.text()).toBe(202);
 
       step = 'Sign in.';
       await page.goto(`${vigil.url}/`);
@@ -182,6 +198,13 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(() => timeline.getByText('Acknowledged by Olive Owner through the website').isVisible()).toBe(true);
       await expect.poll(() => timeline.getByText('Triggered through the Events API').isVisible()).toBe(true);
 
+      step = 'Escalate now: the next level is paged at once and the timeline says who asked.';
+      await page.getByRole('button', { name: 'Escalate now' }).click();
+      await page.getByText('Level 2 is being paged now.').waitFor();
+      await expect.poll(() => timeline.getByText('Escalated now by Olive Owner through the website: level 2 of Crisis chat on call is paged (the acknowledgement is withdrawn)').isVisible()).toBe(true);
+      await expect.poll(() => page.locator('.incident-head .badge-triggered').isVisible()).toBe(true);
+      await expect.poll(() => timeline.getByText(/Escalated to level 2|Nobody reachable at level 2/).first().isVisible(), { timeout: 10_000 }).toBe(true);
+
       step = 'A public update for the status page.';
       await page.getByLabel('Public status').selectOption('identified');
       await page.getByLabel('Message for the public').fill('Chat messages are delayed. Call the hotline meanwhile.');
@@ -191,6 +214,11 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
       await page.locator('li.incident', { hasText: 'Chat queue not answering' }).waitFor();
+      step = 'The dashboard: people served today against the expected band.';
+      const served = page.getByRole('region', { name: 'People served today' });
+      await served.locator('li.served-row', { hasText: 'Food bank phone line' }).waitFor();
+      await expect.poll(() => served.getByText('Within the expected band').isVisible()).toBe(true);
+      await expect.poll(() => served.getByText(/Expected by now about [\d,]+ \(band [\d,]+–[\d,]+\)/).isVisible()).toBe(true);
       await shot(page, 'dashboard-desktop');
 
       step = 'The public status page (a fresh context: no session) shows the incident.';
@@ -220,17 +248,164 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await nav.getByRole('link', { name: 'On call' }).click();
       await page.getByRole('heading', { name: /Counsellors/ }).waitFor();
       await page.locator('.tl-row').first().waitFor();
+
+      step = 'Override by drag: a drag across the final schedule fills the form; Bo covers that time.';
+      const bar = page.getByTestId('drag-final');
+      const box = (await bar.boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.38, box.y + box.height / 2, { steps: 4 });
+      await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 4 });
+      await expect.poll(() => page.locator('.tl-selection').isVisible()).toBe(true);
+      await page.mouse.up();
+      await expect.poll(() => page.getByLabel('From').inputValue()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:(00|30)$/);
+      const from = Date.parse(`${await page.getByLabel('From').inputValue()}:00Z`);
+      const until = Date.parse(`${await page.getByLabel('Until').inputValue()}:00Z`);
+      expect(until - from).toBeGreaterThan(20 * 3_600_000); // 15 % of a week is about 25 hours
+      expect(until - from).toBeLessThan(30 * 3_600_000);
+      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT'); // the drag moved focus to Who
+      await page.getByLabel('Who').selectOption({ label: 'Bo Chen' });
+      await page.getByRole('button', { name: 'Add override' }).click();
+      await page.getByText('Override added.').waitFor();
+      await expect.poll(() => page.getByRole('list', { name: 'Overrides' }).getByText('Bo Chen').first().isVisible()).toBe(true);
+      const overrides = (await (await fetch(`${vigil.url}/api/v1/schedules/${schedule.id}/overrides?since=${new Date(from - 1).toISOString()}&until=${new Date(until + 1).toISOString()}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { overrides: { start: string; end: string; user: { id: string } }[] };
+      expect(overrides.overrides.map((o) => [Date.parse(o.start), Date.parse(o.end), o.user.id])).toEqual([[from, until, bo.id]]);
+
+      step = 'Calendar feed links: shown once, and the address serves the shifts as iCalendar.';
+      await page.getByRole('button', { name: 'Calendar link for Counsellors' }).click();
+      const feedUrl = (await page.getByTestId('feed-schedule').textContent())!.trim();
+      expect(feedUrl).toMatch(new RegExp(`^${vigil.url}/calendar/[A-Za-z0-9_-]{43}\\.ics$`));
+      const ics = await fetch(feedUrl);
+      expect(ics.headers.get('content-type')).toMatch(/^text\/calendar/);
+      expect(await ics.text()).toMatch(/BEGIN:VCALENDAR[\s\S]*Bo Chen/);
+      await page.getByRole('button', { name: 'Calendar link for my shifts' }).click();
+      await expect.poll(async () => (await page.getByTestId('feed-user').textContent())?.trim()).toMatch(/\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
+      await page.getByRole('heading', { name: /Counsellors/ }).scrollIntoViewIfNeeded();
       await shot(page, 'schedules-desktop');
+
+      step = 'Escalation policy: add Ada to level 2, save, and the saved policy comes back from the server.';
       await page.getByRole('link', { name: 'Escalation policies' }).click();
       await page.getByRole('heading', { name: 'Crisis chat on call' }).waitFor();
+      const policyCard = page.getByRole('region', { name: 'Escalation policy Crisis chat on call' });
+      await policyCard.getByLabel('Add to level 2').selectOption({ label: 'Ada Lovelace' });
+      await policyCard.getByLabel('Then escalate after (minutes)').nth(1).fill('20');
+      await policyCard.getByRole('button', { name: 'Save policy' }).click();
+      await expect.poll(() => policyCard.getByRole('button', { name: 'Save policy' }).isDisabled()).toBe(true);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Crisis chat on call' }).waitFor();
+      await expect.poll(() => page.getByRole('region', { name: 'Escalation policy Crisis chat on call' }).getByText('Level 2: Olive Owner, Ada Lovelace').isVisible()).toBe(true);
+      await expect.poll(() => page.getByRole('region', { name: 'Escalation policy Crisis chat on call' }).getByLabel('Then escalate after (minutes)').nth(1).inputValue()).toBe('20');
       await shot(page, 'escalation-policies-desktop');
+
+      step = 'People: invite a volunteer; the invitation arrives by email (a real SMTP server).';
       await nav.getByRole('link', { name: 'People' }).click();
       await page.getByRole('heading', { name: 'Contact methods' }).waitFor();
+      const inviteForm = page.locator('form.invite');
+      await inviteForm.getByLabel('Email').fill('vera@harbor.example');
+      await inviteForm.getByLabel('Name').fill('Vera Voss');
+      await inviteForm.getByLabel('Role').selectOption('volunteer');
+      await inviteForm.getByRole('button', { name: 'Send invitation' }).click();
+      await page.getByText('Invitation emailed to vera@harbor.example').waitFor();
+      const invitation = await mail.waitFor('vera@harbor.example', /\/welcome#token=/);
+      const acceptUrl = /(http:\/\/\S+\/welcome#token=[A-Za-z0-9_-]+)/.exec(invitation.text ?? '')![1]!;
+
+      step = 'People: add an email contact method, verify it with the code from the email, add a notification rule.';
+      await page.getByLabel('Type').selectOption('email');
+      await page.getByLabel('Address').fill('olive@harbor.example');
+      await page.getByLabel('Label').fill('Work email');
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      const method = page.locator('li.method', { hasText: 'Work email' });
+      await method.getByText('Not verified').waitFor();
+      await method.getByRole('button', { name: 'Send a code' }).click();
+      const codeMail = await mail.waitFor('olive@harbor.example', /verification code is \d{6}/);
+      const code = /verification code is (\d{6})/.exec(codeMail.text ?? '')![1]!;
+      await method.getByLabel('Code sent to Work email').fill(code);
+      await method.getByRole('button', { name: 'Verify' }).click();
+      await method.getByText('Verified').waitFor();
+      await page.getByLabel('Method').selectOption({ label: 'Work email' });
+      await page.getByLabel('After (minutes)').fill('0');
+      await page.getByLabel('Urgency').selectOption('high');
+      await page.getByRole('button', { name: 'Add rule' }).click();
+      await page.locator('li.rule', { hasText: 'Work email' }).getByText('at once').waitFor();
       await shot(page, 'people-desktop');
+
+      step = 'Settings: status page, then API tokens (shown once, works, revoked) and the audit log.';
       await nav.getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('heading', { name: 'Public status page' }).waitFor();
       await page.getByLabel('Page address').waitFor();
       await shot(page, 'settings-desktop');
+      await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'API tokens' }).click();
+      await page.getByLabel('What it is for').fill('Grafana alerts');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const newToken = (await page.getByTestId('new-token').textContent())!.trim();
+      const me = await fetch(`${vigil.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${newToken}` } });
+      expect(me.status).toBe(200);
+      await page.getByRole('list', { name: 'API tokens' }).getByText('Grafana alerts').waitFor();
+      await shot(page, 'settings-tokens-desktop');
+      await page.getByRole('button', { name: 'Revoke Grafana alerts' }).click();
+      await expect.poll(() => page.getByRole('list', { name: 'API tokens' }).getByText('Grafana alerts').count()).toBe(0);
+      expect((await fetch(`${vigil.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${newToken}` } })).status).toBe(401);
+
+      step = 'Volunteers: a profile and a schedule for Vera (REST), then she accepts the invitation in her own browser.';
+      const vera = (await rest('POST', '/api/v1/volunteers', { volunteer: { name: 'Vera Voss', email: 'vera@harbor.example', time_zone: 'Europe/Berlin' } })).volunteer!;
+      await rest('POST', '/api/v1/volunteer_pools', { volunteer_pool: { name: 'Evening volunteers', strategy: 'round_robin', members: [{ id: vera.id }] } });
+      await rest('POST', '/api/v1/schedules', {
+        schedule: { type: 'schedule', name: 'Volunteer backup', time_zone: 'UTC', schedule_layers: [{ name: 'Backup', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [{ user: { id: vera.id, type: 'user_reference' } }] }] },
+      });
+      const veraCtx = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, colorScheme: 'light', reducedMotion: 'reduce', timezoneId: 'UTC', locale: 'en-GB' });
+      const vp = await veraCtx.newPage();
+      vp.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && consoleErrors.push(`volunteer page: ${m.text()}`));
+      vp.on('pageerror', (e) => consoleErrors.push(`volunteer page: ${e.message}`));
+      await vp.goto(acceptUrl);
+      await vp.getByRole('heading', { name: 'Welcome to Vigil' }).waitFor();
+      await vp.getByLabel('Password', { exact: true }).fill('evening shift cocoa 7');
+      await vp.getByLabel('Password again').fill('evening shift cocoa 7');
+      await vp.getByRole('button', { name: 'Set password and sign in' }).click();
+      await vp.getByRole('heading', { name: 'My volunteering' }).waitFor();
+
+      step = 'The volunteer: weekly availability, a day away, pause me and resume; her shifts and hours.';
+      await vp.getByRole('button', { name: 'Add a window' }).click();
+      const w1 = vp.getByRole('group', { name: 'Window 1' });
+      for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) await w1.getByLabel(d).check();
+      await vp.getByLabel('From (window 1)').fill('08:00');
+      await vp.getByLabel('Until (window 1)').fill('20:00');
+      await vp.getByRole('button', { name: 'Save availability' }).click();
+      await vp.getByText('Availability saved.').waitFor();
+      await expect.poll(() => vp.getByRole('list', { name: 'My shifts' }).locator('li').count()).toBeGreaterThan(10);
+      const away = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+      await vp.getByLabel('Away from').fill(`${away}T00:00`);
+      await vp.getByLabel('Back on').fill(`${away}T23:30`);
+      await vp.getByLabel('Why (optional)').fill('Exams');
+      await vp.getByRole('button', { name: 'Add', exact: true }).click();
+      await vp.getByRole('list', { name: 'Away' }).getByText('Exams').waitFor();
+      await vp.getByRole('button', { name: 'Pause me' }).click();
+      await vp.getByRole('heading', { name: 'You are paused' }).waitFor();
+      const paused = (await (await fetch(`${vigil.url}/api/v1/volunteers/${vera.id}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { volunteer: { status: string } };
+      expect(paused.volunteer.status).toBe('paused');
+      await vp.getByRole('button', { name: 'Resume' }).click();
+      await vp.getByRole('heading', { name: 'You can be paged' }).waitFor();
+      await vp.getByRole('heading', { name: 'My hours' }).waitFor();
+      await shot(vp, 'volunteer-desktop', { top: true });
+
+      step = 'The coordinator: pool coverage, the hours ledger with approval and the CSV.';
+      await nav.getByRole('link', { name: 'Volunteers' }).click();
+      await page.getByRole('heading', { name: 'Evening volunteers', exact: false }).waitFor();
+      await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByText('Vera Voss').first().isVisible()).toBe(true);
+      const ledgerRow = page.locator('tr', { hasText: 'Vera Voss' });
+      await ledgerRow.waitFor();
+      await ledgerRow.getByRole('button', { name: /Approve Vera Voss/ }).click();
+      await ledgerRow.getByText(/Approved \d+\.\d h/).waitFor();
+      const csv = await page.request.get(`${vigil.url}${await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')}`);
+      expect(csv.status()).toBe(200);
+      expect(await csv.text()).toContain('Vera Voss');
+      await shot(page, 'volunteers-coordinator-desktop');
+
+      step = "The audit log shows the volunteer's requests.";
+      await nav.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
+      await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+      await expect.poll(() => page.locator('table tr', { hasText: 'Vera Voss' }).first().isVisible()).toBe(true);
+      await shot(page, 'settings-audit-desktop');
 
       step = 'Phone width: the same pages, signed in with the same session.';
       const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB', storageState: await desktop.storageState() });
@@ -252,6 +427,11 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await p2.locator('.shift-list li').first().waitFor();
       await p2.locator('.tl-row').first().scrollIntoViewIfNeeded();
       await shot(p2, 'schedules-phone');
+      const veraPhone = await (await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB', storageState: await veraCtx.storageState() })).newPage();
+      veraPhone.on('pageerror', (e) => consoleErrors.push(`volunteer phone: ${e.message}`));
+      await veraPhone.goto(`${vigil.url}/`);
+      await veraPhone.getByRole('heading', { name: 'You can be paged' }).waitFor();
+      await shot(veraPhone, 'volunteer-phone');
       const pubPhone = await (await browser.newContext({ viewport: PHONE, isMobile: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' })).newPage();
       await pubPhone.goto(`${vigil.url}/status/harbor`);
       await pubPhone.getByText('Some services are down').waitFor();
@@ -267,9 +447,11 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
     } catch (err) {
       // Say which step failed, and keep a picture of the page for the log reader.
       await page.screenshot({ path: path.join(os.tmpdir(), 'vigil-e2e-failure.png') }).catch(() => {});
+      let n = 0;
+      for (const ctx of browser.contexts()) for (const other of ctx.pages()) if (other !== page) await other.screenshot({ path: path.join(os.tmpdir(), `vigil-e2e-failure-${++n}.png`) }).catch(() => {});
       throw new Error(`web e2e failed at step "${step}" (screenshot: ${path.join(os.tmpdir(), 'vigil-e2e-failure.png')}): ${(err as Error).message}`, { cause: err });
     }
-  }, 80_000);
+  }, 150_000);
 
   it('measures the dashboard load and the bundle size', async () => {
     const ctx = await browser.newContext({ viewport: DESKTOP, storageState: await desktop.storageState() });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../src/server/web/password.js';
+import { setPassword } from '../../src/server/web/account.service.js';
 import { parseCookies } from '../../src/server/web/cookies.js';
 import { PASSWORD, linkToken, mailbox, ownerWithPassword, signIn, smtpConfig } from './helpers.js';
 
@@ -88,6 +89,26 @@ for (const dialect of DIALECTS) {
       const obs = await signIn(t, 'obs@harbor.example', 'observer password 1');
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: obs.headers() })).statusCode).toBe(200);
       expect((await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: obs.headers(true), payload: { service: { name: 'X' } } })).statusCode).toBe(403);
+    });
+
+    it('a volunteer signed in on the web keeps a session: reads it, changes the password, tests a page to themselves, signs out (the volunteer guard lets these through)', async () => {
+      t = await createTestApp(dialect);
+      const u = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: t.auth, payload: { user: { name: 'Vera Voss', email: 'vera@harbor.example', role: 'volunteer' } } });
+      expect(u.statusCode, u.body).toBe(201);
+      const vera = u.json().user as { id: string };
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, vera.id, PASSWORD);
+      const b = await signIn(t, 'vera@harbor.example');
+      const me = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: b.headers() });
+      expect(me.statusCode, me.body).toBe(200);
+      expect(me.json().session.user.role).toBe('volunteer');
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: b.headers() })).statusCode).toBe(403); // the lists stay closed
+      const test = await t.app.inject({ method: 'POST', url: `/api/v1/users/${vera.id}/test_page`, headers: b.headers(true) });
+      expect(test.statusCode).toBe(400); // allowed through; she has no verified method yet
+      expect((await t.app.inject({ method: 'POST', url: `/api/v1/users/${t.org.user.id}/test_page`, headers: b.headers(true) })).statusCode).toBe(403);
+      const pw = await t.app.inject({ method: 'PUT', url: '/api/v1/session/password', headers: b.headers(true), payload: { current_password: PASSWORD, new_password: 'another long passphrase' } });
+      expect(pw.statusCode, pw.body).toBe(204);
+      const again = await signIn(t, 'vera@harbor.example', 'another long passphrase');
+      expect((await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: again.headers(true) })).statusCode).toBe(204);
     });
 
     it('sets Secure on the cookie behind https', async () => {

@@ -92,7 +92,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
 
   app.get(
     '/api/v1/session',
-    { config: { permission: 'read' }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: SessionView }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: SessionView }), ...errorResponses } } },
     async (request, reply) => {
       const p = principalOf(request);
       reply.header('cache-control', 'no-store');
@@ -102,7 +102,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
 
   app.delete(
     '/api/v1/session',
-    { config: { permission: 'read' }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const p = principalOf(request);
       if (request.webSession) await revokeSession(db, p.orgId, request.webSession.id, clock.now());
@@ -114,7 +114,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
   app.put(
     '/api/v1/session/password',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', volunteerAccess: 'open' },
       schema: { summary: 'Change your password; signs out your other sessions', tags, body: Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: Password }), response: { 204: Type.Null(), ...errorResponses } },
     },
     async (request, reply) => {

@@ -20,7 +20,7 @@ export function testPageRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/test_page',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', volunteerAccess: 'self' },
       schema: {
         summary: 'Send a test page to each verified contact method of a member (yourself, or anyone as admin)',
         tags: ['contact methods'],

@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { useLiveState } from '../data/live';
+import { connectLive, useLiveState } from '../data/live';
 import { signOut } from '../data/session';
 import type { Session } from '../data/types';
 import { Link, useLocation } from './router';
@@ -30,6 +30,10 @@ function current(path: string, to: string): boolean {
 export function Shell({ session, onSignedOut, children }: { session: Session; onSignedOut: () => void; children: ReactNode }) {
   const { path } = useLocation();
   const live = useLiveState();
+  const volunteer = session.user.role === 'volunteer';
+  useEffect(() => {
+    if (!volunteer) connectLive(); // volunteers have no organization-wide stream (it answers them 403)
+  }, [volunteer]);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 

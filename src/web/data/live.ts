@@ -28,6 +28,11 @@ function emit(e: IncidentEvent | null) {
   for (const fn of listeners) fn(e);
 }
 
+/** Open the stream (idempotent): the shell calls it so the indicator is true on every page. */
+export function connectLive(): void {
+  connect();
+}
+
 function connect() {
   if (source || typeof EventSource === 'undefined') return;
   source = new EventSource('/api/v1/stream');

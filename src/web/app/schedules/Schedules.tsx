@@ -344,7 +344,8 @@ export function Policies({ session }: { session: Session }) {
       ) : (
         <div className="stack">
           {policies.data.map((p) => (
-            <PolicyEditor key={p.id} policy={p} manage={manage} onSaved={() => void policies.reload()} />
+            // Keyed by content: once saved, the editor starts again from what the server stored.
+            <PolicyEditor key={`${p.id}:${p.num_loops}:${JSON.stringify(p.escalation_rules)}`} policy={p} manage={manage} onSaved={() => void policies.reload()} />
           ))}
           {manage && (
             <section className="card">

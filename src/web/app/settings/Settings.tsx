@@ -18,7 +18,7 @@ export function Settings({ session }: { session: Session }) {
       <PageHeader title="Settings" />
       <nav className="tabs" aria-label="Settings">
         <Link to="/settings" aria-current={tab === 'general' ? 'page' : undefined}>
-          Status page and password
+          {session.user.role === 'volunteer' ? 'Password' : 'Status page and password'}
         </Link>
         <Link to="/settings/tokens" aria-current={tab === 'tokens' ? 'page' : undefined}>
           API tokens
@@ -35,7 +35,7 @@ export function Settings({ session }: { session: Session }) {
         <Audit />
       ) : (
         <div className="grid">
-          <StatusPageSettings manage={manage} />
+          {session.user.role !== 'volunteer' && <StatusPageSettings manage={manage} />}
           <PasswordCard />
         </div>
       )}

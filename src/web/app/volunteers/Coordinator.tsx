@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import type { Session } from '../../data/types';
-import { approve, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type Pool } from '../../data/volunteers';
+import { approve, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type LedgerLine, type Pool } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Loading, Notice, PageHeader, Time } from '../ui';
 
@@ -100,7 +100,7 @@ export function Coordinator({ session }: { session: Session }) {
                       <td className="num">{l.total_hours.toFixed(1)}</td>
                       <td className="num">{l.incidents}</td>
                       <td>
-                        {l.approval.status === 'approved' ? (
+                        {approvedAsShown(l) ? (
                           <span className="badge badge-resolved">Approved {l.approval.approved_hours?.toFixed(1)} h</span>
                         ) : (
                           <>
@@ -123,6 +123,15 @@ export function Coordinator({ session }: { session: Session }) {
       </div>
     </>
   );
+}
+
+/**
+ * A month still running keeps adding on-call hours after it is approved; the line
+ * reads as approved while the figure shown (to a tenth of an hour) has not moved.
+ */
+function approvedAsShown(l: LedgerLine): boolean {
+  if (l.approval.status === 'approved') return true;
+  return l.approval.status === 'changed' && l.approval.approved_hours !== null && l.approval.approved_hours.toFixed(1) === l.total_hours.toFixed(1);
 }
 
 function PoolCoverage({ pool }: { pool: Pool }) {

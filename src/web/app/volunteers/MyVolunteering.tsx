@@ -67,7 +67,7 @@ export function MyVolunteering({ session }: { session: Session }) {
         </section>
 
         <div className="stack span-2">
-          <WeeklyWindows key={JSON.stringify(v.availability)} windows={v.availability.windows} zone={v.availability.time_zone} onSaved={() => void Promise.all([me.reload(), view.reload()])} />
+          <WeeklyWindows key={v.id} windows={v.availability.windows} zone={v.availability.time_zone} onSaved={() => void Promise.all([me.reload(), view.reload()])} />
           <OneOff view={view.data} error={view.error} onChanged={() => void view.reload()} />
         </div>
 
