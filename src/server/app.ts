@@ -104,6 +104,11 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   registerErrorHandling(app);
+  // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of
+  // storage/wal-sync.ts, shared by every request waiting at the same moment; PostgreSQL: at once).
+  app.addHook('onSend', async () => {
+    await deps.sync();
+  });
   // Every route as registered, so a test can hold the OpenAPI document to "describes every route".
   const routes: RegisteredRoute[] = [];
   app.decorate('vigilRoutes', routes);

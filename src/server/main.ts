@@ -68,6 +68,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
       await queueVerification(handle.db, clock, orgId, contactMethodId, code);
       bus.poke();
     },
+    sync: () => handle.sync(),
     inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
     ready: async () => {
       await sql`SELECT 1`.execute(handle.db);

@@ -38,7 +38,7 @@ export class Engine {
     private readonly modules: EngineModule[],
     private readonly clock: Clock,
     private readonly log: Pick<Logger, 'error' | 'warn' | 'info'>,
-    private readonly opts: { backstopMs: number; maxCyclesPerWake: number } = { backstopMs: 1_000, maxCyclesPerWake: 50 },
+    private readonly opts: { backstopMs: number; maxCyclesPerWake: number; afterWork?: () => void } = { backstopMs: 1_000, maxCyclesPerWake: 50 },
   ) {
     for (const m of modules) this.stats.set(m.name, { runs: 0, failures: 0, work: 0, lastDurationMs: 0, lastLagMs: 0 });
   }
@@ -81,6 +81,7 @@ export class Engine {
   private async drain(): Promise<void> {
     for (let i = 0; i < this.opts.maxCyclesPerWake && this.running; i++) {
       const work = await this.runOnce(this.clock.now());
+      if (work > 0) this.opts.afterWork?.();
       if (work === 0 && !this.again) return;
       this.again = false;
     }

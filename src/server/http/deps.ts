@@ -18,6 +18,8 @@ export interface AppDeps {
   config: Config;
   ingest: IngestService;
   presenter: Presenter;
+  /** Resolves once everything committed so far is on disk (DbHandle.sync). */
+  sync: () => Promise<void>;
   /** Checked by /readyz. */
   ready: () => Promise<boolean>;
   metrics: Metrics;

@@ -6,12 +6,22 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { WalSync } from './wal-sync.js';
+
+const COMMIT = /^\s*(commit|end)\b/i;
 
 export type DialectName = 'sqlite' | 'postgres';
 
 export interface DbHandle {
   db: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * Resolves once everything committed so far is on disk. PostgreSQL: at once (its
+   * COMMIT returns after the flush). SQLite: see storage/wal-sync.ts.
+   */
+  sync(): Promise<void>;
+  /** SQLite on a file: the WAL flusher (exposed for metrics and tests). */
+  wal?: WalSync;
   close(): Promise<void>;
 }
 
@@ -40,17 +50,30 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     // (node-postgres#3202): without this, a PostgreSQL restart would crash the process.
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, dialect: 'postgres', sync: async () => {}, close: () => db.destroy() };
   }
   const file = opts.sqliteFile ?? ':memory:';
   const conn = new SQLite(file);
   conn.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before we answer 202 (DESIGN.md invariant 1).
-  conn.pragma('synchronous = FULL');
+  // NORMAL: a COMMIT writes the WAL without fsync; WalSync flushes it off the event loop
+  // before anything is acknowledged (DESIGN.md invariant 1; storage/wal-sync.ts says why
+  // that is as durable as FULL). In memory there is nothing to flush.
+  const wal = file === ':memory:' ? null : new WalSync(file);
+  conn.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn, wal) }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    sync: () => (wal ? wal.sync() : Promise.resolve()),
+    ...(wal ? { wal } : {}),
+    close: async () => {
+      if (wal) await wal.sync();
+      await db.destroy();
+      wal?.close();
+    },
+  };
 }
 
 /**
@@ -60,7 +83,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
  * variants from growing it). Safe because Kysely runs one statement at a time on the
  * connection and never keeps an iterator open across statements here (no `.stream()`).
  */
-function withStatementCache(conn: SQLite.Database, max = 1_000): { prepare(sql: string): SQLite.Statement; close(): void } {
+function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_000): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
   return {
     prepare(text) {
@@ -72,6 +95,9 @@ function withStatementCache(conn: SQLite.Database, max = 1_000): { prepare(sql: 
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, stmt);
+      // Kysely runs the statement right after preparing it, in the same synchronous call,
+      // so counting the commit here orders it before any fsync that a later sync() starts.
+      if (wal && (COMMIT.test(text) || (!stmt.readonly && !conn.inTransaction))) wal.noteCommit();
       return stmt;
     },
     close: () => conn.close(),
