@@ -167,8 +167,12 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     expect(o.statusCode, o.body).toBe(201);
     const offer = o.json().shift_trade;
     expect(offer).toMatchObject({ type: 'shift_offer', status: 'pending', holder: { id: vera.id }, to: { id: wim.id } });
-    // Wim sees it in his list.
+    // Wim sees it in his list; Zed, another volunteer, neither lists nor reads an offer made to Wim.
     expect((await req(t, 'GET', '/api/v1/shift_trades?status=pending', undefined, wim.auth)).json().shift_trades.map((x: Json) => x.id)).toEqual([offer.id]);
+    const zed = await vol('Zed');
+    expect((await req(t, 'GET', '/api/v1/shift_trades', undefined, zed.auth)).json().shift_trades).toEqual([]);
+    expect((await req(t, 'GET', `/api/v1/shift_trades/${offer.id}`, undefined, zed.auth)).statusCode).toBe(404);
+    expect((await req(t, 'POST', `/api/v1/shift_trades/${offer.id}/accept`, {}, zed.auth)).statusCode).toBe(403);
 
     // 19:30 Berlin, offer pending: Vera is still on call and is paged.
     clock.set(Date.parse('2026-03-02T18:30:00Z'));
