@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { at, edit, HOUR, MIN, NY, seriesFrom, WEEK } from '../../../test/impact/fixtures.js';
 import { peopleAffected } from './affected.js';
-import { computeBaseline, DEFAULT_BASELINE_SETTINGS } from './baseline.js';
+import { computeBaseline, DEFAULT_BASELINE_SETTINGS, medianVarianceShare } from './baseline.js';
 import { buildHistory, type MinuteSeries } from './history.js';
 import type { TimeRange } from './range.js';
 
@@ -19,8 +19,11 @@ function affected(series: MinuteSeries, incident: TimeRange, now = NOW, peoplePe
   return peopleAffected(b, { incident, now, peoplePerUnit });
 }
 
-/** Half-width of the 90 % interval for a shortfall over E expected units with φ = 1. */
-const halfWidth = (e: number) => Z90 * Math.sqrt(e * (1 + Math.PI / (2 * K)));
+/**
+ * Half-width of the 90 % interval for a shortfall over E expected units of whole hours with
+ * φ = 1: chance (E) plus the variance of the K-week medians (s(K)·E, s(4) ≈ 0.30).
+ */
+const halfWidth = (e: number) => Z90 * Math.sqrt(e * (1 + medianVarianceShare(K)));
 
 describe('peopleAffected', () => {
   const t0 = NOW - 10 * HOUR;

@@ -2,8 +2,10 @@
  * People affected by an incident (DESIGN §8; RESEARCH §2.5).
  *
  *  - Shortfall ("people delayed"): S = Σ (E − O) over the incident window.
- *  - Its variance: Var(S) ≈ φ·(ΣE + Σ E_h·π/(2K_h)) — the NB noise of the observations plus the
- *    sampling variance of a K-week median (≈ π/2·σ²/K); the 90 % interval is S ± 1.645·√Var.
+ *  - Its variance: Var(S) ≈ Σ φ_h·E_h + Σ f_h·s(K_h)·φ_h·E_h — the NB noise of the observations
+ *    (φ_h from the volume-dependent dispersion of each hour) plus the sampling variance of each
+ *    hour's K-week median (s(K) ≈ π/(2K), f_h the share of the hour inside the window), as
+ *    computed by expectedIn; the 90 % interval is S ± 1.645·√Var.
  *  - Catch-up: C = Σ (O − E) over the 24 h after the incident ends. People who came back
  *    later were served late, not lost, so "likely not served" = max(0, S − max(0, C)).
  *  - Units: counts are contacts; with a people-per-unit factor u (unique people per unit, last
@@ -61,19 +63,18 @@ export function peopleAffected(baseline: ReadyBaseline, options: AffectedOptions
   if (u !== null && !(u > 0 && Number.isFinite(u))) throw new RangeError(`peoplePerUnit must be a positive number, got ${u}`);
   const catchUpMs = options.catchUpMs ?? DAY_MS;
   const h = baseline.history;
-  const phi = baseline.phi;
 
   const t0 = incident.start;
   const t1 = Math.min(incident.end, now);
   const during = expectedIn(baseline, t0, t1);
   const observed = countIn(h, t0, t1);
   const s = during.expected - observed;
-  const varS = phi * (during.expected + during.medianVarianceFactor);
+  const varS = during.variance + during.medianVariance;
 
   const c1 = Math.min(t1 + catchUpMs, now);
   const after = expectedIn(baseline, t1, c1);
   const c = c1 > t1 ? countIn(h, t1, c1) - after.expected : 0;
-  const varC = phi * (after.expected + after.medianVarianceFactor);
+  const varC = after.variance + after.medianVariance;
 
   const net = s - Math.max(0, c);
   const varNet = varS + (c > 0 ? varC : 0);

@@ -3,10 +3,15 @@ import { at, DAY, edit, HOUR, local, MIN, NY, seriesFrom, WEEK } from '../../../
 import {
   computeBaseline,
   DEFAULT_BASELINE_SETTINGS,
+  dispersionAt,
+  estimateDispersion,
   expectedBand,
   expectedIn,
+  medianVarianceShare,
   sourceWeekStarts,
+  windowPhi,
   type BaselineSettings,
+  type DispersionPoint,
   type ReadyBaseline,
 } from './baseline.js';
 import { buildHistory, hourIndexAt, type MinuteSeries } from './history.js';
@@ -72,7 +77,7 @@ describe('median of the same local hour over the last 4 clean weeks', () => {
     const b1 = ready(series, asOf, [], NO_LEVEL);
     const spoiled = edit(series, asOf, asOf + WEEK, () => 1000);
     const b2 = ready(spoiled, asOf, [], NO_LEVEL);
-    expect([b2.level, b2.phi]).toEqual([b1.level, b1.phi]);
+    expect([b2.level, b2.dispersion]).toEqual([b1.level, b1.dispersion]);
     expect(expectedIn(b2, mondayTen(8), mondayTen(8) + HOUR)).toEqual(expectedIn(b1, mondayTen(8), mondayTen(8) + HOUR));
   });
 });
@@ -127,47 +132,142 @@ describe('level factor', () => {
   });
 });
 
-describe('over-dispersion φ', () => {
-  const start = at('2025-09-01T00:00');
-  const asOf = start + 9 * WEEK;
-  // Seeded generator so the test is reproducible.
-  const rand = (() => {
-    let a = 42;
+describe('over-dispersion φ(x) as a function of volume', () => {
+  // Seeded generator so the tests are reproducible.
+  const seeded = (seed: number) => {
+    let a = seed >>> 0;
     return () => {
       a = (a + 0x6d2b79f5) >>> 0;
       let t = Math.imul(a ^ (a >>> 15), a | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
-  })();
-  const poisson = (lambda: number) => {
-    let k = 0;
-    let p = rand();
-    const l = Math.exp(-lambda);
-    while (p > l) {
-      k++;
-      p *= rand();
-    }
-    return k;
   };
+  const gaussian = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
-  it.each([
-    { name: 'constant counts → φ = 1 (never below)', count: () => 2, lo: 1, hi: 1 },
-    // Poisson noise: ≈ 1 plus the extra scatter of a 4-week median (about π/8).
-    { name: 'Poisson noise → φ ≈ 1–2', count: () => poisson(1), lo: 1, hi: 2 },
-    // Whole minutes of 0 or 20 at random: variance far above the mean → clamped at 10.
-    { name: 'very bursty counts → φ clamped to 10', count: () => (rand() < 0.05 ? 20 : 0), lo: 10, hi: 10 },
-  ])('$name', ({ count, lo, hi }) => {
-    const b = ready(seriesFrom(start, 9 * 7 * 1440, count), asOf);
-    expect(b.phi).toBeGreaterThanOrEqual(lo);
-    expect(b.phi).toBeLessThanOrEqual(hi);
-    expect(b.phiHours).toBeGreaterThan(300); // 14 days of hours with E ≥ 5
+  describe('estimateDispersion (pure): recovers the variance model it is fed', () => {
+    /**
+     * 14 days of hours whose expected count follows a daily cycle from `low` to `high` an hour,
+     * each observed with variance E·φ(x)·(1 + s(4)) (chance, plus the scatter of a 4-week
+     * median), a fraction `outliers` of them with 25 times that variance (unrecorded incidents,
+     * surges).
+     */
+    const points = (phiOf: (x: number) => number, low: number, high: number, seed: number, outliers = 0): DispersionPoint[] => {
+      const rand = seeded(seed);
+      const share = medianVarianceShare(4);
+      return Array.from({ length: 14 * 24 }, (_, h) => {
+        const x = low + (high - low) * (1 - Math.cos((2 * Math.PI * h) / 24)) / 2;
+        const sd = Math.sqrt(x * phiOf(x) * (1 + share) * (rand() < outliers ? 25 : 1));
+        return { perHour: x, expected: x, observed: Math.max(0, x + sd * gaussian(rand)), medianShare: share };
+      });
+    };
+    // Bounds hold for seeds 1–40 (the test runs 1–3); truth in the comments.
+    it.each<{ name: string; phiOf: (x: number) => number; low: number; high: number; outliers?: number; floor: [number, number]; at40: [number, number]; at600: [number, number] }>([
+      // Poisson: φ = 1 at every volume (the median's share is taken out, not mistaken for noise).
+      { name: 'Poisson', phiOf: () => 1, low: 40, high: 720, floor: [1, 1.05], at40: [1, 1.05], at600: [1, 1.35] },
+      // Gamma-mixed Poisson per 5 minutes with shape 20 (the simulation's noise): φ = 1 + x/240,
+      // so 1.17 at 40 an hour and 3.5 at 600.
+      { name: 'NB2, k = 240 an hour', phiOf: (x) => 1 + x / 240, low: 40, high: 720, floor: [1, 1.05], at40: [1.1, 1.25], at600: [2.7, 4.4] },
+      // Clumps of about 3 at every volume (a quasi-Poisson φ = 3): the floor is kept.
+      { name: 'clumped, φ = 3 everywhere', phiOf: () => 3, low: 40, high: 720, floor: [1.7, 3.6], at40: [1.8, 3.6], at600: [2.4, 3.8] },
+      // φ = 2 + x/300 (2.13 at 40, 4 at 600). A floor of 2 is not always told from 1 in 14 days;
+      // then the slope carries it and the quiet hours get less than their due (φ(40) ≥ 1.2).
+      { name: 'clumped and NB2, φ = 2 + x/300', phiOf: (x) => 2 + x / 300, low: 40, high: 720, floor: [1, 3], at40: [1.2, 3], at600: [3, 5.3] },
+      // 3 % of hours with 25× the variance move the fit only a little (residuals are capped).
+      { name: 'NB2 with 3 % outlying hours', phiOf: (x) => 1 + x / 240, low: 40, high: 720, outliers: 0.03, floor: [1, 1.05], at40: [1.1, 1.3], at600: [2.8, 4.9] },
+      // One volume only: no slope can be told, the pooled value is used.
+      { name: 'a flat service, φ = 2', phiOf: () => 2, low: 100, high: 100, floor: [1.6, 2.4], at40: [1.6, 2.4], at600: [1.6, 2.4] },
+    ])('$name', ({ phiOf, low, high, outliers, floor, at40, at600 }) => {
+      for (const seed of [1, 2, 3]) {
+        const d = estimateDispersion(points(phiOf, low, high, seed, outliers), 10);
+        expect(d.hours).toBe(336);
+        expect(d.floor, `floor, seed ${seed}`).toBeGreaterThanOrEqual(floor[0]);
+        expect(d.floor, `floor, seed ${seed}`).toBeLessThanOrEqual(floor[1]);
+        expect(dispersionAt(d, 40), `φ(40), seed ${seed}`).toBeGreaterThanOrEqual(at40[0]);
+        expect(dispersionAt(d, 40), `φ(40), seed ${seed}`).toBeLessThanOrEqual(at40[1]);
+        expect(dispersionAt(d, 600), `φ(600), seed ${seed}`).toBeGreaterThanOrEqual(at600[0]);
+        expect(dispersionAt(d, 600), `φ(600), seed ${seed}`).toBeLessThanOrEqual(at600[1]);
+      }
+    });
+
+    it.each([
+      { name: 'no hours → Poisson', pts: [] as DispersionPoint[], at: 500, want: 1 },
+      { name: 'never below 1 (counts steadier than Poisson)', pts: Array.from({ length: 50 }, (_, i) => ({ perHour: 10 + i, expected: 10 + i, observed: 10 + i, medianShare: 0.3 })), at: 500, want: 1 },
+      { name: 'never above the maximum', pts: Array.from({ length: 50 }, (_, i) => ({ perHour: 100, expected: 100, observed: i % 2 ? 300 : 0, medianShare: 0 })), at: 100, want: 10 },
+    ])('$name', ({ pts, at, want }) => {
+      expect(dispersionAt(estimateDispersion(pts, 10), at)).toBe(want);
+    });
   });
 
-  it('uses only hours expecting at least 5 (none here → Poisson)', () => {
-    const b = ready(seriesFrom(start, 9 * 7 * 1440, () => (rand() < 0.02 ? 1 : 0)), asOf);
-    expect(b.phiHours).toBe(0);
-    expect(b.phi).toBe(1);
+  describe('s(K), the variance of a median of K values', () => {
+    it.each([
+      [1, 1],
+      [2, 0.5], // the mean of two
+      [4, 0.2975],
+      [12, 0.1176],
+      [20, Math.PI / 40], // large K: π/(2K)
+    ])('s(%i) = %f', (k, want) => {
+      expect(medianVarianceShare(k)).toBeCloseTo(want, 4);
+    });
+  });
+
+  describe('computeBaseline: φ from the last 14 days of clean hours', () => {
+    const start = at('2025-09-01T00:00');
+    const asOf = start + 9 * WEEK;
+    const poisson = (rand: () => number, lambda: number) => {
+      let k = 0;
+      let p = rand();
+      const l = Math.exp(-lambda);
+      while (p > l) {
+        k++;
+        p *= rand();
+      }
+      return k;
+    };
+
+    it.each([
+      { name: 'constant counts → φ = 1 (never below)', count: () => () => 2, at: [120], lo: 1, hi: 1 },
+      // Poisson noise: φ ≈ 1 once the scatter of the 4-week median is taken out.
+      { name: 'Poisson noise → φ ≈ 1', count: () => { const r = seeded(42); return () => poisson(r, 1); }, at: [60], lo: 1, hi: 1.2 },
+      // Whole minutes of 0 or 20 at random: variance far above the mean → clamped at 10.
+      { name: 'very bursty counts → φ clamped to 10', count: () => { const r = seeded(43); return () => (r() < 0.05 ? 20 : 0); }, at: [60], lo: 10, hi: 10 },
+    ])('$name', ({ count, at: xs, lo, hi }) => {
+      const b = ready(seriesFrom(start, 9 * 7 * 1440, count()), asOf);
+      for (const x of xs) {
+        expect(dispersionAt(b.dispersion, x)).toBeGreaterThanOrEqual(lo);
+        expect(dispersionAt(b.dispersion, x)).toBeLessThanOrEqual(hi);
+      }
+      expect(b.dispersion.hours).toBeGreaterThan(300); // 14 days of hours with E ≥ 5
+    });
+
+    it('is smaller at quiet hours than at busy ones when the rate wobbles (gamma-mixed Poisson)', () => {
+      // A daily cycle from 0.1 to 10 a minute (6 to 600 an hour); every 5 minutes the rate is
+      // multiplied by a Gamma(20, 1/20) draw (approximated by a lognormal with the same mean and
+      // variance), so φ(x) = 1 + x/240 an hour.
+      const rand = seeded(44);
+      let factor = 1;
+      const series = seriesFrom(start, 9 * 7 * 1440, (t) => {
+        if (((t - start) / MIN) % 5 === 0) {
+          const s2 = Math.log(1 + 1 / 20);
+          factor = Math.exp(Math.sqrt(s2) * gaussian(rand) - s2 / 2);
+        }
+        const { hour } = local(t);
+        const perMinute = 0.1 + 9.9 * (1 - Math.cos((2 * Math.PI * (hour - 4)) / 24)) / 2;
+        return poisson(rand, perMinute * factor);
+      });
+      const b = ready(series, asOf);
+      expect(b.dispersion.floor).toBeLessThan(1.3);
+      expect(dispersionAt(b.dispersion, 30)).toBeLessThan(1.4); // truth 1.125
+      expect(dispersionAt(b.dispersion, 600)).toBeGreaterThan(2.5); // truth 3.5
+      expect(dispersionAt(b.dispersion, 600)).toBeLessThan(5);
+    });
+
+    it('uses only hours expecting at least 5 (none here → Poisson)', () => {
+      const r = seeded(45);
+      const b = ready(seriesFrom(start, 9 * 7 * 1440, () => (r() < 0.02 ? 1 : 0)), asOf);
+      expect(b.dispersion.hours).toBe(0);
+      expect(dispersionAt(b.dispersion, 100)).toBe(1);
+    });
   });
 });
 
@@ -257,7 +357,7 @@ describe('opening hours: closed means expected 0', () => {
 });
 
 describe('expectedBand', () => {
-  it('is the NB 5 %–95 % band around ΣE with the same φ the detector uses', () => {
+  it('is the NB 5 %–95 % band around ΣE with the volume-dependent φ of its hours', () => {
     const start = at('2025-09-01T00:00');
     const b = ready(
       seriesFrom(start, 9 * 7 * 1440, () => 3),
@@ -266,8 +366,10 @@ describe('expectedBand', () => {
     const from = start + 9 * WEEK - DAY;
     const band = expectedBand(b, from, from + DAY);
     expect(band.expected).toBeCloseTo(3 * 1440, 6);
-    expect(band.low).toBe(nbinomQuantile(0.05, band.expected, b.phi));
-    expect(band.high).toBe(nbinomQuantile(0.95, band.expected, b.phi));
+    const phi = windowPhi(expectedIn(b, from, from + DAY), false); // chance only: what the hours scatter by
+    expect(phi).toBe(1); // noise-free history
+    expect(band.low).toBe(nbinomQuantile(0.05, band.expected, phi));
+    expect(band.high).toBe(nbinomQuantile(0.95, band.expected, phi));
     expect(band.low).toBeLessThan(band.expected);
     expect(band.high).toBeGreaterThan(band.expected);
   });

@@ -11,8 +11,15 @@
  *     `asOf` (rounded down to the last completed local hour), counting only clean hours that
  *     have a baseline (the 6 h gap keeps a current incident out of its own baseline).
  *  4. Expected E = L·b.
- *  5. Over-dispersion φ = clamp(median_h[(y_h − E_h)²/E_h] / 0.455, 1, 10) over clean hours
- *     with E_h ≥ 5 in the last 14 days (ending at the same 6 h guard).
+ *  5. Over-dispersion as a function of volume, φ(x) = min(a + c·x, 10) with x the expected
+ *     count per hour, a ≥ 1 and c ≥ 0 (see {@link estimateDispersion}), fitted to clean hours
+ *     with E_h ≥ 5 in the last 14 days (ending at the same 6 h guard). c is the negative-binomial
+ *     "NB2" term (variance μ + μ²/k per hour, c = 1/k): traffic whose rate wobbles is noisier
+ *     at busy hours than at quiet ones, so one φ for all hours would be too large at night and
+ *     too small at the peak. a > 1 covers counts that arrive in clumps at any volume.
+ *     The residuals are first divided by the share of their variance that comes from the
+ *     K-week median itself, so φ describes the counts; the detector adds the median's share
+ *     back per window (see {@link expectedIn}).
  *
  * The service is in learning mode while fewer than 2 clean weeks of data exist before `asOf`.
  *
@@ -67,6 +74,8 @@ export interface HourBaseline {
   readonly rate: number;
   /** Weeks back (1 = last week) of the values used, most recent first. */
   readonly weeksAgo: readonly number[];
+  /** Mean open minutes of the past hours the median came from (the rate's sample size). */
+  readonly sourceOpenMinutes: number;
 }
 
 export interface LearningBaseline {
@@ -88,9 +97,8 @@ export interface ReadyBaseline {
   /** Level factor after clamping, and before (for display: "scaled +6% for recent growth"). */
   readonly level: number;
   readonly levelRaw: number;
-  /** Over-dispersion φ ≥ 1 and how many hours it was estimated from (0 → default 1). */
-  readonly phi: number;
-  readonly phiHours: number;
+  /** Over-dispersion as a function of volume (φ = 1 everywhere when no hour qualified). */
+  readonly dispersion: Dispersion;
   /** Baseline of h.hours[index], or null when fewer than minCleanWeeks clean values exist. */
   hour(index: number): HourBaseline | null;
   /** Just the rate of {@link hour} (−1 for none), without allocating. */
@@ -118,11 +126,12 @@ export function computeBaseline(history: History, options: BaselineOptions): Bas
   // Per-hour medians, computed on first use: NaN = not yet, −1 = no baseline, else the rate.
   const rates = new Float64Array(history.hours.length).fill(NaN);
   const weekMasks = new Uint32Array(history.hours.length);
+  const sourceOpen = new Float64Array(history.hours.length);
   const scratch = new Float64Array(settings.weeks);
   const rateOf = (index: number): number => {
     let r = rates[index]!;
     if (Number.isNaN(r)) {
-      r = hourMedian(history, excluded, asOf, settings, index, weekMasks, scratch);
+      r = hourMedian(history, excluded, asOf, settings, index, weekMasks, sourceOpen, scratch);
       rates[index] = r;
     }
     return r;
@@ -132,7 +141,7 @@ export function computeBaseline(history: History, options: BaselineOptions): Bas
     if (r < 0) return null;
     const weeksAgo: number[] = [];
     for (let k = 1, m = weekMasks[index]!; m !== 0; k++, m >>>= 1) if (m & 1) weeksAgo.push(k);
-    return { rate: r, weeksAgo };
+    return { rate: r, weeksAgo, sourceOpenMinutes: sourceOpen[index]! };
   };
 
   // Both windows end where the last local hour completed before asOf − guard, so they always
@@ -157,8 +166,8 @@ export function computeBaseline(history: History, options: BaselineOptions): Bas
   const levelRaw = (observed + 1) / (base + 1);
   const level = clamp(levelRaw, settings.levelMin, settings.levelMax);
 
-  // Over-dispersion from the squared Pearson residuals of recent clean hours.
-  const ratios: number[] = [];
+  // Over-dispersion from the residuals of recent clean hours.
+  const points: DispersionPoint[] = [];
   forHoursWithin(history, guardEnd - settings.dispersionWindowMs, guardEnd, (i) => {
     if (!isUsable(i)) return;
     const open = history.hourOpen[i]!;
@@ -167,10 +176,14 @@ export function computeBaseline(history: History, options: BaselineOptions): Bas
     if (rate < 0) return;
     const e = level * rate * open;
     if (e < settings.dispersionMinExpected) return;
-    const y = history.hourCount[i]!;
-    ratios.push(((y - e) * (y - e)) / e);
+    points.push({
+      perHour: level * rate * 60,
+      expected: e,
+      observed: history.hourCount[i]!,
+      medianShare: (open / sourceOpen[i]!) * medianVarianceShare(popcount(weekMasks[i]!)),
+    });
   });
-  const phi = ratios.length === 0 ? 1 : clamp(median(ratios) / CHI2_1_MEDIAN, 1, settings.dispersionMax);
+  const dispersion = estimateDispersion(points, settings.dispersionMax);
 
   return {
     mode: 'ready',
@@ -181,8 +194,7 @@ export function computeBaseline(history: History, options: BaselineOptions): Bas
     cleanWeeks,
     level,
     levelRaw,
-    phi,
-    phiHours: ratios.length,
+    dispersion,
     hour,
     rateOf,
   };
@@ -196,8 +208,18 @@ export interface ExpectedSum {
   readonly complete: boolean;
   /** Union of weeks back used by the hours in the range, ascending. */
   readonly weeksAgo: readonly number[];
-  /** Σ E_h·π/(2K_h): the part of the variance that comes from estimating the median (§2.5). */
-  readonly medianVarianceFactor: number;
+  /**
+   * Variance of the count around `expected` from chance alone: Σ E_p·φ(x_p) over the hours p
+   * the range touches (x_p: that hour's expected count per hour).
+   */
+  readonly variance: number;
+  /**
+   * Variance of `expected` itself, from estimating each hour by a K-week median: an hour's
+   * median has s(K)·φ·E_h of variance (s(K): variance of the median of K unit-variance values,
+   * {@link medianVarianceShare}), and a range holding a fraction f of the hour carries f² of it
+   * (pieces of different hours add, their medians being independent).
+   */
+  readonly medianVariance: number;
 }
 
 /**
@@ -208,6 +230,7 @@ export function expectedIn(baseline: ReadyBaseline, from: number, to: number): E
   const h = baseline.history;
   let expected = 0;
   let complete = from >= h.start && to <= h.end;
+  let variance = 0;
   let medianVar = 0;
   const weeks = new Set<number>();
   let i = hourIndexAt(h, Math.max(from, h.start));
@@ -225,11 +248,21 @@ export function expectedIn(baseline: ReadyBaseline, from: number, to: number): E
       continue;
     }
     const e = baseline.level * hb.rate * open;
+    const phi = dispersionAt(baseline.dispersion, baseline.level * hb.rate * 60);
     expected += e;
-    medianVar += (e * Math.PI) / (2 * hb.weeksAgo.length);
+    variance += phi * e;
+    // The rate's median has variance s(K)·φ·rate/m (m: open minutes of its source hours), so
+    // E_p = L·rate·open carries s(K)·φ·E_p·open/m.
+    medianVar += (open / hb.sourceOpenMinutes) * medianVarianceShare(hb.weeksAgo.length) * phi * e;
     for (const w of hb.weeksAgo) weeks.add(w);
   }
-  return { expected, complete, weeksAgo: [...weeks].sort((x, y) => x - y), medianVarianceFactor: medianVar };
+  return { expected, complete, weeksAgo: [...weeks].sort((x, y) => x - y), variance, medianVariance: medianVar };
+}
+
+/** φ of a count whose variance (chance and median together) is that of `sum`: 1 when E = 0. */
+export function windowPhi(sum: ExpectedSum, withMedian = true): number {
+  if (!(sum.expected > 0)) return 1;
+  return Math.max(1, (sum.variance + (withMedian ? sum.medianVariance : 0)) / sum.expected);
 }
 
 /**
@@ -276,10 +309,11 @@ export function expectedBand(
   quantiles: { lower: number; upper: number } = { lower: 0.05, upper: 0.95 },
 ): ExpectedBand {
   const sum = expectedIn(baseline, from, to);
+  const phi = windowPhi(sum, false);
   return {
     expected: sum.expected,
-    low: nbinomQuantile(quantiles.lower, sum.expected, baseline.phi),
-    high: nbinomQuantile(quantiles.upper, sum.expected, baseline.phi),
+    low: nbinomQuantile(quantiles.lower, sum.expected, phi),
+    high: nbinomQuantile(quantiles.upper, sum.expected, phi),
     complete: sum.complete,
   };
 }
@@ -314,11 +348,13 @@ function hourMedian(
   s: BaselineSettings,
   index: number,
   weekMasks: Uint32Array,
+  sourceOpen: Float64Array,
   values: Float64Array,
 ): number {
   const key = h.hours[index]!.key;
   let n = 0;
   let mask = 0;
+  let open = 0;
   for (let k = 1; k <= s.maxLookbackWeeks && n < s.weeks; k++) {
     const j = indexOfKey(h, key - HOURS_PER_WEEK * k);
     if (j < 0) continue; // before the history, or a skipped spring-forward hour
@@ -333,9 +369,11 @@ function hourMedian(
       p--;
     }
     values[p] = rate;
+    open += h.hourOpen[j]!;
     if (k <= 32) mask |= 1 << (k - 1);
   }
   weekMasks[index] = mask >>> 0;
+  sourceOpen[index] = n > 0 ? open / n : 0;
   if (n < s.minCleanWeeks) return -1;
   const mid = n >> 1;
   return n % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
@@ -377,6 +415,119 @@ function forHoursWithin(h: History, from: number, to: number, fn: (index: number
     if (lh.end > to) break;
     if (lh.start >= from) fn(i);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Over-dispersion as a function of volume
+
+/** φ(x) = min(floor + slope·x, max), x the expected count per hour. */
+export interface Dispersion {
+  /** φ at vanishing volume (≥ 1): clumping that does not grow with volume. */
+  readonly floor: number;
+  /** Growth of φ per unit expected per hour (≥ 0); 1/slope is the NB2 size k of an hour. */
+  readonly slope: number;
+  readonly max: number;
+  /** Hours the fit used (0 → φ = 1). */
+  readonly hours: number;
+}
+
+export const POISSON_DISPERSION: Dispersion = Object.freeze({ floor: 1, slope: 0, max: 1, hours: 0 });
+
+export function dispersionAt(d: Dispersion, perHour: number): number {
+  return Math.min(d.max, Math.max(1, d.floor + d.slope * Math.max(0, perHour)));
+}
+
+/** One clean past hour: its expected count per hour, expected and observed counts, and K. */
+export interface DispersionPoint {
+  readonly perHour: number;
+  readonly expected: number;
+  readonly observed: number;
+  /**
+   * Var(E)/(φ·E) for this hour: f·s(K), with K the weeks its median was taken over and f its
+   * open minutes over those of the hours the median came from (1 for an ordinary hour).
+   */
+  readonly medianShare: number;
+}
+
+/**
+ * A floor above 1 is kept only when it exceeds 1 by this many standard errors: otherwise the
+ * counts are taken as plain negative binomial (φ → 1 at low volume), the textbook form, whose
+ * one parameter is pinned down by the busy hours instead of extrapolated from the quiet ones.
+ */
+const FLOOR_EVIDENCE = 2;
+/**
+ * Squared residuals above this many times φ(x) are capped (the 95 % point of χ²₁), so that a
+ * few hours of an unrecorded incident or a surge move the fit little.
+ */
+const CAP = 3.841458820694124;
+/** E[min(χ²₁, CAP)] = P(χ²₃ ≤ CAP) + CAP·5 %: capping shrinks a clean mean by this, divided back out. */
+const CAPPED_MEAN = 0.9129724772511087;
+
+/**
+ * Fit φ(x) = a + c·x to recent clean hours (a ≥ 1, c ≥ 0, φ ≤ max).
+ *
+ * For an hour with expected E and observed y, u = (y − E)²/(E·(1 + s(K))) has mean φ(x): the
+ * squared Pearson residual with the median's own share of the variance taken out. The fit is
+ * weighted least squares of u on x (weights 1/φ(x)², since Var(u) ≈ 2φ²), started from the
+ * robust pooled value median(u)/0.455 and repeated three times with each u capped at the
+ * 95 % point of φ(x)·χ²₁ (and the mean's shrinkage from capping divided back out), so an
+ * unrecorded incident or a one-off surge moves the fit by a bounded amount. A negative slope is taken as 0 (one φ for all volumes), and a floor below 1
+ * as 1 (never under-dispersed), refitting the other parameter. Pure.
+ */
+export function estimateDispersion(points: readonly DispersionPoint[], max: number): Dispersion {
+  const n = points.length;
+  if (n === 0) return { floor: 1, slope: 0, max, hours: 0 };
+  const x = points.map((p) => p.perHour);
+  const u = points.map((p) => ((p.observed - p.expected) ** 2) / (p.expected * (1 + p.medianShare)));
+  let a = clamp(median(u) / CHI2_1_MEDIAN, 1, max);
+  let c = 0;
+  for (let iteration = 0; iteration < 3; iteration++) {
+    let sw = 0, swx = 0, swy = 0, swxx = 0, swxy = 0;
+    for (let i = 0; i < n; i++) {
+      const phi = Math.min(max, a + c * x[i]!);
+      const w = 1 / (phi * phi);
+      const v = Math.min(u[i]!, CAP * phi) / CAPPED_MEAN;
+      sw += w;
+      swx += w * x[i]!;
+      swy += w * v;
+      swxx += w * x[i]! * x[i]!;
+      swxy += w * x[i]! * v;
+    }
+    const sxx = swxx - (swx * swx) / sw;
+    c = sxx > 1e-9 * swxx ? (swxy - (swx * swy) / sw) / sxx : 0;
+    a = (swy - c * swx) / sw;
+    if (c < 0) {
+      c = 0;
+      a = swy / sw;
+    }
+    // Var(u) ≈ 2φ², so with weights 1/φ² the floor's standard error is √(2·Σwx²/det).
+    const det = sw * swxx - swx * swx;
+    const seFloor = c > 0 && det > 0 ? Math.sqrt((2 * swxx) / det) : Math.sqrt(2 / sw);
+    if (a - 1 <= FLOOR_EVIDENCE * seFloor) {
+      // No clear clumping: the plain NB2 form, φ(x) = 1 + c·x, refitted through φ(0) = 1.
+      a = 1;
+      c = swxx > 0 ? Math.max(0, (swxy - swx) / swxx) : 0;
+    }
+    a = Math.min(a, max);
+  }
+  return { floor: a, slope: c, max, hours: n };
+}
+
+/**
+ * s(K): variance of the median of K independent unit-variance normal values (the mean of the
+ * middle two for even K), from 2·10⁶ simulated samples per K; beyond 12, the large-sample π/(2K).
+ */
+const MEDIAN_VARIANCE = [1, 0.5, 0.4486, 0.2975, 0.2868, 0.2145, 0.2107, 0.1679, 0.1662, 0.1384, 0.1374, 0.1176];
+
+export function medianVarianceShare(k: number): number {
+  if (!(k >= 1)) return 0;
+  return k <= MEDIAN_VARIANCE.length ? MEDIAN_VARIANCE[Math.floor(k) - 1]! : Math.PI / (2 * k);
+}
+
+function popcount(m: number): number {
+  let n = 0;
+  for (let v = m >>> 0; v !== 0; v &= v - 1) n++;
+  return n;
 }
 
 function median(values: number[]): number {

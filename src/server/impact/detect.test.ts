@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { at, edit, HOUR, local, MIN, NY, seriesFrom, WEEK } from '../../../test/impact/fixtures.js';
-import { computeBaseline } from './baseline.js';
+import { computeBaseline, medianVarianceShare } from './baseline.js';
+import { nbinomCdf } from './nbinom.js';
 import {
   advance,
   DEFAULT_DETECTOR_SETTINGS,
@@ -83,7 +84,10 @@ describe('evaluate: when does a window breach?', () => {
     const e = active(run(lastMinutes(15, () => 0)));
     const w15 = e.windows[0]!;
     expect(w15).toMatchObject({ minutes: 15, minDrop: 0.8, observed: 0, eligible: true, breachPage: true, start: NOW - 15 * MIN, end: NOW });
-    expect(w15.p).toBeCloseTo(Math.exp(-60), 30);
+    // Noise-free history: φ(x) = 1, plus the median's share for a quarter of an hour, s(4)/4.
+    expect(w15.phi).toBeCloseTo(1 + medianVarianceShare(4) / 4, 12);
+    expect(w15.p).toBe(nbinomCdf(0, 60, w15.phi));
+    expect(w15.p).toBeLessThan(1e-25); // e^−60 ≈ 8.8e-27 for Poisson
     expect(w15.drop).toBeCloseTo(1, 12);
   });
 
@@ -163,17 +167,19 @@ describe('explain', () => {
     expect(e.breachPage).toBe(true);
     expect(explain(e)).toBe(
       'Conversations answered dropped to 3 in the last hour against 41 expected (median of the weeks of 2 Nov, 9 Nov, 16 Nov and 23 Nov); ' +
-        'a drop this large happens by chance practically never (less than once in a trillion hours).',
+        'a drop this large happens by chance about once in 660 billion hours.', // 1/P(X ≤ 3 | NB mean 41, φ = 1 + s(4)) = 6.55e11 (jStat)
     );
   });
 
   it('says how often by chance, in words', () => {
-    // 12 of 41 in the last hour is a 71 % drop; φ = 1 here (noise-free history).
+    // 12 of 41 in the last hour is a 71 % drop. φ(x) = 1 here (noise-free history); the window
+    // is one whole hour, so the median's share adds s(4) ≈ 0.30: φ = 1.30.
     const e = active(run(thin(steady(41), NOW - HOUR, 12)));
     expect(e.worst?.minutes).toBe(60);
+    expect(e.phi).toBeCloseTo(1 + medianVarianceShare(4), 12);
     expect(explain(e)).toBe(
       'Conversations answered dropped to 12 in the last hour against 41 expected (median of the weeks of 2 Nov, 9 Nov, 16 Nov and 23 Nov); ' +
-        'a drop this large happens by chance about once in 9.7 million hours.', // 1/P(X ≤ 12 | Poisson 41) = 9.73e6 (jStat)
+        'a drop this large happens by chance about once in 780,000 hours.', // 1/P(X ≤ 12 | NB mean 41, φ = 1.2975) = 7.77e5 (jStat)
     );
   });
 

@@ -18,7 +18,7 @@
  * evaluations posts a non-paging watch note. Both fire once per episode; an evaluation without
  * any α_watch breach ends the episode. The caller stores DetectorState between evaluations.
  */
-import { DEFAULT_BASELINE_SETTINGS, expectedIn, expectedPerMinute, sourceWeekStarts, type Baseline, type BaselineSettings, type ReadyBaseline } from './baseline.js';
+import { DEFAULT_BASELINE_SETTINGS, expectedIn, expectedPerMinute, sourceWeekStarts, windowPhi, type Baseline, type BaselineSettings, type ReadyBaseline } from './baseline.js';
 import { countIn, missingIn } from './history.js';
 import { formatCount, formatWindow } from './explain.js';
 import { nbinomCdf } from './nbinom.js';
@@ -111,6 +111,11 @@ export interface WindowResult {
   readonly expected: number;
   /** 1 − O/E (negative for a rise; 0 when E = 0). */
   readonly drop: number;
+  /**
+   * The window's over-dispersion: (chance variance + variance of the median-based E) / E,
+   * from the volume-dependent φ(x) of each hour it touches (see baseline.ts, step 5).
+   */
+  readonly phi: number;
   /** P(X ≤ O) under NB(E, φ); 1 when E = 0. */
   readonly p: number;
   /** Tested at all (E ≥ minExpected, baseline complete, no missing minutes). */
@@ -148,6 +153,7 @@ export interface ActiveEvaluation extends EvaluationBase {
   readonly mode: 'active';
   readonly minExpected: number;
   readonly level: number;
+  /** φ of the worst window (of the longest one when none could be tested). */
   readonly phi: number;
   readonly windows: readonly WindowResult[];
   /** The eligible window with the smallest p (breaching windows first), or null. */
@@ -208,7 +214,7 @@ export function evaluate(baseline: Baseline, options: EvaluateOptions): Evaluati
     ...base,
     minExpected: settings.minExpected,
     level: baseline.level,
-    phi: baseline.phi,
+    phi: (worst ?? windows.reduce((a, b) => (b.minutes > a.minutes ? b : a))).phi,
     windows,
     worst,
     worstP: worst?.p ?? 1,
@@ -229,7 +235,8 @@ function evaluateWindow(baseline: ReadyBaseline, w: DetectionWindow, end: number
   const expected = sum.expected;
   const observed = countIn(h, start, end);
   const missing = missingIn(h, start, end) > 0;
-  const p = expected > 0 ? nbinomCdf(observed, expected, baseline.phi) : 1;
+  const phi = windowPhi(sum);
+  const p = expected > 0 ? nbinomCdf(observed, expected, phi) : 1;
   const drop = expected > 0 ? 1 - observed / expected : 0;
   const ineligibleReason: IneligibleReason | null = missing
     ? 'missing_data'
@@ -248,6 +255,7 @@ function evaluateWindow(baseline: ReadyBaseline, w: DetectionWindow, end: number
     observed,
     expected,
     drop,
+    phi,
     p,
     eligible,
     ineligibleReason,
