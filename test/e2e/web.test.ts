@@ -246,7 +246,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       step = 'The other pages, for the screenshots (and to see they render without errors).';
       const nav = page.getByRole('navigation', { name: 'Main' });
       await nav.getByRole('link', { name: 'On call' }).click();
-      await page.getByRole('heading', { name: /Counsellors/ }).waitFor();
+      await page.getByRole('heading', { name: /^Counsellors \(/ }).waitFor();
       await page.locator('.tl-row').first().waitFor();
 
       step = 'Override by drag: a drag across the final schedule fills the form; Bo covers that time.';
@@ -258,13 +258,13 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 4 });
       await expect.poll(() => page.locator('.tl-selection').isVisible()).toBe(true);
       await page.mouse.up();
-      await expect.poll(() => page.getByLabel('From').inputValue()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:(00|30)$/);
-      const from = Date.parse(`${await page.getByLabel('From').inputValue()}:00Z`);
-      const until = Date.parse(`${await page.getByLabel('Until').inputValue()}:00Z`);
+      await expect.poll(() => page.getByLabel('From', { exact: true }).inputValue()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:(00|30)$/);
+      const from = Date.parse(`${await page.getByLabel('From', { exact: true }).inputValue()}:00Z`);
+      const until = Date.parse(`${await page.getByLabel('Until', { exact: true }).inputValue()}:00Z`);
       expect(until - from).toBeGreaterThan(20 * 3_600_000); // 15 % of a week is about 25 hours
       expect(until - from).toBeLessThan(30 * 3_600_000);
       await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT'); // the drag moved focus to Who
-      await page.getByLabel('Who').selectOption({ label: 'Bo Chen' });
+      await page.getByLabel('Who', { exact: true }).selectOption({ label: 'Bo Chen' });
       await page.getByRole('button', { name: 'Add override' }).click();
       await page.getByText('Override added.').waitFor();
       await expect.poll(() => page.getByRole('list', { name: 'Overrides' }).getByText('Bo Chen').first().isVisible()).toBe(true);
@@ -280,7 +280,29 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       expect(await ics.text()).toMatch(/BEGIN:VCALENDAR[\s\S]*Bo Chen/);
       await page.getByRole('button', { name: 'Calendar link for my shifts' }).click();
       await expect.poll(async () => (await page.getByTestId('feed-user').textContent())?.trim()).toMatch(/\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
-      await page.getByRole('heading', { name: /Counsellors/ }).scrollIntoViewIfNeeded();
+
+      step = 'Schedule editor: a second layer with Ada covering the nights (22:00–07:00), saved, then drawn on the timeline.';
+      const layers = page.getByRole('region', { name: 'Layers of Counsellors' });
+      await layers.getByRole('button', { name: 'Add a layer' }).click();
+      await layers.getByLabel('Name of layer 2').fill('Nights');
+      await layers.getByLabel('Turn length (layer 2)').fill('1');
+      await layers.getByLabel('Unit (layer 2)').selectOption('days');
+      await layers.getByLabel('Add to the rotation of layer 2').selectOption({ label: 'Ada Lovelace' });
+      await layers.getByLabel('Only part of each day (layer 2)').check();
+      await layers.getByLabel('Each day from (layer 2)').fill('22:00');
+      await layers.getByLabel('Each day until (layer 2)').fill('07:00');
+      await layers.getByRole('list', { name: 'Rotation of layer 2' }).getByText('Ada Lovelace').waitFor();
+      await shot(page, 'schedule-layers-desktop');
+      await layers.getByRole('button', { name: 'Save layers' }).click();
+      await layers.getByText('Layers saved.').waitFor();
+      await expect.poll(() => page.getByRole('list', { name: 'Nights' }).getByText('Ada Lovelace').first().isVisible()).toBe(true);
+      const saved = (await (await fetch(`${vigil.url}/api/v1/schedules/${schedule.id}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { schedule: { schedule_layers: { id: string; name: string; users: { user: { id: string } }[]; restrictions: { start_time_of_day: string; duration_seconds: number }[]; rotation_turn_length: { unit: string; count: number } }[] } };
+      expect(saved.schedule.schedule_layers.map((l) => l.name)).toEqual(['Day shift', 'Nights']);
+      const nights = saved.schedule.schedule_layers[1]!;
+      expect(nights.users.map((u) => u.user.id)).toEqual([ada.id]);
+      expect(nights.restrictions).toMatchObject([{ start_time_of_day: '22:00:00', duration_seconds: 9 * 3600 }]);
+      expect(nights.rotation_turn_length).toEqual({ unit: 'days', count: 1 });
+      await page.getByRole('heading', { name: /^Counsellors \(/ }).first().scrollIntoViewIfNeeded();
       await shot(page, 'schedules-desktop');
 
       step = 'Escalation policy: add Ada to level 2, save, and the saved policy comes back from the server.';
@@ -352,6 +374,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await rest('POST', '/api/v1/schedules', {
         schedule: { type: 'schedule', name: 'Volunteer backup', time_zone: 'UTC', schedule_layers: [{ name: 'Backup', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [{ user: { id: vera.id, type: 'user_reference' } }] }] },
       });
+      await rest('PUT', '/api/v1/volunteer_settings', { volunteer_settings: { terms_version: '2026-1', terms_url: `${vigil.url}/status/harbor` } });
       const veraCtx = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, colorScheme: 'light', reducedMotion: 'reduce', timezoneId: 'UTC', locale: 'en-GB' });
       const vp = await veraCtx.newPage();
       vp.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && consoleErrors.push(`volunteer page: ${m.text()}`));
@@ -363,7 +386,9 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await vp.getByRole('button', { name: 'Set password and sign in' }).click();
       await vp.getByRole('heading', { name: 'My volunteering' }).waitFor();
 
-      step = 'The volunteer: weekly availability, a day away, pause me and resume; her shifts and hours.';
+      step = 'The volunteer agrees to the terms, then sets her weekly availability, a day away, pauses and resumes; her shifts and hours.';
+      await vp.getByRole('button', { name: 'I agree to the terms' }).click();
+      await expect.poll(() => vp.getByText('You have not agreed to the current volunteer terms').count()).toBe(0);
       await vp.getByRole('button', { name: 'Add a window' }).click();
       const w1 = vp.getByRole('group', { name: 'Window 1' });
       for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) await w1.getByLabel(d).check();

@@ -1,5 +1,5 @@
 import { api, optional, withQuery } from './client';
-import type { EscalationPolicy, RenderedEntry, Schedule } from './types';
+import type { EscalationPolicy, RenderedEntry, Restriction, Schedule } from './types';
 
 export const listSchedules = () => optional(api<{ schedules: Schedule[] }>('GET', withQuery('/api/v1/schedules', { limit: 100 })).then((r) => r.schedules));
 export const getSchedule = (id: string, since: Date, until: Date) =>
@@ -58,3 +58,29 @@ export const myFeed = () => api<{ calendar_feed: CalendarFeed }>('POST', '/api/v
 
 /** The same feed as a webcal: link, which calendar apps open as a subscription. */
 export const webcal = (url: string) => url.replace(/^https?:/, 'webcal:');
+
+/** What the layer editor sends: a layer as PUT /schedules/:id takes it (an id keeps an existing layer). */
+export interface LayerIn {
+  id?: string;
+  name: string;
+  start: string;
+  end: string | null;
+  rotation_virtual_start: string;
+  rotation_turn_length: { unit: string; count: number };
+  users: { user: { id: string; type: 'user_reference' } }[];
+  restrictions: Restriction[];
+  open_shifts?: boolean;
+}
+
+export const saveLayers = (id: string, layers: LayerIn[]) =>
+  api<{ schedule: Schedule; warnings?: { message: string }[] }>('PUT', `/api/v1/schedules/${encodeURIComponent(id)}`, { schedule: { schedule_layers: layers } });
+
+export const createSchedule = (name: string, timeZone: string, userId: string, start: string) =>
+  api<{ schedule: Schedule }>('POST', '/api/v1/schedules', {
+    schedule: {
+      type: 'schedule',
+      name,
+      time_zone: timeZone,
+      schedule_layers: [{ name: 'Layer 1', start, rotation_virtual_start: start, rotation_turn_length: { unit: 'weeks', count: 1 }, users: [{ user: { id: userId, type: 'user_reference' } }] }],
+    },
+  }).then((r) => r.schedule);

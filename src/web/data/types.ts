@@ -149,12 +149,32 @@ export interface RenderedEntry {
   user: Ref | null;
 }
 
+export interface Restriction {
+  type: string;
+  start_time_of_day: string;
+  duration_seconds: number;
+  start_day_of_week?: number | null;
+}
+
+export interface ScheduleLayer {
+  id: string;
+  name: string;
+  start: string;
+  end: string | null;
+  rotation_virtual_start: string;
+  rotation_turn_length: { unit: string; count: number };
+  users: { user: Ref }[];
+  restrictions: Restriction[];
+  open_shifts?: boolean;
+  rendered_schedule_entries?: RenderedEntry[];
+}
+
 export interface Schedule {
   id: string;
   name: string;
   description: string | null;
   time_zone: string;
-  schedule_layers: { id: string; name: string; users: { user: Ref }[]; rendered_schedule_entries?: RenderedEntry[] }[];
+  schedule_layers: ScheduleLayer[];
   final_schedule: { rendered_schedule_entries: RenderedEntry[]; rendered_coverage_percentage: number | null };
   overrides_subschedule?: { rendered_schedule_entries: RenderedEntry[] };
 }

@@ -129,3 +129,7 @@ export function describeWindow(w: Window): string {
 export function thisMonth(now = new Date()): string {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
 }
+
+export const volunteerSettings = () =>
+  api<{ volunteer_settings: { terms_version: string | null; terms_url: string | null; time_zone: string } }>('GET', '/api/v1/volunteer_settings').then((r) => r.volunteer_settings);
+export const consent = (id: string, termsVersion: string) => api<{ volunteer: Volunteer }>('POST', `${v(id)}/consent`, { consent: { terms_version: termsVersion } });

@@ -1,9 +1,10 @@
 import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage, listUsers } from '../../data/people';
-import { createOverride, createPolicy, getSchedule, layout, listPolicies, listSchedules, myFeed, savePolicy, scheduleFeed, webcal, type CalendarFeed } from '../../data/schedules';
+import { createOverride, createPolicy, createSchedule, getSchedule, layout, listPolicies, listSchedules, myFeed, savePolicy, scheduleFeed, webcal, type CalendarFeed } from '../../data/schedules';
 import type { EscalationPolicy, RenderedEntry, Session } from '../../data/types';
 import { Link, useLocation } from '../router';
+import { LayerEditor } from './LayerEditor';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
 const DAY = 86_400_000;
@@ -52,7 +53,7 @@ export function Schedules({ session }: { session: Session }) {
       {schedules.data === undefined ? (!schedules.error && <Loading what="schedules" />) : schedules.data === null ? (
         <Notice>This server has no schedules API yet.</Notice>
       ) : schedules.data.length === 0 ? (
-        <p>No schedules yet. Create one through the API (POST /api/v1/schedules) or the CLI; it shows here.</p>
+        manage ? <NewSchedule session={session} onCreated={(sid) => (setChosen(sid), void schedules.reload())} /> : <p>No schedules yet.</p>
       ) : (
         <>
           <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Schedule view">
@@ -114,10 +115,46 @@ export function Schedules({ session }: { session: Session }) {
               {manage && <OverrideForm key={draft.seq} scheduleId={schedule.data.id} initialStart={draft.start} initialEnd={draft.end} focusWho={draft.seq > 0} onDone={() => void schedule.reload()} />}
             </section>
           )}
+          {manage && <NewSchedule session={session} onCreated={(sid) => (setChosen(sid), void schedules.reload())} />}
+          {schedule.data && manage && <LayerEditor key={schedule.data.id} schedule={schedule.data} onSaved={() => void schedule.reload()} />}
           {schedule.data && <CalendarLinks key={schedule.data.id} scheduleId={schedule.data.id} scheduleName={schedule.data.name} manage={canManage(session.user.role)} />}
         </>
       )}
     </>
+  );
+}
+
+/** A new schedule: a name and a zone; it starts with one weekly layer of you, to edit below. */
+function NewSchedule({ session, onCreated }: { session: Session; onCreated: (id: string) => void }) {
+  const [name, setName] = useState('');
+  const [zone, setZone] = useState(session.organization.time_zone);
+  const create = useAction(async () => {
+    const now = new Date();
+    now.setMinutes(0, 0, 0);
+    const s = await createSchedule(name.trim(), zone.trim(), session.user.id, now.toISOString());
+    setName('');
+    onCreated(s.id);
+  });
+  return (
+    <details className="card new-schedule">
+      <summary>New schedule</summary>
+      <form
+        className="row-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.run();
+        }}
+      >
+        <Field label="Schedule name">{(id) => <input id={id} value={name} maxLength={255} onChange={(e) => setName(e.target.value)} />}</Field>
+        <Field label="Time zone" hint="IANA name, e.g. Europe/Berlin">
+          {(id, d) => <input id={id} aria-describedby={d} value={zone} maxLength={64} onChange={(e) => setZone(e.target.value)} />}
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim() || !zone.trim()}>
+          Create schedule
+        </button>
+        <ErrorBox error={create.error} />
+      </form>
+    </details>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import type { Session } from '../../data/types';
-import { DAYS, addUnavailable, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
+import { DAYS, addUnavailable, consent, volunteerSettings, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
 
@@ -18,6 +18,8 @@ export function MyVolunteering({ session }: { session: Session }) {
   const [reason, setReason] = useState('');
   const pauseAction = useAction(async () => (await pause('me', reason.trim()), setReason(''), me.reload(), view.reload()));
   const resumeAction = useAction(async () => (await resume('me'), me.reload(), view.reload()));
+  const settings = useAsync(() => volunteerSettings(), []);
+  const agree = useAction(async (version: string) => (await consent('me', version), me.reload()));
 
   if (me.error) return <ErrorBox error={me.error} />;
   if (me.data === undefined) return <Loading what="your volunteering" />;
@@ -33,7 +35,20 @@ export function MyVolunteering({ session }: { session: Session }) {
   return (
     <>
       <PageHeader title="My volunteering" />
-      {!v.consent.current && <Notice tone="warn">You have not agreed to the current volunteer terms: you are not paged until you do.</Notice>}
+      {!v.consent.current && (
+        <Notice tone="warn">
+          You have not agreed to the current volunteer terms: you are not paged until you do.
+          {settings.data?.terms_version && (
+            <span className="key-line">
+              {settings.data.terms_url && <a href={settings.data.terms_url}>Read the terms (version {settings.data.terms_version})</a>}
+              <button type="button" className="btn btn-primary btn-small" disabled={agree.busy} onClick={() => void agree.run(settings.data!.terms_version!)}>
+                I agree to the terms
+              </button>
+            </span>
+          )}
+          <ErrorBox error={agree.error} />
+        </Notice>
+      )}
       <div className="grid">
         <section className="card" aria-labelledby="pause-h">
           <h2 id="pause-h">{paused ? 'You are paused' : 'You can be paged'}</h2>

@@ -1,0 +1,217 @@
+import { useState } from 'react';
+import { useAction, useAsync } from '../../data/hooks';
+import { listUsers } from '../../data/people';
+import { saveLayers, type LayerIn } from '../../data/schedules';
+import type { Restriction, Schedule } from '../../data/types';
+import { ErrorBox, Field, Notice } from '../ui';
+
+/**
+ * The schedule's layers as a form: who rotates and in what order, how long a turn
+ * is, when a handoff happens, and an optional daily window. Saving sends every
+ * layer back (PUT replaces the layers; ids keep the existing ones, so their
+ * overrides and history stay). Restrictions the form cannot show (weekly ones) are
+ * kept as they are. Layers listed later win where two have someone on call.
+ */
+interface Draft {
+  id?: string;
+  name: string;
+  start: string;
+  end: string | null;
+  handoff: string;
+  unit: string;
+  count: number;
+  users: { id: string; name: string }[];
+  daily: { from: string; to: string } | null;
+  otherRestrictions: Restriction[];
+  open_shifts?: boolean;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+function localInput(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+const hhmm = (secondsOfDay: number) => `${pad(Math.floor(secondsOfDay / 3600) % 24)}:${pad(Math.floor(secondsOfDay / 60) % 60)}`;
+const seconds = (t: string) => {
+  const [h, m] = t.split(':').map(Number);
+  return (h ?? 0) * 3600 + (m ?? 0) * 60;
+};
+
+function toDraft(l: Schedule['schedule_layers'][number]): Draft {
+  const daily = l.restrictions.filter((r) => r.type === 'daily_restriction');
+  const one = daily.length === 1 ? daily[0]! : null;
+  const from = one ? one.start_time_of_day.slice(0, 5) : '';
+  return {
+    id: l.id,
+    name: l.name,
+    start: l.start,
+    end: l.end,
+    handoff: localInput(l.rotation_virtual_start),
+    unit: l.rotation_turn_length.unit,
+    count: l.rotation_turn_length.count,
+    users: l.users.map((u) => ({ id: u.user.id, name: u.user.summary ?? u.user.id })),
+    daily: one ? { from, to: hhmm(seconds(from) + one.duration_seconds) } : null,
+    otherRestrictions: one ? l.restrictions.filter((r) => r !== one) : l.restrictions,
+    ...(l.open_shifts !== undefined ? { open_shifts: l.open_shifts } : {}),
+  };
+}
+
+function toLayer(d: Draft): LayerIn {
+  const restrictions = [...d.otherRestrictions];
+  if (d.daily) {
+    const dur = (seconds(d.daily.to) - seconds(d.daily.from) + 86400) % 86400 || 86400;
+    restrictions.push({ type: 'daily_restriction', start_time_of_day: `${d.daily.from}:00`, duration_seconds: dur });
+  }
+  return {
+    ...(d.id ? { id: d.id } : {}),
+    name: d.name,
+    start: d.start,
+    end: d.end,
+    rotation_virtual_start: new Date(d.handoff).toISOString(),
+    rotation_turn_length: { unit: d.unit, count: d.count },
+    users: d.users.map((u) => ({ user: { id: u.id, type: 'user_reference' as const } })),
+    restrictions,
+    ...(d.open_shifts !== undefined ? { open_shifts: d.open_shifts } : {}),
+  };
+}
+
+export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved: () => void }) {
+  const users = useAsync(() => listUsers(), []);
+  const [drafts, setDrafts] = useState<Draft[]>(() => schedule.schedule_layers.map(toDraft));
+  const [saved, setSaved] = useState<string[] | null>(null);
+  const save = useAction(async () => {
+    setSaved(null);
+    const r = await saveLayers(schedule.id, drafts.map(toLayer));
+    setDrafts(r.schedule.schedule_layers.map(toDraft)); // new layers now have ids: saving again updates them
+    setSaved((r.warnings ?? []).map((w) => w.message));
+    onSaved();
+  });
+  const set = (i: number, patch: Partial<Draft>) => (setSaved(null), setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...patch } : d))));
+  const move = (i: number, k: number, by: number) => {
+    const list = [...drafts[i]!.users];
+    const [x] = list.splice(k, 1);
+    list.splice(k + by, 0, x!);
+    set(i, { users: list });
+  };
+  const addLayer = () => {
+    const now = new Date();
+    now.setMinutes(0, 0, 0);
+    setSaved(null);
+    setDrafts((ds) => [...ds, { name: `Layer ${ds.length + 1}`, start: now.toISOString(), end: null, handoff: localInput(now.toISOString()), unit: 'weeks', count: 1, users: [], daily: null, otherRestrictions: [] }]);
+  };
+
+  return (
+    <section className="card layers-card" aria-labelledby="layers-h">
+      <h2 id="layers-h">Layers of {schedule.name}</h2>
+      <p className="muted small">Times in your browser's zone; the schedule keeps its own zone ({schedule.time_zone}) for days and weeks. A layer lower in this list wins where both have someone on call.</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run();
+        }}
+      >
+        {drafts.map((d, i) => (
+          <fieldset key={d.id ?? `new-${i}`} className="layer">
+            <legend>{d.name || `Layer ${i + 1}`}</legend>
+            <div className="row-form">
+              <Field label={`Name of layer ${i + 1}`}>{(id) => <input id={id} value={d.name} maxLength={255} onChange={(e) => set(i, { name: e.target.value })} />}</Field>
+              <Field label={`Turn length (layer ${i + 1})`}>
+                {(id) => <input id={id} type="number" min={1} max={365} value={d.count} onChange={(e) => set(i, { count: Number(e.target.value) })} />}
+              </Field>
+              <Field label={`Unit (layer ${i + 1})`}>
+                {(id) => (
+                  <select id={id} value={d.unit} onChange={(e) => set(i, { unit: e.target.value })}>
+                    <option value="hours">hours</option>
+                    <option value="days">days</option>
+                    <option value="weeks">weeks</option>
+                  </select>
+                )}
+              </Field>
+              <Field label={`A handoff at (layer ${i + 1})`}>{(id) => <input id={id} type="datetime-local" value={d.handoff} onChange={(e) => set(i, { handoff: e.target.value })} />}</Field>
+            </div>
+            <div className="check">
+              <input id={`daily-${i}`} type="checkbox" checked={d.daily !== null} onChange={(e) => set(i, { daily: e.target.checked ? { from: '09:00', to: '17:00' } : null })} />
+              <label htmlFor={`daily-${i}`}>Only part of each day (layer {i + 1})</label>
+            </div>
+            {d.daily && (
+              <div className="row-form">
+                <Field label={`Each day from (layer ${i + 1})`}>{(id) => <input id={id} type="time" value={d.daily!.from} onChange={(e) => set(i, { daily: { ...d.daily!, from: e.target.value } })} />}</Field>
+                <Field label={`Each day until (layer ${i + 1})`}>{(id) => <input id={id} type="time" value={d.daily!.to} onChange={(e) => set(i, { daily: { ...d.daily!, to: e.target.value } })} />}</Field>
+              </div>
+            )}
+            {d.otherRestrictions.length > 0 && <p className="muted small">{d.otherRestrictions.length} other restriction(s) kept as they are (edit them through the API).</p>}
+            <h3 className="small">Rotation (in order)</h3>
+            {d.open_shifts ? (
+              <p className="muted small">Open shifts: volunteers claim each turn; this layer has no rotation.</p>
+            ) : (
+              <>
+                <ol className="rotation" aria-label={`Rotation of layer ${i + 1}`}>
+                  {d.users.map((u, k) => (
+                    <li key={`${u.id}-${k}`}>
+                      <span>{u.name}</span>
+                      <span className="rotation-actions">
+                        <button type="button" className="btn btn-quiet btn-small" disabled={k === 0} onClick={() => move(i, k, -1)} aria-label={`Move ${u.name} earlier`}>
+                          ↑
+                        </button>
+                        <button type="button" className="btn btn-quiet btn-small" disabled={k === d.users.length - 1} onClick={() => move(i, k, 1)} aria-label={`Move ${u.name} later`}>
+                          ↓
+                        </button>
+                        <button type="button" className="btn btn-quiet btn-small" onClick={() => set(i, { users: d.users.filter((_, j) => j !== k) })} aria-label={`Remove ${u.name} from layer ${i + 1}`}>
+                          Remove
+                        </button>
+                      </span>
+                    </li>
+                  ))}
+                </ol>
+                <Field label={`Add to the rotation of layer ${i + 1}`}>
+                  {(id) => (
+                    <select
+                      id={id}
+                      value=""
+                      onChange={(e) => {
+                        const u = users.data?.find((x) => x.id === e.target.value);
+                        if (u) set(i, { users: [...d.users, { id: u.id, name: u.name }] });
+                      }}
+                    >
+                      <option value="">Choose a person</option>
+                      {(users.data ?? []).map((u) => (
+                        <option key={u.id} value={u.id}>
+                          {u.name}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              </>
+            )}
+            {drafts.length > 1 && (
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => (setSaved(null), setDrafts((ds) => ds.filter((_, j) => j !== i)))}>
+                Remove layer {i + 1}
+              </button>
+            )}
+          </fieldset>
+        ))}
+        <div className="row-form">
+          <button type="button" className="btn btn-secondary" onClick={addLayer}>
+            Add a layer
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={save.busy}>
+            Save layers
+          </button>
+        </div>
+        <ErrorBox error={save.error} />
+        {saved && (
+          <Notice tone={saved.length ? 'warn' : 'ok'}>
+            Layers saved.
+            {saved.map((w, k) => (
+              <span key={k} className="small">
+                {' '}
+                {w}
+              </span>
+            ))}
+          </Notice>
+        )}
+      </form>
+    </section>
+  );
+}
