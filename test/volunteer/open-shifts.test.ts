@@ -245,6 +245,8 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     // Once the shift has begun, the offer has expired and Vera keeps it.
     clock.set(Date.parse('2026-03-02T18:00:00Z'));
     expect((await req(t, 'GET', `/api/v1/shift_trades/${open.id}`)).json().shift_trade.status).toBe('expired');
+    expect((await req(t, 'GET', '/api/v1/shift_trades?status=pending')).json().shift_trades).toEqual([]);
+    expect((await req(t, 'GET', '/api/v1/shift_trades?status=expired')).json().shift_trades.map((x: Json) => x.id)).toEqual([open.id]);
     expect((await req(t, 'POST', `/api/v1/shift_trades/${open.id}/accept`, {}, mona.auth)).statusCode).toBe(409);
   });
   it('coverage gaps: unclaimed slots and nobody-on-call stretches, in the organization zone or any time_zone; bad ranges are 400s naming the field', async () => {
@@ -311,5 +313,17 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     expect(r.statusCode).toBe(400);
     expect(r.json().error.errors).toEqual(['schedule.schedule_layers[0].users must be empty in an open-shift layer (its turns are claimed by volunteers)']);
     expect((await req(t, 'GET', '/api/v1/schedules?query=Wrong')).json().schedules).toEqual([]);
+  });
+  it('a slot under way is claimed from now on, never backwards', async () => {
+    const vera = await vol('Vera');
+    const [slot] = await openShifts();
+    clock.set(Date.parse('2026-03-02T18:30:00Z'));
+    const back = await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slot!.id}/claim`, { claim: { start: '2026-03-02T18:00:00Z' } }, vera.auth);
+    expect(back.statusCode).toBe(400);
+    expect(back.json().error.errors[0]).toMatch(/^claim\.start must not be in the past/);
+    const c = await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slot!.id}/claim`, {}, vera.auth);
+    expect(c.statusCode, c.body).toBe(201);
+    expect(c.json().open_shift_claim).toMatchObject({ start: '2026-03-02T19:30:00+01:00', end: '2026-03-02T21:00:00+01:00' });
+    expect((await openShifts())[0]!.open.map((o: Json) => o.label)).toEqual(['Mon 2 Mar 19:00–19:30']);
   });
 });

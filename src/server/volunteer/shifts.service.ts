@@ -5,7 +5,7 @@
  * row, under the organization lock, so two people never claim one stretch and a
  * trade is accepted once.
  */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { VigilError, invalid, notFound, forbidden } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -136,8 +136,10 @@ export async function claimOpenShift(db: Db, dialect: DialectName, clock: Clock,
   const userId = r.userId ?? r.actorId;
   if (userId !== r.actorId && !r.actorCanManage) throw forbidden('claim.user: only admins (coordinators) can claim an open shift for someone else');
   const slot = await findSlot(db, orgId, row, id);
-  const wanted = { start: r.start ?? slot.start, end: r.end ?? slot.end };
   const now = clock.now();
+  // A slot under way is claimed from now on: hours before the claim were not given.
+  if (r.start !== undefined && r.start < now && r.start < slot.end) throw invalid('claim.start must not be in the past (leave it out to claim the rest of a slot under way)');
+  const wanted = { start: r.start ?? Math.max(slot.start, Math.min(now, slot.end)), end: r.end ?? slot.end };
   return db.transaction().execute(async (trx) => {
     await lockOrganization(trx, dialect, orgId);
     const claims = (await liveClaims(trx, orgId, row.id, slot.start, slot.end)).filter((c) => c.layer_id === slot.layerId);
@@ -306,9 +308,13 @@ export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, org
   });
 }
 
-export async function listTrades(db: Db, orgId: string, q: { status?: string; userId?: string; limit: number; offset: number }): Promise<{ rows: ShiftTradeTable[]; total: number }> {
+export async function listTrades(db: Db, orgId: string, now: number, q: { status?: string; userId?: string; limit: number; offset: number }): Promise<{ rows: ShiftTradeTable[]; total: number }> {
   let base = db.selectFrom('shift_trades').where('org_id', '=', orgId);
-  if (q.status) base = base.where('status', '=', q.status as ShiftTradeTable['status']);
+  // A pending trade whose shift has begun reads as expired (tradeStatus) before any write records it.
+  const begun = (eb: ExpressionBuilder<Database, 'shift_trades'>) => eb.or([eb('start', '<=', now), eb.and([eb('counter_start', 'is not', null), eb('counter_start', '<=', now)])]);
+  if (q.status === 'pending') base = base.where('status', '=', 'pending').where((eb) => eb.not(begun(eb)));
+  else if (q.status === 'expired') base = base.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), begun(eb)])]));
+  else if (q.status) base = base.where('status', '=', q.status as ShiftTradeTable['status']);
   if (q.userId) {
     const u = q.userId;
     base = base.where((eb) => eb.or([eb('holder_id', '=', u), eb('to_user_id', '=', u), eb('to_user_id', 'is', null)]));

@@ -257,7 +257,7 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
       const limit = q.limit ?? 25;
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
-      const { rows, total } = await shifts.listTrades(db, principal.orgId, { ...(q.status ? { status: q.status } : {}), ...(principal.role === 'volunteer' ? { userId: principal.userId } : {}), limit, offset });
+      const { rows, total } = await shifts.listTrades(db, principal.orgId, clock.now(), { ...(q.status ? { status: q.status } : {}), ...(principal.role === 'volunteer' ? { userId: principal.userId } : {}), limit, offset });
       return page('shift_trades', await presentTrades(principal.orgId, rows), limit, offset, total, q.total);
     },
   );
