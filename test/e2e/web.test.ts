@@ -416,6 +416,8 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await nav.getByRole('link', { name: 'Volunteers' }).click();
       await page.getByRole('heading', { name: 'Evening volunteers', exact: false }).waitFor();
       await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByText('Vera Voss').first().isVisible()).toBe(true);
+      // The Nights layer added above closed the Counsellors' nightly gaps, and the backup schedule is full.
+      await page.getByText('Every schedule is covered for the next 7 days.').waitFor();
       const ledgerRow = page.locator('tr', { hasText: 'Vera Voss' });
       await ledgerRow.waitFor();
       await ledgerRow.getByRole('button', { name: /Approve Vera Voss/ }).click();

@@ -72,6 +72,14 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
     if (path === '/' || path === '' || path === '/volunteering') return <MyVolunteering session={session} />;
     if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
     if (path === '/settings' || path.startsWith('/settings/')) return <Settings session={session} />;
+    return (
+      <section>
+        <h1>Not open to volunteers</h1>
+        <p>
+          Volunteers see their own page and the incidents of their pools while on shift. <a href="/">Back to my volunteering</a>
+        </p>
+      </section>
+    );
   }
   if (path === '/' || path === '') return <Dashboard session={session} />;
   if (path === '/volunteering') return <MyVolunteering session={session} />;

@@ -133,3 +133,16 @@ export function thisMonth(now = new Date()): string {
 export const volunteerSettings = () =>
   api<{ volunteer_settings: { terms_version: string | null; terms_url: string | null; time_zone: string } }>('GET', '/api/v1/volunteer_settings').then((r) => r.volunteer_settings);
 export const consent = (id: string, termsVersion: string) => api<{ volunteer: Volunteer }>('POST', `${v(id)}/consent`, { consent: { terms_version: termsVersion } });
+
+export interface CoverageGap {
+  kind: 'unclaimed_open_shift' | 'nobody_on_call' | string;
+  schedule: Ref;
+  start: string;
+  end: string;
+  label: string;
+  hours: number;
+  open_shift_id: string | null;
+}
+
+/** The next 7 days' unclaimed open shifts and stretches with nobody on call; null when the server has no open shifts. */
+export const coverageGaps = () => optional(api<{ coverage_gaps: CoverageGap[]; time_zone: string; total_hours: number }>('GET', '/api/v1/coverage_gaps'));

@@ -14,8 +14,10 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   const inc = useAsync(() => getIncident(id), [id]);
   const log = useAsync(() => incidentLog(id), [id]);
   const alerts = useAsync(() => incidentAlerts(id), [id]);
-  const updates = useAsync(() => publicUpdates(id), [id]);
-  const users = useAsync(() => listUsers(), []);
+  // A volunteer may open an incident of their pools (or assigned to them), but not the organization's lists, policies or status page.
+  const volunteer = session.user.role === 'volunteer';
+  const updates = useAsync(() => (volunteer ? Promise.resolve([]) : publicUpdates(id)), [id, volunteer]);
+  const users = useAsync(() => (volunteer ? Promise.resolve([]) : listUsers()), [volunteer]);
   const reloadAll = () => Promise.all([inc.reload(), log.reload(), alerts.reload()]);
   useLive((e) => {
     if (!e || e.incident_id === inc.data?.id) void reloadAll();
@@ -24,7 +26,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   const ack = useAction(async () => (await acknowledge(id), reloadAll()));
   const res = useAction(async () => (await resolve(id), reloadAll()));
   const policyId = inc.data?.escalation_policy?.id ?? null;
-  const policy = useAsync(() => (policyId ? getPolicy(policyId) : Promise.resolve(null)), [policyId]);
+  const policy = useAsync(() => (policyId && !volunteer ? getPolicy(policyId) : Promise.resolve(null)), [policyId, volunteer]);
   const [level, setLevel] = useState('');
   const [escalated, setEscalated] = useState<number | null>(null);
   const esc = useAction(async () => {
@@ -51,7 +53,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   return (
     <>
       <p className="crumbs">
-        <Link to="/incidents">Incidents</Link>
+        {volunteer ? <Link to="/">My volunteering</Link> : <Link to="/incidents">Incidents</Link>}
       </p>
       <PageHeader title={`#${i.incident_number} ${i.title}`} />
       <div className="incident-head">
@@ -107,7 +109,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         </section>
       )}
 
-      {act && open && i.escalation_policy && (
+      {act && open && !volunteer && i.escalation_policy && (
         <form
           className="row-form escalate"
           aria-label="Escalate now"
@@ -174,7 +176,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         </section>
 
         <div className="stack">
-          {act && open && (
+          {act && open && !volunteer && (
             <section className="card" aria-labelledby="re-h">
               <h2 id="re-h">Reassign</h2>
               <form
@@ -204,6 +206,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
             </section>
           )}
 
+          {!volunteer && (
           <section className="card" aria-labelledby="pub-h">
             <h2 id="pub-h">Status page updates</h2>
             <p className="muted small">The public sees these words, never the incident title.</p>
@@ -244,6 +247,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
               </form>
             )}
           </section>
+          )}
 
           <section className="card" aria-labelledby="al-h">
             <h2 id="al-h">Alerts</h2>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import type { Session } from '../../data/types';
-import { approve, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type LedgerLine, type Pool } from '../../data/volunteers';
+import { approve, coverageGaps, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type LedgerLine, type Pool } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Loading, Notice, PageHeader, Time } from '../ui';
 
@@ -17,6 +17,7 @@ export function Coordinator({ session }: { session: Session }) {
   const [month, setMonth] = useState(thisMonth());
   const lines = useAsync(() => ledger(month), [month]);
   const manage = canManage(session.user.role);
+  const gaps = useAsync(() => coverageGaps(), []);
   const approveAction = useAction(async (userId: string) => (await approve(userId, month), lines.reload()));
 
   return (
@@ -56,6 +57,35 @@ export function Coordinator({ session }: { session: Session }) {
                 </li>
               ))}
             </ul>
+          )}
+        </section>
+
+        <section className="card span-3" aria-labelledby="gaps-h">
+          <h2 id="gaps-h">Coverage gaps, next 7 days</h2>
+          <ErrorBox error={gaps.error} />
+          {gaps.data === undefined ? (
+            !gaps.error && <Loading what="coverage gaps" />
+          ) : gaps.data === null ? (
+            <p className="muted">This server does not report coverage gaps.</p>
+          ) : gaps.data.coverage_gaps.length === 0 ? (
+            <p className="ok-text">Every schedule is covered for the next 7 days.</p>
+          ) : (
+            <>
+              <p>
+                <strong>{gaps.data.total_hours.toLocaleString()} hours</strong> uncovered ({gaps.data.time_zone}).
+              </p>
+              <ul className="plain gaps" aria-label="Coverage gaps">
+                {gaps.data.coverage_gaps.slice(0, 30).map((g) => (
+                  <li key={`${g.schedule.id}-${g.start}`}>
+                    <span className={`badge ${g.kind === 'nobody_on_call' ? 'badge-triggered' : 'badge-acknowledged'}`}>{g.kind === 'nobody_on_call' ? 'Nobody on call' : 'Open shift not claimed'}</span> {g.label}{' '}
+                    <span className="muted small">
+                      · {g.schedule.summary} · {g.hours} h
+                    </span>
+                  </li>
+                ))}
+              </ul>
+              {gaps.data.coverage_gaps.length > 30 && <p className="muted small">and {gaps.data.coverage_gaps.length - 30} more.</p>}
+            </>
           )}
         </section>
 
