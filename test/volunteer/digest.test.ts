@@ -25,7 +25,7 @@ describe('digestWeek', () => {
   });
 });
 
-describe.each(DIALECTS)('weekly coverage digest on %s', (dialect) => {
+describe.each(DIALECTS)('weekly coverage digest and trade notices on %s', (dialect) => {
   let t: TestApp;
   let clock: ManualClock;
   let smtp: Mailbox;
@@ -90,5 +90,24 @@ describe.each(DIALECTS)('weekly coverage digest on %s', (dialect) => {
     await engineFor(t, realChannels(smtp.port)).runUntilIdle(clock.now());
     expect(smtp.messages).toHaveLength(0);
     expect(await t.db.handle.db.selectFrom('coverage_digests').selectAll().execute()).toHaveLength(0);
+  });
+  it('a shift offered to a volunteer emails her; her acceptance emails the holder', async () => {
+    const sam = await addUser(t, 'Sam Staff');
+    const scheduleId = await eveningSchedule(t, sam);
+    const vera = await volunteer(t, 'Vera', { contact: false });
+    const wim = await volunteer(t, 'Wim', { contact: false });
+    await addContact(t, vera.id, 'email', 'vera@acme.example');
+    await addContact(t, wim.id, 'email', 'wim@acme.example');
+    const slots = (await req(t, 'GET', `/api/v1/schedules/${scheduleId}/open_shifts?since=2026-03-02T00:00:00Z`)).json().open_shifts;
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slots[1].id}/claim`, {}, vera.auth)).statusCode).toBe(201);
+    const offer = (await req(t, 'POST', '/api/v1/shift_offers', { shift_offer: { schedule: { id: scheduleId }, start: slots[1].start, end: slots[1].end, to: { id: wim.id }, note: 'exam' } }, vera.auth)).json().shift_trade;
+    const engine = engineFor(t, realChannels(smtp.port));
+    await engine.runUntilIdle(clock.now());
+    expect(smtp.messages.map((m) => m.subject)).toEqual(['[Vigil] Vera offers you a shift: Tue 3 Mar 19:00–21:00 on Chat desk']);
+    expect(smtp.messages[0]!.text).toContain('Note: exam');
+    expect(smtp.messages[0]!.text).toContain(`POST /api/v1/shift_trades/${offer.id}/accept`);
+    expect((await req(t, 'POST', `/api/v1/shift_trades/${offer.id}/accept`, {}, wim.auth)).statusCode).toBe(200);
+    await engine.runUntilIdle(clock.now());
+    expect(smtp.messages.map((m) => m.subject)[1]).toBe('[Vigil] Wim accepted your offer: Tue 3 Mar 19:00–21:00 on Chat desk');
   });
 });

@@ -14,10 +14,10 @@
 import type { Kysely } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
 import type { EngineModule } from '../engine/engine.js';
-import { newId } from '../lib/ids.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
-import type { Database, NotificationTable } from '../storage/schema.js';
+import type { Database } from '../storage/schema.js';
 import { showIn } from './availability.js';
+import { enqueueNotice } from './notices.js';
 import { coverageGaps, type ScheduleGap } from './shifts.service.js';
 
 type Db = Kysely<Database>;
@@ -107,51 +107,18 @@ export class CoverageDigestModule implements EngineModule {
     const until = dueAt + 7 * DAY;
     const gaps = await coverageGaps(this.db, org.id, Math.max(since, now), until);
     const { subject, text } = digestText({ orgName: org.name, week, zone: org.time_zone, since: Math.max(since, now), until, gaps, baseUrl: this.opts.baseUrl });
-    const recipients = await this.db
-      .selectFrom('contact_methods as c')
-      .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 'c.org_id').onRef('u.id', '=', 'c.user_id'))
-      .select(['c.id', 'c.user_id'])
-      .where('c.org_id', '=', org.id)
-      .where('c.type', '=', 'email')
-      .where('c.verified_at', 'is not', null)
-      .where('c.deleted_at', 'is', null)
-      .where('u.deleted_at', 'is', null)
-      .where('u.role', 'in', ['owner', 'admin'])
-      .execute();
+    const admins = await this.db.selectFrom('users').select('id').where('org_id', '=', org.id).where('deleted_at', 'is', null).where('role', 'in', ['owner', 'admin']).execute();
     return this.db.transaction().execute(async (trx) => {
       await lockOrganization(trx, this.dialect, org.id);
       const inserted = await trx
         .insertInto('coverage_digests')
-        .values({ org_id: org.id, week, sent_at: now, recipients: recipients.length, gaps: gaps.length })
+        .values({ org_id: org.id, week, sent_at: now, recipients: 0, gaps: gaps.length })
         .onConflict((oc) => oc.columns(['org_id', 'week']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return 0;
-      for (const r of recipients) {
-        const row: NotificationTable = {
-          org_id: org.id,
-          id: newId(now),
-          incident_id: null,
-          user_id: r.user_id,
-          contact_method_id: r.id,
-          subscription_id: null,
-          channel: 'email',
-          kind: 'status',
-          event_type: 'coverage.digest',
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          claimed_until: null,
-          idempotency_key: `coverage-digest:${week}:${r.id}`,
-          step_key: null,
-          payload: JSON.stringify({ notice: { subject, text } }),
-          last_error: null,
-          provider_id: null,
-          created_at: now,
-          sent_at: null,
-        };
-        await trx.insertInto('notifications').values(row).onConflict((oc) => oc.columns(['org_id', 'idempotency_key']).doNothing()).execute();
-      }
-      return 1 + recipients.length;
+      const queued = await enqueueNotice(trx, org.id, admins.map((u) => u.id), { key: `coverage-digest:${week}`, eventType: 'coverage.digest', subject, text, now });
+      await trx.updateTable('coverage_digests').set({ recipients: queued }).where('org_id', '=', org.id).where('week', '=', week).execute();
+      return 1 + queued;
     });
   }
 }

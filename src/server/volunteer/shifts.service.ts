@@ -17,11 +17,12 @@ import type { ScheduleRow } from '../schedule/schedule.store.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
 import type { Database, OpenShiftClaimTable, ShiftTradeTable, UserTable } from '../storage/schema.js';
 import { audit } from './access.js';
-import { availableWindows, subtract, type Interval } from './availability.js';
+import { availableWindows, showIn, subtract, type Interval } from './availability.js';
 import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
 import { orgZone } from './ledger.service.js';
 import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefusal, unclaimed, type Gap, type Slot, type TakeRefusal } from './open-shifts.js';
 import { availabilityOf } from './pool.service.js';
+import { enqueueNotice } from './notices.js';
 import { isRefusal, statusAt, transition, type TradeAction } from './trades.js';
 import * as store from './volunteer.store.js';
 import { responseSpans, scheduledShifts } from './work.js';
@@ -241,6 +242,7 @@ export async function createTrade(db: Db, clock: Clock, orgId: string, r: TradeR
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('shift_trades').values(trade).execute();
     await audit(trx, orgId, r.holderId, `shift_${r.kind}.create`, `shift_trades/${trade.id}`, now);
+    if (trade.to_user_id) await tradeNotice(trx, orgId, trade, 'proposed', now);
   });
   return trade;
 }
@@ -304,6 +306,7 @@ export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, org
     const patch = { status: next.status, decided_at: now, decided_by: actorId, override_ids: JSON.stringify(overrideIds) };
     await trx.updateTable('shift_trades').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
     await audit(trx, orgId, actorId, `shift_${t.kind}.${action}`, `shift_trades/${id}`, now);
+    if (action !== 'withdraw') await tradeNotice(trx, orgId, { ...t, decided_by: actorId }, next.status === 'accepted' ? 'accepted' : 'declined', now);
     return { ...t, ...patch };
   });
 }
@@ -441,4 +444,41 @@ export async function overrideCapWarnings(db: Db, orgId: string, created: readon
   const from = Math.min(...created.map((o) => o.start));
   const to = Math.min(Math.max(...created.map((o) => o.end)), from + WARNING_HORIZON);
   return (await capWarnings(db, orgId, created.map((o) => o.user_id), from, to)).map(capWarningView);
+}
+
+/**
+ * Email the other side of a trade: the person an offer or swap is made to, when it
+ * is made; the proposer, when it is accepted or declined. Times in the organization's zone.
+ */
+async function tradeNotice(db: Db, orgId: string, t: ShiftTradeTable, what: 'proposed' | 'accepted' | 'declined', now: number): Promise<void> {
+  const zone = await orgZone(db, orgId);
+  const ids = [t.holder_id, t.to_user_id, t.decided_by].filter((x): x is string => !!x);
+  const users = await getUsers(db, orgId, ids);
+  const name = (id: string | null) => users.find((u) => u.id === id)?.name ?? 'Someone';
+  const scheds = await scheduleStore.getSchedules(db, orgId, [t.schedule_id, t.counter_schedule_id ?? t.schedule_id]);
+  const sname = (id: string | null) => scheds.find((x) => x.id === id)?.name ?? 'a schedule';
+  const label = (start: number, end: number) => showIn([{ start, end }], zone)[0]!.label;
+  const mine = `${label(t.start, t.end)} on ${sname(t.schedule_id)}`;
+  const theirs = t.kind === 'swap' ? `${label(t.counter_start!, t.counter_end!)} on ${sname(t.counter_schedule_id)}` : '';
+  const noun = t.kind === 'offer' ? 'offer' : 'swap';
+  let to: string;
+  let subject: string;
+  let text: string;
+  if (what === 'proposed') {
+    to = t.to_user_id!;
+    subject = t.kind === 'offer' ? `${name(t.holder_id)} offers you a shift: ${mine}` : `${name(t.holder_id)} proposes a swap: your ${theirs} for their ${mine}`;
+    text = [
+      subject + ` (${zone}).`,
+      t.note ? `Note: ${t.note}` : null,
+      `${name(t.holder_id)} stays on call until you accept. Accept or decline in Vigil (shift trade ${t.id}: POST /api/v1/shift_trades/${t.id}/accept or /decline).`,
+      'Accepting is subject to your availability and caps.',
+    ]
+      .filter((l): l is string => l !== null)
+      .join('\n\n');
+  } else {
+    to = t.holder_id;
+    subject = `${name(t.decided_by)} ${what} your ${noun}: ${mine}`;
+    text = what === 'accepted' ? `${subject} (${zone}). ${t.kind === 'offer' ? `${name(t.decided_by)} is on call for it now; you are not.` : `You are on call for ${theirs} instead.`}` : `${subject} (${zone}). You stay on call for it.`;
+  }
+  await enqueueNotice(db, orgId, [to], { key: `shift-trade:${t.id}:${what}`, eventType: `shift_trade.${what}`, subject, text, now });
 }
