@@ -89,7 +89,7 @@ describe.skipIf(!process.env.IMPACT_CHART)('docs/impact-week.png', () => {
         {
           incident: { created_at: incidents[0].created_at, resolved_at: incidents[0].resolved_at, title: incidents[0].title, window: [impact.window_start, impact.window_end], expected: impact.expected, observed: impact.observed, shortfall: impact.shortfall, net: impact.net, catch_up: impact.catch_up, frozen: impact.frozen },
           week: { served, expected: Math.round(expected) },
-          wednesday: series.buckets.filter((b: { start: string }) => Date.parse(b.start) >= FAIL_START - 60 * MIN && Date.parse(b.start) < FAIL_START + 4 * 60 * MIN).map((b: { start: string; count: number; expected: number }) => [b.start.slice(11, 16), b.count, Math.round(b.expected)]),
+          wednesday: series.buckets.filter((b: { start: string }) => Date.parse(b.start) >= FAIL_START - 60 * MIN && Date.parse(b.start) < FAIL_START + 4 * 60 * MIN).map((b: { start: string; count: number; expected: number; expected_low: number; expected_high: number }) => [b.start.slice(11, 16), b.count, Math.round(b.expected), b.expected_low, b.expected_high]),
         },
         null,
         2,
