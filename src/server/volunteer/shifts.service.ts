@@ -29,8 +29,8 @@ import { responseSpans, scheduledShifts } from './work.js';
 
 type Db = Kysely<Database>;
 const DAY = 86_400_000;
-/** Slots are rendered this much wider than asked, so a slot keeps its own start at the edges. */
-const MARGIN = 8 * DAY;
+/** Slots are rendered this much wider than asked, so a slot (a turn of up to a month) keeps its own start and end at the edges. */
+const MARGIN = 32 * DAY;
 export const MAX_GAP_RANGE = 92 * DAY;
 
 export interface LiveClaim extends OpenShiftClaimTable {
@@ -278,7 +278,7 @@ export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, org
     if (!t) throw notFound(`shift trade ${id}`);
     const next = transition({ kind: t.kind, status: t.status, holderId: t.holder_id, toUserId: t.to_user_id, startsAt: startsAt(t) }, action, actorId, now);
     if (isRefusal(next)) {
-      if (next.error === 'expired' && t.status === 'pending') await trx.updateTable('shift_trades').set({ status: 'expired' }).where('org_id', '=', orgId).where('id', '=', id).execute();
+      // (An expired trade is not written as such: its status is read from the clock, tradeStatus.)
       throw next.status === 403 ? forbidden(next.message) : conflict(`shift_trade: ${next.message}`);
     }
     const overrideIds: string[] = [];
