@@ -454,6 +454,10 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await p2.locator('.shift-list li').first().waitFor();
       await p2.locator('.tl-row').first().scrollIntoViewIfNeeded();
       await shot(p2, 'schedules-phone');
+      await p2.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Volunteers' }).click();
+      await p2.locator('.pool', { hasText: 'Evening volunteers' }).waitFor();
+      await p2.locator('tr', { hasText: 'Vera Voss' }).waitFor();
+      await shot(p2, 'volunteers-coordinator-phone');
       const veraPhone = await (await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB', storageState: await veraCtx.storageState() })).newPage();
       veraPhone.on('pageerror', (e) => consoleErrors.push(`volunteer phone: ${e.message}`));
       await veraPhone.goto(`${vigil.url}/`);

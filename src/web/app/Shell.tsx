@@ -4,19 +4,19 @@ import { signOut } from '../data/session';
 import type { Session } from '../data/types';
 import { Link, useLocation } from './router';
 
-const NAV = [
-  { to: '/', label: 'Dashboard', icon: '◉' },
+const NAV: { to: string; label: string; short?: string; icon: string }[] = [
+  { to: '/', label: 'Dashboard', short: 'Home', icon: '◉' },
   { to: '/incidents', label: 'Incidents', icon: '!' },
   { to: '/services', label: 'Services', icon: '▤' },
   { to: '/schedules', label: 'On call', icon: '◷' },
   { to: '/people', label: 'People', icon: '☺' },
-  { to: '/volunteers', label: 'Volunteers', icon: '♥' },
+  { to: '/volunteers', label: 'Volunteers', short: 'Volunteer', icon: '♥' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];
 
 /** What a volunteer may open (the rest answers them 403). */
-const VOLUNTEER_NAV = [
-  { to: '/', label: 'My volunteering', icon: '♥' },
+const VOLUNTEER_NAV: typeof NAV = [
+  { to: '/', label: 'My volunteering', short: 'Me', icon: '♥' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];
 
@@ -81,7 +81,16 @@ export function Shell({ session, onSignedOut, children }: { session: Session; on
                 <span className="nav-icon" aria-hidden="true">
                   {n.icon}
                 </span>
-                <span>{n.label}</span>
+                {n.short ? (
+                  <>
+                    <span className="nav-long">{n.label}</span>
+                    <span className="nav-short" aria-hidden="true">
+                      {n.short}
+                    </span>
+                  </>
+                ) : (
+                  <span>{n.label}</span>
+                )}
               </Link>
             </li>
           ))}
