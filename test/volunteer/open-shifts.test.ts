@@ -106,6 +106,13 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     const ledger = (await req(t, 'GET', '/api/v1/volunteer_ledger?since=2026-03&until=2026-03')).json();
     expect(ledger.ledger.find((l: Json) => l.user.id === vera.id)).toMatchObject({ on_call_hours: 2 });
 
+    // Her shifts, in her own zone; another volunteer cannot read them.
+    const mine = await req(t, 'GET', '/api/v1/volunteers/me/shifts?since=2026-03-01T00:00:00Z&until=2026-03-08T00:00:00Z', undefined, vera.auth);
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(mine.json().shifts.map((x: Json) => [x.schedule.summary, x.label])).toEqual([['Chat desk', 'Mon 2 Mar 19:00–21:00']]);
+    const wim = await vol('Wim');
+    expect((await req(t, 'GET', `/api/v1/volunteers/${vera.id}/shifts`, undefined, wim.auth)).statusCode).toBe(403);
+
     // Giving it back opens the slot again.
     expect((await req(t, 'DELETE', `/api/v1/open_shift_claims/${c.json().open_shift_claim.id}`, undefined, vera.auth)).statusCode).toBe(204);
     expect((await openShifts())[0]!.status).toBe('open');

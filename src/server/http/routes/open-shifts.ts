@@ -15,7 +15,7 @@ import { forbidden, invalid, notFound } from '../../errors.js';
 import { iso, isoOrNull } from '../../lib/clock.js';
 import { can } from '../../org/roles.js';
 import { getUsers } from '../../org/org.store.js';
-import { requireSchedule } from '../../schedule/schedule.service.js';
+import { requireSchedule, shiftsOverlapping } from '../../schedule/schedule.service.js';
 import * as scheduleStore from '../../schedule/schedule.store.js';
 import type { ShiftTradeTable } from '../../storage/schema.js';
 import { audit } from '../../volunteer/access.js';
@@ -176,6 +176,39 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
       const principal = principalOf(request);
       await shifts.releaseClaim(db, clock, principal.orgId, request.params.id, principal.userId, can(principal.role, 'manage'));
       return reply.code(204).send(undefined as never);
+    },
+  );
+
+  app.get(
+    '/api/v1/volunteers/:id/shifts',
+    {
+      config: { permission: 'read', volunteerAccess: 'open' },
+      schema: {
+        summary: 'Someone’s on-call shifts over [since, until) (default: the next 14 days; at most 92) across every schedule: layers, claimed open shifts, accepted offers and swaps, overrides. `me` works; a volunteer sees only their own. Times in their own zone (or time_zone).',
+        tags: ['volunteers'],
+        params: IdParams,
+        querystring: OpenShiftsQuery,
+        response: { 200: Type.Object({ shifts: Type.Array(Type.Object({ schedule: Type.Object({ id: Type.String(), type: Type.String(), summary: Type.Union([Type.String(), Type.Null()]) }), start: Type.String(), end: Type.String(), label: Type.String() })), time_zone: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const userId = request.params.id === 'me' ? principal.userId : request.params.id;
+      if (userId !== principal.userId && principal.role === 'volunteer') throw forbidden('volunteers can only see their own shifts');
+      const user = (await getUsers(db, principal.orgId, [userId])).find((u) => u.deleted_at === null);
+      if (!user) throw notFound(`user ${userId}`);
+      const profile = await db.selectFrom('volunteers').select('time_zone').where('org_id', '=', principal.orgId).where('user_id', '=', userId).executeTakeFirst();
+      const zone = request.query.time_zone ? await zoneOf(principal.orgId, request.query.time_zone) : (profile?.time_zone ?? (await shifts.orgZone(db, principal.orgId)));
+      const since = instant(request.query.since, 'since') ?? clock.now();
+      const until = instant(request.query.until, 'until') ?? since + 14 * DAY;
+      if (until <= since) throw invalid('until must be after since');
+      if (until - since > shifts.MAX_GAP_RANGE) throw invalid('until: the range must not exceed 92 days');
+      const rows = await scheduleStore.allSchedules(db, principal.orgId);
+      const byId = await shiftsOverlapping(db, principal.orgId, rows, since, until);
+      const out = rows
+        .flatMap((row) => (byId.get(row.id) ?? []).filter((e) => e.userId === userId).map((e) => ({ row, start: e.start, end: e.end })))
+        .sort((a, b) => a.start - b.start);
+      return { shifts: out.map((x) => ({ schedule: { id: x.row.id, type: 'schedule_reference', summary: x.row.name }, ...stretch(x, zone) })), time_zone: zone };
     },
   );
 
