@@ -134,12 +134,14 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     expect((await req(t, 'POST', `/api/v1/volunteers/${zed.id}/pause`, { pause: { reason: 'exams' } }, zed.auth)).statusCode).toBe(200);
     expect((await claim(slots[0]!, zed)).json().error.errors[0]).toMatch(/^claim\.user\.id: paused: Zed is paused/);
     expect((await claim(slots[0]!, xu)).json().error.errors[0]).toMatch(/^claim\.user\.id: no_consent: /);
+    const mute = await vol('Mute', { contact: false });
+    expect((await claim(slots[0]!, mute)).json().error.errors[0]).toBe('claim.user.id: no_contact_method: Mute has no verified contact method to be paged on');
 
     // Cap (3 h a week) takes Monday's slot; Tuesday's would make 4 h.
     expect((await claim(slots[0]!, cap)).statusCode).toBe(201);
     const over = await claim(slots[1]!, cap);
     expect(over.statusCode).toBe(422);
-    expect(over.json().error.errors[0]).toBe('claim.user.id: weekly_cap: Cap the week of 2026-03-02 would have 4 h (cap 3 h)');
+    expect(over.json().error.errors[0]).toBe('claim.user.id: weekly_cap: Cap would be over their weekly cap: the week of 2026-03-02 would have 4 h (cap 3 h)');
 
     // Monday's slot is taken now: Vera gets 409; a part outside the slot is a 400 naming the field.
     const taken = await claim(slots[0]!, vera);

@@ -103,13 +103,14 @@ describe('claimProblem', () => {
 describe('takeRefusal', () => {
   const monday = t('2026-03-04T18:00:00Z'); // a Wednesday evening
   const proposed = { start: monday, end: monday + 2 * H };
-  const ok: NonNullable<TakeInput['volunteer']> = { status: 'active', consentCurrent: true, available: [{ start: monday - H, end: monday + 4 * H }], worked: [], timeZone: 'Europe/Berlin', caps: DEFAULT_CAPS };
+  const ok: NonNullable<TakeInput['volunteer']> = { status: 'active', consentCurrent: true, reachable: true, available: [{ start: monday - H, end: monday + 4 * H }], worked: [], timeZone: 'Europe/Berlin', caps: DEFAULT_CAPS };
   it.each([
     ['staff: no volunteer rules', { member: true, volunteer: null }, null],
     ['not a member', { member: false, volunteer: null }, 'not_a_member'],
     ['an eligible volunteer', { member: true, volunteer: ok }, null],
     ['paused', { member: true, volunteer: { ...ok, status: 'paused' } }, 'paused'],
     ['no consent to the current terms', { member: true, volunteer: { ...ok, consentCurrent: false } }, 'no_consent'],
+    ['no verified contact method', { member: true, volunteer: { ...ok, reachable: false } }, 'no_contact_method'],
     ['available for only part of it', { member: true, volunteer: { ...ok, available: [{ start: monday, end: monday + H }] } }, 'outside_availability'],
     ['available in two touching windows', { member: true, volunteer: { ...ok, available: [{ start: monday, end: monday + H }, { start: monday + H, end: monday + 2 * H }] } }, null],
     ['11 h already this week: 13 h past the 12 h cap', { member: true, volunteer: { ...ok, worked: [{ start: monday - 40 * H, end: monday - 29 * H }] } }, 'weekly_cap'],

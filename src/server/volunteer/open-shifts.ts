@@ -82,7 +82,7 @@ export function claimProblem(slot: Interval, claims: readonly Interval[], wanted
   return null;
 }
 
-export type TakeReason = 'not_a_member' | 'paused' | 'no_consent' | 'outside_availability' | 'weekly_cap' | 'rest';
+export type TakeReason = 'not_a_member' | 'paused' | 'no_consent' | 'no_contact_method' | 'outside_availability' | 'weekly_cap' | 'rest';
 
 export interface TakeRefusal {
   reason: TakeReason;
@@ -98,6 +98,8 @@ export interface TakeInput {
     status: 'active' | 'paused';
     /** Consented to the organization's current terms. */
     consentCurrent: boolean;
+    /** Has a verified contact method (whoever is on call must be reachable). */
+    reachable: boolean;
     /** Their availability windows (unavailability cut out) over the proposed stretch. */
     available: readonly Interval[];
     /** What they already work (scheduled shifts, responses) around it; the stretch itself excluded. */
@@ -112,7 +114,8 @@ export interface TakeInput {
 /**
  * Why this person may not take on the stretch, or null when they may. The same rule
  * for claiming an open shift and accepting an offer or a swap: a live member; for a
- * volunteer also active (not paused), consenting to the current terms, available for
+ * volunteer also active (not paused), consenting to the current terms, reachable (a
+ * verified contact method), available for
  * the WHOLE stretch, and within the weekly hour cap and rest gap once it is added.
  */
 export function takeRefusal(t: TakeInput): TakeRefusal | null {
@@ -121,12 +124,13 @@ export function takeRefusal(t: TakeInput): TakeRefusal | null {
   if (!v) return null;
   if (v.status === 'paused') return { reason: 'paused', message: 'is paused' };
   if (!v.consentCurrent) return { reason: 'no_consent', message: 'has not consented to the current volunteer terms' };
+  if (!v.reachable) return { reason: 'no_contact_method', message: 'has no verified contact method to be paged on' };
   const missing = subtract([t.proposed], v.available);
   if (missing.length) return { reason: 'outside_availability', message: 'is not available for the whole shift (outside their availability windows or marked unavailable)' };
   const worked = subtract(v.worked, [t.proposed]);
   const warnings = shiftWarnings(t.proposed, worked, v.timeZone, v.caps);
   const cap = warnings.find((w) => w.cap === 'weekly_cap') ?? warnings[0];
-  if (cap) return { reason: cap.cap, message: cap.message };
+  if (cap) return { reason: cap.cap, message: `${cap.cap === 'weekly_cap' ? 'would be over their weekly cap' : 'would not rest enough'}: ${cap.message}` };
   return null;
 }
 

@@ -10,6 +10,7 @@ import { VigilError, invalid, notFound, forbidden } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { getUser, getUsers } from '../org/org.store.js';
+import { listContactMethods } from '../notify/contact.store.js';
 import { renderFinal } from '../schedule/on-call.js';
 import { pureSchedule, requireSchedule } from '../schedule/schedule.service.js';
 import * as scheduleStore from '../schedule/schedule.store.js';
@@ -103,7 +104,7 @@ export async function takeCheck(db: Db, orgId: string, userId: string, proposed:
   const settings = await store.getSettings(db, orgId);
   const from = proposed.start - 8 * DAY;
   const to = proposed.end + 8 * DAY;
-  const [unavailable, shifts, responses] = await Promise.all([store.listUnavailability(db, orgId, [userId], from, to), scheduledShifts(db, orgId, [userId], from, to), responseSpans(db, orgId, [userId], from, to)]);
+  const [unavailable, shifts, responses, methods] = await Promise.all([store.listUnavailability(db, orgId, [userId], from, to), scheduledShifts(db, orgId, [userId], from, to), responseSpans(db, orgId, [userId], from, to), listContactMethods(db, orgId, [userId])]);
   const worked = subtract([...shifts, ...responses.map((r) => ({ start: r.start, end: r.end ?? now }))], givingAway);
   const terms = settings?.terms_version ?? null;
   return {
@@ -114,6 +115,7 @@ export async function takeCheck(db: Db, orgId: string, userId: string, proposed:
       volunteer: {
         status: profile.status,
         consentCurrent: profile.consented_at !== null && (terms === null || profile.consent_version === terms),
+        reachable: methods.some((m) => m.verified_at !== null && m.deleted_at === null),
         available: availableWindows(availabilityOf(profile, unavailable), { from: proposed.start, to: proposed.end }),
         worked,
         timeZone: profile.time_zone,
