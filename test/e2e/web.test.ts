@@ -372,7 +372,26 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const vera = (await rest('POST', '/api/v1/volunteers', { volunteer: { name: 'Vera Voss', email: 'vera@harbor.example', time_zone: 'Europe/Berlin' } })).volunteer!;
       await rest('POST', '/api/v1/volunteer_pools', { volunteer_pool: { name: 'Evening volunteers', strategy: 'round_robin', members: [{ id: vera.id }] } });
       await rest('POST', '/api/v1/schedules', {
-        schedule: { type: 'schedule', name: 'Volunteer backup', time_zone: 'UTC', schedule_layers: [{ name: 'Backup', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [{ user: { id: vera.id, type: 'user_reference' } }] }] },
+        schedule: {
+          type: 'schedule',
+          name: 'Volunteer backup',
+          time_zone: 'UTC',
+          schedule_layers: [{ name: 'Backup', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [{ user: { id: vera.id, type: 'user_reference' } }], restrictions: [{ type: 'daily_restriction', start_time_of_day: '00:00:00', duration_seconds: 3600 }] }],
+        },
+      });
+      // Open shifts (issue 8): a desk whose 14:00–16:00 UTC slots volunteers claim, inside Vera's 08:00–20:00 Berlin window.
+      const desk = (
+        await rest('POST', '/api/v1/schedules', {
+          schedule: { type: 'schedule', name: 'Evening desk', time_zone: 'UTC', schedule_layers: [{ name: 'Volunteer slots', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [], open_shifts: true, restrictions: [{ type: 'daily_restriction', start_time_of_day: '14:00:00', duration_seconds: 7200 }] }] },
+        })
+      ).schedule!;
+      // Ada offers Vera a stretch of her day shift tomorrow (Vera declines it in her page).
+      const adaToken = ((await rest('POST', '/api/v1/api_tokens', { api_token: { description: 'Ada phone', user: { id: ada.id } } })).api_token as unknown as { token: string }).token;
+      const tomorrow = new Date(Date.parse(today) + 86_400_000); // Ada's turn in the Day shift rotation (Olive, Ada, Bo from today)
+      const offer = await fetch(`${vigil.url}/api/v1/shift_offers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adaToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ shift_offer: { schedule: { id: schedule.id }, start: new Date(tomorrow.getTime() + 12 * 3_600_000).toISOString(), end: new Date(tomorrow.getTime() + 14 * 3_600_000).toISOString(), to: { id: vera.id }, note: 'Dentist' } }),
       });
       await rest('PUT', '/api/v1/volunteer_settings', { volunteer_settings: { terms_version: '2026-1', terms_url: `${vigil.url}/status/harbor` } });
       const veraCtx = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, colorScheme: 'light', reducedMotion: 'reduce', timezoneId: 'UTC', locale: 'en-GB' });
@@ -410,14 +429,33 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await vp.getByRole('button', { name: 'Resume' }).click();
       await vp.getByRole('heading', { name: 'You can be paged' }).waitFor();
       await vp.getByRole('heading', { name: 'My hours' }).waitFor();
+      if (offer.status === 201) {
+        const offers = vp.getByRole('list', { name: 'Shift offers and swaps' });
+        await offers.getByText('Dentist').waitFor();
+        await offers.getByRole('button', { name: 'Decline' }).click();
+        await vp.getByText('Nothing waiting for an answer.').waitFor();
+      } else {
+        throw new Error(`the shift offer was refused: ${offer.status} ${await offer.text()}`);
+      }
       await shot(vp, 'volunteer-desktop', { top: true });
 
       step = 'The coordinator: pool coverage, the hours ledger with approval and the CSV.';
       await nav.getByRole('link', { name: 'Volunteers' }).click();
       await page.getByRole('heading', { name: 'Evening volunteers', exact: false }).waitFor();
       await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByText('Vera Voss').first().isVisible()).toBe(true);
-      // The Nights layer added above closed the Counsellors' nightly gaps, and the backup schedule is full.
-      await page.getByText('Every schedule is covered for the next 7 days.').waitFor();
+      step = 'The coordinator puts Vera on the first unclaimed open shift of the Evening desk; the Counsellors have no gap left (the Nights layer).';
+      const gapList = page.getByRole('list', { name: 'Coverage gaps' });
+      await gapList.waitFor();
+      expect(await gapList.getByText(/· Counsellors ·/).count()).toBe(0);
+      const slot = gapList.locator('li', { hasText: 'Open shift not claimed' }).filter({ hasText: 'Evening desk' }).first();
+      await slot.getByRole('combobox').selectOption({ label: 'Vera Voss' });
+      await slot.getByRole('button', { name: 'Put on this shift' }).click();
+      await expect
+        .poll(async () => {
+          const r = (await (await fetch(`${vigil.url}/api/v1/schedules/${desk.id}/open_shifts`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { open_shifts: { claims: { user: { id: string }; status: string }[] }[] };
+          return r.open_shifts.flatMap((o) => o.claims).filter((c) => c.user.id === vera.id && c.status === 'active').length;
+        })
+        .toBe(1);
       const ledgerRow = page.locator('tr', { hasText: 'Vera Voss' });
       await ledgerRow.waitFor();
       await ledgerRow.getByRole('button', { name: /Approve Vera Voss/ }).click();

@@ -146,3 +146,24 @@ export interface CoverageGap {
 
 /** The next 7 days' unclaimed open shifts and stretches with nobody on call; null when the server has no open shifts. */
 export const coverageGaps = () => optional(api<{ coverage_gaps: CoverageGap[]; time_zone: string; total_hours: number }>('GET', '/api/v1/coverage_gaps'));
+
+export interface ShiftTrade {
+  id: string;
+  type: 'shift_offer' | 'shift_swap' | string;
+  status: string;
+  schedule: Ref;
+  holder: Ref;
+  start: string;
+  end: string;
+  to: Ref | null;
+  with: { user: Ref; schedule: Ref; start: string; end: string } | null;
+  note: string | null;
+}
+
+/** Pending offers and swaps a volunteer may act on (theirs, to them, to anyone); null without the open-shifts API. */
+export const pendingTrades = () => optional(api<{ shift_trades: ShiftTrade[] }>('GET', withQuery('/api/v1/shift_trades', { status: 'pending', limit: 50 })).then((r) => r.shift_trades));
+export const actOnTrade = (id: string, action: 'accept' | 'decline' | 'withdraw') => api('POST', `/api/v1/shift_trades/${encodeURIComponent(id)}/${action}`, {});
+
+/** A coordinator puts a volunteer on an open shift (their availability, caps and consent still apply: 422 names the rule). */
+export const claimFor = (scheduleId: string, openShiftId: string, userId: string) =>
+  api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/open_shifts/${encodeURIComponent(openShiftId)}/claim`, { claim: { user: { id: userId, type: 'user_reference' } } });

@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import type { Session } from '../../data/types';
-import { approve, coverageGaps, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type LedgerLine, type Pool } from '../../data/volunteers';
+import { approve, claimFor, coverageGaps, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type CoverageGap, type LedgerLine, type Pool, type Volunteer } from '../../data/volunteers';
 import { Link } from '../router';
-import { ErrorBox, Loading, Notice, PageHeader, Time } from '../ui';
+import { ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 
 /**
  * The coordinator's page: each pool's coverage now (whom it would page, and why not
@@ -76,12 +76,7 @@ export function Coordinator({ session }: { session: Session }) {
               </p>
               <ul className="plain gaps" aria-label="Coverage gaps">
                 {gaps.data.coverage_gaps.slice(0, 30).map((g) => (
-                  <li key={`${g.schedule.id}-${g.start}`}>
-                    <span className={`badge ${g.kind === 'nobody_on_call' ? 'badge-triggered' : 'badge-acknowledged'}`}>{g.kind === 'nobody_on_call' ? 'Nobody on call' : 'Open shift not claimed'}</span> {g.label}{' '}
-                    <span className="muted small">
-                      · {g.schedule.summary} · {g.hours} h
-                    </span>
-                  </li>
+                  <GapItem key={`${g.schedule.id}-${g.start}`} gap={g} volunteers={manage ? volunteers.data ?? [] : []} onClaimed={() => void Promise.all([gaps.reload(), lines.reload()])} />
                 ))}
               </ul>
               {gaps.data.coverage_gaps.length > 30 && <p className="muted small">and {gaps.data.coverage_gaps.length - 30} more.</p>}
@@ -152,6 +147,46 @@ export function Coordinator({ session }: { session: Session }) {
         </section>
       </div>
     </>
+  );
+}
+
+/** One gap; an unclaimed open shift can be given to a volunteer here (their rules still apply, and a refusal names the rule). */
+function GapItem({ gap: g, volunteers, onClaimed }: { gap: CoverageGap; volunteers: Volunteer[]; onClaimed: () => void }) {
+  const [who, setWho] = useState('');
+  const claim = useAction(async () => (await claimFor(g.schedule.id, g.open_shift_id!, who), onClaimed()));
+  return (
+    <li>
+      <span className={`badge ${g.kind === 'nobody_on_call' ? 'badge-triggered' : 'badge-acknowledged'}`}>{g.kind === 'nobody_on_call' ? 'Nobody on call' : 'Open shift not claimed'}</span> {g.label}{' '}
+      <span className="muted small">
+        · {g.schedule.summary} · {g.hours} h
+      </span>
+      {g.open_shift_id && volunteers.length > 0 && (
+        <form
+          className="row-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void claim.run();
+          }}
+        >
+          <Field label={`Volunteer for ${g.label}`}>
+            {(id) => (
+              <select id={id} value={who} onChange={(e) => setWho(e.target.value)}>
+                <option value="">Choose</option>
+                {volunteers.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <button type="submit" className="btn btn-secondary btn-small" disabled={claim.busy || !who}>
+            Put on this shift
+          </button>
+          <ErrorBox error={claim.error} />
+        </form>
+      )}
+    </li>
   );
 }
 

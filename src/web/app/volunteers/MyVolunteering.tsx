@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import type { Session } from '../../data/types';
-import { DAYS, addUnavailable, consent, volunteerSettings, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
+import { DAYS, actOnTrade, addUnavailable, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
 
@@ -103,6 +103,8 @@ export function MyVolunteering({ session }: { session: Session }) {
           )}
           {view.data?.available_now && <Notice tone="ok">You are on shift now.</Notice>}
         </section>
+
+        <Trades me={session.user.id} />
 
         <section className="card" aria-labelledby="my-inc-h">
           <h2 id="my-inc-h">Incidents I can see</h2>
@@ -281,6 +283,65 @@ function OneOff({ view, error, onChanged }: { view: import('../../data/volunteer
         </button>
         <ErrorBox error={add.error} />
       </form>
+    </section>
+  );
+}
+
+const when = (a: string, b: string) => `${new Date(a).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })} – ${new Date(b).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+
+/** Offers and swaps waiting for an answer: take a shift someone offers, answer a swap, or withdraw your own. */
+function Trades({ me }: { me: string }) {
+  const trades = useAsync(() => pendingTrades(), []);
+  const act = useAction(async (t: ShiftTrade, action: 'accept' | 'decline' | 'withdraw') => (await actOnTrade(t.id, action), trades.reload()));
+  if (trades.data === null) return null; // no open-shifts API on this server
+  return (
+    <section className="card" aria-labelledby="trades-h">
+      <h2 id="trades-h">Shift offers and swaps</h2>
+      <ErrorBox error={trades.error ?? act.error} />
+      {!trades.data ? (
+        <Loading what="offers" />
+      ) : trades.data.length === 0 ? (
+        <p className="muted">Nothing waiting for an answer.</p>
+      ) : (
+        <ul className="plain" aria-label="Shift offers and swaps">
+          {trades.data.map((t) => {
+            const mine = t.holder.id === me;
+            return (
+              <li key={t.id}>
+                <p>
+                  {t.type === 'shift_swap' ? 'Swap' : 'Offer'}: <strong>{mine ? 'you' : t.holder.summary}</strong> {t.type === 'shift_swap' ? 'give' : 'offer'}
+                  {mine ? '' : 's'} {when(t.start, t.end)} <span className="muted small">({t.schedule.summary})</span>
+                  {t.with && (
+                    <>
+                      {' '}
+                      for {when(t.with.start, t.with.end)} of {t.with.user.id === me ? 'yours' : t.with.user.summary}
+                    </>
+                  )}
+                  {t.note ? <span className="muted"> · {t.note}</span> : null}
+                </p>
+                <div className="row-form">
+                  {mine ? (
+                    <button type="button" className="btn btn-quiet btn-small" disabled={act.busy} onClick={() => void act.run(t, 'withdraw')}>
+                      Withdraw
+                    </button>
+                  ) : (
+                    <>
+                      <button type="button" className="btn btn-primary btn-small" disabled={act.busy} onClick={() => void act.run(t, 'accept')}>
+                        {t.type === 'shift_swap' ? 'Accept the swap' : 'Take this shift'}
+                      </button>
+                      {(t.to?.id === me || t.with?.user.id === me) && (
+                        <button type="button" className="btn btn-quiet btn-small" disabled={act.busy} onClick={() => void act.run(t, 'decline')}>
+                          Decline
+                        </button>
+                      )}
+                    </>
+                  )}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
     </section>
   );
 }
