@@ -114,6 +114,8 @@ describe.each(DIALECTS)('cap warnings and intense incidents on %s', (dialect) =>
     expect(mark.statusCode, mark.body).toBe(200);
     expect(mark.json().intense).toMatchObject({ incident: { id: inc.id }, note: 'a hard conversation' });
     expect(await reason()).toMatch(/^cooling down after a critical incident 0 h ago \(24 h\)$/);
+    const log = (await req(t, 'GET', `/api/v1/incidents/${inc.id}/log_entries`)).json().log_entries.map((e: Json) => e.summary);
+    expect(log).toContain('Marked intense by Olive Owner: a hard conversation; volunteers who responded get their cool-down');
 
     expect((await req(t, 'DELETE', `/api/v1/incidents/${inc.id}/intense`)).statusCode).toBe(204);
     expect(await reason()).toBeNull();

@@ -18,6 +18,7 @@ import { getUsers } from '../../org/org.store.js';
 import { requireSchedule, shiftsOverlapping } from '../../schedule/schedule.service.js';
 import * as scheduleStore from '../../schedule/schedule.store.js';
 import type { ShiftTradeTable } from '../../storage/schema.js';
+import { appendLog, type Tx } from '../../incident/incident.service.js';
 import { audit } from '../../volunteer/access.js';
 import { isValidZone, isoIn, showIn, type Interval } from '../../volunteer/availability.js';
 import { slotId } from '../../volunteer/open-shifts.js';
@@ -389,16 +390,19 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const principal = principalOf(request);
       if (principal.role === 'volunteer') throw forbidden('only staff can mark an incident intense');
-      const inc = await db.selectFrom('incidents').select(['id', 'number', 'title']).where('org_id', '=', principal.orgId).where('id', '=', request.params.id).executeTakeFirst();
+      const inc = await db.selectFrom('incidents').select(['id', 'number', 'title', 'service_id']).where('org_id', '=', principal.orgId).where('id', '=', request.params.id).executeTakeFirst();
       if (!inc) throw notFound(`incident ${request.params.id}`);
       const now = clock.now();
       const note = request.body?.intense?.note ?? null;
+      const n = await names(principal.orgId, [principal.userId]);
+      const agent = { id: principal.userId, type: 'user_reference' as const, summary: n.get(principal.userId) ?? principal.userId };
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('intense_incidents').where('org_id', '=', principal.orgId).where('incident_id', '=', inc.id).execute();
         await trx.insertInto('intense_incidents').values({ org_id: principal.orgId, incident_id: inc.id, marked_by: principal.userId, marked_at: now, note }).execute();
         await audit(trx, principal.orgId, principal.userId, 'incident.intense', `incidents/${inc.id}`, now);
+        const tx: Tx = { trx, dialect, now, changes: [] };
+        await appendLog(tx, principal.orgId, inc.service_id, inc.id, 'intense_log_entry', `Marked intense by ${agent.summary}${note ? `: ${note}` : ''}; volunteers who responded get their cool-down`, agent, { type: 'api' });
       });
-      const n = await names(principal.orgId, [principal.userId]);
       return { intense: { incident: p.ref('incident_reference', inc.id, inc.title, 'incidents'), marked_by: userRef(principal.userId, n), marked_at: iso(now), note } };
     },
   );
@@ -409,9 +413,16 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.role === 'volunteer') throw forbidden('only staff can change whether an incident is intense');
-      const r = await db.deleteFrom('intense_incidents').where('org_id', '=', principal.orgId).where('incident_id', '=', request.params.id).executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw notFound(`intense mark on incident ${request.params.id}`);
-      await audit(db, principal.orgId, principal.userId, 'incident.not_intense', `incidents/${request.params.id}`, clock.now());
+      const inc = await db.selectFrom('incidents').select(['id', 'service_id']).where('org_id', '=', principal.orgId).where('id', '=', request.params.id).executeTakeFirst();
+      const now = clock.now();
+      const n = await names(principal.orgId, [principal.userId]);
+      const agent = { id: principal.userId, type: 'user_reference' as const, summary: n.get(principal.userId) ?? principal.userId };
+      await db.transaction().execute(async (trx) => {
+        const r = await trx.deleteFrom('intense_incidents').where('org_id', '=', principal.orgId).where('incident_id', '=', request.params.id).executeTakeFirst();
+        if (!inc || Number(r.numDeletedRows) === 0) throw notFound(`intense mark on incident ${request.params.id}`);
+        await audit(trx, principal.orgId, principal.userId, 'incident.not_intense', `incidents/${inc.id}`, now);
+        await appendLog({ trx, dialect, now, changes: [] }, principal.orgId, inc.service_id, inc.id, 'intense_log_entry', `No longer marked intense (by ${agent.summary})`, agent, { type: 'api' });
+      });
       return reply.code(204).send(undefined as never);
     },
   );
