@@ -84,6 +84,17 @@ describe.each(DIALECTS)('weekly coverage digest and trade notices on %s', (diale
     expect(smtp.messages[3]!.subject).toBe('[Vigil] Coverage gaps for the week of 2026-03-09: 7 gaps');
   });
 
+  it('two engines at the same instant send it once', async () => {
+    await addContact(t, t.org.user.id, 'email', 'olive@harbor.example');
+    await volunteer(t, 'Vera');
+    clock.set(Date.parse('2026-03-02T07:05:00Z'));
+    const [a, b] = [engineFor(t, realChannels(smtp.port)), engineFor(t, realChannels(smtp.port))];
+    await Promise.all([a.runUntilIdle(clock.now()), b.runUntilIdle(clock.now())]);
+    await Promise.all([a.runUntilIdle(clock.now()), b.runUntilIdle(clock.now())]);
+    expect(smtp.messages.map((m) => m.subject)).toEqual(['[Vigil] Coverage gaps for the week of 2026-03-02: none']);
+    expect(smtp.messages[0]!.text).toContain('No gaps: every open shift is claimed and someone is on call throughout.');
+  });
+
   it('is not sent by organizations without volunteers or open shifts', async () => {
     await addContact(t, t.org.user.id, 'email', 'olive@harbor.example');
     clock.set(Date.parse('2026-03-02T07:05:00Z'));
