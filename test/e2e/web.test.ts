@@ -463,7 +463,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const csv = await page.request.get(`${vigil.url}${await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')}`);
       expect(csv.status()).toBe(200);
       expect(await csv.text()).toContain('Vera Voss');
-      await shot(page, 'volunteers-coordinator-desktop');
+      await shot(page, 'volunteers-coordinator-desktop', { top: true });
 
       step = "The audit log shows the volunteer's requests.";
       await nav.getByRole('link', { name: 'Settings' }).click();
