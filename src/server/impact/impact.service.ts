@@ -49,7 +49,8 @@ import {
 } from './impact.js';
 import type { ImpactSample } from './ingest.js';
 import * as store from './impact.store.js';
-import { mergeRanges } from './range.js';
+import { mergeRanges, overlapsAny } from './range.js';
+import { advanceRatio, DEFAULT_RATIO_SETTINGS, evaluateRatio, explainRatio, INITIAL_RATIO_STATE, type RatioResult, type RatioState } from './ratio.js';
 import { dropStart } from './window.js';
 
 const MINUTE_MS = 60_000;
@@ -411,6 +412,8 @@ async function recordOnce(trx: Db, dialect: DialectName, now: number, integratio
 interface EngineState extends DetectorState {
   /** Evaluations in a row with no watch-level breach. */
   readonly calm?: number;
+  /** The answered/offered watch (ratio.ts). */
+  readonly ratio?: RatioState;
 }
 
 export interface PreparedEvaluation {
@@ -432,6 +435,8 @@ export interface PreparedEvaluation {
   impacts: IncidentImpactTable[];
   /** For an incident this evaluation opens: where the drop began, and its figure over [windowStart, evalAt). */
   opening: { windowStart: number; affected: PeopleAffected | null } | null;
+  /** The answered/offered watch's note to post now (non-paging), with its figures. */
+  ratioNote: { sentence: string; result: RatioResult & { mode: 'active' } } | null;
 }
 
 /** The inputs every computation of one service at one instant shares. */
@@ -566,7 +571,7 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
   const [service, integrations] = await Promise.all([getService(db, metric.org_id, metric.service_id), listIntegrations(db, metric.org_id, [metric.service_id])]);
   const integration = integrations.find((i) => i.type === 'impact');
   const prev = JSON.parse(metric.state) as EngineState;
-  const base = { metric, lease: Number(metric.next_eval_at), now, evalAt, service, integration, impacts: [], opening: null };
+  const base = { metric, lease: Number(metric.next_eval_at), now, evalAt, service, integration, impacts: [], opening: null, ratioNote: null };
   if (!service || service.deleted_at !== null || !integration) {
     const summary = !service || service.deleted_at !== null ? 'The service was deleted.' : 'No impact integration: add one to the service and send counts to POST /v1/impact.';
     return {
@@ -594,7 +599,16 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
   const step = advance(prev, evaluation, resolveSettings(config.settings));
   const replay = step.state === prev; // this instant was evaluated already
   const calm = replay ? (prev.calm ?? 0) : step.breaching ? 0 : (prev.calm ?? 0) + 1;
-  const state: EngineState = { ...step.state, calm };
+  // The answered/offered watch runs beside the count detector, whatever its mode.
+  let ratioState = prev.ratio ?? INITIAL_RATIO_STATE;
+  let ratioNote: PreparedEvaluation['ratioNote'] = null;
+  if (!replay) {
+    const ratio = await answerRate(db, config, evalAt, data.excluded);
+    const r = advanceRatio(ratioState, ratio);
+    ratioState = r.state;
+    if (r.note && ratio.mode === 'active') ratioNote = { sentence: explainRatio(ratio), result: ratio };
+  }
+  const state: EngineState = { ...step.state, calm, ratio: ratioState };
   const sentence = explain(evaluation);
   const worst = evaluation.mode === 'active' ? evaluation.worst : null;
   // The episode's impact window starts where its first breaching window started.
@@ -643,7 +657,28 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
     episodeStart,
     evaluation,
     sentence,
+    ratioNote,
   };
+}
+
+/**
+ * The answered/offered watch's input: sums over the last hour, and per UTC hour over the 28
+ * days before it, leaving out hours that touch an incident window or a holiday. Services that
+ * never report offered/answered cost one small query.
+ */
+async function answerRate(db: Db, config: MetricConfig, at: number, excluded: readonly TimeRange[]): Promise<RatioResult> {
+  const s = DEFAULT_RATIO_SETTINGS;
+  const windowStart = at - s.windowMinutes * MINUTE_MS;
+  const [current] = (await store.sumRanges(db, config.orgId, [config.serviceId], [{ start: windowStart, end: at }])).get(config.serviceId)!;
+  if (current!.offered === null || current!.answered === null) return { mode: 'not_reported' };
+  const merged = mergeRanges(excluded);
+  const refEnd = Math.floor(windowStart / HOUR_MS) * HOUR_MS;
+  const hours: TimeRange[] = [];
+  for (let t = refEnd - s.referenceDays * DAY_MS; t < refEnd; t += HOUR_MS) {
+    if (!overlapsAny(merged, t, t + HOUR_MS)) hours.push({ start: t, end: t + HOUR_MS });
+  }
+  const reference = hours.length === 0 ? [] : (await store.sumRanges(db, config.orgId, [config.serviceId], hours)).get(config.serviceId)!;
+  return evaluateRatio(current!, reference, s);
 }
 
 /**
@@ -710,6 +745,12 @@ export async function applyEvaluation(db: Db, dialect: DialectName, p: PreparedE
           await resolveAlert(tx, { orgId, integrationId: a.integration_id, dedupKey: IMPACT_DEDUP_KEY, agent, channel: { type: 'auto', reason: 'impact recovered' } });
         }
       }
+    }
+    if (service && integration && p.ratioNote && service.status !== 'disabled') {
+      const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
+      const r = p.ratioNote.result;
+      const details = { custom_details: { metric: config.name, window_minutes: DEFAULT_RATIO_SETTINGS.windowMinutes, offered: r.offered, answered: r.answered, rate: r.rate, usual_rate: r.usual, dispersion: r.dispersion, p: r.p } };
+      await appendLog(tx, orgId, service.id, null, 'impact_watch_log_entry', `Watch (not paging): ${p.ratioNote.sentence}`, agent, { type: 'auto', reason: 'impact answer rate' }, details);
     }
     for (const row of p.impacts) await store.saveIncidentImpact(trx, row);
     await store.updateMetric(trx, orgId, metric.service_id, {
