@@ -28,6 +28,19 @@ if (!chromiumInstalled()) {
 
 async function shot(page: Page, name: string, opts: { top?: boolean } = {}): Promise<void> {
   await page.evaluate(() => document.fonts?.ready);
+  // Every page we photograph is also checked for the basics a screen reader needs: one h1, a name
+  // for every form control and button, alt text on images.
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    if (document.querySelectorAll('h1').length !== 1) out.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    for (const el of document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input:not([type=hidden]), select, textarea')) {
+      if (!(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))) out.push(`unlabelled ${el.tagName.toLowerCase()} ${el.outerHTML.slice(0, 80)}`);
+    }
+    for (const b of document.querySelectorAll('button, a[href]')) if (!(b.textContent?.trim() || b.getAttribute('aria-label'))) out.push(`nameless ${b.outerHTML.slice(0, 80)}`);
+    for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) out.push(`img without alt ${img.src}`);
+    return out;
+  });
+  expect(problems, `accessibility basics on ${name}`).toEqual([]);
   if (opts.top) await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
 }
@@ -496,6 +509,9 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await p2.locator('.pool', { hasText: 'Evening volunteers' }).waitFor();
       await p2.locator('tr', { hasText: 'Vera Voss' }).waitFor();
       await shot(p2, 'volunteers-coordinator-phone');
+      await p2.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).click();
+      await p2.locator('li.method', { hasText: 'Work email' }).getByText('Verified').waitFor();
+      await shot(p2, 'people-phone');
       const veraPhone = await (await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB', storageState: await veraCtx.storageState() })).newPage();
       veraPhone.on('pageerror', (e) => consoleErrors.push(`volunteer phone: ${e.message}`));
       await veraPhone.goto(`${vigil.url}/`);
