@@ -86,8 +86,9 @@ describe.each(DIALECTS)('answered/offered watch (%s)', (dialect) => {
     expect(got[0].incident).toBeNull();
     expect(got[0].channel).toMatchObject({ type: 'auto', reason: 'impact answer rate' });
     expect(got[0].summary).toMatch(
-      /^Watch \(not paging\): Answer rate dropped to \d+% in the last hour \(\d+ of \d+ offered\) against the usual 8\d% of the last 28 days; a drop this large happens by chance (about once in [\d,]+ hours|practically never)\.$/,
+      /^Watch \(not paging\): Answer rate dropped to \d+% in the last hour \(\d+ of \d+ offered\) against the usual 8\d% of the 7 days before; a drop this large happens by chance (about once in [\d.,]+ (thousand |million |billion )?hours|practically never)\.$/,
     );
+    console.log(`[${dialect}] ${got[0].summary}`);
     const rate = Number(/dropped to (\d+)%/.exec(got[0].summary)![1]);
     expect(rate).toBeLessThanOrEqual(64); // at least 25 % below the usual ≈ 85 %
 

@@ -107,7 +107,7 @@ describe('evaluateRatio: when does the last hour breach?', () => {
 });
 
 describe('advanceRatio: one note per run of breaches', () => {
-  const breach: RatioResult = { mode: 'active', offered: 40, answered: 20, rate: 0.5, usual: 0.85, dispersion: 1, drop: 0.41, p: 1e-6, breach: true };
+  const breach: RatioResult = { mode: 'active', offered: 40, answered: 20, rate: 0.5, usual: 0.85, dispersion: 1, referenceHours: 672, drop: 0.41, p: 1e-6, breach: true };
   const calm: RatioResult = { ...breach, answered: 34, rate: 0.85, drop: 0, p: 0.6, breach: false };
   it.each<[string, RatioResult[], boolean[]]>([
     ['two breaches in a row post the note', [breach, breach], [false, true]],
@@ -132,7 +132,8 @@ describe('explainRatio', () => {
     const r = evaluateRatio({ offered: 40, answered: 20 }, reference(40, 0.85, 3));
     if (r.mode !== 'active') throw new Error('expected active');
     expect(explainRatio(r)).toMatch(
-      new RegExp(`^Answer rate dropped to 50% in the last hour \\(20 of 40 offered\\) against the usual ${Math.round(r.usual * 100)}% of the last ${DEFAULT_RATIO_SETTINGS.referenceDays} days; a drop this large happens by chance about once in [\\d,]+ hours\\.$`),
+      new RegExp(`^Answer rate dropped to 50% in the last hour \\(20 of 40 offered\\) against the usual ${Math.round(r.usual * 100)}% of the ${DEFAULT_RATIO_SETTINGS.referenceDays} days before; a drop this large happens by chance about once in 3\\.6 million hours\\.$`),
     );
+    expect(1 / r.p).toBeCloseTo(3.56e6, -5); // P ≈ 2.8e-7 (see above)
   });
 });

@@ -19,6 +19,7 @@
  * breach. ψ = clamp(mean over reference hours with O_h ≥ 5 of (A_h − O_h·r₀)²/(O_h·r₀(1−r₀)),
  * each capped at the 95 % point of ψ·χ²₁ as in the count dispersion, 1, 10). Pure.
  */
+import { roughNumber } from './explain.js';
 import { betaI } from './nbinom.js';
 
 export interface RatioSettings {
@@ -61,6 +62,8 @@ export type RatioResult =
       readonly usual: number;
       /** ψ, the reference hours' dispersion around r₀. */
       readonly dispersion: number;
+      /** Reference hours that reported offered and answered. */
+      readonly referenceHours: number;
       /** 1 − rate/usual. */
       readonly drop: number;
       readonly p: number;
@@ -101,10 +104,12 @@ export function evaluateRatio(current: OfferedAnswered, referenceHours: readonly
   if (current.offered === null || current.answered === null) return { mode: 'not_reported' };
   let refO = 0;
   let refA = 0;
+  let hours = 0;
   for (const h of referenceHours) {
     if (h.offered === null || h.answered === null) continue;
     refO += h.offered;
     refA += h.answered;
+    hours++;
   }
   const { offered, answered } = current;
   if (offered < s.minOffered || refO < s.minReferenceOffered) return { mode: 'insufficient', offered, answered, referenceOffered: refO };
@@ -113,7 +118,7 @@ export function evaluateRatio(current: OfferedAnswered, referenceHours: readonly
   const dispersion = ratioDispersion(referenceHours, usual, s.maxDispersion);
   const p = binomialCdf(answered / dispersion, offered / dispersion, usual);
   const drop = usual > 0 ? 1 - rate / usual : 0;
-  return { mode: 'active', offered, answered, rate, usual, dispersion, drop, p, breach: drop >= s.minDrop && p <= s.alpha };
+  return { mode: 'active', offered, answered, rate, usual, dispersion, referenceHours: hours, drop, p, breach: drop >= s.minDrop && p <= s.alpha };
 }
 
 export interface RatioState {
@@ -137,9 +142,12 @@ export function advanceRatio(state: RatioState, result: RatioResult, s: RatioSet
 export function explainRatio(result: RatioResult & { mode: 'active' }, s: RatioSettings = DEFAULT_RATIO_SETTINGS): string {
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   const window = s.windowMinutes === 60 ? 'the last hour' : `the last ${s.windowMinutes} minutes`;
-  const chance = result.p <= 0 ? 'practically never' : `about once in ${Math.round(s.windowMinutes / 60 / result.p).toLocaleString('en-US')} hours`;
+  const hours = s.windowMinutes / 60 / result.p;
+  const chance = result.p <= 0 || hours >= 1e12 ? 'practically never' : hours < 1.5 ? 'about once an hour' : `about once in ${roughNumber(hours)} hours`;
+  const days = Math.max(1, Math.round(result.referenceHours / 24));
+  const span = days === 1 ? 'the day before' : `the ${days} days before`;
   return (
     `Answer rate dropped to ${pct(result.rate)} in ${window} (${result.answered} of ${result.offered} offered) ` +
-    `against the usual ${pct(result.usual)} of the last ${s.referenceDays} days; a drop this large happens by chance ${chance}.`
+    `against the usual ${pct(result.usual)} of ${span}; a drop this large happens by chance ${chance}.`
   );
 }
