@@ -442,6 +442,9 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await vp.getByRole('button', { name: 'Resume' }).click();
       await vp.getByRole('heading', { name: 'You can be paged' }).waitFor();
       await vp.getByRole('heading', { name: 'My hours' }).waitFor();
+      await vp.getByRole('button', { name: 'Calendar link for my on-call shifts' }).click();
+      const veraFeed = await fetch((await vp.getByTestId('feed-user').textContent())!.trim());
+      expect(await veraFeed.text()).toMatch(/BEGIN:VCALENDAR[\s\S]*BEGIN:VEVENT[\s\S]*Volunteer backup/);
       if (offer.status === 201) {
         const offers = vp.getByRole('list', { name: 'Shift offers and swaps' });
         await offers.getByText('Dentist').waitFor();

@@ -3,7 +3,8 @@ import { useAction, useAsync } from '../../data/hooks';
 import type { Session } from '../../data/types';
 import { DAYS, actOnTrade, addUnavailable, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
 import { Link } from '../router';
-import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
+import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
+import { myFeed, webcal, type CalendarFeed } from '../../data/schedules';
 
 /**
  * A volunteer's own page: pause me, my availability (weekly windows in my zone and
@@ -102,6 +103,7 @@ export function MyVolunteering({ session }: { session: Session }) {
             </ul>
           )}
           {view.data?.available_now && <Notice tone="ok">You are on shift now.</Notice>}
+          <MyFeed />
         </section>
 
         <Trades me={session.user.id} />
@@ -343,5 +345,31 @@ function Trades({ me }: { me: string }) {
         </ul>
       )}
     </section>
+  );
+}
+
+/** Your on-call shifts (schedules, claimed open shifts, overrides) in your own calendar app. */
+function MyFeed() {
+  const [feed, setFeed] = useState<CalendarFeed | null>(null);
+  const make = useAction(async () => setFeed(await myFeed()));
+  return (
+    <div className="my-feed">
+      <button type="button" className="btn btn-secondary" disabled={make.busy} onClick={() => void make.run()}>
+        {feed ? 'Make a new calendar link' : 'Calendar link for my on-call shifts'}
+      </button>
+      <ErrorBox error={make.error} />
+      {feed && (
+        <Notice tone="ok">
+          Subscribe to this address in your calendar app; it is shown once and keeps your shifts of the next weeks up to date.
+          <span className="key-line">
+            <code className="key" data-testid="feed-user">
+              {feed.url}
+            </code>
+            <CopyButton text={feed.url} label="Copy my calendar address" />
+          </span>
+          <a href={webcal(feed.url)}>Open in my calendar app</a>
+        </Notice>
+      )}
+    </div>
   );
 }
