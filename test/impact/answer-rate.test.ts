@@ -79,6 +79,7 @@ describe.each(DIALECTS)('answered/offered watch (%s)', (dialect) => {
     expect(status.state).toBe('learning');
 
     // 40 % answered for 45 minutes: the last hour's rate falls well below 85 %.
+    const dropFrom = at;
     at = await run(at, at + 45 * MIN, 0.4);
     let got = await notes();
     expect(got).toHaveLength(1);
@@ -88,7 +89,7 @@ describe.each(DIALECTS)('answered/offered watch (%s)', (dialect) => {
     expect(got[0].summary).toMatch(
       /^Watch \(not paging\): Answer rate dropped to \d+% in the last hour \(\d+ of \d+ offered\) against the usual 8\d% of the 7 days before; a drop this large happens by chance (about once in [\d.,]+ (thousand |million |billion )?hours|practically never)\.$/,
     );
-    console.log(`[${dialect}] ${got[0].summary}`);
+    console.log(`[${dialect}] ${(Date.parse(got[0].created_at) - dropFrom) / MIN} minutes into the drop: ${got[0].summary}`);
     const rate = Number(/dropped to (\d+)%/.exec(got[0].summary)![1]);
     expect(rate).toBeLessThanOrEqual(64); // at least 25 % below the usual ≈ 85 %
 
