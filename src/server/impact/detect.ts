@@ -8,6 +8,10 @@
  *
  *     E ≥ minExpected (10)  and  O ≤ (1 − d)·E  and  P(X ≤ O) ≤ α,  X ~ NB(mean E, var φE).
  *
+ * φ is the window's own: the chance variance of its hours, Σ φ(x_h)·E_h with the volume-
+ * dependent φ(x) of baseline.ts, plus the variance of E itself (each hour's K-week median, in
+ * proportion to how much of the hour the window covers), divided by E (see windowPhi).
+ *
  * The three guards each do one job: E ≥ 10 keeps the test where a total outage can reach
  * p ≤ 1e-4 at all; the minimum drop asks for practical, not only statistical, significance;
  * the tail probability controls false alarms. Only the lower tail is tested: rises never page.
