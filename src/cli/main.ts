@@ -87,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
       const r = await initOrganization(handle.db, systemClock, { orgName: values.org, email: values.email, ...(values.name ? { userName: values.name } : {}), ...(values['time-zone'] ? { timeZone: values['time-zone'] } : {}) });
       const p = new Presenter(config.publicUrl);
       const web = await firstAccess(handle.db, systemClock, r.org.id, r.user.id, config.publicUrl, values.password);
+      // The token is shown once: only after it is on disk.
+      await handle.sync();
       if (values.json) process.stdout.write(JSON.stringify({ org: p.organization(r.org), user: p.user(r.user), token: r.token, password_set: web.passwordSet, ...(web.link ? { password_link: web.link } : {}) }, null, 2) + '\n');
       else {
         process.stdout.write(`Created ${r.org.name} (${r.org.id}) with owner ${r.user.email}.\nAPI token (shown once, keep it safe):\n  ${r.token}\n`);

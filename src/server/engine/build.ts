@@ -21,7 +21,7 @@ export function buildEngine(deps: AppDeps, channels: Partial<Record<string, Chan
     new EscalateModule(deps.db, deps.dialect, publish),
     ...(opts.extraModules ?? []),
     new CoverageDigestModule(deps.db, deps.dialect, { baseUrl: deps.config.publicUrl }),
-    new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, ...opts.deliver }),
+    new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
     new CleanupModule(deps.db),
   ];
   const engine = new Engine(modules, deps.clock, log, {

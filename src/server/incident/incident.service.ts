@@ -28,19 +28,75 @@ export interface Tx {
 
 /**
  * What the events of one ingest transaction share. Every event of an alert storm on
- * one service would otherwise look up the same open incident and write its own
- * timeline row, each a round trip on PostgreSQL. Inside the transaction, the open
- * incident of a service stays what this batch saw or made, until a non-trigger event
- * runs (`forget`); "alert added/triggered again" entries, which nothing else reads
- * inside the batch and which notify no one, are written together by `flushBatch`.
+ * one service would otherwise look up the same open incident, upsert its alert and
+ * write its timeline row, each a statement (and a round trip on PostgreSQL). Inside
+ * the transaction, the open incident of a service stays what this batch saw or made
+ * until a non-trigger event runs (the caller clears `openIncidents`); triggers for a
+ * known incident are queued and written by `flushTriggers` as multi-row upserts, in
+ * order; "alert added/triggered again" entries, which nothing reads inside the batch
+ * and which notify no one, are written together by `flushBatch`.
  */
 export interface IngestBatch {
   openIncidents: Map<string, IncidentTable>;
+  queued: QueuedTrigger[];
   pendingLogs: LogEntryTable[];
 }
 
+interface QueuedTrigger {
+  tx: Tx;
+  a: AlertInput;
+  incident: IncidentTable;
+  row: AlertTable;
+}
+
 export function newBatch(): IngestBatch {
-  return { openIncidents: new Map(), pendingLogs: [] };
+  return { openIncidents: new Map(), queued: [], pendingLogs: [] };
+}
+
+/**
+ * Queue a trigger (in a batch) when its service's open incident is known: it will join
+ * that incident, or count as a repeat of its key's open alert. False when the trigger
+ * must run alone through `triggerAlert` (no open incident: one may have to be opened).
+ */
+export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
+  const b = tx.batch!;
+  const incident = b.openIncidents.get(a.service.id) ?? (await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id));
+  if (!incident) return false;
+  b.openIncidents.set(a.service.id, incident);
+  b.queued.push({ tx, a, incident, row: alertRow(tx, a, incident.id) });
+  return true;
+}
+
+/** Write the queued triggers: multi-row upserts of up to 200 rows, split where a key repeats (so each row sees the one before). */
+export async function flushTriggers(trx: Kysely<Database>, b: IngestBatch): Promise<void> {
+  const queued = b.queued;
+  b.queued = [];
+  let chunk: QueuedTrigger[] = [];
+  const keys = new Set<string>();
+  for (const q of queued) {
+    const k = alertKey(q.row);
+    if (keys.has(k) || chunk.length >= 200) {
+      await writeQueued(trx, chunk);
+      chunk = [];
+      keys.clear();
+    }
+    chunk.push(q);
+    keys.add(k);
+  }
+  await writeQueued(trx, chunk);
+}
+
+const alertKey = (r: Pick<AlertTable, 'integration_id' | 'dedup_key'>) => `${r.integration_id}\u0000${r.dedup_key}`;
+
+async function writeQueued(trx: Kysely<Database>, chunk: QueuedTrigger[]): Promise<void> {
+  if (chunk.length === 0) return;
+  const results = await store.upsertOpenAlerts(trx, chunk.map((q) => q.row));
+  const byKey = new Map(results.map((r) => [alertKey(r), r]));
+  for (const q of chunk) {
+    const up = byKey.get(alertKey(q.row));
+    if (!up) throw new Error(`alert upsert returned no row for ${q.row.dedup_key}`);
+    await afterUpsert(q.tx, q.a, q.incident, up, false);
+  }
 }
 
 export async function flushBatch(tx: Tx): Promise<void> {
@@ -205,13 +261,6 @@ function channelName(c: Channel): string {
  */
 export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcome> {
   const details = JSON.stringify(a.details ?? {});
-  const known = tx.batch?.openIncidents.get(a.service.id) ?? (tx.batch ? await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id) : undefined);
-  if (known) {
-    // In a batch with the service's open incident at hand, one statement both adds a new
-    // alert to it and counts a repeat of an open one (which stays on its own incident).
-    tx.batch!.openIncidents.set(a.service.id, known);
-    return addAlert(tx, a, known, details, false);
-  }
   const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (existing) {
     const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details });
@@ -231,29 +280,37 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
     }
   }
   tx.batch?.openIncidents.set(a.service.id, incident);
-  return addAlert(tx, a, incident, details, createdIncident);
+  return addAlert(tx, a, incident, createdIncident);
 }
 
-async function addAlert(tx: Tx, a: AlertInput, incident: IncidentTable, details: string, createdIncident: boolean): Promise<TriggerOutcome> {
-  const row: AlertTable = {
+function alertRow(tx: Tx, a: AlertInput, incidentId: string): AlertTable {
+  return {
     org_id: a.orgId,
     id: newId(tx.now),
     integration_id: a.integrationId,
     service_id: a.service.id,
-    incident_id: incident.id,
+    incident_id: incidentId,
     dedup_key: a.dedupKey,
     open: 1,
     status: 'triggered',
     severity: a.severity,
     summary: a.summary,
     source: a.source,
-    details,
+    details: JSON.stringify(a.details ?? {}),
     count: 1,
     first_seen_at: tx.now,
     last_seen_at: tx.now,
     resolved_at: null,
   };
-  const up = await store.upsertOpenAlert(tx.trx, row);
+}
+
+async function addAlert(tx: Tx, a: AlertInput, incident: IncidentTable, createdIncident: boolean): Promise<TriggerOutcome> {
+  const up = await store.upsertOpenAlert(tx.trx, alertRow(tx, a, incident.id));
+  return afterUpsert(tx, a, incident, up, createdIncident);
+}
+
+/** The timeline, urgency and change notices for one upserted alert: a new alert on `incident`, or a repeat (count > 1) of an open one. */
+async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, up: { id: string; count: number; incident_id: string }, createdIncident: boolean): Promise<TriggerOutcome> {
   if (up.count > 1) {
     await appendLog(tx, a.orgId, a.service.id, up.incident_id, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
     tx.changes.push({ orgId: a.orgId, incidentId: up.incident_id, serviceId: a.service.id, kind: 'alert' });
@@ -261,9 +318,11 @@ async function addAlert(tx: Tx, a: AlertInput, incident: IncidentTable, details:
   }
   await appendLog(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', `Alert added: ${a.summary}`, a.agent, a.channel, { action: 'added', alert_id: up.id, dedup_key: a.dedupKey, severity: a.severity });
   if (!createdIncident) {
-    if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && incident.urgency === 'low') {
+    // In a batch, an earlier alert of the same flush may already have raised it.
+    const current = tx.batch?.openIncidents.get(a.service.id) ?? incident;
+    if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && current.urgency === 'low') {
       await store.updateIncident(tx.trx, a.orgId, incident.id, { urgency: 'high', updated_at: tx.now });
-      tx.batch?.openIncidents.set(a.service.id, { ...incident, urgency: 'high', updated_at: tx.now });
+      tx.batch?.openIncidents.set(a.service.id, { ...current, urgency: 'high', updated_at: tx.now });
       await appendLog(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
     }
     tx.changes.push({ orgId: a.orgId, incidentId: incident.id, serviceId: a.service.id, kind: 'alert' });

@@ -14,13 +14,14 @@ const ALERT_COLUMNS: Record<keyof AlertTable, true> = {
   org_id: true, id: true, integration_id: true, service_id: true, incident_id: true, dedup_key: true, open: true, status: true,
   severity: true, summary: true, source: true, details: true, count: true, first_seen_at: true, last_seen_at: true, resolved_at: true,
 };
-const UPSERT_OPEN_ALERT = insertStatement<AlertTable>(
-  'alerts',
-  ALERT_COLUMNS,
-  `ON CONFLICT (org_id, integration_id, dedup_key, open) DO UPDATE SET count = alerts.count + 1, last_seen_at = excluded.last_seen_at,
-   summary = excluded.summary, severity = excluded.severity, source = excluded.source, details = excluded.details RETURNING id, count, incident_id`,
-);
-const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'");
+const ALERT_UPSERT_SUFFIX = `ON CONFLICT (org_id, integration_id, dedup_key, open) DO UPDATE SET count = alerts.count + 1, last_seen_at = excluded.last_seen_at,
+   summary = excluded.summary, severity = excluded.severity, source = excluded.source, details = excluded.details
+   RETURNING id, count, incident_id, integration_id, dedup_key`;
+const UPSERT_OPEN_ALERT = insertStatement<AlertTable>('alerts', ALERT_COLUMNS, ALERT_UPSERT_SUFFIX);
+const multiRowUpserts = new Map<number, ReturnType<typeof insertStatement<AlertTable>>>();
+// FOR SHARE: an incident that a transaction is adding alerts to cannot be resolved under it
+// (a resolve waits for the commit, then sees and resolves the new alerts too).
+const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'", 'FOR SHARE');
 const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
   org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
 };
@@ -45,6 +46,33 @@ export async function upsertOpenAlert(db: Db, row: AlertTable): Promise<{ id: st
   const [r] = await run<{ id: string; count: number; incident_id: string }>(db, UPSERT_OPEN_ALERT.statement, UPSERT_OPEN_ALERT.values(row));
   if (!r) throw new Error('insert into alerts returned no row');
   return { id: r.id, count: Number(r.count), incident_id: r.incident_id };
+}
+
+export interface UpsertedAlert {
+  id: string;
+  count: number;
+  incident_id: string;
+  integration_id: string;
+  dedup_key: string;
+}
+
+/**
+ * `upsertOpenAlert` for many rows in one statement. The rows' keys must be distinct (on
+ * PostgreSQL one statement may not update a row twice); results come back by key.
+ */
+export async function upsertOpenAlerts(db: Db, rows: AlertTable[]): Promise<UpsertedAlert[]> {
+  if (rows.length === 1) {
+    const [r] = await run<UpsertedAlert>(db, UPSERT_OPEN_ALERT.statement, UPSERT_OPEN_ALERT.values(rows[0]!));
+    return r ? [{ ...r, count: Number(r.count) }] : [];
+  }
+  let s = multiRowUpserts.get(rows.length);
+  if (!s) {
+    s = insertStatement<AlertTable>('alerts', ALERT_COLUMNS, ALERT_UPSERT_SUFFIX, rows.length);
+    multiRowUpserts.set(rows.length, s);
+  }
+  const out = await run<UpsertedAlert>(db, s.statement, rows.flatMap((r) => s.values(r)));
+  if (out.length !== rows.length) throw new Error(`alert upsert of ${rows.length} rows returned ${out.length}`);
+  return out.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
 export async function setAlertStatus(db: Db, orgId: string, alertId: string, status: 'acknowledged' | 'resolved', at: number): Promise<void> {

@@ -14,7 +14,7 @@ import type { Database, IntegrationTable, ServiceTable } from '../storage/schema
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
 import type { AgentRef, Channel } from '../incident/incident.js';
-import { acknowledgeAlert, flushBatch, newBatch, resolveAlert, triggerAlert, type Tx } from '../incident/incident.service.js';
+import { acknowledgeAlert, flushBatch, flushTriggers, newBatch, queueTrigger, resolveAlert, triggerAlert, type AlertInput, type Tx } from '../incident/incident.service.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -96,12 +96,23 @@ export class IngestService {
   /** Deadlocks and serialization failures between concurrent batches (PostgreSQL, several nodes) are simply run again. */
   private async runBatch(jobs: IngestJob[]): Promise<IncidentChange[][]> {
     for (let attempt = 1; ; attempt++) {
+      let perJob: IncidentChange[][];
       try {
-        return await this.runBatchOnce(jobs);
+        perJob = await this.runBatchOnce(jobs);
       } catch (err) {
         if (attempt >= 4 || !isRetryableTxError(err)) throw err;
         await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+        continue;
       }
+      // Committed: from here nothing may throw, or the committer would run these jobs again.
+      this.metrics.batches++;
+      this.metrics.batchedJobs += jobs.length;
+      try {
+        this.bus.publish(perJob.flat());
+      } catch {
+        // A failing listener loses a live update, never an event (the engine's backstop tick still runs).
+      }
+      return perJob;
     }
   }
 
@@ -119,18 +130,31 @@ export class IngestService {
       }
       const batch = newBatch();
       for (const job of jobs) {
-        // Only triggers keep the batch's view of open incidents; anything else may change them.
-        if (job.kind !== 'trigger') batch.openIncidents.clear();
         const tx: Tx = { trx, dialect: this.dialect, now, changes: [], batch };
-        await this.apply(tx, job);
         perJob.push(tx.changes);
+        if (job.kind === 'trigger' && (await this.queue(tx, job))) continue;
+        // Anything but a queued trigger runs after the queued ones, and may change open incidents.
+        await flushTriggers(trx, batch);
+        if (job.kind !== 'trigger') batch.openIncidents.clear();
+        await this.apply(tx, job);
       }
+      await flushTriggers(trx, batch);
       await flushBatch({ trx, dialect: this.dialect, now, changes: [], batch });
     });
-    this.metrics.batches++;
-    this.metrics.batchedJobs += jobs.length;
-    this.bus.publish(perJob.flat());
     return perJob;
+  }
+
+  /** A trigger for a service whose open incident is known joins the batch's multi-row write. */
+  private async queue(tx: Tx, job: Extract<IngestJob, { kind: 'trigger' }>): Promise<boolean> {
+    // A disabled service takes no new alerts (PagerDuty semantics): `apply` skips it.
+    if (job.target.service.status === 'disabled') return false;
+    return queueTrigger(tx, this.alertInput(job));
+  }
+
+  private alertInput(job: Extract<IngestJob, { kind: 'trigger' }>): AlertInput {
+    const { integration, service } = job.target;
+    const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
+    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details };
   }
 
   private async apply(tx: Tx, job: IngestJob): Promise<void> {
@@ -155,7 +179,7 @@ export class IngestService {
     const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
     const base = { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel };
     if (job.kind === 'trigger') {
-      await triggerAlert(tx, { ...base, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details });
+      await triggerAlert(tx, this.alertInput(job));
     } else if (job.kind === 'acknowledge') {
       await acknowledgeAlert(tx, base);
     } else {

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
 
 const COMMIT = /^\s*(commit|end)\b/i;
+const ROLLBACK = /^\s*rollback\s*$/i;
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -54,11 +55,11 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   }
   const file = opts.sqliteFile ?? ':memory:';
   const conn = new SQLite(file);
-  conn.pragma('journal_mode = WAL');
+  const journal = conn.pragma('journal_mode = WAL', { simple: true });
   // NORMAL: a COMMIT writes the WAL without fsync; WalSync flushes it off the event loop
   // before anything is acknowledged (DESIGN.md invariant 1; storage/wal-sync.ts says why
-  // that is as durable as FULL). In memory there is nothing to flush.
-  const wal = file === ':memory:' ? null : new WalSync(file);
+  // that is as durable as FULL). In memory (journal "memory") there is nothing to flush.
+  const wal = journal === 'wal' ? new WalSync(file) : null;
   conn.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
@@ -85,6 +86,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
  */
 function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_000): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
+  let wrote = false;
   return {
     prepare(text) {
       let stmt = cache.get(text);
@@ -97,7 +99,18 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
       cache.set(text, stmt);
       // Kysely runs the statement right after preparing it, in the same synchronous call,
       // so counting the commit here orders it before any fsync that a later sync() starts.
-      if (wal && (COMMIT.test(text) || (!stmt.readonly && !conn.inTransaction))) wal.noteCommit();
+      // A transaction that wrote nothing commits nothing to flush.
+      if (wal) {
+        if (COMMIT.test(text)) {
+          if (wrote) wal.noteCommit();
+          wrote = false;
+        } else if (ROLLBACK.test(text)) {
+          wrote = false;
+        } else if (!stmt.readonly) {
+          if (conn.inTransaction) wrote = true;
+          else wal.noteCommit();
+        }
+      }
       return stmt;
     },
     close: () => conn.close(),

@@ -12,11 +12,14 @@ export interface Statement {
   readonly postgres: string;
 }
 
-/** `text` must use `?` only as placeholders (no `?` inside literals or identifiers). */
-export function statement(text: string): Statement {
+/**
+ * `text` must use `?` only as placeholders (no `?` inside literals or identifiers).
+ * `postgresSuffix` is appended on PostgreSQL only (row locks, which SQLite has no need of).
+ */
+export function statement(text: string, postgresSuffix = ''): Statement {
   const sqlite = text.replace(/\s+/g, ' ').trim();
   let n = 0;
-  return { sqlite, postgres: sqlite.replace(/\?/g, () => `$${++n}`) };
+  return { sqlite, postgres: `${sqlite.replace(/\?/g, () => `$${++n}`)}${postgresSuffix ? ` ${postgresSuffix}` : ''}` };
 }
 
 /** An INSERT of every column of `columns`, in that order, for `rows` rows (whose values are concatenated). */

@@ -43,6 +43,18 @@ describe('WalSync: SQLite commits flushed off the event loop', () => {
     await h.sync();
     expect(wal.fsyncs).toBe(before);
 
+    // A transaction that only reads, or one rolled back, has nothing to flush.
+    await h.db.transaction().execute(async (trx) => {
+      await sql`SELECT * FROM t`.execute(trx);
+    });
+    await expect(
+      h.db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO t VALUES (0)`.execute(trx);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(wal.pending).toBe(false);
+
     await sql`INSERT INTO t VALUES (1)`.execute(h.db);
     expect(wal.pending).toBe(true);
     await h.db.transaction().execute(async (trx) => {
@@ -64,6 +76,20 @@ describe('WalSync: SQLite commits flushed off the event loop', () => {
     await sql`INSERT INTO t VALUES (1)`.execute(h.db);
     const second = h.sync();
     await Promise.all([first, second]);
+    expect(wal.pending).toBe(false);
+  });
+
+  it('reopens the WAL file when it was deleted and recreated (journal mode switched away and back)', async () => {
+    const h = open();
+    const wal = h.wal!;
+    await sql`CREATE TABLE t (a INTEGER)`.execute(h.db);
+    await h.sync();
+    await sql`PRAGMA journal_mode = DELETE`.execute(h.db);
+    await sql`PRAGMA journal_mode = WAL`.execute(h.db);
+    await sql`INSERT INTO t VALUES (1)`.execute(h.db);
+    const before = wal.fsyncs;
+    await h.sync();
+    expect(wal.fsyncs).toBe(before + 1);
     expect(wal.pending).toBe(false);
   });
 

@@ -79,7 +79,13 @@ export class WalSync {
   }
 
   private open(): number {
-    if (this.fd !== null) return this.fd;
+    if (this.fd !== null) {
+      // Still the live WAL file? (Switching journal_mode away from WAL and back deletes and
+      // recreates it; an fsync of the deleted file would flush nothing that matters.)
+      if (fs.fstatSync(this.fd).nlink > 0) return this.fd;
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
     const wal = `${this.dbFile}-wal`;
     const fd = fs.openSync(wal, 'r');
     // The WAL file was created by the first write: make its directory entry durable once.

@@ -36,6 +36,12 @@ export interface DeliverOptions {
   batch: number;
   backoff: BackoffPolicy;
   random: () => number;
+  /**
+   * Resolves once every commit so far is on disk (DbHandle.sync). Awaited between the
+   * claim and the send: after a power cut, a sent message is always known to have been
+   * claimed, so a re-send carries its "interrupted" marker instead of going out as new.
+   */
+  sync: () => Promise<void>;
 }
 
 const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack' };
@@ -52,12 +58,13 @@ export class DeliverModule implements EngineModule {
     private readonly metrics: DeliveryMetrics | null,
     opts: Partial<DeliverOptions> & { baseUrl: string },
   ) {
-    this.opts = { leaseMs: 60_000, batch: 100, backoff: DEFAULT_BACKOFF, random: Math.random, ...opts };
+    this.opts = { leaseMs: 60_000, batch: 100, backoff: DEFAULT_BACKOFF, random: Math.random, sync: async () => {}, ...opts };
   }
 
   async tick(now: number): Promise<number> {
     const claimed = await this.db.transaction().execute((trx) => outbox.claimDue(trx, this.dialect, now, this.opts.batch, this.opts.leaseMs));
     if (!claimed.length) return 0;
+    await this.opts.sync();
     // Bundle: one message per (person's contact method); subscriptions and status rows go one by one.
     // Webhooks are never bundled: v3 sends one POST per incident anyway, and each must carry its own
     // row's idempotency key as X-Webhook-Id (a bundle's key depends on which rows were claimed together,
