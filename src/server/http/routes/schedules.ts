@@ -122,6 +122,25 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     },
   );
 
+  // Volunteers may not list schedules, but they claim open shifts (GET /schedules/{id}/open_shifts is open to them):
+  // this says where to look, and nothing more than each schedule's name and zone.
+  app.get(
+    '/api/v1/open_shift_schedules',
+    {
+      config: { permission: 'read', volunteerAccess: 'open' },
+      schema: {
+        summary: 'The schedules that have an open-shift layer (everyone, volunteers too): where to look for open shifts to claim with GET /schedules/{id}/open_shifts',
+        tags: ['schedules'],
+        response: { 200: Type.Object({ schedules: Type.Array(Type.Object({ id: Type.String(), type: Type.Literal('schedule_reference'), summary: Type.String(), time_zone: Type.String() })) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const rows = (await store.allSchedules(db, orgId)).filter((s) => s.layers.some((l) => l.open === true));
+      return { schedules: rows.map((s) => ({ id: s.id, type: 'schedule_reference' as const, summary: s.name, time_zone: s.time_zone })) };
+    },
+  );
+
   app.post(
     '/api/v1/schedules',
     {
