@@ -320,7 +320,7 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
   it('an open-shift layer with users is a 400 naming the field, and nothing is written', async () => {
     const r = await req(t, 'POST', '/api/v1/schedules', { schedule: { name: 'Wrong', time_zone: 'UTC', schedule_layers: [{ start: '2026-03-01T00:00:00Z', rotation_turn_length_seconds: 86400, users: [{ user: { id: sam } }], open_shifts: true }] } });
     expect(r.statusCode).toBe(400);
-    expect(r.json().error.errors).toEqual(['schedule.schedule_layers[0].users must be empty in an open-shift layer (its turns are claimed by volunteers)']);
+    expect(r.json().error.errors, r.body).toContain('schedule.schedule_layers[0].users must be empty in an open-shift layer (its turns are claimed by volunteers)');
     expect((await req(t, 'GET', '/api/v1/schedules?query=Wrong')).json().schedules).toEqual([]);
   });
   it('a slot under way is claimed from now on, never backwards', async () => {
@@ -334,5 +334,24 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     expect(c.statusCode, c.body).toBe(201);
     expect(c.json().open_shift_claim).toMatchObject({ start: '2026-03-02T19:30:00+01:00', end: '2026-03-02T21:00:00+01:00' });
     expect((await openShifts())[0]!.open.map((o: Json) => o.label)).toEqual(['Mon 2 Mar 19:00–19:30']);
+  });
+  it('pausing gives back the claimed open shifts not yet over: the one under way ends now, later ones are open again, and she is not paged through the schedule', async () => {
+    const vera = await vol('Vera');
+    const slots = await openShifts();
+    for (const s of slots.slice(0, 2)) expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${s.id}/claim`, {}, vera.auth)).statusCode).toBe(201);
+    clock.set(Date.parse('2026-03-02T18:30:00Z'));
+    const p = await req(t, 'POST', `/api/v1/volunteers/${vera.id}/pause`, { pause: { reason: 'family emergency' } }, vera.auth);
+    expect(p.statusCode, p.body).toBe(200);
+    expect(p.json().released_open_shifts).toBe(2);
+    const now = await openShifts();
+    expect(now[0]!.open.map((o: Json) => o.label)).toEqual(['Mon 2 Mar 19:30–21:00']);
+    expect(now[0]!.claims[0].end).toBe('2026-03-02T19:30:00+01:00');
+    expect(now[1]!.status).toBe('open');
+    await send();
+    await run();
+    expect((await pagedFor(t, 1)).map((x) => x.user)).toEqual(['Sam Staff']);
+    // Her 30 minutes stay in the ledger.
+    const ledger = (await req(t, 'GET', '/api/v1/volunteer_ledger?since=2026-03&until=2026-03')).json();
+    expect(ledger.ledger.find((l: Json) => l.user.id === vera.id)).toMatchObject({ on_call_hours: 0.5 });
   });
 });

@@ -484,3 +484,24 @@ async function tradeNotice(db: Db, orgId: string, t: ShiftTradeTable, what: 'pro
   }
   await enqueueNotice(db, orgId, [to], { key: `shift-trade:${t.id}:${what}`, eventType: `shift_trade.${what}`, subject, text, now });
 }
+
+/**
+ * "Pause me" also gives back the open shifts the volunteer claimed that are not over:
+ * one not begun is released (the slot is open again, a coverage gap), one under way ends
+ * now. Their overrides go (or end now) in the same transaction, so a paused volunteer is
+ * not paged through a schedule either. Returns how many claims were given back.
+ */
+export async function giveBackClaims(db: Db, orgId: string, userId: string, now: number): Promise<number> {
+  const claims = (await db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('status', '=', 'active').where('end', '>', now).execute()).map(num);
+  for (const c of claims) {
+    if (c.start >= now) {
+      await db.updateTable('open_shift_claims').set({ status: 'released', released_at: now }).where('org_id', '=', orgId).where('id', '=', c.id).execute();
+      await scheduleStore.deleteOverride(db, orgId, c.override_id);
+    } else {
+      await db.updateTable('open_shift_claims').set({ end: now }).where('org_id', '=', orgId).where('id', '=', c.id).execute();
+      await db.updateTable('schedule_overrides').set({ end: now }).where('org_id', '=', orgId).where('id', '=', c.override_id).execute();
+    }
+    await audit(db, orgId, userId, 'open_shift.release (paused)', `schedules/${c.schedule_id}/claims/${c.id}`, now);
+  }
+  return claims.length;
+}

@@ -14,6 +14,7 @@ import type { Database, UserTable, VolunteerTable } from '../storage/schema.js';
 import { isValidZone, validateAvailability, type AvailabilityWindow } from './availability.js';
 import type { Caps } from './caps.js';
 import * as store from './volunteer.store.js';
+import { giveBackClaims } from './shifts.service.js';
 
 type Db = Kysely<Database>;
 
@@ -164,14 +165,17 @@ export async function setVetting(db: Db, clock: Clock, orgId: string, userId: st
 
 /**
  * "Pause me": effective at once. Pools skip a paused volunteer from the next page on,
- * and their pages not yet sent (a notification rule's later step, a retry) are cancelled.
+ * their pages not yet sent (a notification rule's later step, a retry) are cancelled,
+ * and the open shifts they claimed that are not over are given back (shifts.service).
  */
-export async function pause(db: Db, clock: Clock, orgId: string, userId: string, reason: string | null): Promise<number> {
+export async function pause(db: Db, clock: Clock, orgId: string, userId: string, reason: string | null): Promise<{ cancelledPages: number; releasedClaims: number }> {
   await requireVolunteer(db, orgId, userId);
   const now = clock.now();
   return db.transaction().execute(async (trx) => {
     await store.updateVolunteer(trx, orgId, userId, { status: 'paused', paused_at: now, pause_reason: reason, updated_at: now });
-    return cancelPendingPagesOf(trx, orgId, userId);
+    const cancelledPages = await cancelPendingPagesOf(trx, orgId, userId);
+    const releasedClaims = await giveBackClaims(trx, orgId, userId, now);
+    return { cancelledPages, releasedClaims };
   });
 }
 

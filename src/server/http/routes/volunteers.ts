@@ -505,16 +505,16 @@ export function volunteerRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/volunteers/:id/pause',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: '"Pause me": takes effect at once; no pool pages the volunteer, and pages not yet sent are cancelled', tags: ['volunteers'], params: IdParam, response: { 200: Type.Object({ volunteer: Volunteer, cancelled_pages: Type.Integer() }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: '"Pause me": takes effect at once; no pool pages the volunteer, and pages not yet sent are cancelled', tags: ['volunteers'], params: IdParam, response: { 200: Type.Object({ volunteer: Volunteer, cancelled_pages: Type.Integer(), released_open_shifts: Type.Integer({ description: 'Claimed open shifts not yet over, given back (one under way ends now).' }) }), ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');
       // The body is optional ({"pause": {"reason": "…"}}), so it is checked here rather than by a schema.
       const reason = (request.body as { pause?: { reason?: unknown } } | undefined)?.pause?.reason ?? null;
       if (reason !== null && (typeof reason !== 'string' || reason.length > 255)) throw invalid('pause.reason must be a string of at most 255 characters');
-      const cancelled = await vs.pause(db, clock, principal.orgId, userId, reason);
+      const { cancelledPages, releasedClaims } = await vs.pause(db, clock, principal.orgId, userId, reason);
       await audit(db, principal.orgId, principal.userId, 'volunteer.pause', `volunteers/${userId}`, clock.now());
-      return { ...(await presentOne(principal.orgId, userId)), cancelled_pages: cancelled };
+      return { ...(await presentOne(principal.orgId, userId)), cancelled_pages: cancelledPages, released_open_shifts: releasedClaims };
     },
   );
 
