@@ -383,6 +383,10 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
 
       step = 'Volunteers: a profile and a schedule for Vera (REST), then she accepts the invitation in her own browser.';
       const vera = (await rest('POST', '/api/v1/volunteers', { volunteer: { name: 'Vera Voss', email: 'vera@harbor.example', time_zone: 'Europe/Berlin' } })).volunteer!;
+      // Someone who claims shifts must be reachable: a verified method and a rule (an admin marks a webhook verified).
+      const veraHook = (await rest('POST', `/api/v1/users/${vera.id}/contact_methods`, { contact_method: { type: 'webhook', address: 'https://hooks.example/vera', label: 'Pager hook' } })).contact_method!;
+      await rest('POST', `/api/v1/users/${vera.id}/contact_methods/${veraHook.id}/mark_verified`);
+      await rest('POST', `/api/v1/users/${vera.id}/notification_rules`, { notification_rule: { contact_method: { id: veraHook.id }, start_delay_in_minutes: 0, urgency: 'high' } });
       await rest('POST', '/api/v1/volunteer_pools', { volunteer_pool: { name: 'Evening volunteers', strategy: 'round_robin', members: [{ id: vera.id }] } });
       await rest('POST', '/api/v1/schedules', {
         schedule: {
@@ -450,6 +454,10 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
         await offers.getByText('Dentist').waitFor();
         await offers.getByRole('button', { name: 'Decline' }).click();
         await vp.getByText('Nothing waiting for an answer.').waitFor();
+        // She claims the first open shift of the Evening desk herself (inside her window, within her caps).
+        const openList = vp.getByRole('list', { name: 'Open shifts' });
+        await openList.locator('li').first().getByRole('button', { name: /^Claim / }).click();
+        await openList.locator('li').first().getByText('Yours').waitFor();
       } else {
         throw new Error(`the shift offer was refused: ${offer.status} ${await offer.text()}`);
       }
@@ -471,7 +479,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
           const r = (await (await fetch(`${vigil.url}/api/v1/schedules/${desk.id}/open_shifts`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { open_shifts: { claims: { user: { id: string }; status: string }[] }[] };
           return r.open_shifts.flatMap((o) => o.claims).filter((c) => c.user.id === vera.id && c.status === 'active').length;
         })
-        .toBe(1);
+        .toBe(2); // the one she claimed herself, and this one
       const ledgerRow = page.locator('tr', { hasText: 'Vera Voss' });
       await ledgerRow.waitFor();
       await ledgerRow.getByRole('button', { name: /Approve Vera Voss/ }).click();

@@ -167,3 +167,26 @@ export const actOnTrade = (id: string, action: 'accept' | 'decline' | 'withdraw'
 /** A coordinator puts a volunteer on an open shift (their availability, caps and consent still apply: 422 names the rule). */
 export const claimFor = (scheduleId: string, openShiftId: string, userId: string) =>
   api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/open_shifts/${encodeURIComponent(openShiftId)}/claim`, { claim: { user: { id: userId, type: 'user_reference' } } });
+
+export interface OpenShift {
+  id: string;
+  schedule: Ref;
+  layer: { id: string; name: string };
+  start: string;
+  end: string;
+  label: string;
+  status: 'open' | 'partly_claimed' | 'claimed' | string;
+  open: { start: string; end: string; label: string }[];
+  claims: { id: string; user: Ref; start: string; end: string; status: string }[];
+}
+
+/** Open shifts of the next two weeks across every schedule that has them; null without the open-shifts API. */
+export async function openShiftsAll(): Promise<OpenShift[] | null> {
+  const scheds = await optional(api<{ schedules: Ref[] }>('GET', '/api/v1/open_shift_schedules').then((r) => r.schedules));
+  if (!scheds) return null;
+  const lists = await Promise.all(scheds.map((s) => api<{ open_shifts: OpenShift[] }>('GET', `/api/v1/schedules/${encodeURIComponent(s.id)}/open_shifts`).then((r) => r.open_shifts)));
+  return lists.flat().sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+}
+
+export const claim = (scheduleId: string, openShiftId: string) => api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/open_shifts/${encodeURIComponent(openShiftId)}/claim`, {});
+export const giveBack = (claimId: string) => api<void>('DELETE', `/api/v1/open_shift_claims/${encodeURIComponent(claimId)}`);

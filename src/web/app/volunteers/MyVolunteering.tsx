@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import type { Session } from '../../data/types';
-import { DAYS, actOnTrade, addUnavailable, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
+import { DAYS, actOnTrade, addUnavailable, claim, giveBack, openShiftsAll, type OpenShift, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
 import { Link } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
 import { myFeed, webcal, type CalendarFeed } from '../../data/schedules';
@@ -106,6 +106,7 @@ export function MyVolunteering({ session }: { session: Session }) {
           <MyFeed />
         </section>
 
+        <OpenShifts me={session.user.id} onChanged={() => void view.reload()} />
         <Trades me={session.user.id} />
 
         <section className="card" aria-labelledby="my-inc-h">
@@ -371,5 +372,51 @@ function MyFeed() {
         </Notice>
       )}
     </div>
+  );
+}
+
+/**
+ * Open shifts of the next two weeks: claim one (Vigil checks availability, caps,
+ * rest and consent, and a refusal names the rule), or give back one you claimed.
+ */
+function OpenShifts({ me, onChanged }: { me: string; onChanged: () => void }) {
+  const shifts = useAsync(() => openShiftsAll(), []);
+  const take = useAction(async (o: OpenShift) => (await claim(o.schedule.id, o.id), shifts.reload(), onChanged()));
+  const back = useAction(async (claimId: string) => (await giveBack(claimId), shifts.reload(), onChanged()));
+  if (shifts.data === null) return null;
+  const list = (shifts.data ?? []).filter((o) => o.status !== 'claimed' || o.claims.some((c) => c.user.id === me && c.status === 'active'));
+  return (
+    <section className="card span-2" aria-labelledby="open-h">
+      <h2 id="open-h">Open shifts</h2>
+      <p className="muted small">Shifts nobody holds yet. Claim the ones that suit you; you can give one back until it starts.</p>
+      <ErrorBox error={shifts.error ?? take.error ?? back.error} />
+      {!shifts.data ? (
+        <Loading what="open shifts" />
+      ) : list.length === 0 ? (
+        <p className="muted">No open shifts in the next two weeks.</p>
+      ) : (
+        <ul className="plain" aria-label="Open shifts">
+          {list.slice(0, 20).map((o) => {
+            const mine = o.claims.find((c) => c.user.id === me && c.status === 'active');
+            return (
+              <li key={`${o.schedule.id}-${o.id}`} className="rule">
+                <span>
+                  {o.label} <span className="muted small">· {o.schedule.summary}</span> {mine && <span className="badge badge-resolved">Yours</span>}
+                </span>
+                {mine ? (
+                  <button type="button" className="btn btn-quiet btn-small" disabled={back.busy} onClick={() => void back.run(mine.id)} aria-label={`Give back ${o.label}`}>
+                    Give back
+                  </button>
+                ) : (
+                  <button type="button" className="btn btn-secondary btn-small" disabled={take.busy} onClick={() => void take.run(o)} aria-label={`Claim ${o.label}`}>
+                    Claim
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }
