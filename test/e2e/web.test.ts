@@ -383,10 +383,6 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
 
       step = 'Volunteers: a profile and a schedule for Vera (REST), then she accepts the invitation in her own browser.';
       const vera = (await rest('POST', '/api/v1/volunteers', { volunteer: { name: 'Vera Voss', email: 'vera@harbor.example', time_zone: 'Europe/Berlin' } })).volunteer!;
-      // Someone who claims shifts must be reachable: a verified method and a rule (an admin marks a webhook verified).
-      const veraHook = (await rest('POST', `/api/v1/users/${vera.id}/contact_methods`, { contact_method: { type: 'webhook', address: 'https://hooks.example/vera', label: 'Pager hook' } })).contact_method!;
-      await rest('POST', `/api/v1/users/${vera.id}/contact_methods/${veraHook.id}/mark_verified`);
-      await rest('POST', `/api/v1/users/${vera.id}/notification_rules`, { notification_rule: { contact_method: { id: veraHook.id }, start_delay_in_minutes: 0, urgency: 'high' } });
       await rest('POST', '/api/v1/volunteer_pools', { volunteer_pool: { name: 'Evening volunteers', strategy: 'round_robin', members: [{ id: vera.id }] } });
       await rest('POST', '/api/v1/schedules', {
         schedule: {
@@ -422,9 +418,31 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await vp.getByRole('button', { name: 'Set password and sign in' }).click();
       await vp.getByRole('heading', { name: 'My volunteering' }).waitFor();
 
-      step = 'The volunteer agrees to the terms, then sets her weekly availability, a day away, pauses and resumes; her shifts and hours.';
+      step = 'The volunteer agrees to the terms.';
       await vp.getByRole('button', { name: 'I agree to the terms' }).click();
       await expect.poll(() => vp.getByText('You have not agreed to the current volunteer terms').count()).toBe(0);
+
+      step = 'The volunteer makes herself reachable (claiming needs it): her email, verified with the code from a real SMTP server, and a rule.';
+      const vnav = vp.getByRole('navigation', { name: 'Main' });
+      await vnav.getByRole('link', { name: 'Contact methods' }).click();
+      await vp.getByRole('heading', { name: 'My contact methods' }).waitFor();
+      await vp.getByLabel('Type').selectOption('email');
+      await vp.getByLabel('Address').fill('vera@harbor.example');
+      await vp.getByLabel('Label').fill('Personal email');
+      await vp.getByRole('button', { name: 'Add', exact: true }).click();
+      const vm = vp.locator('li.method', { hasText: 'Personal email' });
+      await vm.getByRole('button', { name: 'Send a code' }).click();
+      const veraCode = /verification code is (\d{6})/.exec((await mail.waitFor('vera@harbor.example', /verification code is \d{6}/)).text ?? '')![1]!;
+      await vm.getByLabel('Code sent to Personal email').fill(veraCode);
+      await vm.getByRole('button', { name: 'Verify' }).click();
+      await vm.getByText('Verified').waitFor();
+      await vp.getByLabel('Method').selectOption({ label: 'Personal email' });
+      await vp.getByRole('button', { name: 'Add rule' }).click();
+      await vp.locator('li.rule', { hasText: 'Personal email' }).waitFor();
+      await vnav.getByRole('link', { name: 'My volunteering' }).click();
+      await vp.getByRole('heading', { name: 'My volunteering' }).waitFor();
+
+      step = 'The volunteer sets her weekly availability, a day away, pauses and resumes; her shifts and hours, offers and open shifts.';
       await vp.getByRole('button', { name: 'Add a window' }).click();
       const w1 = vp.getByRole('group', { name: 'Window 1' });
       for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) await w1.getByLabel(d).check();

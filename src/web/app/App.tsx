@@ -72,6 +72,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
     if (path === '/' || path === '' || path === '/volunteering') return <MyVolunteering session={session} />;
     if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
     if (path === '/settings' || path.startsWith('/settings/')) return <Settings session={session} />;
+    if (path === '/people' || path === `/users/${session.user.id}`) return <People session={session} />;
     return (
       <section>
         <h1>Not open to volunteers</h1>

@@ -17,6 +17,7 @@ const NAV: { to: string; label: string; short?: string; icon: string }[] = [
 /** What a volunteer may open (the rest answers them 403). */
 const VOLUNTEER_NAV: typeof NAV = [
   { to: '/', label: 'My volunteering', short: 'Me', icon: '♥' },
+  { to: '/people', label: 'Contact methods', short: 'Contact', icon: '☎' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];
 

@@ -20,6 +20,20 @@ import type { ContactMethod, Session, User } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
+  // A volunteer cannot list the members (403); they manage their own contact methods and rules here.
+  if (session.user.role === 'volunteer')
+    return (
+      <>
+        <PageHeader title="My contact methods" />
+        <div className="stack">
+          <PersonCard user={session.user} session={session} manage={false} onChanged={() => undefined} />
+        </div>
+      </>
+    );
+  return <Members session={session} focusUserId={focusUserId} />;
+}
+
+function Members({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
   const users = useAsync(() => listUsers(), []);
   const manage = canManage(session.user.role);
   const [selected, setSelected] = useState<string>(focusUserId ?? session.user.id);
