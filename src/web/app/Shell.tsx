@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { connectLive, useLiveState } from '../data/live';
+import { connectLive, setLiveEnabled, useLiveState } from '../data/live';
 import { signOut } from '../data/session';
 import type { Session } from '../data/types';
 import { Link, useLocation } from './router';
@@ -32,6 +32,8 @@ export function Shell({ session, onSignedOut, children }: { session: Session; on
   const { path } = useLocation();
   const live = useLiveState();
   const volunteer = session.user.role === 'volunteer';
+  // Before the pages' effects run (children's effects run first), so no page opens a stream a volunteer may not use.
+  setLiveEnabled(!volunteer);
   useEffect(() => {
     if (!volunteer) connectLive(); // volunteers have no organization-wide stream (it answers them 403)
   }, [volunteer]);

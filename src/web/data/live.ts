@@ -33,8 +33,16 @@ export function connectLive(): void {
   connect();
 }
 
+let enabled = true;
+
+/** Volunteers have no organization-wide stream (it answers them 403): pages then refresh on the backstop only. */
+export function setLiveEnabled(on: boolean): void {
+  enabled = on;
+  if (!on && source) disconnectLive();
+}
+
 function connect() {
-  if (source || typeof EventSource === 'undefined') return;
+  if (!enabled || source || typeof EventSource === 'undefined') return;
   source = new EventSource('/api/v1/stream');
   let opened = false;
   source.onopen = () => {
