@@ -67,7 +67,10 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     ]);
     expect((await gaps()).filter((g) => g.kind === 'unclaimed_open_shift')).toHaveLength(3);
 
-    // A volunteer sees the open shifts and claims Monday's with her own token.
+    // A volunteer finds the schedules with open shifts, sees the open shifts and claims Monday's with her own token.
+    const where = await req(t, 'GET', '/api/v1/open_shift_schedules', undefined, vera.auth);
+    expect(where.statusCode, where.body).toBe(200);
+    expect(where.json().schedules.map((x: Json) => [x.id, x.summary, x.time_zone])).toEqual([[scheduleId, 'Chat desk', 'Europe/Berlin']]);
     const seen = await req(t, 'GET', `/api/v1/schedules/${scheduleId}/open_shifts?since=2026-03-02T00:00:00Z`, undefined, vera.auth);
     expect(seen.statusCode, seen.body).toBe(200);
     const c = await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slots[0]!.id}/claim`, {}, vera.auth);
