@@ -49,7 +49,7 @@ describe.each(DIALECTS)('cap warnings and intense incidents on %s', (dialect) =>
       at: '2026-03-01T23:00:00.000Z',
       figure_hours: 28,
       limit_hours: 12,
-      message: 'Vera would be on call 28 h in the week of 2026-03-01 (cap 12 h)',
+      message: 'Vera would be on call 28 h in the week of 2026-03-02 (cap 12 h)',
     });
     expect(new Set(warnings.map((w) => w.cap))).toEqual(new Set(['weekly_cap']));
 

@@ -18,7 +18,7 @@ import type { ScheduleRow } from '../schedule/schedule.store.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
 import type { Database, OpenShiftClaimTable, ShiftTradeTable, UserTable } from '../storage/schema.js';
 import { audit } from './access.js';
-import { availableWindows, showIn, subtract, type Interval } from './availability.js';
+import { availableWindows, showIn, subtract, zoned, type Interval } from './availability.js';
 import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
 import { orgZone } from './ledger.service.js';
 import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefusal, unclaimed, type Gap, type Slot, type TakeRefusal } from './open-shifts.js';
@@ -388,7 +388,7 @@ export async function capWarnings(db: Db, orgId: string, userIds: readonly strin
       const worked = coveredMs(mine, week.start, week.end);
       if (worked > caps.weeklyHourCap * HOUR_MS) {
         const figure = Math.round((worked / HOUR_MS) * 10) / 10;
-        const label = new Date(week.start).toISOString().slice(0, 10);
+        const label = zoned(week.start, p.time_zone).toPlainDate().toString();
         out.push({ userId: p.user_id, name, cap: 'weekly_cap', at: week.start, figure, limit: caps.weeklyHourCap, message: `${name} would be on call ${figure} h in the week of ${label} (cap ${caps.weeklyHourCap} h)` });
       }
     }
