@@ -481,6 +481,25 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       }
       await shot(vp, 'volunteer-desktop', { top: true });
 
+      step = 'An incident assigned to the volunteer: she sees it on her page, opens it, acknowledges and resolves it (no list or policy she may not read is asked for).';
+      await enqueue(vigil.url, { routing_key: key, event_action: 'trigger', dedup_key: 'vera-1', payload: { summary: 'Volunteer chat backlog', source: 'chat-gw-2', severity: 'warning' } });
+      const veraIncident = await expect
+        .poll(async () => ((await (await fetch(`${vigil.url}/api/v1/incidents?incident_key=vera-1`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incidents: { id: string }[] }).incidents[0]?.id)
+        .toBeTruthy()
+        .then(async () => ((await (await fetch(`${vigil.url}/api/v1/incidents?incident_key=vera-1`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incidents: { id: string }[] }).incidents[0]!.id);
+      await rest('PUT', `/api/v1/incidents/${veraIncident}`, { incident: { type: 'incident_reference', assignments: [{ assignee: { id: vera.id, type: 'user_reference' } }] } });
+      await vp.reload();
+      const mine = vp.getByRole('region', { name: 'Incidents I can see' });
+      await mine.getByRole('link', { name: /Volunteer chat backlog/ }).click();
+      await vp.getByRole('heading', { name: /Volunteer chat backlog/ }).waitFor();
+      await vp.getByRole('button', { name: 'Acknowledge' }).click();
+      await vp.getByRole('list', { name: 'Timeline, newest first' }).getByText('Acknowledged by Vera Voss through the website').waitFor();
+      await vp.getByRole('button', { name: 'Resolve' }).click();
+      await vp.getByRole('heading', { name: 'My volunteering' }).waitFor(); // her access ended with the incident: back to her page
+      await expect.poll(() => vp.getByRole('region', { name: 'Incidents I can see' }).getByText('Volunteer chat backlog').count()).toBe(0);
+      const resolvedByVera = (await (await fetch(`${vigil.url}/api/v1/incidents/${veraIncident}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incident: { status: string } };
+      expect(resolvedByVera.incident.status).toBe('resolved');
+
       step = 'The coordinator: pool coverage, the hours ledger with approval and the CSV.';
       await nav.getByRole('link', { name: 'Volunteers' }).click();
       await page.getByRole('heading', { name: 'Evening volunteers', exact: false }).waitFor();

@@ -5,7 +5,7 @@ import { getPolicy } from '../../data/schedules';
 import { useLive } from '../../data/live';
 import { canRespond, listUsers } from '../../data/people';
 import type { Session } from '../../data/types';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
 
 const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
@@ -24,7 +24,8 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   });
 
   const ack = useAction(async () => (await acknowledge(id), reloadAll()));
-  const res = useAction(async () => (await resolve(id), reloadAll()));
+  // A volunteer's access to an incident ends when it is resolved: back to their page rather than a refusal.
+  const res = useAction(async () => (await resolve(id), session.user.role === 'volunteer' ? navigate('/') : reloadAll()));
   const policyId = inc.data?.escalation_policy?.id ?? null;
   const policy = useAsync(() => (policyId && !volunteer ? getPolicy(policyId) : Promise.resolve(null)), [policyId, volunteer]);
   const [level, setLevel] = useState('');
