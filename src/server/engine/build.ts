@@ -10,18 +10,23 @@ import { AckTimeoutModule, AutoResolveModule } from './modules/timeouts.js';
 import { CoverageDigestModule } from '../volunteer/digest.js';
 import type { Logger } from 'pino';
 
-/** Order matters within one pass: state changes first, then what they send. */
+/**
+ * Order matters within one pass. Escalate and deliver come first: a wake is nearly
+ * always a new or re-triggered incident, and its page should not wait behind every
+ * timer module's query (on PostgreSQL each is a round trip). Timer modules that change
+ * state report work, so the engine runs another pass at once, which pages for them.
+ */
 export function buildEngine(deps: AppDeps, channels: Partial<Record<string, ChannelAdapter>>, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
   const publish = (c: Parameters<typeof deps.bus.publish>[0]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
+    new EscalateModule(deps.db, deps.dialect, publish),
+    ...(opts.extraModules ?? []),
+    new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
     new HeartbeatModule(deps.db, deps.dialect, publish),
     new ImpactDetectModule(deps.db, deps.dialect, publish),
     new AckTimeoutModule(deps.db, deps.dialect, publish),
     new AutoResolveModule(deps.db, deps.dialect, publish),
-    new EscalateModule(deps.db, deps.dialect, publish),
-    ...(opts.extraModules ?? []),
     new CoverageDigestModule(deps.db, deps.dialect, { baseUrl: deps.config.publicUrl }),
-    new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
     new CleanupModule(deps.db),
   ];
   const engine = new Engine(modules, deps.clock, log, {
