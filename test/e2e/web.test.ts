@@ -129,6 +129,12 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
         const h = new Date(t).getUTCHours();
         samples.push({ count: h >= 8 && h < 20 ? 40 + ((t / 3_600_000) % 5) : 8 + ((t / 3_600_000) % 3), interval_start: new Date(t).toISOString(), interval_seconds: 3600 });
       }
+      // The hour under way too, up to the last whole minute: "served so far today" then matches what a live sender would have sent.
+      const minutes = Math.floor((Date.now() - hourNow) / 60_000);
+      if (minutes > 0) {
+        const h = new Date(hourNow).getUTCHours();
+        samples.push({ count: Math.round(((h >= 8 && h < 20 ? 42 : 9) * minutes) / 60), interval_start: new Date(hourNow).toISOString(), interval_seconds: minutes * 60 });
+      }
       const backfill = await fetch(`${vigil.url}/v1/impact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ routing_key: impactKey.integration_key, samples }) });
       expect(backfill.status, await backfill.text()).toBe(202);
 
