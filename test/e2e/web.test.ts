@@ -370,6 +370,15 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.locator('li.rule', { hasText: 'Work email' }).getByText('at once').waitFor();
       await shot(page, 'people-desktop');
 
+      step = 'Volunteers: the coordinator adds a volunteer profile for the invited Vera (same email).';
+      await nav.getByRole('link', { name: 'Volunteers' }).click();
+      await page.getByRole('heading', { name: 'Add a volunteer' }).waitFor();
+      await page.getByLabel('Volunteer name').fill('Vera Voss');
+      await page.getByLabel('Volunteer email').fill('vera@harbor.example');
+      await page.getByLabel('Their time zone').fill('Europe/Berlin');
+      await page.getByRole('button', { name: 'Add volunteer' }).click();
+      await page.getByText('Vera Voss is a volunteer now.').waitFor();
+
       step = 'Settings: status page, then API tokens (shown once, works, revoked) and the audit log.';
       await nav.getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('heading', { name: 'Public status page' }).waitFor();
@@ -387,9 +396,10 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(() => page.getByRole('list', { name: 'API tokens' }).getByText('Grafana alerts').count()).toBe(0);
       expect((await fetch(`${vigil.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${newToken}` } })).status).toBe(401);
 
-      step = 'Volunteers: a profile and a schedule for Vera (REST), then she accepts the invitation in her own browser.';
-      const vera = (await rest('POST', '/api/v1/volunteers', { volunteer: { name: 'Vera Voss', email: 'vera@harbor.example', time_zone: 'Europe/Berlin' } })).volunteer!;
-      await rest('POST', '/api/v1/volunteer_pools', { volunteer_pool: { name: 'Evening volunteers', strategy: 'round_robin', members: [{ id: vera.id }] } });
+      step = 'Volunteers: a pool and schedules (REST), then Vera accepts the invitation in her own browser.';
+      const vera = ((await rest('GET', '/api/v1/volunteers?limit=100')) as unknown as { volunteers: { id: string; email: string; time_zone: string }[] }).volunteers.find((v) => v.email === 'vera@harbor.example')!;
+      expect(vera.time_zone).toBe('Europe/Berlin');
+      await rest('POST', '/api/v1/volunteer_pools', { volunteer_pool: { name: 'Evening volunteers', strategy: 'round_robin' } });
       await rest('POST', '/api/v1/schedules', {
         schedule: {
           type: 'schedule',
@@ -489,10 +499,10 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
 
       step = 'An incident assigned to the volunteer: she sees it on her page, opens it, acknowledges and resolves it (no list or policy she may not read is asked for).';
       await enqueue(vigil.url, { routing_key: key, event_action: 'trigger', dedup_key: 'vera-1', payload: { summary: 'Volunteer chat backlog', source: 'chat-gw-2', severity: 'warning' } });
-      const veraIncident = await expect
-        .poll(async () => ((await (await fetch(`${vigil.url}/api/v1/incidents?incident_key=vera-1`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incidents: { id: string }[] }).incidents[0]?.id)
-        .toBeTruthy()
-        .then(async () => ((await (await fetch(`${vigil.url}/api/v1/incidents?incident_key=vera-1`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incidents: { id: string }[] }).incidents[0]!.id);
+      let veraIncident = '';
+      await expect
+        .poll(async () => (veraIncident = ((await (await fetch(`${vigil.url}/api/v1/incidents?incident_key=vera-1`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incidents: { id: string }[] }).incidents[0]?.id ?? ''))
+        .not.toBe('');
       await rest('PUT', `/api/v1/incidents/${veraIncident}`, { incident: { type: 'incident_reference', assignments: [{ assignee: { id: vera.id, type: 'user_reference' } }] } });
       await vp.reload();
       const mine = vp.getByRole('region', { name: 'Incidents I can see' });
@@ -509,7 +519,8 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       step = 'The coordinator: pool coverage, the hours ledger with approval and the CSV.';
       await nav.getByRole('link', { name: 'Volunteers' }).click();
       await page.getByRole('heading', { name: 'Evening volunteers', exact: false }).waitFor();
-      await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByText('Vera Voss').first().isVisible()).toBe(true);
+      await page.getByLabel('Add to Evening volunteers').selectOption({ label: 'Vera Voss' });
+      await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByRole('button', { name: 'Remove Vera Voss from Evening volunteers' }).isVisible()).toBe(true);
       step = 'The coordinator puts Vera on the first unclaimed open shift of the Evening desk; the Counsellors have no gap left (the Nights layer).';
       const gapList = page.getByRole('list', { name: 'Coverage gaps' });
       await gapList.waitFor();

@@ -190,3 +190,9 @@ export async function openShiftsAll(): Promise<OpenShift[] | null> {
 
 export const claim = (scheduleId: string, openShiftId: string) => api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/open_shifts/${encodeURIComponent(openShiftId)}/claim`, {});
 export const giveBack = (claimId: string) => api<void>('DELETE', `/api/v1/open_shift_claims/${encodeURIComponent(claimId)}`);
+
+/** A volunteer profile (and, for a new email, the member with the volunteer role); for an invited volunteer, the same email. */
+export const addVolunteer = (name: string, email: string, timeZone: string) =>
+  api<{ volunteer: Volunteer }>('POST', '/api/v1/volunteers', { volunteer: { name, email, ...(timeZone ? { time_zone: timeZone } : {}) } }).then((r) => r.volunteer);
+export const addToPool = (poolId: string, userId: string) => api('PUT', `/api/v1/volunteer_pools/${encodeURIComponent(poolId)}/members/${encodeURIComponent(userId)}`, {});
+export const removeFromPool = (poolId: string, userId: string) => api<void>('DELETE', `/api/v1/volunteer_pools/${encodeURIComponent(poolId)}/members/${encodeURIComponent(userId)}`);

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import type { Session } from '../../data/types';
-import { approve, claimFor, coverageGaps, ledger, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type CoverageGap, type LedgerLine, type Pool, type Volunteer } from '../../data/volunteers';
+import { addToPool, addVolunteer, approve, claimFor, coverageGaps, ledger, removeFromPool, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type CoverageGap, type LedgerLine, type Pool, type Volunteer } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 
@@ -32,7 +32,7 @@ export function Coordinator({ session }: { session: Session }) {
           ) : pools.data.length === 0 ? (
             <p className="muted">No volunteer pools yet (POST /api/v1/volunteer_pools, see docs/volunteers.md).</p>
           ) : (
-            pools.data.map((p) => <PoolCoverage key={p.id} pool={p} />)
+            pools.data.map((p) => <PoolCoverage key={p.id} pool={p} volunteers={manage ? volunteers.data ?? [] : null} onChanged={() => void pools.reload()} />)
           )}
         </section>
 
@@ -58,6 +58,7 @@ export function Coordinator({ session }: { session: Session }) {
               ))}
             </ul>
           )}
+          {manage && <AddVolunteer defaultZone={session.organization.time_zone} onAdded={() => void volunteers.reload()} />}
         </section>
 
         <section className="card span-3" aria-labelledby="gaps-h">
@@ -199,8 +200,49 @@ function approvedAsShown(l: LedgerLine): boolean {
   return l.approval.status === 'changed' && l.approval.approved_hours !== null && l.approval.approved_hours.toFixed(1) === l.total_hours.toFixed(1);
 }
 
-function PoolCoverage({ pool }: { pool: Pool }) {
-  const status = useAsync(() => poolStatus(pool.id), [pool.id]);
+/** A volunteer profile for a member invited with the volunteer role (same email), or a new volunteer member. */
+function AddVolunteer({ defaultZone, onAdded }: { defaultZone: string; onAdded: () => void }) {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [zone, setZone] = useState(defaultZone);
+  const [added, setAdded] = useState<string | null>(null);
+  const add = useAction(async () => {
+    const v = await addVolunteer(name.trim(), email.trim(), zone.trim());
+    setAdded(v.name);
+    setName('');
+    setEmail('');
+    onAdded();
+  });
+  return (
+    <form
+      className="add-volunteer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setAdded(null);
+        void add.run();
+      }}
+    >
+      <h3>Add a volunteer</h3>
+      <p className="hint">For someone invited with the volunteer role, use the same email: their profile joins their account.</p>
+      <Field label="Volunteer name">{(id) => <input id={id} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />}</Field>
+      <Field label="Volunteer email">{(id) => <input id={id} type="email" value={email} maxLength={100} onChange={(e) => setEmail(e.target.value)} />}</Field>
+      <Field label="Their time zone" hint="IANA name; their availability is read in it">
+        {(id, d) => <input id={id} aria-describedby={d} value={zone} maxLength={64} onChange={(e) => setZone(e.target.value)} />}
+      </Field>
+      <ErrorBox error={add.error} />
+      {added && <Notice tone="ok">{added} is a volunteer now.</Notice>}
+      <button type="submit" className="btn btn-primary" disabled={add.busy || !name.trim() || !email.trim()}>
+        Add volunteer
+      </button>
+    </form>
+  );
+}
+
+function PoolCoverage({ pool, volunteers, onChanged }: { pool: Pool; volunteers: Volunteer[] | null; onChanged: () => void }) {
+  const status = useAsync(() => poolStatus(pool.id), [pool.id, pool.members.length]);
+  const add = useAction(async (userId: string) => (await addToPool(pool.id, userId), onChanged()));
+  const remove = useAction(async (userId: string) => (await removeFromPool(pool.id, userId), onChanged()));
+  const outside = (volunteers ?? []).filter((v) => !pool.members.some((m) => m.user.id === v.id));
   const ready = status.data?.members.filter((m) => m.qualifies).length ?? 0;
   return (
     <div className="pool" aria-label={`Pool ${pool.name}`}>
@@ -231,11 +273,36 @@ function PoolCoverage({ pool }: { pool: Pool }) {
                   · last paged <Time iso={m.last_paged_at} />
                 </span>
               )}
+              {volunteers && (
+                <>
+                  {' '}
+                  <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run(m.user.id)} aria-label={`Remove ${m.user.summary ?? m.user.id} from ${pool.name}`}>
+                    Remove
+                  </button>
+                </>
+              )}
             </li>
           ))}
         </ul>
       )}
       {pool.services.length > 0 && <p className="muted small">Serves {pool.services.map((s) => s.summary).join(', ')}</p>}
+      {outside.length > 0 && (
+        <div className="row-form">
+          <Field label={`Add to ${pool.name}`}>
+            {(id) => (
+              <select id={id} value="" disabled={add.busy} onChange={(e) => e.target.value && void add.run(e.target.value)}>
+                <option value="">Choose a volunteer</option>
+                {outside.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+      )}
+      <ErrorBox error={add.error ?? remove.error} />
     </div>
   );
 }
