@@ -1,12 +1,22 @@
 /**
- * The web UI end to end, in real Chromium against a real Vigil process:
- * sign in → create a service → add an Events API v2 integration → trigger
- * through /v2/enqueue → the incident appears LIVE (no reload) → acknowledge it in
- * the UI → the timeline shows it → the public status page shows the incident,
- * then its resolution after a resolve event. Screenshots of the main pages at
- * desktop (1280×800) and phone (390×844) widths go to docs/screenshots/, and the
- * dashboard's load timings and the bundle size are printed and written to
- * dist/web-metrics.json (docs/benchmarks.md quotes them).
+ * The web UI end to end, in real Chromium against a real Vigil process with a real
+ * SMTP server: sign in → create a service → add an Events API v2 integration →
+ * trigger through /v2/enqueue → the incident appears LIVE (no reload) → acknowledge
+ * it → the timeline shows it → escalate now → the dashboard's people served today
+ * against the expected band → the public status page, then its resolution. Then the
+ * on-call pages (an override dragged across the final schedule, calendar feed links,
+ * a new schedule layer, an escalation policy saved and read back), people (an
+ * invitation read from the SMTP server, an email verified with the code it carries,
+ * a notification rule), settings (API tokens, the audit log), and volunteers: the
+ * coordinator adds a profile and a pool member, gives an open shift and approves the
+ * hours ledger; the volunteer accepts the invitation in her own browser, agrees to the
+ * terms, verifies her email, sets her availability and time away, pauses and resumes,
+ * answers a shift offer, claims an open shift, gets her calendar link and works an
+ * incident assigned to her. Any console error fails the test; every photographed page
+ * is checked for labelled controls. Screenshots of the main pages at desktop
+ * (1280×800) and phone (390×844) widths go to docs/screenshots/, and the dashboard's
+ * load timings and the bundle size are printed and written to dist/web-metrics.json
+ * (docs/benchmarks.md quotes them).
  */
 import fs from 'node:fs';
 import os from 'node:os';
