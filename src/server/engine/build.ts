@@ -34,7 +34,16 @@ export function buildEngine(deps: AppDeps, channels: Partial<Record<string, Chan
     maxCyclesPerWake: 50,
     // Engine writes are at-least-once (a page lost to a power cut is sent again); flush them soon, off the event loop, without waiting.
     afterWork: () => void deps.sync().catch(() => {}),
+    nextDue: () => nextDeadline(deps.db),
   });
   deps.metrics.attachEngine(engine);
   return engine;
+}
+
+/** The earliest escalation step or notification attempt waiting in the rows (both indexed). */
+export async function nextDeadline(db: AppDeps['db']): Promise<number | null> {
+  const step = await db.selectFrom('incidents').select((eb) => eb.fn.min('next_step_at').as('t')).where('next_step_at', 'is not', null).executeTakeFirst();
+  const send = await db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('t')).where('status', '=', 'pending').executeTakeFirst();
+  const times = [step?.t, send?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+  return times.length ? Math.min(...times) : null;
 }

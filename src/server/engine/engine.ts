@@ -32,13 +32,20 @@ export class Engine {
   private again = false;
   private wakeAt = 0;
   private timer: NodeJS.Timeout | null = null;
+  private dueTimer: NodeJS.Timeout | null = null;
   readonly stats = new Map<string, ModuleStats>();
 
   constructor(
     private readonly modules: EngineModule[],
     private readonly clock: Clock,
     private readonly log: Pick<Logger, 'error' | 'warn' | 'info'>,
-    private readonly opts: { backstopMs: number; maxCyclesPerWake: number; afterWork?: () => void } = { backstopMs: 1_000, maxCyclesPerWake: 50 },
+    private readonly opts: {
+      backstopMs: number;
+      maxCyclesPerWake: number;
+      afterWork?: () => void;
+      /** The earliest deadline held in the rows (epoch ms), or null: the engine wakes for it instead of waiting for the backstop tick. */
+      nextDue?: () => Promise<number | null>;
+    } = { backstopMs: 1_000, maxCyclesPerWake: 50 },
   ) {
     for (const m of modules) this.stats.set(m.name, { runs: 0, failures: 0, work: 0, lastDurationMs: 0, lastLagMs: 0 });
   }
@@ -58,6 +65,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
     await this.cycling;
   }
 
@@ -69,13 +77,37 @@ export class Engine {
       return;
     }
     this.wakeAt = Date.now();
-    this.cycling = this.drain().finally(() => {
-      this.cycling = null;
-      if (this.again && this.running) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.cycling = this.drain()
+      .then(() => this.armNextDue())
+      .finally(() => {
+        this.cycling = null;
+        if (this.again && this.running) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Wake exactly when the next deadline comes due, if that is sooner than the backstop tick. */
+  private async armNextDue(): Promise<void> {
+    if (!this.opts.nextDue || !this.running) return;
+    let due: number | null;
+    try {
+      due = await this.opts.nextDue();
+    } catch (err) {
+      this.log.warn({ err }, 'engine could not read its next deadline; the backstop tick covers it');
+      return;
+    }
+    if (due === null || !this.running) return;
+    // Already due after a full drain: held by another node, or failing. Look again soon, never spin.
+    const delay = due > this.clock.now() ? due - this.clock.now() : 100;
+    if (delay >= this.opts.backstopMs) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      this.wake();
+    }, delay + 1);
+    this.dueTimer.unref?.();
   }
 
   private async drain(): Promise<void> {

@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../lib/clock.js';
+import { Engine, type EngineModule } from './engine.js';
+
+const quiet = { error: () => {}, warn: () => {}, info: () => {} };
+
+/** A module whose one deadline is `due`: it does its work once the clock reaches it. */
+function deadlineModule(clock: ManualClock, due: { at: number | null }) {
+  const ticks: number[] = [];
+  const mod: EngineModule = {
+    name: 'deadline',
+    async tick(now) {
+      ticks.push(now);
+      if (due.at !== null && now >= due.at) {
+        due.at = null;
+        return 1;
+      }
+      return 0;
+    },
+  };
+  return { mod, ticks, nextDue: async () => due.at };
+}
+
+describe('engine wakes for the next deadline', () => {
+  let clock: ManualClock;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    clock = new ManualClock(Date.parse('2026-03-08T09:00:00Z'));
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** Advance both the fake timers and the engine's clock. */
+  async function advance(ms: number) {
+    for (let i = 0; i < ms; i += 10) {
+      clock.advance(10);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+  }
+
+  it('fires a deadline 300 ms away after 300 ms, not at the 1 s backstop', async () => {
+    const due = { at: clock.now() + 300 };
+    const d = deadlineModule(clock, due);
+    const engine = new Engine([d.mod], clock, quiet, { backstopMs: 1_000, maxCyclesPerWake: 5, nextDue: d.nextDue });
+    engine.start();
+    await advance(290);
+    expect(due.at).not.toBeNull();
+    await advance(30);
+    expect(due.at).toBeNull();
+    const firedAt = d.ticks[d.ticks.length - 1]!;
+    expect(firedAt - Date.parse('2026-03-08T09:00:00Z')).toBeLessThanOrEqual(320);
+    await engine.stop();
+  });
+
+  it('a deadline beyond the backstop is left to the backstop; none means no timer', async () => {
+    const due = { at: clock.now() + 5_000 };
+    const d = deadlineModule(clock, due);
+    const engine = new Engine([d.mod], clock, quiet, { backstopMs: 1_000, maxCyclesPerWake: 5, nextDue: d.nextDue });
+    engine.start();
+    await advance(990);
+    // Only the start-up pass ran: no timer was armed for a deadline 5 s away.
+    expect(d.ticks).toHaveLength(1);
+    await engine.stop();
+  });
+
+  it('a deadline still due after a drain (held elsewhere, or failing) is retried after 100 ms, not in a spin', async () => {
+    const stuck = { at: clock.now() - 1 };
+    const ticks: number[] = [];
+    const mod: EngineModule = { name: 'stuck', tick: async (now) => (ticks.push(now), 0) };
+    const engine = new Engine([mod], clock, quiet, { backstopMs: 1_000, maxCyclesPerWake: 5, nextDue: async () => stuck.at });
+    engine.start();
+    await advance(450);
+    // Start-up pass plus one look every 100 ms: about five, never hundreds.
+    expect(ticks.length).toBeGreaterThanOrEqual(4);
+    expect(ticks.length).toBeLessThanOrEqual(6);
+    await engine.stop();
+  });
+});
