@@ -310,6 +310,12 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.getByRole('button', { name: 'Calendar link for my shifts' }).click();
       await expect.poll(async () => (await page.getByTestId('feed-user').textContent())?.trim()).toMatch(/\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
 
+      step = 'The same schedule over this calendar month, from the 1st, then back to the week.';
+      await page.getByLabel('Show').selectOption('month');
+      await page.locator('.scale-marks .long', { hasText: /^1 [A-Z][a-z]{2}$/ }).waitFor();
+      await page.getByLabel('Show').selectOption('week');
+      await page.locator('.scale-marks .long', { hasText: /^[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}$/ }).first().waitFor();
+
       step = 'Schedule editor: a second layer with Ada covering the nights (22:00–07:00), saved, then drawn on the timeline.';
       const layers = page.getByRole('region', { name: 'Layers of Counsellors' });
       await layers.getByRole('button', { name: 'Add a layer' }).click();

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage, listUsers } from '../../data/people';
 import { createOverride, createPolicy, createSchedule, getSchedule, layout, listPolicies, listSchedules, myFeed, savePolicy, scheduleFeed, webcal, type CalendarFeed } from '../../data/schedules';
@@ -36,9 +36,15 @@ export function Schedules({ session }: { session: Session }) {
   const [offset, setOffset] = useState(0);
   const id = chosen || schedules.data?.[0]?.id || '';
   const { since, until, days } = useMemo(() => {
-    const n = range === 'week' ? 7 : 28;
-    const s = new Date(startOfDay(new Date()).getTime() + offset * n * DAY);
-    return { since: s, until: new Date(s.getTime() + n * DAY), days: n };
+    if (range === 'week') {
+      const s = new Date(startOfDay(new Date()).getTime() + offset * 7 * DAY);
+      return { since: s, until: new Date(s.getTime() + 7 * DAY), days: 7 };
+    }
+    // A calendar month in the browser's zone, from the 1st (days may be 23 or 25 hours across DST).
+    const today = new Date();
+    const s = new Date(today.getFullYear(), today.getMonth() + offset, 1);
+    const u = new Date(today.getFullYear(), today.getMonth() + offset + 1, 1);
+    return { since: s, until: u, days: Math.round((u.getTime() - s.getTime()) / DAY) };
   }, [range, offset]);
   const schedule = useAsync(() => (id ? getSchedule(id, since, until) : Promise.resolve(null)), [id, since.getTime(), until.getTime()]);
   const manage = canManage(session.user.role);
@@ -72,7 +78,7 @@ export function Schedules({ session }: { session: Session }) {
               {(fid) => (
                 <select id={fid} value={range} onChange={(e) => (setRange(e.target.value as 'week' | 'month'), setOffset(0))}>
                   <option value="week">Week</option>
-                  <option value="month">4 weeks</option>
+                  <option value="month">Month</option>
                 </select>
               )}
             </Field>
@@ -112,12 +118,12 @@ export function Schedules({ session }: { session: Session }) {
                 {schedule.data.final_schedule.rendered_coverage_percentage !== null && <> · coverage {Math.round(schedule.data.final_schedule.rendered_coverage_percentage)}%</>}
               </p>
               <ShiftList entries={schedule.data.final_schedule.rendered_schedule_entries} since={since} until={until} />
-              {manage && <OverrideForm key={draft.seq} scheduleId={schedule.data.id} initialStart={draft.start} initialEnd={draft.end} focusWho={draft.seq > 0} onDone={() => void schedule.reload()} />}
+              {manage && <OverrideForm key={draft.seq} scheduleId={schedule.data.id} initialStart={draft.start} initialEnd={draft.end} focusSeq={draft.seq} onDone={() => void schedule.reload()} />}
             </section>
           )}
           {manage && <NewSchedule session={session} onCreated={(sid) => (setChosen(sid), void schedules.reload())} />}
-          {schedule.data && manage && <LayerEditor key={schedule.data.id} schedule={schedule.data} onSaved={() => void schedule.reload()} />}
-          {schedule.data && <CalendarLinks key={schedule.data.id} scheduleId={schedule.data.id} scheduleName={schedule.data.name} manage={canManage(session.user.role)} />}
+          {schedule.data && manage && <LayerEditor key={`layers-${schedule.data.id}`} schedule={schedule.data} onSaved={() => void schedule.reload()} />}
+          {schedule.data && <CalendarLinks key={`feeds-${schedule.data.id}`} scheduleId={schedule.data.id} scheduleName={schedule.data.name} manage={canManage(session.user.role)} />}
         </>
       )}
     </>
@@ -323,8 +329,18 @@ function ShiftList({ entries, since, until }: { entries: RenderedEntry[]; since:
   );
 }
 
-function OverrideForm({ scheduleId, initialStart, initialEnd, focusWho, onDone }: { scheduleId: string; initialStart: string; initialEnd: string; focusWho: boolean; onDone: () => void }) {
+/** The drag that last moved focus to "Who": a form remounted by a reload does not take focus again. */
+let focusedSeq = 0;
+
+function OverrideForm({ scheduleId, initialStart, initialEnd, focusSeq, onDone }: { scheduleId: string; initialStart: string; initialEnd: string; focusSeq: number; onDone: () => void }) {
   const users = useAsync(() => listUsers(), []);
+  const who = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (focusSeq > 0 && focusSeq !== focusedSeq) {
+      focusedSeq = focusSeq;
+      who.current?.focus();
+    }
+  }, [focusSeq]);
   const [user, setUser] = useState('');
   const [start, setStart] = useState(initialStart);
   const [end, setEnd] = useState(initialEnd);
@@ -345,7 +361,7 @@ function OverrideForm({ scheduleId, initialStart, initialEnd, focusWho, onDone }
       <h3>Add an override</h3>
       <Field label="Who">
         {(id) => (
-          <select id={id} value={user} autoFocus={focusWho} onChange={(e) => (setUser(e.target.value), setAdded(false))}>
+          <select id={id} ref={who} value={user} onChange={(e) => (setUser(e.target.value), setAdded(false))}>
             <option value="">Choose</option>
             {(users.data ?? []).map((u) => (
               <option key={u.id} value={u.id}>
