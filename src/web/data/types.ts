@@ -24,6 +24,16 @@ export interface Incident {
   alert_counts: { all: number; triggered: number; resolved: number };
   incident_key: string | null;
   body?: { details: string };
+  /** People affected (issue 5), on services with an impact metric; GET /incidents/:id only. */
+  impact?: {
+    label: string;
+    unit_label: string;
+    shortfall: { estimate: number; low: number; high: number };
+    net: { estimate: number; low: number; high: number };
+    window_start: string;
+    window_end: string;
+    frozen: boolean;
+  } | null;
 }
 
 export interface LogEntry {

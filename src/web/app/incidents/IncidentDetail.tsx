@@ -88,6 +88,15 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
             </dd>
           </div>
         )}
+        {i.impact && (
+          <div>
+            <dt>People affected</dt>
+            <dd>
+              about {Math.round(i.impact.shortfall.estimate).toLocaleString()} {i.impact.label} delayed ({Math.round(i.impact.shortfall.low).toLocaleString()}–{Math.round(i.impact.shortfall.high).toLocaleString()}), {Math.round(i.impact.net.estimate).toLocaleString()} likely not served
+              {i.impact.frozen ? '' : ' so far'}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Alerts</dt>
           <dd>
