@@ -13,7 +13,7 @@ import { nextIncidentNumber, getUsers } from '../org/org.store.js';
 import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule } from './incident.js';
 import * as store from './incident.store.js';
 import { getPolicy } from '../escalation/policy.store.js';
-import { snapshotOf } from '../escalation/policy.js';
+import { snapshotOf, type PolicySnapshot } from '../escalation/policy.js';
 import { activeSubscriptions } from '../notify/subscription.store.js';
 import { cancelPendingPages, insertNotification } from '../notify/outbox.store.js';
 
@@ -401,6 +401,39 @@ export async function reassign(tx: Tx, incident: IncidentTable, userIds: string[
   const names = live.map((u) => u.name).join(', ');
   await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'assign_log_entry', `Assigned to ${names || 'nobody'} by ${agent.summary}`, agent, channel, { user_ids: unique });
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'assigned' });
+}
+
+/**
+ * Escalate now (the web UI's button, POST /incidents/:id/escalate): the pending level
+ * of the frozen policy (or `level`, 1-based) fires on the escalate module's next cycle
+ * instead of after its delay. An acknowledged incident goes back to triggered, so the
+ * level's people are paged and the escalation continues from there. Once the policy is
+ * exhausted the pending level is the last one, so escalating again pages it again. The
+ * epoch moves on, so the step is new to escalation_steps and stale round-robin
+ * hand-overs of the previous position are dropped. Returns the 1-based level paged.
+ */
+export async function escalateNow(tx: Tx, incident: IncidentTable, level: number | undefined, agent: AgentRef, channel: Channel): Promise<{ incident: IncidentTable; level: number }> {
+  if (incident.status === 'resolved') throw new VigilError('incident_already_resolved', [`incident ${incident.id} is resolved`]);
+  const snapshot = incident.escalation_snapshot ? (JSON.parse(incident.escalation_snapshot) as PolicySnapshot) : null;
+  if (!snapshot || snapshot.rules.length === 0) throw invalid(`incident ${incident.id} has no escalation policy to escalate (its service had none when it triggered); reassign it instead`);
+  if (level !== undefined && level > snapshot.rules.length) throw invalid(`escalation_level must be at most ${snapshot.rules.length}, the levels of ${snapshot.name}`);
+  const index = level !== undefined ? level - 1 : Math.min(Number(incident.escalation_level), snapshot.rules.length - 1);
+  const patch: Partial<IncidentTable> = {
+    status: 'triggered',
+    acknowledged_at: null,
+    acknowledged_by: null,
+    escalation_level: index,
+    escalation_loop: Number(incident.escalation_loop),
+    next_step_at: tx.now,
+    escalation_epoch: Number(incident.escalation_epoch) + 1,
+    updated_at: tx.now,
+  };
+  if (incident.status !== 'triggered') Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(agent) });
+  await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
+  const withdrawn = incident.status === 'acknowledged' ? ' (the acknowledgement is withdrawn)' : '';
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'escalate_log_entry', `Escalated now by ${agent.summary} through ${channelName(channel)}: level ${index + 1} of ${snapshot.name} is paged${withdrawn}`, agent, channel, { level: index + 1, manual: true });
+  tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: incident.status === 'acknowledged' ? 'unacknowledged' : 'updated' });
+  return { incident: { ...incident, ...patch }, level: index + 1 };
 }
 
 /** A manual incident (REST `POST /incidents`). An open incident with the same key on the service is a 400, as in PagerDuty. */

@@ -5,8 +5,7 @@ import { Alert, Incident, IncidentBulkUpdate, IncidentCreate, IncidentUpdate, Lo
 import { VigilError, invalid, notFound } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import * as store from '../../incident/incident.store.js';
-import { addNote, appendLog, createManualIncident, reassign, requireIncident, setStatus, type Tx } from '../../incident/incident.service.js';
-import type { PolicySnapshot } from '../../escalation/policy.js';
+import { addNote, createManualIncident, escalateNow, reassign, requireIncident, setStatus, type Tx } from '../../incident/incident.service.js';
 import type { Channel } from '../../incident/incident.js';
 import { getService, getServicesByIds } from '../../service/service.store.js';
 import { getUsers } from '../../org/org.store.js';
@@ -207,15 +206,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
     );
   }
 
-  /**
-   * Escalate now: the pending level of the frozen policy fires on the engine's next
-   * cycle instead of after its delay (or `escalation_level`, 1-based, if given). An
-   * acknowledged incident goes back to triggered, so the level's people are paged
-   * and the escalation continues from there. Once the policy is exhausted the pending
-   * level is the last one, so escalating again pages the last level again. The epoch
-   * moves on, so the step is new to escalation_steps and stale round-robin hand-overs
-   * of the previous position are dropped.
-   */
+  /** Escalate now (incident.service.ts escalateNow says what it does). */
   app.post(
     '/api/v1/incidents/:id/escalate',
     {
@@ -237,32 +228,8 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
       const agent = agentOf(principal);
       const channel = channelOf(request);
       const wanted = request.body.escalation_level;
-      let level = 0;
-      const inc = await change(async (tx) => {
-        const row = await requireIncident(tx.trx, principal.orgId, request.params.id);
-        if (row.status === 'resolved') throw new VigilError('incident_already_resolved', [`incident ${row.id} is resolved`]);
-        const snapshot = row.escalation_snapshot ? (JSON.parse(row.escalation_snapshot) as PolicySnapshot) : null;
-        if (!snapshot || snapshot.rules.length === 0) throw invalid(`incident ${row.id} has no escalation policy to escalate (its service had none when it triggered); reassign it instead`);
-        if (wanted !== undefined && wanted > snapshot.rules.length) throw invalid(`escalation_level must be at most ${snapshot.rules.length}, the levels of ${snapshot.name}`);
-        level = wanted !== undefined ? wanted - 1 : Math.min(Number(row.escalation_level), snapshot.rules.length - 1);
-        const patch: Partial<IncidentTable> = {
-          status: 'triggered',
-          acknowledged_at: null,
-          acknowledged_by: null,
-          escalation_level: level,
-          escalation_loop: Number(row.escalation_loop),
-          next_step_at: tx.now,
-          escalation_epoch: Number(row.escalation_epoch) + 1,
-          updated_at: tx.now,
-        };
-        if (row.status !== 'triggered') Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(agent) });
-        await store.updateIncident(tx.trx, principal.orgId, row.id, patch);
-        const by = `${agent.summary} through ${channel.type === 'web_ui' ? 'the website' : 'the API'}`;
-        await appendLog(tx, row.org_id, row.service_id, row.id, 'escalate_log_entry', `Escalated now by ${by}: level ${level + 1} of ${snapshot.name} is paged${row.status === 'acknowledged' ? ' (the acknowledgement is withdrawn)' : ''}`, agent, channel, { level: level + 1, manual: true });
-        tx.changes.push({ orgId: row.org_id, incidentId: row.id, serviceId: row.service_id, kind: row.status === 'acknowledged' ? 'unacknowledged' : 'updated' });
-        return { ...row, ...patch };
-      });
-      return { incident: (await present(inc.org_id, [inc]))[0]!, escalation_level: level + 1 };
+      const { incident: inc, level } = await change(async (tx) => escalateNow(tx, await requireIncident(tx.trx, principal.orgId, request.params.id), wanted, agent, channel));
+      return { incident: (await present(inc.org_id, [inc]))[0]!, escalation_level: level };
     },
   );
 
