@@ -508,6 +508,11 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
         const openList = vp.getByRole('list', { name: 'Open shifts' });
         await openList.locator('li').first().getByRole('button', { name: /^Claim / }).click();
         await openList.locator('li').first().getByText('Yours').waitFor();
+        // …offers it to others (she stays on call until someone takes it), then withdraws the offer.
+        await openList.locator('li').first().getByRole('button', { name: /^Offer .* to others$/ }).click();
+        const trades = vp.getByRole('list', { name: 'Shift offers and swaps' });
+        await trades.getByRole('button', { name: 'Withdraw' }).click();
+        await vp.getByText('Nothing waiting for an answer.').waitFor();
       } else {
         throw new Error(`the shift offer was refused: ${offer.status} ${await offer.text()}`);
       }

@@ -196,3 +196,6 @@ export const addVolunteer = (name: string, email: string, timeZone: string) =>
   api<{ volunteer: Volunteer }>('POST', '/api/v1/volunteers', { volunteer: { name, email, ...(timeZone ? { time_zone: timeZone } : {}) } }).then((r) => r.volunteer);
 export const addToPool = (poolId: string, userId: string) => api('PUT', `/api/v1/volunteer_pools/${encodeURIComponent(poolId)}/members/${encodeURIComponent(userId)}`, {});
 export const removeFromPool = (poolId: string, userId: string) => api<void>('DELETE', `/api/v1/volunteer_pools/${encodeURIComponent(poolId)}/members/${encodeURIComponent(userId)}`);
+
+/** Offer a stretch you hold to anyone (nothing changes until someone takes it: you stay on call). */
+export const offerShift = (scheduleId: string, start: string, end: string) => api('POST', '/api/v1/shift_offers', { shift_offer: { schedule: { id: scheduleId }, start, end } });

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import type { Session } from '../../data/types';
-import { DAYS, actOnTrade, addUnavailable, claim, giveBack, openShiftsAll, type OpenShift, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
+import { DAYS, actOnTrade, addUnavailable, claim, giveBack, offerShift, openShiftsAll, type OpenShift, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
 import { Link } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
 import { myFeed, webcal, type CalendarFeed } from '../../data/schedules';
@@ -20,6 +20,7 @@ export function MyVolunteering({ session }: { session: Session }) {
   const pauseAction = useAction(async () => (await pause('me', reason.trim()), setReason(''), me.reload(), view.reload()));
   const resumeAction = useAction(async () => (await resume('me'), me.reload(), view.reload()));
   const settings = useAsync(() => volunteerSettings(), []);
+  const [tradeTick, setTradeTick] = useState(0);
   const agree = useAction(async (version: string) => (await consent('me', version), me.reload()));
 
   if (me.error) return <ErrorBox error={me.error} />;
@@ -106,8 +107,8 @@ export function MyVolunteering({ session }: { session: Session }) {
           <MyFeed />
         </section>
 
-        <OpenShifts me={session.user.id} onChanged={() => void view.reload()} />
-        <Trades me={session.user.id} />
+        <OpenShifts me={session.user.id} onChanged={() => void view.reload()} onOffered={() => setTradeTick((n) => n + 1)} />
+        <Trades me={session.user.id} tick={tradeTick} />
 
         <section className="card" aria-labelledby="my-inc-h">
           <h2 id="my-inc-h">Incidents I can see</h2>
@@ -293,8 +294,8 @@ function OneOff({ view, error, onChanged }: { view: import('../../data/volunteer
 const when = (a: string, b: string) => `${new Date(a).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })} – ${new Date(b).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
 
 /** Offers and swaps waiting for an answer: take a shift someone offers, answer a swap, or withdraw your own. */
-function Trades({ me }: { me: string }) {
-  const trades = useAsync(() => pendingTrades(), []);
+function Trades({ me, tick }: { me: string; tick: number }) {
+  const trades = useAsync(() => pendingTrades(), [tick]);
   const act = useAction(async (t: ShiftTrade, action: 'accept' | 'decline' | 'withdraw') => (await actOnTrade(t.id, action), trades.reload()));
   if (trades.data === null) return null; // no open-shifts API on this server
   return (
@@ -379,8 +380,9 @@ function MyFeed() {
  * Open shifts of the next two weeks: claim one (Vigil checks availability, caps,
  * rest and consent, and a refusal names the rule), or give back one you claimed.
  */
-function OpenShifts({ me, onChanged }: { me: string; onChanged: () => void }) {
+function OpenShifts({ me, onChanged, onOffered }: { me: string; onChanged: () => void; onOffered: () => void }) {
   const shifts = useAsync(() => openShiftsAll(), []);
+  const offer = useAction(async (o: OpenShift, c: { start: string; end: string }) => (await offerShift(o.schedule.id, c.start, c.end), onOffered()));
   const take = useAction(async (o: OpenShift) => (await claim(o.schedule.id, o.id), shifts.reload(), onChanged()));
   const back = useAction(async (claimId: string) => (await giveBack(claimId), shifts.reload(), onChanged()));
   if (shifts.data === null) return null;
@@ -389,7 +391,7 @@ function OpenShifts({ me, onChanged }: { me: string; onChanged: () => void }) {
     <section className="card span-2" aria-labelledby="open-h">
       <h2 id="open-h">Open shifts</h2>
       <p className="muted small">Shifts nobody holds yet. Claim the ones that suit you; you can give one back until it starts.</p>
-      <ErrorBox error={shifts.error ?? take.error ?? back.error} />
+      <ErrorBox error={shifts.error ?? take.error ?? back.error ?? offer.error} />
       {!shifts.data ? (
         <Loading what="open shifts" />
       ) : list.length === 0 ? (
@@ -404,9 +406,14 @@ function OpenShifts({ me, onChanged }: { me: string; onChanged: () => void }) {
                   {o.label} <span className="muted small">· {o.schedule.summary}</span> {mine && <span className="badge badge-resolved">Yours</span>}
                 </span>
                 {mine ? (
-                  <button type="button" className="btn btn-quiet btn-small" disabled={back.busy} onClick={() => void back.run(mine.id)} aria-label={`Give back ${o.label}`}>
-                    Give back
-                  </button>
+                  <span className="rotation-actions">
+                    <button type="button" className="btn btn-quiet btn-small" disabled={offer.busy} onClick={() => void offer.run(o, mine)} aria-label={`Offer ${o.label} to others`}>
+                      Offer to others
+                    </button>
+                    <button type="button" className="btn btn-quiet btn-small" disabled={back.busy} onClick={() => void back.run(mine.id)} aria-label={`Give back ${o.label}`}>
+                      Give back
+                    </button>
+                  </span>
                 ) : (
                   <button type="button" className="btn btn-secondary btn-small" disabled={take.busy} onClick={() => void take.run(o)} aria-label={`Claim ${o.label}`}>
                     Claim
