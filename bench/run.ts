@@ -9,7 +9,7 @@
  * min and max. Prints one markdown table and writes bench/results/latest.json.
  *
  * Vigil runs as shipped (`node dist/cli/main.js serve`, default log level,
- * synchronous=FULL) except VIGIL_INGEST_RATE=0: the per-integration rate limit
+ * SQLite WAL flushed before every answer) except VIGIL_INGEST_RATE=0: the per-integration rate limit
  * (500/s) would otherwise answer 429 to the load itself.
  */
 import fs from 'node:fs';
