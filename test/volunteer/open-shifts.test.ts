@@ -121,6 +121,38 @@ describe.each(DIALECTS)('open shifts on %s', (dialect) => {
     expect((await openShifts())[0]!.status).toBe('open');
   });
 
+  it('a volunteer on call through a claimed slot keeps her care limits: after two pages this shift the schedule level is handed back and the next level fires at once', async () => {
+    const vera = await vol('Vera');
+    const slot = (await openShifts())[0]!;
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${slot.id}/claim`, {}, vera.auth)).statusCode).toBe(201);
+    // A service whose policy tries the schedule, then Sam directly.
+    const second = await serviceWithKey(t, 'events_v2', 'Text line');
+    await attachPolicy(t, second.serviceId, await addPolicy(t, [{ delay: 10, targets: [{ id: scheduleId, type: 'schedule_reference' }] }, { delay: 10, targets: [{ id: sam, type: 'user_reference' }] }], 0, 'Text line on-call'));
+    const page = async (at: string) => {
+      clock.set(Date.parse(at));
+      expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(second.key, { dedup_key: `t-${at}` }) })).statusCode).toBe(202);
+      await run();
+    };
+    // 19:10 and 19:20 in Berlin: Vera is paged twice, and answers.
+    await page('2026-03-02T18:10:00Z');
+    expect((await pagedFor(t, 1)).map((x) => x.user)).toEqual(['Vera']);
+    await resolveAll(t);
+    await page('2026-03-02T18:20:00Z');
+    expect((await pagedFor(t, 2)).map((x) => x.user)).toEqual(['Vera']);
+    await resolveAll(t);
+    // 19:30: a third incident in the same shift is not hers: the level is handed back and Sam is paged at once.
+    await page('2026-03-02T18:30:00Z');
+    expect((await pagedFor(t, 3)).map((x) => x.user)).toEqual(['Sam Staff']);
+    const log = (await req(t, 'GET', '/api/v1/incidents/3/log_entries')).json().log_entries as Json[];
+    expect(log.map((e) => e.summary as string).join('\n')).toMatch(/Vera, the volunteer on call in schedule Chat desk, handed back after 2 pages this shift \(limit 2\)/);
+    await resolveAll(t);
+    // Her next shift starts afresh: on Tuesday evening's slot, claimed now, she is paged again.
+    const tuesday = (await openShifts())[1]!;
+    expect((await req(t, 'POST', `/api/v1/schedules/${scheduleId}/open_shifts/${tuesday.id}/claim`, {}, vera.auth)).statusCode).toBe(201);
+    await page('2026-03-03T18:10:00Z');
+    expect((await pagedFor(t, 4)).map((x) => x.user)).toEqual(['Vera']);
+  });
+
   it('a claim is refused, naming the reason, when taken, outside availability, paused, without consent or past the weekly cap; nothing is written', async () => {
     const vera = await vol('Vera');
     const wim = await vol('Wim', { windows: [MORNINGS_BERLIN] });

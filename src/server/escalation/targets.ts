@@ -9,7 +9,8 @@ import type { Layer, Schedule } from '../schedule/schedule.js';
 import { whoIsOnCall } from '../schedule/on-call.js';
 import type { Target } from './policy.js';
 import { listContactMethods, listNotificationRules } from '../notify/contact.store.js';
-import { resolveVolunteerPool } from '../volunteer/pool.service.js';
+import { resolveVolunteerPool, scheduledVolunteerRefusal } from '../volunteer/pool.service.js';
+import { getUsers } from '../org/org.store.js';
 
 type Db = Kysely<Database>;
 
@@ -21,6 +22,8 @@ export interface ResolvedTarget {
 export interface TargetProblem {
   target: Target;
   reason: string;
+  /** A volunteer held back by their care limits: the level is handed back (skipped), not a gap to page admins about. */
+  handedBack?: boolean;
 }
 
 export async function loadSchedule(db: Db, orgId: string, id: string, around: number): Promise<{ name: string; schedule: Schedule } | undefined> {
@@ -45,7 +48,8 @@ export async function loadSchedule(db: Db, orgId: string, id: string, around: nu
   };
 }
 
-export async function resolveTargets(db: Db, orgId: string, targets: Target[], now: number): Promise<{ users: ResolvedTarget[]; problems: TargetProblem[] }> {
+/** `incidentId`: the incident being paged for, so a volunteer's pages this shift do not count it twice. */
+export async function resolveTargets(db: Db, orgId: string, targets: Target[], now: number, incidentId: string | null = null): Promise<{ users: ResolvedTarget[]; problems: TargetProblem[] }> {
   const users: ResolvedTarget[] = [];
   const problems: TargetProblem[] = [];
   for (const t of targets) {
@@ -55,7 +59,13 @@ export async function resolveTargets(db: Db, orgId: string, targets: Target[], n
       if (!s) problems.push({ target: t, reason: `schedule ${t.id} no longer exists` });
       else {
         const shift = whoIsOnCall(s.schedule, now);
-        if (shift) users.push({ userId: shift.userId, via: `schedule ${s.name}` });
+        // A volunteer on call here keeps their care limits (issue 8): past them, the level is
+        // handed back like a pool's (a problem; with nobody else, the next level fires at once).
+        const refusal = shift ? await scheduledVolunteerRefusal(db, orgId, shift.userId, shift, now, incidentId) : null;
+        if (shift && refusal) {
+          const [u] = await getUsers(db, orgId, [shift.userId]);
+          problems.push({ target: t, reason: `${u?.name ?? shift.userId}, the volunteer on call in schedule ${s.name}, ${refusal}`, handedBack: true });
+        } else if (shift) users.push({ userId: shift.userId, via: `schedule ${s.name}` });
         else problems.push({ target: t, reason: `nobody is on call in schedule ${s.name}` });
       }
     } else if (t.type === 'volunteer_pool_reference') {

@@ -104,7 +104,7 @@ async function fireStep(tx: Tx, inc: IncidentTable): Promise<boolean> {
     await advance();
     return true;
   }
-  const { users, problems } = await resolveTargets(trx, inc.org_id, rule.targets, now);
+  const { users, problems } = await resolveTargets(trx, inc.org_id, rule.targets, now, inc.id);
   const paged = await pagePeople(tx, inc, users.map((u) => u.userId), stepKey);
   const { reached, names: nameOf } = paged;
   const reasons: string[] = [...problems.map((p) => p.reason), ...paged.reasons];
@@ -120,8 +120,10 @@ async function fireStep(tx: Tx, inc: IncidentTable): Promise<boolean> {
     } else {
       await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'assign_log_entry', `Assigned to ${names} by ${snapshot.name} (${levelName})`, null, SYSTEM, { level: 1, user_ids: reached });
     }
-  } else if (next && rule.targets.length > 0 && rule.targets.every((t) => t.type === 'volunteer_pool_reference')) {
-    // A volunteer pool level with nobody qualifying is skipped, and the next level fires at once: never silent, never waiting out the delay.
+  } else if (next && rule.targets.length > 0 && rule.targets.every((t) => t.type === 'volunteer_pool_reference' || problems.some((p) => p.target === t && p.handedBack))) {
+    // A volunteer pool level with nobody qualifying, or a schedule whose volunteer on call is
+    // past their care limits, is skipped, and the next level fires at once: never silent, never
+    // waiting out the delay.
     await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `Skipped ${levelName} (${reasons.join('; ') || 'nobody qualifies'}): the next level fires now`, null, SYSTEM, { reason: 'volunteer_pool_skipped', level: pos.level + 1 });
     next.at = now;
   } else {
