@@ -1,6 +1,6 @@
 /** Pure parts of the web data layer added with issue 7's second round: the people-served sum and weekly windows. */
 import { describe, expect, it } from 'vitest';
-import { summarizeDay } from '../../src/web/data/impact';
+import { localDate, summarizeDay } from '../../src/web/data/impact';
 import { describeWindow, weekdaysOf, weeklyRule } from '../../src/web/data/volunteers';
 import { webcal } from '../../src/web/data/schedules';
 
@@ -29,6 +29,22 @@ describe('people served today', () => {
     expect(summarizeDay(series([bucket(0, 2, 10), bucket(1, 2, 10)]), day + 2 * H).state).toBe('below');
     expect(summarizeDay(series([bucket(0, 30, 10), bucket(1, 30, 10)]), day + 2 * H).state).toBe('above');
   });
+  it('counts the day in the metric\'s own time zone, across a DST change, whatever the browser\'s zone', () => {
+    // 2026-03-08 is the spring-forward day in New York (a 23-hour day). At 10:30 New York time
+    // (14:30 UTC, EDT), "today" there began at 05:00 UTC; the hours before belong to the 7th.
+    const sunday = Date.UTC(2026, 2, 8);
+    const hourly = (fromUtcHour: number, toUtcHour: number, count: number) =>
+      Array.from({ length: toUtcHour - fromUtcHour }, (_, i) => ({ ...bucket(0, count, 10), start: new Date(sunday + (fromUtcHour + i) * H).toISOString(), end: new Date(sunday + (fromUtcHour + i + 1) * H).toISOString() }));
+    const ny = { ...series([...hourly(0, 5, 100), ...hourly(5, 15, 1)]), time_zone: 'America/New_York' };
+    const now = sunday + 14.5 * H;
+    // 05:00–14:30 UTC: ten hours begun, one person each (not the 500 of the 7th); expected 9 × 10 + half of 10.
+    expect(summarizeDay(ny, now)).toMatchObject({ served: 10, expected: 95 });
+    expect(localDate(now, 'America/New_York')).toBe('2026-03-08');
+    expect(localDate(sunday + 4 * H, 'America/New_York')).toBe('2026-03-07');
+    // The same series read as UTC counts from 00:00 UTC.
+    expect(summarizeDay({ ...ny, time_zone: 'UTC' }, now).served).toBe(510);
+  });
+
   it('is "learning" while any hour has no band, and scales contacts to people by the metric factor', () => {
     expect(summarizeDay(series([bucket(0, 10, null), bucket(1, 10, 10)]), day + 2 * H)).toMatchObject({ state: 'learning', expected: null, served: 20 });
     const contacts = summarizeDay(series([bucket(0, 10, 10, 5)], 0.5), day + H);

@@ -2,7 +2,9 @@
  * People served today against the expected band, from the impact reports
  * (docs/impact.md): the organization's totals name the services with an impact
  * metric, and each one's hourly series carries the count, the expected count and
- * its 5 %–95 % band. "So far today" sums the hours that have begun, the current
+ * its 5 %–95 % band. "Today" is the day in the metric's own time zone (the
+ * series' `time_zone`, where its opening hours and slots are kept), whatever the
+ * browser's zone; "so far today" sums that day's hours that have begun, the current
  * hour's expectation pro-rated by the minutes gone. The band of the day is the sum
  * of the hours' bands, which is wider than the day's own quantiles: a conservative
  * "below the band", never a false alarm.
@@ -21,6 +23,8 @@ interface Bucket {
 
 interface Series {
   service: { id: string; summary?: string | null };
+  /** IANA zone of the metric; absent: UTC. */
+  time_zone?: string;
   metric: { label: string; unit_label: string; people_per_unit: number | null; kind: string };
   buckets: Bucket[];
 }
@@ -39,11 +43,21 @@ export interface ServedToday {
 
 export interface PeopleServed {
   since: string;
+  /** Sum over the services, each counted from midnight in its own metric's zone. */
   people: number;
   services: ServedToday[];
 }
 
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDate(at: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(at));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
 export function summarizeDay(series: Series, now: number): ServedToday {
+  const zone = series.time_zone ?? 'UTC';
+  const today = localDate(now, zone);
   let served = 0;
   let expected = 0;
   let low = 0;
@@ -52,7 +66,7 @@ export function summarizeDay(series: Series, now: number): ServedToday {
   for (const b of series.buckets) {
     const s = Date.parse(b.start);
     const e = Date.parse(b.end);
-    if (s >= now) continue;
+    if (s >= now || localDate(s, zone) !== today) continue;
     const share = Math.min(1, (now - s) / (e - s));
     served += b.people ?? b.count;
     if (b.expected === null || b.expected_low === null || b.expected_high === null) {
@@ -80,14 +94,14 @@ export function summarizeDay(series: Series, now: number): ServedToday {
 
 /** Null when this server has no impact reports. */
 export async function peopleServedToday(now = Date.now()): Promise<PeopleServed | null> {
-  const day = new Date(now);
-  day.setHours(0, 0, 0, 0);
-  const since = day.toISOString();
+  // Midnight anywhere on Earth is less than 26 hours ago: ask for 30 hours, keep each metric's own today.
+  const since = new Date(Math.floor((now - 30 * 3_600_000) / 3_600_000) * 3_600_000).toISOString();
   const hourEnd = new Date(Math.ceil((now + 1) / 3_600_000) * 3_600_000).toISOString();
-  const totals = await optional(api<{ totals: { people: number; services: { service: { id: string } }[] } }>('GET', withQuery('/api/v1/impact/totals', { since, until: new Date(now).toISOString() })));
+  const totals = await optional(api<{ totals: { services: { service: { id: string } }[] } }>('GET', withQuery('/api/v1/impact/totals', { since, until: new Date(now).toISOString() })));
   if (!totals) return null;
   const series = await Promise.all(
     totals.totals.services.map((s) => api<{ impact_series: Series }>('GET', withQuery(`/api/v1/impact/services/${encodeURIComponent(s.service.id)}/series`, { since, until: hourEnd, granularity: 'hour' })).then((r) => r.impact_series)),
   );
-  return { since, people: totals.totals.people, services: series.map((s) => summarizeDay(s, now)) };
+  const services = series.map((s) => summarizeDay(s, now));
+  return { since, people: services.reduce((n, s) => n + s.served, 0), services };
 }
