@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flushBatch, flushTriggers, newBatch, queueTrigger, type Tx } from '../../src/server/incident/incident.service.js';
+import { EscalateModule } from '../../src/server/engine/modules/escalate.js';
 import { DIALECTS, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
 
 let t: TestApp | null = null;
@@ -56,5 +57,30 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
     expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'second' }) })).statusCode).toBe(202);
     const open = await t.deps.db.selectFrom('incidents').select('status').where('service_id', '=', serviceId).where('status', '=', 'triggered').execute();
     expect(open).toHaveLength(1);
+  });
+
+  it('an alert storm does not hold back the escalation of its incident: the engine claims it while batches hold it', async () => {
+    t = await createTestApp('postgres');
+    const { key, serviceId } = await serviceWithKey(t);
+    expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'first' }) })).statusCode).toBe(202);
+    const incident = await t.deps.db.selectFrom('incidents').selectAll().where('service_id', '=', serviceId).executeTakeFirstOrThrow();
+    expect(incident.next_step_at).not.toBeNull();
+    const target = (await t.deps.ingest.resolveKey(key, 'any'))!;
+    let fired = -1;
+    await t.deps.db.transaction().execute(async (trx) => {
+      // A batch (shared, as in a storm) holds the incident while it adds an alert...
+      const batch = newBatch(true);
+      const tx: Tx = { trx, dialect: 'postgres', now: Date.now(), changes: [], batch };
+      const agent = { id: target.integration.id, type: 'integration_reference' as const, summary: 'probe' };
+      expect(await queueTrigger(tx, { orgId: target.integration.org_id, integrationId: target.integration.id, service: target.service, agent, channel: { type: 'events_api_v2' }, dedupKey: 'storm', summary: 'storm', severity: 'critical', source: null, details: {} })).toBe(true);
+      // ...and meanwhile the engine, on another connection, claims and fires its due step (it neither skips nor waits).
+      const tick = new EscalateModule(t!.deps.db, 'postgres', () => {}).tick(Date.now());
+      fired = await Promise.race([tick, new Promise<number>((r) => setTimeout(() => r(-2), 5_000))]);
+      await flushTriggers(trx, batch);
+      await flushBatch(tx);
+    });
+    expect(fired).toBe(1);
+    const steps = await t.deps.db.selectFrom('escalation_steps').select('level').where('incident_id', '=', incident.id).execute();
+    expect(steps).toHaveLength(1);
   });
 });

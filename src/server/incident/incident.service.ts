@@ -3,7 +3,7 @@
  * ingest can put many events in one commit and the REST API one change in its own.
  * Changes to publish are collected on the Tx and sent on the bus after commit.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
 import type { IncidentChange } from '../lib/bus.js';
 import { newId } from '../lib/ids.js';
@@ -40,6 +40,20 @@ export interface IngestBatch {
   openIncidents: Map<string, IncidentTable>;
   queued: QueuedTrigger[];
   pendingLogs: LogEntryTable[];
+  /**
+   * PostgreSQL: the batch holds its organizations FOR SHARE, not FOR UPDATE, so batches that
+   * only add alerts to open incidents run side by side (their alert keys are locked in one
+   * sorted order, so they cannot deadlock). Anything more (opening an incident, changing
+   * one) throws NeedsExclusiveLock, and the batch is run again holding FOR UPDATE.
+   */
+  shared: boolean;
+}
+
+/** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
+export class NeedsExclusiveLock extends Error {
+  constructor(why: string) {
+    super(`ingest batch needs the organization lock: ${why}`);
+  }
 }
 
 interface QueuedTrigger {
@@ -49,8 +63,8 @@ interface QueuedTrigger {
   row: AlertTable;
 }
 
-export function newBatch(): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [] };
+export function newBatch(shared = false): IngestBatch {
+  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared };
 }
 
 /**
@@ -61,43 +75,49 @@ export function newBatch(): IngestBatch {
 export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
   const b = tx.batch!;
   const incident = b.openIncidents.get(a.service.id) ?? (await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id));
+  if (!incident && b.shared) throw new NeedsExclusiveLock('an incident must be opened');
   if (!incident) return false;
   b.openIncidents.set(a.service.id, incident);
   b.queued.push({ tx, a, incident, row: alertRow(tx, a, incident.id) });
   return true;
 }
 
-/** Write the queued triggers: multi-row upserts of up to 200 rows, split where a key repeats (so each row sees the one before). */
+/**
+ * Write the queued triggers as multi-row upserts of up to 200 rows. Statements run in key
+ * order (stable, so one key's triggers keep their order, and a chunk ends where a key
+ * repeats, so each row sees the one before): concurrent batches then take alert-key locks in
+ * one global order and cannot deadlock. The timeline and change notices follow the events'
+ * own order.
+ */
 export async function flushTriggers(trx: Kysely<Database>, b: IngestBatch): Promise<void> {
   const queued = b.queued;
   b.queued = [];
-  let chunk: QueuedTrigger[] = [];
-  const keys = new Set<string>();
-  for (const q of queued) {
-    const k = alertKey(q.row);
-    if (keys.has(k) || chunk.length >= 200) {
-      await writeQueued(trx, chunk);
-      chunk = [];
-      keys.clear();
-    }
-    chunk.push(q);
-    keys.add(k);
+  if (queued.length === 0) return;
+  const keys = queued.map((q) => alertKey(q.row));
+  const order = queued.map((_, i) => i).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : x - y));
+  const results: (store.UpsertedAlert | undefined)[] = new Array(queued.length);
+  let chunk: number[] = [];
+  const write = async () => {
+    if (chunk.length === 0) return;
+    const rows = await store.upsertOpenAlerts(trx, chunk.map((i) => queued[i]!.row));
+    const byKey = new Map(rows.map((r) => [alertKey(r), r]));
+    for (const i of chunk) results[i] = byKey.get(keys[i]!);
+    chunk = [];
+  };
+  for (const i of order) {
+    if (chunk.length >= 200 || (chunk.length > 0 && keys[chunk[chunk.length - 1]!] === keys[i])) await write();
+    chunk.push(i);
   }
-  await writeQueued(trx, chunk);
-}
-
-const alertKey = (r: Pick<AlertTable, 'integration_id' | 'dedup_key'>) => `${r.integration_id}\u0000${r.dedup_key}`;
-
-async function writeQueued(trx: Kysely<Database>, chunk: QueuedTrigger[]): Promise<void> {
-  if (chunk.length === 0) return;
-  const results = await store.upsertOpenAlerts(trx, chunk.map((q) => q.row));
-  const byKey = new Map(results.map((r) => [alertKey(r), r]));
-  for (const q of chunk) {
-    const up = byKey.get(alertKey(q.row));
+  await write();
+  for (let i = 0; i < queued.length; i++) {
+    const q = queued[i]!;
+    const up = results[i];
     if (!up) throw new Error(`alert upsert returned no row for ${q.row.dedup_key}`);
     await afterUpsert(q.tx, q.a, q.incident, up, false);
   }
 }
+
+const alertKey = (r: Pick<AlertTable, 'integration_id' | 'dedup_key'>) => `${r.integration_id}\u0000${r.dedup_key}`;
 
 export async function flushBatch(tx: Tx): Promise<void> {
   const b = tx.batch;
@@ -321,6 +341,7 @@ async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, up: {
     // In a batch, an earlier alert of the same flush may already have raised it.
     const current = tx.batch?.openIncidents.get(a.service.id) ?? incident;
     if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && current.urgency === 'low') {
+      if (tx.batch?.shared) throw new NeedsExclusiveLock('an incident’s urgency must be raised');
       await store.updateIncident(tx.trx, a.orgId, incident.id, { urgency: 'high', updated_at: tx.now });
       tx.batch?.openIncidents.set(a.service.id, { ...current, urgency: 'high', updated_at: tx.now });
       await appendLog(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
@@ -359,11 +380,18 @@ const LOG_TYPE: Record<IncidentStatus, string> = {
   resolved: 'resolve_log_entry',
 };
 
+async function lockIncidentForResolve(tx: Tx, incident: IncidentTable): Promise<void> {
+  if (tx.dialect === 'postgres') await sql`SELECT id FROM incidents WHERE org_id = ${incident.org_id} AND id = ${incident.id} FOR UPDATE`.execute(tx.trx);
+}
+
 /** Move an incident to a status, recording who and how. Returns the updated row. */
 export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string): Promise<IncidentTable> {
   const t = transition(incident.status, to);
   if (!t.ok) throw new VigilError(t.reason, [`incident ${incident.id} is ${incident.status}`]);
   if (!t.changed) return incident;
+  // Resolving waits for ingest batches adding alerts to this incident (they hold it FOR KEY
+  // SHARE), so the alerts they add are resolved with it, never left open on a resolved incident.
+  if (to === 'resolved') await lockIncidentForResolve(tx, incident);
   const agentJson = agent ? JSON.stringify(agent) : null;
   const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson };
   // Acknowledging or resolving stops the escalation at once; un-acknowledging starts it again from the first level.

@@ -19,9 +19,11 @@ const ALERT_UPSERT_SUFFIX = `ON CONFLICT (org_id, integration_id, dedup_key, ope
    RETURNING id, count, incident_id, integration_id, dedup_key`;
 const UPSERT_OPEN_ALERT = insertStatement<AlertTable>('alerts', ALERT_COLUMNS, ALERT_UPSERT_SUFFIX);
 const multiRowUpserts = new Map<number, ReturnType<typeof insertStatement<AlertTable>>>();
-// FOR SHARE: an incident that a transaction is adding alerts to cannot be resolved under it
-// (a resolve waits for the commit, then sees and resolves the new alerts too).
-const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'", 'FOR SHARE');
+// FOR KEY SHARE: an incident that a transaction is adding alerts to cannot be resolved under
+// it (setStatus takes FOR UPDATE before resolving, so a resolve waits for the commit, then sees
+// and resolves the new alerts too), while the engine's FOR NO KEY UPDATE SKIP LOCKED still
+// claims it for escalation in the middle of an alert storm.
+const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'", 'FOR KEY SHARE');
 const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
   org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
 };

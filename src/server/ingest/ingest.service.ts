@@ -14,7 +14,7 @@ import type { Database, IntegrationTable, ServiceTable } from '../storage/schema
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
 import type { AgentRef, Channel } from '../incident/incident.js';
-import { acknowledgeAlert, flushBatch, flushTriggers, newBatch, queueTrigger, resolveAlert, triggerAlert, type AlertInput, type Tx } from '../incident/incident.service.js';
+import { NeedsExclusiveLock, acknowledgeAlert, flushBatch, flushTriggers, newBatch, queueTrigger, resolveAlert, triggerAlert, type AlertInput, type Tx } from '../incident/incident.service.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -95,11 +95,18 @@ export class IngestService {
 
   /** Deadlocks and serialization failures between concurrent batches (PostgreSQL, several nodes) are simply run again. */
   private async runBatch(jobs: IngestJob[]): Promise<IncidentChange[][]> {
+    // PostgreSQL: a batch of triggers first tries with its organizations shared (see IngestBatch.shared).
+    let shared = this.dialect === 'postgres' && jobs.every((j) => j.kind === 'trigger' || j.kind === 'change');
     for (let attempt = 1; ; attempt++) {
       let perJob: IncidentChange[][];
       try {
-        perJob = await this.runBatchOnce(jobs);
+        perJob = await this.runBatchOnce(jobs, shared);
       } catch (err) {
+        if (err instanceof NeedsExclusiveLock && shared) {
+          shared = false;
+          attempt--;
+          continue;
+        }
         if (attempt >= 4 || !isRetryableTxError(err)) throw err;
         await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
         continue;
@@ -116,7 +123,7 @@ export class IngestService {
     }
   }
 
-  private async runBatchOnce(jobs: IngestJob[]): Promise<IncidentChange[][]> {
+  private async runBatchOnce(jobs: IngestJob[], shared: boolean): Promise<IncidentChange[][]> {
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     await this.db.transaction().execute(async (trx) => {
@@ -126,9 +133,9 @@ export class IngestService {
       // or two alert keys taken in opposite orders. A deadlock costs deadlock_timeout (1 s)
       // before the retry, right in an alert storm.
       if (this.dialect === 'postgres') {
-        for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, this.dialect, orgId);
+        for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, this.dialect, orgId, shared ? 'shared' : 'exclusive');
       }
-      const batch = newBatch();
+      const batch = newBatch(shared);
       for (const job of jobs) {
         const tx: Tx = { trx, dialect: this.dialect, now, changes: [], batch };
         perJob.push(tx.changes);

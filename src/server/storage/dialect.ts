@@ -117,10 +117,14 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
   };
 }
 
-/** Take a row lock on the organization, serializing per-organization counters. */
-export async function lockOrganization(trx: Kysely<Database>, dialect: DialectName, orgId: string): Promise<void> {
+/**
+ * Take a row lock on the organization, serializing per-organization counters. `shared`:
+ * FOR SHARE, which only excludes the exclusive holders (ingest batches that only add alerts).
+ */
+export async function lockOrganization(trx: Kysely<Database>, dialect: DialectName, orgId: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
   if (dialect === 'postgres') {
-    await sql`SELECT id FROM organizations WHERE id = ${orgId} FOR UPDATE`.execute(trx);
+    if (mode === 'shared') await sql`SELECT id FROM organizations WHERE id = ${orgId} FOR SHARE`.execute(trx);
+    else await sql`SELECT id FROM organizations WHERE id = ${orgId} FOR UPDATE`.execute(trx);
   }
 }
 

@@ -2,7 +2,7 @@
  * Escalate: fire the due level of each triggered incident's frozen policy, then
  * schedule the next level (or the next loop). Theory: an incident row carries
  * (epoch, loop, level, next_step_at). A step is claimed with its incident row
- * (FOR UPDATE SKIP LOCKED on PostgreSQL) and recorded in escalation_steps, whose
+ * (FOR NO KEY UPDATE SKIP LOCKED on PostgreSQL) and recorded in escalation_steps, whose
  * primary key makes a step fire once even if two nodes race. Targets are resolved
  * when the level fires; nobody reachable means a timeline entry and a page to the
  * organization's owners and admins — never silence.
@@ -35,7 +35,8 @@ export class EscalateModule implements EngineModule {
   async tick(now: number): Promise<number> {
     const changes: IncidentChange[] = [];
     const fired = await this.db.transaction().execute(async (trx) => {
-      const lock = this.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+      // NO KEY: not blocked by ingest batches holding the incident FOR KEY SHARE (alert storms).
+      const lock = this.dialect === 'postgres' ? sql`FOR NO KEY UPDATE SKIP LOCKED` : sql``;
       const due = await sql<IncidentTable>`
         SELECT * FROM incidents WHERE next_step_at <= ${now} AND status = 'triggered'
         ORDER BY next_step_at LIMIT ${BATCH} ${lock}`.execute(trx);

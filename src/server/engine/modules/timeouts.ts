@@ -27,7 +27,7 @@ abstract class TimeoutModule implements EngineModule {
   async tick(now: number): Promise<number> {
     const changes: IncidentChange[] = [];
     const n = await this.db.transaction().execute(async (trx) => {
-      const lock = this.dialect === 'postgres' ? sql`FOR UPDATE OF i SKIP LOCKED` : sql``;
+      const lock = this.dialect === 'postgres' ? sql`FOR NO KEY UPDATE OF i SKIP LOCKED` : sql``;
       const col = sql.ref(`s.${this.column}`);
       const rows = await sql<IncidentTable>`
         SELECT i.* FROM incidents i JOIN services s ON s.org_id = i.org_id AND s.id = i.service_id
