@@ -47,6 +47,8 @@ export interface IngestBatch {
    * one) throws NeedsExclusiveLock, and the batch is run again holding FOR UPDATE.
    */
   shared: boolean;
+  /** Services this (exclusive) batch found without an open incident: the trigger that opens one need not look again. */
+  noOpenIncident: Set<string>;
 }
 
 /** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
@@ -64,7 +66,7 @@ interface QueuedTrigger {
 }
 
 export function newBatch(shared = false): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared };
+  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Set() };
 }
 
 /**
@@ -76,7 +78,10 @@ export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
   const b = tx.batch!;
   const incident = b.openIncidents.get(a.service.id) ?? (await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id));
   if (!incident && b.shared) throw new NeedsExclusiveLock('an incident must be opened');
-  if (!incident) return false;
+  if (!incident) {
+    b.noOpenIncident.add(a.service.id);
+    return false;
+  }
   b.openIncidents.set(a.service.id, incident);
   b.queued.push({ tx, a, incident, row: alertRow(tx, a, incident.id) });
   return true;
@@ -289,11 +294,15 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
     return { alertId: existing.id, incidentId: existing.incident_id, created: 'none', count };
   }
 
-  let incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
+  // An exclusive ingest batch holds the organization's lock and has just looked: no need to look twice more.
+  const looked = tx.batch !== undefined && !tx.batch.shared && tx.batch.noOpenIncident.delete(a.service.id);
+  let incident = looked ? undefined : await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
   let createdIncident = false;
   if (!incident) {
-    await lockOrganization(tx.trx, tx.dialect, a.orgId);
-    incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
+    if (!looked) {
+      await lockOrganization(tx.trx, tx.dialect, a.orgId);
+      incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
+    }
     if (!incident) {
       incident = await openIncident(tx, a.orgId, a.service, { title: a.summary, urgency: urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity), incidentKey: a.dedupKey, openGroup: 'alerts', body: null }, a.agent, a.channel);
       createdIncident = true;

@@ -39,6 +39,8 @@ export class IngestService {
   private readonly committer: GroupCommitter<IngestJob, IncidentChange[]>;
   private readonly limiter: RateLimiter;
   private readonly cache = new Map<string, { value: ResolvedIntegration | null; expires: number }>();
+  /** Services this node's batches last saw with an open incident, until when: only a guess of the lock a batch needs. */
+  private readonly openServices = new Map<string, number>();
   readonly metrics: IngestMetrics = { accepted: {}, rejected: {}, batches: 0, batchedJobs: 0 };
 
   constructor(
@@ -95,14 +97,21 @@ export class IngestService {
 
   /** Deadlocks and serialization failures between concurrent batches (PostgreSQL, several nodes) are simply run again. */
   private async runBatch(jobs: IngestJob[]): Promise<IncidentChange[][]> {
-    // PostgreSQL: a batch of triggers first tries with its organizations shared (see IngestBatch.shared).
-    let shared = this.dialect === 'postgres' && jobs.every((j) => j.kind === 'trigger' || j.kind === 'change');
+    // PostgreSQL: a batch of triggers for services this node last saw with an open incident
+    // first tries with its organizations shared (see IngestBatch.shared); one that will likely
+    // open an incident goes straight to the exclusive lock instead of trying twice. A stale
+    // guess costs one retry, never correctness: the shared batch itself checks.
+    const now = this.clock.now();
+    let shared =
+      this.dialect === 'postgres' &&
+      jobs.every((j) => j.kind === 'change' || (j.kind === 'trigger' && (j.target.service.status === 'disabled' || (this.openServices.get(j.target.service.id) ?? 0) > now)));
     for (let attempt = 1; ; attempt++) {
       let perJob: IncidentChange[][];
       try {
         perJob = await this.runBatchOnce(jobs, shared);
       } catch (err) {
         if (err instanceof NeedsExclusiveLock && shared) {
+          this.openServices.clear();
           shared = false;
           attempt--;
           continue;
@@ -124,6 +133,7 @@ export class IngestService {
   }
 
   private async runBatchOnce(jobs: IngestJob[], shared: boolean): Promise<IncidentChange[][]> {
+    let open: Iterable<string> = [];
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     await this.db.transaction().execute(async (trx) => {
@@ -147,7 +157,11 @@ export class IngestService {
       }
       await flushTriggers(trx, batch);
       await flushBatch({ trx, dialect: this.dialect, now, changes: [], batch });
+      open = batch.openIncidents.keys();
     });
+    // Committed: these services have an open incident (until a resolve, which the guess does not need to see).
+    if (this.openServices.size > 10_000) this.openServices.clear();
+    for (const serviceId of open) this.openServices.set(serviceId, now + 60_000);
     return perJob;
   }
 
