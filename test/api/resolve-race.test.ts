@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flushBatch, flushTriggers, newBatch, queueTrigger, type Tx } from '../../src/server/incident/incident.service.js';
+import { flushBatch, newBatch, queueTrigger, type Tx } from '../../src/server/incident/incident.service.js';
 import { EscalateModule } from '../../src/server/engine/modules/escalate.js';
 import { DIALECTS, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
 
@@ -44,8 +44,7 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
         if (!waiting) await new Promise((r) => setTimeout(r, 10));
       }
       expect(waiting).toBe(true);
-      await flushTriggers(trx, batch);
-      await flushBatch(tx);
+      await flushBatch(trx, batch);
     });
     expect(await resolving!).toBe(200);
     const alerts = await t.deps.db.selectFrom('alerts').select(['dedup_key', 'status', 'incident_id']).where('service_id', '=', serviceId).orderBy('dedup_key').execute();
@@ -76,8 +75,7 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
       // ...and meanwhile the engine, on another connection, claims and fires its due step (it neither skips nor waits).
       const tick = new EscalateModule(t!.deps.db, 'postgres', () => {}).tick(Date.now());
       fired = await Promise.race([tick, new Promise<number>((r) => setTimeout(() => r(-2), 5_000))]);
-      await flushTriggers(trx, batch);
-      await flushBatch(tx);
+      await flushBatch(trx, batch);
     });
     expect(fired).toBe(1);
     const steps = await t.deps.db.selectFrom('escalation_steps').select('level').where('incident_id', '=', incident.id).execute();

@@ -10,8 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -90,51 +88,4 @@ export async function launchChromium(): Promise<Browser> {
 
 export const chromiumInstalled = (): boolean => fs.existsSync(CHROMIUM);
 
-export interface Mailbox {
-  port: number;
-  messages: ParsedMail[];
-  /** The first message to `to` whose text matches, once it has arrived. */
-  waitFor(to: string, match: RegExp, timeoutMs?: number): Promise<ParsedMail>;
-  close(): Promise<void>;
-}
-
-/** A real SMTP server (smtp-server) on 127.0.0.1 that Vigil sends its invitations and codes to. */
-export async function startSmtp(): Promise<Mailbox> {
-  const messages: ParsedMail[] = [];
-  const waiters = new Set<() => void>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then((m) => {
-        messages.push(m);
-        for (const w of waiters) w();
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as net.AddressInfo).port;
-  const find = (to: string, match: RegExp) => messages.find((m) => JSON.stringify(m.to ?? '').includes(to) && match.test(m.text ?? ''));
-  return {
-    port,
-    messages,
-    waitFor(to, match, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = find(to, match);
-          if (m) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(m);
-          }
-        };
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no email to ${to} matching ${match} (got ${messages.length}: ${messages.map((m) => m.subject).join('; ')})`))), timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+export { startSmtp, type Mailbox } from '../engine/fixtures.js';

@@ -64,11 +64,15 @@ export async function startReceiver(): Promise<Receiver> {
 export interface Mailbox {
   port: number;
   messages: ParsedMail[];
+  /** The first message to `to` whose text matches, once it has arrived. */
+  waitFor(to: string, match: RegExp, timeoutMs?: number): Promise<ParsedMail>;
   close(): Promise<void>;
 }
 
+/** A real SMTP server (smtp-server) on 127.0.0.1 that Vigil sends its invitations and codes to. */
 export async function startSmtp(): Promise<Mailbox> {
   const messages: ParsedMail[] = [];
+  const waiters = new Set<() => void>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -76,13 +80,34 @@ export async function startSmtp(): Promise<Mailbox> {
     onData(stream, _session, callback) {
       simpleParser(stream).then((m) => {
         messages.push(m);
+        for (const w of waiters) w();
         callback();
       }, callback);
     },
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, messages, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const find = (to: string, match: RegExp) => messages.find((m) => JSON.stringify(m.to ?? '').includes(to) && match.test(m.text ?? ''));
+  return {
+    port,
+    messages,
+    waitFor(to, match, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = find(to, match);
+          if (m) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no email to ${to} matching ${match} (got ${messages.length}: ${messages.map((m) => m.subject).join('; ')})`))), timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 export async function addUser(t: TestApp, name: string, role: Role = 'responder'): Promise<string> {

@@ -10,7 +10,6 @@ import { whoIsOnCall } from '../schedule/on-call.js';
 import type { Target } from './policy.js';
 import { listContactMethods, listNotificationRules } from '../notify/contact.store.js';
 import { resolveVolunteerPool, scheduledVolunteerRefusal } from '../volunteer/pool.service.js';
-import { getUsers } from '../org/org.store.js';
 
 type Db = Kysely<Database>;
 
@@ -62,10 +61,8 @@ export async function resolveTargets(db: Db, orgId: string, targets: Target[], n
         // A volunteer on call here keeps their care limits (issue 8): past them, the level is
         // handed back like a pool's (a problem; with nobody else, the next level fires at once).
         const refusal = shift ? await scheduledVolunteerRefusal(db, orgId, shift.userId, shift, now, incidentId) : null;
-        if (shift && refusal) {
-          const [u] = await getUsers(db, orgId, [shift.userId]);
-          problems.push({ target: t, reason: `${u?.name ?? shift.userId}, the volunteer on call in schedule ${s.name}, ${refusal}`, handedBack: true });
-        } else if (shift) users.push({ userId: shift.userId, via: `schedule ${s.name}` });
+        if (refusal) problems.push({ target: t, reason: `${refusal.name}, the volunteer on call in schedule ${s.name}, ${refusal.reason}`, handedBack: true });
+        else if (shift) users.push({ userId: shift.userId, via: `schedule ${s.name}` });
         else problems.push({ target: t, reason: `nobody is on call in schedule ${s.name}` });
       }
     } else if (t.type === 'volunteer_pool_reference') {

@@ -459,9 +459,9 @@ const FLOOR_EVIDENCE = 2;
  * Squared residuals above this many times φ(x) are capped (the 95 % point of χ²₁), so that a
  * few hours of an unrecorded incident or a surge move the fit little.
  */
-const CAP = 3.841458820694124;
+export const CAP = 3.841458820694124;
 /** E[min(χ²₁, CAP)] = P(χ²₃ ≤ CAP) + CAP·5 %: capping shrinks a clean mean by this, divided back out. */
-const CAPPED_MEAN = 0.9129724772511087;
+export const CAPPED_MEAN = 0.9129724772511087;
 
 /**
  * Fit φ(x) = a + c·x to recent clean hours (a ≥ 1, c ≥ 0, φ ≤ max).

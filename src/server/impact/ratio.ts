@@ -21,6 +21,8 @@
  */
 import { roughNumber } from './explain.js';
 import { betaI } from './nbinom.js';
+// The same capped residuals as the count's over-dispersion (baseline.ts).
+import { CAP, CAPPED_MEAN } from './baseline.js';
 
 export interface RatioSettings {
   readonly windowMinutes: number;
@@ -70,8 +72,6 @@ export type RatioResult =
       readonly breach: boolean;
     };
 
-const CAP = 3.841458820694124;
-const CAPPED_MEAN = 0.9129724772511087;
 
 /** Dispersion ψ ≥ 1 of hourly answered counts around `usual` (see the header). */
 export function ratioDispersion(hours: readonly OfferedAnswered[], usual: number, max: number): number {

@@ -32,9 +32,9 @@ export interface Tx {
  * write its timeline row, each a statement (and a round trip on PostgreSQL). Inside
  * the transaction, the open incident of a service stays what this batch saw or made
  * until a non-trigger event runs (the caller clears `openIncidents`); triggers for a
- * known incident are queued and written by `flushTriggers` as multi-row upserts, in
- * order; "alert added/triggered again" entries, which nothing reads inside the batch
- * and which notify no one, are written together by `flushBatch`.
+ * known incident are queued and written by `flushTriggers` as multi-row upserts;
+ * "alert added/triggered again" entries, which nothing reads inside the batch and which
+ * notify no one, are written together by `flushBatch` at the end.
  */
 export interface IngestBatch {
   openIncidents: Map<string, IncidentTable>;
@@ -124,12 +124,12 @@ export async function flushTriggers(trx: Kysely<Database>, b: IngestBatch): Prom
 
 const alertKey = (r: Pick<AlertTable, 'integration_id' | 'dedup_key'>) => `${r.integration_id}\u0000${r.dedup_key}`;
 
-export async function flushBatch(tx: Tx): Promise<void> {
-  const b = tx.batch;
-  if (!b || b.pendingLogs.length === 0) return;
+/** The end of a batch, before its commit: the queued triggers, then the deferred timeline rows. */
+export async function flushBatch(trx: Kysely<Database>, b: IngestBatch): Promise<void> {
+  await flushTriggers(trx, b);
   const rows = b.pendingLogs;
   b.pendingLogs = [];
-  await store.insertLogEntries(tx.trx, rows);
+  if (rows.length) await store.insertLogEntries(trx, rows);
 }
 
 export interface AlertInput {
@@ -285,10 +285,9 @@ function channelName(c: Channel): string {
  * decides between inserters, and the organization row lock serializes incident creation.
  */
 export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcome> {
-  const details = JSON.stringify(a.details ?? {});
   const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (existing) {
-    const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details });
+    const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details: JSON.stringify(a.details ?? {}) });
     await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
     tx.changes.push({ orgId: a.orgId, incidentId: existing.incident_id, serviceId: a.service.id, kind: 'alert' });
     return { alertId: existing.id, incidentId: existing.incident_id, created: 'none', count };
@@ -334,8 +333,8 @@ function alertRow(tx: Tx, a: AlertInput, incidentId: string): AlertTable {
 }
 
 async function addAlert(tx: Tx, a: AlertInput, incident: IncidentTable, createdIncident: boolean): Promise<TriggerOutcome> {
-  const up = await store.upsertOpenAlert(tx.trx, alertRow(tx, a, incident.id));
-  return afterUpsert(tx, a, incident, up, createdIncident);
+  const [up] = await store.upsertOpenAlerts(tx.trx, [alertRow(tx, a, incident.id)]);
+  return afterUpsert(tx, a, incident, up!, createdIncident);
 }
 
 /** The timeline, urgency and change notices for one upserted alert: a new alert on `incident`, or a repeat (count > 1) of an open one. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { first, insertStatement, run, statement } from '../storage/prepared.js';
+import { first, insertRows, statement } from '../storage/prepared.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -14,11 +14,13 @@ const ALERT_COLUMNS: Record<keyof AlertTable, true> = {
   org_id: true, id: true, integration_id: true, service_id: true, incident_id: true, dedup_key: true, open: true, status: true,
   severity: true, summary: true, source: true, details: true, count: true, first_seen_at: true, last_seen_at: true, resolved_at: true,
 };
-const ALERT_UPSERT_SUFFIX = `ON CONFLICT (org_id, integration_id, dedup_key, open) DO UPDATE SET count = alerts.count + 1, last_seen_at = excluded.last_seen_at,
+const upsertAlerts = insertRows<AlertTable>(
+  'alerts',
+  ALERT_COLUMNS,
+  `ON CONFLICT (org_id, integration_id, dedup_key, open) DO UPDATE SET count = alerts.count + 1, last_seen_at = excluded.last_seen_at,
    summary = excluded.summary, severity = excluded.severity, source = excluded.source, details = excluded.details
-   RETURNING id, count, incident_id, integration_id, dedup_key`;
-const UPSERT_OPEN_ALERT = insertStatement<AlertTable>('alerts', ALERT_COLUMNS, ALERT_UPSERT_SUFFIX);
-const multiRowUpserts = new Map<number, ReturnType<typeof insertStatement<AlertTable>>>();
+   RETURNING id, count, incident_id, integration_id, dedup_key`,
+);
 // FOR KEY SHARE: an incident that a transaction is adding alerts to cannot be resolved under
 // it (setStatus takes FOR UPDATE before resolving, so a resolve waits for the commit, then sees
 // and resolves the new alerts too), while the engine's FOR NO KEY UPDATE SKIP LOCKED still
@@ -27,7 +29,7 @@ const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id
 const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
   org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
 };
-const INSERT_LOG_ENTRY = insertStatement<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS);
+const insertLogRows = insertRows<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS);
 
 export async function findOpenAlert(db: Db, orgId: string, integrationId: string, dedupKey: string): Promise<AlertTable | undefined> {
   return first<AlertTable>(db, FIND_OPEN_ALERT, [orgId, integrationId, dedupKey]);
@@ -39,17 +41,6 @@ export async function bumpAlert(db: Db, orgId: string, alertId: string, patch: P
   return Number(r.count);
 }
 
-/**
- * Insert a new open alert; if another transaction committed an open alert for the
- * same key in the meantime, count this trigger on that one instead (the unique
- * index on (org, integration, dedup key, open) decides, on both dialects).
- */
-export async function upsertOpenAlert(db: Db, row: AlertTable): Promise<{ id: string; count: number; incident_id: string }> {
-  const [r] = await run<{ id: string; count: number; incident_id: string }>(db, UPSERT_OPEN_ALERT.statement, UPSERT_OPEN_ALERT.values(row));
-  if (!r) throw new Error('insert into alerts returned no row');
-  return { id: r.id, count: Number(r.count), incident_id: r.incident_id };
-}
-
 export interface UpsertedAlert {
   id: string;
   count: number;
@@ -59,20 +50,14 @@ export interface UpsertedAlert {
 }
 
 /**
- * `upsertOpenAlert` for many rows in one statement. The rows' keys must be distinct (on
- * PostgreSQL one statement may not update a row twice); results come back by key.
+ * Insert new open alerts; where another transaction (or an earlier row of the same batch)
+ * committed an open alert for the same key, count the trigger on that one instead (the
+ * unique index on (org, integration, dedup key, open) decides, on both dialects). Many rows
+ * go in one statement; their keys must be distinct (on PostgreSQL one statement may not
+ * update a row twice). Results come back in no promised order: match them by key.
  */
 export async function upsertOpenAlerts(db: Db, rows: AlertTable[]): Promise<UpsertedAlert[]> {
-  if (rows.length === 1) {
-    const [r] = await run<UpsertedAlert>(db, UPSERT_OPEN_ALERT.statement, UPSERT_OPEN_ALERT.values(rows[0]!));
-    return r ? [{ ...r, count: Number(r.count) }] : [];
-  }
-  let s = multiRowUpserts.get(rows.length);
-  if (!s) {
-    s = insertStatement<AlertTable>('alerts', ALERT_COLUMNS, ALERT_UPSERT_SUFFIX, rows.length);
-    multiRowUpserts.set(rows.length, s);
-  }
-  const out = await run<UpsertedAlert>(db, s.statement, rows.flatMap((r) => s.values(r)));
+  const out = await upsertAlerts<UpsertedAlert>(db, rows);
   if (out.length !== rows.length) throw new Error(`alert upsert of ${rows.length} rows returned ${out.length}`);
   return out.map((r) => ({ ...r, count: Number(r.count) }));
 }
@@ -229,30 +214,12 @@ export async function assignmentsOf(db: Db, orgId: string, incidentIds: string[]
 }
 
 export async function insertLogEntry(db: Db, row: LogEntryTable): Promise<void> {
-  await run(db, INSERT_LOG_ENTRY.statement, INSERT_LOG_ENTRY.values(row));
+  await insertLogRows(db, [row]);
 }
 
 /** Many timeline rows in few statements (ingest batches), 100 rows per statement. */
 export async function insertLogEntries(db: Db, rows: LogEntryTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 100) {
-    const chunk = rows.slice(i, i + 100);
-    if (chunk.length === 1) {
-      await insertLogEntry(db, chunk[0]!);
-      continue;
-    }
-    const s = multiRowLogInsert(chunk.length);
-    await run(db, s.statement, chunk.flatMap((r) => s.values(r)));
-  }
-}
-
-const multiRowLogInserts = new Map<number, ReturnType<typeof insertStatement<LogEntryTable>>>();
-function multiRowLogInsert(n: number): ReturnType<typeof insertStatement<LogEntryTable>> {
-  let s = multiRowLogInserts.get(n);
-  if (!s) {
-    s = insertStatement<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS, '', n);
-    multiRowLogInserts.set(n, s);
-  }
-  return s;
+  for (let i = 0; i < rows.length; i += 100) await insertLogRows(db, rows.slice(i, i + 100));
 }
 
 export async function listLogEntries(

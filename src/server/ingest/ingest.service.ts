@@ -137,11 +137,12 @@ export class IngestService {
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     await this.db.transaction().execute(async (trx) => {
-      // PostgreSQL: lock every organization of the batch first, in one fixed order. Batches
-      // touching the same organization (this node's other committer slots, other nodes) then
-      // queue on that row lock instead of deadlocking: org lock against an uncommitted alert,
-      // or two alert keys taken in opposite orders. A deadlock costs deadlock_timeout (1 s)
-      // before the retry, right in an alert storm.
+      // PostgreSQL: lock every organization of the batch first, in one fixed order: shared
+      // for a batch that only adds alerts to open incidents (such batches then run side by
+      // side; flushTriggers takes their alert keys in one sorted order), exclusive otherwise.
+      // Batches that could deadlock (org lock against an uncommitted alert, or two alert keys
+      // taken in opposite orders) queue on that row lock instead: a deadlock would cost
+      // deadlock_timeout (1 s) before the retry, right in an alert storm.
       if (this.dialect === 'postgres') {
         for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, this.dialect, orgId, shared ? 'shared' : 'exclusive');
       }
@@ -155,8 +156,7 @@ export class IngestService {
         if (job.kind !== 'trigger') batch.openIncidents.clear();
         await this.apply(tx, job);
       }
-      await flushTriggers(trx, batch);
-      await flushBatch({ trx, dialect: this.dialect, now, changes: [], batch });
+      await flushBatch(trx, batch);
       open = batch.openIncidents.keys();
     });
     // Committed: these services have an open incident (until a resolve, which the guess does not need to see).

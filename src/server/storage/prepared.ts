@@ -22,12 +22,23 @@ export function statement(text: string, postgresSuffix = ''): Statement {
   return { sqlite, postgres: `${sqlite.replace(/\?/g, () => `$${++n}`)}${postgresSuffix ? ` ${postgresSuffix}` : ''}` };
 }
 
-/** An INSERT of every column of `columns`, in that order, for `rows` rows (whose values are concatenated). */
-export function insertStatement<T>(table: string, columns: Record<keyof T, true>, suffix = '', rows = 1): { statement: Statement; values: (row: T) => unknown[] } {
+/**
+ * INSERTs of every column of `columns`, in that order, followed by `suffix` (ON CONFLICT,
+ * RETURNING), for any number of rows in one statement. The text for each row count is
+ * built once.
+ */
+export function insertRows<T>(table: string, columns: Record<keyof T, true>, suffix = ''): <R = Record<string, unknown>>(db: Kysely<any>, rows: readonly T[]) => Promise<R[]> {
   const cols = Object.keys(columns) as (keyof T)[];
   const tuple = `(${cols.map(() => '?').join(', ')})`;
-  const s = statement(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${suffix}`);
-  return { statement: s, values: (row) => cols.map((c) => row[c]) };
+  const byCount = new Map<number, Statement>();
+  return async <R>(db: Kysely<any>, rows: readonly T[]) => {
+    let s = byCount.get(rows.length);
+    if (!s) {
+      s = statement(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows.length }, () => tuple).join(', ')} ${suffix}`);
+      byCount.set(rows.length, s);
+    }
+    return run<R>(db, s, rows.flatMap((r) => cols.map((c) => r[c])));
+  };
 }
 
 function isPostgres(db: Kysely<unknown>): boolean {

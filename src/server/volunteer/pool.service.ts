@@ -114,20 +114,20 @@ export async function evaluatePool(db: Db, orgId: string, pool: VolunteerPoolTab
 
 /**
  * A volunteer reached through a schedule (an open shift they claimed, or a layer they are
- * on): why they must not be paged now, in words that fit after their name, or null (also
- * for anyone who is not a volunteer). Their shift is the schedule's. Pages already made in
+ * on): their name and why they must not be paged now (in words that fit after the name),
+ * or null (also for anyone who is not a volunteer). Their shift is the schedule's. Pages already made in
  * it are counted from the outbox, whichever path sent them (pool or schedule), one per
  * incident, not counting `incidentId` itself (a policy that loops pages the same incident
  * again). Weekly hours and rest were weighed when the shift was claimed (a refusal) or
  * scheduled (a coordinator warning); what only page time can know is checked here:
  * paused, pages this shift, the cool-down after a critical incident.
  */
-export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: string, shift: Interval, now: number, incidentId: string | null): Promise<string | null> {
+export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: string, shift: Interval, now: number, incidentId: string | null): Promise<{ name: string; reason: string } | null> {
   const [u] = await getUsers(db, orgId, [userId]);
   if (!u || u.role !== 'volunteer') return null;
   const v = await store.getVolunteer(db, orgId, userId);
   if (!v) return null;
-  if (v.status === 'paused') return 'is paused';
+  if (v.status === 'paused') return { name: u.name, reason: 'is paused' };
   let pages = db
     .selectFrom('notifications')
     .select('incident_id')
@@ -145,7 +145,7 @@ export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: s
   const critical = await criticalIncidents(db, orgId, [...new Set(responses.map((r) => r.incidentId))]);
   // Worked time is left out on purpose: being on this shift is work, and its hours were weighed when it was claimed or scheduled.
   const refusal = pageRefusal({ at: now, timeZone: v.time_zone, shift, pagesInShift, worked: [], criticalEnds: responses.filter((r) => r.end !== null && critical.has(r.incidentId)).map((r) => r.end!) }, caps);
-  return refusal?.message ?? null;
+  return refusal ? { name: u.name, reason: refusal.message } : null;
 }
 
 function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried: ReadonlySet<string>): string {
