@@ -53,9 +53,3 @@ export async function run<R = Record<string, unknown>>(db: Kysely<any>, s: State
 export async function first<R = Record<string, unknown>>(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<R | undefined> {
   return (await run<R>(db, s, params))[0];
 }
-
-/** Rows changed by an UPDATE or DELETE. */
-export async function exec(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<number> {
-  const r = await db.executeQuery(CompiledQuery.raw(isPostgres(db) ? s.postgres : s.sqlite, params as unknown[]));
-  return Number(r.numAffectedRows ?? 0);
-}
