@@ -76,7 +76,8 @@ function cycles(graph) {
   return out;
 }
 
-const SQL = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql(<[^>]*>)?`|\.transaction\(\)|executeQuery\(/;
+// Statements, not transactions: a service or an engine module owns its unit of work.
+const SQL = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql(<[^>]*>)?`|executeQuery\(/;
 const DIALECT_BRANCH = /dialect\s*[!=]==?\s*'(postgres|sqlite)'|'(postgres|sqlite)'\s*[!=]==?\s*\w*dialect|isPostgres\(/g;
 
 export function measure() {

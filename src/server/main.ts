@@ -5,22 +5,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { Bus } from './lib/bus.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { openDatabase, type DbHandle } from './storage/dialect.js';
+import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Presenter } from './http/present.js';
 import { countOrganizations } from './org/org.store.js';
 import type { AppDeps } from './http/deps.js';
-import type { ChannelAdapter } from './notify/channel.js';
 import { Metrics } from './observability/metrics.js';
 import { queueVerification } from './notify/contact.service.js';
-import { buildChannels } from './notify/channels/registry.js';
+import { buildChannels, ChannelRegistry } from './notify/channels/registry.js';
+import { TargetRegistry } from './escalation/targets.js';
+import { userTarget } from './escalation/user.target.js';
+import { scheduleTarget } from './schedule/schedule.target.js';
+import { volunteerCareGate, volunteerPoolTarget } from './volunteer/pool.target.js';
 import { buildEngine } from './engine/build.js';
 import { listen, notifier } from './storage/wake.js';
 import type { Engine } from './engine/engine.js';
@@ -34,14 +36,18 @@ export interface Running {
 }
 
 /** Configured channels: webhook and Slack always; email with SMTP settings; SMS and voice with a Twilio-compatible provider. */
-export function channelsFromConfig(config: Config): Partial<Record<string, ChannelAdapter>> {
-  const registry = buildChannels({
+export function channelsFromConfig(config: Config): ChannelRegistry {
+  return buildChannels({
     ...(config.smtp
       ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
       : {}),
     ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` } } : {}),
   });
-  return Object.fromEntries(registry.types().map((t) => [t, registry.get(t)!]));
+}
+
+/** Every escalation target type and the gate that holds back volunteers past their care limits: one line each. */
+export function targetRegistry(): TargetRegistry {
+  return new TargetRegistry([userTarget, scheduleTarget, volunteerPoolTarget], [volunteerCareGate]);
 }
 
 export function openConfiguredDatabase(config: Config): DbHandle {
@@ -50,9 +56,9 @@ export function openConfiguredDatabase(config: Config): DbHandle {
   return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
 }
 
-export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: Partial<Record<string, ChannelAdapter>> = {}): AppDeps {
+export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: ChannelRegistry = new ChannelRegistry([])): AppDeps {
   const bus = new Bus();
-  const ingest = new IngestService(handle.db, handle.dialect, clock, bus, config.ingest);
+  const ingest = new IngestService(handle.db, clock, bus, config.ingest);
   return {
     db: handle.db,
     dialect: handle.dialect,
@@ -63,6 +69,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     presenter: new Presenter(config.publicUrl),
     metrics: new Metrics(handle.db, ingest),
     channels,
+    targets: targetRegistry(),
     // Verification codes go out through the engine's outbox like any message (the bus wakes it).
     sendVerification: async (orgId, contactMethodId, code) => {
       await queueVerification(handle.db, clock, orgId, contactMethodId, code);
@@ -71,7 +78,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     sync: () => handle.sync(),
     inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
     ready: async () => {
-      await sql`SELECT 1`.execute(handle.db);
+      await ping(handle.db);
       return true;
     },
   };
@@ -95,7 +102,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     deps.bus.onWork(() => engine!.wake());
     if (config.databaseUrl) unlisten = listen(config.databaseUrl, () => engine!.wake(), logger);
     engine.start();
-    logger.info({ channels: Object.keys(deps.channels) }, 'engine started');
+    logger.info({ channels: deps.channels.types() }, 'engine started');
   }
   let app: FastifyInstance | null = null;
   let url: string | null = null;

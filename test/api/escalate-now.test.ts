@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/server/lib/clock.js';
-import { EscalateModule } from '../../src/server/engine/modules/escalate.js';
+import { EscalateModule } from '../../src/server/engine/escalate/module.js';
 import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { createApp, enqueue, incident, logOf, member, req, type Json } from './helpers.js';
 
@@ -38,7 +38,7 @@ describe.each(DIALECTS)('escalate now on %s', (dialect) => {
   beforeAll(async () => {
     clock = manualClock('2026-03-02T09:00:00Z');
     t = await createApp(dialect, { clock });
-    escalate = new EscalateModule(t.deps.db, t.deps.dialect, (c) => t.deps.bus.publish(c));
+    escalate = new EscalateModule(t.deps.db, t.deps.targets, (c) => t.deps.bus.publish(c));
     ada = await pageable('Ada Lovelace');
     bo = await pageable('Bo Chen');
     const policy = await req(t, 'POST', '/api/v1/escalation_policies', {

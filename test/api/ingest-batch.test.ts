@@ -29,7 +29,7 @@ async function side(dialect: (typeof DIALECTS)[number]): Promise<Side> {
   const bus = new Bus();
   const changes: IncidentChange[] = [];
   bus.onIncident((c) => changes.push(c));
-  const ingest = new IngestService(t.deps.db, dialect, t.clock, bus, { ratePerIntegration: 0, burstPerIntegration: 0, maxBatch: 500 });
+  const ingest = new IngestService(t.deps.db, t.clock, bus, { ratePerIntegration: 0, burstPerIntegration: 0, maxBatch: 500 });
   return { t, ingest, changes, targets: [], services: new Map() };
 }
 

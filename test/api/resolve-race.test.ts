@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flushBatch, newBatch, queueTrigger, type Tx } from '../../src/server/incident/incident.service.js';
-import { EscalateModule } from '../../src/server/engine/modules/escalate.js';
+import { EscalateModule } from '../../src/server/engine/escalate/module.js';
 import { DIALECTS, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
 
 let t: TestApp | null = null;
@@ -73,7 +73,7 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
       const agent = { id: target.integration.id, type: 'integration_reference' as const, summary: 'probe' };
       expect(await queueTrigger(tx, { orgId: target.integration.org_id, integrationId: target.integration.id, service: target.service, agent, channel: { type: 'events_api_v2' }, dedupKey: 'storm', summary: 'storm', severity: 'critical', source: null, details: {} })).toBe(true);
       // ...and meanwhile the engine, on another connection, claims and fires its due step (it neither skips nor waits).
-      const tick = new EscalateModule(t!.deps.db, 'postgres', () => {}).tick(Date.now());
+      const tick = new EscalateModule(t!.deps.db, t!.deps.targets, () => {}).tick(Date.now());
       fired = await Promise.race([tick, new Promise<number>((r) => setTimeout(() => r(-2), 5_000))]);
       await flushBatch(trx, batch);
     });

@@ -16,7 +16,7 @@ import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '..
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import { systemClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
-import { EscalateModule } from '../../src/server/engine/modules/escalate.js';
+import { EscalateModule } from '../../src/server/engine/escalate/module.js';
 import { claimDue } from '../../src/server/notify/outbox.store.js';
 import { initOrganization } from '../../src/server/org/org.service.js';
 import { createIntegration, createService } from '../../src/server/service/service.service.js';
@@ -58,9 +58,9 @@ describe.each(DIALECTS)('crash between claim and send, in process, on %s', (dial
     return n;
   }
   /** Fire due escalation steps only: the page is in the outbox, nobody has claimed it. */
-  const escalateOnly = () => new EscalateModule(t.deps.db, t.deps.dialect, () => {}).tick(clock.now());
+  const escalateOnly = () => new EscalateModule(t.deps.db, t.deps.targets, () => {}).tick(clock.now());
   /** What a node does just before it dies: claim, and never come back. */
-  const claimAndDie = (limit = 100) => t.deps.db.transaction().execute((trx) => claimDue(trx, t.deps.dialect, clock.now(), limit, LEASE_MS));
+  const claimAndDie = (limit = 100) => t.deps.db.transaction().execute((trx) => claimDue(trx, clock.now(), limit, LEASE_MS));
   const rowOf = async (n: number) => (await notificationsOf(t.db.handle.db, (await incidentByNumber(t.db.handle.db, t.org.org.id, n)).id))[0]!;
   const summaries = async (n: number) => (await timelineOf(t.db.handle.db, (await incidentByNumber(t.db.handle.db, t.org.org.id, n)).id)).map((e) => e.summary);
 
@@ -165,7 +165,7 @@ describe.each(DIALECTS)('crash between claim and send, in process, on %s', (dial
     expect(rx.requests).toHaveLength(1);
     const row = await rowOf(1);
     expect(row).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(row.last_error).toMatch(/internal: /);
+    expect(row.last_error).toMatch(/internal_error: /);
 
     clock.advance(30_000);
     await run();

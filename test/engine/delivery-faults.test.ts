@@ -13,6 +13,7 @@ import type { Engine } from '../../src/server/engine/engine.js';
 import { DEFAULT_BACKOFF, retryDelay } from '../../src/server/notify/backoff.js';
 import { WebhookChannel, verifySignature } from '../../src/server/notify/channels/webhook/webhook.js';
 import { buildEngine } from '../../src/server/engine/build.js';
+import { ChannelRegistry } from '../../src/server/notify/channels/registry.js';
 import { addContact, addPolicy, addRule, addUser, attachPolicy, engineFor, realChannels, startSmtp, type Mailbox } from './fixtures.js';
 import { createIsolatedApp, incidentByNumber, notificationsOf, quietLog, startScriptedReceiver, timelineOf, type Behaviour, type ScriptedReceiver } from './fixtures2.js';
 
@@ -160,7 +161,7 @@ describe.each(DIALECTS)('delivery faults on %s', (dialect) => {
 
   it('a send that would outlive its claim is cut short at half the lease and retried, so no other node can take it over mid-send', async () => {
     // A 400 ms lease (so a 200 ms send deadline) against a channel that would wait 10 s for a reply.
-    const short = buildEngine(t.deps, { webhook: new WebhookChannel({ timeoutMs: 10_000 }) }, quietLog, { deliver: { random: () => 0.5, leaseMs: 400 } });
+    const short = buildEngine(t.deps, new ChannelRegistry([new WebhookChannel({ timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5, leaseMs: 400 } });
     rx.script('hang', 200);
     expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'chat-down' }) })).statusCode).toBe(202);
     const started = Date.now();

@@ -16,6 +16,7 @@ import { insertPolicy } from '../../src/server/escalation/policy.store.js';
 import type { EscalationRule } from '../../src/server/escalation/policy.js';
 import type { ContactMethodType, Role } from '../../src/server/storage/schema.js';
 import { buildEngine } from '../../src/server/engine/build.js';
+import { ChannelRegistry } from '../../src/server/notify/channels/registry.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { WebhookChannel } from '../../src/server/notify/channels/webhook/webhook.js';
 import { EmailChannel } from '../../src/server/notify/channels/email/email.js';
@@ -152,8 +153,9 @@ export async function attachPolicy(t: TestApp, serviceId: string, policyId: stri
   t.deps.ingest.invalidate();
 }
 
-export function engineFor(t: TestApp, channels: Partial<Record<string, ChannelAdapter>>, random = () => 0.5): Engine {
-  return buildEngine(t.deps, channels, { error: () => {}, warn: () => {}, info: () => {} }, { deliver: { random } });
+export function engineFor(t: TestApp, channels: Partial<Record<string, ChannelAdapter>> | ChannelRegistry, random = () => 0.5): Engine {
+  const registry = channels instanceof ChannelRegistry ? channels : new ChannelRegistry(Object.values(channels).filter((c): c is ChannelAdapter => !!c));
+  return buildEngine(t.deps, registry, { error: () => {}, warn: () => {}, info: () => {} }, { deliver: { random } });
 }
 
 export function realChannels(smtpPort: number | null, webhookTimeoutMs = 2_000): Partial<Record<string, ChannelAdapter>> {

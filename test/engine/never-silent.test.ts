@@ -19,6 +19,7 @@ import type { ManualClock } from '../../src/server/lib/clock.js';
 import { loadConfig } from '../../src/server/config/config.js';
 import { makeDeps } from '../../src/server/main.js';
 import { buildEngine } from '../../src/server/engine/build.js';
+import { ChannelRegistry } from '../../src/server/notify/channels/registry.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import type { ChannelAdapter } from '../../src/server/notify/channel.js';
 import { createManualIncident } from '../../src/server/incident/incident.service.js';
@@ -65,7 +66,7 @@ describe('never silent (property, sqlite)', () => {
   beforeAll(async () => {
     clock = manualClock('2026-03-02T09:00:00Z');
     db = await createIsolatedDb('sqlite');
-    engine = buildEngine(makeDeps(db.handle, loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' }), clock), channels, quietLog, { deliver: { random: () => 0.5 } });
+    engine = buildEngine(makeDeps(db.handle, loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' }), clock), new ChannelRegistry(Object.values(channels).filter((c): c is ChannelAdapter => !!c)), quietLog, { deliver: { random: () => 0.5 } });
   });
   afterAll(async () => db?.drop());
 

@@ -14,6 +14,7 @@ import type { ManualClock } from '../../src/server/lib/clock.js';
 import { loadConfig } from '../../src/server/config/config.js';
 import { makeDeps } from '../../src/server/main.js';
 import { buildEngine } from '../../src/server/engine/build.js';
+import { ChannelRegistry } from '../../src/server/notify/channels/registry.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { openDatabase, type DbHandle } from '../../src/server/storage/dialect.js';
 import { WebhookChannel } from '../../src/server/notify/channels/webhook/webhook.js';
@@ -86,7 +87,7 @@ describe.skipIf(!hasPostgres)('two engine nodes on one PostgreSQL database', () 
 
     const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' });
     nodes = [db.handle, second].map((h) =>
-      buildEngine(makeDeps(h, config, clock), { webhook: new WebhookChannel({ timeoutMs: 10_000 }) }, quietLog, { deliver: { random: () => 0.5 } }),
+      buildEngine(makeDeps(h, config, clock), new ChannelRegistry([new WebhookChannel({ timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5 } }),
     );
   }, 120_000);
 

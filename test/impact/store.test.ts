@@ -139,21 +139,21 @@ describe.each(DIALECTS)('impact store (%s)', (dialect) => {
   });
 
   it('keeps the last counter sample per integration', async () => {
-    expect(await db.transaction().execute((trx) => store.lockCounter(trx, dialect, ORG, 'int_1'))).toBeUndefined();
+    expect(await db.transaction().execute((trx) => store.lockCounter(trx, ORG, 'int_1'))).toBeUndefined();
     const row = { org_id: ORG, integration_id: 'int_1', at: Date.UTC(2026, 1, 1, 10), counter: 123_456_789_012, offered: 5, answered: null, updated_at: 1 };
     await db.transaction().execute((trx) => store.saveCounter(trx, row));
     await db.transaction().execute((trx) => store.saveCounter(trx, { ...row, at: row.at + 5 * MIN, counter: row.counter + 40 }));
-    const back = await db.transaction().execute((trx) => store.lockCounter(trx, dialect, ORG, 'int_1'));
+    const back = await db.transaction().execute((trx) => store.lockCounter(trx, ORG, 'int_1'));
     expect(back).toMatchObject({ at: row.at + 5 * MIN, counter: row.counter + 40, offered: 5, answered: null });
   });
 
   it('claims due metrics under a lease, once', async () => {
     const now = Date.UTC(2026, 1, 2, 9);
     await store.insertMetric(db, metricRow('svc_claim', 'UTC', now));
-    const first = await store.claimDueMetrics(db, dialect, now, now + 120_000, 10);
+    const first = await store.claimDueMetrics(db, now, now + 120_000, 10);
     expect(first.map((m) => m.service_id)).toContain('svc_claim');
-    expect((await store.claimDueMetrics(db, dialect, now, now + 120_000, 10)).map((m) => m.service_id)).not.toContain('svc_claim');
-    expect((await store.claimDueMetrics(db, dialect, now + 120_000, now + 240_000, 10)).map((m) => m.service_id)).toContain('svc_claim');
+    expect((await store.claimDueMetrics(db, now, now + 120_000, 10)).map((m) => m.service_id)).not.toContain('svc_claim');
+    expect((await store.claimDueMetrics(db, now + 120_000, now + 240_000, 10)).map((m) => m.service_id)).toContain('svc_claim');
     expect(await store.deleteMetric(db, ORG, 'svc_claim')).toBe(true);
     expect(await store.getMetric(db, ORG, 'svc_claim')).toBeUndefined();
   });

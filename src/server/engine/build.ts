@@ -1,14 +1,37 @@
-import type { AppDeps } from '../http/deps.js';
-import type { ChannelAdapter } from '../notify/channel.js';
-import { Engine, type EngineModule } from './engine.js';
-import { CleanupModule } from './modules/cleanup.js';
-import { DeliverModule, type DeliverOptions } from './modules/deliver.js';
-import { EscalateModule } from './modules/escalate.js';
-import { HeartbeatModule } from './modules/heartbeat.js';
-import { ImpactDetectModule } from './modules/impact-detect.js';
-import { AckTimeoutModule, AutoResolveModule } from './modules/timeouts.js';
-import { CoverageDigestModule } from '../volunteer/digest.js';
+/**
+ * The engine as the server runs it: every module, in the order one pass runs them, wired
+ * from what the engine needs (EngineDeps: a subset of what main.ts builds for the whole
+ * server).
+ */
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Clock } from '../lib/clock.js';
+import type { IncidentChange } from '../lib/bus.js';
+import type { Database } from '../storage/schema.js';
+import type { ChannelRegistry } from '../notify/channels/registry.js';
+import type { TargetRegistry } from '../escalation/targets.js';
+import { nextStepDue } from '../incident/incident.store.js';
+import { nextAttemptDue } from '../notify/outbox.store.js';
+import { Engine, type EngineModule } from './engine.js';
+import { CleanupModule } from './cleanup/module.js';
+import { CoverageDigestModule } from './coverage-digest/module.js';
+import { DeliverModule, type DeliveryMetrics, type DeliverOptions } from './deliver/module.js';
+import { EscalateModule } from './escalate/module.js';
+import { HeartbeatModule } from './heartbeat/module.js';
+import { ImpactDetectModule } from './impact-detect/module.js';
+import { RoundRobinModule } from './round-robin/module.js';
+import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
+
+export interface EngineDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  bus: { publish(changes: IncidentChange[]): void };
+  config: { publicUrl: string };
+  /** Resolves once everything committed so far is on disk (DbHandle.sync). */
+  sync: () => Promise<void>;
+  targets: TargetRegistry;
+  metrics: DeliveryMetrics & { attachEngine(engine: Engine): void };
+}
 
 /**
  * Order matters within one pass. Escalate and deliver come first: a wake is nearly
@@ -16,17 +39,18 @@ import type { Logger } from 'pino';
  * timer module's query (on PostgreSQL each is a round trip). Timer modules that change
  * state report work, so the engine runs another pass at once, which pages for them.
  */
-export function buildEngine(deps: AppDeps, channels: Partial<Record<string, ChannelAdapter>>, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
-  const publish = (c: Parameters<typeof deps.bus.publish>[0]) => deps.bus.publish(c);
+export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
+  const publish = (c: IncidentChange[]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
-    new EscalateModule(deps.db, deps.dialect, publish),
+    new EscalateModule(deps.db, deps.targets, publish),
+    new RoundRobinModule(deps.db, publish),
     ...(opts.extraModules ?? []),
-    new DeliverModule(deps.db, deps.dialect, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
-    new HeartbeatModule(deps.db, deps.dialect, publish),
-    new ImpactDetectModule(deps.db, deps.dialect, publish),
-    new AckTimeoutModule(deps.db, deps.dialect, publish),
-    new AutoResolveModule(deps.db, deps.dialect, publish),
-    new CoverageDigestModule(deps.db, deps.dialect, { baseUrl: deps.config.publicUrl }),
+    new DeliverModule(deps.db, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
+    new HeartbeatModule(deps.db, publish),
+    new ImpactDetectModule(deps.db, publish),
+    new AckTimeoutModule(deps.db, publish),
+    new AutoResolveModule(deps.db, publish),
+    new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new CleanupModule(deps.db),
   ];
   const engine = new Engine(modules, deps.clock, log, {
@@ -41,9 +65,7 @@ export function buildEngine(deps: AppDeps, channels: Partial<Record<string, Chan
 }
 
 /** The earliest escalation step or notification attempt waiting in the rows (both indexed). */
-export async function nextDeadline(db: AppDeps['db']): Promise<number | null> {
-  const step = await db.selectFrom('incidents').select((eb) => eb.fn.min('next_step_at').as('t')).where('next_step_at', 'is not', null).executeTakeFirst();
-  const send = await db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('t')).where('status', '=', 'pending').executeTakeFirst();
-  const times = [step?.t, send?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
+  const times = [await nextStepDue(db), await nextAttemptDue(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : null;
 }

@@ -4,15 +4,13 @@
  * guard on delete. Incidents freeze the policy when they trigger
  * (incident.service.ts), so an edit here never changes an open incident.
  */
-import { getPools } from '../volunteer/volunteer.store.js';
 import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { getUsers } from '../org/org.store.js';
-import { getSchedules } from '../schedule/schedule.store.js';
 import type { Database } from '../storage/schema.js';
 import { validateRules, type EscalationRule, type Target, type TargetType } from './policy.js';
+import type { TargetRegistry } from './targets.js';
 import * as store from './policy.store.js';
 import type { PolicyRow } from './policy.store.js';
 
@@ -24,16 +22,6 @@ export interface PolicyInput {
   num_loops?: number;
   escalation_rules?: { id?: string | null; escalation_delay_in_minutes: number; targets: { id: string; type: string }[] }[];
 }
-
-/** PagerDuty accepts both the object and the reference type names for targets. */
-const TARGET_TYPES: Record<string, TargetType> = {
-  user: 'user_reference',
-  user_reference: 'user_reference',
-  schedule: 'schedule_reference',
-  schedule_reference: 'schedule_reference',
-  volunteer_pool: 'volunteer_pool_reference',
-  volunteer_pool_reference: 'volunteer_pool_reference',
-};
 
 /** Every live policy of the organization, by name. */
 export async function allPolicies(db: Db, orgId: string): Promise<PolicyRow[]> {
@@ -57,31 +45,23 @@ export async function policiesUsingSchedule(db: Db, orgId: string, scheduleId: s
  * Validate rules and their targets; every problem names its field. Rule ids sent
  * back on update are kept when they belong to the policy; others are new.
  */
-async function buildRules(db: Db, orgId: string, now: number, rules: PolicyInput['escalation_rules'], numLoops: number, existing: EscalationRule[] = []): Promise<EscalationRule[]> {
+async function buildRules(db: Db, targets: TargetRegistry, orgId: string, now: number, rules: PolicyInput['escalation_rules'], numLoops: number, existing: EscalationRule[] = []): Promise<EscalationRule[]> {
   const errors = validateRules(rules, numLoops);
   if (!Array.isArray(rules)) throw invalid(...errors);
-  const userIds = new Set<string>();
-  const scheduleIds = new Set<string>();
-  const poolIds = new Set<string>();
+  const named = new Map<TargetType, Set<string>>();
   rules.forEach((r, i) =>
     (r.targets ?? []).forEach((t, j) => {
-      const type = TARGET_TYPES[t.type];
-      if (!type) errors.push(`escalation_policy.escalation_rules[${i}].targets[${j}].type must be user_reference, schedule_reference or volunteer_pool_reference, got ${JSON.stringify(t.type).slice(0, 40)}`);
-      else if (type === 'user_reference') userIds.add(t.id);
-      else if (type === 'schedule_reference') scheduleIds.add(t.id);
-      else poolIds.add(t.id);
+      const type = targets.typeOf(t.type);
+      if (!type) errors.push(`escalation_policy.escalation_rules[${i}].targets[${j}].type must be ${targets.types().join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${JSON.stringify(t.type).slice(0, 40)}`);
+      else named.set(type, (named.get(type) ?? new Set()).add(t.id));
     }),
   );
-  const [users, schedules, pools] = await Promise.all([getUsers(db, orgId, [...userIds]), getSchedules(db, orgId, [...scheduleIds]), getPools(db, orgId, [...poolIds])]);
-  const livePools = new Set(pools.filter((p) => (p as { deleted_at?: number | null }).deleted_at == null).map((p) => p.id));
-  const liveUsers = new Set(users.filter((u) => u.deleted_at === null).map((u) => u.id));
-  const liveSchedules = new Set(schedules.map((s) => s.id));
+  const found = new Map<TargetType, Set<string>>();
+  for (const [type, ids] of named) found.set(type, await targets.existing(db, orgId, type, [...ids]));
   rules.forEach((r, i) =>
     (r.targets ?? []).forEach((t, j) => {
-      const type = TARGET_TYPES[t.type];
-      if (type === 'user_reference' && !liveUsers.has(t.id)) errors.push(`escalation_policy.escalation_rules[${i}].targets[${j}]: user ${t.id} not found in this organization`);
-      if (type === 'schedule_reference' && !liveSchedules.has(t.id)) errors.push(`escalation_policy.escalation_rules[${i}].targets[${j}]: schedule ${t.id} not found in this organization`);
-      if (type === 'volunteer_pool_reference' && !livePools.has(t.id)) errors.push(`escalation_policy.escalation_rules[${i}].targets[${j}]: volunteer pool ${t.id} not found in this organization`);
+      const type = targets.typeOf(t.type);
+      if (type && !found.get(type)?.has(t.id)) errors.push(`escalation_policy.escalation_rules[${i}].targets[${j}]: ${targets.noun(type)} ${t.id} not found in this organization`);
     }),
   );
   if (errors.length) throw invalid(...errors);
@@ -92,29 +72,29 @@ async function buildRules(db: Db, orgId: string, now: number, rules: PolicyInput
     const id = r.id && keep.has(r.id) && !used.has(r.id) ? r.id : newId(now);
     used.add(id);
     const seen = new Set<string>();
-    const targets: Target[] = [];
+    const unique: Target[] = [];
     for (const t of r.targets) {
-      const target = { id: t.id, type: TARGET_TYPES[t.type]! };
+      const target = { id: t.id, type: targets.typeOf(t.type)! };
       const key = `${target.type}:${target.id}`;
-      if (!seen.has(key)) targets.push(target);
+      if (!seen.has(key)) unique.push(target);
       seen.add(key);
     }
-    return { id, escalation_delay_in_minutes: r.escalation_delay_in_minutes, targets };
+    return { id, escalation_delay_in_minutes: r.escalation_delay_in_minutes, targets: unique };
   });
 }
 
-export async function createPolicy(db: Db, clock: Clock, orgId: string, input: PolicyInput & { name: string }): Promise<PolicyRow> {
+export async function createPolicy(db: Db, clock: Clock, targets: TargetRegistry, orgId: string, input: PolicyInput & { name: string }): Promise<PolicyRow> {
   const name = input.name.trim();
   if (!name) throw invalid('escalation_policy.name must not be blank');
   const numLoops = input.num_loops ?? 0;
   const now = clock.now();
-  const rules = await buildRules(db, orgId, now, input.escalation_rules, numLoops);
+  const rules = await buildRules(db, targets, orgId, now, input.escalation_rules, numLoops);
   const row: PolicyRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, num_loops: numLoops, rules, created_at: now, updated_at: now, deleted_at: null };
   await store.insertPolicy(db, row);
   return row;
 }
 
-export async function updatePolicy(db: Db, clock: Clock, orgId: string, id: string, input: PolicyInput): Promise<PolicyRow> {
+export async function updatePolicy(db: Db, clock: Clock, targets: TargetRegistry, orgId: string, id: string, input: PolicyInput): Promise<PolicyRow> {
   const current = await store.getPolicy(db, orgId, id);
   if (!current) throw notFound(`escalation policy ${id}`);
   const now = clock.now();
@@ -127,19 +107,18 @@ export async function updatePolicy(db: Db, clock: Clock, orgId: string, id: stri
   const numLoops = input.num_loops ?? current.num_loops;
   if (input.num_loops !== undefined || input.escalation_rules !== undefined) {
     patch.num_loops = numLoops;
-    patch.rules = await buildRules(db, orgId, now, input.escalation_rules ?? current.rules, numLoops, current.rules);
+    patch.rules = await buildRules(db, targets, orgId, now, input.escalation_rules ?? current.rules, numLoops, current.rules);
   }
   await store.updatePolicy(db, orgId, id, patch);
   return { ...current, ...patch };
 }
 
-/** PagerDuty refuses to delete a policy that a service uses; so do we (400, naming the services). */
+/**
+ * Delete a policy. PagerDuty refuses to delete a policy that a service uses; so do we, but
+ * services are the higher domain: service.service.ts's deletePolicyIfUnused checks, then calls this.
+ */
 export async function deletePolicy(db: Db, clock: Clock, orgId: string, id: string): Promise<void> {
   const current = await store.getPolicy(db, orgId, id);
   if (!current) throw notFound(`escalation policy ${id}`);
-  const services = await store.servicesUsingPolicy(db, orgId, id);
-  if (services.length) {
-    throw invalid(`escalation_policy: in use by ${services.length === 1 ? 'service' : 'services'} ${services.map((s) => `${s.name} (${s.id})`).join(', ')}; give them another policy first`);
-  }
   await store.softDeletePolicy(db, orgId, id, clock.now());
 }

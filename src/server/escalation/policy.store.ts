@@ -46,7 +46,3 @@ export async function updatePolicy(db: Db, orgId: string, id: string, patch: Par
 export async function softDeletePolicy(db: Db, orgId: string, id: string, at: number): Promise<void> {
   await db.updateTable('escalation_policies').set({ deleted_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
-
-export async function servicesUsingPolicy(db: Db, orgId: string, policyId: string): Promise<{ id: string; name: string }[]> {
-  return db.selectFrom('services').select(['id', 'name']).where('org_id', '=', orgId).where('escalation_policy_id', '=', policyId).where('deleted_at', 'is', null).execute();
-}

@@ -1,117 +1,143 @@
 /**
- * Targets → people, at the moment a level fires (schedules answer with who is on
- * call now), and people → the notifications their rules ask for. Reads rows;
- * the decisions are in the pure functions `planUserNotifications` and `whoIsOnCall`.
+ * Escalation targets → people, at the moment a level fires. Each target type (a user,
+ * a schedule, a volunteer pool, …) is a small resolver that its own domain provides and
+ * the server registers at composition (main.ts): adding a target type touches its
+ * folder and one registry line, and escalation never imports the domains it pages
+ * through.
+ *
+ * A gate may hold back a person a target resolved for a shift (a volunteer on call in a
+ * schedule past their care limits): they become a problem that hands the level back.
  */
 import type { Kysely } from 'kysely';
-import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
-import type { Layer, Schedule } from '../schedule/schedule.js';
-import { whoIsOnCall } from '../schedule/on-call.js';
-import type { Target } from './policy.js';
-import { listContactMethods, listNotificationRules } from '../notify/contact.store.js';
-import { resolveVolunteerPool, scheduledVolunteerRefusal } from '../volunteer/pool.service.js';
+import type { Database } from '../storage/schema.js';
+import type { Target, TargetType } from './policy.js';
 
 type Db = Kysely<Database>;
 
-export interface ResolvedTarget {
+export interface TargetContext {
+  orgId: string;
+  now: number;
+  /** The incident being paged for, when there is one. */
+  incidentId: string | null;
+}
+
+export interface ResolvedPerson {
   userId: string;
+  /** How they were reached, in words ("direct", "schedule Night desk", "volunteer pool Weekend"). */
   via: string;
+  /** The shift that puts them on call, when a schedule did (gates weigh it). */
+  shift?: { start: number; end: number };
 }
 
-export interface TargetProblem {
-  target: Target;
-  reason: string;
-  /** A volunteer held back by their care limits: the level is handed back (skipped), not a gap to page admins about. */
-  handedBack?: boolean;
+export interface TargetOutcome {
+  users: ResolvedPerson[];
+  /** Why the target reached nobody, or not everybody. */
+  problems: string[];
+  /**
+   * When nobody is reached through this target, the level is handed back (skipped, the next
+   * level fires at once) rather than paging the owners and admins: volunteer pools, and a
+   * volunteer on call held back by a gate.
+   */
+  handsBack: boolean;
 }
 
-export async function loadSchedule(db: Db, orgId: string, id: string, around: number): Promise<{ name: string; schedule: Schedule } | undefined> {
-  const row = await db.selectFrom('schedules').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-  if (!row) return undefined;
-  const overrides = await db
-    .selectFrom('schedule_overrides')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('schedule_id', '=', id)
-    .where('end', '>', around - 90 * 86_400_000)
-    .where('start', '<', around + 90 * 86_400_000)
-    .orderBy('created_at')
-    .execute();
-  return {
-    name: row.name,
-    schedule: {
-      timeZone: row.time_zone,
-      layers: JSON.parse(row.layers) as Layer[],
-      overrides: overrides.map((o) => ({ id: o.id, userId: o.user_id, start: Number(o.start), end: Number(o.end) })),
-    },
-  };
+/** What a level that fired did, for resolvers that remember their pages (volunteer pools). */
+export interface FiredLevel {
+  incident: { org_id: string; id: string; escalation_epoch: number };
+  targets: readonly Target[];
+  reached: readonly string[];
+  stepKey: string;
+  now: number;
+  /** Where the incident's escalation stands right after this step. */
+  next: { level: number; loop: number };
 }
 
-/** `incidentId`: the incident being paged for, so a volunteer's pages this shift do not count it twice. */
-export async function resolveTargets(db: Db, orgId: string, targets: Target[], now: number, incidentId: string | null = null): Promise<{ users: ResolvedTarget[]; problems: TargetProblem[] }> {
-  const users: ResolvedTarget[] = [];
-  const problems: TargetProblem[] = [];
-  for (const t of targets) {
-    if (t.type === 'user_reference') users.push({ userId: t.id, via: 'direct' });
-    else if (t.type === 'schedule_reference') {
-      const s = await loadSchedule(db, orgId, t.id, now);
-      if (!s) problems.push({ target: t, reason: `schedule ${t.id} no longer exists` });
-      else {
-        const shift = whoIsOnCall(s.schedule, now);
-        // A volunteer on call here keeps their care limits (issue 8): past them, the level is
-        // handed back like a pool's (a problem; with nobody else, the next level fires at once).
-        const refusal = shift ? await scheduledVolunteerRefusal(db, orgId, shift.userId, shift, now, incidentId) : null;
-        if (refusal) problems.push({ target: t, reason: `${refusal.name}, the volunteer on call in schedule ${s.name}, ${refusal.reason}`, handedBack: true });
-        else if (shift) users.push({ userId: shift.userId, via: `schedule ${s.name}` });
-        else problems.push({ target: t, reason: `nobody is on call in schedule ${s.name}` });
-      }
-    } else if (t.type === 'volunteer_pool_reference') {
-      // Volunteer pools (issue 8): the members who qualify now (volunteer/pool.service.ts).
-      const pool = await resolveVolunteerPool(db, orgId, t.id, now);
-      users.push(...pool.users);
-      problems.push(...pool.problems.map((reason) => ({ target: t, reason })));
-    } else problems.push({ target: t, reason: `${(t as Target).type} targets are not supported yet` });
+export interface TargetResolver {
+  type: TargetType;
+  /** Other names PagerDuty clients send for the type ("user" for "user_reference"). */
+  aliases: readonly string[];
+  /** How the type is named in messages ("user", "schedule", "volunteer pool"). */
+  noun: string;
+  resolve(db: Db, ctx: TargetContext, id: string): Promise<TargetOutcome>;
+  /** The ids among `ids` that exist (and are live) in the organization: policies may only name these. */
+  existing(db: Db, orgId: string, ids: readonly string[]): Promise<Set<string>>;
+  afterLevel?(db: Db, fired: FiredLevel): Promise<void>;
+}
+
+/** Holds back a person on a shift: their name and why, in words that fit after the name, or null. */
+export type PersonGate = (db: Db, ctx: TargetContext, person: ResolvedPerson & { shift: { start: number; end: number } }) => Promise<{ name: string; reason: string } | null>;
+
+export interface LevelResolution {
+  /** Everyone the level pages, each once, in target order. */
+  users: ResolvedPerson[];
+  outcomes: (TargetOutcome & { target: Target })[];
+}
+
+export class TargetRegistry {
+  readonly #byType = new Map<TargetType, TargetResolver>();
+  readonly #byName = new Map<string, TargetType>();
+
+  constructor(
+    resolvers: readonly TargetResolver[],
+    private readonly gates: readonly PersonGate[] = [],
+  ) {
+    for (const r of resolvers) {
+      this.#byType.set(r.type, r);
+      for (const name of [r.type, ...r.aliases]) this.#byName.set(name, r.type);
+    }
   }
-  // One person reached through two targets is paged once.
-  const seen = new Set<string>();
-  return { users: users.filter((u) => (seen.has(u.userId) ? false : (seen.add(u.userId), true))), problems };
-}
 
-export const CHANNEL_OF: Record<ContactMethodType, 'email' | 'sms' | 'voice' | 'webhook' | 'slack'> = {
-  email: 'email',
-  sms: 'sms',
-  phone: 'voice',
-  webhook: 'webhook',
-  slack: 'slack',
-};
+  /** The canonical type for a name a client sent, or undefined. */
+  typeOf(name: string): TargetType | undefined {
+    return this.#byName.get(name);
+  }
 
-export interface PlannedNotification {
-  contactMethod: ContactMethodTable;
-  delayMinutes: number;
-  ruleId: string | null;
-}
+  types(): TargetType[] {
+    return [...this.#byType.keys()];
+  }
 
-/**
- * Which verified methods to use, and after how long, for one person and urgency.
- * A person with verified methods and no rules at all is paged on every verified
- * method at once (a safe default: never silent). Returns a reason when nothing fits.
- */
-export function planUserNotifications(methods: ContactMethodTable[], rules: NotificationRuleTable[], urgency: 'high' | 'low'): { plan: PlannedNotification[]; reason: string | null } {
-  const verified = methods.filter((m) => m.verified_at !== null && m.deleted_at === null);
-  if (verified.length === 0) return { plan: [], reason: methods.length ? 'has no verified contact method' : 'has no contact method' };
-  const byId = new Map(verified.map((m) => [m.id, m]));
-  if (rules.length === 0) return { plan: verified.map((m) => ({ contactMethod: m, delayMinutes: 0, ruleId: null })), reason: null };
-  const plan = rules
-    .filter((r) => r.urgency === urgency && byId.has(r.contact_method_id))
-    .map((r) => ({ contactMethod: byId.get(r.contact_method_id)!, delayMinutes: r.start_delay_in_minutes, ruleId: r.id }));
-  if (plan.length === 0) return { plan: [], reason: `has no notification rule for ${urgency} urgency using a verified method` };
-  return { plan, reason: null };
-}
+  noun(type: TargetType): string {
+    return this.#byType.get(type)?.noun ?? type;
+  }
 
-export async function contactsOf(db: Db, orgId: string, userIds: string[]) {
-  const [methods, rules] = await Promise.all([listContactMethods(db, orgId, userIds), listNotificationRules(db, orgId, userIds)]);
-  return {
-    methods: (u: string) => methods.filter((m) => m.user_id === u),
-    rules: (u: string) => rules.filter((r) => r.user_id === u),
-  };
+  async existing(db: Db, orgId: string, type: TargetType, ids: readonly string[]): Promise<Set<string>> {
+    const r = this.#byType.get(type);
+    return r && ids.length ? r.existing(db, orgId, ids) : new Set();
+  }
+
+  /** The people a level's targets page now; one person reached through two targets is paged once. */
+  async resolve(db: Db, ctx: TargetContext, targets: readonly Target[]): Promise<LevelResolution> {
+    const outcomes: LevelResolution['outcomes'] = [];
+    for (const target of targets) {
+      const r = this.#byType.get(target.type);
+      if (!r) {
+        outcomes.push({ target, users: [], problems: [`${target.type} targets are not supported`], handsBack: false });
+        continue;
+      }
+      const o = await r.resolve(db, ctx, target.id);
+      outcomes.push({ target, ...(await this.gate(db, ctx, o)) });
+    }
+    const seen = new Set<string>();
+    const users = outcomes.flatMap((o) => o.users).filter((u) => (seen.has(u.userId) ? false : (seen.add(u.userId), true)));
+    return { users, outcomes };
+  }
+
+  async afterLevel(db: Db, fired: FiredLevel): Promise<void> {
+    for (const type of new Set(fired.targets.map((t) => t.type))) await this.#byType.get(type)?.afterLevel?.(db, fired);
+  }
+
+  private async gate(db: Db, ctx: TargetContext, o: TargetOutcome): Promise<TargetOutcome> {
+    if (!this.gates.length || !o.users.some((u) => u.shift)) return o;
+    const out: TargetOutcome = { users: [], problems: [...o.problems], handsBack: o.handsBack };
+    for (const u of o.users) {
+      let refusal: { name: string; reason: string } | null = null;
+      if (u.shift) for (const g of this.gates) if ((refusal = await g(db, ctx, { ...u, shift: u.shift }))) break;
+      if (!refusal) out.users.push(u);
+      else {
+        out.problems.push(`${refusal.name}, the volunteer on call in ${u.via}, ${refusal.reason}`);
+        out.handsBack = true;
+      }
+    }
+    return out;
+  }
 }

@@ -7,7 +7,8 @@ import type { Database } from '../storage/schema.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { Presenter } from './present.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ChannelAdapter } from '../notify/channel.js';
+import type { ChannelRegistry } from '../notify/channels/registry.js';
+import type { TargetRegistry } from '../escalation/targets.js';
 
 /** Everything a route needs, built once by main.ts (or a test) and passed to buildApp. */
 export interface AppDeps {
@@ -23,8 +24,10 @@ export interface AppDeps {
   /** Checked by /readyz. */
   ready: () => Promise<boolean>;
   metrics: Metrics;
-  /** Channel adapters by name (email, sms, voice, webhook, slack); used by the engine and for verification codes and test pages. */
-  channels: Partial<Record<string, ChannelAdapter>>;
+  /** The configured channels (email, sms, voice, webhook, slack): the engine delivers through them. */
+  channels: ChannelRegistry;
+  /** Escalation target types (users, schedules, volunteer pools): how a policy's targets resolve to people. */
+  targets: TargetRegistry;
   /** Inbound secrets for chat buttons and SMS replies (see http/routes/respond.ts). */
   inbound: { slackSigningSecret: string | null; twilioAuthToken: string | null };
   /**

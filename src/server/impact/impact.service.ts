@@ -20,7 +20,7 @@ import type { AgentRef } from '../incident/incident.js';
 import { appendLog, resolveAlert, triggerAlert, type Tx } from '../incident/incident.service.js';
 import { getIncident } from '../incident/incident.store.js';
 import { getService, listIntegrations } from '../service/service.store.js';
-import { isRetryableTxError, type DialectName } from '../storage/dialect.js';
+import { isRetryableTxError } from '../storage/dialect.js';
 import type { Database, ImpactMetricTable, IncidentImpactTable, IntegrationTable, ServiceTable } from '../storage/schema.js';
 import {
   advance,
@@ -323,10 +323,10 @@ export interface RecordResult {
  * counted from 0). An interval reporting 0 still writes a 0 into its first minute, so the
  * service's first report is known even when it started quiet.
  */
-export async function recordSamples(db: Db, dialect: DialectName, now: number, integration: IntegrationTable, samples: readonly ImpactSample[]): Promise<RecordResult> {
+export async function recordSamples(db: Db, now: number, integration: IntegrationTable, samples: readonly ImpactSample[]): Promise<RecordResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute((trx) => recordOnce(trx, dialect, now, integration, samples));
+      return await db.transaction().execute((trx) => recordOnce(trx, now, integration, samples));
     } catch (err) {
       if (attempt >= 4 || !isRetryableTxError(err)) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
@@ -334,7 +334,7 @@ export async function recordSamples(db: Db, dialect: DialectName, now: number, i
   }
 }
 
-async function recordOnce(trx: Db, dialect: DialectName, now: number, integration: IntegrationTable, samples: readonly ImpactSample[]): Promise<RecordResult> {
+async function recordOnce(trx: Db, now: number, integration: IntegrationTable, samples: readonly ImpactSample[]): Promise<RecordResult> {
   const counts: IntervalCount[] = [];
   const offered: IntervalCount[] = [];
   const answered: IntervalCount[] = [];
@@ -350,7 +350,7 @@ async function recordOnce(trx: Db, dialect: DialectName, now: number, integratio
   }
   const counterSamples = samples.filter((s) => s.kind === 'counter').sort((a, b) => a.at - b.at);
   if (counterSamples.length > 0) {
-    const last = await store.lockCounter(trx, dialect, integration.org_id, integration.id);
+    const last = await store.lockCounter(trx, integration.org_id, integration.id);
     const fresh = last ? counterSamples.filter((s) => s.at > last.at) : counterSamples;
     ignored = counterSamples.length - fresh.length;
     if (fresh.length > 0) {
@@ -687,14 +687,14 @@ async function answerRate(db: Db, config: MetricConfig, at: number, excluded: re
  * service timeline, the resolution of an impact-drop alert once the drop is over, and the
  * people-affected figures. Returns the incident changes to publish after commit.
  */
-export async function applyEvaluation(db: Db, dialect: DialectName, p: PreparedEvaluation): Promise<IncidentChange[]> {
+export async function applyEvaluation(db: Db, p: PreparedEvaluation): Promise<IncidentChange[]> {
   const changes: IncidentChange[] = [];
   const { metric } = p;
   const orgId = metric.org_id;
   await db.transaction().execute(async (trx) => {
-    const current = await store.lockMetric(trx, dialect, orgId, metric.service_id);
+    const current = await store.lockMetric(trx, orgId, metric.service_id);
     if (!current || Number(current.next_eval_at) !== p.lease) return; // settings changed or another node took over
-    const tx: Tx = { trx, dialect, now: p.now, changes };
+    const tx: Tx = { trx, now: p.now, changes };
     const config = configOf(current);
     const service = p.service;
     const integration = p.integration;

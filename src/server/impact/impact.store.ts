@@ -6,7 +6,7 @@
  * time. Every query leads with org_id.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DialectName } from '../storage/dialect.js';
+import { rowLock } from '../storage/dialect.js';
 import type { Database, ImpactCounterTable, ImpactMetricTable, IncidentImpactTable, IncidentTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -67,9 +67,9 @@ export async function deleteMetric(db: Db, orgId: string, serviceId: string): Pr
  * (in the future), so no other node takes them until the lease runs out. Short transaction;
  * PostgreSQL nodes skip rows another node is claiming.
  */
-export async function claimDueMetrics(db: Db, dialect: DialectName, now: number, lease: number, limit: number): Promise<ImpactMetricTable[]> {
+export async function claimDueMetrics(db: Db, now: number, lease: number, limit: number): Promise<ImpactMetricTable[]> {
   return db.transaction().execute(async (trx) => {
-    const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const lock = rowLock(db, 'update', { skipLocked: true });
     const due = await sql<ImpactMetricTable>`
       SELECT * FROM impact_metrics WHERE next_eval_at <= ${now} ORDER BY next_eval_at LIMIT ${limit} ${lock}`.execute(trx);
     for (const m of due.rows) {
@@ -80,8 +80,8 @@ export async function claimDueMetrics(db: Db, dialect: DialectName, now: number,
 }
 
 /** The metric row, locked for the rest of the transaction (PostgreSQL; SQLite has one writer). */
-export async function lockMetric(trx: Db, dialect: DialectName, orgId: string, serviceId: string): Promise<ImpactMetricTable | undefined> {
-  const lock = dialect === 'postgres' ? sql`FOR UPDATE` : sql``;
+export async function lockMetric(trx: Db, orgId: string, serviceId: string): Promise<ImpactMetricTable | undefined> {
+  const lock = rowLock(trx, 'update');
   const r = await sql<ImpactMetricTable>`SELECT * FROM impact_metrics WHERE org_id = ${orgId} AND service_id = ${serviceId} ${lock}`.execute(trx);
   return r.rows[0];
 }
@@ -298,8 +298,8 @@ function findSegment(sorted: readonly Segment[], t: number): Segment | undefined
 // Counter samples
 
 /** The integration's last counter sample, locked (PostgreSQL) so concurrent requests take turns. */
-export async function lockCounter(trx: Db, dialect: DialectName, orgId: string, integrationId: string): Promise<ImpactCounterTable | undefined> {
-  const lock = dialect === 'postgres' ? sql`FOR UPDATE` : sql``;
+export async function lockCounter(trx: Db, orgId: string, integrationId: string): Promise<ImpactCounterTable | undefined> {
+  const lock = rowLock(trx, 'update');
   const r = await sql<ImpactCounterTable>`SELECT * FROM impact_counters WHERE org_id = ${orgId} AND integration_id = ${integrationId} ${lock}`.execute(trx);
   const row = r.rows[0];
   return row ? { ...row, at: Number(row.at), counter: Number(row.counter), offered: numOrNull(row.offered), answered: numOrNull(row.answered) } : undefined;

@@ -3,23 +3,22 @@
  * ingest can put many events in one commit and the REST API one change in its own.
  * Changes to publish are collected on the Tx and sent on the bus after commit.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
 import type { IncidentChange } from '../lib/bus.js';
 import { newId } from '../lib/ids.js';
-import { lockOrganization, type DialectName } from '../storage/dialect.js';
+import { lockOrganization } from '../storage/dialect.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
 import { nextIncidentNumber, getUsers } from '../org/org.store.js';
 import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule } from './incident.js';
 import * as store from './incident.store.js';
 import { getPolicy } from '../escalation/policy.store.js';
 import { snapshotOf, type PolicySnapshot } from '../escalation/policy.js';
-import { activeSubscriptions } from '../notify/subscription.store.js';
-import { cancelPendingPages, insertNotification } from '../notify/outbox.store.js';
+import type { IncidentEventType } from '../notify/channel.js';
+import { cancelPendingPages, queueSubscriptionEvents } from '../notify/notify.service.js';
 
 export interface Tx {
   trx: Kysely<Database>;
-  dialect: DialectName;
   now: number;
   changes: IncidentChange[];
   /** Set by ingest when several events share one transaction (see `IngestBatch`). */
@@ -172,12 +171,13 @@ export async function appendLog(tx: Tx, orgId: string, serviceId: string, incide
     return id;
   }
   await store.insertLogEntry(tx.trx, row);
-  if (eventType && incidentId) await fanOutToSubscriptions(tx, orgId, serviceId, incidentId, id, eventType);
+  // Webhook subscriptions hear of it in the same transaction: a committed change is never missing its webhook.
+  if (eventType && incidentId) await queueSubscriptionEvents(tx.trx, tx.now, { orgId, serviceId, incidentId, logEntryId: id, eventType });
   return id;
 }
 
 /** Timeline entries that webhook subscriptions hear about, as webhooks v3 event types. */
-const WEBHOOK_EVENT: Record<string, string> = {
+const WEBHOOK_EVENT: Record<string, IncidentEventType> = {
   trigger_log_entry: 'incident.triggered',
   acknowledge_log_entry: 'incident.acknowledged',
   unacknowledge_log_entry: 'incident.unacknowledged',
@@ -186,42 +186,6 @@ const WEBHOOK_EVENT: Record<string, string> = {
   assign_log_entry: 'incident.reassigned',
   annotate_log_entry: 'incident.annotated',
 };
-
-/**
- * One outbox row per matching subscription, in the same transaction as the change:
- * a committed change is never missing its webhook. Keyed by subscription and log
- * entry, so it is created once.
- */
-async function fanOutToSubscriptions(tx: Tx, orgId: string, serviceId: string, incidentId: string, logEntryId: string, eventType: string): Promise<void> {
-  const subs = await activeSubscriptions(tx.trx, orgId);
-  for (const s of subs) {
-    if (s.filter_type === 'service_reference' && s.filter_id !== serviceId) continue;
-    const events = JSON.parse(s.events) as string[];
-    if (!events.includes(eventType)) continue;
-    await insertNotification(tx.trx, {
-      org_id: orgId,
-      id: newId(tx.now),
-      incident_id: incidentId,
-      user_id: null,
-      contact_method_id: null,
-      subscription_id: s.id,
-      channel: 'webhook',
-      kind: 'status',
-      event_type: eventType,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: tx.now,
-      claimed_until: null,
-      idempotency_key: `sub:${s.id}:${logEntryId}`,
-      step_key: null,
-      payload: JSON.stringify({ log_entry_id: logEntryId }),
-      last_error: null,
-      provider_id: null,
-      created_at: tx.now,
-      sent_at: null,
-    });
-  }
-}
 
 /** Open an incident on a service: a fresh per-organization number, under the organization's row lock. */
 async function openIncident(tx: Tx, orgId: string, service: AlertInput['service'], fields: { title: string; urgency: 'high' | 'low'; incidentKey: string | null; openGroup: string | null; body: string | null }, agent: AgentRef | null, channel: Channel): Promise<IncidentTable> {
@@ -299,7 +263,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   let createdIncident = false;
   if (!incident) {
     if (!looked) {
-      await lockOrganization(tx.trx, tx.dialect, a.orgId);
+      await lockOrganization(tx.trx, a.orgId);
       incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
     }
     if (!incident) {
@@ -388,10 +352,6 @@ const LOG_TYPE: Record<IncidentStatus, string> = {
   resolved: 'resolve_log_entry',
 };
 
-async function lockIncidentForResolve(tx: Tx, incident: IncidentTable): Promise<void> {
-  if (tx.dialect === 'postgres') await sql`SELECT id FROM incidents WHERE org_id = ${incident.org_id} AND id = ${incident.id} FOR UPDATE`.execute(tx.trx);
-}
-
 /** Move an incident to a status, recording who and how. Returns the updated row. */
 export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string): Promise<IncidentTable> {
   const t = transition(incident.status, to);
@@ -399,7 +359,7 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   if (!t.changed) return incident;
   // Resolving waits for ingest batches adding alerts to this incident (they hold it FOR KEY
   // SHARE), so the alerts they add are resolved with it, never left open on a resolved incident.
-  if (to === 'resolved') await lockIncidentForResolve(tx, incident);
+  if (to === 'resolved') await store.lockIncident(tx.trx, incident.org_id, incident.id);
   const agentJson = agent ? JSON.stringify(agent) : null;
   const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson };
   // Acknowledging or resolving stops the escalation at once; un-acknowledging starts it again from the first level.
@@ -478,7 +438,7 @@ export async function createManualIncident(tx: Tx, orgId: string, service: Servi
     const dup = await store.findOpenIncidentByKey(tx.trx, orgId, service.id, input.incidentKey);
     if (dup) throw invalid(`incident.incident_key: an open incident (${dup.id}) already has the key ${input.incidentKey} on this service`);
   }
-  await lockOrganization(tx.trx, tx.dialect, orgId);
+  await lockOrganization(tx.trx, orgId);
   return openIncident(
     tx,
     orgId,

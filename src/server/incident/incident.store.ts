@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { first, insertRows, statement } from '../storage/prepared.js';
+import { rowLock, rowLockText } from '../storage/dialect.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -25,7 +26,7 @@ const upsertAlerts = insertRows<AlertTable>(
 // it (setStatus takes FOR UPDATE before resolving, so a resolve waits for the commit, then sees
 // and resolves the new alerts too), while the engine's FOR NO KEY UPDATE SKIP LOCKED still
 // claims it for escalation in the middle of an alert storm.
-const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'", 'FOR KEY SHARE');
+const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'", rowLockText('key share'));
 const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
   org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
 };
@@ -265,4 +266,72 @@ export async function listChangeEvents(db: Db, orgId: string, serviceId: string,
   const rows = await base.selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: Number(total.n) };
+}
+
+const numeric = (r: IncidentTable): IncidentTable => ({
+  ...r,
+  number: Number(r.number),
+  escalation_level: Number(r.escalation_level),
+  escalation_loop: Number(r.escalation_loop),
+  escalation_epoch: Number(r.escalation_epoch),
+  next_step_at: r.next_step_at === null ? null : Number(r.next_step_at),
+  created_at: Number(r.created_at),
+});
+
+/**
+ * Triggered incidents whose next escalation step is due, oldest first, claimed for this
+ * transaction. NO KEY UPDATE SKIP LOCKED: several nodes claim disjoint incidents, and an
+ * ingest batch holding an incident FOR KEY SHARE (an alert storm) never holds back its escalation.
+ */
+export async function claimDueSteps(db: Db, now: number, limit: number): Promise<IncidentTable[]> {
+  const due = await sql<IncidentTable>`
+    SELECT * FROM incidents WHERE next_step_at <= ${now} AND status = 'triggered'
+    ORDER BY next_step_at LIMIT ${limit} ${rowLock(db, 'no key update', { skipLocked: true })}`.execute(db);
+  return due.rows.map(numeric);
+}
+
+/** The incident, locked FOR UPDATE for the rest of the transaction (a resolve, a hand-over that must see the latest position). */
+export async function lockIncident(db: Db, orgId: string, id: string): Promise<IncidentTable | undefined> {
+  const r = await sql<IncidentTable>`SELECT * FROM incidents WHERE org_id = ${orgId} AND id = ${id} ${rowLock(db, 'update')}`.execute(db);
+  return r.rows[0] && numeric(r.rows[0]);
+}
+
+/** Where the escalation goes next and when (null: nothing more is due). */
+export async function setEscalationPosition(db: Db, orgId: string, id: string, next: { level: number; loop: number; at: number } | null): Promise<void> {
+  await updateIncident(db, orgId, id, next ? { escalation_level: next.level, escalation_loop: next.loop, next_step_at: next.at } : { next_step_at: null });
+}
+
+/** Fire the pending step at `at` (a level handed back, an exhausted round robin). */
+export async function setNextStepAt(db: Db, orgId: string, id: string, at: number): Promise<void> {
+  await updateIncident(db, orgId, id, { next_step_at: at });
+}
+
+/** The earliest escalation step due in any organization (indexed), for the engine's next wake-up. */
+export async function nextStepDue(db: Db): Promise<number | null> {
+  const r = await db.selectFrom('incidents').select((eb) => eb.fn.min('next_step_at').as('t')).where('next_step_at', 'is not', null).executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+}
+
+/**
+ * Open incidents in `statuses` whose service's `timeout` setting (seconds) has run out
+ * since their last status change, oldest first, claimed for this transaction.
+ */
+export async function claimTimedOut(db: Db, timeout: 'acknowledgement_timeout' | 'auto_resolve_timeout', statuses: readonly IncidentStatus[], now: number, limit: number): Promise<IncidentTable[]> {
+  const col = sql.ref(`s.${timeout}`);
+  const rows = await sql<IncidentTable>`
+    SELECT i.* FROM incidents i JOIN services s ON s.org_id = i.org_id AND s.id = i.service_id
+    WHERE i.status IN (${sql.join([...statuses])}) AND ${col} IS NOT NULL
+      AND i.last_status_change_at + ${col} * 1000 <= ${now}
+    ORDER BY i.last_status_change_at LIMIT ${limit} ${rowLock(db, 'no key update', { of: 'i', skipLocked: true })}`.execute(db);
+  return rows.rows.map(numeric);
+}
+
+/** Change events older than `before` are deleted (PagerDuty keeps them 90 days). */
+export async function deleteChangeEventsBefore(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('change_events').where('timestamp', '<', before).execute();
+}
+
+export async function getIncidentsByIds(db: Db, orgId: string, ids: readonly string[]): Promise<IncidentTable[]> {
+  if (!ids.length) return [];
+  return db.selectFrom('incidents').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute();
 }

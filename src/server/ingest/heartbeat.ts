@@ -1,19 +1,22 @@
 /**
- * A heartbeat ping: the job is alive. Moves the due time forward and, if the
- * heartbeat was down, resolves the alert the watch module opened.
+ * A heartbeat ping: the job is alive. Moves the due time forward and, if the heartbeat
+ * was down, resolves the alert the heartbeat module opened (engine/heartbeat/).
  */
 import type { Tx } from '../incident/incident.service.js';
 import { resolveAlert } from '../incident/incident.service.js';
+import { heartbeatState, setHeartbeat } from '../service/service.store.js';
 import type { IntegrationTable } from '../storage/schema.js';
-import { HEARTBEAT_DEDUP_KEY } from '../engine/modules/heartbeat.js';
+
+/** The dedup key of the alert a missed heartbeat opens: one incident however long the silence. */
+export const HEARTBEAT_DEDUP_KEY = 'heartbeat';
 
 export async function recordPing(tx: Tx, integration: IntegrationTable): Promise<{ recovered: boolean; nextDue: number }> {
   const interval = Number(integration.heartbeat_interval ?? 300);
   const nextDue = tx.now + interval * 1000;
-  const current = await tx.trx.selectFrom('integrations').select('heartbeat_state').where('org_id', '=', integration.org_id).where('id', '=', integration.id).executeTakeFirst();
-  await tx.trx.updateTable('integrations').set({ heartbeat_next_due: nextDue, heartbeat_state: 'up' }).where('org_id', '=', integration.org_id).where('id', '=', integration.id).execute();
+  const state = await heartbeatState(tx.trx, integration.org_id, integration.id);
+  await setHeartbeat(tx.trx, integration.org_id, integration.id, { heartbeat_next_due: nextDue, heartbeat_state: 'up' });
   let recovered = false;
-  if (current?.heartbeat_state === 'down') {
+  if (state === 'down') {
     recovered = await resolveAlert(tx, {
       orgId: integration.org_id,
       integrationId: integration.id,

@@ -9,7 +9,7 @@ import type { Bus, IncidentChange } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
-import { isRetryableTxError, lockOrganization, type DialectName } from '../storage/dialect.js';
+import { hasRowLocks, isRetryableTxError, lockOrganization, writeConcurrency } from '../storage/dialect.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
@@ -45,13 +45,12 @@ export class IngestService {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
     private readonly clock: Clock,
     private readonly bus: Bus,
     opts: { ratePerIntegration: number; burstPerIntegration: number; maxBatch: number },
   ) {
     this.limiter = new RateLimiter(opts.ratePerIntegration, opts.burstPerIntegration);
-    this.committer = new GroupCommitter((jobs) => this.runBatch(jobs), { maxBatch: opts.maxBatch, concurrency: dialect === 'sqlite' ? 1 : 4 });
+    this.committer = new GroupCommitter((jobs) => this.runBatch(jobs), { maxBatch: opts.maxBatch, concurrency: writeConcurrency(db) });
   }
 
   get queueDepth(): number {
@@ -97,13 +96,13 @@ export class IngestService {
 
   /** Deadlocks and serialization failures between concurrent batches (PostgreSQL, several nodes) are simply run again. */
   private async runBatch(jobs: IngestJob[]): Promise<IncidentChange[][]> {
-    // PostgreSQL: a batch of triggers for services this node last saw with an open incident
+    // With row locks (PostgreSQL), a batch of triggers for services this node last saw with an open incident
     // first tries with its organizations shared (see IngestBatch.shared); one that will likely
     // open an incident goes straight to the exclusive lock instead of trying twice. A stale
     // guess costs one retry, never correctness: the shared batch itself checks.
     const now = this.clock.now();
     let shared =
-      this.dialect === 'postgres' &&
+      hasRowLocks(this.db) &&
       jobs.every((j) => j.kind === 'change' || (j.kind === 'trigger' && (j.target.service.status === 'disabled' || (this.openServices.get(j.target.service.id) ?? 0) > now)));
     for (let attempt = 1; ; attempt++) {
       let perJob: IncidentChange[][];
@@ -137,18 +136,16 @@ export class IngestService {
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     await this.db.transaction().execute(async (trx) => {
-      // PostgreSQL: lock every organization of the batch first, in one fixed order: shared
+      // Lock every organization of the batch first, in one fixed order (a no-op without row locks): shared
       // for a batch that only adds alerts to open incidents (such batches then run side by
       // side; flushTriggers takes their alert keys in one sorted order), exclusive otherwise.
       // Batches that could deadlock (org lock against an uncommitted alert, or two alert keys
       // taken in opposite orders) queue on that row lock instead: a deadlock would cost
       // deadlock_timeout (1 s) before the retry, right in an alert storm.
-      if (this.dialect === 'postgres') {
-        for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, this.dialect, orgId, shared ? 'shared' : 'exclusive');
-      }
+      for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, orgId, shared ? 'shared' : 'exclusive');
       const batch = newBatch(shared);
       for (const job of jobs) {
-        const tx: Tx = { trx, dialect: this.dialect, now, changes: [], batch };
+        const tx: Tx = { trx, now, changes: [], batch };
         perJob.push(tx.changes);
         if (job.kind === 'trigger' && (await this.queue(tx, job))) continue;
         // Anything but a queued trigger runs after the queued ones, and may change open incidents.

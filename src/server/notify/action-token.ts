@@ -10,22 +10,20 @@ import type { Kysely } from 'kysely';
 import { hashSecret } from '../lib/secrets.js';
 import { newId } from '../lib/ids.js';
 import type { ActionTokenTable, Database } from '../storage/schema.js';
+import * as store from './action-token.store.js';
 
 export const ACTION_TOKEN_TTL_MS = 24 * 3_600_000;
 
 export async function createActionToken(db: Kysely<Database>, now: number, o: { orgId: string; incidentId: string; userId: string; action: ActionTokenTable['action']; channel: ActionTokenTable['channel'] }): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await db
-    .insertInto('action_tokens')
-    .values({ org_id: o.orgId, id: newId(now), token_hash: hashSecret(token), incident_id: o.incidentId, user_id: o.userId, action: o.action, channel: o.channel, expires_at: now + ACTION_TOKEN_TTL_MS, used_at: null, created_at: now })
-    .execute();
+  await store.insertActionToken(db, { org_id: o.orgId, id: newId(now), token_hash: hashSecret(token), incident_id: o.incidentId, user_id: o.userId, action: o.action, channel: o.channel, expires_at: now + ACTION_TOKEN_TTL_MS, used_at: null, created_at: now });
   return token;
 }
 
 export type TokenLookup = { ok: true; row: ActionTokenTable } | { ok: false; reason: 'unknown' | 'expired' | 'used' };
 
 export async function lookupActionToken(db: Kysely<Database>, token: string, now: number): Promise<TokenLookup> {
-  const row = await db.selectFrom('action_tokens').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
+  const row = await store.findActionToken(db, hashSecret(token));
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.used_at !== null) return { ok: false, reason: 'used' };
   if (Number(row.expires_at) <= now) return { ok: false, reason: 'expired' };
@@ -34,6 +32,5 @@ export async function lookupActionToken(db: Kysely<Database>, token: string, now
 
 /** Spend the token; false when another request spent it first. */
 export async function spendActionToken(db: Kysely<Database>, row: ActionTokenTable, now: number): Promise<boolean> {
-  const r = await db.updateTable('action_tokens').set({ used_at: now }).where('org_id', '=', row.org_id).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return store.spendActionToken(db, row.org_id, row.id, now);
 }

@@ -1,6 +1,5 @@
 /**
- * Contact methods, their verification, notification rules, and on-call
- * readiness (who is about to be on call but could not be paged).
+ * Contact methods, their verification, and notification rules.
  *
  * Verification: a 6-digit code, stored only as a hash, valid 15 minutes and for
  * 5 wrong attempts; a new code may be requested once a minute. Attempts are
@@ -11,20 +10,15 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
-import { allPolicies } from '../escalation/policy.service.js';
-import { planUserNotifications } from '../escalation/targets.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
 import { getUsers } from '../org/org.store.js';
-import { allSchedules } from '../schedule/schedule.store.js';
-import { shiftsOverlapping } from '../schedule/schedule.service.js';
-import { lockOrganization, type DialectName } from '../storage/dialect.js';
-import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable, UserTable } from '../storage/schema.js';
+import { lockOrganization } from '../storage/dialect.js';
+import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
-import { insertNotification } from './outbox.store.js';
-import { CHANNEL_OF } from '../escalation/targets.js';
+import { queueVerification as queueCode } from './notify.service.js';
 
 type Db = Kysely<Database>;
 
@@ -161,29 +155,7 @@ export async function queueVerification(db: Db, clock: Clock, orgId: string, cmI
   const cm = await store.getContactMethod(db, orgId, cmId);
   if (!cm) throw notFound(`contact method ${cmId}`);
   const now = clock.now();
-  const id = newId(now);
-  await insertNotification(db, {
-    org_id: orgId,
-    id,
-    incident_id: null,
-    user_id: cm.user_id,
-    contact_method_id: cm.id,
-    subscription_id: null,
-    channel: CHANNEL_OF[cm.type],
-    kind: 'verification',
-    event_type: 'pagey.ping',
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: now,
-    claimed_until: null,
-    idempotency_key: `verification:${id}`,
-    step_key: null,
-    payload: JSON.stringify({ code }),
-    last_error: null,
-    provider_id: null,
-    created_at: now,
-    sent_at: null,
-  });
+  await queueCode(db, now, cm, code, newId(now));
 }
 
 const codeHash = (cmId: string, code: string) => hashSecret(`${cmId}:${code}`);
@@ -208,10 +180,10 @@ export async function createVerificationCode(db: Db, clock: Clock, orgId: string
 }
 
 /** Check a code. A wrong code uses up one of MAX_CODE_ATTEMPTS; the count is committed even though the answer is a 400. */
-export async function verifyContactMethod(db: Db, dialect: DialectName, clock: Clock, orgId: string, userId: string, cmId: string, code: string): Promise<ContactMethodTable> {
+export async function verifyContactMethod(db: Db, clock: Clock, orgId: string, userId: string, cmId: string, code: string): Promise<ContactMethodTable> {
   const now = clock.now();
   const outcome = await db.transaction().execute(async (trx): Promise<{ cm: ContactMethodTable } | { error: string }> => {
-    await lockOrganization(trx, dialect, orgId);
+    await lockOrganization(trx, orgId);
     const cm = await requireContactMethod(trx, orgId, userId, cmId);
     if (cm.verified_at !== null) return { cm };
     if (!cm.verification_code_hash || cm.verification_expires_at === null || Number(cm.verification_expires_at) <= now) {
@@ -299,90 +271,4 @@ export async function updateNotificationRule(db: Db, orgId: string, userId: stri
   await checkRuleDuplicate(db, orgId, userId, next, current.id);
   await store.updateNotificationRule(db, orgId, id, { start_delay_in_minutes: next.start_delay_in_minutes, urgency: next.urgency, contact_method_id: next.contact_method_id });
   return { rule: next, method };
-}
-
-// ------------------------------------------------------------------ readiness
-
-export type ReadinessReason = 'no_contact_method' | 'no_verified_contact_method' | 'no_notification_rule';
-
-export interface ReadinessVia {
-  scheduleId: string | null;
-  policyId: string | null;
-  level: number | null;
-}
-
-export interface ReadinessItem {
-  user: UserTable;
-  onCallNow: boolean;
-  firstShiftStart: number;
-  /** null: a direct policy target, on call permanently. */
-  firstShiftEnd: number | null;
-  reason: ReadinessReason;
-  detail: string;
-  via: ReadinessVia[];
-  methods: { total: number; verified: number };
-}
-
-/**
- * Users on call now or within `days` days, through any schedule (used by a
- * policy or not) or as a direct target of a policy, whom the engine could not
- * page at high urgency: planUserNotifications (escalation/targets.ts) decides,
- * so this list and the engine agree. Sorted by first shift start.
- */
-export async function oncallReadiness(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[] }> {
-  const until = now + days * 86_400_000;
-  const [schedules, policies] = await Promise.all([allSchedules(db, orgId), allPolicies(db, orgId)]);
-  const shifts = await shiftsOverlapping(db, orgId, schedules, now, until);
-
-  const usedBy = new Map<string, ReadinessVia[]>();
-  for (const p of policies) {
-    p.rules.forEach((r, i) => {
-      for (const t of r.targets) if (t.type === 'schedule_reference') usedBy.set(t.id, [...(usedBy.get(t.id) ?? []), { scheduleId: t.id, policyId: p.id, level: i + 1 }]);
-    });
-  }
-
-  const found = new Map<string, { start: number; end: number | null; via: ReadinessVia[] }>();
-  const add = (userId: string, start: number, end: number | null, via: ReadinessVia[]) => {
-    const f = found.get(userId);
-    if (!f) return void found.set(userId, { start, end, via: [...via] });
-    if (start < f.start || (start === f.start && end === null)) Object.assign(f, { start, end });
-    for (const v of via) if (!f.via.some((x) => x.scheduleId === v.scheduleId && x.policyId === v.policyId && x.level === v.level)) f.via.push(v);
-  };
-  for (const s of schedules) {
-    const via = usedBy.get(s.id) ?? [{ scheduleId: s.id, policyId: null, level: null }];
-    for (const e of shifts.get(s.id) ?? []) add(e.userId!, e.start, e.end, via);
-  }
-  for (const p of policies) {
-    p.rules.forEach((r, i) => {
-      for (const t of r.targets) if (t.type === 'user_reference') add(t.id, now, null, [{ scheduleId: null, policyId: p.id, level: i + 1 }]);
-    });
-  }
-
-  const users = (await getUsers(db, orgId, [...found.keys()])).filter((u) => u.deleted_at === null);
-  const ids = users.map((u) => u.id);
-  const [methods, rules] = await Promise.all([store.listContactMethods(db, orgId, ids), store.listNotificationRules(db, orgId, ids)]);
-  const items: ReadinessItem[] = [];
-  for (const user of users) {
-    const mine = methods.filter((m) => m.user_id === user.id);
-    const { plan, reason } = planUserNotifications(
-      mine,
-      rules.filter((r) => r.user_id === user.id),
-      'high',
-    );
-    if (plan.length > 0) continue;
-    const verified = mine.filter((m) => m.verified_at !== null).length;
-    const f = found.get(user.id)!;
-    items.push({
-      user,
-      onCallNow: f.start <= now,
-      firstShiftStart: f.start,
-      firstShiftEnd: f.end,
-      reason: mine.length === 0 ? 'no_contact_method' : verified === 0 ? 'no_verified_contact_method' : 'no_notification_rule',
-      detail: `${user.name} ${reason ?? 'cannot be paged'}`,
-      via: f.via,
-      methods: { total: mine.length, verified },
-    });
-  }
-  items.sort((a, b) => a.firstShiftStart - b.firstShiftStart || a.user.name.localeCompare(b.user.name));
-  return { since: now, until, items };
 }

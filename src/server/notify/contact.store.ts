@@ -45,3 +45,19 @@ export async function updateNotificationRule(db: Db, orgId: string, id: string, 
 export async function deleteNotificationRule(db: Db, orgId: string, id: string): Promise<void> {
   await db.deleteFrom('notification_rules').where('org_id', '=', orgId).where('id', '=', id).execute();
 }
+
+/** Verified email methods of live members (notices are text: email only). */
+export async function listVerifiedEmailMethods(db: Db, orgId: string, userIds: readonly string[]): Promise<Pick<ContactMethodTable, 'id' | 'user_id'>[]> {
+  if (!userIds.length) return [];
+  return db
+    .selectFrom('contact_methods as c')
+    .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 'c.org_id').onRef('u.id', '=', 'c.user_id'))
+    .select(['c.id', 'c.user_id'])
+    .where('c.org_id', '=', orgId)
+    .where('c.user_id', 'in', [...userIds])
+    .where('c.type', '=', 'email')
+    .where('c.verified_at', 'is not', null)
+    .where('c.deleted_at', 'is', null)
+    .where('u.deleted_at', 'is', null)
+    .execute();
+}

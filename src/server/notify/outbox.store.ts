@@ -6,7 +6,7 @@
  * again — sent at least once, with the same idempotency key.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DialectName } from '../storage/dialect.js';
+import { rowLock } from '../storage/dialect.js';
 import type { Database, NotificationTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -38,8 +38,8 @@ export const interruptedError = (reason: string): string => `${INTERRUPTED}; the
  * `was_sending` is true when the row was taken over from a node that died mid-send,
  * at this claim or at an earlier one (the mark lasts until the row is sent).
  */
-export async function claimDue(db: Db, dialect: DialectName, now: number, limit: number, leaseMs: number): Promise<(NotificationTable & { was_sending: boolean })[]> {
-  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+export async function claimDue(db: Db, now: number, limit: number, leaseMs: number): Promise<(NotificationTable & { was_sending: boolean })[]> {
+  const lock = rowLock(db, 'update', { skipLocked: true });
   // SET expressions read the row as it was before this UPDATE: status = 'sending' here is the lost claim.
   const result = await sql<NotificationTable>`
     UPDATE notifications SET status = 'sending', claimed_until = ${now + leaseMs}, attempts = attempts + 1,
@@ -112,4 +112,31 @@ export async function notificationsForStep(db: Db, orgId: string, stepKey: strin
 export async function outboxDepth(db: Db): Promise<{ status: string; n: number }[]> {
   const rows = await db.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', 'in', ['pending', 'sending']).groupBy('status').execute();
   return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+}
+
+/** The incidents a person was paged for between `since` and `until` (the outbox is the record of pages), leaving out `except`. */
+export async function incidentsPagedSince(db: Db, orgId: string, userId: string, since: number, until: number, except: string | null): Promise<string[]> {
+  let q = db
+    .selectFrom('notifications')
+    .select('incident_id')
+    .distinct()
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'page')
+    .where('incident_id', 'is not', null)
+    .where('created_at', '>=', since)
+    .where('created_at', '<=', until);
+  if (except) q = q.where('incident_id', '<>', except);
+  return (await q.execute()).map((r) => r.incident_id!);
+}
+
+/** The earliest notification attempt waiting in any organization (indexed), for the engine's next wake-up. */
+export async function nextAttemptDue(db: Db): Promise<number | null> {
+  const r = await db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('t')).where('status', '=', 'pending').executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+}
+
+/** Delivered, cancelled and failed notifications older than `before` are deleted. */
+export async function deleteFinishedBefore(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('notifications').where('status', 'in', ['sent', 'cancelled', 'failed']).where('created_at', '<', before).execute();
 }

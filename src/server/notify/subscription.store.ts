@@ -29,3 +29,8 @@ export async function insertSubscription(db: Db, row: WebhookSubscriptionTable):
 export async function updateSubscription(db: Db, orgId: string, id: string, patch: Partial<WebhookSubscriptionTable>): Promise<void> {
   await db.updateTable('webhook_subscriptions').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
+
+/** One more failed delivery in a row (a success resets it through updateSubscription). */
+export async function countSubscriptionFailure(db: Db, orgId: string, id: string): Promise<void> {
+  await db.updateTable('webhook_subscriptions').set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) })).where('org_id', '=', orgId).where('id', '=', id).execute();
+}

@@ -7,7 +7,7 @@ import client from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import { outboxDepth } from '../notify/outbox.store.js';
-import type { DeliveryMetrics } from '../engine/modules/deliver.js';
+import type { DeliveryMetrics } from '../engine/deliver/module.js';
 import type { Engine } from '../engine/engine.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 

@@ -81,3 +81,12 @@ export async function countOwners(db: Db, orgId: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** The organization's live owners and admins: whom a last-resort page and a coordinators' notice go to. */
+export async function listAdmins(db: Db, orgId: string): Promise<UserTable[]> {
+  return db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('role', 'in', ['owner', 'admin']).where('deleted_at', 'is', null).execute();
+}
+
+export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable, 'id' | 'name' | 'time_zone'>[]> {
+  return db.selectFrom('organizations').select(['id', 'name', 'time_zone']).execute();
+}

@@ -1,7 +1,7 @@
 /**
  * Schedule use cases: PagerDuty-shaped input → pure layers (schedule.ts), checked
  * by validateSchedule and against the organization's users; overrides; who is
- * on call through which escalation policy (PagerDuty's /oncalls); calendar feeds.
+ * calendar feeds. Who is on call through which escalation policy is oncall/'s.
  * The math is in on-call.ts and stays pure; this module loads rows, calls it, and
  * turns its issues into 400s that name the wire field.
  */
@@ -9,14 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { IANAZone } from 'luxon';
 import { invalid, notFound } from '../errors.js';
-import { allPolicies, policiesUsingSchedule } from '../escalation/policy.service.js';
-import { getPolicies, type PolicyRow } from '../escalation/policy.store.js';
+import { policiesUsingSchedule } from '../escalation/policy.service.js';
 import { parseTimestamp } from '../ingest/timestamp.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
 import { getUser, getUsers } from '../org/org.store.js';
-import type { CalendarFeedTable, Database, ScheduleOverrideTable, UserTable } from '../storage/schema.js';
+import type { CalendarFeedTable, Database, ScheduleOverrideTable } from '../storage/schema.js';
 import { scheduleToICal, type ICalShift } from './ical.js';
 import { ON_CALL_HORIZON_MS, renderFinal } from './on-call.js';
 import { MAX_TURN_COUNT, SECONDS_PER_DAY, SECONDS_PER_WEEK, validateSchedule, type FinalEntry, type Restriction, type Schedule, type TurnLength, type ValidationIssue } from './schedule.js';
@@ -331,94 +330,6 @@ export async function shiftsOverlapping(db: Db, orgId: string, rows: ScheduleRow
     );
   }
   return out;
-}
-
-// ------------------------------------------------------------------ on-calls
-
-export interface OnCall {
-  userId: string;
-  scheduleId: string | null;
-  policyId: string | null;
-  /** 1-based; null for a schedule that no policy uses. */
-  level: number | null;
-  /** null for a direct user target (permanently on call). */
-  start: number | null;
-  end: number | null;
-}
-
-export interface OnCallQuery {
-  since: number;
-  until: number;
-  scheduleIds?: string[];
-  policyIds?: string[];
-  userIds?: string[];
-  earliest?: boolean;
-}
-
-export const MAX_ONCALL_RANGE_MS = 90 * DAY_MS;
-
-/**
- * PagerDuty's on-calls: for each escalation policy, level and target, who is on
- * call in [since, until] (an instant when equal). A user target is on call
- * permanently (start and end null); a schedule target yields its final shifts.
- * Asking by schedule_ids[] also answers schedules no policy uses, with
- * escalation_policy and escalation_level null.
- */
-export async function listOnCalls(db: Db, orgId: string, q: OnCallQuery): Promise<{ oncalls: OnCall[]; users: UserTable[]; policies: PolicyRow[]; schedules: ScheduleRow[] }> {
-  const policies = q.policyIds ? (await getPolicies(db, orgId, q.policyIds)).filter((p) => p.deleted_at === null) : await allPolicies(db, orgId);
-  const scheduleFilter = q.scheduleIds ? new Set(q.scheduleIds) : null;
-  const wanted = new Set<string>();
-  for (const p of policies) for (const r of p.rules) for (const t of r.targets) if (t.type === 'schedule_reference' && (!scheduleFilter || scheduleFilter.has(t.id))) wanted.add(t.id);
-  const unused = q.scheduleIds && !q.policyIds ? q.scheduleIds.filter((id) => !wanted.has(id)) : [];
-  const schedules = await store.getSchedules(db, orgId, [...wanted, ...unused]);
-  const shifts = await shiftsOverlapping(db, orgId, schedules, q.since, q.until);
-
-  let out: OnCall[] = [];
-  for (const p of policies) {
-    p.rules.forEach((r, i) => {
-      for (const t of r.targets) {
-        if (t.type === 'user_reference' && !scheduleFilter) out.push({ userId: t.id, scheduleId: null, policyId: p.id, level: i + 1, start: null, end: null });
-        if (t.type === 'schedule_reference' && (!scheduleFilter || scheduleFilter.has(t.id))) {
-          for (const e of shifts.get(t.id) ?? []) out.push({ userId: e.userId!, scheduleId: t.id, policyId: p.id, level: i + 1, start: e.start, end: e.end });
-        }
-      }
-    });
-  }
-  for (const id of unused) for (const e of shifts.get(id) ?? []) out.push({ userId: e.userId!, scheduleId: id, policyId: null, level: null, start: e.start, end: e.end });
-
-  const users = (await getUsers(db, orgId, [...new Set(out.map((o) => o.userId))])).filter((u) => u.deleted_at === null);
-  const live = new Set(users.map((u) => u.id));
-  const userFilter = q.userIds ? new Set(q.userIds) : null;
-  const seen = new Set<string>();
-  out = out.filter((o) => {
-    if (!live.has(o.userId) || (userFilter && !userFilter.has(o.userId))) return false;
-    const key = `${o.userId}|${o.scheduleId}|${o.policyId}|${o.level}|${o.start}|${o.end}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-
-  const policyName = new Map(policies.map((p) => [p.id, p.name]));
-  const userName = new Map(users.map((u) => [u.id, u.name]));
-  out.sort(
-    (a, b) =>
-      (policyName.get(a.policyId ?? '') ?? '\uffff').localeCompare(policyName.get(b.policyId ?? '') ?? '\uffff') ||
-      (a.policyId ?? '').localeCompare(b.policyId ?? '') ||
-      (a.level ?? 0) - (b.level ?? 0) ||
-      (a.start ?? -Infinity) - (b.start ?? -Infinity) ||
-      (userName.get(a.userId) ?? '').localeCompare(userName.get(b.userId) ?? '') ||
-      a.userId.localeCompare(b.userId),
-  );
-  if (q.earliest) {
-    const first = new Set<string>();
-    out = out.filter((o) => {
-      const key = `${o.policyId}|${o.level}|${o.userId}|${o.policyId === null ? o.scheduleId : ''}`;
-      if (first.has(key)) return false;
-      first.add(key);
-      return true;
-    });
-  }
-  return { oncalls: out, users, policies, schedules };
 }
 
 // ----------------------------------------------------------- calendar feeds

@@ -118,3 +118,9 @@ export async function replaceCalendarFeed(db: Db, row: CalendarFeedTable): Promi
 export async function findCalendarFeed(db: Db, tokenHash: string): Promise<CalendarFeedTable | undefined> {
   return db.selectFrom('calendar_feeds').selectAll().where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst();
 }
+
+/** Organizations with a live schedule that has an open-shift layer. */
+export async function orgsWithOpenShifts(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('schedules').select('org_id').distinct().where('deleted_at', 'is', null).where('layers', 'like', '%"open":true%').execute();
+  return rows.map((r) => r.org_id);
+}

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { getPolicy } from '../escalation/policy.store.js';
+import { deletePolicy } from '../escalation/policy.service.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
@@ -124,4 +125,19 @@ export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, 
   const patch = { key_hash: hashSecret(key), key_hint: key.slice(0, 4) };
   await store.updateIntegration(db, orgId, integration.id, patch);
   return { integration: { ...integration, ...patch }, key };
+}
+
+/** The services that page through an escalation policy (PagerDuty lists them on the policy). */
+export async function servicesUsingPolicy(db: Kysely<Database>, orgId: string, policyId: string): Promise<{ id: string; name: string }[]> {
+  return store.servicesUsingPolicy(db, orgId, policyId);
+}
+
+/** Delete an escalation policy unless a service uses it (400 naming the services, as PagerDuty does). */
+export async function deletePolicyIfUnused(db: Kysely<Database>, clock: Clock, orgId: string, policyId: string): Promise<void> {
+  if (!(await getPolicy(db, orgId, policyId))) throw notFound(`escalation policy ${policyId}`);
+  const services = await store.servicesUsingPolicy(db, orgId, policyId);
+  if (services.length) {
+    throw invalid(`escalation_policy: in use by ${services.length === 1 ? 'service' : 'services'} ${services.map((s) => `${s.name} (${s.id})`).join(', ')}; give them another policy first`);
+  }
+  await deletePolicy(db, clock, orgId, policyId);
 }

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { rowLock } from '../storage/dialect.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -68,4 +69,26 @@ export async function findIntegrationByKeyHash(db: Db, keyHash: string): Promise
     .where('i.deleted_at', 'is', null)
     .where('s.deleted_at', 'is', null)
     .executeTakeFirst();
+}
+
+/** Heartbeat integrations whose ping is overdue and not yet reported down, claimed for this transaction (SKIP LOCKED: nodes share them). */
+export async function claimOverdueHeartbeats(db: Db, now: number, limit: number): Promise<IntegrationTable[]> {
+  const due = await sql<IntegrationTable>`
+    SELECT * FROM integrations WHERE type = 'heartbeat' AND deleted_at IS NULL
+      AND heartbeat_next_due <= ${now} AND heartbeat_state <> 'down'
+    LIMIT ${limit} ${rowLock(db, 'update', { skipLocked: true })}`.execute(db);
+  return due.rows;
+}
+
+export async function setHeartbeat(db: Db, orgId: string, integrationId: string, patch: Pick<IntegrationTable, 'heartbeat_state'> & Partial<Pick<IntegrationTable, 'heartbeat_next_due'>>): Promise<void> {
+  await db.updateTable('integrations').set(patch).where('org_id', '=', orgId).where('id', '=', integrationId).execute();
+}
+
+export async function heartbeatState(db: Db, orgId: string, integrationId: string): Promise<IntegrationTable['heartbeat_state'] | undefined> {
+  const r = await db.selectFrom('integrations').select('heartbeat_state').where('org_id', '=', orgId).where('id', '=', integrationId).executeTakeFirst();
+  return r?.heartbeat_state;
+}
+
+export async function servicesUsingPolicy(db: Db, orgId: string, policyId: string): Promise<{ id: string; name: string }[]> {
+  return db.selectFrom('services').select(['id', 'name']).where('org_id', '=', orgId).where('escalation_policy_id', '=', policyId).where('deleted_at', 'is', null).execute();
 }

@@ -1,10 +1,13 @@
 /**
- * Every difference between SQLite and PostgreSQL lives here: how a connection is
- * opened and tuned, how a row is locked, and how errors are classified.
+ * Every difference between SQLite and PostgreSQL lives here, behind named functions:
+ * how a connection is opened and tuned, how rows are locked, how many writers can run
+ * at once, and how errors are classified. Nothing else in the server asks which
+ * dialect it runs on; it calls these. The dialect of a query builder (a database or a
+ * transaction) is told from its adapter (`dialectOf`), the one way it is told apart.
  */
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
 
@@ -118,14 +121,75 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
 }
 
 /**
- * Take a row lock on the organization, serializing per-organization counters. `shared`:
- * FOR SHARE, which only excludes the exclusive holders (ingest batches that only add alerts).
+ * Which dialect a database or transaction speaks. Kysely marks `getExecutor()` internal;
+ * it is the only handle a transaction keeps on its dialect, and it is read here alone.
  */
-export async function lockOrganization(trx: Kysely<Database>, dialect: DialectName, orgId: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
-  if (dialect === 'postgres') {
-    if (mode === 'shared') await sql`SELECT id FROM organizations WHERE id = ${orgId} FOR SHARE`.execute(trx);
-    else await sql`SELECT id FROM organizations WHERE id = ${orgId} FOR UPDATE`.execute(trx);
-  }
+export function dialectOf(db: Kysely<any>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** PostgreSQL's row-lock strengths (weakest last). */
+export type LockStrength = 'update' | 'no key update' | 'share' | 'key share';
+
+/**
+ * The row-lock clause to end a SELECT with: `FOR <strength> [OF <table>] [SKIP LOCKED]`
+ * on PostgreSQL; nothing on SQLite, whose single writer already holds the whole file
+ * for the length of a write transaction. `skipLocked` lets several nodes claim disjoint
+ * rows (engine work queues).
+ */
+export function rowLock(db: Kysely<any>, strength: LockStrength, opts: { of?: string; skipLocked?: boolean } = {}): RawBuilder<unknown> {
+  if (dialectOf(db) !== 'postgres') return sql``;
+  const of = opts.of ? ` OF ${opts.of}` : '';
+  return sql.raw(`FOR ${strength.toUpperCase()}${of}${opts.skipLocked ? ' SKIP LOCKED' : ''}`);
+}
+
+/** The same clause as text, for hand-written statements (storage/prepared.ts appends it on PostgreSQL only). */
+export function rowLockText(strength: LockStrength): string {
+  return `FOR ${strength.toUpperCase()}`;
+}
+
+/**
+ * One hand-written statement in each dialect's words: `?` placeholders as they are for
+ * SQLite, numbered `$1, $2, …` for PostgreSQL, where `postgresSuffix` (a row lock) is
+ * appended. `text` must use `?` only as placeholders.
+ */
+export function statementTexts(text: string, postgresSuffix = ''): Record<DialectName, string> {
+  let n = 0;
+  return { sqlite: text, postgres: `${text.replace(/\?/g, () => `$${++n}`)}${postgresSuffix ? ` ${postgresSuffix}` : ''}` };
+}
+
+/** Whether rows can be locked one by one (PostgreSQL). Without row locks, writers are serialized by the database as a whole. */
+export function hasRowLocks(db: Kysely<any>): boolean {
+  return dialectOf(db) === 'postgres';
+}
+
+/** How many write transactions are worth running at once: SQLite has one writer; PostgreSQL takes several. */
+export function writeConcurrency(db: Kysely<any>): number {
+  return dialectOf(db) === 'postgres' ? 4 : 1;
+}
+
+/**
+ * Take a row lock on the organization, serializing per-organization counters (incident
+ * numbers, verification attempts). `shared`: FOR SHARE, which only excludes exclusive
+ * holders (ingest batches that only add alerts to open incidents run side by side).
+ */
+export async function lockOrganization(trx: Kysely<Database>, orgId: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
+  if (!hasRowLocks(trx)) return;
+  await sql`SELECT id FROM organizations WHERE id = ${orgId} ${rowLock(trx, mode === 'shared' ? 'share' : 'update')}`.execute(trx);
+}
+
+/**
+ * The schema that holds Vigil's tables on PostgreSQL (several Vigil databases may share one
+ * server, each in its own schema); undefined on SQLite.
+ */
+export async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+  if (dialectOf(db) !== 'postgres') return undefined;
+  return (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s;
+}
+
+/** Whether the database answers at all (/readyz). Throws when it does not. */
+export async function ping(db: Kysely<any>): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }
 
 /** Errors after which the whole transaction may simply be run again. */

@@ -1,5 +1,5 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
-import type { DbHandle } from './dialect.js';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { currentSchema, type DbHandle } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_oncall.js';
 import * as m0003 from './migrations/0003_engine.js';
@@ -28,8 +28,7 @@ class StaticProvider implements MigrationProvider {
 export async function migrateToLatest(handle: DbHandle): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every visible schema unless told which one:
   // pin it to the schema we migrate (several Vigil databases may share one PostgreSQL).
-  const schema =
-    handle.dialect === 'postgres' ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(handle.db)).rows[0]?.s : undefined;
+  const schema = await currentSchema(handle.db);
   const migrator = new Migrator({ db: handle.db, provider: new StaticProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

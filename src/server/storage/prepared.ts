@@ -5,21 +5,17 @@
  * `?` placeholders turned into `$n` for PostgreSQL when the module loads. Everything
  * else keeps using the query builder.
  */
-import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
+import { dialectOf, statementTexts, type DialectName } from './dialect.js';
 
-export interface Statement {
-  readonly sqlite: string;
-  readonly postgres: string;
-}
+export type Statement = Readonly<Record<DialectName, string>>;
 
 /**
  * `text` must use `?` only as placeholders (no `?` inside literals or identifiers).
- * `postgresSuffix` is appended on PostgreSQL only (row locks, which SQLite has no need of).
+ * `postgresSuffix` is appended on PostgreSQL only (a row lock, `rowLockText`).
  */
 export function statement(text: string, postgresSuffix = ''): Statement {
-  const sqlite = text.replace(/\s+/g, ' ').trim();
-  let n = 0;
-  return { sqlite, postgres: `${sqlite.replace(/\?/g, () => `$${++n}`)}${postgresSuffix ? ` ${postgresSuffix}` : ''}` };
+  return statementTexts(text.replace(/\s+/g, ' ').trim(), postgresSuffix);
 }
 
 /**
@@ -41,12 +37,8 @@ export function insertRows<T>(table: string, columns: Record<keyof T, true>, suf
   };
 }
 
-function isPostgres(db: Kysely<unknown>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
 export async function run<R = Record<string, unknown>>(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<R[]> {
-  const r = await db.executeQuery<R>(CompiledQuery.raw(isPostgres(db) ? s.postgres : s.sqlite, params as unknown[]));
+  const r = await db.executeQuery<R>(CompiledQuery.raw(s[dialectOf(db)], params as unknown[]));
   return r.rows;
 }
 

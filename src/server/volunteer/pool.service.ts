@@ -8,19 +8,18 @@
  * `round_robin` pages the least recently paged one and, if nobody acknowledges within
  * the pool's short timeout, hands over to the next (see handOver).
  *
- * The engine calls in at three points (engine/modules/escalate.ts): resolving the
- * targets of a firing level (resolveVolunteerPool, through escalation/targets.ts),
- * recording whom a pool paged (recordPoolPages), and round-robin hand-overs
- * (handOver). Everything runs in the engine's transaction.
+ * The engine calls in at three points, all inside its transaction: resolving the targets
+ * of a firing level (pool.target.ts, through the escalation target registry), recording
+ * whom a pool paged (recordPoolPages), and round-robin hand-overs (nextRoundRobin, from
+ * engine/round-robin/).
  */
-import { sql, type Kysely } from 'kysely';
-import type { Database, IncidentTable, VolunteerPageTable, VolunteerPoolTable, VolunteerTable, VolunteerUnavailabilityTable } from '../storage/schema.js';
-import type { Target } from '../escalation/policy.js';
+import type { Kysely } from 'kysely';
+import type { Database, VolunteerPageTable, VolunteerPoolTable, VolunteerTable, VolunteerUnavailabilityTable } from '../storage/schema.js';
+import type { FiredLevel } from '../escalation/targets.js';
 import { newId } from '../lib/ids.js';
 import { getUsers } from '../org/org.store.js';
 import { listContactMethods } from '../notify/contact.store.js';
-import { setAssignments } from '../incident/incident.store.js';
-import { appendLog, type Tx } from '../incident/incident.service.js';
+import { incidentsPagedSince } from '../notify/outbox.store.js';
 import { isAvailable, shiftAt, type Availability, type AvailabilityWindow, type Interval } from './availability.js';
 import { capsOf, pageRefusal, HOUR_MS } from './caps.js';
 import { pickNext, roundRobinOrder, type Candidate } from './round-robin.js';
@@ -128,18 +127,7 @@ export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: s
   const v = await store.getVolunteer(db, orgId, userId);
   if (!v) return null;
   if (v.status === 'paused') return { name: u.name, reason: 'is paused' };
-  let pages = db
-    .selectFrom('notifications')
-    .select('incident_id')
-    .distinct()
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'page')
-    .where('incident_id', 'is not', null)
-    .where('created_at', '>=', shift.start)
-    .where('created_at', '<=', now);
-  if (incidentId) pages = pages.where('incident_id', '<>', incidentId);
-  const pagesInShift = (await pages.execute()).length;
+  const pagesInShift = (await incidentsPagedSince(db, orgId, userId, shift.start, now, incidentId)).length;
   const caps = capsOf(v);
   const responses = await responseSpans(db, orgId, [userId], now - caps.cooldownHours * HOUR_MS - DAY, now);
   const critical = await criticalIncidents(db, orgId, [...new Set(responses.map((r) => r.incidentId))]);
@@ -157,7 +145,7 @@ function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried:
 /**
  * The people a pool target pages now (`all`: every qualifying member, least recently
  * paged first; `round_robin`: the first of them), with a reason when there is nobody.
- * Called by escalation/targets.ts when a level fires.
+ * Called through the target registry when a level fires.
  */
 export async function resolveVolunteerPool(db: Db, orgId: string, poolId: string, now: number, tried: ReadonlySet<string> = new Set()): Promise<{ users: { userId: string; via: string }[]; problems: string[] }> {
   const pool = await store.getPool(db, orgId, poolId);
@@ -174,7 +162,8 @@ export async function resolveVolunteerPool(db: Db, orgId: string, poolId: string
  * (pages per shift, fairness), and for round-robin pools when to hand over. `next` is
  * where the incident's escalation stands right after this step.
  */
-export async function recordPoolPages(db: Db, inc: IncidentTable, targets: readonly Target[], reached: readonly string[], stepKey: string, now: number, next: { level: number; loop: number }): Promise<void> {
+export async function recordPoolPages(db: Db, fired: FiredLevel): Promise<void> {
+  const { incident: inc, targets, reached, stepKey, now, next } = fired;
   const poolIds = [...new Set(targets.filter((t) => t.type === 'volunteer_pool_reference').map((t) => t.id))];
   if (!poolIds.length || !reached.length) return;
   const [pools, members] = await Promise.all([store.getPools(db, inc.org_id, poolIds), store.membersOf(db, inc.org_id, poolIds)]);
@@ -189,7 +178,7 @@ export async function recordPoolPages(db: Db, inc: IncidentTable, targets: reado
   }
 }
 
-async function insertPage(db: Db, inc: IncidentTable, pool: VolunteerPoolTable, userId: string, stepKey: string, now: number, next: { level: number; loop: number }): Promise<void> {
+async function insertPage(db: Db, inc: FiredLevel['incident'], pool: VolunteerPoolTable, userId: string, stepKey: string, now: number, next: { level: number; loop: number }): Promise<void> {
   const v = await store.getVolunteer(db, inc.org_id, userId);
   const shift = v ? shiftAt(availabilityOf(v, await store.listUnavailability(db, inc.org_id, [userId], now - 2 * DAY, now + 2 * DAY)), now) : null;
   const row: VolunteerPageTable = {
@@ -211,49 +200,22 @@ async function insertPage(db: Db, inc: IncidentTable, pool: VolunteerPoolTable, 
   await store.insertPage(db, row);
 }
 
-/** Pages the given people for the incident (the engine's own paging: rules, verified methods, outbox); returns who was reached and why others were not. */
-export type PagePeople = (tx: Tx, inc: IncidentTable, userIds: string[], stepKey: string) => Promise<{ reached: string[]; reasons: string[] }>;
-
-const SYSTEM = { type: 'auto' as const };
-
 /**
- * Round robin: a volunteer paged by a round-robin pool did not acknowledge within the
- * pool's timeout. If the incident's escalation still stands where that step left it,
- * page the next qualifying member (least recently paged, not yet tried in this step);
- * when nobody is left, the next level fires at once. Returns whether it acted.
+ * Round robin: a volunteer paged by a round-robin pool did not acknowledge within the pool's
+ * timeout. Whom to page next (the least recently paged qualifying member not yet tried in
+ * this step), or why nobody is left; null when the pool no longer exists. The caller has
+ * checked that the incident still stands where the step left it.
  */
-export async function handOver(tx: Tx, page: VolunteerPageTable, pagePeople: PagePeople): Promise<boolean> {
-  const { trx, now } = tx;
-  const lock = tx.dialect === 'postgres' ? sql`FOR UPDATE` : sql``;
-  const found = await sql<IncidentTable>`SELECT * FROM incidents WHERE org_id = ${page.org_id} AND id = ${page.incident_id} ${lock}`.execute(trx);
-  const raw = found.rows[0];
-  if (!raw) return false;
-  const inc: IncidentTable = { ...raw, escalation_level: Number(raw.escalation_level), escalation_loop: Number(raw.escalation_loop), escalation_epoch: Number(raw.escalation_epoch), next_step_at: raw.next_step_at === null ? null : Number(raw.next_step_at) };
-  if (inc.status !== 'triggered' || inc.escalation_epoch !== page.epoch || inc.escalation_level !== page.next_level || inc.escalation_loop !== page.next_loop) return false;
-  const pool = await store.getPool(trx, page.org_id, page.pool_id);
-  if (!pool) return false;
-  const tried = new Set((await store.pagesOfStep(trx, page.org_id, page.step_key)).map((p) => p.user_id));
-  const [prev] = await getUsers(trx, page.org_id, [page.user_id]);
-  const prevName = prev?.name ?? page.user_id;
-  const head = `Round robin (volunteer pool ${pool.name}): ${prevName} did not acknowledge within ${pool.round_robin_timeout_minutes} min`;
-
-  const { users, problems } = await resolveVolunteerPool(trx, page.org_id, pool.id, now, tried);
-  const { reached, reasons } = users.length ? await pagePeople(tx, inc, users.map((u) => u.userId), page.step_key) : { reached: [], reasons: [] };
-  if (reached.length) {
-    await setAssignments(trx, inc.org_id, inc.id, reached, now);
-    const names = (await getUsers(trx, inc.org_id, reached)).map((u) => u.name).join(', ');
-    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'assign_log_entry', `${head}; handed over to ${names}`, null, SYSTEM, { pool_id: pool.id, user_ids: reached, reason: 'round_robin_timeout' });
-    tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'assigned' });
-    for (const userId of reached) await insertPage(trx, inc, pool, userId, page.step_key, now, { level: page.next_level, loop: page.next_loop });
-    return true;
-  }
-  const why = [...problems, ...reasons].join('; ') || `nobody else in volunteer pool ${pool.name} qualifies`;
-  if (inc.next_step_at !== null && inc.next_step_at > now) {
-    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `${head}, and ${why}: the next level fires now`, null, SYSTEM, { pool_id: pool.id, reason: 'round_robin_exhausted' });
-    await trx.updateTable('incidents').set({ next_step_at: now }).where('org_id', '=', inc.org_id).where('id', '=', inc.id).execute();
-  } else {
-    await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'notify_log_entry', `${head}, and ${why}`, null, SYSTEM, { pool_id: pool.id, reason: 'round_robin_exhausted' });
-  }
-  return true;
+export async function nextRoundRobin(db: Db, page: VolunteerPageTable, now: number): Promise<{ pool: VolunteerPoolTable; previousName: string; users: { userId: string; via: string }[]; problems: string[] } | null> {
+  const pool = await store.getPool(db, page.org_id, page.pool_id);
+  if (!pool) return null;
+  const tried = new Set((await store.pagesOfStep(db, page.org_id, page.step_key)).map((p) => p.user_id));
+  const [prev] = await getUsers(db, page.org_id, [page.user_id]);
+  const { users, problems } = await resolveVolunteerPool(db, page.org_id, pool.id, now, tried);
+  return { pool, previousName: prev?.name ?? page.user_id, users, problems };
 }
 
+/** After a hand-over reached `userIds`: their pages, for caps, fairness and the next hand-over. */
+export async function recordHandOver(db: Db, inc: FiredLevel['incident'], pool: VolunteerPoolTable, page: VolunteerPageTable, userIds: readonly string[], now: number): Promise<void> {
+  for (const userId of userIds) await insertPage(db, inc, pool, userId, page.step_key, now, { level: page.next_level, loop: page.next_loop });
+}

@@ -23,7 +23,7 @@ import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
 import { orgZone } from './ledger.service.js';
 import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefusal, unclaimed, type Gap, type Slot, type TakeRefusal } from './open-shifts.js';
 import { availabilityOf } from './pool.service.js';
-import { enqueueNotice } from './notices.js';
+import { queueNotice } from '../notify/notify.service.js';
 import { isRefusal, statusAt, transition, type TradeAction } from './trades.js';
 import * as store from './volunteer.store.js';
 import { responseSpans, scheduledShifts } from './work.js';
@@ -144,7 +144,7 @@ export async function claimOpenShift(db: Db, dialect: DialectName, clock: Clock,
   if (r.start !== undefined && r.start < now && r.start < slot.end) throw invalid('claim.start must not be in the past (leave it out to claim the rest of a slot under way)');
   const wanted = { start: r.start ?? Math.max(slot.start, Math.min(now, slot.end)), end: r.end ?? slot.end };
   return db.transaction().execute(async (trx) => {
-    await lockOrganization(trx, dialect, orgId);
+    await lockOrganization(trx, orgId);
     const claims = (await liveClaims(trx, orgId, row.id, slot.start, slot.end)).filter((c) => c.layer_id === slot.layerId);
     const problem = claimProblem(slot, claims, wanted, now);
     if (problem) throw problem.status === 400 ? invalid(problem.message) : conflict(problem.message);
@@ -275,7 +275,7 @@ export function tradeStatus(t: ShiftTradeTable, now: number): ShiftTradeTable['s
 export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, orgId: string, id: string, action: TradeAction, actorId: string): Promise<ShiftTradeTable> {
   const now = clock.now();
   return db.transaction().execute(async (trx) => {
-    await lockOrganization(trx, dialect, orgId);
+    await lockOrganization(trx, orgId);
     const t = await getTrade(trx, orgId, id);
     if (!t) throw notFound(`shift trade ${id}`);
     const next = transition({ kind: t.kind, status: t.status, holderId: t.holder_id, toUserId: t.to_user_id, startsAt: startsAt(t) }, action, actorId, now);
@@ -482,7 +482,7 @@ async function tradeNotice(db: Db, orgId: string, t: ShiftTradeTable, what: 'pro
     subject = `${name(t.decided_by)} ${what} your ${noun}: ${mine}`;
     text = what === 'accepted' ? `${subject} (${zone}). ${t.kind === 'offer' ? `${name(t.decided_by)} is on call for it now; you are not.` : `You are on call for ${theirs} instead.`}` : `${subject} (${zone}). You stay on call for it.`;
   }
-  await enqueueNotice(db, orgId, [to], { key: `shift-trade:${t.id}:${what}`, eventType: `shift_trade.${what}`, subject, text, now });
+  await queueNotice(db, orgId, [to], { key: `shift-trade:${t.id}:${what}`, eventType: `shift_trade.${what}`, subject, text, now });
 }
 
 /**

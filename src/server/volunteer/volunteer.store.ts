@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type {
   AuditLogTable,
+  CoverageDigestTable,
   Database,
   PartnerCompanyTable,
   VolunteerHourApprovalTable,
@@ -15,7 +16,7 @@ import type {
   VolunteerTable,
   VolunteerUnavailabilityTable,
 } from '../storage/schema.js';
-import type { DialectName } from '../storage/dialect.js';
+import { rowLock } from '../storage/dialect.js';
 
 type Db = Kysely<Database>;
 
@@ -213,8 +214,8 @@ export async function pagesOfUser(db: Db, orgId: string, userId: string, limit: 
  * Claim round-robin pages whose acknowledgement timeout has run out (marking them
  * followed up). On PostgreSQL, SKIP LOCKED lets several engines share the work.
  */
-export async function claimDueFollowUps(db: Db, dialect: DialectName, now: number, limit: number): Promise<VolunteerPageTable[]> {
-  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+export async function claimDueFollowUps(db: Db, now: number, limit: number): Promise<VolunteerPageTable[]> {
+  const lock = rowLock(db, 'update', { skipLocked: true });
   const r = await sql<VolunteerPageTable>`
     UPDATE volunteer_pages SET followed_up_at = ${now}
     WHERE (org_id, id) IN (
@@ -271,4 +272,23 @@ export async function listAudit(db: Db, orgId: string, q: { userId?: string; sin
   const rows = await base.selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows: rows.map((r) => ({ ...r, at: Number(r.at) })), total: Number(total.n) };
+}
+
+/** Organizations with at least one volunteer profile. */
+export async function orgsWithVolunteers(db: Db): Promise<string[]> {
+  return (await db.selectFrom('volunteers').select('org_id').distinct().execute()).map((r) => r.org_id);
+}
+
+export async function digestSent(db: Db, orgId: string, week: string): Promise<boolean> {
+  return (await db.selectFrom('coverage_digests').select('week').where('org_id', '=', orgId).where('week', '=', week).executeTakeFirst()) !== undefined;
+}
+
+/** Record the week's digest; false when it was already recorded (sent once per organization and week). */
+export async function recordDigest(db: Db, row: CoverageDigestTable): Promise<boolean> {
+  const r = await db.insertInto('coverage_digests').values(row).onConflict((oc) => oc.columns(['org_id', 'week']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function setDigestRecipients(db: Db, orgId: string, week: string, recipients: number): Promise<void> {
+  await db.updateTable('coverage_digests').set({ recipients }).where('org_id', '=', orgId).where('week', '=', week).execute();
 }

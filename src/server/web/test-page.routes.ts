@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import { errorResponses } from '../../contract/common.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import { newId } from '../lib/ids.js';
-import { CHANNEL_OF } from '../escalation/targets.js';
+import { CHANNEL_OF } from '../notify/plan.js';
 import { listContactMethods } from '../notify/contact.store.js';
 import { insertNotification } from '../notify/outbox.store.js';
 import { getUser } from '../org/org.store.js';

@@ -166,7 +166,7 @@ export function contactRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read' }, schema: { summary: 'Read the code back; a wrong code uses up an attempt', tags, params: MethodParams, body: VerifyBody, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
     async (request) => {
       const { orgId, user } = await owner(request, request.params.id, true);
-      const cm = await verifyContactMethod(db, deps.dialect, clock, orgId, user.id, request.params.cm_id, request.body.code);
+      const cm = await verifyContactMethod(db, clock, orgId, user.id, request.params.cm_id, request.body.code);
       return { contact_method: presentMethod(cm, user.name) };
     },
   );

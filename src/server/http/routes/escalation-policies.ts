@@ -2,7 +2,8 @@ import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { EscalationPolicy, EscalationPolicyCreate, EscalationPolicyUpdate } from '../../../contract/escalation.js';
 import { notFound } from '../../errors.js';
-import { allPolicies, createPolicy, deletePolicy, targetsOf, updatePolicy } from '../../escalation/policy.service.js';
+import { allPolicies, createPolicy, targetsOf, updatePolicy } from '../../escalation/policy.service.js';
+import { deletePolicyIfUnused, servicesUsingPolicy } from '../../service/service.service.js';
 import * as store from '../../escalation/policy.store.js';
 import type { PolicyRow } from '../../escalation/policy.store.js';
 import { iso } from '../../lib/clock.js';
@@ -22,7 +23,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
       getUsers(db, orgId, [...new Set(targets.filter((t) => t.type === 'user_reference').map((t) => t.id))]),
       // Deleted schedules are not returned; their references keep a null summary.
       getSchedules(db, orgId, [...new Set(targets.filter((t) => t.type === 'schedule_reference').map((t) => t.id))]),
-      Promise.all(policies.map((pol) => store.servicesUsingPolicy(db, orgId, pol.id))),
+      Promise.all(policies.map((pol) => servicesUsingPolicy(db, orgId, pol.id))),
     ]);
     const name = new Map<string, string>([...users.map((u) => [`user_reference:${u.id}`, u.name] as const), ...schedules.map((s) => [`schedule_reference:${s.id}`, s.name] as const)]);
     return policies.map((pol, i) => ({
@@ -102,7 +103,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const pol = await createPolicy(db, clock, orgId, request.body.escalation_policy);
+      const pol = await createPolicy(db, clock, deps.targets, orgId, request.body.escalation_policy);
       return reply.code(201).send({ escalation_policy: (await present(orgId, [pol]))[0]! });
     },
   );
@@ -129,7 +130,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const { orgId } = principalOf(request);
-      const pol = await updatePolicy(db, clock, orgId, request.params.id, request.body.escalation_policy);
+      const pol = await updatePolicy(db, clock, deps.targets, orgId, request.params.id, request.body.escalation_policy);
       return { escalation_policy: (await present(orgId, [pol]))[0]! };
     },
   );
@@ -139,7 +140,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Delete an escalation policy (400 while a service uses it)', tags: ['escalation policies'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      await deletePolicy(db, clock, orgId, request.params.id);
+      await deletePolicyIfUnused(db, clock, orgId, request.params.id);
       return reply.code(204).send(undefined as never);
     },
   );

@@ -170,7 +170,7 @@ export function impactRoutes(app: App, deps: AppDeps): void {
         throw new VigilError('invalid_input', ["'routing_key' is not a known impact integration key"]);
       }
       deps.ingest.admit(target.integration.id);
-      const r = await recordSamples(db, deps.dialect, now, target.integration, v.samples);
+      const r = await recordSamples(db, now, target.integration, v.samples);
       deps.ingest.count('accepted', 'impact');
       const message = r.ignored > 0 ? `Impact counts recorded; ${r.ignored} counter samples were not newer than the last one and were ignored` : 'Impact counts recorded';
       return reply.code(202).send({ status: 'success', message, samples: r.samples, ignored: r.ignored, minutes: r.minutes });

@@ -73,7 +73,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
   /** Run a change in its own transaction and publish what changed after commit. */
   async function change<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const changes: IncidentChange[] = [];
-    const result = await db.transaction().execute(async (trx) => fn({ trx, dialect: deps.dialect, now: deps.clock.now(), changes }));
+    const result = await db.transaction().execute(async (trx) => fn({ trx, now: deps.clock.now(), changes }));
     deps.bus.publish(changes);
     return result;
   }

@@ -400,7 +400,7 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
         await trx.deleteFrom('intense_incidents').where('org_id', '=', principal.orgId).where('incident_id', '=', inc.id).execute();
         await trx.insertInto('intense_incidents').values({ org_id: principal.orgId, incident_id: inc.id, marked_by: principal.userId, marked_at: now, note }).execute();
         await audit(trx, principal.orgId, principal.userId, 'incident.intense', `incidents/${inc.id}`, now);
-        const tx: Tx = { trx, dialect, now, changes: [] };
+        const tx: Tx = { trx, now, changes: [] };
         await appendLog(tx, principal.orgId, inc.service_id, inc.id, 'intense_log_entry', `Marked intense by ${agent.summary}${note ? `: ${note}` : ''}; volunteers who responded get their cool-down`, agent, { type: 'api' });
       });
       return { intense: { incident: p.ref('incident_reference', inc.id, inc.title, 'incidents'), marked_by: userRef(principal.userId, n), marked_at: iso(now), note } };
@@ -421,7 +421,7 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
         const r = await trx.deleteFrom('intense_incidents').where('org_id', '=', principal.orgId).where('incident_id', '=', request.params.id).executeTakeFirst();
         if (!inc || Number(r.numDeletedRows) === 0) throw notFound(`intense mark on incident ${request.params.id}`);
         await audit(trx, principal.orgId, principal.userId, 'incident.not_intense', `incidents/${inc.id}`, now);
-        await appendLog({ trx, dialect, now, changes: [] }, principal.orgId, inc.service_id, inc.id, 'intense_log_entry', `No longer marked intense (by ${agent.summary})`, agent, { type: 'api' });
+        await appendLog({ trx, now, changes: [] }, principal.orgId, inc.service_id, inc.id, 'intense_log_entry', `No longer marked intense (by ${agent.summary})`, agent, { type: 'api' });
       });
       return reply.code(204).send(undefined as never);
     },

@@ -18,7 +18,7 @@ export function operationsRoutes(app: App, deps: AppDeps): void {
     if (!target) throw new VigilError('invalid_input', errors.length ? errors.map((e) => e.replace("'routing_key'", 'the heartbeat key')) : ['the heartbeat key is not a known heartbeat integration key']);
     deps.ingest.admit(target.integration.id);
     const changes: IncidentChange[] = [];
-    const r = await deps.db.transaction().execute((trx) => recordPing({ trx, dialect: deps.dialect, now: deps.clock.now(), changes }, target.integration));
+    const r = await deps.db.transaction().execute((trx) => recordPing({ trx, now: deps.clock.now(), changes }, target.integration));
     deps.bus.publish(changes);
     return reply.code(202).send({ status: 'success', message: r.recovered ? 'Heartbeat received; the missed-heartbeat alert is resolved' : 'Heartbeat received', next_due_at: iso(r.nextDue) });
   };

@@ -35,7 +35,7 @@ async function act(deps: AppDeps, orgId: string, incidentId: string, userId: str
     const inc = await requireIncident(trx, orgId, incidentId);
     if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.` };
     if (action === 'acknowledge' && inc.status === 'acknowledged') return { ok: true, incident: inc, did: 'was already acknowledged' };
-    const updated = await setStatus({ trx, dialect: deps.dialect, now: deps.clock.now(), changes }, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
+    const updated = await setStatus({ trx, now: deps.clock.now(), changes }, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
     return { ok: true, incident: updated, did: action === 'acknowledge' ? 'acknowledged' : 'resolved' };
   });
   deps.bus.publish(changes);

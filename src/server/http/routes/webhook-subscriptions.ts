@@ -9,7 +9,7 @@ import { invalid, notFound } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
 import type { WebhookSubscriptionTable } from '../../storage/schema.js';
 import * as store from '../../notify/subscription.store.js';
-import { insertNotification } from '../../notify/outbox.store.js';
+import { queuePing } from '../../notify/notify.service.js';
 import { getService } from '../../service/service.store.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -189,10 +189,7 @@ export function webhookSubscriptionRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const s = await requireSub(orgId, request.params.id);
       const now = clock.now();
-      await insertNotification(db, {
-        org_id: orgId, id: newId(now), incident_id: null, user_id: null, contact_method_id: null, subscription_id: s.id, channel: 'webhook', kind: 'test', event_type: 'pagey.ping',
-        status: 'pending', attempts: 0, next_attempt_at: now, claimed_until: null, idempotency_key: `ping:${s.id}:${newId(now)}`, step_key: null, payload: null, last_error: null, provider_id: null, created_at: now, sent_at: null,
-      });
+      await queuePing(db, now, orgId, s.id, newId(now));
       deps.bus.poke();
       return reply.code(202).send({ status: 'queued' });
     },

@@ -1,5 +1,5 @@
 /**
- * Impact detect (issue 5, DESIGN §8): every 5 minutes per service with an impact metric, load
+ * Impact detect (DESIGN §8): every 5 minutes per service with an impact metric, load
  * its minute counts, run the silent-drop detector, and act on what it says: two consecutive
  * breaches at α = 1e-4 open an incident (dedup key "impact-drop", summary = the detector's
  * one-sentence explanation), a watch-level breach posts a non-paging note on the service
@@ -15,7 +15,6 @@
  */
 import type { Kysely } from 'kysely';
 import type { IncidentChange } from '../../lib/bus.js';
-import type { DialectName } from '../../storage/dialect.js';
 import type { Database } from '../../storage/schema.js';
 import { claimDueMetrics } from '../../impact/impact.store.js';
 import { applyEvaluation, EVAL_LEASE_MS, prepareEvaluation } from '../../impact/impact.service.js';
@@ -25,7 +24,6 @@ export class ImpactDetectModule implements EngineModule {
   readonly name = 'impact-detect';
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
     private readonly publish: (c: IncidentChange[]) => void,
     private readonly opts: { batch: number } = { batch: 20 },
   ) {}
@@ -33,12 +31,12 @@ export class ImpactDetectModule implements EngineModule {
   async tick(now: number): Promise<number> {
     // A little jitter makes two nodes' leases distinct even when their clocks agree.
     const lease = now + EVAL_LEASE_MS + Math.floor(Math.random() * 1000);
-    const due = await claimDueMetrics(this.db, this.dialect, now, lease, this.opts.batch);
+    const due = await claimDueMetrics(this.db, now, lease, this.opts.batch);
     let failure: unknown = null;
     for (const metric of due) {
       try {
         const prepared = await prepareEvaluation(this.db, metric, now);
-        this.publish(await applyEvaluation(this.db, this.dialect, prepared));
+        this.publish(await applyEvaluation(this.db, prepared));
       } catch (err) {
         // The others still run; this one is retried when its lease runs out.
         failure ??= err;

@@ -4,38 +4,32 @@
  * incident however long the silence); the next ping resolves it (see
  * ingest/heartbeat.ts). The due time is a row (integrations.heartbeat_next_due).
  */
-import { sql, type Kysely } from 'kysely';
-import type { DialectName } from '../../storage/dialect.js';
-import type { Database, IntegrationTable } from '../../storage/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
 import { triggerAlert } from '../../incident/incident.service.js';
+import { HEARTBEAT_DEDUP_KEY } from '../../ingest/heartbeat.js';
+import { claimOverdueHeartbeats, getService, setHeartbeat } from '../../service/service.store.js';
 import type { EngineModule } from '../engine.js';
-
-export const HEARTBEAT_DEDUP_KEY = 'heartbeat';
 
 export class HeartbeatModule implements EngineModule {
   readonly name = 'heartbeat';
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
     private readonly publish: (c: IncidentChange[]) => void,
   ) {}
 
   async tick(now: number): Promise<number> {
     const changes: IncidentChange[] = [];
     const n = await this.db.transaction().execute(async (trx) => {
-      const lock = this.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-      const due = await sql<IntegrationTable>`
-        SELECT * FROM integrations WHERE type = 'heartbeat' AND deleted_at IS NULL
-          AND heartbeat_next_due <= ${now} AND heartbeat_state <> 'down'
-        LIMIT 100 ${lock}`.execute(trx);
-      for (const i of due.rows) {
-        const service = await trx.selectFrom('services').selectAll().where('org_id', '=', i.org_id).where('id', '=', i.service_id).where('deleted_at', 'is', null).executeTakeFirst();
-        await trx.updateTable('integrations').set({ heartbeat_state: 'down' }).where('org_id', '=', i.org_id).where('id', '=', i.id).execute();
+      const due = await claimOverdueHeartbeats(trx, now, 100);
+      for (const i of due) {
+        const service = await getService(trx, i.org_id, i.service_id);
+        await setHeartbeat(trx, i.org_id, i.id, { heartbeat_state: 'down' });
         if (!service || service.status === 'disabled') continue;
         const lateBy = Math.round((now - Number(i.heartbeat_next_due)) / 1000);
         await triggerAlert(
-          { trx, dialect: this.dialect, now, changes },
+          { trx, now, changes },
           {
             orgId: i.org_id,
             service,
@@ -50,7 +44,7 @@ export class HeartbeatModule implements EngineModule {
           },
         );
       }
-      return due.rows.length;
+      return due.length;
     });
     this.publish(changes);
     return n;

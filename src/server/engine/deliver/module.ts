@@ -11,20 +11,21 @@
  * idempotency key and marked on the timeline as a possible duplicate.
  */
 import type { Kysely } from 'kysely';
-import type { DialectName } from '../../storage/dialect.js';
 import type { Database, NotificationTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import { newId } from '../../lib/ids.js';
-import type { ChannelAdapter, DeliveryResult, Destination } from '../../notify/channel.js';
-import { buildMessage } from '../../notify/message.js';
+import type { DeliveryResult, Destination } from '../../notify/channel.js';
+import type { ChannelRegistry } from '../../notify/channels/registry.js';
 import * as outbox from '../../notify/outbox.store.js';
+import { queueFallback } from '../../notify/notify.service.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../../notify/backoff.js';
 import { earliestAllowed, THROTTLES } from '../../notify/throttle.js';
+import { getContactMethod } from '../../notify/contact.store.js';
+import { countSubscriptionFailure, getSubscription, updateSubscription } from '../../notify/subscription.store.js';
 import { appendLog, type Tx } from '../../incident/incident.service.js';
-import { CHANNEL_OF } from '../../escalation/targets.js';
-import { getContactMethod, listContactMethods } from '../../notify/contact.store.js';
-import { getSubscription, updateSubscription } from '../../notify/subscription.store.js';
+import { getIncidentsByIds } from '../../incident/incident.store.js';
+import { getUsers } from '../../org/org.store.js';
 import type { EngineModule } from '../engine.js';
+import { gatherMessage } from './message.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -52,8 +53,7 @@ export class DeliverModule implements EngineModule {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
-    private readonly channels: Partial<Record<string, ChannelAdapter>>,
+    private readonly channels: ChannelRegistry,
     private readonly publish: (c: IncidentChange[]) => void,
     private readonly metrics: DeliveryMetrics | null,
     opts: Partial<DeliverOptions> & { baseUrl: string },
@@ -63,7 +63,7 @@ export class DeliverModule implements EngineModule {
 
   async tick(now: number): Promise<number> {
     // One statement, atomic on its own: no transaction round trips around it.
-    const claimed = await outbox.claimDue(this.db, this.dialect, now, this.opts.batch, this.opts.leaseMs);
+    const claimed = await outbox.claimDue(this.db, now, this.opts.batch, this.opts.leaseMs);
     if (!claimed.length) return 0;
     await this.opts.sync();
     // Bundle: one message per (person's contact method); subscriptions and status rows go one by one.
@@ -83,7 +83,7 @@ export class DeliverModule implements EngineModule {
     const settled = await Promise.allSettled([...groups.values()].map((g) => this.deliverGroup(g, now).catch(async (err: unknown) => {
       // Never leave a claim hanging on our own bug: retry later, and say why. If the message had
       // already gone out (recording the outcome failed), the retry is a possible duplicate: say so.
-      const why = `internal: ${err instanceof Error ? err.message : String(err)}`;
+      const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
       await outbox.markRetry(this.db, g[0]!.org_id, g.map((r) => r.id), now + 30_000, err instanceof OutcomeNotRecorded || g.some((r) => r.was_sending) ? outbox.interruptedError(why) : why);
       throw err;
     })));
@@ -96,10 +96,8 @@ export class DeliverModule implements EngineModule {
     const first = rows[0]!;
     const orgId = first.org_id;
     const ids = rows.map((r) => r.id);
-    const adapter = this.channels[first.channel];
     const dest = await this.destination(first);
-    if (!dest) return this.finish(rows, now, { kind: 'permanent', reason: 'destination no longer exists' }, null);
-    if (!adapter) return this.finish(rows, now, { kind: 'permanent', reason: `the ${first.channel} channel is not configured on this server` }, dest.label);
+    if (!dest) return this.finish(rows, now, { kind: 'permanent', reason: 'destination_gone', detail: 'the contact method or subscription no longer exists' }, null);
     const throttle = THROTTLES[first.channel];
     if (throttle && first.contact_method_id) {
       const windowMs = Math.max(...throttle.map((r) => r.perMs));
@@ -107,36 +105,11 @@ export class DeliverModule implements EngineModule {
       const at = earliestAllowed(now, sends, throttle);
       if (at > now) return void (await outbox.postpone(this.db, orgId, ids, at));
     }
-    const org = await this.db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirst();
-    const recipient = first.user_id ? await this.db.selectFrom('users').select('name').where('org_id', '=', orgId).where('id', '=', first.user_id).executeTakeFirst() : undefined;
-    const msg = await buildMessage(this.db, rows, {
-      baseUrl: this.opts.baseUrl,
-      orgName: org?.name ?? '',
-      now,
-      ...(recipient ? { recipientName: recipient.name } : {}),
-      withActionLinks: first.kind === 'page',
-    });
-    if (first.kind === 'verification' && first.payload) msg.code = (JSON.parse(first.payload) as { code?: string }).code ?? '';
-    if (first.subscription_id && first.payload) {
-      const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
-      if (log_entry_id) {
-        const e = await this.db.selectFrom('log_entries').selectAll().where('org_id', '=', orgId).where('id', '=', log_entry_id).executeTakeFirst();
-        if (e?.agent) {
-          const a = JSON.parse(e.agent) as { id: string; type: string; summary: string };
-          msg.agent = { id: a.id, type: a.type === 'user_reference' ? 'user_reference' : 'service_reference', name: a.summary };
-        }
-        if (e && e.type === 'annotate_log_entry') msg.note = { id: e.id, content: e.summary };
-      }
-    }
-    if (msg.incidents.length === 0 && first.incident_id) return this.finish(rows, now, { kind: 'permanent', reason: 'incident no longer exists' }, dest.label);
+    const msg = await gatherMessage(this.db, rows, { baseUrl: this.opts.baseUrl, now });
+    if (msg.incidents.length === 0 && first.incident_id) return this.finish(rows, now, { kind: 'permanent', reason: 'incident_gone', detail: 'the incident no longer exists' }, dest.label);
     const started = Date.now();
-    let result: DeliveryResult;
-    try {
-      // A send never outlives half its claim: past the lease another node may take the row over and send it again.
-      result = await adapter.send(dest.destination, msg, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
-    } catch (err) {
-      result = { kind: 'retryable', reason: `channel error: ${err instanceof Error ? err.message : String(err)}` };
-    }
+    // A send never outlives half its claim: past the lease another node may take the row over and send it again.
+    const result = await this.channels.deliver(first.channel, dest.destination, msg, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
     try {
       await this.finish(rows, now, result, dest.label);
@@ -164,9 +137,9 @@ export class DeliverModule implements EngineModule {
     const ids = rows.map((r) => r.id);
     const changes: IncidentChange[] = [];
     await this.db.transaction().execute(async (trx) => {
-      const incidents = await incidentRows(trx, orgId, rows);
-      const tx: Tx = { trx, dialect: this.dialect, now, changes };
-      const who = first.user_id ? await trx.selectFrom('users').select('name').where('org_id', '=', orgId).where('id', '=', first.user_id).executeTakeFirst() : undefined;
+      const incidents = await getIncidentsByIds(trx, orgId, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
+      const tx: Tx = { trx, now, changes };
+      const [who] = first.user_id ? await getUsers(trx, orgId, [first.user_id]) : [];
       const target = who ? `${who.name} by ${label}` : (label ?? 'destination');
       if (result.kind === 'sent') {
         await outbox.markSent(trx, orgId, ids, now, result.providerId ?? null);
@@ -193,10 +166,10 @@ export class DeliverModule implements EngineModule {
       const reason = result.kind === 'retryable' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
       await outbox.markFailed(trx, orgId, ids, reason);
       if (first.subscription_id) {
-        await trx.updateTable('webhook_subscriptions').set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) })).where('org_id', '=', orgId).where('id', '=', first.subscription_id!).execute();
+        await countSubscriptionFailure(trx, orgId, first.subscription_id);
       }
       for (const inc of incidents) {
-        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${reason}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, failed: true });
+        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${reason}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true });
       }
       if (first.kind === 'page' && first.user_id) {
         for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));
@@ -213,36 +186,10 @@ class OutcomeNotRecorded extends Error {
   }
 }
 
-async function incidentRows(trx: Kysely<Database>, orgId: string, rows: NotificationTable[]) {
-  const ids = [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))];
-  if (!ids.length) return [];
-  return trx.selectFrom('incidents').select(['id', 'service_id', 'status', 'org_id']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
-}
-
-/** A permanent failure moves on to the person's next verified method not yet tried for this step. */
+/** A permanent failure moves on to the person's next verified method not yet tried for this step, while the incident is still triggered. */
 async function fallBack(tx: Tx, row: NotificationTable, incident: { id: string; service_id: string; status: string } | undefined): Promise<void> {
   if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
-  const tried = new Set((await outbox.notificationsForStep(tx.trx, row.org_id, row.step_key, row.user_id)).map((n) => n.contact_method_id));
-  const methods = (await listContactMethods(tx.trx, row.org_id, [row.user_id])).filter((m) => m.verified_at !== null && !tried.has(m.id));
-  const next = methods[0];
-  if (!next) {
-    await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', 'No other verified contact method to try for this person; escalation continues', null, { type: 'auto' }, { user_id: row.user_id });
-    return;
-  }
-  const { was_sending: _ignored, ...base } = row as NotificationTable & { was_sending?: boolean };
-  await outbox.insertNotification(tx.trx, {
-    ...base,
-    id: newId(tx.now),
-    contact_method_id: next.id,
-    channel: CHANNEL_OF[next.type],
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: tx.now,
-    claimed_until: null,
-    idempotency_key: `${row.idempotency_key}>${next.id}`,
-    last_error: null,
-    provider_id: null,
-    created_at: tx.now,
-    sent_at: null,
-  });
+  const { was_sending: _ignored, ...failed } = row as NotificationTable & { was_sending?: boolean };
+  const next = await queueFallback(tx.trx, tx.now, failed);
+  if (!next) await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', 'No other verified contact method to try for this person; escalation continues', null, { type: 'auto' }, { user_id: row.user_id });
 }

@@ -6,6 +6,9 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
+import { deleteChangeEventsBefore } from '../../incident/incident.store.js';
+import { deleteExpiredBefore } from '../../notify/action-token.store.js';
+import { deleteFinishedBefore } from '../../notify/outbox.store.js';
 import type { EngineModule } from '../engine.js';
 
 const DAY = 86_400_000;
@@ -21,9 +24,9 @@ export class CleanupModule implements EngineModule {
   async tick(now: number): Promise<number> {
     if (now - this.lastRun < 3_600_000) return 0;
     this.lastRun = now;
-    await this.db.deleteFrom('notifications').where('status', 'in', ['sent', 'cancelled', 'failed']).where('created_at', '<', now - this.retention.notificationsMs).execute();
-    await this.db.deleteFrom('action_tokens').where('expires_at', '<', now - this.retention.tokensMs).execute();
-    await this.db.deleteFrom('change_events').where('timestamp', '<', now - this.retention.changeEventsMs).execute();
+    await deleteFinishedBefore(this.db, now - this.retention.notificationsMs);
+    await deleteExpiredBefore(this.db, now - this.retention.tokensMs);
+    await deleteChangeEventsBefore(this.db, now - this.retention.changeEventsMs);
     // Housekeeping is not "work" for the drain loop: it never needs an immediate second pass.
     return 0;
   }

@@ -1,0 +1,60 @@
+/**
+ * The facts a message needs, read for the deliver module: the incidents a group of outbox
+ * rows is about (with their service and assignees), one-click action tokens for people,
+ * and, for a webhook event, who caused it and the note it reports. The wording and shape
+ * are notify's (notify/message.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Database, NotificationTable } from '../../storage/schema.js';
+import type { Message } from '../../notify/channel.js';
+import { actionChannel, composeMessage, incidentView, wantsActionLinks, withActionLinks } from '../../notify/message.js';
+import { createActionToken } from '../../notify/action-token.js';
+import { assignmentsOf, getIncidentsByIds, getLogEntry } from '../../incident/incident.store.js';
+import { getServicesByIds } from '../../service/service.store.js';
+import { getOrganization, getUsers } from '../../org/org.store.js';
+
+type Db = Kysely<Database>;
+
+export async function gatherMessage(db: Db, rows: readonly NotificationTable[], ctx: { baseUrl: string; now: number }): Promise<Message> {
+  const first = rows[0]!;
+  const orgId = first.org_id;
+  const ids = [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))];
+  const [org, recipient, incidents, assignments] = await Promise.all([
+    getOrganization(db, orgId),
+    first.user_id ? getUsers(db, orgId, [first.user_id]).then((u) => u[0]) : undefined,
+    getIncidentsByIds(db, orgId, ids),
+    assignmentsOf(db, orgId, ids),
+  ]);
+  const [services, assignees] = await Promise.all([
+    getServicesByIds(db, orgId, [...new Set(incidents.map((i) => i.service_id))]),
+    getUsers(db, orgId, [...new Set([...assignments.values()].flat().map((a) => a.user_id))]),
+  ]);
+  const serviceName = new Map(services.map((s) => [s.id, s.name]));
+  const userName = new Map(assignees.map((u) => [u.id, u.name]));
+  const byId = new Map(incidents.map((i) => [i.id, i]));
+  const views = [];
+  for (const id of ids) {
+    const incident = byId.get(id);
+    if (!incident) continue;
+    let view = incidentView(
+      { incident, serviceName: serviceName.get(incident.service_id) ?? null, assignees: (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! })) },
+      ctx.baseUrl,
+    );
+    if (wantsActionLinks(first)) {
+      const token = (action: 'acknowledge' | 'resolve') => createActionToken(db, ctx.now, { orgId, incidentId: id, userId: first.user_id!, action, channel: actionChannel(first) });
+      view = withActionLinks(view, ctx.baseUrl, await token('acknowledge'), await token('resolve'));
+    }
+    views.push(view);
+  }
+  const msg = composeMessage(rows, views, { orgName: org?.name ?? '', ...(recipient ? { recipientName: recipient.name } : {}) });
+  if (first.subscription_id && first.payload) {
+    const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
+    const e = log_entry_id ? await getLogEntry(db, orgId, log_entry_id) : undefined;
+    if (e?.agent) {
+      const a = JSON.parse(e.agent) as { id: string; type: string; summary: string };
+      msg.agent = { id: a.id, type: a.type === 'user_reference' ? 'user_reference' : 'service_reference', name: a.summary };
+    }
+    if (e && e.type === 'annotate_log_entry') msg.note = { id: e.id, content: e.summary };
+  }
+  return msg;
+}

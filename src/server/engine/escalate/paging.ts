@@ -1,0 +1,45 @@
+/**
+ * Reading the facts a paging decision needs, and applying what was decided: shared by the
+ * escalate module (a level fires) and the round-robin module (a hand-over within a level).
+ * The decisions themselves are pure (escalation/step.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../storage/schema.js';
+import type { Tx } from '../../incident/incident.service.js';
+import { appendLog } from '../../incident/incident.service.js';
+import { getUsers, listAdmins } from '../../org/org.store.js';
+import { contactPlans, lastResortMethods, queuePages, type PageOrder } from '../../notify/notify.service.js';
+import { planLastResort, type Person, type TimelineEntry } from '../../escalation/step.js';
+
+export const SYSTEM = { type: 'auto' as const };
+
+/** The live members among `userIds`, with how each would be reached at `urgency`. */
+export async function peopleToPage(db: Kysely<Database>, orgId: string, userIds: readonly string[], urgency: 'high' | 'low'): Promise<Map<string, Person>> {
+  const live = (await getUsers(db, orgId, [...userIds])).filter((u) => u.deleted_at === null);
+  const plans = await contactPlans(db, orgId, live.map((u) => u.id), urgency);
+  return new Map(live.map((u) => [u.id, { id: u.id, name: u.name, contact: plans.get(u.id)! }]));
+}
+
+export interface PagedIncident {
+  org_id: string;
+  id: string;
+  service_id: string;
+}
+
+/** Write the timeline entries, in order, on the incident. */
+export async function writeTimeline(tx: Tx, inc: PagedIncident, entries: readonly TimelineEntry[]): Promise<void> {
+  for (const e of entries) await appendLog(tx, inc.org_id, inc.service_id, inc.id, e.type, e.summary, null, SYSTEM, e.details);
+}
+
+export async function sendPages(tx: Tx, inc: PagedIncident, stepKey: string, pages: readonly PageOrder[]): Promise<void> {
+  await queuePages(tx.trx, tx.now, inc, stepKey, pages);
+}
+
+/** The last resort (never silent): every owner and admin on every verified method, now, or a timeline entry saying nobody can be paged. */
+export async function pageOwnersAndAdmins(tx: Tx, inc: PagedIncident, stepKey: string): Promise<void> {
+  const admins = await listAdmins(tx.trx, inc.org_id);
+  const methods = await lastResortMethods(tx.trx, inc.org_id, admins.map((a) => a.id));
+  const plan = planLastResort(admins.map((a) => ({ id: a.id, methods: methods.get(a.id) ?? [] })));
+  await sendPages(tx, inc, stepKey, plan.pages);
+  await writeTimeline(tx, inc, plan.timeline);
+}

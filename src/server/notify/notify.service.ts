@@ -1,0 +1,172 @@
+/**
+ * Notify owns the outbox: every notification row is queued here, in the caller's
+ * transaction, so a committed change is never missing its message and a rolled-back
+ * one never sends. Each function says which messages it queues and under which
+ * idempotency key (outbox.ts): replaying the same step or event queues nothing twice.
+ *
+ * It also answers the one question the rest of the pipeline asks of it before paging:
+ * how would these people be reached (`contactPlans`, `lastResortMethods`).
+ */
+import type { Kysely } from 'kysely';
+import type { ContactMethodTable, Database, NotificationTable } from '../storage/schema.js';
+import { outboxRow, type OutboxMessage } from './outbox.js';
+import * as outbox from './outbox.store.js';
+import { listContactMethods, listNotificationRules, listVerifiedEmailMethods } from './contact.store.js';
+import { activeSubscriptions } from './subscription.store.js';
+import { CHANNEL_OF, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
+import type { IncidentEventType } from './channel.js';
+
+type Db = Kysely<Database>;
+
+export { cancelPendingPages } from './outbox.store.js';
+
+async function queue(db: Db, now: number, m: OutboxMessage): Promise<boolean> {
+  return outbox.insertNotification(db, outboxRow(m, now));
+}
+
+/** How each person would be paged at `urgency` (their rules over their verified methods), or why they cannot be. */
+export async function contactPlans(db: Db, orgId: string, userIds: readonly string[], urgency: 'high' | 'low'): Promise<Map<string, ContactPlan>> {
+  const ids = [...userIds];
+  const [methods, rules] = await Promise.all([listContactMethods(db, orgId, ids), listNotificationRules(db, orgId, ids)]);
+  return new Map(
+    ids.map((u) => [
+      u,
+      planUserNotifications(
+        methods.filter((m) => m.user_id === u),
+        rules.filter((r) => r.user_id === u),
+        urgency,
+      ),
+    ]),
+  );
+}
+
+/** Every verified method of each person: what a last-resort page uses, whatever their rules say. */
+export async function lastResortMethods(db: Db, orgId: string, userIds: readonly string[]): Promise<Map<string, ContactMethodTable[]>> {
+  const methods = await listContactMethods(db, orgId, [...userIds]);
+  return new Map(userIds.map((u) => [u, verifiedMethods(methods.filter((m) => m.user_id === u))]));
+}
+
+/** One page of an escalation step: a person's contact method, after a delay. */
+export interface PageOrder {
+  userId: string;
+  contactMethod: Pick<ContactMethodTable, 'id' | 'type'>;
+  delayMinutes: number;
+  /** A last-resort page of the organization's owners and admins (never silent), not a policy target. */
+  lastResort?: boolean;
+}
+
+/**
+ * The pages of one escalation step (or a round-robin hand-over within it) for one incident.
+ * Keyed by step, person and method: a step fired twice (two nodes, a replay) pages once.
+ */
+export async function queuePages(db: Db, now: number, incident: { org_id: string; id: string }, stepKey: string, pages: readonly PageOrder[]): Promise<void> {
+  for (const p of pages) {
+    await queue(db, now, {
+      orgId: incident.org_id,
+      key: `${p.lastResort ? 'admin' : 'page'}:${stepKey}:${p.userId}:${p.contactMethod.id}`,
+      kind: 'page',
+      channel: CHANNEL_OF[p.contactMethod.type],
+      eventType: 'incident.triggered',
+      dueAt: now + p.delayMinutes * 60_000,
+      incidentId: incident.id,
+      userId: p.userId,
+      contactMethodId: p.contactMethod.id,
+      stepKey,
+    });
+  }
+}
+
+/**
+ * After a page failed for good: the person's next verified method not yet tried in the same
+ * step, due now, under the failed row's key extended by the method. Returns the method, or
+ * null when every method was tried.
+ */
+export async function queueFallback(db: Db, now: number, failed: NotificationTable): Promise<ContactMethodTable | null> {
+  if (!failed.user_id || !failed.step_key) return null;
+  const tried = new Set((await outbox.notificationsForStep(db, failed.org_id, failed.step_key, failed.user_id)).map((n) => n.contact_method_id));
+  const next = verifiedMethods(await listContactMethods(db, failed.org_id, [failed.user_id])).find((m) => !tried.has(m.id));
+  if (!next) return null;
+  await queue(db, now, {
+    orgId: failed.org_id,
+    key: `${failed.idempotency_key}>${next.id}`,
+    kind: failed.kind,
+    channel: CHANNEL_OF[next.type],
+    eventType: failed.event_type,
+    incidentId: failed.incident_id,
+    userId: failed.user_id,
+    contactMethodId: next.id,
+    stepKey: failed.step_key,
+    ...(failed.payload === null ? {} : { payload: JSON.parse(failed.payload) as unknown }),
+  });
+  return next;
+}
+
+/**
+ * A webhook event for each active subscription that listens to `eventType` on this service:
+ * one row per subscription and timeline entry.
+ */
+export async function queueSubscriptionEvents(db: Db, now: number, e: { orgId: string; serviceId: string; incidentId: string; logEntryId: string; eventType: IncidentEventType }): Promise<void> {
+  for (const s of await activeSubscriptions(db, e.orgId)) {
+    if (s.filter_type === 'service_reference' && s.filter_id !== e.serviceId) continue;
+    if (!(JSON.parse(s.events) as string[]).includes(e.eventType)) continue;
+    await queue(db, now, {
+      orgId: e.orgId,
+      key: `sub:${s.id}:${e.logEntryId}`,
+      kind: 'status',
+      channel: 'webhook',
+      eventType: e.eventType,
+      incidentId: e.incidentId,
+      subscriptionId: s.id,
+      payload: { log_entry_id: e.logEntryId },
+    });
+  }
+}
+
+/** A `pagey.ping` test event to one webhook subscription. */
+export async function queuePing(db: Db, now: number, orgId: string, subscriptionId: string, nonce: string): Promise<void> {
+  await queue(db, now, { orgId, key: `ping:${subscriptionId}:${nonce}`, kind: 'test', channel: 'webhook', eventType: 'pagey.ping', subscriptionId });
+}
+
+/** A test page to each of these methods of one person. */
+export async function queueTestPages(db: Db, now: number, orgId: string, userId: string, methods: readonly Pick<ContactMethodTable, 'id' | 'type'>[], nonce: () => string): Promise<void> {
+  for (const m of methods) {
+    await queue(db, now, { orgId, key: `test:${nonce()}`, kind: 'test', channel: CHANNEL_OF[m.type], eventType: 'pagey.ping', userId, contactMethodId: m.id });
+  }
+}
+
+/** A contact method's verification code, on the method's own channel; the deliver module reads the code from the payload. */
+export async function queueVerification(db: Db, now: number, method: Pick<ContactMethodTable, 'org_id' | 'id' | 'user_id' | 'type'>, code: string, nonce: string): Promise<void> {
+  await queue(db, now, {
+    orgId: method.org_id,
+    key: `verification:${nonce}`,
+    kind: 'verification',
+    channel: CHANNEL_OF[method.type],
+    eventType: 'pagey.ping',
+    userId: method.user_id,
+    contactMethodId: method.id,
+    payload: { code },
+  });
+}
+
+/**
+ * A notice that is not about an incident (the weekly coverage digest, a shift offered or
+ * swapped) to each verified email method of these people: text, so email only; SMS and
+ * chat stay for pages. Returns how many rows were queued.
+ */
+export async function queueNotice(db: Db, orgId: string, userIds: readonly string[], n: { key: string; eventType: string; subject: string; text: string; now: number }): Promise<number> {
+  if (!userIds.length) return 0;
+  const methods = await listVerifiedEmailMethods(db, orgId, userIds);
+  for (const m of methods) {
+    await queue(db, n.now, {
+      orgId,
+      key: `${n.key}:${m.id}`,
+      kind: 'status',
+      channel: 'email',
+      eventType: n.eventType,
+      userId: m.user_id,
+      contactMethodId: m.id,
+      payload: { notice: { subject: n.subject, text: n.text } },
+    });
+  }
+  return methods.length;
+}

@@ -1,0 +1,49 @@
+/**
+ * How a person is reached, decided without I/O: which of their verified contact methods
+ * their notification rules use for an urgency, and after how long. Escalation decides who
+ * is paged; this decides how.
+ */
+import type { ChannelName, ContactMethodTable, ContactMethodType, NotificationRuleTable } from '../storage/schema.js';
+
+/** The channel that carries each contact method type (a phone method is called: voice). */
+export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
+  email: 'email',
+  sms: 'sms',
+  phone: 'voice',
+  webhook: 'webhook',
+  slack: 'slack',
+};
+
+export interface PlannedNotification {
+  contactMethod: ContactMethodTable;
+  delayMinutes: number;
+  ruleId: string | null;
+}
+
+/** A person's plan for one urgency, or why they cannot be reached ("has no verified contact method"). */
+export interface ContactPlan {
+  plan: PlannedNotification[];
+  reason: string | null;
+}
+
+/**
+ * Which verified methods to use, and after how long, for one person and urgency.
+ * A person with verified methods and no rules at all is paged on every verified
+ * method at once (a safe default: never silent). Returns a reason when nothing fits.
+ */
+export function planUserNotifications(methods: ContactMethodTable[], rules: NotificationRuleTable[], urgency: 'high' | 'low'): ContactPlan {
+  const verified = methods.filter((m) => m.verified_at !== null && m.deleted_at === null);
+  if (verified.length === 0) return { plan: [], reason: methods.length ? 'has no verified contact method' : 'has no contact method' };
+  const byId = new Map(verified.map((m) => [m.id, m]));
+  if (rules.length === 0) return { plan: verified.map((m) => ({ contactMethod: m, delayMinutes: 0, ruleId: null })), reason: null };
+  const plan = rules
+    .filter((r) => r.urgency === urgency && byId.has(r.contact_method_id))
+    .map((r) => ({ contactMethod: byId.get(r.contact_method_id)!, delayMinutes: r.start_delay_in_minutes, ruleId: r.id }));
+  if (plan.length === 0) return { plan: [], reason: `has no notification rule for ${urgency} urgency using a verified method` };
+  return { plan, reason: null };
+}
+
+/** The methods a last-resort page uses: every verified one, at once. */
+export function verifiedMethods(methods: readonly ContactMethodTable[]): ContactMethodTable[] {
+  return methods.filter((m) => m.verified_at !== null && m.deleted_at === null);
+}
