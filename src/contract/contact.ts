@@ -87,3 +87,6 @@ export const Readiness = Type.Object({
   days: Type.Integer(),
   users: Type.Array(ReadinessEntry),
 });
+
+/** A test page, queued to each verified contact method (their labels). */
+export const TestPageQueued = Type.Object({ queued: Type.Integer(), contact_methods: Type.Array(Type.String()) });

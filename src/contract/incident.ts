@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
+import { IncidentImpactBrief } from './impact.js';
 
 export const IncidentStatus = Type.Union([Type.Literal('triggered'), Type.Literal('acknowledged'), Type.Literal('resolved')]);
 export const Urgency = Type.Union([Type.Literal('high'), Type.Literal('low')]);
@@ -34,6 +35,14 @@ export const Incident = Type.Object({
   resolve_reason: Nullable(Type.Object({ type: Type.String() })),
   body: Type.Optional(Type.Object({ type: Type.String(), details: Type.String() })),
 });
+
+/** GET /incidents/{id} adds the people affected, on services with an impact metric. */
+export const IncidentDetail = Type.Object({ ...Incident.properties, impact: Type.Optional(Nullable(IncidentImpactBrief)) });
+
+export const IncidentEscalated = Type.Object({ incident: Incident, escalation_level: Type.Integer({ description: 'The 1-based level that is paged now' }) });
+
+/** The data of an `event: incident` on GET /api/v1/stream (server-sent events): what changed, not the new state. */
+export const IncidentChanged = Type.Object({ kind: Type.String(), incident_id: Type.String(), service_id: Type.String() });
 
 export const IncidentUpdateFields = Type.Object({
   id: Type.Optional(Type.String()),

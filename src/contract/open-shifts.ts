@@ -100,6 +100,12 @@ export const CoverageGap = Type.Object({
   open_shift_id: Nullable(Type.String()),
 });
 
+/** The coverage gaps of a range, in time_zone, with the hours they add up to. */
+export const CoverageGaps = Type.Object({ coverage_gaps: Type.Array(CoverageGap), time_zone: Type.String(), since: Type.String(), until: Type.String(), total_hours: Type.Number() });
+
+/** A schedule with an open-shift layer: where a volunteer looks for open shifts to claim (its name and zone, nothing more). */
+export const OpenShiftSchedule = Type.Object({ id: Type.String(), type: Type.Literal('schedule_reference'), summary: Type.String(), time_zone: Type.String() });
+
 export const CapWarning = Type.Object({
   type: Type.Literal('volunteer_cap_warning'),
   volunteer: Reference('user_reference'),

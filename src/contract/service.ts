@@ -64,3 +64,6 @@ export const IntegrationCreate = Type.Object({
     heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400, description: 'heartbeat only: a missed ping after this long opens an incident (default 300)' })),
   }),
 });
+
+/** A test event sent through an integration from the web UI; dedup_key names the incident it opens. */
+export const TestEventSent = Type.Object({ status: Type.String(), dedup_key: Type.String() });

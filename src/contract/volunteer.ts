@@ -1,6 +1,7 @@
 /** Volunteer responders on the wire (issue 8): profiles, availability, pools, partner companies, the hours ledger. */
 import { Type } from 'typebox';
 import { Nullable, Reference } from './common.js';
+import { Incident } from './incident.js';
 
 const HHMM = { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:MM in the volunteer’s zone' };
 const Skill = Type.String({ minLength: 1, maxLength: 64 });
@@ -125,6 +126,9 @@ export const PoolUpdate = Type.Object({ volunteer_pool: Type.Partial(Type.Object
 
 export const PoolMemberStatus = Type.Object({ user: Reference('user_reference'), qualifies: Type.Boolean(), reason: Nullable(Type.String()), last_paged_at: Nullable(Type.String()) });
 
+/** Who the pool would page at `at`, and why the others would not be paged. */
+export const PoolStatus = Type.Object({ at: Type.String(), strategy: Type.String(), would_page: Type.Array(Type.Object({ id: Type.String(), summary: Nullable(Type.String()) })), members: Type.Array(PoolMemberStatus) });
+
 export const PoolLevel = Type.Object({
   escalation_level: Type.Object({
     escalation_policy: Type.Object({ id: Type.String({ maxLength: 64 }) }),
@@ -224,6 +228,9 @@ export const LedgerQuery = Type.Object({
 export const ApprovalCreate = Type.Object({ approval: Type.Object({ user: Type.Object({ id: Type.String({ maxLength: 64 }) }), month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }), note: Type.Optional(Nullable(Type.String({ maxLength: 1024 }))) }) });
 
 export const AuditEntry = Type.Object({ id: Type.String(), user: Nullable(Reference('user_reference')), action: Type.String(), resource: Type.String(), at: Type.String() });
+
+/** GET /volunteers/me/incidents: the open incidents a volunteer may see now (on_shift: of their pools' services too). */
+export const VolunteerIncidents = Type.Object({ on_shift: Type.Boolean(), incidents: Type.Array(Incident) });
 
 export const History = Type.Object({
   pages: Type.Array(Type.Object({ incident: Type.Object({ id: Type.String(), number: Nullable(Type.Integer()), service: Nullable(Type.String()) }), pool: Nullable(Type.String()), paged_at: Type.String() })),

@@ -7,6 +7,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { AccountLink, InvitationSent, ResetRequested, Session, SignInAnswer } from '../../contract/account.js';
 import { errorResponses } from '../../contract/common.js';
 import { VigilError, forbidden } from '../errors.js';
 import { iso } from '../lib/clock.js';
@@ -19,15 +20,6 @@ import { findMembershipsByEmail, revokeSession } from './account.store.js';
 import { serializeCookie } from './cookies.js';
 import { accountEmail, mailerFromConfig, type AccountMailer } from './mailer.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_COOKIE, linkUrl, secureCookies } from './session.js';
-
-const SessionView = Type.Object({
-  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String(), time_zone: Type.Union([Type.String(), Type.Null()]) }),
-  organization: Type.Object({ id: Type.String(), name: Type.String(), time_zone: Type.String() }),
-  csrf_token: Type.String({ description: 'Send it back as X-CSRF-Token on every POST, PUT, PATCH and DELETE.' }),
-  expires_at: Type.Union([Type.String(), Type.Null()]),
-  has_password: Type.Boolean(),
-  email_configured: Type.Boolean({ description: 'Whether this server can send invitations and reset links by email.' }),
-});
 
 const Email = Type.String({ minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
@@ -68,7 +60,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
         summary: 'Sign in with email and password. Sets the HttpOnly session cookie. When the same email and password open several organizations, answers their list instead: send again with organization_id.',
         tags,
         body: Type.Object({ email: Email, password: Password, organization_id: Type.Optional(Type.String({ maxLength: 64 })) }),
-        response: { 200: Type.Object({ session: Type.Optional(SessionView), organizations: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))) }), ...errorResponses },
+        response: { 200: SignInAnswer, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -92,7 +84,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
 
   app.get(
     '/api/v1/session',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: SessionView }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: Session }), ...errorResponses } } },
     async (request, reply) => {
       const p = principalOf(request);
       reply.header('cache-control', 'no-store');
@@ -132,7 +124,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
         summary: 'Email a one-time password reset link (valid one hour) to every membership of this email. Always answers 202, whether or not the email is known.',
         tags,
         body: Type.Object({ email: Email }),
-        response: { 202: Type.Object({ message: Type.String() }), ...errorResponses },
+        response: { 202: ResetRequested, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -151,11 +143,9 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     },
   );
 
-  const LinkInfo = Type.Object({ kind: Type.String(), email: Type.String(), name: Type.String(), organization: Type.Object({ id: Type.String(), name: Type.String() }), expires_at: Type.String() });
-
   app.post(
     '/api/v1/account_links/inspect',
-    { config: { permission: 'public' }, schema: { summary: 'What an emailed one-time link is for (does not use it)', tags, body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Type.Object({ link: LinkInfo }), ...errorResponses } } },
+    { config: { permission: 'public' }, schema: { summary: 'What an emailed one-time link is for (does not use it)', tags, body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Type.Object({ link: AccountLink }), ...errorResponses } } },
     async (request) => {
       const l = await account.inspectLink(db, clock, request.body.token);
       return { link: { kind: l.kind, email: l.email, name: l.name, organization: l.organization, expires_at: iso(l.expiresAt) } };
@@ -170,7 +160,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
         summary: 'Use an invitation or reset link: set the password and sign in. Other sessions of the member end.',
         tags,
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password, name: Type.Optional(Type.String({ maxLength: 255 })) }),
-        response: { 200: Type.Object({ session: SessionView }), ...errorResponses },
+        response: { 200: Type.Object({ session: Session }), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -187,12 +177,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
         tags,
         body: Type.Object({ invitation: Type.Object({ email: Email, name: Type.Optional(Type.String({ maxLength: 255 })), role: Type.Optional(Type.String({ maxLength: 32 })) }) }),
         response: {
-          201: Type.Object({
-            user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() }),
-            email_sent: Type.Boolean(),
-            accept_url: Type.Optional(Type.String()),
-            expires_at: Type.String(),
-          }),
+          201: InvitationSent,
           ...errorResponses,
         },
       },

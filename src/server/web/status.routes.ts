@@ -3,7 +3,8 @@
  * choose its components, and write public updates on incidents.
  */
 import { Type } from 'typebox';
-import { IdParams, Nullable, errorResponses } from '../../contract/common.js';
+import { IdParams, errorResponses } from '../../contract/common.js';
+import { PublicStatusPage, PublicUpdate, StatusPageSettings, StatusPageUpdate } from '../../contract/status-page.js';
 import { VigilError, invalid, notFound } from '../errors.js';
 import { iso, isoOrNull } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -19,16 +20,6 @@ import { HISTORY_DAYS, PUBLIC_STATUSES, SLUG_RE, componentState, effectiveCompon
 const tags = ['status page'];
 const StatusEnum = Type.Union(PUBLIC_STATUSES.map((s) => Type.Literal(s)));
 
-const Settings = Type.Object({
-  slug: Type.String(),
-  title: Type.String(),
-  enabled: Type.Boolean(),
-  components: Type.Array(Type.Object({ service_id: Type.String(), name: Type.String(), group: Type.String() })),
-  public_url: Type.String(),
-});
-
-const PublicUpdate = Type.Object({ id: Type.String(), status: Type.String(), message: Type.String(), created_at: Type.String(), author: Nullable(Type.Object({ id: Type.String(), name: Nullable(Type.String()) })) });
-
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code ?? '';
   return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
@@ -43,7 +34,7 @@ export function statusRoutes(app: App, deps: AppDeps): void {
     return { slug, title: row?.title ?? org?.name ?? 'Status', enabled: Boolean(row?.enabled), components: parseComponents(row?.components ?? '[]'), public_url: `${deps.config.publicUrl}/status/${slug}` };
   }
 
-  app.get('/api/v1/status_page', { config: { permission: 'read' }, schema: { summary: "The organization's public status page settings (off until published)", tags, response: { 200: Type.Object({ status_page: Settings }), ...errorResponses } } }, async (request) => ({
+  app.get('/api/v1/status_page', { config: { permission: 'read' }, schema: { summary: "The organization's public status page settings (off until published)", tags, response: { 200: Type.Object({ status_page: StatusPageSettings }), ...errorResponses } } }, async (request) => ({
     status_page: await settingsOf(principalOf(request).orgId),
   }));
 
@@ -53,15 +44,8 @@ export function statusRoutes(app: App, deps: AppDeps): void {
       schema: {
         summary: 'Publish or unpublish the status page, set its address (slug), title and components (admin). No components means every active service.',
         tags,
-        body: Type.Object({
-          status_page: Type.Object({
-            slug: Type.Optional(Type.String({ maxLength: 64 })),
-            title: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-            enabled: Type.Optional(Type.Boolean()),
-            components: Type.Optional(Type.Array(Type.Object({ service_id: Type.String({ maxLength: 64 }), name: Type.Optional(Type.String({ maxLength: 255 })), group: Type.Optional(Type.String({ maxLength: 255 })) }), { maxItems: 200 })),
-          }),
-        }),
-        response: { 200: Type.Object({ status_page: Settings }), ...errorResponses },
+        body: StatusPageUpdate,
+        response: { 200: Type.Object({ status_page: StatusPageSettings }), ...errorResponses },
       },
     },
     async (request) => {
@@ -97,23 +81,7 @@ export function statusRoutes(app: App, deps: AppDeps): void {
         tags,
         params: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: {
-          200: Type.Object({
-            title: Type.String(),
-            state: Type.String(),
-            updated_at: Type.String(),
-            groups: Type.Array(Type.Object({ name: Type.String(), components: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), state: Type.String() })) })),
-            incidents: Type.Array(
-              Type.Object({
-                id: Type.String(),
-                status: Type.String(),
-                impact: Type.String(),
-                components: Type.Array(Type.String()),
-                started_at: Type.String(),
-                resolved_at: Nullable(Type.String()),
-                updates: Type.Array(Type.Object({ status: Type.String(), message: Type.String(), created_at: Type.String() })),
-              }),
-            ),
-          }),
+          200: PublicStatusPage,
           ...errorResponses,
         },
       },

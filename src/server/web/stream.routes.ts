@@ -10,6 +10,8 @@
  * node is not streamed here; the page also refetches on reconnect, on focus and
  * every minute, which bounds the delay.
  */
+import type { Static } from 'typebox';
+import type { IncidentChanged } from '../../contract/incident.js';
 import type { IncidentChange } from '../lib/bus.js';
 import type { App, AppDeps } from '../http/deps.js';
 import { principalOf } from '../http/plugins/auth.js';
@@ -51,7 +53,8 @@ export function streamRoutes(app: App, deps: AppDeps): void {
       };
       const off = deps.bus.onIncident((c: IncidentChange) => {
         if (c.orgId !== orgId) return;
-        write(`event: incident\ndata: ${JSON.stringify({ kind: c.kind, incident_id: c.incidentId, service_id: c.serviceId })}\n\n`);
+        const data: Static<typeof IncidentChanged> = { kind: c.kind, incident_id: c.incidentId, service_id: c.serviceId };
+        write(`event: incident\ndata: ${JSON.stringify(data)}\n\n`);
       });
       const ping = setInterval(() => write(': ping\n\n'), PING_MS);
       ping.unref();

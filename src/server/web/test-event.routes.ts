@@ -6,6 +6,7 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../contract/common.js';
+import { TestEventSent } from '../../contract/service.js';
 import { notFound } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { getIntegration, getService } from '../service/service.store.js';
@@ -21,7 +22,7 @@ export function testEventRoutes(app: App, deps: AppDeps): void {
         summary: 'Trigger a test event through this integration (admin): it opens an incident like any event would',
         tags: ['services'],
         params: Type.Object({ id: Type.String({ maxLength: 64 }), integration_id: Type.String({ maxLength: 64 }) }),
-        response: { 202: Type.Object({ status: Type.String(), dedup_key: Type.String() }), ...errorResponses },
+        response: { 202: TestEventSent, ...errorResponses },
       },
     },
     async (request, reply) => {

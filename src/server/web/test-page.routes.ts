@@ -6,6 +6,7 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../contract/common.js';
+import { TestPageQueued } from '../../contract/contact.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { CHANNEL_OF } from '../notify/plan.js';
@@ -25,7 +26,7 @@ export function testPageRoutes(app: App, deps: AppDeps): void {
         summary: 'Send a test page to each verified contact method of a member (yourself, or anyone as admin)',
         tags: ['contact methods'],
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 202: Type.Object({ queued: Type.Integer(), contact_methods: Type.Array(Type.String()) }), ...errorResponses },
+        response: { 202: TestPageQueued, ...errorResponses },
       },
     },
     async (request, reply) => {

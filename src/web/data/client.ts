@@ -4,6 +4,8 @@
  * `X-Vigil-Client: web` so the timeline says an action came from the web UI.
  * Errors become ApiError with the server's own messages (they name the field).
  */
+import type { ErrorBody } from './types';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -60,7 +62,8 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
     json = null;
   }
   if (!res.ok) {
-    const err = (json as { error?: { message?: string; errors?: string[] } } | null)?.error;
+    // Read defensively: a proxy in front of Vigil may answer an error of its own.
+    const err = (json as Partial<ErrorBody> | null)?.error;
     if (res.status === 401 && !opts.quietAuth) for (const fn of unauthenticatedListeners) fn();
     throw new ApiError(res.status, err?.errors?.length ? err.errors : [err?.message ?? `HTTP ${res.status}`], err?.message ?? `HTTP ${res.status}`);
   }

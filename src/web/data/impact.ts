@@ -10,24 +10,10 @@
  * "below the band", never a false alarm.
  */
 import { api, optional, withQuery } from './client';
+import type { ImpactSeries, ImpactTotals } from './types';
 
-interface Bucket {
-  start: string;
-  end: string;
-  count: number;
-  people: number | null;
-  expected: number | null;
-  expected_low: number | null;
-  expected_high: number | null;
-}
-
-interface Series {
-  service: { id: string; summary?: string | null };
-  /** IANA zone of the metric; absent: UTC. */
-  time_zone?: string;
-  metric: { label: string; unit_label: string; people_per_unit: number | null; kind: string };
-  buckets: Bucket[];
-}
+/** What summarizeDay reads of an hourly series; one without time_zone is read in UTC. */
+type Series = Pick<ImpactSeries, 'service' | 'metric' | 'buckets'> & Partial<Pick<ImpactSeries, 'time_zone'>>;
 
 export interface ServedToday {
   serviceId: string;
@@ -97,10 +83,10 @@ export async function peopleServedToday(now = Date.now()): Promise<PeopleServed 
   // Midnight anywhere on Earth is less than 26 hours ago: ask for 30 hours, keep each metric's own today.
   const since = new Date(Math.floor((now - 30 * 3_600_000) / 3_600_000) * 3_600_000).toISOString();
   const hourEnd = new Date(Math.ceil((now + 1) / 3_600_000) * 3_600_000).toISOString();
-  const totals = await optional(api<{ totals: { services: { service: { id: string } }[] } }>('GET', withQuery('/api/v1/impact/totals', { since, until: new Date(now).toISOString() })));
+  const totals = await optional(api<{ totals: ImpactTotals }>('GET', withQuery('/api/v1/impact/totals', { since, until: new Date(now).toISOString() })));
   if (!totals) return null;
   const series = await Promise.all(
-    totals.totals.services.map((s) => api<{ impact_series: Series }>('GET', withQuery(`/api/v1/impact/services/${encodeURIComponent(s.service.id)}/series`, { since, until: hourEnd, granularity: 'hour' })).then((r) => r.impact_series)),
+    totals.totals.services.map((s) => api<{ impact_series: ImpactSeries }>('GET', withQuery(`/api/v1/impact/services/${encodeURIComponent(s.service.id)}/series`, { since, until: hourEnd, granularity: 'hour' })).then((r) => r.impact_series)),
   );
   const services = series.map((s) => summarizeDay(s, now));
   return { since, people: services.reduce((n, s) => n + s.served, 0), services };

@@ -1,5 +1,5 @@
 import { api, withQuery } from './client';
-import type { Alert, Incident, IncidentStatus, LogEntry, PublicUpdate, Urgency } from './types';
+import type { Alert, Incident, IncidentDetail, IncidentEscalated, IncidentStatus, LogEntry, Page, PublicUpdate, Urgency } from './types';
 
 export interface IncidentFilter {
   statuses: IncidentStatus[];
@@ -9,12 +9,12 @@ export interface IncidentFilter {
 }
 
 export const listIncidents = (f: IncidentFilter) =>
-  api<{ incidents: Incident[]; more: boolean; total: number | null }>(
+  api<{ incidents: Incident[] } & Page>(
     'GET',
     withQuery('/api/v1/incidents', { 'statuses[]': f.statuses, 'urgencies[]': f.urgencies, 'service_ids[]': f.serviceIds, sort_by: 'created_at:desc', limit: f.limit ?? 50, total: true, date_range: 'all' }),
   );
 
-export const getIncident = (id: string) => api<{ incident: Incident }>('GET', `/api/v1/incidents/${encodeURIComponent(id)}`).then((r) => r.incident);
+export const getIncident = (id: string) => api<{ incident: IncidentDetail }>('GET', `/api/v1/incidents/${encodeURIComponent(id)}`).then((r) => r.incident);
 export const incidentAlerts = (id: string) => api<{ alerts: Alert[] }>('GET', withQuery(`/api/v1/incidents/${encodeURIComponent(id)}/alerts`, { limit: 100 })).then((r) => r.alerts);
 export const incidentLog = (id: string) => api<{ log_entries: LogEntry[] }>('GET', withQuery(`/api/v1/incidents/${encodeURIComponent(id)}/log_entries`, { limit: 100 })).then((r) => r.log_entries);
 
@@ -34,4 +34,4 @@ export function describeEntry(e: LogEntry): string {
 
 /** Page the pending level of the incident's policy at once (or `level`, 1-based); an acknowledged incident is triggered again. */
 export const escalateNow = (id: string, level?: number) =>
-  api<{ incident: Incident; escalation_level: number }>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/escalate`, level ? { escalation_level: level } : {});
+  api<IncidentEscalated>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/escalate`, level ? { escalation_level: level } : {});

@@ -5,14 +5,9 @@
  * into view, and once a minute as a backstop.
  */
 import { useEffect, useRef, useState } from 'react';
+import type { IncidentChanged } from './types';
 
-export interface IncidentEvent {
-  kind: string;
-  incident_id: string;
-  service_id: string;
-}
-
-type Listener = (e: IncidentEvent | null) => void;
+type Listener = (e: IncidentChanged | null) => void;
 const listeners = new Set<Listener>();
 const stateListeners = new Set<(s: LiveState) => void>();
 export type LiveState = 'connecting' | 'live' | 'offline';
@@ -24,7 +19,7 @@ function setState(s: LiveState) {
   for (const fn of stateListeners) fn(s);
 }
 
-function emit(e: IncidentEvent | null) {
+function emit(e: IncidentChanged | null) {
   for (const fn of listeners) fn(e);
 }
 
@@ -53,7 +48,7 @@ function connect() {
   source.onerror = () => setState('offline');
   source.addEventListener('incident', (ev) => {
     try {
-      emit(JSON.parse((ev as MessageEvent<string>).data) as IncidentEvent);
+      emit(JSON.parse((ev as MessageEvent<string>).data) as IncidentChanged);
     } catch {
       emit(null);
     }
@@ -72,7 +67,7 @@ export function useLive(fn: Listener, debounceMs = 120): void {
   useEffect(() => {
     connect();
     let timer: ReturnType<typeof setTimeout> | null = null;
-    let last: IncidentEvent | null = null;
+    let last: IncidentChanged | null = null;
     const listener: Listener = (e) => {
       last = e;
       if (timer) clearTimeout(timer);

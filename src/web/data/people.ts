@@ -1,8 +1,8 @@
 import { api, withQuery } from './client';
-import type { ContactMethod, NotificationRule, User } from './types';
+import type { ContactMethod, NotificationRule, Role, TestPageQueued, User, UserPatch } from './types';
 
 export const listUsers = () => api<{ users: User[] }>('GET', withQuery('/api/v1/users', { limit: 100 })).then((r) => r.users);
-export const updateUser = (id: string, patch: Partial<{ name: string; role: string; time_zone: string | null }>) => api<{ user: User }>('PUT', `/api/v1/users/${encodeURIComponent(id)}`, { user: patch });
+export const updateUser = (id: string, patch: UserPatch) => api<{ user: User }>('PUT', `/api/v1/users/${encodeURIComponent(id)}`, { user: patch });
 export const removeUser = (id: string) => api<void>('DELETE', `/api/v1/users/${encodeURIComponent(id)}`);
 
 export const contactMethods = (userId: string) => api<{ contact_methods: ContactMethod[] }>('GET', `/api/v1/users/${encodeURIComponent(userId)}/contact_methods`).then((r) => r.contact_methods);
@@ -16,8 +16,8 @@ export const notificationRules = (userId: string) => api<{ notification_rules: N
 export const addNotificationRule = (userId: string, contactMethodId: string, delay: number, urgency: string) =>
   api('POST', `/api/v1/users/${encodeURIComponent(userId)}/notification_rules`, { notification_rule: { contact_method: { id: contactMethodId }, start_delay_in_minutes: delay, urgency } });
 export const removeNotificationRule = (userId: string, id: string) => api<void>('DELETE', `/api/v1/users/${encodeURIComponent(userId)}/notification_rules/${encodeURIComponent(id)}`);
-export const sendTestPage = (userId: string) => api<{ queued: number; contact_methods: string[] }>('POST', `/api/v1/users/${encodeURIComponent(userId)}/test_page`);
+export const sendTestPage = (userId: string) => api<TestPageQueued>('POST', `/api/v1/users/${encodeURIComponent(userId)}/test_page`);
 
-export const ROLES = ['owner', 'admin', 'responder', 'volunteer', 'observer'] as const;
+export const ROLES = ['owner', 'admin', 'responder', 'volunteer', 'observer'] as const satisfies readonly Role[];
 export const canManage = (role: string) => role === 'owner' || role === 'admin';
 export const canRespond = (role: string) => role !== 'observer';

@@ -1,5 +1,5 @@
 import { api, optional, withQuery } from './client';
-import type { EscalationPolicy, RenderedEntry, Restriction, Schedule } from './types';
+import type { CalendarFeed, CapWarning, EscalationPolicy, EscalationRule, RenderedEntry, Schedule, ScheduleLayerIn } from './types';
 
 export const listSchedules = () => optional(api<{ schedules: Schedule[] }>('GET', withQuery('/api/v1/schedules', { limit: 100 })).then((r) => r.schedules));
 export const getSchedule = (id: string, since: Date, until: Date) =>
@@ -9,7 +9,10 @@ export const createOverride = (scheduleId: string, userId: string, start: string
 
 export const getPolicy = (id: string) => api<{ escalation_policy: EscalationPolicy }>('GET', `/api/v1/escalation_policies/${encodeURIComponent(id)}`).then((r) => r.escalation_policy);
 export const listPolicies = () => optional(api<{ escalation_policies: EscalationPolicy[] }>('GET', withQuery('/api/v1/escalation_policies', { limit: 100 })).then((r) => r.escalation_policies));
-export const savePolicy = (p: EscalationPolicy) =>
+/** A policy as the editor holds it: a level added in the form has no id until the policy is saved. */
+export type PolicyDraft = Omit<EscalationPolicy, 'escalation_rules'> & { escalation_rules: (Omit<EscalationRule, 'id'> & { id?: string })[] };
+
+export const savePolicy = (p: PolicyDraft) =>
   api('PUT', `/api/v1/escalation_policies/${encodeURIComponent(p.id)}`, {
     escalation_policy: { name: p.name, num_loops: p.num_loops, escalation_rules: p.escalation_rules.map((r) => ({ ...(r.id ? { id: r.id } : {}), escalation_delay_in_minutes: r.escalation_delay_in_minutes, targets: r.targets.map((t) => ({ id: t.id, type: t.type })) })) },
   });
@@ -45,13 +48,6 @@ export function layout(entries: RenderedEntry[], since: number, until: number): 
   return out;
 }
 
-export interface CalendarFeed {
-  id: string;
-  kind: 'schedule' | 'user';
-  url: string;
-  created_at: string;
-}
-
 /** A secret iCalendar URL (shown once; a new one revokes the previous one). */
 export const scheduleFeed = (scheduleId: string) => api<{ calendar_feed: CalendarFeed }>('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/calendar_feed`).then((r) => r.calendar_feed);
 export const myFeed = () => api<{ calendar_feed: CalendarFeed }>('POST', '/api/v1/users/me/calendar_feed').then((r) => r.calendar_feed);
@@ -59,21 +55,9 @@ export const myFeed = () => api<{ calendar_feed: CalendarFeed }>('POST', '/api/v
 /** The same feed as a webcal: link, which calendar apps open as a subscription. */
 export const webcal = (url: string) => url.replace(/^https?:/, 'webcal:');
 
-/** What the layer editor sends: a layer as PUT /schedules/:id takes it (an id keeps an existing layer). */
-export interface LayerIn {
-  id?: string;
-  name: string;
-  start: string;
-  end: string | null;
-  rotation_virtual_start: string;
-  rotation_turn_length: { unit: string; count: number };
-  users: { user: { id: string; type: 'user_reference' } }[];
-  restrictions: Restriction[];
-  open_shifts?: boolean;
-}
-
-export const saveLayers = (id: string, layers: LayerIn[]) =>
-  api<{ schedule: Schedule; warnings?: { message: string }[] }>('PUT', `/api/v1/schedules/${encodeURIComponent(id)}`, { schedule: { schedule_layers: layers } });
+/** Replace the layers (the layer editor sends every layer back). */
+export const saveLayers = (id: string, layers: ScheduleLayerIn[]) =>
+  api<{ schedule: Schedule; warnings?: CapWarning[] }>('PUT', `/api/v1/schedules/${encodeURIComponent(id)}`, { schedule: { schedule_layers: layers } });
 
 export const createSchedule = (name: string, timeZone: string, userId: string, start: string) =>
   api<{ schedule: Schedule }>('POST', '/api/v1/schedules', {

@@ -1,10 +1,10 @@
 import { api, withQuery } from './client';
-import type { Integration, Service } from './types';
+import type { Integration, Service, ServicePatch, TestEventSent } from './types';
 
 export const listServices = () => api<{ services: Service[] }>('GET', withQuery('/api/v1/services', { limit: 100 })).then((r) => r.services);
 export const getService = (id: string) => api<{ service: Service }>('GET', `/api/v1/services/${encodeURIComponent(id)}`).then((r) => r.service);
 export const createService = (name: string, description: string) => api<{ service: Service }>('POST', '/api/v1/services', { service: { name, ...(description ? { description } : {}) } }).then((r) => r.service);
-export const updateService = (id: string, patch: Partial<{ name: string; description: string | null; status: string; escalation_policy: { id: string } | null }>) =>
+export const updateService = (id: string, patch: ServicePatch) =>
   api<{ service: Service }>('PUT', `/api/v1/services/${encodeURIComponent(id)}`, { service: patch }).then((r) => r.service);
 export const listIntegrations = (serviceId: string) => api<{ integrations: Integration[] }>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`).then((r) => r.integrations);
 export const createIntegration = (serviceId: string, type: string, name: string) =>
@@ -12,7 +12,7 @@ export const createIntegration = (serviceId: string, type: string, name: string)
 export const rotateKey = (serviceId: string, integrationId: string) =>
   api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/rotate_key`).then((r) => r.integration);
 export const sendTestEvent = (serviceId: string, integrationId: string) =>
-  api<{ dedup_key: string }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/test_event`);
+  api<TestEventSent>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/test_event`);
 
 /** Ready-to-paste examples for an integration. The key is shown once, when it is created or rotated. */
 export function curlSnippet(origin: string, key: string): string {

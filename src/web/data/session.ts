@@ -1,5 +1,5 @@
 import { api, setCsrfToken } from './client';
-import type { Session, User } from './types';
+import type { AccountLink, InvitationSent, ResetRequested, Session, SignInAnswer } from './types';
 
 export async function currentSession(): Promise<Session | null> {
   try {
@@ -12,10 +12,10 @@ export async function currentSession(): Promise<Session | null> {
   }
 }
 
-export type SignInResult = { session: Session } | { organizations: { id: string; name: string }[] };
+export type SignInResult = { session: Session } | { organizations: NonNullable<SignInAnswer['organizations']> };
 
 export async function signIn(email: string, password: string, organizationId?: string): Promise<SignInResult> {
-  const r = await api<{ session?: Session; organizations?: { id: string; name: string }[] }>('POST', '/api/v1/session', { email, password, ...(organizationId ? { organization_id: organizationId } : {}) }, { quietAuth: true });
+  const r = await api<SignInAnswer>('POST', '/api/v1/session', { email, password, ...(organizationId ? { organization_id: organizationId } : {}) }, { quietAuth: true });
   if (r.session) {
     setCsrfToken(r.session.csrf_token);
     return { session: r.session };
@@ -28,10 +28,10 @@ export async function signOut(): Promise<void> {
   setCsrfToken('');
 }
 
-export const requestReset = (email: string) => api<{ message: string }>('POST', '/api/v1/password_resets', { email }, { quietAuth: true });
+export const requestReset = (email: string) => api<ResetRequested>('POST', '/api/v1/password_resets', { email }, { quietAuth: true });
 
 export const inspectLink = (token: string) =>
-  api<{ link: { kind: 'invite' | 'reset'; email: string; name: string; organization: { id: string; name: string }; expires_at: string } }>('POST', '/api/v1/account_links/inspect', { token }, { quietAuth: true });
+  api<{ link: AccountLink }>('POST', '/api/v1/account_links/inspect', { token }, { quietAuth: true });
 
 export async function redeemLink(token: string, password: string, name?: string): Promise<Session> {
   const r = await api<{ session: Session }>('POST', '/api/v1/account_links/redeem', { token, password, ...(name ? { name } : {}) }, { quietAuth: true });
@@ -42,4 +42,4 @@ export async function redeemLink(token: string, password: string, name?: string)
 export const changePassword = (current_password: string, new_password: string) => api<void>('PUT', '/api/v1/session/password', { current_password, new_password });
 
 export const invite = (email: string, name: string, role: string) =>
-  api<{ user: User; email_sent: boolean; accept_url?: string; expires_at: string }>('POST', '/api/v1/invitations', { invitation: { email, ...(name ? { name } : {}), role } });
+  api<InvitationSent>('POST', '/api/v1/invitations', { invitation: { email, ...(name ? { name } : {}), role } });

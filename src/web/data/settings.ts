@@ -1,28 +1,11 @@
 import { api, withQuery } from './client';
-import type { Ref } from './types';
-
-export interface ApiToken {
-  id: string;
-  description: string;
-  user: Ref;
-  created_at: string;
-  /** Only in the answer to a create: the server keeps a hash. */
-  token?: string;
-}
+import type { ApiToken, AuditEntry, Page } from './types';
 
 export const listTokens = () => api<{ api_tokens: ApiToken[] }>('GET', '/api/v1/api_tokens').then((r) => r.api_tokens);
 export const createToken = (description: string, userId?: string) =>
   api<{ api_token: ApiToken }>('POST', '/api/v1/api_tokens', { api_token: { description, ...(userId ? { user: { id: userId } } : {}) } }).then((r) => r.api_token);
 export const revokeToken = (id: string) => api<void>('DELETE', `/api/v1/api_tokens/${encodeURIComponent(id)}`);
 
-export interface AuditEntry {
-  id: string;
-  user: Ref | null;
-  action: string;
-  resource: string;
-  at: string;
-}
-
 export const PAGE = 50;
 export const auditLog = (offset: number, userId?: string) =>
-  api<{ audit_log: AuditEntry[]; more: boolean; total: number | null }>('GET', withQuery('/api/v1/audit_log', { limit: PAGE, offset, total: true, user_id: userId }));
+  api<{ audit_log: AuditEntry[] } & Page>('GET', withQuery('/api/v1/audit_log', { limit: PAGE, offset, total: true, user_id: userId }));

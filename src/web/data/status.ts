@@ -1,9 +1,9 @@
 import { api } from './client';
-import type { PublicStatus, StatusSettings } from './types';
+import type { PublicStatusPage, StatusPagePatch, StatusPageSettings } from './types';
 
-export const publicStatus = (slug: string) => api<PublicStatus>('GET', `/api/v1/public/status/${encodeURIComponent(slug)}`, undefined, { quietAuth: true });
-export const statusSettings = () => api<{ status_page: StatusSettings }>('GET', '/api/v1/status_page').then((r) => r.status_page);
-export const saveStatusSettings = (s: Partial<Omit<StatusSettings, 'public_url'>>) => api<{ status_page: StatusSettings }>('PUT', '/api/v1/status_page', { status_page: s }).then((r) => r.status_page);
+export const publicStatus = (slug: string) => api<PublicStatusPage>('GET', `/api/v1/public/status/${encodeURIComponent(slug)}`, undefined, { quietAuth: true });
+export const statusSettings = () => api<{ status_page: StatusPageSettings }>('GET', '/api/v1/status_page').then((r) => r.status_page);
+export const saveStatusSettings = (s: StatusPagePatch) => api<{ status_page: StatusPageSettings }>('PUT', '/api/v1/status_page', { status_page: s }).then((r) => r.status_page);
 
 export const STATE_LABEL: Record<string, string> = {
   operational: 'Operational',

@@ -1,198 +1,99 @@
-/** The REST shapes the pages use (a subset of what the API answers; see /api/v1/openapi.json). */
-export interface Ref {
-  id: string;
-  type?: string;
-  summary?: string | null;
-}
+/**
+ * The REST shapes the web app reads and sends, derived from the wire schemas in
+ * src/contract: the same schemas the server validates, serializes and documents
+ * (/api/v1/openapi.json) its answers with, so a field changed there is a type
+ * error here. Type-only: every import below is erased, and no TypeBox code
+ * reaches the bundle. Pages import their wire types from this module.
+ */
+import type { Static, TObject } from 'typebox';
+import type * as account from '../../contract/account';
+import type * as common from '../../contract/common';
+import type * as contact from '../../contract/contact';
+import type * as escalation from '../../contract/escalation';
+import type * as impact from '../../contract/impact';
+import type * as incident from '../../contract/incident';
+import type * as openShifts from '../../contract/open-shifts';
+import type * as schedule from '../../contract/schedule';
+import type * as service from '../../contract/service';
+import type * as statusPage from '../../contract/status-page';
+import type * as user from '../../contract/user';
+import type * as volunteer from '../../contract/volunteer';
 
-export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
-export type Urgency = 'high' | 'low';
+/** A reference to another resource: id, type, and usually its name as summary. */
+export type Ref = Static<ReturnType<typeof common.Reference>>;
+/** What every /api/v1 error answers: the messages name the field. */
+export type ErrorBody = Static<typeof common.ErrorBody>;
+/** limit, offset, more, total: what a paginated list answers beside its items. */
+export type Page = Static<TObject<typeof common.Pagination>>;
 
-export interface Incident {
-  id: string;
-  incident_number: number;
-  title: string;
-  status: IncidentStatus;
-  urgency: Urgency;
-  created_at: string;
-  updated_at: string;
-  resolved_at: string | null;
-  service: Ref;
-  escalation_policy: Ref | null;
-  assignments: { at: string; assignee: Ref }[];
-  acknowledgements: { at: string; acknowledger: Ref }[];
-  alert_counts: { all: number; triggered: number; resolved: number };
-  incident_key: string | null;
-  body?: { details: string };
-  /** People affected (issue 5), on services with an impact metric; GET /incidents/:id only. */
-  impact?: {
-    label: string;
-    unit_label: string;
-    shortfall: { estimate: number; low: number; high: number };
-    net: { estimate: number; low: number; high: number };
-    window_start: string;
-    window_end: string;
-    frozen: boolean;
-  } | null;
-}
+// ---- incidents ----------------------------------------------------------------------
+export type IncidentStatus = Static<typeof incident.IncidentStatus>;
+export type Urgency = Static<typeof incident.Urgency>;
+export type Incident = Static<typeof incident.Incident>;
+/** GET /incidents/{id}: an incident with the people affected, where the service counts them. */
+export type IncidentDetail = Static<typeof incident.IncidentDetail>;
+export type IncidentEscalated = Static<typeof incident.IncidentEscalated>;
+export type IncidentChanged = Static<typeof incident.IncidentChanged>;
+export type LogEntry = Static<typeof incident.LogEntry>;
+export type Alert = Static<typeof incident.Alert>;
 
-export interface LogEntry {
-  id: string;
-  type: string;
-  summary: string;
-  created_at: string;
-  agent: Ref | null;
-  channel: { type: string };
-  note?: string;
-}
+// ---- services ------------------------------------------------------------------------
+export type Service = Static<typeof service.Service>;
+export type ServicePatch = Static<typeof service.ServiceUpdate>['service'];
+export type Integration = Static<typeof service.Integration>;
+export type TestEventSent = Static<typeof service.TestEventSent>;
 
-export interface Alert {
-  id: string;
-  summary: string;
-  status: string;
-  severity: string;
-  alert_key: string;
-  count: number;
-  created_at: string;
-  last_seen_at: string;
-  body: { details: unknown };
-}
+// ---- people and the session ------------------------------------------------------------
+export type Role = Static<typeof user.RoleSchema>;
+export type User = Static<typeof user.User>;
+export type UserPatch = Static<typeof user.UserUpdate>['user'];
+export type ApiToken = Static<typeof user.ApiToken>;
+export type Session = Static<typeof account.Session>;
+export type SignInAnswer = Static<typeof account.SignInAnswer>;
+export type ResetRequested = Static<typeof account.ResetRequested>;
+export type AccountLink = Static<typeof account.AccountLink>;
+export type InvitationSent = Static<typeof account.InvitationSent>;
+export type ContactMethod = Static<typeof contact.ContactMethod>;
+export type NotificationRule = Static<typeof contact.NotificationRule>;
+export type TestPageQueued = Static<typeof contact.TestPageQueued>;
+export type ReadinessEntry = Static<typeof contact.ReadinessEntry>;
 
-export interface PublicUpdate {
-  id: string;
-  status: string;
-  message: string;
-  created_at: string;
-  author: { id: string; name: string | null } | null;
-}
+// ---- schedules, on call, escalation policies -------------------------------------------
+export type Schedule = Static<typeof schedule.Schedule>;
+export type RenderedEntry = Static<typeof schedule.RenderedEntry>;
+export type Restriction = Static<typeof schedule.Restriction>;
+/** A layer as PUT /schedules/{id} takes it (an id keeps an existing layer). */
+export type ScheduleLayerIn = Static<typeof schedule.ScheduleLayerIn>;
+export type CapWarning = Static<typeof openShifts.CapWarning>;
+export type CalendarFeed = Static<typeof schedule.CalendarFeed>;
+export type Oncall = Static<typeof schedule.Oncall>;
+export type EscalationPolicy = Static<typeof escalation.EscalationPolicy>;
+export type EscalationRule = Static<typeof escalation.EscalationRule>;
 
-export interface Service {
-  id: string;
-  name: string;
-  description: string | null;
-  status: string;
-  escalation_policy: Ref | null;
-  integrations: Ref[];
-  last_incident_timestamp: string | null;
-}
+// ---- status page -----------------------------------------------------------------------
+export type StatusPageSettings = Static<typeof statusPage.StatusPageSettings>;
+export type StatusPagePatch = Static<typeof statusPage.StatusPageUpdate>['status_page'];
+export type PublicStatusPage = Static<typeof statusPage.PublicStatusPage>;
+export type PublicUpdate = Static<typeof statusPage.PublicUpdate>;
 
-export interface Integration {
-  id: string;
-  name: string;
-  vigil_type: 'events_v2' | 'alertmanager' | 'heartbeat';
-  integration_key?: string;
-  integration_key_hint: string;
-  ingest_url: string;
-  created_at: string;
-  heartbeat?: { interval_seconds: number; state: string; next_due_at: string | null };
-}
+// ---- volunteers ------------------------------------------------------------------------
+export type Volunteer = Static<typeof volunteer.Volunteer>;
+export type AvailabilityWindow = Static<typeof volunteer.AvailabilityWindow>;
+export type AvailabilityView = Static<typeof volunteer.AvailabilityView>;
+export type History = Static<typeof volunteer.History>;
+export type VolunteerIncidents = Static<typeof volunteer.VolunteerIncidents>;
+export type VolunteerSettings = Static<typeof volunteer.Settings>['volunteer_settings'];
+export type VolunteerPool = Static<typeof volunteer.VolunteerPool>;
+export type PoolStatus = Static<typeof volunteer.PoolStatus>;
+export type Ledger = Static<typeof volunteer.Ledger>;
+export type LedgerLine = Static<typeof volunteer.LedgerLine>;
+export type AuditEntry = Static<typeof volunteer.AuditEntry>;
+export type CoverageGap = Static<typeof openShifts.CoverageGap>;
+export type CoverageGaps = Static<typeof openShifts.CoverageGaps>;
+export type ShiftTrade = Static<typeof openShifts.ShiftTrade>;
+export type OpenShift = Static<typeof openShifts.OpenShift>;
+export type OpenShiftSchedule = Static<typeof openShifts.OpenShiftSchedule>;
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-  time_zone: string | null;
-}
-
-export interface Session {
-  user: User;
-  organization: { id: string; name: string; time_zone: string };
-  csrf_token: string;
-  expires_at: string | null;
-  has_password: boolean;
-  email_configured: boolean;
-}
-
-export interface Oncall {
-  user: Ref;
-  schedule: Ref | null;
-  escalation_policy: Ref | null;
-  escalation_level: number | null;
-  start: string | null;
-  end: string | null;
-}
-
-export interface ReadinessItem {
-  user: Ref;
-  on_call_now: boolean;
-  first_shift_start: string;
-  reason: string;
-  detail: string;
-}
-
-export interface ContactMethod {
-  id: string;
-  type: string;
-  label: string;
-  address: string;
-  verified: boolean;
-  verification_pending: boolean;
-}
-
-export interface NotificationRule {
-  id: string;
-  start_delay_in_minutes: number;
-  urgency: Urgency;
-  contact_method: Ref;
-}
-
-export interface StatusSettings {
-  slug: string;
-  title: string;
-  enabled: boolean;
-  components: { service_id: string; name: string; group: string }[];
-  public_url: string;
-}
-
-export interface PublicStatus {
-  title: string;
-  state: 'operational' | 'degraded' | 'outage' | 'maintenance';
-  updated_at: string;
-  groups: { name: string; components: { id: string; name: string; state: string }[] }[];
-  incidents: { id: string; status: string; impact: string; components: string[]; started_at: string; resolved_at: string | null; updates: { status: string; message: string; created_at: string }[] }[];
-}
-
-export interface RenderedEntry {
-  start: string;
-  end: string;
-  user: Ref | null;
-}
-
-export interface Restriction {
-  type: string;
-  start_time_of_day: string;
-  duration_seconds: number;
-  start_day_of_week?: number | null;
-}
-
-export interface ScheduleLayer {
-  id: string;
-  name: string;
-  start: string;
-  end: string | null;
-  rotation_virtual_start: string;
-  rotation_turn_length: { unit: string; count: number };
-  users: { user: Ref }[];
-  restrictions: Restriction[];
-  open_shifts?: boolean;
-  rendered_schedule_entries?: RenderedEntry[];
-}
-
-export interface Schedule {
-  id: string;
-  name: string;
-  description: string | null;
-  time_zone: string;
-  schedule_layers: ScheduleLayer[];
-  final_schedule: { rendered_schedule_entries: RenderedEntry[]; rendered_coverage_percentage: number | null };
-  overrides_subschedule?: { rendered_schedule_entries: RenderedEntry[] };
-}
-
-export interface EscalationPolicy {
-  id: string;
-  name: string;
-  description: string | null;
-  num_loops: number;
-  escalation_rules: { id?: string; escalation_delay_in_minutes: number; targets: Ref[] }[];
-}
+// ---- impact ----------------------------------------------------------------------------
+export type ImpactSeries = Static<typeof impact.ImpactSeries>;
+export type ImpactTotals = Static<typeof impact.OrgTotals>;

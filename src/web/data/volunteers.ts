@@ -1,49 +1,6 @@
 /** Volunteer responders (docs/volunteers.md): the volunteer's own pages and the coordinator's. */
 import { api, optional, withQuery } from './client';
-import type { Ref } from './types';
-
-export interface Window {
-  rrule: string;
-  start: string;
-  end: string;
-  from?: string | null;
-}
-
-export interface Volunteer {
-  id: string;
-  name: string;
-  email: string;
-  time_zone: string;
-  status: 'active' | 'paused';
-  paused_at: string | null;
-  pause_reason: string | null;
-  company: Ref | null;
-  skills: string[];
-  consent: { terms_version: string | null; consented_at: string | null; current: boolean };
-  vetting: { references: boolean; background_check: boolean };
-  caps: { weekly_hour_cap: number; min_rest_hours: number; pages_per_shift: number; cooldown_hours: number };
-  availability: { time_zone: string; windows: Window[] };
-  pools: Ref[];
-}
-
-export interface Unavailable {
-  id: string;
-  start: string;
-  end: string;
-  reason: string | null;
-}
-
-export interface AvailabilityView {
-  availability: { time_zone: string; windows: Window[]; unavailable: Unavailable[] };
-  available: { start: string; end: string; time_zone: string; label: string }[];
-  available_now: boolean;
-}
-
-export interface History {
-  pages: { incident: { id: string; number: number | null; service: string | null }; pool: string | null; paged_at: string }[];
-  responses: { incident: { id: string; number: number | null; service: string | null }; acknowledged_at: string; ended_at: string | null }[];
-  hours: { month: string; on_call_hours: number; response_hours: number; total_hours: number; approved: boolean }[];
-}
+import type { AvailabilityView, AvailabilityWindow, CoverageGaps, History, Ledger, OpenShift, OpenShiftSchedule, PoolStatus, ShiftTrade, Volunteer, VolunteerIncidents, VolunteerPool, VolunteerSettings } from './types';
 
 const v = (id: string) => `/api/v1/volunteers/${encodeURIComponent(id)}`;
 
@@ -51,49 +8,22 @@ const v = (id: string) => `/api/v1/volunteers/${encodeURIComponent(id)}`;
 export const myProfile = () => optional(api<{ volunteer: Volunteer }>('GET', '/api/v1/volunteers/me').then((r) => r.volunteer));
 export const availability = (id: string, days = 14) =>
   api<AvailabilityView>('GET', withQuery(`${v(id)}/availability`, { since: new Date().toISOString(), until: new Date(Date.now() + days * 86_400_000).toISOString() }));
-export const saveWindows = (id: string, windows: Window[], timeZone?: string) =>
+export const saveWindows = (id: string, windows: AvailabilityWindow[], timeZone?: string) =>
   api<{ volunteer: Volunteer }>('PUT', `${v(id)}/availability`, { availability: { windows: windows.map((w) => ({ rrule: w.rrule, start: w.start, end: w.end, ...(w.from ? { from: w.from } : {}) })), ...(timeZone ? { time_zone: timeZone } : {}) } });
 export const addUnavailable = (id: string, start: string, end: string, reason: string) =>
   api('POST', `${v(id)}/unavailability`, { unavailability: { start, end, ...(reason ? { reason } : {}) } });
 export const removeUnavailable = (id: string, uid: string) => api<void>('DELETE', `${v(id)}/unavailability/${encodeURIComponent(uid)}`);
-export const pause = (id: string, reason: string) => api<{ volunteer: Volunteer; cancelled_pages: number }>('POST', `${v(id)}/pause`, { pause: { reason: reason || null } });
+export const pause = (id: string, reason: string) => api<{ volunteer: Volunteer }>('POST', `${v(id)}/pause`, { pause: { reason: reason || null } });
 export const resume = (id: string) => api<{ volunteer: Volunteer }>('POST', `${v(id)}/resume`);
 export const myHistory = () => api<History>('GET', '/api/v1/volunteers/me/history');
-export const myIncidents = () => api<{ on_shift: boolean; incidents: { id: string; incident_number: number; title: string; status: string; service: Ref }[] }>('GET', '/api/v1/volunteers/me/incidents');
+export const myIncidents = () => api<VolunteerIncidents>('GET', '/api/v1/volunteers/me/incidents');
 
 // ---- the coordinator ----------------------------------------------------------------
 
-export interface Pool {
-  id: string;
-  name: string;
-  description: string | null;
-  strategy: 'all' | 'round_robin';
-  members: { user: Ref }[];
-  services: Ref[];
-}
-
-export interface PoolStatus {
-  at: string;
-  strategy: string;
-  would_page: { id: string; summary: string | null }[];
-  members: { user: Ref; qualifies: boolean; reason: string | null; last_paged_at: string | null }[];
-}
-
-export interface LedgerLine {
-  user: Ref;
-  company: Ref | null;
-  month: string;
-  on_call_hours: number;
-  response_hours: number;
-  total_hours: number;
-  incidents: number;
-  approval: { status: 'pending' | 'approved' | 'changed'; approved_hours: number | null; approved_by: Ref | null; approved_at: string | null };
-}
-
 export const listVolunteers = () => optional(api<{ volunteers: Volunteer[] }>('GET', withQuery('/api/v1/volunteers', { limit: 100 })).then((r) => r.volunteers));
-export const listPools = () => api<{ volunteer_pools: Pool[] }>('GET', '/api/v1/volunteer_pools').then((r) => r.volunteer_pools);
+export const listPools = () => api<{ volunteer_pools: VolunteerPool[] }>('GET', '/api/v1/volunteer_pools').then((r) => r.volunteer_pools);
 export const poolStatus = (id: string) => api<PoolStatus>('GET', `/api/v1/volunteer_pools/${encodeURIComponent(id)}/status`);
-export const ledger = (month: string) => api<{ ledger: LedgerLine[]; time_zone: string }>('GET', withQuery('/api/v1/volunteer_ledger', { since: month, until: month }));
+export const ledger = (month: string) => api<Ledger>('GET', withQuery('/api/v1/volunteer_ledger', { since: month, until: month }));
 export const ledgerCsvUrl = (month: string) => withQuery('/api/v1/volunteer_ledger.csv', { since: month, until: month });
 export const approve = (userId: string, month: string) => api('POST', '/api/v1/volunteer_ledger/approvals', { approval: { user: { id: userId }, month } });
 
@@ -120,7 +50,7 @@ export function weeklyRule(days: string[]): string {
   return `FREQ=WEEKLY;BYDAY=${DAYS.map(([d]) => d).filter((d) => days.includes(d)).join(',')}`;
 }
 
-export function describeWindow(w: Window): string {
+export function describeWindow(w: AvailabilityWindow): string {
   const days = weekdaysOf(w.rrule);
   const when = days ? DAYS.filter(([d]) => days.includes(d)).map(([, l]) => l).join(', ') : w.rrule;
   return `${when} ${w.start}–${w.end}${w.end <= w.start ? ' (next day)' : ''}`;
@@ -131,34 +61,11 @@ export function thisMonth(now = new Date()): string {
 }
 
 export const volunteerSettings = () =>
-  api<{ volunteer_settings: { terms_version: string | null; terms_url: string | null; time_zone: string } }>('GET', '/api/v1/volunteer_settings').then((r) => r.volunteer_settings);
+  api<{ volunteer_settings: VolunteerSettings }>('GET', '/api/v1/volunteer_settings').then((r) => r.volunteer_settings);
 export const consent = (id: string, termsVersion: string) => api<{ volunteer: Volunteer }>('POST', `${v(id)}/consent`, { consent: { terms_version: termsVersion } });
 
-export interface CoverageGap {
-  kind: 'unclaimed_open_shift' | 'nobody_on_call' | string;
-  schedule: Ref;
-  start: string;
-  end: string;
-  label: string;
-  hours: number;
-  open_shift_id: string | null;
-}
-
 /** The next 7 days' unclaimed open shifts and stretches with nobody on call; null when the server has no open shifts. */
-export const coverageGaps = () => optional(api<{ coverage_gaps: CoverageGap[]; time_zone: string; total_hours: number }>('GET', '/api/v1/coverage_gaps'));
-
-export interface ShiftTrade {
-  id: string;
-  type: 'shift_offer' | 'shift_swap' | string;
-  status: string;
-  schedule: Ref;
-  holder: Ref;
-  start: string;
-  end: string;
-  to: Ref | null;
-  with: { user: Ref; schedule: Ref; start: string; end: string } | null;
-  note: string | null;
-}
+export const coverageGaps = () => optional(api<CoverageGaps>('GET', '/api/v1/coverage_gaps'));
 
 /** Pending offers and swaps a volunteer may act on (theirs, to them, to anyone); null without the open-shifts API. */
 export const pendingTrades = () => optional(api<{ shift_trades: ShiftTrade[] }>('GET', withQuery('/api/v1/shift_trades', { status: 'pending', limit: 50 })).then((r) => r.shift_trades));
@@ -168,21 +75,9 @@ export const actOnTrade = (id: string, action: 'accept' | 'decline' | 'withdraw'
 export const claimFor = (scheduleId: string, openShiftId: string, userId: string) =>
   api('POST', `/api/v1/schedules/${encodeURIComponent(scheduleId)}/open_shifts/${encodeURIComponent(openShiftId)}/claim`, { claim: { user: { id: userId, type: 'user_reference' } } });
 
-export interface OpenShift {
-  id: string;
-  schedule: Ref;
-  layer: { id: string; name: string };
-  start: string;
-  end: string;
-  label: string;
-  status: 'open' | 'partly_claimed' | 'claimed' | string;
-  open: { start: string; end: string; label: string }[];
-  claims: { id: string; user: Ref; start: string; end: string; status: string }[];
-}
-
 /** Open shifts of the next two weeks across every schedule that has them; null without the open-shifts API. */
 export async function openShiftsAll(): Promise<OpenShift[] | null> {
-  const scheds = await optional(api<{ schedules: Ref[] }>('GET', '/api/v1/open_shift_schedules').then((r) => r.schedules));
+  const scheds = await optional(api<{ schedules: OpenShiftSchedule[] }>('GET', '/api/v1/open_shift_schedules').then((r) => r.schedules));
   if (!scheds) return null;
   const lists = await Promise.all(scheds.map((s) => api<{ open_shifts: OpenShift[] }>('GET', `/api/v1/schedules/${encodeURIComponent(s.id)}/open_shifts`).then((r) => r.open_shifts)));
   return lists.flat().sort((a, b) => Date.parse(a.start) - Date.parse(b.start));

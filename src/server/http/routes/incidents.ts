@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
-import { Alert, Incident, IncidentBulkUpdate, IncidentCreate, IncidentUpdate, LogEntry, Note, NoteCreate } from '../../../contract/incident.js';
+import { Alert, Incident, IncidentBulkUpdate, IncidentCreate, IncidentDetail, IncidentEscalated, IncidentUpdate, LogEntry, Note, NoteCreate } from '../../../contract/incident.js';
 import { VigilError, invalid, notFound } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import * as store from '../../incident/incident.store.js';
@@ -15,8 +15,6 @@ import type { App, AppDeps } from '../deps.js';
 import { agentOf, principalOf } from '../plugins/auth.js';
 import { arr, checkWindow, instant } from '../query.js';
 import { page } from '../present.js';
-import { Nullable } from '../../../contract/common.js';
-import { IncidentImpactBrief } from '../../../contract/impact.js';
 import { impactBrief } from '../../impact/impact.service.js';
 
 const IncidentQuery = Type.Object({
@@ -171,7 +169,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
 
   app.get(
     '/api/v1/incidents/:id',
-    { config: { permission: 'read' }, schema: { summary: 'Get an incident (by id or by number)', tags: ['incidents'], params: IdParams, response: { 200: Type.Object({ incident: Type.Object({ ...Incident.properties, impact: Type.Optional(Nullable(IncidentImpactBrief)) }) }), ...errorResponses } } },
+    { config: { permission: 'read' }, schema: { summary: 'Get an incident (by id or by number)', tags: ['incidents'], params: IdParams, response: { 200: Type.Object({ incident: IncidentDetail }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
       const inc = await requireIncident(db, orgId, request.params.id);
@@ -220,7 +218,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
         tags: ['incidents'],
         params: IdParams,
         body: Type.Object({ escalation_level: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: '1-based level to page; default the next level' })) }, { description: 'Optional: no body means the next level' }),
-        response: { 200: Type.Object({ incident: Incident, escalation_level: Type.Integer({ description: 'The 1-based level that is paged now' }) }), ...errorResponses },
+        response: { 200: IncidentEscalated, ...errorResponses },
       },
     },
     async (request) => {

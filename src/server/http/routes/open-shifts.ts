@@ -10,7 +10,7 @@
  */
 import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
-import { ClaimBody, CoverageGap, IntenseMark, OfferCreate, OpenShift, OpenShiftClaim, OpenShiftsQuery, ShiftTrade, SwapCreate, conflictResponses } from '../../../contract/open-shifts.js';
+import { ClaimBody, CoverageGaps, IntenseMark, OfferCreate, OpenShift, OpenShiftClaim, OpenShiftsQuery, ShiftTrade, SwapCreate, conflictResponses } from '../../../contract/open-shifts.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
 import { iso, isoOrNull } from '../../lib/clock.js';
 import { can } from '../../org/roles.js';
@@ -344,7 +344,7 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
         summary: 'Coverage gaps over [since, until) (default: the next 7 days; at most 92): unclaimed open shifts and stretches where nobody is on call, per schedule, in the organization’s zone (or time_zone)',
         tags: ['volunteers'],
         querystring: Type.Object({ ...OpenShiftsQuery.properties, 'schedule_ids[]': Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })])) }),
-        response: { 200: Type.Object({ coverage_gaps: Type.Array(CoverageGap), time_zone: Type.String(), since: Type.String(), until: Type.String(), total_hours: Type.Number() }), ...errorResponses },
+        response: { 200: CoverageGaps, ...errorResponses },
       },
     },
     async (request) => {

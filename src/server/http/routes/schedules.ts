@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { CapWarnings, FinalSchedule, Override, OverrideCreate, OverrideCreated, RangeQuery, Schedule, ScheduleCreate, ScheduleUpdate } from '../../../contract/schedule.js';
+import { OpenShiftSchedule } from '../../../contract/open-shifts.js';
 import { overrideCapWarnings, scheduleCapWarnings } from '../../volunteer/shifts.service.js';
 import { User } from '../../../contract/user.js';
 import { invalid, notFound } from '../../errors.js';
@@ -131,7 +132,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
       schema: {
         summary: 'The schedules that have an open-shift layer (everyone, volunteers too): where to look for open shifts to claim with GET /schedules/{id}/open_shifts',
         tags: ['schedules'],
-        response: { 200: Type.Object({ schedules: Type.Array(Type.Object({ id: Type.String(), type: Type.Literal('schedule_reference'), summary: Type.String(), time_zone: Type.String() })) }), ...errorResponses },
+        response: { 200: Type.Object({ schedules: Type.Array(OpenShiftSchedule) }), ...errorResponses },
       },
     },
     async (request) => {

@@ -26,7 +26,7 @@ import {
   PledgeReport,
   PoolCreate,
   PoolLevel,
-  PoolMemberStatus,
+  PoolStatus,
   PoolUpdate,
   Settings,
   SettingsUpdate,
@@ -35,12 +35,12 @@ import {
   UnavailabilityCreate,
   Volunteer,
   VolunteerCreate,
+  VolunteerIncidents,
   VolunteerPool,
   VolunteerUpdate,
   Vetting,
   AvailabilityWindow as AvailabilityWindowSchema,
 } from '../../../contract/volunteer.js';
-import { Incident } from '../../../contract/incident.js';
 import { Service } from '../../../contract/service.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
 import { iso, isoOrNull } from '../../lib/clock.js';
@@ -377,7 +377,7 @@ export function volunteerRoutes(app: App, deps: AppDeps): void {
 
   app.get(
     '/api/v1/volunteers/me/incidents',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Open incidents you may see now: assigned to you, or of your pools’ services while you are on shift', tags: ['volunteers'], response: { 200: Type.Object({ on_shift: Type.Boolean(), incidents: Type.Array(Incident) }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Open incidents you may see now: assigned to you, or of your pools’ services while you are on shift', tags: ['volunteers'], response: { 200: VolunteerIncidents, ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
       const { orgId } = principal;
@@ -814,7 +814,7 @@ export function volunteerRoutes(app: App, deps: AppDeps): void {
     '/api/v1/volunteer_pools/:id/status',
     {
       config: { permission: 'read' },
-      schema: { summary: 'Who the pool would page now (or at `at`), least recently paged first, and why the others would not be paged', tags: ['volunteers'], params: IdParam, querystring: Type.Object({ at: Type.Optional(Type.String({ maxLength: 64 })) }), response: { 200: Type.Object({ at: Type.String(), strategy: Type.String(), would_page: Type.Array(Type.Object({ id: Type.String(), summary: Type.Union([Type.String(), Type.Null()]) })), members: Type.Array(PoolMemberStatus) }), ...errorResponses } },
+      schema: { summary: 'Who the pool would page now (or at `at`), least recently paged first, and why the others would not be paged', tags: ['volunteers'], params: IdParam, querystring: Type.Object({ at: Type.Optional(Type.String({ maxLength: 64 })) }), response: { 200: PoolStatus, ...errorResponses } },
     },
     async (request) => {
       const { orgId } = staffOnly(request);

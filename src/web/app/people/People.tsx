@@ -16,7 +16,7 @@ import {
   verify,
 } from '../../data/people';
 import { invite } from '../../data/session';
-import type { ContactMethod, Session, User } from '../../data/types';
+import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
@@ -134,7 +134,8 @@ const METHOD_TYPES = [
   { value: 'slack', label: 'Slack / Mattermost', placeholder: 'https://hooks…' },
 ];
 
-function PersonCard({ user, session, manage, onChanged }: { user: User; session: Session; manage: boolean; onChanged: () => void }) {
+/** `user`: the signed-in member (as the session has it) or a listed one (a User has the same fields). */
+function PersonCard({ user, session, manage, onChanged }: { user: Session['user']; session: Session; manage: boolean; onChanged: () => void }) {
   const self = user.id === session.user.id;
   const editable = self || manage;
   const methods = useAsync(() => contactMethods(user.id), [user.id]);
@@ -157,7 +158,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: User; session:
     const r = await sendTestPage(user.id);
     setTestResult(`Test page queued to ${r.contact_methods.join(', ')}.`);
   });
-  const role = useAction(async (r: string) => (await updateUser(user.id, { role: r }), onChanged()));
+  const role = useAction(async (r: Role) => (await updateUser(user.id, { role: r }), onChanged()));
 
   return (
     <section className="card" aria-labelledby="person-h">
@@ -169,7 +170,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: User; session:
       {manage && !self ? (
         <Field label="Role">
           {(id) => (
-            <select id={id} value={user.role} disabled={role.busy} onChange={(e) => void role.run(e.target.value)}>
+            <select id={id} value={user.role} disabled={role.busy} onChange={(e) => void role.run(e.target.value as Role)}>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
                   {r}

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { listUsers } from '../../data/people';
-import { saveLayers, type LayerIn } from '../../data/schedules';
-import type { Restriction, Schedule } from '../../data/types';
+import { saveLayers } from '../../data/schedules';
+import type { Restriction, Schedule, ScheduleLayerIn } from '../../data/types';
 import { ErrorBox, Field, Notice } from '../ui';
 
 /**
@@ -56,7 +56,7 @@ function toDraft(l: Schedule['schedule_layers'][number]): Draft {
   };
 }
 
-function toLayer(d: Draft): LayerIn {
+function toLayer(d: Draft): ScheduleLayerIn {
   const restrictions = [...d.otherRestrictions];
   if (d.daily) {
     const dur = (seconds(d.daily.to) - seconds(d.daily.from) + 86400) % 86400 || 86400;

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage, listUsers } from '../../data/people';
-import { createOverride, createPolicy, createSchedule, getSchedule, layout, listPolicies, listSchedules, myFeed, savePolicy, scheduleFeed, webcal, type CalendarFeed } from '../../data/schedules';
-import type { EscalationPolicy, RenderedEntry, Session } from '../../data/types';
+import { createOverride, createPolicy, createSchedule, getSchedule, layout, listPolicies, listSchedules, myFeed, savePolicy, scheduleFeed, webcal, type PolicyDraft } from '../../data/schedules';
+import type { CalendarFeed, EscalationPolicy, RenderedEntry, Session } from '../../data/types';
 import { Link, useLocation } from '../router';
 import { LayerEditor } from './LayerEditor';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
@@ -425,12 +425,12 @@ export function Policies({ session }: { session: Session }) {
 }
 
 function PolicyEditor({ policy, manage, onSaved }: { policy: EscalationPolicy; manage: boolean; onSaved: () => void }) {
-  const [draft, setDraft] = useState(policy);
+  const [draft, setDraft] = useState<PolicyDraft>(policy);
   const users = useAsync(() => listUsers(), []);
   const schedules = useAsync(() => listSchedules(), []);
   const save = useAction(async () => (await savePolicy(draft), onSaved()));
   const dirty = JSON.stringify(draft) !== JSON.stringify(policy);
-  const setRule = (i: number, patch: Partial<EscalationPolicy['escalation_rules'][number]>) => setDraft((d) => ({ ...d, escalation_rules: d.escalation_rules.map((r, j) => (j === i ? { ...r, ...patch } : r)) }));
+  const setRule = (i: number, patch: Partial<PolicyDraft['escalation_rules'][number]>) => setDraft((d) => ({ ...d, escalation_rules: d.escalation_rules.map((r, j) => (j === i ? { ...r, ...patch } : r)) }));
   const targets = [
     ...(users.data ?? []).map((u) => ({ id: u.id, type: 'user_reference', summary: u.name })),
     ...(schedules.data ?? []).map((s) => ({ id: s.id, type: 'schedule_reference', summary: `${s.name} (schedule)` })),

@@ -3,7 +3,7 @@ import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import { listPolicies } from '../../data/schedules';
 import { alertmanagerSnippet, createIntegration, curlSnippet, getService, heartbeatSnippet, listIntegrations, rotateKey, sendTestEvent, updateService, webhookSnippet } from '../../data/services';
-import type { Integration, Session } from '../../data/types';
+import type { Integration, ServicePatch, Session } from '../../data/types';
 import { Link } from '../router';
 import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 
@@ -25,7 +25,7 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
   const manage = canManage(session.user.role);
   const origin = location.origin;
   const setPolicy = useAction(async (policyId: string) => (await updateService(id, { escalation_policy: policyId ? { id: policyId } : null }), svc.reload()));
-  const setStatus = useAction(async (status: string) => (await updateService(id, { status }), svc.reload()));
+  const setStatus = useAction(async (status: ServicePatch['status']) => (await updateService(id, { status }), svc.reload()));
 
   if (svc.error) return <ErrorBox error={svc.error} />;
   if (!svc.data) return <Loading what="the service" />;
@@ -105,7 +105,7 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
           <ErrorBox error={setPolicy.error} />
           <Field label="State">
             {(fid) => (
-              <select id={fid} disabled={!manage || setStatus.busy} value={s.status} onChange={(e) => void setStatus.run(e.target.value)}>
+              <select id={fid} disabled={!manage || setStatus.busy} value={s.status} onChange={(e) => void setStatus.run(e.target.value as ServicePatch['status'])}>
                 <option value="active">Active</option>
                 <option value="maintenance">In maintenance (no pages)</option>
                 <option value="disabled">Disabled (takes no events)</option>

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage, listUsers } from '../../data/people';
-import { PAGE, auditLog, createToken, listTokens, revokeToken, type ApiToken } from '../../data/settings';
+import { PAGE, auditLog, createToken, listTokens, revokeToken } from '../../data/settings';
 import { listServices } from '../../data/services';
 import { changePassword } from '../../data/session';
 import { saveStatusSettings, statusSettings } from '../../data/status';
-import type { Session, StatusSettings } from '../../data/types';
+import type { ApiToken, Session, StatusPageSettings as StatusSettings } from '../../data/types';
 import { Link, useLocation } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
-import type { Session } from '../../data/types';
-import { addToPool, addVolunteer, approve, claimFor, coverageGaps, ledger, removeFromPool, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth, type CoverageGap, type LedgerLine, type Pool, type Volunteer } from '../../data/volunteers';
+import type { CoverageGap, LedgerLine, Session, Volunteer, VolunteerPool } from '../../data/types';
+import { addToPool, addVolunteer, approve, claimFor, coverageGaps, ledger, removeFromPool, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 
@@ -238,7 +238,7 @@ function AddVolunteer({ defaultZone, onAdded }: { defaultZone: string; onAdded: 
   );
 }
 
-function PoolCoverage({ pool, volunteers, onChanged }: { pool: Pool; volunteers: Volunteer[] | null; onChanged: () => void }) {
+function PoolCoverage({ pool, volunteers, onChanged }: { pool: VolunteerPool; volunteers: Volunteer[] | null; onChanged: () => void }) {
   const status = useAsync(() => poolStatus(pool.id), [pool.id, pool.members.length]);
   const add = useAction(async (userId: string) => (await addToPool(pool.id, userId), onChanged()));
   const remove = useAction(async (userId: string) => (await removeFromPool(pool.id, userId), onChanged()));

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import type { Session } from '../../data/types';
-import { DAYS, actOnTrade, addUnavailable, claim, giveBack, offerShift, openShiftsAll, type OpenShift, consent, pendingTrades, volunteerSettings, type ShiftTrade, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule, type Window } from '../../data/volunteers';
+import type { AvailabilityView, AvailabilityWindow, CalendarFeed, OpenShift, Session, ShiftTrade } from '../../data/types';
+import { DAYS, actOnTrade, addUnavailable, claim, giveBack, offerShift, openShiftsAll, consent, pendingTrades, volunteerSettings, availability, describeWindow, myHistory, myIncidents, myProfile, pause, removeUnavailable, resume, saveWindows, weekdaysOf, weeklyRule } from '../../data/volunteers';
 import { Link } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
-import { myFeed, webcal, type CalendarFeed } from '../../data/schedules';
+import { myFeed, webcal } from '../../data/schedules';
 
 /**
  * A volunteer's own page: pause me, my availability (weekly windows in my zone and
@@ -178,15 +178,15 @@ interface Draft {
   start: string;
   end: string;
   /** A rule the simple form cannot edit (monthly, say): kept as it is. */
-  raw: Window | null;
+  raw: AvailabilityWindow | null;
 }
 
-function WeeklyWindows({ windows, zone, onSaved }: { windows: Window[]; zone: string; onSaved: () => void }) {
+function WeeklyWindows({ windows, zone, onSaved }: { windows: AvailabilityWindow[]; zone: string; onSaved: () => void }) {
   const [drafts, setDrafts] = useState<Draft[]>(() => windows.map((w) => ({ days: weekdaysOf(w.rrule) ?? [], start: w.start, end: w.end, raw: weekdaysOf(w.rrule) ? null : w })));
   const [saved, setSaved] = useState(false);
   useEffect(() => setSaved(false), [drafts]);
   const save = useAction(async () => {
-    const out: Window[] = drafts.filter((d) => d.raw || d.days.length > 0).map((d) => d.raw ?? { rrule: weeklyRule(d.days), start: d.start, end: d.end });
+    const out: AvailabilityWindow[] = drafts.filter((d) => d.raw || d.days.length > 0).map((d) => d.raw ?? { rrule: weeklyRule(d.days), start: d.start, end: d.end });
     await saveWindows('me', out);
     setSaved(true);
     onSaved();
@@ -247,7 +247,7 @@ function WeeklyWindows({ windows, zone, onSaved }: { windows: Window[]; zone: st
   );
 }
 
-function OneOff({ view, error, onChanged }: { view: import('../../data/volunteers').AvailabilityView | undefined; error: Error | null; onChanged: () => void }) {
+function OneOff({ view, error, onChanged }: { view: AvailabilityView | undefined; error: Error | null; onChanged: () => void }) {
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const [reason, setReason] = useState('');

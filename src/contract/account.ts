@@ -1,0 +1,27 @@
+/** The web UI's session and account answers: signing in, one-time links, invitations. */
+import { Type } from 'typebox';
+import { Nullable } from './common.js';
+
+export const Session = Type.Object({
+  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String(), time_zone: Nullable(Type.String()) }),
+  organization: Type.Object({ id: Type.String(), name: Type.String(), time_zone: Type.String() }),
+  csrf_token: Type.String({ description: 'Send it back as X-CSRF-Token on every POST, PUT, PATCH and DELETE.' }),
+  expires_at: Nullable(Type.String()),
+  has_password: Type.Boolean(),
+  email_configured: Type.Boolean({ description: 'Whether this server can send invitations and reset links by email.' }),
+});
+
+/** Either the session, or (the same email and password open several organizations) their list to choose from. */
+export const SignInAnswer = Type.Object({ session: Type.Optional(Session), organizations: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))) });
+
+export const ResetRequested = Type.Object({ message: Type.String() });
+
+/** What an emailed one-time link is for. */
+export const AccountLink = Type.Object({ kind: Type.String(), email: Type.String(), name: Type.String(), organization: Type.Object({ id: Type.String(), name: Type.String() }), expires_at: Type.String() });
+
+export const InvitationSent = Type.Object({
+  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() }),
+  email_sent: Type.Boolean(),
+  accept_url: Type.Optional(Type.String()),
+  expires_at: Type.String(),
+});

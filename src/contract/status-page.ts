@@ -1,0 +1,41 @@
+/** The public status page on the wire: its settings, what the public sees, and the public updates responders write. */
+import { Type } from 'typebox';
+import { Nullable } from './common.js';
+
+export const StatusPageSettings = Type.Object({
+  slug: Type.String(),
+  title: Type.String(),
+  enabled: Type.Boolean(),
+  components: Type.Array(Type.Object({ service_id: Type.String(), name: Type.String(), group: Type.String() })),
+  public_url: Type.String(),
+});
+
+export const StatusPageUpdate = Type.Object({
+  status_page: Type.Object({
+    slug: Type.Optional(Type.String({ maxLength: 64 })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    enabled: Type.Optional(Type.Boolean()),
+    components: Type.Optional(Type.Array(Type.Object({ service_id: Type.String({ maxLength: 64 }), name: Type.Optional(Type.String({ maxLength: 255 })), group: Type.Optional(Type.String({ maxLength: 255 })) }), { maxItems: 200 })),
+  }),
+});
+
+/** GET /api/v1/public/status/{slug}: no incident title, only the components an incident affects and its public updates. */
+export const PublicStatusPage = Type.Object({
+  title: Type.String(),
+  state: Type.String(),
+  updated_at: Type.String(),
+  groups: Type.Array(Type.Object({ name: Type.String(), components: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), state: Type.String() })) })),
+  incidents: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      status: Type.String(),
+      impact: Type.String(),
+      components: Type.Array(Type.String()),
+      started_at: Type.String(),
+      resolved_at: Nullable(Type.String()),
+      updates: Type.Array(Type.Object({ status: Type.String(), message: Type.String(), created_at: Type.String() })),
+    }),
+  ),
+});
+
+export const PublicUpdate = Type.Object({ id: Type.String(), status: Type.String(), message: Type.String(), created_at: Type.String(), author: Nullable(Type.Object({ id: Type.String(), name: Nullable(Type.String()) })) });
