@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { parseTimestamp } from '../ingest/timestamp.js';
+import { parseTimestamp } from '../lib/timestamp.js';
 
 /** `name[]` may arrive once (a string) or repeated (an array); both mean a set. */
 export function arr(v: unknown): string[] | undefined {

@@ -10,7 +10,7 @@
  * start on a whole minute and last a whole number of minutes; nothing may lie more than
  * MAX_SKEW_MS in the future. Backfill (the past) is allowed.
  */
-import { parseTimestamp } from '../ingest/timestamp.js';
+import { parseTimestamp } from '../lib/timestamp.js';
 import { validateRoutingKey } from '../ingest/events-v2/validate.js';
 
 export const MAX_SKEW_MS = 5 * 60_000;

@@ -6,7 +6,7 @@ import { newId } from '../lib/ids.js';
 import { hashSecret, newApiToken } from '../lib/secrets.js';
 import type { Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
 import { insertOrganization, insertUser } from './org.store.js';
-import { insertToken } from './token.store.js';
+import { findPrincipalByTokenHash, insertToken, type TokenPrincipal } from './token.store.js';
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -59,3 +59,9 @@ export async function createToken(db: Kysely<Database>, clock: Clock, orgId: str
 }
 
 export type { Role };
+
+/** The member an API token acts for, or undefined for an unknown or revoked token (looked up by its hash: the stored value never meets the presented one). */
+export async function principalForToken(db: Kysely<Database>, token: string): Promise<TokenPrincipal | undefined> {
+  return findPrincipalByTokenHash(db, hashSecret(token));
+}
+export type { TokenPrincipal };

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import { IANAZone } from 'luxon';
 import { invalid, notFound } from '../errors.js';
 import { policiesUsingSchedule } from '../escalation/policy.service.js';
-import { parseTimestamp } from '../ingest/timestamp.js';
+import { parseTimestamp } from '../lib/timestamp.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';

@@ -9,9 +9,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { VigilError } from '../../errors.js';
-import { hashSecret } from '../../lib/secrets.js';
 import { can } from '../../org/roles.js';
-import { findPrincipalByTokenHash, type TokenPrincipal } from '../../org/token.store.js';
+import { principalForToken, type TokenPrincipal } from '../../org/org.service.js';
 import type { Database } from '../../storage/schema.js';
 import type { AgentRef } from '../../incident/incident.js';
 
@@ -41,7 +40,7 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
     if (!principal) {
       const token = parseAuthorization(request.headers.authorization);
       if (!token) throw new VigilError('unauthenticated', ['send an API token as "Authorization: Bearer <token>" or "Authorization: Token token=<token>", or sign in']);
-      principal = (await findPrincipalByTokenHash(db, hashSecret(token))) ?? null;
+      principal = (await principalForToken(db, token)) ?? null;
       if (!principal) throw new VigilError('unauthenticated', ['the API token is not valid']);
       request.principal = principal;
     }

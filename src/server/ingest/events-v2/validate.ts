@@ -4,7 +4,7 @@
  * the field, so a client's log says what to fix.
  */
 import { SEVERITIES } from '../../incident/incident.js';
-import { parseTimestamp } from '../timestamp.js';
+import { parseTimestamp } from '../../lib/timestamp.js';
 
 export const EVENT_ACTIONS = ['trigger', 'acknowledge', 'resolve'] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
