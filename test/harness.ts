@@ -16,7 +16,7 @@ import { ManualClock, systemClock, type Clock } from '../src/server/lib/clock.js
 import { makeDeps } from '../src/server/main.js';
 import { initOrganization, type InitResult } from '../src/server/org/org.service.js';
 import { openDatabase, type DbHandle, type DialectName } from '../src/server/storage/dialect.js';
-import { migrateToLatest } from '../src/server/storage/migrate.js';
+import { migrateTo, migrateToLatest } from '../src/server/storage/migrate.js';
 import type { App, AppDeps } from '../src/server/http/deps.js';
 
 export const PG_URL = process.env.DATABASE_URL && process.env.DATABASE_URL.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
@@ -50,11 +50,13 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
-export async function createTestDb(dialect: DialectName): Promise<TestDb> {
+/** `upTo`: migrate only so far (a test of a later migration over rows written before it). */
+export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeof migrateTo>[1]): Promise<TestDb> {
+  const migrate = (h: DbHandle) => (upTo ? migrateTo(h, upTo) : migrateToLatest(h));
   if (dialect === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
     const handle = openDatabase({ sqliteFile: path.join(dir, 'vigil.db') });
-    await migrateToLatest(handle);
+    await migrate(handle);
     return {
       handle,
       dialect,
@@ -72,7 +74,7 @@ export async function createTestDb(dialect: DialectName): Promise<TestDb> {
   await admin.end();
   const handle = openDatabase({ postgresUrl: PG_URL, pgSchema: schema, poolSize: 12 });
   try {
-    await migrateToLatest(handle);
+    await migrate(handle);
   } catch (err) {
     // Never leave a half-built schema behind.
     await handle.close().catch(() => {});

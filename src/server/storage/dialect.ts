@@ -187,6 +187,29 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
   return (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s;
 }
 
+/**
+ * Let a column hold NULL (a migration step). PostgreSQL alters the column; SQLite cannot,
+ * so the table is rebuilt from its own definition with the constraint removed, its rows
+ * copied and its indexes recreated, inside the migration's transaction.
+ */
+export async function dropNotNull(db: Kysely<any>, table: string, column: string): Promise<void> {
+  if (dialectOf(db) === 'postgres') {
+    await sql`ALTER TABLE ${sql.ref(table)} ALTER COLUMN ${sql.ref(column)} DROP NOT NULL`.execute(db);
+    return;
+  }
+  const master = await sql<{ type: string; name: string; sql: string | null }>`SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ${table}`.execute(db);
+  const create = master.rows.find((r) => r.type === 'table')?.sql;
+  if (!create) throw new Error(`no table ${table}`);
+  const notNull = new RegExp(`("?${column}"?\\s+\\w+)\\s+not null`, 'i');
+  if (!notNull.test(create)) throw new Error(`${table}.${column} is not declared NOT NULL`);
+  const rebuilt = `${table}__rebuilt`;
+  await sql.raw(create.replace(notNull, '$1').replace(new RegExp(`^CREATE TABLE\\s+"?${table}"?`, 'i'), `CREATE TABLE "${rebuilt}"`)).execute(db);
+  await sql.raw(`INSERT INTO "${rebuilt}" SELECT * FROM "${table}"`).execute(db);
+  await sql.raw(`DROP TABLE "${table}"`).execute(db);
+  await sql.raw(`ALTER TABLE "${rebuilt}" RENAME TO "${table}"`).execute(db);
+  for (const ix of master.rows.filter((r) => r.type === 'index' && r.sql)) await sql.raw(ix.sql!).execute(db);
+}
+
 /** Whether the database answers at all (/readyz). Throws when it does not. */
 export async function ping(db: Kysely<any>): Promise<void> {
   await sql`SELECT 1`.execute(db);

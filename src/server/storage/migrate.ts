@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_web.js';
 import * as m0005 from './migrations/0005_impact.js';
 import * as m0006 from './migrations/0006_volunteers.js';
 import * as m0007 from './migrations/0007_open_shifts.js';
+import * as m0008 from './migrations/0008_alert_operations.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_impact': m0005,
   '0006_volunteers': m0006,
   '0007_open_shifts': m0007,
+  '0008_alert_operations': m0008,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -26,11 +28,20 @@ class StaticProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(handle: DbHandle): Promise<string[]> {
+  return migrate(handle, (m) => m.migrateToLatest());
+}
+
+/** Up to and including `name` (tests of a migration over rows written by the versions before it). */
+export async function migrateTo(handle: DbHandle, name: keyof typeof migrations & string): Promise<string[]> {
+  return migrate(handle, (m) => m.migrateTo(name));
+}
+
+async function migrate(handle: DbHandle, run: (m: Migrator) => ReturnType<Migrator['migrateToLatest']>): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every visible schema unless told which one:
   // pin it to the schema we migrate (several Vigil databases may share one PostgreSQL).
   const schema = await currentSchema(handle.db);
   const migrator = new Migrator({ db: handle.db, provider: new StaticProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
