@@ -113,3 +113,16 @@ export async function outboxDepth(db: Db): Promise<{ status: string; n: number }
   const rows = await db.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', 'in', ['pending', 'sending']).groupBy('status').execute();
   return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
 }
+
+/** Pages not yet sent to a user stop when they pause or withdraw consent. */
+export async function cancelPendingPagesOfUser(db: Db, orgId: string, userId: string): Promise<number> {
+  const r = await db
+    .updateTable('notifications')
+    .set({ status: 'cancelled', claimed_until: null })
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'page')
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

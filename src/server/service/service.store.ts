@@ -69,3 +69,10 @@ export async function findIntegrationByKeyHash(db: Db, keyHash: string): Promise
     .where('s.deleted_at', 'is', null)
     .executeTakeFirst();
 }
+
+/** Live services whose escalation policy is one of these. */
+export async function serviceIdsOfPolicies(db: Db, orgId: string, policyIds: string[]): Promise<string[]> {
+  if (!policyIds.length) return [];
+  const rows = await db.selectFrom('services').select('id').where('org_id', '=', orgId).where('escalation_policy_id', 'in', policyIds).where('deleted_at', 'is', null).execute();
+  return rows.map((r) => r.id);
+}

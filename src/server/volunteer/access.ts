@@ -1,5 +1,5 @@
 /**
- * Least privilege for volunteers (issue 8 §6, RESEARCH §3.3: "external volunteers
+ * Least privilege for volunteers (RESEARCH §3.3: "external volunteers
  * need least-privilege, time-boxed access that expires with the shift, and an audit
  * trail").
  *
@@ -23,8 +23,8 @@ import { VigilError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { TokenPrincipal } from '../org/token.store.js';
-import type { EscalationRule } from '../escalation/policy.js';
-import { getIncident, getIncidentByNumber } from '../incident/incident.store.js';
+import { getIncident, getIncidentByNumber, getLogEntry, openAssignmentsOfUser } from '../incident/incident.store.js';
+import { serviceIdsOfPolicies } from '../service/service.store.js';
 import type { Database, IncidentTable } from '../storage/schema.js';
 import { availabilityOf } from './pool.service.js';
 import { isAvailable } from './availability.js';
@@ -86,11 +86,9 @@ export interface AccessDecision {
 export async function servicesOfPools(db: Db, orgId: string, poolIds: readonly string[]): Promise<Set<string>> {
   if (!poolIds.length) return new Set();
   const wanted = new Set(poolIds);
-  const policies = await db.selectFrom('escalation_policies').select(['id', 'rules']).where('org_id', '=', orgId).where('deleted_at', 'is', null).where('rules', 'like', '%volunteer_pool_reference%').execute();
-  const policyIds = policies.filter((p) => (JSON.parse(p.rules) as EscalationRule[]).some((r) => r.targets.some((t) => t.type === 'volunteer_pool_reference' && wanted.has(t.id)))).map((p) => p.id);
-  if (!policyIds.length) return new Set();
-  const services = await db.selectFrom('services').select('id').where('org_id', '=', orgId).where('escalation_policy_id', 'in', policyIds).where('deleted_at', 'is', null).execute();
-  return new Set(services.map((s) => s.id));
+  const policies = await store.policiesTargetingPools(db, orgId);
+  const policyIds = policies.filter((p) => p.rules.some((r) => r.targets.some((t) => t.type === 'volunteer_pool_reference' && wanted.has(t.id)))).map((p) => p.id);
+  return new Set(await serviceIdsOfPolicies(db, orgId, policyIds));
 }
 
 /** Inside their availability and not paused, or on call in a schedule at `now`. */
@@ -104,20 +102,9 @@ export async function isOnShift(db: Db, orgId: string, userId: string, now: numb
   return (await scheduledShifts(db, orgId, [userId], now, now + 1)).length > 0;
 }
 
-async function openAssignments(db: Db, orgId: string, userId: string): Promise<{ incident_id: string; service_id: string }[]> {
-  return db
-    .selectFrom('incident_assignments as a')
-    .innerJoin('incidents as i', (j) => j.onRef('i.org_id', '=', 'a.org_id').onRef('i.id', '=', 'a.incident_id'))
-    .select(['a.incident_id', 'i.service_id'])
-    .where('a.org_id', '=', orgId)
-    .where('a.user_id', '=', userId)
-    .where('i.status', '!=', 'resolved')
-    .execute();
-}
-
 /** What a volunteer may see right now: their pools' services (while on shift) and open incidents assigned to them. */
 export async function volunteerScope(db: Db, orgId: string, userId: string, now: number): Promise<{ onShift: boolean; poolServices: Set<string>; assigned: { incident_id: string; service_id: string }[] }> {
-  const [pools, onShift, assigned] = await Promise.all([store.poolsOfUser(db, orgId, userId), isOnShift(db, orgId, userId, now), openAssignments(db, orgId, userId)]);
+  const [pools, onShift, assigned] = await Promise.all([store.poolsOfUser(db, orgId, userId), isOnShift(db, orgId, userId, now), openAssignmentsOfUser(db, orgId, userId)]);
   return { onShift, poolServices: await servicesOfPools(db, orgId, pools), assigned };
 }
 
@@ -140,8 +127,7 @@ export async function volunteerCanSee(db: Db, principal: Pick<TokenPrincipal, 'o
   else {
     let incidentId: string | null = resource.id;
     if (resource.type === 'log_entry') {
-      const e = await db.selectFrom('log_entries').select('incident_id').where('org_id', '=', orgId).where('id', '=', resource.id).executeTakeFirst();
-      incidentId = e?.incident_id ?? null;
+      incidentId = (await getLogEntry(db, orgId, resource.id))?.incident_id ?? null;
     }
     incident = incidentId ? await findIncident(db, orgId, incidentId) : undefined;
     if (!incident) return { allowed: false, reason: `${resource.type.replace('_', ' ')} ${resource.id} is not visible to volunteers`, resource: name };

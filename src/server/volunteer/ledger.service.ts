@@ -29,7 +29,7 @@ export async function orgZone(db: Db, orgId: string): Promise<string> {
 
 export async function computeLedger(db: Db, orgId: string, now: number, months: string[], filter: { companyId?: string; userId?: string } = {}): Promise<LedgerResult> {
   const timeZone = await orgZone(db, orgId);
-  let profiles = await db.selectFrom('volunteers').selectAll().where('org_id', '=', orgId).execute();
+  let profiles = await store.listProfilesWithRemoved(db, orgId);
   if (filter.companyId) profiles = profiles.filter((v) => v.company_id === filter.companyId);
   if (filter.userId) profiles = profiles.filter((v) => v.user_id === filter.userId);
   const byUser = new Map(profiles.map((v) => [v.user_id, v]));

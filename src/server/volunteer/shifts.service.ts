@@ -5,7 +5,7 @@
  * row, under the organization lock, so two people never claim one stretch and a
  * trade is accepted once.
  */
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound, forbidden } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -16,7 +16,7 @@ import { pureSchedule, requireSchedule } from '../schedule/schedule.service.js';
 import * as scheduleStore from '../schedule/schedule.store.js';
 import type { ScheduleRow } from '../schedule/schedule.store.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
-import type { Database, OpenShiftClaimTable, ShiftTradeTable, UserTable } from '../storage/schema.js';
+import type { Database, ShiftTradeTable, UserTable } from '../storage/schema.js';
 import { audit } from './access.js';
 import { availableWindows, showIn, subtract, zoned, type Interval } from './availability.js';
 import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
@@ -25,6 +25,8 @@ import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefus
 import { availabilityOf } from './pool.service.js';
 import { enqueueNotice } from './notices.js';
 import { isRefusal, statusAt, transition, type TradeAction } from './trades.js';
+import * as shiftStore from './shift.store.js';
+import { liveClaims, type LiveClaim } from './shift.store.js';
 import * as store from './volunteer.store.js';
 import { responseSpans, scheduledShifts } from './work.js';
 
@@ -34,28 +36,7 @@ const DAY = 86_400_000;
 const MARGIN = 32 * DAY;
 export const MAX_GAP_RANGE = 92 * DAY;
 
-export interface LiveClaim extends OpenShiftClaimTable {
-  start: number;
-  end: number;
-}
-
-const num = (c: OpenShiftClaimTable): LiveClaim => ({ ...c, start: Number(c.start), end: Number(c.end), slot_start: Number(c.slot_start), slot_end: Number(c.slot_end), created_at: Number(c.created_at), released_at: c.released_at === null ? null : Number(c.released_at) });
-
-/** Active claims of a schedule overlapping [since, until) whose override still exists (deleting the override releases the claim). */
-export async function liveClaims(db: Db, orgId: string, scheduleId: string, since: number, until: number): Promise<LiveClaim[]> {
-  const rows = await db
-    .selectFrom('open_shift_claims as c')
-    .innerJoin('schedule_overrides as o', (j) => j.onRef('o.org_id', '=', 'c.org_id').onRef('o.id', '=', 'c.override_id'))
-    .selectAll('c')
-    .where('c.org_id', '=', orgId)
-    .where('c.schedule_id', '=', scheduleId)
-    .where('c.status', '=', 'active')
-    .where('c.end', '>', since)
-    .where('c.start', '<', until)
-    .orderBy('c.start')
-    .execute();
-  return rows.map(num);
-}
+export type { LiveClaim };
 
 export interface OpenShiftView {
   slot: Slot;
@@ -153,25 +134,20 @@ export async function claimOpenShift(db: Db, dialect: DialectName, clock: Clock,
     const overrideId = newId(now);
     await scheduleStore.insertOverrides(trx, [{ org_id: orgId, id: overrideId, schedule_id: row.id, user_id: userId, start: wanted.start, end: wanted.end, created_at: now }]);
     const claim: LiveClaim = { org_id: orgId, id: newId(now), schedule_id: row.id, layer_id: slot.layerId, slot_start: slot.start, slot_end: slot.end, user_id: userId, start: wanted.start, end: wanted.end, override_id: overrideId, status: 'active', created_by: r.actorId, created_at: now, released_at: null };
-    await trx.insertInto('open_shift_claims').values(claim).execute();
+    await shiftStore.insertClaim(trx, claim);
     await audit(trx, orgId, r.actorId, 'open_shift.claim', `schedules/${row.id}/open_shifts/${slotId(slot)}/claims/${claim.id}${userId !== r.actorId ? ` for ${userId}` : ''}`, now);
     return claim;
   });
 }
 
-export async function getClaim(db: Db, orgId: string, id: string): Promise<LiveClaim | undefined> {
-  const c = await db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-  return c && num(c);
-}
-
 /** Give a claimed shift back (the claimer, or a coordinator): the override goes, the slot is open again. */
 export async function releaseClaim(db: Db, clock: Clock, orgId: string, id: string, actorId: string, canManage: boolean): Promise<void> {
-  const claim = await getClaim(db, orgId, id);
+  const claim = await shiftStore.getClaim(db, orgId, id);
   if (!claim || claim.status !== 'active') throw notFound(`open shift claim ${id}`);
   if (claim.user_id !== actorId && !canManage) throw forbidden('only the volunteer who claimed it or an admin can release a claim');
   const now = clock.now();
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('open_shift_claims').set({ status: 'released', released_at: now }).where('org_id', '=', orgId).where('id', '=', id).execute();
+    await shiftStore.releaseClaim(trx, orgId, id, now);
     await scheduleStore.deleteOverride(trx, orgId, claim.override_id);
     await audit(trx, orgId, actorId, 'open_shift.release', `schedules/${claim.schedule_id}/claims/${id}`, now);
   });
@@ -242,26 +218,15 @@ export async function createTrade(db: Db, clock: Clock, orgId: string, r: TradeR
     override_ids: '[]',
   };
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('shift_trades').values(trade).execute();
+    await shiftStore.insertTrade(trx, trade);
     await audit(trx, orgId, r.holderId, `shift_${r.kind}.create`, `shift_trades/${trade.id}`, now);
     if (trade.to_user_id) await tradeNotice(trx, orgId, trade, 'proposed', now);
   });
   return trade;
 }
 
-export const tradeNum = (t: ShiftTradeTable): ShiftTradeTable => ({
-  ...t,
-  start: Number(t.start),
-  end: Number(t.end),
-  counter_start: t.counter_start === null ? null : Number(t.counter_start),
-  counter_end: t.counter_end === null ? null : Number(t.counter_end),
-  created_at: Number(t.created_at),
-  decided_at: t.decided_at === null ? null : Number(t.decided_at),
-});
-
 export async function getTrade(db: Db, orgId: string, id: string): Promise<ShiftTradeTable | undefined> {
-  const t = await db.selectFrom('shift_trades').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-  return t && tradeNum(t);
+  return shiftStore.getTrade(db, orgId, id);
 }
 
 const startsAt = (t: ShiftTradeTable) => Math.min(t.start, t.counter_start ?? Infinity);
@@ -306,27 +271,15 @@ export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, org
       overrideIds.push(...rows.map((x) => x.id));
     }
     const patch = { status: next.status, decided_at: now, decided_by: actorId, override_ids: JSON.stringify(overrideIds) };
-    await trx.updateTable('shift_trades').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+    await shiftStore.updateTrade(trx, orgId, id, patch);
     await audit(trx, orgId, actorId, `shift_${t.kind}.${action}`, `shift_trades/${id}`, now);
     if (action !== 'withdraw') await tradeNotice(trx, orgId, { ...t, decided_by: actorId }, next.status === 'accepted' ? 'accepted' : 'declined', now);
     return { ...t, ...patch };
   });
 }
 
-export async function listTrades(db: Db, orgId: string, now: number, q: { status?: string; userId?: string; limit: number; offset: number }): Promise<{ rows: ShiftTradeTable[]; total: number }> {
-  let base = db.selectFrom('shift_trades').where('org_id', '=', orgId);
-  // A pending trade whose shift has begun reads as expired (tradeStatus) before any write records it.
-  const begun = (eb: ExpressionBuilder<Database, 'shift_trades'>) => eb.or([eb('start', '<=', now), eb.and([eb('counter_start', 'is not', null), eb('counter_start', '<=', now)])]);
-  if (q.status === 'pending') base = base.where('status', '=', 'pending').where((eb) => eb.not(begun(eb)));
-  else if (q.status === 'expired') base = base.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), begun(eb)])]));
-  else if (q.status) base = base.where('status', '=', q.status as ShiftTradeTable['status']);
-  if (q.userId) {
-    const u = q.userId;
-    base = base.where((eb) => eb.or([eb('holder_id', '=', u), eb('to_user_id', '=', u), eb('to_user_id', 'is', null)]));
-  }
-  const rows = await base.selectAll().orderBy('start').orderBy('id').limit(q.limit).offset(q.offset).execute();
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows: rows.map(tradeNum), total: Number(total.n) };
+export async function listTrades(db: Db, orgId: string, now: number, q: shiftStore.TradeQuery): Promise<{ rows: ShiftTradeTable[]; total: number }> {
+  return shiftStore.listTrades(db, orgId, now, q);
 }
 
 // ------------------------------------------------------------------ coverage gaps
@@ -492,14 +445,14 @@ async function tradeNotice(db: Db, orgId: string, t: ShiftTradeTable, what: 'pro
  * not paged through a schedule either. Returns how many claims were given back.
  */
 export async function giveBackClaims(db: Db, orgId: string, userId: string, now: number): Promise<number> {
-  const claims = (await db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('status', '=', 'active').where('end', '>', now).execute()).map(num);
+  const claims = await shiftStore.activeClaimsOfUser(db, orgId, userId, now);
   for (const c of claims) {
     if (c.start >= now) {
-      await db.updateTable('open_shift_claims').set({ status: 'released', released_at: now }).where('org_id', '=', orgId).where('id', '=', c.id).execute();
+      await shiftStore.releaseClaim(db, orgId, c.id, now);
       await scheduleStore.deleteOverride(db, orgId, c.override_id);
     } else {
-      await db.updateTable('open_shift_claims').set({ end: now }).where('org_id', '=', orgId).where('id', '=', c.id).execute();
-      await db.updateTable('schedule_overrides').set({ end: now }).where('org_id', '=', orgId).where('id', '=', c.override_id).execute();
+      await shiftStore.endClaim(db, orgId, c.id, now);
+      await scheduleStore.endOverride(db, orgId, c.override_id, now);
     }
     await audit(db, orgId, userId, 'open_shift.release (paused)', `schedules/${c.schedule_id}/claims/${c.id}`, now);
   }

@@ -10,6 +10,7 @@ import { VigilError, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { getOrganization, getUser, getUserByEmail, insertUser, updateUser } from '../org/org.store.js';
+import { cancelPendingPagesOfUser } from '../notify/outbox.store.js';
 import type { Database, UserTable, VolunteerTable } from '../storage/schema.js';
 import { isValidZone, validateAvailability, type AvailabilityWindow } from './availability.js';
 import type { Caps } from './caps.js';
@@ -147,7 +148,7 @@ export async function consent(db: Db, clock: Clock, orgId: string, userId: strin
 export async function withdrawConsent(db: Db, clock: Clock, orgId: string, userId: string): Promise<void> {
   await requireVolunteer(db, orgId, userId);
   await store.updateVolunteer(db, orgId, userId, { consent_version: null, consented_at: null, updated_at: clock.now() });
-  await cancelPendingPagesOf(db, orgId, userId);
+  await cancelPendingPagesOfUser(db, orgId, userId);
 }
 
 export async function setVetting(db: Db, clock: Clock, orgId: string, userId: string, by: string, v: { references?: boolean; background_check?: boolean; note?: string | null }): Promise<void> {
@@ -173,7 +174,7 @@ export async function pause(db: Db, clock: Clock, orgId: string, userId: string,
   const now = clock.now();
   return db.transaction().execute(async (trx) => {
     await store.updateVolunteer(trx, orgId, userId, { status: 'paused', paused_at: now, pause_reason: reason, updated_at: now });
-    const cancelledPages = await cancelPendingPagesOf(trx, orgId, userId);
+    const cancelledPages = await cancelPendingPagesOfUser(trx, orgId, userId);
     const releasedClaims = await giveBackClaims(trx, orgId, userId, now);
     return { cancelledPages, releasedClaims };
   });
@@ -182,18 +183,6 @@ export async function pause(db: Db, clock: Clock, orgId: string, userId: string,
 export async function resume(db: Db, clock: Clock, orgId: string, userId: string): Promise<void> {
   await requireVolunteer(db, orgId, userId);
   await store.updateVolunteer(db, orgId, userId, { status: 'active', paused_at: null, pause_reason: null, updated_at: clock.now() });
-}
-
-async function cancelPendingPagesOf(db: Db, orgId: string, userId: string): Promise<number> {
-  const r = await db
-    .updateTable('notifications')
-    .set({ status: 'cancelled', claimed_until: null })
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'page')
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
 }
 
 export function capsView(v: VolunteerTable, defaults: Caps): { weekly_hour_cap: number; min_rest_hours: number; pages_per_shift: number; cooldown_hours: number } {
