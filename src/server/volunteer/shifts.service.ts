@@ -12,13 +12,13 @@ import { newId } from '../lib/ids.js';
 import { getUser, getUsers } from '../org/org.store.js';
 import { listContactMethods } from '../notify/contact.store.js';
 import { renderFinal } from '../schedule/on-call.js';
-import { pureSchedule, requireSchedule } from '../schedule/schedule.service.js';
+import { pureSchedule, requireSchedule, shiftsOverlapping } from '../schedule/schedule.service.js';
 import * as scheduleStore from '../schedule/schedule.store.js';
 import type { ScheduleRow } from '../schedule/schedule.store.js';
 import { lockOrganization, type DialectName } from '../storage/dialect.js';
 import type { Database, ShiftTradeTable, UserTable } from '../storage/schema.js';
-import { audit } from './access.js';
-import { availableWindows, showIn, subtract, zoned, type Interval } from './availability.js';
+import { audit } from './access.service.js';
+import { availableWindows, isValidZone, showIn, subtract, zoned, type Interval } from './availability.js';
 import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
 import { orgZone } from './ledger.service.js';
 import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefusal, unclaimed, type Gap, type Slot, type TakeRefusal } from './open-shifts.js';
@@ -153,6 +153,54 @@ export async function releaseClaim(db: Db, clock: Clock, orgId: string, id: stri
   });
 }
 
+/** The zone answers are shown in: the one asked for (an IANA zone), else the organization's. */
+export async function zoneFor(db: Db, orgId: string, asked: string | undefined): Promise<string> {
+  if (asked === undefined || asked === '') return orgZone(db, orgId);
+  if (!isValidZone(asked)) throw invalid(`time_zone must be a known IANA time zone such as "America/Los_Angeles", got ${JSON.stringify(asked).slice(0, 64)}`);
+  return asked;
+}
+
+/** Names of these users, by id. */
+export async function userNames(db: Db, orgId: string, ids: (string | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+  return new Map((await getUsers(db, orgId, wanted)).map((u) => [u.id, u.name]));
+}
+
+function checkRange(since: number, until: number): void {
+  if (until <= since) throw invalid('until must be after since');
+  if (until - since > MAX_GAP_RANGE) throw invalid('until: the range must not exceed 92 days');
+}
+
+/** The open shifts of a schedule over [since, until) (at most 92 days), with the names of their claimers. */
+export async function openShiftsIn(db: Db, orgId: string, row: ScheduleRow, since: number, until: number): Promise<{ views: OpenShiftView[]; names: Map<string, string> }> {
+  checkRange(since, until);
+  const views = await openShifts(db, orgId, row, since, until);
+  return { views, names: await userNames(db, orgId, views.flatMap((v) => v.claims.map((c) => c.user_id))) };
+}
+
+/** What a claim is shown with: its schedule, the organization's zone, the claimer's name. */
+export async function claimContext(db: Db, orgId: string, scheduleId: string, claim: LiveClaim): Promise<{ schedule: ScheduleRow; zone: string; names: Map<string, string> }> {
+  const schedule = await requireSchedule(db, orgId, scheduleId);
+  const zone = await orgZone(db, orgId);
+  return { schedule, zone, names: await userNames(db, orgId, [claim.user_id]) };
+}
+
+/** The zone someone's shifts are shown in: the one asked for, else their profile's, else the organization's. Unknown users are 404. */
+export async function shiftZoneOf(db: Db, orgId: string, userId: string, asked: string | undefined): Promise<string> {
+  const user = (await getUsers(db, orgId, [userId])).find((u) => u.deleted_at === null);
+  if (!user) throw notFound(`user ${userId}`);
+  const profileZone = await store.profileZone(db, orgId, userId);
+  return asked ? zoneFor(db, orgId, asked) : (profileZone ?? (await orgZone(db, orgId)));
+}
+
+/** Someone's on-call shifts over [since, until) (at most 92 days) across every schedule, by start. */
+export async function shiftsOfUser(db: Db, orgId: string, userId: string, since: number, until: number): Promise<{ schedule: ScheduleRow; start: number; end: number }[]> {
+  checkRange(since, until);
+  const rows = await scheduleStore.allSchedules(db, orgId);
+  const byId = await shiftsOverlapping(db, orgId, rows, since, until);
+  return rows.flatMap((row) => (byId.get(row.id) ?? []).filter((e) => e.userId === userId).map((e) => ({ schedule: row, start: e.start, end: e.end }))).sort((a, b) => a.start - b.start);
+}
+
 // ------------------------------------------------------------------ offers and swaps
 
 /** Is `userId` on call in the final schedule of `row` for the whole of [start, end)? */
@@ -282,6 +330,22 @@ export async function listTrades(db: Db, orgId: string, now: number, q: shiftSto
   return shiftStore.listTrades(db, orgId, now, q);
 }
 
+/** Trades with what they are shown with: their status now, the organization's zone, the names of the people and schedules they name. */
+export interface TradeViews {
+  zone: string;
+  names: Map<string, string>;
+  scheduleNames: Map<string, string>;
+  trades: { trade: ShiftTradeTable; status: ShiftTradeTable['status'] }[];
+}
+
+export async function tradeViews(db: Db, clock: Clock, orgId: string, rows: ShiftTradeTable[]): Promise<TradeViews> {
+  const zone = await orgZone(db, orgId);
+  const names = await userNames(db, orgId, rows.flatMap((t) => [t.holder_id, t.to_user_id, t.decided_by]));
+  const scheds = await scheduleStore.getSchedules(db, orgId, [...new Set(rows.flatMap((t) => [t.schedule_id, t.counter_schedule_id ?? t.schedule_id]))]);
+  const now = clock.now();
+  return { zone, names, scheduleNames: new Map(scheds.map((x) => [x.id, x.name])), trades: rows.map((trade) => ({ trade, status: tradeStatus(trade, now) })) };
+}
+
 // ------------------------------------------------------------------ coverage gaps
 
 export interface ScheduleGap extends Gap {
@@ -367,9 +431,6 @@ function mergeTouching(xs: readonly Interval[]): Interval[] {
   }
   return out;
 }
-
-/** Zone of the organization, for answers in it. */
-export { orgZone };
 
 /** Cap warnings on the wire (contract/open-shifts.ts CapWarning). */
 export function capWarningView(w: CapWarning) {

@@ -125,6 +125,11 @@ export async function listProfilesWithRemoved(db: Db, orgId: string): Promise<Vo
   return db.selectFrom('volunteers').selectAll().where('org_id', '=', orgId).execute();
 }
 
+/** Whether the user has or had a profile (removed profiles count). */
+export async function hasProfile(db: Db, orgId: string, userId: string): Promise<boolean> {
+  return (await db.selectFrom('volunteers').select('user_id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+}
+
 /** The profile's zone, removed profiles too; undefined when the user never had one. */
 export async function profileZone(db: Db, orgId: string, userId: string): Promise<string | undefined> {
   const r = await db.selectFrom('volunteers').select('time_zone').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();

@@ -11,21 +11,17 @@
  * the shift ends. Every request a volunteer makes under /api/ is written to the audit
  * log, allowed or denied.
  *
- * Enforced by one preHandler (registerVolunteerGuard), which runs after
- * authentication: other route modules need no change. Routes a volunteer may use are
- * listed in VOLUNTEER_ROUTES; every other /api/ route answers 403 to a volunteer
- * (deny by default). A route module can opt a route in with
- * `config: { volunteerAccess: 'open' | 'self' | … }`.
+ * The HTTP side (the preHandler that applies volunteerCanSee to every /api/ route,
+ * deny by default) is http/routes/volunteers/access.ts.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { VigilError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { getUsers } from '../org/org.store.js';
 import type { TokenPrincipal } from '../org/token.store.js';
-import { getIncident, getIncidentByNumber, getLogEntry, openAssignmentsOfUser } from '../incident/incident.store.js';
-import { serviceIdsOfPolicies } from '../service/service.store.js';
-import type { Database, IncidentTable } from '../storage/schema.js';
+import { alertCounts, assignmentsOf, firstTriggerLogEntry, getIncident, getIncidentByNumber, getLogEntry, openAssignmentsOfUser, openIncidentsAmong } from '../incident/incident.store.js';
+import { getServicesByIds, serviceIdsOfPolicies } from '../service/service.store.js';
+import type { AuditLogTable, Database, IncidentTable, LogEntryTable, ServiceTable, UserTable } from '../storage/schema.js';
 import { availabilityOf } from './pool.service.js';
 import { isAvailable } from './availability.js';
 import * as store from './volunteer.store.js';
@@ -33,44 +29,6 @@ import { scheduledShifts } from './work.js';
 
 type Db = Kysely<Database>;
 const DAY = 86_400_000;
-
-/**
- * How a route treats a volunteer: 'open' (the handler scopes what it answers, e.g.
- * /users/me), 'self' (only with their own user id in :id), 'service' / 'incident' /
- * 'log_entry' (the resource in :id must pass volunteerCanSee), 'deny'.
- */
-export type VolunteerAccess = 'open' | 'self' | 'service' | 'incident' | 'log_entry' | 'deny';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    volunteerAccess?: VolunteerAccess;
-  }
-}
-
-/** Routes of other modules a volunteer may use (route pattern → rule). Anything else under /api/ is denied. */
-export const VOLUNTEER_ROUTES: Record<string, VolunteerAccess> = {
-  '/api/v1/users/me': 'open',
-  '/api/v1/organization': 'open',
-  '/api/v1/api_tokens': 'open',
-  '/api/v1/api_tokens/:id': 'open',
-  '/api/v1/users/:id': 'self',
-  '/api/v1/users/:id/contact_methods': 'self',
-  '/api/v1/users/:id/contact_methods/:cm_id': 'self',
-  '/api/v1/users/:id/contact_methods/:cm_id/send_verification': 'self',
-  '/api/v1/users/:id/contact_methods/:cm_id/verify': 'self',
-  '/api/v1/users/:id/notification_rules': 'self',
-  '/api/v1/users/:id/notification_rules/:rule_id': 'self',
-  '/api/v1/users/:id/calendar_feed': 'self',
-  '/api/v1/services/:id': 'service',
-  '/api/v1/services/:id/change_events': 'service',
-  '/api/v1/incidents/:id': 'incident',
-  '/api/v1/incidents/:id/acknowledge': 'incident',
-  '/api/v1/incidents/:id/resolve': 'incident',
-  '/api/v1/incidents/:id/notes': 'incident',
-  '/api/v1/incidents/:id/alerts': 'incident',
-  '/api/v1/incidents/:id/log_entries': 'incident',
-  '/api/v1/log_entries/:id': 'log_entry',
-};
 
 export type Resource = { type: 'service'; id: string } | { type: 'incident'; id: string } | { type: 'log_entry'; id: string };
 
@@ -146,32 +104,41 @@ export async function audit(db: Db, orgId: string, userId: string | null, action
   await store.insertAudit(db, { org_id: orgId, id: newId(at), user_id: userId, action, resource, at });
 }
 
-function ruleFor(request: FastifyRequest): VolunteerAccess {
-  const configured = request.routeOptions.config?.volunteerAccess;
-  if (configured) return configured;
-  return VOLUNTEER_ROUTES[request.routeOptions.url ?? ''] ?? 'deny';
+/** The audit log, newest first. */
+export async function auditLog(db: Db, orgId: string, q: { userId?: string; since?: number; limit: number; offset: number }): Promise<{ rows: AuditLogTable[]; total: number; users: UserTable[] }> {
+  const { rows, total } = await store.listAudit(db, orgId, q);
+  const users = await getUsers(db, orgId, [...new Set(rows.map((r) => r.user_id).filter((x): x is string => !!x))]);
+  return { rows, total, users };
 }
 
-/**
- * The preHandler that holds volunteers to the rules above and audits each of their
- * requests. Registered on the root instance after authentication's preHandler, so it
- * sees the principal and covers every route.
- */
-export function registerVolunteerGuard(app: FastifyInstance, db: Db, clock: Clock): void {
-  app.addHook('preHandler', async (request) => {
-    const principal = request.principal;
-    if (!principal || principal.role !== 'volunteer' || !request.url.startsWith('/api/')) return;
-    const now = clock.now();
-    const verb = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';
-    const path = request.url.split('?')[0]!;
-    const rule = ruleFor(request);
-    const id = (request.params as { id?: string } | undefined)?.id ?? '';
-    let decision: AccessDecision;
-    if (rule === 'open') decision = { allowed: true, reason: 'open to volunteers', resource: path };
-    else if (rule === 'self') decision = id === principal.userId || id === 'me' ? { allowed: true, reason: 'their own', resource: path } : { allowed: false, reason: 'volunteers can only see and change their own account', resource: path };
-    else if (rule === 'service' || rule === 'incident' || rule === 'log_entry') decision = await volunteerCanSee(db, principal, { type: rule, id }, now);
-    else decision = { allowed: false, reason: 'volunteers cannot use this endpoint; see /api/v1/volunteers/me for your services, incidents and history', resource: path };
-    await audit(db, principal.orgId, principal.userId, decision.allowed ? verb : `denied ${verb}`, decision.resource, now);
-    if (!decision.allowed) throw new VigilError('forbidden', [decision.reason]);
-  });
+/** The services a volunteer may see now: their pools' services while on shift, and those of open incidents assigned to them. */
+export async function visibleServices(db: Db, clock: Clock, orgId: string, userId: string): Promise<{ onShift: boolean; services: ServiceTable[] }> {
+  const scope = await volunteerScope(db, orgId, userId, clock.now());
+  const ids = new Set(scope.onShift ? scope.poolServices : []);
+  for (const a of scope.assigned) ids.add(a.service_id);
+  return { onShift: scope.onShift, services: await getServicesByIds(db, orgId, [...ids]) };
+}
+
+export interface VisibleIncidents {
+  onShift: boolean;
+  incidents: IncidentTable[];
+  services: ServiceTable[];
+  counts: Map<string, { all: number; triggered: number; resolved: number }>;
+  assignments: Map<string, { user_id: string; at: number }[]>;
+  triggers: Map<string, LogEntryTable>;
+  userNames: Map<string, string>;
+}
+
+/** Open incidents a volunteer may see now (at most 100, oldest first): assigned to them, or of their pools' services while on shift. Each one read is audited. */
+export async function visibleIncidents(db: Db, clock: Clock, orgId: string, userId: string): Promise<VisibleIncidents> {
+  const scope = await volunteerScope(db, orgId, userId, clock.now());
+  const assigned = scope.assigned.map((a) => a.incident_id);
+  const serviceIds = scope.onShift ? [...scope.poolServices] : [];
+  if (!assigned.length && !serviceIds.length) return { onShift: scope.onShift, incidents: [], services: [], counts: new Map(), assignments: new Map(), triggers: new Map(), userNames: new Map() };
+  const rows = await openIncidentsAmong(db, orgId, assigned, serviceIds, 100);
+  const ids = rows.map((r) => r.id);
+  const [services, counts, assignments, triggers] = await Promise.all([getServicesByIds(db, orgId, [...new Set(rows.map((r) => r.service_id))]), alertCounts(db, orgId, ids), assignmentsOf(db, orgId, ids), firstTriggerLogEntry(db, orgId, ids)]);
+  const users = await getUsers(db, orgId, [...new Set([...assignments.values()].flat().map((a) => a.user_id))]);
+  for (const r of rows) await audit(db, orgId, userId, 'read', `incidents/${r.id}`, clock.now());
+  return { onShift: scope.onShift, incidents: rows, services, counts, assignments, triggers, userNames: new Map(users.map((u) => [u.id, u.name])) };
 }
