@@ -2,7 +2,8 @@
  * Open shifts, their claims, shift trades (offers and swaps), coverage gaps, someone's
  * shifts and intense-incident marks on the wire. Times are shown in a zone (the
  * organization's, or the one asked for), with a label such as "Mon 2 Mar 19:00–21:00".
- * The services (volunteer/shifts.service.ts, intense.service.ts) load what these show.
+ * The services (volunteer/shifts.service.ts, trades.service.ts, intense.service.ts)
+ * load what these show.
  */
 import { iso, isoOrNull } from '../../lib/clock.js';
 import type { ScheduleRow } from '../../schedule/schedule.store.js';
@@ -10,7 +11,8 @@ import { isoIn, showIn, type Interval } from '../../volunteer/availability.js';
 import type { IntenseMark } from '../../volunteer/intense.service.js';
 import { hours } from '../../volunteer/ledger.js';
 import { slotId } from '../../volunteer/open-shifts.js';
-import type { LiveClaim, OpenShiftView, ScheduleGap, TradeViews } from '../../volunteer/shifts.service.js';
+import type { LiveClaim, OpenShiftView, ScheduleGap } from '../../volunteer/shifts.service.js';
+import type { TradeViews } from '../../volunteer/trades.service.js';
 import type { Presenter } from '../present.js';
 
 const userRef = (p: Presenter, id: string, names: Map<string, string>) => p.ref('user_reference', id, names.get(id) ?? null, 'users');

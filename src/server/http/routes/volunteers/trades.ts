@@ -1,7 +1,7 @@
 /**
  * Shift offers and swaps: a holder offers a stretch of their on-call, or proposes to
  * swap it for someone else's; nothing changes until the other side accepts. The
- * state machine is volunteer/trades.ts; the use cases volunteer/shifts.service.ts.
+ * state machine is volunteer/trades.ts; the use cases volunteer/trades.service.ts.
  * Observers cannot trade; a volunteer sees their own trades, those made to them and
  * offers to anyone.
  */
@@ -10,7 +10,7 @@ import { PageQuery, Pagination, errorResponses } from '../../../../contract/comm
 import { OfferCreate, ShiftTrade, SwapCreate, conflictResponses } from '../../../../contract/open-shifts.js';
 import { forbidden, notFound } from '../../../errors.js';
 import type { ShiftTradeTable } from '../../../storage/schema.js';
-import * as shifts from '../../../volunteer/shifts.service.js';
+import * as trades from '../../../volunteer/trades.service.js';
 import type { App, AppDeps } from '../../deps.js';
 import { principalOf } from '../../plugins/auth.js';
 import { page } from '../../present.js';
@@ -26,12 +26,12 @@ const ACTIONS = {
 } as const;
 
 /** An offer as the use case takes it: from the holder, to anyone or to one person. */
-function offerOf(holderId: string, b: Static<typeof OfferCreate>['shift_offer']): shifts.TradeRequest {
+function offerOf(holderId: string, b: Static<typeof OfferCreate>['shift_offer']): trades.TradeRequest {
   return { kind: 'offer', holderId, scheduleId: b.schedule.id, start: instant(b.start, 'shift_offer.start')!, end: instant(b.end, 'shift_offer.end')!, toUserId: b.to?.id ?? null, note: b.note ?? null };
 }
 
 /** A swap as the use case takes it: the holder's stretch for the other person's (in the same schedule unless named). */
-function swapOf(holderId: string, b: Static<typeof SwapCreate>['shift_swap']): shifts.TradeRequest {
+function swapOf(holderId: string, b: Static<typeof SwapCreate>['shift_swap']): trades.TradeRequest {
   return {
     kind: 'swap',
     holderId,
@@ -46,7 +46,7 @@ function swapOf(holderId: string, b: Static<typeof SwapCreate>['shift_swap']): s
 
 export function shiftTradeRoutes(app: App, deps: AppDeps): void {
   const { db, clock, dialect, presenter: p } = deps;
-  const show = async (orgId: string, rows: ShiftTradeTable[]) => present.shiftTrades(p, await shifts.tradeViews(db, clock, orgId, rows));
+  const show = async (orgId: string, rows: ShiftTradeTable[]) => present.shiftTrades(p, await trades.tradeViews(db, clock, orgId, rows));
   const tradeResponse = { 201: Type.Object({ shift_trade: ShiftTrade }), ...errorResponses, ...conflictResponses };
 
   app.post(
@@ -63,7 +63,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.role === 'observer') throw forbidden('observers cannot trade shifts');
-      const trade = await shifts.createTrade(db, clock, principal.orgId, offerOf(principal.userId, request.body.shift_offer));
+      const trade = await trades.createTrade(db, clock, principal.orgId, offerOf(principal.userId, request.body.shift_offer));
       return reply.code(201).send({ shift_trade: (await show(principal.orgId, [trade]))[0]! });
     },
   );
@@ -82,7 +82,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.role === 'observer') throw forbidden('observers cannot trade shifts');
-      const trade = await shifts.createTrade(db, clock, principal.orgId, swapOf(principal.userId, request.body.shift_swap));
+      const trade = await trades.createTrade(db, clock, principal.orgId, swapOf(principal.userId, request.body.shift_swap));
       return reply.code(201).send({ shift_trade: (await show(principal.orgId, [trade]))[0]! });
     },
   );
@@ -104,7 +104,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
       const limit = q.limit ?? 25;
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
-      const { rows, total } = await shifts.listTrades(db, principal.orgId, clock.now(), { ...(q.status ? { status: q.status } : {}), ...(principal.role === 'volunteer' ? { userId: principal.userId } : {}), limit, offset });
+      const { rows, total } = await trades.listTrades(db, principal.orgId, clock.now(), { ...(q.status ? { status: q.status } : {}), ...(principal.role === 'volunteer' ? { userId: principal.userId } : {}), limit, offset });
       return page('shift_trades', await show(principal.orgId, rows), limit, offset, total, q.total);
     },
   );
@@ -114,7 +114,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'One shift offer or swap', tags: ['volunteers'], params: TradeParams, response: { 200: Type.Object({ shift_trade: ShiftTrade }), ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
-      const t = await shifts.getTrade(db, principal.orgId, request.params.id);
+      const t = await trades.getTrade(db, principal.orgId, request.params.id);
       const mine = t && (t.holder_id === principal.userId || t.to_user_id === principal.userId || (t.kind === 'offer' && t.to_user_id === null));
       if (!t || (principal.role === 'volunteer' && !mine)) throw notFound(`shift trade ${request.params.id}`);
       return { shift_trade: (await show(principal.orgId, [t]))[0]! };
@@ -131,7 +131,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
       async (request) => {
         const principal = principalOf(request);
         if (principal.role === 'observer') throw forbidden('observers cannot trade shifts');
-        const t = await shifts.actOnTrade(db, dialect, clock, principal.orgId, request.params.id, action, principal.userId);
+        const t = await trades.actOnTrade(db, dialect, clock, principal.orgId, request.params.id, action, principal.userId);
         return { shift_trade: (await show(principal.orgId, [t]))[0]! };
       },
     );
