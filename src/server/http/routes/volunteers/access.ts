@@ -63,7 +63,7 @@ function ruleFor(request: FastifyRequest): VolunteerAccess {
   return VOLUNTEER_ROUTES[request.routeOptions.url ?? ''] ?? 'deny';
 }
 
-/** Registers the guard; it covers every route, whenever registered. */
+/** Registers the guard on the root instance: Fastify gives a context's hooks to all its routes, those registered before it too. */
 export function volunteerGuard(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
   app.addHook('preHandler', async (request) => {

@@ -3,8 +3,8 @@
  * needs `manage`); a volunteer reads and changes only their own profile (`me` works),
  * coordinators anyone's. Only admins change the partner company.
  *
- * Two route modules, registered around /volunteers/me/* (me.ts) so that the
- * OpenAPI document lists the paths in the order they were first written.
+ * Two route modules: app.ts registers /volunteers/me/* (me.ts) between them, so
+ * the OpenAPI document keeps its order of paths.
  */
 import { Type } from 'typebox';
 import { PageQuery, Pagination, errorResponses } from '../../../../contract/common.js';
