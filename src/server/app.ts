@@ -26,8 +26,20 @@ import { contactRoutes } from './http/routes/contacts.js';
 import { calendarRoutes } from './http/routes/calendar.js';
 import { impactRoutes } from './http/routes/impact.js';
 import { webRoutes } from './web/index.js';
-import { volunteerRoutes } from './http/routes/volunteers.js';
-import { openShiftRoutes } from './http/routes/open-shifts.js';
+import { volunteerGuard } from './http/routes/volunteers/access.js';
+import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
+import { partnerCompanyRoutes } from './http/routes/volunteers/companies.js';
+import { volunteerListRoutes, volunteerProfileRoutes } from './http/routes/volunteers/profiles.js';
+import { ownVolunteerRoutes } from './http/routes/volunteers/me.js';
+import { volunteerStandingRoutes } from './http/routes/volunteers/standing.js';
+import { availabilityRoutes } from './http/routes/volunteers/availability.js';
+import { volunteerPoolRoutes } from './http/routes/volunteers/pools.js';
+import { volunteerLedgerRoutes } from './http/routes/volunteers/ledger.js';
+import { auditLogRoutes } from './http/routes/volunteers/audit.js';
+import { openShiftRoutes } from './http/routes/volunteers/open-shifts.js';
+import { shiftTradeRoutes } from './http/routes/volunteers/trades.js';
+import { coverageGapRoutes } from './http/routes/volunteers/coverage-gaps.js';
+import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -66,8 +78,22 @@ export const routeModules: RouteModule[] = [
   calendarRoutes,
   impactRoutes,
   webRoutes,
-  volunteerRoutes,
+  // Volunteers: the access guard (it covers every route), then one module per resource.
+  volunteerGuard,
+  volunteerSettingsRoutes,
+  partnerCompanyRoutes,
+  volunteerListRoutes,
+  ownVolunteerRoutes,
+  volunteerProfileRoutes,
+  volunteerStandingRoutes,
+  availabilityRoutes,
+  volunteerPoolRoutes,
+  volunteerLedgerRoutes,
+  auditLogRoutes,
   openShiftRoutes,
+  shiftTradeRoutes,
+  coverageGapRoutes,
+  intenseIncidentRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

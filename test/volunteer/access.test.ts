@@ -8,7 +8,7 @@ import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '..
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import { addPolicy, addUser, attachPolicy } from '../engine/fixtures.js';
 import { createApp, enqueue, member, req, type Json } from '../api/helpers.js';
-import { volunteerCanSee } from '../../src/server/volunteer/access.js';
+import { volunteerCanSee } from '../../src/server/volunteer/access.service.js';
 import { pool, poolLevel, volunteer, type Vol } from './fixtures.js';
 
 describe.each(DIALECTS)('volunteer access on %s', (dialect) => {

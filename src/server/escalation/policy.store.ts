@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, EscalationPolicyTable } from '../storage/schema.js';
-import type { EscalationRule } from './policy.js';
+import type { EscalationRule, Target } from './policy.js';
 
 type Db = Kysely<Database>;
 
@@ -45,4 +45,10 @@ export async function updatePolicy(db: Db, orgId: string, id: string, patch: Par
 
 export async function softDeletePolicy(db: Db, orgId: string, id: string, at: number): Promise<void> {
   await db.updateTable('escalation_policies').set({ deleted_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Live policies with a level of the given target type (the volunteer module asks which policies page its pools). */
+export async function policiesTargeting(db: Db, orgId: string, type: Target['type']): Promise<PolicyRow[]> {
+  const rows = await db.selectFrom('escalation_policies').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).where('rules', 'like', `%${type}%`).execute();
+  return rows.map(parse);
 }

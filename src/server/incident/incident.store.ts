@@ -335,3 +335,69 @@ export async function getIncidentsByIds(db: Db, orgId: string, ids: readonly str
   if (!ids.length) return [];
   return db.selectFrom('incidents').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute();
 }
+
+/** Open incidents assigned to a user, with their service. */
+export async function openAssignmentsOfUser(db: Db, orgId: string, userId: string): Promise<{ incident_id: string; service_id: string }[]> {
+  return db
+    .selectFrom('incident_assignments as a')
+    .innerJoin('incidents as i', (j) => j.onRef('i.org_id', '=', 'a.org_id').onRef('i.id', '=', 'a.incident_id'))
+    .select(['a.incident_id', 'i.service_id'])
+    .where('a.org_id', '=', orgId)
+    .where('a.user_id', '=', userId)
+    .where('i.status', '!=', 'resolved')
+    .execute();
+}
+
+/** Open incidents that are among `incidentIds` or belong to one of `serviceIds`, oldest first (at least one list must be non-empty). */
+export async function openIncidentsAmong(db: Db, orgId: string, incidentIds: string[], serviceIds: string[], limit: number): Promise<IncidentTable[]> {
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('status', '!=', 'resolved')
+    .where((eb) => eb.or([...(incidentIds.length ? [eb('id', 'in', incidentIds)] : []), ...(serviceIds.length ? [eb('service_id', 'in', serviceIds)] : [])]))
+    .orderBy('created_at')
+    .limit(limit)
+    .execute() as Promise<IncidentTable[]>;
+}
+
+/** Number and service of each of these incidents. */
+export async function incidentNumbers(db: Db, orgId: string, ids: string[]): Promise<{ id: string; number: number; service_id: string }[]> {
+  if (!ids.length) return [];
+  return db.selectFrom('incidents').select(['id', 'number', 'service_id']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+/**
+ * Acknowledgements made in [since, until), by these users (null: anyone). The agent
+ * is stored as JSON ({"id": …}); user ids are ULIDs, so a LIKE on the id is exact.
+ */
+export async function acknowledgementsBetween(db: Db, orgId: string, userIds: readonly string[] | null, since: number, until: number): Promise<{ incident_id: string | null; agent: string | null }[]> {
+  if (userIds && !userIds.length) return [];
+  let q = db.selectFrom('log_entries').select(['incident_id', 'agent']).where('org_id', '=', orgId).where('type', '=', 'acknowledge_log_entry').where('created_at', '>=', since).where('created_at', '<', until);
+  if (userIds) q = q.where((eb) => eb.or(userIds.map((u) => eb('agent', 'like', `%"id":"${u.replace(/[%_"\\]/g, '')}"%`))));
+  return q.execute();
+}
+
+/** Acknowledge, un-acknowledge and resolve entries of these incidents, in timeline order (read 500 incidents at a time). */
+export async function statusLogEntries(db: Db, orgId: string, incidentIds: readonly string[]): Promise<Pick<LogEntryTable, 'incident_id' | 'type' | 'created_at' | 'agent'>[]> {
+  const out: Pick<LogEntryTable, 'incident_id' | 'type' | 'created_at' | 'agent'>[] = [];
+  for (let i = 0; i < incidentIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('log_entries')
+      .select(['incident_id', 'type', 'created_at', 'agent'])
+      .where('org_id', '=', orgId)
+      .where('incident_id', 'in', incidentIds.slice(i, i + 500))
+      .where('type', 'in', ['acknowledge_log_entry', 'unacknowledge_log_entry', 'resolve_log_entry'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** Which of these incidents had a critical alert. */
+export async function incidentsWithCriticalAlerts(db: Db, orgId: string, incidentIds: string[]): Promise<string[]> {
+  const rows = await db.selectFrom('alerts').select('incident_id').distinct().where('org_id', '=', orgId).where('incident_id', 'in', incidentIds).where('severity', '=', 'critical').execute();
+  return rows.map((r) => r.incident_id);
+}

@@ -140,3 +140,16 @@ export async function nextAttemptDue(db: Db): Promise<number | null> {
 export async function deleteFinishedBefore(db: Db, before: number): Promise<void> {
   await db.deleteFrom('notifications').where('status', 'in', ['sent', 'cancelled', 'failed']).where('created_at', '<', before).execute();
 }
+
+/** Pages not yet sent to a user stop when they pause or withdraw consent. */
+export async function cancelPendingPagesOfUser(db: Db, orgId: string, userId: string): Promise<number> {
+  const r = await db
+    .updateTable('notifications')
+    .set({ status: 'cancelled', claimed_until: null })
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'page')
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -124,3 +124,14 @@ export async function orgsWithOpenShifts(db: Db): Promise<string[]> {
   const rows = await db.selectFrom('schedules').select('org_id').distinct().where('deleted_at', 'is', null).where('layers', 'like', '%"open":true%').execute();
   return rows.map((r) => r.org_id);
 }
+
+/** Overrides of every schedule of the organization that overlap [since, until), in creation order. */
+export async function overridesBetween(db: Db, orgId: string, since: number, until: number): Promise<ScheduleOverrideTable[]> {
+  const rows = await db.selectFrom('schedule_overrides').selectAll().where('org_id', '=', orgId).where('end', '>', since).where('start', '<', until).orderBy('created_at').execute();
+  return rows.map(parseOverride);
+}
+
+/** Cut an override short: it ends at `end`. */
+export async function endOverride(db: Db, orgId: string, id: string, end: number): Promise<void> {
+  await db.updateTable('schedule_overrides').set({ end }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}

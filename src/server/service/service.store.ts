@@ -92,3 +92,10 @@ export async function heartbeatState(db: Db, orgId: string, integrationId: strin
 export async function servicesUsingPolicy(db: Db, orgId: string, policyId: string): Promise<{ id: string; name: string }[]> {
   return db.selectFrom('services').select(['id', 'name']).where('org_id', '=', orgId).where('escalation_policy_id', '=', policyId).where('deleted_at', 'is', null).execute();
 }
+
+/** Live services whose escalation policy is one of these. */
+export async function serviceIdsOfPolicies(db: Db, orgId: string, policyIds: string[]): Promise<string[]> {
+  if (!policyIds.length) return [];
+  const rows = await db.selectFrom('services').select('id').where('org_id', '=', orgId).where('escalation_policy_id', 'in', policyIds).where('deleted_at', 'is', null).execute();
+  return rows.map((r) => r.id);
+}

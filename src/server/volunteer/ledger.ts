@@ -10,6 +10,7 @@
  * the month's end is split between the two months.
  */
 import { Temporal } from 'temporal-polyfill';
+import type { VolunteerHourApprovalTable } from '../storage/schema.js';
 import { clip, union, type Interval } from './availability.js';
 import { HOUR_MS } from './caps.js';
 
@@ -200,4 +201,15 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Approvals are kept per volunteer and month. */
+export const approvalKey = (userId: string, month: string) => `${userId}\u0000${month}`;
+
+export type ApprovalStatus = 'pending' | 'approved' | 'changed';
+
+/** A month's hours are approved as they stood then; hours that changed since read as 'changed'. */
+export function approvalStatus(line: Pick<LedgerLine, 'onCallMs' | 'responseMs' | 'totalMs'>, a: VolunteerHourApprovalTable | undefined): ApprovalStatus {
+  if (!a) return 'pending';
+  return a.on_call_ms === line.onCallMs && a.response_ms === line.responseMs && a.total_ms === line.totalMs ? 'approved' : 'changed';
 }

@@ -1,30 +1,30 @@
 /**
- * Open shifts, claims, offers and swaps, coverage gaps and cap warnings: the use
- * cases (the rules are pure, in open-shifts.ts and trades.ts). A claim or an
- * accepted trade writes a schedule override, in the same transaction as its own
- * row, under the organization lock, so two people never claim one stretch and a
- * trade is accepted once.
+ * Open shifts, claims, coverage gaps and cap warnings: the use cases (the rules are
+ * pure, in open-shifts.ts). A claim writes a schedule override, in the same
+ * transaction as its own row, under the organization lock, so two people never claim
+ * one stretch. Offers and swaps are trades.service.ts; they take on shifts under the
+ * same rules (takeCheck).
  */
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound, forbidden } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { getUser, getUsers } from '../org/org.store.js';
 import { listContactMethods } from '../notify/contact.store.js';
 import { renderFinal } from '../schedule/on-call.js';
-import { pureSchedule, requireSchedule } from '../schedule/schedule.service.js';
+import { pureSchedule, requireSchedule, shiftsOverlapping } from '../schedule/schedule.service.js';
 import * as scheduleStore from '../schedule/schedule.store.js';
 import type { ScheduleRow } from '../schedule/schedule.store.js';
-import { lockOrganization, type DialectName } from '../storage/dialect.js';
-import type { Database, OpenShiftClaimTable, ShiftTradeTable, UserTable } from '../storage/schema.js';
-import { audit } from './access.js';
-import { availableWindows, showIn, subtract, zoned, type Interval } from './availability.js';
+import { lockOrganization } from '../storage/dialect.js';
+import type { Database, UserTable } from '../storage/schema.js';
+import { audit } from './access.service.js';
+import { availableWindows, isValidZone, subtract, zoned, type Interval } from './availability.js';
 import { capsOf, coveredMs, HOUR_MS, weekOf } from './caps.js';
 import { orgZone } from './ledger.service.js';
 import { claimProblem, coverageGapsOf, openSlots, parseSlotId, slotId, takeRefusal, unclaimed, type Gap, type Slot, type TakeRefusal } from './open-shifts.js';
 import { availabilityOf } from './pool.service.js';
-import { queueNotice } from '../notify/notify.service.js';
-import { isRefusal, statusAt, transition, type TradeAction } from './trades.js';
+import * as shiftStore from './shift.store.js';
+import { liveClaims, type LiveClaim } from './shift.store.js';
 import * as store from './volunteer.store.js';
 import { responseSpans, scheduledShifts } from './work.js';
 
@@ -34,28 +34,7 @@ const DAY = 86_400_000;
 const MARGIN = 32 * DAY;
 export const MAX_GAP_RANGE = 92 * DAY;
 
-export interface LiveClaim extends OpenShiftClaimTable {
-  start: number;
-  end: number;
-}
-
-const num = (c: OpenShiftClaimTable): LiveClaim => ({ ...c, start: Number(c.start), end: Number(c.end), slot_start: Number(c.slot_start), slot_end: Number(c.slot_end), created_at: Number(c.created_at), released_at: c.released_at === null ? null : Number(c.released_at) });
-
-/** Active claims of a schedule overlapping [since, until) whose override still exists (deleting the override releases the claim). */
-export async function liveClaims(db: Db, orgId: string, scheduleId: string, since: number, until: number): Promise<LiveClaim[]> {
-  const rows = await db
-    .selectFrom('open_shift_claims as c')
-    .innerJoin('schedule_overrides as o', (j) => j.onRef('o.org_id', '=', 'c.org_id').onRef('o.id', '=', 'c.override_id'))
-    .selectAll('c')
-    .where('c.org_id', '=', orgId)
-    .where('c.schedule_id', '=', scheduleId)
-    .where('c.status', '=', 'active')
-    .where('c.end', '>', since)
-    .where('c.start', '<', until)
-    .orderBy('c.start')
-    .execute();
-  return rows.map(num);
-}
+export type { LiveClaim };
 
 export interface OpenShiftView {
   slot: Slot;
@@ -88,8 +67,9 @@ async function findSlot(db: Db, orgId: string, row: ScheduleRow, id: string): Pr
   return slot;
 }
 
-const refused = (field: string, who: string, r: TakeRefusal) => new VigilError('volunteer_rule', [`${field}: ${r.reason}: ${who} ${r.message}`]);
-const conflict = (msg: string) => new VigilError('conflict', [msg]);
+/** 422 volunteer_rule: `who` may not take the stretch, naming the rule. */
+export const refused = (field: string, who: string, r: TakeRefusal) => new VigilError('volunteer_rule', [`${field}: ${r.reason}: ${who} ${r.message}`]);
+export const conflict = (msg: string) => new VigilError('conflict', [msg]);
 
 /**
  * May `userId` take on `proposed`? Reads their profile, availability and worked time
@@ -134,7 +114,7 @@ export interface ClaimRequest {
   end?: number;
 }
 
-export async function claimOpenShift(db: Db, dialect: DialectName, clock: Clock, orgId: string, scheduleId: string, id: string, r: ClaimRequest): Promise<LiveClaim> {
+export async function claimOpenShift(db: Db, clock: Clock, orgId: string, scheduleId: string, id: string, r: ClaimRequest): Promise<LiveClaim> {
   const row = await requireSchedule(db, orgId, scheduleId);
   const userId = r.userId ?? r.actorId;
   if (userId !== r.actorId && !r.actorCanManage) throw forbidden('claim.user: only admins (coordinators) can claim an open shift for someone else');
@@ -153,180 +133,71 @@ export async function claimOpenShift(db: Db, dialect: DialectName, clock: Clock,
     const overrideId = newId(now);
     await scheduleStore.insertOverrides(trx, [{ org_id: orgId, id: overrideId, schedule_id: row.id, user_id: userId, start: wanted.start, end: wanted.end, created_at: now }]);
     const claim: LiveClaim = { org_id: orgId, id: newId(now), schedule_id: row.id, layer_id: slot.layerId, slot_start: slot.start, slot_end: slot.end, user_id: userId, start: wanted.start, end: wanted.end, override_id: overrideId, status: 'active', created_by: r.actorId, created_at: now, released_at: null };
-    await trx.insertInto('open_shift_claims').values(claim).execute();
+    await shiftStore.insertClaim(trx, claim);
     await audit(trx, orgId, r.actorId, 'open_shift.claim', `schedules/${row.id}/open_shifts/${slotId(slot)}/claims/${claim.id}${userId !== r.actorId ? ` for ${userId}` : ''}`, now);
     return claim;
   });
 }
 
-export async function getClaim(db: Db, orgId: string, id: string): Promise<LiveClaim | undefined> {
-  const c = await db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-  return c && num(c);
-}
-
 /** Give a claimed shift back (the claimer, or a coordinator): the override goes, the slot is open again. */
 export async function releaseClaim(db: Db, clock: Clock, orgId: string, id: string, actorId: string, canManage: boolean): Promise<void> {
-  const claim = await getClaim(db, orgId, id);
+  const claim = await shiftStore.getClaim(db, orgId, id);
   if (!claim || claim.status !== 'active') throw notFound(`open shift claim ${id}`);
   if (claim.user_id !== actorId && !canManage) throw forbidden('only the volunteer who claimed it or an admin can release a claim');
   const now = clock.now();
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('open_shift_claims').set({ status: 'released', released_at: now }).where('org_id', '=', orgId).where('id', '=', id).execute();
+    await shiftStore.releaseClaim(trx, orgId, id, now);
     await scheduleStore.deleteOverride(trx, orgId, claim.override_id);
     await audit(trx, orgId, actorId, 'open_shift.release', `schedules/${claim.schedule_id}/claims/${id}`, now);
   });
 }
 
-// ------------------------------------------------------------------ offers and swaps
-
-/** Is `userId` on call in the final schedule of `row` for the whole of [start, end)? */
-async function holds(db: Db, orgId: string, row: ScheduleRow, userId: string, start: number, end: number): Promise<boolean> {
-  const range = { since: start, until: end };
-  const final = renderFinal(await pureSchedule(db, orgId, row, range), range);
-  return final.length > 0 && final.every((e) => e.userId === userId);
+/** The zone answers are shown in: the one asked for (an IANA zone), else the organization's. */
+export async function zoneFor(db: Db, orgId: string, asked: string | undefined): Promise<string> {
+  if (asked === undefined || asked === '') return orgZone(db, orgId);
+  if (!isValidZone(asked)) throw invalid(`time_zone must be a known IANA time zone such as "America/Los_Angeles", got ${JSON.stringify(asked).slice(0, 64)}`);
+  return asked;
 }
 
-export interface TradeRequest {
-  kind: 'offer' | 'swap';
-  holderId: string;
-  scheduleId: string;
-  start: number;
-  end: number;
-  toUserId: string | null;
-  counter?: { scheduleId: string; start: number; end: number };
-  note: string | null;
+/** Names of these users, by id. */
+export async function userNames(db: Db, orgId: string, ids: (string | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+  return new Map((await getUsers(db, orgId, wanted)).map((u) => [u.id, u.name]));
 }
 
-export async function createTrade(db: Db, clock: Clock, orgId: string, r: TradeRequest): Promise<ShiftTradeTable> {
-  const f = r.kind === 'offer' ? 'shift_offer' : 'shift_swap';
-  const now = clock.now();
-  const errors: string[] = [];
-  if (!(r.end > r.start)) errors.push(`${f}.end must be after ${f}.start`);
-  else if (r.start <= now) errors.push(`${f}.start must be in the future (a trade expires when its shift begins)`);
-  if (r.end - r.start > 31 * DAY) errors.push(`${f}: at most 31 days at a time`);
-  if (r.toUserId !== null) {
-    const to = await getUser(db, orgId, r.toUserId);
-    if (!to || to.deleted_at !== null) errors.push(`${f}.${r.kind === 'offer' ? 'to' : 'with.user'}.id: user ${r.toUserId} not found in this organization`);
-    else if (r.toUserId === r.holderId) errors.push(`${f}.${r.kind === 'offer' ? 'to' : 'with.user'}.id: cannot trade with yourself`);
-  }
-  if (r.counter) {
-    if (!(r.counter.end > r.counter.start)) errors.push(`${f}.with.end must be after ${f}.with.start`);
-    else if (r.counter.start <= now) errors.push(`${f}.with.start must be in the future`);
-  }
-  if (errors.length) throw invalid(...errors);
-  const row = await scheduleStore.getSchedule(db, orgId, r.scheduleId);
-  if (!row) throw invalid(`${f}.schedule.id: schedule ${r.scheduleId} not found`);
-  if (!(await holds(db, orgId, row, r.holderId, r.start, r.end))) throw invalid(`${f}.start: you are not on call in ${row.name} for the whole of this stretch`);
-  if (r.counter) {
-    const other = await scheduleStore.getSchedule(db, orgId, r.counter.scheduleId);
-    if (!other) throw invalid(`${f}.with.schedule.id: schedule ${r.counter.scheduleId} not found`);
-    if (!(await holds(db, orgId, other, r.toUserId!, r.counter.start, r.counter.end))) throw invalid(`${f}.with.start: that person is not on call in ${other.name} for the whole of this stretch`);
-  }
-  const trade: ShiftTradeTable = {
-    org_id: orgId,
-    id: newId(now),
-    kind: r.kind,
-    schedule_id: row.id,
-    holder_id: r.holderId,
-    start: r.start,
-    end: r.end,
-    to_user_id: r.toUserId,
-    counter_schedule_id: r.counter?.scheduleId ?? null,
-    counter_start: r.counter?.start ?? null,
-    counter_end: r.counter?.end ?? null,
-    status: 'pending',
-    note: r.note,
-    created_at: now,
-    decided_at: null,
-    decided_by: null,
-    override_ids: '[]',
-  };
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('shift_trades').values(trade).execute();
-    await audit(trx, orgId, r.holderId, `shift_${r.kind}.create`, `shift_trades/${trade.id}`, now);
-    if (trade.to_user_id) await tradeNotice(trx, orgId, trade, 'proposed', now);
-  });
-  return trade;
+function checkRange(since: number, until: number): void {
+  if (until <= since) throw invalid('until must be after since');
+  if (until - since > MAX_GAP_RANGE) throw invalid('until: the range must not exceed 92 days');
 }
 
-export const tradeNum = (t: ShiftTradeTable): ShiftTradeTable => ({
-  ...t,
-  start: Number(t.start),
-  end: Number(t.end),
-  counter_start: t.counter_start === null ? null : Number(t.counter_start),
-  counter_end: t.counter_end === null ? null : Number(t.counter_end),
-  created_at: Number(t.created_at),
-  decided_at: t.decided_at === null ? null : Number(t.decided_at),
-});
-
-export async function getTrade(db: Db, orgId: string, id: string): Promise<ShiftTradeTable | undefined> {
-  const t = await db.selectFrom('shift_trades').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-  return t && tradeNum(t);
+/** The open shifts of a schedule over [since, until) (at most 92 days), with the names of their claimers. */
+export async function openShiftsIn(db: Db, orgId: string, row: ScheduleRow, since: number, until: number): Promise<{ views: OpenShiftView[]; names: Map<string, string> }> {
+  checkRange(since, until);
+  const views = await openShifts(db, orgId, row, since, until);
+  return { views, names: await userNames(db, orgId, views.flatMap((v) => v.claims.map((c) => c.user_id))) };
 }
 
-const startsAt = (t: ShiftTradeTable) => Math.min(t.start, t.counter_start ?? Infinity);
-
-/** The trade as of now: a pending one whose shift began has expired. */
-export function tradeStatus(t: ShiftTradeTable, now: number): ShiftTradeTable['status'] {
-  return statusAt({ status: t.status, startsAt: startsAt(t) }, now);
+/** What a claim is shown with: its schedule, the organization's zone, the claimer's name. */
+export async function claimContext(db: Db, orgId: string, scheduleId: string, claim: LiveClaim): Promise<{ schedule: ScheduleRow; zone: string; names: Map<string, string> }> {
+  const schedule = await requireSchedule(db, orgId, scheduleId);
+  const zone = await orgZone(db, orgId);
+  return { schedule, zone, names: await userNames(db, orgId, [claim.user_id]) };
 }
 
-/** Accept, decline or withdraw. Accepting checks the taker's rules and that the shifts did not change meanwhile, then writes the overrides. */
-export async function actOnTrade(db: Db, dialect: DialectName, clock: Clock, orgId: string, id: string, action: TradeAction, actorId: string): Promise<ShiftTradeTable> {
-  const now = clock.now();
-  return db.transaction().execute(async (trx) => {
-    await lockOrganization(trx, orgId);
-    const t = await getTrade(trx, orgId, id);
-    if (!t) throw notFound(`shift trade ${id}`);
-    const next = transition({ kind: t.kind, status: t.status, holderId: t.holder_id, toUserId: t.to_user_id, startsAt: startsAt(t) }, action, actorId, now);
-    if (isRefusal(next)) {
-      // (An expired trade is not written as such: its status is read from the clock, tradeStatus.)
-      throw next.status === 403 ? forbidden(next.message) : conflict(`shift_trade: ${next.message}`);
-    }
-    const overrideIds: string[] = [];
-    if (next.status === 'accepted') {
-      const row = await scheduleStore.getSchedule(trx, orgId, t.schedule_id);
-      if (!row || !(await holds(trx, orgId, row, t.holder_id, t.start, t.end))) throw conflict('shift_trade: the offered shift changed since it was offered (the holder no longer holds all of it)');
-      const mine = { start: t.start, end: t.end };
-      const theirs = t.kind === 'swap' ? { start: t.counter_start!, end: t.counter_end! } : null;
-      let other: ScheduleRow | undefined;
-      if (theirs) {
-        other = await scheduleStore.getSchedule(trx, orgId, t.counter_schedule_id!);
-        if (!other || !(await holds(trx, orgId, other, actorId, theirs.start, theirs.end))) throw conflict('shift_trade: your shift in this swap changed since it was proposed');
-      }
-      const taker = await takeCheck(trx, orgId, actorId, mine, now, theirs ? [theirs] : []);
-      if (taker.refusal) throw refused('user.id', taker.user?.name ?? actorId, taker.refusal);
-      if (theirs) {
-        const giver = await takeCheck(trx, orgId, t.holder_id, theirs, now, [mine]);
-        if (giver.refusal) throw refused('shift_swap.holder.id', giver.user?.name ?? t.holder_id, giver.refusal);
-      }
-      const rows = [{ org_id: orgId, id: newId(now), schedule_id: t.schedule_id, user_id: actorId, start: t.start, end: t.end, created_at: now }];
-      if (theirs) rows.push({ org_id: orgId, id: newId(now), schedule_id: other!.id, user_id: t.holder_id, start: theirs.start, end: theirs.end, created_at: now });
-      await scheduleStore.insertOverrides(trx, rows);
-      overrideIds.push(...rows.map((x) => x.id));
-    }
-    const patch = { status: next.status, decided_at: now, decided_by: actorId, override_ids: JSON.stringify(overrideIds) };
-    await trx.updateTable('shift_trades').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
-    await audit(trx, orgId, actorId, `shift_${t.kind}.${action}`, `shift_trades/${id}`, now);
-    if (action !== 'withdraw') await tradeNotice(trx, orgId, { ...t, decided_by: actorId }, next.status === 'accepted' ? 'accepted' : 'declined', now);
-    return { ...t, ...patch };
-  });
+/** The zone someone's shifts are shown in: the one asked for, else their profile's, else the organization's. Unknown users are 404. */
+export async function shiftZoneOf(db: Db, orgId: string, userId: string, asked: string | undefined): Promise<string> {
+  const user = (await getUsers(db, orgId, [userId])).find((u) => u.deleted_at === null);
+  if (!user) throw notFound(`user ${userId}`);
+  const profileZone = await store.profileZone(db, orgId, userId);
+  return asked ? zoneFor(db, orgId, asked) : (profileZone ?? (await orgZone(db, orgId)));
 }
 
-export async function listTrades(db: Db, orgId: string, now: number, q: { status?: string; userId?: string; limit: number; offset: number }): Promise<{ rows: ShiftTradeTable[]; total: number }> {
-  let base = db.selectFrom('shift_trades').where('org_id', '=', orgId);
-  // A pending trade whose shift has begun reads as expired (tradeStatus) before any write records it.
-  const begun = (eb: ExpressionBuilder<Database, 'shift_trades'>) => eb.or([eb('start', '<=', now), eb.and([eb('counter_start', 'is not', null), eb('counter_start', '<=', now)])]);
-  if (q.status === 'pending') base = base.where('status', '=', 'pending').where((eb) => eb.not(begun(eb)));
-  else if (q.status === 'expired') base = base.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), begun(eb)])]));
-  else if (q.status) base = base.where('status', '=', q.status as ShiftTradeTable['status']);
-  if (q.userId) {
-    const u = q.userId;
-    base = base.where((eb) => eb.or([eb('holder_id', '=', u), eb('to_user_id', '=', u), eb('to_user_id', 'is', null)]));
-  }
-  const rows = await base.selectAll().orderBy('start').orderBy('id').limit(q.limit).offset(q.offset).execute();
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows: rows.map(tradeNum), total: Number(total.n) };
+/** Someone's on-call shifts over [since, until) (at most 92 days) across every schedule, by start. */
+export async function shiftsOfUser(db: Db, orgId: string, userId: string, since: number, until: number): Promise<{ schedule: ScheduleRow; start: number; end: number }[]> {
+  checkRange(since, until);
+  const rows = await scheduleStore.allSchedules(db, orgId);
+  const byId = await shiftsOverlapping(db, orgId, rows, since, until);
+  return rows.flatMap((row) => (byId.get(row.id) ?? []).filter((e) => e.userId === userId).map((e) => ({ schedule: row, start: e.start, end: e.end }))).sort((a, b) => a.start - b.start);
 }
 
 // ------------------------------------------------------------------ coverage gaps
@@ -415,9 +286,6 @@ function mergeTouching(xs: readonly Interval[]): Interval[] {
   return out;
 }
 
-/** Zone of the organization, for answers in it. */
-export { orgZone };
-
 /** Cap warnings on the wire (contract/open-shifts.ts CapWarning). */
 export function capWarningView(w: CapWarning) {
   return {
@@ -449,57 +317,20 @@ export async function overrideCapWarnings(db: Db, orgId: string, created: readon
 }
 
 /**
- * Email the other side of a trade: the person an offer or swap is made to, when it
- * is made; the proposer, when it is accepted or declined. Times in the organization's zone.
- */
-async function tradeNotice(db: Db, orgId: string, t: ShiftTradeTable, what: 'proposed' | 'accepted' | 'declined', now: number): Promise<void> {
-  const zone = await orgZone(db, orgId);
-  const ids = [t.holder_id, t.to_user_id, t.decided_by].filter((x): x is string => !!x);
-  const users = await getUsers(db, orgId, ids);
-  const name = (id: string | null) => users.find((u) => u.id === id)?.name ?? 'Someone';
-  const scheds = await scheduleStore.getSchedules(db, orgId, [t.schedule_id, t.counter_schedule_id ?? t.schedule_id]);
-  const sname = (id: string | null) => scheds.find((x) => x.id === id)?.name ?? 'a schedule';
-  const label = (start: number, end: number) => showIn([{ start, end }], zone)[0]!.label;
-  const mine = `${label(t.start, t.end)} on ${sname(t.schedule_id)}`;
-  const theirs = t.kind === 'swap' ? `${label(t.counter_start!, t.counter_end!)} on ${sname(t.counter_schedule_id)}` : '';
-  const noun = t.kind === 'offer' ? 'offer' : 'swap';
-  let to: string;
-  let subject: string;
-  let text: string;
-  if (what === 'proposed') {
-    to = t.to_user_id!;
-    subject = t.kind === 'offer' ? `${name(t.holder_id)} offers you a shift: ${mine}` : `${name(t.holder_id)} proposes a swap: your ${theirs} for their ${mine}`;
-    text = [
-      subject + ` (${zone}).`,
-      t.note ? `Note: ${t.note}` : null,
-      `${name(t.holder_id)} stays on call until you accept. Accept or decline in Vigil (shift trade ${t.id}: POST /api/v1/shift_trades/${t.id}/accept or /decline).`,
-      'Accepting is subject to your availability and caps.',
-    ]
-      .filter((l): l is string => l !== null)
-      .join('\n\n');
-  } else {
-    to = t.holder_id;
-    subject = `${name(t.decided_by)} ${what} your ${noun}: ${mine}`;
-    text = what === 'accepted' ? `${subject} (${zone}). ${t.kind === 'offer' ? `${name(t.decided_by)} is on call for it now; you are not.` : `You are on call for ${theirs} instead.`}` : `${subject} (${zone}). You stay on call for it.`;
-  }
-  await queueNotice(db, orgId, [to], { key: `shift-trade:${t.id}:${what}`, eventType: `shift_trade.${what}`, subject, text, now });
-}
-
-/**
  * "Pause me" also gives back the open shifts the volunteer claimed that are not over:
  * one not begun is released (the slot is open again, a coverage gap), one under way ends
  * now. Their overrides go (or end now) in the same transaction, so a paused volunteer is
  * not paged through a schedule either. Returns how many claims were given back.
  */
 export async function giveBackClaims(db: Db, orgId: string, userId: string, now: number): Promise<number> {
-  const claims = (await db.selectFrom('open_shift_claims').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('status', '=', 'active').where('end', '>', now).execute()).map(num);
+  const claims = await shiftStore.activeClaimsOfUser(db, orgId, userId, now);
   for (const c of claims) {
     if (c.start >= now) {
-      await db.updateTable('open_shift_claims').set({ status: 'released', released_at: now }).where('org_id', '=', orgId).where('id', '=', c.id).execute();
+      await shiftStore.releaseClaim(db, orgId, c.id, now);
       await scheduleStore.deleteOverride(db, orgId, c.override_id);
     } else {
-      await db.updateTable('open_shift_claims').set({ end: now }).where('org_id', '=', orgId).where('id', '=', c.id).execute();
-      await db.updateTable('schedule_overrides').set({ end: now }).where('org_id', '=', orgId).where('id', '=', c.override_id).execute();
+      await shiftStore.endClaim(db, orgId, c.id, now);
+      await scheduleStore.endOverride(db, orgId, c.override_id, now);
     }
     await audit(db, orgId, userId, 'open_shift.release (paused)', `schedules/${c.schedule_id}/claims/${c.id}`, now);
   }

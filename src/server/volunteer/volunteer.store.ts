@@ -1,6 +1,9 @@
 /**
- * Rows of the volunteer module. Every query is scoped by organization. JSON columns
- * are parsed here, so services see arrays.
+ * Rows of the volunteer module: settings, partner companies, profiles,
+ * unavailability, pools and members, pages, hour approvals and the audit log (open
+ * shift claims, trades and intense marks are in shift.store.ts). Every query is
+ * scoped by organization. Instants read here pass through Number() (PostgreSQL
+ * returns BIGINT as strings).
  */
 import { sql, type Kysely } from 'kysely';
 import type {
@@ -46,6 +49,24 @@ export async function getCompany(db: Db, orgId: string, id: string): Promise<Par
 
 export async function listCompanies(db: Db, orgId: string): Promise<PartnerCompanyTable[]> {
   return db.selectFrom('partner_companies').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).orderBy('name').orderBy('id').execute();
+}
+
+/** Every partner company, removed ones too (the ledger still names them). */
+export async function listCompaniesWithRemoved(db: Db, orgId: string): Promise<PartnerCompanyTable[]> {
+  return db.selectFrom('partner_companies').selectAll().where('org_id', '=', orgId).execute();
+}
+
+/** Live volunteers per partner company id. */
+export async function countVolunteersByCompany(db: Db, orgId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('volunteers')
+    .select(['company_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
+    .where('company_id', 'is not', null)
+    .groupBy('company_id')
+    .execute();
+  return new Map(rows.map((r) => [r.company_id!, Number(r.n)]));
 }
 
 export async function updateCompany(db: Db, orgId: string, id: string, patch: Partial<PartnerCompanyTable>): Promise<void> {
@@ -99,6 +120,22 @@ export async function updateVolunteer(db: Db, orgId: string, userId: string, pat
   await db.updateTable('volunteers').set(patch).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }
 
+/** Every profile, removed ones too: a removed volunteer's hours stay in the ledger. */
+export async function listProfilesWithRemoved(db: Db, orgId: string): Promise<VolunteerTable[]> {
+  return db.selectFrom('volunteers').selectAll().where('org_id', '=', orgId).execute();
+}
+
+/** Whether the user has or had a profile (removed profiles count). */
+export async function hasProfile(db: Db, orgId: string, userId: string): Promise<boolean> {
+  return (await db.selectFrom('volunteers').select('user_id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+}
+
+/** The profile's zone, removed profiles too; undefined when the user never had one. */
+export async function profileZone(db: Db, orgId: string, userId: string): Promise<string | undefined> {
+  const r = await db.selectFrom('volunteers').select('time_zone').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
+  return r?.time_zone;
+}
+
 // ---- unavailability -----------------------------------------------------------------------
 
 export async function insertUnavailability(db: Db, row: VolunteerUnavailabilityTable): Promise<void> {
@@ -150,6 +187,16 @@ export async function membersOf(db: Db, orgId: string, poolIds: string[]): Promi
   if (!poolIds.length) return [];
   const rows = await db.selectFrom('volunteer_pool_members').selectAll().where('org_id', '=', orgId).where('pool_id', 'in', poolIds).orderBy('joined_at').orderBy('user_id').execute();
   return rows.map((r) => ({ ...r, joined_at: Number(r.joined_at) }));
+}
+
+/** Pool memberships of these users (in the database's order). */
+export async function membershipsOf(db: Db, orgId: string, userIds: string[]): Promise<VolunteerPoolMemberTable[]> {
+  if (!userIds.length) return [];
+  return db.selectFrom('volunteer_pool_members').selectAll().where('org_id', '=', orgId).where('user_id', 'in', userIds).execute();
+}
+
+export async function removeMemberships(db: Db, orgId: string, userId: string): Promise<void> {
+  await db.deleteFrom('volunteer_pool_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }
 
 export async function poolsOfUser(db: Db, orgId: string, userId: string): Promise<string[]> {

@@ -6,9 +6,12 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import type { Layer, Schedule } from '../schedule/schedule.js';
+import type { Schedule } from '../schedule/schedule.js';
 import { renderFinal } from '../schedule/on-call.js';
+import { allSchedules, overridesBetween } from '../schedule/schedule.store.js';
+import { acknowledgementsBetween, incidentsWithCriticalAlerts, statusLogEntries } from '../incident/incident.store.js';
 import { responsesFromTimeline, type ResponseSpan, type StatusEntry, type WorkShift } from './ledger.js';
+import { intenseAmong } from './shift.store.js';
 
 type Db = Kysely<Database>;
 
@@ -22,23 +25,15 @@ const CHUNK = 31 * DAY;
 export async function scheduledShifts(db: Db, orgId: string, userIds: readonly string[], from: number, to: number): Promise<WorkShift[]> {
   if (!userIds.length || !(from < to)) return [];
   const wanted = new Set(userIds);
-  const schedules = await db.selectFrom('schedules').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).execute();
+  const schedules = await allSchedules(db, orgId);
   if (!schedules.length) return [];
-  const overrides = await db
-    .selectFrom('schedule_overrides')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('end', '>', from)
-    .where('start', '<', to)
-    .orderBy('created_at')
-    .execute();
+  const overrides = await overridesBetween(db, orgId, from, to);
   const out: WorkShift[] = [];
   for (const row of schedules) {
-    const layers = JSON.parse(row.layers) as Layer[];
     const own = overrides.filter((o) => o.schedule_id === row.id);
-    const mentions = layers.some((l) => l.users.some((u) => wanted.has(u))) || own.some((o) => wanted.has(o.user_id));
+    const mentions = row.layers.some((l) => l.users.some((u) => wanted.has(u))) || own.some((o) => wanted.has(o.user_id));
     if (!mentions) continue;
-    const schedule: Schedule = { timeZone: row.time_zone, layers, overrides: own.map((o) => ({ id: o.id, userId: o.user_id, start: Number(o.start), end: Number(o.end) })) };
+    const schedule: Schedule = { timeZone: row.time_zone, layers: row.layers, overrides: own.map((o) => ({ id: o.id, userId: o.user_id, start: o.start, end: o.end })) };
     for (let since = from; since < to; since += CHUNK) {
       const until = Math.min(to, since + CHUNK);
       for (const e of renderFinal(schedule, { since, until })) if (e.userId && wanted.has(e.userId)) out.push({ userId: e.userId, start: e.start, end: e.end });
@@ -49,35 +44,11 @@ export async function scheduledShifts(db: Db, orgId: string, userIds: readonly s
 
 /** Acknowledge/un-acknowledge/resolve entries of incidents some of these users acknowledged since `from` − lookback. */
 async function statusEntries(db: Db, orgId: string, userIds: readonly string[] | null, from: number, to: number): Promise<StatusEntry[]> {
-  let acks = db
-    .selectFrom('log_entries')
-    .select(['incident_id', 'agent'])
-    .where('org_id', '=', orgId)
-    .where('type', '=', 'acknowledge_log_entry')
-    .where('created_at', '>=', from - RESPONSE_LOOKBACK)
-    .where('created_at', '<', to);
-  if (userIds) {
-    if (!userIds.length) return [];
-    // The agent is stored as JSON ({"id": …}); ids are ULIDs, so a LIKE on the id is exact.
-    acks = acks.where((eb) => eb.or(userIds.map((u) => eb('agent', 'like', `%"id":"${u.replace(/[%_"\\]/g, '')}"%`))));
-  }
-  const ackRows = await acks.execute();
-  const incidentIds = [...new Set(ackRows.map((r) => r.incident_id).filter((x): x is string => !!x))];
+  const acks = await acknowledgementsBetween(db, orgId, userIds, from - RESPONSE_LOOKBACK, to);
+  const incidentIds = [...new Set(acks.map((r) => r.incident_id).filter((x): x is string => !!x))];
   if (!incidentIds.length) return [];
-  const out: StatusEntry[] = [];
-  for (let i = 0; i < incidentIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('log_entries')
-      .select(['incident_id', 'type', 'created_at', 'agent'])
-      .where('org_id', '=', orgId)
-      .where('incident_id', 'in', incidentIds.slice(i, i + 500))
-      .where('type', 'in', ['acknowledge_log_entry', 'unacknowledge_log_entry', 'resolve_log_entry'])
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    for (const r of rows) out.push({ incidentId: r.incident_id!, type: r.type as StatusEntry['type'], at: Number(r.created_at), userId: agentId(r.agent) });
-  }
-  return out;
+  const rows = await statusLogEntries(db, orgId, incidentIds);
+  return rows.map((r) => ({ incidentId: r.incident_id!, type: r.type as StatusEntry['type'], at: Number(r.created_at), userId: agentId(r.agent) }));
 }
 
 function agentId(agent: string | null): string | null {
@@ -99,7 +70,7 @@ export async function responseSpans(db: Db, orgId: string, userIds: readonly str
 /** Incidents among these that had a critical alert, or that staff marked intense (PUT /incidents/{id}/intense). */
 export async function criticalIncidents(db: Db, orgId: string, incidentIds: readonly string[]): Promise<Set<string>> {
   if (!incidentIds.length) return new Set();
-  const rows = await db.selectFrom('alerts').select('incident_id').distinct().where('org_id', '=', orgId).where('incident_id', 'in', [...incidentIds]).where('severity', '=', 'critical').execute();
-  const marked = await db.selectFrom('intense_incidents').select('incident_id').where('org_id', '=', orgId).where('incident_id', 'in', [...incidentIds]).execute();
-  return new Set([...rows.map((r) => r.incident_id), ...marked.map((r) => r.incident_id)]);
+  const critical = await incidentsWithCriticalAlerts(db, orgId, [...incidentIds]);
+  const marked = await intenseAmong(db, orgId, [...incidentIds]);
+  return new Set([...critical, ...marked]);
 }
