@@ -25,7 +25,13 @@ import { oncallRoutes } from './http/routes/oncalls.js';
 import { contactRoutes } from './http/routes/contacts.js';
 import { calendarRoutes } from './http/routes/calendar.js';
 import { impactRoutes } from './http/routes/impact.js';
-import { webRoutes } from './web/index.js';
+import { registerSessionAuth } from './http/plugins/session.js';
+import { accountRoutes } from './http/routes/account.js';
+import { streamRoutes } from './http/routes/stream.js';
+import { statusPageRoutes } from './http/routes/status-page.js';
+import { testEventRoutes } from './http/routes/test-event.js';
+import { testPageRoutes } from './http/routes/test-page.js';
+import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerRoutes } from './http/routes/volunteers.js';
 import { openShiftRoutes } from './http/routes/open-shifts.js';
 
@@ -49,7 +55,7 @@ const AjvCtor = Ajv as unknown as typeof Ajv.default;
 const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
 const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
 
-/** Route modules in registration order; later issues add theirs here. */
+/** Route modules in registration order, which is also the order of paths in the OpenAPI document. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
@@ -65,7 +71,15 @@ export const routeModules: RouteModule[] = [
   contactRoutes,
   calendarRoutes,
   impactRoutes,
-  webRoutes,
+  // The web UI's server side: session cookies beside API tokens, sign-in and account
+  // links, live updates, the public status page, test events and pages, the built app.
+  registerSessionAuth,
+  accountRoutes,
+  streamRoutes,
+  statusPageRoutes,
+  testEventRoutes,
+  testPageRoutes,
+  staticUiRoutes,
   volunteerRoutes,
   openShiftRoutes,
 ];

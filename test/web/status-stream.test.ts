@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
-import { componentState, effectiveComponents, overallState, publicIncidentStatus } from '../../src/server/web/status.js';
-import { CSP, staticRoutes } from '../../src/server/web/static.js';
+import { componentState, effectiveComponents, overallState, publicIncidentStatus } from '../../src/server/status-page/status-page.js';
+import { CSP, staticUiRoutes } from '../../src/server/http/plugins/static-ui.js';
 import Fastify from 'fastify';
 import { ownerWithPassword, signIn } from './helpers.js';
 
@@ -123,7 +123,7 @@ describe('static web app', () => {
     fs.writeFileSync(path.join(root, 'assets', 'index-abc.js'), 'console.log(1)');
     const t = await createTestApp('sqlite');
     const f = Fastify();
-    staticRoutes(f as never, t.deps, root);
+    staticUiRoutes(f as never, t.deps, root);
     await f.ready();
     for (const url of ['/', '/incidents/01ABC', '/status/harbor', '/users/U1']) {
       const r = await f.inject({ method: 'GET', url });

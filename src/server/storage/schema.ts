@@ -300,7 +300,7 @@ export interface ActionTokenTable {
   created_at: number;
 }
 
-/** Web UI (issue 7): a member's password, scrypt-hashed (web/password.ts). */
+/** Web UI: a member's password, scrypt-hashed (account/password.ts). */
 export interface UserPasswordTable {
   org_id: string;
   user_id: string;
@@ -342,7 +342,7 @@ export interface StatusPageTable {
   slug: string;
   title: string;
   enabled: number;
-  /** JSON StatusComponent[] (web/status.ts); empty means every active service. */
+  /** JSON StatusComponent[] (status-page/status-page.ts); empty means every active service. */
   components: string;
   updated_at: number;
 }

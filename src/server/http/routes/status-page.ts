@@ -3,18 +3,18 @@
  * choose its components, and write public updates on incidents.
  */
 import { Type } from 'typebox';
-import { IdParams, Nullable, errorResponses } from '../../contract/common.js';
-import { VigilError, invalid, notFound } from '../errors.js';
-import { iso, isoOrNull } from '../lib/clock.js';
-import { newId } from '../lib/ids.js';
-import { requireIncident } from '../incident/incident.service.js';
-import { getOrganization, getUsers } from '../org/org.store.js';
-import { getServicesByIds } from '../service/service.store.js';
-import type { PublicUpdateTable } from '../storage/schema.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
-import * as store from './status.store.js';
-import { HISTORY_DAYS, PUBLIC_STATUSES, SLUG_RE, componentState, effectiveComponents, overallState, parseComponents, publicIncidentStatus, type PublicStatus, type StatusComponent } from './status.js';
+import { IdParams, Nullable, errorResponses } from '../../../contract/common.js';
+import { VigilError, invalid, notFound } from '../../errors.js';
+import { iso, isoOrNull } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { requireIncident } from '../../incident/incident.service.js';
+import { getOrganization, getUsers } from '../../org/org.store.js';
+import { getServicesByIds } from '../../service/service.store.js';
+import type { PublicUpdateTable } from '../../storage/schema.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+import * as store from '../../status-page/status-page.store.js';
+import { HISTORY_DAYS, PUBLIC_STATUSES, SLUG_RE, componentState, effectiveComponents, overallState, parseComponents, publicIncidentStatus, type PublicStatus, type StatusComponent } from '../../status-page/status-page.js';
 
 const tags = ['status page'];
 const StatusEnum = Type.Union(PUBLIC_STATUSES.map((s) => Type.Literal(s)));
@@ -34,7 +34,7 @@ function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
 }
 
-export function statusRoutes(app: App, deps: AppDeps): void {
+export function statusPageRoutes(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
 
   async function settingsOf(orgId: string) {

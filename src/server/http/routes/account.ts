@@ -7,18 +7,18 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../../contract/common.js';
-import { VigilError, forbidden } from '../errors.js';
-import { iso } from '../lib/clock.js';
-import { canGrant, isRole } from '../org/roles.js';
-import { getOrganization } from '../org/org.store.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
-import * as account from './account.service.js';
-import { findMembershipsByEmail, revokeSession } from './account.store.js';
-import { serializeCookie } from './cookies.js';
-import { accountEmail, mailerFromConfig, type AccountMailer } from './mailer.js';
-import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_COOKIE, linkUrl, secureCookies } from './session.js';
+import { errorResponses } from '../../../contract/common.js';
+import { VigilError, forbidden } from '../../errors.js';
+import { iso } from '../../lib/clock.js';
+import { canGrant, isRole } from '../../org/roles.js';
+import { getOrganization } from '../../org/org.store.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+import * as account from '../../account/account.service.js';
+import { findMembershipsByEmail, revokeSession } from '../../account/account.store.js';
+import { serializeCookie } from '../cookies.js';
+import { accountEmail, mailerFromConfig, type AccountMailer } from '../../account/mailer.js';
+import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_COOKIE, linkUrl, secureCookies } from '../../account/session.js';
 
 const SessionView = Type.Object({
   user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String(), time_zone: Type.Union([Type.String(), Type.Null()]) }),

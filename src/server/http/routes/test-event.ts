@@ -5,12 +5,12 @@
  * and the page cannot send it itself after the key was shown once.
  */
 import { Type } from 'typebox';
-import { errorResponses } from '../../contract/common.js';
-import { notFound } from '../errors.js';
-import { newId } from '../lib/ids.js';
-import { getIntegration, getService } from '../service/service.store.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
+import { errorResponses } from '../../../contract/common.js';
+import { notFound } from '../../errors.js';
+import { newId } from '../../lib/ids.js';
+import { getIntegration, getService } from '../../service/service.store.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
 
 export function testEventRoutes(app: App, deps: AppDeps): void {
   app.post(

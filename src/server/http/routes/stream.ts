@@ -10,9 +10,9 @@
  * node is not streamed here; the page also refetches on reconnect, on focus and
  * every minute, which bounds the delay.
  */
-import type { IncidentChange } from '../lib/bus.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
+import type { IncidentChange } from '../../lib/bus.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
 
 const PING_MS = 25_000;
 /** A client that stops reading is dropped before its buffer grows past this. */
