@@ -9,8 +9,9 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
-import { getOrganization, getUser, getUserByEmail, insertUser } from '../org/org.store.js';
+import { getOrganization, getUser, getUserByEmail, insertUser, updateUser } from '../org/org.store.js';
 import type { Database, Role, UserTable } from '../storage/schema.js';
+import { inTransaction } from '../storage/transaction.js';
 import * as store from './account.store.js';
 import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_LIFETIME_MS, TOUCH_EVERY_MS, linkUrl, newCsrfToken, newLinkToken, newSessionToken, sessionAlive } from './session.js';
@@ -92,7 +93,7 @@ export async function createLink(db: Db, clock: Clock, orgId: string, userId: st
   const now = clock.now();
   const token = newLinkToken();
   const expiresAt = now + (kind === 'invite' ? INVITE_TTL_MS : RESET_TTL_MS);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await store.expireLinks(trx, orgId, userId, kind, now);
     await store.insertLink(trx, { org_id: orgId, id: newId(now), user_id: userId, kind, token_hash: hashSecret(token), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null });
   });
@@ -120,10 +121,10 @@ export async function redeemLink(db: Db, clock: Clock, token: string, password: 
   const link = await usableLink(db, clock, token);
   const hash = await hashPassword(password);
   const now = clock.now();
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     if (!(await store.spendLink(trx, link.org_id, link.id, now))) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
     await store.upsertPassword(trx, link.org_id, link.user_id, hash, now);
-    if (link.kind === 'invite' && name && name.trim()) await trx.updateTable('users').set({ name: name.trim().slice(0, 255) }).where('org_id', '=', link.org_id).where('id', '=', link.user_id).execute();
+    if (link.kind === 'invite' && name && name.trim()) await updateUser(trx, link.org_id, link.user_id, { name: name.trim().slice(0, 255) });
     await store.revokeUserSessions(trx, link.org_id, link.user_id, now);
   });
   return { orgId: link.org_id, userId: link.user_id };

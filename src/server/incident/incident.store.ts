@@ -266,3 +266,17 @@ export async function listChangeEvents(db: Db, orgId: string, serviceId: string,
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: Number(total.n) };
 }
+
+/** Open incidents of these services, and those opened or resolved since `since`, newest first. */
+export async function openOrRecentIncidents(db: Db, orgId: string, serviceIds: string[], since: number, limit = 50): Promise<IncidentTable[]> {
+  if (serviceIds.length === 0) return [];
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('service_id', 'in', serviceIds)
+    .where((eb) => eb.or([eb('status', '!=', 'resolved'), eb('created_at', '>=', since), eb('resolved_at', '>=', since)]))
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+}

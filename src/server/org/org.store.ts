@@ -81,3 +81,17 @@ export async function countOwners(db: Db, orgId: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** Every membership of an email, with its organization's name (an email may belong to several). Not org-scoped: the email is the key. */
+export async function findMembershipsByEmail(db: Db, email: string, limit = 10): Promise<{ orgId: string; orgName: string; userId: string; name: string }[]> {
+  const rows = await db
+    .selectFrom('users as u')
+    .innerJoin('organizations as o', 'o.id', 'u.org_id')
+    .select(['u.org_id', 'o.name as org_name', 'u.id', 'u.name'])
+    .where('u.email', '=', email.toLowerCase())
+    .where('u.deleted_at', 'is', null)
+    .orderBy('u.org_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name }));
+}

@@ -69,3 +69,8 @@ export async function findIntegrationByKeyHash(db: Db, keyHash: string): Promise
     .where('s.deleted_at', 'is', null)
     .executeTakeFirst();
 }
+
+/** The organization's services that are neither deleted nor disabled, by name. */
+export async function listActiveServices(db: Db, orgId: string): Promise<ServiceTable[]> {
+  return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).where('status', '!=', 'disabled').orderBy('name').execute();
+}
