@@ -12,8 +12,13 @@ import { VigilError } from '../../errors.js';
 import { constantTimeEqual } from '../../lib/secrets.js';
 import type { AppDeps } from '../deps.js';
 import { authenticateSession } from '../../account/account.service.js';
-import { parseCookies } from '../cookies.js';
-import { CSRF_HEADER, SESSION_COOKIE, isUnsafeMethod } from '../../account/session.js';
+import { SESSION_COOKIE, parseCookies } from '../cookies.js';
+
+const CSRF_HEADER = 'x-csrf-token';
+
+function isUnsafeMethod(method: string): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

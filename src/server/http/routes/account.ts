@@ -13,9 +13,8 @@ import { canGrant, isRole } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import * as account from '../../account/account.service.js';
-import { serializeCookie } from '../cookies.js';
+import { SESSION_COOKIE, secureCookies, serializeCookie } from '../cookies.js';
 import { mailerFromConfig, type AccountMailer } from '../../account/mailer.js';
-import { SESSION_COOKIE, secureCookies } from '../../account/session.js';
 import { presentInvitation, presentLink, presentSession } from '../presenters/account.js';
 
 const SessionView = Type.Object({
