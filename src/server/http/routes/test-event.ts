@@ -6,9 +6,7 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
-import { notFound } from '../../errors.js';
-import { newId } from '../../lib/ids.js';
-import { getIntegration, getService } from '../../service/service.store.js';
+import { sendTestEvent } from '../../ingest/test-event.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -25,23 +23,7 @@ export function testEventRoutes(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const p = principalOf(request);
-      const service = await getService(deps.db, p.orgId, request.params.id);
-      if (!service) throw notFound(`service ${request.params.id}`);
-      const integration = await getIntegration(deps.db, p.orgId, service.id, request.params.integration_id);
-      if (!integration) throw notFound(`integration ${request.params.integration_id}`);
-      deps.ingest.admit(integration.id);
-      const dedupKey = `vigil-test-${newId(deps.clock.now()).toLowerCase()}`;
-      await deps.ingest.submit({
-        kind: 'trigger',
-        target: { integration, service },
-        channel: { type: 'web_ui' },
-        dedupKey,
-        summary: `Test event for ${service.name} (sent by ${p.name} from the Vigil web UI)`,
-        severity: 'info',
-        source: 'vigil-web',
-        details: { custom_details: { note: 'A test event. Resolve the incident when you have seen the page arrive.', sent_by: p.email } },
-      });
+      const dedupKey = await sendTestEvent(deps.db, deps.clock, deps.ingest, principalOf(request), request.params.id, request.params.integration_id);
       return reply.code(202).send({ status: 'success', dedup_key: dedupKey });
     },
   );
