@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // The web app lives in src/web and is built into dist/web, which the Vigil server
-// serves itself (src/server/web/static.ts). `npm run dev:web` proxies the API to a
+// serves itself (src/server/http/plugins/static-ui.ts). `npm run dev:web` proxies the API to a
 // running server on :8080.
 export default defineConfig({
   root: 'src/web',

@@ -11,8 +11,8 @@ import { initOrganization } from '../server/org/org.service.js';
 import { systemClock } from '../server/lib/clock.js';
 import { VigilError } from '../server/errors.js';
 import { Presenter } from '../server/http/present.js';
-import { firstAccess } from '../server/web/account.service.js';
-import { passwordProblem } from '../server/web/password.js';
+import { firstAccess } from '../server/account/account.service.js';
+import { passwordProblem } from '../server/account/password.js';
 
 const USAGE = `Usage:
   vigil serve [--roles api,engine] [--port N] [--host H]   start the server

@@ -25,7 +25,13 @@ import { oncallRoutes } from './http/routes/oncalls.js';
 import { contactRoutes } from './http/routes/contacts.js';
 import { calendarRoutes } from './http/routes/calendar.js';
 import { impactRoutes } from './http/routes/impact.js';
-import { webRoutes } from './web/index.js';
+import { registerSessionAuth } from './http/plugins/session.js';
+import { accountRoutes } from './http/routes/account.js';
+import { streamRoutes } from './http/routes/stream.js';
+import { statusPageRoutes } from './http/routes/status-page.js';
+import { testEventRoutes } from './http/routes/test-event.js';
+import { testPageRoutes } from './http/routes/test-page.js';
+import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerGuard } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
 import { partnerCompanyRoutes } from './http/routes/volunteers/companies.js';
@@ -61,7 +67,7 @@ const AjvCtor = Ajv as unknown as typeof Ajv.default;
 const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
 const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
 
-/** Route modules in registration order; later issues add theirs here. */
+/** Route modules in registration order, which is also the order of paths in the OpenAPI document. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
@@ -77,7 +83,15 @@ export const routeModules: RouteModule[] = [
   contactRoutes,
   calendarRoutes,
   impactRoutes,
-  webRoutes,
+  // The web UI's server side: session cookies beside API tokens, sign-in and account
+  // links, live updates, the public status page, test events and pages, the built app.
+  registerSessionAuth,
+  accountRoutes,
+  streamRoutes,
+  statusPageRoutes,
+  testEventRoutes,
+  testPageRoutes,
+  staticUiRoutes,
   // Volunteers: the access guard (it covers every route), then one module per resource.
   volunteerGuard,
   volunteerSettingsRoutes,

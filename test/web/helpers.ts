@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { TestApp } from '../harness.js';
-import { setPassword } from '../../src/server/web/account.service.js';
+import { setPassword } from '../../src/server/account/account.service.js';
 
 export const PASSWORD = 'correct horse battery staple';
 

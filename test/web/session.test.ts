@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
-import { hashPassword, needsRehash, verifyPassword } from '../../src/server/web/password.js';
-import { setPassword } from '../../src/server/web/account.service.js';
-import { parseCookies } from '../../src/server/web/cookies.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../src/server/account/password.js';
+import { setPassword } from '../../src/server/account/account.service.js';
+import { parseCookies } from '../../src/server/http/cookies.js';
 import { PASSWORD, linkToken, mailbox, ownerWithPassword, signIn, smtpConfig } from './helpers.js';
 
 describe('password hashing', () => {

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
-import { componentState, effectiveComponents, overallState, publicIncidentStatus } from '../../src/server/web/status.js';
-import { CSP, staticRoutes } from '../../src/server/web/static.js';
+import { componentState, effectiveComponents, overallState, publicImpact, publicIncidentStatus } from '../../src/server/status-page/status-page.js';
+import { initOrganization } from '../../src/server/org/org.service.js';
+import { CSP, staticUiRoutes } from '../../src/server/http/plugins/static-ui.js';
 import Fastify from 'fastify';
 import { ownerWithPassword, signIn } from './helpers.js';
 
@@ -19,6 +20,9 @@ describe('status page rules', () => {
     expect(publicIncidentStatus('triggered', [])).toBe('investigating');
     expect(publicIncidentStatus('acknowledged', [{ status: 'identified', created_at: 1 }, { status: 'monitoring', created_at: 2 }])).toBe('monitoring');
     expect(publicIncidentStatus('resolved', [{ status: 'identified', created_at: 1 }])).toBe('resolved');
+    expect(publicImpact('triggered', 'high')).toBe('outage');
+    expect(publicImpact('acknowledged', 'low')).toBe('degraded');
+    expect(publicImpact('resolved', 'high')).toBe('none');
     expect(effectiveComponents([], [{ id: 'a', name: 'Chat' }])).toEqual([{ service_id: 'a', name: 'Chat', group: 'Services' }]);
     expect(effectiveComponents([{ service_id: 'a', name: '', group: 'Lines' }, { service_id: 'gone', name: 'X', group: 'Lines' }], [{ id: 'a', name: 'Chat' }])).toEqual([{ service_id: 'a', name: 'Chat', group: 'Lines' }]);
   });
@@ -58,6 +62,16 @@ for (const dialect of DIALECTS) {
       expect(after.state).toBe('operational');
       expect(after.incidents[0]).toMatchObject({ status: 'resolved', impact: 'none' });
       expect(after.incidents[0].resolved_at).not.toBeNull();
+    });
+
+    it('gives a slug to one organization only', async () => {
+      t = await createTestApp(dialect);
+      const other = await initOrganization(t.db.handle.db, t.clock, { orgName: 'Other line', email: 'o@other.example', userName: 'Otto' });
+      const mine = await t.app.inject({ method: 'PUT', url: '/api/v1/status_page', headers: { authorization: `Bearer ${other.token}` }, payload: { status_page: { slug: 'harbor' } } });
+      expect(mine.statusCode).toBe(200);
+      const taken = await t.app.inject({ method: 'PUT', url: '/api/v1/status_page', headers: t.auth, payload: { status_page: { slug: 'Harbor' } } });
+      expect(taken.statusCode).toBe(409);
+      expect(taken.json().error.errors).toEqual(['status_page.slug: harbor is taken']);
     });
 
     it('streams the organization’s incident changes over server-sent events, and only its own', async () => {
@@ -123,7 +137,7 @@ describe('static web app', () => {
     fs.writeFileSync(path.join(root, 'assets', 'index-abc.js'), 'console.log(1)');
     const t = await createTestApp('sqlite');
     const f = Fastify();
-    staticRoutes(f as never, t.deps, root);
+    staticUiRoutes(f as never, t.deps, root);
     await f.ready();
     for (const url of ['/', '/incidents/01ABC', '/status/harbor', '/users/U1']) {
       const r = await f.inject({ method: 'GET', url });

@@ -401,3 +401,17 @@ export async function incidentsWithCriticalAlerts(db: Db, orgId: string, inciden
   const rows = await db.selectFrom('alerts').select('incident_id').distinct().where('org_id', '=', orgId).where('incident_id', 'in', incidentIds).where('severity', '=', 'critical').execute();
   return rows.map((r) => r.incident_id);
 }
+
+/** Open incidents of these services, and those opened or resolved since `since`, newest first. */
+export async function openOrRecentIncidents(db: Db, orgId: string, serviceIds: string[], since: number, limit = 50): Promise<IncidentTable[]> {
+  if (serviceIds.length === 0) return [];
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('service_id', 'in', serviceIds)
+    .where((eb) => eb.or([eb('status', '!=', 'resolved'), eb('created_at', '>=', since), eb('resolved_at', '>=', since)]))
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+}

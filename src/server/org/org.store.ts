@@ -90,3 +90,17 @@ export async function listAdmins(db: Db, orgId: string): Promise<UserTable[]> {
 export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable, 'id' | 'name' | 'time_zone'>[]> {
   return db.selectFrom('organizations').select(['id', 'name', 'time_zone']).execute();
 }
+
+/** Every membership of an email, with its organization's name (an email may belong to several). Not org-scoped: the email is the key. */
+export async function findMembershipsByEmail(db: Db, email: string, limit = 10): Promise<{ orgId: string; orgName: string; userId: string; name: string }[]> {
+  const rows = await db
+    .selectFrom('users as u')
+    .innerJoin('organizations as o', 'o.id', 'u.org_id')
+    .select(['u.org_id', 'o.name as org_name', 'u.id', 'u.name'])
+    .where('u.email', '=', email.toLowerCase())
+    .where('u.deleted_at', 'is', null)
+    .orderBy('u.org_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name }));
+}

@@ -99,3 +99,8 @@ export async function serviceIdsOfPolicies(db: Db, orgId: string, policyIds: str
   const rows = await db.selectFrom('services').select('id').where('org_id', '=', orgId).where('escalation_policy_id', 'in', policyIds).where('deleted_at', 'is', null).execute();
   return rows.map((r) => r.id);
 }
+
+/** The organization's services that are neither deleted nor disabled, by name. */
+export async function listActiveServices(db: Db, orgId: string): Promise<ServiceTable[]> {
+  return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).where('status', '!=', 'disabled').orderBy('name').execute();
+}

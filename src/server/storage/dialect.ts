@@ -230,3 +230,9 @@ export function isUnavailableError(err: unknown): boolean {
   const msg = e?.message ?? '';
   return /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(msg);
 }
+
+/** A unique (or other constraint) violation: PostgreSQL's 23505, SQLite's SQLITE_CONSTRAINT family. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
+}

@@ -300,7 +300,7 @@ export interface ActionTokenTable {
   created_at: number;
 }
 
-/** Web UI (issue 7): a member's password, scrypt-hashed (web/password.ts). */
+/** Web UI: a member's password, scrypt-hashed (account/password.ts). */
 export interface UserPasswordTable {
   org_id: string;
   user_id: string;
@@ -342,7 +342,7 @@ export interface StatusPageTable {
   slug: string;
   title: string;
   enabled: number;
-  /** JSON StatusComponent[] (web/status.ts); empty means every active service. */
+  /** JSON StatusComponent[] (status-page/status-page.ts); empty means every active service. */
   components: string;
   updated_at: number;
 }
@@ -358,7 +358,7 @@ export interface PublicUpdateTable {
   created_at: number;
 }
 
-/** Impact (issue 5): a service's metric, its settings (JSON) and its detector's durable state. */
+/** Impact: a service's metric, its settings (JSON) and its detector's durable state. */
 export interface ImpactMetricTable {
   org_id: string;
   service_id: string;
@@ -451,7 +451,7 @@ export interface IncidentImpactTable {
   frozen: number;
 }
 
-/** Volunteer responders (issue 8): the organization's terms version and the value of a volunteer hour. */
+/** Volunteer responders: the organization's terms version and the value of a volunteer hour. */
 export interface VolunteerSettingsTable {
   org_id: string;
   terms_version: string | null;

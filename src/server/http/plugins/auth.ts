@@ -4,7 +4,7 @@
  * up by their SHA-256, so the stored value never meets the presented one. Each
  * route declares the permission it needs (config.permission); none means `manage`.
  * A browser signed in with a session cookie is authenticated earlier, by
- * web/session.hook.ts, and then held to the same permission checks.
+ * http/plugins/session.ts, and then held to the same permission checks.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -35,7 +35,7 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
   app.addHook('preHandler', async (request) => {
     const perm = request.routeOptions.config?.permission;
     if (!request.url.startsWith('/api/') || perm === 'public') return;
-    // A signed-in browser: web/session.hook.ts has already checked the cookie and, on unsafe methods, the CSRF token.
+    // A signed-in browser: http/plugins/session.ts has already checked the cookie and, on unsafe methods, the CSRF token.
     let principal = request.principal;
     if (!principal) {
       const token = parseAuthorization(request.headers.authorization);

@@ -7,19 +7,16 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AccountLink, InvitationSent, ResetRequested, Session, SignInAnswer } from '../../contract/account.js';
-import { errorResponses } from '../../contract/common.js';
-import { VigilError, forbidden } from '../errors.js';
-import { iso } from '../lib/clock.js';
-import { canGrant, isRole } from '../org/roles.js';
-import { getOrganization } from '../org/org.store.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
-import * as account from './account.service.js';
-import { findMembershipsByEmail, revokeSession } from './account.store.js';
-import { serializeCookie } from './cookies.js';
-import { accountEmail, mailerFromConfig, type AccountMailer } from './mailer.js';
-import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_COOKIE, linkUrl, secureCookies } from './session.js';
+import { AccountLink, InvitationSent, ResetRequested, Session, SignInAnswer } from '../../../contract/account.js';
+import { errorResponses } from '../../../contract/common.js';
+import { VigilError, forbidden } from '../../errors.js';
+import { canGrant, isRole } from '../../org/roles.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+import * as account from '../../account/account.service.js';
+import { SESSION_COOKIE, secureCookies, serializeCookie } from '../cookies.js';
+import { mailerFromConfig, type AccountMailer } from '../../account/mailer.js';
+import { presentInvitation, presentLink, presentSession } from '../presenters/account.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
@@ -34,15 +31,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
   const secure = secureCookies(deps.config.publicUrl);
 
   async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
-    const v = await account.sessionView(db, orgId, userId);
-    return {
-      user: { id: v.user.id, name: v.user.name, email: v.user.email, role: v.user.role, time_zone: v.user.time_zone },
-      organization: { id: v.org.id, name: v.org.name, time_zone: v.org.time_zone },
-      csrf_token: csrf,
-      expires_at: expiresAt === null ? null : iso(expiresAt),
-      has_password: v.hasPassword,
-      email_configured: mailer.configured,
-    };
+    return presentSession(await account.sessionView(db, orgId, userId), { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured });
   }
 
   async function signIn(request: FastifyRequest, reply: FastifyReply, orgId: string, userId: string) {
@@ -97,7 +86,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const p = principalOf(request);
-      if (request.webSession) await revokeSession(db, p.orgId, request.webSession.id, clock.now());
+      if (request.webSession) await account.endSession(db, clock, p.orgId, request.webSession.id);
       reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure }));
       return reply.code(204).send(undefined as never);
     },
@@ -133,12 +122,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       const wait = resetThrottle.blocked(email, request.ip, now);
       if (wait > 0) throw new VigilError('rate_limited', ['too many requests; wait and try again'], { retryAfterSeconds: wait });
       resetThrottle.count(email, request.ip, now);
-      const members = await findMembershipsByEmail(db, email);
-      if (members.length && !mailer.configured) request.log.warn('password reset asked for, but no SMTP server is configured (VIGIL_SMTP_HOST); an admin can invite the member again');
-      for (const m of members) {
-        const { token } = await account.createLink(db, clock, m.orgId, m.userId, 'reset', null);
-        await mailer.send(accountEmail('reset', { name: m.name, email, orgName: m.orgName, url: linkUrl(deps.config.publicUrl, 'reset', token), ttlText: `${RESET_TTL_MS / 60_000} minutes` }));
-      }
+      await account.sendPasswordResets(db, clock, mailer, deps.config.publicUrl, email, (message) => request.log.warn(message));
       return reply.code(202).send({ message: 'If this email belongs to a member, a reset link is on its way.' });
     },
   );
@@ -147,8 +131,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     '/api/v1/account_links/inspect',
     { config: { permission: 'public' }, schema: { summary: 'What an emailed one-time link is for (does not use it)', tags, body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Type.Object({ link: AccountLink }), ...errorResponses } } },
     async (request) => {
-      const l = await account.inspectLink(db, clock, request.body.token);
-      return { link: { kind: l.kind, email: l.email, name: l.name, organization: l.organization, expires_at: iso(l.expiresAt) } };
+      return { link: presentLink(await account.inspectLink(db, clock, request.body.token)) };
     },
   );
 
@@ -188,12 +171,8 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       const role = b.role ?? 'responder';
       if (!isRole(role)) throw new VigilError('invalid_input', [`invitation.role must be one of owner, admin, responder, volunteer, observer`]);
       if (!canGrant(p.role, role)) throw forbidden(`a ${p.role} cannot grant the ${role} role`);
-      const { user } = await account.inviteMember(db, clock, p.orgId, { email: b.email, ...(b.name ? { name: b.name } : {}), role });
-      const { token, expiresAt } = await account.createLink(db, clock, p.orgId, user.id, 'invite', p.userId);
-      const org = await getOrganization(db, p.orgId);
-      const url = linkUrl(deps.config.publicUrl, 'invite', token);
-      const sent = await mailer.send(accountEmail('invite', { name: user.name, email: user.email, orgName: org?.name ?? 'your organization', url, inviter: p.name, ttlText: `${INVITE_TTL_MS / 86_400_000} days` }));
-      return reply.code(201).send({ user: { id: user.id, name: user.name, email: user.email, role: user.role }, email_sent: sent, ...(sent ? {} : { accept_url: url }), expires_at: iso(expiresAt) });
+      const invitation = await account.invite(db, clock, mailer, deps.config.publicUrl, p, { email: b.email, ...(b.name ? { name: b.name } : {}), role });
+      return reply.code(201).send(presentInvitation(invitation));
     },
   );
 }

@@ -8,12 +8,17 @@
  * body is even read.
  */
 import type { FastifyInstance } from 'fastify';
-import { VigilError } from '../errors.js';
-import { constantTimeEqual } from '../lib/secrets.js';
-import type { AppDeps } from '../http/deps.js';
-import { authenticateSession } from './account.service.js';
-import { parseCookies } from './cookies.js';
-import { CSRF_HEADER, SESSION_COOKIE, isUnsafeMethod } from './session.js';
+import { VigilError } from '../../errors.js';
+import { constantTimeEqual } from '../../lib/secrets.js';
+import type { AppDeps } from '../deps.js';
+import { authenticateSession } from '../../account/account.service.js';
+import { SESSION_COOKIE, parseCookies } from '../cookies.js';
+
+const CSRF_HEADER = 'x-csrf-token';
+
+function isUnsafeMethod(method: string): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -29,19 +29,6 @@ export async function findPasswordCandidates(db: Db, email: string, limit = 10):
   return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name, role: r.role, passwordHash: r.password_hash }));
 }
 
-export async function findMembershipsByEmail(db: Db, email: string, limit = 10): Promise<{ orgId: string; orgName: string; userId: string; name: string }[]> {
-  const rows = await db
-    .selectFrom('users as u')
-    .innerJoin('organizations as o', 'o.id', 'u.org_id')
-    .select(['u.org_id', 'o.name as org_name', 'u.id', 'u.name'])
-    .where('u.email', '=', email.toLowerCase())
-    .where('u.deleted_at', 'is', null)
-    .orderBy('u.org_id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name }));
-}
-
 export async function getPasswordHash(db: Db, orgId: string, userId: string): Promise<string | undefined> {
   const r = await db.selectFrom('user_passwords').select('password_hash').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
   return r?.password_hash;

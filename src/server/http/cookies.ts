@@ -1,5 +1,12 @@
 /** Just enough of RFC 6265 for one session cookie: parse a Cookie header, write a Set-Cookie value. */
 
+export const SESSION_COOKIE = 'vigil_session';
+
+/** Cookies are marked Secure when the public URL is https. */
+export function secureCookies(publicUrl: string): boolean {
+  return publicUrl.toLowerCase().startsWith('https://');
+}
+
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!header) return out;

@@ -5,17 +5,17 @@
  * never paged either.
  */
 import { Type } from 'typebox';
-import { errorResponses } from '../../contract/common.js';
-import { TestPageQueued } from '../../contract/contact.js';
-import { forbidden, invalid, notFound } from '../errors.js';
-import { newId } from '../lib/ids.js';
-import { CHANNEL_OF } from '../notify/plan.js';
-import { listContactMethods } from '../notify/contact.store.js';
-import { insertNotification } from '../notify/outbox.store.js';
-import { getUser } from '../org/org.store.js';
-import { can } from '../org/roles.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
+import { errorResponses } from '../../../contract/common.js';
+import { TestPageQueued } from '../../../contract/contact.js';
+import { forbidden, invalid, notFound } from '../../errors.js';
+import { newId } from '../../lib/ids.js';
+import { CHANNEL_OF } from '../../notify/plan.js';
+import { listContactMethods } from '../../notify/contact.store.js';
+import { insertNotification } from '../../notify/outbox.store.js';
+import { getUser } from '../../org/org.store.js';
+import { can } from '../../org/roles.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
 
 export function testPageRoutes(app: App, deps: AppDeps): void {
   app.post(

@@ -11,10 +11,10 @@
  * every minute, which bounds the delay.
  */
 import type { Static } from 'typebox';
-import type { IncidentChanged } from '../../contract/incident.js';
-import type { IncidentChange } from '../lib/bus.js';
-import type { App, AppDeps } from '../http/deps.js';
-import { principalOf } from '../http/plugins/auth.js';
+import type { IncidentChanged } from '../../../contract/incident.js';
+import type { IncidentChange } from '../../lib/bus.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
 
 const PING_MS = 25_000;
 /** A client that stops reading is dropped before its buffer grows past this. */

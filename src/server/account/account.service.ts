@@ -9,9 +9,11 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
-import { getOrganization, getUser, getUserByEmail, insertUser } from '../org/org.store.js';
+import { findMembershipsByEmail, getOrganization, getUser, getUserByEmail, insertUser, updateUser } from '../org/org.store.js';
 import type { Database, Role, UserTable } from '../storage/schema.js';
+import { inTransaction } from '../storage/transaction.js';
 import * as store from './account.store.js';
+import { accountEmail, type AccountMailer } from './mailer.js';
 import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_LIFETIME_MS, TOUCH_EVERY_MS, linkUrl, newCsrfToken, newLinkToken, newSessionToken, sessionAlive } from './session.js';
 
@@ -81,6 +83,11 @@ export async function setPassword(db: Db, clock: Clock, orgId: string, userId: s
   await store.upsertPassword(db, orgId, userId, await hashPassword(password), clock.now());
 }
 
+/** Sign out: ends one session. Ending one already ended changes nothing. */
+export async function endSession(db: Db, clock: Clock, orgId: string, sessionId: string): Promise<void> {
+  await store.revokeSession(db, orgId, sessionId, clock.now());
+}
+
 export async function changePassword(db: Db, clock: Clock, orgId: string, userId: string, current: string, next: string, keepSessionId?: string): Promise<void> {
   const stored = await store.getPasswordHash(db, orgId, userId);
   if (stored && !(await verifyPassword(current, stored))) throw invalid('current_password: is not right');
@@ -92,7 +99,7 @@ export async function createLink(db: Db, clock: Clock, orgId: string, userId: st
   const now = clock.now();
   const token = newLinkToken();
   const expiresAt = now + (kind === 'invite' ? INVITE_TTL_MS : RESET_TTL_MS);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await store.expireLinks(trx, orgId, userId, kind, now);
     await store.insertLink(trx, { org_id: orgId, id: newId(now), user_id: userId, kind, token_hash: hashSecret(token), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null });
   });
@@ -120,10 +127,10 @@ export async function redeemLink(db: Db, clock: Clock, token: string, password: 
   const link = await usableLink(db, clock, token);
   const hash = await hashPassword(password);
   const now = clock.now();
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     if (!(await store.spendLink(trx, link.org_id, link.id, now))) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
     await store.upsertPassword(trx, link.org_id, link.user_id, hash, now);
-    if (link.kind === 'invite' && name && name.trim()) await trx.updateTable('users').set({ name: name.trim().slice(0, 255) }).where('org_id', '=', link.org_id).where('id', '=', link.user_id).execute();
+    if (link.kind === 'invite' && name && name.trim()) await updateUser(trx, link.org_id, link.user_id, { name: name.trim().slice(0, 255) });
     await store.revokeUserSessions(trx, link.org_id, link.user_id, now);
   });
   return { orgId: link.org_id, userId: link.user_id };
@@ -142,6 +149,38 @@ export async function inviteMember(db: Db, clock: Clock, orgId: string, input: {
   const user: UserTable = { org_id: orgId, id: newId(now), name: input.name?.trim() || email.split('@')[0]!, email, role: input.role, time_zone: null, created_at: now, deleted_at: null };
   await insertUser(db, user);
   return { user, created: true };
+}
+
+/**
+ * Email a one-time reset link to every membership of this (normalized) email. An
+ * unknown email gets nothing, and the caller answers the same either way. `warn`
+ * hears when members exist but no mail can leave.
+ */
+export async function sendPasswordResets(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, email: string, warn: (message: string) => void): Promise<void> {
+  const members = await findMembershipsByEmail(db, email);
+  if (members.length && !mailer.configured) warn('password reset asked for, but no SMTP server is configured (VIGIL_SMTP_HOST); an admin can invite the member again');
+  for (const m of members) {
+    const { token } = await createLink(db, clock, m.orgId, m.userId, 'reset', null);
+    await mailer.send(accountEmail('reset', { name: m.name, email, orgName: m.orgName, url: linkUrl(publicUrl, 'reset', token), ttlText: `${RESET_TTL_MS / 60_000} minutes` }));
+  }
+}
+
+export interface Invitation {
+  user: UserTable;
+  /** The link to pass on by hand when the email was not sent; it is a credential. */
+  url: string;
+  emailSent: boolean;
+  expiresAt: number;
+}
+
+/** Invite a member by email: add them without a password (or find them still without one) and email a fresh one-time link. */
+export async function invite(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, inviter: { orgId: string; userId: string; name: string }, input: { email: string; name?: string; role: Role }): Promise<Invitation> {
+  const { user } = await inviteMember(db, clock, inviter.orgId, input);
+  const { token, expiresAt } = await createLink(db, clock, inviter.orgId, user.id, 'invite', inviter.userId);
+  const org = await getOrganization(db, inviter.orgId);
+  const url = linkUrl(publicUrl, 'invite', token);
+  const emailSent = await mailer.send(accountEmail('invite', { name: user.name, email: user.email, orgName: org?.name ?? 'your organization', url, inviter: inviter.name, ttlText: `${INVITE_TTL_MS / 86_400_000} days` }));
+  return { user, url, emailSent, expiresAt };
 }
 
 export async function sessionView(db: Db, orgId: string, userId: string) {

@@ -1,6 +1,6 @@
 /** Queries for the status page and public updates. Nothing else. */
 import type { Kysely } from 'kysely';
-import type { Database, IncidentTable, PublicUpdateTable, ServiceTable, StatusPageTable } from '../storage/schema.js';
+import type { Database, PublicUpdateTable, StatusPageTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
@@ -19,24 +19,6 @@ export async function upsertStatusPage(db: Db, row: StatusPageTable): Promise<vo
     .insertInto('status_pages')
     .values(row)
     .onConflict((oc) => oc.column('org_id').doUpdateSet({ slug: row.slug, title: row.title, enabled: row.enabled, components: row.components, updated_at: row.updated_at }))
-    .execute();
-}
-
-export async function activeServices(db: Db, orgId: string): Promise<ServiceTable[]> {
-  return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).where('status', '!=', 'disabled').orderBy('name').execute();
-}
-
-/** Open incidents of these services, and those opened or resolved since `since`. */
-export async function incidentsForStatus(db: Db, orgId: string, serviceIds: string[], since: number, limit = 50): Promise<IncidentTable[]> {
-  if (serviceIds.length === 0) return [];
-  return db
-    .selectFrom('incidents')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('service_id', 'in', serviceIds)
-    .where((eb) => eb.or([eb('status', '!=', 'resolved'), eb('created_at', '>=', since), eb('resolved_at', '>=', since)]))
-    .orderBy('created_at', 'desc')
-    .limit(limit)
     .execute();
 }
 

@@ -54,6 +54,14 @@ export function overallState(states: ComponentState[]): ComponentState {
   return states.reduce<ComponentState>((worst, s) => (RANK[s] > RANK[worst] ? s : worst), 'operational');
 }
 
+export type PublicImpact = 'none' | 'degraded' | 'outage';
+
+/** How badly an incident hurts, as the public is told: nothing once resolved, an outage while high urgency, else degraded. */
+export function publicImpact(incidentStatus: string, urgency: 'high' | 'low'): PublicImpact {
+  if (incidentStatus === 'resolved') return 'none';
+  return urgency === 'high' ? 'outage' : 'degraded';
+}
+
 /** What the public is told an incident's state is: resolved when it is, else the latest update's word, else "investigating". */
 export function publicIncidentStatus(incidentStatus: string, updates: { status: PublicStatus; created_at: number }[]): PublicStatus {
   if (incidentStatus === 'resolved') return 'resolved';

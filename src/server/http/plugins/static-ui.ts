@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
-import type { App, AppDeps } from '../http/deps.js';
+import type { App, AppDeps } from '../deps.js';
 
 /** The app's page paths. They mirror the html_url links the API hands out (/incidents/:id, /services/:id, /users/:id …). */
 export const PAGE_PATHS = [
@@ -51,12 +51,12 @@ export const CSP = [
 export function webRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.VIGIL_WEB_DIR) return path.resolve(env.VIGIL_WEB_DIR);
   const here = path.dirname(fileURLToPath(import.meta.url));
-  return path.resolve(here, '../../../dist/web');
+  return path.resolve(here, '../../../../dist/web');
 }
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vigil</title></head><body><main><h1>The web UI is not built</h1><p>Run <code>npm run build</code>, then start Vigil again. The API works meanwhile.</p></main></body></html>`;
 
-export function staticRoutes(app: App, _deps: AppDeps, root: string = webRoot()): void {
+export function staticUiRoutes(app: App, _deps: AppDeps, root: string = webRoot()): void {
   const indexFile = path.join(root, 'index.html');
   const built = fs.existsSync(indexFile);
   let indexHtml: string | null = null;

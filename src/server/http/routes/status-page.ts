@@ -1,0 +1,86 @@
+/**
+ * The public status page (no sign-in) and what responders do for it: publish it,
+ * choose its components, and write public updates on incidents.
+ */
+import { Type } from 'typebox';
+import { IdParams, errorResponses } from '../../../contract/common.js';
+import { PublicStatusPage, PublicUpdate, StatusPageSettings, StatusPageUpdate } from '../../../contract/status-page.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+import { presentPublicPage, presentPublicUpdates, presentSettings } from '../presenters/status-page.js';
+import * as statusPage from '../../status-page/status-page.service.js';
+import { PUBLIC_STATUSES, type PublicStatus } from '../../status-page/status-page.js';
+
+const tags = ['status page'];
+const StatusEnum = Type.Union(PUBLIC_STATUSES.map((s) => Type.Literal(s)));
+
+export function statusPageRoutes(app: App, deps: AppDeps): void {
+  const { db, clock } = deps;
+
+  app.get('/api/v1/status_page', { config: { permission: 'read' }, schema: { summary: "The organization's public status page settings (off until published)", tags, response: { 200: Type.Object({ status_page: StatusPageSettings }), ...errorResponses } } }, async (request) => ({
+    status_page: presentSettings(await statusPage.getSettings(db, principalOf(request).orgId), deps.config.publicUrl),
+  }));
+
+  app.put(
+    '/api/v1/status_page',
+    {
+      schema: {
+        summary: 'Publish or unpublish the status page, set its address (slug), title and components (admin). No components means every active service.',
+        tags,
+        body: StatusPageUpdate,
+        response: { 200: Type.Object({ status_page: StatusPageSettings }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      status_page: presentSettings(await statusPage.updateSettings(db, clock, principalOf(request).orgId, request.body.status_page), deps.config.publicUrl),
+    }),
+  );
+
+  app.get(
+    '/api/v1/public/status/:slug',
+    {
+      config: { permission: 'public' },
+      schema: {
+        summary: 'The public status page (no authentication): component states derived from open incidents, and the last 14 days of incidents with their public updates. 404 unless published.',
+        tags,
+        params: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: {
+          200: PublicStatusPage,
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const page = await statusPage.readPublicPage(db, clock, request.params.slug);
+      reply.header('cache-control', 'no-cache');
+      return presentPublicPage(page);
+    },
+  );
+
+  app.get(
+    '/api/v1/incidents/:id/public_updates',
+    { config: { permission: 'read' }, schema: { summary: "An incident's public updates (shown on the status page), oldest first", tags, params: IdParams, response: { 200: Type.Object({ public_updates: Type.Array(PublicUpdate) }), ...errorResponses } } },
+    async (request) => {
+      return { public_updates: presentPublicUpdates(await statusPage.listPublicUpdates(db, principalOf(request).orgId, request.params.id)) };
+    },
+  );
+
+  app.post(
+    '/api/v1/incidents/:id/public_updates',
+    {
+      config: { permission: 'respond' },
+      schema: {
+        summary: 'Write a public update for the status page. The public sees this text, never the incident title.',
+        tags,
+        params: IdParams,
+        body: Type.Object({ public_update: Type.Object({ status: StatusEnum, message: Type.String({ minLength: 1, maxLength: 4000 }) }) }),
+        response: { 201: Type.Object({ public_update: PublicUpdate }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { status, message } = request.body.public_update;
+      const added = await statusPage.addPublicUpdate(db, clock, principalOf(request), request.params.id, { status: status as PublicStatus, message });
+      return reply.code(201).send({ public_update: presentPublicUpdates(added)[0]! });
+    },
+  );
+}

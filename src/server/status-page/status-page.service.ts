@@ -1,0 +1,163 @@
+/**
+ * The public status page: its settings, what the public sees, and the public
+ * updates responders write on incidents. Errors are VigilErrors; the HTTP layer
+ * maps them. The public page reads only the organization's services, its
+ * incidents' states and times, and public updates: never an incident's title.
+ */
+import type { Kysely } from 'kysely';
+import { VigilError, invalid, notFound } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { requireIncident } from '../incident/incident.service.js';
+import { openOrRecentIncidents } from '../incident/incident.store.js';
+import { getOrganization, getUsers } from '../org/org.store.js';
+import { getServicesByIds, listActiveServices } from '../service/service.store.js';
+import { isUniqueViolation } from '../storage/dialect.js';
+import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
+import * as store from './status-page.store.js';
+import {
+  HISTORY_DAYS,
+  SLUG_RE,
+  componentState,
+  effectiveComponents,
+  overallState,
+  parseComponents,
+  publicImpact,
+  publicIncidentStatus,
+  type ComponentState,
+  type PublicImpact,
+  type PublicStatus,
+  type StatusComponent,
+} from './status-page.js';
+
+type Db = Kysely<Database>;
+
+export interface StatusPageSettings {
+  slug: string;
+  title: string;
+  enabled: boolean;
+  components: StatusComponent[];
+}
+
+/** The settings, or their defaults until first saved: the organization id as the slug, its name as the title, unpublished. */
+export async function getSettings(db: Db, orgId: string): Promise<StatusPageSettings> {
+  const [row, org] = await Promise.all([store.getStatusPage(db, orgId), getOrganization(db, orgId)]);
+  const slug = row?.slug ?? orgId.toLowerCase();
+  return { slug, title: row?.title ?? org?.name ?? 'Status', enabled: Boolean(row?.enabled), components: parseComponents(row?.components ?? '[]') };
+}
+
+export interface SettingsInput {
+  slug?: string;
+  title?: string;
+  enabled?: boolean;
+  components?: { service_id: string; name?: string; group?: string }[];
+}
+
+/** Change what is given, keep the rest. Components must name services of the organization that are not deleted; a slug is one organization's only. */
+export async function updateSettings(db: Db, clock: Clock, orgId: string, input: SettingsInput): Promise<StatusPageSettings> {
+  const cur = await getSettings(db, orgId);
+  const slug = (input.slug ?? cur.slug).trim().toLowerCase();
+  if (!SLUG_RE.test(slug)) throw invalid('status_page.slug: use 1 to 64 lowercase letters, digits and dashes, not starting or ending with a dash');
+  let components: StatusComponent[] = cur.components;
+  if (input.components) {
+    const wanted = input.components;
+    const ids = [...new Set(wanted.map((c) => c.service_id))];
+    const found = new Set((await getServicesByIds(db, orgId, ids)).filter((s) => s.deleted_at === null).map((s) => s.id));
+    const missing = wanted.findIndex((c) => !found.has(c.service_id));
+    if (missing >= 0) throw invalid(`status_page.components[${missing}].service_id: service ${wanted[missing]!.service_id} not found`);
+    components = wanted.map((c) => ({ service_id: c.service_id, name: (c.name ?? '').trim(), group: (c.group ?? '').trim() || 'Services' }));
+  }
+  try {
+    await store.upsertStatusPage(db, { org_id: orgId, slug, title: (input.title ?? cur.title).trim(), enabled: (input.enabled ?? cur.enabled) ? 1 : 0, components: JSON.stringify(components), updated_at: clock.now() });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new VigilError('conflict', [`status_page.slug: ${slug} is taken`]);
+    throw err;
+  }
+  return getSettings(db, orgId);
+}
+
+export interface PublicIncident {
+  incident: IncidentTable;
+  status: PublicStatus;
+  impact: PublicImpact;
+  /** The public names of the components it affects. */
+  components: string[];
+  /** Oldest first. */
+  updates: PublicUpdateTable[];
+}
+
+export interface PublicPage {
+  title: string;
+  state: ComponentState;
+  at: number;
+  groups: { name: string; components: { id: string; name: string; state: ComponentState }[] }[];
+  /** Newest first: open ones, and those of the last HISTORY_DAYS days. */
+  incidents: PublicIncident[];
+}
+
+/** What the public sees at a slug (or an organization id). Not found unless published. */
+export async function readPublicPage(db: Db, clock: Clock, slug: string): Promise<PublicPage> {
+  const page = await store.findStatusPage(db, slug.toLowerCase());
+  if (!page || !page.enabled) throw notFound(`status page ${slug}`);
+  const orgId = page.org_id;
+  const now = clock.now();
+  const services = await listActiveServices(db, orgId);
+  const components = effectiveComponents(parseComponents(page.components), services);
+  const serviceIds = [...new Set(components.map((c) => c.service_id))];
+  const incidents = await openOrRecentIncidents(db, orgId, serviceIds, now - HISTORY_DAYS * 86_400_000);
+  const updates = await store.publicUpdatesOf(db, orgId, incidents.map((i) => i.id));
+  const svcStatus = new Map(services.map((s) => [s.id, s.status]));
+  const open = incidents.filter((i) => i.status !== 'resolved');
+  const states = new Map(serviceIds.map((id) => [id, componentState(svcStatus.get(id) ?? 'active', open.filter((i) => i.service_id === id))]));
+  const groups: PublicPage['groups'] = [];
+  for (const c of components) {
+    let g = groups.find((x) => x.name === c.group);
+    if (!g) groups.push((g = { name: c.group, components: [] }));
+    g.components.push({ id: c.service_id, name: c.name, state: states.get(c.service_id)! });
+  }
+  const namesOf = (serviceId: string) => components.filter((c) => c.service_id === serviceId).map((c) => c.name);
+  return {
+    title: page.title,
+    state: overallState([...states.values()]),
+    at: now,
+    groups,
+    incidents: incidents.map((i) => {
+      const mine = updates.filter((u) => u.incident_id === i.id);
+      return {
+        incident: i,
+        status: publicIncidentStatus(i.status, mine.map((u) => ({ status: u.status, created_at: Number(u.created_at) }))),
+        impact: publicImpact(i.status, i.urgency),
+        components: namesOf(i.service_id),
+        updates: mine,
+      };
+    }),
+  };
+}
+
+export interface PublicUpdates {
+  updates: PublicUpdateTable[];
+  /** Author names by user id, for the updates that have an author. */
+  authors: Map<string, string>;
+}
+
+async function withAuthors(db: Db, orgId: string, rows: PublicUpdateTable[]): Promise<PublicUpdates> {
+  const users = await getUsers(db, orgId, [...new Set(rows.flatMap((r) => (r.author_id ? [r.author_id] : [])))]);
+  return { updates: rows, authors: new Map(users.map((u) => [u.id, u.name])) };
+}
+
+/** An incident's public updates, oldest first. */
+export async function listPublicUpdates(db: Db, orgId: string, incidentId: string): Promise<PublicUpdates> {
+  const inc = await requireIncident(db, orgId, incidentId);
+  return withAuthors(db, orgId, await store.publicUpdatesOf(db, orgId, [inc.id]));
+}
+
+/** Write a public update on an incident; the message is what the public reads. */
+export async function addPublicUpdate(db: Db, clock: Clock, author: { orgId: string; userId: string }, incidentId: string, input: { status: PublicStatus; message: string }): Promise<PublicUpdates> {
+  const inc = await requireIncident(db, author.orgId, incidentId);
+  const message = input.message.trim();
+  if (!message) throw invalid('public_update.message must not be blank');
+  const now = clock.now();
+  const row: PublicUpdateTable = { org_id: author.orgId, id: newId(now), incident_id: inc.id, status: input.status, message, author_id: author.userId, created_at: now };
+  await store.insertPublicUpdate(db, row);
+  return withAuthors(db, author.orgId, [row]);
+}
