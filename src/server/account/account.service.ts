@@ -11,7 +11,6 @@ import { hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
 import { findMembershipsByEmail, getOrganization, getUser, getUserByEmail, insertUser, updateUser } from '../org/org.store.js';
 import type { Database, Role, UserTable } from '../storage/schema.js';
-import { inTransaction } from '../storage/transaction.js';
 import * as store from './account.store.js';
 import { accountEmail, type AccountMailer } from './mailer.js';
 import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
@@ -99,7 +98,7 @@ export async function createLink(db: Db, clock: Clock, orgId: string, userId: st
   const now = clock.now();
   const token = newLinkToken();
   const expiresAt = now + (kind === 'invite' ? INVITE_TTL_MS : RESET_TTL_MS);
-  await inTransaction(db, async (trx) => {
+  await db.transaction().execute(async (trx) => {
     await store.expireLinks(trx, orgId, userId, kind, now);
     await store.insertLink(trx, { org_id: orgId, id: newId(now), user_id: userId, kind, token_hash: hashSecret(token), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null });
   });
@@ -127,7 +126,7 @@ export async function redeemLink(db: Db, clock: Clock, token: string, password: 
   const link = await usableLink(db, clock, token);
   const hash = await hashPassword(password);
   const now = clock.now();
-  await inTransaction(db, async (trx) => {
+  await db.transaction().execute(async (trx) => {
     if (!(await store.spendLink(trx, link.org_id, link.id, now))) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
     await store.upsertPassword(trx, link.org_id, link.user_id, hash, now);
     if (link.kind === 'invite' && name && name.trim()) await updateUser(trx, link.org_id, link.user_id, { name: name.trim().slice(0, 255) });

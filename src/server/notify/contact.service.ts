@@ -18,7 +18,7 @@ import { getUsers } from '../org/org.store.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
-import { queueVerification as queueCode } from './notify.service.js';
+import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
 
 type Db = Kysely<Database>;
 
@@ -271,4 +271,20 @@ export async function updateNotificationRule(db: Db, orgId: string, userId: stri
   await checkRuleDuplicate(db, orgId, userId, next, current.id);
   await store.updateNotificationRule(db, orgId, id, { start_delay_in_minutes: next.start_delay_in_minutes, urgency: next.urgency, contact_method_id: next.contact_method_id });
   return { rule: next, method };
+}
+
+/**
+ * "Send me a test page": one test notification to each verified contact method of a member,
+ * through the outbox like any page (so the deliver module, its retries and throttles are what
+ * is tested). Unverified methods are skipped: they are never paged either. Returns the labels
+ * of the methods paged.
+ */
+export async function sendTestPage(db: Db, clock: Clock, orgId: string, userId: string): Promise<string[]> {
+  const [user] = (await getUsers(db, orgId, [userId])).filter((u) => u.deleted_at === null);
+  if (!user) throw notFound(`user ${userId}`);
+  const methods = (await store.listContactMethods(db, orgId, [user.id])).filter((m) => m.verified_at !== null && m.deleted_at === null);
+  if (methods.length === 0) throw invalid('contact_methods: no verified contact method to page; add one and verify it first');
+  const now = clock.now();
+  await queueTestPages(db, now, orgId, user.id, methods, () => newId(now));
+  return methods.map((m) => m.label);
 }
