@@ -99,7 +99,8 @@ export const Alert = Type.Object({
   alert_key: Type.String(),
   severity: Type.String(),
   service: Reference('service_reference'),
-  incident: Reference('incident_reference'),
+  // null for a suppressed alert (an event rule or a maintenance window): it belongs to no incident.
+  incident: Nullable(Reference('incident_reference')),
   integration: Reference('inbound_integration_reference'),
   suppressed: Type.Boolean(),
   count: Type.Integer(),

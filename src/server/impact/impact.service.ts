@@ -17,7 +17,10 @@ import type { IncidentChange } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { iso, isoOrNull } from '../lib/clock.js';
 import type { AgentRef } from '../incident/incident.js';
-import { appendLog, resolveAlert, triggerAlert, type Tx } from '../incident/incident.service.js';
+import { resolveAlert } from '../incident/incident.service.js';
+import { appendLog, type Tx } from '../incident/timeline.js';
+import { servicePlan } from '../incident/alert-plan.js';
+import { triggerAlert } from '../incident/trigger.service.js';
 import { getIncident } from '../incident/incident.store.js';
 import { getService, listIntegrations } from '../service/service.store.js';
 import { isRetryableTxError } from '../storage/dialect.js';
@@ -730,9 +733,10 @@ export async function applyEvaluation(db: Db, p: PreparedEvaluation): Promise<In
           severity: 'critical',
           source: config.name,
           details,
+          plan: servicePlan(service, 'critical', p.now),
         });
         const exists = p.impacts.some((r) => r.incident_id === out.incidentId);
-        if (!exists && p.opening) {
+        if (!exists && p.opening && out.incidentId) {
           const inc = await getIncident(trx, orgId, out.incidentId);
           const start = Math.min(Number(inc?.created_at ?? p.now), p.opening.windowStart);
           await store.saveIncidentImpact(trx, impactRow(orgId, service.id, out.incidentId, { start, end: p.evalAt }, p.opening.affected, config, p.evalAt, false));

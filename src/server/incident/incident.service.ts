@@ -5,328 +5,31 @@
  */
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
-import type { IncidentChange } from '../lib/bus.js';
 import { newId } from '../lib/ids.js';
 import { lockOrganization } from '../storage/dialect.js';
-import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
-import { nextIncidentNumber, getUsers } from '../org/org.store.js';
-import { type AgentRef, type Channel, transition, urgencyFor, type UrgencyRule } from './incident.js';
+import type { Database, IncidentStatus, IncidentTable, ServiceTable } from '../storage/schema.js';
+import { getUsers } from '../org/org.store.js';
+import type { PolicySnapshot } from '../escalation/policy.js';
+import { cancelPendingPages } from '../notify/notify.service.js';
+import { type AgentRef, type Channel, transition, urgencyFor } from './incident.js';
 import * as store from './incident.store.js';
-import { getPolicy } from '../escalation/policy.store.js';
-import { snapshotOf, type PolicySnapshot } from '../escalation/policy.js';
-import type { IncidentEventType } from '../notify/channel.js';
-import { cancelPendingPages, queueSubscriptionEvents } from '../notify/notify.service.js';
+import { appendLog, channelName, type Tx } from './timeline.js';
+import { insertIncident } from './trigger.service.js';
 
-export interface Tx {
-  trx: Kysely<Database>;
-  now: number;
-  changes: IncidentChange[];
-  /** Set by ingest when several events share one transaction (see `IngestBatch`). */
-  batch?: IngestBatch;
-}
-
-/**
- * What the events of one ingest transaction share. Every event of an alert storm on
- * one service would otherwise look up the same open incident, upsert its alert and
- * write its timeline row, each a statement (and a round trip on PostgreSQL). Inside
- * the transaction, the open incident of a service stays what this batch saw or made
- * until a non-trigger event runs (the caller clears `openIncidents`); triggers for a
- * known incident are queued and written by `flushTriggers` as multi-row upserts;
- * "alert added/triggered again" entries, which nothing reads inside the batch and which
- * notify no one, are written together by `flushBatch` at the end.
- */
-export interface IngestBatch {
-  openIncidents: Map<string, IncidentTable>;
-  queued: QueuedTrigger[];
-  pendingLogs: LogEntryTable[];
-  /**
-   * PostgreSQL: the batch holds its organizations FOR SHARE, not FOR UPDATE, so batches that
-   * only add alerts to open incidents run side by side (their alert keys are locked in one
-   * sorted order, so they cannot deadlock). Anything more (opening an incident, changing
-   * one) throws NeedsExclusiveLock, and the batch is run again holding FOR UPDATE.
-   */
-  shared: boolean;
-  /** Services this (exclusive) batch found without an open incident: the trigger that opens one need not look again. */
-  noOpenIncident: Set<string>;
-}
-
-/** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
-export class NeedsExclusiveLock extends Error {
-  constructor(why: string) {
-    super(`ingest batch needs the organization lock: ${why}`);
-  }
-}
-
-interface QueuedTrigger {
-  tx: Tx;
-  a: AlertInput;
-  incident: IncidentTable;
-  row: AlertTable;
-}
-
-export function newBatch(shared = false): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Set() };
-}
-
-/**
- * Queue a trigger (in a batch) when its service's open incident is known: it will join
- * that incident, or count as a repeat of its key's open alert. False when the trigger
- * must run alone through `triggerAlert` (no open incident: one may have to be opened).
- */
-export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
-  const b = tx.batch!;
-  const incident = b.openIncidents.get(a.service.id) ?? (await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id));
-  if (!incident && b.shared) throw new NeedsExclusiveLock('an incident must be opened');
-  if (!incident) {
-    b.noOpenIncident.add(a.service.id);
-    return false;
-  }
-  b.openIncidents.set(a.service.id, incident);
-  b.queued.push({ tx, a, incident, row: alertRow(tx, a, incident.id) });
-  return true;
-}
-
-/**
- * Write the queued triggers as multi-row upserts of up to 200 rows. Statements run in key
- * order (stable, so one key's triggers keep their order, and a chunk ends where a key
- * repeats, so each row sees the one before): concurrent batches then take alert-key locks in
- * one global order and cannot deadlock. The timeline and change notices follow the events'
- * own order.
- */
-export async function flushTriggers(trx: Kysely<Database>, b: IngestBatch): Promise<void> {
-  const queued = b.queued;
-  b.queued = [];
-  if (queued.length === 0) return;
-  const keys = queued.map((q) => alertKey(q.row));
-  const order = queued.map((_, i) => i).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : x - y));
-  const results: (store.UpsertedAlert | undefined)[] = new Array(queued.length);
-  let chunk: number[] = [];
-  const write = async () => {
-    if (chunk.length === 0) return;
-    const rows = await store.upsertOpenAlerts(trx, chunk.map((i) => queued[i]!.row));
-    const byKey = new Map(rows.map((r) => [alertKey(r), r]));
-    for (const i of chunk) results[i] = byKey.get(keys[i]!);
-    chunk = [];
-  };
-  for (const i of order) {
-    if (chunk.length >= 200 || (chunk.length > 0 && keys[chunk[chunk.length - 1]!] === keys[i])) await write();
-    chunk.push(i);
-  }
-  await write();
-  for (let i = 0; i < queued.length; i++) {
-    const q = queued[i]!;
-    const up = results[i];
-    if (!up) throw new Error(`alert upsert returned no row for ${q.row.dedup_key}`);
-    await afterUpsert(q.tx, q.a, q.incident, up, false);
-  }
-}
-
-const alertKey = (r: Pick<AlertTable, 'integration_id' | 'dedup_key'>) => `${r.integration_id}\u0000${r.dedup_key}`;
-
-/** The end of a batch, before its commit: the queued triggers, then the deferred timeline rows. */
-export async function flushBatch(trx: Kysely<Database>, b: IngestBatch): Promise<void> {
-  await flushTriggers(trx, b);
-  const rows = b.pendingLogs;
-  b.pendingLogs = [];
-  if (rows.length) await store.insertLogEntries(trx, rows);
-}
-
-export interface AlertInput {
+/** An event about an alert by its dedup key (acknowledge, resolve). */
+export interface AlertRef {
   orgId: string;
-  service: Pick<ServiceTable, 'id' | 'name' | 'urgency_rule' | 'status' | 'escalation_policy_id'>;
   integrationId: string;
+  dedupKey: string;
   agent: AgentRef;
   channel: Channel;
-  dedupKey: string;
-  summary: string;
-  severity: string;
-  source: string | null;
-  details: unknown;
 }
 
-export interface TriggerOutcome {
-  alertId: string;
-  incidentId: string;
-  created: 'incident' | 'alert' | 'none';
-  count: number;
-}
-
-export async function appendLog(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, summary: string, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
-  const id = newId(tx.now);
-  const row: LogEntryTable = {
-    org_id: orgId,
-    id,
-    incident_id: incidentId,
-    service_id: serviceId,
-    type,
-    created_at: tx.now,
-    agent: agent ? JSON.stringify(agent) : null,
-    channel: JSON.stringify(channel),
-    summary,
-    details: details === undefined ? null : JSON.stringify(details),
-  };
-  const eventType = WEBHOOK_EVENT[type];
-  if (tx.batch && !eventType) {
-    tx.batch.pendingLogs.push(row);
-    return id;
-  }
-  await store.insertLogEntry(tx.trx, row);
-  // Webhook subscriptions hear of it in the same transaction: a committed change is never missing its webhook.
-  if (eventType && incidentId) await queueSubscriptionEvents(tx.trx, tx.now, { orgId, serviceId, incidentId, logEntryId: id, eventType });
-  return id;
-}
-
-/** Timeline entries that webhook subscriptions hear about, as webhooks v3 event types. */
-const WEBHOOK_EVENT: Record<string, IncidentEventType> = {
-  trigger_log_entry: 'incident.triggered',
-  acknowledge_log_entry: 'incident.acknowledged',
-  unacknowledge_log_entry: 'incident.unacknowledged',
-  resolve_log_entry: 'incident.resolved',
-  escalate_log_entry: 'incident.escalated',
-  assign_log_entry: 'incident.reassigned',
-  annotate_log_entry: 'incident.annotated',
-};
-
-/** Open an incident on a service: a fresh per-organization number, under the organization's row lock. */
-async function openIncident(tx: Tx, orgId: string, service: AlertInput['service'], fields: { title: string; urgency: 'high' | 'low'; incidentKey: string | null; openGroup: string | null; body: string | null }, agent: AgentRef | null, channel: Channel): Promise<IncidentTable> {
-  const number = await nextIncidentNumber(tx.trx, orgId);
-  // Freeze the policy now: edits made while the incident is open apply to new incidents only.
-  const policy = service.escalation_policy_id ? await getPolicy(tx.trx, orgId, service.escalation_policy_id) : undefined;
-  const snapshot = policy ? snapshotOf(policy, tx.now) : null;
-  const row: IncidentTable = {
-    org_id: orgId,
-    id: newId(tx.now),
-    number,
-    service_id: service.id,
-    title: fields.title,
-    status: 'triggered',
-    urgency: fields.urgency,
-    incident_key: fields.incidentKey,
-    open_group: fields.openGroup,
-    body: fields.body,
-    created_at: tx.now,
-    updated_at: tx.now,
-    last_status_change_at: tx.now,
-    last_status_change_by: agent ? JSON.stringify(agent) : null,
-    acknowledged_at: null,
-    acknowledged_by: null,
-    resolved_at: null,
-    resolved_by: null,
-    assigned_via: 'escalation_policy',
-    escalation_policy_id: policy?.id ?? null,
-    escalation_snapshot: snapshot ? JSON.stringify(snapshot) : null,
-    escalation_level: 0,
-    escalation_loop: 0,
-    // Due at once: the escalate module fires level 1 (or, with no policy, pages the admins: never silent).
-    next_step_at: tx.now,
-    escalation_epoch: 0,
-  };
-  await store.insertIncident(tx.trx, row);
-  await appendLog(tx, orgId, service.id, row.id, 'trigger_log_entry', `Triggered through ${channelName(channel)}`, agent, channel);
-  tx.changes.push({ orgId, incidentId: row.id, serviceId: service.id, kind: 'triggered' });
-  return row;
-}
-
-function channelName(c: Channel): string {
-  switch (c.type) {
-    case 'events_api_v2':
-      return 'the Events API';
-    case 'alertmanager':
-      return 'Alertmanager';
-    case 'api':
-      return 'the API';
-    case 'web_ui':
-      return 'the website';
-    default:
-      return c.type;
-  }
-}
-
-/**
- * A trigger: count it on the open alert for its key, or open an alert; a new alert
- * joins the service's open incident, or opens one. Concurrent triggers with one key
- * end as one alert and one incident on both dialects: the alert's unique index
- * decides between inserters, and the organization row lock serializes incident creation.
- */
-export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcome> {
-  const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
-  if (existing) {
-    const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details: JSON.stringify(a.details ?? {}) });
-    await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
-    tx.changes.push({ orgId: a.orgId, incidentId: existing.incident_id, serviceId: a.service.id, kind: 'alert' });
-    return { alertId: existing.id, incidentId: existing.incident_id, created: 'none', count };
-  }
-
-  // An exclusive ingest batch holds the organization's lock and has just looked: no need to look twice more.
-  const looked = tx.batch !== undefined && !tx.batch.shared && tx.batch.noOpenIncident.delete(a.service.id);
-  let incident = looked ? undefined : await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
-  let createdIncident = false;
-  if (!incident) {
-    if (!looked) {
-      await lockOrganization(tx.trx, a.orgId);
-      incident = await store.findOpenGroupIncident(tx.trx, a.orgId, a.service.id);
-    }
-    if (!incident) {
-      incident = await openIncident(tx, a.orgId, a.service, { title: a.summary, urgency: urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity), incidentKey: a.dedupKey, openGroup: 'alerts', body: null }, a.agent, a.channel);
-      createdIncident = true;
-    }
-  }
-  tx.batch?.openIncidents.set(a.service.id, incident);
-  return addAlert(tx, a, incident, createdIncident);
-}
-
-function alertRow(tx: Tx, a: AlertInput, incidentId: string): AlertTable {
-  return {
-    org_id: a.orgId,
-    id: newId(tx.now),
-    integration_id: a.integrationId,
-    service_id: a.service.id,
-    incident_id: incidentId,
-    dedup_key: a.dedupKey,
-    open: 1,
-    status: 'triggered',
-    severity: a.severity,
-    summary: a.summary,
-    source: a.source,
-    details: JSON.stringify(a.details ?? {}),
-    count: 1,
-    first_seen_at: tx.now,
-    last_seen_at: tx.now,
-    resolved_at: null,
-  };
-}
-
-async function addAlert(tx: Tx, a: AlertInput, incident: IncidentTable, createdIncident: boolean): Promise<TriggerOutcome> {
-  const [up] = await store.upsertOpenAlerts(tx.trx, [alertRow(tx, a, incident.id)]);
-  return afterUpsert(tx, a, incident, up!, createdIncident);
-}
-
-/** The timeline, urgency and change notices for one upserted alert: a new alert on `incident`, or a repeat (count > 1) of an open one. */
-async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, up: { id: string; count: number; incident_id: string }, createdIncident: boolean): Promise<TriggerOutcome> {
-  if (up.count > 1) {
-    await appendLog(tx, a.orgId, a.service.id, up.incident_id, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
-    tx.changes.push({ orgId: a.orgId, incidentId: up.incident_id, serviceId: a.service.id, kind: 'alert' });
-    return { alertId: up.id, incidentId: up.incident_id, created: 'none', count: up.count };
-  }
-  await appendLog(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', `Alert added: ${a.summary}`, a.agent, a.channel, { action: 'added', alert_id: up.id, dedup_key: a.dedupKey, severity: a.severity });
-  if (!createdIncident) {
-    // In a batch, an earlier alert of the same flush may already have raised it.
-    const current = tx.batch?.openIncidents.get(a.service.id) ?? incident;
-    if (urgencyFor(a.service.urgency_rule as UrgencyRule, a.severity) === 'high' && current.urgency === 'low') {
-      if (tx.batch?.shared) throw new NeedsExclusiveLock('an incident’s urgency must be raised');
-      await store.updateIncident(tx.trx, a.orgId, incident.id, { urgency: 'high', updated_at: tx.now });
-      tx.batch?.openIncidents.set(a.service.id, { ...current, urgency: 'high', updated_at: tx.now });
-      await appendLog(tx, a.orgId, a.service.id, incident.id, 'urgency_change_log_entry', 'Urgency raised to high by a new alert', a.agent, a.channel);
-    }
-    tx.changes.push({ orgId: a.orgId, incidentId: incident.id, serviceId: a.service.id, kind: 'alert' });
-  }
-  return { alertId: up.id, incidentId: incident.id, created: createdIncident ? 'incident' : 'alert', count: 1 };
-}
-
-/** Acknowledge by dedup key. No open alert: accepted and does nothing (PagerDuty semantics). */
-export async function acknowledgeAlert(tx: Tx, a: Pick<AlertInput, 'orgId' | 'integrationId' | 'dedupKey' | 'agent' | 'channel'>): Promise<boolean> {
+/** Acknowledge by dedup key. No open alert: accepted and does nothing (PagerDuty semantics); a suppressed alert stays suppressed. */
+export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
+  if (!alert.incident_id) return true;
   if (alert.status === 'triggered') await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'acknowledged', tx.now);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
   if (incident && incident.status === 'triggered') await setStatus(tx, incident, 'acknowledged', a.agent, a.channel);
@@ -334,10 +37,11 @@ export async function acknowledgeAlert(tx: Tx, a: Pick<AlertInput, 'orgId' | 'in
 }
 
 /** Resolve by dedup key; the incident resolves with its last open alert. */
-export async function resolveAlert(tx: Tx, a: Pick<AlertInput, 'orgId' | 'integrationId' | 'dedupKey' | 'agent' | 'channel'>): Promise<boolean> {
+export async function resolveAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
   await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
+  if (!alert.incident_id) return true;
   await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
   const remaining = await store.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
@@ -433,17 +137,18 @@ export async function escalateNow(tx: Tx, incident: IncidentTable, level: number
 }
 
 /** A manual incident (REST `POST /incidents`). An open incident with the same key on the service is a 400, as in PagerDuty. */
-export async function createManualIncident(tx: Tx, orgId: string, service: ServiceTable, input: { title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string }, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
+export async function createManualIncident(tx: Tx, orgId: string, service: ServiceTable, input: { title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string | null }, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
   if (input.incidentKey) {
     const dup = await store.findOpenIncidentByKey(tx.trx, orgId, service.id, input.incidentKey);
     if (dup) throw invalid(`incident.incident_key: an open incident (${dup.id}) already has the key ${input.incidentKey} on this service`);
   }
   await lockOrganization(tx.trx, orgId);
-  return openIncident(
+  const urgency = input.urgency ?? (service.urgency_rule === 'use_support_hours' ? 'high' : urgencyFor(service.urgency_rule, 'critical'));
+  return insertIncident(
     tx,
     orgId,
     service,
-    { title: input.title, urgency: input.urgency ?? urgencyFor(service.urgency_rule as UrgencyRule, 'critical'), incidentKey: input.incidentKey ?? newId(tx.now), openGroup: null, body: input.body ?? null },
+    { id: newId(tx.now), title: input.title, urgency, incidentKey: input.incidentKey ?? newId(tx.now), openGroup: null, groupUntil: null, groupFields: null, priorityId: input.priorityId ?? null, pausedUntil: null, body: input.body ?? null },
     agent,
     channel,
   );

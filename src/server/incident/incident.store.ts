@@ -14,6 +14,7 @@ const BUMP_ALERT = statement(
 const ALERT_COLUMNS: Record<keyof AlertTable, true> = {
   org_id: true, id: true, integration_id: true, service_id: true, incident_id: true, dedup_key: true, open: true, status: true,
   severity: true, summary: true, source: true, details: true, count: true, first_seen_at: true, last_seen_at: true, resolved_at: true,
+  suppressed_by: true, rule_match: true,
 };
 const upsertAlerts = insertRows<AlertTable>(
   'alerts',
@@ -26,7 +27,7 @@ const upsertAlerts = insertRows<AlertTable>(
 // it (setStatus takes FOR UPDATE before resolving, so a resolve waits for the commit, then sees
 // and resolves the new alerts too), while the engine's FOR NO KEY UPDATE SKIP LOCKED still
 // claims it for escalation in the middle of an alert storm.
-const FIND_OPEN_GROUP_INCIDENT = statement("SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = 'alerts'", rowLockText('key share'));
+const FIND_ACCEPTING_INCIDENT = statement('SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = ?', rowLockText('key share'));
 const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
   org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
 };
@@ -94,8 +95,17 @@ export async function countOpenAlerts(db: Db, orgId: string, incidentId: string)
   return Number(r.n);
 }
 
-export async function findOpenGroupIncident(db: Db, orgId: string, serviceId: string): Promise<IncidentTable | undefined> {
-  return first<IncidentTable>(db, FIND_OPEN_GROUP_INCIDENT, [orgId, serviceId]);
+/** The open incident of a service that accepts the alerts of group `key` (incident/grouping.ts), held FOR KEY SHARE (see above). */
+export async function findAcceptingIncident(db: Db, orgId: string, serviceId: string, key: string): Promise<IncidentTable | undefined> {
+  return first<IncidentTable>(db, FIND_ACCEPTING_INCIDENT, [orgId, serviceId, key]);
+}
+
+/** The open incidents of a service whose group key starts with `prefix` (content grouping on any field: one key per incident), oldest first. */
+export async function acceptingIncidentsByPrefix(db: Db, orgId: string, serviceId: string, prefix: string, limit = 50): Promise<IncidentTable[]> {
+  const rows = await sql<IncidentTable>`
+    SELECT * FROM incidents WHERE org_id = ${orgId} AND service_id = ${serviceId} AND open_group LIKE ${`${prefix.replace(/[%_\\]/g, '')}%`}
+    ORDER BY created_at LIMIT ${limit} ${rowLock(db, 'key share')}`.execute(db);
+  return rows.rows;
 }
 
 export async function findOpenIncidentByKey(db: Db, orgId: string, serviceId: string, key: string): Promise<IncidentTable | undefined> {
@@ -175,6 +185,7 @@ export async function alertCounts(db: Db, orgId: string, incidentIds: string[]):
     .groupBy(['incident_id', 'status'])
     .execute();
   for (const r of rows) {
+    if (!r.incident_id) continue;
     const c = out.get(r.incident_id) ?? { all: 0, triggered: 0, resolved: 0 };
     const n = Number(r.n);
     c.all += n;
@@ -399,7 +410,7 @@ export async function statusLogEntries(db: Db, orgId: string, incidentIds: reado
 /** Which of these incidents had a critical alert. */
 export async function incidentsWithCriticalAlerts(db: Db, orgId: string, incidentIds: string[]): Promise<string[]> {
   const rows = await db.selectFrom('alerts').select('incident_id').distinct().where('org_id', '=', orgId).where('incident_id', 'in', incidentIds).where('severity', '=', 'critical').execute();
-  return rows.map((r) => r.incident_id);
+  return rows.map((r) => r.incident_id).filter((id): id is string => id !== null);
 }
 
 /** Open incidents of these services, and those opened or resolved since `since`, newest first. */

@@ -2,7 +2,7 @@
  * Incident rules with no I/O: urgency from severity, which status changes are
  * allowed, and the shapes of the agents and channels recorded on the timeline.
  */
-import type { IncidentStatus } from '../storage/schema.js';
+import type { IncidentStatus, IncidentTable } from '../storage/schema.js';
 
 export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -45,4 +45,15 @@ export function transition(from: IncidentStatus, to: IncidentStatus): Transition
 
 export function incidentSummary(number: number, title: string): string {
   return `[#${number}] ${title}`;
+}
+
+/**
+ * What a new alert joining an open incident does (never silent): one of high urgency
+ * re-triggers an acknowledged or low-urgency incident; anything else is told to the
+ * assignees. While notifications are paused nobody has been paged yet: nothing to re-page.
+ */
+export function joinEffect(i: Pick<IncidentTable, 'status' | 'urgency' | 'paused_until'>, alertUrgency: 'high' | 'low', now: number): 'retrigger' | 'notify' {
+  if (i.paused_until !== null && Number(i.paused_until) > now) return 'notify';
+  if (alertUrgency === 'high' && (i.status === 'acknowledged' || i.urgency === 'low')) return 'retrigger';
+  return 'notify';
 }

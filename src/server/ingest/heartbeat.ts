@@ -2,7 +2,7 @@
  * A heartbeat ping: the job is alive. Moves the due time forward and, if the heartbeat
  * was down, resolves the alert the heartbeat module opened (engine/heartbeat/).
  */
-import type { Tx } from '../incident/incident.service.js';
+import type { Tx } from '../incident/timeline.js';
 import { resolveAlert } from '../incident/incident.service.js';
 import { heartbeatState, setHeartbeat } from '../service/service.store.js';
 import type { IntegrationTable } from '../storage/schema.js';

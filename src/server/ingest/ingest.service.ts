@@ -14,7 +14,10 @@ import type { Database, IntegrationTable, ServiceTable } from '../storage/schema
 import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
 import { insertChangeEvent } from '../incident/incident.store.js';
 import type { AgentRef, Channel } from '../incident/incident.js';
-import { NeedsExclusiveLock, acknowledgeAlert, flushBatch, flushTriggers, newBatch, queueTrigger, resolveAlert, triggerAlert, type AlertInput, type Tx } from '../incident/incident.service.js';
+import { acknowledgeAlert, resolveAlert } from '../incident/incident.service.js';
+import type { Tx } from '../incident/timeline.js';
+import { NeedsExclusiveLock, flushBatch, flushTriggers, newBatch, queueTrigger, triggerAlert, type AlertInput } from '../incident/trigger.service.js';
+import { servicePlan } from '../incident/alert-plan.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -172,7 +175,7 @@ export class IngestService {
   private alertInput(job: Extract<IngestJob, { kind: 'trigger' }>): AlertInput {
     const { integration, service } = job.target;
     const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
-    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details };
+    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details, plan: servicePlan(service, job.severity, this.clock.now()) };
   }
 
   private async apply(tx: Tx, job: IngestJob): Promise<void> {

@@ -102,6 +102,42 @@ export async function queueFallback(db: Db, now: number, failed: NotificationTab
 }
 
 /**
+ * A new alert joined an incident: tell its assignees through their low-urgency rules. The
+ * first join of a quiet window goes at once; a later one lands in a notice due when the next
+ * window starts (one per window: each later alert is told, none is told twice in a storm).
+ * Returns whether a row was queued.
+ */
+export async function queueJoinNotices(
+  db: Db,
+  now: number,
+  incident: { org_id: string; id: string },
+  userIds: readonly string[],
+  n: { window: number; windowMs: number; alert: { summary: string; severity: string } },
+): Promise<boolean> {
+  const plans = await contactPlans(db, incident.org_id, userIds, 'low');
+  let queued = false;
+  for (const [userId, { plan }] of plans) {
+    for (const p of plan) {
+      const message = (window: number, dueAt: number): OutboxMessage => ({
+        orgId: incident.org_id,
+        key: `joined:${incident.id}:${window}:${userId}:${p.contactMethod.id}`,
+        kind: 'page',
+        channel: CHANNEL_OF[p.contactMethod.type],
+        eventType: 'incident.triggered',
+        dueAt: dueAt + p.delayMinutes * 60_000,
+        incidentId: incident.id,
+        userId,
+        contactMethodId: p.contactMethod.id,
+        payload: { joined: n.alert },
+      });
+      if (await queue(db, now, message(n.window, now))) queued = true;
+      else if (await queue(db, now, message(n.window + 1, (n.window + 1) * n.windowMs))) queued = true;
+    }
+  }
+  return queued;
+}
+
+/**
  * A webhook event for each active subscription that listens to `eventType` on this service:
  * one row per subscription and timeline entry.
  */

@@ -30,7 +30,8 @@ export async function initOrganization(
   if (errors.length) throw invalid(...errors);
   const now = clock.now();
   const orgId = newId(now);
-  const org: OrganizationTable = { id: orgId, org_id: orgId, name: input.orgName.trim(), time_zone: timeZone, incident_seq: 0, created_at: now };
+  // A new organization starts with PagerDuty's default for new services: each alert opens its own incident.
+  const org: OrganizationTable = { id: orgId, org_id: orgId, name: input.orgName.trim(), time_zone: timeZone, incident_seq: 0, created_at: now, default_alert_grouping: null, maintenance_seq: 0 };
   const user: UserTable = {
     org_id: orgId,
     id: newId(now),

@@ -7,6 +7,7 @@ import { newId } from '../lib/ids.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
 import * as store from './service.store.js';
+import { getOrganization } from '../org/org.store.js';
 
 export interface ServiceInput {
   name?: string;
@@ -45,6 +46,14 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
     status: input.status ?? 'active',
     escalation_policy_id: (await policyId(db, orgId, input.escalation_policy)) ?? null,
     urgency_rule: urgencyRule(input.incident_urgency_rule) ?? 'high',
+    urgency_during: null,
+    urgency_outside: null,
+    support_hours: null,
+    scheduled_actions: null,
+    urgency_change_at: null,
+    auto_pause: null,
+    // New services group alerts as their organization chose (PagerDuty's default: not at all).
+    alert_grouping: (await getOrganization(db, orgId))?.default_alert_grouping ?? null,
     acknowledgement_timeout: input.acknowledgement_timeout ?? null,
     auto_resolve_timeout: input.auto_resolve_timeout ?? null,
     created_at: now,

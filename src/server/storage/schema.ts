@@ -12,6 +12,10 @@ export interface OrganizationTable {
   time_zone: string;
   incident_seq: number;
   created_at: number;
+  /** JSON AlertGrouping (incident/grouping.ts) new services start with; NULL: none (each alert its own incident). */
+  default_alert_grouping: string | null;
+  /** Hands out maintenance windows' sequence numbers. */
+  maintenance_seq: number;
 }
 
 export type Role = 'owner' | 'admin' | 'responder' | 'volunteer' | 'observer';
@@ -44,7 +48,20 @@ export interface ServiceTable {
   description: string | null;
   status: 'active' | 'disabled' | 'maintenance';
   escalation_policy_id: string | null;
-  urgency_rule: 'high' | 'low' | 'severity_based';
+  /** 'use_support_hours': urgency_during inside support_hours, urgency_outside outside them. */
+  urgency_rule: 'high' | 'low' | 'severity_based' | 'use_support_hours';
+  urgency_during: 'high' | 'low' | 'severity_based' | null;
+  urgency_outside: 'high' | 'low' | 'severity_based' | null;
+  /** JSON SupportHours (service/support-hours.ts), or NULL. */
+  support_hours: string | null;
+  /** JSON ScheduledAction[], or NULL. */
+  scheduled_actions: string | null;
+  /** When the next scheduled urgency change is due (the engine's timer row). */
+  urgency_change_at: number | null;
+  /** JSON {enabled, timeout} (PagerDuty's auto_pause_notifications_parameters), or NULL. */
+  auto_pause: string | null;
+  /** JSON AlertGrouping (incident/grouping.ts); NULL: each alert opens its own incident. */
+  alert_grouping: string | null;
   acknowledgement_timeout: number | null;
   auto_resolve_timeout: number | null;
   created_at: number;
@@ -70,14 +87,16 @@ export interface IntegrationTable {
   heartbeat_state: string | null;
 }
 
-export type AlertStatus = 'triggered' | 'acknowledged' | 'resolved';
+/** `suppressed`: stored and shown, in no incident, nobody paged (an event rule or a maintenance window). */
+export type AlertStatus = 'triggered' | 'acknowledged' | 'resolved' | 'suppressed';
 
 export interface AlertTable {
   org_id: string;
   id: string;
   integration_id: string;
   service_id: string;
-  incident_id: string;
+  /** NULL for a suppressed alert. */
+  incident_id: string | null;
   dedup_key: string;
   /** 1 while the alert is open, NULL once resolved: the unique index (org, integration, key, open) then admits one open alert per key. */
   open: number | null;
@@ -90,6 +109,9 @@ export interface AlertTable {
   first_seen_at: number;
   last_seen_at: number;
   resolved_at: number | null;
+  suppressed_by: 'rule' | 'maintenance' | null;
+  /** JSON RuleMatch[]: the event rules that matched its latest trigger. */
+  rule_match: string | null;
 }
 
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
@@ -103,8 +125,17 @@ export interface IncidentTable {
   status: IncidentStatus;
   urgency: 'high' | 'low';
   incident_key: string | null;
-  /** 'alerts' while an alert-grouping incident is open, NULL otherwise: one open grouping incident per service. */
+  /** The alert group this incident accepts alerts for (incident/grouping.ts), NULL when it takes no more: unique per service. */
   open_group: string | null;
+  /** The group's window closes here (NULL: until resolved). */
+  group_until: number | null;
+  /** JSON of the grouped field values (content-based grouping). */
+  group_fields: string | null;
+  priority_id: string | null;
+  /** Snoozed: acknowledged until this instant, then triggered again. */
+  snoozed_until: number | null;
+  /** Notifications paused (an event rule or the service's auto-pause): nobody is paged before this instant. */
+  paused_until: number | null;
   body: string | null;
   created_at: number;
   updated_at: number;
@@ -677,6 +708,47 @@ export interface Database {
   shift_trades: ShiftTradeTable;
   coverage_digests: CoverageDigestTable;
   intense_incidents: IntenseIncidentTable;
+  priorities: PriorityTable;
+  maintenance_windows: MaintenanceWindowTable;
+  maintenance_window_services: MaintenanceWindowServiceTable;
+}
+
+/** PagerDuty's incident priorities, per organization; rank 1 is the most severe. */
+export interface PriorityTable {
+  org_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  rank: number;
+  color: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface MaintenanceWindowTable {
+  org_id: string;
+  id: string;
+  sequence_number: number;
+  description: string | null;
+  start_time: number;
+  /** For a recurring window, the end of its first occurrence. */
+  end_time: number;
+  /** RFC 5545 RRULE read in time_zone, or NULL for a one-off window. */
+  recurrence: string | null;
+  time_zone: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  next_transition_at: number | null;
+  active_since: number | null;
+}
+
+export interface MaintenanceWindowServiceTable {
+  org_id: string;
+  window_id: string;
+  service_id: string;
 }
 
 export type Unused = Generated<number>;

@@ -8,7 +8,7 @@ import { notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { getUsers } from '../org/org.store.js';
 import { getIncident } from '../incident/incident.store.js';
-import { appendLog } from '../incident/incident.service.js';
+import { appendLog } from '../incident/timeline.js';
 import type { Database, IncidentTable } from '../storage/schema.js';
 import { audit } from './access.service.js';
 import * as shiftStore from './shift.store.js';

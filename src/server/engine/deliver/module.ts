@@ -21,7 +21,7 @@ import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../../notify/ba
 import { earliestAllowed, THROTTLES } from '../../notify/throttle.js';
 import { getContactMethod } from '../../notify/contact.store.js';
 import { countSubscriptionFailure, getSubscription, updateSubscription } from '../../notify/subscription.store.js';
-import { appendLog, type Tx } from '../../incident/incident.service.js';
+import { appendLog, type Tx } from '../../incident/timeline.js';
 import { getIncidentsByIds } from '../../incident/incident.store.js';
 import { getUsers } from '../../org/org.store.js';
 import type { EngineModule } from '../engine.js';

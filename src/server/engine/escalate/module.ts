@@ -14,7 +14,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, IncidentTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import type { Tx } from '../../incident/incident.service.js';
+import type { Tx } from '../../incident/timeline.js';
 import { claimDueSteps, setAssignments, setEscalationPosition } from '../../incident/incident.store.js';
 import { planStep, stepKeyOf } from '../../escalation/step.js';
 import type { PolicySnapshot } from '../../escalation/policy.js';

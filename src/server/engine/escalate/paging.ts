@@ -5,8 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
-import type { Tx } from '../../incident/incident.service.js';
-import { appendLog } from '../../incident/incident.service.js';
+import type { Tx } from '../../incident/timeline.js';
+import { appendLog } from '../../incident/timeline.js';
 import { getUsers, listAdmins } from '../../org/org.store.js';
 import { contactPlans, lastResortMethods, queuePages, type PageOrder } from '../../notify/notify.service.js';
 import { planLastResort, type Person, type TimelineEntry } from '../../escalation/step.js';

@@ -7,7 +7,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import { triggerAlert } from '../../incident/incident.service.js';
+import { triggerAlert } from '../../incident/trigger.service.js';
+import { servicePlan } from '../../incident/alert-plan.js';
 import { HEARTBEAT_DEDUP_KEY } from '../../ingest/heartbeat.js';
 import { claimOverdueHeartbeats, getService, setHeartbeat } from '../../service/service.store.js';
 import type { EngineModule } from '../engine.js';
@@ -41,6 +42,7 @@ export class HeartbeatModule implements EngineModule {
             severity: 'critical',
             source: i.name,
             details: { custom_details: { interval_seconds: Number(i.heartbeat_interval), expected_by: new Date(Number(i.heartbeat_next_due)).toISOString() } },
+            plan: servicePlan(service, 'critical', now),
           },
         );
       }

@@ -11,7 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, VolunteerPageTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import type { Tx } from '../../incident/incident.service.js';
+import type { Tx } from '../../incident/timeline.js';
 import { lockIncident, setAssignments, setNextStepAt } from '../../incident/incident.store.js';
 import { planPages } from '../../escalation/step.js';
 import { claimDueFollowUps } from '../../volunteer/volunteer.store.js';

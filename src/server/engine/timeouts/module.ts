@@ -8,7 +8,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, IncidentTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import { setStatus, type Tx } from '../../incident/incident.service.js';
+import { setStatus } from '../../incident/incident.service.js';
+import type { Tx } from '../../incident/timeline.js';
 import { claimTimedOut } from '../../incident/incident.store.js';
 import type { EngineModule } from '../engine.js';
 

@@ -5,7 +5,8 @@ import { Alert, Incident, IncidentBulkUpdate, IncidentCreate, IncidentDetail, In
 import { VigilError, invalid, notFound } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import * as store from '../../incident/incident.store.js';
-import { addNote, createManualIncident, escalateNow, reassign, requireIncident, setStatus, type Tx } from '../../incident/incident.service.js';
+import { addNote, createManualIncident, escalateNow, reassign, requireIncident, setStatus } from '../../incident/incident.service.js';
+import type { Tx } from '../../incident/timeline.js';
 import type { Channel } from '../../incident/incident.js';
 import { getService, getServicesByIds } from '../../service/service.store.js';
 import { getUsers } from '../../org/org.store.js';

@@ -46,6 +46,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // incidents: open_group now names the group an incident accepts alerts for (NULL: none).
   // group_until: the time grouping's window closes here (NULL: until resolved).
   await db.schema.alterTable('incidents').addColumn('group_until', 'bigint').execute();
+  // The open grouping incident of a service was marked 'alerts'; time grouping names its group 'time'.
+  await db.updateTable('incidents').set({ open_group: 'time' }).where('open_group', '=', 'alerts').execute();
   // JSON of the grouped field values (content-based grouping that matches on any field).
   await db.schema.alterTable('incidents').addColumn('group_fields', 'text').execute();
   await db.schema.alterTable('incidents').addColumn('priority_id', 'text').execute();
