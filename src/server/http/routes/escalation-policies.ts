@@ -12,7 +12,7 @@ import { getSchedules } from '../../schedule/schedule.store.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { arr, checkWindow } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;

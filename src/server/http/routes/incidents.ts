@@ -14,7 +14,7 @@ import type { IncidentChange } from '../../lib/bus.js';
 import type { App, AppDeps } from '../deps.js';
 import { agentOf, principalOf } from '../plugins/auth.js';
 import { arr, checkWindow, instant } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 import { impactBrief } from '../../impact/impact.service.js';
 
 const IncidentQuery = Type.Object({

@@ -10,7 +10,7 @@ import { getSchedules } from '../../schedule/schedule.store.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { arr, checkWindow, instant } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 const Ids = Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }));
 

@@ -26,7 +26,7 @@ import * as shifts from '../../volunteer/shifts.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { arr, checkWindow, instant } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 const DAY = 86_400_000;
 const TradeParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

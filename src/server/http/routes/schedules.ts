@@ -18,7 +18,7 @@ import type { ScheduleOverrideTable } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { checkWindow, instant } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 interface Rendering {
   range: TimeRange;

@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { checkWindow } from '../query.js';
-import { page as pageOf } from '../present.js';
+import { page as pageOf } from '../presenters/common.js';
 
 async function lastIncidentAt(db: Kysely<Database>, orgId: string, ids: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();

@@ -13,7 +13,7 @@ import { can, canGrant } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { checkWindow, arr } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string } | null;

@@ -66,7 +66,7 @@ import { roundRobinOrder } from '../../volunteer/round-robin.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { checkWindow, instant } from '../query.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const DAY = 86_400_000;

@@ -13,7 +13,7 @@ import { queuePing } from '../../notify/notify.service.js';
 import { getService } from '../../service/service.store.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 
 export const SUBSCRIBABLE_EVENTS = ['incident.triggered', 'incident.acknowledged', 'incident.unacknowledged', 'incident.resolved', 'incident.escalated', 'incident.reassigned', 'incident.annotated'] as const;
 

@@ -1,0 +1,44 @@
+/**
+ * The presenter route modules receive (AppDeps.presenter): the shared helpers of
+ * common.ts plus each resource's presenter, bound to the public base URL. Each method
+ * only forwards: what a resource looks like on the wire is in its own file here.
+ */
+import type { AlertTable, IncidentTable, IntegrationTable, LogEntryTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
+import { presentAlert } from './alert.js';
+import { BasePresenter } from './common.js';
+import { presentIncident, type IncidentFacts } from './incident.js';
+import { presentLogEntry } from './log-entry.js';
+import { ingestUrl, presentIntegration, presentService } from './service.js';
+import { presentOrganization, presentUser } from './user.js';
+
+export class Presenter extends BasePresenter {
+  // organization, members
+  organization(o: OrganizationTable) {
+    return presentOrganization(o);
+  }
+  user(u: UserTable) {
+    return presentUser(this, u);
+  }
+
+  // services and integrations
+  service(s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null) {
+    return presentService(this, s, integrations, lastIncidentAt, policyName);
+  }
+  ingestUrl(t: IntegrationTable['type'], key?: string): string {
+    return ingestUrl(this, t, key);
+  }
+  integration(i: IntegrationTable, service: ServiceTable, key?: string) {
+    return presentIntegration(this, i, service, key);
+  }
+
+  // incidents and their timeline
+  incident(i: IncidentTable, ctx: IncidentFacts & { includeBody?: boolean }) {
+    return presentIncident(this, i, ctx);
+  }
+  alert(a: AlertTable, serviceName: string | null, integrationName: string | null) {
+    return presentAlert(this, a, serviceName, integrationName);
+  }
+  logEntry(e: LogEntryTable, serviceName: string | null, incidentTitle: string | null) {
+    return presentLogEntry(this, e, serviceName, incidentTitle);
+  }
+}
