@@ -15,6 +15,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
+import { integrationRoutes } from './http/routes/integrations.js';
+import { changeEventRoutes } from './http/routes/change-events.js';
 import { userRoutes } from './http/routes/users.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
@@ -49,12 +51,14 @@ const AjvCtor = Ajv as unknown as typeof Ajv.default;
 const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
 const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
 
-/** Route modules in registration order; later issues add theirs here. */
+/** Route modules in registration order, which is also the order of their paths in the OpenAPI document. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
   ingestRoutes,
   serviceRoutes,
+  integrationRoutes,
+  changeEventRoutes,
   incidentRoutes,
   userRoutes,
   webhookSubscriptionRoutes,

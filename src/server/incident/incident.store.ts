@@ -335,3 +335,18 @@ export async function getIncidentsByIds(db: Db, orgId: string, ids: readonly str
   if (!ids.length) return [];
   return db.selectFrom('incidents').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute();
 }
+
+/** When each service's most recent incident was created (services without one are absent). */
+export async function lastIncidentAt(db: Db, orgId: string, serviceIds: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!serviceIds.length) return out;
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['service_id', (eb) => eb.fn.max('created_at').as('at')])
+    .where('org_id', '=', orgId)
+    .where('service_id', 'in', serviceIds)
+    .groupBy('service_id')
+    .execute();
+  for (const r of rows) out.set(r.service_id, Number(r.at));
+  return out;
+}

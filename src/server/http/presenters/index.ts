@@ -3,8 +3,9 @@
  * common.ts plus each resource's presenter, bound to the public base URL. Each method
  * only forwards: what a resource looks like on the wire is in its own file here.
  */
-import type { AlertTable, IncidentTable, IntegrationTable, LogEntryTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
+import type { AlertTable, ChangeEventTable, IncidentTable, IntegrationTable, LogEntryTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
 import { presentAlert } from './alert.js';
+import { presentChangeEvent } from './change-event.js';
 import { BasePresenter } from './common.js';
 import { presentIncident, type IncidentFacts } from './incident.js';
 import { presentLogEntry } from './log-entry.js';
@@ -29,6 +30,9 @@ export class Presenter extends BasePresenter {
   }
   integration(i: IntegrationTable, service: ServiceTable, key?: string) {
     return presentIntegration(this, i, service, key);
+  }
+  changeEvent(r: ChangeEventTable) {
+    return presentChangeEvent(r);
   }
 
   // incidents and their timeline
