@@ -13,6 +13,9 @@ import { registerErrorHandling } from './http/plugins/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
+import { incidentNoteRoutes } from './http/routes/incident-notes.js';
+import { alertRoutes } from './http/routes/alerts.js';
+import { logEntryRoutes } from './http/routes/log-entries.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { integrationRoutes } from './http/routes/integrations.js';
@@ -60,6 +63,9 @@ export const routeModules: RouteModule[] = [
   integrationRoutes,
   changeEventRoutes,
   incidentRoutes,
+  incidentNoteRoutes,
+  alertRoutes,
+  logEntryRoutes,
   userRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,

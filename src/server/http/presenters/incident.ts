@@ -1,16 +1,8 @@
 import { iso, isoOrNull } from '../../lib/clock.js';
 import { incidentSummary } from '../../incident/incident.js';
-import type { IncidentTable, LogEntryTable, ServiceTable } from '../../storage/schema.js';
+import type { IncidentFacts } from '../../incident/incident-read.service.js';
+import type { IncidentTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
-
-/** What an incident's presentation names besides its own row. */
-export interface IncidentFacts {
-  service: Pick<ServiceTable, 'id' | 'name' | 'escalation_policy_id'> | undefined;
-  counts: { all: number; triggered: number; resolved: number } | undefined;
-  assignments: { user_id: string; at: number }[];
-  userNames: Map<string, string>;
-  firstTrigger: LogEntryTable | undefined;
-}
 
 export function incidentRef(p: BasePresenter, i: Pick<IncidentTable, 'id' | 'number' | 'title'>) {
   return p.ref('incident_reference', i.id, incidentSummary(Number(i.number), i.title), 'incidents');

@@ -3,12 +3,13 @@
  * common.ts plus each resource's presenter, bound to the public base URL. Each method
  * only forwards: what a resource looks like on the wire is in its own file here.
  */
+import type { IncidentFacts } from '../../incident/incident-read.service.js';
 import type { AlertTable, ChangeEventTable, IncidentTable, IntegrationTable, LogEntryTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
 import { presentAlert } from './alert.js';
 import { presentChangeEvent } from './change-event.js';
 import { BasePresenter } from './common.js';
-import { presentIncident, type IncidentFacts } from './incident.js';
-import { presentLogEntry } from './log-entry.js';
+import { presentIncident } from './incident.js';
+import { presentAddedNote, presentLogEntry, presentNote } from './log-entry.js';
 import { ingestUrl, presentIntegration, presentService } from './service.js';
 import { presentOrganization, presentUser } from './user.js';
 
@@ -44,5 +45,11 @@ export class Presenter extends BasePresenter {
   }
   logEntry(e: LogEntryTable, serviceName: string | null, incidentTitle: string | null) {
     return presentLogEntry(this, e, serviceName, incidentTitle);
+  }
+  note(e: LogEntryTable) {
+    return presentNote(this, e);
+  }
+  addedNote(id: string, author: { id: string; summary: string }, content: string, at: number) {
+    return presentAddedNote(this, id, author, content, at);
   }
 }

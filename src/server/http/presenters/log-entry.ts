@@ -24,3 +24,13 @@ export function presentLogEntry(p: BasePresenter, e: LogEntryTable, serviceName:
     event_details: eventDetails,
   };
 }
+
+/** A note is an annotate_log_entry seen from the notes endpoint. */
+export function presentNote(p: BasePresenter, e: LogEntryTable) {
+  return { id: e.id, user: p.agent(e.agent), content: e.summary, created_at: iso(e.created_at) };
+}
+
+/** The answer to adding a note: its author is the caller. */
+export function presentAddedNote(p: BasePresenter, id: string, author: { id: string; summary: string }, content: string, at: number) {
+  return { id, user: p.ref('user_reference', author.id, author.summary, 'users'), content, created_at: iso(at) };
+}
