@@ -140,3 +140,8 @@ export async function nextAttemptDue(db: Db): Promise<number | null> {
 export async function deleteFinishedBefore(db: Db, before: number): Promise<void> {
   await db.deleteFrom('notifications').where('status', 'in', ['sent', 'cancelled', 'failed']).where('created_at', '<', before).execute();
 }
+
+/** A carrier's report that the message or call with this provider id failed: kept as the notification's last error. */
+export async function recordProviderError(db: Db, providerId: string, error: string): Promise<void> {
+  await db.updateTable('notifications').set({ last_error: error }).where('provider_id', '=', providerId).execute();
+}
