@@ -20,7 +20,9 @@ import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { integrationRoutes } from './http/routes/integrations.js';
 import { changeEventRoutes } from './http/routes/change-events.js';
+import { organizationRoutes } from './http/routes/organization.js';
 import { userRoutes } from './http/routes/users.js';
+import { apiTokenRoutes } from './http/routes/api-tokens.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
 import { respondRoutes } from './http/routes/respond.js';
@@ -66,7 +68,9 @@ export const routeModules: RouteModule[] = [
   incidentNoteRoutes,
   alertRoutes,
   logEntryRoutes,
+  organizationRoutes,
   userRoutes,
+  apiTokenRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,
   scheduleRoutes,

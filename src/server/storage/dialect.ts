@@ -207,3 +207,9 @@ export function isUnavailableError(err: unknown): boolean {
   const msg = e?.message ?? '';
   return /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(msg);
 }
+
+/** A unique constraint refused a row (PostgreSQL 23505, SQLite's SQLITE_CONSTRAINT_*). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23505' || (e?.code ?? '').startsWith('SQLITE_CONSTRAINT');
+}

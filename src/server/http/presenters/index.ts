@@ -11,15 +11,18 @@ import { BasePresenter } from './common.js';
 import { presentIncident } from './incident.js';
 import { presentAddedNote, presentLogEntry, presentNote } from './log-entry.js';
 import { ingestUrl, presentIntegration, presentService } from './service.js';
-import { presentOrganization, presentUser } from './user.js';
+import { presentApiToken, presentOrganization, presentUser } from './user.js';
 
 export class Presenter extends BasePresenter {
-  // organization, members
+  // organization, members, API tokens
   organization(o: OrganizationTable) {
     return presentOrganization(o);
   }
   user(u: UserTable) {
     return presentUser(this, u);
+  }
+  apiToken(t: { id: string; description: string; user_id: string; created_at: number }, token?: string) {
+    return presentApiToken(t, token);
   }
 
   // services and integrations

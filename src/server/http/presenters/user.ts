@@ -24,3 +24,15 @@ export function presentUser(p: BasePresenter, u: UserTable) {
     notification_rules: [],
   };
 }
+
+/** An API token; the token itself only in the answer that created it. */
+export function presentApiToken(t: { id: string; description: string; user_id: string; created_at: number }, token?: string) {
+  return {
+    id: t.id,
+    type: 'api_token' as const,
+    description: t.description,
+    user: { id: t.user_id, type: 'user_reference' },
+    created_at: iso(t.created_at),
+    ...(token ? { token } : {}),
+  };
+}
