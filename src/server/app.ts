@@ -29,7 +29,8 @@ import { respondRoutes } from './http/routes/respond.js';
 import { scheduleRoutes } from './http/routes/schedules.js';
 import { escalationPolicyRoutes } from './http/routes/escalation-policies.js';
 import { oncallRoutes } from './http/routes/oncalls.js';
-import { contactRoutes } from './http/routes/contacts.js';
+import { contactMethodRoutes } from './http/routes/contact-methods.js';
+import { notificationRuleRoutes } from './http/routes/notification-rules.js';
 import { calendarRoutes } from './http/routes/calendar.js';
 import { impactRoutes } from './http/routes/impact.js';
 import { webRoutes } from './web/index.js';
@@ -76,7 +77,8 @@ export const routeModules: RouteModule[] = [
   scheduleRoutes,
   escalationPolicyRoutes,
   oncallRoutes,
-  contactRoutes,
+  contactMethodRoutes,
+  notificationRuleRoutes,
   calendarRoutes,
   impactRoutes,
   webRoutes,

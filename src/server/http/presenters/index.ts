@@ -4,10 +4,11 @@
  * only forwards: what a resource looks like on the wire is in its own file here.
  */
 import type { IncidentFacts } from '../../incident/incident-read.service.js';
-import type { AlertTable, ChangeEventTable, IncidentTable, IntegrationTable, LogEntryTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
+import type { AlertTable, ChangeEventTable, ContactMethodTable, IncidentTable, IntegrationTable, LogEntryTable, NotificationRuleTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
 import { presentAlert } from './alert.js';
 import { presentChangeEvent } from './change-event.js';
 import { BasePresenter } from './common.js';
+import { presentContactMethod, presentNotificationRule } from './contact.js';
 import { presentIncident } from './incident.js';
 import { presentAddedNote, presentLogEntry, presentNote } from './log-entry.js';
 import { ingestUrl, presentIntegration, presentService } from './service.js';
@@ -54,5 +55,13 @@ export class Presenter extends BasePresenter {
   }
   addedNote(id: string, author: { id: string; summary: string }, content: string, at: number) {
     return presentAddedNote(this, id, author, content, at);
+  }
+
+  // contact methods and notification rules
+  contactMethod(cm: ContactMethodTable, userName: string, now: number, secret?: string | null) {
+    return presentContactMethod(this, cm, userName, now, secret);
+  }
+  notificationRule(r: NotificationRuleTable, cm: ContactMethodTable) {
+    return presentNotificationRule(this, r, cm);
   }
 }
