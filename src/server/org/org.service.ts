@@ -6,7 +6,7 @@ import { newId } from '../lib/ids.js';
 import { hashSecret, newApiToken } from '../lib/secrets.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { ApiTokenTable, Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
-import { countOwners, getOrganization, getUser, insertOrganization, insertUser, listUsers, softDeleteUser, updateUser, type UserQuery } from './org.store.js';
+import { countOwners, getOrganization, getUser, getUsers, insertOrganization, insertUser, listUsers, softDeleteUser, updateUser, type UserQuery } from './org.store.js';
 import * as tokenStore from './token.store.js';
 import { insertToken } from './token.store.js';
 
@@ -133,4 +133,10 @@ export async function findToken(db: Kysely<Database>, orgId: string, id: string)
 
 export async function revokeToken(db: Kysely<Database>, clock: Clock, orgId: string, id: string): Promise<void> {
   await tokenStore.revokeToken(db, orgId, id, clock.now());
+}
+
+/** The names of these users (removed members too: references to them keep their name). */
+export async function userNames(db: Kysely<Database>, orgId: string, ids: Iterable<string>): Promise<Map<string, string>> {
+  const users = await getUsers(db, orgId, [...new Set(ids)]);
+  return new Map(users.map((u) => [u.id, u.name]));
 }

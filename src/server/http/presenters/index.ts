@@ -4,13 +4,34 @@
  * only forwards: what a resource looks like on the wire is in its own file here.
  */
 import type { IncidentFacts } from '../../incident/incident-read.service.js';
-import type { AlertTable, ChangeEventTable, ContactMethodTable, IncidentTable, IntegrationTable, LogEntryTable, NotificationRuleTable, OrganizationTable, ServiceTable, UserTable } from '../../storage/schema.js';
+import type { OnCall, ReadinessItem } from '../../oncall/oncall.service.js';
+import type { PolicyRow } from '../../escalation/policy.service.js';
+import type { PolicyFacts, Rendering, ScheduleFacts, ScheduleRow } from '../../schedule/schedule.service.js';
+import type { FinalEntry, TimeRange } from '../../schedule/schedule.js';
+import type {
+  AlertTable,
+  CalendarFeedTable,
+  ChangeEventTable,
+  ContactMethodTable,
+  IncidentTable,
+  IntegrationTable,
+  LogEntryTable,
+  NotificationRuleTable,
+  OrganizationTable,
+  ScheduleOverrideTable,
+  ServiceTable,
+  UserTable,
+} from '../../storage/schema.js';
 import { presentAlert } from './alert.js';
+import { presentCalendarFeed } from './calendar-feed.js';
 import { presentChangeEvent } from './change-event.js';
 import { BasePresenter } from './common.js';
 import { presentContactMethod, presentNotificationRule } from './contact.js';
+import { presentEscalationPolicy } from './escalation-policy.js';
 import { presentIncident } from './incident.js';
 import { presentAddedNote, presentLogEntry, presentNote } from './log-entry.js';
+import { presentOncalls, presentReadiness, type OnCallNames } from './oncall.js';
+import { presentFinalSchedule, presentOverride, presentSchedule } from './schedule.js';
 import { ingestUrl, presentIntegration, presentService } from './service.js';
 import { presentApiToken, presentOrganization, presentUser } from './user.js';
 
@@ -63,5 +84,28 @@ export class Presenter extends BasePresenter {
   }
   notificationRule(r: NotificationRuleTable, cm: ContactMethodTable) {
     return presentNotificationRule(this, r, cm);
+  }
+
+  // schedules, escalation policies, on-call
+  schedule(row: ScheduleRow, facts: ScheduleFacts, rendering?: Rendering) {
+    return presentSchedule(this, row, facts, rendering);
+  }
+  finalSchedule(row: ScheduleRow, range: TimeRange, final: FinalEntry[], names: Map<string, string>) {
+    return presentFinalSchedule(this, row, range, final, names);
+  }
+  override(o: ScheduleOverrideTable, names: Map<string, string>) {
+    return presentOverride(this, o, names);
+  }
+  calendarFeed(feed: CalendarFeedTable, token: string, targetName: string) {
+    return presentCalendarFeed(this, feed, token, targetName);
+  }
+  escalationPolicy(pol: PolicyRow, facts: PolicyFacts) {
+    return presentEscalationPolicy(this, pol, facts);
+  }
+  oncalls(oncalls: OnCall[], names: OnCallNames) {
+    return presentOncalls(this, oncalls, names);
+  }
+  readiness(r: { since: number; until: number; items: ReadinessItem[] } & Omit<OnCallNames, 'users'>, days: number) {
+    return presentReadiness(this, r, days);
   }
 }
