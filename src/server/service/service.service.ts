@@ -174,3 +174,8 @@ export async function requireIntegration(db: Kysely<Database>, orgId: string, se
 export async function deleteIntegration(db: Kysely<Database>, clock: Clock, orgId: string, integration: IntegrationTable): Promise<void> {
   await store.updateIntegration(db, orgId, integration.id, { deleted_at: clock.now() });
 }
+
+/** Whether `id` is a live service of the organization. */
+export async function serviceExists(db: Kysely<Database>, orgId: string, id: string): Promise<boolean> {
+  return (await store.getService(db, orgId, id)) !== undefined;
+}

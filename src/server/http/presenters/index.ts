@@ -21,6 +21,7 @@ import type {
   ScheduleOverrideTable,
   ServiceTable,
   UserTable,
+  WebhookSubscriptionTable,
 } from '../../storage/schema.js';
 import { presentAlert } from './alert.js';
 import { presentCalendarFeed } from './calendar-feed.js';
@@ -34,6 +35,7 @@ import { presentOncalls, presentReadiness, type OnCallNames } from './oncall.js'
 import { presentFinalSchedule, presentOverride, presentSchedule } from './schedule.js';
 import { ingestUrl, presentIntegration, presentService } from './service.js';
 import { presentApiToken, presentOrganization, presentUser } from './user.js';
+import { presentWebhookSubscription } from './webhook-subscription.js';
 
 export class Presenter extends BasePresenter {
   // organization, members, API tokens
@@ -107,5 +109,10 @@ export class Presenter extends BasePresenter {
   }
   readiness(r: { since: number; until: number; items: ReadinessItem[] } & Omit<OnCallNames, 'users'>, days: number) {
     return presentReadiness(this, r, days);
+  }
+
+  // webhook subscriptions
+  webhookSubscription(s: WebhookSubscriptionTable, secret?: string) {
+    return presentWebhookSubscription(s, secret);
   }
 }
