@@ -32,7 +32,9 @@ import { oncallRoutes } from './http/routes/oncalls.js';
 import { contactMethodRoutes } from './http/routes/contact-methods.js';
 import { notificationRuleRoutes } from './http/routes/notification-rules.js';
 import { calendarRoutes } from './http/routes/calendar.js';
-import { impactRoutes } from './http/routes/impact.js';
+import { impactMetricRoutes } from './http/routes/impact-metric.js';
+import { impactIngestRoutes } from './http/routes/impact-ingest.js';
+import { impactReportRoutes } from './http/routes/impact-reports.js';
 import { webRoutes } from './web/index.js';
 import { volunteerRoutes } from './http/routes/volunteers.js';
 import { openShiftRoutes } from './http/routes/open-shifts.js';
@@ -80,7 +82,9 @@ export const routeModules: RouteModule[] = [
   contactMethodRoutes,
   notificationRuleRoutes,
   calendarRoutes,
-  impactRoutes,
+  impactMetricRoutes,
+  impactIngestRoutes,
+  impactReportRoutes,
   webRoutes,
   volunteerRoutes,
   openShiftRoutes,

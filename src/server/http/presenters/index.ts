@@ -6,6 +6,7 @@
 import type { IncidentFacts } from '../../incident/incident-read.service.js';
 import type { OnCall, ReadinessItem } from '../../oncall/oncall.service.js';
 import type { PolicyRow } from '../../escalation/policy.service.js';
+import type { Granularity, SeriesRow, TotalsRow } from '../../impact/report.js';
 import type { PolicyFacts, Rendering, ScheduleFacts, ScheduleRow } from '../../schedule/schedule.service.js';
 import type { FinalEntry, TimeRange } from '../../schedule/schedule.js';
 import type {
@@ -13,6 +14,8 @@ import type {
   CalendarFeedTable,
   ChangeEventTable,
   ContactMethodTable,
+  ImpactMetricTable,
+  IncidentImpactTable,
   IncidentTable,
   IntegrationTable,
   LogEntryTable,
@@ -29,13 +32,16 @@ import { presentChangeEvent } from './change-event.js';
 import { BasePresenter } from './common.js';
 import { presentContactMethod, presentNotificationRule } from './contact.js';
 import { presentEscalationPolicy } from './escalation-policy.js';
+import { impactIncidentItems, presentImpactBrief, presentImpactMetric, presentImpactSeries, presentIncidentImpactAnswer, presentOrgTotals, presentTotals } from './impact.js';
 import { presentIncident } from './incident.js';
 import { presentAddedNote, presentLogEntry, presentNote } from './log-entry.js';
 import { presentOncalls, presentReadiness, type OnCallNames } from './oncall.js';
 import { presentFinalSchedule, presentOverride, presentSchedule } from './schedule.js';
-import { ingestUrl, presentIntegration, presentService } from './service.js';
+import { presentIntegration, presentService } from './service.js';
 import { presentApiToken, presentOrganization, presentUser } from './user.js';
 import { presentWebhookSubscription } from './webhook-subscription.js';
+
+type NamedService = Pick<ServiceTable, 'id' | 'name'>;
 
 export class Presenter extends BasePresenter {
   // organization, members, API tokens
@@ -52,9 +58,6 @@ export class Presenter extends BasePresenter {
   // services and integrations
   service(s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null) {
     return presentService(this, s, integrations, lastIncidentAt, policyName);
-  }
-  ingestUrl(t: IntegrationTable['type'], key?: string): string {
-    return ingestUrl(this, t, key);
   }
   integration(i: IntegrationTable, service: ServiceTable, key?: string) {
     return presentIntegration(this, i, service, key);
@@ -114,5 +117,28 @@ export class Presenter extends BasePresenter {
   // webhook subscriptions
   webhookSubscription(s: WebhookSubscriptionTable, secret?: string) {
     return presentWebhookSubscription(s, secret);
+  }
+
+  // impact
+  impactMetric(row: ImpactMetricTable, service: NamedService) {
+    return presentImpactMetric(this, row, service);
+  }
+  impactBrief(incidentId: string, figure: { row: IncidentImpactTable; metric: ImpactMetricTable | undefined } | null) {
+    return presentImpactBrief(this, incidentId, figure);
+  }
+  incidentImpact(f: Parameters<typeof presentIncidentImpactAnswer>[1]) {
+    return presentIncidentImpactAnswer(this, f);
+  }
+  impactSeries(service: NamedService, metric: ImpactMetricTable, timeZone: string, g: Granularity, since: number, until: number, rows: SeriesRow[]) {
+    return presentImpactSeries(this, service, metric, timeZone, g, since, until, rows);
+  }
+  impactIncidents(f: Parameters<typeof impactIncidentItems>[1]) {
+    return impactIncidentItems(this, f);
+  }
+  impactTotals(t: TotalsRow, s: NamedService) {
+    return presentTotals(this, t, s);
+  }
+  orgImpactTotals(since: number, until: number, named: { t: TotalsRow; s: NamedService }[]) {
+    return presentOrgTotals(this, since, until, named);
   }
 }

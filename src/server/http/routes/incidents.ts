@@ -4,7 +4,7 @@ import { Incident, IncidentBulkUpdate, IncidentCreate, IncidentDetail, IncidentE
 import { VigilError, invalid } from '../../errors.js';
 import { incidentFacts, listIncidents } from '../../incident/incident-read.service.js';
 import { changeIncident, escalateIncident, openIncidentByHand, requireIncident } from '../../incident/incident.service.js';
-import { impactBrief } from '../../impact/impact.service.js';
+import { impactFigure } from '../../impact/impact.service.js';
 import type { IncidentTable } from '../../storage/schema.js';
 import { channelOf } from '../channel.js';
 import type { App, AppDeps } from '../deps.js';
@@ -104,7 +104,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const inc = await requireIncident(db, orgId, request.params.id);
       // People affected, on services with an impact metric.
-      return { incident: { ...(await present(deps, orgId, [inc], true))[0]!, impact: await impactBrief(db, orgId, inc.id, deps.config.publicUrl) } };
+      return { incident: { ...(await present(deps, orgId, [inc], true))[0]!, impact: deps.presenter.impactBrief(inc.id, await impactFigure(db, orgId, inc.id)) } };
     },
   );
 
