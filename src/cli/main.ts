@@ -10,7 +10,7 @@ import { migrateToLatest } from '../server/storage/migrate.js';
 import { initOrganization } from '../server/org/org.service.js';
 import { systemClock } from '../server/lib/clock.js';
 import { VigilError } from '../server/errors.js';
-import { Presenter } from '../server/http/present.js';
+import { Presenter } from '../server/http/presenters/index.js';
 import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
 

@@ -13,18 +13,28 @@ import { registerErrorHandling } from './http/plugins/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
+import { incidentNoteRoutes } from './http/routes/incident-notes.js';
+import { alertRoutes } from './http/routes/alerts.js';
+import { logEntryRoutes } from './http/routes/log-entries.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
+import { integrationRoutes } from './http/routes/integrations.js';
+import { changeEventRoutes } from './http/routes/change-events.js';
+import { organizationRoutes } from './http/routes/organization.js';
 import { userRoutes } from './http/routes/users.js';
+import { apiTokenRoutes } from './http/routes/api-tokens.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
 import { respondRoutes } from './http/routes/respond.js';
 import { scheduleRoutes } from './http/routes/schedules.js';
 import { escalationPolicyRoutes } from './http/routes/escalation-policies.js';
 import { oncallRoutes } from './http/routes/oncalls.js';
-import { contactRoutes } from './http/routes/contacts.js';
+import { contactMethodRoutes } from './http/routes/contact-methods.js';
+import { notificationRuleRoutes } from './http/routes/notification-rules.js';
 import { calendarRoutes } from './http/routes/calendar.js';
-import { impactRoutes } from './http/routes/impact.js';
+import { impactMetricRoutes } from './http/routes/impact-metric.js';
+import { impactIngestRoutes } from './http/routes/impact-ingest.js';
+import { impactReportRoutes } from './http/routes/impact-reports.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
 import { streamRoutes } from './http/routes/stream.js';
@@ -67,22 +77,32 @@ const AjvCtor = Ajv as unknown as typeof Ajv.default;
 const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
 const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
 
-/** Route modules in registration order, which is also the order of paths in the OpenAPI document. */
+/** Route modules in registration order, which is also the order of their paths in the OpenAPI document. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
   ingestRoutes,
   serviceRoutes,
+  integrationRoutes,
+  changeEventRoutes,
   incidentRoutes,
+  incidentNoteRoutes,
+  alertRoutes,
+  logEntryRoutes,
+  organizationRoutes,
   userRoutes,
+  apiTokenRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,
   scheduleRoutes,
   escalationPolicyRoutes,
   oncallRoutes,
-  contactRoutes,
+  contactMethodRoutes,
+  notificationRuleRoutes,
   calendarRoutes,
-  impactRoutes,
+  impactMetricRoutes,
+  impactIngestRoutes,
+  impactReportRoutes,
   // The web UI's server side: session cookies beside API tokens, sign-in and account
   // links, live updates, the public status page, test events and pages, the built app.
   registerSessionAuth,

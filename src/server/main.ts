@@ -13,7 +13,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { IngestService } from './ingest/ingest.service.js';
-import { Presenter } from './http/present.js';
+import { Presenter } from './http/presenters/index.js';
 import { countOrganizations } from './org/org.store.js';
 import type { AppDeps } from './http/deps.js';
 import { Metrics } from './observability/metrics.js';

@@ -122,3 +122,24 @@ export async function deletePolicy(db: Db, clock: Clock, orgId: string, id: stri
   if (!current) throw notFound(`escalation policy ${id}`);
   await store.softDeletePolicy(db, orgId, id, clock.now());
 }
+
+export type { PolicyRow } from './policy.store.js';
+
+/** A live policy of the organization, or 404. */
+export async function requirePolicy(db: Db, orgId: string, id: string): Promise<PolicyRow> {
+  const pol = await store.getPolicy(db, orgId, id);
+  if (!pol) throw notFound(`escalation policy ${id}`);
+  return pol;
+}
+
+/**
+ * Policies by name, a page of them. `userIds`: only those that target one of these users
+ * directly; `query`: a case-insensitive part of the name.
+ */
+export async function listPolicies(db: Db, orgId: string, q: { query?: string; userIds?: string[]; limit: number; offset: number }): Promise<{ rows: PolicyRow[]; total: number }> {
+  if (!q.userIds?.length) return store.listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), limit: q.limit, offset: q.offset });
+  const wanted = new Set(q.userIds);
+  const needle = q.query?.toLowerCase();
+  const all = (await allPolicies(db, orgId)).filter((pol) => targetsOf(pol).some((t) => t.type === 'user_reference' && wanted.has(t.id)) && (!needle || pol.name.toLowerCase().includes(needle)));
+  return { rows: all.slice(q.offset, q.offset + q.limit), total: all.length };
+}

@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import type { DialectName } from '../storage/dialect.js';
 import type { Database } from '../storage/schema.js';
 import type { IngestService } from '../ingest/ingest.service.js';
-import type { Presenter } from './present.js';
+import type { Presenter } from './presenters/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ChannelRegistry } from '../notify/channels/registry.js';
 import type { TargetRegistry } from '../escalation/targets.js';

@@ -1,28 +1,31 @@
 /**
- * Impact use cases around the pure math in impact.ts (issue 5, DESIGN §8):
+ * Impact use cases around the pure math in impact.ts (DESIGN §8):
  *
- *  - the metric of a service (validated settings, opening hours, holidays) and how it is shown;
+ *  - the metric of a service (validated settings, opening hours, holidays);
  *  - recording counts from `POST /v1/impact` (intervals or counters, with the last counter
  *    sample per integration kept in a row so increases carry across requests);
  *  - one detector evaluation for the engine's impact-detect module, split into a pure-ish
  *    `prepareEvaluation` (loads rows, runs the math, decides) and `applyEvaluation` (one short
  *    transaction that re-checks the lease and writes: state, incident, watch note, people
  *    affected). A node that dies in between loses nothing: the lease runs out and the next
- *    evaluation redoes the work; DetectorState makes a repeated instant a no-op.
+ *    evaluation redoes the work; DetectorState makes a repeated instant a no-op;
+ *  - the reads behind the impact API: a service's metric, an incident's figure, the incidents report.
  */
 import type { Kysely } from 'kysely';
 import { DateTime, IANAZone } from 'luxon';
-import { invalid } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
 import type { IncidentChange } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { iso, isoOrNull } from '../lib/clock.js';
+import { iso } from '../lib/clock.js';
 import type { AgentRef } from '../incident/incident.js';
-import { resolveAlert } from '../incident/incident.service.js';
+import { requireIncident, resolveAlert } from '../incident/incident.service.js';
 import { appendLog, type Tx } from '../incident/timeline.js';
 import { servicePlan } from '../incident/alert-plan.js';
 import { triggerAlert } from '../incident/trigger.service.js';
 import { getIncident } from '../incident/incident.store.js';
-import { getService, listIntegrations } from '../service/service.store.js';
+import { getOrganization } from '../org/org.store.js';
+import { requireService } from '../service/service.service.js';
+import { getService, getServicesByIds, listIntegrations } from '../service/service.store.js';
 import { isRetryableTxError } from '../storage/dialect.js';
 import type { Database, ImpactMetricTable, IncidentImpactTable, IntegrationTable, ServiceTable } from '../storage/schema.js';
 import {
@@ -266,47 +269,6 @@ export interface LastEvaluation {
   phi: number | null;
   first_data_at: number | null;
   worst: { minutes: number; start: number; end: number; observed: number; expected: number; drop: number; p: number } | null;
-}
-
-export function presentMetric(row: ImpactMetricTable, serviceRef: unknown, ingestUrl: string) {
-  const c = configOf(row);
-  const last = row.last_evaluation ? (JSON.parse(row.last_evaluation) as LastEvaluation) : null;
-  let effective: unknown = null;
-  try {
-    effective = resolveSettings(c.settings);
-  } catch {
-    effective = null;
-  }
-  return {
-    type: 'impact_metric' as const,
-    service: serviceRef,
-    name: c.name,
-    unit_label: c.unitLabel,
-    kind: c.kind,
-    label: labelOf(c.kind, c.peoplePerUnit),
-    people_per_unit: c.peoplePerUnit,
-    time_zone: c.timeZone,
-    opening_hours: c.openingHours ? { rules: c.openingHours.rules.map((r) => ({ rrule: r.rrule, duration_minutes: r.durationMinutes })) } : null,
-    iris_metric_id: c.irisMetricId,
-    detector: c.overrides,
-    detector_effective: effective,
-    holidays: c.holidays,
-    status: {
-      state: row.status,
-      summary: last?.summary ?? null,
-      suggestion: last?.suggestion ?? null,
-      clean_weeks: last?.clean_weeks ?? null,
-      needed_weeks: last?.needed_weeks ?? null,
-      level: last?.level ?? null,
-      phi: last?.phi ?? null,
-      evaluated_at: isoOrNull(row.evaluated_at === null ? null : Number(row.evaluated_at)),
-      next_evaluation_at: iso(Number(row.next_eval_at)),
-      first_data_at: isoOrNull(last?.first_data_at ?? null),
-    },
-    ingest_url: ingestUrl,
-    created_at: iso(Number(row.created_at)),
-    updated_at: iso(Number(row.updated_at)),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -770,49 +732,49 @@ export async function applyEvaluation(db: Db, p: PreparedEvaluation): Promise<In
 }
 
 // ---------------------------------------------------------------------------------------------
-// Presenting an incident's figure
+// Reads behind the impact API
 
-export function presentIncidentImpact(
-  row: IncidentImpactTable,
-  refs: { incident: unknown; service: unknown },
-  metric: Pick<ImpactMetricTable, 'unit_label' | 'iris_metric_id'> | undefined,
-) {
-  const n = (v: number | null) => (v === null ? 0 : Number(v));
-  return {
-    type: 'incident_impact' as const,
-    incident: refs.incident,
-    service: refs.service,
-    label: row.label ?? 'contacts',
-    unit_label: metric?.unit_label ?? '',
-    iris_metric_id: metric?.iris_metric_id ?? null,
-    window_start: iso(Number(row.window_start)),
-    window_end: iso(Number(row.window_end ?? row.computed_at ?? row.window_start)),
-    shortfall: { estimate: n(row.estimate), low: n(row.low), high: n(row.high) },
-    net: { estimate: n(row.net), low: n(row.net_low), high: n(row.net_high) },
-    expected: n(row.expected),
-    observed: n(row.observed),
-    catch_up: n(row.catch_up),
-    catch_up_complete: Number(row.catch_up_complete) === 1,
-    complete: Number(row.complete) === 1,
-    computed_at: iso(Number(row.computed_at ?? 0)),
-    frozen: Number(row.frozen) === 1,
-  };
+/** Set a service's metric; a new metric's time zone defaults to the organization's. */
+export async function setMetric(db: Db, clock: Clock, orgId: string, serviceId: string, input: ImpactMetricInput): Promise<{ row: ImpactMetricTable; created: boolean; service: ServiceTable }> {
+  const service = await requireService(db, orgId, serviceId);
+  const org = await getOrganization(db, orgId);
+  const { row, created } = await putMetric(db, clock, orgId, service, org?.time_zone ?? 'UTC', input);
+  return { row, created, service };
 }
 
-/** The short form shown inside an incident's detail, or null (no metric, or not computed yet). */
-export async function impactBrief(db: Db, orgId: string, incidentId: string, baseUrl: string) {
+/** A live service and its metric, or 404 (for the service first). */
+export async function requireServiceMetric(db: Db, orgId: string, serviceId: string): Promise<{ service: ServiceTable; metric: ImpactMetricTable }> {
+  const service = await requireService(db, orgId, serviceId);
+  const metric = await store.getMetric(db, orgId, service.id);
+  if (!metric) throw notFound(`impact metric of service ${service.id}`);
+  return { service, metric };
+}
+
+/** Remove a service's metric: detection stops; stored counts and incident figures stay. */
+export async function removeMetric(db: Db, orgId: string, serviceId: string): Promise<void> {
+  const service = await requireService(db, orgId, serviceId);
+  if (!(await store.deleteMetric(db, orgId, service.id))) throw notFound(`impact metric of service ${service.id}`);
+}
+
+/** An incident (by id or number) with its figure, its service's metric and its service, each if any. */
+export async function incidentImpact(db: Db, orgId: string, incidentId: string) {
+  const incident = await requireIncident(db, orgId, incidentId);
+  const [row, metric, service] = await Promise.all([store.getIncidentImpact(db, orgId, incident.id), store.getMetric(db, orgId, incident.service_id), getService(db, orgId, incident.service_id)]);
+  return { incident, row, metric, service };
+}
+
+/** An incident's figure once estimated, with its service's metric; null before. */
+export async function impactFigure(db: Db, orgId: string, incidentId: string): Promise<{ row: IncidentImpactTable; metric: ImpactMetricTable | undefined } | null> {
   const row = await store.getIncidentImpact(db, orgId, incidentId);
   if (!row || row.estimate === null) return null;
-  const metric = await store.getMetric(db, orgId, row.service_id);
-  const full = presentIncidentImpact(row, { incident: null, service: null }, metric);
-  return {
-    label: full.label,
-    unit_label: full.unit_label,
-    shortfall: full.shortfall,
-    net: full.net,
-    window_start: full.window_start,
-    window_end: full.window_end,
-    frozen: full.frozen,
-    self: `${baseUrl}/api/v1/incidents/${incidentId}/impact`,
-  };
+  return { row, metric: await store.getMetric(db, orgId, row.service_id) };
+}
+
+/** Incidents created in [since, until) on services with a metric (all, or those of `serviceIds`), with their figures. */
+export async function impactIncidents(db: Db, orgId: string, q: { serviceIds?: string[] | undefined; since: number; until: number; limit: number; offset: number }) {
+  const metrics = await store.listMetrics(db, orgId, q.serviceIds);
+  const ids = metrics.map((m) => m.service_id);
+  const { rows, total } = await store.incidentsInRange(db, orgId, ids, q.since, q.until, q.limit, q.offset);
+  const [impacts, services] = await Promise.all([store.incidentImpacts(db, orgId, rows.map((r) => r.id)), getServicesByIds(db, orgId, ids)]);
+  return { rows, total, impacts, services, metrics };
 }

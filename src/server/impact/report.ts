@@ -1,5 +1,5 @@
 /**
- * Impact reports (issue 5 item 6): served per hour, day or month with the expected band,
+ * Impact reports: served per hour, day or month with the expected band,
  * totals for any range, and CSV.
  *
  * Observed counts come from the coarsest roll-up that fits each bucket (impact.store.ts
@@ -13,7 +13,8 @@
 import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import { invalid } from '../errors.js';
-import type { Database, ImpactMetricTable } from '../storage/schema.js';
+import { getServicesByIds } from '../service/service.store.js';
+import type { Database, ImpactMetricTable, ServiceTable } from '../storage/schema.js';
 import { baselineFor, expectedBand, historyStart, type ExpectedBand, type MinuteSeries } from './impact.js';
 import { configOf, holidayRanges, incidentRanges, labelOf, peopleFactor, type MetricConfig } from './impact.service.js';
 import * as store from './impact.store.js';
@@ -188,4 +189,13 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The organization's totals, one row per service with a metric (deleted services included, with their name). */
+export async function orgTotals(db: Db, orgId: string, since: number, until: number): Promise<{ t: TotalsRow; s: ServiceTable }[]> {
+  const metrics = await store.listMetrics(db, orgId);
+  const services = new Map((await getServicesByIds(db, orgId, metrics.map((m) => m.service_id))).map((s) => [s.id, s]));
+  const live = metrics.filter((m) => services.has(m.service_id));
+  const rows = await totals(db, orgId, live, since, until);
+  return rows.map((t) => ({ t, s: services.get(t.metric.service_id)! }));
 }

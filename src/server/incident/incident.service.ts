@@ -1,10 +1,13 @@
 /**
  * Incident use cases. Each function runs inside a caller's transaction (`Tx`), so
- * ingest can put many events in one commit and the REST API one change in its own.
- * Changes to publish are collected on the Tx and sent on the bus after commit.
+ * ingest can put many events in one commit; `inTransaction` and the changes at the end
+ * give one API change a transaction of its own. Changes to publish are collected on
+ * the Tx and sent on the bus after commit.
  */
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
+import type { Bus, IncidentChange } from '../lib/bus.js';
+import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { Database, IncidentStatus, IncidentTable, ServiceTable } from '../storage/schema.js';
@@ -15,6 +18,7 @@ import { type AgentRef, type Channel, transition, urgencyFor } from './incident.
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 import { insertIncident } from './trigger.service.js';
+import { getService } from '../service/service.store.js';
 
 /** An event about an alert by its dedup key (acknowledge, resolve). */
 export interface AlertRef {
@@ -158,4 +162,79 @@ export async function requireIncident(db: Kysely<Database>, orgId: string, id: s
   const inc = /^\d+$/.test(id) ? await store.getIncidentByNumber(db, orgId, Number(id)) : await store.getIncident(db, orgId, id);
   if (!inc) throw notFound(`incident ${id}`);
   return inc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes in their own transaction (the REST API, one-click links, heartbeats)
+
+/** What a change that opens its own transaction needs: AppDeps has all three. */
+export interface UnitOfWork {
+  db: Kysely<Database>;
+  clock: Clock;
+  bus: Pick<Bus, 'publish'>;
+}
+
+/** Run one change in its own transaction; what changed is published on the bus after the commit. */
+export async function inTransaction<T>(u: UnitOfWork, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const changes: IncidentChange[] = [];
+  const result = await u.db.transaction().execute(async (trx) => fn({ trx, now: u.clock.now(), changes }));
+  u.bus.publish(changes);
+  return result;
+}
+
+/** A change asked for through the API: new title or urgency, new assignees, new status. */
+export interface IncidentUpdate {
+  title?: string;
+  urgency?: 'high' | 'low';
+  assignments?: { assignee: { id: string } }[];
+  status?: IncidentStatus;
+  resolution?: string;
+}
+
+/** Apply an update in that order: title and urgency, then assignees, then status. Answers the row as it is after. */
+export async function changeIncident(u: UnitOfWork, orgId: string, id: string, update: IncidentUpdate, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
+  return inTransaction(u, async (tx) => {
+    let inc = await requireIncident(tx.trx, orgId, id);
+    if (update.title !== undefined || update.urgency !== undefined) {
+      if (inc.status === 'resolved') throw new VigilError('incident_already_resolved', [`incident ${inc.id} is resolved`]);
+      const patch: Partial<IncidentTable> = { updated_at: tx.now };
+      if (update.title !== undefined) patch.title = update.title;
+      if (update.urgency !== undefined) patch.urgency = update.urgency;
+      await store.updateIncident(tx.trx, orgId, inc.id, patch);
+      inc = { ...inc, ...patch };
+      tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
+    }
+    if (update.assignments !== undefined) {
+      await reassign(tx, inc, update.assignments.map((a) => a.assignee.id), agent, channel);
+      // reassign() changed assigned_via and updated_at: answer with the row as it is now.
+      inc = await requireIncident(tx.trx, orgId, inc.id);
+    }
+    if (update.status !== undefined) inc = await setStatus(tx, inc, update.status, agent, channel, update.resolution);
+    else if (update.resolution !== undefined) throw invalid('incident.resolution can only be given with status resolved');
+    return inc;
+  });
+}
+
+/** Open an incident by hand on a service of the organization (400 when the service is unknown). */
+export async function openIncidentByHand(
+  u: UnitOfWork,
+  orgId: string,
+  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string },
+  agent: AgentRef,
+  channel: Channel,
+): Promise<IncidentTable> {
+  const service = await getService(u.db, orgId, input.serviceId);
+  if (!service) throw invalid(`incident.service: service ${input.serviceId} not found`);
+  const { serviceId: _, ...fields } = input;
+  return inTransaction(u, (tx) => createManualIncident(tx, orgId, service, fields, agent, channel));
+}
+
+/** escalateNow on the incident `id` (by id or number), in its own transaction. */
+export async function escalateIncident(u: UnitOfWork, orgId: string, id: string, level: number | undefined, agent: AgentRef, channel: Channel): Promise<{ incident: IncidentTable; level: number }> {
+  return inTransaction(u, async (tx) => escalateNow(tx, await requireIncident(tx.trx, orgId, id), level, agent, channel));
+}
+
+/** addNote on the incident `id` (by id or number), in its own transaction. Answers the note's id. */
+export async function noteIncident(u: UnitOfWork, orgId: string, id: string, content: string, agent: AgentRef, channel: Channel): Promise<string> {
+  return inTransaction(u, async (tx) => addNote(tx, await requireIncident(tx.trx, orgId, id), content, agent, channel));
 }

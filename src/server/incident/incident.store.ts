@@ -426,3 +426,41 @@ export async function openOrRecentIncidents(db: Db, orgId: string, serviceIds: s
     .limit(limit)
     .execute();
 }
+
+/** When each service's most recent incident was created (services without one are absent). */
+export async function lastIncidentAt(db: Db, orgId: string, serviceIds: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!serviceIds.length) return out;
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['service_id', (eb) => eb.fn.max('created_at').as('at')])
+    .where('org_id', '=', orgId)
+    .where('service_id', 'in', serviceIds)
+    .groupBy('service_id')
+    .execute();
+  for (const r of rows) out.set(r.service_id, Number(r.at));
+  return out;
+}
+
+/**
+ * The incident numbered `number` most recently paged to a verified SMS or phone
+ * address, with the person it was paged to. Only a page that actually reached the
+ * address counts (status sent). Unscoped: the address yields the organization.
+ */
+export async function findIncidentPagedTo(db: Db, address: string, number: number): Promise<{ orgId: string; userId: string; incidentId: string } | null> {
+  const row = await db
+    .selectFrom('notifications as n')
+    .innerJoin('contact_methods as c', (j) => j.onRef('c.org_id', '=', 'n.org_id').onRef('c.id', '=', 'n.contact_method_id'))
+    .innerJoin('incidents as i', (j) => j.onRef('i.org_id', '=', 'n.org_id').onRef('i.id', '=', 'n.incident_id'))
+    .select(['n.org_id', 'c.user_id', 'i.id as incident_id'])
+    .where('c.address', '=', address)
+    .where('c.type', 'in', ['sms', 'phone'])
+    .where('c.verified_at', 'is not', null)
+    .where('c.deleted_at', 'is', null)
+    .where('i.number', '=', number)
+    .where('n.status', '=', 'sent')
+    .orderBy('n.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { orgId: row.org_id, userId: row.user_id, incidentId: row.incident_id } : null;
+}

@@ -3,7 +3,7 @@
  * was down, resolves the alert the heartbeat module opened (engine/heartbeat/).
  */
 import type { Tx } from '../incident/timeline.js';
-import { resolveAlert } from '../incident/incident.service.js';
+import { inTransaction, resolveAlert, type UnitOfWork } from '../incident/incident.service.js';
 import { heartbeatState, setHeartbeat } from '../service/service.store.js';
 import type { IntegrationTable } from '../storage/schema.js';
 
@@ -26,4 +26,9 @@ export async function recordPing(tx: Tx, integration: IntegrationTable): Promise
     });
   }
   return { recovered, nextDue };
+}
+
+/** A ping from the API: recordPing in its own transaction. */
+export async function acceptPing(u: UnitOfWork, integration: IntegrationTable): Promise<{ recovered: boolean; nextDue: number }> {
+  return inTransaction(u, (tx) => recordPing(tx, integration));
 }

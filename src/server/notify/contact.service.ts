@@ -288,3 +288,33 @@ export async function sendTestPage(db: Db, clock: Clock, orgId: string, userId: 
   await queueTestPages(db, now, orgId, user.id, methods, () => newId(now));
   return methods.map((m) => m.label);
 }
+
+export async function listContactMethods(db: Db, orgId: string, userId: string): Promise<ContactMethodTable[]> {
+  return store.listContactMethods(db, orgId, [userId]);
+}
+
+/** Delete a contact method of the user (404 if it is not theirs), with the notification rules that use it. */
+export async function deleteContactMethod(db: Db, clock: Clock, orgId: string, userId: string, id: string): Promise<void> {
+  const cm = await requireContactMethod(db, orgId, userId, id);
+  await store.softDeleteContactMethod(db, orgId, cm.id, clock.now());
+}
+
+/** A user's notification rules, each with its contact method (rules whose method is gone are left out). */
+export async function listNotificationRules(db: Db, orgId: string, userId: string): Promise<{ rule: NotificationRuleTable; method: ContactMethodTable }[]> {
+  const [rules, methods] = await Promise.all([store.listNotificationRules(db, orgId, [userId]), store.listContactMethods(db, orgId, [userId])]);
+  const byId = new Map(methods.map((m) => [m.id, m]));
+  return rules.flatMap((rule) => (byId.has(rule.contact_method_id) ? [{ rule, method: byId.get(rule.contact_method_id)! }] : []));
+}
+
+/** A notification rule of the user with its contact method (404 if either is not found). */
+export async function requireRuleWithMethod(db: Db, orgId: string, userId: string, id: string): Promise<{ rule: NotificationRuleTable; method: ContactMethodTable }> {
+  const rule = await requireRule(db, orgId, userId, id);
+  const method = await store.getContactMethod(db, orgId, rule.contact_method_id);
+  if (!method) throw notFound(`contact method ${rule.contact_method_id}`);
+  return { rule, method };
+}
+
+export async function deleteNotificationRule(db: Db, orgId: string, userId: string, id: string): Promise<void> {
+  const r = await requireRule(db, orgId, userId, id);
+  await store.deleteNotificationRule(db, orgId, r.id);
+}

@@ -153,3 +153,8 @@ export async function cancelPendingPagesOfUser(db: Db, orgId: string, userId: st
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** A carrier's report that the message or call with this provider id failed: kept as the notification's last error. */
+export async function recordProviderError(db: Db, providerId: string, error: string): Promise<void> {
+  await db.updateTable('notifications').set({ last_error: error }).where('provider_id', '=', providerId).execute();
+}

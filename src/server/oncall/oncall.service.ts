@@ -187,3 +187,12 @@ export async function oncallReadiness(db: Db, orgId: string, now: number, days: 
   items.sort((a, b) => a.firstShiftStart - b.firstShiftStart || a.user.name.localeCompare(b.user.name));
   return { since: now, until, items };
 }
+
+/** oncallReadiness with the schedules and policies its answers go through, for their names. */
+export async function readinessReport(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[]; schedules: ScheduleRow[]; policies: PolicyRow[] }> {
+  const { since, until, items } = await oncallReadiness(db, orgId, now, days);
+  const scheduleIds = [...new Set(items.flatMap((i) => i.via.flatMap((v) => (v.scheduleId ? [v.scheduleId] : []))))];
+  const policyIds = [...new Set(items.flatMap((i) => i.via.flatMap((v) => (v.policyId ? [v.policyId] : []))))];
+  const [schedules, policies] = await Promise.all([getSchedules(db, orgId, scheduleIds), getPolicies(db, orgId, policyIds)]);
+  return { since, until, items, schedules, policies };
+}

@@ -1,11 +1,13 @@
 import { IANAZone } from 'luxon';
 import type { Kysely } from 'kysely';
-import { invalid } from '../errors.js';
+import { VigilError, invalid } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret, newApiToken } from '../lib/secrets.js';
-import type { Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
-import { insertOrganization, insertUser } from './org.store.js';
+import { isUniqueViolation } from '../storage/dialect.js';
+import type { ApiTokenTable, Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
+import { countOwners, getOrganization, getUser, getUsers, insertOrganization, insertUser, listUsers, softDeleteUser, updateUser, type UserQuery } from './org.store.js';
+import * as tokenStore from './token.store.js';
 import { findPrincipalByTokenHash, insertToken, type TokenPrincipal } from './token.store.js';
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -66,3 +68,82 @@ export async function principalForToken(db: Kysely<Database>, token: string): Pr
   return findPrincipalByTokenHash(db, hashSecret(token));
 }
 export type { TokenPrincipal };
+
+// ---------------------------------------------------------------------------------------------
+// Members and tokens (the REST API). Who may do what is the caller's check (roles.ts);
+// these keep the rules that hold whoever asks: a valid time zone, one member per email,
+// and always one owner left.
+
+export async function findOrganization(db: Kysely<Database>, orgId: string): Promise<OrganizationTable | undefined> {
+  return getOrganization(db, orgId);
+}
+
+export async function listMembers(db: Kysely<Database>, orgId: string, q: UserQuery): Promise<{ rows: UserTable[]; total: number }> {
+  return listUsers(db, orgId, q);
+}
+
+/** A live member, or undefined. */
+export async function findUser(db: Kysely<Database>, orgId: string, id: string): Promise<UserTable | undefined> {
+  return getUser(db, orgId, id);
+}
+
+function checkZone(tz: string | null | undefined): void {
+  if (tz && !IANAZone.isValidZone(tz)) throw invalid(`user.time_zone: ${tz} is not an IANA time zone`);
+}
+
+export async function addMember(db: Kysely<Database>, clock: Clock, orgId: string, input: { name: string; email: string; role: Role; time_zone?: string | null }): Promise<UserTable> {
+  checkZone(input.time_zone);
+  const now = clock.now();
+  const row: UserTable = { org_id: orgId, id: newId(now), name: input.name.trim(), email: input.email.toLowerCase(), role: input.role, time_zone: input.time_zone ?? null, created_at: now, deleted_at: null };
+  try {
+    await insertUser(db, row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new VigilError('conflict', [`user.email: ${row.email} is already a member`]);
+    throw err;
+  }
+  return row;
+}
+
+/** Fields not sent are kept. The last owner cannot be demoted. Answers the member as updated. */
+export async function updateMember(db: Kysely<Database>, orgId: string, user: UserTable, input: { name?: string; email?: string; role?: Role; time_zone?: string | null }): Promise<UserTable> {
+  if (input.role !== undefined && input.role !== user.role && user.role === 'owner' && (await countOwners(db, orgId)) <= 1) throw invalid('user.role: the last owner cannot be demoted');
+  checkZone(input.time_zone);
+  const patch = {
+    ...(input.name ? { name: input.name.trim() } : {}),
+    ...(input.email ? { email: input.email.toLowerCase() } : {}),
+    ...(input.role ? { role: input.role } : {}),
+    ...(input.time_zone !== undefined ? { time_zone: input.time_zone } : {}),
+  };
+  try {
+    await updateUser(db, orgId, user.id, patch);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new VigilError('conflict', [`user.email: ${input.email} is already a member`]);
+    throw err;
+  }
+  return { ...user, ...patch };
+}
+
+/** Remove a member and revoke their tokens. The last owner cannot be removed. */
+export async function removeMember(db: Kysely<Database>, clock: Clock, orgId: string, user: UserTable): Promise<void> {
+  if (user.role === 'owner' && (await countOwners(db, orgId)) <= 1) throw invalid('user: the last owner cannot be removed');
+  await softDeleteUser(db, orgId, user.id, clock.now());
+}
+
+/** API tokens, revoked ones excluded: a member's, or everyone's (`userId` null). */
+export async function listTokens(db: Kysely<Database>, orgId: string, userId: string | null): Promise<ApiTokenTable[]> {
+  return tokenStore.listTokens(db, orgId, userId);
+}
+
+export async function findToken(db: Kysely<Database>, orgId: string, id: string): Promise<ApiTokenTable | undefined> {
+  return tokenStore.getToken(db, orgId, id);
+}
+
+export async function revokeToken(db: Kysely<Database>, clock: Clock, orgId: string, id: string): Promise<void> {
+  await tokenStore.revokeToken(db, orgId, id, clock.now());
+}
+
+/** The names of these users (removed members too: references to them keep their name). */
+export async function userNames(db: Kysely<Database>, orgId: string, ids: Iterable<string>): Promise<Map<string, string>> {
+  const users = await getUsers(db, orgId, [...new Set(ids)]);
+  return new Map(users.map((u) => [u.id, u.name]));
+}

@@ -1,7 +1,8 @@
 /**
  * Schedule use cases: PagerDuty-shaped input → pure layers (schedule.ts), checked
- * by validateSchedule and against the organization's users; overrides; who is
- * calendar feeds. Who is on call through which escalation policy is oncall/'s.
+ * by validateSchedule and against the organization's users; overrides; calendar
+ * feeds; the reads behind the schedule and escalation policy API (policies name
+ * schedules, which are above them). Who is on call through which escalation policy is oncall/'s.
  * The math is in on-call.ts and stays pure; this module loads rows, calls it, and
  * turns its issues into 400s that name the wire field.
  */
@@ -9,16 +10,18 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { IANAZone } from 'luxon';
 import { invalid, notFound } from '../errors.js';
-import { policiesUsingSchedule } from '../escalation/policy.service.js';
+import { allPolicies, policiesUsingSchedule, targetsOf, type PolicyRow } from '../escalation/policy.service.js';
 import { parseTimestamp } from '../lib/timestamp.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
+import { userNames } from '../org/org.service.js';
 import { getUser, getUsers } from '../org/org.store.js';
-import type { CalendarFeedTable, Database, ScheduleOverrideTable } from '../storage/schema.js';
+import { servicesUsingPolicy } from '../service/service.service.js';
+import type { CalendarFeedTable, Database, ScheduleOverrideTable, UserTable } from '../storage/schema.js';
 import { scheduleToICal, type ICalShift } from './ical.js';
-import { ON_CALL_HORIZON_MS, renderFinal } from './on-call.js';
-import { MAX_TURN_COUNT, SECONDS_PER_DAY, SECONDS_PER_WEEK, validateSchedule, type FinalEntry, type Restriction, type Schedule, type TurnLength, type ValidationIssue } from './schedule.js';
+import { ON_CALL_HORIZON_MS, renderFinal, renderLayer } from './on-call.js';
+import { MAX_TURN_COUNT, SECONDS_PER_DAY, SECONDS_PER_WEEK, validateSchedule, type FinalEntry, type Restriction, type Schedule, type TimeRange, type TurnLength, type ValidationIssue } from './schedule.js';
 import * as store from './schedule.store.js';
 import type { ScheduleRow, StoredLayer } from './schedule.store.js';
 import { zoneClock } from './zone.js';
@@ -375,4 +378,99 @@ export async function renderCalendarFeed(db: Db, clock: Clock, token: string): P
     .flatMap((row) => (shifts.get(row.id) ?? []).filter((e) => e.userId === user.id).map((e) => ({ ...e, source: { name: row.name, uidScope: row.id } })))
     .sort((a, b) => a.start - b.start);
   return scheduleToICal({ name: `${user.name} on call`, entries, userNames: { [user.id]: user.name }, prodId: FEED_PROD_ID, now, uidScope: `user-${user.id}` });
+}
+
+// ------------------------------------------------------------ reads for the API
+
+export type { ScheduleRow } from './schedule.store.js';
+
+export async function listSchedules(db: Db, orgId: string, q: { query?: string; limit: number; offset: number }): Promise<{ rows: ScheduleRow[]; total: number }> {
+  return store.listSchedules(db, orgId, q);
+}
+
+/** The schedules with an open-shift layer: where volunteers look for shifts to claim. */
+export async function openShiftSchedules(db: Db, orgId: string): Promise<ScheduleRow[]> {
+  return (await store.allSchedules(db, orgId)).filter((s) => s.layers.some((l) => l.open === true));
+}
+
+/** A schedule rendered over a range: its final schedule, its overrides alone, and each layer alone. */
+export interface Rendering {
+  range: TimeRange;
+  final: FinalEntry[];
+  overrides: FinalEntry[];
+  layers: FinalEntry[][];
+}
+
+export async function renderSchedule(db: Db, orgId: string, row: ScheduleRow, range: TimeRange): Promise<Rendering> {
+  const schedule = await pureSchedule(db, orgId, row, range);
+  return {
+    range,
+    final: renderFinal(schedule, range),
+    overrides: renderFinal({ ...schedule, layers: [] }, range).filter((e) => e.userId !== null),
+    layers: row.layers.map((_, i) => renderLayer(schedule, i, range).map((e) => ({ start: e.start, end: e.end, userId: e.userId }))),
+  };
+}
+
+/** What a schedule's presentation names: its people (and a rendering's), and the escalation policies that target it. */
+export interface ScheduleFacts {
+  userNames: Map<string, string>;
+  /** By schedule id. */
+  policies: Map<string, { id: string; name: string }[]>;
+}
+
+export async function scheduleFacts(db: Db, orgId: string, rows: ScheduleRow[], rendering?: Rendering): Promise<ScheduleFacts> {
+  const policies = await allPolicies(db, orgId);
+  const ids = rows.flatMap((r) => r.layers.flatMap((l) => l.users));
+  if (rendering) for (const e of [...rendering.final, ...rendering.overrides]) if (e.userId) ids.push(e.userId);
+  const names = await userNames(db, orgId, ids);
+  const targeting = new Map(rows.map((row) => [row.id, policies.filter((pol) => targetsOf(pol).some((t) => t.type === 'schedule_reference' && t.id === row.id))]));
+  return { userNames: names, policies: targeting };
+}
+
+/** The final schedule over a range, with the names of its people. */
+export async function finalSchedule(db: Db, orgId: string, row: ScheduleRow, range: TimeRange): Promise<{ entries: FinalEntry[]; userNames: Map<string, string> }> {
+  const entries = renderFinal(await pureSchedule(db, orgId, row, range), range);
+  return { entries, userNames: await userNames(db, orgId, entries.flatMap((e) => (e.userId ? [e.userId] : []))) };
+}
+
+/** A schedule's overrides overlapping [since, until) (until absent: not yet over at since), with the names of their people. */
+export async function overridesOf(db: Db, orgId: string, scheduleId: string, range: { since: number; until?: number }): Promise<{ overrides: ScheduleOverrideTable[]; userNames: Map<string, string> }> {
+  const overrides = await store.listOverrides(db, orgId, scheduleId, range);
+  return { overrides, userNames: await userNames(db, orgId, overrides.map((o) => o.user_id)) };
+}
+
+export async function deleteOverride(db: Db, orgId: string, scheduleId: string, overrideId: string): Promise<void> {
+  const o = await store.getOverride(db, orgId, scheduleId, overrideId);
+  if (!o) throw notFound(`override ${overrideId}`);
+  await store.deleteOverride(db, orgId, o.id);
+}
+
+/** The live members of a schedule in order of appearance: on call over `range` (overrides included), or in its layers when range is null. */
+export async function scheduleUsers(db: Db, orgId: string, row: ScheduleRow, range: TimeRange | null): Promise<UserTable[]> {
+  const ids = range ? renderFinal(await pureSchedule(db, orgId, row, range), range).flatMap((e) => (e.userId ? [e.userId] : [])) : row.layers.flatMap((l) => l.users);
+  const order = [...new Set(ids)];
+  const users = (await getUsers(db, orgId, order)).filter((u) => u.deleted_at === null);
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return order.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+}
+
+/**
+ * What an escalation policy's presentation names: its targets (keyed `type:id`; a deleted
+ * schedule has no name) and the services that use it (by policy id). Read here because
+ * schedules and services are both above escalation.
+ */
+export interface PolicyFacts {
+  targetNames: Map<string, string>;
+  services: Map<string, { id: string; name: string }[]>;
+}
+
+export async function policyFacts(db: Db, orgId: string, policies: PolicyRow[]): Promise<PolicyFacts> {
+  const targets = policies.flatMap(targetsOf);
+  const [users, schedules, services] = await Promise.all([
+    getUsers(db, orgId, [...new Set(targets.filter((t) => t.type === 'user_reference').map((t) => t.id))]),
+    store.getSchedules(db, orgId, [...new Set(targets.filter((t) => t.type === 'schedule_reference').map((t) => t.id))]),
+    Promise.all(policies.map((pol) => servicesUsingPolicy(db, orgId, pol.id))),
+  ]);
+  const targetNames = new Map<string, string>([...users.map((u) => [`user_reference:${u.id}`, u.name] as const), ...schedules.map((s) => [`schedule_reference:${s.id}`, s.name] as const)]);
+  return { targetNames, services: new Map(policies.map((pol, i) => [pol.id, services[i]!])) };
 }

@@ -150,3 +150,41 @@ export async function deletePolicyIfUnused(db: Kysely<Database>, clock: Clock, o
   }
   await deletePolicy(db, clock, orgId, policyId);
 }
+
+export async function listServices(db: Kysely<Database>, orgId: string, q: { query?: string; sortDesc?: boolean; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
+  return store.listServices(db, orgId, q);
+}
+
+/** A live service of the organization, or 404. */
+export async function requireService(db: Kysely<Database>, orgId: string, id: string): Promise<ServiceTable> {
+  const s = await store.getService(db, orgId, id);
+  if (!s) throw notFound(`service ${id}`);
+  return s;
+}
+
+/** Delete a service: its integrations stop accepting events at once; its incidents stay in history. */
+export async function deleteService(db: Kysely<Database>, clock: Clock, orgId: string, id: string): Promise<void> {
+  await requireService(db, orgId, id);
+  await store.softDeleteService(db, orgId, id, clock.now());
+}
+
+/** The live integrations of a service, oldest first. */
+export async function integrationsOf(db: Kysely<Database>, orgId: string, serviceId: string): Promise<IntegrationTable[]> {
+  return store.listIntegrations(db, orgId, [serviceId]);
+}
+
+/** A live integration of the service, or 404. */
+export async function requireIntegration(db: Kysely<Database>, orgId: string, serviceId: string, id: string): Promise<IntegrationTable> {
+  const i = await store.getIntegration(db, orgId, serviceId, id);
+  if (!i) throw notFound(`integration ${id}`);
+  return i;
+}
+
+export async function deleteIntegration(db: Kysely<Database>, clock: Clock, orgId: string, integration: IntegrationTable): Promise<void> {
+  await store.updateIntegration(db, orgId, integration.id, { deleted_at: clock.now() });
+}
+
+/** Whether `id` is a live service of the organization. */
+export async function serviceExists(db: Kysely<Database>, orgId: string, id: string): Promise<boolean> {
+  return (await store.getService(db, orgId, id)) !== undefined;
+}

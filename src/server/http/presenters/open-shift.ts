@@ -13,7 +13,7 @@ import { hours } from '../../volunteer/ledger.js';
 import { slotId } from '../../volunteer/open-shifts.js';
 import type { LiveClaim, OpenShiftView, ScheduleGap } from '../../volunteer/shifts.service.js';
 import type { TradeViews } from '../../volunteer/trades.service.js';
-import type { Presenter } from '../present.js';
+import type { Presenter } from './index.js';
 
 const userRef = (p: Presenter, id: string, names: Map<string, string>) => p.ref('user_reference', id, names.get(id) ?? null, 'users');
 

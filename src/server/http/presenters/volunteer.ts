@@ -17,7 +17,7 @@ import type { PoolDetails, PoolStatus } from '../../volunteer/pool-admin.service
 import type { SettingsView } from '../../volunteer/settings.service.js';
 import type { VolunteerDetails, VolunteerHistory } from '../../volunteer/volunteer.service.js';
 import type { EscalationRule } from '../../escalation/policy.js';
-import type { Presenter } from '../present.js';
+import type { Presenter } from './index.js';
 
 export const companyRef = (p: Presenter, c: PartnerCompanyTable | undefined | null) => (c ? p.ref('partner_company_reference', c.id, c.name, 'partner_companies', null) : null);
 const poolRef = (p: Presenter, pool: VolunteerPoolTable) => p.ref('volunteer_pool_reference', pool.id, pool.name, 'volunteer_pools', null);

@@ -9,11 +9,9 @@ import { Type } from 'typebox';
 import { IdParams, errorResponses } from '../../../contract/common.js';
 import { CalendarFeed } from '../../../contract/schedule.js';
 import { forbidden, notFound } from '../../errors.js';
-import { iso } from '../../lib/clock.js';
-import { getUser } from '../../org/org.store.js';
+import { findUser } from '../../org/org.service.js';
 import { can } from '../../org/roles.js';
 import { FEED_DAYS, createCalendarFeed, renderCalendarFeed, requireSchedule } from '../../schedule/schedule.service.js';
-import type { CalendarFeedTable } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { sendError } from '../plugins/errors.js';
@@ -22,15 +20,6 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export function calendarRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;
-
-  const present = (feed: CalendarFeedTable, token: string, name: string) => ({
-    id: feed.id,
-    type: 'calendar_feed' as const,
-    kind: feed.kind,
-    target: p.ref(feed.kind === 'schedule' ? 'schedule_reference' : 'user_reference', feed.target_id, name, feed.kind === 'schedule' ? 'schedules' : 'users'),
-    url: `${p.baseUrl}/calendar/${token}.ics`,
-    created_at: iso(feed.created_at),
-  });
 
   const response = { 201: Type.Object({ calendar_feed: CalendarFeed }), ...errorResponses };
 
@@ -43,7 +32,7 @@ export function calendarRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const row = await requireSchedule(db, orgId, request.params.id);
       const { feed, token } = await createCalendarFeed(db, clock, orgId, 'schedule', row.id);
-      return reply.code(201).send({ calendar_feed: present(feed, token, row.name) });
+      return reply.code(201).send({ calendar_feed: p.calendarFeed(feed, token, row.name) });
     },
   );
 
@@ -56,11 +45,11 @@ export function calendarRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       const id = request.params.id === 'me' ? principal.userId : request.params.id;
-      const user = await getUser(db, principal.orgId, id);
+      const user = await findUser(db, principal.orgId, id);
       if (!user) throw notFound(`user ${request.params.id}`);
       if (user.id !== principal.userId && !can(principal.role, 'manage')) throw forbidden("only admins can create another member's calendar feed");
       const { feed, token } = await createCalendarFeed(db, clock, principal.orgId, 'user', user.id);
-      return reply.code(201).send({ calendar_feed: present(feed, token, user.name) });
+      return reply.code(201).send({ calendar_feed: p.calendarFeed(feed, token, user.name) });
     },
   );
 

@@ -1,58 +1,21 @@
 import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { EscalationPolicy, EscalationPolicyCreate, EscalationPolicyUpdate } from '../../../contract/escalation.js';
-import { notFound } from '../../errors.js';
-import { allPolicies, createPolicy, targetsOf, updatePolicy } from '../../escalation/policy.service.js';
-import { deletePolicyIfUnused, servicesUsingPolicy } from '../../service/service.service.js';
-import * as store from '../../escalation/policy.store.js';
-import type { PolicyRow } from '../../escalation/policy.store.js';
-import { iso } from '../../lib/clock.js';
-import { getUsers } from '../../org/org.store.js';
-import { getSchedules } from '../../schedule/schedule.store.js';
+import { createPolicy, listPolicies, requirePolicy, updatePolicy, type PolicyRow } from '../../escalation/policy.service.js';
+import { policyFacts } from '../../schedule/schedule.service.js';
+import { deletePolicyIfUnused } from '../../service/service.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { page } from '../presenters/common.js';
 import { arr, checkWindow } from '../query.js';
-import { page } from '../present.js';
+
+async function present(deps: AppDeps, orgId: string, policies: PolicyRow[]) {
+  const facts = await policyFacts(deps.db, orgId, policies);
+  return policies.map((pol) => deps.presenter.escalationPolicy(pol, facts));
+}
 
 export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
-  const { db, clock, presenter: p } = deps;
-
-  async function present(orgId: string, policies: PolicyRow[]) {
-    const targets = policies.flatMap(targetsOf);
-    const [users, schedules, services] = await Promise.all([
-      getUsers(db, orgId, [...new Set(targets.filter((t) => t.type === 'user_reference').map((t) => t.id))]),
-      // Deleted schedules are not returned; their references keep a null summary.
-      getSchedules(db, orgId, [...new Set(targets.filter((t) => t.type === 'schedule_reference').map((t) => t.id))]),
-      Promise.all(policies.map((pol) => servicesUsingPolicy(db, orgId, pol.id))),
-    ]);
-    const name = new Map<string, string>([...users.map((u) => [`user_reference:${u.id}`, u.name] as const), ...schedules.map((s) => [`schedule_reference:${s.id}`, s.name] as const)]);
-    return policies.map((pol, i) => ({
-      id: pol.id,
-      type: 'escalation_policy' as const,
-      summary: pol.name,
-      self: `${p.baseUrl}/api/v1/escalation_policies/${pol.id}`,
-      html_url: `${p.baseUrl}/escalation_policies/${pol.id}`,
-      name: pol.name,
-      description: pol.description,
-      num_loops: Number(pol.num_loops),
-      on_call_handoff_notifications: 'if_has_services',
-      escalation_rules: pol.rules.map((r) => ({
-        id: r.id,
-        escalation_delay_in_minutes: r.escalation_delay_in_minutes,
-        targets: r.targets.map((t) => p.ref(t.type, t.id, name.get(`${t.type}:${t.id}`) ?? null, t.type === 'user_reference' ? 'users' : 'schedules')),
-      })),
-      services: services[i]!.map((s) => p.ref('service_reference', s.id, s.name, 'services')),
-      teams: [],
-      created_at: iso(Number(pol.created_at)),
-      updated_at: iso(Number(pol.updated_at)),
-    }));
-  }
-
-  async function requirePolicy(orgId: string, id: string) {
-    const pol = await store.getPolicy(db, orgId, id);
-    if (!pol) throw notFound(`escalation policy ${id}`);
-    return pol;
-  }
+  const { db, clock } = deps;
 
   app.get(
     '/api/v1/escalation_policies',
@@ -78,16 +41,8 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
       const userIds = arr(q['user_ids[]']);
-      let rows: PolicyRow[];
-      let total: number;
-      if (userIds?.length) {
-        const wanted = new Set(userIds);
-        const needle = q.query?.toLowerCase();
-        const all = (await allPolicies(db, orgId)).filter((pol) => targetsOf(pol).some((t) => t.type === 'user_reference' && wanted.has(t.id)) && (!needle || pol.name.toLowerCase().includes(needle)));
-        rows = all.slice(offset, offset + limit);
-        total = all.length;
-      } else ({ rows, total } = await store.listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), limit, offset }));
-      return page('escalation_policies', await present(orgId, rows), limit, offset, total, q.total);
+      const { rows, total } = await listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(userIds ? { userIds } : {}), limit, offset });
+      return page('escalation_policies', await present(deps, orgId, rows), limit, offset, total, q.total);
     },
   );
 
@@ -104,7 +59,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const { orgId } = principalOf(request);
       const pol = await createPolicy(db, clock, deps.targets, orgId, request.body.escalation_policy);
-      return reply.code(201).send({ escalation_policy: (await present(orgId, [pol]))[0]! });
+      return reply.code(201).send({ escalation_policy: (await present(deps, orgId, [pol]))[0]! });
     },
   );
 
@@ -113,7 +68,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read' }, schema: { summary: 'Get an escalation policy', tags: ['escalation policies'], params: IdParams, response: { 200: Type.Object({ escalation_policy: EscalationPolicy }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      return { escalation_policy: (await present(orgId, [await requirePolicy(orgId, request.params.id)]))[0]! };
+      return { escalation_policy: (await present(deps, orgId, [await requirePolicy(db, orgId, request.params.id)]))[0]! };
     },
   );
 
@@ -131,7 +86,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const { orgId } = principalOf(request);
       const pol = await updatePolicy(db, clock, deps.targets, orgId, request.params.id, request.body.escalation_policy);
-      return { escalation_policy: (await present(orgId, [pol]))[0]! };
+      return { escalation_policy: (await present(deps, orgId, [pol]))[0]! };
     },
   );
 

@@ -3,14 +3,11 @@ import { PageQuery, Pagination, errorResponses } from '../../../contract/common.
 import { Readiness } from '../../../contract/contact.js';
 import { Oncall } from '../../../contract/schedule.js';
 import { invalid } from '../../errors.js';
-import { iso, isoOrNull } from '../../lib/clock.js';
-import { MAX_ONCALL_RANGE_MS, listOnCalls, oncallReadiness } from '../../oncall/oncall.service.js';
-import { getPolicies } from '../../escalation/policy.store.js';
-import { getSchedules } from '../../schedule/schedule.store.js';
+import { MAX_ONCALL_RANGE_MS, listOnCalls, readinessReport } from '../../oncall/oncall.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { page } from '../presenters/common.js';
 import { arr, checkWindow, instant } from '../query.js';
-import { page } from '../present.js';
 
 const Ids = Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }));
 
@@ -67,17 +64,7 @@ export function oncallRoutes(app: App, deps: AppDeps): void {
         ...(userIds ? { userIds } : {}),
         ...(q.earliest ? { earliest: true } : {}),
       });
-      const userName = new Map(users.map((u) => [u.id, u.name]));
-      const policyName = new Map(policies.map((x) => [x.id, x.name]));
-      const scheduleName = new Map(schedules.map((s) => [s.id, s.name]));
-      const items = oncalls.slice(offset, offset + limit).map((o) => ({
-        user: p.ref('user_reference', o.userId, userName.get(o.userId) ?? null, 'users'),
-        schedule: o.scheduleId ? p.ref('schedule_reference', o.scheduleId, scheduleName.get(o.scheduleId) ?? null, 'schedules') : null,
-        escalation_policy: o.policyId ? p.ref('escalation_policy_reference', o.policyId, policyName.get(o.policyId) ?? null, 'escalation_policies') : null,
-        escalation_level: o.level,
-        start: isoOrNull(o.start),
-        end: isoOrNull(o.end),
-      }));
+      const items = p.oncalls(oncalls.slice(offset, offset + limit), { users, policies, schedules });
       return page('oncalls', items, limit, offset, oncalls.length, q.total);
     },
   );
@@ -97,31 +84,7 @@ export function oncallRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const { orgId } = principalOf(request);
       const days = request.query.days ?? 7;
-      const { since, until, items } = await oncallReadiness(db, orgId, clock.now(), days);
-      const scheduleIds = [...new Set(items.flatMap((i) => i.via.flatMap((v) => (v.scheduleId ? [v.scheduleId] : []))))];
-      const policyIds = [...new Set(items.flatMap((i) => i.via.flatMap((v) => (v.policyId ? [v.policyId] : []))))];
-      const [schedules, policies] = await Promise.all([getSchedules(db, orgId, scheduleIds), getPolicies(db, orgId, policyIds)]);
-      const sName = new Map(schedules.map((s) => [s.id, s.name]));
-      const pName = new Map(policies.map((x) => [x.id, x.name]));
-      return {
-        since: iso(since),
-        until: iso(until),
-        days,
-        users: items.map((i) => ({
-          user: p.ref('user_reference', i.user.id, i.user.name, 'users'),
-          on_call_now: i.onCallNow,
-          first_shift_start: iso(i.firstShiftStart),
-          first_shift_end: isoOrNull(i.firstShiftEnd),
-          reason: i.reason,
-          detail: i.detail,
-          via: i.via.map((v) => ({
-            schedule: v.scheduleId ? p.ref('schedule_reference', v.scheduleId, sName.get(v.scheduleId) ?? null, 'schedules') : null,
-            escalation_policy: v.policyId ? p.ref('escalation_policy_reference', v.policyId, pName.get(v.policyId) ?? null, 'escalation_policies') : null,
-            escalation_level: v.level,
-          })),
-          contact_methods: i.methods,
-        })),
-      };
+      return p.readiness(await readinessReport(db, orgId, clock.now(), days), days);
     },
   );
 }

@@ -2,10 +2,9 @@
  * Heartbeat pings and Prometheus metrics: endpoints for machines, not people.
  */
 import { Type } from 'typebox';
-import type { IncidentChange } from '../../lib/bus.js';
 import { iso } from '../../lib/clock.js';
 import { VigilError } from '../../errors.js';
-import { recordPing } from '../../ingest/heartbeat.js';
+import { acceptPing } from '../../ingest/heartbeat.js';
 import { validateRoutingKey } from '../../ingest/events-v2/validate.js';
 import type { App, AppDeps } from '../deps.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -17,9 +16,7 @@ export function operationsRoutes(app: App, deps: AppDeps): void {
     const target = key ? await deps.ingest.resolveKey(key, 'heartbeat') : null;
     if (!target) throw new VigilError('invalid_input', errors.length ? errors.map((e) => e.replace("'routing_key'", 'the heartbeat key')) : ['the heartbeat key is not a known heartbeat integration key']);
     deps.ingest.admit(target.integration.id);
-    const changes: IncidentChange[] = [];
-    const r = await deps.db.transaction().execute((trx) => recordPing({ trx, now: deps.clock.now(), changes }, target.integration));
-    deps.bus.publish(changes);
+    const r = await acceptPing(deps, target.integration);
     return reply.code(202).send({ status: 'success', message: r.recovered ? 'Heartbeat received; the missed-heartbeat alert is resolved' : 'Heartbeat received', next_due_at: iso(r.nextDue) });
   };
   const schema = {

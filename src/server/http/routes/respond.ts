@@ -6,15 +6,13 @@
  * then acknowledges or resolves as that person, with the channel on the timeline.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { IncidentChange } from '../../lib/bus.js';
 import { VigilError } from '../../errors.js';
+import { requireIncident } from '../../incident/incident.service.js';
+import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
 import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
-import { setStatus, requireIncident } from '../../incident/incident.service.js';
-import type { Channel } from '../../incident/incident.js';
+import { recordCarrierStatus } from '../../notify/carrier.service.js';
 import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../notify/channels/slack/slack.js';
 import { parseSmsReply, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
-import type { Database, IncidentTable } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -23,23 +21,6 @@ function pageHtml(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)} · Vigil</title>
 <style>body{font:18px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}h1{font-size:1.4rem}button{font:inherit;font-weight:600;padding:.9rem 1.4rem;border:0;border-radius:.5rem;background:#0b5394;color:#fff;min-width:12rem;cursor:pointer}button:focus{outline:3px solid #f1c232;outline-offset:2px}.muted{color:#444}</style></head>
 <body><main>${body}</main></body></html>`;
-}
-
-type Outcome = { ok: true; incident: IncidentTable; did: string } | { ok: false; message: string };
-
-async function act(deps: AppDeps, orgId: string, incidentId: string, userId: string, action: 'acknowledge' | 'resolve', channel: Channel): Promise<Outcome> {
-  const changes: IncidentChange[] = [];
-  const result = await deps.db.transaction().execute(async (trx): Promise<Outcome> => {
-    const user = await trx.selectFrom('users').select(['id', 'name']).where('org_id', '=', orgId).where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
-    if (!user) return { ok: false, message: 'This person is no longer a member of the organization.' };
-    const inc = await requireIncident(trx, orgId, incidentId);
-    if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.` };
-    if (action === 'acknowledge' && inc.status === 'acknowledged') return { ok: true, incident: inc, did: 'was already acknowledged' };
-    const updated = await setStatus({ trx, now: deps.clock.now(), changes }, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
-    return { ok: true, incident: updated, did: action === 'acknowledge' ? 'acknowledged' : 'resolved' };
-  });
-  deps.bus.publish(changes);
-  return result;
 }
 
 export function respondRoutes(app: App, deps: AppDeps): void {
@@ -62,7 +43,7 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const now = deps.clock.now();
       const t = await lookupActionToken(deps.db, request.params.token, now);
       if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.code(410).send(pageHtml('Link not usable', '<h1>This link can no longer be used</h1><p class="muted">It was already used or has expired.</p>'));
-      const out = await act(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: t.row.channel === 'email' ? 'email' : 'link' });
+      const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: t.row.channel === 'email' ? 'email' : 'link' });
       if (!out.ok) return reply.code(409).send(pageHtml('Nothing to do', `<h1>Nothing to do</h1><p>${esc(out.message)}</p>`));
       return reply.send(pageHtml('Done', `<h1>Incident #${Number(out.incident.number)} ${out.did}</h1><p>${esc(out.incident.title)}</p>`));
     });
@@ -80,7 +61,7 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const now = deps.clock.now();
       const t = token ? await lookupActionToken(deps.db, token, now) : ({ ok: false, reason: 'unknown' } as const);
       if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.send({ response_type: 'ephemeral', replace_original: false, text: 'This button can no longer be used (already used or expired).' });
-      const out = await act(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'chat', chat_user: action.userName });
+      const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'chat', chat_user: action.userName });
       return reply.send({ response_type: 'in_channel', replace_original: false, text: out.ok ? `Incident #${Number(out.incident.number)} ${out.did} by ${action.userName}` : out.message });
     });
 
@@ -90,9 +71,9 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const reply_ = (text: string) => reply.send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${esc(text)}</Message></Response>`);
       const parsed = parseSmsReply(params.Body ?? '');
       if (!parsed) return reply_('Vigil: reply with the incident number and a to acknowledge or r to resolve, e.g. 42a.');
-      const target = await findSmsTarget(deps.db, params.From ?? '', parsed.number);
+      const target = await findSmsResponder(deps.db, params.From ?? '', parsed.number);
       if (!target) return reply_(`Vigil: no incident #${parsed.number} was paged to this number.`);
-      const out = await act(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: params.From });
+      const out = await respondAs(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: params.From });
       return reply_(out.ok ? `Vigil: incident #${parsed.number} ${out.did}.` : `Vigil: ${out.message}`);
     });
 
@@ -100,9 +81,7 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const params = twilioParams(request.body, deps);
       const status = params.MessageStatus ?? params.CallStatus ?? '';
       const sid = params.MessageSid ?? params.CallSid ?? '';
-      if (sid && ['failed', 'undelivered', 'busy', 'no-answer'].includes(status)) {
-        await deps.db.updateTable('notifications').set({ last_error: `carrier reported ${status}` }).where('provider_id', '=', sid).execute();
-      }
+      await recordCarrierStatus(deps.db, sid, status);
       return reply.code(204).send();
     });
 
@@ -126,29 +105,4 @@ export function respondRoutes(app: App, deps: AppDeps): void {
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/**
- * Who is replying, and to which incident: the sender's verified SMS contact
- * method, and the incident with that number most recently paged to it. A number
- * shared by members of several organizations resolves to the one that paged it.
- */
-async function findSmsTarget(db: Kysely<Database>, from: string, number: number): Promise<{ orgId: string; userId: string; incidentId: string } | null> {
-  if (!from) return null;
-  const row = await db
-    .selectFrom('notifications as n')
-    .innerJoin('contact_methods as c', (j) => j.onRef('c.org_id', '=', 'n.org_id').onRef('c.id', '=', 'n.contact_method_id'))
-    .innerJoin('incidents as i', (j) => j.onRef('i.org_id', '=', 'n.org_id').onRef('i.id', '=', 'n.incident_id'))
-    .select(['n.org_id', 'c.user_id', 'i.id as incident_id'])
-    .where('c.address', '=', from)
-    .where('c.type', 'in', ['sms', 'phone'])
-    .where('c.verified_at', 'is not', null)
-    .where('c.deleted_at', 'is', null)
-    .where('i.number', '=', number)
-    // Only a page that actually reached this number makes its sender a responder to it.
-    .where('n.status', '=', 'sent')
-    .orderBy('n.created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? { orgId: row.org_id, userId: row.user_id, incidentId: row.incident_id } : null;
 }

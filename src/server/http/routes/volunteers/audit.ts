@@ -5,7 +5,7 @@ import { AuditEntry } from '../../../../contract/volunteer.js';
 import { auditLog } from '../../../volunteer/access.service.js';
 import type { App, AppDeps } from '../../deps.js';
 import { principalOf } from '../../plugins/auth.js';
-import { page } from '../../present.js';
+import { page } from '../../presenters/common.js';
 import * as present from '../../presenters/volunteer.js';
 import { checkWindow, instant } from '../../query.js';
 

@@ -13,7 +13,7 @@ import { can } from '../../../org/roles.js';
 import * as volunteers from '../../../volunteer/volunteer.service.js';
 import type { App, AppDeps } from '../../deps.js';
 import { principalOf } from '../../plugins/auth.js';
-import { page } from '../../present.js';
+import { page } from '../../presenters/common.js';
 import * as present from '../../presenters/volunteer.js';
 import { checkWindow } from '../../query.js';
 import { IdParam, staffOnly, subject } from './access.js';

@@ -13,7 +13,7 @@ import type { ShiftTradeTable } from '../../../storage/schema.js';
 import * as trades from '../../../volunteer/trades.service.js';
 import type { App, AppDeps } from '../../deps.js';
 import { principalOf } from '../../plugins/auth.js';
-import { page } from '../../present.js';
+import { page } from '../../presenters/common.js';
 import * as present from '../../presenters/open-shift.js';
 import { checkWindow, instant } from '../../query.js';
 

@@ -1,0 +1,27 @@
+import { iso, isoOrNull } from '../../lib/clock.js';
+import type { AlertTable } from '../../storage/schema.js';
+import type { BasePresenter } from './common.js';
+
+/** An alert of an incident: the event's details, links as `contexts`, its dedup key as `alert_key`. */
+export function presentAlert(p: BasePresenter, a: AlertTable, serviceName: string | null, integrationName: string | null) {
+  const details = JSON.parse(a.details) as Record<string, unknown>;
+  return {
+    id: a.id,
+    type: 'alert' as const,
+    summary: a.summary,
+    self: `${p.baseUrl}/api/v1/incidents/${a.incident_id}/alerts/${a.id}`,
+    html_url: null,
+    created_at: iso(a.first_seen_at),
+    status: a.status === 'resolved' ? 'resolved' : 'triggered',
+    alert_key: a.dedup_key,
+    severity: a.severity,
+    service: p.ref('service_reference', a.service_id, serviceName, 'services'),
+    incident: a.incident_id ? p.ref('incident_reference', a.incident_id, null, 'incidents') : null,
+    integration: p.ref('inbound_integration_reference', a.integration_id, integrationName, `services/${a.service_id}/integrations`, null),
+    suppressed: a.status === 'suppressed',
+    count: Number(a.count),
+    last_seen_at: iso(a.last_seen_at),
+    resolved_at: isoOrNull(a.resolved_at),
+    body: { type: 'alert_body', contexts: (details.links as unknown[]) ?? [], details: details.custom_details ?? null, cef_details: details },
+  };
+}

@@ -1,0 +1,38 @@
+import { iso, isoOrNull } from '../../lib/clock.js';
+import { wireType } from '../../notify/contact.service.js';
+import type { ContactMethodTable, NotificationRuleTable } from '../../storage/schema.js';
+import type { BasePresenter } from './common.js';
+
+/** A contact method at `now` (a code sent and not expired is `verification_pending`); `secret` only in the answer that created a webhook method. */
+export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, userName: string, now: number, secret?: string | null) {
+  return {
+    id: cm.id,
+    type: wireType(cm.type),
+    summary: cm.label,
+    self: `${p.baseUrl}/api/v1/users/${cm.user_id}/contact_methods/${cm.id}`,
+    html_url: null,
+    label: cm.label,
+    address: cm.address,
+    user: p.ref('user_reference', cm.user_id, userName, 'users'),
+    enabled: cm.verified_at !== null,
+    verified: cm.verified_at !== null,
+    verified_at: isoOrNull(cm.verified_at === null ? null : Number(cm.verified_at)),
+    verification_pending: cm.verified_at === null && cm.verification_code_hash !== null && Number(cm.verification_expires_at) > now,
+    created_at: iso(Number(cm.created_at)),
+    ...(secret ? { secret } : {}),
+  };
+}
+
+export function presentNotificationRule(p: BasePresenter, r: NotificationRuleTable, cm: ContactMethodTable) {
+  return {
+    id: r.id,
+    type: 'assignment_notification_rule' as const,
+    summary: `${r.urgency} urgency: ${cm.label} after ${Number(r.start_delay_in_minutes)} min`,
+    self: `${p.baseUrl}/api/v1/users/${r.user_id}/notification_rules/${r.id}`,
+    html_url: null,
+    start_delay_in_minutes: Number(r.start_delay_in_minutes),
+    contact_method: { id: cm.id, type: `${wireType(cm.type)}_reference`, summary: cm.label, self: `${p.baseUrl}/api/v1/users/${cm.user_id}/contact_methods/${cm.id}`, html_url: null },
+    urgency: r.urgency,
+    created_at: iso(Number(r.created_at)),
+  };
+}

@@ -1,0 +1,63 @@
+import { iso, isoOrNull } from '../../lib/clock.js';
+import type { IntegrationTable, ServiceTable } from '../../storage/schema.js';
+import type { BasePresenter } from './common.js';
+
+export function serviceRef(p: BasePresenter, s: Pick<ServiceTable, 'id' | 'name'>) {
+  return p.ref('service_reference', s.id, s.name, 'services');
+}
+
+export function integrationType(t: IntegrationTable['type']): string {
+  return t === 'events_v2' ? 'events_api_v2_inbound_integration' : `${t}_inbound_integration`;
+}
+
+export function integrationRef(p: BasePresenter, i: IntegrationTable) {
+  return p.ref('inbound_integration_reference', i.id, i.name, `services/${i.service_id}/integrations`, null);
+}
+
+/** Where a sender posts: the shared endpoint for keys in the body, or the key's own URL. */
+export function ingestUrl(p: BasePresenter, t: IntegrationTable['type'], key = '<integration_key>'): string {
+  if (t === 'events_v2') return `${p.baseUrl}/v2/enqueue`;
+  if (t === 'impact') return `${p.baseUrl}/v1/impact`;
+  return `${p.baseUrl}/v1/${t}/${key}`;
+}
+
+/** An integration; `key` (the routing key) only in the answer that created or rotated it. */
+export function presentIntegration(p: BasePresenter, i: IntegrationTable, service: ServiceTable, key?: string) {
+  return {
+    ...integrationRef(p, i),
+    type: integrationType(i.type),
+    vigil_type: i.type,
+    name: i.name,
+    summary: i.name,
+    service: serviceRef(p, service),
+    created_at: iso(i.created_at),
+    ...(key ? { integration_key: key } : {}),
+    integration_key_hint: i.key_hint,
+    ingest_url: ingestUrl(p, i.type, key),
+    ...(i.type === 'heartbeat'
+      ? { heartbeat: { interval_seconds: Number(i.heartbeat_interval ?? 0), state: i.heartbeat_state ?? 'pending', next_due_at: isoOrNull(i.heartbeat_next_due) } }
+      : {}),
+  };
+}
+
+export function presentService(p: BasePresenter, s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null) {
+  return {
+    id: s.id,
+    type: 'service' as const,
+    summary: s.name,
+    self: `${p.baseUrl}/api/v1/services/${s.id}`,
+    html_url: `${p.baseUrl}/services/${s.id}`,
+    name: s.name,
+    description: s.description,
+    status: s.status,
+    escalation_policy: s.escalation_policy_id ? p.ref('escalation_policy_reference', s.escalation_policy_id, policyName, 'escalation_policies') : null,
+    incident_urgency_rule: s.urgency_rule === 'severity_based' ? { type: 'severity_based', urgency: null } : { type: 'constant', urgency: s.urgency_rule },
+    acknowledgement_timeout: s.acknowledgement_timeout,
+    auto_resolve_timeout: s.auto_resolve_timeout,
+    integrations: integrations.map((i) => integrationRef(p, i)),
+    teams: [],
+    created_at: iso(s.created_at),
+    updated_at: iso(s.updated_at),
+    last_incident_timestamp: isoOrNull(lastIncidentAt),
+  };
+}

@@ -1,0 +1,38 @@
+import { iso } from '../../lib/clock.js';
+import type { OrganizationTable, UserTable } from '../../storage/schema.js';
+import type { BasePresenter } from './common.js';
+
+export function presentOrganization(o: OrganizationTable) {
+  return { id: o.id, type: 'organization' as const, name: o.name, time_zone: o.time_zone, created_at: iso(o.created_at) };
+}
+
+/** A member. Contact methods and notification rules have endpoints of their own; here they are always empty. */
+export function presentUser(p: BasePresenter, u: UserTable) {
+  return {
+    id: u.id,
+    type: 'user' as const,
+    summary: u.name,
+    self: `${p.baseUrl}/api/v1/users/${u.id}`,
+    html_url: `${p.baseUrl}/users/${u.id}`,
+    name: u.name,
+    email: u.email,
+    role: u.role,
+    time_zone: u.time_zone,
+    created_at: iso(u.created_at),
+    teams: [],
+    contact_methods: [],
+    notification_rules: [],
+  };
+}
+
+/** An API token; the token itself only in the answer that created it. */
+export function presentApiToken(t: { id: string; description: string; user_id: string; created_at: number }, token?: string) {
+  return {
+    id: t.id,
+    type: 'api_token' as const,
+    description: t.description,
+    user: { id: t.user_id, type: 'user_reference' },
+    created_at: iso(t.created_at),
+    ...(token ? { token } : {}),
+  };
+}

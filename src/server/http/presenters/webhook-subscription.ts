@@ -1,0 +1,22 @@
+import type { WebhookSubscriptionTable } from '../../storage/schema.js';
+
+/** A webhook subscription in PagerDuty's webhooks v3 shape; `secret` only in the answer that created it. */
+export function presentWebhookSubscription(s: WebhookSubscriptionTable, secret?: string) {
+  return {
+    id: s.id,
+    type: 'webhook_subscription' as const,
+    active: s.active === 1,
+    description: s.description,
+    events: JSON.parse(s.events) as string[],
+    filter: s.filter_type === 'service_reference' ? { type: s.filter_type, id: s.filter_id ?? '' } : { type: s.filter_type },
+    delivery_method: {
+      id: s.id,
+      type: 'http_delivery_method' as const,
+      url: s.url,
+      secret: secret ?? null,
+      temporarily_disabled: false,
+      // Header values may be credentials: redacted on read, as PagerDuty does.
+      custom_headers: (JSON.parse(s.custom_headers) as { name: string; value: string }[]).map((h) => ({ name: h.name, value: secret ? h.value : null })),
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { Type } from 'typebox';
+import { IdParams, errorResponses } from '../../../contract/common.js';
+import { ApiToken, ApiTokenCreate } from '../../../contract/user.js';
+import { forbidden, invalid, notFound } from '../../errors.js';
+import { createToken, findToken, findUser, listTokens, revokeToken } from '../../org/org.service.js';
+import { can } from '../../org/roles.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+
+/** API tokens: members manage their own, admins anyone's. A token is shown once and stored hashed. */
+export function apiTokenRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
+
+  app.get(
+    '/api/v1/api_tokens',
+    { config: { permission: 'read' }, schema: { summary: 'Your API tokens (all of them, as admin)', tags: ['users'], response: { 200: Type.Object({ api_tokens: Type.Array(ApiToken) }), ...errorResponses } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const rows = await listTokens(db, principal.orgId, can(principal.role, 'manage') ? null : principal.userId);
+      return { api_tokens: rows.map((t) => p.apiToken(t)) };
+    },
+  );
+
+  app.post(
+    '/api/v1/api_tokens',
+    { config: { permission: 'read' }, schema: { summary: 'Create an API token (for yourself, or for a member as admin). The token is shown once.', tags: ['users'], body: ApiTokenCreate, response: { 201: Type.Object({ api_token: ApiToken }), ...errorResponses } } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const forUser = request.body.api_token.user?.id ?? principal.userId;
+      if (forUser !== principal.userId && !can(principal.role, 'manage')) throw forbidden('only admins can create tokens for other members');
+      const u = await findUser(db, principal.orgId, forUser);
+      if (!u) throw invalid(`api_token.user: user ${forUser} not found`);
+      if (u.role === 'owner' && forUser !== principal.userId && principal.role !== 'owner') throw forbidden("only an owner can create an owner's token");
+      const t = await createToken(db, clock, principal.orgId, forUser, request.body.api_token.description);
+      return reply.code(201).send({ api_token: p.apiToken({ id: t.id, description: request.body.api_token.description, user_id: forUser, created_at: t.created_at }, t.token) });
+    },
+  );
+
+  app.delete(
+    '/api/v1/api_tokens/:id',
+    { config: { permission: 'read' }, schema: { summary: 'Revoke an API token', tags: ['users'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const t = await findToken(db, principal.orgId, request.params.id);
+      if (!t || (t.user_id !== principal.userId && !can(principal.role, 'manage'))) throw notFound(`api token ${request.params.id}`);
+      await revokeToken(db, clock, principal.orgId, t.id);
+      return reply.code(204).send(undefined as never);
+    },
+  );
+}

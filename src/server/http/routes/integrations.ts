@@ -1,0 +1,81 @@
+import { Type } from 'typebox';
+import { IdParams, Pagination, errorResponses } from '../../../contract/common.js';
+import { Integration, IntegrationCreate } from '../../../contract/service.js';
+import { createIntegration, deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey } from '../../service/service.service.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+import { page } from '../presenters/common.js';
+
+const IntegrationParams = Type.Object({ id: Type.String({ maxLength: 64 }), integration_id: Type.String({ maxLength: 64 }) });
+
+/** A service's integrations: where monitoring tools send events, each with its routing key. */
+export function integrationRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
+
+  app.get(
+    '/api/v1/services/:id/integrations',
+    { config: { permission: 'read' }, schema: { summary: "List a service's integrations", tags: ['services'], params: IdParams, response: { 200: Type.Object({ integrations: Type.Array(Integration), ...Pagination }), ...errorResponses } } },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const list = await integrationsOf(db, orgId, s.id);
+      return page('integrations', list.map((i) => p.integration(i, s)), 100, 0, list.length, true);
+    },
+  );
+
+  app.post(
+    '/api/v1/services/:id/integrations',
+    {
+      schema: {
+        summary: 'Add an integration (events_v2 or alertmanager). The answer holds the routing key, shown this once.',
+        tags: ['services'],
+        params: IdParams,
+        body: IntegrationCreate,
+        response: { 201: Type.Object({ integration: Integration }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const { integration, key } = await createIntegration(db, clock, orgId, s, request.body.integration);
+      return reply.code(201).send({ integration: p.integration(integration, s, key) });
+    },
+  );
+
+  app.get(
+    '/api/v1/services/:id/integrations/:integration_id',
+    { config: { permission: 'read' }, schema: { summary: 'Get an integration', tags: ['services'], params: IntegrationParams, response: { 200: Type.Object({ integration: Integration }), ...errorResponses } } },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
+      return { integration: p.integration(i, s) };
+    },
+  );
+
+  app.post(
+    '/api/v1/services/:id/integrations/:integration_id/rotate_key',
+    { schema: { summary: 'Replace the routing key; the old one stops working at once', tags: ['services'], params: IntegrationParams, response: { 200: Type.Object({ integration: Integration }), ...errorResponses } } },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
+      const { integration, key } = await rotateIntegrationKey(db, orgId, i);
+      deps.ingest.invalidate();
+      return { integration: p.integration(integration, s, key) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/services/:id/integrations/:integration_id',
+    { schema: { summary: 'Delete an integration', tags: ['services'], params: IntegrationParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
+      await deleteIntegration(db, clock, orgId, i);
+      deps.ingest.invalidate();
+      return reply.code(204).send(undefined as never);
+    },
+  );
+}

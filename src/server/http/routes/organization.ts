@@ -1,0 +1,19 @@
+import { Type } from 'typebox';
+import { errorResponses } from '../../../contract/common.js';
+import { Organization } from '../../../contract/user.js';
+import { notFound } from '../../errors.js';
+import { findOrganization } from '../../org/org.service.js';
+import type { App, AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
+
+export function organizationRoutes(app: App, deps: AppDeps): void {
+  app.get(
+    '/api/v1/organization',
+    { config: { permission: 'read' }, schema: { summary: 'The organization of the API token', tags: ['users'], response: { 200: Type.Object({ organization: Organization }), ...errorResponses } } },
+    async (request) => {
+      const org = await findOrganization(deps.db, principalOf(request).orgId);
+      if (!org) throw notFound('organization');
+      return { organization: deps.presenter.organization(org) };
+    },
+  );
+}
