@@ -136,9 +136,12 @@ export async function createTestApp(dialect: DialectName, opts: { clock?: Clock;
 
 export const manualClock = (iso = '2026-03-02T09:00:00Z') => new ManualClock(Date.parse(iso));
 
-/** Create a service with an integration through the API; returns ids and the routing key. */
-export async function serviceWithKey(t: TestApp, type: 'events_v2' | 'alertmanager' = 'events_v2', name = 'Crisis chat', headers = t.auth) {
-  const s = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers, payload: { service: { name } } });
+/** PagerDuty's alert grouping that puts every alert of a service into its open incident until it resolves. */
+export const GROUP_UNTIL_RESOLVED = { alert_grouping_parameters: { type: 'time', config: { timeout: 0 } } } as const;
+
+/** Create a service (with `fields`, e.g. GROUP_UNTIL_RESOLVED) and an integration through the API; returns ids and the routing key. */
+export async function serviceWithKey(t: TestApp, type: 'events_v2' | 'alertmanager' = 'events_v2', name = 'Crisis chat', headers = t.auth, fields: Record<string, unknown> = {}) {
+  const s = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers, payload: { service: { name, ...fields } } });
   if (s.statusCode !== 201) throw new Error(`service create ${s.statusCode} ${s.body}`);
   const serviceId = s.json().service.id as string;
   const i = await t.app.inject({ method: 'POST', url: `/api/v1/services/${serviceId}/integrations`, headers, payload: { integration: { type } } });

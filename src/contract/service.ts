@@ -19,6 +19,30 @@ export const Integration = Type.Object({
   heartbeat: Type.Optional(Type.Object({ interval_seconds: Type.Integer(), state: Type.String(), next_due_at: Nullable(Type.String()) })),
 });
 
+const UrgencyType = Type.Object({ type: Type.String(), urgency: Type.String() });
+
+export const SupportHours = Type.Object({
+  type: Type.Literal('fixed_time_per_day'),
+  time_zone: Type.String({ description: 'IANA time zone' }),
+  days_of_week: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { description: '1 (Monday) to 7 (Sunday)' }),
+  start_time: Type.String({ description: 'HH:MM:SS, local' }),
+  end_time: Type.String({ description: 'HH:MM:SS, local, after start_time' }),
+});
+
+export const ScheduledAction = Type.Object({
+  type: Type.Literal('urgency_change'),
+  at: Type.Object({ type: Type.Literal('named_time'), name: Type.Literal('support_hours_start') }),
+  to_urgency: Type.Literal('high'),
+});
+
+export const AlertGroupingParameters = Type.Object(
+  {
+    type: Nullable(Type.Union([Type.Literal('time'), Type.Literal('content_based')])),
+    config: Type.Optional(Type.Record(Type.String(), Type.Any())),
+  },
+  { description: 'null type: each alert opens its own incident. time: {timeout} minutes after the incident opened (0: until resolved). content_based: {aggregate: all|any, fields, time_window} seconds since the last alert grouped.' },
+);
+
 export const Service = Type.Object({
   id: Type.String(),
   type: Type.Literal('service'),
@@ -29,7 +53,12 @@ export const Service = Type.Object({
   description: Nullable(Type.String()),
   status: Type.String(),
   escalation_policy: Nullable(Reference('escalation_policy_reference')),
-  incident_urgency_rule: Type.Object({ type: Type.String(), urgency: Nullable(Type.String()) }),
+  incident_urgency_rule: Type.Object({ type: Type.String(), urgency: Nullable(Type.String()), during_support_hours: Type.Optional(UrgencyType), outside_support_hours: Type.Optional(UrgencyType) }),
+  support_hours: Nullable(SupportHours),
+  scheduled_actions: Type.Array(ScheduledAction),
+  alert_creation: Type.Literal('create_alerts_and_incidents'),
+  alert_grouping_parameters: AlertGroupingParameters,
+  auto_pause_notifications_parameters: Type.Object({ enabled: Type.Boolean(), timeout: Nullable(Type.Integer()), recommended_timeout: Type.Integer() }),
   acknowledgement_timeout: Nullable(Type.Integer()),
   auto_resolve_timeout: Nullable(Type.Integer()),
   integrations: Type.Array(Reference('inbound_integration_reference')),
@@ -39,17 +68,20 @@ export const Service = Type.Object({
   last_incident_timestamp: Nullable(Type.String()),
 });
 
-const UrgencyRuleIn = Type.Object({
-  type: Type.Union([Type.Literal('constant'), Type.Literal('use_support_hours'), Type.Literal('severity_based')]),
-  urgency: Type.Optional(Type.Union([Type.Literal('high'), Type.Literal('low'), Type.Literal('severity_based')])),
-});
+const Checked = (description: string) => Type.Unknown({ description });
 
 const ServiceFields = {
+  type: Type.Optional(Type.Literal('service')),
   name: Type.String({ minLength: 1, maxLength: 255 }),
   description: Type.Optional(Nullable(Type.String({ maxLength: 1024 }))),
   status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('maintenance')])),
   escalation_policy: Type.Optional(Nullable(RefIn)),
-  incident_urgency_rule: Type.Optional(UrgencyRuleIn),
+  incident_urgency_rule: Type.Optional(Checked('PagerDuty\'s incident_urgency_rule: {"type": "constant", "urgency": "high"|"low"|"severity_based"}, {"type": "severity_based"}, or {"type": "use_support_hours", "during_support_hours": {...}, "outside_support_hours": {...}}')),
+  support_hours: Type.Optional(Checked('{"type": "fixed_time_per_day", "time_zone", "days_of_week": [1..7], "start_time": "09:00:00", "end_time": "17:00:00"}, or null')),
+  scheduled_actions: Type.Optional(Checked('[{"type": "urgency_change", "at": {"type": "named_time", "name": "support_hours_start"}, "to_urgency": "high"}]: open low-urgency incidents become high when support hours start')),
+  alert_grouping_parameters: Type.Optional(Checked('{"type": null} | {"type": "time", "config": {"timeout": minutes}} | {"type": "content_based", "config": {"aggregate": "all"|"any", "fields": [...], "time_window": seconds}}')),
+  auto_pause_notifications_parameters: Type.Optional(Checked('{"enabled": true, "timeout": 0|120|180|300|600|900}: nobody is paged unless the alert is still open after the timeout')),
+  alert_creation: Type.Optional(Checked('"create_alerts_and_incidents" (the only behaviour Vigil has)')),
   acknowledgement_timeout: Type.Optional(Nullable(Type.Integer({ minimum: 60, maximum: 86400 * 7 }))),
   auto_resolve_timeout: Type.Optional(Nullable(Type.Integer({ minimum: 60, maximum: 86400 * 30 }))),
 };

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable } from './common.js';
+import { AlertGroupingParameters } from './service.js';
 
 export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('responder'), Type.Literal('volunteer'), Type.Literal('observer')]);
 
@@ -47,4 +48,11 @@ export const Organization = Type.Object({
   name: Type.String(),
   time_zone: Type.String(),
   created_at: Type.String(),
+  default_alert_grouping_parameters: AlertGroupingParameters,
+});
+
+export const OrganizationUpdate = Type.Object({
+  organization: Type.Object({
+    default_alert_grouping_parameters: Type.Optional(Type.Unknown({ description: 'How new services group alerts (PagerDuty alert_grouping_parameters); existing services keep theirs' })),
+  }),
 });

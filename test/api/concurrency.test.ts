@@ -10,7 +10,7 @@ import { buildApp } from '../../src/server/app.js';
 import { makeDeps } from '../../src/server/main.js';
 import { openDatabase, type DbHandle } from '../../src/server/storage/dialect.js';
 import type { App } from '../../src/server/http/deps.js';
-import { DIALECTS, PG_URL, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, GROUP_UNTIL_RESOLVED, PG_URL, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { createApp, type Json } from './helpers.js';
 
 async function post(base: string, path: string, body: unknown): Promise<{ status: number; body: Json }> {
@@ -41,10 +41,10 @@ async function expectInvariants(t: TestApp) {
   expect(dupAlerts).toEqual([]);
   const dupIncidents = await t.db.handle.db
     .selectFrom('incidents')
-    .select(['service_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['service_id', 'open_group', (eb) => eb.fn.countAll<number>().as('n')])
     .where('status', '<>', 'resolved')
     .where('open_group', 'is not', null)
-    .groupBy('service_id')
+    .groupBy(['service_id', 'open_group'])
     .having((eb) => eb.fn.countAll(), '>', 1)
     .execute();
   expect(dupIncidents).toEqual([]);
@@ -89,8 +89,8 @@ describe.each(DIALECTS)('concurrent ingest on %s', (dialect) => {
     await expectInvariants(t);
   });
 
-  it('20 parallel triggers with 20 dedup keys on one service: 20 alerts, one incident', async () => {
-    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Twenty');
+  it('20 parallel triggers with 20 dedup keys on one service that groups until resolved: 20 alerts, one incident', async () => {
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Twenty', t.auth, GROUP_UNTIL_RESOLVED);
     const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => post(base, '/v2/enqueue', trigger(key, { dedup_key: `twenty-${i}` }))));
     expect(statuses(rs)).toEqual({ 202: 20 });
     const incs = await incidentsOfService(t, serviceId);
@@ -101,9 +101,21 @@ describe.each(DIALECTS)('concurrent ingest on %s', (dialect) => {
     expect(alerts.every((a) => Number(a.count) === 1 && a.incident_id === incs[0]!.id)).toBe(true);
   });
 
+  it('20 parallel triggers with 20 dedup keys on a service that does not group: 20 incidents, each with its own number', async () => {
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Twenty apart');
+    const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => post(base, '/v2/enqueue', trigger(key, { dedup_key: `apart-${i}` }))));
+    expect(statuses(rs)).toEqual({ 202: 20 });
+    const incs = await incidentsOfService(t, serviceId);
+    expect(incs).toHaveLength(20);
+    expect(new Set(incs.map((i) => Number(i.number))).size).toBe(20);
+    const alerts = await t.db.handle.db.selectFrom('alerts').selectAll().where('service_id', '=', serviceId).execute();
+    expect(new Set(alerts.map((a) => a.incident_id)).size).toBe(20);
+    await expectInvariants(t);
+  });
+
   it('two services at once: two incidents with distinct numbers', async () => {
-    const a = await serviceWithKey(t, 'events_v2', 'Left');
-    const b = await serviceWithKey(t, 'events_v2', 'Right');
+    const a = await serviceWithKey(t, 'events_v2', 'Left', t.auth, GROUP_UNTIL_RESOLVED);
+    const b = await serviceWithKey(t, 'events_v2', 'Right', t.auth, GROUP_UNTIL_RESOLVED);
     const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => post(base, '/v2/enqueue', trigger(i % 2 ? a.key : b.key, { dedup_key: `lr-${i % 4}` }))));
     expect(statuses(rs)).toEqual({ 202: 40 });
     const ia = await incidentsOfService(t, a.serviceId);
@@ -151,7 +163,7 @@ describe.each(DIALECTS)('concurrent ingest on %s', (dialect) => {
       expect(await incidentsOfService(t, serviceId)).toHaveLength(1);
 
       // Several services and keys across both nodes (the org row lock and the alert index both in play).
-      const svcs = await Promise.all([0, 1, 2].map((i) => serviceWithKey(t, 'events_v2', `Node storm ${i}`)));
+      const svcs = await Promise.all([0, 1, 2].map((i) => serviceWithKey(t, 'events_v2', `Node storm ${i}`, t.auth, GROUP_UNTIL_RESOLVED)));
       const rs2 = await Promise.all(
         Array.from({ length: 60 }, (_, i) => post(i % 2 ? one.base : two.base, '/v2/enqueue', trigger(svcs[i % 3]!.key, { dedup_key: `ns-${i % 5}` }))),
       );

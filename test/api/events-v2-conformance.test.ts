@@ -197,7 +197,7 @@ describe.each(DIALECTS)('Events API v2 answers conform to PagerDuty schema on %s
       expectErrorBody(r.json());
       expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
       // Not ingested.
-      expect(await counts(limited)).toMatchObject({ alerts: 2, incidents: 1 });
+      expect(await counts(limited)).toMatchObject({ alerts: 2, incidents: 2 });
     } finally {
       await limited.close();
     }

@@ -5,7 +5,7 @@
  * pagerduty_configs bodies sent byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, GROUP_UNTIL_RESOLVED, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { alertsOf, changeEnqueue, counts, createApp, enqueue, incident, incidentsOf, logOf, req } from './helpers.js';
 
 const ACCEPTED = (dedup_key: string) => ({ status: 'success', message: 'Event processed', dedup_key });
@@ -101,7 +101,7 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
   });
 
   it('dedup is scoped to the routing key: one dedup key on two integrations gives two alerts', async () => {
-    const a = await serviceWithKey(t, 'events_v2', 'Shelter beds');
+    const a = await serviceWithKey(t, 'events_v2', 'Shelter beds', t.auth, GROUP_UNTIL_RESOLVED);
     const second = await req(t, 'POST', `/api/v1/services/${a.serviceId}/integrations`, { integration: { type: 'events_v2', name: 'second monitor' } });
     expect(second.statusCode).toBe(201);
     const keyB = second.json().integration.integration_key as string;
@@ -179,7 +179,7 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
   });
 
   it('a trigger without dedup_key gets a generated one, a new alert each time, usable to resolve', async () => {
-    const { key, serviceId } = await serviceWithKey(t);
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Crisis chat', t.auth, GROUP_UNTIL_RESOLVED);
     const r1 = await enqueue(t, trigger(key));
     const r2 = await enqueue(t, trigger(key, { dedup_key: '' }));
     expect(r1.statusCode).toBe(202);
@@ -201,7 +201,7 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
   });
 
   it('resolving the last open alert resolves the incident, not before', async () => {
-    const { key, serviceId } = await serviceWithKey(t);
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Crisis chat', t.auth, GROUP_UNTIL_RESOLVED);
     await enqueue(t, trigger(key, { dedup_key: 'one' }));
     await enqueue(t, trigger(key, { dedup_key: 'two' }));
     const incs = await incidentsOf(t, serviceId);
@@ -219,8 +219,8 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
     expect(types.at(-1)).toBe('resolve_log_entry');
   });
 
-  it('acknowledge acknowledges the incident; later triggers do not un-acknowledge it', async () => {
-    const { key, serviceId } = await serviceWithKey(t);
+  it('acknowledge acknowledges the incident; repeats and low-urgency alerts do not un-acknowledge it, a new high-urgency alert re-triggers it', async () => {
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Crisis chat', t.auth, { ...GROUP_UNTIL_RESOLVED, incident_urgency_rule: { type: 'constant', urgency: 'severity_based' } });
     await enqueue(t, trigger(key, { dedup_key: 'ack-me' }));
     const [inc] = await incidentsOf(t, serviceId);
     const r = await enqueue(t, { routing_key: key, event_action: 'acknowledge', dedup_key: 'ack-me' });
@@ -232,12 +232,16 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
     expect(got.acknowledgements[0].acknowledger.type).toBe('integration_reference');
     expect((await logOf(t, inc!.id)).some((e) => e.type === 'acknowledge_log_entry')).toBe(true);
     await enqueue(t, trigger(key, { dedup_key: 'ack-me' }));
-    await enqueue(t, trigger(key, { dedup_key: 'another' }));
+    await enqueue(t, trigger(key, { dedup_key: 'another' }, { severity: 'warning' }));
     got = await incident(t, inc!.id);
     expect(got.status).toBe('acknowledged');
     expect(await incidentsOf(t, serviceId)).toHaveLength(1);
-    await enqueue(t, { routing_key: key, event_action: 'resolve', dedup_key: 'ack-me' });
-    await enqueue(t, { routing_key: key, event_action: 'resolve', dedup_key: 'another' });
+    // Never silent: a different alert of high urgency joining the acknowledged incident re-triggers it.
+    await enqueue(t, trigger(key, { dedup_key: 'worse' }, { severity: 'critical', summary: 'Texts not delivered' }));
+    got = await incident(t, inc!.id);
+    expect(got.status).toBe('triggered');
+    expect((await logOf(t, inc!.id)).find((e) => e.type === 'unacknowledge_log_entry')?.summary).toMatch(/^Re-triggered by a new alert: Texts not delivered \(critical\)\. The acknowledgement is withdrawn/);
+    for (const k of ['ack-me', 'another', 'worse']) await enqueue(t, { routing_key: key, event_action: 'resolve', dedup_key: k });
     expect((await incident(t, inc!.id)).status).toBe('resolved');
   });
 
@@ -351,8 +355,9 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
       expect(inc!.urgency, severity).toBe(urgency);
     }
 
-    // A low-urgency incident is raised to high by a new critical alert.
+    // A low-urgency incident is raised to high by a new critical alert joining it.
     const s = await mk('raised', { type: 'severity_based' });
+    expect((await req(t, 'PUT', `/api/v1/services/${s.id}`, { service: GROUP_UNTIL_RESOLVED })).statusCode).toBe(200);
     await enqueue(t, trigger(s.key, { dedup_key: 'warn' }, { severity: 'warning' }));
     const [inc] = await incidentsOf(t, s.id);
     expect(inc!.urgency).toBe('low');

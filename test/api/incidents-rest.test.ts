@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/server/lib/clock.js';
-import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp, GROUP_UNTIL_RESOLVED } from '../harness.js';
 import { alertsOf, createApp, enqueue, incident, logOf, member, req, type Json } from './helpers.js';
 
 /** Headers a PagerDuty client sends. */
@@ -335,7 +335,7 @@ describe.each(DIALECTS)('incidents REST on %s', (dialect) => {
   });
 
   it("alerts list with each alert's count, key and details", async () => {
-    const { key } = await serviceWithKey(t, 'events_v2', 'Alerts');
+    const { key } = await serviceWithKey(t, 'events_v2', 'Alerts', t.auth, GROUP_UNTIL_RESOLVED);
     for (let i = 0; i < 3; i++) await enqueue(t, trigger(key, { dedup_key: 'noisy' }, { custom_details: { round: i } }));
     clock.advance(1000);
     await enqueue(t, trigger(key, { dedup_key: 'quiet' }, { severity: 'warning' }));

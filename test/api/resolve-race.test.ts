@@ -7,9 +7,11 @@
  */
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flushBatch, newBatch, queueTrigger, type Tx } from '../../src/server/incident/incident.service.js';
+import { flushBatch, newBatch, queueTrigger } from '../../src/server/incident/trigger.service.js';
+import type { Tx } from '../../src/server/incident/timeline.js';
+import { servicePlan } from '../../src/server/incident/alert-plan.js';
 import { EscalateModule } from '../../src/server/engine/escalate/module.js';
-import { DIALECTS, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, GROUP_UNTIL_RESOLVED, createTestApp, serviceWithKey, trigger, type TestApp } from '../harness.js';
 
 let t: TestApp | null = null;
 afterEach(async () => {
@@ -20,7 +22,7 @@ afterEach(async () => {
 describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (PostgreSQL)', () => {
   it('the resolve waits for the batch and resolves the alerts it added', async () => {
     t = await createTestApp('postgres');
-    const { key, serviceId } = await serviceWithKey(t);
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Crisis chat', t.auth, GROUP_UNTIL_RESOLVED);
     expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'first' }) })).statusCode).toBe(202);
     const incident = await t.deps.db.selectFrom('incidents').selectAll().where('service_id', '=', serviceId).executeTakeFirstOrThrow();
     const target = (await t.deps.ingest.resolveKey(key, 'any'))!;
@@ -28,9 +30,9 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
     let resolving: Promise<number> | null = null;
     await t.deps.db.transaction().execute(async (trx) => {
       const batch = newBatch();
-      const tx: Tx = { trx, dialect: 'postgres', now: Date.now(), changes: [], batch };
+      const tx: Tx = { trx, now: Date.now(), changes: [], batch };
       const agent = { id: target.integration.id, type: 'integration_reference' as const, summary: 'probe' };
-      const queued = await queueTrigger(tx, { orgId: target.integration.org_id, integrationId: target.integration.id, service: target.service, agent, channel: { type: 'events_api_v2' }, dedupKey: 'second', summary: 'second alert', severity: 'critical', source: null, details: {} });
+      const queued = await queueTrigger(tx, { orgId: target.integration.org_id, integrationId: target.integration.id, service: target.service, agent, channel: { type: 'events_api_v2' }, dedupKey: 'second', summary: 'second alert', severity: 'critical', source: null, details: {}, plan: servicePlan(target.service, 'critical', Date.now()) });
       expect(queued).toBe(true);
       // A responder resolves the incident meanwhile, on another connection.
       resolving = t!.app
@@ -60,7 +62,7 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
 
   it('an alert storm does not hold back the escalation of its incident: the engine claims it while batches hold it', async () => {
     t = await createTestApp('postgres');
-    const { key, serviceId } = await serviceWithKey(t);
+    const { key, serviceId } = await serviceWithKey(t, 'events_v2', 'Crisis chat', t.auth, GROUP_UNTIL_RESOLVED);
     expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'first' }) })).statusCode).toBe(202);
     const incident = await t.deps.db.selectFrom('incidents').selectAll().where('service_id', '=', serviceId).executeTakeFirstOrThrow();
     expect(incident.next_step_at).not.toBeNull();
@@ -69,9 +71,9 @@ describe.runIf(DIALECTS.includes('postgres'))('resolve racing an ingest batch (P
     await t.deps.db.transaction().execute(async (trx) => {
       // A batch (shared, as in a storm) holds the incident while it adds an alert...
       const batch = newBatch(true);
-      const tx: Tx = { trx, dialect: 'postgres', now: Date.now(), changes: [], batch };
+      const tx: Tx = { trx, now: Date.now(), changes: [], batch };
       const agent = { id: target.integration.id, type: 'integration_reference' as const, summary: 'probe' };
-      expect(await queueTrigger(tx, { orgId: target.integration.org_id, integrationId: target.integration.id, service: target.service, agent, channel: { type: 'events_api_v2' }, dedupKey: 'storm', summary: 'storm', severity: 'critical', source: null, details: {} })).toBe(true);
+      expect(await queueTrigger(tx, { orgId: target.integration.org_id, integrationId: target.integration.id, service: target.service, agent, channel: { type: 'events_api_v2' }, dedupKey: 'storm', summary: 'storm', severity: 'critical', source: null, details: {}, plan: servicePlan(target.service, 'critical', Date.now()) })).toBe(true);
       // ...and meanwhile the engine, on another connection, claims and fires its due step (it neither skips nor waits).
       const tick = new EscalateModule(t!.deps.db, t!.deps.targets, () => {}).tick(Date.now());
       fired = await Promise.race([tick, new Promise<number>((r) => setTimeout(() => r(-2), 5_000))]);

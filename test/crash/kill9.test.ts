@@ -106,7 +106,7 @@ describe.each(DIALECTS)('SIGKILL mid-burst on %s', (dialect) => {
     const started = Date.now();
     db = await createTestDb(dialect);
     const org = await initOrganization(db.handle.db, systemClock, { orgName: 'Crash Test Helpline', email: 'owner@crash.example' });
-    const service = await createService(db.handle.db, systemClock, org.org.id, { name: 'Burst' });
+    const service = await createService(db.handle.db, systemClock, org.org.id, { name: 'Burst', alert_grouping_parameters: { type: 'time', config: { timeout: 0 } } });
     const { integration, key } = await createIntegration(db.handle.db, systemClock, org.org.id, service, { type: 'events_v2' });
 
     const first = await startVigil(db.env);

@@ -5,7 +5,7 @@
  * service's own settings decide the rest.
  */
 import type { ServiceTable } from '../storage/schema.js';
-import { loadGrouping, type AlertGrouping } from './grouping.js';
+import { loadGrouping, type AlertGrouping } from '../service/alert-grouping.js';
 import { urgencyAt, type SupportHours, type UrgencyRule } from '../service/support-hours.js';
 
 export interface RuleMatch {

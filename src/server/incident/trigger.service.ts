@@ -26,7 +26,7 @@ import { snapshotOf, type PolicySnapshot } from '../escalation/policy.js';
 import { queueJoinNotices } from '../notify/notify.service.js';
 import type { AgentRef, Channel } from './incident.js';
 import { joinEffect } from './incident.js';
-import { chooseIncident, groupingReason, groupTarget, groupUntil, openGroupOf, type AlertGrouping, type GroupTarget } from './grouping.js';
+import { chooseIncident, groupingReason, groupTarget, groupUntil, openGroupOf, type AlertGrouping, type GroupTarget } from '../service/alert-grouping.js';
 import type { AlertPlan } from './alert-plan.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';

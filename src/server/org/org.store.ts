@@ -104,3 +104,7 @@ export async function findMembershipsByEmail(db: Db, email: string, limit = 10):
     .execute();
   return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name }));
 }
+
+export async function updateOrganization(db: Db, orgId: string, patch: Partial<Pick<OrganizationTable, 'name' | 'time_zone' | 'default_alert_grouping'>>): Promise<void> {
+  await db.updateTable('organizations').set(patch).where('id', '=', orgId).execute();
+}

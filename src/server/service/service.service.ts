@@ -7,26 +7,18 @@ import { newId } from '../lib/ids.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
 import * as store from './service.store.js';
-import { getOrganization } from '../org/org.store.js';
+import { alertSettingsPatch, type AlertSettingsInput } from './alert-settings.js';
+import { getOrganization, updateOrganization } from '../org/org.store.js';
+import { parseGrouping, storeGrouping } from './alert-grouping.js';
 
-export interface ServiceInput {
+export interface ServiceInput extends AlertSettingsInput {
+  type?: 'service';
   name?: string;
   description?: string | null;
   status?: ServiceTable['status'];
   escalation_policy?: { id: string } | null;
-  incident_urgency_rule?: { type: string; urgency?: string };
   acknowledgement_timeout?: number | null;
   auto_resolve_timeout?: number | null;
-}
-
-function urgencyRule(input: ServiceInput['incident_urgency_rule']): ServiceTable['urgency_rule'] | undefined {
-  if (!input) return undefined;
-  if (input.type === 'severity_based' || input.urgency === 'severity_based') return 'severity_based';
-  if (input.type === 'constant') {
-    if (input.urgency !== 'high' && input.urgency !== 'low') throw invalid('service.incident_urgency_rule.urgency must be high or low for a constant rule');
-    return input.urgency;
-  }
-  throw invalid(`service.incident_urgency_rule.type: ${input.type} is not supported; use constant or severity_based`);
 }
 
 async function policyId(db: Kysely<Database>, orgId: string, ref: ServiceInput['escalation_policy']): Promise<string | null | undefined> {
@@ -38,6 +30,11 @@ async function policyId(db: Kysely<Database>, orgId: string, ref: ServiceInput['
 
 export async function createService(db: Kysely<Database>, clock: Clock, orgId: string, input: ServiceInput & { name: string }): Promise<ServiceTable> {
   const now = clock.now();
+  // New services group alerts as their organization chose (PagerDuty's default: not at all).
+  const grouping = (await getOrganization(db, orgId))?.default_alert_grouping ?? null;
+  const { patch, errors } = alertSettingsPatch(input, null, now);
+  if (!input.name.trim()) errors.unshift('service.name must not be blank');
+  if (errors.length) throw invalid(...errors);
   const row: ServiceTable = {
     org_id: orgId,
     id: newId(now),
@@ -45,22 +42,21 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
     description: input.description ?? null,
     status: input.status ?? 'active',
     escalation_policy_id: (await policyId(db, orgId, input.escalation_policy)) ?? null,
-    urgency_rule: urgencyRule(input.incident_urgency_rule) ?? 'high',
+    urgency_rule: 'high',
     urgency_during: null,
     urgency_outside: null,
     support_hours: null,
     scheduled_actions: null,
     urgency_change_at: null,
     auto_pause: null,
-    // New services group alerts as their organization chose (PagerDuty's default: not at all).
-    alert_grouping: (await getOrganization(db, orgId))?.default_alert_grouping ?? null,
+    alert_grouping: grouping,
+    ...patch,
     acknowledgement_timeout: input.acknowledgement_timeout ?? null,
     auto_resolve_timeout: input.auto_resolve_timeout ?? null,
     created_at: now,
     updated_at: now,
     deleted_at: null,
   };
-  if (!row.name) throw invalid('service.name must not be blank');
   await store.insertService(db, row);
   return row;
 }
@@ -68,17 +64,16 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
 export async function updateService(db: Kysely<Database>, clock: Clock, orgId: string, id: string, input: ServiceInput): Promise<ServiceTable> {
   const current = await store.getService(db, orgId, id);
   if (!current) throw notFound(`service ${id}`);
-  const patch: Partial<ServiceTable> = { updated_at: clock.now() };
-  if (input.name !== undefined) {
-    if (!input.name.trim()) throw invalid('service.name must not be blank');
-    patch.name = input.name.trim();
-  }
+  const now = clock.now();
+  const settings = alertSettingsPatch(input, current, now);
+  if (input.name !== undefined && !input.name.trim()) settings.errors.unshift('service.name must not be blank');
+  if (settings.errors.length) throw invalid(...settings.errors);
+  const patch: Partial<ServiceTable> = { updated_at: now, ...settings.patch };
+  if (input.name !== undefined) patch.name = input.name.trim();
   if (input.description !== undefined) patch.description = input.description;
   if (input.status !== undefined) patch.status = input.status;
   const pol = await policyId(db, orgId, input.escalation_policy);
   if (pol !== undefined) patch.escalation_policy_id = pol;
-  const rule = urgencyRule(input.incident_urgency_rule);
-  if (rule) patch.urgency_rule = rule;
   if (input.acknowledgement_timeout !== undefined) patch.acknowledgement_timeout = input.acknowledgement_timeout;
   if (input.auto_resolve_timeout !== undefined) patch.auto_resolve_timeout = input.auto_resolve_timeout;
   await store.updateService(db, orgId, id, patch);
@@ -187,4 +182,11 @@ export async function deleteIntegration(db: Kysely<Database>, clock: Clock, orgI
 /** Whether `id` is a live service of the organization. */
 export async function serviceExists(db: Kysely<Database>, orgId: string, id: string): Promise<boolean> {
   return (await store.getService(db, orgId, id)) !== undefined;
+}
+
+/** How the organization's new services group alerts (existing services keep theirs). */
+export async function setDefaultGrouping(db: Kysely<Database>, orgId: string, input: unknown): Promise<void> {
+  const g = parseGrouping(input, 'organization.default_alert_grouping_parameters');
+  if (g.errors.length) throw invalid(...g.errors);
+  await updateOrganization(db, orgId, { default_alert_grouping: storeGrouping(g.value) });
 }

@@ -1,6 +1,7 @@
 import { iso, isoOrNull } from '../../lib/clock.js';
 import type { IntegrationTable, ServiceTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import { presentAlertSettings } from '../../service/alert-settings.js';
 
 export function serviceRef(p: BasePresenter, s: Pick<ServiceTable, 'id' | 'name'>) {
   return p.ref('service_reference', s.id, s.name, 'services');
@@ -51,7 +52,7 @@ export function presentService(p: BasePresenter, s: ServiceTable, integrations: 
     description: s.description,
     status: s.status,
     escalation_policy: s.escalation_policy_id ? p.ref('escalation_policy_reference', s.escalation_policy_id, policyName, 'escalation_policies') : null,
-    incident_urgency_rule: s.urgency_rule === 'severity_based' ? { type: 'severity_based', urgency: null } : { type: 'constant', urgency: s.urgency_rule },
+    ...presentAlertSettings(s),
     acknowledgement_timeout: s.acknowledgement_timeout,
     auto_resolve_timeout: s.auto_resolve_timeout,
     integrations: integrations.map((i) => integrationRef(p, i)),

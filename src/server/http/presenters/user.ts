@@ -1,9 +1,10 @@
 import { iso } from '../../lib/clock.js';
 import type { OrganizationTable, UserTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import { loadGrouping, wireGrouping } from '../../service/alert-grouping.js';
 
 export function presentOrganization(o: OrganizationTable) {
-  return { id: o.id, type: 'organization' as const, name: o.name, time_zone: o.time_zone, created_at: iso(o.created_at) };
+  return { id: o.id, type: 'organization' as const, name: o.name, time_zone: o.time_zone, created_at: iso(o.created_at), default_alert_grouping_parameters: wireGrouping(loadGrouping(o.default_alert_grouping)) };
 }
 
 /** A member. Contact methods and notification rules have endpoints of their own; here they are always empty. */

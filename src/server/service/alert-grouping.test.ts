@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseIncident, fieldValue, groupTarget, groupUntil, openGroupOf, parseGrouping, type AlertGrouping, type GroupedEvent } from './grouping.js';
+import { chooseIncident, fieldValue, groupTarget, groupUntil, openGroupOf, parseGrouping, type AlertGrouping, type GroupedEvent } from './alert-grouping.js';
 
 const ev = (source: string | null, details: Record<string, unknown> = {}, summary = 'Chat queue not answering'): GroupedEvent => ({ summary, source, severity: 'critical', details });
 const MIN = 60_000;
