@@ -116,11 +116,15 @@ export function reader(ref: FieldRef): Reader {
       if (!path.length) return (e) => e.custom_details;
       if (path.length === 1 && typeof path[0] === 'string') {
         const key = path[0];
+        // The common case, one key: a plain read cannot reach the prototype unless the
+        // key names something on Object.prototype, which only then needs the own check.
+        const inherited = key in Object.prototype;
         return (e) => {
           const d = e.custom_details;
           if (d === null || typeof d !== 'object') return undefined;
           if (Array.isArray(d)) return walk(d, path, 0);
-          return Object.hasOwn(d, key) ? (d as Record<string, unknown>)[key] : undefined;
+          if (inherited && !Object.hasOwn(d, key)) return undefined;
+          return (d as Record<string, unknown>)[key];
         };
       }
       return (e) => walk(e.custom_details, path, 0);

@@ -26,13 +26,34 @@
  * Errors name the 1-based character position and the problem: `unknown field
  * event.foo at 7`.
  */
-import { parseFieldPath, numberOf, reader, textOf, type FieldRef, type RuleEvent } from './event.js';
+import { parseFieldPath, numberOf, reader, textOf, type FieldRef, type Reader, type RuleEvent } from './event.js';
 import { compileRegex } from './regex.js';
 import { DAY_NAMES, isValidZone, weeklyWindow } from './weekly-window.js';
 
 export const LIMITS = { expressionLength: 2048, operators: 64, depth: 32 } as const;
 
 export type Condition = (e: RuleEvent, now: number) => boolean;
+
+/**
+ * What a condition needs to hold, when that can be said cheaply: some text value of
+ * the field read by `read` is one of `values` (from `matches '…'`, through `and`, and
+ * through `or` on one field). A rule set indexes its rules by it (rules.ts), so a rule
+ * whose guard fails is skipped without running its condition. Necessary, not sufficient:
+ * the condition still runs when the guard passes.
+ */
+export interface Guard {
+  /** The field path as written: guards on the same key read the same field. */
+  key: string;
+  read: Reader;
+  values: ReadonlySet<string>;
+}
+
+export interface CompiledCondition {
+  test: Condition;
+  guard?: Guard;
+}
+
+type C = CompiledCondition;
 
 export class PclError extends Error {
   constructor(
@@ -135,7 +156,7 @@ class Parser {
     return t;
   }
 
-  parse(): Condition {
+  parse(): C {
     const c = this.or();
     const t = this.peek();
     if (t.kind !== 'eof') throw new PclError(`expected "and", "or" or the end of the condition, got ${describe(t)}`, t.pos + 1);
@@ -146,48 +167,56 @@ class Parser {
     if (++this.operators > LIMITS.operators) throw new PclError(`more than ${LIMITS.operators} and/or operators`, t.pos + 1);
   }
 
-  private or(): Condition {
+  private or(): C {
     const parts = [this.and()];
     while (this.isWord('or')) {
       this.countOperator(this.next());
       parts.push(this.and());
     }
     if (parts.length === 1) return parts[0]!;
-    if (parts.length === 2) {
-      const [a, b] = parts as [Condition, Condition];
-      return (e, now) => a(e, now) || b(e, now);
-    }
-    return (e, now) => {
-      for (const p of parts) if (p(e, now)) return true;
-      return false;
-    };
+    const tests = parts.map((p) => p.test);
+    const test: Condition =
+      tests.length === 2
+        ? ((a, b) => (e, now) => a(e, now) || b(e, now))(tests[0]!, tests[1]!)
+        : (e, now) => {
+            for (const t of tests) if (t(e, now)) return true;
+            return false;
+          };
+    // One field, several values: the guard is their union. Anything else: no guard.
+    const guards = parts.map((p) => p.guard);
+    const first = guards[0];
+    if (first && guards.every((g) => g && g.key === first.key)) return { test, guard: { key: first.key, read: first.read, values: new Set(guards.flatMap((g) => [...g!.values])) } };
+    return { test };
   }
 
-  private and(): Condition {
+  private and(): C {
     const parts = [this.unary()];
     while (this.isWord('and')) {
       this.countOperator(this.next());
       parts.push(this.unary());
     }
     if (parts.length === 1) return parts[0]!;
-    if (parts.length === 2) {
-      const [a, b] = parts as [Condition, Condition];
-      return (e, now) => a(e, now) && b(e, now);
-    }
-    return (e, now) => {
-      for (const p of parts) if (!p(e, now)) return false;
-      return true;
-    };
+    const tests = parts.map((p) => p.test);
+    const test: Condition =
+      tests.length === 2
+        ? ((a, b) => (e, now) => a(e, now) && b(e, now))(tests[0]!, tests[1]!)
+        : (e, now) => {
+            for (const t of tests) if (!t(e, now)) return false;
+            return true;
+          };
+    // Every part must hold, so any part's guard is the whole's: take the narrowest.
+    const guard = parts.map((p) => p.guard).filter((g) => g !== undefined).sort((a, b) => a.values.size - b.values.size)[0];
+    return guard ? { test, guard } : { test };
   }
 
-  private unary(): Condition {
+  private unary(): C {
     const t = this.peek();
     if (t.kind === 'word' && t.text === 'not') {
       this.next();
       this.enter(t);
-      const inner = this.unary();
+      const inner = this.unary().test;
       this.depth--;
-      return (e, now) => !inner(e, now);
+      return { test: (e, now) => !inner(e, now) };
     }
     if (t.kind === '(') {
       this.next();
@@ -205,17 +234,24 @@ class Parser {
     if (++this.depth > LIMITS.depth) throw new PclError(`nested more than ${LIMITS.depth} levels deep`, t.pos + 1);
   }
 
-  private atom(): Condition {
+  private atom(): C {
     const t = this.next();
     if (t.kind !== 'word') throw new PclError(`expected a condition (event.<field> … or now in …), got ${describe(t)}`, t.pos + 1);
     if (t.text === 'now') {
       this.expectWord('in', '"now"');
       const w = this.window();
-      return (_e, now) => w(now);
+      return { test: (_e, now) => w(now) };
     }
     const parsed = parseFieldPath(t.text);
     if (!parsed.ok) throw new PclError(parsed.problem, t.pos + 1);
-    return this.operator(t, parsed.ref);
+    if (this.peek().kind === 'word' && this.peek().text === 'matches' && parsed.ref.kind !== 'timestamp') {
+      // Equality is the one operator a rule set can index.
+      const read = reader(parsed.ref);
+      this.next();
+      const m = this.match(read, `${t.text} matches`);
+      return m.equals === undefined ? { test: m.test } : { test: m.test, guard: { key: t.text, read, values: new Set([m.equals]) } };
+    }
+    return { test: this.operator(t, parsed.ref) };
   }
 
   private operator(field: Token, ref: FieldRef): Condition {
@@ -230,7 +266,7 @@ class Parser {
     if (op.kind !== 'word') throw new PclError(`expected an operator after ${field.text} (${OPERATORS_HINT}), got ${describe(op)}`, op.pos + 1);
     switch (op.text) {
       case 'matches':
-        return this.match(asText, `${field.text} matches`);
+        return this.match(asText, `${field.text} matches`).test;
       case 'exists':
         return (e) => present(read(e));
       case 'starts': {
@@ -242,7 +278,7 @@ class Parser {
         this.expectWord('not', '"does"');
         const w = this.next();
         if (w.kind === 'word' && w.text === 'match') {
-          const m = this.match(asText, `${field.text} does not match`);
+          const m = this.match(asText, `${field.text} does not match`).test;
           return (e, now) => !m(e, now);
         }
         if (w.kind === 'word' && w.text === 'exist') return (e) => !present(read(e));
@@ -263,12 +299,12 @@ class Parser {
     }
   }
 
-  /** After `matches` / `does not match`: ['part' | 'regex'] string. */
-  private match(read: (e: RuleEvent) => unknown, what: string): Condition {
+  /** After `matches` / `does not match`: ['part' | 'regex'] string. `equals`: the string, for plain equality. */
+  private match(read: (e: RuleEvent) => unknown, what: string): { test: Condition; equals?: string } {
     if (this.isWord('part')) {
       this.next();
       const s = this.string(`${what} part`);
-      return (e) => anyText(read(e), (v) => v.includes(s));
+      return { test: (e) => anyText(read(e), (v) => v.includes(s)) };
     }
     if (this.isWord('regex')) {
       this.next();
@@ -277,10 +313,10 @@ class Parser {
       const compiled = compileRegex(pattern);
       if (!compiled.ok) throw new PclError(compiled.problem, at + 1);
       const re = compiled.regex;
-      return (e) => anyText(read(e), (v) => re.test(v));
+      return { test: (e) => anyText(read(e), (v) => re.test(v)) };
     }
     const s = this.string(what);
-    return (e) => anyText(read(e), (v) => v === s);
+    return { test: (e) => anyText(read(e), (v) => v === s), equals: s };
   }
 
   private string(after: string): string {
@@ -360,6 +396,11 @@ function numeric(read: (e: RuleEvent) => unknown, op: string, n: number): Condit
  * valid condition; the closure it returns never throws.
  */
 export function compileCondition(expression: string): Condition {
+  return compileGuarded(expression).test;
+}
+
+/** compileCondition, with the condition's guard when it has one. */
+export function compileGuarded(expression: string): CompiledCondition {
   if (!expression.trim()) throw new PclError('the expression is empty', 1);
   if (expression.length > LIMITS.expressionLength) throw new PclError(`the expression is longer than ${LIMITS.expressionLength} characters`, LIMITS.expressionLength + 1);
   return new Parser(lex(expression)).parse();

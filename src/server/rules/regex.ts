@@ -30,11 +30,12 @@ export function compileRegex(pattern: string): { ok: true; regex: Regex } | { ok
     return { ok: false, problem: `invalid regular expression (RE2 syntax: no backreferences, lookahead or lookbehind): ${msg}` };
   }
   const groups = re.groupCount();
+  const literal = requiredLiteral(pattern);
   return {
     ok: true,
     regex: {
       source: pattern,
-      test: (text) => re.test(text),
+      test: literal === null ? (text) => re.test(text) : (text) => text.includes(literal) && re.test(text),
       extract(text) {
         const m = re.matcher(text);
         if (!m.find()) return undefined;
@@ -45,4 +46,83 @@ export function compileRegex(pattern: string): { ok: true; regex: Regex } | { ok
       },
     },
   };
+}
+
+/**
+ * A string every match of `pattern` contains, or null when none is found: the longest
+ * run of plain characters at the top level of the pattern (outside groups and classes,
+ * with no top-level alternation, dropping a character a quantifier applies to). Text
+ * without it cannot match, and `includes` answers that far sooner than the regex engine
+ * (most rules do not match most events). Conservative: anything unusual (case-insensitive
+ * flags, \Q…\E, classes containing brackets) gives null, which only costs speed.
+ */
+export function requiredLiteral(pattern: string): string | null {
+  if (/\(\?[a-zA-Z]*i/.test(pattern) || pattern.includes('\\Q')) return null;
+  let depth = 0;
+  let best = '';
+  let run = '';
+  const flush = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const d = pattern[i + 1];
+      i++;
+      if (depth > 0) continue;
+      // An escaped punctuation character is itself; \d, \b, \x41, \pL… are not plain characters.
+      if (d !== undefined && /[!-/:-@[-`{-~]/.test(d)) {
+        run += d;
+        continue;
+      }
+      flush();
+      // Skip what the escape spans: \x41, \x{263a}, \pL, \p{Greek}, \123.
+      const rest = pattern.slice(i + 1);
+      const span = d === 'x' ? /^(\{[^}]*\}|[0-9A-Fa-f]{0,2})/.exec(rest) : d === 'p' || d === 'P' ? /^(\{[^}]*\}|.)/.exec(rest) : d !== undefined && /[0-7]/.test(d) ? /^[0-7]{0,2}/.exec(rest) : null;
+      if (span) i += span[0].length;
+      continue;
+    }
+    if (c === '[') {
+      flush();
+      // Skip the class: a ] first (or after ^) is literal; a class holding [ is given up on.
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      for (; j < pattern.length && pattern[j] !== ']'; j++) {
+        if (pattern[j] === '[') return null;
+        if (pattern[j] === '\\') j++;
+      }
+      i = j;
+      continue;
+    }
+    if (c === '(') {
+      if (depth === 0) flush();
+      depth++;
+      continue;
+    }
+    if (c === ')') {
+      depth--;
+      continue;
+    }
+    if (depth > 0) continue;
+    if (c === '|') return null;
+    if (c === '*' || c === '+' || c === '?' || c === '{') {
+      // The quantified character may repeat or vanish: it ends the run, and is not in it.
+      run = run.slice(0, -1);
+      flush();
+      if (c === '{') {
+        const close = pattern.indexOf('}', i);
+        if (close > i) i = close;
+      }
+      continue;
+    }
+    if (c === '.' || c === '^' || c === '$') {
+      flush();
+      continue;
+    }
+    run += c;
+  }
+  flush();
+  return best.length >= 2 ? best : null;
 }

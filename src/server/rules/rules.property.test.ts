@@ -3,7 +3,9 @@
  * - an event that no rule matches (and meets an empty catch-all) comes out exactly as it
  *   went in, with no action taken;
  * - evaluation never modifies the event it is given;
- * - what a matched rule records is a rule of the set it names, in evaluation order.
+ * - what a matched rule records is a rule of the set it names, in evaluation order;
+ * - indexing rules by their guards changes nothing: the outcome is the one trying
+ *   every rule in order gives.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -115,6 +117,38 @@ describe('rule evaluation properties', () => {
     // Both branches were exercised, each substantially.
     expect(unmatched).toBeGreaterThan(300);
     expect(matched).toBeGreaterThan(300);
+  });
+
+  it('rules indexed by their guards give exactly the outcome of trying every rule in order', () => {
+    // Many rules testing equality on a few fields, so that the index has work to do.
+    const eq = fc.tuple(fc.constantFrom('event.severity', 'event.component', 'event.custom_details.region', 'event.custom_details.tags', 'event.links.href'), word).map(([f, w]) => `${f} matches '${w}'`);
+    const guarded = fc.oneof(eq, fc.tuple(eq, eq).map(([a, b]) => `${a} or ${b}`), fc.tuple(eq, expression).map(([a, b]) => `${a} and (${b})`), expression);
+    const indexedRule = fc.record({ conditions: fc.array(guarded.map((e) => ({ expression: e })), { maxLength: 2 }), actions: action, disabled: fc.boolean() });
+    const path = fc.tuple(fc.array(indexedRule, { maxLength: 30 }), fc.array(indexedRule, { maxLength: 10 })).map(([start, next]) => ({
+      sets: [
+        { id: 'start', rules: start.map((r, i) => (i % 3 === 0 ? { ...r, actions: { ...r.actions, route_to: 'next' } } : r)) },
+        { id: 'next', rules: next },
+      ],
+      catch_all: { actions: { annotate: 'none' } },
+    }));
+    fc.assert(
+      fc.property(event, path, (e, p) => {
+        const ids = () => {
+          let k = 0;
+          return () => `r${++k}`;
+        };
+        const a = buildPath('service', p, { newRuleId: ids() });
+        const b = buildPath('service', p, { newRuleId: ids(), index: false });
+        if (!a.ok || !b.ok) throw new Error('invalid');
+        const now = Date.parse('2026-03-04T10:00:00Z');
+        expect(applyServiceRules(a.compiled as CompiledServiceRules, e, now)).toEqual(applyServiceRules(b.compiled as CompiledServiceRules, e, now));
+        const r = buildPath('router', { sets: [{ id: 'start', rules: p.sets[0]!.rules.map((x) => ({ ...x, actions: { route_to: 'S' + x.conditions.length } })) }] }, { newRuleId: ids() });
+        const rn = buildPath('router', { sets: [{ id: 'start', rules: p.sets[0]!.rules.map((x) => ({ ...x, actions: { route_to: 'S' + x.conditions.length } })) }] }, { newRuleId: ids(), index: false });
+        if (!r.ok || !rn.ok) throw new Error('invalid');
+        expect(routeEvent(r.compiled as CompiledRouter, e, now)).toEqual(routeEvent(rn.compiled as CompiledRouter, e, now));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('a router routes an event no rule matches by its catch-all, and never modifies the event', () => {

@@ -19,8 +19,8 @@
  * service or to `unrouted`.
  */
 import { buildActions, applyActions, type ActionsDef, type BuildContext, type CompiledActions, type PathType, type Reference } from './actions.js';
-import type { RuleEvent } from './event.js';
-import { compileCondition, PclError, type Condition } from './pcl.js';
+import { textOf, type Reader, type RuleEvent } from './event.js';
+import { compileGuarded, PclError, type Condition, type Guard } from './pcl.js';
 
 export type { RuleEvent } from './event.js';
 export type { ActionsDef, ExtractionDef, PathType, Reference, VariableDef } from './actions.js';
@@ -94,16 +94,82 @@ interface CompiledRule {
   actions: CompiledActions;
   /** The set route_to continues in (service and unrouted paths). */
   next: CompiledSet | null;
+  guard?: Guard;
 }
 
 interface CompiledSet {
   id: string;
   rules: CompiledRule[];
+  /** How to skip rules whose guard fails; null when no rule has one. */
+  index: SetIndex | null;
+}
+
+/**
+ * Rules indexed by their guards (pcl.ts): per guarded field, the rules each value can
+ * match. An event reads each guarded field once; only the rules its values name, and
+ * the rules without a guard, are tried, still in their order. With 200 rules of which
+ * most test equality on a few fields, an event that matches none runs a handful of
+ * conditions instead of 200.
+ */
+interface SetIndex {
+  /** Indexes of rules without a guard, ascending. */
+  open: number[];
+  fields: { read: Reader; byValue: Map<string, number[]> }[];
+}
+
+function indexRules(rules: CompiledRule[]): SetIndex | null {
+  const open: number[] = [];
+  const fields = new Map<string, { read: Reader; byValue: Map<string, number[]> }>();
+  rules.forEach((r, i) => {
+    if (!r.guard) return void open.push(i);
+    let f = fields.get(r.guard.key);
+    if (!f) fields.set(r.guard.key, (f = { read: r.guard.read, byValue: new Map() }));
+    for (const v of r.guard.values) f.byValue.set(v, [...(f.byValue.get(v) ?? []), i]);
+  });
+  return fields.size ? { open, fields: [...fields.values()] } : null;
+}
+
+/** The first rule of the set whose condition holds. */
+function firstMatch(set: CompiledSet, e: RuleEvent, now: number): CompiledRule | null {
+  const rules = set.rules;
+  const index = set.index;
+  if (!index) {
+    for (const r of rules) if (r.test === null || r.test(e, now)) return r;
+    return null;
+  }
+  let hits: number[] | undefined;
+  for (const f of index.fields) {
+    const v = f.read(e);
+    if (v === undefined || v === null) continue;
+    for (const x of Array.isArray(v) ? v : [v]) {
+      const t = typeof x === 'string' ? x : textOf(x);
+      const l = t === undefined ? undefined : f.byValue.get(t);
+      if (l) hits = hits ? hits.concat(l) : l;
+    }
+  }
+  const open = index.open;
+  if (!hits) {
+    for (let k = 0; k < open.length; k++) {
+      const r = rules[open[k]!]!;
+      if (r.test === null || r.test(e, now)) return r;
+    }
+    return null;
+  }
+  // Both lists ascending: try them merged, in rule order.
+  const guarded = [...new Set(hits)].sort((a, b) => a - b);
+  let i = 0;
+  let j = 0;
+  while (i < open.length || j < guarded.length) {
+    const next = j >= guarded.length || (i < open.length && open[i]! < guarded[j]!) ? open[i++]! : guarded[j++]!;
+    const r = rules[next]!;
+    if (r.test === null || r.test(e, now)) return r;
+  }
+  return null;
 }
 
 export interface CompiledRouter {
   readonly kind: 'router';
-  readonly rules: readonly CompiledRule[];
+  readonly start: CompiledSet;
   readonly catchAllRouteTo: string | null;
 }
 
@@ -122,6 +188,8 @@ export interface BuildOptions {
   newRuleId: () => string;
   /** Rule ids that may be kept when sent back (those of the version being replaced). */
   knownRuleIds?: ReadonlySet<string>;
+  /** Index rules by their guards (default true; false tries every rule, for tests and benchmarks). */
+  index?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -179,7 +247,7 @@ export function buildPath(type: PathType, input: unknown, opts: BuildOptions): B
         });
       }
       sets.push({ id: setId, rules });
-      compiledSets.push({ id: setId, rules: compiledRules });
+      compiledSets.push({ id: setId, rules: compiledRules, index: opts.index === false ? null : indexRules(compiledRules) });
     });
     if (ruleCount > LIMITS.rules) ctx.errors.push(`${F}.sets: at most ${LIMITS.rules} rules in all, got ${ruleCount}`);
     if (!sets.some((s) => s.id === 'start')) ctx.errors.push(`${F}.sets must include the set "start", where evaluation begins`);
@@ -211,7 +279,7 @@ export function buildPath(type: PathType, input: unknown, opts: BuildOptions): B
   const path: OrchestrationPathDef = { type, sets, catch_all: { actions: catchAll.def } };
   const references = { services: ctx.services, priorities: ctx.priorities };
   if (type === 'router') {
-    const compiled: CompiledRouter = { kind: 'router', rules: compiledSets[0]!.rules, catchAllRouteTo: catchAll.compiled.routeTo ?? null };
+    const compiled: CompiledRouter = { kind: 'router', start: compiledSets[0]!, catchAllRouteTo: catchAll.compiled.routeTo ?? null };
     return { ok: true, path, compiled, references };
   }
   return { ok: true, path, compiled: { kind: type, start: byId.get('start')!, catchAll: catchAll.compiled }, references };
@@ -235,6 +303,7 @@ function buildRule(type: PathType, raw: unknown, rf: string, ctx: BuildContext, 
   }
   const conditions: ConditionDef[] = [];
   const tests: Condition[] = [];
+  const guards: (Guard | undefined)[] = [];
   const rawConditions = raw.conditions ?? [];
   if (!Array.isArray(rawConditions)) ctx.errors.push(`${rf}.conditions must be a list of {expression}`);
   else if (rawConditions.length > LIMITS.conditions) ctx.errors.push(`${rf}.conditions: at most ${LIMITS.conditions} conditions`);
@@ -245,7 +314,9 @@ function buildRule(type: PathType, raw: unknown, rf: string, ctx: BuildContext, 
       for (const k of Object.keys(c)) if (k !== 'expression') ctx.errors.push(`${cf}.${k}: unknown field`);
       if (typeof c.expression !== 'string') return void ctx.errors.push(`${cf}.expression must be a PCL condition string`);
       try {
-        tests.push(compileCondition(c.expression));
+        const compiled = compileGuarded(c.expression);
+        tests.push(compiled.test);
+        guards.push(compiled.guard);
         conditions.push({ expression: c.expression });
       } catch (err) {
         if (!(err instanceof PclError)) throw err;
@@ -259,7 +330,11 @@ function buildRule(type: PathType, raw: unknown, rf: string, ctx: BuildContext, 
   const id = wanted && opts.knownRuleIds?.has(wanted) && !used.has(wanted) ? wanted : freshId(opts, used);
   used.add(id);
   const test: Condition | null = tests.length === 0 ? null : tests.length === 1 ? tests[0]! : anyOf(tests);
-  return { def: { id, label, disabled, conditions, actions: actions.def }, compiled: { id, label, test, actions: actions.compiled, next: null } };
+  // Any condition may match: the rule has a guard only if every condition guards the same field.
+  const first = guards[0];
+  const guard = first && guards.every((g) => g && g.key === first.key) ? { key: first.key, read: first.read, values: new Set(guards.flatMap((g) => [...g!.values])) } : undefined;
+  const compiled: CompiledRule = { id, label, test, actions: actions.compiled, next: null, ...(guard ? { guard } : {}) };
+  return { def: { id, label, disabled, conditions, actions: actions.def }, compiled };
 }
 
 function freshId(opts: BuildOptions, used: Set<string>): string {
@@ -323,9 +398,8 @@ function compileStored(type: PathType, def: OrchestrationPathDef): CompiledRoute
 }
 
 export function routeEvent(c: CompiledRouter, e: RuleEvent, now: number): RouterOutcome {
-  for (const r of c.rules) {
-    if (r.test === null || r.test(e, now)) return { routeTo: r.actions.routeTo ?? null, matched: [{ set: 'start', rule: r.id, label: r.label }] };
-  }
+  const r = firstMatch(c.start, e, now);
+  if (r) return { routeTo: r.actions.routeTo ?? null, matched: [{ set: 'start', rule: r.id, label: r.label }] };
   return { routeTo: c.catchAllRouteTo, matched: [{ set: 'start', rule: null, label: null }] };
 }
 
@@ -334,13 +408,7 @@ export function applyServiceRules(c: CompiledServiceRules, e: RuleEvent, now: nu
   let event = e;
   let set: CompiledSet | null = c.start;
   while (set) {
-    let hit: CompiledRule | null = null;
-    for (const r of set.rules) {
-      if (r.test === null || r.test(event, now)) {
-        hit = r;
-        break;
-      }
-    }
+    const hit = firstMatch(set, event, now);
     if (!hit) {
       out.matched.push({ set: set.id, rule: null, label: null });
       event = applyActions(c.catchAll, event, out);
