@@ -55,6 +55,7 @@ export function parseFieldPath(text: string): { ok: true; ref: FieldRef } | { ok
   if (text.startsWith('raw_event.') || text === 'raw_event') return { ok: false, problem: `${text}: raw_event fields are not supported; use the PD-CEF fields under event.` };
   if (text.startsWith('cache_var.')) return { ok: false, problem: `${text}: cache variables are not supported` };
   if (!text.startsWith('event.')) return { ok: false, problem: `unknown field ${text} (fields start with event.)` };
+  if (text === 'event.event_action') return { ok: false, problem: `${text}: conditions cannot read the event action; the event_action action sets it` };
   const segs = splitPath(text.slice('event.'.length));
   if (!segs) return { ok: false, problem: `malformed field path ${text}` };
   const [head, ...rest] = segs;

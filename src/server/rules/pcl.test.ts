@@ -258,6 +258,8 @@ describe('PCL: errors name the position and the problem', () => {
     ["event.summary does not equal 'x'", 'expected match, match part, match regex, exist or start with after "does not", got "equal" at 24'],
     ["event.summary in Mon 09:00:00 to 17:00:00 UTC", '"in" applies to now and event.timestamp only at 15'],
     ['raw_event.foo exists', 'raw_event fields are not supported'],
+    ["event.event_action matches 'resolve'", 'event.event_action: conditions cannot read the event action'],
+    ['event.images exists', 'unknown field event.images at 1'],
     ['cache_var.count > 5', 'cache variables are not supported'],
     ['event.summary.length > 5', 'event.summary has no fields'],
     ["event.links.url matches 'x'", 'a link has href and text'],
