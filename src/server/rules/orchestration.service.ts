@@ -130,7 +130,7 @@ export async function updateOrchestration(db: Db, clock: Clock, orgId: string, u
   if (errors.length) throw invalid(...errors);
   const patch = { updated_at: clock.now(), updated_by: userId, ...(input.name !== undefined ? { name: input.name.trim() } : {}), ...(input.description !== undefined ? { description: input.description ?? '' } : {}) };
   await store.updateOrchestration(db, orgId, id, patch);
-  return { ...current, ...patch, version: current.version + 1 };
+  return (await store.getOrchestration(db, orgId, id)) ?? { ...current, ...patch };
 }
 
 export async function deleteOrchestration(db: Db, orgId: string, id: string): Promise<void> {
