@@ -119,16 +119,13 @@ export async function saveActive(db: Db, row: { org_id: string; parent_id: strin
     .executeTakeFirstOrThrow();
 }
 
-/**
- * The ids among `ids` that name a priority of the organization (migration 0008's
- * table; its row type belongs to the priorities work, so the query is written out).
- */
+/** The ids among `ids` that name a priority of the organization. */
 export async function existingPriorityIds(db: Db, orgId: string, ids: string[]): Promise<Set<string>> {
   return new Set((await priorityNames(db, orgId, ids)).keys());
 }
 
 export async function priorityNames(db: Db, orgId: string, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map();
-  const r = await sql<{ id: string; name: string }>`SELECT id, name FROM priorities WHERE org_id = ${orgId} AND deleted_at IS NULL AND id IN (${sql.join(ids)})`.execute(db);
-  return new Map(r.rows.map((x) => [x.id, x.name]));
+  const rows = await db.selectFrom('priorities').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+  return new Map(rows.map((x) => [x.id, x.name]));
 }
