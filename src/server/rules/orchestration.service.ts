@@ -230,8 +230,6 @@ export async function deleteIntegration(db: Db, orgId: string, orchestrationId: 
 
 // ---------- rule paths ----------
 
-const kindOf = (type: PathType): store.PathKind => type;
-
 function view(type: PathType, parentId: string, row: EventOrchestrationPathTable | undefined): PathView {
   if (!row) return { kind: type, parentId, path: defaultPath(type), version: 0, active: true, created_at: null, created_by: null, updated_at: null, updated_by: null };
   return {
@@ -255,7 +253,7 @@ async function requireParent(db: Db, orgId: string, type: PathType, parentId: st
 
 export async function getPath(db: Db, orgId: string, type: PathType, parentId: string): Promise<PathView> {
   await requireParent(db, orgId, type, parentId);
-  return view(type, parentId, await store.getPath(db, orgId, kindOf(type), parentId));
+  return view(type, parentId, await store.getPath(db, orgId, type, parentId));
 }
 
 /** Every service and priority a rule set names must exist in the organization. */
@@ -283,10 +281,10 @@ async function validated(db: Db, orgId: string, type: PathType, input: unknown, 
 
 export async function putPath(db: Db, clock: Clock, orgId: string, userId: string | null, type: PathType, parentId: string, input: unknown): Promise<PathView> {
   await requireParent(db, orgId, type, parentId);
-  const current = await store.getPath(db, orgId, kindOf(type), parentId);
+  const current = await store.getPath(db, orgId, type, parentId);
   const known = new Set(current ? (JSON.parse(current.path) as OrchestrationPathDef).sets.flatMap((s) => s.rules.map((r) => r.id)) : []);
   const built = await validated(db, orgId, type, input, known);
-  const row = await store.savePath(db, { org_id: orgId, kind: kindOf(type), parent_id: parentId, path: JSON.stringify(built.path), active: current?.active ?? 1, at: clock.now(), by: userId });
+  const row = await store.savePath(db, { org_id: orgId, kind: type, parent_id: parentId, path: JSON.stringify(built.path), active: current?.active ?? 1, at: clock.now(), by: userId });
   return view(type, parentId, row);
 }
 
@@ -332,7 +330,7 @@ async function testedPath(db: Db, orgId: string, type: PathType, parentId: strin
     const built = await validated(db, orgId, type, draft, new Set());
     return { compiled: built.compiled, draft: true };
   }
-  const v = view(type, parentId, await store.getPath(db, orgId, kindOf(type), parentId));
+  const v = view(type, parentId, await store.getPath(db, orgId, type, parentId));
   return { compiled: type === 'router' ? compileRouter(v.path) : compileServiceRules(v.path), draft: false };
 }
 
