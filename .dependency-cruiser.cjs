@@ -12,6 +12,7 @@ const LAYERS = [
   ['notify'],
   ['escalation'],
   ['service'],
+  ['rules'],
   ['incident'],
   ['schedule'],
   ['volunteer'],

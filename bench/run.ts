@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules] [-- --cpu-prof]`
  *
  * Measures the figures of DESIGN.md §10 in one run, side by side: Vigil on SQLite
  * and on PostgreSQL, a bare node:http server that only parses the same JSON, and
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { benchScheduleRender } from './schedule-render.js';
+import { benchRules } from './rules.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
 import { amAlertBody, eventBody, load, percentile, sendProbes, type LoadResult } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, memoryOf, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
@@ -60,7 +61,7 @@ const CFG = {
   alertmanagerMemory: !QUICK,
   repeatedKeys: 16,
 };
-const ONLY = new Set((argv.only ?? 'schedule,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
+const ONLY = new Set((argv.only ?? 'schedule,rules,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const PROF_DIR = path.join(RESULTS_DIR, 'prof');
 
@@ -573,6 +574,14 @@ async function main(): Promise<number> {
         (row(`schedule.${schedule.length}`, '', '').notes ??= {}).sqlite = 'pure code, no database';
       }
       log(`schedule render: ${schedule.map((s) => s.ms.toFixed(1) + ' ms').join(', ')}`);
+    }
+    if (ONLY.has('rules')) {
+      const figures = benchRules();
+      figures.forEach((f, i) => {
+        row(`rules.${i + 1}`, f.name.replace(/^rules: /, 'Event rules: ') + ', one core', 'events/s').cells.sqlite = stat([f.eventsPerSecond]);
+        (row(`rules.${i + 1}`, '', '').notes ??= {}).sqlite = `pure code, no database; ${f.microsecondsPerEvent.toFixed(1)} µs per event`;
+      });
+      log(`event rules: ${figures.map((f) => `${Math.round(f.eventsPerSecond)}/s`).join(', ')}`);
     }
     const receiver = await startScript('receiver', 'receiver.js');
     let bareMax: number | null = null;

@@ -56,6 +56,7 @@ import { openShiftRoutes } from './http/routes/volunteers/open-shifts.js';
 import { shiftTradeRoutes } from './http/routes/volunteers/trades.js';
 import { coverageGapRoutes } from './http/routes/volunteers/coverage-gaps.js';
 import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
+import { eventOrchestrationRoutes } from './http/routes/event-orchestrations.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -128,6 +129,7 @@ export const routeModules: RouteModule[] = [
   shiftTradeRoutes,
   coverageGapRoutes,
   intenseIncidentRoutes,
+  eventOrchestrationRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

@@ -663,6 +663,45 @@ export interface IntenseIncidentTable {
   note: string | null;
 }
 
+/** An organization's global event orchestration (migration 0009): an org-wide routing key and a router. */
+export interface EventOrchestrationTable {
+  org_id: string;
+  id: string;
+  name: string;
+  description: string;
+  version: number;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+/** A routing key of an event orchestration; only its SHA-256 is kept, the key is shown once. */
+export interface EventOrchestrationIntegrationTable {
+  org_id: string;
+  id: string;
+  orchestration_id: string;
+  label: string;
+  key_hash: string;
+  key_hint: string;
+  created_at: number;
+}
+
+/** Rules: an orchestration's router or unrouted path, or a service's path (JSON OrchestrationPathDef, rules/rules.ts). */
+export interface EventOrchestrationPathTable {
+  org_id: string;
+  kind: 'router' | 'unrouted' | 'service';
+  /** The orchestration (router, unrouted) or the service (service). */
+  parent_id: string;
+  path: string;
+  version: number;
+  active: number;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  updated_by: string | null;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -711,6 +750,9 @@ export interface Database {
   priorities: PriorityTable;
   maintenance_windows: MaintenanceWindowTable;
   maintenance_window_services: MaintenanceWindowServiceTable;
+  event_orchestrations: EventOrchestrationTable;
+  event_orchestration_integrations: EventOrchestrationIntegrationTable;
+  event_orchestration_paths: EventOrchestrationPathTable;
 }
 
 /** PagerDuty's incident priorities, per organization; rank 1 is the most severe. */

@@ -1,0 +1,82 @@
+/**
+ * Validate answers against PagerDuty's own published REST schema,
+ * shared/reference/pagerduty/REST/openapiv3.json: `expectPagerDutyShape(body, '/event_orchestrations/{id}', 'get', '200')`
+ * checks a body against what PagerDuty documents for that operation. OpenAPI 3.0 is
+ * turned into JSON Schema for Ajv on a copy: local $refs (including pointers into other
+ * schemas, which the file uses) are resolved, `nullable` becomes a null type, bare enums
+ * get their type, and examples go.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AjvMod from 'ajv';
+import { expect } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PD_REST_OAS = path.resolve(repoRoot, '../shared/reference/pagerduty/REST/openapiv3.json');
+
+let oas: Record<string, any> | undefined;
+const doc = () => (oas ??= JSON.parse(fs.readFileSync(PD_REST_OAS, 'utf8')) as Record<string, any>);
+
+function pointer(ref: string): unknown {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<any>((acc, k) => acc?.[k], doc());
+}
+
+function toJsonSchema(node: unknown, depth = 0): unknown {
+  if (depth > 60) return {};
+  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, depth + 1));
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  if (typeof o.$ref === 'string') {
+    const target = pointer(o.$ref);
+    if (target === undefined) throw new Error(`unresolved ${o.$ref}`);
+    return toJsonSchema(structuredClone(target), depth + 1);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'example' || k === 'examples' || k === 'nullable' || k.startsWith('x-')) continue;
+    // Property maps are names, not schemas: keep every key, convert the values.
+    if (k === 'properties' && v && typeof v === 'object') out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, toJsonSchema(pv, depth + 1)]));
+    else out[k] = toJsonSchema(v, depth + 1);
+  }
+  if (Array.isArray(out.enum) && !out.type && out.enum.every((e) => typeof e === 'string')) out.type = 'string';
+  if (o.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+  }
+  return out;
+}
+
+const AjvCtor = ((AjvMod as any).default ?? AjvMod) as typeof import('ajv').default;
+const ajv = new AjvCtor({ allErrors: true, strict: false, validateFormats: false });
+const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+
+export function pagerDutyResponseSchema(apiPath: string, method: string, status: string): unknown {
+  const op = doc().paths?.[apiPath]?.[method];
+  if (!op) throw new Error(`${method.toUpperCase()} ${apiPath} not in ${PD_REST_OAS}`);
+  let res = op.responses?.[status];
+  if (res?.$ref) res = pointer(res.$ref);
+  const schema = res?.content?.['application/json']?.schema;
+  if (!schema) throw new Error(`no JSON ${status} answer for ${method.toUpperCase()} ${apiPath}`);
+  return toJsonSchema(schema);
+}
+
+export function pagerDutySchema(name: string): unknown {
+  return toJsonSchema({ $ref: `#/components/schemas/${name}` });
+}
+
+/** The body conforms to PagerDuty's documented answer for that operation and status. */
+export function expectPagerDutyShape(body: unknown, apiPath: string, method: string, status = '200'): void {
+  const key = `${method} ${apiPath} ${status}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(pagerDutyResponseSchema(apiPath, method, status) as object);
+    compiled.set(key, validate);
+  }
+  const ok = validate(body);
+  expect(ok, `${key}: ${JSON.stringify(validate.errors, null, 1)}`).toBe(true);
+}
