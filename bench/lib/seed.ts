@@ -134,7 +134,8 @@ export async function seedFixture(h: DbHandle, receiverUrl: string, probes: numb
     ];
     await insertPolicy(trx, { org_id: orgId, id: policyId, name: 'Chat on-call', description: null, num_loops: 0, rules, created_at: now, updated_at: now, deleted_at: null });
     const service = async (name: string) => {
-      const s = await createService(trx, clock, orgId, { name });
+      // Every alert into the open incident, as before alert grouping existed: figures compare run to run.
+      const s = await createService(trx, clock, orgId, { name, alert_grouping_parameters: { type: 'time', config: { timeout: 0 } } });
       await updateService(trx, orgId, s.id, { escalation_policy_id: policyId });
       const { key } = await createIntegration(trx, clock, orgId, { ...s, escalation_policy_id: policyId }, { type: 'events_v2' });
       return { id: s.id, key };
@@ -175,6 +176,11 @@ export async function seedOpenIncidents(h: DbHandle, f: Fixture, count: number):
         urgency: 'high',
         incident_key: `timer-${i}`,
         open_group: null,
+        group_until: null,
+        group_fields: null,
+        priority_id: null,
+        snoozed_until: null,
+        paused_until: null,
         body: null,
         created_at: now,
         updated_at: now,
@@ -224,13 +230,13 @@ export async function seedOpenAlerts(h: DbHandle, f: Fixture, count: number, inc
     const perIncident = Math.ceil(count / incidents);
     let made = 0;
     for (let k = 0; k < incidents && made < count; k++) {
-      const s = await createService(trx, clock, f.orgId, { name: `Storm ${k}` });
+      const s = await createService(trx, clock, f.orgId, { name: `Storm ${k}`, alert_grouping_parameters: { type: 'time', config: { timeout: 0 } } });
       const { integration } = await createIntegration(trx, clock, f.orgId, s, { type: 'events_v2' });
       const incidentId = newId(now);
       await trx
         .insertInto('incidents')
         .values({
-          org_id: f.orgId, id: incidentId, number: ++number, service_id: s.id, title: `Storm ${k}`, status: 'triggered', urgency: 'high', incident_key: `storm-${k}`, open_group: 'alerts', body: null,
+          org_id: f.orgId, id: incidentId, number: ++number, service_id: s.id, title: `Storm ${k}`, status: 'triggered', urgency: 'high', incident_key: `storm-${k}`, open_group: 'time', group_until: null, group_fields: null, priority_id: null, snoozed_until: null, paused_until: null, body: null,
           created_at: now, updated_at: now, last_status_change_at: now, last_status_change_by: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null,
           assigned_via: 'escalation_policy', escalation_policy_id: null, escalation_snapshot: null, escalation_level: 0, escalation_loop: 0, next_step_at: null, escalation_epoch: 0,
         })
@@ -239,7 +245,7 @@ export async function seedOpenAlerts(h: DbHandle, f: Fixture, count: number, inc
       for (let j = 0; j < perIncident && made < count; j++, made++) {
         rows.push({
           org_id: f.orgId, id: newId(now), integration_id: integration.id, service_id: s.id, incident_id: incidentId, dedup_key: `storm-${k}-${j}`, open: 1, status: 'triggered',
-          severity: 'critical', summary: `Chat queue not answering on gateway ${j}`, source: `chat-gw-${j}.harbor.example`, details, count: 1, first_seen_at: now, last_seen_at: now, resolved_at: null,
+          severity: 'critical', summary: `Chat queue not answering on gateway ${j}`, source: `chat-gw-${j}.harbor.example`, details, count: 1, first_seen_at: now, last_seen_at: now, resolved_at: null, suppressed_by: null, rule_match: null,
         });
       }
       for (let i = 0; i < rows.length; i += 250) await trx.insertInto('alerts').values(rows.slice(i, i + 250)).execute();

@@ -8,7 +8,7 @@ import type { PathView } from '../../rules/orchestration.service.js';
 import type { ActionsDef, RuleDef, ServiceOutcome, RuleMatch, RouterOutcome } from '../../rules/rules.js';
 import type { EventOrchestrationIntegrationTable, EventOrchestrationTable } from '../../storage/schema.js';
 import { iso } from '../../lib/clock.js';
-import type { Presenter } from '../present.js';
+import type { Presenter } from './index.js';
 
 const userRef = (p: Presenter, id: string | null) => (id ? { id, type: 'user_reference', self: `${p.baseUrl}/api/v1/users/${id}` } : undefined);
 

@@ -25,7 +25,7 @@ import type { EventOrchestrationTable } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import * as present from '../presenters/event-orchestration.js';
-import { page } from '../present.js';
+import { page } from '../presenters/common.js';
 import { checkWindow, instant } from '../query.js';
 
 const tags = ['event orchestrations'];
