@@ -98,11 +98,14 @@ export const Alert = Type.Object({
   status: Type.String(),
   alert_key: Type.String(),
   severity: Type.String(),
-  service: Reference('service_reference'),
+  // null for an event an organization's router sent nowhere (unrouted, suppressed).
+  service: Nullable(Reference('service_reference')),
   // null for a suppressed alert (an event rule or a maintenance window): it belongs to no incident.
   incident: Nullable(Reference('incident_reference')),
   integration: Reference('inbound_integration_reference'),
   suppressed: Type.Boolean(),
+  suppressed_by: Nullable(Type.Union([Type.Literal('rule'), Type.Literal('maintenance')], { description: 'What suppressed it: an event rule (or the unrouted path) or a maintenance window' })),
+  rule_match: Type.Array(Type.Object({ set: Type.String(), rule: Nullable(Type.String()), label: Nullable(Type.String()) }), { description: 'The event rules that matched its latest trigger' }),
   count: Type.Integer(),
   last_seen_at: Type.String(),
   resolved_at: Nullable(Type.String()),

@@ -45,7 +45,7 @@ export async function resolveAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
   await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
-  if (!alert.incident_id) return true;
+  if (!alert.incident_id || !alert.service_id) return true;
   await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
   const remaining = await store.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);

@@ -94,7 +94,8 @@ export interface AlertTable {
   org_id: string;
   id: string;
   integration_id: string;
-  service_id: string;
+  /** NULL for an event an organization's router sent nowhere (suppressed, unrouted). */
+  service_id: string | null;
   /** NULL for a suppressed alert. */
   incident_id: string | null;
   dedup_key: string;

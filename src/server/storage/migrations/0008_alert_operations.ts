@@ -56,8 +56,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Notifications paused by a rule or the service: nobody is paged before this instant.
   await db.schema.alterTable('incidents').addColumn('paused_until', 'bigint').execute();
 
-  // alerts: a suppressed alert belongs to no incident.
+  // alerts: a suppressed alert belongs to no incident; an event no router rule took (unrouted) to no service either.
   await dropNotNull(db, 'alerts', 'incident_id');
+  await dropNotNull(db, 'alerts', 'service_id');
   // 'rule' | 'maintenance' while suppressed.
   await db.schema.alterTable('alerts').addColumn('suppressed_by', 'text').execute();
   // JSON [{set, rule, label}]: which event rules matched the latest trigger.
