@@ -12,6 +12,7 @@ const LAYERS = [
   ['notify'],
   ['escalation'],
   ['service'],
+  ['maintenance'],
   ['rules'],
   ['incident'],
   ['schedule'],

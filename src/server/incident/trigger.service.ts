@@ -27,7 +27,7 @@ import { queueJoinNotices } from '../notify/notify.service.js';
 import type { AgentRef, Channel } from './incident.js';
 import { joinEffect } from './incident.js';
 import { chooseIncident, groupingReason, groupTarget, groupUntil, openGroupOf, type AlertGrouping, type GroupTarget } from '../service/alert-grouping.js';
-import type { AlertPlan } from './alert-plan.js';
+import type { AlertPlan, RuleMatch } from './alert-plan.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 
@@ -434,4 +434,32 @@ async function queueJoinNotice(tx: Tx, incident: IncidentTable, a: AlertInput): 
   const assignees = (await store.assignmentsOf(tx.trx, incident.org_id, [incident.id])).get(incident.id)?.map((x) => x.user_id) ?? [];
   if (!assignees.length) return false;
   return queueJoinNotices(tx.trx, tx.now, { org_id: incident.org_id, id: incident.id }, assignees, { window, windowMs: JOIN_NOTICE_MS, alert: { summary: a.summary, severity: a.severity } });
+}
+
+/**
+ * An event an organization's router sent to no service: kept as a suppressed alert of no
+ * service and no incident (shown, counted, paged to nobody); a repeat of its key counts on it.
+ */
+export async function storeUnrouted(tx: Tx, u: { orgId: string; integrationId: string; dedupKey: string; agent: AgentRef; channel: Channel; summary: string; severity: string; source: string | null; details: unknown; ruleMatch: RuleMatch[] }): Promise<void> {
+  const row: AlertTable = {
+    org_id: u.orgId,
+    id: newId(tx.now),
+    integration_id: u.integrationId,
+    service_id: null,
+    incident_id: null,
+    dedup_key: u.dedupKey,
+    open: 1,
+    status: 'suppressed',
+    severity: u.severity,
+    summary: u.summary,
+    source: u.source,
+    details: JSON.stringify(u.details ?? {}),
+    count: 1,
+    first_seen_at: tx.now,
+    last_seen_at: tx.now,
+    resolved_at: null,
+    suppressed_by: 'rule',
+    rule_match: JSON.stringify(u.ruleMatch),
+  };
+  await store.upsertOpenAlerts(tx.trx, [row]);
 }

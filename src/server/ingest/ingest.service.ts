@@ -1,7 +1,11 @@
 /**
- * From a validated event to committed rows. Looks up the integration by the hash
- * of its key (cached briefly), applies the per-integration rate limit, and hands
- * the event to the group committer; resolves once the batch holding it committed.
+ * From a validated event to committed rows. Looks up the key by its hash (a service's
+ * integration or an organization's router; cached briefly), applies the per-integration
+ * rate limit, runs the rules stage (rules-stage.ts: the router picks the service, the
+ * service's rules act), and hands the event to the group committer; resolves once the
+ * batch holding it committed. Inside the batch, each trigger's plan (alert-plan.ts) adds
+ * what the service decides: its urgency rule at this instant, its grouping, its auto-pause,
+ * and whether it is in a maintenance window.
  */
 import type { Kysely } from 'kysely';
 import { VigilError } from '../errors.js';
@@ -16,35 +20,62 @@ import { insertChangeEvent } from '../incident/incident.store.js';
 import type { AgentRef, Channel } from '../incident/incident.js';
 import { acknowledgeAlert, resolveAlert } from '../incident/incident.service.js';
 import type { Tx } from '../incident/timeline.js';
-import { NeedsExclusiveLock, flushBatch, flushTriggers, newBatch, queueTrigger, triggerAlert, type AlertInput } from '../incident/trigger.service.js';
-import { servicePlan } from '../incident/alert-plan.js';
+import { NeedsExclusiveLock, flushBatch, flushTriggers, newBatch, queueTrigger, storeUnrouted, triggerAlert, type AlertInput } from '../incident/trigger.service.js';
+import { servicePlan, type AlertPlan } from '../incident/alert-plan.js';
+import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
+import { findOrchestrationByKeyHash, getOrchestrationName, loadRouter, loadServiceRules, loadUnrouted } from '../rules/orchestration.service.js';
+import { applyServiceRules, routeEvent, type RuleMatch } from '../rules/rules.js';
+import { applyOutcome, NO_DECISION, ruleEventOf, type RuleDecision, type TriggerFields } from './rules-stage.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 
 export interface ResolvedIntegration {
   integration: IntegrationTable;
   service: ServiceTable;
+  router?: undefined;
 }
 
+/**
+ * An organization-wide key: an event orchestration's integration. Events are routed to a
+ * service by the router's rules; alerts are deduplicated by this key like a service's.
+ */
+export interface RouterKey {
+  router: { orchestrationId: string };
+  /** The orchestration's integration, as the alert's integration (dedup scope, agent). */
+  integration: IntegrationTable;
+  service: null;
+}
+
+export type KeyTarget = ResolvedIntegration | RouterKey;
+
 export type IngestJob =
-  | { kind: 'trigger'; target: ResolvedIntegration; channel: Channel; dedupKey: string; summary: string; severity: string; source: string | null; details: unknown }
-  | { kind: 'acknowledge' | 'resolve'; target: ResolvedIntegration; channel: Channel; dedupKey: string }
+  | { kind: 'trigger'; target: KeyTarget; channel: Channel; dedupKey: string; summary: string; severity: string; source: string | null; details: unknown; decision?: RuleDecision }
+  | { kind: 'acknowledge' | 'resolve'; target: KeyTarget; channel: Channel; dedupKey: string }
   | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown };
+
+/** A trigger after the rules stage: routed to its service (or unrouted, kept suppressed), with what the rules decided. */
+type StagedTrigger = Extract<IngestJob, { kind: 'trigger' }> & { target: ResolvedIntegration; decision: RuleDecision };
+type UnroutedTrigger = Omit<Extract<IngestJob, { kind: 'trigger' }>, 'kind'> & { kind: 'unrouted'; target: RouterKey; decision: RuleDecision };
+type BatchJob = Exclude<IngestJob, { kind: 'trigger' }> | StagedTrigger | UnroutedTrigger | { kind: 'dropped'; target: KeyTarget };
 
 export interface IngestMetrics {
   accepted: Record<string, number>;
   rejected: Record<string, number>;
+  /** Events an event rule dropped (counted, nothing stored), by rule. */
+  dropped: Record<string, number>;
   batches: number;
   batchedJobs: number;
 }
 
+
 export class IngestService {
   private readonly committer: GroupCommitter<IngestJob, IncidentChange[]>;
   private readonly limiter: RateLimiter;
-  private readonly cache = new Map<string, { value: ResolvedIntegration | null; expires: number }>();
+  private readonly cache = new Map<string, { value: KeyTarget | null; expires: number }>();
+
   /** Services this node's batches last saw with an open incident, until when: only a guess of the lock a batch needs. */
   private readonly openServices = new Map<string, number>();
-  readonly metrics: IngestMetrics = { accepted: {}, rejected: {}, batches: 0, batchedJobs: 0 };
+  readonly metrics: IngestMetrics = { accepted: {}, rejected: {}, dropped: {}, batches: 0, batchedJobs: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -64,22 +95,40 @@ export class IngestService {
     this.metrics[kind][label] = (this.metrics[kind][label] ?? 0) + 1;
   }
 
-  /** The integration a key belongs to, or null. Same answer for a key that exists in no organization and one that was deleted. */
-  async resolveKey(routingKey: string, type: IntegrationTable['type'] | 'any'): Promise<ResolvedIntegration | null> {
+  /**
+   * The integration or router a key belongs to, or null. Same answer for a key that exists in
+   * no organization and one that was deleted. An organization-wide (router) key is an Events
+   * API key: it is found for `events_v2`.
+   */
+  async resolveKey(routingKey: string, type: 'events_v2', opts: { routers: true }): Promise<KeyTarget | null>;
+  async resolveKey(routingKey: string, type: IntegrationTable['type'] | 'any'): Promise<ResolvedIntegration | null>;
+  async resolveKey(routingKey: string, type: IntegrationTable['type'] | 'any', opts: { routers?: boolean } = {}): Promise<KeyTarget | null> {
     const hash = hashSecret(routingKey);
     const now = this.clock.now();
     const hit = this.cache.get(hash);
-    let value: ResolvedIntegration | null;
+    let value: KeyTarget | null;
     if (hit && hit.expires > now) value = hit.value;
     else {
-      const integration = await findIntegrationByKeyHash(this.db, hash);
-      const service = integration ? await getService(this.db, integration.org_id, integration.service_id) : undefined;
-      value = integration && service ? { integration, service } : null;
+      value = await this.lookUp(hash);
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(hash, { value, expires: now + (value ? 5_000 : 1_000) });
     }
+    if (value?.router) return opts.routers && type === 'events_v2' ? value : null;
     if (value && type !== 'any' && value.integration.type !== type) return null;
     return value;
+  }
+
+  private async lookUp(hash: string): Promise<KeyTarget | null> {
+    const integration = await findIntegrationByKeyHash(this.db, hash);
+    if (integration) {
+      const service = await getService(this.db, integration.org_id, integration.service_id);
+      return service ? { integration, service } : null;
+    }
+    const key = await findOrchestrationByKeyHash(this.db, hash);
+    if (!key) return null;
+    const orchestration = await getOrchestrationName(this.db, key.orgId, key.orchestrationId);
+    if (orchestration === null) return null;
+    return { router: { orchestrationId: key.orchestrationId }, service: null, integration: routerIntegration(key, orchestration) };
   }
 
   /** Forget cached keys (after an integration or service is deleted on this node). */
@@ -93,6 +142,7 @@ export class IngestService {
     if (wait > 0) throw new VigilError('rate_limited', ['too many events for this integration; retry later'], { retryAfterSeconds: wait });
   }
 
+  /** Commit the event; resolves once it is on disk (or an event rule dropped it: counted, nothing stored). */
   async submit(job: IngestJob): Promise<void> {
     await this.committer.submit(job);
   }
@@ -106,11 +156,12 @@ export class IngestService {
     const now = this.clock.now();
     let shared =
       hasRowLocks(this.db) &&
-      jobs.every((j) => j.kind === 'change' || (j.kind === 'trigger' && (j.target.service.status === 'disabled' || (this.openServices.get(j.target.service.id) ?? 0) > now)));
+      jobs.every((j) => j.kind === 'change' || (j.kind === 'trigger' && !j.target.router && (j.target.service.status === 'disabled' || (this.openServices.get(j.target.service.id) ?? 0) > now)));
     for (let attempt = 1; ; attempt++) {
       let perJob: IncidentChange[][];
+      let dropped: RuleMatch[][];
       try {
-        perJob = await this.runBatchOnce(jobs, shared);
+        ({ perJob, dropped } = await this.runBatchOnce(jobs, shared));
       } catch (err) {
         if (err instanceof NeedsExclusiveLock && shared) {
           this.openServices.clear();
@@ -123,6 +174,7 @@ export class IngestService {
         continue;
       }
       // Committed: from here nothing may throw, or the committer would run these jobs again.
+      for (const matched of dropped) this.countDrop(matched);
       this.metrics.batches++;
       this.metrics.batchedJobs += jobs.length;
       try {
@@ -134,10 +186,11 @@ export class IngestService {
     }
   }
 
-  private async runBatchOnce(jobs: IngestJob[], shared: boolean): Promise<IncidentChange[][]> {
+  private async runBatchOnce(jobs: IngestJob[], shared: boolean): Promise<{ perJob: IncidentChange[][]; dropped: RuleMatch[][] }> {
     let open: Iterable<string> = [];
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
+    const dropped: RuleMatch[][] = [];
     await this.db.transaction().execute(async (trx) => {
       // Lock every organization of the batch first, in one fixed order (a no-op without row locks): shared
       // for a batch that only adds alerts to open incidents (such batches then run side by
@@ -147,41 +200,73 @@ export class IngestService {
       // deadlock_timeout (1 s) before the retry, right in an alert storm.
       for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, orgId, shared ? 'shared' : 'exclusive');
       const batch = newBatch(shared);
+      // The rules stage reads each path's version in the batch's transaction: an edit is seen by the next batch, on every node.
+      const rules = new RulesOfBatch(trx);
+      const staged: BatchJob[] = [];
       for (const job of jobs) {
+        const s = job.kind === 'trigger' ? await stage(rules, job, now) : job;
+        if ('drop' in s) dropped.push(s.drop);
+        staged.push('drop' in s ? { kind: 'dropped', target: job.target } : s);
+      }
+      const maintenance = await this.maintenanceOf(trx, staged);
+      for (const job of staged) {
         const tx: Tx = { trx, now, changes: [], batch };
         perJob.push(tx.changes);
-        if (job.kind === 'trigger' && (await this.queue(tx, job))) continue;
+        if (job.kind === 'dropped') continue;
+        if (job.kind === 'trigger' && (await this.queue(tx, job, maintenance))) continue;
         // Anything but a queued trigger runs after the queued ones, and may change open incidents.
         await flushTriggers(trx, batch);
         if (job.kind !== 'trigger') batch.openIncidents.clear();
-        await this.apply(tx, job);
+        await this.apply(tx, job, maintenance);
       }
       await flushBatch(trx, batch);
       open = batch.openIncidents.keys();
     });
     // Committed: these services have an open incident (until a resolve, which the guess does not need to see).
     if (this.openServices.size > 10_000) this.openServices.clear();
-    for (const serviceId of open) this.openServices.set(serviceId, now + 60_000);
-    return perJob;
+    for (const slot of open) this.openServices.set(slot.split('\u0000')[0]!, now + 60_000);
+    return { perJob, dropped };
+  }
+
+  private countDrop(matched: RuleMatch[]): void {
+    const rule = matched.at(-1);
+    const label = rule ? `${rule.set}/${rule.rule ?? 'catch_all'}` : 'unknown';
+    this.metrics.dropped[label] = (this.metrics.dropped[label] ?? 0) + 1;
+  }
+
+  /** The batch's services that are in a maintenance window now (one query per organization of the batch). */
+  private async maintenanceOf(trx: Kysely<Database>, jobs: readonly BatchJob[]): Promise<Set<string>> {
+    const byOrg = new Map<string, Set<string>>();
+    for (const j of jobs) if (j.kind === 'trigger') byOrg.set(j.target.integration.org_id, (byOrg.get(j.target.integration.org_id) ?? new Set()).add(j.target.service.id));
+    const out = new Set<string>();
+    for (const [orgId, ids] of byOrg) for (const id of await servicesInMaintenance(trx, orgId, [...ids])) out.add(id);
+    return out;
   }
 
   /** A trigger for a service whose open incident is known joins the batch's multi-row write. */
-  private async queue(tx: Tx, job: Extract<IngestJob, { kind: 'trigger' }>): Promise<boolean> {
+  private async queue(tx: Tx, job: StagedTrigger, maintenance: ReadonlySet<string>): Promise<boolean> {
     // A disabled service takes no new alerts (PagerDuty semantics): `apply` skips it.
     if (job.target.service.status === 'disabled') return false;
-    return queueTrigger(tx, this.alertInput(job));
+    return queueTrigger(tx, this.alertInput(job, maintenance, tx.now));
   }
 
-  private alertInput(job: Extract<IngestJob, { kind: 'trigger' }>): AlertInput {
+  private alertInput(job: StagedTrigger, maintenance: ReadonlySet<string>, now: number): AlertInput {
     const { integration, service } = job.target;
     const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
-    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details, plan: servicePlan(service, job.severity, this.clock.now()) };
+    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details, plan: planOf(service, job, maintenance.has(service.id), now) };
   }
 
-  private async apply(tx: Tx, job: IngestJob): Promise<void> {
-    const { integration, service } = job.target;
+  private async apply(tx: Tx, job: BatchJob, maintenance: ReadonlySet<string>): Promise<void> {
+    const { integration } = job.target;
     const orgId = integration.org_id;
+    if (job.kind === 'dropped') return;
+    if (job.kind === 'unrouted') {
+      const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
+      await storeUnrouted(tx, { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, summary: job.summary, severity: job.severity, source: job.source, details: job.details, ruleMatch: job.decision.matched });
+      return;
+    }
     if (job.kind === 'change') {
+      const service = job.target.service;
       await insertChangeEvent(tx.trx, {
         org_id: orgId,
         id: newId(tx.now),
@@ -196,15 +281,106 @@ export class IngestService {
       return;
     }
     // A disabled service takes no new alerts (PagerDuty semantics); ack and resolve still apply.
-    if (job.kind === 'trigger' && service.status === 'disabled') return;
+    if (job.kind === 'trigger' && job.target.service.status === 'disabled') return;
     const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
     const base = { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel };
     if (job.kind === 'trigger') {
-      await triggerAlert(tx, this.alertInput(job));
+      await triggerAlert(tx, this.alertInput(job, maintenance, tx.now));
     } else if (job.kind === 'acknowledge') {
       await acknowledgeAlert(tx, base);
     } else {
       await resolveAlert(tx, base);
     }
   }
+}
+
+/** A trigger's plan: the service's decisions at `now`, overridden by what its rules decided, suppressed in a maintenance window. */
+function planOf(service: ServiceTable, job: StagedTrigger, inMaintenance: boolean, now: number): AlertPlan {
+  const base = servicePlan(service, job.severity, now);
+  const d = job.decision;
+  const matched = d.matched.at(-1);
+  return {
+    ...base,
+    urgency: d.urgency ?? base.urgency,
+    suppressed: d.suppress ? 'rule' : inMaintenance ? 'maintenance' : null,
+    pauseSeconds: d.pauseSeconds ?? base.pauseSeconds,
+    pausedBy: d.pauseSeconds ? `event rule ${matched?.label ?? matched?.rule ?? ''}`.trim() : base.pausedBy,
+    priorityId: d.priorityId,
+    notes: d.notes,
+    ruleMatch: d.matched.length ? d.matched : null,
+  };
+}
+
+/** The orchestration's integration as an alert's integration: its id scopes dedup keys, its label names the agent. */
+function routerIntegration(key: { orgId: string; integrationId: string }, orchestrationName: string): IntegrationTable {
+  return {
+    org_id: key.orgId,
+    id: key.integrationId,
+    service_id: '',
+    type: 'events_v2',
+    name: `Event orchestration ${orchestrationName}`,
+    key_hash: '',
+    key_hint: '',
+    created_at: 0,
+    deleted_at: null,
+    heartbeat_interval: null,
+    heartbeat_next_due: null,
+    heartbeat_state: null,
+  };
+}
+
+/** Compiled rules and routed services, read once per batch (inside its transaction). */
+class RulesOfBatch {
+  private readonly memo = new Map<string, Promise<unknown>>();
+  constructor(readonly db: Kysely<Database>) {}
+  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) this.memo.set(key, (p = load()));
+    return p;
+  }
+  service(orgId: string, id: string): Promise<ServiceTable | null> {
+    return this.once(`s/${orgId}/${id}`, async () => (await getService(this.db, orgId, id)) ?? null);
+  }
+  serviceRules(orgId: string, serviceId: string) {
+    return this.once(`r/${orgId}/${serviceId}`, () => loadServiceRules(this.db, orgId, serviceId));
+  }
+  router(orgId: string, orchestrationId: string) {
+    return this.once(`o/${orgId}/${orchestrationId}`, async () => ({ router: await loadRouter(this.db, orgId, orchestrationId), unrouted: await loadUnrouted(this.db, orgId, orchestrationId) }));
+  }
+}
+
+/**
+ * The rules stage for one trigger: a router key's rules pick the service (none: unrouted, kept
+ * suppressed after the unrouted path's rules); then the service's rules act. `drop`: a rule
+ * dropped it (the rules that matched, for the count).
+ */
+async function stage(rules: RulesOfBatch, job: Extract<IngestJob, { kind: 'trigger' }>, now: number): Promise<BatchJob | { drop: RuleMatch[] }> {
+  const orgId = job.target.integration.org_id;
+  let fields: TriggerFields = job;
+  let decision = NO_DECISION;
+  let target: ResolvedIntegration;
+  if (job.target.router) {
+    const { router, unrouted } = await rules.router(orgId, job.target.router.orchestrationId);
+    const routed = router ? routeEvent(router, ruleEventOf(fields, now), now) : { routeTo: null, matched: [] };
+    // A router may name a service deleted since it was saved: the event is then unrouted, never lost.
+    const service = routed.routeTo ? await rules.service(orgId, routed.routeTo) : null;
+    if (!service) {
+      const o = unrouted ? applyServiceRules(unrouted, ruleEventOf(fields, now), now) : null;
+      if (o?.drop) return { drop: [...routed.matched, ...o.matched] };
+      const after = o ? applyOutcome(fields, o) : { fields, decision: NO_DECISION };
+      return { ...job, ...after.fields, kind: 'unrouted', target: job.target, decision: { ...after.decision, suppress: true, matched: [...routed.matched, ...after.decision.matched] } };
+    }
+    target = { integration: { ...job.target.integration, service_id: service.id }, service };
+    decision = { ...NO_DECISION, matched: routed.matched };
+  } else target = job.target;
+  const compiled = await rules.serviceRules(orgId, target.service.id);
+  if (compiled) {
+    const o = applyServiceRules(compiled, ruleEventOf(fields, now), now);
+    if (o.drop) return { drop: [...decision.matched, ...o.matched] };
+    const after = applyOutcome(fields, o);
+    fields = after.fields;
+    decision = { ...after.decision, matched: [...decision.matched, ...after.decision.matched] };
+  }
+  if (decision.resolve) return { kind: 'resolve', target, channel: job.channel, dedupKey: fields.dedupKey };
+  return { ...job, ...fields, target, decision };
 }

@@ -409,3 +409,8 @@ export async function loadServiceRules(db: Db, orgId: string, serviceId: string)
   if (!stored || !stored.active) return null;
   return compiledFor(db, serviceRules, orgId, 'service', serviceId, stored, compileServiceRules);
 }
+
+/** The orchestration's name (what an alert it routed names as its integration), or null when it no longer exists. */
+export async function getOrchestrationName(db: Db, orgId: string, id: string): Promise<string | null> {
+  return (await store.getOrchestration(db, orgId, id))?.name ?? null;
+}

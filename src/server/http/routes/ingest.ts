@@ -78,7 +78,8 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
       const v = validateAlertEvent(request.body);
       if (!v.ok) throw invalidEvent(v.errors);
       const e = v.value;
-      const target = await ingest.resolveKey(e.routingKey, 'events_v2');
+      // A service's key, or an organization-wide key whose router picks the service (event rules).
+      const target = await ingest.resolveKey(e.routingKey, 'events_v2', { routers: true });
       if (!target) throw invalidEvent([UNKNOWN_KEY]);
       const channel = { type: 'events_api_v2' as const, ...(e.client ? { client: e.client } : {}) };
       if (e.action === 'trigger') {
