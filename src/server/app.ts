@@ -26,7 +26,7 @@ import { apiTokenRoutes } from './http/routes/api-tokens.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
 import { respondRoutes } from './http/routes/respond.js';
-import { scheduleRoutes } from './http/routes/schedules.js';
+import { scheduleOverrideRoutes, scheduleRoutes, scheduleUserRoutes } from './http/routes/schedules.js';
 import { escalationPolicyRoutes } from './http/routes/escalation-policies.js';
 import { oncallRoutes } from './http/routes/oncalls.js';
 import { contactMethodRoutes } from './http/routes/contact-methods.js';
@@ -56,7 +56,7 @@ import { openShiftRoutes } from './http/routes/volunteers/open-shifts.js';
 import { shiftTradeRoutes } from './http/routes/volunteers/trades.js';
 import { coverageGapRoutes } from './http/routes/volunteers/coverage-gaps.js';
 import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
-import { eventOrchestrationRoutes } from './http/routes/event-orchestrations.js';
+import { eventOrchestrationRoutes, orchestrationIntegrationRoutes, orchestrationPathRoutes, orchestrationTestRoutes } from './http/routes/event-orchestrations.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -96,6 +96,8 @@ export const routeModules: RouteModule[] = [
   webhookSubscriptionRoutes,
   respondRoutes,
   scheduleRoutes,
+  scheduleOverrideRoutes,
+  scheduleUserRoutes,
   escalationPolicyRoutes,
   oncallRoutes,
   contactMethodRoutes,
@@ -130,6 +132,9 @@ export const routeModules: RouteModule[] = [
   coverageGapRoutes,
   intenseIncidentRoutes,
   eventOrchestrationRoutes,
+  orchestrationIntegrationRoutes,
+  orchestrationPathRoutes,
+  orchestrationTestRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

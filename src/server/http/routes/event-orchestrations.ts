@@ -33,6 +33,7 @@ const IntegrationParams = Type.Object({ id: Type.String({ minLength: 1, maxLengt
 const ServiceParams = Type.Object({ service_id: Type.String({ minLength: 1, maxLength: 64 }) });
 const SortBy = Type.Union(['name:asc', 'name:desc', 'routes:asc', 'routes:desc', 'created_at:asc', 'created_at:desc'].map((s) => Type.Literal(s)));
 
+/** Global orchestrations (PagerDuty's /event_orchestrations). */
 export function eventOrchestrationRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;
 
@@ -113,7 +114,11 @@ export function eventOrchestrationRoutes(app: App, deps: AppDeps): void {
     },
   );
 
-  // ---------- integrations (routing keys) ----------
+}
+
+/** An orchestration's routing keys (its integrations). */
+export function orchestrationIntegrationRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
 
   app.get(
     '/api/v1/event_orchestrations/:id/integrations',
@@ -176,7 +181,11 @@ export function eventOrchestrationRoutes(app: App, deps: AppDeps): void {
     },
   );
 
-  // ---------- rule paths ----------
+}
+
+/** The rule paths: an orchestration's router and unrouted rules, and each service's rules and whether they apply. */
+export function orchestrationPathRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
 
   const orchestrationPaths: { type: Exclude<PathType, 'service'>; what: string }[] = [
     { type: 'router', what: 'the router: rules (in order, first match) that send events to a service; its catch-all sends the rest to a service or to unrouted' },
@@ -253,7 +262,11 @@ export function eventOrchestrationRoutes(app: App, deps: AppDeps): void {
     },
   );
 
-  // ---------- tests against a sample event ----------
+}
+
+/** Vigil's "test against a sample event": which rule matches and what it does (changes nothing). */
+export function orchestrationTestRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
 
   app.post(
     '/api/v1/event_orchestrations/:id/router/test',

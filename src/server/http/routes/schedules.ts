@@ -38,7 +38,7 @@ function rangeOf(q: { since?: string; until?: string }, fallback: number | null)
   return renderRange(instant(q.since, 'since'), instant(q.until, 'until'), fallback);
 }
 
-/** Schedules, their renderings and their overrides. */
+/** Schedules and their renderings. */
 export function scheduleRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;
 
@@ -156,6 +156,12 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     },
   );
 
+}
+
+/** A schedule's overrides: who covers whom, when. */
+export function scheduleOverrideRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
+
   app.get(
     '/api/v1/schedules/:id/overrides',
     {
@@ -220,6 +226,12 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
       return reply.code(204).send(undefined as never);
     },
   );
+
+}
+
+/** Who is on a schedule. */
+export function scheduleUserRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, presenter: p } = deps;
 
   app.get(
     '/api/v1/schedules/:id/users',
