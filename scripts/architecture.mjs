@@ -80,6 +80,25 @@ function cycles(graph) {
 const SQL = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql(<[^>]*>)?`|executeQuery\(/;
 const DIALECT_BRANCH = /dialect\s*[!=]==?\s*'(postgres|sqlite)'|'(postgres|sqlite)'\s*[!=]==?\s*\w*dialect|isPostgres\(/g;
 
+/** Which domain folders' stores write each table (insert, update, delete; query builder or hand-written SQL). */
+export function tableWriters() {
+  const writers = new Map();
+  for (const f of walk(SERVER).filter((x) => x.endsWith('.store.ts'))) {
+    const text = fs.readFileSync(f, 'utf8');
+    const folder = folderOf(f);
+    const tables = [
+      ...[...text.matchAll(/\.(?:insertInto|updateTable|deleteFrom)\('([a-z_]+)/g)].map((m) => m[1]),
+      ...[...text.matchAll(/\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+([a-z_]+)\b/g)].map((m) => m[1]),
+      ...[...text.matchAll(/insertRows<[^>]*>\(\s*'([a-z_]+)'/g)].map((m) => m[1]),
+    ];
+    for (const t of tables) {
+      if (!writers.has(t)) writers.set(t, new Set());
+      writers.get(t).add(folder);
+    }
+  }
+  return Object.fromEntries([...writers].sort().map(([t, f]) => [t, [...f].sort()]));
+}
+
 export function measure() {
   const files = walk(SERVER);
   const folderGraph = new Map();
@@ -149,6 +168,7 @@ export function measure() {
     longestFunction: longest,
     largestFile: largest,
     folderGraph: Object.fromEntries([...folderGraph].map(([k, v]) => [k, [...v].sort()])),
+    tablesWrittenByMoreThanOneFolder: Object.entries(tableWriters()).filter(([, f]) => f.length > 1).map(([t, f]) => `${t}: ${f.join(', ')}`),
   };
 }
 
@@ -164,6 +184,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`outbox rows built by hand           ${m.outboxRowBuildersCount}${m.outboxRowBuilders.map((f) => `\n  ${f}`).join('')}`);
     console.log(`dialect branches outside dialect.ts ${m.dialectBranchesCount}${m.dialectBranches.map((f) => `\n  ${f}`).join('')}`);
     console.log(`route files importing stores        ${m.routesImportingStores.length}${m.routesImportingStores.map((f) => `\n  ${f}`).join('')}`);
+    console.log(`tables written by two folders       ${m.tablesWrittenByMoreThanOneFolder.length}${m.tablesWrittenByMoreThanOneFolder.map((f) => `\n  ${f}`).join('')}`);
     console.log(`longest function                    ${m.longestFunction.lines} lines, ${m.longestFunction.name}`);
     console.log(`largest file                        ${m.largestFile.lines} lines, ${m.largestFile.file}`);
   }

@@ -29,5 +29,7 @@ describe('architecture', () => {
     expect(m.outboxRowBuilders).toEqual(['src/server/notify/outbox.ts (1)']);
     expect(m.dialectBranches).toEqual([]);
     expect(m.routesImportingStores).toEqual([]);
+    // One owner per table: only one domain's stores write it.
+    expect(m.tablesWrittenByMoreThanOneFolder).toEqual([]);
   });
 });
