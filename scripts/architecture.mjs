@@ -104,7 +104,7 @@ export function measure() {
   const folderGraph = new Map();
   const pairs = new Set();
   let sqlOutside = [], outboxBuilders = [], dialectBranches = [], routesImportingStores = [];
-  let longest = { name: '', lines: 0 }, largest = { file: '', lines: 0 };
+  let longest = { name: '', lines: 0 }, longestOutsideMigrations = { name: '', lines: 0 }, largest = { file: '', lines: 0 };
   for (const f of files) {
     const text = fs.readFileSync(f, 'utf8');
     const sf = ts.createSourceFile(f, text, ts.ScriptTarget.ES2022, true, f.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
@@ -142,10 +142,9 @@ export function measure() {
         const start = sf.getLineAndCharacterOfPosition(node.getStart()).line;
         const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
         const n = end - start + 1;
-        if (n > longest.lines) {
-          const name = node.name?.getText?.() ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : '(anonymous)');
-          longest = { name: `${r}:${start + 1} ${name}`, lines: n };
-        }
+        const name = () => `${r}:${start + 1} ${node.name?.getText?.() ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : '(anonymous)')}`;
+        if (n > longest.lines) longest = { name: name(), lines: n };
+        if (n > longestOutsideMigrations.lines && !r.includes('/migrations/')) longestOutsideMigrations = { name: name(), lines: n };
       }
       ts.forEachChild(node, visit);
     };
@@ -166,6 +165,7 @@ export function measure() {
     dialectBranchesCount: countOf(dialectBranches),
     routesImportingStores,
     longestFunction: longest,
+    longestFunctionOutsideMigrations: longestOutsideMigrations,
     largestFile: largest,
     folderGraph: Object.fromEntries([...folderGraph].map(([k, v]) => [k, [...v].sort()])),
     tablesWrittenByMoreThanOneFolder: Object.entries(tableWriters()).filter(([, f]) => f.length > 1).map(([t, f]) => `${t}: ${f.join(', ')}`),
@@ -186,6 +186,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`route files importing stores        ${m.routesImportingStores.length}${m.routesImportingStores.map((f) => `\n  ${f}`).join('')}`);
     console.log(`tables written by two folders       ${m.tablesWrittenByMoreThanOneFolder.length}${m.tablesWrittenByMoreThanOneFolder.map((f) => `\n  ${f}`).join('')}`);
     console.log(`longest function                    ${m.longestFunction.lines} lines, ${m.longestFunction.name}`);
+    console.log(`  outside migrations                ${m.longestFunctionOutsideMigrations.lines} lines, ${m.longestFunctionOutsideMigrations.name}`);
     console.log(`largest file                        ${m.largestFile.lines} lines, ${m.largestFile.file}`);
   }
 }
