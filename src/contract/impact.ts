@@ -1,4 +1,4 @@
-/** Wire schemas of the impact API (issue 5, DESIGN §8). No I/O. */
+/** Wire schemas of the impact API (DESIGN §8). No I/O. */
 import { Type } from 'typebox';
 import { Nullable, Reference } from './common.js';
 

@@ -1,6 +1,6 @@
 /**
  * Open shifts, claims, shift offers and swaps, coverage gaps, cap warnings and
- * intense incidents (volunteers, issue 8 item 5) on the wire. Times are answered
+ * intense incidents (volunteers) on the wire. Times are answered
  * in the organization's zone (or `time_zone=`), with their offset.
  */
 import { Type } from 'typebox';

@@ -1,4 +1,4 @@
-/** Volunteer responders on the wire (issue 8): profiles, availability, pools, partner companies, the hours ledger. */
+/** Volunteer responders on the wire: profiles, availability, pools, partner companies, the hours ledger. */
 import { Type } from 'typebox';
 import { Nullable, Reference } from './common.js';
 import { Incident } from './incident.js';

@@ -1,5 +1,5 @@
 /**
- * The impact API a database-backed service calls (issue 5). Pure: the caller loads the data
+ * The impact API a database-backed service calls. Pure: the caller loads the data
  * and stores the results; nothing here reads a clock, a file or a database.
  *
  * Per evaluation (every 5 minutes per service, from the engine's impact-detect module):

@@ -31,7 +31,7 @@ export interface Layer {
   /** When non-empty, the layer covers only the union of these windows. */
   restrictions: Restriction[];
   /**
-   * An open-shift layer (volunteers, issue 8): its turns are slots nobody holds
+   * An open-shift layer (volunteers): its turns are slots nobody holds
    * until someone claims them. Its users must be empty, so it covers nothing
    * here; a claim is stored as an override (volunteer/open-shifts.ts).
    */

@@ -1,5 +1,5 @@
 /**
- * Open shifts (DESIGN §9, issue 8 item 5): the pure part.
+ * Open shifts (DESIGN §9): the pure part.
  *
  * A schedule layer flagged `open` (wire: `open_shifts: true`) has no users; each of
  * its turns, clipped to its restrictions, is an open SLOT, minus the stretches a

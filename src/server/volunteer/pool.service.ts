@@ -1,5 +1,5 @@
 /**
- * Volunteer pools as escalation targets (issue 8 §4). When a level that targets a pool
+ * Volunteer pools as escalation targets. When a level that targets a pool
  * fires, the members who qualify NOW are paged: a member qualifies when they are
  * active (not paused), have consented to the organization's current terms, are vetted
  * as the pool requires, have the pool's required skills, are inside their own

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Schedules, escalation policies, contact methods and notification rules (issue 3). */
+/** Schedules, escalation policies, contact methods and notification rules. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('schedules')

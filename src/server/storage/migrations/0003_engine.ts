@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** The engine's rows: the notification outbox, fired escalation steps, webhook subscriptions, one-click action tokens, heartbeats (issue 4). */
+/** The engine's rows: the notification outbox, fired escalation steps, webhook subscriptions, one-click action tokens, heartbeats. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('notifications')

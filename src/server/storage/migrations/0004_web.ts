@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * The web UI's rows (issue 7): passwords, browser sessions, one-time account links
+ * The web UI's rows: passwords, browser sessions, one-time account links
  * (invitation and password reset), the public status page and the public updates
  * responders write on it. Secrets (session cookies, link tokens) are stored as
  * SHA-256 hashes; passwords as scrypt hashes.

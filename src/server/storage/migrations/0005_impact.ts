@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Impact (issue 5, DESIGN §8): a metric per service with its detector state, per-minute
+ * Impact (DESIGN §8): a metric per service with its detector state, per-minute
  * counts with hourly and daily roll-ups (all keyed by UTC instants and kept in step by the
  * store on every write), the last counter sample per integration, and the people-affected
  * figure per incident. Only counts are stored, never content.

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Volunteer responders (issue 8): the organization's volunteer settings, partner
+ * Volunteer responders: the organization's volunteer settings, partner
  * companies, volunteer profiles (one per user with role `volunteer`, per
  * organization), one-off unavailability, pools and their members, the pages pools
  * sent (pages per shift, round-robin fairness and hand-over), coordinator approvals

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Open shifts, offers and swaps, the weekly coverage digest, and incidents marked
- * intense (issue 8 item 5). A claim or an accepted trade is ALSO written as a
+ * intense. A claim or an accepted trade is ALSO written as a
  * schedule override (the final schedule, on-calls, escalation and the hours ledger
  * read overrides already); these rows keep who claimed or traded what, and why.
  */
