@@ -1,5 +1,5 @@
 /**
- * Crash test (issue 2, "What must be shown"): a real `vigil serve` child process
+ * Crash test ("What must be shown"): a real `vigil serve` child process
  * takes a burst of triggers and is killed with SIGKILL mid-burst; it restarts and
  * serves again, and every event that was answered 202 is in the database exactly
  * once. Runs on every dialect. Needs the build: `npm test` runs `npm run build` first.

@@ -424,7 +424,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
           schedule_layers: [{ name: 'Backup', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [{ user: { id: vera.id, type: 'user_reference' } }], restrictions: [{ type: 'daily_restriction', start_time_of_day: '00:00:00', duration_seconds: 3600 }] }],
         },
       });
-      // Open shifts (issue 8): a desk whose 14:00–16:00 UTC slots volunteers claim, inside Vera's 08:00–20:00 Berlin window.
+      // Open shifts: a desk whose 14:00–16:00 UTC slots volunteers claim, inside Vera's 08:00–20:00 Berlin window.
       const desk = (
         await rest('POST', '/api/v1/schedules', {
           schedule: { type: 'schedule', name: 'Evening desk', time_zone: 'UTC', schedule_layers: [{ name: 'Volunteer slots', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [], open_shifts: true, restrictions: [{ type: 'daily_restriction', start_time_of_day: '14:00:00', duration_seconds: 7200 }] }] },

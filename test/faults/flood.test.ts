@@ -1,5 +1,5 @@
 /**
- * A storm on one integration (DESIGN.md §4 invariant 6, issue 6): 50,000 events
+ * A storm on one integration (DESIGN.md §4 invariant 6): 50,000 events
  * with distinct dedup keys, sent as fast as 32 connections allow, at a Vigil child
  * on SQLite.
  *

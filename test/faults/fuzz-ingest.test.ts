@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing of every ingest endpoint over real HTTP (DESIGN.md §4
- * invariant 6, issue 6), against a `vigil serve` child on each dialect:
+ * invariant 6), against a `vigil serve` child on each dialect:
  * `/v2/enqueue`, `/v2/change/enqueue`, `/v1/alertmanager/:key` (and the Bearer
  * form), `/v1/heartbeat/:key`. Inputs: random JSON, event-shaped objects with
  * random fields (the real key half the time, so validation and storage are

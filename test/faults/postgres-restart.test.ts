@@ -1,5 +1,5 @@
 /**
- * PostgreSQL restarted under load (DESIGN.md §4 invariant 1, issue 6). The shared
+ * PostgreSQL restarted under load (DESIGN.md §4 invariant 1). The shared
  * PostgreSQL on :5432 is left alone: this test runs a PRIVATE PostgreSQL (initdb in
  * a temp dir, `postgres` as a child process on a free port, as the `postgres` OS
  * user when run as root), points a `vigil serve` child at it, and while events

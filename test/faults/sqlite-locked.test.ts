@@ -1,5 +1,5 @@
 /**
- * The SQLite database refuses writes (DESIGN.md §4 invariants 1 and 6, issue 6).
+ * The SQLite database refuses writes (DESIGN.md §4 invariants 1 and 6).
  * A read-only file cannot be simulated with chmod when the tests run as root (root
  * writes anyway) and a full disk needs a mount; what any user can do is what a
  * stuck backup tool or a second process does to a live database: hold its write

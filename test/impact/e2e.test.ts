@@ -1,5 +1,5 @@
 /**
- * End to end (issue 5, "What must be shown"): four weeks of synthetic 5-minute counts with a
+ * End to end ("What must be shown"): four weeks of synthetic 5-minute counts with a
  * daily cycle are backfilled through POST /v1/impact (batch form); then the sender keeps
  * reporting every 5 minutes while the engine runs every 5 simulated minutes; then it stops
  * for the busy hour. An impact-drop incident opens with its one-sentence explanation, and its
