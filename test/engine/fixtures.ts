@@ -1,7 +1,7 @@
 /**
  * Story fixtures for the engine: people with contact methods, a policy, a
  * service, a real webhook receiver and a real SMTP server, and an engine driven by
- * a manual clock. Rows are created through the stores (the REST of issue 3 is
+ * a manual clock. Rows are created through the stores (the REST API is
  * tested elsewhere); everything the engine does goes through its real code.
  */
 import http from 'node:http';

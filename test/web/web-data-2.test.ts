@@ -1,4 +1,4 @@
-/** Pure parts of the web data layer added with issue 7's second round: the people-served sum and weekly windows. */
+/** Pure parts of the web data layer: the people-served sum and weekly windows. */
 import { describe, expect, it } from 'vitest';
 import { localDate, summarizeDay } from '../../src/web/data/impact';
 import { describeWindow, weekdaysOf, weeklyRule } from '../../src/web/data/volunteers';
