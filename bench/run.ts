@@ -257,6 +257,22 @@ async function endToEnd(t: Target, receiverUrl: string, max: number, tag: string
   }
 }
 
+/** Ingest throughput on a service with 200 event rules that match nothing, beside the plain load service's (DESIGN §10: under 10%). */
+async function rulesCost(t: Target, ruledBody: string): Promise<void> {
+  const runs: LoadResult[] = [];
+  await load({ url: t.ingestUrl, bodies: [ruledBody], unique: true, seconds: CFG.warmupSeconds, connections: CFG.connections });
+  for (let i = 0; i < CFG.runs; i++) {
+    runs.push(await measured({ url: t.ingestUrl, bodies: [ruledBody], unique: true, seconds: CFG.seconds, connections: CFG.connections }));
+    log(`${t.column}: distinct keys, 200 rules, run ${i + 1}: ${runs.at(-1)!.rps.toFixed(0)} req/s`);
+  }
+  raw[`${t.column}.ingest.rules200`] = runs;
+  const bad = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  if (bad) problems.push(`${t.column} 200-rule load: ${bad} answers were not 2xx`);
+  row('ingest.rules200', 'Ingest throughput, distinct keys, 200 event rules on the service (none matching)', 'req/s').cells[t.column] = stat(runs.map((r) => r.rps));
+  const plain = row('ingest.distinct', '', '').cells[t.column];
+  if (plain) row('ratio.rules200', 'Cost of 200 event rules (1 − ruled / plain throughput)', '×', '< 0.10').cells[t.column] = stat(runs.map((r) => 1 - r.rps / plain.median));
+}
+
 /** Probe services needed per dialect: one per probe event. */
 const probesNeeded = () => CFG.runs * CFG.probeRate * CFG.probeSeconds * 2;
 
@@ -288,6 +304,7 @@ async function vigilPhase(dialect: DialectName, receiverUrl: string, bareMax: nu
       pid: child.pid,
     };
     const { max } = await ingestFigures(t);
+    await rulesCost(t, eventBody(fx.rulesKey, '[<id>]'));
     if (bareMax) row('ratio.bare', 'Ratio to the bare node:http server (Vigil distinct keys / bare server capacity)', '×', 'SQLite ≥ 0.50, PostgreSQL ≥ 0.30').cells[column] = ratioStat(row('ingest.distinct', '', '').cells[column], bareMax);
     await endToEnd(t, receiverUrl, max, dialect);
 

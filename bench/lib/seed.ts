@@ -23,6 +23,7 @@ import { insertContactMethod } from '../../src/server/notify/contact.store.js';
 import { insertPolicy } from '../../src/server/escalation/policy.store.js';
 import { snapshotOf, type EscalationRule } from '../../src/server/escalation/policy.js';
 import { createIntegration, createService } from '../../src/server/service/service.service.js';
+import { putPath } from '../../src/server/rules/orchestration.service.js';
 import { updateService } from '../../src/server/service/service.store.js';
 import type { AlertTable, Database, IncidentTable } from '../../src/server/storage/schema.js';
 
@@ -95,6 +96,8 @@ export interface Fixture {
   policyId: string;
   loadKey: string;
   loadServiceId: string;
+  /** A service like the load service with 200 event rules none of which matches the load (the rules' cost on ingest). */
+  rulesKey: string;
   probeKeys: string[];
   timerServiceId: string;
 }
@@ -108,6 +111,8 @@ export async function seedFixture(h: DbHandle, receiverUrl: string, probes: numb
   const userId = newId(now);
   const policyId = newId(now);
   let loadKey = '';
+  let rulesKey = '';
+  let rulesServiceId = '';
   let loadServiceId = '';
   let timerServiceId = '';
   const probeKeys: string[] = [];
@@ -143,10 +148,22 @@ export async function seedFixture(h: DbHandle, receiverUrl: string, probes: numb
     const load = await service('Crisis chat');
     loadKey = load.key;
     loadServiceId = load.id;
+    const ruled = await service('Crisis chat, 200 rules');
+    rulesKey = ruled.key;
+    rulesServiceId = ruled.id;
     timerServiceId = (await service('Timers')).id;
     for (let i = 0; i < probes; i++) probeKeys.push((await service(`Probe ${i}`)).key);
   });
-  return { orgId, token: init.token, userId, policyId, loadKey, loadServiceId, probeKeys, timerServiceId };
+  // 200 realistic rules: equality, substring, regex and numeric conditions on the load's fields, none matching it.
+  const rules = Array.from({ length: 200 }, (_, i) => ({
+    label: `rule ${i}`,
+    conditions: [
+      { expression: [`event.custom_details.check matches 'check-${i}'`, `event.summary matches part 'never-${i}'`, `event.source matches regex '^host-${i}\\.'`, `event.custom_details.queue > ${1_000_000 + i}`][i % 4]! },
+    ],
+    actions: i % 3 === 0 ? { suppress: true } : { severity: 'warning', annotate: `rule ${i}` },
+  }));
+  await putPath(h.db, clock, orgId, userId, 'service', rulesServiceId, { sets: [{ id: 'start', rules }] });
+  return { orgId, token: init.token, userId, policyId, loadKey, loadServiceId, rulesKey, probeKeys, timerServiceId };
 }
 
 /**
