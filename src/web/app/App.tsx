@@ -23,6 +23,8 @@ import { MyVolunteering } from './volunteers/MyVolunteering';
 // opened, so everyone else's first load (a phone, at night, on a weak connection) stays as small as before.
 const rulesPages = () => import('./rules/pages');
 const ServiceRules = lazy(() => rulesPages().then((m) => ({ default: m.ServiceRules })));
+const Orchestrations = lazy(() => rulesPages().then((m) => ({ default: m.Orchestrations })));
+const OrchestrationDetail = lazy(() => rulesPages().then((m) => ({ default: m.OrchestrationDetail })));
 const later = (page: ReactNode) => <Suspense fallback={<Loading what="the page" />}>{page}</Suspense>;
 
 export function App() {
@@ -96,6 +98,8 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path === '/services') return <ServiceList session={session} />;
   if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;
   if ((m = match('/services/:id/rules', path))) return later(<ServiceRules id={m.id!} session={session} />);
+  if (path === '/event_orchestrations') return later(<Orchestrations session={session} />);
+  if ((m = match('/event_orchestrations/:id', path))) return later(<OrchestrationDetail id={m.id!} session={session} />);
   if (path === '/schedules' || match('/schedules/:id', path)) return <Schedules session={session} />;
   if (path === '/escalation_policies' || match('/escalation_policies/:id', path)) return <Policies session={session} />;
   if (path === '/people' || match('/users/:id', path)) return <People session={session} focusUserId={match('/users/:id', path)?.id} />;
