@@ -32,4 +32,4 @@ export const testRouter = (id: string, body: RuleTestBody) => api<{ result: Rout
  * (404): the rules editor then offers no priority choice. Read as references (id,
  * summary), the part of PagerDuty's priority object a choice needs.
  */
-export const listPriorities = () => optional(api<{ priorities: Ref[] }>('GET', '/api/v1/priorities').then((r) => r.priorities));
+export const listPriorities = () => optional(api<{ priorities: Ref[] }>('GET', withQuery('/api/v1/priorities', { limit: 100 })).then((r) => r.priorities));
