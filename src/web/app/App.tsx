@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { onUnauthenticated } from '../data/client';
 import { disconnectLive } from '../data/live';
 import { currentSession } from '../data/session';
@@ -18,6 +18,14 @@ import { PublicStatusPage } from './status/PublicStatusPage';
 import { Loading } from './ui';
 import { Coordinator } from './volunteers/Coordinator';
 import { MyVolunteering } from './volunteers/MyVolunteering';
+
+// The event rules pages are for the few who write rules, and a tenth of the code: they load when first
+// opened, so everyone else's first load (a phone, at night, on a weak connection) stays as small as before.
+const rulesPages = () => import('./rules/pages');
+const ServiceRules = lazy(() => rulesPages().then((m) => ({ default: m.ServiceRules })));
+const Orchestrations = lazy(() => rulesPages().then((m) => ({ default: m.Orchestrations })));
+const OrchestrationDetail = lazy(() => rulesPages().then((m) => ({ default: m.OrchestrationDetail })));
+const later = (page: ReactNode) => <Suspense fallback={<Loading what="the page" />}>{page}</Suspense>;
 
 export function App() {
   const { path } = useLocation();
@@ -89,6 +97,9 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
   if (path === '/services') return <ServiceList session={session} />;
   if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;
+  if ((m = match('/services/:id/rules', path))) return later(<ServiceRules id={m.id!} session={session} />);
+  if (path === '/event_orchestrations') return later(<Orchestrations session={session} />);
+  if ((m = match('/event_orchestrations/:id', path))) return later(<OrchestrationDetail id={m.id!} session={session} />);
   if (path === '/schedules' || match('/schedules/:id', path)) return <Schedules session={session} />;
   if (path === '/escalation_policies' || match('/escalation_policies/:id', path)) return <Policies session={session} />;
   if (path === '/people' || match('/users/:id', path)) return <People session={session} focusUserId={match('/users/:id', path)?.id} />;

@@ -2,19 +2,51 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../data/client';
 
-export function Field({ label, hint, children, id }: { label: string; hint?: string; id?: string; children: (id: string, describedBy: string | undefined) => ReactNode }) {
+/**
+ * A labelled control with an optional hint and the server's errors for it; the control
+ * gets both through aria-describedby, and `invalid` for aria-invalid.
+ */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  id,
+}: {
+  /** Text, or text with a part only screen readers need (which rule a field belongs to). */
+  label: ReactNode;
+  hint?: string;
+  error?: readonly string[] | undefined;
+  id?: string;
+  children: (id: string, describedBy: string | undefined, invalid: boolean) => ReactNode;
+}) {
   const auto = useId();
   const fid = id ?? auto;
   const hintId = hint ? `${fid}-hint` : undefined;
+  const errorId = error?.length ? `${fid}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={fid}>{label}</label>
-      {children(fid, hintId)}
+      {children(fid, describedBy, errorId !== undefined)}
+      {errorId && <FieldError id={errorId} messages={error!} />}
       {hint && (
         <p className="hint" id={hintId}>
           {hint}
         </p>
       )}
+    </div>
+  );
+}
+
+/** The server's messages about one field (or one part of a form), shown where they apply. */
+export function FieldError({ id, messages }: { id?: string; messages: readonly string[] | undefined }) {
+  if (!messages?.length) return null;
+  return (
+    <div className="field-error" id={id}>
+      {messages.map((m, i) => (
+        <p key={i}>{m}</p>
+      ))}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import type * as escalation from '../../contract/escalation';
 import type * as impact from '../../contract/impact';
 import type * as incident from '../../contract/incident';
 import type * as openShifts from '../../contract/open-shifts';
+import type * as orchestration from '../../contract/orchestration';
 import type * as schedule from '../../contract/schedule';
 import type * as service from '../../contract/service';
 import type * as statusPage from '../../contract/status-page';
@@ -97,3 +98,19 @@ export type OpenShiftSchedule = Static<typeof openShifts.OpenShiftSchedule>;
 // ---- impact ----------------------------------------------------------------------------
 export type ImpactSeries = Static<typeof impact.ImpactSeries>;
 export type ImpactTotals = Static<typeof impact.OrgTotals>;
+
+// ---- event rules (PagerDuty Event Orchestration) ------------------------------------------
+/** A rule path as read: a service's rules or a global orchestration's router. */
+export type OrchestrationPath = Static<typeof orchestration.OrchestrationPath>;
+/** A rule path as PUT and the test endpoints take it. */
+export type OrchestrationPathIn = Static<typeof orchestration.OrchestrationPathIn>;
+export type OrchestrationRule = OrchestrationPath['sets'][number]['rules'][number];
+export type RuleActions = OrchestrationRule['actions'];
+export type Extraction = Static<typeof orchestration.Extraction>;
+export type Orchestration = Static<typeof orchestration.Orchestration>;
+/** An organization-wide routing key; `parameters.routing_key` only in the answer that created it. */
+export type RoutingKey = Static<typeof orchestration.OrchestrationIntegration>;
+export type SampleEvent = Static<typeof orchestration.SampleEvent>;
+export type RuleTestBody = Static<typeof orchestration.RuleTestBody>;
+export type ServiceTestResult = Static<typeof orchestration.ServiceTestResult>['result'];
+export type RouterTestResult = Static<typeof orchestration.RouterTestResult>['result'];

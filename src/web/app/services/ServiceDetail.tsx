@@ -6,6 +6,7 @@ import { alertmanagerSnippet, createIntegration, curlSnippet, getService, heartb
 import type { Integration, ServicePatch, Session } from '../../data/types';
 import { Link } from '../router';
 import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
+import { ServiceTabs } from './ServiceTabs';
 
 const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat' };
 
@@ -40,6 +41,7 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
           Incidents
         </Link>
       </PageHeader>
+      <ServiceTabs id={s.id} current="overview" />
       {s.description && <p>{s.description}</p>}
       <div className="grid">
         <section className="card span-2" aria-labelledby="int-h">
