@@ -441,9 +441,11 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
         },
       });
       // Open shifts: a desk whose 14:00–16:00 UTC slots volunteers claim, inside Vera's 08:00–20:00 Berlin window.
+      // Its slots start tomorrow, so the first one has not begun whatever the time of day the test runs.
+      const deskStart = new Date(Date.parse(today) + 86_400_000).toISOString();
       const desk = (
         await rest('POST', '/api/v1/schedules', {
-          schedule: { type: 'schedule', name: 'Evening desk', time_zone: 'UTC', schedule_layers: [{ name: 'Volunteer slots', start: today, rotation_virtual_start: today, rotation_turn_length_seconds: 86400, users: [], open_shifts: true, restrictions: [{ type: 'daily_restriction', start_time_of_day: '14:00:00', duration_seconds: 7200 }] }] },
+          schedule: { type: 'schedule', name: 'Evening desk', time_zone: 'UTC', schedule_layers: [{ name: 'Volunteer slots', start: deskStart, rotation_virtual_start: deskStart, rotation_turn_length_seconds: 86400, users: [], open_shifts: true, restrictions: [{ type: 'daily_restriction', start_time_of_day: '14:00:00', duration_seconds: 7200 }] }] },
         })
       ).schedule!;
       // Ada offers Vera a stretch of her day shift tomorrow (Vera declines it in her page).
