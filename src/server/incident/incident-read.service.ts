@@ -106,7 +106,6 @@ export async function requireLogEntry(db: Db, orgId: string, id: string): Promis
   return withServiceNames(db, orgId, [e], 1);
 }
 
-/** What a service's presentation names: its live integrations and when its last incident was created. */
 /** What a service shows besides its row: integrations, last incident, and whether a maintenance window is in progress. */
 export async function serviceFacts(db: Db, orgId: string, serviceIds: string[]): Promise<{ integrations: IntegrationTable[]; lastIncidentAt: Map<string, number>; inMaintenance: Set<string> }> {
   const integrations = await listIntegrations(db, orgId, serviceIds);
