@@ -7,6 +7,7 @@ import { AccountLink, ForgotPassword, SignIn } from './auth/SignIn';
 import { Dashboard } from './dashboard/Dashboard';
 import { IncidentDetail } from './incidents/IncidentDetail';
 import { IncidentList } from './incidents/IncidentList';
+import { Maintenance } from './maintenance/Maintenance';
 import { People } from './people/People';
 import { match, navigate, useLocation } from './router';
 import { Policies, Schedules } from './schedules/Schedules';
@@ -89,6 +90,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
   if (path === '/services') return <ServiceList session={session} />;
   if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;
+  if (path === '/maintenance' || match('/maintenance/:id', path)) return <Maintenance session={session} focusId={match('/maintenance/:id', path)?.id} />;
   if (path === '/schedules' || match('/schedules/:id', path)) return <Schedules session={session} />;
   if (path === '/escalation_policies' || match('/escalation_policies/:id', path)) return <Policies session={session} />;
   if (path === '/people' || match('/users/:id', path)) return <People session={session} focusUserId={match('/users/:id', path)?.id} />;

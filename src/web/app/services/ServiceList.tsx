@@ -17,7 +17,11 @@ export function ServiceList({ session }: { session: Session }) {
   const manage = canManage(session.user.role);
   return (
     <>
-      <PageHeader title="Services" />
+      <PageHeader title="Services">
+        <Link to="/maintenance" className="btn btn-secondary">
+          Maintenance windows
+        </Link>
+      </PageHeader>
       <div className="grid">
         <section className="card span-2" aria-labelledby="svc-h">
           <h2 id="svc-h">What people depend on</h2>
