@@ -12,6 +12,7 @@ import { DIALECTS, createTestApp, manualClock, serviceWithKey, trigger, type Tes
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { nextDeadline } from '../../src/server/engine/build.js';
+import { MaintenanceModule } from '../../src/server/engine/maintenance/module.js';
 import { addContact, addPolicy, addRule, addUser, attachPolicy, engineFor, realChannels, startReceiver, type Receiver } from './fixtures.js';
 
 describe.each(DIALECTS)('a maintenance window on the chat service (%s)', (dialect) => {
@@ -167,6 +168,28 @@ describe.each(DIALECTS)('a maintenance window on the chat service (%s)', (dialec
     clock.set('2026-03-03T03:00:00Z');
     await run();
     expect((await incidents(s.serviceId)).map((i) => i.title)).toEqual([expect.stringMatching(/^Missed heartbeat: Heartbeat on Phone line/)]);
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('a window whose schedule cannot be read holds back no other window and silences nobody', async () => {
+    const chat = await chatService();
+    const phones = await serviceWithKey(t, 'events_v2', 'Phone line');
+    const mk = async (serviceId: string) =>
+      (await api('POST', '/api/v1/maintenance_windows', { maintenance_window: { start_time: '2026-03-03T02:00:00Z', end_time: '2026-03-03T03:00:00Z', services: [{ id: serviceId }] } })).json().maintenance_window.id as string;
+    const broken = await mk(chat.serviceId);
+    await mk(phones.serviceId);
+    clock.set('2026-03-03T02:00:00Z');
+    await run();
+    expect(await status(chat.serviceId)).toBe('maintenance');
+    // The stored rule is damaged behind the API's back (a bad migration, a library change).
+    await t.db.handle.db.updateTable('maintenance_windows').set({ recurrence: 'FREQ=WEEKLY;BYDAY=XX', time_zone: 'UTC', next_transition_at: clock.now() }).where('id', '=', broken).execute();
+    await t.db.handle.db.updateTable('maintenance_windows').set({ next_transition_at: clock.now() }).execute();
+    await expect(new MaintenanceModule(t.db.handle.db).tick(clock.now())).rejects.toThrow(/BYDAY/);
+    expect(await status(chat.serviceId)).toBe('active');
+    expect(await status(phones.serviceId)).toBe('maintenance');
+    expect((await serviceLog(chat.serviceId)).at(-1)).toMatch(/^Maintenance ended early: the window's schedule cannot be read/);
+    expect((await send(chat.key, 'chat-queue')).statusCode).toBe(202);
+    await run();
     expect(hook.requests).toHaveLength(1);
   });
 });

@@ -23,13 +23,19 @@ import type { Kysely } from 'kysely';
 import type { Database, MaintenanceWindowTable } from '../../storage/schema.js';
 import { appendLog, type Tx } from '../../incident/timeline.js';
 import { closeSuppressedAlerts } from '../../incident/incident.store.js';
-import { isoIn, planTransition, windowTimes } from '../../maintenance/maintenance.js';
+import { isoIn, planTransition, windowTimes, type TransitionPlan } from '../../maintenance/maintenance.js';
 import { claimDueWindows, servicesOfWindows, updateWindow } from '../../maintenance/maintenance.store.js';
 import { HEARTBEAT_DEDUP_KEY } from '../../ingest/heartbeat.js';
 import { getIntegration, setHeartbeat } from '../../service/service.store.js';
 import type { EngineModule } from '../engine.js';
 
 const CHANNEL = { type: 'auto' as const, reason: 'maintenance window' };
+/**
+ * A window whose rule cannot be expanded (stored rules are checked; a library change could
+ * still break one) is looked at again this much later, so it cannot hold back the others;
+ * meanwhile its services are not in maintenance (a broken window must not silence them).
+ */
+const RETRY_BROKEN_MS = 3_600_000;
 
 export class MaintenanceModule implements EngineModule {
   readonly name = 'maintenance';
@@ -39,16 +45,35 @@ export class MaintenanceModule implements EngineModule {
   ) {}
 
   async tick(now: number): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    let broken: unknown = null;
+    const n = await this.db.transaction().execute(async (trx) => {
       const due = await claimDueWindows(trx, now, this.opts.batch);
       const tx: Tx = { trx, now, changes: [] };
-      for (const w of due) await this.step(tx, w);
+      for (const w of due) {
+        const err = await this.step(tx, w);
+        broken ??= err;
+      }
       return due.length;
     });
+    // The others were stepped and committed; the engine logs this one's failure.
+    if (broken) throw broken;
+    return n;
   }
 
-  private async step(tx: Tx, w: MaintenanceWindowTable): Promise<void> {
-    const plan = planTransition(windowTimes(w), w.active_since === null ? null : Number(w.active_since), tx.now);
+  /** Returns the error of a window whose rule could not be expanded (null when stepped). */
+  private async step(tx: Tx, w: MaintenanceWindowTable): Promise<unknown> {
+    let plan: TransitionPlan;
+    try {
+      plan = planTransition(windowTimes(w), w.active_since === null ? null : Number(w.active_since), tx.now);
+    } catch (err) {
+      if (w.active_since !== null) {
+        for (const { service_id } of await servicesOfWindows(tx.trx, w.org_id, [w.id])) {
+          await appendLog(tx, w.org_id, service_id, null, 'maintenance_end_log_entry', `Maintenance ended early: the window's schedule cannot be read (${(err as Error).message})`, null, CHANNEL, { maintenance_window_id: w.id });
+        }
+      }
+      await updateWindow(tx.trx, w.org_id, w.id, { active_since: null, next_transition_at: tx.now + RETRY_BROKEN_MS });
+      return err;
+    }
     if (plan.end || plan.start) {
       const serviceIds = (await servicesOfWindows(tx.trx, w.org_id, [w.id])).map((s) => s.service_id);
       const name = w.description ?? `maintenance window #${w.sequence_number}`;
@@ -74,5 +99,6 @@ export class MaintenanceModule implements EngineModule {
       }
     }
     await updateWindow(tx.trx, w.org_id, w.id, { active_since: plan.activeSince, next_transition_at: plan.nextTransitionAt });
+    return null;
   }
 }
