@@ -88,7 +88,7 @@ export function tableWriters() {
     const folder = folderOf(f);
     const tables = [
       ...[...text.matchAll(/\.(?:insertInto|updateTable|deleteFrom)\('([a-z_]+)/g)].map((m) => m[1]),
-      ...[...text.matchAll(/\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+([a-z_]+)\b/g)].map((m) => m[1]),
+      ...[...text.matchAll(/\b(?:INSERT INTO|(?<!FOR (?:NO KEY )?)UPDATE|DELETE FROM)\s+([a-z_]+)\b/g)].map((m) => m[1]),
       ...[...text.matchAll(/insertRows<[^>]*>\(\s*'([a-z_]+)'/g)].map((m) => m[1]),
     ];
     for (const t of tables) {

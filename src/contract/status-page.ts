@@ -36,6 +36,17 @@ export const PublicStatusPage = Type.Object({
       updates: Type.Array(Type.Object({ status: Type.String(), message: Type.String(), created_at: Type.String() })),
     }),
   ),
+  maintenance: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'The maintenance window' }),
+      status: Type.Union([Type.Literal('in_progress'), Type.Literal('scheduled')]),
+      description: Nullable(Type.String()),
+      components: Type.Array(Type.String()),
+      start_time: Type.String(),
+      end_time: Type.String(),
+    }),
+    { description: 'Maintenance in progress and planned for the next 7 days, soonest first (a recurring window once per occurrence)' },
+  ),
 });
 
 export const PublicUpdate = Type.Object({ id: Type.String(), status: Type.String(), message: Type.String(), created_at: Type.String(), author: Nullable(Type.Object({ id: Type.String(), name: Nullable(Type.String()) })) });

@@ -53,7 +53,7 @@ describe.each(DIALECTS)('roles on %s', (dialect) => {
 
   it('observer reads everything but cannot acknowledge, resolve, note, create or configure (403)', async () => {
     const inc = await openIncident();
-    for (const url of ['/api/v1/incidents', `/api/v1/incidents/${inc.id}`, `/api/v1/incidents/${inc.id}/log_entries`, `/api/v1/incidents/${inc.id}/alerts`, `/api/v1/incidents/${inc.id}/notes`, '/api/v1/services', `/api/v1/services/${serviceId}`, '/api/v1/users', '/api/v1/log_entries']) {
+    for (const url of ['/api/v1/incidents', `/api/v1/incidents/${inc.id}`, `/api/v1/incidents/${inc.id}/log_entries`, `/api/v1/incidents/${inc.id}/alerts`, `/api/v1/incidents/${inc.id}/notes`, '/api/v1/services', `/api/v1/services/${serviceId}`, '/api/v1/users', '/api/v1/log_entries', '/api/v1/maintenance_windows']) {
       const r = await req(t, 'GET', url, undefined, observer.auth);
       expect(r.statusCode, url).toBe(200);
     }
@@ -71,6 +71,7 @@ describe.each(DIALECTS)('roles on %s', (dialect) => {
       ['PUT', `/api/v1/services/${serviceId}`, { service: { name: 'renamed by observer' } }],
       ['POST', `/api/v1/services/${serviceId}/integrations`, { integration: { type: 'events_v2' } }],
       ['POST', '/api/v1/users', { user: { name: 'x', email: 'x@harbor.example', role: 'observer' } }],
+      ['POST', '/api/v1/maintenance_windows', { maintenance_window: { start_time: '2030-01-01T00:00:00Z', end_time: '2030-01-01T01:00:00Z', services: [{ id: serviceId }] } }],
     ];
     for (const [method, url, body] of denied) {
       const r = await req(t, method as 'GET', url, body, { ...observer.auth, from: observer.user.email });
@@ -101,6 +102,7 @@ describe.each(DIALECTS)('roles on %s', (dialect) => {
         ['POST', `/api/v1/services/${serviceId}/integrations`, { integration: { type: 'events_v2' } }],
         ['POST', '/api/v1/users', { user: { name: 'x', email: `x${n}@harbor.example` } }],
         ['POST', '/api/v1/api_tokens', { api_token: { description: 'for admin', user: { id: admin.user.id } } }],
+        ['POST', '/api/v1/maintenance_windows', { maintenance_window: { start_time: '2030-01-01T00:00:00Z', end_time: '2030-01-01T01:00:00Z', services: [{ id: serviceId }] } }],
       ] as const) {
         const r = await req(t, method, url, body, h);
         expect(r.statusCode, `${who.user.role} ${method} ${url}`).toBe(403);

@@ -12,6 +12,7 @@ import type { ChannelRegistry } from '../notify/channels/registry.js';
 import type { TargetRegistry } from '../escalation/targets.js';
 import { nextStepDue } from '../incident/incident.store.js';
 import { nextAttemptDue } from '../notify/outbox.store.js';
+import { nextTransitionDue } from '../maintenance/maintenance.store.js';
 import { Engine, type EngineModule } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
@@ -19,6 +20,7 @@ import { DeliverModule, type DeliveryMetrics, type DeliverOptions } from './deli
 import { EscalateModule } from './escalate/module.js';
 import { HeartbeatModule } from './heartbeat/module.js';
 import { ImpactDetectModule } from './impact-detect/module.js';
+import { MaintenanceModule } from './maintenance/module.js';
 import { RoundRobinModule } from './round-robin/module.js';
 import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
 
@@ -46,6 +48,8 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new RoundRobinModule(deps.db, publish),
     ...(opts.extraModules ?? []),
     new DeliverModule(deps.db, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
+    // Before the timer modules that raise alerts: a heartbeat missed as a window starts is suppressed.
+    new MaintenanceModule(deps.db),
     new HeartbeatModule(deps.db, publish),
     new ImpactDetectModule(deps.db, publish),
     new AckTimeoutModule(deps.db, publish),
@@ -64,8 +68,8 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
   return engine;
 }
 
-/** The earliest escalation step or notification attempt waiting in the rows (both indexed). */
+/** The earliest escalation step, notification attempt or maintenance window edge waiting in the rows (all indexed). */
 export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
-  const times = [await nextStepDue(db), await nextAttemptDue(db)].filter((t): t is number => t !== null);
+  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : null;
 }

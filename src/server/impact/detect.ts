@@ -16,6 +16,8 @@
  * p ≤ 1e-4 at all; the minimum drop asks for practical, not only statistical, significance;
  * the tail probability controls false alarms. Only the lower tail is tested: rises never page.
  *
+ * A window that overlaps a maintenance window is not tested: the service was silent by plan.
+ *
  * {@link evaluate} is a pure function of a baseline and `now`. {@link advance} is the state
  * machine across evaluations: a breach at α_page on `consecutivePage` (2) consecutive
  * evaluations opens an incident; a breach at α_watch on `consecutiveWatch` consecutive
@@ -26,6 +28,7 @@ import { DEFAULT_BASELINE_SETTINGS, expectedIn, expectedPerMinute, sourceWeekSta
 import { countIn, missingIn } from './history.js';
 import { formatCount, formatWindow } from './explain.js';
 import { nbinomCdf } from './nbinom.js';
+import { mergeRanges, overlapsAny, type TimeRange } from './range.js';
 
 const MINUTE_MS = 60_000;
 
@@ -104,7 +107,7 @@ export function resolveSettings(input?: DetectorSettingsInput): DetectorSettings
   return s;
 }
 
-export type IneligibleReason = 'low_expected' | 'no_baseline' | 'missing_data';
+export type IneligibleReason = 'low_expected' | 'no_baseline' | 'missing_data' | 'maintenance';
 
 export interface WindowResult {
   readonly minutes: number;
@@ -122,7 +125,7 @@ export interface WindowResult {
   readonly phi: number;
   /** P(X ≤ O) under NB(E, φ); 1 when E = 0. */
   readonly p: number;
-  /** Tested at all (E ≥ minExpected, baseline complete, no missing minutes). */
+  /** Tested at all (E ≥ minExpected, baseline complete, no missing minutes, no maintenance). */
   readonly eligible: boolean;
   readonly ineligibleReason: IneligibleReason | null;
   readonly breachWatch: boolean;
@@ -174,6 +177,8 @@ export interface EvaluateOptions {
   readonly now: number;
   readonly settings?: DetectorSettings;
   readonly metricName?: string;
+  /** Maintenance windows: a detection window overlapping one is not tested. */
+  readonly maintenance?: readonly TimeRange[] | undefined;
 }
 
 /**
@@ -192,7 +197,8 @@ export function evaluate(baseline: Baseline, options: EvaluateOptions): Evaluati
   const base = { at: now, timeZone: h.timeZone, metricName };
   const end = Math.floor((now - settings.reportingLagMs) / MINUTE_MS) * MINUTE_MS;
 
-  const windows = settings.windows.map((w) => evaluateWindow(baseline, w, end, settings));
+  const maintenance = mergeRanges(options.maintenance ?? []);
+  const windows = settings.windows.map((w) => evaluateWindow(baseline, w, end, settings, maintenance));
   if (!windows.some((w) => w.expected >= settings.minExpected)) {
     const maxWindowExpected = maxRecentWindowExpected(baseline, settings, end);
     if (maxWindowExpected < settings.minExpected) {
@@ -232,7 +238,7 @@ function rank(w: WindowResult): number {
   return w.breachPage ? 0 : w.breachWatch ? 1 : 2;
 }
 
-function evaluateWindow(baseline: ReadyBaseline, w: DetectionWindow, end: number, s: DetectorSettings): WindowResult {
+function evaluateWindow(baseline: ReadyBaseline, w: DetectionWindow, end: number, s: DetectorSettings, maintenance: readonly TimeRange[]): WindowResult {
   const h = baseline.history;
   const start = end - w.minutes * MINUTE_MS;
   const sum = expectedIn(baseline, start, end);
@@ -242,13 +248,15 @@ function evaluateWindow(baseline: ReadyBaseline, w: DetectionWindow, end: number
   const phi = windowPhi(sum);
   const p = expected > 0 ? nbinomCdf(observed, expected, phi) : 1;
   const drop = expected > 0 ? 1 - observed / expected : 0;
-  const ineligibleReason: IneligibleReason | null = missing
-    ? 'missing_data'
-    : !sum.complete
-      ? 'no_baseline'
-      : expected < s.minExpected
-        ? 'low_expected'
-        : null;
+  const ineligibleReason: IneligibleReason | null = overlapsAny(maintenance, start, end)
+    ? 'maintenance'
+    : missing
+      ? 'missing_data'
+      : !sum.complete
+        ? 'no_baseline'
+        : expected < s.minExpected
+          ? 'low_expected'
+          : null;
   const eligible = ineligibleReason === null;
   const dropped = observed <= (1 - w.minDrop) * expected;
   return {

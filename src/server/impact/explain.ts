@@ -21,11 +21,13 @@ export function explain(result: Evaluation): string {
     case 'active': {
       const w = result.worst;
       if (w === null) {
-        const reason = result.windows.some((x) => x.ineligibleReason === 'missing_data')
-          ? 'some recent minutes have no reported data'
-          : result.windows.some((x) => x.ineligibleReason === 'no_baseline')
-            ? 'this time of week has no baseline yet'
-            : `fewer than ${result.minExpected} are expected in every window`;
+        const reason = result.windows.some((x) => x.ineligibleReason === 'maintenance')
+          ? 'a maintenance window covers the recent minutes'
+          : result.windows.some((x) => x.ineligibleReason === 'missing_data')
+            ? 'some recent minutes have no reported data'
+            : result.windows.some((x) => x.ineligibleReason === 'no_baseline')
+              ? 'this time of week has no baseline yet'
+              : `fewer than ${result.minExpected} are expected in every window`;
         return `${name} cannot be tested for a silent drop right now: ${reason}.`;
       }
       const numbers = `${formatCount(w.observed)} ${windowPhrase(w.minutes)} against ${formatCount(w.expected)} expected`;

@@ -24,6 +24,7 @@ import { servicePlan } from '../incident/alert-plan.js';
 import { triggerAlert } from '../incident/trigger.service.js';
 import { getIncident } from '../incident/incident.store.js';
 import { getOrganization } from '../org/org.store.js';
+import { maintenanceOf } from '../maintenance/maintenance.service.js';
 import { requireService } from '../service/service.service.js';
 import { getService, getServicesByIds, listIntegrations } from '../service/service.store.js';
 import { isRetryableTxError } from '../storage/dialect.js';
@@ -409,6 +410,8 @@ export interface ServiceData {
   config: MetricConfig;
   series: MinuteSeries;
   excluded: TimeRange[];
+  /** The service's maintenance windows: out of baselines, and no detection window overlapping one is tested. */
+  maintenance: TimeRange[];
   firstData: number | null;
   incidents: store.IncidentWindowRow[];
 }
@@ -427,7 +430,11 @@ export interface ServiceData {
  */
 export async function loadServiceData(db: Db, config: MetricConfig, at: number, opts: { allMinutes?: boolean } = {}): Promise<ServiceData> {
   const from = historyStart(at, config.settings);
-  const [firstData, incidents] = await Promise.all([store.firstMinute(db, config.orgId, config.serviceId), store.incidentsOverlapping(db, config.orgId, config.serviceId, from, at)]);
+  const [firstData, incidents, maintenance] = await Promise.all([
+    store.firstMinute(db, config.orgId, config.serviceId),
+    store.incidentsOverlapping(db, config.orgId, config.serviceId, from, at),
+    maintenanceOf(db, config.orgId, config.serviceId, from, at),
+  ]);
   let buckets: { minute: number; count: number }[];
   if (opts.allMinutes || !wholeHourOffsets(config.timeZone, from, at)) {
     buckets = await store.loadMinutes(db, config.orgId, config.serviceId, from, at);
@@ -449,7 +456,7 @@ export async function loadServiceData(db: Db, config: MetricConfig, at: number, 
   const missing = firstData === null ? [{ start: from, end: at }] : firstData > from ? [{ start: from, end: Math.min(firstData, at) }] : [];
   const series = seriesFromBuckets(buckets, from, at, missing);
   const excluded = [...incidentRanges(incidents, at), ...holidayRanges(config.holidays, config.timeZone)];
-  return { config, series, excluded, firstData, incidents };
+  return { config, series, excluded, maintenance, firstData, incidents };
 }
 
 /** True when the zone's UTC offset is a whole number of hours throughout [from, to]. */
@@ -496,6 +503,7 @@ function affectedFor(data: ServiceData, at: number, window: TimeRange): PeopleAf
     timeZone: c.timeZone,
     openingHours: c.openingHours,
     excluded: data.excluded,
+    maintenance: data.maintenance,
     settings: c.settings,
     now: at,
     metricName: c.name,
@@ -557,6 +565,7 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
     timeZone: config.timeZone,
     openingHours: config.openingHours,
     excluded: data.excluded,
+    maintenance: data.maintenance,
     settings: config.settings,
     now: evalAt,
     metricName: config.name,
@@ -567,8 +576,12 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
   // The answered/offered watch runs beside the count detector, whatever its mode.
   let ratioState = prev.ratio ?? INITIAL_RATIO_STATE;
   let ratioNote: PreparedEvaluation['ratioNote'] = null;
-  if (!replay) {
-    const ratio = await answerRate(db, config, evalAt, data.excluded);
+  // A planned silence is not a drop: while the watch's hour overlaps a maintenance window it
+  // does not run (its streak starts again after), and maintenance hours are not its reference.
+  const ratioInMaintenance = overlapsAny(mergeRanges(data.maintenance), evalAt - DEFAULT_RATIO_SETTINGS.windowMinutes * MINUTE_MS, evalAt);
+  if (!replay && ratioInMaintenance) ratioState = INITIAL_RATIO_STATE;
+  else if (!replay) {
+    const ratio = await answerRate(db, config, evalAt, [...data.excluded, ...data.maintenance]);
     const r = advanceRatio(ratioState, ratio);
     ratioState = r.state;
     if (r.note && ratio.mode === 'active') ratioNote = { sentence: explainRatio(ratio), result: ratio };
@@ -592,7 +605,7 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
   if (step.action === 'open_incident') {
     // The window starts where the drop began (CUSUM over the longest window), or else where
     // the episode's first breaching window started, whichever is earlier.
-    const baseline = baselineFor({ series: data.series, timeZone: config.timeZone, openingHours: config.openingHours, excluded: data.excluded, settings: config.settings, now: evalAt });
+    const baseline = baselineFor({ series: data.series, timeZone: config.timeZone, openingHours: config.openingHours, excluded: data.excluded, maintenance: data.maintenance, settings: config.settings, now: evalAt });
     const longest = Math.max(...resolveSettings(config.settings).windows.map((w) => w.minutes)) * MINUTE_MS;
     const began = baseline.mode === 'ready' ? dropStart(baseline, data.series, { now: evalAt, lookbackMs: longest }) : null;
     const windowStart = Math.min(episodeStart ?? worst?.start ?? evalAt, began ?? Infinity);
@@ -628,7 +641,7 @@ export async function prepareEvaluation(db: Db, metric: ImpactMetricTable, now: 
 
 /**
  * The answered/offered watch's input: sums over the last hour, and per UTC hour over the 28
- * days before it, leaving out hours that touch an incident window or a holiday. Services that
+ * days before it, leaving out hours that touch an incident window, a holiday or maintenance. Services that
  * never report offered/answered cost one small query.
  */
 async function answerRate(db: Db, config: MetricConfig, at: number, excluded: readonly TimeRange[]): Promise<RatioResult> {

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { at, HOUR, MIN, NY, WEEK } from '../../../test/impact/fixtures.js';
 import {
   advance,
+  baselineFor,
   counterToMinutes,
   estimatePeopleAffected,
   evaluateImpact,
   expectedBandFor,
+  expectedIn,
   explain,
   historyStart,
   INITIAL_DETECTOR_STATE,
@@ -81,5 +83,34 @@ describe('impact API end to end', () => {
     expect(band!.expected).toBeCloseTo(24 * 300, 6);
     expect(band!.low).toBeLessThan(band!.expected);
     expect(band!.high).toBeGreaterThan(band!.expected);
+  });
+
+  it('a silence inside a maintenance window opens nothing; one that outlasts it pages once it is testable', () => {
+    // The counts stop at outageStart; maintenance covers its first 30 minutes.
+    const maintenance = [{ start: outageStart, end: outageStart + 30 * MIN }];
+    let state: DetectorState = INITIAL_DETECTOR_STATE;
+    const actions: string[] = [];
+    let reason = '';
+    for (let now = outageStart - 30 * MIN; now <= outageStart + HOUR; now += 5 * MIN) {
+      const evaluation = evaluateImpact({ ...input(now), maintenance });
+      const step = advance(state, evaluation, resolveSettings());
+      state = step.state;
+      if (step.action !== 'none') actions.push(`${(now - outageStart) / MIN}:${step.action}`);
+      if (now === outageStart + 20 * MIN) reason = explain(evaluation);
+    }
+    expect(reason).toBe('Applications delivered cannot be tested for a silent drop right now: a maintenance window covers the recent minutes.');
+    // From +45 the 15-minute window [+30, +45) lies after the window and breaches; the second breach pages.
+    expect(actions).toEqual(['50:open_incident']);
+  });
+
+  it('maintenance is kept out of baselines exactly as an excluded range', () => {
+    const now = outageStart;
+    const lastWeek = [{ start: outageStart - WEEK - 2 * HOUR, end: outageStart - WEEK + 2 * HOUR }];
+    const figures = (b: ReturnType<typeof baselineFor>) => (b.mode === 'ready' ? { weeks: b.cleanWeeks, band: expectedIn(b, now - HOUR, now) } : null);
+    const withMaintenance = figures(baselineFor({ ...input(now), maintenance: lastWeek }));
+    expect(withMaintenance).not.toBeNull();
+    expect(withMaintenance).toEqual(figures(baselineFor({ ...input(now), excluded: lastWeek })));
+    // Last week's hours around this time are left out: the median comes from other weeks.
+    expect(withMaintenance!.band.weeksAgo).not.toEqual(figures(baselineFor(input(now)))!.band.weeksAgo);
   });
 });

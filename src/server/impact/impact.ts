@@ -12,6 +12,8 @@
  *   if (step.action === 'watch') postWatchNote(explain(evaluation));
  *
  * `excluded` holds past incident windows and holidays (they are kept out of baselines).
+ * `maintenance` holds maintenance windows: kept out of baselines too, and a detection window
+ * that overlaps one is not tested (a planned silence is not a silent drop).
  * Minutes with no report at all should be NaN in `series.counts`, not 0.
  */
 import { peopleAffected, type PeopleAffected } from './affected.js';
@@ -29,6 +31,8 @@ export interface ImpactInput {
   readonly openingHours?: OpeningHours | null;
   /** Incident windows and holidays to keep out of baselines. */
   readonly excluded?: readonly TimeRange[];
+  /** Maintenance windows: out of baselines, and no detection window overlapping one is tested. */
+  readonly maintenance?: readonly TimeRange[];
   readonly settings?: DetectorSettingsInput;
   readonly now: number;
   /** e.g. "Conversations answered"; used in sentences. */
@@ -51,14 +55,14 @@ export function historyStart(now: number, settings?: DetectorSettingsInput): num
 /** History + baseline as of `now` (exposed for charts, bands and the people-affected figure). */
 export function baselineFor(input: ImpactInput, settings: DetectorSettings = resolveSettings(input.settings)): Baseline {
   const history = buildHistory(input.series, input.timeZone, input.openingHours);
-  return computeBaseline(history, { asOf: input.now, excluded: input.excluded ?? [], settings: settings.baseline });
+  return computeBaseline(history, { asOf: input.now, excluded: [...(input.excluded ?? []), ...(input.maintenance ?? [])], settings: settings.baseline });
 }
 
 /** One silent-drop evaluation at `now`. */
 export function evaluateImpact(input: ImpactInput): Evaluation {
   const settings = resolveSettings(input.settings);
   const baseline = baselineFor(input, settings);
-  return evaluate(baseline, { now: input.now, settings, metricName: input.metricName });
+  return evaluate(baseline, { now: input.now, settings, metricName: input.metricName, maintenance: input.maintenance });
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import { invalid } from '../errors.js';
 import { getServicesByIds } from '../service/service.store.js';
+import { maintenanceOf } from '../maintenance/maintenance.service.js';
 import type { Database, ImpactMetricTable, ServiceTable } from '../storage/schema.js';
 import { baselineFor, expectedBand, historyStart, type ExpectedBand, type MinuteSeries } from './impact.js';
 import { configOf, holidayRanges, incidentRanges, labelOf, peopleFactor, type MetricConfig } from './impact.service.js';
@@ -103,12 +104,13 @@ export async function bandsFor(db: Db, config: MetricConfig, buckets: readonly B
   const first = chunks[0]!;
   const last = chunks[chunks.length - 1]!;
   const loadFrom = Math.floor(historyStart(first.start, config.settings) / HOUR_MS) * HOUR_MS;
-  const [hours, firstData, incidents] = await Promise.all([
+  const [hours, firstData, incidents, maintenance] = await Promise.all([
     store.loadHours(db, config.orgId, config.serviceId, loadFrom, last.end),
     store.firstMinute(db, config.orgId, config.serviceId),
     store.incidentsOverlapping(db, config.orgId, config.serviceId, loadFrom, last.end),
+    maintenanceOf(db, config.orgId, config.serviceId, loadFrom, last.end),
   ]);
-  const excluded = [...incidentRanges(incidents, last.end), ...holidayRanges(config.holidays, config.timeZone)];
+  const excluded = [...incidentRanges(incidents, last.end), ...holidayRanges(config.holidays, config.timeZone), ...maintenance];
   for (const c of chunks) {
     const from = historyStart(c.start, config.settings);
     const series = seriesFromHours(hours, from, c.end, firstData);

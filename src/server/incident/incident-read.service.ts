@@ -9,6 +9,7 @@ import { notFound } from '../errors.js';
 import { getUsers } from '../org/org.store.js';
 import { getService, getServicesByIds, listIntegrations } from '../service/service.store.js';
 import { requireService } from '../service/service.service.js';
+import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
 import type { AlertTable, ChangeEventTable, Database, IncidentTable, IntegrationTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
 import { requireIncident } from './incident.service.js';
 import * as store from './incident.store.js';
@@ -105,11 +106,12 @@ export async function requireLogEntry(db: Db, orgId: string, id: string): Promis
   return withServiceNames(db, orgId, [e], 1);
 }
 
-/** What a service's presentation names: its live integrations and when its last incident was created. */
-export async function serviceFacts(db: Db, orgId: string, serviceIds: string[]): Promise<{ integrations: IntegrationTable[]; lastIncidentAt: Map<string, number> }> {
+/** What a service shows besides its row: integrations, last incident, and whether a maintenance window is in progress. */
+export async function serviceFacts(db: Db, orgId: string, serviceIds: string[]): Promise<{ integrations: IntegrationTable[]; lastIncidentAt: Map<string, number>; inMaintenance: Set<string> }> {
   const integrations = await listIntegrations(db, orgId, serviceIds);
   const lastIncidentAt = await store.lastIncidentAt(db, orgId, serviceIds);
-  return { integrations, lastIncidentAt };
+  const inMaintenance = await servicesInMaintenance(db, orgId, serviceIds);
+  return { integrations, lastIncidentAt, inMaintenance };
 }
 
 /** A service's change events, newest first. */

@@ -464,3 +464,21 @@ export async function findIncidentPagedTo(db: Db, address: string, number: numbe
     .executeTakeFirst();
   return row ? { orgId: row.org_id, userId: row.user_id, incidentId: row.incident_id } : null;
 }
+
+/**
+ * Resolve the open alerts of these services that `by` suppressed (their dedup keys are then
+ * free: the next trigger of one opens an incident). Returns the alerts resolved.
+ */
+export async function closeSuppressedAlerts(db: Db, orgId: string, serviceIds: readonly string[], by: 'rule' | 'maintenance', at: number): Promise<Pick<AlertTable, 'service_id' | 'integration_id' | 'dedup_key'>[]> {
+  if (!serviceIds.length) return [];
+  return db
+    .updateTable('alerts')
+    .set({ status: 'resolved', open: null, resolved_at: at })
+    .where('org_id', '=', orgId)
+    .where('service_id', 'in', [...serviceIds])
+    .where('open', '=', 1)
+    .where('status', '=', 'suppressed')
+    .where('suppressed_by', '=', by)
+    .returning(['service_id', 'integration_id', 'dedup_key'])
+    .execute();
+}

@@ -26,6 +26,17 @@ export async function nextIncidentNumber(db: Db, orgId: string): Promise<number>
   return Number(r.incident_seq);
 }
 
+/** The next maintenance window sequence number (the caller holds the organization's row lock). */
+export async function nextMaintenanceNumber(db: Db, orgId: string): Promise<number> {
+  const r = await db
+    .updateTable('organizations')
+    .set((eb) => ({ maintenance_seq: eb('maintenance_seq', '+', 1) }))
+    .where('id', '=', orgId)
+    .returning('maintenance_seq')
+    .executeTakeFirstOrThrow();
+  return Number(r.maintenance_seq);
+}
+
 export async function insertUser(db: Db, row: UserTable): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }

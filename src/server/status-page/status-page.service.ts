@@ -11,12 +11,14 @@ import { newId } from '../lib/ids.js';
 import { requireIncident } from '../incident/incident.service.js';
 import { openOrRecentIncidents } from '../incident/incident.store.js';
 import { getOrganization, getUsers } from '../org/org.store.js';
+import { plannedMaintenance, servicesInMaintenance } from '../maintenance/maintenance.service.js';
 import { getServicesByIds, listActiveServices } from '../service/service.store.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
 import * as store from './status-page.store.js';
 import {
   HISTORY_DAYS,
+  MAINTENANCE_DAYS,
   SLUG_RE,
   componentState,
   effectiveComponents,
@@ -86,6 +88,16 @@ export interface PublicIncident {
   updates: PublicUpdateTable[];
 }
 
+export interface PublicMaintenance {
+  windowId: string;
+  description: string | null;
+  /** The public names of the components it covers. */
+  components: string[];
+  start: number;
+  end: number;
+  inProgress: boolean;
+}
+
 export interface PublicPage {
   title: string;
   state: ComponentState;
@@ -93,6 +105,8 @@ export interface PublicPage {
   groups: { name: string; components: { id: string; name: string; state: ComponentState }[] }[];
   /** Newest first: open ones, and those of the last HISTORY_DAYS days. */
   incidents: PublicIncident[];
+  /** Soonest first: maintenance in progress, and planned for the next MAINTENANCE_DAYS days. */
+  maintenance: PublicMaintenance[];
 }
 
 /** What the public sees at a slug (or an organization id). Not found unless published. */
@@ -106,7 +120,8 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
   const serviceIds = [...new Set(components.map((c) => c.service_id))];
   const incidents = await openOrRecentIncidents(db, orgId, serviceIds, now - HISTORY_DAYS * 86_400_000);
   const updates = await store.publicUpdatesOf(db, orgId, incidents.map((i) => i.id));
-  const svcStatus = new Map(services.map((s) => [s.id, s.status]));
+  const inMaintenance = await servicesInMaintenance(db, orgId, serviceIds);
+  const svcStatus = new Map(services.map((s) => [s.id, inMaintenance.has(s.id) ? 'maintenance' : s.status]));
   const open = incidents.filter((i) => i.status !== 'resolved');
   const states = new Map(serviceIds.map((id) => [id, componentState(svcStatus.get(id) ?? 'active', open.filter((i) => i.service_id === id))]));
   const groups: PublicPage['groups'] = [];
@@ -116,6 +131,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
     g.components.push({ id: c.service_id, name: c.name, state: states.get(c.service_id)! });
   }
   const namesOf = (serviceId: string) => components.filter((c) => c.service_id === serviceId).map((c) => c.name);
+  const planned = await plannedMaintenance(db, orgId, serviceIds, now, now + MAINTENANCE_DAYS * 86_400_000);
   return {
     title: page.title,
     state: overallState([...states.values()]),
@@ -131,6 +147,14 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
         updates: mine,
       };
     }),
+    maintenance: planned.map((m) => ({
+      windowId: m.window.id,
+      description: m.window.description,
+      components: [...new Set(m.serviceIds.filter((id) => serviceIds.includes(id)).flatMap(namesOf))],
+      start: m.occurrence.start,
+      end: m.occurrence.end,
+      inProgress: m.occurrence.start <= now,
+    })),
   };
 }
 

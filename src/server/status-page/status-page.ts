@@ -3,7 +3,7 @@
  * pure. A component (a service shown under a public name, in a group) is
  *   - `outage` while a high-urgency incident of its service is open,
  *   - `degraded` while only low-urgency ones are,
- *   - `maintenance` when the service is in maintenance and nothing is open,
+ *   - `maintenance` when the service is in a maintenance window (or marked so) and nothing is open,
  *   - `operational` otherwise.
  * An incident's internal title never leaves the organization: the public sees the
  * components it affects, when it started and ended, and the updates responders
@@ -22,6 +22,8 @@ export interface StatusComponent {
 export const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export const DEFAULT_GROUP = 'Services';
 export const HISTORY_DAYS = 14;
+/** Planned maintenance is announced this many days ahead. */
+export const MAINTENANCE_DAYS = 7;
 
 export function parseComponents(json: string): StatusComponent[] {
   try {

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_volunteers.js';
 import * as m0007 from './migrations/0007_open_shifts.js';
 import * as m0008 from './migrations/0008_alert_operations.js';
 import * as m0009 from './migrations/0009_event_orchestrations.js';
+import * as m0010 from './migrations/0010_maintenance.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_open_shifts': m0007,
   '0008_alert_operations': m0008,
   '0009_event_orchestrations': m0009,
+  '0010_maintenance': m0010,
 };
 
 class StaticProvider implements MigrationProvider {

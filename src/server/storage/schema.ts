@@ -784,8 +784,12 @@ export interface MaintenanceWindowTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** The engine's timer row: the next start or end of an occurrence it has to act on. */
   next_transition_at: number | null;
+  /** Start of the occurrence in progress as the engine last set it; NULL outside one. */
   active_since: number | null;
+  /** Ended early (DELETE of a window that had begun): nothing of it after this instant. */
+  ended_at: number | null;
 }
 
 export interface MaintenanceWindowServiceTable {

@@ -7,6 +7,7 @@ import { AccountLink, ForgotPassword, SignIn } from './auth/SignIn';
 import { Dashboard } from './dashboard/Dashboard';
 import { IncidentDetail } from './incidents/IncidentDetail';
 import { IncidentList } from './incidents/IncidentList';
+import { Maintenance } from './maintenance/Maintenance';
 import { People } from './people/People';
 import { match, navigate, useLocation } from './router';
 import { Policies, Schedules } from './schedules/Schedules';
@@ -100,6 +101,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if ((m = match('/services/:id/rules', path))) return later(<ServiceRules id={m.id!} session={session} />);
   if (path === '/event_orchestrations') return later(<Orchestrations session={session} />);
   if ((m = match('/event_orchestrations/:id', path))) return later(<OrchestrationDetail id={m.id!} session={session} />);
+  if (path === '/maintenance' || match('/maintenance/:id', path)) return <Maintenance session={session} focusId={match('/maintenance/:id', path)?.id} />;
   if (path === '/schedules' || match('/schedules/:id', path)) return <Schedules session={session} />;
   if (path === '/escalation_policies' || match('/escalation_policies/:id', path)) return <Policies session={session} />;
   if (path === '/people' || match('/users/:id', path)) return <People session={session} focusUserId={match('/users/:id', path)?.id} />;

@@ -25,7 +25,7 @@ function current(path: string, to: string): boolean {
   if (to === '/') return path === '/' || path === '/volunteering';
   if (to === '/schedules') return path.startsWith('/schedules') || path.startsWith('/escalation_policies');
   if (to === '/people') return path.startsWith('/people') || path.startsWith('/users');
-  if (to === '/services') return path.startsWith('/services') || path.startsWith('/event_orchestrations');
+  if (to === '/services') return path.startsWith('/services') || path.startsWith('/event_orchestrations') || path.startsWith('/maintenance');
   return path === to || path.startsWith(to + '/');
 }
 

@@ -12,6 +12,7 @@ import type * as contact from '../../contract/contact';
 import type * as escalation from '../../contract/escalation';
 import type * as impact from '../../contract/impact';
 import type * as incident from '../../contract/incident';
+import type * as maintenance from '../../contract/maintenance';
 import type * as openShifts from '../../contract/open-shifts';
 import type * as orchestration from '../../contract/orchestration';
 import type * as schedule from '../../contract/schedule';
@@ -43,6 +44,10 @@ export type Service = Static<typeof service.Service>;
 export type ServicePatch = Static<typeof service.ServiceUpdate>['service'];
 export type Integration = Static<typeof service.Integration>;
 export type TestEventSent = Static<typeof service.TestEventSent>;
+
+// ---- maintenance windows ----------------------------------------------------------------
+export type MaintenanceWindow = Static<typeof maintenance.MaintenanceWindow>;
+export type MaintenanceWindowIn = Static<typeof maintenance.MaintenanceWindowCreate>['maintenance_window'];
 
 // ---- people and the session ------------------------------------------------------------
 export type Role = Static<typeof user.RoleSchema>;

@@ -2,7 +2,9 @@
  * Heartbeat watch: a heartbeat integration expects a ping every interval. When a
  * ping is overdue, an alert opens on its service (dedup key "heartbeat", so one
  * incident however long the silence); the next ping resolves it (see
- * ingest/heartbeat.ts). The due time is a row (integrations.heartbeat_next_due).
+ * ingest/heartbeat.ts). The due time is a row (integrations.heartbeat_next_due). A service
+ * in a maintenance window still gets the alert, stored suppressed like ingest's: nobody is
+ * paged for a silence the window announced.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
@@ -11,6 +13,7 @@ import { triggerAlert } from '../../incident/trigger.service.js';
 import { servicePlan } from '../../incident/alert-plan.js';
 import { HEARTBEAT_DEDUP_KEY } from '../../ingest/heartbeat.js';
 import { claimOverdueHeartbeats, getService, setHeartbeat } from '../../service/service.store.js';
+import { servicesInMaintenance } from '../../maintenance/maintenance.store.js';
 import type { EngineModule } from '../engine.js';
 
 export class HeartbeatModule implements EngineModule {
@@ -29,6 +32,7 @@ export class HeartbeatModule implements EngineModule {
         await setHeartbeat(trx, i.org_id, i.id, { heartbeat_state: 'down' });
         if (!service || service.status === 'disabled') continue;
         const lateBy = Math.round((now - Number(i.heartbeat_next_due)) / 1000);
+        const inMaintenance = (await servicesInMaintenance(trx, i.org_id, [service.id])).has(service.id);
         await triggerAlert(
           { trx, now, changes },
           {
@@ -42,7 +46,7 @@ export class HeartbeatModule implements EngineModule {
             severity: 'critical',
             source: i.name,
             details: { custom_details: { interval_seconds: Number(i.heartbeat_interval), expected_by: new Date(Number(i.heartbeat_next_due)).toISOString() } },
-            plan: servicePlan(service, 'critical', now),
+            plan: { ...servicePlan(service, 'critical', now), suppressed: inMaintenance ? 'maintenance' : null },
           },
         );
       }

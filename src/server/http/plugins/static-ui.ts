@@ -23,6 +23,8 @@ export const PAGE_PATHS = [
   '/incidents/*',
   '/services',
   '/services/*',
+  '/maintenance',
+  '/maintenance/*',
   '/schedules',
   '/schedules/*',
   '/escalation_policies',

@@ -38,6 +38,8 @@ import { presentAddedNote, presentLogEntry, presentNote } from './log-entry.js';
 import { presentOncalls, presentReadiness, type OnCallNames } from './oncall.js';
 import { presentFinalSchedule, presentOverride, presentSchedule } from './schedule.js';
 import { presentIntegration, presentService } from './service.js';
+import { presentMaintenanceWindow, type WindowFacts } from './maintenance-window.js';
+import type { WindowView } from '../../maintenance/maintenance.service.js';
 import { presentApiToken, presentOrganization, presentUser } from './user.js';
 import { presentWebhookSubscription } from './webhook-subscription.js';
 
@@ -56,8 +58,8 @@ export class Presenter extends BasePresenter {
   }
 
   // services and integrations
-  service(s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null) {
-    return presentService(this, s, integrations, lastIncidentAt, policyName);
+  service(s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null, inMaintenance = false) {
+    return presentService(this, s, integrations, lastIncidentAt, policyName, inMaintenance);
   }
   integration(i: IntegrationTable, service: ServiceTable, key?: string) {
     return presentIntegration(this, i, service, key);
@@ -140,5 +142,10 @@ export class Presenter extends BasePresenter {
   }
   orgImpactTotals(since: number, until: number, named: { t: TotalsRow; s: NamedService }[]) {
     return presentOrgTotals(this, since, until, named);
+  }
+
+  // maintenance windows
+  maintenanceWindow(v: WindowView, facts: WindowFacts, now: number) {
+    return presentMaintenanceWindow(this, v, facts, now);
   }
 }

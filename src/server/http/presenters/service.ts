@@ -41,7 +41,8 @@ export function presentIntegration(p: BasePresenter, i: IntegrationTable, servic
   };
 }
 
-export function presentService(p: BasePresenter, s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null) {
+/** A service; `inMaintenance`: a maintenance window is in progress, shown as PagerDuty's status "maintenance" (the stored status is kept). */
+export function presentService(p: BasePresenter, s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null, inMaintenance = false) {
   return {
     id: s.id,
     type: 'service' as const,
@@ -50,7 +51,7 @@ export function presentService(p: BasePresenter, s: ServiceTable, integrations: 
     html_url: `${p.baseUrl}/services/${s.id}`,
     name: s.name,
     description: s.description,
-    status: s.status,
+    status: inMaintenance && s.status === 'active' ? 'maintenance' : s.status,
     escalation_policy: s.escalation_policy_id ? p.ref('escalation_policy_reference', s.escalation_policy_id, policyName, 'escalation_policies') : null,
     ...presentAlertSettings(s),
     acknowledgement_timeout: s.acknowledgement_timeout,

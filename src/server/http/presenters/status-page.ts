@@ -22,6 +22,14 @@ export function presentPublicPage(p: PublicPage) {
       resolved_at: isoOrNull(x.incident.resolved_at === null ? null : Number(x.incident.resolved_at)),
       updates: x.updates.map((u) => ({ status: u.status, message: u.message, created_at: iso(Number(u.created_at)) })).reverse(),
     })),
+    maintenance: p.maintenance.map((m) => ({
+      id: m.windowId,
+      status: m.inProgress ? ('in_progress' as const) : ('scheduled' as const),
+      description: m.description,
+      components: m.components,
+      start_time: iso(m.start),
+      end_time: iso(m.end),
+    })),
   };
 }
 

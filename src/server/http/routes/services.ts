@@ -10,8 +10,8 @@ import { page } from '../presenters/common.js';
 import { checkWindow } from '../query.js';
 
 async function present(deps: AppDeps, orgId: string, services: ServiceTable[]) {
-  const { integrations, lastIncidentAt } = await serviceFacts(deps.db, orgId, services.map((s) => s.id));
-  return services.map((s) => deps.presenter.service(s, integrations.filter((i) => i.service_id === s.id), lastIncidentAt.get(s.id) ?? null));
+  const { integrations, lastIncidentAt, inMaintenance } = await serviceFacts(deps.db, orgId, services.map((s) => s.id));
+  return services.map((s) => deps.presenter.service(s, integrations.filter((i) => i.service_id === s.id), lastIncidentAt.get(s.id) ?? null, null, inMaintenance.has(s.id)));
 }
 
 export function serviceRoutes(app: App, deps: AppDeps): void {

@@ -41,7 +41,8 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
     {
       config: { permission: 'public' },
       schema: {
-        summary: 'The public status page (no authentication): component states derived from open incidents, and the last 14 days of incidents with their public updates. 404 unless published.',
+        summary:
+          'The public status page (no authentication): component states derived from open incidents and maintenance windows, the last 14 days of incidents with their public updates, and maintenance in progress or planned for the next 7 days. 404 unless published.',
         tags,
         params: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: {

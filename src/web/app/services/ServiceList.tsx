@@ -21,6 +21,9 @@ export function ServiceList({ session }: { session: Session }) {
         <Link to="/event_orchestrations" className="btn btn-secondary">
           Event routing
         </Link>
+        <Link to="/maintenance" className="btn btn-secondary">
+          Maintenance windows
+        </Link>
       </PageHeader>
       <div className="grid">
         <section className="card span-2" aria-labelledby="svc-h">

@@ -49,6 +49,23 @@ export function PublicStatusPage({ slug }: { slug: string }) {
         </section>
       )}
 
+      {p.maintenance.length > 0 && (
+        <section aria-labelledby="mw-h">
+          <h2 id="mw-h">Maintenance</h2>
+          <ul className="plain updates">
+            {p.maintenance.map((m) => (
+              <li key={`${m.id}-${m.start_time}`} data-maintenance={m.id}>
+                <strong>{m.components.join(', ')}</strong>: {m.status === 'in_progress' ? 'maintenance in progress' : 'planned maintenance'}
+                {m.description && <> — {m.description}</>}
+                <p className="muted small">
+                  {fmt(m.start_time)} – {fmt(m.end_time)}
+                </p>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
       {p.groups.map((g) => (
         <section key={g.name} aria-labelledby={`g-${g.name}`} className="components">
           <h2 id={`g-${g.name}`}>{g.name}</h2>
