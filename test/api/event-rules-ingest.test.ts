@@ -65,6 +65,10 @@ describe.each(DIALECTS)('event rules on the ingest path (%s)', (dialect) => {
     // The same key repeated while unrouted counts on its suppressed alert.
     await enqueue(trigger(key, { dedup_key: 'mars' }, { summary: 'Queue stuck on Mars', custom_details: { region: 'mars-1' } }));
     expect(Number((await alertRows(null))[0]!.count)).toBe(2);
+    // Suppressed and unrouted alerts are listed, in the alert shape, with what suppressed them.
+    const listed = await req(t, 'GET', '/api/v1/alerts?unrouted=true');
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().alerts.map((a: Json) => [a.summary, a.status, a.suppressed, a.suppressed_by, a.service, a.incident, a.count])).toEqual([['Queue stuck on Mars', 'suppressed', true, 'rule', null, null, 2]]);
   });
 
   it("a service's rules: suppress a known flapping check, drop noise, pause, urgency, priority, notes, title and dedup key, resolve", async () => {
@@ -91,6 +95,8 @@ describe.each(DIALECTS)('event rules on the ingest path (%s)', (dialect) => {
     const disk = alerts.find((a) => a.dedup_key === 'disk')!;
     expect([disk.status, disk.incident_id, disk.suppressed_by]).toEqual(['suppressed', null, 'rule']);
     expect(Object.values(t.deps.ingest.metrics.dropped).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    const suppressed = (await req(t, 'GET', `/api/v1/alerts?statuses[]=suppressed&service_ids[]=${s.id}`)).json().alerts as Json[];
+    expect(suppressed.map((a) => [a.alert_key, a.suppressed_by, a.rule_match.map((m: Json) => m.label)])).toEqual([['disk', 'rule', ['Known flapping check']]]);
 
     const incs = await incidents(s.id);
     expect(incs.map((i) => i.title).sort()).toEqual(['Applications stuck in Alameda', 'Gateway timeouts', 'Nightly batch late'].sort());

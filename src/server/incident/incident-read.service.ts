@@ -119,3 +119,10 @@ export async function serviceChangeEvents(db: Db, orgId: string, serviceId: stri
   const s = await requireService(db, orgId, serviceId);
   return store.listChangeEvents(db, orgId, s.id, limit, offset);
 }
+
+/** The organization's alerts (suppressed and unrouted ones too), each with its service's name. */
+export async function organizationAlerts(db: Db, orgId: string, q: store.AlertQuery): Promise<{ rows: AlertTable[]; total: number; serviceNames: Map<string, string> }> {
+  const { rows, total } = await store.listOrgAlerts(db, orgId, q);
+  const services = await getServicesByIds(db, orgId, [...new Set(rows.map((r) => r.service_id).filter((x): x is string => x !== null))]);
+  return { rows, total, serviceNames: new Map(services.map((s) => [s.id, s.name])) };
+}

@@ -482,3 +482,27 @@ export async function closeSuppressedAlerts(db: Db, orgId: string, serviceIds: r
     .returning(['service_id', 'integration_id', 'dedup_key'])
     .execute();
 }
+
+export interface AlertQuery {
+  statuses?: AlertTable['status'][];
+  serviceIds?: string[];
+  /** Only alerts of no service (an organization's router sent them nowhere). */
+  unrouted?: boolean;
+  since?: number;
+  until?: number;
+  limit: number;
+  offset: number;
+}
+
+/** The organization's alerts, newest seen first: suppressed ones included (they belong to no incident). */
+export async function listOrgAlerts(db: Db, orgId: string, q: AlertQuery): Promise<{ rows: AlertTable[]; total: number }> {
+  let base = db.selectFrom('alerts').where('org_id', '=', orgId);
+  if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
+  if (q.serviceIds?.length) base = base.where('service_id', 'in', q.serviceIds);
+  if (q.unrouted) base = base.where('service_id', 'is', null);
+  if (q.since !== undefined) base = base.where('last_seen_at', '>=', q.since);
+  if (q.until !== undefined) base = base.where('last_seen_at', '<', q.until);
+  const rows = await base.selectAll().orderBy('last_seen_at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows, total: Number(total.n) };
+}
