@@ -50,6 +50,7 @@ export const IncidentUpdateFields = Type.Object({
   status: Type.Optional(IncidentStatus),
   title: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   urgency: Type.Optional(Urgency),
+  priority: Type.Optional(Type.Union([RefIn, Type.Null()], { description: 'A priority of the organization (GET /priorities), or null for none' })),
   resolution: Type.Optional(Type.String({ maxLength: 10_000 })),
   assignments: Type.Optional(Type.Array(Type.Object({ assignee: RefIn }), { maxItems: 50 })),
 });
@@ -65,6 +66,7 @@ export const IncidentCreate = Type.Object({
     urgency: Type.Optional(Urgency),
     incident_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     body: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), details: Type.String({ maxLength: 65_536 }) })),
+    priority: Type.Optional(RefIn),
   }),
 });
 
@@ -111,3 +113,4 @@ export const Alert = Type.Object({
   resolved_at: Nullable(Type.String()),
   body: Type.Object({ type: Type.String(), contexts: Type.Array(Type.Any()), details: Type.Any(), cef_details: Type.Any() }),
 });
+

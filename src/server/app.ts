@@ -57,6 +57,7 @@ import { shiftTradeRoutes } from './http/routes/volunteers/trades.js';
 import { coverageGapRoutes } from './http/routes/volunteers/coverage-gaps.js';
 import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
 import { eventOrchestrationRoutes, orchestrationIntegrationRoutes, orchestrationPathRoutes, orchestrationTestRoutes } from './http/routes/event-orchestrations.js';
+import { priorityRoutes } from './http/routes/priorities.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -135,6 +136,7 @@ export const routeModules: RouteModule[] = [
   orchestrationIntegrationRoutes,
   orchestrationPathRoutes,
   orchestrationTestRoutes,
+  priorityRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

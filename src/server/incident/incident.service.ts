@@ -19,6 +19,8 @@ import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 import { insertIncident } from './trigger.service.js';
 import { getService } from '../service/service.store.js';
+import { priorityForUse } from '../org/priority.service.js';
+import { setPriority } from './priority.service.js';
 
 /** An event about an alert by its dedup key (acknowledge, resolve). */
 export interface AlertRef {
@@ -182,16 +184,17 @@ export async function inTransaction<T>(u: UnitOfWork, fn: (tx: Tx) => Promise<T>
   return result;
 }
 
-/** A change asked for through the API: new title or urgency, new assignees, new status. */
+/** A change asked for through the API: new title, urgency or priority (null: none), new assignees, new status. */
 export interface IncidentUpdate {
   title?: string;
   urgency?: 'high' | 'low';
+  priority?: { id: string } | null;
   assignments?: { assignee: { id: string } }[];
   status?: IncidentStatus;
   resolution?: string;
 }
 
-/** Apply an update in that order: title and urgency, then assignees, then status. Answers the row as it is after. */
+/** Apply an update in that order: title and urgency, priority, then assignees, then status. Answers the row as it is after. */
 export async function changeIncident(u: UnitOfWork, orgId: string, id: string, update: IncidentUpdate, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
   return inTransaction(u, async (tx) => {
     let inc = await requireIncident(tx.trx, orgId, id);
@@ -204,6 +207,7 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
       inc = { ...inc, ...patch };
       tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
     }
+    if (update.priority !== undefined) inc = await setPriority(tx, inc, update.priority?.id ?? null, agent, channel);
     if (update.assignments !== undefined) {
       await reassign(tx, inc, update.assignments.map((a) => a.assignee.id), agent, channel);
       // reassign() changed assigned_via and updated_at: answer with the row as it is now.
@@ -219,14 +223,17 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
 export async function openIncidentByHand(
   u: UnitOfWork,
   orgId: string,
-  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string },
+  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string },
   agent: AgentRef,
   channel: Channel,
 ): Promise<IncidentTable> {
   const service = await getService(u.db, orgId, input.serviceId);
   if (!service) throw invalid(`incident.service: service ${input.serviceId} not found`);
   const { serviceId: _, ...fields } = input;
-  return inTransaction(u, (tx) => createManualIncident(tx, orgId, service, fields, agent, channel));
+  return inTransaction(u, async (tx) => {
+    if (fields.priorityId !== undefined) await priorityForUse(tx.trx, orgId, fields.priorityId, 'incident.priority.id');
+    return createManualIncident(tx, orgId, service, fields, agent, channel);
+  });
 }
 
 /** escalateNow on the incident `id` (by id or number), in its own transaction. */

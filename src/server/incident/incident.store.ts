@@ -140,6 +140,7 @@ export interface IncidentQuery {
   serviceIds?: string[];
   urgencies?: ('high' | 'low')[];
   userIds?: string[];
+  priorityIds?: string[];
   incidentKey?: string;
   since?: number;
   until?: number;
@@ -153,6 +154,7 @@ export async function listIncidents(db: Db, orgId: string, q: IncidentQuery): Pr
   if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
   if (q.serviceIds?.length) base = base.where('service_id', 'in', q.serviceIds);
   if (q.urgencies?.length) base = base.where('urgency', 'in', q.urgencies);
+  if (q.priorityIds?.length) base = base.where('priority_id', 'in', q.priorityIds);
   if (q.incidentKey) base = base.where('incident_key', '=', q.incidentKey);
   if (q.since !== undefined) base = base.where('created_at', '>=', q.since);
   if (q.until !== undefined) base = base.where('created_at', '<', q.until);
@@ -463,4 +465,21 @@ export async function findIncidentPagedTo(db: Db, address: string, number: numbe
     .limit(1)
     .executeTakeFirst();
   return row ? { orgId: row.org_id, userId: row.user_id, incidentId: row.incident_id } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Priorities
+
+/** Open incidents that have priority `priorityId`, oldest first (a priority in use cannot be removed). */
+export async function openIncidentsWithPriority(db: Db, orgId: string, priorityId: string, limit: number): Promise<{ id: string; number: number }[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['id', 'number'])
+    .where('org_id', '=', orgId)
+    .where('priority_id', '=', priorityId)
+    .where('status', '!=', 'resolved')
+    .orderBy('number')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, number: Number(r.number) }));
 }

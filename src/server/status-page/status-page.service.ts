@@ -11,6 +11,7 @@ import { newId } from '../lib/ids.js';
 import { requireIncident } from '../incident/incident.service.js';
 import { openOrRecentIncidents } from '../incident/incident.store.js';
 import { getOrganization, getUsers } from '../org/org.store.js';
+import { priorityNames } from '../org/priority.service.js';
 import { getServicesByIds, listActiveServices } from '../service/service.store.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
@@ -84,6 +85,8 @@ export interface PublicIncident {
   components: string[];
   /** Oldest first. */
   updates: PublicUpdateTable[];
+  /** Its priority's name (P1, …), when it has one: a label, never the title. */
+  priority: string | null;
 }
 
 export interface PublicPage {
@@ -106,6 +109,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
   const serviceIds = [...new Set(components.map((c) => c.service_id))];
   const incidents = await openOrRecentIncidents(db, orgId, serviceIds, now - HISTORY_DAYS * 86_400_000);
   const updates = await store.publicUpdatesOf(db, orgId, incidents.map((i) => i.id));
+  const priorities = await priorityNames(db, orgId, incidents.flatMap((i) => (i.priority_id ? [i.priority_id] : [])));
   const svcStatus = new Map(services.map((s) => [s.id, s.status]));
   const open = incidents.filter((i) => i.status !== 'resolved');
   const states = new Map(serviceIds.map((id) => [id, componentState(svcStatus.get(id) ?? 'active', open.filter((i) => i.service_id === id))]));
@@ -129,6 +133,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
         impact: publicImpact(i.status, i.urgency),
         components: namesOf(i.service_id),
         updates: mine,
+        priority: i.priority_id ? (priorities.get(i.priority_id) ?? null) : null,
       };
     }),
   };

@@ -27,7 +27,7 @@ export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: Inciden
     service: p.ref('service_reference', i.service_id, ctx.service?.name ?? null, 'services'),
     escalation_policy: ctx.service?.escalation_policy_id ? p.ref('escalation_policy_reference', ctx.service.escalation_policy_id, null, 'escalation_policies') : null,
     teams: [],
-    priority: null,
+    priority: i.priority_id ? p.ref('priority_reference', i.priority_id, ctx.priorityName ?? null, 'priorities', null) : null,
     assignments:
       i.status === 'resolved'
         ? []

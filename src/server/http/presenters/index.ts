@@ -21,6 +21,7 @@ import type {
   LogEntryTable,
   NotificationRuleTable,
   OrganizationTable,
+  PriorityTable,
   ScheduleOverrideTable,
   ServiceTable,
   UserTable,
@@ -40,6 +41,7 @@ import { presentFinalSchedule, presentOverride, presentSchedule } from './schedu
 import { presentIntegration, presentService } from './service.js';
 import { presentApiToken, presentOrganization, presentUser } from './user.js';
 import { presentWebhookSubscription } from './webhook-subscription.js';
+import { presentPriority } from './priority.js';
 
 type NamedService = Pick<ServiceTable, 'id' | 'name'>;
 
@@ -140,5 +142,10 @@ export class Presenter extends BasePresenter {
   }
   orgImpactTotals(since: number, until: number, named: { t: TotalsRow; s: NamedService }[]) {
     return presentOrgTotals(this, since, until, named);
+  }
+
+  // incident priorities
+  priority(r: PriorityTable) {
+    return presentPriority(this, r);
   }
 }
