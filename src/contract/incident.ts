@@ -114,3 +114,8 @@ export const Alert = Type.Object({
   body: Type.Object({ type: Type.String(), contexts: Type.Array(Type.Any()), details: Type.Any(), cef_details: Type.Any() }),
 });
 
+/** POST /incidents/{id}/snooze: PagerDuty's body. */
+export const IncidentSnooze = Type.Object({
+  duration: Type.Integer({ minimum: 1, maximum: 604_800, description: 'Seconds; the incident triggers again when they have passed (at most a week)' }),
+});
+

@@ -58,6 +58,7 @@ import { coverageGapRoutes } from './http/routes/volunteers/coverage-gaps.js';
 import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
 import { eventOrchestrationRoutes, orchestrationIntegrationRoutes, orchestrationPathRoutes, orchestrationTestRoutes } from './http/routes/event-orchestrations.js';
 import { priorityRoutes } from './http/routes/priorities.js';
+import { incidentActionRoutes } from './http/routes/incident-actions.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -137,6 +138,7 @@ export const routeModules: RouteModule[] = [
   orchestrationPathRoutes,
   orchestrationTestRoutes,
   priorityRoutes,
+  incidentActionRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

@@ -10,7 +10,7 @@ import type { IncidentChange } from '../lib/bus.js';
 import type { Database } from '../storage/schema.js';
 import type { ChannelRegistry } from '../notify/channels/registry.js';
 import type { TargetRegistry } from '../escalation/targets.js';
-import { nextStepDue } from '../incident/incident.store.js';
+import { nextSnoozeEnd, nextStepDue } from '../incident/incident.store.js';
 import { nextAttemptDue } from '../notify/outbox.store.js';
 import { Engine, type EngineModule } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
@@ -21,6 +21,7 @@ import { HeartbeatModule } from './heartbeat/module.js';
 import { ImpactDetectModule } from './impact-detect/module.js';
 import { RoundRobinModule } from './round-robin/module.js';
 import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
+import { SnoozeModule } from './snooze/module.js';
 
 export interface EngineDeps {
   db: Kysely<Database>;
@@ -52,6 +53,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new AutoResolveModule(deps.db, publish),
     new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new CleanupModule(deps.db),
+    new SnoozeModule(deps.db, publish),
   ];
   const engine = new Engine(modules, deps.clock, log, {
     backstopMs: opts.backstopMs ?? 1_000,
@@ -64,8 +66,8 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
   return engine;
 }
 
-/** The earliest escalation step or notification attempt waiting in the rows (both indexed). */
+/** The earliest escalation step, notification attempt or end of a snooze waiting in the rows (all indexed). */
 export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
-  const times = [await nextStepDue(db), await nextAttemptDue(db)].filter((t): t is number => t !== null);
+  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextSnoozeEnd(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : null;
 }

@@ -62,16 +62,22 @@ const LOG_TYPE: Record<IncidentStatus, string> = {
   resolved: 'resolve_log_entry',
 };
 
-/** Move an incident to a status, recording who and how. Returns the updated row. */
-export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string): Promise<IncidentTable> {
+/**
+ * Move an incident to a status, recording who and how (`summary` replaces the timeline's
+ * words). Returns the updated row. Any change ends a snooze; acknowledging a snoozed
+ * incident again is a change too: the snooze ends and the acknowledgement timeout starts
+ * over (PagerDuty).
+ */
+export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string, summary?: string): Promise<IncidentTable> {
   const t = transition(incident.status, to);
   if (!t.ok) throw new VigilError(t.reason, [`incident ${incident.id} is ${incident.status}`]);
-  if (!t.changed) return incident;
+  const unsnooze = incident.snoozed_until !== null && to !== 'triggered';
+  if (!t.changed && !(to === 'acknowledged' && unsnooze)) return incident;
   // Resolving waits for ingest batches adding alerts to this incident (they hold it FOR KEY
   // SHARE), so the alerts they add are resolved with it, never left open on a resolved incident.
   if (to === 'resolved') await store.lockIncident(tx.trx, incident.org_id, incident.id);
   const agentJson = agent ? JSON.stringify(agent) : null;
-  const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson };
+  const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson, snoozed_until: null };
   // Acknowledging or resolving stops the escalation at once; un-acknowledging starts it again from the first level.
   if (to === 'acknowledged') Object.assign(patch, { acknowledged_at: tx.now, acknowledged_by: agentJson, next_step_at: null });
   if (to === 'triggered') Object.assign(patch, { acknowledged_at: null, acknowledged_by: null, escalation_level: 0, escalation_loop: 0, next_step_at: tx.now, escalation_epoch: incident.escalation_epoch + 1 });
@@ -81,7 +87,8 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   if (to !== 'triggered') await cancelPendingPages(tx.trx, incident.org_id, incident.id);
   const verb = to === 'acknowledged' ? 'Acknowledged' : to === 'resolved' ? 'Resolved' : 'Unacknowledged';
   const by = agent ? ` by ${agent.summary}` : '';
-  await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], `${verb}${by} through ${channelName(channel)}`, agent, channel, resolution ? { resolution } : undefined);
+  const words = summary ?? `${verb}${by} through ${channelName(channel)}${unsnooze ? ' (the snooze ends)' : ''}`;
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], words, agent, channel, resolution ? { resolution } : undefined);
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: to === 'triggered' ? 'unacknowledged' : to });
   return { ...incident, ...patch };
 }
@@ -133,6 +140,7 @@ export async function escalateNow(tx: Tx, incident: IncidentTable, level: number
     next_step_at: tx.now,
     escalation_epoch: Number(incident.escalation_epoch) + 1,
     updated_at: tx.now,
+    snoozed_until: null,
   };
   if (incident.status !== 'triggered') Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(agent) });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);

@@ -327,13 +327,15 @@ export async function nextStepDue(db: Db): Promise<number | null> {
 
 /**
  * Open incidents in `statuses` whose service's `timeout` setting (seconds) has run out
- * since their last status change, oldest first, claimed for this transaction.
+ * since their last status change, oldest first, claimed for this transaction. A snoozed
+ * incident is left alone: snoozing suspends both timeouts (PagerDuty), and the snooze's
+ * end re-triggers it, which starts them again.
  */
 export async function claimTimedOut(db: Db, timeout: 'acknowledgement_timeout' | 'auto_resolve_timeout', statuses: readonly IncidentStatus[], now: number, limit: number): Promise<IncidentTable[]> {
   const col = sql.ref(`s.${timeout}`);
   const rows = await sql<IncidentTable>`
     SELECT i.* FROM incidents i JOIN services s ON s.org_id = i.org_id AND s.id = i.service_id
-    WHERE i.status IN (${sql.join([...statuses])}) AND ${col} IS NOT NULL
+    WHERE i.status IN (${sql.join([...statuses])}) AND ${col} IS NOT NULL AND i.snoozed_until IS NULL
       AND i.last_status_change_at + ${col} * 1000 <= ${now}
     ORDER BY i.last_status_change_at LIMIT ${limit} ${rowLock(db, 'no key update', { of: 'i', skipLocked: true })}`.execute(db);
   return rows.rows.map(numeric);
@@ -468,7 +470,7 @@ export async function findIncidentPagedTo(db: Db, address: string, number: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Priorities
+// Priorities and snooze
 
 /** Open incidents that have priority `priorityId`, oldest first (a priority in use cannot be removed). */
 export async function openIncidentsWithPriority(db: Db, orgId: string, priorityId: string, limit: number): Promise<{ id: string; number: number }[]> {
@@ -482,4 +484,22 @@ export async function openIncidentsWithPriority(db: Db, orgId: string, priorityI
     .limit(limit)
     .execute();
   return rows.map((r) => ({ id: r.id, number: Number(r.number) }));
+}
+
+/**
+ * Incidents whose snooze has ended, oldest first, claimed for this transaction (NO KEY UPDATE
+ * SKIP LOCKED, as escalation claims: nodes claim disjoint rows, and an ingest batch adding
+ * alerts does not hold the snooze's end back).
+ */
+export async function claimEndedSnoozes(db: Db, now: number, limit: number): Promise<IncidentTable[]> {
+  const due = await sql<IncidentTable>`
+    SELECT * FROM incidents WHERE snoozed_until <= ${now}
+    ORDER BY snoozed_until LIMIT ${limit} ${rowLock(db, 'no key update', { skipLocked: true })}`.execute(db);
+  return due.rows.map(numeric);
+}
+
+/** The earliest end of a snooze in any organization (indexed), for the engine's next wake-up. */
+export async function nextSnoozeEnd(db: Db): Promise<number | null> {
+  const r = await db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null).executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
 }

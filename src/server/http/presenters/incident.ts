@@ -40,7 +40,8 @@ export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: Inciden
     first_trigger_log_entry: ctx.firstTrigger ? p.ref('trigger_log_entry_reference', ctx.firstTrigger.id, ctx.firstTrigger.summary, 'log_entries', null) : null,
     alert_counts: ctx.counts ?? { all: 0, triggered: 0, resolved: 0 },
     is_mergeable: i.status !== 'resolved',
-    pending_actions: [],
+    // A snoozed incident triggers again when the snooze ends (PagerDuty shows it so).
+    pending_actions: i.status === 'acknowledged' && i.snoozed_until !== null ? [{ type: 'unacknowledge', at: iso(Number(i.snoozed_until)) }] : [],
     resolve_reason: null,
     ...(ctx.includeBody ? { body: { type: 'incident_body', details: i.body ?? '' } } : {}),
   };

@@ -28,7 +28,7 @@ const IncidentQuery = Type.Object({
   time_zone: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
-async function present(deps: AppDeps, orgId: string, rows: IncidentTable[], includeBody = false) {
+export async function present(deps: AppDeps, orgId: string, rows: IncidentTable[], includeBody = false) {
   const facts = await incidentFacts(deps.db, orgId, rows);
   return rows.map((r, i) => deps.presenter.incident(r, { ...facts[i]!, includeBody }));
 }
