@@ -119,3 +119,17 @@ export const IncidentSnooze = Type.Object({
   duration: Type.Integer({ minimum: 1, maximum: 604_800, description: 'Seconds; the incident triggers again when they have passed (at most a week)' }),
 });
 
+/** PUT /incidents/{id}/merge: PagerDuty's body. */
+export const IncidentMerge = Type.Object({
+  source_incidents: Type.Array(RefIn, { minItems: 1, description: 'Open incidents (at most 50) whose open alerts move to this one; each is resolved' }),
+});
+
+/** A change to one alert (PagerDuty's AlertUpdate): resolve it, or move it to another open incident. */
+export const AlertUpdateFields = Type.Object({
+  id: Type.Optional(Type.String({ maxLength: 64, description: 'Required in PUT /incidents/{id}/alerts' })),
+  type: Type.Optional(Type.String({ maxLength: 64 })),
+  status: Type.Optional(Type.Union([Type.Literal('resolved'), Type.Literal('triggered')], { description: 'resolved resolves it; triggered is accepted only for an open alert (a resolved alert never opens again)' })),
+  incident: Type.Optional(RefIn),
+});
+export const AlertUpdate = Type.Object({ alert: AlertUpdateFields });
+export const AlertsUpdate = Type.Object({ alerts: Type.Array(AlertUpdateFields, { minItems: 1, description: 'At most 250 (413 above)' }) });

@@ -253,3 +253,8 @@ export async function escalateIncident(u: UnitOfWork, orgId: string, id: string,
 export async function noteIncident(u: UnitOfWork, orgId: string, id: string, content: string, agent: AgentRef, channel: Channel): Promise<string> {
   return inTransaction(u, async (tx) => addNote(tx, await requireIncident(tx.trx, orgId, id), content, agent, channel));
 }
+
+/** The incident `id` (by id or number), or undefined: for a caller that names the field it came from. */
+export async function findIncident(db: Kysely<Database>, orgId: string, id: string): Promise<IncidentTable | undefined> {
+  return /^\d+$/.test(id) ? store.getIncidentByNumber(db, orgId, Number(id)) : store.getIncident(db, orgId, id);
+}

@@ -470,7 +470,7 @@ export async function findIncidentPagedTo(db: Db, address: string, number: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Priorities and snooze
+// Priorities, snooze, merge and single alerts
 
 /** Open incidents that have priority `priorityId`, oldest first (a priority in use cannot be removed). */
 export async function openIncidentsWithPriority(db: Db, orgId: string, priorityId: string, limit: number): Promise<{ id: string; number: number }[]> {
@@ -502,4 +502,20 @@ export async function claimEndedSnoozes(db: Db, now: number, limit: number): Pro
 export async function nextSnoozeEnd(db: Db): Promise<number | null> {
   const r = await db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null).executeTakeFirst();
   return r?.t === null || r?.t === undefined ? null : Number(r.t);
+}
+
+export async function getAlert(db: Db, orgId: string, id: string): Promise<AlertTable | undefined> {
+  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The open alerts of an incident, oldest first. */
+export async function openAlertsOf(db: Db, orgId: string, incidentId: string): Promise<AlertTable[]> {
+  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('incident_id', '=', incidentId).where('open', '=', 1).orderBy('first_seen_at').orderBy('id').execute();
+}
+
+/** Move these alerts to another incident of the organization. */
+export async function moveAlerts(db: Db, orgId: string, alertIds: readonly string[], toIncidentId: string): Promise<void> {
+  for (let i = 0; i < alertIds.length; i += 500) {
+    await db.updateTable('alerts').set({ incident_id: toIncidentId }).where('org_id', '=', orgId).where('id', 'in', alertIds.slice(i, i + 500)).execute();
+  }
 }
