@@ -69,7 +69,7 @@ describe.each(DIALECTS)('snooze and priority stories on %s', (dialect) => {
     expect(inc.status).toBe('triggered');
     expect(inc.pending_actions).toEqual([]);
     expect((await timeline(t)).filter((s) => /Snooze|Snoozed/.test(s))).toEqual([
-      'Snoozed for 1 h by Olive Owner through the API: triggers again at 2026-03-02T10:00:00.000Z unless resolved',
+      'Snoozed for 1 h by Olive Owner through the API: triggers again at 2026-03-02 10:00 UTC unless resolved',
       'Snooze ended: re-triggered',
     ]);
     // From the first level: Ada again, not Bo.

@@ -37,7 +37,7 @@ export async function snoozeIncident(u: UnitOfWork, orgId: string, id: string, s
       inc.service_id,
       inc.id,
       'snooze_log_entry',
-      `Snoozed for ${durationWords(seconds)} by ${agent.summary} through ${channelName(channel)}: triggers again at ${iso(until)} unless resolved`,
+      `Snoozed for ${durationWords(seconds)} by ${agent.summary} through ${channelName(channel)}: triggers again at ${iso(until).slice(0, 16).replace('T', ' ')} UTC unless resolved`,
       agent,
       channel,
       { duration: seconds, snoozed_until: iso(until) },
