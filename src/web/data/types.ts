@@ -13,6 +13,7 @@ import type * as escalation from '../../contract/escalation';
 import type * as impact from '../../contract/impact';
 import type * as incident from '../../contract/incident';
 import type * as openShifts from '../../contract/open-shifts';
+import type * as priority from '../../contract/priority';
 import type * as schedule from '../../contract/schedule';
 import type * as service from '../../contract/service';
 import type * as statusPage from '../../contract/status-page';
@@ -97,3 +98,6 @@ export type OpenShiftSchedule = Static<typeof openShifts.OpenShiftSchedule>;
 // ---- impact ----------------------------------------------------------------------------
 export type ImpactSeries = Static<typeof impact.ImpactSeries>;
 export type ImpactTotals = Static<typeof impact.OrgTotals>;
+
+// ---- incident priorities ---------------------------------------------------------------
+export type Priority = Static<typeof priority.Priority>;
