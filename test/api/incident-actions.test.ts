@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import type { ManualClock } from '../../src/server/lib/clock.js';
-import { alertsOf, counts, createApp, enqueue, incident, logOf, req, secondOrg, type Json } from './helpers.js';
+import { alertsOf, counts, createApp, enqueue, incident, logOf, member, req, secondOrg, type Json } from './helpers.js';
 import { expectPagerDutyShape, pagerDutySchema } from './pd-rest-schema.js';
 import AjvMod from 'ajv';
 
@@ -208,6 +208,23 @@ describe.each(DIALECTS)('incident actions on %s', (dialect) => {
       expect((await req(t, 'PUT', `/api/v1/incidents/${ours}/merge`, { source_incidents: [{ id: theirs }] }, other.auth)).statusCode).toBe(404);
       expect((await req(t, 'PUT', '/api/v1/incidents/1/merge', { source_incidents: [{ id: ours }] }, other.auth)).json().error.errors).toEqual([`source_incidents[0].id: incident ${ours} not found`]);
     });
+  });
+
+  it('volunteers may not merge or move alerts, observers may not act at all', async () => {
+    await send('a');
+    await send('b');
+    const [i1, i2] = [await incident(t, 1), await incident(t, 2)];
+    const [a] = await alertsOf(t, i1.id);
+    const vol = await member(t, 'volunteer');
+    const obs = await member(t, 'observer');
+    for (const who of [vol, obs]) {
+      expect((await req(t, 'PUT', `/api/v1/incidents/${i1.id}/merge`, { source_incidents: [{ id: i2.id }] }, who.auth)).statusCode).toBe(403);
+      expect((await req(t, 'PUT', `/api/v1/incidents/${i1.id}/alerts`, { alerts: [{ id: a!.id, incident: { id: i2.id } }] }, who.auth)).statusCode).toBe(403);
+      expect((await req(t, 'PUT', `/api/v1/incidents/${i1.id}/alerts/${a!.id}`, { alert: { incident: { id: i2.id } } }, who.auth)).statusCode).toBe(403);
+      expect((await req(t, 'POST', `/api/v1/priorities`, { priority: { name: 'Mine' } }, who.auth)).statusCode).toBe(403);
+    }
+    expect((await req(t, 'POST', `/api/v1/incidents/${i1.id}/snooze`, { duration: 60 }, obs.auth)).statusCode).toBe(403);
+    expect((await alertsOf(t, i1.id)).map((x) => x.id)).toEqual([a!.id]);
   });
 
   describe('one alert', () => {

@@ -62,7 +62,8 @@ export function alertRoutes(app: App, deps: AppDeps): void {
   app.put(
     '/api/v1/incidents/:id/alerts',
     {
-      config: { permission: 'respond' },
+      // Moving alerts reaches other incidents: staff only (the GET of this path is open to volunteers).
+      config: { permission: 'respond', volunteerAccess: 'deny' },
       schema: {
         summary: 'Resolve or move several alerts of an incident (at most 250), all or none',
         tags: ['incidents'],
