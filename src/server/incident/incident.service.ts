@@ -239,7 +239,11 @@ export async function openIncidentByHand(
   if (!service) throw invalid(`incident.service: service ${input.serviceId} not found`);
   const { serviceId: _, ...fields } = input;
   return inTransaction(u, async (tx) => {
-    if (fields.priorityId !== undefined) await priorityForUse(tx.trx, orgId, fields.priorityId, 'incident.priority.id');
+    if (fields.priorityId !== undefined) {
+      // The organization's lock (which opening the incident takes anyway) before the priority's, as removing a priority does.
+      await lockOrganization(tx.trx, orgId);
+      await priorityForUse(tx.trx, orgId, fields.priorityId, 'incident.priority.id');
+    }
     return createManualIncident(tx, orgId, service, fields, agent, channel);
   });
 }

@@ -114,8 +114,13 @@ export async function removePriority(trx: Db, orgId: string, id: string, now: nu
   await writeRanks(trx, orgId, rerank(await store.listLivePriorities(trx, orgId)), now);
 }
 
-/** The live priority locked FOR UPDATE for its removal (the use that refers to it waits, or is refused after). */
+/**
+ * The live priority locked FOR UPDATE for its removal (a use that refers to it waits, or is
+ * refused after). The organization's lock comes first, as in every priority write and in
+ * opening an incident by hand, so two of them never wait on each other in opposite orders.
+ */
 export async function lockPriorityForRemoval(trx: Db, orgId: string, id: string): Promise<PriorityTable> {
+  await lockOrganization(trx, orgId);
   const p = await store.lockLivePriority(trx, orgId, id, 'update');
   if (!p) throw notFound(`priority ${id}`);
   return p;
