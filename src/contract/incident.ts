@@ -50,6 +50,7 @@ export const IncidentUpdateFields = Type.Object({
   status: Type.Optional(IncidentStatus),
   title: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   urgency: Type.Optional(Urgency),
+  priority: Type.Optional(Type.Union([RefIn, Type.Null()], { description: 'A priority of the organization (GET /priorities), or null for none' })),
   resolution: Type.Optional(Type.String({ maxLength: 10_000 })),
   assignments: Type.Optional(Type.Array(Type.Object({ assignee: RefIn }), { maxItems: 50 })),
 });
@@ -65,6 +66,7 @@ export const IncidentCreate = Type.Object({
     urgency: Type.Optional(Urgency),
     incident_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     body: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), details: Type.String({ maxLength: 65_536 }) })),
+    priority: Type.Optional(RefIn),
   }),
 });
 
@@ -111,3 +113,23 @@ export const Alert = Type.Object({
   resolved_at: Nullable(Type.String()),
   body: Type.Object({ type: Type.String(), contexts: Type.Array(Type.Any()), details: Type.Any(), cef_details: Type.Any() }),
 });
+
+/** POST /incidents/{id}/snooze: PagerDuty's body. */
+export const IncidentSnooze = Type.Object({
+  duration: Type.Integer({ minimum: 1, maximum: 604_800, description: 'Seconds; the incident triggers again when they have passed (at most a week)' }),
+});
+
+/** PUT /incidents/{id}/merge: PagerDuty's body. */
+export const IncidentMerge = Type.Object({
+  source_incidents: Type.Array(RefIn, { minItems: 1, description: 'Open incidents (at most 50) whose open alerts move to this one; each is resolved' }),
+});
+
+/** A change to one alert (PagerDuty's AlertUpdate): resolve it, or move it to another open incident. */
+export const AlertUpdateFields = Type.Object({
+  id: Type.Optional(Type.String({ maxLength: 64, description: 'Required in PUT /incidents/{id}/alerts' })),
+  type: Type.Optional(Type.String({ maxLength: 64 })),
+  status: Type.Optional(Type.Union([Type.Literal('resolved'), Type.Literal('triggered')], { description: 'resolved resolves it; triggered is accepted only for an open alert (a resolved alert never opens again)' })),
+  incident: Type.Optional(RefIn),
+});
+export const AlertUpdate = Type.Object({ alert: AlertUpdateFields });
+export const AlertsUpdate = Type.Object({ alerts: Type.Array(AlertUpdateFields, { minItems: 1, description: 'At most 250 (413 above)' }) });

@@ -33,6 +33,7 @@ export const PublicStatusPage = Type.Object({
       components: Type.Array(Type.String()),
       started_at: Type.String(),
       resolved_at: Nullable(Type.String()),
+      priority: Nullable(Type.String({ description: "The incident's priority name (P1, …), if it has one" })),
       updates: Type.Array(Type.Object({ status: Type.String(), message: Type.String(), created_at: Type.String() })),
     }),
   ),

@@ -59,6 +59,8 @@ import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
 import { eventOrchestrationRoutes, orchestrationIntegrationRoutes, orchestrationPathRoutes, orchestrationTestRoutes } from './http/routes/event-orchestrations.js';
 import { maintenanceWindowRoutes } from './http/routes/maintenance-windows.js';
 import { alertListRoutes } from './http/routes/alert-list.js';
+import { priorityRoutes } from './http/routes/priorities.js';
+import { incidentActionRoutes } from './http/routes/incident-actions.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -139,6 +141,8 @@ export const routeModules: RouteModule[] = [
   orchestrationTestRoutes,
   maintenanceWindowRoutes,
   alertListRoutes,
+  priorityRoutes,
+  incidentActionRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {

@@ -46,7 +46,8 @@ function toJsonSchema(node: unknown, depth = 0): unknown {
   if (Array.isArray(out.enum) && !out.type && out.enum.every((e) => typeof e === 'string')) out.type = 'string';
   if (o.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+    // Some enums already list null (AlertGroupingParameters.type): Ajv refuses duplicates.
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   }
   return out;
 }

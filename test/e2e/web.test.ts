@@ -243,6 +243,13 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(() => timeline.getByText('Acknowledged by Olive Owner through the website').isVisible()).toBe(true);
       await expect.poll(() => timeline.getByText('Triggered through the Events API').isVisible()).toBe(true);
 
+      step = 'Give it a priority and snooze it: both on the timeline.';
+      await page.getByLabel('Priority', { exact: true }).selectOption({ label: 'P1' });
+      await expect.poll(() => timeline.getByText('Priority set to P1 by Olive Owner through the website').isVisible()).toBe(true);
+      await expect.poll(() => page.locator('.incident-head').getByText('P1', { exact: true }).isVisible()).toBe(true);
+      await page.getByRole('button', { name: 'Snooze for 1 hour' }).click();
+      await expect.poll(() => timeline.getByText(/^Snoozed for 1 h by Olive Owner through the website/).isVisible()).toBe(true);
+
       step = 'Escalate now: the next level is paged at once and the timeline says who asked.';
       await page.getByRole('button', { name: 'Escalate now' }).click();
       await page.getByText('Level 2 is being paged now.').waitFor();

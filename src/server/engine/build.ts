@@ -10,7 +10,7 @@ import type { IncidentChange } from '../lib/bus.js';
 import type { Database } from '../storage/schema.js';
 import type { ChannelRegistry } from '../notify/channels/registry.js';
 import type { TargetRegistry } from '../escalation/targets.js';
-import { nextStepDue } from '../incident/incident.store.js';
+import { nextSnoozeEnd, nextStepDue } from '../incident/incident.store.js';
 import { nextAttemptDue } from '../notify/outbox.store.js';
 import { nextTransitionDue } from '../maintenance/maintenance.store.js';
 import { Engine, type EngineModule } from './engine.js';
@@ -23,6 +23,7 @@ import { ImpactDetectModule } from './impact-detect/module.js';
 import { MaintenanceModule } from './maintenance/module.js';
 import { RoundRobinModule } from './round-robin/module.js';
 import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
+import { SnoozeModule } from './snooze/module.js';
 
 export interface EngineDeps {
   db: Kysely<Database>;
@@ -56,6 +57,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new AutoResolveModule(deps.db, publish),
     new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new CleanupModule(deps.db),
+    new SnoozeModule(deps.db, publish),
   ];
   const engine = new Engine(modules, deps.clock, log, {
     backstopMs: opts.backstopMs ?? 1_000,
@@ -68,8 +70,8 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
   return engine;
 }
 
-/** The earliest escalation step, notification attempt or maintenance window edge waiting in the rows (all indexed). */
+/** The earliest escalation step, notification attempt, maintenance window edge or end of a snooze waiting in the rows (all indexed). */
 export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
-  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db)].filter((t): t is number => t !== null);
+  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db), await nextSnoozeEnd(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : null;
 }

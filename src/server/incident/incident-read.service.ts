@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import { notFound } from '../errors.js';
 import { getUsers } from '../org/org.store.js';
+import { priorityNames } from '../org/priority.service.js';
 import { getService, getServicesByIds, listIntegrations } from '../service/service.store.js';
 import { requireService } from '../service/service.service.js';
 import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
@@ -25,6 +26,8 @@ export interface IncidentFacts {
   assignments: { user_id: string; at: number }[];
   userNames: Map<string, string>;
   firstTrigger: LogEntryTable | undefined;
+  /** Its priority's name (a removed priority keeps its name), when it has one. */
+  priorityName?: string | undefined;
 }
 
 export async function listIncidents(db: Db, orgId: string, q: store.IncidentQuery): Promise<{ rows: IncidentTable[]; total: number }> {
@@ -34,17 +37,18 @@ export async function listIncidents(db: Db, orgId: string, q: store.IncidentQuer
 /** The facts of each incident, in the order of `rows`. */
 export async function incidentFacts(db: Db, orgId: string, rows: IncidentTable[]): Promise<IncidentFacts[]> {
   const ids = rows.map((r) => r.id);
-  const [services, counts, assignments, triggers] = await Promise.all([
+  const [services, counts, assignments, triggers, priorities] = await Promise.all([
     getServicesByIds(db, orgId, [...new Set(rows.map((r) => r.service_id))]),
     store.alertCounts(db, orgId, ids),
     store.assignmentsOf(db, orgId, ids),
     store.firstTriggerLogEntry(db, orgId, ids),
+    priorityNames(db, orgId, rows.flatMap((r) => (r.priority_id ? [r.priority_id] : []))),
   ]);
   const userIds = [...new Set([...assignments.values()].flat().map((a) => a.user_id))];
   const users = await getUsers(db, orgId, userIds);
   const userNames = new Map(users.map((u) => [u.id, u.name]));
   const svc = new Map(services.map((s) => [s.id, s]));
-  return rows.map((r) => ({ service: svc.get(r.service_id), counts: counts.get(r.id), assignments: assignments.get(r.id) ?? [], userNames, firstTrigger: triggers.get(r.id) }));
+  return rows.map((r) => ({ service: svc.get(r.service_id), counts: counts.get(r.id), assignments: assignments.get(r.id) ?? [], userNames, firstTrigger: triggers.get(r.id), priorityName: r.priority_id ? priorities.get(r.priority_id) : undefined }));
 }
 
 /** An incident's notes (annotate_log_entry), oldest first, at most 1000. */

@@ -19,6 +19,8 @@ import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 import { insertIncident } from './trigger.service.js';
 import { getService } from '../service/service.store.js';
+import { priorityForUse } from '../org/priority.service.js';
+import { setPriority } from './priority.service.js';
 
 /** An event about an alert by its dedup key (acknowledge, resolve). */
 export interface AlertRef {
@@ -60,16 +62,22 @@ const LOG_TYPE: Record<IncidentStatus, string> = {
   resolved: 'resolve_log_entry',
 };
 
-/** Move an incident to a status, recording who and how. Returns the updated row. */
-export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string): Promise<IncidentTable> {
+/**
+ * Move an incident to a status, recording who and how (`summary` replaces the timeline's
+ * words). Returns the updated row. Any change ends a snooze; acknowledging a snoozed
+ * incident again is a change too: the snooze ends and the acknowledgement timeout starts
+ * over (PagerDuty).
+ */
+export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string, summary?: string): Promise<IncidentTable> {
   const t = transition(incident.status, to);
   if (!t.ok) throw new VigilError(t.reason, [`incident ${incident.id} is ${incident.status}`]);
-  if (!t.changed) return incident;
+  const unsnooze = incident.snoozed_until !== null && to !== 'triggered';
+  if (!t.changed && !(to === 'acknowledged' && unsnooze)) return incident;
   // Resolving waits for ingest batches adding alerts to this incident (they hold it FOR KEY
   // SHARE), so the alerts they add are resolved with it, never left open on a resolved incident.
   if (to === 'resolved') await store.lockIncident(tx.trx, incident.org_id, incident.id);
   const agentJson = agent ? JSON.stringify(agent) : null;
-  const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson };
+  const patch: Partial<IncidentTable> = { status: to, updated_at: tx.now, last_status_change_at: tx.now, last_status_change_by: agentJson, snoozed_until: null };
   // Acknowledging or resolving stops the escalation at once; un-acknowledging starts it again from the first level.
   if (to === 'acknowledged') Object.assign(patch, { acknowledged_at: tx.now, acknowledged_by: agentJson, next_step_at: null });
   if (to === 'triggered') Object.assign(patch, { acknowledged_at: null, acknowledged_by: null, escalation_level: 0, escalation_loop: 0, next_step_at: tx.now, escalation_epoch: incident.escalation_epoch + 1 });
@@ -79,7 +87,8 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   if (to !== 'triggered') await cancelPendingPages(tx.trx, incident.org_id, incident.id);
   const verb = to === 'acknowledged' ? 'Acknowledged' : to === 'resolved' ? 'Resolved' : 'Unacknowledged';
   const by = agent ? ` by ${agent.summary}` : '';
-  await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], `${verb}${by} through ${channelName(channel)}`, agent, channel, resolution ? { resolution } : undefined);
+  const words = summary ?? `${verb}${by} through ${channelName(channel)}${unsnooze ? ' (the snooze ends)' : ''}`;
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], words, agent, channel, resolution ? { resolution } : undefined);
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: to === 'triggered' ? 'unacknowledged' : to });
   return { ...incident, ...patch };
 }
@@ -131,6 +140,7 @@ export async function escalateNow(tx: Tx, incident: IncidentTable, level: number
     next_step_at: tx.now,
     escalation_epoch: Number(incident.escalation_epoch) + 1,
     updated_at: tx.now,
+    snoozed_until: null,
   };
   if (incident.status !== 'triggered') Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(agent) });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
@@ -182,16 +192,17 @@ export async function inTransaction<T>(u: UnitOfWork, fn: (tx: Tx) => Promise<T>
   return result;
 }
 
-/** A change asked for through the API: new title or urgency, new assignees, new status. */
+/** A change asked for through the API: new title, urgency or priority (null: none), new assignees, new status. */
 export interface IncidentUpdate {
   title?: string;
   urgency?: 'high' | 'low';
+  priority?: { id: string } | null;
   assignments?: { assignee: { id: string } }[];
   status?: IncidentStatus;
   resolution?: string;
 }
 
-/** Apply an update in that order: title and urgency, then assignees, then status. Answers the row as it is after. */
+/** Apply an update in that order: title and urgency, priority, then assignees, then status. Answers the row as it is after. */
 export async function changeIncident(u: UnitOfWork, orgId: string, id: string, update: IncidentUpdate, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
   return inTransaction(u, async (tx) => {
     let inc = await requireIncident(tx.trx, orgId, id);
@@ -204,6 +215,7 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
       inc = { ...inc, ...patch };
       tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
     }
+    if (update.priority !== undefined) inc = await setPriority(tx, inc, update.priority?.id ?? null, agent, channel);
     if (update.assignments !== undefined) {
       await reassign(tx, inc, update.assignments.map((a) => a.assignee.id), agent, channel);
       // reassign() changed assigned_via and updated_at: answer with the row as it is now.
@@ -219,14 +231,21 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
 export async function openIncidentByHand(
   u: UnitOfWork,
   orgId: string,
-  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string },
+  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string },
   agent: AgentRef,
   channel: Channel,
 ): Promise<IncidentTable> {
   const service = await getService(u.db, orgId, input.serviceId);
   if (!service) throw invalid(`incident.service: service ${input.serviceId} not found`);
   const { serviceId: _, ...fields } = input;
-  return inTransaction(u, (tx) => createManualIncident(tx, orgId, service, fields, agent, channel));
+  return inTransaction(u, async (tx) => {
+    if (fields.priorityId !== undefined) {
+      // The organization's lock (which opening the incident takes anyway) before the priority's, as removing a priority does.
+      await lockOrganization(tx.trx, orgId);
+      await priorityForUse(tx.trx, orgId, fields.priorityId, 'incident.priority.id');
+    }
+    return createManualIncident(tx, orgId, service, fields, agent, channel);
+  });
 }
 
 /** escalateNow on the incident `id` (by id or number), in its own transaction. */
@@ -237,4 +256,9 @@ export async function escalateIncident(u: UnitOfWork, orgId: string, id: string,
 /** addNote on the incident `id` (by id or number), in its own transaction. Answers the note's id. */
 export async function noteIncident(u: UnitOfWork, orgId: string, id: string, content: string, agent: AgentRef, channel: Channel): Promise<string> {
   return inTransaction(u, async (tx) => addNote(tx, await requireIncident(tx.trx, orgId, id), content, agent, channel));
+}
+
+/** The incident `id` (by id or number), or undefined: for a caller that names the field it came from. */
+export async function findIncident(db: Kysely<Database>, orgId: string, id: string): Promise<IncidentTable | undefined> {
+  return /^\d+$/.test(id) ? store.getIncidentByNumber(db, orgId, Number(id)) : store.getIncident(db, orgId, id);
 }

@@ -140,6 +140,7 @@ export interface IncidentQuery {
   serviceIds?: string[];
   urgencies?: ('high' | 'low')[];
   userIds?: string[];
+  priorityIds?: string[];
   incidentKey?: string;
   since?: number;
   until?: number;
@@ -153,6 +154,7 @@ export async function listIncidents(db: Db, orgId: string, q: IncidentQuery): Pr
   if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
   if (q.serviceIds?.length) base = base.where('service_id', 'in', q.serviceIds);
   if (q.urgencies?.length) base = base.where('urgency', 'in', q.urgencies);
+  if (q.priorityIds?.length) base = base.where('priority_id', 'in', q.priorityIds);
   if (q.incidentKey) base = base.where('incident_key', '=', q.incidentKey);
   if (q.since !== undefined) base = base.where('created_at', '>=', q.since);
   if (q.until !== undefined) base = base.where('created_at', '<', q.until);
@@ -325,13 +327,15 @@ export async function nextStepDue(db: Db): Promise<number | null> {
 
 /**
  * Open incidents in `statuses` whose service's `timeout` setting (seconds) has run out
- * since their last status change, oldest first, claimed for this transaction.
+ * since their last status change, oldest first, claimed for this transaction. A snoozed
+ * incident is left alone: snoozing suspends both timeouts (PagerDuty), and the snooze's
+ * end re-triggers it, which starts them again.
  */
 export async function claimTimedOut(db: Db, timeout: 'acknowledgement_timeout' | 'auto_resolve_timeout', statuses: readonly IncidentStatus[], now: number, limit: number): Promise<IncidentTable[]> {
   const col = sql.ref(`s.${timeout}`);
   const rows = await sql<IncidentTable>`
     SELECT i.* FROM incidents i JOIN services s ON s.org_id = i.org_id AND s.id = i.service_id
-    WHERE i.status IN (${sql.join([...statuses])}) AND ${col} IS NOT NULL
+    WHERE i.status IN (${sql.join([...statuses])}) AND ${col} IS NOT NULL AND i.snoozed_until IS NULL
       AND i.last_status_change_at + ${col} * 1000 <= ${now}
     ORDER BY i.last_status_change_at LIMIT ${limit} ${rowLock(db, 'no key update', { of: 'i', skipLocked: true })}`.execute(db);
   return rows.rows.map(numeric);
@@ -505,4 +509,55 @@ export async function listOrgAlerts(db: Db, orgId: string, q: AlertQuery): Promi
   const rows = await base.selectAll().orderBy('last_seen_at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: Number(total.n) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Priorities, snooze, merge and single alerts
+
+/** Open incidents that have priority `priorityId`, oldest first (a priority in use cannot be removed). */
+export async function openIncidentsWithPriority(db: Db, orgId: string, priorityId: string, limit: number): Promise<{ id: string; number: number }[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['id', 'number'])
+    .where('org_id', '=', orgId)
+    .where('priority_id', '=', priorityId)
+    .where('status', '!=', 'resolved')
+    .orderBy('number')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, number: Number(r.number) }));
+}
+
+/**
+ * Incidents whose snooze has ended, oldest first, claimed for this transaction (NO KEY UPDATE
+ * SKIP LOCKED, as escalation claims: nodes claim disjoint rows, and an ingest batch adding
+ * alerts does not hold the snooze's end back).
+ */
+export async function claimEndedSnoozes(db: Db, now: number, limit: number): Promise<IncidentTable[]> {
+  const due = await sql<IncidentTable>`
+    SELECT * FROM incidents WHERE snoozed_until <= ${now}
+    ORDER BY snoozed_until LIMIT ${limit} ${rowLock(db, 'no key update', { skipLocked: true })}`.execute(db);
+  return due.rows.map(numeric);
+}
+
+/** The earliest end of a snooze in any organization (indexed), for the engine's next wake-up. */
+export async function nextSnoozeEnd(db: Db): Promise<number | null> {
+  const r = await db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null).executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+}
+
+export async function getAlert(db: Db, orgId: string, id: string): Promise<AlertTable | undefined> {
+  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The open alerts of an incident, oldest first. */
+export async function openAlertsOf(db: Db, orgId: string, incidentId: string): Promise<AlertTable[]> {
+  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('incident_id', '=', incidentId).where('open', '=', 1).orderBy('first_seen_at').orderBy('id').execute();
+}
+
+/** Move these alerts to another incident of the organization. */
+export async function moveAlerts(db: Db, orgId: string, alertIds: readonly string[], toIncidentId: string): Promise<void> {
+  for (let i = 0; i < alertIds.length; i += 500) {
+    await db.updateTable('alerts').set({ incident_id: toIncidentId }).where('org_id', '=', orgId).where('id', 'in', alertIds.slice(i, i + 500)).execute();
+  }
 }

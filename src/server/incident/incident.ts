@@ -57,3 +57,17 @@ export function joinEffect(i: Pick<IncidentTable, 'status' | 'urgency' | 'paused
   if (alertUrgency === 'high' && (i.status === 'acknowledged' || i.urgency === 'low')) return 'retrigger';
   return 'notify';
 }
+
+/** PagerDuty's longest snooze: a week, in seconds. */
+export const MAX_SNOOZE_SECONDS = 604_800;
+
+/** A snooze's length in words for the timeline: "45 min", "4 h", "1 h 30 min", "2 d". */
+export function durationWords(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (seconds < 60) return `${seconds} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  return [days ? `${days} d` : '', hours ? `${hours} h` : '', rest ? `${rest} min` : ''].filter(Boolean).join(' ');
+}

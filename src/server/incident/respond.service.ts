@@ -20,7 +20,8 @@ export async function respondAs(u: UnitOfWork, orgId: string, incidentId: string
     if (!user) return { ok: false, message: 'This person is no longer a member of the organization.' };
     const inc = await requireIncident(tx.trx, orgId, incidentId);
     if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.` };
-    if (action === 'acknowledge' && inc.status === 'acknowledged') return { ok: true, incident: inc, did: 'was already acknowledged' };
+    // Acknowledging a snoozed incident again ends its snooze (setStatus), as in PagerDuty.
+    if (action === 'acknowledge' && inc.status === 'acknowledged' && inc.snoozed_until === null) return { ok: true, incident: inc, did: 'was already acknowledged' };
     const updated = await setStatus(tx, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
     return { ok: true, incident: updated, did: action === 'acknowledge' ? 'acknowledged' : 'resolved' };
   });

@@ -57,6 +57,7 @@ const WEBHOOK_EVENT: Record<string, IncidentEventType> = {
   escalate_log_entry: 'incident.escalated',
   assign_log_entry: 'incident.reassigned',
   annotate_log_entry: 'incident.annotated',
+  priority_change_log_entry: 'incident.priority_updated',
 };
 
 export function channelName(c: Channel): string {

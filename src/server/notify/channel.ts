@@ -17,7 +17,7 @@ export const sent = (providerId?: string): DeliveryResult => (providerId ? { kin
 export const retryable = (reason: string, retryAfterMs?: number): DeliveryResult => (retryAfterMs !== undefined ? { kind: 'retryable', reason, retryAfterMs } : { kind: 'retryable', reason });
 export const permanent = (reason: string): DeliveryResult => ({ kind: 'permanent', reason });
 
-export type IncidentEventType = 'incident.triggered' | 'incident.acknowledged' | 'incident.unacknowledged' | 'incident.resolved' | 'incident.escalated' | 'incident.reassigned' | 'incident.annotated' | 'pagey.ping';
+export type IncidentEventType = 'incident.triggered' | 'incident.acknowledged' | 'incident.unacknowledged' | 'incident.resolved' | 'incident.escalated' | 'incident.reassigned' | 'incident.annotated' | 'incident.priority_updated' | 'pagey.ping';
 
 /** What a notification says about one incident. Links are absolute; action links are signed, single use and expire. */
 export interface IncidentView {
@@ -33,6 +33,8 @@ export interface IncidentView {
   service: { id: string; name: string };
   escalationPolicy: { id: string; name: string } | null;
   assignees: { id: string; name: string }[];
+  /** The incident's priority, if it has one (webhooks' `data.priority`). */
+  priority?: { id: string; name: string } | null;
   /** Set on email and chat messages to people: one-click pages that acknowledge or resolve. */
   ackUrl?: string;
   resolveUrl?: string;

@@ -13,6 +13,8 @@ export interface IncidentFacts {
   incident: IncidentTable;
   serviceName: string | null;
   assignees: { id: string; name: string }[];
+  /** The name of the incident's priority, when it has one. */
+  priorityName?: string | null;
 }
 
 export function incidentView(f: IncidentFacts, baseUrl: string): IncidentView {
@@ -31,6 +33,7 @@ export function incidentView(f: IncidentFacts, baseUrl: string): IncidentView {
     service: { id: i.service_id, name: f.serviceName ?? i.service_id },
     escalationPolicy: snap ? { id: snap.policyId, name: snap.name } : null,
     assignees: f.assignees,
+    priority: i.priority_id ? { id: i.priority_id, name: f.priorityName ?? i.priority_id } : null,
   };
 }
 

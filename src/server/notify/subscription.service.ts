@@ -15,7 +15,7 @@ import * as store from './subscription.store.js';
 
 type Db = Kysely<Database>;
 
-export const SUBSCRIBABLE_EVENTS = ['incident.triggered', 'incident.acknowledged', 'incident.unacknowledged', 'incident.resolved', 'incident.escalated', 'incident.reassigned', 'incident.annotated'] as const;
+export const SUBSCRIBABLE_EVENTS = ['incident.triggered', 'incident.acknowledged', 'incident.unacknowledged', 'incident.resolved', 'incident.escalated', 'incident.reassigned', 'incident.annotated', 'incident.priority_updated'] as const;
 
 /** Whether an id names a live service of the organization. */
 export type ServiceCheck = (serviceId: string) => Promise<boolean>;

@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../storage/dialect.js';
 import type { ApiTokenTable, Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
 import { countOwners, getOrganization, getUser, getUsers, insertOrganization, insertUser, listUsers, softDeleteUser, updateUser, type UserQuery } from './org.store.js';
 import * as tokenStore from './token.store.js';
+import { seedPriorities } from './priority.service.js';
 import { findPrincipalByTokenHash, insertToken, type TokenPrincipal } from './token.store.js';
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -18,7 +19,7 @@ export interface InitResult {
   token: string;
 }
 
-/** Create an organization with its first owner and an API token (shown once, stored hashed). */
+/** Create an organization with its first owner, an API token (shown once, stored hashed) and priorities P1–P5. */
 export async function initOrganization(
   db: Kysely<Database>,
   clock: Clock,
@@ -49,6 +50,8 @@ export async function initOrganization(
     await insertOrganization(trx, org);
     await insertUser(trx, user);
     await insertToken(trx, { org_id: orgId, id: newId(now), user_id: user.id, token_hash: hashSecret(token), description: 'created by vigil init', created_at: now, revoked_at: null });
+    // PagerDuty's P1–P5, as migration 0008 gave the organizations that existed before it.
+    await seedPriorities(trx, orgId, now);
   });
   return { org, user, token };
 }

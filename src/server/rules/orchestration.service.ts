@@ -22,6 +22,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import { parseTimestamp } from '../lib/timestamp.js';
+import { livePriorityIds, priorityNames } from '../org/priority.service.js';
 import { getService, getServicesByIds } from '../service/service.store.js';
 import type { Database, EventOrchestrationIntegrationTable, EventOrchestrationPathTable, EventOrchestrationTable } from '../storage/schema.js';
 import { CompiledCache } from './compiled-cache.js';
@@ -264,7 +265,7 @@ async function checkReferences(db: Db, orgId: string, refs: { services: Referenc
     for (const r of refs.services) if (!found.has(r.id)) errors.push(`${r.field}: service ${r.id} not found in this organization`);
   }
   if (refs.priorities.length) {
-    const found = await store.existingPriorityIds(db, orgId, [...new Set(refs.priorities.map((r) => r.id))]);
+    const found = await livePriorityIds(db, orgId, refs.priorities.map((r) => r.id));
     for (const r of refs.priorities) if (!found.has(r.id)) errors.push(`${r.field}: priority ${r.id} not found in this organization`);
   }
   return errors;
@@ -357,7 +358,7 @@ export async function testServiceRules(
   const t = await testedPath(db, orgId, 'service', serviceId, input.draft);
   const active = Boolean((await store.getPathVersion(db, orgId, 'service', serviceId))?.active ?? 1);
   const outcome = applyServiceRules(t.compiled as CompiledServiceRules, input.event, input.now);
-  const priority = outcome.priorityId === undefined ? null : { id: outcome.priorityId, name: (await store.priorityNames(db, orgId, [outcome.priorityId])).get(outcome.priorityId) ?? null };
+  const priority = outcome.priorityId === undefined ? null : { id: outcome.priorityId, name: (await priorityNames(db, orgId, [outcome.priorityId])).get(outcome.priorityId) ?? null };
   return { outcome, priority, draft: t.draft, active };
 }
 
@@ -413,4 +414,20 @@ export async function loadServiceRules(db: Db, orgId: string, serviceId: string)
 /** The orchestration's name (what an alert it routed names as its integration), or null when it no longer exists. */
 export async function getOrchestrationName(db: Db, orgId: string, id: string): Promise<string | null> {
   return (await store.getOrchestration(db, orgId, id))?.name ?? null;
+}
+
+/**
+ * The rule paths that set priority `priorityId` (a priority in use cannot be removed): which
+ * kind of path and whose (a service, or an orchestration's unrouted rules).
+ */
+export async function rulesSettingPriority(db: Db, orgId: string, priorityId: string): Promise<{ kind: store.PathKind; parentId: string }[]> {
+  const paths = await store.pathsContaining(db, orgId, JSON.stringify({ priority: priorityId }).slice(1, -1));
+  return paths.filter((p) => setsPriority(JSON.parse(p.path) as unknown, priorityId)).map((p) => ({ kind: p.kind, parentId: p.parent_id }));
+}
+
+/** Whether a stored path definition has an action `priority: id` anywhere. */
+function setsPriority(node: unknown, id: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => setsPriority(n, id));
+  if (!node || typeof node !== 'object') return false;
+  return Object.entries(node).some(([k, v]) => (k === 'priority' && v === id) || setsPriority(v, id));
 }

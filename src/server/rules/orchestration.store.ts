@@ -119,13 +119,7 @@ export async function saveActive(db: Db, row: { org_id: string; parent_id: strin
     .executeTakeFirstOrThrow();
 }
 
-/** The ids among `ids` that name a priority of the organization. */
-export async function existingPriorityIds(db: Db, orgId: string, ids: string[]): Promise<Set<string>> {
-  return new Set((await priorityNames(db, orgId, ids)).keys());
-}
-
-export async function priorityNames(db: Db, orgId: string, ids: string[]): Promise<Map<string, string>> {
-  if (!ids.length) return new Map();
-  const rows = await db.selectFrom('priorities').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
-  return new Map(rows.map((x) => [x.id, x.name]));
+/** The paths whose stored definition contains `text` (a pre-filter; the caller parses what it finds). */
+export async function pathsContaining(db: Db, orgId: string, text: string): Promise<EventOrchestrationPathTable[]> {
+  return db.selectFrom('event_orchestration_paths').selectAll().where('org_id', '=', orgId).where('path', 'like', `%${text.replace(/[%_\\]/g, '')}%`).execute();
 }

@@ -12,6 +12,7 @@ import { requireIncident } from '../incident/incident.service.js';
 import { openOrRecentIncidents } from '../incident/incident.store.js';
 import { getOrganization, getUsers } from '../org/org.store.js';
 import { plannedMaintenance, servicesInMaintenance } from '../maintenance/maintenance.service.js';
+import { priorityNames } from '../org/priority.service.js';
 import { getServicesByIds, listActiveServices } from '../service/service.store.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
@@ -86,6 +87,8 @@ export interface PublicIncident {
   components: string[];
   /** Oldest first. */
   updates: PublicUpdateTable[];
+  /** Its priority's name (P1, …), when it has one: a label, never the title. */
+  priority: string | null;
 }
 
 export interface PublicMaintenance {
@@ -122,6 +125,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
   const updates = await store.publicUpdatesOf(db, orgId, incidents.map((i) => i.id));
   const inMaintenance = await servicesInMaintenance(db, orgId, serviceIds);
   const svcStatus = new Map(services.map((s) => [s.id, inMaintenance.has(s.id) ? 'maintenance' : s.status]));
+  const priorities = await priorityNames(db, orgId, incidents.flatMap((i) => (i.priority_id ? [i.priority_id] : [])));
   const open = incidents.filter((i) => i.status !== 'resolved');
   const states = new Map(serviceIds.map((id) => [id, componentState(svcStatus.get(id) ?? 'active', open.filter((i) => i.service_id === id))]));
   const groups: PublicPage['groups'] = [];
@@ -145,6 +149,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
         impact: publicImpact(i.status, i.urgency),
         components: namesOf(i.service_id),
         updates: mine,
+        priority: i.priority_id ? (priorities.get(i.priority_id) ?? null) : null,
       };
     }),
     maintenance: planned.map((m) => ({

@@ -15,6 +15,7 @@ import type * as incident from '../../contract/incident';
 import type * as maintenance from '../../contract/maintenance';
 import type * as openShifts from '../../contract/open-shifts';
 import type * as orchestration from '../../contract/orchestration';
+import type * as priority from '../../contract/priority';
 import type * as schedule from '../../contract/schedule';
 import type * as service from '../../contract/service';
 import type * as statusPage from '../../contract/status-page';
@@ -119,3 +120,5 @@ export type SampleEvent = Static<typeof orchestration.SampleEvent>;
 export type RuleTestBody = Static<typeof orchestration.RuleTestBody>;
 export type ServiceTestResult = Static<typeof orchestration.ServiceTestResult>['result'];
 export type RouterTestResult = Static<typeof orchestration.RouterTestResult>['result'];
+// ---- incident priorities ---------------------------------------------------------------
+export type Priority = Static<typeof priority.Priority>;

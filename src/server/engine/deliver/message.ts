@@ -12,6 +12,7 @@ import { createActionToken } from '../../notify/action-token.js';
 import { assignmentsOf, getIncidentsByIds, getLogEntry } from '../../incident/incident.store.js';
 import { getServicesByIds } from '../../service/service.store.js';
 import { getOrganization, getUsers } from '../../org/org.store.js';
+import { priorityNames } from '../../org/priority.service.js';
 
 type Db = Kysely<Database>;
 
@@ -25,9 +26,10 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
     getIncidentsByIds(db, orgId, ids),
     assignmentsOf(db, orgId, ids),
   ]);
-  const [services, assignees] = await Promise.all([
+  const [services, assignees, priorities] = await Promise.all([
     getServicesByIds(db, orgId, [...new Set(incidents.map((i) => i.service_id))]),
     getUsers(db, orgId, [...new Set([...assignments.values()].flat().map((a) => a.user_id))]),
+    priorityNames(db, orgId, incidents.flatMap((i) => (i.priority_id ? [i.priority_id] : []))),
   ]);
   const serviceName = new Map(services.map((s) => [s.id, s.name]));
   const userName = new Map(assignees.map((u) => [u.id, u.name]));
@@ -37,7 +39,7 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
     const incident = byId.get(id);
     if (!incident) continue;
     let view = incidentView(
-      { incident, serviceName: serviceName.get(incident.service_id) ?? null, assignees: (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! })) },
+      { incident, serviceName: serviceName.get(incident.service_id) ?? null, priorityName: incident.priority_id ? (priorities.get(incident.priority_id) ?? null) : null, assignees: (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! })) },
       ctx.baseUrl,
     );
     if (wantsActionLinks(first)) {

@@ -27,7 +27,7 @@ export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: Inciden
     service: p.ref('service_reference', i.service_id, ctx.service?.name ?? null, 'services'),
     escalation_policy: ctx.service?.escalation_policy_id ? p.ref('escalation_policy_reference', ctx.service.escalation_policy_id, null, 'escalation_policies') : null,
     teams: [],
-    priority: null,
+    priority: i.priority_id ? p.ref('priority_reference', i.priority_id, ctx.priorityName ?? null, 'priorities', null) : null,
     assignments:
       i.status === 'resolved'
         ? []
@@ -40,7 +40,8 @@ export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: Inciden
     first_trigger_log_entry: ctx.firstTrigger ? p.ref('trigger_log_entry_reference', ctx.firstTrigger.id, ctx.firstTrigger.summary, 'log_entries', null) : null,
     alert_counts: ctx.counts ?? { all: 0, triggered: 0, resolved: 0 },
     is_mergeable: i.status !== 'resolved',
-    pending_actions: [],
+    // A snoozed incident triggers again when the snooze ends (PagerDuty shows it so).
+    pending_actions: i.status === 'acknowledged' && i.snoozed_until !== null ? [{ type: 'unacknowledge', at: iso(Number(i.snoozed_until)) }] : [],
     resolve_reason: null,
     ...(ctx.includeBody ? { body: { type: 'incident_body', details: i.body ?? '' } } : {}),
   };

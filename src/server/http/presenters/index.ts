@@ -21,6 +21,7 @@ import type {
   LogEntryTable,
   NotificationRuleTable,
   OrganizationTable,
+  PriorityTable,
   ScheduleOverrideTable,
   ServiceTable,
   UserTable,
@@ -42,6 +43,7 @@ import { presentMaintenanceWindow, type WindowFacts } from './maintenance-window
 import type { WindowView } from '../../maintenance/maintenance.service.js';
 import { presentApiToken, presentOrganization, presentUser } from './user.js';
 import { presentWebhookSubscription } from './webhook-subscription.js';
+import { presentPriority } from './priority.js';
 
 type NamedService = Pick<ServiceTable, 'id' | 'name'>;
 
@@ -147,5 +149,10 @@ export class Presenter extends BasePresenter {
   // maintenance windows
   maintenanceWindow(v: WindowView, facts: WindowFacts, now: number) {
     return presentMaintenanceWindow(this, v, facts, now);
+  }
+
+  // incident priorities
+  priority(r: PriorityTable) {
+    return presentPriority(this, r);
   }
 }

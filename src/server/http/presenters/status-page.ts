@@ -20,6 +20,7 @@ export function presentPublicPage(p: PublicPage) {
       components: x.components,
       started_at: iso(Number(x.incident.created_at)),
       resolved_at: isoOrNull(x.incident.resolved_at === null ? null : Number(x.incident.resolved_at)),
+      priority: x.priority,
       updates: x.updates.map((u) => ({ status: u.status, message: u.message, created_at: iso(Number(u.created_at)) })).reverse(),
     })),
     maintenance: p.maintenance.map((m) => ({

@@ -18,6 +18,7 @@ const IncidentQuery = Type.Object({
   'service_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
   'urgencies[]': Type.Optional(Type.Array(Type.Union([Type.Literal('high'), Type.Literal('low')]))),
   'user_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+  'priorities[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Vigil: only incidents with one of these priorities (ids from GET /priorities)' })),
   'include[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }))),
   incident_key: Type.Optional(Type.String({ maxLength: 255 })),
   since: Type.Optional(Type.String({ maxLength: 64 })),
@@ -27,7 +28,7 @@ const IncidentQuery = Type.Object({
   time_zone: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
-async function present(deps: AppDeps, orgId: string, rows: IncidentTable[], includeBody = false) {
+export async function present(deps: AppDeps, orgId: string, rows: IncidentTable[], includeBody = false) {
   const facts = await incidentFacts(deps.db, orgId, rows);
   return rows.map((r, i) => deps.presenter.incident(r, { ...facts[i]!, includeBody }));
 }
@@ -56,6 +57,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
         ...(q['service_ids[]'] ? { serviceIds: arr(q['service_ids[]'])! } : {}),
         ...(q['urgencies[]'] ? { urgencies: arr(q['urgencies[]']) as ('high' | 'low')[] } : {}),
         ...(q['user_ids[]'] ? { userIds: arr(q['user_ids[]'])! } : {}),
+        ...(q['priorities[]'] ? { priorityIds: arr(q['priorities[]'])! } : {}),
         ...(q.incident_key ? { incidentKey: q.incident_key } : {}),
         ...(since !== undefined ? { since } : {}),
         ...(until !== undefined ? { until } : {}),
@@ -73,7 +75,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       const b = request.body.incident;
-      const input = { serviceId: b.service.id, title: b.title, ...(b.urgency ? { urgency: b.urgency } : {}), ...(b.incident_key ? { incidentKey: b.incident_key } : {}), ...(b.body ? { body: b.body.details } : {}) };
+      const input = { serviceId: b.service.id, title: b.title, ...(b.urgency ? { urgency: b.urgency } : {}), ...(b.incident_key ? { incidentKey: b.incident_key } : {}), ...(b.body ? { body: b.body.details } : {}), ...(b.priority ? { priorityId: b.priority.id } : {}) };
       const inc = await openIncidentByHand(deps, principal.orgId, input, agentOf(principal), channelOf(request));
       return reply.code(201).send({ incident: (await present(deps, principal.orgId, [inc], true))[0]! });
     },
@@ -112,7 +114,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
     '/api/v1/incidents/:id',
     {
       config: { permission: 'respond' },
-      schema: { summary: 'Acknowledge, resolve, reassign, retitle or change the urgency of an incident', tags: ['incidents'], params: IdParams, body: IncidentUpdate, response: { 200: Type.Object({ incident: Incident }), ...errorResponses } },
+      schema: { summary: 'Acknowledge, resolve, reassign, retitle or change the urgency or priority of an incident', tags: ['incidents'], params: IdParams, body: IncidentUpdate, response: { 200: Type.Object({ incident: Incident }), ...errorResponses } },
     },
     async (request) => {
       const principal = principalOf(request);

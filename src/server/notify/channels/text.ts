@@ -12,6 +12,7 @@ const LABELS: Record<IncidentEventType, string> = {
   'incident.escalated': 'ESCALATED',
   'incident.reassigned': 'REASSIGNED',
   'incident.annotated': 'NOTE',
+  'incident.priority_updated': 'PRIORITY',
   'pagey.ping': 'TEST',
 };
 

@@ -1,12 +1,20 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, postPublicUpdate, publicUpdates, reassign, resolve } from '../../data/incidents';
+import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, listIncidents, listPriorities, merge, postPublicUpdate, publicUpdates, reassign, resolve, setPriority, snooze, snoozedUntil } from '../../data/incidents';
 import { getPolicy } from '../../data/schedules';
 import { useLive } from '../../data/live';
 import { canRespond, listUsers } from '../../data/people';
 import type { Session } from '../../data/types';
 import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
+import { PriorityBadge, PrioritySelect } from './priority';
+
+/** The snooze lengths offered (seconds): PagerDuty's common ones. */
+const SNOOZES: { seconds: number; label: string }[] = [
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 4 * 3600, label: '4 hours' },
+  { seconds: 24 * 3600, label: '24 hours' },
+];
 
 const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
 
@@ -41,6 +49,21 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   const assign = useAction(async () => (await reassign(id, [assignee]), reloadAll(), setAssignee('')));
   const [note, setNote] = useState('');
   const noteAction = useAction(async () => (await addNote(id, note), setNote(''), log.reload()));
+  // Priorities, snooze and merge: for staff (a volunteer may snooze an incident they can act on).
+  const priorities = useAsync(() => (volunteer ? Promise.resolve([]) : listPriorities()), [volunteer]);
+  const prio = useAction(async (priorityId: string) => (await setPriority(id, priorityId || null), reloadAll()));
+  const nap = useAction(async (seconds: number) => (await snooze(id, seconds), reloadAll()));
+  const [merging, setMerging] = useState(false);
+  const [sources, setSources] = useState<string[]>([]);
+  const others = useAsync(() => (merging ? listIncidents({ statuses: ['triggered', 'acknowledged'], limit: 100 }).then((r) => r.incidents) : Promise.resolve([])), [merging]);
+  const [merged, setMerged] = useState<number | null>(null);
+  const mergeAction = useAction(async () => {
+    await merge(id, sources);
+    setMerged(sources.length);
+    setSources([]);
+    setMerging(false);
+    await reloadAll();
+  });
   const [pubStatus, setPubStatus] = useState('investigating');
   const [pubMessage, setPubMessage] = useState('');
   const pub = useAction(async () => (await postPublicUpdate(id, pubStatus, pubMessage), setPubMessage(''), updates.reload()));
@@ -60,6 +83,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
       <div className="incident-head">
         <StatusBadge status={i.status} />
         <UrgencyBadge urgency={i.urgency} />
+        <PriorityBadge priority={i.priority} />
         <span>
           <Link to={`/services/${i.service.id}`}>{i.service.summary}</Link>
         </span>
@@ -68,6 +92,30 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         </span>
       </div>
       <dl className="facts">
+        {act && open && !volunteer ? (
+          <div>
+            <dt>
+              <label htmlFor="incident-priority">Priority</label>
+            </dt>
+            <dd>
+              <PrioritySelect id="incident-priority" value={i.priority?.id ?? ''} priorities={priorities.data ?? []} disabled={prio.busy || !priorities.data} onChange={(v) => void prio.run(v)} />
+              <ErrorBox error={prio.error ?? priorities.error} />
+            </dd>
+          </div>
+        ) : (
+          <div>
+            <dt>Priority</dt>
+            <dd>{i.priority?.summary ?? 'None'}</dd>
+          </div>
+        )}
+        {snoozedUntil(i) && (
+          <div>
+            <dt>Snoozed</dt>
+            <dd>
+              triggers again <Time iso={snoozedUntil(i)!} />
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Assigned to</dt>
           <dd>{i.assignments.length ? i.assignments.map((a) => a.assignee.summary).join(', ') : 'Nobody'}</dd>
@@ -116,6 +164,18 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
             Resolve
           </button>
           <ErrorBox error={ack.error ?? res.error} />
+        </section>
+      )}
+
+      {act && i.status === 'acknowledged' && (
+        <section className="actions-bar" aria-label="Snooze">
+          <span className="muted">Snooze for</span>
+          {SNOOZES.map((s) => (
+            <button key={s.seconds} type="button" className="btn btn-secondary" disabled={nap.busy} onClick={() => void nap.run(s.seconds)} aria-label={`Snooze for ${s.label}`}>
+              {s.label}
+            </button>
+          ))}
+          <ErrorBox error={nap.error} />
         </section>
       )}
 
@@ -213,6 +273,52 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                 </button>
                 <ErrorBox error={assign.error} />
               </form>
+            </section>
+          )}
+
+          {act && open && !volunteer && (
+            <section className="card" aria-labelledby="mg-h">
+              <h2 id="mg-h">Merge</h2>
+              <p className="muted small">Other open incidents about the same problem: their open alerts move here and they are resolved.</p>
+              {merged !== null && <Notice tone="ok">{merged === 1 ? 'One incident merged' : `${merged} incidents merged`} into this one.</Notice>}
+              {!merging ? (
+                <button type="button" className="btn btn-secondary" onClick={() => (setMerged(null), setMerging(true))}>
+                  Choose incidents to merge
+                </button>
+              ) : (
+                <form
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    void mergeAction.run();
+                  }}
+                >
+                  <ErrorBox error={others.error} />
+                  {!others.data ? (
+                    <Loading what="open incidents" />
+                  ) : others.data.filter((o) => o.id !== i.id).length === 0 ? (
+                    <p className="muted">No other open incident.</p>
+                  ) : (
+                    <fieldset>
+                      <legend>Merge into #{i.incident_number}</legend>
+                      {others.data
+                        .filter((o) => o.id !== i.id)
+                        .map((o) => (
+                          <label key={o.id} className="check">
+                            <input type="checkbox" checked={sources.includes(o.id)} onChange={(e) => setSources((s) => (e.target.checked ? [...s, o.id] : s.filter((x) => x !== o.id)))} /> #{o.incident_number} {o.title}
+                            <span className="muted small"> · {o.service.summary}</span>
+                          </label>
+                        ))}
+                    </fieldset>
+                  )}
+                  <button type="submit" className="btn btn-secondary" disabled={mergeAction.busy || sources.length === 0}>
+                    Merge {sources.length || ''} into this incident
+                  </button>{' '}
+                  <button type="button" className="btn btn-secondary" onClick={() => (setMerging(false), setSources([]))}>
+                    Cancel
+                  </button>
+                  <ErrorBox error={mergeAction.error} />
+                </form>
+              )}
             </section>
           )}
 

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { acknowledge, listIncidents, resolve } from '../../data/incidents';
+import { acknowledge, listIncidents, listPriorities, resolve, snoozedUntil } from '../../data/incidents';
 import { useLive } from '../../data/live';
 import { canRespond } from '../../data/people';
 import { listServices } from '../../data/services';
 import type { Incident, IncidentStatus, Session, Urgency } from '../../data/types';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Field, Loading, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
+import { PriorityBadge } from './priority';
 
 const STATUS_FILTERS: { value: string; label: string; statuses: IncidentStatus[] }[] = [
   { value: 'open', label: 'Open', statuses: ['triggered', 'acknowledged'] },
@@ -21,12 +22,14 @@ export function IncidentList({ session }: { session: Session }) {
   const status = search.get('status') ?? 'open';
   const urgency = search.get('urgency') ?? '';
   const service = search.get('service') ?? '';
+  const priority = search.get('priority') ?? '';
   const statuses = (STATUS_FILTERS.find((f) => f.value === status) ?? STATUS_FILTERS[0]!).statuses;
 
   const services = useAsync(() => listServices(), []);
+  const priorities = useAsync(() => listPriorities(), []);
   const list = useAsync(
-    () => listIncidents({ statuses, ...(urgency ? { urgencies: [urgency as Urgency] } : {}), ...(service ? { serviceIds: [service] } : {}), limit: 100 }),
-    [status, urgency, service],
+    () => listIncidents({ statuses, ...(urgency ? { urgencies: [urgency as Urgency] } : {}), ...(service ? { serviceIds: [service] } : {}), ...(priority ? { priorityIds: [priority] } : {}), limit: 100 }),
+    [status, urgency, service, priority],
   );
   useLive(() => void list.reload());
 
@@ -58,6 +61,18 @@ export function IncidentList({ session }: { session: Session }) {
               <option value="">Any</option>
               <option value="high">High</option>
               <option value="low">Low</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Priority">
+          {(id) => (
+            <select id={id} value={priority} onChange={(e) => set('priority', e.target.value)}>
+              <option value="">Any</option>
+              {(priorities.data ?? []).map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
             </select>
           )}
         </Field>
@@ -111,6 +126,7 @@ export function IncidentRow({ incident: i, session, onChanged }: { incident: Inc
         <div className="incident-badges">
           <StatusBadge status={inc.status} />
           <UrgencyBadge urgency={inc.urgency} />
+          <PriorityBadge priority={inc.priority} />
         </div>
         <Link to={`/incidents/${inc.id}`} className="incident-title">
           <span className="muted">#{inc.incident_number}</span> {inc.title}
@@ -118,6 +134,12 @@ export function IncidentRow({ incident: i, session, onChanged }: { incident: Inc
         <p className="incident-meta">
           {inc.service.summary} · <Time iso={inc.created_at} />
           {who && <> · {who}</>}
+          {snoozedUntil(inc) && (
+            <>
+              {' '}
+              · snoozed, triggers again <Time iso={snoozedUntil(inc)!} />
+            </>
+          )}
         </p>
       </div>
       {act && inc.status !== 'resolved' && (

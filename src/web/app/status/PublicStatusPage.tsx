@@ -89,14 +89,15 @@ export function PublicStatusPage({ slug }: { slug: string }) {
   );
 }
 
-function PublicIncident({ i }: { i: { id: string; status: string; impact: string; components: string[]; started_at: string; resolved_at: string | null; updates: { status: string; message: string; created_at: string }[] } }) {
+function PublicIncident({ i }: { i: { id: string; status: string; impact: string; components: string[]; started_at: string; resolved_at: string | null; priority: string | null; updates: { status: string; message: string; created_at: string }[] } }) {
   return (
     <article className={`pub-incident impact-${i.impact}`} data-public-incident={i.id}>
       <h3>
         {i.components.join(', ')}: {i.status === 'resolved' ? 'resolved' : i.impact === 'outage' ? 'outage' : 'degraded'}
       </h3>
       <p className="muted small">
-        <span className="cap">{i.status}</span> · started {fmt(i.started_at)}
+        <span className="cap">{i.status}</span>
+        {i.priority && <> · priority {i.priority}</>} · started {fmt(i.started_at)}
         {i.resolved_at && <> · resolved {fmt(i.resolved_at)}</>}
       </p>
       {i.updates.length > 0 && (

@@ -83,7 +83,7 @@ function incidentData(inc: IncidentView): Record<string, unknown> {
     assignees: inc.assignees.map((a) => reference(b, 'users', 'user_reference', a.id, a.name)),
     escalation_policy: inc.escalationPolicy ? reference(b, 'escalation_policies', 'escalation_policy_reference', inc.escalationPolicy.id, inc.escalationPolicy.name) : null,
     teams: [],
-    priority: null,
+    priority: inc.priority ? reference(b, 'priorities', 'priority_reference', inc.priority.id, inc.priority.name) : null,
     urgency: inc.urgency,
     conference_bridge: null,
     resolve_reason: null,
