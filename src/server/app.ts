@@ -62,6 +62,7 @@ import { maintenanceWindowRoutes } from './http/routes/maintenance-windows.js';
 import { alertListRoutes } from './http/routes/alert-list.js';
 import { priorityRoutes } from './http/routes/priorities.js';
 import { incidentActionRoutes } from './http/routes/incident-actions.js';
+import { pagingPathRoutes } from './http/routes/paging-path.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -144,6 +145,7 @@ export const routeModules: RouteModule[] = [
   alertListRoutes,
   priorityRoutes,
   incidentActionRoutes,
+  pagingPathRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {
