@@ -85,7 +85,13 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
   };
 }
 
-export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Running> {
+/** The process logger: pino's JSON lines, or its pretty transport for a person at a terminal (config.logFormat). */
+export function processLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
+  if (config.logFormat === 'json') return pino({ level: config.logLevel });
+  return pino({ level: config.logLevel, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+}
+
+export async function startServer(config: Config, logger: Logger = processLogger(config)): Promise<Running> {
   const handle = openConfiguredDatabase(config);
   if (config.backup.beforeMigrate) {
     try {

@@ -11,6 +11,8 @@ export interface Config {
   /** Public base URL, used in links sent to people (email, chat). */
   publicUrl: string;
   logLevel: string;
+  /** `pretty` (human-readable, for a terminal) or `json` (one object per line, for a log collector). */
+  logFormat: 'pretty' | 'json';
   /** Outbound email; null disables the email channel. */
   smtp: { host: string; port: number; secure: boolean; user: string | null; pass: string | null; from: string } | null;
   /** A Twilio-compatible SMS/voice provider; null disables SMS and voice. */
@@ -34,6 +36,13 @@ export interface Config {
     /** Take a backup before a migration changes an existing database's schema. */
     beforeMigrate: boolean;
   };
+}
+
+/** VIGIL_LOG_FORMAT, or by default pretty when standard output is a terminal and JSON otherwise. */
+function logFormat(raw: string | undefined): 'pretty' | 'json' {
+  if (raw === 'pretty' || raw === 'json') return raw;
+  if (raw) throw new Error(`VIGIL_LOG_FORMAT must be pretty or json, got ${JSON.stringify(raw)}`);
+  return process.stdout.isTTY ? 'pretty' : 'json';
 }
 
 /** `90s`, `30m`, `24h`, `7d`, or plain seconds. */
@@ -67,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     roles,
     publicUrl: (env.VIGIL_PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: logFormat(env.VIGIL_LOG_FORMAT),
     smtp: env.VIGIL_SMTP_HOST
       ? {
           host: env.VIGIL_SMTP_HOST,
