@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * `vigil serve | migrate | backup | restore | init`. Configuration comes from the environment
+ * `vigil serve | migrate | backup | restore | doctor | init`. Configuration comes from the environment
  * (PORT, HOST, VIGIL_DATA_DIR, DATABASE_URL; see README), flags override it.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreBackup, takeBackup } from '../server/storage/backup.js';
+import { doctor, formatChecks } from './doctor.js';
 import { loadConfig, type RoleName } from '../server/config/config.js';
 import { openConfiguredDatabase, startServer } from '../server/main.js';
 import { migrateToLatest } from '../server/storage/migrate.js';
@@ -23,6 +24,8 @@ const USAGE = `Usage:
                                                              (SQLite: its backup API; PostgreSQL: pg_dump's custom format)
   vigil restore FILE                                         put a backup into an empty data directory (or empty
                                                              PostgreSQL database), then migrate it to this version
+  vigil doctor [--json]                                      check configuration, database, disk, clock, SMTP and the SMS
+                                                             provider, and say what to fix (exit 1 if anything fails)
   vigil init --org NAME --email EMAIL [--name NAME] [--time-zone ZONE] [--password PW] [--json]
                                                              create an organization, its owner and an API token;
                                                              the owner signs in to the web UI with PW, or sets a
@@ -101,6 +104,12 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length) {
     process.stderr.write(`vigil ${command} takes no arguments (got ${positionals.join(' ')})\n`);
     return 2;
+  }
+
+  if (command === 'doctor') {
+    const checks = await doctor(config);
+    process.stdout.write(values.json ? JSON.stringify({ checks }, null, 2) + '\n' : formatChecks(checks) + '\n');
+    return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
   }
 
   if (command === 'migrate') {
