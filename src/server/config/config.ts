@@ -27,6 +27,8 @@ export interface Config {
     /** Most events committed in one transaction (group commit). */
     maxBatch: number;
   };
+  /** Outbound heartbeat (docs/operating.md): the engine pings this URL every period while it runs. */
+  watchdog: { url: string; everyMs: number } | null;
   /** Backups (docs/operating.md): where they go, how often the server takes one, how many it keeps. */
   backup: {
     dir: string;
@@ -36,6 +38,17 @@ export interface Config {
     /** Take a backup before a migration changes an existing database's schema. */
     beforeMigrate: boolean;
   };
+}
+
+function heartbeatUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`VIGIL_HEARTBEAT_URL must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`VIGIL_HEARTBEAT_URL must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  return u.toString();
 }
 
 /** VIGIL_LOG_FORMAT, or by default pretty when standard output is a terminal and JSON otherwise. */
@@ -97,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
       maxBatch: intEnv(env, 'VIGIL_INGEST_BATCH', 200),
     },
+    watchdog: env.VIGIL_HEARTBEAT_URL ? { url: heartbeatUrl(env.VIGIL_HEARTBEAT_URL), everyMs: env.VIGIL_HEARTBEAT_EVERY ? parseDuration('VIGIL_HEARTBEAT_EVERY', env.VIGIL_HEARTBEAT_EVERY) : 60_000 } : null,
     backup: {
       dir: path.resolve(env.VIGIL_BACKUP_DIR || path.join(env.VIGIL_DATA_DIR || './data', 'backups')),
       everyMs: env.VIGIL_BACKUP_EVERY ? parseDuration('VIGIL_BACKUP_EVERY', env.VIGIL_BACKUP_EVERY) : null,

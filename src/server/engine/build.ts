@@ -13,7 +13,7 @@ import type { TargetRegistry } from '../escalation/targets.js';
 import { nextSnoozeEnd, nextStepDue } from '../incident/incident.store.js';
 import { nextAttemptDue } from '../notify/outbox.store.js';
 import { nextTransitionDue } from '../maintenance/maintenance.store.js';
-import { Engine, type EngineModule } from './engine.js';
+import { Engine, type EngineModule, type ModuleStats } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
 import { DeliverModule, type DeliveryMetrics, type DeliverOptions } from './deliver/module.js';
@@ -24,12 +24,13 @@ import { MaintenanceModule } from './maintenance/module.js';
 import { RoundRobinModule } from './round-robin/module.js';
 import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
 import { SnoozeModule } from './snooze/module.js';
+import { WatchdogModule } from './watchdog/module.js';
 
 export interface EngineDeps {
   db: Kysely<Database>;
   clock: Clock;
   bus: { publish(changes: IncidentChange[]): void };
-  config: { publicUrl: string };
+  config: { publicUrl: string; watchdog?: { url: string; everyMs: number } | null };
   /** Resolves once everything committed so far is on disk (DbHandle.sync). */
   sync: () => Promise<void>;
   targets: TargetRegistry;
@@ -59,6 +60,10 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
   ];
+  // Last, so its ping reports the lag of the pass it rides on; it reads the engine's stats once the engine exists.
+  const watchdog = deps.config.watchdog;
+  const stats = new Map<string, ModuleStats>();
+  if (watchdog) modules.push(new WatchdogModule(deps.db, watchdog, () => stats, log));
   const engine = new Engine(modules, deps.clock, log, {
     backstopMs: opts.backstopMs ?? 1_000,
     maxCyclesPerWake: 50,
@@ -66,6 +71,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     afterWork: () => void deps.sync().catch(() => {}),
     nextDue: () => nextDeadline(deps.db),
   });
+  for (const [k, v] of engine.stats) stats.set(k, v);
   deps.metrics.attachEngine(engine);
   return engine;
 }
