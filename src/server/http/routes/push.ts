@@ -19,7 +19,7 @@ const VapidKey = Type.Object({
 export function pushRoutes(app: App, deps: AppDeps): void {
   app.get(
     '/api/v1/push/vapid_key',
-    { config: { permission: 'read', volunteerAccess: 'self' }, schema: { summary: "The organization's Web Push application server key (created on first use)", tags: ['contact methods'], response: { 200: VapidKey, ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: "The organization's Web Push application server key (created on first use)", tags: ['contact methods'], response: { 200: VapidKey, ...errorResponses } } },
     async (request) => {
       const key = await currentVapidKey(deps.db, principalOf(request).orgId, deps.clock.now());
       return { vapid_key: { public_key: key.public_key, created_at: iso(Number(key.created_at)) } };
