@@ -20,12 +20,12 @@ describe.skipIf(!chromiumInstalled())('installable app and push in Chromium', ()
   let page: Page;
 
   beforeAll(async () => {
-    vigil = await startVigil({ email: 'olive@harbor.example', password: 'night shift tea 42', org: 'Harbor Crisis Line', name: 'Olive Owner' });
+    vigil = await startVigil({ email: 'olive@harbor.example', password: 'night shift tea 42', org: 'Harbor Crisis Line', name: 'Olive Owner', startTimeoutMs: 60_000 });
     browser = await launchChromium();
     context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: vigil.url });
     page = await context.newPage();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await vigil?.stop();
