@@ -11,6 +11,7 @@
  * Subscriptions answer 201, or 410 once the test marks them gone.
  */
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { startServer, type TestServer } from './helpers.js';
 
 export interface TestSubscription {
@@ -25,6 +26,8 @@ export interface TestSubscription {
 
 export interface DeliveredPush {
   subscription: string;
+  /** When the request arrived (epoch ms, fractional). */
+  receivedAt: number;
   ttl: number;
   urgency: string | undefined;
   topic: string | undefined;
@@ -115,7 +118,7 @@ export async function startFakePushService(): Promise<FakePushService> {
     } catch (e) {
       return fail(400, `cannot decrypt: ${(e as Error).message}`);
     }
-    delivered.push({ subscription: sub.id, ttl: Number(ttl), urgency, topic: req.headers.topic as string | undefined, claims, vapidKey: auth[2]!, payload });
+    delivered.push({ subscription: sub.id, receivedAt: performance.timeOrigin + performance.now(), ttl: Number(ttl), urgency, topic: req.headers.topic as string | undefined, claims, vapidKey: auth[2]!, payload });
     res.writeHead(201, { location: `${origin}/message/${randomBytes(6).toString('hex')}`, ttl });
     res.end();
   });
