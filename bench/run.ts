@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push] [-- --cpu-prof]`
  *
  * Measures the figures of DESIGN.md §10 in one run, side by side: Vigil on SQLite
  * and on PostgreSQL, a bare node:http server that only parses the same JSON, and
@@ -20,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { benchScheduleRender } from './schedule-render.js';
 import { benchRules } from './rules.js';
+import { benchPushLatency } from './push.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
 import { amAlertBody, eventBody, load, percentile, sendProbes, type LoadResult } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, memoryOf, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
@@ -61,7 +62,7 @@ const CFG = {
   alertmanagerMemory: !QUICK,
   repeatedKeys: 16,
 };
-const ONLY = new Set((argv.only ?? 'schedule,rules,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
+const ONLY = new Set((argv.only ?? 'schedule,rules,push,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const PROF_DIR = path.join(RESULTS_DIR, 'prof');
 
@@ -599,6 +600,15 @@ async function main(): Promise<number> {
         (row(`rules.${i + 1}`, '', '').notes ??= {}).sqlite = `pure code, no database; ${f.microsecondsPerEvent.toFixed(1)} µs per event`;
       });
       log(`event rules: ${figures.map((f) => `${Math.round(f.eventsPerSecond)}/s`).join(', ')}`);
+    }
+    if (ONLY.has('push')) {
+      const runs: Awaited<ReturnType<typeof benchPushLatency>>[] = [];
+      for (let i = 0; i < CFG.runs; i++) {
+        runs.push(await benchPushLatency(QUICK ? 40 : 100, 10));
+        log(`push: trigger→push request run ${i + 1}: p50 ${runs.at(-1)!.p50.toFixed(1)} ms, p99 ${runs.at(-1)!.p99.toFixed(1)} ms, n ${runs.at(-1)!.n}, missing ${runs.at(-1)!.missing}`);
+      }
+      row('push.p50', 'Trigger → Web Push request at a local push service p50 (10 events/s)', 'ms').cells.sqlite = stat(runs.map((r) => r.p50));
+      row('push.p99', 'Trigger → Web Push request p99', 'ms').cells.sqlite = stat(runs.map((r) => r.p99));
     }
     const receiver = await startScript('receiver', 'receiver.js');
     let bareMax: number | null = null;

@@ -8,19 +8,27 @@ import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
 const ContactFields = {
-  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook or slack; the *_contact_method forms are accepted too' }),
-  address: Type.String({ minLength: 1, maxLength: 2048, description: 'An email address, an E.164 phone number (+14155550100) or an http(s) URL' }),
+  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook, slack, ntfy or push_notification; the *_contact_method forms are accepted too' }),
+  address: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    description: 'An email address, an E.164 phone number (+14155550100), an http(s) URL, an ntfy server URL ending in / (a topic is generated) or topic URL; for push_notification, optional (the subscription endpoint)',
+  }),
   label: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
   country_code: Type.Optional(Type.Integer({ minimum: 1, maximum: 1999, description: 'PagerDuty style: with a national number in address, instead of E.164' })),
   send_short_email: Type.Optional(Type.Boolean()),
+  access_token: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 256, description: 'ntfy: an access token (tk_...) for a protected topic; write-only, never answered; null removes it' })])),
+  subscription: Type.Optional(
+    Type.Unknown({ description: "push_notification: the browser's PushSubscription.toJSON(), {endpoint, expirationTime, keys: {p256dh, auth}}; stored write-only" }),
+  ),
 };
 
-export const ContactMethodCreate = Type.Object({ contact_method: Type.Object(ContactFields) });
+export const ContactMethodCreate = Type.Object({ contact_method: Type.Object({ ...ContactFields, address: Type.Optional(ContactFields.address) }) });
 export const ContactMethodUpdate = Type.Object({ contact_method: Type.Partial(Type.Object(ContactFields)) });
 
 export const ContactMethod = Type.Object({
   id: Type.String(),
-  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method or slack_contact_method' }),
+  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method or push_notification_contact_method' }),
   summary: Type.String(),
   self: Nullable(Type.String()),
   html_url: Nullable(Type.String()),

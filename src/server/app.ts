@@ -42,6 +42,7 @@ import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
+import { pushRoutes } from './http/routes/push.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerGuard } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
@@ -120,6 +121,7 @@ export const routeModules: RouteModule[] = [
   statusPageRoutes,
   testEventRoutes,
   testPageRoutes,
+  pushRoutes,
   staticUiRoutes,
   // Volunteers: the access guard (it covers every route), then one module per resource.
   volunteerGuard,

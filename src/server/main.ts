@@ -36,13 +36,14 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Configured channels: webhook and Slack always; email with SMTP settings; SMS and voice with a Twilio-compatible provider. */
+/** Configured channels: webhook, Slack, ntfy and Web Push always; email with SMTP settings; SMS and voice with a Twilio-compatible provider. */
 export function channelsFromConfig(config: Config): ChannelRegistry {
   return buildChannels({
     ...(config.smtp
       ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
       : {}),
     ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` } } : {}),
+    push: { subject: config.vapidSubject, baseUrl: config.publicUrl },
   });
 }
 

@@ -9,10 +9,11 @@ const smtp = { host: '127.0.0.1', port: 2525, secure: false, from: 'vigil@exampl
 const twilio = { accountSid: 'AC1', authToken: 't', from: '+15005550006' };
 
 describe('buildChannels', () => {
-  it('has the HTTP channels always, and email/SMS/voice only when their provider is configured', () => {
-    expect(buildChannels().types().sort()).toEqual(['slack', 'webhook']);
-    expect(buildChannels({ smtp }).types().sort()).toEqual(['email', 'slack', 'webhook']);
-    expect(buildChannels({ smtp, twilio }).types().sort()).toEqual(['email', 'slack', 'sms', 'voice', 'webhook']);
+  it('has the HTTP channels always, and email/SMS/voice/push only when their provider is configured', () => {
+    expect(buildChannels().types().sort()).toEqual(['ntfy', 'slack', 'webhook']);
+    expect(buildChannels({ smtp }).types().sort()).toEqual(['email', 'ntfy', 'slack', 'webhook']);
+    expect(buildChannels({ smtp, twilio }).types().sort()).toEqual(['email', 'ntfy', 'slack', 'sms', 'voice', 'webhook']);
+    expect(buildChannels({ push: { subject: 'mailto:ops@example.org', baseUrl: 'https://vigil.example.org' } }).types().sort()).toEqual(['ntfy', 'push', 'slack', 'webhook']);
   });
 
   it('maps each type to the adapter of that type', () => {

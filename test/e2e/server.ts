@@ -38,7 +38,7 @@ export interface VigilProcess {
   stop(): Promise<void>;
 }
 
-export async function startVigil(opts: { email: string; password: string; org: string; name: string; env?: Record<string, string> }): Promise<VigilProcess> {
+export async function startVigil(opts: { email: string; password: string; org: string; name: string; env?: Record<string, string>; startTimeoutMs?: number }): Promise<VigilProcess> {
   ensureBuilt();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
   const port = await freePort();
@@ -51,7 +51,7 @@ export async function startVigil(opts: { email: string; password: string; org: s
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? Number(process.env.VIGIL_E2E_START_MS ?? 15_000));
   for (;;) {
     try {
       const r = await fetch(`${url}/healthz`);

@@ -19,6 +19,8 @@ export interface Config {
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | null;
   /** Verifies Slack/Mattermost interactive button requests. */
   slackSigningSecret: string | null;
+  /** Web Push VAPID contact (`sub`): a mailto: or https: URL push services can reach the operator at. */
+  vapidSubject: string;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -67,6 +69,16 @@ export function parseDuration(name: string, raw: string): number {
   return ms;
 }
 
+/** VIGIL_VAPID_SUBJECT, or the public URL when it is https, else mailto:vigil@<its host>. */
+function vapidSubject(value: string | undefined, publicUrl: string): string {
+  if (value) {
+    if (!/^(mailto:[^@\s]+@[^@\s]+|https:\/\/\S+)$/.test(value)) throw new Error('VIGIL_VAPID_SUBJECT must be a mailto: address or an https: URL');
+    return value;
+  }
+  const url = new URL(publicUrl);
+  return url.protocol === 'https:' && url.hostname !== 'localhost' ? url.origin : `mailto:vigil@${url.hostname}`;
+}
+
 function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -105,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }
         : null,
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
+    vapidSubject: vapidSubject(env.VIGIL_VAPID_SUBJECT, env.VIGIL_PUBLIC_URL || `http://${host}:${port}`),
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),

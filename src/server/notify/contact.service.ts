@@ -18,6 +18,8 @@ import { getUsers } from '../org/org.store.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
+import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
+import { pushSubscriptionFor } from './push.service.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
 
 type Db = Kysely<Database>;
@@ -35,21 +37,26 @@ const TYPES: Record<string, ContactMethodType> = {
   phone_contact_method: 'phone',
   webhook_contact_method: 'webhook',
   slack_contact_method: 'slack',
+  ntfy_contact_method: 'ntfy',
+  push_notification_contact_method: 'push_notification',
   email: 'email',
   sms: 'sms',
   phone: 'phone',
   voice: 'phone',
   webhook: 'webhook',
   slack: 'slack',
+  ntfy: 'ntfy',
+  push_notification: 'push_notification',
+  push: 'push_notification',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method (or email, sms, phone, webhook, slack), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -88,6 +95,36 @@ export interface ContactMethodInput {
   address?: string;
   label?: string | null;
   country_code?: number;
+  /** ntfy only: a bearer token for a protected topic; write-only, null removes it. */
+  access_token?: string | null;
+  /** push_notification only: the browser's PushSubscription.toJSON(). */
+  subscription?: unknown;
+}
+
+/** Fields that belong to one type: sent with another, they are a mistake, never ignored. */
+function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): void {
+  const errors: string[] = [];
+  if (input.access_token !== undefined && type !== 'ntfy') errors.push(`contact_method.access_token is only for ntfy methods, not ${type}`);
+  if (input.subscription !== undefined && type !== 'push_notification') errors.push(`contact_method.subscription is only for push_notification methods, not ${type}`);
+  if (input.country_code !== undefined && type !== 'sms' && type !== 'phone') errors.push(`contact_method.country_code is only for sms and phone methods, not ${type}`);
+  if (errors.length) throw invalid(...errors);
+}
+
+/** The address and secret to store for a new method of `type`. */
+async function addressAndSecret(db: Db, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
+  checkTypeFields(type, input);
+  if (type === 'push_notification') {
+    const sub = await pushSubscriptionFor(db, orgId, input.subscription, input.address, now);
+    return { address: sub.address, secret: sub.secret, returnSecret: false };
+  }
+  if (input.address === undefined) throw invalid('contact_method.address is required');
+  if (type === 'ntfy') {
+    const [user] = await getUsers(db, orgId, [userId]);
+    return { address: normalizeNtfyAddress(input.address, user?.name ?? ''), secret: input.access_token ? ntfyAccessToken(input.access_token) : null, returnSecret: false };
+  }
+  const address = normalizeAddress(type, input.address, input.country_code);
+  if (type === 'webhook') return { address, secret: `whsec_${randomBytes(24).toString('base64url')}`, returnSecret: true };
+  return { address, secret: null, returnSecret: false };
 }
 
 async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
@@ -97,12 +134,11 @@ async function checkDuplicate(db: Db, orgId: string, userId: string, type: Conta
 }
 
 /** A new, unverified method. A webhook method gets a signing secret, returned here once. */
-export async function createContactMethod(db: Db, clock: Clock, orgId: string, userId: string, input: ContactMethodInput & { type: string; address: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
+export async function createContactMethod(db: Db, clock: Clock, orgId: string, userId: string, input: ContactMethodInput & { type: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
   const type = contactType(input.type);
-  const address = normalizeAddress(type, input.address, input.country_code);
-  await checkDuplicate(db, orgId, userId, type, address, null);
   const now = clock.now();
-  const secret = type === 'webhook' ? `whsec_${randomBytes(24).toString('base64url')}` : null;
+  const { address, secret, returnSecret } = await addressAndSecret(db, now, orgId, userId, type, input);
+  await checkDuplicate(db, orgId, userId, type, address, null);
   const method: ContactMethodTable = {
     org_id: orgId,
     id: newId(now),
@@ -119,7 +155,7 @@ export async function createContactMethod(db: Db, clock: Clock, orgId: string, u
     deleted_at: null,
   };
   await store.insertContactMethod(db, method);
-  return { method, secret };
+  return { method, secret: returnSecret ? secret : null };
 }
 
 export async function requireContactMethod(db: Db, orgId: string, userId: string, id: string): Promise<ContactMethodTable> {
@@ -132,10 +168,14 @@ export async function requireContactMethod(db: Db, orgId: string, userId: string
 export async function updateContactMethod(db: Db, orgId: string, userId: string, id: string, input: ContactMethodInput): Promise<ContactMethodTable> {
   const cm = await requireContactMethod(db, orgId, userId, id);
   if (input.type !== undefined && contactType(input.type) !== cm.type) throw invalid('contact_method.type cannot be changed; create a new contact method instead');
+  checkTypeFields(cm.type, input);
+  if (cm.type === 'push_notification' && (input.address !== undefined || input.subscription !== undefined)) throw invalid('contact_method.subscription cannot be changed; the device subscribes again, which adds a new method');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
+  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : ntfyAccessToken(input.access_token);
   if (input.address !== undefined) {
-    const address = normalizeAddress(cm.type, input.address, input.country_code);
+    const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
+    const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : normalizeAddress(cm.type, input.address, input.country_code);
     if (address !== cm.address) {
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);
       Object.assign(patch, { address, verified_at: null, verification_code_hash: null, verification_expires_at: null, verification_attempts: 0 });

@@ -4,7 +4,7 @@
  * reads the incidents (engine/deliver/message.ts) and creates the action tokens.
  */
 import { iso } from '../lib/clock.js';
-import type { IncidentTable, NotificationTable } from '../storage/schema.js';
+import type { ActionTokenTable, IncidentTable, NotificationTable } from '../storage/schema.js';
 import type { PolicySnapshot } from '../escalation/policy.js';
 import type { IncidentEventType, IncidentView, Message } from './channel.js';
 
@@ -43,8 +43,9 @@ export function wantsActionLinks(first: NotificationTable): boolean {
 }
 
 /** The channel an action token is issued for (what the person will press it in). */
-export function actionChannel(first: NotificationTable): 'slack' | 'email' | 'sms' {
-  return first.channel === 'slack' ? 'slack' : first.channel === 'email' ? 'email' : 'sms';
+export function actionChannel(first: NotificationTable): ActionTokenTable['channel'] {
+  const c = first.channel;
+  return c === 'slack' || c === 'email' || c === 'ntfy' || c === 'push' ? c : 'sms';
 }
 
 /** One-click links for an incident view, from a pair of action tokens. */

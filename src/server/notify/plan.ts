@@ -12,6 +12,8 @@ export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
   phone: 'voice',
   webhook: 'webhook',
   slack: 'slack',
+  ntfy: 'ntfy',
+  push_notification: 'push',
 };
 
 export interface PlannedNotification {

@@ -194,7 +194,7 @@ export interface EscalationPolicyTable {
   deleted_at: number | null;
 }
 
-export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack';
+export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack' | 'ntfy' | 'push_notification';
 
 export interface ContactMethodTable {
   org_id: string;
@@ -265,7 +265,7 @@ export interface ChangeEventTable {
 }
 
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
-export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice';
+export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push';
 
 export interface NotificationTable {
   org_id: string;
@@ -326,10 +326,20 @@ export interface ActionTokenTable {
   incident_id: string;
   user_id: string;
   action: 'acknowledge' | 'resolve';
-  channel: 'email' | 'slack' | 'sms';
+  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push';
   expires_at: number;
   used_at: number | null;
   created_at: number;
+}
+
+/** Web Push: an organization's VAPID key pairs (base64url; the private key is never answered). */
+export interface VapidKeyTable {
+  org_id: string;
+  id: string;
+  public_key: string;
+  private_key: string;
+  created_at: number;
+  retired_at: number | null;
 }
 
 /** Web UI: a member's password, scrypt-hashed (account/password.ts). */
@@ -724,6 +734,7 @@ export interface Database {
   escalation_steps: EscalationStepTable;
   webhook_subscriptions: WebhookSubscriptionTable;
   action_tokens: ActionTokenTable;
+  vapid_keys: VapidKeyTable;
   user_passwords: UserPasswordTable;
   web_sessions: WebSessionTable;
   account_links: AccountLinkTable;

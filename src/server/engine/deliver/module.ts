@@ -19,7 +19,8 @@ import * as outbox from '../../notify/outbox.store.js';
 import { queueFallback } from '../../notify/notify.service.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../../notify/backoff.js';
 import { earliestAllowed, THROTTLES } from '../../notify/throttle.js';
-import { getContactMethod } from '../../notify/contact.store.js';
+import { getContactMethod, softDeleteContactMethod } from '../../notify/contact.store.js';
+import { pushKeysFor } from '../../notify/push.service.js';
 import { countSubscriptionFailure, getSubscription, updateSubscription } from '../../notify/subscription.store.js';
 import { appendLog, type Tx } from '../../incident/timeline.js';
 import { getIncidentsByIds } from '../../incident/incident.store.js';
@@ -45,7 +46,7 @@ export interface DeliverOptions {
   sync: () => Promise<void>;
 }
 
-const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack' };
+const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification' };
 
 export class DeliverModule implements EngineModule {
   readonly name = 'deliver';
@@ -127,7 +128,12 @@ export class DeliverModule implements EngineModule {
     if (!n.contact_method_id) return null;
     const cm = await getContactMethod(this.db, n.org_id, n.contact_method_id);
     if (!cm) return null;
-    return { destination: { address: cm.address, ...(cm.secret ? { secrets: [cm.secret] } : {}) }, label: `${CHANNEL_LABEL[n.channel] ?? n.channel} (${cm.label || cm.address})` };
+    const label = `${CHANNEL_LABEL[n.channel] ?? n.channel} (${cm.label || cm.address})`;
+    if (cm.type === 'push_notification') {
+      const push = await pushKeysFor(this.db, cm);
+      return { destination: { address: cm.address, ...(push ? { push } : {}) }, label };
+    }
+    return { destination: { address: cm.address, ...(cm.secret ? { secrets: [cm.secret] } : {}) }, label };
   }
 
   /** Record the outcome of one send for every row of its group. */
@@ -165,11 +171,14 @@ export class DeliverModule implements EngineModule {
       }
       const reason = result.kind === 'retryable' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
       await outbox.markFailed(trx, orgId, ids, reason);
+      // The destination itself is gone (a push subscription the push service no longer knows): remove the method.
+      const removed = result.kind === 'permanent' && result.destinationGone === true && first.contact_method_id !== null;
+      if (removed) await softDeleteContactMethod(trx, orgId, first.contact_method_id!, now);
       if (first.subscription_id) {
         await countSubscriptionFailure(trx, orgId, first.subscription_id);
       }
       for (const inc of incidents) {
-        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${reason}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true });
+        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${reason}${removed ? ' (the contact method was removed)' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
       }
       if (first.kind === 'page' && first.user_id) {
         for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));

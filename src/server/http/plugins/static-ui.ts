@@ -36,6 +36,16 @@ export const PAGE_PATHS = [
   '/status/*',
 ];
 
+/** Files the app needs at the site's root: icons, the install manifest, the service worker. */
+const ROOT_FILES: Record<string, string> = {
+  'favicon.svg': 'image/svg+xml',
+  'manifest.webmanifest': 'application/manifest+json',
+  'icon-192.png': 'image/png',
+  'icon-512.png': 'image/png',
+  'apple-touch-icon.png': 'image/png',
+  'sw.js': 'text/javascript; charset=utf-8',
+};
+
 export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
@@ -83,11 +93,13 @@ export function staticUiRoutes(app: App, _deps: AppDeps, root: string = webRoot(
       index: false,
       setHeaders: (reply) => void reply.header('x-content-type-options', 'nosniff'),
     });
-    for (const file of ['favicon.svg', 'manifest.webmanifest']) {
+    for (const [file, type] of Object.entries(ROOT_FILES)) {
       const full = path.join(root, file);
       if (!fs.existsSync(full)) continue;
+      // The service worker is served from the root so its scope is the whole app, and never cached: an update must reach phones.
+      const cache = file === 'sw.js' ? 'no-cache' : 'public, max-age=86400';
       app.get(`/${file}`, { config: { permission: 'public' }, schema: { hide: true } }, async (_request, reply) =>
-        reply.type(file.endsWith('.svg') ? 'image/svg+xml' : 'application/manifest+json').header('cache-control', 'public, max-age=86400').send(fs.readFileSync(full)),
+        reply.type(type).header('cache-control', cache).header('x-content-type-options', 'nosniff').send(fs.readFileSync(full)),
       );
     }
   }

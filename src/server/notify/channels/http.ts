@@ -49,7 +49,7 @@ export function parseHttpUrl(address: string): URL | DeliveryResult {
   return url;
 }
 
-export async function postHttp(url: URL, headers: Headers, body: string, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
+export async function postHttp(url: URL, headers: Headers, body: string | Uint8Array, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
   if (signal?.aborted) return { failure: retryable('aborted') };
   const doFetch = opts.fetch ?? fetch;
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);

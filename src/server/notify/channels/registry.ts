@@ -8,6 +8,8 @@
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type Message } from '../channel.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
 import { withDetail, type FetchLike } from './http.js';
+import { NtfyChannel } from './ntfy/ntfy.js';
+import { PushChannel } from './push/push.js';
 import { SlackChannel } from './slack/slack.js';
 import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
 import { WebhookChannel } from './webhook/webhook.js';
@@ -19,6 +21,8 @@ export interface ChannelsConfig {
   twilio?: TwilioSettings;
   /** Another SMS/voice carrier; takes precedence over `twilio`. */
   smsProvider?: SmsProvider;
+  /** Web Push: the VAPID subject and the web app's address. */
+  push?: { subject: string; baseUrl: string };
   /** Used by every HTTP channel (tests pass a stub). */
   fetch?: FetchLike;
   /** Per-request timeout for the HTTP channels; each has its own default. */
@@ -35,6 +39,8 @@ const http = (cfg: ChannelsConfig) => ({
 const FACTORIES: Record<ChannelType, Factory> = {
   webhook: (cfg) => new WebhookChannel(http(cfg)),
   slack: (cfg) => new SlackChannel(http(cfg)),
+  ntfy: (cfg) => new NtfyChannel(http(cfg)),
+  push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
   voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),

@@ -16,6 +16,7 @@ import {
   verify,
 } from '../../data/people';
 import { invite } from '../../data/session';
+import { addThisDevice, pushSupported } from '../../data/push';
 import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
@@ -132,6 +133,7 @@ const METHOD_TYPES = [
   { value: 'phone', label: 'Voice call', placeholder: '+15555550100' },
   { value: 'webhook', label: 'Webhook', placeholder: 'https://…' },
   { value: 'slack', label: 'Slack / Mattermost', placeholder: 'https://hooks…' },
+  { value: 'ntfy', label: 'ntfy', placeholder: 'https://ntfy.sh/ (a private topic is made for you)' },
 ];
 
 /** `user`: the signed-in member (as the session has it) or a listed one (a User has the same fields). */
@@ -143,10 +145,16 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
   const [type, setType] = useState('email');
   const [address, setAddress] = useState('');
   const [label, setLabel] = useState('');
+  const [accessToken, setAccessToken] = useState('');
   const add = useAction(async () => {
-    await addContactMethod(user.id, type, address.trim(), label.trim());
+    await addContactMethod(user.id, type, address.trim(), label.trim(), type === 'ntfy' && accessToken.trim() ? { access_token: accessToken.trim() } : {});
     setAddress('');
     setLabel('');
+    setAccessToken('');
+    await methods.reload();
+  });
+  const addDevice = useAction(async () => {
+    await addThisDevice(user.id, label.trim() || 'This device');
     await methods.reload();
   });
   const [ruleMethod, setRuleMethod] = useState('');
@@ -220,11 +228,25 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
           </Field>
           <Field label="Address">{(id) => <input id={id} value={address} placeholder={METHOD_TYPES.find((t) => t.value === type)?.placeholder} onChange={(e) => setAddress(e.target.value)} />}</Field>
           <Field label="Label">{(id) => <input id={id} value={label} placeholder="Work phone" onChange={(e) => setLabel(e.target.value)} />}</Field>
+          {type === 'ntfy' && (
+            <Field label="Access token (optional, for a protected topic)">
+              {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder="tk_…" onChange={(e) => setAccessToken(e.target.value)} />}
+            </Field>
+          )}
           <button type="submit" className="btn btn-secondary" disabled={add.busy || !address.trim()}>
             Add
           </button>
           <ErrorBox error={add.error} />
         </form>
+      )}
+      {self && pushSupported() && (
+        <div className="row-form">
+          <button type="button" className="btn btn-secondary" disabled={addDevice.busy} onClick={() => void addDevice.run()}>
+            Page me on this device
+          </button>
+          <span className="muted">Push notifications with Acknowledge and Resolve on the lock screen. Then send yourself the code to verify it.</span>
+          <ErrorBox error={addDevice.error} />
+        </div>
       )}
 
       <h3>Notification rules</h3>

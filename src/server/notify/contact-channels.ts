@@ -1,0 +1,46 @@
+/**
+ * Contact methods whose address is more than a string: an ntfy topic (server URL plus a
+ * topic, generated per person with a random suffix, and an optional access token) and a
+ * browser's Web Push subscription (endpoint plus the keys the payload is encrypted to).
+ * Pure validation: each answers the address and secret to store, or throws a 400 naming
+ * the field.
+ */
+import { randomBytes } from 'node:crypto';
+import { invalid } from '../errors.js';
+import { parseNtfyAddress } from './channels/ntfy/ntfy.js';
+
+/** `vigil-<name>-<random>`: ~80 random bits, so nobody guesses it on a public server. */
+export function ntfyTopicFor(personName: string): string {
+  const slug = personName
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase()
+    .slice(0, 20);
+  const suffix = randomBytes(10).toString('base64url').replace(/[-_]/g, 'x');
+  return `vigil-${slug ? `${slug}-` : ''}${suffix}`;
+}
+
+/**
+ * The topic URL to store. An address ending in `/` (or a bare host) names the server: a
+ * topic is generated for the person. Otherwise the last path segment is the topic.
+ */
+export function normalizeNtfyAddress(address: string, personName: string): string {
+  let url: URL;
+  try {
+    url = new URL(address.trim());
+  } catch {
+    throw invalid('contact_method.address must be the ntfy server URL (https://ntfy.sh/) or a topic URL (https://ntfy.sh/my-topic)');
+  }
+  const withTopic = url.pathname.endsWith('/') && !url.search && !url.hash ? new URL(`${url.pathname}${ntfyTopicFor(personName)}`, url.origin + '/').toString() : url.toString();
+  const parsed = parseNtfyAddress(withTopic);
+  if (typeof parsed === 'string') throw invalid(`contact_method.address: ${parsed}`);
+  return new URL(parsed.topic, parsed.server).toString();
+}
+
+/** ntfy access tokens (`tk_…`, 32 characters) or any bearer token a proxy in front of ntfy expects. */
+export function ntfyAccessToken(token: string): string {
+  const t = token.trim();
+  if (!/^[\x21-\x7e]{1,256}$/.test(t)) throw invalid('contact_method.access_token must be 1 to 256 printable characters without spaces (an ntfy token looks like tk_...)');
+  return t;
+}
