@@ -684,6 +684,22 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const key = (await page.getByTestId('integration-key').textContent())!.trim();
       await page.getByRole('button', { name: 'I have copied it' }).click();
 
+      step = 'Support hours: low urgency outside 09:00–17:00 New York time on weekdays, raised to high when they begin; saved.';
+      await page.getByLabel('Urgency of new incidents').selectOption('use_support_hours');
+      await page.getByLabel('Time zone').fill('America/New_York');
+      await page.getByLabel('Support hours start').fill('09:00');
+      await page.getByLabel('Support hours end').fill('17:00');
+      expect(await page.getByLabel('Raise open low-urgency incidents to high when support hours begin', { exact: false }).isChecked()).toBe(true);
+      await page.getByRole('button', { name: 'Save alert settings' }).click();
+      await page.getByText('Alert settings saved.').waitFor();
+      const hours = (await rest('GET', `/api/v1/services/${serviceId}`)).service as unknown as Record<string, unknown>;
+      expect(hours.incident_urgency_rule).toEqual({ type: 'use_support_hours', during_support_hours: { type: 'constant', urgency: 'high' }, outside_support_hours: { type: 'constant', urgency: 'low' } });
+      expect(hours.support_hours).toEqual({ type: 'fixed_time_per_day', time_zone: 'America/New_York', days_of_week: [1, 2, 3, 4, 5], start_time: '09:00:00', end_time: '17:00:00' });
+      expect(hours.scheduled_actions).toEqual([{ type: 'urgency_change', at: { type: 'named_time', name: 'support_hours_start' }, to_urgency: 'high' }]);
+      // After a reload the form shows what was saved.
+      await page.reload();
+      expect(await page.getByLabel('Time zone').inputValue()).toBe('America/New_York');
+
       step = 'Open its event rules: none yet, and they apply (the switch is on); off and on again.';
       await page.getByRole('navigation', { name: 'Service' }).getByRole('link', { name: 'Event rules' }).click();
       await page.getByRole('heading', { name: 'Youth text line: event rules' }).waitFor();
