@@ -699,6 +699,8 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       // After a reload the form shows what was saved.
       await page.reload();
       expect(await page.getByLabel('Time zone').inputValue()).toBe('America/New_York');
+      await page.getByRole('heading', { name: 'Alert grouping and urgency' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await shot(page, 'service-alert-settings-desktop');
 
       step = 'Open its event rules: none yet, and they apply (the switch is on); off and on again.';
       await page.getByRole('navigation', { name: 'Service' }).getByRole('link', { name: 'Event rules' }).click();
