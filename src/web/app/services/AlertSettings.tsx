@@ -98,10 +98,10 @@ export function AlertSettings({ service, manage, onSaved }: { service: Service; 
                 <UrgencySelect label="During support hours" value={d.during} disabled={off} onChange={(during) => set({ during })} />
                 <UrgencySelect label="Outside support hours" value={d.outside} disabled={off} onChange={(outside) => set({ outside })} />
               </div>
+              <Field label="Time zone" hint="IANA name, e.g. America/New_York. The hours keep their local meaning across daylight-saving changes.">
+                {(id, h) => <input id={id} aria-describedby={h} value={d.timeZone} disabled={off} onChange={(e) => set({ timeZone: e.target.value })} />}
+              </Field>
               <div className="row-form">
-                <Field label="Time zone" hint="IANA name, e.g. America/New_York. Hours keep their local meaning across daylight-saving changes.">
-                  {(id, h) => <input id={id} aria-describedby={h} value={d.timeZone} disabled={off} onChange={(e) => set({ timeZone: e.target.value })} />}
-                </Field>
                 <Field label="Support hours start">{(id) => <input id={id} type="time" value={d.start} disabled={off} onChange={(e) => set({ start: e.target.value })} />}</Field>
                 <Field label="Support hours end">{(id) => <input id={id} type="time" value={d.end} disabled={off} onChange={(e) => set({ end: e.target.value })} />}</Field>
               </div>
