@@ -649,7 +649,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
     }
   }, 150_000);
 
-  it('event rules: write a rule, test it against a sample event, save it, and ingest obeys it; a global orchestration routes to the service', async () => {
+  it('event rules: write a rule, test it against a sample event, save it, and ingest obeys it; a global orchestration routes to the service; support hours; a maintenance window', async () => {
     const page = await desktop.newPage();
     const consoleErrors: string[] = [];
     const refused: string[] = [];
@@ -844,6 +844,25 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(async () => (await incidentsOf('routed-1')).length).toBe(1);
       const viaRouter = (await rest('GET', `/api/v1/incidents?service_ids[]=${serviceId}&statuses[]=triggered`)) as unknown as { incidents: { title: string }[] };
       expect(viaRouter.incidents.map((i) => i.title).sort()).toEqual(['Texts stuck in the outbound queue', 'Youth chat widget down']);
+
+      step = 'A maintenance window on the youth line, from now for an hour: listed in progress, the service in maintenance; ended now.';
+      await page.goto(`${vigil.url}/maintenance`);
+      await page.getByRole('heading', { name: 'New maintenance window' }).waitFor();
+      await page.getByLabel('Youth text line', { exact: true }).check();
+      const local = (ms: number) => new Date(ms).toISOString().slice(0, 16); // the browser's zone is UTC
+      await page.getByLabel('Starts').fill(local(Date.now() - 60_000));
+      await page.getByLabel('Ends').fill(local(Date.now() + 3_600_000));
+      await page.getByLabel('Description').fill('SMS provider upgrade');
+      await page.getByRole('button', { name: 'Create window' }).click();
+      const windowItem = page.locator('[data-maintenance-window]', { hasText: 'SMS provider upgrade' });
+      await windowItem.waitFor();
+      const ongoing = async () => ((await rest('GET', '/api/v1/maintenance_windows?filter=ongoing')) as unknown as { maintenance_windows: { description: string }[] }).maintenance_windows.map((w) => w.description);
+      expect(await ongoing()).toEqual(['SMS provider upgrade']);
+      await expect.poll(async () => ((await rest('GET', `/api/v1/services/${serviceId}`)).service as unknown as { status: string }).status).toBe('maintenance');
+      await windowItem.getByRole('button', { name: 'End now' }).click();
+      await windowItem.waitFor({ state: 'detached' });
+      expect(await ongoing()).toEqual([]);
+      await expect.poll(async () => ((await rest('GET', `/api/v1/services/${serviceId}`)).service as unknown as { status: string }).status).toBe('active');
 
       expect(consoleErrors).toEqual([]);
     } catch (err) {
