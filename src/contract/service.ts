@@ -53,8 +53,8 @@ export const Service = Type.Object({
   description: Nullable(Type.String()),
   status: Type.String(),
   escalation_policy: Nullable(Reference('escalation_policy_reference')),
-  incident_urgency_rule: Type.Object({ type: Type.String(), urgency: Nullable(Type.String()), during_support_hours: Type.Optional(UrgencyType), outside_support_hours: Type.Optional(UrgencyType) }),
-  support_hours: Nullable(SupportHours),
+  incident_urgency_rule: Type.Object({ type: Type.String({ description: 'constant or use_support_hours' }), urgency: Type.Optional(Type.String({ description: 'high, low or severity_based (constant rules only)' })), during_support_hours: Type.Optional(UrgencyType), outside_support_hours: Type.Optional(UrgencyType) }),
+  support_hours: Type.Optional(SupportHours),
   scheduled_actions: Type.Array(ScheduledAction),
   alert_creation: Type.Literal('create_alerts_and_incidents'),
   alert_grouping_parameters: AlertGroupingParameters,
@@ -65,7 +65,7 @@ export const Service = Type.Object({
   teams: Type.Array(Reference('team_reference')),
   created_at: Type.String(),
   updated_at: Type.String(),
-  last_incident_timestamp: Nullable(Type.String()),
+  last_incident_timestamp: Type.Optional(Type.String({ description: 'Absent while the service has had no incident' })),
 });
 
 const Checked = (description: string) => Type.Unknown({ description });

@@ -649,7 +649,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
     }
   }, 150_000);
 
-  it('event rules: write a rule, test it against a sample event, save it, and ingest obeys it; a global orchestration routes to the service', async () => {
+  it('event rules: write a rule, test it against a sample event, save it, and ingest obeys it; a global orchestration routes to the service; support hours; a maintenance window', async () => {
     const page = await desktop.newPage();
     const consoleErrors: string[] = [];
     const refused: string[] = [];
@@ -683,6 +683,24 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.getByRole('button', { name: 'Add integration' }).click();
       const key = (await page.getByTestId('integration-key').textContent())!.trim();
       await page.getByRole('button', { name: 'I have copied it' }).click();
+
+      step = 'Support hours: low urgency outside 09:00–17:00 New York time on weekdays, raised to high when they begin; saved.';
+      await page.getByLabel('Urgency of new incidents').selectOption('use_support_hours');
+      await page.getByLabel('Time zone').fill('America/New_York');
+      await page.getByLabel('Support hours start').fill('09:00');
+      await page.getByLabel('Support hours end').fill('17:00');
+      expect(await page.getByLabel('Raise open low-urgency incidents to high when support hours begin', { exact: false }).isChecked()).toBe(true);
+      await page.getByRole('button', { name: 'Save alert settings' }).click();
+      await page.getByText('Alert settings saved.').waitFor();
+      const hours = (await rest('GET', `/api/v1/services/${serviceId}`)).service as unknown as Record<string, unknown>;
+      expect(hours.incident_urgency_rule).toEqual({ type: 'use_support_hours', during_support_hours: { type: 'constant', urgency: 'high' }, outside_support_hours: { type: 'constant', urgency: 'low' } });
+      expect(hours.support_hours).toEqual({ type: 'fixed_time_per_day', time_zone: 'America/New_York', days_of_week: [1, 2, 3, 4, 5], start_time: '09:00:00', end_time: '17:00:00' });
+      expect(hours.scheduled_actions).toEqual([{ type: 'urgency_change', at: { type: 'named_time', name: 'support_hours_start' }, to_urgency: 'high' }]);
+      // After a reload the form shows what was saved.
+      await page.reload();
+      expect(await page.getByLabel('Time zone').inputValue()).toBe('America/New_York');
+      await page.getByRole('heading', { name: 'Alert grouping and urgency' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await shot(page, 'service-alert-settings-desktop');
 
       step = 'Open its event rules: none yet, and they apply (the switch is on); off and on again.';
       await page.getByRole('navigation', { name: 'Service' }).getByRole('link', { name: 'Event rules' }).click();
@@ -826,6 +844,25 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(async () => (await incidentsOf('routed-1')).length).toBe(1);
       const viaRouter = (await rest('GET', `/api/v1/incidents?service_ids[]=${serviceId}&statuses[]=triggered`)) as unknown as { incidents: { title: string }[] };
       expect(viaRouter.incidents.map((i) => i.title).sort()).toEqual(['Texts stuck in the outbound queue', 'Youth chat widget down']);
+
+      step = 'A maintenance window on the youth line, from now for an hour: listed in progress, the service in maintenance; ended now.';
+      await page.goto(`${vigil.url}/maintenance`);
+      await page.getByRole('heading', { name: 'New maintenance window' }).waitFor();
+      await page.getByLabel('Youth text line', { exact: true }).check();
+      const local = (ms: number) => new Date(ms).toISOString().slice(0, 16); // the browser's zone is UTC
+      await page.getByLabel('Starts').fill(local(Date.now() - 60_000));
+      await page.getByLabel('Ends').fill(local(Date.now() + 3_600_000));
+      await page.getByLabel('Description').fill('SMS provider upgrade');
+      await page.getByRole('button', { name: 'Create window' }).click();
+      const windowItem = page.locator('[data-maintenance-window]', { hasText: 'SMS provider upgrade' });
+      await windowItem.waitFor();
+      const ongoing = async () => ((await rest('GET', '/api/v1/maintenance_windows?filter=ongoing')) as unknown as { maintenance_windows: { description: string }[] }).maintenance_windows.map((w) => w.description);
+      expect(await ongoing()).toEqual(['SMS provider upgrade']);
+      await expect.poll(async () => ((await rest('GET', `/api/v1/services/${serviceId}`)).service as unknown as { status: string }).status).toBe('maintenance');
+      await windowItem.getByRole('button', { name: 'End now' }).click();
+      await windowItem.waitFor({ state: 'detached' });
+      expect(await ongoing()).toEqual([]);
+      await expect.poll(async () => ((await rest('GET', `/api/v1/services/${serviceId}`)).service as unknown as { status: string }).status).toBe('active');
 
       expect(consoleErrors).toEqual([]);
     } catch (err) {

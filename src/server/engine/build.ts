@@ -13,6 +13,7 @@ import type { TargetRegistry } from '../escalation/targets.js';
 import { nextSnoozeEnd, nextStepDue } from '../incident/incident.store.js';
 import { nextAttemptDue } from '../notify/outbox.store.js';
 import { nextTransitionDue } from '../maintenance/maintenance.store.js';
+import { nextUrgencyChangeDue } from '../service/service.store.js';
 import { Engine, type EngineModule, type ModuleStats } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
@@ -24,6 +25,7 @@ import { MaintenanceModule } from './maintenance/module.js';
 import { RoundRobinModule } from './round-robin/module.js';
 import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
 import { SnoozeModule } from './snooze/module.js';
+import { UrgencyChangeModule } from './urgency-change/module.js';
 import { WatchdogModule } from './watchdog/module.js';
 
 export interface EngineDeps {
@@ -59,6 +61,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
+    new UrgencyChangeModule(deps.db, publish),
   ];
   // Last, so its ping reports the lag of the pass it rides on; it reads the engine's stats once the engine exists.
   const watchdog = deps.config.watchdog;
@@ -76,8 +79,8 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
   return engine;
 }
 
-/** The earliest escalation step, notification attempt, maintenance window edge or end of a snooze waiting in the rows (all indexed). */
+/** The earliest escalation step, notification attempt, maintenance window edge, end of a snooze or start of support hours that raises urgency waiting in the rows (all indexed). */
 export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
-  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db), await nextSnoozeEnd(db)].filter((t): t is number => t !== null);
+  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db), await nextSnoozeEnd(db), await nextUrgencyChangeDue(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : null;
 }

@@ -561,3 +561,15 @@ export async function moveAlerts(db: Db, orgId: string, alertIds: readonly strin
     await db.updateTable('alerts').set({ incident_id: toIncidentId }).where('org_id', '=', orgId).where('id', 'in', alertIds.slice(i, i + 500)).execute();
   }
 }
+
+/**
+ * The open low-urgency incidents of a service, locked for the rest of the transaction (not
+ * skipped: one held by an acknowledgement in flight is waited for, and PostgreSQL reads it
+ * again after the wait, so one raised meanwhile is left out).
+ */
+export async function lockOpenLowUrgency(db: Db, orgId: string, serviceId: string): Promise<IncidentTable[]> {
+  const r = await sql<IncidentTable>`
+    SELECT * FROM incidents WHERE org_id = ${orgId} AND status IN ('triggered', 'acknowledged') AND service_id = ${serviceId} AND urgency = 'low'
+    ORDER BY number ${rowLock(db, 'no key update')}`.execute(db);
+  return r.rows.map(numeric);
+}

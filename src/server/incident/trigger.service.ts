@@ -390,28 +390,20 @@ const rollingWindow = (g: AlertGrouping): number | null => (g.type === 'content_
  * is a new step). The timeline says which alert and why.
  */
 async function retrigger(tx: Tx, incident: IncidentTable, a: AlertInput): Promise<IncidentTable> {
-  const last = await lastFiredStep(tx.trx, incident.org_id, incident.id);
-  const snapshot = incident.escalation_snapshot ? (JSON.parse(incident.escalation_snapshot) as PolicySnapshot) : null;
-  const lastLevel = snapshot ? Math.max(0, snapshot.rules.length - 1) : 0;
-  const level = last ? last.level : Math.min(Number(incident.escalation_level), lastLevel);
-  const loop = last ? last.loop : Number(incident.escalation_loop);
+  const { patch: position, paged } = await repagePosition(tx, incident);
   const patch: Partial<IncidentTable> = {
     status: 'triggered',
     urgency: 'high',
     acknowledged_at: null,
     acknowledged_by: null,
     snoozed_until: null,
-    escalation_level: level,
-    escalation_loop: loop,
-    escalation_epoch: Number(incident.escalation_epoch) + 1,
-    next_step_at: tx.now,
+    ...position,
     updated_at: tx.now,
   };
   const wasAcknowledged = incident.status === 'acknowledged';
   if (wasAcknowledged) Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(a.agent) });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
   const alert = `${a.summary} (${a.severity})`;
-  const paged = snapshot ? `${levelName({ level, loop })} of ${snapshot.name} is paged again` : 'the owners and admins are paged';
   if (wasAcknowledged) {
     await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'unacknowledge_log_entry', `Re-triggered by a new alert: ${alert}. The acknowledgement is withdrawn and ${paged}`, a.agent, a.channel, { reason: 'alert_joined', urgency: 'high' });
   } else {
@@ -419,6 +411,24 @@ async function retrigger(tx: Tx, incident: IncidentTable, a: AlertInput): Promis
   }
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: wasAcknowledged ? 'unacknowledged' : 'updated' });
   return { ...incident, ...patch };
+}
+
+/**
+ * Where paging starts again when an incident is re-triggered or raised to high urgency: the
+ * level that fired last (or the incident's position), in a new epoch due now, so the escalate
+ * module fires it as a new step and pages that level through the outbox at the incident's
+ * urgency. `paged` says who, for the timeline.
+ */
+export async function repagePosition(tx: Tx, incident: IncidentTable): Promise<{ patch: Pick<IncidentTable, 'escalation_level' | 'escalation_loop' | 'escalation_epoch' | 'next_step_at'>; paged: string }> {
+  const last = await lastFiredStep(tx.trx, incident.org_id, incident.id);
+  const snapshot = incident.escalation_snapshot ? (JSON.parse(incident.escalation_snapshot) as PolicySnapshot) : null;
+  const lastLevel = snapshot ? Math.max(0, snapshot.rules.length - 1) : 0;
+  const level = last ? last.level : Math.min(Number(incident.escalation_level), lastLevel);
+  const loop = last ? last.loop : Number(incident.escalation_loop);
+  return {
+    patch: { escalation_level: level, escalation_loop: loop, escalation_epoch: Number(incident.escalation_epoch) + 1, next_step_at: tx.now },
+    paged: snapshot ? `${levelName({ level, loop })} of ${snapshot.name} is paged again` : 'the owners and admins are paged',
+  };
 }
 
 /**

@@ -129,13 +129,13 @@ export function presentAlertSettings(s: Settings) {
   const constant = (u: UrgencyChoice | null) => ({ type: 'constant', urgency: u ?? 'high' });
   const pause = s.auto_pause ? (JSON.parse(s.auto_pause) as { enabled: boolean; timeout: number }) : { enabled: false, timeout: 0 };
   return {
+    // PagerDuty's shape: a rule by severity is a constant rule of urgency "severity_based"; a support-hours rule has no urgency of its own.
     incident_urgency_rule:
       s.urgency_rule === 'use_support_hours'
-        ? { type: 'use_support_hours', urgency: null, during_support_hours: constant(s.urgency_during), outside_support_hours: constant(s.urgency_outside) }
-        : s.urgency_rule === 'severity_based'
-          ? { type: 'severity_based', urgency: null }
-          : { type: 'constant', urgency: s.urgency_rule as string | null },
-    support_hours: s.support_hours ? { type: 'fixed_time_per_day' as const, ...(JSON.parse(s.support_hours) as SupportHours) } : null,
+        ? { type: 'use_support_hours', during_support_hours: constant(s.urgency_during), outside_support_hours: constant(s.urgency_outside) }
+        : { type: 'constant', urgency: s.urgency_rule as string },
+    // Absent when none (PagerDuty's schema has no null support hours).
+    ...(s.support_hours ? { support_hours: { type: 'fixed_time_per_day' as const, ...(JSON.parse(s.support_hours) as SupportHours) } } : {}),
     scheduled_actions: s.scheduled_actions ? (JSON.parse(s.scheduled_actions) as ScheduledAction[]) : [],
     alert_creation: 'create_alerts_and_incidents' as const,
     alert_grouping_parameters: wireGrouping(loadGrouping(s.alert_grouping)),

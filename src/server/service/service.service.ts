@@ -21,6 +21,25 @@ export interface ServiceInput extends AlertSettingsInput {
   auto_resolve_timeout?: number | null;
 }
 
+/** Fields of PagerDuty's service that Vigil computes: a client that sends back what it read (GET, change, PUT) may include them; they change nothing. */
+const READ_ONLY = ['id', 'summary', 'self', 'html_url', 'created_at', 'updated_at', 'last_incident_timestamp', 'integrations'];
+const WRITABLE = ['type', 'name', 'description', 'status', 'escalation_policy', 'acknowledgement_timeout', 'auto_resolve_timeout', 'incident_urgency_rule', 'support_hours', 'scheduled_actions', 'alert_grouping_parameters', 'auto_pause_notifications_parameters', 'alert_creation'];
+
+/** Every field of a service body is honoured or refused, never dropped: teams, add-ons and response plays Vigil does not have are refused unless empty. */
+function unknownFields(input: object): string[] {
+  const errors: string[] = [];
+  for (const [k, v] of Object.entries(input)) {
+    if (WRITABLE.includes(k) || READ_ONLY.includes(k)) continue;
+    if ((k === 'teams' || k === 'addons') && Array.isArray(v) && v.length === 0) continue;
+    if (k === 'response_play' && v === null) continue;
+    if (k === 'teams') errors.push('service.teams: Vigil has no teams; leave it out or send []');
+    else if (k === 'addons') errors.push('service.addons: Vigil has no add-ons; leave it out or send []');
+    else if (k === 'response_play') errors.push('service.response_play: Vigil has no response plays (PagerDuty deprecated them); leave it out or send null');
+    else errors.push(`service.${k} is not a field of a service`);
+  }
+  return errors;
+}
+
 async function policyId(db: Kysely<Database>, orgId: string, ref: ServiceInput['escalation_policy']): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null) return null;
@@ -33,6 +52,7 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
   // New services group alerts as their organization chose (PagerDuty's default: not at all).
   const grouping = (await getOrganization(db, orgId))?.default_alert_grouping ?? null;
   const { patch, errors } = alertSettingsPatch(input, null, now);
+  errors.unshift(...unknownFields(input));
   if (!input.name.trim()) errors.unshift('service.name must not be blank');
   if (errors.length) throw invalid(...errors);
   const row: ServiceTable = {
@@ -66,6 +86,7 @@ export async function updateService(db: Kysely<Database>, clock: Clock, orgId: s
   if (!current) throw notFound(`service ${id}`);
   const now = clock.now();
   const settings = alertSettingsPatch(input, current, now);
+  settings.errors.unshift(...unknownFields(input));
   if (input.name !== undefined && !input.name.trim()) settings.errors.unshift('service.name must not be blank');
   if (settings.errors.length) throw invalid(...settings.errors);
   const patch: Partial<ServiceTable> = { updated_at: now, ...settings.patch };

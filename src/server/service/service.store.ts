@@ -104,3 +104,21 @@ export async function serviceIdsOfPolicies(db: Db, orgId: string, policyIds: str
 export async function listActiveServices(db: Db, orgId: string): Promise<ServiceTable[]> {
   return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).where('status', '!=', 'disabled').orderBy('name').execute();
 }
+
+/** Services whose scheduled urgency change is due, claimed for this transaction (SKIP LOCKED: nodes share them; deleted ones too, so their stale time is cleared). */
+export async function claimDueUrgencyChanges(db: Db, now: number, limit: number): Promise<ServiceTable[]> {
+  const due = await sql<ServiceTable>`
+    SELECT * FROM services WHERE urgency_change_at <= ${now}
+    ORDER BY urgency_change_at LIMIT ${limit} ${rowLock(db, 'no key update', { skipLocked: true })}`.execute(db);
+  return due.rows.map((r) => ({ ...r, urgency_change_at: r.urgency_change_at === null ? null : Number(r.urgency_change_at) }));
+}
+
+/** The earliest scheduled urgency change of any service (indexed), for the engine's next wake-up. */
+export async function nextUrgencyChangeDue(db: Db): Promise<number | null> {
+  const r = await db.selectFrom('services').select((eb) => eb.fn.min('urgency_change_at').as('t')).where('urgency_change_at', 'is not', null).executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+}
+
+export async function setUrgencyChangeAt(db: Db, orgId: string, id: string, at: number | null): Promise<void> {
+  await db.updateTable('services').set({ urgency_change_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inSupportHours, nextSupportHoursEnd, nextSupportHoursStart, nextUrgencyChange, urgencyAt, validateSupportHours, type SupportHours } from './support-hours.js';
+import { inSupportHours, localTimeWords, nextSupportHoursEnd, nextSupportHoursStart, nextUrgencyChange, planUrgencyChange, urgencyAt, validateSupportHours, type ScheduledAction, type SupportHours } from './support-hours.js';
 
 const at = (iso: string) => Date.parse(iso);
 const paris: SupportHours = { time_zone: 'Europe/Paris', days_of_week: [1, 2, 3, 4, 5], start_time: '09:00:00', end_time: '17:00:00' };
@@ -73,4 +73,24 @@ describe('validating support hours: every problem names its field', () => {
     expect(r.errors).toEqual([]);
     expect(r.value).toEqual({ time_zone: 'America/Lima', days_of_week: [1, 2, 3, 4, 5], start_time: '09:00:00', end_time: '17:00:00' });
   });
+});
+
+describe('planning a due urgency change (the engine step, without I/O)', () => {
+  const raise: ScheduledAction[] = [{ type: 'urgency_change', at: { type: 'named_time', name: 'support_hours_start' }, to_urgency: 'high' }];
+  const base = { urgencyRule: 'use_support_hours', supportHours: newYork, actions: raise, deleted: false };
+  const cases: [string, Parameters<typeof planUrgencyChange>[0], string, { raise: boolean; next: string | null }][] = [
+    ['due at 09:00 EST Tuesday: raise, next Wednesday 09:00 EST', base, '2026-03-03T14:00:00Z', { raise: true, next: '2026-03-04T14:00:00Z' }],
+    ['due Friday: the next is Monday 09:00, now EDT (DST began Sunday)', base, '2026-03-06T14:00:00Z', { raise: true, next: '2026-03-09T13:00:00Z' }],
+    ['late (the engine was down until noon): still raise, next is tomorrow', base, '2026-03-03T17:00:00Z', { raise: true, next: '2026-03-04T14:00:00Z' }],
+    ['the rule is no longer use_support_hours: nothing, no next', { ...base, urgencyRule: 'high' }, '2026-03-03T14:00:00Z', { raise: false, next: null }],
+    ['the action was removed: nothing, no next', { ...base, actions: [] }, '2026-03-03T14:00:00Z', { raise: false, next: null }],
+    ['the service was deleted: nothing, no next', { ...base, deleted: true }, '2026-03-03T14:00:00Z', { raise: false, next: null }],
+  ];
+  for (const [name, s, now, want] of cases) {
+    it(name, () => {
+      const p = planUrgencyChange(s, at(now));
+      expect({ raise: p.raise, next: p.next === null ? null : new Date(p.next).toISOString().replace('.000', '') }).toEqual(want);
+    });
+  }
+  it('says the local time for the timeline', () => expect(localTimeWords(newYork, at('2026-03-09T13:00:00Z'))).toBe('09:00 America/New_York'));
 });

@@ -97,3 +97,21 @@ export function nextUrgencyChange(actions: readonly ScheduledAction[], supportHo
   if (!supportHours || !actions.some((a) => a.type === 'urgency_change' && a.at.name === 'support_hours_start')) return null;
   return nextSupportHoursStart(supportHours, after);
 }
+
+/**
+ * What the engine does when a service's urgency change falls due (`services.urgency_change_at`):
+ * whether its open low-urgency incidents are raised to high, and when the next change is due
+ * (null: none). A service whose settings no longer ask for the change (or that was deleted)
+ * raises nothing and has no next change; one whose change is late (the engine was down) still
+ * raises: the incidents should have been high since support hours began.
+ */
+export function planUrgencyChange(s: { urgencyRule: string; supportHours: SupportHours | null; actions: readonly ScheduledAction[]; deleted: boolean }, now: number): { raise: boolean; next: number | null } {
+  if (s.deleted || s.urgencyRule !== 'use_support_hours') return { raise: false, next: null };
+  const next = nextUrgencyChange(s.actions, s.supportHours, now);
+  return { raise: next !== null, next };
+}
+
+/** An instant as the support hours' wall clock shows it, for the timeline: "09:00 America/New_York". */
+export function localTimeWords(sh: SupportHours, at: number): string {
+  return `${DateTime.fromMillis(at, { zone: sh.time_zone }).toFormat('HH:mm')} ${sh.time_zone}`;
+}

@@ -60,6 +60,6 @@ export function presentService(p: BasePresenter, s: ServiceTable, integrations: 
     teams: [],
     created_at: iso(s.created_at),
     updated_at: iso(s.updated_at),
-    last_incident_timestamp: isoOrNull(lastIncidentAt),
+    ...(lastIncidentAt === null ? {} : { last_incident_timestamp: iso(lastIncidentAt) }),
   };
 }

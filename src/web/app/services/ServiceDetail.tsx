@@ -7,6 +7,7 @@ import type { Integration, ServicePatch, Session } from '../../data/types';
 import { Link } from '../router';
 import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { ServiceTabs } from './ServiceTabs';
+import { AlertSettings } from './AlertSettings';
 
 const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat' };
 
@@ -116,6 +117,7 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
           </Field>
           <ErrorBox error={setStatus.error} />
         </section>
+        <AlertSettings service={s} manage={manage} onSaved={async () => void (await svc.reload())} />
       </div>
     </>
   );
