@@ -121,6 +121,8 @@ async function startVigil(name: string, db: BenchDb, extraEnv: Record<string, st
   const child = spawnChild(name, process.execPath, [...nodeArgs, path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], {
     ...db.env,
     VIGIL_INGEST_RATE: '0',
+    // The bench's webhook receiver listens on loopback, which the outbound policy refuses by default.
+    VIGIL_OUTBOUND_ALLOW: '127.0.0.1',
     VIGIL_PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...extraEnv,
   }, TMP);

@@ -18,6 +18,7 @@ import { initOrganization, type InitResult } from '../src/server/org/org.service
 import { openDatabase, type DbHandle, type DialectName } from '../src/server/storage/dialect.js';
 import { migrateTo, migrateToLatest } from '../src/server/storage/migrate.js';
 import type { App, AppDeps } from '../src/server/http/deps.js';
+import { LOCAL_OUTBOUND_ALLOW } from './outbound-allow.js';
 
 export const PG_URL = process.env.DATABASE_URL && process.env.DATABASE_URL.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -60,7 +61,7 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
     return {
       handle,
       dialect,
-      env: { VIGIL_DATA_DIR: dir },
+      env: { VIGIL_DATA_DIR: dir, VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW },
       async drop() {
         await handle.close().catch(() => {});
         fs.rmSync(dir, { recursive: true, force: true });
@@ -89,7 +90,7 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
   return {
     handle,
     dialect,
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url.toString(), VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW },
     async drop() {
       await handle.close().catch(() => {});
       const c = new pg.Client({ connectionString: PG_URL });
@@ -115,7 +116,7 @@ export interface TestApp {
 export async function createTestApp(dialect: DialectName, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
   const db = await createTestDb(dialect);
   const clock = opts.clock ?? systemClock;
-  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' }, opts.config ?? {});
+  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW }, opts.config ?? {});
   const deps = makeDeps(db.handle, config, clock);
   const app = await buildApp(deps, { logger: false });
   const org = await initOrganization(db.handle.db, clock, { orgName: 'Harbor Crisis Line', email: 'owner@harbor.example', userName: 'Olive Owner' });

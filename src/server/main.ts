@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { Bus } from './lib/bus.js';
+import { OutboundPolicy } from './lib/outbound-policy.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -38,6 +39,7 @@ export interface Running {
 /** Configured channels: webhook and Slack always; email with SMTP settings; SMS and voice with a Twilio-compatible provider. */
 export function channelsFromConfig(config: Config): ChannelRegistry {
   return buildChannels({
+    policy: new OutboundPolicy(config.outboundAllow),
     ...(config.smtp
       ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
       : {}),
@@ -69,6 +71,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     presenter: new Presenter(config.publicUrl),
     metrics: new Metrics(handle.db, ingest),
     channels,
+    outbound: new OutboundPolicy(config.outboundAllow),
     targets: targetRegistry(),
     // Verification codes go out through the engine's outbox like any message (the bus wakes it).
     sendVerification: async (orgId, contactMethodId, code) => {

@@ -16,6 +16,7 @@ import { buildEngine } from '../../src/server/engine/build.js';
 import { ChannelRegistry } from '../../src/server/notify/channels/registry.js';
 import { addContact, addPolicy, addRule, addUser, attachPolicy, engineFor, realChannels, startSmtp, type Mailbox } from './fixtures.js';
 import { createIsolatedApp, incidentByNumber, notificationsOf, quietLog, startScriptedReceiver, timelineOf, type Behaviour, type ScriptedReceiver } from './fixtures2.js';
+import { localPolicy } from '../outbound-allow.js';
 
 /** The delay engineFor's deliver module uses after the n-th failed attempt (random = 0.5). */
 const backoffAfter = (attempt: number, retryAfterMs?: number) => retryDelay(attempt, DEFAULT_BACKOFF, () => 0.5, retryAfterMs);
@@ -161,7 +162,7 @@ describe.each(DIALECTS)('delivery faults on %s', (dialect) => {
 
   it('a send that would outlive its claim is cut short at half the lease and retried, so no other node can take it over mid-send', async () => {
     // A 400 ms lease (so a 200 ms send deadline) against a channel that would wait 10 s for a reply.
-    const short = buildEngine(t.deps, new ChannelRegistry([new WebhookChannel({ timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5, leaseMs: 400 } });
+    const short = buildEngine(t.deps, new ChannelRegistry([new WebhookChannel({ policy: localPolicy,  timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5, leaseMs: 400 } });
     rx.script('hang', 200);
     expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'chat-down' }) })).statusCode).toBe(202);
     const started = Date.now();

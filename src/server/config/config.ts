@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { OutboundPolicy } from '../lib/outbound-policy.js';
 
 export type RoleName = 'api' | 'engine';
 
@@ -17,6 +18,8 @@ export interface Config {
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | null;
   /** Verifies Slack/Mattermost interactive button requests. */
   slackSigningSecret: string | null;
+  /** VIGIL_OUTBOUND_ALLOW: CIDRs, addresses or host names outbound HTTP may reach besides public addresses. */
+  outboundAllow: string[];
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -41,6 +44,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const databaseUrl = env.DATABASE_URL && /^postgres(ql)?:\/\//.test(env.DATABASE_URL) ? env.DATABASE_URL : null;
   const roles = (env.VIGIL_ROLES || 'api,engine').split(',').map((r) => r.trim()).filter(Boolean) as RoleName[];
   for (const r of roles) if (r !== 'api' && r !== 'engine') throw new Error(`unknown role ${r}: use api, engine or both`);
+  const outboundAllow = (env.VIGIL_OUTBOUND_ALLOW || '').split(',').map((s) => s.trim()).filter(Boolean);
+  new OutboundPolicy(outboundAllow); // throws on an entry that is neither a CIDR, an address nor a host name
   return {
     port,
     host,
@@ -64,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }
         : null,
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
+    outboundAllow,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),

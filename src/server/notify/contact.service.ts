@@ -11,6 +11,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js';
 import { newId } from '../lib/ids.js';
 import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
@@ -90,6 +91,11 @@ export interface ContactMethodInput {
   country_code?: number;
 }
 
+/** Webhook and Slack URLs must point where the outbound policy lets the server send (checked again on every delivery). */
+export async function checkOutbound(policy: OutboundPolicy, type: ContactMethodType, address: string): Promise<void> {
+  if ((type === 'webhook' || type === 'slack') && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
+}
+
 async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
   const methods = await store.listContactMethods(db, orgId, [userId]);
   if (methods.some((m) => m.id !== exceptId && m.type === type && m.address === address)) throw invalid(`contact_method.address: ${address} is already a ${type} contact method of this user`);
@@ -97,9 +103,10 @@ async function checkDuplicate(db: Db, orgId: string, userId: string, type: Conta
 }
 
 /** A new, unverified method. A webhook method gets a signing secret, returned here once. */
-export async function createContactMethod(db: Db, clock: Clock, orgId: string, userId: string, input: ContactMethodInput & { type: string; address: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
+export async function createContactMethod(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, userId: string, input: ContactMethodInput & { type: string; address: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
   const type = contactType(input.type);
   const address = normalizeAddress(type, input.address, input.country_code);
+  await checkOutbound(policy, type, address);
   await checkDuplicate(db, orgId, userId, type, address, null);
   const now = clock.now();
   const secret = type === 'webhook' ? `whsec_${randomBytes(24).toString('base64url')}` : null;
@@ -129,7 +136,7 @@ export async function requireContactMethod(db: Db, orgId: string, userId: string
 }
 
 /** A changed address must be verified again; the type cannot change. */
-export async function updateContactMethod(db: Db, orgId: string, userId: string, id: string, input: ContactMethodInput): Promise<ContactMethodTable> {
+export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId: string, userId: string, id: string, input: ContactMethodInput): Promise<ContactMethodTable> {
   const cm = await requireContactMethod(db, orgId, userId, id);
   if (input.type !== undefined && contactType(input.type) !== cm.type) throw invalid('contact_method.type cannot be changed; create a new contact method instead');
   const patch: Partial<ContactMethodTable> = {};
@@ -137,6 +144,7 @@ export async function updateContactMethod(db: Db, orgId: string, userId: string,
   if (input.address !== undefined) {
     const address = normalizeAddress(cm.type, input.address, input.country_code);
     if (address !== cm.address) {
+      await checkOutbound(policy, cm.type, address);
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);
       Object.assign(patch, { address, verified_at: null, verification_code_hash: null, verification_expires_at: null, verification_attempts: 0 });
     }

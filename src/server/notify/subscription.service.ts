@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Bus } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js';
 import { newId } from '../lib/ids.js';
 import type { Database, WebhookSubscriptionTable } from '../storage/schema.js';
 import { queuePing } from './notify.service.js';
@@ -53,8 +54,9 @@ export async function requireSubscription(db: Db, orgId: string, id: string): Pr
 }
 
 /** A new subscription and its signing secret (returned this once). */
-export async function createSubscription(db: Db, clock: Clock, orgId: string, b: SubscriptionInput, knownService: ServiceCheck): Promise<{ row: WebhookSubscriptionTable; secret: string }> {
+export async function createSubscription(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, b: SubscriptionInput, knownService: ServiceCheck): Promise<{ row: WebhookSubscriptionTable; secret: string }> {
   await validate(b, knownService);
+  if (await policy.refusesUrl(b.delivery_method.url)) throw invalid(`webhook_subscription.delivery_method.url: ${BLOCKED_MESSAGE}`);
   const secret = randomBytes(32).toString('base64url');
   const now = clock.now();
   const row: WebhookSubscriptionTable = {

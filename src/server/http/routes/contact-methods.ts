@@ -6,6 +6,7 @@ import { VigilError, forbidden, notFound } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import {
   CODE_TTL_MS,
+  checkOutbound,
   MAX_CODE_ATTEMPTS,
   createContactMethod,
   createVerificationCode,
@@ -61,7 +62,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
-      const { method, secret } = await createContactMethod(db, clock, orgId, user.id, request.body.contact_method);
+      const { method, secret } = await createContactMethod(db, clock, deps.outbound, orgId, user.id, request.body.contact_method);
       return reply.code(201).send({ contact_method: p.contactMethod(method, user.name, clock.now(), secret) });
     },
   );
@@ -83,7 +84,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
-      return { contact_method: p.contactMethod(await updateContactMethod(db, orgId, user.id, request.params.cm_id, request.body.contact_method), user.name, clock.now()) };
+      return { contact_method: p.contactMethod(await updateContactMethod(db, deps.outbound, orgId, user.id, request.params.cm_id, request.body.contact_method), user.name, clock.now()) };
     },
   );
 
@@ -111,6 +112,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       const cm = await requireContactMethod(db, orgId, user.id, request.params.cm_id);
+      await checkOutbound(deps.outbound, cm.type, cm.address);
       const code = await createVerificationCode(db, clock, orgId, cm.id);
       if (deps.sendVerification) {
         try {

@@ -59,7 +59,7 @@ export function webhookSubscriptionRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Subscribe a URL to incident events (webhooks v3, signed with X-Vigil-Signature and X-PagerDuty-Signature). The secret is returned once.', tags: ['webhooks'], body: Type.Object({ webhook_subscription: SubscriptionIn }), response: { 201: Type.Object({ webhook_subscription: Subscription }), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const { row, secret } = await createSubscription(db, clock, orgId, request.body.webhook_subscription, services(orgId));
+      const { row, secret } = await createSubscription(db, clock, deps.outbound, orgId, request.body.webhook_subscription, services(orgId));
       return reply.code(201).send({ webhook_subscription: p.webhookSubscription(row, secret) });
     },
   );

@@ -7,6 +7,7 @@
  */
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type Message } from '../channel.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
+import type { OutboundPolicy } from '../../lib/outbound-policy.js';
 import { withDetail, type FetchLike } from './http.js';
 import { SlackChannel } from './slack/slack.js';
 import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
@@ -19,6 +20,8 @@ export interface ChannelsConfig {
   twilio?: TwilioSettings;
   /** Another SMS/voice carrier; takes precedence over `twilio`. */
   smsProvider?: SmsProvider;
+  /** Which addresses the HTTP channels (webhook, Slack, Twilio) may reach; default: public addresses only. */
+  policy?: OutboundPolicy;
   /** Used by every HTTP channel (tests pass a stub). */
   fetch?: FetchLike;
   /** Per-request timeout for the HTTP channels; each has its own default. */
@@ -28,6 +31,7 @@ export interface ChannelsConfig {
 type Factory = (cfg: ChannelsConfig, sms: SmsProvider | null) => ChannelAdapter | null;
 
 const http = (cfg: ChannelsConfig) => ({
+  ...(cfg.policy ? { policy: cfg.policy } : {}),
   ...(cfg.fetch ? { fetch: cfg.fetch } : {}),
   ...(cfg.httpTimeoutMs !== undefined ? { timeoutMs: cfg.httpTimeoutMs } : {}),
 });
