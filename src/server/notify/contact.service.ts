@@ -19,6 +19,7 @@ import { getUsers } from '../org/org.store.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
+import { maskAddress } from './mask.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
 
 type Db = Kysely<Database>;
@@ -141,7 +142,8 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (input.type !== undefined && contactType(input.type) !== cm.type) throw invalid('contact_method.type cannot be changed; create a new contact method instead');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
-  if (input.address !== undefined) {
+  // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
+  if (input.address !== undefined && input.address !== maskAddress(cm.type, cm.address)) {
     const address = normalizeAddress(cm.type, input.address, input.country_code);
     if (address !== cm.address) {
       await checkOutbound(policy, cm.type, address);

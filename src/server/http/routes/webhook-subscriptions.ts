@@ -22,8 +22,8 @@ const Subscription = Type.Object({
   delivery_method: Type.Object({
     id: Type.String(),
     type: Type.Literal('http_delivery_method'),
-    url: Type.String(),
-    secret: Nullable(Type.String()),
+    url: Type.String({ description: 'Write-only: in full only in the answer that created the subscription; afterwards its scheme and host as a hint (https://host/•••).' }),
+    secret: Nullable(Type.String({ description: 'Returned once, on create; null afterwards.' })),
     temporarily_disabled: Type.Boolean(),
     custom_headers: Type.Array(Type.Object({ name: Type.String(), value: Nullable(Type.String()) })),
   }),
