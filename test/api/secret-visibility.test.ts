@@ -93,4 +93,13 @@ describe.each(DIALECTS)('who reads contact addresses and webhook URLs on %s', (d
       }
     }
   });
+
+  it('a CR or LF in a custom header value is refused with 400, and nothing is saved', async () => {
+    for (const value of ['ok\r\nX-Injected: 1', 'line\nbreak', 'cr\ronly']) {
+      const r = await req(t, 'POST', '/api/v1/webhook_subscriptions', { webhook_subscription: { events: ['incident.triggered'], filter: { type: 'account_reference' }, delivery_method: { url: 'https://hooks.partner.example/x', custom_headers: [{ name: 'X-Fine', value: 'fine' }, { name: 'X-Bad', value }] } } });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.errors).toEqual(['webhook_subscription.delivery_method.custom_headers[1].value must not contain CR, LF or NUL characters']);
+    }
+    expect((await req(t, 'GET', '/api/v1/webhook_subscriptions')).json().webhook_subscriptions).toEqual([]);
+  });
 });
