@@ -101,6 +101,10 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
   };
 }
 
+/** /metrics needs the operator's bearer token (VIGIL_METRICS_TOKEN); test apps set this one. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+export const METRICS_AUTH = { authorization: `Bearer ${METRICS_TOKEN}` };
+
 export interface TestApp {
   app: App;
   deps: AppDeps;
@@ -116,7 +120,7 @@ export interface TestApp {
 export async function createTestApp(dialect: DialectName, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
   const db = await createTestDb(dialect);
   const clock = opts.clock ?? systemClock;
-  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW }, opts.config ?? {});
+  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_METRICS_TOKEN: METRICS_TOKEN }, opts.config ?? {});
   const deps = makeDeps(db.handle, config, clock);
   const app = await buildApp(deps, { logger: false });
   const org = await initOrganization(db.handle.db, clock, { orgName: 'Harbor Crisis Line', email: 'owner@harbor.example', userName: 'Olive Owner' });

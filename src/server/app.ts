@@ -11,6 +11,7 @@ import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
 import { registerErrorHandling } from './http/plugins/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
+import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
 import { incidentNoteRoutes } from './http/routes/incident-notes.js';
@@ -179,6 +180,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   registerErrorHandling(app);
+  registerSecurityHeaders(app, deps.config.publicUrl);
   // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of
   // storage/wal-sync.ts, shared by every request waiting at the same moment; PostgreSQL: at once).
   app.addHook('onSend', async () => {

@@ -7,7 +7,7 @@
  * verified method (a real SMTP server); retries give up after maxAttempts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, METRICS_AUTH, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { DEFAULT_BACKOFF, retryDelay } from '../../src/server/notify/backoff.js';
@@ -200,7 +200,7 @@ describe.each(DIALECTS)('delivery faults on %s', (dialect) => {
     expect(tl).toContain('Notified Ada by email (email)');
     expect(smtp.messages).toHaveLength(1);
 
-    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH })).body;
     expect(metrics).toContain(`vigil_deliveries_total{channel="webhook",outcome="retryable",reason="http_N"} ${DEFAULT_BACKOFF.maxAttempts}`);
     expect(metrics).toContain('vigil_deliveries_total{channel="email",outcome="sent",reason=""} 1');
 

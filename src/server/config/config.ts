@@ -20,6 +20,8 @@ export interface Config {
   slackSigningSecret: string | null;
   /** VIGIL_OUTBOUND_ALLOW: CIDRs, addresses or host names outbound HTTP may reach besides public addresses. */
   outboundAllow: string[];
+  /** VIGIL_METRICS_TOKEN: the bearer token /metrics requires; null turns /metrics off (404). */
+  metricsToken: string | null;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         : null,
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
     outboundAllow,
+    metricsToken: env.VIGIL_METRICS_TOKEN || null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
