@@ -18,7 +18,10 @@ import { initOrganization, type InitResult } from '../src/server/org/org.service
 import { openDatabase, type DbHandle, type DialectName } from '../src/server/storage/dialect.js';
 import { migrateTo, migrateToLatest } from '../src/server/storage/migrate.js';
 import type { App, AppDeps } from '../src/server/http/deps.js';
-import { LOCAL_OUTBOUND_ALLOW } from './outbound-allow.js';
+import { LOCAL_OUTBOUND_ALLOW, TEST_SECRET_KEY } from './outbound-allow.js';
+import { Keyring, installKeyring, parseKeys } from '../src/server/lib/secret-box.js';
+
+installKeyring(new Keyring(parseKeys(TEST_SECRET_KEY)));
 
 export const PG_URL = process.env.DATABASE_URL && process.env.DATABASE_URL.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -61,7 +64,7 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
     return {
       handle,
       dialect,
-      env: { VIGIL_DATA_DIR: dir, VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW },
+      env: { VIGIL_DATA_DIR: dir, VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_SECRET_KEY: TEST_SECRET_KEY },
       async drop() {
         await handle.close().catch(() => {});
         fs.rmSync(dir, { recursive: true, force: true });
@@ -90,7 +93,7 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
   return {
     handle,
     dialect,
-    env: { DATABASE_URL: url.toString(), VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW },
+    env: { DATABASE_URL: url.toString(), VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_SECRET_KEY: TEST_SECRET_KEY },
     async drop() {
       await handle.close().catch(() => {});
       const c = new pg.Client({ connectionString: PG_URL });

@@ -10,6 +10,9 @@ import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { Bus } from './lib/bus.js';
 import { OutboundPolicy } from './lib/outbound-policy.js';
+import { installKeyring, loadKeyring } from './lib/secret-box.js';
+import { resealContactMethods } from './notify/contact.store.js';
+import { resealSubscriptions } from './notify/subscription.store.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -88,9 +91,13 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
 }
 
 export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Running> {
+  installKeyring(loadKeyring(config.secretKey, config.dataDir));
   const handle = openConfiguredDatabase(config);
   const applied = await migrateToLatest(handle);
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  // Plaintext secrets from before, and secrets sealed with a key rotated out, are sealed with the current key.
+  const resealed = (await resealContactMethods(handle.db)) + (await resealSubscriptions(handle.db));
+  if (resealed) logger.info({ resealed }, 'secrets sealed with the current key');
   const deps = makeDeps(handle, config, systemClock, channelsFromConfig(config));
   if ((await countOrganizations(handle.db)) === 0) {
     const msg = 'No organization yet. Create one (and its owner and first API token) with:\n  npx vigil init --org "Harbor Crisis Line" --email you@example.org --json';

@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
 import { member, req, type Json } from './helpers.js';
+import { openSecret } from '../../src/server/lib/secret-box.js';
 
 const ADDRESSES = {
   email: 'ada.lovelace@harbor.example',
@@ -70,7 +71,9 @@ describe.each(DIALECTS)('who reads contact addresses and webhook URLs on %s', (d
     const own = byType((await req(t, 'GET', '/api/v1/users/me/contact_methods', undefined, ada.auth)).json().contact_methods);
     expect(own.email).toBe(ADDRESSES.email);
     const row = await t.db.handle.db.selectFrom('contact_methods').select('address').where('id', '=', ids.slack!).executeTakeFirstOrThrow();
-    expect(row.address).toBe(ADDRESSES.slack);
+    // Sealed at rest; it opens to the URL as first given.
+    expect(row.address).toMatch(/^vsec1\./);
+    expect(openSecret(row.address)).toBe(ADDRESSES.slack);
   });
 
   it('webhook subscription URLs, header values and secrets are write-only for everyone', async () => {

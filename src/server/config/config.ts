@@ -22,6 +22,8 @@ export interface Config {
   outboundAllow: string[];
   /** VIGIL_METRICS_TOKEN: the bearer token /metrics requires; null turns /metrics off (404). */
   metricsToken: string | null;
+  /** VIGIL_SECRET_KEY: base64 keys of 32 bytes, comma-separated, the first seals (lib/secret-box.ts); null: `<dataDir>/secret.key`. */
+  secretKey: string | null;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
     outboundAllow,
     metricsToken: env.VIGIL_METRICS_TOKEN || null,
+    secretKey: env.VIGIL_SECRET_KEY || null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
