@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     }
     const port = await freePort();
     const name = `profile-${values.what}-${dialect}-${Date.now()}.cpuprofile`;
-    const vigil = spawnChild('vigil', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}`, path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], { ...db.env, VIGIL_INGEST_RATE: '0', VIGIL_ROLES: values.roles! }, tmp);
+    const vigil = spawnChild('vigil', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}`, path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], { ...db.env, VIGIL_INGEST_RATE: '0', VIGIL_OUTBOUND_ALLOW: '127.0.0.1', VIGIL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'), VIGIL_ROLES: values.roles! }, tmp);
     children.push(vigil);
     const url = `http://127.0.0.1:${port}`;
     await waitReady(vigil, `${url}/readyz`);

@@ -122,6 +122,10 @@ async function startVigil(name: string, db: BenchDb, extraEnv: Record<string, st
   const child = spawnChild(name, process.execPath, [...nodeArgs, path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], {
     ...db.env,
     VIGIL_INGEST_RATE: '0',
+    // The bench's webhook receiver listens on loopback, which the outbound policy refuses by default.
+    VIGIL_OUTBOUND_ALLOW: '127.0.0.1',
+    // Every node of a PostgreSQL run must seal secrets with the same key.
+    VIGIL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
     VIGIL_PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...extraEnv,
   }, TMP);

@@ -18,6 +18,10 @@ import { initOrganization, type InitResult } from '../src/server/org/org.service
 import { openDatabase, type DbHandle, type DialectName } from '../src/server/storage/dialect.js';
 import { migrateTo, migrateToLatest } from '../src/server/storage/migrate.js';
 import type { App, AppDeps } from '../src/server/http/deps.js';
+import { LOCAL_OUTBOUND_ALLOW, TEST_SECRET_KEY } from './outbound-allow.js';
+import { Keyring, installKeyring, parseKeys } from '../src/server/lib/secret-box.js';
+
+installKeyring(new Keyring(parseKeys(TEST_SECRET_KEY)));
 
 export const PG_URL = process.env.DATABASE_URL && process.env.DATABASE_URL.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -60,7 +64,7 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
     return {
       handle,
       dialect,
-      env: { VIGIL_DATA_DIR: dir },
+      env: { VIGIL_DATA_DIR: dir, VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_SECRET_KEY: TEST_SECRET_KEY },
       async drop() {
         await handle.close().catch(() => {});
         fs.rmSync(dir, { recursive: true, force: true });
@@ -89,7 +93,7 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
   return {
     handle,
     dialect,
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url.toString(), VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_SECRET_KEY: TEST_SECRET_KEY },
     async drop() {
       await handle.close().catch(() => {});
       const c = new pg.Client({ connectionString: PG_URL });
@@ -99,6 +103,10 @@ export async function createTestDb(dialect: DialectName, upTo?: Parameters<typeo
     },
   };
 }
+
+/** /metrics needs the operator's bearer token (VIGIL_METRICS_TOKEN); test apps set this one. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+export const METRICS_AUTH = { authorization: `Bearer ${METRICS_TOKEN}` };
 
 export interface TestApp {
   app: App;
@@ -115,7 +123,7 @@ export interface TestApp {
 export async function createTestApp(dialect: DialectName, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
   const db = await createTestDb(dialect);
   const clock = opts.clock ?? systemClock;
-  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' }, opts.config ?? {});
+  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_METRICS_TOKEN: METRICS_TOKEN }, opts.config ?? {});
   const deps = makeDeps(db.handle, config, clock);
   const app = await buildApp(deps, { logger: false });
   const org = await initOrganization(db.handle.db, clock, { orgName: 'Harbor Crisis Line', email: 'owner@harbor.example', userName: 'Olive Owner' });

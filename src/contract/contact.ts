@@ -33,7 +33,7 @@ export const ContactMethod = Type.Object({
   self: Nullable(Type.String()),
   html_url: Nullable(Type.String()),
   label: Type.String(),
-  address: Type.String(),
+  address: Type.String({ description: "In full for the method's own user (and in the answer that created it); anyone else sees a masked hint such as •••@example.org or +1••••••1234. Slack URLs are write-only: always a hint (scheme and host). Sending the hint back on update keeps the stored address." }),
   user: Reference('user_reference'),
   enabled: Type.Boolean({ description: 'True once verified: only verified methods are paged.' }),
   verified: Type.Boolean(),

@@ -24,10 +24,10 @@ export const PublicStatusPage = Type.Object({
   title: Type.String(),
   state: Type.String(),
   updated_at: Type.String(),
-  groups: Type.Array(Type.Object({ name: Type.String(), components: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), state: Type.String() })) })),
+  groups: Type.Array(Type.Object({ name: Type.String(), components: Type.Array(Type.Object({ id: Type.String({ description: 'A public id of the component (stable, not the service id)' }), name: Type.String(), state: Type.String() })) })),
   incidents: Type.Array(
     Type.Object({
-      id: Type.String(),
+      id: Type.String({ description: 'A public id of the incident (stable, not its internal id)' }),
       status: Type.String(),
       impact: Type.String(),
       components: Type.Array(Type.String()),
@@ -39,7 +39,7 @@ export const PublicStatusPage = Type.Object({
   ),
   maintenance: Type.Array(
     Type.Object({
-      id: Type.String({ description: 'The maintenance window' }),
+      id: Type.String({ description: 'A public id of the maintenance window (stable, not its internal id)' }),
       status: Type.Union([Type.Literal('in_progress'), Type.Literal('scheduled')]),
       description: Nullable(Type.String()),
       components: Type.Array(Type.String()),

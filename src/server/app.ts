@@ -12,6 +12,7 @@ import { registerAuth } from './http/plugins/auth.js';
 import { registerErrorHandling } from './http/plugins/errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
+import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
 import { incidentNoteRoutes } from './http/routes/incident-notes.js';
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   registerErrorHandling(app);
   registerInputGuard(app);
+  registerSecurityHeaders(app, deps.config.publicUrl);
   // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of
   // storage/wal-sync.ts, shared by every request waiting at the same moment; PostgreSQL: at once).
   app.addHook('onSend', async () => {

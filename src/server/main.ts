@@ -9,6 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { Bus } from './lib/bus.js';
+import { OutboundPolicy } from './lib/outbound-policy.js';
+import { installKeyring, loadKeyring } from './lib/secret-box.js';
+import { resealContactMethods } from './notify/contact.store.js';
+import { resealSubscriptions } from './notify/subscription.store.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -39,6 +43,7 @@ export interface Running {
 /** Configured channels: webhook, Slack, ntfy and Web Push always; email with SMTP settings; SMS and voice with a Twilio-compatible provider. */
 export function channelsFromConfig(config: Config): ChannelRegistry {
   return buildChannels({
+    policy: new OutboundPolicy(config.outboundAllow),
     ...(config.smtp
       ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
       : {}),
@@ -71,6 +76,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     presenter: new Presenter(config.publicUrl),
     metrics: new Metrics(handle.db, ingest),
     channels,
+    outbound: new OutboundPolicy(config.outboundAllow),
     targets: targetRegistry(),
     // Verification codes go out through the engine's outbox like any message (the bus wakes it).
     sendVerification: async (orgId, contactMethodId, code) => {
@@ -93,6 +99,7 @@ export function processLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): L
 }
 
 export async function startServer(config: Config, logger: Logger = processLogger(config)): Promise<Running> {
+  installKeyring(loadKeyring(config.secretKey, config.dataDir));
   const handle = openConfiguredDatabase(config);
   if (config.backup.beforeMigrate) {
     try {
@@ -105,6 +112,9 @@ export async function startServer(config: Config, logger: Logger = processLogger
   }
   const applied = await migrateToLatest(handle);
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  // Plaintext secrets from before, and secrets sealed with a key rotated out, are sealed with the current key.
+  const resealed = (await resealContactMethods(handle.db)) + (await resealSubscriptions(handle.db));
+  if (resealed) logger.info({ resealed }, 'secrets sealed with the current key');
   const deps = makeDeps(handle, config, systemClock, channelsFromConfig(config));
   if ((await countOrganizations(handle.db)) === 0) {
     const msg = 'No organization yet. Create one (and its owner and first API token) with:\n  npx vigil init --org "Harbor Crisis Line" --email you@example.org --json';

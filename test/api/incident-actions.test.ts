@@ -109,7 +109,7 @@ describe.each(DIALECTS)('incident actions on %s', (dialect) => {
     it('shows on the public status page as a name, never the title', async () => {
       await send('a', 'Internal: db-7 disk full');
       await req(t, 'PUT', '/api/v1/incidents/1', { incident: { priority: { id: P('P1') } } });
-      expect((await req(t, 'PUT', '/api/v1/status_page', { status_page: { slug: 'harbor', enabled: true } })).statusCode).toBe(200);
+      expect((await req(t, 'PUT', '/api/v1/status_page', { status_page: { slug: 'harbor', enabled: true, components: [{ service_id: serviceId }] } })).statusCode).toBe(200);
       const pub = await t.app.inject({ method: 'GET', url: '/api/v1/public/status/harbor' });
       expect(pub.statusCode).toBe(200);
       expect(pub.json().incidents[0].priority).toBe('P1');

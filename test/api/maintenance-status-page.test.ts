@@ -9,6 +9,7 @@ import { MaintenanceModule } from '../../src/server/engine/maintenance/module.js
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import { DIALECTS, manualClock, type TestApp } from '../harness.js';
 import { createApp, req, type Json } from './helpers.js';
+import { publicId } from '../../src/server/status-page/status-page.js';
 
 describe.each(DIALECTS)('planned maintenance on the public status page (%s)', (dialect) => {
   let t: TestApp;
@@ -20,6 +21,8 @@ describe.each(DIALECTS)('planned maintenance on the public status page (%s)', (d
     expect(r.statusCode, r.body).toBe(201);
     return r.json().maintenance_window as Json;
   };
+  // The public ids: stable, never the internal ones (issue 14 item 7).
+  const pub = (kind: 'component' | 'maintenance', id: string) => publicId(t.org.org.id, kind, id);
   const page = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/public/status/harbor' })).json();
 
   beforeAll(async () => {
@@ -42,13 +45,15 @@ describe.each(DIALECTS)('planned maintenance on the public status page (%s)', (d
     await new MaintenanceModule(t.db.handle.db).tick(clock.now());
 
     const p = await page();
+    const raw = JSON.stringify(p);
+    for (const id of [...Object.values(ids), now.id, soon.id, nightly.id]) expect(raw).not.toContain(id);
     expect(p.state).toBe('maintenance');
-    expect(p.groups).toEqual([{ name: 'Lines', components: [{ id: ids['Crisis chat'], name: 'Chat line', state: 'maintenance' }, { id: ids['Phone line'], name: 'Phone', state: 'operational' }] }]);
+    expect(p.groups).toEqual([{ name: 'Lines', components: [{ id: pub('component', ids['Crisis chat']!), name: 'Chat line', state: 'maintenance' }, { id: pub('component', ids['Phone line']!), name: 'Phone', state: 'operational' }] }]);
     expect(p.maintenance).toEqual([
-      { id: now.id, status: 'in_progress', description: 'Chat platform upgrade', components: ['Chat line'], start_time: '2026-03-02T10:00:00.000Z', end_time: '2026-03-02T12:00:00.000Z' },
-      { id: nightly.id, status: 'scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-04T01:00:00.000Z', end_time: '2026-03-04T01:30:00.000Z' },
-      { id: soon.id, status: 'scheduled', description: 'Phone carrier switch', components: ['Phone'], start_time: '2026-03-05T20:00:00.000Z', end_time: '2026-03-05T21:00:00.000Z' },
-      { id: nightly.id, status: 'scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-07T01:00:00.000Z', end_time: '2026-03-07T01:30:00.000Z' },
+      { id: pub('maintenance', now.id), status: 'in_progress', description: 'Chat platform upgrade', components: ['Chat line'], start_time: '2026-03-02T10:00:00.000Z', end_time: '2026-03-02T12:00:00.000Z' },
+      { id: pub('maintenance', nightly.id), status: 'scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-04T01:00:00.000Z', end_time: '2026-03-04T01:30:00.000Z' },
+      { id: pub('maintenance', soon.id), status: 'scheduled', description: 'Phone carrier switch', components: ['Phone'], start_time: '2026-03-05T20:00:00.000Z', end_time: '2026-03-05T21:00:00.000Z' },
+      { id: pub('maintenance', nightly.id), status: 'scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-07T01:00:00.000Z', end_time: '2026-03-07T01:30:00.000Z' },
     ]);
 
     // Over: the component is operational again and the window leaves the list.

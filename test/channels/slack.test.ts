@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildSlackPayload, parseSlackAction, SlackChannel, verifySlackRequest } from '../../src/server/notify/channels/slack/slack.js';
 import { incident, message, reply, startServer, type TestServer } from './helpers.js';
+import { localPolicy } from '../outbound-allow.js';
 
 const servers: TestServer[] = [];
 async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
@@ -13,7 +14,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-const channel = new SlackChannel({ timeoutMs: 300 });
+const channel = new SlackChannel({ policy: localPolicy,  timeoutMs: 300 });
 
 type Block = { type: string; block_id?: string; text?: { text: string }; elements?: { action_id?: string; value?: string; url?: string; text?: { text: string } }[] };
 
@@ -79,7 +80,7 @@ describe('SlackChannel posting to an incoming webhook', () => {
     const broken = await server(reply(500, 'rollup_error'));
     expect(await channel.send({ address: broken.url }, message())).toMatchObject({ kind: 'retryable', reason: 'http_500' });
     const silent = await server(() => undefined);
-    expect(await new SlackChannel({ timeoutMs: 150 }).send({ address: silent.url }, message())).toEqual({ kind: 'retryable', reason: 'timeout' });
+    expect(await new SlackChannel({ policy: localPolicy,  timeoutMs: 150 }).send({ address: silent.url }, message())).toEqual({ kind: 'retryable', reason: 'timeout' });
   });
 
   it('a non-http address: permanent', async () => {

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSmsReply, SmsChannel, smsText, TwilioProvider, twilioSignature, verifyTwilioSignature, VoiceChannel, voiceText, type TwilioSettings } from '../../src/server/notify/channels/sms/twilio.js';
 import { closedPort, incident, message, reply, startServer, type Handler, type TestServer } from './helpers.js';
+import { localPolicy } from '../outbound-allow.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -40,7 +41,7 @@ const twilioError = (status: number, code: number, msg: string, headers: Record<
 async function provider(answer?: Handler, over: Partial<TwilioSettings> = {}): Promise<{ p: TwilioProvider; s: TestServer }> {
   const s = await startServer(fakeTwilio(answer));
   servers.push(s);
-  const p = new TwilioProvider({ accountSid: SID, authToken: TOKEN, from: '+15005550006', baseUrl: s.url, statusCallbackUrl: 'https://vigil.example.org/hooks/twilio/status', timeoutMs: 300, ...over });
+  const p = new TwilioProvider({ policy: localPolicy,  accountSid: SID, authToken: TOKEN, from: '+15005550006', baseUrl: s.url, statusCallbackUrl: 'https://vigil.example.org/hooks/twilio/status', timeoutMs: 300, ...over });
   return { p, s };
 }
 
@@ -90,7 +91,7 @@ describe('TwilioProvider against a local Twilio-shaped server', () => {
 
   it('Twilio down or silent: retryable', async () => {
     const port = await closedPort();
-    const down = new TwilioProvider({ accountSid: SID, authToken: TOKEN, from: '+15005550006', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 300 });
+    const down = new TwilioProvider({ policy: localPolicy,  accountSid: SID, authToken: TOKEN, from: '+15005550006', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 300 });
     expect(await down.sendSms('+14155550100', 'x')).toMatchObject({ kind: 'retryable', reason: 'connection_refused' });
     const silent = await provider(() => undefined, { timeoutMs: 150 });
     expect(await silent.p.sendSms('+14155550100', 'x')).toEqual({ kind: 'retryable', reason: 'timeout' });

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWebhookDeliveries, signBody, verifySignature, WebhookChannel } from '../../src/server/notify/channels/webhook/webhook.js';
 import { closedPort, incident, message, reply, startServer, type TestServer } from './helpers.js';
+import { localPolicy } from '../outbound-allow.js';
 
 // An implementation of PagerDuty's v1 signature check written from BRIEF.md §4 alone,
 // not sharing code with the channel: split on ",", keep "v1=" items, any may match.
@@ -21,7 +22,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-const fast = new WebhookChannel({ timeoutMs: 300 });
+const fast = new WebhookChannel({ policy: localPolicy,  timeoutMs: 300 });
 
 describe('WebhookChannel delivering to a real receiver', () => {
   it('POSTs one signed v3 event with the PagerDuty headers', async () => {
@@ -155,7 +156,7 @@ describe('WebhookChannel classifies failures', () => {
   it('a receiver that never answers: retryable timeout, within the configured time', async () => {
     const s = await server(() => undefined);
     const started = Date.now();
-    const result = await new WebhookChannel({ timeoutMs: 200 }).send({ address: s.url }, message());
+    const result = await new WebhookChannel({ policy: localPolicy,  timeoutMs: 200 }).send({ address: s.url }, message());
     expect(result).toEqual({ kind: 'retryable', reason: 'timeout' });
     expect(Date.now() - started).toBeLessThan(2000);
   });
@@ -165,7 +166,7 @@ describe('WebhookChannel classifies failures', () => {
       res.writeHead(200, { 'Content-Length': '10' });
       res.write('ab');
     });
-    expect(await new WebhookChannel({ timeoutMs: 200 }).send({ address: s.url }, message())).toEqual({ kind: 'retryable', reason: 'timeout' });
+    expect(await new WebhookChannel({ policy: localPolicy,  timeoutMs: 200 }).send({ address: s.url }, message())).toEqual({ kind: 'retryable', reason: 'timeout' });
   });
 
   it('500: retryable', async () => {
@@ -186,7 +187,7 @@ describe('WebhookChannel classifies failures', () => {
   it('429 with Retry-After as an HTTP date: retryable until then', async () => {
     const now = Date.parse('2026-03-01T10:00:00Z');
     const s = await server(reply(429, '', { 'Retry-After': 'Sun, 01 Mar 2026 10:01:30 GMT' }));
-    const result = await new WebhookChannel({ timeoutMs: 300, now: () => now }).send({ address: s.url }, message());
+    const result = await new WebhookChannel({ policy: localPolicy,  timeoutMs: 300, now: () => now }).send({ address: s.url }, message());
     expect(result).toMatchObject({ kind: 'retryable', reason: 'http_429', retryAfterMs: 90_000 });
   });
 
@@ -226,7 +227,7 @@ describe('WebhookChannel classifies failures', () => {
     const dnsFail = (async () => {
       throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND hooks.invalid'), { code: 'ENOTFOUND' }) });
     }) as typeof fetch;
-    expect(await new WebhookChannel({ fetch: dnsFail }).send({ address: 'https://hooks.invalid/' }, message())).toMatchObject({ kind: 'retryable', reason: 'dns' });
+    expect(await new WebhookChannel({ policy: localPolicy,  fetch: dnsFail }).send({ address: 'https://hooks.invalid/' }, message())).toMatchObject({ kind: 'retryable', reason: 'dns' });
   });
 
   it('TLS: an expired certificate is retried, any other certificate error is not', async () => {
@@ -234,16 +235,16 @@ describe('WebhookChannel classifies failures', () => {
       (async () => {
         throw new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
       }) as typeof fetch;
-    expect(await new WebhookChannel({ fetch: tlsFail('CERT_HAS_EXPIRED') }).send({ address: 'https://x.example/' }, message())).toMatchObject({ kind: 'retryable', reason: 'tls_expired' });
-    expect(await new WebhookChannel({ fetch: tlsFail('DEPTH_ZERO_SELF_SIGNED_CERT') }).send({ address: 'https://x.example/' }, message())).toMatchObject({ kind: 'permanent', reason: 'tls' });
-    expect(await new WebhookChannel({ fetch: tlsFail('ERR_TLS_CERT_ALTNAME_INVALID') }).send({ address: 'https://x.example/' }, message())).toMatchObject({ kind: 'permanent', reason: 'tls' });
+    expect(await new WebhookChannel({ policy: localPolicy,  fetch: tlsFail('CERT_HAS_EXPIRED') }).send({ address: 'https://x.example/' }, message())).toMatchObject({ kind: 'retryable', reason: 'tls_expired' });
+    expect(await new WebhookChannel({ policy: localPolicy,  fetch: tlsFail('DEPTH_ZERO_SELF_SIGNED_CERT') }).send({ address: 'https://x.example/' }, message())).toMatchObject({ kind: 'permanent', reason: 'tls' });
+    expect(await new WebhookChannel({ policy: localPolicy,  fetch: tlsFail('ERR_TLS_CERT_ALTNAME_INVALID') }).send({ address: 'https://x.example/' }, message())).toMatchObject({ kind: 'permanent', reason: 'tls' });
   });
 
   it('the caller aborting: retryable, so it is sent again later', async () => {
     const s = await server(() => undefined);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
-    expect(await new WebhookChannel({ timeoutMs: 5000 }).send({ address: s.url }, message(), ac.signal)).toEqual({ kind: 'retryable', reason: 'aborted' });
+    expect(await new WebhookChannel({ policy: localPolicy,  timeoutMs: 5000 }).send({ address: s.url }, message(), ac.signal)).toEqual({ kind: 'retryable', reason: 'aborted' });
   });
 
   it('an event larger than 256 KB: permanent, nothing sent', async () => {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { LOCAL_OUTBOUND_ALLOW, TEST_SECRET_KEY } from '../outbound-allow.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,7 +44,7 @@ export async function startVigil(opts: { email: string; password: string; org: s
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, VIGIL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VIGIL_PUBLIC_URL: url, LOG_LEVEL: 'warn', DATABASE_URL: '', ...opts.env };
+  const env = { ...process.env, VIGIL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VIGIL_PUBLIC_URL: url, LOG_LEVEL: 'warn', DATABASE_URL: '', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_SECRET_KEY: TEST_SECRET_KEY, ...opts.env };
   const cli = path.join(ROOT, 'dist/cli/main.js');
   const out = execFileSync(process.execPath, [cli, 'init', '--org', opts.org, '--email', opts.email, '--name', opts.name, '--password', opts.password, '--json'], { env, encoding: 'utf8' });
   const init = JSON.parse(out) as VigilProcess['init'];

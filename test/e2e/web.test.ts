@@ -203,6 +203,8 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       await page.getByLabel(/Publish the status page/).check();
       await page.getByLabel('Page address').fill('harbor');
+      // Nothing is public until a component is chosen.
+      await page.getByLabel('Crisis chat', { exact: true }).check();
       await page.getByRole('button', { name: 'Save status page' }).click();
       await page.getByText('Saved.').waitFor();
 

@@ -7,7 +7,7 @@
  * verified method (a real SMTP server); retries give up after maxAttempts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, METRICS_AUTH, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { DEFAULT_BACKOFF, retryDelay } from '../../src/server/notify/backoff.js';
@@ -16,6 +16,7 @@ import { buildEngine } from '../../src/server/engine/build.js';
 import { ChannelRegistry } from '../../src/server/notify/channels/registry.js';
 import { addContact, addPolicy, addRule, addUser, attachPolicy, engineFor, realChannels, startSmtp, type Mailbox } from './fixtures.js';
 import { createIsolatedApp, incidentByNumber, notificationsOf, quietLog, startScriptedReceiver, timelineOf, type Behaviour, type ScriptedReceiver } from './fixtures2.js';
+import { localPolicy } from '../outbound-allow.js';
 
 /** The delay engineFor's deliver module uses after the n-th failed attempt (random = 0.5). */
 const backoffAfter = (attempt: number, retryAfterMs?: number) => retryDelay(attempt, DEFAULT_BACKOFF, () => 0.5, retryAfterMs);
@@ -161,7 +162,7 @@ describe.each(DIALECTS)('delivery faults on %s', (dialect) => {
 
   it('a send that would outlive its claim is cut short at half the lease and retried, so no other node can take it over mid-send', async () => {
     // A 400 ms lease (so a 200 ms send deadline) against a channel that would wait 10 s for a reply.
-    const short = buildEngine(t.deps, new ChannelRegistry([new WebhookChannel({ timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5, leaseMs: 400 } });
+    const short = buildEngine(t.deps, new ChannelRegistry([new WebhookChannel({ policy: localPolicy,  timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5, leaseMs: 400 } });
     rx.script('hang', 200);
     expect((await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(key, { dedup_key: 'chat-down' }) })).statusCode).toBe(202);
     const started = Date.now();
@@ -199,7 +200,7 @@ describe.each(DIALECTS)('delivery faults on %s', (dialect) => {
     expect(tl).toContain('Notified Ada by email (email)');
     expect(smtp.messages).toHaveLength(1);
 
-    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH })).body;
     expect(metrics).toContain(`vigil_deliveries_total{channel="webhook",outcome="retryable",reason="http_N"} ${DEFAULT_BACKOFF.maxAttempts}`);
     expect(metrics).toContain('vigil_deliveries_total{channel="email",outcome="sent",reason=""} 1');
 

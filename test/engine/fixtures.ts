@@ -22,6 +22,7 @@ import { WebhookChannel } from '../../src/server/notify/channels/webhook/webhook
 import { EmailChannel } from '../../src/server/notify/channels/email/email.js';
 import type { ChannelAdapter } from '../../src/server/notify/channel.js';
 import type { TestApp } from '../harness.js';
+import { localPolicy } from '../outbound-allow.js';
 
 export interface Receiver {
   url: string;
@@ -160,7 +161,7 @@ export function engineFor(t: TestApp, channels: Partial<Record<string, ChannelAd
 
 export function realChannels(smtpPort: number | null, webhookTimeoutMs = 2_000): Partial<Record<string, ChannelAdapter>> {
   return {
-    webhook: new WebhookChannel({ timeoutMs: webhookTimeoutMs }),
+    webhook: new WebhookChannel({ policy: localPolicy,  timeoutMs: webhookTimeoutMs }),
     ...(smtpPort ? { email: new EmailChannel({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, from: 'Vigil <vigil@harbor.example>', connectionTimeoutMs: 2_000, greetingTimeoutMs: 2_000, socketTimeoutMs: 5_000 }) } : {}),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, METRICS_AUTH, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { channelsFromConfig } from '../../src/server/main.js';
@@ -250,7 +250,7 @@ describe.each(DIALECTS)('responders act from SMS, Slack and heartbeats on %s', (
       await t.db.handle.db.insertInto('notification_rules').values({ org_id: t.org.org.id, id: 'RULEBO5', user_id: bo, contact_method_id: boSlack, start_delay_in_minutes: 5, urgency: 'high', created_at: clock.now() }).execute();
       await pageOnNewService(bo, 'Benefits portal');
 
-      const m = await t.app.inject({ method: 'GET', url: '/metrics' });
+      const m = await t.app.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH });
       expect(m.statusCode).toBe(200);
       expect(String(m.headers['content-type'])).toMatch(/^text\/plain/);
       const text = m.body;

@@ -23,6 +23,7 @@ import { initOrganization } from '../../src/server/org/org.service.js';
 import { newId } from '../../src/server/lib/ids.js';
 import type { ServiceTable } from '../../src/server/storage/schema.js';
 import { createIsolatedDb, quietLog, seedContact, seedPolicy, seedUser, startScriptedReceiver, type IsolatedDb, type ScriptedReceiver } from './fixtures2.js';
+import { localPolicy } from '../outbound-allow.js';
 
 const N = 1_000;
 const LEVEL_DELAY_MIN = 5;
@@ -87,7 +88,7 @@ describe.skipIf(!hasPostgres)('two engine nodes on one PostgreSQL database', () 
 
     const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test' });
     nodes = [db.handle, second].map((h) =>
-      buildEngine(makeDeps(h, config, clock), new ChannelRegistry([new WebhookChannel({ timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5 } }),
+      buildEngine(makeDeps(h, config, clock), new ChannelRegistry([new WebhookChannel({ policy: localPolicy,  timeoutMs: 10_000 })]), quietLog, { deliver: { random: () => 0.5 } }),
     );
   }, 120_000);
 

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_OUTBOUND_ALLOW, TEST_SECRET_KEY } from '../outbound-allow.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** VIGIL_FAULT_CLI lets a developer point these tests at another build of the CLI. */
@@ -52,7 +53,7 @@ export async function startVigil(env: Record<string, string>, opts: { waitReady?
   let out = '';
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
     cwd: REPO,
-    env: { ...process.env, LOG_LEVEL: 'warn', VIGIL_PUBLIC_URL: url, ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', VIGIL_PUBLIC_URL: url, VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_SECRET_KEY: TEST_SECRET_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errorLines: string[] = [];

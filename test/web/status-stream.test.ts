@@ -23,7 +23,8 @@ describe('status page rules', () => {
     expect(publicImpact('triggered', 'high')).toBe('outage');
     expect(publicImpact('acknowledged', 'low')).toBe('degraded');
     expect(publicImpact('resolved', 'high')).toBe('none');
-    expect(effectiveComponents([], [{ id: 'a', name: 'Chat' }])).toEqual([{ service_id: 'a', name: 'Chat', group: 'Services' }]);
+    // Nothing is published until components are chosen (issue 14 item 7).
+    expect(effectiveComponents([], [{ id: 'a', name: 'Chat' }])).toEqual([]);
     expect(effectiveComponents([{ service_id: 'a', name: '', group: 'Lines' }, { service_id: 'gone', name: 'X', group: 'Lines' }], [{ id: 'a', name: 'Chat' }])).toEqual([{ service_id: 'a', name: 'Chat', group: 'Lines' }]);
   });
 });
@@ -44,6 +45,15 @@ for (const dialect of DIALECTS) {
       expect(put.json().status_page.public_url).toBe('http://vigil.test/status/harbor');
       expect((await t.app.inject({ method: 'PUT', url: '/api/v1/status_page', headers: t.auth, payload: { status_page: { slug: '-Bad slug' } } })).statusCode).toBe(400);
 
+      // Published with no component chosen: nothing about the organization's services is public.
+      const bare = await t.app.inject({ method: 'PUT', url: '/api/v1/status_page', headers: t.auth, payload: { status_page: { components: [] } } });
+      expect(bare.statusCode).toBe(200);
+      const empty = await t.app.inject({ method: 'GET', url: '/api/v1/public/status/harbor' });
+      expect(empty.json()).toMatchObject({ groups: [], incidents: [], maintenance: [] });
+      expect(empty.body).not.toContain('Crisis chat');
+      expect(empty.body).not.toContain(serviceId);
+      await t.app.inject({ method: 'PUT', url: '/api/v1/status_page', headers: t.auth, payload: { status_page: { components: [{ service_id: serviceId, name: 'Chat line', group: 'Lines' }] } } });
+
       const calm = (await t.app.inject({ method: 'GET', url: '/api/v1/public/status/harbor' })).json();
       expect(calm).toMatchObject({ state: 'operational', groups: [{ name: 'Lines', components: [{ name: 'Chat line', state: 'operational' }] }], incidents: [] });
 
@@ -55,6 +65,8 @@ for (const dialect of DIALECTS) {
 
       const down = await t.app.inject({ method: 'GET', url: '/api/v1/public/status/harbor' });
       expect(down.body).not.toContain('db password');
+      expect(down.body).not.toContain(inc.id);
+      expect(down.body).not.toContain(serviceId);
       expect(down.json()).toMatchObject({ state: 'outage', groups: [{ components: [{ state: 'outage' }] }], incidents: [{ status: 'identified', impact: 'outage', components: ['Chat line'], resolved_at: null, updates: [{ message: 'Chat is slow; call us meanwhile.' }] }] });
 
       await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: { routing_key: key, event_action: 'resolve', dedup_key: 'q' } });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { OutboundPolicy } from '../lib/outbound-policy.js';
 
 export type RoleName = 'api' | 'engine';
 
@@ -21,6 +22,12 @@ export interface Config {
   slackSigningSecret: string | null;
   /** Web Push VAPID contact (`sub`): a mailto: or https: URL push services can reach the operator at. */
   vapidSubject: string;
+  /** VIGIL_OUTBOUND_ALLOW: CIDRs, addresses or host names outbound HTTP may reach besides public addresses. */
+  outboundAllow: string[];
+  /** VIGIL_METRICS_TOKEN: the bearer token /metrics requires; null turns /metrics off (404). */
+  metricsToken: string | null;
+  /** VIGIL_SECRET_KEY: base64 keys of 32 bytes, comma-separated, the first seals (lib/secret-box.ts); null: `<dataDir>/secret.key`. */
+  secretKey: string | null;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -93,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const databaseUrl = env.DATABASE_URL && /^postgres(ql)?:\/\//.test(env.DATABASE_URL) ? env.DATABASE_URL : null;
   const roles = (env.VIGIL_ROLES || 'api,engine').split(',').map((r) => r.trim()).filter(Boolean) as RoleName[];
   for (const r of roles) if (r !== 'api' && r !== 'engine') throw new Error(`unknown role ${r}: use api, engine or both`);
+  const outboundAllow = (env.VIGIL_OUTBOUND_ALLOW || '').split(',').map((s) => s.trim()).filter(Boolean);
+  new OutboundPolicy(outboundAllow); // throws on an entry that is neither a CIDR, an address nor a host name
   return {
     port,
     host,
@@ -118,6 +127,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         : null,
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
     vapidSubject: vapidSubject(env.VIGIL_VAPID_SUBJECT, env.VIGIL_PUBLIC_URL || `http://${host}:${port}`),
+    outboundAllow,
+    metricsToken: env.VIGIL_METRICS_TOKEN || null,
+    secretKey: env.VIGIL_SECRET_KEY || null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Bus } from '../lib/bus.js';
+import type { OutboundPolicy } from '../lib/outbound-policy.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../config/config.js';
 import type { DialectName } from '../storage/dialect.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The configured channels (email, sms, voice, webhook, slack): the engine delivers through them. */
   channels: ChannelRegistry;
+  /** Which addresses members' webhook and Slack URLs may point at (checked again on every delivery). */
+  outbound: OutboundPolicy;
   /** Escalation target types (users, schedules, volunteer pools): how a policy's targets resolve to people. */
   targets: TargetRegistry;
   /** Inbound secrets for chat buttons and SMS replies (see http/routes/respond.ts). */

@@ -11,6 +11,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js';
 import { newId } from '../lib/ids.js';
 import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
@@ -20,6 +21,7 @@ import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleT
 import * as store from './contact.store.js';
 import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
+import { maskAddress } from './mask.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
 
 type Db = Kysely<Database>;
@@ -127,6 +129,11 @@ async function addressAndSecret(db: Db, now: number, orgId: string, userId: stri
   return { address, secret: null, returnSecret: false };
 }
 
+/** Webhook, Slack, ntfy and push endpoint URLs must point where the outbound policy lets the server send (checked again on every delivery). */
+export async function checkOutbound(policy: OutboundPolicy, type: ContactMethodType, address: string): Promise<void> {
+  if ((type === 'webhook' || type === 'slack' || type === 'ntfy' || type === 'push_notification') && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
+}
+
 async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
   const methods = await store.listContactMethods(db, orgId, [userId]);
   if (methods.some((m) => m.id !== exceptId && m.type === type && m.address === address)) throw invalid(`contact_method.address: ${address} is already a ${type} contact method of this user`);
@@ -134,10 +141,11 @@ async function checkDuplicate(db: Db, orgId: string, userId: string, type: Conta
 }
 
 /** A new, unverified method. A webhook method gets a signing secret, returned here once. */
-export async function createContactMethod(db: Db, clock: Clock, orgId: string, userId: string, input: ContactMethodInput & { type: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
+export async function createContactMethod(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, userId: string, input: ContactMethodInput & { type: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
   const type = contactType(input.type);
   const now = clock.now();
   const { address, secret, returnSecret } = await addressAndSecret(db, now, orgId, userId, type, input);
+  await checkOutbound(policy, type, address);
   await checkDuplicate(db, orgId, userId, type, address, null);
   const method: ContactMethodTable = {
     org_id: orgId,
@@ -165,7 +173,7 @@ export async function requireContactMethod(db: Db, orgId: string, userId: string
 }
 
 /** A changed address must be verified again; the type cannot change. */
-export async function updateContactMethod(db: Db, orgId: string, userId: string, id: string, input: ContactMethodInput): Promise<ContactMethodTable> {
+export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId: string, userId: string, id: string, input: ContactMethodInput): Promise<ContactMethodTable> {
   const cm = await requireContactMethod(db, orgId, userId, id);
   if (input.type !== undefined && contactType(input.type) !== cm.type) throw invalid('contact_method.type cannot be changed; create a new contact method instead');
   checkTypeFields(cm.type, input);
@@ -173,10 +181,12 @@ export async function updateContactMethod(db: Db, orgId: string, userId: string,
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
   if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : ntfyAccessToken(input.access_token);
-  if (input.address !== undefined) {
+  // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
+  if (input.address !== undefined && input.address !== maskAddress(cm.type, cm.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
     const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : normalizeAddress(cm.type, input.address, input.country_code);
     if (address !== cm.address) {
+      await checkOutbound(policy, cm.type, address);
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);
       Object.assign(patch, { address, verified_at: null, verification_code_hash: null, verification_expires_at: null, verification_attempts: 0 });
     }

@@ -1,23 +1,61 @@
 import type { Kysely } from 'kysely';
-import type { ContactMethodTable, Database, NotificationRuleTable } from '../storage/schema.js';
+import { needsReseal, openSecret, sealSecret } from '../lib/secret-box.js';
+import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
+// Sealed at rest (lib/secret-box.ts): a webhook method's signing secret and a Slack method's URL.
+const sealsAddress = (type: ContactMethodType) => type === 'slack';
+
+function opened(row: ContactMethodTable): ContactMethodTable {
+  return { ...row, secret: row.secret === null ? null : openSecret(row.secret), address: sealsAddress(row.type) ? openSecret(row.address) : row.address };
+}
+
 export async function listContactMethods(db: Db, orgId: string, userIds: string[]): Promise<ContactMethodTable[]> {
   if (!userIds.length) return [];
-  return db.selectFrom('contact_methods').selectAll().where('org_id', '=', orgId).where('user_id', 'in', userIds).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  const rows = await db.selectFrom('contact_methods').selectAll().where('org_id', '=', orgId).where('user_id', 'in', userIds).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return rows.map(opened);
 }
 
 export async function getContactMethod(db: Db, orgId: string, id: string): Promise<ContactMethodTable | undefined> {
-  return db.selectFrom('contact_methods').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  const row = await db.selectFrom('contact_methods').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  return row && opened(row);
 }
 
 export async function insertContactMethod(db: Db, row: ContactMethodTable): Promise<void> {
-  await db.insertInto('contact_methods').values(row).execute();
+  await db
+    .insertInto('contact_methods')
+    .values({ ...row, secret: row.secret === null ? null : sealSecret(row.secret), address: sealsAddress(row.type) ? sealSecret(row.address) : row.address })
+    .execute();
 }
 
 export async function updateContactMethod(db: Db, orgId: string, id: string, patch: Partial<ContactMethodTable>): Promise<void> {
-  await db.updateTable('contact_methods').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+  const sealed = { ...patch };
+  if (patch.secret) sealed.secret = sealSecret(patch.secret);
+  if (patch.address !== undefined) {
+    const cur = await db.selectFrom('contact_methods').select('type').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    if (cur && sealsAddress(cur.type)) sealed.address = sealSecret(patch.address);
+  }
+  await db.updateTable('contact_methods').set(sealed).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/**
+ * Seal what is still plaintext (rows from before secrets were sealed) or sealed with a
+ * key other than the current one (after a rotation). Run at start-up; answers how many
+ * rows it rewrote.
+ */
+export async function resealContactMethods(db: Db): Promise<number> {
+  const rows = await db.selectFrom('contact_methods').select(['org_id', 'id', 'type', 'address', 'secret']).where((eb) => eb.or([eb('secret', 'is not', null), eb('type', '=', 'slack')])).execute();
+  let n = 0;
+  for (const r of rows) {
+    const patch: Partial<ContactMethodTable> = {};
+    if (r.secret !== null && needsReseal(r.secret)) patch.secret = sealSecret(openSecret(r.secret));
+    if (sealsAddress(r.type) && needsReseal(r.address)) patch.address = sealSecret(openSecret(r.address));
+    if (Object.keys(patch).length === 0) continue;
+    await db.updateTable('contact_methods').set(patch).where('org_id', '=', r.org_id).where('id', '=', r.id).execute();
+    n++;
+  }
+  return n;
 }
 
 export async function softDeleteContactMethod(db: Db, orgId: string, id: string, at: number): Promise<void> {

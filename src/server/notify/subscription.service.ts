@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Bus } from '../lib/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js';
 import { newId } from '../lib/ids.js';
 import type { Database, WebhookSubscriptionTable } from '../storage/schema.js';
 import { queuePing } from './notify.service.js';
@@ -33,10 +34,13 @@ export interface SubscriptionInput {
   delivery_method: { url: string; custom_headers?: { name: string; value: string }[] };
 }
 
-async function validate(b: { events: string[]; filter: { type: string; id?: string | undefined }; delivery_method: { url: string } }, knownService: ServiceCheck): Promise<void> {
+async function validate(b: { events: string[]; filter: { type: string; id?: string | undefined }; delivery_method: { url: string; custom_headers?: { name: string; value: string }[] } }, knownService: ServiceCheck): Promise<void> {
   const bad = b.events.filter((e) => !(SUBSCRIBABLE_EVENTS as readonly string[]).includes(e));
   if (bad.length) throw invalid(...bad.map((e) => `webhook_subscription.events: ${e} is not one of ${SUBSCRIBABLE_EVENTS.join(', ')}`));
   if (!/^https?:\/\/[^\s]+$/i.test(b.delivery_method.url)) throw invalid('webhook_subscription.delivery_method.url must be an http(s) URL');
+  // A CR or LF in a value would split it into a second header (or a second request) on the wire.
+  const badHeaders = (b.delivery_method.custom_headers ?? []).flatMap((h, i) => (/[\r\n\0]/.test(h.value) ? [`webhook_subscription.delivery_method.custom_headers[${i}].value must not contain CR, LF or NUL characters`] : []));
+  if (badHeaders.length) throw invalid(...badHeaders);
   if (b.filter.type === 'service_reference') {
     if (!b.filter.id || !(await knownService(b.filter.id))) throw invalid('webhook_subscription.filter.id must be a service of this organization');
   }
@@ -53,8 +57,9 @@ export async function requireSubscription(db: Db, orgId: string, id: string): Pr
 }
 
 /** A new subscription and its signing secret (returned this once). */
-export async function createSubscription(db: Db, clock: Clock, orgId: string, b: SubscriptionInput, knownService: ServiceCheck): Promise<{ row: WebhookSubscriptionTable; secret: string }> {
+export async function createSubscription(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, b: SubscriptionInput, knownService: ServiceCheck): Promise<{ row: WebhookSubscriptionTable; secret: string }> {
   await validate(b, knownService);
+  if (await policy.refusesUrl(b.delivery_method.url)) throw invalid(`webhook_subscription.delivery_method.url: ${BLOCKED_MESSAGE}`);
   const secret = randomBytes(32).toString('base64url');
   const now = clock.now();
   const row: WebhookSubscriptionTable = {

@@ -27,6 +27,7 @@ import {
   parseComponents,
   publicImpact,
   publicIncidentStatus,
+  publicId,
   type ComponentState,
   type PublicImpact,
   type PublicStatus,
@@ -80,6 +81,8 @@ export async function updateSettings(db: Db, clock: Clock, orgId: string, input:
 }
 
 export interface PublicIncident {
+  /** Not the incident's id (publicId). */
+  publicId: string;
   incident: IncidentTable;
   status: PublicStatus;
   impact: PublicImpact;
@@ -92,7 +95,8 @@ export interface PublicIncident {
 }
 
 export interface PublicMaintenance {
-  windowId: string;
+  /** Not the window's id (publicId). */
+  publicId: string;
   description: string | null;
   /** The public names of the components it covers. */
   components: string[];
@@ -132,7 +136,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
   for (const c of components) {
     let g = groups.find((x) => x.name === c.group);
     if (!g) groups.push((g = { name: c.group, components: [] }));
-    g.components.push({ id: c.service_id, name: c.name, state: states.get(c.service_id)! });
+    g.components.push({ id: publicId(orgId, 'component', c.service_id), name: c.name, state: states.get(c.service_id)! });
   }
   const namesOf = (serviceId: string) => components.filter((c) => c.service_id === serviceId).map((c) => c.name);
   const planned = await plannedMaintenance(db, orgId, serviceIds, now, now + MAINTENANCE_DAYS * 86_400_000);
@@ -144,6 +148,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
     incidents: incidents.map((i) => {
       const mine = updates.filter((u) => u.incident_id === i.id);
       return {
+        publicId: publicId(orgId, 'incident', i.id),
         incident: i,
         status: publicIncidentStatus(i.status, mine.map((u) => ({ status: u.status, created_at: Number(u.created_at) }))),
         impact: publicImpact(i.status, i.urgency),
@@ -153,7 +158,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
       };
     }),
     maintenance: planned.map((m) => ({
-      windowId: m.window.id,
+      publicId: publicId(orgId, 'maintenance', m.window.id),
       description: m.window.description,
       components: [...new Set(m.serviceIds.filter((id) => serviceIds.includes(id)).flatMap(namesOf))],
       start: m.occurrence.start,

@@ -9,6 +9,8 @@
  * components it affects, when it started and ended, and the updates responders
  * wrote for them.
  */
+import { createHash } from 'node:crypto';
+
 export type ComponentState = 'operational' | 'degraded' | 'outage' | 'maintenance';
 export type PublicStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 export const PUBLIC_STATUSES: readonly PublicStatus[] = ['investigating', 'identified', 'monitoring', 'resolved'];
@@ -35,11 +37,21 @@ export function parseComponents(json: string): StatusComponent[] {
   }
 }
 
-/** The components to show: those configured, or every service in one group when none are. */
+/**
+ * The components to show: those configured. None configured shows nothing: a service's
+ * name is not public until someone chooses to publish it.
+ */
 export function effectiveComponents(configured: StatusComponent[], services: { id: string; name: string }[]): StatusComponent[] {
   const byId = new Map(services.map((s) => [s.id, s]));
-  if (configured.length === 0) return services.map((s) => ({ service_id: s.id, name: s.name, group: DEFAULT_GROUP }));
   return configured.filter((c) => byId.has(c.service_id)).map((c) => ({ ...c, name: c.name.trim() || byId.get(c.service_id)!.name }));
+}
+
+/**
+ * The id the public sees for a component, incident or maintenance window: stable, but
+ * not the internal id (which the API would accept), and different per organization.
+ */
+export function publicId(orgId: string, kind: 'component' | 'incident' | 'maintenance', id: string): string {
+  return createHash('sha256').update(`${orgId}:${kind}:${id}`).digest('base64url').slice(0, 16);
 }
 
 export function componentState(serviceStatus: string, openIncidents: { urgency: 'high' | 'low' }[]): ComponentState {

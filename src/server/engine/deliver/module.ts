@@ -27,6 +27,8 @@ import { getIncidentsByIds } from '../../incident/incident.store.js';
 import { getUsers } from '../../org/org.store.js';
 import type { EngineModule } from '../engine.js';
 import { gatherMessage } from './message.js';
+import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
+import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -178,7 +180,7 @@ export class DeliverModule implements EngineModule {
         await countSubscriptionFailure(trx, orgId, first.subscription_id);
       }
       for (const inc of incidents) {
-        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${reason}${removed ? ' (the contact method was removed)' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
+        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${result.reason === OUTBOUND_BLOCKED ? BLOCKED_MESSAGE : reason}${removed ? ' (the contact method was removed)' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
       }
       if (first.kind === 'page' && first.user_id) {
         for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));

@@ -1,10 +1,16 @@
 import { iso, isoOrNull } from '../../lib/clock.js';
 import { wireType } from '../../notify/contact.service.js';
+import { maskAddress, showsAddress } from '../../notify/mask.js';
 import type { ContactMethodTable, NotificationRuleTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
 
-/** A contact method at `now` (a code sent and not expired is `verification_pending`); `secret` only in the answer that created a webhook method. */
-export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, userName: string, now: number, secret?: string | null) {
+/**
+ * A contact method at `now` (a code sent and not expired is `verification_pending`) as
+ * `viewerId` may see it: their own in full, anyone else's (and every Slack URL) as a
+ * masked hint. `created`: the answer that created it, which echoes what was sent and
+ * carries a webhook method's signing secret, once.
+ */
+export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, userName: string, now: number, viewerId: string | null, created?: { secret: string | null }) {
   return {
     id: cm.id,
     type: wireType(cm.type),
@@ -12,14 +18,14 @@ export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, u
     self: `${p.baseUrl}/api/v1/users/${cm.user_id}/contact_methods/${cm.id}`,
     html_url: null,
     label: cm.label,
-    address: cm.address,
+    address: created || showsAddress(cm.type, cm.user_id, viewerId) ? cm.address : maskAddress(cm.type, cm.address),
     user: p.ref('user_reference', cm.user_id, userName, 'users'),
     enabled: cm.verified_at !== null,
     verified: cm.verified_at !== null,
     verified_at: isoOrNull(cm.verified_at === null ? null : Number(cm.verified_at)),
     verification_pending: cm.verified_at === null && cm.verification_code_hash !== null && Number(cm.verification_expires_at) > now,
     created_at: iso(Number(cm.created_at)),
-    ...(secret ? { secret } : {}),
+    ...(created?.secret ? { secret: created.secret } : {}),
   };
 }
 

@@ -88,8 +88,8 @@ export class Presenter extends BasePresenter {
   }
 
   // contact methods and notification rules
-  contactMethod(cm: ContactMethodTable, userName: string, now: number, secret?: string | null) {
-    return presentContactMethod(this, cm, userName, now, secret);
+  contactMethod(cm: ContactMethodTable, userName: string, now: number, viewerId: string | null, created?: { secret: string | null }) {
+    return presentContactMethod(this, cm, userName, now, viewerId, created);
   }
   notificationRule(r: NotificationRuleTable, cm: ContactMethodTable) {
     return presentNotificationRule(this, r, cm);

@@ -14,7 +14,7 @@ export function presentPublicPage(p: PublicPage) {
     updated_at: iso(p.at),
     groups: p.groups,
     incidents: p.incidents.map((x) => ({
-      id: x.incident.id,
+      id: x.publicId,
       status: x.status,
       impact: x.impact,
       components: x.components,
@@ -24,7 +24,7 @@ export function presentPublicPage(p: PublicPage) {
       updates: x.updates.map((u) => ({ status: u.status, message: u.message, created_at: iso(Number(u.created_at)) })).reverse(),
     })),
     maintenance: p.maintenance.map((m) => ({
-      id: m.windowId,
+      id: m.publicId,
       status: m.inProgress ? ('in_progress' as const) : ('scheduled' as const),
       description: m.description,
       components: m.components,

@@ -1,6 +1,11 @@
+import { maskUrl } from '../../notify/mask.js';
 import type { WebhookSubscriptionTable } from '../../storage/schema.js';
 
-/** A webhook subscription in PagerDuty's webhooks v3 shape; `secret` only in the answer that created it. */
+/**
+ * A webhook subscription in PagerDuty's webhooks v3 shape. The URL, header values and
+ * secret are write-only: only the answer that created it (`secret` given) shows them;
+ * every later answer, to every role, has the URL's scheme and host as a hint.
+ */
 export function presentWebhookSubscription(s: WebhookSubscriptionTable, secret?: string) {
   return {
     id: s.id,
@@ -12,7 +17,7 @@ export function presentWebhookSubscription(s: WebhookSubscriptionTable, secret?:
     delivery_method: {
       id: s.id,
       type: 'http_delivery_method' as const,
-      url: s.url,
+      url: secret ? s.url : maskUrl(s.url),
       secret: secret ?? null,
       temporarily_disabled: false,
       // Header values may be credentials: redacted on read, as PagerDuty does.

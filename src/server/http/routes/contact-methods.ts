@@ -6,6 +6,7 @@ import { VigilError, forbidden, notFound } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import {
   CODE_TTL_MS,
+  checkOutbound,
   MAX_CODE_ATTEMPTS,
   createContactMethod,
   createVerificationCode,
@@ -43,7 +44,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, false);
       const methods = await listContactMethods(db, orgId, user.id);
-      return { contact_methods: methods.map((m) => p.contactMethod(m, user.name, clock.now())) };
+      return { contact_methods: methods.map((m) => p.contactMethod(m, user.name, clock.now(), principalOf(request).userId)) };
     },
   );
 
@@ -61,8 +62,8 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
-      const { method, secret } = await createContactMethod(db, clock, orgId, user.id, request.body.contact_method);
-      return reply.code(201).send({ contact_method: p.contactMethod(method, user.name, clock.now(), secret) });
+      const { method, secret } = await createContactMethod(db, clock, deps.outbound, orgId, user.id, request.body.contact_method);
+      return reply.code(201).send({ contact_method: p.contactMethod(method, user.name, clock.now(), principalOf(request).userId, { secret }) });
     },
   );
 
@@ -71,7 +72,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read' }, schema: { summary: 'Get a contact method', tags: contactTags, params: MethodParams, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, false);
-      return { contact_method: p.contactMethod(await requireContactMethod(db, orgId, user.id, request.params.cm_id), user.name, clock.now()) };
+      return { contact_method: p.contactMethod(await requireContactMethod(db, orgId, user.id, request.params.cm_id), user.name, clock.now(), principalOf(request).userId) };
     },
   );
 
@@ -83,7 +84,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
-      return { contact_method: p.contactMethod(await updateContactMethod(db, orgId, user.id, request.params.cm_id, request.body.contact_method), user.name, clock.now()) };
+      return { contact_method: p.contactMethod(await updateContactMethod(db, deps.outbound, orgId, user.id, request.params.cm_id, request.body.contact_method), user.name, clock.now(), principalOf(request).userId) };
     },
   );
 
@@ -111,6 +112,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       const cm = await requireContactMethod(db, orgId, user.id, request.params.cm_id);
+      await checkOutbound(deps.outbound, cm.type, cm.address);
       const code = await createVerificationCode(db, clock, orgId, cm.id);
       if (deps.sendVerification) {
         try {
@@ -121,7 +123,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
         }
       }
       const fresh = await requireContactMethod(db, orgId, user.id, cm.id);
-      return reply.code(202).send({ contact_method: p.contactMethod(fresh, user.name, clock.now()), verification: { expires_at: iso(Number(fresh.verification_expires_at)), attempts_allowed: MAX_CODE_ATTEMPTS } });
+      return reply.code(202).send({ contact_method: p.contactMethod(fresh, user.name, clock.now(), principalOf(request).userId), verification: { expires_at: iso(Number(fresh.verification_expires_at)), attempts_allowed: MAX_CODE_ATTEMPTS } });
     },
   );
 
@@ -131,7 +133,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       const cm = await verifyContactMethod(db, clock, orgId, user.id, request.params.cm_id, request.body.code);
-      return { contact_method: p.contactMethod(cm, user.name, clock.now()) };
+      return { contact_method: p.contactMethod(cm, user.name, clock.now(), principalOf(request).userId) };
     },
   );
 
@@ -140,7 +142,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Admins: mark a webhook or Slack method verified (they cannot read a code back)', tags: contactTags, params: MethodParams, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
-      return { contact_method: p.contactMethod(await markVerified(db, clock, orgId, user.id, request.params.cm_id), user.name, clock.now()) };
+      return { contact_method: p.contactMethod(await markVerified(db, clock, orgId, user.id, request.params.cm_id), user.name, clock.now(), principalOf(request).userId) };
     },
   );
 }

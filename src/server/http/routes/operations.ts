@@ -4,6 +4,7 @@
 import { Type } from 'typebox';
 import { iso } from '../../lib/clock.js';
 import { VigilError } from '../../errors.js';
+import { constantTimeEqual, hashSecret } from '../../lib/secrets.js';
 import { acceptPing } from '../../ingest/heartbeat.js';
 import { validateRoutingKey } from '../../ingest/events-v2/validate.js';
 import type { App, AppDeps } from '../deps.js';
@@ -29,7 +30,16 @@ export function operationsRoutes(app: App, deps: AppDeps): void {
   app.post('/v1/heartbeat/:key', cfg, ping);
   app.get('/v1/heartbeat/:key', cfg, ping);
 
-  app.get('/metrics', { config: { permission: 'public' }, schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_request, reply) => {
+  // Instance-wide figures (every organization's traffic): not for members. Off unless the
+  // operator sets VIGIL_METRICS_TOKEN; Prometheus sends it as `authorization: Bearer <token>`.
+  app.get('/metrics', { config: { permission: 'public' }, schema: { summary: 'Prometheus metrics (Authorization: Bearer VIGIL_METRICS_TOKEN; 404 when no token is configured)', tags: ['operations'] } }, async (request, reply) => {
+    const expected = deps.config.metricsToken;
+    if (!expected) throw new VigilError('not_found', ['metrics are off on this server: set VIGIL_METRICS_TOKEN and scrape with that bearer token']);
+    const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    if (!constantTimeEqual(hashSecret(given), hashSecret(expected))) {
+      reply.header('www-authenticate', 'Bearer realm="vigil-metrics"');
+      throw new VigilError('unauthenticated', ['/metrics needs the bearer token set in VIGIL_METRICS_TOKEN']);
+    }
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });

@@ -22,8 +22,8 @@ const Subscription = Type.Object({
   delivery_method: Type.Object({
     id: Type.String(),
     type: Type.Literal('http_delivery_method'),
-    url: Type.String(),
-    secret: Nullable(Type.String()),
+    url: Type.String({ description: 'Write-only: in full only in the answer that created the subscription; afterwards its scheme and host as a hint (https://host/•••).' }),
+    secret: Nullable(Type.String({ description: 'Returned once, on create; null afterwards.' })),
     temporarily_disabled: Type.Boolean(),
     custom_headers: Type.Array(Type.Object({ name: Type.String(), value: Nullable(Type.String()) })),
   }),
@@ -59,7 +59,7 @@ export function webhookSubscriptionRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Subscribe a URL to incident events (webhooks v3, signed with X-Vigil-Signature and X-PagerDuty-Signature). The secret is returned once.', tags: ['webhooks'], body: Type.Object({ webhook_subscription: SubscriptionIn }), response: { 201: Type.Object({ webhook_subscription: Subscription }), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const { row, secret } = await createSubscription(db, clock, orgId, request.body.webhook_subscription, services(orgId));
+      const { row, secret } = await createSubscription(db, clock, deps.outbound, orgId, request.body.webhook_subscription, services(orgId));
       return reply.code(201).send({ webhook_subscription: p.webhookSubscription(row, secret) });
     },
   );

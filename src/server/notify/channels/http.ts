@@ -6,12 +6,33 @@
  * are worth retrying; any other 4xx, a redirect, or another TLS failure is not.
  *
  * Never throws for a delivery problem: every failure comes back as a DeliveryResult.
+ *
+ * Every request passes the outbound policy (lib/outbound-policy.ts): the host is resolved
+ * once, checked, and the connection made to exactly that address (a pinned `lookup` on
+ * node:http), so DNS rebinding cannot reach an address the policy refused. Redirects
+ * are never followed.
  */
+import http from 'node:http';
+import https from 'node:https';
+import { BLOCKED_MESSAGE, OutboundPolicy, pinnedLookup } from '../../lib/outbound-policy.js';
 import { permanent, retryable, type DeliveryResult } from '../channel.js';
 
 export type FetchLike = typeof fetch;
 
+/** The reason code of a target the outbound policy refused (detail: BLOCKED_MESSAGE). */
+export const OUTBOUND_BLOCKED = 'outbound_blocked';
+
+export const blockedResult = (): DeliveryResult => withDetail(permanent(OUTBOUND_BLOCKED), BLOCKED_MESSAGE);
+
+const STRICT = new OutboundPolicy();
+
 export interface HttpOptions {
+  /** Which addresses may be reached; the default refuses every non-public address. */
+  policy?: OutboundPolicy;
+  /**
+   * Tests only: a stand-in for the network that simulates transport failures. No
+   * connection is made, so the policy is not consulted.
+   */
   fetch?: FetchLike;
   /** Whole request, connect to last body byte. */
   timeoutMs?: number;
@@ -51,25 +72,72 @@ export function parseHttpUrl(address: string): URL | DeliveryResult {
 
 export async function postHttp(url: URL, headers: Headers, body: string | Uint8Array, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
   if (signal?.aborted) return { failure: retryable('aborted') };
-  const doFetch = opts.fetch ?? fetch;
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
-    const res = await doFetch(url, {
-      method: 'POST',
-      headers,
-      body,
-      signal: combined,
-      // Following a redirect would re-send a signed body (and custom auth headers) to a
-      // host the subscriber never named; a receiver that redirects is misconfigured.
-      redirect: 'manual',
-    });
-    const text = await readCapped(res);
-    return { reply: { status: res.status, headers: res.headers, body: text } };
+    if (opts.fetch) return { reply: await viaFetch(opts.fetch, url, headers, body, combined) };
+    const target = await (opts.policy ?? STRICT).resolve(url.hostname);
+    if (!target.ok) {
+      if (target.blocked) return { failure: blockedResult() };
+      throw target.error;
+    }
+    return { reply: await viaNodeHttp(url, headers, body, combined, target.address, target.family) };
   } catch (err) {
     if (timeout.aborted && !signal?.aborted) return { failure: retryable('timeout') };
     return { failure: classifyFetchError(err) };
   }
+}
+
+async function viaFetch(doFetch: FetchLike, url: URL, headers: Headers, body: string, signal: AbortSignal): Promise<HttpReply> {
+  const res = await doFetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+  return { status: res.status, headers: res.headers, body: await readCapped(res) };
+}
+
+/**
+ * One POST to `address` (already checked) for `url`'s host: TLS still verifies the
+ * certificate against the host name. A redirect is answered as it is, never followed:
+ * it would re-send a signed body (and custom auth headers) to a host the subscriber
+ * never named, and could point anywhere.
+ */
+function viaNodeHttp(url: URL, headers: Headers, body: string, signal: AbortSignal, address: string, family: 4 | 6): Promise<HttpReply> {
+  const payload = Buffer.from(body, 'utf8');
+  const head: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    head[name] = value;
+  });
+  head['content-length'] = String(payload.byteLength);
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise<HttpReply>((resolve, reject) => {
+    const req = mod.request(
+      url,
+      { method: 'POST', headers: head, signal, lookup: pinnedLookup(address, family) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => {
+          const replyHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v === undefined) continue;
+            for (const one of Array.isArray(v) ? v : [v]) replyHeaders.append(k, one);
+          }
+          resolve({ status: res.statusCode ?? 0, headers: replyHeaders, body: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8') });
+        };
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.byteLength;
+          // Receivers' replies are only read for an error code: stop early, free the socket.
+          if (size >= MAX_REPLY_BYTES) {
+            res.destroy();
+            done();
+          }
+        });
+        res.on('end', done);
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 async function readCapped(res: Response): Promise<string> {

@@ -7,6 +7,7 @@
  */
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type Message } from '../channel.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
+import type { OutboundPolicy } from '../../lib/outbound-policy.js';
 import { withDetail, type FetchLike } from './http.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
@@ -23,6 +24,8 @@ export interface ChannelsConfig {
   smsProvider?: SmsProvider;
   /** Web Push: the VAPID subject and the web app's address. */
   push?: { subject: string; baseUrl: string };
+  /** Which addresses the HTTP channels (webhook, Slack, Twilio) may reach; default: public addresses only. */
+  policy?: OutboundPolicy;
   /** Used by every HTTP channel (tests pass a stub). */
   fetch?: FetchLike;
   /** Per-request timeout for the HTTP channels; each has its own default. */
@@ -32,6 +35,7 @@ export interface ChannelsConfig {
 type Factory = (cfg: ChannelsConfig, sms: SmsProvider | null) => ChannelAdapter | null;
 
 const http = (cfg: ChannelsConfig) => ({
+  ...(cfg.policy ? { policy: cfg.policy } : {}),
   ...(cfg.fetch ? { fetch: cfg.fetch } : {}),
   ...(cfg.httpTimeoutMs !== undefined ? { timeoutMs: cfg.httpTimeoutMs } : {}),
 });

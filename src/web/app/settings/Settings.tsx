@@ -244,7 +244,7 @@ function StatusPageSettings({ manage }: { manage: boolean }) {
           </p>
           <fieldset>
             <legend>Components</legend>
-            <p className="hint">Choose the services to show, under a public name and group. None chosen shows every active service under its own name.</p>
+            <p className="hint">Choose the services to show, under a public name and group. The page shows nothing until you choose at least one: a service name is public only once you choose it.</p>
             {(services.data ?? []).map((s) => {
               const c = chosen(s.id);
               return (

@@ -1,0 +1,37 @@
+/**
+ * Masked hints for addresses and URLs that others may not read (issue 14 item 5).
+ * People see their own contact methods in full; everyone else sees the type and a hint
+ * such as "•••@example.org" or "+1••••••1234". Slack incoming-webhook URLs and webhook
+ * subscription URLs are bearer secrets: after creation everyone sees only the hint
+ * (scheme and host).
+ */
+import type { ContactMethodType } from '../storage/schema.js';
+
+export const MASK = '•••';
+
+/** "https://hooks.slack.com/•••": the scheme and host, never the path or query that carry the secret. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/${MASK}`;
+  } catch {
+    return MASK;
+  }
+}
+
+export function maskAddress(type: ContactMethodType, address: string): string {
+  if (type === 'email') {
+    const at = address.lastIndexOf('@');
+    return at < 0 ? MASK : `${MASK}${address.slice(at)}`;
+  }
+  if (type === 'sms' || type === 'phone') {
+    if (address.length <= 6) return MASK;
+    return `${address.slice(0, 2)}${'•'.repeat(address.length - 6)}${address.slice(-4)}`;
+  }
+  return maskUrl(address);
+}
+
+/** Whether a method's address is shown in full to this viewer: their own, except Slack URLs (write-only for everyone). */
+export function showsAddress(type: ContactMethodType, ownerId: string, viewerId: string | null): boolean {
+  return type !== 'slack' && viewerId !== null && ownerId === viewerId;
+}
