@@ -88,7 +88,7 @@ export async function postHttp(url: URL, headers: Headers, body: string | Uint8A
   }
 }
 
-async function viaFetch(doFetch: FetchLike, url: URL, headers: Headers, body: string, signal: AbortSignal): Promise<HttpReply> {
+async function viaFetch(doFetch: FetchLike, url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal): Promise<HttpReply> {
   const res = await doFetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
   return { status: res.status, headers: res.headers, body: await readCapped(res) };
 }
@@ -99,8 +99,9 @@ async function viaFetch(doFetch: FetchLike, url: URL, headers: Headers, body: st
  * it would re-send a signed body (and custom auth headers) to a host the subscriber
  * never named, and could point anywhere.
  */
-function viaNodeHttp(url: URL, headers: Headers, body: string, signal: AbortSignal, address: string, family: 4 | 6): Promise<HttpReply> {
-  const payload = Buffer.from(body, 'utf8');
+function viaNodeHttp(url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal, address: string, family: 4 | 6): Promise<HttpReply> {
+  // Web Push sends its encrypted payload as bytes; everything else is JSON or form text.
+  const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const head: Record<string, string> = {};
   headers.forEach((value, name) => {
     head[name] = value;
