@@ -3,6 +3,7 @@ import { buildNtfyPublish, NtfyChannel, parseNtfyAddress } from '../../src/serve
 import { normalizeNtfyAddress } from '../../src/server/notify/contact-channels.js';
 import { closedPort, incident, message } from './helpers.js';
 import { startFakeNtfy, type FakeNtfy } from './fake-ntfy.js';
+import { localPolicy } from '../outbound-allow.js';
 
 let ntfy: FakeNtfy;
 beforeEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
   await ntfy.close();
 });
 
-const channel = new NtfyChannel({ timeoutMs: 1_000 });
+const channel = new NtfyChannel({ policy: localPolicy, timeoutMs: 1_000 });
 
 describe('NtfyChannel publishing JSON to an ntfy server', () => {
   it('a high-urgency page: priority 5, tags, click URL, Acknowledge/Resolve http actions and Open, with the access token', async () => {

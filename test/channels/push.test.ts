@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPushPayload, PushChannel } from '../../src/server/notify/channels/push/push.js';
 import { generateVapidKeyPair } from '../../src/server/notify/vapid.service.js';
 import { incident, message, reply, startServer, type TestServer } from './helpers.js';
+import { localPolicy } from '../outbound-allow.js';
 import { decryptAes128gcm, startFakePushService, type FakePushService } from './fake-push.js';
 
 describe('the test push service’s own decryption', () => {
@@ -28,7 +29,7 @@ describe('PushChannel', () => {
     await push.close();
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  const channel = new PushChannel({ subject: 'mailto:ops@harbor.example', baseUrl: 'https://vigil.example.org', timeoutMs: 2_000 });
+  const channel = new PushChannel({ policy: localPolicy, subject: 'mailto:ops@harbor.example', baseUrl: 'https://vigil.example.org', timeoutMs: 2_000 });
 
   function device() {
     const vapid = generateVapidKeyPair();

@@ -10,6 +10,7 @@ import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '..
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 import { buildChannels } from '../../src/server/notify/channels/registry.js';
+import { localPolicy } from '../outbound-allow.js';
 import { addPolicy, addUser, attachPolicy, engineFor, incident } from './fixtures.js';
 import { createIsolatedApp, incidentByNumber, notificationsOf, timelineOf } from './fixtures2.js';
 import { startFakeNtfy, type FakeNtfy } from '../channels/fake-ntfy.js';
@@ -26,7 +27,7 @@ describe.each(DIALECTS)('ntfy on %s', (dialect) => {
     clock = manualClock('2026-03-02T09:00:00Z');
     ntfy = await startFakeNtfy();
     t = await createIsolatedApp(dialect, { clock });
-    const channels = buildChannels({ httpTimeoutMs: 2_000 });
+    const channels = buildChannels({ policy: localPolicy, httpTimeoutMs: 2_000 });
     expect(channels.types()).toContain('ntfy');
     engine = engineFor(t, channels);
   });
