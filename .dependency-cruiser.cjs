@@ -21,6 +21,7 @@ const LAYERS = [
   ['account', 'status-page'],
   ['ingest'],
   ['impact'],
+  ['analytics'],
   ['engine', 'observability'],
   ['http'],
   ['app\\.ts', 'main\\.ts'],

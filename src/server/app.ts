@@ -35,6 +35,7 @@ import { calendarRoutes } from './http/routes/calendar.js';
 import { impactMetricRoutes } from './http/routes/impact-metric.js';
 import { impactIngestRoutes } from './http/routes/impact-ingest.js';
 import { impactReportRoutes } from './http/routes/impact-reports.js';
+import { analyticsRoutes } from './http/routes/analytics.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
 import { streamRoutes } from './http/routes/stream.js';
@@ -110,6 +111,7 @@ export const routeModules: RouteModule[] = [
   impactMetricRoutes,
   impactIngestRoutes,
   impactReportRoutes,
+  analyticsRoutes,
   // The web UI's server side: session cookies beside API tokens, sign-in and account
   // links, live updates, the public status page, test events and pages, the built app.
   registerSessionAuth,

@@ -1,0 +1,148 @@
+/**
+ * Incident analytics on the wire (src/contract/analytics.ts): PagerDuty's field names, times
+ * in the request's zone, and the same rows as CSV. Figures that do not exist for a row (no
+ * incident was acknowledged, so no mean time to acknowledge) are left out, as PagerDuty's
+ * integer fields cannot be null.
+ */
+import { DateTime } from 'luxon';
+import type { Insights, MetricRow, RawIncident, RawPage } from '../../analytics/analytics.service.js';
+import { acknowledgedAtFirstLevel, type Summary } from '../../analytics/metrics.js';
+import { toCsv } from '../../impact/report.js';
+
+export const zoned = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+
+const opt = (k: string, v: number | null): Record<string, number> => (v === null ? {} : { [k]: v });
+
+export function presentSummary(s: Summary): Record<string, unknown> {
+  return {
+    total_incident_count: s.incidents,
+    total_alert_count: s.alerts,
+    total_incidents_acknowledged: s.acknowledged,
+    total_incidents_resolved: s.resolved,
+    ...opt('mean_seconds_to_first_ack', s.secondsToAck.mean),
+    ...opt('p50_seconds_to_first_ack', s.secondsToAck.p50),
+    ...opt('p90_seconds_to_first_ack', s.secondsToAck.p90),
+    ...opt('mean_seconds_to_resolve', s.secondsToResolve.mean),
+    ...opt('p50_seconds_to_resolve', s.secondsToResolve.p50),
+    ...opt('p90_seconds_to_resolve', s.secondsToResolve.p90),
+    total_escalation_count: s.escalations,
+    total_incidents_manual_escalated: s.manuallyEscalatedIncidents,
+    total_incidents_timeout_escalated: s.timeoutEscalatedIncidents,
+    total_incidents_escalated: s.escalatedIncidents,
+    total_incidents_acknowledged_first_level: s.acknowledgedAtFirstLevel,
+    total_sleep_hour_incidents: s.sleepHourIncidents,
+    total_repeat_incidents: s.repeatIncidents,
+  };
+}
+
+export function presentMetricRow(r: MetricRow, zone: string): Record<string, unknown> {
+  return {
+    ...(r.rangeStart !== null ? { range_start: zoned(r.rangeStart, zone) } : {}),
+    ...(r.serviceId ? { service_id: r.serviceId, service_name: r.serviceName } : {}),
+    ...presentSummary(r.summary),
+  };
+}
+
+const METRIC_COLUMNS = [
+  'total_incident_count',
+  'total_alert_count',
+  'total_incidents_acknowledged',
+  'total_incidents_resolved',
+  'mean_seconds_to_first_ack',
+  'p50_seconds_to_first_ack',
+  'p90_seconds_to_first_ack',
+  'mean_seconds_to_resolve',
+  'p50_seconds_to_resolve',
+  'p90_seconds_to_resolve',
+  'total_escalation_count',
+  'total_incidents_manual_escalated',
+  'total_incidents_timeout_escalated',
+  'total_incidents_escalated',
+  'total_incidents_acknowledged_first_level',
+  'total_sleep_hour_incidents',
+  'total_repeat_incidents',
+];
+
+/** One CSV row per answer row; the columns are the JSON fields, empty where a figure does not exist. */
+export function metricsCsv(rows: Record<string, unknown>[], byService: boolean): string {
+  const header = ['range_start', ...(byService ? ['service_id', 'service_name'] : []), ...METRIC_COLUMNS];
+  return toCsv(header, rows.map((r) => header.map((h) => r[h] ?? null)));
+}
+
+export function presentRawIncident(r: RawIncident, zone: string): Record<string, unknown> {
+  const f = r.fact;
+  return {
+    id: f.id,
+    incident_number: f.number,
+    description: f.title,
+    status: f.status,
+    urgency: f.urgency,
+    created_at: zoned(f.createdAt, zone),
+    ...(f.resolvedAt !== null ? { resolved_at: zoned(f.resolvedAt, zone) } : {}),
+    service_id: f.serviceId,
+    service_name: r.serviceName,
+    priority_id: r.priority?.id ?? null,
+    priority_name: r.priority?.name ?? null,
+    // PagerDuty: higher is more severe; Vigil's rank 1 is the most severe.
+    priority_order: r.priority ? 1000 - r.priority.rank : null,
+    team_id: null,
+    team_name: null,
+    ...opt('seconds_to_first_ack', r.secondsToAck),
+    ...opt('seconds_to_resolve', r.secondsToResolve),
+    escalation_count: f.escalations,
+    manual_escalation_count: f.manualEscalations,
+    timeout_escalation_count: f.escalations - f.manualEscalations,
+    alert_count: f.alerts,
+    acknowledged_first_level: acknowledgedAtFirstLevel(f),
+    sleep_hour: r.sleepHour,
+    repeat: r.repeat,
+  };
+}
+
+const RAW_COLUMNS = [
+  'id',
+  'incident_number',
+  'description',
+  'status',
+  'urgency',
+  'created_at',
+  'resolved_at',
+  'service_id',
+  'service_name',
+  'priority_name',
+  'seconds_to_first_ack',
+  'seconds_to_resolve',
+  'escalation_count',
+  'manual_escalation_count',
+  'timeout_escalation_count',
+  'alert_count',
+  'acknowledged_first_level',
+  'sleep_hour',
+  'repeat',
+];
+
+export function rawCsv(rows: Record<string, unknown>[]): string {
+  return toCsv(RAW_COLUMNS, rows.map((r) => RAW_COLUMNS.map((h) => r[h] ?? null)));
+}
+
+export function presentRawPage(page: RawPage, zone: string): { first: string; last: string; limit: number; more: boolean; order: string; order_by: string; data: Record<string, unknown>[] } {
+  return {
+    first: page.rows[0]?.fact.id ?? '',
+    last: page.rows.at(-1)?.fact.id ?? '',
+    limit: page.limit,
+    more: page.more,
+    order: page.order,
+    order_by: page.orderBy,
+    data: page.rows.map((r) => presentRawIncident(r, zone)),
+  };
+}
+
+export function presentInsights(i: Insights, zone: string): Record<string, unknown> {
+  return {
+    totals: presentSummary(i.summary),
+    busiest_hours: i.byHour,
+    busiest_weekdays: i.byWeekday,
+    services: i.services.map((s) => ({ service_id: s.serviceId, service_name: s.serviceName, incident_count: s.incidents, repeat_count: s.repeats })),
+    repeats: i.repeatGroups.map((g) => ({ service_id: g.serviceId, service_name: g.serviceName, title: g.title, incident_count: g.incidents, repeat_count: g.repeats, last_created_at: zoned(g.lastAt, zone) })),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Incident analytics: PagerDuty's `POST /analytics/metrics/incidents/{all,services,teams}`
+ * and `POST /analytics/raw/incidents`, and Vigil's `POST /analytics/insights/incidents`
+ * (busiest hours, services breaking most, repeats). Each answers CSV with `?format=csv`
+ * or `Accept: text/csv`. The analytics service checks the body and names what it refuses.
+ */
+import { Type } from 'typebox';
+import { errorResponses } from '../../../contract/common.js';
+import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest } from '../../../contract/analytics.js';
+import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents, type AnalyticsQuery } from '../../analytics/analytics.service.js';
+import { invalid } from '../../errors.js';
+import type { App, AppDeps } from '../deps.js';
+import { sendCsv, wantsCsv } from '../csv.js';
+import { principalOf } from '../plugins/auth.js';
+import { metricsCsv, presentInsights, presentMetricRow, presentRawPage, rawCsv } from '../presenters/analytics.js';
+
+const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: the data rows as CSV (also with Accept: text/csv)' })) });
+
+const echo = (q: AnalyticsQuery) => ({ filters: q.filters, time_zone: q.timeZone, ...(q.aggregateUnit ? { aggregate_unit: q.aggregateUnit } : {}) });
+
+export function analyticsRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps;
+
+  for (const by of ['all', 'services', 'teams'] as const) {
+    app.post(
+      `/api/v1/analytics/metrics/incidents/${by}`,
+      {
+        config: { permission: 'read' },
+        schema: {
+          summary:
+            by === 'all'
+              ? 'Incident metrics of the organization (per day, week or month in a zone): counts, time to acknowledge and to resolve (mean, median, p90), escalations, sleep-hour and repeat incidents'
+              : by === 'services'
+                ? 'Incident metrics per service'
+                : 'Incident metrics per team: Vigil has no teams, so no rows',
+          tags: ['analytics'],
+          querystring: Format,
+          body: AnalyticsMetricsRequest,
+          response: { 200: AnalyticsMetricsAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { orgId } = principalOf(request);
+        const q = await parseAnalyticsQuery(db, orgId, request.body as Record<string, unknown>);
+        const data = (await incidentMetrics(db, q, by)).map((r) => presentMetricRow(r, q.timeZone));
+        if (wantsCsv(request)) return sendCsv(reply, `incident-metrics-${by}.csv`, metricsCsv(data, by === 'services'));
+        return { ...echo(q), data } as never;
+      },
+    );
+  }
+
+  app.post(
+    '/api/v1/analytics/raw/incidents',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Incidents one by one with their figures, ordered by creation or time to resolve, paged by cursor',
+        tags: ['analytics'],
+        querystring: Format,
+        body: AnalyticsRawRequest,
+        response: { 200: AnalyticsRawAnswer, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = principalOf(request);
+      const body = request.body as Record<string, unknown>;
+      const q = await parseAnalyticsQuery(db, orgId, body, ['order', 'order_by', 'limit', 'starting_after', 'ending_before']);
+      const page = presentRawPage(await rawIncidents(db, q, body), q.timeZone);
+      if (wantsCsv(request)) return sendCsv(reply, 'incidents-raw.csv', rawCsv(page.data));
+      return { ...page, filters: q.filters, time_zone: q.timeZone } as never;
+    },
+  );
+
+  app.post(
+    '/api/v1/analytics/insights/incidents',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Busiest hours and weekdays, the services that break most, and repeated incidents (same service and title within 7 days)',
+        tags: ['analytics'],
+        body: AnalyticsMetricsRequest,
+        response: { 200: AnalyticsInsights, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const body = request.body as Record<string, unknown>;
+      if (body.aggregate_unit != null) throw invalid('aggregate_unit: insights cover the whole range; leave it out');
+      const q = await parseAnalyticsQuery(db, orgId, body);
+      return { ...presentInsights(await incidentInsights(db, q), q.timeZone), filters: q.filters, time_zone: q.timeZone } as never;
+    },
+  );
+}
