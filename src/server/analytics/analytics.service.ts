@@ -150,12 +150,12 @@ export interface LoadedFacts {
 /** The facts of every incident the query selects, and which of them repeat an earlier one. */
 export async function loadFacts(db: Db, q: AnalyticsQuery): Promise<LoadedFacts> {
   const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}) };
-  const before: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: q.since, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
+  const around: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
   const [incidents, timeline, alerts, prior] = await Promise.all([
     store.incidentsCreatedIn(db, range),
     store.timelineFactsIn(db, range),
     store.alertCountsIn(db, range),
-    store.titlesCreatedIn(db, before),
+    store.titlesCreatedIn(db, around),
   ]);
   const tl = new Map(timeline.map((t) => [t.incident_id, t]));
   const al = new Map(alerts.map((a) => [a.incident_id, Number(a.n)]));
@@ -181,7 +181,7 @@ export async function loadFacts(db: Db, q: AnalyticsQuery): Promise<LoadedFacts>
   });
   const repeats = repeatIncidentIds(
     facts,
-    prior.map((p) => ({ serviceId: p.service_id, title: p.title, createdAt: Number(p.created_at) })),
+    prior.map((p) => ({ id: p.id, serviceId: p.service_id, title: p.title, createdAt: Number(p.created_at) })),
   );
   return { facts, repeats };
 }

@@ -28,7 +28,7 @@ function scoped<O>(q: SelectQueryBuilder<Database, 'incidents', O>, r: IncidentR
 }
 
 export async function incidentsCreatedIn(db: Db, r: IncidentRange) {
-  return scoped(db.selectFrom('incidents').select(['id', 'number', 'service_id', 'title', 'urgency', 'priority_id', 'status', 'created_at', 'resolved_at', 'resolved_by', 'escalation_policy_id']), r).execute();
+  return scoped(db.selectFrom('incidents').select(['id', 'number', 'service_id', 'title', 'urgency', 'priority_id', 'status', 'created_at', 'resolved_at']), r).orderBy('incidents.created_at').orderBy('incidents.id').execute();
 }
 
 /** Per incident of the range: first acknowledgement, escalations (and how many by hand), first escalation. */
@@ -57,9 +57,9 @@ export async function alertCountsIn(db: Db, r: IncidentRange) {
   return scoped(q, r).execute();
 }
 
-/** Service and title of the incidents created in [since, until) (for repeats at the start of a range). */
+/** Service and title of the incidents created in [since, until) (to tell repeats). */
 export async function titlesCreatedIn(db: Db, r: IncidentRange) {
-  return scoped(db.selectFrom('incidents').select(['service_id', 'title', 'created_at']), r).execute();
+  return scoped(db.selectFrom('incidents').select(['id', 'service_id', 'title', 'created_at']), r).execute();
 }
 
 export async function orgTimeZone(db: Db, orgId: string): Promise<string | undefined> {

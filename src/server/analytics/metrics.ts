@@ -30,8 +30,9 @@ export interface IncidentFact {
   alerts: number;
 }
 
-/** An earlier incident, only to tell whether one in the range repeats it. */
-export interface PriorIncident {
+/** Another incident of the organization, only to tell whether one in the range repeats it. */
+export interface OtherIncident {
+  id: string;
   serviceId: string;
   title: string;
   createdAt: number;
@@ -107,17 +108,21 @@ const titleKey = (serviceId: string, title: string) => `${serviceId}\u0000${titl
 
 /**
  * Incidents (by id) that repeat an earlier one: same service, same title (ignoring case
- * and runs of spaces), created at most 7 × 24 hours after it. `prior` are incidents from
- * the 7 days before the range, so the first days of a range are judged like the others.
+ * and runs of spaces), created at most 7 × 24 hours after it. Being a repeat is a fact of
+ * the incident, not of a query: `others` are the organization's incidents from 7 days before
+ * the range to its end, whatever urgency or priority, so filters never change the answer.
  */
-export function repeatIncidentIds(facts: readonly IncidentFact[], prior: readonly PriorIncident[] = []): Set<string> {
+export function repeatIncidentIds(facts: readonly IncidentFact[], others: readonly OtherIncident[] = []): Set<string> {
+  const all = new Map<string, OtherIncident>();
+  for (const o of others) all.set(o.id, o);
+  for (const f of facts) all.set(f.id, f);
+  const wanted = new Set(facts.map((f) => f.id));
   const last = new Map<string, number>();
-  for (const p of [...prior].sort((a, b) => a.createdAt - b.createdAt)) last.set(titleKey(p.serviceId, p.title), p.createdAt);
   const out = new Set<string>();
-  for (const f of [...facts].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) {
+  for (const f of [...all.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) {
     const key = titleKey(f.serviceId, f.title);
     const before = last.get(key);
-    if (before !== undefined && f.createdAt - before <= REPEAT_WINDOW_MS) out.add(f.id);
+    if (wanted.has(f.id) && before !== undefined && f.createdAt - before <= REPEAT_WINDOW_MS) out.add(f.id);
     last.set(key, f.createdAt);
   }
   return out;
