@@ -125,3 +125,39 @@ export const AnalyticsInsights = Type.Object({
     { description: 'Same service and title, at least one repeat; at most 50, most repeats first' },
   ),
 });
+
+export const ResponderLoadRequest = Type.Object({
+  filters: Type.Object({
+    date_range_start: Type.String({ description: 'ISO 8601 (required)' }),
+    date_range_end: Type.String({ description: 'ISO 8601 (required); at most two years after the start' }),
+    responder_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { description: 'Owners and admins: any members; anyone else: only their own id' })),
+  }),
+  time_zone: Zone,
+});
+
+const SpreadOut = Type.Object({ max: Type.Integer(), min: Type.Integer(), spread: Type.Integer() });
+
+export const ResponderLoadRow = Type.Object({
+  responder_id: Type.String(),
+  responder_name: Type.String(),
+  time_zone: Type.String({ description: 'The zone their nights and weekends are judged in (theirs, else the organization’s)' }),
+  total_notifications: Type.Integer({ description: 'Pages delivered to them' }),
+  total_night_pages: Type.Integer({ description: 'Pages delivered 22:00–07:00 in their zone' }),
+  total_weekend_pages: Type.Integer({ description: 'Pages delivered on Saturday or Sunday in their zone' }),
+  total_seconds_on_call: Type.Integer({ description: 'Time they were on the final schedule of any schedule (overlaps counted once)' }),
+  total_incidents_handled: Type.Integer({ description: 'Incidents they acknowledged or resolved' }),
+  last_night_page_at: Type.Optional(Type.String()),
+  seconds_since_last_night_page: Type.Optional(Type.Integer({ description: 'To the end of the range, or now if earlier' })),
+});
+
+export const ResponderLoadAnswer = Type.Object({
+  filters: Type.Object({ date_range_start: Type.String(), date_range_end: Type.String(), responder_ids: Type.Optional(Type.Array(Type.String())) }),
+  time_zone: Type.String(),
+  data: Type.Array(ResponderLoadRow),
+  rotations: Type.Optional(
+    Type.Array(
+      Type.Object({ schedule_id: Type.String(), schedule_name: Type.String(), responder_ids: Type.Array(Type.String()), notifications: SpreadOut, night_pages: SpreadOut, seconds_on_call: SpreadOut }),
+      { description: 'Owners and admins only: the most and least loaded of each rotation and the difference' },
+    ),
+  ),
+});

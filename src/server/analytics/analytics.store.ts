@@ -81,3 +81,30 @@ export async function priorityRows(db: Db, orgId: string, ids?: readonly string[
   if (ids) q = q.where('id', 'in', [...ids]);
   return q.execute();
 }
+
+/** Pages sent in [since, until) (outbox rows of kind page that were delivered), to these people (all when absent). */
+export async function pagesSentIn(db: Db, orgId: string, since: number, until: number, userIds?: readonly string[]): Promise<{ user_id: string | null; sent_at: number | null }[]> {
+  if (userIds && !userIds.length) return [];
+  let q = db.selectFrom('notifications').select(['user_id', 'sent_at']).where('org_id', '=', orgId).where('kind', '=', 'page').where('status', '=', 'sent').where('sent_at', '>=', since).where('sent_at', '<', until);
+  if (userIds) q = q.where('user_id', 'in', [...userIds]);
+  return q.execute();
+}
+
+/** Acknowledgements and resolutions made in [since, until), with who made them (agent JSON). */
+export async function handledIn(db: Db, orgId: string, since: number, until: number): Promise<{ incident_id: string | null; agent: string | null }[]> {
+  return db
+    .selectFrom('log_entries')
+    .select(['incident_id', 'agent'])
+    .where('org_id', '=', orgId)
+    .where('created_at', '>=', since)
+    .where('created_at', '<', until)
+    .where('type', 'in', ['acknowledge_log_entry', 'resolve_log_entry'])
+    .execute();
+}
+
+export async function membersOf(db: Db, orgId: string, ids?: readonly string[]): Promise<{ id: string; name: string; role: string; time_zone: string | null; deleted_at: number | null }[]> {
+  if (ids && !ids.length) return [];
+  let q = db.selectFrom('users').select(['id', 'name', 'role', 'time_zone', 'deleted_at']).where('org_id', '=', orgId);
+  if (ids) q = q.where('id', 'in', [...ids]);
+  return q.orderBy('name').orderBy('id').execute();
+}

@@ -6,6 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Insights, MetricRow, RawIncident, RawPage } from '../../analytics/analytics.service.js';
+import type { ResponderLoadAnswer } from '../../analytics/responder-load.service.js';
 import { acknowledgedAtFirstLevel, type Summary } from '../../analytics/metrics.js';
 import { toCsv } from '../../impact/report.js';
 
@@ -145,4 +146,41 @@ export function presentInsights(i: Insights, zone: string): Record<string, unkno
     services: i.services.map((s) => ({ service_id: s.serviceId, service_name: s.serviceName, incident_count: s.incidents, repeat_count: s.repeats })),
     repeats: i.repeatGroups.map((g) => ({ service_id: g.serviceId, service_name: g.serviceName, title: g.title, incident_count: g.incidents, repeat_count: g.repeats, last_created_at: zoned(g.lastAt, zone) })),
   };
+}
+
+export function presentResponderLoad(a: ResponderLoadAnswer): Record<string, unknown> {
+  return {
+    filters: a.filters,
+    time_zone: a.timeZone,
+    data: a.people.map((p) => ({
+      responder_id: p.userId,
+      responder_name: p.name,
+      time_zone: p.zone,
+      total_notifications: p.pages,
+      total_night_pages: p.nightPages,
+      total_weekend_pages: p.weekendPages,
+      total_seconds_on_call: p.secondsOnCall,
+      total_incidents_handled: p.incidentsHandled,
+      ...(p.lastNightPageAt !== null ? { last_night_page_at: zoned(p.lastNightPageAt, a.timeZone) } : {}),
+      ...opt('seconds_since_last_night_page', p.secondsSinceLastNightPage),
+    })),
+    ...(a.rotations
+      ? {
+          rotations: a.rotations.map((r) => ({
+            schedule_id: r.scheduleId,
+            schedule_name: r.scheduleName,
+            responder_ids: r.people,
+            notifications: r.pages,
+            night_pages: r.nightPages,
+            seconds_on_call: r.secondsOnCall,
+          })),
+        }
+      : {}),
+  };
+}
+
+const LOAD_COLUMNS = ['responder_id', 'responder_name', 'time_zone', 'total_notifications', 'total_night_pages', 'total_weekend_pages', 'total_seconds_on_call', 'total_incidents_handled', 'last_night_page_at', 'seconds_since_last_night_page'];
+
+export function responderLoadCsv(rows: Record<string, unknown>[]): string {
+  return toCsv(LOAD_COLUMNS, rows.map((r) => LOAD_COLUMNS.map((h) => r[h] ?? null)));
 }

@@ -6,13 +6,14 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
-import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest } from '../../../contract/analytics.js';
+import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
+import { responderLoadReport } from '../../analytics/responder-load.service.js';
 import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents, type AnalyticsQuery } from '../../analytics/analytics.service.js';
 import { invalid } from '../../errors.js';
 import type { App, AppDeps } from '../deps.js';
 import { sendCsv, wantsCsv } from '../csv.js';
 import { principalOf } from '../plugins/auth.js';
-import { metricsCsv, presentInsights, presentMetricRow, presentRawPage, rawCsv } from '../presenters/analytics.js';
+import { metricsCsv, presentInsights, presentMetricRow, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
 
 const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: the data rows as CSV (also with Accept: text/csv)' })) });
 
@@ -88,6 +89,27 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
       if (body.aggregate_unit != null) throw invalid('aggregate_unit: insights cover the whole range; leave it out');
       const q = await parseAnalyticsQuery(db, orgId, body);
       return { ...presentInsights(await incidentInsights(db, q), q.timeZone), filters: q.filters, time_zone: q.timeZone } as never;
+    },
+  );
+
+  app.post(
+    '/api/v1/analytics/metrics/responders/all',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary:
+          'Responder load per person: pages, night pages (22:00–07:00 in their zone), weekend pages, time on call, incidents handled, time since the last night page; with the spread across each rotation. Owners and admins see everyone, anyone else only themselves',
+        tags: ['analytics'],
+        querystring: Format,
+        body: ResponderLoadRequest,
+        response: { 200: ResponderLoadAnswer, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId, userId, role } = principalOf(request);
+      const out = presentResponderLoad(await responderLoadReport(db, deps.clock.now(), { orgId, userId, role }, request.body as Record<string, unknown>));
+      if (wantsCsv(request)) return sendCsv(reply, 'responder-load.csv', responderLoadCsv(out.data as Record<string, unknown>[]));
+      return out as never;
     },
   );
 }
