@@ -22,6 +22,7 @@ const LAYERS = [
   ['ingest'],
   ['impact'],
   ['analytics'],
+  ['postmortem'],
   ['engine', 'observability'],
   ['http'],
   ['app\\.ts', 'main\\.ts'],

@@ -36,6 +36,7 @@ import { impactMetricRoutes } from './http/routes/impact-metric.js';
 import { impactIngestRoutes } from './http/routes/impact-ingest.js';
 import { impactReportRoutes } from './http/routes/impact-reports.js';
 import { analyticsRoutes } from './http/routes/analytics.js';
+import { postmortemRoutes } from './http/routes/postmortems.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
 import { streamRoutes } from './http/routes/stream.js';
@@ -112,6 +113,7 @@ export const routeModules: RouteModule[] = [
   impactIngestRoutes,
   impactReportRoutes,
   analyticsRoutes,
+  postmortemRoutes,
   // The web UI's server side: session cookies beside API tokens, sign-in and account
   // links, live updates, the public status page, test events and pages, the built app.
   registerSessionAuth,
