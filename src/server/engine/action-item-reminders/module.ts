@@ -36,7 +36,8 @@ export class ActionItemRemindersModule implements EngineModule {
       for (const item of due) {
         const [org, incident] = await Promise.all([findOrganization(trx, item.org_id), requireIncident(trx, item.org_id, item.incident_id).catch(() => null)]);
         const zone = org?.time_zone ?? 'UTC';
-        const late = Math.max(1, Math.ceil((now - item.due_at) / 86_400_000));
+        // Days since the due date: the day after it is 1 day late.
+        const late = Math.floor((now - item.due_at) / 86_400_000) + 1;
         const about = incident ? `incident #${incident.number} ${incident.title}` : 'an incident';
         const subject = `Overdue action item: ${item.summary}`;
         const text = [
