@@ -51,7 +51,8 @@ export async function startVigil(opts: { email: string; password: string; org: s
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
-  const deadline = Date.now() + 15_000;
+  // Generous: on a loaded shared machine (load average above 20 on 2 cores) start-up alone took 16 s.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       const r = await fetch(`${url}/healthz`);
