@@ -23,6 +23,7 @@ const LAYERS = [
   ['impact'],
   ['analytics'],
   ['postmortem'],
+  ['report'],
   ['engine', 'observability'],
   ['http'],
   ['app\\.ts', 'main\\.ts'],

@@ -161,3 +161,29 @@ export const ResponderLoadAnswer = Type.Object({
     ),
   ),
 });
+
+export const MonthlyImpactReport = Type.Object({
+  month: Type.String(),
+  time_zone: Type.String(),
+  since: Type.String(),
+  until: Type.String(),
+  services: Type.Array(
+    Type.Object({
+      service_id: Type.String(),
+      service_name: Type.String(),
+      label: Type.String({ description: 'people, or the metric’s unit when it does not count people' }),
+      served: Type.Number(),
+      expected: Nullable(Type.Number()),
+      expected_low: Nullable(Type.Number()),
+      expected_high: Nullable(Type.Number()),
+      incidents: Type.Integer(),
+      people_affected: Type.Number({ description: 'Shortfall against the expected count during the month’s incidents' }),
+      people_affected_net: Type.Number({ description: 'Net of catch-up in the following 24 hours' }),
+      availability: Nullable(Type.Number({ description: 'served / (served + people affected)' })),
+    }),
+  ),
+  incidents: AnalyticsIncidentMetrics,
+  postmortems_published: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), published_at: Type.String() })),
+  action_items_closed: Type.Integer(),
+  volunteer_hours: Type.Array(Type.Object({ company: Type.String(), volunteers: Type.Integer(), on_call_hours: Type.Number(), response_hours: Type.Number(), total_hours: Type.Number() })),
+});

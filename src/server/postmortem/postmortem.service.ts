@@ -222,3 +222,12 @@ export async function incidentBriefs(db: Db, orgId: string, ids: Iterable<string
   const rows = await getIncidentsByIds(db, orgId, [...new Set(ids)]);
   return new Map(rows.map((r) => [r.id, { id: r.id, number: Number(r.number), title: r.title }]));
 }
+
+/** Postmortems first published in [since, until) (at most 200), and action items marked done in it. */
+export async function publishedPostmortemsIn(db: Db, orgId: string, since: number, until: number): Promise<PostmortemTable[]> {
+  return (await store.listPostmortems(db, orgId, { status: 'published', since, until, limit: 200, offset: 0 })).rows;
+}
+
+export async function actionItemsClosedIn(db: Db, orgId: string, since: number, until: number): Promise<number> {
+  return store.actionItemsClosedIn(db, orgId, since, until);
+}

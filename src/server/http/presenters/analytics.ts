@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import type { Insights, MetricRow, RawIncident, RawPage } from '../../analytics/analytics.service.js';
 import type { ResponderLoadAnswer } from '../../analytics/responder-load.service.js';
+import type { MonthlyReport } from '../../report/impact-report.service.js';
 import { acknowledgedAtFirstLevel, type Summary } from '../../analytics/metrics.js';
 import { toCsv } from '../../impact/report.js';
 
@@ -183,4 +184,43 @@ const LOAD_COLUMNS = ['responder_id', 'responder_name', 'time_zone', 'total_noti
 
 export function responderLoadCsv(rows: Record<string, unknown>[]): string {
   return toCsv(LOAD_COLUMNS, rows.map((r) => LOAD_COLUMNS.map((h) => r[h] ?? null)));
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+export function presentMonthlyReport(r: MonthlyReport): Record<string, unknown> {
+  return {
+    month: r.month,
+    time_zone: r.timeZone,
+    since: zoned(r.since, r.timeZone),
+    until: zoned(r.until, r.timeZone),
+    services: r.services.map((s) => ({
+      service_id: s.serviceId,
+      service_name: s.serviceName,
+      label: s.label,
+      served: round(s.served),
+      expected: s.expected === null ? null : round(s.expected),
+      expected_low: s.expectedLow === null ? null : round(s.expectedLow),
+      expected_high: s.expectedHigh === null ? null : round(s.expectedHigh),
+      incidents: s.incidents,
+      people_affected: round(s.affected),
+      people_affected_net: round(s.affectedNet),
+      availability: s.availability === null ? null : round(s.availability, 5),
+    })),
+    incidents: presentSummary(r.incidents),
+    postmortems_published: r.postmortemsPublished.map((p) => ({ id: p.id, title: p.title, published_at: zoned(p.publishedAt, r.timeZone) })),
+    action_items_closed: r.actionItemsClosed,
+    volunteer_hours: r.volunteerHours.map((v) => ({ company: v.company, volunteers: v.volunteers, on_call_hours: round(v.onCallHours), response_hours: round(v.responseHours), total_hours: round(v.totalHours) })),
+  };
+}
+
+/** The report as one CSV of (section, item, figure, value) rows: a spreadsheet sorts and filters it. */
+export function monthlyReportCsv(out: Record<string, any>): string {
+  const rows: unknown[][] = [];
+  for (const s of out.services as Record<string, unknown>[]) for (const k of ['served', 'expected', 'expected_low', 'expected_high', 'incidents', 'people_affected', 'people_affected_net', 'availability']) rows.push(['impact', s.service_name, k, s[k]]);
+  for (const [k, v] of Object.entries(out.incidents as Record<string, unknown>)) rows.push(['incidents', 'all services', k, v]);
+  rows.push(['postmortems', 'published', 'count', (out.postmortems_published as unknown[]).length]);
+  rows.push(['action items', 'closed', 'count', out.action_items_closed]);
+  for (const v of out.volunteer_hours as Record<string, unknown>[]) for (const k of ['volunteers', 'on_call_hours', 'response_hours', 'total_hours']) rows.push(['volunteer hours', v.company, k, v[k]]);
+  return toCsv(['section', 'item', 'figure', out.month], rows);
 }

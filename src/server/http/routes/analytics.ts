@@ -6,14 +6,15 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
-import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
+import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, MonthlyImpactReport, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
+import { monthlyReport } from '../../report/impact-report.service.js';
 import { responderLoadReport } from '../../analytics/responder-load.service.js';
 import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents, type AnalyticsQuery } from '../../analytics/analytics.service.js';
 import { invalid } from '../../errors.js';
 import type { App, AppDeps } from '../deps.js';
 import { sendCsv, wantsCsv } from '../csv.js';
 import { principalOf } from '../plugins/auth.js';
-import { metricsCsv, presentInsights, presentMetricRow, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
+import { metricsCsv, monthlyReportCsv, presentInsights, presentMonthlyReport, presentMetricRow, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
 
 const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: the data rows as CSV (also with Accept: text/csv)' })) });
 
@@ -109,6 +110,25 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
       const { orgId, userId, role } = principalOf(request);
       const out = presentResponderLoad(await responderLoadReport(db, deps.clock.now(), { orgId, userId, role }, request.body as Record<string, unknown>));
       if (wantsCsv(request)) return sendCsv(reply, 'responder-load.csv', responderLoadCsv(out.data as Record<string, unknown>[]));
+      return out as never;
+    },
+  );
+
+  app.get(
+    '/api/v1/analytics/reports/monthly',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'The monthly impact report (a calendar month in the organization’s zone): people served against expected, people affected, availability in people, time to acknowledge and resolve, postmortems published, action items closed, volunteer hours per partner company',
+        tags: ['analytics'],
+        querystring: Type.Object({ month: Type.String({ maxLength: 7, description: 'YYYY-MM' }), format: Format.properties.format }),
+        response: { 200: MonthlyImpactReport, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = principalOf(request);
+      const out = presentMonthlyReport(await monthlyReport(db, deps.clock.now(), orgId, request.query.month));
+      if (wantsCsv(request)) return sendCsv(reply, `impact-report-${request.query.month}.csv`, monthlyReportCsv(out));
       return out as never;
     },
   );

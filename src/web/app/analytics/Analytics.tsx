@@ -70,7 +70,7 @@ export function Analytics({ session }: { session: Session }) {
       {!ins || !weekly.data ? (
         <Loading what="analytics" />
       ) : (
-        <div className="grid">
+        <div className="analytics-grid">
           <section className="card" aria-labelledby="an-fig">
             <h2 id="an-fig">{month}</h2>
             <Figures m={ins.totals} />
@@ -158,7 +158,7 @@ export function Analytics({ session }: { session: Session }) {
               </>
             )}
           </section>
-          <section className="card span-2" aria-labelledby="an-ld">
+          <section className="card wide" aria-labelledby="an-ld">
             <h2 id="an-ld">Who carried the pages</h2>
             {!load.data ? (
               <Loading what="responder load" />
