@@ -834,7 +834,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
     }
   }, 90_000);
 
-  it('analytics and a postmortem: the month in charts and tables, a review written, an action item added, published and exported', async () => {
+  it('analytics and a postmortem: the month in charts and tables, a review written, an action item added, published and exported; the monthly impact report', async () => {
     const page = await desktop.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => {
@@ -902,6 +902,17 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.getByRole('img', { name: /Incidents per week/ }).waitFor();
       await page.getByRole('rowheader', { name: 'Benefits form' }).waitFor();
       await shot(page, 'analytics');
+
+      step = 'The monthly impact report: the month’s incidents and the postmortem just published.';
+      await page.getByRole('link', { name: 'Monthly impact report' }).click();
+      await page.getByRole('heading', { name: 'Impact report' }).waitFor();
+      const published = page.getByRole('row', { name: /^Postmortems published/ }).getByRole('cell');
+      await published.waitFor();
+      expect(Number(await published.textContent())).toBeGreaterThanOrEqual(1);
+      const csvHref = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+      const csv = await fetch(`${vigil.url}${csvHref}`, { headers: { authorization: `Bearer ${vigil.init.token}` } }).then((r) => r.text());
+      expect(csv).toMatch(/^postmortems,published,count,[1-9]/m);
+      await shot(page, 'impact-report');
       expect(consoleErrors).toEqual([]);
     } catch (e) {
       throw new Error(`${step}\n${(e as Error).message}`);

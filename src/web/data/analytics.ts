@@ -1,6 +1,6 @@
 /** Incident analytics, responder load and postmortems (docs/analytics.md), over the REST API. */
 import { api, csrfHeader, optional } from './client';
-import type { ActionItem, Insights, MetricsAnswer, Postmortem, ResponderLoad } from './types';
+import type { ActionItem, Insights, MetricsAnswer, MonthlyReport, Postmortem, ResponderLoad } from './types';
 
 /** Offset of `zone` from UTC at an instant, in ms. */
 function offsetMs(at: number, zone: string): number {
@@ -51,3 +51,6 @@ export const savePostmortem = (id: string, change: { title?: string; body?: stri
 export const addActionItem = (postmortemId: string, item: { summary: string; owner_id: string; due_date: string }) =>
   api<{ action_item: ActionItem }>('POST', `/api/v1/postmortems/${postmortemId}/action_items`, { action_item: item }).then((r) => r.action_item);
 export const setActionItemStatus = (id: string, status: ActionItem['status']) => api<{ action_item: ActionItem }>('PUT', `/api/v1/action_items/${id}`, { action_item: { status } }).then((r) => r.action_item);
+
+
+export const monthlyReport = (month: string) => api<MonthlyReport>('GET', `/api/v1/analytics/reports/monthly?month=${encodeURIComponent(month)}`);

@@ -132,3 +132,4 @@ export type Insights = Static<typeof analytics.AnalyticsInsights>;
 export type ResponderLoad = Static<typeof analytics.ResponderLoadAnswer>;
 export type Postmortem = Static<typeof postmortem.Postmortem>;
 export type ActionItem = Static<typeof postmortem.ActionItem>;
+export type MonthlyReport = Static<typeof analytics.MonthlyImpactReport>;

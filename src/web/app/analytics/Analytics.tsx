@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { downloadCsv, monthRange, responderLoad, totals, weeklyMetrics } from '../../data/analytics';
 import { useAction, useAsync } from '../../data/hooks';
 import type { IncidentMetrics, Session } from '../../data/types';
+import { Link } from '../router';
 import { ErrorBox, Field, Loading, PageHeader } from '../ui';
 import { BarChart } from './BarChart';
 
@@ -56,6 +57,9 @@ export function Analytics({ session }: { session: Session }) {
   return (
     <>
       <PageHeader title="Analytics">
+        <Link to="/analytics/report" className="btn btn-quiet">
+          Monthly impact report
+        </Link>
         <button type="button" className="btn btn-secondary" disabled={csv.busy || !filters} onClick={() => void csv.run('weekly')}>
           Weekly CSV
         </button>
