@@ -4,8 +4,7 @@
  * or resolved, the final schedules' shifts, and each person's own time zone. Definitions in
  * docs/analytics.md.
  */
-import { DateTime } from 'luxon';
-import { isNight } from './metrics.js';
+import { isNight, wallClock } from './metrics.js';
 
 export interface Person {
   id: string;
@@ -50,7 +49,8 @@ export interface LoadInput {
 }
 
 export function isWeekend(at: number, zone: string): boolean {
-  return DateTime.fromMillis(at, { zone }).weekday >= 6;
+  const d = wallClock(at, zone).getUTCDay();
+  return d === 0 || d === 6;
 }
 
 /** Length of the union of intervals, clipped to [since, until). */

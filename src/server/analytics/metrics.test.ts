@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgedAtFirstLevel, bucketStart, durations, isNight, percentile, repeatIncidentIds, type IncidentFact } from './metrics.js';
+import { acknowledgedAtFirstLevel, bucketStart, durations, isNight, percentile, repeatIncidentIds, wallClock, type IncidentFact } from './metrics.js';
 
 const Z = 'America/New_York';
 const at = (iso: string) => Date.parse(iso);
@@ -57,4 +57,18 @@ describe('repeats and the first level', () => {
     [{ firstAckAt: 20, firstEscalationAt: 10 }, false],
     [{}, false],
   ] as const)('%j → %s', (over, want) => expect(acknowledgedAtFirstLevel(fact('x', 0, over))).toBe(want));
+});
+
+describe('wall clock from cached offsets agrees with luxon around DST changes', () => {
+  it.each(['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham'])('%s, every 7 minutes over March, April, October and November 2026', async (zone) => {
+    const { DateTime } = await import('luxon');
+    for (const [from, to] of [['2026-03-01', '2026-04-10'], ['2026-09-25', '2026-11-10']] as const) {
+      for (let t = Date.parse(`${from}T00:00:00Z`); t < Date.parse(`${to}T00:00:00Z`); t += 7 * 60_000) {
+        const l = DateTime.fromMillis(t, { zone });
+        const w = wallClock(t, zone);
+        if (w.getUTCHours() !== l.hour || w.getUTCMinutes() !== l.minute || w.getUTCDate() !== l.day) throw new Error(`${zone} ${new Date(t).toISOString()}: ${w.toISOString()} vs ${l.toISO()}`);
+        expect(bucketStart(t, 'day', zone)).toBe(l.startOf('day').toMillis());
+      }
+    }
+  });
 });
