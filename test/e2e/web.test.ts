@@ -906,6 +906,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       step = 'The monthly impact report: the month’s incidents and the postmortem just published.';
       await page.getByRole('link', { name: 'Monthly impact report' }).click();
       await page.getByRole('heading', { name: 'Impact report' }).waitFor();
+      await page.getByLabel('Month').fill(new Date().toISOString().slice(0, 7));
       const published = page.getByRole('row', { name: /^Postmortems published/ }).getByRole('cell');
       await published.waitFor();
       expect(Number(await published.textContent())).toBeGreaterThanOrEqual(1);
