@@ -1,7 +1,7 @@
 /**
  * Overdue action items: an open postmortem action item whose due date has passed (the day
  * ended in the organization's zone) is reminded to its owner by email, then once a day
- * until it is done or dropped.
+ * until it is done or dropped (at most a minute late: the module looks once a minute).
  *
  * An idempotent tick(now). The timer is the item's row (`next_reminder_at`); items are
  * claimed in one transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes share the work),
@@ -29,7 +29,12 @@ export class ActionItemRemindersModule implements EngineModule {
     private readonly opts: { baseUrl: string },
   ) {}
 
+  /** Reminders are daily: look at most once a minute, so a page's engine pass never waits on this query. */
+  private lastScan = -Infinity;
+
   async tick(now: number): Promise<number> {
+    if (now >= this.lastScan && now - this.lastScan < 60_000) return 0;
+    this.lastScan = now;
     return this.db.transaction().execute(async (trx) => {
       const due = await claimDueReminders(trx, now, BATCH);
       let work = 0;
