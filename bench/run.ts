@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push,analytics] [-- --cpu-prof]`
  *
  * Measures the figures of DESIGN.md §10 in one run, side by side: Vigil on SQLite
  * and on PostgreSQL, a bare node:http server that only parses the same JSON, and
@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { benchScheduleRender } from './schedule-render.js';
 import { benchRules } from './rules.js';
 import { benchPushLatency } from './push.js';
+import { benchAnalytics } from './analytics.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
 import { amAlertBody, eventBody, load, percentile, sendProbes, type LoadResult } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, memoryOf, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
@@ -62,7 +63,7 @@ const CFG = {
   alertmanagerMemory: !QUICK,
   repeatedKeys: 16,
 };
-const ONLY = new Set((argv.only ?? 'schedule,rules,push,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
+const ONLY = new Set((argv.only ?? 'schedule,rules,push,analytics,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const PROF_DIR = path.join(RESULTS_DIR, 'prof');
 
@@ -613,6 +614,18 @@ async function main(): Promise<number> {
       }
       row('push.p50', 'Trigger → Web Push request at a local push service p50 (10 events/s)', 'ms').cells.sqlite = stat(runs.map((r) => r.p50));
       row('push.p99', 'Trigger → Web Push request p99', 'ms').cells.sqlite = stat(runs.map((r) => r.p99));
+    if (ONLY.has('analytics')) {
+      // 100,000 incidents and about 1,000,000 log entries (10,000 and 100,000 with --quick), seeded through the incident store.
+      const n = QUICK ? 10_000 : 100_000;
+      for (const dialect of ['sqlite', 'postgres'] as const) {
+        if (dialect === 'postgres' && !(await postgresReachable())) continue;
+        const r = await benchAnalytics(dialect, n, log);
+        r.figures.forEach((f, i) => {
+          row(`analytics.${i + 1}`, f.name, 'ms').cells[dialect] = stat([f.ms]);
+          (row(`analytics.${i + 1}`, '', '').notes ??= {})[dialect] = `${n.toLocaleString('en')} incidents, ${r.logEntries.toLocaleString('en')} log entries`;
+        });
+        log(`analytics (${dialect}): ${r.figures.map((f) => `${f.ms.toFixed(0)} ms`).join(', ')}`);
+      }
     }
     const receiver = await startScript('receiver', 'receiver.js');
     let bareMax: number | null = null;

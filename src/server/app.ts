@@ -37,6 +37,8 @@ import { calendarRoutes } from './http/routes/calendar.js';
 import { impactMetricRoutes } from './http/routes/impact-metric.js';
 import { impactIngestRoutes } from './http/routes/impact-ingest.js';
 import { impactReportRoutes } from './http/routes/impact-reports.js';
+import { analyticsRoutes } from './http/routes/analytics.js';
+import { postmortemRoutes } from './http/routes/postmortems.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
 import { streamRoutes } from './http/routes/stream.js';
@@ -114,6 +116,8 @@ export const routeModules: RouteModule[] = [
   impactMetricRoutes,
   impactIngestRoutes,
   impactReportRoutes,
+  analyticsRoutes,
+  postmortemRoutes,
   // The web UI's server side: session cookies beside API tokens, sign-in and account
   // links, live updates, the public status page, test events and pages, the built app.
   registerSessionAuth,

@@ -52,7 +52,7 @@ export async function startVigil(opts: { email: string; password: string; org: s
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
-  const deadline = Date.now() + (opts.startTimeoutMs ?? Number(process.env.VIGIL_E2E_START_MS ?? 15_000));
+  const deadline = Date.now() + (opts.startTimeoutMs ?? Number(process.env.VIGIL_E2E_START_MS ?? 60_000));
   for (;;) {
     try {
       const r = await fetch(`${url}/healthz`);

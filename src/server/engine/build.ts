@@ -13,9 +13,11 @@ import type { TargetRegistry } from '../escalation/targets.js';
 import { nextSnoozeEnd, nextStepDue } from '../incident/incident.store.js';
 import { nextAttemptDue } from '../notify/outbox.store.js';
 import { nextTransitionDue } from '../maintenance/maintenance.store.js';
+import { nextReminderDue } from '../postmortem/postmortem.store.js';
 import { nextUrgencyChangeDue } from '../service/service.store.js';
 import { Engine, type EngineModule, type ModuleStats } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
+import { ActionItemRemindersModule } from './action-item-reminders/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
 import { DeliverModule, type DeliveryMetrics, type DeliverOptions } from './deliver/module.js';
 import { EscalateModule } from './escalate/module.js';
@@ -59,6 +61,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new AckTimeoutModule(deps.db, publish),
     new AutoResolveModule(deps.db, publish),
     new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
+    new ActionItemRemindersModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),
@@ -79,8 +82,8 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
   return engine;
 }
 
-/** The earliest escalation step, notification attempt, maintenance window edge, end of a snooze or start of support hours that raises urgency waiting in the rows (all indexed). */
+/** The earliest escalation step, notification attempt, maintenance window edge, end of a snooze, start of support hours that raises urgency or action-item reminder waiting in the rows (all indexed). */
 export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
-  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db), await nextSnoozeEnd(db), await nextUrgencyChangeDue(db)].filter((t): t is number => t !== null);
+  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db), await nextSnoozeEnd(db), await nextUrgencyChangeDue(db), await nextReminderDue(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : null;
 }

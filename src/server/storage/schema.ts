@@ -760,6 +760,8 @@ export interface Database {
   coverage_digests: CoverageDigestTable;
   intense_incidents: IntenseIncidentTable;
   priorities: PriorityTable;
+  postmortems: PostmortemTable;
+  postmortem_action_items: ActionItemTable;
   maintenance_windows: MaintenanceWindowTable;
   maintenance_window_services: MaintenanceWindowServiceTable;
   event_orchestrations: EventOrchestrationTable;
@@ -810,3 +812,42 @@ export interface MaintenanceWindowServiceTable {
 }
 
 export type Unused = Generated<number>;
+
+export type PostmortemStatus = 'draft' | 'in_review' | 'published';
+
+/** A review of a resolved incident (one per incident), Markdown. */
+export interface PostmortemTable {
+  org_id: string;
+  id: string;
+  incident_id: string;
+  title: string;
+  status: PostmortemStatus;
+  body: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  published_at: number | null;
+}
+
+export type ActionItemStatus = 'open' | 'in_progress' | 'done' | 'wont_do';
+
+/** Something to do after an incident: an owner, a due date (a day in the organization's zone) and a status. */
+export interface ActionItemTable {
+  org_id: string;
+  id: string;
+  postmortem_id: string;
+  incident_id: string;
+  summary: string;
+  owner_id: string;
+  /** YYYY-MM-DD in the organization's zone. */
+  due_date: string;
+  /** The first instant after the due date (midnight that ends it, in the organization's zone): overdue from here. */
+  due_at: number;
+  status: ActionItemStatus;
+  /** When the overdue reminder fires next; NULL once done or dropped. */
+  next_reminder_at: number | null;
+  reminders_sent: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}

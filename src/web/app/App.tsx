@@ -3,6 +3,8 @@ import { onUnauthenticated } from '../data/client';
 import { disconnectLive } from '../data/live';
 import { currentSession } from '../data/session';
 import type { Session } from '../data/types';
+import { Analytics } from './analytics/Analytics';
+import { ImpactReport } from './analytics/ImpactReport';
 import { AccountLink, ForgotPassword, SignIn } from './auth/SignIn';
 import { Dashboard } from './dashboard/Dashboard';
 import { IncidentDetail } from './incidents/IncidentDetail';
@@ -96,6 +98,8 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path === '/volunteering') return <MyVolunteering session={session} />;
   if (path === '/volunteers') return <Coordinator session={session} />;
   if (path === '/incidents') return <IncidentList session={session} />;
+  if (path === '/analytics') return <Analytics session={session} />;
+  if (path === '/analytics/report') return <ImpactReport session={session} />;
   if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
   if (path === '/services') return <ServiceList session={session} />;
   if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;

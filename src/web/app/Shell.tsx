@@ -10,6 +10,7 @@ const NAV: { to: string; label: string; short?: string; icon: string }[] = [
   { to: '/services', label: 'Services', icon: '▤' },
   { to: '/schedules', label: 'On call', icon: '◷' },
   { to: '/people', label: 'People', icon: '☺' },
+  { to: '/analytics', label: 'Analytics', short: 'Stats', icon: '▥' },
   { to: '/volunteers', label: 'Volunteers', short: 'Volunteer', icon: '♥' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];

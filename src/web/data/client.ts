@@ -19,6 +19,11 @@ export class ApiError extends Error {
 let csrfToken = '';
 const unauthenticatedListeners = new Set<() => void>();
 
+/** The CSRF token for a request made without api() (a file download). */
+export function csrfHeader(): string {
+  return csrfToken;
+}
+
 export function setCsrfToken(token: string): void {
   csrfToken = token;
 }

@@ -7,6 +7,8 @@
  */
 import type { Static, TObject } from 'typebox';
 import type * as account from '../../contract/account';
+import type * as analytics from '../../contract/analytics';
+import type * as postmortem from '../../contract/postmortem';
 import type * as common from '../../contract/common';
 import type * as contact from '../../contract/contact';
 import type * as escalation from '../../contract/escalation';
@@ -122,3 +124,12 @@ export type ServiceTestResult = Static<typeof orchestration.ServiceTestResult>['
 export type RouterTestResult = Static<typeof orchestration.RouterTestResult>['result'];
 // ---- incident priorities ---------------------------------------------------------------
 export type Priority = Static<typeof priority.Priority>;
+
+// ---- analytics and postmortems -------------------------------------------------------------
+export type IncidentMetrics = Static<typeof analytics.AnalyticsIncidentMetrics>;
+export type MetricsAnswer = Static<typeof analytics.AnalyticsMetricsAnswer>;
+export type Insights = Static<typeof analytics.AnalyticsInsights>;
+export type ResponderLoad = Static<typeof analytics.ResponderLoadAnswer>;
+export type Postmortem = Static<typeof postmortem.Postmortem>;
+export type ActionItem = Static<typeof postmortem.ActionItem>;
+export type MonthlyReport = Static<typeof analytics.MonthlyImpactReport>;

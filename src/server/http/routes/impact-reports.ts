@@ -2,7 +2,6 @@
  * People affected and people served: an incident's figure, and reports with the expected
  * band, as JSON or CSV (`?format=csv` or `Accept: text/csv`).
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { IdParams, Nullable, Pagination, errorResponses } from '../../../contract/common.js';
 import { ImpactIncidentRow, ImpactSeries, IncidentImpact, OrgTotals, RangeQuery, ServiceTotals } from '../../../contract/impact.js';
@@ -11,23 +10,13 @@ import { iso } from '../../lib/clock.js';
 import { impactIncidents, incidentImpact, requireServiceMetric } from '../../impact/impact.service.js';
 import { orgTotals, serviceSeries, totals, type Granularity } from '../../impact/report.js';
 import type { App, AppDeps } from '../deps.js';
+import { sendCsv, wantsCsv } from '../csv.js';
 import { principalOf } from '../plugins/auth.js';
 import { impactIncidentsCsv, impactSeriesCsv, totalsCsv } from '../presenters/impact.js';
 import { instant } from '../query.js';
 
 /** Longest range a totals or incidents report may cover. */
 const MAX_RANGE_MS = 10 * 366 * 86_400_000;
-
-function wantsCsv(request: FastifyRequest): boolean {
-  const format = (request.query as { format?: string } | undefined)?.format;
-  if (format === 'csv') return true;
-  if (format === 'json') return false;
-  return /\btext\/csv\b/i.test(String(request.headers.accept ?? ''));
-}
-
-function sendCsv(reply: FastifyReply, filename: string, body: string): FastifyReply {
-  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
-}
 
 function range(q: { since: string; until: string }): { since: number; until: number } {
   const since = instant(q.since, 'since');

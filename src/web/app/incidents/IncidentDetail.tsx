@@ -8,6 +8,7 @@ import type { Session } from '../../data/types';
 import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
 import { PriorityBadge, PrioritySelect } from './priority';
+import { PostmortemPanel } from './PostmortemPanel';
 
 /** The snooze lengths offered (seconds): PagerDuty's common ones. */
 const SNOOZES: { seconds: number; label: string }[] = [
@@ -209,6 +210,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
       )}
 
       <div className="grid">
+        {!volunteer && inc.data && <PostmortemPanel incidentId={inc.data.id} resolved={inc.data.status === 'resolved'} users={users.data ?? []} canEdit={act} />}
         <section className="card span-2" aria-labelledby="tl-h">
           <h2 id="tl-h">Timeline</h2>
           {act && (

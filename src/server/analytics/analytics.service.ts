@@ -1,0 +1,318 @@
+/**
+ * Incident analytics use cases: check a request (PagerDuty's analytics filters), read the
+ * facts of the incidents it selects, and hand them to the pure figures of metrics.ts.
+ * Requests are checked field by field and refused with the field's name: a range that
+ * ends before it starts or spans more than two years, an unknown zone, service, priority or
+ * team (Vigil has no teams, so any team id is unknown), and any filter Vigil does not apply.
+ */
+import type { Kysely } from 'kysely';
+import { DateTime, IANAZone } from 'luxon';
+import { invalid } from '../errors.js';
+import { parseTimestamp } from '../lib/timestamp.js';
+import type { Database } from '../storage/schema.js';
+import * as store from './analytics.store.js';
+import {
+  REPEAT_WINDOW_MS,
+  busiestHours,
+  byBucket,
+  groupBy,
+  isNight,
+  repeatGroups,
+  repeatIncidentIds,
+  secondsToAck,
+  secondsToResolve,
+  servicesBreakingMost,
+  summarize,
+  type AggregateUnit,
+  type IncidentFact,
+  type Summary,
+} from './metrics.js';
+
+type Db = Kysely<Database>;
+
+export const MAX_RANGE_YEARS = 2;
+const FILTERS = ['created_at_start', 'created_at_end', 'urgency', 'service_ids', 'team_ids', 'priority_ids'] as const;
+
+export interface AnalyticsQuery {
+  orgId: string;
+  since: number;
+  until: number;
+  /** Zone of buckets, busiest hours and the answer's timestamps (default: the organization's). */
+  timeZone: string;
+  /** The organization's zone: sleep hours are judged in it. */
+  orgZone: string;
+  aggregateUnit: AggregateUnit | null;
+  serviceIds?: string[];
+  urgency?: 'high' | 'low';
+  priorityIds?: string[];
+  /** The filters as given, echoed in answers. */
+  filters: Record<string, unknown>;
+}
+
+const list = (v: unknown, field: string): string[] | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(`${field} must be an array of ids`);
+  return [...new Set(v as string[])];
+};
+
+const MAX_IDS = 100;
+
+/**
+ * Check a request's body. `allowed` are the top-level fields the route takes besides
+ * `filters`, `time_zone` and `aggregate_unit`; anything else is refused by name.
+ */
+export async function parseAnalyticsQuery(db: Db, orgId: string, body: Record<string, unknown>, allowed: readonly string[] = []): Promise<AnalyticsQuery> {
+  const errors: string[] = [];
+  const top = ['filters', 'time_zone', 'aggregate_unit', ...allowed];
+  for (const k of Object.keys(body)) if (!top.includes(k)) errors.push(`${k}: not a field of this request (Vigil takes ${top.join(', ')})`);
+  const filters = (body.filters ?? {}) as Record<string, unknown>;
+  if (typeof filters !== 'object' || Array.isArray(filters)) throw invalid('filters must be an object');
+  for (const k of Object.keys(filters)) if (!(FILTERS as readonly string[]).includes(k)) errors.push(`filters.${k}: Vigil does not filter on it (supported: ${FILTERS.join(', ')})`);
+
+  const instant = (field: 'created_at_start' | 'created_at_end'): number | null => {
+    const v = filters[field];
+    if (v === undefined || v === null || v === '') {
+      errors.push(`filters.${field} is required`);
+      return null;
+    }
+    const t = typeof v === 'string' ? parseTimestamp(v) : null;
+    if (t === null) errors.push(`filters.${field} must be an ISO 8601 date-time, got ${JSON.stringify(v).slice(0, 64)}`);
+    return t;
+  };
+  const since = instant('created_at_start');
+  const until = instant('created_at_end');
+  if (since !== null && until !== null) {
+    if (!(until > since)) errors.push('filters.created_at_end must be after filters.created_at_start');
+    else if (until > DateTime.fromMillis(since, { zone: 'utc' }).plus({ years: MAX_RANGE_YEARS }).toMillis()) errors.push(`filters.created_at_end: a range may cover at most ${MAX_RANGE_YEARS} years`);
+  }
+
+  const orgZone = (await store.orgTimeZone(db, orgId)) ?? 'UTC';
+  let timeZone = orgZone;
+  if (body.time_zone !== undefined && body.time_zone !== null) {
+    if (typeof body.time_zone !== 'string' || !IANAZone.isValidZone(body.time_zone)) errors.push(`time_zone: ${JSON.stringify(body.time_zone).slice(0, 64)} is not an IANA time zone`);
+    else timeZone = body.time_zone;
+  }
+  let aggregateUnit: AggregateUnit | null = null;
+  if (body.aggregate_unit !== undefined && body.aggregate_unit !== null) {
+    if (body.aggregate_unit === 'day' || body.aggregate_unit === 'week' || body.aggregate_unit === 'month') aggregateUnit = body.aggregate_unit;
+    else errors.push(`aggregate_unit must be one of day, week, month, got ${JSON.stringify(body.aggregate_unit).slice(0, 32)}`);
+  }
+  let urgency: 'high' | 'low' | undefined;
+  if (filters.urgency !== undefined && filters.urgency !== null) {
+    if (filters.urgency === 'high' || filters.urgency === 'low') urgency = filters.urgency;
+    else errors.push(`filters.urgency must be high or low, got ${JSON.stringify(filters.urgency).slice(0, 32)}`);
+  }
+
+  const ids = (field: 'service_ids' | 'team_ids' | 'priority_ids'): string[] | undefined => {
+    try {
+      const v = list(filters[field], `filters.${field}`);
+      if (v && v.length > MAX_IDS) errors.push(`filters.${field}: at most ${MAX_IDS} ids`);
+      return v;
+    } catch (e) {
+      errors.push(...((e as { errors?: string[] }).errors ?? [String(e)]));
+      return undefined;
+    }
+  };
+  const serviceIds = ids('service_ids');
+  const teamIds = ids('team_ids');
+  const priorityIds = ids('priority_ids');
+  if (teamIds?.length) errors.push(`filters.team_ids: unknown team ${teamIds.slice(0, 5).join(', ')} (Vigil has no teams; filter by service_ids)`);
+  if (serviceIds?.length && serviceIds.length <= MAX_IDS) {
+    const known = new Set((await store.serviceNames(db, orgId, serviceIds)).map((s) => s.id));
+    const unknown = serviceIds.filter((id) => !known.has(id));
+    if (unknown.length) errors.push(`filters.service_ids: unknown service ${unknown.slice(0, 5).join(', ')}`);
+  }
+  if (priorityIds?.length && priorityIds.length <= MAX_IDS) {
+    const known = new Set((await store.priorityRows(db, orgId, priorityIds)).map((s) => s.id));
+    const unknown = priorityIds.filter((id) => !known.has(id));
+    if (unknown.length) errors.push(`filters.priority_ids: unknown priority ${unknown.slice(0, 5).join(', ')}`);
+  }
+  if (errors.length) throw invalid(...errors);
+  return {
+    orgId,
+    since: since!,
+    until: until!,
+    timeZone,
+    orgZone,
+    aggregateUnit,
+    ...(serviceIds?.length ? { serviceIds } : {}),
+    ...(urgency ? { urgency } : {}),
+    ...(priorityIds?.length ? { priorityIds } : {}),
+    filters,
+  };
+}
+
+export interface LoadedFacts {
+  facts: IncidentFact[];
+  repeats: Set<string>;
+}
+
+/** The facts of every incident the query selects, and which of them repeat an earlier one. */
+export async function loadFacts(db: Db, q: AnalyticsQuery): Promise<LoadedFacts> {
+  const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}) };
+  const around: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
+  const [incidents, timeline, alerts, prior] = await Promise.all([
+    store.incidentsCreatedIn(db, range),
+    store.timelineFactsIn(db, range),
+    store.alertCountsIn(db, range),
+    store.titlesCreatedIn(db, around),
+  ]);
+  const tl = new Map(timeline.map((t) => [t.incident_id, t]));
+  const al = new Map(alerts.map((a) => [a.incident_id, Number(a.n)]));
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const facts: IncidentFact[] = incidents.map((i) => {
+    const t = tl.get(i.id);
+    return {
+      id: i.id,
+      number: Number(i.number),
+      serviceId: i.service_id,
+      title: i.title,
+      urgency: i.urgency,
+      priorityId: i.priority_id,
+      status: i.status,
+      createdAt: Number(i.created_at),
+      firstAckAt: num(t?.first_ack),
+      resolvedAt: num(i.resolved_at),
+      escalations: Number(t?.escalations ?? 0),
+      manualEscalations: Number(t?.manual_escalations ?? 0),
+      firstEscalationAt: num(t?.first_escalation),
+      alerts: al.get(i.id) ?? 0,
+    };
+  });
+  const repeats = repeatIncidentIds(
+    facts,
+    prior.map((p) => ({ id: p.id, serviceId: p.service_id, title: p.title, createdAt: Number(p.created_at) })),
+  );
+  return { facts, repeats };
+}
+
+export interface MetricRow {
+  rangeStart: number | null;
+  serviceId?: string;
+  serviceName?: string;
+  summary: Summary;
+}
+
+/** PagerDuty's /analytics/metrics/incidents/{all,services,teams}: one row per bucket (and service). */
+export async function incidentMetrics(db: Db, q: AnalyticsQuery, by: 'all' | 'services' | 'teams'): Promise<MetricRow[]> {
+  // Vigil has no teams: nothing is assigned to one, so per-team metrics have no rows.
+  if (by === 'teams') return [];
+  const { facts, repeats } = await loadFacts(db, q);
+  const buckets = q.aggregateUnit ? byBucket(facts, q.aggregateUnit, q.timeZone) : [{ start: null as number | null, facts }];
+  if (by === 'all') {
+    // The whole range answers one row even with no incident, as PagerDuty does.
+    if (!q.aggregateUnit && !facts.length) return [{ rangeStart: null, summary: summarize([], q.orgZone, repeats) }];
+    return buckets.map((b) => ({ rangeStart: b.start, summary: summarize(b.facts, q.orgZone, repeats) }));
+  }
+  const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
+  const rows: MetricRow[] = [];
+  for (const b of buckets) {
+    for (const [serviceId, list] of [...groupBy(b.facts, (f) => f.serviceId).entries()].sort((x, y) => x[0].localeCompare(y[0]))) {
+      rows.push({ rangeStart: b.start, serviceId, serviceName: names.get(serviceId) ?? serviceId, summary: summarize(list, q.orgZone, repeats) });
+    }
+  }
+  return rows;
+}
+
+export interface Insights {
+  summary: Summary;
+  byHour: number[];
+  byWeekday: number[];
+  services: { serviceId: string; serviceName: string; incidents: number; repeats: number }[];
+  repeatGroups: { serviceId: string; serviceName: string; title: string; incidents: number; repeats: number; lastAt: number }[];
+}
+
+/** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats. */
+export async function incidentInsights(db: Db, q: AnalyticsQuery): Promise<Insights> {
+  const { facts, repeats } = await loadFacts(db, q);
+  const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
+  const hours = busiestHours(facts, q.timeZone);
+  return {
+    summary: summarize(facts, q.orgZone, repeats),
+    ...hours,
+    services: servicesBreakingMost(facts, repeats).map((s) => ({ ...s, serviceName: names.get(s.serviceId) ?? s.serviceId })),
+    repeatGroups: repeatGroups(facts, repeats).slice(0, 50).map((g) => ({ ...g, serviceName: names.get(g.serviceId) ?? g.serviceId })),
+  };
+}
+
+export interface RawIncident {
+  fact: IncidentFact;
+  serviceName: string;
+  priority: { id: string; name: string; rank: number } | null;
+  repeat: boolean;
+  sleepHour: boolean;
+  secondsToAck: number | null;
+  secondsToResolve: number | null;
+}
+
+export interface RawPage {
+  rows: RawIncident[];
+  more: boolean;
+  limit: number;
+  order: 'asc' | 'desc';
+  orderBy: 'created_at' | 'seconds_to_resolve';
+}
+
+/**
+ * PagerDuty's /analytics/raw/incidents: incidents one by one with their figures, ordered by
+ * creation or time to resolve (unresolved last), paged by cursor. A cursor is an incident id:
+ * `starting_after` the last one of a page gives the next page, `ending_before` the first one
+ * the page before.
+ */
+export async function rawIncidents(db: Db, q: AnalyticsQuery, body: Record<string, unknown>): Promise<RawPage> {
+  const errors: string[] = [];
+  const order = body.order ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') errors.push('order must be asc or desc');
+  const orderBy = body.order_by ?? 'created_at';
+  if (orderBy !== 'created_at' && orderBy !== 'seconds_to_resolve') errors.push('order_by must be created_at or seconds_to_resolve');
+  const limit = body.limit ?? 20;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) errors.push('limit must be an integer from 1 to 1000');
+  if (body.starting_after !== undefined && body.ending_before !== undefined) errors.push('starting_after: give starting_after or ending_before, not both');
+  for (const k of ['starting_after', 'ending_before'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') errors.push(`${k} must be a cursor string`);
+  if (errors.length) throw invalid(...errors);
+
+  const { facts, repeats } = await loadFacts(db, q);
+  const dir = order === 'asc' ? 1 : -1;
+  const key = (f: IncidentFact) => (orderBy === 'created_at' ? f.createdAt : secondsToResolve(f));
+  facts.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === null || kb === null) return ka === kb ? a.id.localeCompare(b.id) : ka === null ? 1 : -1;
+    return (ka - kb) * dir || a.id.localeCompare(b.id) * dir;
+  });
+  let from = 0;
+  let to = facts.length;
+  if (typeof body.starting_after === 'string') {
+    const i = facts.findIndex((f) => f.id === body.starting_after);
+    if (i < 0) throw invalid('starting_after: not a cursor of this query');
+    from = i + 1;
+    to = Math.min(facts.length, from + (limit as number));
+  } else if (typeof body.ending_before === 'string') {
+    const i = facts.findIndex((f) => f.id === body.ending_before);
+    if (i < 0) throw invalid('ending_before: not a cursor of this query');
+    to = i;
+    from = Math.max(0, to - (limit as number));
+  } else to = Math.min(facts.length, limit as number);
+  const page = facts.slice(from, to);
+  const [services, priorities] = await Promise.all([
+    store.serviceNames(db, q.orgId, [...new Set(page.map((f) => f.serviceId))]),
+    store.priorityRows(db, q.orgId, [...new Set(page.flatMap((f) => (f.priorityId ? [f.priorityId] : [])))]),
+  ]);
+  const sn = new Map(services.map((s) => [s.id, s.name]));
+  const pr = new Map(priorities.map((p) => [p.id, p]));
+  return {
+    rows: page.map((fact) => ({
+      fact,
+      serviceName: sn.get(fact.serviceId) ?? fact.serviceId,
+      priority: fact.priorityId ? (pr.get(fact.priorityId) ?? null) : null,
+      repeat: repeats.has(fact.id),
+      sleepHour: isNight(fact.createdAt, q.orgZone),
+      secondsToAck: secondsToAck(fact),
+      secondsToResolve: secondsToResolve(fact),
+    })),
+    more: to < facts.length,
+    limit: limit as number,
+    order: order as 'asc' | 'desc',
+    orderBy: orderBy as 'created_at' | 'seconds_to_resolve',
+  };
+}

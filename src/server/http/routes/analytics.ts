@@ -1,0 +1,135 @@
+/**
+ * Incident analytics: PagerDuty's `POST /analytics/metrics/incidents/{all,services,teams}`
+ * and `POST /analytics/raw/incidents`, and Vigil's `POST /analytics/insights/incidents`
+ * (busiest hours, services breaking most, repeats). Each answers CSV with `?format=csv`
+ * or `Accept: text/csv`. The analytics service checks the body and names what it refuses.
+ */
+import { Type } from 'typebox';
+import { errorResponses } from '../../../contract/common.js';
+import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, MonthlyImpactReport, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
+import { monthlyReport } from '../../report/impact-report.service.js';
+import { responderLoadReport } from '../../analytics/responder-load.service.js';
+import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents, type AnalyticsQuery } from '../../analytics/analytics.service.js';
+import { invalid } from '../../errors.js';
+import type { App, AppDeps } from '../deps.js';
+import { sendCsv, wantsCsv } from '../csv.js';
+import { principalOf } from '../plugins/auth.js';
+import { metricsCsv, monthlyReportCsv, presentInsights, presentMonthlyReport, presentMetricRow, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
+
+const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: the data rows as CSV (also with Accept: text/csv)' })) });
+
+const echo = (q: AnalyticsQuery) => ({ filters: q.filters, time_zone: q.timeZone, ...(q.aggregateUnit ? { aggregate_unit: q.aggregateUnit } : {}) });
+
+export function analyticsRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps;
+
+  for (const by of ['all', 'services', 'teams'] as const) {
+    app.post(
+      `/api/v1/analytics/metrics/incidents/${by}`,
+      {
+        config: { permission: 'read' },
+        schema: {
+          summary:
+            by === 'all'
+              ? 'Incident metrics of the organization (per day, week or month in a zone): counts, time to acknowledge and to resolve (mean, median, p90), escalations, sleep-hour and repeat incidents'
+              : by === 'services'
+                ? 'Incident metrics per service'
+                : 'Incident metrics per team: Vigil has no teams, so no rows',
+          tags: ['analytics'],
+          querystring: Format,
+          body: AnalyticsMetricsRequest,
+          response: { 200: AnalyticsMetricsAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { orgId } = principalOf(request);
+        const q = await parseAnalyticsQuery(db, orgId, request.body as Record<string, unknown>);
+        const data = (await incidentMetrics(db, q, by)).map((r) => presentMetricRow(r, q.timeZone));
+        if (wantsCsv(request)) return sendCsv(reply, `incident-metrics-${by}.csv`, metricsCsv(data, by === 'services'));
+        return { ...echo(q), data } as never;
+      },
+    );
+  }
+
+  app.post(
+    '/api/v1/analytics/raw/incidents',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Incidents one by one with their figures, ordered by creation or time to resolve, paged by cursor',
+        tags: ['analytics'],
+        querystring: Format,
+        body: AnalyticsRawRequest,
+        response: { 200: AnalyticsRawAnswer, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = principalOf(request);
+      const body = request.body as Record<string, unknown>;
+      const q = await parseAnalyticsQuery(db, orgId, body, ['order', 'order_by', 'limit', 'starting_after', 'ending_before']);
+      const page = presentRawPage(await rawIncidents(db, q, body), q.timeZone);
+      if (wantsCsv(request)) return sendCsv(reply, 'incidents-raw.csv', rawCsv(page.data));
+      return { ...page, filters: q.filters, time_zone: q.timeZone } as never;
+    },
+  );
+
+  app.post(
+    '/api/v1/analytics/insights/incidents',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Busiest hours and weekdays, the services that break most, and repeated incidents (same service and title within 7 days)',
+        tags: ['analytics'],
+        body: AnalyticsMetricsRequest,
+        response: { 200: AnalyticsInsights, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const body = request.body as Record<string, unknown>;
+      if (body.aggregate_unit != null) throw invalid('aggregate_unit: insights cover the whole range; leave it out');
+      const q = await parseAnalyticsQuery(db, orgId, body);
+      return { ...presentInsights(await incidentInsights(db, q), q.timeZone), filters: q.filters, time_zone: q.timeZone } as never;
+    },
+  );
+
+  app.post(
+    '/api/v1/analytics/metrics/responders/all',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary:
+          'Responder load per person: pages, night pages (22:00–07:00 in their zone), weekend pages, time on call, incidents handled, time since the last night page; with the spread across each rotation. Owners and admins see everyone, anyone else only themselves',
+        tags: ['analytics'],
+        querystring: Format,
+        body: ResponderLoadRequest,
+        response: { 200: ResponderLoadAnswer, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId, userId, role } = principalOf(request);
+      const out = presentResponderLoad(await responderLoadReport(db, deps.clock.now(), { orgId, userId, role }, request.body as Record<string, unknown>));
+      if (wantsCsv(request)) return sendCsv(reply, 'responder-load.csv', responderLoadCsv(out.data as Record<string, unknown>[]));
+      return out as never;
+    },
+  );
+
+  app.get(
+    '/api/v1/analytics/reports/monthly',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'The monthly impact report (a calendar month in the organization’s zone): people served against expected, people affected, availability in people, time to acknowledge and resolve, postmortems published, action items closed, volunteer hours per partner company',
+        tags: ['analytics'],
+        querystring: Type.Object({ month: Type.String({ maxLength: 7, description: 'YYYY-MM' }), format: Format.properties.format }),
+        response: { 200: MonthlyImpactReport, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = principalOf(request);
+      const out = presentMonthlyReport(await monthlyReport(db, deps.clock.now(), orgId, request.query.month));
+      if (wantsCsv(request)) return sendCsv(reply, `impact-report-${request.query.month}.csv`, monthlyReportCsv(out));
+      return out as never;
+    },
+  );
+}

@@ -1,0 +1,135 @@
+/**
+ * The monthly impact report for boards and funders (one page per month in the organization's
+ * zone): people served against expected, people affected, availability in people, response
+ * times, postmortems published, action items closed, volunteer hours per partner company.
+ * Every figure is a table; the CSV is the same numbers.
+ */
+import { useState } from 'react';
+import { monthlyReport } from '../../data/analytics';
+import { useAsync } from '../../data/hooks';
+import type { Session } from '../../data/types';
+import { Link } from '../router';
+import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+
+const n = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '—' : x.toLocaleString('en', { maximumFractionDigits: d }));
+const secs = (s: number | undefined) => (s === undefined ? '—' : s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+
+export function ImpactReport({ session }: { session: Session }) {
+  const [month, setMonth] = useState(() => new Date(Date.now() - 15 * 86_400_000).toISOString().slice(0, 7));
+  const valid = /^\d{4}-\d{2}$/.test(month);
+  const r = useAsync(() => (valid ? monthlyReport(month) : Promise.resolve(null)), [month]);
+  const d = r.data;
+  return (
+    <>
+      <PageHeader title="Impact report">
+        <Link to="/analytics" className="btn btn-quiet">
+          Analytics
+        </Link>
+        {valid && (
+          <a className="btn btn-secondary" href={`/api/v1/analytics/reports/monthly?month=${month}&format=csv`} download>
+            Download CSV
+          </a>
+        )}
+      </PageHeader>
+      <Field label="Month" hint={`Calendar month in ${session.organization.time_zone}`}>
+        {(id, describedBy) => <input id={id} type="month" value={month} aria-describedby={describedBy} onChange={(e) => setMonth(e.target.value)} />}
+      </Field>
+      <ErrorBox error={r.error} />
+      {!d ? (
+        <Loading what="the report" />
+      ) : (
+        <div className="analytics-grid">
+          <section className="card wide" aria-labelledby="ir-served">
+            <h2 id="ir-served">People served and affected</h2>
+            {d.services.length === 0 ? (
+              <Notice>No service reports an impact metric yet.</Notice>
+            ) : (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Service</th>
+                    <th scope="col">Served</th>
+                    <th scope="col">Expected (band)</th>
+                    <th scope="col">Incidents</th>
+                    <th scope="col">Affected</th>
+                    <th scope="col">Availability</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.services.map((s) => (
+                    <tr key={s.service_id}>
+                      <th scope="row">{s.service_name}</th>
+                      <td>
+                        {n(s.served)} {s.label}
+                      </td>
+                      <td>
+                        {n(s.expected)} ({n(s.expected_low)}–{n(s.expected_high)})
+                      </td>
+                      <td>{s.incidents}</td>
+                      <td>
+                        {n(s.people_affected)} (net {n(s.people_affected_net)})
+                      </td>
+                      <td>{s.availability === null ? '—' : `${(s.availability * 100).toFixed(2)} %`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section className="card" aria-labelledby="ir-inc">
+            <h2 id="ir-inc">Incidents</h2>
+            <table className="table figures">
+              <tbody>
+                <tr>
+                  <th scope="row">Incidents</th>
+                  <td>{d.incidents.total_incident_count}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Mean time to acknowledge</th>
+                  <td>{secs(d.incidents.mean_seconds_to_first_ack)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Mean time to resolve</th>
+                  <td>{secs(d.incidents.mean_seconds_to_resolve)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Postmortems published</th>
+                  <td>{d.postmortems_published.length}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Action items closed</th>
+                  <td>{d.action_items_closed}</td>
+                </tr>
+              </tbody>
+            </table>
+          </section>
+          <section className="card" aria-labelledby="ir-vol">
+            <h2 id="ir-vol">Volunteer hours given</h2>
+            {d.volunteer_hours.length === 0 ? (
+              <Notice>No volunteer hours this month.</Notice>
+            ) : (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Partner company</th>
+                    <th scope="col">Volunteers</th>
+                    <th scope="col">Hours</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.volunteer_hours.map((v) => (
+                    <tr key={v.company}>
+                      <th scope="row">{v.company}</th>
+                      <td>{v.volunteers}</td>
+                      <td>{n(v.total_hours, 1)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </div>
+      )}
+    </>
+  );
+}
