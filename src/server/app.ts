@@ -16,6 +16,7 @@ import { incidentRoutes } from './http/routes/incidents.js';
 import { incidentNoteRoutes } from './http/routes/incident-notes.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { logEntryRoutes } from './http/routes/log-entries.js';
+import { opsgenieRoutes } from './http/routes/opsgenie.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { integrationRoutes } from './http/routes/integrations.js';
@@ -87,6 +88,7 @@ export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
   ingestRoutes,
+  opsgenieRoutes,
   serviceRoutes,
   integrationRoutes,
   changeEventRoutes,

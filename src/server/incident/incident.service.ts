@@ -29,12 +29,20 @@ export interface AlertRef {
   dedupKey: string;
   agent: AgentRef;
   channel: Channel;
+  /** A note the sender attached (Opsgenie's `note`): added to the alert's incident before the change. */
+  note?: string;
+}
+
+/** The sender's note on the alert's incident. */
+async function eventNote(tx: Tx, a: AlertRef, alert: { id: string; incident_id: string | null; service_id: string | null }): Promise<void> {
+  if (a.note && alert.incident_id && alert.service_id) await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: alert.id });
 }
 
 /** Acknowledge by dedup key. No open alert: accepted and does nothing (PagerDuty semantics); a suppressed alert stays suppressed. */
 export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
+  await eventNote(tx, a, alert);
   if (!alert.incident_id) return true;
   if (alert.status === 'triggered') await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'acknowledged', tx.now);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
@@ -46,6 +54,7 @@ export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
 export async function resolveAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
+  await eventNote(tx, a, alert);
   await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
   if (!alert.incident_id || !alert.service_id) return true;
   await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });

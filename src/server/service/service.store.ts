@@ -104,3 +104,18 @@ export async function serviceIdsOfPolicies(db: Db, orgId: string, policyIds: str
 export async function listActiveServices(db: Db, orgId: string): Promise<ServiceTable[]> {
   return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).where('status', '!=', 'disabled').orderBy('name').execute();
 }
+
+/** The organization's live heartbeat integrations with this name (Opsgenie pings a heartbeat by name), oldest first. */
+export async function heartbeatsNamed(db: Db, orgId: string, name: string): Promise<IntegrationTable[]> {
+  return db
+    .selectFrom('integrations')
+    .innerJoin('services', (j) => j.onRef('services.org_id', '=', 'integrations.org_id').onRef('services.id', '=', 'integrations.service_id'))
+    .selectAll('integrations')
+    .where('integrations.org_id', '=', orgId)
+    .where('integrations.type', '=', 'heartbeat')
+    .where('integrations.name', '=', name)
+    .where('integrations.deleted_at', 'is', null)
+    .where('services.deleted_at', 'is', null)
+    .orderBy('integrations.created_at')
+    .execute();
+}

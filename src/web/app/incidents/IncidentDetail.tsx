@@ -16,7 +16,7 @@ const SNOOZES: { seconds: number; label: string }[] = [
   { seconds: 24 * 3600, label: '24 hours' },
 ];
 
-const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
+const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', opsgenie: 'Opsgenie API', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
 
 export function IncidentDetail({ id, session }: { id: string; session: Session }) {
   const inc = useAsync(() => getIncident(id), [id]);
