@@ -17,6 +17,12 @@ export interface Config {
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | null;
   /** Verifies Slack/Mattermost interactive button requests. */
   slackSigningSecret: string | null;
+  /**
+   * A host name (e.g. `api.vigil.example.com`) on which every request is PagerDuty's REST API
+   * at the root (`/incidents` is `/api/v1/incidents`). Null: only requests carrying PagerDuty's
+   * `Accept: application/vnd.pagerduty+json` header are served at the root.
+   */
+  pagerDutyApiHost?: string | null;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -64,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }
         : null,
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
+    pagerDutyApiHost: env.VIGIL_PAGERDUTY_API_HOST ? env.VIGIL_PAGERDUTY_API_HOST.toLowerCase() : null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
