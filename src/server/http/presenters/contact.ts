@@ -2,6 +2,7 @@ import { iso, isoOrNull } from '../../lib/clock.js';
 import { wireType } from '../../notify/contact.service.js';
 import type { ContactMethodTable, NotificationRuleTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import { splitE164 } from './pd-enums.js';
 
 /** A contact method at `now` (a code sent and not expired is `verification_pending`); `secret` only in the answer that created a webhook method. */
 export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, userName: string, now: number, secret?: string | null) {
@@ -12,7 +13,8 @@ export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, u
     self: `${p.baseUrl}/api/v1/users/${cm.user_id}/contact_methods/${cm.id}`,
     html_url: null,
     label: cm.label,
-    address: cm.address,
+    // Phone numbers as PagerDuty shows them: country_code and the national number.
+    ...((cm.type === 'sms' || cm.type === 'phone') && splitE164(cm.address) ? splitE164(cm.address)! : { address: cm.address }),
     user: p.ref('user_reference', cm.user_id, userName, 'users'),
     enabled: cm.verified_at !== null,
     verified: cm.verified_at !== null,

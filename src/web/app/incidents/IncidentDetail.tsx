@@ -232,7 +232,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
           ) : (
             <ol className="timeline" aria-label="Timeline, newest first">
               {[...log.data].reverse().map((e) => (
-                <li key={e.id} className={`tl tl-${e.type.replace(/_log_entry$/, '')}`}>
+                <li key={e.id} className={`tl tl-${(e.event_details?.vigil_type ?? e.type).replace(/_log_entry$/, '')}`}>
                   <Time iso={e.created_at} />
                   <p>{describeEntry(e)}</p>
                   <p className="muted small">
