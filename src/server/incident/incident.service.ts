@@ -209,6 +209,8 @@ export interface IncidentUpdate {
   assignments?: { assignee: { id: string } }[];
   status?: IncidentStatus;
   resolution?: string;
+  /** Escalate now to this 1-based level (after any status change). */
+  escalation_level?: number;
 }
 
 /** Apply an update in that order: title and urgency, priority, then assignees, then status. Answers the row as it is after. */
@@ -232,6 +234,7 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
     }
     if (update.status !== undefined) inc = await setStatus(tx, inc, update.status, agent, channel, update.resolution);
     else if (update.resolution !== undefined) throw invalid('incident.resolution can only be given with status resolved');
+    if (update.escalation_level !== undefined) inc = (await escalateNow(tx, inc, update.escalation_level, agent, channel)).incident;
     return inc;
   });
 }
@@ -240,20 +243,24 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
 export async function openIncidentByHand(
   u: UnitOfWork,
   orgId: string,
-  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string },
+  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string; assigneeIds?: string[] },
   agent: AgentRef,
   channel: Channel,
 ): Promise<IncidentTable> {
   const service = await getService(u.db, orgId, input.serviceId);
   if (!service) throw invalid(`incident.service: service ${input.serviceId} not found`);
-  const { serviceId: _, ...fields } = input;
+  const { serviceId: _, assigneeIds, ...fields } = input;
   return inTransaction(u, async (tx) => {
     if (fields.priorityId !== undefined) {
       // The organization's lock (which opening the incident takes anyway) before the priority's, as removing a priority does.
       await lockOrganization(tx.trx, orgId);
       await priorityForUse(tx.trx, orgId, fields.priorityId, 'incident.priority.id');
     }
-    return createManualIncident(tx, orgId, service, fields, agent, channel);
+    const inc = await createManualIncident(tx, orgId, service, fields, agent, channel);
+    if (!assigneeIds) return inc;
+    // PagerDuty: an incident created with assignments goes to those people.
+    await reassign(tx, inc, assigneeIds, agent, channel);
+    return requireIncident(tx.trx, orgId, inc.id);
   });
 }
 

@@ -317,6 +317,8 @@ export interface WebhookSubscriptionTable {
   disabled_until: number | null;
   created_at: number;
   deleted_at: number | null;
+  /** PagerDuty's `oauth_client_id`: the OAuth client the subscription belongs to (stored and shown). */
+  oauth_client_id: string | null;
 }
 
 export interface ActionTokenTable {

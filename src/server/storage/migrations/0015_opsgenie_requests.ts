@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
  * so a 202 always has a status to report. `success`/`alert_id` are filled when the
  * outcome is known at write time (notes, unknown identifiers); a create, acknowledge or
  * close is answered from the alert its alias named at `created_at`.
+ *
+ * Also: webhook subscriptions keep PagerDuty's `oauth_client_id`.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -22,6 +24,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('opsgenie_requests_pk', ['org_id', 'id'])
     .execute();
+  // PagerDuty's webhook subscription names the OAuth client that owns it (PagerDuty's own example body sends one): kept and shown.
+  await db.schema.alterTable('webhook_subscriptions').addColumn('oauth_client_id', 'text').execute();
   await db.schema.createIndex('opsgenie_requests_created').on('opsgenie_requests').columns(['created_at']).execute();
 }
 
