@@ -114,7 +114,11 @@ export function checkPagerDutyShape(body: unknown, apiPath: string, method: stri
   const key = `tolerant ${method} ${apiPath} ${status}`;
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(pagerDutyResponseSchema(apiPath, method, status, true) as object);
+    try {
+      validate = ajv.compile(pagerDutyResponseSchema(apiPath, method, status, true) as object);
+    } finally {
+      tolerant = false;
+    }
     compiled.set(key, validate);
   }
   const ok = validate(body) as boolean;
