@@ -69,7 +69,7 @@ describe.each(DIALECTS)('incident actions on %s', (dialect) => {
         'Priority changed from P2 to P1 by Olive Owner through the API',
         'Priority P1 removed by Olive Owner through the API',
       ]);
-      expect(entries[1]!.event_details).toEqual({ priority_id: P('P1'), priority: 'P1', previous_priority_id: P('P2') });
+      expect(entries[1]!.event_details).toEqual({ priority_id: P('P1'), priority: 'P1', previous_priority_id: P('P2'), vigil_type: 'priority_change_log_entry' });
     });
 
     it('is given on create and through the bulk update, and filters the list', async () => {
