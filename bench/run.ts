@@ -614,6 +614,7 @@ async function main(): Promise<number> {
       }
       row('push.p50', 'Trigger → Web Push request at a local push service p50 (10 events/s)', 'ms').cells.sqlite = stat(runs.map((r) => r.p50));
       row('push.p99', 'Trigger → Web Push request p99', 'ms').cells.sqlite = stat(runs.map((r) => r.p99));
+    }
     if (ONLY.has('analytics')) {
       // 100,000 incidents and about 1,000,000 log entries (10,000 and 100,000 with --quick), seeded through the incident store.
       const n = QUICK ? 10_000 : 100_000;

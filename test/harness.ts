@@ -148,7 +148,7 @@ export const manualClock = (iso = '2026-03-02T09:00:00Z') => new ManualClock(Dat
 export const GROUP_UNTIL_RESOLVED = { alert_grouping_parameters: { type: 'time', config: { timeout: 0 } } } as const;
 
 /** Create a service (with `fields`, e.g. GROUP_UNTIL_RESOLVED) and an integration through the API; returns ids and the routing key. */
-export async function serviceWithKey(t: TestApp, type: 'events_v2' | 'alertmanager' = 'events_v2', name = 'Crisis chat', headers = t.auth, fields: Record<string, unknown> = {}) {
+export async function serviceWithKey(t: TestApp, type: 'events_v2' | 'alertmanager' | 'opsgenie' | 'heartbeat' = 'events_v2', name = 'Crisis chat', headers = t.auth, fields: Record<string, unknown> = {}) {
   const s = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers, payload: { service: { name, ...fields } } });
   if (s.statusCode !== 201) throw new Error(`service create ${s.statusCode} ${s.body}`);
   const serviceId = s.json().service.id as string;

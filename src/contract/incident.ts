@@ -53,6 +53,9 @@ export const IncidentUpdateFields = Type.Object({
   priority: Type.Optional(Type.Union([RefIn, Type.Null()], { description: 'A priority of the organization (GET /priorities), or null for none' })),
   resolution: Type.Optional(Type.String({ maxLength: 10_000 })),
   assignments: Type.Optional(Type.Array(Type.Object({ assignee: RefIn }), { maxItems: 50 })),
+  escalation_level: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Escalate now to this 1-based level of the policy the incident froze (as POST /incidents/{id}/escalate)' })),
+  escalation_policy: Type.Optional(Type.Null({ description: 'Refused when set: Vigil does not move an incident to another policy (reassign with assignments, or escalate)' })),
+  conference_bridge: Type.Optional(Type.Null({ description: 'Refused when set: Vigil has no conference bridges' })),
 });
 
 export const IncidentUpdate = Type.Object({ incident: IncidentUpdateFields });
@@ -67,6 +70,9 @@ export const IncidentCreate = Type.Object({
     incident_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     body: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), details: Type.String({ maxLength: 65_536 }) })),
     priority: Type.Optional(RefIn),
+    assignments: Type.Optional(Type.Array(Type.Object({ assignee: RefIn }), { minItems: 1, maxItems: 50, description: 'Assign these users instead of paging the policy’s first level' })),
+    escalation_policy: Type.Optional(Type.Null({ description: 'Refused when set: an incident follows its service’s policy' })),
+    conference_bridge: Type.Optional(Type.Null({ description: 'Refused when set: Vigil has no conference bridges' })),
   }),
 });
 

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
-export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact')]);
+export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie')]);
 
 export const Integration = Type.Object({
   id: Type.String(),

@@ -18,6 +18,8 @@ import { incidentRoutes } from './http/routes/incidents.js';
 import { incidentNoteRoutes } from './http/routes/incident-notes.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { logEntryRoutes } from './http/routes/log-entries.js';
+import { pagerDutyRoot } from './http/pagerduty-root.js';
+import { opsgenieRoutes } from './http/routes/opsgenie.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { integrationRoutes } from './http/routes/integrations.js';
@@ -93,6 +95,7 @@ export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
   ingestRoutes,
+  opsgenieRoutes,
   serviceRoutes,
   integrationRoutes,
   changeEventRoutes,
@@ -156,7 +159,9 @@ export const routeModules: RouteModule[] = [
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {
+  const root = pagerDutyRoot(deps.config.pagerDutyApiHost);
   const app = Fastify({
+    rewriteUrl: (req) => root.rewrite(req),
     loggerInstance: typeof opts.logger === 'object' ? (opts.logger as FastifyBaseLogger) : undefined,
     logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
     bodyLimit: 1024 * 1024,
@@ -200,6 +205,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   const routes: RegisteredRoute[] = [];
   app.decorate('vigilRoutes', routes);
   app.addHook('onRoute', (r) => {
+    root.learn(r.url);
     for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
   });
   await registerOpenApi(app, deps.config.publicUrl);

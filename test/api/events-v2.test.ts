@@ -229,7 +229,8 @@ describe.each(DIALECTS)('Events API v2 semantics on %s', (dialect) => {
     let got = await incident(t, inc!.id);
     expect(got.status).toBe('acknowledged');
     expect(got.acknowledgements).toHaveLength(1);
-    expect(got.acknowledgements[0].acknowledger.type).toBe('integration_reference');
+    // PagerDuty's acknowledger is a user or a service: an integration acknowledges for its service.
+    expect(got.acknowledgements[0].acknowledger).toMatchObject({ type: 'service_reference', id: got.service.id });
     expect((await logOf(t, inc!.id)).some((e) => e.type === 'acknowledge_log_entry')).toBe(true);
     await enqueue(t, trigger(key, { dedup_key: 'ack-me' }));
     await enqueue(t, trigger(key, { dedup_key: 'another' }, { severity: 'warning' }));

@@ -63,13 +63,13 @@ describe.each(DIALECTS)('incident actions on %s', (dialect) => {
       await req(t, 'PUT', '/api/v1/incidents/1', { incident: { priority: { id: P('P1') } } });
       const cleared = await req(t, 'PUT', '/api/v1/incidents/1', { incident: { priority: null } });
       expect(cleared.json().incident.priority).toBeNull();
-      const entries = (await logOf(t, inc.id)).filter((e) => e.type === 'priority_change_log_entry');
+      const entries = (await logOf(t, inc.id)).filter((e) => e.type === 'field_value_change_log_entry' && e.event_details.vigil_type === 'priority_change_log_entry');
       expect(entries.map((e) => e.summary)).toEqual([
         'Priority set to P2 by Olive Owner through the API',
         'Priority changed from P2 to P1 by Olive Owner through the API',
         'Priority P1 removed by Olive Owner through the API',
       ]);
-      expect(entries[1]!.event_details).toEqual({ priority_id: P('P1'), priority: 'P1', previous_priority_id: P('P2') });
+      expect(entries[1]!.event_details).toEqual({ priority_id: P('P1'), priority: 'P1', previous_priority_id: P('P2'), vigil_type: 'priority_change_log_entry' });
     });
 
     it('is given on create and through the bulk update, and filters the list', async () => {
@@ -167,7 +167,7 @@ describe.each(DIALECTS)('incident actions on %s', (dialect) => {
         expect(after).toMatchObject({ status: 'resolved', alert_counts: { all: 0 } });
         expect((await logOf(t, src.id)).at(-1)).toMatchObject({ type: 'resolve_log_entry', summary: `Merged into #1 by Olive Owner through the API: ${n} open alert${n === 1 ? '' : 's'} moved there` });
       }
-      expect((await logOf(t, i1.id)).at(-1)).toMatchObject({ type: 'merge_log_entry', summary: '#2, #3 merged into this incident by Olive Owner through the API: 3 open alerts moved here' });
+      expect((await logOf(t, i1.id)).at(-1)).toMatchObject({ type: 'annotate_log_entry', event_details: expect.objectContaining({ vigil_type: 'merge_log_entry' }), summary: '#2, #3 merged into this incident by Olive Owner through the API: 3 open alerts moved here' });
       // The moved alert keeps its key: a repeat counts on it, in the target.
       await send('b');
       expect((await alertsOf(t, i1.id)).find((a) => a.alert_key === 'b')!.count).toBe(2);

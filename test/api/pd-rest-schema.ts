@@ -26,6 +26,13 @@ function pointer(ref: string): unknown {
     .reduce<any>((acc, k) => acc?.[k], doc());
 }
 
+/**
+ * `tolerant`: PagerDuty's own schema quirks forgiven, as the conformance figures count them:
+ * fields PagerDuty answers null without declaring `nullable` (resolved_at, escalation_policy)
+ * accept null, and overlapping `oneOf` branches (references that match two) become `anyOf`.
+ */
+let tolerant = false;
+
 function toJsonSchema(node: unknown, depth = 0): unknown {
   if (depth > 60) return {};
   if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, depth + 1));
@@ -40,7 +47,8 @@ function toJsonSchema(node: unknown, depth = 0): unknown {
   for (const [k, v] of Object.entries(o)) {
     if (k === 'example' || k === 'examples' || k === 'nullable' || k.startsWith('x-')) continue;
     // Property maps are names, not schemas: keep every key, convert the values.
-    if (k === 'properties' && v && typeof v === 'object') out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, toJsonSchema(pv, depth + 1)]));
+    if (k === 'properties' && v && typeof v === 'object') out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, tolerant ? { anyOf: [{ type: 'null' }, toJsonSchema(pv, depth + 1)] } : toJsonSchema(pv, depth + 1)]));
+    else if (k === 'oneOf' && tolerant) out.anyOf = toJsonSchema(v, depth + 1);
     else out[k] = toJsonSchema(v, depth + 1);
   }
   if (Array.isArray(out.enum) && !out.type && out.enum.every((e) => typeof e === 'string')) out.type = 'string';
@@ -56,14 +64,19 @@ const AjvCtor = ((AjvMod as any).default ?? AjvMod) as typeof import('ajv').defa
 const ajv = new AjvCtor({ allErrors: true, strict: false, validateFormats: false });
 const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
 
-export function pagerDutyResponseSchema(apiPath: string, method: string, status: string): unknown {
+export function pagerDutyResponseSchema(apiPath: string, method: string, status: string, forgiving = false): unknown {
   const op = doc().paths?.[apiPath]?.[method];
   if (!op) throw new Error(`${method.toUpperCase()} ${apiPath} not in ${PD_REST_OAS}`);
   let res = op.responses?.[status];
   if (res?.$ref) res = pointer(res.$ref);
   const schema = res?.content?.['application/json']?.schema;
   if (!schema) throw new Error(`no JSON ${status} answer for ${method.toUpperCase()} ${apiPath}`);
-  return toJsonSchema(schema);
+  tolerant = forgiving;
+  try {
+    return toJsonSchema(schema);
+  } finally {
+    tolerant = false;
+  }
 }
 
 export function pagerDutySchema(name: string): unknown {
@@ -80,4 +93,40 @@ export function expectPagerDutyShape(body: unknown, apiPath: string, method: str
   }
   const ok = validate(body);
   expect(ok, `${key}: ${JSON.stringify(validate.errors, null, 1)}`).toBe(true);
+}
+
+/** Every operation of PagerDuty's REST API, as `METHOD /path` (PagerDuty's path template). */
+export function pagerDutyOperations(): { method: string; path: string }[] {
+  const out: { method: string; path: string }[] = [];
+  for (const [p, ops] of Object.entries(doc().paths as Record<string, Record<string, unknown>>)) {
+    for (const m of Object.keys(ops)) if (['get', 'post', 'put', 'patch', 'delete'].includes(m)) out.push({ method: m.toUpperCase(), path: p });
+  }
+  return out;
+}
+
+/** A route's path in PagerDuty's template form: `/api/v1/incidents/:id/notes` is `/incidents/{}/notes`. */
+export function templateOf(path: string): string {
+  return path.replace(/^\/api\/v1/, '').replace(/:[A-Za-z_]+|\{[^}]+\}/g, '{}');
+}
+
+/** Whether a body conforms, with Ajv's errors (for counting rather than failing). */
+export function checkPagerDutyShape(body: unknown, apiPath: string, method: string, status = '200'): { ok: boolean; errors: unknown } {
+  const key = `tolerant ${method} ${apiPath} ${status}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    try {
+      validate = ajv.compile(pagerDutyResponseSchema(apiPath, method, status, true) as object);
+    } finally {
+      tolerant = false;
+    }
+    compiled.set(key, validate);
+  }
+  const ok = validate(body) as boolean;
+  return { ok, errors: validate.errors };
+}
+
+/** As expectPagerDutyShape, forgiving PagerDuty's own schema quirks (see `tolerant`). */
+export function expectPagerDutyShapeTolerant(body: unknown, apiPath: string, method: string, status = '200'): void {
+  const r = checkPagerDutyShape(body, apiPath, method, status);
+  expect(r.ok, `${method} ${apiPath} ${status}: ${JSON.stringify(r.errors, null, 1)}`).toBe(true);
 }

@@ -40,7 +40,9 @@ describe.each(DIALECTS)('roles on %s', (dialect) => {
 
   it('members and their tokens are created by the owner through the API', async () => {
     const users = (await req(t, 'GET', '/api/v1/users?limit=100')).json().users as Json[];
-    const roles = Object.fromEntries(users.map((u) => [u.id, u.role]));
+    const roles = Object.fromEntries(users.map((u) => [u.id, u.vigil_role]));
+    // PagerDuty's enum in `role` (a responder is PagerDuty's `user`), Vigil's own in `vigil_role`.
+    expect(Object.fromEntries(users.map((u) => [u.id, u.role]))[responder.user.id]).toBe('user');
     expect(roles[admin.user.id]).toBe('admin');
     expect(roles[responder.user.id]).toBe('responder');
     expect(roles[observer.user.id]).toBe('observer');
@@ -128,7 +130,7 @@ describe.each(DIALECTS)('roles on %s', (dialect) => {
     for (const role of ['observer', 'responder', 'admin']) {
       const u = await req(t, 'POST', '/api/v1/users', { user: { name: `made by admin ${role}`, email: `admin-made-${role}@harbor.example`, role } }, h);
       expect(u.statusCode, u.body).toBe(201);
-      expect(u.json().user.role).toBe(role);
+      expect(u.json().user.vigil_role).toBe(role);
     }
     const target = (await req(t, 'POST', '/api/v1/users', { user: { name: 'promote me', email: 'promote@harbor.example', role: 'responder' } }, h)).json().user;
     const forbidden: [string, string, unknown][] = [
@@ -145,16 +147,16 @@ describe.each(DIALECTS)('roles on %s', (dialect) => {
       expect(r.json().error.code).toBe(2010);
     }
     expect(await counts(t)).toEqual(users);
-    expect((await req(t, 'GET', `/api/v1/users/${target.id}`)).json().user.role).toBe('responder');
-    expect((await req(t, 'GET', `/api/v1/users/${t.org.user.id}`)).json().user.role).toBe('owner');
+    expect((await req(t, 'GET', `/api/v1/users/${target.id}`)).json().user.vigil_role).toBe('responder');
+    expect((await req(t, 'GET', `/api/v1/users/${t.org.user.id}`)).json().user.vigil_role).toBe('owner');
 
     // The owner can.
     const o = await req(t, 'POST', '/api/v1/users', { user: { name: 'Second owner', email: 'owner2@harbor.example', role: 'owner' } });
     expect(o.statusCode, o.body).toBe(201);
-    expect(o.json().user.role).toBe('owner');
+    expect(o.json().user.vigil_role).toBe('owner');
     const p = await req(t, 'PUT', `/api/v1/users/${target.id}`, { user: { role: 'owner' } });
     expect(p.statusCode, p.body).toBe(200);
-    expect(p.json().user.role).toBe('owner');
+    expect(p.json().user.vigil_role).toBe('owner');
   });
 
   it('changes made through the API record who made them', async () => {

@@ -38,7 +38,7 @@ describe.each(DIALECTS)('answered/offered watch (%s)', (dialect) => {
     expect(r.statusCode, r.body).toBe(202);
   };
   const notes = async () =>
-    ((await req(t, 'GET', '/api/v1/log_entries?limit=100')).json().log_entries as Json[]).filter((e) => e.type === 'impact_watch_log_entry');
+    ((await req(t, 'GET', '/api/v1/log_entries?limit=100')).json().log_entries as Json[]).filter((e) => (e.event_details?.vigil_type ?? e.type) === 'impact_watch_log_entry');
   /** Run 5-minute steps from `from` (exclusive) to `to` with every service answering at `rate`. */
   const run = async (from: number, to: number, rate: number) => {
     for (let at = from + 5 * MIN; at <= to; at += 5 * MIN) {

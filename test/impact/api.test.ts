@@ -280,7 +280,7 @@ describe.each(DIALECTS)('impact API (%s)', (dialect) => {
       clock.set(at);
       await engine.runUntilIdle(at);
     }
-    const notes = (await req(t, 'GET', `/api/v1/log_entries?limit=100`)).json().log_entries.filter((e: Json) => e.type === 'impact_watch_log_entry');
+    const notes = (await req(t, 'GET', `/api/v1/log_entries?limit=100`)).json().log_entries.filter((e: Json) => (e.event_details?.vigil_type ?? e.type) === 'impact_watch_log_entry');
     expect(notes).toHaveLength(1);
     expect(notes[0].incident).toBeNull();
     expect(notes[0].service.id).toBe(watched.id);

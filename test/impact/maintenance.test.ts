@@ -38,7 +38,7 @@ describe.each(DIALECTS)('impact detection around a maintenance window (%s)', (di
     await engine.runUntilIdle(at);
   };
   const incidents = async () => (await req(t, 'GET', `/api/v1/incidents?service_ids[]=${serviceId}&statuses[]=triggered&statuses[]=acknowledged&statuses[]=resolved`)).json().incidents as unknown[];
-  const watchNotes = async () => ((await req(t, 'GET', '/api/v1/log_entries?limit=100')).json().log_entries as { type: string }[]).filter((e) => e.type === 'impact_watch_log_entry');
+  const watchNotes = async () => ((await req(t, 'GET', '/api/v1/log_entries?limit=100')).json().log_entries as { type: string; event_details?: Record<string, string> }[]).filter((e) => (e.event_details?.vigil_type ?? e.type) === 'impact_watch_log_entry');
 
   beforeAll(async () => {
     clock = new ManualClock(T0);

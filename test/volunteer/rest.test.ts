@@ -53,7 +53,8 @@ describe.each(DIALECTS)('volunteer REST on %s', (dialect) => {
       availability: { time_zone: 'Europe/Berlin', rfc5545: ['DTSTART;TZID=Europe/Berlin:20240101T190000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU'] },
     });
     // A member with the volunteer role.
-    expect((await req(t, 'GET', `/api/v1/users/${v.id}`)).json().user.role).toBe('volunteer');
+    expect((await req(t, 'GET', `/api/v1/users/${v.id}`)).json().user.vigil_role).toBe('volunteer');
+    expect((await req(t, 'GET', `/api/v1/users/${v.id}`)).json().user.role).toBe('limited_user');
     // The same email twice: 409.
     expect((await req(t, 'POST', '/api/v1/volunteers', { volunteer: { name: 'Vera again', email: 'vera@volunteers.example' } })).statusCode).toBe(409);
     // An existing staff member is not turned into a volunteer.

@@ -28,6 +28,12 @@ export interface Config {
   metricsToken: string | null;
   /** VIGIL_SECRET_KEY: base64 keys of 32 bytes, comma-separated, the first seals (lib/secret-box.ts); null: `<dataDir>/secret.key`. */
   secretKey: string | null;
+  /**
+   * A host name (e.g. `api.vigil.example.com`) on which every request is PagerDuty's REST API
+   * at the root (`/incidents` is `/api/v1/incidents`). Null: only requests carrying PagerDuty's
+   * `Accept: application/vnd.pagerduty+json` header are served at the root.
+   */
+  pagerDutyApiHost?: string | null;
   ingest: {
     /** Sustained events per second accepted per integration before 429. */
     ratePerIntegration: number;
@@ -130,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     outboundAllow,
     metricsToken: env.VIGIL_METRICS_TOKEN || null,
     secretKey: env.VIGIL_SECRET_KEY || null,
+    pagerDutyApiHost: env.VIGIL_PAGERDUTY_API_HOST ? env.VIGIL_PAGERDUTY_API_HOST.toLowerCase() : null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),

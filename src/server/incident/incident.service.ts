@@ -29,12 +29,20 @@ export interface AlertRef {
   dedupKey: string;
   agent: AgentRef;
   channel: Channel;
+  /** A note the sender attached (Opsgenie's `note`): added to the alert's incident before the change. */
+  note?: string;
+}
+
+/** The sender's note on the alert's incident. */
+async function eventNote(tx: Tx, a: AlertRef, alert: { id: string; incident_id: string | null; service_id: string | null }): Promise<void> {
+  if (a.note && alert.incident_id && alert.service_id) await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: alert.id });
 }
 
 /** Acknowledge by dedup key. No open alert: accepted and does nothing (PagerDuty semantics); a suppressed alert stays suppressed. */
 export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
+  await eventNote(tx, a, alert);
   if (!alert.incident_id) return true;
   if (alert.status === 'triggered') await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'acknowledged', tx.now);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
@@ -46,6 +54,7 @@ export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
 export async function resolveAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
+  await eventNote(tx, a, alert);
   await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
   if (!alert.incident_id || !alert.service_id) return true;
   await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
@@ -200,6 +209,8 @@ export interface IncidentUpdate {
   assignments?: { assignee: { id: string } }[];
   status?: IncidentStatus;
   resolution?: string;
+  /** Escalate now to this 1-based level (after any status change). */
+  escalation_level?: number;
 }
 
 /** Apply an update in that order: title and urgency, priority, then assignees, then status. Answers the row as it is after. */
@@ -223,6 +234,7 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
     }
     if (update.status !== undefined) inc = await setStatus(tx, inc, update.status, agent, channel, update.resolution);
     else if (update.resolution !== undefined) throw invalid('incident.resolution can only be given with status resolved');
+    if (update.escalation_level !== undefined) inc = (await escalateNow(tx, inc, update.escalation_level, agent, channel)).incident;
     return inc;
   });
 }
@@ -231,20 +243,24 @@ export async function changeIncident(u: UnitOfWork, orgId: string, id: string, u
 export async function openIncidentByHand(
   u: UnitOfWork,
   orgId: string,
-  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string },
+  input: { serviceId: string; title: string; urgency?: 'high' | 'low'; incidentKey?: string; body?: string; priorityId?: string; assigneeIds?: string[] },
   agent: AgentRef,
   channel: Channel,
 ): Promise<IncidentTable> {
   const service = await getService(u.db, orgId, input.serviceId);
   if (!service) throw invalid(`incident.service: service ${input.serviceId} not found`);
-  const { serviceId: _, ...fields } = input;
+  const { serviceId: _, assigneeIds, ...fields } = input;
   return inTransaction(u, async (tx) => {
     if (fields.priorityId !== undefined) {
       // The organization's lock (which opening the incident takes anyway) before the priority's, as removing a priority does.
       await lockOrganization(tx.trx, orgId);
       await priorityForUse(tx.trx, orgId, fields.priorityId, 'incident.priority.id');
     }
-    return createManualIncident(tx, orgId, service, fields, agent, channel);
+    const inc = await createManualIncident(tx, orgId, service, fields, agent, channel);
+    if (!assigneeIds) return inc;
+    // PagerDuty: an incident created with assignments goes to those people.
+    await reassign(tx, inc, assigneeIds, agent, channel);
+    return requireIncident(tx.trx, orgId, inc.id);
   });
 }
 

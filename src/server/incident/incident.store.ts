@@ -573,3 +573,44 @@ export async function lockOpenLowUrgency(db: Db, orgId: string, serviceId: strin
     ORDER BY number ${rowLock(db, 'no key update')}`.execute(db);
   return r.rows.map(numeric);
 }
+
+/** The alert `dedupKey` named at instant `at` (open then), for reports about past requests. */
+export async function alertOpenAt(db: Db, orgId: string, integrationId: string, dedupKey: string, at: number): Promise<AlertTable | undefined> {
+  return db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('integration_id', '=', integrationId)
+    .where('dedup_key', '=', dedupKey)
+    .where('first_seen_at', '<=', at)
+    .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', at)]))
+    .orderBy('first_seen_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The newest alert of an integration with this key (the open one if any). */
+export async function latestAlertByKey(db: Db, orgId: string, integrationId: string, dedupKey: string): Promise<AlertTable | undefined> {
+  return db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('integration_id', '=', integrationId)
+    .where('dedup_key', '=', dedupKey)
+    .orderBy('first_seen_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The newest alert an integration added to an incident. */
+export async function latestAlertOfIncident(db: Db, orgId: string, incidentId: string, integrationId: string): Promise<AlertTable | undefined> {
+  return db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('incident_id', '=', incidentId)
+    .where('integration_id', '=', integrationId)
+    .orderBy('first_seen_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -66,6 +66,8 @@ export function channelName(c: Channel): string {
       return 'the Events API';
     case 'alertmanager':
       return 'Alertmanager';
+    case 'opsgenie':
+      return 'the Opsgenie API';
     case 'api':
       return 'the API';
     case 'web_ui':

@@ -96,6 +96,8 @@ export interface AlertInput {
   source: string | null;
   details: unknown;
   plan: AlertPlan;
+  /** A note the sender attached to this event (Opsgenie's `note`): added to the incident's timeline. */
+  note?: string | null;
 }
 
 export interface TriggerOutcome {
@@ -184,6 +186,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
     const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details: JSON.stringify(a.details ?? {}) });
     if (existing.incident_id) {
       await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
+      if (a.note) await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: existing.id });
       tx.changes.push({ orgId: a.orgId, incidentId: existing.incident_id, serviceId: a.service.id, kind: 'alert' });
     }
     return { alertId: existing.id, incidentId: existing.incident_id, created: 'none', count };
@@ -342,6 +345,7 @@ async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, targe
   const incidentId = up.incident_id ?? incident.id;
   if (up.count > 1) {
     await appendLog(tx, a.orgId, a.service.id, incidentId, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
+    if (a.note) await appendLog(tx, a.orgId, a.service.id, incidentId, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: up.id });
     tx.changes.push({ orgId: a.orgId, incidentId, serviceId: a.service.id, kind: 'alert' });
     return { alertId: up.id, incidentId, created: 'none', count: up.count };
   }
@@ -355,6 +359,7 @@ async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, targe
     ...(a.plan.ruleMatch?.length ? { rules: a.plan.ruleMatch } : {}),
   });
   for (const note of a.plan.notes) await appendLog(tx, a.orgId, a.service.id, incident.id, 'annotate_log_entry', note, a.agent, a.channel, { by_rule: true });
+  if (a.note) await appendLog(tx, a.orgId, a.service.id, incident.id, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: up.id });
   if (!created) await joined(tx, a, incident, target);
   return { alertId: up.id, incidentId: incident.id, created: created ? 'incident' : 'alert', count: 1 };
 }

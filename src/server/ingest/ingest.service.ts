@@ -28,6 +28,7 @@ import { applyServiceRules, routeEvent, type RuleMatch } from '../rules/rules.js
 import { applyOutcome, NO_DECISION, ruleEventOf, type RuleDecision, type TriggerFields } from './rules-stage.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
+import { recordRequest } from './opsgenie/request.store.js';
 
 export interface ResolvedIntegration {
   integration: IntegrationTable;
@@ -48,9 +49,32 @@ export interface RouterKey {
 
 export type KeyTarget = ResolvedIntegration | RouterKey;
 
+/**
+ * A request the sender will ask about later (Opsgenie's request id): recorded in the batch's
+ * transaction, so every accepted request has a status (ingest/opsgenie/request.store.ts).
+ */
+export interface RequestTag {
+  id: string;
+  action: string;
+}
+
 export type IngestJob =
-  | { kind: 'trigger'; target: KeyTarget; channel: Channel; dedupKey: string; summary: string; severity: string; source: string | null; details: unknown; decision?: RuleDecision }
-  | { kind: 'acknowledge' | 'resolve'; target: KeyTarget; channel: Channel; dedupKey: string }
+  | {
+      kind: 'trigger';
+      target: KeyTarget;
+      channel: Channel;
+      dedupKey: string;
+      summary: string;
+      severity: string;
+      source: string | null;
+      details: unknown;
+      decision?: RuleDecision;
+      /** The sender's priority (Opsgenie P1–P5, resolved to the organization's priority); an event rule's priority wins. */
+      priorityId?: string | null;
+      note?: string;
+      request?: RequestTag;
+    }
+  | { kind: 'acknowledge' | 'resolve'; target: KeyTarget; channel: Channel; dedupKey: string; note?: string; request?: RequestTag }
   | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown };
 
 /** A trigger after the rules stage: routed to its service (or unrouted, kept suppressed), with what the rules decided. */
@@ -208,6 +232,13 @@ export class IngestService {
         if ('drop' in s) dropped.push(s.drop);
         staged.push('drop' in s ? { kind: 'dropped', target: job.target } : s);
       }
+      // Requests a sender will ask about, under the key the rules left (a dropped event's request failed).
+      for (const [i, job] of jobs.entries()) {
+        const s = staged[i]!;
+        if (job.kind === 'change' || !job.request) continue;
+        const dropped = s.kind === 'dropped';
+        await recordRequest(trx, { org_id: job.target.integration.org_id, id: job.request.id, integration_id: job.target.integration.id, action: job.request.action, dedup_key: 'dedupKey' in s ? s.dedupKey : job.dedupKey, alert_id: null, success: dropped ? 0 : null, status: dropped ? 'Dropped by an event rule' : null, created_at: now });
+      }
       const maintenance = await this.maintenanceOf(trx, staged);
       for (const job of staged) {
         const tx: Tx = { trx, now, changes: [], batch };
@@ -253,7 +284,7 @@ export class IngestService {
   private alertInput(job: StagedTrigger, maintenance: ReadonlySet<string>, now: number): AlertInput {
     const { integration, service } = job.target;
     const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
-    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details, plan: planOf(service, job, maintenance.has(service.id), now) };
+    return { orgId: integration.org_id, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, service, summary: job.summary, severity: job.severity, source: job.source, details: job.details, plan: planOf(service, job, maintenance.has(service.id), now), note: job.note ?? null };
   }
 
   private async apply(tx: Tx, job: BatchJob, maintenance: ReadonlySet<string>): Promise<void> {
@@ -283,7 +314,7 @@ export class IngestService {
     // A disabled service takes no new alerts (PagerDuty semantics); ack and resolve still apply.
     if (job.kind === 'trigger' && job.target.service.status === 'disabled') return;
     const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
-    const base = { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel };
+    const base = { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, ...(job.kind !== 'trigger' && job.note ? { note: job.note } : {}) };
     if (job.kind === 'trigger') {
       await triggerAlert(tx, this.alertInput(job, maintenance, tx.now));
     } else if (job.kind === 'acknowledge') {
@@ -305,7 +336,7 @@ function planOf(service: ServiceTable, job: StagedTrigger, inMaintenance: boolea
     suppressed: d.suppress ? 'rule' : inMaintenance ? 'maintenance' : null,
     pauseSeconds: d.pauseSeconds ?? base.pauseSeconds,
     pausedBy: d.pauseSeconds ? `event rule ${matched?.label ?? matched?.rule ?? ''}`.trim() : base.pausedBy,
-    priorityId: d.priorityId,
+    priorityId: d.priorityId ?? job.priorityId ?? null,
     notes: d.notes,
     ruleMatch: d.matched.length ? d.matched : null,
   };

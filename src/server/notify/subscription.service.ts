@@ -16,6 +16,14 @@ import * as store from './subscription.store.js';
 
 type Db = Kysely<Database>;
 
+/**
+ * PagerDuty event types for actions Vigil does not have: no incident is delegated to another
+ * policy, a resolved incident is never reopened, there are no responder requests. A subscription
+ * may name them (PagerDuty's own example does); they are never sent, and the answer says so
+ * (`vigil_never_sent`). Any other unknown type is refused.
+ */
+export const NEVER_OCCURRING_EVENTS = ['incident.delegated', 'incident.reopened', 'incident.responder.added', 'incident.responder.replied'] as const;
+
 export const SUBSCRIBABLE_EVENTS = ['incident.triggered', 'incident.acknowledged', 'incident.unacknowledged', 'incident.resolved', 'incident.escalated', 'incident.reassigned', 'incident.annotated', 'incident.priority_updated'] as const;
 
 /** Whether an id names a live service of the organization. */
@@ -32,10 +40,11 @@ export interface SubscriptionInput {
   events: string[];
   filter: SubscriptionFilter;
   delivery_method: { url: string; custom_headers?: { name: string; value: string }[] };
+  oauth_client_id?: string | null;
 }
 
 async function validate(b: { events: string[]; filter: { type: string; id?: string | undefined }; delivery_method: { url: string; custom_headers?: { name: string; value: string }[] } }, knownService: ServiceCheck): Promise<void> {
-  const bad = b.events.filter((e) => !(SUBSCRIBABLE_EVENTS as readonly string[]).includes(e));
+  const bad = b.events.filter((e) => !(SUBSCRIBABLE_EVENTS as readonly string[]).includes(e) && !(NEVER_OCCURRING_EVENTS as readonly string[]).includes(e));
   if (bad.length) throw invalid(...bad.map((e) => `webhook_subscription.events: ${e} is not one of ${SUBSCRIBABLE_EVENTS.join(', ')}`));
   if (!/^https?:\/\/[^\s]+$/i.test(b.delivery_method.url)) throw invalid('webhook_subscription.delivery_method.url must be an http(s) URL');
   // A CR or LF in a value would split it into a second header (or a second request) on the wire.
@@ -73,6 +82,7 @@ export async function createSubscription(db: Db, clock: Clock, policy: OutboundP
     filter_id: b.filter.type === 'service_reference' ? b.filter.id! : null,
     active: b.active === false ? 0 : 1,
     custom_headers: JSON.stringify(b.delivery_method.custom_headers ?? []),
+    oauth_client_id: b.oauth_client_id ?? null,
     consecutive_failures: 0,
     disabled_until: null,
     created_at: now,

@@ -125,3 +125,9 @@ export async function lockPriorityForRemoval(trx: Db, orgId: string, id: string)
   if (!p) throw notFound(`priority ${id}`);
   return p;
 }
+
+/** The live priority with this name (case-insensitive), if the organization has one. */
+export async function priorityNamed(db: Db, orgId: string, name: string): Promise<PriorityTable | undefined> {
+  const all = await store.listLivePriorities(db, orgId);
+  return all.find((p) => p.name.toLowerCase() === name.toLowerCase());
+}

@@ -112,11 +112,12 @@ const TYPE_ALIASES: Record<string, IntegrationType> = {
   heartbeat_inbound_integration: 'heartbeat',
   impact: 'impact',
   impact_inbound_integration: 'impact',
+  opsgenie: 'opsgenie',
 };
 
 export function integrationType(t: string): IntegrationType {
   const v = TYPE_ALIASES[t];
-  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat or impact`);
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact or opsgenie`);
   return v;
 }
 
@@ -130,7 +131,7 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     id: newId(now),
     service_id: service.id,
     type,
-    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts' }[type],
+    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API' }[type],
     key_hash: hashSecret(key),
     key_hint: key.slice(0, 4),
     created_at: now,

@@ -122,3 +122,18 @@ export async function nextUrgencyChangeDue(db: Db): Promise<number | null> {
 export async function setUrgencyChangeAt(db: Db, orgId: string, id: string, at: number | null): Promise<void> {
   await db.updateTable('services').set({ urgency_change_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
+
+/** The organization's live heartbeat integrations with this name (Opsgenie pings a heartbeat by name), oldest first. */
+export async function heartbeatsNamed(db: Db, orgId: string, name: string): Promise<IntegrationTable[]> {
+  return db
+    .selectFrom('integrations')
+    .innerJoin('services', (j) => j.onRef('services.org_id', '=', 'integrations.org_id').onRef('services.id', '=', 'integrations.service_id'))
+    .selectAll('integrations')
+    .where('integrations.org_id', '=', orgId)
+    .where('integrations.type', '=', 'heartbeat')
+    .where('integrations.name', '=', name)
+    .where('integrations.deleted_at', 'is', null)
+    .where('services.deleted_at', 'is', null)
+    .orderBy('integrations.created_at')
+    .execute();
+}

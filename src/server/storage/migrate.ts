@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009_event_orchestrations.js';
 import * as m0010 from './migrations/0010_maintenance.js';
 import * as m0013 from './migrations/0013_postmortems.js';
 import * as m0014 from './migrations/0014_push.js';
+import * as m0015 from './migrations/0015_opsgenie_requests.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0010_maintenance': m0010,
   '0013_postmortems': m0013,
   '0014_push': m0014,
+  '0015_opsgenie_requests': m0015,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -69,7 +69,7 @@ export interface ServiceTable {
   deleted_at: number | null;
 }
 
-export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact';
+export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie';
 
 export interface IntegrationTable {
   org_id: string;
@@ -317,6 +317,8 @@ export interface WebhookSubscriptionTable {
   disabled_until: number | null;
   created_at: number;
   deleted_at: number | null;
+  /** PagerDuty's `oauth_client_id`: the OAuth client the subscription belongs to (stored and shown). */
+  oauth_client_id: string | null;
 }
 
 export interface ActionTokenTable {
@@ -767,6 +769,22 @@ export interface Database {
   event_orchestrations: EventOrchestrationTable;
   event_orchestration_integrations: EventOrchestrationIntegrationTable;
   event_orchestration_paths: EventOrchestrationPathTable;
+  opsgenie_requests: OpsgenieRequestTable;
+}
+
+/** An Opsgenie Alert API request (ingest/opsgenie/): what `GET /v2/alerts/requests/{id}` reports. */
+export interface OpsgenieRequestTable {
+  org_id: string;
+  id: string;
+  integration_id: string;
+  /** Opsgenie's action name: Create, Acknowledge, Close, AddNote. */
+  action: string;
+  dedup_key: string | null;
+  alert_id: string | null;
+  /** 1 or 0 when known at write time; NULL: read from the alert the key named at created_at. */
+  success: number | null;
+  status: string | null;
+  created_at: number;
 }
 
 /** PagerDuty's incident priorities, per organization; rank 1 is the most severe. */

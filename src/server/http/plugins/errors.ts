@@ -3,15 +3,18 @@
  * `{"error": {message, code, errors}}`; ingest routes (config.errorStyle =
  * 'events') answer the Events API's `{status, message, errors}`. Nothing
  * unexpected leaks: it is logged and answered 500 with no detail — and database
- * outages answer 503 with Retry-After, so senders retry.
+ * outages answer 503 with Retry-After, so senders retry. The Opsgenie-compatible routes
+ * ('opsgenie') answer Opsgenie's `{message, took, requestId, errors{field: text}}`, with 422
+ * for a body Opsgenie would find semantically wrong and 400 only for broken JSON.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, VigilError, type ErrorKind } from '../../errors.js';
 import { isUnavailableError } from '../../storage/dialect.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    errorStyle?: 'events' | 'rest';
+    errorStyle?: 'events' | 'rest' | 'opsgenie';
     permission?: 'public' | 'read' | 'respond' | 'manage' | 'own';
   }
 }
@@ -68,6 +71,7 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, kind: Er
   const def = ERRORS[kind];
   if (retryAfter) reply.header('retry-after', String(retryAfter));
   reply.code(def.status).type('application/json; charset=utf-8');
+  if (request.routeOptions?.config?.errorStyle === 'opsgenie') return sendOpsgenieError(reply, kind, errors, message);
   if (request.routeOptions?.config?.errorStyle === 'events') {
     const status = kind === 'rate_limited' ? 'throttle event' : kind === 'invalid_input' && errors.some((e) => e.startsWith('body: JSON parse error')) ? 'Unrecognized object' : kind === 'invalid_input' ? 'invalid event' : kind === 'payload_too_large' ? 'event too large' : 'error';
     const msg =
@@ -77,13 +81,38 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, kind: Er
   return reply.send({ error: { message: message ?? def.message, code: def.code, errors } });
 }
 
+const OPSGENIE_MESSAGE: Partial<Record<ErrorKind, string>> = {
+  invalid_input: 'Request body is not processable. Please check the errors.',
+  unauthenticated: 'Could not authenticate',
+  rate_limited: 'You are making too many requests! To avoid errors, we recommend you limit requests.',
+};
+
+function sendOpsgenieError(reply: FastifyReply, kind: ErrorKind, errors: string[], message?: string): FastifyReply {
+  const jsonSyntax = kind === 'invalid_input' && errors.some((e) => e.startsWith('body: JSON parse error'));
+  const byField: Record<string, string> = {};
+  for (const e of errors) {
+    const m = /^([\w.[\]]+):\s*(.*)$/s.exec(e);
+    const field = m ? m[1]! : 'request';
+    const text = m ? m[2]! : e;
+    byField[field] = byField[field] ? `${byField[field]}; ${text}` : text;
+  }
+  let msg: string;
+  if (jsonSyntax) msg = errors[0] ?? 'Invalid JSON';
+  else if (kind === 'not_found') msg = message && message !== ERRORS.not_found.message ? message : (errors[0] ?? 'Not Found');
+  else msg = OPSGENIE_MESSAGE[kind] ?? message ?? ERRORS[kind].message;
+  reply.code(jsonSyntax ? 400 : kind === 'invalid_input' ? 422 : ERRORS[kind].status);
+  const requestId = randomUUID();
+  reply.header('x-request-id', requestId);
+  return reply.send({ message: msg, took: reply.elapsedTime / 1000, requestId, ...(kind === 'invalid_input' && !jsonSyntax && errors.length ? { errors: byField } : {}) });
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   // PagerDuty clients send `Content-Type: application/json` on every call, GET and DELETE
   // included (go-pagerduty, pdjs; BRIEF.md §6). A REST request that carries no body is
   // then simply bodiless: it must not fail as "empty JSON body" (400) before its route runs.
   app.addHook('onRequest', async (request) => {
     const h = request.headers;
-    if (h['content-type'] && (request.routeOptions.url ?? '').startsWith('/api/') && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+    if (h['content-type'] && /^\/(api\/|v2\/alerts\/|v2\/heartbeats\/)/.test(request.routeOptions.url ?? '') && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
       delete h['content-type'];
     }
   });

@@ -25,6 +25,13 @@ export function presentAlert(p: BasePresenter, a: AlertTable, serviceName: strin
     count: Number(a.count),
     last_seen_at: iso(a.last_seen_at),
     resolved_at: isoOrNull(a.resolved_at),
-    body: { type: 'alert_body', contexts: (details.links as unknown[]) ?? [], details: details.custom_details ?? null, cef_details: details },
+    body: { type: 'alert_body', contexts: contextsOf(details), details: details.custom_details ?? null, cef_details: details },
   };
+}
+
+/** PagerDuty's contexts: each link and image of the event, typed. */
+function contextsOf(details: Record<string, unknown>): Record<string, unknown>[] {
+  const links = Array.isArray(details.links) ? (details.links as Record<string, unknown>[]) : [];
+  const images = Array.isArray(details.images) ? (details.images as Record<string, unknown>[]) : [];
+  return [...links.map((l) => ({ type: 'link', ...l })), ...images.map((i) => ({ type: 'image', ...i }))];
 }

@@ -15,11 +15,26 @@ export class BasePresenter {
   }
 
   /** Who did something (a stored AgentRef: a user, a service or an integration), as a reference. */
-  agent(json: string | null) {
+  agent(json: string | null, serviceId?: string | null) {
     if (!json) return null;
     const a = JSON.parse(json) as AgentRef;
-    const path = a.type === 'user_reference' ? 'users' : a.type === 'service_reference' ? 'services' : 'integrations';
-    return this.ref(a.type, a.id, a.summary, path, a.type === 'integration_reference' ? null : path);
+    if (a.type === 'integration_reference') {
+      // PagerDuty has no /integrations/{id}: an integration lives under its service (an event orchestration's under the orchestration).
+      return this.ref('integration_reference', a.id, a.summary, serviceId ? `services/${serviceId}/integrations` : 'event_orchestrations', null);
+    }
+    const path = a.type === 'user_reference' ? 'users' : 'services';
+    return this.ref(a.type, a.id, a.summary, path, path);
+  }
+
+  /**
+   * An acknowledger: PagerDuty allows a user or a service. An integration acknowledged for its
+   * service (an Events API acknowledge), so the service is named.
+   */
+  acknowledger(json: string | null, service: { id: string; name: string | null }) {
+    if (!json) return null;
+    const a = JSON.parse(json) as AgentRef;
+    if (a.type === 'integration_reference') return this.ref('service_reference', service.id, service.name, 'services');
+    return this.agent(json);
   }
 }
 

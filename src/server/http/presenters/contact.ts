@@ -3,6 +3,7 @@ import { wireType } from '../../notify/contact.service.js';
 import { maskAddress, showsAddress } from '../../notify/mask.js';
 import type { ContactMethodTable, NotificationRuleTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import { splitE164 } from './pd-enums.js';
 
 /**
  * A contact method at `now` (a code sent and not expired is `verification_pending`) as
@@ -18,7 +19,12 @@ export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, u
     self: `${p.baseUrl}/api/v1/users/${cm.user_id}/contact_methods/${cm.id}`,
     html_url: null,
     label: cm.label,
-    address: created || showsAddress(cm.type, cm.user_id, viewerId) ? cm.address : maskAddress(cm.type, cm.address),
+    // Phone numbers as PagerDuty shows them: country_code and the national number; to anyone but their owner, a masked hint.
+    ...(!(created || showsAddress(cm.type, cm.user_id, viewerId))
+      ? { address: maskAddress(cm.type, cm.address) }
+      : (cm.type === 'sms' || cm.type === 'phone') && splitE164(cm.address)
+        ? splitE164(cm.address)!
+        : { address: cm.address }),
     user: p.ref('user_reference', cm.user_id, userName, 'users'),
     enabled: cm.verified_at !== null,
     verified: cm.verified_at !== null,

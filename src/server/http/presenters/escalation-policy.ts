@@ -18,11 +18,17 @@ export function presentEscalationPolicy(p: BasePresenter, pol: PolicyRow, facts:
     escalation_rules: pol.rules.map((r) => ({
       id: r.id,
       escalation_delay_in_minutes: r.escalation_delay_in_minutes,
-      targets: r.targets.map((t) => p.ref(t.type, t.id, facts.targetNames.get(`${t.type}:${t.id}`) ?? null, t.type === 'user_reference' ? 'users' : 'schedules')),
+      targets: r.targets.map((t) => targetRef(p, t.type, t.id, facts.targetNames.get(`${t.type}:${t.id}`) ?? null)),
     })),
     services: (facts.services.get(pol.id) ?? []).map((s) => p.ref('service_reference', s.id, s.name, 'services')),
     teams: [],
     created_at: iso(Number(pol.created_at)),
     updated_at: iso(Number(pol.updated_at)),
   };
+}
+
+/** A level's target; a volunteer pool lives at /volunteer_pools (no page of its own in the web app). */
+function targetRef(p: BasePresenter, type: string, id: string, name: string | null) {
+  if (type === 'volunteer_pool_reference') return p.ref(type, id, name, 'volunteer_pools', null);
+  return p.ref(type, id, name, type === 'user_reference' ? 'users' : 'schedules');
 }

@@ -10,7 +10,7 @@ export function incidentRef(p: BasePresenter, i: Pick<IncidentTable, 'id' | 'num
 
 /** An incident; assignments are empty once it is resolved, and `body` is shown on a single incident only. */
 export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: IncidentFacts & { includeBody?: boolean }) {
-  const ack = p.agent(i.acknowledged_by);
+  const ack = p.acknowledger(i.acknowledged_by, { id: i.service_id, name: ctx.service?.name ?? null });
   return {
     id: i.id,
     type: 'incident' as const,
@@ -35,7 +35,7 @@ export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: Inciden
     assigned_via: i.assigned_via,
     acknowledgements: i.status === 'acknowledged' && ack && i.acknowledged_at ? [{ at: iso(i.acknowledged_at), acknowledger: ack }] : [],
     last_status_change_at: iso(i.last_status_change_at),
-    last_status_change_by: p.agent(i.last_status_change_by),
+    last_status_change_by: p.agent(i.last_status_change_by, i.service_id),
     resolved_at: isoOrNull(i.resolved_at),
     first_trigger_log_entry: ctx.firstTrigger ? p.ref('trigger_log_entry_reference', ctx.firstTrigger.id, ctx.firstTrigger.summary, 'log_entries', null) : null,
     alert_counts: ctx.counts ?? { all: 0, triggered: 0, resolved: 0 },

@@ -1,21 +1,24 @@
 import { iso } from '../../lib/clock.js';
 import type { LogEntryTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import { PD_LOG_TYPE } from './pd-enums.js';
 
 /** A timeline entry. event_details values are strings only: go-pagerduty decodes them into map[string]string. */
 export function presentLogEntry(p: BasePresenter, e: LogEntryTable, serviceName: string | null, incidentTitle: string | null) {
   const details = e.details ? (JSON.parse(e.details) as Record<string, unknown>) : {};
   const eventDetails: Record<string, string> = {};
   for (const [k, v] of Object.entries(details)) eventDetails[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  const type = PD_LOG_TYPE[e.type];
+  if (type) eventDetails.vigil_type = e.type;
   return {
     id: e.id,
-    type: e.type,
+    type: type ?? e.type,
     summary: e.summary,
     self: `${p.baseUrl}/api/v1/log_entries/${e.id}`,
     html_url: null,
     created_at: iso(e.created_at),
-    agent: p.agent(e.agent),
-    channel: JSON.parse(e.channel) as { type: string },
+    agent: p.agent(e.agent, e.service_id),
+    channel: channelObject(JSON.parse(e.channel) as { type: string; channel?: unknown }),
     service: p.ref('service_reference', e.service_id, serviceName, 'services'),
     incident: e.incident_id ? p.ref('incident_reference', e.incident_id, incidentTitle, 'incidents') : null,
     teams: [],
@@ -23,6 +26,11 @@ export function presentLogEntry(p: BasePresenter, e: LogEntryTable, serviceName:
     ...(e.type === 'annotate_log_entry' ? { note: e.summary } : {}),
     event_details: eventDetails,
   };
+}
+
+/** PagerDuty's `channel.channel` is an object: a chat channel's name goes in it as its summary. */
+function channelObject(c: { type: string; channel?: unknown }): { type: string; [k: string]: unknown } {
+  return typeof c.channel === 'string' ? { ...c, channel: { summary: c.channel } } : c;
 }
 
 /** A note is an annotate_log_entry seen from the notes endpoint. */

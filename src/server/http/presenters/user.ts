@@ -1,5 +1,6 @@
 import { iso } from '../../lib/clock.js';
 import type { OrganizationTable, UserTable } from '../../storage/schema.js';
+import { PD_ROLE } from './pd-enums.js';
 import type { BasePresenter } from './common.js';
 import { loadGrouping, wireGrouping } from '../../service/alert-grouping.js';
 
@@ -17,7 +18,8 @@ export function presentUser(p: BasePresenter, u: UserTable) {
     html_url: `${p.baseUrl}/users/${u.id}`,
     name: u.name,
     email: u.email,
-    role: u.role,
+    role: PD_ROLE[u.role],
+    vigil_role: u.role,
     time_zone: u.time_zone,
     created_at: iso(u.created_at),
     teams: [],

@@ -1,4 +1,5 @@
 import { maskUrl } from '../../notify/mask.js';
+import { NEVER_OCCURRING_EVENTS } from '../../notify/subscription.service.js';
 import type { WebhookSubscriptionTable } from '../../storage/schema.js';
 
 /**
@@ -13,6 +14,8 @@ export function presentWebhookSubscription(s: WebhookSubscriptionTable, secret?:
     active: s.active === 1,
     description: s.description,
     events: JSON.parse(s.events) as string[],
+    vigil_never_sent: (JSON.parse(s.events) as string[]).filter((e) => (NEVER_OCCURRING_EVENTS as readonly string[]).includes(e)),
+    oauth_client_id: s.oauth_client_id ?? null,
     filter: s.filter_type === 'service_reference' ? { type: s.filter_type, id: s.filter_id ?? '' } : { type: s.filter_type },
     delivery_method: {
       id: s.id,

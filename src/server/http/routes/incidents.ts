@@ -75,7 +75,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       const b = request.body.incident;
-      const input = { serviceId: b.service.id, title: b.title, ...(b.urgency ? { urgency: b.urgency } : {}), ...(b.incident_key ? { incidentKey: b.incident_key } : {}), ...(b.body ? { body: b.body.details } : {}), ...(b.priority ? { priorityId: b.priority.id } : {}) };
+      const input = { serviceId: b.service.id, title: b.title, ...(b.urgency ? { urgency: b.urgency } : {}), ...(b.incident_key ? { incidentKey: b.incident_key } : {}), ...(b.body ? { body: b.body.details } : {}), ...(b.priority ? { priorityId: b.priority.id } : {}), ...(b.assignments ? { assigneeIds: b.assignments.map((a) => a.assignee.id) } : {}) };
       const inc = await openIncidentByHand(deps, principal.orgId, input, agentOf(principal), channelOf(request));
       return reply.code(201).send({ incident: (await present(deps, principal.orgId, [inc], true))[0]! });
     },

@@ -18,6 +18,8 @@ const Subscription = Type.Object({
   active: Type.Boolean(),
   description: Nullable(Type.String()),
   events: Type.Array(Type.String()),
+  vigil_never_sent: Type.Array(Type.String(), { description: 'Events of the subscription for actions Vigil does not have (delegation, reopening, responder requests): never sent' }),
+  oauth_client_id: Nullable(Type.String()),
   filter: Type.Object({ type: Type.String(), id: Type.Optional(Type.String()) }),
   delivery_method: Type.Object({
     id: Type.String(),
@@ -36,6 +38,7 @@ const SubscriptionIn = Type.Object({
   events: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, uniqueItems: true }),
   filter: Type.Object({ type: Type.Union([Type.Literal('account_reference'), Type.Literal('service_reference')]), id: Type.Optional(Type.String({ maxLength: 64 })) }),
   delivery_method: Type.Object({ type: Type.Optional(Type.String()), url: Type.String({ minLength: 8, maxLength: 2048 }), custom_headers: Type.Optional(Type.Array(Header, { maxItems: 10 })) }),
+  oauth_client_id: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
 });
 
 export function webhookSubscriptionRoutes(app: App, deps: AppDeps): void {

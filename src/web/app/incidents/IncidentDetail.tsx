@@ -17,7 +17,7 @@ const SNOOZES: { seconds: number; label: string }[] = [
   { seconds: 24 * 3600, label: '24 hours' },
 ];
 
-const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
+const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', opsgenie: 'Opsgenie API', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
 
 export function IncidentDetail({ id, session }: { id: string; session: Session }) {
   const inc = useAsync(() => getIncident(id), [id]);
@@ -234,7 +234,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
           ) : (
             <ol className="timeline" aria-label="Timeline, newest first">
               {[...log.data].reverse().map((e) => (
-                <li key={e.id} className={`tl tl-${e.type.replace(/_log_entry$/, '')}`}>
+                <li key={e.id} className={`tl tl-${(e.event_details?.vigil_type ?? e.type).replace(/_log_entry$/, '')}`}>
                   <Time iso={e.created_at} />
                   <p>{describeEntry(e)}</p>
                   <p className="muted small">

@@ -327,7 +327,7 @@ function MethodItem({ userId, method: m, editable, onChanged }: { userId: string
   return (
     <li className="method">
       <div>
-        <strong>{m.label}</strong> <span className="muted">{m.type.replace(/_contact_method$/, '')}</span> <code>{m.address}</code>{' '}
+        <strong>{m.label}</strong> <span className="muted">{m.type.replace(/_contact_method$/, '')}</span> <code>{m.country_code ? `+${m.country_code} ${m.address}` : m.address}</code>{' '}
         {m.verified ? <span className="badge badge-resolved">Verified</span> : <span className="badge badge-triggered">Not verified</span>}
       </div>
       {editable && !m.verified && (

@@ -9,7 +9,7 @@ import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Ti
 import { ServiceTabs } from './ServiceTabs';
 import { AlertSettings } from './AlertSettings';
 
-const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat' };
+const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat', opsgenie: 'Opsgenie Alert API' };
 
 export function ServiceDetail({ id, session }: { id: string; session: Session }) {
   const svc = useAsync(() => getService(id), [id]);

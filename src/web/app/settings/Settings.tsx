@@ -107,7 +107,7 @@ function Tokens({ session }: { session: Session }) {
                     .filter((u) => u.id !== session.user.id)
                     .map((u) => (
                       <option key={u.id} value={u.id}>
-                        {u.name} ({u.role})
+                        {u.name} ({u.vigil_role})
                       </option>
                     ))}
                 </select>
