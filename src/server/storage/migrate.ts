@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_open_shifts.js';
 import * as m0008 from './migrations/0008_alert_operations.js';
 import * as m0009 from './migrations/0009_event_orchestrations.js';
 import * as m0010 from './migrations/0010_maintenance.js';
+import * as m0011 from './migrations/0011_account_security.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008_alert_operations': m0008,
   '0009_event_orchestrations': m0009,
   '0010_maintenance': m0010,
+  '0011_account_security': m0011,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -156,7 +156,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     '/api/v1/invitations',
     {
       schema: {
-        summary: 'Invite a member by email (admin): adds them without a password and emails a one-time link, valid 7 days, to choose one. Inviting a member who has no password yet sends a fresh link. Without SMTP the answer carries the link, to pass on by hand.',
+        summary: 'Invite a member by email (admin): adds them without a password and emails a one-time link, valid 7 days, to choose one. An email that is already a member is refused (409), except to resend the pending invitation of a member who has no password yet, with their role unchanged, and only by someone whose role is at least theirs (else 403). Without SMTP the answer carries the link, to pass on by hand.',
         tags,
         body: Type.Object({ invitation: Type.Object({ email: Email, name: Type.Optional(Type.String({ maxLength: 255 })), role: Type.Optional(Type.String({ maxLength: 32 })) }) }),
         response: {
@@ -168,10 +168,10 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     async (request, reply) => {
       const p = principalOf(request);
       const b = request.body.invitation;
+      if (b.role !== undefined && !isRole(b.role)) throw new VigilError('invalid_input', [`invitation.role must be one of owner, admin, responder, volunteer, observer`]);
       const role = b.role ?? 'responder';
-      if (!isRole(role)) throw new VigilError('invalid_input', [`invitation.role must be one of owner, admin, responder, volunteer, observer`]);
       if (!canGrant(p.role, role)) throw forbidden(`a ${p.role} cannot grant the ${role} role`);
-      const invitation = await account.invite(db, clock, mailer, deps.config.publicUrl, p, { email: b.email, ...(b.name ? { name: b.name } : {}), role });
+      const invitation = await account.invite(db, clock, mailer, deps.config.publicUrl, p, { email: b.email, ...(b.name ? { name: b.name } : {}), ...(b.role !== undefined ? { role: b.role } : {}) });
       return reply.code(201).send(presentInvitation(invitation));
     },
   );

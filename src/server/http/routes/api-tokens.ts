@@ -3,7 +3,7 @@ import { IdParams, errorResponses } from '../../../contract/common.js';
 import { ApiToken, ApiTokenCreate } from '../../../contract/user.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
 import { createToken, findToken, findUser, listTokens, revokeToken } from '../../org/org.service.js';
-import { can } from '../../org/roles.js';
+import { can, canActOn } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -30,7 +30,7 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
       if (forUser !== principal.userId && !can(principal.role, 'manage')) throw forbidden('only admins can create tokens for other members');
       const u = await findUser(db, principal.orgId, forUser);
       if (!u) throw invalid(`api_token.user: user ${forUser} not found`);
-      if (u.role === 'owner' && forUser !== principal.userId && principal.role !== 'owner') throw forbidden("only an owner can create an owner's token");
+      if (forUser !== principal.userId && !canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot create a token for a ${u.role}`);
       const t = await createToken(db, clock, principal.orgId, forUser, request.body.api_token.description);
       return reply.code(201).send({ api_token: p.apiToken({ id: t.id, description: request.body.api_token.description, user_id: forUser, created_at: t.created_at }, t.token) });
     },
@@ -43,6 +43,8 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
       const principal = principalOf(request);
       const t = await findToken(db, principal.orgId, request.params.id);
       if (!t || (t.user_id !== principal.userId && !can(principal.role, 'manage'))) throw notFound(`api token ${request.params.id}`);
+      const holder = t.user_id === principal.userId ? undefined : await findUser(db, principal.orgId, t.user_id);
+      if (holder && !canActOn(principal.role, holder.role)) throw forbidden(`a ${principal.role} cannot revoke the token of a ${holder.role}`);
       await revokeToken(db, clock, principal.orgId, t.id);
       return reply.code(204).send(undefined as never);
     },
