@@ -209,51 +209,6 @@ export async function sessionView(db: Db, orgId: string, userId: string) {
 }
 
 /**
- * Attempts counted in memory, per key and per client address, over a window. It
- * slows a guesser down; it is not a record (a restart forgets it, which is
- * acceptable). Sign-in counts failures per (email, address), not per email alone,
- * so nobody can lock a responder out of their account from elsewhere.
- */
-export class Throttle {
-  private readonly hits = new Map<string, { n: number; until: number }>();
-  constructor(
-    private readonly perKey: number,
-    private readonly perIp: number,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  private keys(key: string, ip: string): [string, number][] {
-    return [
-      [`k:${key.toLowerCase()}`, this.perKey],
-      [`i:${ip}`, this.perIp],
-    ];
-  }
-
-  /** Seconds to wait, or 0. */
-  blocked(key: string, ip: string, now: number): number {
-    let wait = 0;
-    for (const [k, max] of this.keys(key, ip)) {
-      const h = this.hits.get(k);
-      if (h && h.until > now && h.n >= max) wait = Math.max(wait, Math.ceil((h.until - now) / 1000));
-    }
-    return wait;
-  }
-
-  count(key: string, ip: string, now: number): void {
-    if (this.hits.size > 50_000) this.hits.clear();
-    for (const [k] of this.keys(key, ip)) {
-      const h = this.hits.get(k);
-      if (!h || h.until <= now) this.hits.set(k, { n: 1, until: now + this.windowMs });
-      else h.n += 1;
-    }
-  }
-
-  forget(key: string): void {
-    this.hits.delete(`k:${key.toLowerCase()}`);
-  }
-}
-
-/**
  * For `vigil init`: give the first owner a way into the web UI, either the
  * password given on the command line or a one-time link (valid 7 days) to set one.
  */

@@ -17,17 +17,18 @@ import * as account from '../../account/account.service.js';
 import { SESSION_COOKIE, secureCookies, serializeCookie } from '../cookies.js';
 import { mailerFromConfig, type AccountMailer } from '../../account/mailer.js';
 import { presentInvitation, presentLink, presentSession } from '../presenters/account.js';
+import { ResetThrottle, SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from '../../account/throttle.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const tags = ['web session'];
 
-export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp)): void {
+export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp), limits: SignInLimits = SIGN_IN_LIMITS): void {
   const { db, clock } = deps;
-  // Failed sign-ins: 10 per (email, address) and 50 per address in 15 minutes.
-  const signInThrottle = new account.Throttle(10, 50);
+  // Failed sign-ins: per (email, address), per address, and per account (slowed, never refused); account/throttle.ts says why.
+  const signInThrottle = new SignInThrottle(limits);
   // Reset emails: 5 per email and 20 per address in 15 minutes, so a mailbox cannot be flooded; they never block signing in.
-  const resetThrottle = new account.Throttle(5, 20);
+  const resetThrottle = new ResetThrottle(5, 20);
   const secure = secureCookies(deps.config.publicUrl);
 
   async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
@@ -55,17 +56,22 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     async (request, reply) => {
       const { email, password, organization_id } = request.body;
       const now = clock.now();
-      const key = `${email.trim().toLowerCase()}|${request.ip}`;
-      const wait = signInThrottle.blocked(key, request.ip, now);
-      if (wait > 0) throw new VigilError('rate_limited', ['too many failed sign-ins; wait and try again, or reset the password'], { retryAfterSeconds: wait });
+      // request.ip is the client's address as VIGIL_TRUST_PROXY allows (Fastify's trustProxy).
+      const decision = signInThrottle.decide(email, request.ip, now);
+      if (decision.kind === 'refuse') {
+        const why = decision.why === 'address' ? 'too many failed sign-ins from this address' : 'too many failed sign-ins for this email from this address';
+        throw new VigilError('rate_limited', [`${why}; wait and try again, or reset the password`], { retryAfterSeconds: decision.retryAfterSeconds });
+      }
+      // Someone is guessing this account from elsewhere: the slow path, never a lockout.
+      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
       let r: account.LoginResult;
       try {
         r = await account.checkCredentials(db, { email, password, ...(organization_id ? { organizationId: organization_id } : {}) });
       } catch (err) {
-        if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.count(key, request.ip, now);
+        if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.failed(email, request.ip, now);
         throw err;
       }
-      signInThrottle.forget(key);
+      signInThrottle.succeeded(email, request.ip);
       if (r.kind === 'choose') return { organizations: r.organizations };
       return { session: await signIn(request, reply, r.orgId, r.userId) };
     },
@@ -119,9 +125,8 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
       const now = clock.now();
-      const wait = resetThrottle.blocked(email, request.ip, now);
+      const wait = resetThrottle.take(email, request.ip, now);
       if (wait > 0) throw new VigilError('rate_limited', ['too many requests; wait and try again'], { retryAfterSeconds: wait });
-      resetThrottle.count(email, request.ip, now);
       await account.sendPasswordResets(db, clock, mailer, deps.config.publicUrl, email, (message) => request.log.warn(message));
       return reply.code(202).send({ message: 'If this email belongs to a member, a reset link is on its way.' });
     },
