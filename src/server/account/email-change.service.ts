@@ -23,6 +23,7 @@ import { hashSecret } from '../lib/secrets.js';
 import { queueAccountNotice } from '../notify/notify.service.js';
 import { findOrganization, updateMember } from '../org/org.service.js';
 import { outranks } from '../org/roles.js';
+import { audit } from '../volunteer/access.service.js';
 import type { Database, Role, UserTable } from '../storage/schema.js';
 import * as store from './account.store.js';
 import { verifyPassword } from './password.js';
@@ -68,9 +69,16 @@ export async function changeMemberAccount(db: Db, clock: Clock, publicUrl: strin
   }
   const org = changesEmail ? await findOrganization(db, actor.orgId) : undefined;
   return db.transaction().execute(async (trx) => {
+    const now = clock.now();
     const row = await updateMember(trx, actor.orgId, user, rest);
+    // The audit log names what changed (never the addresses), in the same transaction as the change.
+    const resource = `users/${user.id}`;
+    if (rest.role !== undefined && rest.role !== user.role) await audit(trx, actor.orgId, actor.userId, `user.role_change ${user.role}→${rest.role}`, resource, now);
+    const other = (['name', 'time_zone'] as const).filter((f) => rest[f] !== undefined && rest[f] !== user[f]);
+    if (other.length) await audit(trx, actor.orgId, actor.userId, `user.update ${other.join(',')}`, resource, now);
     if (!changesEmail) return row;
-    return moveEmail(trx, clock.now(), publicUrl, actor, row, email, org?.name ?? 'your organization');
+    await audit(trx, actor.orgId, actor.userId, 'user.email_change', resource, now);
+    return moveEmail(trx, now, publicUrl, actor, row, email, org?.name ?? 'your organization');
   });
 }
 

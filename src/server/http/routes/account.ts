@@ -13,6 +13,7 @@ import { VigilError, forbidden } from '../../errors.js';
 import { canGrant, isRole } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { audit } from '../../volunteer/access.service.js';
 import * as account from '../../account/account.service.js';
 import { SESSION_COOKIE, secureCookies, serializeCookie } from '../cookies.js';
 import { mailerFromConfig, type AccountMailer } from '../../account/mailer.js';
@@ -177,6 +178,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       const role = b.role ?? 'responder';
       if (!canGrant(p.role, role)) throw forbidden(`a ${p.role} cannot grant the ${role} role`);
       const invitation = await account.invite(db, clock, mailer, deps.config.publicUrl, p, { email: b.email, ...(b.name ? { name: b.name } : {}), ...(b.role !== undefined ? { role: b.role } : {}) });
+      await audit(db, p.orgId, p.userId, `invitation.send ${invitation.user.role}`, `users/${invitation.user.id}`, clock.now());
       return reply.code(201).send(presentInvitation(invitation));
     },
   );

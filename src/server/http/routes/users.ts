@@ -5,6 +5,7 @@ import { forbidden, notFound } from '../../errors.js';
 import { addMember, findUser, listMembers, removeMember } from '../../org/org.service.js';
 import { can, canActOn, canGrant } from '../../org/roles.js';
 import { changeMemberAccount } from '../../account/email-change.service.js';
+import { audit } from '../../volunteer/access.service.js';
 import type { Role } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -53,6 +54,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const role = b.role ?? 'responder';
       if (!canGrant(principal.role, role)) throw forbidden(`a ${principal.role} cannot grant the ${role} role`);
       const row = await addMember(db, clock, principal.orgId, { name: b.name, email: b.email, role, time_zone: b.time_zone });
+      await audit(db, principal.orgId, principal.userId, `user.create ${role}`, `users/${row.id}`, clock.now());
       return reply.code(201).send({ user: p.user(row) });
     },
   );
@@ -104,6 +106,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       if (!u) throw notFound(`user ${request.params.id}`);
       if (!canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot remove a ${u.role}`);
       await removeMember(db, clock, principal.orgId, u);
+      await audit(db, principal.orgId, principal.userId, `user.remove ${u.role}`, `users/${u.id}`, clock.now());
       return reply.code(204).send(undefined as never);
     },
   );
