@@ -31,6 +31,11 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
   // Reset emails: 5 per email and 20 per address in 15 minutes, so a mailbox cannot be flooded; they never block signing in.
   const resetThrottle = new ResetThrottle(5, 20);
   const secure = secureCookies(deps.config.publicUrl);
+  // Reset emails are sent after the answer (see POST /password_resets); closing the app waits for them.
+  const resetsInFlight = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...resetsInFlight]);
+  });
 
   async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
     return presentSession(await account.sessionView(db, orgId, userId), { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured });
@@ -128,7 +133,12 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       const now = clock.now();
       const wait = resetThrottle.take(email, request.ip, now);
       if (wait > 0) throw new VigilError('rate_limited', ['too many requests; wait and try again'], { retryAfterSeconds: wait });
-      await account.sendPasswordResets(db, clock, mailer, deps.config.publicUrl, email, (message) => request.log.warn(message));
+      // The answer leaves before any lookup or mail: its timing is the same for a member and a stranger.
+      const work = account
+        .sendPasswordResets(db, clock, mailer, deps.config.publicUrl, email, (message) => request.log.warn(message))
+        .catch((err: unknown) => request.log.error({ err }, 'password reset could not be sent'))
+        .finally(() => resetsInFlight.delete(work));
+      resetsInFlight.add(work);
       return reply.code(202).send({ message: 'If this email belongs to a member, a reset link is on its way.' });
     },
   );
