@@ -29,7 +29,14 @@ const UserFields = {
   type: Type.Optional(Type.String()),
 };
 export const UserCreate = Type.Object({ user: Type.Object(UserFields) });
-export const UserUpdate = Type.Object({ user: Type.Partial(Type.Object(UserFields)) });
+export const UserUpdate = Type.Object({
+  user: Type.Partial(
+    Type.Object({
+      ...UserFields,
+      current_password: Type.String({ maxLength: 1024, description: 'Your current password, to change your own email (or sign in again: a sign-in under 10 minutes old is enough)' }),
+    }),
+  ),
+});
 
 export const ApiToken = Type.Object({
   id: Type.String(),

@@ -2,7 +2,7 @@
  * buildApp(deps) → a Fastify instance with every route registered. It never
  * listens: main.ts does, and tests use inject() or listen on port 0.
  */
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import Ajv from 'ajv';
 import sjson from 'secure-json-parse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -158,6 +158,17 @@ export const routeModules: RouteModule[] = [
   pagingPathRoutes,
 ];
 
+/**
+ * Fastify's trustProxy from VIGIL_TRUST_PROXY. Fastify 5 refuses a bare hop count (it
+ * cannot check the peer); Vigil's hop count keeps its documented meaning, trusting the
+ * nearest `n` hops, which is only safe when nothing but those proxies can reach Vigil
+ * (docs/security.md says so and recommends addresses instead).
+ */
+function trustProxyOption(tp: AppDeps['config']['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof tp === 'number') return (_address: string, hop: number) => hop < tp;
+  return tp;
+}
+
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {
   const root = pagerDutyRoot(deps.config.pagerDutyApiHost);
   const app = Fastify({
@@ -165,6 +176,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
     loggerInstance: typeof opts.logger === 'object' ? (opts.logger as FastifyBaseLogger) : undefined,
     logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
     bodyLimit: 1024 * 1024,
+    // request.ip is the client's address only through the proxies VIGIL_TRUST_PROXY names.
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

@@ -9,9 +9,11 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
+import { canActOn } from '../org/roles.js';
 import { findMembershipsByEmail, getOrganization, getUser, getUserByEmail, insertUser, updateUser } from '../org/org.store.js';
 import type { Database, Role, UserTable } from '../storage/schema.js';
 import * as store from './account.store.js';
+import { restoreEmail } from './email-change.service.js';
 import { accountEmail, type AccountMailer } from './mailer.js';
 import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_LIFETIME_MS, TOUCH_EVERY_MS, linkUrl, newCsrfToken, newLinkToken, newSessionToken, sessionAlive } from './session.js';
@@ -100,7 +102,7 @@ export async function createLink(db: Db, clock: Clock, orgId: string, userId: st
   const expiresAt = now + (kind === 'invite' ? INVITE_TTL_MS : RESET_TTL_MS);
   await db.transaction().execute(async (trx) => {
     await store.expireLinks(trx, orgId, userId, kind, now);
-    await store.insertLink(trx, { org_id: orgId, id: newId(now), user_id: userId, kind, token_hash: hashSecret(token), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null });
+    await store.insertLink(trx, { org_id: orgId, id: newId(now), user_id: userId, kind, token_hash: hashSecret(token), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null, previous_email: null });
   });
   return { token, expiresAt };
 }
@@ -116,10 +118,15 @@ async function usableLink(db: Db, clock: Clock, token: string) {
 /** What a one-time link is for, to show before it is used. Looking does not spend it. */
 export async function inspectLink(db: Db, clock: Clock, token: string) {
   const l = await usableLink(db, clock, token);
-  return { kind: l.kind, email: l.email, name: l.user_name, organization: { id: l.org_id, name: l.org_name }, expiresAt: l.expires_at };
+  return { kind: l.kind, email: l.kind === 'email_undo' && l.previous_email ? l.previous_email : l.email, name: l.user_name, organization: { id: l.org_id, name: l.org_name }, expiresAt: l.expires_at };
 }
 
-/** Spend a link: set the password (and, for an invitation, the name). A reset signs out every other session of the person. */
+/**
+ * Spend a link: set the password (and, for an invitation, the name). Every session of
+ * the person ends. An `email_undo` link also puts back the address an email change
+ * replaced (so the password chosen here, not one set through the new address, opens
+ * the account) and kills the reset links sent to the new address.
+ */
 export async function redeemLink(db: Db, clock: Clock, token: string, password: string, name?: string): Promise<{ orgId: string; userId: string }> {
   const problem = passwordProblem(password);
   if (problem) throw invalid(problem);
@@ -130,22 +137,35 @@ export async function redeemLink(db: Db, clock: Clock, token: string, password: 
     if (!(await store.spendLink(trx, link.org_id, link.id, now))) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
     await store.upsertPassword(trx, link.org_id, link.user_id, hash, now);
     if (link.kind === 'invite' && name && name.trim()) await updateUser(trx, link.org_id, link.user_id, { name: name.trim().slice(0, 255) });
+    if (link.kind === 'email_undo' && link.previous_email) {
+      const user = await getUser(trx, link.org_id, link.user_id);
+      if (user) await restoreEmail(trx, link.org_id, user, link.previous_email);
+      await store.expireLinks(trx, link.org_id, link.user_id, 'reset', now);
+    }
     await store.revokeUserSessions(trx, link.org_id, link.user_id, now);
   });
   return { orgId: link.org_id, userId: link.user_id };
 }
 
-/** Add a member who has no password yet (or find the existing one without a password), ready for an invitation link. */
-export async function inviteMember(db: Db, clock: Clock, orgId: string, input: { email: string; name?: string; role: Role }): Promise<{ user: UserTable; created: boolean }> {
+/**
+ * Add a member who has no password yet, ready for an invitation link. An email that is
+ * already a member is refused (409), except to send a member whose invitation is still
+ * pending (no password chosen yet) a fresh link, as they are: asking for another role
+ * is refused, and so is any member whose role is above the inviter's (403). Redeeming
+ * an invitation signs in as the member, so handing one out is acting on their account.
+ */
+export async function inviteMember(db: Db, clock: Clock, orgId: string, inviterRole: Role, input: { email: string; name?: string; role?: Role }): Promise<{ user: UserTable; created: boolean }> {
   const email = input.email.trim().toLowerCase();
   if (!EMAIL_RE.test(email) || email.length > 254) throw invalid('invitation.email: must be an email address');
   const existing = await getUserByEmail(db, orgId, email);
   if (existing) {
+    if (!canActOn(inviterRole, existing.role)) throw new VigilError('forbidden', [`invitation.email: ${email} is a member with the ${existing.role} role, above a ${inviterRole}'s; nobody invites, resets or acts on an account above their own role`]);
     if (await store.getPasswordHash(db, orgId, existing.id)) throw new VigilError('conflict', [`invitation.email: ${email} is already a member with a password; they can reset it from the sign-in page`]);
+    if (input.role !== undefined && input.role !== existing.role) throw new VigilError('conflict', [`invitation.role: ${email} is already a member (${existing.role}) with a pending invitation; an invitation only resends it, change the role with PUT /api/v1/users/${existing.id}`]);
     return { user: existing, created: false };
   }
   const now = clock.now();
-  const user: UserTable = { org_id: orgId, id: newId(now), name: input.name?.trim() || email.split('@')[0]!, email, role: input.role, time_zone: null, created_at: now, deleted_at: null };
+  const user: UserTable = { org_id: orgId, id: newId(now), name: input.name?.trim() || email.split('@')[0]!, email, role: input.role ?? 'responder', time_zone: null, created_at: now, deleted_at: null };
   await insertUser(db, user);
   return { user, created: true };
 }
@@ -173,8 +193,8 @@ export interface Invitation {
 }
 
 /** Invite a member by email: add them without a password (or find them still without one) and email a fresh one-time link. */
-export async function invite(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, inviter: { orgId: string; userId: string; name: string }, input: { email: string; name?: string; role: Role }): Promise<Invitation> {
-  const { user } = await inviteMember(db, clock, inviter.orgId, input);
+export async function invite(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, inviter: { orgId: string; userId: string; name: string; role: Role }, input: { email: string; name?: string; role?: Role }): Promise<Invitation> {
+  const { user } = await inviteMember(db, clock, inviter.orgId, inviter.role, input);
   const { token, expiresAt } = await createLink(db, clock, inviter.orgId, user.id, 'invite', inviter.userId);
   const org = await getOrganization(db, inviter.orgId);
   const url = linkUrl(publicUrl, 'invite', token);
@@ -186,51 +206,6 @@ export async function sessionView(db: Db, orgId: string, userId: string) {
   const [org, user, hasPassword] = await Promise.all([getOrganization(db, orgId), getUser(db, orgId, userId), store.getPasswordHash(db, orgId, userId)]);
   if (!org || !user) throw new VigilError('unauthenticated', ['this member no longer exists']);
   return { org, user, hasPassword: Boolean(hasPassword) };
-}
-
-/**
- * Attempts counted in memory, per key and per client address, over a window. It
- * slows a guesser down; it is not a record (a restart forgets it, which is
- * acceptable). Sign-in counts failures per (email, address), not per email alone,
- * so nobody can lock a responder out of their account from elsewhere.
- */
-export class Throttle {
-  private readonly hits = new Map<string, { n: number; until: number }>();
-  constructor(
-    private readonly perKey: number,
-    private readonly perIp: number,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  private keys(key: string, ip: string): [string, number][] {
-    return [
-      [`k:${key.toLowerCase()}`, this.perKey],
-      [`i:${ip}`, this.perIp],
-    ];
-  }
-
-  /** Seconds to wait, or 0. */
-  blocked(key: string, ip: string, now: number): number {
-    let wait = 0;
-    for (const [k, max] of this.keys(key, ip)) {
-      const h = this.hits.get(k);
-      if (h && h.until > now && h.n >= max) wait = Math.max(wait, Math.ceil((h.until - now) / 1000));
-    }
-    return wait;
-  }
-
-  count(key: string, ip: string, now: number): void {
-    if (this.hits.size > 50_000) this.hits.clear();
-    for (const [k] of this.keys(key, ip)) {
-      const h = this.hits.get(k);
-      if (!h || h.until <= now) this.hits.set(k, { n: 1, until: now + this.windowMs });
-      else h.n += 1;
-    }
-  }
-
-  forget(key: string): void {
-    this.hits.delete(`k:${key.toLowerCase()}`);
-  }
 }
 
 /**

@@ -47,7 +47,7 @@ export async function insertSession(db: Db, row: WebSessionTable): Promise<void>
 }
 
 export interface SessionPrincipal extends TokenPrincipal {
-  session: Pick<WebSessionTable, 'id' | 'csrf_token' | 'expires_at' | 'last_seen_at' | 'revoked_at'>;
+  session: Pick<WebSessionTable, 'id' | 'csrf_token' | 'created_at' | 'expires_at' | 'last_seen_at' | 'revoked_at'>;
 }
 
 /** The one session lookup not scoped by organization: the token hash is what tells us the organization. */
@@ -55,7 +55,7 @@ export async function findSessionByTokenHash(db: Db, tokenHash: string): Promise
   const r = await db
     .selectFrom('web_sessions as s')
     .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 's.org_id').onRef('u.id', '=', 's.user_id'))
-    .select(['s.org_id', 's.user_id', 's.id', 's.csrf_token', 's.expires_at', 's.last_seen_at', 's.revoked_at', 'u.role', 'u.name', 'u.email'])
+    .select(['s.org_id', 's.user_id', 's.id', 's.csrf_token', 's.created_at', 's.expires_at', 's.last_seen_at', 's.revoked_at', 'u.role', 'u.name', 'u.email'])
     .where('s.token_hash', '=', tokenHash)
     .where('u.deleted_at', 'is', null)
     .executeTakeFirst();
@@ -67,7 +67,7 @@ export async function findSessionByTokenHash(db: Db, tokenHash: string): Promise
     role: r.role,
     name: r.name,
     email: r.email,
-    session: { id: r.id, csrf_token: r.csrf_token, expires_at: Number(r.expires_at), last_seen_at: Number(r.last_seen_at), revoked_at: r.revoked_at === null ? null : Number(r.revoked_at) },
+    session: { id: r.id, csrf_token: r.csrf_token, created_at: Number(r.created_at), expires_at: Number(r.expires_at), last_seen_at: Number(r.last_seen_at), revoked_at: r.revoked_at === null ? null : Number(r.revoked_at) },
   };
 }
 
@@ -99,7 +99,7 @@ export async function findLinkByTokenHash(db: Db, tokenHash: string): Promise<(A
     .where('l.token_hash', '=', tokenHash)
     .where('u.deleted_at', 'is', null)
     .executeTakeFirst();
-  return r && { ...r, created_at: Number(r.created_at), expires_at: Number(r.expires_at), used_at: r.used_at === null ? null : Number(r.used_at) };
+  return r && { ...r, created_at: Number(r.created_at), expires_at: Number(r.expires_at), used_at: r.used_at === null ? null : Number(r.used_at), previous_email: r.previous_email ?? null };
 }
 
 /** Marks a link used; false when it was used already (two tabs racing): only one wins. */

@@ -17,6 +17,10 @@ export const TOUCH_EVERY_MS = 5 * 60_000;
 
 export const INVITE_TTL_MS = 7 * 86_400_000;
 export const RESET_TTL_MS = 60 * 60_000;
+/** How long the old address can undo an email change. */
+export const EMAIL_UNDO_TTL_MS = 7 * 86_400_000;
+/** A sign-in this recent stands in for the current password when changing one's own email. */
+export const FRESH_SIGN_IN_MS = 10 * 60_000;
 
 export const newSessionToken = (): string => randomBytes(32).toString('base64url');
 export const newCsrfToken = (): string => randomBytes(24).toString('base64url');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { OutboundPolicy } from '../lib/outbound-policy.js';
 
@@ -18,6 +19,13 @@ export interface Config {
   smtp: { host: string; port: number; secure: boolean; user: string | null; pass: string | null; from: string } | null;
   /** A Twilio-compatible SMS/voice provider; null disables SMS and voice. */
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | null;
+  /**
+   * Which proxies in front of Vigil to believe about the client's address (X-Forwarded-For),
+   * from VIGIL_TRUST_PROXY: false (the default: the socket's address is the client), a number
+   * of hops, or a list of proxy addresses and CIDRs. Passed to Fastify's `trustProxy`; the
+   * sign-in throttles key on the address it yields (docs/security.md).
+   */
+  trustProxy: false | number | string[];
   /** Verifies Slack/Mattermost interactive button requests. */
   slackSigningSecret: string | null;
   /** Web Push VAPID contact (`sub`): a mailto: or https: URL push services can reach the operator at. */
@@ -100,6 +108,28 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   return n;
 }
 
+/**
+ * VIGIL_TRUST_PROXY: empty or `false` trusts nobody; a whole number trusts that many hops
+ * in front of Vigil; otherwise a comma-separated list of IP addresses and CIDRs (or
+ * proxy-addr's names loopback, linklocal, uniquelocal). `true` (trust every hop) is refused:
+ * then any client could claim any address.
+ */
+export function parseTrustProxy(raw: string | undefined): false | number | string[] {
+  const v = (raw ?? '').trim();
+  if (v === '' || v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === 'true') throw new Error('VIGIL_TRUST_PROXY=true would let any client claim any address: give the number of proxies in front of Vigil, or their addresses (CIDRs)');
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(item);
+    const family = isIP(addr ?? '');
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!named && (family === 0 || !okBits || extra !== undefined)) throw new Error(`VIGIL_TRUST_PROXY: ${JSON.stringify(item)} is not a hop count, an IP address or a CIDR`);
+  }
+  return items;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = intEnv(env, 'PORT', 8080);
   const host = env.HOST || '127.0.0.1';
@@ -131,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       env.VIGIL_TWILIO_ACCOUNT_SID && env.VIGIL_TWILIO_AUTH_TOKEN && env.VIGIL_TWILIO_FROM
         ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }
         : null,
+    trustProxy: parseTrustProxy(env.VIGIL_TRUST_PROXY),
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
     vapidSubject: vapidSubject(env.VIGIL_VAPID_SUBJECT, env.VIGIL_PUBLIC_URL || `http://${host}:${port}`),
     outboundAllow,

@@ -215,28 +215,60 @@ export interface IncidentUpdate {
 
 /** Apply an update in that order: title and urgency, priority, then assignees, then status. Answers the row as it is after. */
 export async function changeIncident(u: UnitOfWork, orgId: string, id: string, update: IncidentUpdate, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
+  return inTransaction(u, async (tx) => applyUpdate(tx, await requireIncident(tx.trx, orgId, id), update, agent, channel));
+}
+
+/**
+ * Several updates (PUT /incidents), all or nothing: every id is looked up first (an
+ * unknown one is a 404 naming `incidents[i].id` before anything is written), then
+ * each update is applied in order inside one transaction, so a later item that
+ * fails (a resolved incident retitled, an unknown assignee) rolls back the earlier
+ * ones too. Answers the rows as they are after, in the order given.
+ */
+export async function changeIncidents(u: UnitOfWork, orgId: string, items: readonly (IncidentUpdate & { id: string })[], agent: AgentRef, channel: Channel): Promise<IncidentTable[]> {
   return inTransaction(u, async (tx) => {
-    let inc = await requireIncident(tx.trx, orgId, id);
-    if (update.title !== undefined || update.urgency !== undefined) {
-      if (inc.status === 'resolved') throw new VigilError('incident_already_resolved', [`incident ${inc.id} is resolved`]);
-      const patch: Partial<IncidentTable> = { updated_at: tx.now };
-      if (update.title !== undefined) patch.title = update.title;
-      if (update.urgency !== undefined) patch.urgency = update.urgency;
-      await store.updateIncident(tx.trx, orgId, inc.id, patch);
-      inc = { ...inc, ...patch };
-      tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
+    const found: IncidentTable[] = [];
+    for (const [i, item] of items.entries()) {
+      const inc = await findIncident(tx.trx, orgId, item.id);
+      if (!inc) throw notFound(`incidents[${i}].id: incident ${item.id}`);
+      found.push(inc);
     }
-    if (update.priority !== undefined) inc = await setPriority(tx, inc, update.priority?.id ?? null, agent, channel);
-    if (update.assignments !== undefined) {
-      await reassign(tx, inc, update.assignments.map((a) => a.assignee.id), agent, channel);
-      // reassign() changed assigned_via and updated_at: answer with the row as it is now.
-      inc = await requireIncident(tx.trx, orgId, inc.id);
+    const out: IncidentTable[] = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        // Re-read: an earlier item of the same request may have changed this incident.
+        out.push(await applyUpdate(tx, await requireIncident(tx.trx, orgId, found[i]!.id), item, agent, channel));
+      } catch (err) {
+        if (err instanceof VigilError) throw new VigilError(err.kind, err.errors.map((e) => `incidents[${i}]: ${e}`), { message: err.message });
+        throw err;
+      }
     }
-    if (update.status !== undefined) inc = await setStatus(tx, inc, update.status, agent, channel, update.resolution);
-    else if (update.resolution !== undefined) throw invalid('incident.resolution can only be given with status resolved');
-    if (update.escalation_level !== undefined) inc = (await escalateNow(tx, inc, update.escalation_level, agent, channel)).incident;
-    return inc;
+    return out;
   });
+}
+
+async function applyUpdate(tx: Tx, incident: IncidentTable, update: IncidentUpdate, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
+  let inc = incident;
+  const orgId = inc.org_id;
+  if (update.title !== undefined || update.urgency !== undefined) {
+    if (inc.status === 'resolved') throw new VigilError('incident_already_resolved', [`incident ${inc.id} is resolved`]);
+    const patch: Partial<IncidentTable> = { updated_at: tx.now };
+    if (update.title !== undefined) patch.title = update.title;
+    if (update.urgency !== undefined) patch.urgency = update.urgency;
+    await store.updateIncident(tx.trx, orgId, inc.id, patch);
+    inc = { ...inc, ...patch };
+    tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'updated' });
+  }
+  if (update.priority !== undefined) inc = await setPriority(tx, inc, update.priority?.id ?? null, agent, channel);
+  if (update.assignments !== undefined) {
+    await reassign(tx, inc, update.assignments.map((a) => a.assignee.id), agent, channel);
+    // reassign() changed assigned_via and updated_at: answer with the row as it is now.
+    inc = await requireIncident(tx.trx, orgId, inc.id);
+  }
+  if (update.status !== undefined) inc = await setStatus(tx, inc, update.status, agent, channel, update.resolution);
+  else if (update.resolution !== undefined) throw invalid('incident.resolution can only be given with status resolved');
+  if (update.escalation_level !== undefined) inc = (await escalateNow(tx, inc, update.escalation_level, agent, channel)).incident;
+  return inc;
 }
 
 /** Open an incident by hand on a service of the organization (400 when the service is unknown). */

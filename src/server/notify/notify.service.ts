@@ -206,3 +206,21 @@ export async function queueNotice(db: Db, orgId: string, userIds: readonly strin
   }
   return methods.length;
 }
+
+/**
+ * A notice about a member's own account to one email address that need not be a
+ * contact method (the address an email change replaced). The address rides in the
+ * payload; the deliver module sends such a row on the email channel and nowhere else.
+ * Idempotent on `key`.
+ */
+export async function queueAccountNotice(db: Db, now: number, orgId: string, n: { key: string; userId: string; address: string; subject: string; text: string }): Promise<void> {
+  await queue(db, now, {
+    orgId,
+    key: n.key,
+    kind: 'status',
+    channel: 'email',
+    eventType: 'account.notice',
+    userId: n.userId,
+    payload: { to: n.address, notice: { subject: n.subject, text: n.text } },
+  });
+}

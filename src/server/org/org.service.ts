@@ -117,6 +117,7 @@ export async function updateMember(db: Kysely<Database>, orgId: string, user: Us
     ...(input.role ? { role: input.role } : {}),
     ...(input.time_zone !== undefined ? { time_zone: input.time_zone } : {}),
   };
+  if (Object.keys(patch).length === 0) return user;
   try {
     await updateUser(db, orgId, user.id, patch);
   } catch (err) {

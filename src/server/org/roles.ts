@@ -24,3 +24,21 @@ export function canGrant(actor: Role, target: Role): boolean {
 export function isRole(x: unknown): x is Role {
   return typeof x === 'string' && (ROLES as readonly string[]).includes(x);
 }
+
+/**
+ * Acting on another member's account (their details, role, tokens, contact methods,
+ * invitation, removal): a manager whose role is at least the member's. Nobody acts on
+ * an account above their own role, so an admin never reaches an owner's account.
+ */
+export function canActOn(actor: Role, target: Role): boolean {
+  return can(actor, 'manage') && RANK[actor] >= RANK[target];
+}
+
+/**
+ * Changing the email that signs another member in (it receives their password resets):
+ * only a strictly higher role. The member changes their own with their password or a
+ * fresh sign-in (account/email-change.service.ts).
+ */
+export function outranks(actor: Role, target: Role): boolean {
+  return RANK[actor] > RANK[target];
+}

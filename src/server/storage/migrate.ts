@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_open_shifts.js';
 import * as m0008 from './migrations/0008_alert_operations.js';
 import * as m0009 from './migrations/0009_event_orchestrations.js';
 import * as m0010 from './migrations/0010_maintenance.js';
+import * as m0011 from './migrations/0011_account_security.js';
 import * as m0013 from './migrations/0013_postmortems.js';
 import * as m0014 from './migrations/0014_push.js';
 import * as m0015 from './migrations/0015_opsgenie_requests.js';
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008_alert_operations': m0008,
   '0009_event_orchestrations': m0009,
   '0010_maintenance': m0010,
+  '0011_account_security': m0011,
   '0013_postmortems': m0013,
   '0014_push': m0014,
   '0015_opsgenie_requests': m0015,

@@ -372,12 +372,15 @@ export interface AccountLinkTable {
   org_id: string;
   id: string;
   user_id: string;
-  kind: 'invite' | 'reset';
+  /** `email_undo`: emailed to the address an email change replaced; puts it back (migration 0011). */
+  kind: 'invite' | 'reset' | 'email_undo';
   token_hash: string;
   created_by: string | null;
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** The address an `email_undo` link restores; null for other kinds. */
+  previous_email: string | null;
 }
 
 /** The public status page of an organization; off until an admin publishes it. */

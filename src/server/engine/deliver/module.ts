@@ -127,7 +127,11 @@ export class DeliverModule implements EngineModule {
       if (!s || !s.active) return null;
       return { destination: { address: s.url, secrets: [s.secret], headers: JSON.parse(s.custom_headers) as { name: string; value: string }[], subscriptionId: s.id }, label: `webhook subscription ${s.description ?? s.id}` };
     }
-    if (!n.contact_method_id) return null;
+    if (!n.contact_method_id) {
+      // An account notice (notify.service queueAccountNotice) names its address itself, and only ever goes by email.
+      const to = n.channel === 'email' && n.payload ? (JSON.parse(n.payload) as { to?: unknown }).to : undefined;
+      return typeof to === 'string' ? { destination: { address: to }, label: 'email (account notice)' } : null;
+    }
     const cm = await getContactMethod(this.db, n.org_id, n.contact_method_id);
     if (!cm) return null;
     const label = `${CHANNEL_LABEL[n.channel] ?? n.channel} (${cm.label || cm.address})`;

@@ -24,7 +24,8 @@ function isUnsafeMethod(method: string): boolean {
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set when a session cookie authenticated the request. */
-    webSession: { id: string; csrfToken: string; expiresAt: number } | null;
+    /** `createdAt`: when the member signed in; a fresh sign-in stands in for the password when changing one's own email. */
+    webSession: { id: string; csrfToken: string; expiresAt: number; createdAt: number } | null;
   }
 }
 
@@ -45,6 +46,6 @@ export function registerSessionAuth(app: FastifyInstance, deps: AppDeps): void {
     }
     const { session, ...principal } = p;
     request.principal = principal;
-    request.webSession = { id: session.id, csrfToken: session.csrf_token, expiresAt: session.expires_at };
+    request.webSession = { id: session.id, csrfToken: session.csrf_token, expiresAt: session.expires_at, createdAt: session.created_at };
   });
 }

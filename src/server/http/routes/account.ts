@@ -13,22 +13,29 @@ import { VigilError, forbidden } from '../../errors.js';
 import { canGrant, isRole } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { audit } from '../../volunteer/access.service.js';
 import * as account from '../../account/account.service.js';
 import { SESSION_COOKIE, secureCookies, serializeCookie } from '../cookies.js';
 import { mailerFromConfig, type AccountMailer } from '../../account/mailer.js';
 import { presentInvitation, presentLink, presentSession } from '../presenters/account.js';
+import { ResetThrottle, SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from '../../account/throttle.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const tags = ['web session'];
 
-export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp)): void {
+export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp), limits: SignInLimits = SIGN_IN_LIMITS): void {
   const { db, clock } = deps;
-  // Failed sign-ins: 10 per (email, address) and 50 per address in 15 minutes.
-  const signInThrottle = new account.Throttle(10, 50);
+  // Failed sign-ins: per (email, address), per address, and per account (slowed, never refused); account/throttle.ts says why.
+  const signInThrottle = new SignInThrottle(limits);
   // Reset emails: 5 per email and 20 per address in 15 minutes, so a mailbox cannot be flooded; they never block signing in.
-  const resetThrottle = new account.Throttle(5, 20);
+  const resetThrottle = new ResetThrottle(5, 20);
   const secure = secureCookies(deps.config.publicUrl);
+  // Reset emails are sent after the answer (see POST /password_resets); closing the app waits for them.
+  const resetsInFlight = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...resetsInFlight]);
+  });
 
   async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
     return presentSession(await account.sessionView(db, orgId, userId), { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured });
@@ -55,17 +62,22 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     async (request, reply) => {
       const { email, password, organization_id } = request.body;
       const now = clock.now();
-      const key = `${email.trim().toLowerCase()}|${request.ip}`;
-      const wait = signInThrottle.blocked(key, request.ip, now);
-      if (wait > 0) throw new VigilError('rate_limited', ['too many failed sign-ins; wait and try again, or reset the password'], { retryAfterSeconds: wait });
+      // request.ip is the client's address as VIGIL_TRUST_PROXY allows (Fastify's trustProxy).
+      const decision = signInThrottle.decide(email, request.ip, now);
+      if (decision.kind === 'refuse') {
+        const why = decision.why === 'address' ? 'too many failed sign-ins from this address' : 'too many failed sign-ins for this email from this address';
+        throw new VigilError('rate_limited', [`${why}; wait and try again, or reset the password`], { retryAfterSeconds: decision.retryAfterSeconds });
+      }
+      // Someone is guessing this account from elsewhere: the slow path, never a lockout.
+      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
       let r: account.LoginResult;
       try {
         r = await account.checkCredentials(db, { email, password, ...(organization_id ? { organizationId: organization_id } : {}) });
       } catch (err) {
-        if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.count(key, request.ip, now);
+        if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.failed(email, request.ip, now);
         throw err;
       }
-      signInThrottle.forget(key);
+      signInThrottle.succeeded(email, request.ip);
       if (r.kind === 'choose') return { organizations: r.organizations };
       return { session: await signIn(request, reply, r.orgId, r.userId) };
     },
@@ -119,10 +131,14 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
       const now = clock.now();
-      const wait = resetThrottle.blocked(email, request.ip, now);
+      const wait = resetThrottle.take(email, request.ip, now);
       if (wait > 0) throw new VigilError('rate_limited', ['too many requests; wait and try again'], { retryAfterSeconds: wait });
-      resetThrottle.count(email, request.ip, now);
-      await account.sendPasswordResets(db, clock, mailer, deps.config.publicUrl, email, (message) => request.log.warn(message));
+      // The answer leaves before any lookup or mail: its timing is the same for a member and a stranger.
+      const work = account
+        .sendPasswordResets(db, clock, mailer, deps.config.publicUrl, email, (message) => request.log.warn(message))
+        .catch((err: unknown) => request.log.error({ err }, 'password reset could not be sent'))
+        .finally(() => resetsInFlight.delete(work));
+      resetsInFlight.add(work);
       return reply.code(202).send({ message: 'If this email belongs to a member, a reset link is on its way.' });
     },
   );
@@ -156,7 +172,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     '/api/v1/invitations',
     {
       schema: {
-        summary: 'Invite a member by email (admin): adds them without a password and emails a one-time link, valid 7 days, to choose one. Inviting a member who has no password yet sends a fresh link. Without SMTP the answer carries the link, to pass on by hand.',
+        summary: 'Invite a member by email (admin): adds them without a password and emails a one-time link, valid 7 days, to choose one. An email that is already a member is refused (409), except to resend the pending invitation of a member who has no password yet, with their role unchanged, and only by someone whose role is at least theirs (else 403). Without SMTP the answer carries the link, to pass on by hand.',
         tags,
         body: Type.Object({ invitation: Type.Object({ email: Email, name: Type.Optional(Type.String({ maxLength: 255 })), role: Type.Optional(Type.String({ maxLength: 32 })) }) }),
         response: {
@@ -168,10 +184,11 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     async (request, reply) => {
       const p = principalOf(request);
       const b = request.body.invitation;
+      if (b.role !== undefined && !isRole(b.role)) throw new VigilError('invalid_input', [`invitation.role must be one of owner, admin, responder, volunteer, observer`]);
       const role = b.role ?? 'responder';
-      if (!isRole(role)) throw new VigilError('invalid_input', [`invitation.role must be one of owner, admin, responder, volunteer, observer`]);
       if (!canGrant(p.role, role)) throw forbidden(`a ${p.role} cannot grant the ${role} role`);
-      const invitation = await account.invite(db, clock, mailer, deps.config.publicUrl, p, { email: b.email, ...(b.name ? { name: b.name } : {}), role });
+      const invitation = await account.invite(db, clock, mailer, deps.config.publicUrl, p, { email: b.email, ...(b.name ? { name: b.name } : {}), ...(b.role !== undefined ? { role: b.role } : {}) });
+      await audit(db, p.orgId, p.userId, `invitation.send ${invitation.user.role}`, `users/${invitation.user.id}`, clock.now());
       return reply.code(201).send(presentInvitation(invitation));
     },
   );

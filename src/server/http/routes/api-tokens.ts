@@ -3,9 +3,10 @@ import { IdParams, errorResponses } from '../../../contract/common.js';
 import { ApiToken, ApiTokenCreate } from '../../../contract/user.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
 import { createToken, findToken, findUser, listTokens, revokeToken } from '../../org/org.service.js';
-import { can } from '../../org/roles.js';
+import { can, canActOn } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { audit } from '../../volunteer/access.service.js';
 
 /** API tokens: members manage their own, admins anyone's. A token is shown once and stored hashed. */
 export function apiTokenRoutes(app: App, deps: AppDeps): void {
@@ -30,8 +31,9 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
       if (forUser !== principal.userId && !can(principal.role, 'manage')) throw forbidden('only admins can create tokens for other members');
       const u = await findUser(db, principal.orgId, forUser);
       if (!u) throw invalid(`api_token.user: user ${forUser} not found`);
-      if (u.role === 'owner' && forUser !== principal.userId && principal.role !== 'owner') throw forbidden("only an owner can create an owner's token");
+      if (forUser !== principal.userId && !canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot create a token for a ${u.role}`);
       const t = await createToken(db, clock, principal.orgId, forUser, request.body.api_token.description);
+      await audit(db, principal.orgId, principal.userId, 'api_token.create', `users/${forUser}/api_tokens/${t.id}`, clock.now());
       return reply.code(201).send({ api_token: p.apiToken({ id: t.id, description: request.body.api_token.description, user_id: forUser, created_at: t.created_at }, t.token) });
     },
   );
@@ -43,7 +45,10 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
       const principal = principalOf(request);
       const t = await findToken(db, principal.orgId, request.params.id);
       if (!t || (t.user_id !== principal.userId && !can(principal.role, 'manage'))) throw notFound(`api token ${request.params.id}`);
+      const holder = t.user_id === principal.userId ? undefined : await findUser(db, principal.orgId, t.user_id);
+      if (holder && !canActOn(principal.role, holder.role)) throw forbidden(`a ${principal.role} cannot revoke the token of a ${holder.role}`);
       await revokeToken(db, clock, principal.orgId, t.id);
+      await audit(db, principal.orgId, principal.userId, 'api_token.revoke', `users/${t.user_id}/api_tokens/${t.id}`, clock.now());
       return reply.code(204).send(undefined as never);
     },
   );

@@ -10,7 +10,7 @@ import { IdParams, errorResponses } from '../../../contract/common.js';
 import { CalendarFeed } from '../../../contract/schedule.js';
 import { forbidden, notFound } from '../../errors.js';
 import { findUser } from '../../org/org.service.js';
-import { can } from '../../org/roles.js';
+import { canActOn } from '../../org/roles.js';
 import { FEED_DAYS, createCalendarFeed, renderCalendarFeed, requireSchedule } from '../../schedule/schedule.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -47,7 +47,7 @@ export function calendarRoutes(app: App, deps: AppDeps): void {
       const id = request.params.id === 'me' ? principal.userId : request.params.id;
       const user = await findUser(db, principal.orgId, id);
       if (!user) throw notFound(`user ${request.params.id}`);
-      if (user.id !== principal.userId && !can(principal.role, 'manage')) throw forbidden("only admins can create another member's calendar feed");
+      if (user.id !== principal.userId && !canActOn(principal.role, user.role)) throw forbidden(`a ${principal.role} cannot create the calendar feed of a ${user.role}`);
       const { feed, token } = await createCalendarFeed(db, clock, principal.orgId, 'user', user.id);
       return reply.code(201).send({ calendar_feed: p.calendarFeed(feed, token, user.name) });
     },

@@ -18,7 +18,7 @@ import {
   verifyContactMethod,
 } from '../../notify/contact.service.js';
 import { findUser } from '../../org/org.service.js';
-import { can } from '../../org/roles.js';
+import { canActOn } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -31,7 +31,7 @@ export async function memberOf(deps: AppDeps, request: FastifyRequest, userId: s
   const principal = principalOf(request);
   const user = await findUser(deps.db, principal.orgId, userId === 'me' ? principal.userId : userId);
   if (!user) throw notFound(`user ${userId}`);
-  if (write && user.id !== principal.userId && !can(principal.role, 'manage')) throw forbidden("only admins can change another member's contact methods and notification rules");
+  if (write && user.id !== principal.userId && !canActOn(principal.role, user.role)) throw forbidden(`a ${principal.role} cannot change the contact methods and notification rules of ${user.role === principal.role ? 'another member' : `a ${user.role}`}`);
   return { orgId: principal.orgId, user };
 }
 

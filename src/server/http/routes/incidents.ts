@@ -3,7 +3,7 @@ import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contra
 import { Incident, IncidentBulkUpdate, IncidentCreate, IncidentDetail, IncidentEscalated, IncidentUpdate } from '../../../contract/incident.js';
 import { VigilError, invalid } from '../../errors.js';
 import { incidentFacts, listIncidents } from '../../incident/incident-read.service.js';
-import { changeIncident, escalateIncident, openIncidentByHand, requireIncident } from '../../incident/incident.service.js';
+import { changeIncident, changeIncidents, escalateIncident, openIncidentByHand, requireIncident } from '../../incident/incident.service.js';
 import { impactFigure } from '../../impact/impact.service.js';
 import type { IncidentTable } from '../../storage/schema.js';
 import { channelOf } from '../channel.js';
@@ -85,7 +85,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
     '/api/v1/incidents',
     {
       config: { permission: 'respond' },
-      schema: { summary: 'Update several incidents (at most 250)', tags: ['incidents'], body: IncidentBulkUpdate, response: { 200: Type.Object({ incidents: Type.Array(Incident), ...Pagination }), ...errorResponses } },
+      schema: { summary: 'Update several incidents (at most 250), all or nothing: every id is checked first, and the updates are written in one transaction', tags: ['incidents'], body: IncidentBulkUpdate, response: { 200: Type.Object({ incidents: Type.Array(Incident), ...Pagination }), ...errorResponses } },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -93,8 +93,7 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
       if (items.length > 250) throw new VigilError('payload_too_large', ['incidents: at most 250 per request']);
       const missing = items.findIndex((i) => !i.id);
       if (missing >= 0) throw invalid(`incidents[${missing}].id is required`);
-      const out: IncidentTable[] = [];
-      for (const item of items) out.push(await changeIncident(deps, principal.orgId, item.id!, item, agentOf(principal), channelOf(request)));
+      const out = await changeIncidents(deps, principal.orgId, items as (typeof items[number] & { id: string })[], agentOf(principal), channelOf(request));
       return page('incidents', await present(deps, principal.orgId, out), items.length, 0, items.length, true);
     },
   );

@@ -2,8 +2,10 @@ import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { User, UserCreate, UserUpdate } from '../../../contract/user.js';
 import { forbidden, notFound } from '../../errors.js';
-import { addMember, findUser, listMembers, removeMember, updateMember } from '../../org/org.service.js';
-import { can, canGrant } from '../../org/roles.js';
+import { addMember, findUser, listMembers, removeMember } from '../../org/org.service.js';
+import { can, canActOn, canGrant } from '../../org/roles.js';
+import { changeMemberAccount } from '../../account/email-change.service.js';
+import { audit } from '../../volunteer/access.service.js';
 import type { Role } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -52,6 +54,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const role = b.role ?? 'responder';
       if (!canGrant(principal.role, role)) throw forbidden(`a ${principal.role} cannot grant the ${role} role`);
       const row = await addMember(db, clock, principal.orgId, { name: b.name, email: b.email, role, time_zone: b.time_zone });
+      await audit(db, principal.orgId, principal.userId, `user.create ${role}`, `users/${row.id}`, clock.now());
       return reply.code(201).send({ user: p.user(row) });
     },
   );
@@ -68,18 +71,29 @@ export function userRoutes(app: App, deps: AppDeps): void {
 
   app.put(
     '/api/v1/users/:id',
-    { config: { permission: 'read' }, schema: { summary: 'Update a member (yourself, or anyone as admin)', tags: ['users'], params: IdParams, body: UserUpdate, response: { 200: Type.Object({ user: User }), ...errorResponses } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary:
+          'Update a member: yourself, or, as admin, a member whose role is not above yours. An email changes only by the member themselves (with current_password, or within 10 minutes of signing in) or by a higher role; the old address is emailed a link that undoes it for 7 days, and the member is signed out of the web.',
+        tags: ['users'],
+        params: IdParams,
+        body: UserUpdate,
+        response: { 200: Type.Object({ user: User }), ...errorResponses },
+      },
+    },
     async (request) => {
       const principal = principalOf(request);
       const u = await findUser(db, principal.orgId, request.params.id);
       if (!u) throw notFound(`user ${request.params.id}`);
       const self = u.id === principal.userId;
-      if (!self && !can(principal.role, 'manage')) throw forbidden('only admins can change other members');
+      if (!self && !canActOn(principal.role, u.role)) throw forbidden(can(principal.role, 'manage') ? `a ${principal.role} cannot change a ${u.role}` : 'only admins can change other members');
       const b = request.body.user;
       if (b.role !== undefined && b.role !== u.role) {
-        if (!canGrant(principal.role, b.role) || (u.role === 'owner' && principal.role !== 'owner')) throw forbidden(`a ${principal.role} cannot change this role to ${b.role}`);
+        if (!canGrant(principal.role, b.role) || !canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot change this role to ${b.role}`);
       }
-      return { user: p.user(await updateMember(db, principal.orgId, u, b)) };
+      const actor = { ...principal, session: request.webSession ? { id: request.webSession.id, createdAt: request.webSession.createdAt } : null };
+      return { user: p.user(await changeMemberAccount(db, clock, deps.config.publicUrl, actor, u, b)) };
     },
   );
 
@@ -90,8 +104,9 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const principal = principalOf(request);
       const u = await findUser(db, principal.orgId, request.params.id);
       if (!u) throw notFound(`user ${request.params.id}`);
-      if (u.role === 'owner' && principal.role !== 'owner') throw forbidden('only an owner can remove an owner');
+      if (!canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot remove a ${u.role}`);
       await removeMember(db, clock, principal.orgId, u);
+      await audit(db, principal.orgId, principal.userId, `user.remove ${u.role}`, `users/${u.id}`, clock.now());
       return reply.code(204).send(undefined as never);
     },
   );

@@ -16,7 +16,7 @@ export function auditLogRoutes(app: App, deps: AppDeps): void {
     '/api/v1/audit_log',
     {
       schema: {
-        summary: 'The audit log, newest first (admins): every volunteer access, allowed or denied, and changes to volunteer data',
+        summary: 'The audit log, newest first (admins): every volunteer access, allowed or denied, changes to volunteer data, and account management (members added, removed, their role, email or details changed, API tokens created or revoked, invitations sent)',
         tags: ['volunteers'],
         querystring: Type.Object({ ...PageQuery, user_id: Type.Optional(Type.String({ maxLength: 64 })), since: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: { 200: Type.Object({ audit_log: Type.Array(AuditEntry), ...Pagination }), ...errorResponses },
