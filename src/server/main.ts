@@ -10,7 +10,8 @@ import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { Bus } from './lib/bus.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
+import { openDatabase, type DbHandle } from './storage/dialect.js';
+import { checkReadiness } from './observability/readiness.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Presenter } from './http/presenters/index.js';
@@ -77,10 +78,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     },
     sync: () => handle.sync(),
     inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
-    ready: async () => {
-      await ping(handle.db);
-      return true;
-    },
+    ready: () => checkReadiness(handle),
   };
 }
 
