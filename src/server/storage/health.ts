@@ -87,7 +87,10 @@ export function watchedDialect(inner: Dialect, health: StorageHealth, classify: 
   };
 }
 
-const WRITE = /^\s*(commit|end|insert|update|delete|replace)\b/i;
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const COMMIT = /^\s*(commit|end)\b/i;
+const ROLLBACK = /^\s*rollback\b/i;
+const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
 function watchedDriver(driver: Driver, health: StorageHealth, classify: (err: unknown) => StorageFailure | null, now: () => number): Driver {
   const wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
@@ -95,6 +98,9 @@ function watchedDriver(driver: Driver, health: StorageHealth, classify: (err: un
   const wrap = (c: DatabaseConnection): DatabaseConnection => {
     const known = wrapped.get(c);
     if (known) return known;
+    // A write inside a transaction proves nothing until its COMMIT succeeds (a full disk
+    // fails the COMMIT of a SQLite transaction whose INSERTs went through).
+    let inTransaction = false;
     const refused = (err: unknown): never => {
       const reason = classify(err);
       if (reason) health.failed(reason, now());
@@ -109,8 +115,11 @@ function watchedDriver(driver: Driver, health: StorageHealth, classify: (err: un
         } catch (err) {
           return Promise.reject(err).catch(refused);
         }
+        const text = q.sql;
+        if (BEGIN.test(text)) inTransaction = true;
+        else if (COMMIT.test(text) || ROLLBACK.test(text)) inTransaction = false;
         return running.then((r) => {
-          if (health.problem && WRITE.test(q.sql)) health.succeeded(now());
+          if (health.problem && (COMMIT.test(text) || (!inTransaction && WRITE.test(text)))) health.succeeded(now());
           return r;
         }, refused);
       },
