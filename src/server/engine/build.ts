@@ -48,7 +48,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new EscalateModule(deps.db, deps.targets, publish, log),
     new RoundRobinModule(deps.db, publish),
     ...(opts.extraModules ?? []),
-    new DeliverModule(deps.db, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
+    new DeliverModule(deps.db, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }, log),
     // Before the timer modules that raise alerts: a heartbeat missed as a window starts is suppressed.
     new MaintenanceModule(deps.db),
     new HeartbeatModule(deps.db, publish),

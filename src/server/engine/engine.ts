@@ -18,6 +18,8 @@ export interface EngineModule {
   readonly name: string;
   /** Idempotent: running it twice at the same `now` does nothing the second time. Returns units of work done. */
   tick(now: number): Promise<number>;
+  /** Work started by a tick that may outlive it (a slow send): resolves when it has ended. */
+  settle?(): Promise<void>;
 }
 
 export interface ModuleStats {
@@ -74,6 +76,7 @@ export class Engine {
     if (this.timer) clearTimeout(this.timer);
     if (this.dueTimer) clearTimeout(this.dueTimer);
     await this.cycling;
+    for (const m of this.modules) await m.settle?.();
   }
 
   /** Ask for a cycle soon. Cheap to call often: wakes during a cycle fold into one more cycle. */
@@ -174,6 +177,8 @@ export class Engine {
     let total = 0;
     for (let i = 0; i < maxPasses; i++) {
       const n = await this.runOnce(now);
+      // Deterministic for tests: work that outlived its pass (a slow send) ends before the next.
+      for (const m of this.modules) await m.settle?.();
       total += n;
       if (n === 0) return total;
     }
