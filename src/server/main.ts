@@ -52,7 +52,7 @@ export function targetRegistry(): TargetRegistry {
 }
 
 export function openConfiguredDatabase(config: Config): DbHandle {
-  if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl });
+  if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl, poolSize: config.dbPool.size, poolTimeoutMs: config.dbPool.timeoutMs });
   fs.mkdirSync(config.dataDir, { recursive: true });
   return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
 }

@@ -48,6 +48,8 @@ export interface OpenOptions {
   /** PostgreSQL schema to use as search_path (tests isolate themselves this way). */
   pgSchema?: string;
   poolSize?: number;
+  /** How long a query waits for a pooled connection before failing (pool_exhausted, answered 503). */
+  poolTimeoutMs?: number;
 }
 
 export function openDatabase(opts: OpenOptions): DbHandle {
@@ -55,7 +57,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     const pool = new pg.Pool({
       connectionString: opts.postgresUrl,
       max: opts.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: opts.poolTimeoutMs ?? 5_000,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
     // An idle client losing its server (PostgreSQL restarted) must not crash the process.
