@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * `vigil serve | migrate | init`. Configuration comes from the environment
+ * `vigil serve | migrate | backup | restore | doctor | init`. Configuration comes from the environment
  * (PORT, HOST, VIGIL_DATA_DIR, DATABASE_URL; see README), flags override it.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { restoreBackup, takeBackup } from '../server/storage/backup.js';
+import { doctor, formatChecks } from './doctor.js';
 import { loadConfig, type RoleName } from '../server/config/config.js';
 import { openConfiguredDatabase, startServer } from '../server/main.js';
 import { migrateToLatest } from '../server/storage/migrate.js';
@@ -17,16 +20,25 @@ import { passwordProblem } from '../server/account/password.js';
 const USAGE = `Usage:
   vigil serve [--roles api,engine] [--port N] [--host H]   start the server
   vigil migrate                                              run database migrations
+  vigil backup FILE                                          a consistent copy of the database while Vigil runs
+                                                             (SQLite: its backup API; PostgreSQL: pg_dump's custom format)
+  vigil restore FILE                                         put a backup into an empty data directory (or empty
+                                                             PostgreSQL database), then migrate it to this version
+  vigil doctor [--json]                                      check configuration, database, disk, clock, SMTP and the SMS
+                                                             provider, and say what to fix (exit 1 if anything fails)
   vigil init --org NAME --email EMAIL [--name NAME] [--time-zone ZONE] [--password PW] [--json]
                                                              create an organization, its owner and an API token;
                                                              the owner signs in to the web UI with PW, or sets a
                                                              password through the one-time link printed
-Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL)`;
+Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
+  VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
+  VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       roles: { type: 'string' },
       port: { type: 'string' },
@@ -58,6 +70,46 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
     return -1;
+  }
+
+  const fileArg = (): string | null => {
+    if (positionals.length !== 1) {
+      process.stderr.write(`vigil ${command} needs one FILE argument\n`);
+      return null;
+    }
+    return path.resolve(positionals[0]!);
+  };
+
+  if (command === 'backup') {
+    const file = fileArg();
+    if (!file) return 2;
+    const handle = openConfiguredDatabase(config);
+    try {
+      const r = await takeBackup(handle, file, systemClock);
+      process.stdout.write(values.json ? JSON.stringify(r) + '\n' : `backup written to ${r.file} (${r.bytes} bytes, ${r.tookMs} ms), checked\n`);
+    } finally {
+      await handle.close();
+    }
+    return 0;
+  }
+
+  if (command === 'restore') {
+    const file = fileArg();
+    if (!file) return 2;
+    const r = await restoreBackup(file, config.databaseUrl ? { open: () => openConfiguredDatabase(config) } : { sqliteTarget: path.join(config.dataDir, 'vigil.db') });
+    process.stdout.write(`restored ${file}${r.migrated.length ? `; migrated: ${r.migrated.join(', ')}` : ''}\n`);
+    return 0;
+  }
+
+  if (positionals.length) {
+    process.stderr.write(`vigil ${command} takes no arguments (got ${positionals.join(' ')})\n`);
+    return 2;
+  }
+
+  if (command === 'doctor') {
+    const checks = await doctor(config);
+    process.stdout.write(values.json ? JSON.stringify({ checks }, null, 2) + '\n' : formatChecks(checks) + '\n');
+    return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
   }
 
   if (command === 'migrate') {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
 import { registerErrorHandling } from './http/plugins/errors.js';
+import { registerInputGuard } from './http/plugins/input-guard.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
@@ -61,6 +62,7 @@ import { maintenanceWindowRoutes } from './http/routes/maintenance-windows.js';
 import { alertListRoutes } from './http/routes/alert-list.js';
 import { priorityRoutes } from './http/routes/priorities.js';
 import { incidentActionRoutes } from './http/routes/incident-actions.js';
+import { pagingPathRoutes } from './http/routes/paging-path.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -143,6 +145,7 @@ export const routeModules: RouteModule[] = [
   alertListRoutes,
   priorityRoutes,
   incidentActionRoutes,
+  pagingPathRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean; extraRoutes?: RouteModule[] } = {}): Promise<App> {
@@ -179,6 +182,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   registerErrorHandling(app);
+  registerInputGuard(app);
   // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of
   // storage/wal-sync.ts, shared by every request waiting at the same moment; PostgreSQL: at once).
   app.addHook('onSend', async () => {

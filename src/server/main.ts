@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, type DbHandle } from './storage/dialect.js';
 import { checkReadiness } from './observability/readiness.js';
 import { migrateToLatest } from './storage/migrate.js';
+import { BackupScheduler, backupBeforeMigrations } from './storage/backup.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Presenter } from './http/presenters/index.js';
 import { countOrganizations } from './org/org.store.js';
@@ -82,8 +83,23 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
   };
 }
 
-export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Running> {
+/** The process logger: pino's JSON lines, or its pretty transport for a person at a terminal (config.logFormat). */
+export function processLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
+  if (config.logFormat === 'json') return pino({ level: config.logLevel });
+  return pino({ level: config.logLevel, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+}
+
+export async function startServer(config: Config, logger: Logger = processLogger(config)): Promise<Running> {
   const handle = openConfiguredDatabase(config);
+  if (config.backup.beforeMigrate) {
+    try {
+      const pre = await backupBeforeMigrations(handle, config.backup.dir, systemClock);
+      if (pre) logger.info({ file: pre.file, bytes: pre.bytes }, 'backup taken before migrating');
+    } catch (err) {
+      await handle.close();
+      throw new Error(`could not back up the database before migrating it (${err instanceof Error ? err.message : String(err)}); fix that, or start with VIGIL_BACKUP_BEFORE_MIGRATE=off to migrate without a backup`);
+    }
+  }
   const applied = await migrateToLatest(handle);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const deps = makeDeps(handle, config, systemClock, channelsFromConfig(config));
@@ -102,6 +118,11 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     engine.start();
     logger.info({ channels: deps.channels.types() }, 'engine started');
   }
+  let backups: BackupScheduler | null = null;
+  if (config.backup.everyMs && config.roles.includes('engine')) {
+    backups = new BackupScheduler(handle, { dir: config.backup.dir, everyMs: config.backup.everyMs, keep: config.backup.keep }, systemClock, logger);
+    backups.start();
+  }
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.roles.includes('api')) {
@@ -117,6 +138,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     async stop() {
       if (app) await app.close();
       if (engine) await engine.stop();
+      if (backups) await backups.stop();
       if (unlisten) await unlisten();
       await handle.close();
     },

@@ -13,6 +13,8 @@ export interface Config {
   /** Public base URL, used in links sent to people (email, chat). */
   publicUrl: string;
   logLevel: string;
+  /** `pretty` (human-readable, for a terminal) or `json` (one object per line, for a log collector). */
+  logFormat: 'pretty' | 'json';
   /** Outbound email; null disables the email channel. */
   smtp: { host: string; port: number; secure: boolean; user: string | null; pass: string | null; from: string } | null;
   /** A Twilio-compatible SMS/voice provider; null disables SMS and voice. */
@@ -27,6 +29,31 @@ export interface Config {
     /** Most events committed in one transaction (group commit). */
     maxBatch: number;
   };
+  /** Backups (docs/operating.md): where they go, how often the server takes one, how many it keeps. */
+  backup: {
+    dir: string;
+    /** Null: no scheduled backups (`vigil backup` still works). */
+    everyMs: number | null;
+    keep: number;
+    /** Take a backup before a migration changes an existing database's schema. */
+    beforeMigrate: boolean;
+  };
+}
+
+/** VIGIL_LOG_FORMAT, or by default pretty when standard output is a terminal and JSON otherwise. */
+function logFormat(raw: string | undefined): 'pretty' | 'json' {
+  if (raw === 'pretty' || raw === 'json') return raw;
+  if (raw) throw new Error(`VIGIL_LOG_FORMAT must be pretty or json, got ${JSON.stringify(raw)}`);
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
+/** `90s`, `30m`, `24h`, `7d`, or plain seconds. */
+export function parseDuration(name: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(raw.trim());
+  if (!m) throw new Error(`${name} must be a duration such as 30m, 24h or 7d, got ${JSON.stringify(raw)}`);
+  const ms = Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  if (ms < 60_000) throw new Error(`${name} must be at least one minute, got ${JSON.stringify(raw)}`);
+  return ms;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -52,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     roles,
     publicUrl: (env.VIGIL_PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: logFormat(env.VIGIL_LOG_FORMAT),
     smtp: env.VIGIL_SMTP_HOST
       ? {
           host: env.VIGIL_SMTP_HOST,
@@ -71,6 +99,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
       maxBatch: intEnv(env, 'VIGIL_INGEST_BATCH', 200),
+    },
+    backup: {
+      dir: path.resolve(env.VIGIL_BACKUP_DIR || path.join(env.VIGIL_DATA_DIR || './data', 'backups')),
+      everyMs: env.VIGIL_BACKUP_EVERY ? parseDuration('VIGIL_BACKUP_EVERY', env.VIGIL_BACKUP_EVERY) : null,
+      keep: Math.max(1, intEnv(env, 'VIGIL_BACKUP_KEEP', 7)),
+      beforeMigrate: env.VIGIL_BACKUP_BEFORE_MIGRATE !== 'off',
     },
     ...overrides,
   };

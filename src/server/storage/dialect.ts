@@ -5,6 +5,7 @@
  * dialect it runs on; it calls these. The dialect of a query builder (a database or a
  * transaction) is told from its adapter (`dialectOf`), the one way it is told apart.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -15,6 +16,17 @@ import { WalSync } from './wal-sync.js';
 import { StorageHealth, watchedDialect } from './health.js';
 
 const COMMIT = /^\s*(commit|end)\b/i;
+
+/** Runs a PostgreSQL client tool to completion; its stderr becomes the error. */
+function runTool(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => reject(new Error(`${cmd} could not run (${e.message}); install the PostgreSQL client tools (Debian: postgresql-client)`)));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} failed (exit ${code}): ${err.trim().slice(0, 500)}`))));
+  });
+}
 const ROLLBACK = /^\s*rollback\s*$/i;
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -36,6 +48,15 @@ export interface DbHandle {
    * writes again (and clears `health`), throws the storage error while it does not.
    */
   probe(): Promise<void>;
+  /**
+   * A consistent online copy into `file` while the database keeps serving. SQLite: its
+   * backup API (pages copied in steps, restarted if a write lands meanwhile, so the copy
+   * is one committed state). PostgreSQL: `pg_dump --format=custom` (one snapshot), of
+   * this handle's schema when it has one.
+   */
+  backup(file: string): Promise<void>;
+  /** Put a backup taken by `backup` into this (empty) database. SQLite restores by file copy instead (see storage/backup.ts). */
+  restore?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,7 +88,22 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     pool.on('connect', (client) => client.on('error', () => {}));
     const health = new StorageHealth();
     const db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool }), health, storageFailure) });
-    return { db, dialect: 'postgres', health, sync: async () => {}, probe: () => probeWrite(db, health), close: () => db.destroy() };
+    const url = opts.postgresUrl;
+    const schemaArgs = opts.pgSchema ? [`--schema=${opts.pgSchema}`] : [];
+    return {
+      db,
+      dialect: 'postgres',
+      health,
+      sync: async () => {},
+      probe: () => probeWrite(db, health),
+      backup: async (file) => {
+        await runTool('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, ...schemaArgs, url]);
+        // The archive's table of contents must read back before the copy counts as a backup.
+        await runTool('pg_restore', ['--list', file]);
+      },
+      restore: (file) => runTool('pg_restore', ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${url}`, file]),
+      close: () => db.destroy(),
+    };
   }
   const file = opts.sqliteFile ?? ':memory:';
   const conn = new SQLite(file);
@@ -91,6 +127,11 @@ export function openDatabase(opts: OpenOptions): DbHandle {
       if (file !== ':memory:') sqliteHeadroom(conn, file);
       await probeWrite(db, health);
       if (wal) await wal.sync();
+    },
+    backup: async (target) => {
+      if (file === ':memory:') throw new Error('an in-memory database has nothing to back up');
+      await conn.backup(target);
+      checkSqliteFile(target);
     },
     close: async () => {
       if (wal) await wal.sync();
@@ -334,4 +375,42 @@ export function isUnavailableError(err: unknown): boolean {
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code ?? '';
   return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** Throws unless `file` is a whole, consistent SQLite database (header and `PRAGMA integrity_check`). */
+export function checkSqliteFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  const header = Buffer.alloc(16);
+  try {
+    fs.readSync(fd, header, 0, 16, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (header.toString('latin1') !== 'SQLite format 3\u0000') throw new Error(`${file} is not a SQLite database`);
+  const copy = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    const result = copy.pragma('integrity_check', { simple: true });
+    if (result !== 'ok') throw new Error(`${file} failed its integrity check: ${String(result)}`);
+  } finally {
+    copy.close();
+  }
+}
+
+/**
+ * Restores a SQLite backup as the database file `target`, which must not exist yet
+ * (a restore never overwrites data). The copy is checked first and flushed to disk
+ * before it takes the target's name, so a crash leaves either no database or a whole one.
+ */
+export function restoreSqliteFile(backup: string, target: string): void {
+  if (fs.existsSync(target) && fs.statSync(target).size > 0) throw new Error(`${target} already exists; restore into an empty data directory`);
+  checkSqliteFile(backup);
+  const partial = `${target}.restoring`;
+  fs.copyFileSync(backup, partial);
+  const fd = fs.openSync(partial, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(partial, target);
 }

@@ -49,3 +49,22 @@ async function migrate(handle: DbHandle, run: (m: Migrator) => ReturnType<Migrat
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+/**
+ * Migrations not yet applied to an existing Vigil database (one that has applied at
+ * least one). A new, empty database answers [] — there is nothing to protect.
+ */
+export async function pendingOnExisting(handle: DbHandle): Promise<string[]> {
+  const schema = await currentSchema(handle.db);
+  const migrator = new Migrator({ db: handle.db, provider: new StaticProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const infos = await migrator.getMigrations();
+  if (!infos.some((m) => m.executedAt)) return [];
+  return infos.filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+/** Names of the migrations applied to this database ([] for a new, empty one). */
+export async function appliedMigrations(handle: DbHandle): Promise<string[]> {
+  const schema = await currentSchema(handle.db);
+  const migrator = new Migrator({ db: handle.db, provider: new StaticProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name);
+}

@@ -14,6 +14,7 @@
  */
 import { RRuleTemporal } from 'rrule-temporal';
 import { Temporal } from 'temporal-polyfill';
+import { parseTimestamp } from '../lib/timestamp.js';
 
 export interface Interval {
   start: number;
@@ -101,7 +102,7 @@ export function validateAvailability(a: { timeZone: string; windows: readonly Av
     const f = `${prefix}.windows[${i}]`;
     if (!HHMM.test(w.start)) issues.push({ field: `${f}.start`, message: 'must be a local time HH:MM' });
     if (!HHMM.test(w.end)) issues.push({ field: `${f}.end`, message: 'must be a local time HH:MM' });
-    if (w.from != null && (!DATE.test(w.from) || Number.isNaN(Date.parse(w.from)))) issues.push({ field: `${f}.from`, message: 'must be a date YYYY-MM-DD' });
+    if (w.from != null && (!DATE.test(w.from) || parseTimestamp(w.from) === null)) issues.push({ field: `${f}.from`, message: 'must be a date YYYY-MM-DD' });
     const parts = new Map(
       w.rrule
         .trim()

@@ -13,6 +13,7 @@ import { match, navigate, useLocation } from './router';
 import { Policies, Schedules } from './schedules/Schedules';
 import { ServiceDetail } from './services/ServiceDetail';
 import { ServiceList } from './services/ServiceList';
+import { ServicePaging } from './services/ServicePaging';
 import { Settings } from './settings/Settings';
 import { Shell } from './Shell';
 import { PublicStatusPage } from './status/PublicStatusPage';
@@ -98,6 +99,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if ((m = match('/incidents/:id', path))) return <IncidentDetail id={m.id!} session={session} />;
   if (path === '/services') return <ServiceList session={session} />;
   if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;
+  if ((m = match('/services/:id/paging', path))) return <ServicePaging id={m.id!} />;
   if ((m = match('/services/:id/rules', path))) return later(<ServiceRules id={m.id!} session={session} />);
   if (path === '/event_orchestrations') return later(<Orchestrations session={session} />);
   if ((m = match('/event_orchestrations/:id', path))) return later(<OrchestrationDetail id={m.id!} session={session} />);

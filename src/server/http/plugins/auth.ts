@@ -20,6 +20,15 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Whether the request is for an /api/ route, judged by the route that matched (its
+ * pattern), never by the raw URL: `/%61pi/v1/…` reaches the same route as `/api/v1/…`
+ * and must meet the same hooks.
+ */
+export function isApiRoute(request: FastifyRequest): boolean {
+  return (request.routeOptions.url ?? '').startsWith('/api/');
+}
+
 export function parseAuthorization(header: string | undefined): string | null {
   if (!header) return null;
   const h = header.trim();
@@ -34,7 +43,7 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
   app.decorateRequest('principal', null);
   app.addHook('preHandler', async (request) => {
     const perm = request.routeOptions.config?.permission;
-    if (!request.url.startsWith('/api/') || perm === 'public') return;
+    if (!isApiRoute(request) || perm === 'public') return;
     // A signed-in browser: http/plugins/session.ts has already checked the cookie and, on unsafe methods, the CSRF token.
     let principal = request.principal;
     if (!principal) {

@@ -85,7 +85,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   // then simply bodiless: it must not fail as "empty JSON body" (400) before its route runs.
   app.addHook('onRequest', async (request) => {
     const h = request.headers;
-    if (h['content-type'] && request.url.startsWith('/api/') && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+    if (h['content-type'] && (request.routeOptions.url ?? '').startsWith('/api/') && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
       delete h['content-type'];
     }
   });

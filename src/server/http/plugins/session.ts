@@ -12,6 +12,7 @@ import { VigilError } from '../../errors.js';
 import { constantTimeEqual } from '../../lib/secrets.js';
 import type { AppDeps } from '../deps.js';
 import { authenticateSession } from '../../account/account.service.js';
+import { isApiRoute } from './auth.js';
 import { SESSION_COOKIE, parseCookies } from '../cookies.js';
 
 const CSRF_HEADER = 'x-csrf-token';
@@ -30,7 +31,7 @@ declare module 'fastify' {
 export function registerSessionAuth(app: FastifyInstance, deps: AppDeps): void {
   app.decorateRequest('webSession', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/') || request.headers.authorization) return;
+    if (!isApiRoute(request) || request.headers.authorization) return;
     if (request.routeOptions.config?.permission === 'public') return;
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (!token) return;

@@ -1,7 +1,7 @@
 import { Link } from '../router';
 
-/** The parts of a service's page: its integrations and settings, and its event rules. */
-export function ServiceTabs({ id, current }: { id: string; current: 'overview' | 'rules' }) {
+/** The parts of a service's page: its integrations and settings, its event rules, and who gets paged. */
+export function ServiceTabs({ id, current }: { id: string; current: 'overview' | 'rules' | 'paging' }) {
   return (
     <nav className="tabs" aria-label="Service">
       <Link to={`/services/${encodeURIComponent(id)}`} aria-current={current === 'overview' ? 'page' : undefined}>
@@ -9,6 +9,9 @@ export function ServiceTabs({ id, current }: { id: string; current: 'overview' |
       </Link>
       <Link to={`/services/${encodeURIComponent(id)}/rules`} aria-current={current === 'rules' ? 'page' : undefined}>
         Event rules
+      </Link>
+      <Link to={`/services/${encodeURIComponent(id)}/paging`} aria-current={current === 'paging' ? 'page' : undefined}>
+        Who gets paged?
       </Link>
     </nav>
   );

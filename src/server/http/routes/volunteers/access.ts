@@ -15,7 +15,7 @@ import { VigilError, forbidden } from '../../../errors.js';
 import { can } from '../../../org/roles.js';
 import { audit, volunteerCanSee, type AccessDecision } from '../../../volunteer/access.service.js';
 import type { App, AppDeps } from '../../deps.js';
-import { principalOf } from '../../plugins/auth.js';
+import { isApiRoute, principalOf } from '../../plugins/auth.js';
 
 type Principal = ReturnType<typeof principalOf>;
 
@@ -68,7 +68,7 @@ export function volunteerGuard(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
   app.addHook('preHandler', async (request) => {
     const principal = request.principal;
-    if (!principal || principal.role !== 'volunteer' || !request.url.startsWith('/api/')) return;
+    if (!principal || principal.role !== 'volunteer' || !isApiRoute(request)) return;
     const now = clock.now();
     const verb = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';
     const path = request.url.split('?')[0]!;
