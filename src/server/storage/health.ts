@@ -106,25 +106,31 @@ function watchedDriver(driver: Driver, health: StorageHealth, classify: (err: un
       if (reason) health.failed(reason, now());
       throw err;
     };
-    const w: DatabaseConnection = {
-      executeQuery: <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
-        let running: Promise<QueryResult<R>>;
-        try {
-          // SQLite's driver throws synchronously; PostgreSQL's rejects.
-          running = c.executeQuery<R>(q);
-        } catch (err) {
-          return Promise.reject(err).catch(refused);
-        }
-        const text = q.sql;
-        if (BEGIN.test(text)) inTransaction = true;
-        else if (COMMIT.test(text) || ROLLBACK.test(text)) inTransaction = false;
-        return running.then((r) => {
-          if (health.problem && (COMMIT.test(text) || (!inTransaction && WRITE.test(text)))) health.succeeded(now());
-          return r;
-        }, refused);
-      },
-      streamQuery: (q, chunk) => c.streamQuery(q, chunk),
+    const executeQuery = <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
+      let running: Promise<QueryResult<R>>;
+      try {
+        // SQLite's driver throws synchronously; PostgreSQL's rejects.
+        running = c.executeQuery<R>(q);
+      } catch (err) {
+        return Promise.reject(err).catch(refused);
+      }
+      const text = q.sql;
+      if (BEGIN.test(text)) inTransaction = true;
+      else if (COMMIT.test(text) || ROLLBACK.test(text)) inTransaction = false;
+      return running.then((r) => {
+        if (health.problem && (COMMIT.test(text) || (!inTransaction && WRITE.test(text)))) health.succeeded(now());
+        return r;
+      }, refused);
     };
+    // Everything but executeQuery is the driver's own connection: drivers call private
+    // methods on it (PostgreSQL's marks a broken connection for discard on a failed ROLLBACK).
+    const w = new Proxy(c, {
+      get(target, prop) {
+        if (prop === 'executeQuery') return executeQuery;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
     wrapped.set(c, w);
     innerOf.set(w, c);
     return w;
