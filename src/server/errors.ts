@@ -17,12 +17,15 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, code: 2005, message: 'Unsupported Media Type' },
   rate_limited: { status: 429, code: 2020, message: 'Rate Limit Exceeded' },
   unavailable: { status: 503, code: 2030, message: 'Service Unavailable' },
+  storage_unavailable: { status: 503, code: 2031, message: 'Storage Unavailable' },
   incident_already_resolved: { status: 400, code: 1001, message: 'Incident Already Resolved' },
   invalid_status: { status: 400, code: 1003, message: 'Invalid Status Provided' },
   volunteer_rule: { status: 422, code: 8001, message: 'Refused by a volunteer rule' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;
+
+import type { StorageFailure } from './storage/dialect.js';
 
 export class VigilError extends Error {
   readonly kind: ErrorKind;
@@ -45,3 +48,28 @@ export class VigilError extends Error {
 export const invalid = (...errors: string[]) => new VigilError('invalid_input', errors);
 export const notFound = (what: string) => new VigilError('not_found', [`${what} not found`]);
 export const forbidden = (why: string) => new VigilError('forbidden', [why]);
+
+/** What each storage failure class means to a sender, in a few words. */
+const STORAGE_WORDS: Record<StorageFailure, string> = {
+  disk_full: 'the disk is full',
+  read_only: 'the database is read-only',
+  io_error: 'the disk reported an I/O error',
+  busy: 'the database is busy',
+  connection_lost: 'the database connection was lost',
+  pool_exhausted: 'every database connection is busy',
+  cannot_open: 'the database file cannot be opened',
+};
+
+/**
+ * Storage refused the work (a full or read-only disk, a read-only PostgreSQL, a lost
+ * connection, an exhausted pool): nothing was committed, the sender retries after
+ * `retryAfterSeconds`. Always 503, never 500 (docs/errors.md, docs/reliability.md).
+ */
+export class StorageUnavailable extends VigilError {
+  constructor(
+    readonly reason: StorageFailure,
+    retryAfterSeconds: number,
+  ) {
+    super('storage_unavailable', [`storage: ${STORAGE_WORDS[reason]} (${reason}); nothing was stored, retry after ${retryAfterSeconds} s`], { retryAfterSeconds });
+  }
+}

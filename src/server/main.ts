@@ -14,7 +14,8 @@ import { installKeyring, loadKeyring } from './lib/secret-box.js';
 import { resealContactMethods } from './notify/contact.store.js';
 import { resealSubscriptions } from './notify/subscription.store.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { openDatabase, ping, type DbHandle } from './storage/dialect.js';
+import { openDatabase, type DbHandle } from './storage/dialect.js';
+import { checkReadiness } from './observability/readiness.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { BackupScheduler, backupBeforeMigrations } from './storage/backup.js';
 import { IngestService } from './ingest/ingest.service.js';
@@ -58,7 +59,7 @@ export function targetRegistry(): TargetRegistry {
 }
 
 export function openConfiguredDatabase(config: Config): DbHandle {
-  if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl });
+  if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl, poolSize: config.dbPool.size, poolTimeoutMs: config.dbPool.timeoutMs });
   fs.mkdirSync(config.dataDir, { recursive: true });
   return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
 }
@@ -85,10 +86,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     },
     sync: () => handle.sync(),
     inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
-    ready: async () => {
-      await ping(handle.db);
-      return true;
-    },
+    ready: () => checkReadiness(handle),
   };
 }
 

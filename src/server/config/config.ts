@@ -9,6 +9,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  /** PostgreSQL connection pool: its size, and how long a request waits for a connection before 503 pool_exhausted. */
+  dbPool: { size: number; timeoutMs: number };
   roles: RoleName[];
   /** Public base URL, used in links sent to people (email, chat). */
   publicUrl: string;
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host,
     dataDir: path.resolve(env.VIGIL_DATA_DIR || './data'),
     databaseUrl,
+    dbPool: { size: intEnv(env, 'VIGIL_DB_POOL_SIZE', 10), timeoutMs: intEnv(env, 'VIGIL_DB_POOL_TIMEOUT_MS', 5_000) },
     roles,
     publicUrl: (env.VIGIL_PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',

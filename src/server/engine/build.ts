@@ -50,10 +50,10 @@ export interface EngineDeps {
 export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
   const publish = (c: IncidentChange[]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
-    new EscalateModule(deps.db, deps.targets, publish),
+    new EscalateModule(deps.db, deps.targets, publish, log),
     new RoundRobinModule(deps.db, publish),
     ...(opts.extraModules ?? []),
-    new DeliverModule(deps.db, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }),
+    new DeliverModule(deps.db, channels, publish, deps.metrics, { baseUrl: deps.config.publicUrl, sync: deps.sync, ...opts.deliver }, log),
     // Before the timer modules that raise alerts: a heartbeat missed as a window starts is suppressed.
     new MaintenanceModule(deps.db),
     new HeartbeatModule(deps.db, publish),

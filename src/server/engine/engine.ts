@@ -11,10 +11,15 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 
+/** A difference this large between the Clock's progress and the monotonic clock's is a clock step. */
+const CLOCK_STEP_MS = 60_000;
+
 export interface EngineModule {
   readonly name: string;
   /** Idempotent: running it twice at the same `now` does nothing the second time. Returns units of work done. */
   tick(now: number): Promise<number>;
+  /** Work started by a tick that may outlive it (a slow send): resolves when it has ended. */
+  settle?(): Promise<void>;
 }
 
 export interface ModuleStats {
@@ -34,6 +39,10 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
   readonly stats = new Map<string, ModuleStats>();
+  /** The Clock and the monotonic clock at the last pass: a difference between their progress is a clock step. */
+  private lastPass: { now: number; mono: number } | null = null;
+  /** Clock steps seen (ms; negative: back), most recent last, at most 20. */
+  readonly clockSteps: number[] = [];
 
   constructor(
     private readonly modules: EngineModule[],
@@ -67,6 +76,7 @@ export class Engine {
     if (this.timer) clearTimeout(this.timer);
     if (this.dueTimer) clearTimeout(this.dueTimer);
     await this.cycling;
+    for (const m of this.modules) await m.settle?.();
   }
 
   /** Ask for a cycle soon. Cheap to call often: wakes during a cycle fold into one more cycle. */
@@ -119,8 +129,29 @@ export class Engine {
     }
   }
 
+  /**
+   * A clock stepped by NTP or by hand (more than a minute off the monotonic clock since the
+   * last pass) is logged. Timers are absolute times in the rows, so nothing fires twice
+   * (escalation_steps keys each step) and nothing is skipped: after a step forward every
+   * step now due fires at once, late, and the escalate module logs its lateness; after a
+   * step back, a pending step waits until the clock reaches its time again
+   * (docs/reliability.md, "clock steps").
+   */
+  private noteClock(now: number): void {
+    const mono = performance.now();
+    const last = this.lastPass;
+    this.lastPass = { now, mono };
+    if (!last) return;
+    const step = now - last.now - (mono - last.mono);
+    if (Math.abs(step) < CLOCK_STEP_MS) return;
+    this.clockSteps.push(Math.round(step));
+    if (this.clockSteps.length > 20) this.clockSteps.shift();
+    this.log.warn({ stepMs: Math.round(step), now: new Date(now).toISOString() }, `clock stepped ${step > 0 ? 'forward' : 'back'} by ${Math.round(Math.abs(step) / 1000)} s`);
+  }
+
   /** One pass over every module at `now`. Tests drive the engine with this and a manual clock. */
   async runOnce(now: number): Promise<number> {
+    this.noteClock(now);
     let total = 0;
     for (const m of this.modules) {
       const s = this.stats.get(m.name)!;
@@ -146,6 +177,8 @@ export class Engine {
     let total = 0;
     for (let i = 0; i < maxPasses; i++) {
       const n = await this.runOnce(now);
+      // Deterministic for tests: work that outlived its pass (a slow send) ends before the next.
+      for (const m of this.modules) await m.settle?.();
       total += n;
       if (n === 0) return total;
     }

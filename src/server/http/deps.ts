@@ -4,6 +4,7 @@ import type { OutboundPolicy } from '../lib/outbound-policy.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../config/config.js';
 import type { DialectName } from '../storage/dialect.js';
+import type { Readiness } from '../observability/readiness.js';
 import type { Database } from '../storage/schema.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { Presenter } from './presenters/index.js';
@@ -22,8 +23,8 @@ export interface AppDeps {
   presenter: Presenter;
   /** Resolves once everything committed so far is on disk (DbHandle.sync). */
   sync: () => Promise<void>;
-  /** Checked by /readyz. */
-  ready: () => Promise<boolean>;
+  /** Checked by /readyz: ready, or why not (storage refusing writes, the database not answering). */
+  ready: () => Promise<Readiness>;
   metrics: Metrics;
   /** The configured channels (email, sms, voice, webhook, slack): the engine delivers through them. */
   channels: ChannelRegistry;

@@ -7,11 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
+import { StorageHealth, watchedDialect } from './health.js';
 
 const COMMIT = /^\s*(commit|end)\b/i;
 
@@ -39,6 +41,13 @@ export interface DbHandle {
   sync(): Promise<void>;
   /** SQLite on a file: the WAL flusher (exposed for metrics and tests). */
   wal?: WalSync;
+  /** Whether storage takes writes, as last seen (storage/health.ts; /readyz). */
+  health: StorageHealth;
+  /**
+   * A write that commits, for /readyz while storage is failing: resolves when storage takes
+   * writes again (and clears `health`), throws the storage error while it does not.
+   */
+  probe(): Promise<void>;
   /**
    * A consistent online copy into `file` while the database keeps serving. SQLite: its
    * backup API (pages copied in steps, restarted if a write lands meanwhile, so the copy
@@ -60,6 +69,8 @@ export interface OpenOptions {
   /** PostgreSQL schema to use as search_path (tests isolate themselves this way). */
   pgSchema?: string;
   poolSize?: number;
+  /** How long a query waits for a pooled connection before failing (pool_exhausted, answered 503). */
+  poolTimeoutMs?: number;
 }
 
 export function openDatabase(opts: OpenOptions): DbHandle {
@@ -67,7 +78,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     const pool = new pg.Pool({
       connectionString: opts.postgresUrl,
       max: opts.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: opts.poolTimeoutMs ?? 5_000,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
     // An idle client losing its server (PostgreSQL restarted) must not crash the process.
@@ -75,13 +86,16 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     // A checked-out client that loses its server emits 'error' with no pool listener attached
     // (node-postgres#3202): without this, a PostgreSQL restart would crash the process.
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const health = new StorageHealth();
+    const db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool }), health, storageFailure) });
     const url = opts.postgresUrl;
     const schemaArgs = opts.pgSchema ? [`--schema=${opts.pgSchema}`] : [];
     return {
       db,
       dialect: 'postgres',
+      health,
       sync: async () => {},
+      probe: () => probeWrite(db, health),
       backup: async (file) => {
         await runTool('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, ...schemaArgs, url]);
         // The archive's table of contents must read back before the copy counts as a backup.
@@ -101,12 +115,19 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   conn.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn, wal) }) });
+  const health = new StorageHealth();
+  const db = new Kysely<Database>({ dialect: watchedDialect(new SqliteDialect({ database: withStatementCache(conn, wal) }), health, storageFailure) });
   return {
     db,
     dialect: 'sqlite',
+    health,
     sync: () => (wal ? wal.sync() : Promise.resolve()),
     ...(wal ? { wal } : {}),
+    probe: async () => {
+      if (file !== ':memory:') sqliteHeadroom(conn, file);
+      await probeWrite(db, health);
+      if (wal) await wal.sync();
+    },
     backup: async (target) => {
       if (file === ':memory:') throw new Error('an in-memory database has nothing to back up');
       await conn.backup(target);
@@ -130,8 +151,18 @@ export function openDatabase(opts: OpenOptions): DbHandle {
 function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_000): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
   let wrote = false;
+  // SQLite rolls a transaction back by itself when a statement or its COMMIT fails with
+  // SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM. Kysely then sends ROLLBACK, which would fail
+  // with "cannot rollback - no transaction is active" and replace the error that explains
+  // the failure (a full disk answered 500 instead of 503). There is nothing left to roll
+  // back: run a statement that does nothing, and the original error reaches the caller.
+  const nothing = conn.prepare('SELECT 1 WHERE 0');
   return {
     prepare(text) {
+      if (!conn.inTransaction && ROLLBACK.test(text)) {
+        wrote = false;
+        return nothing;
+      }
       let stmt = cache.get(text);
       if (stmt) {
         cache.delete(text);
@@ -255,20 +286,89 @@ export async function ping(db: Kysely<any>): Promise<void> {
   await sql`SELECT 1`.execute(db);
 }
 
+/** Free space below which a SQLite file's disk counts as full for the readiness probe. */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * A small write can fit where a real one does not (a page rewritten in place, a WAL file
+ * that still has room), so before it the probe checks that there is room to grow: free
+ * space on the file's filesystem, and pages left below SQLite's max_page_count.
+ */
+function sqliteHeadroom(conn: SQLite.Database, file: string): void {
+  const full = (why: string) => Object.assign(new Error(`no room to write: ${why}`), { code: 'SQLITE_FULL' });
+  const st = fs.statfsSync(path.dirname(path.resolve(file)));
+  if (st.bavail * st.bsize < MIN_FREE_BYTES) throw full(`${st.bavail * st.bsize} bytes free`);
+  const pages = conn.pragma('page_count', { simple: true }) as number;
+  const max = conn.pragma('max_page_count', { simple: true }) as number;
+  if (max - pages < 16) throw full(`${pages} of at most ${max} pages used`);
+}
+
+/**
+ * Rewrite the migration lock's row to itself, committed: the smallest write there is on a
+ * table every Vigil database has (Kysely's Migrator creates it). It reports to `health` like
+ * any statement (storage/health.ts).
+ */
+async function probeWrite(db: Kysely<any>, health: StorageHealth): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`UPDATE kysely_migration_lock SET is_locked = is_locked WHERE id = 'migration_lock'`.execute(trx);
+  });
+  health.succeeded(Date.now());
+}
+
 /** Errors after which the whole transaction may simply be run again. */
 export function isRetryableTxError(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
 }
 
+/**
+ * Why storage refuses work, when it does: a short reason for the answer, /readyz and the
+ * logs. The error classes are the engines' own: SQLite's result codes (extended codes
+ * such as SQLITE_IOERR_WRITE start with their primary code) and PostgreSQL's SQLSTATEs.
+ */
+export type StorageFailure = 'disk_full' | 'read_only' | 'io_error' | 'busy' | 'connection_lost' | 'pool_exhausted' | 'cannot_open';
+
+const PG_FAILURES: Record<string, StorageFailure> = {
+  '53100': 'disk_full', // disk_full
+  '53200': 'disk_full', // out_of_memory (the server's, not ours): the same for a sender
+  '25006': 'read_only', // read_only_sql_transaction: a stale primary after failover, or default_transaction_read_only
+  '57P01': 'connection_lost', // admin_shutdown
+  '57P02': 'connection_lost', // crash_shutdown
+  '57P03': 'connection_lost', // cannot_connect_now (starting up, in recovery)
+  '53300': 'pool_exhausted', // too_many_connections (the server's limit)
+  '55P03': 'busy', // lock_not_available
+  '57014': 'busy', // query_canceled (statement_timeout)
+};
+const SQLITE_FAILURES: [string, StorageFailure][] = [
+  ['SQLITE_FULL', 'disk_full'],
+  ['SQLITE_READONLY', 'read_only'],
+  ['SQLITE_IOERR', 'io_error'],
+  ['SQLITE_BUSY', 'busy'],
+  ['SQLITE_LOCKED', 'busy'],
+  ['SQLITE_CANTOPEN', 'cannot_open'],
+];
+const NODE_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOSPC', 'EROFS', 'EIO']);
+
+/** The failure class of a storage error, or null when the error is not storage refusing work (a bug, bad input). */
+export function storageFailure(err: unknown): StorageFailure | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  if (PG_FAILURES[code]) return PG_FAILURES[code];
+  if (code.startsWith('08')) return 'connection_lost'; // connection_exception class
+  if (code.startsWith('SQLITE_')) return SQLITE_FAILURES.find(([c]) => code.startsWith(c))?.[1] ?? null;
+  if (code === 'ENOSPC') return 'disk_full';
+  if (code === 'EROFS') return 'read_only';
+  if (code === 'EIO') return 'io_error';
+  if (NODE_FAILURES.has(code)) return 'connection_lost';
+  if (/timeout exceeded when trying to connect/i.test(msg)) return 'pool_exhausted';
+  if (/Connection terminated|not queryable|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(msg)) return 'connection_lost';
+  return null;
+}
+
 /** Errors that mean the database is unreachable or refusing writes (answer 503, never 500). */
 export function isUnavailableError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  const code = e?.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003', '08004'].includes(code)) return true;
-  if (code.startsWith('SQLITE_') && ['SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_LOCKED'].some((c) => code.startsWith(c))) return true;
-  const msg = e?.message ?? '';
-  return /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(msg);
+  return storageFailure(err) !== null;
 }
 
 /** A unique (or other constraint) violation: PostgreSQL's 23505, SQLite's SQLITE_CONSTRAINT family. */

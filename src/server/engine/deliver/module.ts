@@ -11,6 +11,7 @@
  * idempotency key and marked on the timeline as a possible duplicate.
  */
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { Database, NotificationTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
 import type { DeliveryResult, Destination } from '../../notify/channel.js';
@@ -41,6 +42,14 @@ export interface DeliverOptions {
   backoff: BackoffPolicy;
   random: () => number;
   /**
+   * How long a tick waits for its sends (ms). A send still running then (a receiver that
+   * accepted the connection and never answers, until the channel's own timeout) carries
+   * on in the background and records its outcome when it ends; the tick returns, so pages
+   * for other people that come due meanwhile are not held behind it. Its row stays
+   * claimed under the lease, so no other pass sends it twice.
+   */
+  holdMs: number;
+  /**
    * Resolves once every commit so far is on disk (DbHandle.sync). Awaited between the
    * claim and the send: after a power cut, a sent message is always known to have been
    * claimed, so a re-send carries its "interrupted" marker instead of going out as new.
@@ -60,8 +69,17 @@ export class DeliverModule implements EngineModule {
     private readonly publish: (c: IncidentChange[]) => void,
     private readonly metrics: DeliveryMetrics | null,
     opts: Partial<DeliverOptions> & { baseUrl: string },
+    private readonly log: Pick<Logger, 'error'> = { error: () => {} },
   ) {
-    this.opts = { leaseMs: 60_000, batch: 100, backoff: DEFAULT_BACKOFF, random: Math.random, sync: async () => {}, ...opts };
+    this.opts = { leaseMs: 60_000, batch: 100, backoff: DEFAULT_BACKOFF, random: Math.random, sync: async () => {}, holdMs: 200, ...opts };
+  }
+
+  /** Sends that outlived their tick (see holdMs), still running. */
+  private readonly detached = new Set<Promise<unknown>>();
+
+  /** Resolves when every send that outlived its tick has ended (engine stop, tests). */
+  async settle(): Promise<void> {
+    while (this.detached.size) await Promise.allSettled([...this.detached]);
   }
 
   async tick(now: number): Promise<number> {
@@ -83,14 +101,29 @@ export class DeliverModule implements EngineModule {
       groups.set(key, g);
     }
     // Every group settles before the tick reports: one failing send never abandons its neighbours mid-flight.
-    const settled = await Promise.allSettled([...groups.values()].map((g) => this.deliverGroup(g, now).catch(async (err: unknown) => {
-      // Never leave a claim hanging on our own bug: retry later, and say why. If the message had
-      // already gone out (recording the outcome failed), the retry is a possible duplicate: say so.
-      const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
-      await outbox.markRetry(this.db, g[0]!.org_id, g.map((r) => r.id), now + 30_000, err instanceof OutcomeNotRecorded || g.some((r) => r.was_sending) ? outbox.interruptedError(why) : why);
-      throw err;
-    })));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const sends = [...groups.values()].map((g) =>
+      this.deliverGroup(g, now).catch(async (err: unknown) => {
+        // Never leave a claim hanging on our own bug: retry later, and say why. If the message had
+        // already gone out (recording the outcome failed), the retry is a possible duplicate: say so.
+        const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
+        await outbox.markRetry(this.db, g[0]!.org_id, g.map((r) => r.id), now + 30_000, err instanceof OutcomeNotRecorded || g.some((r) => r.was_sending) ? outbox.interruptedError(why) : why);
+        throw err;
+      }),
+    );
+    const all = Promise.allSettled(sends);
+    let hold: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([all.then(() => true), new Promise<false>((r) => (hold = setTimeout(() => r(false), this.opts.holdMs)))]);
+    clearTimeout(hold);
+    if (!inTime) {
+      // The slow sends finish on their own (each is bounded by its channel's timeout and half the lease).
+      const rest = all.then((settled) => {
+        for (const r of settled) if (r.status === 'rejected') this.log.error({ err: r.reason, module: this.name }, 'a delivery that outlived its tick failed');
+      });
+      this.detached.add(rest);
+      void rest.finally(() => this.detached.delete(rest));
+      return claimed.length;
+    }
+    const failed = (await all).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return claimed.length;
   }

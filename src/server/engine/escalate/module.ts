@@ -12,6 +12,7 @@
  * resort, and the next deadline.
  */
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { Database, IncidentTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
 import type { Tx } from '../../incident/timeline.js';
@@ -25,6 +26,8 @@ import type { EngineModule } from '../engine.js';
 import { pageOwnersAndAdmins, peopleToPage, sendPages, writeTimeline } from './paging.js';
 
 const BATCH = 50;
+/** A step firing this long after its due time is logged (a stepped clock, a stopped engine, a database outage). */
+const LATE_MS = 60_000;
 
 export class EscalateModule implements EngineModule {
   readonly name = 'escalate';
@@ -32,6 +35,7 @@ export class EscalateModule implements EngineModule {
     private readonly db: Kysely<Database>,
     private readonly targets: TargetRegistry,
     private readonly publish: (c: IncidentChange[]) => void,
+    private readonly log: Pick<Logger, 'warn'> = { warn: () => {} },
   ) {}
 
   async tick(now: number): Promise<number> {
@@ -55,6 +59,8 @@ export class EscalateModule implements EngineModule {
       await setEscalationPosition(trx, inc.org_id, inc.id, snapshot ? nextStep(snapshot, pos, now) : null);
       return false;
     }
+    const lateMs = now - (inc.next_step_at ?? now);
+    if (lateMs >= LATE_MS) this.log.warn({ orgId: inc.org_id, incidentId: inc.id, level: pos.level, loop: pos.loop, lateMs, dueAt: new Date(inc.next_step_at!).toISOString() }, `escalation step fired ${Math.round(lateMs / 1000)} s late`);
     const rule = snapshot?.rules[pos.level];
     const resolution = rule ? await this.targets.resolve(trx, { orgId: inc.org_id, now, incidentId: inc.id }, rule.targets) : undefined;
     const people = resolution ? await peopleToPage(trx, inc.org_id, resolution.users.map((u) => u.userId), inc.urgency) : new Map();

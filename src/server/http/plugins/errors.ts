@@ -9,8 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, VigilError, type ErrorKind } from '../../errors.js';
-import { isUnavailableError } from '../../storage/dialect.js';
+import { ERRORS, StorageUnavailable, VigilError, type ErrorKind } from '../../errors.js';
+import { storageFailure } from '../../storage/dialect.js';
+import { RETRY_AFTER_SECONDS } from '../../storage/health.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -51,7 +52,9 @@ export function describeValidation(items: ValidationItem[], context: string): st
 }
 
 function classify(err: FastifyError & { validation?: ValidationItem[]; validationContext?: string }): { kind: ErrorKind; errors: string[]; message?: string; retryAfter?: number } {
-  if (err instanceof VigilError) return { kind: err.kind, errors: err.errors, message: err.message, ...(err.retryAfterSeconds ? { retryAfter: err.retryAfterSeconds } : {}) };
+  const failure = err instanceof VigilError ? null : storageFailure(err);
+  const e = failure ? new StorageUnavailable(failure, RETRY_AFTER_SECONDS[failure]) : err;
+  if (e instanceof VigilError) return { kind: e.kind, errors: e.errors, message: e.message, ...(e.retryAfterSeconds ? { retryAfter: e.retryAfterSeconds } : {}) };
   if (err.validation) return { kind: 'invalid_input', errors: describeValidation(err.validation, err.validationContext ?? 'body') };
   const code = err.code ?? '';
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { kind: 'payload_too_large', errors: ['request body is larger than this endpoint accepts'] };
@@ -62,7 +65,6 @@ function classify(err: FastifyError & { validation?: ValidationItem[]; validatio
   }
   if (err.statusCode === 413) return { kind: 'payload_too_large', errors: ['request body is too large'] };
   if (err.statusCode === 415) return { kind: 'unsupported_media_type', errors: ['Content-Type must be application/json'] };
-  if (isUnavailableError(err)) return { kind: 'unavailable', errors: ['the database is unavailable; retry shortly'], retryAfter: 5 };
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { kind: 'invalid_input', errors: [err.message] };
   return { kind: 'internal', errors: [] };
 }
@@ -119,7 +121,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const c = classify(err);
     if (c.kind === 'internal') request.log.error({ err }, 'unhandled error');
-    else if (c.kind === 'unavailable') request.log.warn({ err: err.message }, 'database unavailable');
+    else if (c.kind === 'unavailable' || c.kind === 'storage_unavailable') request.log.warn({ err: err.message, errors: c.errors }, 'storage unavailable');
     return sendError(reply, request, c.kind, c.errors, c.message, c.retryAfter);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, request, 'not_found', [`no route ${request.method} ${request.url.split('?')[0]}`]));
