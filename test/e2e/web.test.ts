@@ -107,7 +107,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
     try {
       const consoleErrors: string[] = [];
       // The one expected 401 is the app asking whether it is signed in before it is.
-      page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && consoleErrors.push(m.text()));
+      page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && consoleErrors.push(`${m.text()} (${m.location().url})`));
       page.on('pageerror', (e) => consoleErrors.push(e.message));
 
       step = "On-call data through the REST API with the owner's token (schedules and policies are another issue's pages too).";
@@ -639,7 +639,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await signInPhone.getByRole('heading', { name: 'Sign in' }).waitFor();
       await shot(signInPhone, 'sign-in-phone');
 
-      expect(consoleErrors).toEqual([]);
+      expect(consoleErrors, consoleErrors.join("; ")).toEqual([]);
       liveUpdateMs = liveMs;
       console.log(`incident visible in the open incidents page ${liveMs} ms after the 202 of /v2/enqueue`);
     } catch (err) {

@@ -19,6 +19,7 @@ import { getUsers } from '../org/org.store.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
+import { countVerificationsSince } from './outbox.store.js';
 import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { maskAddress } from './mask.js';
@@ -31,6 +32,12 @@ export const MAX_CODE_ATTEMPTS = 5;
 export const RESEND_INTERVAL_MS = 60_000;
 export const MAX_METHODS_PER_USER = 50;
 export const MAX_RULES_PER_USER = 50;
+/**
+ * Verification texts and calls cost money and reach any number a member types: at most
+ * this many per person per day, and per organization per hour (429 with Retry-After).
+ */
+export const MAX_PAID_VERIFICATIONS_PER_USER_DAY = 10;
+export const MAX_PAID_VERIFICATIONS_PER_ORG_HOUR = 30;
 
 /** Every accepted type name → the stored type. PagerDuty's names first, then Vigil's short ones. */
 const TYPES: Record<string, ContactMethodType> = {
@@ -224,9 +231,21 @@ export async function createVerificationCode(db: Db, clock: Clock, orgId: string
     const wait = issuedAt + RESEND_INTERVAL_MS - now;
     if (wait > 0) throw new VigilError('rate_limited', [`contact_method: a code was sent less than a minute ago; retry in ${Math.ceil(wait / 1000)} s`], { retryAfterSeconds: Math.ceil(wait / 1000) });
   }
+  if (cm.type === 'sms' || cm.type === 'phone') await checkPaidVerificationCaps(db, orgId, cm.user_id, now);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await store.updateContactMethod(db, orgId, cm.id, { verification_code_hash: codeHash(cm.id, code), verification_expires_at: now + CODE_TTL_MS, verification_attempts: 0 });
   return code;
+}
+
+async function checkPaidVerificationCaps(db: Db, orgId: string, userId: string, now: number): Promise<void> {
+  const paid = ['sms', 'voice'] as const;
+  const hour = 3_600_000;
+  if ((await countVerificationsSince(db, orgId, now - 24 * hour, [...paid], userId)) >= MAX_PAID_VERIFICATIONS_PER_USER_DAY) {
+    throw new VigilError('rate_limited', [`contact_method: at most ${MAX_PAID_VERIFICATIONS_PER_USER_DAY} verification texts and calls per person per day; retry tomorrow`], { retryAfterSeconds: 3600 });
+  }
+  if ((await countVerificationsSince(db, orgId, now - hour, [...paid])) >= MAX_PAID_VERIFICATIONS_PER_ORG_HOUR) {
+    throw new VigilError('rate_limited', [`contact_method: the organization sent ${MAX_PAID_VERIFICATIONS_PER_ORG_HOUR} verification texts and calls in the last hour; retry later`], { retryAfterSeconds: 600 });
+  }
 }
 
 /** Check a code. A wrong code uses up one of MAX_CODE_ATTEMPTS; the count is committed even though the answer is a 400. */

@@ -158,3 +158,17 @@ export async function cancelPendingPagesOfUser(db: Db, orgId: string, userId: st
 export async function recordProviderError(db: Db, providerId: string, error: string): Promise<void> {
   await db.updateTable('notifications').set({ last_error: error }).where('provider_id', '=', providerId).execute();
 }
+
+/** Verification messages queued since `since` through these channels, for the organization or one of its people (the caps on paid verification texts and calls). */
+export async function countVerificationsSince(db: Db, orgId: string, since: number, channels: NotificationTable['channel'][], userId?: string): Promise<number> {
+  let q = db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('kind', '=', 'verification')
+    .where('channel', 'in', channels)
+    .where('created_at', '>=', since);
+  if (userId) q = q.where('user_id', '=', userId);
+  const r = await q.executeTakeFirst();
+  return Number(r?.n ?? 0);
+}

@@ -117,9 +117,9 @@ export async function changePostmortem(u: Deps, orgId: string, id: string, chang
   return { ...p, ...patch };
 }
 
-export async function listPostmortems(db: Db, orgId: string, q: { status?: string; limit: number; offset: number }) {
+export async function listPostmortems(db: Db, orgId: string, q: { status?: string; incidentIds?: string[]; limit: number; offset: number }) {
   if (q.status !== undefined && !(STATUSES as readonly string[]).includes(q.status)) throw invalid(`status must be one of ${STATUSES.join(', ')}`);
-  return store.listPostmortems(db, orgId, { ...(q.status ? { status: q.status as PostmortemStatus } : {}), limit: q.limit, offset: q.offset });
+  return store.listPostmortems(db, orgId, { ...(q.status ? { status: q.status as PostmortemStatus } : {}), ...(q.incidentIds ? { incidentIds: q.incidentIds } : {}), limit: q.limit, offset: q.offset });
 }
 
 export interface ActionItemInput {

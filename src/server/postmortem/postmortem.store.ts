@@ -35,8 +35,9 @@ export async function updatePostmortem(db: Db, orgId: string, id: string, patch:
   await db.updateTable('postmortems').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-export async function listPostmortems(db: Db, orgId: string, q: { status?: PostmortemStatus; since?: number; until?: number; limit: number; offset: number }): Promise<{ rows: PostmortemTable[]; total: number }> {
+export async function listPostmortems(db: Db, orgId: string, q: { status?: PostmortemStatus; incidentIds?: string[]; since?: number; until?: number; limit: number; offset: number }): Promise<{ rows: PostmortemTable[]; total: number }> {
   let base = db.selectFrom('postmortems').where('org_id', '=', orgId);
+  if (q.incidentIds) base = base.where('incident_id', 'in', q.incidentIds.length ? q.incidentIds : ['']);
   if (q.status) base = base.where('status', '=', q.status);
   if (q.since !== undefined) base = base.where('published_at', '>=', q.since);
   if (q.until !== undefined) base = base.where('published_at', '<', q.until);

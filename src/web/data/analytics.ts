@@ -1,5 +1,5 @@
 /** Incident analytics, responder load and postmortems (docs/analytics.md), over the REST API. */
-import { api, csrfHeader, optional } from './client';
+import { api, csrfHeader, withQuery } from './client';
 import type { ActionItem, Insights, MetricsAnswer, MonthlyReport, Postmortem, ResponderLoad } from './types';
 
 /** Offset of `zone` from UTC at an instant, in ms. */
@@ -45,7 +45,8 @@ export async function downloadCsv(path: string, body: unknown, filename: string)
   URL.revokeObjectURL(url);
 }
 
-export const postmortemOf = (incidentId: string) => optional(api<{ postmortem: Postmortem }>('GET', `/api/v1/incidents/${encodeURIComponent(incidentId)}/postmortem`).then((r) => r.postmortem));
+/** The incident's postmortem or null, asked through the list so that "none yet" is an empty list, not a 404 in the console. */
+export const postmortemOf = (incidentId: string) => api<{ postmortems: Postmortem[] }>('GET', withQuery('/api/v1/postmortems', { 'incident_ids[]': [incidentId] })).then((r) => r.postmortems[0] ?? null);
 export const startPostmortem = (incidentId: string) => api<{ postmortem: Postmortem }>('POST', `/api/v1/incidents/${encodeURIComponent(incidentId)}/postmortem`, {}).then((r) => r.postmortem);
 export const savePostmortem = (id: string, change: { title?: string; body?: string; status?: Postmortem['status'] }) => api<{ postmortem: Postmortem }>('PUT', `/api/v1/postmortems/${id}`, { postmortem: change }).then((r) => r.postmortem);
 export const addActionItem = (postmortemId: string, item: { summary: string; owner_id: string; due_date: string }) =>

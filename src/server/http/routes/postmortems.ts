@@ -74,9 +74,9 @@ export function postmortemRoutes(app: App, deps: AppDeps): void {
     {
       config: { permission: 'read' },
       schema: {
-        summary: 'List postmortems, newest first',
+        summary: 'List postmortems, newest first; incident_ids[] asks for the postmortems of these incidents (an empty list when there is none, where GET /incidents/{id}/postmortem answers 404)',
         tags: ['postmortems'],
-        querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })), offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })) }),
+        querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })), 'incident_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })), offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })) }),
         response: { 200: Type.Object({ postmortems: Type.Array(Postmortem), ...Pagination }), ...errorResponses },
       },
     },
@@ -84,7 +84,8 @@ export function postmortemRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const limit = request.query.limit ?? 25;
       const offset = request.query.offset ?? 0;
-      const { rows, total } = await listPostmortems(db, orgId, { ...(request.query.status ? { status: request.query.status } : {}), limit, offset });
+      const incidentIds = request.query['incident_ids[]'];
+      const { rows, total } = await listPostmortems(db, orgId, { ...(request.query.status ? { status: request.query.status } : {}), ...(incidentIds ? { incidentIds: [incidentIds].flat() } : {}), limit, offset });
       const out = [];
       for (const p of rows) out.push(await full(orgId, p));
       return { postmortems: out as never, limit, offset, more: offset + rows.length < total, total };
