@@ -14,26 +14,31 @@ function problem(s: string): string | null {
   return null;
 }
 
-/** The first unstorable string in a parsed JSON value, keys included: `{field, problem}` or null. Depth-first, bounded by the body limit. */
+/**
+ * The first unstorable string in a parsed JSON value, keys included: `{field, problem}` or
+ * null. Iterative (an explicit stack), so a hostile body nested 100,000 deep is walked
+ * without exhausting the call stack; the body limit bounds the work.
+ */
 export function findUnstorableText(value: unknown, path: string): { field: string; problem: string } | null {
-  if (typeof value === 'string') {
-    const p = problem(value);
-    return p ? { field: path, problem: p } : null;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const r = findUnstorableText(value[i], `${path}[${i}]`);
-      if (r) return r;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const field = path ? `${path}.${k}` : k;
-      const kp = problem(k);
-      if (kp) return { field: path ? `${path} key` : 'key', problem: `a key ${kp}` };
-      const r = findUnstorableText(v, field);
-      if (r) return r;
+  const stack: { v: unknown; path: string }[] = [{ v: value, path }];
+  while (stack.length) {
+    const { v, path: at } = stack.pop()!;
+    if (typeof v === 'string') {
+      const p = problem(v);
+      if (p) return { field: at, problem: p };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${at}[${i}]` });
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (const [k] of entries) {
+        const kp = problem(k);
+        if (kp) return { field: at ? `${at} key` : 'key', problem: `a key ${kp}` };
+      }
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i]!;
+        // Paths are built lazily deep down: cap their length so a deep body costs no more than its size.
+        stack.push({ v: child, path: at.length > 200 ? at : at ? `${at}.${k}` : k });
+      }
     }
   }
   return null;
