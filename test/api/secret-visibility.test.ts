@@ -42,7 +42,7 @@ describe.each(DIALECTS)('who reads contact addresses and webhook URLs on %s', (d
     expect(list.statusCode, list.body).toBe(200);
     expect(byType(list.json().contact_methods)).toEqual({
       email: '•••@harbor.example',
-      sms: '+1••••••0123',
+      sms: '••••••0123',
       webhook: 'https://hooks.harbor.example/•••',
       slack: 'https://hooks.slack.example/•••',
     });
@@ -56,13 +56,13 @@ describe.each(DIALECTS)('who reads contact addresses and webhook URLs on %s', (d
 
   it('a member sees their own methods in full, except the Slack URL, which is write-only', async () => {
     const list = await req(t, 'GET', '/api/v1/users/me/contact_methods', undefined, ada.auth);
-    expect(byType(list.json().contact_methods)).toEqual({ email: ADDRESSES.email, sms: ADDRESSES.sms, webhook: ADDRESSES.webhook, slack: 'https://hooks.slack.example/•••' });
+    expect(byType(list.json().contact_methods)).toEqual({ email: ADDRESSES.email, sms: ADDRESSES.sms.replace(/^\+1/, ''), webhook: ADDRESSES.webhook, slack: 'https://hooks.slack.example/•••' });
     expect(list.body).not.toContain('slack-bearer-secret');
   });
 
   it('sending a masked hint back changes nothing (a client that round-trips what it read)', async () => {
     const observer = await member(t, 'observer');
-    for (const type of ['slack', 'email'] as const) {
+    for (const type of ['slack', 'email', 'sms'] as const) {
       const read = (await req(t, 'GET', `/api/v1/users/${ada.user.id}/contact_methods/${ids[type]}`, undefined, type === 'slack' ? ada.auth : observer.auth)).json().contact_method;
       const put = await req(t, 'PUT', `/api/v1/users/${ada.user.id}/contact_methods/${ids[type]}`, { contact_method: { address: read.address, label: 'Renamed' } }, type === 'slack' ? ada.auth : t.auth);
       expect(put.statusCode, put.body).toBe(200);

@@ -22,7 +22,7 @@ import * as store from './contact.store.js';
 import { countVerificationsSince } from './outbox.store.js';
 import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
-import { maskAddress } from './mask.js';
+import { isMaskedHint } from './mask.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
 
 type Db = Kysely<Database>;
@@ -189,7 +189,7 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
   if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : ntfyAccessToken(input.access_token);
   // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
-  if (input.address !== undefined && input.address !== maskAddress(cm.type, cm.address)) {
+  if (input.address !== undefined && !isMaskedHint(cm.type, cm.address, input.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
     const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : normalizeAddress(cm.type, input.address, input.country_code);
     if (address !== cm.address) {

@@ -35,3 +35,14 @@ export function maskAddress(type: ContactMethodType, address: string): string {
 export function showsAddress(type: ContactMethodType, ownerId: string, viewerId: string | null): boolean {
   return type !== 'slack' && viewerId !== null && ownerId === viewerId;
 }
+
+/** A national phone number as others see it: only its last four digits ("••••••0123"). */
+export function maskNational(national: string): string {
+  return national.length <= 4 ? MASK : `${'•'.repeat(national.length - 4)}${national.slice(-4)}`;
+}
+
+/** Whether `given` is a hint of the stored address that a client read and sent back unchanged (then the address is kept). */
+export function isMaskedHint(type: ContactMethodType, stored: string, given: string): boolean {
+  if (given === maskAddress(type, stored)) return true;
+  return (type === 'sms' || type === 'phone') && /^•+\d{4}$/.test(given) && stored.endsWith(given.slice(-4));
+}

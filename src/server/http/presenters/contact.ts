@@ -1,9 +1,21 @@
 import { iso, isoOrNull } from '../../lib/clock.js';
 import { wireType } from '../../notify/contact.service.js';
-import { maskAddress, showsAddress } from '../../notify/mask.js';
+import { maskAddress, maskNational, showsAddress } from '../../notify/mask.js';
 import type { ContactMethodTable, NotificationRuleTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
 import { splitE164 } from './pd-enums.js';
+
+/**
+ * The address as this viewer may see it. Phone numbers as PagerDuty shows them:
+ * country_code and the national number (for others, the national number masked to its
+ * last digits, so the answer keeps PagerDuty's shape).
+ */
+function phoneOrAddress(cm: ContactMethodTable, visible: boolean): { address: string; country_code?: number } {
+  const split = cm.type === 'sms' || cm.type === 'phone' ? splitE164(cm.address) : null;
+  if (visible) return split ?? { address: cm.address };
+  if (split) return { country_code: split.country_code, address: maskNational(split.address) };
+  return { address: maskAddress(cm.type, cm.address) };
+}
 
 /**
  * A contact method at `now` (a code sent and not expired is `verification_pending`) as
@@ -20,11 +32,7 @@ export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, u
     html_url: null,
     label: cm.label,
     // Phone numbers as PagerDuty shows them: country_code and the national number; to anyone but their owner, a masked hint.
-    ...(!(created || showsAddress(cm.type, cm.user_id, viewerId))
-      ? { address: maskAddress(cm.type, cm.address) }
-      : (cm.type === 'sms' || cm.type === 'phone') && splitE164(cm.address)
-        ? splitE164(cm.address)!
-        : { address: cm.address }),
+    ...phoneOrAddress(cm, created !== undefined || showsAddress(cm.type, cm.user_id, viewerId)),
     user: p.ref('user_reference', cm.user_id, userName, 'users'),
     enabled: cm.verified_at !== null,
     verified: cm.verified_at !== null,
