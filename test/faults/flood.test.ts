@@ -24,6 +24,8 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/server/lib/clock.js';
+import { Keyring, installKeyring, parseKeys } from '../../src/server/lib/secret-box.js';
+import { TEST_SECRET_KEY } from '../outbound-allow.js';
 import { newId } from '../../src/server/lib/ids.js';
 import { openDatabase } from '../../src/server/storage/dialect.js';
 import { initOrganization } from '../../src/server/org/org.service.js';
@@ -32,6 +34,9 @@ import { insertContactMethod } from '../../src/server/notify/contact.store.js';
 import { insertPolicy } from '../../src/server/escalation/policy.store.js';
 import { createIntegration, createService } from '../../src/server/service/service.service.js';
 import { updateService } from '../../src/server/service/service.store.js';
+
+// The rows this test writes are read by the `vigil serve` it starts, which opens them with the test key.
+installKeyring(new Keyring(parseKeys(TEST_SECRET_KEY)));
 import { CLI, REPO, distBuilt, memoryOf, postJson, sleep, startVigil, tempDir, trigger, type VigilProcess } from './helpers.js';
 
 const built = distBuilt();
