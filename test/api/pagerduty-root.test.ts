@@ -8,7 +8,7 @@
  * and its headers (Content-Type on GET too) are replayed here over a real HTTP listener.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, serviceWithKey, trigger, type TestApp } from '../harness.js';
+import { DIALECTS, METRICS_AUTH, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { createApp, enqueue, type Json } from './helpers.js';
 
 const PD_ACCEPT = 'application/vnd.pagerduty+json;version=2';
@@ -47,7 +47,7 @@ describe.each(DIALECTS)('PagerDuty REST at the root on %s', (dialect) => {
     expect(ev.statusCode).toBe(202);
     expect(ev.json().status).toBe('success');
     for (const url of ['/healthz', '/metrics']) {
-      const r = await t.app.inject({ method: 'GET', url, headers: { accept: PD_ACCEPT } });
+      const r = await t.app.inject({ method: 'GET', url, headers: { accept: PD_ACCEPT, ...(url === '/metrics' ? METRICS_AUTH : {}) } });
       expect(r.statusCode, url).toBe(200);
     }
     const og = await t.app.inject({ method: 'POST', url: '/v2/alerts', headers: { accept: PD_ACCEPT, authorization: 'GenieKey nope', 'content-type': 'application/json' }, payload: { message: 'x' } });
