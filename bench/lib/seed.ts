@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { systemClock } from '../../src/server/lib/clock.js';
+import { Keyring, installKeyring, parseKeys } from '../../src/server/lib/secret-box.js';
 import { newId } from '../../src/server/lib/ids.js';
 import { openDatabase, type DbHandle, type DialectName } from '../../src/server/storage/dialect.js';
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,10 @@ import { snapshotOf, type EscalationRule } from '../../src/server/escalation/pol
 import { createIntegration, createService } from '../../src/server/service/service.service.js';
 import { putPath } from '../../src/server/rules/orchestration.service.js';
 import { updateService } from '../../src/server/service/service.store.js';
+
+/** The key the bench's `vigil serve` children are started with (run.ts, profile.ts): rows seeded here are sealed with it. */
+export const BENCH_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
+installKeyring(new Keyring(parseKeys(BENCH_SECRET_KEY)));
 import type { AlertTable, Database, IncidentTable } from '../../src/server/storage/schema.js';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
