@@ -574,32 +574,14 @@ export async function lockOpenLowUrgency(db: Db, orgId: string, serviceId: strin
   return r.rows.map(numeric);
 }
 
-/** The alert `dedupKey` named at instant `at` (open then), for reports about past requests. */
-export async function alertOpenAt(db: Db, orgId: string, integrationId: string, dedupKey: string, at: number): Promise<AlertTable | undefined> {
-  return db
-    .selectFrom('alerts')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('integration_id', '=', integrationId)
-    .where('dedup_key', '=', dedupKey)
-    .where('first_seen_at', '<=', at)
-    .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', at)]))
-    .orderBy('first_seen_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
-
-/** The newest alert of an integration with this key (the open one if any). */
-export async function latestAlertByKey(db: Db, orgId: string, integrationId: string, dedupKey: string): Promise<AlertTable | undefined> {
-  return db
-    .selectFrom('alerts')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('integration_id', '=', integrationId)
-    .where('dedup_key', '=', dedupKey)
-    .orderBy('first_seen_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+/**
+ * The newest alert of an integration with this key (the open one if any); with `openAt`,
+ * the one open at that instant, for reports about past requests.
+ */
+export async function latestAlertByKey(db: Db, orgId: string, integrationId: string, dedupKey: string, openAt?: number): Promise<AlertTable | undefined> {
+  let q = db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('integration_id', '=', integrationId).where('dedup_key', '=', dedupKey);
+  if (openAt !== undefined) q = q.where('first_seen_at', '<=', openAt).where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', openAt)]));
+  return q.orderBy('first_seen_at', 'desc').limit(1).executeTakeFirst();
 }
 
 /** The newest alert an integration added to an incident. */

@@ -17,7 +17,7 @@ import type { Bus } from '../../lib/bus.js';
 import type { Database, AlertTable, IntegrationTable } from '../../storage/schema.js';
 import type { AgentRef, Channel } from '../../incident/incident.js';
 import { addNote, inTransaction } from '../../incident/incident.service.js';
-import { alertOpenAt, getAlert, getIncident, getIncidentByNumber, latestAlertByKey, latestAlertOfIncident } from '../../incident/incident.store.js';
+import { getAlert, getIncident, getIncidentByNumber, latestAlertByKey, latestAlertOfIncident } from '../../incident/incident.store.js';
 import { priorityNamed } from '../../org/priority.service.js';
 import { heartbeatsNamed } from '../../service/service.store.js';
 import { acceptPing } from '../heartbeat.js';
@@ -154,7 +154,7 @@ export async function requestStatus(db: Kysely<Database>, orgId: string, request
   let status = r.status;
   let alertId = r.alert_id;
   if (success === null) {
-    const alert = r.dedup_key === null ? undefined : await alertOpenAt(db, orgId, r.integration_id, r.dedup_key, at);
+    const alert = r.dedup_key === null ? undefined : await latestAlertByKey(db, orgId, r.integration_id, r.dedup_key, at);
     success = alert !== undefined;
     alertId = alert?.id ?? null;
     status = !alert ? (r.action === 'Create' ? 'Alert was not created: its service is disabled' : 'Alert does not exist') : r.action === 'Create' && Number(alert.first_seen_at) < at ? 'Alert already exists: its count was increased' : (DONE[r.action] ?? r.action);
