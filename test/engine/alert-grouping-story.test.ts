@@ -141,14 +141,25 @@ describe.each(DIALECTS)('a second, different alert on a service with an acknowle
     clock.set('2026-03-03T02:02:00Z');
     expect((await send(key, 'c', 'Texts delayed', { severity: 'warning' })).statusCode).toBe(202);
     await run();
-    // Not a third message within the same five minutes...
+    // Not a third message within the same five minutes, however many more join (each its own
+    // batch: from the second, this node remembers the window's notices are both queued)...
+    for (const k of ['d', 'e', 'f']) expect((await send(key, k, `Queue ${k} slow`, { severity: 'warning' })).statusCode).toBe(202);
+    await run();
     expect(pagesFor(1)).toHaveLength(2);
-    // ...but the next window's notice carries it.
+    // ...but the next window's notice carries them.
     clock.set('2026-03-03T02:05:00Z');
     await run();
     expect(pagesFor(1)).toHaveLength(3);
+    // A join in that next window (whose notice went out) is told in the one after: nothing remembered across windows.
+    clock.set('2026-03-03T02:06:00Z');
+    expect((await send(key, 'g', 'Voice line down', { severity: 'warning' })).statusCode).toBe(202);
+    await run();
+    expect(pagesFor(1)).toHaveLength(3);
+    clock.set('2026-03-03T02:10:00Z');
+    await run();
+    expect(pagesFor(1)).toHaveLength(4);
     const tl = await timeline(t, '1');
-    expect(tl.filter((s) => s.startsWith('Alert added:'))).toHaveLength(3);
+    expect(tl.filter((s) => s.startsWith('Alert added:'))).toHaveLength(7);
     expect(tl.some((s) => s.startsWith('Re-triggered'))).toBe(false);
   });
 });

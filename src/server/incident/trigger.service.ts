@@ -60,6 +60,14 @@ export interface IngestBatch {
   noOpenIncident: Set<string>;
   /** Join notices this batch already queued (incident and notice window). */
   noticed: Set<string>;
+  /**
+   * Join notices that could queue nothing more, as earlier committed batches on this node
+   * found (`JoinNoticeMemo`): read-only here. A storm of alerts joining one incident would
+   * otherwise read its assignees' contact plans and try two notice rows in every batch.
+   */
+  quietJoins: ReadonlySet<string>;
+  /** Join notices this batch found quiet: the ingest service adds them to its memo once the batch commits. */
+  newlyQuiet: string[];
 }
 
 /** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
@@ -77,8 +85,28 @@ interface QueuedTrigger {
   row: AlertTable;
 }
 
-export function newBatch(shared = false): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Set(), noticed: new Set() };
+export function newBatch(shared = false, quietJoins: ReadonlySet<string> = new Set()): IngestBatch {
+  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Set(), noticed: new Set(), quietJoins, newlyQuiet: [] };
+}
+
+/**
+ * Join notices known to be quiet on this node: for this incident, notice window and set of
+ * assignees, the notice now and the one for the next window are both queued already, so a
+ * further join in this window queues nothing (it is told in the next window's notice). Only
+ * committed batches add to it; a new window, or a change of assignees, is a new key.
+ */
+export class JoinNoticeMemo {
+  private window = -1;
+  readonly quiet = new Set<string>();
+  /** After a batch committed: what it found quiet. */
+  add(keys: readonly string[], now: number): void {
+    const window = Math.floor(now / JOIN_NOTICE_MS);
+    if (window !== this.window || this.quiet.size > 10_000) {
+      this.quiet.clear();
+      this.window = window;
+    }
+    for (const k of keys) this.quiet.add(k);
+  }
 }
 
 const groupSlot = (serviceId: string, key: string) => `${serviceId}\u0000${key}`;
@@ -448,7 +476,11 @@ async function queueJoinNotice(tx: Tx, incident: IncidentTable, a: AlertInput): 
   tx.batch?.noticed.add(memo);
   const assignees = (await store.assignmentsOf(tx.trx, incident.org_id, [incident.id])).get(incident.id)?.map((x) => x.user_id) ?? [];
   if (!assignees.length) return false;
-  return queueJoinNotices(tx.trx, tx.now, { org_id: incident.org_id, id: incident.id }, assignees, { window, windowMs: JOIN_NOTICE_MS, alert: { summary: a.summary, severity: a.severity } });
+  const quiet = `${memo}:${assignees.join(',')}`;
+  if (tx.batch?.quietJoins.has(quiet)) return false;
+  const queued = await queueJoinNotices(tx.trx, tx.now, { org_id: incident.org_id, id: incident.id }, assignees, { window, windowMs: JOIN_NOTICE_MS, alert: { summary: a.summary, severity: a.severity } });
+  if (!queued) tx.batch?.newlyQuiet.push(quiet);
+  return queued;
 }
 
 /**

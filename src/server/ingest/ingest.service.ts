@@ -20,7 +20,7 @@ import { insertChangeEvent } from '../incident/incident.store.js';
 import type { AgentRef, Channel } from '../incident/incident.js';
 import { acknowledgeAlert, resolveAlert } from '../incident/incident.service.js';
 import type { Tx } from '../incident/timeline.js';
-import { NeedsExclusiveLock, flushBatch, flushTriggers, newBatch, queueTrigger, storeUnrouted, triggerAlert, type AlertInput } from '../incident/trigger.service.js';
+import { JoinNoticeMemo, NeedsExclusiveLock, flushBatch, flushTriggers, newBatch, queueTrigger, storeUnrouted, triggerAlert, type AlertInput } from '../incident/trigger.service.js';
 import { servicePlan, type AlertPlan } from '../incident/alert-plan.js';
 import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
 import { findOrchestrationByKeyHash, getOrchestrationName, loadRouter, loadServiceRules, loadUnrouted } from '../rules/orchestration.service.js';
@@ -99,6 +99,8 @@ export class IngestService {
 
   /** Services this node's batches last saw with an open incident, until when: only a guess of the lock a batch needs. */
   private readonly openServices = new Map<string, number>();
+  /** Join notices committed batches found quiet (trigger.service.ts). */
+  private readonly joinNotices = new JoinNoticeMemo();
   readonly metrics: IngestMetrics = { accepted: {}, rejected: {}, dropped: {}, batches: 0, batchedJobs: 0 };
 
   constructor(
@@ -212,6 +214,7 @@ export class IngestService {
 
   private async runBatchOnce(jobs: IngestJob[], shared: boolean): Promise<{ perJob: IncidentChange[][]; dropped: RuleMatch[][] }> {
     let open: Iterable<string> = [];
+    let quiet: readonly string[] = [];
     const now = this.clock.now();
     const perJob: IncidentChange[][] = [];
     const dropped: RuleMatch[][] = [];
@@ -223,7 +226,7 @@ export class IngestService {
       // taken in opposite orders) queue on that row lock instead: a deadlock would cost
       // deadlock_timeout (1 s) before the retry, right in an alert storm.
       for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, orgId, shared ? 'shared' : 'exclusive');
-      const batch = newBatch(shared);
+      const batch = newBatch(shared, this.joinNotices.quiet);
       // The rules stage reads each path's version in the batch's transaction: an edit is seen by the next batch, on every node.
       const rules = new RulesOfBatch(trx);
       const staged: BatchJob[] = [];
@@ -252,7 +255,9 @@ export class IngestService {
       }
       await flushBatch(trx, batch);
       open = batch.openIncidents.keys();
+      quiet = batch.newlyQuiet;
     });
+    this.joinNotices.add(quiet, now);
     // Committed: these services have an open incident (until a resolve, which the guess does not need to see).
     if (this.openServices.size > 10_000) this.openServices.clear();
     for (const slot of open) this.openServices.set(slot.split('\u0000')[0]!, now + 60_000);

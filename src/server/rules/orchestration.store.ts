@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database, EventOrchestrationIntegrationTable, EventOrchestrationPathTable, EventOrchestrationTable } from '../storage/schema.js';
+import { first, statement } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 export type PathKind = EventOrchestrationPathTable['kind'];
@@ -83,8 +84,11 @@ export async function getPaths(db: Db, orgId: string, kind: PathKind, parentIds:
 }
 
 /** What ingest reads per event to know whether its compiled rules are current. */
+/** Read by every ingest batch for each service it touches: hand-written (storage/prepared.ts). */
+const PATH_VERSION = statement('SELECT version, active FROM event_orchestration_paths WHERE org_id = ? AND kind = ? AND parent_id = ?');
+
 export async function getPathVersion(db: Db, orgId: string, kind: PathKind, parentId: string): Promise<Pick<EventOrchestrationPathTable, 'version' | 'active'> | undefined> {
-  return db.selectFrom('event_orchestration_paths').select(['version', 'active']).where('org_id', '=', orgId).where('kind', '=', kind).where('parent_id', '=', parentId).executeTakeFirst();
+  return first<Pick<EventOrchestrationPathTable, 'version' | 'active'>>(db, PATH_VERSION, [orgId, kind, parentId]);
 }
 
 /**
