@@ -79,7 +79,10 @@ export interface Destination {
   push?: { p256dh: string; auth: string; vapidPublicKey: string; vapidPrivateKey: string };
 }
 
+/** Chat services reached by a webhook URL or a bot token (channels/discord, teams, matrix). */
+export type ChatOpsChannelType = 'discord';
+
 export interface ChannelAdapter {
-  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push';
+  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | ChatOpsChannelType;
   send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult>;
 }

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { invalid } from '../errors.js';
+import { parseDiscordWebhook } from './channels/discord/discord.js';
 import { parseNtfyAddress } from './channels/ntfy/ntfy.js';
 
 /** `vigil-<name>-<random>`: ~80 random bits, so nobody guesses it on a public server. */
@@ -43,4 +44,14 @@ export function ntfyAccessToken(token: string): string {
   const t = token.trim();
   if (!/^[\x21-\x7e]{1,256}$/.test(t)) throw invalid('contact_method.access_token must be 1 to 256 printable characters without spaces (an ntfy token looks like tk_...)');
   return t;
+}
+
+/**
+ * A Discord webhook URL to store (sealed, write-only), or a 400 naming the field. `namesHost`:
+ * the outbound policy's allow list, which may name a relay (or a test's local Discord).
+ */
+export function normalizeDiscordAddress(address: string, namesHost: (host: string) => boolean): string {
+  const parsed = parseDiscordWebhook(address, namesHost);
+  if (typeof parsed === 'string') throw invalid(`contact_method.address: ${parsed}`);
+  return parsed.toString();
 }

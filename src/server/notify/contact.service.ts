@@ -20,7 +20,7 @@ import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
 import { countVerificationsSince } from './outbox.store.js';
-import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
+import { normalizeDiscordAddress, normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
@@ -48,6 +48,7 @@ const TYPES: Record<string, ContactMethodType> = {
   slack_contact_method: 'slack',
   ntfy_contact_method: 'ntfy',
   push_notification_contact_method: 'push_notification',
+  discord_contact_method: 'discord',
   email: 'email',
   sms: 'sms',
   phone: 'phone',
@@ -57,15 +58,16 @@ const TYPES: Record<string, ContactMethodType> = {
   ntfy: 'ntfy',
   push_notification: 'push_notification',
   push: 'push_notification',
+  discord: 'discord',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -120,7 +122,7 @@ function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): vo
 }
 
 /** The address and secret to store for a new method of `type`. */
-async function addressAndSecret(db: Db, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
+async function addressAndSecret(db: Db, policy: OutboundPolicy, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
   checkTypeFields(type, input);
   if (type === 'push_notification') {
     const sub = await pushSubscriptionFor(db, orgId, input.subscription, input.address, now);
@@ -131,14 +133,21 @@ async function addressAndSecret(db: Db, now: number, orgId: string, userId: stri
     const [user] = await getUsers(db, orgId, [userId]);
     return { address: normalizeNtfyAddress(input.address, user?.name ?? ''), secret: input.access_token ? ntfyAccessToken(input.access_token) : null, returnSecret: false };
   }
-  const address = normalizeAddress(type, input.address, input.country_code);
+  const address = chatAddress(policy, type, input.address) ?? normalizeAddress(type, input.address, input.country_code);
   if (type === 'webhook') return { address, secret: `whsec_${randomBytes(24).toString('base64url')}`, returnSecret: true };
   return { address, secret: null, returnSecret: false };
 }
 
+/** The address of a chat method (a Discord webhook URL of Discord's shape), or null for other types. */
+function chatAddress(policy: OutboundPolicy, type: ContactMethodType, address: string): string | null {
+  const namesHost = (host: string) => policy.namesHost(host);
+  if (type === 'discord') return normalizeDiscordAddress(address, namesHost);
+  return null;
+}
+
 /** Webhook, Slack, ntfy and push endpoint URLs must point where the outbound policy lets the server send (checked again on every delivery). */
 export async function checkOutbound(policy: OutboundPolicy, type: ContactMethodType, address: string): Promise<void> {
-  if ((type === 'webhook' || type === 'slack' || type === 'ntfy' || type === 'push_notification') && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
+  if (type !== 'email' && type !== 'sms' && type !== 'phone' && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
 }
 
 async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
@@ -151,7 +160,7 @@ async function checkDuplicate(db: Db, orgId: string, userId: string, type: Conta
 export async function createContactMethod(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, userId: string, input: ContactMethodInput & { type: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
   const type = contactType(input.type);
   const now = clock.now();
-  const { address, secret, returnSecret } = await addressAndSecret(db, now, orgId, userId, type, input);
+  const { address, secret, returnSecret } = await addressAndSecret(db, policy, now, orgId, userId, type, input);
   await checkOutbound(policy, type, address);
   await checkDuplicate(db, orgId, userId, type, address, null);
   const method: ContactMethodTable = {
@@ -191,7 +200,7 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
   if (input.address !== undefined && !isMaskedHint(cm.type, cm.address, input.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
-    const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : normalizeAddress(cm.type, input.address, input.country_code);
+    const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : (chatAddress(policy, cm.type, input.address) ?? normalizeAddress(cm.type, input.address, input.country_code));
     if (address !== cm.address) {
       await checkOutbound(policy, cm.type, address);
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);

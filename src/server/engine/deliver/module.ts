@@ -57,7 +57,7 @@ export interface DeliverOptions {
   sync: () => Promise<void>;
 }
 
-const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification' };
+const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification', discord: 'Discord', teams: 'Teams', matrix: 'Matrix' };
 
 export class DeliverModule implements EngineModule {
   readonly name = 'deliver';

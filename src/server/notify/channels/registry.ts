@@ -6,6 +6,7 @@
  * the page moves on to the person's next contact method.
  */
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type Message } from '../channel.js';
+import { DiscordChannel } from './discord/discord.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
 import type { OutboundPolicy } from '../../lib/outbound-policy.js';
 import { withDetail, type FetchLike } from './http.js';
@@ -45,6 +46,7 @@ const FACTORIES: Record<ChannelType, Factory> = {
   slack: (cfg) => new SlackChannel(http(cfg)),
   ntfy: (cfg) => new NtfyChannel(http(cfg)),
   push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
+  discord: (cfg) => new DiscordChannel(http(cfg)),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
   voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),
