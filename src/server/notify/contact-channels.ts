@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { invalid } from '../errors.js';
 import { parseDiscordWebhook } from './channels/discord/discord.js';
 import { parseNtfyAddress } from './channels/ntfy/ntfy.js';
+import { parseTeamsWorkflow } from './channels/teams/teams.js';
 
 /** `vigil-<name>-<random>`: ~80 random bits, so nobody guesses it on a public server. */
 export function ntfyTopicFor(personName: string): string {
@@ -52,6 +53,13 @@ export function ntfyAccessToken(token: string): string {
  */
 export function normalizeDiscordAddress(address: string, namesHost: (host: string) => boolean): string {
   const parsed = parseDiscordWebhook(address, namesHost);
+  if (typeof parsed === 'string') throw invalid(`contact_method.address: ${parsed}`);
+  return parsed.toString();
+}
+
+/** A Teams (Power Automate) workflow URL to store (sealed, write-only), or a 400 naming the field. */
+export function normalizeTeamsAddress(address: string, namesHost: (host: string) => boolean): string {
+  const parsed = parseTeamsWorkflow(address, namesHost);
   if (typeof parsed === 'string') throw invalid(`contact_method.address: ${parsed}`);
   return parsed.toString();
 }

@@ -20,7 +20,7 @@ import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
 import { countVerificationsSince } from './outbox.store.js';
-import { normalizeDiscordAddress, normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
+import { normalizeDiscordAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
@@ -49,6 +49,7 @@ const TYPES: Record<string, ContactMethodType> = {
   ntfy_contact_method: 'ntfy',
   push_notification_contact_method: 'push_notification',
   discord_contact_method: 'discord',
+  teams_contact_method: 'teams',
   email: 'email',
   sms: 'sms',
   phone: 'phone',
@@ -59,15 +60,16 @@ const TYPES: Record<string, ContactMethodType> = {
   push_notification: 'push_notification',
   push: 'push_notification',
   discord: 'discord',
+  teams: 'teams',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -138,10 +140,11 @@ async function addressAndSecret(db: Db, policy: OutboundPolicy, now: number, org
   return { address, secret: null, returnSecret: false };
 }
 
-/** The address of a chat method (a Discord webhook URL of Discord's shape), or null for other types. */
+/** The address of a chat method (a Discord webhook or Teams workflow URL of the provider's shape), or null for other types. */
 function chatAddress(policy: OutboundPolicy, type: ContactMethodType, address: string): string | null {
   const namesHost = (host: string) => policy.namesHost(host);
   if (type === 'discord') return normalizeDiscordAddress(address, namesHost);
+  if (type === 'teams') return normalizeTeamsAddress(address, namesHost);
   return null;
 }
 

@@ -6,7 +6,7 @@ type Db = Kysely<Database>;
 
 // Sealed at rest (lib/secret-box.ts): a webhook method's signing secret, an access token, and the
 // URLs that are credentials themselves (Slack, Discord and Teams webhooks).
-const SEALED_ADDRESS: readonly ContactMethodType[] = ['slack', 'discord'];
+const SEALED_ADDRESS: readonly ContactMethodType[] = ['slack', 'discord', 'teams'];
 const sealsAddress = (type: ContactMethodType) => SEALED_ADDRESS.includes(type);
 
 function opened(row: ContactMethodTable): ContactMethodTable {

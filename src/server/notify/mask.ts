@@ -32,7 +32,7 @@ export function maskAddress(type: ContactMethodType, address: string): string {
 }
 
 /** Webhook URLs that are credentials: write-only for everyone, their owner included. */
-const WRITE_ONLY: readonly ContactMethodType[] = ['slack', 'discord'];
+const WRITE_ONLY: readonly ContactMethodType[] = ['slack', 'discord', 'teams'];
 
 /** Whether a method's address is shown in full to this viewer: their own, except webhook URLs that are credentials (write-only for everyone). */
 export function showsAddress(type: ContactMethodType, ownerId: string, viewerId: string | null): boolean {

@@ -15,6 +15,7 @@ export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
   ntfy: 'ntfy',
   push_notification: 'push',
   discord: 'discord',
+  teams: 'teams',
 };
 
 export interface PlannedNotification {

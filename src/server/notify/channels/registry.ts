@@ -13,6 +13,7 @@ import { withDetail, type FetchLike } from './http.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
 import { SlackChannel } from './slack/slack.js';
+import { TeamsChannel } from './teams/teams.js';
 import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
 import { WebhookChannel } from './webhook/webhook.js';
 
@@ -47,6 +48,7 @@ const FACTORIES: Record<ChannelType, Factory> = {
   ntfy: (cfg) => new NtfyChannel(http(cfg)),
   push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
   discord: (cfg) => new DiscordChannel(http(cfg)),
+  teams: (cfg) => new TeamsChannel(http(cfg)),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
   voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),
