@@ -12,12 +12,13 @@ const ContactFields = {
   address: Type.String({
     minLength: 1,
     maxLength: 2048,
-    description: 'An email address, an E.164 phone number (+14155550100), an http(s) URL, an ntfy server URL ending in / (a topic is generated) or topic URL; for push_notification, optional (the subscription endpoint). Chat: see docs/channels.md (a Discord webhook URL https://discord.com/api/webhooks/<id>/<token>)',
+    description: 'An email address, an E.164 phone number (+14155550100), an http(s) URL, an ntfy server URL ending in / (a topic is generated) or topic URL; for push_notification, optional (the subscription endpoint). Chat: see docs/channels.md (a Discord webhook URL https://discord.com/api/webhooks/<id>/<token>, a Teams workflow URL, a Matrix homeserver URL with room_id)',
   }),
   label: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
   country_code: Type.Optional(Type.Integer({ minimum: 1, maximum: 1999, description: 'PagerDuty style: with a national number in address, instead of E.164' })),
   send_short_email: Type.Optional(Type.Boolean()),
-  access_token: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 256, description: 'ntfy: an access token (tk_...) for a protected topic; write-only, never answered; null removes it' })])),
+  access_token: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 256, description: 'ntfy: an access token (tk_...) for a protected topic, null removes it; matrix (required): the bot account access token. Write-only, never answered' })])),
+  room_id: Type.Optional(Type.String({ maxLength: 255, description: 'matrix: the room id (!opaque:example.org) the bot has joined; the answered address is <homeserver>/#<room id>' })),
   subscription: Type.Optional(
     Type.Unknown({ description: "push_notification: the browser's PushSubscription.toJSON(), {endpoint, expirationTime, keys: {p256dh, auth}}; stored write-only" }),
   ),

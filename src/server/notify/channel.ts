@@ -80,7 +80,7 @@ export interface Destination {
 }
 
 /** Chat services reached by a webhook URL or a bot token (channels/discord, teams, matrix). */
-export type ChatOpsChannelType = 'discord' | 'teams';
+export type ChatOpsChannelType = 'discord' | 'teams' | 'matrix';
 
 export interface ChannelAdapter {
   readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | ChatOpsChannelType;

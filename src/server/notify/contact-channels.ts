@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { invalid } from '../errors.js';
 import { parseDiscordWebhook } from './channels/discord/discord.js';
+import { matrixAddress, parseMatrixAddress } from './channels/matrix/matrix.js';
 import { parseNtfyAddress } from './channels/ntfy/ntfy.js';
 import { parseTeamsWorkflow } from './channels/teams/teams.js';
 
@@ -62,4 +63,33 @@ export function normalizeTeamsAddress(address: string, namesHost: (host: string)
   const parsed = parseTeamsWorkflow(address, namesHost);
   if (typeof parsed === 'string') throw invalid(`contact_method.address: ${parsed}`);
   return parsed.toString();
+}
+
+/**
+ * A Matrix method's address: the homeserver URL with the room id after `#`
+ * (`https://matrix.example.org/#!AbCdEf:example.org`). The room comes from `room_id`, or from
+ * an address read back from the API (which already carries it); both, differing, is a 400.
+ */
+export function normalizeMatrixAddress(address: string, roomId: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(address.trim());
+  } catch {
+    throw invalid('contact_method.address must be the homeserver URL (https://matrix.example.org)');
+  }
+  const inAddress = decodeURIComponent(url.hash.slice(1));
+  if (roomId !== undefined && inAddress && inAddress !== roomId.trim()) throw invalid(`contact_method.room_id: ${roomId.trim()} differs from the room in contact_method.address (${inAddress}); give one`);
+  const room = roomId?.trim() || inAddress;
+  if (!room) throw invalid('contact_method.room_id is required for a matrix method (the room id, such as !AbCdEf:example.org, from the room settings)');
+  url.hash = '';
+  const parsed = parseMatrixAddress(matrixAddress(url.toString().replace(/\/+$/, ''), room));
+  if (typeof parsed === 'string') throw invalid(`${/room id/.test(parsed) ? 'contact_method.room_id' : 'contact_method.address'}: ${parsed}`);
+  return matrixAddress(parsed.homeserver, parsed.roomId);
+}
+
+/** A Matrix access token (`syt_…` from Synapse, or any opaque token without spaces). */
+export function matrixAccessToken(token: string): string {
+  const t = token.trim();
+  if (!/^[\x21-\x7e]{8,256}$/.test(t)) throw invalid('contact_method.access_token must be 8 to 256 printable characters without spaces (a Matrix access token, such as syt_...)');
+  return t;
 }

@@ -20,7 +20,7 @@ import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
 import { countVerificationsSince } from './outbox.store.js';
-import { normalizeDiscordAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
+import { matrixAccessToken, normalizeDiscordAddress, normalizeMatrixAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
 import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
@@ -50,6 +50,7 @@ const TYPES: Record<string, ContactMethodType> = {
   push_notification_contact_method: 'push_notification',
   discord_contact_method: 'discord',
   teams_contact_method: 'teams',
+  matrix_contact_method: 'matrix',
   email: 'email',
   sms: 'sms',
   phone: 'phone',
@@ -61,15 +62,16 @@ const TYPES: Record<string, ContactMethodType> = {
   push: 'push_notification',
   discord: 'discord',
   teams: 'teams',
+  matrix: 'matrix',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams', matrix: 'Matrix' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams, matrix), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -108,8 +110,10 @@ export interface ContactMethodInput {
   address?: string;
   label?: string | null;
   country_code?: number;
-  /** ntfy only: a bearer token for a protected topic; write-only, null removes it. */
+  /** ntfy: a bearer token for a protected topic, null removes it; matrix: the bot's access token (required). Write-only. */
   access_token?: string | null;
+  /** matrix only: the room's id (`!opaque:server`). */
+  room_id?: string;
   /** push_notification only: the browser's PushSubscription.toJSON(). */
   subscription?: unknown;
 }
@@ -117,7 +121,9 @@ export interface ContactMethodInput {
 /** Fields that belong to one type: sent with another, they are a mistake, never ignored. */
 function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): void {
   const errors: string[] = [];
-  if (input.access_token !== undefined && type !== 'ntfy') errors.push(`contact_method.access_token is only for ntfy methods, not ${type}`);
+  if (input.access_token !== undefined && type !== 'ntfy' && type !== 'matrix') errors.push(`contact_method.access_token is only for ntfy and matrix methods, not ${type}`);
+  if (input.room_id !== undefined && type !== 'matrix') errors.push(`contact_method.room_id is only for matrix methods, not ${type}`);
+  if (type === 'matrix' && input.access_token === null) errors.push('contact_method.access_token cannot be removed from a matrix method (the bot sends with it); give a new one');
   if (input.subscription !== undefined && type !== 'push_notification') errors.push(`contact_method.subscription is only for push_notification methods, not ${type}`);
   if (input.country_code !== undefined && type !== 'sms' && type !== 'phone') errors.push(`contact_method.country_code is only for sms and phone methods, not ${type}`);
   if (errors.length) throw invalid(...errors);
@@ -134,6 +140,10 @@ async function addressAndSecret(db: Db, policy: OutboundPolicy, now: number, org
   if (type === 'ntfy') {
     const [user] = await getUsers(db, orgId, [userId]);
     return { address: normalizeNtfyAddress(input.address, user?.name ?? ''), secret: input.access_token ? ntfyAccessToken(input.access_token) : null, returnSecret: false };
+  }
+  if (type === 'matrix') {
+    if (!input.access_token) throw invalid("contact_method.access_token is required for a matrix method (the bot account's access token)");
+    return { address: normalizeMatrixAddress(input.address, input.room_id), secret: matrixAccessToken(input.access_token), returnSecret: false };
   }
   const address = chatAddress(policy, type, input.address) ?? normalizeAddress(type, input.address, input.country_code);
   if (type === 'webhook') return { address, secret: `whsec_${randomBytes(24).toString('base64url')}`, returnSecret: true };
@@ -199,11 +209,14 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (cm.type === 'push_notification' && (input.address !== undefined || input.subscription !== undefined)) throw invalid('contact_method.subscription cannot be changed; the device subscribes again, which adds a new method');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
-  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : ntfyAccessToken(input.access_token);
+  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : cm.type === 'matrix' ? matrixAccessToken(input.access_token) : ntfyAccessToken(input.access_token);
+  // A new room alone keeps the homeserver.
+  if (cm.type === 'matrix' && input.room_id !== undefined && input.address === undefined) input = { ...input, address: cm.address };
   // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
   if (input.address !== undefined && !isMaskedHint(cm.type, cm.address, input.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
-    const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : (chatAddress(policy, cm.type, input.address) ?? normalizeAddress(cm.type, input.address, input.country_code));
+    const address =
+      cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : cm.type === 'matrix' ? normalizeMatrixAddress(input.address, input.room_id) : (chatAddress(policy, cm.type, input.address) ?? normalizeAddress(cm.type, input.address, input.country_code));
     if (address !== cm.address) {
       await checkOutbound(policy, cm.type, address);
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);

@@ -16,6 +16,7 @@ export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
   push_notification: 'push',
   discord: 'discord',
   teams: 'teams',
+  matrix: 'matrix',
 };
 
 export interface PlannedNotification {

@@ -196,7 +196,7 @@ export interface EscalationPolicyTable {
 
 export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack' | 'ntfy' | 'push_notification' | ChatOpsType;
 /** Discord and Teams webhook URLs, Matrix rooms (issue 15 item 4). */
-export type ChatOpsType = 'discord' | 'teams';
+export type ChatOpsType = 'discord' | 'teams' | 'matrix';
 
 export interface ContactMethodTable {
   org_id: string;

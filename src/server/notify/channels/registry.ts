@@ -10,6 +10,7 @@ import { DiscordChannel } from './discord/discord.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
 import type { OutboundPolicy } from '../../lib/outbound-policy.js';
 import { withDetail, type FetchLike } from './http.js';
+import { MatrixChannel } from './matrix/matrix.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
 import { SlackChannel } from './slack/slack.js';
@@ -49,6 +50,7 @@ const FACTORIES: Record<ChannelType, Factory> = {
   push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
   discord: (cfg) => new DiscordChannel(http(cfg)),
   teams: (cfg) => new TeamsChannel(http(cfg)),
+  matrix: (cfg) => new MatrixChannel(http(cfg)),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
   voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),
