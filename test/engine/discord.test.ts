@@ -129,7 +129,7 @@ describe.each(DIALECTS)('Discord on %s', (dialect) => {
       [{ type: 'discord', address: 'https://discord.com/api/webhooks/123/abc' }, /contact_method\.address: must be a Discord webhook URL/],
       [{ type: 'discord', address: 'discord.com/api/webhooks/1/2' }, /contact_method\.address: must be a Discord webhook URL/],
       [{ type: 'discord' }, /contact_method\.address is required/],
-      [{ type: 'discord', address: discord.addWebhook(), access_token: 'x' }, /contact_method\.access_token is only for ntfy methods/],
+      [{ type: 'discord', address: discord.addWebhook(), access_token: 'x' }, /contact_method\.access_token is only for ntfy and matrix methods/],
     ];
     for (const [body, message] of cases) {
       const r = await post(body);
