@@ -140,5 +140,18 @@ describe.each(DIALECTS)('Matrix on %s', (dialect) => {
       expect(r.json().error.errors.join(' ')).toMatch(message);
     }
     expect((await api('GET', `/api/v1/users/${ada}/contact_methods`)).json().contact_methods).toEqual([]);
+
+    // A valid one; then PUT with only room_id moves it to another room (to be verified again), and the
+    // hint an admin reads (or the full address its owner reads) sent back keeps it.
+    const cm = (await post({ type: 'matrix', address: hs.url, room_id: room, access_token: bot })).json().contact_method;
+    const stored = async () => (await t.db.handle.db.selectFrom('contact_methods').select('address').where('id', '=', cm.id).executeTakeFirstOrThrow()).address;
+    const other = hs.addRoom(['@vigil:vigil.test']);
+    const moved = await api('PUT', `/api/v1/users/${ada}/contact_methods/${cm.id}`, { contact_method: { room_id: other } });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json().contact_method).toMatchObject({ address: `${hs.url}/•••`, verified: false });
+    expect(await stored()).toBe(`${hs.url}/#${other}`);
+    expect((await api('PUT', `/api/v1/users/${ada}/contact_methods/${cm.id}`, { contact_method: { address: moved.json().contact_method.address, label: 'Alerts room' } })).json().contact_method).toMatchObject({ label: 'Alerts room' });
+    expect((await api('PUT', `/api/v1/users/${ada}/contact_methods/${cm.id}`, { contact_method: { address: `${hs.url}/#${other}` } })).statusCode).toBe(200);
+    expect(await stored()).toBe(`${hs.url}/#${other}`);
   });
 });

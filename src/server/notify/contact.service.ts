@@ -211,7 +211,7 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
   if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : cm.type === 'matrix' ? matrixAccessToken(input.access_token) : ntfyAccessToken(input.access_token);
   // A new room alone keeps the homeserver.
-  if (cm.type === 'matrix' && input.room_id !== undefined && input.address === undefined) input = { ...input, address: cm.address };
+  if (cm.type === 'matrix' && input.room_id !== undefined && input.address === undefined) input = { ...input, address: cm.address.replace(/#.*$/, '') };
   // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
   if (input.address !== undefined && !isMaskedHint(cm.type, cm.address, input.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
