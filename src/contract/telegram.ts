@@ -9,7 +9,7 @@ export const TelegramBotUpdate = Type.Object({
   telegram_bot: Type.Object({
     bot_token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The token @BotFather gave (123456789:AAH...). Required the first time; write-only, never answered.' })),
     api_base_url: Type.Optional(Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 2048, description: 'The Bot API server, default https://api.telegram.org; a self-hosted telegram-bot-api server otherwise. null restores the default.' })])),
-  }),
+  }, { additionalProperties: true, description: 'Other fields are refused by name, except the read-only ones GET answers.' }),
 });
 
 export const TelegramBot = Type.Object({

@@ -83,6 +83,10 @@ describe.each(DIALECTS)('Telegram on %s', (dialect) => {
     const bad = await api('PUT', '/api/v1/telegram_bot', { telegram_bot: { bot_token: 'not-a-token', api_base_url: 'ftp://x' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.errors.join(' ')).toMatch(/telegram_bot\.bot_token must be .*telegram_bot\.api_base_url must be an http\(s\) URL/);
+    const unknown = await api('PUT', '/api/v1/telegram_bot', { telegram_bot: { bot_token: bot.token, webhook_secret: 'mine' } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.errors).toEqual(['telegram_bot.webhook_secret: unknown field']);
+    expect(await t.db.handle.db.selectFrom('telegram_bots').selectAll().execute()).toEqual([]);
     const botView = await setUpBot();
     expect(botView).toMatchObject({ type: 'telegram_bot', api_base_url: tg.apiBaseUrl, bot_username: 'harbor_vigil_bot', bot_token_hint: `${bot.id}:••••${bot.token.slice(-4)}` });
     expect(botView.webhook_url).toMatch(/^https:\/\/vigil\.test\/v1\/telegram\/tg[\w-]{12}$/);
@@ -191,6 +195,25 @@ describe.each(DIALECTS)('Telegram on %s', (dialect) => {
     const summaries = (await timelineOf(t.db.handle.db, inc.id)).map((e) => e.summary);
     expect(summaries).toContain('Delivery to Ada by Telegram (Telegram (@ada_l)) failed: telegram_blocked (the contact method was removed)');
     expect((await api('GET', `/api/v1/users/${ada}/contact_methods`)).json().contact_methods.map((m: any) => m.type)).toEqual(['ntfy_contact_method']);
+  });
+
+  it('a button pressed after its token expired answers so and does nothing; a new link code replaces the unused one', async () => {
+    const ada = await addUser(t, 'Ada');
+    await setUpBot();
+    const first = (await api('POST', `/api/v1/users/${ada}/telegram_link`)).json().telegram_link;
+    await linkAda(ada);
+    // linkAda asked for a second code: the first one no longer links anything.
+    await tg.userSends(bot.token, { id: 888 }, `/start ${first.code}`);
+    expect(tg.sent.at(-1)).toMatchObject({ chat_id: 888, text: expect.stringMatching(/^This code is not valid/) });
+    const inc = await pageAda(ada);
+    const page = tg.sent.at(-1)!;
+    clock.advance(24 * 3_600_000 + 60_000);
+    const pressed = await tg.press(bot.token, page, page.params.reply_markup.inline_keyboard[0][0].callback_data);
+    expect(pressed.status).toBe(200);
+    expect(tg.answers.at(-1)).toMatchObject({ callback_query_id: pressed.queryId, text: 'This button can no longer be used (expired).', show_alert: true });
+    expect((await incident(t)).status).toBe('triggered');
+    expect(page.edits).toEqual([]);
+    expect((await timelineOf(t.db.handle.db, inc.id)).some((e) => e.type === 'acknowledge_log_entry')).toBe(false);
   });
 
   it("a 429 is retried after Telegram's retry_after, then delivered", async () => {

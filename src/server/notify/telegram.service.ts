@@ -57,7 +57,11 @@ export const tokenHint = (token: string) => `${token.split(':')[0]}:••••
 export interface BotInput {
   bot_token?: string;
   api_base_url?: string | null;
+  [k: string]: unknown;
 }
+
+/** What GET answers: sent back unchanged on PUT, these are read-only and left as they are. */
+const READ_ONLY = ['type', 'bot_token_hint', 'bot_username', 'webhook_url', 'webhook_registered_at', 'created_at', 'updated_at'];
 
 function checkBaseUrl(raw: string): string {
   let url: URL;
@@ -78,6 +82,7 @@ function checkBaseUrl(raw: string): string {
  */
 export async function configureBot(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, input: BotInput): Promise<TelegramBotTable> {
   const errors: string[] = [];
+  for (const k of Object.keys(input)) if (k !== 'bot_token' && k !== 'api_base_url' && !READ_ONLY.includes(k)) errors.push(`telegram_bot.${k}: unknown field`);
   const token = input.bot_token?.trim();
   if (token !== undefined && !BOT_TOKEN.test(token)) errors.push('telegram_bot.bot_token must be the token @BotFather gave, such as 123456789:AAH...');
   let base: string | undefined;
@@ -141,12 +146,13 @@ export async function registerWebhook(db: Db, clock: Clock, http: HttpOptions, o
   return { ...bot, ...patch };
 }
 
-/** A one-time code for `/start`, and the link that sends it. Only its hash is stored. */
+/** A one-time code for `/start`, and the link that sends it. Only its hash is stored; it replaces the person's earlier unused code. */
 export async function createLinkCode(db: Db, clock: Clock, orgId: string, userId: string): Promise<{ code: string; expiresAt: number; botUsername: string | null }> {
   const bot = await store.getBot(db, orgId);
   if (!bot) throw invalid('telegram: no Telegram bot is configured for this organization; an admin sets one with PUT /api/v1/telegram_bot');
   const now = clock.now();
   const code = randomBytes(12).toString('base64url');
+  await store.deleteUnusedLinkCodes(db, orgId, userId);
   await store.insertLinkCode(db, { org_id: orgId, id: newId(now), user_id: userId, code_hash: linkCodeHash(code), expires_at: now + LINK_CODE_TTL_MS, used_at: null, created_at: now });
   return { code, expiresAt: now + LINK_CODE_TTL_MS, botUsername: bot.bot_username };
 }

@@ -52,6 +52,11 @@ export async function insertLinkCode(db: Db, row: TelegramLinkCodeTable): Promis
   await db.insertInto('telegram_link_codes').values(row).execute();
 }
 
+/** A new code replaces the person's earlier unused ones. */
+export async function deleteUnusedLinkCodes(db: Db, orgId: string, userId: string): Promise<void> {
+  await db.deleteFrom('telegram_link_codes').where('org_id', '=', orgId).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+}
+
 export async function findLinkCode(db: Db, orgId: string, codeHash: string): Promise<TelegramLinkCodeTable | undefined> {
   return db.selectFrom('telegram_link_codes').selectAll().where('org_id', '=', orgId).where('code_hash', '=', codeHash).executeTakeFirst();
 }
