@@ -18,6 +18,7 @@ import { addContact, addPolicy, addUser, attachPolicy, engineFor, incident } fro
 import { createIsolatedApp, incidentByNumber, notificationsOf, timelineOf } from './fixtures2.js';
 import { startFakeTelegram, type FakeTelegram } from '../channels/fake-telegram.js';
 import { startFakeNtfy, type FakeNtfy } from '../channels/fake-ntfy.js';
+import { resealTelegramBots } from '../../src/server/notify/telegram.store.js';
 
 const ADA_CHAT = 4_242_001;
 
@@ -214,6 +215,20 @@ describe.each(DIALECTS)('Telegram on %s', (dialect) => {
     expect((await incident(t)).status).toBe('triggered');
     expect(page.edits).toEqual([]);
     expect((await timelineOf(t.db.handle.db, inc.id)).some((e) => e.type === 'acknowledge_log_entry')).toBe(false);
+  });
+
+  it('a plaintext bot row (written before sealing, or with an old key) is sealed at start-up and still works', async () => {
+    await setUpBot();
+    const db = t.db.handle.db;
+    await db.updateTable('telegram_bots').set({ bot_token: bot.token, webhook_secret: 'plain-secret' }).execute();
+    expect(await resealTelegramBots(db)).toBe(1);
+    expect(await resealTelegramBots(db)).toBe(0);
+    const row = await db.selectFrom('telegram_bots').selectAll().executeTakeFirstOrThrow();
+    expect(row.bot_token).toMatch(/^vsec1\./);
+    expect(row.bot_token).not.toContain(bot.token.split(':')[1]);
+    // Still the same bot: the webhook accepts the (old) secret, and the token still calls Telegram.
+    expect((await t.app.inject({ method: 'POST', url: `/v1/telegram/${row.id}`, headers: { 'x-telegram-bot-api-secret-token': 'plain-secret' }, payload: { update_id: 1 } })).statusCode).toBe(200);
+    expect((await api('POST', '/api/v1/telegram_bot/set_webhook')).statusCode).toBe(200);
   });
 
   it("a 429 is retried after Telegram's retry_after, then delivered", async () => {
