@@ -14,6 +14,7 @@ export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
   slack: 'slack',
   ntfy: 'ntfy',
   push_notification: 'push',
+  telegram: 'telegram',
 };
 
 export interface PlannedNotification {

@@ -11,6 +11,7 @@ import type { OutboundPolicy } from '../../lib/outbound-policy.js';
 import { withDetail, type FetchLike } from './http.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
+import { TelegramChannel } from './telegram/telegram.js';
 import { SlackChannel } from './slack/slack.js';
 import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
 import { WebhookChannel } from './webhook/webhook.js';
@@ -44,6 +45,8 @@ const FACTORIES: Record<ChannelType, Factory> = {
   webhook: (cfg) => new WebhookChannel(http(cfg)),
   slack: (cfg) => new SlackChannel(http(cfg)),
   ntfy: (cfg) => new NtfyChannel(http(cfg)),
+  // The bot is the organization's (set through the API), handed over with each destination.
+  telegram: (cfg) => new TelegramChannel(http(cfg)),
   push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
