@@ -1,11 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two groups. Most files wait on sockets, child processes and PostgreSQL more than they
+ * compute, so they run three at a time even on a 2-core machine (each PostgreSQL test has
+ * a schema of its own; each SQLite test a file of its own). The files that measure time or
+ * memory, kill processes or drive Chromium run afterwards, one at a time, on a quiet machine.
+ */
+const SEQUENTIAL = ['test/faults/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/engine/two-nodes.test.ts'];
+
+const shared = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' as const };
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        test: { ...shared, name: 'parallel', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: SEQUENTIAL, maxWorkers: 3, sequence: { groupOrder: 0 } },
+      },
+      {
+        test: { ...shared, name: 'sequential', include: SEQUENTIAL, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
 const ContactFields = {
-  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook, slack, ntfy, push_notification, discord, teams or matrix; the *_contact_method forms are accepted too' }),
+  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook, slack, ntfy, push_notification, discord, teams or matrix; the *_contact_method forms are accepted too. telegram methods are made by linking a chat (POST /api/v1/users/{id}/telegram_link), not here' }),
   address: Type.String({
     minLength: 1,
     maxLength: 2048,
@@ -29,7 +29,7 @@ export const ContactMethodUpdate = Type.Object({ contact_method: Type.Partial(Ty
 
 export const ContactMethod = Type.Object({
   id: Type.String(),
-  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method or push_notification_contact_method; discord_contact_method, teams_contact_method, matrix_contact_method' }),
+  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method or telegram_contact_method (address: the Telegram chat id)' }),
   summary: Type.String(),
   self: Nullable(Type.String()),
   html_url: Nullable(Type.String()),

@@ -48,6 +48,7 @@ import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
 import { pushRoutes } from './http/routes/push.js';
+import { telegramRoutes } from './http/routes/telegram.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerGuard } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
@@ -130,6 +131,7 @@ export const routeModules: RouteModule[] = [
   testEventRoutes,
   testPageRoutes,
   pushRoutes,
+  telegramRoutes,
   staticUiRoutes,
   // Volunteers: the access guard (it covers every route), then one module per resource.
   volunteerGuard,

@@ -39,7 +39,7 @@ describe.each(DIALECTS)('responders act from SMS, Slack and heartbeats on %s', (
     });
     // The channels a server builds from this configuration: webhook, Slack, and SMS/voice through "Twilio".
     const channels = channelsFromConfig(t.deps.config);
-    expect(channels.types().sort()).toEqual(['ntfy', 'push', 'slack', 'sms', 'voice', 'webhook']);
+    expect(channels.types().sort()).toEqual(['ntfy', 'push', 'slack', 'sms', 'telegram', 'voice', 'webhook']);
     engine = engineFor(t, channels);
   });
   afterEach(async () => {

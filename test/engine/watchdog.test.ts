@@ -52,8 +52,7 @@ describe.each(DIALECTS)('watch the watcher (%s)', (dialect) => {
     const url = `http://127.0.0.1:${(tap.address() as AddressInfo).port}/v1/heartbeat/${hbKey}`;
     a = await createTestApp(dialect, { clock: clockA, config: { watchdog: { url, everyMs: 60_000 } } });
     engineA = engineFor(a, {});
-    const m = (engineA as unknown as { modules: unknown[] }).modules.find((x) => x instanceof WatchdogModule);
-    watchdog = m as WatchdogModule;
+    watchdog = engineA.moduleOf(WatchdogModule)!;
   });
   afterAll(async () => {
     await new Promise<void>((r) => tap?.close(() => r()));

@@ -6,9 +6,8 @@
  * team (Vigil has no teams, so any team id is unknown), and any filter Vigil does not apply.
  */
 import type { Kysely } from 'kysely';
-import { DateTime, IANAZone } from 'luxon';
 import { invalid } from '../errors.js';
-import { parseTimestamp } from '../lib/timestamp.js';
+import { dateRange, requestTimeZone } from './request-range.js';
 import type { Database } from '../storage/schema.js';
 import * as store from './analytics.store.js';
 import {
@@ -30,7 +29,7 @@ import {
 
 type Db = Kysely<Database>;
 
-export const MAX_RANGE_YEARS = 2;
+export { MAX_RANGE_YEARS } from './request-range.js';
 const FILTERS = ['created_at_start', 'created_at_end', 'urgency', 'service_ids', 'team_ids', 'priority_ids'] as const;
 
 export interface AnalyticsQuery {
@@ -69,29 +68,9 @@ export async function parseAnalyticsQuery(db: Db, orgId: string, body: Record<st
   if (typeof filters !== 'object' || Array.isArray(filters)) throw invalid('filters must be an object');
   for (const k of Object.keys(filters)) if (!(FILTERS as readonly string[]).includes(k)) errors.push(`filters.${k}: Vigil does not filter on it (supported: ${FILTERS.join(', ')})`);
 
-  const instant = (field: 'created_at_start' | 'created_at_end'): number | null => {
-    const v = filters[field];
-    if (v === undefined || v === null || v === '') {
-      errors.push(`filters.${field} is required`);
-      return null;
-    }
-    const t = typeof v === 'string' ? parseTimestamp(v) : null;
-    if (t === null) errors.push(`filters.${field} must be an ISO 8601 date-time, got ${JSON.stringify(v).slice(0, 64)}`);
-    return t;
-  };
-  const since = instant('created_at_start');
-  const until = instant('created_at_end');
-  if (since !== null && until !== null) {
-    if (!(until > since)) errors.push('filters.created_at_end must be after filters.created_at_start');
-    else if (until > DateTime.fromMillis(since, { zone: 'utc' }).plus({ years: MAX_RANGE_YEARS }).toMillis()) errors.push(`filters.created_at_end: a range may cover at most ${MAX_RANGE_YEARS} years`);
-  }
-
+  const { since, until } = dateRange(filters, 'created_at_start', 'created_at_end', errors);
   const orgZone = (await store.orgTimeZone(db, orgId)) ?? 'UTC';
-  let timeZone = orgZone;
-  if (body.time_zone !== undefined && body.time_zone !== null) {
-    if (typeof body.time_zone !== 'string' || !IANAZone.isValidZone(body.time_zone)) errors.push(`time_zone: ${JSON.stringify(body.time_zone).slice(0, 64)} is not an IANA time zone`);
-    else timeZone = body.time_zone;
-  }
+  const timeZone = requestTimeZone(body.time_zone, orgZone, errors);
   let aggregateUnit: AggregateUnit | null = null;
   if (body.aggregate_unit !== undefined && body.aggregate_unit !== null) {
     if (body.aggregate_unit === 'day' || body.aggregate_unit === 'week' || body.aggregate_unit === 'month') aggregateUnit = body.aggregate_unit;

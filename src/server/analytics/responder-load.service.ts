@@ -5,14 +5,13 @@
  * another person is refused (403), and the rotation spreads, which compare people, are left out.
  */
 import type { Kysely } from 'kysely';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { forbidden, invalid } from '../errors.js';
-import { parseTimestamp } from '../lib/timestamp.js';
 import { can } from '../org/roles.js';
 import { listSchedules, shiftsOverlapping } from '../schedule/schedule.service.js';
 import type { Database, Role } from '../storage/schema.js';
 import * as store from './analytics.store.js';
-import { MAX_RANGE_YEARS } from './analytics.service.js';
+import { dateRange, requestTimeZone } from './request-range.js';
 import { responderLoad, rotationSpreads, type PersonLoad, type RotationSpread, type Shift } from './load.js';
 
 type Db = Kysely<Database>;
@@ -41,28 +40,9 @@ export async function responderLoadReport(db: Db, now: number, viewer: Viewer, b
   for (const k of Object.keys(body)) if (!['filters', 'time_zone'].includes(k)) errors.push(`${k}: not a field of this request (Vigil takes filters, time_zone)`);
   const filters = (body.filters ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(filters)) if (!FILTERS.includes(k)) errors.push(`filters.${k}: Vigil does not filter on it (supported: ${FILTERS.join(', ')})`);
-  const instant = (field: string): number | null => {
-    const v = filters[field];
-    if (v === undefined || v === null || v === '') {
-      errors.push(`filters.${field} is required`);
-      return null;
-    }
-    const t = typeof v === 'string' ? parseTimestamp(v) : null;
-    if (t === null) errors.push(`filters.${field} must be an ISO 8601 date-time, got ${JSON.stringify(v).slice(0, 64)}`);
-    return t;
-  };
-  const since = instant('date_range_start');
-  const until = instant('date_range_end');
-  if (since !== null && until !== null) {
-    if (!(until > since)) errors.push('filters.date_range_end must be after filters.date_range_start');
-    else if (until > DateTime.fromMillis(since, { zone: 'utc' }).plus({ years: MAX_RANGE_YEARS }).toMillis()) errors.push(`filters.date_range_end: a range may cover at most ${MAX_RANGE_YEARS} years`);
-  }
+  const { since, until } = dateRange(filters, 'date_range_start', 'date_range_end', errors);
   const orgZone = (await store.orgTimeZone(db, viewer.orgId)) ?? 'UTC';
-  let timeZone = orgZone;
-  if (body.time_zone !== undefined && body.time_zone !== null) {
-    if (typeof body.time_zone !== 'string' || !IANAZone.isValidZone(body.time_zone)) errors.push(`time_zone: ${JSON.stringify(body.time_zone).slice(0, 64)} is not an IANA time zone`);
-    else timeZone = body.time_zone;
-  }
+  const timeZone = requestTimeZone(body.time_zone, orgZone, errors);
   let ids: string[] | undefined;
   if (filters.responder_ids !== undefined && filters.responder_ids !== null) {
     if (!Array.isArray(filters.responder_ids) || filters.responder_ids.some((x) => typeof x !== 'string')) errors.push('filters.responder_ids must be an array of user ids');

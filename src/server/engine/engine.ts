@@ -59,6 +59,11 @@ export class Engine {
     for (const m of modules) this.stats.set(m.name, { runs: 0, failures: 0, work: 0, lastDurationMs: 0, lastLagMs: 0 });
   }
 
+  /** The module of this class the engine runs, if any (what it last did, for health and tests). */
+  moduleOf<M extends EngineModule>(kind: abstract new (...args: never[]) => M): M | undefined {
+    return this.modules.find((m): m is M => m instanceof kind);
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

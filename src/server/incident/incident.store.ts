@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { first, insertRows, statement } from '../storage/prepared.js';
+import { first, insertRows, run, statement } from '../storage/prepared.js';
 import { rowLock, rowLockText } from '../storage/dialect.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
@@ -213,6 +213,14 @@ export async function setAssignments(db: Db, orgId: string, incidentId: string, 
       .values(userIds.map((user_id) => ({ org_id: orgId, incident_id: incidentId, user_id, at })))
       .execute();
   }
+}
+
+/** Read by an ingest batch for each incident alerts join: hand-written (storage/prepared.ts). */
+const ASSIGNEES = statement('SELECT user_id FROM incident_assignments WHERE org_id = ? AND incident_id = ? ORDER BY at, user_id');
+
+/** The people assigned to one incident, in the order they were assigned. */
+export async function assigneesOf(db: Db, orgId: string, incidentId: string): Promise<string[]> {
+  return (await run<{ user_id: string }>(db, ASSIGNEES, [orgId, incidentId])).map((r) => r.user_id);
 }
 
 export async function assignmentsOf(db: Db, orgId: string, incidentIds: string[]): Promise<Map<string, { user_id: string; at: number }[]>> {

@@ -72,6 +72,8 @@ export function channelName(c: Channel): string {
       return 'the API';
     case 'web_ui':
       return 'the website';
+    case 'telegram':
+      return 'Telegram';
     default:
       return c.type;
   }

@@ -474,7 +474,7 @@ async function queueJoinNotice(tx: Tx, incident: IncidentTable, a: AlertInput): 
   const memo = `${incident.id}:${window}`;
   if (tx.batch?.noticed.has(memo)) return false;
   tx.batch?.noticed.add(memo);
-  const assignees = (await store.assignmentsOf(tx.trx, incident.org_id, [incident.id])).get(incident.id)?.map((x) => x.user_id) ?? [];
+  const assignees = await store.assigneesOf(tx.trx, incident.org_id, incident.id);
   if (!assignees.length) return false;
   const quiet = `${memo}:${assignees.join(',')}`;
   if (tx.batch?.quietJoins.has(quiet)) return false;

@@ -10,7 +10,8 @@ export type DeliveryResult =
   | { kind: 'retryable'; reason: string; retryAfterMs?: number; detail?: string }
   | { kind: 'permanent'; reason: string; detail?: string; destinationGone?: boolean };
 // `destinationGone`: the destination itself no longer exists (a Web Push subscription the
-// push service answered 404/410 for); the deliver module removes the contact method.
+// push service answered 404/410 for, a Telegram chat that blocked the bot); the deliver
+// module removes the contact method.
 // `reason` is a short stable code (`http_503`, `timeout`, `smtp_550`, `twilio_21211`) fit
 // for a metric label; `detail`, when present, is free text for the delivery log (the
 // receiver's own words, e.g. Slack's `no_service`), never a label.
@@ -77,12 +78,14 @@ export interface Destination {
   subscriptionId?: string;
   /** Web Push: the subscription's keys and the VAPID key pair it was made with. */
   push?: { p256dh: string; auth: string; vapidPublicKey: string; vapidPrivateKey: string };
+  /** Telegram: the organization's bot (Bot API base URL and token); the address is the chat id. */
+  telegram?: { apiBaseUrl: string; token: string };
 }
 
 /** Chat services reached by a webhook URL or a bot token (channels/discord, teams, matrix). */
 export type ChatOpsChannelType = 'discord' | 'teams' | 'matrix';
 
 export interface ChannelAdapter {
-  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | ChatOpsChannelType;
+  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsChannelType;
   send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult>;
 }

@@ -51,6 +51,7 @@ const TYPES: Record<string, ContactMethodType> = {
   discord_contact_method: 'discord',
   teams_contact_method: 'teams',
   matrix_contact_method: 'matrix',
+  telegram_contact_method: 'telegram',
   email: 'email',
   sms: 'sms',
   phone: 'phone',
@@ -63,15 +64,16 @@ const TYPES: Record<string, ContactMethodType> = {
   discord: 'discord',
   teams: 'teams',
   matrix: 'matrix',
+  telegram: 'telegram',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams', matrix: 'Matrix' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams', matrix: 'Matrix', telegram: 'Telegram' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams, matrix), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method, telegram_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams, matrix, telegram), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -132,6 +134,7 @@ function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): vo
 /** The address and secret to store for a new method of `type`. */
 async function addressAndSecret(db: Db, policy: OutboundPolicy, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
   checkTypeFields(type, input);
+  if (type === 'telegram') throw invalid('contact_method.type: a telegram method is made by linking a chat: ask for a code with POST /api/v1/users/{id}/telegram_link and send /start <code> to the bot');
   if (type === 'push_notification') {
     const sub = await pushSubscriptionFor(db, orgId, input.subscription, input.address, now);
     return { address: sub.address, secret: sub.secret, returnSecret: false };
@@ -206,6 +209,7 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   const cm = await requireContactMethod(db, orgId, userId, id);
   if (input.type !== undefined && contactType(input.type) !== cm.type) throw invalid('contact_method.type cannot be changed; create a new contact method instead');
   checkTypeFields(cm.type, input);
+  if (cm.type === 'telegram' && input.address !== undefined && input.address !== cm.address) throw invalid('contact_method.address of a telegram method cannot be changed; link the other chat with a new code instead');
   if (cm.type === 'push_notification' && (input.address !== undefined || input.subscription !== undefined)) throw invalid('contact_method.subscription cannot be changed; the device subscribes again, which adds a new method');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];

@@ -17,6 +17,7 @@ export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
   discord: 'discord',
   teams: 'teams',
   matrix: 'matrix',
+  telegram: 'telegram',
 };
 
 export interface PlannedNotification {

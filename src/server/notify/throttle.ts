@@ -18,6 +18,8 @@ export const THROTTLES: Record<string, ThrottleRule[]> = {
     { count: 1, perMs: 2 * 60_000 },
     { count: 3, perMs: 15 * 60_000 },
   ],
+  // Telegram's Bot FAQ: about one message a second per chat, beyond which it answers 429.
+  telegram: [{ count: 1, perMs: 1_000 }],
 };
 
 /** The earliest instant ≥ now at which one more send respects every rule. `sentAt` need not be sorted. */

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
 import { StorageHealth, watchedDialect } from './health.js';
@@ -87,7 +87,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     // (node-postgres#3202): without this, a PostgreSQL restart would crash the process.
     pool.on('connect', (client) => client.on('error', () => {}));
     const health = new StorageHealth();
-    const db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool }), health, storageFailure) });
+    const db = new Kysely<Database>({ dialect: watchedDialect(inCurrentSchema(new PostgresDialect({ pool })), health, storageFailure) });
     const url = opts.postgresUrl;
     const schemaArgs = opts.pgSchema ? [`--schema=${opts.pgSchema}`] : [];
     return {
@@ -413,4 +413,31 @@ export function restoreSqliteFile(backup: string, target: string): void {
     fs.closeSync(fd);
   }
   fs.renameSync(partial, target);
+}
+
+/**
+ * Kysely's PostgreSQL introspector (which its migrator asks whether its tables exist) reads
+ * the columns of every table in every schema of the database. Another schema being dropped
+ * meanwhile (one Vigil per schema, or tests side by side) fails that read with "schema does
+ * not exist"; and its cost grows with every schema. Vigil only ever asks about the schema it
+ * works in: table names, no columns (nothing reads them).
+ */
+function inCurrentSchema(inner: Dialect): Dialect {
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createDriver: () => inner.createDriver(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db): DatabaseIntrospector => {
+      const own = inner.createIntrospector(db);
+      const getTables = async (options?: DatabaseMetadataOptions): Promise<TableMetadata[]> => {
+        const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+          SELECT c.relname AS name, n.nspname AS schema, c.relkind AS kind
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'p')
+          ORDER BY c.relname`.execute(db);
+        return rows.filter((r) => options?.withInternalKyselyTables || !r.name.startsWith('kysely_')).map((r) => ({ name: r.name, schema: r.schema, isView: r.kind === 'v', columns: [] }));
+      };
+      return { getSchemas: () => own.getSchemas(), getTables, getMetadata: async (options) => ({ tables: await getTables(options) }) };
+    },
+  };
 }

@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_account_security.js';
 import * as m0013 from './migrations/0013_postmortems.js';
 import * as m0014 from './migrations/0014_push.js';
 import * as m0015 from './migrations/0015_opsgenie_requests.js';
+import * as m0016 from './migrations/0016_telegram.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0013_postmortems': m0013,
   '0014_push': m0014,
   '0015_opsgenie_requests': m0015,
+  '0016_telegram': m0016,
 };
 
 class StaticProvider implements MigrationProvider {

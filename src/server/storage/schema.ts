@@ -194,7 +194,7 @@ export interface EscalationPolicyTable {
   deleted_at: number | null;
 }
 
-export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack' | 'ntfy' | 'push_notification' | ChatOpsType;
+export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack' | 'ntfy' | 'push_notification' | 'telegram' | ChatOpsType;
 /** Discord and Teams webhook URLs, Matrix rooms (issue 15 item 4). */
 export type ChatOpsType = 'discord' | 'teams' | 'matrix';
 
@@ -267,7 +267,7 @@ export interface ChangeEventTable {
 }
 
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
-export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | ChatOpsType;
+export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
 
 export interface NotificationTable {
   org_id: string;
@@ -330,7 +330,7 @@ export interface ActionTokenTable {
   incident_id: string;
   user_id: string;
   action: 'acknowledge' | 'resolve';
-  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push' | ChatOpsType;
+  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
   expires_at: number;
   used_at: number | null;
   created_at: number;
@@ -344,6 +344,31 @@ export interface VapidKeyTable {
   private_key: string;
   created_at: number;
   retired_at: number | null;
+}
+
+/** Telegram: an organization's bot (token and webhook secret sealed at rest by telegram.store.ts). */
+export interface TelegramBotTable {
+  org_id: string;
+  /** The inbound webhook's path segment: names the organization, not a secret. */
+  id: string;
+  bot_token: string;
+  api_base_url: string;
+  webhook_secret: string;
+  bot_username: string | null;
+  webhook_set_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Telegram: a one-time `/start` code that links a chat to a person (only its hash). */
+export interface TelegramLinkCodeTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  code_hash: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
 }
 
 /** Web UI: a member's password, scrypt-hashed (account/password.ts). */
@@ -742,6 +767,8 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionTable;
   action_tokens: ActionTokenTable;
   vapid_keys: VapidKeyTable;
+  telegram_bots: TelegramBotTable;
+  telegram_link_codes: TelegramLinkCodeTable;
   user_passwords: UserPasswordTable;
   web_sessions: WebSessionTable;
   account_links: AccountLinkTable;

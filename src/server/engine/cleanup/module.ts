@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import { deleteChangeEventsBefore } from '../../incident/incident.store.js';
 import { deleteExpiredBefore } from '../../notify/action-token.store.js';
+import { deleteLinkCodesBefore } from '../../notify/telegram.store.js';
 import { deleteFinishedBefore } from '../../notify/outbox.store.js';
 import type { EngineModule } from '../engine.js';
 
@@ -26,6 +27,7 @@ export class CleanupModule implements EngineModule {
     this.lastRun = now;
     await deleteFinishedBefore(this.db, now - this.retention.notificationsMs);
     await deleteExpiredBefore(this.db, now - this.retention.tokensMs);
+    await deleteLinkCodesBefore(this.db, now - this.retention.tokensMs);
     await deleteChangeEventsBefore(this.db, now - this.retention.changeEventsMs);
     // Housekeeping is not "work" for the drain loop: it never needs an immediate second pass.
     return 0;

@@ -22,6 +22,7 @@ import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../../notify/ba
 import { earliestAllowed, THROTTLES } from '../../notify/throttle.js';
 import { getContactMethod, softDeleteContactMethod } from '../../notify/contact.store.js';
 import { pushKeysFor } from '../../notify/push.service.js';
+import { telegramBotFor } from '../../notify/telegram.service.js';
 import { countSubscriptionFailure, getSubscription, updateSubscription } from '../../notify/subscription.store.js';
 import { appendLog, type Tx } from '../../incident/timeline.js';
 import { getIncidentsByIds } from '../../incident/incident.store.js';
@@ -57,7 +58,7 @@ export interface DeliverOptions {
   sync: () => Promise<void>;
 }
 
-const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification', discord: 'Discord', teams: 'Teams', matrix: 'Matrix' };
+const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification', discord: 'Discord', teams: 'Teams', matrix: 'Matrix', telegram: 'Telegram' };
 
 export class DeliverModule implements EngineModule {
   readonly name = 'deliver';
@@ -171,6 +172,10 @@ export class DeliverModule implements EngineModule {
     if (cm.type === 'push_notification') {
       const push = await pushKeysFor(this.db, cm);
       return { destination: { address: cm.address, ...(push ? { push } : {}) }, label };
+    }
+    if (cm.type === 'telegram') {
+      const telegram = await telegramBotFor(this.db, cm.org_id);
+      return { destination: { address: cm.address, ...(telegram ? { telegram } : {}) }, label };
     }
     return { destination: { address: cm.address, ...(cm.secret ? { secrets: [cm.secret] } : {}) }, label };
   }

@@ -13,6 +13,7 @@ import { withDetail, type FetchLike } from './http.js';
 import { MatrixChannel } from './matrix/matrix.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
+import { TelegramChannel } from './telegram/telegram.js';
 import { SlackChannel } from './slack/slack.js';
 import { TeamsChannel } from './teams/teams.js';
 import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
@@ -47,6 +48,8 @@ const FACTORIES: Record<ChannelType, Factory> = {
   webhook: (cfg) => new WebhookChannel(http(cfg)),
   slack: (cfg) => new SlackChannel(http(cfg)),
   ntfy: (cfg) => new NtfyChannel(http(cfg)),
+  // The bot is the organization's (set through the API), handed over with each destination.
+  telegram: (cfg) => new TelegramChannel(http(cfg)),
   push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
   discord: (cfg) => new DiscordChannel(http(cfg)),
   teams: (cfg) => new TeamsChannel(http(cfg)),

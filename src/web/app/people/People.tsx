@@ -17,6 +17,7 @@ import {
 } from '../../data/people';
 import { invite } from '../../data/session';
 import { addThisDevice, pushSupported } from '../../data/push';
+import { telegramLink, type TelegramLink } from '../../data/telegram';
 import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
@@ -169,6 +170,8 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
     await addThisDevice(user.id, label.trim() || 'This device');
     await methods.reload();
   });
+  const [tgLink, setTgLink] = useState<TelegramLink | null>(null);
+  const linkTelegram = useAction(async () => setTgLink(await telegramLink(user.id)));
   const [ruleMethod, setRuleMethod] = useState('');
   const [delay, setDelay] = useState('0');
   const [urgency, setUrgency] = useState('high');
@@ -267,6 +270,31 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
           </button>
           <span className="muted">Push notifications with Acknowledge and Resolve on the lock screen. Then send yourself the code to verify it.</span>
           <ErrorBox error={addDevice.error} />
+        </div>
+      )}
+      {editable && (
+        <div className="row-form">
+          <button type="button" className="btn btn-secondary" disabled={linkTelegram.busy} onClick={() => void linkTelegram.run()}>
+            Link Telegram
+          </button>
+          {tgLink ? (
+            <span>
+              {tgLink.url ? (
+                <>
+                  Open <a href={tgLink.url} target="_blank" rel="noreferrer">{tgLink.url.replace(/\?.*$/, '')}</a> on the phone and press Start, or send
+                </>
+              ) : (
+                <>Send</>
+              )}{' '}
+              <code>{tgLink.command}</code> to the bot{tgLink.bot_username ? ` @${tgLink.bot_username}` : ''} before {new Date(tgLink.expires_at).toLocaleTimeString()}.{' '}
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => void methods.reload().then(() => setTgLink(null))}>
+                Done
+              </button>
+            </span>
+          ) : (
+            <span className="muted">Pages in a Telegram chat with Acknowledge and Resolve buttons.</span>
+          )}
+          <ErrorBox error={linkTelegram.error} />
         </div>
       )}
 
