@@ -64,7 +64,7 @@ export function wakeCheckRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/contact_methods/:cm_id/test',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', volunteerAccess: 'self' },
       schema: {
         summary: 'Send a test through this verified contact method, through the outbox like a page (at most one a minute; texts and calls count toward the verification caps). 202: queued; read the result at its self URL.',
         tags: contactTags,
@@ -83,7 +83,7 @@ export function wakeCheckRoutes(app: App, deps: AppDeps): void {
   app.get(
     '/api/v1/users/:id/contact_methods/:cm_id/tests/:test_id',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', volunteerAccess: 'self' },
       schema: { summary: 'A test send: queued, sending, retrying, sent or failed (with the stable reason code)', tags: contactTags, params: TestParams, response: { 200: MethodTest, ...errorResponses } },
     },
     async (request) => {
