@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
 import { MethodTest, WakeCheck } from '../../../contract/wake-check.js';
 import { iso, isoOrNull } from '../../lib/clock.js';
-import { methodTest, sendMethodTest, wakeCheck, wireType } from '../../notify/contact.service.js';
+import { checkOutbound, methodTest, requireContactMethod, sendMethodTest, wakeCheck, wireType } from '../../notify/contact.service.js';
 import type { WakeEntry } from '../../notify/notify.service.js';
 import { CHANNEL_OF } from '../../notify/plan.js';
 import type { ContactMethodTable } from '../../storage/schema.js';
@@ -74,7 +74,9 @@ export function wakeCheckRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
-      const id = await sendMethodTest(db, clock, orgId, user.id, request.params.cm_id);
+      const cm = await requireContactMethod(db, orgId, user.id, request.params.cm_id);
+      await checkOutbound(deps.outbound, cm.type, cm.address);
+      const id = await sendMethodTest(db, clock, orgId, user.id, cm.id);
       deps.bus.poke();
       return reply.code(202).send(present(user.id, await methodTest(db, orgId, user.id, request.params.cm_id, id)));
     },

@@ -41,5 +41,8 @@ describe('wakeVerdict', () => {
   it('no method at all, and low urgency that stays quiet', () => {
     expect(wakeVerdict([], 'high', 'has no contact method').reason).toMatch(/you have no contact method; add a phone/);
     expect(wakeVerdict([step('ntfy', 'quiet')], 'low', null).reason).toMatch(/low-urgency pages are meant to wait until morning/);
+    expect(wakeVerdict([], 'high', 'has no notification rule for high urgency using a verified method').reason).toBe(
+      'nothing would be sent for a high-urgency page at 3 a.m.: you have no notification rule for high urgency using a verified method; add a high-urgency notification rule using a loud method',
+    );
   });
 });

@@ -66,7 +66,9 @@ export function wakeVerdict(steps: readonly WakeStep[], urgency: 'high' | 'low',
   const fix = 'add a phone (SMS or voice), push, ntfy or Telegram method and verify it';
   if (used.length === 0) {
     if (skipped.length) return { would_wake: false, reason: `nothing would be sent for a ${urgency}-urgency page at 3 a.m.: ${names(skipped.map((s) => s.channel))} ${skipped.length === 1 ? 'is' : 'are'} not verified; verify ${skipped.length === 1 ? 'it' : 'them'}` };
-    return { would_wake: false, reason: `nothing would be sent for a ${urgency}-urgency page at 3 a.m.: you ${(none ?? 'has no contact method').replace(/^has /, 'have ')}; ${fix}` };
+    const why = (none ?? 'has no contact method').replace(/^has /, 'have ');
+    const todo = why.startsWith('have no notification rule') ? `add a ${urgency}-urgency notification rule using a loud method` : fix;
+    return { would_wake: false, reason: `nothing would be sent for a ${urgency}-urgency page at 3 a.m.: you ${why}; ${todo}` };
   }
   const first = [...used].sort((a, b) => a.delayMinutes - b.delayMinutes).find((s) => s.class === 'loud');
   if (first) return { would_wake: true, reason: `${first.label} (${LOUDNESS[first.channel]?.name ?? first.channel}) would wake you ${after(first.delayMinutes)}` };
