@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { methodTest, sendMethodTest, wakeCheck, type MethodTest, type WakeCheck } from '../../data/wake';
+import { methodTest, sendMethodTest, testDone, testResultText, wakeCheck, type MethodTest, type WakeCheck } from '../../data/wake';
 import type { ContactMethod } from '../../data/types';
 import { ErrorBox, Loading, Notice } from '../ui';
 
@@ -54,29 +54,19 @@ export function WakePanel({ userId, self, version }: { userId: string; self: boo
   );
 }
 
-const DONE = new Set(['sent', 'failed', 'cancelled']);
-
 /** "Send me a test" through one verified method; polls the result until it is sent or failed. */
 export function MethodTestButton({ userId, method }: { userId: string; method: ContactMethod }) {
   const [test, setTest] = useState<MethodTest | null>(null);
   const send = useAction(async () => setTest(await sendMethodTest(userId, method.id)));
   useEffect(() => {
-    if (!test || DONE.has(test.status)) return;
-    const timer = setTimeout(() => void methodTest(userId, method.id, test.id).then(setTest, () => {}), 1500);
+    if (!test || testDone(test)) return;
+    const timer = setTimeout(() => void methodTest(userId, method.id, test.id).then(setTest, () => {}), test.status === 'retrying' ? 10_000 : 1500);
     return () => clearTimeout(timer);
   }, [test, userId, method.id]);
-  const result = !test
-    ? null
-    : test.status === 'sent'
-      ? `Sent at ${new Date(test.sent_at ?? test.created_at).toLocaleTimeString()}: check that it arrived.`
-      : test.status === 'failed'
-        ? `Failed: ${test.reason ?? 'unknown'}${test.detail && test.detail !== test.reason ? ` (${test.detail})` : ''}`
-        : test.status === 'retrying'
-          ? `Retrying (${test.reason ?? ''})…`
-          : `${test.status[0]!.toUpperCase()}${test.status.slice(1)}…`;
+  const result = test ? testResultText(test) : null;
   return (
     <span className="row-form">
-      <button type="button" className="btn btn-secondary btn-small" disabled={send.busy || (test !== null && !DONE.has(test.status))} onClick={() => void send.run()}>
+      <button type="button" className="btn btn-secondary btn-small" disabled={send.busy || (test !== null && !testDone(test))} onClick={() => void send.run()}>
         Send me a test
       </button>
       {result && (
