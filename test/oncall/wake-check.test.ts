@@ -17,6 +17,9 @@ import { startFakeTwilio, type FakeTwilio } from '../engine/fixtures2.js';
 import { startFakeNtfy, type FakeNtfy } from '../channels/fake-ntfy.js';
 import { startFakePushService, type FakePushService } from '../channels/fake-push.js';
 import { startFakeTelegram, type FakeTelegram } from '../channels/fake-telegram.js';
+import { startFakeDiscord, type FakeDiscord } from '../channels/fake-discord.js';
+import { startFakeTeams, type FakeTeams } from '../channels/fake-teams.js';
+import { startFakeMatrix, type FakeMatrix } from '../channels/fake-matrix.js';
 import type { Engine } from '../../src/server/engine/engine.js';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
@@ -33,10 +36,14 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
   let ntfy: FakeNtfy;
   let push: FakePushService;
   let tg: FakeTelegram;
+  let discord: FakeDiscord;
+  let teams: FakeTeams;
+  let hs: FakeMatrix;
   let engine: Engine;
 
   beforeAll(async () => {
     [smtp, twilio, hook, slack, ntfy, push] = await Promise.all([startSmtp(), startFakeTwilio(SID, AUTH_TOKEN), startReceiver(), startReceiver(), startFakeNtfy(), startFakePushService()]);
+    [discord, teams, hs] = await Promise.all([startFakeDiscord(), startFakeTeams(), startFakeMatrix()]);
     tg = await startFakeTelegram(async (url, headers, body) => {
       const r = await t.app.inject({ method: 'POST', url: new URL(url).pathname, headers, payload: body });
       return { status: r.statusCode, body: r.body };
@@ -53,7 +60,7 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all([smtp?.close(), twilio?.close(), hook?.close(), slack?.close(), ntfy?.close(), push?.close(), tg?.close()]);
+    await Promise.all([smtp?.close(), twilio?.close(), hook?.close(), slack?.close(), ntfy?.close(), push?.close(), tg?.close(), discord?.close(), teams?.close(), hs?.close()]);
   });
   afterEach(() => clock.advance(120_000));
 
@@ -133,6 +140,8 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
     const telegram = (await ok(req(t, 'GET', `/api/v1/users/${ada.id}/contact_methods`, undefined, ada.auth))).contact_methods.find((m: any) => m.type === 'telegram_contact_method');
     expect(telegram.verified).toBe(true);
 
+    const bot2 = hs.addBot('@vigil:vigil.test');
+    const room = hs.addRoom(['@vigil:vigil.test', '@ada:vigil.test']);
     const vapid = (await ok(req(t, 'GET', '/api/v1/push/vapid_key', undefined, ada.auth))).vapid_key.public_key as string;
     const sub = push.subscribe(vapid);
     const methods = {
@@ -144,6 +153,9 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
       ntfy: await method(ada.id, ada.auth, { type: 'ntfy', address: `${ntfy.url}/ada-pager` }),
       push: await method(ada.id, ada.auth, { type: 'push_notification', subscription: sub.json }),
       telegram,
+      discord: await method(ada.id, ada.auth, { type: 'discord_contact_method', address: discord.addWebhook() }),
+      teams: await method(ada.id, ada.auth, { type: 'teams_contact_method', address: teams.addWorkflow() }),
+      matrix: await method(ada.id, ada.auth, { type: 'matrix_contact_method', address: hs.url, room_id: room, access_token: bot2 }),
     };
     const tests: Record<string, string> = {};
     for (const [type, cm] of Object.entries(methods)) {
@@ -166,6 +178,9 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
     expect(ntfy.messages.map((m) => m.topic)).toEqual(['ada-pager']);
     expect(push.delivered).toHaveLength(1);
     expect(tg.sent.some((m) => String(m.chat_id) === String(ADA_CHAT))).toBe(true);
+    expect(discord.posts).toHaveLength(1);
+    expect(teams.posted()).toHaveLength(1);
+    expect(hs.events).toHaveLength(1);
 
     // One a minute per method: 429 with Retry-After.
     const again = await req(t, 'POST', `/api/v1/users/${ada.id}/contact_methods/${methods.email.id}/test`, undefined, ada.auth);

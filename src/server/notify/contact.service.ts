@@ -21,7 +21,7 @@ import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
 import { countVerificationsSince, testsOfMethodSince } from './outbox.store.js';
-import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
+import { matrixAccessToken, normalizeDiscordAddress, normalizeMatrixAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
 import { methodTestResult, queueMethodTest, queueTestPages, queueVerification as queueCode, wakePlan } from './notify.service.js';
@@ -49,6 +49,9 @@ const TYPES: Record<string, ContactMethodType> = {
   slack_contact_method: 'slack',
   ntfy_contact_method: 'ntfy',
   push_notification_contact_method: 'push_notification',
+  discord_contact_method: 'discord',
+  teams_contact_method: 'teams',
+  matrix_contact_method: 'matrix',
   telegram_contact_method: 'telegram',
   email: 'email',
   sms: 'sms',
@@ -59,16 +62,19 @@ const TYPES: Record<string, ContactMethodType> = {
   ntfy: 'ntfy',
   push_notification: 'push_notification',
   push: 'push_notification',
+  discord: 'discord',
+  teams: 'teams',
+  matrix: 'matrix',
   telegram: 'telegram',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', telegram: 'Telegram' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams', matrix: 'Matrix', telegram: 'Telegram' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, telegram_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, telegram), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method, telegram_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams, matrix, telegram), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -107,8 +113,10 @@ export interface ContactMethodInput {
   address?: string;
   label?: string | null;
   country_code?: number;
-  /** ntfy only: a bearer token for a protected topic; write-only, null removes it. */
+  /** ntfy: a bearer token for a protected topic, null removes it; matrix: the bot's access token (required). Write-only. */
   access_token?: string | null;
+  /** matrix only: the room's id (`!opaque:server`). */
+  room_id?: string;
   /** push_notification only: the browser's PushSubscription.toJSON(). */
   subscription?: unknown;
 }
@@ -116,14 +124,16 @@ export interface ContactMethodInput {
 /** Fields that belong to one type: sent with another, they are a mistake, never ignored. */
 function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): void {
   const errors: string[] = [];
-  if (input.access_token !== undefined && type !== 'ntfy') errors.push(`contact_method.access_token is only for ntfy methods, not ${type}`);
+  if (input.access_token !== undefined && type !== 'ntfy' && type !== 'matrix') errors.push(`contact_method.access_token is only for ntfy and matrix methods, not ${type}`);
+  if (input.room_id !== undefined && type !== 'matrix') errors.push(`contact_method.room_id is only for matrix methods, not ${type}`);
+  if (type === 'matrix' && input.access_token === null) errors.push('contact_method.access_token cannot be removed from a matrix method (the bot sends with it); give a new one');
   if (input.subscription !== undefined && type !== 'push_notification') errors.push(`contact_method.subscription is only for push_notification methods, not ${type}`);
   if (input.country_code !== undefined && type !== 'sms' && type !== 'phone') errors.push(`contact_method.country_code is only for sms and phone methods, not ${type}`);
   if (errors.length) throw invalid(...errors);
 }
 
 /** The address and secret to store for a new method of `type`. */
-async function addressAndSecret(db: Db, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
+async function addressAndSecret(db: Db, policy: OutboundPolicy, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
   checkTypeFields(type, input);
   if (type === 'telegram') throw invalid('contact_method.type: a telegram method is made by linking a chat: ask for a code with POST /api/v1/users/{id}/telegram_link and send /start <code> to the bot');
   if (type === 'push_notification') {
@@ -135,14 +145,26 @@ async function addressAndSecret(db: Db, now: number, orgId: string, userId: stri
     const [user] = await getUsers(db, orgId, [userId]);
     return { address: normalizeNtfyAddress(input.address, user?.name ?? ''), secret: input.access_token ? ntfyAccessToken(input.access_token) : null, returnSecret: false };
   }
-  const address = normalizeAddress(type, input.address, input.country_code);
+  if (type === 'matrix') {
+    if (!input.access_token) throw invalid("contact_method.access_token is required for a matrix method (the bot account's access token)");
+    return { address: normalizeMatrixAddress(input.address, input.room_id), secret: matrixAccessToken(input.access_token), returnSecret: false };
+  }
+  const address = chatAddress(policy, type, input.address) ?? normalizeAddress(type, input.address, input.country_code);
   if (type === 'webhook') return { address, secret: `whsec_${randomBytes(24).toString('base64url')}`, returnSecret: true };
   return { address, secret: null, returnSecret: false };
 }
 
+/** The address of a chat method (a Discord webhook or Teams workflow URL of the provider's shape), or null for other types. */
+function chatAddress(policy: OutboundPolicy, type: ContactMethodType, address: string): string | null {
+  const namesHost = (host: string) => policy.namesHost(host);
+  if (type === 'discord') return normalizeDiscordAddress(address, namesHost);
+  if (type === 'teams') return normalizeTeamsAddress(address, namesHost);
+  return null;
+}
+
 /** Webhook, Slack, ntfy and push endpoint URLs must point where the outbound policy lets the server send (checked again on every delivery). */
 export async function checkOutbound(policy: OutboundPolicy, type: ContactMethodType, address: string): Promise<void> {
-  if ((type === 'webhook' || type === 'slack' || type === 'ntfy' || type === 'push_notification') && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
+  if (type !== 'email' && type !== 'sms' && type !== 'phone' && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
 }
 
 async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
@@ -155,7 +177,7 @@ async function checkDuplicate(db: Db, orgId: string, userId: string, type: Conta
 export async function createContactMethod(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, userId: string, input: ContactMethodInput & { type: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
   const type = contactType(input.type);
   const now = clock.now();
-  const { address, secret, returnSecret } = await addressAndSecret(db, now, orgId, userId, type, input);
+  const { address, secret, returnSecret } = await addressAndSecret(db, policy, now, orgId, userId, type, input);
   await checkOutbound(policy, type, address);
   await checkDuplicate(db, orgId, userId, type, address, null);
   const method: ContactMethodTable = {
@@ -192,11 +214,14 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (cm.type === 'push_notification' && (input.address !== undefined || input.subscription !== undefined)) throw invalid('contact_method.subscription cannot be changed; the device subscribes again, which adds a new method');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
-  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : ntfyAccessToken(input.access_token);
+  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : cm.type === 'matrix' ? matrixAccessToken(input.access_token) : ntfyAccessToken(input.access_token);
+  // A new room alone keeps the homeserver.
+  if (cm.type === 'matrix' && input.room_id !== undefined && input.address === undefined) input = { ...input, address: cm.address.replace(/#.*$/, '') };
   // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
   if (input.address !== undefined && !isMaskedHint(cm.type, cm.address, input.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
-    const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : normalizeAddress(cm.type, input.address, input.country_code);
+    const address =
+      cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : cm.type === 'matrix' ? normalizeMatrixAddress(input.address, input.room_id) : (chatAddress(policy, cm.type, input.address) ?? normalizeAddress(cm.type, input.address, input.country_code));
     if (address !== cm.address) {
       await checkOutbound(policy, cm.type, address);
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);

@@ -15,7 +15,7 @@ describe('wakeClass', () => {
       expect(wakeClass(c, 'high', true).class).toBe('loud');
       expect(wakeClass(c, 'low', true).class).toBe('quiet');
     }
-    for (const c of ['email', 'webhook', 'slack'] as const) expect(wakeClass(c, 'high', true).class).toBe('quiet');
+    for (const c of ['email', 'webhook', 'slack', 'discord', 'teams', 'matrix'] as const) expect(wakeClass(c, 'high', true).class).toBe('quiet');
     expect(wakeClass('ntfy', 'high', true).why).toMatch(/priority 5/);
     expect(wakeClass('telegram', 'low', true).why).toMatch(/disable_notification/);
   });

@@ -4,7 +4,8 @@
  * be read), and a verdict in words over a person's plan. It mirrors what the adapters do:
  * ntfy sends high urgency at priority 5 and low at 3, Web Push sends `Urgency: high` with
  * requireInteraction only for high, Telegram sends low urgency with disable_notification;
- * SMS and calls always ring; email, webhooks and Slack never wake anyone.
+ * SMS and calls always ring; email, webhooks and the chat apps posted to by webhook or bot
+ * (Slack, Discord, Teams, Matrix) follow the app's own settings and are counted quiet.
  */
 import type { ChannelName } from '../../storage/schema.js';
 
@@ -21,6 +22,9 @@ export const LOUDNESS: Record<ChannelName, { high: Loudness; low: Loudness; name
   email: { high: 'quiet', low: 'quiet', name: 'email' },
   webhook: { high: 'quiet', low: 'quiet', name: 'a webhook' },
   slack: { high: 'quiet', low: 'quiet', name: 'Slack' },
+  discord: { high: 'quiet', low: 'quiet', name: 'Discord' },
+  teams: { high: 'quiet', low: 'quiet', name: 'Microsoft Teams' },
+  matrix: { high: 'quiet', low: 'quiet', name: 'Matrix' },
 };
 
 /** Why a channel is loud or quiet at this urgency, for the panel. */
@@ -33,6 +37,9 @@ const WHY: Partial<Record<ChannelName, { high: string; low: string }>> = {
   email: { high: 'email is read when you look, it does not ring', low: 'email is read when you look, it does not ring' },
   webhook: { high: 'a webhook goes to a system, not to your phone', low: 'a webhook goes to a system, not to your phone' },
   slack: { high: 'a Slack message follows your Slack notification settings, usually muted at night', low: 'a Slack message follows your Slack notification settings, usually muted at night' },
+  discord: { high: 'a webhook post in a Discord channel: it notifies only as the channel is set to, and never mentions anyone', low: 'a webhook post in a Discord channel: it notifies only as the channel is set to' },
+  teams: { high: 'a card posted to a Teams channel: channel posts do not ring by default', low: 'a card posted to a Teams channel: channel posts do not ring by default' },
+  matrix: { high: "a message in a Matrix room: it rings only if the room's notification setting says so", low: "a message in a Matrix room: it rings only if the room's notification setting says so" },
 };
 
 /** The class of one contact method for a page of `urgency`: an unverified method is never paged. */
