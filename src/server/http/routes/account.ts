@@ -88,9 +88,14 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
         if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.failed(email, request.ip, now);
         throw err;
       }
-      signInThrottle.succeeded(email, request.ip);
-      if (r.kind === 'choose') return { organizations: r.organizations };
-      return signInOrTicket(request, reply, r.orgId, r.userId);
+      if (r.kind === 'choose') {
+        signInThrottle.succeeded(email, request.ip);
+        return { organizations: r.organizations };
+      }
+      const answer = await signInOrTicket(request, reply, r.orgId, r.userId);
+      // A right password with a second step to come clears nothing: wrong codes must keep counting across tickets.
+      if (answer.session) signInThrottle.succeeded(email, request.ip);
+      return answer;
     },
   );
 
