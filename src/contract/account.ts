@@ -9,6 +9,7 @@ export const Session = Type.Object({
   expires_at: Nullable(Type.String()),
   has_password: Type.Boolean(),
   email_configured: Type.Boolean({ description: 'Whether this server can send invitations and reset links by email.' }),
+  two_factor_enrolment_required: Type.Boolean({ description: 'The organization requires two-factor authentication of your role and you have none: this session reaches enrolment only.' }),
 });
 
 /** A sign-in whose password was right, waiting for its second step (POST /api/v1/session/two_factor). */

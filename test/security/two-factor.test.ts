@@ -193,7 +193,9 @@ for (const dialect of DIALECTS) {
       const held = await req(t, 'GET', '/api/v1/services', undefined, adminBrowser.headers());
       expect(held.statusCode).toBe(403);
       expect(held.json().error.errors.join(' ')).toMatch(/two-factor enrolment/);
-      expect((await req(t, 'GET', '/api/v1/session', undefined, adminBrowser.headers())).statusCode).toBe(200);
+      const who = await req(t, 'GET', '/api/v1/session', undefined, adminBrowser.headers());
+      expect(who.statusCode).toBe(200);
+      expect(who.json().session.two_factor_enrolment_required).toBe(true);
       expect((await req(t, 'GET', '/api/v1/session/two_factor', undefined, adminBrowser.headers())).json().two_factor).toMatchObject({ active: false, required: true });
       expect((await req(t, 'GET', '/api/v1/services', undefined, admin.auth)).statusCode).toBe(200);
       // A responder is not held.
@@ -201,6 +203,7 @@ for (const dialect of DIALECTS) {
 
       const { secret: adminSecret } = await enrol(adminBrowser, clock);
       expect((await req(t, 'GET', '/api/v1/services', undefined, adminBrowser.headers())).statusCode).toBe(200);
+      expect((await req(t, 'GET', '/api/v1/session', undefined, adminBrowser.headers())).json().session.two_factor_enrolment_required).toBe(false);
       const adminSignIn = await passwordStep(admin.user.email as string);
       expect(adminSignIn.json().two_factor.ticket).toBeTruthy();
       clock.advance(30_000);

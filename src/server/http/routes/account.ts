@@ -39,7 +39,8 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
   });
 
   async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
-    return presentSession(await account.sessionView(db, orgId, userId), { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured });
+    const v = await account.sessionView(db, orgId, userId);
+    return { ...presentSession(v, { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured }), two_factor_enrolment_required: await twoFactor.enrolmentRequired(db, orgId, userId, v.user.role) };
   }
 
   /** A member with two-factor authentication active gets a second-step ticket instead of a session. */
