@@ -125,6 +125,7 @@ export async function adminReset(db: Db, actor: { orgId: string; userId: string;
 export async function createTicket(db: Db, now: number, orgId: string, userId: string): Promise<{ ticket: string; expiresAt: number }> {
   const ticket = newSessionToken();
   const expiresAt = now + TICKET_TTL_MS;
+  await store.deleteDeadTickets(db, orgId, userId, now);
   await store.insertTicket(db, { org_id: orgId, id: newId(now), user_id: userId, token_hash: hashSecret(ticket), failures: 0, expires_at: expiresAt, used_at: null, created_at: now });
   return { ticket, expiresAt };
 }

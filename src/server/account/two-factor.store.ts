@@ -64,6 +64,16 @@ export async function countRecoveryCodesLeft(db: Db, orgId: string, userId: stri
   return Number(r?.n ?? 0);
 }
 
+/** A member's used and expired tickets go when they sign in again, so the table holds live ones and a few dead. */
+export async function deleteDeadTickets(db: Db, orgId: string, userId: string, now: number): Promise<void> {
+  await db
+    .deleteFrom('two_factor_tickets')
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)]))
+    .execute();
+}
+
 export async function insertTicket(db: Db, row: TwoFactorTicketTable): Promise<void> {
   await db.insertInto('two_factor_tickets').values(row).execute();
 }
