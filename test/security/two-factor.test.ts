@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setPassword } from '../../src/server/account/account.service.js';
+import { createLink, setPassword } from '../../src/server/account/account.service.js';
 import { hotp as serverHotp } from '../../src/server/account/totp.js';
 import { DIALECTS, createTestApp, manualClock, type TestApp } from '../harness.js';
 import { member, req, type Json } from '../api/helpers.js';
@@ -168,6 +168,22 @@ for (const dialect of DIALECTS) {
 
       const actions = await auditActions();
       expect(actions).toEqual(expect.arrayContaining([expect.stringMatching(/^two_factor\.enable /), expect.stringMatching(/^two_factor\.recovery_code_use /), expect.stringMatching(/^two_factor\.disable /)]));
+    });
+
+    it('a password reset link ends at the second step too: the link proves the mailbox, not the factor', async () => {
+      const clock = manualClock('2026-03-02T09:00:10Z');
+      t = await createTestApp(dialect, { clock });
+      await ownerWithPassword(t);
+      const { secret } = await enrol(t.auth, clock);
+      const { token } = await createLink(t.db.handle.db, clock, t.org.org.id, t.org.user.id, 'reset', null);
+      const r = await post('/api/v1/account_links/redeem', { token, password: 'a brand new passphrase' });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json().session).toBeUndefined();
+      expect(r.headers['set-cookie']).toBeUndefined();
+      clock.advance(30_000);
+      const s = await secondStep({ ticket: r.json().two_factor.ticket, code: codeAt(secret, clock.now()) });
+      expect(s.statusCode, s.body).toBe(200);
+      expect(s.json().session.user.id).toBe(t.org.user.id);
     });
 
     it('the policy holds admins without 2FA to enrolment; an owner resets an admin’s 2FA; a responder cannot; an admin cannot reset an owner’s', { timeout: 120_000 }, async () => {
