@@ -174,7 +174,7 @@ for (const dialect of DIALECTS) {
       const clock = manualClock('2026-03-02T09:00:10Z');
       t = await createTestApp(dialect, { clock });
       await ownerWithPassword(t);
-      const { secret } = await enrol(t.auth, clock);
+      const { secret } = await enrol(await signIn(t), clock);
       const { token } = await createLink(t.db.handle.db, clock, t.org.org.id, t.org.user.id, 'reset', null);
       const r = await post('/api/v1/account_links/redeem', { token, password: 'a brand new passphrase' });
       expect(r.statusCode, r.body).toBe(200);
@@ -225,9 +225,14 @@ for (const dialect of DIALECTS) {
       clock.advance(30_000);
       expect((await secondStep({ ticket: adminSignIn.json().two_factor.ticket, code: codeAt(adminSecret, clock.now()) })).statusCode).toBe(200);
 
-      // The owner enrols too (through the API token: enrolment is one's own, by cookie or token).
+      // The owner enrols too, from a browser: an API token cannot turn 2FA on (or off).
+      expect((await post('/api/v1/session/two_factor/enrolment', undefined, t.auth)).statusCode).toBe(403);
+      await ownerWithPassword(t);
+      const ownerBrowser = await signIn(t);
+      expect((await req(t, 'GET', '/api/v1/services', undefined, ownerBrowser.headers())).statusCode).toBe(403);
       clock.advance(30_000);
-      await enrol(t.auth, clock);
+      await enrol(ownerBrowser, clock);
+      expect((await req(t, 'GET', '/api/v1/services', undefined, ownerBrowser.headers())).statusCode).toBe(200);
 
       // Resets: a responder cannot touch an admin's; an admin cannot touch an owner's; an owner resets the admin's.
       expect((await req(t, 'DELETE', `/api/v1/users/${admin.user.id}/two_factor`, undefined, responder.auth)).statusCode).toBe(403);

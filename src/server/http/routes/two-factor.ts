@@ -11,6 +11,8 @@ import { IdParams, errorResponses } from '../../../contract/common.js';
 import * as twoFactor from '../../account/two-factor.service.js';
 import { mailerFromConfig, twoFactorResetEmail, type AccountMailer } from '../../account/mailer.js';
 import { audit } from '../../volunteer/access.service.js';
+import { forbidden } from '../../errors.js';
+import type { FastifyRequest } from 'fastify';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -27,6 +29,17 @@ const Factor = {
 };
 const Policy = Type.Object({ require_two_factor_for: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 5 }) });
 const own = { permission: 'read', volunteerAccess: 'open', twoFactorEnrolment: true } as const;
+
+/**
+ * Turning one's own 2FA on or off takes a signed-in browser session: an API token (a
+ * script's credential, perhaps leaked from CI) must not be able to put an authenticator
+ * of its holder's choosing in front of its member's web sign-in, or take one away.
+ */
+function browserOnly(request: FastifyRequest) {
+  const p = principalOf(request);
+  if (!request.webSession) throw forbidden('two-factor authentication is turned on and off from a signed-in browser session, not with an API token');
+  return p;
+}
 
 export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp)): void {
   const { db, clock } = deps;
@@ -52,7 +65,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
       },
     },
     async (request, reply) => {
-      const p = principalOf(request);
+      const p = browserOnly(request);
       const e = await twoFactor.startEnrolment(db, clock, p.orgId, { id: p.userId, email: p.email });
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ enrolment: { secret: e.secret, otpauth_uri: e.uri } });
@@ -71,7 +84,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
       },
     },
     async (request, reply) => {
-      const p = principalOf(request);
+      const p = browserOnly(request);
       const codes = await twoFactor.confirmEnrolment(db, clock, p.orgId, p.userId, request.body.code);
       await audit(db, p.orgId, p.userId, 'two_factor.enable', `users/${p.userId}`, clock.now());
       reply.header('cache-control', 'no-store');
@@ -91,7 +104,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
       },
     },
     async (request, reply) => {
-      const p = principalOf(request);
+      const p = browserOnly(request);
       const b = request.body;
       const used = await twoFactor.disable(db, clock, p.orgId, p.userId, b.password, { code: b.code, recoveryCode: b.recovery_code });
       if (used === 'recovery') await audit(db, p.orgId, p.userId, 'two_factor.recovery_code_use', `users/${p.userId}`, clock.now());
