@@ -8,16 +8,17 @@ import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
 const ContactFields = {
-  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook, slack, ntfy or push_notification; the *_contact_method forms are accepted too. telegram methods are made by linking a chat (POST /api/v1/users/{id}/telegram_link), not here' }),
+  type: Type.String({ maxLength: 64, description: 'email, sms, phone (voice), webhook, slack, ntfy, push_notification, discord, teams or matrix; the *_contact_method forms are accepted too. telegram methods are made by linking a chat (POST /api/v1/users/{id}/telegram_link), not here' }),
   address: Type.String({
     minLength: 1,
     maxLength: 2048,
-    description: 'An email address, an E.164 phone number (+14155550100), an http(s) URL, an ntfy server URL ending in / (a topic is generated) or topic URL; for push_notification, optional (the subscription endpoint)',
+    description: 'An email address, an E.164 phone number (+14155550100), an http(s) URL, an ntfy server URL ending in / (a topic is generated) or topic URL; for push_notification, optional (the subscription endpoint). Chat: see docs/channels.md (a Discord webhook URL https://discord.com/api/webhooks/<id>/<token>, a Teams workflow URL, a Matrix homeserver URL with room_id)',
   }),
   label: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
   country_code: Type.Optional(Type.Integer({ minimum: 1, maximum: 1999, description: 'PagerDuty style: with a national number in address, instead of E.164' })),
   send_short_email: Type.Optional(Type.Boolean()),
-  access_token: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 256, description: 'ntfy: an access token (tk_...) for a protected topic; write-only, never answered; null removes it' })])),
+  access_token: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 256, description: 'ntfy: an access token (tk_...) for a protected topic, null removes it; matrix (required): the bot account access token. Write-only, never answered' })])),
+  room_id: Type.Optional(Type.String({ maxLength: 255, description: 'matrix: the room id (!opaque:example.org) the bot has joined; the answered address is <homeserver>/#<room id>' })),
   subscription: Type.Optional(
     Type.Unknown({ description: "push_notification: the browser's PushSubscription.toJSON(), {endpoint, expirationTime, keys: {p256dh, auth}}; stored write-only" }),
   ),
@@ -28,12 +29,12 @@ export const ContactMethodUpdate = Type.Object({ contact_method: Type.Partial(Ty
 
 export const ContactMethod = Type.Object({
   id: Type.String(),
-  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method or telegram_contact_method (address: the Telegram chat id)' }),
+  type: Type.String({ description: 'email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method or telegram_contact_method (address: the Telegram chat id)' }),
   summary: Type.String(),
   self: Nullable(Type.String()),
   html_url: Nullable(Type.String()),
   label: Type.String(),
-  address: Type.String({ description: "sms and phone methods: the national number (PagerDuty), with country_code the E.164 number. In full for the method's own user (and in the answer that created it); anyone else sees a masked hint such as •••@example.org or a number with only its last digits. Slack URLs are write-only: always a hint (scheme and host). Sending the hint back on update keeps the stored address." }),
+  address: Type.String({ description: "sms and phone methods: the national number (PagerDuty), with country_code the E.164 number. In full for the method's own user (and in the answer that created it); anyone else sees a masked hint such as •••@example.org or a number with only its last digits. Slack, Discord and Teams webhook URLs are write-only: always a hint (scheme and host). Sending the hint back on update keeps the stored address." }),
   country_code: Type.Optional(Type.Integer({ minimum: 1, maximum: 1999, description: 'sms and phone methods: the country calling code' })),
   user: Reference('user_reference'),
   enabled: Type.Boolean({ description: 'True once verified: only verified methods are paged.' }),

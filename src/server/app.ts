@@ -48,6 +48,7 @@ import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
+import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
@@ -132,6 +133,7 @@ export const routeModules: RouteModule[] = [
   statusPageRoutes,
   testEventRoutes,
   testPageRoutes,
+  wakeCheckRoutes,
   pushRoutes,
   telegramRoutes,
   staticUiRoutes,

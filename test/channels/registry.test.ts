@@ -10,10 +10,10 @@ const twilio = { accountSid: 'AC1', authToken: 't', from: '+15005550006' };
 
 describe('buildChannels', () => {
   it('has the HTTP channels always, and email/SMS/voice/push only when their provider is configured', () => {
-    expect(buildChannels().types().sort()).toEqual(['ntfy', 'slack', 'telegram', 'webhook']);
-    expect(buildChannels({ smtp }).types().sort()).toEqual(['email', 'ntfy', 'slack', 'telegram', 'webhook']);
-    expect(buildChannels({ smtp, twilio }).types().sort()).toEqual(['email', 'ntfy', 'slack', 'sms', 'telegram', 'voice', 'webhook']);
-    expect(buildChannels({ push: { subject: 'mailto:ops@example.org', baseUrl: 'https://vigil.example.org' } }).types().sort()).toEqual(['ntfy', 'push', 'slack', 'telegram', 'webhook']);
+    expect(buildChannels().types().sort()).toEqual(['discord', 'matrix', 'ntfy', 'slack', 'teams', 'telegram', 'webhook']);
+    expect(buildChannels({ smtp }).types().sort()).toEqual(['discord', 'email', 'matrix', 'ntfy', 'slack', 'teams', 'telegram', 'webhook']);
+    expect(buildChannels({ smtp, twilio }).types().sort()).toEqual(['discord', 'email', 'matrix', 'ntfy', 'slack', 'sms', 'teams', 'telegram', 'voice', 'webhook']);
+    expect(buildChannels({ push: { subject: 'mailto:ops@example.org', baseUrl: 'https://vigil.example.org' } }).types().sort()).toEqual(['discord', 'matrix', 'ntfy', 'push', 'slack', 'teams', 'telegram', 'webhook']);
   });
 
   it('maps each type to the adapter of that type', () => {

@@ -121,7 +121,7 @@ describe.each(DIALECTS)('ntfy on %s', (dialect) => {
       [{ type: 'ntfy', address: 'ftp://ntfy.sh/alerts' }, /contact_method\.address: scheme ftp: not allowed/],
       [{ type: 'ntfy', address: 'https://ntfy.sh/', access_token: 'has space' }, /contact_method\.access_token must be/],
       [{ type: 'ntfy' }, /contact_method\.address is required/],
-      [{ type: 'email', address: 'ada@example.org', access_token: TOKEN }, /contact_method\.access_token is only for ntfy methods/],
+      [{ type: 'email', address: 'ada@example.org', access_token: TOKEN }, /contact_method\.access_token is only for ntfy and matrix methods/],
     ];
     for (const [body, message] of cases) {
       const r = await post(body);

@@ -134,6 +134,20 @@ export class OutboundPolicy {
   }
 
   /**
+   * Whether the operator named this host (or its literal address) in the allow list. Channels
+   * whose addresses must be a provider's own host (Discord, Teams) also accept such a host: a
+   * relay the operator runs, or a test's local stand-in for the provider.
+   */
+  namesHost(hostname: string): boolean {
+    const host = normalizeHost(hostname);
+    if (this.#allowHosts.has(host)) return true;
+    const family = isIP(host);
+    if (family !== 4 && family !== 6) return false;
+    const bits = family === 4 ? v4Bits(host) : v6Bits(host);
+    return this.#allowCidrs.some((c) => inCidr(c, family, bits));
+  }
+
+  /**
    * The one address a request to `hostname` will connect to, or why not. Every address
    * the name resolves to must be allowed (otherwise round-robin answers could mix in an
    * internal one); the first is used.

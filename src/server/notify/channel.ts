@@ -82,7 +82,10 @@ export interface Destination {
   telegram?: { apiBaseUrl: string; token: string };
 }
 
+/** Chat services reached by a webhook URL or a bot token (channels/discord, teams, matrix). */
+export type ChatOpsChannelType = 'discord' | 'teams' | 'matrix';
+
 export interface ChannelAdapter {
-  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram';
+  readonly type: 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsChannelType;
   send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult>;
 }

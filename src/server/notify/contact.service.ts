@@ -8,6 +8,7 @@
  * Webhook and Slack methods may instead be marked verified by an admin.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -15,15 +16,15 @@ import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js'
 import { newId } from '../lib/ids.js';
 import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
-import { getUsers } from '../org/org.store.js';
+import { getOrganization, getUsers } from '../org/org.store.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
-import { countVerificationsSince } from './outbox.store.js';
-import { normalizeNtfyAddress, ntfyAccessToken } from './contact-channels.js';
+import { countVerificationsSince, testsOfMethodSince } from './outbox.store.js';
+import { matrixAccessToken, normalizeDiscordAddress, normalizeMatrixAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
-import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
+import { methodTestResult, queueMethodTest, queueTestPages, queueVerification as queueCode, wakePlan } from './notify.service.js';
 
 type Db = Kysely<Database>;
 
@@ -48,6 +49,9 @@ const TYPES: Record<string, ContactMethodType> = {
   slack_contact_method: 'slack',
   ntfy_contact_method: 'ntfy',
   push_notification_contact_method: 'push_notification',
+  discord_contact_method: 'discord',
+  teams_contact_method: 'teams',
+  matrix_contact_method: 'matrix',
   telegram_contact_method: 'telegram',
   email: 'email',
   sms: 'sms',
@@ -58,16 +62,19 @@ const TYPES: Record<string, ContactMethodType> = {
   ntfy: 'ntfy',
   push_notification: 'push_notification',
   push: 'push_notification',
+  discord: 'discord',
+  teams: 'teams',
+  matrix: 'matrix',
   telegram: 'telegram',
 };
 
-const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', telegram: 'Telegram' };
+const DEFAULT_LABEL: Record<ContactMethodType, string> = { email: 'Email', sms: 'Mobile', phone: 'Phone', webhook: 'Webhook', slack: 'Slack', ntfy: 'ntfy', push_notification: 'This device', discord: 'Discord', teams: 'Teams', matrix: 'Matrix', telegram: 'Telegram' };
 
 export const wireType = (t: ContactMethodType): string => `${t}_contact_method`;
 
 export function contactType(t: string): ContactMethodType {
   const v = TYPES[t.replace(/_reference$/, '')];
-  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, telegram_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, telegram), got ${JSON.stringify(t).slice(0, 40)}`);
+  if (!v) throw invalid(`contact_method.type must be one of email_contact_method, sms_contact_method, phone_contact_method, webhook_contact_method, slack_contact_method, ntfy_contact_method, push_notification_contact_method, discord_contact_method, teams_contact_method, matrix_contact_method, telegram_contact_method (or email, sms, phone, webhook, slack, ntfy, push_notification, discord, teams, matrix, telegram), got ${JSON.stringify(t).slice(0, 40)}`);
   return v;
 }
 
@@ -106,8 +113,10 @@ export interface ContactMethodInput {
   address?: string;
   label?: string | null;
   country_code?: number;
-  /** ntfy only: a bearer token for a protected topic; write-only, null removes it. */
+  /** ntfy: a bearer token for a protected topic, null removes it; matrix: the bot's access token (required). Write-only. */
   access_token?: string | null;
+  /** matrix only: the room's id (`!opaque:server`). */
+  room_id?: string;
   /** push_notification only: the browser's PushSubscription.toJSON(). */
   subscription?: unknown;
 }
@@ -115,14 +124,16 @@ export interface ContactMethodInput {
 /** Fields that belong to one type: sent with another, they are a mistake, never ignored. */
 function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): void {
   const errors: string[] = [];
-  if (input.access_token !== undefined && type !== 'ntfy') errors.push(`contact_method.access_token is only for ntfy methods, not ${type}`);
+  if (input.access_token !== undefined && type !== 'ntfy' && type !== 'matrix') errors.push(`contact_method.access_token is only for ntfy and matrix methods, not ${type}`);
+  if (input.room_id !== undefined && type !== 'matrix') errors.push(`contact_method.room_id is only for matrix methods, not ${type}`);
+  if (type === 'matrix' && input.access_token === null) errors.push('contact_method.access_token cannot be removed from a matrix method (the bot sends with it); give a new one');
   if (input.subscription !== undefined && type !== 'push_notification') errors.push(`contact_method.subscription is only for push_notification methods, not ${type}`);
   if (input.country_code !== undefined && type !== 'sms' && type !== 'phone') errors.push(`contact_method.country_code is only for sms and phone methods, not ${type}`);
   if (errors.length) throw invalid(...errors);
 }
 
 /** The address and secret to store for a new method of `type`. */
-async function addressAndSecret(db: Db, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
+async function addressAndSecret(db: Db, policy: OutboundPolicy, now: number, orgId: string, userId: string, type: ContactMethodType, input: ContactMethodInput): Promise<{ address: string; secret: string | null; returnSecret: boolean }> {
   checkTypeFields(type, input);
   if (type === 'telegram') throw invalid('contact_method.type: a telegram method is made by linking a chat: ask for a code with POST /api/v1/users/{id}/telegram_link and send /start <code> to the bot');
   if (type === 'push_notification') {
@@ -134,14 +145,26 @@ async function addressAndSecret(db: Db, now: number, orgId: string, userId: stri
     const [user] = await getUsers(db, orgId, [userId]);
     return { address: normalizeNtfyAddress(input.address, user?.name ?? ''), secret: input.access_token ? ntfyAccessToken(input.access_token) : null, returnSecret: false };
   }
-  const address = normalizeAddress(type, input.address, input.country_code);
+  if (type === 'matrix') {
+    if (!input.access_token) throw invalid("contact_method.access_token is required for a matrix method (the bot account's access token)");
+    return { address: normalizeMatrixAddress(input.address, input.room_id), secret: matrixAccessToken(input.access_token), returnSecret: false };
+  }
+  const address = chatAddress(policy, type, input.address) ?? normalizeAddress(type, input.address, input.country_code);
   if (type === 'webhook') return { address, secret: `whsec_${randomBytes(24).toString('base64url')}`, returnSecret: true };
   return { address, secret: null, returnSecret: false };
 }
 
+/** The address of a chat method (a Discord webhook or Teams workflow URL of the provider's shape), or null for other types. */
+function chatAddress(policy: OutboundPolicy, type: ContactMethodType, address: string): string | null {
+  const namesHost = (host: string) => policy.namesHost(host);
+  if (type === 'discord') return normalizeDiscordAddress(address, namesHost);
+  if (type === 'teams') return normalizeTeamsAddress(address, namesHost);
+  return null;
+}
+
 /** Webhook, Slack, ntfy and push endpoint URLs must point where the outbound policy lets the server send (checked again on every delivery). */
 export async function checkOutbound(policy: OutboundPolicy, type: ContactMethodType, address: string): Promise<void> {
-  if ((type === 'webhook' || type === 'slack' || type === 'ntfy' || type === 'push_notification') && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
+  if (type !== 'email' && type !== 'sms' && type !== 'phone' && (await policy.refusesUrl(address))) throw invalid(`contact_method.address: ${BLOCKED_MESSAGE}`);
 }
 
 async function checkDuplicate(db: Db, orgId: string, userId: string, type: ContactMethodType, address: string, exceptId: string | null): Promise<void> {
@@ -154,7 +177,7 @@ async function checkDuplicate(db: Db, orgId: string, userId: string, type: Conta
 export async function createContactMethod(db: Db, clock: Clock, policy: OutboundPolicy, orgId: string, userId: string, input: ContactMethodInput & { type: string }): Promise<{ method: ContactMethodTable; secret: string | null }> {
   const type = contactType(input.type);
   const now = clock.now();
-  const { address, secret, returnSecret } = await addressAndSecret(db, now, orgId, userId, type, input);
+  const { address, secret, returnSecret } = await addressAndSecret(db, policy, now, orgId, userId, type, input);
   await checkOutbound(policy, type, address);
   await checkDuplicate(db, orgId, userId, type, address, null);
   const method: ContactMethodTable = {
@@ -191,11 +214,14 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (cm.type === 'push_notification' && (input.address !== undefined || input.subscription !== undefined)) throw invalid('contact_method.subscription cannot be changed; the device subscribes again, which adds a new method');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
-  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : ntfyAccessToken(input.access_token);
+  if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : cm.type === 'matrix' ? matrixAccessToken(input.access_token) : ntfyAccessToken(input.access_token);
+  // A new room alone keeps the homeserver.
+  if (cm.type === 'matrix' && input.room_id !== undefined && input.address === undefined) input = { ...input, address: cm.address.replace(/#.*$/, '') };
   // A client that sends back the masked hint it read (or the web app's form) keeps the stored address.
   if (input.address !== undefined && !isMaskedHint(cm.type, cm.address, input.address)) {
     const [user] = cm.type === 'ntfy' ? await getUsers(db, orgId, [userId]) : [];
-    const address = cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : normalizeAddress(cm.type, input.address, input.country_code);
+    const address =
+      cm.type === 'ntfy' ? normalizeNtfyAddress(input.address, user?.name ?? '') : cm.type === 'matrix' ? normalizeMatrixAddress(input.address, input.room_id) : (chatAddress(policy, cm.type, input.address) ?? normalizeAddress(cm.type, input.address, input.country_code));
     if (address !== cm.address) {
       await checkOutbound(policy, cm.type, address);
       await checkDuplicate(db, orgId, userId, cm.type, address, cm.id);
@@ -241,15 +267,70 @@ export async function createVerificationCode(db: Db, clock: Clock, orgId: string
   return code;
 }
 
+/** Verification codes and test sends by text or call share these caps: both reach a paid number on a member's say-so. */
 async function checkPaidVerificationCaps(db: Db, orgId: string, userId: string, now: number): Promise<void> {
   const paid = ['sms', 'voice'] as const;
+  const kinds = ['verification', 'test'] as const;
   const hour = 3_600_000;
-  if ((await countVerificationsSince(db, orgId, now - 24 * hour, [...paid], userId)) >= MAX_PAID_VERIFICATIONS_PER_USER_DAY) {
-    throw new VigilError('rate_limited', [`contact_method: at most ${MAX_PAID_VERIFICATIONS_PER_USER_DAY} verification texts and calls per person per day; retry tomorrow`], { retryAfterSeconds: 3600 });
+  if ((await countVerificationsSince(db, orgId, now - 24 * hour, [...paid], userId, [...kinds])) >= MAX_PAID_VERIFICATIONS_PER_USER_DAY) {
+    throw new VigilError('rate_limited', [`contact_method: at most ${MAX_PAID_VERIFICATIONS_PER_USER_DAY} verification and test texts and calls per person per day; retry tomorrow`], { retryAfterSeconds: 3600 });
   }
-  if ((await countVerificationsSince(db, orgId, now - hour, [...paid])) >= MAX_PAID_VERIFICATIONS_PER_ORG_HOUR) {
-    throw new VigilError('rate_limited', [`contact_method: the organization sent ${MAX_PAID_VERIFICATIONS_PER_ORG_HOUR} verification texts and calls in the last hour; retry later`], { retryAfterSeconds: 600 });
+  if ((await countVerificationsSince(db, orgId, now - hour, [...paid], undefined, [...kinds])) >= MAX_PAID_VERIFICATIONS_PER_ORG_HOUR) {
+    throw new VigilError('rate_limited', [`contact_method: the organization sent ${MAX_PAID_VERIFICATIONS_PER_ORG_HOUR} verification and test texts and calls in the last hour; retry later`], { retryAfterSeconds: 600 });
   }
+}
+
+/** At most one test send a minute to each contact method. */
+export const TEST_INTERVAL_MS = 60_000;
+
+/**
+ * "Send me a test" through one method: a test message through the outbox like any page (so
+ * the deliver module, its retries and throttles are what is tested), to a verified method
+ * (an unverified one is proved by its verification code instead). At most one a minute per
+ * method; texts and calls count toward the paid verification caps. Answers the outbox row's
+ * id, to read the result back (methodTest).
+ */
+export async function sendMethodTest(db: Db, clock: Clock, orgId: string, userId: string, cmId: string): Promise<string> {
+  const cm = await requireContactMethod(db, orgId, userId, cmId);
+  if (cm.verified_at === null) throw invalid('contact_method: not verified yet; send a verification code (POST .../send_verification), which is itself a test of the method');
+  const now = clock.now();
+  const recent = await testsOfMethodSince(db, orgId, cm.id, now - TEST_INTERVAL_MS);
+  if (recent.length) {
+    const wait = Math.max(1, Math.ceil((Math.max(...recent) + TEST_INTERVAL_MS - now) / 1000));
+    throw new VigilError('rate_limited', [`contact_method: a test was sent to this method less than a minute ago; retry in ${wait} s`], { retryAfterSeconds: wait });
+  }
+  if (cm.type === 'sms' || cm.type === 'phone') await checkPaidVerificationCaps(db, orgId, userId, now);
+  return queueMethodTest(db, now, cm, newId(now));
+}
+
+export type TestStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'cancelled';
+
+/** A test send read back: its state and, once it failed (or is being retried), the stable reason code. */
+export async function methodTest(db: Db, orgId: string, userId: string, cmId: string, testId: string): Promise<{ id: string; status: TestStatus; reason: string | null; detail: string | null; attempts: number; created_at: number; sent_at: number | null; contact_method: ContactMethodTable }> {
+  const cm = await requireContactMethod(db, orgId, userId, cmId);
+  const n = await methodTestResult(db, orgId, cm.id, testId);
+  if (!n) throw notFound(`test ${testId}`);
+  const status: TestStatus = n.status === 'pending' ? (n.last_error ? 'retrying' : 'queued') : n.status;
+  // last_error is a reason code, or "gave up after N attempts: <code>", possibly after an interruption note.
+  const reason = status === 'sent' || status === 'queued' || n.last_error === null ? null : (/([a-z0-9_]+)$/i.exec(n.last_error)?.[1] ?? n.last_error);
+  return { id: n.id, status, reason, detail: status === 'sent' ? null : n.last_error, attempts: n.attempts, created_at: n.created_at, sent_at: n.sent_at, contact_method: cm };
+}
+
+/** The next 03:00 in a time zone (the person's, else the organization's). */
+export function nextThreeAm(now: number, zone: string): DateTime {
+  const local = DateTime.fromMillis(now, { zone });
+  const today = local.set({ hour: 3, minute: 0, second: 0, millisecond: 0 });
+  return today.toMillis() > now ? today : today.plus({ days: 1 }).set({ hour: 3, minute: 0, second: 0, millisecond: 0 });
+}
+
+/** "Would this wake me at 3 a.m.?": a person's high- and low-urgency plans, classed (notify.service wakePlan). */
+export async function wakeCheck(db: Db, clock: Clock, orgId: string, userId: string) {
+  const [user] = (await getUsers(db, orgId, [userId])).filter((u) => u.deleted_at === null);
+  if (!user) throw notFound(`user ${userId}`);
+  const org = await getOrganization(db, orgId);
+  const zone = user.time_zone ?? org?.time_zone ?? 'UTC';
+  const [high, low] = await Promise.all([wakePlan(db, orgId, user.id, 'high'), wakePlan(db, orgId, user.id, 'low')]);
+  return { user, zone, at: nextThreeAm(clock.now(), zone).toISO()!, high, low };
 }
 
 /** Check a code. A wrong code uses up one of MAX_CODE_ATTEMPTS; the count is committed even though the answer is a 400. */

@@ -4,8 +4,10 @@ import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleT
 
 type Db = Kysely<Database>;
 
-// Sealed at rest (lib/secret-box.ts): a webhook method's signing secret and a Slack method's URL.
-const sealsAddress = (type: ContactMethodType) => type === 'slack';
+// Sealed at rest (lib/secret-box.ts): a webhook method's signing secret, an access token, and the
+// URLs that are credentials themselves (Slack, Discord and Teams webhooks).
+const SEALED_ADDRESS: readonly ContactMethodType[] = ['slack', 'discord', 'teams'];
+const sealsAddress = (type: ContactMethodType) => SEALED_ADDRESS.includes(type);
 
 function opened(row: ContactMethodTable): ContactMethodTable {
   return { ...row, secret: row.secret === null ? null : openSecret(row.secret), address: sealsAddress(row.type) ? openSecret(row.address) : row.address };
@@ -45,7 +47,7 @@ export async function updateContactMethod(db: Db, orgId: string, id: string, pat
  * rows it rewrote.
  */
 export async function resealContactMethods(db: Db): Promise<number> {
-  const rows = await db.selectFrom('contact_methods').select(['org_id', 'id', 'type', 'address', 'secret']).where((eb) => eb.or([eb('secret', 'is not', null), eb('type', '=', 'slack')])).execute();
+  const rows = await db.selectFrom('contact_methods').select(['org_id', 'id', 'type', 'address', 'secret']).where((eb) => eb.or([eb('secret', 'is not', null), eb('type', 'in', [...SEALED_ADDRESS])])).execute();
   let n = 0;
   for (const r of rows) {
     const patch: Partial<ContactMethodTable> = {};

@@ -31,9 +31,12 @@ export function maskAddress(type: ContactMethodType, address: string): string {
   return maskUrl(address);
 }
 
-/** Whether a method's address is shown in full to this viewer: their own, except Slack URLs (write-only for everyone). */
+/** Webhook URLs that are credentials: write-only for everyone, their owner included. */
+const WRITE_ONLY: readonly ContactMethodType[] = ['slack', 'discord', 'teams'];
+
+/** Whether a method's address is shown in full to this viewer: their own, except webhook URLs that are credentials (write-only for everyone). */
 export function showsAddress(type: ContactMethodType, ownerId: string, viewerId: string | null): boolean {
-  return type !== 'slack' && viewerId !== null && ownerId === viewerId;
+  return !WRITE_ONLY.includes(type) && viewerId !== null && ownerId === viewerId;
 }
 
 /** A national phone number as others see it: only its last four digits ("••••••0123"). */

@@ -45,7 +45,7 @@ export function wantsActionLinks(first: NotificationTable): boolean {
 /** The channel an action token is issued for (what the person will press it in). */
 export function actionChannel(first: NotificationTable): ActionTokenTable['channel'] {
   const c = first.channel;
-  return c === 'slack' || c === 'email' || c === 'ntfy' || c === 'push' || c === 'telegram' ? c : 'sms';
+  return c === 'slack' || c === 'email' || c === 'ntfy' || c === 'push' || c === 'discord' || c === 'teams' || c === 'matrix' || c === 'telegram' ? c : 'sms';
 }
 
 /** One-click links for an incident view, from a pair of action tokens. */

@@ -14,6 +14,9 @@ export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
   slack: 'slack',
   ntfy: 'ntfy',
   push_notification: 'push',
+  discord: 'discord',
+  teams: 'teams',
+  matrix: 'matrix',
   telegram: 'telegram',
 };
 

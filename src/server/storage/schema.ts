@@ -194,7 +194,9 @@ export interface EscalationPolicyTable {
   deleted_at: number | null;
 }
 
-export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack' | 'ntfy' | 'push_notification' | 'telegram';
+export type ContactMethodType = 'email' | 'sms' | 'phone' | 'webhook' | 'slack' | 'ntfy' | 'push_notification' | 'telegram' | ChatOpsType;
+/** Discord and Teams webhook URLs, Matrix rooms (issue 15 item 4). */
+export type ChatOpsType = 'discord' | 'teams' | 'matrix';
 
 export interface ContactMethodTable {
   org_id: string;
@@ -265,7 +267,7 @@ export interface ChangeEventTable {
 }
 
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
-export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram';
+export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
 
 export interface NotificationTable {
   org_id: string;
@@ -328,7 +330,7 @@ export interface ActionTokenTable {
   incident_id: string;
   user_id: string;
   action: 'acknowledge' | 'resolve';
-  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push' | 'telegram';
+  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
   expires_at: number;
   used_at: number | null;
   created_at: number;

@@ -58,7 +58,7 @@ export interface DeliverOptions {
   sync: () => Promise<void>;
 }
 
-const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification', telegram: 'Telegram' };
+const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification', discord: 'Discord', teams: 'Teams', matrix: 'Matrix', telegram: 'Telegram' };
 
 export class DeliverModule implements EngineModule {
   readonly name = 'deliver';

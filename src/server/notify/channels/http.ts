@@ -71,25 +71,30 @@ export function parseHttpUrl(address: string): URL | DeliveryResult {
 }
 
 export async function postHttp(url: URL, headers: Headers, body: string | Uint8Array, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
+  return sendHttp('POST', url, headers, body, opts, signal);
+}
+
+/** postHttp with another method: Matrix sends with an idempotent `PUT` (its transaction id is in the path). */
+export async function sendHttp(method: 'POST' | 'PUT', url: URL, headers: Headers, body: string | Uint8Array, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
   if (signal?.aborted) return { failure: retryable('aborted') };
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
-    if (opts.fetch) return { reply: await viaFetch(opts.fetch, url, headers, body, combined) };
+    if (opts.fetch) return { reply: await viaFetch(opts.fetch, method, url, headers, body, combined) };
     const target = await (opts.policy ?? STRICT).resolve(url.hostname);
     if (!target.ok) {
       if (target.blocked) return { failure: blockedResult() };
       throw target.error;
     }
-    return { reply: await viaNodeHttp(url, headers, body, combined, target.address, target.family) };
+    return { reply: await viaNodeHttp(method, url, headers, body, combined, target.address, target.family) };
   } catch (err) {
     if (timeout.aborted && !signal?.aborted) return { failure: retryable('timeout') };
     return { failure: classifyFetchError(err) };
   }
 }
 
-async function viaFetch(doFetch: FetchLike, url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal): Promise<HttpReply> {
-  const res = await doFetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+async function viaFetch(doFetch: FetchLike, method: 'POST' | 'PUT', url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal): Promise<HttpReply> {
+  const res = await doFetch(url, { method, headers, body, signal, redirect: 'manual' });
   return { status: res.status, headers: res.headers, body: await readCapped(res) };
 }
 
@@ -99,7 +104,7 @@ async function viaFetch(doFetch: FetchLike, url: URL, headers: Headers, body: st
  * it would re-send a signed body (and custom auth headers) to a host the subscriber
  * never named, and could point anywhere.
  */
-function viaNodeHttp(url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal, address: string, family: 4 | 6): Promise<HttpReply> {
+function viaNodeHttp(method: 'POST' | 'PUT', url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal, address: string, family: 4 | 6): Promise<HttpReply> {
   // Web Push sends its encrypted payload as bytes; everything else is JSON or form text.
   const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const head: Record<string, string> = {};
@@ -111,7 +116,7 @@ function viaNodeHttp(url: URL, headers: Headers, body: string | Uint8Array, sign
   return new Promise<HttpReply>((resolve, reject) => {
     const req = mod.request(
       url,
-      { method: 'POST', headers: head, signal, lookup: pinnedLookup(address, family) },
+      { method, headers: head, signal, lookup: pinnedLookup(address, family) },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

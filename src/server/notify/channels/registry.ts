@@ -6,13 +6,16 @@
  * the page moves on to the person's next contact method.
  */
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type Message } from '../channel.js';
+import { DiscordChannel } from './discord/discord.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
 import type { OutboundPolicy } from '../../lib/outbound-policy.js';
 import { withDetail, type FetchLike } from './http.js';
+import { MatrixChannel } from './matrix/matrix.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
 import { TelegramChannel } from './telegram/telegram.js';
 import { SlackChannel } from './slack/slack.js';
+import { TeamsChannel } from './teams/teams.js';
 import { SmsChannel, TwilioProvider, VoiceChannel, type SmsProvider, type TwilioSettings } from './sms/twilio.js';
 import { WebhookChannel } from './webhook/webhook.js';
 
@@ -48,6 +51,9 @@ const FACTORIES: Record<ChannelType, Factory> = {
   // The bot is the organization's (set through the API), handed over with each destination.
   telegram: (cfg) => new TelegramChannel(http(cfg)),
   push: (cfg) => (cfg.push ? new PushChannel({ ...http(cfg), ...cfg.push }) : null),
+  discord: (cfg) => new DiscordChannel(http(cfg)),
+  teams: (cfg) => new TeamsChannel(http(cfg)),
+  matrix: (cfg) => new MatrixChannel(http(cfg)),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
   voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),

@@ -20,6 +20,7 @@ import { addThisDevice, pushSupported } from '../../data/push';
 import { telegramLink, type TelegramLink } from '../../data/telegram';
 import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+import { MethodTestButton, WakePanel } from './WakeCheck';
 
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
   // A volunteer cannot list the members (403); they manage their own contact methods and rules here.
@@ -135,7 +136,17 @@ const METHOD_TYPES = [
   { value: 'webhook', label: 'Webhook', placeholder: 'https://…' },
   { value: 'slack', label: 'Slack / Mattermost', placeholder: 'https://hooks…' },
   { value: 'ntfy', label: 'ntfy', placeholder: 'https://ntfy.sh/ (a private topic is made for you)' },
+  { value: 'discord', label: 'Discord', placeholder: 'https://discord.com/api/webhooks/… (channel → Integrations → Webhooks)' },
+  { value: 'teams', label: 'Microsoft Teams', placeholder: 'https://…logic.azure.com/workflows/…&sig=… (channel → Workflows)' },
+  { value: 'matrix', label: 'Matrix', placeholder: 'https://matrix.example.org (the homeserver)' },
 ];
+
+/** The fields a type sends besides its address: an ntfy token (optional), a Matrix room and bot token (required). */
+function methodExtra(type: string, accessToken: string, roomId: string): { access_token?: string; room_id?: string } {
+  if (type === 'ntfy') return accessToken.trim() ? { access_token: accessToken.trim() } : {};
+  if (type === 'matrix') return { access_token: accessToken.trim(), room_id: roomId.trim() };
+  return {};
+}
 
 /** `user`: the signed-in member (as the session has it) or a listed one (a User has the same fields). */
 function PersonCard({ user, session, manage, onChanged }: { user: Session['user']; session: Session; manage: boolean; onChanged: () => void }) {
@@ -147,11 +158,13 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
   const [address, setAddress] = useState('');
   const [label, setLabel] = useState('');
   const [accessToken, setAccessToken] = useState('');
+  const [roomId, setRoomId] = useState('');
   const add = useAction(async () => {
-    await addContactMethod(user.id, type, address.trim(), label.trim(), type === 'ntfy' && accessToken.trim() ? { access_token: accessToken.trim() } : {});
+    await addContactMethod(user.id, type, address.trim(), label.trim(), methodExtra(type, accessToken, roomId));
     setAddress('');
     setLabel('');
     setAccessToken('');
+    setRoomId('');
     await methods.reload();
   });
   const addDevice = useAction(async () => {
@@ -236,7 +249,16 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
               {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder="tk_…" onChange={(e) => setAccessToken(e.target.value)} />}
             </Field>
           )}
-          <button type="submit" className="btn btn-secondary" disabled={add.busy || !address.trim()}>
+          {type === 'matrix' && (
+            <>
+              <Field label="Room id (room settings → Advanced)">{(id) => <input id={id} value={roomId} placeholder="!AbCdEf:example.org" onChange={(e) => setRoomId(e.target.value)} />}</Field>
+              <Field label="Bot access token (write-only)">
+                {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder="syt_…" onChange={(e) => setAccessToken(e.target.value)} />}
+              </Field>
+            </>
+          )}
+          {(type === 'discord' || type === 'teams') && <span className="muted">The URL is a secret: it is stored sealed and never shown again, only its host.</span>}
+          <button type="submit" className="btn btn-secondary" disabled={add.busy || !address.trim() || (type === 'matrix' && (!roomId.trim() || !accessToken.trim()))}>
             Add
           </button>
           <ErrorBox error={add.error} />
@@ -276,6 +298,8 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
           <ErrorBox error={linkTelegram.error} />
         </div>
       )}
+
+      {editable && <WakePanel userId={user.id} self={self} version={JSON.stringify([methods.data, rules.data])} />}
 
       <h3>Notification rules</h3>
       <ErrorBox error={rules.error} />
@@ -379,6 +403,7 @@ function MethodItem({ userId, method: m, editable, onChanged }: { userId: string
           )}
         </div>
       )}
+      {editable && m.verified && <MethodTestButton userId={userId} method={m} />}
       {editable && (
         <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run()} aria-label={`Remove ${m.label}`}>
           Remove

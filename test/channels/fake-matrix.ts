@@ -1,0 +1,106 @@
+/**
+ * A local Matrix homeserver implementing "Send a message event to the given room"
+ * (spec.matrix.org client-server API, `room_send.yaml`; channels BRIEF §4):
+ * `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`. It checks what a
+ * homeserver checks: the access token (`Authorization: Bearer`; none: 401 `M_MISSING_TOKEN`,
+ * unknown: 401 `M_UNKNOWN_TOKEN` with `soft_logout`), the room (unknown: 404 `M_NOT_FOUND`; the
+ * token's user not joined: 403 `M_FORBIDDEN`), a JSON object body with `msgtype` and `body`
+ * strings (else 400 `M_BAD_JSON` / `M_NOT_JSON`), the 65,536-byte event limit (413
+ * `M_TOO_LARGE`), and transaction idempotency: the same `txnId` from the same token answers
+ * the event it already made, and posts nothing new. Errors are `{errcode, error}`; a forced
+ * rate limit answers 429 `M_LIMIT_EXCEEDED` with `Retry-After` and the deprecated `retry_after_ms`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { startServer, type TestServer } from './helpers.js';
+
+export interface MatrixEvent {
+  event_id: string;
+  room_id: string;
+  sender: string;
+  txnId: string;
+  content: { msgtype: string; body: string; format?: string; formatted_body?: string; [k: string]: unknown };
+}
+
+export interface FakeMatrix extends TestServer {
+  events: MatrixEvent[];
+  /** A bot user with an access token; answers the token. */
+  addBot(userId: string): string;
+  /** A room with these members; answers its id. */
+  addRoom(members: string[]): string;
+  removeRoom(roomId: string): void;
+  /** The next sends answer 429 M_LIMIT_EXCEEDED; `headerSeconds` null leaves out Retry-After (only retry_after_ms). */
+  rateLimitNext(retryAfterMs: number, headerSeconds?: number | null): void;
+  /** How many sends reached the server (including repeats of a transaction). */
+  requests(): number;
+}
+
+const err = (res: ServerResponse, status: number, errcode: string, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ errcode, error, ...extra }));
+};
+
+export async function startFakeMatrix(serverName = 'vigil.test'): Promise<FakeMatrix> {
+  const events: MatrixEvent[] = [];
+  const tokens = new Map<string, string>();
+  const rooms = new Map<string, Set<string>>();
+  const txns = new Map<string, string>();
+  const limits: { ms: number; header: number | null }[] = [];
+  let sends = 0;
+  const server = await startServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const m = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/send\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (!m) return err(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
+    if (req.method !== 'PUT') return err(res, 405, 'M_UNRECOGNIZED', 'Unrecognized request');
+    sends++;
+    const auth = req.headers.authorization;
+    if (!auth) return err(res, 401, 'M_MISSING_TOKEN', 'Missing access token');
+    const user = /^Bearer (\S+)$/.exec(auth) ? tokens.get(auth.slice(7)) : undefined;
+    if (!user) return err(res, 401, 'M_UNKNOWN_TOKEN', 'Invalid access token passed.', { soft_logout: false });
+    const limit = limits.shift();
+    if (limit) return err(res, 429, 'M_LIMIT_EXCEEDED', 'Too Many Requests', { retry_after_ms: limit.ms }, limit.header === null ? {} : { 'retry-after': String(limit.header) });
+    const roomId = decodeURIComponent(m[1]!);
+    const eventType = decodeURIComponent(m[2]!);
+    const txnId = decodeURIComponent(m[3]!);
+    const members = rooms.get(roomId);
+    if (!members) return err(res, 404, 'M_NOT_FOUND', 'Unknown room');
+    if (!members.has(user)) return err(res, 403, 'M_FORBIDDEN', `User ${user} not in room ${roomId}`);
+    const seen = txns.get(`${auth}|${txnId}`);
+    if (seen) {
+      // A repeated transaction answers the first event's id (the spec's idempotency); nothing new is posted.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ event_id: seen }));
+    }
+    if (req.body.length > 65_536) return err(res, 413, 'M_TOO_LARGE', 'event too large');
+    let content: MatrixEvent['content'];
+    try {
+      content = JSON.parse(req.body.toString('utf8')) as MatrixEvent['content'];
+    } catch {
+      return err(res, 400, 'M_NOT_JSON', 'Content not JSON.');
+    }
+    if (!content || typeof content !== 'object' || Array.isArray(content)) return err(res, 400, 'M_BAD_JSON', 'Content must be a JSON object.');
+    if (eventType === 'm.room.message' && (typeof content.msgtype !== 'string' || typeof content.body !== 'string')) return err(res, 400, 'M_BAD_JSON', "'msgtype' and 'body' must be strings");
+    if (content.format !== undefined && typeof content.formatted_body !== 'string') return err(res, 400, 'M_BAD_JSON', "'formatted_body' must be a string when 'format' is set");
+    const event: MatrixEvent = { event_id: `$${randomBytes(16).toString('base64url')}`, room_id: roomId, sender: user, txnId, content };
+    events.push(event);
+    txns.set(`${auth}|${txnId}`, event.event_id);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ event_id: event.event_id }));
+  });
+  return Object.assign(server, {
+    events,
+    addBot: (userId: string) => {
+      const token = `syt_${randomBytes(18).toString('base64url')}`;
+      tokens.set(token, userId);
+      return token;
+    },
+    addRoom: (members: string[]) => {
+      const id = `!${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}:${serverName}`;
+      rooms.set(id, new Set(members));
+      return id;
+    },
+    removeRoom: (roomId: string) => void rooms.delete(roomId),
+    rateLimitNext: (retryAfterMs: number, headerSeconds: number | null = Math.ceil(retryAfterMs / 1000)) => void limits.push({ ms: retryAfterMs, header: headerSeconds }),
+    requests: () => sends,
+  });
+}
