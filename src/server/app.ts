@@ -43,6 +43,7 @@ import { analyticsRoutes } from './http/routes/analytics.js';
 import { postmortemRoutes } from './http/routes/postmortems.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
+import { twoFactorRoutes } from './http/routes/two-factor.js';
 import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
@@ -127,6 +128,7 @@ export const routeModules: RouteModule[] = [
   // links, live updates, the public status page, test events and pages, the built app.
   registerSessionAuth,
   accountRoutes,
+  twoFactorRoutes,
   streamRoutes,
   statusPageRoutes,
   testEventRoutes,
