@@ -9,7 +9,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
-import { registerErrorHandling } from './http/plugins/errors.js';
+import { errorBody, registerErrorHandling } from './http/plugins/errors.js';
+import { StorageSlow } from './errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
@@ -217,8 +218,21 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   registerSecurityHeaders(app, deps.config.publicUrl);
   // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of
   // storage/wal-sync.ts, shared by every request waiting at the same moment; PostgreSQL: at once).
-  app.addHook('onSend', async () => {
-    await deps.sync();
+  // A disk that has not confirmed within durableWaitMs (a stalled fsync) turns a change's
+  // answer into 503 storage_slow with Retry-After: never a 2xx without the disk's word. A
+  // read still waits, as long as it takes, and answers.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const writes = request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400;
+    if (!writes) {
+      await deps.sync();
+      return payload;
+    }
+    const bound = deps.config.durableWaitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const synced = await Promise.race([deps.sync().then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), bound)))]).finally(() => clearTimeout(timer));
+    if (synced) return payload;
+    const err = new StorageSlow(bound, 5);
+    return JSON.stringify(errorBody(reply, request, err.kind, err.errors, undefined, err.retryAfterSeconds));
   });
   // Every route as registered, so a test can hold the OpenAPI document to "describes every route".
   const routes: RegisteredRoute[] = [];
