@@ -38,16 +38,30 @@ export const UserUpdate = Type.Object({
   ),
 });
 
+/** What a token may do, within its member's role: read (nothing changes), incidents_write (read, and act on incidents), full. */
+export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('incidents_write'), Type.Literal('full')], { description: 'read: reads only; incidents_write: reads and incident actions (acknowledge, resolve, notes, reassign); full: everything the member’s role allows. Default full.' });
+
 export const ApiToken = Type.Object({
   id: Type.String(),
   type: Type.Literal('api_token'),
   description: Type.String(),
   user: Type.Object({ id: Type.String(), type: Type.String(), summary: Type.Optional(Type.String()) }),
   created_at: Type.String(),
+  scope: TokenScope,
+  expires_at: Type.Union([Type.String(), Type.Null()], { description: 'When the token stops working (null: never).' }),
+  last_used_at: Type.Union([Type.String(), Type.Null()], { description: 'When the token was last used, to the minute (null: never used).' }),
   token: Type.Optional(Type.String({ description: 'Shown once, when the token is created. Stored hashed.' })),
 });
 export const ApiTokenCreate = Type.Object({
-  api_token: Type.Object({ description: Type.String({ minLength: 1, maxLength: 255 }), user: Type.Optional(Type.Object({ id: Type.String() })) }),
+  api_token: Type.Object(
+    {
+      description: Type.String({ minLength: 1, maxLength: 255 }),
+      user: Type.Optional(Type.Object({ id: Type.String() })),
+      scope: Type.Optional(TokenScope),
+      expires_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+    },
+    { additionalProperties: false },
+  ),
 });
 
 export const Organization = Type.Object({

@@ -91,7 +91,8 @@ declare module 'fastify' {
 
 const ajvOptions = { removeAdditional: true, useDefaults: true, allErrors: true, strict: false } as const;
 const AjvCtor = Ajv as unknown as typeof Ajv.default;
-const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false });
+// Bodies: a field a schema closes off (additionalProperties: false) is refused by name, never silently dropped.
+const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false, removeAdditional: false });
 const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
 
 /** Route modules in registration order, which is also the order of their paths in the OpenAPI document. */
@@ -242,7 +243,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
     for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
   });
   await registerOpenApi(app, deps.config.publicUrl);
-  registerAuth(app, deps.db);
+  registerAuth(app, deps.db, deps.clock);
   for (const mod of [...routeModules, ...(opts.extraRoutes ?? [])]) mod(app, deps);
   await app.ready();
   return app;

@@ -5,11 +5,11 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret, newApiToken } from '../lib/secrets.js';
 import { isUniqueViolation } from '../storage/dialect.js';
-import type { ApiTokenTable, Database, OrganizationTable, Role, UserTable } from '../storage/schema.js';
+import type { ApiTokenTable, Database, OrganizationTable, Role, TokenScope, UserTable } from '../storage/schema.js';
 import { countOwners, getOrganization, getUser, getUsers, insertOrganization, insertUser, listUsers, softDeleteUser, updateUser, type UserQuery } from './org.store.js';
 import * as tokenStore from './token.store.js';
 import { seedPriorities } from './priority.service.js';
-import { findPrincipalByTokenHash, insertToken, type TokenPrincipal } from './token.store.js';
+import { findPrincipalByTokenHash, insertToken, touchToken, type TokenPrincipal } from './token.store.js';
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -49,19 +49,26 @@ export async function initOrganization(
   await db.transaction().execute(async (trx) => {
     await insertOrganization(trx, org);
     await insertUser(trx, user);
-    await insertToken(trx, { org_id: orgId, id: newId(now), user_id: user.id, token_hash: hashSecret(token), description: 'created by vigil init', created_at: now, revoked_at: null });
+    await insertToken(trx, { org_id: orgId, id: newId(now), user_id: user.id, token_hash: hashSecret(token), description: 'created by vigil init', created_at: now, revoked_at: null, scope: 'full', expires_at: null, last_used_at: null });
     // PagerDuty's P1–P5, as migration 0008 gave the organizations that existed before it.
     await seedPriorities(trx, orgId, now);
   });
   return { org, user, token };
 }
 
-export async function createToken(db: Kysely<Database>, clock: Clock, orgId: string, userId: string, description: string): Promise<{ id: string; token: string; created_at: number }> {
+export async function createToken(db: Kysely<Database>, clock: Clock, orgId: string, userId: string, description: string, opts: { scope?: TokenScope; expiresAt?: number | null } = {}): Promise<ApiTokenTable & { token: string }> {
   const now = clock.now();
+  if (opts.expiresAt != null && opts.expiresAt <= now) throw invalid('api_token.expires_at must be in the future');
   const token = newApiToken();
-  const id = newId(now);
-  await insertToken(db, { org_id: orgId, id, user_id: userId, token_hash: hashSecret(token), description, created_at: now, revoked_at: null });
-  return { id, token, created_at: now };
+  const row: ApiTokenTable = { org_id: orgId, id: newId(now), user_id: userId, token_hash: hashSecret(token), description, created_at: now, revoked_at: null, scope: opts.scope ?? 'full', expires_at: opts.expiresAt ?? null, last_used_at: null };
+  await insertToken(db, row);
+  return { ...row, token };
+}
+
+/** A token's use, noted at most once a minute (a request made with it is not slowed by a write each time). */
+export async function noteTokenUse(db: Kysely<Database>, p: TokenPrincipal, now: number): Promise<void> {
+  if (p.lastUsedAt != null && now - p.lastUsedAt < 60_000) return;
+  await touchToken(db, p.orgId, p.tokenId, now);
 }
 
 export type { Role };

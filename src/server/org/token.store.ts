@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ApiTokenTable, Database, Role } from '../storage/schema.js';
+import type { ApiTokenTable, Database, Role, TokenScope } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
@@ -10,6 +10,11 @@ export interface TokenPrincipal {
   role: Role;
   name: string;
   email: string;
+  /** A token's scope (undefined for a signed-in browser: the role alone decides). */
+  scope?: TokenScope;
+  /** A token's expiry and last use, for the auth hook. */
+  expiresAt?: number | null;
+  lastUsedAt?: number | null;
 }
 
 export async function insertToken(db: Db, row: ApiTokenTable): Promise<void> {
@@ -21,12 +26,12 @@ export async function findPrincipalByTokenHash(db: Db, tokenHash: string): Promi
   const r = await db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 't.org_id').onRef('u.id', '=', 't.user_id'))
-    .select(['t.org_id', 't.user_id', 't.id as token_id', 'u.role', 'u.name', 'u.email'])
+    .select(['t.org_id', 't.user_id', 't.id as token_id', 't.scope', 't.expires_at', 't.last_used_at', 'u.role', 'u.name', 'u.email'])
     .where('t.token_hash', '=', tokenHash)
     .where('t.revoked_at', 'is', null)
     .where('u.deleted_at', 'is', null)
     .executeTakeFirst();
-  return r && { orgId: r.org_id, userId: r.user_id, tokenId: r.token_id, role: r.role, name: r.name, email: r.email };
+  return r && { orgId: r.org_id, userId: r.user_id, tokenId: r.token_id, role: r.role, name: r.name, email: r.email, scope: r.scope, expiresAt: r.expires_at === null ? null : Number(r.expires_at), lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at) };
 }
 
 export async function listTokens(db: Db, orgId: string, userId: string | null): Promise<ApiTokenTable[]> {
@@ -41,4 +46,9 @@ export async function getToken(db: Db, orgId: string, id: string): Promise<ApiTo
 
 export async function revokeToken(db: Db, orgId: string, id: string, at: number): Promise<void> {
   await db.updateTable('api_tokens').set({ revoked_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Note a token's use (the caller writes at most once a minute per token). */
+export async function touchToken(db: Db, orgId: string, id: string, at: number): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: at }).where('org_id', '=', orgId).where('id', '=', id).execute();
 }

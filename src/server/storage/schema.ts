@@ -39,7 +39,14 @@ export interface ApiTokenTable {
   description: string;
   created_at: number;
   revoked_at: number | null;
+  /** What the token may do, within its member's role: read, incidents_write (read and act on incidents), full. */
+  scope: TokenScope;
+  expires_at: number | null;
+  /** When it was last used (to the minute: written at most once a minute). */
+  last_used_at: number | null;
 }
+
+export type TokenScope = 'read' | 'incidents_write' | 'full';
 
 export interface ServiceTable {
   org_id: string;

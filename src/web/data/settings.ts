@@ -2,8 +2,17 @@ import { api, withQuery } from './client';
 import type { ApiToken, AuditEntry, Page } from './types';
 
 export const listTokens = () => api<{ api_tokens: ApiToken[] }>('GET', '/api/v1/api_tokens').then((r) => r.api_tokens);
-export const createToken = (description: string, userId?: string) =>
-  api<{ api_token: ApiToken }>('POST', '/api/v1/api_tokens', { api_token: { description, ...(userId ? { user: { id: userId } } : {}) } }).then((r) => r.api_token);
+/** `expiresInDays`: null for a token that never expires. */
+export const createToken = (description: string, userId?: string, scope: ApiToken['scope'] = 'full', expiresInDays: number | null = null) =>
+  api<{ api_token: ApiToken }>('POST', '/api/v1/api_tokens', {
+    api_token: { description, scope, ...(userId ? { user: { id: userId } } : {}), ...(expiresInDays ? { expires_at: new Date(Date.now() + expiresInDays * 86_400_000).toISOString() } : {}) },
+  }).then((r) => r.api_token);
+
+export const SCOPE_WORDS: Record<ApiToken['scope'], string> = {
+  read: 'read only',
+  incidents_write: 'read and act on incidents',
+  full: 'everything the member’s role allows',
+};
 export const revokeToken = (id: string) => api<void>('DELETE', `/api/v1/api_tokens/${encodeURIComponent(id)}`);
 
 export const PAGE = 50;

@@ -10,7 +10,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { VigilError } from '../../errors.js';
 import { can } from '../../org/roles.js';
-import { principalForToken, type TokenPrincipal } from '../../org/org.service.js';
+import { noteTokenUse, principalForToken, type TokenPrincipal } from '../../org/org.service.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Database } from '../../storage/schema.js';
 import type { AgentRef } from '../../incident/incident.js';
 
@@ -39,7 +40,7 @@ export function parseAuthorization(header: string | undefined): string | null {
   return null;
 }
 
-export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
+export function registerAuth(app: FastifyInstance, db: Kysely<Database>, clock: Clock): void {
   app.decorateRequest('principal', null);
   app.addHook('preHandler', async (request) => {
     const perm = request.routeOptions.config?.permission;
@@ -51,11 +52,30 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
       if (!token) throw new VigilError('unauthenticated', ['send an API token as "Authorization: Bearer <token>" or "Authorization: Token token=<token>", or sign in']);
       principal = (await principalForToken(db, token)) ?? null;
       if (!principal) throw new VigilError('unauthenticated', ['the API token is not valid']);
+      const now = clock.now();
+      if (principal.expiresAt != null && principal.expiresAt <= now) throw new VigilError('unauthenticated', [`the API token expired at ${new Date(principal.expiresAt).toISOString()}`]);
+      await noteTokenUse(db, principal, now);
       request.principal = principal;
     }
     const needed = perm ?? 'manage';
     if (!can(principal.role, needed)) throw new VigilError('forbidden', [`the ${principal.role} role cannot ${needed === 'respond' ? 'act on incidents' : needed === 'own' ? 'do this (owner only)' : 'change configuration'}`]);
+    if (principal.scope && !scopeAllows(principal.scope, needed, request.method, request.routeOptions.config?.query === true)) {
+      throw new VigilError('forbidden', [`this API token's scope is ${principal.scope}: it cannot ${principal.scope === 'read' ? 'change anything' : 'change anything but incidents'} (create a token with a wider scope)`]);
+    }
   });
+}
+
+/**
+ * What a token's scope lets it reach, within its member's role: `read` only reads (safe
+ * methods, and POSTs that only query); `incidents_write` also acts on incidents (the routes
+ * that need `respond`: acknowledge, resolve, notes, reassign…), never configuration or
+ * accounts (so it cannot mint a wider token); `full` is the role's whole reach.
+ */
+export function scopeAllows(scope: NonNullable<TokenPrincipal['scope']>, needed: string, method: string, queryOnly: boolean): boolean {
+  if (scope === 'full') return true;
+  const reads = method === 'GET' || method === 'HEAD' || queryOnly;
+  if (reads) return true;
+  return scope === 'incidents_write' && needed === 'respond';
 }
 
 export function principalOf(request: FastifyRequest): TokenPrincipal {

@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     errorStyle?: 'events' | 'rest' | 'opsgenie';
     permission?: 'public' | 'read' | 'respond' | 'manage' | 'own';
+    /** A POST that only reads (an analytics query, as PagerDuty's): a read-only token may send it. */
+    query?: boolean;
   }
 }
 

@@ -55,7 +55,7 @@ export class Presenter extends BasePresenter {
   user(u: UserTable) {
     return presentUser(this, u);
   }
-  apiToken(t: { id: string; description: string; user_id: string; created_at: number }, token?: string) {
+  apiToken(t: Parameters<typeof presentApiToken>[0], token?: string) {
     return presentApiToken(t, token);
   }
 

@@ -1,5 +1,5 @@
 import { iso } from '../../lib/clock.js';
-import type { OrganizationTable, UserTable } from '../../storage/schema.js';
+import type { ApiTokenTable, OrganizationTable, UserTable } from '../../storage/schema.js';
 import { PD_ROLE } from './pd-enums.js';
 import type { BasePresenter } from './common.js';
 import { loadGrouping, wireGrouping } from '../../service/alert-grouping.js';
@@ -29,13 +29,16 @@ export function presentUser(p: BasePresenter, u: UserTable) {
 }
 
 /** An API token; the token itself only in the answer that created it. */
-export function presentApiToken(t: { id: string; description: string; user_id: string; created_at: number }, token?: string) {
+export function presentApiToken(t: Pick<ApiTokenTable, 'id' | 'description' | 'user_id' | 'created_at' | 'scope' | 'expires_at' | 'last_used_at'>, token?: string) {
   return {
     id: t.id,
     type: 'api_token' as const,
     description: t.description,
     user: { id: t.user_id, type: 'user_reference' },
     created_at: iso(t.created_at),
+    scope: t.scope,
+    expires_at: t.expires_at === null ? null : iso(Number(t.expires_at)),
+    last_used_at: t.last_used_at === null ? null : iso(Number(t.last_used_at)),
     ...(token ? { token } : {}),
   };
 }

@@ -27,7 +27,7 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
     app.post(
       `/api/v1/analytics/metrics/incidents/${by}`,
       {
-        config: { permission: 'read' },
+        config: { permission: 'read', query: true },
         schema: {
           summary:
             by === 'all'
@@ -54,7 +54,7 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/analytics/raw/incidents',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', query: true },
       schema: {
         summary: 'Incidents one by one with their figures, ordered by creation or time to resolve, paged by cursor',
         tags: ['analytics'],
@@ -76,7 +76,7 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/analytics/insights/incidents',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', query: true },
       schema: {
         summary: 'Busiest hours and weekdays, the services that break most, and repeated incidents (same service and title within 7 days)',
         tags: ['analytics'],
@@ -96,7 +96,7 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/analytics/metrics/responders/all',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', query: true },
       schema: {
         summary:
           'Responder load per person: pages, night pages (22:00–07:00 in their zone), weekend pages, time on call, incidents handled, time since the last night page; with the spread across each rotation. Owners and admins see everyone, anyone else only themselves',

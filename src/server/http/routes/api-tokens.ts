@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { IdParams, errorResponses } from '../../../contract/common.js';
 import { ApiToken, ApiTokenCreate } from '../../../contract/user.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
+import { parseTimestamp } from '../../lib/timestamp.js';
 import { createToken, findToken, findUser, listTokens, revokeToken } from '../../org/org.service.js';
 import { can, canActOn } from '../../org/roles.js';
 import type { App, AppDeps } from '../deps.js';
@@ -32,9 +33,12 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
       const u = await findUser(db, principal.orgId, forUser);
       if (!u) throw invalid(`api_token.user: user ${forUser} not found`);
       if (forUser !== principal.userId && !canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot create a token for a ${u.role}`);
-      const t = await createToken(db, clock, principal.orgId, forUser, request.body.api_token.description);
+      const { scope, expires_at } = request.body.api_token;
+      const expiresAt = expires_at ? parseTimestamp(expires_at) : null;
+      if (expires_at && expiresAt === null) throw invalid(`api_token.expires_at must be an ISO 8601 date-time, got ${JSON.stringify(expires_at).slice(0, 64)}`);
+      const t = await createToken(db, clock, principal.orgId, forUser, request.body.api_token.description, { scope: scope ?? 'full', expiresAt });
       await audit(db, principal.orgId, principal.userId, 'api_token.create', `users/${forUser}/api_tokens/${t.id}`, clock.now());
-      return reply.code(201).send({ api_token: p.apiToken({ id: t.id, description: request.body.api_token.description, user_id: forUser, created_at: t.created_at }, t.token) });
+      return reply.code(201).send({ api_token: p.apiToken(t, t.token) });
     },
   );
 

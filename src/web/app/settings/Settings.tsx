@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage, listUsers } from '../../data/people';
-import { PAGE, auditLog, createToken, listTokens, revokeToken } from '../../data/settings';
+import { PAGE, SCOPE_WORDS, auditLog, createToken, listTokens, revokeToken } from '../../data/settings';
 import { listServices } from '../../data/services';
 import { changePassword } from '../../data/session';
 import { saveStatusSettings, statusSettings } from '../../data/status';
@@ -53,9 +53,11 @@ function Tokens({ session }: { session: Session }) {
   const users = useAsync(() => (manage ? listUsers() : Promise.resolve([])), [manage]);
   const [description, setDescription] = useState('');
   const [forUser, setForUser] = useState('');
+  const [scope, setScope] = useState<ApiToken['scope']>('full');
+  const [expiresIn, setExpiresIn] = useState('');
   const [created, setCreated] = useState<ApiToken | null>(null);
   const create = useAction(async () => {
-    const t = await createToken(description.trim(), forUser || undefined);
+    const t = await createToken(description.trim(), forUser || undefined, scope, expiresIn ? Number(expiresIn) : null);
     setCreated(t);
     setDescription('');
     await tokens.reload();
@@ -66,7 +68,7 @@ function Tokens({ session }: { session: Session }) {
       <section className="card span-2" aria-labelledby="tok-h">
         <h2 id="tok-h">{manage ? 'API tokens of the organization' : 'Your API tokens'}</h2>
         <p className="muted small">
-          For scripts, the CLI and PagerDuty clients: <code>Authorization: Bearer …</code>. A token acts with its member's role.
+          For scripts, the CLI and PagerDuty clients: <code>Authorization: Bearer …</code>. A token acts with its member's role, narrowed by its scope.
         </p>
         <ErrorBox error={tokens.error ?? revoke.error} />
         {!tokens.data ? (
@@ -80,7 +82,20 @@ function Tokens({ session }: { session: Session }) {
                 <span>
                   <strong>{t.description}</strong>{' '}
                   <span className="muted small">
-                    {t.user.summary ?? t.user.id} · created <Time iso={t.created_at} />
+                    {t.user.summary ?? t.user.id} · {SCOPE_WORDS[t.scope]} · created <Time iso={t.created_at} /> ·{' '}
+                    {t.last_used_at ? (
+                      <>
+                        last used <Time iso={t.last_used_at} />
+                      </>
+                    ) : (
+                      'never used'
+                    )}
+                    {t.expires_at && (
+                      <>
+                        {' '}
+                        · expires <Time iso={t.expires_at} />
+                      </>
+                    )}
                   </span>
                 </span>
                 <button type="button" className="btn btn-quiet btn-small" disabled={revoke.busy} onClick={() => void revoke.run(t.id)} aria-label={`Revoke ${t.description}`}>
@@ -117,6 +132,27 @@ function Tokens({ session }: { session: Session }) {
               )}
             </Field>
           )}
+          <Field label="It may">
+            {(id) => (
+              <select id={id} value={scope} onChange={(e) => setScope(e.target.value as ApiToken['scope'])}>
+                {(Object.keys(SCOPE_WORDS) as ApiToken['scope'][]).map((s) => (
+                  <option key={s} value={s}>
+                    {SCOPE_WORDS[s]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Expires">
+            {(id) => (
+              <select id={id} value={expiresIn} onChange={(e) => setExpiresIn(e.target.value)}>
+                <option value="">never</option>
+                <option value="30">in 30 days</option>
+                <option value="90">in 90 days</option>
+                <option value="365">in a year</option>
+              </select>
+            )}
+          </Field>
           <ErrorBox error={create.error} />
           <button type="submit" className="btn btn-primary" disabled={create.busy || !description.trim()}>
             Create token
