@@ -58,7 +58,7 @@ export const ApiTokenCreate = Type.Object({
       description: Type.String({ minLength: 1, maxLength: 255 }),
       user: Type.Optional(Type.Object({ id: Type.String() })),
       scope: Type.Optional(TokenScope),
-      expires_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+      expires_at: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time, in the future' }), Type.Null()])),
     },
     { additionalProperties: false },
   ),
