@@ -15,6 +15,8 @@ export interface SourceClientOptions {
   /** Longest single wait honoured from Retry-After. */
   maxWaitMs?: number;
   log?: (line: string) => void;
+  /** `limit` asked per page (Opsgenie allows up to 500; Grafana's importer uses 100). */
+  pageSize?: number;
 }
 
 export class SourceError extends Error {
@@ -88,7 +90,7 @@ export class OpsgenieClient {
   async list(path: string, query: Record<string, string | number> = {}): Promise<any[]> {
     const out: any[] = [];
     let url: URL | null = new URL(this.base + path);
-    for (const [k, v] of Object.entries({ limit: PAGE, offset: 0, ...query })) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries({ limit: this.opts.pageSize ?? PAGE, offset: 0, ...query })) url.searchParams.set(k, String(v));
     for (let page = 0; url && page < MAX_PAGES; page++) {
       const body = await this.getUrl(url);
       const data: unknown = body?.data;
