@@ -71,7 +71,8 @@ export function timelineOf(s: OgSchedule, rotations: OgRotation[], overrides: Og
     const start = Date.parse(r.startDate);
     const end = r.endDate ? Date.parse(r.endDate) : Infinity;
     const parts = r.participants ?? [];
-    for (let t = since; t < until; t += HALF_HOUR) {
+    // Steps on the half-hour grid (rotations and restrictions snap to :00/:30), clipped to the window.
+    for (let t = Math.floor(since / HALF_HOUR) * HALF_HOUR; t < until; t += HALF_HOUR) {
       if (t < start || t >= end || !parts.length || !restricted(r, t, s.timezone ?? 'UTC')) continue;
       let who: { id?: string; type: string; name?: string } = parts[Math.floor((t - start) / turnMs(r)) % parts.length]!;
       let type = 'historical';
@@ -81,9 +82,11 @@ export function timelineOf(s: OgSchedule, rotations: OgRotation[], overrides: Og
         type = 'override';
       }
       const recipient = { ...(who.id ? { id: who.id } : {}), type: who.type, ...(who.type === 'user' ? { name: name(who.id) } : who.name ? { name: who.name } : {}) };
+      const from = Math.max(t, since);
+      const to = Math.min(t + HALF_HOUR, until);
       const last = periods[periods.length - 1];
-      if (last && Date.parse(last.endDate) === t && last.recipient.id === recipient.id && last.recipient.type === recipient.type && last.type === type) last.endDate = new Date(t + HALF_HOUR).toISOString();
-      else periods.push({ startDate: new Date(t).toISOString(), endDate: new Date(t + HALF_HOUR).toISOString(), type, recipient });
+      if (last && Date.parse(last.endDate) === from && last.recipient.id === recipient.id && last.recipient.type === recipient.type && last.type === type) last.endDate = new Date(to).toISOString();
+      else periods.push({ startDate: new Date(from).toISOString(), endDate: new Date(to).toISOString(), type, recipient });
     }
     return { id: r.id, name: r.name, order: 1, periods };
   });

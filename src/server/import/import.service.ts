@@ -304,6 +304,9 @@ async function verifySchedules(deps: ImportDeps, client: OpsgenieClient, orgId: 
       out.push({ schedule: rotations[0]!.name, ok: false, detail: `could not read the Opsgenie timeline: ${err instanceof Error ? err.message : String(err)}` });
       continue;
     }
+    // Compared where both answers speak: Opsgenie may start its timeline elsewhere than asked.
+    const from = Math.max(since, Date.parse(timeline?.startDate ?? '') || since);
+    const to = Math.min(until, Date.parse(timeline?.endDate ?? '') || until);
     for (const s of rotations) {
       const ogRot = (timeline?.finalTimeline?.rotations ?? []).find((r: { id?: string }) => r.id === s.ogRotationId);
       const theirs = normalize(
@@ -312,22 +315,22 @@ async function verifySchedules(deps: ImportDeps, client: OpsgenieClient, orgId: 
           end: Date.parse(p.endDate),
           who: p.recipient?.type === 'user' ? (ogEmail.get(p.recipient.id) ?? p.recipient.name ?? p.recipient.id) : `${p.recipient?.type ?? 'nobody'}`,
         })),
-        since,
-        until,
+        from,
+        to,
       );
       const row = await requireSchedule(deps.db, orgId, maps.get('schedule', s.sourceId)!);
-      const { entries } = await finalSchedule(deps.db, orgId, row, { since, until });
+      const { entries } = await finalSchedule(deps.db, orgId, row, { since: from, until: to });
       const ours = normalize(
         entries.filter((e) => e.userId !== null).map((e) => ({ start: e.start, end: e.end, who: emailOf.get(e.userId!) ?? e.userId! })),
-        since,
-        until,
+        from,
+        to,
       );
       const key = (p: Period) => `${p.start}|${p.end}|${p.who}`;
       const ourKeys = new Set(ours.map(key));
       const theirKeys = new Set(theirs.map(key));
       const missing = theirs.filter((p) => !ourKeys.has(key(p)));
       const extra = ours.filter((p) => !theirKeys.has(key(p)));
-      if (!missing.length && !extra.length) out.push({ schedule: s.name, ok: true, detail: `${ours.length} shifts match for the next ${VERIFY_WEEKS} weeks` });
+      if (!missing.length && !extra.length) out.push({ schedule: s.name, ok: true, detail: `${ours.length} shifts match from ${iso(from)} to ${iso(to)}` });
       else {
         const first = missing[0] ? `Opsgenie has ${missing[0].who} ${iso(missing[0].start)}–${iso(missing[0].end)}` : `Vigil has ${extra[0]!.who} ${iso(extra[0]!.start)}–${iso(extra[0]!.end)}`;
         out.push({ schedule: s.name, ok: false, detail: `${missing.length} Opsgenie shifts missing in Vigil, ${extra.length} Vigil shifts not in Opsgenie; first: ${first}` });
