@@ -159,6 +159,16 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     expect(await rows()).toEqual(before);
   });
 
+  it('gives up after a bounded number of 429s, naming the path and status', async () => {
+    waits.length = 0;
+    for (let i = 0; i < 4; i++) og.rateLimitOnce('/v2/users', 1, 0);
+    const c = new OpsgenieClient({ apiUrl: og.url, token: og.key, maxRetries: 3, sleep: async (ms) => void waits.push(ms) });
+    await expect(c.list('/v2/users')).rejects.toThrow(/GET \/v2\/users answered 429: Rate limit exceeded/);
+    expect(waits).toEqual([1000, 1000, 1000]);
+    // The fourth 429 was the last queued: the next read goes through and follows every page.
+    expect((await c.list('/v2/users')).map((u: { username: string }) => u.username)).toHaveLength(5);
+  });
+
   it('a dry run prints the plan and what cannot be mapped, and writes nothing', async () => {
     const before = await rows();
     const r = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: true });
@@ -250,6 +260,13 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     const again = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: false, verify: false });
     expect(await rows()).toEqual(after);
     expect(again.counts.services).toEqual({ created: 0, updated: 2 });
+  });
+
+  it('a kept key that already routes to another integration is refused, not shared', async () => {
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/services', headers: t.auth, payload: { service: { name: 'Other' } } });
+    const { createIntegration, requireService } = await import('../../src/server/service/service.service.js');
+    const svc = await requireService(t.db.handle.db, t.org.org.id, r.json().service.id);
+    await expect(createIntegration(t.db.handle.db, clock, t.org.org.id, svc, { type: 'opsgenie' }, PROM_KEY)).rejects.toMatchObject({ errors: ['integration key: this key already routes to another integration'] });
   });
 
   it('an imported Opsgenie API key keeps working: Bob confirms his imported e-mail, then POST /v2/alerts pages him as the imported on-call person', async () => {
