@@ -206,7 +206,10 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
       'integration Email: type Email not mapped',
     ])
       expect(notes).toContain(expected);
+    expect(r.counts.users).toEqual({ created: 5, updated: 0 });
+    expect(r.counts.schedules).toEqual({ created: 3, updated: 0 });
     expect(formatReport(r)).toContain('Plan (dry run, nothing written)');
+    expect(formatReport(r)).toContain('users: would create 5, update 0');
   });
 
   it('follows paging.next through a 429 (Retry-After honoured), stops on a 500 half-way, and the next run resumes without duplicates', async () => {
@@ -260,6 +263,11 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     const again = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: false, verify: false });
     expect(await rows()).toEqual(after);
     expect(again.counts.services).toEqual({ created: 0, updated: 2 });
+
+    // A dry run now says everything would be updated, and still writes nothing.
+    const dry = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: true });
+    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 5 }, schedules: { created: 0, updated: 3 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
+    expect(await rows()).toEqual(after);
   });
 
   it('a kept key that already routes to another integration is refused, not shared', async () => {

@@ -10,6 +10,7 @@ import { inviteMember } from '../account/account.service.js';
 import type { TargetRegistry } from '../escalation/targets.js';
 import { createPolicy, updatePolicy, requirePolicy } from '../escalation/policy.service.js';
 import type { Clock } from '../lib/clock.js';
+import { VigilError } from '../errors.js';
 import type { OutboundPolicy } from '../lib/outbound-policy.js';
 import { createContactMethod, listContactMethods, normalizeAddress } from '../notify/contact.service.js';
 import { findUser, updateMember } from '../org/org.service.js';
@@ -130,11 +131,21 @@ async function exists<T>(load: () => Promise<T>): Promise<T | null> {
 
 export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient, orgId: string, opts: { dryRun: boolean; verify?: boolean }): Promise<ImportReport> {
   const { db, clock, log } = deps;
+  const maps = await new Mappings(db, orgId, () => clock.now()).load();
   if (opts.dryRun) {
     const plan = planOpsgenie(await readOpsgenie(client));
-    return { plan, dryRun: true, counts: { users: zero(), contact_methods: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() }, verification: [] };
+    // What a real run would do: objects already imported are updated, the rest created.
+    const tally = (kind: string, ids: string[]): ImportCounts => ({ created: ids.filter((id) => !maps.get(kind, id)).length, updated: ids.filter((id) => maps.get(kind, id)).length });
+    const counts: ImportReport['counts'] = {
+      users: tally('user', plan.users.map((u) => u.sourceId)),
+      contact_methods: zero(),
+      schedules: tally('schedule', plan.schedules.map((s) => s.sourceId)),
+      overrides: { created: plan.schedules.flatMap((s) => s.overrides).filter((o) => !maps.get('override', o.sourceId)).length, updated: 0 },
+      policies: tally('policy', plan.policies.map((p) => p.sourceId)),
+      services: tally('service', plan.services.map((s) => s.sourceId)),
+    };
+    return { plan, dryRun: true, counts, verification: [] };
   }
-  const maps = await new Mappings(db, orgId, () => clock.now()).load();
   const notes: string[] = [];
   const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
 
@@ -165,8 +176,13 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
         continue;
       }
       if (have.some((m) => m.type === c.type && m.address === address)) continue;
-      await createContactMethod(db, clock, deps.outbound, orgId, vigil.id, { type: c.type, address });
-      counts.contact_methods.created++;
+      try {
+        await createContactMethod(db, clock, deps.outbound, orgId, vigil.id, { type: c.type, address });
+        counts.contact_methods.created++;
+      } catch (err) {
+        if (!(err instanceof VigilError)) throw err;
+        notes.push(`user ${u.email}: ${c.type} contact ${c.address} not imported (${err.errors.join('; ')})`);
+      }
     }
   }
   const userIds = new Map(users.map((u) => [u.sourceId, u.email]));
@@ -349,8 +365,9 @@ export function formatReport(r: ImportReport): string {
   lines.push(`  schedules: ${p.schedules.length} (${p.schedules.map((s) => `${s.name}: ${s.layer.turn.count} ${s.layer.turn.unit}, ${s.layer.users.length} people, ${s.layer.restrictions.length} restrictions, ${s.overrides.length} overrides`).join('; ')})`);
   lines.push(`  escalation policies: ${p.policies.length} (${p.policies.map((x) => `${x.name}: ${x.rules.length} rules, ${x.numLoops} repeats`).join('; ')})`);
   lines.push(`  services with Opsgenie-API integrations: ${p.services.length} (${p.services.map((s) => `${s.name}${s.apiKey ? ', key kept' : ', new key'}`).join('; ')})`);
-  if (!r.dryRun) {
-    for (const [k, c] of Object.entries(r.counts)) lines.push(`  ${k.replace('_', ' ')}: ${c.created} created, ${c.updated} updated`);
+  for (const [k, c] of Object.entries(r.counts)) {
+    if (r.dryRun && k === 'contact_methods') continue;
+    lines.push(r.dryRun ? `  ${k.replace('_', ' ')}: would create ${c.created}, update ${c.updated}` : `  ${k.replace('_', ' ')}: ${c.created} created, ${c.updated} updated`);
   }
   lines.push(p.notMapped.length ? `Not mapped (${p.notMapped.length}):` : 'Everything was mapped.');
   for (const n of p.notMapped) lines.push(`  - ${n}`);

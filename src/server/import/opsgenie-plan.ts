@@ -10,6 +10,7 @@
  *   a rule, so it is the difference to the next rule's delay.
  * - Vigil has no teams: teams, team participants and team recipients are not mapped.
  */
+import { IANAZone } from 'luxon';
 import type { Role } from '../storage/schema.js';
 
 // ------------------------------------------------------------- source shapes
@@ -181,7 +182,12 @@ export function planUsers(users: OgUser[], notes: string[]): PlannedUser[] {
       else if (c.method === 'voice') contacts.push({ type: 'phone', address: phone(c.to) });
       else notes.push(`user ${email}: ${c.method} contact not mapped (${c.method === 'mobile' ? 'the Opsgenie app; add a push or ntfy method in Vigil' : 'no Vigil counterpart'})`);
     }
-    out.push({ sourceId: u.id, email, name: u.fullName?.trim() || email, role, timeZone: u.timeZone ?? null, contacts });
+    let timeZone = u.timeZone ?? null;
+    if (timeZone && !IANAZone.isValidZone(timeZone)) {
+      notes.push(`user ${email}: time zone ${timeZone} is not an IANA zone, left unset`);
+      timeZone = null;
+    }
+    out.push({ sourceId: u.id, email, name: u.fullName?.trim() || email, role, timeZone, contacts });
   }
   return out;
 }
@@ -212,6 +218,8 @@ export function planSchedules(schedules: OgSchedule[], users: Map<string, string
       notes.push(`schedule ${s.name}: has no rotations, not imported`);
       continue;
     }
+    const zone = s.timezone && IANAZone.isValidZone(s.timezone) ? s.timezone : 'UTC';
+    if (s.timezone && zone !== s.timezone) notes.push(`schedule ${s.name}: time zone ${s.timezone} is not an IANA zone, imported in UTC`);
     if (s.enabled === false) notes.push(`schedule ${s.name}: disabled in Opsgenie, imported enabled`);
     if (rotations.length > 1) notes.push(`schedule ${s.name}: ${rotations.length} rotations are on call together in Opsgenie; imported as ${rotations.length} Vigil schedules ("${s.name} / <rotation>"), and escalations naming it name all of them`);
     for (const r of rotations) {
@@ -243,7 +251,7 @@ export function planSchedules(schedules: OgSchedule[], users: Map<string, string
         ogScheduleId: s.id,
         ogRotationId: r.id,
         name: rotations.length > 1 ? `${s.name} / ${r.name ?? r.id}` : s.name,
-        timeZone: s.timezone || 'UTC',
+        timeZone: zone,
         layer: { name: r.name ?? 'Rotation', start: r.startDate, end: r.endDate ?? null, turn: { unit, count: Math.max(1, r.length ?? 1) }, users: members, restrictions: restrictionsOf(r.timeRestriction) },
         overrides,
       });
