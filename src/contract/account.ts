@@ -9,10 +9,21 @@ export const Session = Type.Object({
   expires_at: Nullable(Type.String()),
   has_password: Type.Boolean(),
   email_configured: Type.Boolean({ description: 'Whether this server can send invitations and reset links by email.' }),
+  two_factor_enrolment_required: Type.Boolean({ description: 'The organization requires two-factor authentication of your role and you have none: this session reaches enrolment only.' }),
 });
 
-/** Either the session, or (the same email and password open several organizations) their list to choose from. */
-export const SignInAnswer = Type.Object({ session: Type.Optional(Session), organizations: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))) });
+/** A sign-in whose password was right, waiting for its second step (POST /api/v1/session/two_factor). */
+export const TwoFactorTicket = Type.Object({
+  ticket: Type.String({ description: 'Single-use; send it back with a code or a recovery code.' }),
+  expires_at: Type.String(),
+});
+
+/** Either the session, or (the same email and password open several organizations) their list to choose from, or (two-factor authentication is active) a ticket for the second step. */
+export const SignInAnswer = Type.Object({
+  session: Type.Optional(Session),
+  organizations: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))),
+  two_factor: Type.Optional(TwoFactorTicket),
+});
 
 export const ResetRequested = Type.Object({ message: Type.String() });
 

@@ -9,7 +9,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
-import { registerErrorHandling } from './http/plugins/errors.js';
+import { errorBody, registerErrorHandling } from './http/plugins/errors.js';
+import { StorageSlow } from './errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
@@ -43,10 +44,12 @@ import { analyticsRoutes } from './http/routes/analytics.js';
 import { postmortemRoutes } from './http/routes/postmortems.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
+import { twoFactorRoutes } from './http/routes/two-factor.js';
 import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
+import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
@@ -126,10 +129,12 @@ export const routeModules: RouteModule[] = [
   // links, live updates, the public status page, test events and pages, the built app.
   registerSessionAuth,
   accountRoutes,
+  twoFactorRoutes,
   streamRoutes,
   statusPageRoutes,
   testEventRoutes,
   testPageRoutes,
+  wakeCheckRoutes,
   pushRoutes,
   telegramRoutes,
   staticUiRoutes,
@@ -213,8 +218,21 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   registerSecurityHeaders(app, deps.config.publicUrl);
   // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of
   // storage/wal-sync.ts, shared by every request waiting at the same moment; PostgreSQL: at once).
-  app.addHook('onSend', async () => {
-    await deps.sync();
+  // A disk that has not confirmed within durableWaitMs (a stalled fsync) turns a change's
+  // answer into 503 storage_slow with Retry-After: never a 2xx without the disk's word. A
+  // read still waits, as long as it takes, and answers.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const writes = request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400;
+    if (!writes) {
+      await deps.sync();
+      return payload;
+    }
+    const bound = deps.config.durableWaitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const synced = await Promise.race([deps.sync().then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), bound)))]).finally(() => clearTimeout(timer));
+    if (synced) return payload;
+    const err = new StorageSlow(bound, 5);
+    return JSON.stringify(errorBody(reply, request, err.kind, err.errors, undefined, err.retryAfterSeconds));
   });
   // Every route as registered, so a test can hold the OpenAPI document to "describes every route".
   const routes: RegisteredRoute[] = [];

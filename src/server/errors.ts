@@ -61,6 +61,17 @@ const STORAGE_WORDS: Record<StorageFailure, string> = {
 };
 
 /**
+ * The disk has not confirmed a change within `durableWaitMs` (a stalled fsync): the change
+ * may yet be stored, so the sender retries (an Events API retry with the same dedup key
+ * counts on the same alert). 503, never a 202 without the disk's word.
+ */
+export class StorageSlow extends VigilError {
+  constructor(waitedMs: number, retryAfterSeconds: number) {
+    super('storage_unavailable', [`storage: the disk has not confirmed the write after ${Math.round(waitedMs / 100) / 10} s (storage_slow); it may not be stored, retry after ${retryAfterSeconds} s`], { retryAfterSeconds });
+  }
+}
+
+/**
  * Storage refused the work (a full or read-only disk, a read-only PostgreSQL, a lost
  * connection, an exhausted pool): nothing was committed, the sender retries after
  * `retryAfterSeconds`. Always 503, never 500 (docs/errors.md, docs/reliability.md).

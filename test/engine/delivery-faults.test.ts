@@ -1,7 +1,7 @@
 /**
  * Delivery faults, told as stories with a manual clock: the receiver hangs past the
  * channel's timeout, answers 500, answers 429 with Retry-After, or drops the
- * connection. Each time the outbox backs off (DEFAULT_BACKOFF, jitter fixed at 0.5 by
+ * connection, or its name does not resolve. Each time the outbox backs off (DEFAULT_BACKOFF, jitter fixed at 0.5 by
  * engineFor), tries again with the same X-Webhook-Id, and the row and the incident's
  * timeline say what happened. A permanent failure moves on to the person's next
  * verified method (a real SMTP server); retries give up after maxAttempts.
@@ -176,6 +176,37 @@ describe.each(DIALECTS)('delivery faults on %s', (dialect) => {
     await short.runUntilIdle(clock.now());
     expect(rx.requests).toHaveLength(2);
     expect(await webhookRow(inc.id)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('the provider\'s name does not resolve (DNS failing): retried as "dns" with backoff while Bo on the same level is paged at once; when the retries give up, Ada gets email', async () => {
+    // Ada's webhook now names a host no DNS server knows (.invalid, RFC 6761); Bo, on the same level, is reachable.
+    await t.db.handle.db.updateTable('contact_methods').set({ address: 'http://hooks.provider.invalid/page' }).where('type', '=', 'webhook').execute();
+    const bo = await addUser(t, 'Bo');
+    await addRule(t, bo, await addContact(t, bo, 'webhook', rx.url, true, 'bo-secret'), 0);
+    const ada = (await t.db.handle.db.selectFrom('users').select('id').where('name', '=', 'Ada').executeTakeFirstOrThrow()).id;
+    const svc = (await t.db.handle.db.selectFrom('services').select('id').executeTakeFirstOrThrow()).id;
+    await attachPolicy(t, svc, await addPolicy(t, [{ delay: 30, targets: [{ id: ada, type: 'user_reference' }, { id: bo, type: 'user_reference' }] }]));
+    rx.script(200);
+
+    const inc = await page();
+    // Bo is not held up by Ada's provider.
+    expect(rx.requests).toHaveLength(1);
+    expect(verifySignature(rx.requests[0]!.body, rx.requests[0]!.headers['x-vigil-signature'] as string, ['bo-secret'])).toBe(true);
+    const adaRow = async () => (await notificationsOf(t.db.handle.db, inc.id)).find((n) => n.channel === 'webhook' && n.user_id === ada)!;
+    expect(await adaRow()).toMatchObject({ status: 'pending', attempts: 1, last_error: 'dns' });
+    expect(await summaries(inc.id)).toContain('Could not reach Ada by webhook (webhook) yet (dns); retrying');
+
+    for (let attempt = 1; attempt < DEFAULT_BACKOFF.maxAttempts; attempt++) {
+      const row = await adaRow();
+      expect(row.next_attempt_at - clock.now(), `backoff after attempt ${attempt}`).toBe(backoffAfter(attempt));
+      clock.set(row.next_attempt_at);
+      await run();
+    }
+    expect(await adaRow()).toMatchObject({ status: 'failed', attempts: DEFAULT_BACKOFF.maxAttempts, last_error: `gave up after ${DEFAULT_BACKOFF.maxAttempts} attempts: dns` });
+    expect(await summaries(inc.id)).toContain('Notified Ada by email (email)');
+    expect(smtp.messages).toHaveLength(1);
+    // Bo was paged once, nothing more.
+    expect(rx.requests).toHaveLength(1);
   });
 
   it(`retries give up after maxAttempts (${DEFAULT_BACKOFF.maxAttempts}) with the backoff schedule, say so, and fall back to email`, async () => {

@@ -137,6 +137,8 @@ export async function startScriptedReceiver(initial: Behaviour[] = [200]): Promi
 export interface FakeTwilio {
   url: string;
   messages: { to: string; from: string; body: string; sid: string; statusCallback: string | null }[];
+  /** Calls placed through Calls.json. */
+  calls: { to: string; from: string; twiml: string; sid: string }[];
   close(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export interface FakeTwilio {
  */
 export async function startFakeTwilio(accountSid: string, authToken: string): Promise<FakeTwilio> {
   const messages: FakeTwilio['messages'] = [];
+  const calls: FakeTwilio['calls'] = [];
   const expectedAuth = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -157,6 +160,17 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
       if (req.headers.authorization !== expectedAuth) {
         res.writeHead(401);
         return res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+      }
+      if (req.method === 'POST' && req.url === `/2010-04-01/Accounts/${accountSid}/Calls.json`) {
+        // A call: To, From and the TwiML to play (Twilio's Calls resource).
+        if (!form.get('To') || !form.get('From') || !(form.get('Twiml') || form.get('Url'))) {
+          res.writeHead(400);
+          return res.end(JSON.stringify({ code: 21201, message: 'No called number is specified', status: 400 }));
+        }
+        const sid = `CA${newId().toLowerCase()}`;
+        calls.push({ to: form.get('To')!, from: form.get('From')!, twiml: form.get('Twiml') ?? '', sid });
+        res.writeHead(201);
+        return res.end(JSON.stringify({ sid, status: 'queued', to: form.get('To'), from: form.get('From'), account_sid: accountSid }));
       }
       if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) {
         res.writeHead(404);
@@ -171,7 +185,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, messages, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+  return { url: `http://127.0.0.1:${port}`, messages, calls, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
 
 // ---- rows, given only a database -------------------------------------------------------------

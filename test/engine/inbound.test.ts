@@ -37,9 +37,9 @@ describe.each(DIALECTS)('responders act from SMS, Slack and heartbeats on %s', (
       clock,
       config: { publicUrl: PUBLIC_URL, twilio: { baseUrl: twilio.url, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM }, slackSigningSecret: SLACK_SECRET },
     });
-    // The channels a server builds from this configuration: webhook, Slack, and SMS/voice through "Twilio".
+    // The channels a server builds from this configuration: webhook, Slack, the chat and push channels (no settings needed), and SMS/voice through "Twilio".
     const channels = channelsFromConfig(t.deps.config);
-    expect(channels.types().sort()).toEqual(['ntfy', 'push', 'slack', 'sms', 'telegram', 'voice', 'webhook']);
+    expect(channels.types().sort()).toEqual(['discord', 'matrix', 'ntfy', 'push', 'slack', 'sms', 'teams', 'telegram', 'voice', 'webhook']);
     engine = engineFor(t, channels);
   });
   afterEach(async () => {

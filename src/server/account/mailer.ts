@@ -65,3 +65,13 @@ export function accountEmail(kind: 'invite' | 'reset', v: { name: string; email:
   const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(subject)}</title></head><body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111;background:#fff"><p>Hello ${esc(v.name)},</p><p>${esc(lead)}</p><p><a href="${esc(v.url)}" style="display:inline-block;padding:10px 16px;border-radius:4px;background:#1a4fa3;color:#fff;font-weight:bold">${esc(action)}</a></p><p>The link works once and expires in ${esc(v.ttlText)}.</p><p>Sent by Vigil for ${esc(v.orgName)}.</p></body></html>`;
   return { to: { name: v.name, address: v.email }, subject, text, html };
 }
+
+/** Tells a member that a manager removed their two-factor authentication (issue 14 item 9). */
+export function twoFactorResetEmail(v: { name: string; email: string; orgName: string; by: string }): MailOut {
+  const subject = `[Vigil] Two-factor authentication removed for ${v.orgName}`;
+  const lead = `${v.by} removed the two-factor authentication of your Vigil account ${v.email} for ${v.orgName}. You now sign in with your password alone until you enrol an authenticator again.`;
+  const tail = 'If you did not ask for this, tell the owners of your organization at once.';
+  const text = [`Hello ${v.name},`, '', lead, '', tail, '', `Sent by Vigil for ${v.orgName}.`].join('\n');
+  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(subject)}</title></head><body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111;background:#fff"><p>Hello ${esc(v.name)},</p><p>${esc(lead)}</p><p>${esc(tail)}</p><p>Sent by Vigil for ${esc(v.orgName)}.</p></body></html>`;
+  return { to: { name: v.name, address: v.email }, subject, text, html };
+}

@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string | null;
   /** PostgreSQL connection pool: its size, and how long a request waits for a connection before 503 pool_exhausted. */
   dbPool: { size: number; timeoutMs: number };
+  /** SQLite: the longest a response that changed something waits for the disk to confirm it (fsync), before 503 storage_slow. */
+  durableWaitMs: number;
   roles: RoleName[];
   /** Public base URL, used in links sent to people (email, chat). */
   publicUrl: string;
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: path.resolve(env.VIGIL_DATA_DIR || './data'),
     databaseUrl,
     dbPool: { size: intEnv(env, 'VIGIL_DB_POOL_SIZE', 10), timeoutMs: intEnv(env, 'VIGIL_DB_POOL_TIMEOUT_MS', 5_000) },
+    durableWaitMs: intEnv(env, 'VIGIL_DURABLE_WAIT_MS', 10_000),
     roles,
     publicUrl: (env.VIGIL_PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',

@@ -8,6 +8,7 @@
  * Webhook and Slack methods may instead be marked verified by an admin.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -15,15 +16,15 @@ import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js'
 import { newId } from '../lib/ids.js';
 import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
 import { EMAIL_RE } from '../org/org.service.js';
-import { getUsers } from '../org/org.store.js';
+import { getOrganization, getUsers } from '../org/org.store.js';
 import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
-import { countVerificationsSince } from './outbox.store.js';
+import { countVerificationsSince, testsOfMethodSince } from './outbox.store.js';
 import { matrixAccessToken, normalizeDiscordAddress, normalizeMatrixAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
-import { queueTestPages, queueVerification as queueCode } from './notify.service.js';
+import { methodTestResult, queueMethodTest, queueTestPages, queueVerification as queueCode, wakePlan } from './notify.service.js';
 
 type Db = Kysely<Database>;
 
@@ -266,15 +267,70 @@ export async function createVerificationCode(db: Db, clock: Clock, orgId: string
   return code;
 }
 
+/** Verification codes and test sends by text or call share these caps: both reach a paid number on a member's say-so. */
 async function checkPaidVerificationCaps(db: Db, orgId: string, userId: string, now: number): Promise<void> {
   const paid = ['sms', 'voice'] as const;
+  const kinds = ['verification', 'test'] as const;
   const hour = 3_600_000;
-  if ((await countVerificationsSince(db, orgId, now - 24 * hour, [...paid], userId)) >= MAX_PAID_VERIFICATIONS_PER_USER_DAY) {
-    throw new VigilError('rate_limited', [`contact_method: at most ${MAX_PAID_VERIFICATIONS_PER_USER_DAY} verification texts and calls per person per day; retry tomorrow`], { retryAfterSeconds: 3600 });
+  if ((await countVerificationsSince(db, orgId, now - 24 * hour, [...paid], userId, [...kinds])) >= MAX_PAID_VERIFICATIONS_PER_USER_DAY) {
+    throw new VigilError('rate_limited', [`contact_method: at most ${MAX_PAID_VERIFICATIONS_PER_USER_DAY} verification and test texts and calls per person per day; retry tomorrow`], { retryAfterSeconds: 3600 });
   }
-  if ((await countVerificationsSince(db, orgId, now - hour, [...paid])) >= MAX_PAID_VERIFICATIONS_PER_ORG_HOUR) {
-    throw new VigilError('rate_limited', [`contact_method: the organization sent ${MAX_PAID_VERIFICATIONS_PER_ORG_HOUR} verification texts and calls in the last hour; retry later`], { retryAfterSeconds: 600 });
+  if ((await countVerificationsSince(db, orgId, now - hour, [...paid], undefined, [...kinds])) >= MAX_PAID_VERIFICATIONS_PER_ORG_HOUR) {
+    throw new VigilError('rate_limited', [`contact_method: the organization sent ${MAX_PAID_VERIFICATIONS_PER_ORG_HOUR} verification and test texts and calls in the last hour; retry later`], { retryAfterSeconds: 600 });
   }
+}
+
+/** At most one test send a minute to each contact method. */
+export const TEST_INTERVAL_MS = 60_000;
+
+/**
+ * "Send me a test" through one method: a test message through the outbox like any page (so
+ * the deliver module, its retries and throttles are what is tested), to a verified method
+ * (an unverified one is proved by its verification code instead). At most one a minute per
+ * method; texts and calls count toward the paid verification caps. Answers the outbox row's
+ * id, to read the result back (methodTest).
+ */
+export async function sendMethodTest(db: Db, clock: Clock, orgId: string, userId: string, cmId: string): Promise<string> {
+  const cm = await requireContactMethod(db, orgId, userId, cmId);
+  if (cm.verified_at === null) throw invalid('contact_method: not verified yet; send a verification code (POST .../send_verification), which is itself a test of the method');
+  const now = clock.now();
+  const recent = await testsOfMethodSince(db, orgId, cm.id, now - TEST_INTERVAL_MS);
+  if (recent.length) {
+    const wait = Math.max(1, Math.ceil((Math.max(...recent) + TEST_INTERVAL_MS - now) / 1000));
+    throw new VigilError('rate_limited', [`contact_method: a test was sent to this method less than a minute ago; retry in ${wait} s`], { retryAfterSeconds: wait });
+  }
+  if (cm.type === 'sms' || cm.type === 'phone') await checkPaidVerificationCaps(db, orgId, userId, now);
+  return queueMethodTest(db, now, cm, newId(now));
+}
+
+export type TestStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'cancelled';
+
+/** A test send read back: its state and, once it failed (or is being retried), the stable reason code. */
+export async function methodTest(db: Db, orgId: string, userId: string, cmId: string, testId: string): Promise<{ id: string; status: TestStatus; reason: string | null; detail: string | null; attempts: number; created_at: number; sent_at: number | null; contact_method: ContactMethodTable }> {
+  const cm = await requireContactMethod(db, orgId, userId, cmId);
+  const n = await methodTestResult(db, orgId, cm.id, testId);
+  if (!n) throw notFound(`test ${testId}`);
+  const status: TestStatus = n.status === 'pending' ? (n.last_error ? 'retrying' : 'queued') : n.status;
+  // last_error is a reason code, or "gave up after N attempts: <code>", possibly after an interruption note.
+  const reason = status === 'sent' || status === 'queued' || n.last_error === null ? null : (/([a-z0-9_]+)$/i.exec(n.last_error)?.[1] ?? n.last_error);
+  return { id: n.id, status, reason, detail: status === 'sent' ? null : n.last_error, attempts: n.attempts, created_at: n.created_at, sent_at: n.sent_at, contact_method: cm };
+}
+
+/** The next 03:00 in a time zone (the person's, else the organization's). */
+export function nextThreeAm(now: number, zone: string): DateTime {
+  const local = DateTime.fromMillis(now, { zone });
+  const today = local.set({ hour: 3, minute: 0, second: 0, millisecond: 0 });
+  return today.toMillis() > now ? today : today.plus({ days: 1 }).set({ hour: 3, minute: 0, second: 0, millisecond: 0 });
+}
+
+/** "Would this wake me at 3 a.m.?": a person's high- and low-urgency plans, classed (notify.service wakePlan). */
+export async function wakeCheck(db: Db, clock: Clock, orgId: string, userId: string) {
+  const [user] = (await getUsers(db, orgId, [userId])).filter((u) => u.deleted_at === null);
+  if (!user) throw notFound(`user ${userId}`);
+  const org = await getOrganization(db, orgId);
+  const zone = user.time_zone ?? org?.time_zone ?? 'UTC';
+  const [high, low] = await Promise.all([wakePlan(db, orgId, user.id, 'high'), wakePlan(db, orgId, user.id, 'low')]);
+  return { user, zone, at: nextThreeAm(clock.now(), zone).toISO()!, high, low };
 }
 
 /** Check a code. A wrong code uses up one of MAX_CODE_ATTEMPTS; the count is committed even though the answer is a 400. */

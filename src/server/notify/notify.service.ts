@@ -15,6 +15,7 @@ import { listContactMethods, listNotificationRules, listVerifiedEmailMethods } f
 import { activeSubscriptions } from './subscription.store.js';
 import { CHANNEL_OF, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
 import type { IncidentEventType } from './channel.js';
+import { wakeClass, wakeVerdict, type WakeClass } from './channels/loudness.js';
 
 type Db = Kysely<Database>;
 
@@ -38,6 +39,38 @@ export async function contactPlans(db: Db, orgId: string, userIds: readonly stri
       ),
     ]),
   );
+}
+
+/** One contact method in a wake check: when it would be used and how loud it is (or that it is skipped). */
+export interface WakeEntry {
+  contactMethod: ContactMethodTable;
+  delayMinutes: number;
+  class: WakeClass;
+  why: string;
+}
+
+/**
+ * "Would this wake me at 3 a.m.?" for one person and urgency: the methods their rules (or,
+ * without rules, the safe default of every verified method) would use, in order of delay and
+ * classed loud or quiet; methods a rule names that are not verified are listed as skipped.
+ * Rules do not depend on the time of day, so 3 a.m. is every hour: the answer is the plan.
+ */
+export async function wakePlan(db: Db, orgId: string, userId: string, urgency: 'high' | 'low'): Promise<{ entries: WakeEntry[]; would_wake: boolean; reason: string }> {
+  const [methods, rules] = await Promise.all([listContactMethods(db, orgId, [userId]), listNotificationRules(db, orgId, [userId])]);
+  const { plan, reason } = planUserNotifications(methods, rules, urgency);
+  const entries: WakeEntry[] = plan.map((p) => ({ contactMethod: p.contactMethod, delayMinutes: Number(p.delayMinutes), ...wakeClass(CHANNEL_OF[p.contactMethod.type], urgency, true) }));
+  const byId = new Map(methods.map((m) => [m.id, m]));
+  const unverified = rules.length
+    ? rules.filter((r) => r.urgency === urgency && byId.get(r.contact_method_id)?.verified_at === null).map((r) => ({ m: byId.get(r.contact_method_id)!, delay: r.start_delay_in_minutes }))
+    : methods.filter((m) => m.verified_at === null).map((m) => ({ m, delay: 0 }));
+  for (const { m, delay } of unverified) entries.push({ contactMethod: m, delayMinutes: Number(delay), ...wakeClass(CHANNEL_OF[m.type], urgency, false) });
+  entries.sort((a, b) => a.delayMinutes - b.delayMinutes);
+  const verdict = wakeVerdict(
+    entries.map((e) => ({ channel: CHANNEL_OF[e.contactMethod.type], label: e.contactMethod.label, delayMinutes: e.delayMinutes, class: e.class })),
+    urgency,
+    reason,
+  );
+  return { entries, ...verdict };
 }
 
 /** Every verified method of each person: what a last-resort page uses, whatever their rules say. */
@@ -168,6 +201,19 @@ export async function queueTestPages(db: Db, now: number, orgId: string, userId:
   for (const m of methods) {
     await queue(db, now, { orgId, key: `test:${nonce()}`, kind: 'test', channel: CHANNEL_OF[m.type], eventType: 'pagey.ping', userId, contactMethodId: m.id });
   }
+}
+
+/** A test to one method of its owner; answers the outbox row's id, to read the result back. */
+export async function queueMethodTest(db: Db, now: number, method: Pick<ContactMethodTable, 'org_id' | 'id' | 'user_id' | 'type'>, nonce: string): Promise<string> {
+  const row = outboxRow({ orgId: method.org_id, key: `test:${nonce}`, kind: 'test', channel: CHANNEL_OF[method.type], eventType: 'pagey.ping', userId: method.user_id, contactMethodId: method.id }, now);
+  await outbox.insertNotification(db, row);
+  return row.id;
+}
+
+/** A test send read back: undefined unless it is a test to this contact method. */
+export async function methodTestResult(db: Db, orgId: string, contactMethodId: string, id: string): Promise<NotificationTable | undefined> {
+  const n = await outbox.getNotification(db, orgId, id);
+  return n && n.kind === 'test' && n.contact_method_id === contactMethodId ? n : undefined;
 }
 
 /** A contact method's verification code, on the method's own channel; the deliver module reads the code from the payload. */

@@ -159,16 +159,31 @@ export async function recordProviderError(db: Db, providerId: string, error: str
   await db.updateTable('notifications').set({ last_error: error }).where('provider_id', '=', providerId).execute();
 }
 
-/** Verification messages queued since `since` through these channels, for the organization or one of its people (the caps on paid verification texts and calls). */
-export async function countVerificationsSince(db: Db, orgId: string, since: number, channels: NotificationTable['channel'][], userId?: string): Promise<number> {
+/**
+ * Verification messages (and, with `kinds`, test messages) queued since `since` through these
+ * channels, for the organization or one of its people (the caps on paid texts and calls).
+ */
+export async function countVerificationsSince(db: Db, orgId: string, since: number, channels: NotificationTable['channel'][], userId?: string, kinds: NotificationTable['kind'][] = ['verification']): Promise<number> {
   let q = db
     .selectFrom('notifications')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('org_id', '=', orgId)
-    .where('kind', '=', 'verification')
+    .where('kind', 'in', kinds)
     .where('channel', 'in', channels)
     .where('created_at', '>=', since);
   if (userId) q = q.where('user_id', '=', userId);
   const r = await q.executeTakeFirst();
   return Number(r?.n ?? 0);
+}
+
+/** One notification of the organization (a test send read back by its owner). */
+export async function getNotification(db: Db, orgId: string, id: string): Promise<NotificationTable | undefined> {
+  const r = await db.selectFrom('notifications').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return r && { ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at), sent_at: r.sent_at === null ? null : Number(r.sent_at) };
+}
+
+/** The newest test messages to one contact method queued since `since` (the per-method test limit). */
+export async function testsOfMethodSince(db: Db, orgId: string, contactMethodId: string, since: number): Promise<number[]> {
+  const rows = await db.selectFrom('notifications').select('created_at').where('org_id', '=', orgId).where('contact_method_id', '=', contactMethodId).where('kind', '=', 'test').where('created_at', '>=', since).execute();
+  return rows.map((r) => Number(r.created_at));
 }

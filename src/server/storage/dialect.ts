@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
 import { StorageHealth, watchedDialect } from './health.js';
@@ -116,7 +116,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
   const health = new StorageHealth();
-  const db = new Kysely<Database>({ dialect: watchedDialect(new SqliteDialect({ database: withStatementCache(conn, wal) }), health, storageFailure) });
+  const db = new Kysely<Database>({ dialect: watchedDialect(withTransactionalDdl(new SqliteDialect({ database: withStatementCache(conn, wal) })), health, storageFailure) });
   return {
     db,
     dialect: 'sqlite',
@@ -439,5 +439,27 @@ function inCurrentSchema(inner: Dialect): Dialect {
       };
       return { getSchemas: () => own.getSchemas(), getTables, getMetadata: async (options) => ({ tables: await getTables(options) }) };
     },
+  };
+}
+
+/**
+ * SQLite's DDL is transactional, but Kysely's SQLite adapter says otherwise, so its migrator
+ * ran each statement of a migration on its own: a process killed part-way through left a
+ * migration half-applied ("table already exists" at every start after). Saying so makes
+ * the migrator run the pending migrations in one transaction, as on PostgreSQL: a kill
+ * leaves the database as it was (test/crash/migrate-crash-loop.test.ts). No migration uses
+ * what SQLite cannot do in a transaction (PRAGMA foreign_keys, VACUUM).
+ */
+function withTransactionalDdl(inner: Dialect): Dialect {
+  class TransactionalDdlAdapter extends SqliteAdapter {
+    override get supportsTransactionalDdl(): boolean {
+      return true;
+    }
+  }
+  return {
+    createAdapter: () => new TransactionalDdlAdapter(),
+    createDriver: () => inner.createDriver(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
   };
 }

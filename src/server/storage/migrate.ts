@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013_postmortems.js';
 import * as m0014 from './migrations/0014_push.js';
 import * as m0015 from './migrations/0015_opsgenie_requests.js';
 import * as m0016 from './migrations/0016_telegram.js';
+import * as m0018 from './migrations/0018_two_factor.js';
 import * as m0019 from './migrations/0019_imports.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014_push': m0014,
   '0015_opsgenie_requests': m0015,
   '0016_telegram': m0016,
+  '0018_two_factor': m0018,
   '0019_imports': m0019,
 };
 

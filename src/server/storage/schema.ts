@@ -371,6 +371,45 @@ export interface TelegramLinkCodeTable {
   created_at: number;
 }
 
+/** Two-factor authentication (migration 0018): a member's TOTP secret (sealed), active once confirmed. */
+export interface UserTwoFactorTable {
+  org_id: string;
+  user_id: string;
+  secret: string;
+  confirmed_at: number | null;
+  /** The last TOTP time step a code was accepted for (replay guard). */
+  last_step: number | null;
+  created_at: number;
+}
+
+/** A single-use recovery code (SHA-256 only). */
+export interface TwoFactorRecoveryCodeTable {
+  org_id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** The second step of a sign-in whose password was right (only its hash). */
+export interface TwoFactorTicketTable {
+  org_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  failures: number;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** The roles an organization requires two-factor authentication for (JSON array of roles). */
+export interface TwoFactorPolicyTable {
+  org_id: string;
+  roles: string;
+  updated_at: number;
+}
+
 /** Web UI: a member's password, scrypt-hashed (account/password.ts). */
 export interface UserPasswordTable {
   org_id: string;
@@ -770,6 +809,10 @@ export interface Database {
   telegram_bots: TelegramBotTable;
   telegram_link_codes: TelegramLinkCodeTable;
   user_passwords: UserPasswordTable;
+  user_two_factor: UserTwoFactorTable;
+  two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
+  two_factor_tickets: TwoFactorTicketTable;
+  two_factor_policies: TwoFactorPolicyTable;
   web_sessions: WebSessionTable;
   account_links: AccountLinkTable;
   status_pages: StatusPageTable;

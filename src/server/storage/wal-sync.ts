@@ -30,6 +30,8 @@ export class WalSync {
   private fd: number | null = null;
   /** fsyncs actually issued, for metrics and tests. */
   fsyncs = 0;
+  /** How the WAL file is flushed: fsync(2) on libuv's thread pool (a test puts a slow disk here). */
+  fsyncFile: (fd: number) => Promise<void> = (fd) => new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
 
   constructor(
     private readonly dbFile: string,
@@ -69,7 +71,7 @@ export class WalSync {
     const upTo = this.committed;
     try {
       const fd = this.open();
-      await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      await this.fsyncFile(fd);
       this.fsyncs++;
       this.synced = Math.max(this.synced, upTo);
     } catch (err) {

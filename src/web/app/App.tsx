@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { onUnauthenticated } from '../data/client';
 import { disconnectLive } from '../data/live';
-import { currentSession } from '../data/session';
+import { currentSession, signOut } from '../data/session';
 import type { Session } from '../data/types';
 import { Analytics } from './analytics/Analytics';
 import { ImpactReport } from './analytics/ImpactReport';
@@ -17,6 +17,7 @@ import { ServiceDetail } from './services/ServiceDetail';
 import { ServiceList } from './services/ServiceList';
 import { ServicePaging } from './services/ServicePaging';
 import { Settings } from './settings/Settings';
+import { TwoFactorCard } from './settings/TwoFactor';
 import { Shell } from './Shell';
 import { PublicStatusPage } from './status/PublicStatusPage';
 import { Loading } from './ui';
@@ -70,6 +71,22 @@ export function App() {
     );
   }
   void publicPage;
+  // The organization requires two-factor authentication of this role: the session reaches enrolment only.
+  if (session.two_factor_enrolment_required) {
+    return (
+      <main className="auth" id="main">
+        <div className="auth-card">
+          <h1>Set up two-factor authentication</h1>
+          <TwoFactorCard onEnrolled={() => void currentSession().then(setSession, () => setSession(null))} />
+          <p className="auth-links">
+            <button type="button" className="btn btn-quiet btn-small" onClick={() => void signOut().finally(() => (disconnectLive(), setSession(null), navigate('/login', { replace: true })))}>
+              Sign out
+            </button>
+          </p>
+        </div>
+      </main>
+    );
+  }
   return (
     <Shell session={session} onSignedOut={() => (disconnectLive(), setSession(null), navigate('/login', { replace: true }))}>
       <Page path={path} session={session} />

@@ -12,7 +12,7 @@ export async function currentSession(): Promise<Session | null> {
   }
 }
 
-export type SignInResult = { session: Session } | { organizations: NonNullable<SignInAnswer['organizations']> };
+export type SignInResult = { session: Session } | { organizations: NonNullable<SignInAnswer['organizations']> } | { ticket: string };
 
 export async function signIn(email: string, password: string, organizationId?: string): Promise<SignInResult> {
   const r = await api<SignInAnswer>('POST', '/api/v1/session', { email, password, ...(organizationId ? { organization_id: organizationId } : {}) }, { quietAuth: true });
@@ -20,8 +20,30 @@ export async function signIn(email: string, password: string, organizationId?: s
     setCsrfToken(r.session.csrf_token);
     return { session: r.session };
   }
+  if (r.two_factor) return { ticket: r.two_factor.ticket };
   return { organizations: r.organizations ?? [] };
 }
+
+/** The second step of signing in with two-factor authentication: a code, or a recovery code. */
+export async function signInSecondStep(ticket: string, factor: { code: string } | { recovery_code: string }): Promise<Session> {
+  const r = await api<{ session: Session }>('POST', '/api/v1/session/two_factor', { ticket, ...factor }, { quietAuth: true });
+  setCsrfToken(r.session.csrf_token);
+  return r.session;
+}
+
+export interface TwoFactorStatus {
+  active: boolean;
+  pending: boolean;
+  recovery_codes_left: number;
+  required: boolean;
+}
+export const twoFactorStatus = async () => (await api<{ two_factor: TwoFactorStatus }>('GET', '/api/v1/session/two_factor')).two_factor;
+export const startTwoFactor = async () => (await api<{ enrolment: { secret: string; otpauth_uri: string } }>('POST', '/api/v1/session/two_factor/enrolment')).enrolment;
+export const confirmTwoFactor = async (code: string) => (await api<{ recovery_codes: string[] }>('POST', '/api/v1/session/two_factor/enrolment/confirm', { code })).recovery_codes;
+export const disableTwoFactor = (password: string, factor: { code: string } | { recovery_code: string }) => api<void>('POST', '/api/v1/session/two_factor/disable', { password, ...factor });
+export const twoFactorPolicy = async () => (await api<{ two_factor_policy: { require_two_factor_for: string[] } }>('GET', '/api/v1/organization/two_factor_policy')).two_factor_policy.require_two_factor_for;
+export const saveTwoFactorPolicy = async (roles: string[]) =>
+  (await api<{ two_factor_policy: { require_two_factor_for: string[] } }>('PUT', '/api/v1/organization/two_factor_policy', { two_factor_policy: { require_two_factor_for: roles } })).two_factor_policy.require_two_factor_for;
 
 export async function signOut(): Promise<void> {
   await api('DELETE', '/api/v1/session');
@@ -33,10 +55,12 @@ export const requestReset = (email: string) => api<ResetRequested>('POST', '/api
 export const inspectLink = (token: string) =>
   api<{ link: AccountLink }>('POST', '/api/v1/account_links/inspect', { token }, { quietAuth: true });
 
-export async function redeemLink(token: string, password: string, name?: string): Promise<Session> {
-  const r = await api<{ session: Session }>('POST', '/api/v1/account_links/redeem', { token, password, ...(name ? { name } : {}) }, { quietAuth: true });
-  setCsrfToken(r.session.csrf_token);
-  return r.session;
+/** The session, or (two-factor authentication is active) the ticket for the second step. */
+export async function redeemLink(token: string, password: string, name?: string): Promise<{ session: Session } | { ticket: string }> {
+  const r = await api<SignInAnswer>('POST', '/api/v1/account_links/redeem', { token, password, ...(name ? { name } : {}) }, { quietAuth: true });
+  if (r.two_factor) return { ticket: r.two_factor.ticket };
+  setCsrfToken(r.session!.csrf_token);
+  return { session: r.session! };
 }
 
 export const changePassword = (current_password: string, new_password: string) => api<void>('PUT', '/api/v1/session/password', { current_password, new_password });

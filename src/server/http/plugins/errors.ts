@@ -70,17 +70,26 @@ function classify(err: FastifyError & { validation?: ValidationItem[]; validatio
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, kind: ErrorKind, errors: string[], message?: string, retryAfter?: number): FastifyReply {
+  return reply.send(errorBody(reply, request, kind, errors, message, retryAfter));
+}
+
+/**
+ * An error's answer in the route's style (PagerDuty REST, Events API, Opsgenie): status and
+ * headers set on the reply, the body returned. For an onSend hook, where the answer being
+ * replaced is already serialized, as text (`JSON.stringify` of this).
+ */
+export function errorBody(reply: FastifyReply, request: FastifyRequest, kind: ErrorKind, errors: string[], message?: string, retryAfter?: number): unknown {
   const def = ERRORS[kind];
   if (retryAfter) reply.header('retry-after', String(retryAfter));
   reply.code(def.status).type('application/json; charset=utf-8');
-  if (request.routeOptions?.config?.errorStyle === 'opsgenie') return sendOpsgenieError(reply, kind, errors, message);
+  if (request.routeOptions?.config?.errorStyle === 'opsgenie') return opsgenieErrorBody(reply, kind, errors, message);
   if (request.routeOptions?.config?.errorStyle === 'events') {
     const status = kind === 'rate_limited' ? 'throttle event' : kind === 'invalid_input' && errors.some((e) => e.startsWith('body: JSON parse error')) ? 'Unrecognized object' : kind === 'invalid_input' ? 'invalid event' : kind === 'payload_too_large' ? 'event too large' : 'error';
     const msg =
       kind === 'invalid_input' ? (status === 'Unrecognized object' ? 'Event object format is unrecognized' : 'Event object is invalid') : (message ?? def.message);
-    return reply.send({ status, message: msg, errors });
+    return { status, message: msg, errors };
   }
-  return reply.send({ error: { message: message ?? def.message, code: def.code, errors } });
+  return { error: { message: message ?? def.message, code: def.code, errors } };
 }
 
 const OPSGENIE_MESSAGE: Partial<Record<ErrorKind, string>> = {
@@ -89,7 +98,7 @@ const OPSGENIE_MESSAGE: Partial<Record<ErrorKind, string>> = {
   rate_limited: 'You are making too many requests! To avoid errors, we recommend you limit requests.',
 };
 
-function sendOpsgenieError(reply: FastifyReply, kind: ErrorKind, errors: string[], message?: string): FastifyReply {
+function opsgenieErrorBody(reply: FastifyReply, kind: ErrorKind, errors: string[], message?: string): unknown {
   const jsonSyntax = kind === 'invalid_input' && errors.some((e) => e.startsWith('body: JSON parse error'));
   const byField: Record<string, string> = {};
   for (const e of errors) {
@@ -105,7 +114,7 @@ function sendOpsgenieError(reply: FastifyReply, kind: ErrorKind, errors: string[
   reply.code(jsonSyntax ? 400 : kind === 'invalid_input' ? 422 : ERRORS[kind].status);
   const requestId = randomUUID();
   reply.header('x-request-id', requestId);
-  return reply.send({ message: msg, took: reply.elapsedTime / 1000, requestId, ...(kind === 'invalid_input' && !jsonSyntax && errors.length ? { errors: byField } : {}) });
+  return { message: msg, took: reply.elapsedTime / 1000, requestId, ...(kind === 'invalid_input' && !jsonSyntax && errors.length ? { errors: byField } : {}) };
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -5,13 +5,16 @@
  * A request that carries an Authorization header is left to auth.ts alone, and a
  * public route ignores cookies. On an unsafe method the X-CSRF-Token header must
  * equal the session's CSRF token; without it the request is refused before its
- * body is even read.
+ * body is even read. When the organization requires two-factor authentication of the
+ * member's role and they have none active, the session reaches only the routes marked
+ * `twoFactorEnrolment` (who am I, sign out, enrolment): every other answers 403.
  */
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../../errors.js';
 import { constantTimeEqual } from '../../lib/secrets.js';
 import type { AppDeps } from '../deps.js';
 import { authenticateSession } from '../../account/account.service.js';
+import { enrolmentRequired } from '../../account/two-factor.service.js';
 import { isApiRoute } from './auth.js';
 import { SESSION_COOKIE, parseCookies } from '../cookies.js';
 
@@ -26,6 +29,10 @@ declare module 'fastify' {
     /** Set when a session cookie authenticated the request. */
     /** `createdAt`: when the member signed in; a fresh sign-in stands in for the password when changing one's own email. */
     webSession: { id: string; csrfToken: string; expiresAt: number; createdAt: number } | null;
+  }
+  interface FastifyContextConfig {
+    /** Open to a session held to two-factor enrolment by the organization's requirement. */
+    twoFactorEnrolment?: boolean;
   }
 }
 
@@ -43,6 +50,9 @@ export function registerSessionAuth(app: FastifyInstance, deps: AppDeps): void {
       if (typeof sent !== 'string' || !constantTimeEqual(sent, p.session.csrf_token)) {
         throw new VigilError('forbidden', ['the X-CSRF-Token header is missing or wrong; reload the page']);
       }
+    }
+    if (request.routeOptions.config?.twoFactorEnrolment !== true && (await enrolmentRequired(deps.db, p.orgId, p.userId, p.role))) {
+      throw new VigilError('forbidden', [`two-factor enrolment required: this organization requires two-factor authentication of a ${p.role}; enrol an authenticator first (POST /api/v1/session/two_factor/enrolment)`]);
     }
     const { session, ...principal } = p;
     request.principal = principal;

@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AccountLink, InvitationSent, ResetRequested, Session, SignInAnswer } from '../../../contract/account.js';
+import * as twoFactor from '../../account/two-factor.service.js';
 import { errorResponses } from '../../../contract/common.js';
 import { VigilError, forbidden } from '../../errors.js';
 import { canGrant, isRole } from '../../org/roles.js';
@@ -38,7 +39,18 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
   });
 
   async function view(orgId: string, userId: string, csrf: string, expiresAt: number | null) {
-    return presentSession(await account.sessionView(db, orgId, userId), { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured });
+    const v = await account.sessionView(db, orgId, userId);
+    return { ...presentSession(v, { csrfToken: csrf, expiresAt, emailConfigured: mailer.configured }), two_factor_enrolment_required: await twoFactor.enrolmentRequired(db, orgId, userId, v.user.role) };
+  }
+
+  /** A member with two-factor authentication active gets a second-step ticket instead of a session. */
+  async function signInOrTicket(request: FastifyRequest, reply: FastifyReply, orgId: string, userId: string) {
+    if (await twoFactor.isActive(db, orgId, userId)) {
+      const t = await twoFactor.createTicket(db, clock.now(), orgId, userId);
+      reply.header('cache-control', 'no-store');
+      return { two_factor: { ticket: t.ticket, expires_at: new Date(t.expiresAt).toISOString() } };
+    }
+    return { session: await signIn(request, reply, orgId, userId) };
   }
 
   async function signIn(request: FastifyRequest, reply: FastifyReply, orgId: string, userId: string) {
@@ -77,15 +89,55 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
         if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.failed(email, request.ip, now);
         throw err;
       }
-      signInThrottle.succeeded(email, request.ip);
-      if (r.kind === 'choose') return { organizations: r.organizations };
-      return { session: await signIn(request, reply, r.orgId, r.userId) };
+      if (r.kind === 'choose') {
+        signInThrottle.succeeded(email, request.ip);
+        return { organizations: r.organizations };
+      }
+      const answer = await signInOrTicket(request, reply, r.orgId, r.userId);
+      // A right password with a second step to come clears nothing: wrong codes must keep counting across tickets.
+      if (answer.session) signInThrottle.succeeded(email, request.ip);
+      return answer;
+    },
+  );
+
+  app.post(
+    '/api/v1/session/two_factor',
+    {
+      config: { permission: 'public' },
+      schema: {
+        summary: 'The second step of signing in with two-factor authentication: the ticket from POST /api/v1/session and a current code (or a single-use recovery code). Sets the session cookie. Wrong codes count toward the sign-in throttle; a ticket lives 5 minutes and takes 5 wrong codes.',
+        tags,
+        body: Type.Object({
+          ticket: Type.String({ minLength: 1, maxLength: 200 }),
+          code: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+          recovery_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
+        response: { 200: Type.Object({ session: Session }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { ticket, code, recovery_code } = request.body;
+      const t = await twoFactor.openTicket(db, clock, ticket);
+      const now = clock.now();
+      const decision = signInThrottle.decide(t.email, request.ip, now);
+      if (decision.kind === 'refuse') throw new VigilError('rate_limited', ['too many failed sign-ins; wait and try again'], { retryAfterSeconds: decision.retryAfterSeconds });
+      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      let used: 'totp' | 'recovery';
+      try {
+        used = await twoFactor.completeTicket(db, clock, t, { code, recoveryCode: recovery_code });
+      } catch (err) {
+        if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.failed(t.email, request.ip, now);
+        throw err;
+      }
+      signInThrottle.succeeded(t.email, request.ip);
+      if (used === 'recovery') await audit(db, t.org_id, t.user_id, 'two_factor.recovery_code_use', `users/${t.user_id}`, now);
+      return { session: await signIn(request, reply, t.org_id, t.user_id) };
     },
   );
 
   app.get(
     '/api/v1/session',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: Session }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', twoFactorEnrolment: true }, schema: { summary: 'The signed-in member, the organization, and the CSRF token of this session', tags, response: { 200: Type.Object({ session: Session }), ...errorResponses } } },
     async (request, reply) => {
       const p = principalOf(request);
       reply.header('cache-control', 'no-store');
@@ -95,7 +147,7 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
 
   app.delete(
     '/api/v1/session',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', twoFactorEnrolment: true }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const p = principalOf(request);
       if (request.webSession) await account.endSession(db, clock, p.orgId, request.webSession.id);
@@ -156,15 +208,16 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     {
       config: { permission: 'public' },
       schema: {
-        summary: 'Use an invitation or reset link: set the password and sign in. Other sessions of the member end.',
+        summary: 'Use an invitation or reset link: set the password and sign in (with two-factor authentication active: answers a second-step ticket instead). Other sessions of the member end.',
         tags,
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password, name: Type.Optional(Type.String({ maxLength: 255 })) }),
-        response: { 200: Type.Object({ session: Session }), ...errorResponses },
+        response: { 200: SignInAnswer, ...errorResponses },
       },
     },
     async (request, reply) => {
       const { orgId, userId } = await account.redeemLink(db, clock, request.body.token, request.body.password, request.body.name);
-      return { session: await signIn(request, reply, orgId, userId) };
+      // A reset link proves the mailbox, not the second factor.
+      return signInOrTicket(request, reply, orgId, userId);
     },
   );
 

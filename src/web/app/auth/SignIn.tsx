@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { inspectLink, redeemLink, requestReset, signIn } from '../../data/session';
+import { inspectLink, redeemLink, requestReset, signIn, signInSecondStep } from '../../data/session';
 import type { Session } from '../../data/types';
 import { useAction } from '../../data/hooks';
 import { Link } from '../router';
@@ -26,13 +26,45 @@ function AuthFrame({ title, children }: { title: string; children: React.ReactNo
   );
 }
 
+/** The second step of signing in with two-factor authentication: the authenticator's code, or a recovery code. */
+function SecondStep({ ticket, onSignedIn }: { ticket: string; onSignedIn: (s: Session) => void }) {
+  const [recovery, setRecovery] = useState(false);
+  const [code, setCode] = useState('');
+  const action = useAction(async () => onSignedIn(await signInSecondStep(ticket, recovery ? { recovery_code: code.trim() } : { code: code.replace(/\s/g, '') })));
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run();
+      }}
+      noValidate
+    >
+      <p>{recovery ? 'Type one of your recovery codes. Each works once.' : 'Type the 6-digit code your authenticator app shows for Vigil.'}</p>
+      <Field label={recovery ? 'Recovery code' : 'Code'}>
+        {(id) => <input id={id} autoComplete="one-time-code" inputMode={recovery ? 'text' : 'numeric'} required value={code} onChange={(e) => setCode(e.target.value)} autoFocus />}
+      </Field>
+      <ErrorBox error={action.error} />
+      <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !code}>
+        {action.busy ? 'Checking…' : 'Continue'}
+      </button>
+      <p className="auth-links">
+        <button type="button" className="btn btn-quiet btn-small" onClick={() => (setRecovery(!recovery), setCode(''), action.clear())}>
+          {recovery ? 'Use the authenticator app instead' : 'Use a recovery code instead'}
+        </button>
+      </p>
+    </form>
+  );
+}
+
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [orgs, setOrgs] = useState<{ id: string; name: string }[] | null>(null);
+  const [ticket, setTicket] = useState<string | null>(null);
   const action = useAction(async (orgId?: string) => {
     const r = await signIn(email, password, orgId);
     if ('session' in r) onSignedIn(r.session);
+    else if ('ticket' in r) setTicket(r.ticket);
     else setOrgs(r.organizations);
   });
   const submit = (e: FormEvent) => {
@@ -41,7 +73,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   };
   return (
     <AuthFrame title="Sign in">
-      {orgs ? (
+      {ticket ? (
+        <SecondStep ticket={ticket} onSignedIn={onSignedIn} />
+      ) : orgs ? (
         <div>
           <p>This email opens several organizations. Which one?</p>
           <ul className="choices">
@@ -108,6 +142,7 @@ export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; on
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
+  const [ticket, setTicket] = useState<string | null>(null);
   const look = useAction(async () => {
     const r = await inspectLink(token);
     setInfo(r.link);
@@ -119,11 +154,20 @@ export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; on
   }, [token]);
   const action = useAction(async () => {
     if (password !== confirm) throw new Error('The two passwords differ.');
-    const s = await redeemLink(token, password, kind === 'invite' ? name : undefined);
+    const r = await redeemLink(token, password, kind === 'invite' ? name : undefined);
     history.replaceState(null, '', location.pathname); // the token is spent; keep it out of history
-    onSignedIn(s);
+    if ('ticket' in r) setTicket(r.ticket);
+    else onSignedIn(r.session);
   });
   const title = kind === 'invite' ? 'Welcome to Vigil' : 'Choose a new password';
+  if (ticket) {
+    return (
+      <AuthFrame title={title}>
+        <Notice tone="ok">Password saved.</Notice>
+        <SecondStep ticket={ticket} onSignedIn={onSignedIn} />
+      </AuthFrame>
+    );
+  }
   if (!token) return <AuthFrame title={title}>{<ErrorBox error={new Error('This link is incomplete. Open it again from the email.')} />}</AuthFrame>;
   return (
     <AuthFrame title={title}>

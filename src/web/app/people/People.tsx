@@ -20,6 +20,7 @@ import { addThisDevice, pushSupported } from '../../data/push';
 import { telegramLink, type TelegramLink } from '../../data/telegram';
 import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+import { MethodTestButton, WakePanel } from './WakeCheck';
 
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
   // A volunteer cannot list the members (403); they manage their own contact methods and rules here.
@@ -298,6 +299,8 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
         </div>
       )}
 
+      {editable && <WakePanel userId={user.id} self={self} version={JSON.stringify([methods.data, rules.data])} />}
+
       <h3>Notification rules</h3>
       <ErrorBox error={rules.error} />
       {rules.data && rules.data.length === 0 && <Notice tone="warn">No notification rule: even verified methods are not used for pages.</Notice>}
@@ -400,6 +403,7 @@ function MethodItem({ userId, method: m, editable, onChanged }: { userId: string
           )}
         </div>
       )}
+      {editable && m.verified && <MethodTestButton userId={userId} method={m} />}
       {editable && (
         <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run()} aria-label={`Remove ${m.label}`}>
           Remove

@@ -8,6 +8,7 @@ import { saveStatusSettings, statusSettings } from '../../data/status';
 import type { ApiToken, Session, StatusPageSettings as StatusSettings } from '../../data/types';
 import { Link, useLocation } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
+import { TwoFactorCard, TwoFactorPolicyCard } from './TwoFactor';
 
 export function Settings({ session }: { session: Session }) {
   const { path } = useLocation();
@@ -37,6 +38,8 @@ export function Settings({ session }: { session: Session }) {
         <div className="grid">
           {session.user.role !== 'volunteer' && <StatusPageSettings manage={manage} />}
           <PasswordCard />
+          <TwoFactorCard />
+          {session.user.role === 'owner' && <TwoFactorPolicyCard />}
         </div>
       )}
     </>

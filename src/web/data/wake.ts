@@ -1,0 +1,25 @@
+/** "Would this wake me at 3 a.m.?" and per-method test sends (src/contract/wake-check.ts). */
+import type { Static } from 'typebox';
+import type * as wake from '../../contract/wake-check';
+import { api } from './client';
+
+export type WakeCheck = Static<typeof wake.WakeCheck>['wake_check'];
+export type MethodTest = Static<typeof wake.MethodTest>['test'];
+
+const user = (id: string) => `/api/v1/users/${encodeURIComponent(id)}`;
+export const wakeCheck = (userId: string) => api<{ wake_check: WakeCheck }>('GET', `${user(userId)}/wake_check`).then((r) => r.wake_check);
+export const sendMethodTest = (userId: string, cmId: string) => api<{ test: MethodTest }>('POST', `${user(userId)}/contact_methods/${encodeURIComponent(cmId)}/test`).then((r) => r.test);
+export const methodTest = (userId: string, cmId: string, testId: string) =>
+  api<{ test: MethodTest }>('GET', `${user(userId)}/contact_methods/${encodeURIComponent(cmId)}/tests/${encodeURIComponent(testId)}`).then((r) => r.test);
+
+/** Whether a test send has finished (sent, failed or cancelled): no need to ask again. */
+export const testDone = (t: Pick<MethodTest, 'status'>) => t.status === 'sent' || t.status === 'failed' || t.status === 'cancelled';
+
+/** A test send's result in words, as the "Send me a test" button shows it. */
+export function testResultText(t: Pick<MethodTest, 'status' | 'reason' | 'detail' | 'sent_at' | 'created_at'>, time: (iso: string) => string = (iso) => new Date(iso).toLocaleTimeString()): string {
+  if (t.status === 'sent') return `Sent at ${time(t.sent_at ?? t.created_at)}: check that it arrived.`;
+  if (t.status === 'failed') return `Failed: ${t.reason ?? 'unknown reason'}${t.detail && t.detail !== t.reason ? ` (${t.detail})` : ''}`;
+  if (t.status === 'retrying') return `Not delivered yet (${t.reason ?? 'retrying'}); retrying…`;
+  if (t.status === 'cancelled') return 'Cancelled.';
+  return t.status === 'sending' ? 'Sending…' : 'Queued…';
+}
