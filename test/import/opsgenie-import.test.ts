@@ -35,6 +35,8 @@ function fixture(): OpsgenieData {
       u('u-carol', 'carol@example.com', 'Carol Chen', 'User', [{ method: 'mobile', to: 'Pixel 8' }]),
       u('u-dave', 'dave@example.com', 'Dave Diaz', 'Observer'),
       u('u-erin', 'erin@example.com', 'Erin Eze', 'User', [{ method: 'email', to: 'erin.pager@example.com' }]),
+      // The Vigil owner (vigil init) is in Opsgenie too: matched by e-mail, kept as owner.
+      u('u-olive', 'owner@harbor.example', 'Olive Owner', 'Admin'),
     ],
     teams: [
       {
@@ -166,7 +168,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     await expect(c.list('/v2/users')).rejects.toThrow(/GET \/v2\/users answered 429: Rate limit exceeded/);
     expect(waits).toEqual([1000, 1000, 1000]);
     // The fourth 429 was the last queued: the next read goes through and follows every page.
-    expect((await c.list('/v2/users')).map((u: { username: string }) => u.username)).toHaveLength(5);
+    expect((await c.list('/v2/users')).map((u: { username: string }) => u.username)).toHaveLength(6);
   });
 
   it('a dry run prints the plan and what cannot be mapped, and writes nothing', async () => {
@@ -179,6 +181,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
       ['carol@example.com', 'responder'],
       ['dave@example.com', 'observer'],
       ['erin@example.com', 'responder'],
+      ['owner@harbor.example', 'admin'],
     ]);
     expect(r.plan.schedules.map((s) => s.name)).toEqual(['SRE Primary', 'Support hours / Weekdays', 'Support hours / Evenings']);
     expect(r.plan.schedules[1]!.layer.restrictions).toEqual([{ type: 'weekly_restriction', start_day_of_week: 1, start_time_of_day: '09:00:00', duration_seconds: (4 * 24 + 9) * 3600 }]);
@@ -206,10 +209,10 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
       'integration Email: type Email not mapped',
     ])
       expect(notes).toContain(expected);
-    expect(r.counts.users).toEqual({ created: 5, updated: 0 });
+    expect(r.counts.users).toEqual({ created: 5, updated: 1 });
     expect(r.counts.schedules).toEqual({ created: 3, updated: 0 });
     expect(formatReport(r)).toContain('Plan (dry run, nothing written)');
-    expect(formatReport(r)).toContain('users: would create 5, update 0');
+    expect(formatReport(r)).toContain('users: would create 5, update 1');
   });
 
   it('follows paging.next through a 429 (Retry-After honoured), stops on a 500 half-way, and the next run resumes without duplicates', async () => {
@@ -237,7 +240,8 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     expect(after.policies - before.policies).toBe(2);
     expect(after.services - before.services).toBe(2);
     expect(after.integrations - before.integrations).toBe(2);
-    expect(r.counts.users).toEqual({ created: 0, updated: 5 });
+    expect(r.counts.users).toEqual({ created: 0, updated: 6 });
+    expect(r.plan.notMapped).toContain('user owner@harbor.example: a member as owner in Vigil; role kept (Opsgenie role maps to admin)');
     expect(r.counts.schedules).toEqual({ created: 0, updated: 3 });
     expect(r.counts.policies).toEqual({ created: 2, updated: 0 });
 
@@ -266,7 +270,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
 
     // A dry run now says everything would be updated, and still writes nothing.
     const dry = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: true });
-    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 5 }, schedules: { created: 0, updated: 3 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
+    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 3 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
     expect(await rows()).toEqual(after);
   });
 

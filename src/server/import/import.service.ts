@@ -14,7 +14,7 @@ import { VigilError } from '../errors.js';
 import type { OutboundPolicy } from '../lib/outbound-policy.js';
 import { createContactMethod, listContactMethods, normalizeAddress } from '../notify/contact.service.js';
 import { findUser, updateMember } from '../org/org.service.js';
-import { listOrganizations } from '../org/org.store.js';
+import { getUserByEmail, listOrganizations } from '../org/org.store.js';
 import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
 import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
 import type { Database } from '../storage/schema.js';
@@ -137,13 +137,14 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
     // What a real run would do: objects already imported are updated, the rest created.
     const tally = (kind: string, ids: string[]): ImportCounts => ({ created: ids.filter((id) => !maps.get(kind, id)).length, updated: ids.filter((id) => maps.get(kind, id)).length });
     const counts: ImportReport['counts'] = {
-      users: tally('user', plan.users.map((u) => u.sourceId)),
+      users: { created: 0, updated: 0 },
       contact_methods: zero(),
       schedules: tally('schedule', plan.schedules.map((s) => s.sourceId)),
       overrides: { created: plan.schedules.flatMap((s) => s.overrides).filter((o) => !maps.get('override', o.sourceId)).length, updated: 0 },
       policies: tally('policy', plan.policies.map((p) => p.sourceId)),
       services: tally('service', plan.services.map((s) => s.sourceId)),
     };
+    for (const u of plan.users) counts.users[maps.get('user', u.sourceId) || (await getUserByEmail(db, orgId, u.email)) ? 'updated' : 'created']++;
     return { plan, dryRun: true, counts, verification: [] };
   }
   const notes: string[] = [];
@@ -157,7 +158,13 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
     let vigil = maps.get('user', u.sourceId) ? await findUser(db, orgId, maps.get('user', u.sourceId)!) : undefined;
     if (vigil && vigil.deleted_at === null) {
       if (vigil.name !== u.name || vigil.time_zone !== u.timeZone) vigil = await updateMember(db, orgId, vigil, { name: u.name, time_zone: u.timeZone });
+      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (Opsgenie role maps to ${u.role})`);
       counts.users.updated++;
+    } else if ((vigil = await getUserByEmail(db, orgId, u.email))) {
+      // Already a member (the owner who ran vigil init, or someone added by hand): used as is, role kept.
+      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (Opsgenie role maps to ${u.role})`);
+      counts.users.updated++;
+      await maps.put('user', u.sourceId, vigil.id);
     } else {
       const r = await inviteMember(db, clock, orgId, 'owner', { email: u.email, name: u.name, role: u.role });
       vigil = r.user;
