@@ -16,6 +16,10 @@ import { VigilError } from '../server/errors.js';
 import { Presenter } from '../server/http/presenters/index.js';
 import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
+import { OpsgenieClient } from '../server/import/opsgenie-client.js';
+import { formatReport, importTarget, runOpsgenieImport } from '../server/import/import.service.js';
+import { targetRegistry } from '../server/main.js';
+import { OutboundPolicy } from '../server/lib/outbound-policy.js';
 
 const USAGE = `Usage:
   vigil serve [--roles api,engine] [--port N] [--host H]   start the server
@@ -30,6 +34,11 @@ const USAGE = `Usage:
                                                              create an organization, its owner and an API token;
                                                              the owner signs in to the web UI with PW, or sets a
                                                              password through the one-time link printed
+  vigil import opsgenie --api-url URL --token KEY [--dry-run] [--org ORG_ID] [--json]
+                                                             read users, schedules, escalations, teams and API
+                                                             integrations from Opsgenie (GenieKey with read and
+                                                             configuration access) and create or update them here;
+                                                             --dry-run prints the plan and what cannot be mapped
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
   VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
@@ -49,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
       'time-zone': { type: 'string' },
       password: { type: 'string' },
       json: { type: 'boolean' },
+      'api-url': { type: 'string' },
+      token: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -98,6 +110,32 @@ async function main(argv: string[]): Promise<number> {
     if (!file) return 2;
     const r = await restoreBackup(file, config.databaseUrl ? { open: () => openConfiguredDatabase(config) } : { sqliteTarget: path.join(config.dataDir, 'vigil.db') });
     process.stdout.write(`restored ${file}${r.migrated.length ? `; migrated: ${r.migrated.join(', ')}` : ''}\n`);
+    return 0;
+  }
+
+  if (command === 'import') {
+    const [source, ...more] = positionals;
+    if (source !== 'opsgenie' || more.length) {
+      process.stderr.write(source === 'pagerduty' || source === 'grafana-oncall' ? `vigil import ${source}: not yet supported; only opsgenie is\n` : 'vigil import needs a source: opsgenie\n');
+      return 2;
+    }
+    if (!values['api-url'] || !values.token) {
+      process.stderr.write('vigil import opsgenie needs --api-url URL (e.g. https://api.opsgenie.com or https://api.eu.opsgenie.com) and --token KEY\n');
+      return 2;
+    }
+    const handle = openConfiguredDatabase(config);
+    try {
+      await migrateToLatest(handle);
+      const orgId = await importTarget(handle.db, values.org);
+      const log = (line: string) => process.stderr.write(line + '\n');
+      const client = new OpsgenieClient({ apiUrl: values['api-url'], token: values.token, log });
+      const deps = { db: handle.db, clock: systemClock, targets: targetRegistry(), outbound: new OutboundPolicy(config.outboundAllow), log };
+      const report = await runOpsgenieImport(deps, client, orgId, { dryRun: values['dry-run'] === true });
+      await handle.sync();
+      process.stdout.write((values.json ? JSON.stringify(report, (k, v) => (k === 'apiKey' ? (v ? 'kept' : null) : v), 2) : formatReport(report)) + '\n');
+    } finally {
+      await handle.close();
+    }
     return 0;
   }
 

@@ -121,11 +121,16 @@ export function integrationType(t: string): IntegrationType {
   return v;
 }
 
-/** A new integration with a fresh routing key. The key is returned once and stored as its SHA-256. */
-export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number }): Promise<{ integration: IntegrationTable; key: string }> {
+/**
+ * A new integration with a fresh routing key. The key is returned once and stored as its SHA-256.
+ * `keepKey` (the importer only: an Opsgenie API key or PagerDuty routing key the sender already
+ * holds) is used instead of a fresh one, stored hashed the same way.
+ */
+export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
   const type = integrationType(input.type);
   const now = clock.now();
-  const key = newRoutingKey();
+  if (keepKey !== undefined) await checkKeptKey(db, keepKey, null);
+  const key = keepKey ?? newRoutingKey();
   const integration: IntegrationTable = {
     org_id: orgId,
     id: newId(now),
@@ -144,6 +149,21 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
   if (type !== 'heartbeat' && input.heartbeat_interval_seconds !== undefined) throw invalid('integration.heartbeat_interval_seconds applies to heartbeat integrations only');
   await store.insertIntegration(db, integration);
   return { integration, key };
+}
+
+/** A kept key must be long enough to be a secret and must not already route to another integration. */
+async function checkKeptKey(db: Kysely<Database>, key: string, integrationId: string | null): Promise<void> {
+  if (key.length < 20 || key.length > 200 || /\s/.test(key)) throw invalid('integration key: a kept key must be 20 to 200 characters without spaces');
+  const other = await store.integrationIdByKeyHash(db, hashSecret(key));
+  if (other && other !== integrationId) throw invalid('integration key: this key already routes to another integration');
+}
+
+/** The importer: make an integration answer to the key its sender already holds. */
+export async function setIntegrationKey(db: Kysely<Database>, orgId: string, integration: IntegrationTable, key: string): Promise<IntegrationTable> {
+  await checkKeptKey(db, key, integration.id);
+  const patch = { key_hash: hashSecret(key), key_hint: key.slice(0, 4) };
+  await store.updateIntegration(db, orgId, integration.id, patch);
+  return { ...integration, ...patch };
 }
 
 export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, integration: IntegrationTable): Promise<{ integration: IntegrationTable; key: string }> {

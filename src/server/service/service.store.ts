@@ -137,3 +137,9 @@ export async function heartbeatsNamed(db: Db, orgId: string, name: string): Prom
     .orderBy('integrations.created_at')
     .execute();
 }
+
+/** Any live integration (of any organization) whose key has this hash: keys route across organizations, so they must be unique. */
+export async function integrationIdByKeyHash(db: Db, keyHash: string): Promise<string | null> {
+  const r = await db.selectFrom('integrations').select('id').where('key_hash', '=', keyHash).where('deleted_at', 'is', null).executeTakeFirst();
+  return r?.id ?? null;
+}

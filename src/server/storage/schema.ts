@@ -852,6 +852,7 @@ export interface Database {
   event_orchestration_integrations: EventOrchestrationIntegrationTable;
   event_orchestration_paths: EventOrchestrationPathTable;
   opsgenie_requests: OpsgenieRequestTable;
+  import_mappings: ImportMappingTable;
 }
 
 /** An Opsgenie Alert API request (ingest/opsgenie/): what `GET /v2/alerts/requests/{id}` reports. */
@@ -950,4 +951,14 @@ export interface ActionItemTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+}
+
+/** `vigil import`: source object → the Vigil object made from it (0019). */
+export interface ImportMappingTable {
+  org_id: string;
+  source: string;
+  kind: string;
+  source_id: string;
+  vigil_id: string;
+  created_at: number;
 }
