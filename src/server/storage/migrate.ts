@@ -16,6 +16,7 @@ import * as m0014 from './migrations/0014_push.js';
 import * as m0015 from './migrations/0015_opsgenie_requests.js';
 import * as m0016 from './migrations/0016_telegram.js';
 import * as m0018 from './migrations/0018_two_factor.js';
+import * as m0020 from './migrations/0020_oidc.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0015_opsgenie_requests': m0015,
   '0016_telegram': m0016,
   '0018_two_factor': m0018,
+  '0020_oidc': m0020,
 };
 
 class StaticProvider implements MigrationProvider {
