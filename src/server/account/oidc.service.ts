@@ -278,7 +278,9 @@ async function discover(c: OidcConfigTable, policy: OutboundPolicy, clock: Clock
 function describe(err: unknown): string {
   const e = err as { message?: string; cause?: { message?: string }; error?: string; error_description?: string };
   if (e?.error) return `${e.error}${e.error_description ? ` (${e.error_description})` : ''}`;
-  return String(e?.message ?? err).slice(0, 300);
+  // openid-client wraps oauth4webapi's precise reason (which claim, which check) as the cause.
+  const cause = e?.cause?.message && e.cause.message !== e.message ? `: ${e.cause.message}` : '';
+  return `${String(e?.message ?? err)}${cause}`.slice(0, 300);
 }
 
 /** The first step: where to send the browser. */
