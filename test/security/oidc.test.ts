@@ -292,6 +292,13 @@ for (const dialect of DIALECTS) {
       expect(responder.json().error.errors[0]).toMatch(/identity provider/);
       const owner = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'owner@harbor.example', password: PASSWORD } });
       expect(owner.statusCode).toBe(200);
+      // An invitation link sets a password but opens no session either.
+      const invite = await t.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: t.auth, payload: { invitation: { email: 'ivy@harbor.example' } } });
+      expect(invite.statusCode, invite.body).toBe(201);
+      const token = /#token=([A-Za-z0-9_-]+)/.exec(JSON.stringify(invite.json()))![1]!;
+      const redeemed = await t.app.inject({ method: 'POST', url: '/api/v1/account_links/redeem', payload: { token, password: PASSWORD } });
+      expect(redeemed.statusCode).toBe(403);
+      expect(redeemed.headers['set-cookie']).toBeUndefined();
       // And the responder still signs in through the provider.
       expect((await callback(t, await atProvider(await startAt(t), 'rhea'))).cookie).toMatch(/^vigil_session=/);
     });

@@ -222,6 +222,8 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     },
     async (request, reply) => {
       const { orgId, userId } = await account.redeemLink(db, clock, request.body.token, request.body.password, request.body.name);
+      const { user } = await account.sessionView(db, orgId, userId);
+      if (!(await passwordSignInAllowed(db, orgId, user.role))) throw new VigilError('forbidden', ['the password is set, but this organization signs in through its identity provider: use "Sign in with" on the sign-in page']);
       // A reset link proves the mailbox, not the second factor.
       return signInOrTicket(request, reply, orgId, userId);
     },
