@@ -99,18 +99,34 @@ const pathOf = (u: string) => {
   return x.pathname + x.search;
 };
 
-async function startAt(t: TestApp, org = 'harbor'): Promise<string> {
-  const r = await t.app.inject({ method: 'GET', url: `/api/v1/auth/oidc/start?org=${org}` });
-  expect(r.statusCode).toBe(303);
-  return String(r.headers.location);
+interface Started {
+  url: string;
+  /** The state cookie the start step set in the browser. */
+  cookie: string;
 }
 
-async function callback(t: TestApp, back: string) {
-  const r = await t.app.inject({ method: 'GET', url: pathOf(back) });
+async function startAt(t: TestApp, org = 'harbor'): Promise<Started> {
+  const r = await t.app.inject({ method: 'GET', url: `/api/v1/auth/oidc/start?org=${org}` });
+  expect(r.statusCode).toBe(303);
+  const set = String(r.headers['set-cookie']);
+  expect(set).toMatch(/^vigil_oidc_state=[A-Za-z0-9_-]+; Path=\/api\/v1\/auth\/oidc\/callback; Max-Age=600; HttpOnly; SameSite=Lax$/);
+  return { url: String(r.headers.location), cookie: set.split(';')[0]! };
+}
+
+/** Start, pass the provider as `login`, and come back to the callback in the same browser. */
+async function signInAs(t: TestApp, login: string) {
+  const s = await startAt(t);
+  return callback(t, await atProvider(s.url, login), s.cookie);
+}
+
+async function callback(t: TestApp, back: string, cookie?: string) {
+  const r = await t.app.inject({ method: 'GET', url: pathOf(back), headers: cookie ? { cookie } : {} });
   expect(r.statusCode).toBe(303);
   const location = new URL(String(r.headers.location));
-  const set = r.headers['set-cookie'];
-  return { location, cookie: set ? String(set).split(';')[0]! : null, error: location.searchParams.get('oidc_error'), reason: location.searchParams.get('reason') ?? '' };
+  const set = ([] as string[]).concat((r.headers['set-cookie'] as string | string[] | undefined) ?? []);
+  expect(set.some((c) => c.startsWith('vigil_oidc_state=; '))).toBe(true);
+  const session = set.find((c) => /^vigil_session=[^;]/.test(c));
+  return { location, cookie: session ? session.split(';')[0]! : null, error: location.searchParams.get('oidc_error'), reason: location.searchParams.get('reason') ?? '' };
 }
 
 async function configure(t: TestApp, fields: Record<string, unknown>) {
@@ -173,13 +189,14 @@ for (const dialect of DIALECTS) {
       expect(provider.json().provider).toMatchObject({ display_name: 'Harbor SSO', start_url: '/api/v1/auth/oidc/start?org=harbor' });
 
       await addMember(t, 'rhea@harbor.example');
-      const authorize = new URL(await startAt(t));
+      const started = await startAt(t);
+      const authorize = new URL(started.url);
       expect(authorize.origin).toBe(op.issuer);
       expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
       expect(authorize.searchParams.get('scope')).toBe('openid email profile');
       expect(authorize.searchParams.get('state')).toBeTruthy();
       expect(authorize.searchParams.get('nonce')).toBeTruthy();
-      const back = await callback(t, await atProvider(authorize.href, 'rhea'));
+      const back = await callback(t, await atProvider(authorize.href, 'rhea'), started.cookie);
       expect(back.error).toBeNull();
       expect(back.location.href).toBe(`${PUBLIC_URL}/`);
       expect(back.cookie).toMatch(/^vigil_session=/);
@@ -190,7 +207,7 @@ for (const dialect of DIALECTS) {
     it('with just-in-time membership off, an unknown email is refused; on, the member is created with the role their group maps to', async () => {
       await app();
       await configure(t, { ...base(), group_roles: [{ group: 'oncall-admins', role: 'admin' }] });
-      const refused = await callback(t, await atProvider(await startAt(t), 'nina'));
+      const refused = await signInAs(t, 'nina');
       expect(refused.cookie).toBeNull();
       expect(refused.location.pathname).toBe('/login');
       expect(refused.error).toBe('not_a_member');
@@ -198,13 +215,13 @@ for (const dialect of DIALECTS) {
       expect(await auditActions(t)).toContain('oidc.sign_in_refused not_a_member');
 
       await configure(t, { jit_membership: true });
-      const joined = await callback(t, await atProvider(await startAt(t), 'nina'));
+      const joined = await signInAs(t, 'nina');
       expect(joined.error).toBeNull();
       expect(await whoAmI(t, joined.cookie!)).toMatchObject({ email: 'nina@harbor.example', role: 'admin' });
       expect(await auditActions(t)).toContain('oidc.jit_membership');
 
       // An email the provider has not verified never matches nor joins.
-      const unverified = await callback(t, await atProvider(await startAt(t), 'ursula'));
+      const unverified = await signInAs(t, 'ursula');
       expect(unverified.error).toBe('email_unverified');
       expect(unverified.cookie).toBeNull();
     });
@@ -236,30 +253,48 @@ for (const dialect of DIALECTS) {
       await app();
       await configure(t, base());
       await addMember(t, 'rhea@harbor.example');
-      const back = await atProvider(await startAt(t), 'rhea');
-      expect((await callback(t, back)).cookie).toMatch(/^vigil_session=/);
-      const again = await callback(t, back);
+      const first = await startAt(t);
+      const back = await atProvider(first.url, 'rhea');
+      expect((await callback(t, back, first.cookie)).cookie).toMatch(/^vigil_session=/);
+      const again = await callback(t, back, first.cookie);
       expect(again.cookie).toBeNull();
       expect(again.error).toBe('state_unknown');
 
       // A fresh sign-in, answered with the old code: the provider refuses the spent code (and the PKCE verifier differs).
-      const fresh = new URL(await startAt(t));
+      const freshStart = await startAt(t);
+      const fresh = new URL(freshStart.url);
       const replay = new URL(back);
       replay.searchParams.set('state', fresh.searchParams.get('state')!);
-      const refused = await callback(t, replay.href);
+      const refused = await callback(t, replay.href, freshStart.cookie);
       expect(refused.cookie).toBeNull();
       expect(refused.error).toBe('token_refused');
       expect(refused.reason).toMatch(/invalid_grant/);
+    });
+
+    it('refuses a callback in another browser than the one that started (login CSRF), and keeps that sign-in usable', async () => {
+      await app();
+      await configure(t, base());
+      await addMember(t, 'rhea@harbor.example');
+      const attacker = await startAt(t);
+      const back = await atProvider(attacker.url, 'rhea');
+      // The victim's browser follows the link without the state cookie.
+      const victim = await callback(t, back);
+      expect(victim.cookie).toBeNull();
+      expect(victim.error).toBe('other_browser');
+      const other = await startAt(t);
+      expect((await callback(t, back, other.cookie)).error).toBe('other_browser');
+      // The browser that started still finishes.
+      expect((await callback(t, back, attacker.cookie)).cookie).toMatch(/^vigil_session=/);
     });
 
     it('refuses an ID token whose nonce is not the one sent', async () => {
       await app();
       await configure(t, base());
       await addMember(t, 'rhea@harbor.example');
-      const authorize = await startAt(t);
+      const started = await startAt(t);
       // The sign-in kept server-side now expects another nonce than the provider was given.
       await t.db.handle.db.updateTable('oidc_logins').set({ nonce: 'another-nonce-entirely' }).where('org_id', '=', t.org.org.id).execute();
-      const r = await callback(t, await atProvider(authorize, 'rhea'));
+      const r = await callback(t, await atProvider(started.url, 'rhea'), started.cookie);
       expect(r.cookie).toBeNull();
       expect(r.error).toBe('token_refused');
       expect(r.reason).toMatch(/unexpected ID Token "nonce" claim value/);
@@ -269,10 +304,11 @@ for (const dialect of DIALECTS) {
       await app();
       await configure(t, base());
       await addMember(t, 'rhea@harbor.example');
-      const back = await atProvider(await startAt(t), 'rhea');
+      const started = await startAt(t);
+      const back = await atProvider(started.url, 'rhea');
       // The ID token lives 60 s (plus 30 s of tolerance); five minutes later the sign-in itself is still open.
       clock.advanceMinutes(5);
-      const r = await callback(t, back);
+      const r = await callback(t, back, started.cookie);
       expect(r.cookie).toBeNull();
       expect(r.error).toBe('token_refused');
       expect(r.reason).toMatch(/"exp" \(expiration time\) claim value, expiration is past/);
@@ -300,7 +336,7 @@ for (const dialect of DIALECTS) {
       expect(redeemed.statusCode).toBe(403);
       expect(redeemed.headers['set-cookie']).toBeUndefined();
       // And the responder still signs in through the provider.
-      expect((await callback(t, await atProvider(await startAt(t), 'rhea'))).cookie).toMatch(/^vigil_session=/);
+      expect((await signInAs(t, 'rhea')).cookie).toMatch(/^vigil_session=/);
     });
   });
 }

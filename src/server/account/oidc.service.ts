@@ -19,7 +19,7 @@ import type { Kysely } from 'kysely';
 import { VigilError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { hashSecret } from '../lib/secrets.js';
+import { constantTimeEqual, hashSecret } from '../lib/secrets.js';
 import { pinnedLookup, type OutboundPolicy } from '../lib/outbound-policy.js';
 import { EMAIL_RE } from '../org/org.service.js';
 import { getUserByEmail, insertUser } from '../org/org.store.js';
@@ -284,7 +284,7 @@ function describe(err: unknown): string {
 }
 
 /** The first step: where to send the browser. */
-export async function start(db: Db, policy: OutboundPolicy, clock: Clock, publicUrl: string, slugOrOrgId: string): Promise<{ orgId: string; url: string }> {
+export async function start(db: Db, policy: OutboundPolicy, clock: Clock, publicUrl: string, slugOrOrgId: string): Promise<{ orgId: string; url: string; state: string }> {
   const c = await store.findOidcConfig(db, slugOrOrgId);
   if (!c) throw new OidcRefusal('not_configured', 'this organization has no identity provider configured for sign-in');
   const cfg = await discover(c, policy, clock);
@@ -302,13 +302,15 @@ export async function start(db: Db, policy: OutboundPolicy, clock: Clock, public
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  return { orgId: c.org_id, url: url.href };
+  return { orgId: c.org_id, url: url.href, state };
 }
 
 /** The callback: a signed-in member (found, or created just in time), or an OidcRefusal. */
-export async function finish(db: Db, policy: OutboundPolicy, clock: Clock, publicUrl: string, callbackUrl: URL): Promise<{ orgId: string; userId: string; created: boolean }> {
+export async function finish(db: Db, policy: OutboundPolicy, clock: Clock, publicUrl: string, callbackUrl: URL, browserState: string | undefined): Promise<{ orgId: string; userId: string; created: boolean }> {
   const state = callbackUrl.searchParams.get('state');
   if (!state) throw new OidcRefusal('missing_state', 'the identity provider sent no state; start signing in again');
+  // The state must come back to the browser that started: a callback link made by someone else (login CSRF) is refused.
+  if (!browserState || !constantTimeEqual(browserState, state)) throw new OidcRefusal('other_browser', 'this sign-in was started in another browser (or its cookie was lost); start signing in again here');
   const login = await store.spendOidcLogin(db, hashSecret(state), clock.now());
   if (!login) throw new OidcRefusal('state_unknown', 'this sign-in expired or was already used; start signing in again');
   const c = await store.getOidcConfig(db, login.org_id);

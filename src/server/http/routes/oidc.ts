@@ -13,7 +13,11 @@ import { principalOf } from '../plugins/auth.js';
 import { audit } from '../../volunteer/access.service.js';
 import * as account from '../../account/account.service.js';
 import * as oidc from '../../account/oidc.service.js';
-import { SESSION_COOKIE, secureCookies, serializeCookie } from '../cookies.js';
+import { SESSION_COOKIE, parseCookies, secureCookies, serializeCookie } from '../cookies.js';
+
+/** Binds a sign-in in flight to the browser that started it; only sent to the callback. */
+const STATE_COOKIE = 'vigil_oidc_state';
+const STATE_PATH = '/api/v1/auth/oidc/callback';
 
 const tags = ['web session'];
 const GroupRole = Type.Object({ group: Type.String(), role: Type.String() });
@@ -113,7 +117,8 @@ export function oidcRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       try {
-        const { url } = await oidc.start(db, deps.outbound, clock, publicUrl, request.query.org);
+        const { url, state } = await oidc.start(db, deps.outbound, clock, publicUrl, request.query.org);
+        reply.header('set-cookie', serializeCookie(STATE_COOKIE, state, { maxAgeSeconds: oidc.OIDC_LOGIN_TTL_MS / 1000, secure, path: STATE_PATH }));
         reply.header('cache-control', 'no-store');
         return reply.redirect(url, 303);
       } catch (err) {
@@ -126,11 +131,13 @@ export function oidcRoutes(app: App, deps: AppDeps): void {
     '/api/v1/auth/oidc/callback',
     { config: { permission: 'public' }, schema: { summary: 'Where the identity provider sends the browser back: signs in (sets the session cookie) and redirects to the app, or to the sign-in page with the reason', tags } },
     async (request, reply) => {
+      reply.header('set-cookie', serializeCookie(STATE_COOKIE, '', { maxAgeSeconds: 0, secure, path: STATE_PATH }));
       try {
-        const done = await oidc.finish(db, deps.outbound, clock, publicUrl, new URL(request.url, publicUrl));
+        const done = await oidc.finish(db, deps.outbound, clock, publicUrl, new URL(request.url, publicUrl), parseCookies(request.headers.cookie)[STATE_COOKIE]);
         if (done.created) await audit(db, done.orgId, done.userId, 'oidc.jit_membership', `users/${done.userId}`, clock.now());
         await audit(db, done.orgId, done.userId, 'oidc.sign_in', `users/${done.userId}`, clock.now());
         const s = await account.createSession(db, clock.now(), done.orgId, done.userId, request.headers['user-agent']);
+        // Fastify appends to set-cookie: the state cookie's removal above stays.
         reply.header('set-cookie', serializeCookie(SESSION_COOKIE, s.token, { maxAgeSeconds: (s.expiresAt - clock.now()) / 1000, secure }));
         reply.header('cache-control', 'no-store');
         return reply.redirect(`${publicUrl}/`, 303);
