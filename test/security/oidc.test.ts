@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
 import { ManualClock } from '../../src/server/lib/clock.js';
 import { setPassword } from '../../src/server/account/account.service.js';
-import { PASSWORD } from '../web/helpers.js';
+import { PASSWORD, signIn } from '../web/helpers.js';
 
 const PUBLIC_URL = 'http://vigil.test';
 const CLIENT_ID = 'vigil-harbor';
@@ -188,6 +188,13 @@ for (const dialect of DIALECTS) {
       const provider = await t.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/provider?org=harbor' });
       expect(provider.json().provider).toMatchObject({ display_name: 'Harbor SSO', start_url: '/api/v1/auth/oidc/start?org=harbor' });
 
+      // Owner only: an admin can neither read nor change it.
+      const admin = await addMember(t, 'ada@harbor.example', 'admin');
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, admin.id, PASSWORD);
+      const adminBrowser = await signIn(t, 'ada@harbor.example');
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/organization/oidc_configuration', headers: adminBrowser.headers() })).statusCode).toBe(403);
+      expect((await t.app.inject({ method: 'PUT', url: '/api/v1/organization/oidc_configuration', headers: adminBrowser.headers(true), payload: { oidc_configuration: { jit_membership: true } } })).statusCode).toBe(403);
+
       await addMember(t, 'rhea@harbor.example');
       const started = await startAt(t);
       const authorize = new URL(started.url);
@@ -220,6 +227,10 @@ for (const dialect of DIALECTS) {
       expect(await whoAmI(t, joined.cookie!)).toMatchObject({ email: 'nina@harbor.example', role: 'admin' });
       expect(await auditActions(t)).toContain('oidc.jit_membership');
 
+      // An email outside the allowed domains neither matches nor joins.
+      await configure(t, { allowed_email_domains: ['volunteers.example'] });
+      expect((await signInAs(t, 'rhea')).error).toBe('domain_refused');
+      await configure(t, { allowed_email_domains: ['harbor.example'] });
       // An email the provider has not verified never matches nor joins.
       const unverified = await signInAs(t, 'ursula');
       expect(unverified.error).toBe('email_unverified');

@@ -1,6 +1,6 @@
 /** Queries for OpenID Connect sign-in: an organization's configuration (its client secret sealed here) and sign-ins in flight. */
 import type { Kysely } from 'kysely';
-import { openSecret, sealSecret } from '../lib/secret-box.js';
+import { needsReseal, openSecret, sealSecret } from '../lib/secret-box.js';
 import type { Database, OidcConfigTable, OidcLoginTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -66,4 +66,16 @@ export async function spendOidcLogin(db: Db, stateHash: string, now: number): Pr
 /** Sign-ins in flight that ended or expired a day ago go. */
 export async function pruneOidcLogins(db: Db, before: number): Promise<void> {
   await db.deleteFrom('oidc_logins').where('expires_at', '<', before).execute();
+}
+
+/** Seal client secrets sealed with a key rotated out (see resealContactMethods). */
+export async function resealOidcConfigs(db: Db): Promise<number> {
+  const rows = await db.selectFrom('oidc_configs').select(['org_id', 'client_secret']).execute();
+  let n = 0;
+  for (const r of rows) {
+    if (!needsReseal(r.client_secret)) continue;
+    await db.updateTable('oidc_configs').set({ client_secret: sealSecret(openSecret(r.client_secret)) }).where('org_id', '=', r.org_id).execute();
+    n++;
+  }
+  return n;
 }
