@@ -45,6 +45,7 @@ import { postmortemRoutes } from './http/routes/postmortems.js';
 import { registerSessionAuth } from './http/plugins/session.js';
 import { accountRoutes } from './http/routes/account.js';
 import { twoFactorRoutes } from './http/routes/two-factor.js';
+import { oidcRoutes } from './http/routes/oidc.js';
 import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
@@ -131,6 +132,7 @@ export const routeModules: RouteModule[] = [
   registerSessionAuth,
   accountRoutes,
   twoFactorRoutes,
+  oidcRoutes,
   streamRoutes,
   statusPageRoutes,
   testEventRoutes,

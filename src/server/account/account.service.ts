@@ -60,7 +60,7 @@ export async function authenticateSession(db: Db, clock: Clock, token: string): 
   return p;
 }
 
-export type LoginResult = { kind: 'ok'; orgId: string; userId: string } | { kind: 'choose'; organizations: { id: string; name: string }[] };
+export type LoginResult = { kind: 'ok'; orgId: string; userId: string; role: Role } | { kind: 'choose'; organizations: { id: string; name: string }[] };
 
 export async function checkCredentials(db: Db, input: { email: string; password: string; organizationId?: string }): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
@@ -75,7 +75,7 @@ export async function checkCredentials(db: Db, input: { email: string; password:
   if (matches.length === 0) throw fail();
   for (const m of matches) if (needsRehash(m.passwordHash)) await store.upsertPassword(db, m.orgId, m.userId, await hashPassword(input.password), Date.now());
   if (matches.length > 1) return { kind: 'choose', organizations: matches.map((m) => ({ id: m.orgId, name: m.orgName })) };
-  return { kind: 'ok', orgId: matches[0]!.orgId, userId: matches[0]!.userId };
+  return { kind: 'ok', orgId: matches[0]!.orgId, userId: matches[0]!.userId, role: matches[0]!.role };
 }
 
 export async function setPassword(db: Db, clock: Clock, orgId: string, userId: string, password: string): Promise<void> {

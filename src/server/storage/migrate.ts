@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015_opsgenie_requests.js';
 import * as m0016 from './migrations/0016_telegram.js';
 import * as m0018 from './migrations/0018_two_factor.js';
 import * as m0019 from './migrations/0019_imports.js';
+import * as m0020 from './migrations/0020_oidc.js';
 import * as m0021 from './migrations/0021_token_scopes.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016_telegram': m0016,
   '0018_two_factor': m0018,
   '0019_imports': m0019,
+  '0020_oidc': m0020,
   '0021_token_scopes': m0021,
 };
 

@@ -417,6 +417,38 @@ export interface TwoFactorPolicyTable {
   updated_at: number;
 }
 
+/** Sign-in with the organization's OpenID Connect provider (migration 0020). */
+export interface OidcConfigTable {
+  org_id: string;
+  slug: string | null;
+  issuer: string;
+  client_id: string;
+  /** Sealed with the secret box; account/oidc.store.ts opens it. */
+  client_secret: string;
+  display_name: string;
+  /** JSON array of lower-case domains; empty: any domain. */
+  allowed_domains: string;
+  groups_claim: string;
+  /** JSON array of { group, role }. */
+  group_roles: string;
+  jit_membership: number;
+  password_sign_in: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An OpenID Connect sign-in in flight (state, nonce, PKCE verifier): single use, 10 minutes. */
+export interface OidcLoginTable {
+  org_id: string;
+  id: string;
+  state_hash: string;
+  nonce: string;
+  code_verifier: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
 /** Web UI: a member's password, scrypt-hashed (account/password.ts). */
 export interface UserPasswordTable {
   org_id: string;
@@ -820,6 +852,8 @@ export interface Database {
   two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
   two_factor_tickets: TwoFactorTicketTable;
   two_factor_policies: TwoFactorPolicyTable;
+  oidc_configs: OidcConfigTable;
+  oidc_logins: OidcLoginTable;
   web_sessions: WebSessionTable;
   account_links: AccountLinkTable;
   status_pages: StatusPageTable;

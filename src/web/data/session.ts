@@ -67,3 +67,10 @@ export const changePassword = (current_password: string, new_password: string) =
 
 export const invite = (email: string, name: string, role: string) =>
   api<InvitationSent>('POST', '/api/v1/invitations', { invitation: { email, ...(name ? { name } : {}), role } });
+
+/** The organization's identity provider for the sign-in page (`/login?org=<slug>`), or null when it has none. */
+export async function oidcProvider(org: string): Promise<{ display_name: string; password_sign_in: boolean; start_url: string } | null> {
+  const r = await fetch(`/api/v1/auth/oidc/provider?org=${encodeURIComponent(org)}`, { headers: { accept: 'application/json' } });
+  if (!r.ok) return null;
+  return ((await r.json()) as { provider: { display_name: string; password_sign_in: boolean; start_url: string } }).provider;
+}

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AccountLink, InvitationSent, ResetRequested, Session, SignInAnswer } from '../../../contract/account.js';
 import * as twoFactor from '../../account/two-factor.service.js';
+import { passwordSignInAllowed } from '../../account/oidc.service.js';
 import { errorResponses } from '../../../contract/common.js';
 import { VigilError, forbidden } from '../../errors.js';
 import { canGrant, isRole } from '../../org/roles.js';
@@ -92,6 +93,11 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       if (r.kind === 'choose') {
         signInThrottle.succeeded(email, request.ip);
         return { organizations: r.organizations };
+      }
+      // The organization signs in through its identity provider; owners keep their password as break-glass.
+      if (!(await passwordSignInAllowed(db, r.orgId, r.role))) {
+        await audit(db, r.orgId, r.userId, 'oidc.password_sign_in_refused', `users/${r.userId}`, now);
+        throw new VigilError('forbidden', ['this organization signs in through its identity provider: use "Sign in with" on the sign-in page']);
       }
       const answer = await signInOrTicket(request, reply, r.orgId, r.userId);
       // A right password with a second step to come clears nothing: wrong codes must keep counting across tickets.
@@ -216,6 +222,8 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     },
     async (request, reply) => {
       const { orgId, userId } = await account.redeemLink(db, clock, request.body.token, request.body.password, request.body.name);
+      const { user } = await account.sessionView(db, orgId, userId);
+      if (!(await passwordSignInAllowed(db, orgId, user.role))) throw new VigilError('forbidden', ['the password is set, but this organization signs in through its identity provider: use "Sign in with" on the sign-in page']);
       // A reset link proves the mailbox, not the second factor.
       return signInOrTicket(request, reply, orgId, userId);
     },

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { inspectLink, redeemLink, requestReset, signIn, signInSecondStep } from '../../data/session';
+import { inspectLink, oidcProvider, redeemLink, requestReset, signIn, signInSecondStep } from '../../data/session';
 import type { Session } from '../../data/types';
 import { useAction } from '../../data/hooks';
 import { Link } from '../router';
@@ -71,8 +71,24 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
     e.preventDefault();
     void action.run();
   };
+  // Sign-in with the organization's identity provider: /login?org=<slug> shows its button; a refused sign-in comes back with the reason.
+  const params = new URLSearchParams(location.search);
+  const org = params.get('org');
+  const oidcError = params.get('oidc_error') ? params.get('reason') || 'Signing in with your identity provider failed.' : null;
+  const [provider, setProvider] = useState<{ display_name: string; start_url: string } | null>(null);
+  useEffect(() => {
+    if (org) oidcProvider(org).then(setProvider, () => setProvider(null));
+  }, [org]);
   return (
     <AuthFrame title="Sign in">
+      {oidcError ? <Notice tone="warn">{oidcError}</Notice> : null}
+      {provider && !ticket && !orgs ? (
+        <p>
+          <a className="btn btn-primary btn-block" href={provider.start_url}>
+            Sign in with {provider.display_name}
+          </a>
+        </p>
+      ) : null}
       {ticket ? (
         <SecondStep ticket={ticket} onSignedIn={onSignedIn} />
       ) : orgs ? (
