@@ -27,6 +27,16 @@ const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const tags = ['web session'];
 
 export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = mailerFromConfig(deps.config.smtp), limits: SignInLimits = SIGN_IN_LIMITS): void {
+  const ctx = accountContext(app, deps, mailer, limits);
+  sessionRoutes(app, ctx);
+  passwordRoutes(app, ctx);
+  linkRoutes(app, ctx);
+}
+
+/** What the account routes share: the throttles, the mailer, and signing a member in. */
+type AccountContext = ReturnType<typeof accountContext>;
+
+function accountContext(app: App, deps: AppDeps, mailer: AccountMailer, limits: SignInLimits) {
   const { db, clock } = deps;
   // Failed sign-ins: per (email, address), per address, and per account (slowed, never refused); account/throttle.ts says why.
   const signInThrottle = new SignInThrottle(limits);
@@ -61,6 +71,13 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
     return view(orgId, userId, s.csrfToken, s.expiresAt);
   }
 
+  return { deps, mailer, signInThrottle, resetThrottle, resetsInFlight, secure, view, signIn, signInOrTicket };
+}
+
+/** Signing in (password, then the second factor where it is on), who am I, signing out. */
+function sessionRoutes(app: App, ctx: AccountContext): void {
+  const { deps, signInThrottle, secure, view, signIn, signInOrTicket } = ctx;
+  const { db, clock } = deps;
   app.post(
     '/api/v1/session',
     {
@@ -161,7 +178,12 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       return reply.code(204).send(undefined as never);
     },
   );
+}
 
+/** Changing a password, and asking for a reset link by email. */
+function passwordRoutes(app: App, ctx: AccountContext): void {
+  const { deps, mailer, resetThrottle, resetsInFlight } = ctx;
+  const { db, clock } = deps;
   app.put(
     '/api/v1/session/password',
     {
@@ -200,7 +222,12 @@ export function accountRoutes(app: App, deps: AppDeps, mailer: AccountMailer = m
       return reply.code(202).send({ message: 'If this email belongs to a member, a reset link is on its way.' });
     },
   );
+}
 
+/** Emailed one-time links (what a link is for, using it) and invitations. */
+function linkRoutes(app: App, ctx: AccountContext): void {
+  const { deps, mailer, signInOrTicket } = ctx;
+  const { db, clock } = deps;
   app.post(
     '/api/v1/account_links/inspect',
     { config: { permission: 'public' }, schema: { summary: 'What an emailed one-time link is for (does not use it)', tags, body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Type.Object({ link: AccountLink }), ...errorResponses } } },
