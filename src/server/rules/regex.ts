@@ -97,6 +97,13 @@ export function requiredLiteral(pattern: string): string | null {
       continue;
     }
     if (c === '(') {
+      // A flags group, (?s) or (?-m), is no atom: a quantifier after it applies to the character
+      // before it (RE2 reads "Aa(?s)*" as "Aa*"), so it neither ends the run nor joins it.
+      const flags = depth === 0 ? /^\(\?[a-zA-Z-]*\)/.exec(pattern.slice(i)) : null;
+      if (flags) {
+        i += flags[0].length - 1;
+        continue;
+      }
       if (depth === 0) flush();
       depth++;
       continue;
