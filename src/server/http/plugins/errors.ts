@@ -43,6 +43,7 @@ export function describeValidation(items: ValidationItem[], context: string): st
     const path = fieldPath(it, context);
     let msg: string;
     if (it.keyword === 'required') msg = `${path} is required`;
+    else if (it.keyword === 'additionalProperties') msg = `${path} is not a field Vigil knows here: leave it out`;
     else if (it.keyword === 'enum' || it.keyword === 'const') msg = `${path} must be one of ${JSON.stringify(it.params.allowedValues ?? it.params.allowedValue)}`;
     else msg = `${path} ${it.message ?? 'is invalid'}`;
     if (!seen.has(msg)) {
