@@ -76,6 +76,20 @@ async function startFor(dialect: string): Promise<{ vigil: VigilProcess; db?: Te
   return { vigil: await startVigil({ ...OWNER, env: db ? db.env : {} }), ...(db ? { db } : {}) };
 }
 
+/** The basics a screen reader needs, as web.test.ts checks them on every page it photographs: one h1, a name for every control and button. */
+async function accessible(page: Page, where: string): Promise<void> {
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    if (document.querySelectorAll('h1').length !== 1) out.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    for (const el of document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input:not([type=hidden]), select, textarea')) {
+      if (!(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))) out.push(`unlabelled ${el.tagName.toLowerCase()} ${el.outerHTML.slice(0, 80)}`);
+    }
+    for (const b of document.querySelectorAll('button, a[href]')) if (!(b.textContent?.trim() || b.getAttribute('aria-label'))) out.push(`nameless ${b.outerHTML.slice(0, 80)}`);
+    return out;
+  });
+  expect(problems, `accessibility basics on ${where}`).toEqual([]);
+}
+
 describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
   let browser: Browser;
   const started = new Map<string, Promise<{ vigil: VigilProcess; db?: TestDb }>>();
@@ -145,6 +159,7 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
         expect(link).toMatch(/^otpauth:\/\/totp\/Vigil:olive%40harbor\.example\?secret=[A-Z2-7]{32}&issuer=Vigil$/);
         const secret = new URL(link!).searchParams.get('secret')!;
         const shownKey = (await card.locator('p', { hasText: 'Key:' }).locator('code').textContent())!;
+        await accessible(page, 'two-factor enrolment');
         expect(shownKey.replace(/\s/g, '')).toBe(secret);
 
         const confirmedAt = Math.floor(Date.now() / 1000);
@@ -153,6 +168,7 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
         const codesText = await card.getByLabel('Recovery codes', { exact: true }).textContent();
         const codes = codesText!.trim().split('\n');
         expect(codes).toHaveLength(10);
+        await accessible(page, 'recovery codes');
         for (const c of codes) expect(c).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
         await page.reload();
         await expect.poll(() => card.textContent()).toContain('10 recovery codes left');
@@ -162,6 +178,7 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
         await signInWithPassword();
         await page.getByText('Type the 6-digit code your authenticator app shows for Vigil.').waitFor();
         expect(await page.locator('.topbar').count()).toBe(0);
+        await accessible(page, 'the second sign-in step');
         await page.getByLabel('Code', { exact: true }).fill(totp(secret, confirmedAt + 30));
         await page.getByRole('button', { name: 'Continue' }).click();
         await signedIn();
@@ -170,6 +187,7 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
         await signOut();
         await signInWithPassword();
         await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+        await accessible(page, 'the recovery code step');
         await page.getByLabel('Recovery code').fill(codes[3]!);
         await page.getByRole('button', { name: 'Continue' }).click();
         await signedIn();
@@ -200,6 +218,7 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
         await form.getByLabel('Expires').selectOption({ label: 'in 30 days' });
         await form.getByRole('button', { name: 'Create token' }).click();
         const token = (await page.getByTestId('new-token').textContent())!.trim();
+        await accessible(page, 'the API tokens page');
         expect(token.length).toBeGreaterThan(20);
 
         const list = page.getByRole('list', { name: 'API tokens' });
@@ -249,6 +268,8 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
             const p = await browserOf.newPage();
             p.on('pageerror', (e) => pageErrors.push(e.message));
             await p.goto(`${vigil.url}/login?org=harbor`);
+            await p.getByRole('link', { name: 'Sign in with Harbor SSO' }).waitFor();
+            await accessible(p, 'the sign-in page with an identity provider');
             await p.getByRole('link', { name: 'Sign in with Harbor SSO' }).click();
 
             // The provider's own pages.
