@@ -175,7 +175,7 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
   const waits: number[] = [];
   const lines: string[] = [];
   const deps = (): ImportDeps => ({ db: t.db.handle.db, clock, targets: t.deps.targets, outbound: t.deps.outbound, log: (l) => lines.push(l) });
-  const client = (token = pd.key) => new PagerDutyClient({ apiUrl: pd.url, token, pageSize: 2, sleep: async (ms) => void waits.push(ms) });
+  const client = (token = pd.key) => new PagerDutyClient({ apiUrl: pd.url, token, pageSize: 2, policy: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
   const count = async (table: 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'notification_rules' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = async () => ({
     users: await countRows(t, 'users'),
@@ -204,10 +204,17 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     expect(await rows()).toEqual(before);
   });
 
+  it('reads through the outbound address policy: a PagerDuty on a loopback address is refused unless VIGIL_OUTBOUND_ALLOW names it', async () => {
+    const before = pd.received.length;
+    const strict = new PagerDutyClient({ apiUrl: pd.url, token: pd.key });
+    await expect(runPagerDutyImport(deps(), strict, t.org.org.id, { dryRun: true })).rejects.toThrow(/GET \/users: 127\.0\.0\.1 is blocked by the outbound policy/);
+    expect(pd.received.length).toBe(before);
+  });
+
   it('gives up after a bounded number of 429s, naming the path and status; every request carries the v2 Accept header', async () => {
     waits.length = 0;
     for (let i = 0; i < 4; i++) pd.rateLimitOnce('/users', 1, 0);
-    const c = new PagerDutyClient({ apiUrl: pd.url, token: pd.key, maxRetries: 3, pageSize: 2, sleep: async (ms) => void waits.push(ms) });
+    const c = new PagerDutyClient({ apiUrl: pd.url, token: pd.key, maxRetries: 3, pageSize: 2, policy: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
     await expect(c.list('/users', 'users')).rejects.toThrow(/GET \/users answered 429: Rate Limit Exceeded/);
     expect(waits).toEqual([1000, 1000, 1000]);
     // The fourth 429 was the last queued: the next read goes through and follows every page.
