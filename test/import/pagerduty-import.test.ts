@@ -6,6 +6,10 @@
  * keeps working as a Vigil routing key and pages the imported on-call person, and the 8-week
  * comparison of each imported schedule with PagerDuty's own final schedule.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, countRows, createTestApp, manualClock, type TestApp } from '../harness.js';
 import { PagerDutyClient } from '../../src/server/import/pagerduty-client.js';
@@ -17,6 +21,7 @@ import { startFakePagerDuty, type FakePagerDuty, type PagerDutyData } from './fa
 import { incidentsOf, req } from '../api/helpers.js';
 import { engineFor, realChannels, startSmtp } from '../engine/fixtures.js';
 
+const execFileAsync = promisify(execFile);
 const CHECKOUT_KEY = 'a3f5c1e27b4d4e8f9a6b2c1d0e9f8a7b';
 const ZENDESK_KEY = 'b9e8d7c65a4b4c3d8e2f1a0b9c8d7e6f';
 
@@ -373,6 +378,23 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     const dry = await runPagerDutyImport(deps(), client(), t.org.org.id, { dryRun: true });
     expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 2 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 3 } });
     expect(await rows()).toEqual(after);
+  });
+
+  it('the vigil CLI: import pagerduty --dry-run --json prints the plan without a kept key and writes nothing; without --token it exits 2', async () => {
+    const cli = path.resolve('dist/cli/main.js');
+    if (!fs.existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm test builds it first');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...t.db.env };
+    if (dialect === 'sqlite') delete env['DATABASE_URL'];
+    const before = await rows();
+    // Asynchronously: the local PagerDuty answers from this process.
+    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, 'import', 'pagerduty', '--api-url', pd.url, '--token', pd.key, '--dry-run', '--json', '--org', t.org.org.id], { env });
+    const report = JSON.parse(stdout);
+    expect(report.dryRun, stderr).toBe(true);
+    expect(report.plan.services[0].integrations[0]).toEqual({ sourceId: 'PI1', name: 'Prometheus', key: 'kept' });
+    expect(stdout).not.toContain(CHECKOUT_KEY);
+    expect(report.counts.users).toEqual({ created: 0, updated: 6 });
+    expect(await rows()).toEqual(before);
+    await expect(execFileAsync(process.execPath, [cli, 'import', 'pagerduty', '--api-url', pd.url], { env })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--token KEY') });
   });
 
   it("an imported Events API v2 integration key keeps working: Bob confirms his imported e-mail, then PagerDuty's event with the old key pages him as the imported on-call person", async () => {
