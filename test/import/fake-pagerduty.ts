@@ -106,7 +106,8 @@ const intFull = (s: PdService, i: PdIntegration, withKey: boolean) => {
 };
 const ref = (kind: string, id: string, summary: string) => ({ id, type: `${kind}_reference`, summary, self: `${PD}/${kind}s/${id}`, html_url: `${WEB}/${kind}s/${id}` });
 
-export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID().replace(/-/g, '').slice(0, 20)): Promise<FakePagerDuty> {
+/** `ignoreInclude`: answer references where `include[]` asks for full objects (PagerDuty may; the reader then asks each user). */
+export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID().replace(/-/g, '').slice(0, 20), opts: { ignoreInclude?: boolean } = {}): Promise<FakePagerDuty> {
   const limits: { path: string; seconds: number; offset?: number }[] = [];
   const failures: string[] = [];
   const server = await startServer((req, res) => {
@@ -131,7 +132,7 @@ export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID()
       failures.splice(fi, 1);
       return error(500, 'Internal Server Error', 2000);
     }
-    const include = q.getAll('include[]');
+    const include = opts.ignoreInclude ? [] : q.getAll('include[]');
     const page = (key: string, items: unknown[]) => {
       const limit = Number(q.get('limit') ?? 25);
       const offset = Number(q.get('offset') ?? 0);

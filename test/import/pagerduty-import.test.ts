@@ -300,6 +300,19 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     expect(text).toContain('users: would create 5, update 1');
   });
 
+  it('without include[] honoured, reads each user\'s contact methods and notification rules and plans the same', async () => {
+    const bare = await startFakePagerDuty(fixture(), pd.key, { ignoreInclude: true });
+    try {
+      const c = (url: string) => new PagerDutyClient({ apiUrl: url, token: pd.key, pageSize: 2, policy: t.deps.outbound });
+      const [full, fromRefs] = [await runPagerDutyImport(deps(), c(pd.url), t.org.org.id, { dryRun: true }), await runPagerDutyImport(deps(), c(bare.url), t.org.org.id, { dryRun: true })];
+      expect(fromRefs.plan).toEqual(full.plan);
+      expect(bare.received.some((r) => r.url === '/users/PBOB/contact_methods')).toBe(true);
+      expect(bare.received.some((r) => r.url === '/users/PBOB/notification_rules')).toBe(true);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('pages through a 429 (Retry-After honoured), stops on a 500 half-way, and the next run resumes without duplicates', async () => {
     const before = await rows();
     waits.length = 0;

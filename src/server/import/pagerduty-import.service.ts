@@ -139,6 +139,7 @@ export async function runPagerDutyImport(deps: ImportDeps, client: PagerDutyClie
   log(`services: ${c.services.created} created, ${c.services.updated} updated; integrations: ${c.integrations.created} created, ${c.integrations.updated} updated`);
 
   const plan: PagerDutyPlan = { users, schedules, policies, services, notMapped: notes };
+  log(`PagerDuty: ${client.stats.requests} requests, ${client.stats.rateLimited} answered 429 and waited out`);
   const verification = opts.verify === false ? [] : await verifyPdSchedules(deps, client, orgId, maps, imported, emailOf, pdUsers);
   return { plan, dryRun: false, counts: c, verification, newKeys };
 }
