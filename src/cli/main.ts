@@ -18,6 +18,8 @@ import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
 import { OpsgenieClient } from '../server/import/opsgenie-client.js';
 import { formatReport, importTarget, runOpsgenieImport } from '../server/import/import.service.js';
+import { GrafanaOnCallClient } from '../server/import/grafana-oncall-client.js';
+import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../server/import/grafana-oncall-import.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
 
@@ -39,6 +41,11 @@ const USAGE = `Usage:
                                                              integrations from Opsgenie (GenieKey with read and
                                                              configuration access) and create or update them here;
                                                              --dry-run prints the plan and what cannot be mapped
+  vigil import grafana-oncall --api-url URL --token TOKEN [--dry-run] [--org ORG_ID] [--json]
+                                                             the same from Grafana OnCall's public API (the API URL
+                                                             shown under OnCall Settings, and an OnCall API token):
+                                                             users, schedules and shifts, escalation chains and
+                                                             integrations (Alertmanager ones keep their URL path)
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
   VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
@@ -115,12 +122,16 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'import') {
     const [source, ...more] = positionals;
-    if (source !== 'opsgenie' || more.length) {
-      process.stderr.write(source === 'pagerduty' || source === 'grafana-oncall' ? `vigil import ${source}: not yet supported; only opsgenie is\n` : 'vigil import needs a source: opsgenie\n');
+    if ((source !== 'opsgenie' && source !== 'grafana-oncall') || more.length) {
+      process.stderr.write(source === 'pagerduty' ? `vigil import ${source}: not yet supported; opsgenie and grafana-oncall are\n` : 'vigil import needs a source: opsgenie or grafana-oncall\n');
       return 2;
     }
     if (!values['api-url'] || !values.token) {
-      process.stderr.write('vigil import opsgenie needs --api-url URL (e.g. https://api.opsgenie.com or https://api.eu.opsgenie.com) and --token KEY\n');
+      process.stderr.write(
+        source === 'opsgenie'
+          ? 'vigil import opsgenie needs --api-url URL (e.g. https://api.opsgenie.com or https://api.eu.opsgenie.com) and --token KEY\n'
+          : 'vigil import grafana-oncall needs --api-url URL (OnCall Settings → API URL, e.g. https://oncall-prod-us-central-0.grafana.net/oncall) and --token TOKEN\n',
+      );
       return 2;
     }
     const handle = openConfiguredDatabase(config);
@@ -128,11 +139,18 @@ async function main(argv: string[]): Promise<number> {
       await migrateToLatest(handle);
       const orgId = await importTarget(handle.db, values.org);
       const log = (line: string) => process.stderr.write(line + '\n');
-      const client = new OpsgenieClient({ apiUrl: values['api-url'], token: values.token, log });
       const deps = { db: handle.db, clock: systemClock, targets: targetRegistry(), outbound: new OutboundPolicy(config.outboundAllow), log };
-      const report = await runOpsgenieImport(deps, client, orgId, { dryRun: values['dry-run'] === true });
+      const dryRun = values['dry-run'] === true;
+      let text: string;
+      if (source === 'opsgenie') {
+        const report = await runOpsgenieImport(deps, new OpsgenieClient({ apiUrl: values['api-url'], token: values.token, log }), orgId, { dryRun });
+        text = values.json ? JSON.stringify(report, (k, v) => (k === 'apiKey' ? (v ? 'kept' : null) : v), 2) : formatReport(report);
+      } else {
+        const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient({ apiUrl: values['api-url'], token: values.token, log }), orgId, { dryRun });
+        text = values.json ? JSON.stringify(report, (k, v) => (k === 'token' ? (v ? 'kept' : null) : v), 2) : formatGrafanaOnCallReport(report);
+      }
       await handle.sync();
-      process.stdout.write((values.json ? JSON.stringify(report, (k, v) => (k === 'apiKey' ? (v ? 'kept' : null) : v), 2) : formatReport(report)) + '\n');
+      process.stdout.write(text + '\n');
     } finally {
       await handle.close();
     }

@@ -123,12 +123,21 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
     },
   );
 
-  const amHandler = async (request: FastifyRequest<{ Params: { key?: string } }>, reply: FastifyReply) => {
+  // A key from the path or a Bearer token must look like a Vigil routing key; an OnCall URL's token is kept as it was.
+  const amKey = (request: FastifyRequest<{ Params: { key?: string; token?: string } }>): string => {
+    const token = request.params.token;
+    if (token !== undefined) {
+      if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) throw invalidEvent(['the integration token in the URL path must be 20 to 200 letters, digits, - or _']);
+      return token;
+    }
     const key = request.params.key ?? parseAuthorization(request.headers.authorization);
     const keyErrors: string[] = [];
     const routingKey = validateRoutingKey(key ?? undefined, keyErrors);
     if (!routingKey) throw invalidEvent(keyErrors.map((e) => e.replace("'routing_key'", 'the integration key (in the URL path or as a Bearer token)')));
-    const target = await ingest.resolveKey(routingKey, 'alertmanager');
+    return routingKey;
+  };
+  const amHandler = async (request: FastifyRequest<{ Params: { key?: string; token?: string } }>, reply: FastifyReply) => {
+    const target = await ingest.resolveKey(amKey(request), 'alertmanager');
     if (!target) throw invalidEvent(['the integration key is not a known Alertmanager integration key']);
     const v = validateAlertmanager(request.body);
     if (!v.ok) throw invalidEvent(v.errors);
@@ -155,4 +164,12 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
   const amOpts = { bodyLimit: 4 * 1024 * 1024, config: { errorStyle: 'events' as const, permission: 'public' as const }, validatorCompiler: skipValidation };
   app.post('/v1/alertmanager/:key', { ...amOpts, schema: { ...amSchema, params: Type.Object({ key: Type.String() }) } }, amHandler);
   app.post('/v1/alertmanager', { ...amOpts, schema: amSchema }, amHandler);
+  // Grafana OnCall's Alertmanager integration URL: `vigil import grafana-oncall` keeps the token as the key.
+  const oncallSchema = {
+    ...amSchema,
+    summary: "Alertmanager webhook at a Grafana OnCall integration URL (/integrations/v1/alertmanager/<token>/): the token of an integration imported by 'vigil import grafana-oncall' is its key",
+    params: Type.Object({ token: Type.String() }),
+  };
+  app.post('/integrations/v1/alertmanager/:token/', { ...amOpts, schema: oncallSchema }, amHandler);
+  app.post('/integrations/v1/alertmanager/:token', { ...amOpts, schema: oncallSchema }, amHandler);
 }
