@@ -5,10 +5,10 @@
  *
  * How an OnCall shift is read (the fake source in test/import computes final shifts the same
  * way, independently): a shift's events start at `start` (wall time in its zone) and last
- * `duration` seconds; `frequency` × `interval` is one turn, counted from `start`; in each turn
- * an event happens every day (daily), on each `by_day` day (weekly, daily with `by_day`), or
- * on `start`'s weekday (weekly without `by_day`); `rolling_users` groups take the turns in
- * order from `start_rotation_from_user_index`. Where shifts overlap the higher `level` wins;
+ * `duration` seconds; `frequency` × `interval` is one turn, counted from `start`; a daily turn
+ * has one event at its start (skipped when `by_day` leaves out that weekday), a weekly turn has
+ * one in its first week on each `by_day` day (or on `start`'s weekday); `rolling_users` groups
+ * take the turns in order from `start_rotation_from_user_index`. Where shifts overlap the higher `level` wins;
  * an `override` shift wins over all.
  *
  * Lossy choices, each reported as a note where it applies:
@@ -224,6 +224,11 @@ export function instantIn(text: string, zone: string): DateTime | null {
   return d.isValid ? d : null;
 }
 
+/** A duration added to a zoned date-time on the wall clock, as OnCall (Python) does. */
+export function wallPlus(d: DateTime, seconds: number): DateTime {
+  return d.setZone('UTC', { keepLocalTime: true }).plus({ seconds }).setZone(d.zone, { keepLocalTime: true });
+}
+
 /** The groups of a shift: `rolling_users`, or one group of `users`. */
 export function groupsOf(s: GocShift): string[][] {
   if (s.type === 'rolling_users') return (s.rolling_users ?? []).filter((g) => g.length);
@@ -287,7 +292,7 @@ function planLayer(s: GocShift, zone: string, users: Set<string>, label: string,
   const index = Math.max(0, s.start_rotation_from_user_index ?? 0) % members.length;
   const virtual = start.minus({ [unit]: count * index });
   const from = s.rotation_start ? (instantIn(s.rotation_start, shiftZone) ?? start) : start;
-  const until = s.type === 'single_event' ? start.plus({ seconds: s.duration }) : s.until ? instantIn(s.until, shiftZone) : null;
+  const until = s.type === 'single_event' ? wallPlus(start, s.duration) : s.until ? instantIn(s.until, shiftZone) : null;
   return {
     sourceId: s.id,
     name: s.name ?? s.id,
@@ -335,7 +340,7 @@ export function planSchedules(schedules: GocSchedule[], users: Set<string>, note
         notes.push(`schedule ${sc.name}: override ${o.name ?? o.id} for ${who.length} people not mapped (a Vigil override puts one known person on call)`);
         continue;
       }
-      overrides.push({ sourceId: `${o.id}@${sc.id}`, userSourceId: who[0]!, start: start.toISO()!, end: start.plus({ seconds: o.duration }).toISO()! });
+      overrides.push({ sourceId: `${o.id}@${sc.id}`, userSourceId: who[0]!, start: start.toISO()!, end: wallPlus(start, o.duration).toISO()! });
     }
     if (!layers.length) {
       notes.push(`schedule ${sc.name}: no shift could be mapped, not imported`);
