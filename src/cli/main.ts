@@ -146,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
         const report = await runOpsgenieImport(deps, new OpsgenieClient({ apiUrl: values['api-url'], token: values.token, log }), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, (k, v) => (k === 'apiKey' ? (v ? 'kept' : null) : v), 2) : formatReport(report);
       } else {
-        const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient({ apiUrl: values['api-url'], token: values.token, log }), orgId, { dryRun });
+        const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient({ apiUrl: values['api-url'], token: values.token, log, outbound: deps.outbound }), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, (k, v) => (k === 'token' ? (v ? 'kept' : null) : v), 2) : formatGrafanaOnCallReport(report);
       }
       await handle.sync();

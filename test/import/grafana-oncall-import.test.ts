@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, countRows, createTestApp, manualClock, type TestApp } from '../harness.js';
 import { SourceError } from '../../src/server/import/opsgenie-client.js';
+import { OutboundPolicy } from '../../src/server/lib/outbound-policy.js';
 import { GrafanaOnCallClient } from '../../src/server/import/grafana-oncall-client.js';
 import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../../src/server/import/grafana-oncall-import.js';
 import type { ImportDeps } from '../../src/server/import/import.service.js';
@@ -121,7 +122,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
   const waits: number[] = [];
   const lines: string[] = [];
   const deps = (): ImportDeps => ({ db: t.db.handle.db, clock, targets: t.deps.targets, outbound: t.deps.outbound, log: (l) => lines.push(l) });
-  const client = (token = goc.token) => new GrafanaOnCallClient({ apiUrl: `${goc.url}/api/v1/`, token, sleep: async (ms) => void waits.push(ms) });
+  const client = (token = goc.token) => new GrafanaOnCallClient({ apiUrl: `${goc.url}/api/v1/`, token, outbound: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
   const count = async (table: 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = async () => ({
     users: await countRows(t, 'users'),
@@ -146,6 +147,15 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
   it('refuses a wrong token with OnCall\'s detail and writes nothing', async () => {
     const before = await rows();
     await expect(runGrafanaOnCallImport(deps(), client('not-the-token'), t.org.org.id, { dryRun: false })).rejects.toThrow('GET /api/v1/users/ answered 401: Invalid token.');
+    expect(await rows()).toEqual(before);
+  });
+
+  it('obeys the outbound address policy: a loopback OnCall is refused unless VIGIL_OUTBOUND_ALLOW opens it', async () => {
+    const before = await rows();
+    const asked = goc.received.length;
+    const strict = new GrafanaOnCallClient({ apiUrl: goc.url, token: goc.token, outbound: new OutboundPolicy([]) });
+    await expect(runGrafanaOnCallImport(deps(), strict, t.org.org.id, { dryRun: true })).rejects.toThrow('GET /api/v1/users/: 127.0.0.1 is blocked by the outbound policy (allow it with VIGIL_OUTBOUND_ALLOW)');
+    expect(goc.received.length).toBe(asked);
     expect(await rows()).toEqual(before);
   });
 

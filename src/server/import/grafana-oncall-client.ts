@@ -4,9 +4,15 @@
  * `{count, next, previous, results, page_size, …}` followed through `next` until it is null,
  * and 429 answered by waiting Retry-After (bounded). Any other failure stops the import with
  * the path and status and OnCall's `{"detail": …}`; what was written before it stays mapped,
- * so running again resumes.
+ * so running again resumes. Every request's host is checked against the outbound address policy.
  */
+import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js';
 import { retryAfterMs, SourceError, type SourceClientOptions } from './opsgenie-client.js';
+
+export interface GrafanaOnCallClientOptions extends SourceClientOptions {
+  /** The outbound address policy: a refused host stops the import (VIGIL_OUTBOUND_ALLOW opens an internal OnCall). */
+  outbound?: OutboundPolicy;
+}
 
 const MAX_PAGES = 1000;
 
@@ -17,7 +23,7 @@ export class GrafanaOnCallClient {
   /** Requests made and 429s waited out (reported after an import). */
   readonly stats = { requests: 0, rateLimited: 0 };
 
-  constructor(private readonly opts: SourceClientOptions) {
+  constructor(private readonly opts: GrafanaOnCallClientOptions) {
     let u: URL;
     try {
       u = new URL(opts.apiUrl);
@@ -44,6 +50,7 @@ export class GrafanaOnCallClient {
 
   private async getUrl(url: URL): Promise<any> {
     const maxRetries = this.opts.maxRetries ?? 5;
+    if (this.opts.outbound && (await this.opts.outbound.refusesUrl(url.toString()))) throw new SourceError(`GET ${url.pathname}: ${url.hostname} is ${BLOCKED_MESSAGE} (allow it with VIGIL_OUTBOUND_ALLOW)`, null);
     for (let attempt = 0; ; attempt++) {
       this.stats.requests++;
       let res: Response;
