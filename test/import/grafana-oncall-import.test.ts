@@ -7,6 +7,9 @@
  * the 8-week comparison of each imported schedule with OnCall's own final_shifts, across the
  * European daylight-saving change of 2026-03-29.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, countRows, createTestApp, manualClock, type TestApp } from '../harness.js';
 import { SourceError } from '../../src/server/import/opsgenie-client.js';
@@ -336,5 +339,27 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     } finally {
       await smtp.close();
     }
+  });
+  it('from the command line: `vigil import grafana-oncall` needs --api-url and --token, a dry run prints JSON and writes nothing', async () => {
+    const cli = path.resolve('dist/cli/main.js');
+    if (!fs.existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm test builds it first');
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [cli, ...args], { env: { ...process.env, DATABASE_URL: '', ...t.db.env } }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      });
+    const missing = await run(['import', 'grafana-oncall', '--api-url', goc.url]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('vigil import grafana-oncall needs --api-url URL');
+    expect((await run(['import', 'pagerduty', '--api-url', goc.url, '--token', 'x'])).stderr).toContain('not yet supported; opsgenie and grafana-oncall are');
+    const before = await rows();
+    const dry = await run(['import', 'grafana-oncall', '--api-url', goc.url, '--token', goc.token, '--org', t.org.org.id, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const report = JSON.parse(dry.stdout) as { dryRun: boolean; counts: Record<string, { created: number; updated: number }>; plan: { services: { move: { token?: string } }[] } };
+    expect(report.dryRun).toBe(true);
+    expect(report.counts.services).toEqual({ created: 0, updated: 2 });
+    // The kept token is not printed.
+    expect(dry.stdout).not.toContain(AM_TOKEN);
+    expect(report.plan.services[0]!.move.token).toBe('kept');
+    expect(await rows()).toEqual(before);
   });
 });
