@@ -79,6 +79,17 @@ function fixture(): GrafanaOnCallData {
         time_zone: ZONE,
         on_call_shifts: [{ id: 'OPAIRS000001', name: 'Day pairs', type: 'rolling_users', level: 0, time_zone: ZONE, start: '2026-03-01T08:00:00', duration: 43200, frequency: 'daily', interval: 1, rolling_users: [['UALICE000001', 'UBOB00000001'], ['UCAROL000001']] }],
       },
+      {
+        id: 'SWEEKEND0001',
+        name: 'Weekend',
+        type: 'calendar',
+        time_zone: 'America/New_York',
+        on_call_shifts: [
+          // Saturdays and Sundays 10:00–16:00 in New York (DST there starts 2026-03-08), and one afternoon on top.
+          { id: 'OWEEKEND0001', name: 'Weekend days', type: 'recurrent_event', level: 0, time_zone: null, start: '2026-03-07T10:00:00', duration: 21600, frequency: 'daily', interval: 1, by_day: ['SA', 'SU'], users: ['UERIN0000001'] },
+          { id: 'OSINGLE00001', name: 'Cover', type: 'single_event', level: 1, time_zone: null, start: '2026-03-14T12:00:00', duration: 7200, users: ['UALICE000001'] },
+        ],
+      },
       { id: 'SICAL0000001', name: 'Legacy calendar', type: 'ical', ical_url_primary: 'https://calendar.example.com/oncall.ics', ical_url_overrides: null },
     ],
     chains: [
@@ -184,7 +195,11 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
       ['owner@harbor.example', 'admin', []],
     ]);
     const [primary, support, pairs] = r.plan.schedules;
-    expect(r.plan.schedules.map((s) => s.name)).toEqual(['SRE Primary', 'Support hours', 'Pairs']);
+    expect(r.plan.schedules.map((s) => s.name)).toEqual(['SRE Primary', 'Support hours', 'Pairs', 'Weekend']);
+    expect(r.plan.schedules[3]!.layers.map((l) => [l.turn, l.end, l.restrictions.length])).toEqual([
+      [{ unit: 'days', count: 1 }, null, 2],
+      [{ unit: 'weeks', count: 1 }, '2026-03-14T14:00:00.000-04:00', 0],
+    ]);
     expect(primary!.layers.map((l) => [l.name, l.turn, l.users, l.restrictions])).toEqual([
       ['Weekly', { unit: 'weeks', count: 1 }, ['UALICE000001', 'UBOB00000001', 'UCAROL000001'], []],
       ['Evenings', { unit: 'days', count: 1 }, ['UERIN0000001', 'UALICE000001'], [{ type: 'daily_restriction', start_time_of_day: '18:00:00', duration_seconds: 14400 }]],
@@ -224,7 +239,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     ])
       expect(notes).toContain(expected);
     expect(r.counts.users).toEqual({ created: 5, updated: 1 });
-    expect(r.counts.schedules).toEqual({ created: 3, updated: 0 });
+    expect(r.counts.schedules).toEqual({ created: 4, updated: 0 });
     const text = formatGrafanaOnCallReport(r);
     expect(text).toContain('Plan (dry run, nothing written) from Grafana OnCall');
     expect(text).toContain('users: would create 5, update 1');
@@ -242,7 +257,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     // Users (and their e-mail methods) and schedules were written before the failure.
     expect(half.users - before.users).toBe(5);
     expect(half.contacts - before.contacts).toBe(3);
-    expect(half.schedules - before.schedules).toBe(3);
+    expect(half.schedules - before.schedules).toBe(4);
     expect(half.overrides - before.overrides).toBe(1);
     expect(half.policies).toBe(before.policies);
     expect(half.services).toBe(before.services);
@@ -251,13 +266,13 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     const after = await rows();
     expect(after.users - before.users).toBe(5);
     expect(after.contacts - before.contacts).toBe(3);
-    expect(after.schedules - before.schedules).toBe(3);
+    expect(after.schedules - before.schedules).toBe(4);
     expect(after.overrides - before.overrides).toBe(1);
     expect(after.policies - before.policies).toBe(2);
     expect(after.services - before.services).toBe(2);
     expect(after.integrations - before.integrations).toBe(2);
     expect(r.counts.users).toEqual({ created: 0, updated: 6 });
-    expect(r.counts.schedules).toEqual({ created: 0, updated: 3 });
+    expect(r.counts.schedules).toEqual({ created: 0, updated: 4 });
     expect(r.counts.policies).toEqual({ created: 2, updated: 0 });
     expect(r.plan.notMapped).toContain('user owner@harbor.example: a member as owner in Vigil; role kept (OnCall role maps to admin)');
     expect(lines.some((l) => /^service Grafana Alerting: new Events API v2 key [A-Za-z0-9]{32} \(shown once\)/.test(l))).toBe(true);
@@ -274,6 +289,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
       ['SRE Primary', true],
       ['Support hours', true],
       ['Pairs', false],
+      ['Weekend', true],
     ]);
     expect(r.verification[0]!.detail).toMatch(/^\d+ shifts match from 2026-03-02T09:00Z to 2026-04-27T09:00Z$/);
     expect(r.verification[2]!.detail).toMatch(/^\d+ OnCall shifts missing in Vigil, 0 Vigil shifts not in OnCall; first: OnCall has bob@example.com/);
@@ -285,7 +301,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
 
     // A dry run now says everything would be updated, and still writes nothing.
     const dry = await runGrafanaOnCallImport(deps(), client(), t.org.org.id, { dryRun: true });
-    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 3 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
+    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 4 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
     expect(await rows()).toEqual(after);
   });
 
