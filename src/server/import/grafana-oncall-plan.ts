@@ -14,8 +14,8 @@
  * Lossy choices, each reported as a note where it applies:
  * - A Vigil schedule has one person on call: a `rolling_users` group (or a `users` list) of
  *   several people keeps its first; shifts on the same level may overlap in OnCall.
- * - Vigil has no teams, Slack user groups, round robin per alert, webhooks or time-of-day
- *   conditions in escalation steps.
+ * - Vigil has no teams, Slack user groups, round robin per alert, webhook or resolve steps, or
+ *   time-of-day conditions in escalation policies.
  * - OnCall's public API does not give phone numbers: SMS and phone rules are reported, and
  *   only e-mail rules become (unverified) contact methods.
  */
