@@ -22,6 +22,7 @@ import { incidentsOf, req } from '../api/helpers.js';
 import { engineFor, realChannels, startSmtp } from '../engine/fixtures.js';
 
 const AM_TOKEN = 'mReAoNwDm0eMwKo1mTeTwYo';
+const FW_TOKEN = 'm12xmIjOcgwH74UF8CN4dk0Dh';
 const ZONE = 'Europe/Berlin';
 
 function fixture(): GrafanaOnCallData {
@@ -124,6 +125,7 @@ function fixture(): GrafanaOnCallData {
         ],
       },
       { id: 'CGRAFANA0001', name: 'Grafana Alerting', type: 'grafana_alerting', team_id: null, link: 'https://oncall.example.net/integrations/v1/grafana_alerting/Xy7pQ2rS9tU4vW6xZ8aB1cD/', default_route: { id: 'RGRAFDEF0001', escalation_chain_id: 'CSUPPORT0001' }, routes: [] },
+      { id: 'CFORM0000001', name: 'Uptime checks', type: 'formatted_webhook', team_id: null, link: `https://oncall.example.net/integrations/v1/formatted_webhook/${FW_TOKEN}/`, default_route: { id: 'RFORMDEF0001', escalation_chain_id: 'CSRE00000001' }, routes: [] },
       { id: 'CDIRECT00001', name: 'Direct paging', type: 'direct_paging', team_id: null, link: null, default_route: { id: 'RDIRDEF00001', escalation_chain_id: null }, routes: [] },
     ],
   };
@@ -220,6 +222,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     expect(r.plan.services.map((s) => [s.name, s.policySourceId, s.move.kind])).toEqual([
       ['Prometheus', 'CSRE00000001', 'kept_url'],
       ['Grafana Alerting', 'CSUPPORT0001', 'new_key'],
+      ['Uptime checks', 'CSRE00000001', 'kept_url'],
     ]);
     const notes = r.plan.notMapped.join('\n');
     for (const expected of [
@@ -269,8 +272,8 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     expect(after.schedules - before.schedules).toBe(4);
     expect(after.overrides - before.overrides).toBe(1);
     expect(after.policies - before.policies).toBe(2);
-    expect(after.services - before.services).toBe(2);
-    expect(after.integrations - before.integrations).toBe(2);
+    expect(after.services - before.services).toBe(3);
+    expect(after.integrations - before.integrations).toBe(3);
     expect(r.counts.users).toEqual({ created: 0, updated: 6 });
     expect(r.counts.schedules).toEqual({ created: 0, updated: 4 });
     expect(r.counts.policies).toEqual({ created: 2, updated: 0 });
@@ -297,11 +300,11 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     // A third run changes nothing.
     const again = await runGrafanaOnCallImport(deps(), client(), t.org.org.id, { dryRun: false, verify: false });
     expect(await rows()).toEqual(after);
-    expect(again.counts.services).toEqual({ created: 0, updated: 2 });
+    expect(again.counts.services).toEqual({ created: 0, updated: 3 });
 
     // A dry run now says everything would be updated, and still writes nothing.
     const dry = await runGrafanaOnCallImport(deps(), client(), t.org.org.id, { dryRun: true });
-    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 4 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
+    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 4 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 3 } });
     expect(await rows()).toEqual(after);
   });
 
@@ -356,6 +359,32 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
       await smtp.close();
     }
   });
+  it("the OnCall formatted webhook URL keeps working: alerting opens an incident on the imported service, ok resolves it", async () => {
+    const services = await req(t, 'GET', '/api/v1/services?limit=100');
+    const svc = (services.json().services as { id: string; name: string }[]).find((s) => s.name === 'Uptime checks')!;
+    const engine = engineFor(t, realChannels(null));
+    const body = { alert_uid: '08d6891a-835c-e661-39fa-96b6a9e26552', title: 'The whole system is down', image_url: 'https://upload.wikimedia.org/wikipedia/commons/e/ee/Grumpy_Cat_by_Gage_Skidmore.jpg', state: 'alerting', link_to_upstream_details: 'https://en.wikipedia.org/wiki/Downtime', message: 'Smth happened. Oh no!' };
+    const r = await t.app.inject({ method: 'POST', url: `/integrations/v1/formatted_webhook/${FW_TOKEN}/`, headers: { 'content-type': 'application/json' }, payload: body });
+    expect(r.statusCode, r.body).toBe(202);
+    expect(r.json()).toEqual({ status: 'success', message: 'Event processed', dedup_key: body.alert_uid });
+    await engine.runUntilIdle(clock.now());
+    const [inc] = await incidentsOf(t, svc.id);
+    expect(inc?.title).toBe('The whole system is down');
+    expect(inc?.status).toBe('triggered');
+    // The Alertmanager token does not open the formatted webhook, a bad state is refused by name, and nothing is half-written.
+    const wrong = await t.app.inject({ method: 'POST', url: `/integrations/v1/formatted_webhook/${AM_TOKEN}/`, headers: { 'content-type': 'application/json' }, payload: body });
+    expect(wrong.statusCode).toBe(400);
+    const bad = await t.app.inject({ method: 'POST', url: `/integrations/v1/formatted_webhook/${FW_TOKEN}`, headers: { 'content-type': 'application/json' }, payload: { ...body, state: 'firing', title: 7 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual(["'title' must be a string", `'state' must be "alerting" or "ok", got "firing"`]);
+    expect(await incidentsOf(t, svc.id)).toHaveLength(1);
+    const ok = await t.app.inject({ method: 'POST', url: `/integrations/v1/formatted_webhook/${FW_TOKEN}/`, headers: { 'content-type': 'application/json' }, payload: { alert_uid: body.alert_uid, state: 'ok' } });
+    expect(ok.statusCode, ok.body).toBe(202);
+    await engine.runUntilIdle(clock.now());
+    const [after] = await incidentsOf(t, svc.id);
+    expect(after?.status).toBe('resolved');
+  });
+
   it('from the command line: `vigil import grafana-oncall` needs --api-url and --token, a dry run prints JSON and writes nothing', async () => {
     const cli = path.resolve('dist/cli/main.js');
     if (!fs.existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm test builds it first');
@@ -372,7 +401,8 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     expect(dry.code, dry.stderr).toBe(0);
     const report = JSON.parse(dry.stdout) as { dryRun: boolean; counts: Record<string, { created: number; updated: number }>; plan: { services: { move: { token?: string } }[] } };
     expect(report.dryRun).toBe(true);
-    expect(report.counts.services).toEqual({ created: 0, updated: 2 });
+    expect(report.counts.services).toEqual({ created: 0, updated: 3 });
+    expect(dry.stdout).not.toContain(FW_TOKEN);
     // The kept token is not printed.
     expect(dry.stdout).not.toContain(AM_TOKEN);
     expect(report.plan.services[0]!.move.token).toBe('kept');

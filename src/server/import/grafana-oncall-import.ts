@@ -259,7 +259,7 @@ export function formatGrafanaOnCallReport(r: GrafanaOnCallReport): string {
   lines.push(`  users: ${p.users.length} (${p.users.map((u) => `${u.email} as ${u.role}`).join(', ')})`);
   lines.push(`  schedules: ${p.schedules.length} (${p.schedules.map((s) => `${s.name}: ${s.layers.map((l) => `${l.name} ${l.turn.count} ${l.turn.unit}, ${l.users.length} people, ${l.restrictions.length} restrictions`).join(' / ')}, ${s.overrides.length} overrides`).join('; ')})`);
   lines.push(`  escalation policies: ${p.policies.length} (${p.policies.map((x) => `${x.name}: ${x.rules.length} rules, ${x.numLoops} repeats`).join('; ')})`);
-  lines.push(`  services: ${p.services.length} (${p.services.map((s) => `${s.name}: ${s.move.kind === 'kept_url' ? `${s.oncallType} URL kept (/integrations/v1/alertmanager/<token>/ on Vigil's host)` : `new Events API v2 key`}`).join('; ')})`);
+  lines.push(`  services: ${p.services.length} (${p.services.map((s) => `${s.name}: ${s.move.kind === 'kept_url' ? `${s.oncallType} URL kept (${s.move.path} on Vigil's host)` : `new Events API v2 key`}`).join('; ')})`);
   for (const [k, c] of Object.entries(r.counts)) {
     if (r.dryRun && k === 'contact_methods') continue;
     lines.push(r.dryRun ? `  ${k.replace('_', ' ')}: would create ${c.created}, update ${c.updated}` : `  ${k.replace('_', ' ')}: ${c.created} created, ${c.updated} updated`);

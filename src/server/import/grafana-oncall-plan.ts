@@ -151,8 +151,11 @@ export interface GocPlannedSchedule {
 }
 /** How an integration's senders reach Vigil after the import. */
 export type IntegrationMove =
-  /** Same URL path on Vigil's host: `/integrations/v1/alertmanager/<token>/`, the token kept as the key. */
-  | { kind: 'kept_url'; type: 'alertmanager'; token: string }
+  /**
+   * Same URL path on Vigil's host, the token kept as the key: `/integrations/v1/alertmanager/<token>/`
+   * (an alertmanager integration) or `/integrations/v1/formatted_webhook/<token>/` (events_v2).
+   */
+  | { kind: 'kept_url'; type: 'alertmanager' | 'events_v2'; path: string; token: string }
   /** A Vigil Events API v2 integration with a new key: the sender must be reconfigured. */
   | { kind: 'new_key'; type: 'events_v2'; change: string };
 export interface GocPlannedService {
@@ -433,8 +436,7 @@ export function tokenOf(link: string | null | undefined): string | null {
 const CHANGE: Record<string, string> = {
   grafana_alerting: "Grafana Alerting: replace the OnCall contact point by a PagerDuty contact point with Vigil's key (and URL https://<vigil>/v2/enqueue), or send through a Prometheus Alertmanager",
   grafana: "Grafana legacy alerting: use a PagerDuty notification channel with Vigil's key",
-  webhook: 'send PagerDuty Events API v2 to https://<vigil>/v2/enqueue with the key (OnCall webhook payloads are not read)',
-  formatted_webhook: 'send PagerDuty Events API v2 to https://<vigil>/v2/enqueue with the key (OnCall webhook payloads are not read)',
+  webhook: "send PagerDuty Events API v2 to https://<vigil>/v2/enqueue with the key, or OnCall's formatted webhook fields to a formatted_webhook URL (raw webhook payloads are read through OnCall's templates, which are not imported)",
 };
 
 export function planServices(src: Pick<GrafanaOnCallSource, 'integrations'>, policies: Set<string>, notes: string[]): GocPlannedService[] {
@@ -456,7 +458,8 @@ export function planServices(src: Pick<GrafanaOnCallSource, 'integrations'>, pol
     for (const r of (i.routes ?? []).filter((x) => x.id !== i.default_route?.id && !x.is_the_last_route)) notes.push(`${label}: route ${r.routing_type ?? 'regex'} ${JSON.stringify(r.routing_regex ?? '')} not mapped (use event rules)`);
     const token = tokenOf(i.link);
     let move: IntegrationMove;
-    if ((i.type === 'alertmanager' || i.type === 'legacy_alertmanager') && token && token.length >= 20) move = { kind: 'kept_url', type: 'alertmanager', token };
+    if ((i.type === 'alertmanager' || i.type === 'legacy_alertmanager') && token && token.length >= 20) move = { kind: 'kept_url', type: 'alertmanager', path: `/integrations/v1/alertmanager/<token>/`, token };
+    else if (i.type === 'formatted_webhook' && token && token.length >= 20) move = { kind: 'kept_url', type: 'events_v2', path: `/integrations/v1/formatted_webhook/<token>/`, token };
     else {
       const change = CHANGE[i.type] ?? `send PagerDuty Events API v2 to https://<vigil>/v2/enqueue with the key (OnCall's ${i.type} payloads are not read)`;
       notes.push(`${label}: type ${i.type}: its OnCall URL does not carry over; ${change}`);
