@@ -20,6 +20,8 @@ import { OpsgenieClient } from '../server/import/opsgenie-client.js';
 import { formatReport, importTarget, runOpsgenieImport } from '../server/import/import.service.js';
 import { PagerDutyClient } from '../server/import/pagerduty-client.js';
 import { formatPagerDutyReport, runPagerDutyImport } from '../server/import/pagerduty-import.service.js';
+import { GrafanaOnCallClient } from '../server/import/grafana-oncall-client.js';
+import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../server/import/grafana-oncall-import.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
 
@@ -47,6 +49,11 @@ const USAGE = `Usage:
                                                              notification rules, schedules with overrides, escalation
                                                              policies, services and Events API v2 integrations, whose
                                                              integration keys keep working as Vigil routing keys
+  vigil import grafana-oncall --api-url URL --token TOKEN [--dry-run] [--org ORG_ID] [--json]
+                                                             the same from Grafana OnCall's public API (the API URL
+                                                             shown under OnCall Settings, and an OnCall API token):
+                                                             users, schedules and shifts, escalation chains and
+                                                             integrations (Alertmanager ones keep their URL path)
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
   VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
@@ -123,15 +130,17 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'import') {
     const [source, ...more] = positionals;
-    if ((source !== 'opsgenie' && source !== 'pagerduty') || more.length) {
-      process.stderr.write(source === 'grafana-oncall' ? `vigil import ${source}: not yet supported; opsgenie and pagerduty are\n` : 'vigil import needs a source: opsgenie or pagerduty\n');
+    if ((source !== 'opsgenie' && source !== 'pagerduty' && source !== 'grafana-oncall') || more.length) {
+      process.stderr.write('vigil import needs a source: opsgenie, pagerduty or grafana-oncall\n');
       return 2;
     }
     if (!values['api-url'] || !values.token) {
       process.stderr.write(
         source === 'opsgenie'
           ? 'vigil import opsgenie needs --api-url URL (e.g. https://api.opsgenie.com or https://api.eu.opsgenie.com) and --token KEY\n'
-          : 'vigil import pagerduty needs --api-url URL (e.g. https://api.pagerduty.com or https://api.eu.pagerduty.com) and --token KEY (a REST API key)\n',
+          : source === 'pagerduty'
+            ? 'vigil import pagerduty needs --api-url URL (e.g. https://api.pagerduty.com or https://api.eu.pagerduty.com) and --token KEY (a REST API key)\n'
+            : 'vigil import grafana-oncall needs --api-url URL (OnCall Settings → API URL, e.g. https://oncall-prod-us-central-0.grafana.net/oncall) and --token TOKEN\n',
       );
       return 2;
     }
@@ -149,10 +158,13 @@ async function main(argv: string[]): Promise<number> {
       if (source === 'opsgenie') {
         const report = await runOpsgenieImport(deps, new OpsgenieClient(clientOpts), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, hideKeys, 2) : formatReport(report);
-      } else {
+      } else if (source === 'pagerduty') {
         const report = await runPagerDutyImport(deps, new PagerDutyClient({ ...clientOpts, policy: deps.outbound }), orgId, { dryRun });
         // The plan hides kept keys; a new Vigil key (the PagerDuty key was not readable) is shown once, like any new key.
         text = values.json ? JSON.stringify({ ...report, plan: JSON.parse(JSON.stringify(report.plan, hideKeys)) }, null, 2) : formatPagerDutyReport(report);
+      } else {
+        const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient({ ...clientOpts, outbound: deps.outbound }), orgId, { dryRun });
+        text = values.json ? JSON.stringify(report, (k, v) => (k === 'token' ? (v ? 'kept' : null) : v), 2) : formatGrafanaOnCallReport(report);
       }
       await handle.sync();
       process.stdout.write(text + '\n');

@@ -10,6 +10,7 @@ import { VigilError } from '../../errors.js';
 import { EventsError } from '../../../contract/common.js';
 import { validateAlertEvent, validateChangeEvent, validateRoutingKey } from '../../ingest/events-v2/validate.js';
 import { validateAlertmanager } from '../../ingest/alertmanager/validate.js';
+import { validateFormattedWebhook } from '../../ingest/oncall-webhook/validate.js';
 import type { IngestJob } from '../../ingest/ingest.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { parseAuthorization } from '../plugins/auth.js';
@@ -46,20 +47,25 @@ const eventRequest = Type.Object(
   { description: 'PagerDuty Events API v2 alert event' },
 );
 
+/** What every ingest route shares: commit an event and answer 202, or refuse it counted as invalid. */
+function ingestHelpers(ingest: AppDeps['ingest']) {
+  return {
+    async accept(reply: FastifyReply, job: IngestJob, body: Record<string, unknown>): Promise<FastifyReply> {
+      ingest.admit(job.target.integration.id);
+      await ingest.submit(job);
+      ingest.count('accepted', job.kind);
+      return reply.code(202).send(body);
+    },
+    invalidEvent(errors: string[]): VigilError {
+      ingest.count('rejected', 'invalid');
+      return new VigilError('invalid_input', errors);
+    },
+  };
+}
+
 export function ingestRoutes(app: App, deps: AppDeps): void {
   const { ingest } = deps;
-
-  async function accept(reply: FastifyReply, job: IngestJob, body: Record<string, unknown>): Promise<FastifyReply> {
-    ingest.admit(job.target.integration.id);
-    await ingest.submit(job);
-    ingest.count('accepted', job.kind);
-    return reply.code(202).send(body);
-  }
-
-  function invalidEvent(errors: string[]): VigilError {
-    ingest.count('rejected', 'invalid');
-    return new VigilError('invalid_input', errors);
-  }
+  const { accept, invalidEvent } = ingestHelpers(ingest);
 
   app.post(
     '/v2/enqueue',
@@ -123,12 +129,28 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
     },
   );
 
-  const amHandler = async (request: FastifyRequest<{ Params: { key?: string } }>, reply: FastifyReply) => {
+  alertmanagerRoutes(app, deps);
+}
+
+/** Alertmanager's webhook at Vigil's paths and at Grafana OnCall's integration URLs (kept by the importer), and OnCall's formatted webhook. */
+function alertmanagerRoutes(app: App, deps: AppDeps): void {
+  const { ingest } = deps;
+  const { accept, invalidEvent } = ingestHelpers(ingest);
+  // A key from the path or a Bearer token must look like a Vigil routing key; an OnCall URL's token is kept as it was.
+  const amKey = (request: FastifyRequest<{ Params: { key?: string; token?: string } }>): string => {
+    const token = request.params.token;
+    if (token !== undefined) {
+      if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) throw invalidEvent(['the integration token in the URL path must be 20 to 200 letters, digits, - or _']);
+      return token;
+    }
     const key = request.params.key ?? parseAuthorization(request.headers.authorization);
     const keyErrors: string[] = [];
     const routingKey = validateRoutingKey(key ?? undefined, keyErrors);
     if (!routingKey) throw invalidEvent(keyErrors.map((e) => e.replace("'routing_key'", 'the integration key (in the URL path or as a Bearer token)')));
-    const target = await ingest.resolveKey(routingKey, 'alertmanager');
+    return routingKey;
+  };
+  const amHandler = async (request: FastifyRequest<{ Params: { key?: string; token?: string } }>, reply: FastifyReply) => {
+    const target = await ingest.resolveKey(amKey(request), 'alertmanager');
     if (!target) throw invalidEvent(['the integration key is not a known Alertmanager integration key']);
     const v = validateAlertmanager(request.body);
     if (!v.ok) throw invalidEvent(v.errors);
@@ -155,4 +177,34 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
   const amOpts = { bodyLimit: 4 * 1024 * 1024, config: { errorStyle: 'events' as const, permission: 'public' as const }, validatorCompiler: skipValidation };
   app.post('/v1/alertmanager/:key', { ...amOpts, schema: { ...amSchema, params: Type.Object({ key: Type.String() }) } }, amHandler);
   app.post('/v1/alertmanager', { ...amOpts, schema: amSchema }, amHandler);
+  // Grafana OnCall's Alertmanager integration URL: `vigil import grafana-oncall` keeps the token as the key.
+  const oncallSchema = {
+    ...amSchema,
+    summary: "Alertmanager webhook at a Grafana OnCall integration URL (/integrations/v1/alertmanager/<token>/): the token of an integration imported by 'vigil import grafana-oncall' is its key",
+    params: Type.Object({ token: Type.String() }),
+  };
+  app.post('/integrations/v1/alertmanager/:token/', { ...amOpts, schema: oncallSchema }, amHandler);
+  app.post('/integrations/v1/alertmanager/:token', { ...amOpts, schema: oncallSchema }, amHandler);
+
+  // Grafana OnCall's Formatted Webhook integration URL: the imported token is the key of an events_v2 integration.
+  const fwHandler = async (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
+    const target = await ingest.resolveKey(amKey(request), 'events_v2');
+    if (!target) throw invalidEvent(['the integration token is not a known key of an imported Grafana OnCall formatted webhook']);
+    const v = validateFormattedWebhook(request.body);
+    if (!v.ok) throw invalidEvent(v.errors);
+    const e = v.value;
+    const channel = { type: 'events_api_v2' as const, client: 'Grafana OnCall formatted webhook' };
+    if (e.action === 'trigger') return accept(reply, { kind: 'trigger', target, channel, dedupKey: e.dedupKey, summary: e.summary, severity: 'error', source: null, details: e.details }, { status: 'success', message: 'Event processed', dedup_key: e.dedupKey });
+    return accept(reply, { kind: 'resolve', target, channel, dedupKey: e.dedupKey }, { status: 'success', message: 'Event processed', dedup_key: e.dedupKey });
+  };
+  const fwSchema = {
+    summary: "Grafana OnCall Formatted Webhook (alert_uid, title, image_url, state alerting|ok, link_to_upstream_details, message) at its OnCall URL (/integrations/v1/formatted_webhook/<token>/): the token of an integration imported by 'vigil import grafana-oncall' is its key",
+    tags: ['ingest'],
+    params: Type.Object({ token: Type.String() }),
+    body: Type.Object({}, { additionalProperties: true }),
+    response: { 202: Success, 400: EventsError, 413: EventsError, 429: EventsError },
+  };
+  const fwOpts = { bodyLimit: EVENT_BODY_LIMIT, config: { errorStyle: 'events' as const, permission: 'public' as const }, validatorCompiler: skipValidation };
+  app.post('/integrations/v1/formatted_webhook/:token/', { ...fwOpts, schema: fwSchema }, fwHandler);
+  app.post('/integrations/v1/formatted_webhook/:token', { ...fwOpts, schema: fwSchema }, fwHandler);
 }

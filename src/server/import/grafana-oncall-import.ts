@@ -1,0 +1,275 @@
+/**
+ * `vigil import grafana-oncall`: read Grafana OnCall's public API stage by stage (users and
+ * their notification rules, schedules with their shifts, escalation chains with their steps,
+ * teams, integrations with their routes), plan each stage purely (grafana-oncall-plan.ts) and
+ * apply it through the same use cases the API uses. Every object made is remembered in
+ * import_mappings (source `grafana-oncall`) as soon as it exists, so a run that stops
+ * half-way resumes on the next run, and a later run updates instead of duplicating.
+ */
+import { createPolicy, requirePolicy, updatePolicy } from '../escalation/policy.service.js';
+import { getUserByEmail } from '../org/org.store.js';
+import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
+import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
+import type { GrafanaOnCallClient } from './grafana-oncall-client.js';
+import {
+  planGrafanaOnCall,
+  planPolicies,
+  planSchedules,
+  planServices,
+  planUsers,
+  type GocChain,
+  type GocIntegration,
+  type GocNotificationRule,
+  type GocPolicy,
+  type GocPlannedSchedule,
+  type GocPlannedService,
+  type GocSchedule,
+  type GocShift,
+  type GocTeam,
+  type GocUser,
+  type GrafanaOnCallPlan,
+  type GrafanaOnCallSource,
+} from './grafana-oncall-plan.js';
+import { applyUsers, exists, iso, Mappings, normalize, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type ImportReport, type Period } from './import.service.js';
+import type { PlannedPolicy } from './opsgenie-plan.js';
+
+const SOURCE = 'grafana-oncall';
+const WEEK_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
+
+export interface GrafanaOnCallReport {
+  plan: GrafanaOnCallPlan;
+  dryRun: boolean;
+  counts: ImportReport['counts'];
+  /** One line per schedule compared with OnCall's final shifts: "ok" or what differs. */
+  verification: ImportReport['verification'];
+}
+
+// ------------------------------------------------------------------ reading
+
+async function readUsers(c: GrafanaOnCallClient): Promise<{ users: GocUser[]; rules: GocNotificationRule[] }> {
+  const users = (await c.list('users')) as GocUser[];
+  const rules = (await c.list('personal_notification_rules')) as GocNotificationRule[];
+  return { users, rules };
+}
+
+async function readSchedules(c: GrafanaOnCallClient): Promise<GocSchedule[]> {
+  const schedules = (await c.list('schedules')) as GocSchedule[];
+  for (const s of schedules) if (s.type !== 'ical') s.on_call_shifts = (await c.list('on_call_shifts', { schedule_id: s.id })) as GocShift[];
+  return schedules;
+}
+
+async function readChains(c: GrafanaOnCallClient): Promise<{ chains: GocChain[]; policies: GocPolicy[] }> {
+  const chains = (await c.list('escalation_chains')) as GocChain[];
+  const policies = (await c.list('escalation_policies')) as GocPolicy[];
+  return { chains, policies };
+}
+
+async function readIntegrations(c: GrafanaOnCallClient): Promise<{ teams: GocTeam[]; integrations: GocIntegration[] }> {
+  const teams = (await c.list('teams')) as GocTeam[];
+  const integrations = (await c.list('integrations')) as GocIntegration[];
+  for (const i of integrations) i.routes = await c.list('routes', { integration_id: i.id });
+  return { teams, integrations };
+}
+
+export async function readGrafanaOnCall(c: GrafanaOnCallClient): Promise<GrafanaOnCallSource> {
+  const { users, rules } = await readUsers(c);
+  const schedules = await readSchedules(c);
+  const { chains, policies } = await readChains(c);
+  return { users, notificationRules: rules, schedules, chains, policies, ...(await readIntegrations(c)) };
+}
+
+// ----------------------------------------------------------------- applying
+
+async function dryRun(deps: ImportDeps, maps: Mappings, orgId: string, client: GrafanaOnCallClient): Promise<GrafanaOnCallReport> {
+  const plan = planGrafanaOnCall(await readGrafanaOnCall(client));
+  // What a real run would do: objects already imported are updated, the rest created.
+  const tally = (kind: string, ids: string[]): ImportCounts => ({ created: ids.filter((id) => !maps.get(kind, id)).length, updated: ids.filter((id) => maps.get(kind, id)).length });
+  const counts: ImportReport['counts'] = {
+    users: zero(),
+    contact_methods: zero(),
+    schedules: tally('schedule', plan.schedules.map((s) => s.sourceId)),
+    overrides: { created: plan.schedules.flatMap((s) => s.overrides).filter((o) => !maps.get('override', o.sourceId)).length, updated: 0 },
+    policies: tally('policy', plan.policies.map((p) => p.sourceId)),
+    services: tally('service', plan.services.map((s) => s.sourceId)),
+  };
+  for (const u of plan.users) counts.users[maps.get('user', u.sourceId) || (await getUserByEmail(deps.db, orgId, u.email)) ? 'updated' : 'created']++;
+  return { plan, dryRun: true, counts, verification: [] };
+}
+
+export async function runGrafanaOnCallImport(deps: ImportDeps, client: GrafanaOnCallClient, orgId: string, opts: { dryRun: boolean; verify?: boolean }): Promise<GrafanaOnCallReport> {
+  const { db, clock, log } = deps;
+  const maps = await new Mappings(db, orgId, () => clock.now(), SOURCE).load();
+  if (opts.dryRun) return dryRun(deps, maps, orgId, client);
+  const notes: string[] = [];
+  const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
+
+  const src = await readUsers(client);
+  const users = planUsers(src.users, src.rules, notes);
+  const emailOf = await applyUsers(deps, maps, orgId, users, counts, notes, 'OnCall');
+  const userIds = new Set(users.map((u) => u.sourceId));
+  log(`users: ${counts.users.created} invited, ${counts.users.updated} already there; ${counts.contact_methods.created} contact methods added (unverified until each person confirms)`);
+
+  const schedules = planSchedules(await readSchedules(client), userIds, notes);
+  for (const s of schedules) await applySchedule(deps, maps, orgId, s, counts);
+  log(`schedules: ${counts.schedules.created} created, ${counts.schedules.updated} updated; ${counts.overrides.created} overrides added`);
+
+  const policies = planPolicies(await readChains(client), userIds, new Set(schedules.map((s) => s.sourceId)), notes);
+  const { teams, integrations } = await readIntegrations(client);
+  for (const t of teams) notes.unshift(`team ${t.name}: not mapped (Vigil has no teams); its members are imported as users`);
+  const services = planServices({ integrations }, new Set(policies.map((p) => p.sourceId)), notes);
+  for (const p of policies) await applyPolicy(deps, maps, orgId, p, counts);
+  log(`escalation policies: ${counts.policies.created} created, ${counts.policies.updated} updated`);
+
+  for (const s of services) await applyService(deps, maps, orgId, s, counts);
+  log(`services: ${counts.services.created} created, ${counts.services.updated} updated`);
+
+  const plan: GrafanaOnCallPlan = { users, schedules, policies, services, notMapped: notes };
+  const verification = opts.verify === false ? [] : await verifySchedules(deps, client, orgId, maps, schedules, emailOf, src.users);
+  return { plan, dryRun: false, counts, verification };
+}
+
+async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s: GocPlannedSchedule, counts: ImportReport['counts']): Promise<void> {
+  const { db, clock } = deps;
+  const layers: LayerInput[] = s.layers.map((l) => ({
+    name: l.name,
+    start: l.start,
+    end: l.end,
+    rotation_virtual_start: l.rotationVirtualStart,
+    rotation_turn_length: l.turn,
+    users: l.users.map((id) => ({ user: { id: maps.get('user', id)! } })),
+    restrictions: l.restrictions,
+  }));
+  const mapped = maps.get('schedule', s.sourceId);
+  let row = mapped ? await exists(() => requireSchedule(db, orgId, mapped)) : null;
+  if (row) {
+    const current = row;
+    row = await updateSchedule(db, clock, orgId, row.id, { name: s.name, time_zone: s.timeZone, schedule_layers: layers.map((l, i) => ({ ...l, id: current.layers[i]?.id ?? null })) });
+    counts.schedules.updated++;
+  } else {
+    row = await createSchedule(db, clock, orgId, { name: s.name, time_zone: s.timeZone, schedule_layers: layers });
+    await maps.put('schedule', s.sourceId, row.id);
+    counts.schedules.created++;
+  }
+  for (const o of s.overrides) {
+    if (maps.get('override', o.sourceId)) continue;
+    const [made] = await createOverrides(db, clock, orgId, row, [{ start: o.start, end: o.end, user: { id: maps.get('user', o.userSourceId)! } }], () => `override ${o.sourceId}`);
+    await maps.put('override', o.sourceId, made!.id);
+    counts.overrides.created++;
+  }
+}
+
+async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: PlannedPolicy, counts: ImportReport['counts']): Promise<void> {
+  const { db, clock, targets } = deps;
+  const rules = p.rules.map((r) => ({
+    escalation_delay_in_minutes: r.delayMinutes,
+    targets: r.targets.map((t) => ({ type: t.type === 'user' ? 'user_reference' : 'schedule_reference', id: maps.get(t.type, t.sourceId)! })),
+  }));
+  const mapped = maps.get('policy', p.sourceId);
+  const row = mapped ? await exists(() => requirePolicy(db, orgId, mapped)) : null;
+  if (row) {
+    await updatePolicy(db, clock, targets, orgId, row.id, { name: p.name, num_loops: p.numLoops, escalation_rules: rules.map((r, i) => ({ ...r, id: row.rules[i]?.id ?? null })) });
+    counts.policies.updated++;
+  } else {
+    const made = await createPolicy(db, clock, targets, orgId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules });
+    await maps.put('policy', p.sourceId, made.id);
+    counts.policies.created++;
+  }
+}
+
+async function applyService(deps: ImportDeps, maps: Mappings, orgId: string, s: GocPlannedService, counts: ImportReport['counts']): Promise<void> {
+  const { db, clock, log } = deps;
+  const policyId = s.policySourceId ? (maps.get('policy', s.policySourceId) ?? null) : null;
+  const mapped = maps.get('service', s.sourceId);
+  let svc = mapped ? await exists(() => requireService(db, orgId, mapped)) : null;
+  if (svc) {
+    svc = await updateService(db, clock, orgId, svc.id, { name: s.name, escalation_policy: policyId ? { id: policyId } : null });
+    counts.services.updated++;
+  } else {
+    svc = await createService(db, clock, orgId, { name: s.name, ...(policyId ? { escalation_policy: { id: policyId } } : {}) });
+    await maps.put('service', s.sourceId, svc.id);
+    counts.services.created++;
+  }
+  const integ = (await integrationsOf(db, orgId, svc.id)).find((i) => i.id === maps.get('integration', s.sourceId));
+  const keep = s.move.kind === 'kept_url' ? s.move.token : undefined;
+  if (integ) {
+    if (keep) await setIntegrationKey(db, orgId, integ, keep);
+    return;
+  }
+  const made = await createIntegration(db, clock, orgId, svc, { type: s.move.type, name: `Grafana OnCall ${s.oncallType} (${s.name})` }, keep);
+  await maps.put('integration', s.sourceId, made.integration.id);
+  if (s.move.kind === 'new_key') log(`service ${s.name}: new Events API v2 key ${made.key} (shown once); ${s.move.change}`);
+}
+
+// --------------------------------------------------------------- verifying
+
+/** Every final shift OnCall reports for the window, following its pages. */
+async function finalShifts(client: GrafanaOnCallClient, scheduleId: string, since: number, until: number): Promise<Period[]> {
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const rows = (await client.list(`schedules/${encodeURIComponent(scheduleId)}/final_shifts`, { start_date: day(since), end_date: day(until) })) as { user_pk?: string; user_email?: string; shift_start: string; shift_end: string }[];
+  return rows.map((r) => ({ start: Date.parse(r.shift_start), end: Date.parse(r.shift_end), who: (r.user_email ?? r.user_pk ?? 'nobody').toLowerCase() }));
+}
+
+/** The next 8 weeks of each imported schedule, rendered by Vigil, against OnCall's final shifts. */
+async function verifySchedules(deps: ImportDeps, client: GrafanaOnCallClient, orgId: string, maps: Mappings, schedules: GocPlannedSchedule[], emailOf: Map<string, string>, gocUsers: GocUser[]): Promise<ImportReport['verification']> {
+  const since = deps.clock.now();
+  const until = since + VERIFY_WEEKS * WEEK_MS;
+  const byId = new Map(gocUsers.map((u) => [u.id, u.email.toLowerCase()]));
+  const out: ImportReport['verification'] = [];
+  for (const s of schedules) {
+    let theirs: Period[];
+    try {
+      // Whole UTC days are asked (start_date and end_date are dates); both sides are clipped to the window.
+      theirs = await finalShifts(client, s.sourceId, since, until + DAY_MS);
+    } catch (err) {
+      out.push({ schedule: s.name, ok: false, detail: `could not read OnCall's final shifts: ${err instanceof Error ? err.message : String(err)}` });
+      continue;
+    }
+    theirs = normalize(
+      theirs.map((p) => ({ ...p, who: byId.get(p.who) ?? p.who })),
+      since,
+      until,
+    );
+    const row = await requireSchedule(deps.db, orgId, maps.get('schedule', s.sourceId)!);
+    const { entries } = await finalSchedule(deps.db, orgId, row, { since, until });
+    const ours = normalize(
+      entries.filter((e) => e.userId !== null).map((e) => ({ start: e.start, end: e.end, who: emailOf.get(e.userId!) ?? e.userId! })),
+      since,
+      until,
+    );
+    const key = (p: Period) => `${p.start}|${p.end}|${p.who}`;
+    const ourKeys = new Set(ours.map(key));
+    const theirKeys = new Set(theirs.map(key));
+    const missing = theirs.filter((p) => !ourKeys.has(key(p)));
+    const extra = ours.filter((p) => !theirKeys.has(key(p)));
+    if (!missing.length && !extra.length) out.push({ schedule: s.name, ok: true, detail: `${ours.length} shifts match from ${iso(since)} to ${iso(until)}` });
+    else {
+      const first = missing[0] ? `OnCall has ${missing[0].who} ${iso(missing[0].start)}–${iso(missing[0].end)}` : `Vigil has ${extra[0]!.who} ${iso(extra[0]!.start)}–${iso(extra[0]!.end)}`;
+      out.push({ schedule: s.name, ok: false, detail: `${missing.length} OnCall shifts missing in Vigil, ${extra.length} Vigil shifts not in OnCall; first: ${first}` });
+    }
+  }
+  return out;
+}
+
+/** Plain-text report for the CLI. */
+export function formatGrafanaOnCallReport(r: GrafanaOnCallReport): string {
+  const lines: string[] = [];
+  const p = r.plan;
+  lines.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Imported'} from Grafana OnCall:`);
+  lines.push(`  users: ${p.users.length} (${p.users.map((u) => `${u.email} as ${u.role}`).join(', ')})`);
+  lines.push(`  schedules: ${p.schedules.length} (${p.schedules.map((s) => `${s.name}: ${s.layers.map((l) => `${l.name} ${l.turn.count} ${l.turn.unit}, ${l.users.length} people, ${l.restrictions.length} restrictions`).join(' / ')}, ${s.overrides.length} overrides`).join('; ')})`);
+  lines.push(`  escalation policies: ${p.policies.length} (${p.policies.map((x) => `${x.name}: ${x.rules.length} rules, ${x.numLoops} repeats`).join('; ')})`);
+  lines.push(`  services: ${p.services.length} (${p.services.map((s) => `${s.name}: ${s.move.kind === 'kept_url' ? `${s.oncallType} URL kept (${s.move.path} on Vigil's host)` : `new Events API v2 key`}`).join('; ')})`);
+  for (const [k, c] of Object.entries(r.counts)) {
+    if (r.dryRun && k === 'contact_methods') continue;
+    lines.push(r.dryRun ? `  ${k.replace('_', ' ')}: would create ${c.created}, update ${c.updated}` : `  ${k.replace('_', ' ')}: ${c.created} created, ${c.updated} updated`);
+  }
+  lines.push(p.notMapped.length ? `Not mapped (${p.notMapped.length}):` : 'Everything was mapped.');
+  for (const n of p.notMapped) lines.push(`  - ${n}`);
+  if (r.verification.length) {
+    lines.push(`Final schedules, next ${VERIFY_WEEKS} weeks, Vigil against OnCall's final_shifts:`);
+    for (const v of r.verification) lines.push(`  ${v.ok ? 'ok  ' : 'DIFF'} ${v.schedule}: ${v.detail}`);
+  }
+  if (!r.dryRun && p.users.length) lines.push('New members have a pending invitation: send it from People (Invite), or they use "forgot password" once SMTP is set.');
+  return lines.join('\n');
+}
