@@ -84,7 +84,7 @@ export class SelfCheckModule implements EngineModule {
 
   private nodeFacts(): NodeFacts {
     let disk: NodeFacts['disk'] = null;
-    if (this.probes.dataDir) {
+    if (this.probes.dataDir && fs.existsSync(this.probes.dataDir)) {
       const s = fs.statfsSync(this.probes.dataDir);
       disk = { dir: this.probes.dataDir, freeBytes: Number(s.bavail) * Number(s.bsize), totalBytes: Number(s.blocks) * Number(s.bsize) };
     }
