@@ -121,11 +121,27 @@ describe.each(DIALECTS)('self-checks on %s', (dialect) => {
     for (const c of cleanups.splice(0)) c();
   });
 
-  it('nothing wrong: no "Vigil health" service is created', async () => {
+  it('nothing wrong: no "Vigil health" service is created; a page held back by a rule’s delay is not "stuck"', async () => {
     w = await world(dialect);
+    const hook = await startReceiver();
+    cleanups.push(() => void hook.close());
+    const dana = await addUser(w.t, 'Dana Delayed');
+    await addRule(w.t, dana, await addContact(w.t, dana, 'webhook', hook.url), 20);
+    const svc = await serviceWithKey(w.t, 'events_v2', 'Night line');
+    await attachPolicy(w.t, svc.serviceId, await addPolicy(w.t, [{ delay: 60, targets: [{ id: dana, type: 'user_reference' }] }]));
+    expect((await w.t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: trigger(svc.key) })).statusCode).toBe(202);
     await w.run();
-    w.clock.advanceMinutes(5);
-    await w.run();
+    for (let m = 0; m < 17; m++) {
+      w.clock.advanceMinutes(1);
+      await w.run();
+    }
+    expect(hook.requests).toHaveLength(0);
+    expect(await w.health()).toEqual([]);
+    for (let m = 0; m < 4; m++) {
+      w.clock.advanceMinutes(1);
+      await w.run();
+    }
+    expect(hook.requests).toHaveLength(1);
     expect(await w.health()).toEqual([]);
     expect(await w.t.db.handle.db.selectFrom('services').select('id').where('built_in', '=', 'vigil_health').execute()).toEqual([]);
   });

@@ -188,7 +188,12 @@ export async function testsOfMethodSince(db: Db, orgId: string, contactMethodId:
   return rows.map((r) => Number(r.created_at));
 }
 
-/** The organization's messages still waiting to go out (pending or being sent) that were queued before `before`: how many, and the oldest's time. */
+/**
+ * The organization's messages still waiting to go out (pending or being sent) that were
+ * queued before `before` and have been tried, or were due before it: how many, and the
+ * oldest's time. A page held back on purpose (a notification rule's start delay, an SMS
+ * throttle) is not yet tried and not yet due, so it is not counted.
+ */
 export async function unsentOlderThan(db: Db, orgId: string, before: number): Promise<{ n: number; oldest: number | null }> {
   const r = await db
     .selectFrom('notifications')
@@ -196,6 +201,7 @@ export async function unsentOlderThan(db: Db, orgId: string, before: number): Pr
     .where('org_id', '=', orgId)
     .where('status', 'in', ['pending', 'sending'])
     .where('created_at', '<', before)
+    .where((eb) => eb.or([eb('attempts', '>', 0), eb('next_attempt_at', '<', before)]))
     .executeTakeFirstOrThrow();
   return { n: Number(r.n), oldest: r.oldest === null || r.oldest === undefined ? null : Number(r.oldest) };
 }
