@@ -80,6 +80,8 @@ async function world(dialect: 'sqlite' | 'postgres', o: { config?: Partial<Confi
       const service = await db.selectFrom('services').select(['id', 'name', 'built_in', 'escalation_policy_id']).where('org_id', '=', t.org.org.id).where('built_in', '=', 'vigil_health').executeTakeFirst();
       if (!service) return [];
       expect(service).toMatchObject({ name: 'Vigil health', escalation_policy_id: null });
+      const shown = await t.app.inject({ method: 'GET', url: `/api/v1/services/${service.id}`, headers: t.auth });
+      expect(shown.json().service).toMatchObject({ name: 'Vigil health', built_in: 'vigil_health', escalation_policy: null, description: expect.stringMatching(/^Built in: /) });
       const incidents = await db.selectFrom('incidents').select(['id', 'title', 'status']).where('org_id', '=', t.org.org.id).where('service_id', '=', service.id).where('status', '<>', 'resolved').orderBy('created_at').execute();
       const alerts = await db.selectFrom('alerts').select(['incident_id', 'dedup_key']).where('org_id', '=', t.org.org.id).where('service_id', '=', service.id).where('open', '=', 1).execute();
       return incidents.map((i) => ({ ...i, keys: alerts.filter((a) => a.incident_id === i.id).map((a) => a.dedup_key) }));

@@ -23,7 +23,7 @@ export interface ServiceInput extends AlertSettingsInput {
 }
 
 /** Fields of PagerDuty's service that Vigil computes: a client that sends back what it read (GET, change, PUT) may include them; they change nothing. */
-const READ_ONLY = ['id', 'summary', 'self', 'html_url', 'created_at', 'updated_at', 'last_incident_timestamp', 'integrations'];
+const READ_ONLY = ['id', 'summary', 'self', 'html_url', 'created_at', 'updated_at', 'last_incident_timestamp', 'integrations', 'built_in'];
 const WRITABLE = ['type', 'name', 'description', 'status', 'escalation_policy', 'acknowledgement_timeout', 'auto_resolve_timeout', 'incident_urgency_rule', 'support_hours', 'scheduled_actions', 'alert_grouping_parameters', 'auto_pause_notifications_parameters', 'alert_creation'];
 
 /** Every field of a service body is honoured or refused, never dropped: teams, add-ons and response plays Vigil does not have are refused unless empty. */
