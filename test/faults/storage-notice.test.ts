@@ -88,6 +88,9 @@ async function postgresFault(clock: ManualClock): Promise<Fault> {
     admin(async (c) => {
       await c.query(readOnly ? `ALTER DATABASE ${database} SET default_transaction_read_only = on` : `ALTER DATABASE ${database} RESET default_transaction_read_only`);
       await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+      // Let the pool see its idle connections end (they leave the pool), so the next request
+      // meets the read-only server rather than a dead connection (that would be connection_lost).
+      await new Promise((r) => setTimeout(r, 500));
     });
   const t: TestApp = {
     app,
