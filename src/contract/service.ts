@@ -66,6 +66,7 @@ export const Service = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
   last_incident_timestamp: Type.Optional(Type.String({ description: 'Absent while the service has had no incident' })),
+  built_in: Type.Optional(Type.Literal('vigil_health', { description: 'Present on a service Vigil made for itself: vigil_health, the built-in "Vigil health" service its self-checks open incidents on (docs/operating.md, "Self-checks")' })),
 });
 
 const Checked = (description: string) => Type.Unknown({ description });

@@ -3,6 +3,7 @@
  * that stops everything in order; SIGTERM/SIGINT call it.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -31,7 +32,8 @@ import { TargetRegistry } from './escalation/targets.js';
 import { userTarget } from './escalation/user.target.js';
 import { scheduleTarget } from './schedule/schedule.target.js';
 import { volunteerCareGate, volunteerPoolTarget } from './volunteer/pool.target.js';
-import { buildEngine } from './engine/build.js';
+import { buildEngine, type SelfCheckSetup } from './engine/build.js';
+import { StorageNotice } from './engine/self-check/storage-notice.js';
 import { listen, notifier } from './storage/wake.js';
 import type { Engine } from './engine/engine.js';
 
@@ -93,6 +95,20 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
   };
 }
 
+/**
+ * The self-checks' wiring (docs/operating.md, "Self-checks"), or null when they are off:
+ * thresholds, this node's probes (its data directory on SQLite, its backups, storage
+ * health), and the direct storage notice, which storage failing raises at once.
+ */
+export function selfCheckSetup(config: Config, handle: Pick<DbHandle, 'db' | 'health'>, channels: ChannelRegistry, clock: Clock, logger: Pick<Logger, 'warn' | 'error'>, backupError: () => string | null = () => null, node = os.hostname()): SelfCheckSetup | null {
+  if (!config.selfChecks) return null;
+  const notice = new StorageNotice(handle.db, channels, clock, config.selfChecks.storageNoticeEveryMs, node, logger);
+  handle.health.onChange((p) => {
+    if (p) notice.raise(p);
+  });
+  return { thresholds: config.selfChecks, probes: { node, dataDir: config.databaseUrl ? null : config.dataDir, backupError, storage: handle.health }, notice };
+}
+
 /** The process logger: pino's JSON lines, or its pretty transport for a person at a terminal (config.logFormat). */
 export function processLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
   if (config.logFormat === 'json') return pino({ level: config.logLevel });
@@ -125,18 +141,19 @@ export async function startServer(config: Config, logger: Logger = processLogger
   let engine: Engine | null = null;
   let unlisten: (() => Promise<void>) | null = null;
   if (config.databaseUrl) deps.bus.onWork(notifier(handle.db));
+  let backups: BackupScheduler | null = null;
+  if (config.backup.everyMs && config.roles.includes('engine')) {
+    backups = new BackupScheduler(handle, { dir: config.backup.dir, everyMs: config.backup.everyMs, keep: config.backup.keep }, systemClock, logger);
+  }
+  const selfCheck = selfCheckSetup(config, handle, deps.channels, systemClock, logger, () => backups?.lastError ?? null);
   if (config.roles.includes('engine')) {
-    engine = buildEngine(deps, deps.channels, logger);
+    engine = buildEngine(deps, deps.channels, logger, selfCheck ? { selfCheck } : {});
     deps.bus.onWork(() => engine!.wake());
     if (config.databaseUrl) unlisten = listen(config.databaseUrl, () => engine!.wake(), logger);
     engine.start();
     logger.info({ channels: deps.channels.types() }, 'engine started');
   }
-  let backups: BackupScheduler | null = null;
-  if (config.backup.everyMs && config.roles.includes('engine')) {
-    backups = new BackupScheduler(handle, { dir: config.backup.dir, everyMs: config.backup.everyMs, keep: config.backup.keep }, systemClock, logger);
-    backups.start();
-  }
+  backups?.start();
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.roles.includes('api')) {

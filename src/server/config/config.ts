@@ -56,6 +56,21 @@ export interface Config {
   };
   /** Outbound heartbeat (docs/operating.md): the engine pings this URL every period while it runs. */
   watchdog: { url: string; everyMs: number } | null;
+  /**
+   * Self-checks (docs/operating.md, "Self-checks"): thresholds over which the engine opens an
+   * incident on each organization's built-in "Vigil health" service. Null: off.
+   */
+  selfChecks: {
+    everyMs: number;
+    lagMs: number;
+    outboxAgeMs: number;
+    channelFailureRate: number;
+    channelMinAttempts: number;
+    channelWindowMs: number;
+    diskFreeBytes: number;
+    diskFreePercent: number;
+    storageNoticeEveryMs: number;
+  } | null;
   /** Backups (docs/operating.md): where they go, how often the server takes one, how many it keeps. */
   backup: {
     dir: string;
@@ -76,6 +91,33 @@ function heartbeatUrl(raw: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`VIGIL_HEARTBEAT_URL must be an http(s) URL, got ${JSON.stringify(raw)}`);
   return u.toString();
+}
+
+function durationEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? dflt : parseDuration(name, raw);
+}
+
+/** The self-checks' thresholds (docs/operating.md), or null with VIGIL_SELF_CHECKS=off. */
+function selfChecks(env: NodeJS.ProcessEnv): Config['selfChecks'] {
+  const on = env.VIGIL_SELF_CHECKS ?? 'on';
+  if (on !== 'on' && on !== 'off') throw new Error(`VIGIL_SELF_CHECKS must be on or off, got ${JSON.stringify(on)}`);
+  if (on === 'off') return null;
+  const rate = intEnv(env, 'VIGIL_SELF_CHECK_CHANNEL_FAILURE_RATE', 0.5);
+  if (rate <= 0 || rate >= 1) throw new Error(`VIGIL_SELF_CHECK_CHANNEL_FAILURE_RATE must be a share between 0 and 1 (0.5: half the messages failed), got ${JSON.stringify(env.VIGIL_SELF_CHECK_CHANNEL_FAILURE_RATE)}`);
+  const percent = intEnv(env, 'VIGIL_SELF_CHECK_DISK_FREE_PERCENT', 5);
+  if (percent > 100) throw new Error(`VIGIL_SELF_CHECK_DISK_FREE_PERCENT must be at most 100, got ${JSON.stringify(env.VIGIL_SELF_CHECK_DISK_FREE_PERCENT)}`);
+  return {
+    everyMs: durationEnv(env, 'VIGIL_SELF_CHECK_EVERY', 60_000),
+    lagMs: intEnv(env, 'VIGIL_SELF_CHECK_LAG_MS', 60_000),
+    outboxAgeMs: durationEnv(env, 'VIGIL_SELF_CHECK_OUTBOX_AGE', 15 * 60_000),
+    channelFailureRate: rate,
+    channelMinAttempts: Math.max(1, Math.round(intEnv(env, 'VIGIL_SELF_CHECK_CHANNEL_MIN', 3))),
+    channelWindowMs: durationEnv(env, 'VIGIL_SELF_CHECK_CHANNEL_WINDOW', 15 * 60_000),
+    diskFreeBytes: intEnv(env, 'VIGIL_SELF_CHECK_DISK_FREE_MB', 512) * 1024 * 1024,
+    diskFreePercent: percent,
+    storageNoticeEveryMs: durationEnv(env, 'VIGIL_STORAGE_NOTICE_EVERY', 15 * 60_000),
+  };
 }
 
 /** VIGIL_LOG_FORMAT, or by default pretty when standard output is a terminal and JSON otherwise. */
@@ -180,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxBatch: intEnv(env, 'VIGIL_INGEST_BATCH', 200),
     },
     watchdog: env.VIGIL_HEARTBEAT_URL ? { url: heartbeatUrl(env.VIGIL_HEARTBEAT_URL), everyMs: env.VIGIL_HEARTBEAT_EVERY ? parseDuration('VIGIL_HEARTBEAT_EVERY', env.VIGIL_HEARTBEAT_EVERY) : 60_000 } : null,
+    selfChecks: selfChecks(env),
     backup: {
       dir: path.resolve(env.VIGIL_BACKUP_DIR || path.join(env.VIGIL_DATA_DIR || './data', 'backups')),
       everyMs: env.VIGIL_BACKUP_EVERY ? parseDuration('VIGIL_BACKUP_EVERY', env.VIGIL_BACKUP_EVERY) : null,

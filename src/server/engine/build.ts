@@ -29,6 +29,16 @@ import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
 import { SnoozeModule } from './snooze/module.js';
 import { UrgencyChangeModule } from './urgency-change/module.js';
 import { WatchdogModule } from './watchdog/module.js';
+import { SelfCheckModule, type SelfCheckProbes } from './self-check/module.js';
+import type { SelfCheckThresholds } from './self-check/checks.js';
+import type { StorageNotice } from './self-check/storage-notice.js';
+
+/** What the self-checks need besides the database: thresholds, this node's probes (the engine supplies its own lag), the storage notice. */
+export interface SelfCheckSetup {
+  thresholds: SelfCheckThresholds;
+  probes: Omit<SelfCheckProbes, 'lagMs'>;
+  notice: StorageNotice | null;
+}
 
 export interface EngineDeps {
   db: Kysely<Database>;
@@ -47,7 +57,7 @@ export interface EngineDeps {
  * timer module's query (on PostgreSQL each is a round trip). Timer modules that change
  * state report work, so the engine runs another pass at once, which pages for them.
  */
-export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
+export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number; selfCheck?: SelfCheckSetup } = {}): Engine {
   const publish = (c: IncidentChange[]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
     new EscalateModule(deps.db, deps.targets, publish, log),
@@ -66,9 +76,12 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),
   ];
-  // Last, so its ping reports the lag of the pass it rides on; it reads the engine's stats once the engine exists.
-  const watchdog = deps.config.watchdog;
   const stats = new Map<string, ModuleStats>();
+  const lagMs = () => Math.max(0, ...[...stats.values()].map((s) => s.lastLagMs));
+  // After the modules whose lag it reports; it reads the engine's stats once the engine exists.
+  if (opts.selfCheck) modules.push(new SelfCheckModule(deps.db, opts.selfCheck.thresholds, { ...opts.selfCheck.probes, lagMs }, opts.selfCheck.notice, publish));
+  // Last, so its ping reports the lag of the pass it rides on.
+  const watchdog = deps.config.watchdog;
   if (watchdog) modules.push(new WatchdogModule(deps.db, watchdog, () => stats, log));
   const engine = new Engine(modules, deps.clock, log, {
     backstopMs: opts.backstopMs ?? 1_000,

@@ -127,7 +127,7 @@ export class Engine {
 
   private async drain(): Promise<void> {
     for (let i = 0; i < this.opts.maxCyclesPerWake && this.running; i++) {
-      const work = await this.runOnce(this.clock.now());
+      const work = await this.pass(this.clock.now());
       if (work > 0) this.opts.afterWork?.();
       if (work === 0 && !this.again) return;
       this.again = false;
@@ -154,8 +154,13 @@ export class Engine {
     this.log.warn({ stepMs: Math.round(step), now: new Date(now).toISOString() }, `clock stepped ${step > 0 ? 'forward' : 'back'} by ${Math.round(Math.abs(step) / 1000)} s`);
   }
 
-  /** One pass over every module at `now`. Tests drive the engine with this and a manual clock. */
+  /** One pass over every module at `now`, as its own wake (lag counts from here). Tests drive the engine with this and a manual clock. */
   async runOnce(now: number): Promise<number> {
+    this.wakeAt = Date.now();
+    return this.pass(now);
+  }
+
+  private async pass(now: number): Promise<number> {
     this.noteClock(now);
     let total = 0;
     for (const m of this.modules) {

@@ -563,6 +563,11 @@ export async function openAlertsOf(db: Db, orgId: string, incidentId: string): P
   return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('incident_id', '=', incidentId).where('open', '=', 1).orderBy('first_seen_at').orderBy('id').execute();
 }
 
+/** The open alerts one integration holds on a service (the self-checks' alerts on "Vigil health"). */
+export async function openAlertsOfIntegration(db: Db, orgId: string, serviceId: string, integrationId: string): Promise<AlertTable[]> {
+  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('service_id', '=', serviceId).where('integration_id', '=', integrationId).where('open', '=', 1).execute();
+}
+
 /** Move these alerts to another incident of the organization. */
 export async function moveAlerts(db: Db, orgId: string, alertIds: readonly string[], toIncidentId: string): Promise<void> {
   for (let i = 0; i < alertIds.length; i += 500) {

@@ -187,3 +187,50 @@ export async function testsOfMethodSince(db: Db, orgId: string, contactMethodId:
   const rows = await db.selectFrom('notifications').select('created_at').where('org_id', '=', orgId).where('contact_method_id', '=', contactMethodId).where('kind', '=', 'test').where('created_at', '>=', since).execute();
   return rows.map((r) => Number(r.created_at));
 }
+
+/**
+ * The organization's messages still waiting to go out (pending or being sent) that were
+ * queued before `before` and have been tried, or were due before it: how many, and the
+ * oldest's time. A page held back on purpose (a notification rule's start delay, an SMS
+ * throttle) is not yet tried and not yet due, so it is not counted.
+ */
+export async function unsentOlderThan(db: Db, orgId: string, before: number): Promise<{ n: number; oldest: number | null }> {
+  const r = await db
+    .selectFrom('notifications')
+    .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
+    .where('org_id', '=', orgId)
+    .where('status', 'in', ['pending', 'sending'])
+    .where('created_at', '<', before)
+    .where((eb) => eb.or([eb('attempts', '>', 0), eb('next_attempt_at', '<', before)]))
+    .executeTakeFirstOrThrow();
+  return { n: Number(r.n), oldest: r.oldest === null || r.oldest === undefined ? null : Number(r.oldest) };
+}
+
+/**
+ * Per channel, the latest outcome of the organization's messages to people queued since
+ * `since` that were tried at least once: `failing` (failed, or waiting to retry after a
+ * failed attempt) or `sent`. Verification codes (a mistyped address is not a failing
+ * channel) and webhook subscriptions (a customer's receiver) are left out, and so is an
+ * attempt that was only interrupted (its node died; nobody saw its outcome).
+ */
+export async function channelOutcomesSince(db: Db, orgId: string, since: number): Promise<{ channel: NotificationTable['channel']; sent: number; failing: number }[]> {
+  const rows = await db
+    .selectFrom('notifications')
+    .select(['channel', 'status', 'last_error', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', orgId)
+    .where('created_at', '>=', since)
+    .where('attempts', '>', 0)
+    .where('kind', '<>', 'verification')
+    .where('subscription_id', 'is', null)
+    .where('status', 'in', ['sent', 'failed', 'pending', 'sending'])
+    .groupBy(['channel', 'status', 'last_error'])
+    .execute();
+  const out = new Map<NotificationTable['channel'], { channel: NotificationTable['channel']; sent: number; failing: number }>();
+  for (const r of rows) {
+    const o = out.get(r.channel) ?? { channel: r.channel, sent: 0, failing: 0 };
+    if (r.status === 'sent') o.sent += Number(r.n);
+    else if (r.status === 'failed' || (r.last_error !== null && r.last_error !== INTERRUPTED)) o.failing += Number(r.n);
+    out.set(r.channel, o);
+  }
+  return [...out.values()];
+}

@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import { getPolicy } from '../escalation/policy.store.js';
 import { deletePolicy } from '../escalation/policy.service.js';
 import { newId } from '../lib/ids.js';
+import { lockOrganization } from '../storage/dialect.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
 import * as store from './service.store.js';
@@ -22,7 +23,7 @@ export interface ServiceInput extends AlertSettingsInput {
 }
 
 /** Fields of PagerDuty's service that Vigil computes: a client that sends back what it read (GET, change, PUT) may include them; they change nothing. */
-const READ_ONLY = ['id', 'summary', 'self', 'html_url', 'created_at', 'updated_at', 'last_incident_timestamp', 'integrations'];
+const READ_ONLY = ['id', 'summary', 'self', 'html_url', 'created_at', 'updated_at', 'last_incident_timestamp', 'integrations', 'built_in'];
 const WRITABLE = ['type', 'name', 'description', 'status', 'escalation_policy', 'acknowledgement_timeout', 'auto_resolve_timeout', 'incident_urgency_rule', 'support_hours', 'scheduled_actions', 'alert_grouping_parameters', 'auto_pause_notifications_parameters', 'alert_creation'];
 
 /** Every field of a service body is honoured or refused, never dropped: teams, add-ons and response plays Vigil does not have are refused unless empty. */
@@ -76,8 +77,50 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
     created_at: now,
     updated_at: now,
     deleted_at: null,
+    built_in: null,
   };
   await store.insertService(db, row);
+  return row;
+}
+
+export const HEALTH_SERVICE_NAME = 'Vigil health';
+
+/**
+ * The organization's built-in "Vigil health" service, created on first need: Vigil's
+ * self-checks open incidents on it (engine/self-check). It has no escalation policy, so
+ * its incidents page every owner and admin on their verified methods (the last resort,
+ * escalation/step.ts). Under the organization's lock, so two nodes never create two.
+ * Deleted by someone, it is created again at the next need.
+ */
+export async function ensureHealthService(trx: Kysely<Database>, now: number, orgId: string): Promise<ServiceTable> {
+  const found = await store.findBuiltInService(trx, orgId, 'vigil_health');
+  if (found) return found;
+  await lockOrganization(trx, orgId);
+  const again = await store.findBuiltInService(trx, orgId, 'vigil_health');
+  if (again) return again;
+  const row: ServiceTable = {
+    org_id: orgId,
+    id: newId(now),
+    name: HEALTH_SERVICE_NAME,
+    description: 'Built in: Vigil opens incidents here when it finds itself unwell (engine lag, messages stuck in the outbox, a failing channel, low disk, a failed backup) and pages the organization’s owners and admins. See docs/operating.md, "Self-checks".',
+    status: 'active',
+    escalation_policy_id: null,
+    urgency_rule: 'high',
+    urgency_during: null,
+    urgency_outside: null,
+    support_hours: null,
+    scheduled_actions: null,
+    urgency_change_at: null,
+    auto_pause: null,
+    alert_grouping: null,
+    acknowledgement_timeout: null,
+    auto_resolve_timeout: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+    built_in: 'vigil_health',
+  };
+  await store.insertService(trx, row);
   return row;
 }
 

@@ -12,6 +12,11 @@ export async function getService(db: Db, orgId: string, id: string): Promise<Ser
   return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
 }
 
+/** The organization's live built-in service of this kind (the self-checks' "Vigil health"), if it has one. */
+export async function findBuiltInService(db: Db, orgId: string, kind: NonNullable<ServiceTable['built_in']>): Promise<ServiceTable | undefined> {
+  return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('built_in', '=', kind).where('deleted_at', 'is', null).orderBy('created_at').executeTakeFirst();
+}
+
 export async function getServicesByIds(db: Db, orgId: string, ids: string[]): Promise<ServiceTable[]> {
   if (!ids.length) return [];
   return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();

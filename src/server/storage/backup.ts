@@ -95,21 +95,27 @@ export class BackupScheduler {
     return { taken, pruned };
   }
 
+  /**
+   * One check, as the timer runs it: a failure is logged and kept in `lastError` (the
+   * self-checks page on it, engine/self-check) until a check succeeds. Never throws.
+   */
+  async check(): Promise<void> {
+    try {
+      const r = await this.tick();
+      this.lastError = null;
+      if (r.taken) this.logger?.info({ file: r.taken.file, bytes: r.taken.bytes, tookMs: r.taken.tookMs, pruned: r.pruned }, 'backup taken');
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.logger?.error({ err: this.lastError, dir: this.opts.dir }, 'scheduled backup failed');
+    }
+  }
+
   /** Checks once a minute (or sooner, for short periods); a failed backup is logged and retried at the next check. */
   start(): void {
     const period = Math.min(60_000, this.opts.everyMs);
     const run = () => {
       if (this.running) return;
-      this.running = this.tick()
-        .then((r) => {
-          this.lastError = null;
-          if (r.taken) this.logger?.info({ file: r.taken.file, bytes: r.taken.bytes, tookMs: r.taken.tookMs, pruned: r.pruned }, 'backup taken');
-        })
-        .catch((err: unknown) => {
-          this.lastError = err instanceof Error ? err.message : String(err);
-          this.logger?.error({ err: this.lastError, dir: this.opts.dir }, 'scheduled backup failed');
-        })
-        .finally(() => (this.running = null));
+      this.running = this.check().finally(() => (this.running = null));
     };
     run();
     this.timer = setInterval(run, period);

@@ -99,8 +99,12 @@ function watchedDriver(driver: Driver, health: StorageHealth, classify: (err: un
     const known = wrapped.get(c);
     if (known) return known;
     // A write inside a transaction proves nothing until its COMMIT succeeds (a full disk
-    // fails the COMMIT of a SQLite transaction whose INSERTs went through).
+    // fails the COMMIT of a SQLite transaction whose INSERTs went through). A write that
+    // changed no row proves nothing either: on a full SQLite disk an UPDATE that matches
+    // nothing (the engine's claim when nothing is due), or the COMMIT of a transaction that
+    // only read, succeeds without writing a page.
     let inTransaction = false;
+    let wrote = false;
     const refused = (err: unknown): never => {
       const reason = classify(err);
       if (reason) health.failed(reason, now());
@@ -115,10 +119,20 @@ function watchedDriver(driver: Driver, health: StorageHealth, classify: (err: un
         return Promise.reject(err).catch(refused);
       }
       const text = q.sql;
-      if (BEGIN.test(text)) inTransaction = true;
-      else if (COMMIT.test(text) || ROLLBACK.test(text)) inTransaction = false;
+      let committing = false;
+      if (BEGIN.test(text)) {
+        inTransaction = true;
+        wrote = false;
+      } else if (COMMIT.test(text) || ROLLBACK.test(text)) {
+        committing = COMMIT.test(text) && wrote;
+        inTransaction = false;
+        wrote = false;
+      }
+      const within = inTransaction;
       return running.then((r) => {
-        if (health.problem && (COMMIT.test(text) || (!inTransaction && WRITE.test(text)))) health.succeeded(now());
+        const changed = WRITE.test(text) && (Number(r.numAffectedRows ?? 0) > 0 || r.rows.length > 0);
+        if (within && changed) wrote = true;
+        if (health.problem && (committing || (!within && changed))) health.succeeded(now());
         return r;
       }, refused);
     };

@@ -74,6 +74,7 @@ export interface ServiceTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  built_in: 'vigil_health' | null; // what Vigil made for itself ('vigil_health': the self-checks' service); NULL for services people create
 }
 
 export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie';

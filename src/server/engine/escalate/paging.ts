@@ -10,6 +10,10 @@ import { appendLog } from '../../incident/timeline.js';
 import { getUsers, listAdmins } from '../../org/org.store.js';
 import { contactPlans, lastResortMethods, queuePages, type PageOrder } from '../../notify/notify.service.js';
 import { planLastResort, type Person, type TimelineEntry } from '../../escalation/step.js';
+import { CHANNEL_OF } from '../../notify/plan.js';
+import { getService } from '../../service/service.store.js';
+import { openAlertsOfIntegration } from '../../incident/incident.store.js';
+import { failingChannelOf, preferWorkingMethods, SELF_CHECK_INTEGRATION } from '../self-check/checks.js';
 
 export const SYSTEM = { type: 'auto' as const };
 
@@ -35,11 +39,34 @@ export async function sendPages(tx: Tx, inc: PagedIncident, stepKey: string, pag
   await queuePages(tx.trx, tx.now, inc, stepKey, pages);
 }
 
-/** The last resort (never silent): every owner and admin on every verified method, now, or a timeline entry saying nobody can be paged. */
+/**
+ * The last resort (never silent): every owner and admin on every verified method, now, or a
+ * timeline entry saying nobody can be paged. On the built-in "Vigil health" service, a
+ * channel that an open self-check finds failing is left out for whoever has another method
+ * (through the channels that still work), and the timeline says so.
+ */
 export async function pageOwnersAndAdmins(tx: Tx, inc: PagedIncident, stepKey: string): Promise<void> {
   const admins = await listAdmins(tx.trx, inc.org_id);
   const methods = await lastResortMethods(tx.trx, inc.org_id, admins.map((a) => a.id));
-  const plan = planLastResort(admins.map((a) => ({ id: a.id, methods: methods.get(a.id) ?? [] })));
+  const failing = await failingChannels(tx.trx, inc);
+  const skipped: string[] = [];
+  const plan = planLastResort(
+    admins.map((a) => {
+      const all = methods.get(a.id) ?? [];
+      const kept = preferWorkingMethods(all, failing, (t) => CHANNEL_OF[t]);
+      if (kept.length < all.length) skipped.push(`${a.name} (${[...new Set(all.filter((m) => !kept.includes(m)).map((m) => CHANNEL_OF[m.type]))].join(', ')})`);
+      return { id: a.id, methods: kept };
+    }),
+  );
   await sendPages(tx, inc, stepKey, plan.pages);
+  if (skipped.length) await writeTimeline(tx, inc, [{ type: 'notify_log_entry', summary: `Not paged through failing channels: ${skipped.join('; ')}; their other methods are used`, details: { reason: 'channel_failing', failing: [...failing] } }]);
   await writeTimeline(tx, inc, plan.timeline);
+}
+
+/** The channels open self-checks find failing, when `inc` is on the organization's built-in "Vigil health" service; otherwise none. */
+async function failingChannels(db: Kysely<Database>, inc: PagedIncident): Promise<Set<string>> {
+  const service = await getService(db, inc.org_id, inc.service_id);
+  if (service?.built_in !== 'vigil_health') return new Set();
+  const open = await openAlertsOfIntegration(db, inc.org_id, inc.service_id, SELF_CHECK_INTEGRATION);
+  return new Set(open.map((a) => failingChannelOf(a.dedup_key)).filter((c): c is NonNullable<typeof c> => c !== null));
 }

@@ -61,5 +61,6 @@ export function presentService(p: BasePresenter, s: ServiceTable, integrations: 
     created_at: iso(s.created_at),
     updated_at: iso(s.updated_at),
     ...(lastIncidentAt === null ? {} : { last_incident_timestamp: iso(lastIncidentAt) }),
+    ...(s.built_in ? { built_in: s.built_in } : {}),
   };
 }
