@@ -395,7 +395,9 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     const missing = await run(['import', 'grafana-oncall', '--api-url', goc.url]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('vigil import grafana-oncall needs --api-url URL');
-    expect((await run(['import', 'pagerduty', '--api-url', goc.url, '--token', 'x'])).stderr).toContain('not yet supported; opsgenie and grafana-oncall are');
+    const unknown = await run(['import', 'servicenow', '--api-url', goc.url, '--token', 'x']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('vigil import needs a source: opsgenie, pagerduty or grafana-oncall');
     const before = await rows();
     const dry = await run(['import', 'grafana-oncall', '--api-url', goc.url, '--token', goc.token, '--org', t.org.org.id, '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
