@@ -264,6 +264,20 @@ describe('vigil copy', () => {
       }
     });
 
+    it('refuses to resume once the source changed since the copy began', async () => {
+      const small = await createTestApp('sqlite', { clock });
+      const again = await emptyTarget(dialect);
+      try {
+        const first = copyDatabase(small.db.handle, again.handle, { clock, batchSize: 1, onProgress: (e) => { if (e.phase === 'copy' && e.copied > 0) throw new Error('injected'); } });
+        await expect(first).rejects.toThrow(/injected/);
+        await addUser(small, 'Cy');
+        await expect(copyDatabase(small.db.handle, again.handle, { clock })).rejects.toThrow(/the source changed since the copy began \(users: 1 rows then, 2 now\)/);
+      } finally {
+        await again.drop();
+        await small.close();
+      }
+    });
+
     it('round trip: the copy copied back into a new SQLite file holds the same rows as the original', async () => {
       const back = await emptyTarget('sqlite');
       try {
