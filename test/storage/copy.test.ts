@@ -326,6 +326,22 @@ describe('vigil copy', () => {
       }
     }, 60_000);
 
+    it('a value PostgreSQL cannot store fails the copy naming the table and key, and leaves that batch unwritten', async () => {
+      const small = await createTestApp('sqlite', { clock });
+      const target = await emptyTarget('postgres');
+      try {
+        // SQLite keeps a NUL character in text; PostgreSQL's text cannot hold one.
+        await small.db.handle.db.updateTable('users').set({ name: 'Olive\u0000Owner' }).where('id', '=', small.org.user.id).execute();
+        await expect(copyDatabase(small.db.handle, target.handle, { clock })).rejects.toThrow(new RegExp(`the target refused users rows from key \\["${small.org.org.id}","${small.org.user.id}"\\]`));
+        expect(await target.handle.db.selectFrom('users').select('id').execute()).toEqual([]);
+        const progress = (await target.handle.db.selectFrom(PROGRESS_TABLE as any).selectAll().where('table_name', '=', 'users').execute()) as any[];
+        expect(progress.map((p) => [Number(p.copied_rows), p.done])).toEqual([[0, 0]]);
+      } finally {
+        await target.drop();
+        await small.close();
+      }
+    });
+
     it('names what is wrong with its arguments', async () => {
       const env = { VIGIL_DATA_DIR: source.db.env.VIGIL_DATA_DIR! };
       expect((await runCli(['copy'], env)).stderr).toMatch(/needs --to postgres:/);

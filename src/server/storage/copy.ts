@@ -224,14 +224,20 @@ async function copyTable(source: Kysely<any>, target: Kysely<any>, t: TableLayou
     const rows = await readBatch(source, t, after, batchSize);
     const done = rows.length < batchSize;
     const key = rows.length ? lastKey(t, rows) : after;
-    await target.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += perInsert) await trx.insertInto(t.name).values(rows.slice(i, i + perInsert)).execute();
-      await trx
-        .updateTable(PROGRESS_TABLE)
-        .set({ copied_rows: copied + rows.length, last_key: key ? JSON.stringify(key) : null, done: done ? 1 : 0 })
-        .where('table_name', '=', t.name)
-        .execute();
-    });
+    try {
+      await target.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += perInsert) await trx.insertInto(t.name).values(rows.slice(i, i + perInsert)).execute();
+        await trx
+          .updateTable(PROGRESS_TABLE)
+          .set({ copied_rows: copied + rows.length, last_key: key ? JSON.stringify(key) : null, done: done ? 1 : 0 })
+          .where('table_name', '=', t.name)
+          .execute();
+      });
+    } catch (err) {
+      // Name the rows the target refused (a value one dialect stores and the other does not).
+      const from = rows[0] ? JSON.stringify(t.primaryKey.map((c) => rows[0]![c])) : '';
+      throw new Error(`the target refused ${t.name} rows from key ${from} (batch of ${rows.length}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     copied += rows.length;
     after = key;
     onProgress?.({ phase: 'copy', table: t.name, copied, total: p.source_rows });
