@@ -19,7 +19,7 @@ import { sql, type Kysely } from 'kysely';
 import { DIALECTS, PG_URL, createTestApp, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { enqueue, req } from '../api/helpers.js';
 import { addContact, addPolicy, addRule, addUser, attachPolicy, engineFor, realChannels, startReceiver, type Receiver } from '../engine/fixtures.js';
-import { openDatabase, tableLayouts, type DbHandle, type DialectName } from '../../src/server/storage/dialect.js';
+import { advanceSequences, openDatabase, tableLayouts, type DbHandle, type DialectName } from '../../src/server/storage/dialect.js';
 import { copyDatabase, dependencyOrder, PROGRESS_TABLE, type CopyReport } from '../../src/server/storage/copy.js';
 import { initOrganization } from '../../src/server/org/org.service.js';
 import { buildApp } from '../../src/server/app.js';
@@ -339,6 +339,24 @@ describe('vigil copy', () => {
       } finally {
         await target.drop();
         await small.close();
+      }
+    });
+
+    it('moves a sequence behind a copied column past the copied keys, and leaves other tables\' alone', async () => {
+      const target = await emptyTarget('postgres');
+      try {
+        const db = target.handle.db;
+        await sql`CREATE TABLE tickets (id bigserial PRIMARY KEY, note text)`.execute(db);
+        await sql`CREATE TABLE others (id bigserial PRIMARY KEY)`.execute(db);
+        await sql`INSERT INTO tickets (id, note) VALUES (1, 'a'), (41, 'b')`.execute(db);
+        await sql`INSERT INTO others (id) VALUES (7)`.execute(db);
+        expect(await advanceSequences(db, ['tickets'])).toEqual(['tickets.id']);
+        const next = await sql<{ id: number }>`INSERT INTO tickets (note) VALUES ('c') RETURNING id`.execute(db);
+        expect(Number(next.rows[0]!.id)).toBe(42);
+        const other = await sql<{ id: number }>`INSERT INTO others DEFAULT VALUES RETURNING id`.execute(db);
+        expect(Number(other.rows[0]!.id)).toBe(1);
+      } finally {
+        await target.drop();
       }
     });
 

@@ -289,7 +289,7 @@ export async function copyDatabase(source: DbHandle, target: DbHandle, opts: Cop
     const p = progress.get(t.name)!;
     if (!p.done) await copyTable(source.db, target.db, t, p, batchSize, opts.onProgress);
   }
-  const sequences = await advanceSequences(target.db);
+  const sequences = await advanceSequences(target.db, tables.map((t) => t.name));
   const report = await verify(source.db, target.db, tables, opts.onProgress);
   const bad = report.filter((r) => !r.ok);
   if (bad.length) {

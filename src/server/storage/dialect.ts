@@ -334,19 +334,20 @@ export async function tableLayouts(db: Kysely<any>): Promise<TableLayout[]> {
 }
 
 /**
- * After rows were copied in with their keys, move every sequence behind a column of this
- * schema (serial, identity) past the largest value its column holds, so the next row
- * drawn from it cannot collide. Returns `table.column` of each one moved. SQLite has
- * nothing to move: its rowid and AUTOINCREMENT counters follow the rows.
+ * After rows were copied into `tables` with their keys, move every sequence behind one of
+ * their columns (serial, identity) past the largest value the column holds, so the next row
+ * drawn from it cannot collide. Other tables' sequences are left alone. Returns
+ * `table.column` of each one moved. SQLite has nothing to move: its rowid and AUTOINCREMENT
+ * counters follow the rows.
  */
-export async function advanceSequences(db: Kysely<any>): Promise<string[]> {
-  if (dialectOf(db) !== 'postgres') return [];
+export async function advanceSequences(db: Kysely<any>, tables: string[]): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres' || !tables.length) return [];
   const seqs = await sql<{ t: string; c: string; s: string }>`
     SELECT c.relname AS t, a.attname AS c, pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) AS s
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname IN (${sql.join(tables)})
       AND pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL`.execute(db);
   for (const q of seqs.rows) {
     await sql`SELECT setval(${q.s}::regclass, COALESCE((SELECT MAX(${sql.ref(q.c)}) FROM ${sql.table(q.t)}), 0) + 1, false)`.execute(db);
