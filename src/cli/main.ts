@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * `vigil serve | migrate | backup | restore | doctor | init`. Configuration comes from the environment
+ * `vigil serve | migrate | backup | restore | copy | doctor | init | import`. Configuration comes from the environment
  * (PORT, HOST, VIGIL_DATA_DIR, DATABASE_URL; see README), flags override it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreBackup, takeBackup } from '../server/storage/backup.js';
+import { copyDatabase, formatCopyReport, type CopyEvent } from '../server/storage/copy.js';
+import { openDatabase } from '../server/storage/dialect.js';
 import { doctor, formatChecks } from './doctor.js';
 import { loadConfig, type RoleName } from '../server/config/config.js';
 import { openConfiguredDatabase, startServer } from '../server/main.js';
@@ -32,6 +35,11 @@ const USAGE = `Usage:
                                                              (SQLite: its backup API; PostgreSQL: pg_dump's custom format)
   vigil restore FILE                                         put a backup into an empty data directory (or empty
                                                              PostgreSQL database), then migrate it to this version
+  vigil copy --to postgres://USER@HOST/DB [--batch-size N] [--json]
+                                                             copy every organization's data from this database (the
+                                                             SQLite file) into an empty PostgreSQL database: migrates
+                                                             it, copies in batches (a rerun resumes), then verifies
+                                                             each table's row count and checksum; stop Vigil first
   vigil doctor [--json]                                      check configuration, database, disk, clock, SMTP and the SMS
                                                              provider, and say what to fix (exit 1 if anything fails)
   vigil init --org NAME --email EMAIL [--name NAME] [--time-zone ZONE] [--password PW] [--json]
@@ -76,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
       'api-url': { type: 'string' },
       token: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      to: { type: 'string' },
+      'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -127,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`restored ${file}${r.migrated.length ? `; migrated: ${r.migrated.join(', ')}` : ''}\n`);
     return 0;
   }
+
+  if (command === 'copy') return copyCommand(config, values, positionals);
 
   if (command === 'import') {
     const [source, ...more] = positionals;
@@ -227,6 +239,46 @@ async function main(argv: string[]): Promise<number> {
 
   process.stderr.write(`unknown command ${command}\n${USAGE}\n`);
   return 2;
+}
+
+/** `vigil copy --to URL`: this database (normally the SQLite file) into an empty PostgreSQL database; storage/copy.ts. */
+async function copyCommand(config: ReturnType<typeof loadConfig>, values: { to?: string | undefined; 'batch-size'?: string | undefined; json?: boolean | undefined }, positionals: string[]): Promise<number> {
+  const fail = (why: string) => {
+    process.stderr.write(`vigil copy: ${why}\n`);
+    return 2;
+  };
+  if (positionals.length) return fail(`takes no arguments (got ${positionals.join(' ')})`);
+  if (!values.to) return fail('needs --to postgres://USER@HOST:PORT/DATABASE (an empty database)');
+  if (!/^postgres(ql)?:\/\//.test(values.to)) return fail('--to must be a PostgreSQL URL (postgres://…)');
+  const batch = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batch !== undefined && (!/^\d+$/.test(values['batch-size']!) || batch < 1 || batch > 100_000)) return fail('--batch-size must be a whole number from 1 to 100000');
+  if (config.databaseUrl === values.to) return fail('--to names the database Vigil is configured to use; copy into another one');
+  const sqliteFile = path.join(config.dataDir, 'vigil.db');
+  if (!config.databaseUrl && !fs.existsSync(sqliteFile)) return fail(`there is no database at ${sqliteFile} (set VIGIL_DATA_DIR to the data directory)`);
+  const json = values.json === true;
+  const show = (e: CopyEvent) => {
+    if (json) process.stderr.write(JSON.stringify(e) + '\n');
+    else if (e.phase === 'migrated') process.stderr.write(e.applied.length ? `target migrated: ${e.applied.join(', ')}\n` : 'target schema up to date\n');
+    else if (e.phase === 'start') process.stderr.write(`${e.resumed ? 'resuming the interrupted copy' : 'copying'}: ${e.rows} rows in ${e.tables} tables\n`);
+    else if (e.phase === 'copy') {
+      if (e.total > 0) process.stderr.write(`  ${e.table}: ${e.copied}/${e.total}\n`);
+    } else if (e.phase === 'verify') {
+      if (!e.ok || e.rows > 0) process.stderr.write(`  verify ${e.table}: ${e.rows} rows ${e.ok ? 'ok' : 'MISMATCH'}\n`);
+    }
+  };
+  const source = openConfiguredDatabase(config);
+  const target = openDatabase({ postgresUrl: values.to, poolSize: 2 });
+  try {
+    const report = await copyDatabase(source, target, { clock: systemClock, ...(batch ? { batchSize: batch } : {}), onProgress: show });
+    process.stdout.write((json ? JSON.stringify(report, null, 2) : formatCopyReport(report)) + '\n');
+    if (!json && !config.secretKey && fs.existsSync(path.join(config.dataDir, 'secret.key'))) {
+      process.stdout.write(`The nodes on PostgreSQL need this installation's secret key to read the sealed secrets: copy ${path.join(config.dataDir, 'secret.key')} into each node's VIGIL_DATA_DIR.\n`);
+    }
+  } finally {
+    await source.close();
+    await target.close();
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -167,7 +167,19 @@ export async function startServer(config: Config, logger: Logger = processLogger
     handle,
     url,
     async stop() {
-      if (app) await app.close();
+      if (app) {
+        // Requests in flight finish; a keep-alive connection is closed as soon as it falls
+        // idle. Without the sweep, one that was busy when the stop began stays open until the
+        // client lets it go (undici keeps it for Fastify's 72 s keep-alive hint), and the stop
+        // waits that long (found by test/crash/three-nodes.test.ts).
+        const server = app.server;
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
+      }
       if (engine) await engine.stop();
       if (backups) await backups.stop();
       if (unlisten) await unlisten();

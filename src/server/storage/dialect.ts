@@ -281,6 +281,80 @@ export async function dropNotNull(db: Kysely<any>, table: string, column: string
   for (const ix of master.rows.filter((r) => r.type === 'index' && r.sql)) await sql.raw(ix.sql!).execute(db);
 }
 
+/** A table as the database declares it: columns in declared order, the primary key's columns in key order, the tables its foreign keys point at. */
+export interface TableLayout {
+  name: string;
+  columns: string[];
+  primaryKey: string[];
+  references: string[];
+}
+
+/**
+ * The tables of this database (of the current schema on PostgreSQL), Kysely's migration
+ * bookkeeping left out, sorted by name. Read from the catalogue, so it describes the
+ * database as it is, whatever version of Vigil migrated it (storage/copy.ts compares two).
+ */
+export async function tableLayouts(db: Kysely<any>): Promise<TableLayout[]> {
+  const byName = new Map<string, TableLayout>();
+  const layout = (name: string) => byName.get(name) ?? byName.set(name, { name, columns: [], primaryKey: [], references: [] }).get(name)!;
+  if (dialectOf(db) === 'postgres') {
+    const cols = await sql<{ t: string; c: string }>`
+      SELECT c.relname AS t, a.attname AS c FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum`.execute(db);
+    for (const r of cols.rows) layout(r.t).columns.push(r.c);
+    const pks = await sql<{ t: string; c: string }>`
+      SELECT c.relname AS t, a.attname AS c FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+      WHERE n.nspname = current_schema() AND i.indisprimary ORDER BY c.relname, k.ord`.execute(db);
+    for (const r of pks.rows) layout(r.t).primaryKey.push(r.c);
+    const fks = await sql<{ t: string; r: string }>`
+      SELECT c.relname AS t, f.relname AS r FROM pg_catalog.pg_constraint k
+      JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+      JOIN pg_catalog.pg_class f ON f.oid = k.confrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE k.contype = 'f' AND n.nspname = current_schema()`.execute(db);
+    for (const r of fks.rows) layout(r.t).references.push(r.r);
+  } else {
+    const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db);
+    for (const { name } of tables.rows) {
+      const info = await sql<{ name: string; pk: number }>`SELECT name, pk FROM pragma_table_info(${name}) ORDER BY cid`.execute(db);
+      const l = layout(name);
+      l.columns = info.rows.map((c) => c.name);
+      l.primaryKey = info.rows.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      const fks = await sql<{ table: string }>`SELECT "table" FROM pragma_foreign_key_list(${name})`.execute(db);
+      l.references = [...new Set(fks.rows.map((f) => f.table))];
+    }
+  }
+  return [...byName.values()].filter((t) => !t.name.startsWith('kysely_')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * After rows were copied into `tables` with their keys, move every sequence behind one of
+ * their columns (serial, identity) past the largest value the column holds, so the next row
+ * drawn from it cannot collide. Other tables' sequences are left alone. Returns
+ * `table.column` of each one moved. SQLite has nothing to move: its rowid and AUTOINCREMENT
+ * counters follow the rows.
+ */
+export async function advanceSequences(db: Kysely<any>, tables: string[]): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres' || !tables.length) return [];
+  const seqs = await sql<{ t: string; c: string; s: string }>`
+    SELECT c.relname AS t, a.attname AS c, pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) AS s
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname IN (${sql.join(tables)})
+      AND pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL`.execute(db);
+  for (const q of seqs.rows) {
+    await sql`SELECT setval(${q.s}::regclass, COALESCE((SELECT MAX(${sql.ref(q.c)}) FROM ${sql.table(q.t)}), 0) + 1, false)`.execute(db);
+  }
+  return seqs.rows.map((q) => `${q.t}.${q.c}`);
+}
+
 /** Whether the database answers at all (/readyz). Throws when it does not. */
 export async function ping(db: Kysely<any>): Promise<void> {
   await sql`SELECT 1`.execute(db);
