@@ -21,7 +21,7 @@ export interface ProviderInput {
   name?: string;
   from?: string | null;
   base_url?: string | null;
-  credentials?: Record<string, unknown>;
+  credentials?: object;
   cost_per_message?: number;
   timeout_seconds?: number;
   [k: string]: unknown;
@@ -72,7 +72,7 @@ function validate(type: SmsProviderType, input: ProviderInput, current: SmsProvi
   if (input.credentials !== undefined) {
     const problems = credentialErrors(type, input.credentials, 'sms_provider.credentials');
     errors.push(...problems);
-    if (!problems.length) out.credentials = JSON.stringify(Object.fromEntries(Object.entries(input.credentials).map(([k, v]) => [k, String(v).trim()])));
+    if (!problems.length) out.credentials = JSON.stringify(Object.fromEntries(Object.entries(input.credentials as Record<string, unknown>).map(([k, v]) => [k, String(v).trim()])));
   } else if (!current) errors.push('sms_provider.credentials is required');
   if (input.cost_per_message !== undefined) {
     const c = input.cost_per_message;
