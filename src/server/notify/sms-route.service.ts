@@ -39,23 +39,23 @@ type Db = Kysely<Database>;
 
 export interface SmsRouteOutcome {
   result: DeliveryResult;
-  /** Timeline lines about the route taken (failovers, the cap), in order. */
-  notes: string[];
   /** The provider that sent it, for the "Notified" line. */
   via: string | null;
 }
+
+/** Puts a line about the route taken (a failover, the cap) on the incidents' timelines, as it happens. */
+export type RouteNote = (text: string) => Promise<void>;
 
 export const SPEND_CAP_REASON = 'sms_spend_cap';
 
 const label = (p: SmsProviderTable): string => `${p.name} (${SMS_TYPES[p.type].label})`;
 
-export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOptions, rows: readonly NotificationTable[], to: string, msg: Message, signal?: AbortSignal): Promise<SmsRouteOutcome | null> {
+export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOptions, rows: readonly NotificationTable[], to: string, msg: Message, note: RouteNote, signal?: AbortSignal): Promise<SmsRouteOutcome | null> {
   const orgId = rows[0]!.org_id;
   const providers = await store.listProviders(db, orgId);
   if (!providers.length) return null;
   const lead = [...rows].sort((a, b) => (a.id < b.id ? -1 : 1))[0]!;
   const history = await store.attemptsOf(db, orgId, lead.id);
-  const notes: string[] = [];
   let seq = history.reduce((m, a) => Math.max(m, a.seq), 0);
   const body = smsText(msg);
   const results: DeliveryResult[] = [];
@@ -66,12 +66,12 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
     const p = providers.find((x) => x.id === open.provider_id);
     if (!p) await store.finishAttempt(db, orgId, open.id, { status: 'failed', reason: 'provider_removed', detail: 'the provider was removed before its interrupted try was resent', carrier_id: null, cost_micros: 0, finished_at: now });
     else {
-      notes.push(`Resending the SMS through ${label(p)}: an earlier try through it was interrupted (same idempotency key, no other provider used for it)`);
+      await note(`Resending the SMS through ${label(p)}: an earlier try through it was interrupted (same idempotency key, no other provider used for it)`);
       const r = await sendOne(db, now, http, p, open, to, body, signal);
-      if (r.kind === 'sent') return sent(db, now, orgId, p, notes, r, false);
+      if (r.kind === 'sent') return sent(db, now, orgId, p, r, false);
       results.push(r);
       tried.add(p.id);
-      if (!failsOver(r)) return { result: r, notes, via: null };
+      if (!failsOver(r)) return { result: r, via: null };
     }
   }
 
@@ -80,26 +80,26 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
   const cap = spend?.monthly_cap_micros ?? null;
   const verdict = capVerdict(cap, spent, isLowUrgency(msg));
   if (verdict.block) {
-    return { result: withDetail(permanent(SPEND_CAP_REASON), `the monthly SMS spend cap is reached (${money(spent)} of ${money(cap!)}): low-urgency SMS are not sent`), notes, via: null };
+    return { result: withDetail(permanent(SPEND_CAP_REASON), `the monthly SMS spend cap is reached (${money(spent)} of ${money(cap!)}): low-urgency SMS are not sent`), via: null };
   }
-  if (verdict.exceeded) notes.push(`The monthly SMS spend cap is exceeded (${money(spent)} of ${money(cap!)} this month); sending anyway because the incident is high urgency`);
+  if (verdict.exceeded) await note(`The monthly SMS spend cap is exceeded (${money(spent)} of ${money(cap!)} this month); sending anyway because the incident is high urgency`);
 
   const queue = providers.filter((p) => !tried.has(p.id));
   for (const [i, p] of queue.entries()) {
     seq += 1;
     const attempt: SmsAttemptTable = { org_id: orgId, id: newId(now), notification_id: lead.id, seq, provider_id: p.id, idempotency_key: msg.idempotencyKey, status: 'sending', reason: null, detail: null, carrier_id: null, cost_micros: 0, started_at: now, finished_at: null };
-    if (!(await store.beginAttempt(db, attempt))) return { result: retryable('sms_attempt_taken'), notes, via: null };
+    if (!(await store.beginAttempt(db, attempt))) return { result: retryable('sms_attempt_taken'), via: null };
     const r = await sendOne(db, now, http, p, attempt, to, body, signal);
-    if (r.kind === 'sent') return sent(db, now, orgId, p, notes, r, verdict.exceeded);
+    if (r.kind === 'sent') return sent(db, now, orgId, p, r, verdict.exceeded);
     results.push(r);
-    if (!failsOver(r)) return { result: r, notes, via: null };
+    if (!failsOver(r)) return { result: r, via: null };
     const next = queue[i + 1];
-    notes.push(`SMS through ${label(p)} failed (${r.reason}${r.detail ? `: ${r.detail}` : ''})${next ? `; trying ${label(next)}` : ''}`);
+    await note(`SMS through ${label(p)} failed (${r.reason}${r.detail ? `: ${r.detail}` : ''})${next ? `; trying ${label(next)}` : ''}`);
   }
   // Every provider failed: worth another round later if any failure was transient.
   const why = results.map((r) => (r.kind === 'sent' ? '' : r.reason)).join(', ');
   const again = results.find((r): r is Extract<DeliveryResult, { kind: 'retryable' }> => r.kind === 'retryable');
-  return { result: withDetail(again ? retryable('all_sms_providers_failed', again.retryAfterMs) : permanent('all_sms_providers_failed'), why), notes, via: null };
+  return { result: withDetail(again ? retryable('all_sms_providers_failed', again.retryAfterMs) : permanent('all_sms_providers_failed'), why), via: null };
 }
 
 async function sendOne(db: Db, now: number, http: HttpOptions, p: SmsProviderTable, attempt: SmsAttemptTable, to: string, body: string, signal?: AbortSignal): Promise<DeliveryResult> {
@@ -121,7 +121,7 @@ async function sendOne(db: Db, now: number, http: HttpOptions, p: SmsProviderTab
 }
 
 /** After a send: the 80% warning to admins, once a month. */
-async function sent(db: Db, now: number, orgId: string, p: SmsProviderTable, notes: string[], r: DeliveryResult, exceeded: boolean): Promise<SmsRouteOutcome> {
+async function sent(db: Db, now: number, orgId: string, p: SmsProviderTable, r: DeliveryResult, exceeded: boolean): Promise<SmsRouteOutcome> {
   const month = monthOf(now);
   const [spend, spent] = await Promise.all([store.getSpend(db, orgId), store.spentSince(db, orgId, month.start)]);
   const cap = spend?.monthly_cap_micros ?? null;
@@ -130,5 +130,5 @@ async function sent(db: Db, now: number, orgId: string, p: SmsProviderTable, not
     const text = `SMS sent through Vigil's providers this month are estimated at ${money(spent)}, ${Math.floor((spent / cap!) * 100)}% of the monthly cap of ${money(cap!)}. At the cap, low-urgency SMS stop (people's next contact methods are used) and high-urgency pages still go out. Raise the cap or review the providers' costs in Settings → SMS providers.`;
     await queueNotice(db, orgId, admins.map((u) => u.id), { key: `sms-spend-80:${month.key}`, eventType: 'sms.spend_warning', subject: `SMS spend at ${Math.floor((spent / cap!) * 100)}% of the monthly cap`, text, now });
   }
-  return { result: r, notes, via: exceeded ? `${label(p)}, over the monthly spend cap` : label(p) };
+  return { result: r, via: exceeded ? `${label(p)}, over the monthly spend cap` : label(p) };
 }

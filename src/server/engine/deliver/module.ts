@@ -152,11 +152,12 @@ export class DeliverModule implements EngineModule {
     // A send never outlives half its claim: past the lease another node may take the row over and send it again.
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2)));
     // SMS go through the organization's own providers when it has any (with failover); otherwise through the instance's carrier.
-    const routed = first.channel === 'sms' && first.contact_method_id ? await sendSmsThroughProviders(this.db, now, this.channels.http, rows, dest.destination.address, msg, signal) : null;
+    const note = (text: string) => this.note(rows, now, text);
+    const routed = first.channel === 'sms' && first.contact_method_id ? await sendSmsThroughProviders(this.db, now, this.channels.http, rows, dest.destination.address, msg, note, signal) : null;
     const result = routed ? routed.result : await this.channels.deliver(first.channel, dest.destination, msg, signal);
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
     try {
-      await this.finish(rows, now, result, routed?.via ? `${dest.label} through ${routed.via}` : dest.label, routed?.notes ?? []);
+      await this.finish(rows, now, result, routed?.via ? `${dest.label} through ${routed.via}` : dest.label);
     } catch (err) {
       throw new OutcomeNotRecorded(err);
     }
@@ -188,7 +189,18 @@ export class DeliverModule implements EngineModule {
   }
 
   /** Record the outcome of one send for every row of its group. */
-  private async finish(rows: (NotificationTable & { was_sending: boolean })[], now: number, result: DeliveryResult, label: string | null, notes: readonly string[] = []): Promise<void> {
+  /** A line on the timelines of the incidents a group is about, written at once (an SMS failover: it stays on record if this node dies next). */
+  private async note(rows: readonly NotificationTable[], now: number, text: string): Promise<void> {
+    const first = rows[0]!;
+    const changes: IncidentChange[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      const incidents = await getIncidentsByIds(trx, first.org_id, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
+      for (const inc of incidents) await appendLog({ trx, now, changes }, first.org_id, inc.service_id, inc.id, 'notify_log_entry', text, null, { type: 'auto', channel: first.channel }, { notification_id: first.id });
+    });
+    this.publish(changes);
+  }
+
+  private async finish(rows: (NotificationTable & { was_sending: boolean })[], now: number, result: DeliveryResult, label: string | null): Promise<void> {
     const first = rows[0]!;
     const orgId = first.org_id;
     const ids = rows.map((r) => r.id);
@@ -198,8 +210,6 @@ export class DeliverModule implements EngineModule {
       const tx: Tx = { trx, now, changes };
       const [who] = first.user_id ? await getUsers(trx, orgId, [first.user_id]) : [];
       const target = who ? `${who.name} by ${label}` : (label ?? 'destination');
-      // How the message was routed (SMS provider failover, the spend cap), before its outcome.
-      for (const inc of notes.length ? incidents : []) for (const note of notes) await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', note, null, { type: 'auto', channel: first.channel }, { notification_id: first.id });
       if (result.kind === 'sent') {
         await outbox.markSent(trx, orgId, ids, now, result.providerId ?? null);
         if (first.subscription_id) await updateSubscription(trx, orgId, first.subscription_id, { consecutive_failures: 0 });
