@@ -187,6 +187,20 @@ describe.each(DIALECTS)('SMS providers on %s', (dialect) => {
     await gateway.close();
   });
 
+  it('a node that dies after the carrier took the SMS but before the outbox recorded it: the next node does not send it again', async () => {
+    const backup = await plivoProvider();
+    const inc = await page(1);
+    const [row] = await notificationsOf(t.db.handle.db, inc.id);
+    expect(row!.status).toBe('sent');
+    // As if the node had died between recording the try and marking the row: the row is still claimed, its lease over.
+    await t.db.handle.db.updateTable('notifications').set({ status: 'sending', sent_at: null, provider_id: null, claimed_until: clock.now() }).where('id', '=', row!.id).execute();
+    await run();
+    expect(plivo.received).toHaveLength(1);
+    expect((await notificationsOf(t.db.handle.db, inc.id))[0]).toMatchObject({ status: 'sent', provider_id: plivo.texts[0]!.carrierId });
+    expect(await attempts(row!.id)).toEqual([{ seq: 1, provider_id: backup.id, status: 'sent', reason: null, idempotency_key: row!.idempotency_key }]);
+    expect(await summaries(inc.id)).toContain('The SMS was already sent through Backup (Plivo) before an interruption; not sent again');
+  });
+
   it('the spend cap: one warning at 80%; at 100% low-urgency SMS stop (next method used) and high urgency still goes out and says so; a new month starts over', async () => {
     const owner = t.org.user.id;
     await addContact(t, owner, 'email', 'owner@harbor.example');

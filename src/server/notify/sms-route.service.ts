@@ -13,7 +13,8 @@
  * again, the same try is resent to the same provider with the same idempotency key (the
  * carrier's client reference / message id), never to another provider: it may have
  * arrived. Only once that try is finished can the next provider be tried. The unique
- * (notification, seq) index keeps two nodes from recording the same try.
+ * (notification, seq) index keeps two nodes from recording the same try. A try already
+ * `sent` (the node died before the outbox row was marked) is not sent again.
  *
  * Spend: sent tries carry the provider's estimated cost; the month's total (UTC months)
  * is compared with the cap before sending. At or over the cap, a low-urgency message is
@@ -60,6 +61,14 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
   const body = smsText(msg);
   const results: DeliveryResult[] = [];
   const tried = new Set<string>();
+
+  // Sent, and the node died before the outbox recorded it: done, through that provider; sending again could only duplicate.
+  const done = history.find((a) => a.status === 'sent');
+  const doneBy = done && providers.find((x) => x.id === done.provider_id);
+  if (done) {
+    await note(`The SMS was already sent through ${doneBy ? label(doneBy) : 'a provider since removed'} before an interruption; not sent again`);
+    return { result: done.carrier_id ? { kind: 'sent', providerId: done.carrier_id } : { kind: 'sent' }, via: doneBy ? label(doneBy) : null };
+  }
 
   const open = history.find((a) => a.status === 'sending');
   if (open) {
