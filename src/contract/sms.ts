@@ -13,7 +13,7 @@ const providerFields = {
   credentials: Type.Optional(
     Type.Object({}, {
       additionalProperties: true,
-      description: 'Write-only. vonage: {application_id, private_key} (JWT) or {api_key, api_secret}; plivo: {auth_id, auth_token}; android_gateway: {username, password}; twilio: {account_sid, auth_token}.',
+      description: 'Write-only. vonage: {application_id, private_key} (JWT) or {api_key, api_secret}, plus signature_secret to accept replies; plivo: {auth_id, auth_token}; android_gateway: {username, password}, plus webhook_signing_key to accept replies; twilio: {account_sid, auth_token}.',
     }),
   ),
   cost_per_message: Type.Optional(Type.Number({ description: "Estimated cost of one message in the organization's currency (e.g. 0.0075), counted against the monthly spend cap." })),
@@ -49,6 +49,7 @@ const SmsProviderView = Type.Object({
   cost_per_message: Type.Number(),
   timeout_seconds: Type.Number(),
   health: Health,
+  inbound_url: Nullable(Type.String({ description: "Where the provider sends replies to pages (Vonage inbound URL, Plivo application's message_url, android-sms-gateway `sms:received` webhook); they must be signed with the provider's secret (vonage: credentials.signature_secret; plivo: the auth token; android_gateway: credentials.webhook_signing_key). null for twilio: replies go to /v1/twilio/sms." })),
   created_at: Type.String(),
   updated_at: Type.String(),
 });

@@ -23,6 +23,8 @@ import { startFakeVonage, type FakeVonage } from '../channels/fake-vonage.js';
 import { startFakePlivo, type FakePlivo } from '../channels/fake-plivo.js';
 import { startFakeSmsGateway, type FakeSmsGateway } from '../channels/fake-sms-gateway.js';
 import { startFakeNtfy, type FakeNtfy } from '../channels/fake-ntfy.js';
+import { createHash, createHmac } from 'node:crypto';
+import { gatewaySignature, plivoSignatureV2 } from '../../src/server/notify/sms-inbound.js';
 
 const ADA_PHONE = '+14155550100';
 
@@ -239,6 +241,59 @@ describe.each(DIALECTS)('SMS providers on %s', (dialect) => {
     const april = await page(6, 'low');
     expect(plivo.texts.length).toBe(before + 1);
     expect((await notificationsOf(t.db.handle.db, april.id))[0]).toMatchObject({ channel: 'sms', status: 'sent' });
+  });
+
+  it("replies to pages through each provider's signed inbound webhook acknowledge or resolve; a wrong signature is a 401 and changes nothing", async () => {
+    const phone = await gatewayProvider({ credentials: { username: gateway.username, password: gateway.password, webhook_signing_key: 'gw-signing-key' } });
+    const backup = await plivoProvider();
+    const primary = await vonageProvider({ credentials: { api_key: vonage.apiKey, api_secret: vonage.apiSecret, signature_secret: 'vonage-signature-secret' } });
+    expect(phone.inbound_url).toBe(`http://vigil.test/v1/sms_providers/${phone.id}/inbound`);
+    expect(phone.credentials_set).toEqual(['password', 'username', 'webhook_signing_key']);
+    const status = async (n: number) => (await incidentByNumber(t.db.handle.db, t.org.org.id, n)).status;
+    const post = (id: string, payload: string, headers: Record<string, string>) => t.app.inject({ method: 'POST', url: `/v1/sms_providers/${id}/inbound`, headers, payload });
+
+    // android-sms-gateway: sms:received, X-Signature over body + X-Timestamp.
+    await page(1);
+    expect(gateway.texts).toHaveLength(1);
+    const raw = JSON.stringify({ event: 'sms:received', payload: { messageId: 'm1', message: '1a', phoneNumber: ADA_PHONE, simNumber: 1, receivedAt: '2026-03-02T09:05:00Z' } });
+    const ts = String(Math.floor(clock.now() / 1000));
+    const forged = await post(phone.id, raw, { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': gatewaySignature('wrong-key', raw, ts) });
+    expect(forged.statusCode).toBe(401);
+    const stale = String(Number(ts) - 3600);
+    expect((await post(phone.id, raw, { 'content-type': 'application/json', 'x-timestamp': stale, 'x-signature': gatewaySignature('gw-signing-key', raw, stale) })).statusCode).toBe(401);
+    expect(await status(1)).toBe('triggered');
+    const ok = await post(phone.id, raw, { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': gatewaySignature('gw-signing-key', raw, ts) });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toEqual({ ok: true, result: 'incident #1 acknowledged' });
+    expect(await status(1)).toBe('acknowledged');
+
+    // Plivo: form fields, X-Plivo-Signature-V2 over the URL + nonce with the auth token.
+    await page(2);
+    const form = new URLSearchParams({ From: '14155550100', To: '15005550007', Text: '2r', Type: 'sms', MessageUUID: 'u-2' }).toString();
+    const url = `http://vigil.test/v1/sms_providers/${backup.id}/inbound`;
+    const formHeaders = (token: string) => ({ 'content-type': 'application/x-www-form-urlencoded', 'x-plivo-signature-v2-nonce': '12345678901234567890', 'x-plivo-signature-v2': plivoSignatureV2(token, url, '12345678901234567890') });
+    expect((await post(backup.id, form, formHeaders('not-the-token'))).statusCode).toBe(401);
+    expect(await status(2)).toBe('triggered');
+    expect((await post(backup.id, form, formHeaders(plivo.authToken))).json()).toEqual({ ok: true, result: 'incident #2 resolved' });
+    expect(await status(2)).toBe('resolved');
+
+    // Vonage: a JWT signed HS256 with the signature secret, carrying the body's SHA-256.
+    await page(3);
+    const body = JSON.stringify({ channel: 'sms', message_uuid: 'v-3', to: '15005550006', from: '14155550100', text: '3 ack', timestamp: '2026-03-02T09:20:00Z' });
+    const jwt = (secret: string, payload: string) => {
+      const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+      const claims = Buffer.from(JSON.stringify({ iat: Math.floor(clock.now() / 1000), jti: 'j-1', api_key: vonage.apiKey, payload_hash: createHash('sha256').update(payload).digest('hex') })).toString('base64url');
+      return `Bearer ${head}.${claims}.${createHmac('sha256', secret).update(`${head}.${claims}`).digest('base64url')}`;
+    };
+    expect((await post(primary.id, body, { 'content-type': 'application/json', authorization: jwt('vonage-signature-secret', body.replace('3 ack', '3 res')) })).statusCode).toBe(401);
+    expect((await post(primary.id, body, { 'content-type': 'application/json', authorization: jwt('other', body) })).statusCode).toBe(401);
+    expect(await status(3)).toBe('triggered');
+    expect((await post(primary.id, body, { 'content-type': 'application/json', authorization: jwt('vonage-signature-secret', body) })).json()).toEqual({ ok: true, result: 'incident #3 acknowledged' });
+    expect(await status(3)).toBe('acknowledged');
+    const entry = (await timelineOf(t.db.handle.db, (await incidentByNumber(t.db.handle.db, t.org.org.id, 3)).id)).find((e) => e.type === 'acknowledge_log_entry')!;
+    expect(entry.agent).toMatchObject({ id: ada });
+    // An unknown provider id is refused the same way.
+    expect((await post('nope', body, { 'content-type': 'application/json' })).statusCode).toBe(401);
   });
 
   it('bad input is a 400 naming the field; nothing is stored; credentials are write-only', async () => {

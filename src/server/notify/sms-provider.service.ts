@@ -6,13 +6,14 @@
  * fields are refused, and nothing is half-written.
  */
 import type { Kysely } from 'kysely';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound, VigilError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js';
 import type { Database, SmsProviderTable, SmsProviderType } from '../storage/schema.js';
 import { credentialErrors, isSmsProviderType, monthOf, SMS_PROVIDER_TYPES, SMS_TYPES, validSender } from './sms-provider.js';
 import * as store from './sms-provider.store.js';
+import { readInbound, verifyInbound, type InboundRequest } from './sms-inbound.js';
 
 type Db = Kysely<Database>;
 
@@ -203,4 +204,21 @@ export async function setSpendCap(db: Db, clock: Clock, orgId: string, input: Re
   if (errors.length) throw invalid(...errors);
   await store.putSpendCap(db, orgId, cap === null ? null : Math.round((cap as number) * 1_000_000), clock.now());
   return spendView(db, orgId, clock.now());
+}
+
+/** Where a provider sends replies to pages: VIGIL_PUBLIC_URL + this path. */
+export const inboundPath = (id: string): string => `/v1/sms_providers/${encodeURIComponent(id)}/inbound`;
+
+/**
+ * An inbound request to a provider's webhook: the provider (naming the organization) and the
+ * SMS it carries (null for other events). A request not signed with the provider's secret,
+ * or for a provider whose inbound secret is not set, is refused before its body is read.
+ */
+export async function authenticateInbound(db: Db, id: string, req: Omit<InboundRequest, 'url'>, publicUrl: string): Promise<{ provider: SmsProviderTable; sms: { from: string; text: string } | null }> {
+  const provider = await store.getProviderById(db, id);
+  const creds = provider ? (JSON.parse(provider.credentials) as Record<string, string>) : {};
+  if (!provider || !verifyInbound(provider.type, creds, { ...req, url: `${publicUrl.replace(/\/+$/, '')}${inboundPath(id)}` })) {
+    throw new VigilError('unauthenticated', ['the request is not signed with this SMS provider\'s secret']);
+  }
+  return { provider, sms: readInbound(provider.type, req.raw) };
 }

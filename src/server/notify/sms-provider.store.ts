@@ -21,6 +21,12 @@ export async function getProvider(db: Db, orgId: string, id: string): Promise<Sm
   return r ? openRow(r) : undefined;
 }
 
+/** By the inbound webhook's path segment: the only unscoped lookup, and it yields the organization. */
+export async function getProviderById(db: Db, id: string): Promise<SmsProviderTable | undefined> {
+  const r = await db.selectFrom('sms_providers').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? openRow(r) : undefined;
+}
+
 export async function insertProvider(db: Db, row: SmsProviderTable): Promise<void> {
   await db.insertInto('sms_providers').values({ ...row, credentials: sealSecret(row.credentials) }).execute();
 }

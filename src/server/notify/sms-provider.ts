@@ -34,6 +34,8 @@ interface TypeSpec {
   label: string;
   /** Alternative credential sets: the input must match exactly one, field for field. */
   credentials: Record<string, Check>[];
+  /** Credential fields that may be left out (the secrets that sign inbound replies). */
+  optional?: string[];
   from: 'required' | 'refused';
   baseUrl: 'optional' | 'required';
   defaultBaseUrl: string | null;
@@ -43,10 +45,13 @@ interface TypeSpec {
 export const SMS_TYPES: Record<SmsProviderType, TypeSpec> = {
   vonage: {
     label: 'Vonage',
-    credentials: [
-      { application_id: pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "the Vonage application's id (a UUID)"), private_key: rsaKey },
-      { api_key: pattern(/^[A-Za-z0-9]{6,32}$/, 'the Vonage API key (letters and digits)'), api_secret: nonEmpty(128) },
-    ],
+    credentials: (
+      [
+        { application_id: pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "the Vonage application's id (a UUID)"), private_key: rsaKey },
+        { api_key: pattern(/^[A-Za-z0-9]{6,32}$/, 'the Vonage API key (letters and digits)'), api_secret: nonEmpty(128) },
+      ] as Record<string, Check>[]
+    ).map((set) => ({ ...set, signature_secret: nonEmpty(128) })),
+    optional: ['signature_secret'],
     from: 'required',
     baseUrl: 'optional',
     defaultBaseUrl: 'https://api.nexmo.com',
@@ -63,7 +68,8 @@ export const SMS_TYPES: Record<SmsProviderType, TypeSpec> = {
   },
   android_gateway: {
     label: 'Android SMS gateway',
-    credentials: [{ username: nonEmpty(128), password: nonEmpty(256) }],
+    credentials: [{ username: nonEmpty(128), password: nonEmpty(256), webhook_signing_key: nonEmpty(256) }],
+    optional: ['webhook_signing_key'],
     from: 'refused',
     baseUrl: 'required',
     defaultBaseUrl: null,
@@ -90,13 +96,17 @@ export function credentialErrors(type: SmsProviderType, input: unknown, at: stri
   const given = input as Record<string, unknown>;
   const sets = SMS_TYPES[type].credentials;
   const keys = Object.keys(given);
+  const optional = SMS_TYPES[type].optional ?? [];
   // The set the input means: the one sharing most fields with it.
   const set = [...sets].sort((a, b) => keys.filter((k) => k in b).length - keys.filter((k) => k in a).length)[0]!;
   const errors: string[] = [];
-  for (const k of keys) if (!(k in set)) errors.push(`${at}.${k}: unknown field for ${type}${sets.length > 1 ? ' (give one of: ' + sets.map((s) => Object.keys(s).join(' + ')).join('; or ') + ')' : ''}`);
+  const required = (s: Record<string, Check>) => Object.keys(s).filter((k) => !optional.includes(k));
+  for (const k of keys) if (!(k in set)) errors.push(`${at}.${k}: unknown field for ${type}${sets.length > 1 ? ' (give one of: ' + sets.map((s) => required(s).join(' + ')).join('; or ') + ')' : ''}`);
   for (const [k, check] of Object.entries(set)) {
     const v = given[k];
-    if (v === undefined) errors.push(`${at}.${k} is required for ${type}`);
+    if (v === undefined) {
+      if (!optional.includes(k)) errors.push(`${at}.${k} is required for ${type}`);
+    }
     else if (typeof v !== 'string') errors.push(`${at}.${k} must be a string`);
     else {
       const problem = check(v.trim());

@@ -19,9 +19,14 @@ import {
   setSpendCap,
   spendView,
   updateProvider,
+  authenticateInbound,
+  inboundPath,
   type ProviderHealth,
   type SpendView,
 } from '../../notify/sms-provider.service.js';
+import type { FastifyInstance } from 'fastify';
+import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
+import { parseSmsReply } from '../../notify/channels/sms/twilio.js';
 import type { SmsProviderTable } from '../../storage/schema.js';
 import { audit } from '../../volunteer/access.service.js';
 import type { App, AppDeps } from '../deps.js';
@@ -30,7 +35,9 @@ import { principalOf } from '../plugins/auth.js';
 const tags = ['sms_providers'];
 const IdParams = Type.Object({ id: Type.String() });
 
-function presentProvider(p: SmsProviderTable, h: ProviderHealth | undefined) {
+const inboundUrl = (p: SmsProviderTable, publicUrl: string): string | null => (p.type === 'twilio' ? null : `${publicUrl.replace(/\/+$/, '')}${inboundPath(p.id)}`);
+
+function presentProvider(p: SmsProviderTable, h: ProviderHealth | undefined, publicUrl: string) {
   return {
     id: p.id,
     type: p.type,
@@ -50,6 +57,7 @@ function presentProvider(p: SmsProviderTable, h: ProviderHealth | undefined) {
       last_failure_reason: h?.lastFailureReason ?? null,
       status: h?.status ?? ('unknown' as const),
     },
+    inbound_url: inboundUrl(p, publicUrl),
     created_at: iso(p.created_at),
     updated_at: iso(p.updated_at),
   };
@@ -68,10 +76,11 @@ const presentSpend = (s: SpendView) => ({
 
 export function smsProviderRoutes(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
-  const one = async (orgId: string, p: SmsProviderTable) => ({ sms_provider: presentProvider(p, (await providerHealth(db, orgId, clock.now())).get(p.id)) });
+  inboundRoute(app, deps);
+  const one = async (orgId: string, p: SmsProviderTable) => ({ sms_provider: presentProvider(p, (await providerHealth(db, orgId, clock.now())).get(p.id), deps.config.publicUrl) });
   const all = async (orgId: string, list: SmsProviderTable[]) => {
     const health = await providerHealth(db, orgId, clock.now());
-    return { sms_providers: list.map((p) => presentProvider(p, health.get(p.id))) };
+    return { sms_providers: list.map((p) => presentProvider(p, health.get(p.id), deps.config.publicUrl)) };
   };
 
   app.get('/api/v1/sms_providers', { schema: { summary: "Admins: the organization's SMS providers in failover order, with each one's health over the last day", tags, response: { 200: SmsProviderList, ...errorResponses } } }, async (request) => {
@@ -132,4 +141,32 @@ export function smsProviderRoutes(app: App, deps: AppDeps): void {
       return presentSpend(view);
     },
   );
+}
+
+/**
+ * Replies to pages ("42a") from the provider's inbound webhook (Vonage inbound messages,
+ * Plivo message_url, android-sms-gateway `sms:received`): refused with 401 unless signed
+ * with the provider's secret; then, like a Twilio reply, acknowledges or resolves as the
+ * person whose verified number the incident was paged to, in the provider's organization.
+ * Anything else the provider sends is answered 200 and ignored.
+ */
+function inboundRoute(app: App, deps: AppDeps): void {
+  app.register(async (scope: FastifyInstance) => {
+    // Signatures cover the raw body: only this route reads it as text.
+    scope.removeAllContentTypeParsers();
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { id: string } }>('/v1/sms_providers/:id/inbound', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+      const raw = typeof request.body === 'string' ? request.body : '';
+      const { provider, sms } = await authenticateInbound(deps.db, request.params.id, { raw, headers, nowMs: deps.clock.now() }, deps.config.publicUrl);
+      if (!sms) return reply.send({ ok: true, result: 'ignored: not an incoming SMS' });
+      const parsed = parseSmsReply(sms.text);
+      if (!parsed) return reply.send({ ok: true, result: 'ignored: not a reply to a page (e.g. 42a)' });
+      const target = await findSmsResponder(deps.db, sms.from, parsed.number);
+      if (!target || target.orgId !== provider.org_id) return reply.send({ ok: true, result: `no incident #${parsed.number} was paged to this number` });
+      const out = await respondAs(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: sms.from });
+      return reply.send({ ok: true, result: out.ok ? `incident #${parsed.number} ${out.did}` : out.message });
+    });
+  });
 }
