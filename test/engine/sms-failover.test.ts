@@ -24,6 +24,7 @@ import { startFakePlivo, type FakePlivo } from '../channels/fake-plivo.js';
 import { startFakeSmsGateway, type FakeSmsGateway } from '../channels/fake-sms-gateway.js';
 import { startFakeNtfy, type FakeNtfy } from '../channels/fake-ntfy.js';
 import { createHash, createHmac } from 'node:crypto';
+import { member, secondOrg } from '../api/helpers.js';
 import { gatewaySignature, plivoSignatureV2 } from '../../src/server/notify/sms-inbound.js';
 
 const ADA_PHONE = '+14155550100';
@@ -325,7 +326,16 @@ describe.each(DIALECTS)('SMS providers on %s', (dialect) => {
     const spend = await api('PUT', '/api/v1/sms_spend', { sms_spend: { monthly_cap: 'lots' } });
     expect(spend.statusCode).toBe(400);
     expect(JSON.stringify(spend.json())).toContain('monthly_cap');
-    // A responder may not see or change them.
     expect((await api('GET', '/api/v1/sms_providers/nope')).statusCode).toBe(404);
+    // Admins only: a responder may neither see nor change them.
+    const responder = await member(t, 'responder');
+    for (const [method, url, payload] of [['GET', '/api/v1/sms_providers'], ['GET', `/api/v1/sms_providers/${p.id}`], ['POST', '/api/v1/sms_providers', { sms_provider: { type: 'plivo' } }], ['PUT', '/api/v1/sms_spend', { sms_spend: { monthly_cap: 1 } }]] as const) {
+      expect((await t.app.inject({ method, url, headers: responder.auth, ...(payload ? { payload } : {}) })).statusCode, `${method} ${url}`).toBe(403);
+    }
+    // Another organization sees none of them.
+    const other = await secondOrg(t);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/sms_providers', headers: other.auth })).json().sms_providers).toEqual([]);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/sms_providers/${p.id}`, headers: other.auth })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/sms_providers/${p.id}`, headers: other.auth })).statusCode).toBe(404);
   });
 });
