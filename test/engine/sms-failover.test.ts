@@ -25,6 +25,8 @@ import { startFakeSmsGateway, type FakeSmsGateway } from '../channels/fake-sms-g
 import { startFakeNtfy, type FakeNtfy } from '../channels/fake-ntfy.js';
 import { createHash, createHmac } from 'node:crypto';
 import { member, secondOrg } from '../api/helpers.js';
+import { resealSmsProviders } from '../../src/server/notify/sms-provider.store.js';
+import { openSecret } from '../../src/server/lib/secret-box.js';
 import { gatewaySignature, plivoSignatureV2 } from '../../src/server/notify/sms-inbound.js';
 
 const ADA_PHONE = '+14155550100';
@@ -316,6 +318,14 @@ describe.each(DIALECTS)('SMS providers on %s', (dialect) => {
     const stored = await t.db.handle.db.selectFrom('sms_providers').select('credentials').executeTakeFirstOrThrow();
     expect(stored.credentials.startsWith('vsec1.')).toBe(true);
     expect(JSON.stringify(p)).not.toContain(plivo.authToken);
+    // A row written in plaintext (by hand, or before sealing) is sealed at start-up and still opens.
+    const plain = JSON.stringify({ auth_id: plivo.authId, auth_token: plivo.authToken });
+    await t.db.handle.db.updateTable('sms_providers').set({ credentials: plain }).where('id', '=', p.id).execute();
+    expect(await resealSmsProviders(t.db.handle.db)).toBe(1);
+    const resealed = (await t.db.handle.db.selectFrom('sms_providers').select('credentials').executeTakeFirstOrThrow()).credentials;
+    expect(resealed.startsWith('vsec1.')).toBe(true);
+    expect(openSecret(resealed)).toBe(plain);
+    expect(await resealSmsProviders(t.db.handle.db)).toBe(0);
     expect(JSON.stringify((await api('GET', `/api/v1/sms_providers/${p.id}`)).json())).not.toContain(plivo.authToken);
     const bad = await api('PUT', `/api/v1/sms_providers/${p.id}`, { sms_provider: { type: 'vonage', from: 'not a number!', timeout_seconds: 99 } });
     expect(bad.statusCode).toBe(400);
