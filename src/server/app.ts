@@ -54,6 +54,7 @@ import { testPageRoutes } from './http/routes/test-page.js';
 import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
+import { smsProviderRoutes } from './http/routes/sms-providers.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerGuard, volunteerRule } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
@@ -141,6 +142,7 @@ export const routeModules: RouteModule[] = [
   wakeCheckRoutes,
   pushRoutes,
   telegramRoutes,
+  smsProviderRoutes,
   staticUiRoutes,
   // Volunteers: the access guard (it covers every route), then one module per resource.
   volunteerGuard,

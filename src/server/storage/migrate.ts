@@ -20,6 +20,7 @@ import * as m0019 from './migrations/0019_imports.js';
 import * as m0020 from './migrations/0020_oidc.js';
 import * as m0021 from './migrations/0021_token_scopes.js';
 import * as m0022 from './migrations/0022_self_checks.js';
+import * as m0025 from './migrations/0025_sms_providers.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0020_oidc': m0020,
   '0021_token_scopes': m0021,
   '0022_self_checks': m0022,
+  '0025_sms_providers': m0025,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,9 +1,10 @@
 /**
- * Row types for every table. Instants are epoch milliseconds (BIGINT on PostgreSQL,
- * INTEGER on SQLite); JSON is stored as TEXT on both dialects so one query layer
- * serves both. Every table leads with `org_id`.
+ * Row types for every table. Instants are epoch milliseconds (BIGINT on PostgreSQL, INTEGER on SQLite); JSON is stored as TEXT on both
+ * dialects so one query layer serves both. Every table leads with `org_id`. The SMS provider tables (0025) are in schema-sms.ts.
  */
 import type { Generated } from 'kysely';
+import type { SmsDatabase } from './schema-sms.js';
+export type * from './schema-sms.js';
 
 export interface OrganizationTable {
   id: string;
@@ -824,7 +825,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database {
+export interface Database extends SmsDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

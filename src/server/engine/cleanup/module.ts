@@ -10,6 +10,7 @@ import { deleteChangeEventsBefore } from '../../incident/incident.store.js';
 import { deleteExpiredBefore } from '../../notify/action-token.store.js';
 import { deleteLinkCodesBefore } from '../../notify/telegram.store.js';
 import { deleteFinishedBefore } from '../../notify/outbox.store.js';
+import { deleteAttemptsBefore } from '../../notify/sms-provider.store.js';
 import type { EngineModule } from '../engine.js';
 
 const DAY = 86_400_000;
@@ -28,6 +29,8 @@ export class CleanupModule implements EngineModule {
     await deleteFinishedBefore(this.db, now - this.retention.notificationsMs);
     await deleteExpiredBefore(this.db, now - this.retention.tokensMs);
     await deleteLinkCodesBefore(this.db, now - this.retention.tokensMs);
+    // SMS attempts carry the month's spend and the providers' health: kept for at least two full months.
+    await deleteAttemptsBefore(this.db, now - Math.max(this.retention.notificationsMs, 100 * 86_400_000));
     await deleteChangeEventsBefore(this.db, now - this.retention.changeEventsMs);
     // Housekeeping is not "work" for the drain loop: it never needs an immediate second pass.
     return 0;

@@ -23,6 +23,7 @@ import { earliestAllowed, THROTTLES } from '../../notify/throttle.js';
 import { getContactMethod, softDeleteContactMethod } from '../../notify/contact.store.js';
 import { pushKeysFor } from '../../notify/push.service.js';
 import { telegramBotFor } from '../../notify/telegram.service.js';
+import { sendSmsThroughProviders, SPEND_CAP_REASON } from '../../notify/sms-route.service.js';
 import { countSubscriptionFailure, getSubscription, updateSubscription } from '../../notify/subscription.store.js';
 import { appendLog, type Tx } from '../../incident/timeline.js';
 import { getIncidentsByIds } from '../../incident/incident.store.js';
@@ -57,6 +58,9 @@ export interface DeliverOptions {
    */
   sync: () => Promise<void>;
 }
+
+/** Failures whose detail is written for people and belongs on the timeline line itself. */
+const SAYS_WHY = new Set([SPEND_CAP_REASON, 'all_sms_providers_failed']);
 
 const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voice: 'phone call', webhook: 'webhook', slack: 'Slack', ntfy: 'ntfy', push: 'push notification', discord: 'Discord', teams: 'Teams', matrix: 'Matrix', telegram: 'Telegram' };
 
@@ -146,10 +150,14 @@ export class DeliverModule implements EngineModule {
     if (msg.incidents.length === 0 && first.incident_id) return this.finish(rows, now, { kind: 'permanent', reason: 'incident_gone', detail: 'the incident no longer exists' }, dest.label);
     const started = Date.now();
     // A send never outlives half its claim: past the lease another node may take the row over and send it again.
-    const result = await this.channels.deliver(first.channel, dest.destination, msg, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2)));
+    // SMS go through the organization's own providers when it has any (with failover); otherwise through the instance's carrier.
+    const note = (text: string) => this.note(rows, now, text);
+    const routed = first.channel === 'sms' && first.contact_method_id ? await sendSmsThroughProviders(this.db, now, this.channels.http, rows, dest.destination.address, msg, note, signal) : null;
+    const result = routed ? routed.result : await this.channels.deliver(first.channel, dest.destination, msg, signal);
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
     try {
-      await this.finish(rows, now, result, dest.label);
+      await this.finish(rows, now, result, routed?.via ? `${dest.label} through ${routed.via}` : dest.label);
     } catch (err) {
       throw new OutcomeNotRecorded(err);
     }
@@ -181,6 +189,17 @@ export class DeliverModule implements EngineModule {
   }
 
   /** Record the outcome of one send for every row of its group. */
+  /** A line on the timelines of the incidents a group is about, written at once (an SMS failover: it stays on record if this node dies next). */
+  private async note(rows: readonly NotificationTable[], now: number, text: string): Promise<void> {
+    const first = rows[0]!;
+    const changes: IncidentChange[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      const incidents = await getIncidentsByIds(trx, first.org_id, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
+      for (const inc of incidents) await appendLog({ trx, now, changes }, first.org_id, inc.service_id, inc.id, 'notify_log_entry', text, null, { type: 'auto', channel: first.channel }, { notification_id: first.id });
+    });
+    this.publish(changes);
+  }
+
   private async finish(rows: (NotificationTable & { was_sending: boolean })[], now: number, result: DeliveryResult, label: string | null): Promise<void> {
     const first = rows[0]!;
     const orgId = first.org_id;
@@ -222,7 +241,7 @@ export class DeliverModule implements EngineModule {
         await countSubscriptionFailure(trx, orgId, first.subscription_id);
       }
       for (const inc of incidents) {
-        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${result.reason === OUTBOUND_BLOCKED ? BLOCKED_MESSAGE : reason}${removed ? ' (the contact method was removed)' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
+        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${result.reason === OUTBOUND_BLOCKED ? BLOCKED_MESSAGE : reason}${SAYS_WHY.has(result.reason) && result.detail ? ` (${result.detail})` : ''}${removed ? ' (the contact method was removed)' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
       }
       if (first.kind === 'page' && first.user_id) {
         for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));

@@ -9,7 +9,7 @@ import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type De
 import { DiscordChannel } from './discord/discord.js';
 import { EmailChannel, type SmtpSettings } from './email/email.js';
 import type { OutboundPolicy } from '../../lib/outbound-policy.js';
-import { withDetail, type FetchLike } from './http.js';
+import { withDetail, type FetchLike, type HttpOptions } from './http.js';
 import { MatrixChannel } from './matrix/matrix.js';
 import { NtfyChannel } from './ntfy/ntfy.js';
 import { PushChannel } from './push/push.js';
@@ -64,7 +64,14 @@ export const CHANNEL_TYPES = Object.keys(FACTORIES) as ChannelType[];
 export class ChannelRegistry {
   readonly #adapters: ReadonlyMap<ChannelType, ChannelAdapter>;
 
-  constructor(adapters: Iterable<ChannelAdapter>) {
+  /**
+   * `http`: the outbound policy (and test stand-ins) the HTTP channels were built with,
+   * for the senders built per organization at send time (its SMS providers).
+   */
+  constructor(
+    adapters: Iterable<ChannelAdapter>,
+    readonly http: HttpOptions = {},
+  ) {
     this.#adapters = new Map([...adapters].map((a) => [a.type, a]));
   }
 
@@ -99,5 +106,6 @@ export function buildChannels(cfg: ChannelsConfig = {}): ChannelRegistry {
     const adapter = FACTORIES[type](cfg, sms);
     if (adapter) adapters.push(adapter);
   }
-  return new ChannelRegistry(adapters);
+  const { timeoutMs: _perChannel, ...shared } = http(cfg);
+  return new ChannelRegistry(adapters, shared);
 }

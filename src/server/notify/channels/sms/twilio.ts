@@ -9,6 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
+import { E164, type SmsSender } from './provider.js';
 import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /**
@@ -16,8 +17,7 @@ import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } 
  * classified result whose `providerId` (when sent) is the provider's message or call id,
  * which status callbacks refer to. Not idempotent: a retried send may deliver twice.
  */
-export interface SmsProvider {
-  sendSms(to: string, body: string, signal?: AbortSignal): Promise<DeliveryResult>;
+export interface SmsProvider extends SmsSender {
   /** `twimlOrText` starting with `<` is TwiML; anything else is read aloud. */
   call(to: string, twimlOrText: string, signal?: AbortSignal): Promise<DeliveryResult>;
 }
@@ -33,7 +33,6 @@ export interface TwilioSettings extends HttpOptions {
   statusCallbackUrl?: string;
 }
 
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 /**
  * Twilio answers a 400 with its own error code. These few mean "not now" rather than

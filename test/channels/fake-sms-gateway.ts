@@ -1,0 +1,52 @@
+/**
+ * A local android-sms-gateway server (capcom6/android-sms-gateway's documented REST API,
+ * BRIEF §9), answering as the phone's local server does: `POST /message` or `/messages`
+ * with HTTP Basic credentials. It checks `textMessage.text` (or the deprecated
+ * `message`), `phoneNumbers` (1-100), `id` (≤36, unique: a second message with the same
+ * id is a 409), `priority` (-128, 0, 100, 127) and `simNumber` (1-3), and answers 202
+ * `{id, state: "Pending", recipients}` or `{code, message, data}`.
+ */
+import { randomUUID } from 'node:crypto';
+import { startServer, type TestServer } from './helpers.js';
+import { basicOf, forcedAnswer, json, parseBody, type FakeCarrierControls, type Forced, type SmsAccepted } from './fake-sms-common.js';
+
+export interface FakeSmsGateway extends TestServer, FakeCarrierControls {
+  username: string;
+  password: string;
+}
+
+const error = (code: number, message: string) => ({ code, message, data: null });
+
+export async function startFakeSmsGateway(): Promise<FakeSmsGateway> {
+  const username = 'sms';
+  const password = 'gw-pass-7Hk2';
+  const texts: SmsAccepted[] = [];
+  const ids = new Set<string>();
+  const queue: Forced[] = [];
+  const server = await startServer((req, res) => {
+    if (req.method !== 'POST' || (req.url !== '/message' && req.url !== '/messages')) return json(res, 404, error(404, 'not found'));
+    const basic = basicOf(req.headers.authorization);
+    if (!basic || basic[0] !== username || basic[1] !== password) return json(res, 401, error(401, 'Unauthorized'));
+    if (forcedAnswer(queue, res, (s) => error(s, 'forced by the test'))) return;
+    const b = parseBody(req.body);
+    if (!b) return json(res, 400, error(400, 'invalid request body'));
+    const text = (b.textMessage as { text?: unknown } | undefined)?.text ?? b.message;
+    if (typeof text !== 'string' || !text) return json(res, 400, error(400, 'textMessage.text is required'));
+    const phones = b.phoneNumbers;
+    if (!Array.isArray(phones) || phones.length < 1 || phones.length > 100 || phones.some((p) => typeof p !== 'string' || !/^\+?[1-9]\d{6,14}$/.test(p))) return json(res, 400, error(400, 'invalid phone numbers'));
+    if (b.id !== undefined && (typeof b.id !== 'string' || b.id.length > 36 || !b.id)) return json(res, 400, error(400, 'id must be at most 36 characters'));
+    if (b.priority !== undefined && ![-128, 0, 100, 127].includes(b.priority as number)) return json(res, 400, error(400, 'invalid priority'));
+    if (b.simNumber !== undefined && ![1, 2, 3].includes(b.simNumber as number)) return json(res, 400, error(400, 'invalid sim number'));
+    const id = typeof b.id === 'string' ? b.id : randomUUID();
+    if (ids.has(id)) return json(res, 409, error(409, `message with id ${id} already exists`));
+    ids.add(id);
+    for (const p of phones as string[]) texts.push({ to: p, text, ref: id, carrierId: id });
+    json(res, 202, { id, state: 'Pending', isHashed: false, isEncrypted: false, recipients: (phones as string[]).map((phoneNumber) => ({ phoneNumber, state: 'Pending' })) });
+  });
+  return Object.assign(server, {
+    username,
+    password,
+    texts,
+    force: (...answers: Forced[]) => void queue.push(...answers),
+  });
+}
