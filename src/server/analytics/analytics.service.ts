@@ -129,35 +129,30 @@ export interface LoadedFacts {
 /** The facts of every incident the query selects, and which of them repeat an earlier one. */
 export async function loadFacts(db: Db, q: AnalyticsQuery): Promise<LoadedFacts> {
   const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}) };
-  const around: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
-  const [incidents, timeline, alerts, prior] = await Promise.all([
-    store.incidentsCreatedIn(db, range),
-    store.timelineFactsIn(db, range),
-    store.alertCountsIn(db, range),
-    store.titlesCreatedIn(db, around),
-  ]);
-  const tl = new Map(timeline.map((t) => [t.incident_id, t]));
+  // Repeats are judged against every incident of the 7 days before the range and of the range
+  // itself, whatever its urgency or priority. Without those filters the range's own incidents
+  // are already read, so only the 7 days before it are read again.
+  const unfiltered = !q.urgency && !q.priorityIds;
+  const around: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: unfiltered ? q.since : q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
+  const [incidents, alerts, prior] = await Promise.all([store.incidentFactsIn(db, range), store.alertCountsIn(db, range), store.titlesCreatedIn(db, around)]);
   const al = new Map(alerts.map((a) => [a.incident_id, Number(a.n)]));
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  const facts: IncidentFact[] = incidents.map((i) => {
-    const t = tl.get(i.id);
-    return {
-      id: i.id,
-      number: Number(i.number),
-      serviceId: i.service_id,
-      title: i.title,
-      urgency: i.urgency,
-      priorityId: i.priority_id,
-      status: i.status,
-      createdAt: Number(i.created_at),
-      firstAckAt: num(t?.first_ack),
-      resolvedAt: num(i.resolved_at),
-      escalations: Number(t?.escalations ?? 0),
-      manualEscalations: Number(t?.manual_escalations ?? 0),
-      firstEscalationAt: num(t?.first_escalation),
-      alerts: al.get(i.id) ?? 0,
-    };
-  });
+  const facts: IncidentFact[] = incidents.map((i) => ({
+    id: i.id,
+    number: Number(i.number),
+    serviceId: i.service_id,
+    title: i.title,
+    urgency: i.urgency,
+    priorityId: i.priority_id,
+    status: i.status,
+    createdAt: Number(i.created_at),
+    firstAckAt: num(i.first_ack),
+    resolvedAt: num(i.resolved_at),
+    escalations: Number(i.escalations ?? 0),
+    manualEscalations: Number(i.manual_escalations ?? 0),
+    firstEscalationAt: num(i.first_escalation),
+    alerts: al.get(i.id) ?? 0,
+  }));
   const repeats = repeatIncidentIds(
     facts,
     prior.map((p) => ({ id: p.id, serviceId: p.service_id, title: p.title, createdAt: Number(p.created_at) })),

@@ -262,6 +262,6 @@ export function repeatGroups(facts: readonly IncidentFact[], repeats: ReadonlySe
   return [...groupBy(facts, (f) => titleKey(f.serviceId, f.title)).values()]
     .map((list) => ({ list, n: list.filter((f) => repeats.has(f.id)).length }))
     .filter((g) => g.n > 0)
-    .map(({ list, n }) => ({ serviceId: list[0]!.serviceId, title: list[0]!.title, incidents: list.length, repeats: n, lastAt: Math.max(...list.map((f) => f.createdAt)) }))
+    .map(({ list, n }) => ({ serviceId: list[0]!.serviceId, title: list[0]!.title, incidents: list.length, repeats: n, lastAt: list.reduce((m, f) => Math.max(m, f.createdAt), -Infinity) }))
     .sort((a, b) => b.repeats - a.repeats || b.incidents - a.incidents || a.serviceId.localeCompare(b.serviceId) || a.title.localeCompare(b.title));
 }
