@@ -32,6 +32,7 @@ import type { EngineModule } from '../engine.js';
 import { gatherMessage } from './message.js';
 import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
+import { sendForward } from '../../notify/forward.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -137,6 +138,7 @@ export class DeliverModule implements EngineModule {
     const first = rows[0]!;
     const orgId = first.org_id;
     const ids = rows.map((r) => r.id);
+    if (first.channel === 'forward') return this.forward(first, now);
     const dest = await this.destination(first);
     if (!dest) return this.finish(rows, now, { kind: 'permanent', reason: 'destination_gone', detail: 'the contact method or subscription no longer exists' }, null);
     const throttle = THROTTLES[first.channel];
@@ -158,6 +160,18 @@ export class DeliverModule implements EngineModule {
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
     try {
       await this.finish(rows, now, result, routed?.via ? `${dest.label} through ${routed.via}` : dest.label);
+    } catch (err) {
+      throw new OutcomeNotRecorded(err);
+    }
+  }
+
+  /** An integration's copy of an accepted event to another tool (notify/forward.ts): one row, no person, no incident. */
+  private async forward(row: NotificationTable & { was_sending: boolean }, now: number): Promise<void> {
+    const started = Date.now();
+    const { result, label } = await sendForward(this.db, this.channels.http, row, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
+    this.metrics?.record('forward', result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - row.next_attempt_at + (Date.now() - started) : null);
+    try {
+      await this.finish([row], now, result.kind === 'sent' || !result.detail ? result : { ...result, reason: `${result.reason}: ${result.detail}` }, label);
     } catch (err) {
       throw new OutcomeNotRecorded(err);
     }
