@@ -258,3 +258,22 @@ export async function forwardStats(db: Db, orgId: string, keyPrefix: string): Pr
   const sent = counts.find((c) => c.status === 'sent')?.sent;
   return { pending: n(['pending', 'sending']), failed: n(['failed']), last_error: err?.last_error ?? null, last_error_at: err ? Number(err.created_at) : null, last_sent_at: sent === null || sent === undefined ? null : Number(sent) };
 }
+
+/**
+ * The earliest attempt time of an unsent row with this key prefix queued before `beforeId`
+ * (ids are time-ordered) that is not one of `except`, or null: a forward waits behind the
+ * copies of earlier events of its integration, so the other tool sees them in order.
+ */
+export async function earlierUnsent(db: Db, orgId: string, keyPrefix: string, beforeId: string, except: readonly string[]): Promise<number | null> {
+  let q = db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+    .where('org_id', '=', orgId)
+    .where('channel', '=', 'forward')
+    .where('idempotency_key', 'like', `${keyPrefix}%`)
+    .where('status', 'in', ['pending', 'sending'])
+    .where('id', '<', beforeId);
+  if (except.length) q = q.where('id', 'not in', except);
+  const r = await q.executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+}
