@@ -15,6 +15,7 @@ import { localPolicy } from '../outbound-allow.js';
 import { engineFor } from './fixtures.js';
 import { createIsolatedApp } from './fixtures2.js';
 import { startFakeEventsApi, type FakeEventsApi } from '../channels/fake-pagerduty-events.js';
+import { integrationForward, resealIntegrationForwards } from '../../src/server/service/service.store.js';
 
 const PD_KEY = 'R0UT1NGKEY0FTHE0LDT00L0123456789';
 const GENIE_KEY = 'eb243592-faa2-4ba2-a551-1afdf565c889';
@@ -157,6 +158,21 @@ describe.each(DIALECTS)('integration forward on %s', (dialect) => {
     expect(pd.received[0]!.body).toEqual(create);
     expect(pd.received[1]!.body).toEqual({ source: 'zabbix', note: 'back' });
     expect((await api('GET', integrationUrl(svc))).body).not.toContain(GENIE_KEY);
+  });
+
+  it('seals a forward key written in plaintext at start-up, and still sends with it', async () => {
+    const svc = await serviceWithKey(t, 'events_v2');
+    const db = t.db.handle.db;
+    await db.updateTable('integrations').set({ forward_url: pd.url, forward_kind: 'events_v2', forward_key: PD_KEY }).where('id', '=', svc.integrationId).execute();
+    expect(await resealIntegrationForwards(db)).toBe(1);
+    expect(await resealIntegrationForwards(db)).toBe(0);
+    const row = await db.selectFrom('integrations').select('forward_key').where('id', '=', svc.integrationId).executeTakeFirstOrThrow();
+    expect(row.forward_key).toMatch(/^vsec1\./);
+    expect((await integrationForward(db, t.org.org.id, svc.integrationId))?.key).toBe(PD_KEY);
+    t.deps.ingest.invalidate();
+    expect((await enqueue(trigger(svc.key, { dedup_key: 'sealed' }))).statusCode).toBe(202);
+    await run();
+    expect(pd.accepted().map((r) => r.body.routing_key)).toEqual([PD_KEY]);
   });
 
   it('refuses bad settings with a 400 naming the field, and changes nothing', async () => {
