@@ -110,6 +110,7 @@ export class DeliverModule implements EngineModule {
     // Every group settles before the tick reports: one failing send never abandons its neighbours mid-flight.
     const sends = [...groups.values()].map((g) =>
       this.deliverGroup(g, now).catch(async (err: unknown) => {
+        if (err instanceof ClaimsSettled) throw err.cause;
         // Never leave a claim hanging on our own bug: retry later, and say why. If the message had
         // already gone out (recording the outcome failed), the retry is a possible duplicate: say so.
         const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
@@ -176,7 +177,16 @@ export class DeliverModule implements EngineModule {
     const behind = await forwardWaitsUntil(this.db, ordered);
     if (behind !== null) return outbox.postpone(this.db, ordered[0]!.org_id, ordered.map((r) => r.id), Math.max(now + 1, behind));
     for (const [i, row] of ordered.entries()) {
-      const result = await this.forward(row, now);
+      let result: DeliveryResult;
+      try {
+        result = await this.forward(row, now);
+      } catch (err) {
+        // Copies before this one are recorded: only this one is retried (a possible duplicate if it went out), the rest wait behind it.
+        const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
+        await outbox.markRetry(this.db, row.org_id, [row.id], now + 30_000, err instanceof OutcomeNotRecorded || row.was_sending ? outbox.interruptedError(why) : why);
+        await outbox.postpone(this.db, row.org_id, ordered.slice(i + 1).map((r) => r.id), now + 30_001);
+        throw new ClaimsSettled(err);
+      }
       if (result.kind !== 'retryable') continue;
       const rest = ordered.slice(i + 1).map((r) => r.id);
       return outbox.postpone(this.db, row.org_id, rest, now + retryDelay(row.attempts, this.opts.backoff, this.opts.random, result.retryAfterMs) + 1);
@@ -281,6 +291,13 @@ export class DeliverModule implements EngineModule {
       }
     });
     this.publish(changes);
+  }
+}
+
+/** A group failed on our own bug after its claims were already put back (forwardInOrder): nothing left to release. */
+class ClaimsSettled extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 
