@@ -17,6 +17,22 @@ export const Integration = Type.Object({
   integration_key_hint: Type.String({ description: 'First characters of the key, to recognise it.' }),
   ingest_url: Type.String({ description: 'Where to send events (or, for a heartbeat, the URL to ping).' }),
   heartbeat: Type.Optional(Type.Object({ interval_seconds: Type.Integer(), state: Type.String(), next_due_at: Nullable(Type.String()) })),
+  forward: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          url: Type.String({ description: "The other service's base URL; each event goes to the path it arrived on there" }),
+          kind: Type.Union([Type.Literal('events_v2'), Type.Literal('opsgenie')]),
+          pending: Type.Integer({ description: 'Copies waiting to go out (queued, retrying or being sent)' }),
+          failed: Type.Integer({ description: 'Copies given up (refused, or out of attempts)' }),
+          last_error: Nullable(Type.String({ description: 'The latest error of a copy still retrying or given up' })),
+          last_error_at: Nullable(Type.String({ description: 'When the copy with that error was queued' })),
+          last_sent_at: Nullable(Type.String()),
+        },
+        { description: 'events_v2 and opsgenie integrations: where every accepted event is also sent, unchanged (running both during a move), and how that goes. The key is write-only and never answered.' },
+      ),
+    ),
+  ),
 });
 
 const UrgencyType = Type.Object({ type: Type.String(), urgency: Type.String() });
@@ -98,6 +114,28 @@ export const IntegrationCreate = Type.Object({
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400, description: 'heartbeat only: a missed ping after this long opens an incident (default 300)' })),
   }),
+});
+
+export const IntegrationUpdate = Type.Object({
+  integration: Type.Object(
+    {
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+      forward: Type.Optional(
+        Nullable(
+          Type.Object(
+            {
+              url: Type.String({ description: "The other service's base URL (https://events.pagerduty.com, https://api.opsgenie.com); a pasted /v2/enqueue or /v2/alerts is cut back to the base" }),
+              kind: Type.String({ description: 'events_v2 (for an events_v2 integration) or opsgenie (for an opsgenie integration)' }),
+              routing_key: Type.Optional(Type.String({ description: 'events_v2: the routing key there, put in place of the Vigil key. Write-only; left out, the stored one is kept' })),
+              api_key: Type.Optional(Type.String({ description: 'opsgenie: the API key there, sent as Authorization: GenieKey. Write-only; left out, the stored one is kept' })),
+            },
+            { ...CheckedFields, description: 'null: forward nothing' },
+          ),
+        ),
+      ),
+    },
+    CheckedFields,
+  ),
 });
 
 /** A test event sent through an integration from the web UI; dedup_key names the incident it opens. */

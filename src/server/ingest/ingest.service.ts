@@ -29,6 +29,7 @@ import { applyOutcome, NO_DECISION, ruleEventOf, type RuleDecision, type Trigger
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 import { recordRequest } from './opsgenie/request.store.js';
+import { queueForward, type ForwardCopy } from '../notify/forward.js';
 
 export interface ResolvedIntegration {
   integration: IntegrationTable;
@@ -58,7 +59,11 @@ export interface RequestTag {
   action: string;
 }
 
-export type IngestJob =
+/**
+ * `forward`: the event as received, when its integration forwards to another tool
+ * (notify/forward.ts); its copy is queued in the batch's transaction, whatever the rules decide.
+ */
+export type IngestJob = { forward?: ForwardCopy } & (
   | {
       kind: 'trigger';
       target: KeyTarget;
@@ -75,7 +80,8 @@ export type IngestJob =
       request?: RequestTag;
     }
   | { kind: 'acknowledge' | 'resolve'; target: KeyTarget; channel: Channel; dedupKey: string; note?: string; request?: RequestTag }
-  | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown };
+  | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown }
+);
 
 /** A trigger after the rules stage: routed to its service (or unrouted, kept suppressed), with what the rules decided. */
 type StagedTrigger = Extract<IngestJob, { kind: 'trigger' }> & { target: ResolvedIntegration; decision: RuleDecision };
@@ -242,6 +248,8 @@ export class IngestService {
         const dropped = s.kind === 'dropped';
         await recordRequest(trx, { org_id: job.target.integration.org_id, id: job.request.id, integration_id: job.target.integration.id, action: job.request.action, dedup_key: 'dedupKey' in s ? s.dedupKey : job.dedupKey, alert_id: null, success: dropped ? 0 : null, status: dropped ? 'Dropped by an event rule' : null, created_at: now });
       }
+      // Copies for another tool (running both during a move): every accepted event, in the transaction that holds it.
+      for (const job of jobs) if (job.forward && job.target.integration.forward_url) await queueForward(trx, now, job.target.integration.org_id, job.target.integration.id, job.forward);
       const maintenance = await this.maintenanceOf(trx, staged);
       for (const job of staged) {
         const tx: Tx = { trx, now, changes: [], batch };
@@ -362,6 +370,9 @@ function routerIntegration(key: { orgId: string; integrationId: string }, orches
     heartbeat_interval: null,
     heartbeat_next_due: null,
     heartbeat_state: null,
+    forward_url: null,
+    forward_kind: null,
+    forward_key: null,
   };
 }
 

@@ -191,7 +191,8 @@ export async function testsOfMethodSince(db: Db, orgId: string, contactMethodId:
 /**
  * The organization's messages still waiting to go out (pending or being sent) that were
  * queued before `before` and have been tried, or were due before it: how many, and the
- * oldest's time. A page held back on purpose (a notification rule's start delay, an SMS
+ * oldest's time. Forwards to another tool (notify/forward.ts) are left out: that tool being
+ * down is the integration's health, not Vigil's. A page held back on purpose (a notification rule's start delay, an SMS
  * throttle) is not yet tried and not yet due, so it is not counted.
  */
 export async function unsentOlderThan(db: Db, orgId: string, before: number): Promise<{ n: number; oldest: number | null }> {
@@ -200,6 +201,7 @@ export async function unsentOlderThan(db: Db, orgId: string, before: number): Pr
     .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
     .where('org_id', '=', orgId)
     .where('status', 'in', ['pending', 'sending'])
+    .where('channel', '<>', 'forward')
     .where('created_at', '<', before)
     .where((eb) => eb.or([eb('attempts', '>', 0), eb('next_attempt_at', '<', before)]))
     .executeTakeFirstOrThrow();
@@ -210,7 +212,7 @@ export async function unsentOlderThan(db: Db, orgId: string, before: number): Pr
  * Per channel, the latest outcome of the organization's messages to people queued since
  * `since` that were tried at least once: `failing` (failed, or waiting to retry after a
  * failed attempt) or `sent`. Verification codes (a mistyped address is not a failing
- * channel) and webhook subscriptions (a customer's receiver) are left out, and so is an
+ * channel), webhook subscriptions (a customer's receiver) and forwards are left out, and so is an
  * attempt that was only interrupted (its node died; nobody saw its outcome).
  */
 export async function channelOutcomesSince(db: Db, orgId: string, since: number): Promise<{ channel: NotificationTable['channel']; sent: number; failing: number }[]> {
@@ -222,6 +224,7 @@ export async function channelOutcomesSince(db: Db, orgId: string, since: number)
     .where('attempts', '>', 0)
     .where('kind', '<>', 'verification')
     .where('subscription_id', 'is', null)
+    .where('channel', '<>', 'forward')
     .where('status', 'in', ['sent', 'failed', 'pending', 'sending'])
     .groupBy(['channel', 'status', 'last_error'])
     .execute();
@@ -233,4 +236,44 @@ export async function channelOutcomesSince(db: Db, orgId: string, since: number)
     out.set(r.channel, o);
   }
   return [...out.values()];
+}
+
+export interface ForwardStats {
+  /** Copies waiting to go out (pending, retrying or being sent). */
+  pending: number;
+  /** Copies given up (a permanent refusal, or out of attempts). */
+  failed: number;
+  /** The latest error of a copy still retrying or given up, and when that copy was queued. */
+  last_error: string | null;
+  last_error_at: number | null;
+  last_sent_at: number | null;
+}
+
+/** The forward rows (notify/forward.ts) of one integration, told apart by their key's prefix. */
+export async function forwardStats(db: Db, orgId: string, keyPrefix: string): Promise<ForwardStats> {
+  const base = db.selectFrom('notifications').where('org_id', '=', orgId).where('channel', '=', 'forward').where('idempotency_key', 'like', `${keyPrefix}%`);
+  const counts = await base.select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('sent_at').as('sent')]).groupBy('status').execute();
+  const err = await base.select(['last_error', 'created_at']).where('last_error', 'is not', null).where('status', 'in', ['pending', 'sending', 'failed']).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  const n = (s: string[]) => counts.filter((c) => s.includes(c.status)).reduce((a, c) => a + Number(c.n), 0);
+  const sent = counts.find((c) => c.status === 'sent')?.sent;
+  return { pending: n(['pending', 'sending']), failed: n(['failed']), last_error: err?.last_error ?? null, last_error_at: err ? Number(err.created_at) : null, last_sent_at: sent === null || sent === undefined ? null : Number(sent) };
+}
+
+/**
+ * The earliest attempt time of an unsent row with this key prefix queued before `beforeId`
+ * (ids are time-ordered) that is not one of `except`, or null: a forward waits behind the
+ * copies of earlier events of its integration, so the other tool sees them in order.
+ */
+export async function earlierUnsent(db: Db, orgId: string, keyPrefix: string, beforeId: string, except: readonly string[]): Promise<number | null> {
+  let q = db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+    .where('org_id', '=', orgId)
+    .where('channel', '=', 'forward')
+    .where('idempotency_key', 'like', `${keyPrefix}%`)
+    .where('status', 'in', ['pending', 'sending'])
+    .where('id', '<', beforeId);
+  if (except.length) q = q.where('id', 'not in', except);
+  const r = await q.executeTakeFirst();
+  return r?.t === null || r?.t === undefined ? null : Number(r.t);
 }

@@ -11,6 +11,7 @@ import * as store from './service.store.js';
 import { alertSettingsPatch, type AlertSettingsInput } from './alert-settings.js';
 import { getOrganization, updateOrganization } from '../org/org.store.js';
 import { parseGrouping, storeGrouping } from './alert-grouping.js';
+import { parseForward } from './forward.js';
 
 export interface ServiceInput extends AlertSettingsInput {
   type?: 'service';
@@ -188,6 +189,9 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     heartbeat_interval: type === 'heartbeat' ? (input.heartbeat_interval_seconds ?? 300) : null,
     heartbeat_next_due: type === 'heartbeat' ? now + (input.heartbeat_interval_seconds ?? 300) * 1000 : null,
     heartbeat_state: type === 'heartbeat' ? 'pending' : null,
+    forward_url: null,
+    forward_kind: null,
+    forward_key: null,
   };
   if (type !== 'heartbeat' && input.heartbeat_interval_seconds !== undefined) throw invalid('integration.heartbeat_interval_seconds applies to heartbeat integrations only');
   await store.insertIntegration(db, integration);
@@ -214,6 +218,34 @@ export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, 
   const patch = { key_hash: hashSecret(key), key_hint: key.slice(0, 4) };
   await store.updateIntegration(db, orgId, integration.id, patch);
   return { integration: { ...integration, ...patch }, key };
+}
+
+/**
+ * `PUT …/integrations/{id}`: rename, and set or clear the forward (service/forward.ts). Every
+ * field is checked first and the row written once, so a refused body changes nothing; an
+ * unknown field is refused by name.
+ */
+export async function updateIntegration(db: Kysely<Database>, orgId: string, integration: IntegrationTable, input: Record<string, unknown>): Promise<IntegrationTable> {
+  for (const name of Object.keys(input)) if (name !== 'name' && name !== 'forward') throw invalid(`integration.${name}: cannot be changed here (name, forward)`);
+  let name = integration.name;
+  if (input.name !== undefined) {
+    if (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 255) throw invalid('integration.name: must be 1 to 255 characters');
+    name = input.name.trim();
+  }
+  const forward = input.forward === undefined ? undefined : parseForward(input.forward, integration);
+  return db.transaction().execute(async (trx) => {
+    if (name !== integration.name) await store.updateIntegration(trx, orgId, integration.id, { name });
+    if (forward === undefined) return { ...integration, name };
+    if (forward === null) {
+      await store.setIntegrationForward(trx, orgId, integration.id, null);
+      return { ...integration, name, forward_url: null, forward_kind: null, forward_key: null };
+    }
+    const key = forward.key ?? (await store.integrationForward(trx, orgId, integration.id))?.key;
+    if (!key) throw invalid(`integration.forward.${forward.kind === 'events_v2' ? 'routing_key' : 'api_key'}: is required`);
+    await store.setIntegrationForward(trx, orgId, integration.id, { url: forward.url, kind: forward.kind, key });
+    const after = await store.getIntegration(trx, orgId, integration.service_id, integration.id);
+    return after ?? { ...integration, name };
+  });
 }
 
 /** The services that page through an escalation policy (PagerDuty lists them on the policy). */

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
+import { needsReseal, openSecret, sealSecret } from '../lib/secret-box.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -147,4 +148,39 @@ export async function heartbeatsNamed(db: Db, orgId: string, name: string): Prom
 export async function integrationIdByKeyHash(db: Db, keyHash: string): Promise<string | null> {
   const r = await db.selectFrom('integrations').select('id').where('key_hash', '=', keyHash).where('deleted_at', 'is', null).executeTakeFirst();
   return r?.id ?? null;
+}
+
+/** Where an integration forwards its accepted events (migration 0027); the key is sealed here and opened only for the sender. */
+export interface ForwardSetting {
+  url: string;
+  kind: 'events_v2' | 'opsgenie';
+  key: string;
+}
+
+export async function setIntegrationForward(db: Db, orgId: string, id: string, forward: ForwardSetting | null): Promise<void> {
+  await db
+    .updateTable('integrations')
+    .set(forward ? { forward_url: forward.url, forward_kind: forward.kind, forward_key: sealSecret(forward.key) } : { forward_url: null, forward_kind: null, forward_key: null })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The forward of a live integration, key opened (the sender only), or null when it forwards nothing or is gone. */
+export async function integrationForward(db: Db, orgId: string, id: string): Promise<ForwardSetting | null> {
+  const r = await db.selectFrom('integrations').select(['forward_url', 'forward_kind', 'forward_key']).where('org_id', '=', orgId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!r || r.forward_url === null || r.forward_kind === null || r.forward_key === null) return null;
+  return { url: r.forward_url, kind: r.forward_kind, key: openSecret(r.forward_key) };
+}
+
+/** Seal plaintext forward keys from before, and re-seal keys under an old key (see resealContactMethods). */
+export async function resealIntegrationForwards(db: Db): Promise<number> {
+  const rows = await db.selectFrom('integrations').select(['org_id', 'id', 'forward_key']).where('forward_key', 'is not', null).execute();
+  let n = 0;
+  for (const r of rows) {
+    if (!needsReseal(r.forward_key!)) continue;
+    await db.updateTable('integrations').set({ forward_key: sealSecret(openSecret(r.forward_key!)) }).where('org_id', '=', r.org_id).where('id', '=', r.id).execute();
+    n++;
+  }
+  return n;
 }

@@ -1,10 +1,12 @@
 /**
  * Row types for every table. Instants are epoch milliseconds (BIGINT on PostgreSQL, INTEGER on SQLite); JSON is stored as TEXT on both
- * dialects so one query layer serves both. Every table leads with `org_id`. The SMS provider tables (0025) are in schema-sms.ts.
+ * dialects so one query layer serves both. Every table leads with `org_id`. The SMS provider tables (0025) are in schema-sms.ts, integrations in schema-integration.ts.
  */
 import type { Generated } from 'kysely';
 import type { SmsDatabase } from './schema-sms.js';
 export type * from './schema-sms.js';
+import type { IntegrationTable } from './schema-integration.js';
+export type * from './schema-integration.js';
 
 export interface OrganizationTable {
   id: string;
@@ -76,24 +78,6 @@ export interface ServiceTable {
   updated_at: number;
   deleted_at: number | null;
   built_in: 'vigil_health' | null; // what Vigil made for itself ('vigil_health': the self-checks' service); NULL for services people create
-}
-
-export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie';
-
-export interface IntegrationTable {
-  org_id: string;
-  id: string;
-  service_id: string;
-  type: IntegrationType;
-  name: string;
-  key_hash: string;
-  key_hint: string;
-  created_at: number;
-  deleted_at: number | null;
-  /** Heartbeat integrations: expected ping interval (seconds), when the next ping is due, and 'up' | 'down'. */
-  heartbeat_interval: number | null;
-  heartbeat_next_due: number | null;
-  heartbeat_state: string | null;
 }
 
 /** `suppressed`: stored and shown, in no incident, nobody paged (an event rule or a maintenance window). */
@@ -276,7 +260,8 @@ export interface ChangeEventTable {
 }
 
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
-export type ChannelName = 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
+/** `forward`: an accepted event's copy to another Events API or Opsgenie endpoint (notify/forward.ts). */
+export type ChannelName = 'forward' | 'webhook' | 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
 
 export interface NotificationTable {
   org_id: string;

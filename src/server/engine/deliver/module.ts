@@ -32,6 +32,7 @@ import type { EngineModule } from '../engine.js';
 import { gatherMessage } from './message.js';
 import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
+import { forwardPrefixOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -100,7 +101,8 @@ export class DeliverModule implements EngineModule {
     // same bundle (same key, same email Message-ID) whatever else became due meanwhile.
     const groups = new Map<string, typeof claimed>();
     for (const r of claimed) {
-      const key = r.kind === 'page' && r.contact_method_id && r.channel !== 'webhook' ? `${r.org_id}:${r.contact_method_id}:${r.was_sending ? 'resend' : 'new'}` : `${r.org_id}:${r.id}`;
+      // An integration's forwards are one group, sent one at a time in event order (forwardInOrder).
+      const key = r.channel === 'forward' ? `${r.org_id}:${forwardPrefixOf(r)}` : r.kind === 'page' && r.contact_method_id && r.channel !== 'webhook' ? `${r.org_id}:${r.contact_method_id}:${r.was_sending ? 'resend' : 'new'}` : `${r.org_id}:${r.id}`;
       const g = groups.get(key) ?? [];
       g.push(r);
       groups.set(key, g);
@@ -108,6 +110,7 @@ export class DeliverModule implements EngineModule {
     // Every group settles before the tick reports: one failing send never abandons its neighbours mid-flight.
     const sends = [...groups.values()].map((g) =>
       this.deliverGroup(g, now).catch(async (err: unknown) => {
+        if (err instanceof ClaimsSettled) throw err.cause;
         // Never leave a claim hanging on our own bug: retry later, and say why. If the message had
         // already gone out (recording the outcome failed), the retry is a possible duplicate: say so.
         const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
@@ -137,6 +140,7 @@ export class DeliverModule implements EngineModule {
     const first = rows[0]!;
     const orgId = first.org_id;
     const ids = rows.map((r) => r.id);
+    if (first.channel === 'forward') return this.forwardInOrder(rows, now);
     const dest = await this.destination(first);
     if (!dest) return this.finish(rows, now, { kind: 'permanent', reason: 'destination_gone', detail: 'the contact method or subscription no longer exists' }, null);
     const throttle = THROTTLES[first.channel];
@@ -161,6 +165,45 @@ export class DeliverModule implements EngineModule {
     } catch (err) {
       throw new OutcomeNotRecorded(err);
     }
+  }
+
+  /**
+   * An integration's copies of accepted events to another tool (notify/forward.ts), sent one at
+   * a time in event order (a trigger before its resolve). They wait behind an earlier copy
+   * still unsent; after a retryable failure, the later ones wait for its retry.
+   */
+  private async forwardInOrder(rows: (NotificationTable & { was_sending: boolean })[], now: number): Promise<void> {
+    const ordered = [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const behind = await forwardWaitsUntil(this.db, ordered);
+    if (behind !== null) return outbox.postpone(this.db, ordered[0]!.org_id, ordered.map((r) => r.id), Math.max(now + 1, behind));
+    for (const [i, row] of ordered.entries()) {
+      let result: DeliveryResult;
+      try {
+        result = await this.forward(row, now);
+      } catch (err) {
+        // Copies before this one are recorded: only this one is retried (a possible duplicate if it went out), the rest wait behind it.
+        const why = `internal_error: ${err instanceof Error ? err.message : String(err)}`;
+        await outbox.markRetry(this.db, row.org_id, [row.id], now + 30_000, err instanceof OutcomeNotRecorded || row.was_sending ? outbox.interruptedError(why) : why);
+        await outbox.postpone(this.db, row.org_id, ordered.slice(i + 1).map((r) => r.id), now + 30_001);
+        throw new ClaimsSettled(err);
+      }
+      if (result.kind !== 'retryable') continue;
+      const rest = ordered.slice(i + 1).map((r) => r.id);
+      return outbox.postpone(this.db, row.org_id, rest, now + retryDelay(row.attempts, this.opts.backoff, this.opts.random, result.retryAfterMs) + 1);
+    }
+  }
+
+  /** One copy: no person, no incident; its outcome is recorded like any outbox row's. */
+  private async forward(row: NotificationTable & { was_sending: boolean }, now: number): Promise<DeliveryResult> {
+    const started = Date.now();
+    const { result, label } = await sendForward(this.db, this.channels.http, row, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
+    this.metrics?.record('forward', result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - row.next_attempt_at + (Date.now() - started) : null);
+    try {
+      await this.finish([row], now, result.kind === 'sent' || !result.detail ? result : { ...result, reason: `${result.reason}: ${result.detail}` }, label);
+    } catch (err) {
+      throw new OutcomeNotRecorded(err);
+    }
+    return result;
   }
 
   private async destination(n: NotificationTable): Promise<{ destination: Destination; label: string } | null> {
@@ -248,6 +291,13 @@ export class DeliverModule implements EngineModule {
       }
     });
     this.publish(changes);
+  }
+}
+
+/** A group failed on our own bug after its claims were already put back (forwardInOrder): nothing left to release. */
+class ClaimsSettled extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 

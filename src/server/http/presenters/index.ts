@@ -3,6 +3,7 @@
  * common.ts plus each resource's presenter, bound to the public base URL. Each method
  * only forwards: what a resource looks like on the wire is in its own file here.
  */
+import type { ForwardStats } from '../../notify/forward.js';
 import type { IncidentFacts } from '../../incident/incident-read.service.js';
 import type { OnCall, ReadinessItem } from '../../oncall/oncall.service.js';
 import type { PolicyRow } from '../../escalation/policy.service.js';
@@ -63,8 +64,8 @@ export class Presenter extends BasePresenter {
   service(s: ServiceTable, integrations: IntegrationTable[], lastIncidentAt: number | null, policyName: string | null = null, inMaintenance = false) {
     return presentService(this, s, integrations, lastIncidentAt, policyName, inMaintenance);
   }
-  integration(i: IntegrationTable, service: ServiceTable, key?: string) {
-    return presentIntegration(this, i, service, key);
+  integration(i: IntegrationTable, service: ServiceTable, key?: string, forward?: ForwardStats) {
+    return presentIntegration(this, i, service, key, forward);
   }
   changeEvent(r: ChangeEventTable) {
     return presentChangeEvent(r);

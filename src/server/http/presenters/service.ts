@@ -1,6 +1,7 @@
 import { iso, isoOrNull } from '../../lib/clock.js';
 import type { IntegrationTable, ServiceTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import type { ForwardStats } from '../../notify/forward.js';
 import { presentAlertSettings } from '../../service/alert-settings.js';
 
 export function serviceRef(p: BasePresenter, s: Pick<ServiceTable, 'id' | 'name'>) {
@@ -23,7 +24,8 @@ export function ingestUrl(p: BasePresenter, t: IntegrationTable['type'], key = '
 }
 
 /** An integration; `key` (the routing key) only in the answer that created or rotated it. */
-export function presentIntegration(p: BasePresenter, i: IntegrationTable, service: ServiceTable, key?: string) {
+/** `forward`: the forward's health (notify/forward.ts forwardHealth), answered with its setting; never the key. */
+export function presentIntegration(p: BasePresenter, i: IntegrationTable, service: ServiceTable, key?: string, forward?: ForwardStats) {
   return {
     ...integrationRef(p, i),
     type: integrationType(i.type),
@@ -38,6 +40,20 @@ export function presentIntegration(p: BasePresenter, i: IntegrationTable, servic
     ...(i.type === 'heartbeat'
       ? { heartbeat: { interval_seconds: Number(i.heartbeat_interval ?? 0), state: i.heartbeat_state ?? 'pending', next_due_at: isoOrNull(i.heartbeat_next_due) } }
       : {}),
+    ...(i.type === 'events_v2' || i.type === 'opsgenie' ? { forward: presentForward(i, forward) } : {}),
+  };
+}
+
+function presentForward(i: IntegrationTable, h: ForwardStats | undefined) {
+  if (i.forward_url === null || i.forward_kind === null) return null;
+  return {
+    url: i.forward_url,
+    kind: i.forward_kind,
+    pending: h?.pending ?? 0,
+    failed: h?.failed ?? 0,
+    last_error: h?.last_error ?? null,
+    last_error_at: isoOrNull(h?.last_error_at ?? null),
+    last_sent_at: isoOrNull(h?.last_sent_at ?? null),
   };
 }
 

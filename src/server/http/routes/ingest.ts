@@ -56,6 +56,10 @@ function ingestHelpers(ingest: AppDeps['ingest']) {
       ingest.count('accepted', job.kind);
       return reply.code(202).send(body);
     },
+    /** The event as received, for an integration that forwards to another tool (notify/forward.ts). */
+    forwarded<J extends IngestJob>(job: J, path: string, body: unknown): J {
+      return job.target.integration.forward_url ? { ...job, forward: { eventId: randomUUID(), path, body } } : job;
+    },
     invalidEvent(errors: string[]): VigilError {
       ingest.count('rejected', 'invalid');
       return new VigilError('invalid_input', errors);
@@ -65,7 +69,7 @@ function ingestHelpers(ingest: AppDeps['ingest']) {
 
 export function ingestRoutes(app: App, deps: AppDeps): void {
   const { ingest } = deps;
-  const { accept, invalidEvent } = ingestHelpers(ingest);
+  const { accept, forwarded, invalidEvent } = ingestHelpers(ingest);
 
   app.post(
     '/v2/enqueue',
@@ -92,9 +96,11 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
         const p = e.payload!;
         const dedupKey = e.dedupKey ?? randomUUID().replace(/-/g, '');
         const details = { custom_details: p.customDetails, component: p.component, group: p.group, class: p.class, timestamp: p.timestamp, links: e.links, images: e.images, client: e.client, client_url: e.clientUrl };
-        return accept(reply, { kind: 'trigger', target, channel, dedupKey, summary: p.summary, severity: p.severity, source: p.source, details }, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
+        // Without a dedup_key the copy carries the one Vigil answered with, so the sender's later resolve (with that key) reaches the same alert there.
+        const copy = e.dedupKey ? request.body : { ...(request.body as Record<string, unknown>), dedup_key: dedupKey };
+        return accept(reply, forwarded({ kind: 'trigger', target, channel, dedupKey, summary: p.summary, severity: p.severity, source: p.source, details }, '/v2/enqueue', copy), { status: 'success', message: 'Event processed', dedup_key: dedupKey });
       }
-      return accept(reply, { kind: e.action, target, channel, dedupKey: e.dedupKey! }, { status: 'success', message: 'Event processed', dedup_key: e.dedupKey! });
+      return accept(reply, forwarded({ kind: e.action, target, channel, dedupKey: e.dedupKey! }, '/v2/enqueue', request.body), { status: 'success', message: 'Event processed', dedup_key: e.dedupKey! });
     },
   );
 
@@ -123,7 +129,7 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
       if (!target) throw invalidEvent([UNKNOWN_KEY]);
       return accept(
         reply,
-        { kind: 'change', target, summary: e.summary, source: e.source, timestamp: e.timestamp ?? deps.clock.now(), details: { custom_details: e.customDetails, links: e.links } },
+        forwarded({ kind: 'change', target, summary: e.summary, source: e.source, timestamp: e.timestamp ?? deps.clock.now(), details: { custom_details: e.customDetails, links: e.links } }, '/v2/change/enqueue', request.body),
         { status: 'success', message: 'Change event processed' },
       );
     },

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { IdParams, Pagination, errorResponses } from '../../../contract/common.js';
-import { Integration, IntegrationCreate } from '../../../contract/service.js';
-import { createIntegration, deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey } from '../../service/service.service.js';
+import { Integration, IntegrationCreate, IntegrationUpdate } from '../../../contract/service.js';
+import { createIntegration, deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey, updateIntegration } from '../../service/service.service.js';
+import { forwardHealth } from '../../notify/forward.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
@@ -19,7 +20,9 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const s = await requireService(db, orgId, request.params.id);
       const list = await integrationsOf(db, orgId, s.id);
-      return page('integrations', list.map((i) => p.integration(i, s)), 100, 0, list.length, true);
+      const shown = [];
+      for (const i of list) shown.push(p.integration(i, s, undefined, i.forward_url ? await forwardHealth(db, orgId, i.id) : undefined));
+      return page('integrations', shown, 100, 0, list.length, true);
     },
   );
 
@@ -49,7 +52,29 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const s = await requireService(db, orgId, request.params.id);
       const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
-      return { integration: p.integration(i, s) };
+      return { integration: p.integration(i, s, undefined, i.forward_url ? await forwardHealth(db, orgId, i.id) : undefined) };
+    },
+  );
+
+  app.put(
+    '/api/v1/services/:id/integrations/:integration_id',
+    {
+      schema: {
+        summary: 'Rename an integration, or set or clear its forward: every event it accepts also sent, unchanged, to another Events API v2 or Opsgenie endpoint (running both during a move). The forward key is write-only.',
+        tags: ['services'],
+        params: IntegrationParams,
+        body: IntegrationUpdate,
+        response: { 200: Type.Object({ integration: Integration }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
+      const updated = await updateIntegration(db, orgId, i, request.body.integration as Record<string, unknown>);
+      // The next event on this node sees the new forward at once (other nodes within their key cache's 5 s).
+      deps.ingest.invalidate();
+      return { integration: p.integration(updated, s, undefined, updated.forward_url ? await forwardHealth(db, orgId, updated.id) : undefined) };
     },
   );
 

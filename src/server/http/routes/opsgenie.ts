@@ -51,7 +51,7 @@ export function opsgenieRoutes(app: App, deps: AppDeps): void {
       const target = await authenticate(request);
       const v = validateCreate(request.body);
       if (!v.ok) throw invalid(v.errors);
-      const r = await createAlert(deps, target, v.value);
+      const r = await createAlert(deps, target, v.value, request.body);
       return accepted(reply, r.requestId);
     },
   );
@@ -85,7 +85,7 @@ export function opsgenieRoutes(app: App, deps: AppDeps): void {
         const errs = [...(t.ok ? [] : t.errors), ...(b.ok ? [] : b.errors), ...extra.map((k) => `${k}: not a query parameter Vigil knows`)];
         if (!identifier.trim()) errs.push('identifier: can not be empty');
         if (errs.length || !t.ok || !b.ok) throw invalid(errs);
-        const r = await act(deps, target, action, identifier, t.value, b.value);
+        const r = await act(deps, target, action, identifier, t.value, b.value, request.body ?? {});
         return accepted(reply, r.requestId);
       },
     );

@@ -23,6 +23,7 @@ import { heartbeatsNamed } from '../../service/service.store.js';
 import { acceptPing } from '../heartbeat.js';
 import type { IngestService, ResolvedIntegration } from '../ingest.service.js';
 import { getRequest, recordRequest } from './request.store.js';
+import { queueForward } from '../../notify/forward.js';
 import { SEVERITY_OF, type AlertAction, type CreateAlert, type IdentifierType } from './validate.js';
 
 export interface OpsgenieDeps {
@@ -56,7 +57,12 @@ function channelOf(a: { source?: string; user?: string }): Channel {
 }
 
 /** Create (or, with an open alert of that alias, count again): committed before it returns. */
-export async function createAlert(deps: OpsgenieDeps, target: ResolvedIntegration, a: CreateAlert): Promise<{ requestId: string; alias: string }> {
+/**
+ * `raw`: the body as received, copied to the tool being left when the integration forwards
+ * (notify/forward.ts). A create without an alias is copied with the alias Vigil gave it, and
+ * an action always names its alert by alias there, so both tools track the same alert.
+ */
+export async function createAlert(deps: OpsgenieDeps, target: ResolvedIntegration, a: CreateAlert, raw?: unknown): Promise<{ requestId: string; alias: string }> {
   const requestId = randomUUID();
   const alias = a.alias ?? randomUUID();
   const priority = await priorityNamed(deps.db, target.integration.org_id, a.priority);
@@ -81,6 +87,7 @@ export async function createAlert(deps: OpsgenieDeps, target: ResolvedIntegratio
     priorityId: priority?.id ?? null,
     ...(a.note ? { note: a.note } : {}),
     request: { id: requestId, action: 'Create' },
+    ...forwardCopy(target, requestId, '/v2/alerts', raw === undefined || a.alias !== undefined ? raw : { ...(raw as Record<string, unknown>), alias }),
   });
   deps.ingest.count('accepted', 'opsgenie');
   return { requestId, alias };
@@ -103,7 +110,7 @@ async function findAlert(db: Kysely<Database>, integration: IntegrationTable, id
  * Acknowledge, close or add a note. Like Opsgenie, an identifier that names no alert is still
  * accepted (202); its request then reports the failure.
  */
-export async function act(deps: OpsgenieDeps, target: ResolvedIntegration, action: Action, identifier: string, type: IdentifierType, body: AlertAction): Promise<{ requestId: string }> {
+export async function act(deps: OpsgenieDeps, target: ResolvedIntegration, action: Action, identifier: string, type: IdentifierType, body: AlertAction, raw?: unknown): Promise<{ requestId: string }> {
   const requestId = randomUUID();
   const { integration } = target;
   deps.ingest.admit(integration.id);
@@ -119,6 +126,8 @@ export async function act(deps: OpsgenieDeps, target: ResolvedIntegration, actio
       const incident = await getIncident(tx.trx, integration.org_id, alert.incident_id!);
       if (!incident) throw new Error(`incident ${alert.incident_id} of alert ${alert.id} is missing`);
       await addNote(tx, incident, body.note!, agent, channelOf(body));
+      const copy = forwardCopy(target, requestId, actionPath(alert.dedup_key, action), raw).forward;
+      if (copy) await queueForward(tx.trx, tx.now, integration.org_id, integration.id, copy);
       await recordRequest(tx.trx, { org_id: integration.org_id, id: requestId, integration_id: integration.id, action, dedup_key: alert.dedup_key, alert_id: alert.id, success: 1, status: 'Added note', created_at: tx.now });
     });
     return { requestId };
@@ -138,9 +147,18 @@ export async function act(deps: OpsgenieDeps, target: ResolvedIntegration, actio
     dedupKey,
     ...(body.note ? { note: body.note } : {}),
     request: { id: requestId, action },
+    ...forwardCopy(target, requestId, actionPath(dedupKey, action), raw),
   });
   deps.ingest.count('accepted', 'opsgenie');
   return { requestId };
+}
+
+const ACTION_PATH: Record<Action, string> = { Acknowledge: 'acknowledge', Close: 'close', AddNote: 'notes' };
+const actionPath = (alias: string, action: Action) => `/v2/alerts/${encodeURIComponent(alias)}/${ACTION_PATH[action]}?identifierType=alias`;
+
+/** The job's copy for the tool being left, when the integration forwards (notify/forward.ts). */
+function forwardCopy(target: ResolvedIntegration, requestId: string, path: string, raw: unknown): { forward?: { eventId: string; path: string; body: unknown } } {
+  return target.integration.forward_url && raw !== undefined ? { forward: { eventId: requestId, path, body: raw ?? {} } } : {};
 }
 
 const DONE: Record<string, string> = { Create: 'Created alert', Acknowledge: 'Acknowledged alert', Close: 'Closed alert', AddNote: 'Added note' };

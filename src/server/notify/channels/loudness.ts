@@ -25,6 +25,8 @@ export const LOUDNESS: Record<ChannelName, { high: Loudness; low: Loudness; name
   discord: { high: 'quiet', low: 'quiet', name: 'Discord' },
   teams: { high: 'quiet', low: 'quiet', name: 'Microsoft Teams' },
   matrix: { high: 'quiet', low: 'quiet', name: 'Matrix' },
+  // Never a page to a person: an integration's copy of an event to another tool (notify/forward.ts).
+  forward: { high: 'quiet', low: 'quiet', name: 'a forward to another tool' },
 };
 
 /** Why a channel is loud or quiet at this urgency, for the panel. */
