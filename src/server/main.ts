@@ -50,7 +50,7 @@ export function channelsFromConfig(config: Config): ChannelRegistry {
     ...(config.smtp
       ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
       : {}),
-    ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` } } : {}),
+    ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` }, voiceKeypressUrl: `${config.publicUrl}/v1/twilio/voice` } : {}),
     push: { subject: config.vapidSubject, baseUrl: config.publicUrl },
   });
 }

@@ -43,6 +43,8 @@ export interface IncidentView {
   resolveUrl?: string;
   /** Set on chat messages: a signed token the chat's Acknowledge/Resolve buttons carry back to us. */
   chatActionToken?: string;
+  /** Set on voice calls: a single-use token the call's keypress (<Gather> action) carries back to us. */
+  keypressToken?: string;
   /** The people affected, when the service measures impact (a line such as "about 40 people affected"). */
   impactLine?: string;
 }

@@ -336,8 +336,8 @@ export interface ActionTokenTable {
   token_hash: string;
   incident_id: string;
   user_id: string;
-  action: 'acknowledge' | 'resolve';
-  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
+  action: 'acknowledge' | 'resolve' | 'keypress'; // keypress: a call's <Gather>, the key decides
+  channel: 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
   expires_at: number;
   used_at: number | null;
   created_at: number;
