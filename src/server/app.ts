@@ -53,6 +53,7 @@ import { testPageRoutes } from './http/routes/test-page.js';
 import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
+import { matrixSyncRoutes } from './http/routes/matrix-sync.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerGuard } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
@@ -140,6 +141,7 @@ export const routeModules: RouteModule[] = [
   wakeCheckRoutes,
   pushRoutes,
   telegramRoutes,
+  matrixSyncRoutes,
   staticUiRoutes,
   // Volunteers: the access guard (it covers every route), then one module per resource.
   volunteerGuard,

@@ -29,6 +29,8 @@ import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
 import { SnoozeModule } from './snooze/module.js';
 import { UrgencyChangeModule } from './urgency-change/module.js';
 import { WatchdogModule } from './watchdog/module.js';
+import { MatrixSyncModule, type MatrixSyncOptions } from './matrix-sync/module.js';
+import type { OutboundPolicy } from '../lib/outbound-policy.js';
 
 export interface EngineDeps {
   db: Kysely<Database>;
@@ -39,6 +41,8 @@ export interface EngineDeps {
   sync: () => Promise<void>;
   targets: TargetRegistry;
   metrics: DeliveryMetrics & { attachEngine(engine: Engine): void };
+  /** Which addresses the engine's own requests (Matrix /sync) may reach. */
+  outbound?: OutboundPolicy;
 }
 
 /**
@@ -47,7 +51,7 @@ export interface EngineDeps {
  * timer module's query (on PostgreSQL each is a round trip). Timer modules that change
  * state report work, so the engine runs another pass at once, which pages for them.
  */
-export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
+export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; matrixSync?: Partial<MatrixSyncOptions>; extraModules?: EngineModule[]; backstopMs?: number } = {}): Engine {
   const publish = (c: IncidentChange[]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
     new EscalateModule(deps.db, deps.targets, publish, log),
@@ -65,6 +69,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),
+    new MatrixSyncModule(deps.db, deps.clock, publish, { ...(deps.outbound ? { http: { policy: deps.outbound } } : {}), ...opts.matrixSync }, log),
   ];
   // Last, so its ping reports the lag of the pass it rides on; it reads the engine's stats once the engine exists.
   const watchdog = deps.config.watchdog;

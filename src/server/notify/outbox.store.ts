@@ -169,6 +169,12 @@ export async function findByProviderId(db: Db, providerId: string): Promise<Noti
   return rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at), sent_at: r.sent_at === null ? null : Number(r.sent_at) }));
 }
 
+/** Whether a page about the incident went to the person (sent, or tried) through any method. */
+export async function wasPaged(db: Db, orgId: string, incidentId: string, userId: string): Promise<boolean> {
+  const r = await db.selectFrom('notifications').select('id').where('org_id', '=', orgId).where('incident_id', '=', incidentId).where('user_id', '=', userId).where('kind', '=', 'page').where('status', 'in', ['sent', 'failed']).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
+
 /** A sent call the carrier reports as not answered: failed after all. False when it was already marked (a repeated callback). */
 export async function failSent(db: Db, orgId: string, ids: string[], error: string): Promise<boolean> {
   if (!ids.length) return false;

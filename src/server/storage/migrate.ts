@@ -19,6 +19,7 @@ import * as m0018 from './migrations/0018_two_factor.js';
 import * as m0019 from './migrations/0019_imports.js';
 import * as m0020 from './migrations/0020_oidc.js';
 import * as m0021 from './migrations/0021_token_scopes.js';
+import * as m0026 from './migrations/0026_matrix_sync.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0019_imports': m0019,
   '0020_oidc': m0020,
   '0021_token_scopes': m0021,
+  '0026_matrix_sync': m0026,
 };
 
 class StaticProvider implements MigrationProvider {

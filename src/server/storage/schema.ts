@@ -219,6 +219,7 @@ export interface ContactMethodTable {
   secret: string | null;
   created_at: number;
   deleted_at: number | null;
+  matrix_user_id?: string | null; // matrix: the Matrix user whose replies act as the owner (0026)
 }
 
 export interface NotificationRuleTable {
@@ -352,6 +353,9 @@ export interface VapidKeyTable {
   created_at: number;
   retired_at: number | null;
 }
+
+/** Matrix replies (0026): the organization's bot read through /sync (token sealed by matrix-sync.store.ts), its position, timer and claim. */
+export interface MatrixSyncTable { org_id: string; homeserver: string; access_token: string; bot_user_id: string; since: string | null; next_sync_at: number; claimed_until: number | null; last_sync_at: number | null; last_error: string | null; created_at: number; updated_at: number }
 
 /** Telegram: an organization's bot (token and webhook secret sealed at rest by telegram.store.ts). */
 export interface TelegramBotTable {
@@ -847,6 +851,7 @@ export interface Database {
   vapid_keys: VapidKeyTable;
   telegram_bots: TelegramBotTable;
   telegram_link_codes: TelegramLinkCodeTable;
+  matrix_syncs: MatrixSyncTable;
   user_passwords: UserPasswordTable;
   user_two_factor: UserTwoFactorTable;
   two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
@@ -988,11 +993,4 @@ export interface ActionItemTable {
 }
 
 /** `vigil import`: source object → the Vigil object made from it (0019). */
-export interface ImportMappingTable {
-  org_id: string;
-  source: string;
-  kind: string;
-  source_id: string;
-  vigil_id: string;
-  created_at: number;
-}
+export interface ImportMappingTable { org_id: string; source: string; kind: string; source_id: string; vigil_id: string; created_at: number }
