@@ -38,6 +38,7 @@ export class MatrixSyncModule implements EngineModule {
   readonly name = 'matrix-sync';
   private readonly opts: MatrixSyncOptions;
   private readonly running = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -50,6 +51,7 @@ export class MatrixSyncModule implements EngineModule {
   }
 
   async tick(now: number): Promise<number> {
+    if (this.stopping.signal.aborted) return 0;
     const leaseMs = this.opts.longPollMs + (this.opts.http.timeoutMs ?? 10_000) + 30_000;
     const claimed = await claimDueSyncs(this.db, now, 20, leaseMs);
     for (const row of claimed) {
@@ -61,13 +63,22 @@ export class MatrixSyncModule implements EngineModule {
     return 0;
   }
 
+  /** Engine stop: end the long polls now (their claims are released, not counted as failures). */
+  stop(): void {
+    this.stopping.abort();
+  }
+
   /** Resolves when every poll started so far has ended (tests; engine stop). */
   async settle(): Promise<void> {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
   private async syncOnce(row: MatrixSyncTable, claimedUntil: number): Promise<void> {
-    const got = await readSync(row.homeserver, row.access_token, row.since, row.since === null ? 0 : this.opts.longPollMs, this.opts.http);
+    const got = await readSync(row.homeserver, row.access_token, row.since, row.since === null ? 0 : this.opts.longPollMs, this.opts.http, this.stopping.signal);
+    if (this.stopping.signal.aborted) {
+      await finishSync(this.db, row.org_id, claimedUntil, { next_sync_at: this.clock.now(), last_sync_at: row.last_sync_at, last_error: row.last_error });
+      return;
+    }
     if (!got.ok) {
       const at = this.clock.now();
       await finishSync(this.db, row.org_id, claimedUntil, { next_sync_at: at + this.opts.retryMs, last_sync_at: at, last_error: got.reason });
