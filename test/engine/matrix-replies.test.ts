@@ -106,6 +106,8 @@ describe.each(DIALECTS)('Matrix replies on %s', (dialect) => {
     const inc = await incidentByNumber(db(), t.org.org.id, 1);
     const pageEvent = hs.events.at(-1)!;
     expect(pageEvent.content.body).toMatch(/^#1 /);
+    // Ada is mentioned, so her client notifies with sound (the default push rule for user mentions).
+    expect(pageEvent.content['m.mentions']).toEqual({ user_ids: [ADA] });
     // The first sync only took the position: the old "ack 1" did nothing.
     expect(hs.syncs[0]).toMatchObject({ since: null, status: 200 });
     expect((await incident(t)).status).toBe('triggered');

@@ -80,6 +80,8 @@ export interface Destination {
   subscriptionId?: string;
   /** Web Push: the subscription's keys and the VAPID key pair it was made with. */
   push?: { p256dh: string; auth: string; vapidPublicKey: string; vapidPrivateKey: string };
+  /** Matrix: the person's Matrix user (the method's matrix_user_id), mentioned so their client notifies loudly. */
+  mentions?: string[];
   /** Telegram: the organization's bot (Bot API base URL and token); the address is the chat id. */
   telegram?: { apiBaseUrl: string; token: string };
 }
