@@ -18,6 +18,8 @@ import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
 import { OpsgenieClient } from '../server/import/opsgenie-client.js';
 import { formatReport, importTarget, runOpsgenieImport } from '../server/import/import.service.js';
+import { PagerDutyClient } from '../server/import/pagerduty-client.js';
+import { formatPagerDutyReport, runPagerDutyImport } from '../server/import/pagerduty-import.service.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
 
@@ -39,6 +41,12 @@ const USAGE = `Usage:
                                                              integrations from Opsgenie (GenieKey with read and
                                                              configuration access) and create or update them here;
                                                              --dry-run prints the plan and what cannot be mapped
+  vigil import pagerduty --api-url URL --token KEY [--dry-run] [--org ORG_ID] [--json]
+                                                             the same from PagerDuty's REST API v2 (a read-only or
+                                                             full-access API key): users with contact methods and
+                                                             notification rules, schedules with overrides, escalation
+                                                             policies, services and Events API v2 integrations, whose
+                                                             integration keys keep working as Vigil routing keys
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
   VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
@@ -115,12 +123,16 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'import') {
     const [source, ...more] = positionals;
-    if (source !== 'opsgenie' || more.length) {
-      process.stderr.write(source === 'pagerduty' || source === 'grafana-oncall' ? `vigil import ${source}: not yet supported; only opsgenie is\n` : 'vigil import needs a source: opsgenie\n');
+    if ((source !== 'opsgenie' && source !== 'pagerduty') || more.length) {
+      process.stderr.write(source === 'grafana-oncall' ? `vigil import ${source}: not yet supported; opsgenie and pagerduty are\n` : 'vigil import needs a source: opsgenie or pagerduty\n');
       return 2;
     }
     if (!values['api-url'] || !values.token) {
-      process.stderr.write('vigil import opsgenie needs --api-url URL (e.g. https://api.opsgenie.com or https://api.eu.opsgenie.com) and --token KEY\n');
+      process.stderr.write(
+        source === 'opsgenie'
+          ? 'vigil import opsgenie needs --api-url URL (e.g. https://api.opsgenie.com or https://api.eu.opsgenie.com) and --token KEY\n'
+          : 'vigil import pagerduty needs --api-url URL (e.g. https://api.pagerduty.com or https://api.eu.pagerduty.com) and --token KEY (a REST API key)\n',
+      );
       return 2;
     }
     const handle = openConfiguredDatabase(config);
@@ -128,11 +140,22 @@ async function main(argv: string[]): Promise<number> {
       await migrateToLatest(handle);
       const orgId = await importTarget(handle.db, values.org);
       const log = (line: string) => process.stderr.write(line + '\n');
-      const client = new OpsgenieClient({ apiUrl: values['api-url'], token: values.token, log });
       const deps = { db: handle.db, clock: systemClock, targets: targetRegistry(), outbound: new OutboundPolicy(config.outboundAllow), log };
-      const report = await runOpsgenieImport(deps, client, orgId, { dryRun: values['dry-run'] === true });
+      const dryRun = values['dry-run'] === true;
+      const clientOpts = { apiUrl: values['api-url'], token: values.token, log };
+      // Kept keys are secrets: the JSON report says whether one was kept, never the key.
+      const hideKeys = (k: string, v: unknown) => (k === 'apiKey' || k === 'key' ? (v ? 'kept' : null) : v);
+      let text: string;
+      if (source === 'opsgenie') {
+        const report = await runOpsgenieImport(deps, new OpsgenieClient(clientOpts), orgId, { dryRun });
+        text = values.json ? JSON.stringify(report, hideKeys, 2) : formatReport(report);
+      } else {
+        const report = await runPagerDutyImport(deps, new PagerDutyClient({ ...clientOpts, policy: deps.outbound }), orgId, { dryRun });
+        // The plan hides kept keys; a new Vigil key (the PagerDuty key was not readable) is shown once, like any new key.
+        text = values.json ? JSON.stringify({ ...report, plan: JSON.parse(JSON.stringify(report.plan, hideKeys)) }, null, 2) : formatPagerDutyReport(report);
+      }
       await handle.sync();
-      process.stdout.write((values.json ? JSON.stringify(report, (k, v) => (k === 'apiKey' ? (v ? 'kept' : null) : v), 2) : formatReport(report)) + '\n');
+      process.stdout.write(text + '\n');
     } finally {
       await handle.close();
     }

@@ -6,7 +6,7 @@
  * service, which names any field it refuses; docs/analytics.md defines every figure.
  */
 import { Type } from 'typebox';
-import { Nullable } from './common.js';
+import { FIELDS_CHECKED, Nullable } from './common.js';
 
 const Ids = (what: string) => Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { description: `Only incidents of these ${what}; an unknown id is refused` }));
 
@@ -22,7 +22,7 @@ export const AnalyticsFilters = Type.Object({
 const Unit = Type.Optional(Nullable(Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { description: 'Buckets in time_zone (weeks start on Monday); absent: the whole range' })));
 const Zone = Type.Optional(Type.String({ maxLength: 64, description: 'IANA zone of buckets, busiest hours and timestamps (default: the organization’s). Sleep hours are always judged in the organization’s zone' }));
 
-export const AnalyticsMetricsRequest = Type.Object({ filters: AnalyticsFilters, time_zone: Zone, aggregate_unit: Unit });
+export const AnalyticsMetricsRequest = Type.Object({ filters: AnalyticsFilters, time_zone: Zone, aggregate_unit: Unit }, FIELDS_CHECKED);
 
 export const AnalyticsRawRequest = Type.Object({
   filters: AnalyticsFilters,
@@ -32,7 +32,7 @@ export const AnalyticsRawRequest = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
   starting_after: Type.Optional(Type.String({ maxLength: 64, description: 'The `last` cursor of a page: the next page' })),
   ending_before: Type.Optional(Type.String({ maxLength: 64, description: 'The `first` cursor of a page: the page before' })),
-});
+}, FIELDS_CHECKED);
 
 const Int = (description: string) => Type.Optional(Type.Integer({ description }));
 
@@ -133,7 +133,7 @@ export const ResponderLoadRequest = Type.Object({
     responder_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { description: 'Owners and admins: any members; anyone else: only their own id' })),
   }),
   time_zone: Zone,
-});
+}, FIELDS_CHECKED);
 
 const SpreadOut = Type.Object({ max: Type.Integer(), min: Type.Integer(), spread: Type.Integer() });
 

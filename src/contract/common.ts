@@ -13,6 +13,13 @@ export const Reference = (type: string) =>
   });
 
 /** A reference in a request body: only the id matters; type is checked loosely, as PagerDuty does. */
+/**
+ * Schema options for a request object whose service checks every field of it and below with
+ * messages of its own (an unknown field is still refused by name, by the service): the REST
+ * layer does not close it (server/http/closed-bodies.ts).
+ */
+export const FIELDS_CHECKED = { 'x-vigil-fields-checked': true } as const;
+
 export const RefIn = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), type: Type.Optional(Type.String({ maxLength: 64 })) });
 
 export const ErrorBody = Type.Object(

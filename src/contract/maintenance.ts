@@ -40,5 +40,7 @@ const Fields = {
   time_zone: Type.Optional(Nullable(Type.String({ maxLength: 64, description: 'Vigil extension: IANA zone; required with a recurrence' }))),
 };
 
-export const MaintenanceWindowCreate = Type.Object({ maintenance_window: Type.Object(Fields) });
-export const MaintenanceWindowUpdate = Type.Object({ maintenance_window: Type.Partial(Type.Object(Fields)) });
+/** The service checks a body's fields itself (maintenance/maintenance.service.ts): a read-only field is taken back, any other unknown one is refused by name. */
+const CheckedFields = { additionalProperties: true } as const;
+export const MaintenanceWindowCreate = Type.Object({ maintenance_window: Type.Object(Fields, CheckedFields) });
+export const MaintenanceWindowUpdate = Type.Object({ maintenance_window: Type.Partial(Type.Object(Fields), CheckedFields) });

@@ -9,7 +9,7 @@
  * there, never dropped.
  */
 import { Type, type Static, type TSchema } from 'typebox';
-import { Nullable, Reference } from './common.js';
+import { FIELDS_CHECKED, Nullable, Reference } from './common.js';
 
 /**
  * Optional, and null allowed (PagerDuty clients send nulls back). Written as OpenAPI's
@@ -102,7 +102,7 @@ export const OrchestrationPathIn = Type.Object({
   type: Type.Optional(Type.String()),
   sets: Type.Optional(Type.Array(Type.Object({ id: Type.String({ maxLength: 64 }), rules: Maybe(Type.Array(RuleIn, { maxItems: 1000 })) }), { maxItems: 100 })),
   catch_all: Maybe(Type.Object({ actions: Maybe(ActionsIn) })),
-});
+}, FIELDS_CHECKED);
 
 export const OrchestrationPathBody = Type.Object({ orchestration_path: OrchestrationPathIn });
 
@@ -154,8 +154,8 @@ const OrchestrationFields = {
   team: Type.Optional(Type.Unknown({ description: 'Refused unless null: Vigil has no teams; an orchestration belongs to the organization.' })),
 };
 
-export const OrchestrationCreate = Type.Object({ orchestration: Type.Object(OrchestrationFields) });
-export const OrchestrationUpdate = Type.Object({ orchestration: Type.Partial(Type.Object(OrchestrationFields)) });
+export const OrchestrationCreate = Type.Object({ orchestration: Type.Object(OrchestrationFields, FIELDS_CHECKED) });
+export const OrchestrationUpdate = Type.Object({ orchestration: Type.Partial(Type.Object(OrchestrationFields), FIELDS_CHECKED) });
 
 export const IntegrationLabelBody = Type.Object({ integration: Type.Object({ label: Type.String({ minLength: 1, maxLength: 255 }) }) });
 

@@ -86,8 +86,10 @@ const ServiceFields = {
   auto_resolve_timeout: Type.Optional(Nullable(Type.Integer({ minimum: 60, maximum: 86400 * 30 }))),
 };
 
-export const ServiceCreate = Type.Object({ service: Type.Object(ServiceFields) });
-export const ServiceUpdate = Type.Object({ service: Type.Partial(Type.Object(ServiceFields)) });
+/** The service checks a body's fields itself (services/service.service.ts): a read-only field is taken back, any other unknown one is refused by name. */
+const CheckedFields = { additionalProperties: true } as const;
+export const ServiceCreate = Type.Object({ service: Type.Object(ServiceFields, CheckedFields) });
+export const ServiceUpdate = Type.Object({ service: Type.Partial(Type.Object(ServiceFields), CheckedFields) });
 
 export const IntegrationCreate = Type.Object({
   integration: Type.Object({

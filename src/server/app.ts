@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
+import { closeBodySchema, closesBody, successAnswer } from './http/closed-bodies.js';
 import { errorBody, registerErrorHandling } from './http/plugins/errors.js';
 import { StorageSlow } from './errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
@@ -55,7 +56,7 @@ import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
 import { matrixSyncRoutes } from './http/routes/matrix-sync.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
-import { volunteerGuard } from './http/routes/volunteers/access.js';
+import { volunteerGuard, volunteerRule } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
 import { partnerCompanyRoutes } from './http/routes/volunteers/companies.js';
 import { volunteerListRoutes, volunteerProfileRoutes } from './http/routes/volunteers/profiles.js';
@@ -228,7 +229,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   // read still waits, as long as it takes, and answers.
   app.addHook('onSend', async (request, reply, payload) => {
     const writes = request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400;
-    if (!writes) {
+    // Nothing waiting for the disk (PostgreSQL, or the flush already done): no bound to keep.
+    if (!writes || deps.syncPending?.() === false) {
       await deps.sync();
       return payload;
     }
@@ -244,9 +246,10 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   app.decorate('vigilRoutes', routes);
   app.addHook('onRoute', (r) => {
     root.learn(r.url);
+    if (r.schema?.body && closesBody(r.url)) r.schema = { ...r.schema, body: closeBodySchema(r.schema.body, successAnswer(r.schema.response)) };
     for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
   });
-  await registerOpenApi(app, deps.config.publicUrl);
+  await registerOpenApi(app, deps.config.publicUrl, volunteerRule);
   registerAuth(app, deps.db, deps.clock);
   for (const mod of [...routeModules, ...(opts.extraRoutes ?? [])]) mod(app, deps);
   await app.ready();

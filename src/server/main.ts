@@ -88,6 +88,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
       bus.poke();
     },
     sync: () => handle.sync(),
+    syncPending: () => handle.wal?.pending ?? false,
     inbound: { slackSigningSecret: config.slackSigningSecret, twilioAuthToken: config.twilio?.authToken ?? null },
     ready: () => checkReadiness(handle),
   };

@@ -23,6 +23,8 @@ export interface AppDeps {
   presenter: Presenter;
   /** Resolves once everything committed so far is on disk (DbHandle.sync). */
   sync: () => Promise<void>;
+  /** Whether a commit is waiting for the disk (SQLite's WAL flush); never on PostgreSQL. Absent: assume so. */
+  syncPending?: () => boolean;
   /** Checked by /readyz: ready, or why not (storage refusing writes, the database not answering). */
   ready: () => Promise<Readiness>;
   metrics: Metrics;

@@ -20,7 +20,7 @@ import { createIntegration, createService, integrationsOf, requireService, setIn
 import type { Database } from '../storage/schema.js';
 import * as store from './import.store.js';
 import type { OpsgenieClient } from './opsgenie-client.js';
-import { planPolicies, planSchedules, planServices, planUsers, type OgEscalation, type OgIntegration, type OgSchedule, type OgTeam, type OgUser, type OpsgeniePlan, type OpsgenieSource, type PlannedPolicy, type PlannedSchedule, planOpsgenie } from './opsgenie-plan.js';
+import { planPolicies, planSchedules, planServices, planUsers, type OgEscalation, type OgIntegration, type OgSchedule, type OgTeam, type OgUser, type OpsgeniePlan, type OpsgenieSource, type PlannedPolicy, type PlannedSchedule, type PlannedUser, planOpsgenie } from './opsgenie-plan.js';
 
 type Db = Kysely<Database>;
 const SOURCE = 'opsgenie';
@@ -97,30 +97,32 @@ export async function readOpsgenie(c: OpsgenieClient): Promise<OpsgenieSource> {
 
 // ----------------------------------------------------------------- applying
 
-class Mappings {
+/** Source id → Vigil id for one source system and organization, written as soon as an object exists. */
+export class Mappings {
   private readonly map = new Map<string, string>();
   constructor(
     private readonly db: Db,
     private readonly orgId: string,
     private readonly now: () => number,
+    private readonly source: string = SOURCE,
   ) {}
   async load(): Promise<this> {
-    for (const m of await store.listMappings(this.db, this.orgId, SOURCE)) this.map.set(`${m.kind}:${m.source_id}`, m.vigil_id);
+    for (const m of await store.listMappings(this.db, this.orgId, this.source)) this.map.set(`${m.kind}:${m.source_id}`, m.vigil_id);
     return this;
   }
   get(kind: string, sourceId: string): string | undefined {
     return this.map.get(`${kind}:${sourceId}`);
   }
   async put(kind: string, sourceId: string, vigilId: string): Promise<void> {
-    await store.putMapping(this.db, { org_id: this.orgId, source: SOURCE, kind, source_id: sourceId, vigil_id: vigilId, created_at: this.now() });
+    await store.putMapping(this.db, { org_id: this.orgId, source: this.source, kind, source_id: sourceId, vigil_id: vigilId, created_at: this.now() });
     this.map.set(`${kind}:${sourceId}`, vigilId);
   }
 }
 
-const zero = (): ImportCounts => ({ created: 0, updated: 0 });
+export const zero = (): ImportCounts => ({ created: 0, updated: 0 });
 const isNotFound = (err: unknown) => err instanceof Error && 'code' in err && (err as { code: string }).code === 'not_found';
 
-async function exists<T>(load: () => Promise<T>): Promise<T | null> {
+export async function exists<T>(load: () => Promise<T>): Promise<T | null> {
   try {
     return await load();
   } catch (err) {
@@ -150,48 +152,9 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
   const notes: string[] = [];
   const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
 
-  // Users: matched by mapping, then by e-mail; new ones are members with a pending invitation.
   const ogUsers = await readUsers(client);
   const users = planUsers(ogUsers, notes);
-  const emailOf = new Map<string, string>();
-  for (const u of users) {
-    let vigil = maps.get('user', u.sourceId) ? await findUser(db, orgId, maps.get('user', u.sourceId)!) : undefined;
-    if (vigil && vigil.deleted_at === null) {
-      if (vigil.name !== u.name || vigil.time_zone !== u.timeZone) vigil = await updateMember(db, orgId, vigil, { name: u.name, time_zone: u.timeZone });
-      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (Opsgenie role maps to ${u.role})`);
-      counts.users.updated++;
-    } else if ((vigil = await getUserByEmail(db, orgId, u.email))) {
-      // Already a member (the owner who ran vigil init, or someone added by hand): used as is, role kept.
-      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (Opsgenie role maps to ${u.role})`);
-      counts.users.updated++;
-      await maps.put('user', u.sourceId, vigil.id);
-    } else {
-      const r = await inviteMember(db, clock, orgId, 'owner', { email: u.email, name: u.name, role: u.role });
-      vigil = r.user;
-      if (r.created && u.timeZone) vigil = await updateMember(db, orgId, vigil, { time_zone: u.timeZone });
-      counts.users[r.created ? 'created' : 'updated']++;
-      await maps.put('user', u.sourceId, vigil.id);
-    }
-    emailOf.set(vigil.id, u.email);
-    const have = await listContactMethods(db, orgId, vigil.id);
-    for (const c of u.contacts) {
-      let address: string;
-      try {
-        address = normalizeAddress(c.type, c.address);
-      } catch {
-        notes.push(`user ${u.email}: ${c.type} contact ${c.address} is not a valid address, not imported`);
-        continue;
-      }
-      if (have.some((m) => m.type === c.type && m.address === address)) continue;
-      try {
-        await createContactMethod(db, clock, deps.outbound, orgId, vigil.id, { type: c.type, address });
-        counts.contact_methods.created++;
-      } catch (err) {
-        if (!(err instanceof VigilError)) throw err;
-        notes.push(`user ${u.email}: ${c.type} contact ${c.address} not imported (${err.errors.join('; ')})`);
-      }
-    }
-  }
+  const emailOf = await applyUsers(deps, maps, orgId, users, counts, notes, 'Opsgenie');
   const userIds = new Map(users.map((u) => [u.sourceId, u.email]));
   const vigilUser = (sourceId: string) => maps.get('user', sourceId)!;
   log(`users: ${counts.users.created} invited, ${counts.users.updated} already there; ${counts.contact_methods.created} contact methods added (unverified until each person confirms)`);
@@ -265,6 +228,62 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
   return { plan, dryRun: false, counts, verification };
 }
 
+/**
+ * Users: matched by mapping, then by e-mail; new ones are members with a pending invitation,
+ * and their contact methods are added unverified. Answers Vigil user id → e-mail.
+ */
+export async function applyUsers(
+  deps: ImportDeps,
+  maps: Mappings,
+  orgId: string,
+  users: PlannedUser[],
+  counts: Pick<ImportReport['counts'], 'users' | 'contact_methods'>,
+  notes: string[],
+  sourceName: string,
+): Promise<Map<string, string>> {
+  const { db, clock } = deps;
+  const emailOf = new Map<string, string>();
+  for (const u of users) {
+    let vigil = maps.get('user', u.sourceId) ? await findUser(db, orgId, maps.get('user', u.sourceId)!) : undefined;
+    if (vigil && vigil.deleted_at === null) {
+      if (vigil.name !== u.name || vigil.time_zone !== u.timeZone) vigil = await updateMember(db, orgId, vigil, { name: u.name, time_zone: u.timeZone });
+      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (${sourceName} role maps to ${u.role})`);
+      counts.users.updated++;
+    } else if ((vigil = await getUserByEmail(db, orgId, u.email))) {
+      // Already a member (the owner who ran vigil init, or someone added by hand): used as is, role kept.
+      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (${sourceName} role maps to ${u.role})`);
+      counts.users.updated++;
+      await maps.put('user', u.sourceId, vigil.id);
+    } else {
+      const r = await inviteMember(db, clock, orgId, 'owner', { email: u.email, name: u.name, role: u.role });
+      vigil = r.user;
+      if (r.created && u.timeZone) vigil = await updateMember(db, orgId, vigil, { time_zone: u.timeZone });
+      counts.users[r.created ? 'created' : 'updated']++;
+      await maps.put('user', u.sourceId, vigil.id);
+    }
+    emailOf.set(vigil.id, u.email);
+    const have = await listContactMethods(db, orgId, vigil.id);
+    for (const c of u.contacts) {
+      let address: string;
+      try {
+        address = normalizeAddress(c.type, c.address);
+      } catch {
+        notes.push(`user ${u.email}: ${c.type} contact ${c.address} is not a valid address, not imported`);
+        continue;
+      }
+      if (have.some((m) => m.type === c.type && m.address === address)) continue;
+      try {
+        await createContactMethod(db, clock, deps.outbound, orgId, vigil.id, { type: c.type, address });
+        counts.contact_methods.created++;
+      } catch (err) {
+        if (!(err instanceof VigilError)) throw err;
+        notes.push(`user ${u.email}: ${c.type} contact ${c.address} not imported (${err.errors.join('; ')})`);
+      }
+    }
+  }
+  return emailOf;
+}
+
 async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: PlannedPolicy, schedules: PlannedSchedule[], counts: ImportReport['counts']): Promise<void> {
   const { db, clock, targets } = deps;
   const rules = p.rules.map((r) => ({
@@ -289,14 +308,14 @@ async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: P
 
 // --------------------------------------------------------------- verifying
 
-interface Period {
+export interface Period {
   start: number;
   end: number;
   who: string;
 }
 
 /** Clip to the window, drop empty pieces, merge touching pieces of the same person. */
-function normalize(periods: Period[], since: number, until: number): Period[] {
+export function normalize(periods: Period[], since: number, until: number): Period[] {
   const out: Period[] = [];
   for (const p of [...periods].sort((a, b) => a.start - b.start)) {
     const start = Math.max(p.start, since);
@@ -309,7 +328,7 @@ function normalize(periods: Period[], since: number, until: number): Period[] {
   return out;
 }
 
-const iso = (t: number) => new Date(t).toISOString().replace(':00.000Z', 'Z');
+export const iso = (t: number) => new Date(t).toISOString().replace(':00.000Z', 'Z');
 
 /** The next 8 weeks of each imported rotation, rendered by Vigil, against Opsgenie's final timeline. */
 async function verifySchedules(deps: ImportDeps, client: OpsgenieClient, orgId: string, maps: Mappings, schedules: PlannedSchedule[], emailOf: Map<string, string>, ogUsers: OgUser[]): Promise<ImportReport['verification']> {
@@ -348,19 +367,22 @@ async function verifySchedules(deps: ImportDeps, client: OpsgenieClient, orgId: 
         from,
         to,
       );
-      const key = (p: Period) => `${p.start}|${p.end}|${p.who}`;
-      const ourKeys = new Set(ours.map(key));
-      const theirKeys = new Set(theirs.map(key));
-      const missing = theirs.filter((p) => !ourKeys.has(key(p)));
-      const extra = ours.filter((p) => !theirKeys.has(key(p)));
-      if (!missing.length && !extra.length) out.push({ schedule: s.name, ok: true, detail: `${ours.length} shifts match from ${iso(from)} to ${iso(to)}` });
-      else {
-        const first = missing[0] ? `Opsgenie has ${missing[0].who} ${iso(missing[0].start)}–${iso(missing[0].end)}` : `Vigil has ${extra[0]!.who} ${iso(extra[0]!.start)}–${iso(extra[0]!.end)}`;
-        out.push({ schedule: s.name, ok: false, detail: `${missing.length} Opsgenie shifts missing in Vigil, ${extra.length} Vigil shifts not in Opsgenie; first: ${first}` });
-      }
+      out.push({ schedule: s.name, ...comparePeriods(theirs, ours, from, to, 'Opsgenie') });
     }
   }
   return out;
+}
+
+/** Two normalized timelines of one schedule: "ok" or how many shifts differ and the first difference. */
+export function comparePeriods(theirs: Period[], ours: Period[], from: number, to: number, sourceName: string): { ok: boolean; detail: string } {
+  const key = (p: Period) => `${p.start}|${p.end}|${p.who}`;
+  const ourKeys = new Set(ours.map(key));
+  const theirKeys = new Set(theirs.map(key));
+  const missing = theirs.filter((p) => !ourKeys.has(key(p)));
+  const extra = ours.filter((p) => !theirKeys.has(key(p)));
+  if (!missing.length && !extra.length) return { ok: true, detail: `${ours.length} shifts match from ${iso(from)} to ${iso(to)}` };
+  const first = missing[0] ? `${sourceName} has ${missing[0].who} ${iso(missing[0].start)}–${iso(missing[0].end)}` : `Vigil has ${extra[0]!.who} ${iso(extra[0]!.start)}–${iso(extra[0]!.end)}`;
+  return { ok: false, detail: `${missing.length} ${sourceName} shifts missing in Vigil, ${extra.length} Vigil shifts not in ${sourceName}; first: ${first}` };
 }
 
 /** Plain-text report for the CLI. */

@@ -12,6 +12,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ERRORS, StorageUnavailable, VigilError, type ErrorKind } from '../../errors.js';
 import { storageFailure } from '../../storage/dialect.js';
 import { RETRY_AFTER_SECONDS } from '../../storage/health.js';
+import type { MemberRule } from '../../org/roles.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,6 +20,10 @@ declare module 'fastify' {
     permission?: 'public' | 'read' | 'respond' | 'manage' | 'own';
     /** A POST that only reads (an analytics query, as PagerDuty's): a read-only token may send it. */
     query?: boolean;
+    /** The rules on the member acted on that the handler checks beyond `permission` (org/roles.ts MEMBER_RULES); shown in the OpenAPI document. */
+    memberRules?: MemberRule[];
+    /** The handler refuses API tokens (a signed-in browser only); shown in the OpenAPI document as no token scope. */
+    webSessionOnly?: boolean;
   }
 }
 
@@ -43,6 +48,7 @@ export function describeValidation(items: ValidationItem[], context: string): st
     const path = fieldPath(it, context);
     let msg: string;
     if (it.keyword === 'required') msg = `${path} is required`;
+    else if (it.keyword === 'additionalProperties') msg = `${path} is not a field Vigil knows here: leave it out`;
     else if (it.keyword === 'enum' || it.keyword === 'const') msg = `${path} must be one of ${JSON.stringify(it.params.allowedValues ?? it.params.allowedValue)}`;
     else msg = `${path} ${it.message ?? 'is invalid'}`;
     if (!seen.has(msg)) {

@@ -259,6 +259,7 @@ function linkRoutes(app: App, ctx: AccountContext): void {
   app.post(
     '/api/v1/invitations',
     {
+      config: { memberRules: ['not_above_own_role', 'owner_role_by_owner'] },
       schema: {
         summary: 'Invite a member by email (admin): adds them without a password and emails a one-time link, valid 7 days, to choose one. An email that is already a member is refused (409), except to resend the pending invitation of a member who has no password yet, with their role unchanged, and only by someone whose role is at least theirs (else 403). Without SMTP the answer carries the link, to pass on by hand.',
         tags,

@@ -25,7 +25,7 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/api_tokens',
-    { config: { permission: 'read' }, schema: { summary: 'Create an API token (for yourself, or for a member as admin). The token is shown once.', tags: ['users'], body: ApiTokenCreate, response: { 201: Type.Object({ api_token: ApiToken }), ...errorResponses } } },
+    { config: { permission: 'read', memberRules: ['not_above_own_role'] }, schema: { summary: 'Create an API token (for yourself, or for a member as admin). The token is shown once.', tags: ['users'], body: ApiTokenCreate, response: { 201: Type.Object({ api_token: ApiToken }), ...errorResponses } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const forUser = request.body.api_token.user?.id ?? principal.userId;
@@ -44,7 +44,7 @@ export function apiTokenRoutes(app: App, deps: AppDeps): void {
 
   app.delete(
     '/api/v1/api_tokens/:id',
-    { config: { permission: 'read' }, schema: { summary: 'Revoke an API token', tags: ['users'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { permission: 'read', memberRules: ['not_above_own_role'] }, schema: { summary: 'Revoke an API token', tags: ['users'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const t = await findToken(db, principal.orgId, request.params.id);

@@ -39,7 +39,7 @@ export function calendarRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/calendar_feed',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', memberRules: ['not_above_own_role'] },
       schema: { summary: `A secret iCalendar URL with a member's shifts across all schedules over the next ${FEED_DAYS} days (yours, or anyone's as admin). Shown once; a new one revokes the old.`, tags: ['schedules'], params: IdParams, response },
     },
     async (request, reply) => {

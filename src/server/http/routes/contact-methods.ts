@@ -51,7 +51,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/contact_methods',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', memberRules: ['not_above_own_role'] },
       schema: {
         summary: 'Add a contact method (unverified until a code is read back, or an admin marks a webhook or Slack method verified). A webhook method answers its signing secret, once.',
         tags: contactTags,
@@ -79,7 +79,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
   app.put(
     '/api/v1/users/:id/contact_methods/:cm_id',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', memberRules: ['not_above_own_role'] },
       schema: { summary: 'Update a contact method (a new address must be verified again)', tags: contactTags, params: MethodParams, body: ContactMethodUpdate, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } },
     },
     async (request) => {
@@ -90,7 +90,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
 
   app.delete(
     '/api/v1/users/:id/contact_methods/:cm_id',
-    { config: { permission: 'read' }, schema: { summary: 'Delete a contact method (and the notification rules that use it)', tags: contactTags, params: MethodParams, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { permission: 'read', memberRules: ['not_above_own_role'] }, schema: { summary: 'Delete a contact method (and the notification rules that use it)', tags: contactTags, params: MethodParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       await deleteContactMethod(db, clock, orgId, user.id, request.params.cm_id);
@@ -101,7 +101,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/contact_methods/:cm_id/send_verification',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', memberRules: ['not_above_own_role'] },
       schema: {
         summary: `Send a 6-digit verification code to the method (valid ${CODE_TTL_MS / 60_000} minutes and ${MAX_CODE_ATTEMPTS} attempts; at most one a minute). 202: the code is on its way.`,
         tags: contactTags,
@@ -129,7 +129,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/users/:id/contact_methods/:cm_id/verify',
-    { config: { permission: 'read' }, schema: { summary: 'Read the code back; a wrong code uses up an attempt', tags: contactTags, params: MethodParams, body: VerifyBody, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
+    { config: { permission: 'read', memberRules: ['not_above_own_role'] }, schema: { summary: 'Read the code back; a wrong code uses up an attempt', tags: contactTags, params: MethodParams, body: VerifyBody, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       const cm = await verifyContactMethod(db, clock, orgId, user.id, request.params.cm_id, request.body.code);
@@ -139,7 +139,7 @@ export function contactMethodRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/users/:id/contact_methods/:cm_id/mark_verified',
-    { schema: { summary: 'Admins: mark a webhook or Slack method verified (they cannot read a code back)', tags: contactTags, params: MethodParams, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
+    { config: { memberRules: ['not_above_own_role'] }, schema: { summary: 'Admins: mark a webhook or Slack method verified (they cannot read a code back)', tags: contactTags, params: MethodParams, response: { 200: Type.Object({ contact_method: ContactMethod }), ...errorResponses } } },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       return { contact_method: p.contactMethod(await markVerified(db, clock, orgId, user.id, request.params.cm_id), user.name, clock.now(), principalOf(request).userId) };

@@ -24,7 +24,7 @@ export function notificationRuleRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/notification_rules',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', memberRules: ['not_above_own_role'] },
       schema: { summary: 'Add a notification rule: which contact method, how many minutes after the page, for which urgency', tags: contactTags, params: UserParams, body: NotificationRuleCreate, response: { 201: Type.Object({ notification_rule: NotificationRule }), ...errorResponses } },
     },
     async (request, reply) => {
@@ -46,7 +46,7 @@ export function notificationRuleRoutes(app: App, deps: AppDeps): void {
 
   app.put(
     '/api/v1/users/:id/notification_rules/:rule_id',
-    { config: { permission: 'read' }, schema: { summary: 'Update a notification rule', tags: contactTags, params: RuleParams, body: NotificationRuleUpdate, response: { 200: Type.Object({ notification_rule: NotificationRule }), ...errorResponses } } },
+    { config: { permission: 'read', memberRules: ['not_above_own_role'] }, schema: { summary: 'Update a notification rule', tags: contactTags, params: RuleParams, body: NotificationRuleUpdate, response: { 200: Type.Object({ notification_rule: NotificationRule }), ...errorResponses } } },
     async (request) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       const { rule, method } = await updateNotificationRule(db, orgId, user.id, request.params.rule_id, request.body.notification_rule);
@@ -56,7 +56,7 @@ export function notificationRuleRoutes(app: App, deps: AppDeps): void {
 
   app.delete(
     '/api/v1/users/:id/notification_rules/:rule_id',
-    { config: { permission: 'read' }, schema: { summary: 'Delete a notification rule', tags: contactTags, params: RuleParams, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { permission: 'read', memberRules: ['not_above_own_role'] }, schema: { summary: 'Delete a notification rule', tags: contactTags, params: RuleParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId, user } = await memberOf(deps, request, request.params.id, true);
       await deleteNotificationRule(db, orgId, user.id, request.params.rule_id);

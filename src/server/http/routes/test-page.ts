@@ -12,7 +12,7 @@ export function testPageRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/users/:id/test_page',
     {
-      config: { permission: 'read', volunteerAccess: 'self' },
+      config: { permission: 'read', volunteerAccess: 'self', memberRules: ['own_or_manager'] },
       schema: {
         summary: 'Send a test page to each verified contact method of a member (yourself, or anyone as admin)',
         tags: ['contact methods'],

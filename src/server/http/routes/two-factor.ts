@@ -29,6 +29,8 @@ const Factor = {
 };
 const Policy = Type.Object({ require_two_factor_for: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 5 }) });
 const own = { permission: 'read', volunteerAccess: 'open', twoFactorEnrolment: true } as const;
+/** Routes that call browserOnly: the OpenAPI document shows they take no API token. */
+const ownInBrowser = { ...own, webSessionOnly: true } as const;
 
 /**
  * Turning one's own 2FA on or off takes a signed-in browser session: an API token (a
@@ -57,7 +59,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
   app.post(
     '/api/v1/session/two_factor/enrolment',
     {
-      config: own,
+      config: ownInBrowser,
       schema: {
         summary: 'Start enrolling an authenticator app: a new secret and its otpauth:// URI, shown this once. Not active until confirmed with a code.',
         tags,
@@ -75,7 +77,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
   app.post(
     '/api/v1/session/two_factor/enrolment/confirm',
     {
-      config: own,
+      config: ownInBrowser,
       schema: {
         summary: 'Confirm enrolment with the current code of the authenticator: two-factor authentication is then active. Answers ten single-use recovery codes, shown this once.',
         tags,
@@ -95,7 +97,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
   app.post(
     '/api/v1/session/two_factor/disable',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', webSessionOnly: true },
       schema: {
         summary: 'Disable your two-factor authentication: your current password and a current code (or a recovery code)',
         tags,
@@ -143,7 +145,7 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
   app.delete(
     '/api/v1/users/:id/two_factor',
     {
-      config: { permission: 'manage' },
+      config: { permission: 'manage', memberRules: ['not_above_own_role'] },
       schema: {
         summary: "Remove another member's two-factor authentication (they lost their authenticator and recovery codes). Never of a role above your own; the member is told by email.",
         tags,

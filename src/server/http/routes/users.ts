@@ -47,7 +47,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/users',
-    { schema: { summary: 'Add a member (admin; only an owner can add an owner)', tags: ['users'], body: UserCreate, response: { 201: Type.Object({ user: User }), ...errorResponses } } },
+    { config: { memberRules: ['owner_role_by_owner'] }, schema: { summary: 'Add a member (admin; only an owner can add an owner)', tags: ['users'], body: UserCreate, response: { 201: Type.Object({ user: User }), ...errorResponses } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const b = request.body.user;
@@ -72,7 +72,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
   app.put(
     '/api/v1/users/:id',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', memberRules: ['not_above_own_role', 'email_by_higher_role', 'owner_role_by_owner'] },
       schema: {
         summary:
           'Update a member: yourself, or, as admin, a member whose role is not above yours. An email changes only by the member themselves (with current_password, or within 10 minutes of signing in) or by a higher role; the old address is emailed a link that undoes it for 7 days, and the member is signed out of the web.',
@@ -99,7 +99,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
 
   app.delete(
     '/api/v1/users/:id',
-    { schema: { summary: 'Remove a member (their tokens are revoked)', tags: ['users'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { memberRules: ['not_above_own_role'] }, schema: { summary: 'Remove a member (their tokens are revoked)', tags: ['users'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const u = await findUser(db, principal.orgId, request.params.id);

@@ -28,7 +28,7 @@ export function wakeCheckRoutes(app: App, deps: AppDeps): void {
   app.get(
     '/api/v1/users/:id/wake_check',
     {
-      config: { permission: 'read', volunteerAccess: 'self' },
+      config: { permission: 'read', volunteerAccess: 'self', memberRules: ['own_or_manager'] },
       schema: {
         summary: 'Would a page at 3 a.m. wake this member? Which contact methods a high- (and a low-) urgency page would use, in order, loud, quiet or unverified, with a verdict (yourself, or anyone as admin)',
         tags: contactTags,

@@ -57,10 +57,13 @@ export const VOLUNTEER_ROUTES: Record<string, VolunteerAccess> = {
   '/api/v1/log_entries/:id': 'log_entry',
 };
 
+/** The rule for a route (its pattern and config): also what the OpenAPI document shows as `x-vigil-volunteer-access`. */
+export function volunteerRule(url: string, config: { volunteerAccess?: VolunteerAccess } | undefined): VolunteerAccess {
+  return config?.volunteerAccess ?? VOLUNTEER_ROUTES[url] ?? 'deny';
+}
+
 function ruleFor(request: FastifyRequest): VolunteerAccess {
-  const configured = request.routeOptions.config?.volunteerAccess;
-  if (configured) return configured;
-  return VOLUNTEER_ROUTES[request.routeOptions.url ?? ''] ?? 'deny';
+  return volunteerRule(request.routeOptions.url ?? '', request.routeOptions.config);
 }
 
 /** Registers the guard on the root instance: Fastify gives a context's hooks to all its routes, those registered before it too. */

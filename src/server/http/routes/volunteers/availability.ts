@@ -20,7 +20,7 @@ export function availabilityRoutes(app: App, deps: AppDeps): void {
   app.get(
     '/api/v1/volunteers/:id/availability',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_staff'] },
       schema: {
         summary: 'A volunteer’s availability: the rules in their own zone, and when they may be paged in a range (default: the next 7 days) shown in time_zone (default: the organization’s zone)',
         tags: ['volunteers'],
@@ -42,7 +42,7 @@ export function availabilityRoutes(app: App, deps: AppDeps): void {
   app.put(
     '/api/v1/volunteers/:id/availability',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] },
       schema: { summary: 'Replace the recurring availability windows (and optionally the zone they are read in)', tags: ['volunteers'], params: IdParam, body: Type.Object({ availability: Type.Object({ time_zone: Type.Optional(Type.String({ maxLength: 64 })), windows: Type.Array(AvailabilityWindow, { maxItems: 50 }) }) }), response: { 200: Type.Object({ volunteer: Volunteer }), ...errorResponses } },
     },
     async (request) => {
@@ -55,7 +55,7 @@ export function availabilityRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/volunteers/:id/unavailability',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Add one-off unavailability (a holiday, an exam week)', tags: ['volunteers'], params: IdParam, body: UnavailabilityCreate, response: { 201: Type.Object({ unavailability: Type.Object({ id: Type.String(), start: Type.String(), end: Type.String(), reason: Type.Union([Type.String(), Type.Null()]) }) }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] }, schema: { summary: 'Add one-off unavailability (a holiday, an exam week)', tags: ['volunteers'], params: IdParam, body: UnavailabilityCreate, response: { 201: Type.Object({ unavailability: Type.Object({ id: Type.String(), start: Type.String(), end: Type.String(), reason: Type.Union([Type.String(), Type.Null()]) }) }), ...errorResponses } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');
@@ -69,7 +69,7 @@ export function availabilityRoutes(app: App, deps: AppDeps): void {
 
   app.delete(
     '/api/v1/volunteers/:id/unavailability/:unavailability_id',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Remove one-off unavailability', tags: ['volunteers'], params: Type.Object({ id: Type.String({ maxLength: 64 }), unavailability_id: Type.String({ maxLength: 64 }) }), response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] }, schema: { summary: 'Remove one-off unavailability', tags: ['volunteers'], params: Type.Object({ id: Type.String({ maxLength: 64 }), unavailability_id: Type.String({ maxLength: 64 }) }), response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');

@@ -51,7 +51,7 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/schedules/:id/open_shifts/:open_shift_id/claim',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', memberRules: ['not_observer'] },
       schema: {
         summary: 'Claim an open shift (or part of it, with claim.start/claim.end). Allowed only within the volunteer’s availability, while active and consenting, and within their weekly cap and rest gap (422 volunteer_rule naming the rule); 409 when it is already claimed or over. The claimer is put on call by a schedule override.',
         tags: ['volunteers'],
@@ -94,7 +94,7 @@ export function openShiftRoutes(app: App, deps: AppDeps): void {
   app.get(
     '/api/v1/volunteers/:id/shifts',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_staff'] },
       schema: {
         summary: 'Someone’s on-call shifts over [since, until) (default: the next 14 days; at most 92) across every schedule: layers, claimed open shifts, accepted offers and swaps, overrides. `me` works; a volunteer sees only their own. Times in their own zone (or time_zone).',
         tags: ['volunteers'],

@@ -62,13 +62,13 @@ export function volunteerProfileRoutes(app: App, deps: AppDeps): void {
 
   app.get(
     '/api/v1/volunteers/:id',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Get a volunteer (a volunteer: only themselves; `me` works)', tags: ['volunteers'], params: IdParam, response: { 200: Type.Object({ volunteer: Volunteer }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_staff'] }, schema: { summary: 'Get a volunteer (a volunteer: only themselves; `me` works)', tags: ['volunteers'], params: IdParam, response: { 200: Type.Object({ volunteer: Volunteer }), ...errorResponses } } },
     async (request) => show(principalOf(request).orgId, subject(request, request.params.id)),
   );
 
   app.put(
     '/api/v1/volunteers/:id',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Update a volunteer’s profile (themselves, or anyone as admin; only admins change the partner company)', tags: ['volunteers'], params: IdParam, body: VolunteerUpdate, response: { 200: Type.Object({ volunteer: Volunteer }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] }, schema: { summary: 'Update a volunteer’s profile (themselves, or anyone as admin; only admins change the partner company)', tags: ['volunteers'], params: IdParam, body: VolunteerUpdate, response: { 200: Type.Object({ volunteer: Volunteer }), ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');

@@ -20,7 +20,7 @@ export function volunteerStandingRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/volunteers/:id/consent',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Consent to the organization’s terms (the volunteer themselves; recorded with time and version)', tags: ['volunteers'], params: IdParam, body: Consent, response: answer } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_only'] }, schema: { summary: 'Consent to the organization’s terms (the volunteer themselves; recorded with time and version)', tags: ['volunteers'], params: IdParam, body: Consent, response: answer } },
     async (request) => {
       const principal = principalOf(request);
       const userId = request.params.id === 'me' ? principal.userId : request.params.id;
@@ -32,7 +32,7 @@ export function volunteerStandingRoutes(app: App, deps: AppDeps): void {
 
   app.delete(
     '/api/v1/volunteers/:id/consent',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Withdraw consent (the volunteer is no longer paged; pending pages are cancelled)', tags: ['volunteers'], params: IdParam, response: answer } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] }, schema: { summary: 'Withdraw consent (the volunteer is no longer paged; pending pages are cancelled)', tags: ['volunteers'], params: IdParam, response: answer } },
     async (request) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');
@@ -53,7 +53,7 @@ export function volunteerStandingRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/volunteers/:id/pause',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: '"Pause me": takes effect at once; no pool pages the volunteer, and pages not yet sent are cancelled', tags: ['volunteers'], params: IdParam, response: { 200: Type.Object({ volunteer: Volunteer, cancelled_pages: Type.Integer(), released_open_shifts: Type.Integer({ description: 'Claimed open shifts not yet over, given back (one under way ends now).' }) }), ...errorResponses } } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] }, schema: { summary: '"Pause me": takes effect at once; no pool pages the volunteer, and pages not yet sent are cancelled', tags: ['volunteers'], params: IdParam, response: { 200: Type.Object({ volunteer: Volunteer, cancelled_pages: Type.Integer(), released_open_shifts: Type.Integer({ description: 'Claimed open shifts not yet over, given back (one under way ends now).' }) }), ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');
@@ -67,7 +67,7 @@ export function volunteerStandingRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     '/api/v1/volunteers/:id/resume',
-    { config: { permission: 'read', volunteerAccess: 'open' }, schema: { summary: 'Resume after a pause', tags: ['volunteers'], params: IdParam, response: answer } },
+    { config: { permission: 'read', volunteerAccess: 'open', memberRules: ['own_or_manager'] }, schema: { summary: 'Resume after a pause', tags: ['volunteers'], params: IdParam, response: answer } },
     async (request) => {
       const principal = principalOf(request);
       const userId = subject(request, request.params.id, 'manage');

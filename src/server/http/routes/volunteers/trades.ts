@@ -52,7 +52,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/shift_offers',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', memberRules: ['not_observer'] },
       schema: {
         summary: 'Offer a stretch of your on-call (a whole shift or a part) to anyone, or to one person (to). You stay on call until someone accepts.',
         tags: ['volunteers'],
@@ -71,7 +71,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/shift_swaps',
     {
-      config: { permission: 'read', volunteerAccess: 'open' },
+      config: { permission: 'read', volunteerAccess: 'open', memberRules: ['not_observer'] },
       schema: {
         summary: 'Propose to swap a stretch of your on-call for a stretch of someone else’s (with). Both stay on call as they are until the other accepts.',
         tags: ['volunteers'],
@@ -125,7 +125,7 @@ export function shiftTradeRoutes(app: App, deps: AppDeps): void {
     app.post(
       `/api/v1/shift_trades/:id/${action}`,
       {
-        config: { permission: 'read', volunteerAccess: 'open' },
+        config: { permission: 'read', volunteerAccess: 'open', memberRules: ['not_observer'] },
         schema: { summary: ACTIONS[action], tags: ['volunteers'], params: TradeParams, response: { 200: Type.Object({ shift_trade: ShiftTrade }), ...errorResponses, ...conflictResponses } },
       },
       async (request) => {

@@ -13,7 +13,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { classifyStatus, parseRetryAfter, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /** Discord's own hosts (the web, PTB and Canary clients all copy webhook URLs from these). */
 const DISCORD_HOSTS = new Set(['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com', 'ptb.discordapp.com', 'canary.discordapp.com']);
@@ -115,7 +115,7 @@ export function buildDiscordBody(msg: Message): DiscordWebhookBody {
   }
   // A bundle: one embed listing every incident with its own links (the 6,000-character total is kept by the cuts).
   const service = commonService(msg.incidents);
-  const title = truncate(`${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${service ? ` (${oneLine(service)})` : ''}`, 256);
+  const title = truncate(bundleHeadline(msg), 256);
   let description = msg.incidents.map((i) => `**#${i.number}** ${truncate(plain(i.title), 120)} · ${plain(i.service.name)} · ${i.status}\n${actionLinks(i)}`).join('\n');
   description = truncate(description, 4000);
   return { content: `${loud ? '🚨 ' : ''}Vigil: ${title}`, embeds: [{ title, description, color: color(msg), timestamp: msg.occurredAt }], ...none };

@@ -12,7 +12,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
 
 /** ntfy's topic names: `[-_A-Za-z0-9]{1,64}` (without access control the name is the password). */
 export const NTFY_TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
@@ -61,30 +61,10 @@ export interface NtfyPublish {
   actions?: NtfyAction[];
 }
 
-function title(msg: Message): string {
-  if (isVerification(msg)) return 'Vigil verification code';
-  if (msg.incidents.length === 0) return isTest(msg) ? `Vigil test for ${oneLine(msg.orgName)}` : (msg.notice?.subject ?? `Vigil: ${oneLine(msg.orgName)}`);
-  const [first] = msg.incidents;
-  if (msg.incidents.length === 1) return truncate(`#${first!.number} ${eventLabel(msg.eventType)}: ${oneLine(first!.title)}`, 250);
-  const service = commonService(msg.incidents);
-  return `${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${service ? ` (${oneLine(service)})` : ''}`;
-}
-
-function incidentLines(inc: IncidentView): string[] {
-  const lines = [`${oneLine(inc.service.name)} · ${inc.urgency} urgency · ${inc.status}`];
-  if (inc.impactLine) lines.push(oneLine(inc.impactLine));
-  if (inc.assignees.length) lines.push(`Assigned to ${inc.assignees.map((a) => oneLine(a.name)).join(', ')}`);
-  return lines;
-}
-
 function body(msg: Message): string {
   if (isVerification(msg)) return `Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`;
   if (msg.incidents.length === 0) return isTest(msg) ? `This ntfy topic reaches you at 3 a.m. (${oneLine(msg.orgName)}).` : (msg.notice?.text ?? 'Vigil notification');
-  const lines: string[] = [];
-  if (msg.note) lines.push(`Note: ${oneLine(msg.note.content)}`);
-  if (msg.incidents.length === 1) lines.push(...incidentLines(msg.incidents[0]!));
-  else for (const inc of msg.incidents) lines.push(`#${inc.number} ${oneLine(inc.title)} · ${oneLine(inc.service.name)} · ${inc.status}${inc.impactLine ? ` · ${oneLine(inc.impactLine)}` : ''}`);
-  let text = lines.join('\n');
+  let text = pageLines(msg).join('\n');
   while (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) text = truncate(text, text.length - 100);
   return text;
 }
@@ -113,7 +93,7 @@ export function buildNtfyPublish(topic: string, msg: Message): NtfyPublish {
   const loud = msg.kind === 'page' && msg.eventType === 'incident.triggered' && msg.incidents.some((i) => i.urgency === 'high');
   const acts = actions(msg);
   const click = msg.incidents.length === 1 ? msg.incidents[0]!.htmlUrl : undefined;
-  return { topic, title: title(msg), message: body(msg), priority: loud ? 5 : 3, tags: tags(msg), ...(click ? { click } : {}), ...(acts.length ? { actions: acts } : {}) };
+  return { topic, title: notificationTitle(msg, 250), message: body(msg), priority: loud ? 5 : 3, tags: tags(msg), ...(click ? { click } : {}), ...(acts.length ? { actions: acts } : {}) };
 }
 
 export class NtfyChannel implements ChannelAdapter {

@@ -17,7 +17,7 @@ import webPush from 'web-push';
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { classifyStatus, parseHttpUrl, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 export interface PushAction {
   action: 'ack' | 'resolve' | 'open';
@@ -76,7 +76,7 @@ export function buildPushPayload(msg: Message, baseUrl: string): PushPayload {
   const service = commonService(msg.incidents);
   return {
     ...base,
-    title: `${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${service ? ` (${oneLine(service)})` : ''}`,
+    title: bundleHeadline(msg),
     body: truncate(msg.incidents.map((i) => `#${i.number} ${oneLine(i.title)} · ${oneLine(i.service.name)}${i.impactLine ? ` · ${oneLine(i.impactLine)}` : ''}`).join('\n'), 2_000),
     tag: `vigil-bundle-${msg.incidents[0]!.id}`,
     url: `${baseUrl}/incidents`,

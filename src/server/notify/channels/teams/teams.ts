@@ -17,7 +17,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, commonService, eventLabel, incidentStatusLine, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /** Power Automate's hosts: the older Logic Apps one and the Power Platform one (accept both). */
 const TEAMS_HOST = /(^|\.)(logic\.azure\.com|api\.powerplatform\.com)$/i;
@@ -65,7 +65,7 @@ const text = (s: string, extra: CardElement = {}): CardElement => ({ type: 'Text
 function incidentBody(msg: Message, inc: IncidentView): CardElement[] {
   const loud = inc.status === 'triggered' && inc.urgency === 'high';
   const body: CardElement[] = [text(truncate(`#${inc.number} ${eventLabel(msg.eventType)}: ${oneLine(inc.title)}`, 500), { weight: 'Bolder', size: 'Medium', color: loud ? 'Attention' : inc.status === 'resolved' ? 'Good' : 'Warning' })];
-  body.push(text(`${truncate(oneLine(inc.service.name), 200)} · ${inc.urgency} urgency · ${inc.status}`, { isSubtle: true, spacing: 'None' }));
+  body.push(text(truncate(incidentStatusLine(inc), 300), { isSubtle: true, spacing: 'None' }));
   if (inc.impactLine) body.push(text(truncate(oneLine(inc.impactLine), 500)));
   if (msg.note) body.push(text(`Note: ${truncate(oneLine(msg.note.content), 1000)}`));
   const facts = [
@@ -99,7 +99,7 @@ export function buildTeamsCard(msg: Message): AdaptiveCard {
   if (msg.incidents.length === 1) return card(incidentBody(msg, msg.incidents[0]!), incidentActions(msg.incidents[0]!));
   // A bundle: one line per incident, each with its own buttons (an ActionSet per incident).
   const service = commonService(msg.incidents);
-  const body: CardElement[] = [text(`${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${service ? ` (${oneLine(service)})` : ''}`, { weight: 'Bolder', size: 'Medium' })];
+  const body: CardElement[] = [text(bundleHeadline(msg), { weight: 'Bolder', size: 'Medium' })];
   for (const inc of msg.incidents.slice(0, 20)) {
     body.push(text(truncate(`#${inc.number} ${oneLine(inc.title)} · ${oneLine(inc.service.name)} · ${inc.status}`, 300), { separator: true }));
     body.push({ type: 'ActionSet', actions: incidentActions(inc) });

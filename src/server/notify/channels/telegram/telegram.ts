@@ -19,7 +19,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
 
 export const TELEGRAM_API_BASE = 'https://api.telegram.org';
 /** Telegram's limit on a message's text after entity parsing. */
@@ -84,30 +84,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function headline(msg: Message): string {
-  if (isVerification(msg)) return 'Vigil verification code';
-  if (msg.incidents.length === 0) return isTest(msg) ? `Vigil test for ${oneLine(msg.orgName)}` : (msg.notice?.subject ?? `Vigil: ${oneLine(msg.orgName)}`);
-  const [first] = msg.incidents;
-  if (msg.incidents.length === 1) return truncate(`#${first!.number} ${eventLabel(msg.eventType)}: ${oneLine(first!.title)}`, 500);
-  const service = commonService(msg.incidents);
-  return `${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${service ? ` (${oneLine(service)})` : ''}`;
-}
-
-function incidentLines(inc: IncidentView): string[] {
-  const lines = [`${oneLine(inc.service.name)} · ${inc.urgency} urgency · ${inc.status}`];
-  if (inc.impactLine) lines.push(oneLine(inc.impactLine));
-  if (inc.assignees.length) lines.push(`Assigned to ${inc.assignees.map((a) => oneLine(a.name)).join(', ')}`);
-  return lines;
-}
-
 /** Plain lines (escaped later), and links to open. */
 function bodyLines(msg: Message): { lines: string[]; links: { label: string; url: string }[] } {
   if (isVerification(msg)) return { lines: [`Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`], links: [] };
   if (msg.incidents.length === 0) return { lines: [isTest(msg) ? `This Telegram chat reaches you at 3 a.m. (${oneLine(msg.orgName)}).` : (msg.notice?.text ?? 'Vigil notification')], links: [] };
-  const lines: string[] = [];
-  if (msg.note) lines.push(`Note: ${oneLine(msg.note.content)}`);
-  if (msg.incidents.length === 1) lines.push(...incidentLines(msg.incidents[0]!));
-  else for (const inc of msg.incidents) lines.push(`#${inc.number} ${oneLine(inc.title)} · ${oneLine(inc.service.name)} · ${inc.status}${inc.impactLine ? ` · ${oneLine(inc.impactLine)}` : ''}`);
+  const lines = pageLines(msg);
   return { lines, links: msg.incidents.slice(0, 10).map((i) => ({ label: `Open #${i.number} in Vigil`, url: i.htmlUrl })) };
 }
 
@@ -117,9 +98,9 @@ export function telegramText(msg: Message): string {
   const linkText = links.map((l) => `<a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a>`).join('\n');
   let plain = lines.join('\n');
   // Entity parsing removes the tags; count what is left conservatively (the escaped length).
-  const fixed = escapeHtml(headline(msg)).length + linkText.length + 4;
+  const fixed = escapeHtml(notificationTitle(msg, 500)).length + linkText.length + 4;
   while (plain.length && escapeHtml(plain).length + fixed > MAX_TEXT) plain = truncate(plain, plain.length - 100);
-  return [`<b>${escapeHtml(headline(msg))}</b>`, escapeHtml(plain), linkText].filter(Boolean).join('\n');
+  return [`<b>${escapeHtml(notificationTitle(msg, 500))}</b>`, escapeHtml(plain), linkText].filter(Boolean).join('\n');
 }
 
 export interface InlineButton {
