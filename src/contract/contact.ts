@@ -19,6 +19,7 @@ const ContactFields = {
   send_short_email: Type.Optional(Type.Boolean()),
   access_token: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 256, description: 'ntfy: an access token (tk_...) for a protected topic, null removes it; matrix (required): the bot account access token. Write-only, never answered' })])),
   room_id: Type.Optional(Type.String({ maxLength: 255, description: 'matrix: the room id (!opaque:example.org) the bot has joined; the answered address is <homeserver>/#<room id>' })),
+  matrix_user_id: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 255, description: 'matrix: the Matrix user the owner writes from (@ada:example.org); with a Matrix sync configured, their "ack <number>" in the room acknowledges as the owner. null clears it' })])),
   subscription: Type.Optional(
     Type.Unknown({ description: "push_notification: the browser's PushSubscription.toJSON(), {endpoint, expirationTime, keys: {p256dh, auth}}; stored write-only" }),
   ),
@@ -43,6 +44,7 @@ export const ContactMethod = Type.Object({
   verification_pending: Type.Boolean({ description: 'A code was sent and has not expired.' }),
   created_at: Type.String(),
   secret: Type.Optional(Type.String({ description: 'webhook methods: the signing secret, returned once when the method is created.' })),
+  matrix_user_id: Type.Optional(Nullable(Type.String({ description: 'matrix methods: the Matrix user whose replies in the room act as the owner' }))),
 });
 
 export const VerifyBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 16 }) });

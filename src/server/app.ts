@@ -55,6 +55,7 @@ import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
 import { smsProviderRoutes } from './http/routes/sms-providers.js';
+import { matrixSyncRoutes } from './http/routes/matrix-sync.js';
 import { staticUiRoutes } from './http/plugins/static-ui.js';
 import { volunteerGuard, volunteerRule } from './http/routes/volunteers/access.js';
 import { volunteerSettingsRoutes } from './http/routes/volunteers/settings.js';
@@ -143,6 +144,7 @@ export const routeModules: RouteModule[] = [
   pushRoutes,
   telegramRoutes,
   smsProviderRoutes,
+  matrixSyncRoutes,
   staticUiRoutes,
   // Volunteers: the access guard (it covers every route), then one module per resource.
   volunteerGuard,

@@ -16,6 +16,7 @@ import { resealContactMethods } from './notify/contact.store.js';
 import { resealSubscriptions } from './notify/subscription.store.js';
 import { resealTelegramBots } from './notify/telegram.store.js';
 import { resealSmsProviders } from './notify/sms-provider.store.js';
+import { resealMatrixSyncs } from './notify/matrix-sync.store.js';
 import { resealOidcConfigs } from './account/oidc.store.js';
 import { resealIntegrationForwards } from './service/service.store.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -54,7 +55,7 @@ export function channelsFromConfig(config: Config): ChannelRegistry {
     ...(config.smtp
       ? { smtp: { host: config.smtp.host, port: config.smtp.port, secure: config.smtp.secure, from: config.smtp.from, ...(config.smtp.user && config.smtp.pass ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}) } }
       : {}),
-    ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` } } : {}),
+    ...(config.twilio ? { twilio: { ...config.twilio, statusCallbackUrl: `${config.publicUrl}/v1/twilio/status` }, voiceKeypressUrl: `${config.publicUrl}/v1/twilio/voice` } : {}),
     push: { subject: config.vapidSubject, baseUrl: config.publicUrl },
   });
 }
@@ -132,7 +133,7 @@ export async function startServer(config: Config, logger: Logger = processLogger
   const applied = await migrateToLatest(handle);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   // Plaintext secrets from before, and secrets sealed with a key rotated out, are sealed with the current key.
-  const resealed = (await resealContactMethods(handle.db)) + (await resealSubscriptions(handle.db)) + (await resealTelegramBots(handle.db)) + (await resealSmsProviders(handle.db)) + (await resealOidcConfigs(handle.db)) + (await resealIntegrationForwards(handle.db));
+  const resealed = (await resealContactMethods(handle.db)) + (await resealSubscriptions(handle.db)) + (await resealTelegramBots(handle.db)) + (await resealSmsProviders(handle.db)) + (await resealMatrixSyncs(handle.db)) + (await resealOidcConfigs(handle.db)) + (await resealIntegrationForwards(handle.db));
   if (resealed) logger.info({ resealed }, 'secrets sealed with the current key');
   const deps = makeDeps(handle, config, systemClock, channelsFromConfig(config));
   if ((await countOrganizations(handle.db)) === 0) {

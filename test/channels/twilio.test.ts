@@ -112,6 +112,27 @@ describe('SmsChannel and VoiceChannel', () => {
     expect((await new VoiceChannel(p).send({ address: '+14155550100' }, message())).kind).toBe('sent');
     expect(form(s.received[1]!.body).Twiml).toContain('Incident 42, on Crisis chat: Chat queue not answering.');
   });
+
+  it('a voice page with a keypress URL asks for a key in a <Gather> whose action carries the incidents’ tokens', async () => {
+    const { p, s } = await provider();
+    const voice = new VoiceChannel(p, { keypressUrl: 'https://vigil.example.org/v1/twilio/voice' });
+    const one = message({ incidents: [incident({ keypressToken: 'tok-a', impactLine: 'about 40 people affected' })] });
+    expect((await voice.send({ address: '+14155550100' }, one)).kind).toBe('sent');
+    const twiml = form(s.received[0]!.body).Twiml!;
+    expect(twiml).toContain('<Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="https://vigil.example.org/v1/twilio/voice?t=tok-a">');
+    expect(voiceText(one, true)).toBe('This is Vigil, for Helpline. A critical incident. Incident 42, on Crisis chat: Chat queue not answering. About 40 people affected. Press 1 to acknowledge, 2 to escalate.'.replace('About', 'about'));
+    // A bundle: one action for all of them; resolved incidents are left out.
+    const two = message({ incidents: [incident({ keypressToken: 'tok-a' }), incident({ id: 'P2', number: 43, keypressToken: 'tok-b' }), incident({ id: 'P3', number: 44, status: 'resolved', keypressToken: 'tok-c' })] });
+    await voice.send({ address: '+14155550100' }, two);
+    const bundled = form(s.received[1]!.body).Twiml!;
+    expect(bundled).toContain('action="https://vigil.example.org/v1/twilio/voice?t=tok-a.tok-b"');
+    expect(bundled).toContain('Press 1 to acknowledge, 2 to escalate all of them.');
+    // A verification call, or a page without tokens, only speaks.
+    await voice.send({ address: '+14155550100' }, message({ kind: 'verification', code: '4829', incidents: [] }));
+    expect(form(s.received[2]!.body).Twiml).not.toContain('<Gather');
+    await voice.send({ address: '+14155550100' }, message());
+    expect(form(s.received[3]!.body).Twiml).not.toContain('<Gather');
+  });
 });
 
 describe('smsText', () => {

@@ -126,7 +126,7 @@ describe.each(DIALECTS)('responders act from SMS, Slack and heartbeats on %s', (
       const params = { MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30003', AccountSid: ACCOUNT_SID, To: ADA_PHONE };
       const post = (signature: string) =>
         t.app.inject({ method: 'POST', url: '/v1/twilio/status', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, payload: new URLSearchParams(params).toString() });
-      expect((await post('bm90IGEgc2lnbmF0dXJl')).statusCode).toBe(401);
+      expect((await post('bm90IGEgc2lnbmF0dXJl')).statusCode).toBe(403);
       const inc = await incidentByNumber(db(), t.org.org.id, 1);
       expect((await notificationsOf(db(), inc.id))[0]!.last_error).toBeNull();
       expect((await post(twilioSignature(AUTH_TOKEN, statusUrl, params))).statusCode).toBe(204);

@@ -39,6 +39,8 @@ export interface SelfCheckSetup {
   probes: Omit<SelfCheckProbes, 'lagMs'>;
   notice: StorageNotice | null;
 }
+import { MatrixSyncModule, type MatrixSyncOptions } from './matrix-sync/module.js';
+import type { OutboundPolicy } from '../lib/outbound-policy.js';
 
 export interface EngineDeps {
   db: Kysely<Database>;
@@ -49,6 +51,8 @@ export interface EngineDeps {
   sync: () => Promise<void>;
   targets: TargetRegistry;
   metrics: DeliveryMetrics & { attachEngine(engine: Engine): void };
+  /** Which addresses the engine's own requests (Matrix /sync) may reach. */
+  outbound?: OutboundPolicy;
 }
 
 /**
@@ -57,7 +61,7 @@ export interface EngineDeps {
  * timer module's query (on PostgreSQL each is a round trip). Timer modules that change
  * state report work, so the engine runs another pass at once, which pages for them.
  */
-export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; extraModules?: EngineModule[]; backstopMs?: number; selfCheck?: SelfCheckSetup } = {}): Engine {
+export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pick<Logger, 'error' | 'warn' | 'info'>, opts: { deliver?: Partial<DeliverOptions>; matrixSync?: Partial<MatrixSyncOptions>; extraModules?: EngineModule[]; backstopMs?: number; selfCheck?: SelfCheckSetup } = {}): Engine {
   const publish = (c: IncidentChange[]) => deps.bus.publish(c);
   const modules: EngineModule[] = [
     new EscalateModule(deps.db, deps.targets, publish, log),
@@ -75,6 +79,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),
+    new MatrixSyncModule(deps.db, deps.clock, publish, { ...(deps.outbound ? { http: { policy: deps.outbound } } : {}), ...opts.matrixSync }, log),
   ];
   const stats = new Map<string, ModuleStats>();
   const lagMs = () => Math.max(0, ...[...stats.values()].map((s) => s.lastLagMs));

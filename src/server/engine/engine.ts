@@ -20,6 +20,8 @@ export interface EngineModule {
   tick(now: number): Promise<number>;
   /** Work started by a tick that may outlive it (a slow send): resolves when it has ended. */
   settle?(): Promise<void>;
+  /** The engine stops: cut short work that only waits (a long poll), so settle() ends soon. */
+  stop?(): void;
 }
 
 export interface ModuleStats {
@@ -81,6 +83,7 @@ export class Engine {
     if (this.timer) clearTimeout(this.timer);
     if (this.dueTimer) clearTimeout(this.dueTimer);
     await this.cycling;
+    for (const m of this.modules) m.stop?.();
     for (const m of this.modules) await m.settle?.();
   }
 

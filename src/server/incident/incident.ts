@@ -23,7 +23,7 @@ export interface AgentRef {
 }
 
 /** How it was done. */
-export type ChannelType = 'api' | 'web_ui' | 'events_api_v2' | 'alertmanager' | 'opsgenie' | 'email' | 'sms' | 'chat' | 'telegram' | 'link' | 'auto' | 'timeout';
+export type ChannelType = 'api' | 'web_ui' | 'events_api_v2' | 'alertmanager' | 'opsgenie' | 'email' | 'sms' | 'voice' | 'chat' | 'telegram' | 'matrix' | 'link' | 'auto' | 'timeout';
 
 export interface Channel {
   type: ChannelType;

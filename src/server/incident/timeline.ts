@@ -74,6 +74,10 @@ export function channelName(c: Channel): string {
       return 'the website';
     case 'telegram':
       return 'Telegram';
+    case 'voice':
+      return 'a phone call';
+    case 'matrix':
+      return 'Matrix';
     default:
       return c.type;
   }

@@ -20,9 +20,24 @@ export async function createActionToken(db: Kysely<Database>, now: number, o: { 
   return token;
 }
 
-export type TokenLookup = { ok: true; row: ActionTokenTable } | { ok: false; reason: 'unknown' | 'expired' | 'used' };
+/** A link or button token: acknowledge or resolve. */
+export type LinkTokenRow = ActionTokenTable & { action: 'acknowledge' | 'resolve' };
+export type TokenLookup<R extends ActionTokenTable = LinkTokenRow> = { ok: true; row: R } | { ok: false; reason: 'unknown' | 'expired' | 'used' };
 
+/** A link's or button's token. A call's keypress token is no link: it is unknown here. */
 export async function lookupActionToken(db: Kysely<Database>, token: string, now: number): Promise<TokenLookup> {
+  const t = await lookupAnyToken(db, token, now);
+  if (t.ok && t.row.action === 'keypress') return { ok: false, reason: 'unknown' };
+  return t as TokenLookup;
+}
+
+/** A voice call's keypress token (see incident/voice.service.ts); any other token is unknown here. */
+export async function lookupKeypressToken(db: Kysely<Database>, token: string, now: number): Promise<TokenLookup<ActionTokenTable>> {
+  const t = await lookupAnyToken(db, token, now);
+  return t.ok && (t.row.action !== 'keypress' || t.row.channel !== 'voice') ? { ok: false, reason: 'unknown' } : t;
+}
+
+async function lookupAnyToken(db: Kysely<Database>, token: string, now: number): Promise<TokenLookup<ActionTokenTable>> {
   const row = await store.findActionToken(db, hashSecret(token));
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.used_at !== null) return { ok: false, reason: 'used' };

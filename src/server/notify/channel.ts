@@ -43,6 +43,8 @@ export interface IncidentView {
   resolveUrl?: string;
   /** Set on chat messages: a signed token the chat's Acknowledge/Resolve buttons carry back to us. */
   chatActionToken?: string;
+  /** Set on voice calls: a single-use token the call's keypress (<Gather> action) carries back to us. */
+  keypressToken?: string;
   /** The people affected, when the service measures impact (a line such as "about 40 people affected"). */
   impactLine?: string;
 }
@@ -78,6 +80,8 @@ export interface Destination {
   subscriptionId?: string;
   /** Web Push: the subscription's keys and the VAPID key pair it was made with. */
   push?: { p256dh: string; auth: string; vapidPublicKey: string; vapidPrivateKey: string };
+  /** Matrix: the person's Matrix user (the method's matrix_user_id), mentioned so their client notifies loudly. */
+  mentions?: string[];
   /** Telegram: the organization's bot (Bot API base URL and token); the address is the chat id. */
   telegram?: { apiBaseUrl: string; token: string };
 }

@@ -87,9 +87,26 @@ export function normalizeMatrixAddress(address: string, roomId: string | undefin
   return matrixAddress(parsed.homeserver, parsed.roomId);
 }
 
+/** A Matrix access token (`syt_…` from Synapse, or any opaque token without spaces), or null. */
+export function matrixAccessTokenOf(token: string): string | null {
+  const t = token.trim();
+  return /^[\x21-\x7e]{8,256}$/.test(t) ? t : null;
+}
+
+/** A Matrix user id: `@localpart:server.name` (the spec's grammar, loosely: printable, no spaces or colon in the localpart). */
+export const MATRIX_USER_ID = /^@[\x21-\x39\x3b-\x7e]{1,200}:[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+/** The Matrix user a matrix method's owner writes from (their replies act as them), or a 400 naming the field; null clears it. */
+export function matrixUserId(id: string | null): string | null {
+  if (id === null) return null;
+  const t = id.trim();
+  if (!MATRIX_USER_ID.test(t)) throw invalid('contact_method.matrix_user_id must be a Matrix user id such as @ada:example.org');
+  return t;
+}
+
 /** A Matrix access token (`syt_…` from Synapse, or any opaque token without spaces). */
 export function matrixAccessToken(token: string): string {
   const t = token.trim();
-  if (!/^[\x21-\x7e]{8,256}$/.test(t)) throw invalid('contact_method.access_token must be 8 to 256 printable characters without spaces (a Matrix access token, such as syt_...)');
+  if (matrixAccessTokenOf(t) === null) throw invalid('contact_method.access_token must be 8 to 256 printable characters without spaces (a Matrix access token, such as syt_...)');
   return t;
 }

@@ -21,7 +21,7 @@ import { lockOrganization } from '../storage/dialect.js';
 import type { ContactMethodTable, ContactMethodType, Database, NotificationRuleTable } from '../storage/schema.js';
 import * as store from './contact.store.js';
 import { countVerificationsSince, testsOfMethodSince } from './outbox.store.js';
-import { matrixAccessToken, normalizeDiscordAddress, normalizeMatrixAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
+import { matrixAccessToken, matrixUserId, normalizeDiscordAddress, normalizeMatrixAddress, normalizeNtfyAddress, normalizeTeamsAddress, ntfyAccessToken } from './contact-channels.js';
 import { pushSubscriptionFor } from './push.service.js';
 import { isMaskedHint } from './mask.js';
 import { methodTestResult, queueMethodTest, queueTestPages, queueVerification as queueCode, wakePlan } from './notify.service.js';
@@ -117,6 +117,8 @@ export interface ContactMethodInput {
   access_token?: string | null;
   /** matrix only: the room's id (`!opaque:server`). */
   room_id?: string;
+  /** matrix only: the Matrix user the owner writes from; their "ack 42" in the room acts as the owner (null clears it). */
+  matrix_user_id?: string | null;
   /** push_notification only: the browser's PushSubscription.toJSON(). */
   subscription?: unknown;
 }
@@ -126,6 +128,7 @@ function checkTypeFields(type: ContactMethodType, input: ContactMethodInput): vo
   const errors: string[] = [];
   if (input.access_token !== undefined && type !== 'ntfy' && type !== 'matrix') errors.push(`contact_method.access_token is only for ntfy and matrix methods, not ${type}`);
   if (input.room_id !== undefined && type !== 'matrix') errors.push(`contact_method.room_id is only for matrix methods, not ${type}`);
+  if (input.matrix_user_id !== undefined && type !== 'matrix') errors.push(`contact_method.matrix_user_id is only for matrix methods, not ${type}`);
   if (type === 'matrix' && input.access_token === null) errors.push('contact_method.access_token cannot be removed from a matrix method (the bot sends with it); give a new one');
   if (input.subscription !== undefined && type !== 'push_notification') errors.push(`contact_method.subscription is only for push_notification methods, not ${type}`);
   if (input.country_code !== undefined && type !== 'sms' && type !== 'phone') errors.push(`contact_method.country_code is only for sms and phone methods, not ${type}`);
@@ -194,6 +197,7 @@ export async function createContactMethod(db: Db, clock: Clock, policy: Outbound
     secret,
     created_at: now,
     deleted_at: null,
+    ...(type === 'matrix' ? { matrix_user_id: matrixUserId(input.matrix_user_id ?? null) } : {}),
   };
   await store.insertContactMethod(db, method);
   return { method, secret: returnSecret ? secret : null };
@@ -214,6 +218,7 @@ export async function updateContactMethod(db: Db, policy: OutboundPolicy, orgId:
   if (cm.type === 'push_notification' && (input.address !== undefined || input.subscription !== undefined)) throw invalid('contact_method.subscription cannot be changed; the device subscribes again, which adds a new method');
   const patch: Partial<ContactMethodTable> = {};
   if (input.label !== undefined) patch.label = input.label?.trim() || DEFAULT_LABEL[cm.type];
+  if (input.matrix_user_id !== undefined) patch.matrix_user_id = matrixUserId(input.matrix_user_id);
   if (input.access_token !== undefined) patch.secret = input.access_token === null ? null : cm.type === 'matrix' ? matrixAccessToken(input.access_token) : ntfyAccessToken(input.access_token);
   // A new room alone keeps the homeserver.
   if (cm.type === 'matrix' && input.room_id !== undefined && input.address === undefined) input = { ...input, address: cm.address.replace(/#.*$/, '') };

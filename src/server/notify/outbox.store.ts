@@ -160,6 +160,29 @@ export async function recordProviderError(db: Db, providerId: string, error: str
 }
 
 /**
+ * The notifications a carrier's call or message id was recorded on (one send may carry a
+ * bundle): by the provider id, the only unscoped lookup here, and it yields the organization.
+ */
+export async function findByProviderId(db: Db, providerId: string): Promise<NotificationTable[]> {
+  if (!providerId) return [];
+  const rows = await db.selectFrom('notifications').selectAll().where('provider_id', '=', providerId).execute();
+  return rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at), sent_at: r.sent_at === null ? null : Number(r.sent_at) }));
+}
+
+/** Whether a page about the incident went to the person (sent, or tried) through any method. */
+export async function wasPaged(db: Db, orgId: string, incidentId: string, userId: string): Promise<boolean> {
+  const r = await db.selectFrom('notifications').select('id').where('org_id', '=', orgId).where('incident_id', '=', incidentId).where('user_id', '=', userId).where('kind', '=', 'page').where('status', 'in', ['sent', 'failed']).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
+
+/** A sent call the carrier reports as not answered: failed after all. False when it was already marked (a repeated callback). */
+export async function failSent(db: Db, orgId: string, ids: string[], error: string): Promise<boolean> {
+  if (!ids.length) return false;
+  const r = await db.updateTable('notifications').set({ status: 'failed', last_error: error }).where('org_id', '=', orgId).where('id', 'in', ids).where('status', '=', 'sent').executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/**
  * Verification messages (and, with `kinds`, test messages) queued since `since` through these
  * channels, for the organization or one of its people (the caps on paid texts and calls).
  */

@@ -21,6 +21,7 @@ import * as m0020 from './migrations/0020_oidc.js';
 import * as m0021 from './migrations/0021_token_scopes.js';
 import * as m0022 from './migrations/0022_self_checks.js';
 import * as m0025 from './migrations/0025_sms_providers.js';
+import * as m0026 from './migrations/0026_matrix_sync.js';
 import * as m0027 from './migrations/0027_integration_forward.js';
 import * as m0028 from './migrations/0028_analytics_timeline_index.js';
 
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0021_token_scopes': m0021,
   '0022_self_checks': m0022,
   '0025_sms_providers': m0025,
+  '0026_matrix_sync': m0026,
   '0027_integration_forward': m0027,
   '0028_analytics_timeline_index': m0028,
 };

@@ -205,6 +205,7 @@ export interface ContactMethodTable {
   secret: string | null;
   created_at: number;
   deleted_at: number | null;
+  matrix_user_id?: string | null; // matrix: the Matrix user whose replies act as the owner (0026)
 }
 
 export interface NotificationRuleTable {
@@ -323,8 +324,8 @@ export interface ActionTokenTable {
   token_hash: string;
   incident_id: string;
   user_id: string;
-  action: 'acknowledge' | 'resolve';
-  channel: 'email' | 'slack' | 'sms' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
+  action: 'acknowledge' | 'resolve' | 'keypress'; // keypress: a call's <Gather>, the key decides
+  channel: 'email' | 'slack' | 'sms' | 'voice' | 'ntfy' | 'push' | 'telegram' | ChatOpsType;
   expires_at: number;
   used_at: number | null;
   created_at: number;
@@ -339,6 +340,9 @@ export interface VapidKeyTable {
   created_at: number;
   retired_at: number | null;
 }
+
+/** Matrix replies (0026): the organization's bot read through /sync (token sealed by matrix-sync.store.ts), its position, timer and claim. */
+export interface MatrixSyncTable { org_id: string; homeserver: string; access_token: string; bot_user_id: string; since: string | null; next_sync_at: number; claimed_until: number | null; last_sync_at: number | null; last_error: string | null; created_at: number; updated_at: number }
 
 /** Telegram: an organization's bot (token and webhook secret sealed at rest by telegram.store.ts). */
 export interface TelegramBotTable {
@@ -834,6 +838,7 @@ export interface Database extends SmsDatabase {
   vapid_keys: VapidKeyTable;
   telegram_bots: TelegramBotTable;
   telegram_link_codes: TelegramLinkCodeTable;
+  matrix_syncs: MatrixSyncTable;
   user_passwords: UserPasswordTable;
   user_two_factor: UserTwoFactorTable;
   two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
@@ -975,11 +980,4 @@ export interface ActionItemTable {
 }
 
 /** `vigil import`: source object → the Vigil object made from it (0019). */
-export interface ImportMappingTable {
-  org_id: string;
-  source: string;
-  kind: string;
-  source_id: string;
-  vigil_id: string;
-  created_at: number;
-}
+export interface ImportMappingTable { org_id: string; source: string; kind: string; source_id: string; vigil_id: string; created_at: number }

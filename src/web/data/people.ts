@@ -6,7 +6,7 @@ export const updateUser = (id: string, patch: UserPatch) => api<{ user: User }>(
 export const removeUser = (id: string) => api<void>('DELETE', `/api/v1/users/${encodeURIComponent(id)}`);
 
 export const contactMethods = (userId: string) => api<{ contact_methods: ContactMethod[] }>('GET', `/api/v1/users/${encodeURIComponent(userId)}/contact_methods`).then((r) => r.contact_methods);
-export const addContactMethod = (userId: string, type: string, address: string, label: string, extra: { access_token?: string; room_id?: string } = {}) =>
+export const addContactMethod = (userId: string, type: string, address: string, label: string, extra: { access_token?: string; room_id?: string; matrix_user_id?: string } = {}) =>
   api<{ contact_method: ContactMethod }>('POST', `/api/v1/users/${encodeURIComponent(userId)}/contact_methods`, { contact_method: { type, address, label: label || type, ...extra } }).then((r) => r.contact_method);
 export const removeContactMethod = (userId: string, id: string) => api<void>('DELETE', `/api/v1/users/${encodeURIComponent(userId)}/contact_methods/${encodeURIComponent(id)}`);
 export const sendVerification = (userId: string, id: string) => api('POST', `/api/v1/users/${encodeURIComponent(userId)}/contact_methods/${encodeURIComponent(id)}/send_verification`);

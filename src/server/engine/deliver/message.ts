@@ -42,7 +42,10 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
       { incident, serviceName: serviceName.get(incident.service_id) ?? null, priorityName: incident.priority_id ? (priorities.get(incident.priority_id) ?? null) : null, assignees: (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! })) },
       ctx.baseUrl,
     );
-    if (wantsActionLinks(first)) {
+    if (first.channel === 'voice' && wantsActionLinks(first)) {
+      // A call acts by keypress: one token, the key decides (1 acknowledges, 2 escalates).
+      view = { ...view, keypressToken: await createActionToken(db, ctx.now, { orgId, incidentId: id, userId: first.user_id!, action: 'keypress', channel: 'voice' }) };
+    } else if (wantsActionLinks(first)) {
       const token = (action: 'acknowledge' | 'resolve') => createActionToken(db, ctx.now, { orgId, incidentId: id, userId: first.user_id!, action, channel: actionChannel(first) });
       view = withActionLinks(view, ctx.baseUrl, await token('acknowledge'), await token('resolve'));
     }

@@ -228,7 +228,7 @@ export class DeliverModule implements EngineModule {
       const telegram = await telegramBotFor(this.db, cm.org_id);
       return { destination: { address: cm.address, ...(telegram ? { telegram } : {}) }, label };
     }
-    return { destination: { address: cm.address, ...(cm.secret ? { secrets: [cm.secret] } : {}) }, label };
+    return { destination: { address: cm.address, ...(cm.secret ? { secrets: [cm.secret] } : {}), ...(cm.type === 'matrix' && cm.matrix_user_id ? { mentions: [cm.matrix_user_id] } : {}) }, label };
   }
 
   /** Record the outcome of one send for every row of its group. */

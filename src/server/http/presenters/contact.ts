@@ -39,6 +39,7 @@ export function presentContactMethod(p: BasePresenter, cm: ContactMethodTable, u
     verified_at: isoOrNull(cm.verified_at === null ? null : Number(cm.verified_at)),
     verification_pending: cm.verified_at === null && cm.verification_code_hash !== null && Number(cm.verification_expires_at) > now,
     created_at: iso(Number(cm.created_at)),
+    ...(cm.type === 'matrix' ? { matrix_user_id: cm.matrix_user_id ?? null } : {}),
     ...(created?.secret ? { secret: created.secret } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Responders act from wherever the page reached them: a one-click link (email),
- * a chat button (Slack/Mattermost), an SMS reply (Twilio-compatible). Each path
+ * a chat button (Slack/Mattermost), an SMS reply or a call's keypress (Twilio-compatible). Each path
  * verifies its own credential — the single-use link token, Slack's request
  * signature, Twilio's request signature plus the sender's verified number — and
  * then acknowledges or resolves as that person, with the channel on the timeline.
@@ -10,9 +10,10 @@ import { VigilError } from '../../errors.js';
 import { requireIncident } from '../../incident/incident.service.js';
 import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
 import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
+import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
 import { recordCarrierStatus } from '../../notify/carrier.service.js';
 import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../notify/channels/slack/slack.js';
-import { parseSmsReply, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
+import { parseSmsReply, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
 import type { App, AppDeps } from '../deps.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -79,10 +80,18 @@ export function respondRoutes(app: App, deps: AppDeps): void {
 
     scope.post('/v1/twilio/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const params = twilioParams(request.body, deps);
-      const status = params.MessageStatus ?? params.CallStatus ?? '';
-      const sid = params.MessageSid ?? params.CallSid ?? '';
-      await recordCarrierStatus(deps.db, sid, status);
+      if (params.CallSid && params.CallStatus && !params.MessageSid) await recordCallStatus(deps, params.CallSid, params.CallStatus);
+      else await recordCarrierStatus(deps.db, params.MessageSid ?? params.CallSid ?? '', params.MessageStatus ?? params.CallStatus ?? '');
       return reply.code(204).send();
+    });
+
+    // A voice page's <Gather> action: the key pressed (Digits) acts as the person the call's tokens (t) name.
+    scope.post<{ Querystring: { t?: string } }>('/v1/twilio/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const params = twilioParams(request.body, deps);
+      reply.type('text/xml; charset=utf-8');
+      const t = typeof request.query.t === 'string' ? request.query.t : '';
+      const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '');
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
     });
 
     function twilioParams(body: unknown, d: AppDeps): Record<string, string> {
@@ -98,7 +107,9 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       if (!token) return;
       const params = Object.fromEntries(new URLSearchParams(typeof request.body === 'string' ? request.body : '')) as Record<string, string>;
       const url = `${deps.config.publicUrl}${request.url}`;
-      if (!verifyTwilioSignature(token, url, params, header(request.headers['x-twilio-signature']))) throw new VigilError('unauthenticated', ['Twilio request signature does not match']);
+      if (verifyTwilioSignature(token, url, params, header(request.headers['x-twilio-signature']))) return;
+      // Keypresses and status callbacks answer 403 (the request is refused, not the caller unknown); SMS replies keep their 401.
+      throw new VigilError(request.url.startsWith('/v1/twilio/sms') ? 'unauthenticated' : 'forbidden', ['Twilio request signature does not match']);
     });
   });
 }

@@ -37,6 +37,8 @@ export interface HttpOptions {
   /** Whole request, connect to last body byte. */
   timeoutMs?: number;
   now?: () => number;
+  /** How much of a reply is read (default 64 KiB: receivers' replies are read for an error code; a Matrix /sync batch is read whole). */
+  maxReplyBytes?: number;
 }
 
 export interface HttpReply {
@@ -74,28 +76,29 @@ export async function postHttp(url: URL, headers: Headers, body: string | Uint8A
   return sendHttp('POST', url, headers, body, opts, signal);
 }
 
-/** postHttp with another method: Matrix sends with an idempotent `PUT` (its transaction id is in the path). */
-export async function sendHttp(method: 'POST' | 'PUT', url: URL, headers: Headers, body: string | Uint8Array, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
+/** postHttp with another method: Matrix sends with an idempotent `PUT` (its transaction id is in the path) and reads replies with `GET /sync` (no body). */
+export async function sendHttp(method: 'POST' | 'PUT' | 'GET', url: URL, headers: Headers, body: string | Uint8Array, opts: HttpOptions, signal?: AbortSignal): Promise<HttpAttempt> {
   if (signal?.aborted) return { failure: retryable('aborted') };
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
-    if (opts.fetch) return { reply: await viaFetch(opts.fetch, method, url, headers, body, combined) };
+    const cap = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
+    if (opts.fetch) return { reply: await viaFetch(opts.fetch, method, url, headers, body, combined, cap) };
     const target = await (opts.policy ?? STRICT).resolve(url.hostname);
     if (!target.ok) {
       if (target.blocked) return { failure: blockedResult() };
       throw target.error;
     }
-    return { reply: await viaNodeHttp(method, url, headers, body, combined, target.address, target.family) };
+    return { reply: await viaNodeHttp(method, url, headers, body, combined, target.address, target.family, cap) };
   } catch (err) {
     if (timeout.aborted && !signal?.aborted) return { failure: retryable('timeout') };
     return { failure: classifyFetchError(err) };
   }
 }
 
-async function viaFetch(doFetch: FetchLike, method: 'POST' | 'PUT', url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal): Promise<HttpReply> {
-  const res = await doFetch(url, { method, headers, body, signal, redirect: 'manual' });
-  return { status: res.status, headers: res.headers, body: await readCapped(res) };
+async function viaFetch(doFetch: FetchLike, method: 'POST' | 'PUT' | 'GET', url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal, cap: number): Promise<HttpReply> {
+  const res = await doFetch(url, { method, headers, ...(method === 'GET' ? {} : { body }), signal, redirect: 'manual' });
+  return { status: res.status, headers: res.headers, body: await readCapped(res, cap) };
 }
 
 /**
@@ -104,14 +107,14 @@ async function viaFetch(doFetch: FetchLike, method: 'POST' | 'PUT', url: URL, he
  * it would re-send a signed body (and custom auth headers) to a host the subscriber
  * never named, and could point anywhere.
  */
-function viaNodeHttp(method: 'POST' | 'PUT', url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal, address: string, family: 4 | 6): Promise<HttpReply> {
+function viaNodeHttp(method: 'POST' | 'PUT' | 'GET', url: URL, headers: Headers, body: string | Uint8Array, signal: AbortSignal, address: string, family: 4 | 6, cap: number): Promise<HttpReply> {
   // Web Push sends its encrypted payload as bytes; everything else is JSON or form text.
   const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const head: Record<string, string> = {};
   headers.forEach((value, name) => {
     head[name] = value;
   });
-  head['content-length'] = String(payload.byteLength);
+  if (method !== 'GET') head['content-length'] = String(payload.byteLength);
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise<HttpReply>((resolve, reject) => {
     const req = mod.request(
@@ -126,13 +129,13 @@ function viaNodeHttp(method: 'POST' | 'PUT', url: URL, headers: Headers, body: s
             if (v === undefined) continue;
             for (const one of Array.isArray(v) ? v : [v]) replyHeaders.append(k, one);
           }
-          resolve({ status: res.statusCode ?? 0, headers: replyHeaders, body: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, headers: replyHeaders, body: Buffer.concat(chunks).subarray(0, cap).toString('utf8') });
         };
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           size += chunk.byteLength;
           // Receivers' replies are only read for an error code: stop early, free the socket.
-          if (size >= MAX_REPLY_BYTES) {
+          if (size >= cap) {
             res.destroy();
             done();
           }
@@ -142,17 +145,17 @@ function viaNodeHttp(method: 'POST' | 'PUT', url: URL, headers: Headers, body: s
       },
     );
     req.on('error', reject);
-    req.end(payload);
+    req.end(method === 'GET' ? undefined : payload);
   });
 }
 
-async function readCapped(res: Response): Promise<string> {
+async function readCapped(res: Response, cap: number): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    while (size < MAX_REPLY_BYTES) {
+    while (size < cap) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
@@ -162,7 +165,7 @@ async function readCapped(res: Response): Promise<string> {
     // Frees the connection when we stopped early; harmless when the body is done.
     await reader.cancel().catch(() => undefined);
   }
-  return Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, cap).toString('utf8');
 }
 
 /**

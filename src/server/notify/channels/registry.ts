@@ -24,6 +24,8 @@ export type ChannelType = ChannelAdapter['type'];
 export interface ChannelsConfig {
   smtp?: SmtpSettings;
   twilio?: TwilioSettings;
+  /** Where a voice call's keypress is posted (`<public URL>/v1/twilio/voice`). */
+  voiceKeypressUrl?: string;
   /** Another SMS/voice carrier; takes precedence over `twilio`. */
   smsProvider?: SmsProvider;
   /** Web Push: the VAPID subject and the web app's address. */
@@ -56,7 +58,7 @@ const FACTORIES: Record<ChannelType, Factory> = {
   matrix: (cfg) => new MatrixChannel(http(cfg)),
   email: (cfg) => (cfg.smtp ? new EmailChannel(cfg.smtp) : null),
   sms: (_cfg, sms) => (sms ? new SmsChannel(sms) : null),
-  voice: (_cfg, sms) => (sms ? new VoiceChannel(sms) : null),
+  voice: (cfg, sms) => (sms ? new VoiceChannel(sms, cfg.voiceKeypressUrl ? { keypressUrl: cfg.voiceKeypressUrl } : {}) : null),
 };
 
 export const CHANNEL_TYPES = Object.keys(FACTORIES) as ChannelType[];

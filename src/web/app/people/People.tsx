@@ -141,10 +141,10 @@ const METHOD_TYPES = [
   { value: 'matrix', label: 'Matrix', placeholder: 'https://matrix.example.org (the homeserver)' },
 ];
 
-/** The fields a type sends besides its address: an ntfy token (optional), a Matrix room and bot token (required). */
-function methodExtra(type: string, accessToken: string, roomId: string): { access_token?: string; room_id?: string } {
+/** The fields a type sends besides its address: an ntfy token (optional), a Matrix room and bot token (required) and the person's Matrix user (optional: "ack 42" replies). */
+function methodExtra(type: string, accessToken: string, roomId: string, matrixUser = ''): { access_token?: string; room_id?: string; matrix_user_id?: string } {
   if (type === 'ntfy') return accessToken.trim() ? { access_token: accessToken.trim() } : {};
-  if (type === 'matrix') return { access_token: accessToken.trim(), room_id: roomId.trim() };
+  if (type === 'matrix') return { access_token: accessToken.trim(), room_id: roomId.trim(), ...(matrixUser.trim() ? { matrix_user_id: matrixUser.trim() } : {}) };
   return {};
 }
 
@@ -159,12 +159,14 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
   const [label, setLabel] = useState('');
   const [accessToken, setAccessToken] = useState('');
   const [roomId, setRoomId] = useState('');
+  const [matrixUser, setMatrixUser] = useState('');
   const add = useAction(async () => {
-    await addContactMethod(user.id, type, address.trim(), label.trim(), methodExtra(type, accessToken, roomId));
+    await addContactMethod(user.id, type, address.trim(), label.trim(), methodExtra(type, accessToken, roomId, matrixUser));
     setAddress('');
     setLabel('');
     setAccessToken('');
     setRoomId('');
+    setMatrixUser('');
     await methods.reload();
   });
   const addDevice = useAction(async () => {
@@ -255,6 +257,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
               <Field label="Bot access token (write-only)">
                 {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder="syt_…" onChange={(e) => setAccessToken(e.target.value)} />}
               </Field>
+              <Field label="Your Matrix user (optional: reply “ack 42” in the room)">{(id) => <input id={id} value={matrixUser} placeholder="@ada:example.org" onChange={(e) => setMatrixUser(e.target.value)} />}</Field>
             </>
           )}
           {(type === 'discord' || type === 'teams') && <span className="muted">The URL is a secret: it is stored sealed and never shown again, only its host.</span>}

@@ -164,7 +164,9 @@ export class MatrixChannel implements ChannelAdapter {
     if (!token) return withDetail(permanent('matrix_no_access_token'), 'the method has no access token');
     const url = new URL(`${target.homeserver}/_matrix/client/v3/rooms/${encodeURIComponent(target.roomId)}/send/m.room.message/${encodeURIComponent(matrixTxnId(msg))}`);
     const headers = new Headers({ 'Content-Type': 'application/json', Authorization: `Bearer ${token}` });
-    const attempt = await sendHttp('PUT', url, headers, JSON.stringify(buildMatrixContent(msg)), this.#opts, signal);
+    // A mention of the person (`m.mentions`, spec v1.7+) matches the default push rule `.m.rule.is_user_mention`: notify, sound, highlight.
+    const content = dest.mentions?.length ? { ...buildMatrixContent(msg), 'm.mentions': { user_ids: dest.mentions } } : buildMatrixContent(msg);
+    const attempt = await sendHttp('PUT', url, headers, JSON.stringify(content), this.#opts, signal);
     if ('failure' in attempt) return attempt.failure;
     const { reply } = attempt;
     const now = (this.#opts.now ?? Date.now)();

@@ -3,8 +3,9 @@
  * SmsProvider carries it. TwilioProvider speaks Twilio's REST API (2010-04-01), which
  * several other providers and local test doubles also accept, so `baseUrl` is settable.
  *
- * Inbound (replies and status callbacks) is left to a route; this file exports the pure
- * pieces it needs: Twilio's request signature and the parser for "42a"-style replies.
+ * Inbound (replies, keypresses and status callbacks) is left to a route; this file exports
+ * the pure pieces it needs: Twilio's request signature, the parser for "42a"-style replies
+ * and the TwiML answers to a keypress.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
@@ -196,8 +197,15 @@ function fairShares(lengths: number[], budget: number): number[] {
 
 const spellDigits = (code: string): string => code.split('').join(', ');
 
-/** What a voice call says (wrapped in TwiML by twimlSay). */
-export function voiceText(msg: Message): string {
+/** What the keypad does on a call (the prompt and the <Gather> action's meaning). */
+export const KEYPRESS_PROMPT = 'Press 1 to acknowledge, 2 to escalate.';
+
+/**
+ * What a voice call says (wrapped in TwiML by twimlSay or twimlGather): what, where, how
+ * many people are affected. With `keypress`, the call ends on the keypad prompt instead
+ * of pointing to the other ways to acknowledge.
+ */
+export function voiceText(msg: Message, keypress = false): string {
   const org = oneLine(msg.orgName);
   if (isVerification(msg)) return `Your Vigil verification code is ${spellDigits(msg.code ?? '')}.`;
   if (msg.incidents.length === 0) return `This is a test call from Vigil for ${org}. This number can receive alerts. Goodbye.`;
@@ -209,8 +217,25 @@ export function voiceText(msg: Message): string {
     if (inc.impactLine) parts.push(sentence(oneLine(inc.impactLine)));
   }
   if (msg.incidents.length > 5) parts.push(`And ${msg.incidents.length - 5} more.`);
-  if (msg.incidents.some((i) => i.status === 'triggered')) parts.push('Acknowledge it by text message, in the app, or from your email.');
+  if (keypress) parts.push(msg.incidents.length === 1 ? KEYPRESS_PROMPT : `${KEYPRESS_PROMPT.slice(0, -1)} all of them.`);
+  else if (msg.incidents.some((i) => i.status === 'triggered')) parts.push('Acknowledge it by text message, in the app, or from your email.');
   return parts.join(' ');
+}
+
+/**
+ * TwiML that reads `text` twice inside a <Gather> of one DTMF digit, so a key pressed while
+ * it speaks is taken at once. Twilio POSTs the digit (`Digits`, empty after 10 s of
+ * silence: actionOnEmptyResult) to `action`, which carries the call's single-use token.
+ */
+export function twimlGather(text: string, action: string): string {
+  const said = xml(truncate(oneLine(text), 1500));
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}"><Say>${said}</Say><Pause length="1"/><Say>Again: ${said}</Say></Gather></Response>`;
+}
+
+/** The <Gather> action URL for a call about these incidents: their keypress tokens, joined by dots. */
+export function keypressAction(keypressUrl: string, incidents: IncidentView[]): string | null {
+  const tokens = incidents.filter((i) => i.status !== 'resolved' && i.keypressToken).map((i) => i.keypressToken!);
+  return tokens.length ? `${keypressUrl}?t=${tokens.join('.')}` : null;
 }
 
 export class SmsChannel implements ChannelAdapter {
@@ -222,12 +247,21 @@ export class SmsChannel implements ChannelAdapter {
   }
 }
 
+export interface VoiceOptions {
+  /** Where Twilio posts the key pressed (`<public URL>/v1/twilio/voice`); without it, calls only speak. */
+  keypressUrl?: string;
+}
+
 export class VoiceChannel implements ChannelAdapter {
   readonly type = 'voice' as const;
-  constructor(private readonly provider: SmsProvider) {}
+  constructor(
+    private readonly provider: SmsProvider,
+    private readonly opts: VoiceOptions = {},
+  ) {}
 
   send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult> {
-    return this.provider.call(dest.address, twimlSay(voiceText(msg)), signal);
+    const action = this.opts.keypressUrl && msg.kind === 'page' ? keypressAction(this.opts.keypressUrl, msg.incidents) : null;
+    return this.provider.call(dest.address, action ? twimlGather(voiceText(msg, true), action) : twimlSay(voiceText(msg)), signal);
   }
 }
 
@@ -272,6 +306,16 @@ function togglePort(url: string): string {
   const port = /:(\d+)$/.exec(hostPort);
   if (port) return `${scheme}://${userinfo}${hostPort.slice(0, -port[0].length)}${rest}`;
   return `${scheme}://${userinfo}${hostPort}:${scheme.toLowerCase() === 'https' ? 443 : 80}${rest}`;
+}
+
+/** TwiML answering a keypress: say `text`, then hang up. */
+export function twimlSayHangup(text: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${xml(truncate(oneLine(text), 1500))}</Say><Hangup/></Response>`;
+}
+
+/** TwiML asking again for a key (a key other than 1 or 2 was pressed), to the same action. */
+export function twimlAskAgain(action: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}"><Say>${KEYPRESS_PROMPT}</Say></Gather></Response>`;
 }
 
 export interface SmsReply {

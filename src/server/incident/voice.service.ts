@@ -1,0 +1,128 @@
+/**
+ * A page by phone call, answered on the keypad, and the carrier's word on how the call went.
+ *
+ * Keypress: the call's <Gather> action carries the single-use keypress tokens of the
+ * incidents it read out (one per incident, joined by dots). The route has checked Twilio's
+ * request signature; here each token must be a live `keypress` token of one organization
+ * and one person, who must still be a member allowed to respond. Key 1 acknowledges every
+ * incident of the call as that person; key 2 escalates each open one to its next level at
+ * once (PagerDuty's escalate: an acknowledgement is withdrawn, the level is paged). The
+ * tokens are spent by the first key that acts; silence or another key spends nothing.
+ *
+ * Status callback: every final call status is written on the timeline of the incidents the
+ * call was about. `busy`, `no-answer`, `failed` and `canceled` mean nobody heard the page,
+ * so the call counts as a failed delivery after all: the notification is marked failed and
+ * the person's next verified method is paged, as for any permanent failure.
+ */
+import { VigilError } from '../errors.js';
+import type { ActionTokenTable, IncidentTable, NotificationTable } from '../storage/schema.js';
+import { lookupKeypressToken, spendActionToken } from '../notify/action-token.js';
+import { getContactMethod } from '../notify/contact.store.js';
+import { queueFallback } from '../notify/notify.service.js';
+import * as outbox from '../notify/outbox.store.js';
+import { getUser } from '../org/org.store.js';
+import { can } from '../org/roles.js';
+import type { AgentRef, Channel } from './incident.js';
+import { escalateNow, inTransaction, setStatus, type UnitOfWork } from './incident.service.js';
+import { getIncidentsByIds } from './incident.store.js';
+import { appendLog, type Tx } from './timeline.js';
+
+/** What to tell the caller: words to say before hanging up, or ask for a key again. */
+export type KeypressAnswer = { say: string } | { askAgain: true };
+
+/** At most this many tokens in one action URL (a call reads out at most five incidents in full). */
+const MAX_TOKENS = 20;
+
+async function liveTokens(u: UnitOfWork, tokens: string[], now: number): Promise<ActionTokenTable[] | string> {
+  const rows: ActionTokenTable[] = [];
+  for (const token of tokens) {
+    const t = await lookupKeypressToken(u.db, token, now);
+    if (!t.ok) return t.reason === 'unknown' ? 'This call cannot act on incidents.' : `The keys of this call can no longer be used: ${t.reason === 'used' ? 'a key was already pressed' : 'it has expired'}.`;
+    rows.push(t.row);
+  }
+  const first = rows[0];
+  if (!first || rows.some((r) => r.org_id !== first.org_id || r.user_id !== first.user_id)) return 'This call cannot act on incidents.';
+  return rows;
+}
+
+/** The key pressed on a call (`Digits`), for the tokens in its action URL (`t`). */
+export async function answerKeypress(u: UnitOfWork, tokenList: string, digits: string, callSid: string): Promise<KeypressAnswer> {
+  const tokens = tokenList.split('.').filter(Boolean).slice(0, MAX_TOKENS);
+  if (digits === '') return { say: 'No key was pressed. The page stands. Goodbye.' };
+  if (digits !== '1' && digits !== '2') return { askAgain: true };
+  const now = u.clock.now();
+  const rows = await liveTokens(u, tokens, now);
+  if (typeof rows === 'string') return { say: `${rows} Goodbye.` };
+  const { org_id: orgId, user_id: userId } = rows[0]!;
+  const user = await getUser(u.db, orgId, userId);
+  if (!user || user.deleted_at !== null) return { say: 'You are no longer a member of this organization. Goodbye.' };
+  if (!can(user.role, 'respond')) return { say: `A ${user.role} cannot acknowledge or escalate incidents. Goodbye.` };
+  const agent: AgentRef = { id: user.id, type: 'user_reference', summary: user.name };
+  const channel: Channel = { type: 'voice', ...(callSid ? { call_sid: callSid } : {}) };
+  const said = await inTransaction(u, async (tx) => {
+    for (const r of rows) if (!(await spendActionToken(tx.trx, r, now))) return null;
+    const incidents = await getIncidentsByIds(tx.trx, orgId, rows.map((r) => r.incident_id));
+    const out: string[] = [];
+    for (const inc of incidents) out.push(digits === '1' ? await acknowledge(tx, inc, agent, channel) : await escalate(tx, inc, agent, channel));
+    return out;
+  });
+  if (!said) return { say: 'The keys of this call can no longer be used: a key was already pressed. Goodbye.' };
+  return { say: `${said.join(' ')} Goodbye.` };
+}
+
+async function acknowledge(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Channel): Promise<string> {
+  if (inc.status === 'resolved') return `Incident ${Number(inc.number)} is already resolved.`;
+  if (inc.status === 'acknowledged' && inc.snoozed_until === null) return `Incident ${Number(inc.number)} was already acknowledged.`;
+  await setStatus(tx, inc, 'acknowledged', agent, channel);
+  return `Incident ${Number(inc.number)} acknowledged.`;
+}
+
+async function escalate(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Channel): Promise<string> {
+  if (inc.status === 'resolved') return `Incident ${Number(inc.number)} is already resolved.`;
+  try {
+    const { level } = await escalateNow(tx, inc, undefined, agent, channel);
+    return `Incident ${Number(inc.number)} escalated: level ${level} is paged.`;
+  } catch (err) {
+    if (err instanceof VigilError) return `Incident ${Number(inc.number)} has no escalation policy to escalate.`;
+    throw err;
+  }
+}
+
+/** Final call statuses that mean nobody heard the page (Twilio's CallStatus). */
+const UNANSWERED = new Set(['busy', 'no-answer', 'failed', 'canceled']);
+const STATUS_WORDS: Record<string, string> = { completed: 'answered (call completed)', busy: 'the line was busy', 'no-answer': 'nobody answered', failed: 'the call could not be placed', canceled: 'the call was cancelled' };
+
+/**
+ * A call status callback: on the timeline of the call's incidents, and, when nobody
+ * answered, a failed delivery that moves on to the person's next method. Statuses on the
+ * way (queued, ringing, in-progress) change nothing. Unknown call ids are ignored.
+ */
+export async function recordCallStatus(u: UnitOfWork, callSid: string, status: string): Promise<void> {
+  const words = STATUS_WORDS[status];
+  if (!words) return;
+  const rows = (await outbox.findByProviderId(u.db, callSid)).filter((r) => r.channel === 'voice');
+  const first = rows[0];
+  if (!first) return;
+  const orgId = first.org_id;
+  await inTransaction(u, async (tx) => {
+    const unanswered = UNANSWERED.has(status);
+    const failedNow = unanswered && (await outbox.failSent(tx.trx, orgId, rows.map((r) => r.id), `call_${status.replace('-', '_')}`));
+    const [user, method] = await Promise.all([first.user_id ? getUser(tx.trx, orgId, first.user_id) : undefined, first.contact_method_id ? getContactMethod(tx.trx, orgId, first.contact_method_id) : undefined]);
+    const target = `${user?.name ?? 'someone'}${method ? ` (${method.label || method.address})` : ''}`;
+    const incidents = await getIncidentsByIds(tx.trx, orgId, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
+    for (const inc of incidents) {
+      const summary = unanswered ? `Phone call to ${target} failed: ${words}${failedNow ? '' : ' (reported again)'}` : `Phone call to ${target}: ${words}`;
+      await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', summary, null, { type: 'auto', channel: 'voice' }, { notification_id: first.id, call_status: status, ...(unanswered ? { failed: true } : {}) });
+    }
+    if (!failedNow) return;
+    for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));
+  });
+}
+
+/** As the deliver module does after a permanent failure: the person's next verified method, while the incident is still triggered. */
+async function fallBack(tx: Tx, row: NotificationTable, incident: IncidentTable | undefined): Promise<void> {
+  if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
+  const next = await queueFallback(tx.trx, tx.now, row);
+  if (next) tx.changes.push({ orgId: row.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'updated' });
+  else await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', 'No other verified contact method to try for this person; escalation continues', null, { type: 'auto' }, { user_id: row.user_id });
+}
