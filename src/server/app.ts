@@ -9,7 +9,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
-import { closeBodySchema, closesBody, successAnswer } from './http/closed-bodies.js';
+import fastJsonStringify from 'fast-json-stringify';
+import { closedBody, closesBody } from './http/closed-bodies.js';
 import { errorBody, registerErrorHandling } from './http/plugins/errors.js';
 import { StorageSlow } from './errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
@@ -98,6 +99,20 @@ const AjvCtor = Ajv as unknown as typeof Ajv.default;
 // Bodies: a field a schema closes off (additionalProperties: false) is refused by name, never silently dropped.
 const strictAjv = new AjvCtor({ ...ajvOptions, coerceTypes: false, removeAdditional: false });
 const coercingAjv = new AjvCtor({ ...ajvOptions, coerceTypes: 'array' });
+
+/**
+ * Compiled validators and serializers, once per schema text for the process. Compiling
+ * them is most of what building an app costs (about a second for 300 routes); a process
+ * that builds several apps (the test suite builds hundreds) compiles each schema once.
+ * Keyed by the schema's text, since route modules build their schema objects per app.
+ */
+const validators = new Map<string, unknown>();
+const serializers = new Map<string, unknown>();
+function compiledOnce<T>(cache: Map<string, unknown>, key: string, compile: () => T): T {
+  let fn = cache.get(key) as T | undefined;
+  if (fn === undefined) cache.set(key, (fn = compile()));
+  return fn;
+}
 
 /** Route modules in registration order, which is also the order of their paths in the OpenAPI document. */
 export const routeModules: RouteModule[] = [
@@ -220,7 +235,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
     }
   });
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => compiledOnce(validators, `${httpPart === 'body' ? 'body' : 'text'}\u0000${JSON.stringify(schema)}`, () => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema)));
+  app.setSerializerCompiler(({ schema }) => compiledOnce(serializers, JSON.stringify(schema), () => fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])));
   registerErrorHandling(app);
   registerInputGuard(app);
   registerSecurityHeaders(app, deps.config.publicUrl);
@@ -248,7 +264,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   app.decorate('vigilRoutes', routes);
   app.addHook('onRoute', (r) => {
     root.learn(r.url);
-    if (r.schema?.body && closesBody(r.url)) r.schema = { ...r.schema, body: closeBodySchema(r.schema.body, successAnswer(r.schema.response)) };
+    if (r.schema?.body && closesBody(r.url)) r.schema = { ...r.schema, body: closedBody(r.schema.body as object, r.schema.response) };
     for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
   });
   await registerOpenApi(app, deps.config.publicUrl, volunteerRule);

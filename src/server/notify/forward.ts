@@ -15,7 +15,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, NotificationTable } from '../storage/schema.js';
-import { integrationForward } from '../service/service.store.js';
+import type { ForwardSetting } from '../service/service.store.js';
 import { permanent, type DeliveryResult } from './channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from './channels/http.js';
 import { outboxRow } from './outbox.js';
@@ -49,10 +49,19 @@ export async function queueForward(db: Db, now: number, orgId: string, integrati
   await outbox.insertNotification(db, outboxRow({ orgId, key: keyOf(integrationId, copy.eventId), kind: 'status', channel: 'forward', eventType: 'event.forward', payload: { integration_id: integrationId, path: copy.path, body: copy.body } }, now));
 }
 
-/** Send one forward row. Never throws for a delivery problem; a forward removed since is a permanent failure. */
-export async function sendForward(db: Db, http: HttpOptions, row: NotificationTable, signal?: AbortSignal): Promise<{ result: DeliveryResult; label: string }> {
-  const p = JSON.parse(row.payload ?? '{}') as { integration_id?: string; path?: string; body?: unknown };
-  const f = p.integration_id ? await integrationForward(db, row.org_id, p.integration_id) : null;
+/** The integration a forward row copies an event of (its forward setting is read by the caller, a layer above). */
+export function forwardIntegrationOf(row: NotificationTable): string | null {
+  const p = JSON.parse(row.payload ?? '{}') as { integration_id?: string };
+  return typeof p.integration_id === 'string' ? p.integration_id : null;
+}
+
+/**
+ * Send one forward row with the integration's forward setting as it is now (`f`: null when it
+ * no longer forwards). Never throws for a delivery problem; a forward removed since is a
+ * permanent failure.
+ */
+export async function sendForward(f: ForwardSetting | null, http: HttpOptions, row: NotificationTable, signal?: AbortSignal): Promise<{ result: DeliveryResult; label: string }> {
+  const p = JSON.parse(row.payload ?? '{}') as { path?: string; body?: unknown };
   if (!f || typeof p.path !== 'string') return { result: withDetail(permanent('forward_removed'), 'the integration no longer forwards its events'), label: 'forward' };
   const url = new URL(f.url + p.path);
   const headers = new Headers({ 'content-type': 'application/json', 'user-agent': 'Vigil forward' });

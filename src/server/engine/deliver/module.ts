@@ -32,7 +32,8 @@ import type { EngineModule } from '../engine.js';
 import { gatherMessage } from './message.js';
 import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
-import { forwardPrefixOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
+import { forwardIntegrationOf, forwardPrefixOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
+import { integrationForward } from '../../service/service.store.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -196,7 +197,9 @@ export class DeliverModule implements EngineModule {
   /** One copy: no person, no incident; its outcome is recorded like any outbox row's. */
   private async forward(row: NotificationTable & { was_sending: boolean }, now: number): Promise<DeliveryResult> {
     const started = Date.now();
-    const { result, label } = await sendForward(this.db, this.channels.http, row, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
+    const integrationId = forwardIntegrationOf(row);
+    const setting = integrationId ? await integrationForward(this.db, row.org_id, integrationId) : null;
+    const { result, label } = await sendForward(setting, this.channels.http, row, AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2))));
     this.metrics?.record('forward', result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - row.next_attempt_at + (Date.now() - started) : null);
     try {
       await this.finish([row], now, result.kind === 'sent' || !result.detail ? result : { ...result, reason: `${result.reason}: ${result.detail}` }, label);
