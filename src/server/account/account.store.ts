@@ -112,3 +112,19 @@ export async function spendLink(db: Db, orgId: string, id: string, now: number):
 export async function expireLinks(db: Db, orgId: string, userId: string, kind: AccountLinkTable['kind'], now: number): Promise<void> {
   await db.updateTable('account_links').set({ used_at: now }).where('org_id', '=', orgId).where('user_id', '=', userId).where('kind', '=', kind).where('used_at', 'is', null).execute();
 }
+
+/** Of `userIds`, the members who have no password and were never sent an invitation (kept in the order given). */
+export async function neverInvited(db: Db, orgId: string, userIds: string[]): Promise<string[]> {
+  if (!userIds.length) return [];
+  const rows = await db
+    .selectFrom('users as u')
+    .select('u.id')
+    .where('u.org_id', '=', orgId)
+    .where('u.id', 'in', userIds)
+    .where('u.deleted_at', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('user_passwords as p').select('p.user_id').where('p.org_id', '=', orgId).whereRef('p.user_id', '=', 'u.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('account_links as l').select('l.id').where('l.org_id', '=', orgId).whereRef('l.user_id', '=', 'u.id').where('l.kind', '=', 'invite'))))
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  return userIds.filter((id) => found.has(id));
+}

@@ -6,7 +6,8 @@
  * error) resumes on the next run, and a later run updates instead of duplicating.
  */
 import type { Kysely } from 'kysely';
-import { inviteMember } from '../account/account.service.js';
+import { inviteImported, inviteMember } from '../account/account.service.js';
+import type { AccountMailer } from '../account/mailer.js';
 import type { TargetRegistry } from '../escalation/targets.js';
 import { createPolicy, updatePolicy, requirePolicy } from '../escalation/policy.service.js';
 import type { Clock } from '../lib/clock.js';
@@ -96,6 +97,15 @@ export async function readOpsgenie(c: OpsgenieClient): Promise<OpsgenieSource> {
 }
 
 // ----------------------------------------------------------------- applying
+
+/**
+ * `--invite`: email an invitation to each member an import from `source` made (or matched)
+ * who has no password and was never invited, so a second run emails nobody twice.
+ */
+export async function inviteImportedMembers(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, orgId: string, source: 'opsgenie' | 'pagerduty' | 'grafana-oncall'): Promise<{ sent: string[]; notSent: string[] }> {
+  const ids = (await store.listMappings(db, orgId, source)).filter((m) => m.kind === 'user').map((m) => m.vigil_id);
+  return inviteImported(db, clock, mailer, publicUrl, orgId, [...new Set(ids)]);
+}
 
 /** Source id → Vigil id for one source system and organization, written as soon as an object exists. */
 export class Mappings {
