@@ -109,6 +109,8 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
     await smtp.waitFor('rita@harbor.example', /Chat queue not answering/);
     expect((await req(t, 'PUT', `/api/v1/incidents/${id}`, { incident: { type: 'incident_reference', status: 'acknowledged' } }, rita.auth)).statusCode).toBe(200);
     expect((await logOf(t, id)).map((e) => e.summary).join('\n')).toMatch(/joined as a responder/);
+    const shown = (await req(t, 'GET', `/api/v1/incidents/${id}`)).json().incident;
+    expect(shown.incidents_responders.map((r: Json) => [r.user.id, r.state, r.requester.summary])).toEqual([[rita.user.id, 'joined', 'Olive Owner']]);
 
     // A request through an escalation policy, cancelled before its delayed page goes.
     const vic = await addUser(t, 'Vic Volunteer Lead', 'responder');
