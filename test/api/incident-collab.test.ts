@@ -9,11 +9,11 @@
  * - past, related and outlier incidents follow the documented rules.
  * Every answer is checked against PagerDuty's published schema; bad input is 400 naming the field.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { addContact, addPolicy, addUser, attachPolicy, engineFor, realChannels, startSmtp, type Mailbox } from '../engine/fixtures.js';
-import { createApp, enqueue, incidentsOf, logOf, member, req, type Json } from './helpers.js';
+import { createApp, enqueue, incidentsOf, logOf, member, req, secondOrg, type Json } from './helpers.js';
 import { expectPagerDutyShapeTolerant as shape } from './pd-rest-schema.js';
 
 const bad = (r: { statusCode: number; json(): Json }, field: string) => {
@@ -26,12 +26,13 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
   let clock: ManualClock;
   let smtp: Mailbox;
 
-  beforeEach(async () => {
+  // One app per dialect (building one is most of this file's time); each story uses services of its own.
+  beforeAll(async () => {
     clock = manualClock('2026-03-02T14:00:00Z');
     t = await createApp(dialect, { clock });
     smtp = await startSmtp();
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await t.close();
     await smtp.close();
   });
@@ -148,7 +149,7 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
   }, 60_000);
 
   it('past, related and outlier incidents', async () => {
-    const a = await serviceWithKey(t, 'events_v2', 'Crisis chat');
+    const a = await serviceWithKey(t, 'events_v2', 'Crisis text');
     const b = await serviceWithKey(t, 'events_v2', 'Phone line');
     const c = await serviceWithKey(t, 'events_v2', 'Website');
     const owner = t.org.user.id;
@@ -194,5 +195,15 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
     const since = await req(t, 'GET', `/api/v1/incidents/${current.id}/outlier_incident?since=2026-03-05T00:00:00Z`);
     expect(since.json().outlier_incident.incident.occurrence).toMatchObject({ count: 1, category: 'anomaly', since: '2026-03-05T00:00:00.000Z' });
     bad(await req(t, 'GET', `/api/v1/incidents/${current.id}/outlier_incident?since=yesterday`), 'since');
+
+    // Another organization's token: the incident is not found, whatever the operation.
+    const other = await secondOrg(t);
+    for (const [method, url, body] of [
+      ['GET', `/api/v1/incidents/${current.id}/past_incidents`, undefined],
+      ['GET', `/api/v1/incidents/${current.id}/outlier_incident`, undefined],
+      ['POST', `/api/v1/incidents/${current.id}/status_updates`, { message: 'leak?' }],
+      ['GET', `/api/v1/incidents/${current.id}/status_updates/subscribers`, undefined],
+    ] as const) expect((await req(t, method, url, body, other.auth)).statusCode, url).toBe(404);
+    expect(await t.db.handle.db.selectFrom('status_updates').select('id').where('incident_id', '=', current.id).execute()).toEqual([]);
   }, 60_000);
 });
