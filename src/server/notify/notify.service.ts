@@ -13,10 +13,10 @@ import { outboxRow, type OutboxMessage } from './outbox.js';
 import * as outbox from './outbox.store.js';
 import { listContactMethods, listNotificationRules, listVerifiedEmailMethods } from './contact.store.js';
 import { activeSubscriptions } from './subscription.store.js';
-import { listStatusRules } from './status-rule.store.js';
 import { CHANNEL_OF, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
 import type { IncidentEventType } from './channel.js';
 import { wakeClass, wakeVerdict, type WakeClass } from './channels/loudness.js';
+import { listStatusRules } from './status-rule.store.js';
 
 type Db = Kysely<Database>;
 
