@@ -179,6 +179,9 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
       ['Disk 95% full on chat-db-2', 100],
     ]);
 
+    // A PagerDuty client at the root, with PagerDuty's Accept header and token form.
+    const root = await t.app.inject({ method: 'GET', url: `/incidents/${current.id}/past_incidents?limit=2`, headers: { accept: 'application/vnd.pagerduty+json;version=2', authorization: `Token token=${t.token}` } });
+    expect(root.json()).toEqual(past.json());
     const related = await req(t, 'GET', `/api/v1/incidents/${current.id}/related_incidents?additional_details[]=incident`);
     expect(related.statusCode, related.body).toBe(200);
     shape(related.json(), '/incidents/{id}/related_incidents', 'get');
