@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 import { IncidentImpactBrief } from './impact.js';
+import { IncidentResponder } from './collab.js';
 
 export const IncidentStatus = Type.Union([Type.Literal('triggered'), Type.Literal('acknowledged'), Type.Literal('resolved')]);
 export const Urgency = Type.Union([Type.Literal('high'), Type.Literal('low')]);
@@ -34,6 +35,8 @@ export const Incident = Type.Object({
   pending_actions: Type.Array(Type.Object({ type: Type.String(), at: Type.String() })),
   resolve_reason: Nullable(Type.Object({ type: Type.String() })),
   body: Type.Optional(Type.Object({ type: Type.String(), details: Type.String() })),
+  /** The people asked to join it (responder requests), as PagerDuty's incidents_responders. */
+  incidents_responders: Type.Optional(Type.Array(IncidentResponder)),
 });
 
 /** GET /incidents/{id} adds the people affected, on services with an impact metric. */

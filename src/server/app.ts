@@ -19,6 +19,8 @@ import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
 import { incidentNoteRoutes } from './http/routes/incident-notes.js';
+import { incidentCollabRoutes } from './http/routes/incident-collab.js';
+import { userSubscriptionRoutes } from './http/routes/user-subscriptions.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { logEntryRoutes } from './http/routes/log-entries.js';
 import { pagerDutyRoot } from './http/pagerduty-root.js';
@@ -125,6 +127,8 @@ export const routeModules: RouteModule[] = [
   changeEventRoutes,
   incidentRoutes,
   incidentNoteRoutes,
+  incidentCollabRoutes,
+  userSubscriptionRoutes,
   alertRoutes,
   logEntryRoutes,
   organizationRoutes,

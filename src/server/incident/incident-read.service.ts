@@ -11,7 +11,8 @@ import { priorityNames } from '../org/priority.service.js';
 import { getService, getServicesByIds, listIntegrations } from '../service/service.store.js';
 import { requireService } from '../service/service.service.js';
 import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
-import type { AlertTable, ChangeEventTable, Database, IncidentTable, IntegrationTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
+import type { AlertTable, ChangeEventTable, Database, IncidentResponderTable, IncidentTable, IntegrationTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
+import { respondersOf } from './collab.store.js';
 import { requireIncident } from './incident.service.js';
 import * as store from './incident.store.js';
 
@@ -28,6 +29,8 @@ export interface IncidentFacts {
   firstTrigger: LogEntryTable | undefined;
   /** Its priority's name (a removed priority keeps its name), when it has one. */
   priorityName?: string | undefined;
+  /** The people asked to join it (responder requests), oldest first; their and their requesters' names are in userNames. */
+  responders?: IncidentResponderTable[];
 }
 
 export async function listIncidents(db: Db, orgId: string, q: store.IncidentQuery): Promise<{ rows: IncidentTable[]; total: number }> {
@@ -37,18 +40,19 @@ export async function listIncidents(db: Db, orgId: string, q: store.IncidentQuer
 /** The facts of each incident, in the order of `rows`. */
 export async function incidentFacts(db: Db, orgId: string, rows: IncidentTable[]): Promise<IncidentFacts[]> {
   const ids = rows.map((r) => r.id);
-  const [services, counts, assignments, triggers, priorities] = await Promise.all([
+  const [services, counts, assignments, triggers, priorities, responders] = await Promise.all([
     getServicesByIds(db, orgId, [...new Set(rows.map((r) => r.service_id))]),
     store.alertCounts(db, orgId, ids),
     store.assignmentsOf(db, orgId, ids),
     store.firstTriggerLogEntry(db, orgId, ids),
     priorityNames(db, orgId, rows.flatMap((r) => (r.priority_id ? [r.priority_id] : []))),
+    respondersOf(db, orgId, ids),
   ]);
-  const userIds = [...new Set([...assignments.values()].flat().map((a) => a.user_id))];
+  const userIds = [...new Set([...[...assignments.values()].flat().map((a) => a.user_id), ...responders.flatMap((r) => [r.user_id, r.requester_id])])];
   const users = await getUsers(db, orgId, userIds);
   const userNames = new Map(users.map((u) => [u.id, u.name]));
   const svc = new Map(services.map((s) => [s.id, s]));
-  return rows.map((r) => ({ service: svc.get(r.service_id), counts: counts.get(r.id), assignments: assignments.get(r.id) ?? [], userNames, firstTrigger: triggers.get(r.id), priorityName: r.priority_id ? priorities.get(r.priority_id) : undefined }));
+  return rows.map((r) => ({ service: svc.get(r.service_id), counts: counts.get(r.id), assignments: assignments.get(r.id) ?? [], userNames, firstTrigger: triggers.get(r.id), priorityName: r.priority_id ? priorities.get(r.priority_id) : undefined, responders: responders.filter((x) => x.incident_id === r.id) }));
 }
 
 /** An incident's notes (annotate_log_entry), oldest first, at most 1000. */

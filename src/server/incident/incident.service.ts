@@ -21,6 +21,7 @@ import { insertIncident } from './trigger.service.js';
 import { getService } from '../service/service.store.js';
 import { priorityForUse } from '../org/priority.service.js';
 import { setPriority } from './priority.service.js';
+import { joinResponder } from './responder-join.js';
 
 /** An event about an alert by its dedup key (acknowledge, resolve). */
 export interface AlertRef {
@@ -80,6 +81,7 @@ const LOG_TYPE: Record<IncidentStatus, string> = {
 export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string, summary?: string): Promise<IncidentTable> {
   const t = transition(incident.status, to);
   if (!t.ok) throw new VigilError(t.reason, [`incident ${incident.id} is ${incident.status}`]);
+  if (to === 'acknowledged' && agent?.type === 'user_reference') await joinResponder(tx, incident, agent, channel);
   const unsnooze = incident.snoozed_until !== null && to !== 'triggered';
   if (!t.changed && !(to === 'acknowledged' && unsnooze)) return incident;
   // Resolving waits for ingest batches adding alerts to this incident (they hold it FOR KEY

@@ -65,7 +65,8 @@ export interface Message {
   /** For verification messages: the code to read back. */
   code?: string;
   /** A message that is not about incidents (the weekly coverage digest): its subject and plain text. */
-  notice?: { subject: string; text: string };
+  /** A notice's words; `html` (an incident status update's html_message) replaces the HTML body's text. */
+  notice?: { subject: string; text: string; html?: string };
   recipientName?: string;
 }
 

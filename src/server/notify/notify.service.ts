@@ -16,10 +16,11 @@ import { activeSubscriptions } from './subscription.store.js';
 import { CHANNEL_OF, planAvoiding, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
 import type { IncidentEventType } from './channel.js';
 import { wakeClass, wakeVerdict, type WakeClass } from './channels/loudness.js';
+import { listStatusRules } from './status-rule.store.js';
 
 type Db = Kysely<Database>;
 
-export { cancelPendingPages } from './outbox.store.js';
+export { cancelPendingPages, cancelStepPages } from './outbox.store.js';
 
 async function queue(db: Db, now: number, m: OutboxMessage): Promise<boolean> {
   return outbox.insertNotification(db, outboxRow(m, now));
@@ -272,4 +273,31 @@ export async function queueAccountNotice(db: Db, now: number, orgId: string, n: 
     userId: n.userId,
     payload: { to: n.address, notice: { subject: n.subject, text: n.text } },
   });
+}
+
+/**
+ * An incident's status update to its subscribers, by email: each member's status update
+ * notification rules name the methods (verified, not removed); a member with no rule hears it
+ * on every verified email method. Keyed by the update and the method. Returns how many rows
+ * were queued.
+ */
+export async function queueStatusUpdate(db: Db, now: number, orgId: string, userIds: readonly string[], u: { id: string; subject: string; text: string; html: string | null }): Promise<number> {
+  if (!userIds.length) return 0;
+  const [rules, emails] = await Promise.all([listStatusRules(db, orgId, userIds), listVerifiedEmailMethods(db, orgId, userIds)]);
+  const verified = new Set(emails.map((m) => m.id));
+  const ruled = new Set(rules.map((r) => r.user_id));
+  const methods = [...rules.filter((r) => verified.has(r.contact_method_id)).map((r) => ({ id: r.contact_method_id, user_id: r.user_id })), ...emails.filter((m) => !ruled.has(m.user_id))];
+  for (const m of methods) {
+    await queue(db, now, {
+      orgId,
+      key: `status_update:${u.id}:${m.id}`,
+      kind: 'status',
+      channel: 'email',
+      eventType: 'incident.status_update_published',
+      userId: m.user_id,
+      contactMethodId: m.id,
+      payload: { notice: { subject: u.subject, text: u.text, ...(u.html ? { html: u.html } : {}) } },
+    });
+  }
+  return methods.length;
 }

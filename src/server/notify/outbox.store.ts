@@ -154,6 +154,22 @@ export async function cancelPendingPagesOfUser(db: Db, orgId: string, userId: st
   return Number(r.numUpdatedRows);
 }
 
+/** Pages of these steps (responder requests) to these people on one incident, not yet sent, stop. */
+export async function cancelStepPages(db: Db, orgId: string, incidentId: string, stepKeys: readonly string[], userIds: readonly string[]): Promise<number> {
+  if (!stepKeys.length || !userIds.length) return 0;
+  const r = await db
+    .updateTable('notifications')
+    .set({ status: 'cancelled', claimed_until: null })
+    .where('org_id', '=', orgId)
+    .where('incident_id', '=', incidentId)
+    .where('step_key', 'in', [...stepKeys])
+    .where('user_id', 'in', [...userIds])
+    .where('kind', '=', 'page')
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** A carrier's report that the message or call with this provider id failed: kept as the notification's last error. */
 export async function recordProviderError(db: Db, providerId: string, error: string): Promise<void> {
   await db.updateTable('notifications').set({ last_error: error }).where('provider_id', '=', providerId).execute();

@@ -4,7 +4,9 @@
  */
 import type { Generated } from 'kysely';
 import type { SmsDatabase } from './schema-sms.js';
+import type { CollabDatabase } from './schema-collab.js';
 export type * from './schema-sms.js';
+export type * from './schema-collab.js';
 import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
 
@@ -816,7 +818,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase {
+export interface Database extends SmsDatabase, CollabDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

@@ -3,6 +3,7 @@ import { incidentSummary } from '../../incident/incident.js';
 import type { IncidentFacts } from '../../incident/incident-read.service.js';
 import type { IncidentTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
+import { incidentResponder } from './collab.js';
 
 export function incidentRef(p: BasePresenter, i: Pick<IncidentTable, 'id' | 'number' | 'title'>) {
   return p.ref('incident_reference', i.id, incidentSummary(Number(i.number), i.title), 'incidents');
@@ -43,6 +44,7 @@ export function presentIncident(p: BasePresenter, i: IncidentTable, ctx: Inciden
     // A snoozed incident triggers again when the snooze ends (PagerDuty shows it so).
     pending_actions: i.status === 'acknowledged' && i.snoozed_until !== null ? [{ type: 'unacknowledge', at: iso(Number(i.snoozed_until)) }] : [],
     resolve_reason: null,
+    incidents_responders: (ctx.responders ?? []).map((r) => incidentResponder(p, r, { id: i.id, title: i.title }, ctx.userNames)),
     ...(ctx.includeBody ? { body: { type: 'incident_body', details: i.body ?? '' } } : {}),
   };
 }

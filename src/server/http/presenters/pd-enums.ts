@@ -17,6 +17,10 @@ export const PD_LOG_TYPE: Record<string, string> = {
   maintenance_end_log_entry: 'annotate_log_entry',
   intense_log_entry: 'annotate_log_entry',
   impact_watch_log_entry: 'annotate_log_entry',
+  responder_request_log_entry: 'annotate_log_entry',
+  responder_cancel_log_entry: 'annotate_log_entry',
+  responder_join_log_entry: 'annotate_log_entry',
+  status_update_log_entry: 'annotate_log_entry',
 };
 
 /** ITU-T E.164 country calling codes of one and two digits; every other code has three. */

@@ -139,7 +139,8 @@ export function renderEmail(msg: Message): RenderedEmail {
   if (msg.incidents.length === 0 && msg.notice) {
     const body = msg.notice.text;
     const text = [greeting, body, '', footer].filter((l) => l !== null).join('\n');
-    const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<pre style="font-family:inherit;white-space:pre-wrap">${esc(body)}</pre>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
+    const main = msg.notice.html ?? `<pre style="font-family:inherit;white-space:pre-wrap">${esc(body)}</pre>`;
+    const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', main, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
     return { subject, text, html };
   }
 
