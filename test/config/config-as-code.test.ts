@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestApp } from '../harness.js';
-import { createApp, req, secondOrg, type Json } from '../api/helpers.js';
+import { createApp, member, req, secondOrg, type Json } from '../api/helpers.js';
 import { ManualClock } from '../../src/server/lib/clock.js';
 import { applyConfig, ConfigFileError, exportConfig } from '../../src/cli/config-code/apply.js';
-import type { Transport } from '../../src/cli/config-code/api.js';
+import { ApiError, fetchTransport, type Transport } from '../../src/cli/config-code/api.js';
 import { configFileJsonSchema } from '../../src/contract/config-file.js';
 
 const NOW = Date.parse('2026-03-02T08:00:00Z');
@@ -97,7 +97,7 @@ const count = async (t: TestApp, auth: Record<string, string>) => {
 describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
   let t: TestApp;
   let fileA = '';
-  let b: { auth: Record<string, string> };
+  let b: { auth: Record<string, string>; token: string };
 
   beforeAll(async () => {
     t = await createApp(dialect, { clock: new ManualClock(NOW) });
@@ -132,7 +132,9 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
     const event = await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: { routing_key: key, event_action: 'trigger', payload: { summary: 'big outage', source: 'pbx', severity: 'critical' } } });
     expect(event.statusCode, event.body).toBe(202);
 
-    expect(await exportConfig(over(t, b.auth))).toBe(fileA);
+    // The CLI's transport: fetch against the API listening on a port, with the token as a bearer.
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    expect(await exportConfig(fetchTransport(address, b.token))).toBe(fileA);
     const again = await applyConfig(over(t, b.auth), fileA);
     expect(again.changed).toBe(0);
     expect(again.planText).toBe('0 changes (9 unchanged)\n');
@@ -160,6 +162,12 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
     expect((err as ConfigFileError).problems).toEqual(expect.arrayContaining(['/escalation_policies/0/num_loops must be integer', '/: teams is not a field here (Vigil has no teams)']));
     const unknownUser = await applyConfig(over(t, b.auth), fileA.replace('- user: alice@harbor.example', '- user: nobody@harbor.example')).catch((e: unknown) => e);
     expect((unknownUser as ConfigFileError).problems).toEqual(['/escalation_policies/0/escalation_rules/1/targets/0: no user with email nobody@harbor.example in the organization']);
+    // Roles hold: an observer may export, not apply (refused at the first write, which is the only one tried).
+    const observer = await member(t, 'observer', b.auth);
+    expect(await exportConfig(over(t, observer.auth))).toBe(before);
+    const refused = await applyConfig(over(t, observer.auth), before.replace('num_loops: 2', 'num_loops: 3')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).status).toBe(403);
     expect(await exportConfig(over(t, b.auth))).toBe(before);
   });
 
