@@ -6,6 +6,10 @@
  * refused with problems naming their path and writes nothing.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestApp } from '../harness.js';
 import { createApp, member, req, secondOrg, type Json } from '../api/helpers.js';
@@ -169,6 +173,27 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).status).toBe(403);
     expect(await exportConfig(over(t, b.auth))).toBe(before);
+  });
+
+  it('the CLI (dist/cli/main.js): apply --dry-run prints the plan, a bad file exits 2 naming the path', async () => {
+    if (dialect !== 'sqlite') return; // the CLI talks HTTP: the database behind it is the API's business
+    const cli = path.resolve('dist/cli/main.js');
+    if (!fs.existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm test builds it first');
+    const run = promisify(execFile);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-cac-'));
+    const url = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    const env = { PATH: process.env.PATH ?? '', VIGIL_API_URL: url, VIGIL_TOKEN: b.token, VIGIL_DATA_DIR: dir };
+    const exported = await exportConfig(fetchTransport(url, b.token));
+    fs.writeFileSync(path.join(dir, 'edited.yaml'), exported.replace('num_loops: 2', 'num_loops: 4'));
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), exported.replace('num_loops: 2', 'num_loops: -1'));
+    // Side by side: each process loads the CLI once, and neither writes.
+    const [dry, bad] = await Promise.all([
+      run(process.execPath, [cli, 'apply', '-f', path.join(dir, 'edited.yaml'), '--dry-run'], { env }),
+      run(process.execPath, [cli, 'apply', '-f', path.join(dir, 'bad.yaml')], { env }).catch((e: unknown) => e),
+    ]);
+    expect(dry.stdout).toMatch(/^~ escalation policy "Phone escalation"\n    num_loops: 2 → 4\n1 change: .*\ndry run: nothing was changed\n$/);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('/escalation_policies/0/num_loops must be >= 0') });
+    expect(await exportConfig(over(t, b.auth))).toBe(exported);
   });
 
   it("the file's JSON Schema is published beside the OpenAPI document and in docs/, the same document", async () => {

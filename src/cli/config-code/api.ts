@@ -27,11 +27,17 @@ export class ApiError extends Error {
 export function fetchTransport(apiUrl: string, token: string): Transport {
   const base = apiUrl.replace(/\/+$/, '');
   return async (method, path, body) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    let r: Response;
+    try {
+      r = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { message?: string } }).cause?.message;
+      throw new Error(`cannot reach ${base}: ${cause ?? (e as Error).message}`);
+    }
     const text = await r.text();
     let parsed: Json | null = null;
     try {

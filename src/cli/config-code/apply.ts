@@ -22,7 +22,8 @@ export class ConfigFileError extends Error {
 export function formatConfig(data: ConfigData): string {
   const out: Entry = { version: 1 };
   for (const kind of KINDS) if (data[kind].length) out[kind] = data[kind];
-  return YAML.stringify(out, { lineWidth: 0, sortMapEntries: false });
+  // Written so YAML 1.1 readers agree too: strings such as 17:00:00, yes or on are quoted.
+  return YAML.stringify(out, { version: '1.1', lineWidth: 0, sortMapEntries: false });
 }
 
 export async function exportConfig(transport: Transport): Promise<string> {
