@@ -166,6 +166,11 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
     expect((err as ConfigFileError).problems).toEqual(expect.arrayContaining(['/escalation_policies/0/num_loops must be integer', '/: teams is not a field here (Vigil has no teams)']));
     const unknownUser = await applyConfig(over(t, b.auth), fileA.replace('- user: alice@harbor.example', '- user: nobody@harbor.example')).catch((e: unknown) => e);
     expect((unknownUser as ConfigFileError).problems).toEqual(['/escalation_policies/0/escalation_rules/1/targets/0: no user with email nobody@harbor.example in the organization']);
+    // Names identify resources: an organization with two policies of one name is refused, not guessed at.
+    const twin = (await ok(t, 'POST', '/api/v1/escalation_policies', { escalation_policy: { name: 'Phone escalation', escalation_rules: [{ escalation_delay_in_minutes: 5, targets: [{ id: (await req(t, 'GET', '/api/v1/users/me', undefined, b.auth)).json().user.id, type: 'user_reference' }] }] } }, b.auth)).escalation_policy.id as string;
+    const clash = await applyConfig(over(t, b.auth), fileA).catch((e: unknown) => e);
+    expect((clash as ConfigFileError).problems).toEqual(['organization: /escalation_policies/1: name "Phone escalation" appears twice (rename one before applying)']);
+    expect((await req(t, 'DELETE', `/api/v1/escalation_policies/${twin}`, undefined, b.auth)).statusCode).toBe(204);
     // Roles hold: an observer may export, not apply (refused at the first write, which is the only one tried).
     const observer = await member(t, 'observer', b.auth);
     expect(await exportConfig(over(t, observer.auth))).toBe(before);

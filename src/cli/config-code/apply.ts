@@ -183,6 +183,9 @@ export async function applyConfig(transport: Transport, text: string, opts: { dr
   const desired = parseConfig(text);
   const api = new Api(transport);
   const current = await readCurrent(api);
+  // Names identify resources: two of a kind with one name in the organization cannot be told apart.
+  const clash = duplicateNames(current.data, 'organization: ');
+  if (clash.length) throw new ConfigFileError(clash.map((c) => `${c} (rename one before applying)`));
   const missing = unresolved(desired, current.ids);
   if (missing.length) throw new ConfigFileError(missing);
   const plan = makePlan(desired, current.data, opts.prune === true);

@@ -111,19 +111,19 @@ export function makePlan(desired: ConfigData, current: ConfigData, prune: boolea
 }
 
 /** Names within a kind must be unique in a file (they identify resources). */
-export function duplicateNames(desired: ConfigData): string[] {
+export function duplicateNames(desired: ConfigData, where = ''): string[] {
   const problems: string[] = [];
   for (const kind of KINDS) {
     const seen = new Set<string>();
     desired[kind].forEach((e, i) => {
       const k = keyOf(kind, e);
-      if (seen.has(k)) problems.push(`/${kind}/${i}: ${kind === 'maintenance_windows' ? 'description' : 'name'} ${JSON.stringify(k)} appears twice`);
+      if (seen.has(k)) problems.push(`${where}/${kind}/${i}: ${kind === 'maintenance_windows' ? 'description' : 'name'} ${JSON.stringify(k)} appears twice`);
       seen.add(k);
     });
     if (kind === 'services')
       desired.services.forEach((s, i) => {
         const names = ((s.integrations ?? []) as Entry[]).map((x) => String(x.name));
-        if (new Set(names).size !== names.length) problems.push(`/services/${i}/integrations: two integrations have the same name`);
+        if (new Set(names).size !== names.length) problems.push(`${where}/services/${i}/integrations: two integrations have the same name`);
       });
   }
   return problems;

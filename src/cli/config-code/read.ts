@@ -24,7 +24,8 @@ export interface Current {
 }
 
 const byName = (a: Entry, b: Entry) => String(a.name ?? a.description).localeCompare(String(b.name ?? b.description), 'en');
-const invert = (m: Map<string, string>) => new Map([...m].map(([k, v]) => [v, k]));
+/** id → name, from the rows themselves (two rows of one name keep both ids). */
+const namesOf = (rows: Json[], key = 'name') => new Map(rows.map((r) => [String(r.id), String(r[key])]));
 export const integrationKey = (service: string, name: string) => `${service}\u0000${name}`;
 
 function nameOf(names: Map<string, string>, id: string, what: string): string {
@@ -136,17 +137,17 @@ export async function readCurrent(api: Api): Promise<Current> {
     integrations: new Map(),
     windows: mapOf(windows, 'description'),
   };
-  const emailOf = invert(ids.users);
+  const emailOf = namesOf(users, 'email');
   const fullSchedules = await Promise.all(schedules.map(async (s) => (await api.call('GET', `/api/v1/schedules/${s.id}`)).schedule as Json));
   const data: ConfigData = {
     version: 1,
     schedules: fullSchedules.map((s) => scheduleEntry(s, emailOf)).sort(byName),
     volunteer_pools: pools.map((p) => poolEntry(p, emailOf)).sort(byName),
-    escalation_policies: policies.map((p) => policyEntry(p, { user: emailOf, schedule: invert(ids.schedules), volunteer_pool: invert(ids.pools) })).sort(byName),
+    escalation_policies: policies.map((p) => policyEntry(p, { user: emailOf, schedule: namesOf(schedules), volunteer_pool: namesOf(pools) })).sort(byName),
     services: [],
-    maintenance_windows: windows.map((w) => windowEntry(w, invert(ids.services))).sort(byName),
+    maintenance_windows: windows.map((w) => windowEntry(w, namesOf(services))).sort(byName),
   };
-  for (const s of services) data.services.push(await serviceEntry(api, s, invert(ids.policies), invert(ids.priorities), ids));
+  for (const s of services) data.services.push(await serviceEntry(api, s, namesOf(policies), namesOf(priorities), ids));
   data.services.sort(byName);
   return { data, ids };
 }
