@@ -156,6 +156,10 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'copy') return copyCommand(config, values, positionals);
   if ((command === 'export' || command === 'apply') && !positionals.length) return configCommand(command, values);
+  if (values.file !== undefined || values.output !== undefined || values.prune !== undefined) {
+    process.stderr.write(`vigil ${command}: -f, -o and --prune belong to vigil apply and vigil export\n`);
+    return 2;
+  }
 
   if (command === 'import') {
     const [source, ...more] = positionals;

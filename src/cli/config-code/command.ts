@@ -14,7 +14,11 @@ export interface ConfigCommandArgs {
   org?: string;
   'dry-run'?: boolean;
   prune?: boolean;
+  json?: boolean;
 }
+
+/** Options each command takes; any other given is refused by name rather than ignored. */
+const TAKES = { export: ['api-url', 'token', 'output'], apply: ['api-url', 'token', 'file', 'dry-run', 'prune'] } as const;
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -28,6 +32,11 @@ export async function configCommand(command: 'export' | 'apply', values: ConfigC
   }
   if (values.org) {
     err(`vigil ${command}: --org is not used here: the API token picks the organization\n`);
+    return 2;
+  }
+  const extra = Object.keys(values).filter((k) => (values as Record<string, unknown>)[k] !== undefined && !(TAKES[command] as readonly string[]).includes(k));
+  if (extra.length) {
+    err(`vigil ${command} does not take ${extra.map((k) => `--${k}`).join(', ')}\n`);
     return 2;
   }
   const transport = fetchTransport(apiUrl, token);
