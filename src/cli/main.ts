@@ -28,6 +28,7 @@ import { GrafanaOnCallClient } from '../server/import/grafana-oncall-client.js';
 import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../server/import/grafana-oncall-import.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
+import { configCommand } from './config-code/command.js';
 
 const USAGE = `Usage:
   vigil serve [--roles api,engine] [--port N] [--host H]   start the server
@@ -65,6 +66,14 @@ const USAGE = `Usage:
                                                              integrations (Alertmanager ones keep their URL path);
                                                              --invite (any source) emails each imported member who has
                                                              no password an invitation, once (needs SMTP)
+  vigil export --api-url URL --token TOKEN [-o FILE]        the organization's services, integrations (never their keys),
+                                                             event rules, schedules, escalation policies, maintenance
+                                                             windows and volunteer pools as a YAML file, by name
+  vigil apply -f FILE --api-url URL --token TOKEN [--dry-run] [--prune]
+                                                             check FILE against docs/vigil-config.schema.json, print the
+                                                             plan (create, update with the fields that differ, delete
+                                                             with --prune) and carry it out; new integration keys are
+                                                             printed once; applying the same file again: 0 changes
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
   VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
@@ -90,6 +99,9 @@ async function main(argv: string[]): Promise<number> {
       invite: { type: 'boolean' },
       to: { type: 'string' },
       'batch-size': { type: 'string' },
+      file: { type: 'string', short: 'f' },
+      output: { type: 'string', short: 'o' },
+      prune: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -143,6 +155,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'copy') return copyCommand(config, values, positionals);
+  if ((command === 'export' || command === 'apply') && !positionals.length) return configCommand(command, values);
+  if (values.file !== undefined || values.output !== undefined || values.prune !== undefined) {
+    process.stderr.write(`vigil ${command}: -f, -o and --prune belong to vigil apply and vigil export\n`);
+    return 2;
+  }
 
   if (command === 'import') {
     const [source, ...more] = positionals;

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { configFileJsonSchema } from '../../../contract/config-file.js';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { MEMBER_RULES, rolesWith, type MemberRule } from '../../org/roles.js';
 import type { Role } from '../../storage/schema.js';
@@ -94,4 +95,6 @@ export async function registerOpenApi(app: FastifyInstance, baseUrl: string, vol
     },
   });
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  // Beside it: the JSON Schema of the `vigil export` / `vigil apply` file (docs/vigil-config.schema.json).
+  app.get('/api/v1/vigil-config.schema.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => configFileJsonSchema());
 }
