@@ -29,6 +29,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { ROOT, chromiumInstalled, launchChromium, startSmtp, startVigil, type Mailbox, type VigilProcess } from './server.js';
+import { pdfText } from '../report/pdf-text.js';
 
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const OWNER = { email: 'olive@harbor.example', password: 'night shift tea 42', org: 'Harbor Crisis Line', name: 'Olive Owner' };
@@ -952,6 +953,17 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const csvHref = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
       const csv = await fetch(`${vigil.url}${csvHref}`, { headers: { authorization: `Bearer ${vigil.init.token}` } }).then((r) => r.text());
       expect(csv).toMatch(/^postmortems,published,count,[1-9]/m);
+
+      step = 'Download the monthly report as PDF: rendered by the server’s Chromium, with the figures on the page.';
+      const monthIncidents = (await page.getByRole('row', { name: /^Incidents \d+$/ }).getByRole('cell').textContent())!.trim();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
+      expect(download.suggestedFilename()).toBe(`impact-report-${new Date().toISOString().slice(0, 7)}.pdf`);
+      const pdf = await fs.promises.readFile((await download.path())!);
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const text = pdfText(pdf);
+      expect(text).toContain(`Incidents\n${monthIncidents}\n`);
+      expect(text).toContain(`Postmortems published\n${(await published.textContent())!.trim()}\n`);
+      expect(text).toContain('Application form returns 502');
       await shot(page, 'impact-report');
       expect(consoleErrors).toEqual([]);
     } catch (e) {
