@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import { initOrganization } from '../../src/server/org/org.service.js';
+import { saveIncidentImpact } from '../../src/server/impact/impact.store.js';
 import { DIALECTS, manualClock, serviceWithKey, trigger, type TestApp } from '../harness.js';
 import { createApp, enqueue, req } from '../api/helpers.js';
 import { ZONE, seedMonth } from '../analytics/month.js';
@@ -36,6 +37,14 @@ describe.each(DIALECTS)('impact report by quarter and as PDF on %s', (dialect) =
     expect((await req(t, 'PUT', `/api/v1/postmortems/${pm.id}`, { postmortem: { status: 'published' } }, auth)).statusCode).toBe(200);
     const item = (await req(t, 'POST', `/api/v1/postmortems/${pm.id}/action_items`, { action_item: { summary: 'Retry SMS sends', owner_id: org.user.id, due_date: '2026-03-30' } }, auth)).json().action_item;
     expect((await req(t, 'PUT', `/api/v1/action_items/${item.id}`, { action_item: { status: 'done' } }, auth)).statusCode).toBe(200);
+    // Incident 103's service counts people; the estimator said 40 affected (90 %: 25–55), 30 net of catch-up.
+    const inc = (await req(t, 'GET', '/api/v1/incidents/103', undefined, auth)).json().incident;
+    expect((await req(t, 'PUT', `/api/v1/services/${inc.service.id}/impact_metric`, { impact_metric: { name: 'People texting', unit_label: 'people', kind: 'people', time_zone: ZONE } }, auth)).statusCode).toBe(201);
+    const at = Date.parse(inc.created_at);
+    await saveIncidentImpact(t.db.handle.db, {
+      ...{ org_id: org.org.id, incident_id: inc.id, service_id: inc.service.id, window_start: at, window_end: at + 3_600_000, label: 'people', factor: 1 },
+      ...{ estimate: 40, low: 25, high: 55, net: 30, net_low: 15, net_high: 45, expected: 100, observed: 60, catch_up: 10, catch_up_complete: 1, complete: 1, computed_at: at + 7_200_000, frozen: 1 },
+    });
   });
   afterAll(async () => t.close());
 
@@ -48,6 +57,8 @@ describe.each(DIALECTS)('impact report by quarter and as PDF on %s', (dialect) =
     // March's ten incidents and February's incident 0.
     expect(body.incidents.total_incident_count).toBe(11);
     expect(body.postmortems_published.map((p: { title: string }) => p.title)).toEqual(['#103 SMS delivery failing']);
+    expect(body.services).toHaveLength(1);
+    expect(body.services[0]).toMatchObject({ label: 'people', people_affected: 40, people_affected_low: 25, people_affected_high: 55, people_affected_net: 30 });
     const q2 = (await req(t, 'GET', '/api/v1/analytics/reports/quarterly?quarter=2026-Q2', undefined, auth)).json();
     expect(q2).toMatchObject({ since: '2026-04-01T00:00:00-04:00', until: '2026-07-01T00:00:00-04:00', action_items_closed: 0, postmortems_published: [] });
     const csv = await t.app.inject({ method: 'GET', url: '/api/v1/analytics/reports/quarterly?quarter=2026-Q1', headers: { ...auth, accept: 'text/csv' } });
@@ -89,6 +100,7 @@ describe.each(DIALECTS)('impact report by quarter and as PDF on %s', (dialect) =
     expect(m).toMatch(/Postmortems published\n1\n/);
     expect(m).toMatch(/Action items closed\n1\n/);
     expect(m).toContain('#103 SMS delivery failing');
+    expect(m).toMatch(/\n40 \(25–55\)\n30\n/); // people affected (90 % interval), net of catch-up
     if (!quarter || !postmortem) return;
     const q = pdfText(quarter.rawPayload);
     expect(q).toContain('Open Table Benefits: impact report, Q1 2026');
