@@ -71,7 +71,7 @@ export function createPdfRenderer(o: PdfOptions): PdfRenderer {
         const timeout = new Promise<never>((_, fail) => {
           timer = setTimeout(() => {
             deadline.expired = true;
-            fail(unavailable(`pdf: rendering took longer than ${Math.round(timeoutMs / 1000)} s`));
+            fail(unavailable(`pdf: rendering took longer than ${timeoutMs / 1000} s`));
           }, timeoutMs);
         });
         return await Promise.race([renderOnce(html, opts.landscape ?? false, deadline), timeout]);
