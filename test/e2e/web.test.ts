@@ -912,7 +912,8 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const review = page.getByLabel('Review (Markdown)');
       await expect.poll(() => review.inputValue()).toContain('## Timeline');
       expect(await review.inputValue()).toContain('# Postmortem: #');
-      await review.fill(`${await review.inputValue()}\nThe form's upstream certificate expired.`);
+      const SUMMARY = 'The benefits application form failed for applicants for a few minutes.';
+      await review.fill(`${(await review.inputValue()).replace('_What happened, in two or three sentences._', SUMMARY)}\nThe form's upstream certificate expired.`);
       await page.getByRole('button', { name: 'Save' }).click();
 
       step = 'Add an action item with an owner and a due date.';
@@ -931,6 +932,20 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const md = await fetch(`${vigil.url}/api/v1/postmortems/${pm}?format=markdown`, { headers: { authorization: `Bearer ${vigil.init.token}` } }).then((r) => r.text());
       expect(md).toContain("The form's upstream certificate expired.");
       expect(md).toContain('| Alert before certificates expire | Olive Owner | 2030-01-31 | open |');
+
+      step = 'The public status page shows the published postmortem’s summary, nothing else of it (the service made a component through the REST API).';
+      const sp = ((await rest('GET', '/api/v1/status_page')) as unknown as { status_page: { components: { service_id: string; name: string; group: string }[] } }).status_page;
+      await rest('PUT', '/api/v1/status_page', { status_page: { enabled: true, slug: 'harbor', components: [...sp.components, { service_id: svc, name: 'Benefits form' }] } });
+      const anon = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' });
+      try {
+        const pub = await anon.newPage();
+        await pub.goto(`${vigil.url}/status/harbor`);
+        await pub.getByRole('region', { name: 'Postmortem summary' }).getByText(SUMMARY).waitFor();
+        expect(await pub.getByText('upstream certificate', { exact: false }).count()).toBe(0);
+        expect(await pub.getByText('Application form returns 502', { exact: false }).count()).toBe(0);
+      } finally {
+        await anon.close();
+      }
 
       step = 'The analytics page: the month’s figures as a table beside the charts.';
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
