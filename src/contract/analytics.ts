@@ -162,8 +162,7 @@ export const ResponderLoadAnswer = Type.Object({
   ),
 });
 
-export const MonthlyImpactReport = Type.Object({
-  month: Type.String(),
+const ImpactReportFigures = {
   time_zone: Type.String(),
   since: Type.String(),
   until: Type.String(),
@@ -179,6 +178,8 @@ export const MonthlyImpactReport = Type.Object({
       incidents: Type.Integer(),
       people_affected: Type.Number({ description: 'Shortfall against the expected count during the month’s incidents' }),
       people_affected_net: Type.Number({ description: 'Net of catch-up in the following 24 hours' }),
+      people_affected_low: Type.Number({ description: 'Sum of the incidents’ 90 % interval lower bounds' }),
+      people_affected_high: Type.Number({ description: 'Sum of the incidents’ 90 % interval upper bounds' }),
       availability: Nullable(Type.Number({ description: 'served / (served + people affected)' })),
     }),
   ),
@@ -186,4 +187,8 @@ export const MonthlyImpactReport = Type.Object({
   postmortems_published: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), published_at: Type.String() })),
   action_items_closed: Type.Integer(),
   volunteer_hours: Type.Array(Type.Object({ company: Type.String(), volunteers: Type.Integer(), on_call_hours: Type.Number(), response_hours: Type.Number(), total_hours: Type.Number() })),
-});
+};
+
+export const MonthlyImpactReport = Type.Object({ month: Type.String(), ...ImpactReportFigures });
+
+export const QuarterlyImpactReport = Type.Object({ quarter: Type.String({ description: 'YYYY-Qn' }), months: Type.Array(Type.String(), { description: 'The three months it covers (YYYY-MM)' }), ...ImpactReportFigures });

@@ -35,6 +35,7 @@ export const PublicStatusPage = Type.Object({
       resolved_at: Nullable(Type.String()),
       priority: Nullable(Type.String({ description: "The incident's priority name (P1, …), if it has one" })),
       updates: Type.Array(Type.Object({ status: Type.String(), message: Type.String(), created_at: Type.String() })),
+      postmortem: Nullable(Type.Object({ summary: Type.String({ description: 'The Summary section of its published postmortem, as written (Markdown); nothing else of it' }), published_at: Type.String() }, { description: 'Only once the postmortem is published' })),
     }),
   ),
   maintenance: Type.Array(

@@ -29,6 +29,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { ROOT, chromiumInstalled, launchChromium, startSmtp, startVigil, type Mailbox, type VigilProcess } from './server.js';
+import { pdfText } from '../report/pdf-text.js';
 
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const OWNER = { email: 'olive@harbor.example', password: 'night shift tea 42', org: 'Harbor Crisis Line', name: 'Olive Owner' };
@@ -911,7 +912,8 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const review = page.getByLabel('Review (Markdown)');
       await expect.poll(() => review.inputValue()).toContain('## Timeline');
       expect(await review.inputValue()).toContain('# Postmortem: #');
-      await review.fill(`${await review.inputValue()}\nThe form's upstream certificate expired.`);
+      const SUMMARY = 'The benefits application form failed for applicants for a few minutes.';
+      await review.fill(`${(await review.inputValue()).replace('_What happened, in two or three sentences._', SUMMARY)}\nThe form's upstream certificate expired.`);
       await page.getByRole('button', { name: 'Save' }).click();
 
       step = 'Add an action item with an owner and a due date.';
@@ -930,6 +932,20 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const md = await fetch(`${vigil.url}/api/v1/postmortems/${pm}?format=markdown`, { headers: { authorization: `Bearer ${vigil.init.token}` } }).then((r) => r.text());
       expect(md).toContain("The form's upstream certificate expired.");
       expect(md).toContain('| Alert before certificates expire | Olive Owner | 2030-01-31 | open |');
+
+      step = 'The public status page shows the published postmortem’s summary, nothing else of it (the service made a component through the REST API).';
+      const sp = ((await rest('GET', '/api/v1/status_page')) as unknown as { status_page: { components: { service_id: string; name: string; group: string }[] } }).status_page;
+      await rest('PUT', '/api/v1/status_page', { status_page: { enabled: true, slug: 'harbor', components: [...sp.components, { service_id: svc, name: 'Benefits form' }] } });
+      const anon = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' });
+      try {
+        const pub = await anon.newPage();
+        await pub.goto(`${vigil.url}/status/harbor`);
+        await pub.getByRole('region', { name: 'Postmortem summary' }).getByText(SUMMARY).waitFor();
+        expect(await pub.getByText('upstream certificate', { exact: false }).count()).toBe(0);
+        expect(await pub.getByText('Application form returns 502', { exact: false }).count()).toBe(0);
+      } finally {
+        await anon.close();
+      }
 
       step = 'The analytics page: the month’s figures as a table beside the charts.';
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
@@ -952,6 +968,17 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const csvHref = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
       const csv = await fetch(`${vigil.url}${csvHref}`, { headers: { authorization: `Bearer ${vigil.init.token}` } }).then((r) => r.text());
       expect(csv).toMatch(/^postmortems,published,count,[1-9]/m);
+
+      step = 'Download the monthly report as PDF: rendered by the server’s Chromium, with the figures on the page.';
+      const monthIncidents = (await page.getByRole('row', { name: /^Incidents \d+$/ }).getByRole('cell').textContent())!.trim();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
+      expect(download.suggestedFilename()).toBe(`impact-report-${new Date().toISOString().slice(0, 7)}.pdf`);
+      const pdf = await fs.promises.readFile((await download.path())!);
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const text = pdfText(pdf);
+      expect(text).toContain(`Incidents\n${monthIncidents}\n`);
+      expect(text).toContain(`Postmortems published\n${(await published.textContent())!.trim()}\n`);
+      expect(text).toContain('Application form returns 502');
       await shot(page, 'impact-report');
       expect(consoleErrors).toEqual([]);
     } catch (e) {

@@ -40,6 +40,8 @@ export interface Config {
   metricsToken: string | null;
   /** VIGIL_SECRET_KEY: base64 keys of 32 bytes, comma-separated, the first seals (lib/secret-box.ts); null: `<dataDir>/secret.key`. */
   secretKey: string | null;
+  /** VIGIL_CHROMIUM: the Chromium that renders PDF reports (default /usr/bin/chromium, Debian's `chromium`). */
+  chromiumPath: string;
   /**
    * A host name (e.g. `api.vigil.example.com`) on which every request is PagerDuty's REST API
    * at the root (`/incidents` is `/api/v1/incidents`). Null: only requests carrying PagerDuty's
@@ -215,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     outboundAllow,
     metricsToken: env.VIGIL_METRICS_TOKEN || null,
     secretKey: env.VIGIL_SECRET_KEY || null,
+    chromiumPath: env.VIGIL_CHROMIUM || '/usr/bin/chromium',
     pagerDutyApiHost: env.VIGIL_PAGERDUTY_API_HOST ? env.VIGIL_PAGERDUTY_API_HOST.toLowerCase() : null,
     ingest: {
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),

@@ -387,20 +387,20 @@ export async function incidentsInRange(db: Db, orgId: string, serviceIds: readon
 }
 
 /** Per service: incidents created in [since, until) and the sums of their figures. */
-export async function affectedTotals(db: Db, orgId: string, serviceIds: readonly string[], since: number, until: number): Promise<Map<string, { incidents: number; shortfall: number; net: number }>> {
-  const out = new Map<string, { incidents: number; shortfall: number; net: number }>();
+export async function affectedTotals(db: Db, orgId: string, serviceIds: readonly string[], since: number, until: number): Promise<Map<string, { incidents: number; shortfall: number; net: number; low: number; high: number }>> {
+  const out = new Map<string, { incidents: number; shortfall: number; net: number; low: number; high: number }>();
   if (serviceIds.length === 0) return out;
   const rows = await db
     .selectFrom('incidents as i')
     .leftJoin('incident_impact as m', (j) => j.onRef('m.org_id', '=', 'i.org_id').onRef('m.incident_id', '=', 'i.id'))
-    .select((eb) => ['i.service_id', eb.fn.countAll().as('n'), eb.fn.sum('m.estimate').as('shortfall'), eb.fn.sum('m.net').as('net')])
+    .select((eb) => ['i.service_id', eb.fn.countAll().as('n'), eb.fn.sum('m.estimate').as('shortfall'), eb.fn.sum('m.net').as('net'), eb.fn.sum('m.low').as('low'), eb.fn.sum('m.high').as('high')])
     .where('i.org_id', '=', orgId)
     .where('i.service_id', 'in', [...serviceIds])
     .where('i.created_at', '>=', since)
     .where('i.created_at', '<', until)
     .groupBy('i.service_id')
     .execute();
-  for (const r of rows) out.set(r.service_id, { incidents: num(r.n), shortfall: num(r.shortfall), net: num(r.net) });
+  for (const r of rows) out.set(r.service_id, { incidents: num(r.n), shortfall: num(r.shortfall), net: num(r.net), low: num(r.low), high: num(r.high) });
   return out;
 }
 

@@ -158,6 +158,9 @@ export interface TotalsRow {
   incidents: number;
   peopleAffected: number;
   peopleAffectedNet: number;
+  /** Sums of the incidents' 90 % interval bounds: a conservative range for the total. */
+  peopleAffectedLow: number;
+  peopleAffectedHigh: number;
 }
 
 export async function totals(db: Db, orgId: string, metrics: readonly ImpactMetricTable[], since: number, until: number): Promise<TotalsRow[]> {
@@ -166,8 +169,8 @@ export async function totals(db: Db, orgId: string, metrics: readonly ImpactMetr
   return metrics.map((m) => {
     const s = sums.get(m.service_id)![0]!;
     const factor = peopleFactor(m.kind, m.people_per_unit === null ? null : Number(m.people_per_unit));
-    const a = affected.get(m.service_id) ?? { incidents: 0, shortfall: 0, net: 0 };
-    return { metric: m, count: s.count, people: factor === null ? null : s.count * factor, offered: s.offered, answered: s.answered, incidents: a.incidents, peopleAffected: a.shortfall, peopleAffectedNet: a.net };
+    const a = affected.get(m.service_id) ?? { incidents: 0, shortfall: 0, net: 0, low: 0, high: 0 };
+    return { metric: m, count: s.count, people: factor === null ? null : s.count * factor, offered: s.offered, answered: s.answered, incidents: a.incidents, peopleAffected: a.shortfall, peopleAffectedNet: a.net, peopleAffectedLow: a.low, peopleAffectedHigh: a.high };
   });
 }
 

@@ -17,7 +17,7 @@ import { impactFigure } from '../impact/impact.service.js';
 import { findOrganization, findUser, userNames } from '../org/org.service.js';
 import { requireService } from '../service/service.service.js';
 import type { ActionItemStatus, ActionItemTable, Database, PostmortemStatus, PostmortemTable } from '../storage/schema.js';
-import { ITEM_STATUSES, STATUSES, canMove, dueAt, exportMarkdown, isOpenItem, nextReminder, template } from './postmortem.js';
+import { ITEM_STATUSES, STATUSES, canMove, dueAt, exportMarkdown, isOpenItem, nextReminder, summarySection, template } from './postmortem.js';
 import * as store from './postmortem.store.js';
 
 type Db = Kysely<Database>;
@@ -230,4 +230,16 @@ export async function publishedPostmortemsIn(db: Db, orgId: string, since: numbe
 
 export async function actionItemsClosedIn(db: Db, orgId: string, since: number, until: number): Promise<number> {
   return store.actionItemsClosedIn(db, orgId, since, until);
+}
+
+/** The summary section of the published postmortems of these incidents (for the public status page): nothing else of them. */
+export async function publishedSummaries(db: Db, orgId: string, incidentIds: readonly string[]): Promise<Map<string, { summary: string; publishedAt: number }>> {
+  const out = new Map<string, { summary: string; publishedAt: number }>();
+  if (!incidentIds.length) return out;
+  const { rows } = await store.listPostmortems(db, orgId, { status: 'published', incidentIds: [...incidentIds], limit: incidentIds.length, offset: 0 });
+  for (const p of rows) {
+    const summary = summarySection(p.body);
+    if (summary && p.published_at !== null) out.set(p.incident_id, { summary, publishedAt: Number(p.published_at) });
+  }
+  return out;
 }

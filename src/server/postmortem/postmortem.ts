@@ -92,6 +92,25 @@ export function template(f: TemplateFacts): { title: string; body: string } {
   return { title: `#${i.number} ${i.title}`, body: lines.join('\n') };
 }
 
+const PLACEHOLDER = /^_What happened, in two or three sentences\._$/;
+
+/**
+ * The text of the document's `## Summary` section (up to the next heading of level 1 or 2),
+ * or null when it is missing, empty or still the template's placeholder. The only part of a
+ * postmortem the public status page shows.
+ */
+export function summarySection(body: string): string | null {
+  const lines = body.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^##\s+Summary\s*$/i.test(l));
+  if (at < 0) return null;
+  const end = lines.findIndex((l, i) => i > at && /^#{1,2}\s/.test(l));
+  const text = lines
+    .slice(at + 1, end < 0 ? undefined : end)
+    .join('\n')
+    .trim();
+  return text && !PLACEHOLDER.test(text) ? text.slice(0, 4000) : null;
+}
+
 /** The document as Markdown with its action items appended. */
 export function exportMarkdown(p: { title: string; status: PostmortemStatus; body: string }, items: { summary: string; owner: string; dueDate: string; status: ActionItemStatus }[]): string {
   const head = `<!-- ${p.title} · ${p.status.replace('_', ' ')} -->\n`;

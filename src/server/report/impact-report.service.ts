@@ -1,6 +1,6 @@
 /**
- * The monthly impact report for boards and funders: one calendar month in the organization's
- * zone. People served against expected (per service with an impact metric), the people
+ * The impact report for boards and funders: one calendar month or quarter (Q1 = January to
+ * March) in the organization's zone. People served against expected (per service with an impact metric), the people
  * incidents affected, availability measured in people, how fast pages were answered and
  * incidents resolved, the postmortems published and action items closed, and the volunteer
  * hours given per partner company. Each figure comes from the module that owns it; this file
@@ -32,12 +32,22 @@ export interface ServiceImpactLine {
   incidents: number;
   affected: number;
   affectedNet: number;
+  /** Sums of the incidents' 90 % interval bounds (a conservative range for the total). */
+  affectedLow: number;
+  affectedHigh: number;
   /** served / (served + affected): the share of the people who came that were served. */
   availability: number | null;
 }
 
+/** A calendar month (YYYY-MM) or quarter (YYYY-Qn) in the organization's zone. */
+export type ReportPeriod = { kind: 'month'; month: string } | { kind: 'quarter'; quarter: string };
+
 export interface MonthlyReport {
-  month: string;
+  /** YYYY-MM or YYYY-Qn. */
+  period: string;
+  kind: ReportPeriod['kind'];
+  /** The months it covers, in order. */
+  months: string[];
   timeZone: string;
   since: number;
   until: number;
@@ -50,17 +60,34 @@ export interface MonthlyReport {
 
 const HOUR = 3_600_000;
 
+/** The months of a period, refusing a malformed one naming the field. */
+export function monthsOf(p: ReportPeriod): string[] {
+  if (p.kind === 'month') {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(p.month)) throw invalid(`month must be a month YYYY-MM, got ${JSON.stringify(p.month).slice(0, 20)}`);
+    return [p.month];
+  }
+  const m = /^(\d{4})-Q([1-4])$/.exec(p.quarter);
+  if (!m) throw invalid(`quarter must be a quarter YYYY-Qn (Q1 to Q4), got ${JSON.stringify(p.quarter).slice(0, 20)}`);
+  const first = (Number(m[2]) - 1) * 3 + 1;
+  return [0, 1, 2].map((i) => `${m[1]}-${String(first + i).padStart(2, '0')}`);
+}
+
 export async function monthlyReport(db: Db, now: number, orgId: string, month: string): Promise<MonthlyReport> {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalid(`month must be a month YYYY-MM, got ${JSON.stringify(month).slice(0, 20)}`);
+  return impactReport(db, now, orgId, { kind: 'month', month });
+}
+
+export async function impactReport(db: Db, now: number, orgId: string, period: ReportPeriod): Promise<MonthlyReport> {
+  const months = monthsOf(period);
   const timeZone = (await findOrganization(db, orgId))?.time_zone ?? 'UTC';
-  const { start: since, end: until } = monthRange(month, timeZone);
+  const since = monthRange(months[0]!, timeZone).start;
+  const until = monthRange(months.at(-1)!, timeZone).end;
   const q: AnalyticsQuery = { orgId, since, until, timeZone, orgZone: timeZone, aggregateUnit: null, filters: {} };
   const [named, facts, published, closed, ledger, companies] = await Promise.all([
     orgTotals(db, orgId, since, until),
     loadFacts(db, q),
     publishedPostmortemsIn(db, orgId, since, until),
     actionItemsClosedIn(db, orgId, since, until),
-    computeLedger(db, orgId, now, [month]),
+    computeLedger(db, orgId, now, months),
     listCompanies(db, orgId),
   ]);
   const services: ServiceImpactLine[] = [];
@@ -79,12 +106,16 @@ export async function monthlyReport(db: Db, now: number, orgId: string, month: s
       incidents: t.incidents,
       affected: t.peopleAffected,
       affectedNet: t.peopleAffectedNet,
+      affectedLow: t.peopleAffectedLow,
+      affectedHigh: t.peopleAffectedHigh,
       availability: served + t.peopleAffected > 0 ? served / (served + t.peopleAffected) : null,
     });
   }
   const names = new Map(companies.map((c) => [c.company.id, c.company.name]));
   return {
-    month,
+    period: period.kind === 'month' ? period.month : period.quarter,
+    kind: period.kind,
+    months,
     timeZone,
     since,
     until,

@@ -1,6 +1,6 @@
 /** Incident analytics, responder load and postmortems (docs/analytics.md), over the REST API. */
 import { api, csrfHeader, withQuery } from './client';
-import type { ActionItem, Insights, MetricsAnswer, MonthlyReport, Postmortem, ResponderLoad } from './types';
+import type { ActionItem, Insights, MetricsAnswer, MonthlyReport, Postmortem, QuarterlyReport, ResponderLoad } from './types';
 
 /** Offset of `zone` from UTC at an instant, in ms. */
 function offsetMs(at: number, zone: string): number {
@@ -55,3 +55,6 @@ export const setActionItemStatus = (id: string, status: ActionItem['status']) =>
 
 
 export const monthlyReport = (month: string) => api<MonthlyReport>('GET', `/api/v1/analytics/reports/monthly?month=${encodeURIComponent(month)}`);
+export const quarterlyReport = (quarter: string) => api<QuarterlyReport>('GET', `/api/v1/analytics/reports/quarterly?quarter=${encodeURIComponent(quarter)}`);
+/** The report's address for a month (YYYY-MM) or a quarter (YYYY-Qn); add &format=csv or &format=pdf. */
+export const impactReportUrl = (period: string) => (/Q/.test(period) ? `/api/v1/analytics/reports/quarterly?quarter=${encodeURIComponent(period)}` : `/api/v1/analytics/reports/monthly?month=${encodeURIComponent(period)}`);

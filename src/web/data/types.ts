@@ -133,3 +133,4 @@ export type ResponderLoad = Static<typeof analytics.ResponderLoadAnswer>;
 export type Postmortem = Static<typeof postmortem.Postmortem>;
 export type ActionItem = Static<typeof postmortem.ActionItem>;
 export type MonthlyReport = Static<typeof analytics.MonthlyImpactReport>;
+export type QuarterlyReport = Static<typeof analytics.QuarterlyImpactReport>;

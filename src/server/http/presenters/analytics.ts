@@ -190,7 +190,7 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 export function presentMonthlyReport(r: MonthlyReport): Record<string, unknown> {
   return {
-    month: r.month,
+    ...(r.kind === 'month' ? { month: r.period } : { quarter: r.period, months: r.months }),
     time_zone: r.timeZone,
     since: zoned(r.since, r.timeZone),
     until: zoned(r.until, r.timeZone),
@@ -205,6 +205,8 @@ export function presentMonthlyReport(r: MonthlyReport): Record<string, unknown> 
       incidents: s.incidents,
       people_affected: round(s.affected),
       people_affected_net: round(s.affectedNet),
+      people_affected_low: round(s.affectedLow),
+      people_affected_high: round(s.affectedHigh),
       availability: s.availability === null ? null : round(s.availability, 5),
     })),
     incidents: presentSummary(r.incidents),
@@ -217,10 +219,10 @@ export function presentMonthlyReport(r: MonthlyReport): Record<string, unknown> 
 /** The report as one CSV of (section, item, figure, value) rows: a spreadsheet sorts and filters it. */
 export function monthlyReportCsv(out: Record<string, any>): string {
   const rows: unknown[][] = [];
-  for (const s of out.services as Record<string, unknown>[]) for (const k of ['served', 'expected', 'expected_low', 'expected_high', 'incidents', 'people_affected', 'people_affected_net', 'availability']) rows.push(['impact', s.service_name, k, s[k]]);
+  for (const s of out.services as Record<string, unknown>[]) for (const k of ['served', 'expected', 'expected_low', 'expected_high', 'incidents', 'people_affected', 'people_affected_low', 'people_affected_high', 'people_affected_net', 'availability']) rows.push(['impact', s.service_name, k, s[k]]);
   for (const [k, v] of Object.entries(out.incidents as Record<string, unknown>)) rows.push(['incidents', 'all services', k, v]);
   rows.push(['postmortems', 'published', 'count', (out.postmortems_published as unknown[]).length]);
   rows.push(['action items', 'closed', 'count', out.action_items_closed]);
   for (const v of out.volunteer_hours as Record<string, unknown>[]) for (const k of ['volunteers', 'on_call_hours', 'response_hours', 'total_hours']) rows.push(['volunteer hours', v.company, k, v[k]]);
-  return toCsv(['section', 'item', 'figure', out.month], rows);
+  return toCsv(['section', 'item', 'figure', out.month ?? out.quarter], rows);
 }

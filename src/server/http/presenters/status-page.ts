@@ -7,7 +7,7 @@ export function presentSettings(s: StatusPageSettings, publicUrl: string) {
 }
 
 /** What anyone may read: states, public names, times and public updates (newest first); never an incident's title. */
-export function presentPublicPage(p: PublicPage) {
+export function presentPublicPage(p: PublicPage, postmortems: ReadonlyMap<string, { summary: string; publishedAt: number }> = new Map()) {
   return {
     title: p.title,
     state: p.state,
@@ -22,6 +22,7 @@ export function presentPublicPage(p: PublicPage) {
       resolved_at: isoOrNull(x.incident.resolved_at === null ? null : Number(x.incident.resolved_at)),
       priority: x.priority,
       updates: x.updates.map((u) => ({ status: u.status, message: u.message, created_at: iso(Number(u.created_at)) })).reverse(),
+      postmortem: ((pm) => (pm ? { summary: pm.summary, published_at: iso(pm.publishedAt) } : null))(postmortems.get(x.incident.id)),
     })),
     maintenance: p.maintenance.map((m) => ({
       id: m.publicId,

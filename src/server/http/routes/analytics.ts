@@ -6,17 +6,23 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
-import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, MonthlyImpactReport, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
-import { monthlyReport } from '../../report/impact-report.service.js';
+import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, MonthlyImpactReport, QuarterlyImpactReport, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
+import { impactReport, type ReportPeriod } from '../../report/impact-report.service.js';
+import { pdfRenderer } from '../../report/pdf.js';
+import { impactReportPdf } from '../../report/report-pdf.service.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { responderLoadReport } from '../../analytics/responder-load.service.js';
 import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents, type AnalyticsQuery } from '../../analytics/analytics.service.js';
 import { invalid } from '../../errors.js';
 import type { App, AppDeps } from '../deps.js';
 import { sendCsv, wantsCsv } from '../csv.js';
+import { sendPdf, wantsPdf } from '../pdf.js';
 import { principalOf } from '../plugins/auth.js';
 import { metricsCsv, monthlyReportCsv, presentInsights, presentMonthlyReport, presentMetricRow, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
 
 const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: the data rows as CSV (also with Accept: text/csv)' })) });
+
+const ReportFormat = Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('pdf')], { description: 'csv: one CSV of section, item, figure, value (also with Accept: text/csv); pdf: the printable report (also with Accept: application/pdf)' });
 
 const echo = (q: AnalyticsQuery) => ({ filters: q.filters, time_zone: q.timeZone, ...(q.aggregateUnit ? { aggregate_unit: q.aggregateUnit } : {}) });
 
@@ -114,22 +120,42 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
     },
   );
 
+  const report = async (request: FastifyRequest, reply: FastifyReply, period: ReportPeriod) => {
+    const { orgId } = principalOf(request);
+    const r = await impactReport(db, deps.clock.now(), orgId, period);
+    if (wantsPdf(request)) return sendPdf(reply, `impact-report-${r.period}.pdf`, await impactReportPdf(db, pdfRenderer(deps.config.chromiumPath), orgId, r));
+    const out = presentMonthlyReport(r);
+    if (wantsCsv(request)) return sendCsv(reply, `impact-report-${r.period}.csv`, monthlyReportCsv(out));
+    return out as never;
+  };
+  const figures =
+    'people served against expected, people affected with intervals, availability in people, time to acknowledge and resolve, postmortems published, action items closed, volunteer hours per partner company. As CSV with ?format=csv, as PDF with ?format=pdf (503 when the server has no Chromium)';
+
   app.get(
     '/api/v1/analytics/reports/monthly',
     {
       config: { permission: 'read' },
       schema: {
-        summary: 'The monthly impact report (a calendar month in the organization’s zone): people served against expected, people affected, availability in people, time to acknowledge and resolve, postmortems published, action items closed, volunteer hours per partner company',
+        summary: `The monthly impact report (a calendar month in the organization’s zone): ${figures}`,
         tags: ['analytics'],
-        querystring: Type.Object({ month: Type.String({ maxLength: 7, description: 'YYYY-MM' }), format: Format.properties.format }),
+        querystring: Type.Object({ month: Type.String({ maxLength: 7, description: 'YYYY-MM' }), format: Type.Optional(ReportFormat) }),
         response: { 200: MonthlyImpactReport, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { orgId } = principalOf(request);
-      const out = presentMonthlyReport(await monthlyReport(db, deps.clock.now(), orgId, request.query.month));
-      if (wantsCsv(request)) return sendCsv(reply, `impact-report-${request.query.month}.csv`, monthlyReportCsv(out));
-      return out as never;
+    async (request, reply) => report(request, reply, { kind: 'month', month: request.query.month }),
+  );
+
+  app.get(
+    '/api/v1/analytics/reports/quarterly',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: `The quarterly impact report (Q1 = January to March, in the organization’s zone): ${figures}`,
+        tags: ['analytics'],
+        querystring: Type.Object({ quarter: Type.String({ maxLength: 7, description: 'YYYY-Qn, e.g. 2026-Q1' }), format: Type.Optional(ReportFormat) }),
+        response: { 200: QuarterlyImpactReport, ...errorResponses },
+      },
     },
+    async (request, reply) => report(request, reply, { kind: 'quarter', quarter: request.query.quarter }),
   );
 }

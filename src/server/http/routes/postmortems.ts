@@ -24,10 +24,14 @@ import {
 import type { ActionItemTable, PostmortemTable } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { pdfRenderer } from '../../report/pdf.js';
+import { postmortemPdf } from '../../report/report-pdf.service.js';
+import { sendPdf, wantsPdf } from '../pdf.js';
 import { arr } from '../query.js';
 import { presentActionItem, presentPostmortem } from '../presenters/postmortem.js';
 
 const wantsMarkdown = (request: FastifyRequest) => {
+  if (wantsPdf(request)) return false;
   const f = (request.query as { format?: string } | undefined)?.format;
   if (f) return f === 'markdown';
   return /\btext\/markdown\b/i.test(String(request.headers.accept ?? ''));
@@ -45,7 +49,7 @@ export function postmortemRoutes(app: App, deps: AppDeps): void {
     const [list, incidents] = await Promise.all([actionItemsOf(db, orgId, p.id), incidentBriefs(db, orgId, [p.incident_id])]);
     return presentPostmortem(p, await items(orgId, list), incidents.get(p.incident_id) ?? { id: p.incident_id, number: null, title: null });
   };
-  const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])) });
+  const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown'), Type.Literal('pdf')])) });
 
   app.post(
     '/api/v1/incidents/:id/postmortem',
@@ -96,13 +100,14 @@ export function postmortemRoutes(app: App, deps: AppDeps): void {
     '/api/v1/postmortems/:id',
     {
       config: { permission: 'read' },
-      schema: { summary: 'A postmortem; as Markdown with its action items with ?format=markdown or Accept: text/markdown', tags: ['postmortems'], params: IdParams, querystring: Format, response: { 200: Type.Object({ postmortem: Postmortem }), ...errorResponses } },
+      schema: { summary: 'A postmortem; as Markdown with its action items with ?format=markdown or Accept: text/markdown; the same document as PDF with ?format=pdf or Accept: application/pdf (503 when the server has no Chromium)', tags: ['postmortems'], params: IdParams, querystring: Format, response: { 200: Type.Object({ postmortem: Postmortem }), ...errorResponses } },
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
       const p = await requirePostmortem(db, orgId, request.params.id);
+      const slug = p.title.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'postmortem';
+      if (wantsPdf(request)) return sendPdf(reply, `postmortem-${slug}.pdf`, await postmortemPdf(db, pdfRenderer(deps.config.chromiumPath), orgId, p));
       if (wantsMarkdown(request)) {
-        const slug = p.title.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'postmortem';
         return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="postmortem-${slug}.md"`).send((await postmortemMarkdown(db, orgId, p)) as never);
       }
       return { postmortem: (await full(orgId, p)) as never };

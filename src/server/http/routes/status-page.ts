@@ -9,6 +9,7 @@ import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { presentPublicPage, presentPublicUpdates, presentSettings } from '../presenters/status-page.js';
 import * as statusPage from '../../status-page/status-page.service.js';
+import { publishedSummaries } from '../../postmortem/postmortem.service.js';
 import { PUBLIC_STATUSES, type PublicStatus } from '../../status-page/status-page.js';
 
 const tags = ['status page'];
@@ -42,7 +43,7 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
       config: { permission: 'public' },
       schema: {
         summary:
-          'The public status page (no authentication): component states derived from open incidents and maintenance windows, the last 14 days of incidents with their public updates, and maintenance in progress or planned for the next 7 days. 404 unless published.',
+          'The public status page (no authentication): component states derived from open incidents and maintenance windows, the last 14 days of incidents with their public updates and the summary of their published postmortem, and maintenance in progress or planned for the next 7 days. 404 unless published.',
         tags,
         params: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: {
@@ -53,8 +54,10 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const page = await statusPage.readPublicPage(db, clock, request.params.slug);
+      const orgId = page.incidents[0]?.incident.org_id;
+      const postmortems = orgId ? await publishedSummaries(db, orgId, page.incidents.map((x) => x.incident.id)) : new Map();
       reply.header('cache-control', 'no-cache');
-      return presentPublicPage(page);
+      return presentPublicPage(page, postmortems);
     },
   );
 

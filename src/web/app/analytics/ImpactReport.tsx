@@ -1,13 +1,13 @@
 /**
- * The monthly impact report for boards and funders (one page per month in the organization's
- * zone): people served against expected, people affected, availability in people, response
- * times, postmortems published, action items closed, volunteer hours per partner company.
- * Every figure is a table; the CSV is the same numbers.
+ * The impact report for boards and funders (one page per month or quarter in the organization's
+ * zone): people served against expected, people affected with intervals, availability in people,
+ * response times, postmortems published, action items closed, volunteer hours per partner
+ * company. Every figure is a table; the CSV and the PDF are the same numbers.
  */
 import { useState } from 'react';
-import { monthlyReport } from '../../data/analytics';
+import { impactReportUrl, monthlyReport, quarterlyReport } from '../../data/analytics';
 import { useAsync } from '../../data/hooks';
-import type { Session } from '../../data/types';
+import type { MonthlyReport, QuarterlyReport, Session } from '../../data/types';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 
@@ -16,8 +16,10 @@ const secs = (s: number | undefined) => (s === undefined ? '—' : s < 90 ? `${s
 
 export function ImpactReport({ session }: { session: Session }) {
   const [month, setMonth] = useState(() => new Date(Date.now() - 15 * 86_400_000).toISOString().slice(0, 7));
+  const [by, setBy] = useState<'month' | 'quarter'>('month');
   const valid = /^\d{4}-\d{2}$/.test(month);
-  const r = useAsync(() => (valid ? monthlyReport(month) : Promise.resolve(null)), [month]);
+  const period = by === 'month' ? month : `${month.slice(0, 4)}-Q${Math.ceil(Number(month.slice(5, 7)) / 3)}`;
+  const r = useAsync<MonthlyReport | QuarterlyReport | null>(() => (!valid ? Promise.resolve(null) : by === 'month' ? monthlyReport(period) : quarterlyReport(period)), [period]);
   const d = r.data;
   return (
     <>
@@ -26,12 +28,25 @@ export function ImpactReport({ session }: { session: Session }) {
           Analytics
         </Link>
         {valid && (
-          <a className="btn btn-secondary" href={`/api/v1/analytics/reports/monthly?month=${month}&format=csv`} download>
-            Download CSV
-          </a>
+          <>
+            <a className="btn btn-secondary" href={`${impactReportUrl(period)}&format=csv`} download>
+              Download CSV
+            </a>
+            <a className="btn btn-secondary" href={`${impactReportUrl(period)}&format=pdf`} download>
+              Download PDF
+            </a>
+          </>
         )}
       </PageHeader>
-      <Field label="Month" hint={`Calendar month in ${session.organization.time_zone}`}>
+      <Field label="Report for" hint="A calendar month, or the quarter holding it (Q1: January to March)">
+        {(id, describedBy) => (
+          <select id={id} value={by} aria-describedby={describedBy} onChange={(e) => setBy(e.target.value === 'quarter' ? 'quarter' : 'month')}>
+            <option value="month">Month</option>
+            <option value="quarter">Quarter</option>
+          </select>
+        )}
+      </Field>
+      <Field label="Month" hint={by === 'month' ? `Calendar month in ${session.organization.time_zone}` : `${period}, in ${session.organization.time_zone}`}>
         {(id, describedBy) => <input id={id} type="month" value={month} aria-describedby={describedBy} onChange={(e) => setMonth(e.target.value)} />}
       </Field>
       <ErrorBox error={r.error} />
@@ -51,7 +66,7 @@ export function ImpactReport({ session }: { session: Session }) {
                     <th scope="col">Served</th>
                     <th scope="col">Expected (band)</th>
                     <th scope="col">Incidents</th>
-                    <th scope="col">Affected</th>
+                    <th scope="col">Affected (90 % interval)</th>
                     <th scope="col">Availability</th>
                   </tr>
                 </thead>
@@ -67,7 +82,7 @@ export function ImpactReport({ session }: { session: Session }) {
                       </td>
                       <td>{s.incidents}</td>
                       <td>
-                        {n(s.people_affected)} (net {n(s.people_affected_net)})
+                        {n(s.people_affected)} ({n(s.people_affected_low)}–{n(s.people_affected_high)}; net {n(s.people_affected_net)})
                       </td>
                       <td>{s.availability === null ? '—' : `${(s.availability * 100).toFixed(2)} %`}</td>
                     </tr>
@@ -106,7 +121,7 @@ export function ImpactReport({ session }: { session: Session }) {
           <section className="card" aria-labelledby="ir-vol">
             <h2 id="ir-vol">Volunteer hours given</h2>
             {d.volunteer_hours.length === 0 ? (
-              <Notice>No volunteer hours this month.</Notice>
+              <Notice>No volunteer hours in this period.</Notice>
             ) : (
               <table className="table">
                 <thead>

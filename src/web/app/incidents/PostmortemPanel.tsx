@@ -58,6 +58,9 @@ export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { inci
             <a className="btn btn-quiet" href={`/api/v1/postmortems/${pm.data.id}?format=markdown`} download>
               Export Markdown
             </a>
+            <a className="btn btn-quiet" href={`/api/v1/postmortems/${pm.data.id}?format=pdf`} download>
+              Export PDF
+            </a>
           </div>
           <h3>Action items</h3>
           <ErrorBox error={add.error ?? mark.error} />

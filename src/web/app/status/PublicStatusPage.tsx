@@ -89,7 +89,7 @@ export function PublicStatusPage({ slug }: { slug: string }) {
   );
 }
 
-function PublicIncident({ i }: { i: { id: string; status: string; impact: string; components: string[]; started_at: string; resolved_at: string | null; priority: string | null; updates: { status: string; message: string; created_at: string }[] } }) {
+function PublicIncident({ i }: { i: { id: string; status: string; impact: string; components: string[]; started_at: string; resolved_at: string | null; priority: string | null; updates: { status: string; message: string; created_at: string }[]; postmortem: { summary: string; published_at: string } | null } }) {
   return (
     <article className={`pub-incident impact-${i.impact}`} data-public-incident={i.id}>
       <h3>
@@ -109,6 +109,14 @@ function PublicIncident({ i }: { i: { id: string; status: string; impact: string
             </li>
           ))}
         </ol>
+      )}
+      {i.postmortem && (
+        <section className="pub-postmortem" aria-label="Postmortem summary">
+          <h4>
+            Postmortem summary <span className="muted small">published {fmt(i.postmortem.published_at)}</span>
+          </h4>
+          <p style={{ whiteSpace: 'pre-wrap' }}>{i.postmortem.summary}</p>
+        </section>
       )}
     </article>
   );
