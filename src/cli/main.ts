@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreBackup, takeBackup } from '../server/storage/backup.js';
-import { copyDatabase, formatCopyReport, type CopyEvent } from '../server/storage/copy.js';
+import type { CopyEvent } from '../server/storage/copy.js';
 import { openDatabase } from '../server/storage/dialect.js';
-import { doctor, formatChecks } from './doctor.js';
 import { loadConfig, type RoleName } from '../server/config/config.js';
 import { openConfiguredDatabase, startServer } from '../server/main.js';
 import { migrateToLatest } from '../server/storage/migrate.js';
@@ -19,12 +18,6 @@ import { VigilError } from '../server/errors.js';
 import { Presenter } from '../server/http/presenters/index.js';
 import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
-import { OpsgenieClient } from '../server/import/opsgenie-client.js';
-import { formatReport, importTarget, runOpsgenieImport } from '../server/import/import.service.js';
-import { PagerDutyClient } from '../server/import/pagerduty-client.js';
-import { formatPagerDutyReport, runPagerDutyImport } from '../server/import/pagerduty-import.service.js';
-import { GrafanaOnCallClient } from '../server/import/grafana-oncall-client.js';
-import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../server/import/grafana-oncall-import.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
 
@@ -159,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
     const handle = openConfiguredDatabase(config);
     try {
       await migrateToLatest(handle);
+      // The importers are loaded by the command that uses them, not by every `vigil` start (docs/benchmarks.md, "Start-up").
+      const { formatReport, importTarget, runOpsgenieImport } = await import('../server/import/import.service.js');
       const orgId = await importTarget(handle.db, values.org);
       const log = (line: string) => process.stderr.write(line + '\n');
       const deps = { db: handle.db, clock: systemClock, targets: targetRegistry(), outbound: new OutboundPolicy(config.outboundAllow), log };
@@ -168,13 +163,18 @@ async function main(argv: string[]): Promise<number> {
       const hideKeys = (k: string, v: unknown) => (k === 'apiKey' || k === 'key' ? (v ? 'kept' : null) : v);
       let text: string;
       if (source === 'opsgenie') {
+        const { OpsgenieClient } = await import('../server/import/opsgenie-client.js');
         const report = await runOpsgenieImport(deps, new OpsgenieClient(clientOpts), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, hideKeys, 2) : formatReport(report);
       } else if (source === 'pagerduty') {
+        const { PagerDutyClient } = await import('../server/import/pagerduty-client.js');
+        const { formatPagerDutyReport, runPagerDutyImport } = await import('../server/import/pagerduty-import.service.js');
         const report = await runPagerDutyImport(deps, new PagerDutyClient({ ...clientOpts, policy: deps.outbound }), orgId, { dryRun });
         // The plan hides kept keys; a new Vigil key (the PagerDuty key was not readable) is shown once, like any new key.
         text = values.json ? JSON.stringify({ ...report, plan: JSON.parse(JSON.stringify(report.plan, hideKeys)) }, null, 2) : formatPagerDutyReport(report);
       } else {
+        const { GrafanaOnCallClient } = await import('../server/import/grafana-oncall-client.js');
+        const { formatGrafanaOnCallReport, runGrafanaOnCallImport } = await import('../server/import/grafana-oncall-import.js');
         const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient({ ...clientOpts, outbound: deps.outbound }), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, (k, v) => (k === 'token' ? (v ? 'kept' : null) : v), 2) : formatGrafanaOnCallReport(report);
       }
@@ -192,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'doctor') {
+    const { doctor, formatChecks } = await import('./doctor.js');
     const checks = await doctor(config);
     process.stdout.write(values.json ? JSON.stringify({ checks }, null, 2) + '\n' : formatChecks(checks) + '\n');
     return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
@@ -269,6 +270,7 @@ async function copyCommand(config: ReturnType<typeof loadConfig>, values: { to?:
   const source = openConfiguredDatabase(config);
   const target = openDatabase({ postgresUrl: values.to, poolSize: 2 });
   try {
+    const { copyDatabase, formatCopyReport } = await import('../server/storage/copy.js');
     const report = await copyDatabase(source, target, { clock: systemClock, ...(batch ? { batchSize: batch } : {}), onProgress: show });
     process.stdout.write((json ? JSON.stringify(report, null, 2) : formatCopyReport(report)) + '\n');
     if (!json && !config.secretKey && fs.existsSync(path.join(config.dataDir, 'secret.key'))) {
