@@ -22,7 +22,7 @@ import { systemClock } from '../src/server/lib/clock.js';
 import { newId } from '../src/server/lib/ids.js';
 import { initOrganization } from '../src/server/org/org.service.js';
 import { createService } from '../src/server/service/service.service.js';
-import type { DialectName } from '../src/server/storage/dialect.js';
+import type { DbHandle, DialectName } from '../src/server/storage/dialect.js';
 import type { IncidentTable, LogEntryTable } from '../src/server/storage/schema.js';
 import { createBenchDb, tempRoot } from './lib/seed.js';
 
@@ -51,43 +51,54 @@ async function time(name: string, runCount: number, fn: () => Promise<unknown>):
   return { name, ms: sorted[Math.ceil(sorted.length / 2) - 1]!, maxMs: sorted.at(-1)!, runs };
 }
 
+/**
+ * An organization with `incidents` resolved incidents over 2025 on 20 services, each with
+ * about ten log entries, written through the incident store in transactions of 2,000
+ * (also the start-up bench's database: bench/startup.ts).
+ */
+export async function seedIncidentHistory(h: DbHandle, incidents: number, log: (s: string) => void = () => {}): Promise<{ init: Awaited<ReturnType<typeof initOrganization>>; entries: number }> {
+  const init = await initOrganization(h.db, systemClock, { orgName: 'Analytics Bench', email: 'owner@analytics.example', userName: 'Olive' });
+  const orgId = init.org.id;
+  const services: { id: string; name: string }[] = [];
+  for (let i = 0; i < SERVICES; i++) services.push(await createService(h.db, systemClock, orgId, { name: `Service ${i}` }));
+  let entries = 0;
+  const BATCH = 2_000;
+  for (let b = 0; b < incidents; b += BATCH) {
+    await h.db.transaction().execute(async (trx) => {
+      const logs: LogEntryTable[] = [];
+      for (let i = b; i < Math.min(incidents, b + BATCH); i++) {
+        const created = YEAR_START + Math.floor((i / incidents) * YEAR_MS);
+        const s = services[(i * 7) % SERVICES]!;
+        const id = newId(created);
+        const resolved = created + (300 + (i % 97) * 60) * 1000;
+        const row: IncidentTable = {
+          org_id: orgId, id, number: i + 1, service_id: s.id, title: `Check ${i % 50} failing`, status: 'resolved', urgency: i % 4 ? 'high' : 'low', incident_key: null, open_group: null, group_until: null, group_fields: null,
+          priority_id: null, snoozed_until: null, paused_until: null, body: null, created_at: created, updated_at: resolved, last_status_change_at: resolved, last_status_change_by: null, acknowledged_at: null,
+          acknowledged_by: null, resolved_at: resolved, resolved_by: null, assigned_via: 'escalation_policy', escalation_policy_id: null, escalation_snapshot: null, escalation_level: 0, escalation_loop: 0, next_step_at: null, escalation_epoch: 0,
+        };
+        await insertIncident(trx, row);
+        TYPES.forEach((type, k) => {
+          if (type === 'acknowledge_log_entry' && i % 10 === 0) return;
+          const at = created + k * 20_000;
+          logs.push({ org_id: orgId, id: newId(at), incident_id: id, service_id: s.id, type, created_at: at, agent: null, channel: '{"type":"auto"}', summary: type, details: type === 'escalate_log_entry' ? '{"level":2,"loop":0}' : null });
+        });
+      }
+      entries += logs.length;
+      await insertLogEntries(trx, logs);
+    });
+    if ((b / BATCH) % 10 === 0) log(`${b.toLocaleString('en')} incidents`);
+  }
+  return { init, entries };
+}
+
 export async function benchAnalytics(dialect: DialectName, incidents = 100_000, log: (s: string) => void = () => {}, runCount = 5): Promise<{ figures: AnalyticsFigure[]; seedSeconds: number; logEntries: number }> {
   const tmp = tempRoot();
   const bdb = await createBenchDb(dialect, tmp);
   const h = bdb.open();
   try {
-    const init = await initOrganization(h.db, systemClock, { orgName: 'Analytics Bench', email: 'owner@analytics.example', userName: 'Olive' });
-    const orgId = init.org.id;
-    const services: { id: string; name: string }[] = [];
-    for (let i = 0; i < SERVICES; i++) services.push(await createService(h.db, systemClock, orgId, { name: `Service ${i}` }));
     const seedStart = performance.now();
-    let entries = 0;
-    const BATCH = 2_000;
-    for (let b = 0; b < incidents; b += BATCH) {
-      await h.db.transaction().execute(async (trx) => {
-        const logs: LogEntryTable[] = [];
-        for (let i = b; i < Math.min(incidents, b + BATCH); i++) {
-          const created = YEAR_START + Math.floor((i / incidents) * YEAR_MS);
-          const s = services[(i * 7) % SERVICES]!;
-          const id = newId(created);
-          const resolved = created + (300 + (i % 97) * 60) * 1000;
-          const row: IncidentTable = {
-            org_id: orgId, id, number: i + 1, service_id: s.id, title: `Check ${i % 50} failing`, status: 'resolved', urgency: i % 4 ? 'high' : 'low', incident_key: null, open_group: null, group_until: null, group_fields: null,
-            priority_id: null, snoozed_until: null, paused_until: null, body: null, created_at: created, updated_at: resolved, last_status_change_at: resolved, last_status_change_by: null, acknowledged_at: null,
-            acknowledged_by: null, resolved_at: resolved, resolved_by: null, assigned_via: 'escalation_policy', escalation_policy_id: null, escalation_snapshot: null, escalation_level: 0, escalation_loop: 0, next_step_at: null, escalation_epoch: 0,
-          };
-          await insertIncident(trx, row);
-          TYPES.forEach((type, k) => {
-            if (type === 'acknowledge_log_entry' && i % 10 === 0) return;
-            const at = created + k * 20_000;
-            logs.push({ org_id: orgId, id: newId(at), incident_id: id, service_id: s.id, type, created_at: at, agent: null, channel: '{"type":"auto"}', summary: type, details: type === 'escalate_log_entry' ? '{"level":2,"loop":0}' : null });
-          });
-        }
-        entries += logs.length;
-        await insertLogEntries(trx, logs);
-      });
-      if ((b / BATCH) % 10 === 0) log(`analytics seed (${dialect}): ${b.toLocaleString('en')} incidents`);
-    }
+    const { init, entries } = await seedIncidentHistory(h, incidents, (s) => log(`analytics seed (${dialect}): ${s}`));
+    const orgId = init.org.id;
     const seedSeconds = (performance.now() - seedStart) / 1000;
     await sql`ANALYZE`.execute(h.db);
     const year = { created_at_start: '2025-01-01T00:00:00Z', created_at_end: '2026-01-01T00:00:00Z' };

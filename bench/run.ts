@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push,analytics] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push,analytics,startup] [-- --cpu-prof]`
  *
  * Measures the figures of DESIGN.md §10 in one run, side by side: Vigil on SQLite
  * and on PostgreSQL, a bare node:http server that only parses the same JSON, and
@@ -22,6 +22,7 @@ import { benchScheduleRender } from './schedule-render.js';
 import { benchRules } from './rules.js';
 import { benchPushLatency } from './push.js';
 import { benchAnalytics } from './analytics.js';
+import { benchStartup } from './startup.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
 import { amAlertBody, eventBody, load, percentile, sendProbes, type LoadResult } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, memoryOf, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
@@ -63,7 +64,7 @@ const CFG = {
   alertmanagerMemory: !QUICK,
   repeatedKeys: 16,
 };
-const ONLY = new Set((argv.only ?? 'schedule,rules,push,analytics,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
+const ONLY = new Set((argv.only ?? 'schedule,rules,push,analytics,startup,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const PROF_DIR = path.join(RESULTS_DIR, 'prof');
 
@@ -525,6 +526,11 @@ function judge(r: Row): string {
       return both((v) => v <= 1000);
     case 'memory.rss':
       return both((v) => v * 1.048576 < 200);
+    case 'startup.ready.seeded':
+      return both((v) => v < 2000);
+    case 'startup.rss.empty':
+    case 'startup.rss.seeded':
+      return both((v) => v < 100);
     case 'scale.ratio':
       return m('postgres') === undefined ? '' : m('postgres')! >= 1.5 ? 'met' : 'NOT met';
     default:
@@ -532,7 +538,7 @@ function judge(r: Row): string {
   }
 }
 
-const ORDER = ['ingest.distinct', 'ingest.repeated', 'ratio.bare', 'ratio.am', 'latency.max.p50', 'latency.max.p99', 'latency.half.p50', 'latency.half.p99', 'e2e.steady.p50', 'e2e.steady.p99', 'e2e.half.p50', 'e2e.half.p99', 'timers.p50', 'timers.p99', 'timers.max', 'memory.rss', 'memory.peak', 'scale.one', 'scale.two', 'scale.ratio'];
+const ORDER = ['ingest.distinct', 'ingest.repeated', 'ratio.bare', 'ratio.am', 'latency.max.p50', 'latency.max.p99', 'latency.half.p50', 'latency.half.p99', 'e2e.steady.p50', 'e2e.steady.p99', 'e2e.half.p50', 'e2e.half.p99', 'timers.p50', 'timers.p99', 'timers.max', 'memory.rss', 'memory.peak', 'startup.ready.empty', 'startup.ready.seeded', 'startup.rss.empty', 'startup.rss.seeded', 'scale.one', 'scale.two', 'scale.ratio'];
 const rank = (id: string) => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
 
 function table(): string {
@@ -626,6 +632,17 @@ async function main(): Promise<number> {
           (row(`analytics.${i + 1}`, '', '').notes ??= {})[dialect] = `${n.toLocaleString('en')} incidents, ${r.logEntries.toLocaleString('en')} log entries`;
         });
         log(`analytics (${dialect}): seeded in ${r.seedSeconds.toFixed(1)} s; ${r.figures.map((f) => `${f.ms.toFixed(0)}/${f.maxMs.toFixed(0)} ms`).join(', ')}`);
+      }
+    }
+    if (ONLY.has('startup')) {
+      // 100,000 incidents (10,000 with --quick) in a SQLite data directory; 3 starts each (1 with --quick).
+      const n = QUICK ? 10_000 : 100_000;
+      const figures = await benchStartup(n, QUICK ? 1 : 3, log);
+      raw['startup'] = figures;
+      for (const f of figures) {
+        const key = f.incidents ? 'seeded' : 'empty';
+        row(`startup.ready.${key}`, `Start-up: \`vigil serve\` to first /readyz 200, SQLite, ${f.database}`, 'ms', f.incidents >= 100_000 ? '< 2,000 ms' : undefined).cells.sqlite = stat(f.readyMs);
+        row(`startup.rss.${key}`, `Start-up: resident memory 5 s after ready, idle, SQLite, ${f.database}`, 'MiB', '< 100 MiB').cells.sqlite = stat(f.rssMiB);
       }
     }
     const receiver = await startScript('receiver', 'receiver.js');

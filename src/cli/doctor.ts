@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import { lazyRequire } from '../server/lib/lazy-require.js';
 import { sql } from 'kysely';
 import type { Config } from '../server/config/config.js';
 import { openConfiguredDatabase } from '../server/main.js';
@@ -74,7 +75,7 @@ async function database(config: Config): Promise<Check[]> {
 async function smtp(config: Config): Promise<Check> {
   if (!config.smtp) return { name: 'smtp', verdict: 'warn', detail: 'no SMTP server configured: email pages, invitations and password resets are off', fix: 'set VIGIL_SMTP_HOST (and _PORT, _USER, _PASS, _FROM)' };
   const s = config.smtp;
-  const t = nodemailer.createTransport({ host: s.host, port: s.port, secure: s.secure, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 5_000, ...(s.user && s.pass ? { auth: { user: s.user, pass: s.pass } } : {}) });
+  const t = lazyRequire<typeof nodemailer>('nodemailer')().createTransport({ host: s.host, port: s.port, secure: s.secure, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 5_000, ...(s.user && s.pass ? { auth: { user: s.user, pass: s.pass } } : {}) });
   try {
     await t.verify();
     return { name: 'smtp', verdict: 'ok', detail: `${s.host}:${s.port} answers${s.user ? ' and accepts the credentials' : ''}` };

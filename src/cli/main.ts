@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreBackup, takeBackup } from '../server/storage/backup.js';
-import { copyDatabase, formatCopyReport, type CopyEvent } from '../server/storage/copy.js';
+import type { CopyEvent } from '../server/storage/copy.js';
 import { openDatabase } from '../server/storage/dialect.js';
-import { doctor, formatChecks } from './doctor.js';
 import { loadConfig, type RoleName } from '../server/config/config.js';
 import { openConfiguredDatabase, startServer } from '../server/main.js';
 import { migrateToLatest } from '../server/storage/migrate.js';
@@ -19,13 +18,6 @@ import { VigilError } from '../server/errors.js';
 import { Presenter } from '../server/http/presenters/index.js';
 import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
-import { OpsgenieClient } from '../server/import/opsgenie-client.js';
-import { formatReport, importTarget, inviteImportedMembers, runOpsgenieImport } from '../server/import/import.service.js';
-import { mailerFromConfig } from '../server/account/mailer.js';
-import { PagerDutyClient } from '../server/import/pagerduty-client.js';
-import { formatPagerDutyReport, runPagerDutyImport } from '../server/import/pagerduty-import.service.js';
-import { GrafanaOnCallClient } from '../server/import/grafana-oncall-client.js';
-import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../server/import/grafana-oncall-import.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
 import { configCommand } from './config-code/command.js';
@@ -180,6 +172,8 @@ async function main(argv: string[]): Promise<number> {
     const handle = openConfiguredDatabase(config);
     try {
       await migrateToLatest(handle);
+      // The importers are loaded by the command that uses them, not by every `vigil` start (docs/benchmarks.md, "Start-up").
+      const { formatReport, importTarget, inviteImportedMembers, runOpsgenieImport } = await import('../server/import/import.service.js');
       const orgId = await importTarget(handle.db, values.org);
       const log = (line: string) => process.stderr.write(line + '\n');
       const deps = { db: handle.db, clock: systemClock, targets: targetRegistry(), outbound: new OutboundPolicy(config.outboundAllow), log };
@@ -189,18 +183,24 @@ async function main(argv: string[]): Promise<number> {
       const hideKeys = (k: string, v: unknown) => (k === 'apiKey' || k === 'key' ? (v ? 'kept' : null) : v);
       let text: string;
       if (source === 'opsgenie') {
+        const { OpsgenieClient } = await import('../server/import/opsgenie-client.js');
         const report = await runOpsgenieImport(deps, new OpsgenieClient(clientOpts), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, hideKeys, 2) : formatReport(report);
       } else if (source === 'pagerduty') {
+        const { PagerDutyClient } = await import('../server/import/pagerduty-client.js');
+        const { formatPagerDutyReport, runPagerDutyImport } = await import('../server/import/pagerduty-import.service.js');
         const report = await runPagerDutyImport(deps, new PagerDutyClient(clientOpts), orgId, { dryRun });
         // The plan hides kept keys; a new Vigil key (the PagerDuty key was not readable) is shown once, like any new key.
         text = values.json ? JSON.stringify({ ...report, plan: JSON.parse(JSON.stringify(report.plan, hideKeys)) }, null, 2) : formatPagerDutyReport(report);
       } else {
+        const { GrafanaOnCallClient } = await import('../server/import/grafana-oncall-client.js');
+        const { formatGrafanaOnCallReport, runGrafanaOnCallImport } = await import('../server/import/grafana-oncall-import.js');
         const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient(clientOpts), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, (k, v) => (k === 'token' ? (v ? 'kept' : null) : v), 2) : formatGrafanaOnCallReport(report);
       }
       if (values.invite && !dryRun) {
         // Only after the import succeeded: a failed run invites nobody (the next run resumes and invites then).
+        const { mailerFromConfig } = await import('../server/account/mailer.js');
         const inv = await inviteImportedMembers(handle.db, systemClock, mailerFromConfig(config.smtp), config.publicUrl, orgId, source);
         const lines = [`invitations: ${inv.sent.length} emailed${inv.sent.length ? ` (${inv.sent.join(', ')})` : ''}`];
         if (inv.notSent.length) lines.push(`not emailed (${config.smtp ? 'the SMTP relay refused' : 'no SMTP configured: VIGIL_SMTP_HOST'}): ${inv.notSent.join(', ')}; invite them from People (Invite)`);
@@ -220,6 +220,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'doctor') {
+    const { doctor, formatChecks } = await import('./doctor.js');
     const checks = await doctor(config);
     process.stdout.write(values.json ? JSON.stringify({ checks }, null, 2) + '\n' : formatChecks(checks) + '\n');
     return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
@@ -297,6 +298,7 @@ async function copyCommand(config: ReturnType<typeof loadConfig>, values: { to?:
   const source = openConfiguredDatabase(config);
   const target = openDatabase({ postgresUrl: values.to, poolSize: 2 });
   try {
+    const { copyDatabase, formatCopyReport } = await import('../server/storage/copy.js');
     const report = await copyDatabase(source, target, { clock: systemClock, ...(batch ? { batchSize: batch } : {}), onProgress: show });
     process.stdout.write((json ? JSON.stringify(report, null, 2) : formatCopyReport(report)) + '\n');
     if (!json && !config.secretKey && fs.existsSync(path.join(config.dataDir, 'secret.key'))) {

@@ -2,7 +2,7 @@
  * buildApp(deps) → a Fastify instance with every route registered. It never
  * listens: main.ts does, and tests use inject() or listen on port 0.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifySchemaValidationError, type FastifyServerOptions } from 'fastify';
 import Ajv from 'ajv';
 import sjson from 'secure-json-parse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -114,6 +114,27 @@ function compiledOnce<T>(cache: Map<string, unknown>, key: string, compile: () =
   let fn = cache.get(key) as T | undefined;
   if (fn === undefined) cache.set(key, (fn = compile()));
   return fn;
+}
+
+type Validator = ((data: unknown, cxt?: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null; schemaEnv?: unknown };
+/**
+ * A validator compiled on its route's first request, not at start: compiling all ~300
+ * routes' schemas was most of start-up (1.5 s of CPU) and 4 MiB of generated source kept in
+ * the heap, for routes a node may never serve (docs/benchmarks.md, "Start-up"). Fastify
+ * reads `errors` after a failed call and passes Ajv's parent data when `schemaEnv` is set
+ * (so a root value can be changed in place); both are forwarded to the compiled function.
+ */
+function lazyValidator(compile: () => Validator): Validator {
+  let fn: Validator | undefined;
+  const validate: Validator = (data, cxt) => (fn ??= compile())(data, cxt);
+  validate.schemaEnv = true;
+  Object.defineProperty(validate, 'errors', { get: () => fn?.errors });
+  return validate;
+}
+/** A response serializer compiled on its first use (see lazyValidator). */
+function lazySerializer(compile: () => (data: unknown) => string): (data: unknown) => string {
+  let fn: ((data: unknown) => string) | undefined;
+  return (data) => (fn ??= compile())(data);
 }
 
 /** Route modules in registration order, which is also the order of their paths in the OpenAPI document. */
@@ -239,8 +260,14 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
     }
   });
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
-  app.setValidatorCompiler(({ schema, httpPart }) => compiledOnce(validators, `${httpPart === 'body' ? 'body' : 'text'}\u0000${JSON.stringify(schema)}`, () => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema)));
-  app.setSerializerCompiler(({ schema }) => compiledOnce(serializers, JSON.stringify(schema), () => fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])));
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const key = `${httpPart === 'body' ? 'body' : 'text'}\u0000${JSON.stringify(schema)}`;
+    return lazyValidator(() => compiledOnce(validators, key, () => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema) as Validator));
+  });
+  app.setSerializerCompiler(({ schema }) => {
+    const key = JSON.stringify(schema);
+    return lazySerializer(() => compiledOnce(serializers, key, () => fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])));
+  });
   registerErrorHandling(app);
   registerInputGuard(app);
   registerSecurityHeaders(app, deps.config.publicUrl);

@@ -4,7 +4,11 @@
  * settings with nodemailer directly. Returns whether the relay accepted the message;
  * never throws, and never logs the link (it is a credential).
  */
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import { lazyRequire } from '../lib/lazy-require.js';
+
+/** Loaded when SMTP is configured and a mailer is built, not at start. */
+const loadNodemailer = lazyRequire<typeof nodemailer>('nodemailer');
 import type { Config } from '../config/config.js';
 
 export interface MailOut {
@@ -23,7 +27,7 @@ export const noMailer: AccountMailer = { configured: false, send: async () => fa
 
 export function mailerFromConfig(smtp: Config['smtp']): AccountMailer {
   if (!smtp) return noMailer;
-  const transport = nodemailer.createTransport({
+  const transport = loadNodemailer().createTransport({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,

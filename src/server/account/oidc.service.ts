@@ -14,7 +14,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import * as client from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { Kysely } from 'kysely';
 import { VigilError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -219,7 +219,7 @@ export async function publicProvider(db: Db, slugOrOrgId: string): Promise<{ dis
  * fetch for openid-client that connects only where the outbound address policy allows,
  * pinned to the address checked, and never follows a redirect.
  */
-export function policyFetch(policy: OutboundPolicy): client.CustomFetch {
+export function policyFetch(policy: OutboundPolicy): oidc.CustomFetch {
   return async (url, options) => {
     const u = new URL(url);
     const target = await policy.resolve(u.hostname);
@@ -255,7 +255,11 @@ export function policyFetch(policy: OutboundPolicy): client.CustomFetch {
 }
 
 /** Discovery (issuer checked by openid-client against the configured one); the app's clock is the one tokens are checked against. */
-async function discover(c: OidcConfigTable, policy: OutboundPolicy, clock: Clock): Promise<client.Configuration> {
+/** openid-client (with jose and oauth4webapi), loaded with the first sign-in through a provider, not at start. */
+const openidClient = (): Promise<typeof oidc> => import('openid-client');
+
+async function discover(c: OidcConfigTable, policy: OutboundPolicy, clock: Clock): Promise<oidc.Configuration> {
+  const client = await openidClient();
   const issuer = new URL(c.issuer);
   // Plain http only to a host the operator named in VIGIL_OUTBOUND_ALLOW (a lab or test provider).
   const insecure = issuer.protocol === 'http:';
@@ -288,6 +292,7 @@ export async function start(db: Db, policy: OutboundPolicy, clock: Clock, public
   const c = await store.findOidcConfig(db, slugOrOrgId);
   if (!c) throw new OidcRefusal('not_configured', 'this organization has no identity provider configured for sign-in');
   const cfg = await discover(c, policy, clock);
+  const client = await openidClient();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const verifier = client.randomPKCECodeVerifier();
@@ -316,6 +321,7 @@ export async function finish(db: Db, policy: OutboundPolicy, clock: Clock, publi
   const c = await store.getOidcConfig(db, login.org_id);
   if (!c) throw new OidcRefusal('not_configured', 'this organization no longer has an identity provider configured', login.org_id);
   const cfg = await discover(c, policy, clock);
+  const client = await openidClient();
   let claims: Record<string, unknown>;
   try {
     const current = new URL(redirectUri(publicUrl));

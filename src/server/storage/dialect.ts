@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../lib/lazy-require.js';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
@@ -60,8 +61,16 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-// BIGINT (int8) columns hold epoch milliseconds, well inside Number's safe range.
-pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+/** PostgreSQL's driver, loaded when a PostgreSQL database is first opened (a SQLite node never loads it). */
+const loadPg = lazyRequire<typeof pg>('pg');
+let pgTuned: typeof pg | undefined;
+export function pgDriver(): typeof pg {
+  if (pgTuned) return pgTuned;
+  pgTuned = loadPg();
+  // BIGINT (int8) columns hold epoch milliseconds, well inside Number's safe range.
+  pgTuned.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+  return pgTuned;
+}
 
 export interface OpenOptions {
   sqliteFile?: string;
@@ -75,7 +84,7 @@ export interface OpenOptions {
 
 export function openDatabase(opts: OpenOptions): DbHandle {
   if (opts.postgresUrl) {
-    const pool = new pg.Pool({
+    const pool = new (pgDriver().Pool)({
       connectionString: opts.postgresUrl,
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: opts.poolTimeoutMs ?? 5_000,

@@ -4,7 +4,8 @@
  * their backstop tick. Coalesced: many commits in one turn send one NOTIFY.
  * It carries no state; losing a notification only costs up to one backstop tick.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './dialect.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -29,7 +30,7 @@ export function listen(url: string, onWake: () => void, log: { warn: (o: object,
   let retry: NodeJS.Timeout | null = null;
   const connect = async () => {
     if (stopped) return;
-    const c = new pg.Client({ connectionString: url });
+    const c = new (pgDriver().Client)({ connectionString: url });
     client = c;
     c.on('notification', () => onWake());
     c.on('error', (err) => {

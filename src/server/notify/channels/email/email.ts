@@ -7,11 +7,15 @@
  * not work" (RFC 5321 §4.2.1). Acceptance by the relay is all we can observe; a later
  * bounce is not reported back here.
  */
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import { lazyRequire } from '../../../lib/lazy-require.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
 import { withDetail } from '../http.js';
 import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+
+/** SMTP's library, loaded when an email channel is built (SMTP configured), not at start. */
+const loadNodemailer = lazyRequire<typeof nodemailer>('nodemailer');
 
 export interface SmtpSettings {
   host: string;
@@ -210,7 +214,7 @@ export class EmailChannel implements ChannelAdapter {
   /** Timeouts default to 10 s to connect, 10 s for the greeting and 30 s of socket silence. */
   constructor(smtp: SmtpSettings) {
     this.#from = smtp.from;
-    this.#transport = nodemailer.createTransport({
+    this.#transport = loadNodemailer().createTransport({
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure,

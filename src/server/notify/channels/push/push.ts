@@ -13,7 +13,11 @@
  * 404 and 410 mean the subscription has expired or the user unsubscribed (RFC 8030 §7.3):
  * permanent, and the method is removed (`destinationGone`) so it is never tried again.
  */
-import webPush from 'web-push';
+import type webPush from 'web-push';
+import { lazyRequire } from '../../../lib/lazy-require.js';
+
+/** Web Push's library (and its crypto dependencies), loaded with the first push sent. */
+const loadWebPush = lazyRequire<typeof webPush>('web-push');
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { classifyStatus, parseHttpUrl, postHttp, withDetail, type HttpOptions } from '../http.js';
@@ -114,7 +118,7 @@ export class PushChannel implements ChannelAdapter {
     }
     let details: ReturnType<typeof webPush.generateRequestDetails>;
     try {
-      details = webPush.generateRequestDetails({ endpoint: dest.address, keys: { p256dh: push.p256dh, auth: push.auth } }, text, {
+      details = loadWebPush().generateRequestDetails({ endpoint: dest.address, keys: { p256dh: push.p256dh, auth: push.auth } }, text, {
         vapidDetails: { subject: this.#opts.subject, publicKey: push.vapidPublicKey, privateKey: push.vapidPrivateKey },
         TTL: TTL_SECONDS[msg.kind],
         urgency: payload.urgency === 'high' ? 'high' : 'normal',

@@ -1,0 +1,103 @@
+/**
+ * Start-up (issue 18): `node dist/cli/main.js serve` as shipped (roles api,engine), on a
+ * SQLite data directory that is empty (migrated, no organization) and on one holding
+ * 100,000 incidents (about 1,000,000 log entries, seeded through the incident store as the
+ * analytics bench seeds them). For each, `starts` starts one after another: the time from
+ * spawning the process to its first /readyz 200 (polled every 10 ms), and its resident
+ * memory (VmRSS) after `idleMs` of idling once ready. The process is stopped (SIGTERM)
+ * between starts, so each start opens the database cold in the process (the page cache is warm).
+ *
+ *   npm run bench:build && node dist/bench/bench/startup.js [incidents] [starts]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { seedIncidentHistory } from './analytics.js';
+import { REPO, freePort, memoryOf, sleep, spawnChild } from './lib/proc.js';
+import { createBenchDb, tempRoot } from './lib/seed.js';
+
+export interface StartupFigure {
+  /** 'empty' or the number of incidents seeded. */
+  database: string;
+  incidents: number;
+  readyMs: number[];
+  rssMiB: number[];
+}
+
+/** Spawn `vigil serve` on `dataDir` and time it to its first /readyz 200; then idle and read VmRSS. */
+async function oneStart(name: string, dataDir: string, logDir: string, idleMs: number): Promise<{ readyMs: number; rssMiB: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawnChild(name, process.execPath, [path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], { VIGIL_DATA_DIR: dataDir, VIGIL_PUBLIC_URL: `http://127.0.0.1:${port}` }, logDir);
+  try {
+    const deadline = Date.now() + 60_000;
+    let readyMs = NaN;
+    while (Date.now() < deadline && !child.exited) {
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
+      if (ok) {
+        readyMs = performance.now() - t0;
+        break;
+      }
+      await sleep(10);
+    }
+    if (!Number.isFinite(readyMs)) throw new Error(`${name} did not answer /readyz 200 within 60 s (exit ${String(child.exitStatus)}):\n${child.tail()}`);
+    await sleep(idleMs);
+    const mem = memoryOf(child.pid);
+    return { readyMs, rssMiB: mem?.rssMiB ?? NaN };
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function benchStartup(incidents = 100_000, starts = 3, log: (s: string) => void = () => {}, idleMs = 5_000): Promise<StartupFigure[]> {
+  const tmp = tempRoot();
+  const figures: StartupFigure[] = [];
+  try {
+    for (const n of [0, incidents]) {
+      const bdb = await createBenchDb('sqlite', tmp);
+      try {
+        if (n > 0) {
+          const h = bdb.open();
+          try {
+            const t0 = performance.now();
+            const { entries } = await seedIncidentHistory(h, n, (s) => log(`startup seed: ${s}`));
+            await sql.raw('PRAGMA wal_checkpoint(TRUNCATE)').execute(h.db);
+            log(`startup: seeded ${n.toLocaleString('en')} incidents, ${entries.toLocaleString('en')} log entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+          } finally {
+            await h.close();
+          }
+        }
+        const f: StartupFigure = { database: n ? `${n.toLocaleString('en')} incidents` : 'empty', incidents: n, readyMs: [], rssMiB: [] };
+        for (let i = 0; i < starts; i++) {
+          const r = await oneStart(`vigil-startup-${n}-${i}`, bdb.env.VIGIL_DATA_DIR!, tmp, idleMs);
+          f.readyMs.push(r.readyMs);
+          f.rssMiB.push(r.rssMiB);
+          log(`startup (${f.database}) start ${i + 1}: /readyz 200 after ${r.readyMs.toFixed(0)} ms, VmRSS ${r.rssMiB.toFixed(0)} MiB after ${idleMs / 1000} s idle`);
+        }
+        figures.push(f);
+      } finally {
+        await bdb.drop();
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const n = Number(process.argv[2] ?? 100_000);
+  const starts = Number(process.argv[3] ?? 3);
+  benchStartup(n, starts, (s) => process.stderr.write(`${s}\n`)).then(
+    (figures) => {
+      for (const f of figures) process.stdout.write(`${f.database}: /readyz ${f.readyMs.map((x) => x.toFixed(0)).join(', ')} ms; VmRSS ${f.rssMiB.map((x) => x.toFixed(0)).join(', ')} MiB\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
