@@ -52,6 +52,7 @@ import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
+import { testPagesRoutes } from './http/routes/test-pages.js';
 import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
@@ -155,6 +156,7 @@ export const routeModules: RouteModule[] = [
   statusPageRoutes,
   testEventRoutes,
   testPageRoutes,
+  testPagesRoutes,
   wakeCheckRoutes,
   pushRoutes,
   telegramRoutes,

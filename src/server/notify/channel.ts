@@ -66,6 +66,8 @@ export interface Message {
   code?: string;
   /** A message that is not about incidents (the weekly coverage digest): its subject and plain text. */
   notice?: { subject: string; text: string };
+  /** A scheduled test page: the one-tap link that confirms this contact method reached its owner. */
+  confirmUrl?: string;
   recipientName?: string;
 }
 

@@ -7,6 +7,8 @@ import type { SmsDatabase } from './schema-sms.js';
 export type * from './schema-sms.js';
 import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
+import type { TestPageDatabase } from './schema-test-pages.js';
+export type * from './schema-test-pages.js';
 
 export interface OrganizationTable {
   id: string;
@@ -814,7 +816,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase {
+export interface Database extends SmsDatabase, TestPageDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;
