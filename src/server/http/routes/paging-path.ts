@@ -82,7 +82,7 @@ export function pagingPathRoutes(app: App, deps: AppDeps): void {
   app.post(
     '/api/v1/services/:id/paging_path',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', query: true },
       schema: {
         summary:
           'Who gets paged for a sample event (Vigil extension): the sample (PagerDuty Events API v2 shape) goes through the event rules the ingest applies (the orchestration’s router when `event_orchestration` is given, then the service’s rules), showing where it lands, whether it is suppressed, dropped, paused or resolves, the urgency and priority it gets; then the paging path for the service it lands on at `at` (after a pause). Nothing is stored or paged.',
