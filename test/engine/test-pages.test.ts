@@ -12,10 +12,29 @@ import { addContact, addRule, addUser, engineFor, realChannels, startSmtp, type 
 import { createApp, req } from '../api/helpers.js';
 import { createSchedule } from '../oncall/fixtures.js';
 import { volunteer } from '../volunteer/fixtures.js';
+import type { Message } from '../../src/server/notify/channel.js';
+import { smsText } from '../../src/server/notify/channels/sms/twilio.js';
+import { buildPushPayload } from '../../src/server/notify/channels/push/push.js';
+import { buildSlackPayload } from '../../src/server/notify/channels/slack/slack.js';
+import { telegramText } from '../../src/server/notify/channels/telegram/telegram.js';
 
 const to = (m: Mailbox['messages'][number]) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text ?? '';
 const testMails = (smtp: Mailbox) => smtp.messages.filter((m) => m.subject === '[Vigil] Test notification');
 const linkIn = (text: string) => /\/t\/([A-Za-z0-9_-]{43})/.exec(text)?.[1];
+
+describe('the confirm link on other channels', () => {
+  const url = `https://vigil.harbor.example/t/${'A'.repeat(43)}`;
+  const msg: Message = { idempotencyKey: 'k', kind: 'test', eventType: 'pagey.ping', occurredAt: '2026-03-02T06:30:00Z', orgName: 'Harbor Crisis Line of the North Coast', agent: null, incidents: [], confirmUrl: url };
+  it('rides in SMS (one segment), push (the tap opens it), Slack and Telegram; a test without it reads as before', () => {
+    expect(smsText(msg)).toContain(url);
+    expect(smsText(msg).length).toBeLessThanOrEqual(160);
+    expect(buildPushPayload(msg, 'https://vigil.harbor.example').url).toBe(url);
+    expect(buildSlackPayload(msg).text).toContain(url);
+    expect(telegramText(msg)).toContain(url);
+    const { confirmUrl: _, ...plain } = msg;
+    expect(smsText(plain)).toBe('Vigil test message for Harbor Crisis Line of the North Coast: this number can receive alerts.');
+  });
+});
 
 describe.each(DIALECTS)('scheduled test pages on %s', (dialect) => {
   let t: TestApp;
