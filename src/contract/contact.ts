@@ -98,6 +98,16 @@ export const Readiness = Type.Object({
   until: Type.String(),
   days: Type.Integer(),
   users: Type.Array(ReadinessEntry),
+  unconfirmed_contact_methods: Type.Array(
+    Type.Object({
+      user: Reference('user_reference'),
+      contact_method: Type.Object({ id: Type.String(), type: Type.String(), label: Type.String() }),
+      status: Type.String({ description: 'never (no scheduled test yet), unconfirmed (the last test was not confirmed) or confirmed (more than 31 days ago)' }),
+      last_test_sent_at: Nullable(Type.String()),
+      last_confirmed_at: Nullable(Type.String()),
+    }),
+    { description: 'With scheduled test pages on: verified contact methods of the people on call in the window whose test page was not confirmed within 31 days, or never.' },
+  ),
 });
 
 /** A test page, queued to each verified contact method (their labels). */

@@ -54,6 +54,7 @@ import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
+import { testPagesRoutes } from './http/routes/test-pages.js';
 import { wakeCheckRoutes } from './http/routes/wake-check.js';
 import { pushRoutes } from './http/routes/push.js';
 import { telegramRoutes } from './http/routes/telegram.js';
@@ -180,6 +181,7 @@ export const routeModules: RouteModule[] = [
   statusPageRoutes,
   testEventRoutes,
   testPageRoutes,
+  testPagesRoutes,
   wakeCheckRoutes,
   pushRoutes,
   telegramRoutes,

@@ -92,4 +92,41 @@ describe.each(DIALECTS)('who gets paged (%s)', (dialect) => {
     const incidents = (await ok(req(t, 'GET', '/api/v1/incidents'))).incidents;
     expect(incidents).toEqual([]);
   });
+
+  it('runs a sample event through the event rules first: a router rule picks the service, a service rule suppresses or lowers urgency; nothing is stored', async () => {
+    const rules = { orchestration_path: { sets: [{ id: 'start', rules: [
+      { label: 'Known flapping check', conditions: [{ expression: "event.summary matches part 'disk latency'" }], actions: { suppress: true } },
+      { label: 'Info is low', conditions: [{ expression: "event.severity matches 'info'" }], actions: { urgency: 'low' } },
+    ] }], catch_all: { actions: {} } } };
+    await ok(req(t, 'PUT', `/api/v1/event_orchestrations/services/${service.id}`, rules));
+    const orch = (await ok(req(t, 'POST', '/api/v1/event_orchestrations', { orchestration: { name: 'All monitoring' } }), 201)).orchestration;
+    await ok(req(t, 'PUT', `/api/v1/event_orchestrations/${orch.id}/router`, { orchestration_path: { sets: [{ id: 'start', rules: [{ label: 'Chat team', conditions: [{ expression: "event.custom_details.team matches 'chat'" }], actions: { route_to: service.id } }] }], catch_all: { actions: { route_to: 'unrouted' } } } }));
+    const sample = (body: Json) => req(t, 'POST', `/api/v1/services/${bare.id}/paging_path`, { at: '2026-03-08T12:59:00Z', ...body });
+
+    // Routed by the router to Crisis chat, then through its rules: info → low urgency, paged by email.
+    const routed = await ok(sample({ event_orchestration: { id: orch.id }, sample_event: { payload: { summary: 'Queue slow', source: 'mon', severity: 'info', custom_details: { team: 'chat' } }, dedup_key: 'q1' } }));
+    expect([routed.event_rules.outcome, routed.event_rules.service.id, routed.event_rules.routed_by.id, routed.event_rules.urgency, routed.event_rules.dedup_key]).toEqual(['triggers', service.id, orch.id, 'low', 'q1']);
+    expect(routed.event_rules.matched.map((m: Json) => m.label)).toEqual(['Chat team', 'Info is low']);
+    expect(routed.paging_path.urgency).toBe('low');
+    expect(routed.paging_path.levels[0].people[0].notifications.map((n: Json) => n.channel)).toEqual(['email']);
+
+    // Suppressed by the service's rule: no path.
+    const flapping = await ok(sample({ event_orchestration: { id: orch.id }, sample_event: { payload: { summary: 'disk latency high', severity: 'critical', custom_details: { team: 'chat' } } } }));
+    expect([flapping.event_rules.outcome, flapping.event_rules.suppressed, flapping.event_rules.matched.map((m: Json) => m.label), flapping.paging_path]).toEqual(['suppressed', true, ['Chat team', 'Known flapping check'], null]);
+
+    // No router rule matched: unrouted, kept suppressed in no service.
+    const lost = await ok(sample({ event_orchestration: { id: orch.id }, sample_event: { payload: { summary: 'Queue slow', severity: 'critical', custom_details: { team: 'food' } } } }));
+    expect([lost.event_rules.outcome, lost.event_rules.service, lost.paging_path]).toEqual(['unrouted', null, null]);
+
+    // Straight to a service (its own integration): its rules apply, high urgency, SMS first.
+    const direct = await ok(req(t, 'POST', `/api/v1/services/${service.id}/paging_path`, { at: '2026-03-08T12:59:00Z', sample_event: { payload: { summary: 'Chat down', severity: 'critical' } } }));
+    expect([direct.event_rules.outcome, direct.event_rules.routed_by, direct.paging_path.urgency, direct.paging_path.levels[0].people[0].notifications[0].channel]).toEqual(['triggers', null, 'high', 'sms']);
+
+    // A bad sample is refused by field name; an unknown orchestration is 404.
+    expect((await bad(sample({ sample_event: { payload: { summary: 'x', severity: 'loud' } } })))[0]).toMatch(/^sample_event\.payload\.severity must be one of/);
+    expect((await bad(sample({ sample_event: { payload: { summary: 'x', severity: 'info', colour: 'red' } } }))).join(' ')).toContain('colour');
+    expect((await req(t, 'POST', `/api/v1/services/${service.id}/paging_path`, { event_orchestration: { id: 'PNOPE' }, sample_event: { payload: { summary: 'x', severity: 'info' } } })).statusCode).toBe(404);
+    expect((await ok(req(t, 'GET', '/api/v1/incidents'))).incidents).toEqual([]);
+    expect((await ok(req(t, 'GET', '/api/v1/alerts?statuses[]=suppressed'))).alerts ?? []).toEqual([]);
+  });
 });

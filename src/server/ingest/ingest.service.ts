@@ -24,7 +24,7 @@ import { JoinNoticeMemo, NeedsExclusiveLock, flushBatch, flushTriggers, newBatch
 import { servicePlan, type AlertPlan } from '../incident/alert-plan.js';
 import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
 import { findOrchestrationByKeyHash, getOrchestrationName, loadRouter, loadServiceRules, loadUnrouted } from '../rules/orchestration.service.js';
-import { applyServiceRules, routeEvent, type RuleMatch } from '../rules/rules.js';
+import { applyServiceRules, routeEvent, type CompiledRouter, type CompiledServiceRules, type RuleMatch } from '../rules/rules.js';
 import { applyOutcome, NO_DECISION, ruleEventOf, type RuleDecision, type TriggerFields } from './rules-stage.js';
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
@@ -377,7 +377,7 @@ function routerIntegration(key: { orgId: string; integrationId: string }, orches
 }
 
 /** Compiled rules and routed services, read once per batch (inside its transaction). */
-class RulesOfBatch {
+export class RulesOfBatch implements RuleSource {
   private readonly memo = new Map<string, Promise<unknown>>();
   constructor(readonly db: Kysely<Database>) {}
   private once<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -396,38 +396,61 @@ class RulesOfBatch {
   }
 }
 
+/** What the rules stage reads: compiled rules and routed services (memoized per batch by RulesOfBatch). */
+export interface RuleSource {
+  service(orgId: string, id: string): Promise<ServiceTable | null>;
+  serviceRules(orgId: string, serviceId: string): Promise<CompiledServiceRules | null>;
+  router(orgId: string, orchestrationId: string): Promise<{ router: CompiledRouter | null; unrouted: CompiledServiceRules | null }>;
+}
+
+/** Where the rules put a trigger: dropped, unrouted (kept suppressed, in no service), or on a service with the fields and decision. */
+export type RulesVerdict = { kind: 'drop'; matched: RuleMatch[] } | { kind: 'unrouted'; fields: TriggerFields; decision: RuleDecision } | { kind: 'service'; service: ServiceTable; fields: TriggerFields; decision: RuleDecision };
+
 /**
- * The rules stage for one trigger: a router key's rules pick the service (none: unrouted, kept
- * suppressed after the unrouted path's rules); then the service's rules act. `drop`: a rule
- * dropped it (the rules that matched, for the count).
+ * The rules for one trigger: a router key's rules pick the service (none: unrouted, kept
+ * suppressed after the unrouted path's rules); then the service's rules act. Writes
+ * nothing: ingest applies the verdict, the paging path shows it for a sample event.
  */
-async function stage(rules: RulesOfBatch, job: Extract<IngestJob, { kind: 'trigger' }>, now: number): Promise<BatchJob | { drop: RuleMatch[] }> {
-  const orgId = job.target.integration.org_id;
-  let fields: TriggerFields = job;
+export async function decideRules(rules: RuleSource, orgId: string, via: { orchestrationId: string } | { service: ServiceTable }, input: TriggerFields, now: number): Promise<RulesVerdict> {
+  let fields = input;
   let decision = NO_DECISION;
-  let target: ResolvedIntegration;
-  if (job.target.router) {
-    const { router, unrouted } = await rules.router(orgId, job.target.router.orchestrationId);
+  let service: ServiceTable;
+  if ('orchestrationId' in via) {
+    const { router, unrouted } = await rules.router(orgId, via.orchestrationId);
     const routed = router ? routeEvent(router, ruleEventOf(fields, now), now) : { routeTo: null, matched: [] };
     // A router may name a service deleted since it was saved: the event is then unrouted, never lost.
-    const service = routed.routeTo ? await rules.service(orgId, routed.routeTo) : null;
-    if (!service) {
+    const target = routed.routeTo ? await rules.service(orgId, routed.routeTo) : null;
+    if (!target) {
       const o = unrouted ? applyServiceRules(unrouted, ruleEventOf(fields, now), now) : null;
-      if (o?.drop) return { drop: [...routed.matched, ...o.matched] };
+      if (o?.drop) return { kind: 'drop', matched: [...routed.matched, ...o.matched] };
       const after = o ? applyOutcome(fields, o) : { fields, decision: NO_DECISION };
-      return { ...job, ...after.fields, kind: 'unrouted', target: job.target, decision: { ...after.decision, suppress: true, matched: [...routed.matched, ...after.decision.matched] } };
+      return { kind: 'unrouted', fields: after.fields, decision: { ...after.decision, suppress: true, matched: [...routed.matched, ...after.decision.matched] } };
     }
-    target = { integration: { ...job.target.integration, service_id: service.id }, service };
+    service = target;
     decision = { ...NO_DECISION, matched: routed.matched };
-  } else target = job.target;
-  const compiled = await rules.serviceRules(orgId, target.service.id);
+  } else service = via.service;
+  const compiled = await rules.serviceRules(orgId, service.id);
   if (compiled) {
     const o = applyServiceRules(compiled, ruleEventOf(fields, now), now);
-    if (o.drop) return { drop: [...decision.matched, ...o.matched] };
+    if (o.drop) return { kind: 'drop', matched: [...decision.matched, ...o.matched] };
     const after = applyOutcome(fields, o);
     fields = after.fields;
     decision = { ...after.decision, matched: [...decision.matched, ...after.decision.matched] };
   }
-  if (decision.resolve) return { kind: 'resolve', target, channel: job.channel, dedupKey: fields.dedupKey };
-  return { ...job, ...fields, target, decision };
+  return { kind: 'service', service, fields, decision };
+}
+
+/** The rules stage for one trigger of a batch (decideRules); `drop`: a rule dropped it (the rules that matched, for the count). */
+async function stage(rules: RulesOfBatch, job: Extract<IngestJob, { kind: 'trigger' }>, now: number): Promise<BatchJob | { drop: RuleMatch[] }> {
+  const orgId = job.target.integration.org_id;
+  const t = job.target;
+  const v = await decideRules(rules, orgId, t.router ? { orchestrationId: t.router.orchestrationId } : { service: t.service }, job, now);
+  if (v.kind === 'drop') return { drop: v.matched };
+  if (v.kind === 'unrouted') {
+    if (!t.router) throw new Error('unreachable: only a router key leaves an event unrouted');
+    return { ...job, ...v.fields, kind: 'unrouted', target: t, decision: v.decision };
+  }
+  const target: ResolvedIntegration = t.router ? { integration: { ...t.integration, service_id: v.service.id }, service: v.service } : t;
+  if (v.decision.resolve) return { kind: 'resolve', target, channel: job.channel, dedupKey: v.fields.dedupKey };
+  return { ...job, ...v.fields, target, decision: v.decision };
 }

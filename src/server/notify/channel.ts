@@ -67,6 +67,8 @@ export interface Message {
   /** A message that is not about incidents (the weekly coverage digest): its subject and plain text. */
   /** A notice's words; `html` (an incident status update's html_message) replaces the HTML body's text. */
   notice?: { subject: string; text: string; html?: string };
+  /** A scheduled test page: the one-tap link that confirms this contact method reached its owner. */
+  confirmUrl?: string;
   recipientName?: string;
 }
 

@@ -9,10 +9,11 @@ import { allPolicies } from '../escalation/policy.service.js';
 import { getPolicies, type PolicyRow } from '../escalation/policy.store.js';
 import { listContactMethods, listNotificationRules } from '../notify/contact.store.js';
 import { planUserNotifications } from '../notify/plan.js';
+import { methodStandings, testPageSettings, type MethodTestStanding } from '../notify/test-page.service.js';
 import { getUsers } from '../org/org.store.js';
 import { shiftsOverlapping } from '../schedule/schedule.service.js';
 import { allSchedules, getSchedules, type ScheduleRow } from '../schedule/schedule.store.js';
-import type { Database, UserTable } from '../storage/schema.js';
+import type { ContactMethodTable, Database, UserTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
@@ -124,13 +125,20 @@ export interface ReadinessItem {
   methods: { total: number; verified: number };
 }
 
+/** A verified contact method of someone on call in the window whose scheduled test was not confirmed within 31 days, or never. */
+export interface UnconfirmedMethod {
+  user: UserTable;
+  method: ContactMethodTable;
+  standing: MethodTestStanding;
+}
+
 /**
  * Users on call now or within `days` days, through any schedule (used by a
  * policy or not) or as a direct target of a policy, whom the engine could not
  * page at high urgency: planUserNotifications (notify/plan.ts) decides,
  * so this list and the engine agree. Sorted by first shift start.
  */
-export async function oncallReadiness(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[] }> {
+export async function oncallReadiness(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[]; unconfirmed: UnconfirmedMethod[] }> {
   const until = now + days * 86_400_000;
   const [schedules, policies] = await Promise.all([allSchedules(db, orgId), allPolicies(db, orgId)]);
   const shifts = await shiftsOverlapping(db, orgId, schedules, now, until);
@@ -185,14 +193,28 @@ export async function oncallReadiness(db: Db, orgId: string, now: number, days: 
     });
   }
   items.sort((a, b) => a.firstShiftStart - b.firstShiftStart || a.user.name.localeCompare(b.user.name));
-  return { since: now, until, items };
+  return { since: now, until, items, unconfirmed: await unconfirmedMethods(db, orgId, users, methods, now) };
+}
+
+/** With scheduled test pages on: each verified method of these people not confirmed within 31 days (or never), by name. */
+async function unconfirmedMethods(db: Db, orgId: string, users: UserTable[], methods: ContactMethodTable[], now: number): Promise<UnconfirmedMethod[]> {
+  if (!(await testPageSettings(db, orgId)).enabled) return [];
+  const verified = methods.filter((m) => m.verified_at !== null && m.deleted_at === null);
+  const standings = new Map((await methodStandings(db, orgId, verified, now)).map((s) => [s.contactMethodId, s]));
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return verified
+    .flatMap((method) => {
+      const standing = standings.get(method.id)!;
+      return standing.problem ? [{ user: byId.get(method.user_id)!, method, standing }] : [];
+    })
+    .sort((a, b) => a.user.name.localeCompare(b.user.name) || a.method.label.localeCompare(b.method.label));
 }
 
 /** oncallReadiness with the schedules and policies its answers go through, for their names. */
-export async function readinessReport(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[]; schedules: ScheduleRow[]; policies: PolicyRow[] }> {
-  const { since, until, items } = await oncallReadiness(db, orgId, now, days);
+export async function readinessReport(db: Db, orgId: string, now: number, days: number): Promise<{ since: number; until: number; items: ReadinessItem[]; unconfirmed: UnconfirmedMethod[]; schedules: ScheduleRow[]; policies: PolicyRow[] }> {
+  const { since, until, items, unconfirmed } = await oncallReadiness(db, orgId, now, days);
   const scheduleIds = [...new Set(items.flatMap((i) => i.via.flatMap((v) => (v.scheduleId ? [v.scheduleId] : []))))];
   const policyIds = [...new Set(items.flatMap((i) => i.via.flatMap((v) => (v.policyId ? [v.policyId] : []))))];
   const [schedules, policies] = await Promise.all([getSchedules(db, orgId, scheduleIds), getPolicies(db, orgId, policyIds)]);
-  return { since, until, items, schedules, policies };
+  return { since, until, items, unconfirmed, schedules, policies };
 }

@@ -9,6 +9,8 @@ export type * from './schema-sms.js';
 export type * from './schema-collab.js';
 import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
+import type { TestPageDatabase } from './schema-test-pages.js';
+export type * from './schema-test-pages.js';
 
 export interface OrganizationTable {
   id: string;
@@ -818,7 +820,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase, CollabDatabase {
+export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

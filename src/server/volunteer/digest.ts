@@ -20,7 +20,16 @@ export function digestWeek(now: number, zone: string): { week: string; dueAt: nu
 }
 
 /** The digest's subject and text. Pure. */
-export function digestText(input: { orgName: string; week: string; zone: string; since: number; until: number; gaps: readonly ScheduleGap[]; baseUrl: string }): { subject: string; text: string } {
+/** A contact method whose scheduled test page was not confirmed within 31 days (or never), for the digest. */
+export interface DigestUnconfirmed {
+  person: string;
+  label: string;
+  type: string;
+  status: string;
+  lastConfirmedAt: number | null;
+}
+
+export function digestText(input: { orgName: string; week: string; zone: string; since: number; until: number; gaps: readonly ScheduleGap[]; baseUrl: string; unconfirmed?: readonly DigestUnconfirmed[] }): { subject: string; text: string } {
   const { gaps, zone } = input;
   const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
   const open = gaps.filter((g) => g.kind === 'unclaimed_open_shift');
@@ -40,5 +49,11 @@ export function digestText(input: { orgName: string; week: string; zone: string;
     }
   }
   lines.push('', `All gaps: ${input.baseUrl}/api/v1/coverage_gaps`);
+  const unconfirmed = input.unconfirmed ?? [];
+  if (unconfirmed.length) {
+    lines.push('', `Contact methods of people on call this week not confirmed by a test page in 31 days: ${unconfirmed.length}`);
+    for (const u of unconfirmed) lines.push(`  - ${u.person}: ${u.label}${u.label === u.type ? '' : ` (${u.type})`}, ${u.lastConfirmedAt === null ? (u.status === 'never' ? 'never tested' : 'never confirmed') : `last confirmed ${Temporal.Instant.fromEpochMilliseconds(u.lastConfirmedAt).toZonedDateTimeISO(zone).toPlainDate().toString()}`}`);
+    lines.push(`  Readiness: ${input.baseUrl}/api/v1/oncall-readiness`);
+  }
   return { subject: `Coverage gaps for the week of ${input.week}: ${gaps.length ? `${gaps.length} gap${gaps.length === 1 ? '' : 's'}` : 'none'}`, text: lines.join('\n') };
 }

@@ -1,5 +1,5 @@
 import { api, optional, withQuery } from './client';
-import type { Oncall, ReadinessEntry } from './types';
+import type { Oncall, Readiness, ReadinessEntry } from './types';
 
 /** Who is on call now; null when this server has no on-call API. */
 export const oncallsNow = () => optional(api<{ oncalls: Oncall[] }>('GET', withQuery('/api/v1/oncalls', { limit: 100 })).then((r) => r.oncalls));
@@ -12,7 +12,8 @@ export async function oncallsNext(days = 7): Promise<Oncall[] | null> {
   return r.oncalls.filter((o) => o.start !== null && Date.parse(o.start) > now).sort((a, b) => Date.parse(a.start!) - Date.parse(b.start!));
 }
 
-export const readiness = () => optional(api<{ users: ReadinessEntry[] }>('GET', withQuery('/api/v1/oncall-readiness', { days: 7 })).then((r) => r.users));
+/** Readiness with the contact methods whose scheduled test page was not confirmed within 31 days (or never). */
+export const readinessReport = () => optional(api<Readiness>('GET', withQuery('/api/v1/oncall-readiness', { days: 7 })));
 
 /** One line per (policy, level): the person on call now and until when. */
 export function groupOncalls(list: Oncall[]): { key: string; where: string; level: number | null; people: { name: string; id: string; end: string | null }[] }[] {

@@ -66,6 +66,7 @@ export type ContactMethod = Static<typeof contact.ContactMethod>;
 export type NotificationRule = Static<typeof contact.NotificationRule>;
 export type TestPageQueued = Static<typeof contact.TestPageQueued>;
 export type ReadinessEntry = Static<typeof contact.ReadinessEntry>;
+export type Readiness = Static<typeof contact.Readiness>;
 
 // ---- schedules, on call, escalation policies -------------------------------------------
 export type Schedule = Static<typeof schedule.Schedule>;

@@ -18,6 +18,7 @@ import { queueNotice } from '../../notify/notify.service.js';
 import { orgsWithOpenShifts } from '../../schedule/schedule.store.js';
 import { digestText, digestWeek } from '../../volunteer/digest.js';
 import { coverageGaps } from '../../volunteer/shifts.service.js';
+import { oncallReadiness } from '../../oncall/oncall.service.js';
 import { digestSent, orgsWithVolunteers, recordDigest, setDigestRecipients } from '../../volunteer/volunteer.store.js';
 import type { EngineModule } from '../engine.js';
 
@@ -65,7 +66,9 @@ export class CoverageDigestModule implements EngineModule {
     const since = dueAt;
     const until = dueAt + 7 * DAY;
     const gaps = await coverageGaps(this.db, org.id, Math.max(since, now), until);
-    const { subject, text } = digestText({ orgName: org.name, week, zone: org.time_zone, since: Math.max(since, now), until, gaps, baseUrl: this.opts.baseUrl });
+    // People on call in the coming week whose contact methods were not confirmed by a scheduled test page (none while test pages are off).
+    const unconfirmed = (await oncallReadiness(this.db, org.id, now, 7)).unconfirmed.map((u) => ({ person: u.user.name, label: u.method.label, type: u.method.type, status: u.standing.status, lastConfirmedAt: u.standing.lastConfirmedAt }));
+    const { subject, text } = digestText({ orgName: org.name, week, zone: org.time_zone, since: Math.max(since, now), until, gaps, baseUrl: this.opts.baseUrl, unconfirmed });
     const admins = await listAdmins(this.db, org.id);
     return this.db.transaction().execute(async (trx) => {
       await lockOrganization(trx, org.id);

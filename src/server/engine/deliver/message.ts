@@ -9,6 +9,7 @@ import type { Database, NotificationTable } from '../../storage/schema.js';
 import type { Message } from '../../notify/channel.js';
 import { actionChannel, composeMessage, incidentView, wantsActionLinks, withActionLinks } from '../../notify/message.js';
 import { createActionToken } from '../../notify/action-token.js';
+import { confirmLinkFor } from '../../notify/test-page.service.js';
 import { assignmentsOf, getIncidentsByIds, getLogEntry } from '../../incident/incident.store.js';
 import { getServicesByIds } from '../../service/service.store.js';
 import { getOrganization, getUsers } from '../../org/org.store.js';
@@ -52,6 +53,8 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
     views.push(view);
   }
   const msg = composeMessage(rows, views, { orgName: org?.name ?? '', ...(recipient ? { recipientName: recipient.name } : {}) });
+  const confirmUrl = await confirmLinkFor(db, first, ctx.baseUrl, ctx.now);
+  if (confirmUrl) msg.confirmUrl = confirmUrl;
   if (first.subscription_id && first.payload) {
     const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
     const e = log_entry_id ? await getLogEntry(db, orgId, log_entry_id) : undefined;

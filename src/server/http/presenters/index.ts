@@ -5,7 +5,7 @@
  */
 import type { ForwardStats } from '../../notify/forward.js';
 import type { IncidentFacts } from '../../incident/incident-read.service.js';
-import type { OnCall, ReadinessItem } from '../../oncall/oncall.service.js';
+import type { OnCall, ReadinessItem, UnconfirmedMethod } from '../../oncall/oncall.service.js';
 import type { PolicyRow } from '../../escalation/policy.service.js';
 import type { Granularity, SeriesRow, TotalsRow } from '../../impact/report.js';
 import type { PolicyFacts, Rendering, ScheduleFacts, ScheduleRow } from '../../schedule/schedule.service.js';
@@ -115,7 +115,7 @@ export class Presenter extends BasePresenter {
   oncalls(oncalls: OnCall[], names: OnCallNames) {
     return presentOncalls(this, oncalls, names);
   }
-  readiness(r: { since: number; until: number; items: ReadinessItem[] } & Omit<OnCallNames, 'users'>, days: number) {
+  readiness(r: { since: number; until: number; items: ReadinessItem[]; unconfirmed: UnconfirmedMethod[] } & Omit<OnCallNames, 'users'>, days: number) {
     return presentReadiness(this, r, days);
   }
 

@@ -1,5 +1,5 @@
 import { iso, isoOrNull } from '../../lib/clock.js';
-import type { OnCall, ReadinessItem } from '../../oncall/oncall.service.js';
+import type { OnCall, ReadinessItem, UnconfirmedMethod } from '../../oncall/oncall.service.js';
 import type { BasePresenter } from './common.js';
 
 /** The names the references of on-call answers carry. */
@@ -27,7 +27,7 @@ export function presentOncalls(p: BasePresenter, oncalls: OnCall[], names: OnCal
 }
 
 /** On-call readiness: who is (about to be) on call and could not be paged, and through what. */
-export function presentReadiness(p: BasePresenter, r: { since: number; until: number; items: ReadinessItem[] } & Omit<OnCallNames, 'users'>, days: number) {
+export function presentReadiness(p: BasePresenter, r: { since: number; until: number; items: ReadinessItem[]; unconfirmed: UnconfirmedMethod[] } & Omit<OnCallNames, 'users'>, days: number) {
   const sName = byId(r.schedules);
   const pName = byId(r.policies);
   return {
@@ -47,6 +47,13 @@ export function presentReadiness(p: BasePresenter, r: { since: number; until: nu
         escalation_level: v.level,
       })),
       contact_methods: i.methods,
+    })),
+    unconfirmed_contact_methods: r.unconfirmed.map((u) => ({
+      user: p.ref('user_reference', u.user.id, u.user.name, 'users'),
+      contact_method: { id: u.method.id, type: u.method.type, label: u.method.label },
+      status: u.standing.status,
+      last_test_sent_at: isoOrNull(u.standing.lastSentAt),
+      last_confirmed_at: isoOrNull(u.standing.lastConfirmedAt),
     })),
   };
 }

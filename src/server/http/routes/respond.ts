@@ -16,9 +16,9 @@ import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../no
 import { parseSmsReply, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
 import type { App, AppDeps } from '../deps.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function pageHtml(title: string, body: string): string {
+export function pageHtml(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)} · Vigil</title>
 <style>body{font:18px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}h1{font-size:1.4rem}button{font:inherit;font-weight:600;padding:.9rem 1.4rem;border:0;border-radius:.5rem;background:#0b5394;color:#fff;min-width:12rem;cursor:pointer}button:focus{outline:3px solid #f1c232;outline-offset:2px}.muted{color:#444}</style></head>
 <body><main>${body}</main></body></html>`;

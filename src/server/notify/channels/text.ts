@@ -51,6 +51,11 @@ export function isTest(msg: Message): boolean {
   return msg.kind === 'test' || msg.eventType === 'pagey.ping';
 }
 
+/** A scheduled test's one-tap confirm link, as a sentence to append (empty for any other message). */
+export function confirmSuffix(msg: Message): string {
+  return msg.confirmUrl ? ` Tap to confirm it reached you: ${msg.confirmUrl}` : '';
+}
+
 /** "3 incidents TRIGGERED (Chat line)": the heading of a message carrying several incidents. */
 export function bundleHeadline(msg: Message): string {
   const service = commonService(msg.incidents);

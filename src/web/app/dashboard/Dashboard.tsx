@@ -2,7 +2,7 @@ import { useAsync } from '../../data/hooks';
 import { peopleServedToday, type ServedToday } from '../../data/impact';
 import { listIncidents } from '../../data/incidents';
 import { useLive } from '../../data/live';
-import { groupOncalls, oncallsNext, oncallsNow, readiness } from '../../data/oncall';
+import { groupOncalls, oncallsNext, oncallsNow, readinessReport } from '../../data/oncall';
 import type { Incident, Session } from '../../data/types';
 import { IncidentRow } from '../incidents/IncidentList';
 import { Link } from '../router';
@@ -18,7 +18,9 @@ export function Dashboard({ session }: { session: Session }) {
   const open = useAsync(() => listIncidents({ statuses: ['triggered', 'acknowledged'], limit: 100 }), []);
   const now = useAsync(() => oncallsNow(), []);
   const next = useAsync(() => oncallsNext(7), []);
-  const ready = useAsync(() => readiness(), []);
+  const report = useAsync(() => readinessReport(), []);
+  const ready = { error: report.error, data: report.data === undefined ? undefined : report.data === null ? null : report.data.users };
+  const untested = report.data?.unconfirmed_contact_methods ?? [];
   const served = useAsync(() => peopleServedToday(), []);
   useLive((e) => {
     void open.reload();
@@ -134,6 +136,19 @@ export function Dashboard({ session }: { session: Session }) {
                 </li>
               ))}
             </ul>
+          )}
+          {untested.length > 0 && (
+            <>
+              <h3>Test pages not confirmed in 31 days</h3>
+              <ul className="plain readiness">
+                {untested.map((u) => (
+                  <li key={u.contact_method.id}>
+                    <Link to={`/users/${u.user.id}`}>{u.user.summary}</Link>: {u.contact_method.label || u.contact_method.type}{' '}
+                    <span className="warn-text">{u.status === 'never' ? 'never tested' : u.last_confirmed_at ? <>last confirmed <Time iso={u.last_confirmed_at} /></> : 'never confirmed'}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
         </section>
         </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useAsync } from '../../data/hooks';
-import { getPagingPath } from '../../data/paging';
+import { getPagingPath, samplePagingPath, type EventRulesVerdict, type PagingPath, type PagingSample } from '../../data/paging';
 import { getService } from '../../data/services';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, UrgencyBadge } from '../ui';
@@ -21,6 +21,7 @@ export function ServicePaging({ id }: { id: string }) {
   const [urgency, setUrgency] = useState<'' | 'high' | 'low'>('');
   const at = moment ? new Date(moment).toISOString() : undefined;
   const path = useAsync(() => getPagingPath(id, { ...(at ? { at } : {}), ...(urgency ? { urgency } : {}) }), [id, at, urgency]);
+  const [sampled, setSampled] = useState<Sampled | null>(null);
 
   if (svc.error) return <ErrorBox error={svc.error} />;
   if (!svc.data) return <Loading what="the service" />;
@@ -48,65 +49,152 @@ export function ServicePaging({ id }: { id: string }) {
       </form>
       {path.error && <ErrorBox error={path.error} />}
       {!p && !path.error && <Loading what="the paging path" />}
-      {p && (
-        <section aria-live="polite" aria-label="Paging path">
-          <p>
-            At {when(p.at)} an alert would be <UrgencyBadge urgency={p.urgency} /> urgency
-            {p.escalation_policy ? (
-              <>
-                {' '}and follow <Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
-                {p.num_loops ? `, repeating ${p.num_loops} time${p.num_loops === 1 ? '' : 's'}` : ''}.
-              </>
-            ) : (
-              '.'
-            )}
-          </p>
-          {p.gaps.length > 0 ? (
-            <Notice tone="warn">
-              <strong>Gaps at that moment</strong>
-              <ul>
-                {p.gaps.map((g) => (
-                  <li key={g}>{g}</li>
-                ))}
-              </ul>
-            </Notice>
-          ) : (
-            <Notice tone="ok">No gaps: every level reaches someone who can be paged.</Notice>
-          )}
-          <ol className="paging-levels">
-            {p.levels.map((l) => (
-              <li key={l.level}>
-                <h3>
-                  Level {l.level} · {when(l.fires_at)}
-                  {l.escalation_delay_in_minutes ? ` · next level after ${l.escalation_delay_in_minutes} min` : ''}
-                </h3>
-                {l.people.length === 0 ? (
-                  <p>Nobody.</p>
-                ) : (
-                  <ul>
-                    {l.people.map((person) => (
-                      <li key={person.user.id}>
-                        <Link to={`/users/${encodeURIComponent(person.user.id)}`}>{person.user.summary}</Link> <span className="muted">({person.via})</span>
-                        {person.problem ? (
-                          <span className="field-error"> — {person.problem}</span>
-                        ) : (
-                          <ul>
-                            {person.notifications.map((n) => (
-                              <li key={`${n.contact_method.id}-${n.at}`}>
-                                {when(n.at)}: {n.channel} to {n.contact_method.label || n.contact_method.type}
-                              </li>
-                            ))}
-                          </ul>
-                        )}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            ))}
-          </ol>
-        </section>
+      <SampleBox id={id} at={at} urgency={urgency} onResult={setSampled} />
+      {sampled ? (
+        <>
+          <Verdict v={sampled.event_rules} />
+          {sampled.paging_path && <PathView p={sampled.paging_path} />}
+        </>
+      ) : (
+        <>
+          {path.error && <ErrorBox error={path.error} />}
+          {!p && !path.error && <Loading what="the paging path" />}
+          {p && <PathView p={p} />}
+        </>
       )}
     </>
+  );
+}
+
+const OUTCOME: Record<EventRulesVerdict['outcome'], string> = {
+  triggers: 'opens or joins an incident and pages',
+  paused: 'is paused by a rule, then pages',
+  suppressed: 'is suppressed by a rule: stored, nobody paged',
+  dropped: 'is dropped by a rule: nothing stored, nobody paged',
+  unrouted: 'matches no router rule: kept suppressed in no service, nobody paged',
+  resolves: 'resolves the alert with its dedup key: nobody paged',
+};
+
+/** What the event rules did to the sample. */
+function Verdict({ v }: { v: EventRulesVerdict }) {
+  return (
+    <Notice tone={v.outcome === 'triggers' || v.outcome === 'paused' ? 'ok' : 'warn'}>
+      <strong>The sample {OUTCOME[v.outcome]}.</strong>
+      <ul>
+        {v.routed_by && <li>Routed by {v.routed_by.summary ?? v.routed_by.id} to {v.service ? v.service.summary : 'no service'}</li>}
+        {v.paused_for_seconds ? <li>Paused for {v.paused_for_seconds} s</li> : null}
+        {v.urgency && <li>A rule sets {v.urgency} urgency</li>}
+        {v.priority && <li>Priority {v.priority.summary ?? v.priority.id}</li>}
+        {v.severity && <li>Severity {v.severity}</li>}
+        {v.matched.length > 0 && <li>Rules: {v.matched.map((m) => (m.catch_all ? 'catch-all' : (m.label ?? m.rule_id))).join(' → ')}</li>}
+      </ul>
+    </Notice>
+  );
+}
+
+const EXAMPLE = JSON.stringify({ payload: { summary: 'Chat queue over 20 minutes', source: 'monitoring', severity: 'critical', custom_details: {} }, dedup_key: 'sample' }, null, 2);
+
+/** A sample event (Events API v2) to run through the event rules first; Clear goes back to the plain path. */
+function SampleBox({ id, at, urgency, onResult }: { id: string; at: string | undefined; urgency: '' | 'high' | 'low'; onResult: (r: Sampled | null) => void }) {
+  const [text, setText] = useState(EXAMPLE);
+  const [orch, setOrch] = useState('');
+  const [error, setError] = useState<Error | null>(null);
+  const run = async () => {
+    setError(null);
+    let event: PagingSample['sample_event'];
+    try {
+      event = JSON.parse(text) as PagingSample['sample_event'];
+    } catch {
+      return setError(new Error('The sample event is not valid JSON.'));
+    }
+    try {
+      onResult(await samplePagingPath(id, { sample_event: event, ...(orch.trim() ? { event_orchestration: { id: orch.trim() } } : {}), ...(at ? { at } : {}), ...(urgency ? { urgency } : {}) }));
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
+  return (
+    <details className="sample-event">
+      <summary>With a sample event (through the event rules)</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <Field label="Sample event (PagerDuty Events API v2)">{(fid) => <textarea id={fid} rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />}</Field>
+        <Field label="Through the router of event orchestration (id, optional)">{(fid) => <input id={fid} value={orch} onChange={(e) => setOrch(e.target.value)} />}</Field>
+        <button type="submit">Run the sample</button>{' '}
+        <button type="button" onClick={() => onResult(null)}>
+          Clear
+        </button>
+      </form>
+      {error ? <ErrorBox error={error} /> : null}
+    </details>
+  );
+}
+
+type Sampled = { event_rules: EventRulesVerdict; paging_path: PagingPath | null };
+
+/** The levels, people and gaps of one paging path. */
+function PathView({ p }: { p: PagingPath }) {
+  return (
+    <section aria-live="polite" aria-label="Paging path">
+      <p>
+        At {when(p.at)} an alert would be <UrgencyBadge urgency={p.urgency} /> urgency
+        {p.escalation_policy ? (
+          <>
+            {' '}and follow <Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
+            {p.num_loops ? `, repeating ${p.num_loops} time${p.num_loops === 1 ? '' : 's'}` : ''}.
+          </>
+        ) : (
+          '.'
+        )}
+      </p>
+      {p.gaps.length > 0 ? (
+        <Notice tone="warn">
+          <strong>Gaps at that moment</strong>
+          <ul>
+            {p.gaps.map((g) => (
+              <li key={g}>{g}</li>
+            ))}
+          </ul>
+        </Notice>
+      ) : (
+        <Notice tone="ok">No gaps: every level reaches someone who can be paged.</Notice>
+      )}
+      <ol className="paging-levels">
+        {p.levels.map((l) => (
+          <li key={l.level}>
+            <h3>
+              Level {l.level} · {when(l.fires_at)}
+              {l.escalation_delay_in_minutes ? ` · next level after ${l.escalation_delay_in_minutes} min` : ''}
+            </h3>
+            {l.people.length === 0 ? (
+              <p>Nobody.</p>
+            ) : (
+              <ul>
+                {l.people.map((person) => (
+                  <li key={person.user.id}>
+                    <Link to={`/users/${encodeURIComponent(person.user.id)}`}>{person.user.summary}</Link> <span className="muted">({person.via})</span>
+                    {person.problem ? (
+                      <span className="field-error"> — {person.problem}</span>
+                    ) : (
+                      <ul>
+                        {person.notifications.map((n) => (
+                          <li key={`${n.contact_method.id}-${n.at}`}>
+                            {when(n.at)}: {n.channel} to {n.contact_method.label || n.contact_method.type}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }

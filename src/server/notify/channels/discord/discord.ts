@@ -13,7 +13,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { classifyStatus, parseRetryAfter, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { bundleHeadline, commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /** Discord's own hosts (the web, PTB and Canary clients all copy webhook URLs from these). */
 const DISCORD_HOSTS = new Set(['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com', 'ptb.discordapp.com', 'canary.discordapp.com']);
@@ -105,7 +105,7 @@ export function buildDiscordBody(msg: Message): DiscordWebhookBody {
   const none = { allowed_mentions: { parse: [] as string[] } };
   if (isVerification(msg)) return { content: `Vigil verification code for ${plain(msg.orgName)}: **${msg.code ?? ''}**`, embeds: [], ...none };
   if (msg.incidents.length === 0) {
-    const text = isTest(msg) ? `This Discord channel reaches you for ${plain(msg.orgName)}.` : plain(msg.notice?.text ?? 'Vigil notification');
+    const text = isTest(msg) ? `This Discord channel reaches you for ${plain(msg.orgName)}.${confirmSuffix(msg)}` : plain(msg.notice?.text ?? 'Vigil notification');
     return { content: truncate(isTest(msg) ? `Vigil test: ${text}` : `${plain(msg.notice?.subject ?? 'Vigil')}: ${text}`, 2000), embeds: [], ...none };
   }
   const loud = msg.kind === 'page' && msg.eventType === 'incident.triggered' && msg.incidents.some((i) => i.urgency === 'high');

@@ -12,7 +12,7 @@ import { lazyRequire } from '../../../lib/lazy-require.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
 import { withDetail } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /** SMTP's library, loaded when an email channel is built (SMTP configured), not at start. */
 const loadNodemailer = lazyRequire<typeof nodemailer>('nodemailer');
@@ -149,7 +149,7 @@ export function renderEmail(msg: Message): RenderedEmail {
   }
 
   if (msg.incidents.length === 0) {
-    const line = isTest(msg) ? `This is a test notification from Vigil for ${oneLine(msg.orgName)}. This contact method works.` : `A notification from Vigil for ${oneLine(msg.orgName)}.`;
+    const line = isTest(msg) ? `This is a test notification from Vigil for ${oneLine(msg.orgName)}. This contact method works.${confirmSuffix(msg)}` : `A notification from Vigil for ${oneLine(msg.orgName)}.`;
     return { subject, text: [greeting, line, '', footer].filter((l) => l !== null).join('\n'), html: page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>${esc(line)}</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n')) };
   }
 

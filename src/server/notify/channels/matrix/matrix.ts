@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, parseRetryAfter, sendHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /** `!opaque:server.name` (the room's id, not an alias: sending needs the id). */
 export const MATRIX_ROOM_ID = /^![\x21-\x39\x3b-\x7e]{1,200}:[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -104,7 +104,7 @@ export function buildMatrixContent(msg: Message): MatrixMessageContent {
   const content = (plain: string[], html: string[]): MatrixMessageContent => ({ msgtype: 'm.text', body: plain.join('\n'), format: 'org.matrix.custom.html', formatted_body: html.join('') });
   if (isVerification(msg)) return content([`Vigil verification code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`], [`Vigil verification code for ${esc(oneLine(msg.orgName))}: <b>${esc(msg.code ?? '')}</b>`]);
   if (msg.incidents.length === 0) {
-    if (isTest(msg)) return content([`Vigil test: this room reaches you (${oneLine(msg.orgName)}).`], [`<b>Vigil test</b>: this room reaches you (${esc(oneLine(msg.orgName))}).`]);
+    if (isTest(msg)) return content([`Vigil test: this room reaches you (${oneLine(msg.orgName)}).${confirmSuffix(msg)}`], [`<b>Vigil test</b>: this room reaches you (${esc(oneLine(msg.orgName))}).${esc(confirmSuffix(msg))}`]);
     const subject = oneLine(msg.notice?.subject ?? 'Vigil');
     const text = truncate(msg.notice?.text ?? '', 20_000);
     return content([subject, text], [`<b>${esc(subject)}</b><br>`, esc(text).replace(/\n/g, '<br>')]);

@@ -12,7 +12,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
+import { confirmSuffix, isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
 
 /** ntfy's topic names: `[-_A-Za-z0-9]{1,64}` (without access control the name is the password). */
 export const NTFY_TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
@@ -63,7 +63,7 @@ export interface NtfyPublish {
 
 function body(msg: Message): string {
   if (isVerification(msg)) return `Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`;
-  if (msg.incidents.length === 0) return isTest(msg) ? `This ntfy topic reaches you at 3 a.m. (${oneLine(msg.orgName)}).` : (msg.notice?.text ?? 'Vigil notification');
+  if (msg.incidents.length === 0) return isTest(msg) ? `This ntfy topic reaches you at 3 a.m. (${oneLine(msg.orgName)}).${confirmSuffix(msg)}` : (msg.notice?.text ?? 'Vigil notification');
   let text = pageLines(msg).join('\n');
   while (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) text = truncate(text, text.length - 100);
   return text;

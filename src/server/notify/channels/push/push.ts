@@ -63,9 +63,9 @@ export function buildPushPayload(msg: Message, baseUrl: string): PushPayload {
     return {
       ...base,
       title: verification ? 'Vigil verification code' : isTest(msg) ? 'Vigil test' : (msg.notice?.subject ?? 'Vigil'),
-      body: verification ? `Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}` : isTest(msg) ? `Push notifications reach this device (${oneLine(msg.orgName)}).` : (msg.notice?.text ?? ''),
+      body: verification ? `Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}` : isTest(msg) ? `Push notifications reach this device (${oneLine(msg.orgName)}).${msg.confirmUrl ? ' Tap to confirm.' : ''}` : (msg.notice?.text ?? ''),
       tag: `vigil-${msg.kind}`,
-      url: baseUrl + '/',
+      url: msg.confirmUrl ?? baseUrl + '/',
       actions: [],
     };
   }

@@ -10,7 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { classifyStatus, parseHttpUrl, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 export const SLACK_ACK_ACTION = 'vigil_ack';
 export const SLACK_RESOLVE_ACTION = 'vigil_resolve';
@@ -52,7 +52,7 @@ function incidentBlocks(msg: Message, inc: IncidentView): Block[] {
 
 function headline(msg: Message): string {
   if (isVerification(msg)) return `Vigil verification code: ${msg.code ?? ''}`;
-  if (msg.incidents.length === 0) return isTest(msg) ? `Vigil test message for ${oneLine(msg.orgName)}` : `Vigil notification for ${oneLine(msg.orgName)}`;
+  if (msg.incidents.length === 0) return isTest(msg) ? `Vigil test message for ${oneLine(msg.orgName)}${confirmSuffix(msg)}` : `Vigil notification for ${oneLine(msg.orgName)}`;
   const [first] = msg.incidents;
   const service = commonService(msg.incidents);
   const where = service ? ` (${oneLine(service)})` : '';

@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
 import { E164, type SmsSender } from './provider.js';
-import { commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /**
  * Carries one text or one call. Never throws for a delivery problem; resolves to a
@@ -139,7 +139,7 @@ function replyHint(inc: IncidentView | undefined, bundle: boolean): string {
 export function smsText(msg: Message): string {
   const org = truncate(oneLine(msg.orgName), 40);
   if (isVerification(msg)) return `Your Vigil verification code is ${msg.code ?? ''} (${org}).`;
-  if (msg.incidents.length === 0) return isTest(msg) ? `Vigil test message for ${org}: this number can receive alerts.` : `Vigil notification for ${org}.`;
+  if (msg.incidents.length === 0) return isTest(msg) ? (msg.confirmUrl ? `Vigil test for ${truncate(org, 20)}. Tap to confirm: ${msg.confirmUrl}` : `Vigil test message for ${org}: this number can receive alerts.`) : `Vigil notification for ${org}.`;
   const label = smsLabel(msg, msg.incidents);
   const service = commonService(msg.incidents);
 

@@ -17,7 +17,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { bundleHeadline, commonService, eventLabel, incidentStatusLine, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, commonService, eventLabel, incidentStatusLine, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
 
 /** Power Automate's hosts: the older Logic Apps one and the Power Platform one (accept both). */
 const TEAMS_HOST = /(^|\.)(logic\.azure\.com|api\.powerplatform\.com)$/i;
@@ -93,7 +93,7 @@ export function buildTeamsCard(msg: Message): AdaptiveCard {
   const card = (body: CardElement[], actions?: AdaptiveCard['actions']): AdaptiveCard => ({ $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, ...(actions?.length ? { actions } : {}), msteams: { width: 'Full' } });
   if (isVerification(msg)) return card([text('Vigil verification code', { weight: 'Bolder' }), text(`Your code for ${oneLine(msg.orgName)}: **${msg.code ?? ''}**`)]);
   if (msg.incidents.length === 0) {
-    if (isTest(msg)) return card([text(`Vigil test for ${oneLine(msg.orgName)}`, { weight: 'Bolder' }), text('This Teams channel reaches you.')]);
+    if (isTest(msg)) return card([text(`Vigil test for ${oneLine(msg.orgName)}`, { weight: 'Bolder' }), text(`This Teams channel reaches you.${confirmSuffix(msg)}`)]);
     return card([text(oneLine(msg.notice?.subject ?? 'Vigil'), { weight: 'Bolder' }), text(truncate(msg.notice?.text ?? 'Vigil notification', 5000))]);
   }
   if (msg.incidents.length === 1) return card(incidentBody(msg, msg.incidents[0]!), incidentActions(msg.incidents[0]!));

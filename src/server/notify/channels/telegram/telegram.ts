@@ -19,7 +19,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { postHttp, withDetail, type HttpOptions } from '../http.js';
-import { isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
+import { confirmSuffix, isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
 
 export const TELEGRAM_API_BASE = 'https://api.telegram.org';
 /** Telegram's limit on a message's text after entity parsing. */
@@ -87,7 +87,7 @@ export function escapeHtml(s: string): string {
 /** Plain lines (escaped later), and links to open. */
 function bodyLines(msg: Message): { lines: string[]; links: { label: string; url: string }[] } {
   if (isVerification(msg)) return { lines: [`Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`], links: [] };
-  if (msg.incidents.length === 0) return { lines: [isTest(msg) ? `This Telegram chat reaches you at 3 a.m. (${oneLine(msg.orgName)}).` : (msg.notice?.text ?? 'Vigil notification')], links: [] };
+  if (msg.incidents.length === 0) return { lines: [isTest(msg) ? `This Telegram chat reaches you at 3 a.m. (${oneLine(msg.orgName)}).${confirmSuffix(msg)}` : (msg.notice?.text ?? 'Vigil notification')], links: [] };
   const lines = pageLines(msg);
   return { lines, links: msg.incidents.slice(0, 10).map((i) => ({ label: `Open #${i.number} in Vigil`, url: i.htmlUrl })) };
 }
