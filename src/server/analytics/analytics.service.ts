@@ -10,14 +10,14 @@ import { invalid } from '../errors.js';
 import { dateRange, requestTimeZone } from './request-range.js';
 import type { Database } from '../storage/schema.js';
 import * as store from './analytics.store.js';
+import { readFacts } from './facts.service.js';
+import { titlesOf } from './facts.store.js';
 import {
-  REPEAT_WINDOW_MS,
   busiestHours,
   byBucket,
   groupBy,
   isNight,
   repeatGroups,
-  repeatIncidentIds,
   secondsToAck,
   secondsToResolve,
   servicesBreakingMost,
@@ -126,38 +126,15 @@ export interface LoadedFacts {
   repeats: Set<string>;
 }
 
-/** The facts of every incident the query selects, and which of them repeat an earlier one. */
-export async function loadFacts(db: Db, q: AnalyticsQuery): Promise<LoadedFacts> {
+/**
+ * The facts of every incident the query selects, and which of them repeat an earlier one
+ * (judged against every incident of the 7 days before, whatever its urgency or priority):
+ * stored facts for incidents resolved before the facts module's last pass, the incident
+ * tables for the rest (facts.service.ts).
+ */
+export async function loadFacts(db: Db, q: AnalyticsQuery, withTitles = false): Promise<LoadedFacts> {
   const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}) };
-  // Repeats are judged against every incident of the 7 days before the range and of the range
-  // itself, whatever its urgency or priority. Without those filters the range's own incidents
-  // are already read, so only the 7 days before it are read again.
-  const unfiltered = !q.urgency && !q.priorityIds;
-  const around: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: unfiltered ? q.since : q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
-  const [incidents, alerts, prior] = await Promise.all([store.incidentFactsIn(db, range), store.alertCountsIn(db, range), store.titlesCreatedIn(db, around)]);
-  const al = new Map(alerts.map((a) => [a.incident_id, Number(a.n)]));
-  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  const facts: IncidentFact[] = incidents.map((i) => ({
-    id: i.id,
-    number: Number(i.number),
-    serviceId: i.service_id,
-    title: i.title,
-    urgency: i.urgency,
-    priorityId: i.priority_id,
-    status: i.status,
-    createdAt: Number(i.created_at),
-    firstAckAt: num(i.first_ack),
-    resolvedAt: num(i.resolved_at),
-    escalations: Number(i.escalations ?? 0),
-    manualEscalations: Number(i.manual_escalations ?? 0),
-    firstEscalationAt: num(i.first_escalation),
-    alerts: al.get(i.id) ?? 0,
-  }));
-  const repeats = repeatIncidentIds(
-    facts,
-    prior.map((p) => ({ id: p.id, serviceId: p.service_id, title: p.title, createdAt: Number(p.created_at) })),
-  );
-  return { facts, repeats };
+  return readFacts(db, range, withTitles);
 }
 
 export interface MetricRow {
@@ -198,7 +175,7 @@ export interface Insights {
 
 /** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats. */
 export async function incidentInsights(db: Db, q: AnalyticsQuery): Promise<Insights> {
-  const { facts, repeats } = await loadFacts(db, q);
+  const { facts, repeats } = await loadFacts(db, q, true);
   const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
   const hours = busiestHours(facts, q.timeZone);
   return {
@@ -268,6 +245,12 @@ export async function rawIncidents(db: Db, q: AnalyticsQuery, body: Record<strin
     from = Math.max(0, to - (limit as number));
   } else to = Math.min(facts.length, limit as number);
   const page = facts.slice(from, to);
+  // Stored facts were read without their titles: the page's are read now.
+  const titles = new Map((await titlesOf(db, q.orgId, page.filter((f) => f.status === 'resolved').map((f) => f.id))).map((t) => [t.incident_id, t.title]));
+  for (const f of page) {
+    const t = titles.get(f.id);
+    if (t !== undefined) f.title = t;
+  }
   const [services, priorities] = await Promise.all([
     store.serviceNames(db, q.orgId, [...new Set(page.map((f) => f.serviceId))]),
     store.priorityRows(db, q.orgId, [...new Set(page.flatMap((f) => (f.priorityId ? [f.priorityId] : [])))]),

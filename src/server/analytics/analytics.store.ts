@@ -17,6 +17,10 @@ export interface IncidentRange {
   serviceIds?: readonly string[];
   urgency?: 'high' | 'low';
   priorityIds?: readonly string[];
+  /** Only these incidents. */
+  ids?: readonly string[];
+  /** Only incidents without stored facts (open, or resolved since the facts module's last pass). */
+  withoutFacts?: boolean;
 }
 
 function scoped<O>(q: SelectQueryBuilder<Database, 'incidents', O>, r: IncidentRange): SelectQueryBuilder<Database, 'incidents', O> {
@@ -24,6 +28,11 @@ function scoped<O>(q: SelectQueryBuilder<Database, 'incidents', O>, r: IncidentR
   if (r.serviceIds?.length) out = out.where('incidents.service_id', 'in', [...r.serviceIds]);
   if (r.urgency) out = out.where('incidents.urgency', '=', r.urgency);
   if (r.priorityIds?.length) out = out.where('incidents.priority_id', 'in', [...r.priorityIds]);
+  if (r.ids) out = out.where('incidents.id', 'in', r.ids.length ? [...r.ids] : ['']);
+  if (r.withoutFacts)
+    out = out.where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('incident_facts as f').select(sql.lit(1).as('one')).whereRef('f.org_id', '=', 'incidents.org_id').whereRef('f.incident_id', '=', 'incidents.id'))),
+    );
   return out;
 }
 
@@ -46,6 +55,7 @@ export async function incidentFactsIn(db: Db, r: IncidentRange) {
       'incidents.id',
       'incidents.number',
       'incidents.service_id',
+      'incidents.escalation_policy_id',
       'incidents.title',
       'incidents.urgency',
       'incidents.priority_id',

@@ -15,6 +15,8 @@ export interface IncidentFact {
   id: string;
   number: number;
   serviceId: string;
+  /** The escalation policy the incident was last assigned to (PagerDuty's per-policy metrics). */
+  escalationPolicyId?: string | null;
   title: string;
   urgency: 'high' | 'low';
   priorityId: string | null;

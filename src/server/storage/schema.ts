@@ -4,6 +4,8 @@
  */
 import type { Generated } from 'kysely';
 import type { SmsDatabase } from './schema-sms.js';
+import type { AnalyticsDatabase } from './schema-analytics.js';
+export type * from './schema-analytics.js';
 export type * from './schema-sms.js';
 import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
@@ -814,7 +816,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase {
+export interface Database extends SmsDatabase, AnalyticsDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;
