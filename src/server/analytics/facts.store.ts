@@ -22,6 +22,8 @@ export async function factsIn(db: Db, r: IncidentRange, withTitle: boolean) {
   if (r.serviceIds?.length) q = q.where('service_id', 'in', [...r.serviceIds]);
   if (r.urgency) q = q.where('urgency', '=', r.urgency);
   if (r.priorityIds?.length) q = q.where('priority_id', 'in', [...r.priorityIds]);
+  if (r.escalationPolicyIds?.length) q = q.where('escalation_policy_id', 'in', [...r.escalationPolicyIds]);
+  if (r.ids) q = q.where('incident_id', 'in', r.ids.length ? [...r.ids] : ['']);
   return q.orderBy('created_at').orderBy('incident_id').execute() as Promise<(Pick<IncidentFactTable, (typeof COLUMNS)[number]> & { title?: string })[]>;
 }
 
