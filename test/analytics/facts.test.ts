@@ -3,6 +3,12 @@
  * incident tables answer: the hand-computed month of month.ts is asked the same questions
  * with no facts stored (every incident read live), with some stored (the two merged), and
  * with every resolved incident stored, on every dialect; the answers must be identical.
+ *
+ * On the same month (one app per dialect), PagerDuty's analytics operations beyond
+ * /incidents/{all,services,teams} (issue 16): per escalation policy and across all policies,
+ * across all services, across all teams and per responder team (Vigil has no teams: no rows),
+ * and one raw incident by id. Answers are checked against PagerDuty's schema; bad input is
+ * refused with 400 naming the field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillIncidentFacts } from '../../src/server/analytics/facts.service.js';
@@ -10,6 +16,7 @@ import { AnalyticsFactsModule } from '../../src/server/engine/analytics-facts/mo
 import { initOrganization } from '../../src/server/org/org.service.js';
 import { DIALECTS, manualClock, serviceWithKey, type TestApp } from '../harness.js';
 import { createApp, req, type Json } from '../api/helpers.js';
+import { checkPagerDutyShape } from '../api/pd-rest-schema.js';
 import { MONTH, RANGE, ZONE, seedMonth } from './month.js';
 
 const QUESTIONS: [string, Json][] = [
@@ -27,6 +34,14 @@ describe.each(DIALECTS)('stored incident facts on %s', (dialect) => {
   let auth: { authorization: string };
   let ids: Map<number, string>;
   let orgId: string;
+  let policy: { id: string; name: string };
+
+  const post = async (path: string, body: Json, status = 200) => {
+    const r = await req(t, 'POST', `/api/v1/analytics/${path}`, body, auth);
+    expect(r.statusCode, r.body).toBe(status);
+    if (status === 200) expect(checkPagerDutyShape(r.json(), `/analytics/${path}`, 'post').errors).toBeNull();
+    return r.json() as Json;
+  };
 
   const ask = async () => {
     const out: Json[] = [];
@@ -47,6 +62,11 @@ describe.each(DIALECTS)('stored incident facts on %s', (dialect) => {
     const a = await serviceWithKey(t, 'events_v2', 'Crisis chat', auth);
     const b = await serviceWithKey(t, 'events_v2', 'SMS gateway', auth);
     ids = await seedMonth(t.db.handle.db, orgId, { A: { id: a.serviceId, integrationId: a.integrationId }, B: { id: b.serviceId, integrationId: b.integrationId } });
+    const p = await req(t, 'POST', '/api/v1/escalation_policies', { escalation_policy: { name: 'Night desk', escalation_rules: [{ escalation_delay_in_minutes: 30, targets: [{ id: org.user.id, type: 'user_reference' }] }] } }, auth);
+    expect(p.statusCode, p.body).toBe(201);
+    policy = { id: p.json().escalation_policy.id, name: 'Night desk' };
+    // Incidents 3, 5 and 8 (service B) and 2 (service A) were last assigned to the policy.
+    await t.db.handle.db.updateTable('incidents').set({ escalation_policy_id: policy.id }).where('id', 'in', [3, 5, 8, 2].map((n) => ids.get(n)!)).execute();
     const other = await serviceWithKey(t, 'events_v2', 'Other', t.auth);
     await seedMonth(t.db.handle.db, t.org.org.id, { A: { id: other.serviceId, integrationId: other.integrationId }, B: { id: other.serviceId, integrationId: other.integrationId } }, MONTH.slice(1, 4));
   });
@@ -83,5 +103,46 @@ describe.each(DIALECTS)('stored incident facts on %s', (dialect) => {
     expect(by.get(ids.get(4)!)).toMatchObject({ escalations: 2, manual_escalations: 1, first_ack_at: null });
     expect(by.get(ids.get(6)!)).toMatchObject({ repeat: 0 });
     expect(await ask()).toEqual(live);
+  });
+  it('per escalation policy and across policies; across services is /all; teams have no rows', async () => {
+    // Four resolved incidents read from stored facts, the rest live.
+    await t.db.handle.db.deleteFrom('incident_facts').execute();
+    await fillIncidentFacts(t.db.handle.db, 4);
+    const per = await post('metrics/incidents/escalation_policies', { filters: RANGE });
+    // 2 (resolved 5400 s, acked 600 s, 1 escalation), 3 (14400, 60), 5 (600, 30, low), 8 (open, 2 escalations, never acked).
+    expect(per.data).toEqual([
+      expect.objectContaining({ escalation_policy_id: policy.id, escalation_policy_name: policy.name, total_incident_count: 4, total_incidents_acknowledged: 3, total_incidents_resolved: 3, mean_seconds_to_resolve: 6800, p50_seconds_to_resolve: 5400, total_escalation_count: 3, total_incidents_escalated: 2 }),
+    ]);
+    const across = await post('metrics/incidents/escalation_policies/all', { filters: { ...RANGE, urgency: 'high' }, aggregate_unit: 'month' });
+    expect(across.data).toEqual([expect.objectContaining({ range_start: '2026-03-01T00:00:00-05:00', total_incident_count: 3, p50_seconds_to_first_ack: 60 })]);
+    expect(across.data[0].escalation_policy_id).toBeUndefined();
+    const all = await post('metrics/incidents/all', { filters: RANGE, aggregate_unit: 'week' });
+    expect(await post('metrics/incidents/services/all', { filters: RANGE, aggregate_unit: 'week' })).toEqual(all);
+    const filtered = await post('metrics/incidents/all', { filters: { ...RANGE, escalation_policy_ids: [policy.id] } });
+    expect(filtered.data).toEqual([expect.objectContaining({ total_incident_count: 4, total_repeat_incidents: 2 })]);
+    expect((await post('metrics/incidents/teams/all', { filters: RANGE })).data).toEqual([]);
+    const csv = await t.app.inject({ method: 'POST', url: '/api/v1/analytics/metrics/incidents/escalation_policies?format=csv', headers: auth, payload: { filters: RANGE } });
+    expect(csv.body.split('\n')[0]).toMatch(/^range_start,escalation_policy_id,escalation_policy_name,total_incident_count,/);
+  });
+
+  it('refuses unknown escalation policies, team filters and responder-team fields by name', async () => {
+    const bad = await post('metrics/incidents/escalation_policies', { filters: { ...RANGE, escalation_policy_ids: ['PNOSUCH'] } }, 400);
+    expect(JSON.stringify(bad.error.errors)).toContain('filters.escalation_policy_ids: unknown escalation policy PNOSUCH');
+    expect(JSON.stringify((await post('metrics/incidents/teams/all', { filters: { ...RANGE, team_ids: ['T1'] } }, 400)).error.errors)).toContain('filters.team_ids');
+    const teams = await post('metrics/responders/teams', { filters: { date_range_start: '2026-03-01T00:00:00Z', date_range_end: '2026-04-01T00:00:00Z' } });
+    expect(teams).toMatchObject({ data: [], time_zone: ZONE });
+    expect(JSON.stringify((await post('metrics/responders/teams', { filters: { date_range_start: '2026-03-01T00:00:00Z', date_range_end: '2026-04-01T00:00:00Z', team_ids: ['T1'] } }, 400)).error.errors)).toContain('filters.team_ids');
+    expect(JSON.stringify((await post('metrics/responders/teams', { filters: { date_range_start: '2026-03-01T00:00:00Z' } }, 400)).error.errors)).toContain('date_range_end');
+  });
+
+  it('one raw incident by id: the row raw/incidents gives, stored or live; 404 for another organization’s', async () => {
+    const page = await post('raw/incidents', { filters: RANGE, limit: 20 });
+    for (const n of [2, 7, 10]) {
+      const r = await req(t, 'GET', `/api/v1/analytics/raw/incidents/${ids.get(n)}`, undefined, auth);
+      expect(r.statusCode, r.body).toBe(200);
+      expect(checkPagerDutyShape(r.json(), '/analytics/raw/incidents/{id}', 'get').errors).toBeNull();
+      expect(r.json()).toEqual(page.data.find((d: Json) => d.id === ids.get(n)));
+    }
+    expect((await req(t, 'GET', `/api/v1/analytics/raw/incidents/${ids.get(2)}`, undefined, t.auth)).statusCode).toBe(404);
   });
 });
