@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents } from '../src/server/analytics/analytics.service.js';
+import { fillIncidentFacts } from '../src/server/analytics/facts.service.js';
 import { responderLoadReport } from '../src/server/analytics/responder-load.service.js';
 import { presentInsights, presentMetricRow, presentRawPage, presentResponderLoad } from '../src/server/http/presenters/analytics.js';
 import { insertIncident, insertLogEntries } from '../src/server/incident/incident.store.js';
@@ -91,7 +92,7 @@ export async function seedIncidentHistory(h: DbHandle, incidents: number, log: (
   return { init, entries };
 }
 
-export async function benchAnalytics(dialect: DialectName, incidents = 100_000, log: (s: string) => void = () => {}, runCount = 5): Promise<{ figures: AnalyticsFigure[]; seedSeconds: number; logEntries: number }> {
+export async function benchAnalytics(dialect: DialectName, incidents = 100_000, log: (s: string) => void = () => {}, runCount = 5): Promise<{ figures: AnalyticsFigure[]; seedSeconds: number; backfillSeconds: number; logEntries: number }> {
   const tmp = tempRoot();
   const bdb = await createBenchDb(dialect, tmp);
   const h = bdb.open();
@@ -100,6 +101,12 @@ export async function benchAnalytics(dialect: DialectName, incidents = 100_000, 
     const { init, entries } = await seedIncidentHistory(h, incidents, (s) => log(`analytics seed (${dialect}): ${s}`));
     const orgId = init.org.id;
     const seedSeconds = (performance.now() - seedStart) / 1000;
+    // The seed writes resolved incidents through the store, as migration 0031 finds an
+    // existing database: the analytics-facts engine module's passes are the backfill.
+    const fillStart = performance.now();
+    while ((await fillIncidentFacts(h.db)) > 0);
+    const backfillSeconds = (performance.now() - fillStart) / 1000;
+    log(`analytics backfill (${dialect}): ${incidents.toLocaleString('en')} incidents' facts in ${backfillSeconds.toFixed(1)} s`);
     await sql`ANALYZE`.execute(h.db);
     const year = { created_at_start: '2025-01-01T00:00:00Z', created_at_end: '2026-01-01T00:00:00Z' };
     const month = { created_at_start: '2025-06-01T00:00:00Z', created_at_end: '2025-07-01T00:00:00Z' };
@@ -130,7 +137,7 @@ export async function benchAnalytics(dialect: DialectName, incidents = 100_000, 
     await add('Analytics: responder load of a year', async () =>
       presentResponderLoad(await responderLoadReport(h.db, Date.parse('2026-01-01T00:00:00Z'), viewer, { filters: { date_range_start: year.created_at_start, date_range_end: year.created_at_end }, time_zone: 'America/New_York' })),
     );
-    return { figures, seedSeconds, logEntries: entries };
+    return { figures, seedSeconds, backfillSeconds, logEntries: entries };
   } finally {
     await h.close();
     await bdb.drop();
@@ -143,7 +150,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.argv[4] ?? 5);
   benchAnalytics(dialect, n, (s) => process.stderr.write(`${s}\n`), runs).then(
     (r) => {
-      process.stdout.write(`${dialect}: seeded ${n.toLocaleString('en')} incidents and ${r.logEntries.toLocaleString('en')} log entries in ${r.seedSeconds.toFixed(1)} s\n`);
+      process.stdout.write(`${dialect}: seeded ${n.toLocaleString('en')} incidents and ${r.logEntries.toLocaleString('en')} log entries in ${r.seedSeconds.toFixed(1)} s; backfilled their facts in ${r.backfillSeconds.toFixed(1)} s\n`);
       for (const f of r.figures) process.stdout.write(`${f.name}: p50 ${f.ms.toFixed(0)} ms, max ${f.maxMs.toFixed(0)} ms (${f.runs.map((x) => x.toFixed(0)).join(', ')})\n`);
       process.exit(0);
     },

@@ -17,6 +17,7 @@ export const AnalyticsFilters = Type.Object({
   service_ids: Ids('services'),
   priority_ids: Ids('priorities'),
   team_ids: Ids('teams (Vigil has no teams: any id is refused)'),
+  escalation_policy_ids: Ids('escalation policies (the policy an incident was last assigned to)'),
 });
 
 const Unit = Type.Optional(Nullable(Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { description: 'Buckets in time_zone (weeks start on Monday); absent: the whole range' })));
@@ -40,6 +41,8 @@ export const AnalyticsIncidentMetrics = Type.Object({
   range_start: Type.Optional(Type.String({ description: 'Start of the bucket in time_zone; only with an aggregate_unit' })),
   service_id: Type.Optional(Type.String()),
   service_name: Type.Optional(Type.String()),
+  escalation_policy_id: Type.Optional(Type.String({ description: 'Per escalation policy: the policy the incidents were last assigned to' })),
+  escalation_policy_name: Type.Optional(Type.String()),
   total_incident_count: Type.Integer(),
   total_alert_count: Type.Integer({ description: 'Vigil: alerts grouped into these incidents' }),
   total_incidents_acknowledged: Type.Integer(),
@@ -66,6 +69,7 @@ const FiltersOut = Type.Object({
   service_ids: Type.Optional(Type.Array(Type.String())),
   priority_ids: Type.Optional(Type.Array(Type.String())),
   team_ids: Type.Optional(Type.Array(Type.String())),
+  escalation_policy_ids: Type.Optional(Type.Array(Type.String())),
 });
 
 export const AnalyticsMetricsAnswer = Type.Object({
@@ -148,6 +152,13 @@ export const ResponderLoadRow = Type.Object({
   total_incidents_handled: Type.Integer({ description: 'Incidents they acknowledged or resolved' }),
   last_night_page_at: Type.Optional(Type.String()),
   seconds_since_last_night_page: Type.Optional(Type.Integer({ description: 'To the end of the range, or now if earlier' })),
+});
+
+/** PagerDuty's /analytics/metrics/responders/teams: Vigil has no teams, so no rows. */
+export const ResponderTeamsAnswer = Type.Object({
+  filters: Type.Record(Type.String(), Type.Unknown()),
+  time_zone: Type.String(),
+  data: Type.Array(Type.Object({ team_id: Type.String(), team_name: Type.String() }), { maxItems: 0 }),
 });
 
 export const ResponderLoadAnswer = Type.Object({

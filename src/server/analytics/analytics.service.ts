@@ -6,18 +6,18 @@
  * team (Vigil has no teams, so any team id is unknown), and any filter Vigil does not apply.
  */
 import type { Kysely } from 'kysely';
-import { invalid } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
 import { dateRange, requestTimeZone } from './request-range.js';
 import type { Database } from '../storage/schema.js';
 import * as store from './analytics.store.js';
+import { readFacts } from './facts.service.js';
+import { titlesOf } from './facts.store.js';
 import {
-  REPEAT_WINDOW_MS,
   busiestHours,
   byBucket,
   groupBy,
   isNight,
   repeatGroups,
-  repeatIncidentIds,
   secondsToAck,
   secondsToResolve,
   servicesBreakingMost,
@@ -30,7 +30,7 @@ import {
 type Db = Kysely<Database>;
 
 export { MAX_RANGE_YEARS } from './request-range.js';
-const FILTERS = ['created_at_start', 'created_at_end', 'urgency', 'service_ids', 'team_ids', 'priority_ids'] as const;
+const FILTERS = ['created_at_start', 'created_at_end', 'urgency', 'service_ids', 'team_ids', 'priority_ids', 'escalation_policy_ids'] as const;
 
 export interface AnalyticsQuery {
   orgId: string;
@@ -44,6 +44,7 @@ export interface AnalyticsQuery {
   serviceIds?: string[];
   urgency?: 'high' | 'low';
   priorityIds?: string[];
+  escalationPolicyIds?: string[];
   /** The filters as given, echoed in answers. */
   filters: Record<string, unknown>;
 }
@@ -82,7 +83,7 @@ export async function parseAnalyticsQuery(db: Db, orgId: string, body: Record<st
     else errors.push(`filters.urgency must be high or low, got ${JSON.stringify(filters.urgency).slice(0, 32)}`);
   }
 
-  const ids = (field: 'service_ids' | 'team_ids' | 'priority_ids'): string[] | undefined => {
+  const ids = (field: 'service_ids' | 'team_ids' | 'priority_ids' | 'escalation_policy_ids'): string[] | undefined => {
     try {
       const v = list(filters[field], `filters.${field}`);
       if (v && v.length > MAX_IDS) errors.push(`filters.${field}: at most ${MAX_IDS} ids`);
@@ -95,6 +96,12 @@ export async function parseAnalyticsQuery(db: Db, orgId: string, body: Record<st
   const serviceIds = ids('service_ids');
   const teamIds = ids('team_ids');
   const priorityIds = ids('priority_ids');
+  const escalationPolicyIds = ids('escalation_policy_ids');
+  if (escalationPolicyIds?.length && escalationPolicyIds.length <= MAX_IDS) {
+    const known = new Set((await store.policyNames(db, orgId, escalationPolicyIds)).map((s) => s.id));
+    const unknown = escalationPolicyIds.filter((id) => !known.has(id));
+    if (unknown.length) errors.push(`filters.escalation_policy_ids: unknown escalation policy ${unknown.slice(0, 5).join(', ')}`);
+  }
   if (teamIds?.length) errors.push(`filters.team_ids: unknown team ${teamIds.slice(0, 5).join(', ')} (Vigil has no teams; filter by service_ids)`);
   if (serviceIds?.length && serviceIds.length <= MAX_IDS) {
     const known = new Set((await store.serviceNames(db, orgId, serviceIds)).map((s) => s.id));
@@ -117,6 +124,7 @@ export async function parseAnalyticsQuery(db: Db, orgId: string, body: Record<st
     ...(serviceIds?.length ? { serviceIds } : {}),
     ...(urgency ? { urgency } : {}),
     ...(priorityIds?.length ? { priorityIds } : {}),
+    ...(escalationPolicyIds?.length ? { escalationPolicyIds } : {}),
     filters,
   };
 }
@@ -126,63 +134,57 @@ export interface LoadedFacts {
   repeats: Set<string>;
 }
 
-/** The facts of every incident the query selects, and which of them repeat an earlier one. */
-export async function loadFacts(db: Db, q: AnalyticsQuery): Promise<LoadedFacts> {
-  const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}) };
-  // Repeats are judged against every incident of the 7 days before the range and of the range
-  // itself, whatever its urgency or priority. Without those filters the range's own incidents
-  // are already read, so only the 7 days before it are read again.
-  const unfiltered = !q.urgency && !q.priorityIds;
-  const around: store.IncidentRange = { orgId: q.orgId, since: q.since - REPEAT_WINDOW_MS, until: unfiltered ? q.since : q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}) };
-  const [incidents, alerts, prior] = await Promise.all([store.incidentFactsIn(db, range), store.alertCountsIn(db, range), store.titlesCreatedIn(db, around)]);
-  const al = new Map(alerts.map((a) => [a.incident_id, Number(a.n)]));
-  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  const facts: IncidentFact[] = incidents.map((i) => ({
-    id: i.id,
-    number: Number(i.number),
-    serviceId: i.service_id,
-    title: i.title,
-    urgency: i.urgency,
-    priorityId: i.priority_id,
-    status: i.status,
-    createdAt: Number(i.created_at),
-    firstAckAt: num(i.first_ack),
-    resolvedAt: num(i.resolved_at),
-    escalations: Number(i.escalations ?? 0),
-    manualEscalations: Number(i.manual_escalations ?? 0),
-    firstEscalationAt: num(i.first_escalation),
-    alerts: al.get(i.id) ?? 0,
-  }));
-  const repeats = repeatIncidentIds(
-    facts,
-    prior.map((p) => ({ id: p.id, serviceId: p.service_id, title: p.title, createdAt: Number(p.created_at) })),
-  );
-  return { facts, repeats };
+/**
+ * The facts of every incident the query selects, and which of them repeat an earlier one
+ * (judged against every incident of the 7 days before, whatever its urgency or priority):
+ * stored facts for incidents resolved before the facts module's last pass, the incident
+ * tables for the rest (facts.service.ts).
+ */
+export async function loadFacts(db: Db, q: AnalyticsQuery, withTitles = false): Promise<LoadedFacts> {
+  const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}), ...(q.escalationPolicyIds ? { escalationPolicyIds: q.escalationPolicyIds } : {}) };
+  return readFacts(db, range, withTitles);
 }
 
 export interface MetricRow {
   rangeStart: number | null;
   serviceId?: string;
   serviceName?: string;
+  escalationPolicyId?: string;
+  escalationPolicyName?: string;
   summary: Summary;
 }
 
-/** PagerDuty's /analytics/metrics/incidents/{all,services,teams}: one row per bucket (and service). */
-export async function incidentMetrics(db: Db, q: AnalyticsQuery, by: 'all' | 'services' | 'teams'): Promise<MetricRow[]> {
+/**
+ * How PagerDuty's /analytics/metrics/incidents/… routes group: `all` (and `services/all`:
+ * across every service) one row per bucket; `services` and `escalation_policies` one per
+ * bucket and service or policy; `escalation_policies/all` one per bucket over the incidents
+ * assigned to a policy; `teams` and `teams/all`: Vigil has no teams, so no incident is a
+ * team's and there are no rows.
+ */
+export type MetricsGrouping = 'all' | 'services' | 'teams' | 'escalation_policies' | 'services/all' | 'teams/all' | 'escalation_policies/all';
+
+/** PagerDuty's /analytics/metrics/incidents/{all,services,teams,escalation_policies}[/all]: one row per bucket (and service or policy). */
+export async function incidentMetrics(db: Db, q: AnalyticsQuery, by: MetricsGrouping): Promise<MetricRow[]> {
   // Vigil has no teams: nothing is assigned to one, so per-team metrics have no rows.
-  if (by === 'teams') return [];
-  const { facts, repeats } = await loadFacts(db, q);
+  if (by === 'teams' || by === 'teams/all') return [];
+  const loaded = await loadFacts(db, q);
+  const { repeats } = loaded;
+  const facts = by === 'escalation_policies' || by === 'escalation_policies/all' ? loaded.facts.filter((f) => f.escalationPolicyId) : loaded.facts;
   const buckets = q.aggregateUnit ? byBucket(facts, q.aggregateUnit, q.timeZone) : [{ start: null as number | null, facts }];
-  if (by === 'all') {
+  if (by === 'all' || by === 'services/all' || by === 'escalation_policies/all') {
     // The whole range answers one row even with no incident, as PagerDuty does.
     if (!q.aggregateUnit && !facts.length) return [{ rangeStart: null, summary: summarize([], q.orgZone, repeats) }];
     return buckets.map((b) => ({ rangeStart: b.start, summary: summarize(b.facts, q.orgZone, repeats) }));
   }
-  const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
+  const perPolicy = by === 'escalation_policies';
+  const keyOf = (f: IncidentFact): string => (perPolicy ? f.escalationPolicyId! : f.serviceId);
+  const keys = [...new Set(facts.map(keyOf))];
+  const names = new Map((perPolicy ? await store.policyNames(db, q.orgId, keys) : await store.serviceNames(db, q.orgId, keys)).map((s) => [s.id, s.name]));
   const rows: MetricRow[] = [];
   for (const b of buckets) {
-    for (const [serviceId, list] of [...groupBy(b.facts, (f) => f.serviceId).entries()].sort((x, y) => x[0].localeCompare(y[0]))) {
-      rows.push({ rangeStart: b.start, serviceId, serviceName: names.get(serviceId) ?? serviceId, summary: summarize(list, q.orgZone, repeats) });
+    for (const [key, list] of [...groupBy(b.facts, keyOf).entries()].sort((x, y) => x[0].localeCompare(y[0]))) {
+      const who = perPolicy ? { escalationPolicyId: key, escalationPolicyName: names.get(key) ?? key } : { serviceId: key, serviceName: names.get(key) ?? key };
+      rows.push({ rangeStart: b.start, ...who, summary: summarize(list, q.orgZone, repeats) });
     }
   }
   return rows;
@@ -198,7 +200,7 @@ export interface Insights {
 
 /** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats. */
 export async function incidentInsights(db: Db, q: AnalyticsQuery): Promise<Insights> {
-  const { facts, repeats } = await loadFacts(db, q);
+  const { facts, repeats } = await loadFacts(db, q, true);
   const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
   const hours = busiestHours(facts, q.timeZone);
   return {
@@ -268,25 +270,46 @@ export async function rawIncidents(db: Db, q: AnalyticsQuery, body: Record<strin
     from = Math.max(0, to - (limit as number));
   } else to = Math.min(facts.length, limit as number);
   const page = facts.slice(from, to);
-  const [services, priorities] = await Promise.all([
-    store.serviceNames(db, q.orgId, [...new Set(page.map((f) => f.serviceId))]),
-    store.priorityRows(db, q.orgId, [...new Set(page.flatMap((f) => (f.priorityId ? [f.priorityId] : [])))]),
-  ]);
-  const sn = new Map(services.map((s) => [s.id, s.name]));
-  const pr = new Map(priorities.map((p) => [p.id, p]));
   return {
-    rows: page.map((fact) => ({
-      fact,
-      serviceName: sn.get(fact.serviceId) ?? fact.serviceId,
-      priority: fact.priorityId ? (pr.get(fact.priorityId) ?? null) : null,
-      repeat: repeats.has(fact.id),
-      sleepHour: isNight(fact.createdAt, q.orgZone),
-      secondsToAck: secondsToAck(fact),
-      secondsToResolve: secondsToResolve(fact),
-    })),
+    rows: await rawRows(db, q.orgId, q.orgZone, page, repeats),
     more: to < facts.length,
     limit: limit as number,
     order: order as 'asc' | 'desc',
     orderBy: orderBy as 'created_at' | 'seconds_to_resolve',
   };
+}
+
+/** A raw page's rows: titles of stored facts (read without them), service and priority names, and each incident's figures. */
+async function rawRows(db: Db, orgId: string, orgZone: string, page: IncidentFact[], repeats: ReadonlySet<string>): Promise<RawIncident[]> {
+  // Stored facts were read without their titles: the page's are read now.
+  const titles = new Map((await titlesOf(db, orgId, page.filter((f) => f.status === 'resolved').map((f) => f.id))).map((t) => [t.incident_id, t.title]));
+  for (const f of page) {
+    const t = titles.get(f.id);
+    if (t !== undefined) f.title = t;
+  }
+  const [services, priorities] = await Promise.all([
+    store.serviceNames(db, orgId, [...new Set(page.map((f) => f.serviceId))]),
+    store.priorityRows(db, orgId, [...new Set(page.flatMap((f) => (f.priorityId ? [f.priorityId] : [])))]),
+  ]);
+  const sn = new Map(services.map((s) => [s.id, s.name]));
+  const pr = new Map(priorities.map((p) => [p.id, p]));
+  return page.map((fact) => ({
+    fact,
+    serviceName: sn.get(fact.serviceId) ?? fact.serviceId,
+    priority: fact.priorityId ? (pr.get(fact.priorityId) ?? null) : null,
+    repeat: repeats.has(fact.id),
+    sleepHour: isNight(fact.createdAt, orgZone),
+    secondsToAck: secondsToAck(fact),
+    secondsToResolve: secondsToResolve(fact),
+  }));
+}
+
+/** PagerDuty's GET /analytics/raw/incidents/{id}: one incident with its figures (404 if not the organization's). */
+export async function rawIncident(db: Db, orgId: string, id: string): Promise<{ row: RawIncident; timeZone: string }> {
+  const created = await store.incidentCreatedAt(db, orgId, id);
+  if (created === undefined) throw notFound(`incident ${id}`);
+  const orgZone = (await store.orgTimeZone(db, orgId)) ?? 'UTC';
+  const { facts, repeats } = await readFacts(db, { orgId, since: created, until: created + 1, ids: [id] }, true);
+  const [row] = await rawRows(db, orgId, orgZone, facts, repeats);
+  return { row: row!, timeZone: orgZone };
 }

@@ -17,6 +17,11 @@ export interface IncidentRange {
   serviceIds?: readonly string[];
   urgency?: 'high' | 'low';
   priorityIds?: readonly string[];
+  escalationPolicyIds?: readonly string[];
+  /** Only these incidents. */
+  ids?: readonly string[];
+  /** Only incidents without stored facts (open, or resolved since the facts module's last pass). */
+  withoutFacts?: boolean;
 }
 
 function scoped<O>(q: SelectQueryBuilder<Database, 'incidents', O>, r: IncidentRange): SelectQueryBuilder<Database, 'incidents', O> {
@@ -24,6 +29,12 @@ function scoped<O>(q: SelectQueryBuilder<Database, 'incidents', O>, r: IncidentR
   if (r.serviceIds?.length) out = out.where('incidents.service_id', 'in', [...r.serviceIds]);
   if (r.urgency) out = out.where('incidents.urgency', '=', r.urgency);
   if (r.priorityIds?.length) out = out.where('incidents.priority_id', 'in', [...r.priorityIds]);
+  if (r.escalationPolicyIds?.length) out = out.where('incidents.escalation_policy_id', 'in', [...r.escalationPolicyIds]);
+  if (r.ids) out = out.where('incidents.id', 'in', r.ids.length ? [...r.ids] : ['']);
+  if (r.withoutFacts)
+    out = out.where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('incident_facts as f').select(sql.lit(1).as('one')).whereRef('f.org_id', '=', 'incidents.org_id').whereRef('f.incident_id', '=', 'incidents.id'))),
+    );
   return out;
 }
 
@@ -46,6 +57,7 @@ export async function incidentFactsIn(db: Db, r: IncidentRange) {
       'incidents.id',
       'incidents.number',
       'incidents.service_id',
+      'incidents.escalation_policy_id',
       'incidents.title',
       'incidents.urgency',
       'incidents.priority_id',
@@ -76,6 +88,11 @@ export async function titlesCreatedIn(db: Db, r: IncidentRange) {
   return scoped(db.selectFrom('incidents').select(['id', 'service_id', 'title', 'created_at']), r).execute();
 }
 
+export async function incidentCreatedAt(db: Db, orgId: string, id: string): Promise<number | undefined> {
+  const r = await db.selectFrom('incidents').select('created_at').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return r ? Number(r.created_at) : undefined;
+}
+
 export async function orgTimeZone(db: Db, orgId: string): Promise<string | undefined> {
   const r = await db.selectFrom('organizations').select('time_zone').where('org_id', '=', orgId).where('id', '=', orgId).executeTakeFirst();
   return r?.time_zone;
@@ -87,6 +104,12 @@ export async function serviceNames(db: Db, orgId: string, ids?: readonly string[
   let q = db.selectFrom('services').select(['id', 'name']).where('org_id', '=', orgId);
   if (ids) q = q.where('id', 'in', [...ids]);
   return q.execute();
+}
+
+/** Escalation policies of the organization among these ids, deleted ones included. */
+export async function policyNames(db: Db, orgId: string, ids: readonly string[]): Promise<{ id: string; name: string }[]> {
+  if (!ids.length) return [];
+  return db.selectFrom('escalation_policies').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', [...ids]).execute();
 }
 
 export async function priorityRows(db: Db, orgId: string, ids?: readonly string[]): Promise<{ id: string; name: string; rank: number }[]> {

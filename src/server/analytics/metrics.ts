@@ -15,6 +15,8 @@ export interface IncidentFact {
   id: string;
   number: number;
   serviceId: string;
+  /** The escalation policy the incident was last assigned to (PagerDuty's per-policy metrics). */
+  escalationPolicyId?: string | null;
   title: string;
   urgency: 'high' | 'low';
   priorityId: string | null;
@@ -124,9 +126,20 @@ export function wallClock(at: number, zone: string): Date {
   return new Date(at + offsetMs(at, zone));
 }
 
+/** Per zone, per 15-minute slot of UTC time: whether it is night (its local hour; every hour starts on a slot edge). */
+const nights = new Map<string, Map<number, boolean>>();
+
 export function isNight(at: number, zone: string): boolean {
-  const h = wallClock(at, zone).getUTCHours();
-  return h >= NIGHT_START_HOUR || h < NIGHT_END_HOUR;
+  let byZone = nights.get(zone);
+  if (!byZone || byZone.size > 200_000) nights.set(zone, (byZone = new Map()));
+  const slot = Math.floor(at / SLOT_MS);
+  let night = byZone.get(slot);
+  if (night === undefined) {
+    const h = wallClock(slot * SLOT_MS, zone).getUTCHours();
+    night = h >= NIGHT_START_HOUR || h < NIGHT_END_HOUR;
+    byZone.set(slot, night);
+  }
+  return night;
 }
 
 const titleKey = (serviceId: string, title: string) => `${serviceId}\u0000${title.trim().replace(/\s+/g, ' ').toLowerCase()}`;
@@ -203,7 +216,23 @@ export function summarize(facts: readonly IncidentFact[], orgZone: string, repea
 /** The start of the day, ISO week (Monday) or month holding `at`, in `zone`, as epoch ms. */
 const starts = new Map<string, number>();
 
+/** Per zone and unit, per 15-minute slot of UTC time: its bucket's start (buckets start at local midnight, a slot edge). */
+const slotStarts = new Map<string, Map<number, number>>();
+
 export function bucketStart(at: number, unit: AggregateUnit, zone: string): number {
+  const zk = `${zone}|${unit}`;
+  let byZone = slotStarts.get(zk);
+  if (!byZone || byZone.size > 200_000) slotStarts.set(zk, (byZone = new Map()));
+  const slot = Math.floor(at / SLOT_MS);
+  let start = byZone.get(slot);
+  if (start === undefined) {
+    start = dayBucketStart(slot * SLOT_MS, unit, zone);
+    byZone.set(slot, start);
+  }
+  return start;
+}
+
+function dayBucketStart(at: number, unit: AggregateUnit, zone: string): number {
   const day = wallClock(at, zone).toISOString().slice(0, 10);
   const key = `${zone}|${unit}|${day}`;
   let start = starts.get(key);

@@ -35,7 +35,19 @@ export interface ResponderLoadAnswer {
   rotations?: (RotationSpread & { scheduleName: string })[];
 }
 
-export async function responderLoadReport(db: Db, now: number, viewer: Viewer, body: Record<string, unknown>): Promise<ResponderLoadAnswer> {
+export interface ResponderRequest {
+  since: number;
+  until: number;
+  timeZone: string;
+  orgZone: string;
+  filters: Record<string, unknown>;
+  /** The people asked for (only the viewer, for anyone but a coordinator); absent: everyone. */
+  ids: string[] | undefined;
+  coordinator: boolean;
+}
+
+/** Check a responder request's body (PagerDuty's date_range filters): fields named when refused, other people's rows refused to non-coordinators. */
+export async function checkResponderRequest(db: Db, viewer: Viewer, body: Record<string, unknown>): Promise<ResponderRequest> {
   const errors: string[] = [];
   for (const k of Object.keys(body)) if (!['filters', 'time_zone'].includes(k)) errors.push(`${k}: not a field of this request (Vigil takes filters, time_zone)`);
   const filters = (body.filters ?? {}) as Record<string, unknown>;
@@ -62,14 +74,19 @@ export async function responderLoadReport(db: Db, now: number, viewer: Viewer, b
     const unknown = ids.filter((id) => !known.has(id));
     if (unknown.length) throw invalid(`filters.responder_ids: unknown user ${unknown.slice(0, 5).join(', ')}`);
   }
+  return { since: since!, until: until!, timeZone, orgZone, filters, ids, coordinator };
+}
+
+export async function responderLoadReport(db: Db, now: number, viewer: Viewer, body: Record<string, unknown>): Promise<ResponderLoadAnswer> {
+  const { since, until, timeZone, orgZone, filters, ids, coordinator } = await checkResponderRequest(db, viewer, body);
 
   const members = (await store.membersOf(db, viewer.orgId, ids)).filter((m) => ids || m.deleted_at === null);
   const memberIds = members.map((m) => m.id);
   const schedules = (await listSchedules(db, viewer.orgId, { limit: MAX_SCHEDULES, offset: 0 })).rows;
   const [pages, handled, shifts] = await Promise.all([
-    store.pagesSentIn(db, viewer.orgId, since!, until!, memberIds),
-    store.handledIn(db, viewer.orgId, since!, until!),
-    shiftsOverlapping(db, viewer.orgId, schedules, since!, until!),
+    store.pagesSentIn(db, viewer.orgId, since, until, memberIds),
+    store.handledIn(db, viewer.orgId, since, until),
+    shiftsOverlapping(db, viewer.orgId, schedules, since, until),
   ]);
   const agentId = (a: string | null): string | null => {
     if (!a) return null;
@@ -89,15 +106,15 @@ export async function responderLoadReport(db: Db, now: number, viewer: Viewer, b
       return u && h.incident_id ? [{ userId: u, incidentId: h.incident_id }] : [];
     }),
     shifts: shifts as ReadonlyMap<string, readonly Shift[]>,
-    since: since!,
-    until: until!,
+    since: since,
+    until: until,
     now,
   });
   const byId = new Map(people.map((p) => [p.id, p]));
-  const answer: ResponderLoadAnswer = { since: since!, until: until!, timeZone, filters, people: loads.map((l) => ({ ...l, name: byId.get(l.userId)!.name, zone: byId.get(l.userId)!.zone })) };
+  const answer: ResponderLoadAnswer = { since: since, until: until, timeZone, filters, people: loads.map((l) => ({ ...l, name: byId.get(l.userId)!.name, zone: byId.get(l.userId)!.zone })) };
   if (coordinator) {
     const names = new Map(schedules.map((s) => [s.id, s.name]));
-    answer.rotations = rotationSpreads(loads, shifts as ReadonlyMap<string, readonly Shift[]>, since!, until!).map((r) => ({ ...r, scheduleName: names.get(r.scheduleId) ?? r.scheduleId }));
+    answer.rotations = rotationSpreads(loads, shifts as ReadonlyMap<string, readonly Shift[]>, since, until).map((r) => ({ ...r, scheduleName: names.get(r.scheduleId) ?? r.scheduleId }));
   }
   return answer;
 }

@@ -28,6 +28,7 @@ import { MaintenanceModule } from './maintenance/module.js';
 import { RoundRobinModule } from './round-robin/module.js';
 import { AckTimeoutModule, AutoResolveModule } from './timeouts/module.js';
 import { SnoozeModule } from './snooze/module.js';
+import { AnalyticsFactsModule } from './analytics-facts/module.js';
 import { UrgencyChangeModule } from './urgency-change/module.js';
 import { WatchdogModule } from './watchdog/module.js';
 import { SelfCheckModule, type SelfCheckProbes } from './self-check/module.js';
@@ -81,6 +82,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),
+    new AnalyticsFactsModule(deps.db),
     new MatrixSyncModule(deps.db, deps.clock, publish, { ...(deps.outbound ? { http: { policy: deps.outbound } } : {}), ...opts.matrixSync }, log),
   ];
   const stats = new Map<string, ModuleStats>();

@@ -5,6 +5,8 @@
 import type { Generated } from 'kysely';
 import type { SmsDatabase } from './schema-sms.js';
 import type { CollabDatabase } from './schema-collab.js';
+import type { AnalyticsDatabase } from './schema-analytics.js';
+export type * from './schema-analytics.js';
 export type * from './schema-sms.js';
 export type * from './schema-collab.js';
 import type { IntegrationTable } from './schema-integration.js';
@@ -820,7 +822,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase {
+export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase, AnalyticsDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

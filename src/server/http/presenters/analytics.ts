@@ -41,6 +41,7 @@ export function presentMetricRow(r: MetricRow, zone: string): Record<string, unk
   return {
     ...(r.rangeStart !== null ? { range_start: zoned(r.rangeStart, zone) } : {}),
     ...(r.serviceId ? { service_id: r.serviceId, service_name: r.serviceName } : {}),
+    ...(r.escalationPolicyId ? { escalation_policy_id: r.escalationPolicyId, escalation_policy_name: r.escalationPolicyName } : {}),
     ...presentSummary(r.summary),
   };
 }
@@ -66,8 +67,8 @@ const METRIC_COLUMNS = [
 ];
 
 /** One CSV row per answer row; the columns are the JSON fields, empty where a figure does not exist. */
-export function metricsCsv(rows: Record<string, unknown>[], byService: boolean): string {
-  const header = ['range_start', ...(byService ? ['service_id', 'service_name'] : []), ...METRIC_COLUMNS];
+export function metricsCsv(rows: Record<string, unknown>[], by: 'service' | 'escalation_policy' | null): string {
+  const header = ['range_start', ...(by ? [`${by}_id`, `${by}_name`] : []), ...METRIC_COLUMNS];
   return toCsv(header, rows.map((r) => header.map((h) => r[h] ?? null)));
 }
 

@@ -6,19 +6,19 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
-import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawRequest, MonthlyImpactReport, QuarterlyImpactReport, ResponderLoadAnswer, ResponderLoadRequest } from '../../../contract/analytics.js';
+import { AnalyticsInsights, AnalyticsMetricsAnswer, AnalyticsMetricsRequest, AnalyticsRawAnswer, AnalyticsRawIncident, AnalyticsRawRequest, MonthlyImpactReport, QuarterlyImpactReport, ResponderLoadAnswer, ResponderLoadRequest, ResponderTeamsAnswer } from '../../../contract/analytics.js';
 import { impactReport, type ReportPeriod } from '../../report/impact-report.service.js';
 import { pdfRenderer } from '../../report/pdf.js';
 import { impactReportPdf } from '../../report/report-pdf.service.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { responderLoadReport } from '../../analytics/responder-load.service.js';
-import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents, type AnalyticsQuery } from '../../analytics/analytics.service.js';
+import { checkResponderRequest, responderLoadReport } from '../../analytics/responder-load.service.js';
+import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncident, rawIncidents, type AnalyticsQuery, type MetricsGrouping } from '../../analytics/analytics.service.js';
 import { invalid } from '../../errors.js';
 import type { App, AppDeps } from '../deps.js';
 import { sendCsv, wantsCsv } from '../csv.js';
 import { sendPdf, wantsPdf } from '../pdf.js';
 import { principalOf } from '../plugins/auth.js';
-import { metricsCsv, monthlyReportCsv, presentInsights, presentMonthlyReport, presentMetricRow, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
+import { metricsCsv, monthlyReportCsv, presentInsights, presentMonthlyReport, presentMetricRow, presentRawIncident, presentRawPage, presentResponderLoad, rawCsv, responderLoadCsv } from '../presenters/analytics.js';
 
 const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: the data rows as CSV (also with Accept: text/csv)' })) });
 
@@ -29,18 +29,22 @@ const echo = (q: AnalyticsQuery) => ({ filters: q.filters, time_zone: q.timeZone
 export function analyticsRoutes(app: App, deps: AppDeps): void {
   const { db } = deps;
 
-  for (const by of ['all', 'services', 'teams'] as const) {
+  const SUMMARIES: Record<MetricsGrouping, string> = {
+    all: 'Incident metrics of the organization (per day, week or month in a zone): counts, time to acknowledge and to resolve (mean, median, p90), escalations, sleep-hour and repeat incidents',
+    services: 'Incident metrics per service',
+    'services/all': 'Incident metrics across all services (the same rows as /all)',
+    teams: 'Incident metrics per team: Vigil has no teams, so no rows',
+    'teams/all': 'Incident metrics across all teams: Vigil has no teams, so no rows',
+    escalation_policies: 'Incident metrics per escalation policy (the policy each incident was last assigned to)',
+    'escalation_policies/all': 'Incident metrics across the incidents assigned to an escalation policy',
+  };
+  for (const by of Object.keys(SUMMARIES) as MetricsGrouping[]) {
     app.post(
       `/api/v1/analytics/metrics/incidents/${by}`,
       {
         config: { permission: 'read', query: true },
         schema: {
-          summary:
-            by === 'all'
-              ? 'Incident metrics of the organization (per day, week or month in a zone): counts, time to acknowledge and to resolve (mean, median, p90), escalations, sleep-hour and repeat incidents'
-              : by === 'services'
-                ? 'Incident metrics per service'
-                : 'Incident metrics per team: Vigil has no teams, so no rows',
+          summary: SUMMARIES[by],
           tags: ['analytics'],
           querystring: Format,
           body: AnalyticsMetricsRequest,
@@ -51,11 +55,13 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
         const { orgId } = principalOf(request);
         const q = await parseAnalyticsQuery(db, orgId, request.body as Record<string, unknown>);
         const data = (await incidentMetrics(db, q, by)).map((r) => presentMetricRow(r, q.timeZone));
-        if (wantsCsv(request)) return sendCsv(reply, `incident-metrics-${by}.csv`, metricsCsv(data, by === 'services'));
+        if (wantsCsv(request)) return sendCsv(reply, `incident-metrics-${by.replace('/', '-')}.csv`, metricsCsv(data, by === 'services' ? 'service' : by === 'escalation_policies' ? 'escalation_policy' : null));
         return { ...echo(q), data } as never;
       },
     );
   }
+
+  rawIncidentAndResponderTeamRoutes(app, deps);
 
   app.post(
     '/api/v1/analytics/raw/incidents',
@@ -157,5 +163,45 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => report(request, reply, { kind: 'quarter', quarter: request.query.quarter }),
+  );
+}
+
+/** PagerDuty's GET /analytics/raw/incidents/{id} and POST /analytics/metrics/responders/teams. */
+function rawIncidentAndResponderTeamRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps;
+  app.get(
+    '/api/v1/analytics/raw/incidents/:id',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'One incident with its figures (as a row of POST /analytics/raw/incidents), times in the organization’s zone',
+        tags: ['analytics'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: AnalyticsRawIncident, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const { row, timeZone } = await rawIncident(db, orgId, request.params.id);
+      return presentRawIncident(row, timeZone) as never;
+    },
+  );
+
+  app.post(
+    '/api/v1/analytics/metrics/responders/teams',
+    {
+      config: { permission: 'read', query: true },
+      schema: {
+        summary: 'Responder metrics per team: Vigil has no teams, so no rows (the request is checked as for /responders/all)',
+        tags: ['analytics'],
+        body: ResponderLoadRequest,
+        response: { 200: ResponderTeamsAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId, userId, role } = principalOf(request);
+      const r = await checkResponderRequest(db, { orgId, userId, role }, request.body as Record<string, unknown>);
+      return { filters: r.filters, time_zone: r.timeZone, data: [] } as never;
+    },
   );
 }
