@@ -29,6 +29,7 @@ import { integrationRoutes } from './http/routes/integrations.js';
 import { changeEventRoutes } from './http/routes/change-events.js';
 import { organizationRoutes } from './http/routes/organization.js';
 import { userRoutes } from './http/routes/users.js';
+import { userSessionRoutes } from './http/routes/user-sessions.js';
 import { apiTokenRoutes } from './http/routes/api-tokens.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
@@ -129,6 +130,7 @@ export const routeModules: RouteModule[] = [
   logEntryRoutes,
   organizationRoutes,
   userRoutes,
+  userSessionRoutes,
   apiTokenRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,

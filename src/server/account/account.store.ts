@@ -112,3 +112,21 @@ export async function spendLink(db: Db, orgId: string, id: string, now: number):
 export async function expireLinks(db: Db, orgId: string, userId: string, kind: AccountLinkTable['kind'], now: number): Promise<void> {
   await db.updateTable('account_links').set({ used_at: now }).where('org_id', '=', orgId).where('user_id', '=', userId).where('kind', '=', kind).where('used_at', 'is', null).execute();
 }
+
+/** A member's sessions not revoked and not past their lifetime (idleness is judged by the caller), newest first. */
+export async function liveSessionsOf(db: Db, orgId: string, userId: string, now: number): Promise<WebSessionTable[]> {
+  return db
+    .selectFrom('web_sessions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function getUserSession(db: Db, orgId: string, userId: string, id: string): Promise<WebSessionTable | undefined> {
+  return db.selectFrom('web_sessions').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+}

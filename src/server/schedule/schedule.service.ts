@@ -211,13 +211,20 @@ export async function requireSchedule(db: Db, orgId: string, id: string): Promis
   return s;
 }
 
-export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleInput & { name: string; time_zone: string; schedule_layers: LayerInput[] }): Promise<ScheduleRow> {
+export type ScheduleCreateInput = ScheduleInput & { name: string; time_zone: string; schedule_layers: LayerInput[] };
+
+/** The row a create would store, validated as a create validates it; nothing is written. */
+export async function validatedSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleCreateInput): Promise<ScheduleRow> {
   const name = input.name.trim();
   if (!name) throw invalid('schedule.name must not be blank');
   const now = clock.now();
   // buildLayers checks the zone too, so every problem is answered at once.
   const layers = await buildLayers(db, orgId, now, input.time_zone, input.schedule_layers, []);
-  const row: ScheduleRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
+  return { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
+}
+
+export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleCreateInput): Promise<ScheduleRow> {
+  const row = await validatedSchedule(db, clock, orgId, input);
   await store.insertSchedule(db, row);
   return row;
 }

@@ -20,6 +20,7 @@ import {
   scheduleFacts,
   scheduleUsers,
   updateSchedule,
+  validatedSchedule,
   type Rendering,
   type ScheduleRow,
 } from '../../schedule/schedule.service.js';
@@ -92,6 +93,27 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const row = await createSchedule(db, clock, orgId, request.body.schedule);
       return reply.code(201).send({ schedule: (await present(deps, orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) });
+    },
+  );
+
+  app.post(
+    '/api/v1/schedules/preview',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Preview a schedule: the body of POST /schedules, validated the same way, rendered over [since, until) (default: the next 14 days) and not saved. The answer has no self or html_url.',
+        tags: ['schedules'],
+        body: ScheduleCreate,
+        querystring: Type.Object({ since: RangeQuery.since, until: RangeQuery.until }),
+        response: { 200: Type.Object({ schedule: Schedule }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const row = await validatedSchedule(db, clock, orgId, request.body.schedule);
+      const range = rangeOf(request.query, clock.now())!;
+      const [schedule] = await present(deps, orgId, [row], await renderSchedule(db, orgId, row, range));
+      return { schedule: { ...schedule!, self: null, html_url: null } };
     },
   );
 

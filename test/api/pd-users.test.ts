@@ -1,0 +1,95 @@
+/**
+ * PagerDuty REST operations on users, schedules and services (issue 16): user sessions,
+ * schedule preview, audit records. Each answer is checked against PagerDuty's schema.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, manualClock, type TestApp } from '../harness.js';
+import { createApp, member, req, type Json } from './helpers.js';
+import { checkPagerDutyShape } from './pd-rest-schema.js';
+import { ownerWithPassword, signIn } from '../web/helpers.js';
+import { setPassword } from '../../src/server/account/account.service.js';
+import type { ManualClock } from '../../src/server/lib/clock.js';
+
+function expectShape(body: unknown, path: string, method: string, status = '200') {
+  const r = checkPagerDutyShape(body, path, method, status);
+  expect(r.ok, JSON.stringify(r.errors).slice(0, 800)).toBe(true);
+}
+
+describe.each(DIALECTS)('PagerDuty users, schedules, services (%s)', (dialect) => {
+  let t: TestApp;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    clock = manualClock('2026-03-02T09:00:00Z') as ManualClock;
+    t = await createApp(dialect, { clock });
+    await ownerWithPassword(t);
+  });
+  afterAll(async () => t.close());
+
+  it('lists, reads and ends browser sessions; an ended cookie is refused; roles are kept', async () => {
+    const a = await signIn(t);
+    clock.advance(60_000);
+    const b = await signIn(t);
+    const me = t.org.user.id;
+    const list = await req(t, 'GET', `/api/v1/users/${me}/sessions`);
+    expect(list.statusCode, list.body).toBe(200);
+    expectShape(list.json(), '/users/{id}/sessions', 'get');
+    const sessions = list.json().user_sessions as Json[];
+    expect(sessions).toHaveLength(2);
+    expect(sessions[0]).toMatchObject({ type: 'browser', user_id: me, created_at: '2026-03-02T09:01:00.000Z' });
+    expect(JSON.stringify(sessions)).not.toContain(a.csrf);
+    const one = await req(t, 'GET', `/api/v1/users/${me}/sessions/browser/${sessions[1]!.id}`);
+    expect(one.statusCode, one.body).toBe(200);
+    expectShape(one.json(), '/users/{id}/sessions/{type}/{session_id}', 'get');
+    expect((await req(t, 'GET', `/api/v1/users/${me}/sessions/laptop/${sessions[1]!.id}`)).body).toContain('type must be one of browser, oauth');
+    expect((await req(t, 'GET', `/api/v1/users/${me}/sessions/oauth/${sessions[1]!.id}`)).statusCode).toBe(404);
+
+    // Ending the older session (a's): a's cookie is 401 on its next request, b's still works.
+    expect((await req(t, 'GET', '/api/v1/session', undefined, a.headers())).statusCode).toBe(200);
+    expect((await req(t, 'DELETE', `/api/v1/users/${me}/sessions/browser/${sessions[1]!.id}`)).statusCode).toBe(204);
+    expect((await req(t, 'GET', '/api/v1/session', undefined, a.headers())).statusCode).toBe(401);
+    expect((await req(t, 'GET', '/api/v1/session', undefined, b.headers())).statusCode).toBe(200);
+    expect((await req(t, 'GET', `/api/v1/users/${me}/sessions/browser/${sessions[1]!.id}`)).statusCode).toBe(404);
+
+    // A responder sees their own, not the owner's; an admin sees the responder's, not the owner's.
+    const r = await member(t, 'responder');
+    const adm = await member(t, 'admin');
+    await setPassword(t.db.handle.db, t.clock, t.org.org.id, r.user.id, 'responder horse battery staple');
+    const rb = await signIn(t, r.user.email, 'responder horse battery staple');
+    expect((await req(t, 'GET', `/api/v1/users/me/sessions`, undefined, r.auth)).json().user_sessions).toHaveLength(1);
+    expect((await req(t, 'GET', `/api/v1/users/${me}/sessions`, undefined, r.auth)).statusCode).toBe(403);
+    expect((await req(t, 'DELETE', `/api/v1/users/${me}/sessions`, undefined, adm.auth)).statusCode).toBe(403);
+    expect((await req(t, 'GET', `/api/v1/users/${r.user.id}/sessions`, undefined, adm.auth)).json().user_sessions).toHaveLength(1);
+    expect((await req(t, 'DELETE', `/api/v1/users/${r.user.id}/sessions`, undefined, adm.auth)).statusCode).toBe(204);
+    expect((await req(t, 'GET', '/api/v1/session', undefined, rb.headers())).statusCode).toBe(401);
+    expect((await req(t, 'GET', '/api/v1/session', undefined, b.headers())).statusCode).toBe(200);
+    // Another organization's member is not found.
+    expect((await req(t, 'GET', `/api/v1/users/NOPE123/sessions`)).statusCode).toBe(404);
+  });
+
+  it('previews a schedule without saving it, validated as a create', async () => {
+    const u = await member(t, 'responder');
+    const before = (await req(t, 'GET', '/api/v1/schedules?total=true')).json().total;
+    const body = {
+      schedule: {
+        name: 'Preview rotation',
+        time_zone: 'Europe/Berlin',
+        schedule_layers: [{ start: '2026-03-01T00:00:00+01:00', rotation_virtual_start: '2026-03-01T00:00:00+01:00', rotation_turn_length_seconds: 86400, users: [{ user: { id: u.user.id, type: 'user_reference' } }, { user: { id: t.org.user.id, type: 'user_reference' } }] }],
+      },
+    };
+    const r = await req(t, 'POST', '/api/v1/schedules/preview?since=2026-03-28T00:00:00Z&until=2026-03-31T00:00:00Z', body);
+    expect(r.statusCode, r.body).toBe(200);
+    expectShape(r.json(), '/schedules/preview', 'post');
+    const s = r.json().schedule as Json;
+    expect(s.self).toBeNull();
+    // Across the spring-forward night (29 March in Berlin) handoffs stay at local midnight.
+    expect(s.final_schedule.rendered_schedule_entries.map((e: Json) => Date.parse(e.start))).toEqual(['2026-03-28T00:00:00Z', '2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z', '2026-03-30T22:00:00Z'].map(Date.parse));
+    expect(s.schedule_layers[0].rendered_schedule_entries.length).toBeGreaterThan(0);
+    expect((await req(t, 'GET', '/api/v1/schedules?total=true')).json().total).toBe(before);
+    const bad = await req(t, 'POST', '/api/v1/schedules/preview', { schedule: { ...body.schedule, time_zone: 'Mars/Olympus' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('time_zone');
+    const bad2 = await req(t, 'POST', '/api/v1/schedules/preview', { schedule: { ...body.schedule, colour: 'red' } });
+    expect(bad2.statusCode).toBe(400);
+    expect(bad2.body).toContain('colour');
+  });
+});
