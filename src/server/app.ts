@@ -30,6 +30,7 @@ import { changeEventRoutes } from './http/routes/change-events.js';
 import { organizationRoutes } from './http/routes/organization.js';
 import { userRoutes } from './http/routes/users.js';
 import { userSessionRoutes } from './http/routes/user-sessions.js';
+import { auditRecordRoutes } from './http/routes/audit-records.js';
 import { apiTokenRoutes } from './http/routes/api-tokens.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
@@ -131,6 +132,7 @@ export const routeModules: RouteModule[] = [
   organizationRoutes,
   userRoutes,
   userSessionRoutes,
+  auditRecordRoutes,
   apiTokenRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,

@@ -92,4 +92,66 @@ describe.each(DIALECTS)('PagerDuty users, schedules, services (%s)', (dialect) =
     expect(bad2.statusCode).toBe(400);
     expect(bad2.body).toContain('colour');
   });
+  it('records changes to services, policies, schedules and users, in the change transaction, with cursor paging', async () => {
+    const created = await req(t, 'POST', '/api/v1/services', { service: { name: 'Audit line' } });
+    const id = created.json().service.id as string;
+    clock.advance(1000);
+    await req(t, 'PUT', `/api/v1/services/${id}`, { service: { name: 'Audit line 2', description: 'night shift' } });
+    clock.advance(1000);
+    await req(t, 'PUT', `/api/v1/services/${id}`, { service: { name: 'Audit line 2' } }); // changes nothing: no record
+    clock.advance(1000);
+    const r = await req(t, 'GET', `/api/v1/services/${id}/audit/records`);
+    expect(r.statusCode, r.body).toBe(200);
+    expectShape(r.json(), '/services/{id}/audit/records', 'get');
+    const recs = r.json().records as Json[];
+    expect(recs.map((x) => x.action)).toEqual(['update', 'create']);
+    expect(recs[0]).toMatchObject({ actors: [{ id: t.org.user.id, type: 'user_reference' }], method: { type: 'api_token' }, root_resource: { id, type: 'service_reference' } });
+    expect(recs[0]!.details.fields).toEqual([
+      { name: 'description', value: 'night shift', before_value: null },
+      { name: 'name', value: 'Audit line 2', before_value: 'Audit line' },
+    ]);
+    expect(recs[1]!.details.fields.find((f: Json) => f.name === 'name')).toEqual({ name: 'name', value: 'Audit line' });
+    // Cursor paging: one at a time, newest first, then null.
+    const p1 = (await req(t, 'GET', `/api/v1/services/${id}/audit/records?limit=1`)).json();
+    expect(p1.records[0].action).toBe('update');
+    const p2 = (await req(t, 'GET', `/api/v1/services/${id}/audit/records?limit=1&cursor=${p1.next_cursor}`)).json();
+    expect(p2.records[0].action).toBe('create');
+    expect(p2.next_cursor).toBeNull();
+    // Deleting is recorded, and the records stay readable.
+    expect((await req(t, 'DELETE', `/api/v1/services/${id}`)).statusCode).toBe(204);
+    expect((await req(t, 'GET', `/api/v1/services/${id}/audit/records`)).json().records[0]).toMatchObject({ action: 'delete' });
+    // Older than the default 24 hours: only with since.
+    clock.advance(2 * 86_400_000);
+    expect((await req(t, 'GET', `/api/v1/services/${id}/audit/records`)).json().records).toEqual([]);
+    expect((await req(t, 'GET', `/api/v1/services/${id}/audit/records?since=2026-03-01T00:00:00Z`)).json().records).toHaveLength(3);
+    expect((await req(t, 'GET', '/api/v1/services/NOPE/audit/records')).statusCode).toBe(404);
+    expect((await req(t, 'GET', `/api/v1/services/${id}/audit/records?cursor=zz`)).statusCode).toBe(400);
+
+    // A browser session's change of a schedule; a user's email change names the field, never the address.
+    const b = await signIn(t);
+    const u = await member(t, 'responder');
+    const sch = await req(t, 'POST', '/api/v1/schedules', { schedule: { name: 'Nights', time_zone: 'UTC', schedule_layers: [{ start: '2026-03-01T00:00:00Z', rotation_virtual_start: '2026-03-01T00:00:00Z', rotation_turn_length_seconds: 86400, users: [{ user: { id: u.user.id } }] }] } }, b.headers(true));
+    expect(sch.statusCode, sch.body).toBe(201);
+    const sr = (await req(t, 'GET', `/api/v1/schedules/${sch.json().schedule.id}/audit/records`)).json();
+    expectShape(sr, '/schedules/{id}/audit/records', 'get');
+    expect(sr.records[0]).toMatchObject({ action: 'create', method: { type: 'browser' } });
+    expect(sr.records[0].details.fields.map((f: Json) => f.name)).toEqual(['description', 'layers', 'name', 'time_zone'].filter((n) => n !== 'description'));
+    await req(t, 'PUT', `/api/v1/users/${u.user.id}`, { user: { email: 'moved@harbor.example', name: 'Renamed' } });
+    const ur = (await req(t, 'GET', `/api/v1/users/${u.user.id}/audit/records`)).json();
+    expectShape(ur, '/users/{id}/audit/records', 'get');
+    // The name, then the email (a second write of the same request, with its undo link): both recorded.
+    const changed = (ur.records as Json[]).filter((x) => x.action === 'update').flatMap((x) => x.details.fields).sort((x: Json, y: Json) => x.name.localeCompare(y.name));
+    expect(changed).toEqual([{ name: 'email', value: null, before_value: null }, { name: 'name', value: 'Renamed', before_value: u.user.name }]);
+    expect(JSON.stringify(ur)).not.toContain('moved@harbor.example');
+    // A refused change writes nothing: the email belongs to someone else (409), no record.
+    const other = await member(t, 'observer');
+    expect((await req(t, 'PUT', `/api/v1/users/${u.user.id}`, { user: { email: other.user.email } })).statusCode).toBe(409);
+    expect((await req(t, 'GET', `/api/v1/users/${u.user.id}/audit/records`)).json().records).toHaveLength(ur.records.length);
+    const pol = await req(t, 'POST', '/api/v1/escalation_policies', { escalation_policy: { name: 'Audit policy', escalation_rules: [{ escalation_delay_in_minutes: 10, targets: [{ id: u.user.id, type: 'user_reference' }] }] } });
+    const pr = (await req(t, 'GET', `/api/v1/escalation_policies/${pol.json().escalation_policy.id}/audit/records`)).json();
+    expectShape(pr, '/escalation_policies/{id}/audit/records', 'get');
+    expect(pr.records[0].action).toBe('create');
+    // Owners and admins only.
+    expect((await req(t, 'GET', `/api/v1/users/${u.user.id}/audit/records`, undefined, u.auth)).statusCode).toBe(403);
+  });
 });

@@ -19,6 +19,7 @@ import { Engine, type EngineModule, type ModuleStats } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
 import { ActionItemRemindersModule } from './action-item-reminders/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
+import { HandoffNoticesModule } from './handoff-notices/module.js';
 import { DeliverModule, type DeliveryMetrics, type DeliverOptions } from './deliver/module.js';
 import { EscalateModule } from './escalate/module.js';
 import { HeartbeatModule } from './heartbeat/module.js';
@@ -76,6 +77,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new AutoResolveModule(deps.db, publish),
     new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new ActionItemRemindersModule(deps.db, { baseUrl: deps.config.publicUrl }),
+    new HandoffNoticesModule(deps.db),
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),

@@ -5,6 +5,8 @@
 import type { Generated } from 'kysely';
 import type { SmsDatabase } from './schema-sms.js';
 export type * from './schema-sms.js';
+import type { AuditDatabase } from './schema-audit.js';
+export type * from './schema-audit.js';
 import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
 
@@ -814,7 +816,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase {
+export interface Database extends SmsDatabase, AuditDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { actorOf } from '../../org/audit.service.js';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { CapWarnings, FinalSchedule, Override, OverrideCreate, OverrideCreated, RangeQuery, Schedule, ScheduleCreate, ScheduleUpdate } from '../../../contract/schedule.js';
 import { OpenShiftSchedule } from '../../../contract/open-shifts.js';
@@ -91,7 +92,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const row = await createSchedule(db, clock, orgId, request.body.schedule);
+      const row = await createSchedule(db, clock, orgId, request.body.schedule, actorOf(principalOf(request)));
       return reply.code(201).send({ schedule: (await present(deps, orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) });
     },
   );
@@ -142,7 +143,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Update a schedule (fields not sent are kept; schedule_layers, when sent, replaces the layers)', tags: ['schedules'], params: IdParams, body: ScheduleUpdate, response: { 200: Type.Object({ schedule: Schedule, warnings: Type.Optional(CapWarnings) }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      const row = await updateSchedule(db, clock, orgId, request.params.id, request.body.schedule);
+      const row = await updateSchedule(db, clock, orgId, request.params.id, request.body.schedule, actorOf(principalOf(request)));
       return { schedule: (await present(deps, orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) };
     },
   );
@@ -152,7 +153,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Delete a schedule (400 while an escalation policy targets it)', tags: ['schedules'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      await deleteSchedule(db, clock, orgId, request.params.id);
+      await deleteSchedule(db, clock, orgId, request.params.id, actorOf(principalOf(request)));
       return reply.code(204).send(undefined as never);
     },
   );
