@@ -9,6 +9,7 @@ import { checkPagerDutyShape } from './pd-rest-schema.js';
 import { ownerWithPassword, signIn } from '../web/helpers.js';
 import { setPassword } from '../../src/server/account/account.service.js';
 import type { ManualClock } from '../../src/server/lib/clock.js';
+import { HandoffNoticesModule } from '../../src/server/engine/handoff-notices/module.js';
 
 function expectShape(body: unknown, path: string, method: string, status = '200') {
   const r = checkPagerDutyShape(body, path, method, status);
@@ -153,5 +154,59 @@ describe.each(DIALECTS)('PagerDuty users, schedules, services (%s)', (dialect) =
     expect(pr.records[0].action).toBe('create');
     // Owners and admins only.
     expect((await req(t, 'GET', `/api/v1/users/${u.user.id}/audit/records`, undefined, u.auth)).statusCode).toBe(403);
+  });
+  it('handoff rules: PagerDuty CRUD, and the engine tells once before a shift starts or ends, across DST', async () => {
+    const u = await member(t, 'responder');
+    const cm = await req(t, 'POST', `/api/v1/users/${u.user.id}/contact_methods`, { contact_method: { type: 'email_contact_method', address: `handoff.${u.user.id}@harbor.example`, label: 'Work' } });
+    const cmId = cm.json().contact_method.id as string;
+    await t.db.handle.db.updateTable('contact_methods').set({ verified_at: clock.now() }).where('id', '=', cmId).execute();
+    // Berlin, daily at 09:00 local: u on 27 March, the owner on 28, u on 29 (the clocks went forward that night).
+    clock.set('2026-03-27T12:00:00Z');
+    const layer = { start: '2026-03-27T09:00:00+01:00', rotation_virtual_start: '2026-03-27T09:00:00+01:00', rotation_turn_length_seconds: 86400, users: [{ user: { id: u.user.id } }, { user: { id: t.org.user.id } }] };
+    expect((await req(t, 'POST', '/api/v1/schedules', { schedule: { name: 'Berlin days', time_zone: 'Europe/Berlin', schedule_layers: [layer] } })).statusCode).toBe(201);
+
+    const base = `/api/v1/users/${u.user.id}/oncall_handoff_notification_rules`;
+    const bad = await req(t, 'POST', base, { oncall_handoff_notification_rule: { handoff_type: 'sometimes', notify_advance_in_minutes: -5, contact_method: { id: 'NOPE' } } }, u.auth);
+    expect(bad.statusCode).toBe(400);
+    for (const f of ['handoff_type', 'notify_advance_in_minutes', 'contact_method.id']) expect(bad.body).toContain(f);
+    const made = await req(t, 'POST', base, { oncall_handoff_notification_rule: { handoff_type: 'oncall', notify_advance_in_minutes: 30, contact_method: { id: cmId, type: 'email_contact_method_reference' } } }, u.auth);
+    expect(made.statusCode, made.body).toBe(201);
+    expectShape(made.json(), '/users/{id}/oncall_handoff_notification_rules', 'post', '201');
+    const ruleId = made.json().oncall_handoff_notification_rule.id as string;
+    expectShape((await req(t, 'GET', base, undefined, u.auth)).json(), '/users/{id}/oncall_handoff_notification_rules', 'get');
+    expectShape((await req(t, 'GET', `${base}/${ruleId}`, undefined, u.auth)).json(), '/users/{id}/oncall_handoff_notification_rules/{oncall_handoff_notification_rule_id}', 'get');
+    const other = await member(t, 'responder');
+    expect((await req(t, 'PUT', `${base}/${ruleId}`, { oncall_handoff_notification_rule: { handoff_type: 'both' } }, other.auth)).statusCode).toBe(403);
+    const put = await req(t, 'PUT', `${base}/${ruleId}`, { oncall_handoff_notification_rule: { handoff_type: 'both' } }, u.auth);
+    expect(put.json().oncall_handoff_notification_rule).toMatchObject({ handoff_type: 'both', notify_advance_in_minutes: 30, contact_method: { id: cmId, type: 'email_contact_method_reference' } });
+
+    const engine = new HandoffNoticesModule(t.db.handle.db);
+    const notices = async () =>
+      (await t.db.handle.db.selectFrom('notifications').select(['payload', 'contact_method_id']).where('event_type', '=', 'oncall.handoff').where('user_id', '=', u.user.id).execute()).map((n) => ({ ...JSON.parse(n.payload!).notice, cm: n.contact_method_id }));
+    const at = async (iso: string) => {
+      clock.set(iso);
+      await engine.tick(clock.now());
+    };
+    // u's shift of the 27th ends 28 March 09:00 CET = 08:00Z: told at 07:30Z, not before.
+    await at('2026-03-28T07:29:00Z');
+    expect(await notices()).toEqual([]);
+    await at('2026-03-28T07:30:00Z');
+    expect(await notices()).toEqual([expect.objectContaining({ subject: 'You go off call for Berlin days in 30 minutes', cm: cmId })]);
+    await at('2026-03-28T07:30:00Z'); // the same tick again: nothing twice
+    await at('2026-03-28T07:45:00Z');
+    expect(await notices()).toHaveLength(1);
+    // The next shift starts 29 March 09:00 CEST = 07:00Z (not 08:00Z): told at 06:30Z.
+    await at('2026-03-29T06:29:00Z');
+    expect(await notices()).toHaveLength(1);
+    await at('2026-03-29T06:31:00Z');
+    const all = await notices();
+    expect(all).toHaveLength(2);
+    expect(all[1]).toMatchObject({ subject: 'You go on call for Berlin days in 29 minutes' });
+    expect(all[1].text).toContain('Sun 29 Mar 2026 09:00 Europe/Berlin (07:00 UTC)');
+    // Deleted: nothing more.
+    expect((await req(t, 'DELETE', `${base}/${ruleId}`, undefined, u.auth)).statusCode).toBe(204);
+    await at('2026-03-30T06:40:00Z');
+    expect(await notices()).toHaveLength(2);
+    expect((await req(t, 'GET', `${base}/${ruleId}`, undefined, u.auth)).statusCode).toBe(404);
   });
 });

@@ -28,7 +28,7 @@ const BATCH = 100;
 
 /** The notice's words: which schedule, on or off, when in the schedule's zone, how long from now. */
 export function handoffText(h: Handoff, now: number): { subject: string; text: string } {
-  const when = DateTime.fromMillis(h.at, { zone: h.schedule.timeZone }).toFormat("ccc d LLL yyyy HH:mm '('ZZZZ')'");
+  const when = `${DateTime.fromMillis(h.at, { zone: h.schedule.timeZone }).toFormat('ccc d LLL yyyy HH:mm')} ${h.schedule.timeZone} (${new Date(h.at).toISOString().slice(11, 16)} UTC)`;
   const minutes = Math.max(0, Math.round((h.at - now) / 60_000));
   const verb = h.kind === 'oncall' ? 'You go on call' : 'You go off call';
   const subject = `${verb} for ${h.schedule.name} ${minutes === 0 ? 'now' : `in ${minutes} minute${minutes === 1 ? '' : 's'}`}`;
