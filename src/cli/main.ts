@@ -20,7 +20,8 @@ import { Presenter } from '../server/http/presenters/index.js';
 import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
 import { OpsgenieClient } from '../server/import/opsgenie-client.js';
-import { formatReport, importTarget, runOpsgenieImport } from '../server/import/import.service.js';
+import { formatReport, importTarget, inviteImportedMembers, runOpsgenieImport } from '../server/import/import.service.js';
+import { mailerFromConfig } from '../server/account/mailer.js';
 import { PagerDutyClient } from '../server/import/pagerduty-client.js';
 import { formatPagerDutyReport, runPagerDutyImport } from '../server/import/pagerduty-import.service.js';
 import { GrafanaOnCallClient } from '../server/import/grafana-oncall-client.js';
@@ -46,22 +47,24 @@ const USAGE = `Usage:
                                                              create an organization, its owner and an API token;
                                                              the owner signs in to the web UI with PW, or sets a
                                                              password through the one-time link printed
-  vigil import opsgenie --api-url URL --token KEY [--dry-run] [--org ORG_ID] [--json]
+  vigil import opsgenie --api-url URL --token KEY [--dry-run] [--invite] [--org ORG_ID] [--json]
                                                              read users, schedules, escalations, teams and API
                                                              integrations from Opsgenie (GenieKey with read and
                                                              configuration access) and create or update them here;
                                                              --dry-run prints the plan and what cannot be mapped
-  vigil import pagerduty --api-url URL --token KEY [--dry-run] [--org ORG_ID] [--json]
+  vigil import pagerduty --api-url URL --token KEY [--dry-run] [--invite] [--org ORG_ID] [--json]
                                                              the same from PagerDuty's REST API v2 (a read-only or
                                                              full-access API key): users with contact methods and
                                                              notification rules, schedules with overrides, escalation
                                                              policies, services and Events API v2 integrations, whose
                                                              integration keys keep working as Vigil routing keys
-  vigil import grafana-oncall --api-url URL --token TOKEN [--dry-run] [--org ORG_ID] [--json]
+  vigil import grafana-oncall --api-url URL --token TOKEN [--dry-run] [--invite] [--org ORG_ID] [--json]
                                                              the same from Grafana OnCall's public API (the API URL
                                                              shown under OnCall Settings, and an OnCall API token):
                                                              users, schedules and shifts, escalation chains and
-                                                             integrations (Alertmanager ones keep their URL path)
+                                                             integrations (Alertmanager ones keep their URL path);
+                                                             --invite (any source) emails each imported member who has
+                                                             no password an invitation, once (needs SMTP)
 Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_URL (postgres://... switches to PostgreSQL),
   VIGIL_BACKUP_DIR (DATA_DIR/backups), VIGIL_BACKUP_EVERY (e.g. 24h; unset: no scheduled backups), VIGIL_BACKUP_KEEP (7),
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       'api-url': { type: 'string' },
       token: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      invite: { type: 'boolean' },
       to: { type: 'string' },
       'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -163,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
       const log = (line: string) => process.stderr.write(line + '\n');
       const deps = { db: handle.db, clock: systemClock, targets: targetRegistry(), outbound: new OutboundPolicy(config.outboundAllow), log };
       const dryRun = values['dry-run'] === true;
-      const clientOpts = { apiUrl: values['api-url'], token: values.token, log };
+      const clientOpts = { apiUrl: values['api-url'], token: values.token, log, policy: deps.outbound };
       // Kept keys are secrets: the JSON report says whether one was kept, never the key.
       const hideKeys = (k: string, v: unknown) => (k === 'apiKey' || k === 'key' ? (v ? 'kept' : null) : v);
       let text: string;
@@ -171,13 +175,20 @@ async function main(argv: string[]): Promise<number> {
         const report = await runOpsgenieImport(deps, new OpsgenieClient(clientOpts), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, hideKeys, 2) : formatReport(report);
       } else if (source === 'pagerduty') {
-        const report = await runPagerDutyImport(deps, new PagerDutyClient({ ...clientOpts, policy: deps.outbound }), orgId, { dryRun });
+        const report = await runPagerDutyImport(deps, new PagerDutyClient(clientOpts), orgId, { dryRun });
         // The plan hides kept keys; a new Vigil key (the PagerDuty key was not readable) is shown once, like any new key.
         text = values.json ? JSON.stringify({ ...report, plan: JSON.parse(JSON.stringify(report.plan, hideKeys)) }, null, 2) : formatPagerDutyReport(report);
       } else {
-        const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient({ ...clientOpts, outbound: deps.outbound }), orgId, { dryRun });
+        const report = await runGrafanaOnCallImport(deps, new GrafanaOnCallClient(clientOpts), orgId, { dryRun });
         text = values.json ? JSON.stringify(report, (k, v) => (k === 'token' ? (v ? 'kept' : null) : v), 2) : formatGrafanaOnCallReport(report);
       }
+      if (values.invite && !dryRun) {
+        // Only after the import succeeded: a failed run invites nobody (the next run resumes and invites then).
+        const inv = await inviteImportedMembers(handle.db, systemClock, mailerFromConfig(config.smtp), config.publicUrl, orgId, source);
+        const lines = [`invitations: ${inv.sent.length} emailed${inv.sent.length ? ` (${inv.sent.join(', ')})` : ''}`];
+        if (inv.notSent.length) lines.push(`not emailed (${config.smtp ? 'the SMTP relay refused' : 'no SMTP configured: VIGIL_SMTP_HOST'}): ${inv.notSent.join(', ')}; invite them from People (Invite)`);
+        text = values.json ? JSON.stringify({ ...JSON.parse(text), invitations: inv }, null, 2) : `${text}\n${lines.join('\n')}`;
+      } else if (values.invite && !values.json) text += '\ninvitations: none in a dry run (run without --dry-run to email them)';
       await handle.sync();
       process.stdout.write(text + '\n');
     } finally {

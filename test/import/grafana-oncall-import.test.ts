@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, countRows, createTestApp, manualClock, type TestApp } from '../harness.js';
-import { SourceError } from '../../src/server/import/opsgenie-client.js';
+import { SourceError } from '../../src/server/import/source-reader.js';
 import { OutboundPolicy } from '../../src/server/lib/outbound-policy.js';
 import { GrafanaOnCallClient } from '../../src/server/import/grafana-oncall-client.js';
 import { formatGrafanaOnCallReport, runGrafanaOnCallImport } from '../../src/server/import/grafana-oncall-import.js';
@@ -138,7 +138,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
   const waits: number[] = [];
   const lines: string[] = [];
   const deps = (): ImportDeps => ({ db: t.db.handle.db, clock, targets: t.deps.targets, outbound: t.deps.outbound, log: (l) => lines.push(l) });
-  const client = (token = goc.token) => new GrafanaOnCallClient({ apiUrl: `${goc.url}/api/v1/`, token, outbound: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
+  const client = (token = goc.token) => new GrafanaOnCallClient({ apiUrl: `${goc.url}/api/v1/`, token, policy: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
   const count = async (table: 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = async () => ({
     users: await countRows(t, 'users'),
@@ -169,7 +169,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
   it('obeys the outbound address policy: a loopback OnCall is refused unless VIGIL_OUTBOUND_ALLOW opens it', async () => {
     const before = await rows();
     const asked = goc.received.length;
-    const strict = new GrafanaOnCallClient({ apiUrl: goc.url, token: goc.token, outbound: new OutboundPolicy([]) });
+    const strict = new GrafanaOnCallClient({ apiUrl: goc.url, token: goc.token, policy: new OutboundPolicy([]) });
     await expect(runGrafanaOnCallImport(deps(), strict, t.org.org.id, { dryRun: true })).rejects.toThrow('GET /api/v1/users/: 127.0.0.1 is blocked by the outbound policy (allow it with VIGIL_OUTBOUND_ALLOW)');
     expect(goc.received.length).toBe(asked);
     expect(await rows()).toEqual(before);
@@ -178,7 +178,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
   it('gives up after a bounded number of 429s, naming the path and status, then follows every page', async () => {
     waits.length = 0;
     for (let i = 0; i < 4; i++) goc.rateLimitOnce('/api/v1/users/', 2, 1);
-    const c = new GrafanaOnCallClient({ apiUrl: goc.url, token: goc.token, maxRetries: 3, sleep: async (ms) => void waits.push(ms) });
+    const c = new GrafanaOnCallClient({ apiUrl: goc.url, token: goc.token, policy: t.deps.outbound, maxRetries: 3, sleep: async (ms) => void waits.push(ms) });
     await expect(c.list('users')).rejects.toThrow(/GET \/api\/v1\/users\/ answered 429: Request was throttled/);
     expect(waits).toEqual([2000, 2000, 2000]);
     expect((await c.list('users')).map((u: { email: string }) => u.email)).toHaveLength(6);

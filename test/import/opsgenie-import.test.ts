@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, countRows, createTestApp, manualClock, type TestApp } from '../harness.js';
 import { OpsgenieClient, SourceError } from '../../src/server/import/opsgenie-client.js';
-import { runOpsgenieImport, formatReport, type ImportDeps } from '../../src/server/import/import.service.js';
+import { OutboundPolicy } from '../../src/server/lib/outbound-policy.js';
+import { runOpsgenieImport, formatReport, inviteImportedMembers, type ImportDeps } from '../../src/server/import/import.service.js';
+import { mailerFromConfig } from '../../src/server/account/mailer.js';
 import { startFakeOpsgenie, type FakeOpsgenie, type OpsgenieData } from './fake-opsgenie.js';
 import { incidentsOf, req } from '../api/helpers.js';
 import { engineFor, realChannels, startSmtp } from '../engine/fixtures.js';
@@ -134,7 +136,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
   const waits: number[] = [];
   const lines: string[] = [];
   const deps = (): ImportDeps => ({ db: t.db.handle.db, clock, targets: t.deps.targets, outbound: t.deps.outbound, log: (l) => lines.push(l) });
-  const client = (token = og.key) => new OpsgenieClient({ apiUrl: og.url, token, pageSize: 2, sleep: async (ms) => void waits.push(ms) });
+  const client = (token = og.key) => new OpsgenieClient({ apiUrl: og.url, token, pageSize: 2, policy: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
   const rows = async () => ({
     users: await countRows(t, 'users'),
     services: await countRows(t, 'services'),
@@ -155,6 +157,15 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     await t.close();
   });
 
+  it('reads through the outbound address policy: an Opsgenie on a loopback address is refused unless VIGIL_OUTBOUND_ALLOW opens it', async () => {
+    const before = await rows();
+    const asked = og.received.length;
+    const strict = new OpsgenieClient({ apiUrl: og.url, token: og.key, policy: new OutboundPolicy([]) });
+    await expect(runOpsgenieImport(deps(), strict, t.org.org.id, { dryRun: true })).rejects.toThrow('GET /v2/users: 127.0.0.1 is blocked by the outbound policy (allow it with VIGIL_OUTBOUND_ALLOW)');
+    expect(og.received.length).toBe(asked);
+    expect(await rows()).toEqual(before);
+  });
+
   it('refuses a wrong GenieKey with the source error and writes nothing', async () => {
     const before = await rows();
     await expect(runOpsgenieImport(deps(), client('not-the-key'), t.org.org.id, { dryRun: false })).rejects.toThrow(/GET \/v2\/users answered 403/);
@@ -164,7 +175,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
   it('gives up after a bounded number of 429s, naming the path and status', async () => {
     waits.length = 0;
     for (let i = 0; i < 4; i++) og.rateLimitOnce('/v2/users', 1, 0);
-    const c = new OpsgenieClient({ apiUrl: og.url, token: og.key, maxRetries: 3, sleep: async (ms) => void waits.push(ms) });
+    const c = new OpsgenieClient({ apiUrl: og.url, token: og.key, policy: t.deps.outbound, maxRetries: 3, sleep: async (ms) => void waits.push(ms) });
     await expect(c.list('/v2/users')).rejects.toThrow(/GET \/v2\/users answered 429: Rate limit exceeded/);
     expect(waits).toEqual([1000, 1000, 1000]);
     // The fourth 429 was the last queued: the next read goes through and follows every page.
@@ -310,6 +321,30 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
       const stored = await t.db.handle.db.selectFrom('integrations').select(['key_hash', 'key_hint']).where('service_id', '=', prom.id).executeTakeFirstOrThrow();
       expect(stored.key_hash).not.toContain(PROM_KEY);
       expect(stored.key_hint).toBe(PROM_KEY.slice(0, 4));
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('--invite emails each imported member without a password one invitation that works, and a second run emails nobody', async () => {
+    const smtp = await startSmtp();
+    try {
+      const mailer = mailerFromConfig({ host: '127.0.0.1', port: smtp.port, secure: false, user: null, pass: null, from: 'vigil@example.org' });
+      const imported = (await t.db.handle.db.selectFrom('import_mappings').select('vigil_id').where('org_id', '=', t.org.org.id).where('source', '=', 'opsgenie').where('kind', '=', 'user').execute()).map((m) => m.vigil_id);
+      // One imported member already set a password (e.g. through "forgot password"): not invited.
+      const { setPassword, inspectLink } = await import('../../src/server/account/account.service.js');
+      await setPassword(t.db.handle.db, clock, t.org.org.id, imported[0]!, 'a long enough passphrase 1');
+      const first = await inviteImportedMembers(t.db.handle.db, clock, mailer, 'https://vigil.example.org', t.org.org.id, 'opsgenie');
+      expect(first.notSent).toEqual([]);
+      expect(first.sent).toHaveLength(imported.length - 1);
+      expect(smtp.messages).toHaveLength(imported.length - 1);
+      const mail = await smtp.waitFor('bob@example.com', /invited you|You are invited/);
+      const token = /\/invite\/([A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1] ?? /[#?&]token=([A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1];
+      expect(token, mail.text).toBeTruthy();
+      expect((await inspectLink(t.db.handle.db, clock, token!)).email).toBe('bob@example.com');
+      const again = await inviteImportedMembers(t.db.handle.db, clock, mailer, 'https://vigil.example.org', t.org.org.id, 'opsgenie');
+      expect(again).toEqual({ sent: [], notSent: [] });
+      expect(smtp.messages).toHaveLength(imported.length - 1);
     } finally {
       await smtp.close();
     }

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, countRows, createTestApp, manualClock, type TestApp } from '../harness.js';
 import { PagerDutyClient } from '../../src/server/import/pagerduty-client.js';
-import { SourceError } from '../../src/server/import/opsgenie-client.js';
+import { SourceError } from '../../src/server/import/source-reader.js';
 import type { ImportDeps } from '../../src/server/import/import.service.js';
 import { formatPagerDutyReport, runPagerDutyImport } from '../../src/server/import/pagerduty-import.service.js';
 import type { PdUser } from '../../src/server/import/pagerduty-plan.js';

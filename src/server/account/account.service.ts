@@ -202,6 +202,26 @@ export async function invite(db: Db, clock: Clock, mailer: AccountMailer, public
   return { user, url, emailSent, expiresAt };
 }
 
+/**
+ * After an import (`vigil import … --invite`): email an invitation to each of `userIds` who
+ * has no password and was never sent one, so running the import again sends nobody a second
+ * email. Answers who was emailed and who was not (no SMTP, or the relay refused): those are
+ * invited from People (Invite) by hand.
+ */
+export async function inviteImported(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, orgId: string, userIds: string[]): Promise<{ sent: string[]; notSent: string[] }> {
+  const org = await getOrganization(db, orgId);
+  const out = { sent: [] as string[], notSent: [] as string[] };
+  for (const id of await store.neverInvited(db, orgId, userIds)) {
+    const user = await getUser(db, orgId, id);
+    if (!user) continue;
+    const { token } = await createLink(db, clock, orgId, id, 'invite', null);
+    const url = linkUrl(publicUrl, 'invite', token);
+    const ok = await mailer.send(accountEmail('invite', { name: user.name, email: user.email, orgName: org?.name ?? 'your organization', url, inviter: null, ttlText: `${INVITE_TTL_MS / 86_400_000} days` }));
+    (ok ? out.sent : out.notSent).push(user.email);
+  }
+  return out;
+}
+
 export async function sessionView(db: Db, orgId: string, userId: string) {
   const [org, user, hasPassword] = await Promise.all([getOrganization(db, orgId), getUser(db, orgId, userId), store.getPasswordHash(db, orgId, userId)]);
   if (!org || !user) throw new VigilError('unauthenticated', ['this member no longer exists']);

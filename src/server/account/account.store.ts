@@ -130,3 +130,19 @@ export async function liveSessionsOf(db: Db, orgId: string, userId: string, now:
 export async function getUserSession(db: Db, orgId: string, userId: string, id: string): Promise<WebSessionTable | undefined> {
   return db.selectFrom('web_sessions').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
 }
+
+/** Of `userIds`, the members who have no password and were never sent an invitation (kept in the order given). */
+export async function neverInvited(db: Db, orgId: string, userIds: string[]): Promise<string[]> {
+  if (!userIds.length) return [];
+  const rows = await db
+    .selectFrom('users as u')
+    .select('u.id')
+    .where('u.org_id', '=', orgId)
+    .where('u.id', 'in', userIds)
+    .where('u.deleted_at', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('user_passwords as p').select('p.user_id').where('p.org_id', '=', orgId).whereRef('p.user_id', '=', 'u.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('account_links as l').select('l.id').where('l.org_id', '=', orgId).whereRef('l.user_id', '=', 'u.id').where('l.kind', '=', 'invite'))))
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  return userIds.filter((id) => found.has(id));
+}

@@ -6,10 +6,8 @@
  * import_mappings (source `grafana-oncall`) as soon as it exists, so a run that stops
  * half-way resumes on the next run, and a later run updates instead of duplicating.
  */
-import { createPolicy, requirePolicy, updatePolicy } from '../escalation/policy.service.js';
 import { getUserByEmail } from '../org/org.store.js';
-import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
-import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
+import type { LayerInput } from '../schedule/schedule.service.js';
 import type { GrafanaOnCallClient } from './grafana-oncall-client.js';
 import {
   planGrafanaOnCall,
@@ -30,7 +28,8 @@ import {
   type GrafanaOnCallPlan,
   type GrafanaOnCallSource,
 } from './grafana-oncall-plan.js';
-import { applyUsers, exists, iso, Mappings, normalize, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type ImportReport, type Period } from './import.service.js';
+import { addOverrides, applyUsers, compareWithVigil, Mappings, normalize, upsertPolicy, upsertSchedule, upsertService, keepIntegration, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type ImportSource, type Period } from './import-common.js';
+import type { ImportReport } from './import.service.js';
 import type { PlannedPolicy } from './opsgenie-plan.js';
 
 const SOURCE = 'grafana-oncall';
@@ -130,7 +129,6 @@ export async function runGrafanaOnCallImport(deps: ImportDeps, client: GrafanaOn
 }
 
 async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s: GocPlannedSchedule, counts: ImportReport['counts']): Promise<void> {
-  const { db, clock } = deps;
   const layers: LayerInput[] = s.layers.map((l) => ({
     name: l.name,
     start: l.start,
@@ -140,65 +138,23 @@ async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s:
     users: l.users.map((id) => ({ user: { id: maps.get('user', id)! } })),
     restrictions: l.restrictions,
   }));
-  const mapped = maps.get('schedule', s.sourceId);
-  let row = mapped ? await exists(() => requireSchedule(db, orgId, mapped)) : null;
-  if (row) {
-    const current = row;
-    row = await updateSchedule(db, clock, orgId, row.id, { name: s.name, time_zone: s.timeZone, schedule_layers: layers.map((l, i) => ({ ...l, id: current.layers[i]?.id ?? null })) });
-    counts.schedules.updated++;
-  } else {
-    row = await createSchedule(db, clock, orgId, { name: s.name, time_zone: s.timeZone, schedule_layers: layers });
-    await maps.put('schedule', s.sourceId, row.id);
-    counts.schedules.created++;
-  }
-  for (const o of s.overrides) {
-    if (maps.get('override', o.sourceId)) continue;
-    const [made] = await createOverrides(db, clock, orgId, row, [{ start: o.start, end: o.end, user: { id: maps.get('user', o.userSourceId)! } }], () => `override ${o.sourceId}`);
-    await maps.put('override', o.sourceId, made!.id);
-    counts.overrides.created++;
-  }
+  const row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, time_zone: s.timeZone, schedule_layers: layers }, counts.schedules);
+  await addOverrides(deps, maps, orgId, row, s.overrides, counts.overrides);
 }
 
 async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: PlannedPolicy, counts: ImportReport['counts']): Promise<void> {
-  const { db, clock, targets } = deps;
   const rules = p.rules.map((r) => ({
     escalation_delay_in_minutes: r.delayMinutes,
     targets: r.targets.map((t) => ({ type: t.type === 'user' ? 'user_reference' : 'schedule_reference', id: maps.get(t.type, t.sourceId)! })),
   }));
-  const mapped = maps.get('policy', p.sourceId);
-  const row = mapped ? await exists(() => requirePolicy(db, orgId, mapped)) : null;
-  if (row) {
-    await updatePolicy(db, clock, targets, orgId, row.id, { name: p.name, num_loops: p.numLoops, escalation_rules: rules.map((r, i) => ({ ...r, id: row.rules[i]?.id ?? null })) });
-    counts.policies.updated++;
-  } else {
-    const made = await createPolicy(db, clock, targets, orgId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules });
-    await maps.put('policy', p.sourceId, made.id);
-    counts.policies.created++;
-  }
+  await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules }, counts.policies);
 }
 
 async function applyService(deps: ImportDeps, maps: Mappings, orgId: string, s: GocPlannedService, counts: ImportReport['counts']): Promise<void> {
-  const { db, clock, log } = deps;
-  const policyId = s.policySourceId ? (maps.get('policy', s.policySourceId) ?? null) : null;
-  const mapped = maps.get('service', s.sourceId);
-  let svc = mapped ? await exists(() => requireService(db, orgId, mapped)) : null;
-  if (svc) {
-    svc = await updateService(db, clock, orgId, svc.id, { name: s.name, escalation_policy: policyId ? { id: policyId } : null });
-    counts.services.updated++;
-  } else {
-    svc = await createService(db, clock, orgId, { name: s.name, ...(policyId ? { escalation_policy: { id: policyId } } : {}) });
-    await maps.put('service', s.sourceId, svc.id);
-    counts.services.created++;
-  }
-  const integ = (await integrationsOf(db, orgId, svc.id)).find((i) => i.id === maps.get('integration', s.sourceId));
+  const svc = await upsertService(deps, maps, orgId, s, counts.services);
   const keep = s.move.kind === 'kept_url' ? s.move.token : undefined;
-  if (integ) {
-    if (keep) await setIntegrationKey(db, orgId, integ, keep);
-    return;
-  }
-  const made = await createIntegration(db, clock, orgId, svc, { type: s.move.type, name: `Grafana OnCall ${s.oncallType} (${s.name})` }, keep);
-  await maps.put('integration', s.sourceId, made.integration.id);
-  if (s.move.kind === 'new_key') log(`service ${s.name}: new Events API v2 key ${made.key} (shown once); ${s.move.change}`);
+  const kept = await keepIntegration(deps, maps, orgId, svc, s.sourceId, { type: s.move.type, name: `Grafana OnCall ${s.oncallType} (${s.name})` }, keep);
+  if (kept.newKey && s.move.kind === 'new_key') deps.log(`service ${s.name}: new Events API v2 key ${kept.newKey} (shown once); ${s.move.change}`);
 }
 
 // --------------------------------------------------------------- verifying
@@ -230,23 +186,7 @@ async function verifySchedules(deps: ImportDeps, client: GrafanaOnCallClient, or
       since,
       until,
     );
-    const row = await requireSchedule(deps.db, orgId, maps.get('schedule', s.sourceId)!);
-    const { entries } = await finalSchedule(deps.db, orgId, row, { since, until });
-    const ours = normalize(
-      entries.filter((e) => e.userId !== null).map((e) => ({ start: e.start, end: e.end, who: emailOf.get(e.userId!) ?? e.userId! })),
-      since,
-      until,
-    );
-    const key = (p: Period) => `${p.start}|${p.end}|${p.who}`;
-    const ourKeys = new Set(ours.map(key));
-    const theirKeys = new Set(theirs.map(key));
-    const missing = theirs.filter((p) => !ourKeys.has(key(p)));
-    const extra = ours.filter((p) => !theirKeys.has(key(p)));
-    if (!missing.length && !extra.length) out.push({ schedule: s.name, ok: true, detail: `${ours.length} shifts match from ${iso(since)} to ${iso(until)}` });
-    else {
-      const first = missing[0] ? `OnCall has ${missing[0].who} ${iso(missing[0].start)}–${iso(missing[0].end)}` : `Vigil has ${extra[0]!.who} ${iso(extra[0]!.start)}–${iso(extra[0]!.end)}`;
-      out.push({ schedule: s.name, ok: false, detail: `${missing.length} OnCall shifts missing in Vigil, ${extra.length} Vigil shifts not in OnCall; first: ${first}` });
-    }
+    out.push({ schedule: s.name, ...(await compareWithVigil(deps, orgId, maps, s.sourceId, theirs, emailOf, since, until, 'OnCall')) });
   }
   return out;
 }

@@ -6,39 +6,22 @@
  * error) resumes on the next run, and a later run updates instead of duplicating.
  */
 import type { Kysely } from 'kysely';
-import { inviteMember } from '../account/account.service.js';
-import type { TargetRegistry } from '../escalation/targets.js';
-import { createPolicy, updatePolicy, requirePolicy } from '../escalation/policy.service.js';
+import { inviteImported } from '../account/account.service.js';
+import type { AccountMailer } from '../account/mailer.js';
 import type { Clock } from '../lib/clock.js';
-import { VigilError } from '../errors.js';
-import type { OutboundPolicy } from '../lib/outbound-policy.js';
-import { createContactMethod, listContactMethods, normalizeAddress } from '../notify/contact.service.js';
-import { findUser, updateMember } from '../org/org.service.js';
 import { getUserByEmail, listOrganizations } from '../org/org.store.js';
-import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
-import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
+import type { LayerInput } from '../schedule/schedule.service.js';
 import type { Database } from '../storage/schema.js';
+import { addOverrides, applyUsers, compareWithVigil, exists, keepIntegration, Mappings, normalize, upsertPolicy, upsertSchedule, upsertService, VERIFY_WEEKS, WEEK_MS, zero, type ImportCounts, type ImportDeps, type ImportSource } from './import-common.js';
 import * as store from './import.store.js';
 import type { OpsgenieClient } from './opsgenie-client.js';
-import { planPolicies, planSchedules, planServices, planUsers, type OgEscalation, type OgIntegration, type OgSchedule, type OgTeam, type OgUser, type OpsgeniePlan, type OpsgenieSource, type PlannedPolicy, type PlannedSchedule, type PlannedUser, planOpsgenie } from './opsgenie-plan.js';
+import { planPolicies, planSchedules, planServices, planUsers, type OgEscalation, type OgIntegration, type OgSchedule, type OgTeam, type OgUser, type OpsgeniePlan, type OpsgenieSource, type PlannedPolicy, type PlannedSchedule, planOpsgenie } from './opsgenie-plan.js';
+
+export { applyUsers, comparePeriods, exists, iso, Mappings, normalize, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type Period } from './import-common.js';
 
 type Db = Kysely<Database>;
-const SOURCE = 'opsgenie';
-const WEEK_MS = 7 * 86_400_000;
-export const VERIFY_WEEKS = 8;
+const SOURCE: ImportSource = 'opsgenie';
 
-export interface ImportDeps {
-  db: Db;
-  clock: Clock;
-  targets: TargetRegistry;
-  outbound: OutboundPolicy;
-  log: (line: string) => void;
-}
-
-export interface ImportCounts {
-  created: number;
-  updated: number;
-}
 export interface ImportReport {
   plan: OpsgeniePlan;
   dryRun: boolean;
@@ -97,43 +80,19 @@ export async function readOpsgenie(c: OpsgenieClient): Promise<OpsgenieSource> {
 
 // ----------------------------------------------------------------- applying
 
-/** Source id → Vigil id for one source system and organization, written as soon as an object exists. */
-export class Mappings {
-  private readonly map = new Map<string, string>();
-  constructor(
-    private readonly db: Db,
-    private readonly orgId: string,
-    private readonly now: () => number,
-    private readonly source: string = SOURCE,
-  ) {}
-  async load(): Promise<this> {
-    for (const m of await store.listMappings(this.db, this.orgId, this.source)) this.map.set(`${m.kind}:${m.source_id}`, m.vigil_id);
-    return this;
-  }
-  get(kind: string, sourceId: string): string | undefined {
-    return this.map.get(`${kind}:${sourceId}`);
-  }
-  async put(kind: string, sourceId: string, vigilId: string): Promise<void> {
-    await store.putMapping(this.db, { org_id: this.orgId, source: this.source, kind, source_id: sourceId, vigil_id: vigilId, created_at: this.now() });
-    this.map.set(`${kind}:${sourceId}`, vigilId);
-  }
+/**
+ * `--invite`: email an invitation to each member an import from `source` made (or matched)
+ * who has no password and was never invited, so a second run emails nobody twice.
+ */
+export async function inviteImportedMembers(db: Db, clock: Clock, mailer: AccountMailer, publicUrl: string, orgId: string, source: ImportSource): Promise<{ sent: string[]; notSent: string[] }> {
+  const ids = (await store.listMappings(db, orgId, source)).filter((m) => m.kind === 'user').map((m) => m.vigil_id);
+  return inviteImported(db, clock, mailer, publicUrl, orgId, [...new Set(ids)]);
 }
 
-export const zero = (): ImportCounts => ({ created: 0, updated: 0 });
-const isNotFound = (err: unknown) => err instanceof Error && 'code' in err && (err as { code: string }).code === 'not_found';
-
-export async function exists<T>(load: () => Promise<T>): Promise<T | null> {
-  try {
-    return await load();
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
-}
 
 export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient, orgId: string, opts: { dryRun: boolean; verify?: boolean }): Promise<ImportReport> {
   const { db, clock, log } = deps;
-  const maps = await new Mappings(db, orgId, () => clock.now()).load();
+  const maps = await new Mappings(db, orgId, () => clock.now(), SOURCE).load();
   if (opts.dryRun) {
     const plan = planOpsgenie(await readOpsgenie(client));
     // What a real run would do: objects already imported are updated, the rest created.
@@ -172,22 +131,8 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
       users: s.layer.users.map((id) => ({ user: { id: vigilUser(id) } })),
       restrictions: s.layer.restrictions,
     };
-    const mapped = maps.get('schedule', s.sourceId);
-    let row = mapped ? await exists(() => requireSchedule(db, orgId, mapped)) : null;
-    if (row) {
-      row = await updateSchedule(db, clock, orgId, row.id, { name: s.name, time_zone: s.timeZone, schedule_layers: [{ ...layer, id: row.layers[0]?.id ?? null }] });
-      counts.schedules.updated++;
-    } else {
-      row = await createSchedule(db, clock, orgId, { name: s.name, time_zone: s.timeZone, schedule_layers: [layer] });
-      await maps.put('schedule', s.sourceId, row.id);
-      counts.schedules.created++;
-    }
-    for (const o of s.overrides) {
-      if (maps.get('override', o.sourceId)) continue;
-      const [made] = await createOverrides(db, clock, orgId, row, [{ start: o.start, end: o.end, user: { id: vigilUser(o.userSourceId) } }], () => `override ${o.sourceId}`);
-      await maps.put('override', o.sourceId, made!.id);
-      counts.overrides.created++;
-    }
+    const row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, time_zone: s.timeZone, schedule_layers: [layer] }, counts.schedules);
+    await addOverrides(deps, maps, orgId, row, s.overrides, counts.overrides);
   }
   const scheduleIds = new Set(schedules.map((s) => s.ogScheduleId));
   log(`schedules: ${counts.schedules.created} created, ${counts.schedules.updated} updated; ${counts.overrides.created} overrides added`);
@@ -201,25 +146,9 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
   log(`escalation policies: ${counts.policies.created} created, ${counts.policies.updated} updated`);
 
   for (const s of services) {
-    const policyId = s.policySourceId ? (maps.get('policy', s.policySourceId) ?? null) : null;
-    const mapped = maps.get('service', s.sourceId);
-    let svc = mapped ? await exists(() => requireService(db, orgId, mapped)) : null;
-    if (svc) {
-      svc = await updateService(db, clock, orgId, svc.id, { name: s.name, escalation_policy: policyId ? { id: policyId } : null });
-      counts.services.updated++;
-    } else {
-      svc = await createService(db, clock, orgId, { name: s.name, ...(policyId ? { escalation_policy: { id: policyId } } : {}) });
-      await maps.put('service', s.sourceId, svc.id);
-      counts.services.created++;
-    }
-    const integ = (await integrationsOf(db, orgId, svc.id)).find((i) => i.id === maps.get('integration', s.sourceId));
-    if (integ) {
-      if (s.apiKey) await setIntegrationKey(db, orgId, integ, s.apiKey);
-    } else {
-      const made = await createIntegration(db, clock, orgId, svc, { type: 'opsgenie', name: `Opsgenie API (${s.name})` }, s.apiKey ?? undefined);
-      await maps.put('integration', s.sourceId, made.integration.id);
-      if (!s.apiKey) log(`service ${s.name}: new Opsgenie-API key ${made.key} (shown once)`);
-    }
+    const svc = await upsertService(deps, maps, orgId, s, counts.services);
+    const kept = await keepIntegration(deps, maps, orgId, svc, s.sourceId, { type: 'opsgenie', name: `Opsgenie API (${s.name})` }, s.apiKey ?? undefined);
+    if (kept.newKey) log(`service ${s.name}: new Opsgenie-API key ${kept.newKey} (shown once)`);
   }
   log(`services: ${counts.services.created} created, ${counts.services.updated} updated`);
 
@@ -228,64 +157,8 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
   return { plan, dryRun: false, counts, verification };
 }
 
-/**
- * Users: matched by mapping, then by e-mail; new ones are members with a pending invitation,
- * and their contact methods are added unverified. Answers Vigil user id → e-mail.
- */
-export async function applyUsers(
-  deps: ImportDeps,
-  maps: Mappings,
-  orgId: string,
-  users: PlannedUser[],
-  counts: Pick<ImportReport['counts'], 'users' | 'contact_methods'>,
-  notes: string[],
-  sourceName: string,
-): Promise<Map<string, string>> {
-  const { db, clock } = deps;
-  const emailOf = new Map<string, string>();
-  for (const u of users) {
-    let vigil = maps.get('user', u.sourceId) ? await findUser(db, orgId, maps.get('user', u.sourceId)!) : undefined;
-    if (vigil && vigil.deleted_at === null) {
-      if (vigil.name !== u.name || vigil.time_zone !== u.timeZone) vigil = await updateMember(db, orgId, vigil, { name: u.name, time_zone: u.timeZone }, { now: clock.now() });
-      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (${sourceName} role maps to ${u.role})`);
-      counts.users.updated++;
-    } else if ((vigil = await getUserByEmail(db, orgId, u.email))) {
-      // Already a member (the owner who ran vigil init, or someone added by hand): used as is, role kept.
-      if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (${sourceName} role maps to ${u.role})`);
-      counts.users.updated++;
-      await maps.put('user', u.sourceId, vigil.id);
-    } else {
-      const r = await inviteMember(db, clock, orgId, 'owner', { email: u.email, name: u.name, role: u.role });
-      vigil = r.user;
-      if (r.created && u.timeZone) vigil = await updateMember(db, orgId, vigil, { time_zone: u.timeZone }, { now: clock.now() });
-      counts.users[r.created ? 'created' : 'updated']++;
-      await maps.put('user', u.sourceId, vigil.id);
-    }
-    emailOf.set(vigil.id, u.email);
-    const have = await listContactMethods(db, orgId, vigil.id);
-    for (const c of u.contacts) {
-      let address: string;
-      try {
-        address = normalizeAddress(c.type, c.address);
-      } catch {
-        notes.push(`user ${u.email}: ${c.type} contact ${c.address} is not a valid address, not imported`);
-        continue;
-      }
-      if (have.some((m) => m.type === c.type && m.address === address)) continue;
-      try {
-        await createContactMethod(db, clock, deps.outbound, orgId, vigil.id, { type: c.type, address });
-        counts.contact_methods.created++;
-      } catch (err) {
-        if (!(err instanceof VigilError)) throw err;
-        notes.push(`user ${u.email}: ${c.type} contact ${c.address} not imported (${err.errors.join('; ')})`);
-      }
-    }
-  }
-  return emailOf;
-}
 
 async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: PlannedPolicy, schedules: PlannedSchedule[], counts: ImportReport['counts']): Promise<void> {
-  const { db, clock, targets } = deps;
   const rules = p.rules.map((r) => ({
     escalation_delay_in_minutes: r.delayMinutes,
     targets: r.targets.flatMap((t) =>
@@ -294,41 +167,11 @@ async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: P
         : schedules.filter((s) => s.ogScheduleId === t.sourceId).map((s) => ({ type: 'schedule_reference', id: maps.get('schedule', s.sourceId)! })),
     ),
   }));
-  const mapped = maps.get('policy', p.sourceId);
-  const row = mapped ? await exists(() => requirePolicy(db, orgId, mapped)) : null;
-  if (row) {
-    await updatePolicy(db, clock, targets, orgId, row.id, { name: p.name, num_loops: p.numLoops, escalation_rules: rules.map((r, i) => ({ ...r, id: row.rules[i]?.id ?? null })) });
-    counts.policies.updated++;
-  } else {
-    const made = await createPolicy(db, clock, targets, orgId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules });
-    await maps.put('policy', p.sourceId, made.id);
-    counts.policies.created++;
-  }
+  await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules }, counts.policies);
 }
 
 // --------------------------------------------------------------- verifying
 
-export interface Period {
-  start: number;
-  end: number;
-  who: string;
-}
-
-/** Clip to the window, drop empty pieces, merge touching pieces of the same person. */
-export function normalize(periods: Period[], since: number, until: number): Period[] {
-  const out: Period[] = [];
-  for (const p of [...periods].sort((a, b) => a.start - b.start)) {
-    const start = Math.max(p.start, since);
-    const end = Math.min(p.end, until);
-    if (end <= start) continue;
-    const last = out[out.length - 1];
-    if (last && last.who === p.who && last.end >= start) last.end = Math.max(last.end, end);
-    else out.push({ start, end, who: p.who });
-  }
-  return out;
-}
-
-export const iso = (t: number) => new Date(t).toISOString().replace(':00.000Z', 'Z');
 
 /** The next 8 weeks of each imported rotation, rendered by Vigil, against Opsgenie's final timeline. */
 async function verifySchedules(deps: ImportDeps, client: OpsgenieClient, orgId: string, maps: Mappings, schedules: PlannedSchedule[], emailOf: Map<string, string>, ogUsers: OgUser[]): Promise<ImportReport['verification']> {
@@ -360,30 +203,12 @@ async function verifySchedules(deps: ImportDeps, client: OpsgenieClient, orgId: 
         from,
         to,
       );
-      const row = await requireSchedule(deps.db, orgId, maps.get('schedule', s.sourceId)!);
-      const { entries } = await finalSchedule(deps.db, orgId, row, { since: from, until: to });
-      const ours = normalize(
-        entries.filter((e) => e.userId !== null).map((e) => ({ start: e.start, end: e.end, who: emailOf.get(e.userId!) ?? e.userId! })),
-        from,
-        to,
-      );
-      out.push({ schedule: s.name, ...comparePeriods(theirs, ours, from, to, 'Opsgenie') });
+      out.push({ schedule: s.name, ...(await compareWithVigil(deps, orgId, maps, s.sourceId, theirs, emailOf, from, to, 'Opsgenie')) });
     }
   }
   return out;
 }
 
-/** Two normalized timelines of one schedule: "ok" or how many shifts differ and the first difference. */
-export function comparePeriods(theirs: Period[], ours: Period[], from: number, to: number, sourceName: string): { ok: boolean; detail: string } {
-  const key = (p: Period) => `${p.start}|${p.end}|${p.who}`;
-  const ourKeys = new Set(ours.map(key));
-  const theirKeys = new Set(theirs.map(key));
-  const missing = theirs.filter((p) => !ourKeys.has(key(p)));
-  const extra = ours.filter((p) => !theirKeys.has(key(p)));
-  if (!missing.length && !extra.length) return { ok: true, detail: `${ours.length} shifts match from ${iso(from)} to ${iso(to)}` };
-  const first = missing[0] ? `${sourceName} has ${missing[0].who} ${iso(missing[0].start)}–${iso(missing[0].end)}` : `Vigil has ${extra[0]!.who} ${iso(extra[0]!.start)}–${iso(extra[0]!.end)}`;
-  return { ok: false, detail: `${missing.length} ${sourceName} shifts missing in Vigil, ${extra.length} Vigil shifts not in ${sourceName}; first: ${first}` };
-}
 
 /** Plain-text report for the CLI. */
 export function formatReport(r: ImportReport): string {

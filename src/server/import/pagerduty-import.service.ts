@@ -13,7 +13,7 @@ import { createNotificationRule, listContactMethods, listNotificationRules, norm
 import { getUserByEmail } from '../org/org.store.js';
 import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
 import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
-import { VERIFY_WEEKS, Mappings, applyUsers, comparePeriods, exists, normalize, zero, type ImportCounts, type ImportDeps } from './import.service.js';
+import { VERIFY_WEEKS, Mappings, addOverrides, applyUsers, compareWithVigil, exists, keepIntegration, normalize, upsertPolicy, upsertSchedule, zero, type ImportCounts, type ImportDeps, type ImportSource } from './import-common.js';
 import type { PagerDutyClient } from './pagerduty-client.js';
 import { planPagerDuty, planPdPolicies, planPdSchedules, planPdServices, planPdUsers, teamNotes, type PagerDutyPlan, type PagerDutySource, type PdContactMethod, type PdNotificationRule, type PdPlannedPolicy, type PdPlannedSchedule, type PdPlannedService, type PdPlannedUser, type PdPolicy, type PdSchedule, type PdService, type PdTeam, type PdUser } from './pagerduty-plan.js';
 
@@ -171,7 +171,6 @@ async function applyRules(deps: ImportDeps, maps: Mappings, orgId: string, u: Pd
 }
 
 async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s: PdPlannedSchedule, c: PagerDutyReport['counts'], notes: string[]): Promise<boolean> {
-  const { db, clock } = deps;
   const layers: LayerInput[] = s.layers.map((l) => ({
     name: l.name,
     start: l.start,
@@ -181,54 +180,25 @@ async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s:
     users: l.users.map((id) => ({ user: { id: maps.get('user', id)! } })),
     restrictions: l.restrictions,
   }));
-  const mapped = maps.get('schedule', s.sourceId);
-  let row = mapped ? await exists(() => requireSchedule(db, orgId, mapped)) : null;
+  let row;
   try {
-    if (row) {
-      const current = row;
-      row = await updateSchedule(db, clock, orgId, row.id, { name: s.name, description: s.description, time_zone: s.timeZone, schedule_layers: layers.map((l, i) => ({ ...l, id: current.layers[i]?.id ?? null })) });
-      c.schedules.updated++;
-    } else {
-      row = await createSchedule(db, clock, orgId, { name: s.name, description: s.description, time_zone: s.timeZone, schedule_layers: layers });
-      await maps.put('schedule', s.sourceId, row.id);
-      c.schedules.created++;
-    }
+    row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, description: s.description, time_zone: s.timeZone, schedule_layers: layers }, c.schedules);
   } catch (err) {
     if (!(err instanceof VigilError)) throw err;
     notes.push(`schedule ${s.name}: not imported (${err.errors.join('; ')})`);
     return false;
   }
-  for (const o of s.overrides) {
-    if (maps.get('override', o.sourceId)) continue;
-    try {
-      const [made] = await createOverrides(db, clock, orgId, row, [{ start: o.start, end: o.end, user: { id: maps.get('user', o.userSourceId)! } }], () => `override ${o.sourceId}`);
-      await maps.put('override', o.sourceId, made!.id);
-      c.overrides.created++;
-    } catch (err) {
-      if (!(err instanceof VigilError)) throw err;
-      notes.push(`schedule ${s.name}: override ${o.start}–${o.end} not imported (${err.errors.join('; ')})`);
-    }
-  }
+  await addOverrides(deps, maps, orgId, row, s.overrides, c.overrides, (o, errors) => notes.push(`schedule ${s.name}: override ${o.start}–${o.end} not imported (${errors.join('; ')})`));
   return true;
 }
 
 async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: PdPlannedPolicy, c: PagerDutyReport['counts'], notes: string[]): Promise<void> {
-  const { db, clock, targets } = deps;
   const rules = p.rules.map((r) => ({
     escalation_delay_in_minutes: r.delayMinutes,
     targets: r.targets.map((t) => ({ type: t.type === 'user' ? 'user_reference' : 'schedule_reference', id: maps.get(t.type, t.sourceId)! })),
   }));
-  const mapped = maps.get('policy', p.sourceId);
-  const row = mapped ? await exists(() => requirePolicy(db, orgId, mapped)) : null;
   try {
-    if (row) {
-      await updatePolicy(db, clock, targets, orgId, row.id, { name: p.name, description: p.description, num_loops: p.numLoops, escalation_rules: rules.map((r, i) => ({ ...r, id: row.rules[i]?.id ?? null })) });
-      c.policies.updated++;
-    } else {
-      const made = await createPolicy(db, clock, targets, orgId, { name: p.name, description: p.description, num_loops: p.numLoops, escalation_rules: rules });
-      await maps.put('policy', p.sourceId, made.id);
-      c.policies.created++;
-    }
+    await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, description: p.description, num_loops: p.numLoops, escalation_rules: rules }, c.policies);
   } catch (err) {
     if (!(err instanceof VigilError)) throw err;
     notes.push(`escalation policy ${p.name}: not imported (${err.errors.join('; ')})`);
@@ -254,19 +224,11 @@ async function applyService(deps: ImportDeps, maps: Mappings, orgId: string, s: 
   c.services[svc ? 'updated' : 'created']++;
   svc = written;
   if (!mapped || mapped !== svc.id) await maps.put('service', s.sourceId, svc.id);
-  const have = await integrationsOf(db, orgId, svc.id);
   for (const i of s.integrations) {
-    const integ = have.find((x) => x.id === maps.get('integration', i.sourceId));
     try {
-      if (integ) {
-        if (i.key) await setIntegrationKey(db, orgId, integ, i.key);
-        c.integrations.updated++;
-        continue;
-      }
-      const made = await createIntegration(db, clock, orgId, svc, { type: 'events_v2', name: i.name }, i.key ?? undefined);
-      await maps.put('integration', i.sourceId, made.integration.id);
-      c.integrations.created++;
-      if (!i.key) newKeys.push({ service: s.name, integration: i.name, key: made.key });
+      const kept = await keepIntegration(deps, maps, orgId, svc, i.sourceId, { type: 'events_v2', name: i.name }, i.key ?? undefined);
+      c.integrations[kept.created ? 'created' : 'updated']++;
+      if (kept.newKey) newKeys.push({ service: s.name, integration: i.name, key: kept.newKey });
     } catch (err) {
       if (!(err instanceof VigilError)) throw err;
       notes.push(`service ${s.name} integration ${i.name}: not imported (${err.errors.join('; ')})`);
@@ -296,14 +258,7 @@ async function verifyPdSchedules(deps: ImportDeps, client: PagerDutyClient, orgI
       since,
       until,
     );
-    const row = await requireSchedule(deps.db, orgId, maps.get('schedule', s.sourceId)!);
-    const final = await finalSchedule(deps.db, orgId, row, { since, until });
-    const ours = normalize(
-      final.entries.filter((e) => e.userId !== null).map((e) => ({ start: e.start, end: e.end, who: emailOf.get(e.userId!) ?? e.userId! })),
-      since,
-      until,
-    );
-    out.push({ schedule: s.name, ...comparePeriods(theirs, ours, since, until, 'PagerDuty') });
+    out.push({ schedule: s.name, ...(await compareWithVigil(deps, orgId, maps, s.sourceId, theirs, emailOf, since, until, 'PagerDuty')) });
   }
   return out;
 }

@@ -35,18 +35,17 @@ export interface ForwardCopy {
 
 const keyOf = (integrationId: string, eventId: string) => `forward:${integrationId}:${eventId}`;
 
-/** The outbox key prefix of one integration's forwards: the deliver module sends them one at a time, in order. */
-export const forwardPrefixOf = (row: Pick<NotificationTable, 'idempotency_key'>): string => row.idempotency_key.slice(0, row.idempotency_key.indexOf(':', 'forward:'.length) + 1);
-
 /** When the copies of earlier events of the same integration, not among `rows`, are still unsent: the time to wait until; else null. */
 export async function forwardWaitsUntil(db: Db, rows: readonly NotificationTable[]): Promise<number | null> {
   const first = rows[0]!;
-  return outbox.earlierUnsent(db, first.org_id, forwardPrefixOf(first), first.id, rows.map((r) => r.id));
+  const integrationId = first.forward_integration_id ?? forwardIntegrationOf(first);
+  if (!integrationId) return null;
+  return outbox.earlierUnsent(db, first.org_id, integrationId, first.id, rows.map((r) => r.id));
 }
 
 /** Queue the copy of one accepted event, in the caller's (the event's) transaction. */
 export async function queueForward(db: Db, now: number, orgId: string, integrationId: string, copy: ForwardCopy): Promise<void> {
-  await outbox.insertNotification(db, outboxRow({ orgId, key: keyOf(integrationId, copy.eventId), kind: 'status', channel: 'forward', eventType: 'event.forward', payload: { integration_id: integrationId, path: copy.path, body: copy.body } }, now));
+  await outbox.insertNotification(db, outboxRow({ orgId, key: keyOf(integrationId, copy.eventId), forwardIntegrationId: integrationId, kind: 'status', channel: 'forward', eventType: 'event.forward', payload: { integration_id: integrationId, path: copy.path, body: copy.body } }, now));
 }
 
 /** The integration a forward row copies an event of (its forward setting is read by the caller, a layer above). */
@@ -77,5 +76,5 @@ export async function sendForward(f: ForwardSetting | null, http: HttpOptions, r
 
 /** An integration's forward health: copies waiting (pending or being sent), copies given up, and the latest error. */
 export async function forwardHealth(db: Db, orgId: string, integrationId: string): Promise<ForwardStats> {
-  return outbox.forwardStats(db, orgId, `forward:${integrationId}:`);
+  return outbox.forwardStats(db, orgId, integrationId);
 }

@@ -8,12 +8,12 @@
  * how would these people be reached (`contactPlans`, `lastResortMethods`).
  */
 import type { Kysely } from 'kysely';
-import type { ContactMethodTable, Database, NotificationTable } from '../storage/schema.js';
+import type { ChannelName, ContactMethodTable, Database, NotificationTable } from '../storage/schema.js';
 import { outboxRow, type OutboxMessage } from './outbox.js';
 import * as outbox from './outbox.store.js';
 import { listContactMethods, listNotificationRules, listVerifiedEmailMethods } from './contact.store.js';
 import { activeSubscriptions } from './subscription.store.js';
-import { CHANNEL_OF, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
+import { CHANNEL_OF, planAvoiding, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
 import type { IncidentEventType } from './channel.js';
 import { wakeClass, wakeVerdict, type WakeClass } from './channels/loudness.js';
 
@@ -26,20 +26,23 @@ async function queue(db: Db, now: number, m: OutboxMessage): Promise<boolean> {
 }
 
 /** How each person would be paged at `urgency` (their rules over their verified methods), or why they cannot be. */
-export async function contactPlans(db: Db, orgId: string, userIds: readonly string[], urgency: 'high' | 'low'): Promise<Map<string, ContactPlan>> {
+export async function contactPlans(db: Db, orgId: string, userIds: readonly string[], urgency: 'high' | 'low', failing: ReadonlySet<string> = NO_CHANNELS): Promise<Map<string, ContactPlan & { avoided: ChannelName[] }>> {
   const ids = [...userIds];
   const [methods, rules] = await Promise.all([listContactMethods(db, orgId, ids), listNotificationRules(db, orgId, ids)]);
   return new Map(
     ids.map((u) => [
       u,
-      planUserNotifications(
+      planAvoiding(
         methods.filter((m) => m.user_id === u),
         rules.filter((r) => r.user_id === u),
         urgency,
+        failing,
       ),
     ]),
   );
 }
+
+const NO_CHANNELS: ReadonlySet<string> = new Set();
 
 /** One contact method in a wake check: when it would be used and how loud it is (or that it is skipped). */
 export interface WakeEntry {

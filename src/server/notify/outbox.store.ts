@@ -272,9 +272,9 @@ export interface ForwardStats {
   last_sent_at: number | null;
 }
 
-/** The forward rows (notify/forward.ts) of one integration, told apart by their key's prefix. */
-export async function forwardStats(db: Db, orgId: string, keyPrefix: string): Promise<ForwardStats> {
-  const base = db.selectFrom('notifications').where('org_id', '=', orgId).where('channel', '=', 'forward').where('idempotency_key', 'like', `${keyPrefix}%`);
+/** The forward rows (notify/forward.ts) of one integration (the partial index notifications_forward). */
+export async function forwardStats(db: Db, orgId: string, integrationId: string): Promise<ForwardStats> {
+  const base = db.selectFrom('notifications').where('org_id', '=', orgId).where('forward_integration_id', '=', integrationId);
   const counts = await base.select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('sent_at').as('sent')]).groupBy('status').execute();
   const err = await base.select(['last_error', 'created_at']).where('last_error', 'is not', null).where('status', 'in', ['pending', 'sending', 'failed']).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   const n = (s: string[]) => counts.filter((c) => s.includes(c.status)).reduce((a, c) => a + Number(c.n), 0);
@@ -283,17 +283,16 @@ export async function forwardStats(db: Db, orgId: string, keyPrefix: string): Pr
 }
 
 /**
- * The earliest attempt time of an unsent row with this key prefix queued before `beforeId`
+ * The earliest attempt time of an unsent forward of this integration queued before `beforeId`
  * (ids are time-ordered) that is not one of `except`, or null: a forward waits behind the
  * copies of earlier events of its integration, so the other tool sees them in order.
  */
-export async function earlierUnsent(db: Db, orgId: string, keyPrefix: string, beforeId: string, except: readonly string[]): Promise<number | null> {
+export async function earlierUnsent(db: Db, orgId: string, integrationId: string, beforeId: string, except: readonly string[]): Promise<number | null> {
   let q = db
     .selectFrom('notifications')
     .select((eb) => eb.fn.min('next_attempt_at').as('t'))
     .where('org_id', '=', orgId)
-    .where('channel', '=', 'forward')
-    .where('idempotency_key', 'like', `${keyPrefix}%`)
+    .where('forward_integration_id', '=', integrationId)
     .where('status', 'in', ['pending', 'sending'])
     .where('id', '<', beforeId);
   if (except.length) q = q.where('id', 'not in', except);

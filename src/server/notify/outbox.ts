@@ -28,6 +28,8 @@ export interface OutboxMessage {
   stepKey?: string | null;
   /** Kind-specific content, stored as JSON: a code, a notice, the log entry a webhook event reports. */
   payload?: unknown;
+  /** A forward (channel `forward`): the integration whose event it copies (its health and order are read by it). */
+  forwardIntegrationId?: string;
 }
 
 export function outboxRow(m: OutboxMessage, now: number): NotificationTable {
@@ -52,5 +54,6 @@ export function outboxRow(m: OutboxMessage, now: number): NotificationTable {
     provider_id: null,
     created_at: now,
     sent_at: null,
+    forward_integration_id: m.forwardIntegrationId ?? null,
   };
 }

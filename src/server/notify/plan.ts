@@ -49,6 +49,30 @@ export function planUserNotifications(methods: ContactMethodTable[], rules: Noti
   return { plan, reason: null };
 }
 
+/**
+ * Through the channels that still work (the "Vigil health" service, while a self-check finds a
+ * channel failing): leave out methods of a failing channel when another method remains; a
+ * person with only failing channels keeps them all (a failing channel may still deliver).
+ */
+export function preferWorkingMethods<M extends { type: string }>(methods: readonly M[], failing: ReadonlySet<string>, channelOf: (type: M['type']) => string): M[] {
+  const working = methods.filter((m) => !failing.has(channelOf(m.type)));
+  return working.length ? working : [...methods];
+}
+
+/**
+ * planUserNotifications around failing channels: the person's own rules over their working
+ * verified methods; when those rules use only failing channels, every working verified method
+ * at once (never silent); `avoided` names the channels left out.
+ */
+export function planAvoiding(methods: ContactMethodTable[], rules: NotificationRuleTable[], urgency: 'high' | 'low', failing: ReadonlySet<string>): ContactPlan & { avoided: ChannelName[] } {
+  const verified = verifiedMethods(methods);
+  const kept = preferWorkingMethods(verified, failing, (t) => CHANNEL_OF[t]);
+  if (!failing.size || kept.length === verified.length) return { ...planUserNotifications(methods, rules, urgency), avoided: [] };
+  const avoided = [...new Set(verified.filter((m) => !kept.includes(m)).map((m) => CHANNEL_OF[m.type]))];
+  const own = planUserNotifications(kept, rules, urgency);
+  return { ...(own.plan.length ? own : planUserNotifications(kept, [], urgency)), avoided };
+}
+
 /** The methods a last-resort page uses: every verified one, at once. */
 export function verifiedMethods(methods: readonly ContactMethodTable[]): ContactMethodTable[] {
   return methods.filter((m) => m.verified_at !== null && m.deleted_at === null);

@@ -25,6 +25,7 @@ import * as m0026 from './migrations/0026_matrix_sync.js';
 import * as m0027 from './migrations/0027_integration_forward.js';
 import * as m0028 from './migrations/0028_analytics_timeline_index.js';
 import * as m0030 from './migrations/0030_audit_handoff.js';
+import * as m0037 from './migrations/0037_forward_integration.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0027_integration_forward': m0027,
   '0028_analytics_timeline_index': m0028,
   '0030_audit_handoff': m0030,
+  '0037_forward_integration': m0037,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -289,6 +289,8 @@ export interface NotificationTable {
   provider_id: string | null;
   created_at: number;
   sent_at: number | null;
+  /** A forward row (channel `forward`): the integration whose accepted event it copies; else null. */
+  forward_integration_id: string | null;
 }
 
 export interface EscalationStepTable {

@@ -32,7 +32,7 @@ import type { EngineModule } from '../engine.js';
 import { gatherMessage } from './message.js';
 import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
-import { forwardIntegrationOf, forwardPrefixOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
+import { forwardIntegrationOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
 import { integrationForward } from '../../service/service.store.js';
 
 export interface DeliveryMetrics {
@@ -103,7 +103,7 @@ export class DeliverModule implements EngineModule {
     const groups = new Map<string, typeof claimed>();
     for (const r of claimed) {
       // An integration's forwards are one group, sent one at a time in event order (forwardInOrder).
-      const key = r.channel === 'forward' ? `${r.org_id}:${forwardPrefixOf(r)}` : r.kind === 'page' && r.contact_method_id && r.channel !== 'webhook' ? `${r.org_id}:${r.contact_method_id}:${r.was_sending ? 'resend' : 'new'}` : `${r.org_id}:${r.id}`;
+      const key = r.channel === 'forward' ? `${r.org_id}:forward:${r.forward_integration_id ?? forwardIntegrationOf(r)}` : r.kind === 'page' && r.contact_method_id && r.channel !== 'webhook' ? `${r.org_id}:${r.contact_method_id}:${r.was_sending ? 'resend' : 'new'}` : `${r.org_id}:${r.id}`;
       const g = groups.get(key) ?? [];
       g.push(r);
       groups.set(key, g);

@@ -63,10 +63,11 @@ export class EscalateModule implements EngineModule {
     if (lateMs >= LATE_MS) this.log.warn({ orgId: inc.org_id, incidentId: inc.id, level: pos.level, loop: pos.loop, lateMs, dueAt: new Date(inc.next_step_at!).toISOString() }, `escalation step fired ${Math.round(lateMs / 1000)} s late`);
     const rule = snapshot?.rules[pos.level];
     const resolution = rule ? await this.targets.resolve(trx, { orgId: inc.org_id, now, incidentId: inc.id }, rule.targets) : undefined;
-    const people = resolution ? await peopleToPage(trx, inc.org_id, resolution.users.map((u) => u.userId), inc.urgency) : new Map();
+    const { people, avoided } = resolution ? await peopleToPage(trx, inc, resolution.users.map((u) => u.userId), inc.urgency) : { people: new Map(), avoided: [] };
     const plan = planStep({ incident: inc, snapshot, now, ...(resolution ? { resolution } : {}), people });
 
     await sendPages(tx, inc, plan.stepKey, plan.pages);
+    if (plan.pages.length) await writeTimeline(tx, inc, avoided);
     if (rule) await this.targets.afterLevel(trx, { incident: inc, targets: rule.targets, reached: plan.reached, stepKey: stepKeyOf(inc), now, next: plan.next ?? pos });
     if (plan.reached.length) await setAssignments(trx, inc.org_id, inc.id, plan.reached, now);
     await writeTimeline(tx, inc, plan.timeline);

@@ -10,18 +10,32 @@ import { appendLog } from '../../incident/timeline.js';
 import { getUsers, listAdmins } from '../../org/org.store.js';
 import { contactPlans, lastResortMethods, queuePages, type PageOrder } from '../../notify/notify.service.js';
 import { planLastResort, type Person, type TimelineEntry } from '../../escalation/step.js';
-import { CHANNEL_OF } from '../../notify/plan.js';
+import { CHANNEL_OF, preferWorkingMethods } from '../../notify/plan.js';
 import { getService } from '../../service/service.store.js';
 import { openAlertsOfIntegration } from '../../incident/incident.store.js';
-import { failingChannelOf, preferWorkingMethods, SELF_CHECK_INTEGRATION } from '../self-check/checks.js';
+import { failingChannelOf, SELF_CHECK_INTEGRATION } from '../self-check/checks.js';
 
 export const SYSTEM = { type: 'auto' as const };
 
-/** The live members among `userIds`, with how each would be reached at `urgency`. */
-export async function peopleToPage(db: Kysely<Database>, orgId: string, userIds: readonly string[], urgency: 'high' | 'low'): Promise<Map<string, Person>> {
-  const live = (await getUsers(db, orgId, [...userIds])).filter((u) => u.deleted_at === null);
-  const plans = await contactPlans(db, orgId, live.map((u) => u.id), urgency);
-  return new Map(live.map((u) => [u.id, { id: u.id, name: u.name, contact: plans.get(u.id)! }]));
+/**
+ * The live members among `userIds`, with how each would be reached at `urgency` on `inc`. On
+ * the built-in "Vigil health" service, channels an open self-check finds failing are left out
+ * of each person's plan while another method works (notify/plan.ts planAvoiding), and the
+ * timeline entry returned says who was not paged through which channel.
+ */
+export async function peopleToPage(db: Kysely<Database>, inc: PagedIncident, userIds: readonly string[], urgency: 'high' | 'low'): Promise<{ people: Map<string, Person>; avoided: TimelineEntry[] }> {
+  const live = (await getUsers(db, inc.org_id, [...userIds])).filter((u) => u.deleted_at === null);
+  const failing = await failingChannels(db, inc);
+  const plans = await contactPlans(db, inc.org_id, live.map((u) => u.id), urgency, failing);
+  const skipped = live.filter((u) => plans.get(u.id)!.avoided.length).map((u) => `${u.name} (${plans.get(u.id)!.avoided.join(', ')})`);
+  return {
+    people: new Map(live.map((u) => [u.id, { id: u.id, name: u.name, contact: plans.get(u.id)! }])),
+    avoided: skipped.length ? [failingChannelsEntry(skipped, failing)] : [],
+  };
+}
+
+function failingChannelsEntry(skipped: string[], failing: ReadonlySet<string>): TimelineEntry {
+  return { type: 'notify_log_entry', summary: `Not paged through failing channels: ${skipped.join('; ')}; their other methods are used`, details: { reason: 'channel_failing', failing: [...failing] } };
 }
 
 export interface PagedIncident {
@@ -59,7 +73,7 @@ export async function pageOwnersAndAdmins(tx: Tx, inc: PagedIncident, stepKey: s
     }),
   );
   await sendPages(tx, inc, stepKey, plan.pages);
-  if (skipped.length) await writeTimeline(tx, inc, [{ type: 'notify_log_entry', summary: `Not paged through failing channels: ${skipped.join('; ')}; their other methods are used`, details: { reason: 'channel_failing', failing: [...failing] } }]);
+  if (skipped.length) await writeTimeline(tx, inc, [failingChannelsEntry(skipped, failing)]);
   await writeTimeline(tx, inc, plan.timeline);
 }
 

@@ -48,9 +48,10 @@ export class RoundRobinModule implements EngineModule {
     const { pool } = next;
     const head = `Round robin (volunteer pool ${pool.name}): ${next.previousName} did not acknowledge within ${pool.round_robin_timeout_minutes} min`;
 
-    const people = await peopleToPage(trx, inc.org_id, next.users.map((u) => u.userId), inc.urgency);
+    const { people, avoided } = await peopleToPage(trx, inc, next.users.map((u) => u.userId), inc.urgency);
     const paged = planPages(next.users.map((u) => u.userId), people);
     await sendPages(tx, inc, page.step_key, paged.pages);
+    if (paged.pages.length) await writeTimeline(tx, inc, avoided);
     await writeTimeline(tx, inc, paged.timeline);
     if (paged.reached.length) {
       await setAssignments(trx, inc.org_id, inc.id, paged.reached, now);

@@ -110,11 +110,5 @@ export function evaluate(now: number, t: SelfCheckThresholds, node: NodeFacts, o
   return out;
 }
 
-/**
- * Through the channels that still work: for each person, leave out methods of a failing
- * channel when another method remains; a person with only failing channels keeps them all.
- */
-export function preferWorkingMethods<M extends { type: string }>(methods: readonly M[], failing: ReadonlySet<string>, channelOf: (type: M['type']) => string): M[] {
-  const working = methods.filter((m) => !failing.has(channelOf(m.type)));
-  return working.length ? working : [...methods];
-}
+/** Re-exported where the self-checks are tested; it lives with the notification plan. */
+export { preferWorkingMethods } from '../../notify/plan.js';
