@@ -31,6 +31,9 @@ import { integrationRoutes } from './http/routes/integrations.js';
 import { changeEventRoutes } from './http/routes/change-events.js';
 import { organizationRoutes } from './http/routes/organization.js';
 import { userRoutes } from './http/routes/users.js';
+import { userSessionRoutes } from './http/routes/user-sessions.js';
+import { auditRecordRoutes } from './http/routes/audit-records.js';
+import { handoffRuleRoutes } from './http/routes/handoff-rules.js';
 import { apiTokenRoutes } from './http/routes/api-tokens.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { webhookSubscriptionRoutes } from './http/routes/webhook-subscriptions.js';
@@ -155,6 +158,9 @@ export const routeModules: RouteModule[] = [
   logEntryRoutes,
   organizationRoutes,
   userRoutes,
+  userSessionRoutes,
+  auditRecordRoutes,
+  handoffRuleRoutes,
   apiTokenRoutes,
   webhookSubscriptionRoutes,
   respondRoutes,

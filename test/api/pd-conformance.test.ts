@@ -99,8 +99,8 @@ describe('PagerDuty REST conformance (sqlite)', () => {
   }, 180_000);
 });
 
-/** Measured 2026-12-06 (sqlite): 199 operations in the areas served, 86 implemented, 29 GET answers checked, 25 valid with quirks forgiven, 12 as published. */
-const FLOOR = { implemented: 117, valid: 32 };
+/** Measured 2026-12-06 (sqlite): 199 operations in the areas served, 86 implemented, 29 GET answers checked, 25 valid with quirks forgiven, 12 as published. 2026-12-07, after incident collaboration, analytics, user sessions, schedule preview, audit records and handoff rules: see the closing note. */
+const FLOOR = { implemented: 131, valid: 36 };
 
 function strictCheck(body: unknown, path: string): { ok: boolean } {
   // The published schema as is (no quirks forgiven): expectPagerDutyShape's compiler, without failing the test.

@@ -139,7 +139,7 @@ export async function redeemLink(db: Db, clock: Clock, token: string, password: 
     if (link.kind === 'invite' && name && name.trim()) await updateUser(trx, link.org_id, link.user_id, { name: name.trim().slice(0, 255) });
     if (link.kind === 'email_undo' && link.previous_email) {
       const user = await getUser(trx, link.org_id, link.user_id);
-      if (user) await restoreEmail(trx, link.org_id, user, link.previous_email);
+      if (user) await restoreEmail(trx, now, link.org_id, user, link.previous_email);
       await store.expireLinks(trx, link.org_id, link.user_id, 'reset', now);
     }
     await store.revokeUserSessions(trx, link.org_id, link.user_id, now);

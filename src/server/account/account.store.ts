@@ -113,6 +113,24 @@ export async function expireLinks(db: Db, orgId: string, userId: string, kind: A
   await db.updateTable('account_links').set({ used_at: now }).where('org_id', '=', orgId).where('user_id', '=', userId).where('kind', '=', kind).where('used_at', 'is', null).execute();
 }
 
+/** A member's sessions not revoked and not past their lifetime (idleness is judged by the caller), newest first. */
+export async function liveSessionsOf(db: Db, orgId: string, userId: string, now: number): Promise<WebSessionTable[]> {
+  return db
+    .selectFrom('web_sessions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function getUserSession(db: Db, orgId: string, userId: string, id: string): Promise<WebSessionTable | undefined> {
+  return db.selectFrom('web_sessions').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+}
+
 /** Of `userIds`, the members who have no password and were never sent an invitation (kept in the order given). */
 export async function neverInvited(db: Db, orgId: string, userIds: string[]): Promise<string[]> {
   if (!userIds.length) return [];

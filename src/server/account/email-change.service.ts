@@ -15,6 +15,7 @@
  *
  * Everything, the other fields included, is written in one transaction.
  */
+import type { AuditActor } from '../org/audit.service.js';
 import type { Kysely } from 'kysely';
 import { VigilError, forbidden, invalid } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -30,6 +31,10 @@ import { verifyPassword } from './password.js';
 import { EMAIL_UNDO_TTL_MS, FRESH_SIGN_IN_MS, linkUrl, newLinkToken } from './session.js';
 
 type Db = Kysely<Database>;
+
+function auditActor(a: Actor): AuditActor {
+  return { userId: a.userId, name: a.name, method: a.session ? 'browser' : 'api_token' };
+}
 
 export interface Actor {
   orgId: string;
@@ -70,7 +75,7 @@ export async function changeMemberAccount(db: Db, clock: Clock, publicUrl: strin
   const org = changesEmail ? await findOrganization(db, actor.orgId) : undefined;
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
-    const row = await updateMember(trx, actor.orgId, user, rest);
+    const row = await updateMember(trx, actor.orgId, user, rest, { now, actor: auditActor(actor) });
     // The audit log names what changed (never the addresses), in the same transaction as the change.
     const resource = `users/${user.id}`;
     if (rest.role !== undefined && rest.role !== user.role) await audit(trx, actor.orgId, actor.userId, `user.role_change ${user.role}→${rest.role}`, resource, now);
@@ -83,7 +88,7 @@ export async function changeMemberAccount(db: Db, clock: Clock, publicUrl: strin
 }
 
 async function moveEmail(trx: Db, now: number, publicUrl: string, actor: Actor, user: UserTable, email: string, orgName: string): Promise<UserTable> {
-  const row = await updateMember(trx, actor.orgId, user, { email });
+  const row = await updateMember(trx, actor.orgId, user, { email }, { now, actor: auditActor(actor) });
   const self = actor.userId === user.id;
   await store.expireLinks(trx, actor.orgId, user.id, 'reset', now);
   await store.expireLinks(trx, actor.orgId, user.id, 'invite', now);
@@ -108,10 +113,11 @@ async function moveEmail(trx: Db, now: number, publicUrl: string, actor: Actor, 
 }
 
 /** For redeemLink: put back the address an `email_undo` link restores. 409 when another member took it meanwhile. */
-export async function restoreEmail(trx: Db, orgId: string, user: UserTable, previousEmail: string): Promise<void> {
+export async function restoreEmail(trx: Db, now: number, orgId: string, user: UserTable, previousEmail: string): Promise<void> {
   if (user.email === previousEmail) return;
   try {
-    await updateMember(trx, orgId, user, { email: previousEmail });
+    // The member themselves, through the link their old address received.
+    await updateMember(trx, orgId, user, { email: previousEmail }, { now, actor: { userId: user.id, name: user.name, method: 'other' } });
   } catch (err) {
     if (err instanceof VigilError && err.kind === 'conflict') throw new VigilError('conflict', [`${previousEmail} now belongs to another member; ask an owner to sort it out`]);
     throw err;

@@ -20,6 +20,7 @@ import { CleanupModule } from './cleanup/module.js';
 import { ActionItemRemindersModule } from './action-item-reminders/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
 import { TestPagesModule } from './test-pages/module.js';
+import { HandoffNoticesModule } from './handoff-notices/module.js';
 import { DeliverModule, type DeliveryMetrics, type DeliverOptions } from './deliver/module.js';
 import { EscalateModule } from './escalate/module.js';
 import { HeartbeatModule } from './heartbeat/module.js';
@@ -79,6 +80,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new CoverageDigestModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new ActionItemRemindersModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new TestPagesModule(deps.db),
+    new HandoffNoticesModule(deps.db),
     new CleanupModule(deps.db),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),

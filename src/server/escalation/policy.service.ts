@@ -4,6 +4,7 @@
  * guard on delete. Incidents freeze the policy when they trigger
  * (incident.service.ts), so an edit here never changes an open incident.
  */
+import { audited, type AuditActor } from '../org/audit.service.js';
 import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -83,18 +84,18 @@ async function buildRules(db: Db, targets: TargetRegistry, orgId: string, now: n
   });
 }
 
-export async function createPolicy(db: Db, clock: Clock, targets: TargetRegistry, orgId: string, input: PolicyInput & { name: string }): Promise<PolicyRow> {
+export async function createPolicy(db: Db, clock: Clock, targets: TargetRegistry, orgId: string, input: PolicyInput & { name: string }, actor?: AuditActor): Promise<PolicyRow> {
   const name = input.name.trim();
   if (!name) throw invalid('escalation_policy.name must not be blank');
   const numLoops = input.num_loops ?? 0;
   const now = clock.now();
   const rules = await buildRules(db, targets, orgId, now, input.escalation_rules, numLoops);
   const row: PolicyRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, num_loops: numLoops, rules, created_at: now, updated_at: now, deleted_at: null };
-  await store.insertPolicy(db, row);
+  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id: row.id, name }, action: 'create', before: null, after: { ...row } }, (trx) => store.insertPolicy(trx, row));
   return row;
 }
 
-export async function updatePolicy(db: Db, clock: Clock, targets: TargetRegistry, orgId: string, id: string, input: PolicyInput): Promise<PolicyRow> {
+export async function updatePolicy(db: Db, clock: Clock, targets: TargetRegistry, orgId: string, id: string, input: PolicyInput, actor?: AuditActor): Promise<PolicyRow> {
   const current = await store.getPolicy(db, orgId, id);
   if (!current) throw notFound(`escalation policy ${id}`);
   const now = clock.now();
@@ -109,18 +110,20 @@ export async function updatePolicy(db: Db, clock: Clock, targets: TargetRegistry
     patch.num_loops = numLoops;
     patch.rules = await buildRules(db, targets, orgId, now, input.escalation_rules ?? current.rules, numLoops, current.rules);
   }
-  await store.updatePolicy(db, orgId, id, patch);
-  return { ...current, ...patch };
+  const after = { ...current, ...patch };
+  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, (trx) => store.updatePolicy(trx, orgId, id, patch));
+  return after;
 }
 
 /**
  * Delete a policy. PagerDuty refuses to delete a policy that a service uses; so do we, but
  * services are the higher domain: service.service.ts's deletePolicyIfUnused checks, then calls this.
  */
-export async function deletePolicy(db: Db, clock: Clock, orgId: string, id: string): Promise<void> {
+export async function deletePolicy(db: Db, clock: Clock, orgId: string, id: string, actor?: AuditActor): Promise<void> {
   const current = await store.getPolicy(db, orgId, id);
   if (!current) throw notFound(`escalation policy ${id}`);
-  await store.softDeletePolicy(db, orgId, id, clock.now());
+  const now = clock.now();
+  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id, name: current.name }, action: 'delete', before: { ...current }, after: null }, (trx) => store.softDeletePolicy(trx, orgId, id, now));
 }
 
 export type { PolicyRow } from './policy.store.js';

@@ -93,7 +93,7 @@ export async function applyUsers(
   for (const u of users) {
     let vigil = maps.get('user', u.sourceId) ? await findUser(db, orgId, maps.get('user', u.sourceId)!) : undefined;
     if (vigil && vigil.deleted_at === null) {
-      if (vigil.name !== u.name || vigil.time_zone !== u.timeZone) vigil = await updateMember(db, orgId, vigil, { name: u.name, time_zone: u.timeZone });
+      if (vigil.name !== u.name || vigil.time_zone !== u.timeZone) vigil = await updateMember(db, orgId, vigil, { name: u.name, time_zone: u.timeZone }, { now: clock.now() });
       if (vigil.role !== u.role) notes.push(`user ${u.email}: a member as ${vigil.role} in Vigil; role kept (${sourceName} role maps to ${u.role})`);
       counts.users.updated++;
     } else if ((vigil = await getUserByEmail(db, orgId, u.email))) {
@@ -104,7 +104,7 @@ export async function applyUsers(
     } else {
       const r = await inviteMember(db, clock, orgId, 'owner', { email: u.email, name: u.name, role: u.role });
       vigil = r.user;
-      if (r.created && u.timeZone) vigil = await updateMember(db, orgId, vigil, { time_zone: u.timeZone });
+      if (r.created && u.timeZone) vigil = await updateMember(db, orgId, vigil, { time_zone: u.timeZone }, { now: clock.now() });
       counts.users[r.created ? 'created' : 'updated']++;
       await maps.put('user', u.sourceId, vigil.id);
     }

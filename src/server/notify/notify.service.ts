@@ -301,3 +301,23 @@ export async function queueStatusUpdate(db: Db, now: number, orgId: string, user
   }
   return methods.length;
 }
+
+/**
+ * An on-call handoff notice (engine/handoff-notices) to the one contact method a member's
+ * handoff rule names, on that method's channel. Nothing when the method is gone or not
+ * verified. Idempotent on `key`. Returns how many rows were queued.
+ */
+export async function queueHandoffNotice(db: Db, orgId: string, method: ContactMethodTable | undefined, n: { key: string; subject: string; text: string; now: number }): Promise<number> {
+  if (!method || method.deleted_at !== null || method.verified_at === null) return 0;
+  const queued = await queue(db, n.now, {
+    orgId,
+    key: `${n.key}:${method.id}`,
+    kind: 'status',
+    channel: CHANNEL_OF[method.type],
+    eventType: 'oncall.handoff',
+    userId: method.user_id,
+    contactMethodId: method.id,
+    payload: { notice: { subject: n.subject, text: n.text } },
+  });
+  return queued ? 1 : 0;
+}

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { audited, type AuditActor } from './audit.service.js';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -101,12 +102,12 @@ function checkZone(tz: string | null | undefined): void {
   if (tz && !IANAZone.isValidZone(tz)) throw invalid(`user.time_zone: ${tz} is not an IANA time zone`);
 }
 
-export async function addMember(db: Kysely<Database>, clock: Clock, orgId: string, input: { name: string; email: string; role: Role; time_zone?: string | null }): Promise<UserTable> {
+export async function addMember(db: Kysely<Database>, clock: Clock, orgId: string, input: { name: string; email: string; role: Role; time_zone?: string | null }, actor?: AuditActor): Promise<UserTable> {
   checkZone(input.time_zone);
   const now = clock.now();
   const row: UserTable = { org_id: orgId, id: newId(now), name: input.name.trim(), email: input.email.toLowerCase(), role: input.role, time_zone: input.time_zone ?? null, created_at: now, deleted_at: null };
   try {
-    await insertUser(db, row);
+    await audited(db, now, orgId, actor, { root: { type: 'user', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, (trx) => insertUser(trx, row));
   } catch (err) {
     if (isUniqueViolation(err)) throw new VigilError('conflict', [`user.email: ${row.email} is already a member`]);
     throw err;
@@ -115,7 +116,7 @@ export async function addMember(db: Kysely<Database>, clock: Clock, orgId: strin
 }
 
 /** Fields not sent are kept. The last owner cannot be demoted. Answers the member as updated. */
-export async function updateMember(db: Kysely<Database>, orgId: string, user: UserTable, input: { name?: string; email?: string; role?: Role; time_zone?: string | null }): Promise<UserTable> {
+export async function updateMember(db: Kysely<Database>, orgId: string, user: UserTable, input: { name?: string; email?: string; role?: Role; time_zone?: string | null }, audit: { now: number; actor?: AuditActor | undefined }): Promise<UserTable> {
   if (input.role !== undefined && input.role !== user.role && user.role === 'owner' && (await countOwners(db, orgId)) <= 1) throw invalid('user.role: the last owner cannot be demoted');
   checkZone(input.time_zone);
   const patch = {
@@ -126,7 +127,8 @@ export async function updateMember(db: Kysely<Database>, orgId: string, user: Us
   };
   if (Object.keys(patch).length === 0) return user;
   try {
-    await updateUser(db, orgId, user.id, patch);
+    const after = { ...user, ...patch };
+    await audited(db, audit.now, orgId, audit.actor, { root: { type: 'user', id: user.id, name: after.name }, action: 'update', before: { ...user }, after }, (trx) => updateUser(trx, orgId, user.id, patch));
   } catch (err) {
     if (isUniqueViolation(err)) throw new VigilError('conflict', [`user.email: ${input.email} is already a member`]);
     throw err;
@@ -135,9 +137,10 @@ export async function updateMember(db: Kysely<Database>, orgId: string, user: Us
 }
 
 /** Remove a member and revoke their tokens. The last owner cannot be removed. */
-export async function removeMember(db: Kysely<Database>, clock: Clock, orgId: string, user: UserTable): Promise<void> {
+export async function removeMember(db: Kysely<Database>, clock: Clock, orgId: string, user: UserTable, actor?: AuditActor): Promise<void> {
   if (user.role === 'owner' && (await countOwners(db, orgId)) <= 1) throw invalid('user: the last owner cannot be removed');
-  await softDeleteUser(db, orgId, user.id, clock.now());
+  const now = clock.now();
+  await audited(db, now, orgId, actor, { root: { type: 'user', id: user.id, name: user.name }, action: 'delete', before: { ...user }, after: null }, (trx) => softDeleteUser(trx, orgId, user.id, now));
 }
 
 /** API tokens, revoked ones excluded: a member's, or everyone's (`userId` null). */

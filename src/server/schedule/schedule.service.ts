@@ -6,6 +6,7 @@
  * The math is in on-call.ts and stays pure; this module loads rows, calls it, and
  * turns its issues into 400s that name the wire field.
  */
+import { audited, type AuditActor } from '../org/audit.service.js';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { IANAZone } from 'luxon';
@@ -211,14 +212,21 @@ export async function requireSchedule(db: Db, orgId: string, id: string): Promis
   return s;
 }
 
-export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleInput & { name: string; time_zone: string; schedule_layers: LayerInput[] }): Promise<ScheduleRow> {
+export type ScheduleCreateInput = ScheduleInput & { name: string; time_zone: string; schedule_layers: LayerInput[] };
+
+/** The row a create would store, validated as a create validates it; nothing is written. */
+export async function validatedSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleCreateInput): Promise<ScheduleRow> {
   const name = input.name.trim();
   if (!name) throw invalid('schedule.name must not be blank');
   const now = clock.now();
   // buildLayers checks the zone too, so every problem is answered at once.
   const layers = await buildLayers(db, orgId, now, input.time_zone, input.schedule_layers, []);
-  const row: ScheduleRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
-  await store.insertSchedule(db, row);
+  return { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
+}
+
+export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleCreateInput, actor?: AuditActor): Promise<ScheduleRow> {
+  const row = await validatedSchedule(db, clock, orgId, input);
+  await audited(db, row.created_at, orgId, actor, { root: { type: 'schedule', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, (trx) => store.insertSchedule(trx, row));
   return row;
 }
 
@@ -227,7 +235,7 @@ export async function createSchedule(db: Db, clock: Clock, orgId: string, input:
  * layer sent with its id keeps that id. Changing time_zone alone keeps every
  * instant: the handoff's local time is re-read in the new zone.
  */
-export async function updateSchedule(db: Db, clock: Clock, orgId: string, id: string, input: ScheduleInput): Promise<ScheduleRow> {
+export async function updateSchedule(db: Db, clock: Clock, orgId: string, id: string, input: ScheduleInput, actor?: AuditActor): Promise<ScheduleRow> {
   const current = await requireSchedule(db, orgId, id);
   const now = clock.now();
   const patch: Partial<ScheduleRow> = { updated_at: now };
@@ -241,16 +249,18 @@ export async function updateSchedule(db: Db, clock: Clock, orgId: string, id: st
     patch.time_zone = input.time_zone;
   }
   if (input.schedule_layers !== undefined) patch.layers = await buildLayers(db, orgId, now, patch.time_zone ?? current.time_zone, input.schedule_layers, current.layers);
-  await store.updateSchedule(db, orgId, id, patch);
-  return { ...current, ...patch };
+  const after = { ...current, ...patch };
+  await audited(db, now, orgId, actor, { root: { type: 'schedule', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, (trx) => store.updateSchedule(trx, orgId, id, patch));
+  return after;
 }
 
 /** Like PagerDuty: a schedule an escalation policy targets cannot be deleted (400 naming the policies). */
-export async function deleteSchedule(db: Db, clock: Clock, orgId: string, id: string): Promise<void> {
-  await requireSchedule(db, orgId, id);
+export async function deleteSchedule(db: Db, clock: Clock, orgId: string, id: string, actor?: AuditActor): Promise<void> {
+  const current = await requireSchedule(db, orgId, id);
   const policies = await policiesUsingSchedule(db, orgId, id);
   if (policies.length) throw invalid(`schedule: used by escalation ${policies.length === 1 ? 'policy' : 'policies'} ${policies.map((p) => `${p.name} (${p.id})`).join(', ')}; remove it from them first`);
-  await store.softDeleteSchedule(db, orgId, id, clock.now());
+  const now = clock.now();
+  await audited(db, now, orgId, actor, { root: { type: 'schedule', id, name: current.name }, action: 'delete', before: { ...current }, after: null }, (trx) => store.softDeleteSchedule(trx, orgId, id, now));
 }
 
 export interface OverrideInput {
@@ -473,4 +483,32 @@ export async function policyFacts(db: Db, orgId: string, policies: PolicyRow[]):
   ]);
   const targetNames = new Map<string, string>([...users.map((u) => [`user_reference:${u.id}`, u.name] as const), ...schedules.map((s) => [`schedule_reference:${s.id}`, s.name] as const)]);
   return { targetNames, services: new Map(policies.map((pol, i) => [pol.id, services[i]!])) };
+}
+
+/** A member's shift starting (`oncall`) or ending (`offcall`) on a schedule. */
+export interface Handoff {
+  schedule: { id: string; name: string; timeZone: string };
+  kind: 'oncall' | 'offcall';
+  at: number;
+}
+
+/**
+ * The member's handoffs on every schedule of the organization at instants in (after, upTo],
+ * overrides included, in each schedule's zone (DST moves a handoff as it moves the shift).
+ * A shift that merely continues (the same person in the next turn) has no handoff.
+ */
+export async function userHandoffs(db: Db, orgId: string, userId: string, after: number, upTo: number): Promise<Handoff[]> {
+  // Every schedule: an override can put anyone on one, in no layer of it.
+  const rows = await store.allSchedules(db, orgId);
+  const shifts = await shiftsOverlapping(db, orgId, rows, after, upTo + 1);
+  const out: Handoff[] = [];
+  for (const row of rows) {
+    const schedule = { id: row.id, name: row.name, timeZone: row.time_zone };
+    for (const e of shifts.get(row.id) ?? []) {
+      if (e.userId !== userId) continue;
+      if (e.start > after && e.start <= upTo) out.push({ schedule, kind: 'oncall', at: e.start });
+      if (e.end > after && e.end <= upTo) out.push({ schedule, kind: 'offcall', at: e.end });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at || a.schedule.id.localeCompare(b.schedule.id));
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { audited, type AuditActor } from '../org/audit.service.js';
 import { invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { getPolicy } from '../escalation/policy.store.js';
@@ -49,7 +50,7 @@ async function policyId(db: Kysely<Database>, orgId: string, ref: ServiceInput['
   return ref.id;
 }
 
-export async function createService(db: Kysely<Database>, clock: Clock, orgId: string, input: ServiceInput & { name: string }): Promise<ServiceTable> {
+export async function createService(db: Kysely<Database>, clock: Clock, orgId: string, input: ServiceInput & { name: string }, actor?: AuditActor): Promise<ServiceTable> {
   const now = clock.now();
   // New services group alerts as their organization chose (PagerDuty's default: not at all).
   const grouping = (await getOrganization(db, orgId))?.default_alert_grouping ?? null;
@@ -80,7 +81,7 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
     deleted_at: null,
     built_in: null,
   };
-  await store.insertService(db, row);
+  await audited(db, now, orgId, actor, { root: { type: 'service', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, (trx) => store.insertService(trx, row));
   return row;
 }
 
@@ -125,7 +126,7 @@ export async function ensureHealthService(trx: Kysely<Database>, now: number, or
   return row;
 }
 
-export async function updateService(db: Kysely<Database>, clock: Clock, orgId: string, id: string, input: ServiceInput): Promise<ServiceTable> {
+export async function updateService(db: Kysely<Database>, clock: Clock, orgId: string, id: string, input: ServiceInput, actor?: AuditActor): Promise<ServiceTable> {
   const current = await store.getService(db, orgId, id);
   if (!current) throw notFound(`service ${id}`);
   const now = clock.now();
@@ -141,8 +142,9 @@ export async function updateService(db: Kysely<Database>, clock: Clock, orgId: s
   if (pol !== undefined) patch.escalation_policy_id = pol;
   if (input.acknowledgement_timeout !== undefined) patch.acknowledgement_timeout = input.acknowledgement_timeout;
   if (input.auto_resolve_timeout !== undefined) patch.auto_resolve_timeout = input.auto_resolve_timeout;
-  await store.updateService(db, orgId, id, patch);
-  return { ...current, ...patch };
+  const after = { ...current, ...patch };
+  await audited(db, now, orgId, actor, { root: { type: 'service', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, (trx) => store.updateService(trx, orgId, id, patch));
+  return after;
 }
 
 const TYPE_ALIASES: Record<string, IntegrationType> = {
@@ -254,13 +256,13 @@ export async function servicesUsingPolicy(db: Kysely<Database>, orgId: string, p
 }
 
 /** Delete an escalation policy unless a service uses it (400 naming the services, as PagerDuty does). */
-export async function deletePolicyIfUnused(db: Kysely<Database>, clock: Clock, orgId: string, policyId: string): Promise<void> {
+export async function deletePolicyIfUnused(db: Kysely<Database>, clock: Clock, orgId: string, policyId: string, actor?: AuditActor): Promise<void> {
   if (!(await getPolicy(db, orgId, policyId))) throw notFound(`escalation policy ${policyId}`);
   const services = await store.servicesUsingPolicy(db, orgId, policyId);
   if (services.length) {
     throw invalid(`escalation_policy: in use by ${services.length === 1 ? 'service' : 'services'} ${services.map((s) => `${s.name} (${s.id})`).join(', ')}; give them another policy first`);
   }
-  await deletePolicy(db, clock, orgId, policyId);
+  await deletePolicy(db, clock, orgId, policyId, actor);
 }
 
 export async function listServices(db: Kysely<Database>, orgId: string, q: { query?: string; sortDesc?: boolean; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
@@ -275,9 +277,10 @@ export async function requireService(db: Kysely<Database>, orgId: string, id: st
 }
 
 /** Delete a service: its integrations stop accepting events at once; its incidents stay in history. */
-export async function deleteService(db: Kysely<Database>, clock: Clock, orgId: string, id: string): Promise<void> {
-  await requireService(db, orgId, id);
-  await store.softDeleteService(db, orgId, id, clock.now());
+export async function deleteService(db: Kysely<Database>, clock: Clock, orgId: string, id: string, actor?: AuditActor): Promise<void> {
+  const current = await requireService(db, orgId, id);
+  const now = clock.now();
+  await audited(db, now, orgId, actor, { root: { type: 'service', id, name: current.name }, action: 'delete', before: { ...current }, after: null }, (trx) => store.softDeleteService(trx, orgId, id, now));
 }
 
 /** The live integrations of a service, oldest first. */

@@ -25,6 +25,7 @@ import * as m0026 from './migrations/0026_matrix_sync.js';
 import * as m0027 from './migrations/0027_integration_forward.js';
 import * as m0028 from './migrations/0028_analytics_timeline_index.js';
 import * as m0029 from './migrations/0029_incident_collaboration.js';
+import * as m0030 from './migrations/0030_audit_handoff.js';
 import * as m0031 from './migrations/0031_incident_facts.js';
 import * as m0034 from './migrations/0034_test_pages.js';
 import * as m0037 from './migrations/0037_forward_integration.js';
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   '0027_integration_forward': m0027,
   '0028_analytics_timeline_index': m0028,
   '0029_incident_collaboration': m0029,
+  '0030_audit_handoff': m0030,
   '0031_incident_facts': m0031,
   '0034_test_pages': m0034,
   '0037_forward_integration': m0037,

@@ -9,6 +9,8 @@ import type { AnalyticsDatabase } from './schema-analytics.js';
 export type * from './schema-analytics.js';
 export type * from './schema-sms.js';
 export type * from './schema-collab.js';
+import type { AuditDatabase } from './schema-audit.js';
+export type * from './schema-audit.js';
 import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
 import type { TestPageDatabase } from './schema-test-pages.js';
@@ -822,7 +824,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase, AnalyticsDatabase {
+export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase, AnalyticsDatabase, AuditDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { actorOf } from '../../org/audit.service.js';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { EscalationPolicy, EscalationPolicyCreate, EscalationPolicyUpdate } from '../../../contract/escalation.js';
 import { createPolicy, listPolicies, requirePolicy, updatePolicy, type PolicyRow } from '../../escalation/policy.service.js';
@@ -58,7 +59,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const pol = await createPolicy(db, clock, deps.targets, orgId, request.body.escalation_policy);
+      const pol = await createPolicy(db, clock, deps.targets, orgId, request.body.escalation_policy, actorOf(principalOf(request)));
       return reply.code(201).send({ escalation_policy: (await present(deps, orgId, [pol]))[0]! });
     },
   );
@@ -85,7 +86,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const { orgId } = principalOf(request);
-      const pol = await updatePolicy(db, clock, deps.targets, orgId, request.params.id, request.body.escalation_policy);
+      const pol = await updatePolicy(db, clock, deps.targets, orgId, request.params.id, request.body.escalation_policy, actorOf(principalOf(request)));
       return { escalation_policy: (await present(deps, orgId, [pol]))[0]! };
     },
   );
@@ -95,7 +96,7 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Delete an escalation policy (400 while a service uses it)', tags: ['escalation policies'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      await deletePolicyIfUnused(db, clock, orgId, request.params.id);
+      await deletePolicyIfUnused(db, clock, orgId, request.params.id, actorOf(principalOf(request)));
       return reply.code(204).send(undefined as never);
     },
   );

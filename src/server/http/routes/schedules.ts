@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { actorOf } from '../../org/audit.service.js';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { CapWarnings, FinalSchedule, Override, OverrideCreate, OverrideCreated, RangeQuery, Schedule, ScheduleCreate, ScheduleUpdate } from '../../../contract/schedule.js';
 import { OpenShiftSchedule } from '../../../contract/open-shifts.js';
@@ -20,6 +21,7 @@ import {
   scheduleFacts,
   scheduleUsers,
   updateSchedule,
+  validatedSchedule,
   type Rendering,
   type ScheduleRow,
 } from '../../schedule/schedule.service.js';
@@ -90,8 +92,29 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const row = await createSchedule(db, clock, orgId, request.body.schedule);
+      const row = await createSchedule(db, clock, orgId, request.body.schedule, actorOf(principalOf(request)));
       return reply.code(201).send({ schedule: (await present(deps, orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) });
+    },
+  );
+
+  app.post(
+    '/api/v1/schedules/preview',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Preview a schedule: the body of POST /schedules, validated the same way, rendered over [since, until) (default: the next 14 days) and not saved. The answer has no self or html_url.',
+        tags: ['schedules'],
+        body: ScheduleCreate,
+        querystring: Type.Object({ since: RangeQuery.since, until: RangeQuery.until }),
+        response: { 200: Type.Object({ schedule: Schedule }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const row = await validatedSchedule(db, clock, orgId, request.body.schedule);
+      const range = rangeOf(request.query, clock.now())!;
+      const [schedule] = await present(deps, orgId, [row], await renderSchedule(db, orgId, row, range));
+      return { schedule: { ...schedule!, self: null, html_url: null } };
     },
   );
 
@@ -120,7 +143,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Update a schedule (fields not sent are kept; schedule_layers, when sent, replaces the layers)', tags: ['schedules'], params: IdParams, body: ScheduleUpdate, response: { 200: Type.Object({ schedule: Schedule, warnings: Type.Optional(CapWarnings) }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      const row = await updateSchedule(db, clock, orgId, request.params.id, request.body.schedule);
+      const row = await updateSchedule(db, clock, orgId, request.params.id, request.body.schedule, actorOf(principalOf(request)));
       return { schedule: (await present(deps, orgId, [row]))[0]!, warnings: await scheduleCapWarnings(db, orgId, row, clock.now()) };
     },
   );
@@ -130,7 +153,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Delete a schedule (400 while an escalation policy targets it)', tags: ['schedules'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      await deleteSchedule(db, clock, orgId, request.params.id);
+      await deleteSchedule(db, clock, orgId, request.params.id, actorOf(principalOf(request)));
       return reply.code(204).send(undefined as never);
     },
   );

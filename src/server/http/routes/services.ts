@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { actorOf } from '../../org/audit.service.js';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { Service, ServiceCreate, ServiceUpdate } from '../../../contract/service.js';
 import { serviceFacts } from '../../incident/incident-read.service.js';
@@ -44,7 +45,7 @@ export function serviceRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Create a service', tags: ['services'], body: ServiceCreate, response: { 201: Type.Object({ service: Service }), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const s = await createService(db, clock, orgId, request.body.service);
+      const s = await createService(db, clock, orgId, request.body.service, actorOf(principalOf(request)));
       return reply.code(201).send({ service: (await present(deps, orgId, [s]))[0]! });
     },
   );
@@ -63,7 +64,7 @@ export function serviceRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Update a service', tags: ['services'], params: IdParams, body: ServiceUpdate, response: { 200: Type.Object({ service: Service }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      const s = await updateService(db, clock, orgId, request.params.id, request.body.service);
+      const s = await updateService(db, clock, orgId, request.params.id, request.body.service, actorOf(principalOf(request)));
       deps.ingest.invalidate();
       return { service: (await present(deps, orgId, [s]))[0]! };
     },
@@ -74,7 +75,7 @@ export function serviceRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Delete a service (its integrations stop accepting events; its incidents stay in history)', tags: ['services'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      await deleteService(db, clock, orgId, request.params.id);
+      await deleteService(db, clock, orgId, request.params.id, actorOf(principalOf(request)));
       deps.ingest.invalidate();
       return reply.code(204).send(undefined as never);
     },

@@ -4,6 +4,7 @@ import { User, UserCreate, UserUpdate } from '../../../contract/user.js';
 import { forbidden, notFound } from '../../errors.js';
 import { addMember, findUser, listMembers, removeMember } from '../../org/org.service.js';
 import { can, canActOn, canGrant } from '../../org/roles.js';
+import { actorOf } from '../../org/audit.service.js';
 import { changeMemberAccount } from '../../account/email-change.service.js';
 import { audit } from '../../volunteer/access.service.js';
 import type { Role } from '../../storage/schema.js';
@@ -53,7 +54,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const b = request.body.user;
       const role = b.role ?? 'responder';
       if (!canGrant(principal.role, role)) throw forbidden(`a ${principal.role} cannot grant the ${role} role`);
-      const row = await addMember(db, clock, principal.orgId, { name: b.name, email: b.email, role, time_zone: b.time_zone });
+      const row = await addMember(db, clock, principal.orgId, { name: b.name, email: b.email, role, time_zone: b.time_zone }, actorOf(principal));
       await audit(db, principal.orgId, principal.userId, `user.create ${role}`, `users/${row.id}`, clock.now());
       return reply.code(201).send({ user: p.user(row) });
     },
@@ -105,7 +106,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const u = await findUser(db, principal.orgId, request.params.id);
       if (!u) throw notFound(`user ${request.params.id}`);
       if (!canActOn(principal.role, u.role)) throw forbidden(`a ${principal.role} cannot remove a ${u.role}`);
-      await removeMember(db, clock, principal.orgId, u);
+      await removeMember(db, clock, principal.orgId, u, actorOf(principal));
       await audit(db, principal.orgId, principal.userId, `user.remove ${u.role}`, `users/${u.id}`, clock.now());
       return reply.code(204).send(undefined as never);
     },
