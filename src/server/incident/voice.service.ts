@@ -120,7 +120,7 @@ export async function recordCallStatus(u: UnitOfWork, callSid: string, status: s
 }
 
 /** As the deliver module does after a permanent failure: the person's next verified method, while the incident is still triggered. */
-async function fallBack(tx: Tx, row: NotificationTable, incident: IncidentTable | undefined): Promise<void> {
+export async function fallBack(tx: Tx, row: NotificationTable, incident: IncidentTable | undefined): Promise<void> {
   if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
   const next = await queueFallback(tx.trx, tx.now, row);
   if (next) tx.changes.push({ orgId: row.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'updated' });

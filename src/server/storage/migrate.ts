@@ -24,6 +24,7 @@ import * as m0025 from './migrations/0025_sms_providers.js';
 import * as m0026 from './migrations/0026_matrix_sync.js';
 import * as m0027 from './migrations/0027_integration_forward.js';
 import * as m0028 from './migrations/0028_analytics_timeline_index.js';
+import * as m0036 from './migrations/0036_sms_receipts.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0026_matrix_sync': m0026,
   '0027_integration_forward': m0027,
   '0028_analytics_timeline_index': m0028,
+  '0036_sms_receipts': m0036,
 };
 
 class StaticProvider implements MigrationProvider {

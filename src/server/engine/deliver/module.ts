@@ -158,7 +158,7 @@ export class DeliverModule implements EngineModule {
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2)));
     // SMS go through the organization's own providers when it has any (with failover); otherwise through the instance's carrier.
     const note = (text: string) => this.note(rows, now, text);
-    const routed = first.channel === 'sms' && first.contact_method_id ? await sendSmsThroughProviders(this.db, now, this.channels.http, rows, dest.destination.address, msg, note, signal) : null;
+    const routed = first.channel === 'sms' && first.contact_method_id ? await sendSmsThroughProviders(this.db, now, { ...this.channels.http, publicUrl: this.opts.baseUrl }, rows, dest.destination.address, msg, note, signal) : null;
     const result = routed ? routed.result : await this.channels.deliver(first.channel, dest.destination, msg, signal);
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
     try {

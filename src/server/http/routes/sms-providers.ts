@@ -26,6 +26,7 @@ import {
 } from '../../notify/sms-provider.service.js';
 import type { FastifyInstance } from 'fastify';
 import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
+import { recordSmsReceipt } from '../../incident/sms-receipt.service.js';
 import { parseSmsReply } from '../../notify/channels/sms/twilio.js';
 import type { SmsProviderTable } from '../../storage/schema.js';
 import { audit } from '../../volunteer/access.service.js';
@@ -148,8 +149,13 @@ export function smsProviderRoutes(app: App, deps: AppDeps): void {
  * Plivo message_url, android-sms-gateway `sms:received`): refused with 401 unless signed
  * with the provider's secret; then, like a Twilio reply, acknowledges or resolves as the
  * person whose verified number the incident was paged to, in the provider's organization.
- * Anything else the provider sends is answered 200 and ignored.
+ * Delivery receipts on the same webhook (Vonage message status, Plivo status callback, the
+ * gateway's `sms:delivered` / `sms:failed`) are recorded on the try and the timeline
+ * (incident/sms-receipt.service.ts). Anything else the provider sends is answered 200 and
+ * ignored.
  */
+const RECEIPT_RESULTS = { recorded: 'recorded', repeated: 'already recorded', unknown_message: 'ignored: not a message sent through this provider' } as const;
+
 function inboundRoute(app: App, deps: AppDeps): void {
   app.register(async (scope: FastifyInstance) => {
     // Signatures cover the raw body: only this route reads it as text.
@@ -159,7 +165,8 @@ function inboundRoute(app: App, deps: AppDeps): void {
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
       const raw = typeof request.body === 'string' ? request.body : '';
-      const { provider, sms } = await authenticateInbound(deps.db, request.params.id, { raw, headers, nowMs: deps.clock.now() }, deps.config.publicUrl);
+      const { provider, sms, receipt } = await authenticateInbound(deps.db, request.params.id, { raw, headers, nowMs: deps.clock.now() }, deps.config.publicUrl);
+      if (receipt) return reply.send({ ok: true, result: `delivery receipt ${RECEIPT_RESULTS[await recordSmsReceipt(deps, provider, receipt)]}` });
       if (!sms) return reply.send({ ok: true, result: 'ignored: not an incoming SMS' });
       const parsed = parseSmsReply(sms.text);
       if (!parsed) return reply.send({ ok: true, result: 'ignored: not a reply to a page (e.g. 42a)' });
