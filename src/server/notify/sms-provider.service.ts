@@ -214,6 +214,12 @@ export async function setSpendCap(db: Db, clock: Clock, orgId: string, input: Re
   return spendView(db, orgId, clock.now());
 }
 
+/** A Twilio-compatible provider by its id (the voice routes' path segment; it names the organization), or undefined. */
+export async function getTwilioProvider(db: Db, id: string): Promise<SmsProviderTable | undefined> {
+  const p = await store.getProviderById(db, id);
+  return p?.type === 'twilio' ? p : undefined;
+}
+
 /** Where a provider sends replies to pages: VIGIL_PUBLIC_URL + this path. */
 export const inboundPath = (id: string): string => `/v1/sms_providers/${encodeURIComponent(id)}/inbound`;
 

@@ -20,6 +20,7 @@ import {
   spendView,
   updateProvider,
   authenticateInbound,
+  getTwilioProvider,
   inboundPath,
   type ProviderHealth,
   type SpendView,
@@ -27,7 +28,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
 import { recordSmsReceipt } from '../../incident/sms-receipt.service.js';
-import { parseSmsReply } from '../../notify/channels/sms/twilio.js';
+import { parseSmsReply, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
+import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
+import { VigilError } from '../../errors.js';
 import type { SmsProviderTable } from '../../storage/schema.js';
 import { audit } from '../../volunteer/access.service.js';
 import type { App, AppDeps } from '../deps.js';
@@ -78,6 +81,7 @@ const presentSpend = (s: SpendView) => ({
 export function smsProviderRoutes(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
   inboundRoute(app, deps);
+  voiceRoutes(app, deps);
   const one = async (orgId: string, p: SmsProviderTable) => ({ sms_provider: presentProvider(p, (await providerHealth(db, orgId, clock.now())).get(p.id), deps.config.publicUrl) });
   const all = async (orgId: string, list: SmsProviderTable[]) => {
     const health = await providerHealth(db, orgId, clock.now());
@@ -174,6 +178,42 @@ function inboundRoute(app: App, deps: AppDeps): void {
       if (!target || target.orgId !== provider.org_id) return reply.send({ ok: true, result: `no incident #${parsed.number} was paged to this number` });
       const out = await respondAs(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: sms.from });
       return reply.send({ ok: true, result: out.ok ? `incident #${parsed.number} ${out.did}` : out.message });
+    });
+  });
+}
+
+/**
+ * Calls placed through an organization's own Twilio-compatible provider
+ * (notify/voice-route.service.ts): the key pressed (`/voice?t=<tokens>`, answered with TwiML)
+ * and the call's status (`/voice/status`). Each request must carry X-Twilio-Signature made
+ * with that provider's auth token over VIGIL_PUBLIC_URL + path and query and the sorted
+ * form fields; otherwise 403 and nothing changes. Tokens and call ids act only within the
+ * provider's organization.
+ */
+function voiceRoutes(app: App, deps: AppDeps): void {
+  app.register(async (scope: FastifyInstance) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    const verified = async (id: string, url: string, body: unknown, signature: string | string[] | undefined) => {
+      const params = Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : '')) as Record<string, string>;
+      const provider = await getTwilioProvider(deps.db, id);
+      const token = provider ? (JSON.parse(provider.credentials) as { auth_token?: string }).auth_token : undefined;
+      if (!provider || !token || !verifyTwilioSignature(token, `${deps.config.publicUrl.replace(/\/+$/, '')}${url}`, params, Array.isArray(signature) ? signature[0] : signature)) {
+        throw new VigilError('forbidden', ['Twilio request signature does not match this provider']);
+      }
+      return { provider, params };
+    };
+    scope.post<{ Params: { id: string }; Querystring: { t?: string } }>('/v1/sms_providers/:id/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
+      const t = typeof request.query.t === 'string' ? request.query.t : '';
+      const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '', provider.org_id);
+      reply.type('text/xml; charset=utf-8');
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
+    });
+    scope.post<{ Params: { id: string } }>('/v1/sms_providers/:id/voice/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
+      if (params.CallSid && params.CallStatus) await recordCallStatus(deps, params.CallSid, params.CallStatus, provider.org_id);
+      return reply.code(204).send();
     });
   });
 }
