@@ -7,7 +7,7 @@
 import type { Static } from 'typebox';
 import type * as sms from '../../contract/sms';
 import type * as matrix from '../../contract/matrix';
-import { api, ApiError } from './client';
+import { api } from './client';
 
 export type SmsProvider = Static<typeof sms.SmsProvider>['sms_provider'];
 export type SmsSpend = Static<typeof sms.SmsSpend>['sms_spend'];
@@ -34,15 +34,8 @@ export const orderSmsProviders = (ids: string[]) => api<{ sms_providers: SmsProv
 export const getSmsSpend = () => api<{ sms_spend: SmsSpend }>('GET', '/api/v1/sms_spend').then((r) => r.sms_spend);
 export const setSmsCap = (cap: number | null) => api<{ sms_spend: SmsSpend }>('PUT', '/api/v1/sms_spend', { sms_spend: { monthly_cap: cap } }).then((r) => r.sms_spend);
 
-/** The Matrix sync, or null when it is off (the server answers 404). */
-export const getMatrixSync = () =>
-  api<{ matrix_sync: MatrixSync }>('GET', '/api/v1/matrix_sync').then(
-    (r) => r.matrix_sync,
-    (e: unknown) => {
-      if (e instanceof ApiError && e.status === 404) return null;
-      throw e;
-    },
-  );
+/** The Matrix sync, or null when it is off (asked with allow_unset, so "off" is not a 404 in the console). */
+export const getMatrixSync = () => api<{ matrix_sync: MatrixSync | null }>('GET', '/api/v1/matrix_sync?allow_unset=true').then((r) => r.matrix_sync);
 export const setMatrixSync = (s: { homeserver?: string; access_token?: string; bot_user_id?: string }) => api<{ matrix_sync: MatrixSync }>('PUT', '/api/v1/matrix_sync', { matrix_sync: s }).then((r) => r.matrix_sync);
 export const stopMatrixSync = () => api<void>('DELETE', '/api/v1/matrix_sync');
 
