@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push,analytics,startup] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only bare,sqlite,postgres,scale,alertmanager,schedule,rules,push,channels,analytics,startup] [-- --cpu-prof]`
  *
  * Measures the figures of DESIGN.md §10 in one run, side by side: Vigil on SQLite
  * and on PostgreSQL, a bare node:http server that only parses the same JSON, and
@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { benchScheduleRender } from './schedule-render.js';
 import { benchRules } from './rules.js';
 import { benchPushLatency } from './push.js';
+import { BENCH_CHANNELS, benchChannelLatency } from './channels.js';
 import { benchAnalytics } from './analytics.js';
 import { benchStartup } from './startup.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
@@ -64,7 +65,7 @@ const CFG = {
   alertmanagerMemory: !QUICK,
   repeatedKeys: 16,
 };
-const ONLY = new Set((argv.only ?? 'schedule,rules,push,analytics,startup,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
+const ONLY = new Set((argv.only ?? 'schedule,rules,push,channels,analytics,startup,bare,sqlite,postgres,scale,alertmanager').split(',').map((s) => s.trim()));
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const PROF_DIR = path.join(RESULTS_DIR, 'prof');
 
@@ -620,6 +621,22 @@ async function main(): Promise<number> {
       }
       row('push.p50', 'Trigger → Web Push request at a local push service p50 (10 events/s)', 'ms').cells.sqlite = stat(runs.map((r) => r.p50));
       row('push.p99', 'Trigger → Web Push request p99', 'ms').cells.sqlite = stat(runs.map((r) => r.p99));
+    }
+    if (ONLY.has('channels')) {
+      // One Vigil, one person per probe with ntfy, Telegram, SMS and email at 0 minutes: each trigger fans out to all four.
+      const runs: Awaited<ReturnType<typeof benchChannelLatency>>[] = [];
+      // Bounded: one run (about 90 s with --quick, 2 minutes without: a minute of it waits out the SMS throttle after verification).
+      for (let i = 0; i < 1; i++) {
+        const r = await benchChannelLatency(QUICK ? 10 : 20, 2);
+        runs.push(r);
+        log(`channels run ${i + 1}: ${BENCH_CHANNELS.map((c) => `${c} p50 ${r[c].p50.toFixed(0)} / p99 ${r[c].p99.toFixed(0)} ms (n ${r[c].n}, missing ${r[c].missing})`).join('; ')}`);
+        for (const c of BENCH_CHANNELS) if (r[c].missing) problems.push(`channels: ${r[c].missing} ${c} pages never reached the local provider within 20 s`);
+      }
+      const NAMES = { ntfy: 'ntfy publish', telegram: 'Telegram sendMessage', sms: 'SMS (Twilio Messages.json)', email: 'email (SMTP DATA)' } as const;
+      for (const c of BENCH_CHANNELS) {
+        row(`channels.${c}.p50`, `Trigger → ${NAMES[c]} at a local provider p50 (2 events/s, 4 channels per page)`, 'ms').cells.sqlite = stat(runs.map((r) => r[c].p50));
+        row(`channels.${c}.p99`, `Trigger → ${NAMES[c]} p99`, 'ms').cells.sqlite = stat(runs.map((r) => r[c].p99));
+      }
     }
     if (ONLY.has('analytics')) {
       // 100,000 incidents and about 1,000,000 log entries (10,000 and 100,000 with --quick), seeded through the incident store.

@@ -28,3 +28,6 @@ export const MatrixSync = Type.Object({
     updated_at: Type.String(),
   }),
 });
+
+/** GET with `?allow_unset=true`: `matrix_sync` is null while none is set, instead of a 404 (the web settings page asks this way). */
+export const MatrixSyncOrNone = Type.Object({ matrix_sync: Nullable(MatrixSync.properties.matrix_sync) });

@@ -53,3 +53,10 @@ export const basicOf = (header: string | undefined): [string, string] | null => 
   const i = plain.indexOf(':');
   return i < 0 ? null : [plain.slice(0, i), plain.slice(i + 1)];
 };
+
+/** A delivery receipt as the carrier would send it to the status URL, signed the carrier's way. */
+export interface SignedCallback {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}

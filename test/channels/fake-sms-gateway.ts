@@ -4,15 +4,19 @@
  * with HTTP Basic credentials. It checks `textMessage.text` (or the deprecated
  * `message`), `phoneNumbers` (1-100), `id` (≤36, unique: a second message with the same
  * id is a 409), `priority` (-128, 0, 100, 127) and `simNumber` (1-3), and answers 202
- * `{id, state: "Pending", recipients}` or `{code, message, data}`.
+ * `{id, state: "Pending", recipients}` or `{code, message, data}`. `webhook` builds the
+ * event the phone would POST to a registered webhook (`sms:delivered`, `sms:failed`,
+ * `sms:received`), signed as the app's PayloadSigningPlugin does: X-Signature = hex
+ * HMAC-SHA256(signing key, raw body + X-Timestamp).
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from './helpers.js';
-import { basicOf, forcedAnswer, json, parseBody, type FakeCarrierControls, type Forced, type SmsAccepted } from './fake-sms-common.js';
+import { basicOf, forcedAnswer, json, parseBody, type FakeCarrierControls, type Forced, type SignedCallback, type SmsAccepted } from './fake-sms-common.js';
 
 export interface FakeSmsGateway extends TestServer, FakeCarrierControls {
   username: string;
   password: string;
+  webhook(url: string, event: 'sms:delivered' | 'sms:failed', messageId: string, signingKey: string, atMs: number, reason?: string): SignedCallback;
 }
 
 const error = (code: number, message: string) => ({ code, message, data: null });
@@ -43,7 +47,16 @@ export async function startFakeSmsGateway(): Promise<FakeSmsGateway> {
     for (const p of phones as string[]) texts.push({ to: p, text, ref: id, carrierId: id });
     json(res, 202, { id, state: 'Pending', isHashed: false, isEncrypted: false, recipients: (phones as string[]).map((phoneNumber) => ({ phoneNumber, state: 'Pending' })) });
   });
+  function webhook(url: string, event: string, messageId: string, signingKey: string, atMs: number, reason?: string): SignedCallback {
+    const text = texts.find((t) => t.carrierId === messageId);
+    const at = new Date(atMs).toISOString();
+    const payload = event === 'sms:delivered' ? { messageId, phoneNumber: text?.to ?? '', simNumber: 1, deliveredAt: at } : { messageId, phoneNumber: text?.to ?? '', simNumber: 1, failedAt: at, reason: reason ?? 'RESULT_ERROR_GENERIC_FAILURE' };
+    const body = JSON.stringify({ deviceId: 'ffffffffceb0b1db0000018e937c815b', event, id: randomUUID(), payload, webhookId: 'LreFUt-Z3sSq0JufY9uWB' });
+    const ts = String(Math.floor(atMs / 1000));
+    return { url, body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': createHmac('sha256', signingKey).update(body + ts).digest('hex') } };
+  }
   return Object.assign(server, {
+    webhook,
     username,
     password,
     texts,

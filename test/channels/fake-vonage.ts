@@ -4,17 +4,22 @@
  * application's private key, verified here with the public key, with a matching
  * `application_id` and an unexpired `exp`; or Basic api_key:api_secret), the SMS fields
  * (`message_type` text, `channel` sms, `to` digits without `+`, `from`, `text`,
- * `client_ref` ≤100), and answers 202 `{message_uuid}` or an RFC 7807 problem.
+ * `client_ref` ≤100, `webhook_url`, `webhook_version`), and answers 202 `{message_uuid}` or
+ * an RFC 7807 problem. `statusCallback` builds the message status webhook Vonage would POST
+ * to the message's `webhook_url`: JSON, signed with a JWT (HS256, the account's signature
+ * secret) whose `payload_hash` is the SHA-256 of the body (developer.vonage.com signed webhooks).
  */
-import { generateKeyPairSync, randomUUID, verify } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import { startServer, type TestServer } from './helpers.js';
-import { basicOf, forcedAnswer, json, parseBody, type FakeCarrierControls, type Forced, type SmsAccepted } from './fake-sms-common.js';
+import { basicOf, forcedAnswer, json, parseBody, type FakeCarrierControls, type Forced, type SignedCallback, type SmsAccepted } from './fake-sms-common.js';
 
 export interface FakeVonage extends TestServer, FakeCarrierControls {
   applicationId: string;
   privateKey: string;
   apiKey: string;
   apiSecret: string;
+  callbackUrls: Map<string, string>;
+  statusCallback(uuid: string, status: 'submitted' | 'delivered' | 'rejected' | 'undeliverable', secret: string, iatMs: number, tamper?: (body: string) => string): SignedCallback;
 }
 
 const problem = (status: number, title: string, detail: string, extra: Record<string, unknown> = {}) => ({ type: `https://developer.vonage.com/api-errors#${title.toLowerCase().replace(/ /g, '-')}`, title, detail, instance: randomUUID(), ...extra });
@@ -33,6 +38,7 @@ export async function startFakeVonage(): Promise<FakeVonage> {
   const apiSecret = 'Secret-0123456789';
   const texts: SmsAccepted[] = [];
   const queue: Forced[] = [];
+  const callbackUrls = new Map<string, string>();
   const send = (res: import('node:http').ServerResponse, status: number, body: unknown) => json(res, status, body, 'application/problem+json');
 
   function authorized(header: string | undefined): boolean {
@@ -60,12 +66,29 @@ export async function startFakeVonage(): Promise<FakeVonage> {
     if (typeof m.from !== 'string' || !m.from) invalid.push({ name: 'from', reason: 'is required' });
     if (typeof m.text !== 'string' || !m.text) invalid.push({ name: 'text', reason: 'is required' });
     if (m.client_ref !== undefined && (typeof m.client_ref !== 'string' || m.client_ref.length > 100)) invalid.push({ name: 'client_ref', reason: 'must be at most 100 characters' });
+    if (m.webhook_url !== undefined && (typeof m.webhook_url !== 'string' || !/^https?:\/\/\S+$/.test(m.webhook_url))) invalid.push({ name: 'webhook_url', reason: 'must be a valid URL' });
+    if (m.webhook_version !== undefined && m.webhook_version !== 'v0.1' && m.webhook_version !== 'v1') invalid.push({ name: 'webhook_version', reason: 'must be v0.1 or v1' });
     if (invalid.length) return send(res, 422, problem(422, 'Invalid params', 'The value of one or more parameters is invalid.', { invalid_parameters: invalid }));
     const uuid = randomUUID();
+    if (typeof m.webhook_url === 'string') callbackUrls.set(uuid, m.webhook_url);
     texts.push({ to: `+${m.to as string}`, from: m.from as string, text: m.text as string, ...(typeof m.client_ref === 'string' ? { ref: m.client_ref } : {}), carrierId: uuid });
     json(res, 202, { message_uuid: uuid });
   });
+  function statusCallback(uuid: string, status: string, secret: string, iatMs: number, tamper: (body: string) => string = (b) => b): SignedCallback {
+    const url = callbackUrls.get(uuid);
+    const text = texts.find((t) => t.carrierId === uuid);
+    if (!url || !text) throw new Error(`no webhook_url for message ${uuid}`);
+    const failed = status === 'rejected' || status === 'undeliverable';
+    const body = JSON.stringify({ message_uuid: uuid, to: text.to.slice(1), from: text.from, timestamp: new Date(iatMs).toISOString(), status, channel: 'sms', ...(text.ref ? { client_ref: text.ref } : {}), usage: { currency: 'EUR', price: '0.0333' }, ...(failed ? { error: { type: 'https://developer.nexmo.com/api-errors/messages#1320', title: '1320', detail: 'Message failed because the number is unreachable' } } : {}) });
+    const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = enc({ alg: 'HS256', typ: 'JWT' });
+    const claims = enc({ iat: Math.floor(iatMs / 1000), jti: randomUUID(), iss: 'Vonage', api_key: apiKey, application_id: applicationId, payload_hash: createHash('sha256').update(body).digest('hex') });
+    const sig = createHmac('sha256', secret).update(`${head}.${claims}`).digest('base64url');
+    return { url, body: tamper(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${head}.${claims}.${sig}` } };
+  }
   return Object.assign(server, {
+    callbackUrls,
+    statusCallback,
     applicationId,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     apiKey,

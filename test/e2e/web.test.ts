@@ -438,6 +438,39 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(() => page.getByRole('list', { name: 'API tokens' }).getByText('Grafana alerts').count()).toBe(0);
       expect((await fetch(`${vigil.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${newToken}` } })).status).toBe(401);
 
+      step = 'Settings: SMS providers (add two, reorder, health, remove), the spend cap, the Matrix sync status.';
+      const settingsNav = page.getByRole('navigation', { name: 'Settings' });
+      await settingsNav.getByRole('link', { name: 'SMS and Matrix' }).click();
+      await page.getByText("No providers: SMS go through the server's Twilio configuration.").waitFor();
+      await expect.poll(() => page.getByTestId('matrix-sync-status').textContent()).toMatch(/^Off: replies in Matrix rooms are not read/);
+      const addSms = async (type: string, name: string, from: string, creds: Record<string, string>) => {
+        await page.getByLabel('Provider', { exact: true }).selectOption({ label: type });
+        await page.getByLabel('Name', { exact: true }).fill(name);
+        await page.getByLabel('Send from').fill(from);
+        for (const [label, value] of Object.entries(creds)) await page.getByLabel(label, { exact: true }).fill(value);
+        await page.getByRole('button', { name: 'Add provider' }).click();
+        await page.getByRole('list', { name: 'SMS providers in failover order' }).getByText(name).waitFor();
+      };
+      await addSms('Plivo', 'Plivo main', '+15005550007', { 'Auth ID': 'MAODUZYTGXNDUXYWEXAM', 'Auth token': 'plivo-token-0123' });
+      await addSms('Twilio', 'Twilio backup', '+15005550006', { 'Account SID': `AC${'0a'.repeat(16)}`, 'Auth token': 'f'.repeat(32) });
+      const smsOrder = () => page.getByTestId('sms-provider').locator('strong').allTextContents();
+      expect(await smsOrder()).toEqual(['1. Plivo main', '2. Twilio backup']);
+      expect(await page.getByTestId('sms-provider-health').allTextContents()).toEqual(['no tries in the last day', 'no tries in the last day']);
+      await page.getByRole('button', { name: 'Move Twilio backup up' }).click();
+      await expect.poll(smsOrder).toEqual(['1. Twilio backup', '2. Plivo main']);
+      await page.getByLabel('Monthly cap').fill('0');
+      await page.getByRole('button', { name: 'Set cap' }).click();
+      await expect.poll(() => page.getByTestId('sms-spend').getAttribute('data-state')).toBe('reached');
+      expect(await page.getByTestId('sms-spend').textContent()).toMatch(/the cap is reached\. Low-urgency SMS are not sent/);
+      await shot(page, 'settings-channels-desktop', { top: true });
+      // Back to no providers and no cap: the later steps page through the server's own configuration.
+      await page.getByRole('button', { name: 'Remove Twilio backup' }).click();
+      await page.getByRole('button', { name: 'Remove Plivo main' }).click();
+      await page.getByText("No providers: SMS go through the server's Twilio configuration.").waitFor();
+      await page.getByLabel('Monthly cap').fill('');
+      await page.getByRole('button', { name: 'Set cap' }).click();
+      await expect.poll(() => page.getByTestId('sms-spend').getAttribute('data-state')).toBe('no_cap');
+
       step = 'Volunteers: a pool and schedules (REST), then Vera accepts the invitation in her own browser.';
       const vera = ((await rest('GET', '/api/v1/volunteers?limit=100')) as unknown as { volunteers: { id: string; email: string; time_zone: string }[] }).volunteers.find((v) => v.email === 'vera@harbor.example')!;
       expect(vera.time_zone).toBe('Europe/Berlin');

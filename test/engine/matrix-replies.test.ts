@@ -88,6 +88,9 @@ describe.each(DIALECTS)('Matrix replies on %s', (dialect) => {
     expect((await api('PUT', '/api/v1/matrix_sync', { matrix_sync: { homeserver: hs.url, access_token: token, bot_user_id: BOT, since: 's0' } })).json().error.errors).toEqual(['matrix_sync.since: unknown field']);
     expect(await db().selectFrom('matrix_syncs').selectAll().execute()).toEqual([]);
     expect((await api('GET', '/api/v1/matrix_sync')).statusCode).toBe(404);
+    // The web settings page asks with allow_unset: "off" is a 200 with null, not a 404.
+    const unset = await api('GET', '/api/v1/matrix_sync?allow_unset=true');
+    expect([unset.statusCode, unset.json()]).toEqual([200, { matrix_sync: null }]);
     const badUser = await api('POST', `/api/v1/users/${ada}/contact_methods`, { contact_method: { type: 'matrix', address: hs.url, room_id: room, access_token: token, matrix_user_id: 'ada' } });
     expect(badUser.json().error.errors).toEqual(['contact_method.matrix_user_id must be a Matrix user id such as @ada:example.org']);
     expect((await api('POST', `/api/v1/users/${ada}/contact_methods`, { contact_method: { type: 'sms', address: '+15551230001', matrix_user_id: ADA } })).json().error.errors).toEqual(['contact_method.matrix_user_id is only for matrix methods, not sms']);

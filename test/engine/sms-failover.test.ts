@@ -299,6 +299,73 @@ describe.each(DIALECTS)('SMS providers on %s', (dialect) => {
     expect((await post('nope', body, { 'content-type': 'application/json' })).statusCode).toBe(401);
   });
 
+  it('delivery receipts (gateway sms:delivered, Plivo V3 status callback, Vonage signed status): verified, kept once, on the timeline; a failed one pages the next method and counts in health', async () => {
+    const phone = await gatewayProvider({ credentials: { username: gateway.username, password: gateway.password, webhook_signing_key: 'gw-signing-key' } });
+    const backup = await plivoProvider();
+    const primary = await vonageProvider({ credentials: { api_key: vonage.apiKey, api_secret: vonage.apiSecret, signature_secret: 'vonage-signature-secret' } });
+    const post = (cb: { url: string; headers: Record<string, string>; body: string }, headers: Record<string, string> = cb.headers) => t.app.inject({ method: 'POST', url: new URL(cb.url).pathname, headers, payload: cb.body });
+    const receipts = async () => (await t.db.handle.db.selectFrom('sms_attempts').select(['provider_id', 'receipt', 'receipt_detail']).where('status', '=', 'sent').orderBy('started_at').execute()).map((r) => [r.provider_id, r.receipt, r.receipt_detail]);
+
+    // The phone: sms:delivered, signed with the app's signing key.
+    const one = await page(1);
+    const delivered = gateway.webhook(phone.inbound_url, 'sms:delivered', gateway.texts[0]!.carrierId, 'gw-signing-key', clock.now());
+    expect((await post(delivered, { ...delivered.headers, 'x-signature': gateway.webhook(phone.inbound_url, 'sms:delivered', gateway.texts[0]!.carrierId, 'wrong-key', clock.now()).headers['x-signature']! })).statusCode).toBe(401);
+    expect(await receipts()).toEqual([[phone.id, null, null]]);
+    const ok = await post(delivered);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toEqual({ ok: true, result: 'delivery receipt recorded' });
+    expect((await post(delivered)).json()).toEqual({ ok: true, result: 'delivery receipt already recorded' });
+    expect(await summaries(one.id)).toContain(`SMS to Ada (sms) through Office phone (Android SMS gateway): delivered to the phone`);
+    expect((await summaries(one.id)).filter((x) => x.includes('delivered to the phone'))).toHaveLength(1);
+
+    // Plivo: the message asked for status callbacks at the provider's webhook; an undelivered receipt, V3-signed.
+    expect((await api('PUT', '/api/v1/sms_providers/order', { sms_provider_ids: [backup.id, phone.id, primary.id] })).statusCode).toBe(200);
+    const two = await page(2);
+    const uuid = plivo.texts[0]!.carrierId;
+    expect(plivo.callbackUrls.get(uuid)).toBe(backup.inbound_url);
+    const forged = plivo.statusCallback(uuid, 'undelivered', '30', 'not-the-token');
+    expect((await post(forged)).statusCode).toBe(401);
+    const tampered = plivo.statusCallback(uuid, 'undelivered', '30');
+    expect((await post({ ...tampered, body: tampered.body.replace('undelivered', 'delivered') })).statusCode).toBe(401);
+    expect((await notificationsOf(t.db.handle.db, two.id))[0]).toMatchObject({ channel: 'sms', status: 'sent' });
+    expect(ntfy.messages).toHaveLength(0);
+    expect((await post(plivo.statusCallback(uuid, 'sent'))).json()).toEqual({ ok: true, result: 'ignored: not an incoming SMS' });
+    expect((await post(plivo.statusCallback(uuid, 'undelivered', '30'))).json()).toEqual({ ok: true, result: 'delivery receipt recorded' });
+    expect((await notificationsOf(t.db.handle.db, two.id))[0]).toMatchObject({ channel: 'sms', status: 'failed', last_error: 'carrier reported undelivered (error 30)' });
+    expect(await summaries(two.id)).toContain(`SMS to Ada (sms) through Backup (Plivo) was not delivered: undelivered (error 30)`);
+    await run();
+    expect(ntfy.messages.map((m) => m.title)).toEqual([expect.stringMatching(/^#2 TRIGGERED/)]);
+    const health = (await api('GET', '/api/v1/sms_providers')).json().sms_providers.map((p: any) => [p.name, p.health.status, p.health.successes, p.health.failures, p.health.last_failure_reason]);
+    expect(health).toEqual([
+      ['Backup', 'failing', 0, 1, 'undelivered: undelivered (error 30)'],
+      ['Office phone', 'healthy', 1, 0, null],
+      ['Primary', 'unknown', 0, 0, null],
+    ]);
+
+    // Vonage: webhook_url per message (its signature secret is set); the JWT must match the secret and the body.
+    expect((await api('PUT', '/api/v1/sms_providers/order', { sms_provider_ids: [primary.id, backup.id, phone.id] })).statusCode).toBe(200);
+    const three = await page(3);
+    const vid = vonage.texts[0]!.carrierId;
+    expect(JSON.parse(vonage.received.at(-1)!.body.toString())).toMatchObject({ webhook_url: primary.inbound_url, webhook_version: 'v1' });
+    expect((await post(vonage.statusCallback(vid, 'rejected', 'other-secret', clock.now()))).statusCode).toBe(401);
+    expect((await post(vonage.statusCallback(vid, 'rejected', 'vonage-signature-secret', clock.now(), (b) => b.replace('rejected', 'delivered')))).statusCode).toBe(401);
+    expect((await post(vonage.statusCallback(vid, 'delivered', 'vonage-signature-secret', clock.now() - 3600_000))).statusCode).toBe(401);
+    expect((await post(vonage.statusCallback(vid, 'submitted', 'vonage-signature-secret', clock.now()))).json().result).toBe('ignored: not an incoming SMS');
+    expect((await post(vonage.statusCallback(vid, 'delivered', 'vonage-signature-secret', clock.now()))).json().result).toBe('delivery receipt recorded');
+    expect(await summaries(three.id)).toContain(`SMS to Ada (sms) through Primary (Vonage): delivered to the phone`);
+    // A later failure report for the same message changes nothing: the first final receipt stands.
+    expect((await post(vonage.statusCallback(vid, 'undeliverable', 'vonage-signature-secret', clock.now()))).json().result).toBe('delivery receipt already recorded');
+    expect((await notificationsOf(t.db.handle.db, three.id))[0]).toMatchObject({ status: 'sent' });
+    expect(await receipts()).toEqual([
+      [phone.id, 'delivered', 'delivered'],
+      [backup.id, 'failed', 'undelivered (error 30)'],
+      [primary.id, 'delivered', 'delivered'],
+    ]);
+    // A receipt about a message this provider never sent (e.g. another provider's id) is ignored.
+    const stray = gateway.webhook(phone.inbound_url, 'sms:failed', vid, 'gw-signing-key', clock.now());
+    expect((await post(stray)).json().result).toBe('delivery receipt ignored: not a message sent through this provider');
+  });
+
   it('bad input is a 400 naming the field; nothing is stored; credentials are write-only', async () => {
     const post = (sms_provider: Record<string, unknown>) => api('POST', '/api/v1/sms_providers', { sms_provider });
     const cases: [Record<string, unknown>, string[]][] = [

@@ -112,6 +112,51 @@ describe.each(DIALECTS)('voice pages answered by keypress on %s', (dialect) => {
     expect(twilio.calls).toHaveLength(1);
   });
 
+  it("through the organization's own Twilio-compatible provider: its number calls, keys and statuses come back to its routes signed with its token; the instance's number is not used", async () => {
+    const ORG_SID = `AC${'5e'.repeat(16)}`;
+    const ORG_TOKEN = 'a1'.repeat(16);
+    const orgTwilio = await startFakeTwilioVoice(ORG_SID, ORG_TOKEN, async (url, headers, body) => {
+      const u = new URL(url);
+      const r = await t.app.inject({ method: 'POST', url: u.pathname + u.search, headers, payload: body });
+      return { status: r.statusCode, body: r.body };
+    });
+    try {
+      // An SMS-only provider first: calls skip it and go through the Twilio-compatible one.
+      const add = async (sms_provider: Record<string, unknown>) => (await t.app.inject({ method: 'POST', url: '/api/v1/sms_providers', headers: t.auth, payload: { sms_provider } })).json().sms_provider;
+      await add({ type: 'plivo', name: 'Texts', from: '+15550000098', credentials: { auth_id: 'MAODUZYTGXNDUXYWEXAM', auth_token: 'plivo-token' }, cost_per_message: 0.01 });
+      const own = await add({ type: 'twilio', name: 'Org line', from: '+15550000099', base_url: orgTwilio.url, credentials: { account_sid: ORG_SID, auth_token: ORG_TOKEN }, cost_per_message: 0.01 });
+      orgTwilio.callee(ADA_PHONE, { answer: 'pick-up', press: '1' });
+      const { ada, inc } = await pageAda();
+      expect(twilio.calls).toHaveLength(0);
+      expect(orgTwilio.calls).toHaveLength(1);
+      const call = orgTwilio.calls[0]!;
+      expect(call).toMatchObject({ to: ADA_PHONE, from: '+15550000099', statusCallback: `${PUBLIC_URL}/v1/sms_providers/${own.id}/voice/status` });
+      expect(call.gather).toMatchObject({ numDigits: '1', action: expect.stringMatching(new RegExp(`^https://vigil\\.test/v1/sms_providers/${own.id}/voice\\?t=[\\w-]{43}$`)) });
+      expect((await timelineOf(db(), inc.id)).map((e) => e.summary)).toContain('Notified Ada by phone call (phone) through Org line (Twilio)');
+
+      // Signed with the instance's token (or any other): 403, nothing happens; the status route likewise.
+      const params = { AccountSid: ORG_SID, CallSid: call.sid, From: '+15550000099', To: ADA_PHONE, CallStatus: 'in-progress', Digits: '1' };
+      expect((await post(call.gather!.action, params, twilio.sign(call.gather!.action, params))).statusCode).toBe(403);
+      const status = { AccountSid: ORG_SID, CallSid: call.sid, CallStatus: 'no-answer' };
+      expect((await post(call.statusCallback!, status, twilio.sign(call.statusCallback!, status))).statusCode).toBe(403);
+      expect((await incident(t)).status).toBe('triggered');
+      expect((await notificationsOf(db(), inc.id))[0]).toMatchObject({ status: 'sent' });
+      // The instance's own keypress route does not take this provider's calls either.
+      const instanceUrl = `${PUBLIC_URL}/v1/twilio/voice${new URL(call.gather!.action).search}`;
+      expect((await post(instanceUrl, params, orgTwilio.sign(instanceUrl, params))).statusCode).toBe(403);
+
+      await orgTwilio.ringAll();
+      expect(call.keypressReply).toEqual({ status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Incident 1 acknowledged. Goodbye.</Say><Hangup/></Response>' });
+      expect(call.statusReply!.status).toBe(204);
+      const acked = await incident(t);
+      expect(acked.status).toBe('acknowledged');
+      expect(acked.acknowledgements[0].acknowledger).toMatchObject({ id: ada });
+      expect((await timelineOf(db(), inc.id)).map((e) => e.summary)).toEqual(expect.arrayContaining(['Acknowledged by Ada through a phone call', 'Phone call to Ada (phone): answered (call completed)']));
+    } finally {
+      await orgTwilio.close();
+    }
+  });
+
   it('2 escalates to the next level at once: Bob is paged', async () => {
     twilio.callee(ADA_PHONE, { answer: 'pick-up', press: '2' });
     const { ada, inc } = await pageAda(2);

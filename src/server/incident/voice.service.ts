@@ -1,6 +1,10 @@
 /**
  * A page by phone call, answered on the keypad, and the carrier's word on how the call went.
  *
+ * A call placed through an organization's own Twilio-compatible provider posts to that
+ * provider's routes (notify/voice-route.service.ts); its tokens and call ids must then be
+ * of the provider's organization.
+ *
  * Keypress: the call's <Gather> action carries the single-use keypress tokens of the
  * incidents it read out (one per incident, joined by dots). The route has checked Twilio's
  * request signature; here each token must be a live `keypress` token of one organization
@@ -46,12 +50,14 @@ async function liveTokens(u: UnitOfWork, tokens: string[], now: number): Promise
 }
 
 /** The key pressed on a call (`Digits`), for the tokens in its action URL (`t`). */
-export async function answerKeypress(u: UnitOfWork, tokenList: string, digits: string, callSid: string): Promise<KeypressAnswer> {
+export async function answerKeypress(u: UnitOfWork, tokenList: string, digits: string, callSid: string, onlyOrgId?: string): Promise<KeypressAnswer> {
   const tokens = tokenList.split('.').filter(Boolean).slice(0, MAX_TOKENS);
   if (digits === '') return { say: 'No key was pressed. The page stands. Goodbye.' };
   if (digits !== '1' && digits !== '2') return { askAgain: true };
   const now = u.clock.now();
-  const rows = await liveTokens(u, tokens, now);
+  const live = await liveTokens(u, tokens, now);
+  // Through an organization's own provider (`onlyOrgId`): only that organization's tokens act.
+  const rows = typeof live !== 'string' && onlyOrgId !== undefined && live[0]!.org_id !== onlyOrgId ? 'This call cannot act on incidents.' : live;
   if (typeof rows === 'string') return { say: `${rows} Goodbye.` };
   const { org_id: orgId, user_id: userId } = rows[0]!;
   const user = await getUser(u.db, orgId, userId);
@@ -97,10 +103,10 @@ const STATUS_WORDS: Record<string, string> = { completed: 'answered (call comple
  * answered, a failed delivery that moves on to the person's next method. Statuses on the
  * way (queued, ringing, in-progress) change nothing. Unknown call ids are ignored.
  */
-export async function recordCallStatus(u: UnitOfWork, callSid: string, status: string): Promise<void> {
+export async function recordCallStatus(u: UnitOfWork, callSid: string, status: string, onlyOrgId?: string): Promise<void> {
   const words = STATUS_WORDS[status];
   if (!words) return;
-  const rows = (await outbox.findByProviderId(u.db, callSid)).filter((r) => r.channel === 'voice');
+  const rows = (await outbox.findByProviderId(u.db, callSid)).filter((r) => r.channel === 'voice' && (onlyOrgId === undefined || r.org_id === onlyOrgId));
   const first = rows[0];
   if (!first) return;
   const orgId = first.org_id;
@@ -120,7 +126,7 @@ export async function recordCallStatus(u: UnitOfWork, callSid: string, status: s
 }
 
 /** As the deliver module does after a permanent failure: the person's next verified method, while the incident is still triggered. */
-async function fallBack(tx: Tx, row: NotificationTable, incident: IncidentTable | undefined): Promise<void> {
+export async function fallBack(tx: Tx, row: NotificationTable, incident: IncidentTable | undefined): Promise<void> {
   if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
   const next = await queueFallback(tx.trx, tx.now, row);
   if (next) tx.changes.push({ orgId: row.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'updated' });

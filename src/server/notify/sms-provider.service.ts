@@ -13,7 +13,7 @@ import { BLOCKED_MESSAGE, type OutboundPolicy } from '../lib/outbound-policy.js'
 import type { Database, SmsProviderTable, SmsProviderType } from '../storage/schema.js';
 import { credentialErrors, isSmsProviderType, monthOf, SMS_PROVIDER_TYPES, SMS_TYPES, validSender } from './sms-provider.js';
 import * as store from './sms-provider.store.js';
-import { readInbound, verifyInbound, type InboundRequest } from './sms-inbound.js';
+import { readInbound, readReceipt, verifyInbound, type InboundRequest, type SmsReceipt } from './sms-inbound.js';
 
 type Db = Kysely<Database>;
 
@@ -165,13 +165,21 @@ export interface ProviderHealth {
 
 /** Each provider's tries over the last day. */
 export async function providerHealth(db: Db, orgId: string, now: number): Promise<Map<string, ProviderHealth>> {
-  const rows = await store.healthSince(db, orgId, now - HEALTH_WINDOW_MS);
+  const [rows, undelivered] = await Promise.all([store.healthSince(db, orgId, now - HEALTH_WINDOW_MS), store.failedReceiptsSince(db, orgId, now - HEALTH_WINDOW_MS)]);
   const out = new Map<string, ProviderHealth>();
   for (const r of rows) {
     const h = out.get(r.provider_id) ?? { successes: 0, failures: 0, lastSuccessAt: null, lastFailureAt: null, lastFailureReason: null, status: 'unknown' as const };
     if (r.status === 'sent') Object.assign(h, { successes: r.n, lastSuccessAt: r.last_at });
     if (r.status === 'failed') Object.assign(h, { failures: r.n, lastFailureAt: r.last_at, lastFailureReason: r.last_reason });
     out.set(r.provider_id, h);
+  }
+  // A try the carrier took but whose receipt says the phone never got it is a failure, not a success.
+  for (const u of undelivered) {
+    const h = out.get(u.provider_id);
+    if (!h) continue;
+    h.successes = Math.max(0, h.successes - u.n);
+    h.failures += u.n;
+    if (u.last_at >= (h.lastFailureAt ?? 0)) Object.assign(h, { lastFailureAt: u.last_at, lastFailureReason: `undelivered: ${u.last_detail ?? 'failed'}` });
   }
   for (const h of out.values()) {
     if (!h.successes && !h.failures) h.status = 'unknown';
@@ -206,19 +214,25 @@ export async function setSpendCap(db: Db, clock: Clock, orgId: string, input: Re
   return spendView(db, orgId, clock.now());
 }
 
+/** A Twilio-compatible provider by its id (the voice routes' path segment; it names the organization), or undefined. */
+export async function getTwilioProvider(db: Db, id: string): Promise<SmsProviderTable | undefined> {
+  const p = await store.getProviderById(db, id);
+  return p?.type === 'twilio' ? p : undefined;
+}
+
 /** Where a provider sends replies to pages: VIGIL_PUBLIC_URL + this path. */
 export const inboundPath = (id: string): string => `/v1/sms_providers/${encodeURIComponent(id)}/inbound`;
 
 /**
- * An inbound request to a provider's webhook: the provider (naming the organization) and the
- * SMS it carries (null for other events). A request not signed with the provider's secret,
+ * An inbound request to a provider's webhook: the provider (naming the organization), the
+ * SMS it carries and the delivery receipt it carries (each null for other events). A request not signed with the provider's secret,
  * or for a provider whose inbound secret is not set, is refused before its body is read.
  */
-export async function authenticateInbound(db: Db, id: string, req: Omit<InboundRequest, 'url'>, publicUrl: string): Promise<{ provider: SmsProviderTable; sms: { from: string; text: string } | null }> {
+export async function authenticateInbound(db: Db, id: string, req: Omit<InboundRequest, 'url'>, publicUrl: string): Promise<{ provider: SmsProviderTable; sms: { from: string; text: string } | null; receipt: SmsReceipt | null }> {
   const provider = await store.getProviderById(db, id);
   const creds = provider ? (JSON.parse(provider.credentials) as Record<string, string>) : {};
   if (!provider || !verifyInbound(provider.type, creds, { ...req, url: `${publicUrl.replace(/\/+$/, '')}${inboundPath(id)}` })) {
     throw new VigilError('unauthenticated', ['the request is not signed with this SMS provider\'s secret']);
   }
-  return { provider, sms: readInbound(provider.type, req.raw) };
+  return { provider, sms: readInbound(provider.type, req.raw), receipt: readReceipt(provider.type, req.raw) };
 }

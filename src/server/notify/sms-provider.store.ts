@@ -59,7 +59,14 @@ export async function resealSmsProviders(db: Db): Promise<number> {
 
 // ---- attempts ---------------------------------------------------------------------------
 
-const attemptRow = (r: SmsAttemptTable): SmsAttemptTable => ({ ...r, seq: Number(r.seq), cost_micros: Number(r.cost_micros), started_at: Number(r.started_at), finished_at: r.finished_at === null ? null : Number(r.finished_at) });
+const attemptRow = (r: SmsAttemptTable): SmsAttemptTable => ({
+  ...r,
+  seq: Number(r.seq),
+  cost_micros: Number(r.cost_micros),
+  started_at: Number(r.started_at),
+  finished_at: r.finished_at === null ? null : Number(r.finished_at),
+  receipt_at: r.receipt_at === null || r.receipt_at === undefined ? null : Number(r.receipt_at),
+});
 
 export async function attemptsOf(db: Db, orgId: string, notificationId: string): Promise<SmsAttemptTable[]> {
   const rows = await db.selectFrom('sms_attempts').selectAll().where('org_id', '=', orgId).where('notification_id', '=', notificationId).orderBy('seq').execute();
@@ -82,6 +89,40 @@ export async function beginAttempt(db: Db, row: SmsAttemptTable): Promise<boolea
 
 export async function finishAttempt(db: Db, orgId: string, id: string, patch: Pick<SmsAttemptTable, 'status' | 'reason' | 'detail' | 'carrier_id' | 'cost_micros' | 'finished_at'>): Promise<void> {
   await db.updateTable('sms_attempts').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** The sent try that a provider's message id names (a delivery receipt is about it). */
+export async function sentAttemptByCarrierId(db: Db, orgId: string, providerId: string, carrierId: string): Promise<SmsAttemptTable | undefined> {
+  const r = await db.selectFrom('sms_attempts').selectAll().where('org_id', '=', orgId).where('provider_id', '=', providerId).where('carrier_id', '=', carrierId).where('status', '=', 'sent').executeTakeFirst();
+  return r && attemptRow(r);
+}
+
+/** Records a try's delivery receipt; false when it already had one (a repeated or late receipt changes nothing). */
+export async function setReceipt(db: Db, orgId: string, id: string, receipt: 'delivered' | 'failed', detail: string, at: number): Promise<boolean> {
+  const r = await db.updateTable('sms_attempts').set({ receipt, receipt_detail: detail, receipt_at: at }).where('org_id', '=', orgId).where('id', '=', id).where('receipt', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Per provider, the sent tries since `since` whose receipt said the phone never got them, and the latest such. */
+export async function failedReceiptsSince(db: Db, orgId: string, since: number): Promise<{ provider_id: string; n: number; last_at: number; last_detail: string | null }[]> {
+  const rows = await db
+    .selectFrom('sms_attempts')
+    .select(['provider_id', 'receipt_at', 'receipt_detail'])
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'sent')
+    .where('receipt', '=', 'failed')
+    .where('started_at', '>=', since)
+    .orderBy('receipt_at')
+    .execute();
+  const out = new Map<string, { provider_id: string; n: number; last_at: number; last_detail: string | null }>();
+  for (const r of rows) {
+    const o = out.get(r.provider_id) ?? { provider_id: r.provider_id, n: 0, last_at: 0, last_detail: null };
+    o.n += 1;
+    o.last_at = Number(r.receipt_at);
+    o.last_detail = r.receipt_detail ?? null;
+    out.set(r.provider_id, o);
+  }
+  return [...out.values()];
 }
 
 /** The estimated cost of what was sent since `since` (the month so far). */

@@ -39,7 +39,8 @@ interface TypeSpec {
   from: 'required' | 'refused';
   baseUrl: 'optional' | 'required';
   defaultBaseUrl: string | null;
-  build(row: SmsProviderTable, creds: Creds, http: HttpOptions): SmsSender;
+  /** `statusUrl`: where the carrier should send this message's delivery receipts (the provider's webhook), when the sender can say so per message. */
+  build(row: SmsProviderTable, creds: Creds, http: HttpOptions, statusUrl?: string): SmsSender;
 }
 
 export const SMS_TYPES: Record<SmsProviderType, TypeSpec> = {
@@ -55,8 +56,8 @@ export const SMS_TYPES: Record<SmsProviderType, TypeSpec> = {
     from: 'required',
     baseUrl: 'optional',
     defaultBaseUrl: 'https://api.nexmo.com',
-    build: (row, c, http) =>
-      new VonageProvider({ ...http, from: row.from_number!, ...(row.base_url ? { baseUrl: row.base_url } : {}), auth: c.application_id ? { applicationId: c.application_id, privateKey: c.private_key! } : { apiKey: c.api_key!, apiSecret: c.api_secret! } }),
+    build: (row, c, http, statusUrl) =>
+      new VonageProvider({ ...http, from: row.from_number!, ...(row.base_url ? { baseUrl: row.base_url } : {}), ...(statusUrl && c.signature_secret ? { statusUrl } : {}), auth: c.application_id ? { applicationId: c.application_id, privateKey: c.private_key! } : { apiKey: c.api_key!, apiSecret: c.api_secret! } }),
   },
   plivo: {
     label: 'Plivo',
@@ -64,7 +65,7 @@ export const SMS_TYPES: Record<SmsProviderType, TypeSpec> = {
     from: 'required',
     baseUrl: 'optional',
     defaultBaseUrl: 'https://api.plivo.com',
-    build: (row, c, http) => new PlivoProvider({ ...http, authId: c.auth_id!, authToken: c.auth_token!, from: row.from_number!, ...(row.base_url ? { baseUrl: row.base_url } : {}) }),
+    build: (row, c, http, statusUrl) => new PlivoProvider({ ...http, authId: c.auth_id!, authToken: c.auth_token!, from: row.from_number!, ...(row.base_url ? { baseUrl: row.base_url } : {}), ...(statusUrl ? { statusCallbackUrl: statusUrl } : {}) }),
   },
   android_gateway: {
     label: 'Android SMS gateway',
@@ -117,9 +118,9 @@ export function credentialErrors(type: SmsProviderType, input: unknown, at: stri
 }
 
 /** The sender for one stored provider; `credentials` is the opened JSON. */
-export function buildSender(row: SmsProviderTable, http: HttpOptions): SmsSender {
+export function buildSender(row: SmsProviderTable, http: HttpOptions, statusUrl?: string): SmsSender {
   const creds = JSON.parse(row.credentials) as Creds;
-  return SMS_TYPES[row.type].build(row, creds, { ...http, timeoutMs: row.timeout_ms });
+  return SMS_TYPES[row.type].build(row, creds, { ...http, timeoutMs: row.timeout_ms }, statusUrl);
 }
 
 /**

@@ -35,6 +35,7 @@ import { smsText } from './channels/sms/twilio.js';
 import { queueNotice } from './notify.service.js';
 import { buildSender, capVerdict, failsOver, isLowUrgency, money, monthOf, SMS_TYPES, warningDue } from './sms-provider.js';
 import * as store from './sms-provider.store.js';
+import { inboundPath } from './sms-provider.service.js';
 
 type Db = Kysely<Database>;
 
@@ -51,7 +52,7 @@ export const SPEND_CAP_REASON = 'sms_spend_cap';
 
 const label = (p: SmsProviderTable): string => `${p.name} (${SMS_TYPES[p.type].label})`;
 
-export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOptions, rows: readonly NotificationTable[], to: string, msg: Message, note: RouteNote, signal?: AbortSignal): Promise<SmsRouteOutcome | null> {
+export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOptions & { publicUrl?: string }, rows: readonly NotificationTable[], to: string, msg: Message, note: RouteNote, signal?: AbortSignal): Promise<SmsRouteOutcome | null> {
   const orgId = rows[0]!.org_id;
   const providers = await store.listProviders(db, orgId);
   if (!providers.length) return null;
@@ -96,7 +97,7 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
   const queue = providers.filter((p) => !tried.has(p.id));
   for (const [i, p] of queue.entries()) {
     seq += 1;
-    const attempt: SmsAttemptTable = { org_id: orgId, id: newId(now), notification_id: lead.id, seq, provider_id: p.id, idempotency_key: msg.idempotencyKey, status: 'sending', reason: null, detail: null, carrier_id: null, cost_micros: 0, started_at: now, finished_at: null };
+    const attempt: SmsAttemptTable = { org_id: orgId, id: newId(now), notification_id: lead.id, seq, provider_id: p.id, idempotency_key: msg.idempotencyKey, status: 'sending', reason: null, detail: null, carrier_id: null, cost_micros: 0, started_at: now, finished_at: null, receipt: null, receipt_detail: null, receipt_at: null };
     if (!(await store.beginAttempt(db, attempt))) return { result: retryable('sms_attempt_taken'), via: null };
     const r = await sendOne(db, now, http, p, attempt, to, body, signal);
     if (r.kind === 'sent') return sent(db, now, orgId, p, r, verdict.exceeded);
@@ -111,10 +112,11 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
   return { result: withDetail(again ? retryable('all_sms_providers_failed', again.retryAfterMs) : permanent('all_sms_providers_failed'), why), via: null };
 }
 
-async function sendOne(db: Db, now: number, http: HttpOptions, p: SmsProviderTable, attempt: SmsAttemptTable, to: string, body: string, signal?: AbortSignal): Promise<DeliveryResult> {
+async function sendOne(db: Db, now: number, http: HttpOptions & { publicUrl?: string }, p: SmsProviderTable, attempt: SmsAttemptTable, to: string, body: string, signal?: AbortSignal): Promise<DeliveryResult> {
   let r: DeliveryResult;
   try {
-    r = await buildSender(p, http).sendSms(to, body, signal, attempt.idempotency_key);
+    const { publicUrl, ...options } = http;
+    r = await buildSender(p, options, publicUrl ? `${publicUrl.replace(/\/+$/, '')}${inboundPath(p.id)}` : undefined).sendSms(to, body, signal, attempt.idempotency_key);
   } catch (err) {
     r = withDetail(retryable('adapter_error'), err instanceof Error ? err.message : String(err));
   }

@@ -28,6 +28,7 @@ import * as m0029 from './migrations/0029_incident_collaboration.js';
 import * as m0030 from './migrations/0030_audit_handoff.js';
 import * as m0031 from './migrations/0031_incident_facts.js';
 import * as m0034 from './migrations/0034_test_pages.js';
+import * as m0036 from './migrations/0036_sms_receipts.js';
 import * as m0037 from './migrations/0037_forward_integration.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   '0030_audit_handoff': m0030,
   '0031_incident_facts': m0031,
   '0034_test_pages': m0034,
+  '0036_sms_receipts': m0036,
   '0037_forward_integration': m0037,
 };
 

@@ -35,6 +35,10 @@ export interface SmsAttemptTable {
   cost_micros: number;
   started_at: number;
   finished_at: number | null;
+  /** The carrier's delivery receipt for a sent try (migration 0036): NULL until one arrives. */
+  receipt?: 'delivered' | 'failed' | null;
+  receipt_detail?: string | null;
+  receipt_at?: number | null;
 }
 
 /** The organization's monthly SMS spend cap and the month its 80% warning went out. */

@@ -24,6 +24,7 @@ import { getContactMethod, softDeleteContactMethod } from '../../notify/contact.
 import { pushKeysFor } from '../../notify/push.service.js';
 import { telegramBotFor } from '../../notify/telegram.service.js';
 import { sendSmsThroughProviders, SPEND_CAP_REASON } from '../../notify/sms-route.service.js';
+import { callThroughProviders } from '../../notify/voice-route.service.js';
 import { countSubscriptionFailure, getSubscription, updateSubscription } from '../../notify/subscription.store.js';
 import { appendLog, type Tx } from '../../incident/timeline.js';
 import { getIncidentsByIds } from '../../incident/incident.store.js';
@@ -156,9 +157,14 @@ export class DeliverModule implements EngineModule {
     const started = Date.now();
     // A send never outlives half its claim: past the lease another node may take the row over and send it again.
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2)));
-    // SMS go through the organization's own providers when it has any (with failover); otherwise through the instance's carrier.
+    // SMS (and calls, through its Twilio-compatible ones) go through the organization's own providers when it has any (with failover); otherwise through the instance's carrier.
     const note = (text: string) => this.note(rows, now, text);
-    const routed = first.channel === 'sms' && first.contact_method_id ? await sendSmsThroughProviders(this.db, now, this.channels.http, rows, dest.destination.address, msg, note, signal) : null;
+    const routed =
+      first.channel === 'sms' && first.contact_method_id
+        ? await sendSmsThroughProviders(this.db, now, { ...this.channels.http, publicUrl: this.opts.baseUrl }, rows, dest.destination.address, msg, note, signal)
+        : first.channel === 'voice' && first.contact_method_id
+          ? await callThroughProviders(this.db, { ...this.channels.http, publicUrl: this.opts.baseUrl }, orgId, dest.destination, msg, note, signal)
+          : null;
     const result = routed ? routed.result : await this.channels.deliver(first.channel, dest.destination, msg, signal);
     this.metrics?.record(first.channel, result.kind, result.kind === 'sent' ? null : result.reason, result.kind === 'sent' ? now - first.next_attempt_at + (Date.now() - started) : null);
     try {

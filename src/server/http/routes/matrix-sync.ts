@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
-import { MatrixSync, MatrixSyncUpdate } from '../../../contract/matrix.js';
+import { MatrixSync, MatrixSyncOrNone, MatrixSyncUpdate } from '../../../contract/matrix.js';
 import { VigilError } from '../../errors.js';
 import { iso, isoOrNull } from '../../lib/clock.js';
 import { accessTokenHint, configureMatrixSync, getMatrixSync, removeMatrixSync } from '../../notify/matrix-sync.service.js';
@@ -32,11 +32,23 @@ const present = (s: MatrixSyncTable) => ({
 export function matrixSyncRoutes(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
 
-  app.get('/api/v1/matrix_sync', { schema: { summary: "Admins: the organization's Matrix sync (replies such as \"ack 42\" read through the bot account)", tags, response: { 200: MatrixSync, ...errorResponses } } }, async (request) => {
-    const s = await getMatrixSync(db, principalOf(request).orgId);
-    if (!s) throw new VigilError('not_found', ['matrix sync not found (set one with PUT /api/v1/matrix_sync)']);
-    return present(s);
-  });
+  app.get<{ Querystring: { allow_unset?: boolean } }>(
+    '/api/v1/matrix_sync',
+    {
+      schema: {
+        summary: "Admins: the organization's Matrix sync (replies such as \"ack 42\" read through the bot account); 404 while none is set, or `matrix_sync: null` with allow_unset=true",
+        tags,
+        querystring: Type.Object({ allow_unset: Type.Optional(Type.Boolean({ description: 'Answer 200 with matrix_sync null, instead of 404, while no sync is set.' })) }),
+        response: { 200: MatrixSyncOrNone, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const s = await getMatrixSync(db, principalOf(request).orgId);
+      if (!s && request.query.allow_unset) return { matrix_sync: null };
+      if (!s) throw new VigilError('not_found', ['matrix sync not found (set one with PUT /api/v1/matrix_sync)']);
+      return present(s);
+    },
+  );
 
   app.put(
     '/api/v1/matrix_sync',

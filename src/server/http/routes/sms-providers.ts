@@ -20,13 +20,17 @@ import {
   spendView,
   updateProvider,
   authenticateInbound,
+  getTwilioProvider,
   inboundPath,
   type ProviderHealth,
   type SpendView,
 } from '../../notify/sms-provider.service.js';
 import type { FastifyInstance } from 'fastify';
 import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
-import { parseSmsReply } from '../../notify/channels/sms/twilio.js';
+import { recordSmsReceipt } from '../../incident/sms-receipt.service.js';
+import { parseSmsReply, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
+import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
+import { VigilError } from '../../errors.js';
 import type { SmsProviderTable } from '../../storage/schema.js';
 import { audit } from '../../volunteer/access.service.js';
 import type { App, AppDeps } from '../deps.js';
@@ -77,6 +81,7 @@ const presentSpend = (s: SpendView) => ({
 export function smsProviderRoutes(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
   inboundRoute(app, deps);
+  voiceRoutes(app, deps);
   const one = async (orgId: string, p: SmsProviderTable) => ({ sms_provider: presentProvider(p, (await providerHealth(db, orgId, clock.now())).get(p.id), deps.config.publicUrl) });
   const all = async (orgId: string, list: SmsProviderTable[]) => {
     const health = await providerHealth(db, orgId, clock.now());
@@ -148,8 +153,13 @@ export function smsProviderRoutes(app: App, deps: AppDeps): void {
  * Plivo message_url, android-sms-gateway `sms:received`): refused with 401 unless signed
  * with the provider's secret; then, like a Twilio reply, acknowledges or resolves as the
  * person whose verified number the incident was paged to, in the provider's organization.
- * Anything else the provider sends is answered 200 and ignored.
+ * Delivery receipts on the same webhook (Vonage message status, Plivo status callback, the
+ * gateway's `sms:delivered` / `sms:failed`) are recorded on the try and the timeline
+ * (incident/sms-receipt.service.ts). Anything else the provider sends is answered 200 and
+ * ignored.
  */
+const RECEIPT_RESULTS = { recorded: 'recorded', repeated: 'already recorded', unknown_message: 'ignored: not a message sent through this provider' } as const;
+
 function inboundRoute(app: App, deps: AppDeps): void {
   app.register(async (scope: FastifyInstance) => {
     // Signatures cover the raw body: only this route reads it as text.
@@ -159,7 +169,8 @@ function inboundRoute(app: App, deps: AppDeps): void {
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
       const raw = typeof request.body === 'string' ? request.body : '';
-      const { provider, sms } = await authenticateInbound(deps.db, request.params.id, { raw, headers, nowMs: deps.clock.now() }, deps.config.publicUrl);
+      const { provider, sms, receipt } = await authenticateInbound(deps.db, request.params.id, { raw, headers, nowMs: deps.clock.now() }, deps.config.publicUrl);
+      if (receipt) return reply.send({ ok: true, result: `delivery receipt ${RECEIPT_RESULTS[await recordSmsReceipt(deps, provider, receipt)]}` });
       if (!sms) return reply.send({ ok: true, result: 'ignored: not an incoming SMS' });
       const parsed = parseSmsReply(sms.text);
       if (!parsed) return reply.send({ ok: true, result: 'ignored: not a reply to a page (e.g. 42a)' });
@@ -167,6 +178,42 @@ function inboundRoute(app: App, deps: AppDeps): void {
       if (!target || target.orgId !== provider.org_id) return reply.send({ ok: true, result: `no incident #${parsed.number} was paged to this number` });
       const out = await respondAs(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: sms.from });
       return reply.send({ ok: true, result: out.ok ? `incident #${parsed.number} ${out.did}` : out.message });
+    });
+  });
+}
+
+/**
+ * Calls placed through an organization's own Twilio-compatible provider
+ * (notify/voice-route.service.ts): the key pressed (`/voice?t=<tokens>`, answered with TwiML)
+ * and the call's status (`/voice/status`). Each request must carry X-Twilio-Signature made
+ * with that provider's auth token over VIGIL_PUBLIC_URL + path and query and the sorted
+ * form fields; otherwise 403 and nothing changes. Tokens and call ids act only within the
+ * provider's organization.
+ */
+function voiceRoutes(app: App, deps: AppDeps): void {
+  app.register(async (scope: FastifyInstance) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    const verified = async (id: string, url: string, body: unknown, signature: string | string[] | undefined) => {
+      const params = Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : '')) as Record<string, string>;
+      const provider = await getTwilioProvider(deps.db, id);
+      const token = provider ? (JSON.parse(provider.credentials) as { auth_token?: string }).auth_token : undefined;
+      if (!provider || !token || !verifyTwilioSignature(token, `${deps.config.publicUrl.replace(/\/+$/, '')}${url}`, params, Array.isArray(signature) ? signature[0] : signature)) {
+        throw new VigilError('forbidden', ['Twilio request signature does not match this provider']);
+      }
+      return { provider, params };
+    };
+    scope.post<{ Params: { id: string }; Querystring: { t?: string } }>('/v1/sms_providers/:id/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
+      const t = typeof request.query.t === 'string' ? request.query.t : '';
+      const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '', provider.org_id);
+      reply.type('text/xml; charset=utf-8');
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
+    });
+    scope.post<{ Params: { id: string } }>('/v1/sms_providers/:id/voice/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
+      if (params.CallSid && params.CallStatus) await recordCallStatus(deps, params.CallSid, params.CallStatus, provider.org_id);
+      return reply.code(204).send();
     });
   });
 }

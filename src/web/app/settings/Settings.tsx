@@ -9,11 +9,12 @@ import type { ApiToken, Session, StatusPageSettings as StatusSettings } from '..
 import { Link, useLocation } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { TwoFactorCard, TwoFactorPolicyCard } from './TwoFactor';
+import { Channels } from './Channels';
 
 export function Settings({ session }: { session: Session }) {
   const { path } = useLocation();
   const manage = canManage(session.user.role);
-  const tab = path === '/settings/tokens' ? 'tokens' : path === '/settings/audit' && manage ? 'audit' : 'general';
+  const tab = path === '/settings/tokens' ? 'tokens' : path === '/settings/audit' && manage ? 'audit' : path === '/settings/channels' && manage ? 'channels' : 'general';
   return (
     <>
       <PageHeader title="Settings" />
@@ -29,11 +30,18 @@ export function Settings({ session }: { session: Session }) {
             Audit log
           </Link>
         )}
+        {manage && (
+          <Link to="/settings/channels" aria-current={tab === 'channels' ? 'page' : undefined}>
+            SMS and Matrix
+          </Link>
+        )}
       </nav>
       {tab === 'tokens' ? (
         <Tokens session={session} />
       ) : tab === 'audit' ? (
         <Audit />
+      ) : tab === 'channels' ? (
+        <Channels />
       ) : (
         <div className="grid">
           {session.user.role !== 'volunteer' && <StatusPageSettings manage={manage} />}

@@ -19,6 +19,8 @@ export interface VonageSettings extends HttpOptions {
   from: string;
   /** Defaults to https://api.nexmo.com. */
   baseUrl?: string;
+  /** Where Vonage sends this message's status (`webhook_url`, `webhook_version` v1): the provider's webhook. */
+  statusUrl?: string;
 }
 
 const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
@@ -61,6 +63,7 @@ export class VonageProvider implements SmsSender {
       from: this.#s.from.replace(/^\+/, ''),
       text: body,
       ...(ref ? { client_ref: shortRef(ref, 100) } : {}),
+      ...(this.#s.statusUrl ? { webhook_url: this.#s.statusUrl, webhook_version: 'v1' } : {}),
     };
     const headers = new Headers({ 'Content-Type': 'application/json', Accept: 'application/json', Authorization: authorization });
     const attempt = await postHttp(url, headers, JSON.stringify(payload), { timeoutMs: 10_000, ...this.#s }, signal);
