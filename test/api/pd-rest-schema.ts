@@ -30,18 +30,39 @@ function pointer(ref: string): unknown {
  * `tolerant`: PagerDuty's own schema quirks forgiven, as the conformance figures count them:
  * fields PagerDuty answers null without declaring `nullable` (resolved_at, escalation_policy)
  * accept null, and overlapping `oneOf` branches (references that match two) become `anyOf`.
+ * Two places where the document contradicts itself are read the way PagerDuty answers:
+ * `AcknowledgeLogEntry.type` enumerates `acknowledgement_log_entry` while `LogEntry.type` (and
+ * `LogEntryReference`, `acknowledge_log_entry_reference`) name it `acknowledge_log_entry`, which
+ * is what PagerDuty sends; and `IncidentBody.details` is typed `object` while the document's own
+ * POST /incidents example sends a string, as PagerDuty's clients (go-pagerduty's
+ * `IncidentBody.Details string`) read and write it: a string is accepted there.
  */
 let tolerant = false;
 
+const refStack: string[] = [];
+const TOLERATED_ENUM: Record<string, string> = { acknowledgement_log_entry: 'acknowledge_log_entry' };
+
 function toJsonSchema(node: unknown, depth = 0): unknown {
-  if (depth > 60) return {};
   if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, depth + 1));
   if (!node || typeof node !== 'object') return node;
   const o = node as Record<string, unknown>;
   if (typeof o.$ref === 'string') {
+    // A recursive schema (email parsers' predicate children) is unrolled twice, then anything is accepted.
+    if (refStack.filter((r) => r === o.$ref).length >= 2 || depth > 60) return {};
     const target = pointer(o.$ref);
     if (target === undefined) throw new Error(`unresolved ${o.$ref}`);
-    return toJsonSchema(structuredClone(target), depth + 1);
+    refStack.push(o.$ref);
+    let converted: Record<string, any>;
+    try {
+      converted = toJsonSchema(structuredClone(target), depth + 1) as Record<string, any>;
+    } finally {
+      refStack.pop();
+    }
+    if (tolerant && o.$ref === '#/components/schemas/IncidentBody') {
+      const details = converted.properties.details;
+      converted.properties.details = { anyOf: [details, { type: 'string' }] };
+    }
+    return converted;
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
@@ -51,6 +72,7 @@ function toJsonSchema(node: unknown, depth = 0): unknown {
     else if (k === 'oneOf' && tolerant) out.anyOf = toJsonSchema(v, depth + 1);
     else out[k] = toJsonSchema(v, depth + 1);
   }
+  if (tolerant && Array.isArray(out.enum)) out.enum = [...out.enum, ...out.enum.flatMap((e) => (typeof e === 'string' && TOLERATED_ENUM[e] ? [TOLERATED_ENUM[e]] : []))];
   if (Array.isArray(out.enum) && !out.type && out.enum.every((e) => typeof e === 'string')) out.type = 'string';
   if (o.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
