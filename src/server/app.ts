@@ -80,6 +80,7 @@ import { coverageGapRoutes } from './http/routes/volunteers/coverage-gaps.js';
 import { intenseIncidentRoutes } from './http/routes/volunteers/intense.js';
 import { eventOrchestrationRoutes, orchestrationIntegrationRoutes, orchestrationPathRoutes, orchestrationTestRoutes } from './http/routes/event-orchestrations.js';
 import { maintenanceWindowRoutes } from './http/routes/maintenance-windows.js';
+import { serviceRuleRoutes } from './http/routes/service-rules.js';
 import { alertListRoutes } from './http/routes/alert-list.js';
 import { priorityRoutes } from './http/routes/priorities.js';
 import { incidentActionRoutes } from './http/routes/incident-actions.js';
@@ -214,6 +215,7 @@ export const routeModules: RouteModule[] = [
   orchestrationIntegrationRoutes,
   orchestrationPathRoutes,
   orchestrationTestRoutes,
+  serviceRuleRoutes,
   maintenanceWindowRoutes,
   alertListRoutes,
   priorityRoutes,

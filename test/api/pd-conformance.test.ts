@@ -21,6 +21,7 @@ describe('PagerDuty REST conformance (sqlite)', () => {
     ids.integrations = s.integrationId;
     await enqueue(t, trigger(s.key, { dedup_key: 'c1', links: [{ href: 'https://grafana.example/d', text: 'd' }] }));
     await enqueue(t, { routing_key: s.key, event_action: 'acknowledge', dedup_key: 'c1' });
+    ids.rules = (await req(t, 'POST', `/api/v1/services/${s.serviceId}/rules`, { rule: { conditions: { operator: 'and', subconditions: [{ operator: 'contains', parameters: { path: 'summary', value: 'heartbeat' } }] }, actions: { suppress: { value: true } } } })).json().rule?.id;
     const [inc] = await incidentsOf(t, s.serviceId);
     ids.incidents = inc!.id;
     ids.alerts = (await req(t, 'GET', `/api/v1/incidents/${inc!.id}/alerts`)).json().alerts[0].id;
@@ -121,7 +122,7 @@ describe('PagerDuty REST conformance (sqlite)', () => {
 });
 
 /** Measured 2026-12-06 (sqlite): 199 operations in the areas served, 86 implemented, 29 GET answers checked, 25 valid with quirks forgiven, 12 as published. 2026-12-07, after incident collaboration, analytics, user sessions, schedule preview, audit records and handoff rules: see the closing note. */
-const FLOOR = { implemented: 131, valid: 41, core: 113 };
+const FLOOR = { implemented: 136, valid: 43, core: 118 };
 
 /** The areas issue 16 measures PagerDuty conformance in. */
 const CORE_AREAS = ['incidents', 'services', 'escalation_policies', 'schedules', 'oncalls', 'users', 'log_entries', 'maintenance_windows', 'teams', 'webhook_subscriptions', 'priorities', 'analytics'];
