@@ -100,6 +100,11 @@ describe.each(DIALECTS)('legacy service event rules (%s)', (dialect) => {
     await bad({ position: 3 }, 'rule.position');
     await bad({ colour: 'red' }, 'rule.colour');
     expect((await req(t, 'GET', base)).json().rules).toEqual([]);
+    // Concurrent creates (Terraform makes them so) all land: each write is made on the version it read, else read again.
+    const made8 = await Promise.all(Array.from({ length: 8 }, (_, i) => req(t, 'POST', base, { rule: { conditions: { operator: 'and', subconditions: [{ operator: 'equals', parameters: { path: 'source', value: `host-${i}` } }] } } })));
+    expect(made8.map((r) => r.statusCode)).toEqual(Array(8).fill(201));
+    expect(new Set((await req(t, 'GET', base)).json().rules.map((r: Json) => r.conditions.subconditions[0].parameters.value)).size).toBe(8);
+    for (const r of made8) await req(t, 'DELETE', `${base}/${r.json().rule.id}`);
     const made = (await req(t, 'POST', base, { rule: {} })).json().rule;
     expect(made.conditions).toEqual({ operator: 'and', subconditions: [] });
     const mismatch = await req(t, 'PUT', `${base}/${made.id}`, { rule_id: 'other', rule: {} });

@@ -2,7 +2,9 @@
  * PagerDuty's legacy service event rules as use cases over the service's event rules
  * (legacy-rules.ts maps the shapes): list, get, create at a position, update, delete.
  * Every write is a whole-path write through putPath, so it is validated (references,
- * PCL, limits) and versioned like any other, and ingest applies it at once.
+ * PCL, limits) and versioned like any other, and ingest applies it at once. It is written
+ * only if the path is still the version read (concurrent creates, as Terraform makes them,
+ * all land); otherwise it is read and applied again.
  */
 import type { Kysely } from 'kysely';
 import { VigilError, invalid, notFound } from '../errors.js';
@@ -69,43 +71,57 @@ function merged(input: unknown, current: RuleDef | undefined, count: number): { 
   };
 }
 
-/** Write the start set with `rule` at `position` (replacing `replaceId`); errors name the legacy fields. */
+/** Write the start set as `rules`, if the path is still the one read; errors name the legacy fields. */
 async function write(db: Db, clock: Clock, orgId: string, userId: string | null, serviceId: string, view: PathView, rules: RuleDef[]): Promise<PathView> {
   const path = { ...view.path, sets: view.path.sets.map((s) => (s.id === 'start' ? { ...s, rules } : s)) };
   try {
-    return await putPath(db, clock, orgId, userId, 'service', serviceId, path);
+    return await putPath(db, clock, orgId, userId, 'service', serviceId, path, view.version);
   } catch (e) {
     if (!(e instanceof VigilError) || e.kind !== 'invalid_input') throw e;
     throw invalid(...e.errors.map((m) => m.replace(/^orchestration_path\.sets\[\d+\]\.rules\[\d+\]/, F)));
   }
 }
 
+/** Read the path, change it, write it if nobody else did meanwhile; else read again (at most 8 times, then 409). */
+async function changed<T>(db: Db, orgId: string, serviceId: string, change: (view: PathView) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change(await getPath(db, orgId, 'service', serviceId));
+    } catch (e) {
+      if (!(e instanceof VigilError) || e.kind !== 'conflict' || attempt >= 8) throw e;
+    }
+  }
+}
+
 export async function createLegacyRule(db: Db, clock: Clock, orgId: string, userId: string | null, serviceId: string, input: unknown): Promise<LegacyRule> {
-  const view = await getPath(db, orgId, 'service', serviceId);
-  const rules = startRules(view);
-  const { rule, position } = merged(input, undefined, rules.length);
-  const next = [...rules];
-  next.splice(position, 0, rule as RuleDef);
-  const saved = startRules(await write(db, clock, orgId, userId, serviceId, view, next));
-  return { rule: saved[position]!, position };
+  return changed(db, orgId, serviceId, async (view) => {
+    const rules = startRules(view);
+    const { rule, position } = merged(input, undefined, rules.length);
+    const next = [...rules];
+    next.splice(position, 0, rule as RuleDef);
+    const saved = startRules(await write(db, clock, orgId, userId, serviceId, view, next));
+    return { rule: saved[position]!, position };
+  });
 }
 
 export async function updateLegacyRule(db: Db, clock: Clock, orgId: string, userId: string | null, serviceId: string, ruleId: string, input: unknown): Promise<LegacyRule> {
-  const view = await getPath(db, orgId, 'service', serviceId);
-  const rules = startRules(view);
-  const at = rules.findIndex((r) => r.id === ruleId);
-  if (at < 0) throw notFound(`rule ${ruleId} on service ${serviceId}`);
-  const { rule, position } = merged(input, rules[at], rules.length);
-  const next = rules.filter((r) => r.id !== ruleId);
-  const to = position < 0 ? at : position;
-  next.splice(to, 0, rule as RuleDef);
-  const saved = startRules(await write(db, clock, orgId, userId, serviceId, view, next));
-  return { rule: saved[to]!, position: to };
+  return changed(db, orgId, serviceId, async (view) => {
+    const rules = startRules(view);
+    const at = rules.findIndex((r) => r.id === ruleId);
+    if (at < 0) throw notFound(`rule ${ruleId} on service ${serviceId}`);
+    const { rule, position } = merged(input, rules[at], rules.length);
+    const next = rules.filter((r) => r.id !== ruleId);
+    const to = position < 0 ? at : position;
+    next.splice(to, 0, rule as RuleDef);
+    const saved = startRules(await write(db, clock, orgId, userId, serviceId, view, next));
+    return { rule: saved[to]!, position: to };
+  });
 }
 
 export async function deleteLegacyRule(db: Db, clock: Clock, orgId: string, userId: string | null, serviceId: string, ruleId: string): Promise<void> {
-  const view = await getPath(db, orgId, 'service', serviceId);
-  const rules = startRules(view);
-  if (!rules.some((r) => r.id === ruleId)) throw notFound(`rule ${ruleId} on service ${serviceId}`);
-  await write(db, clock, orgId, userId, serviceId, view, rules.filter((r) => r.id !== ruleId));
+  await changed(db, orgId, serviceId, async (view) => {
+    const rules = startRules(view);
+    if (!rules.some((r) => r.id === ruleId)) throw notFound(`rule ${ruleId} on service ${serviceId}`);
+    await write(db, clock, orgId, userId, serviceId, view, rules.filter((r) => r.id !== ruleId));
+  });
 }

@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { invalid, notFound } from '../errors.js';
+import { VigilError, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
@@ -280,13 +280,17 @@ async function validated(db: Db, orgId: string, type: PathType, input: unknown, 
   return built;
 }
 
-export async function putPath(db: Db, clock: Clock, orgId: string, userId: string | null, type: PathType, parentId: string, input: unknown): Promise<PathView> {
+/** `ifVersion`: write only if the path is still at that version (legacy rules' read-modify-write), else 409 conflict. */
+export async function putPath(db: Db, clock: Clock, orgId: string, userId: string | null, type: PathType, parentId: string, input: unknown, ifVersion?: number): Promise<PathView> {
   await requireParent(db, orgId, type, parentId);
   const current = await store.getPath(db, orgId, type, parentId);
   const known = new Set(current ? (JSON.parse(current.path) as OrchestrationPathDef).sets.flatMap((s) => s.rules.map((r) => r.id)) : []);
   const built = await validated(db, orgId, type, input, known);
-  const row = await store.savePath(db, { org_id: orgId, kind: type, parent_id: parentId, path: JSON.stringify(built.path), active: current?.active ?? 1, at: clock.now(), by: userId });
-  return view(type, parentId, row);
+  const row = { org_id: orgId, kind: type, parent_id: parentId, path: JSON.stringify(built.path), active: current?.active ?? 1, at: clock.now(), by: userId };
+  if (ifVersion === undefined) return view(type, parentId, await store.savePath(db, row));
+  const saved = await store.savePathIfVersion(db, row, ifVersion);
+  if (!saved) throw new VigilError('conflict', [`the rules of ${type} ${parentId} changed while this write was made`]);
+  return view(type, parentId, saved);
 }
 
 export async function setServiceActive(db: Db, clock: Clock, orgId: string, userId: string | null, serviceId: string, active: boolean): Promise<boolean> {

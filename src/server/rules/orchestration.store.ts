@@ -113,6 +113,27 @@ export async function savePath(db: Db, row: Pick<EventOrchestrationPathTable, 'o
     .executeTakeFirstOrThrow();
 }
 
+/** As savePath, only if the stored path is still at `version` (0: not written yet); undefined when another write came first. */
+export async function savePathIfVersion(db: Db, row: Pick<EventOrchestrationPathTable, 'org_id' | 'kind' | 'parent_id' | 'path' | 'active'> & { at: number; by: string | null }, version: number): Promise<EventOrchestrationPathTable | undefined> {
+  const { at, by, ...rest } = row;
+  return db
+    .insertInto('event_orchestration_paths')
+    .values({ ...rest, version: 1, created_at: at, created_by: by, updated_at: at, updated_by: by })
+    .onConflict((oc) =>
+      oc
+        .columns(['org_id', 'kind', 'parent_id'])
+        .doUpdateSet({
+          path: (eb) => eb.ref('excluded.path'),
+          version: sql`event_orchestration_paths.version + 1`,
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+          updated_by: (eb) => eb.ref('excluded.updated_by'),
+        })
+        .where('event_orchestration_paths.version', '=', version),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
 /** Turn a service's rules on or off, creating its path (with `emptyPath`) if it has none. The version is left alone: the rules did not change. */
 export async function saveActive(db: Db, row: { org_id: string; parent_id: string; active: number; emptyPath: string; at: number; by: string | null }): Promise<EventOrchestrationPathTable> {
   return db
