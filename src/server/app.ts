@@ -84,6 +84,7 @@ import { alertListRoutes } from './http/routes/alert-list.js';
 import { priorityRoutes } from './http/routes/priorities.js';
 import { incidentActionRoutes } from './http/routes/incident-actions.js';
 import { pagingPathRoutes } from './http/routes/paging-path.js';
+import { teamRoutes } from './http/routes/teams.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -219,6 +220,7 @@ export const routeModules: RouteModule[] = [
   priorityRoutes,
   incidentActionRoutes,
   pagingPathRoutes,
+  teamRoutes,
 ];
 
 /**

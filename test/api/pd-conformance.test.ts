@@ -35,6 +35,9 @@ describe('PagerDuty REST conformance (sqlite)', () => {
     ids.priorities = pr?.[0]?.id;
     const hook = await req(t, 'POST', '/api/v1/webhook_subscriptions', { webhook_subscription: { events: ['incident.triggered'], filter: { type: 'account_reference' }, delivery_method: { type: 'http_delivery_method', url: 'https://hooks.example/x' } } });
     ids.webhook_subscriptions = hook.json().webhook_subscription?.id;
+    const team = await req(t, 'POST', '/api/v1/teams', { team: { type: 'team', name: 'Conformance team' } });
+    ids.teams = team.json().team?.id;
+    await req(t, 'PUT', `/api/v1/teams/${ids.teams}/users/${m.user.id}`, { role: 'manager' });
     for (const [key, list] of [['schedules', '/api/v1/schedules'], ['maintenance_windows', '/api/v1/maintenance_windows'], ['event_orchestrations', '/api/v1/event_orchestrations'], ['notification_rules', `/api/v1/users/${m.user.id}/notification_rules`]] as const) {
       const body = (await req(t, 'GET', list)).json() as Json;
       const first = (body[key === 'event_orchestrations' ? 'orchestrations' : key] as Json[] | undefined)?.[0];
@@ -100,7 +103,7 @@ describe('PagerDuty REST conformance (sqlite)', () => {
 });
 
 /** Measured 2026-12-06 (sqlite): 199 operations in the areas served, 86 implemented, 29 GET answers checked, 25 valid with quirks forgiven, 12 as published. 2026-12-07, after incident collaboration, analytics, user sessions, schedule preview, audit records and handoff rules: see the closing note. */
-const FLOOR = { implemented: 131, valid: 36 };
+const FLOOR = { implemented: 141, valid: 40 }; // 2026-12-07 teams: 229 operations in the areas served (with /teams), 141 implemented, 44 GETs checked, 40 valid forgiven, 22 as published
 
 function strictCheck(body: unknown, path: string): { ok: boolean } {
   // The published schema as is (no quirks forgiven): expectPagerDutyShape's compiler, without failing the test.
