@@ -110,6 +110,17 @@ describe.each(DIALECTS)('teams (%s)', (dialect) => {
     expect((await req(t, 'DELETE', `/api/v1/teams/${team.id}/users/${outsider.user.id}`, undefined, obs.auth)).statusCode).toBe(403);
     expect((await req(t, 'DELETE', `/api/v1/teams/${team.id}/users/${outsider.user.id}`, undefined, mgr.auth)).statusCode).toBe(204);
     expect((await req(t, 'DELETE', `/api/v1/teams/${team.id}/users/${outsider.user.id}`)).statusCode).toBe(404);
+    // The team's audit records: created, then each membership change with the team role before and after.
+    const audit = await req(t, 'GET', `/api/v1/teams/${team.id}/audit/records`);
+    expect(audit.statusCode, audit.body).toBe(200);
+    expectShape(audit.json(), '/teams/{id}/audit/records', 'get');
+    const records = audit.json().records as Json[];
+    expect(records.at(-1)).toMatchObject({ action: 'create', root_resource: { id: team.id, type: 'team_reference' }, details: { fields: expect.arrayContaining([{ name: 'name', value: 'Shelter' }]) } });
+    const removal = records[0]!;
+    expect(removal).toMatchObject({ action: 'update', actors: [{ id: mgr.user.id }], details: { fields: [{ name: `members.${outsider.user.id}.role`, value: null, before_value: 'responder' }] } });
+    expect(records.filter((r) => r.action === 'update')).toHaveLength(4);
+    expect((await req(t, 'GET', `/api/v1/teams/${team.id}/audit/records`, undefined, mgr.auth)).statusCode).toBe(403);
+    expect((await req(t, 'GET', '/api/v1/teams/PNOTEAM/audit/records')).statusCode).toBe(404);
     // Only admins create or remove teams.
     expect((await req(t, 'POST', '/api/v1/teams', { team: { type: 'team', name: 'Mine' } }, mgr.auth)).statusCode).toBe(403);
     expect((await req(t, 'DELETE', `/api/v1/teams/${team.id}`, undefined, mgr.auth)).statusCode).toBe(403);
@@ -159,6 +170,7 @@ describe.each(DIALECTS)('teams (%s)', (dialect) => {
     expect((await enqueue(t, { routing_key: integ.json().integration.integration_key, event_action: 'trigger', payload: { summary: 'Ops chat down', source: 'gw', severity: 'critical' } })).statusCode).toBe(202);
     const incOps = await req(t, 'GET', `/api/v1/incidents?team_ids[]=${ops.id}&date_range=all`);
     expect(incOps.json().incidents.map((x: Json) => x.service.id)).toEqual([svcId]);
+    expect(incOps.json().incidents[0].teams).toEqual([expect.objectContaining({ id: ops.id, type: 'team_reference', summary: 'Ops' })]);
     expect((await req(t, 'GET', `/api/v1/incidents?team_ids[]=${care.id}&date_range=all&total=true`)).json()).toMatchObject({ incidents: [], total: 0 });
 
     // Unknown teams are refused by name, on bodies and on filters; nothing half-written.

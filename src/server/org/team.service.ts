@@ -9,6 +9,7 @@ import { forbidden, invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Database, Role, TeamObjectType, TeamRole, TeamTable, UserTable } from '../storage/schema.js';
+import { audited, type AuditActor } from './audit.service.js';
 import { getUser } from './org.store.js';
 import { can } from './roles.js';
 import * as store from './team.store.js';
@@ -24,11 +25,6 @@ export interface TeamInput {
   description?: string | null;
   parent?: { id: string; type?: string } | null;
   default_role?: string;
-}
-
-async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db);
-  return db.transaction().execute(fn);
 }
 
 function checkFields(input: TeamInput, creating: boolean): { name?: string; errors: string[] } {
@@ -49,45 +45,49 @@ async function checkName(db: Db, orgId: string, name: string | undefined, except
   if (name !== undefined && (await store.liveTeamNamed(db, orgId, name, exceptId))) throw invalid(`team.name: a team named ${JSON.stringify(name)} exists`);
 }
 
-export async function createTeam(u: { db: Db; clock: Clock }, orgId: string, input: TeamInput): Promise<TeamTable> {
+const auditFields = (t: TeamTable) => ({ name: t.name, description: t.description });
+
+export async function createTeam(u: { db: Db; clock: Clock }, orgId: string, input: TeamInput, actor?: AuditActor): Promise<TeamTable> {
   const { name, errors } = checkFields(input, true);
   if (errors.length) throw invalid(...errors);
   const now = u.clock.now();
   const row: TeamTable = { org_id: orgId, id: newId(now), name: name!, description: input.description ?? null, parent_id: null, created_at: now, updated_at: now, deleted_at: null };
-  await inTransaction(u.db, async (trx) => {
+  await audited(u.db, now, orgId, actor, { root: { type: 'team', id: row.id, name: row.name }, action: 'create', before: null, after: auditFields(row) }, async (trx) => {
     await checkName(trx, orgId, name);
     await store.insertTeam(trx, row);
   });
   return row;
 }
 
-export async function updateTeam(u: { db: Db; clock: Clock }, orgId: string, id: string, input: TeamInput): Promise<TeamTable> {
+export async function updateTeam(u: { db: Db; clock: Clock }, orgId: string, id: string, input: TeamInput, actor?: AuditActor): Promise<TeamTable> {
   const current = await requireTeam(u.db, orgId, id);
   const { name, errors } = checkFields(input, false);
   if (errors.length) throw invalid(...errors);
   const patch: Partial<Pick<TeamTable, 'name' | 'description' | 'updated_at'>> = { updated_at: u.clock.now() };
   if (name !== undefined) patch.name = name;
   if (input.description !== undefined) patch.description = input.description;
-  await inTransaction(u.db, async (trx) => {
+  const after = { ...current, ...patch };
+  await audited(u.db, patch.updated_at!, orgId, actor, { root: { type: 'team', id, name: after.name }, action: 'update', before: auditFields(current), after: auditFields(after) }, async (trx) => {
     await checkName(trx, orgId, name, id);
     await store.updateTeam(trx, orgId, id, patch);
   });
-  return { ...current, ...patch };
+  return after;
 }
 
 /**
  * Removes the team; its members keep their accounts. What it owned moves to
  * `reassignmentTeam` (PagerDuty's reassignment_team) or stays, team-less.
  */
-export async function deleteTeam(u: { db: Db; clock: Clock }, orgId: string, id: string, reassignmentTeam?: string): Promise<void> {
-  await requireTeam(u.db, orgId, id);
+export async function deleteTeam(u: { db: Db; clock: Clock }, orgId: string, id: string, reassignmentTeam?: string, actor?: AuditActor): Promise<void> {
+  const current = await requireTeam(u.db, orgId, id);
   if (reassignmentTeam !== undefined) {
     if (reassignmentTeam === id) throw invalid('reassignment_team must be another team');
     if (!(await store.getLiveTeam(u.db, orgId, reassignmentTeam))) throw invalid(`reassignment_team: team ${reassignmentTeam} not found`);
   }
-  await inTransaction(u.db, async (trx) => {
+  const now = u.clock.now();
+  await audited(u.db, now, orgId, actor, { root: { type: 'team', id, name: current.name }, action: 'delete', before: auditFields(current), after: null }, async (trx) => {
     if (reassignmentTeam !== undefined) await store.reassignLinks(trx, orgId, id, reassignmentTeam);
-    await store.softDeleteTeam(trx, orgId, id, u.clock.now());
+    await store.softDeleteTeam(trx, orgId, id, now);
   });
 }
 
@@ -111,23 +111,28 @@ async function requireTeamManager(db: Db, orgId: string, teamId: string, caller:
 }
 
 /** Adds the member to the team or changes their team role (PagerDuty: PUT /teams/{id}/users/{user_id}); a new member without a role is a responder (PagerDuty's default), a present one keeps theirs. */
-export async function setTeamMember(u: { db: Db; clock: Clock }, orgId: string, teamId: string, userId: string, role: unknown, caller: { userId: string; role: Role }): Promise<void> {
-  await requireTeam(u.db, orgId, teamId);
+export async function setTeamMember(u: { db: Db; clock: Clock }, orgId: string, teamId: string, userId: string, role: unknown, caller: { userId: string; role: Role }, actor?: AuditActor): Promise<void> {
+  const team = await requireTeam(u.db, orgId, teamId);
   if (!(await getUser(u.db, orgId, userId))) throw notFound(`user ${userId}`);
   await requireTeamManager(u.db, orgId, teamId, caller);
   if (role !== undefined && !isTeamRole(role)) throw invalid(`role must be one of ${TEAM_ROLES.join(', ')}, got ${JSON.stringify(role).slice(0, 40)}`);
-  await inTransaction(u.db, async (trx) => {
-    const current = await store.getMember(trx, orgId, teamId, userId);
-    const next: TeamRole = role ?? current?.role ?? 'responder';
-    await store.upsertMember(trx, { org_id: orgId, team_id: teamId, user_id: userId, role: next, created_at: current?.created_at ?? u.clock.now() });
-  });
+  const now = u.clock.now();
+  const current = await store.getMember(u.db, orgId, teamId, userId);
+  const next: TeamRole = role ?? current?.role ?? 'responder';
+  // Recorded on the team as the member's team role (PagerDuty's team audit shows membership changes).
+  const field = `members.${userId}.role`;
+  await audited(u.db, now, orgId, actor, { root: { type: 'team', id: teamId, name: team.name }, action: 'update', before: { [field]: current?.role ?? null }, after: { [field]: next } }, (trx) =>
+    store.upsertMember(trx, { org_id: orgId, team_id: teamId, user_id: userId, role: next, created_at: current?.created_at ?? now }),
+  );
 }
 
-export async function removeTeamMember(db: Db, orgId: string, teamId: string, userId: string, caller: { userId: string; role: Role }): Promise<void> {
-  await requireTeam(db, orgId, teamId);
-  await requireTeamManager(db, orgId, teamId, caller);
-  if (!(await store.getMember(db, orgId, teamId, userId))) throw notFound(`member ${userId} of team ${teamId}`);
-  await store.deleteMember(db, orgId, teamId, userId);
+export async function removeTeamMember(u: { db: Db; clock: Clock }, orgId: string, teamId: string, userId: string, caller: { userId: string; role: Role }, actor?: AuditActor): Promise<void> {
+  const team = await requireTeam(u.db, orgId, teamId);
+  await requireTeamManager(u.db, orgId, teamId, caller);
+  const current = await store.getMember(u.db, orgId, teamId, userId);
+  if (!current) throw notFound(`member ${userId} of team ${teamId}`);
+  const field = `members.${userId}.role`;
+  await audited(u.db, u.clock.now(), orgId, actor, { root: { type: 'team', id: teamId, name: team.name }, action: 'update', before: { [field]: current.role }, after: { [field]: null } }, (trx) => store.deleteMember(trx, orgId, teamId, userId));
 }
 
 export async function teamMembers(db: Db, orgId: string, teamId: string, limit: number, offset: number): Promise<{ rows: { user: UserTable; role: TeamRole }[]; total: number }> {

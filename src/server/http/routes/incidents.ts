@@ -11,7 +11,8 @@ import type { App, AppDeps } from '../deps.js';
 import { agentOf, principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
 import { arr, checkWindow, instant } from '../query.js';
-import { objectIdsOfTeams } from '../../org/team.service.js';
+import { objectIdsOfTeams, teamsOfObjects } from '../../org/team.service.js';
+import { teamRefs } from '../presenters/team.js';
 import { TeamIdsQuery } from '../../../contract/team.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
@@ -42,7 +43,9 @@ const IncidentQuery = Type.Object({
 
 export async function present(deps: AppDeps, orgId: string, rows: IncidentTable[], includeBody = false) {
   const facts = await incidentFacts(deps.db, orgId, rows);
-  return rows.map((r, i) => deps.presenter.incident(r, { ...facts[i]!, includeBody }));
+  // PagerDuty's incident.teams: here, the teams that own the incident's service.
+  const teams = await teamsOfObjects(deps.db, orgId, 'service', [...new Set(rows.map((r) => r.service_id).filter((id): id is string => id !== null))]);
+  return rows.map((r, i) => ({ ...deps.presenter.incident(r, { ...facts[i]!, includeBody }), teams: teamRefs(deps.presenter, r.service_id === null ? [] : teams.get(r.service_id)) }));
 }
 
 export function incidentRoutes(app: App, deps: AppDeps): void {

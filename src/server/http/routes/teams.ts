@@ -9,6 +9,7 @@ import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contra
 import { Team, TeamCreate, TeamMember, TeamUpdate, TeamUserBody } from '../../../contract/team.js';
 import { linkPolicyToTeam, unlinkPolicyFromTeam } from '../../escalation/policy.service.js';
 import { createTeam, deleteTeam, listTeams, removeTeamMember, requireTeam, setTeamMember, teamMembers, updateTeam } from '../../org/team.service.js';
+import { actorOf } from '../../org/audit.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
@@ -46,7 +47,7 @@ export function teamRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Create a team (admins); names are unique in the organization', tags, body: TeamCreate, response: { 201: TeamAnswer, ...errorResponses } } },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      return reply.code(201).send({ team: presentTeam(p, await createTeam(deps, orgId, request.body.team)) });
+      return reply.code(201).send({ team: presentTeam(p, await createTeam(deps, orgId, request.body.team, actorOf(principalOf(request)))) });
     },
   );
 
@@ -60,7 +61,7 @@ export function teamRoutes(app: App, deps: AppDeps): void {
     { schema: { summary: 'Rename or describe a team (admins); fields not sent are kept', tags, params: IdParams, body: TeamUpdate, response: { 200: TeamAnswer, ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      return { team: presentTeam(p, await updateTeam(deps, orgId, request.params.id, request.body.team)) };
+      return { team: presentTeam(p, await updateTeam(deps, orgId, request.params.id, request.body.team, actorOf(principalOf(request)))) };
     },
   );
 
@@ -77,7 +78,7 @@ export function teamRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      await deleteTeam(deps, orgId, request.params.id, request.query.reassignment_team);
+      await deleteTeam(deps, orgId, request.params.id, request.query.reassignment_team, actorOf(principalOf(request)));
       return reply.code(204).send(undefined as never);
     },
   );
@@ -109,7 +110,7 @@ export function teamRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await setTeamMember(deps, principal.orgId, request.params.id, request.params.user_id, request.body?.role, principal);
+      await setTeamMember(deps, principal.orgId, request.params.id, request.params.user_id, request.body?.role, principal, actorOf(principal));
       return reply.code(204).send(undefined as never);
     },
   );
@@ -119,7 +120,7 @@ export function teamRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read' }, schema: { summary: "Remove a member from a team: admins, owners and the team's own managers; anyone else 403", tags, params: TeamUserParams, response: NoContent } },
     async (request, reply) => {
       const principal = principalOf(request);
-      await removeTeamMember(db, principal.orgId, request.params.id, request.params.user_id, principal);
+      await removeTeamMember(deps, principal.orgId, request.params.id, request.params.user_id, principal, actorOf(principal));
       return reply.code(204).send(undefined as never);
     },
   );
