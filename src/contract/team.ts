@@ -40,3 +40,22 @@ export const TeamUserBody = Type.Object({
 export const TeamIdsQuery = {
   'team_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Only those belonging to any of these teams (400 names an unknown team)' })),
 };
+
+const TeamSubscription = {
+  subscriber_id: Type.String(),
+  subscriber_type: Type.Literal('team'),
+  subscribable_id: Type.String(),
+  subscribable_type: Type.Literal('incident'),
+  account_id: Type.String(),
+};
+
+/** GET /teams/{id}/notification_subscriptions: the incidents whose status updates the team's members hear. */
+export const TeamSubscriptionList = Type.Object({
+  subscriptions: Type.Array(Type.Object({ subscription: Type.Object(TeamSubscription), subscribable_name: Nullable(Type.String()) })),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+  more: Type.Boolean(),
+  total: Type.Integer(),
+});
+
+export const TeamSubscriptionResults = Type.Object({ subscriptions: Type.Array(Type.Object({ ...TeamSubscription, result: Type.Union([Type.Literal('success'), Type.Literal('duplicate')]) })) });

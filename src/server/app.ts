@@ -85,6 +85,7 @@ import { priorityRoutes } from './http/routes/priorities.js';
 import { incidentActionRoutes } from './http/routes/incident-actions.js';
 import { pagingPathRoutes } from './http/routes/paging-path.js';
 import { teamRoutes } from './http/routes/teams.js';
+import { teamSubscriptionRoutes } from './http/routes/team-subscriptions.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -221,6 +222,7 @@ export const routeModules: RouteModule[] = [
   incidentActionRoutes,
   pagingPathRoutes,
   teamRoutes,
+  teamSubscriptionRoutes,
 ];
 
 /**

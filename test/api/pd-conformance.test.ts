@@ -103,7 +103,7 @@ describe('PagerDuty REST conformance (sqlite)', () => {
 });
 
 /** Measured 2026-12-06 (sqlite): 199 operations in the areas served, 86 implemented, 29 GET answers checked, 25 valid with quirks forgiven, 12 as published. 2026-12-07, after incident collaboration, analytics, user sessions, schedule preview, audit records and handoff rules: see the closing note. */
-const FLOOR = { implemented: 141, valid: 40 }; // 2026-12-07 teams: 229 operations in the areas served (with /teams), 141 implemented, 44 GETs checked, 40 valid forgiven, 22 as published
+const FLOOR = { implemented: 145, valid: 42 }; // 2026-12-07 teams: 229 operations in the areas served (with /teams), 145 implemented, 46 GETs checked, 42 valid forgiven, 23 as published
 
 function strictCheck(body: unknown, path: string): { ok: boolean } {
   // The published schema as is (no quirks forgiven): expectPagerDutyShape's compiler, without failing the test.

@@ -196,6 +196,48 @@ describe.each(DIALECTS)('teams (%s)', (dialect) => {
     expect((await req(t, 'GET', `/api/v1/services/${svcId}`)).json().service.teams).toEqual([]);
   });
 
+  it("a team's status update subscriptions reach its members, in PagerDuty shape; managers change them", async () => {
+    const team = await mkTeam('Comms');
+    const mgr = await member(t, 'observer');
+    const resp = await member(t, 'responder');
+    expect((await req(t, 'PUT', `/api/v1/teams/${team.id}/users/${mgr.user.id}`, { role: 'manager' })).statusCode).toBe(204);
+    expect((await req(t, 'PUT', `/api/v1/teams/${team.id}/users/${resp.user.id}`, { role: 'responder' })).statusCode).toBe(204);
+    const svc = await req(t, 'POST', '/api/v1/services', { service: { name: 'Comms line' } });
+    const integ = await req(t, 'POST', `/api/v1/services/${svc.json().service.id}/integrations`, { integration: { type: 'events_v2' } });
+    await enqueue(t, { routing_key: integ.json().integration.integration_key, event_action: 'trigger', payload: { summary: 'Comms line silent', source: 'gw', severity: 'critical' } });
+    const inc = (await req(t, 'GET', `/api/v1/incidents?service_ids[]=${svc.json().service.id}&date_range=all`)).json().incidents[0] as Json;
+    const body = { subscribables: [{ subscribable_id: inc.id, subscribable_type: 'incident' }] };
+
+    expect((await req(t, 'POST', `/api/v1/teams/${team.id}/notification_subscriptions`, body, resp.auth)).statusCode).toBe(403);
+    const sub = await req(t, 'POST', `/api/v1/teams/${team.id}/notification_subscriptions`, body, mgr.auth);
+    expect(sub.statusCode, sub.body).toBe(200);
+    expectShape(sub.json(), '/teams/{id}/notification_subscriptions', 'post');
+    expect(sub.json().subscriptions).toEqual([expect.objectContaining({ subscriber_id: team.id, subscriber_type: 'team', subscribable_id: inc.id, result: 'success' })]);
+    const list = await req(t, 'GET', `/api/v1/teams/${team.id}/notification_subscriptions`, undefined, resp.auth);
+    expectShape(list.json(), '/teams/{id}/notification_subscriptions', 'get');
+    expect(list.json().subscriptions).toEqual([{ subscription: expect.objectContaining({ subscribable_id: inc.id, subscriber_type: 'team' }), subscribable_name: 'Comms line silent' }]);
+
+    // The incident's subscribers are the team's members, through the team (what a status update is sent to).
+    const subs = await req(t, 'GET', `/api/v1/incidents/${inc.id}/status_updates/subscribers`);
+    expectShape(subs.json(), '/incidents/{id}/status_updates/subscribers', 'get');
+    expect(subs.json().subscribers.map((x: Json) => x.subscriber_id).sort()).toEqual([mgr.user.id, resp.user.id].sort());
+    expect(subs.json().subscribers[0]).toMatchObject({ has_indirect_subscription: true, subscribed_via: [{ id: team.id, name: 'Comms' }] });
+    // A member who leaves the team stops hearing it.
+    expect((await req(t, 'DELETE', `/api/v1/teams/${team.id}/users/${resp.user.id}`)).statusCode).toBe(204);
+    expect((await req(t, 'GET', `/api/v1/incidents/${inc.id}/status_updates/subscribers`)).json().subscribers.map((x: Json) => x.subscriber_id)).toEqual([mgr.user.id]);
+
+    const bad = await req(t, 'POST', `/api/v1/teams/${team.id}/notification_subscriptions`, { subscribables: [{ subscribable_id: 'PNOINC', subscribable_type: 'incident' }] });
+    expect(bad.json().error.errors.join(' ')).toContain('subscribables[0].subscribable_id: incident PNOINC not found');
+    const un = await req(t, 'POST', `/api/v1/teams/${team.id}/notification_subscriptions/unsubscribe`, body, mgr.auth);
+    expect(un.json()).toEqual({ deleted_count: 1, unauthorized_count: 0, non_existent_count: 0 });
+    expectShape(un.json(), '/teams/{id}/notification_subscriptions/unsubscribe', 'post');
+    expect((await req(t, 'GET', `/api/v1/incidents/${inc.id}/status_updates/subscribers`)).json().subscribers).toEqual([]);
+    // Subscribed from the incident as PagerDuty allows: subscriber_type team.
+    const viaIncident = await req(t, 'POST', `/api/v1/incidents/${inc.id}/status_updates/subscribers`, { subscribers: [{ subscriber_id: team.id, subscriber_type: 'team' }] });
+    expect(viaIncident.json().subscriptions[0]).toMatchObject({ subscriber_type: 'team', result: 'success' });
+    expect((await req(t, 'GET', `/api/v1/teams/${team.id}/notification_subscriptions`)).json().total).toBe(1);
+  });
+
   it("another organization's teams are 404 and never listed; its teams cannot be named", async () => {
     const mine = await mkTeam('Private to us');
     const other = await secondOrg(t, `Other ${dialect}`);

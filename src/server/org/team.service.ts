@@ -103,8 +103,8 @@ export async function listTeams(db: Db, orgId: string, q: { query?: string; limi
 
 // members
 
-/** May the caller change this team's members? Admins and owners may; so may the team's own managers. */
-async function requireTeamManager(db: Db, orgId: string, teamId: string, caller: { userId: string; role: Role }): Promise<void> {
+/** May the caller change this team's members and subscriptions? Admins and owners may; so may the team's own managers (403 otherwise). */
+export async function requireTeamManager(db: Db, orgId: string, teamId: string, caller: { userId: string; role: Role }): Promise<void> {
   if (can(caller.role, 'manage')) return;
   const m = await store.getMember(db, orgId, teamId, caller.userId);
   if (m?.role !== 'manager') throw forbidden('changing a team\'s members needs an admin or owner, or a manager of that team');
@@ -162,6 +162,11 @@ export async function teamIdsOfRefs(db: Db, orgId: string, refs: unknown, field:
   return ids;
 }
 
+/** The live teams of the organization among these ids. */
+export async function liveTeamsAmong(db: Db, orgId: string, ids: readonly string[]): Promise<TeamTable[]> {
+  return store.liveTeamsByIds(db, orgId, ids);
+}
+
 /** Every id is a live team of the organization, or 400 naming `field` and the ids. */
 export async function requireTeamIds(db: Db, orgId: string, ids: readonly string[], field: string): Promise<void> {
   const live = new Set((await store.liveTeamsByIds(db, orgId, ids)).map((t) => t.id));
@@ -192,6 +197,15 @@ export type NamedTeam = { id: string; name: string };
 export async function teamsOfObjects(db: Db, orgId: string, objectType: TeamObjectType, objectIds: readonly string[]): Promise<Map<string, NamedTeam[]>> {
   const out = new Map<string, NamedTeam[]>();
   for (const r of await store.teamsOfObjects(db, orgId, objectType, objectIds)) out.set(r.object_id, [...(out.get(r.object_id) ?? []), { id: r.id, name: r.name }]);
+  return out;
+}
+
+/** The members of these teams (removed teams have none), each with the teams of these it is in. */
+export async function membersOfTeams(db: Db, orgId: string, teamIds: readonly string[]): Promise<Map<string, NamedTeam[]>> {
+  const wanted = new Set(teamIds);
+  const users = await store.memberIdsOf(db, orgId, teamIds);
+  const out = new Map<string, NamedTeam[]>();
+  for (const r of await store.teamsOfUsers(db, orgId, users)) if (wanted.has(r.id)) out.set(r.user_id, [...(out.get(r.user_id) ?? []), { id: r.id, name: r.name }]);
   return out;
 }
 
