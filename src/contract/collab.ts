@@ -72,7 +72,7 @@ const Subscription = {
   subscribable_type: Type.Literal('incident'),
   account_id: Type.String(),
 };
-export const SubscriptionResults = Type.Object({ subscriptions: Type.Array(Type.Object({ ...Subscription, result: Type.Union([Type.Literal('success'), Type.Literal('duplicate'), Type.Literal('unauthorized')]) })) });
+export const SubscriptionResults = Type.Object({ subscriptions: Type.Array(Type.Object({ ...Subscription, subscriber_type: Type.Union([Type.Literal('user'), Type.Literal('team')]), result: Type.Union([Type.Literal('success'), Type.Literal('duplicate'), Type.Literal('unauthorized')]) })) });
 export const UnsubscribeAnswer = Type.Object({ deleted_count: Type.Integer(), unauthorized_count: Type.Integer(), non_existent_count: Type.Integer() });
 export const SubscriberList = Type.Object({
   subscribers: Type.Array(Type.Object({ subscriber_id: Type.String(), subscriber_type: Type.Literal('user'), has_indirect_subscription: Type.Boolean(), subscribed_via: Nullable(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))) })),

@@ -1,6 +1,6 @@
 /** Escalation policies on the wire, in PagerDuty REST v2 shape. */
 import { Type } from 'typebox';
-import { Nullable, Reference } from './common.js';
+import { Nullable, RefIn, Reference } from './common.js';
 
 export const EscalationTargetIn = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
@@ -20,10 +20,10 @@ const PolicyFields = {
   num_loops: Type.Optional(Type.Integer({ description: 'How many times the policy repeats after its first pass (0 to 9).' })),
   on_call_handoff_notifications: Type.Optional(Type.String({ maxLength: 32 })),
   escalation_rules: Type.Array(EscalationRuleIn, { maxItems: 50 }),
-  // PagerDuty lets a policy list its services and teams. Vigil has no teams, and a service names its
-  // policy itself (PUT /services/{id}): a non-empty list is refused (400) rather than ignored.
+  // PagerDuty lets a policy list its services and teams. A service names its policy itself
+  // (PUT /services/{id}): a non-empty services list is refused (400) rather than ignored.
   services: Type.Optional(Type.Array(Type.Any(), { maxItems: 0, description: 'Refused when not empty: set escalation_policy on the service instead' })),
-  teams: Type.Optional(Type.Array(Type.Any(), { maxItems: 0, description: 'Refused when not empty: Vigil has no teams yet' })),
+  teams: Type.Optional(Type.Array(RefIn, { maxItems: 100, description: "The teams that own the policy (team references); replaces the policy's teams" })),
 };
 
 export const EscalationPolicyCreate = Type.Object({ escalation_policy: Type.Object(PolicyFields) });

@@ -49,6 +49,7 @@ const ScheduleFields = {
   description: Type.Optional(OrNull(Type.String({ maxLength: 1024 }))),
   time_zone: Type.String({ maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
   schedule_layers: Type.Array(ScheduleLayerIn, { maxItems: 20, description: 'Ordered bottom to top: where two layers both have someone on call, the one listed LATER wins.' }),
+  teams: Type.Optional(Type.Array(RefIn, { maxItems: 100, description: "The teams that own the schedule (team references); replaces the schedule's teams" })),
 };
 
 export const ScheduleCreate = Type.Object({ schedule: Type.Object(ScheduleFields) });

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable } from './common.js';
+import { Nullable, Reference } from './common.js';
 import { AlertGroupingParameters } from './service.js';
 
 export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('responder'), Type.Literal('volunteer'), Type.Literal('observer')]);
@@ -16,7 +16,7 @@ export const User = Type.Object({
   vigil_role: RoleSchema,
   time_zone: Nullable(Type.String()),
   created_at: Type.String(),
-  teams: Type.Array(Type.Any()),
+  teams: Type.Array(Reference('team_reference')),
   contact_methods: Type.Array(Type.Any()),
   notification_rules: Type.Array(Type.Any()),
 });

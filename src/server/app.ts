@@ -85,6 +85,8 @@ import { alertListRoutes } from './http/routes/alert-list.js';
 import { priorityRoutes } from './http/routes/priorities.js';
 import { incidentActionRoutes } from './http/routes/incident-actions.js';
 import { pagingPathRoutes } from './http/routes/paging-path.js';
+import { teamRoutes } from './http/routes/teams.js';
+import { teamSubscriptionRoutes } from './http/routes/team-subscriptions.js';
 
 export type RouteModule = (app: App, deps: AppDeps) => void;
 
@@ -221,6 +223,8 @@ export const routeModules: RouteModule[] = [
   priorityRoutes,
   incidentActionRoutes,
   pagingPathRoutes,
+  teamRoutes,
+  teamSubscriptionRoutes,
 ];
 
 /**

@@ -61,7 +61,7 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
     const one = await req(t, 'GET', `/api/v1/users/${sam}/status_update_notification_rules/${ruleId}`);
     shape(one.json(), '/users/{id}/status_update_notification_rules/{status_update_notification_rule_id}', 'get');
 
-    // Subscribing: by the incident, and seen from the member; teams and business services are refused by name.
+    // Subscribing: by the incident, and seen from the member; unknown teams and business services are refused by name.
     const sub = await req(t, 'POST', `/api/v1/incidents/${id}/status_updates/subscribers`, { subscribers: [{ subscriber_id: sam, subscriber_type: 'user' }] });
     expect(sub.statusCode, sub.body).toBe(200);
     shape(sub.json(), '/incidents/{id}/status_updates/subscribers', 'post');
@@ -69,7 +69,8 @@ describe.each(DIALECTS)('incident collaboration on %s', (dialect) => {
     const again = await req(t, 'POST', `/api/v1/users/${sam}/notification_subscriptions`, { subscribables: [{ subscribable_id: id, subscribable_type: 'incident' }] });
     expect(again.json().subscriptions[0].result).toBe('duplicate');
     shape(again.json(), '/users/{id}/notification_subscriptions', 'post');
-    bad(await req(t, 'POST', `/api/v1/incidents/${id}/status_updates/subscribers`, { subscribers: [{ subscriber_id: sam, subscriber_type: 'team' }] }), 'subscribers[0].subscriber_type');
+    bad(await req(t, 'POST', `/api/v1/incidents/${id}/status_updates/subscribers`, { subscribers: [{ subscriber_id: sam, subscriber_type: 'team' }] }), `subscribers[0].subscriber_id: team ${sam} not found`);
+    bad(await req(t, 'POST', `/api/v1/incidents/${id}/status_updates/subscribers`, { subscribers: [{ subscriber_id: sam, subscriber_type: 'group' }] }), 'subscribers[0].subscriber_type');
     bad(await req(t, 'POST', `/api/v1/users/${sam}/notification_subscriptions`, { subscribables: [{ subscribable_id: 'PBIZ', subscribable_type: 'business_service' }] }), 'subscribables[0].subscribable_type');
     const subs = await req(t, 'GET', `/api/v1/incidents/${id}/status_updates/subscribers`);
     shape(subs.json(), '/incidents/{id}/status_updates/subscribers', 'get');

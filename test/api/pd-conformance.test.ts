@@ -36,6 +36,9 @@ describe('PagerDuty REST conformance (sqlite)', () => {
     ids.priorities = pr?.[0]?.id;
     const hook = await req(t, 'POST', '/api/v1/webhook_subscriptions', { webhook_subscription: { events: ['incident.triggered'], filter: { type: 'account_reference' }, delivery_method: { type: 'http_delivery_method', url: 'https://hooks.example/x' } } });
     ids.webhook_subscriptions = hook.json().webhook_subscription?.id;
+    const team = await req(t, 'POST', '/api/v1/teams', { team: { type: 'team', name: 'Conformance team' } });
+    ids.teams = team.json().team?.id;
+    await req(t, 'PUT', `/api/v1/teams/${ids.teams}/users/${m.user.id}`, { role: 'manager' });
     for (const [key, list] of [['schedules', '/api/v1/schedules'], ['maintenance_windows', '/api/v1/maintenance_windows'], ['event_orchestrations', '/api/v1/event_orchestrations'], ['notification_rules', `/api/v1/users/${m.user.id}/notification_rules`]] as const) {
       const body = (await req(t, 'GET', list)).json() as Json;
       const first = (body[key === 'event_orchestrations' ? 'orchestrations' : key] as Json[] | undefined)?.[0];
@@ -122,7 +125,7 @@ describe('PagerDuty REST conformance (sqlite)', () => {
 });
 
 /** Measured 2026-12-06 (sqlite): 199 operations in the areas served, 86 implemented, 29 GET answers checked, 25 valid with quirks forgiven, 12 as published. 2026-12-07, after incident collaboration, analytics, user sessions, schedule preview, audit records and handoff rules: see the closing note. */
-const FLOOR = { implemented: 136, valid: 43, core: 118 };
+const FLOOR = { implemented: 150, valid: 48, core: 132 }; // 2026-12-07 after teams: 229 in the areas served, 150 implemented, 48 GET answers checked, 48 valid forgiven, 24 as published; core 132 of 157
 
 /** The areas issue 16 measures PagerDuty conformance in. */
 const CORE_AREAS = ['incidents', 'services', 'escalation_policies', 'schedules', 'oncalls', 'users', 'log_entries', 'maintenance_windows', 'teams', 'webhook_subscriptions', 'priorities', 'analytics'];

@@ -92,7 +92,7 @@ describe.each(DIALECTS)('service alert settings in PagerDuty shapes (%s)', (dial
   it('fields Vigil does not have, and impossible settings, are refused naming the field; nothing is stored', async () => {
     const before = await countRows(t, 'services');
     const cases: [Record<string, unknown>, string][] = [
-      [{ teams: [{ id: 'PQ9K7I8', type: 'team_reference' }] }, 'service.teams: Vigil has no teams; leave it out or send []'],
+      [{ teams: [{ id: 'PQ9K7I8', type: 'team_reference' }] }, 'service.teams: team PQ9K7I8 not found'],
       [{ response_play: { id: 'P1', type: 'response_play_reference' } }, 'service.response_play: Vigil has no response plays (PagerDuty deprecated them); leave it out or send null'],
       [{ colour: 'blue' }, 'service.colour is not a field of a service'],
       [{ alert_creation: 'create_incidents' }, 'service.alert_creation must be "create_alerts_and_incidents": Vigil always keeps the alerts behind an incident'],

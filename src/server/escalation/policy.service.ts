@@ -5,6 +5,7 @@
  * (incident.service.ts), so an edit here never changes an open incident.
  */
 import { audited, type AuditActor } from '../org/audit.service.js';
+import { linkTeam, objectIdsOfTeams, setObjectTeams, teamIdsOfRefs, unlinkTeam } from '../org/team.service.js';
 import type { Kysely } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -22,7 +23,12 @@ export interface PolicyInput {
   description?: string | null;
   num_loops?: number;
   escalation_rules?: { id?: string | null; escalation_delay_in_minutes: number; targets: { id: string; type: string }[] }[];
+  /** PagerDuty's teams: references to the organization's teams; replaces the policy's teams. */
+  teams?: { id: string; type?: string }[];
 }
+
+const policyTeams = async (db: Db, orgId: string, input: PolicyInput): Promise<string[] | undefined> =>
+  input.teams === undefined ? undefined : teamIdsOfRefs(db, orgId, input.teams, 'escalation_policy.teams');
 
 /** Every live policy of the organization, by name. */
 export async function allPolicies(db: Db, orgId: string): Promise<PolicyRow[]> {
@@ -90,8 +96,12 @@ export async function createPolicy(db: Db, clock: Clock, targets: TargetRegistry
   const numLoops = input.num_loops ?? 0;
   const now = clock.now();
   const rules = await buildRules(db, targets, orgId, now, input.escalation_rules, numLoops);
+  const teamIds = await policyTeams(db, orgId, input);
   const row: PolicyRow = { org_id: orgId, id: newId(now), name, description: input.description ?? null, num_loops: numLoops, rules, created_at: now, updated_at: now, deleted_at: null };
-  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id: row.id, name }, action: 'create', before: null, after: { ...row } }, (trx) => store.insertPolicy(trx, row));
+  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id: row.id, name }, action: 'create', before: null, after: { ...row } }, async (trx) => {
+    await store.insertPolicy(trx, row);
+    if (teamIds) await setObjectTeams(trx, orgId, 'escalation_policy', row.id, teamIds);
+  });
   return row;
 }
 
@@ -110,8 +120,12 @@ export async function updatePolicy(db: Db, clock: Clock, targets: TargetRegistry
     patch.num_loops = numLoops;
     patch.rules = await buildRules(db, targets, orgId, now, input.escalation_rules ?? current.rules, numLoops, current.rules);
   }
+  const teamIds = await policyTeams(db, orgId, input);
   const after = { ...current, ...patch };
-  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, (trx) => store.updatePolicy(trx, orgId, id, patch));
+  await audited(db, now, orgId, actor, { root: { type: 'escalation_policy', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, async (trx) => {
+    await store.updatePolicy(trx, orgId, id, patch);
+    if (teamIds) await setObjectTeams(trx, orgId, 'escalation_policy', id, teamIds);
+  });
   return after;
 }
 
@@ -137,12 +151,28 @@ export async function requirePolicy(db: Db, orgId: string, id: string): Promise<
 
 /**
  * Policies by name, a page of them. `userIds`: only those that target one of these users
- * directly; `query`: a case-insensitive part of the name.
+ * directly; `teamIds`: only those any of these teams owns (400 for an unknown team);
+ * `query`: a case-insensitive part of the name.
  */
-export async function listPolicies(db: Db, orgId: string, q: { query?: string; userIds?: string[]; limit: number; offset: number }): Promise<{ rows: PolicyRow[]; total: number }> {
-  if (!q.userIds?.length) return store.listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), limit: q.limit, offset: q.offset });
+export async function listPolicies(db: Db, orgId: string, q: { query?: string; userIds?: string[]; teamIds?: string[]; limit: number; offset: number }): Promise<{ rows: PolicyRow[]; total: number }> {
+  const ids = q.teamIds?.length ? await objectIdsOfTeams(db, orgId, 'escalation_policy', q.teamIds) : undefined;
+  if (!q.userIds?.length) return store.listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(ids ? { ids } : {}), limit: q.limit, offset: q.offset });
   const wanted = new Set(q.userIds);
   const needle = q.query?.toLowerCase();
-  const all = (await allPolicies(db, orgId)).filter((pol) => targetsOf(pol).some((t) => t.type === 'user_reference' && wanted.has(t.id)) && (!needle || pol.name.toLowerCase().includes(needle)));
+  const all = (await allPolicies(db, orgId)).filter(
+    (pol) => targetsOf(pol).some((t) => t.type === 'user_reference' && wanted.has(t.id)) && (!needle || pol.name.toLowerCase().includes(needle)) && (!ids || ids.includes(pol.id)),
+  );
   return { rows: all.slice(q.offset, q.offset + q.limit), total: all.length };
+}
+
+/** PUT /teams/{id}/escalation_policies/{policy_id}: both must be the organization's (404 otherwise). */
+export async function linkPolicyToTeam(db: Db, orgId: string, teamId: string, policyId: string): Promise<void> {
+  await requirePolicy(db, orgId, policyId);
+  await linkTeam(db, orgId, teamId, 'escalation_policy', policyId);
+}
+
+/** DELETE /teams/{id}/escalation_policies/{policy_id}. */
+export async function unlinkPolicyFromTeam(db: Db, orgId: string, teamId: string, policyId: string): Promise<void> {
+  await requirePolicy(db, orgId, policyId);
+  await unlinkTeam(db, orgId, teamId, 'escalation_policy', policyId);
 }

@@ -21,8 +21,11 @@ export async function getPolicies(db: Db, orgId: string, ids: string[]): Promise
   return rows.map(parse);
 }
 
-export async function listPolicies(db: Db, orgId: string, q: { query?: string; limit: number; offset: number }): Promise<{ rows: PolicyRow[]; total: number }> {
+/** `ids`: only these (the team_ids[] filter; none matches an empty list). */
+export async function listPolicies(db: Db, orgId: string, q: { query?: string; ids?: string[]; limit: number; offset: number }): Promise<{ rows: PolicyRow[]; total: number }> {
+  if (q.ids && !q.ids.length) return { rows: [], total: 0 };
   let base = db.selectFrom('escalation_policies').where('org_id', '=', orgId).where('deleted_at', 'is', null);
+  if (q.ids) base = base.where('id', 'in', q.ids);
   if (q.query) base = base.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${q.query!.toLowerCase()}%`));
   const rows = await base.selectAll().orderBy('name').orderBy('id').limit(q.limit).offset(q.offset).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -42,14 +42,14 @@ export async function subscribersOf(db: Db, orgId: string, incidentId: string): 
   return db.selectFrom('notification_subscriptions').selectAll().where('org_id', '=', orgId).where('subscribable_type', '=', 'incident').where('subscribable_id', '=', incidentId).orderBy('created_at').orderBy('subscriber_id').execute();
 }
 
-export async function subscriptionsOfUser(db: Db, orgId: string, userId: string): Promise<(NotificationSubscriptionTable & { title: string | null })[]> {
+export async function subscriptionsOfUser(db: Db, orgId: string, userId: string, subscriberType: NotificationSubscriptionTable['subscriber_type'] = 'user'): Promise<(NotificationSubscriptionTable & { title: string | null })[]> {
   return db
     .selectFrom('notification_subscriptions as s')
     .leftJoin('incidents as i', (j) => j.onRef('i.org_id', '=', 's.org_id').onRef('i.id', '=', 's.subscribable_id'))
     .selectAll('s')
     .select('i.title as title')
     .where('s.org_id', '=', orgId)
-    .where('s.subscriber_type', '=', 'user')
+    .where('s.subscriber_type', '=', subscriberType)
     .where('s.subscriber_id', '=', userId)
     .orderBy('s.created_at')
     .orderBy('s.subscribable_id')

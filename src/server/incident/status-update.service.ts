@@ -6,8 +6,9 @@
  * updates (status-page/, `public_updates`): those are published to the world; these reach
  * subscribers only.
  *
- * Subscribers are members (`subscriber_type: user`); Vigil has no teams, so `team` is refused
- * by name. Subscribables are incidents; Vigil has no business services, so
+ * Subscribers are members (`subscriber_type: user`), subscribed on an incident or themselves,
+ * and teams (`/teams/{id}/notification_subscriptions`): a team's members when the update is
+ * sent hear it. Subscribables are incidents; Vigil has no business services, so
  * `business_service` is refused by name.
  */
 import type { Kysely } from 'kysely';
@@ -15,6 +16,7 @@ import { invalid } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import type { Database, IncidentTable, StatusUpdateTable, UserTable } from '../storage/schema.js';
 import { getUsers } from '../org/org.store.js';
+import { liveTeamsAmong, membersOfTeams, type NamedTeam } from '../org/team.service.js';
 import { queueStatusUpdate } from '../notify/notify.service.js';
 import type { AgentRef, Channel } from './incident.js';
 import { findIncident, inTransaction, requireIncident, type UnitOfWork } from './incident.service.js';
@@ -47,9 +49,19 @@ export async function publishStatusUpdate(u: UnitOfWork, orgId: string, incident
   });
 }
 
-async function liveSubscribers(db: Db, orgId: string, incidentId: string): Promise<UserTable[]> {
+/** The live members who hear the incident's updates: subscribed themselves, or through subscribed teams (`via`). */
+async function subscribersWithTeams(db: Db, orgId: string, incidentId: string): Promise<{ user: UserTable; direct: boolean; via: NamedTeam[] }[]> {
   const subs = await store.subscribersOf(db, orgId, incidentId);
-  return (await getUsers(db, orgId, subs.map((s) => s.subscriber_id))).filter((x) => x.deleted_at === null);
+  const direct = new Set(subs.filter((s) => s.subscriber_type === 'user').map((s) => s.subscriber_id));
+  const viaTeams = await membersOfTeams(db, orgId, subs.filter((s) => s.subscriber_type === 'team').map((s) => s.subscriber_id));
+  const users = (await getUsers(db, orgId, [...new Set([...direct, ...viaTeams.keys()])])).filter((x) => x.deleted_at === null);
+  const order = [...direct, ...viaTeams.keys()];
+  users.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  return users.map((user) => ({ user, direct: direct.has(user.id), via: viaTeams.get(user.id) ?? [] }));
+}
+
+async function liveSubscribers(db: Db, orgId: string, incidentId: string): Promise<UserTable[]> {
+  return (await subscribersWithTeams(db, orgId, incidentId)).map((s) => s.user);
 }
 
 export interface Subscriber {
@@ -57,34 +69,44 @@ export interface Subscriber {
   subscriber_type: string;
 }
 
-export async function incidentSubscribers(db: Db, orgId: string, incidentId: string): Promise<{ incident: IncidentTable; subscribers: string[] }> {
+type SubscriberType = 'user' | 'team';
+
+/** Who hears the incident's updates; `via`: the subscribed teams a member hears them through. */
+export async function incidentSubscribers(db: Db, orgId: string, incidentId: string): Promise<{ incident: IncidentTable; subscribers: { id: string; via: NamedTeam[] }[] }> {
   const incident = await requireIncident(db, orgId, incidentId);
-  return { incident, subscribers: (await liveSubscribers(db, orgId, incident.id)).map((x) => x.id) };
+  return { incident, subscribers: (await subscribersWithTeams(db, orgId, incident.id)).map((s) => ({ id: s.user.id, via: s.via })) };
 }
 
 async function checkSubscribers(db: Db, orgId: string, subscribers: readonly Subscriber[]): Promise<void> {
   const errors: string[] = [];
   subscribers.forEach((s, i) => {
-    if (s.subscriber_type === 'team') errors.push(`subscribers[${i}].subscriber_type: Vigil has no teams; subscribe the members instead`);
-    else if (s.subscriber_type !== 'user') errors.push(`subscribers[${i}].subscriber_type: must be user or team`);
+    if (s.subscriber_type !== 'user' && s.subscriber_type !== 'team') errors.push(`subscribers[${i}].subscriber_type: must be user or team`);
   });
   if (errors.length) throw invalid(...errors);
-  const ids = [...new Set(subscribers.map((s) => s.subscriber_id))];
-  const live = new Set((await getUsers(db, orgId, ids)).filter((x) => x.deleted_at === null).map((x) => x.id));
+  const ids = (type: string) => [...new Set(subscribers.filter((s) => s.subscriber_type === type).map((s) => s.subscriber_id))];
+  const live = new Set((await getUsers(db, orgId, ids('user'))).filter((x) => x.deleted_at === null).map((x) => x.id));
+  const teams = new Set((await liveTeamsAmong(db, orgId, ids('team'))).map((x) => x.id));
   subscribers.forEach((s, i) => {
-    if (!live.has(s.subscriber_id)) errors.push(`subscribers[${i}].subscriber_id: user ${s.subscriber_id} not found`);
+    if (s.subscriber_type === 'user' && !live.has(s.subscriber_id)) errors.push(`subscribers[${i}].subscriber_id: user ${s.subscriber_id} not found`);
+    if (s.subscriber_type === 'team' && !teams.has(s.subscriber_id)) errors.push(`subscribers[${i}].subscriber_id: team ${s.subscriber_id} not found`);
   });
   if (errors.length) throw invalid(...errors);
 }
 
-export async function subscribeToIncident(u: UnitOfWork, orgId: string, incidentId: string, subscribers: readonly Subscriber[]): Promise<{ incident: IncidentTable; results: { subscriber_id: string; result: 'success' | 'duplicate' }[] }> {
+export async function subscribeToIncident(
+  u: UnitOfWork,
+  orgId: string,
+  incidentId: string,
+  subscribers: readonly Subscriber[],
+): Promise<{ incident: IncidentTable; results: { subscriber_id: string; subscriber_type: SubscriberType; result: 'success' | 'duplicate' }[] }> {
   return inTransaction(u, async (tx) => {
     const incident = await requireIncident(tx.trx, orgId, incidentId);
     await checkSubscribers(tx.trx, orgId, subscribers);
-    const results: { subscriber_id: string; result: 'success' | 'duplicate' }[] = [];
+    const results: { subscriber_id: string; subscriber_type: SubscriberType; result: 'success' | 'duplicate' }[] = [];
     for (const s of subscribers) {
-      const added = await store.subscribe(tx.trx, { org_id: orgId, subscriber_type: 'user', subscriber_id: s.subscriber_id, subscribable_type: 'incident', subscribable_id: incident.id, created_at: tx.now });
-      results.push({ subscriber_id: s.subscriber_id, result: added ? 'success' : 'duplicate' });
+      const type = s.subscriber_type as SubscriberType;
+      const added = await store.subscribe(tx.trx, { org_id: orgId, subscriber_type: type, subscriber_id: s.subscriber_id, subscribable_type: 'incident', subscribable_id: incident.id, created_at: tx.now });
+      results.push({ subscriber_id: s.subscriber_id, subscriber_type: type, result: added ? 'success' : 'duplicate' });
     }
     return { incident, results };
   });
@@ -101,7 +123,7 @@ export async function unsubscribeFromIncident(u: UnitOfWork, orgId: string, inci
     const incident = await requireIncident(tx.trx, orgId, incidentId);
     await checkSubscribers(tx.trx, orgId, subscribers);
     let deleted = 0;
-    for (const s of subscribers) if (await store.unsubscribe(tx.trx, orgId, { subscriber_type: 'user', subscriber_id: s.subscriber_id, subscribable_type: 'incident', subscribable_id: incident.id })) deleted++;
+    for (const s of subscribers) if (await store.unsubscribe(tx.trx, orgId, { subscriber_type: s.subscriber_type as SubscriberType, subscriber_id: s.subscriber_id, subscribable_type: 'incident', subscribable_id: incident.id })) deleted++;
     return { deleted_count: deleted, unauthorized_count: 0, non_existent_count: subscribers.length - deleted };
   });
 }
@@ -128,27 +150,28 @@ async function checkSubscribables(db: Db, orgId: string, subscribables: readonly
   return incidents;
 }
 
-export async function subscribeUser(u: UnitOfWork, orgId: string, userId: string, subscribables: readonly Subscribable[]): Promise<{ subscribable_id: string; result: 'success' | 'duplicate' }[]> {
+/** Subscribes a member (or, `type` team, a team: the caller checked it exists) to incidents. */
+export async function subscribeUser(u: UnitOfWork, orgId: string, userId: string, subscribables: readonly Subscribable[], type: SubscriberType = 'user'): Promise<{ subscribable_id: string; result: 'success' | 'duplicate' }[]> {
   return inTransaction(u, async (tx) => {
     const incidents = await checkSubscribables(tx.trx, orgId, subscribables);
     const out: { subscribable_id: string; result: 'success' | 'duplicate' }[] = [];
     for (const inc of incidents) {
-      const added = await store.subscribe(tx.trx, { org_id: orgId, subscriber_type: 'user', subscriber_id: userId, subscribable_type: 'incident', subscribable_id: inc.id, created_at: tx.now });
+      const added = await store.subscribe(tx.trx, { org_id: orgId, subscriber_type: type, subscriber_id: userId, subscribable_type: 'incident', subscribable_id: inc.id, created_at: tx.now });
       out.push({ subscribable_id: inc.id, result: added ? 'success' : 'duplicate' });
     }
     return out;
   });
 }
 
-export async function unsubscribeUser(u: UnitOfWork, orgId: string, userId: string, subscribables: readonly Subscribable[]): Promise<UnsubscribeCounts> {
+export async function unsubscribeUser(u: UnitOfWork, orgId: string, userId: string, subscribables: readonly Subscribable[], type: SubscriberType = 'user'): Promise<UnsubscribeCounts> {
   return inTransaction(u, async (tx) => {
     const incidents = await checkSubscribables(tx.trx, orgId, subscribables);
     let deleted = 0;
-    for (const inc of incidents) if (await store.unsubscribe(tx.trx, orgId, { subscriber_type: 'user', subscriber_id: userId, subscribable_type: 'incident', subscribable_id: inc.id })) deleted++;
+    for (const inc of incidents) if (await store.unsubscribe(tx.trx, orgId, { subscriber_type: type, subscriber_id: userId, subscribable_type: 'incident', subscribable_id: inc.id })) deleted++;
     return { deleted_count: deleted, unauthorized_count: 0, non_existent_count: incidents.length - deleted };
   });
 }
 
-export async function userSubscriptions(db: Db, orgId: string, userId: string): Promise<{ subscribable_id: string; title: string | null }[]> {
-  return (await store.subscriptionsOfUser(db, orgId, userId)).map((s) => ({ subscribable_id: s.subscribable_id, title: s.title }));
+export async function userSubscriptions(db: Db, orgId: string, userId: string, type: SubscriberType = 'user'): Promise<{ subscribable_id: string; title: string | null }[]> {
+  return (await store.subscriptionsOfUser(db, orgId, userId, type)).map((s) => ({ subscribable_id: s.subscribable_id, title: s.title }));
 }

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { userIdsOfTeams } from './team.service.js';
 import { audited, type AuditActor } from './audit.service.js';
 import type { Kysely } from 'kysely';
 import { VigilError, invalid } from '../errors.js';
@@ -89,8 +90,10 @@ export async function findOrganization(db: Kysely<Database>, orgId: string): Pro
   return getOrganization(db, orgId);
 }
 
-export async function listMembers(db: Kysely<Database>, orgId: string, q: UserQuery): Promise<{ rows: UserTable[]; total: number }> {
-  return listUsers(db, orgId, q);
+/** `teamIds`: only members of any of these teams (400 for an unknown team). */
+export async function listMembers(db: Kysely<Database>, orgId: string, q: UserQuery & { teamIds?: string[] }): Promise<{ rows: UserTable[]; total: number }> {
+  const { teamIds, ...rest } = q;
+  return listUsers(db, orgId, { ...rest, ...(teamIds?.length ? { ids: await userIdsOfTeams(db, orgId, teamIds) } : {}) });
 }
 
 /** A live member, or undefined. */

@@ -57,6 +57,8 @@ export async function getUserByEmail(db: Db, orgId: string, email: string): Prom
 export interface UserQuery {
   query?: string;
   roles?: Role[];
+  /** Only these (the team_ids[] filter; none matches an empty list). */
+  ids?: string[];
   limit: number;
   offset: number;
 }
@@ -68,6 +70,10 @@ export async function listUsers(db: Db, orgId: string, q: UserQuery): Promise<{ 
     base = base.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', like), eb(eb.fn('lower', ['email']), 'like', like)]));
   }
   if (q.roles?.length) base = base.where('role', 'in', q.roles);
+  if (q.ids) {
+    if (!q.ids.length) return { rows: [], total: 0 };
+    base = base.where('id', 'in', q.ids);
+  }
   const rows = await base.selectAll().orderBy('name').orderBy('id').limit(q.limit).offset(q.offset).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: Number(total.n) };

@@ -6,6 +6,7 @@
  * The math is in on-call.ts and stays pure; this module loads rows, calls it, and
  * turns its issues into 400s that name the wire field.
  */
+import { objectIdsOfTeams, setObjectTeams, teamIdsOfRefs } from '../org/team.service.js';
 import { audited, type AuditActor } from '../org/audit.service.js';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -86,7 +87,12 @@ export interface ScheduleInput {
   description?: string | null;
   time_zone?: string;
   schedule_layers?: LayerInput[];
+  /** PagerDuty's teams: references to the organization's teams; replaces the schedule's teams. */
+  teams?: { id: string; type?: string }[];
 }
+
+const scheduleTeams = async (db: Db, orgId: string, input: ScheduleInput): Promise<string[] | undefined> =>
+  input.teams === undefined ? undefined : teamIdsOfRefs(db, orgId, input.teams, 'schedule.teams');
 
 /** Pure field path (validateSchedule) → wire field path. */
 function wireField(field: string, turnVia: ('seconds' | 'unit')[]): string {
@@ -221,12 +227,17 @@ export async function validatedSchedule(db: Db, clock: Clock, orgId: string, inp
   const now = clock.now();
   // buildLayers checks the zone too, so every problem is answered at once.
   const layers = await buildLayers(db, orgId, now, input.time_zone, input.schedule_layers, []);
+  await scheduleTeams(db, orgId, input);
   return { org_id: orgId, id: newId(now), name, description: input.description ?? null, time_zone: input.time_zone, layers, created_at: now, updated_at: now, deleted_at: null };
 }
 
 export async function createSchedule(db: Db, clock: Clock, orgId: string, input: ScheduleCreateInput, actor?: AuditActor): Promise<ScheduleRow> {
   const row = await validatedSchedule(db, clock, orgId, input);
-  await audited(db, row.created_at, orgId, actor, { root: { type: 'schedule', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, (trx) => store.insertSchedule(trx, row));
+  const teamIds = await scheduleTeams(db, orgId, input);
+  await audited(db, row.created_at, orgId, actor, { root: { type: 'schedule', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, async (trx) => {
+    await store.insertSchedule(trx, row);
+    if (teamIds) await setObjectTeams(trx, orgId, 'schedule', row.id, teamIds);
+  });
   return row;
 }
 
@@ -249,8 +260,12 @@ export async function updateSchedule(db: Db, clock: Clock, orgId: string, id: st
     patch.time_zone = input.time_zone;
   }
   if (input.schedule_layers !== undefined) patch.layers = await buildLayers(db, orgId, now, patch.time_zone ?? current.time_zone, input.schedule_layers, current.layers);
+  const teamIds = await scheduleTeams(db, orgId, input);
   const after = { ...current, ...patch };
-  await audited(db, now, orgId, actor, { root: { type: 'schedule', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, (trx) => store.updateSchedule(trx, orgId, id, patch));
+  await audited(db, now, orgId, actor, { root: { type: 'schedule', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, async (trx) => {
+    await store.updateSchedule(trx, orgId, id, patch);
+    if (teamIds) await setObjectTeams(trx, orgId, 'schedule', id, teamIds);
+  });
   return after;
 }
 
@@ -394,8 +409,10 @@ export async function renderCalendarFeed(db: Db, clock: Clock, token: string): P
 
 export type { ScheduleRow } from './schedule.store.js';
 
-export async function listSchedules(db: Db, orgId: string, q: { query?: string; limit: number; offset: number }): Promise<{ rows: ScheduleRow[]; total: number }> {
-  return store.listSchedules(db, orgId, q);
+/** `teamIds`: only the schedules any of these teams owns (400 for an unknown team). */
+export async function listSchedules(db: Db, orgId: string, q: { query?: string; teamIds?: string[]; limit: number; offset: number }): Promise<{ rows: ScheduleRow[]; total: number }> {
+  const { teamIds, ...rest } = q;
+  return store.listSchedules(db, orgId, { ...rest, ...(teamIds?.length ? { ids: await objectIdsOfTeams(db, orgId, 'schedule', teamIds) } : {}) });
 }
 
 /** The schedules with an open-shift layer: where volunteers look for shifts to claim. */

@@ -11,6 +11,7 @@ import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '
 import * as store from './service.store.js';
 import { alertSettingsPatch, type AlertSettingsInput } from './alert-settings.js';
 import { getOrganization, updateOrganization } from '../org/org.store.js';
+import { objectIdsOfTeams, setObjectTeams, teamIdsOfRefs } from '../org/team.service.js';
 import { parseGrouping, storeGrouping } from './alert-grouping.js';
 import { parseForward } from './forward.js';
 
@@ -22,21 +23,22 @@ export interface ServiceInput extends AlertSettingsInput {
   escalation_policy?: { id: string } | null;
   acknowledgement_timeout?: number | null;
   auto_resolve_timeout?: number | null;
+  /** PagerDuty's teams: references to the organization's teams; replaces the service's teams. */
+  teams?: unknown;
 }
 
 /** Fields of PagerDuty's service that Vigil computes: a client that sends back what it read (GET, change, PUT) may include them; they change nothing. */
 const READ_ONLY = ['id', 'summary', 'self', 'html_url', 'created_at', 'updated_at', 'last_incident_timestamp', 'integrations', 'built_in'];
-const WRITABLE = ['type', 'name', 'description', 'status', 'escalation_policy', 'acknowledgement_timeout', 'auto_resolve_timeout', 'incident_urgency_rule', 'support_hours', 'scheduled_actions', 'alert_grouping_parameters', 'auto_pause_notifications_parameters', 'alert_creation'];
+const WRITABLE = ['teams', 'type', 'name', 'description', 'status', 'escalation_policy', 'acknowledgement_timeout', 'auto_resolve_timeout', 'incident_urgency_rule', 'support_hours', 'scheduled_actions', 'alert_grouping_parameters', 'auto_pause_notifications_parameters', 'alert_creation'];
 
-/** Every field of a service body is honoured or refused, never dropped: teams, add-ons and response plays Vigil does not have are refused unless empty. */
+/** Every field of a service body is honoured or refused, never dropped: add-ons and response plays Vigil does not have are refused unless empty. */
 function unknownFields(input: object): string[] {
   const errors: string[] = [];
   for (const [k, v] of Object.entries(input)) {
     if (WRITABLE.includes(k) || READ_ONLY.includes(k)) continue;
-    if ((k === 'teams' || k === 'addons') && Array.isArray(v) && v.length === 0) continue;
+    if (k === 'addons' && Array.isArray(v) && v.length === 0) continue;
     if (k === 'response_play' && v === null) continue;
-    if (k === 'teams') errors.push('service.teams: Vigil has no teams; leave it out or send []');
-    else if (k === 'addons') errors.push('service.addons: Vigil has no add-ons; leave it out or send []');
+    if (k === 'addons') errors.push('service.addons: Vigil has no add-ons; leave it out or send []');
     else if (k === 'response_play') errors.push('service.response_play: Vigil has no response plays (PagerDuty deprecated them); leave it out or send null');
     else errors.push(`service.${k} is not a field of a service`);
   }
@@ -81,7 +83,11 @@ export async function createService(db: Kysely<Database>, clock: Clock, orgId: s
     deleted_at: null,
     built_in: null,
   };
-  await audited(db, now, orgId, actor, { root: { type: 'service', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, (trx) => store.insertService(trx, row));
+  const teamIds = input.teams === undefined ? undefined : await teamIdsOfRefs(db, orgId, input.teams, 'service.teams');
+  await audited(db, now, orgId, actor, { root: { type: 'service', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, async (trx) => {
+    await store.insertService(trx, row);
+    if (teamIds) await setObjectTeams(trx, orgId, 'service', row.id, teamIds);
+  });
   return row;
 }
 
@@ -142,8 +148,12 @@ export async function updateService(db: Kysely<Database>, clock: Clock, orgId: s
   if (pol !== undefined) patch.escalation_policy_id = pol;
   if (input.acknowledgement_timeout !== undefined) patch.acknowledgement_timeout = input.acknowledgement_timeout;
   if (input.auto_resolve_timeout !== undefined) patch.auto_resolve_timeout = input.auto_resolve_timeout;
+  const teamIds = input.teams === undefined ? undefined : await teamIdsOfRefs(db, orgId, input.teams, 'service.teams');
   const after = { ...current, ...patch };
-  await audited(db, now, orgId, actor, { root: { type: 'service', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, (trx) => store.updateService(trx, orgId, id, patch));
+  await audited(db, now, orgId, actor, { root: { type: 'service', id, name: after.name }, action: 'update', before: { ...current }, after: { ...after } }, async (trx) => {
+    await store.updateService(trx, orgId, id, patch);
+    if (teamIds) await setObjectTeams(trx, orgId, 'service', id, teamIds);
+  });
   return after;
 }
 
@@ -265,8 +275,10 @@ export async function deletePolicyIfUnused(db: Kysely<Database>, clock: Clock, o
   await deletePolicy(db, clock, orgId, policyId, actor);
 }
 
-export async function listServices(db: Kysely<Database>, orgId: string, q: { query?: string; sortDesc?: boolean; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
-  return store.listServices(db, orgId, q);
+/** `teamIds`: only the services any of these teams owns (400 for an unknown team). */
+export async function listServices(db: Kysely<Database>, orgId: string, q: { query?: string; sortDesc?: boolean; teamIds?: string[]; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
+  const { teamIds, ...rest } = q;
+  return store.listServices(db, orgId, { ...rest, ...(teamIds?.length ? { ids: await objectIdsOfTeams(db, orgId, 'service', teamIds) } : {}) });
 }
 
 /** A live service of the organization, or 404. */

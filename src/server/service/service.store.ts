@@ -23,8 +23,11 @@ export async function getServicesByIds(db: Db, orgId: string, ids: string[]): Pr
   return db.selectFrom('services').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
 }
 
-export async function listServices(db: Db, orgId: string, q: { query?: string; sortDesc?: boolean; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
+/** `ids`: only these (the team_ids[] filter; none matches an empty list). */
+export async function listServices(db: Db, orgId: string, q: { query?: string; sortDesc?: boolean; ids?: string[]; limit: number; offset: number }): Promise<{ rows: ServiceTable[]; total: number }> {
+  if (q.ids && !q.ids.length) return { rows: [], total: 0 };
   let base = db.selectFrom('services').where('org_id', '=', orgId).where('deleted_at', 'is', null);
+  if (q.ids) base = base.where('id', 'in', q.ids);
   if (q.query) base = base.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${q.query!.toLowerCase()}%`));
   const rows = await base.selectAll().orderBy('name', q.sortDesc ? 'desc' : 'asc').orderBy('id').limit(q.limit).offset(q.offset).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

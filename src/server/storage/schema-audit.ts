@@ -1,9 +1,9 @@
 /** Row types of the audit records and handoff notification rules (0030), kept beside schema.ts, which lists them in Database. */
 
-export type AuditRootType = 'service' | 'escalation_policy' | 'schedule' | 'user';
+export type AuditRootType = 'service' | 'escalation_policy' | 'schedule' | 'user' | 'team';
 export type AuditMethod = 'browser' | 'api_token' | 'other';
 
-/** One change to a service, escalation policy, schedule or user (PagerDuty's audit record). */
+/** One change to a service, escalation policy, schedule, user or team (PagerDuty's audit record). */
 export interface AuditRecordTable {
   org_id: string;
   id: string;

@@ -34,7 +34,8 @@ export interface StatusUpdateTable {
 /** Who hears an incident's status updates. */
 export interface NotificationSubscriptionTable {
   org_id: string;
-  subscriber_type: 'user';
+  /** A member, or a team (its members at the time an update is sent). */
+  subscriber_type: 'user' | 'team';
   subscriber_id: string;
   subscribable_type: 'incident';
   subscribable_id: string;

@@ -15,6 +15,8 @@ import type { IntegrationTable } from './schema-integration.js';
 export type * from './schema-integration.js';
 import type { TestPageDatabase } from './schema-test-pages.js';
 export type * from './schema-test-pages.js';
+import type { TeamDatabase } from './schema-teams.js';
+export type * from './schema-teams.js';
 
 export interface OrganizationTable {
   id: string;
@@ -824,7 +826,7 @@ export interface EventOrchestrationPathTable {
   updated_by: string | null;
 }
 
-export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase, AnalyticsDatabase, AuditDatabase {
+export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase, AnalyticsDatabase, AuditDatabase, TeamDatabase {
   organizations: OrganizationTable;
   users: UserTable;
   api_tokens: ApiTokenTable;

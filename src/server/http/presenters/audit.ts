@@ -1,7 +1,7 @@
 import type { AuditRecordTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
 
-const PATHS: Record<AuditRecordTable['root_type'], string> = { service: 'services', escalation_policy: 'escalation_policies', schedule: 'schedules', user: 'users' };
+const PATHS: Record<AuditRecordTable['root_type'], string> = { service: 'services', escalation_policy: 'escalation_policies', schedule: 'schedules', user: 'users', team: 'teams' };
 const METHOD_TEXT: Record<AuditRecordTable['method'], string> = { browser: 'a signed-in browser session', api_token: 'an API token', other: 'no member (an import from the command line, or an emailed link)' };
 
 /** An audit record as PagerDuty's AuditRecord: the resource as a reference, who by which method, the fields before and after. */

@@ -5,6 +5,7 @@ import { requirePolicy } from '../../escalation/policy.service.js';
 import { notFound } from '../../errors.js';
 import { auditRecords, hasAuditTrail } from '../../org/audit.service.js';
 import { findUser } from '../../org/org.service.js';
+import { requireTeam } from '../../org/team.service.js';
 import { requireSchedule } from '../../schedule/schedule.service.js';
 import { requireService } from '../../service/service.service.js';
 import type { AuditRootType } from '../../storage/schema.js';
@@ -15,7 +16,7 @@ import { instant } from '../query.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** PagerDuty's audit records of services, escalation policies, schedules and users (owners and admins). */
+/** PagerDuty's audit records of services, escalation policies, schedules, users and teams (owners and admins). */
 export function auditRecordRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;
   const exists: Record<AuditRootType, (orgId: string, id: string) => Promise<unknown>> = {
@@ -25,8 +26,9 @@ export function auditRecordRoutes(app: App, deps: AppDeps): void {
     user: async (orgId, id) => {
       if (!(await findUser(db, orgId, id))) throw notFound(`user ${id}`);
     },
+    team: (orgId, id) => requireTeam(db, orgId, id),
   };
-  for (const [type, path, tag] of [['service', 'services', 'services'], ['escalation_policy', 'escalation_policies', 'escalation policies'], ['schedule', 'schedules', 'schedules'], ['user', 'users', 'users']] as const) {
+  for (const [type, path, tag] of [['service', 'services', 'services'], ['escalation_policy', 'escalation_policies', 'escalation policies'], ['schedule', 'schedules', 'schedules'], ['user', 'users', 'users'], ['team', 'teams', 'teams']] as const) {
     app.get(
       `/api/v1/${path}/:id/audit/records`,
       {

@@ -4,6 +4,9 @@ import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contra
 import { EscalationPolicy, EscalationPolicyCreate, EscalationPolicyUpdate } from '../../../contract/escalation.js';
 import { createPolicy, listPolicies, requirePolicy, updatePolicy, type PolicyRow } from '../../escalation/policy.service.js';
 import { policyFacts } from '../../schedule/schedule.service.js';
+import { teamsOfObjects } from '../../org/team.service.js';
+import { TeamIdsQuery } from '../../../contract/team.js';
+import { teamRefs } from '../presenters/team.js';
 import { deletePolicyIfUnused } from '../../service/service.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -12,7 +15,8 @@ import { arr, checkWindow } from '../query.js';
 
 async function present(deps: AppDeps, orgId: string, policies: PolicyRow[]) {
   const facts = await policyFacts(deps.db, orgId, policies);
-  return policies.map((pol) => deps.presenter.escalationPolicy(pol, facts));
+  const teams = await teamsOfObjects(deps.db, orgId, 'escalation_policy', policies.map((pol) => pol.id));
+  return policies.map((pol) => ({ ...deps.presenter.escalationPolicy(pol, facts), teams: teamRefs(deps.presenter, teams.get(pol.id)) }));
 }
 
 export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
@@ -23,12 +27,13 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
     {
       config: { permission: 'read' },
       schema: {
-        summary: 'List escalation policies (user_ids[]: those that target any of these users directly)',
+        summary: 'List escalation policies (user_ids[]: those that target any of these users directly; team_ids[]: those any of these teams owns)',
         tags: ['escalation policies'],
         querystring: Type.Object({
           ...PageQuery,
           query: Type.Optional(Type.String({ maxLength: 255 })),
           'user_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+          ...TeamIdsQuery,
           'include[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }))),
           sort_by: Type.Optional(Type.String({ maxLength: 32 })),
         }),
@@ -42,7 +47,8 @@ export function escalationPolicyRoutes(app: App, deps: AppDeps): void {
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
       const userIds = arr(q['user_ids[]']);
-      const { rows, total } = await listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(userIds ? { userIds } : {}), limit, offset });
+      const teamIds = arr(q['team_ids[]']);
+      const { rows, total } = await listPolicies(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(userIds ? { userIds } : {}), ...(teamIds ? { teamIds } : {}), limit, offset });
       return page('escalation_policies', await present(deps, orgId, rows), limit, offset, total, q.total);
     },
   );

@@ -121,16 +121,16 @@ function statusUpdateRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const principal = principalOf(request);
       const { subscribers } = await incidentSubscribers(deps.db, principal.orgId, request.params.id);
-      return { subscribers: subscribers.map((id) => ({ subscriber_id: id, subscriber_type: 'user' as const, has_indirect_subscription: false, subscribed_via: null })), account_id: principal.orgId, limit: subscribers.length, offset: 0, more: false, total: subscribers.length };
+      return { subscribers: subscribers.map((x) => ({ subscriber_id: x.id, subscriber_type: 'user' as const, has_indirect_subscription: x.via.length > 0, subscribed_via: x.via.length ? x.via : null })), account_id: principal.orgId, limit: subscribers.length, offset: 0, more: false, total: subscribers.length };
     },
   );
   app.post(
     '/api/v1/incidents/:id/status_updates/subscribers',
-    { config: { permission: 'respond' }, schema: { summary: "Subscribe members to the incident's status updates", tags, params: IdParams, body: SubscribersBody, response: { 200: SubscriptionResults, ...errorResponses } } },
+    { config: { permission: 'respond' }, schema: { summary: "Subscribe members or teams (a team's members when an update is sent) to the incident's status updates", tags, params: IdParams, body: SubscribersBody, response: { 200: SubscriptionResults, ...errorResponses } } },
     async (request) => {
       const principal = principalOf(request);
       const { incident, results } = await subscribeToIncident(deps, principal.orgId, request.params.id, request.body.subscribers);
-      return { subscriptions: results.map((r) => ({ subscriber_id: r.subscriber_id, subscriber_type: 'user' as const, subscribable_id: incident.id, subscribable_type: 'incident' as const, account_id: principal.orgId, result: r.result })) };
+      return { subscriptions: results.map((r) => ({ subscriber_id: r.subscriber_id, subscriber_type: r.subscriber_type, subscribable_id: incident.id, subscribable_type: 'incident' as const, account_id: principal.orgId, result: r.result })) };
     },
   );
   app.post(

@@ -11,11 +11,24 @@ import type { App, AppDeps } from '../deps.js';
 import { agentOf, principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
 import { arr, checkWindow, instant } from '../query.js';
+import { objectIdsOfTeams, teamsOfObjects } from '../../org/team.service.js';
+import { teamRefs } from '../presenters/team.js';
+import { TeamIdsQuery } from '../../../contract/team.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../storage/schema.js';
+
+/** service_ids[] narrowed by team_ids[] (incidents on the services any of these teams owns); undefined: no service filter. */
+async function serviceFilter(db: Kysely<Database>, orgId: string, serviceIds: string[] | undefined, teamIds: string[] | undefined): Promise<string[] | undefined> {
+  if (!teamIds?.length) return serviceIds?.length ? serviceIds : undefined;
+  const owned = await objectIdsOfTeams(db, orgId, 'service', teamIds);
+  return serviceIds?.length ? owned.filter((id) => serviceIds.includes(id)) : owned;
+}
 
 const IncidentQuery = Type.Object({
   ...PageQuery,
   'statuses[]': Type.Optional(Type.Array(Type.Union([Type.Literal('triggered'), Type.Literal('acknowledged'), Type.Literal('resolved')]))),
   'service_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+  ...TeamIdsQuery,
   'urgencies[]': Type.Optional(Type.Array(Type.Union([Type.Literal('high'), Type.Literal('low')]))),
   'user_ids[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
   'priorities[]': Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Vigil: only incidents with one of these priorities (ids from GET /priorities)' })),
@@ -30,7 +43,9 @@ const IncidentQuery = Type.Object({
 
 export async function present(deps: AppDeps, orgId: string, rows: IncidentTable[], includeBody = false) {
   const facts = await incidentFacts(deps.db, orgId, rows);
-  return rows.map((r, i) => deps.presenter.incident(r, { ...facts[i]!, includeBody }));
+  // PagerDuty's incident.teams: here, the teams that own the incident's service.
+  const teams = await teamsOfObjects(deps.db, orgId, 'service', [...new Set(rows.map((r) => r.service_id).filter((id): id is string => id !== null))]);
+  return rows.map((r, i) => ({ ...deps.presenter.incident(r, { ...facts[i]!, includeBody }), teams: teamRefs(deps.presenter, r.service_id === null ? [] : teams.get(r.service_id)) }));
 }
 
 export function incidentRoutes(app: App, deps: AppDeps): void {
@@ -52,9 +67,11 @@ export function incidentRoutes(app: App, deps: AppDeps): void {
       const until = instant(q.until, 'until');
       if (since !== undefined && until !== undefined && until < since) throw invalid('until must not be before since');
       const statuses = arr(q['statuses[]']) as IncidentTable['status'][] | undefined;
+      const serviceIds = await serviceFilter(db, orgId, arr(q['service_ids[]']), arr(q['team_ids[]']));
+      if (serviceIds?.length === 0) return page('incidents', [], limit, offset, 0, q.total);
       const { rows, total } = await listIncidents(db, orgId, {
         ...(statuses ? { statuses } : {}),
-        ...(q['service_ids[]'] ? { serviceIds: arr(q['service_ids[]'])! } : {}),
+        ...(serviceIds ? { serviceIds } : {}),
         ...(q['urgencies[]'] ? { urgencies: arr(q['urgencies[]']) as ('high' | 'low')[] } : {}),
         ...(q['user_ids[]'] ? { userIds: arr(q['user_ids[]'])! } : {}),
         ...(q['priorities[]'] ? { priorityIds: arr(q['priorities[]'])! } : {}),

@@ -29,11 +29,15 @@ import { overrideCapWarnings, scheduleCapWarnings } from '../../volunteer/shifts
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
-import { checkWindow, instant } from '../query.js';
+import { arr, checkWindow, instant } from '../query.js';
+import { teamsOfObjects } from '../../org/team.service.js';
+import { TeamIdsQuery } from '../../../contract/team.js';
+import { teamRefs } from '../presenters/team.js';
 
 async function present(deps: AppDeps, orgId: string, rows: ScheduleRow[], rendering?: Rendering) {
   const facts = await scheduleFacts(deps.db, orgId, rows, rendering);
-  return rows.map((row) => deps.presenter.schedule(row, facts, rendering));
+  const teams = await teamsOfObjects(deps.db, orgId, 'schedule', rows.map((row) => row.id));
+  return rows.map((row) => ({ ...deps.presenter.schedule(row, facts, rendering), teams: teamRefs(deps.presenter, teams.get(row.id)) }));
 }
 
 function rangeOf(q: { since?: string; until?: string }, fallback: number | null) {
@@ -48,7 +52,7 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
     '/api/v1/schedules',
     {
       config: { permission: 'read' },
-      schema: { summary: 'List schedules', tags: ['schedules'], querystring: Type.Object({ ...PageQuery, query: Type.Optional(Type.String({ maxLength: 255 })) }), response: { 200: Type.Object({ schedules: Type.Array(Schedule), ...Pagination }), ...errorResponses } },
+      schema: { summary: 'List schedules (team_ids[]: those any of these teams owns)', tags: ['schedules'], querystring: Type.Object({ ...PageQuery, ...TeamIdsQuery, query: Type.Optional(Type.String({ maxLength: 255 })) }), response: { 200: Type.Object({ schedules: Type.Array(Schedule), ...Pagination }), ...errorResponses } },
     },
     async (request) => {
       const { orgId } = principalOf(request);
@@ -56,7 +60,8 @@ export function scheduleRoutes(app: App, deps: AppDeps): void {
       const limit = q.limit ?? 25;
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
-      const { rows, total } = await listSchedules(db, orgId, { ...(q.query ? { query: q.query } : {}), limit, offset });
+      const teamIds = arr(q['team_ids[]']);
+      const { rows, total } = await listSchedules(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(teamIds ? { teamIds } : {}), limit, offset });
       return page('schedules', await present(deps, orgId, rows), limit, offset, total, q.total);
     },
   );

@@ -8,11 +8,18 @@ import type { ServiceTable } from '../../storage/schema.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
-import { checkWindow } from '../query.js';
+import { arr, checkWindow } from '../query.js';
+import { teamsOfObjects } from '../../org/team.service.js';
+import { TeamIdsQuery } from '../../../contract/team.js';
+import { teamRefs } from '../presenters/team.js';
 
 async function present(deps: AppDeps, orgId: string, services: ServiceTable[]) {
   const { integrations, lastIncidentAt, inMaintenance } = await serviceFacts(deps.db, orgId, services.map((s) => s.id));
-  return services.map((s) => deps.presenter.service(s, integrations.filter((i) => i.service_id === s.id), lastIncidentAt.get(s.id) ?? null, null, inMaintenance.has(s.id)));
+  const teams = await teamsOfObjects(deps.db, orgId, 'service', services.map((s) => s.id));
+  return services.map((s) => ({
+    ...deps.presenter.service(s, integrations.filter((i) => i.service_id === s.id), lastIncidentAt.get(s.id) ?? null, null, inMaintenance.has(s.id)),
+    teams: teamRefs(deps.presenter, teams.get(s.id)),
+  }));
 }
 
 export function serviceRoutes(app: App, deps: AppDeps): void {
@@ -23,9 +30,9 @@ export function serviceRoutes(app: App, deps: AppDeps): void {
     {
       config: { permission: 'read' },
       schema: {
-        summary: 'List services',
+        summary: 'List services (team_ids[]: those any of these teams owns)',
         tags: ['services'],
-        querystring: Type.Object({ ...PageQuery, query: Type.Optional(Type.String({ maxLength: 255 })), sort_by: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('name:asc'), Type.Literal('name:desc')])) }),
+        querystring: Type.Object({ ...PageQuery, ...TeamIdsQuery, query: Type.Optional(Type.String({ maxLength: 255 })), sort_by: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('name:asc'), Type.Literal('name:desc')])) }),
         response: { 200: Type.Object({ services: Type.Array(Service), ...Pagination }), ...errorResponses },
       },
     },
@@ -35,7 +42,8 @@ export function serviceRoutes(app: App, deps: AppDeps): void {
       const limit = q.limit ?? 25;
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
-      const { rows, total } = await listServices(db, orgId, { ...(q.query ? { query: q.query } : {}), sortDesc: q.sort_by === 'name:desc', limit, offset });
+      const teamIds = arr(q['team_ids[]']);
+      const { rows, total } = await listServices(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(teamIds ? { teamIds } : {}), sortDesc: q.sort_by === 'name:desc', limit, offset });
       return page('services', await present(deps, orgId, rows), limit, offset, total, q.total);
     },
   );

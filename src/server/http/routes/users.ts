@@ -12,16 +12,25 @@ import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
 import { arr, checkWindow } from '../query.js';
+import { teamsOfUsers } from '../../org/team.service.js';
+import { TeamIdsQuery } from '../../../contract/team.js';
+import { teamRefs } from '../presenters/team.js';
+import type { UserTable } from '../../storage/schema.js';
 
 /** Members of the organization. Roles decide who may change whom; only an owner touches an owner. */
 export function userRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;
+  /** Members with the teams they belong to (PagerDuty's user.teams). */
+  const withTeams = async (orgId: string, users: UserTable[]) => {
+    const teams = await teamsOfUsers(db, orgId, users.map((u) => u.id));
+    return users.map((u) => ({ ...p.user(u), teams: teamRefs(p, teams.get(u.id)) }));
+  };
 
   app.get(
     '/api/v1/users',
     {
       config: { permission: 'read' },
-      schema: { summary: 'List members', tags: ['users'], querystring: Type.Object({ ...PageQuery, query: Type.Optional(Type.String({ maxLength: 255 })), 'roles[]': Type.Optional(Type.Array(Type.String({ maxLength: 32 }))) }), response: { 200: Type.Object({ users: Type.Array(User), ...Pagination }), ...errorResponses } },
+      schema: { summary: 'List members (team_ids[]: members of any of these teams)', tags: ['users'], querystring: Type.Object({ ...PageQuery, ...TeamIdsQuery, query: Type.Optional(Type.String({ maxLength: 255 })), 'roles[]': Type.Optional(Type.Array(Type.String({ maxLength: 32 }))) }), response: { 200: Type.Object({ users: Type.Array(User), ...Pagination }), ...errorResponses } },
     },
     async (request) => {
       const { orgId } = principalOf(request);
@@ -30,8 +39,9 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const offset = q.offset ?? 0;
       checkWindow(limit, offset);
       const roles = arr(q['roles[]']) as Role[] | undefined;
-      const { rows, total } = await listMembers(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(roles ? { roles } : {}), limit, offset });
-      return page('users', rows.map((u) => p.user(u)), limit, offset, total, q.total);
+      const teamIds = arr(q['team_ids[]']);
+      const { rows, total } = await listMembers(db, orgId, { ...(q.query ? { query: q.query } : {}), ...(roles ? { roles } : {}), ...(teamIds ? { teamIds } : {}), limit, offset });
+      return page('users', await withTeams(orgId, rows), limit, offset, total, q.total);
     },
   );
 
@@ -42,7 +52,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const { orgId, userId } = principalOf(request);
       const u = await findUser(db, orgId, userId);
       if (!u) throw notFound('user');
-      return { user: p.user(u) };
+      return { user: (await withTeams(orgId, [u]))[0]! };
     },
   );
 
@@ -66,7 +76,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
     async (request) => {
       const u = await findUser(db, principalOf(request).orgId, request.params.id);
       if (!u) throw notFound(`user ${request.params.id}`);
-      return { user: p.user(u) };
+      return { user: (await withTeams(u.org_id, [u]))[0]! };
     },
   );
 
