@@ -11,6 +11,7 @@ import { dateRange, requestTimeZone } from './request-range.js';
 import type { Database } from '../storage/schema.js';
 import * as store from './analytics.store.js';
 import { readFacts } from './facts.service.js';
+import { groupedSummaries, insightFigures } from './facts-aggregate.service.js';
 import { titlesOf } from './facts.store.js';
 import {
   busiestHours,
@@ -141,8 +142,11 @@ export interface LoadedFacts {
  * tables for the rest (facts.service.ts).
  */
 export async function loadFacts(db: Db, q: AnalyticsQuery, withTitles = false): Promise<LoadedFacts> {
-  const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}), ...(q.escalationPolicyIds ? { escalationPolicyIds: q.escalationPolicyIds } : {}) };
-  return readFacts(db, range, withTitles);
+  return readFacts(db, rangeOf(q), withTitles);
+}
+
+function rangeOf(q: AnalyticsQuery): store.IncidentRange {
+  return { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}), ...(q.escalationPolicyIds ? { escalationPolicyIds: q.escalationPolicyIds } : {}) };
 }
 
 export interface MetricRow {
@@ -163,31 +167,26 @@ export interface MetricRow {
  */
 export type MetricsGrouping = 'all' | 'services' | 'teams' | 'escalation_policies' | 'services/all' | 'teams/all' | 'escalation_policies/all';
 
-/** PagerDuty's /analytics/metrics/incidents/{all,services,teams,escalation_policies}[/all]: one row per bucket (and service or policy). */
+/** PagerDuty's /analytics/metrics/incidents/{all,services,teams,escalation_policies}[/all]: one row per bucket (and service or policy), aggregated in SQL (facts-aggregate.service.ts). */
 export async function incidentMetrics(db: Db, q: AnalyticsQuery, by: MetricsGrouping): Promise<MetricRow[]> {
   // Vigil has no teams: nothing is assigned to one, so per-team metrics have no rows.
   if (by === 'teams' || by === 'teams/all') return [];
-  const loaded = await loadFacts(db, q);
-  const { repeats } = loaded;
-  const facts = by === 'escalation_policies' || by === 'escalation_policies/all' ? loaded.facts.filter((f) => f.escalationPolicyId) : loaded.facts;
-  const buckets = q.aggregateUnit ? byBucket(facts, q.aggregateUnit, q.timeZone) : [{ start: null as number | null, facts }];
-  if (by === 'all' || by === 'services/all' || by === 'escalation_policies/all') {
-    // The whole range answers one row even with no incident, as PagerDuty does.
-    if (!q.aggregateUnit && !facts.length) return [{ rangeStart: null, summary: summarize([], q.orgZone, repeats) }];
-    return buckets.map((b) => ({ rangeStart: b.start, summary: summarize(b.facts, q.orgZone, repeats) }));
-  }
+  const policyOnly = by === 'escalation_policies' || by === 'escalation_policies/all';
   const perPolicy = by === 'escalation_policies';
-  const keyOf = (f: IncidentFact): string => (perPolicy ? f.escalationPolicyId! : f.serviceId);
-  const keys = [...new Set(facts.map(keyOf))];
-  const names = new Map((perPolicy ? await store.policyNames(db, q.orgId, keys) : await store.serviceNames(db, q.orgId, keys)).map((s) => [s.id, s.name]));
-  const rows: MetricRow[] = [];
-  for (const b of buckets) {
-    for (const [key, list] of [...groupBy(b.facts, keyOf).entries()].sort((x, y) => x[0].localeCompare(y[0]))) {
-      const who = perPolicy ? { escalationPolicyId: key, escalationPolicyName: names.get(key) ?? key } : { serviceId: key, serviceName: names.get(key) ?? key };
-      rows.push({ rangeStart: b.start, ...who, summary: summarize(list, q.orgZone, repeats) });
-    }
+  const key = by === 'services' ? ('service_id' as const) : perPolicy ? ('escalation_policy_id' as const) : undefined;
+  const groups = await groupedSummaries(db, { range: rangeOf(q), unit: q.aggregateUnit, timeZone: q.timeZone, orgZone: q.orgZone, ...(key ? { key } : {}), ...(policyOnly ? { policyOnly } : {}) });
+  if (!key) {
+    // The whole range answers one row even with no incident, as PagerDuty does.
+    if (!q.aggregateUnit && !groups.length) return [{ rangeStart: null, summary: summarize([], q.orgZone, new Set()) }];
+    return groups.map((g) => ({ rangeStart: g.start, summary: g.summary }));
   }
-  return rows;
+  const keys = [...new Set(groups.map((g) => g.key))];
+  const names = new Map((perPolicy ? await store.policyNames(db, q.orgId, keys) : await store.serviceNames(db, q.orgId, keys)).map((s) => [s.id, s.name]));
+  return groups.map((g) => ({
+    rangeStart: g.start,
+    ...(perPolicy ? { escalationPolicyId: g.key, escalationPolicyName: names.get(g.key) ?? g.key } : { serviceId: g.key, serviceName: names.get(g.key) ?? g.key }),
+    summary: g.summary,
+  }));
 }
 
 export interface Insights {
@@ -198,16 +197,17 @@ export interface Insights {
   repeatGroups: { serviceId: string; serviceName: string; title: string; incidents: number; repeats: number; lastAt: number }[];
 }
 
-/** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats. */
+/** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats (aggregated in SQL, facts-aggregate.service.ts). */
 export async function incidentInsights(db: Db, q: AnalyticsQuery): Promise<Insights> {
-  const { facts, repeats } = await loadFacts(db, q, true);
-  const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
-  const hours = busiestHours(facts, q.timeZone);
+  const range = rangeOf(q);
+  const [[all], figures] = await Promise.all([groupedSummaries(db, { range, unit: null, timeZone: q.timeZone, orgZone: q.orgZone }), insightFigures(db, range, q.timeZone)]);
+  const names = new Map((await store.serviceNames(db, q.orgId, figures.services.map((s) => s.serviceId))).map((s) => [s.id, s.name]));
   return {
-    summary: summarize(facts, q.orgZone, repeats),
-    ...hours,
-    services: servicesBreakingMost(facts, repeats).map((s) => ({ ...s, serviceName: names.get(s.serviceId) ?? s.serviceId })),
-    repeatGroups: repeatGroups(facts, repeats).slice(0, 50).map((g) => ({ ...g, serviceName: names.get(g.serviceId) ?? g.serviceId })),
+    summary: all?.summary ?? summarize([], q.orgZone, new Set()),
+    byHour: figures.byHour,
+    byWeekday: figures.byWeekday,
+    services: figures.services.map((s) => ({ ...s, serviceName: names.get(s.serviceId) ?? s.serviceId })),
+    repeatGroups: figures.repeatGroups.slice(0, 50).map((g) => ({ ...g, serviceName: names.get(g.serviceId) ?? g.serviceId })),
   };
 }
 

@@ -73,6 +73,12 @@ export interface RangeFacts {
   repeats: Set<string>;
 }
 
+/** The incidents of the range without stored facts, read live, and which of them repeat an earlier one. */
+export async function readLiveFacts(db: Db, range: store.IncidentRange): Promise<RangeFacts> {
+  const live = await liveFacts(db, { ...range, withoutFacts: true });
+  return { facts: live, repeats: await liveRepeats(db, range.orgId, live) };
+}
+
 /**
  * The facts of every incident the range selects, in creation order, and which of them repeat
  * an earlier one. `withTitles`: stored facts come with their titles (insights, raw pages);
