@@ -11,17 +11,13 @@ import { dateRange, requestTimeZone } from './request-range.js';
 import type { Database } from '../storage/schema.js';
 import * as store from './analytics.store.js';
 import { readFacts } from './facts.service.js';
-import { groupedSummaries, insightFigures } from './facts-aggregate.service.js';
+import { groupedSummaries, insightFigures, rawFactsPage } from './facts-aggregate.service.js';
 import { titlesOf } from './facts.store.js';
 import {
-  busiestHours,
-  byBucket,
-  groupBy,
   isNight,
   repeatGroups,
   secondsToAck,
   secondsToResolve,
-  servicesBreakingMost,
   summarize,
   type AggregateUnit,
   type IncidentFact,
@@ -247,32 +243,11 @@ export async function rawIncidents(db: Db, q: AnalyticsQuery, body: Record<strin
   for (const k of ['starting_after', 'ending_before'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') errors.push(`${k} must be a cursor string`);
   if (errors.length) throw invalid(...errors);
 
-  const { facts, repeats } = await loadFacts(db, q);
-  const dir = order === 'asc' ? 1 : -1;
-  const key = (f: IncidentFact) => (orderBy === 'created_at' ? f.createdAt : secondsToResolve(f));
-  facts.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka === null || kb === null) return ka === kb ? a.id.localeCompare(b.id) : ka === null ? 1 : -1;
-    return (ka - kb) * dir || a.id.localeCompare(b.id) * dir;
-  });
-  let from = 0;
-  let to = facts.length;
-  if (typeof body.starting_after === 'string') {
-    const i = facts.findIndex((f) => f.id === body.starting_after);
-    if (i < 0) throw invalid('starting_after: not a cursor of this query');
-    from = i + 1;
-    to = Math.min(facts.length, from + (limit as number));
-  } else if (typeof body.ending_before === 'string') {
-    const i = facts.findIndex((f) => f.id === body.ending_before);
-    if (i < 0) throw invalid('ending_before: not a cursor of this query');
-    to = i;
-    from = Math.max(0, to - (limit as number));
-  } else to = Math.min(facts.length, limit as number);
-  const page = facts.slice(from, to);
+  const cursor = typeof body.starting_after === 'string' ? { after: body.starting_after } : typeof body.ending_before === 'string' ? { before: body.ending_before } : {};
+  const { page, more, repeats } = await rawFactsPage(db, rangeOf(q), orderBy as 'created_at' | 'seconds_to_resolve', order as 'asc' | 'desc', limit as number, cursor);
   return {
     rows: await rawRows(db, q.orgId, q.orgZone, page, repeats),
-    more: to < facts.length,
+    more,
     limit: limit as number,
     order: order as 'asc' | 'desc',
     orderBy: orderBy as 'created_at' | 'seconds_to_resolve',

@@ -12,7 +12,9 @@ import { DateTime } from 'luxon';
 import type { Database } from '../storage/schema.js';
 import type { IncidentRange } from './analytics.store.js';
 import * as agg from './facts-aggregate.store.js';
-import { readLiveFacts } from './facts.service.js';
+import { fromStored, readLiveFacts } from './facts.service.js';
+import * as facts from './facts.store.js';
+import { invalid } from '../errors.js';
 import { bucketStart, busiestHours, offsetSteps, titleKey, secondsToAck, secondsToResolve, summarize, type AggregateUnit, type Durations, type IncidentFact, type Summary } from './metrics.js';
 
 type Db = Kysely<Database>;
@@ -205,4 +207,53 @@ export async function insightFigures(db: Db, range: IncidentRange, timeZone: str
       .map(({ serviceId, title, incidents, repeats, lastAt }) => ({ serviceId, title, incidents, repeats, lastAt }))
       .sort((a, b) => b.repeats - a.repeats || b.incidents - a.incidents || a.serviceId.localeCompare(b.serviceId) || a.title.localeCompare(b.title)),
   };
+}
+
+type RawOrder = 'created_at' | 'seconds_to_resolve';
+
+/** Raw incidents' order: by the key in `dir`, ties by id in `dir`; incidents without a key (unresolved) last, by id. */
+export function rawComparator(orderBy: RawOrder, dir: 'asc' | 'desc'): (a: IncidentFact, b: IncidentFact) => number {
+  const d = dir === 'asc' ? 1 : -1;
+  const key = (f: IncidentFact) => (orderBy === 'created_at' ? f.createdAt : secondsToResolve(f));
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === null || kb === null) return ka === kb ? a.id.localeCompare(b.id) : ka === null ? 1 : -1;
+    return (ka - kb) * d || a.id.localeCompare(b.id) * d;
+  };
+}
+
+/**
+ * One page of raw incidents after (or before) a cursor incident, without sorting the range:
+ * stored facts by SQL ORDER BY … LIMIT with a keyset on (key, id), the few live incidents
+ * sorted here, and the two merged. Stored facts are resolved, so they always have a key.
+ */
+export async function rawFactsPage(db: Db, range: IncidentRange, orderBy: RawOrder, dir: 'asc' | 'desc', limit: number, cursor: { after?: string; before?: string }) {
+  const live = await readLiveFacts(db, range);
+  const cmp = rawComparator(orderBy, dir);
+  const liveSorted = [...live.facts].sort(cmp);
+  const cursorId = cursor.after ?? cursor.before;
+  let at: IncidentFact | undefined;
+  if (cursorId !== undefined) {
+    at = live.facts.find((f) => f.id === cursorId) ?? (await facts.factsIn(db, { ...range, ids: [cursorId] }, false)).map(fromStored)[0];
+    if (!at) throw invalid(`${cursor.after !== undefined ? 'starting_after' : 'ending_before'}: not a cursor of this query`);
+  }
+  const keyOf = (f: IncidentFact) => (orderBy === 'created_at' ? f.createdAt : secondsToResolve(f));
+  const atKey = at ? keyOf(at) : null;
+  const storedCursor = at && atKey !== null ? { key: atKey, id: at.id } : null;
+  const repeatsOf = (rows: Awaited<ReturnType<typeof facts.factsPage>>) => {
+    for (const r of rows) if (r.repeat) live.repeats.add(r.incident_id);
+    return rows.map(fromStored);
+  };
+  if (cursor.before !== undefined) {
+    // The `limit` incidents before the cursor: stored ones read backwards from it (all of them precede an unresolved cursor).
+    const back = dir === 'asc' ? 'desc' : 'asc';
+    const stored = at && atKey === null ? await facts.factsPage(db, range, orderBy, back, null, limit) : await facts.factsPage(db, range, orderBy, back, storedCursor, limit);
+    const merged = [...repeatsOf(stored), ...liveSorted.filter((f) => cmp(f, at!) < 0)].sort(cmp);
+    return { page: merged.slice(Math.max(0, merged.length - limit)), more: true, repeats: live.repeats };
+  }
+  // Stored facts all precede an unresolved cursor: none come after it.
+  const stored = at && atKey === null ? [] : await facts.factsPage(db, range, orderBy, dir, storedCursor, limit + 1);
+  const merged = [...repeatsOf(stored), ...liveSorted.filter((f) => !at || cmp(f, at) > 0)].sort(cmp);
+  return { page: merged.slice(0, limit), more: merged.length > limit, repeats: live.repeats };
 }
