@@ -1,6 +1,8 @@
 /**
- * Incident analytics use cases: check a request (PagerDuty's analytics filters), read the
- * facts of the incidents it selects, and hand them to the pure figures of metrics.ts.
+ * Incident analytics use cases: check a request (PagerDuty's analytics filters), and answer
+ * it from the facts of the incidents it selects: aggregated in SQL for metrics, insights and
+ * raw pages (facts-aggregate.service.ts, checked against the pure figures of metrics.ts),
+ * read whole for one incident and for the monthly report.
  * Requests are checked field by field and refused with the field's name: a range that
  * ends before it starts or spans more than two years, an unknown zone, service, priority or
  * team (Vigil has no teams, so any team id is unknown), and any filter Vigil does not apply.
