@@ -1,6 +1,8 @@
 /**
- * Incident analytics use cases: check a request (PagerDuty's analytics filters), read the
- * facts of the incidents it selects, and hand them to the pure figures of metrics.ts.
+ * Incident analytics use cases: check a request (PagerDuty's analytics filters), and answer
+ * it from the facts of the incidents it selects: aggregated in SQL for metrics, insights and
+ * raw pages (facts-aggregate.service.ts, checked against the pure figures of metrics.ts),
+ * read whole for one incident and for the monthly report.
  * Requests are checked field by field and refused with the field's name: a range that
  * ends before it starts or spans more than two years, an unknown zone, service, priority or
  * team (Vigil has no teams, so any team id is unknown), and any filter Vigil does not apply.
@@ -11,16 +13,13 @@ import { dateRange, requestTimeZone } from './request-range.js';
 import type { Database } from '../storage/schema.js';
 import * as store from './analytics.store.js';
 import { readFacts } from './facts.service.js';
+import { groupedSummaries, insightFigures, rawFactsPage } from './facts-aggregate.service.js';
 import { titlesOf } from './facts.store.js';
 import {
-  busiestHours,
-  byBucket,
-  groupBy,
   isNight,
   repeatGroups,
   secondsToAck,
   secondsToResolve,
-  servicesBreakingMost,
   summarize,
   type AggregateUnit,
   type IncidentFact,
@@ -141,8 +140,11 @@ export interface LoadedFacts {
  * tables for the rest (facts.service.ts).
  */
 export async function loadFacts(db: Db, q: AnalyticsQuery, withTitles = false): Promise<LoadedFacts> {
-  const range: store.IncidentRange = { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}), ...(q.escalationPolicyIds ? { escalationPolicyIds: q.escalationPolicyIds } : {}) };
-  return readFacts(db, range, withTitles);
+  return readFacts(db, rangeOf(q), withTitles);
+}
+
+function rangeOf(q: AnalyticsQuery): store.IncidentRange {
+  return { orgId: q.orgId, since: q.since, until: q.until, ...(q.serviceIds ? { serviceIds: q.serviceIds } : {}), ...(q.urgency ? { urgency: q.urgency } : {}), ...(q.priorityIds ? { priorityIds: q.priorityIds } : {}), ...(q.escalationPolicyIds ? { escalationPolicyIds: q.escalationPolicyIds } : {}) };
 }
 
 export interface MetricRow {
@@ -163,31 +165,26 @@ export interface MetricRow {
  */
 export type MetricsGrouping = 'all' | 'services' | 'teams' | 'escalation_policies' | 'services/all' | 'teams/all' | 'escalation_policies/all';
 
-/** PagerDuty's /analytics/metrics/incidents/{all,services,teams,escalation_policies}[/all]: one row per bucket (and service or policy). */
+/** PagerDuty's /analytics/metrics/incidents/{all,services,teams,escalation_policies}[/all]: one row per bucket (and service or policy), aggregated in SQL (facts-aggregate.service.ts). */
 export async function incidentMetrics(db: Db, q: AnalyticsQuery, by: MetricsGrouping): Promise<MetricRow[]> {
   // Vigil has no teams: nothing is assigned to one, so per-team metrics have no rows.
   if (by === 'teams' || by === 'teams/all') return [];
-  const loaded = await loadFacts(db, q);
-  const { repeats } = loaded;
-  const facts = by === 'escalation_policies' || by === 'escalation_policies/all' ? loaded.facts.filter((f) => f.escalationPolicyId) : loaded.facts;
-  const buckets = q.aggregateUnit ? byBucket(facts, q.aggregateUnit, q.timeZone) : [{ start: null as number | null, facts }];
-  if (by === 'all' || by === 'services/all' || by === 'escalation_policies/all') {
-    // The whole range answers one row even with no incident, as PagerDuty does.
-    if (!q.aggregateUnit && !facts.length) return [{ rangeStart: null, summary: summarize([], q.orgZone, repeats) }];
-    return buckets.map((b) => ({ rangeStart: b.start, summary: summarize(b.facts, q.orgZone, repeats) }));
-  }
+  const policyOnly = by === 'escalation_policies' || by === 'escalation_policies/all';
   const perPolicy = by === 'escalation_policies';
-  const keyOf = (f: IncidentFact): string => (perPolicy ? f.escalationPolicyId! : f.serviceId);
-  const keys = [...new Set(facts.map(keyOf))];
-  const names = new Map((perPolicy ? await store.policyNames(db, q.orgId, keys) : await store.serviceNames(db, q.orgId, keys)).map((s) => [s.id, s.name]));
-  const rows: MetricRow[] = [];
-  for (const b of buckets) {
-    for (const [key, list] of [...groupBy(b.facts, keyOf).entries()].sort((x, y) => x[0].localeCompare(y[0]))) {
-      const who = perPolicy ? { escalationPolicyId: key, escalationPolicyName: names.get(key) ?? key } : { serviceId: key, serviceName: names.get(key) ?? key };
-      rows.push({ rangeStart: b.start, ...who, summary: summarize(list, q.orgZone, repeats) });
-    }
+  const key = by === 'services' ? ('service_id' as const) : perPolicy ? ('escalation_policy_id' as const) : undefined;
+  const groups = await groupedSummaries(db, { range: rangeOf(q), unit: q.aggregateUnit, timeZone: q.timeZone, orgZone: q.orgZone, ...(key ? { key } : {}), ...(policyOnly ? { policyOnly } : {}) });
+  if (!key) {
+    // The whole range answers one row even with no incident, as PagerDuty does.
+    if (!q.aggregateUnit && !groups.length) return [{ rangeStart: null, summary: summarize([], q.orgZone, new Set()) }];
+    return groups.map((g) => ({ rangeStart: g.start, summary: g.summary }));
   }
-  return rows;
+  const keys = [...new Set(groups.map((g) => g.key))];
+  const names = new Map((perPolicy ? await store.policyNames(db, q.orgId, keys) : await store.serviceNames(db, q.orgId, keys)).map((s) => [s.id, s.name]));
+  return groups.map((g) => ({
+    rangeStart: g.start,
+    ...(perPolicy ? { escalationPolicyId: g.key, escalationPolicyName: names.get(g.key) ?? g.key } : { serviceId: g.key, serviceName: names.get(g.key) ?? g.key }),
+    summary: g.summary,
+  }));
 }
 
 export interface Insights {
@@ -198,16 +195,17 @@ export interface Insights {
   repeatGroups: { serviceId: string; serviceName: string; title: string; incidents: number; repeats: number; lastAt: number }[];
 }
 
-/** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats. */
+/** What the analytics page shows beside PagerDuty's figures: busiest hours, services breaking most, repeats (aggregated in SQL, facts-aggregate.service.ts). */
 export async function incidentInsights(db: Db, q: AnalyticsQuery): Promise<Insights> {
-  const { facts, repeats } = await loadFacts(db, q, true);
-  const names = new Map((await store.serviceNames(db, q.orgId, [...new Set(facts.map((f) => f.serviceId))])).map((s) => [s.id, s.name]));
-  const hours = busiestHours(facts, q.timeZone);
+  const range = rangeOf(q);
+  const [[all], figures] = await Promise.all([groupedSummaries(db, { range, unit: null, timeZone: q.timeZone, orgZone: q.orgZone }), insightFigures(db, range, q.timeZone)]);
+  const names = new Map((await store.serviceNames(db, q.orgId, figures.services.map((s) => s.serviceId))).map((s) => [s.id, s.name]));
   return {
-    summary: summarize(facts, q.orgZone, repeats),
-    ...hours,
-    services: servicesBreakingMost(facts, repeats).map((s) => ({ ...s, serviceName: names.get(s.serviceId) ?? s.serviceId })),
-    repeatGroups: repeatGroups(facts, repeats).slice(0, 50).map((g) => ({ ...g, serviceName: names.get(g.serviceId) ?? g.serviceId })),
+    summary: all?.summary ?? summarize([], q.orgZone, new Set()),
+    byHour: figures.byHour,
+    byWeekday: figures.byWeekday,
+    services: figures.services.map((s) => ({ ...s, serviceName: names.get(s.serviceId) ?? s.serviceId })),
+    repeatGroups: figures.repeatGroups.slice(0, 50).map((g) => ({ ...g, serviceName: names.get(g.serviceId) ?? g.serviceId })),
   };
 }
 
@@ -247,32 +245,11 @@ export async function rawIncidents(db: Db, q: AnalyticsQuery, body: Record<strin
   for (const k of ['starting_after', 'ending_before'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') errors.push(`${k} must be a cursor string`);
   if (errors.length) throw invalid(...errors);
 
-  const { facts, repeats } = await loadFacts(db, q);
-  const dir = order === 'asc' ? 1 : -1;
-  const key = (f: IncidentFact) => (orderBy === 'created_at' ? f.createdAt : secondsToResolve(f));
-  facts.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka === null || kb === null) return ka === kb ? a.id.localeCompare(b.id) : ka === null ? 1 : -1;
-    return (ka - kb) * dir || a.id.localeCompare(b.id) * dir;
-  });
-  let from = 0;
-  let to = facts.length;
-  if (typeof body.starting_after === 'string') {
-    const i = facts.findIndex((f) => f.id === body.starting_after);
-    if (i < 0) throw invalid('starting_after: not a cursor of this query');
-    from = i + 1;
-    to = Math.min(facts.length, from + (limit as number));
-  } else if (typeof body.ending_before === 'string') {
-    const i = facts.findIndex((f) => f.id === body.ending_before);
-    if (i < 0) throw invalid('ending_before: not a cursor of this query');
-    to = i;
-    from = Math.max(0, to - (limit as number));
-  } else to = Math.min(facts.length, limit as number);
-  const page = facts.slice(from, to);
+  const cursor = typeof body.starting_after === 'string' ? { after: body.starting_after } : typeof body.ending_before === 'string' ? { before: body.ending_before } : {};
+  const { page, more, repeats } = await rawFactsPage(db, rangeOf(q), orderBy as 'created_at' | 'seconds_to_resolve', order as 'asc' | 'desc', limit as number, cursor);
   return {
     rows: await rawRows(db, q.orgId, q.orgZone, page, repeats),
-    more: to < facts.length,
+    more,
     limit: limit as number,
     order: order as 'asc' | 'desc',
     orderBy: orderBy as 'created_at' | 'seconds_to_resolve',

@@ -68,9 +68,36 @@ async function liveRepeats(db: Db, orgId: string, list: readonly IncidentFact[])
   );
 }
 
+/** A stored fact as the figures read it (title empty when not read). */
+export function fromStored(r: Awaited<ReturnType<typeof facts.factsIn>>[number]): IncidentFact {
+  return {
+    id: r.incident_id,
+    number: Number(r.number),
+    serviceId: r.service_id,
+    escalationPolicyId: r.escalation_policy_id,
+    title: r.title ?? '',
+    urgency: r.urgency,
+    priorityId: r.priority_id,
+    status: 'resolved',
+    createdAt: Number(r.created_at),
+    firstAckAt: num(r.first_ack_at),
+    resolvedAt: Number(r.resolved_at),
+    escalations: Number(r.escalations),
+    manualEscalations: Number(r.manual_escalations),
+    firstEscalationAt: num(r.first_escalation_at),
+    alerts: Number(r.alerts),
+  };
+}
+
 export interface RangeFacts {
   facts: IncidentFact[];
   repeats: Set<string>;
+}
+
+/** The incidents of the range without stored facts, read live, and which of them repeat an earlier one. */
+export async function readLiveFacts(db: Db, range: store.IncidentRange): Promise<RangeFacts> {
+  const live = await liveFacts(db, { ...range, withoutFacts: true });
+  return { facts: live, repeats: await liveRepeats(db, range.orgId, live) };
 }
 
 /**
@@ -85,23 +112,7 @@ export async function readFacts(db: Db, range: store.IncidentRange, withTitles: 
   for (let k = 0; k < stored.length; k++) {
     const r = stored[k]!;
     if (r.repeat) repeats.add(r.incident_id);
-    out[k] = {
-      id: r.incident_id,
-      number: Number(r.number),
-      serviceId: r.service_id,
-      escalationPolicyId: r.escalation_policy_id,
-      title: r.title ?? '',
-      urgency: r.urgency,
-      priorityId: r.priority_id,
-      status: 'resolved',
-      createdAt: Number(r.created_at),
-      firstAckAt: num(r.first_ack_at),
-      resolvedAt: Number(r.resolved_at),
-      escalations: Number(r.escalations),
-      manualEscalations: Number(r.manual_escalations),
-      firstEscalationAt: num(r.first_escalation_at),
-      alerts: Number(r.alerts),
-    };
+    out[k] = fromStored(r);
   }
   if (!live.length) return { facts: out, repeats };
   // Both lists are in creation order; merged, so is the answer.

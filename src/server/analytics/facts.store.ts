@@ -55,3 +55,31 @@ export async function insertFacts(db: Db, rows: IncidentFactTable[]): Promise<vo
   if (!rows.length) return;
   await db.insertInto('incident_facts').values(rows).onConflict((oc) => oc.columns(['org_id', 'incident_id']).doNothing()).execute();
 }
+
+/**
+ * A page of stored facts of the range ordered by creation or by whole seconds to resolve
+ * (each incident's rounded as metrics.ts does), ties by id, in `dir`; keyset: only those
+ * after `cursor` (its key and id) in that order. Titles included (a raw page shows them).
+ */
+export async function factsPage(db: Db, r: IncidentRange, orderBy: 'created_at' | 'seconds_to_resolve', dir: 'asc' | 'desc', cursor: { key: number; id: string } | null, limit: number) {
+  const key = orderBy === 'created_at' ? sql<number>`created_at` : sql<number>`((resolved_at - created_at + 500) / 1000)`;
+  let q = db
+    .selectFrom('incident_facts')
+    .select([...COLUMNS, 'title'])
+    .where('org_id', '=', r.orgId)
+    .where('created_at', '>=', r.since)
+    .where('created_at', '<', r.until);
+  if (r.serviceIds?.length) q = q.where('service_id', 'in', [...r.serviceIds]);
+  if (r.urgency) q = q.where('urgency', '=', r.urgency);
+  if (r.priorityIds?.length) q = q.where('priority_id', 'in', [...r.priorityIds]);
+  if (r.escalationPolicyIds?.length) q = q.where('escalation_policy_id', 'in', [...r.escalationPolicyIds]);
+  if (cursor) {
+    const op = dir === 'asc' ? sql.raw('>') : sql.raw('<');
+    q = q.where(sql<boolean>`(${key} ${op} ${sql.lit(cursor.key)} or (${key} = ${sql.lit(cursor.key)} and incident_id ${op} ${cursor.id}))`);
+  }
+  return q
+    .orderBy(key, dir)
+    .orderBy('incident_id', dir)
+    .limit(limit)
+    .execute() as Promise<(Pick<IncidentFactTable, (typeof COLUMNS)[number]> & { title: string })[]>;
+}

@@ -126,6 +126,32 @@ export function wallClock(at: number, zone: string): Date {
   return new Date(at + offsetMs(at, zone));
 }
 
+/**
+ * The zone's offset (ms) along [since, until): `values[i]` from `starts[i]`, one step per
+ * change (a change is found by day and then pinned to its 15-minute slot), for SQL that
+ * computes local hours from created_at (facts-aggregate.store.ts).
+ */
+export function offsetSteps(since: number, until: number, zone: string): { starts: number[]; values: number[] } {
+  const starts = [since];
+  const values = [offsetMs(since, zone)];
+  for (let t = since; t < until; ) {
+    const next = Math.min(t + 86_400_000, until);
+    if (offsetMs(next, zone) !== values.at(-1)) {
+      let lo = Math.floor(t / SLOT_MS);
+      let hi = Math.ceil(next / SLOT_MS);
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (offsetMs(mid * SLOT_MS, zone) === values.at(-1)) lo = mid;
+        else hi = mid;
+      }
+      starts.push(hi * SLOT_MS);
+      values.push(offsetMs(hi * SLOT_MS, zone));
+      t = hi * SLOT_MS;
+    } else t = next;
+  }
+  return { starts, values };
+}
+
 /** Per zone, per 15-minute slot of UTC time: whether it is night (its local hour; every hour starts on a slot edge). */
 const nights = new Map<string, Map<number, boolean>>();
 
@@ -142,7 +168,7 @@ export function isNight(at: number, zone: string): boolean {
   return night;
 }
 
-const titleKey = (serviceId: string, title: string) => `${serviceId}\u0000${title.trim().replace(/\s+/g, ' ').toLowerCase()}`;
+export const titleKey = (serviceId: string, title: string) => `${serviceId}\u0000${title.trim().replace(/\s+/g, ' ').toLowerCase()}`;
 
 /**
  * Incidents (by id) that repeat an earlier one: same service, same title (ignoring case
