@@ -1,7 +1,7 @@
 /**
  * The configuration-as-code file (`vigil export` / `vigil apply`): an organization's services,
  * their integrations (never their keys) and event rules, schedules, escalation policies,
- * maintenance windows and volunteer pools. Resources are named, never identified: users by
+ * maintenance windows, volunteer pools and teams (with their members). Resources are named, never identified: users by
  * email, everything else by name, so a file moves between organizations. Published as
  * docs/vigil-config.schema.json and GET /api/v1/vigil-config.schema.json (JSON Schema 2020-12).
  */
@@ -11,6 +11,7 @@ const Closed = { additionalProperties: false } as const;
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const Text = Type.String({ maxLength: 1024 });
 const Email = Type.String({ minLength: 3, maxLength: 100, description: 'A user of the organization, by email; the user must exist' });
+const Teams = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'The teams that own it, by name; each is in the file or the organization. Left out: its teams are left as they are' });
 const Opaque = (description: string) => Type.Object({}, { additionalProperties: true, description });
 
 const Restriction = Type.Object(
@@ -43,6 +44,7 @@ const Schedule = Type.Object(
     description: Type.Optional(Text),
     time_zone: Type.String({ minLength: 1, maxLength: 64 }),
     schedule_layers: Type.Array(Layer, { maxItems: 20, description: 'Bottom to top: a later layer wins' }),
+    teams: Type.Optional(Teams),
   },
   Closed,
 );
@@ -63,6 +65,7 @@ const Policy = Type.Object(
       Type.Object({ escalation_delay_in_minutes: Type.Integer({ minimum: 1, maximum: 1440 }), targets: Type.Array(Target, { minItems: 1, maxItems: 50 }) }, Closed),
       { minItems: 1, maxItems: 50 },
     ),
+    teams: Type.Optional(Teams),
   },
   Closed,
 );
@@ -110,6 +113,7 @@ const Service = Type.Object(
     auto_resolve_timeout: Type.Optional(Type.Integer({ minimum: 60, maximum: 86400 * 30 })),
     integrations: Type.Optional(Type.Array(Integration, { maxItems: 100 })),
     rules: Type.Optional(Rules),
+    teams: Type.Optional(Teams),
   },
   Closed,
 );
@@ -138,16 +142,31 @@ const Pool = Type.Object(
   Closed,
 );
 
+const Team = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique in the organization, case-insensitively' }),
+    description: Type.Optional(Text),
+    members: Type.Optional(
+      Type.Array(
+        Type.Object({ user: Email, role: Type.Optional(Type.Union([Type.Literal('observer'), Type.Literal('responder'), Type.Literal('manager')], { description: 'The team role (default responder)' })) }, Closed),
+        { maxItems: 500, description: 'The whole membership: a member not listed is removed. Left out: the members are left as they are' },
+      ),
+    ),
+  },
+  Closed,
+);
+
 export const ConfigFile = Type.Object(
   {
     version: Type.Literal(1),
+    teams: Type.Optional(Type.Array(Team)),
     schedules: Type.Optional(Type.Array(Schedule)),
     volunteer_pools: Type.Optional(Type.Array(Pool)),
     escalation_policies: Type.Optional(Type.Array(Policy)),
     services: Type.Optional(Type.Array(Service)),
     maintenance_windows: Type.Optional(Type.Array(Window)),
   },
-  { ...Closed, description: 'Vigil has no teams: a teams section is refused' },
+  Closed,
 );
 
 /** The file's JSON Schema document, as published. */

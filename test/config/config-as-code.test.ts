@@ -1,6 +1,7 @@
 /**
  * Configuration as code (`vigil export` / `vigil apply`) against the real REST API on each dialect:
- * an organization with one of each resource kind is exported, applied to an empty organization
+ * an organization with one of each resource kind (a team with two members owning a schedule, a
+ * policy and a service) is exported, applied to an empty organization
  * (dry run first: nothing written), exported again byte for byte; re-applying changes nothing;
  * an edit shows its field-level diff; --prune deletes what the file dropped; a bad file is
  * refused with problems naming their path and writes nothing.
@@ -43,8 +44,12 @@ async function people(t: TestApp, auth: Record<string, string>, domain: string) 
 
 async function seed(t: TestApp, auth: Record<string, string>, domain: string): Promise<void> {
   const u = await people(t, auth, domain);
+  const team = (await ok(t, 'POST', '/api/v1/teams', { team: { name: 'Phone team', description: 'Answers the line' } }, auth)).team.id as string;
+  for (const [user, role] of [[u.bob, 'responder'], [u.alice, 'manager']]) expect((await req(t, 'PUT', `/api/v1/teams/${team}/users/${user}`, { role }, auth)).statusCode).toBe(204);
+  const teams = [{ id: team, type: 'team_reference' }];
   const schedule = (await ok(t, 'POST', '/api/v1/schedules', {
     schedule: {
+      teams,
       name: 'Phone line',
       time_zone: 'Europe/Berlin',
       description: 'Staff rota',
@@ -58,6 +63,7 @@ async function seed(t: TestApp, auth: Record<string, string>, domain: string): P
   const policy = (await ok(t, 'POST', '/api/v1/escalation_policies', {
     escalation_policy: {
       name: 'Phone escalation',
+      teams,
       num_loops: 2,
       escalation_rules: [
         { escalation_delay_in_minutes: 10, targets: [{ id: schedule, type: 'schedule_reference' }] },
@@ -68,6 +74,7 @@ async function seed(t: TestApp, auth: Record<string, string>, domain: string): P
   const service = (await ok(t, 'POST', '/api/v1/services', {
     service: {
       name: 'Crisis phone',
+      teams,
       description: 'The 24/7 line',
       escalation_policy: { id: policy, type: 'escalation_policy_reference' },
       incident_urgency_rule: { type: 'use_support_hours', during_support_hours: { type: 'constant', urgency: 'high' }, outside_support_hours: { type: 'constant', urgency: 'low' } },
@@ -95,7 +102,7 @@ async function seed(t: TestApp, auth: Record<string, string>, domain: string): P
 
 const count = async (t: TestApp, auth: Record<string, string>) => {
   const n = async (path: string, key: string) => ((await req(t, 'GET', path, undefined, auth)).json()[key] as Json[]).length;
-  return [await n('/api/v1/schedules', 'schedules'), await n('/api/v1/volunteer_pools', 'volunteer_pools'), await n('/api/v1/escalation_policies', 'escalation_policies'), await n('/api/v1/services', 'services'), await n('/api/v1/maintenance_windows', 'maintenance_windows')];
+  return [await n('/api/v1/teams', 'teams'), await n('/api/v1/schedules', 'schedules'), await n('/api/v1/volunteer_pools', 'volunteer_pools'), await n('/api/v1/escalation_policies', 'escalation_policies'), await n('/api/v1/services', 'services'), await n('/api/v1/maintenance_windows', 'maintenance_windows')];
 };
 
 describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
@@ -120,17 +127,19 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
     expect(fileA).toContain('start_day_of_week: 1');
     expect(fileA).not.toMatch(/integration_key|routing_key|Vigil health/);
     expect(fileA.indexOf('schedules:')).toBeLessThan(fileA.indexOf('services:'));
+    expect(fileA).toMatch(/^version: 1\nteams:\n  - name: Phone team\n    description: Answers the line\n    members:\n      - user: alice@harbor.example\n        role: manager\n      - user: bob@harbor.example\n        role: responder\n/);
+    expect(fileA.match(/ {4}teams:\n {6}- Phone team\n/g)).toHaveLength(3);
 
     const before = await count(t, b.auth);
     const dry = await applyConfig(over(t, b.auth), fileA, { dryRun: true });
-    expect(dry.planText).toContain('+ schedule "Phone line"');
+    expect(dry.planText).toMatch(/^\+ team "Phone team"\n\+ schedule "Phone line"\n/);
     expect(dry.planText).toContain('+ integration "Crisis phone / Monitoring"');
-    expect(dry.planText).toMatch(/9 changes: 9 to create, 0 to update, 0 to replace, 0 to delete/);
+    expect(dry.planText).toMatch(/10 changes: 10 to create, 0 to update, 0 to replace, 0 to delete/);
     expect(dry.keys).toEqual([]);
     expect(await count(t, b.auth)).toEqual(before);
 
     const applied = await applyConfig(over(t, b.auth), fileA);
-    expect(applied.changed).toBe(9);
+    expect(applied.changed).toBe(10);
     expect(applied.keys).toHaveLength(2);
     const key = /Monitoring" key \(shown once\): (\S+)/.exec(applied.keys.join('\n'))![1]!;
     const event = await t.app.inject({ method: 'POST', url: '/v2/enqueue', payload: { routing_key: key, event_action: 'trigger', payload: { summary: 'big outage', source: 'pbx', severity: 'critical' } } });
@@ -141,7 +150,7 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
     expect(await exportConfig(fetchTransport(address, b.token))).toBe(fileA);
     const again = await applyConfig(over(t, b.auth), fileA);
     expect(again.changed).toBe(0);
-    expect(again.planText).toBe('0 changes (9 unchanged)\n');
+    expect(again.planText).toBe('0 changes (10 unchanged)\n');
   });
 
   it('an edit shows its field-level diff; --prune deletes what the file dropped, without it nothing is deleted', async () => {
@@ -149,23 +158,39 @@ describe.each(DIALECTS)('configuration as code on %s', (dialect) => {
       .replace('auto_resolve_timeout: 14400', 'auto_resolve_timeout: 3600')
       .replace(/maintenance_windows:[\s\S]*$/, '');
     const plain = await applyConfig(over(t, b.auth), edited);
-    expect(plain.planText).toBe('~ service "Crisis phone"\n    auto_resolve_timeout: 14400 → 3600\n1 change: 0 to create, 1 to update, 0 to replace, 0 to delete (7 unchanged)\n');
+    expect(plain.planText).toBe('~ service "Crisis phone"\n    auto_resolve_timeout: 14400 → 3600\n1 change: 0 to create, 1 to update, 0 to replace, 0 to delete (8 unchanged)\n');
+    // A team the file adds, and a member it drops: the membership is the file's.
+    const spare = await applyConfig(over(t, b.auth), edited.replace('      - user: bob@harbor.example\n        role: responder\n', '').replace('teams:\n', 'teams:\n  - name: Spare\n    members:\n      - user: bob@harbor.example\n        role: observer\n'));
+    expect(spare.planText).toMatch(/^~ team "Phone team"\n {4}members: .*\n\+ team "Spare"\n/);
+    expect(spare.changed).toBe(2);
+    const teamId = async (name: string) => ((await req(t, 'GET', '/api/v1/teams', undefined, b.auth)).json().teams as Json[]).find((x) => x.name === name)!.id as string;
+    const members = async (name: string) => ((await req(t, 'GET', `/api/v1/teams/${await teamId(name)}/members`, undefined, b.auth)).json().members as Json[]).map((m) => `${m.user.summary}:${m.role}`).sort();
+    expect([await members('Phone team'), await members('Spare')]).toEqual([['Alice:manager'], ['Bob:observer']]);
     const pruned = await applyConfig(over(t, b.auth), edited.replace(/  - name: Website[\s\S]*$/, ''), { prune: true });
     expect(pruned.planText).toContain('- service "Website"');
     expect(pruned.planText).toContain('- maintenance window "Switchboard upgrade"');
-    expect(pruned.changed).toBe(2);
-    const [, , , services, windows] = await count(t, b.auth);
-    expect([services, windows]).toEqual([1, 0]);
+    expect(pruned.planText).toContain('- team "Spare"');
+    expect(pruned.changed).toBe(4);
+    const [teams, , , , services, windows] = await count(t, b.auth);
+    expect([teams, services, windows]).toEqual([1, 1, 0]);
+    expect(await members('Phone team')).toEqual(['Alice:manager', 'Bob:responder']);
   });
 
   it('refuses an invalid file with problems naming their path, and writes nothing', async () => {
     const before = await exportConfig(over(t, b.auth));
-    const bad = `${fileA.replace('num_loops: 2', 'num_loops: many').replace('- user: alice@harbor.example', '- user: nobody@harbor.example')}teams: []\n`;
+    const bad = `${fileA.replace('num_loops: 2', 'num_loops: many').replace('- user: alice@harbor.example', '- user: nobody@harbor.example').replace('  - name: Phone team\n', '  - name: Phone team\n    colour: red\n')}teams_of_teams: []\n`;
     const err = await applyConfig(over(t, b.auth), bad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigFileError);
-    expect((err as ConfigFileError).problems).toEqual(expect.arrayContaining(['/escalation_policies/0/num_loops must be integer', '/: teams is not a field here (Vigil has no teams)']));
-    const unknownUser = await applyConfig(over(t, b.auth), fileA.replace('- user: alice@harbor.example', '- user: nobody@harbor.example')).catch((e: unknown) => e);
-    expect((unknownUser as ConfigFileError).problems).toEqual(['/escalation_policies/0/escalation_rules/1/targets/0: no user with email nobody@harbor.example in the organization']);
+    expect((err as ConfigFileError).problems).toEqual(expect.arrayContaining(['/escalation_policies/0/num_loops must be integer', '/teams/0: colour is not a field here', '/: teams_of_teams is not a field here']));
+    const unknownUser = await applyConfig(over(t, b.auth), fileA.replaceAll('- user: alice@harbor.example', '- user: nobody@harbor.example').replace('      - Phone team\n', '      - Night team\n')).catch((e: unknown) => e);
+    expect([...(unknownUser as ConfigFileError).problems].sort()).toEqual([
+      '/escalation_policies/0/escalation_rules/1/targets/0: no user with email nobody@harbor.example in the organization',
+      '/schedules/0/teams/0: no team named Night team',
+      '/teams/0/members: no user with email nobody@harbor.example in the organization',
+    ]);
+    // With --prune a team the file leaves out is deleted: what still names it is refused, not orphaned.
+    const orphans = await applyConfig(over(t, b.auth), fileA.replace(/^teams:\n(?: .*\n)+/m, ''), { prune: true }).catch((e: unknown) => e);
+    expect([...(orphans as ConfigFileError).problems].sort()).toEqual(['/escalation_policies/0/teams/0', '/schedules/0/teams/0', '/services/0/teams/0'].map((p) => `${p}: no team named Phone team`));
     // Names identify resources: an organization with two policies of one name is refused, not guessed at.
     const twin = (await ok(t, 'POST', '/api/v1/escalation_policies', { escalation_policy: { name: 'Phone escalation', escalation_rules: [{ escalation_delay_in_minutes: 5, targets: [{ id: (await req(t, 'GET', '/api/v1/users/me', undefined, b.auth)).json().user.id, type: 'user_reference' }] }] } }, b.auth)).escalation_policy.id as string;
     const clash = await applyConfig(over(t, b.auth), fileA).catch((e: unknown) => e);

@@ -1,8 +1,9 @@
 /**
  * `vigil export` and `vigil apply` over the REST API: the file is checked against its JSON
  * Schema and every name it uses is resolved before anything is written; the plan is then carried
- * out in dependency order (schedules, volunteer pools, escalation policies, services,
- * integrations, event rules, maintenance windows), deletions (--prune) last and in reverse.
+ * out in dependency order (teams and their members, schedules, volunteer pools, escalation
+ * policies, services, integrations, event rules, maintenance windows), deletions (--prune) last
+ * and in reverse.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import YAML from 'yaml';
@@ -43,7 +44,7 @@ export function parseConfig(text: string): ConfigData {
   validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(configFileJsonSchema());
   if (!validator(doc)) {
     const problems = (validator.errors ?? []).map((e) => {
-      const extra = e.keyword === 'additionalProperties' ? `: ${(e.params as { additionalProperty: string }).additionalProperty} is not a field here${(e.params as { additionalProperty: string }).additionalProperty === 'teams' ? ' (Vigil has no teams)' : ''}` : ` ${e.message ?? ''}`;
+      const extra = e.keyword === 'additionalProperties' ? `: ${(e.params as { additionalProperty: string }).additionalProperty} is not a field here` : ` ${e.message ?? ''}`;
       return `${e.instancePath || '/'}${extra}${e.keyword === 'enum' || e.keyword === 'const' ? ` ${JSON.stringify(e.params)}` : ''}`;
     });
     throw new ConfigFileError([...new Set(problems)]);
@@ -54,8 +55,8 @@ export function parseConfig(text: string): ConfigData {
   return data;
 }
 
-/** Every user, schedule, pool, policy, service and priority the file names exists (or is in the file). */
-function unresolved(desired: ConfigData, ids: Ids): string[] {
+/** Every user, team, schedule, pool, policy, service and priority the file names exists (or is in the file). */
+function unresolved(desired: ConfigData, ids: Ids, prune: boolean): string[] {
   const problems: string[] = [];
   const names = (kind: (typeof KINDS)[number], have: Map<string, string>) => new Set([...desired[kind].map((e) => String(e.name)), ...have.keys()]);
   const schedules = names('schedules', ids.schedules);
@@ -63,6 +64,15 @@ function unresolved(desired: ConfigData, ids: Ids): string[] {
   const policies = names('escalation_policies', ids.policies);
   const services = new Set(desired.services.map((s) => String(s.name)));
   const user = (path: string, email: string) => ids.users.has(email) || problems.push(`${path}: no user with email ${email} in the organization`);
+  // With --prune a team left out of the file is deleted, so a name must then be in the file.
+  const teams = names('teams', prune ? new Map() : ids.teams);
+  const team = (path: string, kind: 'schedules' | 'escalation_policies' | 'services') =>
+    desired[kind].forEach((e, i) => ((e.teams ?? []) as string[]).forEach((n, k) => teams.has(n) || problems.push(`${path}/${i}/teams/${k}: no team named ${n}`)));
+  // Members are a set (sorted when read), so the problem names the email rather than a position.
+  desired.teams.forEach((tm, i) => ((tm.members ?? []) as Entry[]).forEach((m) => user(`/teams/${i}/members`, m.user)));
+  team('/schedules', 'schedules');
+  team('/escalation_policies', 'escalation_policies');
+  team('/services', 'services');
   desired.schedules.forEach((s, i) => (s.schedule_layers as Entry[]).forEach((l, j) => (l.users as string[]).forEach((u, k) => user(`/schedules/${i}/schedule_layers/${j}/users/${k}`, u))));
   desired.volunteer_pools.forEach((p, i) => ((p.members ?? []) as string[]).forEach((u, k) => user(`/volunteer_pools/${i}/members/${k}`, u)));
   desired.escalation_policies.forEach((p, i) =>
@@ -91,20 +101,24 @@ const need = (m: Map<string, string>, name: string, what: string) => {
   if (!id) throw new Error(`${what} ${name} has no id (it was to be created earlier in this apply)`);
   return id;
 };
+const teamRefs = (names: string[] | undefined, ids: Ids) => names?.map((n) => ref(need(ids.teams, n, 'team'), 'team_reference'));
 const TARGET_TYPE = { user: 'user_reference', schedule: 'schedule_reference', volunteer_pool: 'volunteer_pool_reference' } as const;
 
 function bodyOf(c: Change, ids: Ids): Json {
   const d = c.desired!;
   const keep = (o: Json) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   switch (c.kind) {
+    case 'team':
+      return { team: keep({ type: 'team', name: d.name, description: d.description }) };
     case 'schedule':
-      return { schedule: keep({ name: d.name, description: d.description, time_zone: d.time_zone, schedule_layers: (d.schedule_layers as Entry[]).map((l) => keep({ ...l, users: (l.users as string[]).map((u) => ({ user: ref(need(ids.users, u, 'user'), 'user_reference') })) })) }) };
+      return { schedule: keep({ name: d.name, description: d.description, time_zone: d.time_zone, teams: teamRefs(d.teams, ids), schedule_layers: (d.schedule_layers as Entry[]).map((l) => keep({ ...l, users: (l.users as string[]).map((u) => ({ user: ref(need(ids.users, u, 'user'), 'user_reference') })) })) }) };
     case 'volunteer_pool':
       return { volunteer_pool: keep({ ...d, members: d.members ? (d.members as string[]).map((u) => ref(need(ids.users, u, 'user'), 'user_reference')) : undefined }) };
     case 'escalation_policy':
       return {
         escalation_policy: keep({
           ...d,
+          teams: teamRefs(d.teams, ids),
           escalation_rules: (d.escalation_rules as Entry[]).map((r) => ({
             escalation_delay_in_minutes: r.escalation_delay_in_minutes,
             targets: (r.targets as Entry[]).map((t) => {
@@ -117,7 +131,7 @@ function bodyOf(c: Change, ids: Ids): Json {
       };
     case 'service': {
       const { integrations: _i, rules: _r, disabled, escalation_policy, ...rest } = d;
-      return { service: keep({ ...rest, status: disabled === true ? 'disabled' : undefined, escalation_policy: escalation_policy ? ref(need(ids.policies, escalation_policy, 'escalation policy'), 'escalation_policy_reference') : undefined }) };
+      return { service: keep({ ...rest, teams: teamRefs(d.teams, ids), status: disabled === true ? 'disabled' : undefined, escalation_policy: escalation_policy ? ref(need(ids.policies, escalation_policy, 'escalation policy'), 'escalation_policy_reference') : undefined }) };
     }
     case 'maintenance_window':
       return { maintenance_window: keep({ ...d, services: (d.services as string[]).map((s) => ref(need(ids.services, s, 'service'), 'service_reference')) }) };
@@ -126,13 +140,24 @@ function bodyOf(c: Change, ids: Ids): Json {
   }
 }
 
-const PATH = { schedule: 'schedules', volunteer_pool: 'volunteer_pools', escalation_policy: 'escalation_policies', service: 'services', maintenance_window: 'maintenance_windows' } as const;
-const MAP = { schedule: 'schedules', volunteer_pool: 'pools', escalation_policy: 'policies', service: 'services', maintenance_window: 'windows' } as const;
+const PATH = { team: 'teams', schedule: 'schedules', volunteer_pool: 'volunteer_pools', escalation_policy: 'escalation_policies', service: 'services', maintenance_window: 'maintenance_windows' } as const;
+const MAP = { team: 'teams', schedule: 'schedules', volunteer_pool: 'pools', escalation_policy: 'policies', service: 'services', maintenance_window: 'windows' } as const;
 
 function rulesBody(rules: Entry | undefined, ids: Ids): Json {
   const actions = (a: Entry | undefined) => (a?.priority ? { ...a, priority: need(ids.priorities, a.priority, 'priority') } : (a ?? {}));
   const sets = ((rules?.sets ?? [{ id: 'start', rules: [] }]) as Entry[]).map((s) => ({ id: s.id, rules: (s.rules as Entry[]).map((r) => ({ ...r, actions: actions(r.actions) })) }));
   return { orchestration_path: { sets, catch_all: { actions: actions(rules?.catch_all?.actions) } } };
+}
+
+/** Makes a team's membership the file's: roles set, members not listed removed (only when the file lists members). */
+async function syncMembers(api: Api, c: Change, ids: Ids): Promise<void> {
+  const wanted = c.desired?.members as Entry[] | undefined;
+  if (!wanted) return;
+  const id = need(ids.teams, c.key, 'team');
+  const had = ids.teamMembers.get(c.key) ?? new Map<string, string>();
+  for (const m of wanted) if (had.get(m.user) !== m.role) await api.call('PUT', `/api/v1/teams/${id}/users/${need(ids.users, m.user, 'user')}`, { role: m.role });
+  const keep = new Set(wanted.map((m) => String(m.user)));
+  for (const email of had.keys()) if (!keep.has(email)) await api.call('DELETE', `/api/v1/teams/${id}/users/${need(ids.users, email, 'user')}`);
 }
 
 /** Carries out one change; returns a line to print once (a new integration's key), if any. */
@@ -167,6 +192,7 @@ async function carryOut(api: Api, c: Change, ids: Ids): Promise<string | null> {
     const made = await api.call('POST', path, body);
     map.set(c.key, String((Object.values(made)[0] as Json).id));
   }
+  if (c.kind === 'team') await syncMembers(api, c, ids);
   return null;
 }
 
@@ -186,7 +212,7 @@ export async function applyConfig(transport: Transport, text: string, opts: { dr
   // Names identify resources: two of a kind with one name in the organization cannot be told apart.
   const clash = duplicateNames(current.data, 'organization: ');
   if (clash.length) throw new ConfigFileError(clash.map((c) => `${c} (rename one before applying)`));
-  const missing = unresolved(desired, current.ids);
+  const missing = unresolved(desired, current.ids, opts.prune === true);
   if (missing.length) throw new ConfigFileError(missing);
   const plan = makePlan(desired, current.data, opts.prune === true);
   const todo = plan.filter((c) => c.action !== 'unchanged');

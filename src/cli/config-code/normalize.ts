@@ -7,6 +7,7 @@ export type Entry = Record<string, any>;
 
 export interface ConfigData {
   version: 1;
+  teams: Entry[];
   schedules: Entry[];
   volunteer_pools: Entry[];
   escalation_policies: Entry[];
@@ -14,7 +15,7 @@ export interface ConfigData {
   maintenance_windows: Entry[];
 }
 
-export const KINDS = ['schedules', 'volunteer_pools', 'escalation_policies', 'services', 'maintenance_windows'] as const;
+export const KINDS = ['teams', 'schedules', 'volunteer_pools', 'escalation_policies', 'services', 'maintenance_windows'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Nulls and undefined left out, at every depth; key order kept. */
@@ -51,6 +52,17 @@ export function same(a: unknown, b: unknown): boolean {
 
 const nonEmpty = <T>(xs: T[] | undefined): T[] | undefined => (xs && xs.length ? xs : undefined);
 const sorted = (xs: string[] | undefined) => (xs ? [...xs].sort() : xs);
+/** The teams that own a schedule, policy or service: a set of names. */
+const teamNames = (xs: string[] | undefined) => nonEmpty(sorted(xs));
+
+export function normTeam(t: Entry): Entry {
+  const members = t.members as Entry[] | undefined;
+  return canon({
+    name: t.name,
+    description: t.description || undefined,
+    members: members ? members.map((m) => ({ user: String(m.user), role: m.role ?? 'responder' })).sort((a, b) => a.user.localeCompare(b.user, 'en')) : undefined,
+  });
+}
 
 export function normSchedule(s: Entry): Entry {
   return canon({
@@ -67,6 +79,7 @@ export function normSchedule(s: Entry): Entry {
       restrictions: nonEmpty(l.restrictions as Entry[] | undefined)?.map((r) => ({ type: r.type, start_time_of_day: r.start_time_of_day, duration_seconds: r.duration_seconds, start_day_of_week: r.type === 'weekly_restriction' ? r.start_day_of_week : undefined })),
       open_shifts: l.open_shifts === true ? true : undefined,
     })),
+    teams: teamNames(s.teams),
   });
 }
 
@@ -90,6 +103,7 @@ export function normPolicy(p: Entry): Entry {
     num_loops: p.num_loops,
     on_call_handoff_notifications: p.on_call_handoff_notifications,
     escalation_rules: (p.escalation_rules as Entry[]).map((r) => ({ escalation_delay_in_minutes: r.escalation_delay_in_minutes, targets: r.targets })),
+    teams: teamNames(p.teams),
   });
 }
 
@@ -128,6 +142,7 @@ export function normService(s: Entry, rulesAreFileForm = false): Entry {
     auto_resolve_timeout: s.auto_resolve_timeout,
     integrations: nonEmpty(((s.integrations ?? []) as Entry[]).map((i) => canon({ name: i.name, type: i.type, heartbeat_interval_seconds: i.type === 'heartbeat' ? i.heartbeat_interval_seconds : undefined })).sort((a, b) => String(a.name).localeCompare(String(b.name), 'en'))),
     rules: rulesAreFileForm ? normRules(s.rules) : s.rules,
+    teams: teamNames(s.teams),
   });
 }
 
@@ -136,6 +151,7 @@ export function normWindow(w: Entry): Entry {
 }
 
 export const NORMALIZE: Record<Kind, (e: Entry) => Entry> = {
+  teams: normTeam,
   schedules: normSchedule,
   volunteer_pools: normPool,
   escalation_policies: normPolicy,

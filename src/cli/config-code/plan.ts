@@ -6,7 +6,7 @@
 import { integrationKey } from './read.js';
 import { KINDS, NORMALIZE, keyOf, stable, same, type ConfigData, type Entry } from './normalize.js';
 
-export type PlanKind = 'schedule' | 'volunteer_pool' | 'escalation_policy' | 'service' | 'integration' | 'rules' | 'maintenance_window';
+export type PlanKind = 'team' | 'schedule' | 'volunteer_pool' | 'escalation_policy' | 'service' | 'integration' | 'rules' | 'maintenance_window';
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'unchanged';
 
 export interface FieldChange {
@@ -26,8 +26,8 @@ export interface Change {
 }
 
 /** Apply order: what is referenced before what references it (deletes run the other way). */
-export const ORDER: PlanKind[] = ['schedule', 'volunteer_pool', 'escalation_policy', 'service', 'integration', 'rules', 'maintenance_window'];
-const KIND_OF = { schedules: 'schedule', volunteer_pools: 'volunteer_pool', escalation_policies: 'escalation_policy', services: 'service', maintenance_windows: 'maintenance_window' } as const;
+export const ORDER: PlanKind[] = ['team', 'schedule', 'volunteer_pool', 'escalation_policy', 'service', 'integration', 'rules', 'maintenance_window'];
+const KIND_OF = { teams: 'team', schedules: 'schedule', volunteer_pools: 'volunteer_pool', escalation_policies: 'escalation_policy', services: 'service', maintenance_windows: 'maintenance_window' } as const;
 const NESTED = new Set(['integrations', 'rules']);
 
 /**
@@ -129,7 +129,7 @@ export function duplicateNames(desired: ConfigData, where = ''): string[] {
   return problems;
 }
 
-const LABEL: Record<PlanKind, string> = { schedule: 'schedule', volunteer_pool: 'volunteer pool', escalation_policy: 'escalation policy', service: 'service', integration: 'integration', rules: 'event rules of service', maintenance_window: 'maintenance window' };
+const LABEL: Record<PlanKind, string> = { team: 'team', schedule: 'schedule', volunteer_pool: 'volunteer pool', escalation_policy: 'escalation policy', service: 'service', integration: 'integration', rules: 'event rules of service', maintenance_window: 'maintenance window' };
 const SIGN: Record<Action, string> = { create: '+', update: '~', replace: '±', delete: '-', unchanged: '=' };
 const short = (v: unknown) => {
   const s = v === undefined ? '(unset)' : stable(v);

@@ -4,11 +4,14 @@
  * The built-in "Vigil health" service and windows already over are not configuration.
  */
 import type { Api, Json } from './api.js';
-import { normPolicy, normPool, normRules, normSchedule, normService, normWindow, type ConfigData, type Entry } from './normalize.js';
+import { normPolicy, normPool, normRules, normSchedule, normService, normTeam, normWindow, type ConfigData, type Entry } from './normalize.js';
 
 export interface Ids {
   users: Map<string, string>;
   priorities: Map<string, string>;
+  teams: Map<string, string>;
+  /** team name → its members' emails → team role */
+  teamMembers: Map<string, Map<string, string>>;
   schedules: Map<string, string>;
   pools: Map<string, string>;
   policies: Map<string, string>;
@@ -34,8 +37,12 @@ function nameOf(names: Map<string, string>, id: string, what: string): string {
   return n;
 }
 
-function scheduleEntry(s: Json, emailOf: Map<string, string>): Entry {
+/** Team references → team names (a set: sorted). */
+const teamsOf = (refs: Json[] | undefined, teamName: Map<string, string>) => (refs ?? []).map((r) => nameOf(teamName, String(r.id), 'team'));
+
+function scheduleEntry(s: Json, emailOf: Map<string, string>, teamName: Map<string, string>): Entry {
   return normSchedule({
+    teams: teamsOf(s.teams, teamName),
     name: s.name,
     description: s.description,
     time_zone: s.time_zone,
@@ -65,8 +72,9 @@ function poolEntry(p: Json, emailOf: Map<string, string>): Entry {
 
 const TARGET_KIND: Record<string, 'user' | 'schedule' | 'volunteer_pool'> = { user_reference: 'user', schedule_reference: 'schedule', volunteer_pool_reference: 'volunteer_pool' };
 
-function policyEntry(p: Json, names: { user: Map<string, string>; schedule: Map<string, string>; volunteer_pool: Map<string, string> }): Entry {
+function policyEntry(p: Json, names: { user: Map<string, string>; schedule: Map<string, string>; volunteer_pool: Map<string, string>; team: Map<string, string> }): Entry {
   return normPolicy({
+    teams: teamsOf(p.teams, names.team),
     name: p.name,
     description: p.description,
     num_loops: p.num_loops,
@@ -82,17 +90,17 @@ function policyEntry(p: Json, names: { user: Map<string, string>; schedule: Map<
   });
 }
 
-async function serviceEntry(api: Api, s: Json, policyName: Map<string, string>, priorityName: Map<string, string>, ids: Ids): Promise<Entry> {
+async function serviceEntry(api: Api, s: Json, names: { policy: Map<string, string>; priority: Map<string, string>; team: Map<string, string> }, ids: Ids): Promise<Entry> {
   const integrations = (await api.list(`/api/v1/services/${s.id}/integrations`, 'integrations')).sort(byName);
   for (const i of integrations) ids.integrations.set(integrationKey(s.name, i.name), { serviceId: s.id, id: i.id });
   const path = (await api.call('GET', `/api/v1/event_orchestrations/services/${s.id}`)).orchestration_path as Json;
   const active = (await api.call('GET', `/api/v1/event_orchestrations/services/${s.id}/active`)).active as boolean;
-  const rules = normRules({ active, sets: path.sets, catch_all: path.catch_all }, (id) => nameOf(priorityName, id, 'priority'));
+  const rules = normRules({ active, sets: path.sets, catch_all: path.catch_all }, (id) => nameOf(names.priority, id, 'priority'));
   return normService({
     name: s.name,
     description: s.description,
     disabled: s.status === 'disabled' ? true : undefined,
-    escalation_policy: s.escalation_policy ? nameOf(policyName, s.escalation_policy.id, 'escalation policy') : undefined,
+    escalation_policy: s.escalation_policy ? nameOf(names.policy, s.escalation_policy.id, 'escalation policy') : undefined,
     incident_urgency_rule: s.incident_urgency_rule,
     support_hours: s.support_hours,
     scheduled_actions: s.scheduled_actions,
@@ -102,7 +110,14 @@ async function serviceEntry(api: Api, s: Json, policyName: Map<string, string>, 
     auto_resolve_timeout: s.auto_resolve_timeout,
     integrations: integrations.map((i) => ({ name: i.name, type: i.vigil_type, heartbeat_interval_seconds: i.heartbeat?.interval_seconds })),
     rules,
+    teams: teamsOf(s.teams, names.team),
   });
+}
+
+async function teamEntry(api: Api, t: Json, emailOf: Map<string, string>, ids: Ids): Promise<Entry> {
+  const members = (await api.list(`/api/v1/teams/${t.id}/members`, 'members')).map((m) => ({ user: nameOf(emailOf, String(m.user.id), 'user'), role: String(m.role) }));
+  ids.teamMembers.set(String(t.name), new Map(members.map((m) => [m.user, m.role])));
+  return normTeam({ name: t.name, description: t.description, members: members.length ? members : undefined });
 }
 
 function windowEntry(w: Json, serviceName: Map<string, string>): Entry {
@@ -122,6 +137,7 @@ const mapOf = (rows: Json[], key = 'name') => new Map(rows.map((r) => [String(r[
 export async function readCurrent(api: Api): Promise<Current> {
   const users = await api.list('/api/v1/users', 'users');
   const priorities = (await api.call('GET', '/api/v1/priorities')).priorities as Json[];
+  const teams = await api.list('/api/v1/teams', 'teams');
   const schedules = await api.list('/api/v1/schedules', 'schedules');
   const pools = await api.list('/api/v1/volunteer_pools', 'volunteer_pools');
   const policies = await api.list('/api/v1/escalation_policies', 'escalation_policies');
@@ -130,6 +146,8 @@ export async function readCurrent(api: Api): Promise<Current> {
   const ids: Ids = {
     users: mapOf(users, 'email'),
     priorities: mapOf(priorities),
+    teams: mapOf(teams),
+    teamMembers: new Map(),
     schedules: mapOf(schedules),
     pools: mapOf(pools),
     policies: mapOf(policies),
@@ -138,16 +156,20 @@ export async function readCurrent(api: Api): Promise<Current> {
     windows: mapOf(windows, 'description'),
   };
   const emailOf = namesOf(users, 'email');
+  const teamName = namesOf(teams);
   const fullSchedules = await Promise.all(schedules.map(async (s) => (await api.call('GET', `/api/v1/schedules/${s.id}`)).schedule as Json));
   const data: ConfigData = {
     version: 1,
-    schedules: fullSchedules.map((s) => scheduleEntry(s, emailOf)).sort(byName),
+    teams: [],
+    schedules: fullSchedules.map((s) => scheduleEntry(s, emailOf, teamName)).sort(byName),
     volunteer_pools: pools.map((p) => poolEntry(p, emailOf)).sort(byName),
-    escalation_policies: policies.map((p) => policyEntry(p, { user: emailOf, schedule: namesOf(schedules), volunteer_pool: namesOf(pools) })).sort(byName),
+    escalation_policies: policies.map((p) => policyEntry(p, { user: emailOf, schedule: namesOf(schedules), volunteer_pool: namesOf(pools), team: teamName })).sort(byName),
     services: [],
     maintenance_windows: windows.map((w) => windowEntry(w, namesOf(services))).sort(byName),
   };
-  for (const s of services) data.services.push(await serviceEntry(api, s, namesOf(policies), namesOf(priorities), ids));
+  for (const tm of teams) data.teams.push(await teamEntry(api, tm, emailOf, ids));
+  data.teams.sort(byName);
+  for (const s of services) data.services.push(await serviceEntry(api, s, { policy: namesOf(policies), priority: namesOf(priorities), team: teamName }, ids));
   data.services.sort(byName);
   return { data, ids };
 }
