@@ -317,9 +317,12 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     ]);
     expect(r.verification[2]!.detail).toMatch(/Opsgenie shifts missing in Vigil/);
 
-    // A third run changes nothing.
+    // A third run changes nothing, and writes no team audit record (members already have their roles).
+    const teamAudits = async () => Number((await t.db.handle.db.selectFrom('audit_records').select((eb) => eb.fn.countAll<number>().as('n')).where('root_type', '=', 'team').executeTakeFirstOrThrow()).n);
+    const auditsBefore = await teamAudits();
     const again = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: false, verify: false });
     expect(await rows()).toEqual(after);
+    expect(await teamAudits()).toBe(auditsBefore);
     expect(again.counts.services).toEqual({ created: 0, updated: 2 });
 
     // A dry run now says everything would be updated, and still writes nothing.

@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import type { OutboundPolicy } from '../lib/outbound-policy.js';
 import { createContactMethod, listContactMethods, normalizeAddress } from '../notify/contact.service.js';
 import { findUser, updateMember } from '../org/org.service.js';
-import { createTeam, listTeams, requireTeam, setTeamMember, updateTeam } from '../org/team.service.js';
+import { createTeam, listTeams, requireTeam, setTeamMember, teamMembers, updateTeam } from '../org/team.service.js';
 import { getUserByEmail } from '../org/org.store.js';
 import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
 import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
@@ -168,10 +168,12 @@ export async function upsertTeam(deps: ImportDeps, maps: Mappings, orgId: string
     counts.created++;
   }
   if (mapped !== row.id) await maps.put('team', t.sourceId, row.id);
-  // The importer acts as the organization's owner (as inviteMember does above).
+  // The importer acts as the organization's owner (as inviteMember does above); a member whose
+  // team role is already the source's is left alone, so a re-run writes no audit record.
+  const have = new Map((await teamMembers(deps.db, orgId, row.id, 10_000, 0)).rows.map((m) => [m.user.id, m.role]));
   for (const m of t.members) {
     const userId = maps.get('user', m.userSourceId);
-    if (userId) await setTeamMember(u, orgId, row.id, userId, m.role, { userId, role: 'owner' });
+    if (userId && have.get(userId) !== m.role) await setTeamMember(u, orgId, row.id, userId, m.role, { userId, role: 'owner' });
   }
   return row.id;
 }
