@@ -139,7 +139,13 @@ export async function startFakeOpsgenie(data: OpsgenieData, key = randomUUID()):
       if (!u) return notFound('User');
       return send(200, { data: (u.contacts ?? []).map((c, i) => ({ id: `${u.id}-c${i}`, method: c.method, to: c.to, status: c.status ?? { enabled: true } })) });
     }
-    if (seg[1] === 'teams' && seg.length === 2) return send(200, { data: data.teams.map(({ routingRules: _r, ...t }) => t) });
+    if (seg[1] === 'teams' && seg.length === 2) return send(200, { data: data.teams.map(({ routingRules: _r, members: _m, ...t }) => t) });
+    if (seg[1] === 'teams' && seg.length === 3) {
+      const t = data.teams.find((x) => x.id === seg[2]);
+      if (!t) return notFound('Team');
+      const { routingRules: _r, ...team } = t;
+      return send(200, { data: { ...team, members: team.members ?? [] } });
+    }
     if (seg[1] === 'teams' && seg[3] === 'routing-rules' && seg.length === 4) {
       const t = data.teams.find((x) => x.id === seg[2]);
       if (!t) return notFound('Team');

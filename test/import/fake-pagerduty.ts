@@ -143,6 +143,8 @@ export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID()
     };
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
     const notFound = () => error(404, 'Not Found', 2100);
+    // Team references as PagerDuty answers them on schedules, escalation policies and services.
+    const teamsOf = (refs: { id: string }[] | undefined) => (refs ?? []).map((r) => ref('team', r.id, data.teams.find((t) => t.id === r.id)?.name ?? r.id));
 
     if (seg[0] === 'users' && seg.length === 1) {
       const users = [...data.users]
@@ -166,14 +168,14 @@ export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID()
       if (seg[2] === 'contact_methods') return send(200, { contact_methods: (u.contact_methods ?? []).map((c) => cmFull(u.id, c)) });
       if (seg[2] === 'notification_rules') return send(200, { notification_rules: (u.notification_rules ?? []).map((r) => nrFull(u.id, u, r)) });
     }
-    if (seg[0] === 'teams' && seg.length === 1) return page('teams', data.teams.map(({ members: _m, ...t }) => ({ ...t, type: 'team', summary: t.name, self: `${PD}/teams/${t.id}`, html_url: `${WEB}/teams/${t.id}`, description: null })));
+    if (seg[0] === 'teams' && seg.length === 1) return page('teams', data.teams.map(({ members: _m, ...t }) => ({ ...t, type: 'team', summary: t.name, self: `${PD}/teams/${t.id}`, html_url: `${WEB}/teams/${t.id}`, description: t.description ?? null })));
     if (seg[0] === 'teams' && seg[2] === 'members' && seg.length === 3) {
       const t = data.teams.find((x) => x.id === seg[1]);
       if (!t) return notFound();
       return page('members', (t.members ?? []).map((m) => ({ user: userRef(data.users, m.user.id), role: m.role ?? 'responder' })));
     }
     if (seg[0] === 'schedules' && seg.length === 1) {
-      return page('schedules', data.schedules.map((s) => ({ id: s.id, type: 'schedule', summary: s.name, self: `${PD}/schedules/${s.id}`, html_url: `${WEB}/schedules/${s.id}`, name: s.name, time_zone: s.time_zone, description: s.description ?? null, users: [...new Set((s.schedule_layers ?? []).flatMap((l) => l.users.map((u) => u.user.id)))].map((id) => userRef(data.users, id)), escalation_policies: [], teams: [] })));
+      return page('schedules', data.schedules.map((s) => ({ id: s.id, type: 'schedule', summary: s.name, self: `${PD}/schedules/${s.id}`, html_url: `${WEB}/schedules/${s.id}`, name: s.name, time_zone: s.time_zone, description: s.description ?? null, users: [...new Set((s.schedule_layers ?? []).flatMap((l) => l.users.map((u) => u.user.id)))].map((id) => userRef(data.users, id)), escalation_policies: [], teams: teamsOf(s.teams) })));
     }
     if (seg[0] === 'schedules' && seg.length >= 2) {
       const s = data.schedules.find((x) => x.id === seg[1]);
@@ -203,7 +205,7 @@ export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID()
           final_schedule: { name: 'Final Schedule', rendered_schedule_entries: final, rendered_coverage_percentage: null },
           escalation_policies: [],
           users: [],
-          teams: [],
+          teams: teamsOf(s.teams),
         },
       });
     }
@@ -219,7 +221,7 @@ export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID()
           on_call_handoff_notifications: p.on_call_handoff_notifications ?? 'if_has_services',
           escalation_rules: (p.escalation_rules ?? []).map((r, i) => ({ id: r.id ?? `${p.id}R${i}`, ...r, targets: (r.targets ?? []).map((t) => ({ ...t, self: `${PD}/${t.type?.replace('_reference', '')}s/${t.id}`, html_url: null })) })),
           services: data.services.filter((s) => s.escalation_policy?.id === p.id).map((s) => ref('service', s.id, s.name)),
-          teams: [],
+          teams: teamsOf(p.teams),
         })),
       );
     }
@@ -237,7 +239,7 @@ export async function startFakePagerDuty(data: PagerDutyData, key = randomUUID()
           alert_creation: s.alert_creation ?? 'create_alerts_and_incidents',
           escalation_policy: s.escalation_policy ? ref('escalation_policy', s.escalation_policy.id, data.policies.find((p) => p.id === s.escalation_policy!.id)?.name ?? s.escalation_policy.id) : null,
           integrations: (s.integrations ?? []).map((i) => (include.includes('integrations') ? intFull(s, i, false) : intRef(s.id, i))),
-          teams: [],
+          teams: teamsOf(s.teams),
         })),
       );
     }

@@ -26,19 +26,22 @@ const FW_TOKEN = 'm12xmIjOcgwH74UF8CN4dk0Dh';
 const ZONE = 'Europe/Berlin';
 
 function fixture(): GrafanaOnCallData {
-  const u = (id: string, email: string, username: string, role: string) => ({ id, email, username, role, timezone: ZONE, teams: ['TSRE00000001'] });
+  const u = (id: string, email: string, username: string, role: string, teams = ['TSRE00000001']) => ({ id, email, username, role, timezone: ZONE, teams });
   const rule = (id: string, user_id: string, position: number, type: string, extra: Record<string, unknown> = {}) => ({ id, user_id, position, important: false, type, ...extra });
   return {
     users: [
       u('UALICE000001', 'alice@example.com', 'alice', 'admin'),
       u('UBOB00000001', 'bob@example.com', 'bob', 'user'),
-      u('UCAROL000001', 'carol@example.com', 'carol', 'user'),
+      u('UCAROL000001', 'carol@example.com', 'carol', 'user', ['TSUPPORT0001']),
       u('UDAVE0000001', 'dave@example.com', 'dave', 'observer'),
-      u('UERIN0000001', 'erin@example.com', 'erin', 'user'),
+      u('UERIN0000001', 'erin@example.com', 'erin', 'user', ['TSRE00000001', 'TSUPPORT0001']),
       // The Vigil owner (vigil init) is in OnCall too: matched by e-mail, kept as owner.
       u('UOLIVE000001', 'owner@harbor.example', 'olive', 'admin'),
     ],
-    teams: [{ id: 'TSRE00000001', name: 'SRE' }],
+    teams: [
+      { id: 'TSRE00000001', name: 'SRE' },
+      { id: 'TSUPPORT0001', name: 'Support' },
+    ],
     notificationRules: [
       rule('N1', 'UALICE000001', 0, 'notify_by_email'),
       rule('N2', 'UALICE000001', 1, 'wait', { duration: 300 }),
@@ -65,6 +68,7 @@ function fixture(): GrafanaOnCallData {
       },
       {
         id: 'SSUPPORT0001',
+        team_id: 'TSUPPORT0001',
         name: 'Support hours',
         type: 'calendar',
         time_zone: ZONE,
@@ -95,7 +99,7 @@ function fixture(): GrafanaOnCallData {
     ],
     chains: [
       { id: 'CSRE00000001', name: 'SRE escalation', team_id: 'TSRE00000001' },
-      { id: 'CSUPPORT0001', name: 'Support', team_id: null },
+      { id: 'CSUPPORT0001', name: 'Support', team_id: 'TSUPPORT0001' },
     ],
     policies: [
       { id: 'E1', escalation_chain_id: 'CSRE00000001', position: 0, type: 'notify_on_call_from_schedule', important: false, notify_on_call_from_schedule: 'SPRIMARY0001' },
@@ -139,7 +143,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
   const lines: string[] = [];
   const deps = (): ImportDeps => ({ db: t.db.handle.db, clock, targets: t.deps.targets, outbound: t.deps.outbound, log: (l) => lines.push(l) });
   const client = (token = goc.token) => new GrafanaOnCallClient({ apiUrl: `${goc.url}/api/v1/`, token, policy: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
-  const count = async (table: 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (table: 'teams' | 'team_members' | 'team_links' | 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = async () => ({
     users: await countRows(t, 'users'),
     services: await countRows(t, 'services'),
@@ -148,6 +152,9 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     policies: await count('escalation_policies'),
     overrides: await count('schedule_overrides'),
     contacts: await count('contact_methods'),
+    teams: await count('teams'),
+    teamMembers: await count('team_members'),
+    teamLinks: await count('team_links'),
     mappings: await count('import_mappings'),
   });
 
@@ -226,12 +233,11 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     ]);
     const notes = r.plan.notMapped.join('\n');
     for (const expected of [
-      'team SRE: not mapped (Vigil has no teams)',
       "user alice@example.com: notify_by_sms rule not mapped (OnCall's API does not give phone numbers",
       'user carol@example.com: notify_by_mobile_app rule not mapped',
       'schedule Legacy calendar: an iCal schedule',
       'schedule Pairs shift Day pairs: 2 people on call together in OnCall',
-      'escalation chain SRE escalation step 4: notify_team_members not mapped (Vigil has no teams)',
+      'escalation chain SRE escalation step 4: notify_team_members not mapped (Vigil policies notify people and schedules, not a team)',
       'escalation chain SRE escalation step 6: notify_user_group not mapped (Slack user groups)',
       'escalation chain SRE escalation step 7: "important" not mapped',
       'escalation chain Support: waits 5 min before its first notification',
@@ -243,6 +249,12 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
       expect(notes).toContain(expected);
     expect(r.counts.users).toEqual({ created: 5, updated: 1 });
     expect(r.counts.schedules).toEqual({ created: 4, updated: 0 });
+    expect(r.counts.teams).toEqual({ created: 2, updated: 0 });
+    // OnCall has no team roles: every member is a responder.
+    expect(r.plan.teams.map((x) => [x.name, x.members.map((m) => `${m.userSourceId}:${m.role}`)])).toEqual([
+      ['SRE', ['UALICE000001:responder', 'UBOB00000001:responder', 'UDAVE0000001:responder', 'UERIN0000001:responder', 'UOLIVE000001:responder']],
+      ['Support', ['UCAROL000001:responder', 'UERIN0000001:responder']],
+    ]);
     const text = formatGrafanaOnCallReport(r);
     expect(text).toContain('Plan (dry run, nothing written) from Grafana OnCall');
     expect(text).toContain('users: would create 5, update 1');
@@ -262,6 +274,8 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     expect(half.contacts - before.contacts).toBe(3);
     expect(half.schedules - before.schedules).toBe(4);
     expect(half.overrides - before.overrides).toBe(1);
+    // Teams (with members) come before schedules, which are linked to theirs (team_id).
+    expect([half.teams - before.teams, half.teamMembers - before.teamMembers, half.teamLinks - before.teamLinks]).toEqual([2, 7, 2]);
     expect(half.policies).toBe(before.policies);
     expect(half.services).toBe(before.services);
 
@@ -277,6 +291,19 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
     expect(r.counts.users).toEqual({ created: 0, updated: 6 });
     expect(r.counts.schedules).toEqual({ created: 0, updated: 4 });
     expect(r.counts.policies).toEqual({ created: 2, updated: 0 });
+    expect(r.counts.teams).toEqual({ created: 0, updated: 2 });
+    // Schedules SRE Primary and Support hours, chains SRE escalation and Support, the Prometheus service.
+    expect([after.teams - before.teams, after.teamMembers - before.teamMembers, after.teamLinks - before.teamLinks]).toEqual([2, 7, 5]);
+    const teams = (await req(t, 'GET', '/api/v1/teams?limit=100')).json().teams as { id: string; name: string }[];
+    const emailById = new Map(((await req(t, 'GET', '/api/v1/users?limit=100')).json().users as { id: string; email: string }[]).map((u) => [u.id, u.email]));
+    const support = teams.find((x) => x.name === 'Support')!;
+    const members = (await req(t, 'GET', `/api/v1/teams/${support.id}/members?limit=100`)).json().members as { user: { id: string }; role: string }[];
+    expect(members.map((m) => `${emailById.get(m.user.id)}:${m.role}`).sort()).toEqual(['carol@example.com:responder', 'erin@example.com:responder']);
+    const policies = (await req(t, 'GET', '/api/v1/escalation_policies?limit=100')).json().escalation_policies as { name: string; teams?: { id: string }[] }[];
+    expect(policies.map((p) => [p.name, (p.teams ?? []).map((x) => teams.find((y) => y.id === x.id)?.name)]).sort()).toEqual([
+      ['SRE escalation', ['SRE']],
+      ['Support', ['Support']],
+    ]);
     expect(r.plan.notMapped).toContain('user owner@harbor.example: a member as owner in Vigil; role kept (OnCall role maps to admin)');
     expect(lines.some((l) => /^service Grafana Alerting: new Events API v2 key [A-Za-z0-9]{32} \(shown once\)/.test(l))).toBe(true);
 
@@ -304,7 +331,7 @@ describe.each(DIALECTS)('vigil import grafana-oncall on %s', (dialect) => {
 
     // A dry run now says everything would be updated, and still writes nothing.
     const dry = await runGrafanaOnCallImport(deps(), client(), t.org.org.id, { dryRun: true });
-    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 4 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 3 } });
+    expect(dry.counts).toMatchObject({ teams: { created: 0, updated: 2 }, users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 4 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 3 } });
     expect(await rows()).toEqual(after);
   });
 

@@ -50,7 +50,16 @@ function fixture(): OpsgenieData {
           { id: 'rr-2', name: 'Default', order: 1, isDefault: true, criteria: { type: 'match-all' }, notify: { type: 'escalation', id: 'e-sre', name: 'SRE escalation' } },
         ],
       },
-      { id: 't-support', name: 'Support', routingRules: [{ id: 'rr-3', name: 'Default', order: 0, isDefault: true, criteria: { type: 'match-all' }, notify: { type: 'schedule', id: 's-support', name: 'Support hours' } }] },
+      {
+        id: 't-support',
+        name: 'Support',
+        description: 'Customer support',
+        members: [
+          { user: { id: 'u-bob', username: 'bob@example.com' }, role: 'admin' },
+          { user: { id: 'u-erin', username: 'erin@example.com' }, role: 'user' },
+          { user: { id: 'u-gone', username: 'gone@example.com' }, role: 'user' },
+        ],
+        routingRules: [{ id: 'rr-3', name: 'Default', order: 0, isDefault: true, criteria: { type: 'match-all' }, notify: { type: 'schedule', id: 's-support', name: 'Support hours' } }] },
     ],
     schedules: [
       {
@@ -76,6 +85,7 @@ function fixture(): OpsgenieData {
       },
       {
         id: 's-support',
+        ownerTeam: { id: 't-support', name: 'Support' },
         name: 'Support hours',
         timezone: 'Asia/Kolkata',
         enabled: true,
@@ -119,6 +129,7 @@ function fixture(): OpsgenieData {
           { condition: 'if-not-acked', notifyType: 'default', delay: { timeAmount: 25, timeUnit: 'minutes' }, recipient: { type: 'user', id: 'u-alice' } },
         ],
         repeat: { waitInterval: 5, count: 2 },
+        ownerTeam: { id: 't-sre', name: 'SRE' },
       },
     ],
     integrations: [
@@ -145,6 +156,9 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     policies: Number((await t.db.handle.db.selectFrom('escalation_policies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
     overrides: Number((await t.db.handle.db.selectFrom('schedule_overrides').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
     contacts: Number((await t.db.handle.db.selectFrom('contact_methods').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    teams: Number((await t.db.handle.db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    teamMembers: Number((await t.db.handle.db.selectFrom('team_members').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    teamLinks: Number((await t.db.handle.db.selectFrom('team_links').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
     mappings: Number((await t.db.handle.db.selectFrom('import_mappings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
   });
 
@@ -210,7 +224,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     ]);
     const notes = r.plan.notMapped.join('\n');
     for (const expected of [
-      'team SRE: not mapped (Vigil has no teams)',
+      'team Support: member gone@example.com is not an imported user, not added',
       'user alice@example.com: Opsgenie Owner imported as admin',
       'user carol@example.com: mobile contact not mapped',
       'schedule Support hours rotation Evenings: participant team SRE not mapped',
@@ -222,6 +236,11 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
       expect(notes).toContain(expected);
     expect(r.counts.users).toEqual({ created: 5, updated: 1 });
     expect(r.counts.schedules).toEqual({ created: 3, updated: 0 });
+    expect(r.counts.teams).toEqual({ created: 2, updated: 0 });
+    expect(r.plan.teams).toEqual([
+      { sourceId: 't-sre', name: 'SRE', description: null, members: [{ userSourceId: 'u-alice', role: 'manager' }] },
+      { sourceId: 't-support', name: 'Support', description: 'Customer support', members: [{ userSourceId: 'u-bob', role: 'manager' }, { userSourceId: 'u-erin', role: 'responder' }] },
+    ]);
     expect(formatReport(r)).toContain('Plan (dry run, nothing written)');
     expect(formatReport(r)).toContain('users: would create 5, update 1');
   });
@@ -239,6 +258,10 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     expect(half.contacts - before.contacts).toBe(5);
     expect(half.schedules - before.schedules).toBe(3);
     expect(half.overrides - before.overrides).toBe(1);
+    // Teams come before schedules: both written, with their members; the Support schedules are the team's.
+    expect(half.teams - before.teams).toBe(2);
+    expect(half.teamMembers - before.teamMembers).toBe(3);
+    expect(half.teamLinks - before.teamLinks).toBe(2);
     expect(half.policies).toBe(before.policies);
     expect(half.services).toBe(before.services);
 
@@ -255,6 +278,26 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     expect(r.plan.notMapped).toContain('user owner@harbor.example: a member as owner in Vigil; role kept (Opsgenie role maps to admin)');
     expect(r.counts.schedules).toEqual({ created: 0, updated: 3 });
     expect(r.counts.policies).toEqual({ created: 2, updated: 0 });
+    expect(r.counts.teams).toEqual({ created: 0, updated: 2 });
+    expect(after.teams - before.teams).toBe(2);
+    expect(after.teamMembers - before.teamMembers).toBe(3);
+
+    // Teams, members with Opsgenie team roles, and what each team owns, through the REST API.
+    const teams = (await req(t, 'GET', '/api/v1/teams?limit=100')).json().teams as { id: string; name: string; description: string | null }[];
+    const support = teams.find((x) => x.name === 'Support')!;
+    const sreTeam = teams.find((x) => x.name === 'SRE')!;
+    expect(support.description).toBe('Customer support');
+    const members = (await req(t, 'GET', `/api/v1/teams/${support.id}/members?limit=100`)).json().members as { user: { id: string; summary?: string }; role: string }[];
+    const emailById = new Map(((await req(t, 'GET', '/api/v1/users?limit=100')).json().users as { id: string; email: string }[]).map((u) => [u.id, u.email]));
+    expect(members.map((m) => [emailById.get(m.user.id), m.role]).sort()).toEqual([
+      ['bob@example.com', 'manager'],
+      ['erin@example.com', 'responder'],
+    ]);
+    const linksOf = async (teamId: string) => (await t.db.handle.db.selectFrom('team_links').select(['object_type', 'object_id']).where('team_id', '=', teamId).execute()).map((l) => l.object_type).sort();
+    // Support owns its two rotation schedules, its routed policy and the Support form service.
+    expect(await linksOf(support.id)).toEqual(['escalation_policy', 'schedule', 'schedule', 'service']);
+    // SRE owns its escalation (ownerTeam) and the Prometheus service (the integration's team).
+    expect(await linksOf(sreTeam.id)).toEqual(['escalation_policy', 'service']);
 
     // Imported members have no password yet (pending invitation); contact methods are unverified.
     const users = await req(t, 'GET', '/api/v1/users?limit=100');
@@ -274,14 +317,17 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
     ]);
     expect(r.verification[2]!.detail).toMatch(/Opsgenie shifts missing in Vigil/);
 
-    // A third run changes nothing.
+    // A third run changes nothing, and writes no team audit record (members already have their roles).
+    const teamAudits = async () => Number((await t.db.handle.db.selectFrom('audit_records').select((eb) => eb.fn.countAll<number>().as('n')).where('root_type', '=', 'team').executeTakeFirstOrThrow()).n);
+    const auditsBefore = await teamAudits();
     const again = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: false, verify: false });
     expect(await rows()).toEqual(after);
+    expect(await teamAudits()).toBe(auditsBefore);
     expect(again.counts.services).toEqual({ created: 0, updated: 2 });
 
     // A dry run now says everything would be updated, and still writes nothing.
     const dry = await runOpsgenieImport(deps(), client(), t.org.org.id, { dryRun: true });
-    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 3 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
+    expect(dry.counts).toMatchObject({ teams: { created: 0, updated: 2 }, users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 3 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 2 } });
     expect(await rows()).toEqual(after);
   });
 

@@ -63,13 +63,17 @@ function fixture(): PagerDutyData {
       // The Vigil owner (vigil init) is in PagerDuty too: matched by e-mail, kept as owner.
       u('POLIVE', 'Olive Owner', 'owner@harbor.example', 'admin'),
     ],
-    teams: [{ id: 'PTSRE', name: 'SRE', members: [{ user: user('PALICE'), role: 'manager' }, { user: user('PBOB'), role: 'responder' }] }],
+    teams: [
+      { id: 'PTSRE', name: 'SRE', members: [{ user: user('PALICE'), role: 'manager' }, { user: user('PBOB'), role: 'responder' }] },
+      { id: 'PTSUP', name: 'Support', description: 'Customer support', members: [{ user: user('PERIN'), role: 'manager' }, { user: user('PCAROL'), role: 'observer' }, { user: user('PBOB') }] },
+    ],
     schedules: [
       {
         id: 'PSRE',
         name: 'SRE Primary',
         time_zone: 'Asia/Kolkata',
         description: 'Primary on-call',
+        teams: [{ id: 'PTSRE' }],
         // PagerDuty answers the top layer first.
         schedule_layers: [
           {
@@ -98,6 +102,7 @@ function fixture(): PagerDutyData {
       {
         id: 'PSUP',
         name: 'Support hours',
+        teams: [{ id: 'PTSUP' }],
         time_zone: 'Asia/Kolkata',
         schedule_layers: [
           {
@@ -127,6 +132,7 @@ function fixture(): PagerDutyData {
         id: 'PEP1',
         name: 'SRE escalation',
         num_loops: 2,
+        teams: [{ id: 'PTSRE' }],
         escalation_rules: [
           { escalation_delay_in_minutes: 10, targets: [{ id: 'PSRE', type: 'schedule_reference', summary: 'SRE Primary' }] },
           {
@@ -139,7 +145,7 @@ function fixture(): PagerDutyData {
           { escalation_delay_in_minutes: 5, targets: [{ id: 'PALICE', type: 'user_reference', summary: 'Alice Ahn' }] },
         ],
       },
-      { id: 'PEP2', name: 'Support escalation', num_loops: 0, escalation_rules: [{ escalation_delay_in_minutes: 30, targets: [{ id: 'PSUP', type: 'schedule_reference' }], escalation_rule_assignment_strategy: { type: 'round_robin' } }] },
+      { id: 'PEP2', name: 'Support escalation', num_loops: 0, teams: [{ id: 'PTSUP' }], escalation_rules: [{ escalation_delay_in_minutes: 30, targets: [{ id: 'PSUP', type: 'schedule_reference' }], escalation_rule_assignment_strategy: { type: 'round_robin' } }] },
       { id: 'PEP3', name: 'Shifts only', num_loops: 0, escalation_rules: [{ escalation_delay_in_minutes: 30, targets: [{ id: 'PV3', type: 'schedule_v3_reference', summary: 'New shifts' }] }] },
     ],
     services: [
@@ -147,6 +153,7 @@ function fixture(): PagerDutyData {
         id: 'PSVC1',
         name: 'Checkout API',
         description: 'Payments front door',
+        teams: [{ id: 'PTSRE' }],
         escalation_policy: { id: 'PEP1', type: 'escalation_policy_reference' },
         acknowledgement_timeout: 1800,
         auto_resolve_timeout: 14_400,
@@ -160,6 +167,7 @@ function fixture(): PagerDutyData {
       {
         id: 'PSVC2',
         name: 'Support desk',
+        teams: [{ id: 'PTSUP' }],
         escalation_policy: { id: 'PEP2', type: 'escalation_policy_reference' },
         incident_urgency_rule: { type: 'use_support_hours', during_support_hours: { type: 'constant', urgency: 'high' }, outside_support_hours: { type: 'constant', urgency: 'low' } },
         support_hours: { type: 'fixed_time_per_day', time_zone: 'Asia/Kolkata', start_time: '09:00:00', end_time: '17:00:00', days_of_week: [1, 2, 3, 4, 5] },
@@ -181,7 +189,7 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
   const lines: string[] = [];
   const deps = (): ImportDeps => ({ db: t.db.handle.db, clock, targets: t.deps.targets, outbound: t.deps.outbound, log: (l) => lines.push(l) });
   const client = (token = pd.key) => new PagerDutyClient({ apiUrl: pd.url, token, pageSize: 2, policy: t.deps.outbound, sleep: async (ms) => void waits.push(ms) });
-  const count = async (table: 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'notification_rules' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (table: 'teams' | 'team_members' | 'team_links' | 'schedules' | 'escalation_policies' | 'schedule_overrides' | 'contact_methods' | 'notification_rules' | 'import_mappings') => Number((await t.db.handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = async () => ({
     users: await countRows(t, 'users'),
     services: await countRows(t, 'services'),
@@ -191,6 +199,9 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     overrides: await count('schedule_overrides'),
     contacts: await count('contact_methods'),
     rules: await count('notification_rules'),
+    teams: await count('teams'),
+    teamMembers: await count('team_members'),
+    teamLinks: await count('team_links'),
     mappings: await count('import_mappings'),
   });
 
@@ -278,7 +289,6 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     expect(r.plan.services[2]!.settings).toEqual({ status: 'disabled' });
     const notes = r.plan.notMapped.join('\n');
     for (const expected of [
-      'team SRE: not mapped (Vigil has no teams); its 2 members are imported as users',
       'user alice@example.com: PagerDuty account owner imported as admin',
       'user alice@example.com: push_notification_contact_method Pixel 8 not mapped (the PagerDuty app',
       'user alice@example.com: notification rule after 0 min to Pixel 8 not mapped',
@@ -295,6 +305,12 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     expect(r.counts.users).toEqual({ created: 5, updated: 1 });
     expect(r.counts.schedules).toEqual({ created: 2, updated: 0 });
     expect(r.counts.integrations).toEqual({ created: 2, updated: 0 });
+    expect(r.counts.teams).toEqual({ created: 2, updated: 0 });
+    expect(r.plan.teams.map((x) => [x.name, x.description, x.members.map((m) => `${m.userSourceId}:${m.role}`)])).toEqual([
+      ['SRE', null, ['PALICE:manager', 'PBOB:responder']],
+      ['Support', 'Customer support', ['PERIN:manager', 'PCAROL:observer', 'PBOB:responder']],
+    ]);
+    expect(r.plan.schedules.map((x) => x.teamSourceIds)).toEqual([['PTSRE'], ['PTSUP']]);
     const text = formatPagerDutyReport(r);
     expect(text).toContain('Plan (dry run, nothing written) from PagerDuty');
     expect(text).toContain('users: would create 5, update 1');
@@ -327,6 +343,8 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     expect(half.rules - before.rules).toBe(6);
     expect(half.schedules - before.schedules).toBe(2);
     expect(half.overrides - before.overrides).toBe(1);
+    // Teams (with members) come before schedules, which are linked to theirs.
+    expect([half.teams - before.teams, half.teamMembers - before.teamMembers, half.teamLinks - before.teamLinks]).toEqual([2, 5, 2]);
     expect(half.policies).toBe(before.policies);
     expect(half.services).toBe(before.services);
 
@@ -344,6 +362,28 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
     expect(r.counts.schedules).toEqual({ created: 0, updated: 2 });
     expect(r.counts.policies).toEqual({ created: 2, updated: 0 });
     expect(r.counts.services).toEqual({ created: 3, updated: 0 });
+    expect(r.counts.teams).toEqual({ created: 0, updated: 2 });
+    expect([after.teams - before.teams, after.teamMembers - before.teamMembers, after.teamLinks - before.teamLinks]).toEqual([2, 5, 6]);
+
+    // Teams, members with their PagerDuty team roles, and the `teams` of what each owns, through the REST API.
+    const teams = (await req(t, 'GET', '/api/v1/teams?limit=100')).json().teams as { id: string; name: string; description: string | null }[];
+    const support = teams.find((x) => x.name === 'Support')!;
+    expect(support.description).toBe('Customer support');
+    const emailById = new Map(((await req(t, 'GET', '/api/v1/users?limit=100')).json().users as { id: string; email: string }[]).map((u) => [u.id, u.email]));
+    const members = (await req(t, 'GET', `/api/v1/teams/${support.id}/members?limit=100`)).json().members as { user: { id: string }; role: string }[];
+    expect(members.map((m) => `${emailById.get(m.user.id)}:${m.role}`).sort()).toEqual(['bob@example.com:responder', 'carol@example.com:observer', 'erin@example.com:manager']);
+    const teamNames = (x: { teams?: { summary?: string; id: string }[] }) => (x.teams ?? []).map((tm) => teams.find((y) => y.id === tm.id)?.name);
+    const svcList = (await req(t, 'GET', '/api/v1/services?limit=100')).json().services as { name: string; teams?: { id: string }[] }[];
+    expect(svcList.map((x) => [x.name, teamNames(x)]).sort()).toEqual([
+      ['Checkout API', ['SRE']],
+      ['Legacy batch', []],
+      ['Support desk', ['Support']],
+    ]);
+    const schedList = (await req(t, 'GET', '/api/v1/schedules?limit=100')).json().schedules as { name: string; teams?: { id: string }[] }[];
+    expect(schedList.map((x) => [x.name, teamNames(x)]).sort()).toEqual([
+      ['SRE Primary', ['SRE']],
+      ['Support hours', ['Support']],
+    ]);
     expect(r.plan.notMapped).toContain('user owner@harbor.example: a member as owner in Vigil; role kept (PagerDuty role maps to admin)');
     expect(r.plan.notMapped.filter((n) => n.includes('not imported ('))).toEqual([]);
 
@@ -389,7 +429,7 @@ describe.each(DIALECTS)('vigil import pagerduty on %s', (dialect) => {
 
     // A dry run now says everything would be updated, and still writes nothing.
     const dry = await runPagerDutyImport(deps(), client(), t.org.org.id, { dryRun: true });
-    expect(dry.counts).toMatchObject({ users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 2 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 3 } });
+    expect(dry.counts).toMatchObject({ teams: { created: 0, updated: 2 }, users: { created: 0, updated: 6 }, schedules: { created: 0, updated: 2 }, overrides: { created: 0, updated: 0 }, policies: { created: 0, updated: 2 }, services: { created: 0, updated: 3 } });
     expect(await rows()).toEqual(after);
   });
 

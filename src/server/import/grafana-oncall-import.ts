@@ -14,6 +14,7 @@ import {
   planPolicies,
   planSchedules,
   planServices,
+  planTeams,
   planUsers,
   type GocChain,
   type GocIntegration,
@@ -28,7 +29,7 @@ import {
   type GrafanaOnCallPlan,
   type GrafanaOnCallSource,
 } from './grafana-oncall-plan.js';
-import { addOverrides, applyUsers, compareWithVigil, Mappings, normalize, upsertPolicy, upsertSchedule, upsertService, keepIntegration, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type ImportSource, type Period } from './import-common.js';
+import { addOverrides, applyUsers, compareWithVigil, Mappings, normalize, teamRefs, upsertPolicy, upsertSchedule, upsertService, upsertTeam, keepIntegration, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type ImportSource, type Period } from './import-common.js';
 import type { ImportReport } from './import.service.js';
 import type { PlannedPolicy } from './opsgenie-plan.js';
 
@@ -87,6 +88,7 @@ async function dryRun(deps: ImportDeps, maps: Mappings, orgId: string, client: G
   const counts: ImportReport['counts'] = {
     users: zero(),
     contact_methods: zero(),
+    teams: tally('team', plan.teams.map((t) => t.sourceId)),
     schedules: tally('schedule', plan.schedules.map((s) => s.sourceId)),
     overrides: { created: plan.schedules.flatMap((s) => s.overrides).filter((o) => !maps.get('override', o.sourceId)).length, updated: 0 },
     policies: tally('policy', plan.policies.map((p) => p.sourceId)),
@@ -101,7 +103,7 @@ export async function runGrafanaOnCallImport(deps: ImportDeps, client: GrafanaOn
   const maps = await new Mappings(db, orgId, () => clock.now(), SOURCE).load();
   if (opts.dryRun) return dryRun(deps, maps, orgId, client);
   const notes: string[] = [];
-  const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
+  const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), teams: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
 
   const src = await readUsers(client);
   const users = planUsers(src.users, src.rules, notes);
@@ -109,13 +111,17 @@ export async function runGrafanaOnCallImport(deps: ImportDeps, client: GrafanaOn
   const userIds = new Set(users.map((u) => u.sourceId));
   log(`users: ${counts.users.created} invited, ${counts.users.updated} already there; ${counts.contact_methods.created} contact methods added (unverified until each person confirms)`);
 
+  // Teams before what they own, so schedules, policies and services name them.
+  const { teams: gocTeams, integrations } = await readIntegrations(client);
+  const teams = planTeams(gocTeams, src.users, userIds);
+  for (const t of teams) await upsertTeam(deps, maps, orgId, t, counts.teams);
+  log(`teams: ${counts.teams.created} created, ${counts.teams.updated} updated`);
+
   const schedules = planSchedules(await readSchedules(client), userIds, notes);
   for (const s of schedules) await applySchedule(deps, maps, orgId, s, counts);
   log(`schedules: ${counts.schedules.created} created, ${counts.schedules.updated} updated; ${counts.overrides.created} overrides added`);
 
   const policies = planPolicies(await readChains(client), userIds, new Set(schedules.map((s) => s.sourceId)), notes);
-  const { teams, integrations } = await readIntegrations(client);
-  for (const t of teams) notes.unshift(`team ${t.name}: not mapped (Vigil has no teams); its members are imported as users`);
   const services = planServices({ integrations }, new Set(policies.map((p) => p.sourceId)), notes);
   for (const p of policies) await applyPolicy(deps, maps, orgId, p, counts);
   log(`escalation policies: ${counts.policies.created} created, ${counts.policies.updated} updated`);
@@ -123,7 +129,7 @@ export async function runGrafanaOnCallImport(deps: ImportDeps, client: GrafanaOn
   for (const s of services) await applyService(deps, maps, orgId, s, counts);
   log(`services: ${counts.services.created} created, ${counts.services.updated} updated`);
 
-  const plan: GrafanaOnCallPlan = { users, schedules, policies, services, notMapped: notes };
+  const plan: GrafanaOnCallPlan = { users, teams, schedules, policies, services, notMapped: notes };
   const verification = opts.verify === false ? [] : await verifySchedules(deps, client, orgId, maps, schedules, emailOf, src.users);
   return { plan, dryRun: false, counts, verification };
 }
@@ -138,7 +144,7 @@ async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s:
     users: l.users.map((id) => ({ user: { id: maps.get('user', id)! } })),
     restrictions: l.restrictions,
   }));
-  const row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, time_zone: s.timeZone, schedule_layers: layers }, counts.schedules);
+  const row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, time_zone: s.timeZone, schedule_layers: layers, teams: teamRefs(maps, [s.teamSourceId]) }, counts.schedules);
   await addOverrides(deps, maps, orgId, row, s.overrides, counts.overrides);
 }
 
@@ -147,11 +153,11 @@ async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: P
     escalation_delay_in_minutes: r.delayMinutes,
     targets: r.targets.map((t) => ({ type: t.type === 'user' ? 'user_reference' : 'schedule_reference', id: maps.get(t.type, t.sourceId)! })),
   }));
-  await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules }, counts.policies);
+  await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules, teams: teamRefs(maps, [p.teamSourceId]) }, counts.policies);
 }
 
 async function applyService(deps: ImportDeps, maps: Mappings, orgId: string, s: GocPlannedService, counts: ImportReport['counts']): Promise<void> {
-  const svc = await upsertService(deps, maps, orgId, s, counts.services);
+  const svc = await upsertService(deps, maps, orgId, { ...s, teams: teamRefs(maps, [s.teamSourceId]) }, counts.services);
   const keep = s.move.kind === 'kept_url' ? s.move.token : undefined;
   const kept = await keepIntegration(deps, maps, orgId, svc, s.sourceId, { type: s.move.type, name: `Grafana OnCall ${s.oncallType} (${s.name})` }, keep);
   if (kept.newKey && s.move.kind === 'new_key') deps.log(`service ${s.name}: new Events API v2 key ${kept.newKey} (shown once); ${s.move.change}`);
@@ -197,6 +203,7 @@ export function formatGrafanaOnCallReport(r: GrafanaOnCallReport): string {
   const p = r.plan;
   lines.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Imported'} from Grafana OnCall:`);
   lines.push(`  users: ${p.users.length} (${p.users.map((u) => `${u.email} as ${u.role}`).join(', ')})`);
+  lines.push(`  teams: ${p.teams.length} (${p.teams.map((t) => `${t.name}: ${t.members.length} members`).join('; ')})`);
   lines.push(`  schedules: ${p.schedules.length} (${p.schedules.map((s) => `${s.name}: ${s.layers.map((l) => `${l.name} ${l.turn.count} ${l.turn.unit}, ${l.users.length} people, ${l.restrictions.length} restrictions`).join(' / ')}, ${s.overrides.length} overrides`).join('; ')})`);
   lines.push(`  escalation policies: ${p.policies.length} (${p.policies.map((x) => `${x.name}: ${x.rules.length} rules, ${x.numLoops} repeats`).join('; ')})`);
   lines.push(`  services: ${p.services.length} (${p.services.map((s) => `${s.name}: ${s.move.kind === 'kept_url' ? `${s.oncallType} URL kept (${s.move.path} on Vigil's host)` : `new Events API v2 key`}`).join('; ')})`);

@@ -76,6 +76,7 @@ describe('Grafana OnCall plan', () => {
         { delayMinutes: 2, targets: [{ type: 'user', sourceId: 'U1' }, { type: 'schedule', sourceId: 'S1' }] },
         { delayMinutes: 30, targets: [{ type: 'user', sourceId: 'U2' }] },
       ],
+      teamSourceId: null,
     });
     expect(notes).toContain('escalation chain Chain step 4: unknown user U9 not mapped');
     expect(notes).toContain('escalation chain Chain step 5: steps after repeat_escalation are never reached in OnCall, not mapped');

@@ -14,13 +14,17 @@
  * Lossy choices, each reported as a note where it applies:
  * - A Vigil schedule has one person on call: a `rolling_users` group (or a `users` list) of
  *   several people keeps its first; shifts on the same level may overlap in OnCall.
- * - Vigil has no teams, Slack user groups, round robin per alert, webhook or resolve steps, or
+ * - Teams become Vigil teams; a user's `teams` make them a member (a responder: OnCall has no
+ *   team roles), and a schedule's, chain's or integration's `team_id` makes the team own the
+ *   Vigil schedule, policy or service.
+ * - Vigil has no notify-team-members steps, Slack user groups, round robin per alert, webhook or resolve steps, or
  *   time-of-day conditions in escalation policies.
  * - OnCall's public API does not give phone numbers: SMS and phone rules are reported, and
  *   only e-mail rules become (unverified) contact methods.
  */
 import { DateTime, IANAZone } from 'luxon';
 import type { Role } from '../storage/schema.js';
+import type { PlannedTeam } from './import-common.js';
 import type { PlannedPolicy, PlannedUser } from './opsgenie-plan.js';
 
 // ------------------------------------------------------------- source shapes
@@ -148,6 +152,7 @@ export interface GocPlannedSchedule {
   /** Lowest level first: a later layer wins where both cover an instant, as a higher level does. */
   layers: GocPlannedLayer[];
   overrides: { sourceId: string; userSourceId: string; start: string; end: string }[];
+  teamSourceId: string | null;
 }
 /** How an integration's senders reach Vigil after the import. */
 export type IntegrationMove =
@@ -165,9 +170,11 @@ export interface GocPlannedService {
   oncallType: string;
   policySourceId: string | null;
   move: IntegrationMove;
+  teamSourceId: string | null;
 }
 export interface GrafanaOnCallPlan {
   users: PlannedUser[];
+  teams: PlannedTeam[];
   schedules: GocPlannedSchedule[];
   policies: PlannedPolicy[];
   services: GocPlannedService[];
@@ -349,7 +356,7 @@ export function planSchedules(schedules: GocSchedule[], users: Set<string>, note
       notes.push(`schedule ${sc.name}: no shift could be mapped, not imported`);
       continue;
     }
-    out.push({ sourceId: sc.id, name: sc.name, timeZone: zone, layers, overrides });
+    out.push({ sourceId: sc.id, name: sc.name, timeZone: zone, layers, overrides, teamSourceId: sc.team_id ?? null });
   }
   return out;
 }
@@ -410,13 +417,13 @@ export function planChain(chain: GocChain, steps: GocPolicy[], users: Set<string
   if (leading > 0) notes.push(`${label}: waits ${Math.round(leading / 60)} min before its first notification in OnCall; Vigil notifies the first rule at once`);
   if (waited > 0) rules[rules.length - 1]!.delayMinutes = Math.min(1440, Math.max(1, Math.ceil(waited / 60)));
   if (repeat) notes.push(`${label}: repeat_escalation repeats the chain ${ONCALL_REPEATS} times in OnCall; imported as ${ONCALL_REPEATS} repeats`);
-  return { sourceId: chain.id, name: chain.name, numLoops: repeat ? ONCALL_REPEATS : 0, rules };
+  return { sourceId: chain.id, name: chain.name, numLoops: repeat ? ONCALL_REPEATS : 0, rules, teamSourceId: chain.team_id ?? null };
 }
 
 const WHY: Record<string, string> = {
   notify_person_next_each_time: 'round robin per alert group; use a schedule',
   notify_user_group: 'Slack user groups',
-  notify_team_members: 'Vigil has no teams',
+  notify_team_members: 'Vigil policies notify people and schedules, not a team',
   trigger_webhook: 'use a webhook subscription',
   trigger_action: 'use a webhook subscription',
   resolve: 'use an event rule or auto-resolve timeout',
@@ -465,7 +472,7 @@ export function planServices(src: Pick<GrafanaOnCallSource, 'integrations'>, pol
       notes.push(`${label}: type ${i.type}: its OnCall URL does not carry over; ${change}`);
       move = { kind: 'new_key', type: 'events_v2', change };
     }
-    out.push({ sourceId: i.id, name: i.name, oncallType: i.type, policySourceId, move });
+    out.push({ sourceId: i.id, name: i.name, oncallType: i.type, policySourceId, move, teamSourceId: i.team_id ?? null });
   }
   return out;
 }
@@ -485,15 +492,25 @@ export function planPolicies(src: Pick<GrafanaOnCallSource, 'chains' | 'policies
   return out;
 }
 
+/** Teams, each with the imported users whose `teams` name it, as responders (OnCall has no team roles). */
+export function planTeams(teams: GocTeam[], users: GocUser[], imported: Set<string>): PlannedTeam[] {
+  return teams.map((t) => ({
+    sourceId: t.id,
+    name: t.name,
+    description: null,
+    members: users.filter((u) => imported.has(u.id) && (u.teams ?? []).includes(t.id)).map((u) => ({ userSourceId: u.id, role: 'responder' as const })),
+  }));
+}
+
 /** The whole plan, from a complete read of the source. */
 export function planGrafanaOnCall(src: GrafanaOnCallSource): GrafanaOnCallPlan {
   const notes: string[] = [];
-  for (const t of src.teams) notes.push(`team ${t.name}: not mapped (Vigil has no teams); its members are imported as users`);
   const users = planUsers(src.users, src.notificationRules, notes);
   const userIds = new Set(users.map((u) => u.sourceId));
+  const teams = planTeams(src.teams, src.users, userIds);
   const schedules = planSchedules(src.schedules, userIds, notes);
   const scheduleIds = new Set(schedules.map((s) => s.sourceId));
   const policies = planPolicies(src, userIds, scheduleIds, notes);
   const services = planServices(src, new Set(policies.map((p) => p.sourceId)), notes);
-  return { users, schedules, policies, services, notMapped: notes };
+  return { users, teams, schedules, policies, services, notMapped: notes };
 }

@@ -15,10 +15,11 @@ import type { Clock } from '../lib/clock.js';
 import type { OutboundPolicy } from '../lib/outbound-policy.js';
 import { createContactMethod, listContactMethods, normalizeAddress } from '../notify/contact.service.js';
 import { findUser, updateMember } from '../org/org.service.js';
+import { createTeam, listTeams, requireTeam, setTeamMember, teamMembers, updateTeam } from '../org/team.service.js';
 import { getUserByEmail } from '../org/org.store.js';
 import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
 import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
-import type { Database } from '../storage/schema.js';
+import type { Database, TeamRole } from '../storage/schema.js';
 import * as store from './import.store.js';
 import type { PlannedUser } from './opsgenie-plan.js';
 
@@ -131,11 +132,57 @@ export async function applyUsers(
   return emailOf;
 }
 
+/** A source's team, its members by source user id with their team role. */
+export interface PlannedTeam {
+  sourceId: string;
+  name: string;
+  description: string | null;
+  members: { userSourceId: string; role: TeamRole }[];
+}
+
+/**
+ * Team references for a Vigil resource: the mapped teams among these source team ids. When the
+ * source names no team, undefined: the resource's teams in Vigil are left as they are.
+ */
+export function teamRefs(maps: Mappings, sourceTeamIds: readonly (string | null | undefined)[]): { type: 'team_reference'; id: string }[] | undefined {
+  const named = sourceTeamIds.filter((t): t is string => !!t);
+  if (!named.length) return undefined;
+  return [...new Set(named.flatMap((t) => (maps.get('team', t) ? [maps.get('team', t)!] : [])))].map((id) => ({ type: 'team_reference' as const, id }));
+}
+
+/**
+ * A source's team in Vigil: the mapped one (renamed when the source renamed it), else a live
+ * team of the same name (made by hand, kept), else created; then mapped. Each imported member
+ * is set with the source's team role; members added in Vigil by hand are left alone.
+ */
+export async function upsertTeam(deps: ImportDeps, maps: Mappings, orgId: string, t: PlannedTeam, counts: ImportCounts): Promise<string> {
+  const u = { db: deps.db, clock: deps.clock };
+  const mapped = maps.get('team', t.sourceId);
+  let row = mapped ? await exists(() => requireTeam(deps.db, orgId, mapped)) : null;
+  row ??= (await listTeams(deps.db, orgId, { query: t.name, limit: 100, offset: 0 })).rows.find((x) => x.name.toLowerCase() === t.name.trim().toLowerCase()) ?? null;
+  if (row) {
+    if (row.name !== t.name.trim() || (row.description ?? null) !== t.description) row = await updateTeam(u, orgId, row.id, { name: t.name, description: t.description });
+    counts.updated++;
+  } else {
+    row = await createTeam(u, orgId, { name: t.name, description: t.description });
+    counts.created++;
+  }
+  if (mapped !== row.id) await maps.put('team', t.sourceId, row.id);
+  // The importer acts as the organization's owner (as inviteMember does above); a member whose
+  // team role is already the source's is left alone, so a re-run writes no audit record.
+  const have = new Map((await teamMembers(deps.db, orgId, row.id, 10_000, 0)).rows.map((m) => [m.user.id, m.role]));
+  for (const m of t.members) {
+    const userId = maps.get('user', m.userSourceId);
+    if (userId && have.get(userId) !== m.role) await setTeamMember(u, orgId, row.id, userId, m.role, { userId, role: 'owner' });
+  }
+  return row.id;
+}
+
 type Schedule = Awaited<ReturnType<typeof requireSchedule>>;
 type Service = Awaited<ReturnType<typeof requireService>>;
 
 /** A source's schedule in Vigil: updated in place when mapped (layer ids kept by position), else created and mapped. */
-export async function upsertSchedule(deps: ImportDeps, maps: Mappings, orgId: string, sourceId: string, input: { name: string; description?: string | null; time_zone: string; schedule_layers: LayerInput[] }, counts: ImportCounts): Promise<Schedule> {
+export async function upsertSchedule(deps: ImportDeps, maps: Mappings, orgId: string, sourceId: string, input: { name: string; description?: string | null; time_zone: string; schedule_layers: LayerInput[]; teams?: { type: 'team_reference'; id: string }[] }, counts: ImportCounts): Promise<Schedule> {
   const { db, clock } = deps;
   const mapped = maps.get('schedule', sourceId);
   const row = mapped ? await exists(() => requireSchedule(db, orgId, mapped)) : null;
@@ -169,7 +216,7 @@ export async function addOverrides(deps: ImportDeps, maps: Mappings, orgId: stri
 }
 
 /** A source's escalation policy in Vigil: updated in place when mapped (rule ids kept by position), else created and mapped. */
-export async function upsertPolicy(deps: ImportDeps, maps: Mappings, orgId: string, sourceId: string, input: { name: string; description?: string | null; num_loops: number; escalation_rules: { escalation_delay_in_minutes: number; targets: { type: string; id: string }[] }[] }, counts: ImportCounts): Promise<void> {
+export async function upsertPolicy(deps: ImportDeps, maps: Mappings, orgId: string, sourceId: string, input: { name: string; description?: string | null; num_loops: number; escalation_rules: { escalation_delay_in_minutes: number; targets: { type: string; id: string }[] }[]; teams?: { type: 'team_reference'; id: string }[] }, counts: ImportCounts): Promise<void> {
   const { db, clock, targets } = deps;
   const mapped = maps.get('policy', sourceId);
   const row = mapped ? await exists(() => requirePolicy(db, orgId, mapped)) : null;
@@ -184,16 +231,16 @@ export async function upsertPolicy(deps: ImportDeps, maps: Mappings, orgId: stri
 }
 
 /** A source's service in Vigil with its escalation policy (the mapped one, or none): updated when mapped, else created and mapped. */
-export async function upsertService(deps: ImportDeps, maps: Mappings, orgId: string, s: { sourceId: string; name: string; policySourceId: string | null }, counts: ImportCounts): Promise<Service> {
+export async function upsertService(deps: ImportDeps, maps: Mappings, orgId: string, s: { sourceId: string; name: string; policySourceId: string | null; teams?: { type: 'team_reference'; id: string }[] }, counts: ImportCounts): Promise<Service> {
   const { db, clock } = deps;
   const policyId = s.policySourceId ? (maps.get('policy', s.policySourceId) ?? null) : null;
   const mapped = maps.get('service', s.sourceId);
   const svc = mapped ? await exists(() => requireService(db, orgId, mapped)) : null;
   if (svc) {
     counts.updated++;
-    return updateService(db, clock, orgId, svc.id, { name: s.name, escalation_policy: policyId ? { id: policyId } : null });
+    return updateService(db, clock, orgId, svc.id, { name: s.name, escalation_policy: policyId ? { id: policyId } : null, ...(s.teams ? { teams: s.teams } : {}) });
   }
-  const made = await createService(db, clock, orgId, { name: s.name, ...(policyId ? { escalation_policy: { id: policyId } } : {}) });
+  const made = await createService(db, clock, orgId, { name: s.name, ...(policyId ? { escalation_policy: { id: policyId } } : {}), ...(s.teams ? { teams: s.teams } : {}) });
   await maps.put('service', s.sourceId, made.id);
   counts.created++;
   return made;

@@ -12,10 +12,10 @@ import type { Clock } from '../lib/clock.js';
 import { getUserByEmail, listOrganizations } from '../org/org.store.js';
 import type { LayerInput } from '../schedule/schedule.service.js';
 import type { Database } from '../storage/schema.js';
-import { addOverrides, applyUsers, compareWithVigil, exists, keepIntegration, Mappings, normalize, upsertPolicy, upsertSchedule, upsertService, VERIFY_WEEKS, WEEK_MS, zero, type ImportCounts, type ImportDeps, type ImportSource } from './import-common.js';
+import { addOverrides, applyUsers, compareWithVigil, exists, keepIntegration, Mappings, normalize, teamRefs, upsertPolicy, upsertSchedule, upsertService, upsertTeam, VERIFY_WEEKS, WEEK_MS, zero, type ImportCounts, type ImportDeps, type ImportSource } from './import-common.js';
 import * as store from './import.store.js';
 import type { OpsgenieClient } from './opsgenie-client.js';
-import { planPolicies, planSchedules, planServices, planUsers, type OgEscalation, type OgIntegration, type OgSchedule, type OgTeam, type OgUser, type OpsgeniePlan, type OpsgenieSource, type PlannedPolicy, type PlannedSchedule, planOpsgenie } from './opsgenie-plan.js';
+import { planPolicies, planSchedules, planServices, planTeams, planUsers, type OgEscalation, type OgIntegration, type OgSchedule, type OgTeam, type OgUser, type OpsgeniePlan, type OpsgenieSource, type PlannedPolicy, type PlannedSchedule, planOpsgenie } from './opsgenie-plan.js';
 
 export { applyUsers, comparePeriods, exists, iso, Mappings, normalize, VERIFY_WEEKS, zero, type ImportCounts, type ImportDeps, type Period } from './import-common.js';
 
@@ -25,7 +25,7 @@ const SOURCE: ImportSource = 'opsgenie';
 export interface ImportReport {
   plan: OpsgeniePlan;
   dryRun: boolean;
-  counts: Record<'users' | 'contact_methods' | 'schedules' | 'overrides' | 'policies' | 'services', ImportCounts>;
+  counts: Record<'users' | 'contact_methods' | 'teams' | 'schedules' | 'overrides' | 'policies' | 'services', ImportCounts>;
   /** One line per schedule compared with Opsgenie's timeline: "ok" or what differs. */
   verification: { schedule: string; ok: boolean; detail: string }[];
 }
@@ -64,6 +64,8 @@ async function readEscalations(c: OpsgenieClient): Promise<OgEscalation[]> {
 
 async function readTeamsAndIntegrations(c: OpsgenieClient): Promise<{ teams: OgTeam[]; integrations: OgIntegration[] }> {
   const teams = ((await c.get('/v2/teams')).data ?? []) as OgTeam[];
+  // The list answers id, name and description; a team's members come with the team itself.
+  for (const t of teams) t.members = ((await c.get(`/v2/teams/${encodeURIComponent(t.id)}`)).data as OgTeam | undefined)?.members ?? [];
   for (const t of teams) t.routingRules = (await c.get(`/v2/teams/${encodeURIComponent(t.id)}/routing-rules`)).data ?? [];
   const list = (await c.list('/v2/integrations')) as OgIntegration[];
   const integrations: OgIntegration[] = [];
@@ -100,6 +102,7 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
     const counts: ImportReport['counts'] = {
       users: { created: 0, updated: 0 },
       contact_methods: zero(),
+      teams: tally('team', plan.teams.map((t) => t.sourceId)),
       schedules: tally('schedule', plan.schedules.map((s) => s.sourceId)),
       overrides: { created: plan.schedules.flatMap((s) => s.overrides).filter((o) => !maps.get('override', o.sourceId)).length, updated: 0 },
       policies: tally('policy', plan.policies.map((p) => p.sourceId)),
@@ -109,7 +112,7 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
     return { plan, dryRun: true, counts, verification: [] };
   }
   const notes: string[] = [];
-  const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
+  const counts: ImportReport['counts'] = { users: zero(), contact_methods: zero(), teams: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero() };
 
   const ogUsers = await readUsers(client);
   const users = planUsers(ogUsers, notes);
@@ -117,6 +120,12 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
   const userIds = new Map(users.map((u) => [u.sourceId, u.email]));
   const vigilUser = (sourceId: string) => maps.get('user', sourceId)!;
   log(`users: ${counts.users.created} invited, ${counts.users.updated} already there; ${counts.contact_methods.created} contact methods added (unverified until each person confirms)`);
+
+  // Teams before what they own, so schedules, policies and services name them.
+  const { teams: ogTeams, integrations } = await readTeamsAndIntegrations(client);
+  const teams = planTeams(ogTeams, userIds, notes);
+  for (const t of teams) await upsertTeam(deps, maps, orgId, t, counts.teams);
+  log(`teams: ${counts.teams.created} created, ${counts.teams.updated} updated`);
 
   // Schedules: one per rotation; overrides added once each.
   const ogSchedules = await readSchedules(client);
@@ -131,7 +140,7 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
       users: s.layer.users.map((id) => ({ user: { id: vigilUser(id) } })),
       restrictions: s.layer.restrictions,
     };
-    const row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, time_zone: s.timeZone, schedule_layers: [layer] }, counts.schedules);
+    const row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, time_zone: s.timeZone, schedule_layers: [layer], teams: teamRefs(maps, [s.teamSourceId]) }, counts.schedules);
     await addOverrides(deps, maps, orgId, row, s.overrides, counts.overrides);
   }
   const scheduleIds = new Set(schedules.map((s) => s.ogScheduleId));
@@ -139,20 +148,18 @@ export async function runOpsgenieImport(deps: ImportDeps, client: OpsgenieClient
 
   // Escalation policies, then services (whose routing may add a policy for a schedule).
   const policies = planPolicies(await readEscalations(client), userIds, scheduleIds, notes);
-  const { teams, integrations } = await readTeamsAndIntegrations(client);
-  for (const t of teams) notes.unshift(`team ${t.name}: not mapped (Vigil has no teams); its members are imported as users`);
-  const services = planServices({ users: ogUsers, teams, schedules: ogSchedules, escalations: [], integrations }, policies, scheduleIds, notes);
+  const services = planServices({ users: ogUsers, teams: ogTeams, schedules: ogSchedules, escalations: [], integrations }, policies, scheduleIds, notes);
   for (const p of policies) await applyPolicy(deps, maps, orgId, p, schedules, counts);
   log(`escalation policies: ${counts.policies.created} created, ${counts.policies.updated} updated`);
 
   for (const s of services) {
-    const svc = await upsertService(deps, maps, orgId, s, counts.services);
+    const svc = await upsertService(deps, maps, orgId, { ...s, teams: teamRefs(maps, [s.teamSourceId]) }, counts.services);
     const kept = await keepIntegration(deps, maps, orgId, svc, s.sourceId, { type: 'opsgenie', name: `Opsgenie API (${s.name})` }, s.apiKey ?? undefined);
     if (kept.newKey) log(`service ${s.name}: new Opsgenie-API key ${kept.newKey} (shown once)`);
   }
   log(`services: ${counts.services.created} created, ${counts.services.updated} updated`);
 
-  const plan: OpsgeniePlan = { users, schedules, policies, services, notMapped: notes };
+  const plan: OpsgeniePlan = { users, teams, schedules, policies, services, notMapped: notes };
   const verification = opts.verify === false ? [] : await verifySchedules(deps, client, orgId, maps, schedules, emailOf, ogUsers);
   return { plan, dryRun: false, counts, verification };
 }
@@ -167,7 +174,7 @@ async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: P
         : schedules.filter((s) => s.ogScheduleId === t.sourceId).map((s) => ({ type: 'schedule_reference', id: maps.get('schedule', s.sourceId)! })),
     ),
   }));
-  await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules }, counts.policies);
+  await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, num_loops: p.numLoops, escalation_rules: rules, teams: teamRefs(maps, [p.teamSourceId]) }, counts.policies);
 }
 
 // --------------------------------------------------------------- verifying
@@ -216,6 +223,7 @@ export function formatReport(r: ImportReport): string {
   const p = r.plan;
   lines.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Imported'} from Opsgenie:`);
   lines.push(`  users: ${p.users.length} (${p.users.map((u) => `${u.email} as ${u.role}`).join(', ')})`);
+  lines.push(`  teams: ${p.teams.length} (${p.teams.map((t) => `${t.name}: ${t.members.length} members`).join('; ')})`);
   lines.push(`  schedules: ${p.schedules.length} (${p.schedules.map((s) => `${s.name}: ${s.layer.turn.count} ${s.layer.turn.unit}, ${s.layer.users.length} people, ${s.layer.restrictions.length} restrictions, ${s.overrides.length} overrides`).join('; ')})`);
   lines.push(`  escalation policies: ${p.policies.length} (${p.policies.map((x) => `${x.name}: ${x.rules.length} rules, ${x.numLoops} repeats`).join('; ')})`);
   lines.push(`  services with Opsgenie-API integrations: ${p.services.length} (${p.services.map((s) => `${s.name}${s.apiKey ? ', key kept' : ', new key'}`).join('; ')})`);

@@ -8,10 +8,13 @@
  *   escalation rule naming the schedule names all of them.
  * - Escalation delays count from alert creation in Opsgenie; Vigil's delay is the time spent on
  *   a rule, so it is the difference to the next rule's delay.
- * - Vigil has no teams: teams, team participants and team recipients are not mapped.
+ * - Teams become Vigil teams (team admins as managers, users as responders) and own the
+ *   schedules, escalations and integrations' services their `ownerTeam` names; team
+ *   participants and team recipients are not mapped (Vigil notifies people and schedules).
  */
 import { IANAZone } from 'luxon';
-import type { Role } from '../storage/schema.js';
+import type { Role, TeamRole } from '../storage/schema.js';
+import type { PlannedTeam } from './import-common.js';
 
 // ------------------------------------------------------------- source shapes
 
@@ -57,12 +60,14 @@ export interface OgSchedule {
   enabled?: boolean;
   rotations?: OgRotation[];
   overrides?: OgOverride[];
+  ownerTeam?: { id?: string; name?: string } | null;
 }
 export interface OgEscalation {
   id: string;
   name: string;
   rules?: { condition?: string; notifyType?: string; delay?: { timeAmount?: number; timeUnit?: string }; recipient?: OgRecipient }[];
   repeat?: { waitInterval?: number; count?: number } | null;
+  ownerTeam?: { id?: string; name?: string } | null;
 }
 export interface OgRoutingRule {
   id?: string;
@@ -75,6 +80,7 @@ export interface OgRoutingRule {
 export interface OgTeam {
   id: string;
   name: string;
+  description?: string | null;
   members?: { user?: { id?: string; username?: string }; role?: string }[];
   routingRules?: OgRoutingRule[];
 }
@@ -122,9 +128,12 @@ export interface PlannedSchedule {
     restrictions: { type: 'daily_restriction' | 'weekly_restriction'; start_time_of_day: string; duration_seconds: number; start_day_of_week?: number }[];
   };
   overrides: { sourceId: string; userSourceId: string; start: string; end: string }[];
+  /** The owning Opsgenie team's id. */
+  teamSourceId: string | null;
 }
 export interface PlannedPolicy {
   sourceId: string;
+  teamSourceId: string | null;
   name: string;
   numLoops: number;
   /** Targets: a source user id, or an Opsgenie schedule id (all its rotation schedules). */
@@ -137,9 +146,11 @@ export interface PlannedService {
   policySourceId: string | null;
   /** The integration's API key, kept as the Vigil integration's key. */
   apiKey: string | null;
+  teamSourceId: string | null;
 }
 export interface OpsgeniePlan {
   users: PlannedUser[];
+  teams: PlannedTeam[];
   schedules: PlannedSchedule[];
   policies: PlannedPolicy[];
   services: PlannedService[];
@@ -254,6 +265,7 @@ export function planSchedules(schedules: OgSchedule[], users: Map<string, string
         timeZone: zone,
         layer: { name: r.name ?? 'Rotation', start: r.startDate, end: r.endDate ?? null, turn: { unit, count: Math.max(1, r.length ?? 1) }, users: members, restrictions: restrictionsOf(r.timeRestriction) },
         overrides,
+        teamSourceId: s.ownerTeam?.id ?? null,
       });
     }
   }
@@ -276,7 +288,7 @@ export function planPolicies(escalations: OgEscalation[], users: Map<string, str
       if (rec.type === 'user' && rec.id && users.has(rec.id)) target = { type: 'user', sourceId: rec.id };
       else if (rec.type === 'schedule' && rec.id && schedules.has(rec.id)) target = { type: 'schedule', sourceId: rec.id };
       if (!target) {
-        notes.push(`${label} rule ${i + 1}: recipient ${rec.type}${rec.name ? ` ${rec.name}` : ''} not mapped${rec.type === 'team' ? ' (Vigil has no teams)' : ''}`);
+        notes.push(`${label} rule ${i + 1}: recipient ${rec.type}${rec.name ? ` ${rec.name}` : ''} not mapped${rec.type === 'team' ? ' (Vigil escalation rules notify people and schedules, not a team)' : ''}`);
         continue;
       }
       const minutes = r.delay?.timeUnit && r.delay.timeUnit !== 'minutes' ? (r.delay.timeUnit === 'hours' ? 60 : r.delay.timeUnit === 'days' ? 1440 : 1) * (r.delay.timeAmount ?? 0) : (r.delay?.timeAmount ?? 0);
@@ -301,7 +313,7 @@ export function planPolicies(escalations: OgEscalation[], users: Map<string, str
       notes.push(`${label}: repeats ${numLoops} times in Opsgenie; Vigil repeats at most ${MAX_LOOPS}`);
       numLoops = MAX_LOOPS;
     }
-    out.push({ sourceId: e.id, name: e.name, numLoops, rules });
+    out.push({ sourceId: e.id, name: e.name, numLoops, rules, teamSourceId: e.ownerTeam?.id ?? null });
   }
   return out;
 }
@@ -332,26 +344,45 @@ export function planServices(src: OpsgenieSource, policies: PlannedPolicy[], sch
         policySourceId = routedPolicyId(team.id, n.id);
         if (!policyIds.has(policySourceId)) {
           const schedName = src.schedules.find((s) => s.id === n.id)?.name ?? n.id;
-          policies.push({ sourceId: policySourceId, name: `${team.name} → ${schedName}`, numLoops: 0, rules: [{ delayMinutes: 30, targets: [{ type: 'schedule', sourceId: n.id }] }] });
+          policies.push({ sourceId: policySourceId, name: `${team.name} → ${schedName}`, numLoops: 0, teamSourceId: team.id, rules: [{ delayMinutes: 30, targets: [{ type: 'schedule', sourceId: n.id }] }] });
           policyIds.add(policySourceId);
         }
       } else notes.push(`integration ${i.name}: team ${team.name}'s default route (${n?.type ?? 'none'}) not mapped; its service gets no escalation policy`);
     }
     if (!i.apiKey) notes.push(`integration ${i.name}: the API key was not readable; Vigil makes a new key`);
-    out.push({ sourceId: i.id, name: i.name, policySourceId, apiKey: i.apiKey ?? null });
+    out.push({ sourceId: i.id, name: i.name, policySourceId, apiKey: i.apiKey ?? null, teamSourceId: team?.id ?? null });
   }
   return out;
+}
+
+const TEAM_ROLE: Record<string, TeamRole> = { admin: 'manager', user: 'responder' };
+
+/** Teams with their members (imported users only): an Opsgenie team admin is a manager, a user a responder. */
+export function planTeams(teams: OgTeam[], users: Map<string, string>, notes: string[]): PlannedTeam[] {
+  return teams.map((t) => {
+    const members: PlannedTeam['members'] = [];
+    for (const m of t.members ?? []) {
+      const id = m.user?.id;
+      if (!id || !users.has(id)) notes.push(`team ${t.name}: member ${m.user?.username ?? id ?? '?'} is not an imported user, not added`);
+      else {
+        const role = TEAM_ROLE[(m.role ?? 'user').toLowerCase()] ?? 'responder';
+        if (!TEAM_ROLE[(m.role ?? 'user').toLowerCase()]) notes.push(`team ${t.name}: member ${users.get(id)}'s custom team role ${m.role} imported as responder`);
+        members.push({ userSourceId: id, role });
+      }
+    }
+    return { sourceId: t.id, name: t.name, description: t.description ?? null, members };
+  });
 }
 
 /** The whole plan, from a complete read of the source. */
 export function planOpsgenie(src: OpsgenieSource): OpsgeniePlan {
   const notes: string[] = [];
-  for (const t of src.teams) notes.push(`team ${t.name}: not mapped (Vigil has no teams); its members are imported as users`);
   const users = planUsers(src.users, notes);
   const userIds = new Map(users.map((u) => [u.sourceId, u.email]));
+  const teams = planTeams(src.teams, userIds, notes);
   const schedules = planSchedules(src.schedules, userIds, notes);
   const scheduleIds = new Set(schedules.map((s) => s.ogScheduleId));
   const policies = planPolicies(src.escalations, userIds, scheduleIds, notes);
   const services = planServices(src, policies, scheduleIds, notes);
-  return { users, schedules, policies, services, notMapped: notes };
+  return { users, teams, schedules, policies, services, notMapped: notes };
 }

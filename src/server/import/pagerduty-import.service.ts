@@ -13,16 +13,16 @@ import { createNotificationRule, listContactMethods, listNotificationRules, norm
 import { getUserByEmail } from '../org/org.store.js';
 import { createOverrides, createSchedule, finalSchedule, requireSchedule, updateSchedule, type LayerInput } from '../schedule/schedule.service.js';
 import { createIntegration, createService, integrationsOf, requireService, setIntegrationKey, updateService } from '../service/service.service.js';
-import { VERIFY_WEEKS, Mappings, addOverrides, applyUsers, compareWithVigil, exists, keepIntegration, normalize, upsertPolicy, upsertSchedule, zero, type ImportCounts, type ImportDeps, type ImportSource } from './import-common.js';
+import { VERIFY_WEEKS, Mappings, addOverrides, applyUsers, compareWithVigil, exists, keepIntegration, normalize, teamRefs, upsertPolicy, upsertSchedule, upsertTeam, zero, type ImportCounts, type ImportDeps, type ImportSource } from './import-common.js';
 import type { PagerDutyClient } from './pagerduty-client.js';
-import { planPagerDuty, planPdPolicies, planPdSchedules, planPdServices, planPdUsers, teamNotes, type PagerDutyPlan, type PagerDutySource, type PdContactMethod, type PdNotificationRule, type PdPlannedPolicy, type PdPlannedSchedule, type PdPlannedService, type PdPlannedUser, type PdPolicy, type PdSchedule, type PdService, type PdTeam, type PdUser } from './pagerduty-plan.js';
+import { planPagerDuty, planPdPolicies, planPdSchedules, planPdServices, planPdTeams, planPdUsers, type PagerDutyPlan, type PagerDutySource, type PdContactMethod, type PdNotificationRule, type PdPlannedPolicy, type PdPlannedSchedule, type PdPlannedService, type PdPlannedUser, type PdPolicy, type PdSchedule, type PdService, type PdTeam, type PdUser } from './pagerduty-plan.js';
 
 const SOURCE = 'pagerduty';
 const WEEK_MS = 7 * 86_400_000;
 /** Overrides are read from now this far ahead (PagerDuty needs both since and until). */
 const OVERRIDE_HORIZON_MS = 366 * 86_400_000;
 
-type Kind = 'users' | 'contact_methods' | 'notification_rules' | 'schedules' | 'overrides' | 'policies' | 'services' | 'integrations';
+type Kind = 'users' | 'contact_methods' | 'notification_rules' | 'teams' | 'schedules' | 'overrides' | 'policies' | 'services' | 'integrations';
 export interface PagerDutyReport {
   plan: PagerDutyPlan;
   dryRun: boolean;
@@ -91,7 +91,7 @@ export async function readPagerDuty(c: PagerDutyClient, now: number): Promise<Pa
 // ----------------------------------------------------------------- applying
 
 function counts(): PagerDutyReport['counts'] {
-  return { users: zero(), contact_methods: zero(), notification_rules: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero(), integrations: zero() };
+  return { users: zero(), contact_methods: zero(), notification_rules: zero(), teams: zero(), schedules: zero(), overrides: zero(), policies: zero(), services: zero(), integrations: zero() };
 }
 
 async function dryRun(deps: ImportDeps, client: PagerDutyClient, orgId: string, maps: Mappings): Promise<PagerDutyReport> {
@@ -99,6 +99,7 @@ async function dryRun(deps: ImportDeps, client: PagerDutyClient, orgId: string, 
   // What a real run would do: objects already imported are updated, the rest created.
   const tally = (kind: string, ids: string[]): ImportCounts => ({ created: ids.filter((id) => !maps.get(kind, id)).length, updated: ids.filter((id) => maps.get(kind, id)).length });
   const c = counts();
+  c.teams = tally('team', plan.teams.map((t) => t.sourceId));
   c.schedules = tally('schedule', plan.schedules.map((s) => s.sourceId));
   c.overrides = { created: plan.schedules.flatMap((s) => s.overrides).filter((o) => !maps.get('override', o.sourceId)).length, updated: 0 };
   c.policies = tally('policy', plan.policies.map((p) => p.sourceId));
@@ -123,7 +124,10 @@ export async function runPagerDutyImport(deps: ImportDeps, client: PagerDutyClie
   log(`users: ${c.users.created} invited, ${c.users.updated} already there; ${c.contact_methods.created} contact methods added (unverified until each person confirms), ${c.notification_rules.created} notification rules`);
   const userIds = new Set(users.map((u) => u.sourceId));
 
-  notes.unshift(...teamNotes(await readPdTeams(client)));
+  // Teams before what they own, so schedules, policies and services name them.
+  const teams = planPdTeams(await readPdTeams(client), userIds, notes);
+  for (const t of teams) await upsertTeam(deps, maps, orgId, t, c.teams);
+  log(`teams: ${c.teams.created} created, ${c.teams.updated} updated`);
 
   const schedules = planPdSchedules(await readPdSchedules(client, clock.now()), userIds, notes);
   const imported: PdPlannedSchedule[] = [];
@@ -138,7 +142,7 @@ export async function runPagerDutyImport(deps: ImportDeps, client: PagerDutyClie
   for (const s of services) await applyService(deps, maps, orgId, s, c, notes, newKeys);
   log(`services: ${c.services.created} created, ${c.services.updated} updated; integrations: ${c.integrations.created} created, ${c.integrations.updated} updated`);
 
-  const plan: PagerDutyPlan = { users, schedules, policies, services, notMapped: notes };
+  const plan: PagerDutyPlan = { users, teams, schedules, policies, services, notMapped: notes };
   log(`PagerDuty: ${client.stats.requests} requests, ${client.stats.rateLimited} answered 429 and waited out`);
   const verification = opts.verify === false ? [] : await verifyPdSchedules(deps, client, orgId, maps, imported, emailOf, pdUsers);
   return { plan, dryRun: false, counts: c, verification, newKeys };
@@ -182,7 +186,7 @@ async function applySchedule(deps: ImportDeps, maps: Mappings, orgId: string, s:
   }));
   let row;
   try {
-    row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, description: s.description, time_zone: s.timeZone, schedule_layers: layers }, c.schedules);
+    row = await upsertSchedule(deps, maps, orgId, s.sourceId, { name: s.name, description: s.description, time_zone: s.timeZone, schedule_layers: layers, teams: teamRefs(maps, s.teamSourceIds) }, c.schedules);
   } catch (err) {
     if (!(err instanceof VigilError)) throw err;
     notes.push(`schedule ${s.name}: not imported (${err.errors.join('; ')})`);
@@ -198,7 +202,7 @@ async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: P
     targets: r.targets.map((t) => ({ type: t.type === 'user' ? 'user_reference' : 'schedule_reference', id: maps.get(t.type, t.sourceId)! })),
   }));
   try {
-    await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, description: p.description, num_loops: p.numLoops, escalation_rules: rules }, c.policies);
+    await upsertPolicy(deps, maps, orgId, p.sourceId, { name: p.name, description: p.description, num_loops: p.numLoops, escalation_rules: rules, teams: teamRefs(maps, p.teamSourceIds) }, c.policies);
   } catch (err) {
     if (!(err instanceof VigilError)) throw err;
     notes.push(`escalation policy ${p.name}: not imported (${err.errors.join('; ')})`);
@@ -208,7 +212,8 @@ async function applyPolicy(deps: ImportDeps, maps: Mappings, orgId: string, p: P
 async function applyService(deps: ImportDeps, maps: Mappings, orgId: string, s: PdPlannedService, c: PagerDutyReport['counts'], notes: string[], newKeys: PagerDutyReport['newKeys']): Promise<void> {
   const { db, clock } = deps;
   const policyId = s.policySourceId ? (maps.get('policy', s.policySourceId) ?? null) : null;
-  const base = { name: s.name, description: s.description, escalation_policy: policyId ? { id: policyId } : null };
+  const teams = teamRefs(maps, s.teamSourceIds);
+  const base = { name: s.name, description: s.description, escalation_policy: policyId ? { id: policyId } : null, ...(teams ? { teams } : {}) };
   const mapped = maps.get('service', s.sourceId);
   let svc = mapped ? await exists(() => requireService(db, orgId, mapped)) : null;
   const write = (input: Record<string, unknown>) => (svc ? updateService(db, clock, orgId, svc.id, input) : createService(db, clock, orgId, { ...input, name: s.name }));
@@ -269,6 +274,7 @@ export function formatPagerDutyReport(r: PagerDutyReport): string {
   const p = r.plan;
   lines.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Imported'} from PagerDuty:`);
   lines.push(`  users: ${p.users.length} (${p.users.map((u) => `${u.email} as ${u.role}`).join(', ')})`);
+  lines.push(`  teams: ${p.teams.length} (${p.teams.map((t) => `${t.name}: ${t.members.length} members`).join('; ')})`);
   lines.push(`  schedules: ${p.schedules.length} (${p.schedules.map((s) => `${s.name}: ${s.layers.length} layers, ${s.overrides.length} overrides`).join('; ')})`);
   lines.push(`  escalation policies: ${p.policies.length} (${p.policies.map((x) => `${x.name}: ${x.rules.length} rules, ${x.numLoops} loops`).join('; ')})`);
   lines.push(`  services: ${p.services.length} (${p.services.map((s) => `${s.name}: ${s.integrations.length} Events API v2 integrations${s.integrations.some((i) => i.key) ? ', keys kept' : ''}`).join('; ')})`);

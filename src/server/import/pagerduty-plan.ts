@@ -8,11 +8,13 @@
  *   them bottom-to-top (the last wins), so the order is reversed (docs/schedules.md).
  * - A layer whose turn is not a whole number of hours is not mapped (Vigil's turns are hours,
  *   days or weeks); the 8-week comparison then shows where it mattered.
- * - Vigil has no teams: teams and their membership are not mapped; members become users.
+ * - Teams become Vigil teams with their members and team roles (observer, responder, manager);
+ *   the `teams` of schedules, escalation policies and services become the Vigil resource's.
  * - Only Events API v2 integrations move, with their integration key kept as the routing key.
  */
 import { IANAZone } from 'luxon';
-import type { Role } from '../storage/schema.js';
+import type { Role, TeamRole } from '../storage/schema.js';
+import type { PlannedTeam } from './import-common.js';
 import type { PlannedUser } from './opsgenie-plan.js';
 
 // ------------------------------------------------------------- source shapes
@@ -50,6 +52,7 @@ export interface PdUser {
 export interface PdTeam {
   id: string;
   name: string;
+  description?: string | null;
   members?: { user: PdRef; role?: string }[];
 }
 export interface PdRestriction {
@@ -81,6 +84,7 @@ export interface PdSchedule {
   description?: string | null;
   schedule_layers?: PdLayer[];
   overrides?: PdOverride[];
+  teams?: PdRef[];
 }
 export interface PdPolicy {
   id: string;
@@ -88,6 +92,7 @@ export interface PdPolicy {
   description?: string | null;
   num_loops?: number;
   on_call_handoff_notifications?: string;
+  teams?: PdRef[];
   escalation_rules?: { id?: string; escalation_delay_in_minutes: number; targets?: PdRef[]; escalation_rule_assignment_strategy?: { type?: string } | string | null }[];
 }
 export interface PdIntegration {
@@ -113,6 +118,7 @@ export interface PdService {
   auto_pause_notifications_parameters?: unknown;
   alert_creation?: string;
   integrations?: PdIntegration[];
+  teams?: PdRef[];
 }
 export interface PagerDutySource {
   users: PdUser[];
@@ -146,6 +152,7 @@ export interface PdPlannedSchedule {
   /** Bottom to top: the last layer wins (Vigil's order). */
   layers: PdPlannedLayer[];
   overrides: { sourceId: string; userSourceId: string; start: string; end: string }[];
+  teamSourceIds: string[];
 }
 export interface PdPlannedPolicy {
   sourceId: string;
@@ -153,6 +160,7 @@ export interface PdPlannedPolicy {
   description: string | null;
   numLoops: number;
   rules: { delayMinutes: number; targets: { type: 'user' | 'schedule'; sourceId: string }[] }[];
+  teamSourceIds: string[];
 }
 export interface PdPlannedService {
   sourceId: string;
@@ -163,9 +171,11 @@ export interface PdPlannedService {
   settings: Record<string, unknown>;
   /** Events API v2 integrations; `key` is PagerDuty's integration key, kept as the routing key. */
   integrations: { sourceId: string; name: string; key: string | null }[];
+  teamSourceIds: string[];
 }
 export interface PagerDutyPlan {
   users: PdPlannedUser[];
+  teams: PlannedTeam[];
   schedules: PdPlannedSchedule[];
   policies: PdPlannedPolicy[];
   services: PdPlannedService[];
@@ -273,7 +283,7 @@ export function planPdSchedules(schedules: PdSchedule[], users: Set<string>, not
       }
       overrides.push({ sourceId: `${s.id}/${o.id}`, userSourceId: o.user.id, start: o.start, end: o.end });
     }
-    out.push({ sourceId: s.id, name: s.name, description: s.description ?? null, timeZone: zone, layers, overrides });
+    out.push({ sourceId: s.id, name: s.name, description: s.description ?? null, timeZone: zone, layers, overrides, teamSourceIds: (s.teams ?? []).map((t) => t.id) });
   }
   return out;
 }
@@ -312,7 +322,7 @@ export function planPdPolicies(policies: PdPolicy[], users: Set<string>, schedul
       notes.push(`${label}: loops ${numLoops} times in PagerDuty; Vigil loops at most ${MAX_LOOPS}`);
       numLoops = MAX_LOOPS;
     }
-    out.push({ sourceId: p.id, name: p.name, description: p.description ?? null, numLoops, rules });
+    out.push({ sourceId: p.id, name: p.name, description: p.description ?? null, numLoops, rules, teamSourceIds: (p.teams ?? []).map((t) => t.id) });
   }
   return out;
 }
@@ -345,22 +355,33 @@ export function planPdServices(services: PdService[], policies: Set<string>, not
       } else if (type === 'generic_events_api_inbound_integration') notes.push(`${label} integration ${name}: Events API v1 not mapped (Vigil serves Events API v2 at /v2/enqueue; add an events_v2 integration and switch the sender)`);
       else notes.push(`${label} integration ${name}: type ${type} not mapped (only Events API v2 integrations move)`);
     }
-    out.push({ sourceId: s.id, name: s.name, description: s.description ?? null, policySourceId, settings, integrations });
+    out.push({ sourceId: s.id, name: s.name, description: s.description ?? null, policySourceId, settings, integrations, teamSourceIds: (s.teams ?? []).map((t) => t.id) });
   }
   return out;
 }
 
 /** The whole plan, from a complete read of the source. */
 export function planPagerDuty(src: PagerDutySource): PagerDutyPlan {
-  const notes: string[] = teamNotes(src.teams);
+  const notes: string[] = [];
   const users = planPdUsers(src.users, notes);
   const userIds = new Set(users.map((u) => u.sourceId));
+  const teams = planPdTeams(src.teams, userIds, notes);
   const schedules = planPdSchedules(src.schedules, userIds, notes);
   const policies = planPdPolicies(src.policies, userIds, new Set(schedules.map((s) => s.sourceId)), notes);
   const services = planPdServices(src.services, new Set(policies.map((p) => p.sourceId)), notes);
-  return { users, schedules, policies, services, notMapped: notes };
+  return { users, teams, schedules, policies, services, notMapped: notes };
 }
 
-export function teamNotes(teams: PdTeam[]): string[] {
-  return teams.map((t) => `team ${t.name}: not mapped (Vigil has no teams)${t.members?.length ? `; its ${t.members.length} members are imported as users` : ''}`);
+const isTeamRole = (r: string | undefined): r is TeamRole => r === 'observer' || r === 'responder' || r === 'manager';
+
+/** Teams with their imported members and PagerDuty team roles (a member without one is a responder, PagerDuty's default). */
+export function planPdTeams(teams: PdTeam[], users: Set<string>, notes: string[]): PlannedTeam[] {
+  return teams.map((t) => {
+    const members: PlannedTeam['members'] = [];
+    for (const m of t.members ?? []) {
+      if (!users.has(m.user.id)) notes.push(`team ${t.name}: member ${m.user.summary ?? m.user.id} is not an imported user, not added`);
+      else members.push({ userSourceId: m.user.id, role: isTeamRole(m.role) ? m.role : 'responder' });
+    }
+    return { sourceId: t.id, name: t.name, description: t.description ?? null, members };
+  });
 }
