@@ -71,11 +71,13 @@ describe.each(DIALECTS)('backups (%s)', (dialect) => {
     t = await createApp(dialect);
     key = (await serviceWithKey(t)).key;
   });
+  // Dropping the restored PostgreSQL databases asks the server for a checkpoint, which waits on
+  // every other suite's writes when the machine is busy: the hook gets more than the default minute.
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
     await t?.close();
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
   const schemaOf = async () => (dialect === 'postgres' ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(t.db.handle.db)).rows[0]!.s : undefined);
 
   it('a copy taken under write load holds every event acknowledged before it began, and is consistent', async () => {
