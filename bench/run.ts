@@ -38,6 +38,8 @@ const { values: argv } = parseArgs({
     seconds: { type: 'string' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** Extra node/V8 flags for every `vigil serve` the bench starts (e.g. to price a memory flag). */
+    'node-args': { type: 'string' },
     'no-alertmanager': { type: 'boolean', default: false },
     'open-incidents': { type: 'string' },
     'open-alerts': { type: 'string' },
@@ -121,7 +123,7 @@ const children: Child[] = [];
 
 async function startVigil(name: string, db: BenchDb, extraEnv: Record<string, string> = {}): Promise<{ child: Child; url: string }> {
   const port = await freePort();
-  const nodeArgs = argv['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const nodeArgs = [...(argv['node-args'] ?? '').split(' ').filter(Boolean), ...(argv['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [])];
   const child = spawnChild(name, process.execPath, [...nodeArgs, path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], {
     ...db.env,
     VIGIL_INGEST_RATE: '0',

@@ -20,7 +20,6 @@ import { firstAccess } from '../server/account/account.service.js';
 import { passwordProblem } from '../server/account/password.js';
 import { targetRegistry } from '../server/main.js';
 import { OutboundPolicy } from '../server/lib/outbound-policy.js';
-import { configCommand } from './config-code/command.js';
 
 const USAGE = `Usage:
   vigil serve [--roles api,engine] [--port N] [--host H]   start the server
@@ -147,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'copy') return copyCommand(config, values, positionals);
-  if ((command === 'export' || command === 'apply') && !positionals.length) return configCommand(command, values);
+  if ((command === 'export' || command === 'apply') && !positionals.length) return (await import('./config-code/command.js')).configCommand(command, values);
   if (values.file !== undefined || values.output !== undefined || values.prune !== undefined) {
     process.stderr.write(`vigil ${command}: -f, -o and --prune belong to vigil apply and vigil export\n`);
     return 2;

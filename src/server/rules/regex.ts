@@ -5,7 +5,11 @@
  * uses too: no backreferences, no lookahead or lookbehind. Patterns that need them are
  * refused when the rule is saved, with RE2's own reason.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { lazyRequire } from '../lib/lazy-require.js';
+
+/** Loaded with the first rule that uses a regex: a node whose rules use none never holds it. */
+const re2js = lazyRequire<typeof import('re2js')>('re2js');
 
 export const MAX_PATTERN_LENGTH = 1024;
 
@@ -24,7 +28,7 @@ export function compileRegex(pattern: string): { ok: true; regex: Regex } | { ok
   if (pattern.length > MAX_PATTERN_LENGTH) return { ok: false, problem: `regular expression is longer than ${MAX_PATTERN_LENGTH} characters` };
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = re2js().RE2JS.compile(pattern);
   } catch (err) {
     const msg = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     return { ok: false, problem: `invalid regular expression (RE2 syntax: no backreferences, lookahead or lookbehind): ${msg}` };

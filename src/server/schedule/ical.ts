@@ -1,4 +1,8 @@
-import ical from 'ical-generator';
+import type IcalGenerator from 'ical-generator';
+import { lazyRequire } from '../lib/lazy-require.js';
+
+/** Loaded with the first calendar feed asked for. */
+const icalGenerator = lazyRequire<{ default: typeof IcalGenerator }>('ical-generator');
 import type { FinalEntry } from './schedule.js';
 
 /** A final entry, optionally from another calendar than the feed's own (a user's feed spans schedules). */
@@ -29,7 +33,7 @@ export interface ScheduleICalInput {
  */
 export function scheduleToICal(input: ScheduleICalInput): string {
   const scope = input.uidScope ?? 'schedule';
-  const calendar = ical({ name: input.name, prodId: input.prodId.replace(/^-/, '') });
+  const calendar = icalGenerator().default({ name: input.name, prodId: input.prodId.replace(/^-/, '') });
   for (const entry of input.entries) {
     if (entry.userId === null) continue;
     const userName = input.userNames[entry.userId] ?? entry.userId;
