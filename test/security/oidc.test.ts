@@ -33,6 +33,8 @@ const USERS: Record<string, TestUser> = {
 
 interface Op {
   issuer: string;
+  /** Every request path the provider received, in order. */
+  paths: string[];
   close(): Promise<void>;
 }
 
@@ -44,7 +46,11 @@ async function listen(handler: http.RequestListener): Promise<{ server: http.Ser
 
 async function startProvider(): Promise<Op> {
   let provider: Provider | undefined;
-  const { server, base } = await listen((req, res) => void provider!.callback()(req, res));
+  const paths: string[] = [];
+  const { server, base } = await listen((req, res) => {
+    paths.push(new URL(req.url ?? '/', 'http://x').pathname);
+    void provider!.callback()(req, res);
+  });
   provider = new Provider(base, {
     clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${PUBLIC_URL}/api/v1/auth/oidc/callback`], response_types: ['code'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' }],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
@@ -56,7 +62,7 @@ async function startProvider(): Promise<Op> {
     ttl: { IdToken: ID_TOKEN_TTL_S },
     cookies: { keys: ['test-cookie-key-0123456789'] },
   });
-  return { issuer: base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { issuer: base, paths, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** A browser at the provider: follows redirects, keeps cookies, submits the login and consent forms, and stops at the redirect back to Vigil. */
@@ -209,6 +215,24 @@ for (const dialect of DIALECTS) {
       expect(back.cookie).toMatch(/^vigil_session=/);
       expect(await whoAmI(t, back.cookie!)).toMatchObject({ email: 'rhea@harbor.example', role: 'responder' });
       expect(await auditActions(t)).toContain('oidc.sign_in');
+    });
+
+    it('two sign-ins in a row ask the provider for its metadata once (discovery is cached for ten minutes, per configuration)', async () => {
+      await app();
+      await configure(t, base());
+      await addMember(t, 'rhea@harbor.example');
+      const from = op.paths.length;
+      for (let i = 0; i < 2; i++) {
+        const started = await startAt(t);
+        const back = await callback(t, await atProvider(started.url, 'rhea'), started.cookie);
+        expect(back.error, back.reason).toBeNull();
+      }
+      const seen = op.paths.slice(from);
+      expect(seen.filter((p) => p === '/.well-known/openid-configuration')).toHaveLength(1);
+      // A changed secret is another configuration: discovered again.
+      await configure(t, { ...base(), client_secret: `${CLIENT_SECRET}-rotated` });
+      await t.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start?org=harbor' });
+      expect(op.paths.slice(from).filter((p) => p === '/.well-known/openid-configuration')).toHaveLength(2);
     });
 
     it('with just-in-time membership off, an unknown email is refused; on, the member is created with the role their group maps to', async () => {

@@ -258,6 +258,20 @@ export function policyFetch(policy: OutboundPolicy): oidc.CustomFetch {
 /** openid-client (with jose and oauth4webapi), loaded with the first sign-in through a provider, not at start. */
 const openidClient = (): Promise<typeof oidc> => import('openid-client');
 
+/**
+ * Discovered providers' metadata, kept for DISCOVERY_TTL_MS so that a sign-in (start, then
+ * callback) asks the provider for its discovery document once, not twice, and a burst of
+ * members signing in does not ask it once each. The key holds what discovery depends on: a
+ * changed issuer, client or secret, or a different outbound policy, is discovered again.
+ * The clock's skew is applied per sign-in (a Configuration is cheap to build from the
+ * metadata). Bounded: the oldest entry goes first.
+ */
+const DISCOVERY_TTL_MS = 10 * 60_000;
+const DISCOVERY_CACHE_MAX = 64;
+const discovered = new Map<string, { server: oidc.ServerMetadata; at: number }>();
+const outboundPolicyIds = new WeakMap<OutboundPolicy, number>();
+let policiesSeen = 0;
+
 async function discover(c: OidcConfigTable, policy: OutboundPolicy, clock: Clock): Promise<oidc.Configuration> {
   const client = await openidClient();
   const issuer = new URL(c.issuer);
@@ -265,6 +279,17 @@ async function discover(c: OidcConfigTable, policy: OutboundPolicy, clock: Clock
   const insecure = issuer.protocol === 'http:';
   if (insecure && !policy.namesHost(issuer.hostname)) throw new OidcRefusal('insecure_issuer', 'the issuer URL must be https', c.org_id);
   const skew = Math.round((clock.now() - Date.now()) / 1000);
+  let policyId = outboundPolicyIds.get(policy);
+  if (policyId === undefined) outboundPolicyIds.set(policy, (policyId = ++policiesSeen));
+  const key = JSON.stringify([c.org_id, c.issuer, c.client_id, hashSecret(c.client_secret), policyId]);
+  const hit = discovered.get(key);
+  if (hit && clock.now() - hit.at < DISCOVERY_TTL_MS) {
+    const cfg = new client.Configuration(hit.server, c.client_id, { client_secret: c.client_secret, [client.clockSkew]: skew }, client.ClientSecretPost(c.client_secret));
+    cfg[client.customFetch] = policyFetch(policy);
+    cfg.timeout = TIMEOUT_MS / 1000;
+    if (insecure) client.allowInsecureRequests(cfg);
+    return cfg;
+  }
   try {
     const cfg = await client.discovery(issuer, c.client_id, { client_secret: c.client_secret, [client.clockSkew]: skew }, client.ClientSecretPost(c.client_secret), {
       [client.customFetch]: policyFetch(policy),
@@ -272,6 +297,9 @@ async function discover(c: OidcConfigTable, policy: OutboundPolicy, clock: Clock
       timeout: TIMEOUT_MS / 1000,
     });
     if (insecure) client.allowInsecureRequests(cfg);
+    discovered.delete(key);
+    discovered.set(key, { server: cfg.serverMetadata(), at: clock.now() });
+    while (discovered.size > DISCOVERY_CACHE_MAX) discovered.delete(discovered.keys().next().value!);
     return cfg;
   } catch (err) {
     if (err instanceof OidcRefusal) throw new OidcRefusal(err.code, err.message, c.org_id);
