@@ -1,0 +1,250 @@
+/**
+ * docs/sources.md's Prometheus recipe, end to end with the real programs: Debian's
+ * `prometheus` evaluates an always-firing rule every second and sends it to Debian's
+ * `prometheus-alertmanager`, which routes every alert to two receivers, both Vigil:
+ * its webhook (`webhook_configs` → /v1/alertmanager/<key>) and its PagerDuty
+ * integration (`pagerduty_configs` → /v2/enqueue with a routing key). Each receiver
+ * opens an incident on its own service; the rule is then rewritten so that it stops
+ * firing, Prometheus reloads it (POST /-/reload), and both incidents resolve.
+ *
+ * The configuration files written here are the ones docs/sources.md shows (only the
+ * addresses and keys differ). Skipped only when the Debian packages are not installed
+ * (.ci/run installs them).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, createTestApp, serviceWithKey, type TestApp } from '../harness.js';
+import { alertsOf, incident, incidentsOf, type Json } from '../api/helpers.js';
+
+const PROMETHEUS = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
+const ALERTMANAGER = process.env.ALERTMANAGER_PATH ?? '/usr/bin/prometheus-alertmanager';
+const installed = fs.existsSync(PROMETHEUS) && fs.existsSync(ALERTMANAGER);
+if (!installed) console.warn(`\n!!! ${PROMETHEUS} or ${ALERTMANAGER} is missing (apt-get install prometheus prometheus-alertmanager): the Prometheus → Alertmanager → Vigil test is SKIPPED !!!\n`);
+
+/** Every wait of this file is bounded. */
+const WAIT_MS = 60_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+interface Program {
+  name: string;
+  child: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+function start(name: string, bin: string, args: string[]): Program {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return {
+    name,
+    child,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => (child.kill('SIGKILL'), resolve()), 5000);
+        child.once('exit', () => (clearTimeout(t), resolve()));
+      });
+    },
+  };
+}
+
+/** Poll `probe` until it returns a value (not undefined), at most WAIT_MS; the failure names what was awaited and the programs' last output. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, programs: Program[]): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    const dead = programs.find((p) => p.child.exitCode !== null);
+    if (dead) throw new Error(`${dead.name} exited (${dead.child.exitCode}) while waiting for ${what}:\n${dead.log()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}\n${programs.map((p) => `--- ${p.name}:\n${p.log().slice(-4000)}`).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const ready = (url: string) => async () => ((await fetch(url)).ok ? true : undefined);
+
+/** The alerting rule: always firing (`vector(1)`), or never (`vector(1) == 0`, an empty result). */
+function rules(firing: boolean): string {
+  return `groups:
+  - name: crisis-line
+    rules:
+      - alert: CrisisChatDown
+        expr: ${firing ? 'vector(1)' : 'vector(1) == 0'}
+        for: 0s
+        labels:
+          severity: critical
+          service: crisis-chat
+        annotations:
+          summary: Crisis chat gateway is not answering
+          runbook_url: https://wiki.example.org/runbooks/crisis-chat
+`;
+}
+
+function prometheusYml(alertmanager: string): string {
+  return `global:
+  evaluation_interval: 1s
+rule_files:
+  - rules.yml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['${alertmanager}']
+`;
+}
+
+/** docs/sources.md's alertmanager.yml: one route, both receivers (a real setup picks one). */
+function alertmanagerYml(vigil: string, webhookKey: string, eventsKey: string): string {
+  return `route:
+  receiver: vigil-webhook
+  group_by: ['alertname']
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 4h
+  routes:
+    - receiver: vigil-webhook
+      continue: true
+    - receiver: vigil-events-v2
+
+receivers:
+  - name: vigil-webhook
+    webhook_configs:
+      - url: '${vigil}/v1/alertmanager/${webhookKey}'
+        send_resolved: true
+
+  - name: vigil-events-v2
+    pagerduty_configs:
+      - routing_key: '${eventsKey}'
+        url: '${vigil}/v2/enqueue'
+        send_resolved: true
+        severity: '{{ if .CommonLabels.severity }}{{ .CommonLabels.severity | toLower }}{{ else }}error{{ end }}'
+        description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}'
+        details:
+          summary: '{{ .CommonAnnotations.summary }}'
+          runbook_url: '{{ .CommonAnnotations.runbook_url }}'
+`;
+}
+
+describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigil, both receivers, on %s', (dialect) => {
+  let t: TestApp;
+  let dir: string;
+  let promUrl: string;
+  let webhook: { serviceId: string; key: string };
+  let events: { serviceId: string; key: string };
+  const programs: Program[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    const vigil = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+    webhook = await serviceWithKey(t, 'alertmanager', 'Crisis chat (Alertmanager webhook)');
+    events = await serviceWithKey(t, 'events_v2', 'Crisis chat (Events API v2)');
+
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-prometheus-'));
+    const [amPort, promPort] = [await freePort(), await freePort()];
+    fs.writeFileSync(path.join(dir, 'alertmanager.yml'), alertmanagerYml(vigil, webhook.key, events.key));
+    fs.writeFileSync(path.join(dir, 'rules.yml'), rules(true));
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), prometheusYml(`127.0.0.1:${amPort}`));
+
+    const am = start('alertmanager', ALERTMANAGER, [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'alertmanager-data')}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ]);
+    programs.push(am);
+    await waitFor('Alertmanager /-/ready', ready(`http://127.0.0.1:${amPort}/-/ready`), programs);
+
+    const prom = start('prometheus', PROMETHEUS, [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--web.enable-lifecycle',
+      // Prometheus sends a firing alert at once and then every resend delay (1 minute by default); its
+      // first send can come before it has found the Alertmanager, and would then wait a minute.
+      '--rules.alert.resend-delay=1s',
+      '--log.level=warn',
+    ]);
+    programs.push(prom);
+    promUrl = `http://127.0.0.1:${promPort}`;
+    await waitFor('Prometheus /-/ready', ready(`${promUrl}/-/ready`), programs);
+  }, WAIT_MS * 2 + 30_000);
+
+  afterAll(async () => {
+    for (const p of programs.reverse()) await p.stop();
+    await t?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = (serviceId: string) => async () => {
+    const incs = await incidentsOf(t, serviceId);
+    return incs.length > 0 ? incs : undefined;
+  };
+
+  it('a firing rule opens an incident through each receiver, with its labels and annotations', async () => {
+    const [viaWebhook] = await waitFor('an incident from the webhook receiver', open(webhook.serviceId), programs);
+    const [viaEvents] = await waitFor('an incident from the pagerduty_configs receiver', open(events.serviceId), programs);
+
+    // Webhook: one alert per Prometheus alert, keyed by its fingerprint; the summary is alertname, where, and the summary annotation.
+    expect(viaWebhook!.status).toBe('triggered');
+    expect(viaWebhook!.title).toBe('CrisisChatDown on crisis-chat: Crisis chat gateway is not answering');
+    const [wAlert] = await alertsOf(t, viaWebhook!.id);
+    expect(wAlert!.severity).toBe('critical');
+    const wDetails = wAlert!.body.details as Json;
+    expect(wDetails.labels).toMatchObject({ alertname: 'CrisisChatDown', severity: 'critical', service: 'crisis-chat' });
+    expect(wDetails.annotations).toEqual({ summary: 'Crisis chat gateway is not answering', runbook_url: 'https://wiki.example.org/runbooks/crisis-chat' });
+    expect(wDetails.generatorURL).toMatch(/\/graph\?g0\.expr=vector%281%29/);
+
+    // pagerduty_configs: one alert per Alertmanager group; description and details from the templates in alertmanager.yml.
+    expect(viaEvents!.status).toBe('triggered');
+    expect(viaEvents!.title).toBe('CrisisChatDown: Crisis chat gateway is not answering');
+    expect(viaEvents!.incident_key).toMatch(/^[0-9a-f]{64}$/);
+    const [eAlert] = await alertsOf(t, viaEvents!.id);
+    expect(eAlert!.severity).toBe('critical');
+    const eDetails = eAlert!.body.details as Json;
+    expect(eDetails.summary).toBe('Crisis chat gateway is not answering');
+    expect(eDetails.runbook_url).toBe('https://wiki.example.org/runbooks/crisis-chat');
+    // Alertmanager adds its own details (strings before 0.30, JSON after): the firing alert's labels are in them.
+    expect(JSON.stringify(eDetails.firing)).toContain('CrisisChatDown');
+    expect(String(eDetails.num_firing)).toBe('1');
+  }, WAIT_MS + 10_000);
+
+  it('the rule stops firing (rules rewritten, POST /-/reload): both incidents resolve', async () => {
+    fs.writeFileSync(path.join(dir, 'rules.yml'), rules(false));
+    const reload = await fetch(`${promUrl}/-/reload`, { method: 'POST' });
+    expect(reload.status, await reload.text()).toBe(200);
+    const rulesNow = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { query: string }[] }[] } };
+    expect(rulesNow.data.groups[0]!.rules[0]!.query).toBe('vector(1) == 0');
+
+    for (const [receiver, s] of [['webhook', webhook], ['pagerduty_configs', events]] as const) {
+      const [inc] = await incidentsOf(t, s.serviceId);
+      const resolved = await waitFor(`the ${receiver} receiver's incident to resolve`, async () => {
+        const now = await incident(t, inc!.id);
+        return now.status === 'resolved' ? now : undefined;
+      }, programs);
+      expect(resolved.status).toBe('resolved');
+      // Still one incident per service: the resolve closed the incident it opened, and nothing fired again.
+      expect(await incidentsOf(t, s.serviceId)).toHaveLength(1);
+    }
+  }, WAIT_MS * 2 + 10_000);
+});
