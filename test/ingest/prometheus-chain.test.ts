@@ -1,11 +1,12 @@
 /**
  * docs/sources.md's Prometheus recipe, end to end with the real programs: Debian's
  * `prometheus` evaluates an always-firing rule every second and sends it to Debian's
- * `prometheus-alertmanager`, which routes every alert to two receivers, both Vigil:
- * its webhook (`webhook_configs` → /v1/alertmanager/<key>) and its PagerDuty
- * integration (`pagerduty_configs` → /v2/enqueue with a routing key). Each receiver
- * opens an incident on its own service; the rule is then rewritten so that it stops
- * firing, Prometheus reloads it (POST /-/reload), and both incidents resolve.
+ * `prometheus-alertmanager`, which routes every alert to three receivers, all Vigil:
+ * its webhook (`webhook_configs` → /v1/alertmanager/<key>), its PagerDuty integration
+ * (`pagerduty_configs` → /v2/enqueue with a routing key) and its Opsgenie integration
+ * (`opsgenie_configs` → /v2/alerts with a GenieKey). Each receiver opens an incident on
+ * its own service; the rule is then rewritten so that it stops
+ * firing, Prometheus reloads it (POST /-/reload), and the three incidents resolve.
  *
  * The configuration files written here are the ones docs/sources.md shows (only the
  * addresses and keys differ). Skipped only when the Debian packages are not installed
@@ -113,28 +114,33 @@ alerting:
 `;
 }
 
-/** docs/sources.md's alertmanager.yml: one route, both receivers (a real setup picks one). */
-function alertmanagerYml(vigil: string, webhookKey: string, eventsKey: string): string {
+/**
+ * docs/sources.md's alertmanager.yml: one route, three receivers (a real setup picks one). The
+ * test waits 1 s where the recipe waits Alertmanager's defaults; the rest is the same text.
+ */
+export function alertmanagerYml(vigil: string, keys: { webhook: string; events: string; opsgenie: string }, timing = { groupWait: '30s', groupInterval: '5m' }): string {
   return `route:
   receiver: vigil-webhook
   group_by: ['alertname']
-  group_wait: 1s
-  group_interval: 1s
+  group_wait: ${timing.groupWait}
+  group_interval: ${timing.groupInterval}
   repeat_interval: 4h
   routes:
     - receiver: vigil-webhook
       continue: true
     - receiver: vigil-events-v2
+      continue: true
+    - receiver: vigil-opsgenie
 
 receivers:
   - name: vigil-webhook
     webhook_configs:
-      - url: '${vigil}/v1/alertmanager/${webhookKey}'
+      - url: '${vigil}/v1/alertmanager/${keys.webhook}'
         send_resolved: true
 
   - name: vigil-events-v2
     pagerduty_configs:
-      - routing_key: '${eventsKey}'
+      - routing_key: '${keys.events}'
         url: '${vigil}/v2/enqueue'
         send_resolved: true
         severity: '{{ if .CommonLabels.severity }}{{ .CommonLabels.severity | toLower }}{{ else }}error{{ end }}'
@@ -142,15 +148,26 @@ receivers:
         details:
           summary: '{{ .CommonAnnotations.summary }}'
           runbook_url: '{{ .CommonAnnotations.runbook_url }}'
+
+  - name: vigil-opsgenie
+    opsgenie_configs:
+      - api_url: '${vigil}/'
+        api_key: '${keys.opsgenie}'
+        send_resolved: true
+        message: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}'
+        priority: '{{ if eq .CommonLabels.severity "critical" }}P1{{ else }}P3{{ end }}'
+        details:
+          runbook_url: '{{ .CommonAnnotations.runbook_url }}'
 `;
 }
 
-describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigil, both receivers, on %s', (dialect) => {
+describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigil, three receivers, on %s', (dialect) => {
   let t: TestApp;
   let dir: string;
   let promUrl: string;
   let webhook: { serviceId: string; key: string };
   let events: { serviceId: string; key: string };
+  let genie: { serviceId: string; key: string };
   const programs: Program[] = [];
 
   beforeAll(async () => {
@@ -158,10 +175,11 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
     const vigil = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
     webhook = await serviceWithKey(t, 'alertmanager', 'Crisis chat (Alertmanager webhook)');
     events = await serviceWithKey(t, 'events_v2', 'Crisis chat (Events API v2)');
+    genie = await serviceWithKey(t, 'opsgenie', 'Crisis chat (Opsgenie API)');
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-prometheus-'));
     const [amPort, promPort] = [await freePort(), await freePort()];
-    fs.writeFileSync(path.join(dir, 'alertmanager.yml'), alertmanagerYml(vigil, webhook.key, events.key));
+    fs.writeFileSync(path.join(dir, 'alertmanager.yml'), alertmanagerYml(vigil, { webhook: webhook.key, events: events.key, opsgenie: genie.key }, { groupWait: '1s', groupInterval: '1s' }));
     fs.writeFileSync(path.join(dir, 'rules.yml'), rules(true));
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), prometheusYml(`127.0.0.1:${amPort}`));
 
@@ -204,6 +222,7 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
   it('a firing rule opens an incident through each receiver, with its labels and annotations', async () => {
     const [viaWebhook] = await waitFor('an incident from the webhook receiver', open(webhook.serviceId), programs);
     const [viaEvents] = await waitFor('an incident from the pagerduty_configs receiver', open(events.serviceId), programs);
+    const [viaGenie] = await waitFor('an incident from the opsgenie_configs receiver', open(genie.serviceId), programs);
 
     // Webhook: one alert per Prometheus alert, keyed by its fingerprint; the summary is alertname, where, and the summary annotation.
     expect(viaWebhook!.status).toBe('triggered');
@@ -227,16 +246,23 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
     // Alertmanager adds its own details (strings before 0.30, JSON after): the firing alert's labels are in them.
     expect(JSON.stringify(eDetails.firing)).toContain('CrisisChatDown');
     expect(String(eDetails.num_firing)).toBe('1');
+
+    // opsgenie_configs: message, priority (P1: critical) and details from alertmanager.yml; the alias is the group's key.
+    expect(viaGenie!.status).toBe('triggered');
+    expect(viaGenie!.title).toBe('CrisisChatDown: Crisis chat gateway is not answering');
+    const [gAlert] = await alertsOf(t, viaGenie!.id);
+    expect(gAlert!.severity).toBe('critical');
+    expect(JSON.stringify(gAlert!.body)).toContain('https://wiki.example.org/runbooks/crisis-chat');
   }, WAIT_MS + 10_000);
 
-  it('the rule stops firing (rules rewritten, POST /-/reload): both incidents resolve', async () => {
+  it('the rule stops firing (rules rewritten, POST /-/reload): the three incidents resolve', async () => {
     fs.writeFileSync(path.join(dir, 'rules.yml'), rules(false));
     const reload = await fetch(`${promUrl}/-/reload`, { method: 'POST' });
     expect(reload.status, await reload.text()).toBe(200);
     const rulesNow = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { query: string }[] }[] } };
     expect(rulesNow.data.groups[0]!.rules[0]!.query).toBe('vector(1) == 0');
 
-    for (const [receiver, s] of [['webhook', webhook], ['pagerduty_configs', events]] as const) {
+    for (const [receiver, s] of [['webhook', webhook], ['pagerduty_configs', events], ['opsgenie_configs', genie]] as const) {
       const [inc] = await incidentsOf(t, s.serviceId);
       const resolved = await waitFor(`the ${receiver} receiver's incident to resolve`, async () => {
         const now = await incident(t, inc!.id);
