@@ -1,12 +1,13 @@
 /**
  * docs/sources.md's Prometheus recipe, end to end with the real programs: Debian's
  * `prometheus` evaluates an always-firing rule every second and sends it to Debian's
- * `prometheus-alertmanager`, which routes every alert to three receivers, all Vigil:
- * its webhook (`webhook_configs` → /v1/alertmanager/<key>), its PagerDuty integration
+ * `prometheus-alertmanager`, which routes every alert to four receivers, all Vigil:
+ * its webhook (`webhook_configs` → /v1/alertmanager/<key>, and → /v1/alertmanager with the
+ * key in the Authorization header), its PagerDuty integration
  * (`pagerduty_configs` → /v2/enqueue with a routing key) and its Opsgenie integration
  * (`opsgenie_configs` → /v2/alerts with a GenieKey). Each receiver opens an incident on
  * its own service; the rule is then rewritten so that it stops
- * firing, Prometheus reloads it (POST /-/reload), and the three incidents resolve.
+ * firing, Prometheus reloads it (POST /-/reload), and the four incidents resolve.
  *
  * The configuration files written here are the ones docs/sources.md shows (only the
  * addresses and keys differ). Skipped only when the Debian packages are not installed
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, serviceWithKey, type TestApp } from '../harness.js';
 import { alertsOf, incident, incidentsOf, type Json } from '../api/helpers.js';
+import { alertmanagerYml, prometheusYml, rules } from './prometheus-recipe.js';
 
 const PROMETHEUS = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
 const ALERTMANAGER = process.env.ALERTMANAGER_PATH ?? '/usr/bin/prometheus-alertmanager';
@@ -85,89 +87,14 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, pro
 
 const ready = (url: string) => async () => ((await fetch(url)).ok ? true : undefined);
 
-/** The alerting rule: always firing (`vector(1)`), or never (`vector(1) == 0`, an empty result). */
-function rules(firing: boolean): string {
-  return `groups:
-  - name: crisis-line
-    rules:
-      - alert: CrisisChatDown
-        expr: ${firing ? 'vector(1)' : 'vector(1) == 0'}
-        for: 0s
-        labels:
-          severity: critical
-          service: crisis-chat
-        annotations:
-          summary: Crisis chat gateway is not answering
-          runbook_url: https://wiki.example.org/runbooks/crisis-chat
-`;
-}
-
-function prometheusYml(alertmanager: string): string {
-  return `global:
-  evaluation_interval: 1s
-rule_files:
-  - rules.yml
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ['${alertmanager}']
-`;
-}
-
-/**
- * docs/sources.md's alertmanager.yml: one route, three receivers (a real setup picks one). The
- * test waits 1 s where the recipe waits Alertmanager's defaults; the rest is the same text.
- */
-export function alertmanagerYml(vigil: string, keys: { webhook: string; events: string; opsgenie: string }, timing = { groupWait: '30s', groupInterval: '5m' }): string {
-  return `route:
-  receiver: vigil-webhook
-  group_by: ['alertname']
-  group_wait: ${timing.groupWait}
-  group_interval: ${timing.groupInterval}
-  repeat_interval: 4h
-  routes:
-    - receiver: vigil-webhook
-      continue: true
-    - receiver: vigil-events-v2
-      continue: true
-    - receiver: vigil-opsgenie
-
-receivers:
-  - name: vigil-webhook
-    webhook_configs:
-      - url: '${vigil}/v1/alertmanager/${keys.webhook}'
-        send_resolved: true
-
-  - name: vigil-events-v2
-    pagerduty_configs:
-      - routing_key: '${keys.events}'
-        url: '${vigil}/v2/enqueue'
-        send_resolved: true
-        severity: '{{ if .CommonLabels.severity }}{{ .CommonLabels.severity | toLower }}{{ else }}error{{ end }}'
-        description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}'
-        details:
-          summary: '{{ .CommonAnnotations.summary }}'
-          runbook_url: '{{ .CommonAnnotations.runbook_url }}'
-
-  - name: vigil-opsgenie
-    opsgenie_configs:
-      - api_url: '${vigil}/'
-        api_key: '${keys.opsgenie}'
-        send_resolved: true
-        message: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}'
-        priority: '{{ if eq .CommonLabels.severity "critical" }}P1{{ else }}P3{{ end }}'
-        details:
-          runbook_url: '{{ .CommonAnnotations.runbook_url }}'
-`;
-}
-
-describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigil, three receivers, on %s', (dialect) => {
+describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigil, four receivers, on %s', (dialect) => {
   let t: TestApp;
   let dir: string;
   let promUrl: string;
   let webhook: { serviceId: string; key: string };
   let events: { serviceId: string; key: string };
   let genie: { serviceId: string; key: string };
+  let header: { serviceId: string; key: string };
   const programs: Program[] = [];
 
   beforeAll(async () => {
@@ -176,12 +103,13 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
     webhook = await serviceWithKey(t, 'alertmanager', 'Crisis chat (Alertmanager webhook)');
     events = await serviceWithKey(t, 'events_v2', 'Crisis chat (Events API v2)');
     genie = await serviceWithKey(t, 'opsgenie', 'Crisis chat (Opsgenie API)');
+    header = await serviceWithKey(t, 'alertmanager', 'Crisis chat (Alertmanager webhook, key in a header)');
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-prometheus-'));
     const [amPort, promPort] = [await freePort(), await freePort()];
-    fs.writeFileSync(path.join(dir, 'alertmanager.yml'), alertmanagerYml(vigil, { webhook: webhook.key, events: events.key, opsgenie: genie.key }, { groupWait: '1s', groupInterval: '1s' }));
+    fs.writeFileSync(path.join(dir, 'alertmanager.yml'), alertmanagerYml(vigil, { webhook: webhook.key, header: header.key, events: events.key, opsgenie: genie.key }, { groupWait: '1s', groupInterval: '1s' }));
     fs.writeFileSync(path.join(dir, 'rules.yml'), rules(true));
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), prometheusYml(`127.0.0.1:${amPort}`));
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), prometheusYml(`127.0.0.1:${amPort}`, '1s'));
 
     const am = start('alertmanager', ALERTMANAGER, [
       `--config.file=${path.join(dir, 'alertmanager.yml')}`,
@@ -222,6 +150,7 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
   it('a firing rule opens an incident through each receiver, with its labels and annotations', async () => {
     const [viaWebhook] = await waitFor('an incident from the webhook receiver', open(webhook.serviceId), programs);
     const [viaEvents] = await waitFor('an incident from the pagerduty_configs receiver', open(events.serviceId), programs);
+    const [viaHeader] = await waitFor('an incident from the webhook receiver with the key in its Authorization header', open(header.serviceId), programs);
     const [viaGenie] = await waitFor('an incident from the opsgenie_configs receiver', open(genie.serviceId), programs);
 
     // Webhook: one alert per Prometheus alert, keyed by its fingerprint; the summary is alertname, where, and the summary annotation.
@@ -233,6 +162,9 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
     expect(wDetails.labels).toMatchObject({ alertname: 'CrisisChatDown', severity: 'critical', service: 'crisis-chat' });
     expect(wDetails.annotations).toEqual({ summary: 'Crisis chat gateway is not answering', runbook_url: 'https://wiki.example.org/runbooks/crisis-chat' });
     expect(wDetails.generatorURL).toMatch(/\/graph\?g0\.expr=vector%281%29/);
+    // The same webhook with the key sent as 'Authorization: Bearer <key>' (http_config.authorization): the same incident.
+    expect(viaHeader!.title).toBe(viaWebhook!.title);
+    expect(viaHeader!.incident_key).toBe(viaWebhook!.incident_key);
 
     // pagerduty_configs: one alert per Alertmanager group; description and details from the templates in alertmanager.yml.
     expect(viaEvents!.status).toBe('triggered');
@@ -255,14 +187,14 @@ describe.skipIf(!installed).each(DIALECTS)('Prometheus → Alertmanager → Vigi
     expect(JSON.stringify(gAlert!.body)).toContain('https://wiki.example.org/runbooks/crisis-chat');
   }, WAIT_MS + 10_000);
 
-  it('the rule stops firing (rules rewritten, POST /-/reload): the three incidents resolve', async () => {
+  it('the rule stops firing (rules rewritten, POST /-/reload): the four incidents resolve', async () => {
     fs.writeFileSync(path.join(dir, 'rules.yml'), rules(false));
     const reload = await fetch(`${promUrl}/-/reload`, { method: 'POST' });
     expect(reload.status, await reload.text()).toBe(200);
     const rulesNow = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { query: string }[] }[] } };
     expect(rulesNow.data.groups[0]!.rules[0]!.query).toBe('vector(1) == 0');
 
-    for (const [receiver, s] of [['webhook', webhook], ['pagerduty_configs', events], ['opsgenie_configs', genie]] as const) {
+    for (const [receiver, s] of [['webhook', webhook], ['webhook (key in a header)', header], ['pagerduty_configs', events], ['opsgenie_configs', genie]] as const) {
       const [inc] = await incidentsOf(t, s.serviceId);
       const resolved = await waitFor(`the ${receiver} receiver's incident to resolve`, async () => {
         const now = await incident(t, inc!.id);
