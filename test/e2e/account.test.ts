@@ -136,8 +136,8 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
         ({ vigil } = await started.get(dialect)!);
         context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-GB', reducedMotion: 'reduce' });
         page = await context.newPage();
-        // Any uncaught error or failed request of Vigil's own app fails the test, except the 401 of
-        // "am I signed in?" before signing in and the refusals this test provokes on purpose.
+        // Any uncaught error or failed request of Vigil's own app fails the test, except the refusals
+        // this test provokes on purpose (a signed-out visit logs nothing: the first test below).
         page.on('pageerror', (e) => pageErrors.push(e.message));
         page.on('console', (m) => {
           if (m.type() === 'error' && m.location().url.startsWith(vigil.url) && !/status of (400|401|403)/.test(m.text())) pageErrors.push(`${m.text()} (${m.location().url})`);
@@ -145,6 +145,39 @@ describe.skipIf(!chromiumInstalled())('account screens in Chromium', () => {
       }, 30_000);
       afterAll(async () => {
         await context?.close();
+      });
+
+      it('a first visit to the sign-in page, signed out, leaves a clean console: no error, no warning, no failed or refused request', { timeout: 60_000 }, async () => {
+        // A browser of its own: no cookie from any other test.
+        const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-GB' });
+        try {
+          const first = await fresh.newPage();
+          const noise: string[] = [];
+          const probes: number[] = [];
+          first.on('console', (m) => {
+            if (m.type() === 'error' || m.type() === 'warning') noise.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
+          });
+          first.on('pageerror', (e) => noise.push(`page error: ${e.message}`));
+          first.on('requestfailed', (r) => noise.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+          first.on('response', (r) => {
+            if (r.url().startsWith(`${vigil.url}/api/v1/session/probe`)) probes.push(r.status());
+            if (r.status() >= 400) noise.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+          });
+          await first.goto(`${vigil.url}/`);
+          await first.getByRole('heading', { name: 'Sign in' }).waitFor();
+          await first.getByLabel('Email').waitFor();
+          await first.waitForLoadState('networkidle');
+          // The app did ask who is signed in, and heard "nobody" without a refusal.
+          expect(probes).toEqual([200]);
+          expect(noise).toEqual([]);
+          // Reloading the sign-in page itself is just as quiet.
+          await first.goto(`${vigil.url}/login`);
+          await first.getByLabel('Email').waitFor();
+          await first.waitForLoadState('networkidle');
+          expect(noise).toEqual([]);
+        } finally {
+          await fresh.close();
+        }
       });
 
       it('two-factor enrolment, then sign-in asks for the code; a recovery code works once', { timeout: 60_000 }, async () => {

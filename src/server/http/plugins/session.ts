@@ -3,7 +3,8 @@
  * Runs onRequest, before auth.ts's preHandler: a live session cookie sets
  * request.principal (auth.ts then applies the route's permission as for a token).
  * A request that carries an Authorization header is left to auth.ts alone, and a
- * public route ignores cookies. On an unsafe method the X-CSRF-Token header must
+ * public route ignores cookies (but the session probe, `sessionProbe`, which answers
+ * who is signed in, or nobody, without a 401). On an unsafe method the X-CSRF-Token header must
  * equal the session's CSRF token; without it the request is refused before its
  * body is even read. When the organization requires two-factor authentication of the
  * member's role and they have none active, the session reaches only the routes marked
@@ -33,6 +34,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Open to a session held to two-factor enrolment by the organization's requirement. */
     twoFactorEnrolment?: boolean;
+    /**
+     * A public route that still reads the session cookie (GET /api/v1/session/probe): a live
+     * session sets request.principal; no cookie, or a stale one, leaves it null and the route runs.
+     */
+    sessionProbe?: boolean;
   }
 }
 
@@ -40,7 +46,7 @@ export function registerSessionAuth(app: FastifyInstance, deps: AppDeps): void {
   app.decorateRequest('webSession', null);
   app.addHook('onRequest', async (request) => {
     if (!isApiRoute(request) || request.headers.authorization) return;
-    if (request.routeOptions.config?.permission === 'public') return;
+    if (request.routeOptions.config?.permission === 'public' && request.routeOptions.config?.sessionProbe !== true) return;
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (!token) return;
     const p = await authenticateSession(deps.db, deps.clock, token);

@@ -168,6 +168,29 @@ function sessionRoutes(app: App, ctx: AccountContext): void {
     },
   );
 
+  // The web app's first question. GET /api/v1/session answers 401 to a browser that is not
+  // signed in, which the browser logs as a failed request on every signed-out visit; this one
+  // answers 200 either way. It reads the session cookie only (never a token) and gives nothing
+  // to a visitor without a live session.
+  app.get(
+    '/api/v1/session/probe',
+    {
+      config: { permission: 'public', sessionProbe: true, twoFactorEnrolment: true },
+      schema: {
+        summary: "The browser's session, like GET /api/v1/session, or {\"session\": null} (still 200) when the request carries no live session cookie. API tokens are not read here: use GET /api/v1/session.",
+        tags,
+        response: { 200: Type.Object({ session: Type.Union([Session, Type.Null()]) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const p = request.principal;
+      const web = request.webSession;
+      if (!p || !web) return { session: null };
+      return { session: await view(p.orgId, p.userId, web.csrfToken, web.expiresAt) };
+    },
+  );
+
   app.delete(
     '/api/v1/session',
     { config: { permission: 'read', volunteerAccess: 'open', twoFactorEnrolment: true }, schema: { summary: 'Sign out: ends this session and clears its cookie', tags, response: { 204: Type.Null(), ...errorResponses } } },
