@@ -47,6 +47,7 @@ export type Service = Static<typeof service.Service>;
 export type ServicePatch = Static<typeof service.ServiceUpdate>['service'];
 export type Integration = Static<typeof service.Integration>;
 export type TestEventSent = Static<typeof service.TestEventSent>;
+export type TestMappingResult = Static<typeof service.TestMappingResult>;
 
 // ---- maintenance windows ----------------------------------------------------------------
 export type MaintenanceWindow = Static<typeof maintenance.MaintenanceWindow>;
