@@ -213,9 +213,9 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await sample.getByRole('button', { name: 'Test mapping' }).click();
       await expect.poll(() => sample.getByTestId('mapped-events').textContent()).toContain('Nightly roster export is down');
       expect(await sample.getByTestId('mapped-events').textContent()).toContain('healthchecks-5b1f0c5e');
-      await sample.getByLabel('Test with a sample payload').fill(JSON.stringify({ check_id: '5b1f0c5e', status: 'down' }));
+      await sample.getByLabel('Test with a sample payload').fill(JSON.stringify({ check_id: '5b1f0c5e', name: 'Nightly roster export', status: 'paused' }));
       await sample.getByRole('button', { name: 'Test mapping' }).click();
-      await expect.poll(() => sample.getByTestId('mapping-error').textContent()).toMatch(/^The mapping fails on this payload: summary: /);
+      await expect.poll(() => sample.getByTestId('mapping-error').textContent()).toMatch(/^The mapping fails on this payload: action: gave "paused"/);
 
       step = 'Publish the status page.';
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
