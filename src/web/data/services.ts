@@ -1,5 +1,5 @@
 import { api, withQuery } from './client';
-import type { Integration, Service, ServicePatch, TestEventSent, TestMappingResult } from './types';
+import type { Integration, MappingError, Service, ServicePatch, TestEventSent, TestMappingResult } from './types';
 
 export const listServices = () => api<{ services: Service[] }>('GET', withQuery('/api/v1/services', { limit: 100 })).then((r) => r.services);
 export const getService = (id: string) => api<{ service: Service }>('GET', `/api/v1/services/${encodeURIComponent(id)}`).then((r) => r.service);
@@ -12,6 +12,10 @@ export const createIntegration = (serviceId: string, type: string, name: string,
 /** Generic webhook: the events a sample payload would give with the integration's mapping (nothing is written). */
 export const testMapping = (serviceId: string, integrationId: string, payload: unknown) =>
   api<TestMappingResult>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/test_mapping`, { payload });
+
+/** Generic webhook: the latest payloads its mapping failed on (admins). */
+export const listMappingErrors = (serviceId: string, integrationId: string) =>
+  api<{ mapping_errors: MappingError[] }>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/mapping_errors?limit=10`).then((r) => r.mapping_errors);
 
 /** The ready-made mappings of generic webhook integrations (server: service/webhook-presets.ts; docs/sources.md). */
 export const WEBHOOK_PRESETS: { id: string; label: string }[] = [

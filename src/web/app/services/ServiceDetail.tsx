@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import { listPolicies } from '../../data/schedules';
-import { alertmanagerSnippet, createIntegration, curlSnippet, getService, heartbeatSnippet, listIntegrations, rotateKey, sendTestEvent, testMapping, updateService, WEBHOOK_PRESETS, webhookSnippet } from '../../data/services';
-import type { Integration, ServicePatch, Session, TestMappingResult } from '../../data/types';
+import { alertmanagerSnippet, createIntegration, curlSnippet, getService, heartbeatSnippet, listIntegrations, listMappingErrors, rotateKey, sendTestEvent, testMapping, updateService, WEBHOOK_PRESETS, webhookSnippet } from '../../data/services';
+import type { Integration, MappingError, ServicePatch, Session, TestMappingResult } from '../../data/types';
 import { Link } from '../router';
 import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { ServiceTabs } from './ServiceTabs';
@@ -206,6 +206,8 @@ function SamplePayload({ serviceId, integration: i }: { serviceId: string; integ
   const [text, setText] = useState('');
   const [parseError, setParseError] = useState<string | null>(null);
   const [result, setResult] = useState<TestMappingResult | null>(null);
+  const [failed, setFailed] = useState<MappingError[] | null>(null);
+  const showFailed = useAction(async () => setFailed(await listMappingErrors(serviceId, i.id)));
   const run = useAction(async () => {
     setResult(null);
     let payload: unknown;
@@ -235,7 +237,27 @@ function SamplePayload({ serviceId, integration: i }: { serviceId: string; integ
       </Field>
       <button type="submit" className="btn btn-secondary" disabled={run.busy || !text.trim()}>
         Test mapping
+      </button>{' '}
+      <button type="button" className="btn btn-quiet" disabled={showFailed.busy} onClick={() => void showFailed.run()}>
+        Recent mapping errors
       </button>
+      <ErrorBox error={showFailed.error} />
+      {failed &&
+        (failed.length === 0 ? (
+          <p className="muted small">No payload failed the mapping lately.</p>
+        ) : (
+          <ul className="plain mapping-errors">
+            {failed.map((f) => (
+              <li key={f.id}>
+                <Time iso={f.created_at} /> · {f.error}
+                <details>
+                  <summary>Payload</summary>
+                  <pre className="mono small">{JSON.stringify(f.payload, null, 2)}</pre>
+                </details>
+              </li>
+            ))}
+          </ul>
+        ))}
       {parseError && <Notice tone="warn">{parseError}</Notice>}
       <ErrorBox error={run.error} />
       {result &&
