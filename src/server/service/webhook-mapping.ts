@@ -267,10 +267,21 @@ function linksOf(v: unknown): MappedEvent['links'] {
   return out;
 }
 
-/** The stored form (integrations.webhook_mapping) back to a compiled mapping; a stored mapping was checked when saved. */
+const compiledCache = new Map<string, { config: WebhookConfig; compiled: CompiledMapping } | null>();
+
+/**
+ * The stored form (integrations.webhook_mapping) back to a compiled mapping; a stored mapping
+ * was checked when saved. Compiled once per distinct text (a compiled expression keeps no state
+ * between evaluations), so a busy integration does not parse its expressions on every event.
+ */
 export function storedMapping(text: string | null): { config: WebhookConfig; compiled: CompiledMapping } | null {
   if (!text) return null;
+  const hit = compiledCache.get(text);
+  if (hit !== undefined) return hit;
   const config = JSON.parse(text) as WebhookConfig;
   const c = compileMapping(config.mapping);
-  return c.ok ? { config, compiled: c.value } : null;
+  const value = c.ok ? { config, compiled: c.value } : null;
+  if (compiledCache.size >= 500) compiledCache.clear();
+  compiledCache.set(text, value);
+  return value;
 }
