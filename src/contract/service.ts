@@ -1,7 +1,38 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
-export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie')]);
+export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie'), Type.Literal('generic_webhook')]);
+
+const expr = (what: string) => Type.Optional(Type.String({ maxLength: 4096, description: `A JSONata expression giving ${what}` }));
+/** A generic webhook's mapping (service/webhook-mapping.ts); checked by the service, so an unknown or bad field is refused by name. */
+export const WebhookMapping = Type.Object(
+  {
+    events: expr('the items that each become one event (e.g. alerts); the other expressions then run on each item, the whole payload as $payload'),
+    summary: expr("the alert's summary (required)"),
+    source: expr('the source (host, URL)'),
+    severity: expr('a value looked up in severity_map, else taken as critical, error, warning or info (anything else: error)'),
+    severity_map: Type.Optional(Nullable(Type.Record(Type.String(), Type.String(), { description: 'payload value -> critical | error | warning | info (null clears it)' }))),
+    dedup_key: expr('the dedup key (missing: a hash of summary and source)'),
+    action: expr('a value looked up in action_map, else taken as trigger, acknowledge or resolve (nothing: trigger; anything else: a mapping error)'),
+    action_map: Type.Optional(Nullable(Type.Record(Type.String(), Type.String(), { description: 'payload value -> trigger | acknowledge | resolve (null clears it)' }))),
+    custom_details: expr("the alert's custom details (missing: the whole payload)"),
+    links: expr('links: URLs or {href, text} objects'),
+  },
+  { additionalProperties: true, description: 'Vigil-only: JSONata expressions over the payload' },
+);
+
+export const WebhookPresetName = Type.String({ description: 'A ready-made mapping: uptime_kuma, uptimerobot, healthchecks, grafana, sentry or zabbix' });
+
+/** The event a mapping gives for a payload (test_mapping). */
+export const MappedEvent = Type.Object({
+  action: Type.String(),
+  dedup_key: Type.String(),
+  summary: Type.String(),
+  source: Nullable(Type.String()),
+  severity: Type.String(),
+  custom_details: Type.Any(),
+  links: Type.Array(Type.Object({ href: Type.String(), text: Type.Optional(Type.String()) })),
+});
 
 export const Integration = Type.Object({
   id: Type.String(),
@@ -17,6 +48,7 @@ export const Integration = Type.Object({
   integration_key_hint: Type.String({ description: 'First characters of the key, to recognise it.' }),
   ingest_url: Type.String({ description: 'Where to send events (or, for a heartbeat, the URL to ping).' }),
   heartbeat: Type.Optional(Type.Object({ interval_seconds: Type.Integer(), state: Type.String(), next_due_at: Nullable(Type.String()) })),
+  webhook: Type.Optional(Type.Object({ preset: Nullable(Type.String()), mapping: WebhookMapping }, { description: 'generic_webhook integrations: the ready-made mapping picked (null once changed) and the mapping in force' })),
   forward: Type.Optional(
     Nullable(
       Type.Object(
@@ -110,16 +142,40 @@ export const ServiceUpdate = Type.Object({ service: Type.Partial(Type.Object(Ser
 
 export const IntegrationCreate = Type.Object({
   integration: Type.Object({
-    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager, heartbeat or impact (counts for the impact metric, sent to POST /v1/impact)', minLength: 1, maxLength: 64 }),
+    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager, heartbeat, impact (counts for the impact metric, sent to POST /v1/impact), opsgenie or generic_webhook (any JSON or form POST to /v1/webhook/<key>, mapped by preset or mapping)', minLength: 1, maxLength: 64 }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400, description: 'heartbeat only: a missed ping after this long opens an incident (default 300)' })),
+    preset: Type.Optional(Nullable(WebhookPresetName)),
+    mapping: Type.Optional(WebhookMapping),
   }),
+});
+
+export const TestMappingRequest = Type.Object({
+  payload: Type.Any({ description: 'A sample payload, as the tool would send it' }),
+  preset: Type.Optional(Nullable(WebhookPresetName)),
+  mapping: Type.Optional(WebhookMapping),
+});
+
+export const TestMappingResult = Type.Object({
+  preset: Nullable(Type.String()),
+  mapping: WebhookMapping,
+  events: Type.Array(MappedEvent, { description: 'The events the payload would give (empty when the mapping fails)' }),
+  error: Nullable(Type.String({ description: 'Why the mapping failed on the payload; the payload would be kept with this error and answered 202' })),
+});
+
+export const MappingError = Type.Object({
+  id: Type.String(),
+  created_at: Type.String(),
+  error: Type.String(),
+  payload: Type.Any({ description: 'The payload as received (form fields as an object); a body that is not JSON is kept as text' }),
 });
 
 export const IntegrationUpdate = Type.Object({
   integration: Type.Object(
     {
       name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+      preset: Type.Optional(Nullable(WebhookPresetName)),
+      mapping: Type.Optional(WebhookMapping),
       forward: Type.Optional(
         Nullable(
           Type.Object(

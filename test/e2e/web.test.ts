@@ -200,6 +200,23 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.getByLabel('Escalation policy').selectOption({ label: 'Crisis chat on call' });
       await expect.poll(() => page.getByLabel('Escalation policy').inputValue()).not.toBe('');
 
+      step = 'Add a generic webhook integration with the Healthchecks.io mapping, and test it with a sample payload.';
+      await page.getByLabel('Type').selectOption('generic_webhook');
+      await page.getByLabel('Mapping', { exact: true }).selectOption('healthchecks');
+      await page.getByLabel('Name', { exact: true }).fill('Roster export check');
+      await page.getByRole('button', { name: 'Add integration' }).click();
+      await page.getByTestId('integration-key').waitFor();
+      await expect.poll(() => page.getByText(/\/v1\/webhook\/[a-z0-9]{32}/).first().isVisible()).toBe(true);
+      await page.getByRole('button', { name: 'I have copied it' }).click();
+      const sample = page.getByRole('form', { name: 'Test Roster export check with a sample payload' });
+      await sample.getByLabel('Test with a sample payload').fill(JSON.stringify({ check_id: '5b1f0c5e', name: 'Nightly roster export', status: 'down', now: '2026-12-07T04:10:00+00:00', tags: 'roster' }));
+      await sample.getByRole('button', { name: 'Test mapping' }).click();
+      await expect.poll(() => sample.getByTestId('mapped-events').textContent()).toContain('Nightly roster export is down');
+      expect(await sample.getByTestId('mapped-events').textContent()).toContain('healthchecks-5b1f0c5e');
+      await sample.getByLabel('Test with a sample payload').fill(JSON.stringify({ check_id: '5b1f0c5e', name: 'Nightly roster export', status: 'paused' }));
+      await sample.getByRole('button', { name: 'Test mapping' }).click();
+      await expect.poll(() => sample.getByTestId('mapping-error').textContent()).toMatch(/^The mapping fails on this payload: action: gave "paused"/);
+
       step = 'Publish the status page.';
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       await page.getByLabel(/Publish the status page/).check();

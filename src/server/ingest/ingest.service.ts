@@ -29,6 +29,7 @@ import { applyOutcome, NO_DECISION, ruleEventOf, type RuleDecision, type Trigger
 import { GroupCommitter } from './group-commit.js';
 import { RateLimiter } from './rate-limit.js';
 import { recordRequest } from './opsgenie/request.store.js';
+import { recordMappingError } from './generic-webhook/mapping-error.store.js';
 import { queueForward, type ForwardCopy } from '../notify/forward.js';
 
 export interface ResolvedIntegration {
@@ -81,6 +82,8 @@ export type IngestJob = { forward?: ForwardCopy } & (
     }
   | { kind: 'acknowledge' | 'resolve'; target: KeyTarget; channel: Channel; dedupKey: string; note?: string; request?: RequestTag }
   | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown }
+  /** A generic webhook payload its mapping failed on: kept raw with the error, for admins (ingest/generic-webhook/). */
+  | { kind: 'mapping_error'; target: ResolvedIntegration; error: string; payload: string }
 );
 
 /** A trigger after the rules stage: routed to its service (or unrouted, kept suppressed), with what the rules decided. */
@@ -188,7 +191,7 @@ export class IngestService {
     const now = this.clock.now();
     let shared =
       hasRowLocks(this.db) &&
-      jobs.every((j) => j.kind === 'change' || (j.kind === 'trigger' && !j.target.router && (j.target.service.status === 'disabled' || (this.openServices.get(j.target.service.id) ?? 0) > now)));
+      jobs.every((j) => j.kind === 'change' || j.kind === 'mapping_error' || (j.kind === 'trigger' && !j.target.router && (j.target.service.status === 'disabled' || (this.openServices.get(j.target.service.id) ?? 0) > now)));
     for (let attempt = 1; ; attempt++) {
       let perJob: IncidentChange[][];
       let dropped: RuleMatch[][];
@@ -244,7 +247,7 @@ export class IngestService {
       // Requests a sender will ask about, under the key the rules left (a dropped event's request failed).
       for (const [i, job] of jobs.entries()) {
         const s = staged[i]!;
-        if (job.kind === 'change' || !job.request) continue;
+        if (job.kind === 'change' || job.kind === 'mapping_error' || !job.request) continue;
         const dropped = s.kind === 'dropped';
         await recordRequest(trx, { org_id: job.target.integration.org_id, id: job.request.id, integration_id: job.target.integration.id, action: job.request.action, dedup_key: 'dedupKey' in s ? s.dedupKey : job.dedupKey, alert_id: null, success: dropped ? 0 : null, status: dropped ? 'Dropped by an event rule' : null, created_at: now });
       }
@@ -307,6 +310,10 @@ export class IngestService {
     if (job.kind === 'unrouted') {
       const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
       await storeUnrouted(tx, { orgId, integrationId: integration.id, dedupKey: job.dedupKey, agent, channel: job.channel, summary: job.summary, severity: job.severity, source: job.source, details: job.details, ruleMatch: job.decision.matched });
+      return;
+    }
+    if (job.kind === 'mapping_error') {
+      await recordMappingError(tx.trx, { org_id: orgId, id: newId(tx.now), integration_id: integration.id, error: job.error, payload: job.payload, created_at: tx.now });
       return;
     }
     if (job.kind === 'change') {
@@ -373,6 +380,7 @@ function routerIntegration(key: { orgId: string; integrationId: string }, orches
     forward_url: null,
     forward_kind: null,
     forward_key: null,
+    webhook_mapping: null,
   };
 }
 

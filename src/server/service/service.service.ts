@@ -8,6 +8,8 @@ import { newId } from '../lib/ids.js';
 import { lockOrganization } from '../storage/dialect.js';
 import { hashSecret, newRoutingKey } from '../lib/secrets.js';
 import type { Database, IntegrationTable, IntegrationType, ServiceTable } from '../storage/schema.js';
+import { compileMapping, type WebhookConfig } from './webhook-mapping.js';
+import { WEBHOOK_PRESETS } from './webhook-presets.js';
 import * as store from './service.store.js';
 import { alertSettingsPatch, type AlertSettingsInput } from './alert-settings.js';
 import { getOrganization, updateOrganization } from '../org/org.store.js';
@@ -169,11 +171,13 @@ const TYPE_ALIASES: Record<string, IntegrationType> = {
   impact: 'impact',
   impact_inbound_integration: 'impact',
   opsgenie: 'opsgenie',
+  generic_webhook: 'generic_webhook',
+  generic_webhook_inbound_integration: 'generic_webhook',
 };
 
 export function integrationType(t: string): IntegrationType {
   const v = TYPE_ALIASES[t];
-  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact or opsgenie`);
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact, opsgenie or generic_webhook`);
   return v;
 }
 
@@ -182,8 +186,10 @@ export function integrationType(t: string): IntegrationType {
  * `keepKey` (the importer only: an Opsgenie API key or PagerDuty routing key the sender already
  * holds) is used instead of a fresh one, stored hashed the same way.
  */
-export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
+export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number; preset?: string | null; mapping?: unknown }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
   const type = integrationType(input.type);
+  const webhook = type === 'generic_webhook' ? webhookConfig(input.preset, input.mapping, null) : null;
+  if (type !== 'generic_webhook' && (input.preset !== undefined || input.mapping !== undefined)) throw invalid(`integration.${input.preset !== undefined ? 'preset' : 'mapping'}: applies to generic_webhook integrations only`);
   const now = clock.now();
   if (keepKey !== undefined) await checkKeptKey(db, keepKey, null);
   const key = keepKey ?? newRoutingKey();
@@ -192,7 +198,7 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     id: newId(now),
     service_id: service.id,
     type,
-    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API' }[type],
+    name: input.name?.trim() || (webhook?.preset ? `${WEBHOOK_PRESETS[webhook.preset]!.name} webhook` : { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook' }[type]),
     key_hash: hashSecret(key),
     key_hint: key.slice(0, 4),
     created_at: now,
@@ -204,6 +210,7 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     forward_url: null,
     forward_kind: null,
     forward_key: null,
+    webhook_mapping: webhook ? JSON.stringify(webhook) : null,
   };
   if (type !== 'heartbeat' && input.heartbeat_interval_seconds !== undefined) throw invalid('integration.heartbeat_interval_seconds applies to heartbeat integrations only');
   await store.insertIntegration(db, integration);
@@ -238,7 +245,9 @@ export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, 
  * unknown field is refused by name.
  */
 export async function updateIntegration(db: Kysely<Database>, orgId: string, integration: IntegrationTable, input: Record<string, unknown>): Promise<IntegrationTable> {
-  for (const name of Object.keys(input)) if (name !== 'name' && name !== 'forward') throw invalid(`integration.${name}: cannot be changed here (name, forward)`);
+  const changeable = integration.type === 'generic_webhook' ? ['name', 'forward', 'preset', 'mapping'] : ['name', 'forward'];
+  for (const name of Object.keys(input)) if (!changeable.includes(name)) throw invalid(`integration.${name}: cannot be changed here (${changeable.join(', ')})`);
+  const webhook = input.preset !== undefined || input.mapping !== undefined ? webhookConfig(input.preset, input.mapping, integration.webhook_mapping) : undefined;
   let name = integration.name;
   if (input.name !== undefined) {
     if (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 255) throw invalid('integration.name: must be 1 to 255 characters');
@@ -247,7 +256,9 @@ export async function updateIntegration(db: Kysely<Database>, orgId: string, int
   const forward = input.forward === undefined ? undefined : parseForward(input.forward, integration);
   return db.transaction().execute(async (trx) => {
     if (name !== integration.name) await store.updateIntegration(trx, orgId, integration.id, { name });
-    if (forward === undefined) return { ...integration, name };
+    const webhook_mapping = webhook ? JSON.stringify(webhook) : integration.webhook_mapping;
+    if (webhook) await store.updateIntegration(trx, orgId, integration.id, { webhook_mapping });
+    if (forward === undefined) return { ...integration, name, webhook_mapping };
     if (forward === null) {
       await store.setIntegrationForward(trx, orgId, integration.id, null);
       return { ...integration, name, forward_url: null, forward_kind: null, forward_key: null };
@@ -258,6 +269,32 @@ export async function updateIntegration(db: Kysely<Database>, orgId: string, int
     const after = await store.getIntegration(trx, orgId, integration.service_id, integration.id);
     return after ?? { ...integration, name };
   });
+}
+
+/**
+ * A generic webhook's `preset` and `mapping` from a body: the preset's mapping, with the fields
+ * the body's mapping sets (an empty string clears one) over it; on an update, the stored mapping
+ * is the base when no preset is named. Every expression is compiled: a syntax error is a 400
+ * naming its field (`integration.mapping.summary`).
+ */
+export function webhookConfig(preset: unknown, mapping: unknown, stored: string | null): WebhookConfig {
+  if (preset !== undefined && preset !== null && (typeof preset !== 'string' || !WEBHOOK_PRESETS[preset])) throw invalid(`integration.preset: must be one of ${Object.keys(WEBHOOK_PRESETS).join(', ')} (or null)`);
+  if (mapping !== undefined && mapping !== null && (typeof mapping !== 'object' || Array.isArray(mapping))) throw invalid('integration.mapping: must be an object of JSONata expressions');
+  const before = stored ? (JSON.parse(stored) as WebhookConfig) : null;
+  const name = typeof preset === 'string' ? preset : preset === null ? null : mapping === undefined || mapping === null ? (before?.preset ?? null) : null;
+  const base: Record<string, unknown> = typeof preset === 'string' ? { ...WEBHOOK_PRESETS[preset]!.mapping } : preset === undefined && before ? { ...before.mapping } : {};
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries((mapping ?? {}) as Record<string, unknown>)) {
+    if (v === '' || v === null) delete merged[k];
+    else merged[k] = v;
+  }
+  if (!name && !Object.keys(merged).length) throw invalid('integration.mapping: is required for a generic_webhook integration (or name a preset)');
+  const c = compileMapping(merged, 'integration.mapping');
+  if (!c.ok) throw invalid(...c.errors);
+  // A preset whose mapping was changed is no longer that preset.
+  const canon = (m: object) => JSON.stringify(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  const same = name !== null && canon(c.value.mapping) === canon(WEBHOOK_PRESETS[name]!.mapping);
+  return { preset: same ? name : null, mapping: c.value.mapping };
 }
 
 /** The services that page through an escalation policy (PagerDuty lists them on the policy). */

@@ -890,7 +890,19 @@ export interface Database extends SmsDatabase, CollabDatabase, TestPageDatabase,
   event_orchestration_integrations: EventOrchestrationIntegrationTable;
   event_orchestration_paths: EventOrchestrationPathTable;
   opsgenie_requests: OpsgenieRequestTable;
+  webhook_mapping_errors: WebhookMappingErrorTable;
   import_mappings: ImportMappingTable;
+}
+
+/** A generic webhook payload its integration's mapping failed on (ingest/generic-webhook/): kept raw with the error, for admins. */
+export interface WebhookMappingErrorTable {
+  org_id: string;
+  id: string;
+  integration_id: string;
+  error: string;
+  /** The body as received (JSON text, or the form fields as a JSON object). */
+  payload: string;
+  created_at: number;
 }
 
 /** An Opsgenie Alert API request (ingest/opsgenie/): what `GET /v2/alerts/requests/{id}` reports. */

@@ -1,5 +1,5 @@
 import { api, withQuery } from './client';
-import type { Integration, Service, ServicePatch, TestEventSent } from './types';
+import type { Integration, MappingError, Service, ServicePatch, TestEventSent, TestMappingResult } from './types';
 
 export const listServices = () => api<{ services: Service[] }>('GET', withQuery('/api/v1/services', { limit: 100 })).then((r) => r.services);
 export const getService = (id: string) => api<{ service: Service }>('GET', `/api/v1/services/${encodeURIComponent(id)}`).then((r) => r.service);
@@ -7,8 +7,25 @@ export const createService = (name: string, description: string) => api<{ servic
 export const updateService = (id: string, patch: ServicePatch) =>
   api<{ service: Service }>('PUT', `/api/v1/services/${encodeURIComponent(id)}`, { service: patch }).then((r) => r.service);
 export const listIntegrations = (serviceId: string) => api<{ integrations: Integration[] }>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`).then((r) => r.integrations);
-export const createIntegration = (serviceId: string, type: string, name: string) =>
-  api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`, { integration: { type, ...(name ? { name } : {}) } }).then((r) => r.integration);
+export const createIntegration = (serviceId: string, type: string, name: string, extra: { preset?: string; mapping?: Record<string, string> } = {}) =>
+  api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`, { integration: { type, ...(name ? { name } : {}), ...extra } }).then((r) => r.integration);
+/** Generic webhook: the events a sample payload would give with the integration's mapping (nothing is written). */
+export const testMapping = (serviceId: string, integrationId: string, payload: unknown) =>
+  api<TestMappingResult>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/test_mapping`, { payload });
+
+/** Generic webhook: the latest payloads its mapping failed on (admins). */
+export const listMappingErrors = (serviceId: string, integrationId: string) =>
+  api<{ mapping_errors: MappingError[] }>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/mapping_errors?limit=10`).then((r) => r.mapping_errors);
+
+/** The ready-made mappings of generic webhook integrations (server: service/webhook-presets.ts; docs/sources.md). */
+export const WEBHOOK_PRESETS: { id: string; label: string }[] = [
+  { id: 'uptime_kuma', label: 'Uptime Kuma' },
+  { id: 'uptimerobot', label: 'UptimeRobot' },
+  { id: 'healthchecks', label: 'Healthchecks.io' },
+  { id: 'grafana', label: 'Grafana alerting' },
+  { id: 'sentry', label: 'Sentry' },
+  { id: 'zabbix', label: 'Zabbix' },
+];
 export const rotateKey = (serviceId: string, integrationId: string) =>
   api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/rotate_key`).then((r) => r.integration);
 export const sendTestEvent = (serviceId: string, integrationId: string) =>

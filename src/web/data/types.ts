@@ -47,6 +47,8 @@ export type Service = Static<typeof service.Service>;
 export type ServicePatch = Static<typeof service.ServiceUpdate>['service'];
 export type Integration = Static<typeof service.Integration>;
 export type TestEventSent = Static<typeof service.TestEventSent>;
+export type TestMappingResult = Static<typeof service.TestMappingResult>;
+export type MappingError = Static<typeof service.MappingError>;
 
 // ---- maintenance windows ----------------------------------------------------------------
 export type MaintenanceWindow = Static<typeof maintenance.MaintenanceWindow>;

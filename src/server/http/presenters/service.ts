@@ -20,7 +20,7 @@ export function integrationRef(p: BasePresenter, i: IntegrationTable) {
 export function ingestUrl(p: BasePresenter, t: IntegrationTable['type'], key = '<integration_key>'): string {
   if (t === 'events_v2') return `${p.baseUrl}/v2/enqueue`;
   if (t === 'impact') return `${p.baseUrl}/v1/impact`;
-  return `${p.baseUrl}/v1/${t}/${key}`;
+  return `${p.baseUrl}/v1/${t === 'generic_webhook' ? 'webhook' : t}/${key}`;
 }
 
 /** An integration; `key` (the routing key) only in the answer that created or rotated it. */
@@ -41,6 +41,7 @@ export function presentIntegration(p: BasePresenter, i: IntegrationTable, servic
       ? { heartbeat: { interval_seconds: Number(i.heartbeat_interval ?? 0), state: i.heartbeat_state ?? 'pending', next_due_at: isoOrNull(i.heartbeat_next_due) } }
       : {}),
     ...(i.type === 'events_v2' || i.type === 'opsgenie' ? { forward: presentForward(i, forward) } : {}),
+    ...(i.type === 'generic_webhook' && i.webhook_mapping ? { webhook: JSON.parse(i.webhook_mapping) as { preset: string | null; mapping: Record<string, unknown> } } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * is sent only after the event's transaction committed (see group-commit.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { VigilError } from '../../errors.js';
 import { EventsError } from '../../../contract/common.js';
@@ -12,6 +12,7 @@ import { validateAlertEvent, validateChangeEvent, validateRoutingKey } from '../
 import { validateAlertmanager } from '../../ingest/alertmanager/validate.js';
 import { validateFormattedWebhook } from '../../ingest/oncall-webhook/validate.js';
 import type { IngestJob } from '../../ingest/ingest.service.js';
+import { parseWebhookBody, webhookJobs } from '../../ingest/generic-webhook/webhook.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { parseAuthorization } from '../plugins/auth.js';
 
@@ -136,6 +137,53 @@ export function ingestRoutes(app: App, deps: AppDeps): void {
   );
 
   alertmanagerRoutes(app, deps);
+  genericWebhookRoute(app, deps);
+}
+
+/**
+ * A generic webhook integration (ingest/generic-webhook/): any JSON (whatever the content
+ * type) or form-encoded body, mapped to events by the integration's mapping. 202 once on disk,
+ * also when the mapping failed on the payload (kept with the error for admins); 400 when the
+ * body is neither JSON nor a form; 413 over the event body limit.
+ */
+function genericWebhookRoute(app: App, deps: AppDeps): void {
+  const { ingest } = deps;
+  const { invalidEvent } = ingestHelpers(ingest);
+  app.register(async (scope: FastifyInstance) => {
+    // The body is read as text here and parsed by parseWebhookBody: JSON sent as text/plain, or a form.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: EVENT_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { key: string } }>(
+      '/v1/webhook/:key',
+      {
+        bodyLimit: EVENT_BODY_LIMIT,
+        config: { errorStyle: 'events', permission: 'public' },
+        validatorCompiler: skipValidation,
+        schema: {
+          summary: "Generic webhook: any JSON or form-encoded payload, mapped to events by the integration's JSONata mapping (a ready-made one for Uptime Kuma, UptimeRobot, Healthchecks.io, Grafana, Sentry, Zabbix). A payload the mapping fails on is kept for admins and still answered 202.",
+          tags: ['ingest'],
+          params: Type.Object({ key: Type.String() }),
+          response: { 202: Type.Object({ status: Type.String(), message: Type.String(), dedup_keys: Type.Array(Type.String()) }), 400: EventsError, 413: EventsError, 429: EventsError },
+        },
+      },
+      async (request, reply) => {
+        const keyErrors: string[] = [];
+        const routingKey = validateRoutingKey(request.params.key, keyErrors);
+        if (!routingKey) throw invalidEvent(keyErrors.map((e) => e.replace("'routing_key'", 'the integration key in the URL path')));
+        const target = await ingest.resolveKey(routingKey, 'generic_webhook');
+        if (!target) throw invalidEvent(['the integration key is not a known generic webhook integration key']);
+        const body = parseWebhookBody(typeof request.body === 'string' ? request.body : '', request.headers['content-type']);
+        if (!body.ok) throw invalidEvent([body.error]);
+        ingest.admit(target.integration.id);
+        const { jobs, result } = await webhookJobs(target, body, deps.clock.now());
+        await Promise.all(jobs.map((j) => ingest.submit(j)));
+        ingest.count('accepted', result.ok ? 'generic_webhook' : 'generic_webhook_mapping_error');
+        if (!result.ok) return reply.code(202).send({ status: 'accepted', message: "Payload stored; the integration's mapping failed on it, and its admins can see why", dedup_keys: [] });
+        const keys = jobs.map((j) => ('dedupKey' in j ? j.dedupKey : ''));
+        return reply.code(202).send({ status: 'success', message: `${keys.length} ${keys.length === 1 ? 'event' : 'events'} processed`, dedup_keys: keys });
+      },
+    );
+  });
 }
 
 /** Alertmanager's webhook at Vigil's paths and at Grafana OnCall's integration URLs (kept by the importer), and OnCall's formatted webhook. */

@@ -1,6 +1,9 @@
 import { Type } from 'typebox';
 import { IdParams, Pagination, errorResponses } from '../../../contract/common.js';
-import { Integration, IntegrationCreate, IntegrationUpdate } from '../../../contract/service.js';
+import { Integration, IntegrationCreate, IntegrationUpdate, MappingError, TestMappingRequest, TestMappingResult } from '../../../contract/service.js';
+import { invalid } from '../../errors.js';
+import { iso } from '../../lib/clock.js';
+import { mappingErrorsOf, testMapping } from '../../ingest/generic-webhook/webhook.service.js';
 import { createIntegration, deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey, updateIntegration } from '../../service/service.service.js';
 import { forwardHealth } from '../../notify/forward.js';
 import type { App, AppDeps } from '../deps.js';
@@ -91,6 +94,52 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     },
   );
 
+  app.post(
+    '/api/v1/services/:id/integrations/:integration_id/test_mapping',
+    {
+      config: { query: true },
+      schema: {
+        summary: "Generic webhook: the events a sample payload would give, with the integration's mapping or one given to try (preset and mapping merged as a PUT would). Writes nothing.",
+        tags: ['services'],
+        params: IntegrationParams,
+        body: TestMappingRequest,
+        response: { 200: TestMappingResult, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
+      if (i.type !== 'generic_webhook') throw invalid(`integration: ${i.id} is not a generic_webhook integration; only those have a mapping`);
+      if (request.body.payload === undefined) throw invalid('payload: is required (a sample payload, as the tool would send it)');
+      const { config, result } = await testMapping(i, request.body, clock.now());
+      return { preset: config.preset, mapping: config.mapping, events: result.ok ? result.events : [], error: result.ok ? null : result.error };
+    },
+  );
+
+  app.get(
+    '/api/v1/services/:id/integrations/:integration_id/mapping_errors',
+    {
+      schema: {
+        summary: 'Generic webhook: the latest payloads its mapping failed on (newest first, the last 100 kept), each with the error. Those payloads were answered 202 and made no alert.',
+        tags: ['services'],
+        params: IntegrationParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        response: { 200: Type.Object({ mapping_errors: Type.Array(MappingError), ...Pagination }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const s = await requireService(db, orgId, request.params.id);
+      const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
+      const limit = request.query.limit ?? 25;
+      const offset = request.query.offset ?? 0;
+      const { rows, total } = await mappingErrorsOf(db, orgId, i.id, limit, offset);
+      const shown = rows.map((r) => ({ id: r.id, created_at: iso(r.created_at), error: r.error, payload: parsedOrText(r.payload) }));
+      return page('mapping_errors', shown, limit, offset, total, true);
+    },
+  );
+
   app.delete(
     '/api/v1/services/:id/integrations/:integration_id',
     { schema: { summary: 'Delete an integration', tags: ['services'], params: IntegrationParams, response: { 204: Type.Null(), ...errorResponses } } },
@@ -103,4 +152,12 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
       return reply.code(204).send(undefined as never);
     },
   );
+}
+
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

@@ -2,14 +2,26 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { canManage } from '../../data/people';
 import { listPolicies } from '../../data/schedules';
-import { alertmanagerSnippet, createIntegration, curlSnippet, getService, heartbeatSnippet, listIntegrations, rotateKey, sendTestEvent, updateService, webhookSnippet } from '../../data/services';
-import type { Integration, ServicePatch, Session } from '../../data/types';
+import { alertmanagerSnippet, createIntegration, curlSnippet, getService, heartbeatSnippet, listIntegrations, listMappingErrors, rotateKey, sendTestEvent, testMapping, updateService, WEBHOOK_PRESETS, webhookSnippet } from '../../data/services';
+import type { Integration, MappingError, ServicePatch, Session, TestMappingResult } from '../../data/types';
 import { Link } from '../router';
 import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { ServiceTabs } from './ServiceTabs';
 import { AlertSettings } from './AlertSettings';
 
-const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat', opsgenie: 'Opsgenie Alert API' };
+const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook' };
+
+/** A generic webhook's own mapping: JSONata expressions (docs/sources.md). */
+const MAPPING_FIELDS: { id: string; label: string; hint: string }[] = [
+  { id: 'summary', label: 'Summary', hint: 'Required, e.g. title & " on " & host' },
+  { id: 'source', label: 'Source', hint: 'e.g. host' },
+  { id: 'severity', label: 'Severity', hint: 'Gives critical, error, warning or info (else error)' },
+  { id: 'dedup_key', label: 'Dedup key', hint: 'e.g. id (missing: summary and source)' },
+  { id: 'action', label: 'Action', hint: 'Gives trigger, acknowledge or resolve, e.g. state = "ok" ? "resolve" : "trigger"' },
+  { id: 'events', label: 'Events', hint: 'Optional: the list whose items each become an event, e.g. alerts' },
+  { id: 'custom_details', label: 'Custom details', hint: 'Missing: the whole payload' },
+  { id: 'links', label: 'Links', hint: 'e.g. [{"href": url, "text": "Open"}]' },
+];
 
 export function ServiceDetail({ id, session }: { id: string; session: Session }) {
   const svc = useAsync(() => getService(id), [id]);
@@ -18,8 +30,12 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
   const [type, setType] = useState('events_v2');
   const [name, setName] = useState('');
   const [fresh, setFresh] = useState<Integration | null>(null);
+  const [preset, setPreset] = useState('uptime_kuma');
+  const [mapping, setMapping] = useState<Record<string, string>>({});
   const add = useAction(async () => {
-    const i = await createIntegration(id, type, name.trim());
+    const own = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v.trim() !== ''));
+    const extra = type !== 'generic_webhook' ? {} : preset ? { preset } : { mapping: own };
+    const i = await createIntegration(id, type, name.trim(), extra);
     setFresh(i);
     setName('');
     await integrations.reload();
@@ -76,13 +92,38 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
                       <option value="events_v2">Events API v2 (PagerDuty-compatible)</option>
                       <option value="alertmanager">Alertmanager webhook</option>
                       <option value="heartbeat">Heartbeat</option>
+                      <option value="generic_webhook">Generic webhook (any JSON or form POST)</option>
                     </select>
                   )}
                 </Field>
+                {type === 'generic_webhook' && (
+                  <Field label="Mapping" hint="A ready-made mapping for the tool, or your own (JSONata)">
+                    {(fid, d) => (
+                      <select id={fid} aria-describedby={d} value={preset} onChange={(e) => setPreset(e.target.value)}>
+                        {WEBHOOK_PRESETS.map((p) => (
+                          <option key={p.id} value={p.id}>
+                            {p.label}
+                          </option>
+                        ))}
+                        <option value="">Custom mapping</option>
+                      </select>
+                    )}
+                  </Field>
+                )}
                 <Field label="Name" hint="Optional, e.g. Prometheus">
                   {(fid, d) => <input id={fid} aria-describedby={d} maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />}
                 </Field>
               </div>
+              {type === 'generic_webhook' && preset === '' && (
+                <fieldset className="mapping">
+                  <legend>Mapping (JSONata expressions over the payload)</legend>
+                  {MAPPING_FIELDS.map((f) => (
+                    <Field key={f.id} label={f.label} hint={f.hint}>
+                      {(fid, d) => <input id={fid} aria-describedby={d} className="mono" maxLength={4096} value={mapping[f.id] ?? ''} onChange={(e) => setMapping({ ...mapping, [f.id]: e.target.value })} />}
+                    </Field>
+                  ))}
+                </fieldset>
+              )}
               <ErrorBox error={add.error} />
               <button type="submit" className="btn btn-primary" disabled={add.busy}>
                 Add integration
@@ -155,7 +196,95 @@ function IntegrationItem({ serviceId, integration: i, manage, onKey }: { service
         </Notice>
       )}
       <ErrorBox error={test.error ?? rotate.error} />
+      {manage && i.vigil_type === 'generic_webhook' && <SamplePayload serviceId={serviceId} integration={i} />}
     </li>
+  );
+}
+
+/** Generic webhook: paste a payload the tool would send, see the events it gives (or why the mapping fails); nothing is written. */
+function SamplePayload({ serviceId, integration: i }: { serviceId: string; integration: Integration }) {
+  const [text, setText] = useState('');
+  const [parseError, setParseError] = useState<string | null>(null);
+  const [result, setResult] = useState<TestMappingResult | null>(null);
+  const [failed, setFailed] = useState<MappingError[] | null>(null);
+  const showFailed = useAction(async () => setFailed(await listMappingErrors(serviceId, i.id)));
+  const run = useAction(async () => {
+    setResult(null);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch (e) {
+      setParseError(`The sample is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    setParseError(null);
+    setResult(await testMapping(serviceId, i.id, payload));
+  });
+  return (
+    <form
+      className="sample-payload"
+      aria-label={`Test ${i.name} with a sample payload`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run.run();
+      }}
+    >
+      <p className="muted small">
+        Mapping: {i.webhook?.preset ? (WEBHOOK_PRESETS.find((p) => p.id === i.webhook?.preset)?.label ?? i.webhook.preset) : 'custom'} · POST to <code>{i.ingest_url}</code>
+      </p>
+      <Field label="Test with a sample payload" hint="Paste a JSON payload as the tool sends it; nothing is stored">
+        {(fid, d) => <textarea id={fid} aria-describedby={d} className="mono" rows={6} value={text} onChange={(e) => setText(e.target.value)} />}
+      </Field>
+      <button type="submit" className="btn btn-secondary" disabled={run.busy || !text.trim()}>
+        Test mapping
+      </button>{' '}
+      <button type="button" className="btn btn-quiet" disabled={showFailed.busy} onClick={() => void showFailed.run()}>
+        Recent mapping errors
+      </button>
+      <ErrorBox error={showFailed.error} />
+      {failed &&
+        (failed.length === 0 ? (
+          <p className="muted small">No payload failed the mapping lately.</p>
+        ) : (
+          <ul className="plain mapping-errors">
+            {failed.map((f) => (
+              <li key={f.id}>
+                <Time iso={f.created_at} /> · {f.error}
+                <details>
+                  <summary>Payload</summary>
+                  <pre className="mono small">{JSON.stringify(f.payload, null, 2)}</pre>
+                </details>
+              </li>
+            ))}
+          </ul>
+        ))}
+      {parseError && <Notice tone="warn">{parseError}</Notice>}
+      <ErrorBox error={run.error} />
+      {result &&
+        (result.error !== null ? (
+          <Notice tone="warn">
+            <span data-testid="mapping-error">The mapping fails on this payload: {result.error}</span>. Such a payload is still answered 202 and kept for admins, without an alert.
+          </Notice>
+        ) : (
+          <div role="status" data-testid="mapped-events">
+            <p>
+              {result.events.length} {result.events.length === 1 ? 'event' : 'events'} would result:
+            </p>
+            <ul className="plain">
+              {result.events.map((e, n) => (
+                <li key={n}>
+                  <strong>{e.action}</strong> · {e.severity} · <span className="mapped-summary">{e.summary}</span>
+                  <span className="muted small">
+                    {' '}
+                    · dedup key <code>{e.dedup_key}</code>
+                    {e.source && <> · source {e.source}</>}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+    </form>
   );
 }
 
@@ -180,6 +309,7 @@ function NewKey({ integration: i, origin, onDone }: { integration: Integration; 
       )}
       {i.vigil_type === 'alertmanager' && <CodeBlock label="Alertmanager (alertmanager.yml)" code={webhookSnippet(i.ingest_url)} />}
       {i.vigil_type === 'heartbeat' && <CodeBlock label="Ping it" code={heartbeatSnippet(i.ingest_url)} />}
+      {i.vigil_type === 'generic_webhook' && <CodeBlock label="Paste this URL into the tool's webhook settings (see docs/sources.md)" code={i.ingest_url} />}
       <button type="button" className="btn btn-secondary" onClick={onDone}>
         I have copied it
       </button>
