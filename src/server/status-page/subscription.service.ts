@@ -80,8 +80,8 @@ export async function subscribeEmail(db: Db, clock: Clock, publicUrl: string, sl
   const page = await publishedPage(db, slug);
   const orgId = page.org_id;
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL_RE.test(email) || email.length > 254) throw invalid('subscription.email: not an email address');
-  const components = resolveComponents('subscription.component_ids', input.component_ids, await pageComponents(db, orgId, page));
+  if (!EMAIL_RE.test(email) || email.length > 254) throw invalid('email: not an email address');
+  const components = resolveComponents('component_ids', input.component_ids, await pageComponents(db, orgId, page));
   const confirm = token();
   const now = clock.now();
   await db.transaction().execute(async (trx) => {
