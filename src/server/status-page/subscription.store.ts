@@ -1,6 +1,6 @@
 /** Queries for status page subscribers, the component watch and the maintenance notices sent. Nothing else. */
 import type { Kysely } from 'kysely';
-import { openSecret, sealSecret } from '../lib/secret-box.js';
+import { needsReseal, openSecret, sealSecret } from '../lib/secret-box.js';
 import type { Database, StatusComponentWatchTable, StatusSubscriberTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -109,4 +109,21 @@ export async function noticesSent(db: Db, orgId: string, keys: string[]): Promis
 export async function markNoticeSent(db: Db, orgId: string, key: string, now: number): Promise<boolean> {
   const r = await db.insertInto('status_notices_sent').values({ org_id: orgId, key, created_at: now }).onConflict((oc) => oc.columns(['org_id', 'key']).doNothing()).executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Re-seal secrets and unsubscribe tokens sealed under a key rotated out (see notify/contact.store.ts resealContactMethods). */
+export async function resealStatusSubscribers(db: Db): Promise<number> {
+  const rows = await db.selectFrom('status_subscribers').select(['org_id', 'id', 'secret', 'unsubscribe_token']).execute();
+  let n = 0;
+  for (const r of rows) {
+    if (!needsReseal(r.unsubscribe_token) && !(r.secret !== null && needsReseal(r.secret))) continue;
+    await db
+      .updateTable('status_subscribers')
+      .set({ unsubscribe_token: sealSecret(openSecret(r.unsubscribe_token)), secret: r.secret === null ? null : sealSecret(openSecret(r.secret)) })
+      .where('org_id', '=', r.org_id)
+      .where('id', '=', r.id)
+      .execute();
+    n++;
+  }
+  return n;
 }
