@@ -181,8 +181,9 @@ export async function tell(db: Db, now: number, publicUrl: string, page: StatusP
     if (s.type === 'webhook') {
       await queueStatusPageMessage(db, now, page.org_id, { ...base, channel: 'webhook', payload: { status_event: { ...n.data, page: { title: page.title, url: pageUrl(publicUrl, page.slug) } } } });
     } else {
+      // The header's URL takes the mail client's one-click POST (RFC 8058); the visible link opens the page, whose button posts it.
       const unsubscribe = unsubscribeApiUrl(publicUrl, page.slug, s.unsubscribe_token);
-      const body = noticeEmail(n, { page: pageUrl(publicUrl, page.slug), unsubscribe });
+      const body = noticeEmail(n, { page: pageUrl(publicUrl, page.slug), unsubscribe: `${pageUrl(publicUrl, page.slug)}?unsubscribe=${encodeURIComponent(s.unsubscribe_token)}` });
       await queueStatusPageMessage(db, now, page.org_id, {
         ...base,
         channel: 'email',
