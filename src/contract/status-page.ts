@@ -52,3 +52,33 @@ export const PublicStatusPage = Type.Object({
 });
 
 export const PublicUpdate = Type.Object({ id: Type.String(), status: Type.String(), message: Type.String(), created_at: Type.String(), author: Nullable(Type.Object({ id: Type.String(), name: Nullable(Type.String()) })) });
+
+/** POST /api/v1/public/status/{slug}/subscriptions: an email subscribes itself (double opt-in). */
+export const SubscribeRequest = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 254, description: 'The address that receives the updates, once it confirmed through the link mailed to it' }),
+  component_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200, description: 'Public component ids (from the public page); none or empty: every component' })),
+});
+
+export const SubscribeAccepted = Type.Object({
+  subscription: Type.Object({ status: Type.Literal('pending_confirmation'), message: Type.String() }),
+});
+
+export const StatusSubscriber = Type.Object({
+  id: Type.String(),
+  type: Type.Union([Type.Literal('email'), Type.Literal('webhook')]),
+  email: Nullable(Type.String()),
+  url: Nullable(Type.String()),
+  components: Type.Array(Type.Object({ id: Type.String({ description: 'Public component id' }), name: Type.String() }), { description: 'Empty: every component' }),
+  confirmed: Type.Boolean(),
+  created_at: Type.String(),
+  confirmed_at: Nullable(Type.String()),
+  expires_at: Nullable(Type.String({ description: 'An unconfirmed email subscriber is deleted then' })),
+});
+
+export const StatusSubscriberCreate = Type.Object({
+  subscriber: Type.Object({
+    type: Type.String({ description: 'webhook (email addresses subscribe themselves on the public page, with double opt-in)' }),
+    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    component_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200 })),
+  }),
+});

@@ -55,6 +55,7 @@ import { twoFactorRoutes } from './http/routes/two-factor.js';
 import { oidcRoutes } from './http/routes/oidc.js';
 import { streamRoutes } from './http/routes/stream.js';
 import { statusPageRoutes } from './http/routes/status-page.js';
+import { statusSubscriptionRoutes } from './http/routes/status-subscriptions.js';
 import { testEventRoutes } from './http/routes/test-event.js';
 import { testPageRoutes } from './http/routes/test-page.js';
 import { testPagesRoutes } from './http/routes/test-pages.js';
@@ -188,6 +189,7 @@ export const routeModules: RouteModule[] = [
   oidcRoutes,
   streamRoutes,
   statusPageRoutes,
+  statusSubscriptionRoutes,
   testEventRoutes,
   testPageRoutes,
   testPagesRoutes,

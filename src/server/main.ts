@@ -18,6 +18,7 @@ import { resealTelegramBots } from './notify/telegram.store.js';
 import { resealSmsProviders } from './notify/sms-provider.store.js';
 import { resealMatrixSyncs } from './notify/matrix-sync.store.js';
 import { resealOidcConfigs } from './account/oidc.store.js';
+import { resealStatusSubscribers } from './status-page/subscription.store.js';
 import { resealIntegrationForwards } from './service/service.store.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, type DbHandle } from './storage/dialect.js';
@@ -133,7 +134,7 @@ export async function startServer(config: Config, logger: Logger = processLogger
   const applied = await migrateToLatest(handle);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   // Plaintext secrets from before, and secrets sealed with a key rotated out, are sealed with the current key.
-  const resealed = (await resealContactMethods(handle.db)) + (await resealSubscriptions(handle.db)) + (await resealTelegramBots(handle.db)) + (await resealSmsProviders(handle.db)) + (await resealMatrixSyncs(handle.db)) + (await resealOidcConfigs(handle.db)) + (await resealIntegrationForwards(handle.db));
+  const resealed = (await resealContactMethods(handle.db)) + (await resealSubscriptions(handle.db)) + (await resealTelegramBots(handle.db)) + (await resealSmsProviders(handle.db)) + (await resealMatrixSyncs(handle.db)) + (await resealOidcConfigs(handle.db)) + (await resealIntegrationForwards(handle.db)) + (await resealStatusSubscribers(handle.db));
   if (resealed) logger.info({ resealed }, 'secrets sealed with the current key');
   const deps = makeDeps(handle, config, systemClock, channelsFromConfig(config));
   if ((await countOrganizations(handle.db)) === 0) {

@@ -17,6 +17,7 @@ import { nextReminderDue } from '../postmortem/postmortem.store.js';
 import { nextUrgencyChangeDue } from '../service/service.store.js';
 import { Engine, type EngineModule, type ModuleStats } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
+import { StatusSubscriptionsModule } from './status-subscriptions/module.js';
 import { ActionItemRemindersModule } from './action-item-reminders/module.js';
 import { CoverageDigestModule } from './coverage-digest/module.js';
 import { TestPagesModule } from './test-pages/module.js';
@@ -82,6 +83,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     new TestPagesModule(deps.db),
     new HandoffNoticesModule(deps.db),
     new CleanupModule(deps.db),
+    new StatusSubscriptionsModule(deps.db, { baseUrl: deps.config.publicUrl }),
     new SnoozeModule(deps.db, publish),
     new UrgencyChangeModule(deps.db, publish),
     new AnalyticsFactsModule(deps.db),

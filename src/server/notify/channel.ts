@@ -67,6 +67,10 @@ export interface Message {
   /** A message that is not about incidents (the weekly coverage digest): its subject and plain text. */
   /** A notice's words; `html` (an incident status update's html_message) replaces the HTML body's text. */
   notice?: { subject: string; text: string; html?: string };
+  /** Extra mail headers (a status page update's List-Unsubscribe and List-Unsubscribe-Post, RFC 8058). */
+  emailHeaders?: Record<string, string>;
+  /** A status page event (status-page/subscriptions.ts): a webhook sends it as the event's `data`, resource type `status_page`. */
+  statusEvent?: Record<string, unknown>;
   /** A scheduled test page: the one-tap link that confirms this contact method reached its owner. */
   confirmUrl?: string;
   recipientName?: string;

@@ -56,7 +56,7 @@ export function withActionLinks(v: IncidentView, baseUrl: string, ack: string, r
 /** The message for a group of outbox rows that go to one destination together. */
 export function composeMessage(rows: readonly NotificationTable[], incidents: IncidentView[], ctx: { orgName: string; recipientName?: string }): Message {
   const first = rows[0]!;
-  const payload = first.payload ? (JSON.parse(first.payload) as { note?: { id: string; content: string }; agent?: Message['agent']; notice?: { subject: string; text: string; html?: string }; code?: string }) : {};
+  const payload = first.payload ? (JSON.parse(first.payload) as { note?: { id: string; content: string }; agent?: Message['agent']; notice?: { subject: string; text: string; html?: string }; code?: string; email_headers?: Record<string, string>; status_event?: Record<string, unknown> }) : {};
   return {
     idempotencyKey: rows.length === 1 ? first.idempotency_key : `bundle:${rows.map((r) => r.id).sort().join(',')}`,
     kind: first.kind,
@@ -67,6 +67,8 @@ export function composeMessage(rows: readonly NotificationTable[], incidents: In
     incidents,
     ...(payload.note ? { note: payload.note } : {}),
     ...(payload.notice ? { notice: payload.notice } : {}),
+    ...(payload.email_headers ? { emailHeaders: payload.email_headers } : {}),
+    ...(payload.status_event ? { statusEvent: payload.status_event } : {}),
     ...(first.kind === 'verification' ? { code: payload.code ?? '' } : {}),
     ...(ctx.recipientName ? { recipientName: ctx.recipientName } : {}),
   };

@@ -276,6 +276,15 @@ export async function queueAccountNotice(db: Db, now: number, orgId: string, n: 
 }
 
 /**
+ * A status page message to one of its subscribers (status-page/subscription.service.ts): by
+ * email to the address it names, or to its webhook. The deliver module reads the subscriber
+ * again when it sends, so a message to someone who unsubscribed meanwhile is never sent.
+ */
+export async function queueStatusPageMessage(db: Db, now: number, orgId: string, m: { key: string; channel: 'email' | 'webhook'; eventType: string; subscriberId: string; payload: Record<string, unknown> }): Promise<boolean> {
+  return queue(db, now, { orgId, key: m.key, kind: 'status', channel: m.channel, eventType: m.eventType, payload: { ...m.payload, status_subscriber_id: m.subscriberId } });
+}
+
+/**
  * An incident's status update to its subscribers, by email: each member's status update
  * notification rules name the methods (verified, not removed); a member with no rule hears it
  * on every verified email method. Keyed by the update and the method. Returns how many rows

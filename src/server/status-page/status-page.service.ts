@@ -17,6 +17,7 @@ import { getServicesByIds, listActiveServices } from '../service/service.store.j
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
 import * as store from './status-page.store.js';
+import { tellPublicUpdate } from './subscription.service.js';
 import {
   HISTORY_DAYS,
   MAINTENANCE_DAYS,
@@ -186,12 +187,16 @@ export async function listPublicUpdates(db: Db, orgId: string, incidentId: strin
 }
 
 /** Write a public update on an incident; the message is what the public reads. */
-export async function addPublicUpdate(db: Db, clock: Clock, author: { orgId: string; userId: string }, incidentId: string, input: { status: PublicStatus; message: string }): Promise<PublicUpdates> {
+/** Subscribers of the incident's components hear it at once, queued in the same transaction (subscription.service.ts). */
+export async function addPublicUpdate(db: Db, clock: Clock, publicUrl: string, author: { orgId: string; userId: string }, incidentId: string, input: { status: PublicStatus; message: string }): Promise<PublicUpdates> {
   const inc = await requireIncident(db, author.orgId, incidentId);
   const message = input.message.trim();
   if (!message) throw invalid('public_update.message must not be blank');
   const now = clock.now();
   const row: PublicUpdateTable = { org_id: author.orgId, id: newId(now), incident_id: inc.id, status: input.status, message, author_id: author.userId, created_at: now };
-  await store.insertPublicUpdate(db, row);
+  await db.transaction().execute(async (trx) => {
+    await store.insertPublicUpdate(trx, row);
+    await tellPublicUpdate(trx, now, publicUrl, author.orgId, inc, row);
+  });
   return withAuthors(db, author.orgId, [row]);
 }

@@ -1,9 +1,17 @@
 import { api } from './client';
-import type { PublicStatusPage, StatusPagePatch, StatusPageSettings } from './types';
+import type { PublicStatusPage, StatusPagePatch, StatusPageSettings, StatusSubscriber } from './types';
 
 export const publicStatus = (slug: string) => api<PublicStatusPage>('GET', `/api/v1/public/status/${encodeURIComponent(slug)}`, undefined, { quietAuth: true });
 export const statusSettings = () => api<{ status_page: StatusPageSettings }>('GET', '/api/v1/status_page').then((r) => r.status_page);
 export const saveStatusSettings = (s: StatusPagePatch) => api<{ status_page: StatusPageSettings }>('PUT', '/api/v1/status_page', { status_page: s }).then((r) => r.status_page);
+
+const pub = (slug: string) => `/api/v1/public/status/${encodeURIComponent(slug)}`;
+export const subscribeToStatus = (slug: string, email: string, componentIds: string[]) => api<unknown>('POST', `${pub(slug)}/subscriptions`, { email, ...(componentIds.length ? { component_ids: componentIds } : {}) }, { quietAuth: true });
+export const confirmStatusSubscription = (slug: string, token: string) => api<unknown>('POST', `${pub(slug)}/subscriptions/confirm`, { token }, { quietAuth: true });
+export const unsubscribeFromStatus = (slug: string, token: string) => api<unknown>('POST', `${pub(slug)}/unsubscribe?token=${encodeURIComponent(token)}`, {}, { quietAuth: true });
+export const statusFeedUrl = (slug: string, format: 'atom' | 'rss') => `${pub(slug)}/feed.${format}`;
+export const listStatusSubscribers = (offset = 0) => api<{ subscribers: StatusSubscriber[]; more: boolean; total: number | null; offset: number; limit: number }>('GET', `/api/v1/status_page/subscribers?limit=100&offset=${offset}&total=true`);
+export const removeStatusSubscriber = (id: string) => api<unknown>('DELETE', `/api/v1/status_page/subscribers/${encodeURIComponent(id)}`);
 
 export const STATE_LABEL: Record<string, string> = {
   operational: 'Operational',

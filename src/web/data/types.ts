@@ -86,6 +86,7 @@ export type EscalationRule = Static<typeof escalation.EscalationRule>;
 export type StatusPageSettings = Static<typeof statusPage.StatusPageSettings>;
 export type StatusPagePatch = Static<typeof statusPage.StatusPageUpdate>['status_page'];
 export type PublicStatusPage = Static<typeof statusPage.PublicStatusPage>;
+export type StatusSubscriber = Static<typeof statusPage.StatusSubscriber>;
 export type PublicUpdate = Static<typeof statusPage.PublicUpdate>;
 
 // ---- volunteers ------------------------------------------------------------------------

@@ -35,6 +35,7 @@ import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
 import { forwardIntegrationOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
 import { integrationForward } from '../../service/service.store.js';
+import { statusSubscriberDestination } from '../../status-page/subscription.service.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -216,6 +217,8 @@ export class DeliverModule implements EngineModule {
   }
 
   private async destination(n: NotificationTable): Promise<{ destination: Destination; label: string } | null> {
+    // A status page subscriber, read again now: one who unsubscribed meanwhile gets nothing.
+    if (n.event_type.startsWith('status_page.')) return statusSubscriberDestination(this.db, n);
     if (n.subscription_id) {
       const s = await getSubscription(this.db, n.org_id, n.subscription_id);
       if (!s || !s.active) return null;

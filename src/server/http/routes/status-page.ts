@@ -83,7 +83,7 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { status, message } = request.body.public_update;
-      const added = await statusPage.addPublicUpdate(db, clock, principalOf(request), request.params.id, { status: status as PublicStatus, message });
+      const added = await statusPage.addPublicUpdate(db, clock, deps.config.publicUrl, principalOf(request), request.params.id, { status: status as PublicStatus, message });
       return reply.code(201).send({ public_update: presentPublicUpdates(added)[0]! });
     },
   );

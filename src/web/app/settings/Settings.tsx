@@ -10,6 +10,7 @@ import { Link, useLocation } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { TwoFactorCard, TwoFactorPolicyCard } from './TwoFactor';
 import { Channels } from './Channels';
+import { StatusSubscribers } from './StatusSubscribers';
 
 export function Settings({ session }: { session: Session }) {
   const { path } = useLocation();
@@ -45,6 +46,7 @@ export function Settings({ session }: { session: Session }) {
       ) : (
         <div className="grid">
           {session.user.role !== 'volunteer' && <StatusPageSettings manage={manage} />}
+          {manage && <StatusSubscribers />}
           <PasswordCard />
           <TwoFactorCard />
           {session.user.role === 'owner' && <TwoFactorPolicyCard />}

@@ -1,7 +1,7 @@
 /** The public status page: no sign-in, no session request, refreshed every 30 seconds. */
-import { useEffect } from 'react';
-import { useAsync } from '../../data/hooks';
-import { OVERALL_LABEL, STATE_LABEL, publicStatus } from '../../data/status';
+import { useEffect, useState } from 'react';
+import { useAction, useAsync } from '../../data/hooks';
+import { OVERALL_LABEL, STATE_LABEL, confirmStatusSubscription, publicStatus, statusFeedUrl, subscribeToStatus, unsubscribeFromStatus } from '../../data/status';
 import { ApiError } from '../../data/client';
 
 const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -15,6 +15,19 @@ export function PublicStatusPage({ slug }: { slug: string }) {
   useEffect(() => {
     if (page.data) document.title = `${page.data.title} status`;
   }, [page.data]);
+  // Feed readers find the feeds from the page itself.
+  useEffect(() => {
+    const links = (['atom', 'rss'] as const).map((f) => {
+      const l = document.createElement('link');
+      l.rel = 'alternate';
+      l.type = f === 'atom' ? 'application/atom+xml' : 'application/rss+xml';
+      l.title = f === 'atom' ? 'Atom feed' : 'RSS feed';
+      l.href = statusFeedUrl(slug, f);
+      document.head.appendChild(l);
+      return l;
+    });
+    return () => links.forEach((l) => l.remove());
+  }, [slug]);
 
   if (page.error && !page.data) {
     return (
@@ -53,8 +66,8 @@ export function PublicStatusPage({ slug }: { slug: string }) {
         <section aria-labelledby="mw-h">
           <h2 id="mw-h">Maintenance</h2>
           <ul className="plain updates">
-            {p.maintenance.map((m) => (
-              <li key={`${m.id}-${m.start_time}`} data-maintenance={m.id}>
+            {p.maintenance.map((m, n) => (
+              <li key={`${m.id}-${m.start_time}`} data-maintenance={m.id} {...(p.maintenance.findIndex((x) => x.id === m.id) === n ? { id: `maintenance-${m.id}` } : {})}>
                 <strong>{m.components.join(', ')}</strong>: {m.status === 'in_progress' ? 'maintenance in progress' : 'planned maintenance'}
                 {m.description && <> — {m.description}</>}
                 <p className="muted small">
@@ -84,14 +97,83 @@ export function PublicStatusPage({ slug }: { slug: string }) {
         <h2 id="past-h">Past incidents (14 days)</h2>
         {past.length === 0 ? <p className="muted">No incidents in the last 14 days.</p> : past.map((i) => <PublicIncident key={i.id} i={i} />)}
       </section>
+      <Subscribe slug={slug} components={p.groups.flatMap((g) => g.components)} />
       <footer className="muted small">Powered by Vigil</footer>
     </main>
   );
 }
 
+/** Subscribe by email (double opt-in), follow a confirmation or unsubscribe link, and the feeds. */
+function Subscribe({ slug, components }: { slug: string; components: { id: string; name: string }[] }) {
+  const params = new URLSearchParams(window.location.search);
+  const confirmToken = params.get('confirm');
+  const unsubscribeToken = params.get('unsubscribe');
+  const [email, setEmail] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const subscribe = useAction(async () => {
+    await subscribeToStatus(slug, email, chosen);
+    setOutcome('Check your inbox: follow the link we sent to confirm. Nothing else is sent until you do.');
+  });
+  const confirm = useAction(async () => {
+    await confirmStatusSubscription(slug, confirmToken!);
+    setOutcome('Subscribed: you will receive updates from this page.');
+  });
+  const unsubscribe = useAction(async () => {
+    await unsubscribeFromStatus(slug, unsubscribeToken!);
+    setOutcome('Unsubscribed: your address was deleted.');
+  });
+  const failure = subscribe.error ?? confirm.error ?? unsubscribe.error;
+  return (
+    <section aria-labelledby="sub-h" className="subscribe">
+      <h2 id="sub-h">Subscribe</h2>
+      {outcome && <p role="status">{outcome}</p>}
+      {failure && <p role="alert">{failure.message}</p>}
+      {confirmToken && !outcome && (
+        <button type="button" onClick={() => void confirm.run()} disabled={confirm.busy}>
+          Confirm my subscription
+        </button>
+      )}
+      {unsubscribeToken && !outcome && (
+        <button type="button" onClick={() => void unsubscribe.run()} disabled={unsubscribe.busy}>
+          Unsubscribe
+        </button>
+      )}
+      {!confirmToken && !unsubscribeToken && !outcome && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void subscribe.run();
+          }}
+        >
+          <label htmlFor="sub-email">Email address</label>
+          <input id="sub-email" type="email" required autoComplete="email" value={email} maxLength={254} onChange={(e) => setEmail(e.target.value)} />
+          {components.length > 1 && (
+            <fieldset>
+              <legend>Components (none chosen: all of them)</legend>
+              {components.map((c) => (
+                <div key={c.id} className="check">
+                  <input id={`sub-${c.id}`} type="checkbox" checked={chosen.includes(c.id)} onChange={(e) => setChosen((x) => (e.target.checked ? [...x, c.id] : x.filter((y) => y !== c.id)))} />
+                  <label htmlFor={`sub-${c.id}`}>{c.name}</label>
+                </div>
+              ))}
+            </fieldset>
+          )}
+          <button type="submit" disabled={subscribe.busy}>
+            Subscribe by email
+          </button>
+        </form>
+      )}
+      <p className="small">
+        Or follow the <a href={statusFeedUrl(slug, 'atom')}>Atom feed</a> or the <a href={statusFeedUrl(slug, 'rss')}>RSS feed</a>.
+      </p>
+    </section>
+  );
+}
+
 function PublicIncident({ i }: { i: { id: string; status: string; impact: string; components: string[]; started_at: string; resolved_at: string | null; priority: string | null; updates: { status: string; message: string; created_at: string }[]; postmortem: { summary: string; published_at: string } | null } }) {
   return (
-    <article className={`pub-incident impact-${i.impact}`} data-public-incident={i.id}>
+    <article id={`incident-${i.id}`} className={`pub-incident impact-${i.impact}`} data-public-incident={i.id}>
       <h3>
         {i.components.join(', ')}: {i.status === 'resolved' ? 'resolved' : i.impact === 'outage' ? 'outage' : 'degraded'}
       </h3>

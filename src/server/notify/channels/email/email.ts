@@ -244,6 +244,7 @@ export class EmailChannel implements ChannelAdapter {
         html,
         messageId: messageIdFor(msg.idempotencyKey),
         headers: {
+          ...msg.emailHeaders,
           // Keeps vacation responders and Exchange auto-replies from answering a page.
           'Auto-Submitted': 'auto-generated',
           'X-Auto-Response-Suppress': 'All',

@@ -112,6 +112,8 @@ export function buildWebhookDeliveries(msg: Message): WebhookDelivery[] | Delive
   if (msg.eventType === 'pagey.ping') {
     return [envelope(msg.idempotencyKey, 'pagey', null, { message: 'Hello from your friend Pagey!', type: 'ping' })];
   }
+  // A status page subscriber's event (status-page/subscriptions.ts): public facts only, no incident.
+  if (msg.statusEvent) return [envelope(msg.idempotencyKey, 'status_page', null, msg.statusEvent)];
   if (msg.incidents.length === 0) return withDetail(permanent('invalid_message'), `${msg.eventType} without an incident`);
   if (msg.eventType === 'incident.annotated' && !msg.note) return withDetail(permanent('invalid_message'), 'incident.annotated without a note');
 
