@@ -13,7 +13,11 @@
  * inside one step, where no limit is checked) are refused at save time, and each event's size
  * is capped. `$now()` and `$millis()` read the injected clock. Pure apart from that clock.
  */
-import jsonata from 'jsonata';
+import type jsonataType from 'jsonata';
+import { lazyRequire } from '../lib/lazy-require.js';
+
+/** Loaded with the first generic webhook mapping compiled: a node with none never holds it. */
+const jsonata = lazyRequire<typeof jsonataType>('jsonata');
 
 export const WEBHOOK_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export const WEBHOOK_ACTIONS = ['trigger', 'acknowledge', 'resolve'] as const;
@@ -73,7 +77,7 @@ export const MAPPING_LIMITS = {
   links: 20,
 } as const;
 
-type Compiled = Partial<Record<ExpressionField, jsonata.Expression>>;
+type Compiled = Partial<Record<ExpressionField, jsonataType.Expression>>;
 
 export interface CompiledMapping {
   mapping: WebhookMapping;
@@ -114,7 +118,7 @@ export function compileMapping(input: unknown, field = 'mapping'): { ok: true; v
       continue;
     }
     try {
-      expressions[f] = jsonata(v, { timeout: MAPPING_LIMITS.timeMs, stack: MAPPING_LIMITS.stack, sequence: MAPPING_LIMITS.sequence } as never);
+      expressions[f] = jsonata()(v, { timeout: MAPPING_LIMITS.timeMs, stack: MAPPING_LIMITS.stack, sequence: MAPPING_LIMITS.sequence } as never);
       mapping[f] = v;
     } catch (err) {
       errors.push(`${field}.${f}: ${jsonataMessage(err)}`);

@@ -3,7 +3,11 @@
  * on the page (its public updates, newest first; never its title) and one per maintenance
  * occurrence. Only what the public page shows.
  */
-import { Feed } from 'feed';
+import type { Feed } from 'feed';
+import { lazyRequire } from '../../lib/lazy-require.js';
+
+/** Loaded with the first feed asked for. */
+const feedPackage = lazyRequire<typeof import('feed')>('feed');
 import type { PublicPage } from '../../status-page/status-page.service.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -37,7 +41,7 @@ export function statusFeed(p: PublicPage, links: { page: string; atom: string; r
       content: `<p>${esc(m.description ?? 'Scheduled maintenance')}</p><p>From ${new Date(m.start).toISOString()} to ${new Date(m.end).toISOString()}</p><p>Affects: ${esc(m.components.join(', '))}</p>`,
     })),
   ].sort((a, b) => b.date.getTime() - a.date.getTime());
-  const feed = new Feed({
+  const feed = new (feedPackage().Feed)({
     title: component ? `${p.title}: ${component}` : p.title,
     id: links.page,
     link: links.page,
