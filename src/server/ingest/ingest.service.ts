@@ -373,6 +373,7 @@ function routerIntegration(key: { orgId: string; integrationId: string }, orches
     forward_url: null,
     forward_kind: null,
     forward_key: null,
+    email_config: null,
   };
 }
 

@@ -169,11 +169,14 @@ const TYPE_ALIASES: Record<string, IntegrationType> = {
   impact: 'impact',
   impact_inbound_integration: 'impact',
   opsgenie: 'opsgenie',
+  email: 'email',
+  email_inbound_integration: 'email',
+  generic_email_inbound_integration: 'email',
 };
 
 export function integrationType(t: string): IntegrationType {
   const v = TYPE_ALIASES[t];
-  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact or opsgenie`);
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact, opsgenie or email (generic_email_inbound_integration)`);
   return v;
 }
 
@@ -182,7 +185,7 @@ export function integrationType(t: string): IntegrationType {
  * `keepKey` (the importer only: an Opsgenie API key or PagerDuty routing key the sender already
  * holds) is used instead of a fresh one, stored hashed the same way.
  */
-export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
+export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number; email_config?: string }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
   const type = integrationType(input.type);
   const now = clock.now();
   if (keepKey !== undefined) await checkKeptKey(db, keepKey, null);
@@ -192,7 +195,7 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     id: newId(now),
     service_id: service.id,
     type,
-    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API' }[type],
+    name: input.name?.trim() || { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API', email: 'Email' }[type],
     key_hash: hashSecret(key),
     key_hint: key.slice(0, 4),
     created_at: now,
@@ -204,7 +207,10 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     forward_url: null,
     forward_kind: null,
     forward_key: null,
+    // Email integrations: their settings, checked by ingest/email/email-config.ts (the caller); the defaults when none were given.
+    email_config: type === 'email' ? (input.email_config ?? '{}') : null,
   };
+  if (type !== 'email' && input.email_config !== undefined) throw invalid('integration.email_incident_creation: email settings apply to email integrations only (type generic_email_inbound_integration)');
   if (type !== 'heartbeat' && input.heartbeat_interval_seconds !== undefined) throw invalid('integration.heartbeat_interval_seconds applies to heartbeat integrations only');
   await store.insertIntegration(db, integration);
   return { integration, key };
@@ -237,8 +243,9 @@ export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, 
  * field is checked first and the row written once, so a refused body changes nothing; an
  * unknown field is refused by name.
  */
-export async function updateIntegration(db: Kysely<Database>, orgId: string, integration: IntegrationTable, input: Record<string, unknown>): Promise<IntegrationTable> {
-  for (const name of Object.keys(input)) if (name !== 'name' && name !== 'forward') throw invalid(`integration.${name}: cannot be changed here (name, forward)`);
+export async function updateIntegration(db: Kysely<Database>, orgId: string, integration: IntegrationTable, input: Record<string, unknown>, emailConfig?: string): Promise<IntegrationTable> {
+  for (const name of Object.keys(input)) if (name !== 'name' && name !== 'forward') throw invalid(`integration.${name}: cannot be changed here (name, forward${integration.type === 'email' ? ' and the email settings' : ''})`);
+  if (emailConfig !== undefined && integration.type !== 'email') throw invalid('integration.email_incident_creation: email settings apply to email integrations only');
   let name = integration.name;
   if (input.name !== undefined) {
     if (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 255) throw invalid('integration.name: must be 1 to 255 characters');
@@ -246,8 +253,8 @@ export async function updateIntegration(db: Kysely<Database>, orgId: string, int
   }
   const forward = input.forward === undefined ? undefined : parseForward(input.forward, integration);
   return db.transaction().execute(async (trx) => {
-    if (name !== integration.name) await store.updateIntegration(trx, orgId, integration.id, { name });
-    if (forward === undefined) return { ...integration, name };
+    if (name !== integration.name || emailConfig !== undefined) await store.updateIntegration(trx, orgId, integration.id, { name, ...(emailConfig !== undefined ? { email_config: emailConfig } : {}) });
+    if (forward === undefined) return { ...integration, name, ...(emailConfig !== undefined ? { email_config: emailConfig } : {}) };
     if (forward === null) {
       await store.setIntegrationForward(trx, orgId, integration.id, null);
       return { ...integration, name, forward_url: null, forward_kind: null, forward_key: null };

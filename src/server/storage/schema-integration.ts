@@ -1,6 +1,6 @@
 /** Row type of the integrations table (service/), kept beside schema.ts, which lists it in Database. */
 
-export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie';
+export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie' | 'email';
 
 export interface IntegrationTable {
   org_id: string;
@@ -21,4 +21,6 @@ export interface IntegrationTable {
   forward_kind: 'events_v2' | 'opsgenie' | null;
   /** The other service's routing key (Events API v2) or API key (Opsgenie), sealed (lib/secret-box.ts); never answered. */
   forward_key: string | null;
+  /** Email integrations (0042): JSON EmailConfig (ingest/email/email-config.ts), the Mailgun signing key sealed; NULL for other types. */
+  email_config: string | null;
 }

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { IdParams, Pagination, errorResponses } from '../../../contract/common.js';
 import { Integration, IntegrationCreate, IntegrationUpdate } from '../../../contract/service.js';
-import { createIntegration, deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey, updateIntegration } from '../../service/service.service.js';
+import { deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey } from '../../service/service.service.js';
+import { createAnyIntegration, updateAnyIntegration } from '../../ingest/email/email-integration.service.js';
 import { forwardHealth } from '../../notify/forward.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -30,7 +31,7 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     '/api/v1/services/:id/integrations',
     {
       schema: {
-        summary: 'Add an integration (events_v2 or alertmanager). The answer holds the routing key, shown this once.',
+        summary: 'Add an integration (events_v2, alertmanager, heartbeat, impact, opsgenie or email). The answer holds the routing key (and an email integration its address), shown this once.',
         tags: ['services'],
         params: IdParams,
         body: IntegrationCreate,
@@ -40,7 +41,7 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const { orgId } = principalOf(request);
       const s = await requireService(db, orgId, request.params.id);
-      const { integration, key } = await createIntegration(db, clock, orgId, s, request.body.integration);
+      const { integration, key } = await createAnyIntegration(db, clock, orgId, s, request.body.integration as Record<string, unknown> & { type: string });
       return reply.code(201).send({ integration: p.integration(integration, s, key) });
     },
   );
@@ -60,7 +61,7 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     '/api/v1/services/:id/integrations/:integration_id',
     {
       schema: {
-        summary: 'Rename an integration, or set or clear its forward: every event it accepts also sent, unchanged, to another Events API v2 or Opsgenie endpoint (running both during a move). The forward key is write-only.',
+        summary: 'Rename an integration, set or clear its forward (every event it accepts also sent, unchanged, to another Events API v2 or Opsgenie endpoint, running both during a move; the forward key is write-only), or change an email integration\'s email settings.',
         tags: ['services'],
         params: IntegrationParams,
         body: IntegrationUpdate,
@@ -71,7 +72,8 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const s = await requireService(db, orgId, request.params.id);
       const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
-      const updated = await updateIntegration(db, orgId, i, request.body.integration as Record<string, unknown>);
+      const updated = await updateAnyIntegration(db, orgId, i, request.body.integration as Record<string, unknown>);
+      // An email integration's settings: the next message uses them (the key cache holds the row).
       // The next event on this node sees the new forward at once (other nodes within their key cache's 5 s).
       deps.ingest.invalidate();
       return { integration: p.integration(updated, s, undefined, updated.forward_url ? await forwardHealth(db, orgId, updated.id) : undefined) };
