@@ -157,7 +157,7 @@ function vapidSubject(value: string | undefined, publicUrl: string): string {
 
 /** VIGIL_SMTP_LISTEN: `host:port`, `:port` or `port` (host 0.0.0.0); IPv6 hosts in brackets. */
 export function parseListen(raw: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d{1,5})$/.exec(raw.trim());
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(raw.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) throw new Error(`VIGIL_SMTP_LISTEN must be host:port (e.g. 0.0.0.0:2525), got ${JSON.stringify(raw)}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
