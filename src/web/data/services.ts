@@ -7,8 +7,9 @@ export const createService = (name: string, description: string) => api<{ servic
 export const updateService = (id: string, patch: ServicePatch) =>
   api<{ service: Service }>('PUT', `/api/v1/services/${encodeURIComponent(id)}`, { service: patch }).then((r) => r.service);
 export const listIntegrations = (serviceId: string) => api<{ integrations: Integration[] }>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`).then((r) => r.integrations);
-export const createIntegration = (serviceId: string, type: string, name: string) =>
-  api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`, { integration: { type, ...(name ? { name } : {}) } }).then((r) => r.integration);
+/** `extra`: an email integration's settings (email_incident_creation, email_allowed_senders). */
+export const createIntegration = (serviceId: string, type: string, name: string, extra: Record<string, unknown> = {}) =>
+  api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`, { integration: { type, ...(name ? { name } : {}), ...extra } }).then((r) => r.integration);
 export const rotateKey = (serviceId: string, integrationId: string) =>
   api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations/${encodeURIComponent(integrationId)}/rotate_key`).then((r) => r.integration);
 export const sendTestEvent = (serviceId: string, integrationId: string) =>
