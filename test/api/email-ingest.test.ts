@@ -337,4 +337,48 @@ describe.each(DIALECTS)('inbound email on %s', (dialect) => {
     expect(wrong.json().error.errors[0]).toContain("'Subject'");
     expect(await alertsOf(serviceId)).toHaveLength(1);
   });
+
+  it('takes SendGrid Inbound Parse posts at the key\'s URL', async () => {
+    const { serviceId, key, address } = await emailIntegration({ email_incident_creation: 'on_new_email_subject' });
+    // SendGrid's documented default (not raw) post, with one attachment.
+    const fields = {
+      headers: 'Received: by mx0047p1mdw1.sendgrid.net with SMTP id 6WCVv7KAWn Wed, 27 Jul 2016 20:53:06 +0000 (UTC)',
+      dkim: '{@sendgrid.com : pass}',
+      'content-ids': '{"ii_1562e2169c132d83":"attachment1"}',
+      to: address,
+      from: 'Example User <example@example.com>',
+      text: 'Hello, this is a test',
+      sender_ip: '209.85.223.169',
+      spam_report: 'Spam detection software has NOT identified this incoming email as possible spam.',
+      envelope: JSON.stringify({ to: [address], from: 'example@example.com' }),
+      attachments: '1',
+      subject: 'Testing',
+      spam_score: '0.1',
+      'attachment-info': '{"attachment1":{"filename":"image.png","name":"image.png","type":"image/png"}}',
+      charsets: '{"to":"UTF-8","html":"UTF-8","subject":"UTF-8","from":"UTF-8","text":"UTF-8"}',
+      SPF: 'pass',
+    };
+    const post = async (url: string, extra: Record<string, string> = {}) => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries({ ...fields, ...extra })) fd.append(k, v);
+      fd.append('attachment1', new Blob([ATTACHMENT_TEXT], { type: 'image/png' }), 'image.png');
+      const req = new Request('http://x/', { method: 'POST', body: fd });
+      return t.app.inject({ method: 'POST', url, headers: { 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
+    };
+    const r = await post(`/v1/email/sendgrid/${key}`);
+    expect(r.statusCode, r.body).toBe(200);
+    expect((await post(`/v1/email/sendgrid/${key}`, { subject: 'RE: testing' })).statusCode).toBe(200);
+    // The same subject (grouped): one alert, one incident.
+    const alerts = await alertsOf(serviceId);
+    expect(alerts).toHaveLength(1);
+    expect((await incidentsOf(serviceId)).map((i) => i.title)).toEqual(['Testing']);
+    expect(JSON.parse(alerts[0]!.details).custom_details).toMatchObject({ from: 'example@example.com', to: address, body: 'Hello, this is a test', attachments: { count: 1, names: ['image.png'] } });
+    expect(alerts[0]!.details).not.toContain(ATTACHMENT_TEXT);
+    expect((await post(`/v1/email/sendgrid/${'d'.repeat(32)}`)).statusCode).toBe(404);
+    const bad = await post(`/v1/email/sendgrid/${key}`, { envelope: '{not json' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.errors[0]).toContain("'envelope'");
+    const json = await t.app.inject({ method: 'POST', url: `/v1/email/sendgrid/${key}`, payload: { subject: 'x' } });
+    expect(json.statusCode).toBe(415);
+  });
 });

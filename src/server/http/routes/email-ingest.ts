@@ -1,8 +1,9 @@
 /**
  * Mail providers' inbound webhooks for email integrations (docs/sources.md, "Email"):
  * Mailgun's route forward (`POST /v1/email/mailgun`, signed with the integration's
- * `mailgun_signing_key`) and Postmark's inbound webhook (`POST /v1/email/postmark/<key>`, the
- * integration key in the URL). The message then takes the path of Vigil's own SMTP listener
+ * `mailgun_signing_key`), Postmark's inbound webhook (`POST /v1/email/postmark/<key>`) and
+ * SendGrid's Inbound Parse (`POST /v1/email/sendgrid/<key>`), these two with the integration key
+ * in the URL (neither provider signs its posts). The message then takes the path of Vigil's own SMTP listener
  * (ingest/email/email.service.ts): a 200 leaves once its event is on disk. Vigil's SMTP
  * listener itself is started by main.ts (ingest/email/smtp.ts).
  */
@@ -12,7 +13,7 @@ import { VigilError } from '../../errors.js';
 import { openSecret } from '../../lib/secret-box.js';
 import { readEmailConfig } from '../../ingest/email/email-config.js';
 import { integrationForAddress, senderAllowedFor, submitEmail } from '../../ingest/email/email.service.js';
-import { mailgunMessage, postmarkMessage, verifyMailgun } from '../../ingest/email/providers.js';
+import { mailgunMessage, postmarkMessage, sendgridMessage, verifyMailgun } from '../../ingest/email/providers.js';
 import type { App, AppDeps } from '../deps.js';
 
 const Accepted = Type.Object({
@@ -74,6 +75,32 @@ export function emailIngestRoutes(app: App, deps: AppDeps): void {
         if (!v.ok) throw new VigilError('unauthenticated', [`Mailgun signature: ${v.reason}`]);
         if (!senderAllowedFor(found.target, m.sender)) throw new VigilError('forbidden', [`'sender' ${m.sender || '<>'} is not an allowed sender of this email integration`]);
         return answer(await submitEmail(ingest, found.target, m.message, 'mailgun'));
+      },
+    );
+
+    scope.post(
+      '/v1/email/sendgrid/:key',
+      {
+        bodyLimit,
+        config: { permission: 'public' },
+        validatorCompiler: skipValidation,
+        schema: {
+          summary: "SendGrid Inbound Parse (multipart: from, to, subject, text, envelope, attachments): the email integration's key in the URL authenticates it",
+          tags: ['ingest'],
+          consumes: ['multipart/form-data'],
+          params: Type.Object({ key: Type.String() }),
+          response: { 200: Accepted, 400: Err, 403: Err, 404: Err, 413: Err, 415: Err, 429: Err },
+        },
+      },
+      async (request) => {
+        const { key } = request.params as { key: string };
+        const target = /^[a-z0-9]{32}$/.test(key) ? await ingest.resolveKey(key, 'email') : null;
+        if (!target) throw new VigilError('not_found', ['the key in the URL is not the key of an email integration']);
+        if (!Buffer.isBuffer(request.body)) throw new VigilError('unsupported_media_type', ['SendGrid Inbound Parse posts multipart/form-data']);
+        const m = sendgridMessage(await readForm(String(request.headers['content-type']), request.body));
+        if (!m.ok) throw new VigilError('invalid_input', m.errors);
+        if (!senderAllowedFor(target, m.sender)) throw new VigilError('forbidden', [`sender ${m.sender} is not an allowed sender of this email integration`]);
+        return answer(await submitEmail(ingest, target, m.message, 'sendgrid'));
       },
     );
   });

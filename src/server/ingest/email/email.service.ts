@@ -49,7 +49,7 @@ export type EmailOutcome = EmailDecision['action'];
  * Map and commit one message for one integration. Throws the ingest path's errors (429
  * rate_limited, 503 storage) for the caller to answer in its protocol.
  */
-export async function submitEmail(ingest: IngestService, target: ResolvedIntegration, message: InboundMessage, via: 'smtp' | 'mailgun' | 'postmark'): Promise<{ outcome: EmailOutcome; dedupKey?: string; reason?: string }> {
+export async function submitEmail(ingest: IngestService, target: ResolvedIntegration, message: InboundMessage, via: 'smtp' | 'mailgun' | 'postmark' | 'sendgrid'): Promise<{ outcome: EmailOutcome; dedupKey?: string; reason?: string }> {
   const decision = mapEmail(readEmailConfig(target.integration.email_config), message, randomUUID().replace(/-/g, ''));
   if (decision.action === 'drop') {
     ingest.count('rejected', 'email_filtered');

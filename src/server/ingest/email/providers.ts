@@ -93,3 +93,42 @@ export function postmarkMessage(body: unknown): { ok: true; sender: string; mess
   if (errors.length) return { ok: false, errors };
   return { ok: true, sender, message: { from: [sender], to: addressesIn(to ?? original ?? ''), subject: subject ?? '', text: text ?? '', attachments } };
 }
+
+/**
+ * SendGrid Inbound Parse (default, not "raw"): a multipart form with `from`, `to`, `subject`,
+ * `text`, `envelope` (JSON `{"to": [...], "from": "..."}`), `attachments` (a count) and the
+ * files `attachment1..n` (their names in `attachment-info`). SendGrid does not sign Inbound
+ * Parse posts: the integration key in the URL is the secret.
+ */
+export function sendgridMessage(f: MailgunForm): { ok: true; sender: string; message: InboundMessage } | { ok: false; errors: string[] } {
+  const errors: string[] = [];
+  let envelope: { from?: unknown; to?: unknown } = {};
+  const rawEnvelope = f.get('envelope');
+  if (rawEnvelope !== undefined) {
+    try {
+      const parsed = JSON.parse(rawEnvelope) as unknown;
+      if (!isObject(parsed)) throw new Error('not an object');
+      envelope = parsed;
+    } catch {
+      errors.push("'envelope' must be SendGrid's JSON envelope ({\"to\": [...], \"from\": \"...\"})");
+    }
+  }
+  const from = addressesIn(f.get('from') ?? '');
+  const sender = (typeof envelope.from === 'string' ? envelope.from : (from[0] ?? '')).toLowerCase();
+  if (!sender) errors.push("'from' (or the envelope's from) is required: the sender's address");
+  if (errors.length) return { ok: false, errors };
+  let names = f.files;
+  const info = f.get('attachment-info');
+  if (!names.length && info) {
+    try {
+      const parsed = JSON.parse(info) as unknown;
+      if (isObject(parsed)) names = Object.values(parsed).map((a) => (isObject(a) && typeof a.filename === 'string' ? a.filename : '(unnamed)'));
+    } catch {
+      // attachment-info is only used for names; an unreadable one leaves the count below
+    }
+  }
+  const count = Number(f.get('attachments') ?? 0);
+  if (!names.length && Number.isInteger(count) && count > 0) names = Array.from({ length: Math.min(count, 50) }, (_, i) => `attachment${i + 1}`);
+  const to = Array.isArray(envelope.to) ? envelope.to.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : addressesIn(f.get('to') ?? '');
+  return { ok: true, sender, message: { from: from.length ? from : [sender], to, subject: f.get('subject') ?? '', text: f.get('text') ?? '', attachments: names } };
+}
