@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
 import { startSmtpListener } from '../../src/server/main.js';
 import type { SmtpListener } from '../../src/server/ingest/email/smtp.js';
+import { applyConfig, exportConfig } from '../../src/cli/config-code/apply.js';
+import type { Transport } from '../../src/cli/config-code/api.js';
 
 const MAX_BYTES = 64 * 1024;
 const DOMAIN = 'vigil.test';
@@ -380,5 +382,29 @@ describe.each(DIALECTS)('inbound email on %s', (dialect) => {
     expect(bad.json().error.errors[0]).toContain("'envelope'");
     const json = await t.app.inject({ method: 'POST', url: `/v1/email/sendgrid/${key}`, payload: { subject: 'x' } });
     expect(json.statusCode).toBe(415);
+  });
+
+  it('carries email settings through vigil export and vigil apply', async () => {
+    const parsers = [{ action: 'trigger', match_predicate: { type: 'regex', part: 'subject', matcher: '^PROBLEM' }, value_extractors: [{ type: 'regex', part: 'subject', value_name: 'incident_key', regex: 'PROBLEM: (\\S+)' }] }];
+    await emailIntegration({ email_incident_creation: 'use_rules', email_parsers: parsers, email_parsing_fallback: 'discard', email_allowed_senders: ['*@monitoring.example'] }, 'Config mail');
+    const over = (app: TestApp): Transport => async (method, url, body) => {
+      const r = await app.app.inject({ method, url, headers: app.auth, ...(body === undefined ? {} : { payload: body as object }) });
+      return { status: r.statusCode, body: r.body ? (JSON.parse(r.body) as Record<string, unknown>) : null };
+    };
+    const text = await exportConfig(over(t));
+    expect(text).toContain('email_incident_creation: use_rules');
+    expect(text).toContain('email_parsing_fallback: discard');
+    expect(text).toContain('*@monitoring.example');
+    expect((await applyConfig(over(t), text, { dryRun: true })).changed).toBe(0);
+    const t2 = await createTestApp(dialect);
+    try {
+      const applied = await applyConfig(over(t2), text);
+      expect(applied.keys.join('\n')).toContain('Config mail');
+      const made = await t2.deps.db.selectFrom('integrations').selectAll().where('type', '=', 'email').execute();
+      const cfg = made.map((i) => JSON.parse(i.email_config!)).find((c) => c.email_incident_creation === 'use_rules');
+      expect(cfg).toMatchObject({ email_parsers: parsers, email_parsing_fallback: 'discard', email_allowed_senders: ['*@monitoring.example'] });
+    } finally {
+      await t2.close();
+    }
   });
 });
