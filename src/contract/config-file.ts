@@ -73,8 +73,15 @@ const Policy = Type.Object(
 const Integration = Type.Object(
   {
     name: Name,
-    type: Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie')]),
+    type: Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie'), Type.Literal('email')]),
     heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400 })),
+    // email only (docs/sources.md, "Email"); checked by the server on apply. The Mailgun signing key is write-only and never in a file.
+    email_incident_creation: Type.Optional(Type.Union([Type.Literal('on_new_email'), Type.Literal('on_new_email_subject'), Type.Literal('only_if_no_open_incidents'), Type.Literal('use_rules')])),
+    email_filter_mode: Type.Optional(Type.Union([Type.Literal('all-email'), Type.Literal('or-rules-email'), Type.Literal('and-rules-email')])),
+    email_filters: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 50 })),
+    email_parsers: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 50 })),
+    email_parsing_fallback: Type.Optional(Type.Union([Type.Literal('open_new_incident'), Type.Literal('discard')])),
+    email_allowed_senders: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
   },
   { ...Closed, description: 'Its key is made on apply and printed once; a file never holds one' },
 );

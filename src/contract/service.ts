@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Reference, RefIn } from './common.js';
 
-export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie'), Type.Literal('generic_webhook')]);
+export const IntegrationType = Type.Union([Type.Literal('events_v2'), Type.Literal('alertmanager'), Type.Literal('heartbeat'), Type.Literal('impact'), Type.Literal('opsgenie'), Type.Literal('generic_webhook'), Type.Literal('email')]);
 
 const expr = (what: string) => Type.Optional(Type.String({ maxLength: 4096, description: `A JSONata expression giving ${what}` }));
 /** A generic webhook's mapping (service/webhook-mapping.ts); checked by the service, so an unknown or bad field is refused by name. */
@@ -34,9 +34,62 @@ export const MappedEvent = Type.Object({
   links: Type.Array(Type.Object({ href: Type.String(), text: Type.Optional(Type.String()) })),
 });
 
+const EmailPart = Type.Union([Type.Literal('body'), Type.Literal('subject'), Type.Literal('from_addresses')]);
+const EmailMode = Type.Union([Type.Literal('match'), Type.Literal('no-match'), Type.Literal('always')]);
+const EmailFilter = Type.Object({
+  subject_mode: EmailMode,
+  subject_regex: Type.Optional(Type.String()),
+  body_mode: EmailMode,
+  body_regex: Type.Optional(Type.String()),
+  from_email_mode: EmailMode,
+  from_email_regex: Type.Optional(Type.String()),
+});
+const EmailParser = Type.Object({
+  action: Type.Union([Type.Literal('trigger'), Type.Literal('resolve')]),
+  match_predicate: Type.Unknown({ description: '{type: all|any|not, children: [...]} or {type: contains|exactly|regex, part: subject|body|from_addresses, matcher}' }),
+  value_extractors: Type.Optional(
+    Type.Array(
+      Type.Object({
+        type: Type.Union([Type.Literal('entire'), Type.Literal('regex'), Type.Literal('between')]),
+        part: EmailPart,
+        value_name: Type.String(),
+        regex: Type.Optional(Type.String()),
+        starts_after: Type.Optional(Type.String()),
+        ends_with: Type.Optional(Type.String()),
+      }),
+    ),
+  ),
+});
+
+/** generic_email_inbound_integration only (docs/sources.md, "Email"). */
+const EmailAnswered = {
+  integration_email: Type.Optional(Type.String({ description: 'email: the address, <integration key>@<VIGIL_EMAIL_DOMAIN>; answered with the key only (when created or its key rotated)' })),
+  integration_email_domain: Type.Optional(Type.String({ description: 'email: the domain of the address (VIGIL_EMAIL_DOMAIN)' })),
+  email_incident_creation: Type.Optional(Type.Union([Type.Literal('on_new_email'), Type.Literal('on_new_email_subject'), Type.Literal('only_if_no_open_incidents'), Type.Literal('use_rules')])),
+  email_filter_mode: Type.Optional(Type.Union([Type.Literal('all-email'), Type.Literal('or-rules-email'), Type.Literal('and-rules-email')])),
+  email_filters: Type.Optional(Type.Array(EmailFilter)),
+  email_parsers: Type.Optional(Type.Array(EmailParser)),
+  email_parsing_fallback: Type.Optional(Nullable(Type.Union([Type.Literal('open_new_incident'), Type.Literal('discard')]))),
+  email_allowed_senders: Type.Optional(Type.Array(Type.String(), { description: 'email: envelope senders let in (ops@example.com, *@example.com, *@*.example.com); empty: anyone' })),
+  mailgun_signing_key_set: Type.Optional(Type.Boolean({ description: 'email: whether a Mailgun webhook signing key is set (the key itself is write-only)' })),
+};
+
+const EmailWritable = (what: string) => Type.Optional(Type.Unknown({ description: `email integrations only: ${what}` }));
+/** Checked by ingest/email/email-config.ts, which names each wrong field. */
+const EmailFields = {
+  email_incident_creation: EmailWritable('on_new_email (default) | on_new_email_subject | only_if_no_open_incidents | use_rules'),
+  email_filter_mode: EmailWritable('all-email (default) | or-rules-email | and-rules-email'),
+  email_filters: EmailWritable('[{subject_mode, subject_regex, body_mode, body_regex, from_email_mode, from_email_regex}] (modes match | no-match | always; RE2 patterns)'),
+  email_parsers: EmailWritable('use_rules: [{action: trigger|resolve, match_predicate, value_extractors: [{type: entire|regex|between, part, value_name: incident_key|…, regex, starts_after, ends_with}]}]'),
+  email_parsing_fallback: EmailWritable('use_rules: open_new_incident (default) | discard, when no parser matches'),
+  email_allowed_senders: EmailWritable('envelope senders let in: ops@example.com, *@example.com, *@*.example.com; others are refused (550 over SMTP, 403 from a webhook)'),
+  mailgun_signing_key: EmailWritable("the Mailgun HTTP webhook signing key that signs POST /v1/email/mailgun (write-only); null clears it"),
+  integration_email: EmailWritable('refused: the address is always <integration key>@<VIGIL_EMAIL_DOMAIN>'),
+};
+
 export const Integration = Type.Object({
   id: Type.String(),
-  type: Type.String({ description: 'events_api_v2_inbound_integration or alertmanager_inbound_integration' }),
+  type: Type.String({ description: 'events_api_v2_inbound_integration, alertmanager_inbound_integration, generic_email_inbound_integration, …' }),
   vigil_type: IntegrationType,
   name: Type.String(),
   summary: Type.String(),
@@ -65,6 +118,7 @@ export const Integration = Type.Object({
       ),
     ),
   ),
+  ...EmailAnswered,
 });
 
 const UrgencyType = Type.Object({ type: Type.String(), urgency: Type.String() });
@@ -142,11 +196,12 @@ export const ServiceUpdate = Type.Object({ service: Type.Partial(Type.Object(Ser
 
 export const IntegrationCreate = Type.Object({
   integration: Type.Object({
-    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager, heartbeat, impact (counts for the impact metric, sent to POST /v1/impact), opsgenie or generic_webhook (any JSON or form POST to /v1/webhook/<key>, mapped by preset or mapping)', minLength: 1, maxLength: 64 }),
+    type: Type.String({ description: 'events_v2 (or events_api_v2_inbound_integration), alertmanager, heartbeat, impact (counts for the impact metric, sent to POST /v1/impact), opsgenie, generic_webhook (any JSON or form POST to /v1/webhook/<key>, mapped by preset or mapping) or email (generic_email_inbound_integration)', minLength: 1, maxLength: 64 }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     heartbeat_interval_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 86400, description: 'heartbeat only: a missed ping after this long opens an incident (default 300)' })),
     preset: Type.Optional(Nullable(WebhookPresetName)),
     mapping: Type.Optional(WebhookMapping),
+    ...EmailFields,
   }),
 });
 
@@ -189,6 +244,7 @@ export const IntegrationUpdate = Type.Object({
           ),
         ),
       ),
+      ...EmailFields,
     },
     CheckedFields,
   ),

@@ -26,6 +26,7 @@ import { logEntryRoutes } from './http/routes/log-entries.js';
 import { pagerDutyRoot } from './http/pagerduty-root.js';
 import { opsgenieRoutes } from './http/routes/opsgenie.js';
 import { ingestRoutes } from './http/routes/ingest.js';
+import { emailIngestRoutes } from './http/routes/email-ingest.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { integrationRoutes } from './http/routes/integrations.js';
 import { changeEventRoutes } from './http/routes/change-events.js';
@@ -150,6 +151,7 @@ export const routeModules: RouteModule[] = [
   healthRoutes,
   operationsRoutes,
   ingestRoutes,
+  emailIngestRoutes,
   opsgenieRoutes,
   serviceRoutes,
   integrationRoutes,

@@ -40,9 +40,12 @@ import { buildEngine, type SelfCheckSetup } from './engine/build.js';
 import { StorageNotice } from './engine/self-check/storage-notice.js';
 import { listen, notifier } from './storage/wake.js';
 import type { Engine } from './engine/engine.js';
+import { SmtpListener } from './ingest/email/smtp.js';
 
 export interface Running {
   app: FastifyInstance | null;
+  /** Vigil's SMTP listener (VIGIL_SMTP_LISTEN, api role), or null. */
+  smtp: SmtpListener | null;
   deps: AppDeps;
   handle: DbHandle;
   url: string | null;
@@ -66,6 +69,17 @@ export function targetRegistry(): TargetRegistry {
   return new TargetRegistry([userTarget, scheduleTarget, volunteerPoolTarget], [volunteerCareGate]);
 }
 
+/** Inbound email over SMTP (docs/sources.md, "Email"), when VIGIL_SMTP_LISTEN is set. */
+export async function startSmtpListener(deps: AppDeps, config: Config, logger: Logger): Promise<SmtpListener | null> {
+  const e = config.inboundEmail;
+  if (!e.listen) return null;
+  const tls = e.tls ? { cert: fs.readFileSync(e.tls.certFile), key: fs.readFileSync(e.tls.keyFile) } : null;
+  const smtp = new SmtpListener(deps.ingest, { host: e.listen.host, port: e.listen.port, domain: e.domain, maxBytes: e.maxBytes, tls, sync: deps.sync, log: logger });
+  await smtp.start();
+  logger.info({ host: e.listen.host, port: smtp.port, domain: e.domain, maxBytes: e.maxBytes, starttls: tls !== null }, 'SMTP listener for inbound email');
+  return smtp;
+}
+
 export function openConfiguredDatabase(config: Config): DbHandle {
   if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl, poolSize: config.dbPool.size, poolTimeoutMs: config.dbPool.timeoutMs });
   fs.mkdirSync(config.dataDir, { recursive: true });
@@ -82,7 +96,7 @@ export function makeDeps(handle: DbHandle, config: Config, clock: Clock = system
     bus,
     config,
     ingest,
-    presenter: new Presenter(config.publicUrl),
+    presenter: new Presenter(config.publicUrl, config.inboundEmail.domain),
     metrics: new Metrics(handle.db, ingest),
     channels,
     outbound: new OutboundPolicy(config.outboundAllow),
@@ -165,12 +179,15 @@ export async function startServer(config: Config, logger: Logger = processLogger
     url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, dialect: handle.dialect, roles: config.roles }, 'vigil listening');
   }
+  const smtp = config.roles.includes('api') ? await startSmtpListener(deps, config, logger) : null;
   return {
     app,
+    smtp,
     deps,
     handle,
     url,
     async stop() {
+      if (smtp) await smtp.stop();
       if (app) {
         // Requests in flight finish; a keep-alive connection is closed as soon as it falls
         // idle. Without the sweep, one that was busy when the stop began stays open until the

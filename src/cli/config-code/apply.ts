@@ -168,7 +168,7 @@ async function carryOut(api: Api, c: Change, ids: Ids): Promise<string | null> {
     if (existing && c.action !== 'create') await api.call('DELETE', `/api/v1/services/${existing.serviceId}/integrations/${existing.id}`);
     if (c.action === 'delete') return null;
     const d = c.desired!;
-    const made = (await api.call('POST', `/api/v1/services/${need(ids.services, service, 'service')}/integrations`, { integration: { type: d.type, name, ...(d.heartbeat_interval_seconds ? { heartbeat_interval_seconds: d.heartbeat_interval_seconds } : {}) } })).integration as Json;
+    const made = (await api.call('POST', `/api/v1/services/${need(ids.services, service, 'service')}/integrations`, { integration: { type: d.type, name, ...(d.heartbeat_interval_seconds ? { heartbeat_interval_seconds: d.heartbeat_interval_seconds } : {}), ...emailFields(d) } })).integration as Json;
     ids.integrations.set(integrationKey(service, name), { serviceId: need(ids.services, service, 'service'), id: made.id });
     return `integration ${JSON.stringify(`${service} / ${name}`)} key (shown once): ${made.integration_key}${made.ingest_url ? `  (${made.ingest_url})` : ''}`;
   }
@@ -224,4 +224,11 @@ export async function applyConfig(transport: Transport, text: string, opts: { dr
     if (line) result.keys.push(line);
   }
   return result;
+}
+
+/** An email integration's settings from the file, sent as given (the server checks them). */
+function emailFields(d: Json): Json {
+  const out: Json = {};
+  for (const f of ['email_incident_creation', 'email_filter_mode', 'email_filters', 'email_parsers', 'email_parsing_fallback', 'email_allowed_senders']) if (d[f] !== undefined) out[f] = d[f];
+  return out;
 }

@@ -140,7 +140,7 @@ export function normService(s: Entry, rulesAreFileForm = false): Entry {
     auto_pause_notifications_parameters: pause && pause.enabled ? { enabled: true, timeout: pause.timeout } : undefined,
     acknowledgement_timeout: s.acknowledgement_timeout,
     auto_resolve_timeout: s.auto_resolve_timeout,
-    integrations: nonEmpty(((s.integrations ?? []) as Entry[]).map((i) => canon({ name: i.name, type: i.type, heartbeat_interval_seconds: i.type === 'heartbeat' ? i.heartbeat_interval_seconds : undefined })).sort((a, b) => String(a.name).localeCompare(String(b.name), 'en'))),
+    integrations: nonEmpty(((s.integrations ?? []) as Entry[]).map((i) => canon({ name: i.name, type: i.type, heartbeat_interval_seconds: i.type === 'heartbeat' ? i.heartbeat_interval_seconds : undefined, ...(i.type === 'email' ? emailSettings(i) : {}) })).sort((a, b) => String(a.name).localeCompare(String(b.name), 'en'))),
     rules: rulesAreFileForm ? normRules(s.rules) : s.rules,
     teams: teamNames(s.teams),
   });
@@ -161,3 +161,16 @@ export const NORMALIZE: Record<Kind, (e: Entry) => Entry> = {
 
 /** The identity of an entry within its kind. */
 export const keyOf = (kind: Kind, e: Entry): string => String(kind === 'maintenance_windows' ? e.description : e.name);
+
+/** An email integration's settings as a file holds them: the defaults left out, so a file and an export compare equal. */
+function emailSettings(i: Entry): Entry {
+  const list = (v: unknown) => (Array.isArray(v) && v.length ? v : undefined);
+  return {
+    email_incident_creation: i.email_incident_creation === 'on_new_email' ? undefined : i.email_incident_creation,
+    email_filter_mode: i.email_filter_mode === 'all-email' ? undefined : i.email_filter_mode,
+    email_filters: list(i.email_filters),
+    email_parsers: list(i.email_parsers),
+    email_parsing_fallback: i.email_parsing_fallback === null || (i.email_parsing_fallback === 'open_new_incident' && i.email_incident_creation === 'use_rules') ? undefined : i.email_parsing_fallback,
+    email_allowed_senders: list(i.email_allowed_senders),
+  };
+}

@@ -108,7 +108,15 @@ async function serviceEntry(api: Api, s: Json, names: { policy: Map<string, stri
     auto_pause_notifications_parameters: s.auto_pause_notifications_parameters,
     acknowledgement_timeout: s.acknowledgement_timeout,
     auto_resolve_timeout: s.auto_resolve_timeout,
-    integrations: integrations.map((i) => ({ name: i.name, type: i.vigil_type, heartbeat_interval_seconds: i.heartbeat?.interval_seconds })),
+    integrations: integrations.map((i) => ({
+      name: i.name,
+      type: i.vigil_type,
+      heartbeat_interval_seconds: i.heartbeat?.interval_seconds,
+      // Email settings (the Mailgun signing key is write-only: never in a file).
+      ...(i.vigil_type === 'email'
+        ? { email_incident_creation: i.email_incident_creation, email_filter_mode: i.email_filter_mode, email_filters: i.email_filters, email_parsers: i.email_parsers, email_parsing_fallback: i.email_parsing_fallback, email_allowed_senders: i.email_allowed_senders }
+        : {}),
+    })),
     rules,
     teams: teamsOf(s.teams, names.team),
   });

@@ -21,6 +21,13 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   /** Outbound email; null disables the email channel. */
   smtp: { host: string; port: number; secure: boolean; user: string | null; pass: string | null; from: string } | null;
+  /**
+   * Inbound email (docs/sources.md, "Email"): the domain of integrations' addresses
+   * (`<key>@<domain>`, VIGIL_EMAIL_DOMAIN, default the public URL's host name) and Vigil's own
+   * SMTP listener (VIGIL_SMTP_LISTEN host:port; null: none, the provider webhooks still work),
+   * its message size limit and the certificate that enables STARTTLS.
+   */
+  inboundEmail: { domain: string; listen: { host: string; port: number } | null; maxBytes: number; tls: { certFile: string; keyFile: string } | null };
   /** A Twilio-compatible SMS/voice provider; null disables SMS and voice. */
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | null;
   /**
@@ -148,6 +155,25 @@ function vapidSubject(value: string | undefined, publicUrl: string): string {
   return url.protocol === 'https:' && url.hostname !== 'localhost' ? url.origin : `mailto:vigil@${url.hostname}`;
 }
 
+/** VIGIL_SMTP_LISTEN: `host:port`, `:port` or `port` (host 0.0.0.0); IPv6 hosts in brackets. */
+export function parseListen(raw: string): { host: string; port: number } {
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new Error(`VIGIL_SMTP_LISTEN must be host:port (e.g. 0.0.0.0:2525), got ${JSON.stringify(raw)}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+function inboundEmail(env: NodeJS.ProcessEnv, publicUrl: string): Config['inboundEmail'] {
+  const domain = (env.VIGIL_EMAIL_DOMAIN || new URL(publicUrl).hostname).trim().toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(domain)) throw new Error(`VIGIL_EMAIL_DOMAIN must be a domain name, got ${JSON.stringify(domain)}`);
+  const cert = env.VIGIL_SMTP_TLS_CERT || null;
+  const key = env.VIGIL_SMTP_TLS_KEY || null;
+  if ((cert === null) !== (key === null)) throw new Error('VIGIL_SMTP_TLS_CERT and VIGIL_SMTP_TLS_KEY go together: give both files (STARTTLS) or neither');
+  const maxBytes = intEnv(env, 'VIGIL_SMTP_MAX_BYTES', 10 * 1024 * 1024);
+  if (maxBytes < 1024) throw new Error('VIGIL_SMTP_MAX_BYTES must be at least 1024');
+  return { domain, listen: env.VIGIL_SMTP_LISTEN ? parseListen(env.VIGIL_SMTP_LISTEN) : null, maxBytes: Math.floor(maxBytes), tls: cert && key ? { certFile: cert, keyFile: key } : null };
+}
+
 function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -207,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
           from: env.VIGIL_SMTP_FROM || 'Vigil <vigil@localhost>',
         }
       : null,
+    inboundEmail: inboundEmail(env, (env.VIGIL_PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, '')),
     twilio:
       env.VIGIL_TWILIO_ACCOUNT_SID && env.VIGIL_TWILIO_AUTH_TOKEN && env.VIGIL_TWILIO_FROM
         ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }

@@ -381,6 +381,7 @@ function routerIntegration(key: { orgId: string; integrationId: string }, orches
     forward_kind: null,
     forward_key: null,
     webhook_mapping: null,
+    email_config: null,
   };
 }
 

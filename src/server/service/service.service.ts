@@ -173,11 +173,14 @@ const TYPE_ALIASES: Record<string, IntegrationType> = {
   opsgenie: 'opsgenie',
   generic_webhook: 'generic_webhook',
   generic_webhook_inbound_integration: 'generic_webhook',
+  email: 'email',
+  email_inbound_integration: 'email',
+  generic_email_inbound_integration: 'email',
 };
 
 export function integrationType(t: string): IntegrationType {
   const v = TYPE_ALIASES[t];
-  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact, opsgenie or generic_webhook`);
+  if (!v) throw invalid(`integration.type: ${t} is not supported; use events_v2, alertmanager, heartbeat, impact, opsgenie, generic_webhook or email (generic_email_inbound_integration)`);
   return v;
 }
 
@@ -186,7 +189,7 @@ export function integrationType(t: string): IntegrationType {
  * `keepKey` (the importer only: an Opsgenie API key or PagerDuty routing key the sender already
  * holds) is used instead of a fresh one, stored hashed the same way.
  */
-export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number; preset?: string | null; mapping?: unknown }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
+export async function createIntegration(db: Kysely<Database>, clock: Clock, orgId: string, service: ServiceTable, input: { type: string; name?: string; heartbeat_interval_seconds?: number; preset?: string | null; mapping?: unknown; email_config?: string }, keepKey?: string): Promise<{ integration: IntegrationTable; key: string }> {
   const type = integrationType(input.type);
   const webhook = type === 'generic_webhook' ? webhookConfig(input.preset, input.mapping, null) : null;
   if (type !== 'generic_webhook' && (input.preset !== undefined || input.mapping !== undefined)) throw invalid(`integration.${input.preset !== undefined ? 'preset' : 'mapping'}: applies to generic_webhook integrations only`);
@@ -198,7 +201,7 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     id: newId(now),
     service_id: service.id,
     type,
-    name: input.name?.trim() || (webhook?.preset ? `${WEBHOOK_PRESETS[webhook.preset]!.name} webhook` : { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook' }[type]),
+    name: input.name?.trim() || (webhook?.preset ? `${WEBHOOK_PRESETS[webhook.preset]!.name} webhook` : { events_v2: 'Events API v2', alertmanager: 'Alertmanager', heartbeat: 'Heartbeat', impact: 'Impact counts', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook', email: 'Email' }[type]),
     key_hash: hashSecret(key),
     key_hint: key.slice(0, 4),
     created_at: now,
@@ -211,7 +214,10 @@ export async function createIntegration(db: Kysely<Database>, clock: Clock, orgI
     forward_kind: null,
     forward_key: null,
     webhook_mapping: webhook ? JSON.stringify(webhook) : null,
+    // Email integrations: their settings, checked by ingest/email/email-config.ts (the caller); the defaults when none were given.
+    email_config: type === 'email' ? (input.email_config ?? '{}') : null,
   };
+  if (type !== 'email' && input.email_config !== undefined) throw invalid('integration.email_incident_creation: email settings apply to email integrations only (type generic_email_inbound_integration)');
   if (type !== 'heartbeat' && input.heartbeat_interval_seconds !== undefined) throw invalid('integration.heartbeat_interval_seconds applies to heartbeat integrations only');
   await store.insertIntegration(db, integration);
   return { integration, key };
@@ -244,9 +250,10 @@ export async function rotateIntegrationKey(db: Kysely<Database>, orgId: string, 
  * field is checked first and the row written once, so a refused body changes nothing; an
  * unknown field is refused by name.
  */
-export async function updateIntegration(db: Kysely<Database>, orgId: string, integration: IntegrationTable, input: Record<string, unknown>): Promise<IntegrationTable> {
+export async function updateIntegration(db: Kysely<Database>, orgId: string, integration: IntegrationTable, input: Record<string, unknown>, emailConfig?: string): Promise<IntegrationTable> {
   const changeable = integration.type === 'generic_webhook' ? ['name', 'forward', 'preset', 'mapping'] : ['name', 'forward'];
-  for (const name of Object.keys(input)) if (!changeable.includes(name)) throw invalid(`integration.${name}: cannot be changed here (${changeable.join(', ')})`);
+  for (const name of Object.keys(input)) if (!changeable.includes(name)) throw invalid(`integration.${name}: cannot be changed here (${changeable.join(', ')}${integration.type === 'email' ? ' and the email settings' : ''})`);
+  if (emailConfig !== undefined && integration.type !== 'email') throw invalid('integration.email_incident_creation: email settings apply to email integrations only');
   const webhook = input.preset !== undefined || input.mapping !== undefined ? webhookConfig(input.preset, input.mapping, integration.webhook_mapping) : undefined;
   let name = integration.name;
   if (input.name !== undefined) {
@@ -255,10 +262,10 @@ export async function updateIntegration(db: Kysely<Database>, orgId: string, int
   }
   const forward = input.forward === undefined ? undefined : parseForward(input.forward, integration);
   return db.transaction().execute(async (trx) => {
-    if (name !== integration.name) await store.updateIntegration(trx, orgId, integration.id, { name });
     const webhook_mapping = webhook ? JSON.stringify(webhook) : integration.webhook_mapping;
-    if (webhook) await store.updateIntegration(trx, orgId, integration.id, { webhook_mapping });
-    if (forward === undefined) return { ...integration, name, webhook_mapping };
+    const email_config = emailConfig ?? integration.email_config;
+    if (name !== integration.name || webhook || emailConfig !== undefined) await store.updateIntegration(trx, orgId, integration.id, { name, ...(webhook ? { webhook_mapping } : {}), ...(emailConfig !== undefined ? { email_config } : {}) });
+    if (forward === undefined) return { ...integration, name, webhook_mapping, email_config };
     if (forward === null) {
       await store.setIntegrationForward(trx, orgId, integration.id, null);
       return { ...integration, name, forward_url: null, forward_kind: null, forward_key: null };

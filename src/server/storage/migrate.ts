@@ -32,6 +32,7 @@ import * as m0036 from './migrations/0036_sms_receipts.js';
 import * as m0037 from './migrations/0037_forward_integration.js';
 import * as m0040 from './migrations/0040_teams.js';
 import * as m0041 from './migrations/0041_generic_webhook.js';
+import * as m0042 from './migrations/0042_email_integrations.js';
 import * as m0043 from './migrations/0043_status_subscriptions.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
@@ -68,6 +69,7 @@ const migrations: Record<string, Migration> = {
   '0037_forward_integration': m0037,
   '0040_teams': m0040,
   '0041_generic_webhook': m0041,
+  '0042_email_integrations': m0042,
   '0043_status_subscriptions': m0043,
 };
 

@@ -1,6 +1,6 @@
 /** Row type of the integrations table (service/), kept beside schema.ts, which lists it in Database. */
 
-export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie' | 'generic_webhook';
+export type IntegrationType = 'events_v2' | 'alertmanager' | 'heartbeat' | 'impact' | 'opsgenie' | 'generic_webhook' | 'email';
 
 export interface IntegrationTable {
   org_id: string;
@@ -23,4 +23,6 @@ export interface IntegrationTable {
   forward_key: string | null;
   /** Generic webhook integrations (0041): `{preset, mapping}` as JSON (service/webhook-mapping.ts); NULL for other types. */
   webhook_mapping: string | null;
+  /** Email integrations (0042): JSON EmailConfig (ingest/email/email-config.ts), the Mailgun signing key sealed; NULL for other types. */
+  email_config: string | null;
 }

@@ -7,7 +7,7 @@ export const createService = (name: string, description: string) => api<{ servic
 export const updateService = (id: string, patch: ServicePatch) =>
   api<{ service: Service }>('PUT', `/api/v1/services/${encodeURIComponent(id)}`, { service: patch }).then((r) => r.service);
 export const listIntegrations = (serviceId: string) => api<{ integrations: Integration[] }>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`).then((r) => r.integrations);
-export const createIntegration = (serviceId: string, type: string, name: string, extra: { preset?: string; mapping?: Record<string, string> } = {}) =>
+export const createIntegration = (serviceId: string, type: string, name: string, extra: Record<string, unknown> = {}) =>
   api<{ integration: Integration }>('POST', `/api/v1/services/${encodeURIComponent(serviceId)}/integrations`, { integration: { type, ...(name ? { name } : {}), ...extra } }).then((r) => r.integration);
 /** Generic webhook: the events a sample payload would give with the integration's mapping (nothing is written). */
 export const testMapping = (serviceId: string, integrationId: string, payload: unknown) =>

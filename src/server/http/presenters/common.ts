@@ -7,7 +7,11 @@
 import type { AgentRef } from '../../incident/incident.js';
 
 export class BasePresenter {
-  constructor(readonly baseUrl: string) {}
+  /** `emailDomain`: where email integrations' addresses are (`<key>@<emailDomain>`, VIGIL_EMAIL_DOMAIN). */
+  constructor(
+    readonly baseUrl: string,
+    readonly emailDomain: string = new URL(baseUrl).hostname,
+  ) {}
 
   /** A reference; `htmlPath` null for resources without a page in the web app. */
   ref(type: string, id: string, summary: string | null, path: string, htmlPath: string | null = path) {

@@ -3,12 +3,14 @@ import type { IntegrationTable, ServiceTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
 import type { ForwardStats } from '../../notify/forward.js';
 import { presentAlertSettings } from '../../service/alert-settings.js';
+import { readEmailConfig } from '../../ingest/email/email-config.js';
 
 export function serviceRef(p: BasePresenter, s: Pick<ServiceTable, 'id' | 'name'>) {
   return p.ref('service_reference', s.id, s.name, 'services');
 }
 
 export function integrationType(t: IntegrationTable['type']): string {
+  if (t === 'email') return 'generic_email_inbound_integration';
   return t === 'events_v2' ? 'events_api_v2_inbound_integration' : `${t}_inbound_integration`;
 }
 
@@ -20,6 +22,7 @@ export function integrationRef(p: BasePresenter, i: IntegrationTable) {
 export function ingestUrl(p: BasePresenter, t: IntegrationTable['type'], key = '<integration_key>'): string {
   if (t === 'events_v2') return `${p.baseUrl}/v2/enqueue`;
   if (t === 'impact') return `${p.baseUrl}/v1/impact`;
+  if (t === 'email') return `${p.baseUrl}/v1/email/postmark/${key}`;
   return `${p.baseUrl}/v1/${t === 'generic_webhook' ? 'webhook' : t}/${key}`;
 }
 
@@ -42,6 +45,23 @@ export function presentIntegration(p: BasePresenter, i: IntegrationTable, servic
       : {}),
     ...(i.type === 'events_v2' || i.type === 'opsgenie' ? { forward: presentForward(i, forward) } : {}),
     ...(i.type === 'generic_webhook' && i.webhook_mapping ? { webhook: JSON.parse(i.webhook_mapping) as { preset: string | null; mapping: Record<string, unknown> } } : {}),
+    ...(i.type === 'email' ? presentEmail(p, i, key) : {}),
+  };
+}
+
+/** PagerDuty's email fields; the address only with the key it holds; the Mailgun key never (only whether one is set). */
+function presentEmail(p: BasePresenter, i: IntegrationTable, key: string | undefined) {
+  const c = readEmailConfig(i.email_config);
+  return {
+    ...(key ? { integration_email: `${key}@${p.emailDomain}` } : {}),
+    integration_email_domain: p.emailDomain,
+    email_incident_creation: c.email_incident_creation,
+    email_filter_mode: c.email_filter_mode,
+    email_filters: c.email_filters,
+    email_parsers: c.email_parsers,
+    email_parsing_fallback: c.email_parsing_fallback,
+    email_allowed_senders: c.email_allowed_senders,
+    mailgun_signing_key_set: c.mailgun_signing_key !== null,
   };
 }
 

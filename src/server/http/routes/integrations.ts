@@ -4,7 +4,8 @@ import { Integration, IntegrationCreate, IntegrationUpdate, MappingError, TestMa
 import { invalid } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import { mappingErrorsOf, testMapping } from '../../ingest/generic-webhook/webhook.service.js';
-import { createIntegration, deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey, updateIntegration } from '../../service/service.service.js';
+import { deleteIntegration, integrationsOf, requireIntegration, requireService, rotateIntegrationKey } from '../../service/service.service.js';
+import { createAnyIntegration, updateAnyIntegration } from '../../ingest/email/email-integration.service.js';
 import { forwardHealth } from '../../notify/forward.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
@@ -33,7 +34,7 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     '/api/v1/services/:id/integrations',
     {
       schema: {
-        summary: 'Add an integration (events_v2 or alertmanager). The answer holds the routing key, shown this once.',
+        summary: 'Add an integration (events_v2, alertmanager, heartbeat, impact, opsgenie or email). The answer holds the routing key (and an email integration its address), shown this once.',
         tags: ['services'],
         params: IdParams,
         body: IntegrationCreate,
@@ -43,7 +44,7 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const { orgId } = principalOf(request);
       const s = await requireService(db, orgId, request.params.id);
-      const { integration, key } = await createIntegration(db, clock, orgId, s, request.body.integration);
+      const { integration, key } = await createAnyIntegration(db, clock, orgId, s, request.body.integration as Record<string, unknown> & { type: string });
       return reply.code(201).send({ integration: p.integration(integration, s, key) });
     },
   );
@@ -63,7 +64,7 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
     '/api/v1/services/:id/integrations/:integration_id',
     {
       schema: {
-        summary: 'Rename an integration, or set or clear its forward: every event it accepts also sent, unchanged, to another Events API v2 or Opsgenie endpoint (running both during a move). The forward key is write-only.',
+        summary: 'Rename an integration, set or clear its forward (every event it accepts also sent, unchanged, to another Events API v2 or Opsgenie endpoint, running both during a move; the forward key is write-only), or change an email integration\'s email settings.',
         tags: ['services'],
         params: IntegrationParams,
         body: IntegrationUpdate,
@@ -74,7 +75,8 @@ export function integrationRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const s = await requireService(db, orgId, request.params.id);
       const i = await requireIntegration(db, orgId, s.id, request.params.integration_id);
-      const updated = await updateIntegration(db, orgId, i, request.body.integration as Record<string, unknown>);
+      const updated = await updateAnyIntegration(db, orgId, i, request.body.integration as Record<string, unknown>);
+      // An email integration's settings: the next message uses them (the key cache holds the row).
       // The next event on this node sees the new forward at once (other nodes within their key cache's 5 s).
       deps.ingest.invalidate();
       return { integration: p.integration(updated, s, undefined, updated.forward_url ? await forwardHealth(db, orgId, updated.id) : undefined) };

@@ -9,7 +9,7 @@ import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Ti
 import { ServiceTabs } from './ServiceTabs';
 import { AlertSettings } from './AlertSettings';
 
-const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook' };
+const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook', email: 'Email' };
 
 /** A generic webhook's own mapping: JSONata expressions (docs/sources.md). */
 const MAPPING_FIELDS: { id: string; label: string; hint: string }[] = [
@@ -23,6 +23,16 @@ const MAPPING_FIELDS: { id: string; label: string; hint: string }[] = [
   { id: 'links', label: 'Links', hint: 'e.g. [{"href": url, "text": "Open"}]' },
 ];
 
+const EMAIL_CREATION: Record<string, string> = {
+  on_new_email: 'A new incident for each message',
+  on_new_email_subject: 'One incident per subject while it is open',
+  only_if_no_open_incidents: 'A new incident only when none from this address is open',
+  use_rules: 'By parser rules (set through the API)',
+};
+
+/** `ops@a.example, *@b.example` → the list the API takes. */
+const senderList = (text: string) => text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+
 export function ServiceDetail({ id, session }: { id: string; session: Session }) {
   const svc = useAsync(() => getService(id), [id]);
   const integrations = useAsync(() => listIntegrations(id), [id]);
@@ -32,9 +42,18 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
   const [fresh, setFresh] = useState<Integration | null>(null);
   const [preset, setPreset] = useState('uptime_kuma');
   const [mapping, setMapping] = useState<Record<string, string>>({});
+  const [creation, setCreation] = useState('on_new_email');
+  const [senders, setSenders] = useState('');
   const add = useAction(async () => {
     const own = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v.trim() !== ''));
-    const extra = type !== 'generic_webhook' ? {} : preset ? { preset } : { mapping: own };
+    const extra =
+      type === 'generic_webhook'
+        ? preset
+          ? { preset }
+          : { mapping: own }
+        : type === 'email'
+          ? { email_incident_creation: creation, ...(senderList(senders).length ? { email_allowed_senders: senderList(senders) } : {}) }
+          : {};
     const i = await createIntegration(id, type, name.trim(), extra);
     setFresh(i);
     setName('');
@@ -93,6 +112,7 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
                       <option value="alertmanager">Alertmanager webhook</option>
                       <option value="heartbeat">Heartbeat</option>
                       <option value="generic_webhook">Generic webhook (any JSON or form POST)</option>
+                      <option value="email">Email (an address that opens incidents)</option>
                     </select>
                   )}
                 </Field>
@@ -123,6 +143,26 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
                     </Field>
                   ))}
                 </fieldset>
+              )}
+              {type === 'email' && (
+                <div className="row">
+                  <Field label="Incidents">
+                    {(fid) => (
+                      <select id={fid} value={creation} onChange={(e) => setCreation(e.target.value)}>
+                        {Object.entries(EMAIL_CREATION)
+                          .filter(([v]) => v !== 'use_rules')
+                          .map(([v, label]) => (
+                            <option key={v} value={v}>
+                              {label}
+                            </option>
+                          ))}
+                      </select>
+                    )}
+                  </Field>
+                  <Field label="Allowed senders" hint="Optional: addresses or *@example.com, separated by commas. Others are refused.">
+                    {(fid, d) => <input id={fid} aria-describedby={d} value={senders} onChange={(e) => setSenders(e.target.value)} placeholder="*@monitoring.example.org" />}
+                  </Field>
+                </div>
               )}
               <ErrorBox error={add.error} />
               <button type="submit" className="btn btn-primary" disabled={add.busy}>
@@ -179,6 +219,12 @@ function IntegrationItem({ serviceId, integration: i, manage, onKey }: { service
           key starts <code>{i.integration_key_hint}</code> · added <Time iso={i.created_at} />
           {i.heartbeat && <> · heartbeat every {i.heartbeat.interval_seconds}s, {i.heartbeat.state}</>}
         </p>
+        {i.vigil_type === 'email' && (
+          <p className="muted small" data-testid="email-integration">
+            address <code>{i.integration_key_hint}…@{i.integration_email_domain}</code> · {EMAIL_CREATION[i.email_incident_creation ?? 'on_new_email']}
+            {i.email_allowed_senders?.length ? <> · only from {i.email_allowed_senders.join(', ')}</> : null}
+          </p>
+        )}
       </div>
       {manage && (
         <div className="row-actions">
@@ -310,6 +356,18 @@ function NewKey({ integration: i, origin, onDone }: { integration: Integration; 
       {i.vigil_type === 'alertmanager' && <CodeBlock label="Alertmanager (alertmanager.yml)" code={webhookSnippet(i.ingest_url)} />}
       {i.vigil_type === 'heartbeat' && <CodeBlock label="Ping it" code={heartbeatSnippet(i.ingest_url)} />}
       {i.vigil_type === 'generic_webhook' && <CodeBlock label="Paste this URL into the tool's webhook settings (see docs/sources.md)" code={i.ingest_url} />}
+      {i.vigil_type === 'email' && i.integration_email && (
+        <>
+          <p>Send or forward alert email to this address (it holds the key, so keep it as private as the key):</p>
+          <div className="key-line">
+            <code className="key" data-testid="integration-email">
+              {i.integration_email}
+            </code>
+            <CopyButton text={i.integration_email} label="Copy the email address" />
+          </div>
+          <CodeBlock label="Postmark inbound webhook URL" code={i.ingest_url} />
+        </>
+      )}
       <button type="button" className="btn btn-secondary" onClick={onDone}>
         I have copied it
       </button>
