@@ -1,12 +1,18 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { I18nRoot, initialLanguage, setLanguage } from './i18n';
 import './styles.css';
 import { registerServiceWorker } from './data/push';
 
+// Before the first render: ?lang=, the language chosen on this browser, else the browser's (English when none fits).
+setLanguage(initialLanguage());
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <I18nRoot>
+      <App />
+    </I18nRoot>
   </StrictMode>,
 );
 

@@ -5,6 +5,7 @@ import { getService } from '../../data/services';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, UrgencyBadge } from '../ui';
 import { ServiceTabs } from './ServiceTabs';
+import { msg } from '../../i18n';
 
 /** 'YYYY-MM-DDTHH:mm' in the browser's zone, what <input type="datetime-local"> holds. */
 function toLocalInput(d: Date): string {
@@ -24,31 +25,31 @@ export function ServicePaging({ id }: { id: string }) {
   const [sampled, setSampled] = useState<Sampled | null>(null);
 
   if (svc.error) return <ErrorBox error={svc.error} />;
-  if (!svc.data) return <Loading what="the service" />;
+  if (!svc.data) return <Loading what={msg('services.servicePaging.the_service')} />;
   const s = svc.data;
   const p = path.data;
   return (
     <>
       <p className="crumbs">
-        <Link to="/services">Services</Link> › <Link to={`/services/${encodeURIComponent(s.id)}`}>{s.name}</Link>
+        <Link to="/services">{msg('services.servicePaging.services')}</Link> › <Link to={`/services/${encodeURIComponent(s.id)}`}>{s.name}</Link>
       </p>
-      <PageHeader title={`${s.name}: who gets paged?`} />
+      <PageHeader title={msg('services.servicePaging.who_gets_paged', { name: s.name })} />
       <ServiceTabs id={s.id} current="paging" />
-      <p className="lede">Pick a moment — “Sunday 03:00” — to see who an alert on this service would wake, how, and when; and what would go wrong. Nothing is sent.</p>
+      <p className="lede">{msg('services.servicePaging.pick_a_moment_sunday_03_00')}</p>
       <form className="inline-form" onSubmit={(e) => e.preventDefault()}>
-        <Field label="At">{(fid) => <input id={fid} type="datetime-local" value={moment} onChange={(e) => setMoment(e.target.value)} />}</Field>
-        <Field label="Urgency">
+        <Field label={msg('services.servicePaging.at')}>{(fid) => <input id={fid} type="datetime-local" value={moment} onChange={(e) => setMoment(e.target.value)} />}</Field>
+        <Field label={msg('services.servicePaging.urgency')}>
           {(fid) => (
             <select id={fid} value={urgency} onChange={(e) => setUrgency(e.target.value as '' | 'high' | 'low')}>
-              <option value="">As the service decides then (critical alert)</option>
-              <option value="high">High</option>
-              <option value="low">Low</option>
+              <option value="">{msg('services.servicePaging.as_the_service_decides_then_critical')}</option>
+              <option value="high">{msg('services.servicePaging.high')}</option>
+              <option value="low">{msg('services.servicePaging.low')}</option>
             </select>
           )}
         </Field>
       </form>
       {path.error && <ErrorBox error={path.error} />}
-      {!p && !path.error && <Loading what="the paging path" />}
+      {!p && !path.error && <Loading what={msg('services.servicePaging.the_paging_path')} />}
       <SampleBox id={id} at={at} urgency={urgency} onResult={setSampled} />
       {sampled ? (
         <>
@@ -58,7 +59,7 @@ export function ServicePaging({ id }: { id: string }) {
       ) : (
         <>
           {path.error && <ErrorBox error={path.error} />}
-          {!p && !path.error && <Loading what="the paging path" />}
+          {!p && !path.error && <Loading what={msg('services.servicePaging.the_paging_path')} />}
           {p && <PathView p={p} />}
         </>
       )}
@@ -79,14 +80,14 @@ const OUTCOME: Record<EventRulesVerdict['outcome'], string> = {
 function Verdict({ v }: { v: EventRulesVerdict }) {
   return (
     <Notice tone={v.outcome === 'triggers' || v.outcome === 'paused' ? 'ok' : 'warn'}>
-      <strong>The sample {OUTCOME[v.outcome]}.</strong>
+      <strong>{msg('services.servicePaging.the_sample')}{' '}{OUTCOME[v.outcome]}.</strong>
       <ul>
-        {v.routed_by && <li>Routed by {v.routed_by.summary ?? v.routed_by.id} to {v.service ? v.service.summary : 'no service'}</li>}
-        {v.paused_for_seconds ? <li>Paused for {v.paused_for_seconds} s</li> : null}
-        {v.urgency && <li>A rule sets {v.urgency} urgency</li>}
-        {v.priority && <li>Priority {v.priority.summary ?? v.priority.id}</li>}
-        {v.severity && <li>Severity {v.severity}</li>}
-        {v.matched.length > 0 && <li>Rules: {v.matched.map((m) => (m.catch_all ? 'catch-all' : (m.label ?? m.rule_id))).join(' → ')}</li>}
+        {v.routed_by && <li>{msg('services.servicePaging.routed_by')}{' '}{v.routed_by.summary ?? v.routed_by.id}{' '}{msg('services.servicePaging.to')}{' '}{v.service ? v.service.summary : msg('services.servicePaging.no_service')}</li>}
+        {v.paused_for_seconds ? <li>{msg('services.servicePaging.paused_for')}{' '}{v.paused_for_seconds} s</li> : null}
+        {v.urgency && <li>{msg('services.servicePaging.a_rule_sets')}{' '}{v.urgency}{' '}{msg('services.servicePaging.urgency_2')}</li>}
+        {v.priority && <li>{msg('services.servicePaging.priority')}{' '}{v.priority.summary ?? v.priority.id}</li>}
+        {v.severity && <li>{msg('services.servicePaging.severity')}{' '}{v.severity}</li>}
+        {v.matched.length > 0 && <li>{msg('services.servicePaging.rules')}{' '}{v.matched.map((m) => (m.catch_all ? 'catch-all' : (m.label ?? m.rule_id))).join(' → ')}</li>}
       </ul>
     </Notice>
   );
@@ -115,19 +116,17 @@ function SampleBox({ id, at, urgency, onResult }: { id: string; at: string | und
   };
   return (
     <details className="sample-event">
-      <summary>With a sample event (through the event rules)</summary>
+      <summary>{msg('services.servicePaging.with_a_sample_event_through_the')}</summary>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void run();
         }}
       >
-        <Field label="Sample event (PagerDuty Events API v2)">{(fid) => <textarea id={fid} rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />}</Field>
-        <Field label="Through the router of event orchestration (id, optional)">{(fid) => <input id={fid} value={orch} onChange={(e) => setOrch(e.target.value)} />}</Field>
-        <button type="submit">Run the sample</button>{' '}
-        <button type="button" onClick={() => onResult(null)}>
-          Clear
-        </button>
+        <Field label={msg('services.servicePaging.sample_event_pagerduty_events_api_v2')}>{(fid) => <textarea id={fid} rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />}</Field>
+        <Field label={msg('services.servicePaging.through_the_router_of_event_orchestration')}>{(fid) => <input id={fid} value={orch} onChange={(e) => setOrch(e.target.value)} />}</Field>
+        <button type="submit">{msg('services.servicePaging.run_the_sample')}</button>{' '}
+        <button type="button" onClick={() => onResult(null)}>{msg('services.servicePaging.clear')}</button>
       </form>
       {error ? <ErrorBox error={error} /> : null}
     </details>
@@ -139,13 +138,11 @@ type Sampled = { event_rules: EventRulesVerdict; paging_path: PagingPath | null 
 /** The levels, people and gaps of one paging path. */
 function PathView({ p }: { p: PagingPath }) {
   return (
-    <section aria-live="polite" aria-label="Paging path">
-      <p>
-        At {when(p.at)} an alert would be <UrgencyBadge urgency={p.urgency} /> urgency
-        {p.escalation_policy ? (
+    <section aria-live="polite" aria-label={msg('services.servicePaging.paging_path')}>
+      <p>{msg('services.servicePaging.at')}{' '}{when(p.at)}{' '}{msg('services.servicePaging.an_alert_would_be')}{' '}<UrgencyBadge urgency={p.urgency} />{' '}{msg('services.servicePaging.urgency_2')}{p.escalation_policy ? (
           <>
-            {' '}and follow <Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
-            {p.num_loops ? `, repeating ${p.num_loops} time${p.num_loops === 1 ? '' : 's'}` : ''}.
+            {' '}{msg('services.servicePaging.and_follow')}{' '}<Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
+            {p.num_loops ? msg('services.servicePaging.repeating_time', { num_loops: p.num_loops, v1: p.num_loops === 1 ? '' : 's' }) : ''}.
           </>
         ) : (
           '.'
@@ -153,7 +150,7 @@ function PathView({ p }: { p: PagingPath }) {
       </p>
       {p.gaps.length > 0 ? (
         <Notice tone="warn">
-          <strong>Gaps at that moment</strong>
+          <strong>{msg('services.servicePaging.gaps_at_that_moment')}</strong>
           <ul>
             {p.gaps.map((g) => (
               <li key={g}>{g}</li>
@@ -161,17 +158,16 @@ function PathView({ p }: { p: PagingPath }) {
           </ul>
         </Notice>
       ) : (
-        <Notice tone="ok">No gaps: every level reaches someone who can be paged.</Notice>
+        <Notice tone="ok">{msg('services.servicePaging.no_gaps_every_level_reaches_someone')}</Notice>
       )}
       <ol className="paging-levels">
         {p.levels.map((l) => (
           <li key={l.level}>
-            <h3>
-              Level {l.level} · {when(l.fires_at)}
-              {l.escalation_delay_in_minutes ? ` · next level after ${l.escalation_delay_in_minutes} min` : ''}
+            <h3>{msg('services.servicePaging.level')}{' '}{l.level} · {when(l.fires_at)}
+              {l.escalation_delay_in_minutes ? msg('services.servicePaging.next_level_after_min', { escalation_delay_in_minutes: l.escalation_delay_in_minutes }) : ''}
             </h3>
             {l.people.length === 0 ? (
-              <p>Nobody.</p>
+              <p>{msg('services.servicePaging.nobody')}</p>
             ) : (
               <ul>
                 {l.people.map((person) => (
@@ -183,7 +179,7 @@ function PathView({ p }: { p: PagingPath }) {
                       <ul>
                         {person.notifications.map((n) => (
                           <li key={`${n.contact_method.id}-${n.at}`}>
-                            {when(n.at)}: {n.channel} to {n.contact_method.label || n.contact_method.type}
+                            {when(n.at)}: {n.channel}{' '}{msg('services.servicePaging.to')}{' '}{n.contact_method.label || n.contact_method.type}
                           </li>
                         ))}
                       </ul>
