@@ -142,7 +142,7 @@ function PathView({ p }: { p: PagingPath }) {
       <p>{msg('services.servicePaging.at')}{' '}{when(p.at)}{' '}{msg('services.servicePaging.an_alert_would_be')}{' '}<UrgencyBadge urgency={p.urgency} />{' '}{msg('services.servicePaging.urgency_2')}{p.escalation_policy ? (
           <>
             {' '}{msg('services.servicePaging.and_follow')}{' '}<Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
-            {p.num_loops ? msg('services.servicePaging.repeating_time', { num_loops: p.num_loops, v1: p.num_loops === 1 ? '' : 's' }) : ''}.
+            {p.num_loops ? msg('services.servicePaging.repeating_time', { num_loops: p.num_loops }) : ''}.
           </>
         ) : (
           '.'
