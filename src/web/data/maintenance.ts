@@ -1,5 +1,6 @@
 import { api, withQuery } from './client';
 import type { MaintenanceWindow, MaintenanceWindowIn } from './types';
+import { msg } from '../i18n';
 
 export type WindowFilter = 'ongoing' | 'future' | 'past';
 
@@ -44,7 +45,7 @@ const WEEKDAY: Record<string, string> = { MO: 'Monday', TU: 'Tuesday', WE: 'Wedn
 export function recurrenceLabel(rule: string | null): string | null {
   if (!rule) return null;
   const m = /^FREQ=WEEKLY;BYDAY=([A-Z]{2}(?:,[A-Z]{2})*)$/.exec(rule);
-  if (m) return `Every ${m[1]!.split(',').map((d) => WEEKDAY[d] ?? d).join(', ')}`;
-  if (rule === 'FREQ=DAILY') return 'Every day';
+  if (m) return msg('data.maintenance.every', { v0: m[1]!.split(',').map((d) => WEEKDAY[d] ?? d).join(', ') });
+  if (rule === 'FREQ=DAILY') return msg('data.maintenance.every_day');
   return rule;
 }

@@ -20,12 +20,12 @@ function Figures({ m }: { m: IncidentMetrics }) {
   const rows: [string, string][] = [
     ['Incidents', String(m.total_incident_count)],
     ['Alerts', String(m.total_alert_count)],
-    ['Time to acknowledge (mean / median / p90)', `${secs(m.mean_seconds_to_first_ack)} / ${secs(m.p50_seconds_to_first_ack)} / ${secs(m.p90_seconds_to_first_ack)}`],
-    ['Time to resolve (mean / median / p90)', `${secs(m.mean_seconds_to_resolve)} / ${secs(m.p50_seconds_to_resolve)} / ${secs(m.p90_seconds_to_resolve)}`],
+    [msg('analytics.analytics.time_to_acknowledge_mean_median_p90'), `${secs(m.mean_seconds_to_first_ack)} / ${secs(m.p50_seconds_to_first_ack)} / ${secs(m.p90_seconds_to_first_ack)}`],
+    [msg('analytics.analytics.time_to_resolve_mean_median_p90'), `${secs(m.mean_seconds_to_resolve)} / ${secs(m.p50_seconds_to_resolve)} / ${secs(m.p90_seconds_to_resolve)}`],
     ['Escalations', String(m.total_escalation_count)],
-    ['Acknowledged at the first level', `${m.total_incidents_acknowledged_first_level} of ${m.total_incidents_acknowledged}`],
-    ['Sleep-hour incidents (22:00–07:00)', String(m.total_sleep_hour_incidents)],
-    ['Repeat incidents (same service and title within 7 days)', String(m.total_repeat_incidents)],
+    [msg('analytics.analytics.acknowledged_at_the_first_level'), `${m.total_incidents_acknowledged_first_level} of ${m.total_incidents_acknowledged}`],
+    [msg('analytics.analytics.sleep_hour_incidents_22_00_07'), String(m.total_sleep_hour_incidents)],
+    [msg('analytics.analytics.repeat_incidents_same_service_and_title'), String(m.total_repeat_incidents)],
   ];
   return (
     <table className="table figures">

@@ -74,7 +74,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   // Sign-in with the organization's identity provider: /login?org=<slug> shows its button; a refused sign-in comes back with the reason.
   const params = new URLSearchParams(location.search);
   const org = params.get('org');
-  const oidcError = params.get('oidc_error') ? params.get('reason') || 'Signing in with your identity provider failed.' : null;
+  const oidcError = params.get('oidc_error') ? params.get('reason') || msg('auth.signIn.signing_in_with_your_identity_provider') : null;
   const [provider, setProvider] = useState<{ display_name: string; start_url: string } | null>(null);
   useEffect(() => {
     if (org) oidcProvider(org).then(setProvider, () => setProvider(null));
@@ -166,13 +166,13 @@ export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; on
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [token]);
   const action = useAction(async () => {
-    if (password !== confirm) throw new Error('The two passwords differ.');
+    if (password !== confirm) throw new Error(msg('auth.signIn.the_two_passwords_differ'));
     const r = await redeemLink(token, password, kind === 'invite' ? name : undefined);
     history.replaceState(null, '', location.pathname); // the token is spent; keep it out of history
     if ('ticket' in r) setTicket(r.ticket);
     else onSignedIn(r.session);
   });
-  const title = kind === 'invite' ? 'Welcome to Vigil' : 'Choose a new password';
+  const title = kind === 'invite' ? msg('auth.signIn.welcome_to_vigil') : msg('auth.signIn.choose_a_new_password');
   if (ticket) {
     return (
       <AuthFrame title={title}>
@@ -181,7 +181,7 @@ export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; on
       </AuthFrame>
     );
   }
-  if (!token) return <AuthFrame title={title}>{<ErrorBox error={new Error('This link is incomplete. Open it again from the email.')} />}</AuthFrame>;
+  if (!token) return <AuthFrame title={title}>{<ErrorBox error={new Error(msg('auth.signIn.this_link_is_incomplete_open_it'))} />}</AuthFrame>;
   return (
     <AuthFrame title={title}>
       <ErrorBox error={look.error} />

@@ -12,7 +12,7 @@ import { msg } from '../../i18n';
 const REASON: Record<string, string> = {
   no_contact_method: 'no contact method',
   no_verified_contact_method: 'no verified contact method',
-  no_notification_rule: 'no notification rule for a verified method',
+  get no_notification_rule() { return msg('dashboard.dashboard.no_notification_rule_for_a_verified'); },
 };
 
 export function Dashboard({ session }: { session: Session }) {
@@ -156,10 +156,10 @@ export function Dashboard({ session }: { session: Session }) {
 }
 
 const STATE: Record<ServedToday['state'], { text: string; cls: string }> = {
-  below: { text: 'Below the expected band', cls: 'badge-triggered' },
-  within: { text: 'Within the expected band', cls: 'badge-resolved' },
-  above: { text: 'Above the expected band', cls: 'badge-acknowledged' },
-  learning: { text: 'Learning (no band yet)', cls: '' },
+  below: { get text() { return msg('dashboard.dashboard.below_the_expected_band'); }, cls: 'badge-triggered' },
+  within: { get text() { return msg('dashboard.dashboard.within_the_expected_band'); }, cls: 'badge-resolved' },
+  above: { get text() { return msg('dashboard.dashboard.above_the_expected_band'); }, cls: 'badge-acknowledged' },
+  learning: { get text() { return msg('dashboard.dashboard.learning_no_band_yet'); }, cls: '' },
 };
 
 /** One service: what it served so far today, and a bar with the expected band and the count on it. */

@@ -181,7 +181,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
             void esc.run();
           }}
         >
-          <Field label={msg('incidents.incidentDetail.escalate_to')} hint={msg('incidents.incidentDetail.pages_now_without_waiting_for_s', { v0: i.escalation_policy.summary ?? 'the policy' })}>
+          <Field label={msg('incidents.incidentDetail.escalate_to')} hint={msg('incidents.incidentDetail.pages_now_without_waiting_for_s', { v0: i.escalation_policy.summary ?? msg('incidents.incidentDetail.the_policy') })}>
             {(fid, d) => (
               <select id={fid} aria-describedby={d} value={level} onChange={(e) => setLevel(e.target.value)}>
                 <option value="">{msg('incidents.incidentDetail.the_next_level')}</option>

@@ -10,7 +10,7 @@ import type { Postmortem, User } from '../../data/types';
 import { ErrorBox, Field, Loading, Notice } from '../ui';
 import { msg } from '../../i18n';
 
-const STATE: Record<Postmortem['status'], string> = { draft: 'Draft', in_review: 'In review', published: 'Published' };
+const STATE: Record<Postmortem['status'], string> = { draft: 'Draft', get in_review() { return msg('incidents.postmortemPanel.in_review'); }, published: 'Published' };
 
 export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { incidentId: string; resolved: boolean; users: readonly Pick<User, 'id' | 'name'>[]; canEdit: boolean }) {
   const pm = useAsync(() => postmortemOf(incidentId), [incidentId]);

@@ -10,7 +10,7 @@ import { ErrorBox, Field, Loading, PageHeader } from '../ui';
 import { msg } from '../../i18n';
 
 const TABS: { value: WindowFilter; label: string }[] = [
-  { value: 'ongoing', label: 'In progress' },
+  { value: 'ongoing', get label() { return msg('maintenance.maintenance.in_progress_2'); } },
   { value: 'future', label: 'Upcoming' },
   { value: 'past', label: 'Past' },
 ];

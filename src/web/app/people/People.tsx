@@ -129,13 +129,13 @@ function InviteForm({ session, onInvited }: { session: Session; onInvited: () =>
 const METHOD_TYPES = [
   { value: 'email', label: 'Email', placeholder: 'you@example.org' },
   { value: 'sms', label: 'SMS', placeholder: '+15555550100' },
-  { value: 'phone', label: 'Voice call', placeholder: '+15555550100' },
+  { value: 'phone', get label() { return msg('people.people.voice_call'); }, placeholder: '+15555550100' },
   { value: 'webhook', label: 'Webhook', placeholder: 'https://…' },
   { value: 'slack', label: 'Slack / Mattermost', placeholder: 'https://hooks…' },
-  { value: 'ntfy', label: 'ntfy', placeholder: 'https://ntfy.sh/ (a private topic is made for you)' },
+  { value: 'ntfy', label: 'ntfy', get placeholder() { return msg('people.people.https_ntfy_sh_a_private_topic'); } },
   { value: 'discord', label: 'Discord', placeholder: 'https://discord.com/api/webhooks/… (channel → Integrations → Webhooks)' },
   { value: 'teams', label: 'Microsoft Teams', placeholder: 'https://…logic.azure.com/workflows/…&sig=… (channel → Workflows)' },
-  { value: 'matrix', label: 'Matrix', placeholder: 'https://matrix.example.org (the homeserver)' },
+  { value: 'matrix', label: 'Matrix', get placeholder() { return msg('people.people.https_matrix_example_org_the_homeserver'); } },
 ];
 
 /** The fields a type sends besides its address: an ntfy token (optional), a Matrix room and bot token (required) and the person's Matrix user (optional: "ack 42" replies). */
@@ -167,7 +167,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
     await methods.reload();
   });
   const addDevice = useAction(async () => {
-    await addThisDevice(user.id, label.trim() || 'This device');
+    await addThisDevice(user.id, label.trim() || msg('people.people.this_device'));
     await methods.reload();
   });
   const [tgLink, setTgLink] = useState<TelegramLink | null>(null);
@@ -179,7 +179,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
   const [testResult, setTestResult] = useState<string | null>(null);
   const test = useAction(async () => {
     const r = await sendTestPage(user.id);
-    setTestResult(`Test page queued to ${r.contact_methods.join(', ')}.`);
+    setTestResult(msg('people.people.test_page_queued_to', { v0: r.contact_methods.join(', ') }));
   });
   const role = useAction(async (r: Role) => (await updateUser(user.id, { role: r }), onChanged()));
 

@@ -9,7 +9,7 @@ import type { ContactMethod } from '../../data/types';
 import { ErrorBox, Loading, Notice } from '../ui';
 import { msg } from '../../i18n';
 
-const CLASS_LABEL: Record<string, string> = { loud: 'Loud', quiet: 'Quiet', unverified: 'Unverified: skipped' };
+const CLASS_LABEL: Record<string, string> = { loud: 'Loud', quiet: 'Quiet', get unverified() { return msg('people.wakeCheck.unverified_skipped'); } };
 const CLASS_BADGE: Record<string, string> = { loud: 'badge-resolved', quiet: 'badge-acknowledged', unverified: 'badge-triggered' };
 const after = (m: number) => (m === 0 ? 'at once' : `after ${m} min`);
 

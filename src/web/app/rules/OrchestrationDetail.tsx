@@ -21,7 +21,7 @@ export function OrchestrationDetail({ id, session }: { id: string; session: Sess
   const manage = canManage(session.user.role);
   const [result, setResult] = useState<{ result: RouterTestResult; tested: string } | null>(null);
   const remove = useAction(async () => {
-    if (!confirm('Delete this orchestration? Its routing keys stop working at once.')) return;
+    if (!confirm(msg('rules.orchestrationDetail.delete_this_orchestration_its_routing_keys'))) return;
     await deleteOrchestration(id);
     navigate('/event_orchestrations');
   });

@@ -110,7 +110,7 @@ export function PathEditor({
     );
     // Stay on the button just used, unless the rule reached the end where it is disabled.
     setFocus(`${rule.key}-${to === 0 ? 'down' : to === rules.length - 1 ? 'up' : by < 0 ? 'up' : 'down'}`);
-    setAnnounce(`${rule.label.trim() || 'The rule'} is now ${whereOf(draft.sets[si]!.id, to, router)}.`);
+    setAnnounce(`${rule.label.trim() || msg('rules.pathEditor.the_rule')} is now ${whereOf(draft.sets[si]!.id, to, router)}.`);
   };
   const deleteRule = (si: number, ri: number) => {
     const set = draft.sets[si]!;
@@ -125,19 +125,19 @@ export function PathEditor({
   };
   const addSet = () => {
     const id = newSet.trim();
-    if (!SET_ID.test(id)) return setSetProblem(['A set name is 1 to 64 letters, digits, - or _.']);
-    if (setIds.includes(id)) return setSetProblem([`There is a set ${id} already.`]);
+    if (!SET_ID.test(id)) return setSetProblem([msg('rules.pathEditor.a_set_name_is_1_to')]);
+    if (setIds.includes(id)) return setSetProblem([msg('rules.pathEditor.there_is_a_set_already', { id })]);
     setSetProblem([]);
     setNewSet('');
     edit((d) => ({ ...d, sets: [...d.sets, { key: `set-${id}-${Date.now()}`, id, rules: [] }] }), true);
-    setAnnounce(`Set ${id} added. Choose "Go on to set ${id}" in a rule of another set to use it.`);
+    setAnnounce(msg('rules.pathEditor.set_added_choose_go_on_to', { id, id1: id }));
   };
   const deleteSet = (si: number) => {
     const id = draft.sets[si]!.id;
     // Rules that went on to it stop instead.
     const unroute = (a: RuleActions): RuleActions => (a.route_to === id ? { ...a, route_to: undefined } : a);
     edit((d) => ({ ...d, sets: d.sets.filter((_, i) => i !== si).map((s) => ({ ...s, rules: s.rules.map((r) => ({ ...r, actions: unroute(r.actions) })) })) }), true);
-    setAnnounce(`Set ${id} deleted.`);
+    setAnnounce(msg('rules.pathEditor.set_deleted', { id }));
   };
 
   /** Sort a refusal's messages into the form; returns those that name no field of it. */
@@ -149,7 +149,7 @@ export function PathEditor({
     setErrors(mine);
     return { placed: Object.values(mine).flat().length, rest: [...(event ?? []), ...rest] };
   };
-  const summary = (n: number) => `${n} problem${n === 1 ? '' : 's'} in the rules, shown next to ${n === 1 ? 'its field' : 'their fields'}.`;
+  const summary = (n: number) => `${n} problem${n === 1 ? '' : 's'} in the rules, shown next to ${n === 1 ? msg('rules.pathEditor.its_field') : msg('rules.pathEditor.their_fields')}.`;
 
   const submit = async () => {
     setState('saving');
@@ -164,7 +164,7 @@ export function PathEditor({
       setState('saved');
     } catch (e) {
       const { placed, rest } = place(e);
-      setOther(placed ? [`The rules were not saved: ${summary(placed)}`, ...rest] : rest);
+      setOther(placed ? [msg('rules.pathEditor.the_rules_were_not_saved', { v0: summary(placed) }), ...rest] : rest);
       setState('editing');
       setFocus('first-invalid');
     }
@@ -174,14 +174,14 @@ export function PathEditor({
     setErrors({});
     setOther([]);
     setState('editing');
-    setAnnounce('Changes discarded.');
+    setAnnounce(msg('rules.pathEditor.changes_discarded'));
   };
 
   const api: DraftApi = {
     wire: () => wire,
     report: (e) => {
       const { placed, rest } = place(e);
-      return placed ? [`The rules on this page cannot be tested: ${summary(placed)}`, ...rest] : rest;
+      return placed ? [msg('rules.pathEditor.the_rules_on_this_page_cannot', { v0: summary(placed) }), ...rest] : rest;
     },
     accept: () => setErrors({}),
     fingerprint: fingerprint(wire),
@@ -257,7 +257,7 @@ export function PathEditor({
             <section className="card" aria-labelledby="catch-h">
               <h2 id="catch-h">{msg('rules.pathEditor.when_no_rule_matches')}</h2>
               <FieldError messages={errors.catch} />
-              {renderActions({ actions: draft.catchAll, onChange: (catchAll) => edit((d) => ({ ...d, catchAll })), where: 'when no rule matches', errorKey: 'catch', errors, setId: null, setIds })}
+              {renderActions({ actions: draft.catchAll, onChange: (catchAll) => edit((d) => ({ ...d, catchAll })), where: msg('rules.pathEditor.when_no_rule_matches_2'), errorKey: 'catch', errors, setId: null, setIds })}
             </section>
           </fieldset>
           {manage && (

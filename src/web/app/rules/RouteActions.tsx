@@ -26,7 +26,7 @@ export function RouteActions({
   const known = value === '' || value === 'unrouted' || (services ?? []).some((s) => s.id === value);
   return (
     <Field
-      label={named('Route to', where)}
+      label={named(msg('rules.routeActions.route_to'), where)}
       id={`${errorKey}-route`.replace(/\./g, '-')}
       hint={catchAll ? msg('rules.routeActions.unrouted_events_are_kept_suppressed_in') : undefined}
       error={errors[`${errorKey}.route_to`]}

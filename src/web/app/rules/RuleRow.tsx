@@ -67,7 +67,7 @@ export function RuleRow({
           <p className="conditions-head">{msg('rules.ruleRow.when')}{' '}<strong>{msg('rules.ruleRow.any')}</strong>{' '}{msg('rules.ruleRow.of_these_holds')}</p>
           {r.conditions.map((c, i) => (
             <div key={i} className="condition">
-              <Field label={named(`Condition ${i + 1}`, where)} id={`${r.key}-cond${i}`} error={errors[`${errorKey}.cond${i}`]}>
+              <Field label={named(msg('rules.ruleRow.condition', { v0: i + 1 }), where)} id={`${r.key}-cond${i}`} error={errors[`${errorKey}.cond${i}`]}>
                 {(id, d, bad) => (
                   <textarea
                     id={id}

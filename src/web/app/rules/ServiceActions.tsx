@@ -5,9 +5,9 @@ import { named } from './named';
 import { msg } from '../../i18n';
 
 const OUTCOME_HINT: Record<Outcome, string> = {
-  open: 'The event opens an incident (or joins the open one with its dedup key), and people are paged as the service says.',
-  suppress: 'The alert is stored and shown, but opens no incident and pages nobody.',
-  drop: 'The event is counted and nothing is stored.',
+  get open() { return msg('rules.serviceActions.the_event_opens_an_incident_or'); },
+  get suppress() { return msg('rules.serviceActions.the_alert_is_stored_and_shown'); },
+  get drop() { return msg('rules.serviceActions.the_event_is_counted_and_nothing'); },
 };
 
 /**
@@ -55,7 +55,7 @@ export function ServiceActions({
         )}
       </Field>
       <div className="row-form">
-        <Field label={named('Pause notifications (min)', where)} id={id('suspend')} error={err('suspend')}>
+        <Field label={named(msg('rules.serviceActions.pause_notifications_min'), where)} id={id('suspend')} error={err('suspend')}>
           {(fid, d, bad) => (
             <input
               id={fid}
@@ -121,11 +121,11 @@ export function ServiceActions({
           </Field>
         )}
       </div>
-      <Field label={named('Add a note', where)} id={id('annotate')} hint={msg('rules.serviceActions.on_the_incident_may_use_event')} error={err('annotate')}>
+      <Field label={named(msg('rules.serviceActions.add_a_note'), where)} id={id('annotate')} hint={msg('rules.serviceActions.on_the_incident_may_use_event')} error={err('annotate')}>
         {(fid, d, bad) => <input id={fid} aria-describedby={d} aria-invalid={bad || undefined} maxLength={2048} value={a.annotate ?? ''} onChange={(e) => set({ ...a, annotate: e.target.value })} />}
       </Field>
       <div className="row-form">
-        <Field label={named('Set the title', where)} id={id('title')} hint={msg('rules.serviceActions.a_template_empty_the_summary_as')} error={err('title')}>
+        <Field label={named(msg('rules.serviceActions.set_the_title'), where)} id={id('title')} hint={msg('rules.serviceActions.a_template_empty_the_summary_as')} error={err('title')}>
           {(fid, d, bad) => (
             <input
               id={fid}
@@ -138,7 +138,7 @@ export function ServiceActions({
             />
           )}
         </Field>
-        <Field label={named('Set the dedup key', where)} id={id('dedup')} hint={msg('rules.serviceActions.a_template_empty_the_key_as')} error={err('dedup')}>
+        <Field label={named(msg('rules.serviceActions.set_the_dedup_key'), where)} id={id('dedup')} hint={msg('rules.serviceActions.a_template_empty_the_key_as')} error={err('dedup')}>
           {(fid, d, bad) => (
             <input
               id={fid}

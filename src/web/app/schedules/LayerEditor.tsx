@@ -98,7 +98,7 @@ export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved
     const now = new Date();
     now.setMinutes(0, 0, 0);
     setSaved(null);
-    setDrafts((ds) => [...ds, { name: `Layer ${ds.length + 1}`, start: now.toISOString(), end: null, handoff: localInput(now.toISOString()), unit: 'weeks', count: 1, users: [], daily: null, otherRestrictions: [] }]);
+    setDrafts((ds) => [...ds, { name: msg('schedules.layerEditor.layer', { v0: ds.length + 1 }), start: now.toISOString(), end: null, handoff: localInput(now.toISOString()), unit: 'weeks', count: 1, users: [], daily: null, otherRestrictions: [] }]);
   };
 
   return (

@@ -198,8 +198,8 @@ function CalendarLinks({ scheduleId, scheduleName, manage }: { scheduleId: strin
         </button>
       </div>
       <ErrorBox error={forSchedule.error ?? forMe.error} />
-      {feeds.schedule && show(feeds.schedule, `the shifts of ${scheduleName}`)}
-      {feeds.me && show(feeds.me, 'your shifts')}
+      {feeds.schedule && show(feeds.schedule, msg('schedules.schedules.the_shifts_of', { scheduleName }))}
+      {feeds.me && show(feeds.me, msg('schedules.schedules.your_shifts'))}
     </section>
   );
 }

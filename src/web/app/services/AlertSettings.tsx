@@ -6,7 +6,7 @@ import type { Service } from '../../data/types';
 import { ErrorBox, Field, Notice } from '../ui';
 import { msg } from '../../i18n';
 
-const URGENCY_LABEL: Record<Urgency, string> = { high: 'High (pages at once)', low: 'Low (low-urgency rules)', severity_based: 'By severity (critical and error high)' };
+const URGENCY_LABEL: Record<Urgency, string> = { get high() { return msg('services.alertSettings.high_pages_at_once'); }, get low() { return msg('services.alertSettings.low_low_urgency_rules'); }, get severity_based() { return msg('services.alertSettings.by_severity_critical_and_error_high_2'); } };
 
 function UrgencySelect({ label, value, disabled, onChange }: { label: string; value: Urgency; disabled: boolean; onChange: (u: Urgency) => void }) {
   return (

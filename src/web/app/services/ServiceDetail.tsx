@@ -124,7 +124,7 @@ function IntegrationItem({ serviceId, integration: i, manage, onKey }: { service
   const [sent, setSent] = useState<string | null>(null);
   const test = useAction(async () => setSent((await sendTestEvent(serviceId, i.id)).dedup_key));
   const rotate = useAction(async () => {
-    if (!confirm('Replace the key? The old key stops working at once.')) return;
+    if (!confirm(msg('services.serviceDetail.replace_the_key_the_old_key'))) return;
     onKey(await rotateKey(serviceId, i.id));
   });
   return (

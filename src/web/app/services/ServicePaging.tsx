@@ -68,12 +68,12 @@ export function ServicePaging({ id }: { id: string }) {
 }
 
 const OUTCOME: Record<EventRulesVerdict['outcome'], string> = {
-  triggers: 'opens or joins an incident and pages',
-  paused: 'is paused by a rule, then pages',
-  suppressed: 'is suppressed by a rule: stored, nobody paged',
-  dropped: 'is dropped by a rule: nothing stored, nobody paged',
-  unrouted: 'matches no router rule: kept suppressed in no service, nobody paged',
-  resolves: 'resolves the alert with its dedup key: nobody paged',
+  get triggers() { return msg('services.servicePaging.opens_or_joins_an_incident_and'); },
+  get paused() { return msg('services.servicePaging.is_paused_by_a_rule_then'); },
+  get suppressed() { return msg('services.servicePaging.is_suppressed_by_a_rule_stored'); },
+  get dropped() { return msg('services.servicePaging.is_dropped_by_a_rule_nothing'); },
+  get unrouted() { return msg('services.servicePaging.matches_no_router_rule_kept_suppressed'); },
+  get resolves() { return msg('services.servicePaging.resolves_the_alert_with_its_dedup'); },
 };
 
 /** What the event rules did to the sample. */
@@ -106,7 +106,7 @@ function SampleBox({ id, at, urgency, onResult }: { id: string; at: string | und
     try {
       event = JSON.parse(text) as PagingSample['sample_event'];
     } catch {
-      return setError(new Error('The sample event is not valid JSON.'));
+      return setError(new Error(msg('services.servicePaging.the_sample_event_is_not_valid')));
     }
     try {
       onResult(await samplePagingPath(id, { sample_event: event, ...(orch.trim() ? { event_orchestration: { id: orch.trim() } } : {}), ...(at ? { at } : {}), ...(urgency ? { urgency } : {}) }));
