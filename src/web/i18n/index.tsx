@@ -95,6 +95,11 @@ export function fmtDateTime(at: string | number | Date, opts: Intl.DateTimeForma
   return current.intl.formatDate(typeof at === 'string' ? Date.parse(at) : at, opts);
 }
 
+/** A date in the person's locale but this browser's zone: for the calendars and forms laid out in local time. */
+export function fmtLocal(at: string | number | Date, opts: Intl.DateTimeFormatOptions): string {
+  return new Intl.DateTimeFormat(LOCALE_OF[current.lang], opts).format(typeof at === 'string' ? Date.parse(at) : at);
+}
+
 export function fmtTime(at: string | number | Date, opts: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' }): string {
   return current.intl.formatTime(typeof at === 'string' ? Date.parse(at) : at, opts);
 }

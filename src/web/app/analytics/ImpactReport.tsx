@@ -10,9 +10,9 @@ import { useAsync } from '../../data/hooks';
 import type { MonthlyReport, QuarterlyReport, Session } from '../../data/types';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
-import { msg } from '../../i18n';
+import { fmtNumber, msg } from '../../i18n';
 
-const n = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '—' : x.toLocaleString('en', { maximumFractionDigits: d }));
+const n = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '—' : fmtNumber(x, { maximumFractionDigits: d }));
 const secs = (s: number | undefined) => (s === undefined ? '—' : s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
 
 export function ImpactReport({ session }: { session: Session }) {

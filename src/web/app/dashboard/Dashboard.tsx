@@ -7,7 +7,7 @@ import type { Incident, Session } from '../../data/types';
 import { IncidentRow } from '../incidents/IncidentList';
 import { Link } from '../router';
 import { ErrorBox, Loading, PageHeader, Time } from '../ui';
-import { msg } from '../../i18n';
+import { fmtNumber, msg } from '../../i18n';
 
 const REASON: Record<string, string> = {
   no_contact_method: 'no contact method',
@@ -103,7 +103,7 @@ export function Dashboard({ session }: { session: Session }) {
           ) : (
             <>
               <p className="served-total">
-                <span className="stat-value">{served.data.people.toLocaleString()}</span> <span className="stat-label">{msg('dashboard.dashboard.people_served_since_midnight')}</span>
+                <span className="stat-value">{fmtNumber(served.data.people)}</span> <span className="stat-label">{msg('dashboard.dashboard.people_served_since_midnight')}</span>
               </p>
               <ul className="plain served">
                 {served.data.services.map((s) => (
@@ -170,7 +170,7 @@ function ServedRow({ s }: { s: ServedToday }) {
   return (
     <li className={`served-row served-${s.state}`}>
       <p>
-        <Link to={`/services/${s.serviceId}`}>{s.service}</Link>: <strong>{s.served.toLocaleString()}</strong> {s.label}{' '}
+        <Link to={`/services/${s.serviceId}`}>{s.service}</Link>: <strong>{fmtNumber(s.served)}</strong> {s.label}{' '}
         <span className={`badge ${st.cls}`}>{st.text}</span>
       </p>
       {s.expected !== null && s.low !== null && s.high !== null && (
@@ -180,7 +180,7 @@ function ServedRow({ s }: { s: ServedToday }) {
             <span className="band-expected" style={{ left: pct(s.expected) }} />
             <span className="band-served" style={{ width: pct(s.served) }} />
           </div>
-          <p className="muted small">{msg('dashboard.dashboard.expected_by_now_about')}{' '}{s.expected.toLocaleString()}{' '}{msg('dashboard.dashboard.band')}{' '}{s.low.toLocaleString()}–{s.high.toLocaleString()})
+          <p className="muted small">{msg('dashboard.dashboard.expected_by_now_about')}{' '}{fmtNumber(s.expected)}{' '}{msg('dashboard.dashboard.band')}{' '}{fmtNumber(s.low)}–{fmtNumber(s.high)})
           </p>
         </>
       )}

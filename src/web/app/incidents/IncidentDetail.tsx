@@ -9,7 +9,7 @@ import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
 import { PriorityBadge, PrioritySelect } from './priority';
 import { PostmortemPanel } from './PostmortemPanel';
-import { msg } from '../../i18n';
+import { fmtNumber, msg } from '../../i18n';
 
 /** The snooze lengths offered (seconds): PagerDuty's common ones. */
 const SNOOZES: { seconds: number; label: string }[] = [
@@ -139,7 +139,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         {i.impact && (
           <div>
             <dt>{msg('incidents.incidentDetail.people_affected')}</dt>
-            <dd>{msg('incidents.incidentDetail.about')}{' '}{Math.round(i.impact.shortfall.estimate).toLocaleString()} {i.impact.label}{' '}{msg('incidents.incidentDetail.delayed')}{Math.round(i.impact.shortfall.low).toLocaleString()}–{Math.round(i.impact.shortfall.high).toLocaleString()}), {Math.round(i.impact.net.estimate).toLocaleString()}{' '}{msg('incidents.incidentDetail.likely_not_served')}{i.impact.frozen ? '' : msg('incidents.incidentDetail.so_far')}
+            <dd>{msg('incidents.incidentDetail.about')}{' '}{fmtNumber(Math.round(i.impact.shortfall.estimate))} {i.impact.label}{' '}{msg('incidents.incidentDetail.delayed')}{fmtNumber(Math.round(i.impact.shortfall.low))}–{fmtNumber(Math.round(i.impact.shortfall.high))}), {fmtNumber(Math.round(i.impact.net.estimate))}{' '}{msg('incidents.incidentDetail.likely_not_served')}{i.impact.frozen ? '' : msg('incidents.incidentDetail.so_far')}
             </dd>
           </div>
         )}

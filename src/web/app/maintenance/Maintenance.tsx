@@ -7,7 +7,7 @@ import { listServices } from '../../data/services';
 import type { MaintenanceWindow, Session } from '../../data/types';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Field, Loading, PageHeader } from '../ui';
-import { msg } from '../../i18n';
+import { fmtDateTime, fmtLocal, msg } from '../../i18n';
 
 const TABS: { value: WindowFilter; label: string }[] = [
   { value: 'ongoing', get label() { return msg('maintenance.maintenance.in_progress_2'); } },
@@ -16,7 +16,7 @@ const TABS: { value: WindowFilter; label: string }[] = [
 ];
 
 /** In the window's own zone when it has one (its times are wall-clock times there). */
-const fmt = (iso: string, timeZone: string | null) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) });
+const fmt = (iso: string, timeZone: string | null) => (timeZone ? fmtDateTime(iso, { dateStyle: 'medium', timeStyle: 'short', timeZone }) : fmtLocal(iso, { dateStyle: 'medium', timeStyle: 'short' }));
 
 export function Maintenance({ session, focusId }: { session: Session; focusId?: string | undefined }) {
   const { search } = useLocation();

@@ -21,7 +21,7 @@ import { telegramLink, type TelegramLink } from '../../data/telegram';
 import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 import { MethodTestButton, WakePanel } from './WakeCheck';
-import { msg } from '../../i18n';
+import { fmtTime, msg } from '../../i18n';
 
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
   // A volunteer cannot list the members (403); they manage their own contact methods and rules here.
@@ -278,7 +278,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
               ) : (
                 <>{msg('people.people.send')}</>
               )}{' '}
-              <code>{tgLink.command}</code>{' '}{msg('people.people.to_the_bot')}{tgLink.bot_username ? ` @${tgLink.bot_username}` : ''}{' '}{msg('people.people.before')}{' '}{new Date(tgLink.expires_at).toLocaleTimeString()}.{' '}
+              <code>{tgLink.command}</code>{' '}{msg('people.people.to_the_bot')}{tgLink.bot_username ? ` @${tgLink.bot_username}` : ''}{' '}{msg('people.people.before')}{' '}{fmtTime(tgLink.expires_at)}.{' '}
               <button type="button" className="btn btn-quiet btn-small" onClick={() => void methods.reload().then(() => setTgLink(null))}>{msg('people.people.done')}</button>
             </span>
           ) : (

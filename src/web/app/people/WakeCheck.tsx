@@ -7,7 +7,7 @@ import { useAction, useAsync } from '../../data/hooks';
 import { methodTest, sendMethodTest, testDone, testResultText, wakeCheck, type MethodTest, type WakeCheck } from '../../data/wake';
 import type { ContactMethod } from '../../data/types';
 import { ErrorBox, Loading, Notice } from '../ui';
-import { msg } from '../../i18n';
+import { fmtDateTime, msg } from '../../i18n';
 
 const CLASS_LABEL: Record<string, string> = { loud: 'Loud', quiet: 'Quiet', get unverified() { return msg('people.wakeCheck.unverified_skipped'); } };
 const CLASS_BADGE: Record<string, string> = { loud: 'badge-resolved', quiet: 'badge-acknowledged', unverified: 'badge-triggered' };
@@ -46,7 +46,7 @@ export function WakePanel({ userId, self, version }: { userId: string; self: boo
         <Loading what={msg('people.wakeCheck.the_3_a_m_check')} />
       ) : (
         <>
-          <p className="muted">{msg('people.wakeCheck.a_page_at')}{' '}{new Date(w.data.at).toLocaleString(undefined, { timeZone: w.data.time_zone, dateStyle: 'medium', timeStyle: 'short' })} ({w.data.time_zone}).</p>
+          <p className="muted">{msg('people.wakeCheck.a_page_at')}{' '}{fmtDateTime(w.data.at, { timeZone: w.data.time_zone, dateStyle: 'medium', timeStyle: 'short' })} ({w.data.time_zone}).</p>
           <Plan title={msg('people.wakeCheck.high_urgency')} answer={w.data.high_urgency} />
           <Plan title={msg('people.wakeCheck.low_urgency')} answer={w.data.low_urgency} />
         </>

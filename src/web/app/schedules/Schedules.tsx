@@ -6,7 +6,7 @@ import type { CalendarFeed, EscalationPolicy, RenderedEntry, Session } from '../
 import { Link, useLocation } from '../router';
 import { LayerEditor } from './LayerEditor';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
-import { msg } from '../../i18n';
+import { fmtLocal, msg } from '../../i18n';
 
 const DAY = 86_400_000;
 
@@ -211,8 +211,8 @@ function DayScale({ since, days }: { since: Date; days: number }) {
     const d = new Date(since.getTime() + i * DAY);
     marks.push(
       <span key={i} style={{ left: `${(i / days) * 100}%` }}>
-        <span className="long">{d.toLocaleDateString(undefined, { weekday: step === 1 ? 'short' : undefined, day: 'numeric', month: 'short' })}</span>
-        <span className="short">{d.toLocaleDateString(undefined, { day: 'numeric' })}</span>
+        <span className="long">{fmtLocal(d, { weekday: step === 1 ? 'short' : undefined, day: 'numeric', month: 'short' })}</span>
+        <span className="short">{fmtLocal(d, { day: 'numeric' })}</span>
       </span>,
     );
   }
@@ -241,7 +241,7 @@ const SNAP = 30 * 60_000;
 
 function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label: string; entries: RenderedEntry[]; since: Date; until: Date; noGaps?: boolean; onRange?: (start: Date, end: Date) => void }) {
   const segs = layout(entries, since.getTime(), until.getTime()).filter((s) => !(noGaps && s.gap));
-  const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const fmt = (iso: string) => fmtLocal(iso, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   const bar = useRef<HTMLDivElement>(null);
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
   // Pointer x → an instant on the bar, snapped to half hours.
@@ -302,7 +302,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
 /** The same final schedule as a list: easier to read than a bar on a phone, and for screen readers. */
 function ShiftList({ entries, since, until }: { entries: RenderedEntry[]; since: Date; until: Date }) {
   const segs = layout(entries, since.getTime(), until.getTime());
-  const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  const fmt = (iso: string) => fmtLocal(iso, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   return (
     <details className="shift-list">
       <summary>{msg('schedules.schedules.shifts_as_a_list')}{segs.filter((s) => s.gap).length}{' '}{msg('schedules.schedules.gaps')}</summary>

@@ -5,7 +5,7 @@ import { getService } from '../../data/services';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, UrgencyBadge } from '../ui';
 import { ServiceTabs } from './ServiceTabs';
-import { msg } from '../../i18n';
+import { fmtLocal, msg } from '../../i18n';
 
 /** 'YYYY-MM-DDTHH:mm' in the browser's zone, what <input type="datetime-local"> holds. */
 function toLocalInput(d: Date): string {
@@ -13,7 +13,7 @@ function toLocalInput(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const when = (iso: string) => fmtLocal(iso, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 
 /** /services/:id/paging: "Who gets paged?" at a chosen moment, level by level, with every gap. */
 export function ServicePaging({ id }: { id: string }) {

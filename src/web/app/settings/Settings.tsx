@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { canManage, listUsers, updateUser } from '../../data/people';
+import { canManage, listUsers, me, updateUser } from '../../data/people';
 import { PAGE, SCOPE_WORDS, auditLog, createToken, listTokens, revokeToken } from '../../data/settings';
 import { listServices } from '../../data/services';
 import { changePassword } from '../../data/session';
@@ -306,12 +306,15 @@ function StatusPageSettings({ manage }: { manage: boolean }) {
 function LanguageCard({ session }: { session: Session }) {
   const lang = useLanguage();
   const [chosen, setChosen] = useState<Lang>(lang);
-  const [done, setDone] = useState(false);
+  const [done, setDone] = useState<'server' | 'browser' | null>(null);
+  // A server that keeps a language per person answers `locale` on GET /users/me; another one only this browser remembers.
+  const account = useAsync(() => me(), []);
+  const serverKeeps = account.data !== undefined && account.data !== null && 'locale' in account.data;
   const action = useAction(async () => {
-    await updateUser(session.user.id, { locale: LOCALE_OF[chosen] } as UserPatch);
+    if (serverKeeps) await updateUser(session.user.id, { locale: LOCALE_OF[chosen] } as UserPatch);
     rememberLanguage(chosen);
     setLanguage(chosen);
-    setDone(true);
+    setDone(serverKeeps ? 'server' : 'browser');
   });
   return (
     <section className="card" aria-labelledby="lang-h">
@@ -319,7 +322,7 @@ function LanguageCard({ session }: { session: Session }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          setDone(false);
+          setDone(null);
           void action.run();
         }}
       >
@@ -335,8 +338,8 @@ function LanguageCard({ session }: { session: Session }) {
           )}
         </Field>
         <ErrorBox error={action.error} />
-        {done && <Notice tone="ok">{msg('settings.language.saved')}</Notice>}
-        <button type="submit" className="btn btn-secondary" disabled={action.busy}>
+        {done && <Notice tone="ok">{done === 'server' ? msg('settings.language.saved') : msg('settings.language.saved_here')}</Notice>}
+        <button type="submit" className="btn btn-secondary" disabled={action.busy || account.loading}>
           {msg('settings.language.save')}
         </button>
       </form>

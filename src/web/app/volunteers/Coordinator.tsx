@@ -5,7 +5,7 @@ import type { CoverageGap, LedgerLine, Session, Volunteer, VolunteerPool } from 
 import { addToPool, addVolunteer, approve, claimFor, coverageGaps, ledger, removeFromPool, ledgerCsvUrl, listPools, listVolunteers, poolStatus, thisMonth } from '../../data/volunteers';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
-import { msg } from '../../i18n';
+import { fmtNumber, msg } from '../../i18n';
 
 /**
  * The coordinator's page: each pool's coverage now (whom it would page, and why not
@@ -74,7 +74,7 @@ export function Coordinator({ session }: { session: Session }) {
           ) : (
             <>
               <p>
-                <strong>{gaps.data.total_hours.toLocaleString()}{' '}{msg('volunteers.coordinator.hours')}</strong>{' '}{msg('volunteers.coordinator.uncovered')}{gaps.data.time_zone}).
+                <strong>{fmtNumber(gaps.data.total_hours)}{' '}{msg('volunteers.coordinator.hours')}</strong>{' '}{msg('volunteers.coordinator.uncovered')}{gaps.data.time_zone}).
               </p>
               <ul className="plain gaps" aria-label={msg('volunteers.coordinator.coverage_gaps_2')}>
                 {gaps.data.coverage_gaps.slice(0, 30).map((g) => (

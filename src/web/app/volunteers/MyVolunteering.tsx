@@ -5,7 +5,7 @@ import { DAYS, actOnTrade, addUnavailable, claim, giveBack, offerShift, openShif
 import { Link } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
 import { myFeed, webcal } from '../../data/schedules';
-import { msg } from '../../i18n';
+import { fmtLocal, msg } from '../../i18n';
 
 /**
  * A volunteer's own page: pause me, my availability (weekly windows in my zone and
@@ -244,7 +244,7 @@ function OneOff({ view, error, onChanged }: { view: AvailabilityView | undefined
           {view.availability.unavailable.map((u) => (
             <li key={u.id} className="rule">
               <span>
-                {new Date(u.start).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })} – {new Date(u.end).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
+                {fmtLocal(u.start, { dateStyle: 'medium', timeStyle: 'short' })} – {fmtLocal(u.end, { dateStyle: 'medium', timeStyle: 'short' })}
                 {u.reason ? <span className="muted"> · {u.reason}</span> : null}
               </span>
               <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run(u.id)} aria-label={msg('volunteers.myVolunteering.remove_away_from', { start: u.start })}>{msg('volunteers.myVolunteering.remove')}</button>
@@ -269,7 +269,7 @@ function OneOff({ view, error, onChanged }: { view: AvailabilityView | undefined
   );
 }
 
-const when = (a: string, b: string) => `${new Date(a).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })} – ${new Date(b).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+const when = (a: string, b: string) => `${fmtLocal(a, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })} – ${fmtLocal(b, { hour: '2-digit', minute: '2-digit' })}`;
 
 /** Offers and swaps waiting for an answer: take a shift someone offers, answer a swap, or withdraw your own. */
 function Trades({ me, tick }: { me: string; tick: number }) {
