@@ -44,14 +44,14 @@ export function App() {
   useEffect(() => {
     if (!session) return;
     const zone = session.user.time_zone ?? undefined;
-    setLanguage(language(), zone);
+    void setLanguage(language(), zone);
     let gone = false;
     me().then(
       (u) => {
         const l = langOf(u.locale);
         if (gone || !l) return;
         rememberLanguage(l);
-        setLanguage(l, zone);
+        void setLanguage(l, zone);
       },
       () => {},
     );

@@ -9,8 +9,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { createIntl, createIntlCache, RawIntlProvider, type IntlShape } from 'react-intl';
 import en from './en.json';
-import es from './es.json';
-import fr from './fr.json';
 
 export type MessageId = keyof typeof en;
 export type Lang = 'en' | 'fr' | 'es';
@@ -19,7 +17,24 @@ export const LANGS: readonly Lang[] = ['en', 'fr', 'es'];
 export const LOCALE_OF: Record<Lang, 'en-US' | 'fr-FR' | 'es-ES'> = { en: 'en-US', fr: 'fr-FR', es: 'es-ES' };
 /** Each language named in itself, for the choosers. */
 export const LANGUAGE_NAME: Record<Lang, string> = { en: 'English', fr: 'Français', es: 'Español' };
-export const CATALOGS: Record<Lang, Record<string, string>> = { en, fr, es };
+/** English is built in (every id falls back to it); French and Spanish load when first chosen, each its own file. */
+const CATALOGS: Partial<Record<Lang, Record<string, string>>> = { en };
+const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<{ default: Record<string, string> }>> = {
+  fr: () => import('./fr.json'),
+  es: () => import('./es.json'),
+};
+
+/** Fetch a language's catalog (once). */
+export async function loadLanguage(lang: Lang): Promise<void> {
+  if (CATALOGS[lang] || lang === 'en') return;
+  CATALOGS[lang] = (await LOADERS[lang]()).default;
+}
+
+/** The person's region within the language (en-GB's "1 Dec", fr-CA…) when the browser says so, else the language's own. */
+function formatLocale(lang: Lang): string {
+  const tags = typeof navigator !== 'undefined' ? (navigator.languages ?? [navigator.language]) : [];
+  return tags.find((t) => langOf(t) === lang && /^[a-z]{2}-[A-Za-z]{2}$/.test(t)) ?? LOCALE_OF[lang];
+}
 
 const STORAGE_KEY = 'vigil.language';
 const cache = createIntlCache();
@@ -33,9 +48,9 @@ export function langOf(tag: string | null | undefined): Lang | null {
 function build(lang: Lang, timeZone: string | undefined): IntlShape {
   return createIntl(
     {
-      locale: LOCALE_OF[lang],
+      locale: formatLocale(lang),
       defaultLocale: 'en-US',
-      messages: CATALOGS[lang],
+      messages: CATALOGS[lang] ?? en,
       ...(timeZone ? { timeZone } : {}),
       // A missing translation falls back to the English text (the catalog test keeps them complete).
       onError: (e) => {
@@ -72,8 +87,9 @@ export function rememberLanguage(lang: Lang): void {
   }
 }
 
-/** Make `lang` (and the zone dates are shown in) current; every mounted screen renders again. */
-export function setLanguage(lang: Lang, timeZone: string | undefined = current.timeZone): void {
+/** Make `lang` (and the zone dates are shown in) current once its catalog is here; every mounted screen renders again. */
+export async function setLanguage(lang: Lang, timeZone: string | undefined = current.timeZone): Promise<void> {
+  await loadLanguage(lang);
   if (lang === current.lang && timeZone === current.timeZone) return;
   current = { lang, timeZone, intl: build(lang, timeZone) };
   document.documentElement.lang = LOCALE_OF[lang];
@@ -97,7 +113,7 @@ export function fmtDateTime(at: string | number | Date, opts: Intl.DateTimeForma
 
 /** A date in the person's locale but this browser's zone: for the calendars and forms laid out in local time. */
 export function fmtLocal(at: string | number | Date, opts: Intl.DateTimeFormatOptions): string {
-  return new Intl.DateTimeFormat(LOCALE_OF[current.lang], opts).format(typeof at === 'string' ? Date.parse(at) : at);
+  return new Intl.DateTimeFormat(formatLocale(current.lang), opts).format(typeof at === 'string' ? Date.parse(at) : at);
 }
 
 export function fmtTime(at: string | number | Date, opts: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' }): string {
@@ -151,8 +167,7 @@ export function LanguageSwitch({ languages = LANGS, onChange }: { languages?: re
               aria-pressed={l === current.lang}
               onClick={() => {
                 rememberLanguage(l);
-                setLanguage(l);
-                onChange?.(l);
+                void setLanguage(l).then(() => onChange?.(l));
               }}
             >
               {LANGUAGE_NAME[l]}

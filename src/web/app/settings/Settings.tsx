@@ -313,7 +313,7 @@ function LanguageCard({ session }: { session: Session }) {
   const action = useAction(async () => {
     if (serverKeeps) await updateUser(session.user.id, { locale: LOCALE_OF[chosen] } as UserPatch);
     rememberLanguage(chosen);
-    setLanguage(chosen);
+    await setLanguage(chosen);
     setDone(serverKeeps ? 'server' : 'browser');
   });
   return (

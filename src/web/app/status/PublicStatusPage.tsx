@@ -32,7 +32,7 @@ export function PublicStatusPage({ slug }: { slug: string }) {
   useEffect(() => {
     if (!languages) return;
     const l = initialLanguage(languages);
-    if (l !== language()) setLanguage(l);
+    if (l !== language()) void setLanguage(l);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [languages?.join()]);
   useEffect(() => {
