@@ -565,7 +565,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
 
       step = 'The volunteer agrees to the terms.';
       await vp.getByRole('button', { name: 'I agree to the terms' }).click();
-      await expect.poll(() => vp.getByText('You have not agreed to the current volunteer terms').count()).toBe(0);
+      await expect.poll(() => vp.getByText('You have not agreed to the current volunteer terms').count(), { timeout: 10_000 }).toBe(0);
 
       step = 'The volunteer makes herself reachable (claiming needs it): her email, verified with the code from a real SMTP server, and a rule.';
       const vnav = vp.getByRole('navigation', { name: 'Main' });

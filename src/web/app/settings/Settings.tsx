@@ -5,12 +5,12 @@ import { PAGE, SCOPE_WORDS, auditLog, createToken, listTokens, revokeToken } fro
 import { listServices } from '../../data/services';
 import { changePassword } from '../../data/session';
 import { saveStatusSettings, statusSettings } from '../../data/status';
-import type { ApiToken, Session, StatusPageSettings as StatusSettings, UserPatch } from '../../data/types';
+import type { ApiToken, Session, StatusPagePatch, StatusPageSettings as StatusSettings, UserPatch } from '../../data/types';
 import { Link, useLocation } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { TwoFactorCard, TwoFactorPolicyCard } from './TwoFactor';
 import { Channels } from './Channels';
-import { LANGS, LANGUAGE_NAME, LOCALE_OF, msg, rememberLanguage, setLanguage, useLanguage, type Lang } from '../../i18n';
+import { LANGS, LANGUAGE_NAME, langOf, LOCALE_OF, msg, rememberLanguage, setLanguage, useLanguage, type Lang } from '../../i18n';
 
 export function Settings({ session }: { session: Session }) {
   const { path } = useLocation();
@@ -225,6 +225,14 @@ function Audit() {
   );
 }
 
+/** `languages` of the status page settings, when the server has the field (else null: nothing is sent). */
+function pageLanguages(d: StatusSettings): Lang[] | null {
+  const list = (d as { languages?: unknown }).languages;
+  if (!Array.isArray(list)) return null;
+  const langs = list.map((l) => langOf(String(l))).filter((l): l is Lang => l !== null);
+  return langs.length ? [...new Set(langs)] : ['en'];
+}
+
 function StatusPageSettings({ manage }: { manage: boolean }) {
   const settings = useAsync(() => statusSettings(), []);
   const services = useAsync(() => listServices(), []);
@@ -235,11 +243,15 @@ function StatusPageSettings({ manage }: { manage: boolean }) {
   const [saved, setSaved] = useState(false);
   const save = useAction(async () => {
     if (!draft) return;
-    const r = await saveStatusSettings({ slug: draft.slug, title: draft.title, enabled: draft.enabled, components: draft.components });
+    const languages = pageLanguages(draft);
+    const r = await saveStatusSettings({ slug: draft.slug, title: draft.title, enabled: draft.enabled, components: draft.components, ...(languages ? { languages } : {}) } as StatusPagePatch);
     setDraft(r);
     setSaved(true);
   });
   const chosen = (id: string) => draft?.components.find((c) => c.service_id === id);
+  // The page's languages, first the default: offered when the server keeps them (its settings answer `languages`).
+  const langs = draft ? pageLanguages(draft) : null;
+  const setLangs = (next: Lang[]) => setDraft((d) => d && ({ ...d, languages: next } as StatusSettings));
   const toggle = (id: string, name: string, on: boolean) =>
     setDraft((d) => d && { ...d, components: on ? [...d.components, { service_id: id, name, group: 'Services' }] : d.components.filter((c) => c.service_id !== id) });
   const edit = (id: string, patch: Partial<{ name: string; group: string }>) => setDraft((d) => d && { ...d, components: d.components.map((c) => (c.service_id === id ? { ...c, ...patch } : c)) });
@@ -291,6 +303,37 @@ function StatusPageSettings({ manage }: { manage: boolean }) {
               );
             })}
           </fieldset>
+          {langs && (
+            <fieldset>
+              <legend>{msg('settings.statusLanguages.legend')}</legend>
+              <p className="hint">{msg('settings.statusLanguages.hint')}</p>
+              {LANGS.map((l) => (
+                <div className="check" key={l}>
+                  <input
+                    id={`sp-lang-${l}`}
+                    type="checkbox"
+                    checked={langs.includes(l)}
+                    disabled={!manage || (langs.length === 1 && langs[0] === l)}
+                    onChange={(e) => setLangs(e.target.checked ? [...langs, l] : langs.filter((x) => x !== l))}
+                  />
+                  <label htmlFor={`sp-lang-${l}`} lang={LOCALE_OF[l]}>
+                    {LANGUAGE_NAME[l]}
+                  </label>
+                </div>
+              ))}
+              <Field label={msg('settings.statusLanguages.default')}>
+                {(id) => (
+                  <select id={id} disabled={!manage} value={langs[0]} onChange={(e) => setLangs([e.target.value as Lang, ...langs.filter((x) => x !== e.target.value)])}>
+                    {langs.map((l) => (
+                      <option key={l} value={l}>
+                        {LANGUAGE_NAME[l]}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            </fieldset>
+          )}
           <ErrorBox error={save.error} />
           {saved && <Notice tone="ok">{msg('settings.settings.saved')}</Notice>}
           {manage && (
