@@ -157,7 +157,7 @@ export function LanguageSwitch({ languages = LANGS, onChange }: { languages?: re
   if (languages.length < 2) return null;
   return (
     <nav className="language-switch" aria-label={msg('i18n.language_switch')}>
-      <ul className="plain inline">
+      <ul>
         {languages.map((l) => (
           <li key={l}>
             <button
