@@ -740,7 +740,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       for (const ctx of browser.contexts()) for (const other of ctx.pages()) if (other !== page) await other.screenshot({ path: path.join(os.tmpdir(), `vigil-e2e-failure-${++n}.png`) }).catch(() => {});
       throw new Error(`web e2e failed at step "${step}" (screenshot: ${path.join(os.tmpdir(), 'vigil-e2e-failure.png')}): ${(err as Error).message}`, { cause: err });
     }
-  }, 150_000);
+  }, 240_000);
 
   it('event rules: write a rule, test it against a sample event, save it, and ingest obeys it; a global orchestration routes to the service; support hours; a maintenance window', async () => {
     const page = await desktop.newPage();
