@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { onUnauthenticated } from '../data/client';
 import { disconnectLive } from '../data/live';
+import { me } from '../data/people';
 import { currentSession, signOut } from '../data/session';
 import type { Session } from '../data/types';
 import { Analytics } from './analytics/Analytics';
@@ -23,6 +24,7 @@ import { PublicStatusPage } from './status/PublicStatusPage';
 import { Loading } from './ui';
 import { Coordinator } from './volunteers/Coordinator';
 import { MyVolunteering } from './volunteers/MyVolunteering';
+import { langOf, language, msg, rememberLanguage, setLanguage, useLanguage } from '../i18n';
 
 // The event rules pages are for the few who write rules, and a tenth of the code: they load when first
 // opened, so everyone else's first load (a phone, at night, on a weak connection) stays as small as before.
@@ -30,11 +32,32 @@ const rulesPages = () => import('./rules/pages');
 const ServiceRules = lazy(() => rulesPages().then((m) => ({ default: m.ServiceRules })));
 const Orchestrations = lazy(() => rulesPages().then((m) => ({ default: m.Orchestrations })));
 const OrchestrationDetail = lazy(() => rulesPages().then((m) => ({ default: m.OrchestrationDetail })));
-const later = (page: ReactNode) => <Suspense fallback={<Loading what="the page" />}>{page}</Suspense>;
+const later = (page: ReactNode) => <Suspense fallback={<Loading what={msg('app.the_page')} />}>{page}</Suspense>;
 
 export function App() {
   const { path } = useLocation();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  useLanguage(); // a change of language renders every screen again
+
+  // Signed in: the person's own language (their user's `locale`) and time zone for dates.
+  const userId = session?.user.id;
+  useEffect(() => {
+    if (!session) return;
+    const zone = session.user.time_zone ?? undefined;
+    void setLanguage(language(), zone);
+    let gone = false;
+    me().then(
+      (u) => {
+        const l = langOf(u.locale);
+        if (gone || !l) return;
+        rememberLanguage(l);
+        void setLanguage(l, zone);
+      },
+      () => {},
+    );
+    return () => void (gone = true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [userId]);
 
   const publicPage = path.startsWith('/status/') || path === '/welcome' || path === '/reset' || path === '/login' || path === '/forgot';
 
@@ -58,7 +81,7 @@ export function App() {
   if (path === '/welcome' || path === '/reset') return <AccountLink kind={path === '/welcome' ? 'invite' : 'reset'} onSignedIn={(s) => (setSession(s), navigate('/', { replace: true }))} />;
   if (path === '/forgot') return <ForgotPassword />;
 
-  if (session === undefined) return <Loading what="Vigil" />;
+  if (session === undefined) return <Loading what={msg('app.vigil')} />;
   if (session === null || path === '/login') {
     return (
       <SignIn
@@ -76,12 +99,10 @@ export function App() {
     return (
       <main className="auth" id="main">
         <div className="auth-card">
-          <h1>Set up two-factor authentication</h1>
+          <h1>{msg('app.set_up_two_factor_authentication')}</h1>
           <TwoFactorCard onEnrolled={() => void currentSession().then(setSession, () => setSession(null))} />
           <p className="auth-links">
-            <button type="button" className="btn btn-quiet btn-small" onClick={() => void signOut().finally(() => (disconnectLive(), setSession(null), navigate('/login', { replace: true })))}>
-              Sign out
-            </button>
+            <button type="button" className="btn btn-quiet btn-small" onClick={() => void signOut().finally(() => (disconnectLive(), setSession(null), navigate('/login', { replace: true })))}>{msg('app.sign_out')}</button>
           </p>
         </div>
       </main>
@@ -104,9 +125,8 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
     if (path === '/people' || path === `/users/${session.user.id}`) return <People session={session} />;
     return (
       <section>
-        <h1>Not open to volunteers</h1>
-        <p>
-          Volunteers see their own page and the incidents of their pools while on shift. <a href="/">Back to my volunteering</a>
+        <h1>{msg('app.not_open_to_volunteers')}</h1>
+        <p>{msg('app.volunteers_see_their_own_page_and')}{' '}<a href="/">{msg('app.back_to_my_volunteering')}</a>
         </p>
       </section>
     );
@@ -131,9 +151,8 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path === '/settings' || path.startsWith('/settings/')) return <Settings session={session} />;
   return (
     <section>
-      <h1>Page not found</h1>
-      <p>
-        There is no page at <code>{path}</code>.
+      <h1>{msg('app.page_not_found')}</h1>
+      <p>{msg('app.there_is_no_page_at')}{' '}<code>{path}</code>.
       </p>
     </section>
   );

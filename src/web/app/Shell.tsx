@@ -3,23 +3,25 @@ import { connectLive, setLiveEnabled, useLiveState } from '../data/live';
 import { signOut } from '../data/session';
 import type { Session } from '../data/types';
 import { Link, useLocation } from './router';
+import { msg, type MessageId } from '../i18n';
 
-const NAV: { to: string; label: string; short?: string; icon: string }[] = [
-  { to: '/', label: 'Dashboard', short: 'Home', icon: '◉' },
-  { to: '/incidents', label: 'Incidents', icon: '!' },
-  { to: '/services', label: 'Services', icon: '▤' },
-  { to: '/schedules', label: 'On call', icon: '◷' },
-  { to: '/people', label: 'People', icon: '☺' },
-  { to: '/analytics', label: 'Analytics', short: 'Stats', icon: '▥' },
-  { to: '/volunteers', label: 'Volunteers', short: 'Volunteer', icon: '♥' },
-  { to: '/settings', label: 'Settings', icon: '⚙' },
+type NavItem = { to: string; label: MessageId; short?: MessageId; icon: string };
+const NAV: NavItem[] = [
+  { to: '/', label: 'shell.nav.dashboard', short: 'shell.nav.dashboard_short', icon: '◉' },
+  { to: '/incidents', label: 'shell.nav.incidents', icon: '!' },
+  { to: '/services', label: 'shell.nav.services', icon: '▤' },
+  { to: '/schedules', label: 'shell.nav.on_call', icon: '◷' },
+  { to: '/people', label: 'shell.nav.people', icon: '☺' },
+  { to: '/analytics', label: 'shell.nav.analytics', short: 'shell.nav.analytics_short', icon: '▥' },
+  { to: '/volunteers', label: 'shell.nav.volunteers', short: 'shell.nav.volunteers_short', icon: '♥' },
+  { to: '/settings', label: 'shell.nav.settings', icon: '⚙' },
 ];
 
 /** What a volunteer may open (the rest answers them 403). */
-const VOLUNTEER_NAV: typeof NAV = [
-  { to: '/', label: 'My volunteering', short: 'Me', icon: '♥' },
-  { to: '/people', label: 'Contact methods', short: 'Contact', icon: '☎' },
-  { to: '/settings', label: 'Settings', icon: '⚙' },
+const VOLUNTEER_NAV: NavItem[] = [
+  { to: '/', label: 'shell.nav.my_volunteering', short: 'shell.nav.my_volunteering_short', icon: '♥' },
+  { to: '/people', label: 'shell.nav.contact_methods', short: 'shell.nav.contact_methods_short', icon: '☎' },
+  { to: '/settings', label: 'shell.nav.settings', icon: '⚙' },
 ];
 
 function current(path: string, to: string): boolean {
@@ -54,31 +56,27 @@ export function Shell({ session, onSignedOut, children }: { session: Session; on
 
   return (
     <div className="shell">
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
+      <a className="skip" href="#main">{msg('shell.skip_to_content')}</a>
       <header className="topbar">
-        <Link to="/" className="brand" aria-label="Vigil home">
+        <Link to="/" className="brand" aria-label={msg('shell.vigil_home')}>
           <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
             <rect width="32" height="32" rx="7" fill="#0b3d6e" />
             <path d="M8 9l8 15 8-15" fill="none" stroke="#ffd24d" strokeWidth="4" strokeLinecap="round" strokeLinejoin="round" />
           </svg>
-          <span>Vigil</span>
+          <span>{msg('shell.vigil')}</span>
         </Link>
         <span className="org" title={session.organization.name}>
           {session.organization.name}
         </span>
         {session.user.role !== 'volunteer' && (
           <span className={`live live-${live}`} role="status" aria-live="polite">
-            <span aria-hidden="true">●</span> {live === 'live' ? 'Live' : live === 'offline' ? 'Reconnecting' : 'Connecting'}
+            <span aria-hidden="true">●</span> {live === 'live' ? msg('shell.live') : live === 'offline' ? msg('shell.reconnecting') : msg('shell.connecting')}
           </span>
         )}
         <span className="who">{session.user.name}</span>
-        <button type="button" className="btn btn-quiet" onClick={() => void signOut().finally(onSignedOut)}>
-          Sign out
-        </button>
+        <button type="button" className="btn btn-quiet" onClick={() => void signOut().finally(onSignedOut)}>{msg('shell.sign_out')}</button>
       </header>
-      <nav className="nav" aria-label="Main">
+      <nav className="nav" aria-label={msg('shell.main')}>
         <ul>
           {(session.user.role === 'volunteer' ? VOLUNTEER_NAV : NAV).map((n) => (
             <li key={n.to}>
@@ -88,13 +86,13 @@ export function Shell({ session, onSignedOut, children }: { session: Session; on
                 </span>
                 {n.short ? (
                   <>
-                    <span className="nav-long">{n.label}</span>
+                    <span className="nav-long">{msg(n.label)}</span>
                     <span className="nav-short" aria-hidden="true">
-                      {n.short}
+                      {msg(n.short)}
                     </span>
                   </>
                 ) : (
-                  <span>{n.label}</span>
+                  <span>{msg(n.label)}</span>
                 )}
               </Link>
             </li>

@@ -1,6 +1,7 @@
 /** Shared building blocks: labelled fields, buttons, badges, times, errors. Accessible by construction. */
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../data/client';
+import { fmtAgo, fmtDateTime, msg } from '../i18n';
 
 /**
  * A labelled control with an optional hint and the server's errors for it; the control
@@ -72,25 +73,16 @@ export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  const label = status === 'triggered' ? 'Triggered' : status === 'acknowledged' ? 'Acknowledged' : status === 'resolved' ? 'Resolved' : status;
+  const label = status === 'triggered' ? msg('ui.status.triggered') : status === 'acknowledged' ? msg('ui.status.acknowledged') : status === 'resolved' ? msg('ui.status.resolved') : status;
   return <span className={`badge badge-${status}`}>{label}</span>;
 }
 
 export function UrgencyBadge({ urgency }: { urgency: string }) {
-  return <span className={`badge urgency-${urgency}`}>{urgency === 'high' ? 'High urgency' : 'Low urgency'}</span>;
+  return <span className={`badge urgency-${urgency}`}>{urgency === 'high' ? msg('ui.high_urgency') : msg('ui.low_urgency')}</span>;
 }
 
-const rtf = typeof Intl !== 'undefined' && 'RelativeTimeFormat' in Intl ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
-
-export function ago(iso: string, now = Date.now()): string {
-  const s = Math.round((Date.parse(iso) - now) / 1000);
-  const abs = Math.abs(s);
-  if (!rtf) return new Date(iso).toLocaleString();
-  if (abs < 60) return rtf.format(s, 'second');
-  if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
-  if (abs < 86400) return rtf.format(Math.round(s / 3600), 'hour');
-  return rtf.format(Math.round(s / 86400), 'day');
-}
+/** "5 minutes ago" in the person's language. */
+export const ago = (iso: string, now = Date.now()): string => fmtAgo(iso, now);
 
 /** A time shown relative ("5 minutes ago"), exact on hover and to screen readers via <time>. */
 export function Time({ iso }: { iso: string }) {
@@ -99,9 +91,8 @@ export function Time({ iso }: { iso: string }) {
     const t = setInterval(() => tick((n) => n + 1), 30_000);
     return () => clearInterval(t);
   }, []);
-  const d = new Date(iso);
   return (
-    <time dateTime={iso} title={d.toLocaleString()}>
+    <time dateTime={iso} title={fmtDateTime(iso)}>
       {ago(iso)}
     </time>
   );
@@ -129,7 +120,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   };
   return (
     <button type="button" className="btn btn-secondary btn-small" onClick={() => void copy()} aria-label={label}>
-      {done ? 'Copied' : 'Copy'}
+      {done ? msg('ui.copied') : msg('ui.copy')}
     </button>
   );
 }
@@ -139,7 +130,7 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
     <figure className="code">
       <figcaption>
         <span>{label}</span>
-        <CopyButton text={code} label={`Copy ${label}`} />
+        <CopyButton text={code} label={msg('ui.copy_label', { label })} />
       </figcaption>
       <pre tabIndex={0} aria-label={label}>
         <code>{code}</code>
@@ -151,7 +142,8 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
 export function Loading({ what }: { what: string }) {
   return (
     <p className="muted" role="status" aria-live="polite">
-      Loading {what}…
+      {msg('ui.loading', { what })}
+    
     </p>
   );
 }

@@ -1,6 +1,7 @@
 /** Incident analytics, responder load and postmortems (docs/analytics.md), over the REST API. */
 import { api, csrfHeader, withQuery } from './client';
 import type { ActionItem, Insights, MetricsAnswer, MonthlyReport, Postmortem, QuarterlyReport, ResponderLoad } from './types';
+import { msg } from '../i18n';
 
 /** Offset of `zone` from UTC at an instant, in ms. */
 function offsetMs(at: number, zone: string): number {
@@ -36,7 +37,7 @@ export const responderLoad = (filters: { created_at_start: string; created_at_en
 export async function downloadCsv(path: string, body: unknown, filename: string): Promise<void> {
   const csrf = csrfHeader();
   const res = await fetch(`${path}?format=csv`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', accept: 'text/csv', 'x-vigil-client': 'web', ...(csrf ? { 'x-csrf-token': csrf } : {}) }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`CSV export failed (HTTP ${res.status})`);
+  if (!res.ok) throw new Error(msg('data.analytics.csv_export_failed_http', { status: res.status }));
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;

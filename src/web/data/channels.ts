@@ -8,6 +8,7 @@ import type { Static } from 'typebox';
 import type * as sms from '../../contract/sms';
 import type * as matrix from '../../contract/matrix';
 import { api } from './client';
+import { msg } from '../i18n';
 
 export type SmsProvider = Static<typeof sms.SmsProvider>['sms_provider'];
 export type SmsSpend = Static<typeof sms.SmsSpend>['sms_spend'];
@@ -53,42 +54,42 @@ export const PROVIDER_TYPES: Record<SmsProviderType, { label: string; from: bool
     label: 'Vonage',
     from: true,
     baseUrl: 'optional',
-    baseUrlHint: 'Leave empty for https://api.nexmo.com.',
+    get baseUrlHint() { return msg('data.channels.leave_empty_for_https_api_nexmo'); },
     credentials: [
-      { name: 'application_id', label: 'Application id', secret: false },
-      { name: 'private_key', label: 'Private key (PEM)', secret: true, multiline: true },
-      { name: 'signature_secret', label: 'Signature secret (for replies and delivery receipts)', secret: true, optional: true },
+      { name: 'application_id', get label() { return msg('data.channels.application_id'); }, secret: false },
+      { name: 'private_key', get label() { return msg('data.channels.private_key_pem'); }, secret: true, multiline: true },
+      { name: 'signature_secret', get label() { return msg('data.channels.signature_secret_for_replies_and_delivery'); }, secret: true, optional: true },
     ],
   },
   plivo: {
     label: 'Plivo',
     from: true,
     baseUrl: 'optional',
-    baseUrlHint: 'Leave empty for https://api.plivo.com.',
+    get baseUrlHint() { return msg('data.channels.leave_empty_for_https_api_plivo'); },
     credentials: [
       { name: 'auth_id', label: 'Auth ID', secret: false },
-      { name: 'auth_token', label: 'Auth token', secret: true },
+      { name: 'auth_token', get label() { return msg('data.channels.auth_token'); }, secret: true },
     ],
   },
   android_gateway: {
-    label: 'Android SMS gateway',
+    get label() { return msg('data.channels.android_sms_gateway'); },
     from: false,
     baseUrl: 'required',
-    baseUrlHint: "The phone's local server (http://192.168.1.20:8080) or https://api.sms-gate.app/3rdparty/v1.",
+    get baseUrlHint() { return msg('data.channels.the_phone_s_local_server_http'); },
     credentials: [
       { name: 'username', label: 'Username', secret: false },
       { name: 'password', label: 'Password', secret: true },
-      { name: 'webhook_signing_key', label: 'Webhook signing key (for replies and delivery receipts)', secret: true, optional: true },
+      { name: 'webhook_signing_key', get label() { return msg('data.channels.webhook_signing_key_for_replies_and'); }, secret: true, optional: true },
     ],
   },
   twilio: {
     label: 'Twilio',
     from: true,
     baseUrl: 'optional',
-    baseUrlHint: 'Leave empty for https://api.twilio.com.',
+    get baseUrlHint() { return msg('data.channels.leave_empty_for_https_api_twilio'); },
     credentials: [
       { name: 'account_sid', label: 'Account SID', secret: false },
-      { name: 'auth_token', label: 'Auth token', secret: true },
+      { name: 'auth_token', get label() { return msg('data.channels.auth_token'); }, secret: true },
     ],
   },
 };
@@ -138,15 +139,15 @@ export function spendText(s: Pick<SmsSpend, 'monthly_cap' | 'spent' | 'month' | 
 
 export const HEALTH_WORDS: Record<SmsProvider['health']['status'], string> = {
   healthy: 'healthy',
-  degraded: 'degraded: some tries failed',
-  failing: 'failing: the latest tries failed',
-  unknown: 'no tries in the last day',
+  get degraded() { return msg('data.channels.degraded_some_tries_failed'); },
+  get failing() { return msg('data.channels.failing_the_latest_tries_failed'); },
+  get unknown() { return msg('data.channels.no_tries_in_the_last_day'); },
 };
 
 /** The Matrix sync in words: off, working (last read), or failing (why). */
 export function matrixStatus(s: MatrixSync | null): { tone: 'info' | 'ok' | 'warn'; text: string } {
-  if (!s) return { tone: 'info', text: 'Off: replies in Matrix rooms are not read. Acknowledge links in the messages still work.' };
-  if (s.last_error) return { tone: 'warn', text: `Failing: the last read of the rooms failed (${s.last_error}).` };
-  if (!s.last_sync_at) return { tone: 'info', text: 'On: waiting for the first read of the rooms.' };
-  return { tone: 'ok', text: 'On: replies such as "ack 42" acknowledge.' };
+  if (!s) return { tone: 'info', text: msg('data.channels.off_replies_in_matrix_rooms_are') };
+  if (s.last_error) return { tone: 'warn', text: msg('data.channels.failing_the_last_read_of_the', { last_error: s.last_error }) };
+  if (!s.last_sync_at) return { tone: 'info', text: msg('data.channels.on_waiting_for_the_first_read') };
+  return { tone: 'ok', text: msg('data.channels.on_replies_such_as_ack_42') };
 }

@@ -5,6 +5,7 @@
  * Errors become ApiError with the server's own messages (they name the field).
  */
 import type { ErrorBody } from './types';
+import { msg } from '../i18n';
 
 export class ApiError extends Error {
   constructor(
@@ -56,7 +57,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   try {
     res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch {
-    throw new ApiError(0, ['The server cannot be reached. Check the connection; Vigil retries when you act again.'], 'network error');
+    throw new ApiError(0, [msg('data.client.the_server_cannot_be_reached_check')], 'network error');
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();

@@ -1,5 +1,6 @@
 import { api, withQuery } from './client';
 import type { Alert, Incident, IncidentDetail, IncidentEscalated, IncidentStatus, LogEntry, Page, Priority, PublicUpdate, Urgency } from './types';
+import { msg } from '../i18n';
 
 export interface IncidentFilter {
   statuses: IncidentStatus[];
@@ -31,7 +32,7 @@ export const postPublicUpdate = (id: string, status: string, message: string) =>
 
 /** Words a person reads on a log entry, newest first. */
 export function describeEntry(e: LogEntry): string {
-  return e.type === 'annotate_log_entry' ? `Note: ${e.note ?? e.summary}` : e.summary;
+  return e.type === 'annotate_log_entry' ? msg('data.incidents.note', { v0: e.note ?? e.summary }) : e.summary;
 }
 
 /** Page the pending level of the incident's policy at once (or `level`, 1-based); an acknowledged incident is triggered again. */

@@ -1,5 +1,6 @@
 import { api, withQuery } from './client';
 import type { MaintenanceWindow, MaintenanceWindowIn } from './types';
+import { fmtDateTime, msg } from '../i18n';
 
 export type WindowFilter = 'ongoing' | 'future' | 'past';
 
@@ -38,13 +39,15 @@ export function windowRequest(f: WindowForm): MaintenanceWindowIn {
   };
 }
 
-const WEEKDAY: Record<string, string> = { MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday' };
+/** RRULE's day codes, each with a Monday-based offset: named in the person's language. */
+const DAY_OFFSET: Record<string, number> = { MO: 0, TU: 1, WE: 2, TH: 3, FR: 4, SA: 5, SU: 6 };
+const weekday = (code: string): string => (code in DAY_OFFSET ? fmtDateTime(Date.UTC(2024, 0, 1 + DAY_OFFSET[code]!), { weekday: 'long', timeZone: 'UTC' }) : code);
 
 /** "Every Sunday" for the rules the form makes; the rule itself otherwise. */
 export function recurrenceLabel(rule: string | null): string | null {
   if (!rule) return null;
   const m = /^FREQ=WEEKLY;BYDAY=([A-Z]{2}(?:,[A-Z]{2})*)$/.exec(rule);
-  if (m) return `Every ${m[1]!.split(',').map((d) => WEEKDAY[d] ?? d).join(', ')}`;
-  if (rule === 'FREQ=DAILY') return 'Every day';
+  if (m) return msg('data.maintenance.every', { v0: m[1]!.split(',').map((d) => weekday(d)).join(', ') });
+  if (rule === 'FREQ=DAILY') return msg('data.maintenance.every_day');
   return rule;
 }

@@ -6,6 +6,7 @@
  */
 import { api } from './client';
 import type { ContactMethod } from './types';
+import { msg } from '../i18n';
 
 export function pushSupported(): boolean {
   return typeof window !== 'undefined' && 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
@@ -37,9 +38,9 @@ function sameKey(a: ArrayBuffer | null | undefined, b: Uint8Array): boolean {
 
 /** Subscribes this browser and adds it as a contact method of `userId` (unverified until the code it receives is entered). */
 export async function addThisDevice(userId: string, label: string): Promise<ContactMethod> {
-  if (!pushSupported()) throw new Error('This browser cannot receive push notifications. On iPhone and iPad, add Vigil to the Home Screen first and open it from there.');
+  if (!pushSupported()) throw new Error(msg('data.push.this_browser_cannot_receive_push_notifications'));
   const permission = await Notification.requestPermission();
-  if (permission !== 'granted') throw new Error('Notifications are blocked for Vigil in this browser; allow them in the site settings and try again.');
+  if (permission !== 'granted') throw new Error(msg('data.push.notifications_are_blocked_for_vigil_in'));
   const reg = (await registerServiceWorker()) ?? (await navigator.serviceWorker.ready);
   await navigator.serviceWorker.ready;
   const { vapid_key } = await api<{ vapid_key: { public_key: string } }>('GET', '/api/v1/push/vapid_key');

@@ -9,6 +9,7 @@
  * are left out when sending, and errors are mapped back through that.
  */
 import type { Extraction, OrchestrationPath, OrchestrationPathIn, RouterTestResult, RuleActions, SampleEvent, ServiceTestResult } from './types';
+import { msg } from '../i18n';
 
 export interface DraftRule {
   /** Stable across edits and moves (React key, element ids); never sent. */
@@ -123,7 +124,7 @@ export function keptActions(a: RuleActions): string[] {
   const other = (a.extractions ?? []).filter((e) => !isTemplate(e, 'event.summary') && !isTemplate(e, 'event.dedup_key')).length;
   if (other) out.push(`${other} other extraction${other === 1 ? '' : 's'}`);
   if (a.variables?.length) out.push(`${a.variables.length} variable${a.variables.length === 1 ? '' : 's'}`);
-  if (a.event_action) out.push(`event action "${a.event_action}"`);
+  if (a.event_action) out.push(msg('data.rule-draft.event_action', { event_action: a.event_action }));
   return out;
 }
 
@@ -246,13 +247,13 @@ export function parseSample(text: string): { ok: true; event: SampleEvent } | { 
   try {
     v = JSON.parse(text);
   } catch (e) {
-    return { ok: false, error: `The sample event is not valid JSON: ${(e as Error).message}` };
+    return { ok: false, error: msg('data.rule-draft.the_sample_event_is_not_valid', { message: (e as Error).message }) };
   }
-  if (!isObject(v)) return { ok: false, error: 'The sample event must be a JSON object, like an Events API v2 body: {"payload": {"summary": …, "severity": …}}' };
+  if (!isObject(v)) return { ok: false, error: msg('data.rule-draft.the_sample_event_must_be_a') };
   const body = isObject(v.payload) ? v : { payload: v };
   const p = body.payload as Record<string, unknown>;
-  if (typeof p.summary !== 'string' || !p.summary) return { ok: false, error: 'The sample event needs payload.summary (text).' };
-  if (typeof p.severity !== 'string') return { ok: false, error: 'The sample event needs payload.severity: critical, error, warning or info.' };
+  if (typeof p.summary !== 'string' || !p.summary) return { ok: false, error: msg('data.rule-draft.the_sample_event_needs_payload_summary') };
+  if (typeof p.severity !== 'string') return { ok: false, error: msg('data.rule-draft.the_sample_event_needs_payload_severity') };
   const event: Record<string, unknown> = { payload: p };
   for (const k of ['dedup_key', 'links', 'client'] as const) if (body[k] !== undefined) event[k] = body[k];
   return { ok: true, event: event as SampleEvent };
@@ -265,10 +266,10 @@ const quoted = (label: string | null, id: string | null) => (label ? `“${label
 
 /** Which rule acted in each set the event went through. */
 export function describeMatches(matched: ServiceTestResult['matched'], router = false): string[] {
-  if (matched.length === 0) return ['No rule matched.'];
+  if (matched.length === 0) return [msg('data.rule-draft.no_rule_matched')];
   return matched.map((m) => {
     const where = router || m.set_id === 'start' ? '' : ` in set ${m.set_id}`;
-    return m.catch_all ? `No rule matched${where}: the catch-all applies.` : `Rule ${quoted(m.label, m.rule_id)} matched${where}.`;
+    return m.catch_all ? msg('data.rule-draft.no_rule_matched_the_catch_all', { where }) : msg('data.rule-draft.rule_matched', { v0: quoted(m.label, m.rule_id), where });
   });
 }
 
@@ -276,19 +277,19 @@ export function describeMatches(matched: ServiceTestResult['matched'], router = 
 export function describeOutcome(r: ServiceTestResult): string[] {
   const a = r.actions;
   const out: string[] = [];
-  if (a.drop_event) return ['Dropped: the event is counted and nothing is stored.'];
-  if (a.suppress) out.push('Suppressed: the alert is stored and shown, but opens no incident and pages nobody.');
-  else if (a.event_action === 'resolve') out.push('Resolves the open alert with this dedup key.');
-  else out.push('Opens an incident (or joins the open one with the same dedup key).');
-  if (a.suspend && !a.suppress) out.push(`Notifications paused ${minutes(a.suspend)}: someone is paged only if the alert is still open then.`);
-  if (a.urgency) out.push(`Urgency: ${a.urgency}.`);
-  if (a.priority) out.push(`Priority: ${a.priority.summary ?? a.priority.id}.`);
-  if (a.severity) out.push(`Severity set to ${a.severity}.`);
-  for (const n of a.annotations) out.push(`Note added: “${n}”`);
+  if (a.drop_event) return [msg('data.rule-draft.dropped_the_event_is_counted_and')];
+  if (a.suppress) out.push(msg('data.rule-draft.suppressed_the_alert_is_stored_and'));
+  else if (a.event_action === 'resolve') out.push(msg('data.rule-draft.resolves_the_open_alert_with_this'));
+  else out.push(msg('data.rule-draft.opens_an_incident_or_joins_the'));
+  if (a.suspend && !a.suppress) out.push(msg('data.rule-draft.notifications_paused_someone_is_paged_only', { v0: minutes(a.suspend) }));
+  if (a.urgency) out.push(msg('data.rule-draft.urgency', { urgency: a.urgency }));
+  if (a.priority) out.push(msg('data.rule-draft.priority', { v0: a.priority.summary ?? a.priority.id }));
+  if (a.severity) out.push(msg('data.rule-draft.severity_set_to', { severity: a.severity }));
+  for (const n of a.annotations) out.push(msg('data.rule-draft.note_added', { n }));
   return out;
 }
 
 export function describeRoute(r: RouterTestResult): string {
-  if (r.route_to) return `Goes to the service ${r.route_to.summary ?? r.route_to.id}, whose own rules then apply.`;
-  return 'Unrouted: kept as a suppressed alert in no service; it opens no incident and pages nobody.';
+  if (r.route_to) return msg('data.rule-draft.goes_to_the_service_whose_own', { v0: r.route_to.summary ?? r.route_to.id });
+  return msg('data.rule-draft.unrouted_kept_as_a_suppressed_alert');
 }

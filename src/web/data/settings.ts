@@ -1,5 +1,6 @@
 import { api, withQuery } from './client';
 import type { ApiToken, AuditEntry, Page } from './types';
+import { msg } from '../i18n';
 
 export const listTokens = () => api<{ api_tokens: ApiToken[] }>('GET', '/api/v1/api_tokens').then((r) => r.api_tokens);
 /** `expiresInDays`: null for a token that never expires. */
@@ -9,9 +10,9 @@ export const createToken = (description: string, userId?: string, scope: ApiToke
   }).then((r) => r.api_token);
 
 export const SCOPE_WORDS: Record<ApiToken['scope'], string> = {
-  read: 'read only',
+  get read() { return msg('data.settings.read_only'); },
   incidents_write: 'read and act on incidents',
-  full: 'everything the member’s role allows',
+  get full() { return msg('data.settings.everything_the_member_s_role_allows'); },
 };
 export const revokeToken = (id: string) => api<void>('DELETE', `/api/v1/api_tokens/${encodeURIComponent(id)}`);
 

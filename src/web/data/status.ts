@@ -1,3 +1,4 @@
+import { msg, type MessageId } from '../i18n';
 import { api } from './client';
 import type { PublicStatusPage, StatusPagePatch, StatusPageSettings, StatusSubscriber } from './types';
 
@@ -13,16 +14,21 @@ export const statusFeedUrl = (slug: string, format: 'atom' | 'rss') => `${pub(sl
 export const listStatusSubscribers = (offset = 0) => api<{ subscribers: StatusSubscriber[]; more: boolean; total: number | null; offset: number; limit: number }>('GET', `/api/v1/status_page/subscribers?limit=100&offset=${offset}&total=true`);
 export const removeStatusSubscriber = (id: string) => api<unknown>('DELETE', `/api/v1/status_page/subscribers/${encodeURIComponent(id)}`);
 
-export const STATE_LABEL: Record<string, string> = {
-  operational: 'Operational',
-  degraded: 'Degraded performance',
-  outage: 'Outage',
-  maintenance: 'Under maintenance',
+const STATE_IDS: Record<string, MessageId> = {
+  operational: 'status.state.operational',
+  degraded: 'status.state.degraded',
+  outage: 'status.state.outage',
+  maintenance: 'status.state.maintenance',
 };
 
-export const OVERALL_LABEL: Record<string, string> = {
-  operational: 'All systems operational',
-  degraded: 'Some services are degraded',
-  outage: 'Some services are down',
-  maintenance: 'Maintenance in progress',
+const OVERALL_IDS: Record<string, MessageId> = {
+  operational: 'status.overall.operational',
+  degraded: 'status.overall.degraded',
+  outage: 'status.overall.outage',
+  maintenance: 'status.overall.maintenance',
 };
+
+/** A component's state in the current language (an unknown state as the server sent it). */
+export const stateLabel = (state: string): string => (STATE_IDS[state] ? msg(STATE_IDS[state]) : state);
+/** The page's overall state in the current language. */
+export const overallLabel = (state: string): string => (OVERALL_IDS[state] ? msg(OVERALL_IDS[state]) : state);

@@ -1,6 +1,7 @@
 /** Volunteer responders (docs/volunteers.md): the volunteer's own pages and the coordinator's. */
 import { api, optional, withQuery } from './client';
 import type { AvailabilityView, AvailabilityWindow, CoverageGaps, History, Ledger, OpenShift, OpenShiftSchedule, PoolStatus, ShiftTrade, Volunteer, VolunteerIncidents, VolunteerPool, VolunteerSettings } from './types';
+import { msg } from '../i18n';
 
 const v = (id: string) => `/api/v1/volunteers/${encodeURIComponent(id)}`;
 
@@ -53,7 +54,7 @@ export function weeklyRule(days: string[]): string {
 export function describeWindow(w: AvailabilityWindow): string {
   const days = weekdaysOf(w.rrule);
   const when = days ? DAYS.filter(([d]) => days.includes(d)).map(([, l]) => l).join(', ') : w.rrule;
-  return `${when} ${w.start}–${w.end}${w.end <= w.start ? ' (next day)' : ''}`;
+  return `${when} ${w.start}–${w.end}${w.end <= w.start ? msg('data.volunteers.next_day') : ''}`;
 }
 
 export function thisMonth(now = new Date()): string {

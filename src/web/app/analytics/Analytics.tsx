@@ -11,6 +11,7 @@ import type { IncidentMetrics, Session } from '../../data/types';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, PageHeader } from '../ui';
 import { BarChart } from './BarChart';
+import { msg } from '../../i18n';
 
 const secs = (s: number | undefined) => (s === undefined ? '—' : s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
 const thisMonth = () => new Date().toISOString().slice(0, 7);
@@ -19,16 +20,16 @@ function Figures({ m }: { m: IncidentMetrics }) {
   const rows: [string, string][] = [
     ['Incidents', String(m.total_incident_count)],
     ['Alerts', String(m.total_alert_count)],
-    ['Time to acknowledge (mean / median / p90)', `${secs(m.mean_seconds_to_first_ack)} / ${secs(m.p50_seconds_to_first_ack)} / ${secs(m.p90_seconds_to_first_ack)}`],
-    ['Time to resolve (mean / median / p90)', `${secs(m.mean_seconds_to_resolve)} / ${secs(m.p50_seconds_to_resolve)} / ${secs(m.p90_seconds_to_resolve)}`],
+    [msg('analytics.analytics.time_to_acknowledge_mean_median_p90'), `${secs(m.mean_seconds_to_first_ack)} / ${secs(m.p50_seconds_to_first_ack)} / ${secs(m.p90_seconds_to_first_ack)}`],
+    [msg('analytics.analytics.time_to_resolve_mean_median_p90'), `${secs(m.mean_seconds_to_resolve)} / ${secs(m.p50_seconds_to_resolve)} / ${secs(m.p90_seconds_to_resolve)}`],
     ['Escalations', String(m.total_escalation_count)],
-    ['Acknowledged at the first level', `${m.total_incidents_acknowledged_first_level} of ${m.total_incidents_acknowledged}`],
-    ['Sleep-hour incidents (22:00–07:00)', String(m.total_sleep_hour_incidents)],
-    ['Repeat incidents (same service and title within 7 days)', String(m.total_repeat_incidents)],
+    [msg('analytics.analytics.acknowledged_at_the_first_level'), `${m.total_incidents_acknowledged_first_level} of ${m.total_incidents_acknowledged}`],
+    [msg('analytics.analytics.sleep_hour_incidents_22_00_07'), String(m.total_sleep_hour_incidents)],
+    [msg('analytics.analytics.repeat_incidents_same_service_and_title'), String(m.total_repeat_incidents)],
   ];
   return (
     <table className="table figures">
-      <caption>The month’s figures</caption>
+      <caption>{msg('analytics.analytics.the_month_s_figures')}</caption>
       <tbody>
         {rows.map(([k, v]) => (
           <tr key={k}>
@@ -56,23 +57,17 @@ export function Analytics({ session }: { session: Session }) {
   const ins = insights.data;
   return (
     <>
-      <PageHeader title="Analytics">
-        <Link to="/analytics/report" className="btn btn-quiet">
-          Monthly impact report
-        </Link>
-        <button type="button" className="btn btn-secondary" disabled={csv.busy || !filters} onClick={() => void csv.run('weekly')}>
-          Weekly CSV
-        </button>
-        <button type="button" className="btn btn-secondary" disabled={csv.busy || !filters} onClick={() => void csv.run('raw')}>
-          Incidents CSV
-        </button>
+      <PageHeader title={msg('analytics.analytics.analytics')}>
+        <Link to="/analytics/report" className="btn btn-quiet">{msg('analytics.analytics.monthly_impact_report')}</Link>
+        <button type="button" className="btn btn-secondary" disabled={csv.busy || !filters} onClick={() => void csv.run('weekly')}>{msg('analytics.analytics.weekly_csv')}</button>
+        <button type="button" className="btn btn-secondary" disabled={csv.busy || !filters} onClick={() => void csv.run('raw')}>{msg('analytics.analytics.incidents_csv')}</button>
       </PageHeader>
-      <Field label="Month" hint={`In ${zone}`}>
+      <Field label={msg('analytics.analytics.month')} hint={msg('analytics.analytics.in', { zone: zone })}>
         {(id, describedBy) => <input id={id} type="month" value={month} aria-describedby={describedBy} onChange={(e) => setMonth(e.target.value)} />}
       </Field>
       <ErrorBox error={weekly.error ?? insights.error ?? load.error ?? csv.error} />
       {!ins || !weekly.data ? (
-        <Loading what="analytics" />
+        <Loading what={msg('analytics.analytics.analytics_2')} />
       ) : (
         <div className="analytics-grid">
           <section className="card" aria-labelledby="an-fig">
@@ -80,17 +75,17 @@ export function Analytics({ session }: { session: Session }) {
             <Figures m={ins.totals} />
           </section>
           <section className="card" aria-labelledby="an-wk">
-            <h2 id="an-wk">Incidents per week</h2>
-            <BarChart title="Incidents per week" labels={weeks.map((w) => (w.range_start ?? '').slice(0, 10))} values={weeks.map((w) => w.total_incident_count)} />
+            <h2 id="an-wk">{msg('analytics.analytics.incidents_per_week')}</h2>
+            <BarChart title={msg('analytics.analytics.incidents_per_week')} labels={weeks.map((w) => (w.range_start ?? '').slice(0, 10))} values={weeks.map((w) => w.total_incident_count)} />
             <table className="table">
-              <caption>Per week (weeks start on Monday)</caption>
+              <caption>{msg('analytics.analytics.per_week_weeks_start_on_monday')}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Week of</th>
-                  <th scope="col">Incidents</th>
-                  <th scope="col">Median to acknowledge</th>
-                  <th scope="col">Median to resolve</th>
-                  <th scope="col">Sleep-hour</th>
+                  <th scope="col">{msg('analytics.analytics.week_of')}</th>
+                  <th scope="col">{msg('analytics.analytics.incidents')}</th>
+                  <th scope="col">{msg('analytics.analytics.median_to_acknowledge')}</th>
+                  <th scope="col">{msg('analytics.analytics.median_to_resolve')}</th>
+                  <th scope="col">{msg('analytics.analytics.sleep_hour')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -107,15 +102,15 @@ export function Analytics({ session }: { session: Session }) {
             </table>
           </section>
           <section className="card" aria-labelledby="an-hr">
-            <h2 id="an-hr">Busiest hours</h2>
-            <BarChart title="Incidents by hour of the day" labels={ins.busiest_hours.map((_, h) => `${String(h).padStart(2, '0')}:00`)} values={ins.busiest_hours} />
+            <h2 id="an-hr">{msg('analytics.analytics.busiest_hours')}</h2>
+            <BarChart title={msg('analytics.analytics.incidents_by_hour_of_the_day')} labels={ins.busiest_hours.map((_, h) => `${String(h).padStart(2, '0')}:00`)} values={ins.busiest_hours} />
             <details>
-              <summary>Incidents by hour (table)</summary>
+              <summary>{msg('analytics.analytics.incidents_by_hour_table')}</summary>
               <table className="table">
                 <thead>
                   <tr>
-                    <th scope="col">Hour</th>
-                    <th scope="col">Incidents</th>
+                    <th scope="col">{msg('analytics.analytics.hour')}</th>
+                    <th scope="col">{msg('analytics.analytics.incidents')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -130,13 +125,13 @@ export function Analytics({ session }: { session: Session }) {
             </details>
           </section>
           <section className="card" aria-labelledby="an-sv">
-            <h2 id="an-sv">Services breaking most</h2>
+            <h2 id="an-sv">{msg('analytics.analytics.services_breaking_most')}</h2>
             <table className="table">
               <thead>
                 <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col">Incidents</th>
-                  <th scope="col">Repeats</th>
+                  <th scope="col">{msg('analytics.analytics.service')}</th>
+                  <th scope="col">{msg('analytics.analytics.incidents')}</th>
+                  <th scope="col">{msg('analytics.analytics.repeats')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -151,32 +146,31 @@ export function Analytics({ session }: { session: Session }) {
             </table>
             {ins.repeats.length > 0 && (
               <>
-                <h3>Repeating</h3>
+                <h3>{msg('analytics.analytics.repeating')}</h3>
                 <ul className="plain">
                   {ins.repeats.map((g) => (
                     <li key={g.service_id + g.title}>
-                      {g.service_name}: “{g.title}” — {g.incident_count} incidents, {g.repeat_count} repeats
-                    </li>
+                      {g.service_name}: “{g.title}” — {g.incident_count}{' '}{msg('analytics.analytics.incidents_2')}{' '}{g.repeat_count}{' '}{msg('analytics.analytics.repeats_2')}</li>
                   ))}
                 </ul>
               </>
             )}
           </section>
           <section className="card wide" aria-labelledby="an-ld">
-            <h2 id="an-ld">Who carried the pages</h2>
+            <h2 id="an-ld">{msg('analytics.analytics.who_carried_the_pages')}</h2>
             {!load.data ? (
-              <Loading what="responder load" />
+              <Loading what={msg('analytics.analytics.responder_load')} />
             ) : (
               <table className="table">
-                <caption>Nights and weekends in each person’s own time zone</caption>
+                <caption>{msg('analytics.analytics.nights_and_weekends_in_each_person')}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Person</th>
-                    <th scope="col">Pages</th>
-                    <th scope="col">Night pages</th>
-                    <th scope="col">Weekend pages</th>
-                    <th scope="col">Hours on call</th>
-                    <th scope="col">Incidents handled</th>
+                    <th scope="col">{msg('analytics.analytics.person')}</th>
+                    <th scope="col">{msg('analytics.analytics.pages')}</th>
+                    <th scope="col">{msg('analytics.analytics.night_pages')}</th>
+                    <th scope="col">{msg('analytics.analytics.weekend_pages')}</th>
+                    <th scope="col">{msg('analytics.analytics.hours_on_call')}</th>
+                    <th scope="col">{msg('analytics.analytics.incidents_handled')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -195,7 +189,7 @@ export function Analytics({ session }: { session: Session }) {
             )}
             {load.data?.rotations?.map((r) => (
               <p key={r.schedule_id} className="muted">
-                {r.schedule_name}: pages from {r.notifications.min} to {r.notifications.max} (spread {r.notifications.spread}); night pages spread {r.night_pages.spread}; hours on call spread {Math.round(r.seconds_on_call.spread / 3600)}.
+                {r.schedule_name}{msg('analytics.analytics.pages_from')}{' '}{r.notifications.min}{' '}{msg('analytics.analytics.to')}{' '}{r.notifications.max}{' '}{msg('analytics.analytics.spread')}{' '}{r.notifications.spread}{msg('analytics.analytics.night_pages_spread')}{' '}{r.night_pages.spread}{msg('analytics.analytics.hours_on_call_spread')}{' '}{Math.round(r.seconds_on_call.spread / 3600)}.
               </p>
             ))}
           </section>

@@ -1,3 +1,4 @@
+import { msg } from '../../i18n';
 /**
  * A bar chart drawn as SVG: no library, no external assets, scales to the width of a phone.
  * The SVG is a picture (role="img" with a summary label); the same numbers are always in a
@@ -9,7 +10,7 @@ export function BarChart({ title, labels, values, unit = '' }: { title: string; 
   const peak = values.length ? labels[values.indexOf(Math.max(...values))] : '';
   return (
     <figure className="chart">
-      <svg viewBox="0 0 100 44" preserveAspectRatio="none" role="img" aria-label={`${title}: highest ${Math.max(0, ...values)}${unit} at ${peak}; the numbers are in the table below`}>
+      <svg viewBox="0 0 100 44" preserveAspectRatio="none" role="img" aria-label={msg('analytics.barChart.highest_at_the_numbers_are_in', { title: title, v1: Math.max(0, ...values), unit: unit, peak: peak })}>
         <line x1="0" y1="40" x2="100" y2="40" stroke="currentColor" strokeWidth="0.2" />
         {values.map((v, i) => {
           const h = (v / max) * 36;

@@ -10,8 +10,9 @@ import { useAsync } from '../../data/hooks';
 import type { MonthlyReport, QuarterlyReport, Session } from '../../data/types';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+import { fmtNumber, msg } from '../../i18n';
 
-const n = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '—' : x.toLocaleString('en', { maximumFractionDigits: d }));
+const n = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '—' : fmtNumber(x, { maximumFractionDigits: d }));
 const secs = (s: number | undefined) => (s === undefined ? '—' : s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
 
 export function ImpactReport({ session }: { session: Session }) {
@@ -23,51 +24,45 @@ export function ImpactReport({ session }: { session: Session }) {
   const d = r.data;
   return (
     <>
-      <PageHeader title="Impact report">
-        <Link to="/analytics" className="btn btn-quiet">
-          Analytics
-        </Link>
+      <PageHeader title={msg('analytics.impactReport.impact_report')}>
+        <Link to="/analytics" className="btn btn-quiet">{msg('analytics.impactReport.analytics')}</Link>
         {valid && (
           <>
-            <a className="btn btn-secondary" href={`${impactReportUrl(period)}&format=csv`} download>
-              Download CSV
-            </a>
-            <a className="btn btn-secondary" href={`${impactReportUrl(period)}&format=pdf`} download>
-              Download PDF
-            </a>
+            <a className="btn btn-secondary" href={`${impactReportUrl(period)}&format=csv`} download>{msg('analytics.impactReport.download_csv')}</a>
+            <a className="btn btn-secondary" href={`${impactReportUrl(period)}&format=pdf`} download>{msg('analytics.impactReport.download_pdf')}</a>
           </>
         )}
       </PageHeader>
-      <Field label="Report for" hint="A calendar month, or the quarter holding it (Q1: January to March)">
+      <Field label={msg('analytics.impactReport.report_for')} hint={msg('analytics.impactReport.a_calendar_month_or_the_quarter')}>
         {(id, describedBy) => (
           <select id={id} value={by} aria-describedby={describedBy} onChange={(e) => setBy(e.target.value === 'quarter' ? 'quarter' : 'month')}>
-            <option value="month">Month</option>
-            <option value="quarter">Quarter</option>
+            <option value="month">{msg('analytics.impactReport.month')}</option>
+            <option value="quarter">{msg('analytics.impactReport.quarter')}</option>
           </select>
         )}
       </Field>
-      <Field label="Month" hint={by === 'month' ? `Calendar month in ${session.organization.time_zone}` : `${period}, in ${session.organization.time_zone}`}>
+      <Field label={msg('analytics.impactReport.month')} hint={by === 'month' ? msg('analytics.impactReport.calendar_month_in', { time_zone: session.organization.time_zone }) : msg('analytics.impactReport.in', { period: period, time_zone: session.organization.time_zone })}>
         {(id, describedBy) => <input id={id} type="month" value={month} aria-describedby={describedBy} onChange={(e) => setMonth(e.target.value)} />}
       </Field>
       <ErrorBox error={r.error} />
       {!d ? (
-        <Loading what="the report" />
+        <Loading what={msg('analytics.impactReport.the_report')} />
       ) : (
         <div className="analytics-grid">
           <section className="card wide" aria-labelledby="ir-served">
-            <h2 id="ir-served">People served and affected</h2>
+            <h2 id="ir-served">{msg('analytics.impactReport.people_served_and_affected')}</h2>
             {d.services.length === 0 ? (
-              <Notice>No service reports an impact metric yet.</Notice>
+              <Notice>{msg('analytics.impactReport.no_service_reports_an_impact_metric')}</Notice>
             ) : (
               <table className="table">
                 <thead>
                   <tr>
-                    <th scope="col">Service</th>
-                    <th scope="col">Served</th>
-                    <th scope="col">Expected (band)</th>
-                    <th scope="col">Incidents</th>
-                    <th scope="col">Affected (90 % interval)</th>
-                    <th scope="col">Availability</th>
+                    <th scope="col">{msg('analytics.impactReport.service')}</th>
+                    <th scope="col">{msg('analytics.impactReport.served')}</th>
+                    <th scope="col">{msg('analytics.impactReport.expected_band')}</th>
+                    <th scope="col">{msg('analytics.impactReport.incidents')}</th>
+                    <th scope="col">{msg('analytics.impactReport.affected_90_interval')}</th>
+                    <th scope="col">{msg('analytics.impactReport.availability')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -82,7 +77,7 @@ export function ImpactReport({ session }: { session: Session }) {
                       </td>
                       <td>{s.incidents}</td>
                       <td>
-                        {n(s.people_affected)} ({n(s.people_affected_low)}–{n(s.people_affected_high)}; net {n(s.people_affected_net)})
+                        {n(s.people_affected)} ({n(s.people_affected_low)}–{n(s.people_affected_high)}{msg('analytics.impactReport.net')}{' '}{n(s.people_affected_net)})
                       </td>
                       <td>{s.availability === null ? '—' : `${(s.availability * 100).toFixed(2)} %`}</td>
                     </tr>
@@ -92,43 +87,43 @@ export function ImpactReport({ session }: { session: Session }) {
             )}
           </section>
           <section className="card" aria-labelledby="ir-inc">
-            <h2 id="ir-inc">Incidents</h2>
+            <h2 id="ir-inc">{msg('analytics.impactReport.incidents')}</h2>
             <table className="table figures">
               <tbody>
                 <tr>
-                  <th scope="row">Incidents</th>
+                  <th scope="row">{msg('analytics.impactReport.incidents')}</th>
                   <td>{d.incidents.total_incident_count}</td>
                 </tr>
                 <tr>
-                  <th scope="row">Mean time to acknowledge</th>
+                  <th scope="row">{msg('analytics.impactReport.mean_time_to_acknowledge')}</th>
                   <td>{secs(d.incidents.mean_seconds_to_first_ack)}</td>
                 </tr>
                 <tr>
-                  <th scope="row">Mean time to resolve</th>
+                  <th scope="row">{msg('analytics.impactReport.mean_time_to_resolve')}</th>
                   <td>{secs(d.incidents.mean_seconds_to_resolve)}</td>
                 </tr>
                 <tr>
-                  <th scope="row">Postmortems published</th>
+                  <th scope="row">{msg('analytics.impactReport.postmortems_published')}</th>
                   <td>{d.postmortems_published.length}</td>
                 </tr>
                 <tr>
-                  <th scope="row">Action items closed</th>
+                  <th scope="row">{msg('analytics.impactReport.action_items_closed')}</th>
                   <td>{d.action_items_closed}</td>
                 </tr>
               </tbody>
             </table>
           </section>
           <section className="card" aria-labelledby="ir-vol">
-            <h2 id="ir-vol">Volunteer hours given</h2>
+            <h2 id="ir-vol">{msg('analytics.impactReport.volunteer_hours_given')}</h2>
             {d.volunteer_hours.length === 0 ? (
-              <Notice>No volunteer hours in this period.</Notice>
+              <Notice>{msg('analytics.impactReport.no_volunteer_hours_in_this_period')}</Notice>
             ) : (
               <table className="table">
                 <thead>
                   <tr>
-                    <th scope="col">Partner company</th>
-                    <th scope="col">Volunteers</th>
-                    <th scope="col">Hours</th>
+                    <th scope="col">{msg('analytics.impactReport.partner_company')}</th>
+                    <th scope="col">{msg('analytics.impactReport.volunteers')}</th>
+                    <th scope="col">{msg('analytics.impactReport.hours')}</th>
                   </tr>
                 </thead>
                 <tbody>

@@ -4,6 +4,7 @@ import type { Session } from '../../data/types';
 import { useAction } from '../../data/hooks';
 import { Link } from '../router';
 import { ErrorBox, Field, Notice } from '../ui';
+import { LanguageSwitch, msg } from '../../i18n';
 
 function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
   useEffect(() => {
@@ -16,11 +17,10 @@ function AuthFrame({ title, children }: { title: string; children: React.ReactNo
           <svg viewBox="0 0 32 32" width="40" height="40">
             <rect width="32" height="32" rx="7" fill="#0b3d6e" />
             <path d="M8 9l8 15 8-15" fill="none" stroke="#ffd24d" strokeWidth="4" strokeLinecap="round" strokeLinejoin="round" />
-          </svg>
-          Vigil
-        </p>
+          </svg>{msg('auth.signIn.vigil')}</p>
         <h1>{title}</h1>
         {children}
+        <LanguageSwitch />
       </div>
     </main>
   );
@@ -39,17 +39,17 @@ function SecondStep({ ticket, onSignedIn }: { ticket: string; onSignedIn: (s: Se
       }}
       noValidate
     >
-      <p>{recovery ? 'Type one of your recovery codes. Each works once.' : 'Type the 6-digit code your authenticator app shows for Vigil.'}</p>
-      <Field label={recovery ? 'Recovery code' : 'Code'}>
+      <p>{recovery ? msg('auth.signIn.type_one_of_your_recovery_codes') : msg('auth.signIn.type_the_6_digit_code_your')}</p>
+      <Field label={recovery ? msg('auth.signIn.recovery_code') : msg('auth.signIn.code')}>
         {(id) => <input id={id} autoComplete="one-time-code" inputMode={recovery ? 'text' : 'numeric'} required value={code} onChange={(e) => setCode(e.target.value)} autoFocus />}
       </Field>
       <ErrorBox error={action.error} />
       <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !code}>
-        {action.busy ? 'Checking…' : 'Continue'}
+        {action.busy ? msg('auth.signIn.checking') : msg('auth.signIn.continue')}
       </button>
       <p className="auth-links">
         <button type="button" className="btn btn-quiet btn-small" onClick={() => (setRecovery(!recovery), setCode(''), action.clear())}>
-          {recovery ? 'Use the authenticator app instead' : 'Use a recovery code instead'}
+          {recovery ? msg('auth.signIn.use_the_authenticator_app_instead') : msg('auth.signIn.use_a_recovery_code_instead')}
         </button>
       </p>
     </form>
@@ -74,18 +74,17 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   // Sign-in with the organization's identity provider: /login?org=<slug> shows its button; a refused sign-in comes back with the reason.
   const params = new URLSearchParams(location.search);
   const org = params.get('org');
-  const oidcError = params.get('oidc_error') ? params.get('reason') || 'Signing in with your identity provider failed.' : null;
+  const oidcError = params.get('oidc_error') ? params.get('reason') || msg('auth.signIn.signing_in_with_your_identity_provider') : null;
   const [provider, setProvider] = useState<{ display_name: string; start_url: string } | null>(null);
   useEffect(() => {
     if (org) oidcProvider(org).then(setProvider, () => setProvider(null));
   }, [org]);
   return (
-    <AuthFrame title="Sign in">
+    <AuthFrame title={msg('auth.signIn.sign_in')}>
       {oidcError ? <Notice tone="warn">{oidcError}</Notice> : null}
       {provider && !ticket && !orgs ? (
         <p>
-          <a className="btn btn-primary btn-block" href={provider.start_url}>
-            Sign in with {provider.display_name}
+          <a className="btn btn-primary btn-block" href={provider.start_url}>{msg('auth.signIn.sign_in_with')}{' '}{provider.display_name}
           </a>
         </p>
       ) : null}
@@ -93,7 +92,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         <SecondStep ticket={ticket} onSignedIn={onSignedIn} />
       ) : orgs ? (
         <div>
-          <p>This email opens several organizations. Which one?</p>
+          <p>{msg('auth.signIn.this_email_opens_several_organizations_which')}</p>
           <ul className="choices">
             {orgs.map((o) => (
               <li key={o.id}>
@@ -106,14 +105,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         </div>
       ) : (
         <form onSubmit={submit} noValidate>
-          <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}</Field>
-          <Field label="Password">{(id) => <input id={id} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+          <Field label={msg('auth.signIn.email')}>{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}</Field>
+          <Field label={msg('auth.signIn.password')}>{(id) => <input id={id} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
           <ErrorBox error={action.error} />
           <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !email || !password}>
-            {action.busy ? 'Signing in…' : 'Sign in'}
+            {action.busy ? msg('auth.signIn.signing_in') : msg('auth.signIn.sign_in')}
           </button>
           <p className="auth-links">
-            <Link to="/forgot">Forgot your password?</Link>
+            <Link to="/forgot">{msg('auth.signIn.forgot_your_password')}</Link>
           </p>
         </form>
       )}
@@ -126,9 +125,9 @@ export function ForgotPassword() {
   const [done, setDone] = useState<string | null>(null);
   const action = useAction(async () => setDone((await requestReset(email)).message));
   return (
-    <AuthFrame title="Reset your password">
+    <AuthFrame title={msg('auth.signIn.reset_your_password')}>
       {done ? (
-        <Notice tone="ok">{done} The link works for one hour.</Notice>
+        <Notice tone="ok">{done}{' '}{msg('auth.signIn.the_link_works_for_one_hour')}</Notice>
       ) : (
         <form
           onSubmit={(e) => {
@@ -136,16 +135,14 @@ export function ForgotPassword() {
             void action.run();
           }}
         >
-          <p>We email you a link to choose a new password.</p>
-          <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}</Field>
+          <p>{msg('auth.signIn.we_email_you_a_link_to')}</p>
+          <Field label={msg('auth.signIn.email')}>{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}</Field>
           <ErrorBox error={action.error} />
-          <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !email}>
-            Email me a link
-          </button>
+          <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || !email}>{msg('auth.signIn.email_me_a_link')}</button>
         </form>
       )}
       <p className="auth-links">
-        <Link to="/login">Back to sign in</Link>
+        <Link to="/login">{msg('auth.signIn.back_to_sign_in')}</Link>
       </p>
     </AuthFrame>
   );
@@ -169,22 +166,22 @@ export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; on
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [token]);
   const action = useAction(async () => {
-    if (password !== confirm) throw new Error('The two passwords differ.');
+    if (password !== confirm) throw new Error(msg('auth.signIn.the_two_passwords_differ'));
     const r = await redeemLink(token, password, kind === 'invite' ? name : undefined);
     history.replaceState(null, '', location.pathname); // the token is spent; keep it out of history
     if ('ticket' in r) setTicket(r.ticket);
     else onSignedIn(r.session);
   });
-  const title = kind === 'invite' ? 'Welcome to Vigil' : 'Choose a new password';
+  const title = kind === 'invite' ? msg('auth.signIn.welcome_to_vigil') : msg('auth.signIn.choose_a_new_password');
   if (ticket) {
     return (
       <AuthFrame title={title}>
-        <Notice tone="ok">Password saved.</Notice>
+        <Notice tone="ok">{msg('auth.signIn.password_saved')}</Notice>
         <SecondStep ticket={ticket} onSignedIn={onSignedIn} />
       </AuthFrame>
     );
   }
-  if (!token) return <AuthFrame title={title}>{<ErrorBox error={new Error('This link is incomplete. Open it again from the email.')} />}</AuthFrame>;
+  if (!token) return <AuthFrame title={title}>{<ErrorBox error={new Error(msg('auth.signIn.this_link_is_incomplete_open_it'))} />}</AuthFrame>;
   return (
     <AuthFrame title={title}>
       <ErrorBox error={look.error} />
@@ -196,17 +193,17 @@ export function AccountLink({ kind, onSignedIn }: { kind: 'invite' | 'reset'; on
           }}
         >
           <p>
-            {kind === 'invite' ? 'You are joining ' : 'For '}
-            <strong>{info.organization.name}</strong> as <strong>{info.email}</strong>.
+            {kind === 'invite' ? msg('auth.signIn.you_are_joining') : msg('auth.signIn.for')}
+            <strong>{info.organization.name}</strong>{' '}{msg('auth.signIn.as')}{' '}<strong>{info.email}</strong>.
           </p>
-          {kind === 'invite' && <Field label="Your name">{(id) => <input id={id} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />}</Field>}
-          <Field label="Password" hint="At least 10 characters. A few words are easier to type on a phone than symbols.">
+          {kind === 'invite' && <Field label={msg('auth.signIn.your_name')}>{(id) => <input id={id} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />}</Field>}
+          <Field label={msg('auth.signIn.password')} hint={msg('auth.signIn.at_least_10_characters_a_few')}>
             {(id, d) => <input id={id} type="password" autoComplete="new-password" aria-describedby={d} minLength={10} required value={password} onChange={(e) => setPassword(e.target.value)} />}
           </Field>
-          <Field label="Password again">{(id) => <input id={id} type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />}</Field>
+          <Field label={msg('auth.signIn.password_again')}>{(id) => <input id={id} type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />}</Field>
           <ErrorBox error={action.error} />
           <button type="submit" className="btn btn-primary btn-block" disabled={action.busy || password.length < 10}>
-            {kind === 'invite' ? 'Set password and sign in' : 'Save and sign in'}
+            {kind === 'invite' ? msg('auth.signIn.set_password_and_sign_in') : msg('auth.signIn.save_and_sign_in')}
           </button>
         </form>
       )}

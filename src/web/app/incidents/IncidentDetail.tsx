@@ -9,6 +9,7 @@ import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
 import { PriorityBadge, PrioritySelect } from './priority';
 import { PostmortemPanel } from './PostmortemPanel';
+import { fmtNumber, msg } from '../../i18n';
 
 /** The snooze lengths offered (seconds): PagerDuty's common ones. */
 const SNOOZES: { seconds: number; label: string }[] = [
@@ -70,7 +71,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   const pub = useAction(async () => (await postPublicUpdate(id, pubStatus, pubMessage), setPubMessage(''), updates.reload()));
 
   if (inc.error) return <ErrorBox error={inc.error} />;
-  if (!inc.data) return <Loading what="the incident" />;
+  if (!inc.data) return <Loading what={msg('incidents.incidentDetail.the_incident')} />;
   const i = inc.data;
   const act = canRespond(session.user.role);
   const open = i.status !== 'resolved';
@@ -78,7 +79,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
   return (
     <>
       <p className="crumbs">
-        {volunteer ? <Link to="/">My volunteering</Link> : <Link to="/incidents">Incidents</Link>}
+        {volunteer ? <Link to="/">{msg('incidents.incidentDetail.my_volunteering')}</Link> : <Link to="/incidents">{msg('incidents.incidentDetail.incidents')}</Link>}
       </p>
       <PageHeader title={`#${i.incident_number} ${i.title}`} />
       <div className="incident-head">
@@ -88,15 +89,14 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         <span>
           <Link to={`/services/${i.service.id}`}>{i.service.summary}</Link>
         </span>
-        <span className="muted">
-          opened <Time iso={i.created_at} />
+        <span className="muted">{msg('incidents.incidentDetail.opened')}{' '}<Time iso={i.created_at} />
         </span>
       </div>
       <dl className="facts">
         {act && open && !volunteer ? (
           <div>
             <dt>
-              <label htmlFor="incident-priority">Priority</label>
+              <label htmlFor="incident-priority">{msg('incidents.incidentDetail.priority')}</label>
             </dt>
             <dd>
               <PrioritySelect id="incident-priority" value={i.priority?.id ?? ''} priorities={priorities.data ?? []} disabled={prio.busy || !priorities.data} onChange={(v) => void prio.run(v)} />
@@ -105,25 +105,24 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
           </div>
         ) : (
           <div>
-            <dt>Priority</dt>
-            <dd>{i.priority?.summary ?? 'None'}</dd>
+            <dt>{msg('incidents.incidentDetail.priority')}</dt>
+            <dd>{i.priority?.summary ?? msg('incidents.incidentDetail.none')}</dd>
           </div>
         )}
         {snoozedUntil(i) && (
           <div>
-            <dt>Snoozed</dt>
-            <dd>
-              triggers again <Time iso={snoozedUntil(i)!} />
+            <dt>{msg('incidents.incidentDetail.snoozed')}</dt>
+            <dd>{msg('incidents.incidentDetail.triggers_again')}{' '}<Time iso={snoozedUntil(i)!} />
             </dd>
           </div>
         )}
         <div>
-          <dt>Assigned to</dt>
-          <dd>{i.assignments.length ? i.assignments.map((a) => a.assignee.summary).join(', ') : 'Nobody'}</dd>
+          <dt>{msg('incidents.incidentDetail.assigned_to')}</dt>
+          <dd>{i.assignments.length ? i.assignments.map((a) => a.assignee.summary).join(', ') : msg('incidents.incidentDetail.nobody')}</dd>
         </div>
         {i.acknowledgements[0] && (
           <div>
-            <dt>Acknowledged by</dt>
+            <dt>{msg('incidents.incidentDetail.acknowledged_by')}</dt>
             <dd>
               {i.acknowledgements[0].acknowledger.summary} <Time iso={i.acknowledgements[0].at} />
             </dd>
@@ -131,7 +130,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         )}
         {i.resolved_at && (
           <div>
-            <dt>Resolved</dt>
+            <dt>{msg('incidents.incidentDetail.resolved')}</dt>
             <dd>
               <Time iso={i.resolved_at} />
             </dd>
@@ -139,40 +138,33 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         )}
         {i.impact && (
           <div>
-            <dt>People affected</dt>
-            <dd>
-              about {Math.round(i.impact.shortfall.estimate).toLocaleString()} {i.impact.label} delayed ({Math.round(i.impact.shortfall.low).toLocaleString()}–{Math.round(i.impact.shortfall.high).toLocaleString()}), {Math.round(i.impact.net.estimate).toLocaleString()} likely not served
-              {i.impact.frozen ? '' : ' so far'}
+            <dt>{msg('incidents.incidentDetail.people_affected')}</dt>
+            <dd>{msg('incidents.incidentDetail.about')}{' '}{fmtNumber(Math.round(i.impact.shortfall.estimate))} {i.impact.label}{' '}{msg('incidents.incidentDetail.delayed')}{fmtNumber(Math.round(i.impact.shortfall.low))}–{fmtNumber(Math.round(i.impact.shortfall.high))}), {fmtNumber(Math.round(i.impact.net.estimate))}{' '}{msg('incidents.incidentDetail.likely_not_served')}{i.impact.frozen ? '' : msg('incidents.incidentDetail.so_far')}
             </dd>
           </div>
         )}
         <div>
-          <dt>Alerts</dt>
+          <dt>{msg('incidents.incidentDetail.alerts')}</dt>
           <dd>
-            {i.alert_counts.all} ({i.alert_counts.triggered} open)
-          </dd>
+            {i.alert_counts.all} ({i.alert_counts.triggered}{' '}{msg('incidents.incidentDetail.open')}</dd>
         </div>
       </dl>
 
       {act && open && (
-        <section className="actions-bar" aria-label="Actions">
+        <section className="actions-bar" aria-label={msg('incidents.incidentDetail.actions')}>
           {i.status === 'triggered' && (
-            <button type="button" className="btn btn-primary btn-large" disabled={ack.busy} onClick={() => void ack.run()}>
-              Acknowledge
-            </button>
+            <button type="button" className="btn btn-primary btn-large" disabled={ack.busy} onClick={() => void ack.run()}>{msg('incidents.incidentDetail.acknowledge')}</button>
           )}
-          <button type="button" className="btn btn-secondary btn-large" disabled={res.busy} onClick={() => void res.run()}>
-            Resolve
-          </button>
+          <button type="button" className="btn btn-secondary btn-large" disabled={res.busy} onClick={() => void res.run()}>{msg('incidents.incidentDetail.resolve')}</button>
           <ErrorBox error={ack.error ?? res.error} />
         </section>
       )}
 
       {act && i.status === 'acknowledged' && (
-        <section className="actions-bar" aria-label="Snooze">
-          <span className="muted">Snooze for</span>
+        <section className="actions-bar" aria-label={msg('incidents.incidentDetail.snooze')}>
+          <span className="muted">{msg('incidents.incidentDetail.snooze_for')}</span>
           {SNOOZES.map((s) => (
-            <button key={s.seconds} type="button" className="btn btn-secondary" disabled={nap.busy} onClick={() => void nap.run(s.seconds)} aria-label={`Snooze for ${s.label}`}>
+            <button key={s.seconds} type="button" className="btn btn-secondary" disabled={nap.busy} onClick={() => void nap.run(s.seconds)} aria-label={msg('incidents.incidentDetail.snooze_for_2', { label: s.label })}>
               {s.label}
             </button>
           ))}
@@ -183,28 +175,25 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
       {act && open && !volunteer && i.escalation_policy && (
         <form
           className="row-form escalate"
-          aria-label="Escalate now"
+          aria-label={msg('incidents.incidentDetail.escalate_now')}
           onSubmit={(e) => {
             e.preventDefault();
             void esc.run();
           }}
         >
-          <Field label="Escalate to" hint={`Pages now, without waiting for ${i.escalation_policy.summary ?? 'the policy'}'s delay.`}>
+          <Field label={msg('incidents.incidentDetail.escalate_to')} hint={msg('incidents.incidentDetail.pages_now_without_waiting_for_s', { v0: i.escalation_policy.summary ?? msg('incidents.incidentDetail.the_policy') })}>
             {(fid, d) => (
               <select id={fid} aria-describedby={d} value={level} onChange={(e) => setLevel(e.target.value)}>
-                <option value="">The next level</option>
+                <option value="">{msg('incidents.incidentDetail.the_next_level')}</option>
                 {(policy.data?.escalation_rules ?? []).map((r, n) => (
-                  <option key={n} value={n + 1}>
-                    Level {n + 1}: {r.targets.map((t) => t.summary ?? t.id).join(', ')}
+                  <option key={n} value={n + 1}>{msg('incidents.incidentDetail.level')}{' '}{n + 1}: {r.targets.map((t) => t.summary ?? t.id).join(', ')}
                   </option>
                 ))}
               </select>
             )}
           </Field>
-          <button type="submit" className="btn btn-secondary" disabled={esc.busy}>
-            Escalate now
-          </button>
-          {escalated !== null && <Notice tone="ok">Level {escalated} is being paged now.</Notice>}
+          <button type="submit" className="btn btn-secondary" disabled={esc.busy}>{msg('incidents.incidentDetail.escalate_now')}</button>
+          {escalated !== null && <Notice tone="ok">{msg('incidents.incidentDetail.level')}{' '}{escalated}{' '}{msg('incidents.incidentDetail.is_being_paged_now')}</Notice>}
           <ErrorBox error={esc.error} />
         </form>
       )}
@@ -212,7 +201,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
       <div className="grid">
         {!volunteer && inc.data && <PostmortemPanel incidentId={inc.data.id} resolved={inc.data.status === 'resolved'} users={users.data ?? []} canEdit={act} />}
         <section className="card span-2" aria-labelledby="tl-h">
-          <h2 id="tl-h">Timeline</h2>
+          <h2 id="tl-h">{msg('incidents.incidentDetail.timeline')}</h2>
           {act && (
             <form
               className="inline-form"
@@ -221,18 +210,16 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                 void noteAction.run();
               }}
             >
-              <Field label="Add a note">{(fid) => <textarea id={fid} rows={2} value={note} onChange={(e) => setNote(e.target.value)} maxLength={65536} />}</Field>
-              <button type="submit" className="btn btn-secondary" disabled={noteAction.busy || !note.trim()}>
-                Add note
-              </button>
+              <Field label={msg('incidents.incidentDetail.add_a_note')}>{(fid) => <textarea id={fid} rows={2} value={note} onChange={(e) => setNote(e.target.value)} maxLength={65536} />}</Field>
+              <button type="submit" className="btn btn-secondary" disabled={noteAction.busy || !note.trim()}>{msg('incidents.incidentDetail.add_note')}</button>
               <ErrorBox error={noteAction.error} />
             </form>
           )}
           <ErrorBox error={log.error} />
           {!log.data ? (
-            <Loading what="the timeline" />
+            <Loading what={msg('incidents.incidentDetail.the_timeline')} />
           ) : (
-            <ol className="timeline" aria-label="Timeline, newest first">
+            <ol className="timeline" aria-label={msg('incidents.incidentDetail.timeline_newest_first')}>
               {[...log.data].reverse().map((e) => (
                 <li key={e.id} className={`tl tl-${(e.event_details?.vigil_type ?? e.type).replace(/_log_entry$/, '')}`}>
                   <Time iso={e.created_at} />
@@ -250,29 +237,27 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
         <div className="stack">
           {act && open && !volunteer && (
             <section className="card" aria-labelledby="re-h">
-              <h2 id="re-h">Reassign</h2>
+              <h2 id="re-h">{msg('incidents.incidentDetail.reassign')}</h2>
               <form
                 onSubmit={(e) => {
                   e.preventDefault();
                   void assign.run();
                 }}
               >
-                <Field label="Assign to">
+                <Field label={msg('incidents.incidentDetail.assign_to')}>
                   {(fid) => (
                     <select id={fid} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
-                      <option value="">Choose a person</option>
+                      <option value="">{msg('incidents.incidentDetail.choose_a_person')}</option>
                       {(users.data ?? []).map((u) => (
                         <option key={u.id} value={u.id}>
                           {u.name}
-                          {u.id === session.user.id ? ' (me)' : ''}
+                          {u.id === session.user.id ? msg('incidents.incidentDetail.me') : ''}
                         </option>
                       ))}
                     </select>
                   )}
                 </Field>
-                <button type="submit" className="btn btn-secondary" disabled={assign.busy || !assignee}>
-                  Reassign
-                </button>
+                <button type="submit" className="btn btn-secondary" disabled={assign.busy || !assignee}>{msg('incidents.incidentDetail.reassign')}</button>
                 <ErrorBox error={assign.error} />
               </form>
             </section>
@@ -280,13 +265,11 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
 
           {act && open && !volunteer && (
             <section className="card" aria-labelledby="mg-h">
-              <h2 id="mg-h">Merge</h2>
-              <p className="muted small">Other open incidents about the same problem: their open alerts move here and they are resolved.</p>
-              {merged !== null && <Notice tone="ok">{merged === 1 ? 'One incident merged' : `${merged} incidents merged`} into this one.</Notice>}
+              <h2 id="mg-h">{msg('incidents.incidentDetail.merge')}</h2>
+              <p className="muted small">{msg('incidents.incidentDetail.other_open_incidents_about_the_same')}</p>
+              {merged !== null && <Notice tone="ok">{merged === 1 ? msg('incidents.incidentDetail.one_incident_merged') : msg('incidents.incidentDetail.incidents_merged', { merged: merged })}{' '}{msg('incidents.incidentDetail.into_this_one')}</Notice>}
               {!merging ? (
-                <button type="button" className="btn btn-secondary" onClick={() => (setMerged(null), setMerging(true))}>
-                  Choose incidents to merge
-                </button>
+                <button type="button" className="btn btn-secondary" onClick={() => (setMerged(null), setMerging(true))}>{msg('incidents.incidentDetail.choose_incidents_to_merge')}</button>
               ) : (
                 <form
                   onSubmit={(e) => {
@@ -296,12 +279,12 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                 >
                   <ErrorBox error={others.error} />
                   {!others.data ? (
-                    <Loading what="open incidents" />
+                    <Loading what={msg('incidents.incidentDetail.open_incidents')} />
                   ) : others.data.filter((o) => o.id !== i.id).length === 0 ? (
-                    <p className="muted">No other open incident.</p>
+                    <p className="muted">{msg('incidents.incidentDetail.no_other_open_incident')}</p>
                   ) : (
                     <fieldset>
-                      <legend>Merge into #{i.incident_number}</legend>
+                      <legend>{msg('incidents.incidentDetail.merge_into')}{i.incident_number}</legend>
                       {others.data
                         .filter((o) => o.id !== i.id)
                         .map((o) => (
@@ -312,12 +295,8 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                         ))}
                     </fieldset>
                   )}
-                  <button type="submit" className="btn btn-secondary" disabled={mergeAction.busy || sources.length === 0}>
-                    Merge {sources.length || ''} into this incident
-                  </button>{' '}
-                  <button type="button" className="btn btn-secondary" onClick={() => (setMerging(false), setSources([]))}>
-                    Cancel
-                  </button>
+                  <button type="submit" className="btn btn-secondary" disabled={mergeAction.busy || sources.length === 0}>{msg('incidents.incidentDetail.merge')}{' '}{sources.length || ''}{' '}{msg('incidents.incidentDetail.into_this_incident')}</button>{' '}
+                  <button type="button" className="btn btn-secondary" onClick={() => (setMerging(false), setSources([]))}>{msg('incidents.incidentDetail.cancel')}</button>
                   <ErrorBox error={mergeAction.error} />
                 </form>
               )}
@@ -326,8 +305,8 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
 
           {!volunteer && (
           <section className="card" aria-labelledby="pub-h">
-            <h2 id="pub-h">Status page updates</h2>
-            <p className="muted small">The public sees these words, never the incident title.</p>
+            <h2 id="pub-h">{msg('incidents.incidentDetail.status_page_updates')}</h2>
+            <p className="muted small">{msg('incidents.incidentDetail.the_public_sees_these_words_never')}</p>
             {updates.data && updates.data.length > 0 ? (
               <ol className="plain updates">
                 {[...updates.data].reverse().map((u) => (
@@ -338,7 +317,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                 ))}
               </ol>
             ) : (
-              <p className="muted">No public update yet.</p>
+              <p className="muted">{msg('incidents.incidentDetail.no_public_update_yet')}</p>
             )}
             {act && (
               <form
@@ -347,20 +326,18 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                   void pub.run();
                 }}
               >
-                <Field label="Public status">
+                <Field label={msg('incidents.incidentDetail.public_status')}>
                   {(fid) => (
                     <select id={fid} value={pubStatus} onChange={(e) => setPubStatus(e.target.value)}>
-                      <option value="investigating">Investigating</option>
-                      <option value="identified">Identified</option>
-                      <option value="monitoring">Monitoring</option>
-                      <option value="resolved">Resolved</option>
+                      <option value="investigating">{msg('incidents.incidentDetail.investigating')}</option>
+                      <option value="identified">{msg('incidents.incidentDetail.identified')}</option>
+                      <option value="monitoring">{msg('incidents.incidentDetail.monitoring')}</option>
+                      <option value="resolved">{msg('incidents.incidentDetail.resolved')}</option>
                     </select>
                   )}
                 </Field>
-                <Field label="Message for the public">{(fid) => <textarea id={fid} rows={3} value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} maxLength={4000} />}</Field>
-                <button type="submit" className="btn btn-secondary" disabled={pub.busy || !pubMessage.trim()}>
-                  Post public update
-                </button>
+                <Field label={msg('incidents.incidentDetail.message_for_the_public')}>{(fid) => <textarea id={fid} rows={3} value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} maxLength={4000} />}</Field>
+                <button type="submit" className="btn btn-secondary" disabled={pub.busy || !pubMessage.trim()}>{msg('incidents.incidentDetail.post_public_update')}</button>
                 <ErrorBox error={pub.error} />
               </form>
             )}
@@ -368,23 +345,22 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
           )}
 
           <section className="card" aria-labelledby="al-h">
-            <h2 id="al-h">Alerts</h2>
+            <h2 id="al-h">{msg('incidents.incidentDetail.alerts')}</h2>
             <ErrorBox error={alerts.error} />
             {!alerts.data ? (
-              <Loading what="alerts" />
+              <Loading what={msg('incidents.incidentDetail.alerts_2')} />
             ) : alerts.data.length === 0 ? (
-              <Notice>No alerts: this incident was opened by hand.</Notice>
+              <Notice>{msg('incidents.incidentDetail.no_alerts_this_incident_was_opened')}</Notice>
             ) : (
               <ul className="plain alerts">
                 {alerts.data.map((a) => (
                   <li key={a.id}>
                     <span className={`badge sev-${a.severity}`}>{a.severity}</span> <span className="badge">{a.status}</span> {a.summary}
-                    <p className="muted small">
-                      key <code>{a.alert_key}</code> · seen {a.count}× · last <Time iso={a.last_seen_at} />
+                    <p className="muted small">{msg('incidents.incidentDetail.key')}{' '}<code>{a.alert_key}</code>{' '}{msg('incidents.incidentDetail.seen')}{' '}{a.count}{msg('incidents.incidentDetail.last')}{' '}<Time iso={a.last_seen_at} />
                     </p>
                     {a.body.details != null && (
                       <details>
-                        <summary>Details</summary>
+                        <summary>{msg('incidents.incidentDetail.details')}</summary>
                         <pre className="json">{JSON.stringify(a.body.details, null, 2)}</pre>
                       </details>
                     )}

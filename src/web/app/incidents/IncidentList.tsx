@@ -8,6 +8,7 @@ import type { Incident, IncidentStatus, Session, Urgency } from '../../data/type
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Field, Loading, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
 import { PriorityBadge } from './priority';
+import { msg } from '../../i18n';
 
 const STATUS_FILTERS: { value: string; label: string; statuses: IncidentStatus[] }[] = [
   { value: 'open', label: 'Open', statuses: ['triggered', 'acknowledged'] },
@@ -42,9 +43,9 @@ export function IncidentList({ session }: { session: Session }) {
 
   return (
     <>
-      <PageHeader title="Incidents" />
-      <form className="filters" aria-label="Filter incidents" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Status">
+      <PageHeader title={msg('incidents.incidentList.incidents')} />
+      <form className="filters" aria-label={msg('incidents.incidentList.filter_incidents')} onSubmit={(e) => e.preventDefault()}>
+        <Field label={msg('incidents.incidentList.status')}>
           {(id) => (
             <select id={id} value={status} onChange={(e) => set('status', e.target.value === 'open' ? '' : e.target.value)}>
               {STATUS_FILTERS.map((f) => (
@@ -55,19 +56,19 @@ export function IncidentList({ session }: { session: Session }) {
             </select>
           )}
         </Field>
-        <Field label="Urgency">
+        <Field label={msg('incidents.incidentList.urgency')}>
           {(id) => (
             <select id={id} value={urgency} onChange={(e) => set('urgency', e.target.value)}>
-              <option value="">Any</option>
-              <option value="high">High</option>
-              <option value="low">Low</option>
+              <option value="">{msg('incidents.incidentList.any')}</option>
+              <option value="high">{msg('incidents.incidentList.high')}</option>
+              <option value="low">{msg('incidents.incidentList.low')}</option>
             </select>
           )}
         </Field>
-        <Field label="Priority">
+        <Field label={msg('incidents.incidentList.priority')}>
           {(id) => (
             <select id={id} value={priority} onChange={(e) => set('priority', e.target.value)}>
-              <option value="">Any</option>
+              <option value="">{msg('incidents.incidentList.any')}</option>
               {(priorities.data ?? []).map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.name}
@@ -76,10 +77,10 @@ export function IncidentList({ session }: { session: Session }) {
             </select>
           )}
         </Field>
-        <Field label="Service">
+        <Field label={msg('incidents.incidentList.service')}>
           {(id) => (
             <select id={id} value={service} onChange={(e) => set('service', e.target.value)}>
-              <option value="">All services</option>
+              <option value="">{msg('incidents.incidentList.all_services')}</option>
               {(services.data ?? []).map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
@@ -91,20 +92,20 @@ export function IncidentList({ session }: { session: Session }) {
       </form>
       <ErrorBox error={list.error} />
       {list.data === undefined && !list.error ? (
-        <Loading what="incidents" />
+        <Loading what={msg('incidents.incidentList.incidents_2')} />
       ) : (
         <>
           <p className="muted" aria-live="polite">
-            {list.data?.total ?? list.data?.incidents.length ?? 0} {status === 'all' ? '' : (STATUS_FILTERS.find((f) => f.value === status)?.label ?? '').toLowerCase()} incident{(list.data?.total ?? 0) === 1 ? '' : 's'}
+            {list.data?.total ?? list.data?.incidents.length ?? 0} {status === 'all' ? '' : (STATUS_FILTERS.find((f) => f.value === status)?.label ?? '').toLowerCase()}{' '}{msg('incidents.incidentList.incident')}{(list.data?.total ?? 0) === 1 ? '' : 's'}
           </p>
           {list.data && list.data.incidents.length > 0 ? (
-            <ul className="incidents" aria-label="Incidents">
+            <ul className="incidents" aria-label={msg('incidents.incidentList.incidents')}>
               {list.data.incidents.map((i) => (
                 <IncidentRow key={i.id} incident={i} session={session} onChanged={() => void list.reload()} />
               ))}
             </ul>
           ) : (
-            <p className="all-clear">Nothing here.</p>
+            <p className="all-clear">{msg('incidents.incidentList.nothing_here')}</p>
           )}
         </>
       )}
@@ -136,8 +137,7 @@ export function IncidentRow({ incident: i, session, onChanged }: { incident: Inc
           {who && <> · {who}</>}
           {snoozedUntil(inc) && (
             <>
-              {' '}
-              · snoozed, triggers again <Time iso={snoozedUntil(inc)!} />
+              {' '}{msg('incidents.incidentList.snoozed_triggers_again')}{' '}<Time iso={snoozedUntil(inc)!} />
             </>
           )}
         </p>
@@ -145,13 +145,9 @@ export function IncidentRow({ incident: i, session, onChanged }: { incident: Inc
       {act && inc.status !== 'resolved' && (
         <div className="incident-actions">
           {inc.status === 'triggered' && (
-            <button type="button" className="btn btn-primary" disabled={ack.busy} onClick={() => void ack.run().then(() => onChanged?.())} aria-label={`Acknowledge incident #${inc.incident_number}`}>
-              Acknowledge
-            </button>
+            <button type="button" className="btn btn-primary" disabled={ack.busy} onClick={() => void ack.run().then(() => onChanged?.())} aria-label={msg('incidents.incidentList.acknowledge_incident', { incident_number: inc.incident_number })}>{msg('incidents.incidentList.acknowledge')}</button>
           )}
-          <button type="button" className="btn btn-secondary" disabled={res.busy} onClick={() => void res.run().then(() => onChanged?.())} aria-label={`Resolve incident #${inc.incident_number}`}>
-            Resolve
-          </button>
+          <button type="button" className="btn btn-secondary" disabled={res.busy} onClick={() => void res.run().then(() => onChanged?.())} aria-label={msg('incidents.incidentList.resolve_incident', { incident_number: inc.incident_number })}>{msg('incidents.incidentList.resolve')}</button>
         </div>
       )}
       <ErrorBox error={ack.error ?? res.error} />

@@ -8,8 +8,9 @@ import { addActionItem, postmortemOf, savePostmortem, setActionItemStatus, start
 import { useAction, useAsync } from '../../data/hooks';
 import type { Postmortem, User } from '../../data/types';
 import { ErrorBox, Field, Loading, Notice } from '../ui';
+import { msg } from '../../i18n';
 
-const STATE: Record<Postmortem['status'], string> = { draft: 'Draft', in_review: 'In review', published: 'Published' };
+const STATE: Record<Postmortem['status'], string> = { draft: 'Draft', get in_review() { return msg('incidents.postmortemPanel.in_review'); }, published: 'Published' };
 
 export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { incidentId: string; resolved: boolean; users: readonly Pick<User, 'id' | 'name'>[]; canEdit: boolean }) {
   const pm = useAsync(() => postmortemOf(incidentId), [incidentId]);
@@ -24,56 +25,44 @@ export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { inci
   if (!resolved && !pm.data) return null;
   return (
     <section className="card span-2" aria-labelledby="pm-h">
-      <h2 id="pm-h">Postmortem{pm.data ? ` · ${STATE[pm.data.status]}` : ''}</h2>
+      <h2 id="pm-h">{msg('incidents.postmortemPanel.postmortem')}{pm.data ? ` · ${STATE[pm.data.status]}` : ''}</h2>
       <ErrorBox error={pm.error ?? start.error ?? save.error} />
       {pm.loading && pm.data === undefined ? (
-        <Loading what="the postmortem" />
+        <Loading what={msg('incidents.postmortemPanel.the_postmortem')} />
       ) : !pm.data ? (
         canEdit ? (
-          <button type="button" className="btn btn-primary" disabled={start.busy} onClick={() => void start.run()}>
-            Start the postmortem
-          </button>
+          <button type="button" className="btn btn-primary" disabled={start.busy} onClick={() => void start.run()}>{msg('incidents.postmortemPanel.start_the_postmortem')}</button>
         ) : (
-          <Notice>No postmortem yet.</Notice>
+          <Notice>{msg('incidents.postmortemPanel.no_postmortem_yet')}</Notice>
         )
       ) : (
         <>
-          <Field label="Review (Markdown)">{(id) => <textarea id={id} className="postmortem-body" rows={18} value={body} readOnly={!canEdit} onChange={(e) => setBody(e.target.value)} />}</Field>
+          <Field label={msg('incidents.postmortemPanel.review_markdown')}>{(id) => <textarea id={id} className="postmortem-body" rows={18} value={body} readOnly={!canEdit} onChange={(e) => setBody(e.target.value)} />}</Field>
           <div className="actions-bar">
             {canEdit && (
-              <button type="button" className="btn btn-secondary" disabled={save.busy} onClick={() => void save.run()}>
-                Save
-              </button>
+              <button type="button" className="btn btn-secondary" disabled={save.busy} onClick={() => void save.run()}>{msg('incidents.postmortemPanel.save')}</button>
             )}
             {canEdit && pm.data.status === 'draft' && (
-              <button type="button" className="btn btn-secondary" disabled={save.busy} onClick={() => void save.run('in_review')}>
-                Send for review
-              </button>
+              <button type="button" className="btn btn-secondary" disabled={save.busy} onClick={() => void save.run('in_review')}>{msg('incidents.postmortemPanel.send_for_review')}</button>
             )}
             {canEdit && pm.data.status === 'in_review' && (
-              <button type="button" className="btn btn-primary" disabled={save.busy} onClick={() => void save.run('published')}>
-                Publish
-              </button>
+              <button type="button" className="btn btn-primary" disabled={save.busy} onClick={() => void save.run('published')}>{msg('incidents.postmortemPanel.publish')}</button>
             )}
-            <a className="btn btn-quiet" href={`/api/v1/postmortems/${pm.data.id}?format=markdown`} download>
-              Export Markdown
-            </a>
-            <a className="btn btn-quiet" href={`/api/v1/postmortems/${pm.data.id}?format=pdf`} download>
-              Export PDF
-            </a>
+            <a className="btn btn-quiet" href={`/api/v1/postmortems/${pm.data.id}?format=markdown`} download>{msg('incidents.postmortemPanel.export_markdown')}</a>
+            <a className="btn btn-quiet" href={`/api/v1/postmortems/${pm.data.id}?format=pdf`} download>{msg('incidents.postmortemPanel.export_pdf')}</a>
           </div>
-          <h3>Action items</h3>
+          <h3>{msg('incidents.postmortemPanel.action_items')}</h3>
           <ErrorBox error={add.error ?? mark.error} />
           {pm.data.action_items.length === 0 ? (
-            <p className="muted">None yet.</p>
+            <p className="muted">{msg('incidents.postmortemPanel.none_yet')}</p>
           ) : (
             <table className="table">
               <thead>
                 <tr>
-                  <th scope="col">Action</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Status</th>
+                  <th scope="col">{msg('incidents.postmortemPanel.action')}</th>
+                  <th scope="col">{msg('incidents.postmortemPanel.owner')}</th>
+                  <th scope="col">{msg('incidents.postmortemPanel.due')}</th>
+                  <th scope="col">{msg('incidents.postmortemPanel.status')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -83,13 +72,13 @@ export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { inci
                     <td>{a.owner.summary}</td>
                     <td>
                       {a.due_date}
-                      {a.overdue && <span className="badge sev-error"> overdue</span>}
+                      {a.overdue && <span className="badge sev-error">{' '}{msg('incidents.postmortemPanel.overdue')}</span>}
                     </td>
                     <td>
                       {a.status.replace('_', ' ')}{' '}
                       {canEdit && (
                         <button type="button" className="btn btn-quiet" disabled={mark.busy} onClick={() => void mark.run(a.id, a.status === 'done' ? 'open' : 'done')}>
-                          {a.status === 'done' ? 'Reopen' : 'Mark done'}
+                          {a.status === 'done' ? msg('incidents.postmortemPanel.reopen') : msg('incidents.postmortemPanel.mark_done')}
                         </button>
                       )}
                     </td>
@@ -101,17 +90,17 @@ export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { inci
           {canEdit && (
             <form
               className="inline-form"
-              aria-label="Add an action item"
+              aria-label={msg('incidents.postmortemPanel.add_an_action_item')}
               onSubmit={(e) => {
                 e.preventDefault();
                 void add.run();
               }}
             >
-              <Field label="Action">{(id) => <input id={id} value={item.summary} required onChange={(e) => setItem({ ...item, summary: e.target.value })} />}</Field>
-              <Field label="Owner">
+              <Field label={msg('incidents.postmortemPanel.action')}>{(id) => <input id={id} value={item.summary} required onChange={(e) => setItem({ ...item, summary: e.target.value })} />}</Field>
+              <Field label={msg('incidents.postmortemPanel.owner')}>
                 {(id) => (
                   <select id={id} value={item.owner_id} required onChange={(e) => setItem({ ...item, owner_id: e.target.value })}>
-                    <option value="">Choose…</option>
+                    <option value="">{msg('incidents.postmortemPanel.choose')}</option>
                     {users.map((u) => (
                       <option key={u.id} value={u.id}>
                         {u.name}
@@ -120,10 +109,8 @@ export function PostmortemPanel({ incidentId, resolved, users, canEdit }: { inci
                   </select>
                 )}
               </Field>
-              <Field label="Due date">{(id) => <input id={id} type="date" value={item.due_date} required onChange={(e) => setItem({ ...item, due_date: e.target.value })} />}</Field>
-              <button type="submit" className="btn btn-secondary" disabled={add.busy}>
-                Add action item
-              </button>
+              <Field label={msg('incidents.postmortemPanel.due_date')}>{(id) => <input id={id} type="date" value={item.due_date} required onChange={(e) => setItem({ ...item, due_date: e.target.value })} />}</Field>
+              <button type="submit" className="btn btn-secondary" disabled={add.busy}>{msg('incidents.postmortemPanel.add_action_item')}</button>
             </form>
           )}
         </>

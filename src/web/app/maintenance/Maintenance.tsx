@@ -7,15 +7,16 @@ import { listServices } from '../../data/services';
 import type { MaintenanceWindow, Session } from '../../data/types';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Field, Loading, PageHeader } from '../ui';
+import { fmtDateTime, fmtLocal, msg } from '../../i18n';
 
 const TABS: { value: WindowFilter; label: string }[] = [
-  { value: 'ongoing', label: 'In progress' },
+  { value: 'ongoing', get label() { return msg('maintenance.maintenance.in_progress_2'); } },
   { value: 'future', label: 'Upcoming' },
   { value: 'past', label: 'Past' },
 ];
 
 /** In the window's own zone when it has one (its times are wall-clock times there). */
-const fmt = (iso: string, timeZone: string | null) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) });
+const fmt = (iso: string, timeZone: string | null) => (timeZone ? fmtDateTime(iso, { dateStyle: 'medium', timeStyle: 'short', timeZone }) : fmtLocal(iso, { dateStyle: 'medium', timeStyle: 'short' }));
 
 export function Maintenance({ session, focusId }: { session: Session; focusId?: string | undefined }) {
   const { search } = useLocation();
@@ -28,11 +29,10 @@ export function Maintenance({ session, focusId }: { session: Session; focusId?: 
   });
   return (
     <>
-      <PageHeader title="Maintenance windows" />
-      <p className="muted">
-        While a window is in progress, events on its services are stored and shown but open no incident and page no one, and the public status page says so. <Link to="/services">Back to services</Link>
+      <PageHeader title={msg('maintenance.maintenance.maintenance_windows')} />
+      <p className="muted">{msg('maintenance.maintenance.while_a_window_is_in_progress')}{' '}<Link to="/services">{msg('maintenance.maintenance.back_to_services')}</Link>
       </p>
-      <nav className="tabs" aria-label="Maintenance windows">
+      <nav className="tabs" aria-label={msg('maintenance.maintenance.maintenance_windows')}>
         {TABS.map((t) => (
           <Link key={t.value} to={`/maintenance?filter=${t.value}`} aria-current={t.value === filter ? 'page' : undefined}>
             {t.label}
@@ -44,9 +44,9 @@ export function Maintenance({ session, focusId }: { session: Session; focusId?: 
           <h2 id="mw-h">{TABS.find((t) => t.value === filter)!.label}</h2>
           <ErrorBox error={list.error ?? end.error} />
           {!list.data ? (
-            <Loading what="maintenance windows" />
+            <Loading what={msg('maintenance.maintenance.maintenance_windows_2')} />
           ) : list.data.length === 0 ? (
-            <p>No maintenance windows {filter === 'ongoing' ? 'in progress' : filter === 'future' ? 'coming up' : 'yet'}.</p>
+            <p>{msg('maintenance.maintenance.no_maintenance_windows')}{' '}{filter === 'ongoing' ? msg('maintenance.maintenance.in_progress') : filter === 'future' ? msg('maintenance.maintenance.coming_up') : msg('maintenance.maintenance.yet')}.</p>
           ) : (
             <ul className="plain services">
               {list.data.map((w) => {
@@ -61,7 +61,7 @@ export function Maintenance({ session, focusId }: { session: Session; focusId?: 
                     </p>
                     {manage && filter !== 'past' && (
                       <button type="button" className="btn btn-secondary btn-small" disabled={end.busy} onClick={() => void end.run(w)}>
-                        {filter === 'ongoing' ? 'End now' : 'Cancel'}
+                        {filter === 'ongoing' ? msg('maintenance.maintenance.end_now') : msg('maintenance.maintenance.cancel')}
                       </button>
                     )}
                   </li>
@@ -93,7 +93,7 @@ function NewWindow({ onCreated, reload }: { onCreated: (w: MaintenanceWindow) =>
   });
   return (
     <section className="card" aria-labelledby="new-mw-h">
-      <h2 id="new-mw-h">New maintenance window</h2>
+      <h2 id="new-mw-h">{msg('maintenance.maintenance.new_maintenance_window')}</h2>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -101,7 +101,7 @@ function NewWindow({ onCreated, reload }: { onCreated: (w: MaintenanceWindow) =>
         }}
       >
         <fieldset>
-          <legend>Services</legend>
+          <legend>{msg('maintenance.maintenance.services')}</legend>
           {(services.data ?? []).map((s) => (
             <div key={s.id} className="check">
               <input id={`mw-s-${s.id}`} type="checkbox" checked={serviceIds.includes(s.id)} onChange={(e) => setServiceIds(e.target.checked ? [...serviceIds, s.id] : serviceIds.filter((x) => x !== s.id))} />
@@ -109,21 +109,19 @@ function NewWindow({ onCreated, reload }: { onCreated: (w: MaintenanceWindow) =>
             </div>
           ))}
         </fieldset>
-        <Field label="Starts" hint={`Your time zone: ${timeZone}. A start in the past means now.`}>
+        <Field label={msg('maintenance.maintenance.starts')} hint={msg('maintenance.maintenance.your_time_zone_a_start_in', { timeZone: timeZone })}>
           {(id, d) => <input id={id} aria-describedby={d} type="datetime-local" required value={start} onChange={(e) => setStart(e.target.value)} />}
         </Field>
-        <Field label="Ends">{(id) => <input id={id} type="datetime-local" required value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
-        <Field label="Description" hint="Shown on the services' timelines and on the public status page.">
+        <Field label={msg('maintenance.maintenance.ends')}>{(id) => <input id={id} type="datetime-local" required value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
+        <Field label={msg('maintenance.maintenance.description')} hint={msg('maintenance.maintenance.shown_on_the_services_timelines_and')}>
           {(id, d) => <input id={id} aria-describedby={d} maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
         <div className="check">
           <input id="mw-weekly" type="checkbox" checked={weekly} onChange={(e) => setWeekly(e.target.checked)} />
-          <label htmlFor="mw-weekly">Repeat every week at the same local time</label>
+          <label htmlFor="mw-weekly">{msg('maintenance.maintenance.repeat_every_week_at_the_same')}</label>
         </div>
         <ErrorBox error={create.error} />
-        <button type="submit" className="btn btn-primary" disabled={create.busy || serviceIds.length === 0 || !start || !end}>
-          Create window
-        </button>
+        <button type="submit" className="btn btn-primary" disabled={create.busy || serviceIds.length === 0 || !start || !end}>{msg('maintenance.maintenance.create_window')}</button>
       </form>
     </section>
   );

@@ -21,13 +21,14 @@ import { telegramLink, type TelegramLink } from '../../data/telegram';
 import type { ContactMethod, Role, Session } from '../../data/types';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
 import { MethodTestButton, WakePanel } from './WakeCheck';
+import { fmtTime, msg } from '../../i18n';
 
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
   // A volunteer cannot list the members (403); they manage their own contact methods and rules here.
   if (session.user.role === 'volunteer')
     return (
       <>
-        <PageHeader title="My contact methods" />
+        <PageHeader title={msg('people.people.my_contact_methods')} />
         <div className="stack">
           <PersonCard user={session.user} session={session} manage={false} onChanged={() => undefined} />
         </div>
@@ -43,13 +44,13 @@ function Members({ session, focusUserId }: { session: Session; focusUserId?: str
   const person = users.data?.find((u) => u.id === selected);
   return (
     <>
-      <PageHeader title="People" />
+      <PageHeader title={msg('people.people.people')} />
       <div className="grid">
         <section className="card" aria-labelledby="mem-h">
-          <h2 id="mem-h">Members</h2>
+          <h2 id="mem-h">{msg('people.people.members')}</h2>
           <ErrorBox error={users.error} />
           {!users.data ? (
-            <Loading what="members" />
+            <Loading what={msg('people.people.members_2')} />
           ) : (
             <ul className="plain members">
               {users.data.map((u) => (
@@ -57,7 +58,7 @@ function Members({ session, focusUserId }: { session: Session; focusUserId?: str
                   <button type="button" className={`member ${u.id === selected ? 'member-selected' : ''}`} aria-pressed={u.id === selected} onClick={() => setSelected(u.id)}>
                     <span className="member-name">
                       {u.name}
-                      {u.id === session.user.id ? ' (you)' : ''}
+                      {u.id === session.user.id ? msg('people.people.you') : ''}
                     </span>
                     <span className="muted small">
                       {u.email} · {u.role}
@@ -95,10 +96,10 @@ function InviteForm({ session, onInvited }: { session: Session; onInvited: () =>
         void action.run();
       }}
     >
-      <h3>Invite a member</h3>
-      <Field label="Email">{(id) => <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
-      <Field label="Name">{(id) => <input id={id} value={name} maxLength={255} onChange={(e) => setName(e.target.value)} />}</Field>
-      <Field label="Role">
+      <h3>{msg('people.people.invite_a_member')}</h3>
+      <Field label={msg('people.people.email')}>{(id) => <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
+      <Field label={msg('people.people.name')}>{(id) => <input id={id} value={name} maxLength={255} onChange={(e) => setName(e.target.value)} />}</Field>
+      <Field label={msg('people.people.role')}>
         {(id) => (
           <select id={id} value={role} onChange={(e) => setRole(e.target.value)}>
             {ROLES.filter((r) => r !== 'owner' || session.user.role === 'owner').map((r) => (
@@ -112,19 +113,15 @@ function InviteForm({ session, onInvited }: { session: Session; onInvited: () =>
       <ErrorBox error={action.error} />
       {result &&
         (result.sent ? (
-          <Notice tone="ok">Invitation emailed to {result.email}. The link works for 7 days.</Notice>
+          <Notice tone="ok">{msg('people.people.invitation_emailed_to')}{' '}{result.email}{msg('people.people.the_link_works_for_7_days')}</Notice>
         ) : (
-          <Notice tone="warn">
-            No email server is configured, so pass this one-time link to {result.email} yourself:
-            <span className="key-line">
+          <Notice tone="warn">{msg('people.people.no_email_server_is_configured_so')}{' '}{result.email}{' '}{msg('people.people.yourself')}<span className="key-line">
               <code className="key">{result.url}</code>
-              <CopyButton text={result.url ?? ''} label="Copy the invitation link" />
+              <CopyButton text={result.url ?? ''} label={msg('people.people.copy_the_invitation_link')} />
             </span>
           </Notice>
         ))}
-      <button type="submit" className="btn btn-primary" disabled={action.busy || !email}>
-        Send invitation
-      </button>
+      <button type="submit" className="btn btn-primary" disabled={action.busy || !email}>{msg('people.people.send_invitation')}</button>
     </form>
   );
 }
@@ -132,13 +129,13 @@ function InviteForm({ session, onInvited }: { session: Session; onInvited: () =>
 const METHOD_TYPES = [
   { value: 'email', label: 'Email', placeholder: 'you@example.org' },
   { value: 'sms', label: 'SMS', placeholder: '+15555550100' },
-  { value: 'phone', label: 'Voice call', placeholder: '+15555550100' },
+  { value: 'phone', get label() { return msg('people.people.voice_call'); }, placeholder: '+15555550100' },
   { value: 'webhook', label: 'Webhook', placeholder: 'https://…' },
   { value: 'slack', label: 'Slack / Mattermost', placeholder: 'https://hooks…' },
-  { value: 'ntfy', label: 'ntfy', placeholder: 'https://ntfy.sh/ (a private topic is made for you)' },
+  { value: 'ntfy', label: 'ntfy', get placeholder() { return msg('people.people.https_ntfy_sh_a_private_topic'); } },
   { value: 'discord', label: 'Discord', placeholder: 'https://discord.com/api/webhooks/… (channel → Integrations → Webhooks)' },
   { value: 'teams', label: 'Microsoft Teams', placeholder: 'https://…logic.azure.com/workflows/…&sig=… (channel → Workflows)' },
-  { value: 'matrix', label: 'Matrix', placeholder: 'https://matrix.example.org (the homeserver)' },
+  { value: 'matrix', label: 'Matrix', get placeholder() { return msg('people.people.https_matrix_example_org_the_homeserver'); } },
 ];
 
 /** The fields a type sends besides its address: an ntfy token (optional), a Matrix room and bot token (required) and the person's Matrix user (optional: "ack 42" replies). */
@@ -170,7 +167,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
     await methods.reload();
   });
   const addDevice = useAction(async () => {
-    await addThisDevice(user.id, label.trim() || 'This device');
+    await addThisDevice(user.id, label.trim() || msg('people.people.this_device'));
     await methods.reload();
   });
   const [tgLink, setTgLink] = useState<TelegramLink | null>(null);
@@ -182,7 +179,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
   const [testResult, setTestResult] = useState<string | null>(null);
   const test = useAction(async () => {
     const r = await sendTestPage(user.id);
-    setTestResult(`Test page queued to ${r.contact_methods.join(', ')}.`);
+    setTestResult(msg('people.people.test_page_queued_to', { v0: r.contact_methods.join(', ') }));
   });
   const role = useAction(async (r: Role) => (await updateUser(user.id, { role: r }), onChanged()));
 
@@ -194,7 +191,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
         {user.time_zone ? ` · ${user.time_zone}` : ''}
       </p>
       {manage && !self ? (
-        <Field label="Role">
+        <Field label={msg('people.people.role')}>
           {(id) => (
             <select id={id} value={user.role} disabled={role.busy} onChange={(e) => void role.run(e.target.value as Role)}>
               {ROLES.map((r) => (
@@ -206,18 +203,17 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
           )}
         </Field>
       ) : (
-        <p>
-          Role: <strong>{user.role}</strong>
+        <p>{msg('people.people.role_2')}{' '}<strong>{user.role}</strong>
         </p>
       )}
       <ErrorBox error={role.error} />
 
-      <h3>Contact methods</h3>
+      <h3>{msg('people.people.contact_methods')}</h3>
       <ErrorBox error={methods.error} />
       {!methods.data ? (
-        <Loading what="contact methods" />
+        <Loading what={msg('people.people.contact_methods_2')} />
       ) : methods.data.length === 0 ? (
-        <Notice tone="warn">No contact method: Vigil cannot page {self ? 'you' : user.name}.</Notice>
+        <Notice tone="warn">{msg('people.people.no_contact_method_vigil_cannot_page')}{' '}{self ? msg('people.people.you_2') : user.name}.</Notice>
       ) : (
         <ul className="plain methods">
           {methods.data.map((m) => (
@@ -233,7 +229,7 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
             void add.run();
           }}
         >
-          <Field label="Type">
+          <Field label={msg('people.people.type')}>
             {(id) => (
               <select id={id} value={type} onChange={(e) => setType(e.target.value)}>
                 {METHOD_TYPES.map((t) => (
@@ -244,59 +240,49 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
               </select>
             )}
           </Field>
-          <Field label="Address">{(id) => <input id={id} value={address} placeholder={METHOD_TYPES.find((t) => t.value === type)?.placeholder} onChange={(e) => setAddress(e.target.value)} />}</Field>
-          <Field label="Label">{(id) => <input id={id} value={label} placeholder="Work phone" onChange={(e) => setLabel(e.target.value)} />}</Field>
+          <Field label={msg('people.people.address')}>{(id) => <input id={id} value={address} placeholder={METHOD_TYPES.find((t) => t.value === type)?.placeholder} onChange={(e) => setAddress(e.target.value)} />}</Field>
+          <Field label={msg('people.people.label')}>{(id) => <input id={id} value={label} placeholder={msg('people.people.work_phone')} onChange={(e) => setLabel(e.target.value)} />}</Field>
           {type === 'ntfy' && (
-            <Field label="Access token (optional, for a protected topic)">
-              {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder="tk_…" onChange={(e) => setAccessToken(e.target.value)} />}
+            <Field label={msg('people.people.access_token_optional_for_a_protected')}>
+              {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder={msg('people.people.tk')} onChange={(e) => setAccessToken(e.target.value)} />}
             </Field>
           )}
           {type === 'matrix' && (
             <>
-              <Field label="Room id (room settings → Advanced)">{(id) => <input id={id} value={roomId} placeholder="!AbCdEf:example.org" onChange={(e) => setRoomId(e.target.value)} />}</Field>
-              <Field label="Bot access token (write-only)">
-                {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder="syt_…" onChange={(e) => setAccessToken(e.target.value)} />}
+              <Field label={msg('people.people.room_id_room_settings_advanced')}>{(id) => <input id={id} value={roomId} placeholder={msg('people.people.abcdef_example_org')} onChange={(e) => setRoomId(e.target.value)} />}</Field>
+              <Field label={msg('people.people.bot_access_token_write_only')}>
+                {(id) => <input id={id} type="password" autoComplete="off" value={accessToken} placeholder={msg('people.people.syt')} onChange={(e) => setAccessToken(e.target.value)} />}
               </Field>
-              <Field label="Your Matrix user (optional: reply “ack 42” in the room)">{(id) => <input id={id} value={matrixUser} placeholder="@ada:example.org" onChange={(e) => setMatrixUser(e.target.value)} />}</Field>
+              <Field label={msg('people.people.your_matrix_user_optional_reply_ack')}>{(id) => <input id={id} value={matrixUser} placeholder={msg('people.people.ada_example_org')} onChange={(e) => setMatrixUser(e.target.value)} />}</Field>
             </>
           )}
-          {(type === 'discord' || type === 'teams') && <span className="muted">The URL is a secret: it is stored sealed and never shown again, only its host.</span>}
-          <button type="submit" className="btn btn-secondary" disabled={add.busy || !address.trim() || (type === 'matrix' && (!roomId.trim() || !accessToken.trim()))}>
-            Add
-          </button>
+          {(type === 'discord' || type === 'teams') && <span className="muted">{msg('people.people.the_url_is_a_secret_it')}</span>}
+          <button type="submit" className="btn btn-secondary" disabled={add.busy || !address.trim() || (type === 'matrix' && (!roomId.trim() || !accessToken.trim()))}>{msg('people.people.add')}</button>
           <ErrorBox error={add.error} />
         </form>
       )}
       {self && pushSupported() && (
         <div className="row-form">
-          <button type="button" className="btn btn-secondary" disabled={addDevice.busy} onClick={() => void addDevice.run()}>
-            Page me on this device
-          </button>
-          <span className="muted">Push notifications with Acknowledge and Resolve on the lock screen. Then send yourself the code to verify it.</span>
+          <button type="button" className="btn btn-secondary" disabled={addDevice.busy} onClick={() => void addDevice.run()}>{msg('people.people.page_me_on_this_device')}</button>
+          <span className="muted">{msg('people.people.push_notifications_with_acknowledge_and_resolve')}</span>
           <ErrorBox error={addDevice.error} />
         </div>
       )}
       {editable && (
         <div className="row-form">
-          <button type="button" className="btn btn-secondary" disabled={linkTelegram.busy} onClick={() => void linkTelegram.run()}>
-            Link Telegram
-          </button>
+          <button type="button" className="btn btn-secondary" disabled={linkTelegram.busy} onClick={() => void linkTelegram.run()}>{msg('people.people.link_telegram')}</button>
           {tgLink ? (
             <span>
               {tgLink.url ? (
-                <>
-                  Open <a href={tgLink.url} target="_blank" rel="noreferrer">{tgLink.url.replace(/\?.*$/, '')}</a> on the phone and press Start, or send
-                </>
+                <>{msg('people.people.open')}{' '}<a href={tgLink.url} target="_blank" rel="noreferrer">{tgLink.url.replace(/\?.*$/, '')}</a>{' '}{msg('people.people.on_the_phone_and_press_start')}</>
               ) : (
-                <>Send</>
+                <>{msg('people.people.send')}</>
               )}{' '}
-              <code>{tgLink.command}</code> to the bot{tgLink.bot_username ? ` @${tgLink.bot_username}` : ''} before {new Date(tgLink.expires_at).toLocaleTimeString()}.{' '}
-              <button type="button" className="btn btn-quiet btn-small" onClick={() => void methods.reload().then(() => setTgLink(null))}>
-                Done
-              </button>
+              <code>{tgLink.command}</code>{' '}{msg('people.people.to_the_bot')}{tgLink.bot_username ? ` @${tgLink.bot_username}` : ''}{' '}{msg('people.people.before')}{' '}{fmtTime(tgLink.expires_at)}.{' '}
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => void methods.reload().then(() => setTgLink(null))}>{msg('people.people.done')}</button>
             </span>
           ) : (
-            <span className="muted">Pages in a Telegram chat with Acknowledge and Resolve buttons.</span>
+            <span className="muted">{msg('people.people.pages_in_a_telegram_chat_with')}</span>
           )}
           <ErrorBox error={linkTelegram.error} />
         </div>
@@ -304,20 +290,18 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
 
       {editable && <WakePanel userId={user.id} self={self} version={JSON.stringify([methods.data, rules.data])} />}
 
-      <h3>Notification rules</h3>
+      <h3>{msg('people.people.notification_rules')}</h3>
       <ErrorBox error={rules.error} />
-      {rules.data && rules.data.length === 0 && <Notice tone="warn">No notification rule: even verified methods are not used for pages.</Notice>}
+      {rules.data && rules.data.length === 0 && <Notice tone="warn">{msg('people.people.no_notification_rule_even_verified_methods')}</Notice>}
       {rules.data && rules.data.length > 0 && (
         <ul className="plain">
           {rules.data.map((r) => (
             <li key={r.id} className="rule">
               <span>
-                {r.urgency} urgency: <strong>{r.contact_method.summary}</strong> {r.start_delay_in_minutes ? `after ${r.start_delay_in_minutes} min` : 'at once'}
+                {r.urgency}{' '}{msg('people.people.urgency')}{' '}<strong>{r.contact_method.summary}</strong> {r.start_delay_in_minutes ? msg('people.people.after_min', { start_delay_in_minutes: r.start_delay_in_minutes }) : msg('people.people.at_once')}
               </span>
               {editable && (
-                <button type="button" className="btn btn-quiet btn-small" onClick={() => void removeNotificationRule(user.id, r.id).then(() => rules.reload())}>
-                  Remove
-                </button>
+                <button type="button" className="btn btn-quiet btn-small" onClick={() => void removeNotificationRule(user.id, r.id).then(() => rules.reload())}>{msg('people.people.remove')}</button>
               )}
             </li>
           ))}
@@ -331,10 +315,10 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
             void addRule.run();
           }}
         >
-          <Field label="Method">
+          <Field label={msg('people.people.method')}>
             {(id) => (
               <select id={id} value={ruleMethod} onChange={(e) => setRuleMethod(e.target.value)}>
-                <option value="">Choose</option>
+                <option value="">{msg('people.people.choose')}</option>
                 {methods.data!.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.label}
@@ -343,27 +327,25 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
               </select>
             )}
           </Field>
-          <Field label="After (minutes)">{(id) => <input id={id} type="number" inputMode="numeric" min={0} max={1440} value={delay} onChange={(e) => setDelay(e.target.value)} />}</Field>
-          <Field label="Urgency">
+          <Field label={msg('people.people.after_minutes')}>{(id) => <input id={id} type="number" inputMode="numeric" min={0} max={1440} value={delay} onChange={(e) => setDelay(e.target.value)} />}</Field>
+          <Field label={msg('people.people.urgency_2')}>
             {(id) => (
               <select id={id} value={urgency} onChange={(e) => setUrgency(e.target.value)}>
-                <option value="high">High</option>
-                <option value="low">Low</option>
+                <option value="high">{msg('people.people.high')}</option>
+                <option value="low">{msg('people.people.low')}</option>
               </select>
             )}
           </Field>
-          <button type="submit" className="btn btn-secondary" disabled={addRule.busy || !ruleMethod}>
-            Add rule
-          </button>
+          <button type="submit" className="btn btn-secondary" disabled={addRule.busy || !ruleMethod}>{msg('people.people.add_rule')}</button>
           <ErrorBox error={addRule.error} />
         </form>
       )}
 
       {editable && (
         <>
-          <h3>Test</h3>
+          <h3>{msg('people.people.test')}</h3>
           <button type="button" className="btn btn-primary" disabled={test.busy} onClick={() => void test.run()}>
-            {self ? 'Send me a test page' : `Send ${user.name} a test page`}
+            {self ? msg('people.people.send_me_a_test_page') : msg('people.people.send_a_test_page', { name: user.name })}
           </button>
           <ErrorBox error={test.error} />
           {testResult && <Notice tone="ok">{testResult}</Notice>}
@@ -383,12 +365,12 @@ function MethodItem({ userId, method: m, editable, onChanged }: { userId: string
     <li className="method">
       <div>
         <strong>{m.label}</strong> <span className="muted">{m.type.replace(/_contact_method$/, '')}</span> <code>{m.country_code ? `+${m.country_code} ${m.address}` : m.address}</code>{' '}
-        {m.verified ? <span className="badge badge-resolved">Verified</span> : <span className="badge badge-triggered">Not verified</span>}
+        {m.verified ? <span className="badge badge-resolved">{msg('people.people.verified')}</span> : <span className="badge badge-triggered">{msg('people.people.not_verified')}</span>}
       </div>
       {editable && !m.verified && (
         <div className="row-form">
           <button type="button" className="btn btn-secondary btn-small" disabled={send.busy} onClick={() => void send.run()}>
-            {sent ? 'Send a new code' : 'Send a code'}
+            {sent ? msg('people.people.send_a_new_code') : msg('people.people.send_a_code')}
           </button>
           {sent && (
             <form
@@ -398,19 +380,15 @@ function MethodItem({ userId, method: m, editable, onChanged }: { userId: string
               }}
               className="row-form"
             >
-              <Field label={`Code sent to ${m.label}`}>{(id) => <input id={id} inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={code} onChange={(e) => setCode(e.target.value)} />}</Field>
-              <button type="submit" className="btn btn-primary btn-small" disabled={check.busy || code.trim().length < 6}>
-                Verify
-              </button>
+              <Field label={msg('people.people.code_sent_to', { label: m.label })}>{(id) => <input id={id} inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={code} onChange={(e) => setCode(e.target.value)} />}</Field>
+              <button type="submit" className="btn btn-primary btn-small" disabled={check.busy || code.trim().length < 6}>{msg('people.people.verify')}</button>
             </form>
           )}
         </div>
       )}
       {editable && m.verified && <MethodTestButton userId={userId} method={m} />}
       {editable && (
-        <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run()} aria-label={`Remove ${m.label}`}>
-          Remove
-        </button>
+        <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run()} aria-label={msg('people.people.remove_2', { label: m.label })}>{msg('people.people.remove')}</button>
       )}
       <ErrorBox error={send.error ?? check.error ?? remove.error} />
     </li>

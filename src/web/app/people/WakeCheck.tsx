@@ -7,8 +7,9 @@ import { useAction, useAsync } from '../../data/hooks';
 import { methodTest, sendMethodTest, testDone, testResultText, wakeCheck, type MethodTest, type WakeCheck } from '../../data/wake';
 import type { ContactMethod } from '../../data/types';
 import { ErrorBox, Loading, Notice } from '../ui';
+import { fmtDateTime, msg } from '../../i18n';
 
-const CLASS_LABEL: Record<string, string> = { loud: 'Loud', quiet: 'Quiet', unverified: 'Unverified: skipped' };
+const CLASS_LABEL: Record<string, string> = { loud: 'Loud', quiet: 'Quiet', get unverified() { return msg('people.wakeCheck.unverified_skipped'); } };
 const CLASS_BADGE: Record<string, string> = { loud: 'badge-resolved', quiet: 'badge-acknowledged', unverified: 'badge-triggered' };
 const after = (m: number) => (m === 0 ? 'at once' : `after ${m} min`);
 
@@ -17,7 +18,7 @@ function Plan({ title, answer }: { title: string; answer: WakeCheck['high_urgenc
     <>
       <h4>{title}</h4>
       <Notice tone={answer.would_wake ? 'ok' : 'warn'}>
-        {answer.would_wake ? 'Yes: ' : 'No: '}
+        {answer.would_wake ? msg('people.wakeCheck.yes') : msg('people.wakeCheck.no')}
         {answer.reason}
       </Notice>
       {answer.notifications.length > 0 && (
@@ -39,15 +40,15 @@ export function WakePanel({ userId, self, version }: { userId: string; self: boo
   const w = useAsync(() => wakeCheck(userId), [userId, version]);
   return (
     <section aria-labelledby="wake-h">
-      <h3 id="wake-h">{self ? 'Would this wake me at 3 a.m.?' : 'Would this wake them at 3 a.m.?'}</h3>
+      <h3 id="wake-h">{self ? msg('people.wakeCheck.would_this_wake_me_at_3') : msg('people.wakeCheck.would_this_wake_them_at_3')}</h3>
       <ErrorBox error={w.error} />
       {!w.data ? (
-        <Loading what="the 3 a.m. check" />
+        <Loading what={msg('people.wakeCheck.the_3_a_m_check')} />
       ) : (
         <>
-          <p className="muted">A page at {new Date(w.data.at).toLocaleString(undefined, { timeZone: w.data.time_zone, dateStyle: 'medium', timeStyle: 'short' })} ({w.data.time_zone}).</p>
-          <Plan title="High urgency" answer={w.data.high_urgency} />
-          <Plan title="Low urgency" answer={w.data.low_urgency} />
+          <p className="muted">{msg('people.wakeCheck.a_page_at')}{' '}{fmtDateTime(w.data.at, { timeZone: w.data.time_zone, dateStyle: 'medium', timeStyle: 'short' })} ({w.data.time_zone}).</p>
+          <Plan title={msg('people.wakeCheck.high_urgency')} answer={w.data.high_urgency} />
+          <Plan title={msg('people.wakeCheck.low_urgency')} answer={w.data.low_urgency} />
         </>
       )}
     </section>
@@ -66,9 +67,7 @@ export function MethodTestButton({ userId, method }: { userId: string; method: C
   const result = test ? testResultText(test) : null;
   return (
     <span className="row-form">
-      <button type="button" className="btn btn-secondary btn-small" disabled={send.busy || (test !== null && !testDone(test))} onClick={() => void send.run()}>
-        Send me a test
-      </button>
+      <button type="button" className="btn btn-secondary btn-small" disabled={send.busy || (test !== null && !testDone(test))} onClick={() => void send.run()}>{msg('people.wakeCheck.send_me_a_test')}</button>
       {result && (
         <span role="status" className={test?.status === 'failed' ? 'badge badge-triggered' : 'muted'}>
           {result}

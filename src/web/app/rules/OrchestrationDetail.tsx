@@ -11,6 +11,7 @@ import { PathEditor } from './PathEditor';
 import { RouteActions } from './RouteActions';
 import { RoutingKeyOnce } from './RoutingKeyOnce';
 import { SampleEventBox } from './SampleEventBox';
+import { msg } from '../../i18n';
 
 /** /event_orchestrations/:id: a global orchestration's routing keys, its router's rules, and a test box for them. */
 export function OrchestrationDetail({ id, session }: { id: string; session: Session }) {
@@ -20,24 +21,22 @@ export function OrchestrationDetail({ id, session }: { id: string; session: Sess
   const manage = canManage(session.user.role);
   const [result, setResult] = useState<{ result: RouterTestResult; tested: string } | null>(null);
   const remove = useAction(async () => {
-    if (!confirm('Delete this orchestration? Its routing keys stop working at once.')) return;
+    if (!confirm(msg('rules.orchestrationDetail.delete_this_orchestration_its_routing_keys'))) return;
     await deleteOrchestration(id);
     navigate('/event_orchestrations');
   });
 
   if (orch.error || router.error) return <ErrorBox error={orch.error ?? router.error} />;
-  if (!orch.data || !router.data) return <Loading what="the orchestration" />;
+  if (!orch.data || !router.data) return <Loading what={msg('rules.orchestrationDetail.the_orchestration')} />;
   const o = orch.data;
   return (
     <>
       <p className="crumbs">
-        <Link to="/services">Services</Link> › <Link to="/event_orchestrations">Event routing</Link>
+        <Link to="/services">{msg('rules.orchestrationDetail.services')}</Link> › <Link to="/event_orchestrations">{msg('rules.orchestrationDetail.event_routing')}</Link>
       </p>
       <PageHeader title={o.name}>
         {manage && (
-          <button type="button" className="btn btn-quiet" disabled={remove.busy} onClick={() => void remove.run()}>
-            Delete orchestration
-          </button>
+          <button type="button" className="btn btn-quiet" disabled={remove.busy} onClick={() => void remove.run()}>{msg('rules.orchestrationDetail.delete_orchestration')}</button>
         )}
       </PageHeader>
       {o.description && <p>{o.description}</p>}
@@ -62,15 +61,15 @@ export function OrchestrationDetail({ id, session }: { id: string; session: Sess
           >
             {result && (
               <div className="test-result" role="group" aria-labelledby="result-h">
-                <h3 id="result-h">Result</h3>
+                <h3 id="result-h">{msg('rules.orchestrationDetail.result')}</h3>
                 <ul className="plain matched">
                   {describeMatches(result.result.matched, true).map((m, i) => (
                     <li key={i}>{m}</li>
                   ))}
                 </ul>
                 <p className="verdict verdict-quiet">{describeRoute(result.result)}</p>
-                {result.result.route_to && <Link to={`/services/${encodeURIComponent(result.result.route_to.id)}/rules`}>Its event rules</Link>}
-                {api.fingerprint !== result.tested && <p className="muted small">The rules changed since this test: test again to see their effect.</p>}
+                {result.result.route_to && <Link to={`/services/${encodeURIComponent(result.result.route_to.id)}/rules`}>{msg('rules.orchestrationDetail.its_event_rules')}</Link>}
+                {api.fingerprint !== result.tested && <p className="muted small">{msg('rules.orchestrationDetail.the_rules_changed_since_this_test')}</p>}
               </div>
             )}
           </SampleEventBox>
@@ -90,14 +89,13 @@ function RoutingKeys({ orchestrationId, keys, manage, onAdded }: { orchestration
   });
   return (
     <section className="card keys-card" aria-labelledby="keys-h">
-      <h2 id="keys-h">Routing keys</h2>
+      <h2 id="keys-h">{msg('rules.orchestrationDetail.routing_keys')}</h2>
       {fresh && <RoutingKeyOnce integration={fresh} onDone={() => setFresh(null)} />}
-      <ul className="plain" aria-label="Routing keys">
+      <ul className="plain" aria-label={msg('rules.orchestrationDetail.routing_keys')}>
         {keys.map((k) => (
           <li key={k.id}>
             <strong>{k.label}</strong>{' '}
-            <span className="muted small">
-              key starts <code>{k.routing_key_hint}</code> · added <Time iso={k.created_at} /> · send to <code>{k.ingest_url}</code>
+            <span className="muted small">{msg('rules.orchestrationDetail.key_starts')}{' '}<code>{k.routing_key_hint}</code>{' '}{msg('rules.orchestrationDetail.added')}{' '}<Time iso={k.created_at} />{' '}{msg('rules.orchestrationDetail.send_to')}{' '}<code>{k.ingest_url}</code>
             </span>
           </li>
         ))}
@@ -110,12 +108,10 @@ function RoutingKeys({ orchestrationId, keys, manage, onAdded }: { orchestration
             void add.run();
           }}
         >
-          <Field label="Label of a new key" hint="e.g. Grafana: each tool may have its own key.">
+          <Field label={msg('rules.orchestrationDetail.label_of_a_new_key')} hint={msg('rules.orchestrationDetail.e_g_grafana_each_tool_may')}>
             {(id, d) => <input id={id} aria-describedby={d} required maxLength={255} value={label} onChange={(e) => setLabel(e.target.value)} />}
           </Field>
-          <button type="submit" className="btn btn-secondary" disabled={add.busy || !label.trim()}>
-            New routing key
-          </button>
+          <button type="submit" className="btn btn-secondary" disabled={add.busy || !label.trim()}>{msg('rules.orchestrationDetail.new_routing_key')}</button>
         </form>
       )}
       <ErrorBox error={add.error} />

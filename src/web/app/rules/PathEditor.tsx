@@ -5,6 +5,7 @@ import type { OrchestrationPath, OrchestrationPathIn, RuleActions } from '../../
 import { FieldError, Notice } from '../ui';
 import { PclHelp } from './PclHelp';
 import { RuleRow } from './RuleRow';
+import { msg } from '../../i18n';
 
 /** What a rule's (or the catch-all's) actions editor is given. */
 export interface ActionSlot {
@@ -109,7 +110,7 @@ export function PathEditor({
     );
     // Stay on the button just used, unless the rule reached the end where it is disabled.
     setFocus(`${rule.key}-${to === 0 ? 'down' : to === rules.length - 1 ? 'up' : by < 0 ? 'up' : 'down'}`);
-    setAnnounce(`${rule.label.trim() || 'The rule'} is now ${whereOf(draft.sets[si]!.id, to, router)}.`);
+    setAnnounce(`${rule.label.trim() || msg('rules.pathEditor.the_rule')} is now ${whereOf(draft.sets[si]!.id, to, router)}.`);
   };
   const deleteRule = (si: number, ri: number) => {
     const set = draft.sets[si]!;
@@ -124,19 +125,19 @@ export function PathEditor({
   };
   const addSet = () => {
     const id = newSet.trim();
-    if (!SET_ID.test(id)) return setSetProblem(['A set name is 1 to 64 letters, digits, - or _.']);
-    if (setIds.includes(id)) return setSetProblem([`There is a set ${id} already.`]);
+    if (!SET_ID.test(id)) return setSetProblem([msg('rules.pathEditor.a_set_name_is_1_to')]);
+    if (setIds.includes(id)) return setSetProblem([msg('rules.pathEditor.there_is_a_set_already', { id })]);
     setSetProblem([]);
     setNewSet('');
     edit((d) => ({ ...d, sets: [...d.sets, { key: `set-${id}-${Date.now()}`, id, rules: [] }] }), true);
-    setAnnounce(`Set ${id} added. Choose "Go on to set ${id}" in a rule of another set to use it.`);
+    setAnnounce(msg('rules.pathEditor.set_added_choose_go_on_to', { id, id1: id }));
   };
   const deleteSet = (si: number) => {
     const id = draft.sets[si]!.id;
     // Rules that went on to it stop instead.
     const unroute = (a: RuleActions): RuleActions => (a.route_to === id ? { ...a, route_to: undefined } : a);
     edit((d) => ({ ...d, sets: d.sets.filter((_, i) => i !== si).map((s) => ({ ...s, rules: s.rules.map((r) => ({ ...r, actions: unroute(r.actions) })) })) }), true);
-    setAnnounce(`Set ${id} deleted.`);
+    setAnnounce(msg('rules.pathEditor.set_deleted', { id }));
   };
 
   /** Sort a refusal's messages into the form; returns those that name no field of it. */
@@ -148,7 +149,7 @@ export function PathEditor({
     setErrors(mine);
     return { placed: Object.values(mine).flat().length, rest: [...(event ?? []), ...rest] };
   };
-  const summary = (n: number) => `${n} problem${n === 1 ? '' : 's'} in the rules, shown next to ${n === 1 ? 'its field' : 'their fields'}.`;
+  const summary = (n: number) => `${n} problem${n === 1 ? '' : 's'} in the rules, shown next to ${n === 1 ? msg('rules.pathEditor.its_field') : msg('rules.pathEditor.their_fields')}.`;
 
   const submit = async () => {
     setState('saving');
@@ -163,7 +164,7 @@ export function PathEditor({
       setState('saved');
     } catch (e) {
       const { placed, rest } = place(e);
-      setOther(placed ? [`The rules were not saved: ${summary(placed)}`, ...rest] : rest);
+      setOther(placed ? [msg('rules.pathEditor.the_rules_were_not_saved', { v0: summary(placed) }), ...rest] : rest);
       setState('editing');
       setFocus('first-invalid');
     }
@@ -173,14 +174,14 @@ export function PathEditor({
     setErrors({});
     setOther([]);
     setState('editing');
-    setAnnounce('Changes discarded.');
+    setAnnounce(msg('rules.pathEditor.changes_discarded'));
   };
 
   const api: DraftApi = {
     wire: () => wire,
     report: (e) => {
       const { placed, rest } = place(e);
-      return placed ? [`The rules on this page cannot be tested: ${summary(placed)}`, ...rest] : rest;
+      return placed ? [msg('rules.pathEditor.the_rules_on_this_page_cannot', { v0: summary(placed) }), ...rest] : rest;
     },
     accept: () => setErrors({}),
     fingerprint: fingerprint(wire),
@@ -201,19 +202,18 @@ export function PathEditor({
             {draft.sets.map((set, si) => (
               <section key={set.key} className="card rule-set" aria-labelledby={`h-${set.key}`}>
                 <div className="set-head">
-                  <h2 id={`h-${set.key}`}>{router ? 'Routing rules' : set.id === 'start' ? (draft.sets.length > 1 ? 'Set start (first)' : 'Rules') : `Set ${set.id}`}</h2>
+                  <h2 id={`h-${set.key}`}>{router ? msg('rules.pathEditor.routing_rules') : set.id === 'start' ? (draft.sets.length > 1 ? msg('rules.pathEditor.set_start_first') : msg('rules.pathEditor.rules')) : msg('rules.pathEditor.set', { id: set.id })}</h2>
                   {manage && set.id !== 'start' && (
-                    <button type="button" className="btn btn-quiet btn-small" onClick={() => deleteSet(si)}>
-                      Delete set {set.id}
+                    <button type="button" className="btn btn-quiet btn-small" onClick={() => deleteSet(si)}>{msg('rules.pathEditor.delete_set')}{' '}{set.id}
                     </button>
                   )}
                 </div>
-                <p className="muted small">{router ? 'In order: the first rule whose conditions hold sends the event to its service.' : 'In order: the first rule that matches acts, the rules after it are not tried.'}</p>
+                <p className="muted small">{router ? msg('rules.pathEditor.in_order_the_first_rule_whose') : msg('rules.pathEditor.in_order_the_first_rule_that')}</p>
                 <FieldError messages={errors[`s${si}`]} />
                 {set.rules.length === 0 ? (
-                  <p>No rules yet{router ? ': everything goes where the catch-all says.' : ': events go on as sent.'}</p>
+                  <p>{msg('rules.pathEditor.no_rules_yet')}{router ? msg('rules.pathEditor.everything_goes_where_the_catch_all') : msg('rules.pathEditor.events_go_on_as_sent')}</p>
                 ) : (
-                  <ol className="plain rules" aria-label={router ? 'Routing rules' : `Rules of set ${set.id}`}>
+                  <ol className="plain rules" aria-label={router ? msg('rules.pathEditor.routing_rules') : msg('rules.pathEditor.rules_of_set', { id: set.id })}>
                     {set.rules.map((r, ri) => {
                       const where = whereOf(set.id, ri, router);
                       const key = ruleKey(si, ri);
@@ -238,30 +238,26 @@ export function PathEditor({
                 )}
                 {manage && (
                   <button type="button" id={`add-${set.key}`} className="btn btn-secondary" onClick={() => addRule(si)}>
-                    {set.id === 'start' ? 'Add a rule' : `Add a rule to set ${set.id}`}
+                    {set.id === 'start' ? msg('rules.pathEditor.add_a_rule') : msg('rules.pathEditor.add_a_rule_to_set', { id: set.id })}
                   </button>
                 )}
               </section>
             ))}
             {!router && manage && (
               <div className="card add-set">
-                <label htmlFor="new-set">New set</label>
-                <p className="hint" id="new-set-hint">
-                  A rule's "Then" may go on to another set, whose rules are tried next. Name it, then choose it in a rule.
-                </p>
+                <label htmlFor="new-set">{msg('rules.pathEditor.new_set')}</label>
+                <p className="hint" id="new-set-hint">{msg('rules.pathEditor.a_rule_s_then_may_go')}</p>
                 <div className="key-line">
-                  <input id="new-set" aria-describedby="new-set-hint" value={newSet} maxLength={64} placeholder="disk" onChange={(e) => setNewSet(e.target.value)} />
-                  <button type="button" className="btn btn-secondary" onClick={addSet}>
-                    Add a set
-                  </button>
+                  <input id="new-set" aria-describedby="new-set-hint" value={newSet} maxLength={64} placeholder={msg('rules.pathEditor.disk')} onChange={(e) => setNewSet(e.target.value)} />
+                  <button type="button" className="btn btn-secondary" onClick={addSet}>{msg('rules.pathEditor.add_a_set')}</button>
                 </div>
                 <FieldError messages={setProblem} />
               </div>
             )}
             <section className="card" aria-labelledby="catch-h">
-              <h2 id="catch-h">When no rule matches</h2>
+              <h2 id="catch-h">{msg('rules.pathEditor.when_no_rule_matches')}</h2>
               <FieldError messages={errors.catch} />
-              {renderActions({ actions: draft.catchAll, onChange: (catchAll) => edit((d) => ({ ...d, catchAll })), where: 'when no rule matches', errorKey: 'catch', errors, setId: null, setIds })}
+              {renderActions({ actions: draft.catchAll, onChange: (catchAll) => edit((d) => ({ ...d, catchAll })), where: msg('rules.pathEditor.when_no_rule_matches_2'), errorKey: 'catch', errors, setId: null, setIds })}
             </section>
           </fieldset>
           {manage && (
@@ -273,15 +269,11 @@ export function PathEditor({
                   ))}
                 </div>
               )}
-              {state === 'saved' && !dirty && <Notice tone="ok">Rules saved.</Notice>}
+              {state === 'saved' && !dirty && <Notice tone="ok">{msg('rules.pathEditor.rules_saved')}</Notice>}
               <div className="row-actions">
-                <button type="submit" className="btn btn-primary" disabled={state === 'saving'}>
-                  Save rules
-                </button>
-                <button type="button" className="btn btn-quiet" disabled={!dirty || state === 'saving'} onClick={discard}>
-                  Discard changes
-                </button>
-                {dirty && <span className="badge unsaved">Unsaved changes</span>}
+                <button type="submit" className="btn btn-primary" disabled={state === 'saving'}>{msg('rules.pathEditor.save_rules')}</button>
+                <button type="button" className="btn btn-quiet" disabled={!dirty || state === 'saving'} onClick={discard}>{msg('rules.pathEditor.discard_changes')}</button>
+                {dirty && <span className="badge unsaved">{msg('rules.pathEditor.unsaved_changes')}</span>}
               </div>
             </div>
           )}

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { DraftRule, FieldErrors } from '../../data/rule-draft';
 import { Field, FieldError } from '../ui';
 import { named } from './named';
+import { msg } from '../../i18n';
 
 /**
  * One rule of a set: its label, its conditions (PCL, any one matches), what it does
@@ -44,36 +45,29 @@ export function RuleRow({
         <legend>
           {title}
           {r.label.trim() ? `: ${r.label.trim()}` : ''}
-          {r.disabled && <span className="badge rule-off-badge">Off</span>}
+          {r.disabled && <span className="badge rule-off-badge">{msg('rules.ruleRow.off')}</span>}
         </legend>
         <div className="rule-tools">
-          <button type="button" id={`${r.key}-up`} className="btn btn-quiet btn-small" disabled={first} onClick={() => onMove(-1)} aria-label={`Move ${where} up`}>
-            <span aria-hidden="true">↑</span> Up
-          </button>
-          <button type="button" id={`${r.key}-down`} className="btn btn-quiet btn-small" disabled={last} onClick={() => onMove(1)} aria-label={`Move ${where} down`}>
-            <span aria-hidden="true">↓</span> Down
-          </button>
+          <button type="button" id={`${r.key}-up`} className="btn btn-quiet btn-small" disabled={first} onClick={() => onMove(-1)} aria-label={msg('rules.ruleRow.move_up', { where: where })}>
+            <span aria-hidden="true">↑</span>{' '}{msg('rules.ruleRow.up')}</button>
+          <button type="button" id={`${r.key}-down`} className="btn btn-quiet btn-small" disabled={last} onClick={() => onMove(1)} aria-label={msg('rules.ruleRow.move_down', { where: where })}>
+            <span aria-hidden="true">↓</span>{' '}{msg('rules.ruleRow.down')}</button>
           <span className="check rule-on">
             <input id={`${r.key}-on`} type="checkbox" checked={!r.disabled} onChange={(e) => onChange({ disabled: !e.target.checked })} />
-            <label htmlFor={`${r.key}-on`}>
-              On<span className="sr-only"> ({where})</span>
+            <label htmlFor={`${r.key}-on`}>{msg('rules.ruleRow.on')}<span className="sr-only"> ({where})</span>
             </label>
           </span>
-          <button type="button" className="btn btn-quiet btn-small" onClick={onDelete} aria-label={`Delete ${where}`}>
-            Delete
-          </button>
+          <button type="button" className="btn btn-quiet btn-small" onClick={onDelete} aria-label={msg('rules.ruleRow.delete_2', { where: where })}>{msg('rules.ruleRow.delete')}</button>
         </div>
         <FieldError messages={errors[errorKey]} />
-        <Field label={named('Label', where)} id={`${r.key}-label`} hint="What the rule is for, shown on the alerts it matches." error={errors[`${errorKey}.label`]}>
+        <Field label={named('Label', where)} id={`${r.key}-label`} hint={msg('rules.ruleRow.what_the_rule_is_for_shown')} error={errors[`${errorKey}.label`]}>
           {(id, d, bad) => <input id={id} aria-describedby={d} aria-invalid={bad || undefined} maxLength={255} value={r.label} onChange={(e) => onChange({ label: e.target.value })} />}
         </Field>
-        <div className="conditions" role="group" aria-label={`Conditions (${where})`}>
-          <p className="conditions-head">
-            When <strong>any</strong> of these holds
-          </p>
+        <div className="conditions" role="group" aria-label={msg('rules.ruleRow.conditions', { where: where })}>
+          <p className="conditions-head">{msg('rules.ruleRow.when')}{' '}<strong>{msg('rules.ruleRow.any')}</strong>{' '}{msg('rules.ruleRow.of_these_holds')}</p>
           {r.conditions.map((c, i) => (
             <div key={i} className="condition">
-              <Field label={named(`Condition ${i + 1}`, where)} id={`${r.key}-cond${i}`} error={errors[`${errorKey}.cond${i}`]}>
+              <Field label={named(msg('rules.ruleRow.condition', { v0: i + 1 }), where)} id={`${r.key}-cond${i}`} error={errors[`${errorKey}.cond${i}`]}>
                 {(id, d, bad) => (
                   <textarea
                     id={id}
@@ -85,24 +79,20 @@ export function RuleRow({
                     aria-describedby={[d, 'pcl-hint'].filter(Boolean).join(' ')}
                     aria-invalid={bad || undefined}
                     maxLength={2048}
-                    placeholder="event.summary matches part 'disk'"
+                    placeholder={msg('rules.ruleRow.event_summary_matches_part_disk')}
                     value={c}
                     onChange={(e) => setCondition(i, e.target.value)}
                   />
                 )}
               </Field>
-              <button type="button" className="btn btn-quiet btn-small" onClick={() => onChange({ conditions: r.conditions.filter((_, j) => j !== i) })} aria-label={`Remove condition ${i + 1} (${where})`}>
-                Remove
-              </button>
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => onChange({ conditions: r.conditions.filter((_, j) => j !== i) })} aria-label={msg('rules.ruleRow.remove_condition', { v0: i + 1, where: where })}>{msg('rules.ruleRow.remove')}</button>
             </div>
           ))}
-          {matchesAll && <p className="warn-text small">No condition: this rule matches every event.</p>}
-          <button type="button" className="btn btn-secondary btn-small" disabled={r.conditions.length >= 25} onClick={() => onChange({ conditions: [...r.conditions, ''] })} aria-label={`Add a condition (${where})`}>
-            Add a condition
-          </button>
+          {matchesAll && <p className="warn-text small">{msg('rules.ruleRow.no_condition_this_rule_matches_every')}</p>}
+          <button type="button" className="btn btn-secondary btn-small" disabled={r.conditions.length >= 25} onClick={() => onChange({ conditions: [...r.conditions, ''] })} aria-label={msg('rules.ruleRow.add_a_condition_2', { where: where })}>{msg('rules.ruleRow.add_a_condition')}</button>
         </div>
-        <div className="rule-actions" role="group" aria-label={`What ${where} does`}>
-          <p className="conditions-head">Then</p>
+        <div className="rule-actions" role="group" aria-label={msg('rules.ruleRow.what_does', { where: where })}>
+          <p className="conditions-head">{msg('rules.ruleRow.then')}</p>
           {children}
         </div>
       </fieldset>

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { parseSample, SAMPLE_EVENT } from '../../data/rule-draft';
 import type { SampleEvent } from '../../data/types';
 import { Field } from '../ui';
+import { msg } from '../../i18n';
 
 /**
  * "Test against a sample event": a PagerDuty Events API v2 event typed as JSON (and,
@@ -41,28 +42,24 @@ export function SampleEventBox({
   return (
     <section className="card test-box" aria-labelledby="test-h">
       <h2 id="test-h">{heading}</h2>
-      <p className="muted small">Tries the rules as they are on this page, saved or not. Nothing is stored and nobody is paged.</p>
+      <p className="muted small">{msg('rules.sampleEventBox.tries_the_rules_as_they_are')}</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void run();
         }}
       >
-        <Field label="Sample event (Events API v2 JSON)" error={problems}>
+        <Field label={msg('rules.sampleEventBox.sample_event_events_api_v2_json')} error={problems}>
           {(id, d, bad) => (
             <textarea id={id} className="pcl" rows={12} spellCheck={false} aria-describedby={d} aria-invalid={bad || undefined} value={text} onChange={(e) => setText(e.target.value)} />
           )}
         </Field>
-        <Field label="Evaluate at (optional)" hint="For time conditions; empty: now. Your browser's time zone.">
+        <Field label={msg('rules.sampleEventBox.evaluate_at_optional')} hint={msg('rules.sampleEventBox.for_time_conditions_empty_now_your')}>
           {(id, d) => <input id={id} type="datetime-local" aria-describedby={d} value={at} onChange={(e) => setAt(e.target.value)} />}
         </Field>
         <div className="row-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            Test
-          </button>
-          <button type="button" className="btn btn-quiet" onClick={() => (setText(SAMPLE_EVENT), setProblems([]))}>
-            Reset the sample
-          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy}>{msg('rules.sampleEventBox.test')}</button>
+          <button type="button" className="btn btn-quiet" onClick={() => (setText(SAMPLE_EVENT), setProblems([]))}>{msg('rules.sampleEventBox.reset_the_sample')}</button>
         </div>
       </form>
       <div className="test-result-live" role="status" aria-live="polite">

@@ -12,6 +12,7 @@ import { PathEditor } from './PathEditor';
 import { SampleEventBox } from './SampleEventBox';
 import { ServiceActions } from './ServiceActions';
 import { ServiceTestResult } from './ServiceTestResult';
+import { msg } from '../../i18n';
 
 /** /services/:id/rules: a service's event rules, their on/off switch, and the test box. */
 export function ServiceRules({ id, session }: { id: string; session: Session }) {
@@ -22,16 +23,16 @@ export function ServiceRules({ id, session }: { id: string; session: Session }) 
   const [result, setResult] = useState<{ result: Result; tested: string } | null>(null);
 
   if (svc.error || path.error) return <ErrorBox error={svc.error ?? path.error} />;
-  if (!svc.data || !path.data) return <Loading what="the event rules" />;
+  if (!svc.data || !path.data) return <Loading what={msg('rules.serviceRules.the_event_rules')} />;
   const s = svc.data;
   return (
     <>
       <p className="crumbs">
-        <Link to="/services">Services</Link> › <Link to={`/services/${encodeURIComponent(s.id)}`}>{s.name}</Link>
+        <Link to="/services">{msg('rules.serviceRules.services')}</Link> › <Link to={`/services/${encodeURIComponent(s.id)}`}>{s.name}</Link>
       </p>
-      <PageHeader title={`${s.name}: event rules`} />
+      <PageHeader title={msg('rules.serviceRules.event_rules', { name: s.name })} />
       <ServiceTabs id={s.id} current="rules" />
-      <p className="lede">Rules act on every event this service receives, before it becomes an alert: keep noise out, pause a flapping check, set urgency or priority, rewrite the title.</p>
+      <p className="lede">{msg('rules.serviceRules.rules_act_on_every_event_this')}</p>
       <RulesSwitch serviceId={s.id} manage={manage} />
       <PathEditor
         kind="service"
@@ -63,21 +64,21 @@ function RulesSwitch({ serviceId, manage }: { serviceId: string; manage: boolean
   const active = useAsync(() => getRulesActive(serviceId), [serviceId]);
   const toggle = useAction(async (on: boolean) => (await setRulesActive(serviceId, on), active.reload()));
   return (
-    <section className="card rules-switch" aria-label="Rules on or off">
+    <section className="card rules-switch" aria-label={msg('rules.serviceRules.rules_on_or_off')}>
       {active.data === undefined ? (
         active.error ? (
           <ErrorBox error={active.error} />
         ) : (
-          <Loading what="whether the rules apply" />
+          <Loading what={msg('rules.serviceRules.whether_the_rules_apply')} />
         )
       ) : (
         <>
           <div className="check">
             <input id="rules-on" type="checkbox" role="switch" aria-describedby="rules-on-hint" checked={active.data} disabled={!manage || toggle.busy} onChange={(e) => void toggle.run(e.target.checked)} />
-            <label htmlFor="rules-on">Apply these rules to incoming events</label>
+            <label htmlFor="rules-on">{msg('rules.serviceRules.apply_these_rules_to_incoming_events')}</label>
           </div>
           <p className="hint" id="rules-on-hint">
-            {active.data ? 'On: every event sent to this service goes through the saved rules.' : 'Off: the rules are kept, and events go on as sent.'}
+            {active.data ? msg('rules.serviceRules.on_every_event_sent_to_this') : msg('rules.serviceRules.off_the_rules_are_kept_and')}
           </p>
         </>
       )}

@@ -1,6 +1,7 @@
 import { describeMatches, describeOutcome } from '../../data/rule-draft';
 import type { ServiceTestResult as Result } from '../../data/types';
 import { Notice } from '../ui';
+import { msg } from '../../i18n';
 
 /** A service rules test in plain words: which rule matched, what happens, and the event as it comes out. */
 export function ServiceTestResult({ result: r, stale }: { result: Result; stale: boolean }) {
@@ -9,7 +10,7 @@ export function ServiceTestResult({ result: r, stale }: { result: Result; stale:
   const tone = r.actions.drop_event || r.actions.suppress ? 'quiet' : 'pages';
   return (
     <div className="test-result" role="group" aria-labelledby="result-h">
-      <h3 id="result-h">Result</h3>
+      <h3 id="result-h">{msg('rules.serviceTestResult.result')}</h3>
       <ul className="plain matched">
         {describeMatches(r.matched).map((m, i) => (
           <li key={i}>{m}</li>
@@ -23,23 +24,23 @@ export function ServiceTestResult({ result: r, stale }: { result: Result; stale:
           ))}
         </ul>
       )}
-      <h4>The event after the rules</h4>
+      <h4>{msg('rules.serviceTestResult.the_event_after_the_rules')}</h4>
       <dl className="facts result-event">
         <div>
-          <dt>Title</dt>
+          <dt>{msg('rules.serviceTestResult.title')}</dt>
           <dd>{p.summary}</dd>
         </div>
         <div>
-          <dt>Dedup key</dt>
-          <dd>{r.event.dedup_key ?? <span className="muted">none sent: Vigil makes one</span>}</dd>
+          <dt>{msg('rules.serviceTestResult.dedup_key')}</dt>
+          <dd>{r.event.dedup_key ?? <span className="muted">{msg('rules.serviceTestResult.none_sent_vigil_makes_one')}</span>}</dd>
         </div>
         <div>
-          <dt>Severity</dt>
+          <dt>{msg('rules.serviceTestResult.severity')}</dt>
           <dd className="cap">{r.actions.severity ?? p.severity}</dd>
         </div>
       </dl>
-      {!r.active && <Notice tone="warn">These rules are off: incoming events do not go through them until you turn them on.</Notice>}
-      {stale && <p className="muted small">The rules changed since this test: test again to see their effect.</p>}
+      {!r.active && <Notice tone="warn">{msg('rules.serviceTestResult.these_rules_are_off_incoming_events')}</Notice>}
+      {stale && <p className="muted small">{msg('rules.serviceTestResult.the_rules_changed_since_this_test')}</p>}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { listUsers } from '../../data/people';
 import { saveLayers } from '../../data/schedules';
 import type { Restriction, Schedule, ScheduleLayerIn } from '../../data/types';
 import { ErrorBox, Field, Notice } from '../ui';
+import { msg } from '../../i18n';
 
 /**
  * The schedule's layers as a form: who rotates and in what order, how long a turn
@@ -97,13 +98,13 @@ export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved
     const now = new Date();
     now.setMinutes(0, 0, 0);
     setSaved(null);
-    setDrafts((ds) => [...ds, { name: `Layer ${ds.length + 1}`, start: now.toISOString(), end: null, handoff: localInput(now.toISOString()), unit: 'weeks', count: 1, users: [], daily: null, otherRestrictions: [] }]);
+    setDrafts((ds) => [...ds, { name: msg('schedules.layerEditor.layer', { v0: ds.length + 1 }), start: now.toISOString(), end: null, handoff: localInput(now.toISOString()), unit: 'weeks', count: 1, users: [], daily: null, otherRestrictions: [] }]);
   };
 
   return (
     <section className="card layers-card" aria-labelledby="layers-h">
-      <h2 id="layers-h">Layers of {schedule.name}</h2>
-      <p className="muted small">Times in your browser's zone; the schedule keeps its own zone ({schedule.time_zone}) for days and weeks. A layer lower in this list wins where both have someone on call.</p>
+      <h2 id="layers-h">{msg('schedules.layerEditor.layers_of')}{' '}{schedule.name}</h2>
+      <p className="muted small">{msg('schedules.layerEditor.times_in_your_browser_s_zone')}{schedule.time_zone}{msg('schedules.layerEditor.for_days_and_weeks_a_layer')}</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -112,58 +113,56 @@ export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved
       >
         {drafts.map((d, i) => (
           <fieldset key={d.id ?? `new-${i}`} className="layer">
-            <legend>{d.name || `Layer ${i + 1}`}</legend>
+            <legend>{d.name || msg('schedules.layerEditor.layer', { v0: i + 1 })}</legend>
             <div className="row-form">
-              <Field label={`Name of layer ${i + 1}`}>{(id) => <input id={id} value={d.name} maxLength={255} onChange={(e) => set(i, { name: e.target.value })} />}</Field>
-              <Field label={`Turn length (layer ${i + 1})`}>
+              <Field label={msg('schedules.layerEditor.name_of_layer', { v0: i + 1 })}>{(id) => <input id={id} value={d.name} maxLength={255} onChange={(e) => set(i, { name: e.target.value })} />}</Field>
+              <Field label={msg('schedules.layerEditor.turn_length_layer', { v0: i + 1 })}>
                 {(id) => <input id={id} type="number" min={1} max={365} value={d.count} onChange={(e) => set(i, { count: Number(e.target.value) })} />}
               </Field>
-              <Field label={`Unit (layer ${i + 1})`}>
+              <Field label={msg('schedules.layerEditor.unit_layer', { v0: i + 1 })}>
                 {(id) => (
                   <select id={id} value={d.unit} onChange={(e) => set(i, { unit: e.target.value })}>
-                    <option value="hours">hours</option>
-                    <option value="days">days</option>
-                    <option value="weeks">weeks</option>
+                    <option value="hours">{msg('schedules.layerEditor.hours')}</option>
+                    <option value="days">{msg('schedules.layerEditor.days')}</option>
+                    <option value="weeks">{msg('schedules.layerEditor.weeks')}</option>
                   </select>
                 )}
               </Field>
-              <Field label={`A handoff at (layer ${i + 1})`}>{(id) => <input id={id} type="datetime-local" value={d.handoff} onChange={(e) => set(i, { handoff: e.target.value })} />}</Field>
+              <Field label={msg('schedules.layerEditor.a_handoff_at_layer', { v0: i + 1 })}>{(id) => <input id={id} type="datetime-local" value={d.handoff} onChange={(e) => set(i, { handoff: e.target.value })} />}</Field>
             </div>
             <div className="check">
               <input id={`daily-${i}`} type="checkbox" checked={d.daily !== null} onChange={(e) => set(i, { daily: e.target.checked ? { from: '09:00', to: '17:00' } : null })} />
-              <label htmlFor={`daily-${i}`}>Only part of each day (layer {i + 1})</label>
+              <label htmlFor={`daily-${i}`}>{msg('schedules.layerEditor.only_part_of_each_day_layer')}{' '}{i + 1})</label>
             </div>
             {d.daily && (
               <div className="row-form">
-                <Field label={`Each day from (layer ${i + 1})`}>{(id) => <input id={id} type="time" value={d.daily!.from} onChange={(e) => set(i, { daily: { ...d.daily!, from: e.target.value } })} />}</Field>
-                <Field label={`Each day until (layer ${i + 1})`}>{(id) => <input id={id} type="time" value={d.daily!.to} onChange={(e) => set(i, { daily: { ...d.daily!, to: e.target.value } })} />}</Field>
+                <Field label={msg('schedules.layerEditor.each_day_from_layer', { v0: i + 1 })}>{(id) => <input id={id} type="time" value={d.daily!.from} onChange={(e) => set(i, { daily: { ...d.daily!, from: e.target.value } })} />}</Field>
+                <Field label={msg('schedules.layerEditor.each_day_until_layer', { v0: i + 1 })}>{(id) => <input id={id} type="time" value={d.daily!.to} onChange={(e) => set(i, { daily: { ...d.daily!, to: e.target.value } })} />}</Field>
               </div>
             )}
-            {d.otherRestrictions.length > 0 && <p className="muted small">{d.otherRestrictions.length} other restriction(s) kept as they are (edit them through the API).</p>}
-            <h3 className="small">Rotation (in order)</h3>
+            {d.otherRestrictions.length > 0 && <p className="muted small">{d.otherRestrictions.length}{' '}{msg('schedules.layerEditor.other_restriction_s_kept_as_they')}</p>}
+            <h3 className="small">{msg('schedules.layerEditor.rotation_in_order')}</h3>
             {d.open_shifts ? (
-              <p className="muted small">Open shifts: volunteers claim each turn; this layer has no rotation.</p>
+              <p className="muted small">{msg('schedules.layerEditor.open_shifts_volunteers_claim_each_turn')}</p>
             ) : (
               <>
-                <ol className="rotation" aria-label={`Rotation of layer ${i + 1}`}>
+                <ol className="rotation" aria-label={msg('schedules.layerEditor.rotation_of_layer', { v0: i + 1 })}>
                   {d.users.map((u, k) => (
                     <li key={`${u.id}-${k}`}>
                       <span>{u.name}</span>
                       <span className="rotation-actions">
-                        <button type="button" className="btn btn-quiet btn-small" disabled={k === 0} onClick={() => move(i, k, -1)} aria-label={`Move ${u.name} earlier`}>
+                        <button type="button" className="btn btn-quiet btn-small" disabled={k === 0} onClick={() => move(i, k, -1)} aria-label={msg('schedules.layerEditor.move_earlier', { name: u.name })}>
                           ↑
                         </button>
-                        <button type="button" className="btn btn-quiet btn-small" disabled={k === d.users.length - 1} onClick={() => move(i, k, 1)} aria-label={`Move ${u.name} later`}>
+                        <button type="button" className="btn btn-quiet btn-small" disabled={k === d.users.length - 1} onClick={() => move(i, k, 1)} aria-label={msg('schedules.layerEditor.move_later', { name: u.name })}>
                           ↓
                         </button>
-                        <button type="button" className="btn btn-quiet btn-small" onClick={() => set(i, { users: d.users.filter((_, j) => j !== k) })} aria-label={`Remove ${u.name} from layer ${i + 1}`}>
-                          Remove
-                        </button>
+                        <button type="button" className="btn btn-quiet btn-small" onClick={() => set(i, { users: d.users.filter((_, j) => j !== k) })} aria-label={msg('schedules.layerEditor.remove_from_layer', { name: u.name, v1: i + 1 })}>{msg('schedules.layerEditor.remove')}</button>
                       </span>
                     </li>
                   ))}
                 </ol>
-                <Field label={`Add to the rotation of layer ${i + 1}`}>
+                <Field label={msg('schedules.layerEditor.add_to_the_rotation_of_layer', { v0: i + 1 })}>
                   {(id) => (
                     <select
                       id={id}
@@ -173,7 +172,7 @@ export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved
                         if (u) set(i, { users: [...d.users, { id: u.id, name: u.name }] });
                       }}
                     >
-                      <option value="">Choose a person</option>
+                      <option value="">{msg('schedules.layerEditor.choose_a_person')}</option>
                       {(users.data ?? []).map((u) => (
                         <option key={u.id} value={u.id}>
                           {u.name}
@@ -185,25 +184,18 @@ export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved
               </>
             )}
             {drafts.length > 1 && (
-              <button type="button" className="btn btn-quiet btn-small" onClick={() => (setSaved(null), setDrafts((ds) => ds.filter((_, j) => j !== i)))}>
-                Remove layer {i + 1}
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => (setSaved(null), setDrafts((ds) => ds.filter((_, j) => j !== i)))}>{msg('schedules.layerEditor.remove_layer')}{' '}{i + 1}
               </button>
             )}
           </fieldset>
         ))}
         <div className="row-form">
-          <button type="button" className="btn btn-secondary" onClick={addLayer}>
-            Add a layer
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={save.busy}>
-            Save layers
-          </button>
+          <button type="button" className="btn btn-secondary" onClick={addLayer}>{msg('schedules.layerEditor.add_a_layer')}</button>
+          <button type="submit" className="btn btn-primary" disabled={save.busy}>{msg('schedules.layerEditor.save_layers')}</button>
         </div>
         <ErrorBox error={save.error} />
         {saved && (
-          <Notice tone={saved.length ? 'warn' : 'ok'}>
-            Layers saved.
-            {saved.map((w, k) => (
+          <Notice tone={saved.length ? 'warn' : 'ok'}>{msg('schedules.layerEditor.layers_saved')}{saved.map((w, k) => (
               <span key={k} className="small">
                 {' '}
                 {w}

@@ -6,6 +6,7 @@ import type { CalendarFeed, EscalationPolicy, RenderedEntry, Session } from '../
 import { Link, useLocation } from '../router';
 import { LayerEditor } from './LayerEditor';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui';
+import { fmtLocal, msg } from '../../i18n';
 
 const DAY = 86_400_000;
 
@@ -18,13 +19,9 @@ function startOfDay(d: Date): Date {
 function Tabs() {
   const { path } = useLocation();
   return (
-    <nav className="tabs" aria-label="On call">
-      <Link to="/schedules" aria-current={path.startsWith('/schedules') ? 'page' : undefined}>
-        Schedules
-      </Link>
-      <Link to="/escalation_policies" aria-current={path.startsWith('/escalation_policies') ? 'page' : undefined}>
-        Escalation policies
-      </Link>
+    <nav className="tabs" aria-label={msg('schedules.schedules.on_call')}>
+      <Link to="/schedules" aria-current={path.startsWith('/schedules') ? 'page' : undefined}>{msg('schedules.schedules.schedules')}</Link>
+      <Link to="/escalation_policies" aria-current={path.startsWith('/escalation_policies') ? 'page' : undefined}>{msg('schedules.schedules.escalation_policies')}</Link>
     </nav>
   );
 }
@@ -53,17 +50,17 @@ export function Schedules({ session }: { session: Session }) {
 
   return (
     <>
-      <PageHeader title="On call" />
+      <PageHeader title={msg('schedules.schedules.on_call')} />
       <Tabs />
       <ErrorBox error={schedules.error} />
-      {schedules.data === undefined ? (!schedules.error && <Loading what="schedules" />) : schedules.data === null ? (
-        <Notice>This server has no schedules API yet.</Notice>
+      {schedules.data === undefined ? (!schedules.error && <Loading what={msg('schedules.schedules.schedules_2')} />) : schedules.data === null ? (
+        <Notice>{msg('schedules.schedules.this_server_has_no_schedules_api')}</Notice>
       ) : schedules.data.length === 0 ? (
-        manage ? <NewSchedule session={session} onCreated={(sid) => (setChosen(sid), void schedules.reload())} /> : <p>No schedules yet.</p>
+        manage ? <NewSchedule session={session} onCreated={(sid) => (setChosen(sid), void schedules.reload())} /> : <p>{msg('schedules.schedules.no_schedules_yet')}</p>
       ) : (
         <>
-          <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Schedule view">
-            <Field label="Schedule">
+          <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label={msg('schedules.schedules.schedule_view')}>
+            <Field label={msg('schedules.schedules.schedule')}>
               {(fid) => (
                 <select id={fid} value={id} onChange={(e) => setChosen(e.target.value)}>
                   {schedules.data!.map((s) => (
@@ -74,22 +71,20 @@ export function Schedules({ session }: { session: Session }) {
                 </select>
               )}
             </Field>
-            <Field label="Show">
+            <Field label={msg('schedules.schedules.show')}>
               {(fid) => (
                 <select id={fid} value={range} onChange={(e) => (setRange(e.target.value as 'week' | 'month'), setOffset(0))}>
-                  <option value="week">Week</option>
-                  <option value="month">Month</option>
+                  <option value="week">{msg('schedules.schedules.week')}</option>
+                  <option value="month">{msg('schedules.schedules.month')}</option>
                 </select>
               )}
             </Field>
             <div className="pager">
-              <button type="button" className="btn btn-secondary" onClick={() => setOffset((o) => o - 1)} aria-label="Earlier">
+              <button type="button" className="btn btn-secondary" onClick={() => setOffset((o) => o - 1)} aria-label={msg('schedules.schedules.earlier')}>
                 ←
               </button>
-              <button type="button" className="btn btn-secondary" onClick={() => setOffset(0)}>
-                Today
-              </button>
-              <button type="button" className="btn btn-secondary" onClick={() => setOffset((o) => o + 1)} aria-label="Later">
+              <button type="button" className="btn btn-secondary" onClick={() => setOffset(0)}>{msg('schedules.schedules.today')}</button>
+              <button type="button" className="btn btn-secondary" onClick={() => setOffset((o) => o + 1)} aria-label={msg('schedules.schedules.later')}>
                 →
               </button>
             </div>
@@ -102,20 +97,19 @@ export function Schedules({ session }: { session: Session }) {
               </h2>
               <DayScale since={since} days={days} />
               <TimelineRow
-                label="Final schedule"
+                label={msg('schedules.schedules.final_schedule')}
                 entries={schedule.data.final_schedule.rendered_schedule_entries}
                 since={since}
                 until={until}
                 {...(manage ? { onRange: (a: Date, b: Date) => setDraft((d) => ({ start: toLocalInput(a), end: toLocalInput(b), seq: d.seq + 1 })) } : {})}
               />
-              {manage && <p className="hint drag-hint">Drag across the final schedule to cover that time with an override, or use the form below.</p>}
-              {schedule.data.overrides_subschedule && <TimelineRow label="Overrides" entries={schedule.data.overrides_subschedule.rendered_schedule_entries} since={since} until={until} noGaps />}
+              {manage && <p className="hint drag-hint">{msg('schedules.schedules.drag_across_the_final_schedule_to')}</p>}
+              {schedule.data.overrides_subschedule && <TimelineRow label={msg('schedules.schedules.overrides')} entries={schedule.data.overrides_subschedule.rendered_schedule_entries} since={since} until={until} noGaps />}
               {schedule.data.schedule_layers.map((l) => (
                 <TimelineRow key={l.id} label={l.name} entries={l.rendered_schedule_entries ?? []} since={since} until={until} noGaps />
               ))}
               <p className="legend small">
-                <span className="swatch gap" aria-hidden="true" /> Nobody on call (gap)
-                {schedule.data.final_schedule.rendered_coverage_percentage !== null && <> · coverage {Math.round(schedule.data.final_schedule.rendered_coverage_percentage)}%</>}
+                <span className="swatch gap" aria-hidden="true" />{' '}{msg('schedules.schedules.nobody_on_call_gap')}{schedule.data.final_schedule.rendered_coverage_percentage !== null && <>{' '}{msg('schedules.schedules.coverage')}{' '}{Math.round(schedule.data.final_schedule.rendered_coverage_percentage)}%</>}
               </p>
               <ShiftList entries={schedule.data.final_schedule.rendered_schedule_entries} since={since} until={until} />
               {manage && <OverrideForm key={draft.seq} scheduleId={schedule.data.id} initialStart={draft.start} initialEnd={draft.end} focusSeq={draft.seq} onDone={() => void schedule.reload()} />}
@@ -143,7 +137,7 @@ function NewSchedule({ session, onCreated }: { session: Session; onCreated: (id:
   });
   return (
     <details className="card new-schedule">
-      <summary>New schedule</summary>
+      <summary>{msg('schedules.schedules.new_schedule')}</summary>
       <form
         className="row-form"
         onSubmit={(e) => {
@@ -151,13 +145,11 @@ function NewSchedule({ session, onCreated }: { session: Session; onCreated: (id:
           void create.run();
         }}
       >
-        <Field label="Schedule name">{(id) => <input id={id} value={name} maxLength={255} onChange={(e) => setName(e.target.value)} />}</Field>
-        <Field label="Time zone" hint="IANA name, e.g. Europe/Berlin">
+        <Field label={msg('schedules.schedules.schedule_name')}>{(id) => <input id={id} value={name} maxLength={255} onChange={(e) => setName(e.target.value)} />}</Field>
+        <Field label={msg('schedules.schedules.time_zone')} hint={msg('schedules.schedules.iana_name_e_g_europe_berlin')}>
           {(id, d) => <input id={id} aria-describedby={d} value={zone} maxLength={64} onChange={(e) => setZone(e.target.value)} />}
         </Field>
-        <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim() || !zone.trim()}>
-          Create schedule
-        </button>
+        <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim() || !zone.trim()}>{msg('schedules.schedules.create_schedule')}</button>
         <ErrorBox error={create.error} />
       </form>
     </details>
@@ -180,35 +172,34 @@ function CalendarLinks({ scheduleId, scheduleName, manage }: { scheduleId: strin
     setFeeds((x) => ({ ...x, me: f }));
   });
   const show = (f: CalendarFeed, what: string) => (
-    <Notice tone="ok">
-      Subscribe to this address in your calendar app. It is shown once; keep it private (anyone with it sees {what}).
+    <Notice tone="ok">{msg('schedules.schedules.subscribe_to_this_address_in_your')}{' '}{what}).
       <span className="key-line">
         <code className="key" data-testid={`feed-${f.kind}`}>
           {f.url}
         </code>
-        <CopyButton text={f.url} label={`Copy the calendar address for ${what}`} />
+        <CopyButton text={f.url} label={msg('schedules.schedules.copy_the_calendar_address_for', { what: what })} />
       </span>
-      <a href={webcal(f.url)}>Open in my calendar app</a>
+      <a href={webcal(f.url)}>{msg('schedules.schedules.open_in_my_calendar_app')}</a>
     </Notice>
   );
   return (
     <section className="card cal-card" aria-labelledby="cal-h">
-      <h2 id="cal-h">Calendar feeds</h2>
-      <p className="muted small">iCalendar (.ics) links for Google Calendar, Outlook or Apple Calendar, with the shifts of the next weeks. A new link revokes the previous one.</p>
+      <h2 id="cal-h">{msg('schedules.schedules.calendar_feeds')}</h2>
+      <p className="muted small">{msg('schedules.schedules.icalendar_ics_links_for_google_calendar')}</p>
       <div className="row-form">
         {manage && (
           <button type="button" className="btn btn-secondary" disabled={forSchedule.busy} onClick={() => void forSchedule.run()}>
-            {feeds.schedule ? 'Make a new link for ' : 'Calendar link for '}
+            {feeds.schedule ? msg('schedules.schedules.make_a_new_link_for') : msg('schedules.schedules.calendar_link_for')}
             {scheduleName}
           </button>
         )}
         <button type="button" className="btn btn-secondary" disabled={forMe.busy} onClick={() => void forMe.run()}>
-          {feeds.me ? 'Make a new link for my shifts' : 'Calendar link for my shifts'}
+          {feeds.me ? msg('schedules.schedules.make_a_new_link_for_my') : msg('schedules.schedules.calendar_link_for_my_shifts')}
         </button>
       </div>
       <ErrorBox error={forSchedule.error ?? forMe.error} />
-      {feeds.schedule && show(feeds.schedule, `the shifts of ${scheduleName}`)}
-      {feeds.me && show(feeds.me, 'your shifts')}
+      {feeds.schedule && show(feeds.schedule, msg('schedules.schedules.the_shifts_of', { scheduleName }))}
+      {feeds.me && show(feeds.me, msg('schedules.schedules.your_shifts'))}
     </section>
   );
 }
@@ -220,8 +211,8 @@ function DayScale({ since, days }: { since: Date; days: number }) {
     const d = new Date(since.getTime() + i * DAY);
     marks.push(
       <span key={i} style={{ left: `${(i / days) * 100}%` }}>
-        <span className="long">{d.toLocaleDateString(undefined, { weekday: step === 1 ? 'short' : undefined, day: 'numeric', month: 'short' })}</span>
-        <span className="short">{d.toLocaleDateString(undefined, { day: 'numeric' })}</span>
+        <span className="long">{fmtLocal(d, { weekday: step === 1 ? 'short' : undefined, day: 'numeric', month: 'short' })}</span>
+        <span className="short">{fmtLocal(d, { day: 'numeric' })}</span>
       </span>,
     );
   }
@@ -250,7 +241,7 @@ const SNAP = 30 * 60_000;
 
 function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label: string; entries: RenderedEntry[]; since: Date; until: Date; noGaps?: boolean; onRange?: (start: Date, end: Date) => void }) {
   const segs = layout(entries, since.getTime(), until.getTime()).filter((s) => !(noGaps && s.gap));
-  const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const fmt = (iso: string) => fmtLocal(iso, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   const bar = useRef<HTMLDivElement>(null);
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
   // Pointer x → an instant on the bar, snapped to half hours.
@@ -295,10 +286,10 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
             style={{ left: `${s.left}%`, width: `${s.width}%`, ...(s.gap ? {} : { background: colorOf(s.entry.user?.id ?? '') }) }}
             title={`${s.gap ? 'Nobody' : s.entry.user?.summary}: ${fmt(s.entry.start)} – ${fmt(s.entry.end)}`}
           >
-            <span className="seg-text">{s.gap ? 'Gap' : s.entry.user?.summary}</span>
+            <span className="seg-text">{s.gap ? msg('schedules.schedules.gap') : s.entry.user?.summary}</span>
             <span className="sr-only">
               {' '}
-              {fmt(s.entry.start)} to {fmt(s.entry.end)}
+              {fmt(s.entry.start)}{' '}{msg('schedules.schedules.to')}{' '}{fmt(s.entry.end)}
             </span>
           </li>
         ))}
@@ -311,17 +302,17 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
 /** The same final schedule as a list: easier to read than a bar on a phone, and for screen readers. */
 function ShiftList({ entries, since, until }: { entries: RenderedEntry[]; since: Date; until: Date }) {
   const segs = layout(entries, since.getTime(), until.getTime());
-  const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  const fmt = (iso: string) => fmtLocal(iso, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   return (
     <details className="shift-list">
-      <summary>Shifts as a list ({segs.filter((s) => s.gap).length} gaps)</summary>
+      <summary>{msg('schedules.schedules.shifts_as_a_list')}{segs.filter((s) => s.gap).length}{' '}{msg('schedules.schedules.gaps')}</summary>
       <ol className="plain">
         {segs.map((s, i) => (
           <li key={i} className={s.gap ? 'shift-gap' : undefined}>
             <span className="muted small">
               {fmt(s.entry.start)} – {fmt(s.entry.end)}
             </span>{' '}
-            <strong>{s.gap ? 'Nobody on call' : s.entry.user?.summary}</strong>
+            <strong>{s.gap ? msg('schedules.schedules.nobody_on_call') : s.entry.user?.summary}</strong>
           </li>
         ))}
       </ol>
@@ -358,11 +349,11 @@ function OverrideForm({ scheduleId, initialStart, initialEnd, focusSeq, onDone }
         void action.run();
       }}
     >
-      <h3>Add an override</h3>
-      <Field label="Who">
+      <h3>{msg('schedules.schedules.add_an_override')}</h3>
+      <Field label={msg('schedules.schedules.who')}>
         {(id) => (
           <select id={id} ref={who} value={user} onChange={(e) => (setUser(e.target.value), setAdded(false))}>
-            <option value="">Choose</option>
+            <option value="">{msg('schedules.schedules.choose')}</option>
             {(users.data ?? []).map((u) => (
               <option key={u.id} value={u.id}>
                 {u.name}
@@ -371,13 +362,11 @@ function OverrideForm({ scheduleId, initialStart, initialEnd, focusSeq, onDone }
           </select>
         )}
       </Field>
-      <Field label="From">{(id) => <input id={id} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
-      <Field label="Until">{(id) => <input id={id} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
-      <button type="submit" className="btn btn-primary" disabled={action.busy || !user || !start || !end}>
-        Add override
-      </button>
+      <Field label={msg('schedules.schedules.from')}>{(id) => <input id={id} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
+      <Field label={msg('schedules.schedules.until')}>{(id) => <input id={id} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
+      <button type="submit" className="btn btn-primary" disabled={action.busy || !user || !start || !end}>{msg('schedules.schedules.add_override')}</button>
       <ErrorBox error={action.error} />
-      {added && <Notice tone="ok">Override added.</Notice>}
+      {added && <Notice tone="ok">{msg('schedules.schedules.override_added')}</Notice>}
     </form>
   );
 }
@@ -389,11 +378,11 @@ export function Policies({ session }: { session: Session }) {
   const create = useAction(async () => (await createPolicy(name.trim(), session.user.id), setName(''), policies.reload()));
   return (
     <>
-      <PageHeader title="On call" />
+      <PageHeader title={msg('schedules.schedules.on_call')} />
       <Tabs />
       <ErrorBox error={policies.error} />
-      {policies.data === undefined ? (!policies.error && <Loading what="escalation policies" />) : policies.data === null ? (
-        <Notice>This server has no escalation policy API yet.</Notice>
+      {policies.data === undefined ? (!policies.error && <Loading what={msg('schedules.schedules.escalation_policies_2')} />) : policies.data === null ? (
+        <Notice>{msg('schedules.schedules.this_server_has_no_escalation_policy')}</Notice>
       ) : (
         <div className="stack">
           {policies.data.map((p) => (
@@ -402,7 +391,7 @@ export function Policies({ session }: { session: Session }) {
           ))}
           {manage && (
             <section className="card">
-              <h2>New escalation policy</h2>
+              <h2>{msg('schedules.schedules.new_escalation_policy')}</h2>
               <form
                 className="row-form"
                 onSubmit={(e) => {
@@ -410,10 +399,8 @@ export function Policies({ session }: { session: Session }) {
                   void create.run();
                 }}
               >
-                <Field label="Name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
-                <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim()}>
-                  Create (pages you first)
-                </button>
+                <Field label={msg('schedules.schedules.name')}>{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+                <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim()}>{msg('schedules.schedules.create_pages_you_first')}</button>
                 <ErrorBox error={create.error} />
               </form>
             </section>
@@ -436,23 +423,23 @@ function PolicyEditor({ policy, manage, onSaved }: { policy: EscalationPolicy; m
     ...(schedules.data ?? []).map((s) => ({ id: s.id, type: 'schedule_reference', summary: `${s.name} (schedule)` })),
   ];
   return (
-    <section className="card" aria-label={`Escalation policy ${policy.name}`}>
+    <section className="card" aria-label={msg('schedules.schedules.escalation_policy', { name: policy.name })}>
       <h2>{policy.name}</h2>
       <ol className="levels">
         {draft.escalation_rules.map((r, i) => (
           <li key={r.id ?? i}>
             <p>
-              <strong>Level {i + 1}</strong>: {r.targets.map((t) => t.summary ?? t.id).join(', ') || 'nobody'}
+              <strong>{msg('schedules.schedules.level')}{' '}{i + 1}</strong>: {r.targets.map((t) => t.summary ?? t.id).join(', ') || msg('schedules.schedules.nobody')}
             </p>
             {manage && (
               <div className="row-form">
-                <Field label={`Add to level ${i + 1}`}>
+                <Field label={msg('schedules.schedules.add_to_level', { v0: i + 1 })}>
                   {(id) => (
                     <select id={id} value="" onChange={(e) => {
                       const t = targets.find((x) => x.id === e.target.value);
                       if (t && !r.targets.some((x) => x.id === t.id)) setRule(i, { targets: [...r.targets, t] });
                     }}>
-                      <option value="">Choose a person or schedule</option>
+                      <option value="">{msg('schedules.schedules.choose_a_person_or_schedule')}</option>
                       {targets.map((t) => (
                         <option key={t.id} value={t.id}>
                           {t.summary}
@@ -461,18 +448,14 @@ function PolicyEditor({ policy, manage, onSaved }: { policy: EscalationPolicy; m
                     </select>
                   )}
                 </Field>
-                <Field label="Then escalate after (minutes)">
+                <Field label={msg('schedules.schedules.then_escalate_after_minutes')}>
                   {(id) => <input id={id} type="number" inputMode="numeric" min={1} max={1440} value={r.escalation_delay_in_minutes} onChange={(e) => setRule(i, { escalation_delay_in_minutes: Number(e.target.value) })} />}
                 </Field>
                 {r.targets.length > 0 && (
-                  <button type="button" className="btn btn-quiet btn-small" onClick={() => setRule(i, { targets: r.targets.slice(0, -1) })}>
-                    Remove last target
-                  </button>
+                  <button type="button" className="btn btn-quiet btn-small" onClick={() => setRule(i, { targets: r.targets.slice(0, -1) })}>{msg('schedules.schedules.remove_last_target')}</button>
                 )}
                 {draft.escalation_rules.length > 1 && (
-                  <button type="button" className="btn btn-quiet btn-small" onClick={() => setDraft((d) => ({ ...d, escalation_rules: d.escalation_rules.filter((_, j) => j !== i) }))}>
-                    Remove level
-                  </button>
+                  <button type="button" className="btn btn-quiet btn-small" onClick={() => setDraft((d) => ({ ...d, escalation_rules: d.escalation_rules.filter((_, j) => j !== i) }))}>{msg('schedules.schedules.remove_level')}</button>
                 )}
               </div>
             )}
@@ -481,15 +464,11 @@ function PolicyEditor({ policy, manage, onSaved }: { policy: EscalationPolicy; m
       </ol>
       {manage && (
         <div className="row-form">
-          <button type="button" className="btn btn-secondary" onClick={() => setDraft((d) => ({ ...d, escalation_rules: [...d.escalation_rules, { escalation_delay_in_minutes: 15, targets: [] }] }))}>
-            Add a level
-          </button>
-          <Field label="Repeat the policy (times)">
+          <button type="button" className="btn btn-secondary" onClick={() => setDraft((d) => ({ ...d, escalation_rules: [...d.escalation_rules, { escalation_delay_in_minutes: 15, targets: [] }] }))}>{msg('schedules.schedules.add_a_level')}</button>
+          <Field label={msg('schedules.schedules.repeat_the_policy_times')}>
             {(id) => <input id={id} type="number" min={0} max={9} value={draft.num_loops} onChange={(e) => setDraft({ ...draft, num_loops: Number(e.target.value) })} />}
           </Field>
-          <button type="button" className="btn btn-primary" disabled={!dirty || save.busy} onClick={() => void save.run()}>
-            Save policy
-          </button>
+          <button type="button" className="btn btn-primary" disabled={!dirty || save.busy} onClick={() => void save.run()}>{msg('schedules.schedules.save_policy')}</button>
         </div>
       )}
       <ErrorBox error={save.error} />

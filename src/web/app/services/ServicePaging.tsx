@@ -5,6 +5,7 @@ import { getService } from '../../data/services';
 import { Link } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, UrgencyBadge } from '../ui';
 import { ServiceTabs } from './ServiceTabs';
+import { fmtLocal, msg } from '../../i18n';
 
 /** 'YYYY-MM-DDTHH:mm' in the browser's zone, what <input type="datetime-local"> holds. */
 function toLocalInput(d: Date): string {
@@ -12,7 +13,7 @@ function toLocalInput(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const when = (iso: string) => fmtLocal(iso, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 
 /** /services/:id/paging: "Who gets paged?" at a chosen moment, level by level, with every gap. */
 export function ServicePaging({ id }: { id: string }) {
@@ -24,31 +25,31 @@ export function ServicePaging({ id }: { id: string }) {
   const [sampled, setSampled] = useState<Sampled | null>(null);
 
   if (svc.error) return <ErrorBox error={svc.error} />;
-  if (!svc.data) return <Loading what="the service" />;
+  if (!svc.data) return <Loading what={msg('services.servicePaging.the_service')} />;
   const s = svc.data;
   const p = path.data;
   return (
     <>
       <p className="crumbs">
-        <Link to="/services">Services</Link> › <Link to={`/services/${encodeURIComponent(s.id)}`}>{s.name}</Link>
+        <Link to="/services">{msg('services.servicePaging.services')}</Link> › <Link to={`/services/${encodeURIComponent(s.id)}`}>{s.name}</Link>
       </p>
-      <PageHeader title={`${s.name}: who gets paged?`} />
+      <PageHeader title={msg('services.servicePaging.who_gets_paged', { name: s.name })} />
       <ServiceTabs id={s.id} current="paging" />
-      <p className="lede">Pick a moment — “Sunday 03:00” — to see who an alert on this service would wake, how, and when; and what would go wrong. Nothing is sent.</p>
+      <p className="lede">{msg('services.servicePaging.pick_a_moment_sunday_03_00')}</p>
       <form className="inline-form" onSubmit={(e) => e.preventDefault()}>
-        <Field label="At">{(fid) => <input id={fid} type="datetime-local" value={moment} onChange={(e) => setMoment(e.target.value)} />}</Field>
-        <Field label="Urgency">
+        <Field label={msg('services.servicePaging.at')}>{(fid) => <input id={fid} type="datetime-local" value={moment} onChange={(e) => setMoment(e.target.value)} />}</Field>
+        <Field label={msg('services.servicePaging.urgency')}>
           {(fid) => (
             <select id={fid} value={urgency} onChange={(e) => setUrgency(e.target.value as '' | 'high' | 'low')}>
-              <option value="">As the service decides then (critical alert)</option>
-              <option value="high">High</option>
-              <option value="low">Low</option>
+              <option value="">{msg('services.servicePaging.as_the_service_decides_then_critical')}</option>
+              <option value="high">{msg('services.servicePaging.high')}</option>
+              <option value="low">{msg('services.servicePaging.low')}</option>
             </select>
           )}
         </Field>
       </form>
       {path.error && <ErrorBox error={path.error} />}
-      {!p && !path.error && <Loading what="the paging path" />}
+      {!p && !path.error && <Loading what={msg('services.servicePaging.the_paging_path')} />}
       <SampleBox id={id} at={at} urgency={urgency} onResult={setSampled} />
       {sampled ? (
         <>
@@ -58,7 +59,7 @@ export function ServicePaging({ id }: { id: string }) {
       ) : (
         <>
           {path.error && <ErrorBox error={path.error} />}
-          {!p && !path.error && <Loading what="the paging path" />}
+          {!p && !path.error && <Loading what={msg('services.servicePaging.the_paging_path')} />}
           {p && <PathView p={p} />}
         </>
       )}
@@ -67,26 +68,26 @@ export function ServicePaging({ id }: { id: string }) {
 }
 
 const OUTCOME: Record<EventRulesVerdict['outcome'], string> = {
-  triggers: 'opens or joins an incident and pages',
-  paused: 'is paused by a rule, then pages',
-  suppressed: 'is suppressed by a rule: stored, nobody paged',
-  dropped: 'is dropped by a rule: nothing stored, nobody paged',
-  unrouted: 'matches no router rule: kept suppressed in no service, nobody paged',
-  resolves: 'resolves the alert with its dedup key: nobody paged',
+  get triggers() { return msg('services.servicePaging.opens_or_joins_an_incident_and'); },
+  get paused() { return msg('services.servicePaging.is_paused_by_a_rule_then'); },
+  get suppressed() { return msg('services.servicePaging.is_suppressed_by_a_rule_stored'); },
+  get dropped() { return msg('services.servicePaging.is_dropped_by_a_rule_nothing'); },
+  get unrouted() { return msg('services.servicePaging.matches_no_router_rule_kept_suppressed'); },
+  get resolves() { return msg('services.servicePaging.resolves_the_alert_with_its_dedup'); },
 };
 
 /** What the event rules did to the sample. */
 function Verdict({ v }: { v: EventRulesVerdict }) {
   return (
     <Notice tone={v.outcome === 'triggers' || v.outcome === 'paused' ? 'ok' : 'warn'}>
-      <strong>The sample {OUTCOME[v.outcome]}.</strong>
+      <strong>{msg('services.servicePaging.the_sample')}{' '}{OUTCOME[v.outcome]}.</strong>
       <ul>
-        {v.routed_by && <li>Routed by {v.routed_by.summary ?? v.routed_by.id} to {v.service ? v.service.summary : 'no service'}</li>}
-        {v.paused_for_seconds ? <li>Paused for {v.paused_for_seconds} s</li> : null}
-        {v.urgency && <li>A rule sets {v.urgency} urgency</li>}
-        {v.priority && <li>Priority {v.priority.summary ?? v.priority.id}</li>}
-        {v.severity && <li>Severity {v.severity}</li>}
-        {v.matched.length > 0 && <li>Rules: {v.matched.map((m) => (m.catch_all ? 'catch-all' : (m.label ?? m.rule_id))).join(' → ')}</li>}
+        {v.routed_by && <li>{msg('services.servicePaging.routed_by')}{' '}{v.routed_by.summary ?? v.routed_by.id}{' '}{msg('services.servicePaging.to')}{' '}{v.service ? v.service.summary : msg('services.servicePaging.no_service')}</li>}
+        {v.paused_for_seconds ? <li>{msg('services.servicePaging.paused_for')}{' '}{v.paused_for_seconds} s</li> : null}
+        {v.urgency && <li>{msg('services.servicePaging.a_rule_sets')}{' '}{v.urgency}{' '}{msg('services.servicePaging.urgency_2')}</li>}
+        {v.priority && <li>{msg('services.servicePaging.priority')}{' '}{v.priority.summary ?? v.priority.id}</li>}
+        {v.severity && <li>{msg('services.servicePaging.severity')}{' '}{v.severity}</li>}
+        {v.matched.length > 0 && <li>{msg('services.servicePaging.rules')}{' '}{v.matched.map((m) => (m.catch_all ? 'catch-all' : (m.label ?? m.rule_id))).join(' → ')}</li>}
       </ul>
     </Notice>
   );
@@ -105,7 +106,7 @@ function SampleBox({ id, at, urgency, onResult }: { id: string; at: string | und
     try {
       event = JSON.parse(text) as PagingSample['sample_event'];
     } catch {
-      return setError(new Error('The sample event is not valid JSON.'));
+      return setError(new Error(msg('services.servicePaging.the_sample_event_is_not_valid')));
     }
     try {
       onResult(await samplePagingPath(id, { sample_event: event, ...(orch.trim() ? { event_orchestration: { id: orch.trim() } } : {}), ...(at ? { at } : {}), ...(urgency ? { urgency } : {}) }));
@@ -115,19 +116,17 @@ function SampleBox({ id, at, urgency, onResult }: { id: string; at: string | und
   };
   return (
     <details className="sample-event">
-      <summary>With a sample event (through the event rules)</summary>
+      <summary>{msg('services.servicePaging.with_a_sample_event_through_the')}</summary>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void run();
         }}
       >
-        <Field label="Sample event (PagerDuty Events API v2)">{(fid) => <textarea id={fid} rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />}</Field>
-        <Field label="Through the router of event orchestration (id, optional)">{(fid) => <input id={fid} value={orch} onChange={(e) => setOrch(e.target.value)} />}</Field>
-        <button type="submit">Run the sample</button>{' '}
-        <button type="button" onClick={() => onResult(null)}>
-          Clear
-        </button>
+        <Field label={msg('services.servicePaging.sample_event_pagerduty_events_api_v2')}>{(fid) => <textarea id={fid} rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />}</Field>
+        <Field label={msg('services.servicePaging.through_the_router_of_event_orchestration')}>{(fid) => <input id={fid} value={orch} onChange={(e) => setOrch(e.target.value)} />}</Field>
+        <button type="submit">{msg('services.servicePaging.run_the_sample')}</button>{' '}
+        <button type="button" onClick={() => onResult(null)}>{msg('services.servicePaging.clear')}</button>
       </form>
       {error ? <ErrorBox error={error} /> : null}
     </details>
@@ -139,13 +138,11 @@ type Sampled = { event_rules: EventRulesVerdict; paging_path: PagingPath | null 
 /** The levels, people and gaps of one paging path. */
 function PathView({ p }: { p: PagingPath }) {
   return (
-    <section aria-live="polite" aria-label="Paging path">
-      <p>
-        At {when(p.at)} an alert would be <UrgencyBadge urgency={p.urgency} /> urgency
-        {p.escalation_policy ? (
+    <section aria-live="polite" aria-label={msg('services.servicePaging.paging_path')}>
+      <p>{msg('services.servicePaging.at')}{' '}{when(p.at)}{' '}{msg('services.servicePaging.an_alert_would_be')}{' '}<UrgencyBadge urgency={p.urgency} />{' '}{msg('services.servicePaging.urgency_2')}{p.escalation_policy ? (
           <>
-            {' '}and follow <Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
-            {p.num_loops ? `, repeating ${p.num_loops} time${p.num_loops === 1 ? '' : 's'}` : ''}.
+            {' '}{msg('services.servicePaging.and_follow')}{' '}<Link to={`/escalation_policies/${encodeURIComponent(p.escalation_policy.id)}`}>{p.escalation_policy.summary}</Link>
+            {p.num_loops ? msg('services.servicePaging.repeating_time', { num_loops: p.num_loops }) : ''}.
           </>
         ) : (
           '.'
@@ -153,7 +150,7 @@ function PathView({ p }: { p: PagingPath }) {
       </p>
       {p.gaps.length > 0 ? (
         <Notice tone="warn">
-          <strong>Gaps at that moment</strong>
+          <strong>{msg('services.servicePaging.gaps_at_that_moment')}</strong>
           <ul>
             {p.gaps.map((g) => (
               <li key={g}>{g}</li>
@@ -161,17 +158,16 @@ function PathView({ p }: { p: PagingPath }) {
           </ul>
         </Notice>
       ) : (
-        <Notice tone="ok">No gaps: every level reaches someone who can be paged.</Notice>
+        <Notice tone="ok">{msg('services.servicePaging.no_gaps_every_level_reaches_someone')}</Notice>
       )}
       <ol className="paging-levels">
         {p.levels.map((l) => (
           <li key={l.level}>
-            <h3>
-              Level {l.level} · {when(l.fires_at)}
-              {l.escalation_delay_in_minutes ? ` · next level after ${l.escalation_delay_in_minutes} min` : ''}
+            <h3>{msg('services.servicePaging.level')}{' '}{l.level} · {when(l.fires_at)}
+              {l.escalation_delay_in_minutes ? msg('services.servicePaging.next_level_after_min', { escalation_delay_in_minutes: l.escalation_delay_in_minutes }) : ''}
             </h3>
             {l.people.length === 0 ? (
-              <p>Nobody.</p>
+              <p>{msg('services.servicePaging.nobody')}</p>
             ) : (
               <ul>
                 {l.people.map((person) => (
@@ -183,7 +179,7 @@ function PathView({ p }: { p: PagingPath }) {
                       <ul>
                         {person.notifications.map((n) => (
                           <li key={`${n.contact_method.id}-${n.at}`}>
-                            {when(n.at)}: {n.channel} to {n.contact_method.label || n.contact_method.type}
+                            {when(n.at)}: {n.channel}{' '}{msg('services.servicePaging.to')}{' '}{n.contact_method.label || n.contact_method.type}
                           </li>
                         ))}
                       </ul>

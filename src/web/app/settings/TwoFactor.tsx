@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { confirmTwoFactor, disableTwoFactor, saveTwoFactorPolicy, startTwoFactor, twoFactorPolicy, twoFactorStatus } from '../../data/session';
 import { CodeBlock, CopyButton, ErrorBox, Field, Loading, Notice } from '../ui';
+import { msg } from '../../i18n';
 
 /**
  * Your two-factor authentication (TOTP): enrol an authenticator app, see the recovery codes
@@ -31,27 +32,21 @@ export function TwoFactorCard({ onEnrolled }: { onEnrolled?: () => void }) {
   const s = status.data;
   return (
     <section className="card" aria-labelledby="tf-h">
-      <h2 id="tf-h">Two-factor authentication</h2>
-      {status.error ? <ErrorBox error={status.error} /> : !s ? <Loading what="two-factor authentication" /> : null}
+      <h2 id="tf-h">{msg('settings.twoFactor.two_factor_authentication')}</h2>
+      {status.error ? <ErrorBox error={status.error} /> : !s ? <Loading what={msg('settings.twoFactor.two_factor_authentication_2')} /> : null}
       {codes && (
-        <Notice tone="ok">
-          Two-factor authentication is on. Keep these recovery codes somewhere safe: each signs you in once if you lose your phone, and they are not shown again.
-          <CodeBlock code={codes.join('\n')} label="Recovery codes" />
+        <Notice tone="ok">{msg('settings.twoFactor.two_factor_authentication_is_on_keep')}<CodeBlock code={codes.join('\n')} label={msg('settings.twoFactor.recovery_codes')} />
           {onEnrolled && (
-            <button type="button" className="btn btn-primary" onClick={onEnrolled}>
-              I saved them: continue
-            </button>
+            <button type="button" className="btn btn-primary" onClick={onEnrolled}>{msg('settings.twoFactor.i_saved_them_continue')}</button>
           )}
         </Notice>
       )}
       {s && !s.active && !enrolment && (
         <>
-          {s.required && <Notice tone="warn">Your organization requires two-factor authentication for your role. Enrol an authenticator app to continue.</Notice>}
-          <p>Sign-in then asks for a 6-digit code from an authenticator app on your phone, besides your password.</p>
+          {s.required && <Notice tone="warn">{msg('settings.twoFactor.your_organization_requires_two_factor_authentication')}</Notice>}
+          <p>{msg('settings.twoFactor.sign_in_then_asks_for_a')}</p>
           <ErrorBox error={start.error} />
-          <button type="button" className="btn btn-secondary" disabled={start.busy} onClick={() => void start.run()}>
-            Set up an authenticator app
-          </button>
+          <button type="button" className="btn btn-secondary" disabled={start.busy} onClick={() => void start.run()}>{msg('settings.twoFactor.set_up_an_authenticator_app')}</button>
         </>
       )}
       {enrolment && (
@@ -61,16 +56,13 @@ export function TwoFactorCard({ onEnrolled }: { onEnrolled?: () => void }) {
             void confirm.run();
           }}
         >
-          <p>Add this account to your authenticator app: paste the link, or type the key. Then enter the code it shows.</p>
-          <CodeBlock code={enrolment.otpauth_uri} label="otpauth link" />
-          <p>
-            Key: <code>{enrolment.secret.match(/.{1,4}/g)?.join(' ')}</code> <CopyButton text={enrolment.secret} label="Copy key" />
+          <p>{msg('settings.twoFactor.add_this_account_to_your_authenticator')}</p>
+          <CodeBlock code={enrolment.otpauth_uri} label={msg('settings.twoFactor.otpauth_link')} />
+          <p>{msg('settings.twoFactor.key')}{' '}<code>{enrolment.secret.match(/.{1,4}/g)?.join(' ')}</code> <CopyButton text={enrolment.secret} label={msg('settings.twoFactor.copy_key')} />
           </p>
-          <Field label="Code from the app">{(id) => <input id={id} autoComplete="one-time-code" inputMode="numeric" value={code} onChange={(e) => setCode(e.target.value)} />}</Field>
+          <Field label={msg('settings.twoFactor.code_from_the_app')}>{(id) => <input id={id} autoComplete="one-time-code" inputMode="numeric" value={code} onChange={(e) => setCode(e.target.value)} />}</Field>
           <ErrorBox error={confirm.error} />
-          <button type="submit" className="btn btn-primary" disabled={confirm.busy || !code}>
-            Turn on
-          </button>
+          <button type="submit" className="btn btn-primary" disabled={confirm.busy || !code}>{msg('settings.twoFactor.turn_on')}</button>
         </form>
       )}
       {s?.active && !codes && (
@@ -80,16 +72,12 @@ export function TwoFactorCard({ onEnrolled }: { onEnrolled?: () => void }) {
             void disable.run();
           }}
         >
-          <p>
-            On. {s.recovery_codes_left} recovery code{s.recovery_codes_left === 1 ? '' : 's'} left.
-            {s.required ? ' Your organization requires it for your role.' : ''}
+          <p>{msg('settings.twoFactor.on')}{' '}{s.recovery_codes_left}{' '}{msg('settings.twoFactor.recovery_code')}{s.recovery_codes_left === 1 ? '' : 's'}{' '}{msg('settings.twoFactor.left')}{s.required ? msg('settings.twoFactor.your_organization_requires_it_for_your') : ''}
           </p>
-          <Field label="Current password">{(id) => <input id={id} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
-          <Field label="Code or recovery code">{(id) => <input id={id} autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}</Field>
+          <Field label={msg('settings.twoFactor.current_password')}>{(id) => <input id={id} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+          <Field label={msg('settings.twoFactor.code_or_recovery_code')}>{(id) => <input id={id} autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}</Field>
           <ErrorBox error={disable.error} />
-          <button type="submit" className="btn btn-secondary" disabled={disable.busy || !password || !code}>
-            Turn off
-          </button>
+          <button type="submit" className="btn btn-secondary" disabled={disable.busy || !password || !code}>{msg('settings.twoFactor.turn_off')}</button>
         </form>
       )}
     </section>
@@ -107,11 +95,11 @@ export function TwoFactorPolicyCard() {
   const toggle = (role: string) => void save.run(roles.includes(role) ? roles.filter((r) => r !== role) : [...roles, role]);
   return (
     <section className="card" aria-labelledby="tfp-h">
-      <h2 id="tfp-h">Require two-factor authentication</h2>
-      <p>Members of a checked role without two-factor authentication can only enrol after signing in. API tokens are not affected.</p>
+      <h2 id="tfp-h">{msg('settings.twoFactor.require_two_factor_authentication')}</h2>
+      <p>{msg('settings.twoFactor.members_of_a_checked_role_without')}</p>
       {(['owner', 'admin'] as const).map((role) => (
         <label key={role} style={{ display: 'block' }}>
-          <input type="checkbox" checked={roles.includes(role)} disabled={!policy.data || save.busy} onChange={() => toggle(role)} /> {role === 'owner' ? 'Owners' : 'Admins'}
+          <input type="checkbox" checked={roles.includes(role)} disabled={!policy.data || save.busy} onChange={() => toggle(role)} /> {role === 'owner' ? msg('settings.twoFactor.owners') : msg('settings.twoFactor.admins')}
         </label>
       ))}
       <ErrorBox error={save.error ?? policy.error} />

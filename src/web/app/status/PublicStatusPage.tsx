@@ -1,19 +1,46 @@
 /** The public status page: no sign-in, no session request, refreshed every 30 seconds. */
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { OVERALL_LABEL, STATE_LABEL, confirmStatusSubscription, publicStatus, statusFeedUrl, subscribeToStatus, unsubscribeFromStatus } from '../../data/status';
+import { overallLabel, stateLabel, confirmStatusSubscription, publicStatus, statusFeedUrl, subscribeToStatus, unsubscribeFromStatus } from '../../data/status';
 import { ApiError } from '../../data/client';
+import { fmtDateTime, initialLanguage, LanguageSwitch, langOf, language, msg, setLanguage, type Lang, type MessageId } from '../../i18n';
 
-const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const fmt = (iso: string) => fmtDateTime(iso);
+
+/** The page's languages, first the default (`languages` of the answer; all three when a server does not say). */
+function pageLanguages(p: object): Lang[] {
+  const list = (p as { languages?: unknown }).languages;
+  const langs = Array.isArray(list) ? list.map((l) => langOf(String(l))).filter((l): l is Lang => l !== null) : [];
+  return langs.length ? [...new Set(langs)] : ['en', 'fr', 'es'];
+}
+
+const UPDATE_STATUS: Record<string, MessageId> = {
+  investigating: 'status.update.investigating',
+  identified: 'status.update.identified',
+  monitoring: 'status.update.monitoring',
+  resolved: 'status.update.resolved',
+  triggered: 'status.update.investigating',
+  acknowledged: 'status.update.identified',
+};
+const updateStatus = (s: string) => (UPDATE_STATUS[s] ? msg(UPDATE_STATUS[s]) : s);
 
 export function PublicStatusPage({ slug }: { slug: string }) {
   const page = useAsync(() => publicStatus(slug), [slug]);
+  const [, setShown] = useState<Lang>(language());
+  const languages = page.data ? pageLanguages(page.data) : null;
+  // The page opens in the visitor's choice (?lang=, remembered, the browser's) among the page's languages, else its first.
+  useEffect(() => {
+    if (!languages) return;
+    const l = initialLanguage(languages);
+    if (l !== language()) void setLanguage(l);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [languages?.join()]);
   useEffect(() => {
     const t = setInterval(() => void page.reload(), 30_000);
     return () => clearInterval(t);
   }, [page.reload]);
   useEffect(() => {
-    if (page.data) document.title = `${page.data.title} status`;
+    if (page.data) document.title = msg('status.document_title', { title: page.data.title });
   }, [page.data]);
   // Feed readers find the feeds from the page itself.
   useEffect(() => {
@@ -32,12 +59,12 @@ export function PublicStatusPage({ slug }: { slug: string }) {
   if (page.error && !page.data) {
     return (
       <main className="status-page" id="main">
-        <h1>Status page not found</h1>
-        <p>{page.error instanceof ApiError && page.error.status === 404 ? 'There is no published status page at this address.' : 'The status page cannot be loaded right now. Try again in a minute.'}</p>
+        <h1>{msg('status.publicStatusPage.status_page_not_found')}</h1>
+        <p>{page.error instanceof ApiError && page.error.status === 404 ? msg('status.publicStatusPage.there_is_no_published_status_page') : msg('status.publicStatusPage.the_status_page_cannot_be_loaded')}</p>
       </main>
     );
   }
-  if (!page.data) return <p role="status">Loading status…</p>;
+  if (!page.data) return <p role="status">{msg('status.publicStatusPage.loading_status')}</p>;
   const p = page.data;
   const active = p.incidents.filter((i) => i.status !== 'resolved');
   const past = p.incidents.filter((i) => i.status === 'resolved');
@@ -46,16 +73,17 @@ export function PublicStatusPage({ slug }: { slug: string }) {
       <header>
         <h1>{p.title}</h1>
         <p className={`overall state-${p.state}`} role="status">
-          {OVERALL_LABEL[p.state] ?? p.state}
+          {overallLabel(p.state)}
         </p>
         <p className="muted small">
-          Updated <time dateTime={p.updated_at}>{fmt(p.updated_at)}</time>
+          {msg('status.publicStatusPage.updated')} <time dateTime={p.updated_at}>{fmt(p.updated_at)}</time>
         </p>
+        <LanguageSwitch languages={languages ?? undefined} onChange={setShown} />
       </header>
 
       {active.length > 0 && (
         <section aria-labelledby="now-h">
-          <h2 id="now-h">Current incidents</h2>
+          <h2 id="now-h">{msg('status.publicStatusPage.current_incidents')}</h2>
           {active.map((i) => (
             <PublicIncident key={i.id} i={i} />
           ))}
@@ -64,11 +92,11 @@ export function PublicStatusPage({ slug }: { slug: string }) {
 
       {p.maintenance.length > 0 && (
         <section aria-labelledby="mw-h">
-          <h2 id="mw-h">Maintenance</h2>
+          <h2 id="mw-h">{msg('status.publicStatusPage.maintenance')}</h2>
           <ul className="plain updates">
             {p.maintenance.map((m, n) => (
               <li key={`${m.id}-${m.start_time}`} data-maintenance={m.id} {...(p.maintenance.findIndex((x) => x.id === m.id) === n ? { id: `maintenance-${m.id}` } : {})}>
-                <strong>{m.components.join(', ')}</strong>: {m.status === 'in_progress' ? 'maintenance in progress' : 'planned maintenance'}
+                <strong>{m.components.join(', ')}</strong>: {m.status === 'in_progress' ? msg('status.publicStatusPage.maintenance_in_progress') : msg('status.publicStatusPage.planned_maintenance')}
                 {m.description && <> — {m.description}</>}
                 <p className="muted small">
                   {fmt(m.start_time)} – {fmt(m.end_time)}
@@ -86,7 +114,7 @@ export function PublicStatusPage({ slug }: { slug: string }) {
             {g.components.map((c) => (
               <li key={c.id} className="component">
                 <span>{c.name}</span>
-                <span className={`state state-${c.state}`}>{STATE_LABEL[c.state] ?? c.state}</span>
+                <span className={`state state-${c.state}`}>{stateLabel(c.state)}</span>
               </li>
             ))}
           </ul>
@@ -94,11 +122,11 @@ export function PublicStatusPage({ slug }: { slug: string }) {
       ))}
 
       <section aria-labelledby="past-h">
-        <h2 id="past-h">Past incidents (14 days)</h2>
-        {past.length === 0 ? <p className="muted">No incidents in the last 14 days.</p> : past.map((i) => <PublicIncident key={i.id} i={i} />)}
+        <h2 id="past-h">{msg('status.publicStatusPage.past_incidents_14_days')}</h2>
+        {past.length === 0 ? <p className="muted">{msg('status.publicStatusPage.no_incidents_in_the_last_14')}</p> : past.map((i) => <PublicIncident key={i.id} i={i} />)}
       </section>
       <Subscribe slug={slug} components={p.groups.flatMap((g) => g.components)} />
-      <footer className="muted small">Powered by Vigil</footer>
+      <footer className="muted small">{msg('status.publicStatusPage.powered_by_vigil')}</footer>
     </main>
   );
 }
@@ -175,27 +203,26 @@ function PublicIncident({ i }: { i: { id: string; status: string; impact: string
   return (
     <article id={`incident-${i.id}`} className={`pub-incident impact-${i.impact}`} data-public-incident={i.id}>
       <h3>
-        {i.components.join(', ')}: {i.status === 'resolved' ? 'resolved' : i.impact === 'outage' ? 'outage' : 'degraded'}
+        {i.components.join(', ')}: {i.status === 'resolved' ? msg('status.publicStatusPage.resolved') : i.impact === 'outage' ? msg('status.publicStatusPage.outage') : msg('status.publicStatusPage.degraded')}
       </h3>
       <p className="muted small">
-        <span className="cap">{i.status}</span>
-        {i.priority && <> · priority {i.priority}</>} · started {fmt(i.started_at)}
-        {i.resolved_at && <> · resolved {fmt(i.resolved_at)}</>}
+        <span className="cap">{updateStatus(i.status)}</span>
+        {i.priority && <> · {msg('status.publicStatusPage.priority', { priority: i.priority })}</>} · {msg('status.publicStatusPage.started', { at: fmt(i.started_at) })}
+        {i.resolved_at && <> · {msg('status.publicStatusPage.resolved_2', { at: fmt(i.resolved_at) })}</>}
       </p>
       {i.updates.length > 0 && (
         <ol className="plain updates">
           {i.updates.map((u, n) => (
             <li key={n}>
-              <strong className="cap">{u.status}</strong> <span className="muted small">{fmt(u.created_at)}</span>
+              <strong className="cap">{updateStatus(u.status)}</strong> <span className="muted small">{fmt(u.created_at)}</span>
               <p>{u.message}</p>
             </li>
           ))}
         </ol>
       )}
       {i.postmortem && (
-        <section className="pub-postmortem" aria-label="Postmortem summary">
-          <h4>
-            Postmortem summary <span className="muted small">published {fmt(i.postmortem.published_at)}</span>
+        <section className="pub-postmortem" aria-label={msg('status.publicStatusPage.postmortem_summary')}>
+          <h4>{msg('status.publicStatusPage.postmortem_summary')}{' '}<span className="muted small">{msg('status.publicStatusPage.published', { at: fmt(i.postmortem.published_at) })}</span>
           </h4>
           <p style={{ whiteSpace: 'pre-wrap' }}>{i.postmortem.summary}</p>
         </section>

@@ -5,6 +5,7 @@ import { DAYS, actOnTrade, addUnavailable, claim, giveBack, offerShift, openShif
 import { Link } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../ui';
 import { myFeed, webcal } from '../../data/schedules';
+import { fmtLocal, msg } from '../../i18n';
 
 /**
  * A volunteer's own page: pause me, my availability (weekly windows in my zone and
@@ -24,28 +25,24 @@ export function MyVolunteering({ session }: { session: Session }) {
   const agree = useAction(async (version: string) => (await consent('me', version), me.reload()));
 
   if (me.error) return <ErrorBox error={me.error} />;
-  if (me.data === undefined) return <Loading what="your volunteering" />;
+  if (me.data === undefined) return <Loading what={msg('volunteers.myVolunteering.your_volunteering')} />;
   if (me.data === null)
     return (
       <>
-        <PageHeader title="My volunteering" />
-        <Notice>You have no volunteer profile in {session.organization.name} yet. Ask a coordinator to add one.</Notice>
+        <PageHeader title={msg('volunteers.myVolunteering.my_volunteering')} />
+        <Notice>{msg('volunteers.myVolunteering.you_have_no_volunteer_profile_in')}{' '}{session.organization.name}{' '}{msg('volunteers.myVolunteering.yet_ask_a_coordinator_to_add')}</Notice>
       </>
     );
   const v = me.data;
   const paused = v.status === 'paused';
   return (
     <>
-      <PageHeader title="My volunteering" />
+      <PageHeader title={msg('volunteers.myVolunteering.my_volunteering')} />
       {!v.consent.current && (
-        <Notice tone="warn">
-          You have not agreed to the current volunteer terms: you are not paged until you do.
-          {settings.data?.terms_version && (
+        <Notice tone="warn">{msg('volunteers.myVolunteering.you_have_not_agreed_to_the')}{settings.data?.terms_version && (
             <span className="key-line">
-              {settings.data.terms_url && <a href={settings.data.terms_url}>Read the terms (version {settings.data.terms_version})</a>}
-              <button type="button" className="btn btn-primary btn-small" disabled={agree.busy} onClick={() => void agree.run(settings.data!.terms_version!)}>
-                I agree to the terms
-              </button>
+              {settings.data.terms_url && <a href={settings.data.terms_url}>{msg('volunteers.myVolunteering.read_the_terms_version')}{' '}{settings.data.terms_version})</a>}
+              <button type="button" className="btn btn-primary btn-small" disabled={agree.busy} onClick={() => void agree.run(settings.data!.terms_version!)}>{msg('volunteers.myVolunteering.i_agree_to_the_terms')}</button>
             </span>
           )}
           <ErrorBox error={agree.error} />
@@ -53,15 +50,12 @@ export function MyVolunteering({ session }: { session: Session }) {
       )}
       <div className="grid">
         <section className="card" aria-labelledby="pause-h">
-          <h2 id="pause-h">{paused ? 'You are paused' : 'You can be paged'}</h2>
+          <h2 id="pause-h">{paused ? msg('volunteers.myVolunteering.you_are_paused') : msg('volunteers.myVolunteering.you_can_be_paged')}</h2>
           {paused ? (
             <>
-              <p>
-                Nobody pages you until you resume{v.paused_at ? <> (paused <Time iso={v.paused_at} />)</> : null}.{v.pause_reason ? ` Reason: ${v.pause_reason}` : ''}
+              <p>{msg('volunteers.myVolunteering.nobody_pages_you_until_you_resume')}{v.paused_at ? <>{' '}{msg('volunteers.myVolunteering.paused')}{' '}<Time iso={v.paused_at} />)</> : null}.{v.pause_reason ? msg('volunteers.myVolunteering.reason', { pause_reason: v.pause_reason }) : ''}
               </p>
-              <button type="button" className="btn btn-primary btn-large" disabled={resumeAction.busy} onClick={() => void resumeAction.run()}>
-                Resume
-              </button>
+              <button type="button" className="btn btn-primary btn-large" disabled={resumeAction.busy} onClick={() => void resumeAction.run()}>{msg('volunteers.myVolunteering.resume')}</button>
             </>
           ) : (
             <form
@@ -70,17 +64,13 @@ export function MyVolunteering({ session }: { session: Session }) {
                 void pauseAction.run();
               }}
             >
-              <p className="muted small">Takes effect at once: pages not yet sent to you are cancelled. No reason needed.</p>
-              <Field label="Reason (optional, coordinators see it)">{(id) => <input id={id} value={reason} maxLength={255} onChange={(e) => setReason(e.target.value)} />}</Field>
-              <button type="submit" className="btn btn-primary btn-large" disabled={pauseAction.busy}>
-                Pause me
-              </button>
+              <p className="muted small">{msg('volunteers.myVolunteering.takes_effect_at_once_pages_not')}</p>
+              <Field label={msg('volunteers.myVolunteering.reason_optional_coordinators_see_it')}>{(id) => <input id={id} value={reason} maxLength={255} onChange={(e) => setReason(e.target.value)} />}</Field>
+              <button type="submit" className="btn btn-primary btn-large" disabled={pauseAction.busy}>{msg('volunteers.myVolunteering.pause_me')}</button>
             </form>
           )}
           <ErrorBox error={pauseAction.error ?? resumeAction.error} />
-          <p className="muted small">
-            Caps: at most {v.caps.weekly_hour_cap} h a week, {v.caps.min_rest_hours} h rest between shifts, {v.caps.pages_per_shift} pages a shift.
-          </p>
+          <p className="muted small">{msg('volunteers.myVolunteering.caps_at_most')}{' '}{v.caps.weekly_hour_cap}{' '}{msg('volunteers.myVolunteering.h_a_week')}{' '}{v.caps.min_rest_hours}{' '}{msg('volunteers.myVolunteering.h_rest_between_shifts')}{' '}{v.caps.pages_per_shift}{' '}{msg('volunteers.myVolunteering.pages_a_shift')}</p>
         </section>
 
         <div className="stack span-2">
@@ -89,21 +79,21 @@ export function MyVolunteering({ session }: { session: Session }) {
         </div>
 
         <section className="card span-2" aria-labelledby="shifts-h">
-          <h2 id="shifts-h">My shifts</h2>
-          <p className="muted small">When you may be paged in the next two weeks: your windows, less unavailability and pauses. Times in {view.data?.available[0]?.time_zone ?? 'the organization’s zone'}.</p>
+          <h2 id="shifts-h">{msg('volunteers.myVolunteering.my_shifts')}</h2>
+          <p className="muted small">{msg('volunteers.myVolunteering.when_you_may_be_paged_in')}{' '}{view.data?.available[0]?.time_zone ?? msg('volunteers.myVolunteering.the_organization_s_zone')}.</p>
           <ErrorBox error={view.error} />
           {!view.data ? (
-            <Loading what="your shifts" />
+            <Loading what={msg('volunteers.myVolunteering.your_shifts')} />
           ) : view.data.available.length === 0 ? (
-            <p className="muted">No shifts in the next two weeks.</p>
+            <p className="muted">{msg('volunteers.myVolunteering.no_shifts_in_the_next_two')}</p>
           ) : (
-            <ul className="plain shifts" aria-label="My shifts">
+            <ul className="plain shifts" aria-label={msg('volunteers.myVolunteering.my_shifts')}>
               {view.data.available.map((w) => (
                 <li key={w.start}>{w.label}</li>
               ))}
             </ul>
           )}
-          {view.data?.available_now && <Notice tone="ok">You are on shift now.</Notice>}
+          {view.data?.available_now && <Notice tone="ok">{msg('volunteers.myVolunteering.you_are_on_shift_now')}</Notice>}
           <MyFeed />
         </section>
 
@@ -111,12 +101,12 @@ export function MyVolunteering({ session }: { session: Session }) {
         <Trades me={session.user.id} tick={tradeTick} />
 
         <section className="card" aria-labelledby="my-inc-h">
-          <h2 id="my-inc-h">Incidents I can see</h2>
+          <h2 id="my-inc-h">{msg('volunteers.myVolunteering.incidents_i_can_see')}</h2>
           <ErrorBox error={incidents.error} />
           {!incidents.data ? (
-            <Loading what="incidents" />
+            <Loading what={msg('volunteers.myVolunteering.incidents')} />
           ) : incidents.data.incidents.length === 0 ? (
-            <p className="muted">{incidents.data.on_shift ? 'No open incidents on your services.' : 'Off shift: you see the incidents of your pools’ services while on shift.'}</p>
+            <p className="muted">{incidents.data.on_shift ? msg('volunteers.myVolunteering.no_open_incidents_on_your_services') : msg('volunteers.myVolunteering.off_shift_you_see_the_incidents')}</p>
           ) : (
             <ul className="plain">
               {incidents.data.incidents.map((i) => (
@@ -129,23 +119,23 @@ export function MyVolunteering({ session }: { session: Session }) {
         </section>
 
         <section className="card span-2" aria-labelledby="hours-h">
-          <h2 id="hours-h">My hours</h2>
+          <h2 id="hours-h">{msg('volunteers.myVolunteering.my_hours')}</h2>
           <ErrorBox error={history.error} />
           {!history.data ? (
-            <Loading what="your hours" />
+            <Loading what={msg('volunteers.myVolunteering.your_hours')} />
           ) : history.data.hours.length === 0 ? (
-            <p className="muted">No hours yet this year.</p>
+            <p className="muted">{msg('volunteers.myVolunteering.no_hours_yet_this_year')}</p>
           ) : (
             <div className="table-wrap">
               <table className="table">
-                <caption className="sr-only">My hours per month</caption>
+                <caption className="sr-only">{msg('volunteers.myVolunteering.my_hours_per_month')}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Month</th>
-                    <th scope="col" className="num">On call</th>
-                    <th scope="col" className="num">Responding</th>
-                    <th scope="col" className="num">Total</th>
-                    <th scope="col">Approved</th>
+                    <th scope="col">{msg('volunteers.myVolunteering.month')}</th>
+                    <th scope="col" className="num">{msg('volunteers.myVolunteering.on_call')}</th>
+                    <th scope="col" className="num">{msg('volunteers.myVolunteering.responding')}</th>
+                    <th scope="col" className="num">{msg('volunteers.myVolunteering.total')}</th>
+                    <th scope="col">{msg('volunteers.myVolunteering.approved')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -155,7 +145,7 @@ export function MyVolunteering({ session }: { session: Session }) {
                       <td className="num">{h.on_call_hours.toFixed(1)}</td>
                       <td className="num">{h.response_hours.toFixed(1)}</td>
                       <td className="num">{h.total_hours.toFixed(1)}</td>
-                      <td>{h.approved ? 'Yes' : 'Not yet'}</td>
+                      <td>{h.approved ? msg('volunteers.myVolunteering.yes') : msg('volunteers.myVolunteering.not_yet')}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -164,8 +154,7 @@ export function MyVolunteering({ session }: { session: Session }) {
           )}
           {history.data && (
             <p className="muted small">
-              {history.data.pages.length} pages and {history.data.responses.length} responses in the last 12 months.
-            </p>
+              {history.data.pages.length}{' '}{msg('volunteers.myVolunteering.pages_and')}{' '}{history.data.responses.length}{' '}{msg('volunteers.myVolunteering.responses_in_the_last_12_months')}</p>
           )}
         </section>
       </div>
@@ -194,26 +183,24 @@ function WeeklyWindows({ windows, zone, onSaved }: { windows: AvailabilityWindow
   const set = (i: number, patch: Partial<Draft>) => setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
   return (
     <section className="card" aria-labelledby="avail-h">
-      <h2 id="avail-h">My weekly availability</h2>
-      <p className="muted small">In your own time zone ({zone}). An end at or before the start runs into the next day.</p>
+      <h2 id="avail-h">{msg('volunteers.myVolunteering.my_weekly_availability')}</h2>
+      <p className="muted small">{msg('volunteers.myVolunteering.in_your_own_time_zone')}{zone}{msg('volunteers.myVolunteering.an_end_at_or_before_the')}</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void save.run();
         }}
       >
-        {drafts.length === 0 && <p className="muted">No windows: you are never paged by a pool.</p>}
+        {drafts.length === 0 && <p className="muted">{msg('volunteers.myVolunteering.no_windows_you_are_never_paged')}</p>}
         {drafts.map((d, i) =>
           d.raw ? (
             <p key={i} className="window">
               {describeWindow(d.raw)}{' '}
-              <button type="button" className="btn btn-quiet btn-small" onClick={() => setDrafts((ds) => ds.filter((_, j) => j !== i))}>
-                Remove
-              </button>
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => setDrafts((ds) => ds.filter((_, j) => j !== i))}>{msg('volunteers.myVolunteering.remove')}</button>
             </p>
           ) : (
             <fieldset key={i} className="window">
-              <legend>Window {i + 1}</legend>
+              <legend>{msg('volunteers.myVolunteering.window')}{' '}{i + 1}</legend>
               <div className="days">
                 {DAYS.map(([code, label]) => (
                   <label key={code} className="day">
@@ -223,25 +210,20 @@ function WeeklyWindows({ windows, zone, onSaved }: { windows: AvailabilityWindow
                 ))}
               </div>
               <div className="row-form">
-                <Field label={`From (window ${i + 1})`}>{(id) => <input id={id} type="time" value={d.start} onChange={(e) => set(i, { start: e.target.value })} />}</Field>
-                <Field label={`Until (window ${i + 1})`}>{(id) => <input id={id} type="time" value={d.end} onChange={(e) => set(i, { end: e.target.value })} />}</Field>
-                <button type="button" className="btn btn-quiet btn-small" onClick={() => setDrafts((ds) => ds.filter((_, j) => j !== i))}>
-                  Remove window {i + 1}
+                <Field label={msg('volunteers.myVolunteering.from_window', { v0: i + 1 })}>{(id) => <input id={id} type="time" value={d.start} onChange={(e) => set(i, { start: e.target.value })} />}</Field>
+                <Field label={msg('volunteers.myVolunteering.until_window', { v0: i + 1 })}>{(id) => <input id={id} type="time" value={d.end} onChange={(e) => set(i, { end: e.target.value })} />}</Field>
+                <button type="button" className="btn btn-quiet btn-small" onClick={() => setDrafts((ds) => ds.filter((_, j) => j !== i))}>{msg('volunteers.myVolunteering.remove_window')}{' '}{i + 1}
                 </button>
               </div>
             </fieldset>
           ),
         )}
         <div className="row-form">
-          <button type="button" className="btn btn-secondary" onClick={() => setDrafts((ds) => [...ds, { days: [], start: '18:00', end: '22:00', raw: null }])}>
-            Add a window
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={save.busy}>
-            Save availability
-          </button>
+          <button type="button" className="btn btn-secondary" onClick={() => setDrafts((ds) => [...ds, { days: [], start: '18:00', end: '22:00', raw: null }])}>{msg('volunteers.myVolunteering.add_a_window')}</button>
+          <button type="submit" className="btn btn-primary" disabled={save.busy}>{msg('volunteers.myVolunteering.save_availability')}</button>
         </div>
         <ErrorBox error={save.error} />
-        {saved && <Notice tone="ok">Availability saved.</Notice>}
+        {saved && <Notice tone="ok">{msg('volunteers.myVolunteering.availability_saved')}</Notice>}
       </form>
     </section>
   );
@@ -255,19 +237,17 @@ function OneOff({ view, error, onChanged }: { view: AvailabilityView | undefined
   const remove = useAction(async (id: string) => (await removeUnavailable('me', id), onChanged()));
   return (
     <section className="card" aria-labelledby="away-h">
-      <h2 id="away-h">Away (one-off unavailability)</h2>
+      <h2 id="away-h">{msg('volunteers.myVolunteering.away_one_off_unavailability')}</h2>
       <ErrorBox error={error ?? remove.error} />
       {view && view.availability.unavailable.length > 0 && (
-        <ul className="plain" aria-label="Away">
+        <ul className="plain" aria-label={msg('volunteers.myVolunteering.away')}>
           {view.availability.unavailable.map((u) => (
             <li key={u.id} className="rule">
               <span>
-                {new Date(u.start).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })} – {new Date(u.end).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
+                {fmtLocal(u.start, { dateStyle: 'medium', timeStyle: 'short' })} – {fmtLocal(u.end, { dateStyle: 'medium', timeStyle: 'short' })}
                 {u.reason ? <span className="muted"> · {u.reason}</span> : null}
               </span>
-              <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run(u.id)} aria-label={`Remove away from ${u.start}`}>
-                Remove
-              </button>
+              <button type="button" className="btn btn-quiet btn-small" disabled={remove.busy} onClick={() => void remove.run(u.id)} aria-label={msg('volunteers.myVolunteering.remove_away_from', { start: u.start })}>{msg('volunteers.myVolunteering.remove')}</button>
             </li>
           ))}
         </ul>
@@ -279,19 +259,17 @@ function OneOff({ view, error, onChanged }: { view: AvailabilityView | undefined
           void add.run();
         }}
       >
-        <Field label="Away from">{(id) => <input id={id} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
-        <Field label="Back on">{(id) => <input id={id} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
-        <Field label="Why (optional)">{(id) => <input id={id} value={reason} maxLength={255} placeholder="Exams" onChange={(e) => setReason(e.target.value)} />}</Field>
-        <button type="submit" className="btn btn-secondary" disabled={add.busy || !start || !end}>
-          Add
-        </button>
+        <Field label={msg('volunteers.myVolunteering.away_from')}>{(id) => <input id={id} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
+        <Field label={msg('volunteers.myVolunteering.back_on')}>{(id) => <input id={id} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
+        <Field label={msg('volunteers.myVolunteering.why_optional')}>{(id) => <input id={id} value={reason} maxLength={255} placeholder={msg('volunteers.myVolunteering.exams')} onChange={(e) => setReason(e.target.value)} />}</Field>
+        <button type="submit" className="btn btn-secondary" disabled={add.busy || !start || !end}>{msg('volunteers.myVolunteering.add')}</button>
         <ErrorBox error={add.error} />
       </form>
     </section>
   );
 }
 
-const when = (a: string, b: string) => `${new Date(a).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })} – ${new Date(b).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+const when = (a: string, b: string) => `${fmtLocal(a, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })} – ${fmtLocal(b, { hour: '2-digit', minute: '2-digit' })}`;
 
 /** Offers and swaps waiting for an answer: take a shift someone offers, answer a swap, or withdraw your own. */
 function Trades({ me, tick }: { me: string; tick: number }) {
@@ -300,43 +278,38 @@ function Trades({ me, tick }: { me: string; tick: number }) {
   if (trades.data === null) return null; // no open-shifts API on this server
   return (
     <section className="card" aria-labelledby="trades-h">
-      <h2 id="trades-h">Shift offers and swaps</h2>
+      <h2 id="trades-h">{msg('volunteers.myVolunteering.shift_offers_and_swaps')}</h2>
       <ErrorBox error={trades.error ?? act.error} />
       {!trades.data ? (
-        <Loading what="offers" />
+        <Loading what={msg('volunteers.myVolunteering.offers')} />
       ) : trades.data.length === 0 ? (
-        <p className="muted">Nothing waiting for an answer.</p>
+        <p className="muted">{msg('volunteers.myVolunteering.nothing_waiting_for_an_answer')}</p>
       ) : (
-        <ul className="plain" aria-label="Shift offers and swaps">
+        <ul className="plain" aria-label={msg('volunteers.myVolunteering.shift_offers_and_swaps')}>
           {trades.data.map((t) => {
             const mine = t.holder.id === me;
             return (
               <li key={t.id}>
                 <p>
-                  {t.type === 'shift_swap' ? 'Swap' : 'Offer'}: <strong>{mine ? 'you' : t.holder.summary}</strong> {t.type === 'shift_swap' ? 'give' : 'offer'}
+                  {t.type === 'shift_swap' ? msg('volunteers.myVolunteering.swap') : msg('volunteers.myVolunteering.offer')}: <strong>{mine ? msg('volunteers.myVolunteering.you') : t.holder.summary}</strong> {t.type === 'shift_swap' ? msg('volunteers.myVolunteering.give') : msg('volunteers.myVolunteering.offer_2')}
                   {mine ? '' : 's'} {when(t.start, t.end)} <span className="muted small">({t.schedule.summary})</span>
                   {t.with && (
                     <>
-                      {' '}
-                      for {when(t.with.start, t.with.end)} of {t.with.user.id === me ? 'yours' : t.with.user.summary}
+                      {' '}{msg('volunteers.myVolunteering.for')}{' '}{when(t.with.start, t.with.end)}{' '}{msg('volunteers.myVolunteering.of')}{' '}{t.with.user.id === me ? msg('volunteers.myVolunteering.yours') : t.with.user.summary}
                     </>
                   )}
                   {t.note ? <span className="muted"> · {t.note}</span> : null}
                 </p>
                 <div className="row-form">
                   {mine ? (
-                    <button type="button" className="btn btn-quiet btn-small" disabled={act.busy} onClick={() => void act.run(t, 'withdraw')}>
-                      Withdraw
-                    </button>
+                    <button type="button" className="btn btn-quiet btn-small" disabled={act.busy} onClick={() => void act.run(t, 'withdraw')}>{msg('volunteers.myVolunteering.withdraw')}</button>
                   ) : (
                     <>
                       <button type="button" className="btn btn-primary btn-small" disabled={act.busy} onClick={() => void act.run(t, 'accept')}>
-                        {t.type === 'shift_swap' ? 'Accept the swap' : 'Take this shift'}
+                        {t.type === 'shift_swap' ? msg('volunteers.myVolunteering.accept_the_swap') : msg('volunteers.myVolunteering.take_this_shift')}
                       </button>
                       {(t.to?.id === me || t.with?.user.id === me) && (
-                        <button type="button" className="btn btn-quiet btn-small" disabled={act.busy} onClick={() => void act.run(t, 'decline')}>
-                          Decline
-                        </button>
+                        <button type="button" className="btn btn-quiet btn-small" disabled={act.busy} onClick={() => void act.run(t, 'decline')}>{msg('volunteers.myVolunteering.decline')}</button>
                       )}
                     </>
                   )}
@@ -357,19 +330,17 @@ function MyFeed() {
   return (
     <div className="my-feed">
       <button type="button" className="btn btn-secondary" disabled={make.busy} onClick={() => void make.run()}>
-        {feed ? 'Make a new calendar link' : 'Calendar link for my on-call shifts'}
+        {feed ? msg('volunteers.myVolunteering.make_a_new_calendar_link') : msg('volunteers.myVolunteering.calendar_link_for_my_on_call')}
       </button>
       <ErrorBox error={make.error} />
       {feed && (
-        <Notice tone="ok">
-          Subscribe to this address in your calendar app; it is shown once and keeps your shifts of the next weeks up to date.
-          <span className="key-line">
+        <Notice tone="ok">{msg('volunteers.myVolunteering.subscribe_to_this_address_in_your')}<span className="key-line">
             <code className="key" data-testid="feed-user">
               {feed.url}
             </code>
-            <CopyButton text={feed.url} label="Copy my calendar address" />
+            <CopyButton text={feed.url} label={msg('volunteers.myVolunteering.copy_my_calendar_address')} />
           </span>
-          <a href={webcal(feed.url)}>Open in my calendar app</a>
+          <a href={webcal(feed.url)}>{msg('volunteers.myVolunteering.open_in_my_calendar_app')}</a>
         </Notice>
       )}
     </div>
@@ -389,35 +360,29 @@ function OpenShifts({ me, onChanged, onOffered }: { me: string; onChanged: () =>
   const list = (shifts.data ?? []).filter((o) => o.status !== 'claimed' || o.claims.some((c) => c.user.id === me && c.status === 'active'));
   return (
     <section className="card span-2" aria-labelledby="open-h">
-      <h2 id="open-h">Open shifts</h2>
-      <p className="muted small">Shifts nobody holds yet. Claim the ones that suit you; you can give one back until it starts.</p>
+      <h2 id="open-h">{msg('volunteers.myVolunteering.open_shifts')}</h2>
+      <p className="muted small">{msg('volunteers.myVolunteering.shifts_nobody_holds_yet_claim_the')}</p>
       <ErrorBox error={shifts.error ?? take.error ?? back.error ?? offer.error} />
       {!shifts.data ? (
-        <Loading what="open shifts" />
+        <Loading what={msg('volunteers.myVolunteering.open_shifts_2')} />
       ) : list.length === 0 ? (
-        <p className="muted">No open shifts in the next two weeks.</p>
+        <p className="muted">{msg('volunteers.myVolunteering.no_open_shifts_in_the_next')}</p>
       ) : (
-        <ul className="plain" aria-label="Open shifts">
+        <ul className="plain" aria-label={msg('volunteers.myVolunteering.open_shifts')}>
           {list.slice(0, 20).map((o) => {
             const mine = o.claims.find((c) => c.user.id === me && c.status === 'active');
             return (
               <li key={`${o.schedule.id}-${o.id}`} className="rule">
                 <span>
-                  {o.label} <span className="muted small">· {o.schedule.summary}</span> {mine && <span className="badge badge-resolved">Yours</span>}
+                  {o.label} <span className="muted small">· {o.schedule.summary}</span> {mine && <span className="badge badge-resolved">{msg('volunteers.myVolunteering.yours_2')}</span>}
                 </span>
                 {mine ? (
                   <span className="rotation-actions">
-                    <button type="button" className="btn btn-quiet btn-small" disabled={offer.busy} onClick={() => void offer.run(o, mine)} aria-label={`Offer ${o.label} to others`}>
-                      Offer to others
-                    </button>
-                    <button type="button" className="btn btn-quiet btn-small" disabled={back.busy} onClick={() => void back.run(mine.id)} aria-label={`Give back ${o.label}`}>
-                      Give back
-                    </button>
+                    <button type="button" className="btn btn-quiet btn-small" disabled={offer.busy} onClick={() => void offer.run(o, mine)} aria-label={msg('volunteers.myVolunteering.offer_to_others_2', { label: o.label })}>{msg('volunteers.myVolunteering.offer_to_others')}</button>
+                    <button type="button" className="btn btn-quiet btn-small" disabled={back.busy} onClick={() => void back.run(mine.id)} aria-label={msg('volunteers.myVolunteering.give_back_2', { label: o.label })}>{msg('volunteers.myVolunteering.give_back')}</button>
                   </span>
                 ) : (
-                  <button type="button" className="btn btn-secondary btn-small" disabled={take.busy} onClick={() => void take.run(o)} aria-label={`Claim ${o.label}`}>
-                    Claim
-                  </button>
+                  <button type="button" className="btn btn-secondary btn-small" disabled={take.busy} onClick={() => void take.run(o)} aria-label={msg('volunteers.myVolunteering.claim_2', { label: o.label })}>{msg('volunteers.myVolunteering.claim')}</button>
                 )}
               </li>
             );
