@@ -31,6 +31,7 @@ import * as m0034 from './migrations/0034_test_pages.js';
 import * as m0036 from './migrations/0036_sms_receipts.js';
 import * as m0037 from './migrations/0037_forward_integration.js';
 import * as m0040 from './migrations/0040_teams.js';
+import * as m0044 from './migrations/0044_languages.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '0036_sms_receipts': m0036,
   '0037_forward_integration': m0037,
   '0040_teams': m0040,
+  '0044_languages': m0044,
 };
 
 class StaticProvider implements MigrationProvider {
