@@ -24,6 +24,11 @@ export function statusWord(status: IncidentView['status'], locale?: string): str
   return format(locale, `status.${status}`);
 }
 
+/** "high", "low" (a fact's value, after "Urgency") in the reader's language. */
+export function urgencyValue(urgency: IncidentView['urgency'], locale?: string): string {
+  return format(locale, `urgencyValue.${urgency}`);
+}
+
 /** "high urgency", "low urgency" in the reader's language. */
 export function urgencyWords(urgency: IncidentView['urgency'], locale?: string): string {
   return format(locale, `urgency.${urgency}`);

@@ -17,6 +17,8 @@ export const en = {
   'status.triggered': 'triggered',
   'status.acknowledged': 'acknowledged',
   'status.resolved': 'resolved',
+  'urgencyValue.high': 'high',
+  'urgencyValue.low': 'low',
   'urgency.high': 'high urgency',
   'urgency.low': 'low urgency',
 
@@ -63,6 +65,7 @@ export const en = {
   'email.action.line': '{action}: {url}',
 
   // SMS and voice (notify/channels/sms/twilio.ts).
+  'sms.critical': 'CRITICAL',
   'sms.verification': 'Your Vigil verification code is {code} ({org}).',
   'sms.testConfirm': 'Vigil test for {org}. Tap to confirm: {url}',
   'sms.test': 'Vigil test message for {org}: this number can receive alerts.',
@@ -97,6 +100,24 @@ export const en = {
   'action.acknowledge': 'Acknowledge',
   'action.resolve': 'Resolve',
   'action.open': 'Open',
+  'action.openNumber': 'Open #{number}',
+
+  // Chat channels: Telegram, Discord, Teams, Matrix, Slack.
+  'chat.verification': 'Vigil verification code for {org}: {code}',
+  'chat.verificationShort': 'Vigil verification code: {code}',
+  'chat.verificationExplain': 'Enter this code in Vigil to confirm this Slack destination for {org}.',
+  'chat.testPrefix': 'Vigil test: {text}',
+  'chat.testMessage': 'Vigil test message for {org}',
+  'chat.notification': 'Vigil notification for {org}',
+  'chat.by': 'By {name}',
+  'chat.more': '…and {count} more incidents.',
+  'chat.fact.affected': 'Affected',
+  'slack.fact': '*{name}:* {value}',
+  'telegram.test': 'This Telegram chat reaches you at 3 a.m. ({org}).',
+  'telegram.openInVigil': 'Open #{number} in Vigil',
+  'discord.test': 'This Discord channel reaches you for {org}.',
+  'teams.test': 'This Teams channel reaches you.',
+  'matrix.test': 'this room reaches you ({org}).',
 
   // The public status page (status-page/, GET /api/v1/public/status/{slug}).
   'statusPage.state.operational': 'Operational',

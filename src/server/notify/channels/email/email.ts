@@ -83,7 +83,7 @@ function facts(msg: Message, inc: IncidentView): [string, string][] {
   return [
     [tr(msg, 'email.fact.service'), inc.service.name],
     [tr(msg, 'email.fact.status'), statusWord(inc.status, msg.locale)],
-    [tr(msg, 'email.fact.urgency'), tr(msg, `urgency.${inc.urgency}`)],
+    [tr(msg, 'email.fact.urgency'), tr(msg, `urgencyValue.${inc.urgency}`)],
     ...(inc.assignees.length > 0 ? [[tr(msg, 'email.fact.assignedTo'), inc.assignees.map((x) => x.name).join(', ')] as [string, string]] : []),
     [tr(msg, 'email.fact.opened'), when(msg, inc.createdAt)],
   ];
