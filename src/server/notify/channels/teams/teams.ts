@@ -67,7 +67,7 @@ function incidentBody(msg: Message, inc: IncidentView): CardElement[] {
   const body: CardElement[] = [text(truncate(incidentTitle(msg, inc), 500), { weight: 'Bolder', size: 'Medium', color: loud ? 'Attention' : inc.status === 'resolved' ? 'Good' : 'Warning' })];
   body.push(text(truncate(incidentStatusLine(inc, msg.locale), 300), { isSubtle: true, spacing: 'None' }));
   if (inc.impactLine) body.push(text(truncate(oneLine(inc.impactLine), 500)));
-  if (msg.note) body.push(text(`Note: ${truncate(oneLine(msg.note.content), 1000)}`));
+  if (msg.note) body.push(text(tr(msg, 'text.note', { content: truncate(oneLine(msg.note.content), 1000) })));
   const facts = [
     { title: tr(msg, 'email.fact.service'), value: truncate(oneLine(inc.service.name), 200) },
     { title: tr(msg, 'email.fact.urgency'), value: urgencyValue(inc.urgency, msg.locale) },
