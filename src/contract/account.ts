@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import { Nullable } from './common.js';
 
 export const Session = Type.Object({
-  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String(), time_zone: Nullable(Type.String()) }),
-  organization: Type.Object({ id: Type.String(), name: Type.String(), time_zone: Type.String() }),
+  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String(), time_zone: Nullable(Type.String()), locale: Nullable(Type.String()) }),
+  organization: Type.Object({ id: Type.String(), name: Type.String(), time_zone: Type.String(), default_locale: Type.String() }),
   csrf_token: Type.String({ description: 'Send it back as X-CSRF-Token on every POST, PUT, PATCH and DELETE.' }),
   expires_at: Nullable(Type.String()),
   has_password: Type.Boolean(),

@@ -7,6 +7,7 @@ export const StatusPageSettings = Type.Object({
   title: Type.String(),
   enabled: Type.Boolean(),
   components: Type.Array(Type.Object({ service_id: Type.String(), name: Type.String(), group: Type.String() })),
+  languages: Type.Array(Type.String(), { description: 'The languages the public page answers in (en, fr, es), the first the default' }),
   public_url: Type.String(),
 });
 
@@ -15,6 +16,7 @@ export const StatusPageUpdate = Type.Object({
     slug: Type.Optional(Type.String({ maxLength: 64 })),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     enabled: Type.Optional(Type.Boolean()),
+    languages: Type.Optional(Type.Array(Type.String({ maxLength: 8 }), { maxItems: 10, description: 'en, fr or es, in order; the first is the default (at least one)' })),
     components: Type.Optional(Type.Array(Type.Object({ service_id: Type.String({ maxLength: 64 }), name: Type.Optional(Type.String({ maxLength: 255 })), group: Type.Optional(Type.String({ maxLength: 255 })) }), { maxItems: 200 })),
   }),
 });
@@ -22,19 +24,25 @@ export const StatusPageUpdate = Type.Object({
 /** GET /api/v1/public/status/{slug}: no incident title, only the components an incident affects and its public updates. */
 export const PublicStatusPage = Type.Object({
   title: Type.String(),
+  language: Type.String({ description: 'The language of the labels: ?lang= or Accept-Language among the page\'s languages, else its first' }),
+  languages: Type.Array(Type.String(), { description: 'The languages this page offers, the first the default' }),
   state: Type.String(),
+  state_label: Type.String({ description: 'The headline ("All systems operational") in `language`' }),
   updated_at: Type.String(),
-  groups: Type.Array(Type.Object({ name: Type.String(), components: Type.Array(Type.Object({ id: Type.String({ description: 'A public id of the component (stable, not the service id)' }), name: Type.String(), state: Type.String() })) })),
+  updated_at_label: Type.String({ description: '"Updated …" in `language`, in UTC' }),
+  groups: Type.Array(Type.Object({ name: Type.String(), components: Type.Array(Type.Object({ id: Type.String({ description: 'A public id of the component (stable, not the service id)' }), name: Type.String(), state: Type.String(), state_label: Type.String() })) })),
   incidents: Type.Array(
     Type.Object({
       id: Type.String({ description: 'A public id of the incident (stable, not its internal id)' }),
       status: Type.String(),
+      status_label: Type.String(),
       impact: Type.String(),
+      impact_label: Type.String(),
       components: Type.Array(Type.String()),
       started_at: Type.String(),
       resolved_at: Nullable(Type.String()),
       priority: Nullable(Type.String({ description: "The incident's priority name (P1, …), if it has one" })),
-      updates: Type.Array(Type.Object({ status: Type.String(), message: Type.String(), created_at: Type.String() })),
+      updates: Type.Array(Type.Object({ status: Type.String(), status_label: Type.String(), message: Type.String(), created_at: Type.String() })),
       postmortem: Nullable(Type.Object({ summary: Type.String({ description: 'The Summary section of its published postmortem, as written (Markdown); nothing else of it' }), published_at: Type.String() }, { description: 'Only once the postmortem is published' })),
     }),
   ),
@@ -42,6 +50,7 @@ export const PublicStatusPage = Type.Object({
     Type.Object({
       id: Type.String({ description: 'A public id of the maintenance window (stable, not its internal id)' }),
       status: Type.Union([Type.Literal('in_progress'), Type.Literal('scheduled')]),
+      status_label: Type.String(),
       description: Nullable(Type.String()),
       components: Type.Array(Type.String()),
       start_time: Type.String(),

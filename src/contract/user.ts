@@ -15,6 +15,7 @@ export const User = Type.Object({
   role: Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('user'), Type.Literal('limited_user'), Type.Literal('observer')], { description: "PagerDuty's role: a responder is `user`, a volunteer `limited_user`" }),
   vigil_role: RoleSchema,
   time_zone: Nullable(Type.String()),
+  locale: Nullable(Type.String({ description: "The member's language and region (BCP 47: en-US, fr-FR, es-ES); null: the organization's default_locale. Emails, SMS, calls and push are written in it." })),
   created_at: Type.String(),
   teams: Type.Array(Reference('team_reference')),
   contact_methods: Type.Array(Type.Any()),
@@ -26,6 +27,7 @@ const UserFields = {
   email: Type.String({ minLength: 3, maxLength: 100, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' }),
   role: Type.Optional(RoleSchema),
   time_zone: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  locale: Type.Optional(Nullable(Type.String({ maxLength: 35, description: 'en, fr or es, optionally with a region (en-US, fr-FR, es-ES); null: the organization default' }))),
   type: Type.Optional(Type.String()),
 };
 export const UserCreate = Type.Object({ user: Type.Object(UserFields) });
@@ -69,6 +71,7 @@ export const Organization = Type.Object({
   type: Type.Literal('organization'),
   name: Type.String(),
   time_zone: Type.String(),
+  default_locale: Type.String({ description: 'The language of members who chose none (BCP 47: en-US, fr-FR, es-ES)' }),
   created_at: Type.String(),
   default_alert_grouping_parameters: AlertGroupingParameters,
 });
@@ -76,5 +79,6 @@ export const Organization = Type.Object({
 export const OrganizationUpdate = Type.Object({
   organization: Type.Object({
     default_alert_grouping_parameters: Type.Optional(Type.Unknown({ description: 'How new services group alerts (PagerDuty alert_grouping_parameters); existing services keep theirs' })),
+    default_locale: Type.Optional(Type.String({ maxLength: 35, description: 'The language of members who chose none: en, fr or es, optionally with a region (fr-FR)' })),
   }),
 });

@@ -48,12 +48,12 @@ describe.each(DIALECTS)('planned maintenance on the public status page (%s)', (d
     const raw = JSON.stringify(p);
     for (const id of [...Object.values(ids), now.id, soon.id, nightly.id]) expect(raw).not.toContain(id);
     expect(p.state).toBe('maintenance');
-    expect(p.groups).toEqual([{ name: 'Lines', components: [{ id: pub('component', ids['Crisis chat']!), name: 'Chat line', state: 'maintenance' }, { id: pub('component', ids['Phone line']!), name: 'Phone', state: 'operational' }] }]);
+    expect(p.groups).toEqual([{ name: 'Lines', components: [{ id: pub('component', ids['Crisis chat']!), name: 'Chat line', state: 'maintenance', state_label: 'Under maintenance' }, { id: pub('component', ids['Phone line']!), name: 'Phone', state: 'operational', state_label: 'Operational' }] }]);
     expect(p.maintenance).toEqual([
-      { id: pub('maintenance', now.id), status: 'in_progress', description: 'Chat platform upgrade', components: ['Chat line'], start_time: '2026-03-02T10:00:00.000Z', end_time: '2026-03-02T12:00:00.000Z' },
-      { id: pub('maintenance', nightly.id), status: 'scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-04T01:00:00.000Z', end_time: '2026-03-04T01:30:00.000Z' },
-      { id: pub('maintenance', soon.id), status: 'scheduled', description: 'Phone carrier switch', components: ['Phone'], start_time: '2026-03-05T20:00:00.000Z', end_time: '2026-03-05T21:00:00.000Z' },
-      { id: pub('maintenance', nightly.id), status: 'scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-07T01:00:00.000Z', end_time: '2026-03-07T01:30:00.000Z' },
+      { id: pub('maintenance', now.id), status: 'in_progress', status_label: 'In progress', description: 'Chat platform upgrade', components: ['Chat line'], start_time: '2026-03-02T10:00:00.000Z', end_time: '2026-03-02T12:00:00.000Z' },
+      { id: pub('maintenance', nightly.id), status: 'scheduled', status_label: 'Scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-04T01:00:00.000Z', end_time: '2026-03-04T01:30:00.000Z' },
+      { id: pub('maintenance', soon.id), status: 'scheduled', status_label: 'Scheduled', description: 'Phone carrier switch', components: ['Phone'], start_time: '2026-03-05T20:00:00.000Z', end_time: '2026-03-05T21:00:00.000Z' },
+      { id: pub('maintenance', nightly.id), status: 'scheduled', status_label: 'Scheduled', description: 'Backups', components: ['Phone'], start_time: '2026-03-07T01:00:00.000Z', end_time: '2026-03-07T01:30:00.000Z' },
     ]);
 
     // Over: the component is operational again and the window leaves the list.

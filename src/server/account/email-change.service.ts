@@ -50,6 +50,7 @@ export interface MemberChange {
   email?: string;
   role?: Role;
   time_zone?: string | null;
+  locale?: string | null;
   /** Proof for changing one's own email; checked whenever it is given. */
   current_password?: string;
 }
@@ -79,7 +80,7 @@ export async function changeMemberAccount(db: Db, clock: Clock, publicUrl: strin
     // The audit log names what changed (never the addresses), in the same transaction as the change.
     const resource = `users/${user.id}`;
     if (rest.role !== undefined && rest.role !== user.role) await audit(trx, actor.orgId, actor.userId, `user.role_change ${user.role}→${rest.role}`, resource, now);
-    const other = (['name', 'time_zone'] as const).filter((f) => rest[f] !== undefined && rest[f] !== user[f]);
+    const other = (['name', 'time_zone', 'locale'] as const).filter((f) => rest[f] !== undefined && rest[f] !== user[f]);
     if (other.length) await audit(trx, actor.orgId, actor.userId, `user.update ${other.join(',')}`, resource, now);
     if (!changesEmail) return row;
     await audit(trx, actor.orgId, actor.userId, 'user.email_change', resource, now);

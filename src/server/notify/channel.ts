@@ -74,6 +74,10 @@ export interface Message {
   /** A scheduled test page: the one-tap link that confirms this contact method reached its owner. */
   confirmUrl?: string;
   recipientName?: string;
+  /** The reader's locale (BCP 47; lib/i18n): the person's, else the organization's default. Absent: English. */
+  locale?: string;
+  /** The zone dates are written in: the person's, else the organization's. Absent: UTC. */
+  timeZone?: string;
 }
 
 /** Where to send: the contact method's address plus per-channel settings. */

@@ -54,7 +54,7 @@ export function withActionLinks(v: IncidentView, baseUrl: string, ack: string, r
 }
 
 /** The message for a group of outbox rows that go to one destination together. */
-export function composeMessage(rows: readonly NotificationTable[], incidents: IncidentView[], ctx: { orgName: string; recipientName?: string }): Message {
+export function composeMessage(rows: readonly NotificationTable[], incidents: IncidentView[], ctx: { orgName: string; recipientName?: string; locale?: string; timeZone?: string }): Message {
   const first = rows[0]!;
   const payload = first.payload ? (JSON.parse(first.payload) as { note?: { id: string; content: string }; agent?: Message['agent']; notice?: { subject: string; text: string; html?: string }; code?: string; email_headers?: Record<string, string>; status_event?: Record<string, unknown> }) : {};
   return {
@@ -71,5 +71,7 @@ export function composeMessage(rows: readonly NotificationTable[], incidents: In
     ...(payload.status_event ? { statusEvent: payload.status_event } : {}),
     ...(first.kind === 'verification' ? { code: payload.code ?? '' } : {}),
     ...(ctx.recipientName ? { recipientName: ctx.recipientName } : {}),
+    ...(ctx.locale ? { locale: ctx.locale } : {}),
+    ...(ctx.timeZone ? { timeZone: ctx.timeZone } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { LANGUAGES, parseLocale } from '../lib/i18n/translate.js';
 import { IANAZone } from 'luxon';
 import { userIdsOfTeams } from './team.service.js';
 import { audited, type AuditActor } from './audit.service.js';
@@ -8,7 +9,7 @@ import { newId } from '../lib/ids.js';
 import { hashSecret, newApiToken } from '../lib/secrets.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { ApiTokenTable, Database, OrganizationTable, Role, TokenScope, UserTable } from '../storage/schema.js';
-import { countOwners, getOrganization, getUser, getUsers, insertOrganization, insertUser, listUsers, softDeleteUser, updateUser, type UserQuery } from './org.store.js';
+import { countOwners, getOrganization, getUser, getUsers, insertOrganization, insertUser, listUsers, softDeleteUser, updateOrganization, updateUser, type UserQuery } from './org.store.js';
 import * as tokenStore from './token.store.js';
 import { seedPriorities } from './priority.service.js';
 import { findPrincipalByTokenHash, insertToken, touchToken, type TokenPrincipal } from './token.store.js';
@@ -105,10 +106,25 @@ function checkZone(tz: string | null | undefined): void {
   if (tz && !IANAZone.isValidZone(tz)) throw invalid(`user.time_zone: ${tz} is not an IANA time zone`);
 }
 
-export async function addMember(db: Kysely<Database>, clock: Clock, orgId: string, input: { name: string; email: string; role: Role; time_zone?: string | null }, actor?: AuditActor): Promise<UserTable> {
+/** A member's locale in canonical form (`fr-fr` → `fr-FR`); null: the organization's default. Refused unless Vigil speaks its language. */
+function checkLocale(field: string, value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const locale = parseLocale(value);
+  if (!locale) throw invalid(`${field}: ${JSON.stringify(value.slice(0, 40))} is not a supported locale (${LANGUAGES.join(', ')}, optionally with a region: en-US, fr-FR, es-ES)`);
+  return locale;
+}
+
+/** The language of members who chose none: one Vigil speaks (`fr-FR`). */
+export async function setDefaultLocale(db: Kysely<Database>, orgId: string, value: string): Promise<void> {
+  const locale = checkLocale('organization.default_locale', value)!;
+  await updateOrganization(db, orgId, { default_locale: locale });
+}
+
+export async function addMember(db: Kysely<Database>, clock: Clock, orgId: string, input: { name: string; email: string; role: Role; time_zone?: string | null; locale?: string | null }, actor?: AuditActor): Promise<UserTable> {
   checkZone(input.time_zone);
+  const locale = checkLocale('user.locale', input.locale) ?? null;
   const now = clock.now();
-  const row: UserTable = { org_id: orgId, id: newId(now), name: input.name.trim(), email: input.email.toLowerCase(), role: input.role, time_zone: input.time_zone ?? null, created_at: now, deleted_at: null };
+  const row: UserTable = { org_id: orgId, id: newId(now), name: input.name.trim(), email: input.email.toLowerCase(), role: input.role, time_zone: input.time_zone ?? null, locale, created_at: now, deleted_at: null };
   try {
     await audited(db, now, orgId, actor, { root: { type: 'user', id: row.id, name: row.name }, action: 'create', before: null, after: { ...row } }, (trx) => insertUser(trx, row));
   } catch (err) {
@@ -119,14 +135,16 @@ export async function addMember(db: Kysely<Database>, clock: Clock, orgId: strin
 }
 
 /** Fields not sent are kept. The last owner cannot be demoted. Answers the member as updated. */
-export async function updateMember(db: Kysely<Database>, orgId: string, user: UserTable, input: { name?: string; email?: string; role?: Role; time_zone?: string | null }, audit: { now: number; actor?: AuditActor | undefined }): Promise<UserTable> {
+export async function updateMember(db: Kysely<Database>, orgId: string, user: UserTable, input: { name?: string; email?: string; role?: Role; time_zone?: string | null; locale?: string | null }, audit: { now: number; actor?: AuditActor | undefined }): Promise<UserTable> {
   if (input.role !== undefined && input.role !== user.role && user.role === 'owner' && (await countOwners(db, orgId)) <= 1) throw invalid('user.role: the last owner cannot be demoted');
   checkZone(input.time_zone);
+  const locale = checkLocale('user.locale', input.locale);
   const patch = {
     ...(input.name ? { name: input.name.trim() } : {}),
     ...(input.email ? { email: input.email.toLowerCase() } : {}),
     ...(input.role ? { role: input.role } : {}),
     ...(input.time_zone !== undefined ? { time_zone: input.time_zone } : {}),
+    ...(locale !== undefined ? { locale } : {}),
   };
   if (Object.keys(patch).length === 0) return user;
   try {

@@ -79,7 +79,7 @@ export async function listUsers(db: Db, orgId: string, q: UserQuery): Promise<{ 
   return { rows, total: Number(total.n) };
 }
 
-export async function updateUser(db: Db, orgId: string, id: string, patch: Partial<Pick<UserTable, 'name' | 'email' | 'role' | 'time_zone'>>): Promise<void> {
+export async function updateUser(db: Db, orgId: string, id: string, patch: Partial<Pick<UserTable, 'name' | 'email' | 'role' | 'time_zone' | 'locale'>>): Promise<void> {
   await db.updateTable('users').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
@@ -122,6 +122,6 @@ export async function findMembershipsByEmail(db: Db, email: string, limit = 10):
   return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name }));
 }
 
-export async function updateOrganization(db: Db, orgId: string, patch: Partial<Pick<OrganizationTable, 'name' | 'time_zone' | 'default_alert_grouping'>>): Promise<void> {
+export async function updateOrganization(db: Db, orgId: string, patch: Partial<Pick<OrganizationTable, 'name' | 'time_zone' | 'default_alert_grouping' | 'default_locale'>>): Promise<void> {
   await db.updateTable('organizations').set(patch).where('id', '=', orgId).execute();
 }

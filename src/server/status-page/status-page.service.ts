@@ -18,6 +18,7 @@ import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
 import * as store from './status-page.store.js';
 import { tellPublicUpdate } from './subscription.service.js';
+import { LANGUAGES, isLanguage, type Language } from '../lib/i18n/translate.js';
 import {
   HISTORY_DAYS,
   MAINTENANCE_DAYS,
@@ -42,13 +43,26 @@ export interface StatusPageSettings {
   title: string;
   enabled: boolean;
   components: StatusComponent[];
+  /** The page's languages, the first the default (lib/i18n). */
+  languages: Language[];
+}
+
+/** A stored languages list, keeping only languages Vigil speaks; English when none is left. */
+export function parseLanguages(json: string | undefined): Language[] {
+  try {
+    const v = JSON.parse(json ?? '[]') as unknown;
+    const list = Array.isArray(v) ? v.filter((x): x is Language => typeof x === 'string' && isLanguage(x)) : [];
+    return list.length ? [...new Set(list)] : ['en'];
+  } catch {
+    return ['en'];
+  }
 }
 
 /** The settings, or their defaults until first saved: the organization id as the slug, its name as the title, unpublished. */
 export async function getSettings(db: Db, orgId: string): Promise<StatusPageSettings> {
   const [row, org] = await Promise.all([store.getStatusPage(db, orgId), getOrganization(db, orgId)]);
   const slug = row?.slug ?? orgId.toLowerCase();
-  return { slug, title: row?.title ?? org?.name ?? 'Status', enabled: Boolean(row?.enabled), components: parseComponents(row?.components ?? '[]') };
+  return { slug, title: row?.title ?? org?.name ?? 'Status', enabled: Boolean(row?.enabled), components: parseComponents(row?.components ?? '[]'), languages: parseLanguages(row?.languages) };
 }
 
 export interface SettingsInput {
@@ -56,6 +70,7 @@ export interface SettingsInput {
   title?: string;
   enabled?: boolean;
   components?: { service_id: string; name?: string; group?: string }[];
+  languages?: string[];
 }
 
 /** Change what is given, keep the rest. Components must name services of the organization that are not deleted; a slug is one organization's only. */
@@ -72,8 +87,17 @@ export async function updateSettings(db: Db, clock: Clock, orgId: string, input:
     if (missing >= 0) throw invalid(`status_page.components[${missing}].service_id: service ${wanted[missing]!.service_id} not found`);
     components = wanted.map((c) => ({ service_id: c.service_id, name: (c.name ?? '').trim(), group: (c.group ?? '').trim() || 'Services' }));
   }
+  let languages = cur.languages;
+  if (input.languages) {
+    if (input.languages.length === 0) throw invalid(`status_page.languages: give at least one language (${LANGUAGES.join(', ')}); the first is the default`);
+    const bad = input.languages.findIndex((l) => !isLanguage(l));
+    if (bad >= 0) throw invalid(`status_page.languages[${bad}]: ${JSON.stringify(String(input.languages[bad]).slice(0, 40))} is not a supported language (${LANGUAGES.join(', ')})`);
+    const dup = input.languages.findIndex((l, i) => input.languages!.indexOf(l) !== i);
+    if (dup >= 0) throw invalid(`status_page.languages[${dup}]: ${input.languages[dup]} is listed twice`);
+    languages = input.languages as Language[];
+  }
   try {
-    await store.upsertStatusPage(db, { org_id: orgId, slug, title: (input.title ?? cur.title).trim(), enabled: (input.enabled ?? cur.enabled) ? 1 : 0, components: JSON.stringify(components), updated_at: clock.now() });
+    await store.upsertStatusPage(db, { org_id: orgId, slug, title: (input.title ?? cur.title).trim(), enabled: (input.enabled ?? cur.enabled) ? 1 : 0, components: JSON.stringify(components), languages: JSON.stringify(languages), updated_at: clock.now() });
   } catch (err) {
     if (isUniqueViolation(err)) throw new VigilError('conflict', [`status_page.slug: ${slug} is taken`]);
     throw err;
@@ -108,6 +132,8 @@ export interface PublicMaintenance {
 
 export interface PublicPage {
   title: string;
+  /** The page's languages, the first the default. */
+  languages: Language[];
   state: ComponentState;
   at: number;
   groups: { name: string; components: { id: string; name: string; state: ComponentState }[] }[];
@@ -143,6 +169,7 @@ export async function readPublicPage(db: Db, clock: Clock, slug: string): Promis
   const planned = await plannedMaintenance(db, orgId, serviceIds, now, now + MAINTENANCE_DAYS * 86_400_000);
   return {
     title: page.title,
+    languages: parseLanguages(page.languages),
     state: overallState([...states.values()]),
     at: now,
     groups,

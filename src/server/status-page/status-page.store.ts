@@ -18,7 +18,7 @@ export async function upsertStatusPage(db: Db, row: StatusPageTable): Promise<vo
   await db
     .insertInto('status_pages')
     .values(row)
-    .onConflict((oc) => oc.column('org_id').doUpdateSet({ slug: row.slug, title: row.title, enabled: row.enabled, components: row.components, updated_at: row.updated_at }))
+    .onConflict((oc) => oc.column('org_id').doUpdateSet({ slug: row.slug, title: row.title, enabled: row.enabled, components: row.components, languages: row.languages, updated_at: row.updated_at }))
     .execute();
 }
 

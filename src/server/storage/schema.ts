@@ -29,6 +29,8 @@ export interface OrganizationTable {
   default_alert_grouping: string | null;
   /** Hands out maintenance windows' sequence numbers. */
   maintenance_seq: number;
+  /** The language of members who chose none (BCP 47, e.g. `en-US`; lib/i18n). */
+  default_locale?: string;
 }
 
 export type Role = 'owner' | 'admin' | 'responder' | 'volunteer' | 'observer';
@@ -40,6 +42,8 @@ export interface UserTable {
   email: string;
   role: Role;
   time_zone: string | null;
+  /** The member's language (BCP 47, e.g. `fr-FR`; lib/i18n); NULL (or absent on insert): the organization's default_locale. */
+  locale?: string | null;
   created_at: number;
   deleted_at: number | null;
 }
@@ -499,6 +503,8 @@ export interface StatusPageTable {
   enabled: number;
   /** JSON StatusComponent[] (status-page/status-page.ts); empty means every active service. */
   components: string;
+  /** JSON list of the page's languages (`["fr","en"]`), the first the default (lib/i18n). */
+  languages: string;
   updated_at: number;
 }
 

@@ -14,6 +14,7 @@ import { assignmentsOf, getIncidentsByIds, getLogEntry } from '../../incident/in
 import { getServicesByIds } from '../../service/service.store.js';
 import { getOrganization, getUsers } from '../../org/org.store.js';
 import { priorityNames } from '../../org/priority.service.js';
+import { localeFor } from '../../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
@@ -52,7 +53,10 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
     }
     views.push(view);
   }
-  const msg = composeMessage(rows, views, { orgName: org?.name ?? '', ...(recipient ? { recipientName: recipient.name } : {}) });
+  // Read in the person's language and zone; a message to no one (a chat room) in the organization's.
+  const locale = localeFor(recipient?.locale, org?.default_locale);
+  const timeZone = recipient?.time_zone ?? org?.time_zone ?? 'UTC';
+  const msg = composeMessage(rows, views, { orgName: org?.name ?? '', ...(recipient ? { recipientName: recipient.name } : {}), locale, timeZone });
   const confirmUrl = await confirmLinkFor(db, first, ctx.baseUrl, ctx.now);
   if (confirmUrl) msg.confirmUrl = confirmUrl;
   if (first.subscription_id && first.payload) {

@@ -8,8 +8,8 @@ export function presentSession(
   s: { csrfToken: string; expiresAt: number | null; emailConfigured: boolean },
 ) {
   return {
-    user: { id: v.user.id, name: v.user.name, email: v.user.email, role: v.user.role, time_zone: v.user.time_zone },
-    organization: { id: v.org.id, name: v.org.name, time_zone: v.org.time_zone },
+    user: { id: v.user.id, name: v.user.name, email: v.user.email, role: v.user.role, time_zone: v.user.time_zone, locale: v.user.locale ?? null },
+    organization: { id: v.org.id, name: v.org.name, time_zone: v.org.time_zone, default_locale: v.org.default_locale ?? 'en-US' },
     csrf_token: s.csrfToken,
     expires_at: s.expiresAt === null ? null : iso(s.expiresAt),
     has_password: v.hasPassword,

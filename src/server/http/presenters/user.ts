@@ -5,7 +5,7 @@ import type { BasePresenter } from './common.js';
 import { loadGrouping, wireGrouping } from '../../service/alert-grouping.js';
 
 export function presentOrganization(o: OrganizationTable) {
-  return { id: o.id, type: 'organization' as const, name: o.name, time_zone: o.time_zone, created_at: iso(o.created_at), default_alert_grouping_parameters: wireGrouping(loadGrouping(o.default_alert_grouping)) };
+  return { id: o.id, type: 'organization' as const, name: o.name, time_zone: o.time_zone, default_locale: o.default_locale ?? 'en-US', created_at: iso(o.created_at), default_alert_grouping_parameters: wireGrouping(loadGrouping(o.default_alert_grouping)) };
 }
 
 /** A member. Contact methods and notification rules have endpoints of their own; here they are always empty. */
@@ -21,6 +21,7 @@ export function presentUser(p: BasePresenter, u: UserTable) {
     role: PD_ROLE[u.role],
     vigil_role: u.role,
     time_zone: u.time_zone,
+    locale: u.locale ?? null,
     created_at: iso(u.created_at),
     teams: [],
     contact_methods: [],

@@ -3,7 +3,7 @@ import { errorResponses } from '../../../contract/common.js';
 import { Organization, OrganizationUpdate } from '../../../contract/user.js';
 import { setDefaultGrouping } from '../../service/service.service.js';
 import { notFound } from '../../errors.js';
-import { findOrganization } from '../../org/org.service.js';
+import { findOrganization, setDefaultLocale } from '../../org/org.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -20,10 +20,11 @@ export function organizationRoutes(app: App, deps: AppDeps): void {
 
   app.put(
     '/api/v1/organization',
-    { schema: { summary: 'Change organization settings (admin): how new services group alerts', tags: ['users'], body: OrganizationUpdate, response: { 200: Type.Object({ organization: Organization }), ...errorResponses } } },
+    { schema: { summary: 'Change organization settings (admin): how new services group alerts, the language of members who chose none', tags: ['users'], body: OrganizationUpdate, response: { 200: Type.Object({ organization: Organization }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
       const o = request.body.organization;
+      if (o.default_locale !== undefined) await setDefaultLocale(deps.db, orgId, o.default_locale);
       if (o.default_alert_grouping_parameters !== undefined) await setDefaultGrouping(deps.db, orgId, o.default_alert_grouping_parameters);
       const org = await findOrganization(deps.db, orgId);
       if (!org) throw notFound('organization');

@@ -2,6 +2,8 @@
  * The public status page (no sign-in) and what responders do for it: publish it,
  * choose its components, and write public updates on incidents.
  */
+import { LANGUAGES, parseLocale, pickLanguage } from '../../lib/i18n/translate.js';
+import { invalid } from '../../errors.js';
 import { Type } from 'typebox';
 import { IdParams, errorResponses } from '../../../contract/common.js';
 import { PublicStatusPage, PublicUpdate, StatusPageSettings, StatusPageUpdate } from '../../../contract/status-page.js';
@@ -46,6 +48,7 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
           'The public status page (no authentication): component states derived from open incidents and maintenance windows, the last 14 days of incidents with their public updates and the summary of their published postmortem, and maintenance in progress or planned for the next 7 days. 404 unless published.',
         tags,
         params: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: Type.Object({ lang: Type.Optional(Type.String({ maxLength: 35, description: 'The language of the labels, among the page\'s languages (else Accept-Language, else its first)' })) }),
         response: {
           200: PublicStatusPage,
           ...errorResponses,
@@ -57,7 +60,12 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
       const orgId = page.incidents[0]?.incident.org_id;
       const postmortems = orgId ? await publishedSummaries(db, orgId, page.incidents.map((x) => x.incident.id)) : new Map();
       reply.header('cache-control', 'no-cache');
-      return presentPublicPage(page, postmortems);
+      reply.header('vary', 'Accept-Language');
+      // A language Vigil does not speak is a mistake to name; one it speaks but this page does not offer falls back, as Accept-Language does.
+      if (request.query.lang !== undefined && !parseLocale(request.query.lang)) throw invalid(`lang: ${JSON.stringify(request.query.lang)} is not a supported language (${LANGUAGES.join(', ')})`);
+      const lang = pickLanguage(page.languages, request.query.lang, request.headers['accept-language']);
+      reply.header('content-language', lang);
+      return presentPublicPage(page, lang, postmortems);
     },
   );
 

@@ -64,7 +64,7 @@ export function userRoutes(app: App, deps: AppDeps): void {
       const b = request.body.user;
       const role = b.role ?? 'responder';
       if (!canGrant(principal.role, role)) throw forbidden(`a ${principal.role} cannot grant the ${role} role`);
-      const row = await addMember(db, clock, principal.orgId, { name: b.name, email: b.email, role, time_zone: b.time_zone }, actorOf(principal));
+      const row = await addMember(db, clock, principal.orgId, { name: b.name, email: b.email, role, time_zone: b.time_zone, locale: b.locale }, actorOf(principal));
       await audit(db, principal.orgId, principal.userId, `user.create ${role}`, `users/${row.id}`, clock.now());
       return reply.code(201).send({ user: p.user(row) });
     },

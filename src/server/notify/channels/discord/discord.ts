@@ -13,7 +13,8 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { classifyStatus, parseRetryAfter, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { bundleHeadline, commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, eventLabel, confirmSuffix, incidentTitle, isTest, isVerification, statusWord, tr, urgencyValue, oneLine, truncate } from '../text.js';
+import { format } from '../../../lib/i18n/translate.js';
 
 /** Discord's own hosts (the web, PTB and Canary clients all copy webhook URLs from these). */
 const DISCORD_HOSTS = new Set(['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com', 'ptb.discordapp.com', 'canary.discordapp.com']);
@@ -78,45 +79,44 @@ function color(msg: Message): number {
 }
 
 /** "[Acknowledge](…) · [Resolve](…) · [Open #42](…)", the actions that still apply. */
-export function actionLinks(inc: IncidentView): string {
+export function actionLinks(inc: IncidentView, locale?: string): string {
   const links: string[] = [];
-  if (inc.ackUrl && inc.status === 'triggered') links.push(`[Acknowledge](${inc.ackUrl})`);
-  if (inc.resolveUrl && inc.status !== 'resolved') links.push(`[Resolve](${inc.resolveUrl})`);
-  links.push(`[Open #${inc.number}](${inc.htmlUrl})`);
+  if (inc.ackUrl && inc.status === 'triggered') links.push(`[${format(locale, 'action.acknowledge')}](${inc.ackUrl})`);
+  if (inc.resolveUrl && inc.status !== 'resolved') links.push(`[${format(locale, 'action.resolve')}](${inc.resolveUrl})`);
+  links.push(`[${format(locale, 'action.openNumber', { number: inc.number })}](${inc.htmlUrl})`);
   return links.join(' · ');
 }
 
 function incidentEmbed(msg: Message, inc: IncidentView): DiscordEmbed {
   const fields: DiscordEmbed['fields'] = [
-    { name: 'Service', value: truncate(plain(inc.service.name), 1024), inline: true },
-    { name: 'Urgency', value: inc.urgency, inline: true },
-    { name: 'Status', value: inc.status, inline: true },
+    { name: tr(msg, 'email.fact.service'), value: truncate(plain(inc.service.name), 1024), inline: true },
+    { name: tr(msg, 'email.fact.urgency'), value: urgencyValue(inc.urgency, msg.locale), inline: true },
+    { name: tr(msg, 'email.fact.status'), value: statusWord(inc.status, msg.locale), inline: true },
   ];
-  if (inc.impactLine) fields.push({ name: 'Affected', value: truncate(plain(inc.impactLine), 1024) });
-  if (inc.assignees.length) fields.push({ name: 'Assigned to', value: truncate(inc.assignees.map((a) => plain(a.name)).join(', '), 1024) });
+  if (inc.impactLine) fields.push({ name: tr(msg, 'chat.fact.affected'), value: truncate(plain(inc.impactLine), 1024) });
+  if (inc.assignees.length) fields.push({ name: tr(msg, 'email.fact.assignedTo'), value: truncate(inc.assignees.map((a) => plain(a.name)).join(', '), 1024) });
   const lines: string[] = [];
-  if (msg.note) lines.push(`Note: ${truncate(plain(msg.note.content), 1000)}`);
-  lines.push(actionLinks(inc));
-  return { title: truncate(`#${inc.number} ${eventLabel(msg.eventType)}: ${oneLine(inc.title)}`, 256), description: lines.join('\n'), url: inc.htmlUrl, color: color(msg), fields, timestamp: msg.occurredAt };
+  if (msg.note) lines.push(tr(msg, 'text.note', { content: truncate(plain(msg.note.content), 1000) }));
+  lines.push(actionLinks(inc, msg.locale));
+  return { title: truncate(incidentTitle(msg, inc), 256), description: lines.join('\n'), url: inc.htmlUrl, color: color(msg), fields, timestamp: msg.occurredAt };
 }
 
 /** The webhook body for one message. Pure. */
 export function buildDiscordBody(msg: Message): DiscordWebhookBody {
   const none = { allowed_mentions: { parse: [] as string[] } };
-  if (isVerification(msg)) return { content: `Vigil verification code for ${plain(msg.orgName)}: **${msg.code ?? ''}**`, embeds: [], ...none };
+  if (isVerification(msg)) return { content: tr(msg, 'chat.verification', { org: plain(msg.orgName), code: `**${msg.code ?? ''}**` }), embeds: [], ...none };
   if (msg.incidents.length === 0) {
-    const text = isTest(msg) ? `This Discord channel reaches you for ${plain(msg.orgName)}.${confirmSuffix(msg)}` : plain(msg.notice?.text ?? 'Vigil notification');
-    return { content: truncate(isTest(msg) ? `Vigil test: ${text}` : `${plain(msg.notice?.subject ?? 'Vigil')}: ${text}`, 2000), embeds: [], ...none };
+    const text = isTest(msg) ? `${tr(msg, 'discord.test', { org: plain(msg.orgName) })}${confirmSuffix(msg)}` : plain(msg.notice?.text ?? tr(msg, 'ntfy.notification'));
+    return { content: truncate(isTest(msg) ? tr(msg, 'chat.testPrefix', { text }) : `${plain(msg.notice?.subject ?? 'Vigil')}: ${text}`, 2000), embeds: [], ...none };
   }
   const loud = msg.kind === 'page' && msg.eventType === 'incident.triggered' && msg.incidents.some((i) => i.urgency === 'high');
   if (msg.incidents.length === 1) {
     const inc = msg.incidents[0]!;
-    return { content: truncate(`${loud ? '🚨 ' : ''}Vigil #${inc.number} ${eventLabel(msg.eventType)}: ${plain(inc.title)}`, 2000), embeds: [incidentEmbed(msg, inc)], ...none };
+    return { content: truncate(`${loud ? '🚨 ' : ''}Vigil ${tr(msg, 'text.incidentTitle', { number: inc.number, label: eventLabel(msg.eventType, msg.locale), title: plain(inc.title) })}`, 2000), embeds: [incidentEmbed(msg, inc)], ...none };
   }
   // A bundle: one embed listing every incident with its own links (the 6,000-character total is kept by the cuts).
-  const service = commonService(msg.incidents);
   const title = truncate(bundleHeadline(msg), 256);
-  let description = msg.incidents.map((i) => `**#${i.number}** ${truncate(plain(i.title), 120)} · ${plain(i.service.name)} · ${i.status}\n${actionLinks(i)}`).join('\n');
+  let description = msg.incidents.map((i) => `**#${i.number}** ${truncate(plain(i.title), 120)} · ${plain(i.service.name)} · ${statusWord(i.status, msg.locale)}\n${actionLinks(i, msg.locale)}`).join('\n');
   description = truncate(description, 4000);
   return { content: `${loud ? '🚨 ' : ''}Vigil: ${title}`, embeds: [{ title, description, color: color(msg), timestamp: msg.occurredAt }], ...none };
 }

@@ -12,7 +12,8 @@ import { lazyRequire } from '../../../lib/lazy-require.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
 import { withDetail } from '../http.js';
-import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, statusWord, tr, truncate, when } from '../text.js';
+import { languageOf } from '../../../lib/i18n/translate.js';
 
 /** SMTP's library, loaded when an email channel is built (SMTP configured), not at start. */
 const loadNodemailer = lazyRequire<typeof nodemailer>('nodemailer');
@@ -58,15 +59,15 @@ export function messageIdFor(idempotencyKey: string): string {
 const TITLE_MAX = 120;
 
 function subjectFor(msg: Message): string {
-  if (isVerification(msg)) return `[Vigil] Verification code ${msg.code ?? ''}`.trimEnd();
-  if (msg.incidents.length === 0 && msg.notice) return `[Vigil] ${msg.notice.subject}`;
-  if (msg.incidents.length === 0) return isTest(msg) ? '[Vigil] Test notification' : '[Vigil] Notification';
-  const label = eventLabel(msg.eventType);
+  if (isVerification(msg)) return tr(msg, 'email.subject.verification', { code: msg.code ?? '' }).trimEnd();
+  if (msg.incidents.length === 0 && msg.notice) return tr(msg, 'email.subject.notice', { subject: msg.notice.subject });
+  if (msg.incidents.length === 0) return isTest(msg) ? tr(msg, 'email.subject.test') : tr(msg, 'email.subject.notification');
+  const label = eventLabel(msg.eventType, msg.locale);
   const service = commonService(msg.incidents);
   const suffix = service ? ` (${truncate(oneLine(service), 60)})` : '';
   const [first] = msg.incidents;
-  if (msg.incidents.length === 1 && first) return `[Vigil] #${first.number} ${label}: ${truncate(oneLine(first.title), TITLE_MAX)}${suffix}`;
-  return `[Vigil] ${msg.incidents.length} incidents ${label}: #${first!.number} ${truncate(oneLine(first!.title), 60)} and ${msg.incidents.length - 1} more${suffix}`;
+  if (msg.incidents.length === 1 && first) return tr(msg, 'email.subject.incident', { number: first.number, label, title: truncate(oneLine(first.title), TITLE_MAX), suffix });
+  return tr(msg, 'email.subject.bundle', { count: msg.incidents.length, label, number: first!.number, title: truncate(oneLine(first!.title), 60), more: msg.incidents.length - 1, suffix });
 }
 
 /** Which one-click actions make sense in the incident's current state. */
@@ -77,17 +78,27 @@ function actions(inc: IncidentView): { ack?: string; resolve?: string } {
   };
 }
 
+/** An incident's facts, named in the reader's language, with the opening time in their zone. */
+function facts(msg: Message, inc: IncidentView): [string, string][] {
+  return [
+    [tr(msg, 'email.fact.service'), inc.service.name],
+    [tr(msg, 'email.fact.status'), statusWord(inc.status, msg.locale)],
+    [tr(msg, 'email.fact.urgency'), tr(msg, `urgencyValue.${inc.urgency}`)],
+    ...(inc.assignees.length > 0 ? [[tr(msg, 'email.fact.assignedTo'), inc.assignees.map((x) => x.name).join(', ')] as [string, string]] : []),
+    [tr(msg, 'email.fact.opened'), when(msg, inc.createdAt)],
+  ];
+}
+
 function incidentText(msg: Message, inc: IncidentView): string {
-  const lines = [`#${inc.number} ${eventLabel(msg.eventType)}: ${oneLine(inc.title)}`];
+  const lines = [tr(msg, 'text.incidentTitle', { number: inc.number, label: eventLabel(msg.eventType, msg.locale), title: oneLine(inc.title) })];
   if (inc.impactLine) lines.push(oneLine(inc.impactLine));
-  lines.push(`Service: ${oneLine(inc.service.name)}`, `Status: ${inc.status}`, `Urgency: ${inc.urgency}`);
-  if (inc.assignees.length > 0) lines.push(`Assigned to: ${inc.assignees.map((a) => oneLine(a.name)).join(', ')}`);
-  lines.push(`Opened: ${inc.createdAt}`);
+  for (const [name, value] of facts(msg, inc)) lines.push(tr(msg, 'email.fact', { name, value: oneLine(value) }));
   const a = actions(inc);
+  const line = (action: string, url: string) => tr(msg, 'email.action.line', { action, url });
   lines.push('');
-  if (a.ack) lines.push(`Acknowledge incident #${inc.number}: ${a.ack}`);
-  if (a.resolve) lines.push(`Resolve incident #${inc.number}: ${a.resolve}`);
-  lines.push(`View incident #${inc.number}: ${inc.htmlUrl}`);
+  if (a.ack) lines.push(line(tr(msg, 'email.action.acknowledge', { number: inc.number }), a.ack));
+  if (a.resolve) lines.push(line(tr(msg, 'email.action.resolve', { number: inc.number }), a.resolve));
+  lines.push(line(tr(msg, 'email.action.view', { number: inc.number }), inc.htmlUrl));
   return lines.join('\n');
 }
 
@@ -99,44 +110,36 @@ const BUTTON = 'display:inline-block;padding:10px 16px;margin:4px 8px 4px 0;bord
 
 function incidentHtml(msg: Message, inc: IncidentView, heading: 'h1' | 'h2'): string {
   const a = actions(inc);
-  const facts: [string, string][] = [
-    ['Service', inc.service.name],
-    ['Status', inc.status],
-    ['Urgency', inc.urgency],
-    ...(inc.assignees.length > 0 ? [['Assigned to', inc.assignees.map((x) => x.name).join(', ')] as [string, string]] : []),
-    ['Opened', inc.createdAt],
-  ];
   const links = [
-    a.ack ? `<a href="${esc(a.ack)}" style="${BUTTON}">Acknowledge incident #${inc.number}</a>` : '',
-    a.resolve ? `<a href="${esc(a.resolve)}" style="${BUTTON}">Resolve incident #${inc.number}</a>` : '',
-    `<a href="${esc(inc.htmlUrl)}">View incident #${inc.number}</a>`,
+    a.ack ? `<a href="${esc(a.ack)}" style="${BUTTON}">${esc(tr(msg, 'email.action.acknowledge', { number: inc.number }))}</a>` : '',
+    a.resolve ? `<a href="${esc(a.resolve)}" style="${BUTTON}">${esc(tr(msg, 'email.action.resolve', { number: inc.number }))}</a>` : '',
+    `<a href="${esc(inc.htmlUrl)}">${esc(tr(msg, 'email.action.view', { number: inc.number }))}</a>`,
   ].filter(Boolean);
   return [
-    `<${heading} style="font-size:${heading === 'h1' ? 22 : 18}px">#${inc.number} ${esc(eventLabel(msg.eventType))}: ${esc(oneLine(inc.title))}</${heading}>`,
+    `<${heading} style="font-size:${heading === 'h1' ? 22 : 18}px">${esc(tr(msg, 'text.incidentTitle', { number: inc.number, label: eventLabel(msg.eventType, msg.locale), title: oneLine(inc.title) }))}</${heading}>`,
     inc.impactLine ? `<p><strong>${esc(oneLine(inc.impactLine))}</strong></p>` : '',
-    `<ul>${facts.map(([k, v]) => `<li>${esc(k)}: ${esc(oneLine(v))}</li>`).join('')}</ul>`,
+    `<ul>${facts(msg, inc).map(([name, value]) => `<li>${esc(tr(msg, 'email.fact', { name, value: oneLine(value) }))}</li>`).join('')}</ul>`,
     `<p>${links.join(' ')}</p>`,
   ]
     .filter(Boolean)
     .join('\n');
 }
 
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>\n<body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111111;background:#ffffff">\n${body}\n</body></html>\n`;
+function page(msg: Message, title: string, body: string): string {
+  return `<!DOCTYPE html>\n<html lang="${languageOf(msg.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>\n<body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111111;background:#ffffff">\n${body}\n</body></html>\n`;
 }
 
-/** Subject, plain text and HTML for a message. Pure. */
+/** Subject, plain text and HTML for a message, in its reader's language and zone. Pure. */
 export function renderEmail(msg: Message): RenderedEmail {
   const subject = oneLine(subjectFor(msg));
-  const greeting = msg.recipientName ? `Hello ${oneLine(msg.recipientName)},` : null;
-  const footer = `Sent by Vigil for ${oneLine(msg.orgName)}.`;
+  const greeting = msg.recipientName ? tr(msg, 'email.greeting', { name: oneLine(msg.recipientName) }) : null;
+  const footer = tr(msg, 'email.footer', { org: oneLine(msg.orgName) });
 
   if (isVerification(msg)) {
     const code = msg.code ?? '';
-    const text = [greeting, `Your Vigil verification code is ${code}`, '', `Enter it in Vigil to confirm this email address for ${oneLine(msg.orgName)}. If you did not ask for it, you can ignore this message.`, '', footer]
-      .filter((l) => l !== null)
-      .join('\n');
-    const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>Your Vigil verification code is</p>`, `<p style="font-size:28px;font-weight:bold;letter-spacing:4px">${esc(code)}</p>`, `<p>Enter it in Vigil to confirm this email address for ${esc(oneLine(msg.orgName))}. If you did not ask for it, you can ignore this message.</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
+    const explain = tr(msg, 'email.verification.explain', { org: oneLine(msg.orgName) });
+    const text = [greeting, tr(msg, 'email.verification.code', { code }), '', explain, '', footer].filter((l) => l !== null).join('\n');
+    const html = page(msg, subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>${esc(tr(msg, 'email.verification.lead'))}</p>`, `<p style="font-size:28px;font-weight:bold;letter-spacing:4px">${esc(code)}</p>`, `<p>${esc(explain)}</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
     return { subject, text, html };
   }
 
@@ -144,32 +147,34 @@ export function renderEmail(msg: Message): RenderedEmail {
     const body = msg.notice.text;
     const text = [greeting, body, '', footer].filter((l) => l !== null).join('\n');
     const main = msg.notice.html ?? `<pre style="font-family:inherit;white-space:pre-wrap">${esc(body)}</pre>`;
-    const html = page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', main, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
+    const html = page(msg, subject, [greeting ? `<p>${esc(greeting)}</p>` : '', main, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n'));
     return { subject, text, html };
   }
 
   if (msg.incidents.length === 0) {
-    const line = isTest(msg) ? `This is a test notification from Vigil for ${oneLine(msg.orgName)}. This contact method works.${confirmSuffix(msg)}` : `A notification from Vigil for ${oneLine(msg.orgName)}.`;
-    return { subject, text: [greeting, line, '', footer].filter((l) => l !== null).join('\n'), html: page(subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>${esc(line)}</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n')) };
+    const line = isTest(msg) ? `${tr(msg, 'email.test', { org: oneLine(msg.orgName) })}${confirmSuffix(msg)}` : tr(msg, 'email.notification', { org: oneLine(msg.orgName) });
+    return { subject, text: [greeting, line, '', footer].filter((l) => l !== null).join('\n'), html: page(msg, subject, [greeting ? `<p>${esc(greeting)}</p>` : '', `<p>${esc(line)}</p>`, `<p>${esc(footer)}</p>`].filter(Boolean).join('\n')) };
   }
 
   const bundle = msg.incidents.length > 1;
+  const label = eventLabel(msg.eventType, msg.locale);
+  const by = msg.agent && msg.eventType !== 'incident.triggered' ? tr(msg, 'email.by', { name: oneLine(msg.agent.name) }) : null;
   const intro: string[] = [];
   if (greeting) intro.push(greeting);
-  if (bundle) intro.push(`${msg.incidents.length} incidents ${eventLabel(msg.eventType)}:`);
-  if (msg.agent && msg.eventType !== 'incident.triggered') intro.push(`By ${oneLine(msg.agent.name)}.`);
-  if (msg.note) intro.push(`Note: ${msg.note.content}`);
+  if (bundle) intro.push(tr(msg, 'email.bundleIntro', { count: msg.incidents.length, label }));
+  if (by) intro.push(by);
+  if (msg.note) intro.push(`${tr(msg, 'email.noteLabel')} ${msg.note.content}`);
 
   const text = [...(intro.length ? [intro.join('\n'), ''] : []), msg.incidents.map((i) => incidentText(msg, i)).join('\n\n----\n\n'), '', footer].join('\n');
 
   const htmlParts: string[] = [];
   if (greeting) htmlParts.push(`<p>${esc(greeting)}</p>`);
-  if (bundle) htmlParts.push(`<h1 style="font-size:22px">${msg.incidents.length} incidents ${esc(eventLabel(msg.eventType))}</h1>`);
-  if (msg.agent && msg.eventType !== 'incident.triggered') htmlParts.push(`<p>By ${esc(oneLine(msg.agent.name))}.</p>`);
-  if (msg.note) htmlParts.push(`<p>Note:</p><blockquote style="white-space:pre-wrap">${esc(msg.note.content)}</blockquote>`);
+  if (bundle) htmlParts.push(`<h1 style="font-size:22px">${esc(tr(msg, 'email.bundleHeading', { count: msg.incidents.length, label }))}</h1>`);
+  if (by) htmlParts.push(`<p>${esc(by)}</p>`);
+  if (msg.note) htmlParts.push(`<p>${esc(tr(msg, 'email.noteLabel'))}</p><blockquote style="white-space:pre-wrap">${esc(msg.note.content)}</blockquote>`);
   htmlParts.push(msg.incidents.map((i) => incidentHtml(msg, i, bundle ? 'h2' : 'h1')).join('\n<hr>\n'));
   htmlParts.push(`<p>${esc(footer)}</p>`);
-  return { subject, text, html: page(subject, htmlParts.join('\n')) };
+  return { subject, text, html: page(msg, subject, htmlParts.join('\n')) };
 }
 
 /**

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, parseRetryAfter, sendHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, eventLabel, confirmSuffix, incidentStatusLine, isTest, isVerification, oneLine, tr, truncate } from '../text.js';
 
 /** `!opaque:server.name` (the room's id, not an alias: sending needs the id). */
 export const MATRIX_ROOM_ID = /^![\x21-\x39\x3b-\x7e]{1,200}:[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -67,17 +67,17 @@ export interface MatrixMessageContent {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-function links(inc: IncidentView): { text: string; url: string }[] {
+function links(msg: Message, inc: IncidentView): { text: string; url: string }[] {
   const out: { text: string; url: string }[] = [];
-  if (inc.ackUrl && inc.status === 'triggered') out.push({ text: 'Acknowledge', url: inc.ackUrl });
-  if (inc.resolveUrl && inc.status !== 'resolved') out.push({ text: 'Resolve', url: inc.resolveUrl });
-  out.push({ text: `Open #${inc.number}`, url: inc.htmlUrl });
+  if (inc.ackUrl && inc.status === 'triggered') out.push({ text: tr(msg, 'action.acknowledge'), url: inc.ackUrl });
+  if (inc.resolveUrl && inc.status !== 'resolved') out.push({ text: tr(msg, 'action.resolve'), url: inc.resolveUrl });
+  out.push({ text: tr(msg, 'action.openNumber', { number: inc.number }), url: inc.htmlUrl });
   return out;
 }
 
 function incidentParts(msg: Message, inc: IncidentView, heading: boolean): { plain: string[]; html: string[] } {
-  const title = `#${inc.number} ${eventLabel(msg.eventType)}: ${truncate(oneLine(inc.title), 300)}`;
-  const where = `${oneLine(inc.service.name)} · ${inc.urgency} urgency · ${inc.status}`;
+  const title = tr(msg, 'text.incidentTitle', { number: inc.number, label: eventLabel(msg.eventType, msg.locale), title: truncate(oneLine(inc.title), 300) });
+  const where = incidentStatusLine(inc, msg.locale);
   const plain = [heading ? title : `#${inc.number} ${truncate(oneLine(inc.title), 200)} · ${where}`];
   const html = [heading ? `<b>${esc(title)}</b><br>` : `<b>#${inc.number}</b> ${esc(truncate(oneLine(inc.title), 200))} · ${esc(where)}<br>`];
   if (heading) {
@@ -88,12 +88,12 @@ function incidentParts(msg: Message, inc: IncidentView, heading: boolean): { pla
       html.push(`${esc(oneLine(inc.impactLine))}<br>`);
     }
     if (inc.assignees.length) {
-      const who = `Assigned to ${inc.assignees.map((a) => oneLine(a.name)).join(', ')}`;
+      const who = tr(msg, 'text.assignedTo', { names: inc.assignees.map((a) => oneLine(a.name)).join(', ') });
       plain.push(who);
       html.push(`${esc(who)}<br>`);
     }
   }
-  const ls = links(inc);
+  const ls = links(msg, inc);
   plain.push(ls.map((l) => `${l.text}: ${l.url}`).join('\n'));
   html.push(ls.map((l) => `<a href="${esc(l.url)}">${esc(l.text)}</a>`).join(' · '));
   return { plain, html };
@@ -102,9 +102,9 @@ function incidentParts(msg: Message, inc: IncidentView, heading: boolean): { pla
 /** The event content for one message. Pure. */
 export function buildMatrixContent(msg: Message): MatrixMessageContent {
   const content = (plain: string[], html: string[]): MatrixMessageContent => ({ msgtype: 'm.text', body: plain.join('\n'), format: 'org.matrix.custom.html', formatted_body: html.join('') });
-  if (isVerification(msg)) return content([`Vigil verification code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`], [`Vigil verification code for ${esc(oneLine(msg.orgName))}: <b>${esc(msg.code ?? '')}</b>`]);
+  if (isVerification(msg)) return content([tr(msg, 'chat.verification', { org: oneLine(msg.orgName), code: msg.code ?? '' })], [tr(msg, 'chat.verification', { org: esc(oneLine(msg.orgName)), code: `<b>${esc(msg.code ?? '')}</b>` })]);
   if (msg.incidents.length === 0) {
-    if (isTest(msg)) return content([`Vigil test: this room reaches you (${oneLine(msg.orgName)}).${confirmSuffix(msg)}`], [`<b>Vigil test</b>: this room reaches you (${esc(oneLine(msg.orgName))}).${esc(confirmSuffix(msg))}`]);
+    if (isTest(msg)) return content([`${tr(msg, 'chat.testPrefix', { text: tr(msg, 'matrix.test', { org: oneLine(msg.orgName) }) })}${confirmSuffix(msg)}`], [`${esc(tr(msg, 'chat.testPrefix', { text: tr(msg, 'matrix.test', { org: oneLine(msg.orgName) }) }))}${esc(confirmSuffix(msg))}`]);
     const subject = oneLine(msg.notice?.subject ?? 'Vigil');
     const text = truncate(msg.notice?.text ?? '', 20_000);
     return content([subject, text], [`<b>${esc(subject)}</b><br>`, esc(text).replace(/\n/g, '<br>')]);
@@ -112,16 +112,16 @@ export function buildMatrixContent(msg: Message): MatrixMessageContent {
   const plain: string[] = [];
   const html: string[] = [];
   if (msg.note) {
-    plain.push(`Note: ${truncate(oneLine(msg.note.content), 1000)}`);
-    html.push(`<i>Note: ${esc(truncate(oneLine(msg.note.content), 1000))}</i><br>`);
+    const note = tr(msg, 'text.note', { content: truncate(oneLine(msg.note.content), 1000) });
+    plain.push(note);
+    html.push(`<i>${esc(note)}</i><br>`);
   }
   if (msg.incidents.length === 1) {
     const p = incidentParts(msg, msg.incidents[0]!, true);
     plain.push(...p.plain);
     html.push(...p.html);
   } else {
-    const service = commonService(msg.incidents);
-    const head = `${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${service ? ` (${oneLine(service)})` : ''}`;
+    const head = bundleHeadline(msg);
     plain.push(head);
     html.push(`<b>${esc(head)}</b><ul>`);
     for (const inc of msg.incidents) {

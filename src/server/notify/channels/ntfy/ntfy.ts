@@ -12,7 +12,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { confirmSuffix, isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
+import { confirmSuffix, isTest, isVerification, notificationTitle, oneLine, pageLines, tr, truncate } from '../text.js';
 
 /** ntfy's topic names: `[-_A-Za-z0-9]{1,64}` (without access control the name is the password). */
 export const NTFY_TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
@@ -62,8 +62,8 @@ export interface NtfyPublish {
 }
 
 function body(msg: Message): string {
-  if (isVerification(msg)) return `Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`;
-  if (msg.incidents.length === 0) return isTest(msg) ? `This ntfy topic reaches you at 3 a.m. (${oneLine(msg.orgName)}).${confirmSuffix(msg)}` : (msg.notice?.text ?? 'Vigil notification');
+  if (isVerification(msg)) return tr(msg, 'push.verificationBody', { org: oneLine(msg.orgName), code: msg.code ?? '' });
+  if (msg.incidents.length === 0) return isTest(msg) ? `${tr(msg, 'ntfy.test', { org: oneLine(msg.orgName) })}${confirmSuffix(msg)}` : (msg.notice?.text ?? tr(msg, 'ntfy.notification'));
   let text = pageLines(msg).join('\n');
   while (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) text = truncate(text, text.length - 100);
   return text;
@@ -82,9 +82,9 @@ function actions(msg: Message): NtfyAction[] {
   if (msg.incidents.length !== 1) return [];
   const inc = msg.incidents[0]!;
   const out: NtfyAction[] = [];
-  if (inc.ackUrl && inc.status === 'triggered') out.push({ action: 'http', label: 'Acknowledge', url: inc.ackUrl, method: 'POST', clear: true });
-  if (inc.resolveUrl && inc.status !== 'resolved') out.push({ action: 'http', label: 'Resolve', url: inc.resolveUrl, method: 'POST', clear: true });
-  out.push({ action: 'view', label: `Open #${inc.number}`, url: inc.htmlUrl });
+  if (inc.ackUrl && inc.status === 'triggered') out.push({ action: 'http', label: tr(msg, 'action.acknowledge'), url: inc.ackUrl, method: 'POST', clear: true });
+  if (inc.resolveUrl && inc.status !== 'resolved') out.push({ action: 'http', label: tr(msg, 'action.resolve'), url: inc.resolveUrl, method: 'POST', clear: true });
+  out.push({ action: 'view', label: tr(msg, 'action.openNumber', { number: inc.number }), url: inc.htmlUrl });
   return out;
 }
 

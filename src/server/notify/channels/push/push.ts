@@ -21,7 +21,7 @@ const loadWebPush = lazyRequire<typeof webPush>('web-push');
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { classifyStatus, parseHttpUrl, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { bundleHeadline, commonService, eventLabel, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, incidentTitle, isTest, isVerification, oneLine, tr, truncate, urgencyWords } from '../text.js';
 
 export interface PushAction {
   action: 'ack' | 'resolve' | 'open';
@@ -47,10 +47,10 @@ export interface PushPayload {
 /** RFC 8030 §7.2: push services accept at least 4096 bytes; aes128gcm takes 103 of them. */
 const MAX_PLAINTEXT_BYTES = 3_900;
 
-function incidentBody(inc: IncidentView): string {
-  const parts = [`${oneLine(inc.service.name)} · ${inc.urgency} urgency`];
+function incidentBody(msg: Message, inc: IncidentView): string {
+  const parts = [`${oneLine(inc.service.name)} · ${urgencyWords(inc.urgency, msg.locale)}`];
   if (inc.impactLine) parts.push(oneLine(inc.impactLine));
-  if (inc.assignees.length) parts.push(`Assigned to ${inc.assignees.map((a) => oneLine(a.name)).join(', ')}`);
+  if (inc.assignees.length) parts.push(tr(msg, 'text.assignedTo', { names: inc.assignees.map((a) => oneLine(a.name)).join(', ') }));
   return parts.join('\n');
 }
 
@@ -62,8 +62,8 @@ export function buildPushPayload(msg: Message, baseUrl: string): PushPayload {
     const verification = isVerification(msg);
     return {
       ...base,
-      title: verification ? 'Vigil verification code' : isTest(msg) ? 'Vigil test' : (msg.notice?.subject ?? 'Vigil'),
-      body: verification ? `Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}` : isTest(msg) ? `Push notifications reach this device (${oneLine(msg.orgName)}).${msg.confirmUrl ? ' Tap to confirm.' : ''}` : (msg.notice?.text ?? ''),
+      title: verification ? tr(msg, 'text.verificationTitle') : isTest(msg) ? tr(msg, 'push.testTitle') : (msg.notice?.subject ?? 'Vigil'),
+      body: verification ? tr(msg, 'push.verificationBody', { org: oneLine(msg.orgName), code: msg.code ?? '' }) : isTest(msg) ? `${tr(msg, 'push.testBody', { org: oneLine(msg.orgName) })}${msg.confirmUrl ? tr(msg, 'push.tapToConfirm') : ''}` : (msg.notice?.text ?? ''),
       tag: `vigil-${msg.kind}`,
       url: msg.confirmUrl ?? baseUrl + '/',
       actions: [],
@@ -72,19 +72,18 @@ export function buildPushPayload(msg: Message, baseUrl: string): PushPayload {
   if (msg.incidents.length === 1) {
     const inc = msg.incidents[0]!;
     const actions: PushAction[] = [];
-    if (inc.ackUrl && inc.status === 'triggered') actions.push({ action: 'ack', title: 'Acknowledge', url: inc.ackUrl });
-    if (inc.resolveUrl && inc.status !== 'resolved') actions.push({ action: 'resolve', title: 'Resolve', url: inc.resolveUrl });
-    actions.push({ action: 'open', title: 'Open', url: inc.htmlUrl });
-    return { ...base, title: truncate(`#${inc.number} ${eventLabel(msg.eventType)}: ${oneLine(inc.title)}`, 120), body: truncate(incidentBody(inc), 1_000), tag: `vigil-incident-${inc.id}`, url: inc.htmlUrl, actions };
+    if (inc.ackUrl && inc.status === 'triggered') actions.push({ action: 'ack', title: tr(msg, 'action.acknowledge'), url: inc.ackUrl });
+    if (inc.resolveUrl && inc.status !== 'resolved') actions.push({ action: 'resolve', title: tr(msg, 'action.resolve'), url: inc.resolveUrl });
+    actions.push({ action: 'open', title: tr(msg, 'action.open'), url: inc.htmlUrl });
+    return { ...base, title: truncate(incidentTitle(msg, inc), 120), body: truncate(incidentBody(msg, inc), 1_000), tag: `vigil-incident-${inc.id}`, url: inc.htmlUrl, actions };
   }
-  const service = commonService(msg.incidents);
   return {
     ...base,
     title: bundleHeadline(msg),
     body: truncate(msg.incidents.map((i) => `#${i.number} ${oneLine(i.title)} · ${oneLine(i.service.name)}${i.impactLine ? ` · ${oneLine(i.impactLine)}` : ''}`).join('\n'), 2_000),
     tag: `vigil-bundle-${msg.incidents[0]!.id}`,
     url: `${baseUrl}/incidents`,
-    actions: [{ action: 'open', title: 'Open', url: `${baseUrl}/incidents` }],
+    actions: [{ action: 'open', title: tr(msg, 'action.open'), url: `${baseUrl}/incidents` }],
   };
 }
 

@@ -10,7 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { classifyStatus, parseHttpUrl, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, commonService, eventLabel, confirmSuffix, incidentTitle, isTest, isVerification, oneLine, statusWord, tr, truncate, urgencyValue } from '../text.js';
 
 export const SLACK_ACK_ACTION = 'vigil_ack';
 export const SLACK_RESOLVE_ACTION = 'vigil_resolve';
@@ -31,18 +31,19 @@ const link = (url: string, label: string): string => `<${url.replace(/[<>|]/g, e
 type Block = Record<string, unknown>;
 
 function incidentBlocks(msg: Message, inc: IncidentView): Block[] {
-  const facts = [`*Service:* ${mrkdwn(oneLine(inc.service.name))}`, `*Status:* ${inc.status}`, `*Urgency:* ${inc.urgency}`];
-  if (inc.assignees.length > 0) facts.push(`*Assigned to:* ${mrkdwn(inc.assignees.map((a) => oneLine(a.name)).join(', '))}`);
-  const lines = [`*${link(inc.htmlUrl, `#${inc.number} ${truncate(oneLine(inc.title), 200)}`)}* (${eventLabel(msg.eventType)})`];
+  const fact = (name: 'email.fact.service' | 'email.fact.status' | 'email.fact.urgency' | 'email.fact.assignedTo', value: string) => tr(msg, 'slack.fact', { name: tr(msg, name), value });
+  const facts = [fact('email.fact.service', mrkdwn(oneLine(inc.service.name))), fact('email.fact.status', statusWord(inc.status, msg.locale)), fact('email.fact.urgency', urgencyValue(inc.urgency, msg.locale))];
+  if (inc.assignees.length > 0) facts.push(fact('email.fact.assignedTo', mrkdwn(inc.assignees.map((a) => oneLine(a.name)).join(', '))));
+  const lines = [`*${link(inc.htmlUrl, `#${inc.number} ${truncate(oneLine(inc.title), 200)}`)}* (${eventLabel(msg.eventType, msg.locale)})`];
   if (inc.impactLine) lines.push(`:busts_in_silhouette: ${mrkdwn(oneLine(inc.impactLine))}`);
   lines.push(facts.join('  ·  '));
   const buttons: Block[] = [];
   // Buttons only where the action still applies; the token is what makes them work.
   if (inc.chatActionToken) {
-    if (inc.status === 'triggered') buttons.push({ type: 'button', action_id: SLACK_ACK_ACTION, text: { type: 'plain_text', text: 'Acknowledge' }, style: 'primary', value: inc.chatActionToken });
-    if (inc.status !== 'resolved') buttons.push({ type: 'button', action_id: SLACK_RESOLVE_ACTION, text: { type: 'plain_text', text: 'Resolve' }, value: inc.chatActionToken });
+    if (inc.status === 'triggered') buttons.push({ type: 'button', action_id: SLACK_ACK_ACTION, text: { type: 'plain_text', text: tr(msg, 'action.acknowledge') }, style: 'primary', value: inc.chatActionToken });
+    if (inc.status !== 'resolved') buttons.push({ type: 'button', action_id: SLACK_RESOLVE_ACTION, text: { type: 'plain_text', text: tr(msg, 'action.resolve') }, value: inc.chatActionToken });
   }
-  buttons.push({ type: 'button', action_id: SLACK_OPEN_ACTION, text: { type: 'plain_text', text: `Open #${inc.number}` }, url: inc.htmlUrl });
+  buttons.push({ type: 'button', action_id: SLACK_OPEN_ACTION, text: { type: 'plain_text', text: tr(msg, 'action.openNumber', { number: inc.number }) }, url: inc.htmlUrl });
   return [
     { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
     // block_id must be unique in a message; the incident id makes it so in a bundle.
@@ -51,20 +52,20 @@ function incidentBlocks(msg: Message, inc: IncidentView): Block[] {
 }
 
 function headline(msg: Message): string {
-  if (isVerification(msg)) return `Vigil verification code: ${msg.code ?? ''}`;
-  if (msg.incidents.length === 0) return isTest(msg) ? `Vigil test message for ${oneLine(msg.orgName)}${confirmSuffix(msg)}` : `Vigil notification for ${oneLine(msg.orgName)}`;
+  if (isVerification(msg)) return tr(msg, 'chat.verificationShort', { code: msg.code ?? '' });
+  if (msg.incidents.length === 0) return isTest(msg) ? `${tr(msg, 'chat.testMessage', { org: oneLine(msg.orgName) })}${confirmSuffix(msg)}` : tr(msg, 'chat.notification', { org: oneLine(msg.orgName) });
   const [first] = msg.incidents;
   const service = commonService(msg.incidents);
   const where = service ? ` (${oneLine(service)})` : '';
-  if (msg.incidents.length === 1) return `#${first!.number} ${eventLabel(msg.eventType)}: ${oneLine(first!.title)}${where}`;
-  return `${msg.incidents.length} incidents ${eventLabel(msg.eventType)}${where}`;
+  if (msg.incidents.length === 1) return `${incidentTitle(msg, first!)}${where}`;
+  return bundleHeadline(msg);
 }
 
 function fallbackText(msg: Message): string {
   const lines = [mrkdwn(headline(msg))];
-  if (msg.note) lines.push(`Note: ${mrkdwn(oneLine(msg.note.content))}`);
+  if (msg.note) lines.push(tr(msg, 'text.note', { content: mrkdwn(oneLine(msg.note.content)) }));
   for (const inc of msg.incidents) {
-    const parts = [`${link(inc.htmlUrl, `#${inc.number} ${truncate(oneLine(inc.title), 200)}`)}`, mrkdwn(oneLine(inc.service.name)), inc.status];
+    const parts = [`${link(inc.htmlUrl, `#${inc.number} ${truncate(oneLine(inc.title), 200)}`)}`, mrkdwn(oneLine(inc.service.name)), statusWord(inc.status, msg.locale)];
     if (inc.impactLine) parts.push(mrkdwn(oneLine(inc.impactLine)));
     lines.push('• ' + parts.join(' · '));
   }
@@ -74,13 +75,13 @@ function fallbackText(msg: Message): string {
 /** The JSON body posted to the incoming webhook. Pure. */
 export function buildSlackPayload(msg: Message): { text: string; blocks: Block[] } {
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(headline(msg), 150) } }];
-  if (msg.agent && msg.eventType !== 'incident.triggered' && msg.incidents.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `By ${mrkdwn(oneLine(msg.agent.name))}` }] });
-  if (msg.note) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Note:* ${mrkdwn(msg.note.content)}`, 3000) } });
-  if (isVerification(msg)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `Enter this code in Vigil to confirm this Slack destination for ${mrkdwn(oneLine(msg.orgName))}.` } });
+  if (msg.agent && msg.eventType !== 'incident.triggered' && msg.incidents.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: tr(msg, 'chat.by', { name: mrkdwn(oneLine(msg.agent.name)) }) }] });
+  if (msg.note) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*${tr(msg, 'email.noteLabel')}* ${mrkdwn(msg.note.content)}`, 3000) } });
+  if (isVerification(msg)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: tr(msg, 'chat.verificationExplain', { org: mrkdwn(oneLine(msg.orgName)) }) } });
   const shown = msg.incidents.slice(0, MAX_INCIDENT_BLOCKS);
   for (const inc of shown) blocks.push(...incidentBlocks(msg, inc));
   const hidden = msg.incidents.length - shown.length;
-  if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more incidents.` }] });
+  if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: tr(msg, 'chat.more', { count: hidden }) }] });
   return { text: fallbackText(msg), blocks };
 }
 

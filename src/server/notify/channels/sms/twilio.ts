@@ -11,7 +11,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { permanent, retryable, type ChannelAdapter, type DeliveryResult, type Destination, type IncidentView, type Message } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
 import { E164, type SmsSender } from './provider.js';
-import { commonService, eventLabel, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { commonService, eventLabel, isTest, isVerification, oneLine, tr, truncate } from '../text.js';
+import { format, languageOf, parseLocale } from '../../../lib/i18n/translate.js';
 
 /**
  * Carries one text or one call. Never throws for a delivery problem; resolves to a
@@ -106,10 +107,13 @@ function parseJson(text: string): Record<string, unknown> | null {
 
 const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
+/** `<Say>` in the reader's language (Twilio's `language`, e.g. fr-FR), so the voice pronounces it as written; English is Twilio's default. */
+const sayOpen = (locale?: string): string => (languageOf(locale) !== 'en' ? `<Say language="${xml(parseLocale(locale!) ?? languageOf(locale))}">` : '<Say>');
+
 /** TwiML that reads `text` twice, so a person who picks up mid-sentence still hears it whole. */
-export function twimlSay(text: string): string {
+export function twimlSay(text: string, locale?: string): string {
   const said = xml(truncate(oneLine(text), 1500));
-  return `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${said}</Say><Pause length="1"/><Say>Again: ${said}</Say></Response>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${sayOpen(locale)}${said}</Say><Pause length="1"/>${sayOpen(locale)}${xml(format(locale, 'voice.again', { text: truncate(oneLine(text), 1500) }))}</Say></Response>`;
 }
 
 // ---- wording --------------------------------------------------------------------------
@@ -121,14 +125,15 @@ const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : s + '.');
 
 function smsLabel(msg: Message, incidents: IncidentView[]): string {
   const paging = incidents.every((i) => i.status === 'triggered') && msg.eventType !== 'incident.annotated';
-  if (paging) return incidents.some((i) => i.urgency === 'high') ? 'CRITICAL' : 'TRIGGERED';
-  return eventLabel(msg.eventType);
+  if (paging) return incidents.some((i) => i.urgency === 'high') ? tr(msg, 'sms.critical') : eventLabel('incident.triggered', msg.locale);
+  return eventLabel(msg.eventType, msg.locale);
 }
 
-function replyHint(inc: IncidentView | undefined, bundle: boolean): string {
+/** How to act by reply; the reply words (`42a`, `42r`) are the same in every language (parseSmsReply). */
+function replyHint(msg: Message, inc: IncidentView | undefined, bundle: boolean): string {
   if (!inc || inc.status === 'resolved') return '';
-  const eg = bundle ? 'e.g. ' : '';
-  return inc.status === 'triggered' ? ` Reply ${eg}${inc.number}a to ack, ${inc.number}r to resolve.` : ` Reply ${eg}${inc.number}r to resolve.`;
+  if (inc.status === 'triggered') return tr(msg, bundle ? 'sms.replyAckResolveBundle' : 'sms.replyAckResolve', { number: inc.number });
+  return tr(msg, bundle ? 'sms.replyResolveBundle' : 'sms.replyResolve', { number: inc.number });
 }
 
 /**
@@ -138,15 +143,15 @@ function replyHint(inc: IncidentView | undefined, bundle: boolean): string {
  */
 export function smsText(msg: Message): string {
   const org = truncate(oneLine(msg.orgName), 40);
-  if (isVerification(msg)) return `Your Vigil verification code is ${msg.code ?? ''} (${org}).`;
-  if (msg.incidents.length === 0) return isTest(msg) ? (msg.confirmUrl ? `Vigil test for ${truncate(org, 20)}. Tap to confirm: ${msg.confirmUrl}` : `Vigil test message for ${org}: this number can receive alerts.`) : `Vigil notification for ${org}.`;
+  if (isVerification(msg)) return tr(msg, 'sms.verification', { code: msg.code ?? '', org });
+  if (msg.incidents.length === 0) return isTest(msg) ? (msg.confirmUrl ? tr(msg, 'sms.testConfirm', { org: truncate(org, 20), url: msg.confirmUrl }) : tr(msg, 'sms.test', { org })) : tr(msg, 'sms.notification', { org });
   const label = smsLabel(msg, msg.incidents);
   const service = commonService(msg.incidents);
 
   if (msg.incidents.length === 1) {
     const inc = msg.incidents[0]!;
-    const hint = replyHint(inc, false);
-    const head = `Vigil #${inc.number} ${label} ${truncate(oneLine(inc.service.name), 30)}: `;
+    const hint = replyHint(msg, inc, false);
+    const head = tr(msg, 'sms.head', { number: inc.number, label, service: truncate(oneLine(inc.service.name), 30) });
     const what = msg.eventType === 'incident.annotated' && msg.note ? oneLine(msg.note.content) : oneLine(inc.title);
     const impact = inc.impactLine ? ` (${oneLine(inc.impactLine)})` : '';
     for (const extra of [impact, '']) {
@@ -157,11 +162,11 @@ export function smsText(msg: Message): string {
   }
 
   const firstOpen = msg.incidents.find((i) => i.status !== 'resolved');
-  const hint = replyHint(firstOpen, true);
-  const head = `Vigil: ${msg.incidents.length} incidents ${label}${service ? ` (${truncate(oneLine(service), 30)})` : ''}: `;
+  const hint = replyHint(msg, firstOpen, true);
+  const head = service ? tr(msg, 'sms.bundleHeadService', { count: msg.incidents.length, label, service: truncate(oneLine(service), 30) }) : tr(msg, 'sms.bundleHead', { count: msg.incidents.length, label });
   const room = SMS_MAX - head.length - hint.length - 1;
   for (let shown = msg.incidents.length; shown >= 1; shown--) {
-    const more = shown < msg.incidents.length ? `; +${msg.incidents.length - shown} more` : '';
+    const more = shown < msg.incidents.length ? tr(msg, 'sms.more', { count: msg.incidents.length - shown }) : '';
     const items = msg.incidents.slice(0, shown);
     const titles = items.map((i) => oneLine(i.title));
     const fixed = items.reduce((n, i) => n + `#${i.number} `.length, 0) + (shown - 1) * 2 + more.length;
@@ -197,8 +202,8 @@ function fairShares(lengths: number[], budget: number): number[] {
 
 const spellDigits = (code: string): string => code.split('').join(', ');
 
-/** What the keypad does on a call (the prompt and the <Gather> action's meaning). */
-export const KEYPRESS_PROMPT = 'Press 1 to acknowledge, 2 to escalate.';
+/** What the keypad does on a call (the prompt and the <Gather> action's meaning), in English. */
+export const KEYPRESS_PROMPT = format('en', 'voice.keypress');
 
 /**
  * What a voice call says (wrapped in TwiML by twimlSay or twimlGather): what, where, how
@@ -207,18 +212,18 @@ export const KEYPRESS_PROMPT = 'Press 1 to acknowledge, 2 to escalate.';
  */
 export function voiceText(msg: Message, keypress = false): string {
   const org = oneLine(msg.orgName);
-  if (isVerification(msg)) return `Your Vigil verification code is ${spellDigits(msg.code ?? '')}.`;
-  if (msg.incidents.length === 0) return `This is a test call from Vigil for ${org}. This number can receive alerts. Goodbye.`;
-  const label = smsLabel(msg, msg.incidents).toLowerCase();
-  const parts = [`This is Vigil, for ${org}.`];
-  parts.push(msg.incidents.length === 1 ? `A ${label} incident.` : `${msg.incidents.length} incidents, ${label}.`);
+  if (isVerification(msg)) return tr(msg, 'voice.verification', { code: spellDigits(msg.code ?? '') });
+  if (msg.incidents.length === 0) return tr(msg, 'voice.test', { org });
+  const label = smsLabel(msg, msg.incidents).toLocaleLowerCase(msg.locale ?? 'en');
+  const parts = [tr(msg, 'voice.intro', { org })];
+  parts.push(msg.incidents.length === 1 ? tr(msg, 'voice.one', { label }) : tr(msg, 'voice.many', { count: msg.incidents.length, label }));
   for (const inc of msg.incidents.slice(0, 5)) {
-    parts.push(sentence(`Incident ${inc.number}, on ${oneLine(inc.service.name)}: ${truncate(oneLine(inc.title), 200)}`));
+    parts.push(sentence(tr(msg, 'voice.incident', { number: inc.number, service: oneLine(inc.service.name), title: truncate(oneLine(inc.title), 200) })));
     if (inc.impactLine) parts.push(sentence(oneLine(inc.impactLine)));
   }
-  if (msg.incidents.length > 5) parts.push(`And ${msg.incidents.length - 5} more.`);
-  if (keypress) parts.push(msg.incidents.length === 1 ? KEYPRESS_PROMPT : `${KEYPRESS_PROMPT.slice(0, -1)} all of them.`);
-  else if (msg.incidents.some((i) => i.status === 'triggered')) parts.push('Acknowledge it by text message, in the app, or from your email.');
+  if (msg.incidents.length > 5) parts.push(tr(msg, 'voice.more', { count: msg.incidents.length - 5 }));
+  if (keypress) parts.push(tr(msg, msg.incidents.length === 1 ? 'voice.keypress' : 'voice.keypressAll'));
+  else if (msg.incidents.some((i) => i.status === 'triggered')) parts.push(tr(msg, 'voice.howToAck'));
   return parts.join(' ');
 }
 
@@ -227,9 +232,9 @@ export function voiceText(msg: Message, keypress = false): string {
  * it speaks is taken at once. Twilio POSTs the digit (`Digits`, empty after 10 s of
  * silence: actionOnEmptyResult) to `action`, which carries the call's single-use token.
  */
-export function twimlGather(text: string, action: string): string {
+export function twimlGather(text: string, action: string, locale?: string): string {
   const said = xml(truncate(oneLine(text), 1500));
-  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}"><Say>${said}</Say><Pause length="1"/><Say>Again: ${said}</Say></Gather></Response>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}">${sayOpen(locale)}${said}</Say><Pause length="1"/>${sayOpen(locale)}${xml(format(locale, 'voice.again', { text: truncate(oneLine(text), 1500) }))}</Say></Gather></Response>`;
 }
 
 /** The <Gather> action URL for a call about these incidents: their keypress tokens, joined by dots. */
@@ -261,7 +266,7 @@ export class VoiceChannel implements ChannelAdapter {
 
   send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult> {
     const action = this.opts.keypressUrl && msg.kind === 'page' ? keypressAction(this.opts.keypressUrl, msg.incidents) : null;
-    return this.provider.call(dest.address, action ? twimlGather(voiceText(msg, true), action) : twimlSay(voiceText(msg)), signal);
+    return this.provider.call(dest.address, action ? twimlGather(voiceText(msg, true), action, msg.locale) : twimlSay(voiceText(msg), msg.locale), signal);
   }
 }
 

@@ -17,7 +17,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent } from '../../channel.js';
 import { classifyStatus, postHttp, withDetail, type HttpOptions } from '../http.js';
-import { bundleHeadline, commonService, eventLabel, incidentStatusLine, confirmSuffix, isTest, isVerification, oneLine, truncate } from '../text.js';
+import { bundleHeadline, incidentStatusLine, incidentTitle, confirmSuffix, isTest, isVerification, oneLine, statusWord, tr, truncate, urgencyValue } from '../text.js';
 
 /** Power Automate's hosts: the older Logic Apps one and the Power Platform one (accept both). */
 const TEAMS_HOST = /(^|\.)(logic\.azure\.com|api\.powerplatform\.com)$/i;
@@ -64,47 +64,46 @@ const text = (s: string, extra: CardElement = {}): CardElement => ({ type: 'Text
 
 function incidentBody(msg: Message, inc: IncidentView): CardElement[] {
   const loud = inc.status === 'triggered' && inc.urgency === 'high';
-  const body: CardElement[] = [text(truncate(`#${inc.number} ${eventLabel(msg.eventType)}: ${oneLine(inc.title)}`, 500), { weight: 'Bolder', size: 'Medium', color: loud ? 'Attention' : inc.status === 'resolved' ? 'Good' : 'Warning' })];
-  body.push(text(truncate(incidentStatusLine(inc), 300), { isSubtle: true, spacing: 'None' }));
+  const body: CardElement[] = [text(truncate(incidentTitle(msg, inc), 500), { weight: 'Bolder', size: 'Medium', color: loud ? 'Attention' : inc.status === 'resolved' ? 'Good' : 'Warning' })];
+  body.push(text(truncate(incidentStatusLine(inc, msg.locale), 300), { isSubtle: true, spacing: 'None' }));
   if (inc.impactLine) body.push(text(truncate(oneLine(inc.impactLine), 500)));
-  if (msg.note) body.push(text(`Note: ${truncate(oneLine(msg.note.content), 1000)}`));
+  if (msg.note) body.push(text(tr(msg, 'text.note', { content: truncate(oneLine(msg.note.content), 1000) })));
   const facts = [
-    { title: 'Service', value: truncate(oneLine(inc.service.name), 200) },
-    { title: 'Urgency', value: inc.urgency },
-    { title: 'Status', value: inc.status },
+    { title: tr(msg, 'email.fact.service'), value: truncate(oneLine(inc.service.name), 200) },
+    { title: tr(msg, 'email.fact.urgency'), value: urgencyValue(inc.urgency, msg.locale) },
+    { title: tr(msg, 'email.fact.status'), value: statusWord(inc.status, msg.locale) },
   ];
-  if (inc.assignees.length) facts.push({ title: 'Assigned to', value: truncate(inc.assignees.map((a) => oneLine(a.name)).join(', '), 500) });
-  if (inc.impactLine) facts.push({ title: 'Affected', value: truncate(oneLine(inc.impactLine), 500) });
+  if (inc.assignees.length) facts.push({ title: tr(msg, 'email.fact.assignedTo'), value: truncate(inc.assignees.map((a) => oneLine(a.name)).join(', '), 500) });
+  if (inc.impactLine) facts.push({ title: tr(msg, 'chat.fact.affected'), value: truncate(oneLine(inc.impactLine), 500) });
   body.push({ type: 'FactSet', facts });
   return body;
 }
 
 /** Acknowledge and Resolve where they still apply, and Open. */
-function incidentActions(inc: IncidentView): NonNullable<AdaptiveCard['actions']> {
+function incidentActions(msg: Message, inc: IncidentView): NonNullable<AdaptiveCard['actions']> {
   const out: NonNullable<AdaptiveCard['actions']> = [];
-  if (inc.ackUrl && inc.status === 'triggered') out.push({ type: 'Action.OpenUrl', title: 'Acknowledge', url: inc.ackUrl });
-  if (inc.resolveUrl && inc.status !== 'resolved') out.push({ type: 'Action.OpenUrl', title: 'Resolve', url: inc.resolveUrl });
-  out.push({ type: 'Action.OpenUrl', title: `Open #${inc.number}`, url: inc.htmlUrl });
+  if (inc.ackUrl && inc.status === 'triggered') out.push({ type: 'Action.OpenUrl', title: tr(msg, 'action.acknowledge'), url: inc.ackUrl });
+  if (inc.resolveUrl && inc.status !== 'resolved') out.push({ type: 'Action.OpenUrl', title: tr(msg, 'action.resolve'), url: inc.resolveUrl });
+  out.push({ type: 'Action.OpenUrl', title: tr(msg, 'action.openNumber', { number: inc.number }), url: inc.htmlUrl });
   return out;
 }
 
 /** The Adaptive Card for one message. Pure. */
 export function buildTeamsCard(msg: Message): AdaptiveCard {
   const card = (body: CardElement[], actions?: AdaptiveCard['actions']): AdaptiveCard => ({ $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, ...(actions?.length ? { actions } : {}), msteams: { width: 'Full' } });
-  if (isVerification(msg)) return card([text('Vigil verification code', { weight: 'Bolder' }), text(`Your code for ${oneLine(msg.orgName)}: **${msg.code ?? ''}**`)]);
+  if (isVerification(msg)) return card([text(tr(msg, 'text.verificationTitle'), { weight: 'Bolder' }), text(tr(msg, 'push.verificationBody', { org: oneLine(msg.orgName), code: `**${msg.code ?? ''}**` }))]);
   if (msg.incidents.length === 0) {
-    if (isTest(msg)) return card([text(`Vigil test for ${oneLine(msg.orgName)}`, { weight: 'Bolder' }), text(`This Teams channel reaches you.${confirmSuffix(msg)}`)]);
-    return card([text(oneLine(msg.notice?.subject ?? 'Vigil'), { weight: 'Bolder' }), text(truncate(msg.notice?.text ?? 'Vigil notification', 5000))]);
+    if (isTest(msg)) return card([text(tr(msg, 'text.testTitle', { org: oneLine(msg.orgName) }), { weight: 'Bolder' }), text(`${tr(msg, 'teams.test')}${confirmSuffix(msg)}`)]);
+    return card([text(oneLine(msg.notice?.subject ?? 'Vigil'), { weight: 'Bolder' }), text(truncate(msg.notice?.text ?? tr(msg, 'ntfy.notification'), 5000))]);
   }
-  if (msg.incidents.length === 1) return card(incidentBody(msg, msg.incidents[0]!), incidentActions(msg.incidents[0]!));
+  if (msg.incidents.length === 1) return card(incidentBody(msg, msg.incidents[0]!), incidentActions(msg, msg.incidents[0]!));
   // A bundle: one line per incident, each with its own buttons (an ActionSet per incident).
-  const service = commonService(msg.incidents);
   const body: CardElement[] = [text(bundleHeadline(msg), { weight: 'Bolder', size: 'Medium' })];
   for (const inc of msg.incidents.slice(0, 20)) {
-    body.push(text(truncate(`#${inc.number} ${oneLine(inc.title)} · ${oneLine(inc.service.name)} · ${inc.status}`, 300), { separator: true }));
-    body.push({ type: 'ActionSet', actions: incidentActions(inc) });
+    body.push(text(truncate(`#${inc.number} ${oneLine(inc.title)} · ${oneLine(inc.service.name)} · ${statusWord(inc.status, msg.locale)}`, 300), { separator: true }));
+    body.push({ type: 'ActionSet', actions: incidentActions(msg, inc) });
   }
-  if (msg.incidents.length > 20) body.push(text(`and ${msg.incidents.length - 20} more`));
+  if (msg.incidents.length > 20) body.push(text(tr(msg, 'chat.more', { count: msg.incidents.length - 20 })));
   return card(body);
 }
 

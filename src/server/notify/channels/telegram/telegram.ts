@@ -19,7 +19,7 @@
 import type { ChannelAdapter, DeliveryResult, Destination, IncidentView, Message } from '../../channel.js';
 import { permanent, retryable } from '../../channel.js';
 import { postHttp, withDetail, type HttpOptions } from '../http.js';
-import { confirmSuffix, isTest, isVerification, notificationTitle, oneLine, pageLines, truncate } from '../text.js';
+import { confirmSuffix, isTest, isVerification, notificationTitle, oneLine, pageLines, tr, truncate } from '../text.js';
 
 export const TELEGRAM_API_BASE = 'https://api.telegram.org';
 /** Telegram's limit on a message's text after entity parsing. */
@@ -86,10 +86,10 @@ export function escapeHtml(s: string): string {
 
 /** Plain lines (escaped later), and links to open. */
 function bodyLines(msg: Message): { lines: string[]; links: { label: string; url: string }[] } {
-  if (isVerification(msg)) return { lines: [`Your code for ${oneLine(msg.orgName)}: ${msg.code ?? ''}`], links: [] };
-  if (msg.incidents.length === 0) return { lines: [isTest(msg) ? `This Telegram chat reaches you at 3 a.m. (${oneLine(msg.orgName)}).${confirmSuffix(msg)}` : (msg.notice?.text ?? 'Vigil notification')], links: [] };
+  if (isVerification(msg)) return { lines: [tr(msg, 'push.verificationBody', { org: oneLine(msg.orgName), code: msg.code ?? '' })], links: [] };
+  if (msg.incidents.length === 0) return { lines: [isTest(msg) ? `${tr(msg, 'telegram.test', { org: oneLine(msg.orgName) })}${confirmSuffix(msg)}` : (msg.notice?.text ?? tr(msg, 'ntfy.notification'))], links: [] };
   const lines = pageLines(msg);
-  return { lines, links: msg.incidents.slice(0, 10).map((i) => ({ label: `Open #${i.number} in Vigil`, url: i.htmlUrl })) };
+  return { lines, links: msg.incidents.slice(0, 10).map((i) => ({ label: tr(msg, 'telegram.openInVigil', { number: i.number }), url: i.htmlUrl })) };
 }
 
 /** The message text in HTML parse mode, within Telegram's 4096 characters. Pure. */
@@ -114,8 +114,8 @@ export function actionButtons(msg: Message): InlineButton[][] {
   const inc = msg.incidents[0]!;
   const [ack, resolve] = (inc.chatActionToken ?? '').split('.');
   const row: InlineButton[] = [];
-  if (ack && inc.status === 'triggered') row.push({ text: 'Acknowledge', callback_data: ack });
-  if (resolve && inc.status !== 'resolved') row.push({ text: 'Resolve', callback_data: resolve });
+  if (ack && inc.status === 'triggered') row.push({ text: tr(msg, 'action.acknowledge'), callback_data: ack });
+  if (resolve && inc.status !== 'resolved') row.push({ text: tr(msg, 'action.resolve'), callback_data: resolve });
   return row.length ? [row] : [];
 }
 

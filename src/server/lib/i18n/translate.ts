@@ -1,0 +1,113 @@
+/**
+ * The server's languages (issue 19 item 3): every text the server writes for a person is
+ * an ICU message (FormatJS) from the catalog of that person's language, with dates in their
+ * time zone and numbers in their locale's style. Pure: callers pass timestamps (from the
+ * injected clock or a row), never read the time here.
+ *
+ * A locale is a BCP 47 tag (PagerDuty's `user.locale`, `fr-FR`); its language picks the
+ * catalog, the whole tag formats dates and numbers (`fr-CA` writes dates the Canadian way).
+ */
+import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
+import { en, type Catalog, type MessageId } from './messages/en.js';
+import { es } from './messages/es.js';
+import { fr } from './messages/fr.js';
+
+export type { MessageId } from './messages/en.js';
+
+/** The languages Vigil's server speaks, in the order they are offered. */
+export const LANGUAGES = ['en', 'fr', 'es'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const CATALOGS: Record<Language, Catalog> = { en, fr, es };
+
+/** The locale of an organization that chose none, and of a person whose organization is unknown. */
+export const DEFAULT_LOCALE = 'en-US';
+
+/** A tag Vigil accepts: one of its languages, optionally a region (`fr`, `fr-FR`, `es-MX`). */
+const LOCALE_RE = /^([a-zA-Z]{2})(?:[-_]([a-zA-Z]{2}|\d{3}))?$/;
+
+/** The canonical form of a locale Vigil speaks (`fr_fr` → `fr-FR`), or null for anything else. */
+export function parseLocale(value: string): string | null {
+  const m = LOCALE_RE.exec(value.trim());
+  if (!m) return null;
+  const lang = m[1]!.toLowerCase();
+  if (!(LANGUAGES as readonly string[]).includes(lang)) return null;
+  try {
+    return Intl.getCanonicalLocales(m[2] ? `${lang}-${m[2]}` : lang)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function isLanguage(value: string): value is Language {
+  return (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** The catalog's language of a locale; English for anything Vigil does not speak. */
+export function languageOf(locale: string | null | undefined): Language {
+  const lang = (locale ?? '').slice(0, 2).toLowerCase();
+  return isLanguage(lang) ? lang : 'en';
+}
+
+/** A person's locale: theirs, else their organization's default, else English. */
+export function localeFor(userLocale: string | null | undefined, orgLocale: string | null | undefined): string {
+  return userLocale ?? orgLocale ?? DEFAULT_LOCALE;
+}
+
+const cache = createIntlCache();
+const intls = new Map<string, IntlShape<string>>();
+
+function intlFor(locale: string | null | undefined): IntlShape<string> {
+  const key = parseLocale(locale ?? '') ?? DEFAULT_LOCALE;
+  let intl = intls.get(key);
+  if (!intl) {
+    intl = createIntl({ locale: key, defaultLocale: 'en', messages: CATALOGS[languageOf(key)], onError: (err) => { throw err; } }, cache);
+    intls.set(key, intl);
+  }
+  return intl;
+}
+
+export type Values = Record<string, string | number>;
+
+/** A catalog text in a locale's language, its ICU placeholders filled with `values`. */
+export function format(locale: string | null | undefined, id: MessageId, values?: Values): string {
+  return intlFor(locale).formatMessage({ id }, values);
+}
+
+/** A date and time as a person reads it: their locale's style, in their zone, with the zone's short name. */
+export function formatDateTime(locale: string | null | undefined, epochMs: number, timeZone: string): string {
+  return intlFor(locale).formatDate(epochMs, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+}
+
+/** A number in a locale's style (`1,234` in en, `1 234` in fr, `1234` or `1.234` in es). */
+export function formatNumber(locale: string | null | undefined, n: number): string {
+  return intlFor(locale).formatNumber(n);
+}
+
+/**
+ * The language to answer in among `offered` (the first being the default): `?lang=` when
+ * offered, else the first of Accept-Language's offered languages by quality, else the default.
+ */
+export function pickLanguage(offered: readonly Language[], lang: string | undefined, acceptLanguage: string | undefined): Language {
+  const fallback = offered[0] ?? 'en';
+  if (lang) {
+    const l = languageOf(parseLocale(lang));
+    if (parseLocale(lang) && offered.includes(l)) return l;
+  }
+  if (acceptLanguage) {
+    const ranked = acceptLanguage
+      .split(',')
+      .map((part, i) => {
+        const [tag = '', ...params] = part.trim().split(';');
+        const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
+        return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), i };
+      })
+      .filter((x) => x.tag && Number.isFinite(x.q) && x.q > 0)
+      .sort((a, b) => b.q - a.q || a.i - b.i);
+    for (const { tag } of ranked) {
+      const l = tag.slice(0, 2).toLowerCase();
+      if (isLanguage(l) && offered.includes(l)) return l;
+    }
+  }
+  return fallback;
+}
