@@ -85,6 +85,7 @@ export type StatusPageSettings = Static<typeof statusPage.StatusPageSettings>;
 export type StatusPagePatch = Static<typeof statusPage.StatusPageUpdate>['status_page'];
 export type PublicStatusPage = Static<typeof statusPage.PublicStatusPage>;
 export type PublicUpdate = Static<typeof statusPage.PublicUpdate>;
+export type UpdateTemplate = Static<typeof statusPage.UpdateTemplate>;
 
 // ---- volunteers ------------------------------------------------------------------------
 export type Volunteer = Static<typeof volunteer.Volunteer>;

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, listIncidents, listPriorities, merge, postPublicUpdate, publicUpdates, reassign, resolve, setPriority, snooze, snoozedUntil } from '../../data/incidents';
+import { PublicUpdateForm } from './PublicUpdateForm';
+import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, listIncidents, listPriorities, merge, publicUpdates, reassign, resolve, setPriority, snooze, snoozedUntil } from '../../data/incidents';
 import { getPolicy } from '../../data/schedules';
 import { useLive } from '../../data/live';
 import { canRespond, listUsers } from '../../data/people';
@@ -65,9 +66,6 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
     setMerging(false);
     await reloadAll();
   });
-  const [pubStatus, setPubStatus] = useState('investigating');
-  const [pubMessage, setPubMessage] = useState('');
-  const pub = useAction(async () => (await postPublicUpdate(id, pubStatus, pubMessage), setPubMessage(''), updates.reload()));
 
   if (inc.error) return <ErrorBox error={inc.error} />;
   if (!inc.data) return <Loading what="the incident" />;
@@ -340,30 +338,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
             ) : (
               <p className="muted">No public update yet.</p>
             )}
-            {act && (
-              <form
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void pub.run();
-                }}
-              >
-                <Field label="Public status">
-                  {(fid) => (
-                    <select id={fid} value={pubStatus} onChange={(e) => setPubStatus(e.target.value)}>
-                      <option value="investigating">Investigating</option>
-                      <option value="identified">Identified</option>
-                      <option value="monitoring">Monitoring</option>
-                      <option value="resolved">Resolved</option>
-                    </select>
-                  )}
-                </Field>
-                <Field label="Message for the public">{(fid) => <textarea id={fid} rows={3} value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} maxLength={4000} />}</Field>
-                <button type="submit" className="btn btn-secondary" disabled={pub.busy || !pubMessage.trim()}>
-                  Post public update
-                </button>
-                <ErrorBox error={pub.error} />
-              </form>
-            )}
+            {act && <PublicUpdateForm incidentId={id} onPosted={() => void updates.reload()} />}
           </section>
           )}
 

@@ -287,7 +287,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
       <span className="tl-label">{label}</span>
       <div ref={bar} className={onRange ? 'tl-drag' : 'tl-static'} data-testid={onRange ? 'drag-final' : undefined} {...handlers}>
       {drag && drag.a !== drag.b && <span className="tl-selection" style={{ left: `${pct(Math.min(drag.a, drag.b))}%`, width: `${Math.abs(pct(drag.b) - pct(drag.a))}%` }} aria-hidden="true" />}
-      <ul className="tl-bar" aria-label={label}>
+      <ul className="tl-bar" aria-label={`${label}: who is on call, in order`}>
         {segs.map((s, i) => (
           <li
             key={i}
@@ -296,6 +296,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
             title={`${s.gap ? 'Nobody' : s.entry.user?.summary}: ${fmt(s.entry.start)} – ${fmt(s.entry.end)}`}
           >
             <span className="seg-text">{s.gap ? 'Gap' : s.entry.user?.summary}</span>
+            {s.gap && <span className="sr-only"> (nobody on call)</span>}
             <span className="sr-only">
               {' '}
               {fmt(s.entry.start)} to {fmt(s.entry.end)}
