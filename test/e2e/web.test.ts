@@ -301,8 +301,9 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       step = 'Acknowledge in the UI, with the keyboard only (Tab to the button, its focus ring visible, Enter).';
       await startAt(page.getByRole('heading', { level: 1 }));
       await tabTo(page, /^Acknowledge incident #\d+$/);
+      const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
       await page.keyboard.press('Enter');
-      await expect.poll(() => row.locator('.badge-acknowledged').isVisible()).toBe(true);
+      await expect.poll(() => row.locator('.badge-acknowledged').isVisible(), { message: `Enter on ${focused}; now focused: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200))}`, timeout: 15_000 }).toBe(true);
 
       step = 'The detail shows the acknowledgement on the timeline.';
       await row.getByRole('link', { name: /Chat queue not answering/ }).click();
@@ -1149,9 +1150,11 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
         '/no-such-page',
         '/status/harbor',
       ];
+      console.log(`axe on the photographed pages:\n${axeViolations.join('\n')}`);
+      const noHeading: string[] = [];
       for (const p of paths) {
         await page.goto(`${vigil.url}${p}`);
-        await page.locator('h1').first().waitFor();
+        if (!(await page.locator('h1').first().waitFor({ timeout: 10_000 }).then(() => true, () => false))) noHeading.push(p);
         await page.waitForFunction(() => !document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'), undefined, { timeout: 10_000 }).catch(() => {});
         await page.waitForTimeout(300);
         await axeCheck(page, `page ${p}`);
@@ -1193,6 +1196,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
 
       // Every page photographed by the tests above was checked too (shot()): one list, readable.
       expect(axeViolations, `axe-core serious or critical violations:\n${axeViolations.join('\n')}`).toEqual([]);
+      expect(noHeading, 'pages without an h1').toEqual([]);
     } finally {
       await page.close();
     }
