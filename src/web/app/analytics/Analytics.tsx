@@ -75,11 +75,11 @@ export function Analytics({ session }: { session: Session }) {
         <Loading what="analytics" />
       ) : (
         <div className="analytics-grid">
-          <section className="card" aria-labelledby="an-fig">
+          <section className="card" tabIndex={0} aria-labelledby="an-fig">
             <h2 id="an-fig">{month}</h2>
             <Figures m={ins.totals} />
           </section>
-          <section className="card" aria-labelledby="an-wk">
+          <section className="card" tabIndex={0} aria-labelledby="an-wk">
             <h2 id="an-wk">Incidents per week</h2>
             <BarChart title="Incidents per week" labels={weeks.map((w) => (w.range_start ?? '').slice(0, 10))} values={weeks.map((w) => w.total_incident_count)} />
             <table className="table">
@@ -106,7 +106,7 @@ export function Analytics({ session }: { session: Session }) {
               </tbody>
             </table>
           </section>
-          <section className="card" aria-labelledby="an-hr">
+          <section className="card" tabIndex={0} aria-labelledby="an-hr">
             <h2 id="an-hr">Busiest hours</h2>
             <BarChart title="Incidents by hour of the day" labels={ins.busiest_hours.map((_, h) => `${String(h).padStart(2, '0')}:00`)} values={ins.busiest_hours} />
             <details>
@@ -129,7 +129,7 @@ export function Analytics({ session }: { session: Session }) {
               </table>
             </details>
           </section>
-          <section className="card" aria-labelledby="an-sv">
+          <section className="card" tabIndex={0} aria-labelledby="an-sv">
             <h2 id="an-sv">Services breaking most</h2>
             <table className="table">
               <thead>
@@ -162,7 +162,7 @@ export function Analytics({ session }: { session: Session }) {
               </>
             )}
           </section>
-          <section className="card wide" aria-labelledby="an-ld">
+          <section className="card wide" tabIndex={0} aria-labelledby="an-ld">
             <h2 id="an-ld">Who carried the pages</h2>
             {!load.data ? (
               <Loading what="responder load" />

@@ -407,7 +407,7 @@ function OpenShifts({ me, onChanged, onOffered }: { me: string; onChanged: () =>
                 </span>
                 {mine ? (
                   <span className="rotation-actions">
-                    <button type="button" className="btn btn-quiet btn-small" disabled={offer.busy} onClick={() => void offer.run(o, mine)} aria-label={`Offer ${o.label} to others`}>
+                    <button type="button" className="btn btn-quiet btn-small" disabled={offer.busy} onClick={() => void offer.run(o, mine)} aria-label={`Offer to others: ${o.label}`}>
                       Offer to others
                     </button>
                     <button type="button" className="btn btn-quiet btn-small" disabled={back.busy} onClick={() => void back.run(mine.id)} aria-label={`Give back ${o.label}`}>
