@@ -1152,8 +1152,15 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       ];
       console.log(`axe on the photographed pages:\n${axeViolations.join('\n')}`);
       const noHeading: string[] = [];
+      // Through the app's router (as a click on a link would), from one loaded page: some of these
+      // paths are not served on a direct load (see docs/accessibility.md), and the app is one page.
+      await page.goto(`${vigil.url}/`);
+      await page.locator('h1').first().waitFor();
       for (const p of paths) {
-        await page.goto(`${vigil.url}${p}`);
+        await page.evaluate((to) => {
+          history.pushState(null, '', to);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }, p);
         if (!(await page.locator('h1').first().waitFor({ timeout: 10_000 }).then(() => true, () => false))) noHeading.push(p);
         await page.waitForFunction(() => !document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'), undefined, { timeout: 10_000 }).catch(() => {});
         await page.waitForTimeout(300);
@@ -1162,8 +1169,12 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       // Signed out: the sign-in page, the forgotten-password page and an invitation link without its token.
       const anon = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' });
       const ap = await anon.newPage();
+      await ap.goto(`${vigil.url}/login`);
       for (const p of ['/login', '/forgot', '/welcome']) {
-        await ap.goto(`${vigil.url}${p}`);
+        await ap.evaluate((to) => {
+          history.pushState(null, '', to);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }, p);
         if (!(await ap.locator('h1').first().waitFor({ timeout: 10_000 }).then(() => true, () => false))) noHeading.push(`signed out ${p}`);
         await ap.waitForTimeout(300);
         await axeCheck(ap, `signed out ${p}`);

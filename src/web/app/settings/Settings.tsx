@@ -196,7 +196,7 @@ function Audit() {
       ) : log.data.audit_log.length === 0 ? (
         <p className="muted">Nothing recorded yet.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log, newest first (scrolls sideways)">
           <table className="table">
             <caption className="sr-only">Audit log, newest first</caption>
             <thead>

@@ -102,7 +102,7 @@ export function Coordinator({ session }: { session: Session }) {
           ) : lines.data.ledger.length === 0 ? (
             <p className="muted">No volunteer hours in {month}.</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Volunteer hours (scrolls sideways)">
               <table className="table">
                 <caption className="sr-only">Volunteer hours in {month}</caption>
                 <thead>

@@ -136,7 +136,7 @@ export function MyVolunteering({ session }: { session: Session }) {
           ) : history.data.hours.length === 0 ? (
             <p className="muted">No hours yet this year.</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="My hours per month (scrolls sideways)">
               <table className="table">
                 <caption className="sr-only">My hours per month</caption>
                 <thead>
