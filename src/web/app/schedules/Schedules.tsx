@@ -233,7 +233,8 @@ function DayScale({ since, days }: { since: Date; days: number }) {
   );
 }
 
-const COLORS = ['#1f5fa8', '#2e7d4f', '#8a4fb0', '#b0651f', '#1f8a8a', '#a83f6a', '#5a6b1f'];
+// Each at least 4.5:1 behind white text (WCAG AA for small text).
+const COLORS = ['#1f5fa8', '#2e7d4f', '#8a4fb0', '#8f4f12', '#17706f', '#a83f6a', '#5a6b1f'];
 function colorOf(id: string): string {
   let h = 0;
   for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
