@@ -91,3 +91,16 @@ export const StatusSubscriberCreate = Type.Object({
     component_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200 })),
   }),
 });
+
+/** The languages plain-language templates and the people-affected sentence are written in. */
+export const UpdateLanguage = Type.Union([Type.Literal('en'), Type.Literal('fr'), Type.Literal('es')], { description: 'en, fr or es' });
+
+/** GET /api/v1/status_page/update_templates: plain-language starting points for a public update. */
+export const UpdateTemplate = Type.Object({
+  id: Type.String({ description: 'Stable per phase: investigating, investigating_short, identified, monitoring, resolved, resolved_people' }),
+  status: Type.String({ description: 'The public status the template is written for' }),
+  language: Type.String(),
+  text: Type.String({ description: 'With the placeholders {components}, {start}, {end}, {people}' }),
+  filled: Nullable(Type.String({ description: "With incident_id: the text filled from the incident (components' public names, times in the organization's time zone, the people affected, rounded); null without" })),
+  missing: Type.Array(Type.String(), { description: 'Placeholders the incident could not fill (no {end} while open, no {people} without an estimate of people affected); they stay in `filled`' }),
+});

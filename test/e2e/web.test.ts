@@ -25,6 +25,7 @@
  * (docs/benchmarks.md quotes them).
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -43,8 +44,70 @@ if (!chromiumInstalled()) {
   console.warn('\n!!! /usr/bin/chromium not found: the web e2e test is SKIPPED (apt-get install chromium) !!!\n');
 }
 
+/** axe-core's own build, run in the page (its Playwright wrapper needs Node 22); evaluated, so the page's CSP does not block it. */
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Every serious or critical axe violation seen on any page, as "page: rule (impact) target: help". */
+const axeViolations: string[] = [];
+
+/** Run axe-core on what the page shows now; returns (and records) its serious and critical violations. */
+async function axeCheck(page: Page, name: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;0`);
+  const found = await page.evaluate(async () => {
+    type V = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: V[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${v.help}`));
+  });
+  const lines = found.map((f) => `${name} [${new URL(page.url()).pathname}]: ${f}`);
+  axeViolations.push(...lines);
+  return lines;
+}
+
+/** Whether the focused element shows a focus ring: matches :focus-visible and has an outline or a box shadow. */
+async function focusVisible(page: Page): Promise<{ visible: boolean; what: string }> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return { visible: false, what: 'nothing focused' };
+    const cs = getComputedStyle(el);
+    const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || (cs.boxShadow !== 'none' && cs.boxShadow !== '');
+    return { visible: el.matches(':focus-visible') && ring, what: `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}" outline ${cs.outlineStyle} ${cs.outlineWidth}` };
+  });
+}
+
+/**
+ * Keyboard only: press Tab (or Shift+Tab) until the focused element's name matches, checking
+ * at each stop that the focus is visible. The name: aria-label, else its label, else its text.
+ */
+async function tabTo(page: Page, name: RegExp, opts: { back?: boolean; max?: number } = {}): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < (opts.max ?? 80); i++) {
+    await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
+    const current = await page.evaluate(() => {
+      const el = document.activeElement as (HTMLElement & { labels?: NodeListOf<HTMLLabelElement> }) | null;
+      if (!el || el === document.body) return '';
+      return (el.getAttribute('aria-label') ?? (el.labels?.[0]?.textContent || el.textContent) ?? '').trim();
+    });
+    seen.push(current);
+    if (name.test(current)) {
+      const f = await focusVisible(page);
+      expect(f.visible, `focus ring on ${f.what}`).toBe(true);
+      return;
+    }
+  }
+  throw new Error(`Tab never reached ${name}; focus went through: ${seen.join(' | ')}`);
+}
+
+/** Where keyboard travel starts: the element takes the focus (a heading gets tabindex -1 for it), as a skip link would put it. */
+async function startAt(el: Locator): Promise<void> {
+  await el.evaluate((e) => {
+    if (!(e as HTMLElement).hasAttribute('tabindex') && !e.matches('a[href], button, input, select, textarea')) (e as HTMLElement).tabIndex = -1;
+    (e as HTMLElement).focus();
+  });
+}
+
 async function shot(page: Page, name: string, opts: { top?: boolean } = {}): Promise<void> {
   await page.evaluate(() => document.fonts?.ready);
+  await axeCheck(page, name);
   // Every page we photograph is also checked for the basics a screen reader needs: one h1, a name
   // for every form control and button, alt text on images.
   const problems = await page.evaluate(() => {
@@ -254,9 +317,12 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(() => row.locator('.badge-triggered').isVisible()).toBe(true);
       await shot(page, 'incidents-live-desktop');
 
-      step = 'Acknowledge in the UI.';
-      await row.getByRole('button', { name: /Acknowledge incident/ }).click();
-      await expect.poll(() => row.locator('.badge-acknowledged').isVisible()).toBe(true);
+      step = 'Acknowledge in the UI, with the keyboard only (Tab to the button, its focus ring visible, Enter).';
+      await startAt(page.getByRole('heading', { level: 1 }));
+      await tabTo(page, /^Acknowledge incident #\d+$/);
+      const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+      await page.keyboard.press('Enter');
+      await expect.poll(() => row.locator('.badge-acknowledged').isVisible(), { message: `Enter on ${focused}; now focused: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200))}`, timeout: 15_000 }).toBe(true);
 
       step = 'The detail shows the acknowledgement on the timeline.';
       await row.getByRole('link', { name: /Chat queue not answering/ }).click();
@@ -362,6 +428,20 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await expect.poll(() => page.getByRole('list', { name: 'Overrides' }).getByText('Bo Chen').first().isVisible()).toBe(true);
       const overrides = (await (await fetch(`${vigil.url}/api/v1/schedules/${schedule.id}/overrides?since=${new Date(from - 1).toISOString()}&until=${new Date(until + 1).toISOString()}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { overrides: { start: string; end: string; user: { id: string } }[] };
       expect(overrides.overrides.map((o) => [Date.parse(o.start), Date.parse(o.end), o.user.id])).toEqual([[from, until, bo.id]]);
+
+      step = 'An override with the keyboard only: back to Who, Ada chosen by typing, Tab to Add override, Enter.';
+      await page.getByRole('button', { name: 'Add override' }).focus();
+      await tabTo(page, /^Who$/, { back: true, max: 40 });
+      await page.keyboard.type('Ada');
+      await expect.poll(() => page.getByLabel('Who', { exact: true }).evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent)).toBe('Ada Lovelace');
+      await tabTo(page, /^Add override$/, { max: 40 });
+      await page.keyboard.press('Enter');
+      await expect
+        .poll(async () => {
+          const r = (await (await fetch(`${vigil.url}/api/v1/schedules/${schedule.id}/overrides?since=${new Date(from - 1).toISOString()}&until=${new Date(until + 1).toISOString()}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { overrides: { user: { id: string } }[] };
+          return r.overrides.map((o) => o.user.id).sort();
+        })
+        .toEqual([bo.id, ada.id].sort());
 
       step = 'Calendar feed links: shown once, and the address serves the shifts as iCalendar.';
       await page.getByRole('button', { name: 'Calendar link for Counsellors' }).click();
@@ -636,10 +716,13 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
         await vp.getByText('Nothing waiting for an answer.').waitFor();
         // She claims the first open shift of the Evening desk herself (inside her window, within her caps).
         const openList = vp.getByRole('list', { name: 'Open shifts' });
-        await openList.locator('li').first().getByRole('button', { name: /^Claim / }).click();
+        // With the keyboard only: from the list's heading, Tab to the first Claim button, Enter.
+        await startAt(vp.locator('#open-h'));
+        await tabTo(vp, /^Claim /, { max: 10 });
+        await vp.keyboard.press('Enter');
         await openList.locator('li').first().getByText('Yours').waitFor();
         // …offers it to others (she stays on call until someone takes it), then withdraws the offer.
-        await openList.locator('li').first().getByRole('button', { name: /^Offer .* to others$/ }).click();
+        await openList.locator('li').first().getByRole('button', { name: /^Offer to others: / }).click();
         const trades = vp.getByRole('list', { name: 'Shift offers and swaps' });
         await trades.getByRole('button', { name: 'Withdraw' }).click();
         await vp.getByText('Nothing waiting for an answer.').waitFor();
@@ -659,9 +742,14 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       const mine = vp.getByRole('region', { name: 'Incidents I can see' });
       await mine.getByRole('link', { name: /Volunteer chat backlog/ }).click();
       await vp.getByRole('heading', { name: /Volunteer chat backlog/ }).waitFor();
-      await vp.getByRole('button', { name: 'Acknowledge' }).click();
+      // Keyboard only: Tab from the heading to Acknowledge, Enter; then to Resolve, Enter.
+      await startAt(vp.getByRole('heading', { level: 1 }));
+      await tabTo(vp, /^Acknowledge$/);
+      await vp.keyboard.press('Enter');
       await vp.getByRole('list', { name: 'Timeline, newest first' }).getByText('Acknowledged by Vera Voss through the website').waitFor();
-      await vp.getByRole('button', { name: 'Resolve' }).click();
+      await startAt(vp.getByRole('heading', { level: 1 }));
+      await tabTo(vp, /^Resolve$/);
+      await vp.keyboard.press('Enter');
       await vp.getByRole('heading', { name: 'My volunteering' }).waitFor(); // her access ended with the incident: back to her page
       await expect.poll(() => vp.getByRole('region', { name: 'Incidents I can see' }).getByText('Volunteer chat backlog').count()).toBe(0);
       const resolvedByVera = (await (await fetch(`${vigil.url}/api/v1/incidents/${veraIncident}`, { headers: { authorization: `Bearer ${vigil.init.token}` } })).json()) as { incident: { status: string } };
@@ -671,7 +759,7 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await nav.getByRole('link', { name: 'Volunteers' }).click();
       await page.getByRole('heading', { name: 'Evening volunteers', exact: false }).waitFor();
       await page.getByLabel('Add to Evening volunteers').selectOption({ label: 'Vera Voss' });
-      await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByRole('button', { name: 'Remove Vera Voss from Evening volunteers' }).isVisible()).toBe(true);
+      await expect.poll(() => page.locator('.pool', { hasText: 'Evening volunteers' }).getByRole('button', { name: 'Remove Vera Voss from Evening volunteers' }).isVisible(), { timeout: 15_000 }).toBe(true);
       step = 'The coordinator puts Vera on the first unclaimed open shift of the Evening desk; the Counsellors have no gap left (the Nights layer).';
       const gapList = page.getByRole('list', { name: 'Coverage gaps' });
       await gapList.waitFor();
@@ -1094,6 +1182,111 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.close();
     }
   }, 120_000);
+
+  it('every page passes axe-core with no serious or critical violation; reduced motion turns off every animation and transition', async () => {
+    const page = await desktop.newPage();
+    try {
+      const list = async <T,>(p: string, key: string) => ((await rest('GET', p).catch(() => ({}))) as unknown as Record<string, T[]>)[key] ?? [];
+      const services = await list<{ id: string; name: string }>('/api/v1/services?limit=100', 'services');
+      const incidents = await list<{ id: string }>('/api/v1/incidents?statuses[]=triggered&statuses[]=acknowledged&statuses[]=resolved&limit=5', 'incidents');
+      const orchestrations = await list<{ id: string }>('/api/v1/event_orchestrations', 'orchestrations');
+      const windows = await list<{ id: string }>('/api/v1/maintenance_windows', 'maintenance_windows');
+      const schedules = await list<{ id: string }>('/api/v1/schedules', 'schedules');
+      const policies = await list<{ id: string }>('/api/v1/escalation_policies', 'escalation_policies');
+      const svc = services.find((x) => x.name === 'Crisis chat') ?? services[0]!;
+      // Every route of src/web/app/App.tsx, signed in as the owner (an admin and more), then the pages of the signed-out.
+      const paths = [
+        '/',
+        '/incidents',
+        `/incidents/${incidents[0]!.id}`,
+        '/services',
+        `/services/${svc.id}`,
+        `/services/${svc.id}/paging`,
+        `/services/${svc.id}/rules`,
+        '/event_orchestrations',
+        ...(orchestrations[0] ? [`/event_orchestrations/${orchestrations[0].id}`] : []),
+        '/maintenance',
+        ...(windows[0] ? [`/maintenance/${windows[0].id}`] : []),
+        '/schedules',
+        ...(schedules[0] ? [`/schedules/${schedules[0].id}`] : []),
+        '/escalation_policies',
+        ...(policies[0] ? [`/escalation_policies/${policies[0].id}`] : []),
+        '/people',
+        `/users/${vigil.init.user.id}`,
+        '/settings',
+        '/settings/tokens',
+        '/settings/audit',
+        '/settings/channels',
+        '/analytics',
+        '/analytics/report',
+        '/volunteers',
+        '/volunteering',
+        '/no-such-page',
+        '/status/harbor',
+      ];
+      console.log(`axe on the photographed pages:\n${axeViolations.join('\n')}`);
+      const noHeading: string[] = [];
+      // Through the app's router (as a click on a link would), from one loaded page: some of these
+      // paths are not served on a direct load (see docs/accessibility.md), and the app is one page.
+      await page.goto(`${vigil.url}/`);
+      await page.locator('h1').first().waitFor();
+      for (const p of paths) {
+        await page.evaluate((to) => {
+          history.pushState(null, '', to);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }, p);
+        if (!(await page.locator('h1').first().waitFor({ timeout: 10_000 }).then(() => true, () => false))) noHeading.push(p);
+        await page.waitForFunction(() => !document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'), undefined, { timeout: 10_000 }).catch(() => {});
+        await page.waitForTimeout(300);
+        await axeCheck(page, `page ${p}`);
+      }
+      // Signed out: the sign-in page, the forgotten-password page and an invitation link without its token.
+      const anon = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-GB' });
+      const ap = await anon.newPage();
+      await ap.goto(`${vigil.url}/login`);
+      for (const p of ['/login', '/forgot', '/welcome']) {
+        await ap.evaluate((to) => {
+          history.pushState(null, '', to);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }, p);
+        if (!(await ap.locator('h1').first().waitFor({ timeout: 10_000 }).then(() => true, () => false))) noHeading.push(`signed out ${p}`);
+        await ap.waitForTimeout(300);
+        await axeCheck(ap, `signed out ${p}`);
+      }
+      console.log(`axe after every route and the signed-out pages:\n${axeViolations.join('\n')}\nwithout an h1: ${noHeading.join(', ')}`);
+      // Dark mode has its own colours: the dashboard and the public page again.
+      const dark = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark', timezoneId: 'UTC', locale: 'en-GB' });
+      const dp = await dark.newPage();
+      for (const p of ['/login', '/status/harbor']) {
+        await dp.goto(`${vigil.url}${p}`);
+        if (!(await dp.locator('h1').first().waitFor({ timeout: 10_000 }).then(() => true, () => false))) noHeading.push(`dark ${p}`);
+        await dp.waitForTimeout(300);
+        await axeCheck(dp, `dark ${p}`);
+      }
+
+      // prefers-reduced-motion: nothing on the page animates or transitions.
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await page.goto(`${vigil.url}/incidents`);
+      await page.locator('h1').first().waitFor();
+      const moving = await page.evaluate(() =>
+        [...document.querySelectorAll('*')].flatMap((el) => {
+          const cs = getComputedStyle(el);
+          const anim = cs.animationName !== 'none' && parseFloat(cs.animationDuration) > 0;
+          const trans = cs.transitionDuration.split(',').some((d) => parseFloat(d) > 0) && cs.transitionProperty !== 'none';
+          return anim || trans ? [`${el.tagName.toLowerCase()}.${(el as HTMLElement).className}`] : [];
+        }),
+      );
+      expect(moving, 'elements that still move with prefers-reduced-motion: reduce').toEqual([]);
+      await dark.close();
+      await anon.close();
+
+      // Every page photographed by the tests above was checked too (shot()): one list, readable.
+      expect(axeViolations, `axe-core serious or critical violations:\n${axeViolations.join('\n')}`).toEqual([]);
+      expect(noHeading, 'pages without an h1').toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
 
   it('measures the dashboard load and the bundle size', async () => {
     const ctx = await browser.newContext({ viewport: DESKTOP, storageState: await desktop.storageState() });

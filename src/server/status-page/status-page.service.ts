@@ -19,6 +19,7 @@ import type { Database, IncidentTable, PublicUpdateTable } from '../storage/sche
 import * as store from './status-page.store.js';
 import { tellPublicUpdate } from './subscription.service.js';
 import { LANGUAGES, isLanguage, type Language } from '../lib/i18n/translate.js';
+import { componentList, differentDays, fill, peopleAffectedSentence, placeholdersOf, publicTime, roughCount, templates, type Placeholder, type UpdateLanguage, type UpdateTemplate } from './plain-language.js';
 import {
   HISTORY_DAYS,
   MAINTENANCE_DAYS,
@@ -213,13 +214,76 @@ export async function listPublicUpdates(db: Db, orgId: string, incidentId: strin
   return withAuthors(db, orgId, await store.publicUpdatesOf(db, orgId, [inc.id]));
 }
 
-/** Write a public update on an incident; the message is what the public reads. */
-/** Subscribers of the incident's components hear it at once, queued in the same transaction (subscription.service.ts). */
-export async function addPublicUpdate(db: Db, clock: Clock, publicUrl: string, author: { orgId: string; userId: string }, incidentId: string, input: { status: PublicStatus; message: string }): Promise<PublicUpdates> {
+/**
+ * The people an incident affected, as impact/ estimated them (the route reads them: impact is
+ * a layer above): the estimate with its unit and the window it covers; `to` null while open.
+ */
+export interface ImpactFacts {
+  estimate: number;
+  unit: 'people' | 'contacts';
+  from: number;
+  to: number | null;
+}
+
+/** The public names of the components an incident's service shows as; none when the page does not show it. */
+async function componentNamesOf(db: Db, orgId: string, serviceId: string): Promise<string[]> {
+  const [settings, services] = await Promise.all([getSettings(db, orgId), getServicesByIds(db, orgId, [serviceId])]);
+  return effectiveComponents(settings.components, services.filter((s) => s.deleted_at === null)).map((c) => c.name);
+}
+
+export interface FilledTemplate extends UpdateTemplate {
+  /** The text with what the incident tells filled in; null without an incident. */
+  filled: string | null;
+  /** The placeholders the incident could not fill (no end while open, no figure without an impact estimate). */
+  missing: Placeholder[];
+}
+
+/** The plain-language templates of a language; with an incident, filled from it (times in the organization's time zone). */
+export async function updateTemplates(db: Db, orgId: string, language: UpdateLanguage, incident?: { id: string; impact: ImpactFacts | null }): Promise<FilledTemplate[]> {
+  const list = templates(language);
+  if (!incident) return list.map((t) => ({ ...t, filled: null, missing: placeholdersOf(t.text) }));
+  const inc = await requireIncident(db, orgId, incident.id);
+  const [org, names] = await Promise.all([getOrganization(db, orgId), componentNamesOf(db, orgId, inc.service_id)]);
+  const tz = org?.time_zone ?? 'UTC';
+  const start = Number(inc.created_at);
+  const end = inc.resolved_at === null ? null : Number(inc.resolved_at);
+  const withDay = end !== null && differentDays(start, end, tz);
+  const values: Partial<Record<Placeholder, string>> = { components: componentList(names, language), start: publicTime(start, tz, language, { withDay }) };
+  if (end !== null) values.end = publicTime(end, tz, language, { withDay });
+  if (incident.impact && incident.impact.unit === 'people' && Math.round(incident.impact.estimate) >= 1) values.people = roughCount(incident.impact.estimate, language);
+  return list.map((t) => ({ ...t, ...fill(t.text, values), filled: fill(t.text, values).text }));
+}
+
+export interface PublicUpdateInput {
+  status: PublicStatus;
+  message: string;
+  /** Add the sentence on the people affected (a resolving update only; needs an estimate). */
+  showPeopleAffected?: boolean;
+  /** The language of that sentence (default English). */
+  language?: UpdateLanguage;
+}
+
+/**
+ * Write a public update on an incident; the message is what the public reads. With
+ * `showPeopleAffected`, the people-affected sentence (in the organization's time zone) is
+ * added to the message as its own paragraph: what was published stays as published.
+ * Subscribers of the incident's components hear it at once, queued in the same transaction
+ * (subscription.service.ts).
+ */
+export async function addPublicUpdate(db: Db, clock: Clock, publicUrl: string, author: { orgId: string; userId: string }, incidentId: string, input: PublicUpdateInput, impact: ImpactFacts | null = null): Promise<PublicUpdates> {
   const inc = await requireIncident(db, author.orgId, incidentId);
-  const message = input.message.trim();
+  let message = input.message.trim();
   if (!message) throw invalid('public_update.message must not be blank');
   const now = clock.now();
+  if (input.language && !input.showPeopleAffected) throw invalid('public_update.language: the language of the people-affected sentence; set show_people_affected too');
+  if (input.showPeopleAffected) {
+    if (input.status !== 'resolved') throw invalid('public_update.show_people_affected: only a resolving update (status "resolved") can show the people affected');
+    if (!impact) throw invalid('public_update.show_people_affected: there is no estimate of the people affected by this incident (its service has no impact metric, or the estimate is not ready yet)');
+    if (Math.round(impact.estimate) < 1) throw invalid('public_update.show_people_affected: the estimate of the people affected by this incident is under one');
+    const [org, names] = await Promise.all([getOrganization(db, author.orgId), componentNamesOf(db, author.orgId, inc.service_id)]);
+    const sentence = peopleAffectedSentence({ estimate: impact.estimate, unit: impact.unit, from: impact.from, to: impact.to ?? (inc.resolved_at === null ? now : Number(inc.resolved_at)), components: names, timeZone: org?.time_zone ?? 'UTC' }, input.language ?? 'en');
+    message = `${message}\n\n${sentence}`;
+  }
   const row: PublicUpdateTable = { org_id: author.orgId, id: newId(now), incident_id: inc.id, status: input.status, message, author_id: author.userId, created_at: now };
   await db.transaction().execute(async (trx) => {
     await store.insertPublicUpdate(trx, row);

@@ -1,5 +1,5 @@
 import { api, withQuery } from './client';
-import type { Alert, Incident, IncidentDetail, IncidentEscalated, IncidentStatus, LogEntry, Page, Priority, PublicUpdate, Urgency } from './types';
+import type { Alert, Incident, IncidentDetail, IncidentEscalated, IncidentStatus, LogEntry, Page, Priority, PublicUpdate, UpdateTemplate, Urgency } from './types';
 import { msg } from '../i18n';
 
 export interface IncidentFilter {
@@ -28,7 +28,11 @@ export const reassign = (id: string, userIds: string[]) =>
 export const addNote = (id: string, content: string) => api('POST', `/api/v1/incidents/${encodeURIComponent(id)}/notes`, { note: { content } });
 
 export const publicUpdates = (id: string) => api<{ public_updates: PublicUpdate[] }>('GET', `/api/v1/incidents/${encodeURIComponent(id)}/public_updates`).then((r) => r.public_updates);
-export const postPublicUpdate = (id: string, status: string, message: string) => api('POST', `/api/v1/incidents/${encodeURIComponent(id)}/public_updates`, { public_update: { status, message } });
+export const postPublicUpdate = (id: string, status: string, message: string, people?: { language: 'en' | 'fr' | 'es' }) =>
+  api('POST', `/api/v1/incidents/${encodeURIComponent(id)}/public_updates`, { public_update: { status, message, ...(people ? { show_people_affected: true, language: people.language } : {}) } });
+/** Plain-language templates, filled from the incident. */
+export const updateTemplates = (id: string, lang: 'en' | 'fr' | 'es') =>
+  api<{ update_templates: UpdateTemplate[] }>('GET', `/api/v1/status_page/update_templates?lang=${lang}&incident_id=${encodeURIComponent(id)}`).then((r) => r.update_templates);
 
 /** Words a person reads on a log entry, newest first. */
 export function describeEntry(e: LogEntry): string {

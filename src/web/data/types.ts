@@ -88,6 +88,7 @@ export type StatusPagePatch = Static<typeof statusPage.StatusPageUpdate>['status
 export type PublicStatusPage = Static<typeof statusPage.PublicStatusPage>;
 export type StatusSubscriber = Static<typeof statusPage.StatusSubscriber>;
 export type PublicUpdate = Static<typeof statusPage.PublicUpdate>;
+export type UpdateTemplate = Static<typeof statusPage.UpdateTemplate>;
 
 // ---- volunteers ------------------------------------------------------------------------
 export type Volunteer = Static<typeof volunteer.Volunteer>;

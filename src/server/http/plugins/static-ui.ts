@@ -19,6 +19,7 @@ export const PAGE_PATHS = [
   '/login',
   '/welcome',
   '/reset',
+  '/forgot',
   '/incidents',
   '/incidents/*',
   '/services',
@@ -34,6 +35,13 @@ export const PAGE_PATHS = [
   '/settings',
   '/settings/*',
   '/status/*',
+  // Found by the accessibility walk (docs/accessibility.md): these pages answered 404 on a reload or a shared link.
+  '/event_orchestrations',
+  '/event_orchestrations/*',
+  '/analytics',
+  '/analytics/*',
+  '/volunteers',
+  '/volunteering',
 ];
 
 /** Files the app needs at the site's root: icons, the install manifest, the service worker. */

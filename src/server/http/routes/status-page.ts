@@ -6,13 +6,24 @@ import { LANGUAGES, parseLocale, pickLanguage } from '../../lib/i18n/translate.j
 import { invalid } from '../../errors.js';
 import { Type } from 'typebox';
 import { IdParams, errorResponses } from '../../../contract/common.js';
-import { PublicStatusPage, PublicUpdate, StatusPageSettings, StatusPageUpdate } from '../../../contract/status-page.js';
+import { PublicStatusPage, PublicUpdate, StatusPageSettings, StatusPageUpdate, UpdateLanguage, UpdateTemplate } from '../../../contract/status-page.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { presentPublicPage, presentPublicUpdates, presentSettings } from '../presenters/status-page.js';
 import * as statusPage from '../../status-page/status-page.service.js';
 import { publishedSummaries } from '../../postmortem/postmortem.service.js';
 import { PUBLIC_STATUSES, type PublicStatus } from '../../status-page/status-page.js';
+import type { UpdateLanguage as Language } from '../../status-page/plain-language.js';
+import { impactFigure } from '../../impact/impact.service.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../storage/schema.js';
+
+/** What impact/ estimated for an incident, as the status page needs it (null before an estimate). */
+async function impactFacts(db: Kysely<Database>, orgId: string, incidentId: string): Promise<statusPage.ImpactFacts | null> {
+  const f = await impactFigure(db, orgId, incidentId);
+  if (!f || f.row.estimate === null) return null;
+  return { estimate: f.row.estimate, unit: f.row.label === 'contacts' ? 'contacts' : 'people', from: Number(f.row.window_start), to: f.row.window_end === null ? null : Number(f.row.window_end) };
+}
 
 const tags = ['status page'];
 const StatusEnum = Type.Union(PUBLIC_STATUSES.map((s) => Type.Literal(s)));
@@ -70,6 +81,26 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(
+    '/api/v1/status_page/update_templates',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary:
+          'Plain-language templates for public updates, one or more per status, in English, French or Spanish. With incident_id, each comes filled from the incident: its components\' public names, its start and end in the organization\'s time zone, and the people affected (rounded) when Vigil estimated them.',
+        tags,
+        querystring: Type.Object({ lang: Type.Optional(UpdateLanguage), incident_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
+        response: { 200: Type.Object({ update_templates: Type.Array(UpdateTemplate) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const { lang, incident_id } = request.query;
+      const incident = incident_id ? { id: incident_id, impact: await impactFacts(db, orgId, incident_id) } : undefined;
+      return { update_templates: await statusPage.updateTemplates(db, orgId, (lang ?? 'en') as Language, incident) };
+    },
+  );
+
+  app.get(
     '/api/v1/incidents/:id/public_updates',
     { config: { permission: 'read' }, schema: { summary: "An incident's public updates (shown on the status page), oldest first", tags, params: IdParams, response: { 200: Type.Object({ public_updates: Type.Array(PublicUpdate) }), ...errorResponses } } },
     async (request) => {
@@ -85,13 +116,22 @@ export function statusPageRoutes(app: App, deps: AppDeps): void {
         summary: 'Write a public update for the status page. The public sees this text, never the incident title.',
         tags,
         params: IdParams,
-        body: Type.Object({ public_update: Type.Object({ status: StatusEnum, message: Type.String({ minLength: 1, maxLength: 4000 }) }) }),
+        body: Type.Object({
+          public_update: Type.Object({
+            status: StatusEnum,
+            message: Type.String({ minLength: 1, maxLength: 4000 }),
+            show_people_affected: Type.Optional(Type.Boolean({ description: "A resolving update only: add a sentence on the people affected (\"Between 02:10 and 03:05 UTC about 40 people could not reach Chat line.\"), from Vigil's estimate, times in the organization's time zone. 400 when there is no estimate." })),
+            language: Type.Optional(UpdateLanguage),
+          }),
+        }),
         response: { 201: Type.Object({ public_update: PublicUpdate }), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { status, message } = request.body.public_update;
-      const added = await statusPage.addPublicUpdate(db, clock, deps.config.publicUrl, principalOf(request), request.params.id, { status: status as PublicStatus, message });
+      const { status, message, show_people_affected, language } = request.body.public_update;
+      const principal = principalOf(request);
+      const impact = show_people_affected ? await impactFacts(db, principal.orgId, request.params.id) : null;
+      const added = await statusPage.addPublicUpdate(db, clock, deps.config.publicUrl, principal, request.params.id, { status: status as PublicStatus, message, showPeopleAffected: show_people_affected === true, ...(language ? { language: language as Language } : {}) }, impact);
       return reply.code(201).send({ public_update: presentPublicUpdates(added)[0]! });
     },
   );

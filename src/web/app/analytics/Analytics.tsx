@@ -70,11 +70,11 @@ export function Analytics({ session }: { session: Session }) {
         <Loading what={msg('analytics.analytics.analytics_2')} />
       ) : (
         <div className="analytics-grid">
-          <section className="card" aria-labelledby="an-fig">
+          <section className="card" tabIndex={0} aria-labelledby="an-fig">
             <h2 id="an-fig">{month}</h2>
             <Figures m={ins.totals} />
           </section>
-          <section className="card" aria-labelledby="an-wk">
+          <section className="card" tabIndex={0} aria-labelledby="an-wk">
             <h2 id="an-wk">{msg('analytics.analytics.incidents_per_week')}</h2>
             <BarChart title={msg('analytics.analytics.incidents_per_week')} labels={weeks.map((w) => (w.range_start ?? '').slice(0, 10))} values={weeks.map((w) => w.total_incident_count)} />
             <table className="table">
@@ -101,7 +101,7 @@ export function Analytics({ session }: { session: Session }) {
               </tbody>
             </table>
           </section>
-          <section className="card" aria-labelledby="an-hr">
+          <section className="card" tabIndex={0} aria-labelledby="an-hr">
             <h2 id="an-hr">{msg('analytics.analytics.busiest_hours')}</h2>
             <BarChart title={msg('analytics.analytics.incidents_by_hour_of_the_day')} labels={ins.busiest_hours.map((_, h) => `${String(h).padStart(2, '0')}:00`)} values={ins.busiest_hours} />
             <details>
@@ -124,7 +124,7 @@ export function Analytics({ session }: { session: Session }) {
               </table>
             </details>
           </section>
-          <section className="card" aria-labelledby="an-sv">
+          <section className="card" tabIndex={0} aria-labelledby="an-sv">
             <h2 id="an-sv">{msg('analytics.analytics.services_breaking_most')}</h2>
             <table className="table">
               <thead>
@@ -156,7 +156,7 @@ export function Analytics({ session }: { session: Session }) {
               </>
             )}
           </section>
-          <section className="card wide" aria-labelledby="an-ld">
+          <section className="card wide" tabIndex={0} aria-labelledby="an-ld">
             <h2 id="an-ld">{msg('analytics.analytics.who_carried_the_pages')}</h2>
             {!load.data ? (
               <Loading what={msg('analytics.analytics.responder_load')} />

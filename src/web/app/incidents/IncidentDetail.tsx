@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, listIncidents, listPriorities, merge, postPublicUpdate, publicUpdates, reassign, resolve, setPriority, snooze, snoozedUntil } from '../../data/incidents';
+import { PublicUpdateForm } from './PublicUpdateForm';
+import { acknowledge, addNote, describeEntry, escalateNow, getIncident, incidentAlerts, incidentLog, listIncidents, listPriorities, merge, publicUpdates, reassign, resolve, setPriority, snooze, snoozedUntil } from '../../data/incidents';
 import { getPolicy } from '../../data/schedules';
 import { useLive } from '../../data/live';
 import { canRespond, listUsers } from '../../data/people';
@@ -66,9 +67,6 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
     setMerging(false);
     await reloadAll();
   });
-  const [pubStatus, setPubStatus] = useState('investigating');
-  const [pubMessage, setPubMessage] = useState('');
-  const pub = useAction(async () => (await postPublicUpdate(id, pubStatus, pubMessage), setPubMessage(''), updates.reload()));
 
   if (inc.error) return <ErrorBox error={inc.error} />;
   if (!inc.data) return <Loading what={msg('incidents.incidentDetail.the_incident')} />;
@@ -319,28 +317,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
             ) : (
               <p className="muted">{msg('incidents.incidentDetail.no_public_update_yet')}</p>
             )}
-            {act && (
-              <form
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void pub.run();
-                }}
-              >
-                <Field label={msg('incidents.incidentDetail.public_status')}>
-                  {(fid) => (
-                    <select id={fid} value={pubStatus} onChange={(e) => setPubStatus(e.target.value)}>
-                      <option value="investigating">{msg('incidents.incidentDetail.investigating')}</option>
-                      <option value="identified">{msg('incidents.incidentDetail.identified')}</option>
-                      <option value="monitoring">{msg('incidents.incidentDetail.monitoring')}</option>
-                      <option value="resolved">{msg('incidents.incidentDetail.resolved')}</option>
-                    </select>
-                  )}
-                </Field>
-                <Field label={msg('incidents.incidentDetail.message_for_the_public')}>{(fid) => <textarea id={fid} rows={3} value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} maxLength={4000} />}</Field>
-                <button type="submit" className="btn btn-secondary" disabled={pub.busy || !pubMessage.trim()}>{msg('incidents.incidentDetail.post_public_update')}</button>
-                <ErrorBox error={pub.error} />
-              </form>
-            )}
+            {act && <PublicUpdateForm incidentId={id} onPosted={() => void updates.reload()} />}
           </section>
           )}
 

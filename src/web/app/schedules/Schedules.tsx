@@ -224,7 +224,8 @@ function DayScale({ since, days }: { since: Date; days: number }) {
   );
 }
 
-const COLORS = ['#1f5fa8', '#2e7d4f', '#8a4fb0', '#b0651f', '#1f8a8a', '#a83f6a', '#5a6b1f'];
+// Each at least 4.5:1 behind white text (WCAG AA for small text).
+const COLORS = ['#1f5fa8', '#2e7d4f', '#8a4fb0', '#8f4f12', '#17706f', '#a83f6a', '#5a6b1f'];
 function colorOf(id: string): string {
   let h = 0;
   for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
@@ -278,7 +279,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
       <span className="tl-label">{label}</span>
       <div ref={bar} className={onRange ? 'tl-drag' : 'tl-static'} data-testid={onRange ? 'drag-final' : undefined} {...handlers}>
       {drag && drag.a !== drag.b && <span className="tl-selection" style={{ left: `${pct(Math.min(drag.a, drag.b))}%`, width: `${Math.abs(pct(drag.b) - pct(drag.a))}%` }} aria-hidden="true" />}
-      <ul className="tl-bar" aria-label={label}>
+      <ul className="tl-bar" aria-label={`${label}: who is on call, in order`}>
         {segs.map((s, i) => (
           <li
             key={i}
@@ -287,6 +288,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
             title={`${s.gap ? 'Nobody' : s.entry.user?.summary}: ${fmt(s.entry.start)} – ${fmt(s.entry.end)}`}
           >
             <span className="seg-text">{s.gap ? msg('schedules.schedules.gap') : s.entry.user?.summary}</span>
+            {s.gap && <span className="sr-only">{msg('schedules.schedules.nobody_on_call_paren')}</span>}
             <span className="sr-only">
               {' '}
               {fmt(s.entry.start)}{' '}{msg('schedules.schedules.to')}{' '}{fmt(s.entry.end)}
