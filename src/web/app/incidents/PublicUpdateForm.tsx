@@ -4,10 +4,19 @@
  * add the people affected from Vigil's estimate.
  */
 import { useState } from 'react';
-import { readability, readingHint, type ReadingLanguage } from '../../../contract/readability';
+import { readability, type Readability, type ReadingLanguage } from '../../../contract/readability';
 import { postPublicUpdate, updateTemplates } from '../../data/incidents';
 import { useAction, useAsync } from '../../data/hooks';
 import { ErrorBox, Field } from '../ui';
+import { msg } from '../../i18n';
+
+/** The reading hint in the person's language (contract/readability.ts's levels). */
+function readingHint(r: Readability): string {
+  if (r.level === null) return '';
+  if (r.level === 'easy') return msg('incidents.publicUpdateForm.easy_to_read');
+  const tip = r.wordsPerSentence > 20 ? msg('incidents.publicUpdateForm.tip_shorter_sentences') : msg('incidents.publicUpdateForm.tip_everyday_words');
+  return r.level === 'fair' ? msg('incidents.publicUpdateForm.fairly_hard', { tip }) : msg('incidents.publicUpdateForm.hard_to_read', { tip });
+}
 
 const LANGUAGES: { value: ReadingLanguage; label: string }[] = [
   { value: 'en', label: 'English' },
@@ -39,17 +48,17 @@ export function PublicUpdateForm({ incidentId, onPosted }: { incidentId: string;
       }}
     >
       <div className="row">
-        <Field label="Public status">
+        <Field label={msg('incidents.incidentDetail.public_status')}>
           {(fid) => (
             <select id={fid} value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="investigating">Investigating</option>
-              <option value="identified">Identified</option>
-              <option value="monitoring">Monitoring</option>
-              <option value="resolved">Resolved</option>
+              <option value="investigating">{msg('incidents.incidentDetail.investigating')}</option>
+              <option value="identified">{msg('incidents.incidentDetail.identified')}</option>
+              <option value="monitoring">{msg('incidents.incidentDetail.monitoring')}</option>
+              <option value="resolved">{msg('incidents.incidentDetail.resolved')}</option>
             </select>
           )}
         </Field>
-        <Field label="Language">
+        <Field label={msg('incidents.publicUpdateForm.language')}>
           {(fid) => (
             <select id={fid} value={language} onChange={(e) => setLanguage(e.target.value as ReadingLanguage)}>
               {LANGUAGES.map((l) => (
@@ -60,7 +69,7 @@ export function PublicUpdateForm({ incidentId, onPosted }: { incidentId: string;
             </select>
           )}
         </Field>
-        <Field label="Start from a template" hint={offered.some((t) => t.missing.length) ? 'Words in {braces} are not known yet: replace them.' : undefined}>
+        <Field label={msg('incidents.publicUpdateForm.start_from_a_template')} hint={offered.some((t) => t.missing.length) ? msg('incidents.publicUpdateForm.braces_hint') : undefined}>
           {(fid, describedBy) => (
             <select
               id={fid}
@@ -72,7 +81,7 @@ export function PublicUpdateForm({ incidentId, onPosted }: { incidentId: string;
                 if (t) setMessage(t.filled ?? t.text);
               }}
             >
-              <option value="">Choose…</option>
+              <option value="">{msg('incidents.publicUpdateForm.choose')}</option>
               {offered.map((t) => (
                 <option key={t.id} value={t.id}>
                   {(t.filled ?? t.text).slice(0, 70)}
@@ -83,7 +92,7 @@ export function PublicUpdateForm({ incidentId, onPosted }: { incidentId: string;
           )}
         </Field>
       </div>
-      <Field label="Message for the public">
+      <Field label={msg('incidents.incidentDetail.message_for_the_public')}>
         {(fid) => (
           <>
             <textarea id={fid} rows={3} lang={language} value={message} onChange={(e) => setMessage(e.target.value)} maxLength={4000} aria-describedby={`${fid}-reading`} />
@@ -93,7 +102,7 @@ export function PublicUpdateForm({ incidentId, onPosted }: { incidentId: string;
                   {hint}
                   <span className="muted">
                     {' '}
-                    ({read.wordsPerSentence} words a sentence{read.grade !== null ? `, grade ${Math.max(0, read.grade)}` : ''})
+                    {read.grade !== null ? msg('incidents.publicUpdateForm.words_and_grade', { words: read.wordsPerSentence, grade: Math.max(0, read.grade) }) : msg('incidents.publicUpdateForm.words_a_sentence', { words: read.wordsPerSentence })}
                   </span>
                 </>
               )}
@@ -104,13 +113,13 @@ export function PublicUpdateForm({ incidentId, onPosted }: { incidentId: string;
       {status === 'resolved' && (
         <div className="field">
           <label className="check">
-            <input type="checkbox" checked={showPeople} onChange={(e) => setShowPeople(e.target.checked)} /> Show how many people were affected
+            <input type="checkbox" checked={showPeople} onChange={(e) => setShowPeople(e.target.checked)} /> {msg('incidents.publicUpdateForm.show_people_affected')}
           </label>
-          <p className="hint">Adds a sentence from Vigil’s estimate, such as “Between 02:10 and 03:05 about 40 people could not reach Text line.”</p>
+          <p className="hint">{msg('incidents.publicUpdateForm.show_people_affected_hint')}</p>
         </div>
       )}
       <button type="submit" className="btn btn-secondary" disabled={post.busy || !message.trim()}>
-        Post public update
+        {msg('incidents.incidentDetail.post_public_update')}
       </button>
       <ErrorBox error={post.error} />
     </form>
