@@ -148,6 +148,16 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** The place of a screen whose file is still arriving (App's on-demand screens): announced, and plain to see. */
+export function ScreenLoading() {
+  return (
+    <div className="screen-loading" role="status" aria-live="polite">
+      <span className="screen-loading-mark" aria-hidden="true" />
+      {msg('app.loading_screen')}
+    </div>
+  );
+}
+
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   useEffect(() => {
     document.title = `${title} · Vigil`;
