@@ -12,7 +12,7 @@ import { match, navigate, useLocation } from './router';
 import { ServiceList } from './services/ServiceList';
 import { TwoFactorCard } from './settings/TwoFactor';
 import { Shell } from './Shell';
-import { Loading, ScreenLoading } from './ui';
+import { Loading, ScreenBoundary, ScreenLoading } from './ui';
 import { langOf, language, msg, rememberLanguage, setLanguage, useLanguage } from '../i18n';
 
 // What a responder opens first (sign-in, the dashboard, the incidents and the services list) is in the
@@ -36,8 +36,12 @@ const Settings = onDemand(() => import('./settings/Settings').then((m) => m.Sett
 const PublicStatusPage = onDemand(() => import('./status/PublicStatusPage').then((m) => m.PublicStatusPage));
 const Coordinator = onDemand(() => import('./volunteers/Coordinator').then((m) => m.Coordinator));
 const MyVolunteering = onDemand(() => import('./volunteers/MyVolunteering').then((m) => m.MyVolunteering));
-/** While a screen's file arrives: an announced "Loading this screen…" in the page's place (the shell stays). */
-const onScreen = (page: ReactNode) => <Suspense fallback={<ScreenLoading />}>{page}</Suspense>;
+/** While a screen's file arrives: an announced "Loading this screen…" in the page's place (the shell stays); if it cannot, a reload button. */
+const onScreen = (page: ReactNode) => (
+  <ScreenBoundary path={location.pathname}>
+    <Suspense fallback={<ScreenLoading />}>{page}</Suspense>
+  </ScreenBoundary>
+);
 
 export function App() {
   const { path } = useLocation();
