@@ -1156,4 +1156,33 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
     expect(metrics.dashboardJs.gzip).toBeLessThan(150 * 1024);
     expect(timing.interactive).toBeLessThan(5000);
   }, 60_000);
+
+  it('an on-demand screen: "Loading this screen…" while its file arrives, a reload button when it cannot', async () => {
+    const ctx = await browser.newContext({ viewport: DESKTOP, storageState: await desktop.storageState() });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(`${vigil.url}/`);
+      await page.locator('.stats').waitFor();
+      // The analytics file is held back, then refused: the placeholder is announced, then the failure.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let refuse = true;
+      await page.route(/\/assets\/Analytics-[\w-]+\.js$/, async (route) => {
+        if (!refuse) return route.continue();
+        await held;
+        await route.abort();
+      });
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'Loading this screen…' }).count()).toBe(1);
+      release();
+      const failed = page.getByRole('alert').filter({ hasText: 'This screen could not be loaded' });
+      await failed.waitFor();
+      // Back online: the reload button brings the screen (a hard load of /analytics).
+      refuse = false;
+      await failed.getByRole('button', { name: 'Reload' }).click();
+      await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
 });
