@@ -13,7 +13,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
-    // One small bundle: the app must load fast on a phone over a weak connection.
+    // The app must load fast on a phone over a weak connection: the entry file holds what the dashboard
+    // needs, the other screens are their own files loaded on demand (src/web/app/App.tsx, docs/benchmarks.md).
     chunkSizeWarningLimit: 400,
     modulePreload: { polyfill: false },
   },

@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
-import { ownerWithPassword, signIn } from './helpers.js';
+import { setPassword } from '../../src/server/account/account.service.js';
+import { PASSWORD, ownerWithPassword, signIn } from './helpers.js';
 
 for (const dialect of DIALECTS) {
   describe(`session probe [${dialect}]`, () => {
@@ -46,6 +47,20 @@ for (const dialect of DIALECTS) {
       expect(stale.statusCode).toBe(200);
       expect(stale.json()).toEqual({ session: null });
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: b.headers() })).statusCode).toBe(401);
+    });
+
+    it("answers a volunteer's browser with her session (the volunteer guard lets the probe through: reloading her page keeps her signed in)", async () => {
+      t = await createTestApp(dialect);
+      const u = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: t.auth, payload: { user: { name: 'Vera Voss', email: 'vera@harbor.example', role: 'volunteer' } } });
+      expect(u.statusCode, u.body).toBe(201);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, (u.json().user as { id: string }).id, PASSWORD);
+      const b = await signIn(t, 'vera@harbor.example');
+      const live = await t.app.inject({ method: 'GET', url: '/api/v1/session/probe', headers: b.headers() });
+      expect(live.statusCode, live.body).toBe(200);
+      expect(live.json().session).toMatchObject({ csrf_token: b.csrf, user: { email: 'vera@harbor.example', role: 'volunteer' } });
+      expect(live.json()).toEqual((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: b.headers() })).json());
+      // Her lists stay closed: only the probe and the session routes were opened to her.
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: b.headers() })).statusCode).toBe(403);
     });
   });
 }

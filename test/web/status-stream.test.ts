@@ -166,4 +166,25 @@ describe('static web app', () => {
     await t.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
+
+  it('serves index.html on every page the web app routes (a reload or a shared link of any screen), not a 404', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-web-'));
+    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><div id="root"></div>');
+    const t = await createTestApp('sqlite');
+    const f = Fastify();
+    staticUiRoutes(f as never, t.deps, root);
+    await f.ready();
+    // The router's patterns, read from the app itself: `path === '/x'`, `path.startsWith('/x/')` and `match('/x/:id', path)`.
+    const app = fs.readFileSync(path.join(import.meta.dirname, '../../src/web/app/App.tsx'), 'utf8');
+    const urls = [...new Set([...app.matchAll(/path === '(\/[^']*)'|path\.startsWith\('(\/[^']*)'\)|match\('(\/[^']*)', path\)/g)].map((m) => m[1] ?? (m[2] ? m[2] + 'x' : m[3]!.replace(/:\w+/g, '01ABC'))))];
+    expect(urls).toEqual(expect.arrayContaining(['/analytics', '/analytics/report', '/volunteering', '/volunteers', '/event_orchestrations', '/event_orchestrations/01ABC', '/forgot', '/services/01ABC/rules']));
+    for (const url of urls) {
+      const r = await f.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(200);
+      expect(r.body, url).toContain('id="root"');
+    }
+    await f.close();
+    await t.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 });

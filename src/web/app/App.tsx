@@ -1,38 +1,47 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { onUnauthenticated } from '../data/client';
 import { disconnectLive } from '../data/live';
 import { me } from '../data/people';
 import { currentSession, signOut } from '../data/session';
 import type { Session } from '../data/types';
-import { Analytics } from './analytics/Analytics';
-import { ImpactReport } from './analytics/ImpactReport';
 import { AccountLink, ForgotPassword, SignIn } from './auth/SignIn';
 import { Dashboard } from './dashboard/Dashboard';
 import { IncidentDetail } from './incidents/IncidentDetail';
 import { IncidentList } from './incidents/IncidentList';
-import { Maintenance } from './maintenance/Maintenance';
-import { People } from './people/People';
 import { match, navigate, useLocation } from './router';
-import { Policies, Schedules } from './schedules/Schedules';
-import { ServiceDetail } from './services/ServiceDetail';
 import { ServiceList } from './services/ServiceList';
-import { ServicePaging } from './services/ServicePaging';
-import { Settings } from './settings/Settings';
 import { TwoFactorCard } from './settings/TwoFactor';
 import { Shell } from './Shell';
-import { PublicStatusPage } from './status/PublicStatusPage';
-import { Loading } from './ui';
-import { Coordinator } from './volunteers/Coordinator';
-import { MyVolunteering } from './volunteers/MyVolunteering';
+import { Loading, ScreenBoundary, ScreenLoading } from './ui';
 import { langOf, language, msg, rememberLanguage, setLanguage, useLanguage } from '../i18n';
 
-// The event rules pages are for the few who write rules, and a tenth of the code: they load when first
-// opened, so everyone else's first load (a phone, at night, on a weak connection) stays as small as before.
+// What a responder opens first (sign-in, the dashboard, the incidents and the services list) is in the
+// entry file. Every other screen is its own file, fetched when first opened, so the first load (a
+// phone, at night, on a weak connection) stays small: docs/benchmarks.md measures it.
+const onDemand = <P extends object>(load: () => Promise<ComponentType<P>>) => lazy(() => load().then((c) => ({ default: c })));
 const rulesPages = () => import('./rules/pages');
-const ServiceRules = lazy(() => rulesPages().then((m) => ({ default: m.ServiceRules })));
-const Orchestrations = lazy(() => rulesPages().then((m) => ({ default: m.Orchestrations })));
-const OrchestrationDetail = lazy(() => rulesPages().then((m) => ({ default: m.OrchestrationDetail })));
-const later = (page: ReactNode) => <Suspense fallback={<Loading what={msg('app.the_page')} />}>{page}</Suspense>;
+const ServiceRules = onDemand(() => rulesPages().then((m) => m.ServiceRules));
+const Orchestrations = onDemand(() => rulesPages().then((m) => m.Orchestrations));
+const OrchestrationDetail = onDemand(() => rulesPages().then((m) => m.OrchestrationDetail));
+const Analytics = onDemand(() => import('./analytics/Analytics').then((m) => m.Analytics));
+const ImpactReport = onDemand(() => import('./analytics/ImpactReport').then((m) => m.ImpactReport));
+const Maintenance = onDemand(() => import('./maintenance/Maintenance').then((m) => m.Maintenance));
+const People = onDemand(() => import('./people/People').then((m) => m.People));
+const schedulePages = () => import('./schedules/Schedules');
+const Schedules = onDemand(() => schedulePages().then((m) => m.Schedules));
+const Policies = onDemand(() => schedulePages().then((m) => m.Policies));
+const ServiceDetail = onDemand(() => import('./services/ServiceDetail').then((m) => m.ServiceDetail));
+const ServicePaging = onDemand(() => import('./services/ServicePaging').then((m) => m.ServicePaging));
+const Settings = onDemand(() => import('./settings/Settings').then((m) => m.Settings));
+const PublicStatusPage = onDemand(() => import('./status/PublicStatusPage').then((m) => m.PublicStatusPage));
+const Coordinator = onDemand(() => import('./volunteers/Coordinator').then((m) => m.Coordinator));
+const MyVolunteering = onDemand(() => import('./volunteers/MyVolunteering').then((m) => m.MyVolunteering));
+/** While a screen's file arrives: an announced "Loading this screen…" in the page's place (the shell stays); if it cannot, a reload button. */
+const onScreen = (page: ReactNode) => (
+  <ScreenBoundary path={location.pathname}>
+    <Suspense fallback={<ScreenLoading />}>{page}</Suspense>
+  </ScreenBoundary>
+);
 
 export function App() {
   const { path } = useLocation();
@@ -77,7 +86,7 @@ export function App() {
   );
 
   const status = match('/status/:slug', path);
-  if (status) return <PublicStatusPage slug={status.slug!} />;
+  if (status) return onScreen(<PublicStatusPage slug={status.slug!} />);
   if (path === '/welcome' || path === '/reset') return <AccountLink kind={path === '/welcome' ? 'invite' : 'reset'} onSignedIn={(s) => (setSession(s), navigate('/', { replace: true }))} />;
   if (path === '/forgot') return <ForgotPassword />;
 
@@ -110,7 +119,7 @@ export function App() {
   }
   return (
     <Shell session={session} onSignedOut={() => (disconnectLive(), setSession(null), navigate('/login', { replace: true }))}>
-      <Page path={path} session={session} />
+      {onScreen(<Page path={path} session={session} />)}
     </Shell>
   );
 }
@@ -141,9 +150,9 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path === '/services') return <ServiceList session={session} />;
   if ((m = match('/services/:id', path))) return <ServiceDetail id={m.id!} session={session} />;
   if ((m = match('/services/:id/paging', path))) return <ServicePaging id={m.id!} />;
-  if ((m = match('/services/:id/rules', path))) return later(<ServiceRules id={m.id!} session={session} />);
-  if (path === '/event_orchestrations') return later(<Orchestrations session={session} />);
-  if ((m = match('/event_orchestrations/:id', path))) return later(<OrchestrationDetail id={m.id!} session={session} />);
+  if ((m = match('/services/:id/rules', path))) return <ServiceRules id={m.id!} session={session} />;
+  if (path === '/event_orchestrations') return <Orchestrations session={session} />;
+  if ((m = match('/event_orchestrations/:id', path))) return <OrchestrationDetail id={m.id!} session={session} />;
   if (path === '/maintenance' || match('/maintenance/:id', path)) return <Maintenance session={session} focusId={match('/maintenance/:id', path)?.id} />;
   if (path === '/schedules' || match('/schedules/:id', path)) return <Schedules session={session} />;
   if (path === '/escalation_policies' || match('/escalation_policies/:id', path)) return <Policies session={session} />;

@@ -1,5 +1,5 @@
 /** Shared building blocks: labelled fields, buttons, badges, times, errors. Accessible by construction. */
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { Component, useEffect, useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../data/client';
 import { fmtAgo, fmtDateTime, msg } from '../i18n';
 
@@ -146,6 +146,42 @@ export function Loading({ what }: { what: string }) {
     
     </p>
   );
+}
+
+/** The place of a screen whose file is still arriving (App's on-demand screens): announced, and plain to see. */
+export function ScreenLoading() {
+  return (
+    <div className="screen-loading" role="status" aria-live="polite">
+      <span className="screen-loading-mark" aria-hidden="true" />
+      {msg('app.loading_screen')}
+    </div>
+  );
+}
+
+/**
+ * Around the on-demand screens: a screen's file that cannot arrive (offline, or a new version
+ * deployed since this page was opened) says so with a reload button instead of a blank page.
+ * Opening another screen tries again.
+ */
+export class ScreenBoundary extends Component<{ path: string; children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+  override componentDidUpdate(prev: { path: string }): void {
+    if (prev.path !== this.props.path && this.state.failed) this.setState({ failed: false });
+  }
+  override render(): ReactNode {
+    if (!this.state.failed) return this.props.children;
+    return (
+      <div className="error" role="alert">
+        <p>{msg('app.screen_failed')}</p>
+        <button type="button" className="btn btn-small" onClick={() => location.reload()}>
+          {msg('app.reload')}
+        </button>
+      </div>
+    );
+  }
 }
 
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {

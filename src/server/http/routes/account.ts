@@ -175,7 +175,7 @@ function sessionRoutes(app: App, ctx: AccountContext): void {
   app.get(
     '/api/v1/session/probe',
     {
-      config: { permission: 'public', sessionProbe: true, twoFactorEnrolment: true },
+      config: { permission: 'public', sessionProbe: true, twoFactorEnrolment: true, volunteerAccess: 'open' },
       schema: {
         summary: "The browser's session, like GET /api/v1/session, or {\"session\": null} (still 200) when the request carries no live session cookie. API tokens are not read here: use GET /api/v1/session.",
         tags,
