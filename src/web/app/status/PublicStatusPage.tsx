@@ -3,14 +3,14 @@ import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { overallLabel, stateLabel, confirmStatusSubscription, publicStatus, statusFeedUrl, subscribeToStatus, unsubscribeFromStatus } from '../../data/status';
 import { ApiError } from '../../data/client';
+import type { PublicStatusPage as PublicStatus } from '../../data/types';
 import { fmtDateTime, initialLanguage, LanguageSwitch, langOf, language, msg, setLanguage, type Lang, type MessageId } from '../../i18n';
 
 const fmt = (iso: string) => fmtDateTime(iso);
 
-/** The page's languages, first the default (`languages` of the answer; all three when a server does not say). */
-function pageLanguages(p: object): Lang[] {
-  const list = (p as { languages?: unknown }).languages;
-  const langs = Array.isArray(list) ? list.map((l) => langOf(String(l))).filter((l): l is Lang => l !== null) : [];
+/** The page's languages, first the default (`languages` of the answer; all three if none is one the UI has). */
+function pageLanguages(p: PublicStatus): Lang[] {
+  const langs = p.languages.map((l) => langOf(l)).filter((l): l is Lang => l !== null);
   return langs.length ? [...new Set(langs)] : ['en', 'fr', 'es'];
 }
 
