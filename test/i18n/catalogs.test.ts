@@ -97,7 +97,7 @@ const ROOT = join(import.meta.dirname, '../../src/server/notify/channels');
 /** Renderers outside the channels (relative to src/server): the status page subscriber mails and the account mails. */
 const OTHER_RENDERERS: Record<string, string[]> = {
   'status-page/subscriptions.ts': ['componentNotice', 'updateNotice', 'maintenanceNotice', 'noticeEmail', 'confirmEmail'],
-  'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail'],
+  'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail', 'emailChangedNotice'],
 };
 const SERVER = join(import.meta.dirname, '../../src/server');
 

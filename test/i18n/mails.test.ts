@@ -12,6 +12,7 @@ import { DIALECTS, createTestApp, manualClock, serviceWithKey, type TestApp } fr
 import { engineFor, realChannels, startSmtp, type Mailbox } from '../engine/fixtures.js';
 import { createApp, enqueue, req, type Json } from '../api/helpers.js';
 import { linkToken, mailbox, ownerWithPassword, signIn, smtpConfig } from '../web/helpers.js';
+import { emailChangedNotice } from '../../src/server/account/mailer.js';
 
 describe.each(DIALECTS)('status page mails in the page language (%s)', (dialect) => {
   let t: TestApp;
@@ -102,5 +103,19 @@ describe.each(DIALECTS)('account mails in the member language (%s)', (dialect) =
       await t.close();
       await box.close();
     }
+  });
+});
+
+describe('the email change notice (pure)', () => {
+  it('is worded in the member’s language and dated in their zone', () => {
+    const at = Date.parse('2026-03-02T09:00:00Z');
+    const base = { name: 'Lucía', orgName: 'Harbor', oldEmail: 'lucia@harbor.example', newEmail: 'l@harbor.example', at, undoUrl: 'http://vigil.test/reset#token=x', undoDays: 7 };
+    const es = emailChangedNotice({ ...base, locale: 'es-ES', timeZone: 'Europe/Madrid', by: { self: false, name: 'Olive', role: 'owner' } });
+    expect(es.subject).toBe('Se cambió su correo de inicio de sesión para Harbor');
+    expect(es.text).toContain('pasó de lucia@harbor.example a l@harbor.example, por Olive (owner), el 2 mar 2026, 10:00 CET.');
+    expect(es.text).toContain('durante 7 días');
+    const en = emailChangedNotice({ ...base, locale: 'en-US', timeZone: 'UTC', by: { self: true } });
+    expect(en.text).toContain('was changed from lucia@harbor.example to l@harbor.example, by you (or someone signed in as you), on Mar 2, 2026, 9:00 AM UTC.');
+    expect(en.text.endsWith('If it was you, there is nothing to do.')).toBe(true);
   });
 });

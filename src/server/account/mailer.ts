@@ -10,7 +10,7 @@ import { lazyRequire } from '../lib/lazy-require.js';
 /** Loaded when SMTP is configured and a mailer is built, not at start. */
 const loadNodemailer = lazyRequire<typeof nodemailer>('nodemailer');
 import type { Config } from '../config/config.js';
-import { DEFAULT_LOCALE, format, parseLocale, type MessageId, type Values } from '../lib/i18n/translate.js';
+import { DEFAULT_LOCALE, format, formatDateTime, parseLocale, type MessageId, type Values } from '../lib/i18n/translate.js';
 
 export interface MailOut {
   to: { name: string; address: string };
@@ -88,6 +88,24 @@ export function twoFactorResetEmail(v: { locale: string; name: string; email: st
   const text = [hello, '', lead, '', tail, '', sentBy].join('\n');
   const html = `<!DOCTYPE html><html lang="${esc(htmlLang(v.locale))}"><head><meta charset="utf-8"><title>${esc(subject)}</title></head><body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111;background:#fff"><p>${esc(hello)}</p><p>${esc(lead)}</p><p>${esc(tail)}</p><p>${esc(sentBy)}</p></body></html>`;
   return { to: { name: v.name, address: v.email }, subject, text, html };
+}
+
+/** Tells a member, at their old address, that their sign-in email was changed, with the undo link; in their language, dated in their zone. */
+export function emailChangedNotice(v: { locale: string; timeZone: string; name: string; orgName: string; oldEmail: string; newEmail: string; by: { self: true } | { self: false; name: string; role: string }; at: number; undoUrl: string; undoDays: number }): { subject: string; text: string } {
+  const t = (id: MessageId, values?: Values) => format(v.locale, id, values);
+  const by = v.by.self ? t('accountMail.emailChange.by_you') : t('accountMail.emailChange.by', { name: v.by.name, role: v.by.role });
+  const text = [
+    t('accountMail.hello', { name: v.name }),
+    '',
+    t('accountMail.emailChange.lead', { org: v.orgName, old_email: v.oldEmail, new_email: v.newEmail, by, date: formatDateTime(v.locale, v.at, v.timeZone) }),
+    t('accountMail.emailChange.signed_out'),
+    '',
+    t('accountMail.emailChange.undo', { old_email: v.oldEmail, days: v.undoDays }),
+    v.undoUrl,
+    '',
+    t('accountMail.emailChange.was_you'),
+  ].join('\n');
+  return { subject: t('accountMail.emailChange.subject', { org: v.orgName }), text };
 }
 
 /** The HTML `lang` of a mail: the locale's canonical tag (`fr-FR`), else English. */

@@ -176,6 +176,13 @@ export const en = {
   'accountMail.twoFactor.subject': '[Vigil] Two-factor authentication removed for {org}',
   'accountMail.twoFactor.lead': '{by} removed the two-factor authentication of your Vigil account {email} for {org}. You now sign in with your password alone until you enrol an authenticator again.',
   'accountMail.twoFactor.tail': 'If you did not ask for this, tell the owners of your organization at once.',
+  'accountMail.emailChange.subject': 'Your sign-in email for {org} was changed',
+  'accountMail.emailChange.by_you': 'by you (or someone signed in as you)',
+  'accountMail.emailChange.by': 'by {name} ({role})',
+  'accountMail.emailChange.lead': 'The email that signs you in to Vigil for {org} was changed from {old_email} to {new_email}, {by}, on {date}.',
+  'accountMail.emailChange.signed_out': 'Your web sessions were signed out, and password reset links now go to the new address.',
+  'accountMail.emailChange.undo': 'If this was not you, put {old_email} back and choose a new password (the link works once, for {days, plural, one {# day} other {# days}}):',
+  'accountMail.emailChange.was_you': 'If it was you, there is nothing to do.',
 } as const;
 
 export type MessageId = keyof typeof en;

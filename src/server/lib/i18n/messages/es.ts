@@ -165,4 +165,11 @@ export const es: Catalog = {
   'accountMail.twoFactor.subject': '[Vigil] Autenticación en dos pasos eliminada para {org}',
   'accountMail.twoFactor.lead': '{by} eliminó la autenticación en dos pasos de su cuenta de Vigil {email} para {org}. Ahora inicia sesión solo con su contraseña hasta que vuelva a registrar una aplicación de autenticación.',
   'accountMail.twoFactor.tail': 'Si no lo pidió, avise de inmediato a los propietarios de su organización.',
+  'accountMail.emailChange.subject': 'Se cambió su correo de inicio de sesión para {org}',
+  'accountMail.emailChange.by_you': 'por usted (o alguien que inició sesión como usted)',
+  'accountMail.emailChange.by': 'por {name} ({role})',
+  'accountMail.emailChange.lead': 'El correo con el que inicia sesión en Vigil para {org} pasó de {old_email} a {new_email}, {by}, el {date}.',
+  'accountMail.emailChange.signed_out': 'Se cerraron sus sesiones web, y los enlaces para restablecer la contraseña van ahora a la dirección nueva.',
+  'accountMail.emailChange.undo': 'Si no fue usted, vuelva a poner {old_email} y elija una contraseña nueva (el enlace sirve una sola vez, durante {days, plural, one {# día} other {# días}}):',
+  'accountMail.emailChange.was_you': 'Si fue usted, no hay nada que hacer.',
 };

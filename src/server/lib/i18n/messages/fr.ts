@@ -165,4 +165,11 @@ export const fr: Catalog = {
   'accountMail.twoFactor.subject': '[Vigil] Authentification à deux facteurs retirée pour {org}',
   'accountMail.twoFactor.lead': '{by} a retiré l’authentification à deux facteurs de votre compte Vigil {email} pour {org}. Vous vous connectez désormais avec votre seul mot de passe, jusqu’à ce que vous enregistriez à nouveau une application d’authentification.',
   'accountMail.twoFactor.tail': 'Si vous ne l’avez pas demandé, prévenez tout de suite les propriétaires de votre organisation.',
+  'accountMail.emailChange.subject': 'Votre e-mail de connexion pour {org} a été modifié',
+  'accountMail.emailChange.by_you': 'par vous (ou quelqu’un connecté en votre nom)',
+  'accountMail.emailChange.by': 'par {name} ({role})',
+  'accountMail.emailChange.lead': 'L’e-mail avec lequel vous vous connectez à Vigil pour {org} est passé de {old_email} à {new_email}, {by}, le {date}.',
+  'accountMail.emailChange.signed_out': 'Vos sessions web ont été fermées, et les liens de réinitialisation du mot de passe vont désormais à la nouvelle adresse.',
+  'accountMail.emailChange.undo': 'Si ce n’était pas vous, remettez {old_email} et choisissez un nouveau mot de passe (le lien ne sert qu’une fois, pendant {days, plural, one {# jour} other {# jours}}) :',
+  'accountMail.emailChange.was_you': 'Si c’était vous, il n’y a rien à faire.',
 };
