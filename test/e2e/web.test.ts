@@ -288,6 +288,10 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await page.getByLabel('Page address').fill('harbor');
       // Nothing is public until a component is chosen.
       await page.getByLabel('Crisis chat', { exact: true }).check();
+      // The page speaks English (its default), French and Spanish (`languages`, saved on the server).
+      const pageLanguages = page.getByRole('group', { name: 'Languages of the page' });
+      await pageLanguages.getByLabel('Français').check();
+      await pageLanguages.getByLabel('Español').check();
       await page.getByRole('button', { name: 'Save status page' }).click();
       await page.getByText('Saved.').waitFor();
 

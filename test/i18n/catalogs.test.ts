@@ -94,6 +94,13 @@ const ALLOWED = new Set(['Vigil', 'Bolder', 'Medium', 'Attention', 'Good', 'Warn
 
 const ROOT = join(import.meta.dirname, '../../src/server/notify/channels');
 
+/** Renderers outside the channels (relative to src/server): the status page subscriber mails and the account mails. */
+const OTHER_RENDERERS: Record<string, string[]> = {
+  'status-page/subscriptions.ts': ['componentNotice', 'updateNotice', 'maintenanceNotice', 'noticeEmail', 'confirmEmail'],
+  'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail', 'emailChangedNotice'],
+};
+const SERVER = join(import.meta.dirname, '../../src/server');
+
 /** String literals and the fixed parts of template literals inside the named functions (all of the file for '*'), outside type positions. */
 function literals(file: string, names: string[]): string[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
@@ -136,8 +143,9 @@ describe('the renderers hold no English prose', () => {
 
   it('every literal that reads as words in a renderer comes from the catalog instead', () => {
     const found: string[] = [];
-    for (const [rel, names] of Object.entries(RENDERERS)) {
-      for (const text of literals(join(ROOT, rel), names)) if (prose(text) && !ALLOWED.has(text.replace(/[^A-Za-z ]/g, '').trim())) found.push(`${rel}: ${JSON.stringify(text)}`);
+    const files = [...Object.entries(RENDERERS).map(([rel, names]) => [rel, join(ROOT, rel), names] as const), ...Object.entries(OTHER_RENDERERS).map(([rel, names]) => [rel, join(SERVER, rel), names] as const)];
+    for (const [rel, file, names] of files) {
+      for (const text of literals(file, names)) if (prose(text) && !ALLOWED.has(text.replace(/[^A-Za-z ]/g, '').trim())) found.push(`${rel}: ${JSON.stringify(text)}`);
     }
     expect(found).toEqual([]);
   });

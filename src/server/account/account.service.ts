@@ -15,6 +15,7 @@ import type { Database, Role, UserTable } from '../storage/schema.js';
 import * as store from './account.store.js';
 import { restoreEmail } from './email-change.service.js';
 import { accountEmail, type AccountMailer } from './mailer.js';
+import { format, localeFor } from '../lib/i18n/translate.js';
 import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_LIFETIME_MS, TOUCH_EVERY_MS, linkUrl, newCsrfToken, newLinkToken, newSessionToken, sessionAlive } from './session.js';
 
@@ -180,7 +181,7 @@ export async function sendPasswordResets(db: Db, clock: Clock, mailer: AccountMa
   if (members.length && !mailer.configured) warn('password reset asked for, but no SMTP server is configured (VIGIL_SMTP_HOST); an admin can invite the member again');
   for (const m of members) {
     const { token } = await createLink(db, clock, m.orgId, m.userId, 'reset', null);
-    await mailer.send(accountEmail('reset', { name: m.name, email, orgName: m.orgName, url: linkUrl(publicUrl, 'reset', token), ttlText: `${RESET_TTL_MS / 60_000} minutes` }));
+    await mailer.send(accountEmail('reset', { locale: localeFor(m.locale, m.orgLocale), name: m.name, email, orgName: m.orgName, url: linkUrl(publicUrl, 'reset', token), ttl: { minutes: RESET_TTL_MS / 60_000 } }));
   }
 }
 
@@ -198,7 +199,8 @@ export async function invite(db: Db, clock: Clock, mailer: AccountMailer, public
   const { token, expiresAt } = await createLink(db, clock, inviter.orgId, user.id, 'invite', inviter.userId);
   const org = await getOrganization(db, inviter.orgId);
   const url = linkUrl(publicUrl, 'invite', token);
-  const emailSent = await mailer.send(accountEmail('invite', { name: user.name, email: user.email, orgName: org?.name ?? 'your organization', url, inviter: inviter.name, ttlText: `${INVITE_TTL_MS / 86_400_000} days` }));
+  const locale = localeFor(user.locale, org?.default_locale);
+  const emailSent = await mailer.send(accountEmail('invite', { locale, name: user.name, email: user.email, orgName: org?.name ?? format(locale, 'accountMail.your_organization'), url, inviter: inviter.name, ttl: { days: INVITE_TTL_MS / 86_400_000 } }));
   return { user, url, emailSent, expiresAt };
 }
 
@@ -216,7 +218,8 @@ export async function inviteImported(db: Db, clock: Clock, mailer: AccountMailer
     if (!user) continue;
     const { token } = await createLink(db, clock, orgId, id, 'invite', null);
     const url = linkUrl(publicUrl, 'invite', token);
-    const ok = await mailer.send(accountEmail('invite', { name: user.name, email: user.email, orgName: org?.name ?? 'your organization', url, inviter: null, ttlText: `${INVITE_TTL_MS / 86_400_000} days` }));
+    const locale = localeFor(user.locale, org?.default_locale);
+    const ok = await mailer.send(accountEmail('invite', { locale, name: user.name, email: user.email, orgName: org?.name ?? format(locale, 'accountMail.your_organization'), url, inviter: null, ttl: { days: INVITE_TTL_MS / 86_400_000 } }));
     (ok ? out.sent : out.notSent).push(user.email);
   }
   return out;

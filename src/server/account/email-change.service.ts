@@ -28,6 +28,8 @@ import { audit } from '../volunteer/access.service.js';
 import type { Database, Role, UserTable } from '../storage/schema.js';
 import * as store from './account.store.js';
 import { verifyPassword } from './password.js';
+import { emailChangedNotice } from './mailer.js';
+import { format, localeFor } from '../lib/i18n/translate.js';
 import { EMAIL_UNDO_TTL_MS, FRESH_SIGN_IN_MS, linkUrl, newLinkToken } from './session.js';
 
 type Db = Kysely<Database>;
@@ -84,11 +86,11 @@ export async function changeMemberAccount(db: Db, clock: Clock, publicUrl: strin
     if (other.length) await audit(trx, actor.orgId, actor.userId, `user.update ${other.join(',')}`, resource, now);
     if (!changesEmail) return row;
     await audit(trx, actor.orgId, actor.userId, 'user.email_change', resource, now);
-    return moveEmail(trx, now, publicUrl, actor, row, email, org?.name ?? 'your organization');
+    return moveEmail(trx, now, publicUrl, actor, row, email, org);
   });
 }
 
-async function moveEmail(trx: Db, now: number, publicUrl: string, actor: Actor, user: UserTable, email: string, orgName: string): Promise<UserTable> {
+async function moveEmail(trx: Db, now: number, publicUrl: string, actor: Actor, user: UserTable, email: string, org: { name: string; time_zone: string; default_locale?: string } | undefined): Promise<UserTable> {
   const row = await updateMember(trx, actor.orgId, user, { email }, { now, actor: auditActor(actor) });
   const self = actor.userId === user.id;
   await store.expireLinks(trx, actor.orgId, user.id, 'reset', now);
@@ -97,19 +99,19 @@ async function moveEmail(trx: Db, now: number, publicUrl: string, actor: Actor, 
   const token = newLinkToken();
   const linkId = newId(now);
   await store.insertLink(trx, { org_id: actor.orgId, id: linkId, user_id: user.id, kind: 'email_undo', token_hash: hashSecret(token), created_by: actor.userId, created_at: now, expires_at: now + EMAIL_UNDO_TTL_MS, used_at: null, previous_email: user.email });
-  const by = self ? 'by you (or someone signed in as you)' : `by ${actor.name} (${actor.role})`;
-  const text = [
-    `Hello ${user.name},`,
-    '',
-    `The email that signs you in to Vigil for ${orgName} was changed from ${user.email} to ${email}, ${by}, on ${new Date(now).toISOString()}.`,
-    'Your web sessions were signed out, and password reset links now go to the new address.',
-    '',
-    `If this was not you, put ${user.email} back and choose a new password (the link works once, for 7 days):`,
-    linkUrl(publicUrl, 'reset', token),
-    '',
-    'If it was you, there is nothing to do.',
-  ].join('\n');
-  await queueAccountNotice(trx, now, actor.orgId, { key: `email-change:${linkId}`, userId: user.id, address: user.email, subject: `Your sign-in email for ${orgName} was changed`, text });
+  const mail = emailChangedNotice({
+    locale: localeFor(user.locale, org?.default_locale),
+    timeZone: user.time_zone ?? org?.time_zone ?? 'UTC',
+    name: user.name,
+    orgName: org?.name ?? format(localeFor(user.locale, org?.default_locale), 'accountMail.your_organization'),
+    oldEmail: user.email,
+    newEmail: email,
+    by: self ? { self: true } : { self: false, name: actor.name, role: actor.role },
+    at: now,
+    undoUrl: linkUrl(publicUrl, 'reset', token),
+    undoDays: EMAIL_UNDO_TTL_MS / 86_400_000,
+  });
+  await queueAccountNotice(trx, now, actor.orgId, { key: `email-change:${linkId}`, userId: user.id, address: user.email, subject: mail.subject, text: mail.text });
   return row;
 }
 

@@ -16,6 +16,7 @@ import { verifyPassword } from './password.js';
 import { newSessionToken } from './session.js';
 import * as store from './two-factor.store.js';
 import { matchingStep, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, otpauthUri } from './totp.js';
+import { format, localeFor } from '../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
@@ -111,14 +112,15 @@ export async function disable(db: Db, clock: Clock, orgId: string, userId: strin
 }
 
 /** A manager removes another member's 2FA (never of a role above their own). Returns the member, to tell them. */
-export async function adminReset(db: Db, actor: { orgId: string; userId: string; role: Role }, targetId: string): Promise<{ target: UserTable; orgName: string }> {
+export async function adminReset(db: Db, actor: { orgId: string; userId: string; role: Role }, targetId: string): Promise<{ target: UserTable; orgName: string; locale: string }> {
   const target = await getUser(db, actor.orgId, targetId);
   if (!target || target.deleted_at !== null) throw new VigilError('not_found', [`user ${targetId} not found`]);
   if (target.id === actor.userId) throw forbidden('disable your own two-factor authentication with your password and a code (POST /api/v1/session/two_factor/disable)');
   if (!canActOn(actor.role, target.role)) throw forbidden(`a ${actor.role} cannot reset the two-factor authentication of a ${target.role}; nobody acts on an account above their own role`);
   if (!(await store.deleteTwoFactor(db, actor.orgId, target.id))) throw new VigilError('not_found', [`${target.email} has no two-factor authentication`]);
   const org = await getOrganization(db, actor.orgId);
-  return { target, orgName: org?.name ?? 'your organization' };
+  const locale = localeFor(target.locale, org?.default_locale);
+  return { target, orgName: org?.name ?? format(locale, 'accountMail.your_organization'), locale };
 }
 
 /** A sign-in whose password was right, waiting for its second step. */

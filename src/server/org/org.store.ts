@@ -109,17 +109,17 @@ export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable,
 }
 
 /** Every membership of an email, with its organization's name (an email may belong to several). Not org-scoped: the email is the key. */
-export async function findMembershipsByEmail(db: Db, email: string, limit = 10): Promise<{ orgId: string; orgName: string; userId: string; name: string }[]> {
+export async function findMembershipsByEmail(db: Db, email: string, limit = 10): Promise<{ orgId: string; orgName: string; userId: string; name: string; locale: string | null; orgLocale: string | null }[]> {
   const rows = await db
     .selectFrom('users as u')
     .innerJoin('organizations as o', 'o.id', 'u.org_id')
-    .select(['u.org_id', 'o.name as org_name', 'u.id', 'u.name'])
+    .select(['u.org_id', 'o.name as org_name', 'u.id', 'u.name', 'u.locale', 'o.default_locale'])
     .where('u.email', '=', email.toLowerCase())
     .where('u.deleted_at', 'is', null)
     .orderBy('u.org_id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name }));
+  return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name, locale: r.locale ?? null, orgLocale: r.default_locale ?? null }));
 }
 
 export async function updateOrganization(db: Db, orgId: string, patch: Partial<Pick<OrganizationTable, 'name' | 'time_zone' | 'default_alert_grouping' | 'default_locale'>>): Promise<void> {

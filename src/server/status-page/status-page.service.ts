@@ -18,6 +18,7 @@ import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, IncidentTable, PublicUpdateTable } from '../storage/schema.js';
 import * as store from './status-page.store.js';
 import { tellPublicUpdate } from './subscription.service.js';
+import { parseLanguages } from './status-page.js';
 import { LANGUAGES, isLanguage, type Language } from '../lib/i18n/translate.js';
 import { componentList, differentDays, fill, peopleAffectedSentence, placeholdersOf, publicTime, roughCount, templates, type Placeholder, type UpdateLanguage, type UpdateTemplate } from './plain-language.js';
 import {
@@ -48,16 +49,7 @@ export interface StatusPageSettings {
   languages: Language[];
 }
 
-/** A stored languages list, keeping only languages Vigil speaks; English when none is left. */
-export function parseLanguages(json: string | undefined): Language[] {
-  try {
-    const v = JSON.parse(json ?? '[]') as unknown;
-    const list = Array.isArray(v) ? v.filter((x): x is Language => typeof x === 'string' && isLanguage(x)) : [];
-    return list.length ? [...new Set(list)] : ['en'];
-  } catch {
-    return ['en'];
-  }
-}
+export { parseLanguages };
 
 /** The settings, or their defaults until first saved: the organization id as the slug, its name as the title, unpublished. */
 export async function getSettings(db: Db, orgId: string): Promise<StatusPageSettings> {

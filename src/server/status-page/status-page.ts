@@ -10,6 +10,7 @@
  * wrote for them.
  */
 import { createHash } from 'node:crypto';
+import { isLanguage, type Language } from '../lib/i18n/translate.js';
 
 export type ComponentState = 'operational' | 'degraded' | 'outage' | 'maintenance';
 export type PublicStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
@@ -81,4 +82,15 @@ export function publicIncidentStatus(incidentStatus: string, updates: { status: 
   if (incidentStatus === 'resolved') return 'resolved';
   const latest = [...updates].sort((a, b) => b.created_at - a.created_at)[0];
   return latest && latest.status !== 'resolved' ? latest.status : 'investigating';
+}
+
+/** A stored languages list, keeping only languages Vigil speaks; English when none is left. */
+export function parseLanguages(json: string | undefined): Language[] {
+  try {
+    const v = JSON.parse(json ?? '[]') as unknown;
+    const list = Array.isArray(v) ? v.filter((x): x is Language => typeof x === 'string' && isLanguage(x)) : [];
+    return list.length ? [...new Set(list)] : ['en'];
+  } catch {
+    return ['en'];
+  }
 }

@@ -26,7 +26,8 @@ import { isUniqueViolation } from '../storage/dialect.js';
 import type { Database, NotificationTable, StatusPageTable, StatusSubscriberTable } from '../storage/schema.js';
 import * as pages from './status-page.store.js';
 import * as store from './subscription.store.js';
-import { effectiveComponents, parseComponents, publicId, type PublicStatus } from './status-page.js';
+import { effectiveComponents, parseComponents, parseLanguages, publicId, type PublicStatus } from './status-page.js';
+import type { Language } from '../lib/i18n/translate.js';
 import { CONFIRM_TTL_MS, EMAIL_RE, confirmEmail, follows, noticeEmail, updateNotice, type Notice } from './subscriptions.js';
 
 type Db = Kysely<Database>;
@@ -43,6 +44,9 @@ async function publishedPage(db: Db, slug: string): Promise<StatusPageTable> {
   if (!page || !page.enabled) throw notFound(`status page ${slug}`);
   return page;
 }
+
+/** The language of a page's subscriber mails: its first (default) language; subscribers have no language of their own (no column for it). */
+export const pageLanguage = (page: StatusPageTable): Language => parseLanguages(page.languages)[0] ?? 'en';
 
 /** The components the page shows, under their public ids and names. */
 export async function pageComponents(db: Db, orgId: string, page?: StatusPageTable): Promise<PageComponent[]> {
@@ -101,7 +105,7 @@ export async function subscribeEmail(db: Db, clock: Clock, publicUrl: string, sl
         throw err;
       }
     }
-    const mail = confirmEmail(page.title, { confirm: `${pageUrl(publicUrl, page.slug)}?confirm=${encodeURIComponent(confirm)}`, page: pageUrl(publicUrl, page.slug) });
+    const mail = confirmEmail(pageLanguage(page), page.title, { confirm: `${pageUrl(publicUrl, page.slug)}?confirm=${encodeURIComponent(confirm)}`, page: pageUrl(publicUrl, page.slug) });
     await queueStatusPageMessage(trx, now, orgId, { key: `status_page:confirm:${hashSecret(confirm)}`, channel: 'email', eventType: 'status_page.subscription_confirmation', subscriberId: id!, payload: { to: email, notice: mail } });
   });
 }
@@ -183,7 +187,7 @@ export async function tell(db: Db, now: number, publicUrl: string, page: StatusP
     } else {
       // The header's URL takes the mail client's one-click POST (RFC 8058); the visible link opens the page, whose button posts it.
       const unsubscribe = unsubscribeApiUrl(publicUrl, page.slug, s.unsubscribe_token);
-      const body = noticeEmail(n, { page: pageUrl(publicUrl, page.slug), unsubscribe: `${pageUrl(publicUrl, page.slug)}?unsubscribe=${encodeURIComponent(s.unsubscribe_token)}` });
+      const body = noticeEmail(pageLanguage(page), n, { page: pageUrl(publicUrl, page.slug), unsubscribe: `${pageUrl(publicUrl, page.slug)}?unsubscribe=${encodeURIComponent(s.unsubscribe_token)}` });
       await queueStatusPageMessage(db, now, page.org_id, {
         ...base,
         channel: 'email',
@@ -202,5 +206,5 @@ export async function tellPublicUpdate(trx: Db, now: number, publicUrl: string, 
   const comps = (await pageComponents(trx, orgId, page)).filter((c) => c.serviceId === incident.service_id);
   if (!comps.length) return 0;
   const subscribers = await store.confirmedSubscribers(trx, orgId);
-  return tell(trx, now, publicUrl, page, subscribers, [incident.service_id], `update:${update.id}`, updateNotice(page.title, publicId(orgId, 'incident', incident.id), comps.map((c) => c.name), update));
+  return tell(trx, now, publicUrl, page, subscribers, [incident.service_id], `update:${update.id}`, updateNotice(pageLanguage(page), page.title, publicId(orgId, 'incident', incident.id), comps.map((c) => c.name), update));
 }

@@ -12,8 +12,12 @@
  * Maintenance notices are not throttled: a window is announced once when it is within
  * ANNOUNCE_MS of its start (or when it is created inside that horizon), and told again when
  * it starts and when it ends. Public updates written by responders go out at once.
+ *
+ * The words are in the page's language (its first `languages`, lib/i18n): a subscriber has no
+ * language of their own. Webhook `data` is machine-readable and stays the same in every language.
  */
 import type { ComponentState, PublicStatus } from './status-page.js';
+import { format, formatDateTime, type Language, type MessageId } from '../lib/i18n/translate.js';
 
 export const QUIET_MS = 2 * 60_000;
 export const MAX_WAIT_MS = 10 * 60_000;
@@ -63,7 +67,13 @@ export function follows(components: readonly string[], serviceId: string): boole
 
 export const EMAIL_RE = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]+$/;
 
-const STATE_WORDS: Record<WatchedState, string> = { operational: 'Operational', degraded: 'Degraded performance', outage: 'Outage' };
+const STATE_IDS = { operational: 'statusPage.state.operational', degraded: 'statusPage.state.degraded', outage: 'statusPage.state.outage' } as const satisfies Record<WatchedState, MessageId>;
+const STATUS_IDS = { investigating: 'statusPage.status.investigating', identified: 'statusPage.status.identified', monitoring: 'statusPage.status.monitoring', resolved: 'statusPage.status.resolved' } as const satisfies Record<PublicStatus, MessageId>;
+
+/** A date in a subscriber mail: the page's language, in UTC (a subscriber has no zone of their own). */
+const when = (lang: Language, at: number) => formatDateTime(lang, at, 'UTC');
+/** "Label: text", with the language's spacing before the colon. */
+const line = (lang: Language, label: string, text: string) => format(lang, 'statusMail.line', { label, text });
 
 /** What a subscriber is told: the subject, the words, and the data of a webhook event. */
 export interface Notice {
@@ -74,23 +84,23 @@ export interface Notice {
   data: Record<string, unknown>;
 }
 
-export function componentNotice(page: string, component: { id: string; name: string }, w: Watch): Notice {
+export function componentNotice(lang: Language, page: string, component: { id: string; name: string }, w: Watch): Notice {
   const state = watched(w.state as ComponentState);
-  const more = w.changes > 1 ? ` (it changed ${w.changes} times since ${new Date(w.first_change_at ?? 0).toISOString()}; this is its latest state)` : '';
   return {
     event: 'status_page.component_changed',
-    subject: `${page}: ${component.name} is ${STATE_WORDS[state].toLowerCase()}`,
-    text: `${component.name} is now: ${STATE_WORDS[state]}${more}.`,
+    subject: format(lang, 'statusMail.component.subject', { page, component: component.name, state }),
+    text: format(lang, 'statusMail.component.text', { component: component.name, state: format(lang, STATE_IDS[state]), changes: w.changes, since: when(lang, w.first_change_at ?? 0) }),
     data: { component: { id: component.id, name: component.name }, state, previous_state: watched(w.told_state as ComponentState), changes: w.changes },
   };
 }
 
-export function updateNotice(page: string, incidentId: string, components: string[], update: { status: PublicStatus; message: string; created_at: number }): Notice {
-  const word = update.status.charAt(0).toUpperCase() + update.status.slice(1);
+export function updateNotice(lang: Language, page: string, incidentId: string, components: string[], update: { status: PublicStatus; message: string; created_at: number }): Notice {
+  const word = STATUS_IDS[update.status] ? format(lang, STATUS_IDS[update.status]) : update.status;
+  const list = components.join(', ');
   return {
     event: 'status_page.incident_updated',
-    subject: `${page}: ${word}${components.length ? ` (${components.join(', ')})` : ''}`,
-    text: [`${word}: ${update.message}`, '', components.length ? `Affects: ${components.join(', ')}` : '', `Posted ${new Date(update.created_at).toISOString()}`].filter(Boolean).join('\n'),
+    subject: components.length ? format(lang, 'statusMail.update.subject_components', { page, status: word, components: list }) : line(lang, page, word),
+    text: [line(lang, word, update.message), '', components.length ? line(lang, format(lang, 'statusMail.affects'), list) : '', format(lang, 'statusMail.update.posted', { date: when(lang, update.created_at) })].filter(Boolean).join('\n'),
     data: { incident: { id: incidentId, status: update.status, components }, update: { status: update.status, message: update.message, created_at: new Date(update.created_at).toISOString() } },
   };
 }
@@ -104,14 +114,19 @@ export function maintenancePhases(occ: { start: number; end: number }, now: numb
   return occ.start - now <= ANNOUNCE_MS && !sent.has('scheduled') ? ['scheduled'] : [];
 }
 
-export function maintenanceNotice(page: string, phase: MaintenancePhase, m: { id: string; description: string | null; components: string[]; start: number; end: number }): Notice {
-  const what = m.description?.trim() || 'Scheduled maintenance';
-  const when = `${new Date(m.start).toISOString()} to ${new Date(m.end).toISOString()}`;
-  const lead = phase === 'scheduled' ? `Maintenance is scheduled from ${when}` : phase === 'started' ? `Maintenance has started (until ${new Date(m.end).toISOString()})` : 'Maintenance is over';
+export function maintenanceNotice(lang: Language, page: string, phase: MaintenancePhase, m: { id: string; description: string | null; components: string[]; start: number; end: number }): Notice {
+  const what = m.description?.trim() || format(lang, 'statusMail.maintenance.scheduled_title');
+  const lead =
+    phase === 'scheduled'
+      ? format(lang, 'statusMail.maintenance.lead_scheduled', { start: when(lang, m.start), end: when(lang, m.end) })
+      : phase === 'started'
+        ? format(lang, 'statusMail.maintenance.lead_started', { end: when(lang, m.end) })
+        : format(lang, 'statusMail.maintenance.lead_ended');
+  const kind = format(lang, phase === 'scheduled' ? 'statusMail.maintenance.scheduled_title' : phase === 'started' ? 'statusMail.maintenance.in_progress_title' : 'statusMail.maintenance.completed_title');
   return {
     event: `status_page.maintenance_${phase}`,
-    subject: `${page}: ${phase === 'scheduled' ? 'Scheduled maintenance' : phase === 'started' ? 'Maintenance in progress' : 'Maintenance completed'}: ${what}`,
-    text: [`${lead}: ${what}`, m.components.length ? `Affects: ${m.components.join(', ')}` : ''].filter(Boolean).join('\n'),
+    subject: line(lang, line(lang, page, kind), what),
+    text: [line(lang, lead, what), m.components.length ? line(lang, format(lang, 'statusMail.affects'), m.components.join(', ')) : ''].filter(Boolean).join('\n'),
     data: { maintenance: { id: m.id, status: phase === 'scheduled' ? 'scheduled' : phase === 'started' ? 'in_progress' : 'completed', description: m.description, components: m.components, start_time: new Date(m.start).toISOString(), end_time: new Date(m.end).toISOString() } },
   };
 }
@@ -119,18 +134,18 @@ export function maintenanceNotice(page: string, phase: MaintenancePhase, m: { id
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** An update mail's body: the notice, the page, and a visible unsubscribe link (the header carries the one-click one). */
-export function noticeEmail(n: Notice, links: { page: string; unsubscribe: string }): { text: string; html: string } {
-  const text = [n.text, '', `Status page: ${links.page}`, '', `Unsubscribe: ${links.unsubscribe}`].join('\n');
-  const html = `<p style="white-space:pre-wrap">${esc(n.text)}</p><p><a href="${esc(links.page)}">See the status page</a></p><p style="font-size:14px;color:#444">You receive this because you subscribed to this status page. <a href="${esc(links.unsubscribe)}">Unsubscribe</a></p>`;
+export function noticeEmail(lang: Language, n: Notice, links: { page: string; unsubscribe: string }): { text: string; html: string } {
+  const text = [n.text, '', line(lang, format(lang, 'statusMail.status_page'), links.page), '', line(lang, format(lang, 'statusMail.unsubscribe'), links.unsubscribe)].join('\n');
+  const html = `<p style="white-space:pre-wrap">${esc(n.text)}</p><p><a href="${esc(links.page)}">${esc(format(lang, 'statusMail.see_the_page'))}</a></p><p style="font-size:14px;color:#444">${esc(format(lang, 'statusMail.why'))} <a href="${esc(links.unsubscribe)}">${esc(format(lang, 'statusMail.unsubscribe'))}</a></p>`;
   return { text, html };
 }
 
-export function confirmEmail(page: string, links: { confirm: string; page: string }): { subject: string; text: string; html: string } {
-  const subject = `Confirm your subscription to ${page}`;
-  const lead = `Someone (probably you) asked to receive updates from the status page ${page} at this address. Nothing is sent until you confirm; if it was not you, ignore this message and the address is forgotten within 48 hours.`;
+export function confirmEmail(lang: Language, page: string, links: { confirm: string; page: string }): { subject: string; text: string; html: string } {
+  const subject = format(lang, 'statusMail.confirm.subject', { page });
+  const lead = format(lang, 'statusMail.confirm.lead', { page });
   return {
     subject,
-    text: [lead, '', `Confirm: ${links.confirm}`, '', `Status page: ${links.page}`].join('\n'),
-    html: `<p>${esc(lead)}</p><p><a href="${esc(links.confirm)}" style="display:inline-block;padding:10px 16px;border-radius:4px;background:#1a4fa3;color:#fff;font-weight:bold">Confirm the subscription</a></p><p><a href="${esc(links.page)}">See the status page</a></p>`,
+    text: [lead, '', line(lang, format(lang, 'statusMail.confirm.confirm'), links.confirm), '', line(lang, format(lang, 'statusMail.status_page'), links.page)].join('\n'),
+    html: `<p>${esc(lead)}</p><p><a href="${esc(links.confirm)}" style="display:inline-block;padding:10px 16px;border-radius:4px;background:#1a4fa3;color:#fff;font-weight:bold">${esc(format(lang, 'statusMail.confirm.button'))}</a></p><p><a href="${esc(links.page)}">${esc(format(lang, 'statusMail.see_the_page'))}</a></p>`,
   };
 }

@@ -1,8 +1,8 @@
 import { api, withQuery } from './client';
 import type { ContactMethod, NotificationRule, Role, TestPageQueued, User, UserPatch } from './types';
 
-/** The signed-in person as PagerDuty's GET /users/me answers (with `locale` where the server keeps it). */
-export const me = () => api<{ user: User & { locale?: string | null } }>('GET', '/api/v1/users/me').then((r) => r.user);
+/** The signed-in person as PagerDuty's GET /users/me answers (with their `locale`). */
+export const me = () => api<{ user: User }>('GET', '/api/v1/users/me').then((r) => r.user);
 export const listUsers = () => api<{ users: User[] }>('GET', withQuery('/api/v1/users', { limit: 100 })).then((r) => r.users);
 export const updateUser = (id: string, patch: UserPatch) => api<{ user: User }>('PUT', `/api/v1/users/${encodeURIComponent(id)}`, { user: patch });
 export const removeUser = (id: string) => api<void>('DELETE', `/api/v1/users/${encodeURIComponent(id)}`);

@@ -155,9 +155,9 @@ export function twoFactorRoutes(app: App, deps: AppDeps, mailer: AccountMailer =
     },
     async (request, reply) => {
       const p = principalOf(request);
-      const { target, orgName } = await twoFactor.adminReset(db, p, request.params.id);
+      const { target, orgName, locale } = await twoFactor.adminReset(db, p, request.params.id);
       await audit(db, p.orgId, p.userId, `two_factor.reset ${target.role}`, `users/${target.id}`, clock.now());
-      const sent = await mailer.send(twoFactorResetEmail({ name: target.name, email: target.email, orgName, by: p.name }));
+      const sent = await mailer.send(twoFactorResetEmail({ locale, name: target.name, email: target.email, orgName, by: p.name }));
       if (!sent) request.log.warn('two-factor reset: the member could not be told by email (no SMTP server configured, or the relay refused)');
       return reply.code(204).send(undefined as never);
     },

@@ -10,28 +10,34 @@ import { ServiceTabs } from './ServiceTabs';
 import { AlertSettings } from './AlertSettings';
 import { msg } from '../../i18n';
 
-const TYPE_LABEL: Record<string, string> = { events_v2: 'Events API v2', alertmanager: 'Alertmanager webhook', heartbeat: 'Heartbeat', opsgenie: 'Opsgenie Alert API', generic_webhook: 'Generic webhook', email: 'Email' };
-
-/** A generic webhook's own mapping: JSONata expressions (docs/sources.md). */
-const MAPPING_FIELDS: { id: string; label: string; hint: string }[] = [
-  { id: 'summary', label: 'Summary', hint: 'Required, e.g. title & " on " & host' },
-  { id: 'source', label: 'Source', hint: 'e.g. host' },
-  { id: 'severity', label: 'Severity', hint: 'Gives critical, error, warning or info (else error)' },
-  { id: 'dedup_key', label: 'Dedup key', hint: 'e.g. id (missing: summary and source)' },
-  { id: 'action', label: 'Action', hint: 'Gives trigger, acknowledge or resolve, e.g. state = "ok" ? "resolve" : "trigger"' },
-  { id: 'events', label: 'Events', hint: 'Optional: the list whose items each become an event, e.g. alerts' },
-  { id: 'custom_details', label: 'Custom details', hint: 'Missing: the whole payload' },
-  { id: 'links', label: 'Links', hint: 'e.g. [{"href": url, "text": "Open"}]' },
-];
-
-const EMAIL_CREATION: Record<string, string> = {
-  on_new_email: 'A new incident for each message',
-  on_new_email_subject: 'One incident per subject while it is open',
-  only_if_no_open_incidents: 'A new incident only when none from this address is open',
-  use_rules: 'By parser rules (set through the API)',
+const TYPE_LABEL: Record<string, () => string> = {
+  events_v2: () => 'Events API v2',
+  alertmanager: () => msg('services.serviceDetail.alertmanager_webhook'),
+  heartbeat: () => msg('services.serviceDetail.heartbeat'),
+  opsgenie: () => 'Opsgenie Alert API',
+  generic_webhook: () => msg('services.serviceDetail.type_generic_webhook'),
+  email: () => msg('services.serviceDetail.type_email'),
 };
+const typeLabel = (t: string) => TYPE_LABEL[t]?.() ?? t;
+
+/** A generic webhook's own mapping: JSONata expressions (docs/sources.md); labels in the reader's language. */
+const MAPPING_FIELDS = ['summary', 'source', 'severity', 'dedup_key', 'action', 'events', 'custom_details', 'links'] as const;
+const mappingFields = () =>
+  MAPPING_FIELDS.map((id) => ({
+    id,
+    label: msg(`services.serviceDetail.mapping_field.${id}`),
+    hint: msg(`services.serviceDetail.mapping_field.${id}_hint`),
+  }));
+
+/** How an email integration opens incidents (`email_incident_creation`). */
+const EMAIL_CREATION = ['on_new_email', 'on_new_email_subject', 'only_if_no_open_incidents', 'use_rules'] as const;
+type EmailCreation = (typeof EMAIL_CREATION)[number];
+const emailCreation = (v: string) => ((EMAIL_CREATION as readonly string[]).includes(v) ? msg(`services.serviceDetail.email_creation.${v as EmailCreation}`) : v);
 
 /** `ops@a.example, *@b.example` → the list the API takes. */
+/** An example pattern, the same in every language. */
+const SENDERS_EXAMPLE = '*@monitoring.example.org';
+
 const senderList = (text: string) => text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
 
 export function ServiceDetail({ id, session }: { id: string; session: Session }) {
@@ -110,13 +116,13 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
                       <option value="events_v2">{msg('services.serviceDetail.events_api_v2_pagerduty_compatible')}</option>
                       <option value="alertmanager">{msg('services.serviceDetail.alertmanager_webhook')}</option>
                       <option value="heartbeat">{msg('services.serviceDetail.heartbeat')}</option>
-                      <option value="generic_webhook">Generic webhook (any JSON or form POST)</option>
-                      <option value="email">Email (an address that opens incidents)</option>
+                      <option value="generic_webhook">{msg('services.serviceDetail.generic_webhook_any_json_or_form')}</option>
+                      <option value="email">{msg('services.serviceDetail.email_an_address_that_opens_incidents')}</option>
                     </select>
                   )}
                 </Field>
                 {type === 'generic_webhook' && (
-                  <Field label="Mapping" hint="A ready-made mapping for the tool, or your own (JSONata)">
+                  <Field label={msg('services.serviceDetail.mapping')} hint={msg('services.serviceDetail.mapping_hint')}>
                     {(fid, d) => (
                       <select id={fid} aria-describedby={d} value={preset} onChange={(e) => setPreset(e.target.value)}>
                         {WEBHOOK_PRESETS.map((p) => (
@@ -124,7 +130,7 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
                             {p.label}
                           </option>
                         ))}
-                        <option value="">Custom mapping</option>
+                        <option value="">{msg('services.serviceDetail.custom_mapping')}</option>
                       </select>
                     )}
                   </Field>
@@ -135,8 +141,8 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
               </div>
               {type === 'generic_webhook' && preset === '' && (
                 <fieldset className="mapping">
-                  <legend>Mapping (JSONata expressions over the payload)</legend>
-                  {MAPPING_FIELDS.map((f) => (
+                  <legend>{msg('services.serviceDetail.mapping_jsonata_legend')}</legend>
+                  {mappingFields().map((f) => (
                     <Field key={f.id} label={f.label} hint={f.hint}>
                       {(fid, d) => <input id={fid} aria-describedby={d} className="mono" maxLength={4096} value={mapping[f.id] ?? ''} onChange={(e) => setMapping({ ...mapping, [f.id]: e.target.value })} />}
                     </Field>
@@ -145,21 +151,19 @@ export function ServiceDetail({ id, session }: { id: string; session: Session })
               )}
               {type === 'email' && (
                 <div className="row">
-                  <Field label="Incidents">
+                  <Field label={msg('services.serviceDetail.email_incidents')}>
                     {(fid) => (
                       <select id={fid} value={creation} onChange={(e) => setCreation(e.target.value)}>
-                        {Object.entries(EMAIL_CREATION)
-                          .filter(([v]) => v !== 'use_rules')
-                          .map(([v, label]) => (
-                            <option key={v} value={v}>
-                              {label}
-                            </option>
-                          ))}
+                        {EMAIL_CREATION.filter((v) => v !== 'use_rules').map((v) => (
+                          <option key={v} value={v}>
+                            {emailCreation(v)}
+                          </option>
+                        ))}
                       </select>
                     )}
                   </Field>
-                  <Field label="Allowed senders" hint="Optional: addresses or *@example.com, separated by commas. Others are refused.">
-                    {(fid, d) => <input id={fid} aria-describedby={d} value={senders} onChange={(e) => setSenders(e.target.value)} placeholder="*@monitoring.example.org" />}
+                  <Field label={msg('services.serviceDetail.allowed_senders')} hint={msg('services.serviceDetail.allowed_senders_hint')}>
+                    {(fid, d) => <input id={fid} aria-describedby={d} value={senders} onChange={(e) => setSenders(e.target.value)} placeholder={SENDERS_EXAMPLE} />}
                   </Field>
                 </div>
               )}
@@ -211,14 +215,14 @@ function IntegrationItem({ serviceId, integration: i, manage, onKey }: { service
   return (
     <li className="integration">
       <div>
-        <strong>{i.name}</strong> <span className="muted">· {TYPE_LABEL[i.vigil_type] ?? i.vigil_type}</span>
+        <strong>{i.name}</strong> <span className="muted">· {typeLabel(i.vigil_type)}</span>
         <p className="muted small">{msg('services.serviceDetail.key_starts')}{' '}<code>{i.integration_key_hint}</code>{' '}{msg('services.serviceDetail.added')}{' '}<Time iso={i.created_at} />
           {i.heartbeat && <>{' '}{msg('services.serviceDetail.heartbeat_every')}{' '}{i.heartbeat.interval_seconds}s, {i.heartbeat.state}</>}
         </p>
         {i.vigil_type === 'email' && (
           <p className="muted small" data-testid="email-integration">
-            address <code>{i.integration_key_hint}…@{i.integration_email_domain}</code> · {EMAIL_CREATION[i.email_incident_creation ?? 'on_new_email']}
-            {i.email_allowed_senders?.length ? <> · only from {i.email_allowed_senders.join(', ')}</> : null}
+            {msg('services.serviceDetail.email_address_line', { address: `${i.integration_key_hint}…@${i.integration_email_domain}` })} · {emailCreation(i.email_incident_creation ?? 'on_new_email')}
+            {i.email_allowed_senders?.length ? <>{' '}{msg('services.serviceDetail.only_from', { senders: i.email_allowed_senders.join(', ') })}</> : null}
           </p>
         )}
       </div>
@@ -251,7 +255,7 @@ function SamplePayload({ serviceId, integration: i }: { serviceId: string; integ
     try {
       payload = JSON.parse(text);
     } catch (e) {
-      setParseError(`The sample is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      setParseError(msg('services.serviceDetail.sample_not_json', { error: e instanceof Error ? e.message : String(e) }));
       return;
     }
     setParseError(null);
@@ -260,35 +264,35 @@ function SamplePayload({ serviceId, integration: i }: { serviceId: string; integ
   return (
     <form
       className="sample-payload"
-      aria-label={`Test ${i.name} with a sample payload`}
+      aria-label={msg('services.serviceDetail.test_with_a_sample_payload_of', { name: i.name })}
       onSubmit={(e) => {
         e.preventDefault();
         void run.run();
       }}
     >
       <p className="muted small">
-        Mapping: {i.webhook?.preset ? (WEBHOOK_PRESETS.find((p) => p.id === i.webhook?.preset)?.label ?? i.webhook.preset) : 'custom'} · POST to <code>{i.ingest_url}</code>
+        {msg('services.serviceDetail.mapping_of_integration', { mapping: i.webhook?.preset ? (WEBHOOK_PRESETS.find((p) => p.id === i.webhook?.preset)?.label ?? i.webhook.preset) : msg('services.serviceDetail.mapping_custom') })} <code>{i.ingest_url}</code>
       </p>
-      <Field label="Test with a sample payload" hint="Paste a JSON payload as the tool sends it; nothing is stored">
+      <Field label={msg('services.serviceDetail.test_with_a_sample_payload')} hint={msg('services.serviceDetail.paste_a_json_payload')}>
         {(fid, d) => <textarea id={fid} aria-describedby={d} className="mono" rows={6} value={text} onChange={(e) => setText(e.target.value)} />}
       </Field>
       <button type="submit" className="btn btn-secondary" disabled={run.busy || !text.trim()}>
-        Test mapping
+        {msg('services.serviceDetail.test_mapping')}
       </button>{' '}
       <button type="button" className="btn btn-quiet" disabled={showFailed.busy} onClick={() => void showFailed.run()}>
-        Recent mapping errors
+        {msg('services.serviceDetail.recent_mapping_errors')}
       </button>
       <ErrorBox error={showFailed.error} />
       {failed &&
         (failed.length === 0 ? (
-          <p className="muted small">No payload failed the mapping lately.</p>
+          <p className="muted small">{msg('services.serviceDetail.no_payload_failed_the_mapping')}</p>
         ) : (
           <ul className="plain mapping-errors">
             {failed.map((f) => (
               <li key={f.id}>
                 <Time iso={f.created_at} /> · {f.error}
                 <details>
-                  <summary>Payload</summary>
+                  <summary>{msg('services.serviceDetail.payload')}</summary>
                   <pre className="mono small">{JSON.stringify(f.payload, null, 2)}</pre>
                 </details>
               </li>
@@ -300,12 +304,13 @@ function SamplePayload({ serviceId, integration: i }: { serviceId: string; integ
       {result &&
         (result.error !== null ? (
           <Notice tone="warn">
-            <span data-testid="mapping-error">The mapping fails on this payload: {result.error}</span>. Such a payload is still answered 202 and kept for admins, without an alert.
+            <span data-testid="mapping-error">{msg('services.serviceDetail.the_mapping_fails_on_this_payload', { error: result.error })}</span>
+            {msg('services.serviceDetail.such_a_payload_is_still_answered')}
           </Notice>
         ) : (
           <div role="status" data-testid="mapped-events">
             <p>
-              {result.events.length} {result.events.length === 1 ? 'event' : 'events'} would result:
+              {msg('services.serviceDetail.events_would_result', { count: result.events.length })}
             </p>
             <ul className="plain">
               {result.events.map((e, n) => (
@@ -313,8 +318,8 @@ function SamplePayload({ serviceId, integration: i }: { serviceId: string; integ
                   <strong>{e.action}</strong> · {e.severity} · <span className="mapped-summary">{e.summary}</span>
                   <span className="muted small">
                     {' '}
-                    · dedup key <code>{e.dedup_key}</code>
-                    {e.source && <> · source {e.source}</>}
+                    {msg('services.serviceDetail.dedup_key')} <code>{e.dedup_key}</code>
+                    {e.source && <>{' '}{msg('services.serviceDetail.source', { source: e.source })}</>}
                   </span>
                 </li>
               ))}
@@ -345,17 +350,17 @@ function NewKey({ integration: i, origin, onDone }: { integration: Integration; 
       )}
       {i.vigil_type === 'alertmanager' && <CodeBlock label={msg('services.serviceDetail.alertmanager_alertmanager_yml')} code={webhookSnippet(i.ingest_url)} />}
       {i.vigil_type === 'heartbeat' && <CodeBlock label={msg('services.serviceDetail.ping_it')} code={heartbeatSnippet(i.ingest_url)} />}
-      {i.vigil_type === 'generic_webhook' && <CodeBlock label="Paste this URL into the tool's webhook settings (see docs/sources.md)" code={i.ingest_url} />}
+      {i.vigil_type === 'generic_webhook' && <CodeBlock label={msg('services.serviceDetail.paste_this_url_into_the_tool')} code={i.ingest_url} />}
       {i.vigil_type === 'email' && i.integration_email && (
         <>
-          <p>Send or forward alert email to this address (it holds the key, so keep it as private as the key):</p>
+          <p>{msg('services.serviceDetail.send_or_forward_alert_email')}</p>
           <div className="key-line">
             <code className="key" data-testid="integration-email">
               {i.integration_email}
             </code>
-            <CopyButton text={i.integration_email} label="Copy the email address" />
+            <CopyButton text={i.integration_email} label={msg('services.serviceDetail.copy_the_email_address')} />
           </div>
-          <CodeBlock label="Postmark inbound webhook URL" code={i.ingest_url} />
+          <CodeBlock label={msg('services.serviceDetail.postmark_inbound_webhook_url')} code={i.ingest_url} />
         </>
       )}
       <button type="button" className="btn btn-secondary" onClick={onDone}>{msg('services.serviceDetail.i_have_copied_it')}</button>

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { canManage, listUsers, me, updateUser } from '../../data/people';
+import { canManage, listUsers, updateUser } from '../../data/people';
 import { PAGE, SCOPE_WORDS, auditLog, createToken, listTokens, revokeToken } from '../../data/settings';
 import { listServices } from '../../data/services';
 import { changePassword } from '../../data/session';
 import { saveStatusSettings, statusSettings } from '../../data/status';
-import type { ApiToken, Session, StatusPagePatch, StatusPageSettings as StatusSettings, UserPatch } from '../../data/types';
+import type { ApiToken, Session, StatusPageSettings as StatusSettings } from '../../data/types';
 import { Link, useLocation } from '../router';
 import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader, Time } from '../ui';
 import { TwoFactorCard, TwoFactorPolicyCard } from './TwoFactor';
@@ -227,11 +227,9 @@ function Audit() {
   );
 }
 
-/** `languages` of the status page settings, when the server has the field (else null: nothing is sent). */
-function pageLanguages(d: StatusSettings): Lang[] | null {
-  const list = (d as { languages?: unknown }).languages;
-  if (!Array.isArray(list)) return null;
-  const langs = list.map((l) => langOf(String(l))).filter((l): l is Lang => l !== null);
+/** `languages` of the status page settings, first the default. */
+function pageLanguages(d: StatusSettings): Lang[] {
+  const langs = d.languages.map((l) => langOf(l)).filter((l): l is Lang => l !== null);
   return langs.length ? [...new Set(langs)] : ['en'];
 }
 
@@ -245,15 +243,14 @@ function StatusPageSettings({ manage }: { manage: boolean }) {
   const [saved, setSaved] = useState(false);
   const save = useAction(async () => {
     if (!draft) return;
-    const languages = pageLanguages(draft);
-    const r = await saveStatusSettings({ slug: draft.slug, title: draft.title, enabled: draft.enabled, components: draft.components, ...(languages ? { languages } : {}) } as StatusPagePatch);
+    const r = await saveStatusSettings({ slug: draft.slug, title: draft.title, enabled: draft.enabled, components: draft.components, languages: pageLanguages(draft) });
     setDraft(r);
     setSaved(true);
   });
   const chosen = (id: string) => draft?.components.find((c) => c.service_id === id);
-  // The page's languages, first the default: offered when the server keeps them (its settings answer `languages`).
+  // The page's languages, first the default.
   const langs = draft ? pageLanguages(draft) : null;
-  const setLangs = (next: Lang[]) => setDraft((d) => d && ({ ...d, languages: next } as StatusSettings));
+  const setLangs = (next: Lang[]) => setDraft((d) => d && { ...d, languages: next });
   const toggle = (id: string, name: string, on: boolean) =>
     setDraft((d) => d && { ...d, components: on ? [...d.components, { service_id: id, name, group: 'Services' }] : d.components.filter((c) => c.service_id !== id) });
   const edit = (id: string, patch: Partial<{ name: string; group: string }>) => setDraft((d) => d && { ...d, components: d.components.map((c) => (c.service_id === id ? { ...c, ...patch } : c)) });
@@ -351,15 +348,13 @@ function StatusPageSettings({ manage }: { manage: boolean }) {
 function LanguageCard({ session }: { session: Session }) {
   const lang = useLanguage();
   const [chosen, setChosen] = useState<Lang>(lang);
-  const [done, setDone] = useState<'server' | 'browser' | null>(null);
-  // A server that keeps a language per person answers `locale` on GET /users/me; another one only this browser remembers.
-  const account = useAsync(() => me(), []);
-  const serverKeeps = account.data !== undefined && account.data !== null && 'locale' in account.data;
+  const [done, setDone] = useState(false);
+  // Kept on the user (PUT /users/{id} {user: {locale}}), so emails, SMS and calls follow, and in this browser for the sign-in page.
   const action = useAction(async () => {
-    if (serverKeeps) await updateUser(session.user.id, { locale: LOCALE_OF[chosen] } as UserPatch);
+    await updateUser(session.user.id, { locale: LOCALE_OF[chosen] });
     rememberLanguage(chosen);
     await setLanguage(chosen);
-    setDone(serverKeeps ? 'server' : 'browser');
+    setDone(true);
   });
   return (
     <section className="card" aria-labelledby="lang-h">
@@ -367,7 +362,7 @@ function LanguageCard({ session }: { session: Session }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          setDone(null);
+          setDone(false);
           void action.run();
         }}
       >
@@ -383,8 +378,8 @@ function LanguageCard({ session }: { session: Session }) {
           )}
         </Field>
         <ErrorBox error={action.error} />
-        {done && <Notice tone="ok">{done === 'server' ? msg('settings.language.saved') : msg('settings.language.saved_here')}</Notice>}
-        <button type="submit" className="btn btn-secondary" disabled={action.busy || account.loading}>
+        {done && <Notice tone="ok">{msg('settings.language.saved')}</Notice>}
+        <button type="submit" className="btn btn-secondary" disabled={action.busy}>
           {msg('settings.language.save')}
         </button>
       </form>

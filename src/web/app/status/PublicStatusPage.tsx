@@ -3,14 +3,14 @@ import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
 import { overallLabel, stateLabel, confirmStatusSubscription, publicStatus, statusFeedUrl, subscribeToStatus, unsubscribeFromStatus } from '../../data/status';
 import { ApiError } from '../../data/client';
+import type { PublicStatusPage as PublicStatus } from '../../data/types';
 import { fmtDateTime, initialLanguage, LanguageSwitch, langOf, language, msg, setLanguage, type Lang, type MessageId } from '../../i18n';
 
 const fmt = (iso: string) => fmtDateTime(iso);
 
-/** The page's languages, first the default (`languages` of the answer; all three when a server does not say). */
-function pageLanguages(p: object): Lang[] {
-  const list = (p as { languages?: unknown }).languages;
-  const langs = Array.isArray(list) ? list.map((l) => langOf(String(l))).filter((l): l is Lang => l !== null) : [];
+/** The page's languages, first the default (`languages` of the answer; all three if none is one the UI has). */
+function pageLanguages(p: PublicStatus): Lang[] {
+  const langs = p.languages.map((l) => langOf(l)).filter((l): l is Lang => l !== null);
   return langs.length ? [...new Set(langs)] : ['en', 'fr', 'es'];
 }
 
@@ -141,30 +141,30 @@ function Subscribe({ slug, components }: { slug: string; components: { id: strin
   const [outcome, setOutcome] = useState<string | null>(null);
   const subscribe = useAction(async () => {
     await subscribeToStatus(slug, email, chosen);
-    setOutcome('Check your inbox: follow the link we sent to confirm. Nothing else is sent until you do.');
+    setOutcome(msg('status.publicStatusPage.check_your_inbox'));
   });
   const confirm = useAction(async () => {
     await confirmStatusSubscription(slug, confirmToken!);
-    setOutcome('Subscribed: you will receive updates from this page.');
+    setOutcome(msg('status.publicStatusPage.subscribed'));
   });
   const unsubscribe = useAction(async () => {
     await unsubscribeFromStatus(slug, unsubscribeToken!);
-    setOutcome('Unsubscribed: your address was deleted.');
+    setOutcome(msg('status.publicStatusPage.unsubscribed'));
   });
   const failure = subscribe.error ?? confirm.error ?? unsubscribe.error;
   return (
     <section aria-labelledby="sub-h" className="subscribe">
-      <h2 id="sub-h">Subscribe</h2>
+      <h2 id="sub-h">{msg('status.publicStatusPage.subscribe')}</h2>
       {outcome && <p role="status">{outcome}</p>}
       {failure && <p role="alert">{failure.message}</p>}
       {confirmToken && !outcome && (
         <button type="button" onClick={() => void confirm.run()} disabled={confirm.busy}>
-          Confirm my subscription
+          {msg('status.publicStatusPage.confirm_my_subscription')}
         </button>
       )}
       {unsubscribeToken && !outcome && (
         <button type="button" onClick={() => void unsubscribe.run()} disabled={unsubscribe.busy}>
-          Unsubscribe
+          {msg('status.publicStatusPage.unsubscribe')}
         </button>
       )}
       {!confirmToken && !unsubscribeToken && !outcome && (
@@ -174,11 +174,11 @@ function Subscribe({ slug, components }: { slug: string; components: { id: strin
             void subscribe.run();
           }}
         >
-          <label htmlFor="sub-email">Email address</label>
+          <label htmlFor="sub-email">{msg('status.publicStatusPage.email_address')}</label>
           <input id="sub-email" type="email" required autoComplete="email" value={email} maxLength={254} onChange={(e) => setEmail(e.target.value)} />
           {components.length > 1 && (
             <fieldset>
-              <legend>Components (none chosen: all of them)</legend>
+              <legend>{msg('status.publicStatusPage.components_none_chosen_all')}</legend>
               {components.map((c) => (
                 <div key={c.id} className="check">
                   <input id={`sub-${c.id}`} type="checkbox" checked={chosen.includes(c.id)} onChange={(e) => setChosen((x) => (e.target.checked ? [...x, c.id] : x.filter((y) => y !== c.id)))} />
@@ -188,12 +188,13 @@ function Subscribe({ slug, components }: { slug: string; components: { id: strin
             </fieldset>
           )}
           <button type="submit" disabled={subscribe.busy}>
-            Subscribe by email
+            {msg('status.publicStatusPage.subscribe_by_email')}
           </button>
         </form>
       )}
       <p className="small">
-        Or follow the <a href={statusFeedUrl(slug, 'atom')}>Atom feed</a> or the <a href={statusFeedUrl(slug, 'rss')}>RSS feed</a>.
+        {msg('status.publicStatusPage.or_follow_the')} <a href={statusFeedUrl(slug, 'atom')}>{msg('status.publicStatusPage.atom_feed')}</a> {msg('status.publicStatusPage.or_the')}{' '}
+        <a href={statusFeedUrl(slug, 'rss')}>{msg('status.publicStatusPage.rss_feed')}</a>.
       </p>
     </section>
   );
