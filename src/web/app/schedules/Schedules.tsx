@@ -279,7 +279,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
       <span className="tl-label">{label}</span>
       <div ref={bar} className={onRange ? 'tl-drag' : 'tl-static'} data-testid={onRange ? 'drag-final' : undefined} {...handlers}>
       {drag && drag.a !== drag.b && <span className="tl-selection" style={{ left: `${pct(Math.min(drag.a, drag.b))}%`, width: `${Math.abs(pct(drag.b) - pct(drag.a))}%` }} aria-hidden="true" />}
-      <ul className="tl-bar" aria-label={`${label}: who is on call, in order`}>
+      <ul className="tl-bar" aria-label={msg('schedules.schedules.timeline_row_label', { label })}>
         {segs.map((s, i) => (
           <li
             key={i}

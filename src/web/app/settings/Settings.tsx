@@ -184,7 +184,7 @@ function Audit() {
       ) : log.data.audit_log.length === 0 ? (
         <p className="muted">{msg('settings.settings.nothing_recorded_yet')}</p>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log, newest first (scrolls sideways)">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={msg('settings.settings.audit_log_region')}>
           <table className="table">
             <caption className="sr-only">{msg('settings.settings.audit_log_newest_first')}</caption>
             <thead>

@@ -101,7 +101,7 @@ export function Coordinator({ session }: { session: Session }) {
           ) : lines.data.ledger.length === 0 ? (
             <p className="muted">{msg('volunteers.coordinator.no_volunteer_hours_in')}{' '}{month}.</p>
           ) : (
-            <div className="table-wrap" tabIndex={0} role="region" aria-label="Volunteer hours (scrolls sideways)">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={msg('volunteers.coordinator.hours_region')}>
               <table className="table">
                 <caption className="sr-only">{msg('volunteers.coordinator.volunteer_hours_in')}{' '}{month}</caption>
                 <thead>

@@ -126,7 +126,7 @@ export function MyVolunteering({ session }: { session: Session }) {
           ) : history.data.hours.length === 0 ? (
             <p className="muted">{msg('volunteers.myVolunteering.no_hours_yet_this_year')}</p>
           ) : (
-            <div className="table-wrap" tabIndex={0} role="region" aria-label="My hours per month (scrolls sideways)">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={msg('volunteers.myVolunteering.hours_region')}>
               <table className="table">
                 <caption className="sr-only">{msg('volunteers.myVolunteering.my_hours_per_month')}</caption>
                 <thead>
