@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readability, readingHint, sentenceCount, syllables } from './readability.js';
+import { readability, readingTip, sentenceCount, syllables } from './readability.js';
 
 describe('readability', () => {
   it('English: Flesch reading ease and Flesch–Kincaid grade of a textbook sentence', () => {
@@ -7,7 +7,8 @@ describe('readability', () => {
     const r = readability('The cat sat on the mat.', 'en');
     expect(r).toMatchObject({ sentences: 1, words: 6, syllables: 6, score: 116.1, level: 'easy' });
     expect(r.grade).toBeCloseTo(-1.4, 1);
-    expect(readingHint(r)).toBe('Easy to read');
+    expect(r.level).toBe('easy');
+    expect(readingTip(r)).toBeNull();
   });
 
   it('English: a plain update reads easily; jargon in one long sentence does not', () => {
@@ -21,13 +22,14 @@ describe('readability', () => {
     );
     expect(jargon.level).toBe('hard');
     expect(jargon.grade!).toBeGreaterThan(20);
-    expect(readingHint(jargon)).toBe('Hard to read: shorter sentences help');
+    expect(jargon.level).toBe('hard');
+    expect(readingTip(jargon)).toBe('sentences');
   });
 
   it('the fair band suggests everyday words when the sentences are already short', () => {
     const r = readability('Our telephone infrastructure experienced degradation. Connectivity restoration is progressing.', 'en');
     expect(r.level === 'fair' || r.level === 'hard').toBe(true);
-    expect(readingHint(r)).toMatch(/everyday words/);
+    expect(readingTip(r)).toBe('words');
   });
 
   it('French: Kandel–Moles', () => {
@@ -57,6 +59,6 @@ describe('readability', () => {
   it('sentences: decimals and times do not end one; an empty text has no score', () => {
     expect(sentenceCount('Between 02:10 and 03:05 about 40.5 people waited. Then it worked')).toBe(2);
     expect(readability('   ', 'en')).toMatchObject({ words: 0, score: null, level: null });
-    expect(readingHint(readability('', 'fr'))).toBe('');
+    expect(readingTip(readability('', 'fr'))).toBeNull();
   });
 });

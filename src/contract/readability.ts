@@ -95,10 +95,12 @@ export function readability(text: string, lang: ReadingLanguage): Readability {
   return { language: lang, sentences: s, words: n, syllables: syl, score: round1(score), grade, level: levelOf(score), wordsPerSentence: round1(wps) };
 }
 
-/** The hint shown under the message, in plain words (English: the merger translates the web app's strings). */
-export function readingHint(r: Readability): string {
-  if (r.level === null) return '';
-  if (r.level === 'easy') return 'Easy to read';
-  const tip = r.wordsPerSentence > 20 ? 'shorter sentences help' : 'shorter, everyday words help';
-  return r.level === 'fair' ? `Fairly hard: ${tip}` : `Hard to read: ${tip}`;
+/**
+ * What would make a text that is not easy easier: shorter sentences (over 20 words a sentence)
+ * or shorter, everyday words; null when it reads easily or is empty. The web app words the
+ * hint in the person's language (incidents/PublicUpdateForm.tsx).
+ */
+export function readingTip(r: Readability): 'sentences' | 'words' | null {
+  if (r.level === null || r.level === 'easy') return null;
+  return r.wordsPerSentence > 20 ? 'sentences' : 'words';
 }

@@ -4,7 +4,7 @@
  * add the people affected from Vigil's estimate.
  */
 import { useState } from 'react';
-import { readability, type Readability, type ReadingLanguage } from '../../../contract/readability';
+import { readability, readingTip, type Readability, type ReadingLanguage } from '../../../contract/readability';
 import { postPublicUpdate, updateTemplates } from '../../data/incidents';
 import { useAction, useAsync } from '../../data/hooks';
 import { ErrorBox, Field } from '../ui';
@@ -14,7 +14,7 @@ import { msg } from '../../i18n';
 function readingHint(r: Readability): string {
   if (r.level === null) return '';
   if (r.level === 'easy') return msg('incidents.publicUpdateForm.easy_to_read');
-  const tip = r.wordsPerSentence > 20 ? msg('incidents.publicUpdateForm.tip_shorter_sentences') : msg('incidents.publicUpdateForm.tip_everyday_words');
+  const tip = readingTip(r) === 'sentences' ? msg('incidents.publicUpdateForm.tip_shorter_sentences') : msg('incidents.publicUpdateForm.tip_everyday_words');
   return r.level === 'fair' ? msg('incidents.publicUpdateForm.fairly_hard', { tip }) : msg('incidents.publicUpdateForm.hard_to_read', { tip });
 }
 
