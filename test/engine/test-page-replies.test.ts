@@ -10,7 +10,9 @@
  *   second OK, or one from a number with no test waiting, gets the usual help answer.
  * - SMS through the organization's own provider (signed `sms:received`): confirms only in
  *   the provider's organization, even when another organization's member has the same number.
- * - A test call: the call asks for a key; pressing one confirms (once); pressing nothing does not.
+ * - A test call: the call asks for a key; pressing one confirms (once); pressing nothing does
+ *   not; through the organization's own Twilio-compatible provider, only that provider's route
+ *   (signed with its token) confirms, never another organization's.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, manualClock, type TestApp } from '../harness.js';
@@ -152,6 +154,50 @@ describe.each(DIALECTS)('test pages confirmed by SMS reply and keypress through 
     // Readiness: Dan's method, tested and not confirmed.
     const ready = (await req(t, 'GET', '/api/v1/oncall-readiness')).json().unconfirmed_contact_methods;
     expect(ready.map((r: any) => [r.user.summary, r.status])).toEqual([['Dan', 'unconfirmed']]);
+  });
+
+  it('a test call through the organization’s own Twilio-compatible provider: a key confirms through that provider’s route; another organization’s provider cannot', async () => {
+    const ORG_SID = `AC${'7f'.repeat(16)}`;
+    const ORG_TOKEN = 'b2'.repeat(16);
+    const OTHER_SID = `AC${'3c'.repeat(16)}`;
+    const OTHER_TOKEN = 'c3'.repeat(16);
+    const deliver = async (url: string, headers: Record<string, string>, body: string) => {
+      const u = new URL(url);
+      const r = await t.app.inject({ method: 'POST', url: u.pathname + u.search, headers, payload: body });
+      return { status: r.statusCode, body: r.body };
+    };
+    const [own, others] = [await startFakeTwilioVoice(ORG_SID, ORG_TOKEN, deliver), await startFakeTwilioVoice(OTHER_SID, OTHER_TOKEN, deliver)];
+    try {
+      const provider = (auth: Record<string, string>, sid: string, token: string, url: string) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/sms_providers', headers: auth, payload: { sms_provider: { type: 'twilio', name: 'Org line', from: '+15550000099', base_url: url, credentials: { account_sid: sid, auth_token: token }, cost_per_message: 0.01 } } });
+      const mine = (await provider(t.auth, ORG_SID, ORG_TOKEN, own.url)).json().sms_provider;
+      const riverside = await secondOrg(t);
+      const theirs = await provider(riverside.auth, OTHER_SID, OTHER_TOKEN, others.url);
+      expect(theirs.statusCode, theirs.body).toBe(201);
+      const cal = await addUser(t, 'Cal');
+      await addContact(t, cal, 'phone', CAL);
+      await rotation(t, [cal]);
+      await engine.runUntilIdle(clock.now());
+      expect(twilio.calls).toHaveLength(0);
+      const call = own.calls[0]!;
+      expect(call.gather!.action).toMatch(new RegExp(`^https://vigil\\.test/v1/sms_providers/${mine.id}/voice\\?c=[\\w-]{43}$`));
+
+      // The same token posted to the other organization's provider route, signed with its token: refused, nothing confirmed.
+      const c = new URL(call.gather!.action).searchParams.get('c')!;
+      const otherUrl = `${PUBLIC_URL}/v1/sms_providers/${theirs.json().sms_provider.id}/voice?c=${c}`;
+      const params = { AccountSid: OTHER_SID, CallSid: 'CAother', From: '+15550000099', To: CAL, CallStatus: 'in-progress', Digits: '1' };
+      const stray = await t.app.inject({ method: 'POST', url: new URL(otherUrl).pathname + new URL(otherUrl).search, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': others.sign(otherUrl, params) }, payload: new URLSearchParams(params).toString() });
+      expect(stray.statusCode).toBe(200);
+      expect(stray.body).toContain('<Say>This test call can no longer be confirmed. Goodbye.</Say>');
+      expect(await confirmedAt(t, cal)).toEqual([null]);
+
+      own.callee(CAL, { answer: 'pick-up', press: '5' });
+      await own.ringAll();
+      expect(call.keypressReply!.body).toContain('<Say>Thank you: test call confirmed. This number reaches you. Goodbye.</Say>');
+      expect(await confirmedAt(t, cal)).toEqual(['2026-03-02T05:00:00.000Z']);
+    } finally {
+      await Promise.all([own.close(), others.close()]);
+    }
   });
 });
 
