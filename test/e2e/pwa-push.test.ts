@@ -58,7 +58,7 @@ describe.skipIf(!chromiumInstalled())('installable app and push in Chromium', ()
 
     type Shown = { title: string; body: string; tag: string; requireInteraction: boolean; actions: string[]; max: number };
     let shown: Shown[] = [];
-    for (let i = 0; i < 50 && shown.length === 0; i++) {
+    for (let i = 0; i < 150 && shown.length === 0; i++) {
       shown = await page.evaluate(async () => {
         const r = await navigator.serviceWorker.ready;
         const max = (Notification as unknown as { maxActions: number }).maxActions;
