@@ -34,7 +34,8 @@ describe('start-up footprint (sqlite, real process)', () => {
     const listFile = path.join(dir, 'loaded.json');
     // Writes the CommonJS modules loaded so far when asked (SIGUSR2); the server does not handle that signal.
     const preload = path.join(dir, 'preload.cjs');
-    fs.writeFileSync(preload, `process.on('SIGUSR2', () => require('node:fs').writeFileSync(${JSON.stringify(listFile)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    // Written beside and renamed, so the test never reads a half-written list.
+    fs.writeFileSync(preload, `process.on('SIGUSR2', () => { const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(`${listFile}.part`)}, JSON.stringify(Object.keys(require.cache))); fs.renameSync(${JSON.stringify(`${listFile}.part`)}, ${JSON.stringify(listFile)}); });\n`);
     const port = await freePort();
     const proc = spawn(process.execPath, ['--require', preload, MAIN, 'serve', '--port', String(port)], {
       cwd: repoRoot,

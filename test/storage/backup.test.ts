@@ -185,7 +185,8 @@ describe('scheduled backups and the backup before a migration (sqlite, manual cl
     }
   });
 
-  it('`vigil backup` and `vigil restore` from the command line', async () => {
+  // Four `vigil` processes, each loading the CLI: 30 s was short on a busy machine.
+  it('`vigil backup` and `vigil restore` from the command line', { timeout: 90_000 }, async () => {
     const cli = path.resolve('dist/cli/main.js');
     if (!fs.existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm test builds it first');
     const src = tmp();
