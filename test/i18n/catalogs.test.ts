@@ -94,10 +94,12 @@ const ALLOWED = new Set(['Vigil', 'Bolder', 'Medium', 'Attention', 'Good', 'Warn
 
 const ROOT = join(import.meta.dirname, '../../src/server/notify/channels');
 
-/** Renderers outside the channels (relative to src/server): the status page subscriber mails and the account mails. */
+/** Renderers outside the channels (relative to src/server): the status page subscriber mails, the account mails, the coverage digest and the action item reminders. */
 const OTHER_RENDERERS: Record<string, string[]> = {
   'status-page/subscriptions.ts': ['componentNotice', 'updateNotice', 'maintenanceNotice', 'noticeEmail', 'confirmEmail'],
   'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail', 'emailChangedNotice'],
+  'volunteer/digest.ts': ['digestText'],
+  'postmortem/postmortem.ts': ['reminderText'],
 };
 const SERVER = join(import.meta.dirname, '../../src/server');
 

@@ -62,11 +62,11 @@ describe.each(DIALECTS)('weekly coverage digest and trade notices on %s', (diale
     await engine.runUntilIdle(clock.now());
     expect(smtp.messages.map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text).sort()).toEqual(['"Ada Admin" <ada@harbor.example>', '"Olive Owner" <olive@harbor.example>']);
     const mail = smtp.messages[0]!;
-    expect(mail.subject).toBe('[Vigil] Coverage gaps for the week of 2026-03-02: 6 gaps');
+    expect(mail.subject).toBe('[Vigil] Coverage gaps for the week of March 2, 2026: 6 gaps');
     expect(mail.text).toContain('Unclaimed open shifts: 6 (12 h). Nobody on call: 0 stretches (0 h).');
     expect(mail.text).toContain('Chat desk:');
-    expect(mail.text).toContain('  - Tue 3 Mar 19:00–21:00  open shift, unclaimed (2 h)');
-    expect(mail.text).not.toContain('Mon 2 Mar 19:00');
+    expect(mail.text).toContain('  - Tue, Mar 3, 7:00\u2009–\u20099:00\u202fPM  open shift, unclaimed (2 h)');
+    expect(mail.text).not.toContain('Mon, Mar 2, 7:00');
 
     // Later that week, and after a restart (a new engine), nothing more.
     clock.set(Date.parse('2026-03-04T12:00:00Z'));
@@ -81,7 +81,7 @@ describe.each(DIALECTS)('weekly coverage digest and trade notices on %s', (diale
     clock.set(Date.parse('2026-03-09T07:10:00Z'));
     await engine.runUntilIdle(clock.now());
     expect(smtp.messages).toHaveLength(4);
-    expect(smtp.messages[3]!.subject).toBe('[Vigil] Coverage gaps for the week of 2026-03-09: 7 gaps');
+    expect(smtp.messages[3]!.subject).toBe('[Vigil] Coverage gaps for the week of March 9, 2026: 7 gaps');
   });
 
   it('two engines at the same instant send it once', async () => {
@@ -91,8 +91,35 @@ describe.each(DIALECTS)('weekly coverage digest and trade notices on %s', (diale
     const [a, b] = [engineFor(t, realChannels(smtp.port)), engineFor(t, realChannels(smtp.port))];
     await Promise.all([a.runUntilIdle(clock.now()), b.runUntilIdle(clock.now())]);
     await Promise.all([a.runUntilIdle(clock.now()), b.runUntilIdle(clock.now())]);
-    expect(smtp.messages.map((m) => m.subject)).toEqual(['[Vigil] Coverage gaps for the week of 2026-03-02: none']);
+    expect(smtp.messages.map((m) => m.subject)).toEqual(['[Vigil] Coverage gaps for the week of March 2, 2026: none']);
     expect(smtp.messages[0]!.text).toContain('No gaps: every open shift is claimed and someone is on call throughout.');
+  });
+
+  it('each coordinator reads it in their language (theirs, else the organization\'s), hours in the organization\'s zone; still one digest row', async () => {
+    // The organization speaks Spanish; Ada chose French; Olive chose nothing (Spanish, then).
+    await t.db.handle.db.updateTable('organizations').set({ default_locale: 'es-ES' }).where('id', '=', t.org.org.id).execute();
+    await addContact(t, t.org.user.id, 'email', 'olive@harbor.example');
+    const ada = await addUser(t, 'Ada Admin', 'admin');
+    await addContact(t, ada, 'email', 'ada@harbor.example');
+    expect((await req(t, 'PUT', `/api/v1/users/${ada}`, { user: { locale: 'fr-FR' } })).statusCode).toBe(200);
+    const sam = await addUser(t, 'Sam Staff');
+    await eveningSchedule(t, sam);
+    await volunteer(t, 'Vera');
+    clock.set(Date.parse('2026-03-02T07:05:00Z'));
+    await engineFor(t, realChannels(smtp.port)).runUntilIdle(clock.now());
+    const to = (addr: string) => smtp.messages.find((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text.includes(addr))!;
+    const fr = to('ada@harbor.example');
+    expect(fr.subject).toBe('[Vigil] Trous de couverture de la semaine du 2 mars 2026 : 7 trous');
+    expect(fr.text).toContain('Créneaux ouverts non pris : 7 (14 h). Personne d’astreinte : 0 période (0 h).');
+    // Berlin's evening (19:00–21:00 CET is 18:00–20:00 UTC), the French way.
+    expect(fr.text).toContain('  - mar. 3 mars, 19:00\u2009–\u200921:00  créneau ouvert, non pris (2 h)');
+    expect(fr.text).toContain('Chat desk :');
+    const es = to('olive@harbor.example');
+    expect(es.subject).toBe('[Vigil] Huecos de cobertura de la semana del 2 de marzo de 2026: 7 huecos');
+    expect(es.text).toContain('  - mar, 3 mar, 19:00–21:00  turno abierto, sin cubrir (2 h)');
+    expect(es.text).not.toMatch(/open shift|Unclaimed/);
+    const rows = await t.db.handle.db.selectFrom('coverage_digests').selectAll().where('org_id', '=', t.org.org.id).execute();
+    expect(rows.map((r) => [r.week, Number(r.recipients), Number(r.gaps)])).toEqual([['2026-03-02', 2, 7]]);
   });
 
   it('is not sent by organizations without volunteers or open shifts', async () => {

@@ -104,8 +104,8 @@ export async function listAdmins(db: Db, orgId: string): Promise<UserTable[]> {
   return db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('role', 'in', ['owner', 'admin']).where('deleted_at', 'is', null).execute();
 }
 
-export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable, 'id' | 'name' | 'time_zone'>[]> {
-  return db.selectFrom('organizations').select(['id', 'name', 'time_zone']).execute();
+export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable, 'id' | 'name' | 'time_zone' | 'default_locale'>[]> {
+  return db.selectFrom('organizations').select(['id', 'name', 'time_zone', 'default_locale']).execute();
 }
 
 /** Every membership of an email, with its organization's name (an email may belong to several). Not org-scoped: the email is the key. */
