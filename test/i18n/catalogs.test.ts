@@ -78,7 +78,7 @@ describe('the server catalogs', () => {
 const RENDERERS: Record<string, string[]> = {
   'text.ts': ['*'],
   'email/email.ts': ['subjectFor', 'facts', 'incidentText', 'incidentHtml', 'page', 'renderEmail'],
-  'sms/twilio.ts': ['twimlSay', 'smsLabel', 'replyHint', 'smsText', 'voiceText', 'twimlGather'],
+  'sms/twilio.ts': ['twimlSay', 'smsLabel', 'replyHint', 'smsText', 'voiceText', 'twimlGather', 'smsReplyText'],
   'ntfy/ntfy.ts': ['body', 'actions', 'buildNtfyPublish'],
   'push/push.ts': ['incidentBody', 'buildPushPayload'],
   'telegram/telegram.ts': ['bodyLines', 'telegramText', 'actionButtons'],

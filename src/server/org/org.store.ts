@@ -122,6 +122,28 @@ export async function findMembershipsByEmail(db: Db, email: string, limit = 10):
   return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name, locale: r.locale ?? null, orgLocale: r.default_locale ?? null }));
 }
 
+/**
+ * The languages of the members whose verified phone (SMS or voice method) is `address`, one
+ * per membership (a number may be shared across organizations). Not org-scoped: the number
+ * is the key, as for an SMS reply (incident.store findIncidentPagedTo).
+ */
+export async function findPhoneOwnerLocales(db: Db, address: string, limit = 10): Promise<{ locale: string | null; orgLocale: string | null }[]> {
+  if (!address) return [];
+  const rows = await db
+    .selectFrom('contact_methods as c')
+    .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 'c.org_id').onRef('u.id', '=', 'c.user_id'))
+    .innerJoin('organizations as o', 'o.id', 'u.org_id')
+    .select(['u.locale', 'o.default_locale'])
+    .where('c.address', '=', address)
+    .where('c.type', 'in', ['sms', 'phone'])
+    .where('c.verified_at', 'is not', null)
+    .where('c.deleted_at', 'is', null)
+    .where('u.deleted_at', 'is', null)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ locale: r.locale ?? null, orgLocale: r.default_locale ?? null }));
+}
+
 export async function updateOrganization(db: Db, orgId: string, patch: Partial<Pick<OrganizationTable, 'name' | 'time_zone' | 'default_alert_grouping' | 'default_locale'>>): Promise<void> {
   await db.updateTable('organizations').set(patch).where('id', '=', orgId).execute();
 }

@@ -323,6 +323,13 @@ export function twimlAskAgain(action: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}"><Say>${KEYPRESS_PROMPT}</Say></Gather></Response>`;
 }
 
+/** What Vigil texts back to an SMS reply, in the replying person's language: how to reply, no such incident, or what the reply did. */
+export function smsReplyText(locale: string, number: number | null, outcome: { done: 'acknowledged' | 'resolved' | 'already_acknowledged' } | { reason: 'not_member' | 'already_resolved' | 'not_paged' } | null): string {
+  if (number === null || outcome === null) return format(locale, 'smsReply.help');
+  if ('done' in outcome) return format(locale, outcome.done === 'acknowledged' ? 'smsReply.acknowledged' : outcome.done === 'resolved' ? 'smsReply.resolved' : 'smsReply.alreadyAcknowledged', { number });
+  return format(locale, outcome.reason === 'not_member' ? 'smsReply.notMember' : outcome.reason === 'already_resolved' ? 'smsReply.alreadyResolved' : 'smsReply.notPaged', { number });
+}
+
 export interface SmsReply {
   number: number;
   action: 'ack' | 'resolve';
