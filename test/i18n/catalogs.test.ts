@@ -78,7 +78,7 @@ describe('the server catalogs', () => {
 const RENDERERS: Record<string, string[]> = {
   'text.ts': ['*'],
   'email/email.ts': ['subjectFor', 'facts', 'incidentText', 'incidentHtml', 'page', 'renderEmail'],
-  'sms/twilio.ts': ['twimlSay', 'smsLabel', 'replyHint', 'smsText', 'voiceText', 'twimlGather', 'smsReplyText'],
+  'sms/twilio.ts': ['twimlSay', 'smsLabel', 'replyHint', 'smsText', 'voiceText', 'twimlGather', 'smsReplyText', 'twimlSayHangup', 'twimlAskAgain'],
   'ntfy/ntfy.ts': ['body', 'actions', 'buildNtfyPublish'],
   'push/push.ts': ['incidentBody', 'buildPushPayload'],
   'telegram/telegram.ts': ['bodyLines', 'telegramText', 'actionButtons'],
@@ -100,6 +100,7 @@ const OTHER_RENDERERS: Record<string, string[]> = {
   'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail', 'emailChangedNotice'],
   'volunteer/digest.ts': ['digestText'],
   'postmortem/postmortem.ts': ['reminderText'],
+  'incident/voice.service.ts': ['liveTokens', 'answerKeypress', 'acknowledge', 'escalate'],
 };
 const SERVER = join(import.meta.dirname, '../../src/server');
 

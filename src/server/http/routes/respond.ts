@@ -94,7 +94,7 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       reply.type('text/xml; charset=utf-8');
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '');
-      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`, answer.locale) : twimlSayHangup(answer.say, answer.locale));
     });
 
     function twilioParams(body: unknown, d: AppDeps): Record<string, string> {

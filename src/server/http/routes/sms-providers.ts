@@ -208,7 +208,7 @@ function voiceRoutes(app: App, deps: AppDeps): void {
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '', provider.org_id);
       reply.type('text/xml; charset=utf-8');
-      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`, answer.locale) : twimlSayHangup(answer.say, answer.locale));
     });
     scope.post<{ Params: { id: string } }>('/v1/sms_providers/:id/voice/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
