@@ -9,7 +9,8 @@ import { DIALECTS, manualClock, type TestApp } from '../harness.js';
 import type { ManualClock } from '../../src/server/lib/clock.js';
 import { addContact, addUser, engineFor, realChannels, startSmtp, type Mailbox } from '../engine/fixtures.js';
 import { createApp, req } from '../api/helpers.js';
-import { digestWeek } from '../../src/server/volunteer/digest.js';
+import { digestText, digestWeek } from '../../src/server/volunteer/digest.js';
+import type { ScheduleGap } from '../../src/server/volunteer/shifts.service.js';
 import { eveningSchedule, volunteer } from './fixtures.js';
 
 describe('digestWeek', () => {
@@ -22,6 +23,34 @@ describe('digestWeek', () => {
     ['2026-03-09T07:59:00Z', 'Pacific/Auckland', '2026-03-09', 'Monday 20:59 in Auckland'],
   ])('%s in %s → week of %s (%s)', (at, zone, week) => {
     expect(digestWeek(Date.parse(at), zone).week).toBe(week);
+  });
+});
+
+describe('digestText in each language (pure)', () => {
+  const H = 3_600_000;
+  const since = Date.parse('2026-03-02T07:00:00Z');
+  const desk = { id: 'PDESK', name: 'Chat desk' } as ScheduleGap['schedule'];
+  // A 90-minute stretch with nobody on call overnight in Berlin (it crosses midnight), and a 2-hour open shift.
+  const gaps = [
+    { kind: 'nobody_on_call', start: Date.parse('2026-03-03T22:30:00Z'), end: Date.parse('2026-03-04T00:00:00Z'), schedule: desk },
+    { kind: 'unclaimed_open_shift', start: Date.parse('2026-03-04T18:00:00Z'), end: Date.parse('2026-03-04T20:00:00Z'), schedule: desk },
+  ] as ScheduleGap[];
+  const unconfirmed = [
+    { person: 'Ada', label: 'Mobile', type: 'sms', status: 'unconfirmed', lastConfirmedAt: Date.parse('2026-01-20T23:30:00Z') },
+    { person: 'Bo', label: 'email', type: 'email', status: 'never', lastConfirmedAt: null },
+  ];
+  const input = { orgName: 'Harbor', week: '2026-03-02', zone: 'Europe/Berlin', since, until: since + 168 * H, gaps, baseUrl: 'https://vigil.example', unconfirmed };
+
+  it.each([
+    ['en-US', 'Coverage gaps for the week of March 2, 2026: 2 gaps', ['Unclaimed open shifts: 1 (2 h). Nobody on call: 1 stretch (1.5 h).', '  - Ada: Mobile (sms), last confirmed January 21, 2026', '  - Bo: email, never tested', 'All gaps: https://vigil.example/api/v1/coverage_gaps']],
+    ['fr-FR', 'Trous de couverture de la semaine du 2 mars 2026 : 2 trous', ['Créneaux ouverts non pris : 1 (2 h). Personne d’astreinte : 1 période (1,5 h).', '  - Ada : Mobile (sms), confirmé pour la dernière fois le 21 janvier 2026', '  - Bo : email, jamais testé', 'Tous les trous : https://vigil.example/api/v1/coverage_gaps']],
+    ['es-MX', 'Huecos de cobertura de la semana del 2 de marzo de 2026: 2 huecos', ['Turnos abiertos sin cubrir: 1 (2 h). Nadie de guardia: 1 tramo (1.5 h).', '  - Ada: Mobile (sms), confirmado por última vez el 21 de enero de 2026', '  - Bo: email, nunca probado', 'Todos los huecos: https://vigil.example/api/v1/coverage_gaps']],
+  ])('%s', (locale, subject, lines) => {
+    const d = digestText(locale, input);
+    expect(d.subject).toBe(subject);
+    for (const l of lines) expect(d.text.split('\n')).toContain(l);
+    // Hours in Berlin (UTC+1), the locale's clock: the overnight stretch starts at 23:30 on Tuesday (11:30 p.m. in en-US and es-MX).
+    expect(d.text).toMatch(locale === 'fr-FR' ? /mar\. 3 mars, 23:30/ : /\b3\b.*\b11:30\W/);
   });
 });
 
