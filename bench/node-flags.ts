@@ -8,6 +8,9 @@
  * work shares, which is why this is the figure used to price a flag.
  *
  *   npm run bench:build && node dist/bench/bench/node-flags.js '["", "--optimize-for-size"]' [rounds=2] [events=10000]
+ *
+ * A word `NAME=value` in a variant is set in the child's environment instead (glibc's
+ * MALLOC_ARENA_MAX, libuv's UV_THREADPOOL_SIZE).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,8 +38,12 @@ async function once(flags: string, events: number, tmp: string): Promise<{ idle5
   const fx = await seedFixture(h, 'http://127.0.0.1:9/hook', 1);
   await h.close();
   const port = await freePort();
-  const child = spawnChild('vigil-flags', process.execPath, [...flags.split(' ').filter(Boolean), path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], {
+  // A word `NAME=value` is an environment variable for the child (MALLOC_ARENA_MAX=2, UV_THREADPOOL_SIZE=2); the rest are node's flags.
+  const words = flags.split(' ').filter(Boolean);
+  const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  const child = spawnChild('vigil-flags', process.execPath, [...words.filter((w) => !/^[A-Z_]+=/.test(w)), path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], {
     ...db.env,
+    ...env,
     VIGIL_INGEST_RATE: '0',
     VIGIL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
     VIGIL_PUBLIC_URL: `http://127.0.0.1:${port}`,

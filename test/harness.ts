@@ -120,10 +120,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * scrypt at its lowest allowed cost (N = 2^12): the throttling and session tests sign in
+ * hundreds of times, and what they check does not depend on the hash's work factor.
+ * test/web/session.test.ts checks hashing at the production default.
+ */
+const TEST_PASSWORD_COST = '12';
+
 export async function createTestApp(dialect: DialectName, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
   const db = await createTestDb(dialect);
   const clock = opts.clock ?? systemClock;
-  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_METRICS_TOKEN: METRICS_TOKEN }, opts.config ?? {});
+  const config = loadConfig({ PORT: '0', VIGIL_PUBLIC_URL: 'http://vigil.test', VIGIL_OUTBOUND_ALLOW: LOCAL_OUTBOUND_ALLOW, VIGIL_METRICS_TOKEN: METRICS_TOKEN, VIGIL_PASSWORD_COST: TEST_PASSWORD_COST }, opts.config ?? {});
   const deps = makeDeps(db.handle, config, clock);
   const app = await buildApp(deps, { logger: false });
   const org = await initOrganization(db.handle.db, clock, { orgName: 'Harbor Crisis Line', email: 'owner@harbor.example', userName: 'Olive Owner' });

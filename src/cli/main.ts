@@ -251,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
       await migrateToLatest(handle);
       const r = await initOrganization(handle.db, systemClock, { orgName: values.org, email: values.email, ...(values.name ? { userName: values.name } : {}), ...(values['time-zone'] ? { timeZone: values['time-zone'] } : {}) });
       const p = new Presenter(config.publicUrl);
-      const web = await firstAccess(handle.db, systemClock, r.org.id, r.user.id, config.publicUrl, values.password);
+      const web = await firstAccess(handle.db, systemClock, r.org.id, r.user.id, config.publicUrl, values.password, config.passwordCost);
       // The token is shown once: only after it is on disk.
       await handle.sync();
       if (values.json) process.stdout.write(JSON.stringify({ org: p.organization(r.org), user: p.user(r.user), token: r.token, password_set: web.passwordSet, ...(web.link ? { password_link: web.link } : {}) }, null, 2) + '\n');

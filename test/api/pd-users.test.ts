@@ -54,7 +54,7 @@ describe.each(DIALECTS)('PagerDuty users, schedules, services (%s)', (dialect) =
     // A responder sees their own, not the owner's; an admin sees the responder's, not the owner's.
     const r = await member(t, 'responder');
     const adm = await member(t, 'admin');
-    await setPassword(t.db.handle.db, t.clock, t.org.org.id, r.user.id, 'responder horse battery staple');
+    await setPassword(t.db.handle.db, t.clock, t.org.org.id, r.user.id, 'responder horse battery staple', t.deps.config.passwordCost);
     const rb = await signIn(t, r.user.email, 'responder horse battery staple');
     expect((await req(t, 'GET', `/api/v1/users/me/sessions`, undefined, r.auth)).json().user_sessions).toHaveLength(1);
     expect((await req(t, 'GET', `/api/v1/users/${me}/sessions`, undefined, r.auth)).statusCode).toBe(403);

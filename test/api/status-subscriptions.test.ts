@@ -69,7 +69,7 @@ describe.each(DIALECTS)('status page subscriptions (%s)', (dialect) => {
   let ips = 0;
   /** The subscriptions pass, then the engine (delivery) until idle. */
   const pass = async () => {
-    await new StatusSubscriptionsModule(t.db.handle.db, { baseUrl: 'http://vigil.test', everyMs: 0 }).tick(clock.now());
+    await new StatusSubscriptionsModule(t.db.handle.db, { baseUrl: 'http://vigil.test' }).tick(clock.now());
     await engine.runUntilIdle(clock.now());
   };
   const mailsTo = (to: string) => smtp.messages.filter((m) => JSON.stringify(m.to ?? '').includes(to));

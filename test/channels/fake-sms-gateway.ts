@@ -17,6 +17,8 @@ export interface FakeSmsGateway extends TestServer, FakeCarrierControls {
   username: string;
   password: string;
   webhook(url: string, event: 'sms:delivered' | 'sms:failed', messageId: string, signingKey: string, atMs: number, reason?: string): SignedCallback;
+  /** The `sms:received` event the phone posts when `from` texts it `message`, signed the same way. */
+  reply(url: string, from: string, message: string, signingKey: string, atMs: number): SignedCallback;
 }
 
 const error = (code: number, message: string) => ({ code, message, data: null });
@@ -55,8 +57,15 @@ export async function startFakeSmsGateway(): Promise<FakeSmsGateway> {
     const ts = String(Math.floor(atMs / 1000));
     return { url, body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': createHmac('sha256', signingKey).update(body + ts).digest('hex') } };
   }
+  function reply(url: string, from: string, message: string, signingKey: string, atMs: number): SignedCallback {
+    const payload = { messageId: randomUUID().slice(0, 20), message, phoneNumber: from, simNumber: 1, receivedAt: new Date(atMs).toISOString() };
+    const body = JSON.stringify({ deviceId: 'ffffffffceb0b1db0000018e937c815b', event: 'sms:received', id: randomUUID(), payload, webhookId: 'LreFUt-Z3sSq0JufY9uWB' });
+    const ts = String(Math.floor(atMs / 1000));
+    return { url, body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': createHmac('sha256', signingKey).update(body + ts).digest('hex') } };
+  }
   return Object.assign(server, {
     webhook,
+    reply,
     username,
     password,
     texts,

@@ -137,3 +137,69 @@ describe.each(DIALECTS)('scheduled test pages on %s', (dialect) => {
     expect((await req(t, 'GET', '/api/v1/oncall-readiness')).json().unconfirmed_contact_methods.map((u: any) => [u.status, u.last_confirmed_at])).toEqual([['unconfirmed', '2026-03-02T09:00:00.000Z']]);
   });
 });
+
+describe.each(DIALECTS)('first-shift test pages follow the final schedule (overrides included) on %s', (dialect) => {
+  let t: TestApp;
+  let clock: ManualClock;
+  let smtp: Mailbox;
+
+  beforeEach(async () => {
+    clock = manualClock('2026-03-26T12:00:00Z');
+    t = await createApp(dialect, { clock });
+    smtp = await startSmtp();
+  });
+  afterEach(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  it('an override’s first shift is tested before it; a layer turn an override took is not; across the Paris DST change the lead is 24 real hours', async () => {
+    const people = { amy: await addUser(t, 'Amy Early'), ben: await addUser(t, 'Ben Later'), cleo: await addUser(t, 'Cleo Cover') };
+    for (const [name, id] of Object.entries(people)) await addContact(t, id, 'email', `${name}@harbor.example`);
+    // Daily turns at 09:00 Paris time: Amy from Friday 27 March, Ben Saturday 28, Amy Sunday 29 (the clocks go forward that night: 09:00 is 07:00Z), Ben Monday 30.
+    const s = await createSchedule(t, 'Helpline', 'Europe/Paris', [{ start: '2026-03-27T09:00:00+01:00', rotation_turn_length_seconds: 86_400, users: [people.amy, people.ben] }]);
+    // Cleo (in no layer) takes Ben's Saturday turn, written in schedule time: 09:00 to 09:00 across the change.
+    const o = await req(t, 'POST', `/api/v1/schedules/${s.id}/overrides`, { override: { start: '2026-03-28T09:00:00', end: '2026-03-29T09:00:00', user: { id: people.cleo, type: 'user_reference' } } });
+    expect(o.statusCode, o.body).toBe(201);
+    expect([o.json().override.start, o.json().override.end]).toEqual(['2026-03-28T08:00:00.000Z', '2026-03-29T07:00:00.000Z']);
+    expect((await req(t, 'PUT', '/api/v1/test_page_settings', { test_page_settings: { enabled: true, lead_time_hours: 24 } })).statusCode).toBe(200);
+
+    const engine = engineFor(t, realChannels(smtp.port));
+    const testedAt = async (iso: string) => {
+      clock.set(Date.parse(iso));
+      const before = testMails(smtp).length;
+      await engine.runUntilIdle(clock.now());
+      return testMails(smtp).slice(before).map(to).sort();
+    };
+    // Thursday 12:00Z: Amy's first turn (Friday 08:00Z) is within 24 hours.
+    expect(await testedAt('2026-03-26T12:00:00Z')).toEqual(['"Amy Early" <amy@harbor.example>']);
+    // Friday 08:00Z, 24 hours before Saturday's turn: Cleo, whose first shift is the override; not Ben, whose turn it took.
+    expect(await testedAt('2026-03-27T07:59:00Z')).toEqual([]);
+    expect(await testedAt('2026-03-27T08:00:00Z')).toEqual(['"Cleo Cover" <cleo@harbor.example>']);
+    expect(await testedAt('2026-03-28T08:00:00Z')).toEqual([]);
+    // Ben's first real shift is Monday 09:00 Paris summer time (07:00Z): 24 real hours before is Sunday 07:00Z, not 08:00Z.
+    expect(await testedAt('2026-03-29T06:59:00Z')).toEqual([]);
+    expect(await testedAt('2026-03-29T07:00:00Z')).toEqual(['"Ben Later" <ben@harbor.example>']);
+    expect(await testedAt('2026-03-30T07:30:00Z')).toEqual([]);
+
+    const rows = await t.db.handle.db.selectFrom('contact_method_tests').select(['user_id', 'reason', 'claim_key', 'sent_at']).orderBy('sent_at').execute();
+    expect(rows.map((r) => [r.user_id, r.reason, r.claim_key, new Date(Number(r.sent_at)).toISOString()])).toEqual([
+      [people.amy, 'first_shift', `first:${s.id}`, '2026-03-26T12:00:00.000Z'],
+      [people.cleo, 'first_shift', `first:${s.id}`, '2026-03-27T08:00:00.000Z'],
+      [people.ben, 'first_shift', `first:${s.id}`, '2026-03-29T07:00:00.000Z'],
+    ]);
+  });
+
+  it('a claim from before (first:<schedule>:<layer>) still counts as that schedule’s first-shift test', async () => {
+    const amy = await addUser(t, 'Amy Early');
+    const mail = await addContact(t, amy, 'email', 'amy@harbor.example');
+    const s = await createSchedule(t, 'Helpline', 'Europe/Paris', [{ start: '2026-03-27T09:00:00+01:00', rotation_turn_length_seconds: 86_400, users: [amy] }]);
+    await t.db.handle.db
+      .insertInto('contact_method_tests')
+      .values({ org_id: t.org.org.id, id: 'old-claim', user_id: amy, contact_method_id: mail, reason: 'first_shift', claim_key: `first:${s.id}:${s.schedule_layers[0].id}`, sent_at: clock.now() - 3_600_000, token_hash: null, token_expires_at: null, confirmed_at: clock.now() - 1_800_000 })
+      .execute();
+    expect((await req(t, 'PUT', '/api/v1/test_page_settings', { test_page_settings: { enabled: true } })).statusCode).toBe(200);
+    await engineFor(t, realChannels(smtp.port)).runUntilIdle(clock.now());
+    expect(testMails(smtp)).toHaveLength(0);
+  });
+});

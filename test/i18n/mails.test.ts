@@ -23,7 +23,7 @@ describe.each(DIALECTS)('status page mails in the page language (%s)', (dialect)
   const slug = 'ecoute';
   const pub = (path: string, payload: unknown) => t.app.inject({ method: 'POST', url: `/api/v1/public/status/${slug}${path}`, remoteAddress: '10.9.0.1', payload: payload as Json });
   const pass = async () => {
-    await new StatusSubscriptionsModule(t.db.handle.db, { baseUrl: 'http://vigil.test', everyMs: 0 }).tick(clock.now());
+    await new StatusSubscriptionsModule(t.db.handle.db, { baseUrl: 'http://vigil.test' }).tick(clock.now());
     await engine.runUntilIdle(clock.now());
   };
 

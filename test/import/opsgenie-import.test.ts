@@ -379,7 +379,7 @@ describe.each(DIALECTS)('vigil import opsgenie on %s', (dialect) => {
       const imported = (await t.db.handle.db.selectFrom('import_mappings').select('vigil_id').where('org_id', '=', t.org.org.id).where('source', '=', 'opsgenie').where('kind', '=', 'user').execute()).map((m) => m.vigil_id);
       // One imported member already set a password (e.g. through "forgot password"): not invited.
       const { setPassword, inspectLink } = await import('../../src/server/account/account.service.js');
-      await setPassword(t.db.handle.db, clock, t.org.org.id, imported[0]!, 'a long enough passphrase 1');
+      await setPassword(t.db.handle.db, clock, t.org.org.id, imported[0]!, 'a long enough passphrase 1', t.deps.config.passwordCost);
       const first = await inviteImportedMembers(t.db.handle.db, clock, mailer, 'https://vigil.example.org', t.org.org.id, 'opsgenie');
       expect(first.notSent).toEqual([]);
       expect(first.sent).toHaveLength(imported.length - 1);

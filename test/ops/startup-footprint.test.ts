@@ -28,7 +28,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('start-up footprint (sqlite, real process)', () => {
-  it('serves without loading pg, nodemailer or web-push, and a lazily compiled body schema still answers 400', async () => {
+  it('serves without loading pg, nodemailer, web-push, smtp-server or mailparser, and a lazily compiled body schema still answers 400', async () => {
     if (!fs.existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: npm test builds it first');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-footprint-'));
     const listFile = path.join(dir, 'loaded.json');
@@ -69,7 +69,7 @@ describe('start-up footprint (sqlite, real process)', () => {
       expect(packages.has('fastify')).toBe(true);
       expect(packages.has('better-sqlite3')).toBe(true);
       // Not loaded: features this node has not used.
-      for (const p of ['pg', 'nodemailer', 'web-push']) expect(packages.has(p), p).toBe(false);
+      for (const p of ['pg', 'nodemailer', 'web-push', 'smtp-server', 'mailparser']) expect(packages.has(p), p).toBe(false);
     } finally {
       proc.kill('SIGTERM');
       await exited;

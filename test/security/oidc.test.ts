@@ -196,7 +196,7 @@ for (const dialect of DIALECTS) {
 
       // Owner only: an admin can neither read nor change it.
       const admin = await addMember(t, 'ada@harbor.example', 'admin');
-      await setPassword(t.db.handle.db, t.clock, t.org.org.id, admin.id, PASSWORD);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, admin.id, PASSWORD, t.deps.config.passwordCost);
       const adminBrowser = await signIn(t, 'ada@harbor.example');
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/organization/oidc_configuration', headers: adminBrowser.headers() })).statusCode).toBe(403);
       expect((await t.app.inject({ method: 'PUT', url: '/api/v1/organization/oidc_configuration', headers: adminBrowser.headers(true), payload: { oidc_configuration: { jit_membership: true } } })).statusCode).toBe(403);
@@ -352,8 +352,8 @@ for (const dialect of DIALECTS) {
     it('password sign-in turned off refuses a responder\'s password but not the owner\'s (break-glass)', async () => {
       await app();
       const rhea = await addMember(t, 'rhea@harbor.example');
-      await setPassword(t.db.handle.db, t.clock, t.org.org.id, rhea.id, PASSWORD);
-      await setPassword(t.db.handle.db, t.clock, t.org.org.id, t.org.user.id, PASSWORD);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, rhea.id, PASSWORD, t.deps.config.passwordCost);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, t.org.user.id, PASSWORD, t.deps.config.passwordCost);
       const before = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'rhea@harbor.example', password: PASSWORD } });
       expect(before.statusCode).toBe(200);
       await configure(t, { ...base(), password_sign_in: false });

@@ -48,7 +48,7 @@ for (const dialect of DIALECTS) {
       t = await createTestApp(dialect);
       const admin = await member(t, 'admin');
       // A member with a password: 409 for anyone.
-      await setPassword(t.db.handle.db, t.clock, t.org.org.id, admin.user.id, PASSWORD);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, admin.user.id, PASSWORD, t.deps.config.passwordCost);
       const withPassword = await req(t, 'POST', '/api/v1/invitations', { invitation: { email: admin.user.email, role: 'admin' } });
       expect(withPassword.statusCode, withPassword.body).toBe(409);
       // A pending invitation is resent, as it was; asking for another role is 409.
@@ -117,7 +117,7 @@ for (const dialect of DIALECTS) {
       smtp = await startSmtp();
       const r1 = await req(t, 'POST', '/api/v1/users', { user: { name: 'Ada Admin', email: 'ada@harbor.example', role: 'admin' } });
       const ada = r1.json().user as { id: string };
-      await setPassword(t.db.handle.db, clock, t.org.org.id, ada.id, PASSWORD);
+      await setPassword(t.db.handle.db, clock, t.org.org.id, ada.id, PASSWORD, t.deps.config.passwordCost);
       const adaBrowser = await signIn(t, 'ada@harbor.example');
       // A reset link already sent to the old address dies with the change.
       expect((await t.app.inject({ method: 'POST', url: '/api/v1/password_resets', payload: { email: 'ada@harbor.example' } })).statusCode).toBe(202);
@@ -135,7 +135,7 @@ for (const dialect of DIALECTS) {
       const token = /#token=([A-Za-z0-9_-]+)/.exec(notice.text ?? '')![1]!;
 
       // Meanwhile someone sets a password through the new address.
-      await setPassword(t.db.handle.db, clock, t.org.org.id, ada.id, 'set through the new address');
+      await setPassword(t.db.handle.db, clock, t.org.org.id, ada.id, 'set through the new address', t.deps.config.passwordCost);
       const intruder = await signIn(t, 'ada.new@harbor.example', 'set through the new address');
 
       const info = await t.app.inject({ method: 'POST', url: '/api/v1/account_links/inspect', payload: { token } });
@@ -172,7 +172,7 @@ for (const dialect of DIALECTS) {
       t = await createTestApp(dialect, { clock });
       const r1 = await req(t, 'POST', '/api/v1/users', { user: { name: 'Rae', email: 'rae@harbor.example', role: 'responder' } });
       const rae = r1.json().user as { id: string };
-      await setPassword(t.db.handle.db, clock, t.org.org.id, rae.id, PASSWORD);
+      await setPassword(t.db.handle.db, clock, t.org.org.id, rae.id, PASSWORD, t.deps.config.passwordCost);
       const old = await signIn(t, 'rae@harbor.example');
       const other = await signIn(t, 'rae@harbor.example');
       clock.advanceMinutes(11);

@@ -192,7 +192,7 @@ for (const dialect of DIALECTS) {
       t = await createTestApp(dialect, { clock, config: smtpConfig(box.port) });
       const admin = await member(t, 'admin');
       const responder = await member(t, 'responder');
-      await setPassword(t.db.handle.db, clock, t.org.org.id, admin.user.id as string, PASSWORD);
+      await setPassword(t.db.handle.db, clock, t.org.org.id, admin.user.id as string, PASSWORD, t.deps.config.passwordCost);
       const adminBrowser = await signIn(t, admin.user.email as string);
 
       // Only an owner sets the policy; only owner and admin may be named.

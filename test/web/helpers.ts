@@ -66,7 +66,7 @@ export async function signIn(t: TestApp, email = 'owner@harbor.example', passwor
 }
 
 export async function ownerWithPassword(t: TestApp): Promise<void> {
-  await setPassword(t.db.handle.db, t.clock, t.org.org.id, t.org.user.id, PASSWORD);
+  await setPassword(t.db.handle.db, t.clock, t.org.org.id, t.org.user.id, PASSWORD, t.deps.config.passwordCost);
 }
 
 export function linkToken(mail: ParsedMail): string {

@@ -53,7 +53,7 @@ for (const dialect of DIALECTS) {
       t = await createTestApp(dialect);
       const u = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: t.auth, payload: { user: { name: 'Vera Voss', email: 'vera@harbor.example', role: 'volunteer' } } });
       expect(u.statusCode, u.body).toBe(201);
-      await setPassword(t.db.handle.db, t.clock, t.org.org.id, (u.json().user as { id: string }).id, PASSWORD);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, (u.json().user as { id: string }).id, PASSWORD, t.deps.config.passwordCost);
       const b = await signIn(t, 'vera@harbor.example');
       const live = await t.app.inject({ method: 'GET', url: '/api/v1/session/probe', headers: b.headers() });
       expect(live.statusCode, live.body).toBe(200);

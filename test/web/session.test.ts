@@ -3,6 +3,8 @@ import { DIALECTS, createTestApp, type TestApp } from '../harness.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../src/server/account/password.js';
 import { setPassword } from '../../src/server/account/account.service.js';
 import { parseCookies } from '../../src/server/http/cookies.js';
+import { loadConfig } from '../../src/server/config/config.js';
+import { getPasswordHash } from '../../src/server/account/account.store.js';
 import { PASSWORD, linkToken, mailbox, ownerWithPassword, signIn, smtpConfig } from './helpers.js';
 
 describe('password hashing', () => {
@@ -15,6 +17,17 @@ describe('password hashing', () => {
     expect(needsRehash(h)).toBe(false);
     expect(await hashPassword('a long enough passphrase')).not.toBe(h);
   });
+  it('VIGIL_PASSWORD_COST sets N for new hashes; a weaker stored hash is upgraded at the next sign-in', async () => {
+    expect(loadConfig({}).passwordCost).toBe(15);
+    expect(loadConfig({ VIGIL_PASSWORD_COST: '17' }).passwordCost).toBe(17);
+    for (const bad of ['11', '21', '14.5', 'high']) expect(() => loadConfig({ VIGIL_PASSWORD_COST: bad })).toThrow(/VIGIL_PASSWORD_COST must be a whole number from 12 to 20/);
+    const weak = await hashPassword('a long enough passphrase', 12);
+    expect(weak).toMatch(/^scrypt\$4096\$8\$1\$/);
+    expect(await verifyPassword('a long enough passphrase', weak)).toBe(true);
+    expect(needsRehash(weak, 12)).toBe(false);
+    expect(needsRehash(weak)).toBe(true);
+    expect(needsRehash(await hashPassword('a long enough passphrase'), 12)).toBe(false);
+  });
   it('parses cookies', () => {
     expect(parseCookies('a=1; vigil_session=abc%2Fd; b="q"')).toEqual({ a: '1', vigil_session: 'abc/d', b: 'q' });
   });
@@ -25,6 +38,18 @@ for (const dialect of DIALECTS) {
     let t: TestApp;
     afterEach(async () => {
       await t?.close();
+    });
+
+    it('a sign-in upgrades a hash made with less work than VIGIL_PASSWORD_COST asks for', async () => {
+      t = await createTestApp(dialect, { config: { passwordCost: 13 } });
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, t.org.user.id, PASSWORD, 12);
+      expect(await getPasswordHash(t.db.handle.db, t.org.org.id, t.org.user.id)).toMatch(/^scrypt\$4096\$/);
+      await signIn(t);
+      const upgraded = (await getPasswordHash(t.db.handle.db, t.org.org.id, t.org.user.id))!;
+      expect(upgraded).toMatch(/^scrypt\$8192\$8\$1\$/);
+      expect(await verifyPassword(PASSWORD, upgraded)).toBe(true);
+      await signIn(t);
+      expect(await getPasswordHash(t.db.handle.db, t.org.org.id, t.org.user.id)).toBe(upgraded);
     });
 
     it('signs in with email and password: HttpOnly SameSite=Lax cookie, CSRF on unsafe methods, sign out', async () => {
@@ -96,7 +121,7 @@ for (const dialect of DIALECTS) {
       const u = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: t.auth, payload: { user: { name: 'Vera Voss', email: 'vera@harbor.example', role: 'volunteer' } } });
       expect(u.statusCode, u.body).toBe(201);
       const vera = u.json().user as { id: string };
-      await setPassword(t.db.handle.db, t.clock, t.org.org.id, vera.id, PASSWORD);
+      await setPassword(t.db.handle.db, t.clock, t.org.org.id, vera.id, PASSWORD, t.deps.config.passwordCost);
       const b = await signIn(t, 'vera@harbor.example');
       const me = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: b.headers() });
       expect(me.statusCode, me.body).toBe(200);

@@ -16,7 +16,7 @@ import * as store from './account.store.js';
 import { restoreEmail } from './email-change.service.js';
 import { accountEmail, type AccountMailer } from './mailer.js';
 import { format, localeFor } from '../lib/i18n/translate.js';
-import { burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
+import { PASSWORD_COST, burnVerification, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, SESSION_LIFETIME_MS, TOUCH_EVERY_MS, linkUrl, newCsrfToken, newLinkToken, newSessionToken, sessionAlive } from './session.js';
 
 type Db = Kysely<Database>;
@@ -63,26 +63,27 @@ export async function authenticateSession(db: Db, clock: Clock, token: string): 
 
 export type LoginResult = { kind: 'ok'; orgId: string; userId: string; role: Role } | { kind: 'choose'; organizations: { id: string; name: string }[] };
 
-export async function checkCredentials(db: Db, input: { email: string; password: string; organizationId?: string }): Promise<LoginResult> {
+/** `cost`: VIGIL_PASSWORD_COST, for the dummy verification and for upgrading a weaker hash. */
+export async function checkCredentials(db: Db, input: { email: string; password: string; organizationId?: string }, cost: number = PASSWORD_COST.default): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
   const candidates = (await store.findPasswordCandidates(db, email)).filter((c) => !input.organizationId || c.orgId === input.organizationId);
   const fail = () => new VigilError('unauthenticated', ['the email or the password is not right']);
   if (candidates.length === 0) {
-    await burnVerification(input.password);
+    await burnVerification(input.password, cost);
     throw fail();
   }
   const matches: store.PasswordCandidate[] = [];
   for (const c of candidates) if (await verifyPassword(input.password, c.passwordHash)) matches.push(c);
   if (matches.length === 0) throw fail();
-  for (const m of matches) if (needsRehash(m.passwordHash)) await store.upsertPassword(db, m.orgId, m.userId, await hashPassword(input.password), Date.now());
+  for (const m of matches) if (needsRehash(m.passwordHash, cost)) await store.upsertPassword(db, m.orgId, m.userId, await hashPassword(input.password, cost), Date.now());
   if (matches.length > 1) return { kind: 'choose', organizations: matches.map((m) => ({ id: m.orgId, name: m.orgName })) };
   return { kind: 'ok', orgId: matches[0]!.orgId, userId: matches[0]!.userId, role: matches[0]!.role };
 }
 
-export async function setPassword(db: Db, clock: Clock, orgId: string, userId: string, password: string): Promise<void> {
+export async function setPassword(db: Db, clock: Clock, orgId: string, userId: string, password: string, cost: number = PASSWORD_COST.default): Promise<void> {
   const problem = passwordProblem(password);
   if (problem) throw invalid(problem);
-  await store.upsertPassword(db, orgId, userId, await hashPassword(password), clock.now());
+  await store.upsertPassword(db, orgId, userId, await hashPassword(password, cost), clock.now());
 }
 
 /** Sign out: ends one session. Ending one already ended changes nothing. */
@@ -90,10 +91,10 @@ export async function endSession(db: Db, clock: Clock, orgId: string, sessionId:
   await store.revokeSession(db, orgId, sessionId, clock.now());
 }
 
-export async function changePassword(db: Db, clock: Clock, orgId: string, userId: string, current: string, next: string, keepSessionId?: string): Promise<void> {
+export async function changePassword(db: Db, clock: Clock, orgId: string, userId: string, current: string, next: string, keepSessionId?: string, cost: number = PASSWORD_COST.default): Promise<void> {
   const stored = await store.getPasswordHash(db, orgId, userId);
   if (stored && !(await verifyPassword(current, stored))) throw invalid('current_password: is not right');
-  await setPassword(db, clock, orgId, userId, next);
+  await setPassword(db, clock, orgId, userId, next, cost);
   await store.revokeUserSessions(db, orgId, userId, clock.now(), keepSessionId);
 }
 
@@ -128,11 +129,11 @@ export async function inspectLink(db: Db, clock: Clock, token: string) {
  * replaced (so the password chosen here, not one set through the new address, opens
  * the account) and kills the reset links sent to the new address.
  */
-export async function redeemLink(db: Db, clock: Clock, token: string, password: string, name?: string): Promise<{ orgId: string; userId: string }> {
+export async function redeemLink(db: Db, clock: Clock, token: string, password: string, name?: string, cost: number = PASSWORD_COST.default): Promise<{ orgId: string; userId: string }> {
   const problem = passwordProblem(password);
   if (problem) throw invalid(problem);
   const link = await usableLink(db, clock, token);
-  const hash = await hashPassword(password);
+  const hash = await hashPassword(password, cost);
   const now = clock.now();
   await db.transaction().execute(async (trx) => {
     if (!(await store.spendLink(trx, link.org_id, link.id, now))) throw new VigilError('not_found', ['this link was already used; ask for a new one']);
@@ -235,9 +236,9 @@ export async function sessionView(db: Db, orgId: string, userId: string) {
  * For `vigil init`: give the first owner a way into the web UI, either the
  * password given on the command line or a one-time link (valid 7 days) to set one.
  */
-export async function firstAccess(db: Db, clock: Clock, orgId: string, userId: string, publicUrl: string, password?: string): Promise<{ passwordSet: boolean; link: string | null }> {
+export async function firstAccess(db: Db, clock: Clock, orgId: string, userId: string, publicUrl: string, password?: string, cost: number = PASSWORD_COST.default): Promise<{ passwordSet: boolean; link: string | null }> {
   if (password !== undefined) {
-    await setPassword(db, clock, orgId, userId, password);
+    await setPassword(db, clock, orgId, userId, password, cost);
     return { passwordSet: true, link: null };
   }
   const { token } = await createLink(db, clock, orgId, userId, 'invite', null);

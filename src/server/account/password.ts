@@ -2,12 +2,17 @@
  * Password hashing with Node's scrypt (RFC 7914), no extra dependency. The stored
  * form names its parameters, `scrypt$N$r$p$salt$hash` (base64url), so they can be
  * raised later and old hashes still verify; `needsRehash` says when to upgrade one
- * at the next successful sign-in. N = 2^15, r = 8 costs about 32 MiB and 50–100 ms
- * on the 2-core reference machine: slow for a guesser, fine for a person.
+ * at the next successful sign-in. The default N = 2^15, r = 8 costs 32 MiB and about
+ * 100–220 ms on the 2-core reference machine: slow for a guesser, fine for a person.
+ * VIGIL_PASSWORD_COST (log2 N, 12–20) changes N for new hashes: higher on a strong
+ * machine; lower only where sign-ins are many and guessing is not the threat (the test
+ * suite's throttling tests, which sign in hundreds of times).
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { PASSWORD_COST } from '../config/config.js';
 
-const N = 1 << 15;
+export { PASSWORD_COST };
+
 const R = 8;
 const P = 1;
 const KEYLEN = 32;
@@ -28,8 +33,9 @@ export function passwordProblem(password: string): string | null {
   return null;
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: number = PASSWORD_COST.default): Promise<string> {
   const salt = randomBytes(16);
+  const N = 2 ** cost;
   const key = await scrypt(password, salt, KEYLEN, options(N, R, P));
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
@@ -47,14 +53,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-export function needsRehash(stored: string): boolean {
+/** A hash made with less work than `cost` asks for (or not scrypt) is upgraded at the next successful sign-in. */
+export function needsRehash(stored: string, cost: number = PASSWORD_COST.default): boolean {
   const parts = stored.split('$');
-  return parts[0] !== 'scrypt' || Number(parts[1]) < N || Number(parts[2]) < R;
+  return parts[0] !== 'scrypt' || Number(parts[1]) < 2 ** cost || Number(parts[2]) < R;
 }
 
 /** A hash of nothing in particular, verified when no account matches, so a wrong email costs as long as a wrong password. */
-let dummy: Promise<string> | null = null;
-export async function burnVerification(password: string): Promise<void> {
-  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+const dummies = new Map<number, Promise<string>>();
+export async function burnVerification(password: string, cost: number = PASSWORD_COST.default): Promise<void> {
+  let dummy = dummies.get(cost);
+  if (!dummy) dummies.set(cost, (dummy = hashPassword(randomBytes(16).toString('hex'), cost)));
   await verifyPassword(password, await dummy);
 }

@@ -37,6 +37,8 @@ export interface Config {
    * sign-in throttles key on the address it yields (docs/security.md).
    */
   trustProxy: false | number | string[];
+  /** VIGIL_PASSWORD_COST: log2 of scrypt's N for new password hashes (account/password.ts), 12–20, default 15. */
+  passwordCost: number;
   /** Verifies Slack/Mattermost interactive button requests. */
   slackSigningSecret: string | null;
   /** Web Push VAPID contact (`sub`): a mailto: or https: URL push services can reach the operator at. */
@@ -204,6 +206,16 @@ export function parseTrustProxy(raw: string | undefined): false | number | strin
   return items;
 }
 
+/** log2 of scrypt's N for password hashes (account/password.ts): the default, and the range VIGIL_PASSWORD_COST may choose from. */
+export const PASSWORD_COST = { default: 15, min: 12, max: 20 } as const;
+
+export function parsePasswordCost(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return PASSWORD_COST.default;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < PASSWORD_COST.min || n > PASSWORD_COST.max) throw new Error(`VIGIL_PASSWORD_COST must be a whole number from ${PASSWORD_COST.min} to ${PASSWORD_COST.max} (log2 of scrypt's N; default ${PASSWORD_COST.default}), got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = intEnv(env, 'PORT', 8080);
   const host = env.HOST || '127.0.0.1';
@@ -239,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? { baseUrl: (env.VIGIL_TWILIO_BASE_URL || 'https://api.twilio.com').replace(/\/$/, ''), accountSid: env.VIGIL_TWILIO_ACCOUNT_SID, authToken: env.VIGIL_TWILIO_AUTH_TOKEN, from: env.VIGIL_TWILIO_FROM }
         : null,
     trustProxy: parseTrustProxy(env.VIGIL_TRUST_PROXY),
+    passwordCost: parsePasswordCost(env.VIGIL_PASSWORD_COST),
     slackSigningSecret: env.VIGIL_SLACK_SIGNING_SECRET || null,
     vapidSubject: vapidSubject(env.VIGIL_VAPID_SUBJECT, env.VIGIL_PUBLIC_URL || `http://${host}:${port}`),
     outboundAllow,

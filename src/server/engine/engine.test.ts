@@ -74,4 +74,36 @@ describe('engine wakes for the next deadline', () => {
     expect(ticks.length).toBeLessThanOrEqual(6);
     await engine.stop();
   });
+
+  it('a module’s own deadline (nextDeadline) wakes the engine for it; only wake() (a write) tells modules something was written, not the backstop tick', async () => {
+    const ticks: number[] = [];
+    let due: number | null = clock.now() + 300;
+    let written = 0;
+    const mod: EngineModule = {
+      name: 'derived',
+      async tick(now) {
+        ticks.push(now);
+        if (due !== null && now >= due) {
+          due = null;
+          return 1;
+        }
+        return 0;
+      },
+      written: () => void written++,
+      nextDeadline: () => due,
+    };
+    const engine = new Engine([mod], clock, quiet, { backstopMs: 1_000, maxCyclesPerWake: 5, nextDue: async () => null });
+    engine.start();
+    await advance(290);
+    expect(due).not.toBeNull();
+    await advance(30);
+    expect(due).toBeNull();
+    expect(ticks[ticks.length - 1]! - Date.parse('2026-03-08T09:00:00Z')).toBeLessThanOrEqual(320);
+    // Backstop ticks (every second) run passes but are no writes.
+    await advance(2_000);
+    expect(written).toBe(0);
+    engine.wake();
+    expect(written).toBe(1);
+    await engine.stop();
+  });
 });

@@ -22,6 +22,16 @@ export interface EngineModule {
   settle?(): Promise<void>;
   /** The engine stops: cut short work that only waits (a long poll), so settle() ends soon. */
   stop?(): void;
+  /**
+   * Work was committed (the bus on this node, PostgreSQL NOTIFY from another): a module that
+   * watches derived state rather than rows with deadlines looks again at its next tick.
+   */
+  written?(): void;
+  /**
+   * The next time the module has work it knows of without any write (epoch ms), or null,
+   * read after each drain: the engine wakes for it as for the deadlines in the rows.
+   */
+  nextDeadline?(): number | null;
 }
 
 export interface ModuleStats {
@@ -71,7 +81,7 @@ export class Engine {
     this.running = true;
     const loop = () => {
       if (!this.running) return;
-      this.wake();
+      this.kick();
       this.timer = setTimeout(loop, this.opts.backstopMs);
       this.timer.unref?.();
     };
@@ -87,8 +97,14 @@ export class Engine {
     for (const m of this.modules) await m.settle?.();
   }
 
-  /** Ask for a cycle soon. Cheap to call often: wakes during a cycle fold into one more cycle. */
+  /** Work was committed (the bus, NOTIFY): the modules are told, and a cycle runs soon. Cheap to call often. */
   wake(): void {
+    for (const m of this.modules) m.written?.();
+    this.kick();
+  }
+
+  /** Ask for a cycle soon (the backstop tick, a deadline). Wakes during a cycle fold into one more cycle. */
+  private kick(): void {
     if (!this.running) return;
     if (this.cycling) {
       this.again = true;
@@ -101,20 +117,23 @@ export class Engine {
         this.cycling = null;
         if (this.again && this.running) {
           this.again = false;
-          this.wake();
+          this.kick();
         }
       });
   }
 
-  /** Wake exactly when the next deadline comes due, if that is sooner than the backstop tick. */
+  /** Wake exactly when the next deadline (the rows', or a module's) comes due, if that is sooner than the backstop tick. */
   private async armNextDue(): Promise<void> {
-    if (!this.opts.nextDue || !this.running) return;
-    let due: number | null;
+    if (!this.running) return;
+    let due: number | null = null;
     try {
-      due = await this.opts.nextDue();
+      due = this.opts.nextDue ? await this.opts.nextDue() : null;
     } catch (err) {
       this.log.warn({ err }, 'engine could not read its next deadline; the backstop tick covers it');
-      return;
+    }
+    for (const m of this.modules) {
+      const at = m.nextDeadline?.() ?? null;
+      if (at !== null && (due === null || at < due)) due = at;
     }
     if (due === null || !this.running) return;
     // Already due after a full drain: held by another node, or failing. Look again soon, never spin.
@@ -123,7 +142,7 @@ export class Engine {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueTimer = setTimeout(() => {
       this.dueTimer = null;
-      this.wake();
+      this.kick();
     }, delay + 1);
     this.dueTimer.unref?.();
   }

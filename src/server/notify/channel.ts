@@ -73,6 +73,8 @@ export interface Message {
   statusEvent?: Record<string, unknown>;
   /** A scheduled test page: the one-tap link that confirms this contact method reached its owner. */
   confirmUrl?: string;
+  /** The same link's token: a test call's keypress (<Gather> action) carries it back. */
+  confirmToken?: string;
   recipientName?: string;
   /** The reader's locale (BCP 47; lib/i18n): the person's, else the organization's default. Absent: English. */
   locale?: string;

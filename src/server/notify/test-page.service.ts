@@ -2,8 +2,10 @@
  * Scheduled test pages (issue 18): each verified contact method of a person gets a test a
  * configurable lead time before their first shift of a rotation, and monthly after its
  * last test; each test carries a one-tap confirm link (a single-use token; only its SHA-256
- * is stored). The engine's test-pages module decides when; this module claims, queues
- * through the outbox, confirms, and reports each method's standing (readiness, digest).
+ * is stored). A test by SMS is also confirmed by replying OK (or YES) from the number it
+ * was sent to, and a test call by pressing a key. The engine's test-pages module decides
+ * when; this module claims, queues through the outbox, confirms, and reports each method's
+ * standing (readiness, digest).
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -11,6 +13,9 @@ import { invalid } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { hashSecret } from '../lib/secrets.js';
 import type { Clock } from '../lib/clock.js';
+import { format, localeFor } from '../lib/i18n/translate.js';
+import type { MessageId } from '../lib/i18n/translate.js';
+import { getOrganization, getUser } from '../org/org.store.js';
 import type { ContactMethodTable, ContactMethodTestTable, Database, NotificationTable } from '../storage/schema.js';
 import { outboxRow } from './outbox.js';
 import * as outbox from './outbox.store.js';
@@ -74,7 +79,7 @@ export async function queueScheduledTest(db: Db, now: number, method: Pick<Conta
  * when the message is: a fresh single-use token whose hash replaces the previous one, so
  * the link in the message last sent works.
  */
-export async function confirmLinkFor(db: Db, row: NotificationTable, baseUrl: string, now: number): Promise<string | undefined> {
+export async function confirmLinkFor(db: Db, row: NotificationTable, baseUrl: string, now: number): Promise<{ url: string; token: string } | undefined> {
   if (row.kind !== 'test' || !row.payload) return undefined;
   const { scheduled_test_id: id } = JSON.parse(row.payload) as { scheduled_test_id?: string };
   if (!id) return undefined;
@@ -82,7 +87,7 @@ export async function confirmLinkFor(db: Db, row: NotificationTable, baseUrl: st
   if (!test || test.confirmed_at !== null) return undefined;
   const token = randomBytes(32).toString('base64url');
   await store.setToken(db, row.org_id, id, hashSecret(token), now + CONFIRM_TTL_MS);
-  return `${baseUrl.replace(/\/$/, '')}/t/${token}`;
+  return { url: `${baseUrl.replace(/\/$/, '')}/t/${token}`, token };
 }
 
 export type ConfirmLookup = { ok: true; test: ContactMethodTestTable } | { ok: false; reason: 'unknown' | 'expired' | 'used' };
@@ -101,6 +106,54 @@ export async function confirmByToken(db: Db, token: string, now: number): Promis
   if (!t.ok) return t;
   if (!(await store.confirmTest(db, t.test.org_id, t.test.id, now))) return { ok: false, reason: 'used' };
   return { ok: true, test: { ...t.test, confirmed_at: now } };
+}
+
+/** What confirms a test page by SMS reply: OK or YES (and the French and Spanish yes), any case, surrounding spaces and a trailing . or ! ignored. */
+const CONFIRM_WORDS = new Set(['ok', 'okay', 'yes', 'y', 'oui', 'si', 'sí']);
+
+export function isConfirmReply(text: string): boolean {
+  return CONFIRM_WORDS.has(text.trim().replace(/[.!]+$/, '').trim().toLocaleLowerCase('en'));
+}
+
+/** A test page confirmed by SMS reply or keypress: whose, and what to answer them, in their language. */
+export interface TestConfirmation {
+  orgId: string;
+  userId: string;
+  contactMethodId: string;
+  testId: string;
+  answer: string;
+}
+
+async function answerIn(db: Db, orgId: string, userId: string, id: MessageId): Promise<string> {
+  const [org, user] = await Promise.all([getOrganization(db, orgId), getUser(db, orgId, userId)]);
+  return format(localeFor(user?.locale, org?.default_locale), id);
+}
+
+/**
+ * An SMS reply `text` from `from`: when it is a confirm word (isConfirmReply), it confirms
+ * the latest outstanding test page (sent within CONFIRM_TTL_MS, not confirmed) to the
+ * verified SMS contact method with that number — within `onlyOrgId` when the reply came
+ * through an organization's own provider, else in the organization that sent it. Null when
+ * the text is no confirm word or no test page waits for it: the caller answers as before.
+ */
+export async function confirmBySmsReply(db: Db, now: number, from: string, text: string, onlyOrgId?: string): Promise<TestConfirmation | null> {
+  if (!from || !isConfirmReply(text)) return null;
+  const test = await store.latestOutstandingSmsTest(db, from, now - CONFIRM_TTL_MS, onlyOrgId);
+  if (!test || !(await store.confirmTest(db, test.org_id, test.id, now))) return null;
+  return { orgId: test.org_id, userId: test.user_id, contactMethodId: test.contact_method_id, testId: test.id, answer: await answerIn(db, test.org_id, test.user_id, 'sms.testConfirmed') };
+}
+
+/**
+ * A key pressed on a test call (its <Gather> action carries the test's confirm token): any
+ * key confirms, as the link would (single use); none pressed confirms nothing. Through an
+ * organization's own provider (`onlyOrgId`) only that organization's tests. What the call says.
+ */
+export async function confirmByKeypress(db: Db, now: number, token: string, digits: string, onlyOrgId?: string): Promise<string> {
+  const t = await lookupConfirmToken(db, token, now);
+  if (!t.ok || (onlyOrgId !== undefined && t.test.org_id !== onlyOrgId)) return format('en', 'voice.testNotConfirmable');
+  if (digits === '') return answerIn(db, t.test.org_id, t.test.user_id, 'voice.testNoKey');
+  if (!(await store.confirmTest(db, t.test.org_id, t.test.id, now))) return answerIn(db, t.test.org_id, t.test.user_id, 'voice.testNotConfirmable');
+  return answerIn(db, t.test.org_id, t.test.user_id, 'voice.testConfirmed');
 }
 
 /** How one contact method stands: its last scheduled test sent and last confirmed. */

@@ -56,6 +56,28 @@ export async function setToken(db: Db, orgId: string, id: string, tokenHash: str
   await db.updateTable('contact_method_tests').set({ token_hash: tokenHash, token_expires_at: expiresAt }).where('org_id', '=', orgId).where('id', '=', id).where('confirmed_at', 'is', null).execute();
 }
 
+/**
+ * The latest test sent since `sentSince` and not confirmed to the verified, live SMS contact
+ * method whose number is `address` (in `orgId` when given): an SMS reply from that number
+ * confirms it. Unscoped without `orgId`: the sender's number is the credential, as for
+ * replies to pages, and the row found names the organization.
+ */
+export async function latestOutstandingSmsTest(db: Db, address: string, sentSince: number, orgId?: string): Promise<ContactMethodTestTable | undefined> {
+  let q = db
+    .selectFrom('contact_method_tests as t')
+    .innerJoin('contact_methods as c', (j) => j.onRef('c.org_id', '=', 't.org_id').onRef('c.id', '=', 't.contact_method_id'))
+    .selectAll('t')
+    .where('c.address', '=', address)
+    .where('c.type', '=', 'sms')
+    .where('c.verified_at', 'is not', null)
+    .where('c.deleted_at', 'is', null)
+    .where('t.confirmed_at', 'is', null)
+    .where('t.sent_at', '>', sentSince);
+  if (orgId !== undefined) q = q.where('t.org_id', '=', orgId);
+  const r = await q.orderBy('t.sent_at', 'desc').orderBy('t.id', 'desc').executeTakeFirst();
+  return r && parse(r);
+}
+
 /** Record the confirmation; false when it was confirmed already (the link is single use). */
 export async function confirmTest(db: Db, orgId: string, id: string, now: number): Promise<boolean> {
   const r = await db.updateTable('contact_method_tests').set({ confirmed_at: now }).where('org_id', '=', orgId).where('id', '=', id).where('confirmed_at', 'is', null).executeTakeFirst();

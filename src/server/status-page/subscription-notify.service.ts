@@ -14,15 +14,22 @@ import { ANNOUNCE_MS, ENDED_LOOKBACK_MS, componentNotice, isDue, maintenanceNoti
 
 type Db = Kysely<Database>;
 
+/** What one pass over an organization did: messages queued, and the next time it has something due without any write (a throttled notice, a maintenance start or end), or null. */
+export interface NotifyPass {
+  queued: number;
+  nextAt: number | null;
+}
+
 /**
  * The engine's pass over one organization (engine/status-subscriptions): component states
  * against the watch (throttled notices), and maintenance announced, started and ended.
  * Idempotent: every message's key is derived from what it tells, and the outbox keeps the
  * first row of a key, so two nodes (or a pass replayed) queue each message once.
  */
-export async function notifyOrganization(db: Db, now: number, publicUrl: string, orgId: string): Promise<number> {
+export async function notifyOrganization(db: Db, now: number, publicUrl: string, orgId: string): Promise<NotifyPass> {
   const page = await pages.getStatusPage(db, orgId);
-  if (!page || !page.enabled) return 0;
+  if (!page || !page.enabled) return { queued: 0, nextAt: null };
+  const due: number[] = [];
   const view = await readPublicPage(db, { now: () => now }, page.slug);
   const components = await pageComponents(db, orgId, page);
   const stateOf = new Map(view.groups.flatMap((g) => g.components.map((c) => [c.id, c.state] as const)));
@@ -47,6 +54,7 @@ export async function notifyOrganization(db: Db, now: number, publicUrl: string,
     } else if (w !== row) {
       await store.saveWatch(db, { ...row, ...w, updated_at: now });
     }
+    if (w.changes > 0 && w.due_at !== null) due.push(w.due_at);
   }
   const serviceIds = components.map((c) => c.serviceId);
   const planned = await plannedMaintenance(db, orgId, serviceIds, now - ENDED_LOOKBACK_MS, now + ANNOUNCE_MS);
@@ -54,6 +62,9 @@ export async function notifyOrganization(db: Db, now: number, publicUrl: string,
   const allKeys = planned.flatMap((m) => (['scheduled', 'started', 'ended'] as const).map((p) => keyOf(m.window.id, m.occurrence.start, p)));
   const sent = await store.noticesSent(db, orgId, allKeys);
   for (const m of planned) {
+    // The occurrence's next edge: its start, then its end (announcements come with the writes that create windows, or the next look).
+    const edge = m.occurrence.start > now ? m.occurrence.start : m.occurrence.end > now ? m.occurrence.end : null;
+    if (edge !== null) due.push(edge);
     const has = new Set((['scheduled', 'started', 'ended'] as const).filter((p) => sent.has(keyOf(m.window.id, m.occurrence.start, p))));
     for (const phase of maintenancePhases(m.occurrence, now, has)) {
       const covered = m.serviceIds.filter((id) => serviceIds.includes(id));
@@ -65,7 +76,7 @@ export async function notifyOrganization(db: Db, now: number, publicUrl: string,
       });
     }
   }
-  return queued;
+  return { queued, nextAt: due.length ? Math.min(...due) : null };
 }
 
 /** The organizations the engine passes over, and the unconfirmed subscribers it forgets. */

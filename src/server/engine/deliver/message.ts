@@ -57,8 +57,11 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
   const locale = localeFor(recipient?.locale, org?.default_locale);
   const timeZone = recipient?.time_zone ?? org?.time_zone ?? 'UTC';
   const msg = composeMessage(rows, views, { orgName: org?.name ?? '', ...(recipient ? { recipientName: recipient.name } : {}), locale, timeZone });
-  const confirmUrl = await confirmLinkFor(db, first, ctx.baseUrl, ctx.now);
-  if (confirmUrl) msg.confirmUrl = confirmUrl;
+  const confirm = await confirmLinkFor(db, first, ctx.baseUrl, ctx.now);
+  if (confirm) {
+    msg.confirmUrl = confirm.url;
+    msg.confirmToken = confirm.token;
+  }
   if (first.subscription_id && first.payload) {
     const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
     const e = log_entry_id ? await getLogEntry(db, orgId, log_entry_id) : undefined;

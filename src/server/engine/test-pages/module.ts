@@ -1,13 +1,19 @@
 /**
  * Scheduled test pages (issue 18): each verified contact method of a person gets a test
  * page, with a one-tap confirm link, (a) the organization's lead time (default 24 hours)
- * before their first shift in a rotation (a schedule layer) they have not been tested for,
- * and (b) 30 days after the last test was confirmed (or, unconfirmed, sent). Off when the
- * organization turns it off (`/api/v1/test_page_settings`).
+ * before their first actual on-call time in a schedule's rotation they have not been tested
+ * for, and (b) 30 days after the last test was confirmed (or, unconfirmed, sent). Off when
+ * the organization turns it off (`/api/v1/test_page_settings`).
+ *
+ * "On call" is the final schedule (layers painted over by overrides, schedule/on-call.ts
+ * renderFinal), in the schedule's zone: a person whose first shift is an override is tested
+ * before the override, and a person whose first layer turn an override took is tested
+ * before the shift they really have, not the one they lost.
  *
  * An idempotent tick(now) against the injected clock. The claim is a row
- * (`contact_method_tests`, unique per method and claim key: `first:<schedule>:<layer>` or
- * `monthly:<previous test>`) inserted in the same transaction as the test's outbox row, so
+ * (`contact_method_tests`, unique per method and claim key: `first:<schedule>` or
+ * `monthly:<previous test>`; a `first:<schedule>:<layer>` claim from before also counts
+ * as that schedule's) inserted in the same transaction as the test's outbox row, so
  * a test is queued once whatever the number of engines or restarts; the deliver module
  * sends it like any test page (the normal notify path, retries included).
  */
@@ -17,25 +23,31 @@ import { listOrganizations, getUsers } from '../../org/org.store.js';
 import { listContactMethods } from '../../notify/contact.store.js';
 import { monthlyDue, queueScheduledTest, testedUserIds, testPageSettings, testsOf } from '../../notify/test-page.service.js';
 import { allSchedules } from '../../schedule/schedule.store.js';
-import { renderLayer } from '../../schedule/on-call.js';
+import { pureSchedule } from '../../schedule/schedule.service.js';
+import { renderFinal } from '../../schedule/on-call.js';
 import type { EngineModule } from '../engine.js';
 
 type Db = Kysely<Database>;
 const HOUR = 3_600_000;
 
-/** Who starts a shift in which rotation within the lead time: claim key per person. */
-function firstShifts(schedules: Awaited<ReturnType<typeof allSchedules>>, now: number, leadMs: number): Map<string, Set<string>> {
+/** The claim key of a first-shift test in a schedule. */
+export const firstShiftKey = (scheduleId: string): string => `first:${scheduleId}`;
+
+/** Whether a method already had its first-shift test in this schedule (keys from before named the layer too). */
+const testedFor = (claimed: ReadonlySet<string>, methodId: string, key: string): boolean => [...claimed].some((c) => c === `${methodId}/${key}` || c.startsWith(`${methodId}/${key}:`));
+
+/** Who is on call, in the final schedule (layers and overrides), within the lead time: the claim keys per person. */
+async function firstShifts(db: Db, orgId: string, schedules: Awaited<ReturnType<typeof allSchedules>>, now: number, leadMs: number): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
+  // Inclusive of a shift starting exactly the lead time from now.
+  const range = { since: now, until: now + leadMs + 1 };
   for (const s of schedules) {
-    const pure = { timeZone: s.time_zone, layers: s.layers, overrides: [] };
-    s.layers.forEach((layer, i) => {
-      for (const e of renderLayer(pure, i, { since: now, until: now + leadMs })) {
-        if (!e.userId) continue;
-        const keys = out.get(e.userId) ?? new Set<string>();
-        keys.add(`first:${s.id}:${layer.id}`);
-        out.set(e.userId, keys);
-      }
-    });
+    for (const e of renderFinal(await pureSchedule(db, orgId, s, range), range)) {
+      if (!e.userId) continue;
+      const keys = out.get(e.userId) ?? new Set<string>();
+      keys.add(firstShiftKey(s.id));
+      out.set(e.userId, keys);
+    }
   }
   return out;
 }
@@ -59,7 +71,7 @@ export class TestPagesModule implements EngineModule {
   private async tickOrg(orgId: string, now: number): Promise<number> {
     const settings = await testPageSettings(this.db, orgId);
     if (!settings.enabled) return 0;
-    const first = firstShifts(await allSchedules(this.db, orgId), now, settings.leadHours * HOUR);
+    const first = await firstShifts(this.db, orgId, await allSchedules(this.db, orgId), now, settings.leadHours * HOUR);
     const userIds = [...new Set([...first.keys(), ...(await testedUserIds(this.db, orgId))])];
     if (!userIds.length) return 0;
     const live = new Set((await getUsers(this.db, orgId, userIds)).filter((u) => u.deleted_at === null).map((u) => u.id));
@@ -68,7 +80,7 @@ export class TestPagesModule implements EngineModule {
     const claimed = new Set(tests.map((t) => `${t.contact_method_id}/${t.claim_key}`));
     let work = 0;
     for (const m of methods) {
-      const due: { reason: 'first_shift' | 'monthly'; key: string }[] = [...(first.get(m.user_id) ?? [])].filter((k) => !claimed.has(`${m.id}/${k}`)).map((key) => ({ reason: 'first_shift' as const, key }));
+      const due: { reason: 'first_shift' | 'monthly'; key: string }[] = [...(first.get(m.user_id) ?? [])].filter((k) => !testedFor(claimed, m.id, k)).map((key) => ({ reason: 'first_shift' as const, key }));
       const monthly = monthlyDue(m.id, tests, now);
       // One test per method and pass (a second rotation's waits for the next look); a first-shift test also restarts the monthly round.
       const next = due[0] ?? (monthly ? { reason: 'monthly' as const, key: monthly } : null);

@@ -102,7 +102,7 @@ function sessionRoutes(app: App, ctx: AccountContext): void {
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
       let r: account.LoginResult;
       try {
-        r = await account.checkCredentials(db, { email, password, ...(organization_id ? { organizationId: organization_id } : {}) });
+        r = await account.checkCredentials(db, { email, password, ...(organization_id ? { organizationId: organization_id } : {}) }, deps.config.passwordCost);
       } catch (err) {
         if (err instanceof VigilError && err.kind === 'unauthenticated') signInThrottle.failed(email, request.ip, now);
         throw err;
@@ -215,7 +215,7 @@ function passwordRoutes(app: App, ctx: AccountContext): void {
     },
     async (request, reply) => {
       const p = principalOf(request);
-      await account.changePassword(db, clock, p.orgId, p.userId, request.body.current_password, request.body.new_password, request.webSession?.id);
+      await account.changePassword(db, clock, p.orgId, p.userId, request.body.current_password, request.body.new_password, request.webSession?.id, deps.config.passwordCost);
       return reply.code(204).send(undefined as never);
     },
   );
@@ -271,7 +271,7 @@ function linkRoutes(app: App, ctx: AccountContext): void {
       },
     },
     async (request, reply) => {
-      const { orgId, userId } = await account.redeemLink(db, clock, request.body.token, request.body.password, request.body.name);
+      const { orgId, userId } = await account.redeemLink(db, clock, request.body.token, request.body.password, request.body.name, deps.config.passwordCost);
       const { user } = await account.sessionView(db, orgId, userId);
       if (!(await passwordSignInAllowed(db, orgId, user.role))) throw new VigilError('forbidden', ['the password is set, but this organization signs in through its identity provider: use "Sign in with" on the sign-in page']);
       // A reset link proves the mailbox, not the second factor.

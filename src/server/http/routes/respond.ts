@@ -12,6 +12,7 @@ import { findSmsResponder, respondAs, smsReplyLocale } from '../../incident/resp
 import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
 import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
 import { recordCarrierStatus } from '../../notify/carrier.service.js';
+import { confirmByKeypress, confirmBySmsReply } from '../../notify/test-page.service.js';
 import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../notify/channels/slack/slack.js';
 import { parseSmsReply, smsReplyText, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
 import type { App, AppDeps } from '../deps.js';
@@ -70,6 +71,9 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const params = twilioParams(request.body, deps);
       reply.type('text/xml; charset=utf-8');
       const reply_ = (text: string) => reply.send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${esc(text)}</Message></Response>`);
+      // "OK" to a scheduled test page by SMS confirms it (notify/test-page.service.ts).
+      const test = await confirmBySmsReply(deps.db, deps.clock.now(), params.From ?? '', params.Body ?? '');
+      if (test) return reply_(test.answer);
       const from = params.From ?? '';
       const parsed = parseSmsReply(params.Body ?? '');
       // The answer is in the replying member's language (smsReplyLocale).
@@ -89,9 +93,11 @@ export function respondRoutes(app: App, deps: AppDeps): void {
     });
 
     // A voice page's <Gather> action: the key pressed (Digits) acts as the person the call's tokens (t) name.
-    scope.post<{ Querystring: { t?: string } }>('/v1/twilio/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    scope.post<{ Querystring: { t?: string; c?: string } }>('/v1/twilio/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const params = twilioParams(request.body, deps);
       reply.type('text/xml; charset=utf-8');
+      // A scheduled test call (c: its confirm token): a key confirms it.
+      if (typeof request.query.c === 'string') return reply.send(twimlSayHangup(await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim())));
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '');
       return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`, answer.locale) : twimlSayHangup(answer.say, answer.locale));

@@ -28,6 +28,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
 import { recordSmsReceipt } from '../../incident/sms-receipt.service.js';
+import { confirmByKeypress, confirmBySmsReply } from '../../notify/test-page.service.js';
 import { parseSmsReply, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
 import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
 import { VigilError } from '../../errors.js';
@@ -172,6 +173,9 @@ function inboundRoute(app: App, deps: AppDeps): void {
       const { provider, sms, receipt } = await authenticateInbound(deps.db, request.params.id, { raw, headers, nowMs: deps.clock.now() }, deps.config.publicUrl);
       if (receipt) return reply.send({ ok: true, result: `delivery receipt ${RECEIPT_RESULTS[await recordSmsReceipt(deps, provider, receipt)]}` });
       if (!sms) return reply.send({ ok: true, result: 'ignored: not an incoming SMS' });
+      // "OK" to a scheduled test page by SMS confirms it, in the provider's organization only.
+      const test = await confirmBySmsReply(deps.db, deps.clock.now(), sms.from, sms.text, provider.org_id);
+      if (test) return reply.send({ ok: true, result: 'test page confirmed', reply: test.answer });
       const parsed = parseSmsReply(sms.text);
       if (!parsed) return reply.send({ ok: true, result: 'ignored: not a reply to a page (e.g. 42a)' });
       const target = await findSmsResponder(deps.db, sms.from, parsed.number);
@@ -203,8 +207,9 @@ function voiceRoutes(app: App, deps: AppDeps): void {
       }
       return { provider, params };
     };
-    scope.post<{ Params: { id: string }; Querystring: { t?: string } }>('/v1/sms_providers/:id/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    scope.post<{ Params: { id: string }; Querystring: { t?: string; c?: string } }>('/v1/sms_providers/:id/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
+      if (typeof request.query.c === 'string') return reply.type('text/xml; charset=utf-8').send(twimlSayHangup(await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim(), provider.org_id)));
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '', provider.org_id);
       reply.type('text/xml; charset=utf-8');

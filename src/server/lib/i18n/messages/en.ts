@@ -67,7 +67,7 @@ export const en = {
   // SMS and voice (notify/channels/sms/twilio.ts).
   'sms.critical': 'CRITICAL',
   'sms.verification': 'Your Vigil verification code is {code} ({org}).',
-  'sms.testConfirm': 'Vigil test for {org}. Tap to confirm: {url}',
+  'sms.testConfirm': 'Vigil test for {org}. Tap or reply OK to confirm: {url}',
   'sms.test': 'Vigil test message for {org}: this number can receive alerts.',
   'sms.notification': 'Vigil notification for {org}.',
   'sms.head': 'Vigil #{number} {label} {service}: ',
@@ -80,6 +80,12 @@ export const en = {
   'sms.replyResolveBundle': ' Reply e.g. {number}r to resolve.',
   'voice.verification': 'Your Vigil verification code is {code}.',
   'voice.test': 'This is a test call from Vigil for {org}. This number can receive alerts. Goodbye.',
+  // Scheduled test pages confirmed by SMS reply or keypress (notify/test-page.service.ts).
+  'sms.testConfirmed': 'Vigil: test page confirmed. This number reaches you.',
+  'voice.testAsk': 'This is a test call from Vigil for {org}. Press any key to confirm that it reached you.',
+  'voice.testConfirmed': 'Thank you: test call confirmed. This number reaches you. Goodbye.',
+  'voice.testNoKey': 'No key was pressed: the test is not confirmed. Goodbye.',
+  'voice.testNotConfirmable': 'This test call can no longer be confirmed. Goodbye.',
   'voice.intro': 'This is Vigil, for {org}.',
   'voice.one': 'A {label} incident.',
   'voice.many': '{count} incidents, {label}.',

@@ -61,7 +61,7 @@ export const es: Catalog = {
 
   'sms.critical': 'CRÍTICO',
   'sms.verification': 'Tu código de verificación de Vigil es {code} ({org}).',
-  'sms.testConfirm': 'Prueba de Vigil para {org}. Toca para confirmar: {url}',
+  'sms.testConfirm': 'Prueba de Vigil para {org}. Toca o responde OK para confirmar: {url}',
   'sms.test': 'Mensaje de prueba de Vigil para {org}: este número puede recibir alertas.',
   'sms.notification': 'Notificación de Vigil para {org}.',
   'sms.head': 'Vigil #{number} {label} {service}: ',
@@ -74,6 +74,12 @@ export const es: Catalog = {
   'sms.replyResolveBundle': ' Responde p. ej. {number}r para resolver.',
   'voice.verification': 'Tu código de verificación de Vigil es {code}.',
   'voice.test': 'Esta es una llamada de prueba de Vigil para {org}. Este número puede recibir alertas. Adiós.',
+  // Scheduled test pages confirmed by SMS reply or keypress (notify/test-page.service.ts).
+  'sms.testConfirmed': 'Vigil: prueba confirmada. Este número te localiza.',
+  'voice.testAsk': 'Esta es una llamada de prueba de Vigil para {org}. Pulse cualquier tecla para confirmar que le ha llegado.',
+  'voice.testConfirmed': 'Gracias: llamada de prueba confirmada. Este número le localiza. Adiós.',
+  'voice.testNoKey': 'No se pulsó ninguna tecla: la prueba no está confirmada. Adiós.',
+  'voice.testNotConfirmable': 'Esta llamada de prueba ya no se puede confirmar. Adiós.',
   'voice.intro': 'Le habla Vigil, para {org}.',
   'voice.one': 'Un incidente {label}.',
   'voice.many': '{count} incidentes, {label}.',

@@ -61,7 +61,7 @@ export const fr: Catalog = {
 
   'sms.critical': 'CRITIQUE',
   'sms.verification': 'Votre code de vérification Vigil est {code} ({org}).',
-  'sms.testConfirm': 'Test Vigil pour {org}. Touchez pour confirmer : {url}',
+  'sms.testConfirm': 'Test Vigil pour {org}. Touchez ou répondez OK pour confirmer : {url}',
   'sms.test': 'Message de test Vigil pour {org} : ce numéro peut recevoir les alertes.',
   'sms.notification': 'Notification Vigil pour {org}.',
   'sms.head': 'Vigil #{number} {label} {service} : ',
@@ -74,6 +74,12 @@ export const fr: Catalog = {
   'sms.replyResolveBundle': ' Répondez p. ex. {number}r pour résoudre.',
   'voice.verification': 'Votre code de vérification Vigil est {code}.',
   'voice.test': 'Ceci est un appel de test de Vigil pour {org}. Ce numéro peut recevoir les alertes. Au revoir.',
+  // Scheduled test pages confirmed by SMS reply or keypress (notify/test-page.service.ts).
+  'sms.testConfirmed': 'Vigil : test confirmé. Ce numéro vous joint.',
+  'voice.testAsk': 'Ceci est un appel de test de Vigil pour {org}. Appuyez sur une touche pour confirmer qu’il vous a joint.',
+  'voice.testConfirmed': 'Merci : appel de test confirmé. Ce numéro vous joint. Au revoir.',
+  'voice.testNoKey': 'Aucune touche n’a été pressée : le test n’est pas confirmé. Au revoir.',
+  'voice.testNotConfirmable': 'Cet appel de test ne peut plus être confirmé. Au revoir.',
   'voice.intro': 'Ici Vigil, pour {org}.',
   'voice.one': 'Un incident {label}.',
   'voice.many': '{count} incidents, {label}.',

@@ -262,6 +262,10 @@ export class VoiceChannel implements ChannelAdapter {
   ) {}
 
   send(dest: Destination, msg: Message, signal?: AbortSignal): Promise<DeliveryResult> {
+    // A scheduled test call: any key confirms it (the action carries the test's confirm token).
+    if (this.opts.keypressUrl && isTest(msg) && msg.confirmToken) {
+      return this.provider.call(dest.address, twimlGather(tr(msg, 'voice.testAsk', { org: oneLine(msg.orgName) }), `${this.opts.keypressUrl}?c=${encodeURIComponent(msg.confirmToken)}`, msg.locale), signal);
+    }
     const action = this.opts.keypressUrl && msg.kind === 'page' ? keypressAction(this.opts.keypressUrl, msg.incidents) : null;
     return this.provider.call(dest.address, action ? twimlGather(voiceText(msg, true), action, msg.locale) : twimlSay(voiceText(msg), msg.locale), signal);
   }
