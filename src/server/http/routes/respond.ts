@@ -97,7 +97,10 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const params = twilioParams(request.body, deps);
       reply.type('text/xml; charset=utf-8');
       // A scheduled test call (c: its confirm token): a key confirms it.
-      if (typeof request.query.c === 'string') return reply.send(twimlSayHangup(await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim())));
+      if (typeof request.query.c === 'string') {
+        const test = await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim());
+        return reply.send(twimlSayHangup(test.say, test.locale));
+      }
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '');
       return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`, answer.locale) : twimlSayHangup(answer.say, answer.locale));
