@@ -82,6 +82,7 @@ export const StatusSubscriber = Type.Object({
   created_at: Type.String(),
   confirmed_at: Nullable(Type.String()),
   expires_at: Nullable(Type.String({ description: 'An unconfirmed email subscriber is deleted then' })),
+  language: Nullable(Type.String({ description: "An email subscriber's language (en, fr, es): the one they read the page in when subscribing; their mails are in it while the page offers it, else in the page's first language. Null for webhooks and for subscribers from before languages were remembered" })),
 });
 
 export const StatusSubscriberCreate = Type.Object({

@@ -172,7 +172,7 @@ describe.each(DIALECTS)('status page subscriptions (%s)', (dialect) => {
     // The visible link opens the page (a GET never unsubscribes: link scanners follow links); its button posts the same token.
     const token = new URL(url).searchParams.get('token')!;
     expect(m.text).toContain(`Unsubscribe: http://vigil.test/status/harbor?unsubscribe=${token}`);
-    expect(m.html).toContain(`href="http://vigil.test/status/harbor?unsubscribe=${token}"`);
+    expect(m.html).toContain(`href="http://vigil.test/status/harbor?unsubscribe=${token}&amp;lang=en"`);
     const path = url.replace('http://vigil.test', '');
     const u = await t.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
     expect(u.statusCode, u.body).toBe(200);
@@ -333,5 +333,53 @@ describe.each(DIALECTS)('status page subscriptions (%s)', (dialect) => {
     for (let i = 0; i < 7; i++) codes.push((await pub('/subscriptions', { email: `flood${i}@example.org` }, '10.0.0.10')).statusCode);
     expect(codes.slice(0, 5)).toEqual([202, 202, 202, 202, 202]);
     expect(codes.slice(5)).toEqual([429, 429]);
+  });
+  it('a subscriber keeps the language they read the page in: French mails, dates in the organization\'s zone; the page\'s first language once French is dropped', async () => {
+    clock.set(Date.parse('2026-03-12T09:30:00Z'));
+    await t.db.handle.db.updateTable('organizations').set({ time_zone: 'Europe/Paris' }).where('id', '=', t.org.org.id).execute();
+    expect((await req(t, 'PUT', '/api/v1/status_page', { status_page: { languages: ['en', 'fr'] } })).statusCode).toBe(200);
+    // A language Vigil does not speak is named; one the page does not offer falls back to its first.
+    const bad = await t.app.inject({ method: 'POST', url: `/api/v1/public/status/${slug}/subscriptions?lang=klingon`, remoteAddress: '10.2.0.1', payload: { email: 'x@example.org' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.errors.join(' ')).toMatch(/^lang: /);
+    const sub = (email: string, query: string, headers: Record<string, string> = {}, ip = '10.2.0.2') => t.app.inject({ method: 'POST', url: `/api/v1/public/status/${slug}/subscriptions${query}`, remoteAddress: ip, headers, payload: { email } });
+    expect((await sub('amelie@example.org', '?lang=fr')).statusCode).toBe(202);
+    expect((await sub('bernard@example.org', '', { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' }, '10.2.0.3')).statusCode).toBe(202);
+    expect((await sub('carmen@example.org', '?lang=es', {}, '10.2.0.4')).statusCode).toBe(202);
+    expect((await subscribersOf('amelie@example.org'))[0]!.language).toBe('fr');
+    expect((await subscribersOf('bernard@example.org'))[0]!.language).toBe('fr');
+    expect((await subscribersOf('carmen@example.org'))[0]!.language).toBe('en');
+    await pass();
+    for (const email of ['amelie@example.org', 'bernard@example.org']) {
+      const m = await smtp.waitFor(email, /confirm=/);
+      expect(m.subject).toBe('[Vigil] Confirmez votre abonnement à Harbor Crisis Line');
+      expect(m.text).toContain('http://vigil.test/status/harbor?lang=fr');
+      const token = /\?confirm=([A-Za-z0-9_-]+)&lang=fr/.exec(m.text ?? '')![1]!;
+      expect((await pub('/subscriptions/confirm', { token })).statusCode).toBe(200);
+    }
+    expect((await smtp.waitFor('carmen@example.org', /confirm=/)).subject).toBe('[Vigil] Confirm your subscription to Harbor Crisis Line');
+    // The list shows each subscriber's language to owners and admins.
+    const listed = (await req(t, 'GET', '/api/v1/status_page/subscribers?limit=100')).json().subscribers as Json[];
+    expect(listed.find((x) => x.email === 'amelie@example.org')).toMatchObject({ language: 'fr' });
+
+    await enqueue(t, { routing_key: svc.key, event_action: 'trigger', dedup_key: 'd-fr', payload: { summary: 'Chat down', source: 'x', severity: 'critical' } });
+    await publicUpdate('d-fr', 'Le chat ne répond plus');
+    await pass();
+    const fr = await smtp.waitFor('amelie@example.org', /Le chat ne répond plus/);
+    expect(fr.subject).toContain('Cause identifiée (Chat line)');
+    // 09:30 UTC is 10:30 in Paris, written the French way with its zone.
+    expect(fr.text).toMatch(/Publié le 12 mars 2026( à|,) 10:30 UTC\+1/);
+    expect(fr.text).toContain(`Se désabonner : http://vigil.test/status/harbor?unsubscribe=`);
+    expect(fr.text).toContain('&lang=fr');
+
+    // The page stops offering French: her mails come in its first language (Spanish now).
+    expect((await req(t, 'PUT', '/api/v1/status_page', { status_page: { languages: ['es', 'en'] } })).statusCode).toBe(200);
+    await publicUpdate('d-fr', 'Seguimos investigando');
+    await pass();
+    const es = await smtp.waitFor('amelie@example.org', /Seguimos investigando/);
+    expect(es.text).toMatch(/12 mar 2026, 10:30 (UTC\+1|CET|GMT\+1)/);
+    expect(es.text).not.toMatch(/Publié|Posted/);
+    await enqueue(t, { routing_key: svc.key, event_action: 'resolve', dedup_key: 'd-fr' });
+    await t.db.handle.db.updateTable('organizations').set({ time_zone: 'UTC' }).where('id', '=', t.org.org.id).execute();
   });
 });

@@ -117,6 +117,25 @@ describe.each(DIALECTS)('responders act from SMS, Slack and heartbeats on %s', (
       expect((await incident(t)).status).toBe('acknowledged');
     });
 
+    it('a Spanish-speaking responder gets every answer to her replies in Spanish (help, done, already done, no such incident)', async () => {
+      const ada = await addUser(t, 'Ada');
+      await addContact(t, ada, 'sms', ADA_PHONE);
+      await db().updateTable('users').set({ locale: 'es-MX' }).where('id', '=', ada).execute();
+      await pageOnNewService(ada, 'Crisis chat');
+      // The page itself is in her language; so are the answers to what she replies.
+      expect(twilio.messages[0]!.body).toContain('Responde 1a para reconocer, 1r para resolver.');
+      const said = async (body: string) => /<Message>(.*)<\/Message>/.exec((await inbound(reply(body))).body)?.[1];
+      expect(await said('ok')).toBe('Vigil: responde con el número del incidente y a para reconocer o r para resolver, p. ej. 42a.');
+      expect(await said('1a')).toBe('Vigil: incidente n.º 1 reconocido.');
+      expect((await incident(t)).status).toBe('acknowledged');
+      expect(await said('1a')).toBe('Vigil: el incidente n.º 1 ya estaba reconocido.');
+      expect(await said('1r')).toBe('Vigil: incidente n.º 1 resuelto.');
+      expect(await said('1r')).toBe('Vigil: el incidente n.º 1 ya está resuelto.');
+      expect(await said('7a')).toBe('Vigil: no se envió ningún incidente n.º 7 a este número.');
+      // A number nobody verified hears English.
+      expect((await inbound(reply('hello', '+15559999999'))).body).toContain('<Message>Vigil: reply with the incident number and a to acknowledge or r to resolve, e.g. 42a.</Message>');
+    });
+
     it('a signed status callback records the carrier’s failure on the notification; an unsigned one is refused', async () => {
       const ada = await addUser(t, 'Ada');
       await addContact(t, ada, 'sms', ADA_PHONE);

@@ -84,7 +84,7 @@ describe.each(DIALECTS)('postmortem story on %s', (dialect) => {
     await engine.runUntilIdle(clock.now());
     const mail = await smtp.waitFor('rita@harbor.example', /Alert 14 days before certificates expire/);
     expect(mail.subject).toContain('Overdue action item: Alert 14 days before certificates expire');
-    expect(mail.text).toContain('it was due Wednesday 4 March 2026, 1 day ago');
+    expect(mail.text).toContain('it was due Wednesday, March 4, 2026, 1 day ago');
     expect(mail.text).toContain('From the postmortem of incident #1 Chat queue not answering.');
     clock.advanceMinutes(60);
     await engine.runUntilIdle(clock.now());
@@ -114,5 +114,25 @@ describe.each(DIALECTS)('postmortem story on %s', (dialect) => {
     expect(md.body).toContain('| Alert 14 days before certificates expire | Rita Responder | 2026-03-04 | done |');
     expect(md.body).toContain('| Write the runbook | Olive Owner | 2026-03-20 | open |');
     expect((await req(t, 'GET', '/api/v1/postmortems?status=published')).json().postmortems).toHaveLength(1);
+  });
+  it('the reminder is in its owner\'s language: Spanish for Rita, the due date the Spanish way', async () => {
+    const rita = await addUser(t, 'Rita Responder', 'responder');
+    await addContact(t, rita, 'email', 'rita@harbor.example');
+    expect((await req(t, 'PUT', `/api/v1/users/${rita}`, { user: { locale: 'es-MX' } })).statusCode).toBe(200);
+    const { key } = await serviceWithKey(t);
+    expect((await enqueue(t, trigger(key, { dedup_key: 'chat-1' }))).statusCode).toBe(202);
+    clock.advanceMinutes(42);
+    expect((await enqueue(t, { routing_key: key, event_action: 'resolve', dedup_key: 'chat-1' })).statusCode).toBe(202);
+    const pm = (await req(t, 'POST', '/api/v1/incidents/1/postmortem', {})).json().postmortem as Json;
+    expect((await req(t, 'POST', `/api/v1/postmortems/${pm.id}/action_items`, { action_item: { summary: 'Renovar el certificado', owner_id: rita, due_date: '2026-03-04' } })).statusCode).toBe(201);
+    // Two days after the due date ended in New York.
+    clock.set(Date.parse('2026-03-06T05:00:00Z'));
+    await engineFor(t, realChannels(smtp.port)).runUntilIdle(clock.now());
+    const mail = await smtp.waitFor('rita@harbor.example', /Renovar el certificado/);
+    expect(mail.subject).toBe('[Vigil] Acción atrasada: Renovar el certificado');
+    expect(mail.text).toContain('Una acción a tu cargo está atrasada (vencía el miércoles, 4 de marzo de 2026, hace 2 días):');
+    expect(mail.text).toContain('Del postmortem del incidente n.º 1 Chat queue not answering.');
+    expect(mail.text).toContain('Márcala como hecha (o descartada) para dejar de recibir estos recordatorios.');
+    expect(mail.text).not.toMatch(/overdue|postmortem of/);
   });
 });

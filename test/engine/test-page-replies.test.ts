@@ -126,6 +126,8 @@ describe.each(DIALECTS)('test pages confirmed by SMS reply and keypress through 
     const dan = await addUser(t, 'Dan');
     await addContact(t, cal, 'phone', CAL);
     await addContact(t, dan, 'phone', DAN);
+    // Dan reads French: what his call says back is French, in a French voice.
+    await db(t).updateTable('users').set({ locale: 'fr-FR' }).where('id', '=', dan).execute();
     await rotation(t, [cal, dan]);
     twilio.callee(CAL, { answer: 'pick-up', press: '1' });
     await engine.runUntilIdle(clock.now());
@@ -140,7 +142,7 @@ describe.each(DIALECTS)('test pages confirmed by SMS reply and keypress through 
     expect(call.keypressReply).toEqual({ status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you: test call confirmed. This number reaches you. Goodbye.</Say><Hangup/></Response>' });
     expect(await confirmedAt(t, cal)).toEqual(['2026-03-02T05:00:00.000Z']);
     const silent = twilio.calls.find((c) => c.to === DAN)!;
-    expect(silent.keypressReply!.body).toContain('<Say>No key was pressed: the test is not confirmed. Goodbye.</Say>');
+    expect(silent.keypressReply!.body).toContain('<Say language="fr-FR">Aucune touche n’a été pressée : le test n’est pas confirmé. Au revoir.</Say>');
     expect(await confirmedAt(t, dan)).toEqual([null]);
 
     // The same key again, correctly signed (a replay): already confirmed, nothing changes.

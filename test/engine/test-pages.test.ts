@@ -99,7 +99,7 @@ describe.each(DIALECTS)('scheduled test pages on %s', (dialect) => {
     // Monday 08:05: the coordinators' weekly digest lists it.
     clock.set(Date.parse('2026-03-02T08:05:00Z'));
     await engine.runUntilIdle(clock.now());
-    const digest = smtp.messages.find((m) => m.subject?.includes('Coverage gaps for the week of 2026-03-02'));
+    const digest = smtp.messages.find((m) => m.subject?.includes('Coverage gaps for the week of March 2, 2026'));
     expect(digest && to(digest)).toBe('"Olive Owner" <olive@harbor.example>');
     expect(digest!.text).toContain('Contact methods of people on call this week not confirmed by a test page in 31 days: 1');
     expect(digest!.text).toContain('  - Ada Responder: email, never confirmed');

@@ -56,8 +56,9 @@ describe.each(DIALECTS)('voice pages answered by keypress on %s', (dialect) => {
   };
 
   /** Incident #1 on a service whose policy pages Ada (phone), then Bob after 30 minutes. */
-  async function pageAda(levels = 1) {
+  async function pageAda(levels = 1, adaLocale: string | null = null) {
     const ada = await addUser(t, 'Ada');
+    await db().updateTable('users').set({ locale: adaLocale }).where('id', '=', ada).execute();
     const bob = await addUser(t, 'Bob');
     await addContact(t, ada, 'phone', ADA_PHONE);
     await addContact(t, bob, 'sms', BOB_PHONE);
@@ -191,6 +192,24 @@ describe.each(DIALECTS)('voice pages answered by keypress on %s', (dialect) => {
     expect((await post(call.gather!.action, one, twilio.sign(call.gather!.action, one))).body).toContain('Incident 1 acknowledged.');
     expect((await incidentByNumber(db(), t.org.org.id, 1)).status).toBe('acknowledged');
     expect(inc.status).toBe('triggered');
+  });
+
+  it('a French-speaking Ada hears every answer to her keys in French, in a French voice (<Say language="fr-FR">)', async () => {
+    twilio.callee(ADA_PHONE, { answer: 'pick-up', press: '7' });
+    await pageAda(1, 'fr-FR');
+    await twilio.ringAll();
+    const call = twilio.calls[0]!;
+    expect(call.twiml).toContain('<Say language="fr-FR">Ici Vigil');
+    expect(call.keypressReply!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${call.gather!.action}"><Say language="fr-FR">Tapez 1 pour prendre en charge, 2 pour escalader.</Say></Gather></Response>`);
+    const key = (digits: string) => {
+      const params = { AccountSid: ACCOUNT_SID, CallSid: call.sid, From: FROM, To: ADA_PHONE, CallStatus: 'in-progress', Digits: digits };
+      return post(call.gather!.action, params, twilio.sign(call.gather!.action, params)).then((r) => r.body);
+    };
+    expect(await key('')).toContain('<Say language="fr-FR">Aucune touche n’a été tapée. L’alerte reste active. Au revoir.</Say><Hangup/>');
+    expect(await key('1')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say language="fr-FR">Incident 1 pris en charge. Au revoir.</Say><Hangup/></Response>');
+    expect((await incident(t)).status).toBe('acknowledged');
+    // Spent: the refusal is in French too.
+    expect(await key('2')).toContain('<Say language="fr-FR">Les touches de cet appel ne peuvent plus servir : une touche a déjà été tapée. Au revoir.</Say>');
   });
 
   it('a keypress or status callback with a wrong signature is refused with 403 and changes nothing', async () => {

@@ -78,7 +78,7 @@ describe('the server catalogs', () => {
 const RENDERERS: Record<string, string[]> = {
   'text.ts': ['*'],
   'email/email.ts': ['subjectFor', 'facts', 'incidentText', 'incidentHtml', 'page', 'renderEmail'],
-  'sms/twilio.ts': ['twimlSay', 'smsLabel', 'replyHint', 'smsText', 'voiceText', 'twimlGather'],
+  'sms/twilio.ts': ['twimlSay', 'smsLabel', 'replyHint', 'smsText', 'voiceText', 'twimlGather', 'smsReplyText', 'twimlSayHangup', 'twimlAskAgain'],
   'ntfy/ntfy.ts': ['body', 'actions', 'buildNtfyPublish'],
   'push/push.ts': ['incidentBody', 'buildPushPayload'],
   'telegram/telegram.ts': ['bodyLines', 'telegramText', 'actionButtons'],
@@ -94,10 +94,13 @@ const ALLOWED = new Set(['Vigil', 'Bolder', 'Medium', 'Attention', 'Good', 'Warn
 
 const ROOT = join(import.meta.dirname, '../../src/server/notify/channels');
 
-/** Renderers outside the channels (relative to src/server): the status page subscriber mails and the account mails. */
+/** Renderers outside the channels (relative to src/server): the status page subscriber mails, the account mails, the coverage digest and the action item reminders. */
 const OTHER_RENDERERS: Record<string, string[]> = {
   'status-page/subscriptions.ts': ['componentNotice', 'updateNotice', 'maintenanceNotice', 'noticeEmail', 'confirmEmail'],
   'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail', 'emailChangedNotice'],
+  'volunteer/digest.ts': ['digestText'],
+  'postmortem/postmortem.ts': ['reminderText'],
+  'incident/voice.service.ts': ['liveTokens', 'answerKeypress', 'acknowledge', 'escalate'],
 };
 const SERVER = join(import.meta.dirname, '../../src/server');
 

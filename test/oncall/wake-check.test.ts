@@ -85,6 +85,9 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
     expect(w.at).toBe('2026-03-03T03:00:00.000+01:00');
     expect(w.high_urgency.would_wake).toBe(false);
     expect(w.high_urgency.reason).toBe('only email would be sent at 3 a.m.: add a phone (SMS or voice), push, ntfy or Telegram method and verify it');
+    // The same verdict as a code and what it names, for clients that word it in their reader's language.
+    expect(w.high_urgency.verdict).toEqual({ code: 'quiet_only', channels: ['email'], contact_method: null, start_delay_in_minutes: null });
+    expect(w.high_urgency.notifications[0]).toMatchObject({ why_code: 'email' });
     expect(w.high_urgency.notifications).toEqual([expect.objectContaining({ contact_method: expect.objectContaining({ id: email.id, type: 'email_contact_method_reference' }), channel: 'email', start_delay_in_minutes: 0, wake_class: 'quiet', skipped: false })]);
 
     // An unverified phone (no rules yet: every method would be tried) is listed, skipped.
@@ -102,6 +105,8 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
     w = await wake(ada.id, ada.auth);
     expect(w.high_urgency.would_wake).toBe(true);
     expect(w.high_urgency.reason).toBe('Mobile (SMS) would wake you after 10 minutes');
+    expect(w.high_urgency.verdict).toEqual({ code: 'wakes', channels: ['sms'], contact_method: 'Mobile', start_delay_in_minutes: 10 });
+    expect(w.high_urgency.notifications.map((n: any) => n.why_code)).toEqual(['email', 'sms', 'unverified']);
     expect(w.high_urgency.notifications.map((n: any) => [n.channel, n.start_delay_in_minutes, n.wake_class])).toEqual([
       ['email', 0, 'quiet'],
       ['sms', 10, 'loud'],
@@ -109,12 +114,14 @@ describe.each(DIALECTS)('wake check and test sends (%s)', (dialect) => {
     ]);
     expect(w.low_urgency.would_wake).toBe(false);
     expect(w.low_urgency.reason).toMatch(/^only email would be sent at 3 a\.m\./);
+    expect(w.low_urgency.verdict.code).toBe('low_urgency_waits');
 
     // Nobody at all: the plan's own reason.
     const bo = await member(t, 'Bo');
     const none = await wake(bo.id, bo.auth);
     expect(none.high_urgency).toMatchObject({ would_wake: false, notifications: [] });
     expect(none.high_urgency.reason).toMatch(/you have no contact method/);
+    expect(none.high_urgency.verdict).toEqual({ code: 'no_contact_method', channels: [], contact_method: null, start_delay_in_minutes: null });
   });
 
   it('another member cannot read it (403 in the error shape); an admin can; me works', async () => {

@@ -4,26 +4,31 @@
  * signature); this acts as the person it names, and says why when there is nothing to do.
  */
 import type { Kysely } from 'kysely';
-import { getUser } from '../org/org.store.js';
+import { localeFor } from '../lib/i18n/translate.js';
+import { findPhoneOwnerLocales, getOrganization, getUser } from '../org/org.store.js';
 import type { Database, IncidentTable } from '../storage/schema.js';
 import type { Channel } from './incident.js';
 import { inTransaction, requireIncident, setStatus, type UnitOfWork } from './incident.service.js';
 import { findIncidentPagedTo } from './incident.store.js';
 
-/** What happened, in words for the person who acted (`did`), or why nothing did (`message`). */
-export type RespondOutcome = { ok: true; incident: IncidentTable; did: string } | { ok: false; message: string };
+/**
+ * What happened, in words for the person who acted (`did`), or why nothing did (`message`),
+ * and the same as a code (`done`, `reason`) for answers worded in the person's language.
+ */
+export type RespondOutcome = { ok: true; incident: IncidentTable; did: string; done: 'acknowledged' | 'resolved' | 'already_acknowledged' } | { ok: false; message: string; reason: 'not_member' | 'already_resolved' };
 
 /** Acknowledge or resolve as `userId`, who must still be a member. Acknowledging an acknowledged incident is not an error. */
 export async function respondAs(u: UnitOfWork, orgId: string, incidentId: string, userId: string, action: 'acknowledge' | 'resolve', channel: Channel): Promise<RespondOutcome> {
   return inTransaction(u, async (tx): Promise<RespondOutcome> => {
     const user = await getUser(tx.trx, orgId, userId);
-    if (!user) return { ok: false, message: 'This person is no longer a member of the organization.' };
+    if (!user) return { ok: false, message: 'This person is no longer a member of the organization.', reason: 'not_member' };
     const inc = await requireIncident(tx.trx, orgId, incidentId);
-    if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.` };
+    if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.`, reason: 'already_resolved' };
     // Acknowledging a snoozed incident again ends its snooze (setStatus), as in PagerDuty.
-    if (action === 'acknowledge' && inc.status === 'acknowledged' && inc.snoozed_until === null) return { ok: true, incident: inc, did: 'was already acknowledged' };
+    if (action === 'acknowledge' && inc.status === 'acknowledged' && inc.snoozed_until === null) return { ok: true, incident: inc, did: 'was already acknowledged', done: 'already_acknowledged' };
     const updated = await setStatus(tx, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
-    return { ok: true, incident: updated, did: action === 'acknowledge' ? 'acknowledged' : 'resolved' };
+    const done = action === 'acknowledge' ? 'acknowledged' : 'resolved';
+    return { ok: true, incident: updated, did: done, done };
   });
 }
 
@@ -35,4 +40,18 @@ export async function respondAs(u: UnitOfWork, orgId: string, incidentId: string
 export async function findSmsResponder(db: Kysely<Database>, from: string, number: number): Promise<{ orgId: string; userId: string; incidentId: string } | null> {
   if (!from) return null;
   return findIncidentPagedTo(db, from, number);
+}
+
+/**
+ * The language to answer an SMS reply in: the replying member's (theirs, else their
+ * organization's); before an incident is found, that of the members whose verified phone
+ * sent it when they all read the same one, else English.
+ */
+export async function smsReplyLocale(db: Kysely<Database>, from: string, target?: { orgId: string; userId: string } | null): Promise<string> {
+  if (target) {
+    const [user, org] = await Promise.all([getUser(db, target.orgId, target.userId), getOrganization(db, target.orgId)]);
+    return localeFor(user?.locale, org?.default_locale);
+  }
+  const locales = new Set((await findPhoneOwnerLocales(db, from)).map((m) => localeFor(m.locale, m.orgLocale)));
+  return locales.size === 1 ? [...locales][0]! : localeFor(null, null);
 }

@@ -11,7 +11,8 @@
  * and one person, who must still be a member allowed to respond. Key 1 acknowledges every
  * incident of the call as that person; key 2 escalates each open one to its next level at
  * once (PagerDuty's escalate: an acknowledgement is withdrawn, the level is paged). The
- * tokens are spent by the first key that acts; silence or another key spends nothing.
+ * tokens are spent by the first key that acts; silence or another key spends nothing. What
+ * the call says back is in the called person's language (the `language` of TwiML's <Say>).
  *
  * Status callback: every final call status is written on the timeline of the incidents the
  * call was about. `busy`, `no-answer`, `failed` and `canceled` mean nobody heard the page,
@@ -20,76 +21,93 @@
  */
 import { VigilError } from '../errors.js';
 import type { ActionTokenTable, IncidentTable, NotificationTable } from '../storage/schema.js';
-import { lookupKeypressToken, spendActionToken } from '../notify/action-token.js';
+import { format, localeFor, type MessageId, type Values } from '../lib/i18n/translate.js';
+import { keypressTokenOwner, lookupKeypressToken, spendActionToken } from '../notify/action-token.js';
 import { getContactMethod } from '../notify/contact.store.js';
 import { queueFallback } from '../notify/notify.service.js';
 import * as outbox from '../notify/outbox.store.js';
-import { getUser } from '../org/org.store.js';
+import { getOrganization, getUser } from '../org/org.store.js';
 import { can } from '../org/roles.js';
 import type { AgentRef, Channel } from './incident.js';
 import { escalateNow, inTransaction, setStatus, type UnitOfWork } from './incident.service.js';
 import { getIncidentsByIds } from './incident.store.js';
 import { appendLog, type Tx } from './timeline.js';
 
-/** What to tell the caller: words to say before hanging up, or ask for a key again. */
-export type KeypressAnswer = { say: string } | { askAgain: true };
+/** What to tell the caller, in `locale` (the called person's language): words to say before hanging up, or ask for a key again. */
+export type KeypressAnswer = ({ say: string } | { askAgain: true }) & { locale: string };
 
 /** At most this many tokens in one action URL (a call reads out at most five incidents in full). */
 const MAX_TOKENS = 20;
 
-async function liveTokens(u: UnitOfWork, tokens: string[], now: number): Promise<ActionTokenTable[] | string> {
+type Refusal = 'voiceAnswer.cannotAct' | 'voiceAnswer.used' | 'voiceAnswer.expired';
+
+async function liveTokens(u: UnitOfWork, tokens: string[], now: number): Promise<ActionTokenTable[] | Refusal> {
   const rows: ActionTokenTable[] = [];
   for (const token of tokens) {
     const t = await lookupKeypressToken(u.db, token, now);
-    if (!t.ok) return t.reason === 'unknown' ? 'This call cannot act on incidents.' : `The keys of this call can no longer be used: ${t.reason === 'used' ? 'a key was already pressed' : 'it has expired'}.`;
+    if (!t.ok) return t.reason === 'unknown' ? 'voiceAnswer.cannotAct' : t.reason === 'used' ? 'voiceAnswer.used' : 'voiceAnswer.expired';
     rows.push(t.row);
   }
   const first = rows[0];
-  if (!first || rows.some((r) => r.org_id !== first.org_id || r.user_id !== first.user_id)) return 'This call cannot act on incidents.';
+  if (!first || rows.some((r) => r.org_id !== first.org_id || r.user_id !== first.user_id)) return 'voiceAnswer.cannotAct';
   return rows;
+}
+
+/** The called person's language: the member the call's first token names (theirs, else their organization's), else English. */
+async function callLocale(u: UnitOfWork, tokens: string[], onlyOrgId?: string): Promise<string> {
+  const owner = await keypressTokenOwner(u.db, tokens[0] ?? '');
+  if (!owner || (onlyOrgId !== undefined && owner.org_id !== onlyOrgId)) return localeFor(null, null);
+  const [user, org] = await Promise.all([getUser(u.db, owner.org_id, owner.user_id), getOrganization(u.db, owner.org_id)]);
+  return localeFor(user?.locale, org?.default_locale);
 }
 
 /** The key pressed on a call (`Digits`), for the tokens in its action URL (`t`). */
 export async function answerKeypress(u: UnitOfWork, tokenList: string, digits: string, callSid: string, onlyOrgId?: string): Promise<KeypressAnswer> {
   const tokens = tokenList.split('.').filter(Boolean).slice(0, MAX_TOKENS);
-  if (digits === '') return { say: 'No key was pressed. The page stands. Goodbye.' };
-  if (digits !== '1' && digits !== '2') return { askAgain: true };
+  const locale = await callLocale(u, tokens, onlyOrgId);
+  const say = (id: MessageId, values?: Values) => ({ say: format(locale, id, values), locale });
+  if (digits === '') return say('voiceAnswer.noKey');
+  if (digits !== '1' && digits !== '2') return { askAgain: true, locale };
   const now = u.clock.now();
   const live = await liveTokens(u, tokens, now);
   // Through an organization's own provider (`onlyOrgId`): only that organization's tokens act.
-  const rows = typeof live !== 'string' && onlyOrgId !== undefined && live[0]!.org_id !== onlyOrgId ? 'This call cannot act on incidents.' : live;
-  if (typeof rows === 'string') return { say: `${rows} Goodbye.` };
+  const rows = typeof live !== 'string' && onlyOrgId !== undefined && live[0]!.org_id !== onlyOrgId ? 'voiceAnswer.cannotAct' : live;
+  if (typeof rows === 'string') return say(rows);
   const { org_id: orgId, user_id: userId } = rows[0]!;
   const user = await getUser(u.db, orgId, userId);
-  if (!user || user.deleted_at !== null) return { say: 'You are no longer a member of this organization. Goodbye.' };
-  if (!can(user.role, 'respond')) return { say: `A ${user.role} cannot acknowledge or escalate incidents. Goodbye.` };
+  if (!user || user.deleted_at !== null) return say('voiceAnswer.notMember');
+  if (!can(user.role, 'respond')) return say('voiceAnswer.cannotRespond', { role: user.role });
   const agent: AgentRef = { id: user.id, type: 'user_reference', summary: user.name };
   const channel: Channel = { type: 'voice', ...(callSid ? { call_sid: callSid } : {}) };
   const said = await inTransaction(u, async (tx) => {
     for (const r of rows) if (!(await spendActionToken(tx.trx, r, now))) return null;
     const incidents = await getIncidentsByIds(tx.trx, orgId, rows.map((r) => r.incident_id));
     const out: string[] = [];
-    for (const inc of incidents) out.push(digits === '1' ? await acknowledge(tx, inc, agent, channel) : await escalate(tx, inc, agent, channel));
+    for (const inc of incidents) out.push(format(locale, ...(digits === '1' ? await acknowledge(tx, inc, agent, channel) : await escalate(tx, inc, agent, channel))));
     return out;
   });
-  if (!said) return { say: 'The keys of this call can no longer be used: a key was already pressed. Goodbye.' };
-  return { say: `${said.join(' ')} Goodbye.` };
+  if (!said) return say('voiceAnswer.used');
+  return say('voiceAnswer.goodbye', { said: said.join(' ') });
 }
 
-async function acknowledge(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Channel): Promise<string> {
-  if (inc.status === 'resolved') return `Incident ${Number(inc.number)} is already resolved.`;
-  if (inc.status === 'acknowledged' && inc.snoozed_until === null) return `Incident ${Number(inc.number)} was already acknowledged.`;
+type Said = [MessageId, Values];
+
+async function acknowledge(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Channel): Promise<Said> {
+  const number = Number(inc.number);
+  if (inc.status === 'resolved') return ['voiceAnswer.alreadyResolved', { number }];
+  if (inc.status === 'acknowledged' && inc.snoozed_until === null) return ['voiceAnswer.alreadyAcknowledged', { number }];
   await setStatus(tx, inc, 'acknowledged', agent, channel);
-  return `Incident ${Number(inc.number)} acknowledged.`;
+  return ['voiceAnswer.acknowledged', { number }];
 }
 
-async function escalate(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Channel): Promise<string> {
-  if (inc.status === 'resolved') return `Incident ${Number(inc.number)} is already resolved.`;
+async function escalate(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Channel): Promise<Said> {
+  const number = Number(inc.number);
+  if (inc.status === 'resolved') return ['voiceAnswer.alreadyResolved', { number }];
   try {
     const { level } = await escalateNow(tx, inc, undefined, agent, channel);
-    return `Incident ${Number(inc.number)} escalated: level ${level} is paged.`;
+    return ['voiceAnswer.escalated', { number, level }];
   } catch (err) {
-    if (err instanceof VigilError) return `Incident ${Number(inc.number)} has no escalation policy to escalate.`;
+    if (err instanceof VigilError) return ['voiceAnswer.noPolicy', { number }];
     throw err;
   }
 }

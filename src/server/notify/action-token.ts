@@ -45,6 +45,12 @@ async function lookupAnyToken(db: Kysely<Database>, token: string, now: number):
   return { ok: true, row };
 }
 
+/** Whose call a keypress token is from, whatever its state (spent or expired too): to answer in that person's language. */
+export async function keypressTokenOwner(db: Kysely<Database>, token: string): Promise<{ org_id: string; user_id: string } | null> {
+  const row = token ? await store.findActionToken(db, hashSecret(token)) : undefined;
+  return row && row.action === 'keypress' ? { org_id: row.org_id, user_id: row.user_id } : null;
+}
+
 /** Spend the token; false when another request spent it first. */
 export async function spendActionToken(db: Kysely<Database>, row: ActionTokenTable, now: number): Promise<boolean> {
   return store.spendActionToken(db, row.org_id, row.id, now);

@@ -15,7 +15,7 @@ import { listContactMethods, listNotificationRules, listVerifiedEmailMethods } f
 import { activeSubscriptions } from './subscription.store.js';
 import { CHANNEL_OF, planAvoiding, planUserNotifications, verifiedMethods, type ContactPlan } from './plan.js';
 import type { IncidentEventType } from './channel.js';
-import { wakeClass, wakeVerdict, type WakeClass } from './channels/loudness.js';
+import { wakeClass, wakeVerdict, type Verdict, type WakeClass } from './channels/loudness.js';
 import { listStatusRules } from './status-rule.store.js';
 
 type Db = Kysely<Database>;
@@ -51,6 +51,7 @@ export interface WakeEntry {
   delayMinutes: number;
   class: WakeClass;
   why: string;
+  whyCode: string;
 }
 
 /**
@@ -59,7 +60,7 @@ export interface WakeEntry {
  * classed loud or quiet; methods a rule names that are not verified are listed as skipped.
  * Rules do not depend on the time of day, so 3 a.m. is every hour: the answer is the plan.
  */
-export async function wakePlan(db: Db, orgId: string, userId: string, urgency: 'high' | 'low'): Promise<{ entries: WakeEntry[]; would_wake: boolean; reason: string }> {
+export async function wakePlan(db: Db, orgId: string, userId: string, urgency: 'high' | 'low'): Promise<{ entries: WakeEntry[]; would_wake: boolean; reason: string; verdict: Verdict }> {
   const [methods, rules] = await Promise.all([listContactMethods(db, orgId, [userId]), listNotificationRules(db, orgId, [userId])]);
   const { plan, reason } = planUserNotifications(methods, rules, urgency);
   const entries: WakeEntry[] = plan.map((p) => ({ contactMethod: p.contactMethod, delayMinutes: Number(p.delayMinutes), ...wakeClass(CHANNEL_OF[p.contactMethod.type], urgency, true) }));

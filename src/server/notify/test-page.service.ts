@@ -124,9 +124,13 @@ export interface TestConfirmation {
   answer: string;
 }
 
-async function answerIn(db: Db, orgId: string, userId: string, id: MessageId): Promise<string> {
+async function localeOf(db: Db, orgId: string, userId: string): Promise<string> {
   const [org, user] = await Promise.all([getOrganization(db, orgId), getUser(db, orgId, userId)]);
-  return format(localeFor(user?.locale, org?.default_locale), id);
+  return localeFor(user?.locale, org?.default_locale);
+}
+
+async function answerIn(db: Db, orgId: string, userId: string, id: MessageId): Promise<string> {
+  return format(await localeOf(db, orgId, userId), id);
 }
 
 /**
@@ -146,14 +150,17 @@ export async function confirmBySmsReply(db: Db, now: number, from: string, text:
 /**
  * A key pressed on a test call (its <Gather> action carries the test's confirm token): any
  * key confirms, as the link would (single use); none pressed confirms nothing. Through an
- * organization's own provider (`onlyOrgId`) only that organization's tests. What the call says.
+ * organization's own provider (`onlyOrgId`) only that organization's tests. What the call says,
+ * and in which language.
  */
-export async function confirmByKeypress(db: Db, now: number, token: string, digits: string, onlyOrgId?: string): Promise<string> {
+export async function confirmByKeypress(db: Db, now: number, token: string, digits: string, onlyOrgId?: string): Promise<{ say: string; locale: string }> {
   const t = await lookupConfirmToken(db, token, now);
-  if (!t.ok || (onlyOrgId !== undefined && t.test.org_id !== onlyOrgId)) return format('en', 'voice.testNotConfirmable');
-  if (digits === '') return answerIn(db, t.test.org_id, t.test.user_id, 'voice.testNoKey');
-  if (!(await store.confirmTest(db, t.test.org_id, t.test.id, now))) return answerIn(db, t.test.org_id, t.test.user_id, 'voice.testNotConfirmable');
-  return answerIn(db, t.test.org_id, t.test.user_id, 'voice.testConfirmed');
+  if (!t.ok || (onlyOrgId !== undefined && t.test.org_id !== onlyOrgId)) return { say: format('en', 'voice.testNotConfirmable'), locale: 'en' };
+  // Said in the person's language, and in a voice that speaks it (<Say language>).
+  const locale = await localeOf(db, t.test.org_id, t.test.user_id);
+  if (digits === '') return { say: format(locale, 'voice.testNoKey'), locale };
+  if (!(await store.confirmTest(db, t.test.org_id, t.test.id, now))) return { say: format(locale, 'voice.testNotConfirmable'), locale };
+  return { say: format(locale, 'voice.testConfirmed'), locale };
 }
 
 /** How one contact method stands: its last scheduled test sent and last confirmed. */

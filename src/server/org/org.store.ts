@@ -104,8 +104,8 @@ export async function listAdmins(db: Db, orgId: string): Promise<UserTable[]> {
   return db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('role', 'in', ['owner', 'admin']).where('deleted_at', 'is', null).execute();
 }
 
-export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable, 'id' | 'name' | 'time_zone'>[]> {
-  return db.selectFrom('organizations').select(['id', 'name', 'time_zone']).execute();
+export async function listOrganizations(db: Db): Promise<Pick<OrganizationTable, 'id' | 'name' | 'time_zone' | 'default_locale'>[]> {
+  return db.selectFrom('organizations').select(['id', 'name', 'time_zone', 'default_locale']).execute();
 }
 
 /** Every membership of an email, with its organization's name (an email may belong to several). Not org-scoped: the email is the key. */
@@ -120,6 +120,28 @@ export async function findMembershipsByEmail(db: Db, email: string, limit = 10):
     .limit(limit)
     .execute();
   return rows.map((r) => ({ orgId: r.org_id, orgName: r.org_name, userId: r.id, name: r.name, locale: r.locale ?? null, orgLocale: r.default_locale ?? null }));
+}
+
+/**
+ * The languages of the members whose verified phone (SMS or voice method) is `address`, one
+ * per membership (a number may be shared across organizations). Not org-scoped: the number
+ * is the key, as for an SMS reply (incident.store findIncidentPagedTo).
+ */
+export async function findPhoneOwnerLocales(db: Db, address: string, limit = 10): Promise<{ locale: string | null; orgLocale: string | null }[]> {
+  if (!address) return [];
+  const rows = await db
+    .selectFrom('contact_methods as c')
+    .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 'c.org_id').onRef('u.id', '=', 'c.user_id'))
+    .innerJoin('organizations as o', 'o.id', 'u.org_id')
+    .select(['u.locale', 'o.default_locale'])
+    .where('c.address', '=', address)
+    .where('c.type', 'in', ['sms', 'phone'])
+    .where('c.verified_at', 'is not', null)
+    .where('c.deleted_at', 'is', null)
+    .where('u.deleted_at', 'is', null)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ locale: r.locale ?? null, orgLocale: r.default_locale ?? null }));
 }
 
 export async function updateOrganization(db: Db, orgId: string, patch: Partial<Pick<OrganizationTable, 'name' | 'time_zone' | 'default_alert_grouping' | 'default_locale'>>): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { ActionItemStatus, ActionItemTable, PostmortemStatus } from '../storage/schema.js';
+import { format, formatCalendarDate } from '../lib/i18n/translate.js';
 
 export const STATUSES: readonly PostmortemStatus[] = ['draft', 'in_review', 'published'];
 export const ITEM_STATUSES: readonly ActionItemStatus[] = ['open', 'in_progress', 'done', 'wont_do'];
@@ -118,4 +119,23 @@ export function exportMarkdown(p: { title: string; status: PostmortemStatus; bod
     ? ['## Action items', '', '| action | owner | due | status |', '|---|---|---|---|', ...items.map((a) => `| ${cell(a.summary)} | ${cell(a.owner)} | ${a.dueDate} | ${a.status.replace('_', ' ')} |`), '']
     : ['## Action items', '', 'None.', ''];
   return `${head}${p.body.trimEnd()}\n\n${table.join('\n')}`;
+}
+
+/**
+ * An overdue action item's reminder to its owner (engine/action-item-reminders), in the
+ * owner's `locale`: `late` days after its due date, from the postmortem of `incident` (null
+ * when the incident is gone). Pure.
+ */
+export function reminderText(locale: string, item: { summary: string; due_date: string }, late: number, incident: { number: number; title: string; url: string } | null): { subject: string; text: string } {
+  const text = [
+    format(locale, 'actionItem.lead', { date: formatCalendarDate(locale, item.due_date, { weekday: true }), late }),
+    '',
+    `  ${item.summary}`,
+    '',
+    incident ? format(locale, 'actionItem.from', { number: incident.number, title: incident.title }) : format(locale, 'actionItem.fromUnknown'),
+    ...(incident ? [incident.url] : []),
+    '',
+    format(locale, 'actionItem.stop'),
+  ].join('\n');
+  return { subject: format(locale, 'actionItem.subject', { summary: item.summary }), text };
 }

@@ -9,7 +9,7 @@ import * as pages from './status-page.store.js';
 import * as store from './subscription.store.js';
 import { publicId, type ComponentState } from './status-page.js';
 import { readPublicPage } from './status-page.service.js';
-import { pageComponents, pageLanguage, tell } from './subscription.service.js';
+import { pageComponents, pageZone, tell } from './subscription.service.js';
 import { ANNOUNCE_MS, ENDED_LOOKBACK_MS, componentNotice, isDue, maintenanceNotice, maintenancePhases, observe, told, watched, type MaintenancePhase, type Watch } from './subscriptions.js';
 
 type Db = Kysely<Database>;
@@ -33,7 +33,7 @@ export async function notifyOrganization(db: Db, now: number, publicUrl: string,
   const view = await readPublicPage(db, { now: () => now }, page.slug);
   const components = await pageComponents(db, orgId, page);
   const stateOf = new Map(view.groups.flatMap((g) => g.components.map((c) => [c.id, c.state] as const)));
-  const subscribers = await store.confirmedSubscribers(db, orgId);
+  const [subscribers, zone] = await Promise.all([store.confirmedSubscribers(db, orgId), pageZone(db, orgId)]);
   const watches = new Map((await store.watchesOf(db, orgId)).map((w) => [w.service_id, w]));
   let queued = 0;
   for (const c of components) {
@@ -47,7 +47,7 @@ export async function notifyOrganization(db: Db, now: number, publicUrl: string,
     let w: Watch = observe(row, state, now);
     if (isDue(w, now)) {
       await db.transaction().execute(async (trx) => {
-        queued += await tell(trx, now, publicUrl, page, subscribers, [c.serviceId], `component:${c.serviceId}:${w.due_at}`, componentNotice(pageLanguage(page), page.title, c, w));
+        queued += await tell(trx, now, publicUrl, page, subscribers, [c.serviceId], `component:${c.serviceId}:${w.due_at}`, (lang) => componentNotice(lang, zone, page.title, c, w));
         w = told(w, now);
         await store.saveWatch(trx, { ...row, ...w, updated_at: now });
       });
@@ -72,7 +72,7 @@ export async function notifyOrganization(db: Db, now: number, publicUrl: string,
       const key = keyOf(m.window.id, m.occurrence.start, phase);
       await db.transaction().execute(async (trx) => {
         if (!(await store.markNoticeSent(trx, orgId, key, now))) return;
-        queued += await tell(trx, now, publicUrl, page, subscribers, covered, key, maintenanceNotice(pageLanguage(page), page.title, phase, { id: publicId(orgId, 'maintenance', m.window.id), description: m.window.description, components: names, start: m.occurrence.start, end: m.occurrence.end }));
+        queued += await tell(trx, now, publicUrl, page, subscribers, covered, key, (lang) => maintenanceNotice(lang, zone, page.title, phase, { id: publicId(orgId, 'maintenance', m.window.id), description: m.window.description, components: names, start: m.occurrence.start, end: m.occurrence.end }));
       });
     }
   }

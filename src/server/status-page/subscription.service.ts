@@ -27,7 +27,8 @@ import type { Database, NotificationTable, StatusPageTable, StatusSubscriberTabl
 import * as pages from './status-page.store.js';
 import * as store from './subscription.store.js';
 import { effectiveComponents, parseComponents, parseLanguages, publicId, type PublicStatus } from './status-page.js';
-import type { Language } from '../lib/i18n/translate.js';
+import { LANGUAGES, parseLocale, pickLanguage, type Language } from '../lib/i18n/translate.js';
+import { getOrganization } from '../org/org.store.js';
 import { CONFIRM_TTL_MS, EMAIL_RE, confirmEmail, follows, noticeEmail, updateNotice, type Notice } from './subscriptions.js';
 
 type Db = Kysely<Database>;
@@ -45,8 +46,19 @@ async function publishedPage(db: Db, slug: string): Promise<StatusPageTable> {
   return page;
 }
 
-/** The language of a page's subscriber mails: its first (default) language; subscribers have no language of their own (no column for it). */
+/** A page's first (default) language: that of its webhook events' page and of subscribers who have none remembered. */
 export const pageLanguage = (page: StatusPageTable): Language => parseLanguages(page.languages)[0] ?? 'en';
+
+/** The language of a subscriber's mails: the one they subscribed in while the page still offers it, else the page's first. */
+export function subscriberLanguage(page: StatusPageTable, s: Pick<StatusSubscriberTable, 'language'>): Language {
+  const offered = parseLanguages(page.languages);
+  return s.language && (offered as string[]).includes(s.language) ? (s.language as Language) : (offered[0] ?? 'en');
+}
+
+/** The organization's time zone, in which subscriber mails give their dates. */
+export async function pageZone(db: Db, orgId: string): Promise<string> {
+  return (await getOrganization(db, orgId))?.time_zone ?? 'UTC';
+}
 
 /** The components the page shows, under their public ids and names. */
 export async function pageComponents(db: Db, orgId: string, page?: StatusPageTable): Promise<PageComponent[]> {
@@ -79,12 +91,17 @@ export function unsubscribeApiUrl(publicUrl: string, slug: string, tok: string):
  * Subscribe an email address. Always the same outcome to the caller (202), whether the address
  * is new, waiting for its confirmation (a new confirmation mail goes out) or confirmed already
  * (nothing is sent, nothing changes): the answer never tells whether an address subscribed.
+ * The subscriber's language is the one the page is read in (`reading`: `?lang=` else
+ * Accept-Language, among the page's languages, else its first, as GET /public/status answers);
+ * the confirmation and every later mail are in it.
  */
-export async function subscribeEmail(db: Db, clock: Clock, publicUrl: string, slug: string, input: { email: string; component_ids?: string[] }): Promise<void> {
+export async function subscribeEmail(db: Db, clock: Clock, publicUrl: string, slug: string, input: { email: string; component_ids?: string[] }, reading: { lang?: string | undefined; acceptLanguage?: string | undefined } = {}): Promise<void> {
   const page = await publishedPage(db, slug);
   const orgId = page.org_id;
   const email = input.email.trim().toLowerCase();
   if (!EMAIL_RE.test(email) || email.length > 254) throw invalid('email: not an email address');
+  if (reading.lang !== undefined && !parseLocale(reading.lang)) throw invalid(`lang: ${JSON.stringify(reading.lang)} is not a supported language (${LANGUAGES.join(', ')})`);
+  const language = pickLanguage(parseLanguages(page.languages), reading.lang, reading.acceptLanguage);
   const components = resolveComponents('component_ids', input.component_ids, await pageComponents(db, orgId, page));
   const confirm = token();
   const now = clock.now();
@@ -93,19 +110,20 @@ export async function subscribeEmail(db: Db, clock: Clock, publicUrl: string, sl
     if (existing?.confirmed_at != null) return;
     let id = existing?.id;
     if (existing) {
-      await store.renewConfirmation(trx, orgId, existing.id, { confirm_hash: hashSecret(confirm), expires_at: now + CONFIRM_TTL_MS, components: JSON.stringify(components) });
+      await store.renewConfirmation(trx, orgId, existing.id, { confirm_hash: hashSecret(confirm), expires_at: now + CONFIRM_TTL_MS, components: JSON.stringify(components), language });
     } else {
       id = newId(now);
       const unsub = token();
       try {
-        await store.insertSubscriber(trx, { org_id: orgId, id, type: 'email', address: email, secret: null, components: JSON.stringify(components), confirm_hash: hashSecret(confirm), unsubscribe_hash: hashSecret(unsub), unsubscribe_token: unsub, created_at: now, confirmed_at: null, expires_at: now + CONFIRM_TTL_MS });
+        await store.insertSubscriber(trx, { org_id: orgId, id, type: 'email', address: email, secret: null, components: JSON.stringify(components), confirm_hash: hashSecret(confirm), unsubscribe_hash: hashSecret(unsub), unsubscribe_token: unsub, created_at: now, confirmed_at: null, expires_at: now + CONFIRM_TTL_MS, language });
       } catch (err) {
         // The same address at the same moment: the other request's row stands; same answer.
         if (isUniqueViolation(err)) return;
         throw err;
       }
     }
-    const mail = confirmEmail(pageLanguage(page), page.title, { confirm: `${pageUrl(publicUrl, page.slug)}?confirm=${encodeURIComponent(confirm)}`, page: pageUrl(publicUrl, page.slug) });
+    // The links open the page in the subscriber's language.
+    const mail = confirmEmail(language, page.title, { confirm: `${pageUrl(publicUrl, page.slug)}?confirm=${encodeURIComponent(confirm)}&lang=${language}`, page: `${pageUrl(publicUrl, page.slug)}?lang=${language}` });
     await queueStatusPageMessage(trx, now, orgId, { key: `status_page:confirm:${hashSecret(confirm)}`, channel: 'email', eventType: 'status_page.subscription_confirmation', subscriberId: id!, payload: { to: email, notice: mail } });
   });
 }
@@ -175,21 +193,33 @@ export async function statusSubscriberDestination(db: Db, n: NotificationTable):
   return { destination: { address: s.address }, label: `status page subscriber ${s.id}` };
 }
 
-/** Queue one notice to every confirmed subscriber who follows `serviceIds` (any of them). */
-export async function tell(db: Db, now: number, publicUrl: string, page: StatusPageTable, subscribers: StatusSubscriberTable[], serviceIds: string[], key: string, n: Notice): Promise<number> {
+/**
+ * Queue one notice to every confirmed subscriber who follows `serviceIds` (any of them), worded
+ * by `notice` in each subscriber's language (once per language); webhooks get the data.
+ */
+export async function tell(db: Db, now: number, publicUrl: string, page: StatusPageTable, subscribers: StatusSubscriberTable[], serviceIds: string[], key: string, notice: (lang: Language) => Notice): Promise<number> {
+  const worded = new Map<Language, Notice>();
+  const inLanguage = (lang: Language): Notice => {
+    if (!worded.has(lang)) worded.set(lang, notice(lang));
+    return worded.get(lang)!;
+  };
   let queued = 0;
   for (const s of subscribers) {
     const comps = JSON.parse(s.components) as string[];
     if (!serviceIds.some((id) => follows(comps, id))) continue;
-    const base = { key: `status_page:${key}:${s.id}`, eventType: n.event, subscriberId: s.id };
     if (s.type === 'webhook') {
-      await queueStatusPageMessage(db, now, page.org_id, { ...base, channel: 'webhook', payload: { status_event: { ...n.data, page: { title: page.title, url: pageUrl(publicUrl, page.slug) } } } });
+      const n = inLanguage(pageLanguage(page));
+      await queueStatusPageMessage(db, now, page.org_id, { key: `status_page:${key}:${s.id}`, eventType: n.event, subscriberId: s.id, channel: 'webhook', payload: { status_event: { ...n.data, page: { title: page.title, url: pageUrl(publicUrl, page.slug) } } } });
     } else {
-      // The header's URL takes the mail client's one-click POST (RFC 8058); the visible link opens the page, whose button posts it.
+      const lang = subscriberLanguage(page, s);
+      const n = inLanguage(lang);
+      // The header's URL takes the mail client's one-click POST (RFC 8058); the visible link opens the page (in the subscriber's language), whose button posts it.
       const unsubscribe = unsubscribeApiUrl(publicUrl, page.slug, s.unsubscribe_token);
-      const body = noticeEmail(pageLanguage(page), n, { page: pageUrl(publicUrl, page.slug), unsubscribe: `${pageUrl(publicUrl, page.slug)}?unsubscribe=${encodeURIComponent(s.unsubscribe_token)}` });
+      const body = noticeEmail(lang, n, { page: `${pageUrl(publicUrl, page.slug)}?lang=${lang}`, unsubscribe: `${pageUrl(publicUrl, page.slug)}?unsubscribe=${encodeURIComponent(s.unsubscribe_token)}&lang=${lang}` });
       await queueStatusPageMessage(db, now, page.org_id, {
-        ...base,
+        key: `status_page:${key}:${s.id}`,
+        eventType: n.event,
+        subscriberId: s.id,
         channel: 'email',
         payload: { to: s.address, notice: { subject: n.subject, ...body }, email_headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } },
       });
@@ -205,6 +235,7 @@ export async function tellPublicUpdate(trx: Db, now: number, publicUrl: string, 
   if (!page || !page.enabled) return 0;
   const comps = (await pageComponents(trx, orgId, page)).filter((c) => c.serviceId === incident.service_id);
   if (!comps.length) return 0;
-  const subscribers = await store.confirmedSubscribers(trx, orgId);
-  return tell(trx, now, publicUrl, page, subscribers, [incident.service_id], `update:${update.id}`, updateNotice(pageLanguage(page), page.title, publicId(orgId, 'incident', incident.id), comps.map((c) => c.name), update));
+  const [subscribers, zone] = await Promise.all([store.confirmedSubscribers(trx, orgId), pageZone(trx, orgId)]);
+  const id = publicId(orgId, 'incident', incident.id);
+  return tell(trx, now, publicUrl, page, subscribers, [incident.service_id], `update:${update.id}`, (lang) => updateNotice(lang, zone, page.title, id, comps.map((c) => c.name), update));
 }

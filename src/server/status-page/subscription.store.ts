@@ -25,8 +25,8 @@ export async function getSubscriber(db: Db, orgId: string, id: string): Promise<
   return r && open(r);
 }
 
-/** A new confirmation for an unconfirmed subscriber (it asked again): new token, new expiry, the components it asked for now. */
-export async function renewConfirmation(db: Db, orgId: string, id: string, set: { confirm_hash: string; expires_at: number; components: string }): Promise<void> {
+/** A new confirmation for an unconfirmed subscriber (it asked again): new token, new expiry, the components and language it asked in now. */
+export async function renewConfirmation(db: Db, orgId: string, id: string, set: { confirm_hash: string; expires_at: number; components: string; language: string }): Promise<void> {
   await db.updateTable('status_subscribers').set(set).where('org_id', '=', orgId).where('id', '=', id).where('confirmed_at', 'is', null).execute();
 }
 

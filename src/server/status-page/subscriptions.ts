@@ -13,8 +13,10 @@
  * ANNOUNCE_MS of its start (or when it is created inside that horizon), and told again when
  * it starts and when it ends. Public updates written by responders go out at once.
  *
- * The words are in the page's language (its first `languages`, lib/i18n): a subscriber has no
- * language of their own. Webhook `data` is machine-readable and stays the same in every language.
+ * The words are in the subscriber's language (the one they read the page in when subscribing,
+ * while the page still offers it; else the page's first), dates in the organization's time zone
+ * written that language's way (lib/i18n). Webhook `data` is machine-readable and stays the same
+ * in every language.
  */
 import type { ComponentState, PublicStatus } from './status-page.js';
 import { format, formatDateTime, type Language, type MessageId } from '../lib/i18n/translate.js';
@@ -70,8 +72,8 @@ export const EMAIL_RE = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;
 const STATE_IDS = { operational: 'statusPage.state.operational', degraded: 'statusPage.state.degraded', outage: 'statusPage.state.outage' } as const satisfies Record<WatchedState, MessageId>;
 const STATUS_IDS = { investigating: 'statusPage.status.investigating', identified: 'statusPage.status.identified', monitoring: 'statusPage.status.monitoring', resolved: 'statusPage.status.resolved' } as const satisfies Record<PublicStatus, MessageId>;
 
-/** A date in a subscriber mail: the page's language, in UTC (a subscriber has no zone of their own). */
-const when = (lang: Language, at: number) => formatDateTime(lang, at, 'UTC');
+/** A date in a subscriber mail: the subscriber's language, in the organization's zone (a subscriber has no zone of their own). */
+const when = (lang: Language, zone: string, at: number) => formatDateTime(lang, at, zone);
 /** "Label: text", with the language's spacing before the colon. */
 const line = (lang: Language, label: string, text: string) => format(lang, 'statusMail.line', { label, text });
 
@@ -84,23 +86,23 @@ export interface Notice {
   data: Record<string, unknown>;
 }
 
-export function componentNotice(lang: Language, page: string, component: { id: string; name: string }, w: Watch): Notice {
+export function componentNotice(lang: Language, zone: string, page: string, component: { id: string; name: string }, w: Watch): Notice {
   const state = watched(w.state as ComponentState);
   return {
     event: 'status_page.component_changed',
     subject: format(lang, 'statusMail.component.subject', { page, component: component.name, state }),
-    text: format(lang, 'statusMail.component.text', { component: component.name, state: format(lang, STATE_IDS[state]), changes: w.changes, since: when(lang, w.first_change_at ?? 0) }),
+    text: format(lang, 'statusMail.component.text', { component: component.name, state: format(lang, STATE_IDS[state]), changes: w.changes, since: when(lang, zone, w.first_change_at ?? 0) }),
     data: { component: { id: component.id, name: component.name }, state, previous_state: watched(w.told_state as ComponentState), changes: w.changes },
   };
 }
 
-export function updateNotice(lang: Language, page: string, incidentId: string, components: string[], update: { status: PublicStatus; message: string; created_at: number }): Notice {
+export function updateNotice(lang: Language, zone: string, page: string, incidentId: string, components: string[], update: { status: PublicStatus; message: string; created_at: number }): Notice {
   const word = STATUS_IDS[update.status] ? format(lang, STATUS_IDS[update.status]) : update.status;
   const list = components.join(', ');
   return {
     event: 'status_page.incident_updated',
     subject: components.length ? format(lang, 'statusMail.update.subject_components', { page, status: word, components: list }) : line(lang, page, word),
-    text: [line(lang, word, update.message), '', components.length ? line(lang, format(lang, 'statusMail.affects'), list) : '', format(lang, 'statusMail.update.posted', { date: when(lang, update.created_at) })].filter(Boolean).join('\n'),
+    text: [line(lang, word, update.message), '', components.length ? line(lang, format(lang, 'statusMail.affects'), list) : '', format(lang, 'statusMail.update.posted', { date: when(lang, zone, update.created_at) })].filter(Boolean).join('\n'),
     data: { incident: { id: incidentId, status: update.status, components }, update: { status: update.status, message: update.message, created_at: new Date(update.created_at).toISOString() } },
   };
 }
@@ -114,13 +116,13 @@ export function maintenancePhases(occ: { start: number; end: number }, now: numb
   return occ.start - now <= ANNOUNCE_MS && !sent.has('scheduled') ? ['scheduled'] : [];
 }
 
-export function maintenanceNotice(lang: Language, page: string, phase: MaintenancePhase, m: { id: string; description: string | null; components: string[]; start: number; end: number }): Notice {
+export function maintenanceNotice(lang: Language, zone: string, page: string, phase: MaintenancePhase, m: { id: string; description: string | null; components: string[]; start: number; end: number }): Notice {
   const what = m.description?.trim() || format(lang, 'statusMail.maintenance.scheduled_title');
   const lead =
     phase === 'scheduled'
-      ? format(lang, 'statusMail.maintenance.lead_scheduled', { start: when(lang, m.start), end: when(lang, m.end) })
+      ? format(lang, 'statusMail.maintenance.lead_scheduled', { start: when(lang, zone, m.start), end: when(lang, zone, m.end) })
       : phase === 'started'
-        ? format(lang, 'statusMail.maintenance.lead_started', { end: when(lang, m.end) })
+        ? format(lang, 'statusMail.maintenance.lead_started', { end: when(lang, zone, m.end) })
         : format(lang, 'statusMail.maintenance.lead_ended');
   const kind = format(lang, phase === 'scheduled' ? 'statusMail.maintenance.scheduled_title' : phase === 'started' ? 'statusMail.maintenance.in_progress_title' : 'statusMail.maintenance.completed_title');
   return {

@@ -539,6 +539,8 @@ export interface StatusSubscriberTable {
   confirmed_at: number | null;
   /** An unconfirmed subscriber is deleted then; null once confirmed. */
   expires_at: number | null;
+  /** The language (`en`, `fr`, `es`) the subscriber read the page in when subscribing; their mails are in it. NULL (or absent on insert): the page's first language (webhooks, older subscribers). */
+  language?: string | null;
 }
 
 /** A status page component's state as last seen and as last told to subscribers (the throttle's memory). */

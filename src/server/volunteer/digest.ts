@@ -3,7 +3,7 @@
  * and what the email says. Sent by the engine's coverage-digest module.
  */
 import { Temporal } from 'temporal-polyfill';
-import { showIn } from './availability.js';
+import { format, formatCalendarDate, formatNumber, formatTimeRange } from '../lib/i18n/translate.js';
 import type { ScheduleGap } from './shifts.service.js';
 
 /** Local time on Monday from which the week's digest is due. */
@@ -19,7 +19,6 @@ export function digestWeek(now: number, zone: string): { week: string; dueAt: nu
   return { week: monday.toString(), dueAt: due(monday), nextDueAt: due(monday.add({ days: 7 })) };
 }
 
-/** The digest's subject and text. Pure. */
 /** A contact method whose scheduled test page was not confirmed within 31 days (or never), for the digest. */
 export interface DigestUnconfirmed {
   person: string;
@@ -29,31 +28,37 @@ export interface DigestUnconfirmed {
   lastConfirmedAt: number | null;
 }
 
-export function digestText(input: { orgName: string; week: string; zone: string; since: number; until: number; gaps: readonly ScheduleGap[]; baseUrl: string; unconfirmed?: readonly DigestUnconfirmed[] }): { subject: string; text: string } {
+/**
+ * The digest's subject and text in `locale`'s language (lib/i18n), every date and hour in the
+ * organization's `zone` written the locale's way. Pure.
+ */
+export function digestText(locale: string, input: { orgName: string; week: string; zone: string; since: number; until: number; gaps: readonly ScheduleGap[]; baseUrl: string; unconfirmed?: readonly DigestUnconfirmed[] }): { subject: string; text: string } {
   const { gaps, zone } = input;
-  const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
+  const hours = (ms: number) => formatNumber(locale, Math.round((ms / 3_600_000) * 10) / 10);
   const open = gaps.filter((g) => g.kind === 'unclaimed_open_shift');
   const nobody = gaps.filter((g) => g.kind === 'nobody_on_call');
   const sum = (xs: readonly ScheduleGap[]) => hours(xs.reduce((s, g) => s + g.end - g.start, 0));
-  const [range] = showIn([{ start: input.since, end: input.until }], zone);
-  const lines = [`Coverage for ${input.orgName}, ${range!.label} (${zone}).`, ''];
-  if (!gaps.length) lines.push('No gaps: every open shift is claimed and someone is on call throughout.');
+  const lines = [format(locale, 'digest.heading', { org: input.orgName, range: formatTimeRange(locale, input.since, input.until, zone), zone }), ''];
+  if (!gaps.length) lines.push(format(locale, 'digest.noGaps'));
   else {
-    lines.push(`Unclaimed open shifts: ${open.length} (${sum(open)} h). Nobody on call: ${nobody.length} stretch${nobody.length === 1 ? '' : 'es'} (${sum(nobody)} h).`);
+    lines.push(format(locale, 'digest.summary', { open: open.length, openHours: sum(open), nobody: nobody.length, nobodyHours: sum(nobody) }));
     const schedules = [...new Map(gaps.map((g) => [g.schedule.id, g.schedule])).values()];
     for (const s of schedules) {
       const mine = gaps.filter((g) => g.schedule.id === s.id);
-      lines.push('', `${s.name}:`);
-      for (const g of mine) lines.push(`  - ${showIn([g], zone)[0]!.label}  ${g.kind === 'unclaimed_open_shift' ? 'open shift, unclaimed' : 'nobody on call'} (${hours(g.end - g.start)} h)`);
-      lines.push(`  Open shifts: ${input.baseUrl}/api/v1/schedules/${s.id}/open_shifts`);
+      lines.push('', format(locale, 'digest.schedule', { schedule: s.name }));
+      for (const g of mine) lines.push(format(locale, 'digest.gapLine', { range: formatTimeRange(locale, g.start, g.end, zone), what: format(locale, g.kind === 'unclaimed_open_shift' ? 'digest.gap.unclaimed' : 'digest.gap.nobody'), hours: hours(g.end - g.start) }));
+      lines.push(format(locale, 'digest.openShifts', { url: `${input.baseUrl}/api/v1/schedules/${s.id}/open_shifts` }));
     }
   }
-  lines.push('', `All gaps: ${input.baseUrl}/api/v1/coverage_gaps`);
+  lines.push('', format(locale, 'digest.allGaps', { url: `${input.baseUrl}/api/v1/coverage_gaps` }));
   const unconfirmed = input.unconfirmed ?? [];
   if (unconfirmed.length) {
-    lines.push('', `Contact methods of people on call this week not confirmed by a test page in 31 days: ${unconfirmed.length}`);
-    for (const u of unconfirmed) lines.push(`  - ${u.person}: ${u.label}${u.label === u.type ? '' : ` (${u.type})`}, ${u.lastConfirmedAt === null ? (u.status === 'never' ? 'never tested' : 'never confirmed') : `last confirmed ${Temporal.Instant.fromEpochMilliseconds(u.lastConfirmedAt).toZonedDateTimeISO(zone).toPlainDate().toString()}`}`);
-    lines.push(`  Readiness: ${input.baseUrl}/api/v1/oncall-readiness`);
+    lines.push('', format(locale, 'digest.unconfirmed', { count: unconfirmed.length }));
+    for (const u of unconfirmed) {
+      const standing = u.lastConfirmedAt === null ? format(locale, u.status === 'never' ? 'digest.unconfirmed.neverTested' : 'digest.unconfirmed.neverConfirmed') : format(locale, 'digest.unconfirmed.lastConfirmed', { date: formatCalendarDate(locale, Temporal.Instant.fromEpochMilliseconds(u.lastConfirmedAt).toZonedDateTimeISO(zone).toPlainDate().toString()) });
+      lines.push(format(locale, 'digest.unconfirmed.line', { person: u.person, method: u.label === u.type ? u.label : `${u.label} (${u.type})`, standing }));
+    }
+    lines.push(format(locale, 'digest.readiness', { url: `${input.baseUrl}/api/v1/oncall-readiness` }));
   }
-  return { subject: `Coverage gaps for the week of ${input.week}: ${gaps.length ? `${gaps.length} gap${gaps.length === 1 ? '' : 's'}` : 'none'}`, text: lines.join('\n') };
+  return { subject: format(locale, 'digest.subject', { week: formatCalendarDate(locale, input.week), count: gaps.length }), text: lines.join('\n') };
 }

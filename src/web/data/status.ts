@@ -7,7 +7,8 @@ export const statusSettings = () => api<{ status_page: StatusPageSettings }>('GE
 export const saveStatusSettings = (s: StatusPagePatch) => api<{ status_page: StatusPageSettings }>('PUT', '/api/v1/status_page', { status_page: s }).then((r) => r.status_page);
 
 const pub = (slug: string) => `/api/v1/public/status/${encodeURIComponent(slug)}`;
-export const subscribeToStatus = (slug: string, email: string, componentIds: string[]) => api<unknown>('POST', `${pub(slug)}/subscriptions`, { email, ...(componentIds.length ? { component_ids: componentIds } : {}) }, { quietAuth: true });
+/** The page is read in `lang`: the subscriber's mails will be in it. */
+export const subscribeToStatus = (slug: string, email: string, componentIds: string[], lang: string) => api<unknown>('POST', `${pub(slug)}/subscriptions?lang=${encodeURIComponent(lang)}`, { email, ...(componentIds.length ? { component_ids: componentIds } : {}) }, { quietAuth: true });
 export const confirmStatusSubscription = (slug: string, token: string) => api<unknown>('POST', `${pub(slug)}/subscriptions/confirm`, { token }, { quietAuth: true });
 export const unsubscribeFromStatus = (slug: string, token: string) => api<unknown>('POST', `${pub(slug)}/unsubscribe?token=${encodeURIComponent(token)}`, {}, { quietAuth: true });
 export const statusFeedUrl = (slug: string, format: 'atom' | 'rss') => `${pub(slug)}/feed.${format}`;

@@ -1,7 +1,8 @@
 /**
  * Overdue action items: an open postmortem action item whose due date has passed (the day
  * ended in the organization's zone) is reminded to its owner by email, then once a day
- * until it is done or dropped (at most a minute late: the module looks once a minute).
+ * until it is done or dropped (at most a minute late: the module looks once a minute), in the
+ * owner's language (their locale, else the organization's).
  *
  * An idempotent tick(now). The timer is the item's row (`next_reminder_at`); items are
  * claimed in one transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes share the work),
@@ -10,12 +11,13 @@
  * the number of nodes or restarts. The deliver module sends it with retries.
  */
 import type { Kysely } from 'kysely';
-import { DateTime } from 'luxon';
 import type { Database } from '../../storage/schema.js';
 import { queueNotice } from '../../notify/notify.service.js';
 import { findOrganization } from '../../org/org.service.js';
 import { requireIncident } from '../../incident/incident.service.js';
-import { nextReminder } from '../../postmortem/postmortem.js';
+import { nextReminder, reminderText } from '../../postmortem/postmortem.js';
+import { getUser } from '../../org/org.store.js';
+import { localeFor } from '../../lib/i18n/translate.js';
 import { claimDueReminders, updateActionItem } from '../../postmortem/postmortem.store.js';
 import type { EngineModule } from '../engine.js';
 
@@ -39,22 +41,11 @@ export class ActionItemRemindersModule implements EngineModule {
       const due = await claimDueReminders(trx, now, BATCH);
       let work = 0;
       for (const item of due) {
-        const [org, incident] = await Promise.all([findOrganization(trx, item.org_id), requireIncident(trx, item.org_id, item.incident_id).catch(() => null)]);
-        const zone = org?.time_zone ?? 'UTC';
+        const [org, incident, owner] = await Promise.all([findOrganization(trx, item.org_id), requireIncident(trx, item.org_id, item.incident_id).catch(() => null), getUser(trx, item.org_id, item.owner_id)]);
         // Days since the due date: the day after it is 1 day late.
         const late = Math.floor((now - item.due_at) / 86_400_000) + 1;
-        const about = incident ? `incident #${incident.number} ${incident.title}` : 'an incident';
-        const subject = `Overdue action item: ${item.summary}`;
-        const text = [
-          `An action item you own is overdue (it was due ${DateTime.fromISO(item.due_date, { zone }).toFormat('cccc d LLLL yyyy')}, ${late} day${late === 1 ? '' : 's'} ago):`,
-          '',
-          `  ${item.summary}`,
-          '',
-          `From the postmortem of ${about}.`,
-          ...(incident ? [`${this.opts.baseUrl.replace(/\/$/, '')}/incidents/${incident.number}`] : []),
-          '',
-          'Mark it done (or won’t do) to stop these reminders.',
-        ].join('\n');
+        const url = incident ? `${this.opts.baseUrl.replace(/\/$/, '')}/incidents/${incident.number}` : '';
+        const { subject, text } = reminderText(localeFor(owner?.locale, org?.default_locale), item, late, incident ? { number: Number(incident.number), title: incident.title, url } : null);
         const n = item.reminders_sent + 1;
         await queueNotice(trx, item.org_id, [item.owner_id], { key: `action-item:${item.id}:${n}`, eventType: 'action_item.overdue', subject, text, now });
         await updateActionItem(trx, item.org_id, item.id, { reminders_sent: n, next_reminder_at: nextReminder(item, now) });

@@ -1,6 +1,6 @@
 /**
  * The weekly coverage digest: every Monday from 08:00 in the organization's zone, the
- * coordinators (owners and admins, on their verified email methods) of an organization
+ * coordinators (owners and admins, on their verified email methods, each in their language) of an organization
  * that has volunteers or open shifts get an email listing the coming seven days' coverage
  * gaps: unclaimed open shifts and stretches where nobody is on call, per schedule.
  *
@@ -12,6 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import { lockOrganization } from '../../storage/dialect.js';
+import { localeFor } from '../../lib/i18n/translate.js';
 import type { Database } from '../../storage/schema.js';
 import { listAdmins, listOrganizations } from '../../org/org.store.js';
 import { queueNotice } from '../../notify/notify.service.js';
@@ -62,18 +63,26 @@ export class CoverageDigestModule implements EngineModule {
     return work;
   }
 
-  private async send(org: { id: string; name: string; time_zone: string }, week: string, dueAt: number, now: number): Promise<number> {
+  private async send(org: { id: string; name: string; time_zone: string; default_locale?: string }, week: string, dueAt: number, now: number): Promise<number> {
     const since = dueAt;
     const until = dueAt + 7 * DAY;
     const gaps = await coverageGaps(this.db, org.id, Math.max(since, now), until);
     // People on call in the coming week whose contact methods were not confirmed by a scheduled test page (none while test pages are off).
     const unconfirmed = (await oncallReadiness(this.db, org.id, now, 7)).unconfirmed.map((u) => ({ person: u.user.name, label: u.method.label, type: u.method.type, status: u.standing.status, lastConfirmedAt: u.standing.lastConfirmedAt }));
-    const { subject, text } = digestText({ orgName: org.name, week, zone: org.time_zone, since: Math.max(since, now), until, gaps, baseUrl: this.opts.baseUrl, unconfirmed });
-    const admins = await listAdmins(this.db, org.id);
+    // Each coordinator reads it in their language: one text per language spoken among them.
+    const byLocale = new Map<string, string[]>();
+    for (const u of await listAdmins(this.db, org.id)) {
+      const locale = localeFor(u.locale, org.default_locale);
+      byLocale.set(locale, [...(byLocale.get(locale) ?? []), u.id]);
+    }
     return this.db.transaction().execute(async (trx) => {
       await lockOrganization(trx, org.id);
       if (!(await recordDigest(trx, { org_id: org.id, week, sent_at: now, recipients: 0, gaps: gaps.length }))) return 0;
-      const queued = await queueNotice(trx, org.id, admins.map((u) => u.id), { key: `coverage-digest:${week}`, eventType: 'coverage.digest', subject, text, now });
+      let queued = 0;
+      for (const [locale, userIds] of byLocale) {
+        const { subject, text } = digestText(locale, { orgName: org.name, week, zone: org.time_zone, since: Math.max(since, now), until, gaps, baseUrl: this.opts.baseUrl, unconfirmed });
+        queued += await queueNotice(trx, org.id, userIds, { key: `coverage-digest:${week}`, eventType: 'coverage.digest', subject, text, now });
+      }
       await setDigestRecipients(trx, org.id, week, queued);
       return 1 + queued;
     });

@@ -14,5 +14,6 @@ export function presentSubscriber(v: SubscriberView) {
     created_at: iso(Number(r.created_at)),
     confirmed_at: isoOrNull(r.confirmed_at === null ? null : Number(r.confirmed_at)),
     expires_at: isoOrNull(r.expires_at === null ? null : Number(r.expires_at)),
+    language: r.type === 'email' ? (r.language ?? null) : null,
   };
 }

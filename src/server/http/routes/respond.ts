@@ -8,13 +8,13 @@
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../../errors.js';
 import { requireIncident } from '../../incident/incident.service.js';
-import { findSmsResponder, respondAs } from '../../incident/respond.service.js';
+import { findSmsResponder, respondAs, smsReplyLocale } from '../../incident/respond.service.js';
 import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
 import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
 import { recordCarrierStatus } from '../../notify/carrier.service.js';
 import { confirmByKeypress, confirmBySmsReply } from '../../notify/test-page.service.js';
 import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../notify/channels/slack/slack.js';
-import { parseSmsReply, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
+import { parseSmsReply, smsReplyText, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
 import type { App, AppDeps } from '../deps.js';
 
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -74,12 +74,15 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       // "OK" to a scheduled test page by SMS confirms it (notify/test-page.service.ts).
       const test = await confirmBySmsReply(deps.db, deps.clock.now(), params.From ?? '', params.Body ?? '');
       if (test) return reply_(test.answer);
+      const from = params.From ?? '';
       const parsed = parseSmsReply(params.Body ?? '');
-      if (!parsed) return reply_('Vigil: reply with the incident number and a to acknowledge or r to resolve, e.g. 42a.');
-      const target = await findSmsResponder(deps.db, params.From ?? '', parsed.number);
-      if (!target) return reply_(`Vigil: no incident #${parsed.number} was paged to this number.`);
+      // The answer is in the replying member's language (smsReplyLocale).
+      if (!parsed) return reply_(smsReplyText(await smsReplyLocale(deps.db, from), null, null));
+      const target = await findSmsResponder(deps.db, from, parsed.number);
+      const locale = await smsReplyLocale(deps.db, from, target);
+      if (!target) return reply_(smsReplyText(locale, parsed.number, { reason: 'not_paged' }));
       const out = await respondAs(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: params.From });
-      return reply_(out.ok ? `Vigil: incident #${parsed.number} ${out.did}.` : `Vigil: ${out.message}`);
+      return reply_(smsReplyText(locale, parsed.number, out));
     });
 
     scope.post('/v1/twilio/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
@@ -94,10 +97,13 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const params = twilioParams(request.body, deps);
       reply.type('text/xml; charset=utf-8');
       // A scheduled test call (c: its confirm token): a key confirms it.
-      if (typeof request.query.c === 'string') return reply.send(twimlSayHangup(await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim())));
+      if (typeof request.query.c === 'string') {
+        const test = await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim());
+        return reply.send(twimlSayHangup(test.say, test.locale));
+      }
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '');
-      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`, answer.locale) : twimlSayHangup(answer.say, answer.locale));
     });
 
     function twilioParams(body: unknown, d: AppDeps): Record<string, string> {

@@ -209,11 +209,14 @@ function voiceRoutes(app: App, deps: AppDeps): void {
     };
     scope.post<{ Params: { id: string }; Querystring: { t?: string; c?: string } }>('/v1/sms_providers/:id/voice', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);
-      if (typeof request.query.c === 'string') return reply.type('text/xml; charset=utf-8').send(twimlSayHangup(await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim(), provider.org_id)));
+      if (typeof request.query.c === 'string') {
+        const test = await confirmByKeypress(deps.db, deps.clock.now(), request.query.c, (params.Digits ?? '').trim(), provider.org_id);
+        return reply.type('text/xml; charset=utf-8').send(twimlSayHangup(test.say, test.locale));
+      }
       const t = typeof request.query.t === 'string' ? request.query.t : '';
       const answer = await answerKeypress(deps, t, (params.Digits ?? '').trim(), params.CallSid ?? '', provider.org_id);
       reply.type('text/xml; charset=utf-8');
-      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`) : twimlSayHangup(answer.say));
+      return reply.send('askAgain' in answer ? twimlAskAgain(`${deps.config.publicUrl}${request.url}`, answer.locale) : twimlSayHangup(answer.say, answer.locale));
     });
     scope.post<{ Params: { id: string } }>('/v1/sms_providers/:id/voice/status', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const { provider, params } = await verified(request.params.id, request.url, request.body, request.headers['x-twilio-signature']);

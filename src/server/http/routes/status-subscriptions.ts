@@ -38,6 +38,7 @@ export function statusSubscriptionRoutes(app: App, deps: AppDeps): void {
           'Subscribe an email address to the status page (no authentication). A confirmation link is mailed to it; nothing else is sent until it is followed (48 hours). Always 202, whether or not the address was subscribed already. Rate limited per client address and page (429 with Retry-After).',
         tags,
         params: Slug,
+        querystring: Type.Object({ lang: Type.Optional(Type.String({ maxLength: 35, description: "The language the page is read in, among the page's languages (else Accept-Language, else its first): the subscriber's mails are in it" })) }),
         body: SubscribeRequest,
         response: { 202: SubscribeAccepted, 429: errorResponses[400], ...errorResponses },
         security: [],
@@ -46,7 +47,7 @@ export function statusSubscriptionRoutes(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const wait = subscribeLimit.take(`${request.ip}:${request.params.slug.toLowerCase()}`, clock.now());
       if (wait > 0) throw new VigilError('rate_limited', ['too many subscriptions from this address; wait and try again'], { retryAfterSeconds: wait });
-      await subs.subscribeEmail(db, clock, publicUrl, request.params.slug, request.body);
+      await subs.subscribeEmail(db, clock, publicUrl, request.params.slug, request.body, { lang: request.query.lang, acceptLanguage: request.headers['accept-language'] });
       return reply.code(202).send({ subscription: { status: 'pending_confirmation' as const, message: 'If the address can receive updates, a confirmation link is on its way.' } });
     },
   );

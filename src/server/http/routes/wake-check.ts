@@ -23,7 +23,7 @@ const TestParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }
 export function wakeCheckRoutes(app: App, deps: AppDeps): void {
   const { db, clock, presenter: p } = deps;
   const methodRef = (cm: ContactMethodTable) => ({ id: cm.id, type: `${wireType(cm.type)}_reference`, summary: cm.label, self: `${p.baseUrl}/api/v1/users/${cm.user_id}/contact_methods/${cm.id}`, html_url: null });
-  const entry = (e: WakeEntry) => ({ contact_method: methodRef(e.contactMethod), channel: CHANNEL_OF[e.contactMethod.type], start_delay_in_minutes: e.delayMinutes, wake_class: e.class, skipped: e.class === 'unverified', why: e.why });
+  const entry = (e: WakeEntry) => ({ contact_method: methodRef(e.contactMethod), channel: CHANNEL_OF[e.contactMethod.type], start_delay_in_minutes: e.delayMinutes, wake_class: e.class, skipped: e.class === 'unverified', why: e.why, why_code: e.whyCode });
 
   app.get(
     '/api/v1/users/:id/wake_check',
@@ -41,7 +41,7 @@ export function wakeCheckRoutes(app: App, deps: AppDeps): void {
       const userId = request.params.id === 'me' ? pr.userId : request.params.id;
       if (userId !== pr.userId && !can(pr.role, 'manage')) throw forbidden("only admins can read another member's wake check");
       const w = await wakeCheck(db, clock, pr.orgId, userId);
-      const answer = (a: typeof w.high) => ({ would_wake: a.would_wake, reason: a.reason, notifications: a.entries.map(entry) });
+      const answer = (a: typeof w.high) => ({ would_wake: a.would_wake, reason: a.reason, verdict: { code: a.verdict.code, channels: a.verdict.channels, contact_method: a.verdict.contactMethod, start_delay_in_minutes: a.verdict.delayMinutes }, notifications: a.entries.map(entry) });
       return { wake_check: { user: p.ref('user_reference', w.user.id, w.user.name, 'users'), time_zone: w.zone, at: w.at, high_urgency: answer(w.high), low_urgency: answer(w.low) } };
     },
   );

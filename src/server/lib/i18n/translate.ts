@@ -79,6 +79,20 @@ export function formatDateTime(locale: string | null | undefined, epochMs: numbe
   return intlFor(locale).formatDate(epochMs, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
 }
 
+/**
+ * A calendar date (`YYYY-MM-DD`, a day in no zone) as a person reads it: `March 2, 2026`,
+ * `2 mars 2026`, `2 de marzo de 2026`; with `weekday`, `Wednesday, March 4, 2026`, `mercredi 4 mars 2026`.
+ */
+export function formatCalendarDate(locale: string | null | undefined, isoDate: string, opts: { weekday?: boolean } = {}): string {
+  return intlFor(locale).formatDate(Date.parse(`${isoDate}T12:00:00Z`), { ...(opts.weekday ? { weekday: 'long' } : {}), year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+}
+
+/** A stretch of time in a zone, the shared parts written once: `Tue, Mar 3, 7:00 – 9:00 PM`, `mar. 3 mars, 19:00 – 21:00`. */
+export function formatTimeRange(locale: string | null | undefined, startMs: number, endMs: number, timeZone: string): string {
+  const key = parseLocale(locale ?? '') ?? DEFAULT_LOCALE;
+  return new Intl.DateTimeFormat(key, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit', timeZone }).formatRange(startMs, endMs);
+}
+
 /** A number in a locale's style (`1,234` in en, `1 234` in fr, `1234` or `1.234` in es). */
 export function formatNumber(locale: string | null | undefined, n: number): string {
   return intlFor(locale).formatNumber(n);

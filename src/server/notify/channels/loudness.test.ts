@@ -20,23 +20,24 @@ describe('wakeClass', () => {
     expect(wakeClass('telegram', 'low', true).why).toMatch(/disable_notification/);
   });
   it('an unverified method is unverified whatever its channel', () => {
-    expect(wakeClass('voice', 'high', false)).toEqual({ class: 'unverified', why: 'not verified: it would be skipped' });
+    expect(wakeClass('voice', 'high', false)).toEqual({ class: 'unverified', why: 'not verified: it would be skipped', whyCode: 'unverified' });
   });
 });
 
 describe('wakeVerdict', () => {
   it('only email: false, and says what to add', () => {
-    expect(wakeVerdict([step('email', 'quiet')], 'high', null)).toEqual({ would_wake: false, reason: 'only email would be sent at 3 a.m.: add a phone (SMS or voice), push, ntfy or Telegram method and verify it' });
+    expect(wakeVerdict([step('email', 'quiet')], 'high', null)).toEqual({ would_wake: false, reason: 'only email would be sent at 3 a.m.: add a phone (SMS or voice), push, ntfy or Telegram method and verify it', verdict: { code: 'quiet_only', channels: ['email'], contactMethod: null, delayMinutes: null } });
     expect(wakeVerdict([step('email', 'quiet'), step('slack', 'quiet', 5)], 'high', null).reason).toMatch(/^only email and Slack would be sent/);
   });
   it('the first loud method wakes, with its delay', () => {
-    expect(wakeVerdict([step('email', 'quiet'), step('sms', 'loud', 10, 'Mobile')], 'high', null)).toEqual({ would_wake: true, reason: 'Mobile (SMS) would wake you after 10 minutes' });
+    expect(wakeVerdict([step('email', 'quiet'), step('sms', 'loud', 10, 'Mobile')], 'high', null)).toEqual({ would_wake: true, reason: 'Mobile (SMS) would wake you after 10 minutes', verdict: { code: 'wakes', channels: ['sms'], contactMethod: 'Mobile', delayMinutes: 10 } });
     expect(wakeVerdict([step('voice', 'loud', 0, 'Phone')], 'high', null).reason).toBe('Phone (a phone call) would wake you at once');
   });
   it('only unverified methods: nothing is sent, verify them', () => {
     const v = wakeVerdict([step('sms', 'unverified')], 'high', 'has no verified contact method');
     expect(v.would_wake).toBe(false);
     expect(v.reason).toMatch(/nothing would be sent .*SMS is not verified; verify it/);
+    expect(v.verdict).toMatchObject({ code: 'unverified', channels: ['sms'] });
   });
   it('no method at all, and low urgency that stays quiet', () => {
     expect(wakeVerdict([], 'high', 'has no contact method').reason).toMatch(/you have no contact method; add a phone/);
@@ -44,5 +45,9 @@ describe('wakeVerdict', () => {
     expect(wakeVerdict([], 'high', 'has no notification rule for high urgency using a verified method').reason).toBe(
       'nothing would be sent for a high-urgency page at 3 a.m.: you have no notification rule for high urgency using a verified method; add a high-urgency notification rule using a loud method',
     );
+    expect(wakeVerdict([], 'high', 'has no notification rule for high urgency using a verified method').verdict.code).toBe('no_notification_rule');
+    expect(wakeVerdict([], 'high', 'has no verified contact method').verdict.code).toBe('no_verified_contact_method');
+    expect(wakeVerdict([], 'high', 'has no contact method').verdict.code).toBe('no_contact_method');
   });
+
 });

@@ -4,14 +4,12 @@
  */
 import { useEffect, useState } from 'react';
 import { useAction, useAsync } from '../../data/hooks';
-import { methodTest, sendMethodTest, testDone, testResultText, wakeCheck, type MethodTest, type WakeCheck } from '../../data/wake';
+import { afterText, channelName, classLabel, methodTest, sendMethodTest, testDone, testResultText, verdictText, wakeCheck, whyText, type MethodTest, type WakeCheck } from '../../data/wake';
 import type { ContactMethod } from '../../data/types';
 import { ErrorBox, Loading, Notice } from '../ui';
 import { fmtDateTime, msg } from '../../i18n';
 
-const CLASS_LABEL: Record<string, string> = { loud: 'Loud', quiet: 'Quiet', get unverified() { return msg('people.wakeCheck.unverified_skipped'); } };
 const CLASS_BADGE: Record<string, string> = { loud: 'badge-resolved', quiet: 'badge-acknowledged', unverified: 'badge-triggered' };
-const after = (m: number) => (m === 0 ? 'at once' : `after ${m} min`);
 
 function Plan({ title, answer }: { title: string; answer: WakeCheck['high_urgency'] }) {
   return (
@@ -19,14 +17,14 @@ function Plan({ title, answer }: { title: string; answer: WakeCheck['high_urgenc
       <h4>{title}</h4>
       <Notice tone={answer.would_wake ? 'ok' : 'warn'}>
         {answer.would_wake ? msg('people.wakeCheck.yes') : msg('people.wakeCheck.no')}
-        {answer.reason}
+        {verdictText(answer)}
       </Notice>
       {answer.notifications.length > 0 && (
         <ol className="plain">
           {answer.notifications.map((n, i) => (
             <li key={`${n.contact_method.id}-${i}`}>
-              <strong>{n.contact_method.summary}</strong> <span className="muted">{n.channel}</span> {after(n.start_delay_in_minutes)} <span className={`badge ${CLASS_BADGE[n.wake_class] ?? ''}`}>{CLASS_LABEL[n.wake_class] ?? n.wake_class}</span>{' '}
-              <span className="muted">{n.why}</span>
+              <strong>{n.contact_method.summary}</strong> <span className="muted">{channelName(n.channel)}</span> {afterText(n.start_delay_in_minutes)} <span className={`badge ${CLASS_BADGE[n.wake_class] ?? ''}`}>{classLabel(n.wake_class)}</span>{' '}
+              <span className="muted">{whyText(n)}</span>
             </li>
           ))}
         </ol>

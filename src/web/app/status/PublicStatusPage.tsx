@@ -140,7 +140,7 @@ function Subscribe({ slug, components }: { slug: string; components: { id: strin
   const [chosen, setChosen] = useState<string[]>([]);
   const [outcome, setOutcome] = useState<string | null>(null);
   const subscribe = useAction(async () => {
-    await subscribeToStatus(slug, email, chosen);
+    await subscribeToStatus(slug, email, chosen, language());
     setOutcome(msg('status.publicStatusPage.check_your_inbox'));
   });
   const confirm = useAction(async () => {

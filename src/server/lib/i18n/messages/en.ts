@@ -189,6 +189,53 @@ export const en = {
   'accountMail.emailChange.signed_out': 'Your web sessions were signed out, and password reset links now go to the new address.',
   'accountMail.emailChange.undo': 'If this was not you, put {old_email} back and choose a new password (the link works once, for {days, plural, one {# day} other {# days}}):',
   'accountMail.emailChange.was_you': 'If it was you, there is nothing to do.',
+  // The weekly coverage digest (volunteer/digest.ts), in each coordinator's language.
+  'digest.subject': 'Coverage gaps for the week of {week}: {count, plural, =0 {none} one {# gap} other {# gaps}}',
+  'digest.heading': 'Coverage for {org}, {range} ({zone}).',
+  'digest.noGaps': 'No gaps: every open shift is claimed and someone is on call throughout.',
+  'digest.summary': 'Unclaimed open shifts: {open} ({openHours} h). Nobody on call: {nobody, plural, one {# stretch} other {# stretches}} ({nobodyHours} h).',
+  'digest.schedule': '{schedule}:',
+  'digest.gapLine': '  - {range}  {what} ({hours} h)',
+  'digest.gap.unclaimed': 'open shift, unclaimed',
+  'digest.gap.nobody': 'nobody on call',
+  'digest.openShifts': '  Open shifts: {url}',
+  'digest.allGaps': 'All gaps: {url}',
+  'digest.unconfirmed': 'Contact methods of people on call this week not confirmed by a test page in 31 days: {count}',
+  'digest.unconfirmed.line': '  - {person}: {method}, {standing}',
+  'digest.unconfirmed.neverTested': 'never tested',
+  'digest.unconfirmed.neverConfirmed': 'never confirmed',
+  'digest.unconfirmed.lastConfirmed': 'last confirmed {date}',
+  'digest.readiness': '  Readiness: {url}',
+
+  // Overdue postmortem action items (postmortem/reminder.ts), in the owner's language.
+  'actionItem.subject': 'Overdue action item: {summary}',
+  'actionItem.lead': 'An action item you own is overdue (it was due {date}, {late, plural, one {# day} other {# days}} ago):',
+  'actionItem.from': 'From the postmortem of incident #{number} {title}.',
+  'actionItem.fromUnknown': 'From the postmortem of an incident.',
+  'actionItem.stop': 'Mark it done (or won’t do) to stop these reminders.',
+
+  // What Vigil answers to an SMS reply (http/routes/respond.ts), in the replying person's language.
+  'smsReply.help': 'Vigil: reply with the incident number and a to acknowledge or r to resolve, e.g. 42a.',
+  'smsReply.notPaged': 'Vigil: no incident #{number} was paged to this number.',
+  'smsReply.acknowledged': 'Vigil: incident #{number} acknowledged.',
+  'smsReply.resolved': 'Vigil: incident #{number} resolved.',
+  'smsReply.alreadyAcknowledged': 'Vigil: incident #{number} was already acknowledged.',
+  'smsReply.alreadyResolved': 'Vigil: incident #{number} is already resolved.',
+  'smsReply.notMember': 'Vigil: this person is no longer a member of the organization.',
+
+  // What a call says after a key is pressed (incident/voice.service.ts), in the called person's language.
+  'voiceAnswer.noKey': 'No key was pressed. The page stands. Goodbye.',
+  'voiceAnswer.cannotAct': 'This call cannot act on incidents. Goodbye.',
+  'voiceAnswer.used': 'The keys of this call can no longer be used: a key was already pressed. Goodbye.',
+  'voiceAnswer.expired': 'The keys of this call can no longer be used: it has expired. Goodbye.',
+  'voiceAnswer.notMember': 'You are no longer a member of this organization. Goodbye.',
+  'voiceAnswer.cannotRespond': '{role, select, observer {An observer} other {A {role}}} cannot acknowledge or escalate incidents. Goodbye.',
+  'voiceAnswer.acknowledged': 'Incident {number} acknowledged.',
+  'voiceAnswer.alreadyAcknowledged': 'Incident {number} was already acknowledged.',
+  'voiceAnswer.alreadyResolved': 'Incident {number} is already resolved.',
+  'voiceAnswer.escalated': 'Incident {number} escalated: level {level} is paged.',
+  'voiceAnswer.noPolicy': 'Incident {number} has no escalation policy to escalate.',
+  'voiceAnswer.goodbye': '{said} Goodbye.',
 } as const;
 
 export type MessageId = keyof typeof en;

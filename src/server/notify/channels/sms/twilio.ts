@@ -202,9 +202,6 @@ function fairShares(lengths: number[], budget: number): number[] {
 
 const spellDigits = (code: string): string => code.split('').join(', ');
 
-/** What the keypad does on a call (the prompt and the <Gather> action's meaning), in English. */
-export const KEYPRESS_PROMPT = format('en', 'voice.keypress');
-
 /**
  * What a voice call says (wrapped in TwiML by twimlSay or twimlGather): what, where, how
  * many people are affected. With `keypress`, the call ends on the keypad prompt instead
@@ -317,14 +314,21 @@ function togglePort(url: string): string {
   return `${scheme}://${userinfo}${hostPort}:${scheme.toLowerCase() === 'https' ? 443 : 80}${rest}`;
 }
 
-/** TwiML answering a keypress: say `text`, then hang up. */
-export function twimlSayHangup(text: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${xml(truncate(oneLine(text), 1500))}</Say><Hangup/></Response>`;
+/** TwiML answering a keypress: say `text` (in `locale`'s voice), then hang up. */
+export function twimlSayHangup(text: string, locale?: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${sayOpen(locale)}${xml(truncate(oneLine(text), 1500))}</Say><Hangup/></Response>`;
 }
 
-/** TwiML asking again for a key (a key other than 1 or 2 was pressed), to the same action. */
-export function twimlAskAgain(action: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}"><Say>${KEYPRESS_PROMPT}</Say></Gather></Response>`;
+/** TwiML asking again for a key (a key other than 1 or 2 was pressed), to the same action, in the called person's language. */
+export function twimlAskAgain(action: string, locale?: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="10" actionOnEmptyResult="true" method="POST" action="${xml(action)}">${sayOpen(locale)}${xml(format(locale, 'voice.keypress'))}</Say></Gather></Response>`;
+}
+
+/** What Vigil texts back to an SMS reply, in the replying person's language: how to reply, no such incident, or what the reply did. */
+export function smsReplyText(locale: string, number: number | null, outcome: { done: 'acknowledged' | 'resolved' | 'already_acknowledged' } | { reason: 'not_member' | 'already_resolved' | 'not_paged' } | null): string {
+  if (number === null || outcome === null) return format(locale, 'smsReply.help');
+  if ('done' in outcome) return format(locale, outcome.done === 'acknowledged' ? 'smsReply.acknowledged' : outcome.done === 'resolved' ? 'smsReply.resolved' : 'smsReply.alreadyAcknowledged', { number });
+  return format(locale, outcome.reason === 'not_member' ? 'smsReply.notMember' : outcome.reason === 'already_resolved' ? 'smsReply.alreadyResolved' : 'smsReply.notPaged', { number });
 }
 
 export interface SmsReply {
