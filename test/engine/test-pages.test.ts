@@ -14,6 +14,7 @@ import { createSchedule } from '../oncall/fixtures.js';
 import { volunteer } from '../volunteer/fixtures.js';
 import type { Message } from '../../src/server/notify/channel.js';
 import { smsText } from '../../src/server/notify/channels/sms/twilio.js';
+import { updateUser } from '../../src/server/org/org.store.js';
 import { buildPushPayload } from '../../src/server/notify/channels/push/push.js';
 import { buildSlackPayload } from '../../src/server/notify/channels/slack/slack.js';
 import { telegramText } from '../../src/server/notify/channels/telegram/telegram.js';
@@ -115,6 +116,14 @@ describe.each(DIALECTS)('scheduled test pages on %s', (dialect) => {
     expect(confirm.body).toContain('Confirmed');
     expect((await t.app.inject({ method: 'POST', url: `/t/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' })).statusCode).toBe(410);
     expect((await t.app.inject({ method: 'GET', url: `/t/${'x'.repeat(43)}` })).statusCode).toBe(404);
+    // The link's page speaks its member's language, even once used.
+    await updateUser(t.db.handle.db, t.org.org.id, ada, { locale: 'es-ES' });
+    const spent = await t.app.inject({ method: 'GET', url: `/t/${token}` });
+    expect(spent.statusCode).toBe(410);
+    expect(spent.body).toContain('<html lang="es">');
+    expect(spent.body).toContain('Este enlace ya no se puede usar');
+    expect(spent.body).toContain('Ya se usó.');
+    await updateUser(t.db.handle.db, t.org.org.id, ada, { locale: null });
     expect(Number((await t.db.handle.db.selectFrom('contact_method_tests').select('confirmed_at').executeTakeFirstOrThrow()).confirmed_at)).toBe(Date.parse('2026-03-02T09:00:00Z'));
     expect((await req(t, 'GET', '/api/v1/oncall-readiness')).json().unconfirmed_contact_methods).toEqual([]);
 

@@ -94,13 +94,14 @@ const ALLOWED = new Set(['Vigil', 'Bolder', 'Medium', 'Attention', 'Good', 'Warn
 
 const ROOT = join(import.meta.dirname, '../../src/server/notify/channels');
 
-/** Renderers outside the channels (relative to src/server): the status page subscriber mails, the account mails, the coverage digest and the action item reminders. */
+/** Renderers outside the channels (relative to src/server): the status page subscriber mails, the account mails, the coverage digest, the action item reminders, the keypress answers and the one-click link pages. */
 const OTHER_RENDERERS: Record<string, string[]> = {
   'status-page/subscriptions.ts': ['componentNotice', 'updateNotice', 'maintenanceNotice', 'noticeEmail', 'confirmEmail'],
   'account/mailer.ts': ['accountEmail', 'twoFactorResetEmail', 'emailChangedNotice'],
   'volunteer/digest.ts': ['digestText'],
   'postmortem/postmortem.ts': ['reminderText'],
   'incident/voice.service.ts': ['liveTokens', 'answerKeypress', 'acknowledge', 'escalate'],
+  'http/presenters/one-click-page.ts': ['unusablePage', 'incidentAskPage', 'outcomeText', 'incidentOutcomePage', 'testPageAskPage', 'testPageConfirmedPage'],
 };
 const SERVER = join(import.meta.dirname, '../../src/server');
 

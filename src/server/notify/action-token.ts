@@ -22,7 +22,8 @@ export async function createActionToken(db: Kysely<Database>, now: number, o: { 
 
 /** A link or button token: acknowledge or resolve. */
 export type LinkTokenRow = ActionTokenTable & { action: 'acknowledge' | 'resolve' };
-export type TokenLookup<R extends ActionTokenTable = LinkTokenRow> = { ok: true; row: R } | { ok: false; reason: 'unknown' | 'expired' | 'used' };
+/** A used or expired token still says whose it was (`owner`), so the answer can be in their language. */
+export type TokenLookup<R extends ActionTokenTable = LinkTokenRow> = { ok: true; row: R } | { ok: false; reason: 'unknown' | 'expired' | 'used'; owner?: { org_id: string; user_id: string } };
 
 /** A link's or button's token. A call's keypress token is no link: it is unknown here. */
 export async function lookupActionToken(db: Kysely<Database>, token: string, now: number): Promise<TokenLookup> {
@@ -40,8 +41,9 @@ export async function lookupKeypressToken(db: Kysely<Database>, token: string, n
 async function lookupAnyToken(db: Kysely<Database>, token: string, now: number): Promise<TokenLookup<ActionTokenTable>> {
   const row = await store.findActionToken(db, hashSecret(token));
   if (!row) return { ok: false, reason: 'unknown' };
-  if (row.used_at !== null) return { ok: false, reason: 'used' };
-  if (Number(row.expires_at) <= now) return { ok: false, reason: 'expired' };
+  const owner = { org_id: row.org_id, user_id: row.user_id };
+  if (row.used_at !== null) return { ok: false, reason: 'used', owner };
+  if (Number(row.expires_at) <= now) return { ok: false, reason: 'expired', owner };
   return { ok: true, row };
 }
 

@@ -90,13 +90,15 @@ export async function confirmLinkFor(db: Db, row: NotificationTable, baseUrl: st
   return { url: `${baseUrl.replace(/\/$/, '')}/t/${token}`, token };
 }
 
-export type ConfirmLookup = { ok: true; test: ContactMethodTestTable } | { ok: false; reason: 'unknown' | 'expired' | 'used' };
+/** A used or expired link still says whose it was (`owner`), so the page can answer in their language. */
+export type ConfirmLookup = { ok: true; test: ContactMethodTestTable } | { ok: false; reason: 'unknown' | 'expired' | 'used'; owner?: { org_id: string; user_id: string } };
 
 export async function lookupConfirmToken(db: Db, token: string, now: number): Promise<ConfirmLookup> {
   const test = token.length > 200 ? undefined : await store.findTestByToken(db, hashSecret(token));
   if (!test) return { ok: false, reason: 'unknown' };
-  if (test.confirmed_at !== null) return { ok: false, reason: 'used' };
-  if ((test.token_expires_at ?? 0) <= now) return { ok: false, reason: 'expired' };
+  const owner = { org_id: test.org_id, user_id: test.user_id };
+  if (test.confirmed_at !== null) return { ok: false, reason: 'used', owner };
+  if ((test.token_expires_at ?? 0) <= now) return { ok: false, reason: 'expired', owner };
   return { ok: true, test };
 }
 
@@ -104,7 +106,7 @@ export async function lookupConfirmToken(db: Db, token: string, now: number): Pr
 export async function confirmByToken(db: Db, token: string, now: number): Promise<ConfirmLookup> {
   const t = await lookupConfirmToken(db, token, now);
   if (!t.ok) return t;
-  if (!(await store.confirmTest(db, t.test.org_id, t.test.id, now))) return { ok: false, reason: 'used' };
+  if (!(await store.confirmTest(db, t.test.org_id, t.test.id, now))) return { ok: false, reason: 'used', owner: { org_id: t.test.org_id, user_id: t.test.user_id } };
   return { ok: true, test: { ...t.test, confirmed_at: now } };
 }
 

@@ -1,4 +1,4 @@
-import { LANGUAGES, parseLocale } from '../lib/i18n/translate.js';
+import { LANGUAGES, localeFor, parseLocale } from '../lib/i18n/translate.js';
 import { IANAZone } from 'luxon';
 import { userIdsOfTeams } from './team.service.js';
 import { audited, type AuditActor } from './audit.service.js';
@@ -181,4 +181,10 @@ export async function revokeToken(db: Kysely<Database>, clock: Clock, orgId: str
 export async function userNames(db: Kysely<Database>, orgId: string, ids: Iterable<string>): Promise<Map<string, string>> {
   const users = await getUsers(db, orgId, [...new Set(ids)]);
   return new Map(users.map((u) => [u.id, u.name]));
+}
+
+/** The language to write to a member in: theirs, else their organization's (`localeFor`); an unknown member gets the organization's. */
+export async function memberLocale(db: Kysely<Database>, orgId: string, userId: string | null): Promise<string> {
+  const [user, org] = await Promise.all([userId ? getUser(db, orgId, userId) : undefined, getOrganization(db, orgId)]);
+  return localeFor(user?.locale, org?.default_locale);
 }

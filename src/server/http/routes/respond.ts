@@ -9,23 +9,30 @@ import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../../errors.js';
 import { requireIncident } from '../../incident/incident.service.js';
 import { findSmsResponder, respondAs, smsReplyLocale } from '../../incident/respond.service.js';
-import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
+import { lookupActionToken, spendActionToken, type TokenLookup } from '../../notify/action-token.js';
 import { answerKeypress, recordCallStatus } from '../../incident/voice.service.js';
 import { recordCarrierStatus } from '../../notify/carrier.service.js';
 import { confirmByKeypress, confirmBySmsReply } from '../../notify/test-page.service.js';
 import { parseSlackAction, verifySlackRequest, SLACK_ACK_ACTION } from '../../notify/channels/slack/slack.js';
 import { parseSmsReply, smsReplyText, twimlAskAgain, twimlSayHangup, verifyTwilioSignature } from '../../notify/channels/sms/twilio.js';
 import type { App, AppDeps } from '../deps.js';
+import { memberLocale } from '../../org/org.service.js';
+import { LANGUAGES, format, pickLanguage } from '../../lib/i18n/translate.js';
+import { esc, incidentAskPage, incidentOutcomePage, outcomeText, unusablePage, type IncidentOutcome } from '../presenters/one-click-page.js';
 
-export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** A visitor whose link names nobody: the first of their browser's languages Vigil speaks. */
+export const visitorLocale = (acceptLanguage: string | string[] | undefined) => pickLanguage(LANGUAGES, undefined, Array.isArray(acceptLanguage) ? acceptLanguage[0] : acceptLanguage);
 
-export function pageHtml(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)} · Vigil</title>
-<style>body{font:18px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}h1{font-size:1.4rem}button{font:inherit;font-weight:600;padding:.9rem 1.4rem;border:0;border-radius:.5rem;background:#0b5394;color:#fff;min-width:12rem;cursor:pointer}button:focus{outline:3px solid #f1c232;outline-offset:2px}.muted{color:#444}</style></head>
-<body><main>${body}</main></body></html>`;
-}
+/** respondAs's outcome, as the pages and chat answers word it. */
+const outcomeOf = (out: Awaited<ReturnType<typeof respondAs>>, number: number): IncidentOutcome => (out.ok ? { ok: true, done: out.done, incident: out.incident } : { ok: false, reason: out.reason, number });
 
 export function respondRoutes(app: App, deps: AppDeps): void {
+  /** The language of the member a link was sent to (even once used or expired), else the visitor's. */
+  const linkLocale = (t: TokenLookup, acceptLanguage: string | string[] | undefined): Promise<string> => {
+    const owner = t.ok ? t.row : t.owner;
+    return owner ? memberLocale(deps.db, owner.org_id, owner.user_id) : Promise.resolve(visitorLocale(acceptLanguage));
+  };
+
   app.register(async (scope: FastifyInstance) => {
     // Browsers, Slack and Twilio post forms; only these routes read them, as the raw text (signatures cover the raw body).
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
@@ -33,21 +40,22 @@ export function respondRoutes(app: App, deps: AppDeps): void {
     scope.get<{ Params: { token: string } }>('/a/:token', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const t = await lookupActionToken(deps.db, request.params.token, deps.clock.now());
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(pageHtml('Link not usable', `<h1>This link can no longer be used</h1><p class="muted">${t.reason === 'used' ? 'It was already used.' : t.reason === 'expired' ? 'It has expired.' : 'It is not a valid link.'} Open Vigil to act on the incident.</p>`));
+      const locale = await linkLocale(t, request.headers['accept-language']);
+      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(unusablePage(locale, t.reason, true));
       const inc = await requireIncident(deps.db, t.row.org_id, t.row.incident_id);
-      const verb = t.row.action === 'acknowledge' ? 'Acknowledge' : 'Resolve';
       // GET changes nothing: mail scanners and link previews fetch links; only the button acts.
-      return reply.send(pageHtml(`${verb} #${inc.number}`, `<h1>${verb} incident #${Number(inc.number)}?</h1><p>${esc(inc.title)}</p><p class="muted">Status now: ${esc(inc.status)}</p><form method="post"><button type="submit">${verb}</button></form>`));
+      return reply.send(incidentAskPage(locale, t.row.action, { number: Number(inc.number), title: inc.title, status: inc.status }));
     });
 
     scope.post<{ Params: { token: string } }>('/a/:token', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       const now = deps.clock.now();
       const t = await lookupActionToken(deps.db, request.params.token, now);
-      if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.code(410).send(pageHtml('Link not usable', '<h1>This link can no longer be used</h1><p class="muted">It was already used or has expired.</p>'));
+      const locale = await linkLocale(t, request.headers['accept-language']);
+      if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.code(410).send(unusablePage(locale, 'used_or_expired'));
       const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: t.row.channel === 'email' ? 'email' : 'link' });
-      if (!out.ok) return reply.code(409).send(pageHtml('Nothing to do', `<h1>Nothing to do</h1><p>${esc(out.message)}</p>`));
-      return reply.send(pageHtml('Done', `<h1>Incident #${Number(out.incident.number)} ${out.did}</h1><p>${esc(out.incident.title)}</p>`));
+      const number = out.ok ? Number(out.incident.number) : Number((await requireIncident(deps.db, t.row.org_id, t.row.incident_id)).number);
+      return reply.code(out.ok ? 200 : 409).send(incidentOutcomePage(locale, outcomeOf(out, number)));
     });
 
     scope.post('/v1/slack/actions', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
@@ -62,9 +70,12 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const token = action.actionId === SLACK_ACK_ACTION ? ackToken : resolveToken;
       const now = deps.clock.now();
       const t = token ? await lookupActionToken(deps.db, token, now) : ({ ok: false, reason: 'unknown' } as const);
-      if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.send({ response_type: 'ephemeral', replace_original: false, text: 'This button can no longer be used (already used or expired).' });
+      // The channel's answer is read by the room: in the organization's language.
+      if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.send({ response_type: 'ephemeral', replace_original: false, text: format(t.ok ? await memberLocale(deps.db, t.row.org_id, null) : 'en', 'oneClick.buttonUnusable', { why: 'any' }) });
+      const locale = await memberLocale(deps.db, t.row.org_id, null);
       const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'chat', chat_user: action.userName });
-      return reply.send({ response_type: 'in_channel', replace_original: false, text: out.ok ? `Incident #${Number(out.incident.number)} ${out.did} by ${action.userName}` : out.message });
+      const number = out.ok ? Number(out.incident.number) : Number((await requireIncident(deps.db, t.row.org_id, t.row.incident_id)).number);
+      return reply.send({ response_type: 'in_channel', replace_original: false, text: out.ok ? format(locale, 'oneClick.chatOutcome', { done: out.done, number, user: action.userName }) : outcomeText(locale, outcomeOf(out, number)) });
     });
 
     scope.post('/v1/twilio/sms', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {

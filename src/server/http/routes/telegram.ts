@@ -11,6 +11,10 @@ import { TelegramBot, TelegramBotUpdate, TelegramLink } from '../../../contract/
 import { VigilError } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import { respondAs } from '../../incident/respond.service.js';
+import { requireIncident } from '../../incident/incident.service.js';
+import { memberLocale } from '../../org/org.service.js';
+import { outcomeText } from '../presenters/one-click-page.js';
+import { format } from '../../lib/i18n/translate.js';
 import { lookupActionToken, spendActionToken } from '../../notify/action-token.js';
 import {
   authenticateWebhook,
@@ -139,7 +143,8 @@ export function telegramRoutes(app: App, deps: AppDeps): void {
       const now = clock.now();
       const t = cq.data ? await lookupActionToken(db, cq.data, now) : ({ ok: false, reason: 'unknown' } as const);
       if (!t.ok || t.row.org_id !== bot.org_id || t.row.channel !== 'telegram') {
-        await answer(t.ok || t.reason === 'unknown' ? 'This button is not valid.' : `This button can no longer be used (${t.reason === 'used' ? 'already used' : 'expired'}).`, true);
+        const orgLocale = await memberLocale(deps.db, bot.org_id, null);
+        await answer(t.ok || t.reason === 'unknown' ? format(orgLocale, 'oneClick.buttonInvalid') : format(orgLocale, 'oneClick.buttonUnusable', { why: t.reason }), true);
         return reply.send({});
       }
       const who = await telegramResponder(db, bot.org_id, t.row.user_id, cq.from.id);
@@ -148,20 +153,22 @@ export function telegramRoutes(app: App, deps: AppDeps): void {
         return reply.send({});
       }
       if (!(await spendActionToken(db, t.row, now))) {
-        await answer('This button can no longer be used (already used).', true);
+        await answer(format(await memberLocale(deps.db, t.row.org_id, t.row.user_id), 'oneClick.buttonUnusable', { why: 'used' }), true);
         return reply.send({});
       }
       const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'telegram', chat_id: cq.from.id, ...(cq.from.username ? { chat_user: cq.from.username } : {}) });
-      await answer(out.ok ? `Incident #${Number(out.incident.number)} ${out.did}` : out.message, !out.ok);
+      const locale = await memberLocale(deps.db, t.row.org_id, t.row.user_id);
+      const number = out.ok ? Number(out.incident.number) : Number((await requireIncident(deps.db, t.row.org_id, t.row.incident_id)).number);
+      await answer(outcomeText(locale, out.ok ? { ok: true, done: out.done, incident: out.incident } : { ok: false, reason: out.reason, number }), !out.ok);
       const m = cq.message;
       if (out.ok && m?.text !== undefined) {
         // Say who did what under the page; keep the Resolve button after an acknowledgement.
-        const verb = t.row.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
-        const keep = t.row.action === 'acknowledge' ? (m.reply_markup?.inline_keyboard ?? []).map((row) => row.filter((b) => b.text === 'Resolve')).filter((row) => row.length) : [];
+        // After an acknowledgement the other button (Resolve, in whatever language it was written) stays.
+        const keep = t.row.action === 'acknowledge' ? (m.reply_markup?.inline_keyboard ?? []).map((row) => row.filter((b) => b.callback_data !== undefined && b.callback_data !== cq.data)).filter((row) => row.length) : [];
         await call('editMessageText', {
           chat_id: m.chat.id,
           message_id: m.message_id,
-          text: `${m.text}\n\n${verb} by ${who.user.name} through Telegram`,
+          text: `${m.text}\n\n${format(locale, 'oneClick.telegramDone', { action: t.row.action, name: who.user.name })}`,
           ...(m.entities ? { entities: m.entities } : {}),
           link_preview_options: { is_disabled: true },
           ...(keep.length ? { reply_markup: { inline_keyboard: keep } } : {}),

@@ -8,14 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../../../contract/common.js';
 import { TestPageSettings, TestPageSettingsUpdate } from '../../../contract/test-pages.js';
-import { confirmByToken, lookupConfirmToken, testPageSettings, updateTestPageSettings, type TestPageSettings as Settings } from '../../notify/test-page.service.js';
+import { confirmByToken, lookupConfirmToken, testPageSettings, updateTestPageSettings, type ConfirmLookup, type TestPageSettings as Settings } from '../../notify/test-page.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
-import { esc, pageHtml } from './respond.js';
+import { testPageAskPage, testPageConfirmedPage, unusablePage } from '../presenters/one-click-page.js';
+import { memberLocale } from '../../org/org.service.js';
+import { visitorLocale } from './respond.js';
 
 const present = (s: Settings) => ({ test_page_settings: { enabled: s.enabled, lead_time_hours: s.leadHours } });
 const Answer = Type.Object({ test_page_settings: TestPageSettings });
-const WHY = { unknown: 'It is not a valid link.', expired: 'It has expired.', used: 'It was already used.' } as const;
 
 export function testPagesRoutes(app: App, deps: AppDeps): void {
   app.get(
@@ -33,6 +34,12 @@ export function testPagesRoutes(app: App, deps: AppDeps): void {
     async (request) => present(await updateTestPageSettings(deps.db, deps.clock, principalOf(request).orgId, request.body.test_page_settings)),
   );
 
+  /** The language of the member the test was sent to (even once confirmed or expired), else the visitor's. */
+  const pageLocale = (t: ConfirmLookup, acceptLanguage: string | string[] | undefined): Promise<string> => {
+    const owner = t.ok ? t.test : t.owner;
+    return owner ? memberLocale(deps.db, owner.org_id, owner.user_id) : Promise.resolve(visitorLocale(acceptLanguage));
+  };
+
   app.register(async (scope: FastifyInstance) => {
     // The button posts a form; nothing in it is read.
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, body, done) => done(null, body));
@@ -40,15 +47,17 @@ export function testPagesRoutes(app: App, deps: AppDeps): void {
     scope.get<{ Params: { token: string } }>('/t/:token', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const t = await lookupConfirmToken(deps.db, request.params.token, deps.clock.now());
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(pageHtml('Link not usable', `<h1>This link can no longer be used</h1><p class="muted">${esc(WHY[t.reason])}</p>`));
-      return reply.send(pageHtml('Confirm test page', '<h1>Did this test page reach you?</h1><p class="muted">Confirming tells your coordinators this contact method works.</p><form method="post"><button type="submit">Yes, it reached me</button></form>'));
+      const locale = await pageLocale(t, request.headers['accept-language']);
+      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(unusablePage(locale, t.reason));
+      return reply.send(testPageAskPage(locale));
     });
 
     scope.post<{ Params: { token: string } }>('/t/:token', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       const t = await confirmByToken(deps.db, request.params.token, deps.clock.now());
-      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(pageHtml('Link not usable', `<h1>This link can no longer be used</h1><p class="muted">${esc(WHY[t.reason])}</p>`));
-      return reply.send(pageHtml('Confirmed', '<h1>Confirmed</h1><p>Thank you: this contact method reaches you.</p>'));
+      const locale = await pageLocale(t, request.headers['accept-language']);
+      if (!t.ok) return reply.code(t.reason === 'unknown' ? 404 : 410).send(unusablePage(locale, t.reason));
+      return reply.send(testPageConfirmedPage(locale));
     });
   });
 }

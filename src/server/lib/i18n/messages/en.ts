@@ -236,6 +236,33 @@ export const en = {
   'voiceAnswer.escalated': 'Incident {number} escalated: level {level} is paged.',
   'voiceAnswer.noPolicy': 'Incident {number} has no escalation policy to escalate.',
   'voiceAnswer.goodbye': '{said} Goodbye.',
+
+  // The one-click pages (http/routes/respond.ts /a/:token, test-pages.ts /t/:token) and chat button answers, in the member's language.
+  'oneClick.unusableTitle': 'Link not usable',
+  'oneClick.unusable': 'This link can no longer be used',
+  'oneClick.used': 'It was already used.',
+  'oneClick.expired': 'It has expired.',
+  'oneClick.unknown': 'It is not a valid link.',
+  'oneClick.usedOrExpired': 'It was already used or has expired.',
+  'oneClick.openVigil': 'Open Vigil to act on the incident.',
+  'oneClick.title': '{action, select, acknowledge {Acknowledge #{number}} other {Resolve #{number}}}',
+  'oneClick.ask': '{action, select, acknowledge {Acknowledge incident #{number}?} other {Resolve incident #{number}?}}',
+  'oneClick.button': '{action, select, acknowledge {Acknowledge} other {Resolve}}',
+  'oneClick.statusNow': 'Status now: {status, select, triggered {triggered} acknowledged {acknowledged} resolved {resolved} other {{status}}}',
+  'oneClick.nothingTitle': 'Nothing to do',
+  'oneClick.doneTitle': 'Done',
+  'oneClick.outcome': '{done, select, acknowledged {Incident #{number} acknowledged} resolved {Incident #{number} resolved} other {Incident #{number} was already acknowledged}}',
+  'oneClick.refused': '{reason, select, not_member {This person is no longer a member of the organization.} other {Incident #{number} is already resolved.}}',
+  'oneClick.chatOutcome': '{done, select, acknowledged {Incident #{number} acknowledged by {user}} resolved {Incident #{number} resolved by {user}} other {Incident #{number} was already acknowledged}}',
+  'oneClick.buttonUnusable': '{why, select, used {This button can no longer be used (already used).} expired {This button can no longer be used (expired).} other {This button can no longer be used (already used or expired).}}',
+  'testPageLink.title': 'Confirm test page',
+  'testPageLink.ask': 'Did this test page reach you?',
+  'testPageLink.why': 'Confirming tells your coordinators this contact method works.',
+  'testPageLink.button': 'Yes, it reached me',
+  'testPageLink.confirmedTitle': 'Confirmed',
+  'testPageLink.confirmed': 'Thank you: this contact method reaches you.',
+  'oneClick.buttonInvalid': 'This button is not valid.',
+  'oneClick.telegramDone': '{action, select, acknowledge {Acknowledged by {name} through Telegram} other {Resolved by {name} through Telegram}}',
 } as const;
 
 export type MessageId = keyof typeof en;
