@@ -16,6 +16,7 @@ import { buildEngine } from '../../src/server/engine/build.js';
 import { buildChannels } from '../../src/server/notify/channels/registry.js';
 import { localPolicy } from '../outbound-allow.js';
 import { addPolicy, addUser, attachPolicy, incident } from './fixtures.js';
+import { updateUser } from '../../src/server/org/org.store.js';
 import { createIsolatedApp, incidentByNumber, timelineOf } from './fixtures2.js';
 import { startFakeMatrix, type FakeMatrix } from '../channels/fake-matrix.js';
 
@@ -160,6 +161,11 @@ describe.each(DIALECTS)('Matrix replies on %s', (dialect) => {
     await run();
     expect(hs.events.at(-1)!.content.body).toBe('Bob is not assigned to incident #1 and was not paged for it.');
     expect((await incident(t)).status).toBe('triggered');
+    // The bot answers each person in their language.
+    await updateUser(db(), t.org.org.id, bob, { locale: 'fr-FR' });
+    hs.say(room, '@bob:vigil.test', 'ack 1');
+    await run();
+    expect(hs.events.at(-1)!.content.body).toBe('Bob n’est pas assigné·e à l’incident n°1 et n’a pas été alerté·e pour lui.');
 
     hs.say(room, ADA, `> <${BOT}> ${page.content.body.split('\n')[0]}\n\nack`, page.event_id);
     await run();

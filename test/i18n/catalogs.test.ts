@@ -101,6 +101,7 @@ const OTHER_RENDERERS: Record<string, string[]> = {
   'volunteer/digest.ts': ['digestText'],
   'postmortem/postmortem.ts': ['reminderText'],
   'incident/voice.service.ts': ['liveTokens', 'answerKeypress', 'acknowledge', 'escalate'],
+  'incident/matrix-reply.service.ts': ['actOnMatrixMessage'],
   'http/presenters/one-click-page.ts': ['unusablePage', 'incidentAskPage', 'outcomeText', 'incidentOutcomePage', 'testPageAskPage', 'testPageConfirmedPage'],
 };
 const SERVER = join(import.meta.dirname, '../../src/server');

@@ -14,6 +14,8 @@ import { parseAckCommand } from '../notify/channels/matrix/sync.js';
 import { matrixMethodsInRoom } from '../notify/matrix-sync.store.js';
 import { findByProviderId, wasPaged } from '../notify/outbox.store.js';
 import { getUser } from '../org/org.store.js';
+import { memberLocale } from '../org/org.service.js';
+import { format } from '../lib/i18n/translate.js';
 import { can } from '../org/roles.js';
 import type { IncidentTable } from '../storage/schema.js';
 import type { UnitOfWork } from './incident.service.js';
@@ -27,30 +29,32 @@ export async function actOnMatrixMessage(u: UnitOfWork, orgId: string, botUserId
   const methods = await matrixMethodsInRoom(u.db, orgId, m.roomId);
   if (!methods.length) return null;
   const method = methods.find((cm) => cm.matrix_user_id === m.sender);
-  if (!method) return `Only the person paged in this room can acknowledge here (${m.sender} is not linked to a Vigil contact method of this room).`;
+  // The room pages its method's owner: answer in their language (else the organization's).
+  const locale = await memberLocale(u.db, orgId, (method ?? methods[0]!).user_id);
+  if (!method) return format(locale, 'matrixReply.notLinked', { sender: m.sender });
   const user = await getUser(u.db, orgId, method.user_id);
-  if (!user || user.deleted_at !== null) return 'This person is no longer a member of the organization.';
-  if (!can(user.role, 'respond')) return `A ${user.role} cannot acknowledge incidents.`;
+  if (!user || user.deleted_at !== null) return format(locale, 'oneClick.refused', { reason: 'not_member', number: 0 });
+  if (!can(user.role, 'respond')) return format(locale, 'matrixReply.cannotRespond', { role: user.role });
   let incidents: IncidentTable[];
   if (cmd.number !== null) {
     const inc = await getIncidentByNumber(u.db, orgId, cmd.number);
     incidents = inc ? [inc] : [];
-    if (!incidents.length) return `There is no incident #${cmd.number}.`;
+    if (!incidents.length) return format(locale, 'matrixReply.noIncident', { number: cmd.number });
   } else if (m.inReplyTo) {
     const rows = (await findByProviderId(u.db, m.inReplyTo)).filter((r) => r.org_id === orgId && r.channel === 'matrix' && r.incident_id);
     incidents = await getIncidentsByIds(u.db, orgId, [...new Set(rows.map((r) => r.incident_id!))]);
-    if (!incidents.length) return 'That message is not a page: say which incident, as in "ack 42".';
-  } else return 'Say which incident, as in "ack 42", or reply "ack" to the page.';
+    if (!incidents.length) return format(locale, 'matrixReply.notAPage');
+  } else return format(locale, 'matrixReply.sayWhich');
   const said: string[] = [];
   const assigned = await assignmentsOf(u.db, orgId, incidents.map((i) => i.id));
   for (const inc of incidents) {
     const mine = (assigned.get(inc.id) ?? []).some((a) => a.user_id === user.id) || (await wasPaged(u.db, orgId, inc.id, user.id));
     if (!mine) {
-      said.push(`${user.name} is not assigned to incident #${Number(inc.number)} and was not paged for it.`);
+      said.push(format(locale, 'matrixReply.notAssigned', { name: user.name, number: Number(inc.number) }));
       continue;
     }
     const out = await respondAs(u, orgId, inc.id, user.id, 'acknowledge', { type: 'matrix', sender: m.sender, room_id: m.roomId, event_id: m.eventId });
-    said.push(out.ok ? `Incident #${Number(out.incident.number)} ${out.did} by ${user.name}.` : out.message);
+    said.push(out.ok ? format(locale, 'matrixReply.done', { done: out.done, number: Number(out.incident.number), name: user.name }) : format(locale, 'oneClick.refused', { reason: out.reason, number: Number(inc.number) }));
   }
   return said.join(' ');
 }

@@ -263,6 +263,15 @@ export const en = {
   'testPageLink.confirmed': 'Thank you: this contact method reaches you.',
   'oneClick.buttonInvalid': 'This button is not valid.',
   'oneClick.telegramDone': '{action, select, acknowledge {Acknowledged by {name} through Telegram} other {Resolved by {name} through Telegram}}',
+
+  // The Matrix bot's answers to "ack 42" in a room (incident/matrix-reply.service.ts), in the paged member's language.
+  'matrixReply.notLinked': 'Only the person paged in this room can acknowledge here ({sender} is not linked to a Vigil contact method of this room).',
+  'matrixReply.cannotRespond': '{role, select, observer {An observer} other {A {role}}} cannot acknowledge incidents.',
+  'matrixReply.noIncident': 'There is no incident #{number}.',
+  'matrixReply.notAPage': 'That message is not a page: say which incident, as in "ack 42".',
+  'matrixReply.sayWhich': 'Say which incident, as in "ack 42", or reply "ack" to the page.',
+  'matrixReply.notAssigned': '{name} is not assigned to incident #{number} and was not paged for it.',
+  'matrixReply.done': '{done, select, acknowledged {Incident #{number} acknowledged by {name}.} resolved {Incident #{number} resolved by {name}.} other {Incident #{number} was already acknowledged by {name}.}}',
 } as const;
 
 export type MessageId = keyof typeof en;

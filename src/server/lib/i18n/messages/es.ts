@@ -243,4 +243,11 @@ export const es: Catalog = {
   'testPageLink.confirmed': 'Gracias: este medio de contacto le llega.',
   'oneClick.buttonInvalid': 'Este botón no es válido.',
   'oneClick.telegramDone': '{action, select, acknowledge {Reconocido por {name} a través de Telegram} other {Resuelto por {name} a través de Telegram}}',
+  'matrixReply.notLinked': 'Solo la persona alertada en esta sala puede reconocer aquí ({sender} no está vinculado a ningún medio de contacto de Vigil de esta sala).',
+  'matrixReply.cannotRespond': '{role, select, observer {Un observador} other {El rol {role}}} no puede reconocer incidentes.',
+  'matrixReply.noIncident': 'No hay ningún incidente n.º {number}.',
+  'matrixReply.notAPage': 'Ese mensaje no es una alerta: indique el incidente, p. ej. «ack 42».',
+  'matrixReply.sayWhich': 'Indique el incidente, p. ej. «ack 42», o responda «ack» a la alerta.',
+  'matrixReply.notAssigned': '{name} no está asignado al incidente n.º {number} ni fue alertado por él.',
+  'matrixReply.done': '{done, select, acknowledged {Incidente n.º {number} reconocido por {name}.} resolved {Incidente n.º {number} resuelto por {name}.} other {El incidente n.º {number} ya estaba reconocido ({name}).}}',
 };

@@ -243,4 +243,11 @@ export const fr: Catalog = {
   'testPageLink.confirmed': 'Merci : ce moyen de contact vous joint bien.',
   'oneClick.buttonInvalid': 'Ce bouton n’est pas valide.',
   'oneClick.telegramDone': '{action, select, acknowledge {Pris en charge par {name} via Telegram} other {Résolu par {name} via Telegram}}',
+  'matrixReply.notLinked': 'Seule la personne alertée dans ce salon peut prendre en charge ici ({sender} n’est lié à aucun moyen de contact Vigil de ce salon).',
+  'matrixReply.cannotRespond': '{role, select, observer {Un observateur} other {Le rôle {role}}} ne peut pas prendre en charge les incidents.',
+  'matrixReply.noIncident': 'Il n’y a pas d’incident n°{number}.',
+  'matrixReply.notAPage': 'Ce message n’est pas une alerte : indiquez l’incident, p. ex. « ack 42 ».',
+  'matrixReply.sayWhich': 'Indiquez l’incident, p. ex. « ack 42 », ou répondez « ack » à l’alerte.',
+  'matrixReply.notAssigned': '{name} n’est pas assigné·e à l’incident n°{number} et n’a pas été alerté·e pour lui.',
+  'matrixReply.done': '{done, select, acknowledged {Incident n°{number} pris en charge par {name}.} resolved {Incident n°{number} résolu par {name}.} other {L’incident n°{number} était déjà pris en charge ({name}).}}',
 };
