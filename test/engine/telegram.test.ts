@@ -206,6 +206,11 @@ describe.each(DIALECTS)('Telegram on %s', (dialect) => {
     // linkAda asked for a second code: the first one no longer links anything.
     await tg.userSends(bot.token, { id: 888 }, `/start ${first.code}`);
     expect(tg.sent.at(-1)).toMatchObject({ chat_id: 888, text: expect.stringMatching(/^This code is not valid/) });
+    // Before anyone is linked the bot speaks the organization's language.
+    expect((await api('PUT', '/api/v1/organization', { organization: { default_locale: 'fr-FR' } })).statusCode).toBe(200);
+    await tg.userSends(bot.token, { id: 888 }, `/start ${first.code}`);
+    expect(tg.sent.at(-1)).toMatchObject({ chat_id: 888, text: expect.stringMatching(/^Ce code n’est pas valide, a déjà servi ou a expiré/) });
+    expect((await api('PUT', '/api/v1/organization', { organization: { default_locale: 'en-US' } })).statusCode).toBe(200);
     const inc = await pageAda(ada);
     const page = tg.sent.at(-1)!;
     clock.advance(24 * 3_600_000 + 60_000);

@@ -174,22 +174,24 @@ export function parseStart(text: string): { code: string | null } | null {
   return m ? { code: m[1] ?? null } : null;
 }
 
-export type LinkOutcome = { ok: true; user: UserTable; orgName: string; method: ContactMethodTable; created: boolean } | { ok: false; message: string };
+/** Why a `/start` code links nothing (the route words it in the organization's language). */
+export type LinkRefusal = 'group_chat' | 'invalid_code' | 'code_used' | 'not_member';
+export type LinkOutcome = { ok: true; user: UserTable; orgName: string; method: ContactMethodTable; created: boolean } | { ok: false; reason: LinkRefusal };
 
 /**
  * Spend a `/start` code and link the chat to its person: a new verified telegram method,
  * or the existing one of that chat verified again.
  */
 export async function linkChat(db: Db, clock: Clock, bot: TelegramBotTable, chat: { id: number; type: string; username?: string }, code: string): Promise<LinkOutcome> {
-  if (chat.type !== 'private') return { ok: false, message: 'Link Vigil in a private chat with this bot, not in a group.' };
+  if (chat.type !== 'private') return { ok: false, reason: 'group_chat' };
   const now = clock.now();
   const orgId = bot.org_id;
   const row = await store.findLinkCode(db, orgId, linkCodeHash(code));
-  if (!row || row.used_at !== null || Number(row.expires_at) <= now) return { ok: false, message: 'This code is not valid, was already used or has expired. Ask Vigil for a new one (your contact methods, Link Telegram).' };
+  if (!row || row.used_at !== null || Number(row.expires_at) <= now) return { ok: false, reason: 'invalid_code' };
   return db.transaction().execute(async (trx): Promise<LinkOutcome> => {
-    if (!(await store.spendLinkCode(trx, orgId, row.id, now))) return { ok: false, message: 'This code was already used. Ask Vigil for a new one.' };
+    if (!(await store.spendLinkCode(trx, orgId, row.id, now))) return { ok: false, reason: 'code_used' };
     const user = await getUser(trx, orgId, row.user_id);
-    if (!user || user.deleted_at !== null) return { ok: false, message: 'The person this code was made for is no longer a member.' };
+    if (!user || user.deleted_at !== null) return { ok: false, reason: 'not_member' };
     const org = await getOrganization(trx, orgId);
     const address = String(chat.id);
     const existing = (await contacts.listContactMethods(trx, orgId, [user.id])).find((m) => m.type === 'telegram' && m.address === address);
@@ -221,12 +223,12 @@ export async function linkChat(db: Db, clock: Clock, bot: TelegramBotTable, chat
  * Who pressed a button, as a responder of the token's organization: the person the token
  * names, pressing from a Telegram chat linked to them, with a role that may respond.
  */
-export async function telegramResponder(db: Db, orgId: string, userId: string, fromId: number): Promise<{ ok: true; user: UserTable } | { ok: false; message: string }> {
+export async function telegramResponder(db: Db, orgId: string, userId: string, fromId: number): Promise<{ ok: true; user: UserTable } | { ok: false; reason: 'not_member' | 'not_linked' | 'cannot_respond'; role?: string }> {
   const user = await getUser(db, orgId, userId);
-  if (!user || user.deleted_at !== null) return { ok: false, message: 'This person is no longer a member of the organization.' };
+  if (!user || user.deleted_at !== null) return { ok: false, reason: 'not_member' };
   const linked = (await contacts.listContactMethods(db, orgId, [user.id])).some((m) => m.type === 'telegram' && m.address === String(fromId) && m.deleted_at === null);
-  if (!linked) return { ok: false, message: 'Only the person who was paged can use these buttons.' };
-  if (!can(user.role, 'respond')) return { ok: false, message: `A ${user.role} cannot acknowledge or resolve incidents.` };
+  if (!linked) return { ok: false, reason: 'not_linked' };
+  if (!can(user.role, 'respond')) return { ok: false, reason: 'cannot_respond', role: user.role };
   return { ok: true, user };
 }
 

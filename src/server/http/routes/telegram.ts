@@ -129,11 +129,13 @@ export function telegramRoutes(app: App, deps: AppDeps): void {
       const start = parseStart(msg.text);
       if (!start) return reply.send({});
       if (!start.code) {
-        await call('sendMessage', { chat_id: msg.chat.id, text: 'To link this chat to Vigil, open your contact methods in Vigil, choose Link Telegram, and send the code shown there as /start <code> (or tap the link).' });
+        await call('sendMessage', { chat_id: msg.chat.id, text: format(await memberLocale(deps.db, bot.org_id, null), 'telegram.howToLink') });
         return reply.send({});
       }
       const out = await linkChat(db, clock, bot, msg.chat, start.code);
-      await call('sendMessage', { chat_id: msg.chat.id, text: out.ok ? `This chat is linked to ${out.user.name} in ${out.orgName}. Pages arrive here with Acknowledge and Resolve buttons.` : out.message });
+      // Linked: in the person's language; refused: nobody is known yet, so the organization's.
+      const locale = await memberLocale(deps.db, bot.org_id, out.ok ? out.user.id : null);
+      await call('sendMessage', { chat_id: msg.chat.id, text: out.ok ? format(locale, 'telegram.linked', { name: out.user.name, org: out.orgName }) : format(locale, 'telegram.linkRefused', { reason: out.reason }) });
       return reply.send({});
     }
 
@@ -149,7 +151,7 @@ export function telegramRoutes(app: App, deps: AppDeps): void {
       }
       const who = await telegramResponder(db, bot.org_id, t.row.user_id, cq.from.id);
       if (!who.ok) {
-        await answer(who.message, true);
+        await answer(format(await memberLocale(deps.db, t.row.org_id, t.row.user_id), 'telegram.buttonRefused', { reason: who.reason, role: who.role ?? '' }), true);
         return reply.send({});
       }
       if (!(await spendActionToken(db, t.row, now))) {

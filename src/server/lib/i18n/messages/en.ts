@@ -272,6 +272,12 @@ export const en = {
   'matrixReply.sayWhich': 'Say which incident, as in "ack 42", or reply "ack" to the page.',
   'matrixReply.notAssigned': '{name} is not assigned to incident #{number} and was not paged for it.',
   'matrixReply.done': '{done, select, acknowledged {Incident #{number} acknowledged by {name}.} resolved {Incident #{number} resolved by {name}.} other {Incident #{number} was already acknowledged by {name}.}}',
+
+  // The Telegram bot's answers to /start and to a button it refuses (http/routes/telegram.ts).
+  'telegram.howToLink': 'To link this chat to Vigil, open your contact methods in Vigil, choose Link Telegram, and send the code shown there after /start (or tap the link).',
+  'telegram.linked': 'This chat is linked to {name} in {org}. Pages arrive here with Acknowledge and Resolve buttons.',
+  'telegram.linkRefused': '{reason, select, group_chat {Link Vigil in a private chat with this bot, not in a group.} code_used {This code was already used. Ask Vigil for a new one.} not_member {The person this code was made for is no longer a member.} other {This code is not valid, was already used or has expired. Ask Vigil for a new one (your contact methods, Link Telegram).}}',
+  'telegram.buttonRefused': '{reason, select, not_member {This person is no longer a member of the organization.} not_linked {Only the person who was paged can use these buttons.} other {{role, select, observer {An observer} other {A {role}}} cannot acknowledge or resolve incidents.}}',
 } as const;
 
 export type MessageId = keyof typeof en;

@@ -250,4 +250,8 @@ export const es: Catalog = {
   'matrixReply.sayWhich': 'Indique el incidente, p. ej. «ack 42», o responda «ack» a la alerta.',
   'matrixReply.notAssigned': '{name} no está asignado al incidente n.º {number} ni fue alertado por él.',
   'matrixReply.done': '{done, select, acknowledged {Incidente n.º {number} reconocido por {name}.} resolved {Incidente n.º {number} resuelto por {name}.} other {El incidente n.º {number} ya estaba reconocido ({name}).}}',
+  'telegram.howToLink': 'Para vincular este chat con Vigil, abra sus medios de contacto en Vigil, elija «Vincular Telegram» y envíe el código que aparece después de /start (o toque el enlace).',
+  'telegram.linked': 'Este chat está vinculado a {name} en {org}. Las alertas llegan aquí con los botones Reconocer y Resolver.',
+  'telegram.linkRefused': '{reason, select, group_chat {Vincule Vigil en un chat privado con este bot, no en un grupo.} code_used {Este código ya se usó. Pida uno nuevo a Vigil.} not_member {La persona para quien se creó este código ya no es miembro.} other {Este código no es válido, ya se usó o ha caducado. Pida uno nuevo a Vigil (sus medios de contacto, «Vincular Telegram»).}}',
+  'telegram.buttonRefused': '{reason, select, not_member {Esta persona ya no es miembro de la organización.} not_linked {Solo la persona alertada puede usar estos botones.} other {{role, select, observer {Un observador} other {El rol {role}}} no puede reconocer ni resolver incidentes.}}',
 };

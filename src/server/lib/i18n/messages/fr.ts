@@ -250,4 +250,8 @@ export const fr: Catalog = {
   'matrixReply.sayWhich': 'Indiquez l’incident, p. ex. « ack 42 », ou répondez « ack » à l’alerte.',
   'matrixReply.notAssigned': '{name} n’est pas assigné·e à l’incident n°{number} et n’a pas été alerté·e pour lui.',
   'matrixReply.done': '{done, select, acknowledged {Incident n°{number} pris en charge par {name}.} resolved {Incident n°{number} résolu par {name}.} other {L’incident n°{number} était déjà pris en charge ({name}).}}',
+  'telegram.howToLink': 'Pour relier ce chat à Vigil, ouvrez vos moyens de contact dans Vigil, choisissez « Relier Telegram » et envoyez le code affiché après /start (ou touchez le lien).',
+  'telegram.linked': 'Ce chat est relié à {name} dans {org}. Les alertes arrivent ici avec les boutons Prendre en charge et Résoudre.',
+  'telegram.linkRefused': '{reason, select, group_chat {Reliez Vigil dans un chat privé avec ce bot, pas dans un groupe.} code_used {Ce code a déjà servi. Demandez-en un nouveau à Vigil.} not_member {La personne pour qui ce code a été créé n’est plus membre.} other {Ce code n’est pas valide, a déjà servi ou a expiré. Demandez-en un nouveau à Vigil (vos moyens de contact, « Relier Telegram »).}}',
+  'telegram.buttonRefused': '{reason, select, not_member {Cette personne n’est plus membre de l’organisation.} not_linked {Seule la personne alertée peut utiliser ces boutons.} other {{role, select, observer {Un observateur} other {Le rôle {role}}} ne peut pas prendre en charge ni résoudre les incidents.}}',
 };
