@@ -54,7 +54,7 @@ export async function actOnMatrixMessage(u: UnitOfWork, orgId: string, botUserId
       continue;
     }
     const out = await respondAs(u, orgId, inc.id, user.id, 'acknowledge', { type: 'matrix', sender: m.sender, room_id: m.roomId, event_id: m.eventId });
-    said.push(out.ok ? format(locale, 'matrixReply.done', { done: out.done, number: Number(out.incident.number), name: user.name }) : format(locale, 'oneClick.refused', { reason: out.reason, number: Number(inc.number) }));
+    said.push(out.ok ? format(locale, 'matrixReply.done', { done: out.done, number: Number(out.incident.number), name: user.name }) : format(locale, 'oneClick.refused', { reason: out.reason, number: out.number }));
   }
   return said.join(' ');
 }

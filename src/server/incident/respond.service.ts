@@ -12,23 +12,22 @@ import { inTransaction, requireIncident, setStatus, type UnitOfWork } from './in
 import { findIncidentPagedTo } from './incident.store.js';
 
 /**
- * What happened, in words for the person who acted (`did`), or why nothing did (`message`),
- * and the same as a code (`done`, `reason`) for answers worded in the person's language.
+ * What happened (`done`), or why nothing did (`reason`, with the incident's `number`), as codes:
+ * each channel words them in its reader's language (http/presenters/one-click-page.ts `outcomeText`).
  */
-export type RespondOutcome = { ok: true; incident: IncidentTable; did: string; done: 'acknowledged' | 'resolved' | 'already_acknowledged' } | { ok: false; message: string; reason: 'not_member' | 'already_resolved' };
+export type RespondOutcome = { ok: true; incident: IncidentTable; done: 'acknowledged' | 'resolved' | 'already_acknowledged' } | { ok: false; reason: 'not_member' | 'already_resolved'; number: number };
 
 /** Acknowledge or resolve as `userId`, who must still be a member. Acknowledging an acknowledged incident is not an error. */
 export async function respondAs(u: UnitOfWork, orgId: string, incidentId: string, userId: string, action: 'acknowledge' | 'resolve', channel: Channel): Promise<RespondOutcome> {
   return inTransaction(u, async (tx): Promise<RespondOutcome> => {
-    const user = await getUser(tx.trx, orgId, userId);
-    if (!user) return { ok: false, message: 'This person is no longer a member of the organization.', reason: 'not_member' };
     const inc = await requireIncident(tx.trx, orgId, incidentId);
-    if (inc.status === 'resolved') return { ok: false, message: `Incident #${inc.number} is already resolved.`, reason: 'already_resolved' };
+    const user = await getUser(tx.trx, orgId, userId);
+    if (!user) return { ok: false, reason: 'not_member', number: Number(inc.number) };
+    if (inc.status === 'resolved') return { ok: false, reason: 'already_resolved', number: Number(inc.number) };
     // Acknowledging a snoozed incident again ends its snooze (setStatus), as in PagerDuty.
-    if (action === 'acknowledge' && inc.status === 'acknowledged' && inc.snoozed_until === null) return { ok: true, incident: inc, did: 'was already acknowledged', done: 'already_acknowledged' };
+    if (action === 'acknowledge' && inc.status === 'acknowledged' && inc.snoozed_until === null) return { ok: true, incident: inc, done: 'already_acknowledged' };
     const updated = await setStatus(tx, inc, action === 'acknowledge' ? 'acknowledged' : 'resolved', { id: user.id, type: 'user_reference', summary: user.name }, channel);
-    const done = action === 'acknowledge' ? 'acknowledged' : 'resolved';
-    return { ok: true, incident: updated, did: done, done };
+    return { ok: true, incident: updated, done: action === 'acknowledge' ? 'acknowledged' : 'resolved' };
   });
 }
 

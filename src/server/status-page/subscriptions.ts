@@ -19,6 +19,7 @@
  * in every language.
  */
 import type { ComponentState, PublicStatus } from './status-page.js';
+import type { StatusComponentWatchTable } from '../storage/schema.js';
 import { format, formatDateTime, type Language, type MessageId } from '../lib/i18n/translate.js';
 
 export const QUIET_MS = 2 * 60_000;
@@ -35,14 +36,8 @@ export const ENDED_LOOKBACK_MS = 6 * 3_600_000;
 export type WatchedState = Exclude<ComponentState, 'maintenance'>;
 export const watched = (s: ComponentState): WatchedState => (s === 'maintenance' ? 'operational' : s);
 
-export interface Watch {
-  state: string;
-  told_state: string;
-  changes: number;
-  first_change_at: number | null;
-  due_at: number | null;
-  last_sent_at: number | null;
-}
+/** The throttle's memory of one component: its stored row without the keys. */
+export type Watch = Pick<StatusComponentWatchTable, 'state' | 'told_state' | 'changes' | 'first_change_at' | 'due_at' | 'last_sent_at'>;
 
 /** A component observed in `state` at `now`: the watch after it (the same object when nothing changed). */
 export function observe(w: Watch, state: WatchedState, now: number): Watch {

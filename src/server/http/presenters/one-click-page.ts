@@ -33,6 +33,7 @@ export function incidentAskPage(locale: string, action: 'acknowledge' | 'resolve
   );
 }
 
+/** What acting did (the shape of incident/respond.service.ts `RespondOutcome`). */
 export type IncidentOutcome = { ok: true; done: 'acknowledged' | 'resolved' | 'already_acknowledged'; incident: { number: number; title: string } } | { ok: false; reason: 'not_member' | 'already_resolved'; number: number };
 
 /** The sentence for what acting did (or why nothing did), as on the page and in a chat answer. */

@@ -18,13 +18,10 @@ import { parseSmsReply, smsReplyText, twimlAskAgain, twimlSayHangup, verifyTwili
 import type { App, AppDeps } from '../deps.js';
 import { memberLocale } from '../../org/org.service.js';
 import { LANGUAGES, format, pickLanguage } from '../../lib/i18n/translate.js';
-import { esc, incidentAskPage, incidentOutcomePage, outcomeText, unusablePage, type IncidentOutcome } from '../presenters/one-click-page.js';
+import { esc, incidentAskPage, incidentOutcomePage, outcomeText, unusablePage } from '../presenters/one-click-page.js';
 
 /** A visitor whose link names nobody: the first of their browser's languages Vigil speaks. */
 export const visitorLocale = (acceptLanguage: string | string[] | undefined) => pickLanguage(LANGUAGES, undefined, Array.isArray(acceptLanguage) ? acceptLanguage[0] : acceptLanguage);
-
-/** respondAs's outcome, as the pages and chat answers word it. */
-const outcomeOf = (out: Awaited<ReturnType<typeof respondAs>>, number: number): IncidentOutcome => (out.ok ? { ok: true, done: out.done, incident: out.incident } : { ok: false, reason: out.reason, number });
 
 export function respondRoutes(app: App, deps: AppDeps): void {
   /** The language of the member a link was sent to (even once used or expired), else the visitor's. */
@@ -54,8 +51,7 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       const locale = await linkLocale(t, request.headers['accept-language']);
       if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.code(410).send(unusablePage(locale, 'used_or_expired'));
       const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: t.row.channel === 'email' ? 'email' : 'link' });
-      const number = out.ok ? Number(out.incident.number) : Number((await requireIncident(deps.db, t.row.org_id, t.row.incident_id)).number);
-      return reply.code(out.ok ? 200 : 409).send(incidentOutcomePage(locale, outcomeOf(out, number)));
+      return reply.code(out.ok ? 200 : 409).send(incidentOutcomePage(locale, out));
     });
 
     scope.post('/v1/slack/actions', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
@@ -74,8 +70,7 @@ export function respondRoutes(app: App, deps: AppDeps): void {
       if (!t.ok || !(await spendActionToken(deps.db, t.row, now))) return reply.send({ response_type: 'ephemeral', replace_original: false, text: format(t.ok ? await memberLocale(deps.db, t.row.org_id, null) : 'en', 'oneClick.buttonUnusable', { why: 'any' }) });
       const locale = await memberLocale(deps.db, t.row.org_id, null);
       const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'chat', chat_user: action.userName });
-      const number = out.ok ? Number(out.incident.number) : Number((await requireIncident(deps.db, t.row.org_id, t.row.incident_id)).number);
-      return reply.send({ response_type: 'in_channel', replace_original: false, text: out.ok ? format(locale, 'oneClick.chatOutcome', { done: out.done, number, user: action.userName }) : outcomeText(locale, outcomeOf(out, number)) });
+      return reply.send({ response_type: 'in_channel', replace_original: false, text: out.ok ? format(locale, 'oneClick.chatOutcome', { done: out.done, number: Number(out.incident.number), user: action.userName }) : outcomeText(locale, out) });
     });
 
     scope.post('/v1/twilio/sms', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {

@@ -181,7 +181,8 @@ function inboundRoute(app: App, deps: AppDeps): void {
       const target = await findSmsResponder(deps.db, sms.from, parsed.number);
       if (!target || target.orgId !== provider.org_id) return reply.send({ ok: true, result: `no incident #${parsed.number} was paged to this number` });
       const out = await respondAs(deps, target.orgId, target.incidentId, target.userId, parsed.action === 'ack' ? 'acknowledge' : 'resolve', { type: 'sms', from: sms.from });
-      return reply.send({ ok: true, result: out.ok ? `incident #${parsed.number} ${out.did}` : out.message });
+      // Machine text for the provider (codes, not sentences): `incident #12 acknowledged`, `incident #12 already_acknowledged`, `refused: already_resolved`.
+      return reply.send({ ok: true, result: out.ok ? `incident #${parsed.number} ${out.done}` : `refused: ${out.reason}` });
     });
   });
 }

@@ -11,7 +11,6 @@ import { TelegramBot, TelegramBotUpdate, TelegramLink } from '../../../contract/
 import { VigilError } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import { respondAs } from '../../incident/respond.service.js';
-import { requireIncident } from '../../incident/incident.service.js';
 import { memberLocale } from '../../org/org.service.js';
 import { outcomeText } from '../presenters/one-click-page.js';
 import { format } from '../../lib/i18n/translate.js';
@@ -160,8 +159,7 @@ export function telegramRoutes(app: App, deps: AppDeps): void {
       }
       const out = await respondAs(deps, t.row.org_id, t.row.incident_id, t.row.user_id, t.row.action, { type: 'telegram', chat_id: cq.from.id, ...(cq.from.username ? { chat_user: cq.from.username } : {}) });
       const locale = await memberLocale(deps.db, t.row.org_id, t.row.user_id);
-      const number = out.ok ? Number(out.incident.number) : Number((await requireIncident(deps.db, t.row.org_id, t.row.incident_id)).number);
-      await answer(outcomeText(locale, out.ok ? { ok: true, done: out.done, incident: out.incident } : { ok: false, reason: out.reason, number }), !out.ok);
+      await answer(outcomeText(locale, out), !out.ok);
       const m = cq.message;
       if (out.ok && m?.text !== undefined) {
         // Say who did what under the page; keep the Resolve button after an acknowledgement.
