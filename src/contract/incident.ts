@@ -85,7 +85,7 @@ export const Note = Type.Object({ id: Type.String(), user: Nullable(Reference('u
 export const LogEntry = Type.Object({
   id: Type.String(),
   type: Type.String(),
-  summary: Type.String(),
+  summary: Type.String({ description: "What happened. Vigil's own sentences are in the caller's language (their `locale`, else the organization's default); a note or an alert's summary is as written." }),
   self: Nullable(Type.String()),
   html_url: Nullable(Type.String()),
   created_at: Type.String(),

@@ -94,6 +94,16 @@ describe.each(DIALECTS)('languages on %s', (dialect) => {
     expect(n.title).toBe('#1 ACTIVADO: Chat queue over 1234 waiting');
     expect(n.message).toContain('Ligne d’écoute · urgencia alta · activado');
     expect(n.actions?.map((a) => a.label)).toEqual(['Reconocer', 'Resolver', 'Abrir #1']);
+
+    // The incident's timeline, read by the owner (es-MX): the engine's own entries in Spanish, the alert's summary as sent.
+    const incidentId = (await api('GET', '/api/v1/incidents')).json().incidents[0].id as string;
+    const timeline = async () => ((await api('GET', `/api/v1/incidents/${incidentId}/log_entries?limit=100`)).json().log_entries as { summary: string }[]).map((e) => e.summary);
+    await eventually('the deliveries on the timeline', async () => (await timeline()).filter((x) => x.startsWith('Notificado: ')).length >= 3);
+    const log = await timeline();
+    expect(log).toContain('Activado mediante la API de Events');
+    expect(log).toContain('Alerta añadida: Chat queue over 1234 waiting');
+    expect(log).toContain('Asignado a Amélie, Mateo por Chat on-call (nivel 1)');
+    expect(log.filter((x) => x.startsWith('Notificado: ')).sort()).toEqual([expect.stringMatching(/^Notificado: Amélie por /), expect.stringMatching(/^Notificado: Amélie por /), expect.stringMatching(/^Notificado: Mateo por /)]);
   });
 
   it('refuses a locale Vigil does not speak, naming the field, and changes nothing', async () => {

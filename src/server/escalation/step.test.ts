@@ -3,6 +3,7 @@ import type { ContactMethodTable } from '../storage/schema.js';
 import type { PolicySnapshot, Target } from './policy.js';
 import { planLastResort, planPages, planStep, type Person, type StepFacts } from './step.js';
 import { TargetRegistry, type LevelResolution, type TargetResolver } from './targets.js';
+import { word } from '../lib/i18n/translate.js';
 
 const NOW = Date.parse('2026-03-02T09:00:00Z');
 const MIN = 60_000;
@@ -15,7 +16,7 @@ const reachable = (id: string, name: string, delays: number[] = [0]): Person => 
   name,
   contact: { plan: delays.map((d, i) => ({ contactMethod: method(`${id}-m${i}`), delayMinutes: d, ruleId: null })), reason: null },
 });
-const unreachable = (id: string, name: string, reason = 'has no verified contact method'): Person => ({ id, name, contact: { plan: [], reason } });
+const unreachable = (id: string, name: string, reason = 'has no verified contact method'): Person => ({ id, name, contact: { plan: [], reason, code: reason === 'has no contact method' ? 'no_contact_method' : 'no_verified_method' } });
 
 const user = (id: string): Target => ({ id, type: 'user_reference' });
 const pool = (id: string): Target => ({ id, type: 'volunteer_pool_reference' });
@@ -162,7 +163,7 @@ describe('planStep: one escalation step, decided without I/O', () => {
       expect(plan.lastResort).toBe(c.expect.lastResort);
       expect(plan.updated).toBe(c.expect.updated);
       expect(plan.timeline.map((e) => e.type)).toEqual(c.expect.timeline.map(([t]) => t));
-      plan.timeline.forEach((e, i) => expect(e.summary).toMatch(c.expect.timeline[i]![1]));
+      plan.timeline.forEach((e, i) => expect(word('en', e.summary)).toMatch(c.expect.timeline[i]![1]));
       if (c.expect.pages) expect(plan.pages.map((p) => [p.userId, p.delayMinutes])).toEqual(c.expect.pages);
       if (!c.expect.reached.length) expect(plan.pages).toEqual([]);
     });
@@ -178,8 +179,10 @@ describe('planPages', () => {
       ['ada', 'ada-m0', 0],
       ['ada', 'ada-m1', 2],
     ]);
-    expect(out.reasons).toEqual(['Bo has no verified contact method', 'user cy is no longer a member']);
-    expect(out.timeline).toEqual([{ type: 'notify_log_entry', summary: 'Bo has no verified contact method: skipped', details: { user_id: 'bo', reason: 'unreachable' } }]);
+    expect(out.reasons.map((r) => (typeof r === 'string' ? r : word('en', r)))).toEqual(['Bo has no verified contact method', 'user cy is no longer a member']);
+    expect(out.timeline.map((e) => ({ ...e, summary: word('en', e.summary) }))).toEqual([{ type: 'notify_log_entry', summary: 'Bo has no verified contact method: skipped', details: { user_id: 'bo', reason: 'unreachable' } }]);
+    // Worded when read: the same entry for a French reader.
+    expect(word('fr-FR', out.timeline[0]!.summary)).toBe('Bo n’a aucun moyen de contact vérifié : ignoré');
   });
 });
 

@@ -13,7 +13,8 @@
 import type { PolicySnapshot } from './policy.js';
 import { nextStep, type EscalationPosition } from './policy.js';
 import type { LevelResolution } from './targets.js';
-import type { ContactPlan } from '../notify/plan.js';
+import { unreachableWording, type ContactPlan } from '../notify/plan.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 import type { ContactMethodTable } from '../storage/schema.js';
 import type { PageOrder } from '../notify/notify.service.js';
 
@@ -26,7 +27,7 @@ export interface Person {
 
 export interface TimelineEntry {
   type: 'assign_log_entry' | 'escalate_log_entry' | 'notify_log_entry';
-  summary: string;
+  summary: Wording;
   details: Record<string, unknown>;
 }
 
@@ -66,23 +67,25 @@ export interface StepPlan {
 
 export const stepKeyOf = (i: IncidentPosition): string => `${i.id}:${i.escalation_epoch}:${i.escalation_loop}:${i.escalation_level}`;
 
-export const levelName = (pos: EscalationPosition): string => `level ${pos.level + 1}${pos.loop > 0 ? ` (repeat ${pos.loop})` : ''}`;
+export const levelName = (pos: EscalationPosition): Wording => say('timeline.level', { level: pos.level + 1, loop: pos.loop });
+
 
 /**
  * Page each person on the methods their rules ask for; a person who cannot be paged gets a
  * timeline entry and a reason. Used by a step and by a round-robin hand-over.
  */
-export function planPages(userIds: readonly string[], people: ReadonlyMap<string, Person>): { pages: PageOrder[]; reached: string[]; reasons: string[]; timeline: TimelineEntry[] } {
-  const out = { pages: [] as PageOrder[], reached: [] as string[], reasons: [] as string[], timeline: [] as TimelineEntry[] };
+export function planPages(userIds: readonly string[], people: ReadonlyMap<string, Person>): { pages: PageOrder[]; reached: string[]; reasons: (Wording | string)[]; timeline: TimelineEntry[] } {
+  const out = { pages: [] as PageOrder[], reached: [] as string[], reasons: [] as (Wording | string)[], timeline: [] as TimelineEntry[] };
   for (const userId of userIds) {
     const person = people.get(userId);
     if (!person) {
-      out.reasons.push(`user ${userId} is no longer a member`);
+      out.reasons.push(say('timeline.person.notMember', { id: userId }));
       continue;
     }
     if (person.contact.reason) {
-      out.reasons.push(`${person.name} ${person.contact.reason}`);
-      out.timeline.push({ type: 'notify_log_entry', summary: `${person.name} ${person.contact.reason}: skipped`, details: { user_id: person.id, reason: 'unreachable' } });
+      const why = unreachableWording(person.name, person.contact);
+      out.reasons.push(why);
+      out.timeline.push({ type: 'notify_log_entry', summary: say('timeline.personSkipped', { person: why }), details: { user_id: person.id, reason: 'unreachable' } });
       continue;
     }
     out.reached.push(person.id);
@@ -105,7 +108,7 @@ export function planStep(f: StepFacts): StepPlan {
     updated: false,
   };
   if (!f.snapshot) {
-    plan.timeline.push({ type: 'notify_log_entry', summary: 'The service has no escalation policy: paging the organization’s owners and admins', details: { reason: 'no_policy' } });
+    plan.timeline.push({ type: 'notify_log_entry', summary: say('timeline.noPolicy'), details: { reason: 'no_policy' } });
     plan.lastResort = true;
     return plan;
   }
@@ -124,17 +127,17 @@ export function planStep(f: StepFacts): StepPlan {
   if (paged.reached.length) {
     const names = paged.reached.map((id) => f.people.get(id)!.name).join(', ');
     if (position.level > 0 || position.loop > 0) {
-      plan.timeline.push({ type: 'escalate_log_entry', summary: `Escalated to ${level}: ${names}`, details: { level: position.level + 1, loop: position.loop, user_ids: paged.reached } });
+      plan.timeline.push({ type: 'escalate_log_entry', summary: say('timeline.escalatedTo', { level, names }), details: { level: position.level + 1, loop: position.loop, user_ids: paged.reached } });
       plan.updated = true;
     } else {
-      plan.timeline.push({ type: 'assign_log_entry', summary: `Assigned to ${names} by ${f.snapshot.name} (${level})`, details: { level: 1, user_ids: paged.reached } });
+      plan.timeline.push({ type: 'assign_log_entry', summary: say('timeline.assignedByPolicy', { names, policy: f.snapshot.name, level }), details: { level: 1, user_ids: paged.reached } });
     }
   } else if (plan.next && rule.targets.length > 0 && f.resolution.outcomes.every((o) => o.handsBack)) {
-    plan.timeline.push({ type: 'notify_log_entry', summary: `Skipped ${level} (${reasons.join('; ') || 'nobody qualifies'}): the next level fires now`, details: { reason: 'volunteer_pool_skipped', level: position.level + 1 } });
+    plan.timeline.push({ type: 'notify_log_entry', summary: say('timeline.levelSkipped', { level, reasons: reasons.length ? reasons : say('timeline.nobodyQualifies') }), details: { reason: 'volunteer_pool_skipped', level: position.level + 1 } });
     plan.next = { ...plan.next, at: f.now };
   } else {
-    const why = reasons.length ? reasons.join('; ') : 'the level has no targets';
-    plan.timeline.push({ type: 'notify_log_entry', summary: `Nobody reachable at ${level} (${why}): paging the organization’s owners and admins`, details: { reason: 'nobody_reachable', level: position.level + 1 } });
+    const why = reasons.length ? reasons : say('timeline.levelHasNoTargets');
+    plan.timeline.push({ type: 'notify_log_entry', summary: say('timeline.nobodyReachable', { level, why }), details: { reason: 'nobody_reachable', level: position.level + 1 } });
     plan.lastResort = true;
   }
   return plan;
@@ -150,6 +153,6 @@ export function planLastResort(admins: readonly { id: string; methods: readonly 
     pages,
     timeline: pages.length
       ? []
-      : [{ type: 'notify_log_entry', summary: 'No owner or admin has a verified contact method either: nobody can be paged. Add and verify contact methods now.', details: { reason: 'admins_unreachable' } }],
+      : [{ type: 'notify_log_entry', summary: say('timeline.adminsUnreachable'), details: { reason: 'admins_unreachable' } }],
   };
 }

@@ -59,6 +59,7 @@ import * as store from './impact.store.js';
 import { mergeRanges, overlapsAny } from './range.js';
 import { advanceRatio, DEFAULT_RATIO_SETTINGS, evaluateRatio, explainRatio, INITIAL_RATIO_STATE, type RatioResult, type RatioState } from './ratio.js';
 import { dropStart } from './window.js';
+import { say } from '../lib/i18n/translate.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -717,7 +718,7 @@ export async function applyEvaluation(db: Db, p: PreparedEvaluation): Promise<In
           await store.saveIncidentImpact(trx, impactRow(orgId, service.id, out.incidentId, { start, end: p.evalAt }, p.opening.affected, config, p.evalAt, false));
         }
       } else if (p.action === 'watch') {
-        await appendLog(tx, orgId, service.id, null, 'impact_watch_log_entry', `Watch (not paging): ${p.sentence}`, agent, { type: 'auto', reason: 'impact watch' }, details);
+        await appendLog(tx, orgId, service.id, null, 'impact_watch_log_entry', say('timeline.impactWatch', { sentence: p.sentence }), agent, { type: 'auto', reason: 'impact watch' }, details);
       }
       if (!p.breaching && (p.state.calm ?? 0) >= CALM_TO_RESOLVE) {
         for (const a of await store.openAlertsByKey(trx, orgId, service.id, IMPACT_DEDUP_KEY)) {
@@ -729,7 +730,7 @@ export async function applyEvaluation(db: Db, p: PreparedEvaluation): Promise<In
       const agent: AgentRef = { id: integration.id, type: 'integration_reference', summary: integration.name };
       const r = p.ratioNote.result;
       const details = { custom_details: { metric: config.name, window_minutes: DEFAULT_RATIO_SETTINGS.windowMinutes, offered: r.offered, answered: r.answered, rate: r.rate, usual_rate: r.usual, dispersion: r.dispersion, p: r.p } };
-      await appendLog(tx, orgId, service.id, null, 'impact_watch_log_entry', `Watch (not paging): ${p.ratioNote.sentence}`, agent, { type: 'auto', reason: 'impact answer rate' }, details);
+      await appendLog(tx, orgId, service.id, null, 'impact_watch_log_entry', say('timeline.impactWatch', { sentence: p.ratioNote.sentence }), agent, { type: 'auto', reason: 'impact answer rate' }, details);
     }
     for (const row of p.impacts) await store.saveIncidentImpact(trx, row);
     await store.updateMetric(trx, orgId, metric.service_id, {

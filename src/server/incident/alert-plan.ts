@@ -7,6 +7,7 @@
 import type { ServiceTable } from '../storage/schema.js';
 import { loadGrouping, type AlertGrouping } from '../service/alert-grouping.js';
 import { urgencyAt, type SupportHours, type UrgencyRule } from '../service/support-hours.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 export interface RuleMatch {
   set: string;
@@ -22,7 +23,7 @@ export interface AlertPlan {
   /** Nobody is paged unless the alert is still open after this many seconds (0: page at once). */
   pauseSeconds: number;
   /** Who paused it, for the timeline ("event rule Flapping gateway", "the service's auto-pause"). */
-  pausedBy: string | null;
+  pausedBy: Wording | null;
   priorityId: string | null;
   notes: string[];
   ruleMatch: RuleMatch[] | null;
@@ -56,7 +57,7 @@ export function servicePlan(service: PlannedService, severity: string, now: numb
     grouping: loadGrouping(service.alert_grouping),
     suppressed: null,
     pauseSeconds: pause,
-    pausedBy: pause ? 'the service’s auto-pause' : null,
+    pausedBy: pause ? say('timeline.pausedBy.autoPause') : null,
     priorityId: null,
     notes: [],
     ruleMatch: null,

@@ -18,6 +18,7 @@ import type { AgentRef, Channel } from './incident.js';
 import { findIncident, inTransaction, requireIncident, setStatus, type UnitOfWork } from './incident.service.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
+import { say } from '../lib/i18n/translate.js';
 
 /** At most this many alerts per `PUT /incidents/{id}/alerts` (PagerDuty's limit; 413 above). */
 export const MAX_ALERTS_PER_UPDATE = 250;
@@ -86,12 +87,12 @@ async function moveAlert(tx: Tx, from: IncidentTable, alert: AlertTable, toId: s
   await store.moveAlerts(tx.trx, from.org_id, [alert.id], dst.id);
   const via = channelName(channel);
   const details = { alert_id: alert.id, dedup_key: alert.dedup_key };
-  await appendLog(tx, src.org_id, src.service_id, src.id, 'alert_log_entry', `Alert moved to #${dst.number} by ${agent.summary} through ${via}: ${alert.summary}`, agent, channel, { action: 'moved_out', to_incident_id: dst.id, ...details });
-  await appendLog(tx, dst.org_id, dst.service_id, dst.id, 'alert_log_entry', `Alert moved here from #${src.number} by ${agent.summary} through ${via}: ${alert.summary}`, agent, channel, { action: 'moved_in', from_incident_id: src.id, ...details });
+  await appendLog(tx, src.org_id, src.service_id, src.id, 'alert_log_entry', say('timeline.alert.movedOut', { number: String(dst.number), agent: agent.summary, via, alert: alert.summary }), agent, channel, { action: 'moved_out', to_incident_id: dst.id, ...details });
+  await appendLog(tx, dst.org_id, dst.service_id, dst.id, 'alert_log_entry', say('timeline.alert.movedIn', { number: String(src.number), agent: agent.summary, via, alert: alert.summary }), agent, channel, { action: 'moved_in', from_incident_id: src.id, ...details });
   await store.updateIncident(tx.trx, dst.org_id, dst.id, { updated_at: tx.now });
   tx.changes.push({ orgId: dst.org_id, incidentId: dst.id, serviceId: dst.service_id, kind: 'alert' });
   if (src.status !== 'resolved' && (await store.countOpenAlerts(tx.trx, src.org_id, src.id)) === 0) {
-    await setStatus(tx, src, 'resolved', agent, channel, undefined, `Resolved by ${agent.summary} through ${via}: its last open alert moved to #${dst.number}`);
+    await setStatus(tx, src, 'resolved', agent, channel, undefined, say('timeline.resolvedLastAlertMoved', { agent: agent.summary, via, number: String(dst.number) }));
   } else {
     tx.changes.push({ orgId: src.org_id, incidentId: src.id, serviceId: src.service_id, kind: 'alert' });
   }
@@ -103,7 +104,7 @@ async function resolveOne(tx: Tx, alert: AlertTable, agent: AgentRef, channel: C
   await store.setAlertStatus(tx.trx, alert.org_id, alert.id, 'resolved', tx.now);
   const inc = alert.incident_id ? await store.getIncident(tx.trx, alert.org_id, alert.incident_id) : undefined;
   if (!inc) return;
-  await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'alert_log_entry', `Alert resolved by ${agent.summary} through ${channelName(channel)}: ${alert.summary}`, agent, channel, { action: 'resolved', alert_id: alert.id, dedup_key: alert.dedup_key });
+  await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'alert_log_entry', say('timeline.alert.resolvedBy', { agent: agent.summary, via: channelName(channel), alert: alert.summary }), agent, channel, { action: 'resolved', alert_id: alert.id, dedup_key: alert.dedup_key });
   if (inc.status !== 'resolved' && (await store.countOpenAlerts(tx.trx, inc.org_id, inc.id)) === 0) await setStatus(tx, inc, 'resolved', agent, channel);
   else tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'alert' });
 }

@@ -22,6 +22,7 @@ import { getService } from '../service/service.store.js';
 import { priorityForUse } from '../org/priority.service.js';
 import { setPriority } from './priority.service.js';
 import { joinResponder } from './responder-join.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 /** An event about an alert by its dedup key (acknowledge, resolve). */
 export interface AlertRef {
@@ -58,7 +59,7 @@ export async function resolveAlert(tx: Tx, a: AlertRef): Promise<boolean> {
   await eventNote(tx, a, alert);
   await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
   if (!alert.incident_id || !alert.service_id) return true;
-  await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', `Alert resolved: ${alert.summary}`, a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
+  await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', say('timeline.alert.resolved', { alert: alert.summary }), a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
   const remaining = await store.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
   if (incident && remaining === 0 && incident.status !== 'resolved') await setStatus(tx, incident, 'resolved', a.agent, a.channel);
@@ -78,7 +79,7 @@ const LOG_TYPE: Record<IncidentStatus, string> = {
  * incident again is a change too: the snooze ends and the acknowledgement timeout starts
  * over (PagerDuty).
  */
-export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string, summary?: string): Promise<IncidentTable> {
+export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentStatus, agent: AgentRef | null, channel: Channel, resolution?: string, summary?: Wording): Promise<IncidentTable> {
   const t = transition(incident.status, to);
   if (!t.ok) throw new VigilError(t.reason, [`incident ${incident.id} is ${incident.status}`]);
   if (to === 'acknowledged' && agent?.type === 'user_reference') await joinResponder(tx, incident, agent, channel);
@@ -96,9 +97,7 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
   if (to === 'resolved') await store.resolveAlertsOfIncident(tx.trx, incident.org_id, incident.id, tx.now);
   if (to !== 'triggered') await cancelPendingPages(tx.trx, incident.org_id, incident.id);
-  const verb = to === 'acknowledged' ? 'Acknowledged' : to === 'resolved' ? 'Resolved' : 'Unacknowledged';
-  const by = agent ? ` by ${agent.summary}` : '';
-  const words = summary ?? `${verb}${by} through ${channelName(channel)}${unsnooze ? ' (the snooze ends)' : ''}`;
+  const words = summary ?? say('timeline.status', { to, by: agent ? 'yes' : 'no', agent: agent?.summary ?? '', via: channelName(channel), unsnooze: unsnooze ? 'yes' : 'no' });
   await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], words, agent, channel, resolution ? { resolution } : undefined);
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: to === 'triggered' ? 'unacknowledged' : to });
   return { ...incident, ...patch };
@@ -123,7 +122,7 @@ export async function reassign(tx: Tx, incident: IncidentTable, userIds: string[
   await store.setAssignments(tx.trx, incident.org_id, incident.id, unique, tx.now);
   await store.updateIncident(tx.trx, incident.org_id, incident.id, { assigned_via: 'direct_assignment', updated_at: tx.now });
   const names = live.map((u) => u.name).join(', ');
-  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'assign_log_entry', `Assigned to ${names || 'nobody'} by ${agent.summary}`, agent, channel, { user_ids: unique });
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'assign_log_entry', say('timeline.assigned', { names: names || say('timeline.nobody'), agent: agent.summary }), agent, channel, { user_ids: unique });
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'assigned' });
 }
 
@@ -155,8 +154,8 @@ export async function escalateNow(tx: Tx, incident: IncidentTable, level: number
   };
   if (incident.status !== 'triggered') Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(agent) });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
-  const withdrawn = incident.status === 'acknowledged' ? ' (the acknowledgement is withdrawn)' : '';
-  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'escalate_log_entry', `Escalated now by ${agent.summary} through ${channelName(channel)}: level ${index + 1} of ${snapshot.name} is paged${withdrawn}`, agent, channel, { level: index + 1, manual: true });
+  const withdrawn = incident.status === 'acknowledged' ? 'yes' : 'no';
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'escalate_log_entry', say('timeline.escalatedNow', { agent: agent.summary, via: channelName(channel), level: index + 1, policy: snapshot.name, withdrawn }), agent, channel, { level: index + 1, manual: true });
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: incident.status === 'acknowledged' ? 'unacknowledged' : 'updated' });
   return { incident: { ...incident, ...patch }, level: index + 1 };
 }

@@ -29,7 +29,7 @@ const upsertAlerts = insertRows<AlertTable>(
 // claims it for escalation in the middle of an alert storm.
 const FIND_ACCEPTING_INCIDENT = statement('SELECT * FROM incidents WHERE org_id = ? AND service_id = ? AND open_group = ?', rowLockText('key share'));
 const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
-  org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true,
+  org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true, wording: true,
 };
 const insertLogRows = insertRows<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS);
 

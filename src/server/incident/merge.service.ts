@@ -16,6 +16,7 @@ import type { AgentRef, Channel } from './incident.js';
 import { findIncident, inTransaction, requireIncident, setStatus, type UnitOfWork } from './incident.service.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName } from './timeline.js';
+import { say } from '../lib/i18n/translate.js';
 
 /** More sources than this in one request is refused (PagerDuty documents no figure; this bounds one transaction). */
 export const MAX_MERGE_SOURCES = 50;
@@ -54,13 +55,13 @@ export async function mergeIncidents(u: UnitOfWork, orgId: string, targetId: str
       const alerts = await store.openAlertsOf(tx.trx, orgId, src.id);
       await store.moveAlerts(tx.trx, orgId, alerts.map((a) => a.id), tgt.id);
       const n = alerts.length;
-      const summary = `Merged into #${tgt.number} by ${agent.summary} through ${via}${n ? `: ${n} open alert${n === 1 ? '' : 's'} moved there` : ''}`;
+      const summary = say('timeline.mergedInto', { number: String(tgt.number), agent: agent.summary, via, alerts: n });
       await setStatus(tx, src, 'resolved', agent, channel, undefined, summary);
       moved.push({ id: src.id, number: Number(src.number), alerts: n });
     }
     const total = moved.reduce((s, m) => s + m.alerts, 0);
     const names = moved.map((m) => `#${m.number}`).join(', ');
-    await appendLog(tx, orgId, tgt.service_id, tgt.id, 'merge_log_entry', `${names} merged into this incident by ${agent.summary} through ${via}: ${total} open alert${total === 1 ? '' : 's'} moved here`, agent, channel, { merged: moved });
+    await appendLog(tx, orgId, tgt.service_id, tgt.id, 'merge_log_entry', say('timeline.mergedHere', { numbers: names, agent: agent.summary, via, alerts: total }), agent, channel, { merged: moved });
     await store.updateIncident(tx.trx, orgId, tgt.id, { updated_at: tx.now });
     tx.changes.push({ orgId, incidentId: tgt.id, serviceId: tgt.service_id, kind: 'updated' });
     return { ...tgt, updated_at: tx.now };

@@ -18,6 +18,7 @@ import type { Database, IncidentTable } from '../storage/schema.js';
 import type { AgentRef, Channel } from './incident.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
+import { say } from '../lib/i18n/translate.js';
 
 /** At most this many open incidents are named when a removal is refused. */
 const NAMED = 10;
@@ -33,9 +34,9 @@ export async function setPriority(tx: Tx, incident: IncidentTable, priorityId: s
   const previous = incident.priority_id ? ((await priorityNames(tx.trx, incident.org_id, [incident.priority_id])).get(incident.priority_id) ?? incident.priority_id) : null;
   const patch: Partial<IncidentTable> = { priority_id: priorityId, updated_at: tx.now };
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
-  const what = next ? (previous ? `Priority changed from ${previous} to ${next.name}` : `Priority set to ${next.name}`) : `Priority ${previous} removed`;
-  const by = agent ? ` by ${agent.summary}` : '';
-  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'priority_change_log_entry', `${what}${by} through ${channelName(channel)}`, agent, channel, {
+  const what = next ? (previous ? 'changed' : 'set') : 'removed';
+  const words = say('timeline.priority', { what, previous: previous ?? '', next: next?.name ?? '', by: agent ? 'yes' : 'no', agent: agent?.summary ?? '', via: channelName(channel) });
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'priority_change_log_entry', words, agent, channel, {
     priority_id: priorityId,
     ...(next ? { priority: next.name } : {}),
     previous_priority_id: incident.priority_id,

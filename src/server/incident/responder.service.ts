@@ -17,6 +17,8 @@ import type { AgentRef, Channel } from './incident.js';
 import { inTransaction, requireIncident, type UnitOfWork } from './incident.service.js';
 import * as store from './collab.store.js';
 import { appendLog, type Tx } from './timeline.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
+import { unreachableWording } from '../notify/plan.js';
 
 export const MAX_RESPONDER_TARGETS = 20;
 
@@ -115,16 +117,17 @@ export async function requestResponders(
 async function pageResponders(tx: Tx, incident: IncidentTable, requestId: string, fresh: IncidentResponderTable[], users: Map<string, UserTable>, requester: UserTable, message: string, agent: AgentRef, channel: Channel): Promise<void> {
   const plans = await contactPlans(tx.trx, incident.org_id, fresh.map((r) => r.user_id), 'high');
   const pages: PageOrder[] = [];
-  const unreachable: string[] = [];
+  const unreachable: (Wording | string)[] = [];
   for (const r of fresh) {
     const plan = plans.get(r.user_id);
-    if (!plan || plan.reason) unreachable.push(`${users.get(r.user_id)?.name ?? r.user_id} ${plan?.reason ?? 'cannot be paged'}`);
+    if (!plan || plan.reason) unreachable.push(unreachableWording(users.get(r.user_id)?.name ?? r.user_id, plan));
     for (const p of plan?.plan ?? []) pages.push({ userId: r.user_id, contactMethod: p.contactMethod, delayMinutes: p.delayMinutes });
   }
   await queuePages(tx.trx, tx.now, incident, stepKey(requestId), pages);
   const names = fresh.map((r) => users.get(r.user_id)?.name ?? r.user_id);
-  const words = names.length ? `${requester.name} asked ${names.join(', ')} to join: ${message}` : `${requester.name} asked for responders; everyone asked had already been asked or joined`;
-  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'responder_request_log_entry', unreachable.length ? `${words} (not reachable: ${unreachable.join('; ')})` : words, agent, channel, { request_id: requestId, requester_id: requester.id, user_ids: fresh.map((r) => r.user_id) });
+  const notReachable = { hasUnreachable: unreachable.length ? 'yes' : 'no', unreachable };
+  const words = names.length ? say('timeline.responders.asked', { requester: requester.name, names: names.join(', '), message, ...notReachable }) : say('timeline.responders.askedNobody', { requester: requester.name, ...notReachable });
+  await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'responder_request_log_entry', words, agent, channel, { request_id: requestId, requester_id: requester.id, user_ids: fresh.map((r) => r.user_id) });
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'updated' });
 }
 
@@ -150,7 +153,7 @@ export async function cancelResponders(u: UnitOfWork, orgId: string, incidentId:
       await store.setResponderState(tx.trx, orgId, ids, 'user_cancelled', tx.now);
       await cancelStepPages(tx.trx, orgId, incident.id, [...new Set(cancelled.map((r) => stepKey(r.request_id)))], [...new Set(cancelled.map((r) => r.user_id))]);
       const names = (await getUsers(tx.trx, orgId, [...new Set(cancelled.map((r) => r.user_id))])).map((x) => x.name);
-      await appendLog(tx, orgId, incident.service_id, incident.id, 'responder_cancel_log_entry', `${requester.name} cancelled the request for ${names.join(', ')} to join`, agent, channel, { requester_id: requester.id, responder_ids: ids });
+      await appendLog(tx, orgId, incident.service_id, incident.id, 'responder_cancel_log_entry', say('timeline.responders.cancelled', { requester: requester.name, names: names.join(', ') }), agent, channel, { requester_id: requester.id, responder_ids: ids });
       tx.changes.push({ orgId, incidentId: incident.id, serviceId: incident.service_id, kind: 'updated' });
     }
     return out;

@@ -21,7 +21,8 @@ import type { SmsProviderTable } from '../storage/schema.js';
 import { inTransaction, type UnitOfWork } from './incident.service.js';
 import { getIncidentsByIds } from './incident.store.js';
 import { appendLog } from './timeline.js';
-import { fallBack } from './voice.service.js';
+import { callee, fallBack } from './voice.service.js';
+import { say } from '../lib/i18n/translate.js';
 
 /** What became of a receipt, for the webhook's answer. */
 export type ReceiptOutcome = 'recorded' | 'repeated' | 'unknown_message';
@@ -39,11 +40,11 @@ export async function recordSmsReceipt(u: UnitOfWork, provider: SmsProviderTable
     const error = `carrier reported ${receipt.detail}`;
     const failedNow = failed && (await outbox.failSent(tx.trx, orgId, rows.map((r) => r.id), error));
     const [user, method] = await Promise.all([first.user_id ? getUser(tx.trx, orgId, first.user_id) : undefined, first.contact_method_id ? getContactMethod(tx.trx, orgId, first.contact_method_id) : undefined]);
-    const target = `${user?.name ?? 'someone'}${method ? ` (${method.label || method.address})` : ''}`;
+    const target = callee(user?.name, method);
     const via = `${provider.name} (${SMS_TYPES[provider.type].label})`;
     const incidents = await getIncidentsByIds(tx.trx, orgId, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
     for (const inc of incidents) {
-      const summary = failed ? `SMS to ${target} through ${via} was not delivered: ${receipt.detail}` : `SMS to ${target} through ${via}: delivered to the phone`;
+      const summary = failed ? say('timeline.sms.notDelivered', { target, provider: via, detail: receipt.detail ?? '' }) : say('timeline.sms.delivered', { target, provider: via });
       await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', summary, null, { type: 'auto', channel: 'sms' }, { notification_id: first.id, sms_receipt: receipt.outcome, detail: receipt.detail, ...(failed ? { failed: true } : {}) });
     }
     if (failedNow) for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));

@@ -18,6 +18,7 @@ import { MAX_SNOOZE_SECONDS, durationWords, type AgentRef, type Channel } from '
 import { inTransaction, requireIncident, setStatus, type UnitOfWork } from './incident.service.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
+import { say } from '../lib/i18n/translate.js';
 
 /** Snooze the incident `id` (by id or number) for `seconds`, in its own transaction. Answers the row as it is after. */
 export async function snoozeIncident(u: UnitOfWork, orgId: string, id: string, seconds: number, agent: AgentRef, channel: Channel): Promise<IncidentTable> {
@@ -37,7 +38,7 @@ export async function snoozeIncident(u: UnitOfWork, orgId: string, id: string, s
       inc.service_id,
       inc.id,
       'snooze_log_entry',
-      `Snoozed for ${durationWords(seconds)} by ${agent.summary} through ${channelName(channel)}: triggers again at ${iso(until).slice(0, 16).replace('T', ' ')} UTC unless resolved`,
+      say('timeline.snoozed', { duration: durationWords(seconds), agent: agent.summary, via: channelName(channel), at: iso(until).slice(0, 16).replace('T', ' ') }),
       agent,
       channel,
       { duration: seconds, snoozed_until: iso(until) },
@@ -54,7 +55,7 @@ export async function snoozeIncident(u: UnitOfWork, orgId: string, id: string, s
  */
 export async function endSnooze(tx: Tx, incident: IncidentTable): Promise<void> {
   if (incident.status === 'acknowledged') {
-    await setStatus(tx, incident, 'triggered', null, { type: 'timeout', reason: 'snooze ended' }, undefined, 'Snooze ended: re-triggered');
+    await setStatus(tx, incident, 'triggered', null, { type: 'timeout', reason: 'snooze ended' }, undefined, say('timeline.snoozeEnded'));
     return;
   }
   await store.updateIncident(tx.trx, incident.org_id, incident.id, { snoozed_until: null });

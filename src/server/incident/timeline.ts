@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { IncidentChange } from '../lib/bus.js';
+import { say, word, type MessageId, type Wording } from '../lib/i18n/translate.js';
 import { newId } from '../lib/ids.js';
 import type { Database, LogEntryTable } from '../storage/schema.js';
 import type { IncidentEventType } from '../notify/channel.js';
@@ -23,8 +24,13 @@ export interface Tx {
   batch?: IngestBatch;
 }
 
-export async function appendLog(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, summary: string, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
+/**
+ * Add an entry. `text` is a Wording when Vigil wrote it (each reader reads it in their
+ * language; the English is kept as `summary`), a string when it is a person's own words.
+ */
+export async function appendLog(tx: Tx, orgId: string, serviceId: string, incidentId: string | null, type: string, text: string | Wording, agent: AgentRef | null, channel: Channel, details?: unknown): Promise<string> {
   const id = newId(tx.now);
+  const worded = typeof text !== 'string';
   const row: LogEntryTable = {
     org_id: orgId,
     id,
@@ -34,8 +40,9 @@ export async function appendLog(tx: Tx, orgId: string, serviceId: string, incide
     created_at: tx.now,
     agent: agent ? JSON.stringify(agent) : null,
     channel: JSON.stringify(channel),
-    summary,
+    summary: worded ? word('en', text) : text,
     details: details === undefined ? null : JSON.stringify(details),
+    wording: worded ? JSON.stringify(text) : null,
   };
   const eventType = WEBHOOK_EVENT[type];
   if (tx.batch && !eventType) {
@@ -60,26 +67,19 @@ const WEBHOOK_EVENT: Record<string, IncidentEventType> = {
   priority_change_log_entry: 'incident.priority_updated',
 };
 
-export function channelName(c: Channel): string {
-  switch (c.type) {
-    case 'events_api_v2':
-      return 'the Events API';
-    case 'alertmanager':
-      return 'Alertmanager';
-    case 'opsgenie':
-      return 'the Opsgenie API';
-    case 'api':
-      return 'the API';
-    case 'web_ui':
-      return 'the website';
-    case 'telegram':
-      return 'Telegram';
-    case 'voice':
-      return 'a phone call';
-    case 'matrix':
-      return 'Matrix';
-    default:
-      return c.type;
-  }
+/** Where a change came from, as a phrase (`the website`); a channel without a name of its own by its type. */
+export function channelName(c: Channel): Wording | string {
+  return Object.hasOwn(CHANNEL_NAME, c.type) ? say(CHANNEL_NAME[c.type]!) : c.type;
 }
+
+const CHANNEL_NAME: Record<string, MessageId> = {
+  events_api_v2: 'timeline.via.events_api_v2',
+  alertmanager: 'timeline.via.alertmanager',
+  opsgenie: 'timeline.via.opsgenie',
+  api: 'timeline.via.api',
+  web_ui: 'timeline.via.web_ui',
+  telegram: 'timeline.via.telegram',
+  voice: 'timeline.via.voice',
+  matrix: 'timeline.via.matrix',
+};
 

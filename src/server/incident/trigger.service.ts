@@ -30,6 +30,7 @@ import { chooseIncident, groupingReason, groupTarget, groupUntil, openGroupOf, t
 import type { AlertPlan, RuleMatch } from './alert-plan.js';
 import * as store from './incident.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
+import { say, word, type Wording } from '../lib/i18n/translate.js';
 
 /** A joined alert is told to the assignees at most once per incident in this long; later ones in the next notice. */
 export const JOIN_NOTICE_MS = 5 * 60_000;
@@ -213,7 +214,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   if (existing) {
     const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details: JSON.stringify(a.details ?? {}) });
     if (existing.incident_id) {
-      await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', `Alert triggered again (${count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
+      await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', say('timeline.alert.retriggered', { count, alert: a.summary }), a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
       if (a.note) await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: existing.id });
       tx.changes.push({ orgId: a.orgId, incidentId: existing.incident_id, serviceId: a.service.id, kind: 'alert' });
     }
@@ -304,7 +305,7 @@ async function openIncident(tx: Tx, a: AlertInput, target: GroupTarget | null): 
   }, a.agent, a.channel);
   if (paused) {
     const until = new Date(paused).toISOString().slice(11, 16);
-    await appendLog(tx, a.orgId, a.service.id, id, 'notify_log_entry', `Notifications paused for ${Math.round(a.plan.pauseSeconds / 60)} min by ${a.plan.pausedBy ?? 'an event rule'}: nobody is paged unless it is still open at ${until} UTC`, null, { type: 'auto' }, { reason: 'paused', paused_until: paused });
+    await appendLog(tx, a.orgId, a.service.id, id, 'notify_log_entry', say('timeline.paused', { minutes: Math.round(a.plan.pauseSeconds / 60), by: a.plan.pausedBy ?? say('timeline.pausedBy.anyRule'), until }), null, { type: 'auto' }, { reason: 'paused', paused_until: paused });
   }
   return incident;
 }
@@ -363,7 +364,7 @@ export async function insertIncident(tx: Tx, orgId: string, service: AlertInput[
     escalation_epoch: 0,
   };
   await store.insertIncident(tx.trx, row);
-  await appendLog(tx, orgId, service.id, row.id, 'trigger_log_entry', `Triggered through ${channelName(channel)}`, agent, channel);
+  await appendLog(tx, orgId, service.id, row.id, 'trigger_log_entry', say('timeline.triggered', { via: channelName(channel) }), agent, channel);
   tx.changes.push({ orgId, incidentId: row.id, serviceId: service.id, kind: 'triggered' });
   return row;
 }
@@ -372,18 +373,18 @@ export async function insertIncident(tx: Tx, orgId: string, service: AlertInput[
 async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, target: GroupTarget | null, up: store.UpsertedAlert, created: boolean): Promise<TriggerOutcome> {
   const incidentId = up.incident_id ?? incident.id;
   if (up.count > 1) {
-    await appendLog(tx, a.orgId, a.service.id, incidentId, 'alert_log_entry', `Alert triggered again (${up.count} times): ${a.summary}`, a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
+    await appendLog(tx, a.orgId, a.service.id, incidentId, 'alert_log_entry', say('timeline.alert.retriggered', { count: up.count, alert: a.summary }), a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
     if (a.note) await appendLog(tx, a.orgId, a.service.id, incidentId, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: up.id });
     tx.changes.push({ orgId: a.orgId, incidentId, serviceId: a.service.id, kind: 'alert' });
     return { alertId: up.id, incidentId, created: 'none', count: up.count };
   }
   const why = created ? null : groupingReason(a.plan.grouping, target);
-  await appendLog(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', `Alert added: ${a.summary}${why ? ` (${why})` : ''}`, a.agent, a.channel, {
+  await appendLog(tx, a.orgId, a.service.id, incident.id, 'alert_log_entry', say('timeline.alert.added', { alert: a.summary, grouped: why ? 'yes' : 'no', why: why ?? '' }), a.agent, a.channel, {
     action: 'added',
     alert_id: up.id,
     dedup_key: a.dedupKey,
     severity: a.severity,
-    ...(why ? { grouped: why } : {}),
+    ...(why ? { grouped: word('en', why) } : {}),
     ...(a.plan.ruleMatch?.length ? { rules: a.plan.ruleMatch } : {}),
   });
   for (const note of a.plan.notes) await appendLog(tx, a.orgId, a.service.id, incident.id, 'annotate_log_entry', note, a.agent, a.channel, { by_rule: true });
@@ -436,11 +437,11 @@ async function retrigger(tx: Tx, incident: IncidentTable, a: AlertInput): Promis
   const wasAcknowledged = incident.status === 'acknowledged';
   if (wasAcknowledged) Object.assign(patch, { last_status_change_at: tx.now, last_status_change_by: JSON.stringify(a.agent) });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
-  const alert = `${a.summary} (${a.severity})`;
+  const alert = { alert: a.summary, severity: a.severity, paged };
   if (wasAcknowledged) {
-    await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'unacknowledge_log_entry', `Re-triggered by a new alert: ${alert}. The acknowledgement is withdrawn and ${paged}`, a.agent, a.channel, { reason: 'alert_joined', urgency: 'high' });
+    await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'unacknowledge_log_entry', say('timeline.retriggered', alert), a.agent, a.channel, { reason: 'alert_joined', urgency: 'high' });
   } else {
-    await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'urgency_change_log_entry', `Urgency raised to high by a new alert: ${alert}; ${paged} at high urgency`, a.agent, a.channel, { reason: 'alert_joined', urgency: 'high' });
+    await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'urgency_change_log_entry', say('timeline.urgencyRaisedByAlert', alert), a.agent, a.channel, { reason: 'alert_joined', urgency: 'high' });
   }
   tx.changes.push({ orgId: incident.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: wasAcknowledged ? 'unacknowledged' : 'updated' });
   return { ...incident, ...patch };
@@ -452,7 +453,7 @@ async function retrigger(tx: Tx, incident: IncidentTable, a: AlertInput): Promis
  * module fires it as a new step and pages that level through the outbox at the incident's
  * urgency. `paged` says who, for the timeline.
  */
-export async function repagePosition(tx: Tx, incident: IncidentTable): Promise<{ patch: Pick<IncidentTable, 'escalation_level' | 'escalation_loop' | 'escalation_epoch' | 'next_step_at'>; paged: string }> {
+export async function repagePosition(tx: Tx, incident: IncidentTable): Promise<{ patch: Pick<IncidentTable, 'escalation_level' | 'escalation_loop' | 'escalation_epoch' | 'next_step_at'>; paged: Wording }> {
   const last = await lastFiredStep(tx.trx, incident.org_id, incident.id);
   const snapshot = incident.escalation_snapshot ? (JSON.parse(incident.escalation_snapshot) as PolicySnapshot) : null;
   const lastLevel = snapshot ? Math.max(0, snapshot.rules.length - 1) : 0;
@@ -460,7 +461,7 @@ export async function repagePosition(tx: Tx, incident: IncidentTable): Promise<{
   const loop = last ? last.loop : Number(incident.escalation_loop);
   return {
     patch: { escalation_level: level, escalation_loop: loop, escalation_epoch: Number(incident.escalation_epoch) + 1, next_step_at: tx.now },
-    paged: snapshot ? `${levelName({ level, loop })} of ${snapshot.name} is paged again` : 'the owners and admins are paged',
+    paged: snapshot ? say('timeline.repaged', { level: levelName({ level, loop }), policy: snapshot.name }) : say('timeline.repagedAdmins'),
   };
 }
 

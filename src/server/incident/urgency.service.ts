@@ -22,25 +22,25 @@ import type { Channel } from './incident.js';
 import * as store from './incident.store.js';
 import { appendLog, type Tx } from './timeline.js';
 import { repagePosition } from './trigger.service.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 export const SUPPORT_HOURS_CHANNEL: Channel = { type: 'auto', reason: 'support hours began' };
 
 /** Raise one open low-urgency incident (locked by the caller) to high because support hours began (`when`: "09:00 America/New_York"). */
 export async function raiseForSupportHours(tx: Tx, incident: IncidentTable, when: string): Promise<IncidentTable> {
   if (incident.urgency !== 'low' || (incident.status !== 'triggered' && incident.status !== 'acknowledged')) return incident;
-  const why = `Urgency raised to high: support hours began (${when})`;
   const details = { reason: 'support_hours_start', urgency: 'high' };
   let patch: Partial<IncidentTable> = { urgency: 'high', updated_at: tx.now };
-  let summary: string;
+  let summary: Wording;
   const pausedUntil = incident.paused_until === null ? null : Number(incident.paused_until);
   if (incident.status === 'acknowledged') {
-    summary = `${why}; it stays acknowledged, so nobody is paged again for it now`;
+    summary = say('timeline.supportHours.acknowledged', { when });
   } else if (pausedUntil !== null && pausedUntil > tx.now) {
-    summary = `${why}; notifications stay paused until ${iso(pausedUntil).slice(11, 16)} UTC, then page at high urgency`;
+    summary = say('timeline.supportHours.paused', { when, until: iso(pausedUntil).slice(11, 16) });
   } else {
     const { patch: position, paged } = await repagePosition(tx, incident);
     patch = { ...patch, ...position };
-    summary = `${why}; ${paged} at high urgency`;
+    summary = say('timeline.supportHours.repaged', { when, paged });
   }
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
   await appendLog(tx, incident.org_id, incident.service_id, incident.id, 'urgency_change_log_entry', summary, null, SUPPORT_HOURS_CHANNEL, details);

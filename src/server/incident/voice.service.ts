@@ -32,6 +32,7 @@ import type { AgentRef, Channel } from './incident.js';
 import { escalateNow, inTransaction, setStatus, type UnitOfWork } from './incident.service.js';
 import { getIncidentsByIds } from './incident.store.js';
 import { appendLog, type Tx } from './timeline.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 /** What to tell the caller, in `locale` (the called person's language): words to say before hanging up, or ask for a key again. */
 export type KeypressAnswer = ({ say: string } | { askAgain: true }) & { locale: string };
@@ -114,7 +115,8 @@ async function escalate(tx: Tx, inc: IncidentTable, agent: AgentRef, channel: Ch
 
 /** Final call statuses that mean nobody heard the page (Twilio's CallStatus). */
 const UNANSWERED = new Set(['busy', 'no-answer', 'failed', 'canceled']);
-const STATUS_WORDS: Record<string, string> = { completed: 'answered (call completed)', busy: 'the line was busy', 'no-answer': 'nobody answered', failed: 'the call could not be placed', canceled: 'the call was cancelled' };
+/** The call statuses that are put on the timeline (the others are on the way to one of these). */
+const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
 /**
  * A call status callback: on the timeline of the call's incidents, and, when nobody
@@ -122,8 +124,8 @@ const STATUS_WORDS: Record<string, string> = { completed: 'answered (call comple
  * way (queued, ringing, in-progress) change nothing. Unknown call ids are ignored.
  */
 export async function recordCallStatus(u: UnitOfWork, callSid: string, status: string, onlyOrgId?: string): Promise<void> {
-  const words = STATUS_WORDS[status];
-  if (!words) return;
+  if (!FINAL_STATUSES.has(status)) return;
+  const words = say('timeline.voice.status', { status: status.replace('-', '_') });
   const rows = (await outbox.findByProviderId(u.db, callSid)).filter((r) => r.channel === 'voice' && (onlyOrgId === undefined || r.org_id === onlyOrgId));
   const first = rows[0];
   if (!first) return;
@@ -132,10 +134,10 @@ export async function recordCallStatus(u: UnitOfWork, callSid: string, status: s
     const unanswered = UNANSWERED.has(status);
     const failedNow = unanswered && (await outbox.failSent(tx.trx, orgId, rows.map((r) => r.id), `call_${status.replace('-', '_')}`));
     const [user, method] = await Promise.all([first.user_id ? getUser(tx.trx, orgId, first.user_id) : undefined, first.contact_method_id ? getContactMethod(tx.trx, orgId, first.contact_method_id) : undefined]);
-    const target = `${user?.name ?? 'someone'}${method ? ` (${method.label || method.address})` : ''}`;
+    const target = callee(user?.name, method);
     const incidents = await getIncidentsByIds(tx.trx, orgId, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
     for (const inc of incidents) {
-      const summary = unanswered ? `Phone call to ${target} failed: ${words}${failedNow ? '' : ' (reported again)'}` : `Phone call to ${target}: ${words}`;
+      const summary = unanswered ? say('timeline.voice.callFailed', { target, status: words, again: failedNow ? 'no' : 'yes' }) : say('timeline.voice.call', { target, status: words });
       await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', summary, null, { type: 'auto', channel: 'voice' }, { notification_id: first.id, call_status: status, ...(unanswered ? { failed: true } : {}) });
     }
     if (!failedNow) return;
@@ -143,10 +145,17 @@ export async function recordCallStatus(u: UnitOfWork, callSid: string, status: s
   });
 }
 
+/** Who a call or SMS was for: `Ana (work phone)`, `someone` when the person is gone. */
+export function callee(name: string | undefined, method: { label: string | null; address: string } | undefined): Wording | string {
+  const who = name ?? say('timeline.someone');
+  if (!method) return who;
+  return typeof who === 'string' ? `${who} (${method.label || method.address})` : say('timeline.someoneAt', { address: method.label || method.address });
+}
+
 /** As the deliver module does after a permanent failure: the person's next verified method, while the incident is still triggered. */
 export async function fallBack(tx: Tx, row: NotificationTable, incident: IncidentTable | undefined): Promise<void> {
   if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
   const next = await queueFallback(tx.trx, tx.now, row);
   if (next) tx.changes.push({ orgId: row.org_id, incidentId: incident.id, serviceId: incident.service_id, kind: 'updated' });
-  else await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', 'No other verified contact method to try for this person; escalation continues', null, { type: 'auto' }, { user_id: row.user_id });
+  else await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', say('timeline.notify.noOtherMethod'), null, { type: 'auto' }, { user_id: row.user_id });
 }

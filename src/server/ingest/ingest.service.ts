@@ -31,6 +31,7 @@ import { RateLimiter } from './rate-limit.js';
 import { recordRequest } from './opsgenie/request.store.js';
 import { recordMappingError } from './generic-webhook/mapping-error.store.js';
 import { queueForward, type ForwardCopy } from '../notify/forward.js';
+import { say } from '../lib/i18n/translate.js';
 
 export interface ResolvedIntegration {
   integration: IntegrationTable;
@@ -355,7 +356,7 @@ function planOf(service: ServiceTable, job: StagedTrigger, inMaintenance: boolea
     urgency: d.urgency ?? base.urgency,
     suppressed: d.suppress ? 'rule' : inMaintenance ? 'maintenance' : null,
     pauseSeconds: d.pauseSeconds ?? base.pauseSeconds,
-    pausedBy: d.pauseSeconds ? `event rule ${matched?.label ?? matched?.rule ?? ''}`.trim() : base.pausedBy,
+    pausedBy: d.pauseSeconds ? (matched?.label ?? matched?.rule ? say('timeline.pausedBy.rule', { rule: (matched?.label ?? matched?.rule)! }) : say('timeline.pausedBy.anyRule')) : base.pausedBy,
     priorityId: d.priorityId ?? job.priorityId ?? null,
     notes: d.notes,
     ruleMatch: d.matched.length ? d.matched : null,

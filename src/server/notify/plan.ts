@@ -4,6 +4,7 @@
  * is paged; this decides how.
  */
 import type { ChannelName, ContactMethodTable, ContactMethodType, NotificationRuleTable } from '../storage/schema.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 /** The channel that carries each contact method type (a phone method is called: voice). */
 export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
@@ -30,6 +31,19 @@ export interface PlannedNotification {
 export interface ContactPlan {
   plan: PlannedNotification[];
   reason: string | null;
+  /** Why nothing fits, as a code (the timeline words it in each reader's language). */
+  code?: 'no_contact_method' | 'no_verified_method' | 'no_rule';
+  /** With `no_rule`: the urgency no rule covers. */
+  urgency?: string;
+}
+
+/** Why a person cannot be paged, with their name (`Ana has no verified contact method`), worded when read. */
+export function unreachableWording(name: string, plan: ContactPlan | undefined): Wording | string {
+  if (!plan) return say('timeline.person.cannotBePaged', { name });
+  if (plan.code === 'no_rule') return say('timeline.person.noRule', { name, urgency: plan.urgency ?? '' });
+  if (plan.code === 'no_contact_method') return say('timeline.person.noContactMethod', { name });
+  if (plan.code === 'no_verified_method') return say('timeline.person.noVerifiedMethod', { name });
+  return `${name} ${plan.reason ?? ''}`.trim();
 }
 
 /**
@@ -39,13 +53,13 @@ export interface ContactPlan {
  */
 export function planUserNotifications(methods: ContactMethodTable[], rules: NotificationRuleTable[], urgency: 'high' | 'low'): ContactPlan {
   const verified = methods.filter((m) => m.verified_at !== null && m.deleted_at === null);
-  if (verified.length === 0) return { plan: [], reason: methods.length ? 'has no verified contact method' : 'has no contact method' };
+  if (verified.length === 0) return methods.length ? { plan: [], reason: 'has no verified contact method', code: 'no_verified_method' } : { plan: [], reason: 'has no contact method', code: 'no_contact_method' };
   const byId = new Map(verified.map((m) => [m.id, m]));
   if (rules.length === 0) return { plan: verified.map((m) => ({ contactMethod: m, delayMinutes: 0, ruleId: null })), reason: null };
   const plan = rules
     .filter((r) => r.urgency === urgency && byId.has(r.contact_method_id))
     .map((r) => ({ contactMethod: byId.get(r.contact_method_id)!, delayMinutes: r.start_delay_in_minutes, ruleId: r.id }));
-  if (plan.length === 0) return { plan: [], reason: `has no notification rule for ${urgency} urgency using a verified method` };
+  if (plan.length === 0) return { plan: [], reason: `has no notification rule for ${urgency} urgency using a verified method`, code: 'no_rule', urgency };
   return { plan, reason: null };
 }
 

@@ -36,6 +36,7 @@ import { queueNotice } from './notify.service.js';
 import { buildSender, capVerdict, failsOver, isLowUrgency, money, monthOf, SMS_TYPES, warningDue } from './sms-provider.js';
 import * as store from './sms-provider.store.js';
 import { inboundPath } from './sms-provider.service.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
@@ -46,7 +47,7 @@ export interface SmsRouteOutcome {
 }
 
 /** Puts a line about the route taken (a failover, the cap) on the incidents' timelines, as it happens. */
-export type RouteNote = (text: string) => Promise<void>;
+export type RouteNote = (text: Wording) => Promise<void>;
 
 export const SPEND_CAP_REASON = 'sms_spend_cap';
 
@@ -67,7 +68,7 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
   const done = history.find((a) => a.status === 'sent');
   const doneBy = done && providers.find((x) => x.id === done.provider_id);
   if (done) {
-    await note(`The SMS was already sent through ${doneBy ? label(doneBy) : 'a provider since removed'} before an interruption; not sent again`);
+    await note(say('timeline.sms.alreadySent', { provider: doneBy ? label(doneBy) : say('timeline.sms.providerRemoved') }));
     return { result: done.carrier_id ? { kind: 'sent', providerId: done.carrier_id } : { kind: 'sent' }, via: doneBy ? label(doneBy) : null };
   }
 
@@ -76,7 +77,7 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
     const p = providers.find((x) => x.id === open.provider_id);
     if (!p) await store.finishAttempt(db, orgId, open.id, { status: 'failed', reason: 'provider_removed', detail: 'the provider was removed before its interrupted try was resent', carrier_id: null, cost_micros: 0, finished_at: now });
     else {
-      await note(`Resending the SMS through ${label(p)}: an earlier try through it was interrupted (same idempotency key, no other provider used for it)`);
+      await note(say('timeline.sms.resending', { provider: label(p) }));
       const r = await sendOne(db, now, http, p, open, to, body, signal);
       if (r.kind === 'sent') return sent(db, now, orgId, p, r, false);
       results.push(r);
@@ -92,7 +93,7 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
   if (verdict.block) {
     return { result: withDetail(permanent(SPEND_CAP_REASON), `the monthly SMS spend cap is reached (${money(spent)} of ${money(cap!)}): low-urgency SMS are not sent`), via: null };
   }
-  if (verdict.exceeded) await note(`The monthly SMS spend cap is exceeded (${money(spent)} of ${money(cap!)} this month); sending anyway because the incident is high urgency`);
+  if (verdict.exceeded) await note(say('timeline.sms.capExceeded', { spent: money(spent), cap: money(cap!) }));
 
   const queue = providers.filter((p) => !tried.has(p.id));
   for (const [i, p] of queue.entries()) {
@@ -104,7 +105,7 @@ export async function sendSmsThroughProviders(db: Db, now: number, http: HttpOpt
     results.push(r);
     if (!failsOver(r)) return { result: r, via: null };
     const next = queue[i + 1];
-    await note(`SMS through ${label(p)} failed (${r.reason}${r.detail ? `: ${r.detail}` : ''})${next ? `; trying ${label(next)}` : ''}`);
+    await note(say('timeline.sms.failed', { provider: label(p), reason: r.detail ? `${r.reason}: ${r.detail}` : r.reason, hasNext: next ? 'yes' : 'no', next: next ? label(next) : '' }));
   }
   // Every provider failed: worth another round later if any failure was transient.
   const why = results.map((r) => (r.kind === 'sent' ? '' : r.reason)).join(', ');

@@ -24,6 +24,7 @@ import { failsOver, SMS_TYPES } from './sms-provider.js';
 import * as store from './sms-provider.store.js';
 import { permanent, retryable } from './channel.js';
 import type { RouteNote, SmsRouteOutcome } from './sms-route.service.js';
+import { say } from '../lib/i18n/translate.js';
 
 /** Where a provider's calls post keypresses (and, under `/status`, call statuses): VIGIL_PUBLIC_URL + this path. */
 export const voicePath = (providerId: string): string => `/v1/sms_providers/${encodeURIComponent(providerId)}/voice`;
@@ -49,7 +50,7 @@ export async function callThroughProviders(db: Kysely<Database>, http: HttpOptio
     results.push(r);
     if (!failsOver(r)) return { result: r, via: null };
     const next = voice[i + 1];
-    await note(`Phone call through ${label} failed (${r.reason}${r.detail ? `: ${r.detail}` : ''})${next ? `; trying ${next.name} (${SMS_TYPES[next.type].label})` : ''}`);
+    await note(say('timeline.voice.failed', { provider: label, reason: r.detail ? `${r.reason}: ${r.detail}` : r.reason, hasNext: next ? 'yes' : 'no', next: next ? `${next.name} (${SMS_TYPES[next.type].label})` : '' }));
   }
   const again = results.find((r): r is Extract<DeliveryResult, { kind: 'retryable' }> => r.kind === 'retryable');
   const why = results.map((r) => (r.kind === 'sent' ? '' : r.reason)).join(', ');

@@ -17,6 +17,7 @@
  * compared one by one (`group_fields`).
  */
 import { createHash } from 'node:crypto';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 export type AlertGrouping =
   | { type: null }
@@ -168,11 +169,11 @@ export function chooseIncident<C extends Candidate>(g: AlertGrouping, target: Gr
 }
 
 /** "grouped by source = gw-1, custom_details.region = eu" or "grouped by time (within 10 min)". */
-export function groupingReason(g: AlertGrouping, target: GroupTarget | null): string {
-  if (g.type === 'time') return g.config.timeout === 0 ? 'grouped into the open incident (time grouping, until resolved)' : `grouped into the open incident (time grouping, within ${g.config.timeout} min)`;
+export function groupingReason(g: AlertGrouping, target: GroupTarget | null): Wording {
+  if (g.type === 'time') return say('timeline.grouped.time', { minutes: g.config.timeout });
   if (g.type === 'content_based' && target?.fields) {
     const parts = Object.entries(target.fields).filter(([, v]) => v !== null).map(([f, v]) => `${f} = ${String(v).slice(0, 80)}`);
-    return `grouped by ${g.config.aggregate === 'all' ? 'all' : 'any'} of ${parts.join(', ') || 'its fields (all empty)'}`;
+    return say('timeline.grouped.content', { aggregate: g.config.aggregate === 'all' ? 'all' : 'any', fields: parts.length ? parts.join(', ') : say('timeline.grouped.allEmpty') });
   }
-  return 'grouped';
+  return say('timeline.grouped');
 }

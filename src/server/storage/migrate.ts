@@ -36,6 +36,7 @@ import * as m0042 from './migrations/0042_email_integrations.js';
 import * as m0043 from './migrations/0043_status_subscriptions.js';
 import * as m0044 from './migrations/0044_languages.js';
 import * as m0045 from './migrations/0045_subscriber_language.js';
+import * as m0046 from './migrations/0046_log_entry_wording.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -75,6 +76,7 @@ const migrations: Record<string, Migration> = {
   '0043_status_subscriptions': m0043,
   '0044_languages': m0044,
   '0045_subscriber_language': m0045,
+  '0046_log_entry_wording': m0046,
 };
 
 class StaticProvider implements MigrationProvider {

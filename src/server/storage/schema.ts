@@ -260,6 +260,8 @@ export interface LogEntryTable {
   channel: string;
   summary: string;
   details: string | null;
+  /** JSON `Wording` (lib/i18n/translate.ts): the summary as a catalog message, worded in the reader's language; NULL for a person's own words. */
+  wording: string | null;
 }
 
 export interface ChangeEventTable {

@@ -12,6 +12,7 @@ import { appendLog } from '../incident/timeline.js';
 import type { Database, IncidentTable } from '../storage/schema.js';
 import { audit } from './access.service.js';
 import * as shiftStore from './shift.store.js';
+import { say } from '../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
@@ -35,7 +36,7 @@ export async function markIntense(db: Db, clock: Clock, orgId: string, actorId: 
   await db.transaction().execute(async (trx) => {
     await shiftStore.putIntense(trx, { org_id: orgId, incident_id: inc.id, marked_by: actorId, marked_at: now, note });
     await audit(trx, orgId, actorId, 'incident.intense', `incidents/${inc.id}`, now);
-    await appendLog({ trx, now, changes: [] }, orgId, inc.service_id, inc.id, 'intense_log_entry', `Marked intense by ${agent.summary}${note ? `: ${note}` : ''}; volunteers who responded get their cool-down`, agent, { type: 'api' });
+    await appendLog({ trx, now, changes: [] }, orgId, inc.service_id, inc.id, 'intense_log_entry', say('timeline.intense.marked', { agent: agent.summary, hasNote: note ? 'yes' : 'no', note: note ?? '' }), agent, { type: 'api' });
   });
   return { incident: inc, markedBy: { id: actorId, name }, markedAt: now, note };
 }
@@ -48,6 +49,6 @@ export async function unmarkIntense(db: Db, clock: Clock, orgId: string, actorId
     const removed = await shiftStore.deleteIntense(trx, orgId, incidentId);
     if (!inc || !removed) throw notFound(`intense mark on incident ${incidentId}`);
     await audit(trx, orgId, actorId, 'incident.not_intense', `incidents/${inc.id}`, now);
-    await appendLog({ trx, now, changes: [] }, orgId, inc.service_id, inc.id, 'intense_log_entry', `No longer marked intense (by ${agent.summary})`, agent, { type: 'api' });
+    await appendLog({ trx, now, changes: [] }, orgId, inc.service_id, inc.id, 'intense_log_entry', say('timeline.intense.unmarked', { agent: agent.summary }), agent, { type: 'api' });
   });
 }

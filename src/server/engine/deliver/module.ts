@@ -31,11 +31,11 @@ import { getIncidentsByIds } from '../../incident/incident.store.js';
 import { getUsers } from '../../org/org.store.js';
 import type { EngineModule } from '../engine.js';
 import { gatherMessage } from './message.js';
-import { BLOCKED_MESSAGE } from '../../lib/outbound-policy.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
 import { forwardIntegrationOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
 import { integrationForward } from '../../service/service.store.js';
 import { statusSubscriberDestination } from '../../status-page/subscription.service.js';
+import { say, type Wording } from '../../lib/i18n/translate.js';
 
 export interface DeliveryMetrics {
   record(channel: string, outcome: DeliveryResult['kind'], reason: string | null, latencyMs: number | null): void;
@@ -159,7 +159,7 @@ export class DeliverModule implements EngineModule {
     // A send never outlives half its claim: past the lease another node may take the row over and send it again.
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(this.opts.leaseMs / 2)));
     // SMS (and calls, through its Twilio-compatible ones) go through the organization's own providers when it has any (with failover); otherwise through the instance's carrier.
-    const note = (text: string) => this.note(rows, now, text);
+    const note = (text: Wording) => this.note(rows, now, text);
     const routed =
       first.channel === 'sms' && first.contact_method_id
         ? await sendSmsThroughProviders(this.db, now, { ...this.channels.http, publicUrl: this.opts.baseUrl }, rows, dest.destination.address, msg, note, signal)
@@ -245,7 +245,7 @@ export class DeliverModule implements EngineModule {
 
   /** Record the outcome of one send for every row of its group. */
   /** A line on the timelines of the incidents a group is about, written at once (an SMS failover: it stays on record if this node dies next). */
-  private async note(rows: readonly NotificationTable[], now: number, text: string): Promise<void> {
+  private async note(rows: readonly NotificationTable[], now: number, text: Wording): Promise<void> {
     const first = rows[0]!;
     const changes: IncidentChange[] = [];
     await this.db.transaction().execute(async (trx) => {
@@ -264,14 +264,14 @@ export class DeliverModule implements EngineModule {
       const incidents = await getIncidentsByIds(trx, orgId, [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))]);
       const tx: Tx = { trx, now, changes };
       const [who] = first.user_id ? await getUsers(trx, orgId, [first.user_id]) : [];
-      const target = who ? `${who.name} by ${label}` : (label ?? 'destination');
+      const target = who ? say('timeline.notify.target', { name: who.name, label: label ?? '' }) : (label ?? say('timeline.notify.destination'));
       if (result.kind === 'sent') {
         await outbox.markSent(trx, orgId, ids, now, result.providerId ?? null);
         if (first.subscription_id) await updateSubscription(trx, orgId, first.subscription_id, { consecutive_failures: 0 });
         if (first.kind === 'page') {
           for (const inc of incidents) {
             const dup = rows.some((r) => r.was_sending);
-            await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Notified ${target}${rows.length > 1 ? ` (one message for ${rows.length} incidents)` : ''}${dup ? ' — possible duplicate: an earlier attempt was interrupted' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, idempotency_key: first.idempotency_key, ...(dup ? { possible_duplicate: true } : {}) });
+            await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', say('timeline.notify.sent', { target, incidents: rows.length, duplicate: dup ? 'yes' : 'no' }), null, { type: 'auto', channel: first.channel }, { notification_id: first.id, idempotency_key: first.idempotency_key, ...(dup ? { possible_duplicate: true } : {}) });
           }
         }
         return;
@@ -283,11 +283,12 @@ export class DeliverModule implements EngineModule {
         await outbox.markRetry(trx, orgId, ids, now + delay, rows.some((r) => r.was_sending) ? outbox.interruptedError(result.reason) : result.reason);
         // Once per row, at its first recorded failure (a lost claim is not one: nobody saw its outcome).
         if (first.kind === 'page' && (first.last_error === null || first.last_error === outbox.INTERRUPTED)) {
-          for (const inc of incidents) await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Could not reach ${target} yet (${result.reason}); retrying`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason: result.reason });
+          for (const inc of incidents) await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', say('timeline.notify.retrying', { target, reason: result.reason }), null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason: result.reason });
         }
         return;
       }
       const reason = result.kind === 'retryable' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
+      const failure = result.kind === 'retryable' ? say('timeline.notify.gaveUp', { attempts, reason: result.reason }) : result.reason;
       await outbox.markFailed(trx, orgId, ids, reason);
       // The destination itself is gone (a push subscription the push service no longer knows): remove the method.
       const removed = result.kind === 'permanent' && result.destinationGone === true && first.contact_method_id !== null;
@@ -296,7 +297,7 @@ export class DeliverModule implements EngineModule {
         await countSubscriptionFailure(trx, orgId, first.subscription_id);
       }
       for (const inc of incidents) {
-        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', `Delivery to ${target} failed: ${result.reason === OUTBOUND_BLOCKED ? BLOCKED_MESSAGE : reason}${SAYS_WHY.has(result.reason) && result.detail ? ` (${result.detail})` : ''}${removed ? ' (the contact method was removed)' : ''}`, null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
+        await appendLog(tx, orgId, inc.service_id, inc.id, 'notify_log_entry', say('timeline.notify.failed', { target, reason: result.reason === OUTBOUND_BLOCKED ? say('timeline.notify.blocked') : failure, hasDetail: SAYS_WHY.has(result.reason) && result.detail ? 'yes' : 'no', detail: result.detail ?? '', removed: removed ? 'yes' : 'no' }), null, { type: 'auto', channel: first.channel }, { notification_id: first.id, reason, ...(result.detail ? { detail: result.detail.slice(0, 500) } : {}), failed: true, ...(removed ? { contact_method_removed: true } : {}) });
       }
       if (first.kind === 'page' && first.user_id) {
         for (const r of rows) await fallBack(tx, r, incidents.find((i) => i.id === r.incident_id));
@@ -325,5 +326,5 @@ async function fallBack(tx: Tx, row: NotificationTable, incident: { id: string; 
   if (!incident || incident.status !== 'triggered' || !row.user_id || !row.step_key) return;
   const { was_sending: _ignored, ...failed } = row as NotificationTable & { was_sending?: boolean };
   const next = await queueFallback(tx.trx, tx.now, failed);
-  if (!next) await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', 'No other verified contact method to try for this person; escalation continues', null, { type: 'auto' }, { user_id: row.user_id });
+  if (!next) await appendLog(tx, row.org_id, incident.service_id, incident.id, 'notify_log_entry', say('timeline.notify.noOtherMethod'), null, { type: 'auto' }, { user_id: row.user_id });
 }

@@ -14,6 +14,7 @@ import { CHANNEL_OF, preferWorkingMethods } from '../../notify/plan.js';
 import { getService } from '../../service/service.store.js';
 import { openAlertsOfIntegration } from '../../incident/incident.store.js';
 import { failingChannelOf, SELF_CHECK_INTEGRATION } from '../self-check/checks.js';
+import { say, type Wording } from '../../lib/i18n/translate.js';
 
 export const SYSTEM = { type: 'auto' as const };
 
@@ -27,15 +28,15 @@ export async function peopleToPage(db: Kysely<Database>, inc: PagedIncident, use
   const live = (await getUsers(db, inc.org_id, [...userIds])).filter((u) => u.deleted_at === null);
   const failing = await failingChannels(db, inc);
   const plans = await contactPlans(db, inc.org_id, live.map((u) => u.id), urgency, failing);
-  const skipped = live.filter((u) => plans.get(u.id)!.avoided.length).map((u) => `${u.name} (${plans.get(u.id)!.avoided.join(', ')})`);
+  const skipped = live.filter((u) => plans.get(u.id)!.avoided.length).map((u) => say('timeline.failingChannelsPerson', { name: u.name, channels: plans.get(u.id)!.avoided.join(', ') }));
   return {
     people: new Map(live.map((u) => [u.id, { id: u.id, name: u.name, contact: plans.get(u.id)! }])),
     avoided: skipped.length ? [failingChannelsEntry(skipped, failing)] : [],
   };
 }
 
-function failingChannelsEntry(skipped: string[], failing: ReadonlySet<string>): TimelineEntry {
-  return { type: 'notify_log_entry', summary: `Not paged through failing channels: ${skipped.join('; ')}; their other methods are used`, details: { reason: 'channel_failing', failing: [...failing] } };
+function failingChannelsEntry(skipped: Wording[], failing: ReadonlySet<string>): TimelineEntry {
+  return { type: 'notify_log_entry', summary: say('timeline.failingChannels', { people: skipped }), details: { reason: 'channel_failing', failing: [...failing] } };
 }
 
 export interface PagedIncident {
@@ -63,12 +64,12 @@ export async function pageOwnersAndAdmins(tx: Tx, inc: PagedIncident, stepKey: s
   const admins = await listAdmins(tx.trx, inc.org_id);
   const methods = await lastResortMethods(tx.trx, inc.org_id, admins.map((a) => a.id));
   const failing = await failingChannels(tx.trx, inc);
-  const skipped: string[] = [];
+  const skipped: Wording[] = [];
   const plan = planLastResort(
     admins.map((a) => {
       const all = methods.get(a.id) ?? [];
       const kept = preferWorkingMethods(all, failing, (t) => CHANNEL_OF[t]);
-      if (kept.length < all.length) skipped.push(`${a.name} (${[...new Set(all.filter((m) => !kept.includes(m)).map((m) => CHANNEL_OF[m.type]))].join(', ')})`);
+      if (kept.length < all.length) skipped.push(say('timeline.failingChannelsPerson', { name: a.name, channels: [...new Set(all.filter((m) => !kept.includes(m)).map((m) => CHANNEL_OF[m.type]))].join(', ') }));
       return { id: a.id, methods: kept };
     }),
   );

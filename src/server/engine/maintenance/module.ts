@@ -28,6 +28,7 @@ import { claimDueWindows, servicesOfWindows, updateWindow } from '../../maintena
 import { HEARTBEAT_DEDUP_KEY } from '../../ingest/heartbeat.js';
 import { getIntegration, setHeartbeat } from '../../service/service.store.js';
 import type { EngineModule } from '../engine.js';
+import { say, word } from '../../lib/i18n/translate.js';
 
 const CHANNEL = { type: 'auto' as const, reason: 'maintenance window' };
 /**
@@ -68,7 +69,7 @@ export class MaintenanceModule implements EngineModule {
     } catch (err) {
       if (w.active_since !== null) {
         for (const { service_id } of await servicesOfWindows(tx.trx, w.org_id, [w.id])) {
-          await appendLog(tx, w.org_id, service_id, null, 'maintenance_end_log_entry', `Maintenance ended early: the window's schedule cannot be read (${(err as Error).message})`, null, CHANNEL, { maintenance_window_id: w.id });
+          await appendLog(tx, w.org_id, service_id, null, 'maintenance_end_log_entry', say('timeline.maintenance.unreadable', { error: (err as Error).message }), null, CHANNEL, { maintenance_window_id: w.id });
         }
       }
       await updateWindow(tx.trx, w.org_id, w.id, { active_since: null, next_transition_at: tx.now + RETRY_BROKEN_MS });
@@ -76,7 +77,7 @@ export class MaintenanceModule implements EngineModule {
     }
     if (plan.end || plan.start) {
       const serviceIds = (await servicesOfWindows(tx.trx, w.org_id, [w.id])).map((s) => s.service_id);
-      const name = w.description ?? `maintenance window #${w.sequence_number}`;
+      const name = w.description ?? say('timeline.maintenance.window', { number: String(w.sequence_number) });
       const details = { maintenance_window_id: w.id, sequence_number: Number(w.sequence_number) };
       if (plan.end) {
         const closed = await closeSuppressedAlerts(tx.trx, w.org_id, serviceIds, 'maintenance', tx.now);
@@ -87,14 +88,13 @@ export class MaintenanceModule implements EngineModule {
         }
         for (const s of serviceIds) {
           const n = closed.filter((a) => a.service_id === s).length;
-          const summary = n ? `Maintenance ended; ${n} alert${n === 1 ? '' : 's'} suppressed during it resolved, so the next trigger of ${n === 1 ? 'its key' : 'their keys'} pages` : 'Maintenance ended';
-          await appendLog(tx, w.org_id, s, null, 'maintenance_end_log_entry', summary, null, CHANNEL, { ...details, description: name, resolved_suppressed_alerts: n });
+          await appendLog(tx, w.org_id, s, null, 'maintenance_end_log_entry', say('timeline.maintenance.ended', { alerts: n }), null, CHANNEL, { ...details, description: typeof name === 'string' ? name : word('en', name), resolved_suppressed_alerts: n });
         }
       }
       if (plan.start) {
         const until = isoIn(plan.start.end, w.time_zone);
         for (const s of serviceIds) {
-          await appendLog(tx, w.org_id, s, null, 'maintenance_start_log_entry', `Maintenance started: ${name} until ${until}`, null, CHANNEL, { ...details, start: isoIn(plan.start.start, w.time_zone), end: until });
+          await appendLog(tx, w.org_id, s, null, 'maintenance_start_log_entry', say('timeline.maintenance.started', { name, until }), null, CHANNEL, { ...details, start: isoIn(plan.start.start, w.time_zone), end: until });
         }
       }
     }

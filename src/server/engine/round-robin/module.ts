@@ -18,6 +18,7 @@ import { claimDueFollowUps } from '../../volunteer/volunteer.store.js';
 import { nextRoundRobin, recordHandOver } from '../../volunteer/pool.service.js';
 import type { EngineModule } from '../engine.js';
 import { peopleToPage, sendPages, writeTimeline } from '../escalate/paging.js';
+import { say } from '../../lib/i18n/translate.js';
 
 const BATCH = 50;
 
@@ -46,7 +47,7 @@ export class RoundRobinModule implements EngineModule {
     const next = await nextRoundRobin(trx, page, now);
     if (!next) return false;
     const { pool } = next;
-    const head = `Round robin (volunteer pool ${pool.name}): ${next.previousName} did not acknowledge within ${pool.round_robin_timeout_minutes} min`;
+    const head = say('timeline.roundRobin.head', { pool: pool.name, previous: next.previousName, minutes: pool.round_robin_timeout_minutes });
 
     const { people, avoided } = await peopleToPage(trx, inc, next.users.map((u) => u.userId), inc.urgency);
     const paged = planPages(next.users.map((u) => u.userId), people);
@@ -56,14 +57,15 @@ export class RoundRobinModule implements EngineModule {
     if (paged.reached.length) {
       await setAssignments(trx, inc.org_id, inc.id, paged.reached, now);
       const names = paged.reached.map((id) => people.get(id)!.name).join(', ');
-      await writeTimeline(tx, inc, [{ type: 'assign_log_entry', summary: `${head}; handed over to ${names}`, details: { pool_id: pool.id, user_ids: paged.reached, reason: 'round_robin_timeout' } }]);
+      await writeTimeline(tx, inc, [{ type: 'assign_log_entry', summary: say('timeline.roundRobin.handedOver', { head, names }), details: { pool_id: pool.id, user_ids: paged.reached, reason: 'round_robin_timeout' } }]);
       tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'assigned' });
       await recordHandOver(trx, inc, pool, page, paged.reached, now);
       return true;
     }
-    const why = [...next.problems, ...paged.reasons].join('; ') || `nobody else in volunteer pool ${pool.name} qualifies`;
+    const reasons = [...next.problems, ...paged.reasons];
+    const why = reasons.length ? reasons : say('timeline.roundRobin.nobodyElse', { pool: pool.name });
     const firesNow = inc.next_step_at !== null && inc.next_step_at > now;
-    await writeTimeline(tx, inc, [{ type: 'notify_log_entry', summary: firesNow ? `${head}, and ${why}: the next level fires now` : `${head}, and ${why}`, details: { pool_id: pool.id, reason: 'round_robin_exhausted' } }]);
+    await writeTimeline(tx, inc, [{ type: 'notify_log_entry', summary: say('timeline.roundRobin.exhausted', { head, why, firesNow: firesNow ? 'yes' : 'no' }), details: { pool_id: pool.id, reason: 'round_robin_exhausted' } }]);
     if (firesNow) await setNextStepAt(trx, inc.org_id, inc.id, now);
     return true;
   }

@@ -78,8 +78,8 @@ export class Presenter extends BasePresenter {
   alert(a: AlertTable, serviceName: string | null, integrationName: string | null) {
     return presentAlert(this, a, serviceName, integrationName);
   }
-  logEntry(e: LogEntryTable, serviceName: string | null, incidentTitle: string | null) {
-    return presentLogEntry(this, e, serviceName, incidentTitle);
+  logEntry(e: LogEntryTable, serviceName: string | null, incidentTitle: string | null, locale?: string) {
+    return presentLogEntry(this, e, serviceName, incidentTitle, locale);
   }
   note(e: LogEntryTable) {
     return presentNote(this, e);

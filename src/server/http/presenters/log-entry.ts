@@ -1,10 +1,15 @@
 import { iso } from '../../lib/clock.js';
+import { wordStored } from '../../lib/i18n/translate.js';
 import type { LogEntryTable } from '../../storage/schema.js';
 import type { BasePresenter } from './common.js';
 import { PD_LOG_TYPE } from './pd-enums.js';
 
-/** A timeline entry. event_details values are strings only: go-pagerduty decodes them into map[string]string. */
-export function presentLogEntry(p: BasePresenter, e: LogEntryTable, serviceName: string | null, incidentTitle: string | null) {
+/**
+ * A timeline entry. event_details values are strings only: go-pagerduty decodes them into
+ * map[string]string. `summary` is in the reader's language (`locale`) when Vigil wrote it;
+ * a person's own words (a note) and entries written before wording are as stored.
+ */
+export function presentLogEntry(p: BasePresenter, e: LogEntryTable, serviceName: string | null, incidentTitle: string | null, locale?: string) {
   const details = e.details ? (JSON.parse(e.details) as Record<string, unknown>) : {};
   const eventDetails: Record<string, string> = {};
   for (const [k, v] of Object.entries(details)) eventDetails[k] = typeof v === 'string' ? v : JSON.stringify(v);
@@ -13,7 +18,7 @@ export function presentLogEntry(p: BasePresenter, e: LogEntryTable, serviceName:
   return {
     id: e.id,
     type: type ?? e.type,
-    summary: e.summary,
+    summary: wordStored(locale, e.wording) ?? e.summary,
     self: `${p.baseUrl}/api/v1/log_entries/${e.id}`,
     html_url: null,
     created_at: iso(e.created_at),

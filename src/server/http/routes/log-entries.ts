@@ -1,8 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { LogEntry } from '../../../contract/incident.js';
 import { incidentLogEntries, orgLogEntries, requireLogEntry, type LogEntryPage, type LogEntryQuery } from '../../incident/incident-read.service.js';
 import { requireIncident } from '../../incident/incident.service.js';
+import { memberLocale } from '../../org/org.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
@@ -28,7 +30,12 @@ function logQuery(q: { limit?: number; offset?: number; since?: string; until?: 
 /** Timelines: an incident's, the organization's, and single entries. */
 export function logEntryRoutes(app: App, deps: AppDeps): void {
   const { db, presenter: p } = deps;
-  const present = (r: LogEntryPage) => r.rows.map((e) => p.logEntry(e, r.serviceNames.get(e.service_id) ?? null, null));
+  // Vigil's own sentences in the caller's language (their locale, else the organization's).
+  const present = (r: LogEntryPage, locale: string) => r.rows.map((e) => p.logEntry(e, r.serviceNames.get(e.service_id) ?? null, null, locale));
+  const localeOf = (request: FastifyRequest) => {
+    const { orgId, userId } = principalOf(request);
+    return memberLocale(db, orgId, userId);
+  };
 
   app.get(
     '/api/v1/incidents/:id/log_entries',
@@ -38,7 +45,7 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
       const inc = await requireIncident(db, orgId, request.params.id);
       const q = logQuery(request.query);
       const r = await incidentLogEntries(db, orgId, inc, q);
-      return page('log_entries', present(r), q.limit, q.offset, r.total, request.query.total);
+      return page('log_entries', present(r, await localeOf(request)), q.limit, q.offset, r.total, request.query.total);
     },
   );
 
@@ -49,7 +56,7 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const q = logQuery(request.query);
       const r = await orgLogEntries(db, orgId, q);
-      return page('log_entries', present(r), q.limit, q.offset, r.total, request.query.total);
+      return page('log_entries', present(r, await localeOf(request)), q.limit, q.offset, r.total, request.query.total);
     },
   );
 
@@ -58,7 +65,7 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read' }, schema: { summary: 'Get a log entry', tags: ['incidents'], params: IdParams, response: { 200: Type.Object({ log_entry: LogEntry }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      return { log_entry: present(await requireLogEntry(db, orgId, request.params.id))[0]! };
+      return { log_entry: present(await requireLogEntry(db, orgId, request.params.id), await localeOf(request))[0]! };
     },
   );
 }

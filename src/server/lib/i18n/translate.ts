@@ -125,3 +125,55 @@ export function pickLanguage(offered: readonly Language[], lang: string | undefi
   }
   return fallback;
 }
+
+/**
+ * A text to be worded when it is read, not when it is written: a catalog message and its
+ * values, a value being itself a Wording when it is a phrase of its own (`the website`), or
+ * a list of phrases (worded and joined with `; `). Timeline entries store one
+ * (log_entries.wording) so each reader reads them in their language.
+ */
+export interface Wording {
+  id: MessageId;
+  values?: Record<string, WordingValue>;
+}
+export type WordingValue = string | number | Wording | (string | Wording)[];
+
+export function say(id: MessageId, values?: Wording['values']): Wording {
+  return values ? { id, values } : { id };
+}
+
+/** A Wording in a locale's language; its phrase values worded first. */
+export function word(locale: string | null | undefined, w: Wording): string {
+  const values: Values = {};
+  for (const [k, v] of Object.entries(w.values ?? {})) values[k] = wordValue(locale, v);
+  return format(locale, w.id, values);
+}
+
+function wordValue(locale: string | null | undefined, v: WordingValue): string | number {
+  if (Array.isArray(v)) return v.map((x) => wordValue(locale, x)).join('; ');
+  return typeof v === 'object' ? word(locale, v) : v;
+}
+
+/**
+ * A stored Wording worded, or null when it cannot be: not JSON, or a message id this version
+ * no longer has (the caller then shows the text stored beside it).
+ */
+export function wordStored(locale: string | null | undefined, json: string | null): string | null {
+  if (!json) return null;
+  try {
+    const w = JSON.parse(json) as Wording;
+    return known(w) ? word(locale, w) : null;
+  } catch {
+    return null;
+  }
+}
+
+function known(w: Wording): boolean {
+  if (typeof w !== 'object' || w === null || !Object.hasOwn(en, w.id)) return false;
+  return Object.values(w.values ?? {}).every(knownValue);
+}
+
+function knownValue(v: WordingValue): boolean {
+  if (Array.isArray(v)) return v.every(knownValue);
+  return typeof v !== 'object' || known(v);
+}
