@@ -61,6 +61,15 @@ describe.each(DIALECTS)('who gets paged (%s)', (dialect) => {
       ['2026-03-08T13:04:00.000Z', 'email', 'Work'],
     ]);
     expect(p.gaps).toEqual(['level 2: Dan has no contact method', 'level 2 reaches nobody who can be paged then', 'level 3: nobody is on call in schedule Last winter']);
+    expect(p.levels[1].people[0]).toMatchObject({ via: 'direct', problem: 'has no contact method' });
+
+    // The same path read by a member who chose French: its words in French.
+    await ok(req(t, 'PUT', `/api/v1/users/${dan.id}`, { user: { locale: 'fr-FR' } }));
+    const fr = (await ok(req(t, 'GET', `/api/v1/services/${service.id}/paging_path?at=2026-03-08T12:59:00Z`, undefined, dan.auth))).paging_path as Json;
+    expect(fr.gaps).toEqual(['niveau 2 : Dan n’a aucun moyen de contact', 'le niveau 2 n’atteint personne qui puisse être alerté à ce moment-là', 'niveau 3 : personne n’est de garde dans le planning Last winter']);
+    expect(fr.levels[0].people[0].via).toBe('le planning New York days');
+    expect(fr.levels[1].people[0]).toMatchObject({ via: 'directement', problem: 'n’a aucun moyen de contact' });
+    await ok(req(t, 'PUT', `/api/v1/users/${dan.id}`, { user: { locale: null } }));
   });
 
   it('follows the schedule across the DST change: from 09:00 New York time (13:00Z) it is Ben, who cannot be reached', async () => {

@@ -3,7 +3,7 @@ import type { ContactMethodTable } from '../storage/schema.js';
 import type { PolicySnapshot, Target } from './policy.js';
 import { planLastResort, planPages, planStep, type Person, type StepFacts } from './step.js';
 import { TargetRegistry, type LevelResolution, type TargetResolver } from './targets.js';
-import { word } from '../lib/i18n/translate.js';
+import { say, word, type Wording } from '../lib/i18n/translate.js';
 
 const NOW = Date.parse('2026-03-02T09:00:00Z');
 const MIN = 60_000;
@@ -29,7 +29,7 @@ function policy(levels: { delay: number; targets: Target[] }[], numLoops = 0): P
 function resolution(targets: Target[], over: Partial<Record<string, { users?: string[]; problems?: string[]; handsBack?: boolean }>> = {}): LevelResolution {
   const outcomes = targets.map((target) => {
     const o = over[target.id] ?? {};
-    return { target, users: (o.users ?? [target.id]).map((userId) => ({ userId, via: 'direct' })), problems: o.problems ?? [], handsBack: o.handsBack ?? target.type === 'volunteer_pool_reference' };
+    return { target, users: (o.users ?? [target.id]).map((userId) => ({ userId, via: say('timeline.reached.direct') })), problems: o.problems ?? [], handsBack: o.handsBack ?? target.type === 'volunteer_pool_reference' };
   });
   return { users: outcomes.flatMap((o) => o.users), outcomes };
 }
@@ -209,7 +209,7 @@ describe('planLastResort', () => {
 describe('TargetRegistry', () => {
   const db = {} as never;
   const ctx = { orgId: 'o', now: NOW, incidentId: 'inc' };
-  const fixed = (type: Target['type'], users: { userId: string; via: string; shift?: { start: number; end: number } }[], handsBack = false): TargetResolver => ({
+  const fixed = (type: Target['type'], users: { userId: string; via: Wording; shift?: { start: number; end: number } }[], handsBack = false): TargetResolver => ({
     type,
     aliases: [type.replace(/_reference$/, '')],
     noun: type,
@@ -218,7 +218,8 @@ describe('TargetRegistry', () => {
   });
 
   it('knows each type by its names and pages a person reached through two targets once', async () => {
-    const reg = new TargetRegistry([fixed('user_reference', [{ userId: 'ada', via: 'direct' }]), fixed('schedule_reference', [{ userId: 'ada', via: 'schedule Nights' }, { userId: 'bo', via: 'schedule Nights' }])]);
+    const nights = say('timeline.reached.schedule', { schedule: 'Nights' });
+    const reg = new TargetRegistry([fixed('user_reference', [{ userId: 'ada', via: say('timeline.reached.direct') }]), fixed('schedule_reference', [{ userId: 'ada', via: nights }, { userId: 'bo', via: nights }])]);
     expect(reg.typeOf('user')).toBe('user_reference');
     expect(reg.typeOf('schedule_reference')).toBe('schedule_reference');
     expect(reg.typeOf('team')).toBeUndefined();
@@ -228,18 +229,21 @@ describe('TargetRegistry', () => {
 
   it('a gate holds back a person on a shift: a problem that hands the level back; people without a shift pass', async () => {
     const reg = new TargetRegistry(
-      [fixed('schedule_reference', [{ userId: 'vera', via: 'schedule Nights', shift: { start: 0, end: 1 } }]), fixed('user_reference', [{ userId: 'vera', via: 'direct' }])],
-      [async (_db, _ctx, p) => (p.userId === 'vera' ? { name: 'Vera', reason: 'is paused' } : null)],
+      [fixed('schedule_reference', [{ userId: 'vera', via: say('timeline.reached.schedule', { schedule: 'Nights' }), shift: { start: 0, end: 1 } }]), fixed('user_reference', [{ userId: 'vera', via: say('timeline.reached.direct') }])],
+      [async (_db, _ctx, p) => (p.userId === 'vera' ? { name: 'Vera', reason: say('volunteer.reason.paused') } : null)],
     );
     const held = await reg.resolve(db, ctx, [{ id: 's', type: 'schedule_reference' }]);
     expect(held.users).toEqual([]);
-    expect(held.outcomes[0]).toMatchObject({ problems: ['Vera, the volunteer on call in schedule Nights, is paused'], handsBack: true });
+    expect(held.outcomes[0]).toMatchObject({ handsBack: true });
+    expect(held.outcomes[0]!.problems.map((p) => (typeof p === 'string' ? p : word('en', p)))).toEqual(['Vera, the volunteer on call in schedule Nights, is paused']);
+    expect(held.outcomes[0]!.problems.map((p) => (typeof p === 'string' ? p : word('fr', p)))).toEqual(['Vera, bénévole de garde dans le planning Nights, est en pause']);
     const direct = await reg.resolve(db, ctx, [user('vera')]);
     expect(direct.users.map((u) => u.userId)).toEqual(['vera']);
   });
 
   it('a target type nobody registered is a problem, never a crash', async () => {
     const r = await new TargetRegistry([]).resolve(db, ctx, [pool('p')]);
-    expect(r.outcomes[0]).toMatchObject({ users: [], problems: ['volunteer_pool_reference targets are not supported'], handsBack: false });
+    expect(r.outcomes[0]).toMatchObject({ users: [], handsBack: false });
+    expect(r.outcomes[0]!.problems.map((p) => (typeof p === 'string' ? p : word('en', p)))).toEqual(['volunteer_pool_reference targets are not supported']);
   });
 });

@@ -11,6 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Target, TargetType } from './policy.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
@@ -23,16 +24,16 @@ export interface TargetContext {
 
 export interface ResolvedPerson {
   userId: string;
-  /** How they were reached, in words ("direct", "schedule Night desk", "volunteer pool Weekend"). */
-  via: string;
+  /** How they were reached, in words ("direct", "schedule Night desk", "volunteer pool Weekend"), worded when read. */
+  via: Wording;
   /** The shift that puts them on call, when a schedule did (gates weigh it). */
   shift?: { start: number; end: number };
 }
 
 export interface TargetOutcome {
   users: ResolvedPerson[];
-  /** Why the target reached nobody, or not everybody. */
-  problems: string[];
+  /** Why the target reached nobody, or not everybody (worded when read: timelines, the paging path). */
+  problems: (Wording | string)[];
   /**
    * When nobody is reached through this target, the level is handed back (skipped, the next
    * level fires at once) rather than paging the owners and admins: volunteer pools, and a
@@ -65,7 +66,7 @@ export interface TargetResolver {
 }
 
 /** Holds back a person on a shift: their name and why, in words that fit after the name, or null. */
-export type PersonGate = (db: Db, ctx: TargetContext, person: ResolvedPerson & { shift: { start: number; end: number } }) => Promise<{ name: string; reason: string } | null>;
+export type PersonGate = (db: Db, ctx: TargetContext, person: ResolvedPerson & { shift: { start: number; end: number } }) => Promise<{ name: string; reason: Wording } | null>;
 
 export interface LevelResolution {
   /** Everyone the level pages, each once, in target order. */
@@ -111,7 +112,7 @@ export class TargetRegistry {
     for (const target of targets) {
       const r = this.#byType.get(target.type);
       if (!r) {
-        outcomes.push({ target, users: [], problems: [`${target.type} targets are not supported`], handsBack: false });
+        outcomes.push({ target, users: [], problems: [say('timeline.target.unsupported', { type: target.type })], handsBack: false });
         continue;
       }
       const o = await r.resolve(db, ctx, target.id);
@@ -130,11 +131,11 @@ export class TargetRegistry {
     if (!this.gates.length || !o.users.some((u) => u.shift)) return o;
     const out: TargetOutcome = { users: [], problems: [...o.problems], handsBack: o.handsBack };
     for (const u of o.users) {
-      let refusal: { name: string; reason: string } | null = null;
+      let refusal: { name: string; reason: Wording } | null = null;
       if (u.shift) for (const g of this.gates) if ((refusal = await g(db, ctx, { ...u, shift: u.shift }))) break;
       if (!refusal) out.users.push(u);
       else {
-        out.problems.push(`${refusal.name}, the volunteer on call in ${u.via}, ${refusal.reason}`);
+        out.problems.push(say('timeline.target.volunteerRefused', { name: refusal.name, via: u.via, reason: refusal.reason }));
         out.handsBack = true;
       }
     }

@@ -3,6 +3,7 @@
  * allowed, and the shapes of the agents and channels recorded on the timeline.
  */
 import type { IncidentStatus, IncidentTable } from '../storage/schema.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -61,13 +62,12 @@ export function joinEffect(i: Pick<IncidentTable, 'status' | 'urgency' | 'paused
 /** PagerDuty's longest snooze: a week, in seconds. */
 export const MAX_SNOOZE_SECONDS = 604_800;
 
-/** A snooze's length in words for the timeline: "45 min", "4 h", "1 h 30 min", "2 d". */
-export function durationWords(seconds: number): string {
-  const minutes = Math.round(seconds / 60);
-  if (seconds < 60) return `${seconds} s`;
-  if (minutes < 60) return `${minutes} min`;
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const rest = minutes % 60;
-  return [days ? `${days} d` : '', hours ? `${hours} h` : '', rest ? `${rest} min` : ''].filter(Boolean).join(' ');
+/** A snooze's length in words for the timeline: "45 min", "4 h", "1 h 30 min", "2 d" (French "2 j"). */
+export function durationWords(seconds: number): Wording {
+  const total = Math.round(seconds / 60);
+  if (seconds < 60) return say('timeline.duration', { unit: 's', seconds, days: 0, hours: 0, minutes: 0, sep1: 'no', sep2: 'no' });
+  const days = Math.floor(total / 1440);
+  const hours = Math.floor((total % 1440) / 60);
+  const minutes = total % 60;
+  return say('timeline.duration', { unit: 'dhm', seconds, days, hours, minutes, sep1: days && (hours || minutes) ? 'yes' : 'no', sep2: hours && minutes ? 'yes' : 'no' });
 }

@@ -46,6 +46,14 @@ export function unreachableWording(name: string, plan: ContactPlan | undefined):
   return `${name} ${plan.reason ?? ''}`.trim();
 }
 
+/** Why a person cannot be paged, in words after their name (`has no verified contact method`). */
+export function unreachableReason(plan: ContactPlan): Wording | string {
+  if (plan.code === 'no_rule') return say('paging.reason.noRule', { urgency: plan.urgency ?? '' });
+  if (plan.code === 'no_contact_method') return say('paging.reason.noContactMethod');
+  if (plan.code === 'no_verified_method') return say('paging.reason.noVerifiedMethod');
+  return plan.reason ?? '';
+}
+
 /**
  * Which verified methods to use, and after how long, for one person and urgency.
  * A person with verified methods and no rules at all is paged on every verified

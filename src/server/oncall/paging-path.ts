@@ -13,12 +13,13 @@ import type { Target } from '../escalation/policy.js';
 import type { TargetRegistry } from '../escalation/targets.js';
 import { maintenanceOf } from '../maintenance/maintenance.service.js';
 import { listContactMethods, listNotificationRules } from '../notify/contact.store.js';
-import { CHANNEL_OF, planUserNotifications } from '../notify/plan.js';
+import { CHANNEL_OF, planUserNotifications, unreachableReason, unreachableWording } from '../notify/plan.js';
 import { getUsers } from '../org/org.store.js';
 import { getService } from '../service/service.store.js';
 import { supportHoursOf, urgencyRuleOf } from '../incident/alert-plan.js';
 import { urgencyAt } from '../service/support-hours.js';
 import type { Database, ServiceTable } from '../storage/schema.js';
+import { say, type Wording } from '../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
@@ -30,10 +31,10 @@ export interface PathNotification {
 
 export interface PathPerson {
   user: { id: string; name: string };
-  via: string;
+  via: Wording;
   notifications: PathNotification[];
   /** Why this person would not be reached, in words after their name, or null. */
-  problem: string | null;
+  problem: Wording | string | null;
 }
 
 export interface PathLevel {
@@ -41,7 +42,7 @@ export interface PathLevel {
   level: number;
   at: number;
   escalationDelayMinutes: number;
-  targets: { target: Target; summary: string; problems: string[] }[];
+  targets: { target: Target; summary: string; problems: (Wording | string)[] }[];
   people: PathPerson[];
 }
 
@@ -53,20 +54,20 @@ export interface PagingPath {
   maintenance: { start: number; end: number } | null;
   policy: { id: string; name: string; numLoops: number } | null;
   levels: PathLevel[];
-  /** Every gap, in words: what a coordinator should fix before that moment. */
-  gaps: string[];
+  /** Every gap, in words (worded when read): what a coordinator should fix before that moment. */
+  gaps: (Wording | string)[];
 }
 
 export async function pagingPath(db: Db, targets: TargetRegistry, orgId: string, serviceId: string, at: number, opts: { severity?: string; urgency?: 'high' | 'low' } = {}): Promise<PagingPath | null> {
   const service = await getService(db, orgId, serviceId);
   if (!service) return null;
   const urgency = opts.urgency ?? urgencyAt(urgencyRuleOf(service), supportHoursOf(service), opts.severity ?? 'critical', at);
-  const gaps: string[] = [];
+  const gaps: (Wording | string)[] = [];
   const inMaintenance = (await maintenanceOf(db, orgId, serviceId, at, at + 1))[0] ?? null;
-  if (inMaintenance) gaps.push(`${service.name} is in maintenance then: its alerts open no incident and page no one until ${new Date(inMaintenance.end).toISOString()}`);
+  if (inMaintenance) gaps.push(say('paging.gap.maintenance', { service: service.name, until: new Date(inMaintenance.end).toISOString() }));
   const [policy] = service.escalation_policy_id ? await getPolicies(db, orgId, [service.escalation_policy_id]) : [];
   if (!policy) {
-    gaps.push(`${service.name} has no escalation policy: its incidents page no one`);
+    gaps.push(say('paging.gap.noPolicy', { service: service.name }));
     return { service, at, urgency, maintenance: inMaintenance, policy: null, levels: [], gaps };
   }
   const levels: PathLevel[] = [];
@@ -83,18 +84,18 @@ export async function pagingPath(db: Db, targets: TargetRegistry, orgId: string,
         urgency,
       );
       const name = users.get(r.userId)?.name ?? r.userId;
-      if (plan.reason) gaps.push(`level ${i + 1}: ${name} ${plan.reason}`);
+      if (plan.reason) gaps.push(say('paging.gap.level', { level: i + 1, problem: unreachableWording(name, plan) }));
       return {
         user: { id: r.userId, name },
         via: r.via,
         notifications: plan.plan.map((n) => ({ at: firesAt + n.delayMinutes * 60_000, contactMethod: { id: n.contactMethod.id, type: n.contactMethod.type, label: n.contactMethod.label }, channel: CHANNEL_OF[n.contactMethod.type] })),
-        problem: plan.reason,
+        problem: plan.reason ? unreachableReason(plan) : null,
       };
     });
     const levelTargets = resolved.outcomes.map((o) => ({ target: o.target, summary: `${targets.noun(o.target.type)} ${o.target.id}`, problems: o.problems }));
-    for (const o of resolved.outcomes) for (const p of o.problems) gaps.push(`level ${i + 1}: ${p}`);
-    if (!people.length && !resolved.outcomes.some((o) => o.problems.length)) gaps.push(`level ${i + 1} is empty then: it reaches nobody${i + 1 < policy.rules.length ? ' and hands over to the next level' : ''}`);
-    else if (people.length && people.every((p) => p.problem)) gaps.push(`level ${i + 1} reaches nobody who can be paged then`);
+    for (const o of resolved.outcomes) for (const p of o.problems) gaps.push(say('paging.gap.level', { level: i + 1, problem: p }));
+    if (!people.length && !resolved.outcomes.some((o) => o.problems.length)) gaps.push(say('paging.gap.empty', { level: i + 1, next: i + 1 < policy.rules.length ? 'yes' : 'no' }));
+    else if (people.length && people.every((p) => p.problem)) gaps.push(say('paging.gap.nobodyPageable', { level: i + 1 }));
     levels.push({ level: i + 1, at: firesAt, escalationDelayMinutes: rule.escalation_delay_in_minutes, targets: levelTargets, people });
     firesAt += rule.escalation_delay_in_minutes * 60_000;
   }

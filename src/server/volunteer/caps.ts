@@ -12,6 +12,7 @@
  */
 import { Temporal } from 'temporal-polyfill';
 import { clip, union, type Interval } from './availability.js';
+import { say, word, type Wording } from '../lib/i18n/translate.js';
 
 export interface Caps {
   weeklyHourCap: number;
@@ -44,6 +45,8 @@ export type RefusalReason = 'weekly_cap' | 'rest' | 'pages_per_shift' | 'cooldow
 export interface Refusal {
   reason: RefusalReason;
   message: string;
+  /** The message as a wording, for timelines read in other languages. */
+  words: Wording;
 }
 
 export interface PageState {
@@ -60,7 +63,11 @@ export interface PageState {
   criticalEnds: readonly number[];
 }
 
-const fmtHours = (ms: number) => `${Math.round((ms / HOUR_MS) * 10) / 10} h`;
+const hours = (ms: number) => Math.round((ms / HOUR_MS) * 10) / 10;
+const fmtHours = (ms: number) => `${hours(ms)} h`;
+
+/** A refusal in words that fit after the volunteer's name; `message` is its English. */
+const refused = (reason: Refusal['reason'], words: Wording): Refusal => ({ reason, message: word('en', words), words });
 
 /**
  * Why this volunteer must not be paged now, or null when they may be. Checked in
@@ -68,22 +75,22 @@ const fmtHours = (ms: number) => `${Math.round((ms / HOUR_MS) * 10) / 10} h`;
  */
 export function pageRefusal(s: PageState, caps: Caps): Refusal | null {
   if (s.pagesInShift >= caps.pagesPerShift) {
-    return { reason: 'pages_per_shift', message: `handed back after ${s.pagesInShift} page${s.pagesInShift === 1 ? '' : 's'} this shift (limit ${caps.pagesPerShift})` };
+    return refused('pages_per_shift', say('volunteer.cap.pagesPerShift', { pages: s.pagesInShift, limit: caps.pagesPerShift }));
   }
   const week = weekOf(s.at, s.timeZone);
   const used = coveredMs(s.worked, week.start, Math.min(week.end, s.at));
   if (used >= caps.weeklyHourCap * HOUR_MS) {
-    return { reason: 'weekly_cap', message: `has given ${fmtHours(used)} this week (cap ${caps.weeklyHourCap} h)` };
+    return refused('weekly_cap', say('volunteer.cap.weekly', { hours: hours(used), cap: caps.weeklyHourCap }));
   }
   // Rest: the end of the last work that began before this shift, to now.
   const before = s.worked.filter((w) => w.start < s.shift.start && w.end <= s.at);
   const lastEnd = before.reduce((m, w) => Math.max(m, w.end), -Infinity);
   if (lastEnd > -Infinity && s.at - lastEnd < caps.minRestHours * HOUR_MS) {
-    return { reason: 'rest', message: `rested only ${fmtHours(s.at - lastEnd)} since their last shift (minimum ${caps.minRestHours} h)` };
+    return refused('rest', say('volunteer.cap.rest', { hours: hours(s.at - lastEnd), min: caps.minRestHours }));
   }
   const lastCritical = s.criticalEnds.reduce((m, t) => Math.max(m, t), -Infinity);
   if (caps.cooldownHours > 0 && lastCritical > -Infinity && lastCritical <= s.at && s.at - lastCritical < caps.cooldownHours * HOUR_MS) {
-    return { reason: 'cooldown', message: `cooling down after a critical incident ${fmtHours(s.at - lastCritical)} ago (${caps.cooldownHours} h)` };
+    return refused('cooldown', say('volunteer.cap.cooldown', { hours: hours(s.at - lastCritical), cap: caps.cooldownHours }));
   }
   return null;
 }

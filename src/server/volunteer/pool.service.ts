@@ -25,6 +25,7 @@ import { capsOf, pageRefusal, HOUR_MS } from './caps.js';
 import { pickNext, roundRobinOrder, type Candidate } from './round-robin.js';
 import * as store from './volunteer.store.js';
 import { criticalIncidents, responseSpans, scheduledShifts } from './work.js';
+import { say, word, type Wording } from '../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 const DAY = 86_400_000;
@@ -36,8 +37,9 @@ export function availabilityOf(v: Pick<VolunteerTable, 'time_zone' | 'availabili
 export interface MemberStatus extends Candidate {
   name: string;
   qualifies: boolean;
-  /** Why not, in words that fit after the name ("is paused"). */
+  /** Why not, in words that fit after the name ("is paused"); `why` is the same as a wording, for timelines read in other languages. */
   reason: string | null;
+  why: Wording | null;
   shift: Interval | null;
 }
 
@@ -67,20 +69,21 @@ export async function evaluatePool(db: Db, orgId: string, pool: VolunteerPoolTab
   for (const m of members) {
     const u = user.get(m.user_id);
     const v = profile.get(m.user_id);
-    const s: MemberStatus = { userId: m.user_id, joinedAt: m.joined_at, lastPagedAt: last.get(m.user_id) ?? null, name: u?.name ?? m.user_id, qualifies: false, reason: null, shift: null };
+    const s: MemberStatus = { userId: m.user_id, joinedAt: m.joined_at, lastPagedAt: last.get(m.user_id) ?? null, name: u?.name ?? m.user_id, qualifies: false, reason: null, why: null, shift: null };
+    const not = (w: Wording) => void ((s.why = w), (s.reason = word('en', w)));
     out.push(s);
-    if (!u) s.reason = 'is no longer a member of the organization';
-    else if (!v || u.role !== 'volunteer') s.reason = 'has no volunteer profile';
-    else if (v.status === 'paused') s.reason = 'is paused';
-    else if (v.consented_at === null || (termsVersion !== null && v.consent_version !== termsVersion)) s.reason = termsVersion ? `has not consented to the terms (version ${termsVersion})` : 'has not consented to the terms';
-    else if (pool.requires_references && !v.references_checked) s.reason = 'has no checked references';
-    else if (pool.requires_background_check && !v.background_checked) s.reason = 'has no background check';
-    else if (required.some((k) => !(JSON.parse(v.skills) as string[]).includes(k))) s.reason = `lacks a required skill (${required.filter((k) => !(JSON.parse(v.skills) as string[]).includes(k)).join(', ')})`;
-    else if (!methods.some((c) => c.user_id === m.user_id && c.verified_at !== null && c.deleted_at === null)) s.reason = 'has no verified contact method';
+    if (!u) not(say('volunteer.reason.notMember'));
+    else if (!v || u.role !== 'volunteer') not(say('volunteer.reason.noProfile'));
+    else if (v.status === 'paused') not(say('volunteer.reason.paused'));
+    else if (v.consented_at === null || (termsVersion !== null && v.consent_version !== termsVersion)) not(say('volunteer.reason.noConsent', { hasVersion: termsVersion ? 'yes' : 'no', version: termsVersion ?? '' }));
+    else if (pool.requires_references && !v.references_checked) not(say('volunteer.reason.noReferences'));
+    else if (pool.requires_background_check && !v.background_checked) not(say('volunteer.reason.noBackgroundCheck'));
+    else if (required.some((k) => !(JSON.parse(v.skills) as string[]).includes(k))) not(say('volunteer.reason.lacksSkill', { skills: required.filter((k) => !(JSON.parse(v.skills) as string[]).includes(k)).join(', ') }));
+    else if (!methods.some((c) => c.user_id === m.user_id && c.verified_at !== null && c.deleted_at === null)) not(say('volunteer.reason.noVerifiedMethod'));
     else {
       const a = availabilityOf(v, unavailability.filter((x) => x.user_id === m.user_id));
       s.shift = isAvailable(a, now) ? shiftAt(a, now) : null;
-      if (!s.shift) s.reason = 'is outside their availability';
+      if (!s.shift) not(say('volunteer.reason.outsideAvailability'));
       else needWork.push(s);
     }
   }
@@ -104,7 +107,10 @@ export async function evaluatePool(db: Db, orgId: string, pool: VolunteerPoolTab
         },
         capsOf(v),
       );
-      if (refusal) s.reason = refusal.message;
+      if (refusal) {
+        s.reason = refusal.message;
+        s.why = refusal.words;
+      }
       else s.qualifies = true;
     }
   }
@@ -121,25 +127,25 @@ export async function evaluatePool(db: Db, orgId: string, pool: VolunteerPoolTab
  * scheduled (a coordinator warning); what only page time can know is checked here:
  * paused, pages this shift, the cool-down after a critical incident.
  */
-export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: string, shift: Interval, now: number, incidentId: string | null): Promise<{ name: string; reason: string } | null> {
+export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: string, shift: Interval, now: number, incidentId: string | null): Promise<{ name: string; reason: Wording } | null> {
   const [u] = await getUsers(db, orgId, [userId]);
   if (!u || u.role !== 'volunteer') return null;
   const v = await store.getVolunteer(db, orgId, userId);
   if (!v) return null;
-  if (v.status === 'paused') return { name: u.name, reason: 'is paused' };
+  if (v.status === 'paused') return { name: u.name, reason: say('volunteer.reason.paused') };
   const pagesInShift = (await incidentsPagedSince(db, orgId, userId, shift.start, now, incidentId)).length;
   const caps = capsOf(v);
   const responses = await responseSpans(db, orgId, [userId], now - caps.cooldownHours * HOUR_MS - DAY, now);
   const critical = await criticalIncidents(db, orgId, [...new Set(responses.map((r) => r.incidentId))]);
   // Worked time is left out on purpose: being on this shift is work, and its hours were weighed when it was claimed or scheduled.
   const refusal = pageRefusal({ at: now, timeZone: v.time_zone, shift, pagesInShift, worked: [], criticalEnds: responses.filter((r) => r.end !== null && critical.has(r.incidentId)).map((r) => r.end!) }, caps);
-  return refusal ? { name: u.name, reason: refusal.message } : null;
+  return refusal ? { name: u.name, reason: refusal.words } : null;
 }
 
-function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried: ReadonlySet<string>): string {
-  if (statuses.length === 0) return `volunteer pool ${pool.name} has no members`;
-  const why = statuses.map((s) => (tried.has(s.userId) ? `${s.name} was already paged` : `${s.name} ${s.reason ?? 'does not qualify'}`)).join('; ');
-  return `nobody in volunteer pool ${pool.name} qualifies now (${why})`;
+function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried: ReadonlySet<string>): Wording {
+  if (statuses.length === 0) return say('timeline.pool.noMembers', { pool: pool.name });
+  const why = statuses.map((s) => (tried.has(s.userId) ? say('timeline.pool.alreadyPaged', { name: s.name }) : say('timeline.pool.member', { name: s.name, reason: s.why ?? say('timeline.pool.doesNotQualify') })));
+  return say('timeline.pool.nobody', { pool: pool.name, why });
 }
 
 /**
@@ -147,14 +153,14 @@ function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried:
  * paged first; `round_robin`: the first of them), with a reason when there is nobody.
  * Called through the target registry when a level fires.
  */
-export async function resolveVolunteerPool(db: Db, orgId: string, poolId: string, now: number, tried: ReadonlySet<string> = new Set()): Promise<{ users: { userId: string; via: string }[]; problems: string[] }> {
+export async function resolveVolunteerPool(db: Db, orgId: string, poolId: string, now: number, tried: ReadonlySet<string> = new Set()): Promise<{ users: { userId: string; via: Wording }[]; problems: Wording[] }> {
   const pool = await store.getPool(db, orgId, poolId);
-  if (!pool) return { users: [], problems: [`volunteer pool ${poolId} no longer exists`] };
+  if (!pool) return { users: [], problems: [say('timeline.pool.gone', { id: poolId })] };
   const statuses = await evaluatePool(db, orgId, pool, now);
   const qualifying = statuses.filter((s) => s.qualifies && !tried.has(s.userId));
   const chosen = pool.strategy === 'round_robin' ? [pickNext(qualifying)].filter((x): x is MemberStatus => x !== null) : roundRobinOrder(qualifying);
   if (!chosen.length) return { users: [], problems: [nobodyReason(pool, statuses, tried)] };
-  return { users: chosen.map((s) => ({ userId: s.userId, via: `volunteer pool ${pool.name}` })), problems: [] };
+  return { users: chosen.map((s) => ({ userId: s.userId, via: say('timeline.reached.pool', { pool: pool.name }) })), problems: [] };
 }
 
 /**
@@ -206,7 +212,7 @@ async function insertPage(db: Db, inc: FiredLevel['incident'], pool: VolunteerPo
  * this step), or why nobody is left; null when the pool no longer exists. The caller has
  * checked that the incident still stands where the step left it.
  */
-export async function nextRoundRobin(db: Db, page: VolunteerPageTable, now: number): Promise<{ pool: VolunteerPoolTable; previousName: string; users: { userId: string; via: string }[]; problems: string[] } | null> {
+export async function nextRoundRobin(db: Db, page: VolunteerPageTable, now: number): Promise<{ pool: VolunteerPoolTable; previousName: string; users: { userId: string; via: Wording }[]; problems: Wording[] } | null> {
   const pool = await store.getPool(db, page.org_id, page.pool_id);
   if (!pool) return null;
   const tried = new Set((await store.pagesOfStep(db, page.org_id, page.step_key)).map((p) => p.user_id));

@@ -11,11 +11,15 @@ import { requireOrchestration } from '../../rules/orchestration.service.js';
 import { priorityNames } from '../../org/priority.service.js';
 import type { App, AppDeps } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
+import { memberLocale } from '../../org/org.service.js';
+import { word, type Wording } from '../../lib/i18n/translate.js';
 import { instant } from '../query.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function presentPath(p: AppDeps['presenter'], path: Path) {
+/** The path; its words (gaps, problems, how each person is reached) in the caller's language. */
+function presentPath(p: AppDeps['presenter'], path: Path, locale: string) {
+  const say = (w: Wording | string) => (typeof w === 'string' ? w : word(locale, w));
   return {
     service: p.ref('service_reference', path.service.id, path.service.name, 'services'),
     at: iso(path.at),
@@ -27,15 +31,15 @@ function presentPath(p: AppDeps['presenter'], path: Path) {
       level: l.level,
       fires_at: iso(l.at),
       escalation_delay_in_minutes: l.escalationDelayMinutes,
-      targets: l.targets.map((t) => ({ id: t.target.id, type: t.target.type, problems: t.problems })),
+      targets: l.targets.map((t) => ({ id: t.target.id, type: t.target.type, problems: t.problems.map(say) })),
       people: l.people.map((x) => ({
         user: p.ref('user_reference', x.user.id, x.user.name, 'users'),
-        via: x.via,
-        problem: x.problem,
+        via: say(x.via),
+        problem: x.problem === null ? null : say(x.problem),
         notifications: x.notifications.map((n) => ({ at: iso(n.at), channel: n.channel, contact_method: n.contactMethod })),
       })),
     })),
-    gaps: path.gaps,
+    gaps: path.gaps.map(say),
   };
 }
 
@@ -75,7 +79,7 @@ export function pagingPathRoutes(app: App, deps: AppDeps): void {
       const at = instant(q.at, 'at') ?? clock.now();
       const path = await pagingPath(db, targets, orgId, request.params.id, at, { ...(q.severity ? { severity: q.severity } : {}), ...(q.urgency ? { urgency: q.urgency } : {}) });
       if (!path) throw notFound(`service ${request.params.id}`);
-      return { paging_path: presentPath(p, path) };
+      return { paging_path: presentPath(p, path, await memberLocale(deps.db, principalOf(request).orgId, principalOf(request).userId)) };
     },
   );
 
@@ -124,7 +128,7 @@ export function pagingPathRoutes(app: App, deps: AppDeps): void {
           notes: decision?.notes ?? [],
           matched: (v.kind === 'drop' ? v.matched : v.decision.matched).map((m) => ({ set_id: m.set, rule_id: m.rule, label: m.label, catch_all: m.rule === null })),
         },
-        paging_path: path ? presentPath(p, path) : null,
+        paging_path: path ? presentPath(p, path, await memberLocale(deps.db, principalOf(request).orgId, principalOf(request).userId)) : null,
       };
     },
   );
