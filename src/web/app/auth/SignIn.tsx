@@ -123,7 +123,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
 export function ForgotPassword() {
   const [email, setEmail] = useState('');
   const [done, setDone] = useState<string | null>(null);
-  const action = useAction(async () => setDone((await requestReset(email)).message));
+  const action = useAction(async () => (await requestReset(email), setDone(msg('auth.signIn.reset_requested'))));
   return (
     <AuthFrame title={msg('auth.signIn.reset_your_password')}>
       {done ? (

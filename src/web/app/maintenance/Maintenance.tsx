@@ -54,7 +54,7 @@ export function Maintenance({ session, focusId }: { session: Session; focusId?: 
                 const repeat = recurrenceLabel(w.recurrence);
                 return (
                   <li key={w.id} data-maintenance-window={w.id} aria-current={w.id === focusId ? 'true' : undefined}>
-                    <strong>{w.summary}</strong> {repeat && <span className="badge">{repeat}</span>}
+                    <strong>{w.description ?? msg('maintenance.maintenance.window_number', { number: String(w.sequence_number) })}</strong> {repeat && <span className="badge">{repeat}</span>}
                     <p className="muted small">
                       {fmt(occurrence.start_time, w.time_zone)} – {fmt(occurrence.end_time, w.time_zone)}
                       {w.time_zone && <> ({w.time_zone})</>} · {w.services.map((s) => ('name' in s ? s.name : (s.summary ?? s.id))).join(', ')}

@@ -4,7 +4,7 @@ import { listUsers } from '../../data/people';
 import { saveLayers } from '../../data/schedules';
 import type { Restriction, Schedule, ScheduleLayerIn } from '../../data/types';
 import { ErrorBox, Field, Notice } from '../ui';
-import { msg } from '../../i18n';
+import { fmtDateTime, fmtNumber, msg } from '../../i18n';
 
 /**
  * The schedule's layers as a form: who rotates and in what order, how long a turn
@@ -84,7 +84,8 @@ export function LayerEditor({ schedule, onSaved }: { schedule: Schedule; onSaved
     setSaved(null);
     const r = await saveLayers(schedule.id, drafts.map(toLayer));
     setDrafts(r.schedule.schedule_layers.map(toDraft)); // new layers now have ids: saving again updates them
-    setSaved((r.warnings ?? []).map((w) => w.message));
+    // Worded here from the warning's fields, in the reader's language (the server's `message` is English, for API clients).
+    setSaved((r.warnings ?? []).map((w) => msg(w.cap === 'rest' ? 'schedules.layerEditor.cap_rest' : 'schedules.layerEditor.cap_weekly', { name: w.volunteer.summary ?? w.volunteer.id, figure: fmtNumber(w.figure_hours), limit: fmtNumber(w.limit_hours), date: w.cap === 'rest' ? fmtDateTime(w.at) : fmtDateTime(w.at, { dateStyle: 'medium' }) })));
     onSaved();
   });
   const set = (i: number, patch: Partial<Draft>) => (setSaved(null), setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...patch } : d))));

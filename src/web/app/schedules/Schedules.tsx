@@ -285,7 +285,7 @@ function TimelineRow({ label, entries, since, until, noGaps, onRange }: { label:
             key={i}
             className={s.gap ? 'seg gap' : 'seg'}
             style={{ left: `${s.left}%`, width: `${s.width}%`, ...(s.gap ? {} : { background: colorOf(s.entry.user?.id ?? '') }) }}
-            title={`${s.gap ? 'Nobody' : s.entry.user?.summary}: ${fmt(s.entry.start)} – ${fmt(s.entry.end)}`}
+            title={`${s.gap ? msg('schedules.schedules.nobody_on_call') : s.entry.user?.summary}: ${fmt(s.entry.start)} – ${fmt(s.entry.end)}`}
           >
             <span className="seg-text">{s.gap ? msg('schedules.schedules.gap') : s.entry.user?.summary}</span>
             {s.gap && <span className="sr-only">{msg('schedules.schedules.nobody_on_call_paren')}</span>}
