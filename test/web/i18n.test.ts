@@ -84,7 +84,11 @@ export function leftovers(file: string): string[] {
   const literals = (e: ts.Expression, found: ts.Node[] = []): ts.Node[] => {
     if (ts.isParenthesizedExpression(e)) literals(e.expression, found);
     else if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) found.push(e);
-    else if (ts.isTemplateExpression(e)) found.push(e);
+    else if (ts.isTemplateExpression(e)) {
+      found.push(e);
+      // A literal inside a placeholder (`${gap ? 'Nobody' : name}: ...`) is read too.
+      for (const span of e.templateSpans) literals(span.expression, found);
+    }
     else if (ts.isConditionalExpression(e)) literals(e.whenFalse, literals(e.whenTrue, found));
     else if (ts.isBinaryExpression(e) && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(e.operatorToken.kind)) {
       literals(e.right, found);
@@ -122,9 +126,9 @@ describe('web UI source', () => {
 
   it('the scan finds what it should (a literal text, a literal aria-label, a string in a ternary)', () => {
     const tmp = path.join(fs.mkdtempSync(path.join(ROOT, 'node_modules/.vitest-i18n-')), 'Probe.tsx');
-    fs.writeFileSync(tmp, `export const P = ({ a }: { a: boolean }) => (<div aria-label="Main menu" title={msg('x')}>Hello there {a ? 'Open' : 'Closed'} · 5 ms {msg('y')}</div>);\n`);
+    fs.writeFileSync(tmp, `export const P = ({ a, n }: { a: boolean; n: string }) => (<div aria-label="Main menu" title={msg('x')}>Hello there {a ? 'Open' : 'Closed'} · 5 ms {msg('y')}<span title={\`\${a ? 'Nobody home' : n} · \${n}\`} /></div>);\n`);
     try {
-      expect(leftovers(tmp).map((l) => l.replace(/^.*?:\d+ /, ''))).toEqual(['"Main menu"', '"Hello there"', '"Open"', '"Closed"']);
+      expect(leftovers(tmp).map((l) => l.replace(/^.*?:\d+ /, ''))).toEqual(['"Main menu"', '"Hello there"', '"Open"', '"Closed"', '"Nobody home"']);
     } finally {
       fs.rmSync(path.dirname(tmp), { recursive: true });
     }
