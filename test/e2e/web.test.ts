@@ -562,6 +562,17 @@ describe.skipIf(!chromiumInstalled())('web UI in Chromium', () => {
       await mainNav.getByRole('link', { name: 'Incidents' }).click();
       await page.getByRole('form', { name: 'Filtrer les incidents' }).getByLabel('Statut', { exact: true }).waitFor();
       await page.getByRole('option', { name: 'Tous les services' }).first().waitFor({ state: 'attached' });
+      // The incident's timeline in French: the entries written in English above, worded for this reader (docs/languages.md).
+      await page.goto(`${vigil.url}/incidents?status=resolved`);
+      await page.locator('li.incident', { hasText: 'Chat queue not answering' }).getByRole('link', { name: /Chat queue not answering/ }).click();
+      const timelineFr = page.getByRole('list', { name: 'Chronologie, la plus récente en premier' });
+      await timelineFr.getByText('Déclenché via l’API Events').first().waitFor();
+      await timelineFr.getByText('Pris en charge par Olive Owner via le site web').first().waitFor();
+      await timelineFr.getByText('Priorité fixée à P1 par Olive Owner via le site web').first().waitFor();
+      await timelineFr.getByText(/^Escaladé maintenant par Olive Owner via le site web : le niveau 2 de Crisis chat on call est alerté \(la prise en charge est retirée\)$/).first().waitFor();
+      expect(await timelineFr.getByText(/Acknowledged by|through the website|Triggered through/).count()).toBe(0);
+      await timelineFr.getByText('Pris en charge par Olive Owner via le site web').first().scrollIntoViewIfNeeded();
+      await shot(page, 'incident-timeline-fr');
       await mainNav.getByRole('link', { name: 'Astreinte' }).click();
       await page.getByRole('heading', { name: 'D’astreinte', level: 1 }).waitFor();
       await page.getByRole('link', { name: 'Politiques d’escalade' }).waitFor();

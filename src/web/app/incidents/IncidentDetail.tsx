@@ -10,7 +10,7 @@ import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, Notice, PageHeader, StatusBadge, Time, UrgencyBadge } from '../ui';
 import { PriorityBadge, PrioritySelect } from './priority';
 import { PostmortemPanel } from './PostmortemPanel';
-import { fmtNumber, msg } from '../../i18n';
+import { fmtNumber, msg, type MessageId } from '../../i18n';
 
 /** The snooze lengths offered (seconds): PagerDuty's common ones. */
 const SNOOZES: { seconds: number; label: string }[] = [
@@ -19,7 +19,32 @@ const SNOOZES: { seconds: number; label: string }[] = [
   { seconds: 24 * 3600, label: '24 hours' },
 ];
 
-const CHANNEL: Record<string, string> = { web_ui: 'web', api: 'API', events_api_v2: 'Events API', alertmanager: 'Alertmanager', opsgenie: 'Opsgenie API', email: 'email', sms: 'SMS', chat: 'chat', link: 'link', auto: 'automatic', timeout: 'timeout' };
+/** How a timeline entry came in, in the reader's language; other channels (Telegram, Matrix, voice, ...) by their name. */
+const CHANNEL: Record<string, MessageId> = {
+  web_ui: 'incidents.incidentDetail.channel.web_ui',
+  api: 'incidents.incidentDetail.channel.api',
+  events_api_v2: 'incidents.incidentDetail.channel.events_api_v2',
+  alertmanager: 'incidents.incidentDetail.channel.alertmanager',
+  opsgenie: 'incidents.incidentDetail.channel.opsgenie',
+  email: 'incidents.incidentDetail.channel.email',
+  sms: 'incidents.incidentDetail.channel.sms',
+  chat: 'incidents.incidentDetail.channel.chat',
+  link: 'incidents.incidentDetail.channel.link',
+  auto: 'incidents.incidentDetail.channel.auto',
+  timeout: 'incidents.incidentDetail.channel.timeout',
+};
+const SEVERITY: Record<string, MessageId> = {
+  critical: 'incidents.incidentDetail.severity.critical',
+  error: 'incidents.incidentDetail.severity.error',
+  warning: 'incidents.incidentDetail.severity.warning',
+  info: 'incidents.incidentDetail.severity.info',
+};
+
+/** An alert's status in the reader's language (`suppressed` is an alert's own). */
+function alertStatus(status: string): string {
+  if (status === 'triggered' || status === 'acknowledged' || status === 'resolved') return msg(`ui.status.${status}`);
+  return status === 'suppressed' ? msg('incidents.incidentDetail.alert_suppressed') : status;
+}
 
 export function IncidentDetail({ id, session }: { id: string; session: Session }) {
   const inc = useAsync(() => getIncident(id), [id]);
@@ -224,7 +249,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
                   <p>{describeEntry(e)}</p>
                   <p className="muted small">
                     {e.agent?.summary ? `${e.agent.summary} · ` : ''}
-                    {CHANNEL[e.channel.type] ?? e.channel.type}
+                    {CHANNEL[e.channel.type] ? msg(CHANNEL[e.channel.type]!) : e.channel.type}
                   </p>
                 </li>
               ))}
@@ -332,7 +357,7 @@ export function IncidentDetail({ id, session }: { id: string; session: Session }
               <ul className="plain alerts">
                 {alerts.data.map((a) => (
                   <li key={a.id}>
-                    <span className={`badge sev-${a.severity}`}>{a.severity}</span> <span className="badge">{a.status}</span> {a.summary}
+                    <span className={`badge sev-${a.severity}`}>{SEVERITY[a.severity] ? msg(SEVERITY[a.severity]!) : a.severity}</span> <span className="badge">{alertStatus(a.status)}</span> {a.summary}
                     <p className="muted small">{msg('incidents.incidentDetail.key')}{' '}<code>{a.alert_key}</code>{' '}{msg('incidents.incidentDetail.seen')}{' '}{a.count}{msg('incidents.incidentDetail.last')}{' '}<Time iso={a.last_seen_at} />
                     </p>
                     {a.body.details != null && (

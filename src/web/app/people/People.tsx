@@ -23,6 +23,11 @@ import { CopyButton, ErrorBox, Field, Loading, Notice, PageHeader } from '../ui'
 import { MethodTestButton, WakePanel } from './WakeCheck';
 import { fmtTime, msg } from '../../i18n';
 
+/** A role's name in the reader's language (the value sent stays PagerDuty's). */
+function roleLabel(role: string): string {
+  return (ROLES as readonly string[]).includes(role) ? msg(`people.people.role_name.${role as (typeof ROLES)[number]}`) : role;
+}
+
 export function People({ session, focusUserId }: { session: Session; focusUserId?: string | undefined }) {
   // A volunteer cannot list the members (403); they manage their own contact methods and rules here.
   if (session.user.role === 'volunteer')
@@ -61,7 +66,7 @@ function Members({ session, focusUserId }: { session: Session; focusUserId?: str
                       {u.id === session.user.id ? msg('people.people.you') : ''}
                     </span>
                     <span className="muted small">
-                      {u.email} · {u.role}
+                      {u.email} · {roleLabel(u.role)}
                     </span>
                   </button>
                 </li>
@@ -104,7 +109,7 @@ function InviteForm({ session, onInvited }: { session: Session; onInvited: () =>
           <select id={id} value={role} onChange={(e) => setRole(e.target.value)}>
             {ROLES.filter((r) => r !== 'owner' || session.user.role === 'owner').map((r) => (
               <option key={r} value={r}>
-                {r}
+                {roleLabel(r)}
               </option>
             ))}
           </select>
@@ -196,14 +201,14 @@ function PersonCard({ user, session, manage, onChanged }: { user: Session['user'
             <select id={id} value={user.role} disabled={role.busy} onChange={(e) => void role.run(e.target.value as Role)}>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
-                  {r}
+                  {roleLabel(r)}
                 </option>
               ))}
             </select>
           )}
         </Field>
       ) : (
-        <p>{msg('people.people.role_2')}{' '}<strong>{user.role}</strong>
+        <p>{msg('people.people.role_2')}{' '}<strong>{roleLabel(user.role)}</strong>
         </p>
       )}
       <ErrorBox error={role.error} />
