@@ -6,18 +6,10 @@
  * synchronously, on the event loop. Under an ingest load that was one commit in ~16, taking
  * ~5 ms each and ~10% of the main thread's busy time (docs/benchmarks.md, stop 29). Here the
  * main connection's automatic checkpoint is turned off and a worker thread, with a connection
- * of its own, runs `PRAGMA wal_checkpoint(PASSIVE)` every `intervalMs`. A PASSIVE checkpoint
- * takes no lock a reader or the writer waits on; it copies the frames no reader still needs.
- *
- * The writer starts the log again from its beginning only when a write begins with every
- * frame copied, which under a steady load a checkpoint on another thread never achieves
- * (frames are appended while it copies; the log grew to 700 MiB in a 10 s bench). So once
- * the log holds `restartFrames`, the main connection runs one PASSIVE checkpoint itself, at a
- * moment it has no transaction open: right after the thread's, it copies only the few frames
- * appended meanwhile, and the next write rewinds the log. Nothing here ever takes the write
- * lock: a RESTART checkpoint on the thread would, and a transaction of the main connection
- * that had read and then wrote would fail at once with SQLITE_BUSY (SQLite does not wait to
- * upgrade a read transaction); a bench run saw one 503 from it.
+ * of its own, runs `PRAGMA wal_checkpoint(PASSIVE)` every `intervalMs`. SQLite supports
+ * exactly this: a PASSIVE checkpoint takes no lock a reader or the writer waits on; it copies
+ * the frames no reader still needs, and the writer starts the log again from its beginning
+ * once every frame is copied, as after an automatic checkpoint.
  *
  * Durability does not change: the checkpoint syncs the log before copying from it and the
  * database file before the log may be rewound (`synchronous = FULL` on its connection), and
@@ -42,11 +34,17 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
 let timer = null;
 function tick() {
   try {
-    const r = passive.get();
+    let r = passive.get();
+    // Under a steady load the writer appends while a passive checkpoint copies, so the log is
+    // never all copied when a write begins, and is never rewound: past restartFrames, copy the
+    // few frames left holding the write lock, so the next write starts the log again.
+    if (r.log >= workerData.restartFrames) r = restart.get();
     parentPort.postMessage({ kind: 'checkpoint', log: r.log, checkpointed: r.checkpointed });
     timer = setTimeout(tick, workerData.intervalMs);
   } catch (err) {
@@ -76,10 +74,6 @@ export class Checkpointer {
   /** Checkpoints the thread ran, and frames it copied (for tests and metrics). */
   checkpoints = 0;
   framesCopied = 0;
-  /** Checkpoints the main connection ran to let the log be rewound. */
-  finishes = 0;
-  private finishing = false;
-  private readonly restartFrames: number;
   /** Why the thread stopped on its own, if it did (the main connection checkpoints again). */
   failure: string | null = null;
 
@@ -88,10 +82,9 @@ export class Checkpointer {
     file: string,
     opts: { intervalMs?: number; restartFrames?: number; onFailure?: (why: string) => void } = {},
   ) {
-    this.restartFrames = opts.restartFrames ?? 4_000;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     // execArgv []: the source is CommonJS even in a process started with --input-type=module (a worker inherits the flag).
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { driver, file, intervalMs: opts.intervalMs ?? 100 } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { driver, file, intervalMs: opts.intervalMs ?? 100, restartFrames: opts.restartFrames ?? 4_000, restartWaitMs: 1_000 } });
     // The thread must not keep a process alive that has nothing else to do.
     this.worker.unref();
     this.worker.on('message', (m: Message) => {
@@ -104,7 +97,6 @@ export class Checkpointer {
       } else if (m.kind === 'checkpoint') {
         this.checkpoints++;
         this.framesCopied += Math.max(0, m.checkpointed);
-        if (m.log >= this.restartFrames) this.finish();
       } else if (m.kind === 'failed') {
         this.fallBack(m.message, opts.onFailure);
       }
@@ -119,26 +111,6 @@ export class Checkpointer {
   /** Whether checkpoints currently run on the thread (false before it is ready and after it failed). */
   get active(): boolean {
     return this.running;
-  }
-
-  /** The main connection's own passive checkpoint, outside any transaction of its own, so that the next write rewinds the log. */
-  private finish(): void {
-    if (this.finishing || !this.running) return;
-    this.finishing = true;
-    const attempt = () => {
-      if (!this.running || !this.conn.open) return void (this.finishing = false);
-      // Inside a transaction (one spanning awaits), a checkpoint could not copy what it has read: wait for its end.
-      if (this.conn.inTransaction) return void setImmediate(attempt);
-      try {
-        const [r] = this.conn.pragma('wal_checkpoint(PASSIVE)') as { busy: number }[];
-        // Busy: the thread is checkpointing right now; its next report asks again.
-        if (r && !r.busy) this.finishes++;
-      } catch {
-        // The next report asks again; a failing disk shows in the commits themselves.
-      }
-      this.finishing = false;
-    };
-    setImmediate(attempt);
   }
 
   private fallBack(why: string, onFailure?: (why: string) => void): void {
