@@ -83,7 +83,7 @@ export async function startSmtpListener(deps: AppDeps, config: Config, logger: L
 export function openConfiguredDatabase(config: Config): DbHandle {
   if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl, poolSize: config.dbPool.size, poolTimeoutMs: config.dbPool.timeoutMs });
   fs.mkdirSync(config.dataDir, { recursive: true });
-  return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db'), checkpointThread: config.sqliteCheckpointThread });
+  return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
 }
 
 export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: ChannelRegistry = new ChannelRegistry([])): AppDeps {

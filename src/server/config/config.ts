@@ -65,8 +65,6 @@ export interface Config {
     /** Most events committed in one transaction (group commit). */
     maxBatch: number;
   };
-  /** VIGIL_SQLITE_CHECKPOINT_THREAD (default on; `off`): SQLite WAL checkpoints on a thread of their own (storage/checkpointer.ts). */
-  sqliteCheckpointThread: boolean;
   /** Outbound heartbeat (docs/operating.md): the engine pings this URL every period while it runs. */
   watchdog: { url: string; everyMs: number } | null;
   /**
@@ -266,7 +264,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
       maxBatch: intEnv(env, 'VIGIL_INGEST_BATCH', 200),
     },
-    sqliteCheckpointThread: env.VIGIL_SQLITE_CHECKPOINT_THREAD !== 'off',
     watchdog: env.VIGIL_HEARTBEAT_URL ? { url: heartbeatUrl(env.VIGIL_HEARTBEAT_URL), everyMs: env.VIGIL_HEARTBEAT_EVERY ? parseDuration('VIGIL_HEARTBEAT_EVERY', env.VIGIL_HEARTBEAT_EVERY) : 60_000 } : null,
     selfChecks: selfChecks(env),
     backup: {

@@ -14,7 +14,6 @@ import { lazyRequire } from '../lib/lazy-require.js';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
-import { Checkpointer } from './checkpointer.js';
 import { StorageHealth, watchedDialect } from './health.js';
 
 const COMMIT = /^\s*(commit|end)\b/i;
@@ -43,8 +42,6 @@ export interface DbHandle {
   sync(): Promise<void>;
   /** SQLite on a file: the WAL flusher (exposed for metrics and tests). */
   wal?: WalSync;
-  /** SQLite with OpenOptions.checkpointThread: the thread that checkpoints the WAL. */
-  checkpointer?: Checkpointer;
   /** Whether storage takes writes, as last seen (storage/health.ts; /readyz). */
   health: StorageHealth;
   /**
@@ -83,8 +80,6 @@ export interface OpenOptions {
   poolSize?: number;
   /** How long a query waits for a pooled connection before failing (pool_exhausted, answered 503). */
   poolTimeoutMs?: number;
-  /** SQLite file: run WAL checkpoints on a thread of their own (storage/checkpointer.ts) instead of inside commits; an object sets its timing (tests). */
-  checkpointThread?: boolean | { intervalMs?: number; restartFrames?: number };
 }
 
 export function openDatabase(opts: OpenOptions): DbHandle {
@@ -129,10 +124,6 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   conn.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const checkpointer =
-    wal && opts.checkpointThread
-      ? new Checkpointer(conn, file, { ...(typeof opts.checkpointThread === 'object' ? opts.checkpointThread : {}), onFailure: (why) => process.stderr.write(`vigil: SQLite checkpoints are back inside commits, the checkpoint thread stopped: ${why}\n`) })
-      : null;
   const health = new StorageHealth();
   const db = new Kysely<Database>({ dialect: watchedDialect(withTransactionalDdl(new SqliteDialect({ database: withStatementCache(conn, wal) })), health, storageFailure) });
   return {
@@ -141,7 +132,6 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     health,
     sync: () => (wal ? wal.sync() : Promise.resolve()),
     ...(wal ? { wal } : {}),
-    ...(checkpointer ? { checkpointer } : {}),
     probe: async () => {
       if (file !== ':memory:') sqliteHeadroom(conn, file);
       await probeWrite(db, health);
@@ -154,7 +144,6 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     },
     close: async () => {
       if (wal) await wal.sync();
-      await checkpointer?.stop();
       await db.destroy();
       wal?.close();
     },
