@@ -69,6 +69,11 @@ export interface IngestBatch {
   quietJoins: ReadonlySet<string>;
   /** Join notices this batch found quiet: the ingest service adds them to its memo once the batch commits. */
   newlyQuiet: string[];
+  /**
+   * The assignees of the incidents in `openIncidents`, read with them (one statement for
+   * both); cleared with `openIncidents`. Nothing a trigger does changes assignments.
+   */
+  assignees: Map<string, string[]>;
 }
 
 /** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
@@ -87,7 +92,7 @@ interface QueuedTrigger {
 }
 
 export function newBatch(shared = false, quietJoins: ReadonlySet<string> = new Set()): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Set(), noticed: new Set(), quietJoins, newlyQuiet: [] };
+  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Set(), noticed: new Set(), quietJoins, newlyQuiet: [], assignees: new Map() };
 }
 
 /**
@@ -148,7 +153,12 @@ export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
   const target = groupTarget(a.plan.grouping, a);
   if (!target || target.prefix) return false;
   const slot = groupSlot(a.service.id, target.key);
-  let incident = b.openIncidents.get(slot) ?? (await store.findAcceptingIncident(tx.trx, a.orgId, a.service.id, target.key));
+  let incident = b.openIncidents.get(slot);
+  if (!incident) {
+    const found = await store.findAcceptingIncidentAssigned(tx.trx, a.orgId, a.service.id, target.key);
+    if (found) b.assignees.set(found.incident.id, found.assignees);
+    incident = found?.incident;
+  }
   if (incident && !accepting(incident, tx.now)) incident = undefined;
   if (!incident && b.shared) throw new NeedsExclusiveLock('an incident must be opened');
   if (!incident) {
@@ -475,7 +485,7 @@ async function queueJoinNotice(tx: Tx, incident: IncidentTable, a: AlertInput): 
   const memo = `${incident.id}:${window}`;
   if (tx.batch?.noticed.has(memo)) return false;
   tx.batch?.noticed.add(memo);
-  const assignees = await store.assigneesOf(tx.trx, incident.org_id, incident.id);
+  const assignees = tx.batch?.assignees.get(incident.id) ?? (await store.assigneesOf(tx.trx, incident.org_id, incident.id));
   if (!assignees.length) return false;
   const quiet = `${memo}:${assignees.join(',')}`;
   if (tx.batch?.quietJoins.has(quiet)) return false;

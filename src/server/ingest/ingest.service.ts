@@ -23,6 +23,7 @@ import type { Tx } from '../incident/timeline.js';
 import { JoinNoticeMemo, NeedsExclusiveLock, flushBatch, flushTriggers, newBatch, queueTrigger, storeUnrouted, triggerAlert, type AlertInput } from '../incident/trigger.service.js';
 import { servicePlan, type AlertPlan } from '../incident/alert-plan.js';
 import { servicesInMaintenance } from '../maintenance/maintenance.store.js';
+import { readServiceContext, type ServiceContext } from './batch-context.store.js';
 import { findOrchestrationByKeyHash, getOrchestrationName, loadRouter, loadServiceRules, loadUnrouted } from '../rules/orchestration.service.js';
 import { applyServiceRules, routeEvent, type CompiledRouter, type CompiledServiceRules, type RuleMatch } from '../rules/rules.js';
 import { applyOutcome, NO_DECISION, ruleEventOf, type RuleDecision, type TriggerFields } from './rules-stage.js';
@@ -238,7 +239,9 @@ export class IngestService {
       for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, orgId, shared ? 'shared' : 'exclusive');
       const batch = newBatch(shared, this.joinNotices.quiet);
       // The rules stage reads each path's version in the batch's transaction: an edit is seen by the next batch, on every node.
-      const rules = new RulesOfBatch(trx);
+      // Those versions and the maintenance windows are read together, one statement per organization with triggers.
+      const context = await serviceContextOf(trx, jobs);
+      const rules = new RulesOfBatch(trx, context);
       const staged: BatchJob[] = [];
       for (const job of jobs) {
         const s = job.kind === 'trigger' ? await stage(rules, job, now) : job;
@@ -254,7 +257,7 @@ export class IngestService {
       }
       // Copies for another tool (running both during a move): every accepted event, in the transaction that holds it.
       for (const job of jobs) if (job.forward && job.target.integration.forward_url) await queueForward(trx, now, job.target.integration.org_id, job.target.integration.id, job.forward);
-      const maintenance = await this.maintenanceOf(trx, staged);
+      const maintenance = await maintenanceOf(trx, staged, context);
       for (const job of staged) {
         const tx: Tx = { trx, now, changes: [], batch };
         perJob.push(tx.changes);
@@ -262,7 +265,10 @@ export class IngestService {
         if (job.kind === 'trigger' && (await this.queue(tx, job, maintenance))) continue;
         // Anything but a queued trigger runs after the queued ones, and may change open incidents.
         await flushTriggers(trx, batch);
-        if (job.kind !== 'trigger') batch.openIncidents.clear();
+        if (job.kind !== 'trigger') {
+          batch.openIncidents.clear();
+          batch.assignees.clear();
+        }
         await this.apply(tx, job, maintenance);
       }
       await flushBatch(trx, batch);
@@ -280,15 +286,6 @@ export class IngestService {
     const rule = matched.at(-1);
     const label = rule ? `${rule.set}/${rule.rule ?? 'catch_all'}` : 'unknown';
     this.metrics.dropped[label] = (this.metrics.dropped[label] ?? 0) + 1;
-  }
-
-  /** The batch's services that are in a maintenance window now (one query per organization of the batch). */
-  private async maintenanceOf(trx: Kysely<Database>, jobs: readonly BatchJob[]): Promise<Set<string>> {
-    const byOrg = new Map<string, Set<string>>();
-    for (const j of jobs) if (j.kind === 'trigger') byOrg.set(j.target.integration.org_id, (byOrg.get(j.target.integration.org_id) ?? new Set()).add(j.target.service.id));
-    const out = new Set<string>();
-    for (const [orgId, ids] of byOrg) for (const id of await servicesInMaintenance(trx, orgId, [...ids])) out.add(id);
-    return out;
   }
 
   /** A trigger for a service whose open incident is known joins the batch's multi-row write. */
@@ -346,6 +343,33 @@ export class IngestService {
   }
 }
 
+/** By organization, what its triggers' services need before the rules stage (batch-context.store.ts): read once per batch. */
+async function serviceContextOf(trx: Kysely<Database>, jobs: readonly IngestJob[]): Promise<Map<string, ServiceContext>> {
+  const byOrg = new Map<string, string[]>();
+  for (const j of jobs) {
+    if (j.kind !== 'trigger') continue;
+    const ids = byOrg.get(j.target.integration.org_id) ?? [];
+    // A router key's service is known only after routing: its rules' version is read then.
+    if (!j.target.router) ids.push(j.target.service.id);
+    byOrg.set(j.target.integration.org_id, ids);
+  }
+  const out = new Map<string, ServiceContext>();
+  for (const [orgId, ids] of byOrg) out.set(orgId, await readServiceContext(trx, orgId, ids));
+  return out;
+}
+
+/** The batch's services that are in a maintenance window now: from the batch's context (an organization's every service), else one query per organization. */
+async function maintenanceOf(trx: Kysely<Database>, jobs: readonly BatchJob[], context: ReadonlyMap<string, ServiceContext>): Promise<Set<string>> {
+  const byOrg = new Map<string, Set<string>>();
+  for (const j of jobs) if (j.kind === 'trigger') byOrg.set(j.target.integration.org_id, (byOrg.get(j.target.integration.org_id) ?? new Set()).add(j.target.service.id));
+  const out = new Set<string>();
+  for (const [orgId, ids] of byOrg) {
+    const known = context.get(orgId)?.inMaintenance;
+    for (const id of known ? [...ids].filter((i) => known.has(i)) : await servicesInMaintenance(trx, orgId, [...ids])) out.add(id);
+  }
+  return out;
+}
+
 /** A trigger's plan: the service's decisions at `now`, overridden by what its rules decided, suppressed in a maintenance window. */
 function planOf(service: ServiceTable, job: StagedTrigger, inMaintenance: boolean, now: number): AlertPlan {
   const base = servicePlan(service, job.severity, now);
@@ -389,7 +413,11 @@ function routerIntegration(key: { orgId: string; integrationId: string }, orches
 /** Compiled rules and routed services, read once per batch (inside its transaction). */
 export class RulesOfBatch implements RuleSource {
   private readonly memo = new Map<string, Promise<unknown>>();
-  constructor(readonly db: Kysely<Database>) {}
+  /** `context`: rule versions the batch already read, by organization (serviceContextOf). */
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly context: ReadonlyMap<string, ServiceContext> = new Map(),
+  ) {}
   private once<T>(key: string, load: () => Promise<T>): Promise<T> {
     let p = this.memo.get(key) as Promise<T> | undefined;
     if (!p) this.memo.set(key, (p = load()));
@@ -399,7 +427,8 @@ export class RulesOfBatch implements RuleSource {
     return this.once(`s/${orgId}/${id}`, async () => (await getService(this.db, orgId, id)) ?? null);
   }
   serviceRules(orgId: string, serviceId: string) {
-    return this.once(`r/${orgId}/${serviceId}`, () => loadServiceRules(this.db, orgId, serviceId));
+    const read = this.context.get(orgId)?.rules.get(serviceId);
+    return this.once(`r/${orgId}/${serviceId}`, () => loadServiceRules(this.db, orgId, serviceId, read));
   }
   router(orgId: string, orchestrationId: string) {
     return this.once(`o/${orgId}/${orchestrationId}`, async () => ({ router: await loadRouter(this.db, orgId, orchestrationId), unrouted: await loadUnrouted(this.db, orgId, orchestrationId) }));

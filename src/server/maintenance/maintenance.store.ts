@@ -18,10 +18,11 @@ type Db = Kysely<Database>;
  * around it are ordered by the database.
  */
 /** Read by every ingest batch: hand-written (storage/prepared.ts), one text whatever the number of services asked about. */
-const IN_MAINTENANCE = statement(`
-  SELECT DISTINCT s.service_id FROM maintenance_window_services s
+/** Its tables and condition, one `?` (the organization): also folded into ingest's per-batch read (ingest/batch-context.store.ts). */
+export const IN_MAINTENANCE_FROM = `FROM maintenance_window_services s
   JOIN maintenance_windows w ON w.org_id = s.org_id AND w.id = s.window_id
-  WHERE s.org_id = ? AND w.active_since IS NOT NULL AND w.ended_at IS NULL AND w.deleted_at IS NULL`);
+  WHERE s.org_id = ? AND w.active_since IS NOT NULL AND w.ended_at IS NULL AND w.deleted_at IS NULL`;
+const IN_MAINTENANCE = statement(`SELECT DISTINCT s.service_id ${IN_MAINTENANCE_FROM}`);
 
 /** Which of `serviceIds` are in a window in progress (an organization has few such services at once). */
 export async function servicesInMaintenance(db: Db, orgId: string, serviceIds: readonly string[]): Promise<Set<string>> {

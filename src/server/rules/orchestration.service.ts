@@ -408,9 +408,12 @@ export async function loadUnrouted(db: Db, orgId: string, orchestrationId: strin
   return compiledFor(db, serviceRules, orgId, 'unrouted', orchestrationId, stored, compileServiceRules);
 }
 
-/** The service's rules, compiled; null when the service has none or they are turned off (/active false). */
-export async function loadServiceRules(db: Db, orgId: string, serviceId: string): Promise<CompiledServiceRules | null> {
-  const stored = await store.getPathVersion(db, orgId, 'service', serviceId);
+/**
+ * The service's rules, compiled; null when the service has none or they are turned off (/active false).
+ * `read`: the path's version as the caller just read it in its transaction (null: no path), instead of reading it here.
+ */
+export async function loadServiceRules(db: Db, orgId: string, serviceId: string, read?: { version: number; active: number } | null): Promise<CompiledServiceRules | null> {
+  const stored = read === undefined ? await store.getPathVersion(db, orgId, 'service', serviceId) : (read ?? undefined);
   if (!stored || !stored.active) return null;
   return compiledFor(db, serviceRules, orgId, 'service', serviceId, stored, compileServiceRules);
 }

@@ -87,6 +87,11 @@ export async function getPaths(db: Db, orgId: string, kind: PathKind, parentIds:
 /** Read by every ingest batch for each service it touches: hand-written (storage/prepared.ts). */
 const PATH_VERSION = statement('SELECT version, active FROM event_orchestration_paths WHERE org_id = ? AND kind = ? AND parent_id = ?');
 
+/** The FROM of a read of `count` service paths' versions, for ingest's per-batch read (ingest/batch-context.store.ts): `?` the organization, then each service. */
+export function servicePathsFrom(count: number): string {
+  return `FROM event_orchestration_paths WHERE org_id = ? AND kind = 'service' AND parent_id IN (${Array.from({ length: count }, () => '?').join(', ')})`;
+}
+
 export async function getPathVersion(db: Db, orgId: string, kind: PathKind, parentId: string): Promise<Pick<EventOrchestrationPathTable, 'version' | 'active'> | undefined> {
   return first<Pick<EventOrchestrationPathTable, 'version' | 'active'>>(db, PATH_VERSION, [orgId, kind, parentId]);
 }

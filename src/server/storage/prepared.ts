@@ -33,7 +33,11 @@ export function insertRows<T>(table: string, columns: Record<keyof T, true>, suf
       s = statement(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows.length }, () => tuple).join(', ')} ${suffix}`);
       byCount.set(rows.length, s);
     }
-    return run<R>(db, s, rows.flatMap((r) => cols.map((c) => r[c])));
+    // A plain loop: the per-row arrays of flatMap showed in the ingest profile (~1% of busy time).
+    const params: unknown[] = new Array(rows.length * cols.length);
+    let k = 0;
+    for (const r of rows) for (const c of cols) params[k++] = r[c];
+    return run<R>(db, s, params);
   };
 }
 
