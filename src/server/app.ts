@@ -11,6 +11,7 @@ import type { App, AppDeps } from './http/deps.js';
 import { registerAuth } from './http/plugins/auth.js';
 import fastJsonStringify from 'fast-json-stringify';
 import { closedBody, closesBody } from './http/closed-bodies.js';
+import { installResponseSchemaCompaction } from './http/compact-response-schemas.js';
 import { errorBody, registerErrorHandling } from './http/plugins/errors.js';
 import { StorageSlow } from './errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
@@ -104,6 +105,9 @@ declare module 'fastify' {
     vigilRoutes: RegisteredRoute[];
   }
 }
+
+// Per route, Fastify's serializers by status code in ~1 KB instead of ~5 KB (http/compact-response-schemas.ts).
+installResponseSchemaCompaction();
 
 const ajvOptions = { removeAdditional: true, useDefaults: true, allErrors: true, strict: false } as const;
 const AjvCtor = Ajv as unknown as typeof Ajv.default;
@@ -278,14 +282,13 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
     }
   });
   // Bodies are validated strictly ({"name": 5} is not a name); query strings and path params are text and are coerced.
-  app.setValidatorCompiler(({ schema, httpPart }) => {
-    const key = `${httpPart === 'body' ? 'body' : 'text'}\u0000${JSON.stringify(schema)}`;
-    return lazyValidator(() => compiledOnce(validators, key, () => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema) as Validator));
-  });
-  app.setSerializerCompiler(({ schema }) => {
-    const key = JSON.stringify(schema);
-    return lazySerializer(() => compiledOnce(serializers, key, () => fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])));
-  });
+  // The cache keys are built on first use too: held by ~1,800 closures from start, the schemas' JSON text was 2.3 MiB of idle heap.
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    lazyValidator(() =>
+      compiledOnce(validators, `${httpPart === 'body' ? 'body' : 'text'}\u0000${JSON.stringify(schema)}`, () => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema) as Validator),
+    ),
+  );
+  app.setSerializerCompiler(({ schema }) => lazySerializer(() => compiledOnce(serializers, JSON.stringify(schema), () => fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0]))));
   registerErrorHandling(app);
   registerInputGuard(app);
   registerSecurityHeaders(app, deps.config.publicUrl);

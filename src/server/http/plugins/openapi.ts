@@ -1,6 +1,6 @@
-import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import type { SwaggerOptions } from '@fastify/swagger';
 import { configFileJsonSchema } from '../../../contract/config-file.js';
-import type { FastifyInstance, RouteOptions } from 'fastify';
 import { MEMBER_RULES, rolesWith, type MemberRule } from '../../org/roles.js';
 import type { Role } from '../../storage/schema.js';
 import { scopeAllows } from './auth.js';
@@ -72,9 +72,21 @@ export function roleTableMarkdown(paths: Record<string, Record<string, Partial<O
   ].join('\n');
 }
 
-/** The OpenAPI document is generated from the same route schemas that validate and serialize. */
+/**
+ * The OpenAPI document is generated from the same route schemas that validate and serialize.
+ * It is built on its first request, not at start: @fastify/swagger and what it loads (yaml,
+ * a JSON Schema resolver) were 1 MiB of every node's idle heap for a document few nodes
+ * serve (docs/benchmarks.md, "Idle memory, stop 29"). The routes are collected as they are
+ * registered, as @fastify/swagger collects them (HEAD twins left out); on the first request
+ * they are declared again, with their schemas, config and handlers, on a throwaway Fastify
+ * instance that carries @fastify/swagger and never listens, whose document is kept.
+ */
 export async function registerOpenApi(app: FastifyInstance, baseUrl: string, volunteerRule: VolunteerRuleOf): Promise<void> {
-  await app.register(swagger, {
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.method !== 'HEAD') routes.push(route);
+  });
+  const options: SwaggerOptions = {
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -93,8 +105,33 @@ export async function registerOpenApi(app: FastifyInstance, baseUrl: string, vol
       doc.info.description = `${doc.info.description ?? ''}\n\n${roleTableMarkdown(doc.paths ?? {})}`;
       return doc as never;
     },
+  };
+  let document: Promise<unknown> | null = null;
+  const build = async (): Promise<unknown> => {
+    const { default: swagger } = await import('@fastify/swagger');
+    // Nothing is validated or serialized here: the document only reads the schemas.
+    const scratch = Fastify({ exposeHeadRoutes: false });
+    scratch.setValidatorCompiler(() => () => true);
+    scratch.setSerializerCompiler(() => (data) => JSON.stringify(data));
+    await scratch.register(swagger, options);
+    scratch.after(() => {
+      for (const r of routes) scratch.route({ method: r.method, url: r.url, schema: r.schema, config: r.config, handler: r.handler } as RouteOptions);
+    });
+    await scratch.ready();
+    try {
+      return scratch.swagger();
+    } finally {
+      await scratch.close();
+    }
+  };
+  app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => {
+    // A failed build is not kept: the next request tries again.
+    document ??= build().catch((err: unknown) => {
+      document = null;
+      throw err;
+    });
+    return document;
   });
-  app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
   // Beside it: the JSON Schema of the `vigil export` / `vigil apply` file (docs/vigil-config.schema.json).
   app.get('/api/v1/vigil-config.schema.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => configFileJsonSchema());
 }
