@@ -81,7 +81,7 @@ export async function seedIncidentHistory(h: DbHandle, incidents: number, log: (
         TYPES.forEach((type, k) => {
           if (type === 'acknowledge_log_entry' && i % 10 === 0) return;
           const at = created + k * 20_000;
-          logs.push({ org_id: orgId, id: newId(at), incident_id: id, service_id: s.id, type, created_at: at, agent: null, channel: '{"type":"auto"}', summary: type, details: type === 'escalate_log_entry' ? '{"level":2,"loop":0}' : null });
+          logs.push({ org_id: orgId, id: newId(at), incident_id: id, service_id: s.id, type, created_at: at, agent: null, channel: '{"type":"auto"}', summary: type, details: type === 'escalate_log_entry' ? '{"level":2,"loop":0}' : null, wording: null });
         });
       }
       entries += logs.length;
