@@ -38,7 +38,7 @@ export async function benchPushLatency(probes = 100, perSecond = 10): Promise<Pu
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-push-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, VIGIL_DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', VIGIL_PUBLIC_URL: url, LOG_LEVEL: 'warn', DATABASE_URL: '', VIGIL_INGEST_RATE: '0' };
+  const env = { ...process.env, VIGIL_DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', VIGIL_PUBLIC_URL: url, LOG_LEVEL: 'warn', DATABASE_URL: '', VIGIL_INGEST_RATE: '0', VIGIL_OUTBOUND_ALLOW: '127.0.0.1' };
   const cli = path.join(REPO, 'dist/cli/main.js');
   const init = JSON.parse(execFileSync(process.execPath, [cli, 'init', '--org', 'Bench', '--email', 'o@bench.example', '--name', 'Olive', '--password', 'bench password 42', '--json'], { env, encoding: 'utf8' })) as { user: { id: string }; token: string };
   const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], { env, stdio: 'ignore' });
