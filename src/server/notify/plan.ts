@@ -4,7 +4,7 @@
  * is paged; this decides how.
  */
 import type { ChannelName, ContactMethodTable, ContactMethodType, NotificationRuleTable } from '../storage/schema.js';
-import { say, type Wording } from '../lib/i18n/translate.js';
+import { say, word, type Wording } from '../lib/i18n/translate.js';
 
 /** The channel that carries each contact method type (a phone method is called: voice). */
 export const CHANNEL_OF: Record<ContactMethodType, ChannelName> = {
@@ -38,12 +38,8 @@ export interface ContactPlan {
 }
 
 /** Why a person cannot be paged, with their name (`Ana has no verified contact method`), worded when read. */
-export function unreachableWording(name: string, plan: ContactPlan | undefined): Wording | string {
-  if (!plan) return say('timeline.person.cannotBePaged', { name });
-  if (plan.code === 'no_rule') return say('timeline.person.noRule', { name, urgency: plan.urgency ?? '' });
-  if (plan.code === 'no_contact_method') return say('timeline.person.noContactMethod', { name });
-  if (plan.code === 'no_verified_method') return say('timeline.person.noVerifiedMethod', { name });
-  return `${name} ${plan.reason ?? ''}`.trim();
+export function unreachableWording(name: string, plan: ContactPlan | undefined): Wording {
+  return plan ? say('timeline.personReason', { name, reason: unreachableReason(plan) }) : say('timeline.person.cannotBePaged', { name });
 }
 
 /** Why a person cannot be paged, in words after their name (`has no verified contact method`). */
@@ -61,14 +57,21 @@ export function unreachableReason(plan: ContactPlan): Wording | string {
  */
 export function planUserNotifications(methods: ContactMethodTable[], rules: NotificationRuleTable[], urgency: 'high' | 'low'): ContactPlan {
   const verified = methods.filter((m) => m.verified_at !== null && m.deleted_at === null);
-  if (verified.length === 0) return methods.length ? { plan: [], reason: 'has no verified contact method', code: 'no_verified_method' } : { plan: [], reason: 'has no contact method', code: 'no_contact_method' };
+  if (verified.length === 0) return unreachable(methods.length ? { code: 'no_verified_method' } : { code: 'no_contact_method' });
   const byId = new Map(verified.map((m) => [m.id, m]));
   if (rules.length === 0) return { plan: verified.map((m) => ({ contactMethod: m, delayMinutes: 0, ruleId: null })), reason: null };
   const plan = rules
     .filter((r) => r.urgency === urgency && byId.has(r.contact_method_id))
     .map((r) => ({ contactMethod: byId.get(r.contact_method_id)!, delayMinutes: r.start_delay_in_minutes, ruleId: r.id }));
-  if (plan.length === 0) return { plan: [], reason: `has no notification rule for ${urgency} urgency using a verified method`, code: 'no_rule', urgency };
+  if (plan.length === 0) return unreachable({ code: 'no_rule', urgency });
   return { plan, reason: null };
+}
+
+/** A plan that reaches nobody: its code, and the English of why (`reason`, for API answers and logs). */
+function unreachable(why: Required<Pick<ContactPlan, 'code'>> & Pick<ContactPlan, 'urgency'>): ContactPlan {
+  const plan: ContactPlan = { plan: [], reason: null, ...why };
+  const reason = unreachableReason(plan);
+  return { ...plan, reason: typeof reason === 'string' ? reason : word('en', reason) };
 }
 
 /**

@@ -79,7 +79,7 @@ export async function evaluatePool(db: Db, orgId: string, pool: VolunteerPoolTab
     else if (pool.requires_references && !v.references_checked) not(say('volunteer.reason.noReferences'));
     else if (pool.requires_background_check && !v.background_checked) not(say('volunteer.reason.noBackgroundCheck'));
     else if (required.some((k) => !(JSON.parse(v.skills) as string[]).includes(k))) not(say('volunteer.reason.lacksSkill', { skills: required.filter((k) => !(JSON.parse(v.skills) as string[]).includes(k)).join(', ') }));
-    else if (!methods.some((c) => c.user_id === m.user_id && c.verified_at !== null && c.deleted_at === null)) not(say('volunteer.reason.noVerifiedMethod'));
+    else if (!methods.some((c) => c.user_id === m.user_id && c.verified_at !== null && c.deleted_at === null)) not(say('paging.reason.noVerifiedMethod'));
     else {
       const a = availabilityOf(v, unavailability.filter((x) => x.user_id === m.user_id));
       s.shift = isAvailable(a, now) ? shiftAt(a, now) : null;
@@ -144,7 +144,7 @@ export async function scheduledVolunteerRefusal(db: Db, orgId: string, userId: s
 
 function nobodyReason(pool: VolunteerPoolTable, statuses: MemberStatus[], tried: ReadonlySet<string>): Wording {
   if (statuses.length === 0) return say('timeline.pool.noMembers', { pool: pool.name });
-  const why = statuses.map((s) => (tried.has(s.userId) ? say('timeline.pool.alreadyPaged', { name: s.name }) : say('timeline.pool.member', { name: s.name, reason: s.why ?? say('timeline.pool.doesNotQualify') })));
+  const why = statuses.map((s) => (tried.has(s.userId) ? say('timeline.pool.alreadyPaged', { name: s.name }) : say('timeline.personReason', { name: s.name, reason: s.why ?? say('timeline.pool.doesNotQualify') })));
   return say('timeline.pool.nobody', { pool: pool.name, why });
 }
 

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { VigilError } from '../../errors.js';
 import { can } from '../../org/roles.js';
-import { noteTokenUse, principalForToken, type TokenPrincipal } from '../../org/org.service.js';
+import { memberLocale, noteTokenUse, principalForToken, type TokenPrincipal } from '../../org/org.service.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Database } from '../../storage/schema.js';
 import type { AgentRef } from '../../incident/incident.js';
@@ -81,6 +81,12 @@ export function scopeAllows(scope: NonNullable<TokenPrincipal['scope']>, needed:
 export function principalOf(request: FastifyRequest): TokenPrincipal {
   if (!request.principal) throw new VigilError('unauthenticated', ['no API token']);
   return request.principal;
+}
+
+/** The caller's locale (their `locale`, else the organization's default): the language Vigil's own sentences are answered in. */
+export function callerLocale(db: Kysely<Database>, request: FastifyRequest): Promise<string> {
+  const { orgId, userId } = principalOf(request);
+  return memberLocale(db, orgId, userId);
 }
 
 export function agentOf(p: TokenPrincipal): AgentRef {

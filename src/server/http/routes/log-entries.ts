@@ -1,12 +1,10 @@
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { IdParams, PageQuery, Pagination, errorResponses } from '../../../contract/common.js';
 import { LogEntry } from '../../../contract/incident.js';
 import { incidentLogEntries, orgLogEntries, requireLogEntry, type LogEntryPage, type LogEntryQuery } from '../../incident/incident-read.service.js';
 import { requireIncident } from '../../incident/incident.service.js';
-import { memberLocale } from '../../org/org.service.js';
 import type { App, AppDeps } from '../deps.js';
-import { principalOf } from '../plugins/auth.js';
+import { callerLocale, principalOf } from '../plugins/auth.js';
 import { page } from '../presenters/common.js';
 import { checkWindow, instant } from '../query.js';
 
@@ -32,10 +30,6 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
   const { db, presenter: p } = deps;
   // Vigil's own sentences in the caller's language (their locale, else the organization's).
   const present = (r: LogEntryPage, locale: string) => r.rows.map((e) => p.logEntry(e, r.serviceNames.get(e.service_id) ?? null, null, locale));
-  const localeOf = (request: FastifyRequest) => {
-    const { orgId, userId } = principalOf(request);
-    return memberLocale(db, orgId, userId);
-  };
 
   app.get(
     '/api/v1/incidents/:id/log_entries',
@@ -45,7 +39,7 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
       const inc = await requireIncident(db, orgId, request.params.id);
       const q = logQuery(request.query);
       const r = await incidentLogEntries(db, orgId, inc, q);
-      return page('log_entries', present(r, await localeOf(request)), q.limit, q.offset, r.total, request.query.total);
+      return page('log_entries', present(r, await callerLocale(db, request)), q.limit, q.offset, r.total, request.query.total);
     },
   );
 
@@ -56,7 +50,7 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
       const { orgId } = principalOf(request);
       const q = logQuery(request.query);
       const r = await orgLogEntries(db, orgId, q);
-      return page('log_entries', present(r, await localeOf(request)), q.limit, q.offset, r.total, request.query.total);
+      return page('log_entries', present(r, await callerLocale(db, request)), q.limit, q.offset, r.total, request.query.total);
     },
   );
 
@@ -65,7 +59,7 @@ export function logEntryRoutes(app: App, deps: AppDeps): void {
     { config: { permission: 'read' }, schema: { summary: 'Get a log entry', tags: ['incidents'], params: IdParams, response: { 200: Type.Object({ log_entry: LogEntry }), ...errorResponses } } },
     async (request) => {
       const { orgId } = principalOf(request);
-      return { log_entry: present(await requireLogEntry(db, orgId, request.params.id), await localeOf(request))[0]! };
+      return { log_entry: present(await requireLogEntry(db, orgId, request.params.id), await callerLocale(db, request))[0]! };
     },
   );
 }

@@ -10,8 +10,7 @@ import { requireService } from '../../service/service.service.js';
 import { requireOrchestration } from '../../rules/orchestration.service.js';
 import { priorityNames } from '../../org/priority.service.js';
 import type { App, AppDeps } from '../deps.js';
-import { principalOf } from '../plugins/auth.js';
-import { memberLocale } from '../../org/org.service.js';
+import { callerLocale, principalOf } from '../plugins/auth.js';
 import { word, type Wording } from '../../lib/i18n/translate.js';
 import { instant } from '../query.js';
 
@@ -79,7 +78,7 @@ export function pagingPathRoutes(app: App, deps: AppDeps): void {
       const at = instant(q.at, 'at') ?? clock.now();
       const path = await pagingPath(db, targets, orgId, request.params.id, at, { ...(q.severity ? { severity: q.severity } : {}), ...(q.urgency ? { urgency: q.urgency } : {}) });
       if (!path) throw notFound(`service ${request.params.id}`);
-      return { paging_path: presentPath(p, path, await memberLocale(deps.db, principalOf(request).orgId, principalOf(request).userId)) };
+      return { paging_path: presentPath(p, path, await callerLocale(db, request)) };
     },
   );
 
@@ -128,7 +127,7 @@ export function pagingPathRoutes(app: App, deps: AppDeps): void {
           notes: decision?.notes ?? [],
           matched: (v.kind === 'drop' ? v.matched : v.decision.matched).map((m) => ({ set_id: m.set, rule_id: m.rule, label: m.label, catch_all: m.rule === null })),
         },
-        paging_path: path ? presentPath(p, path, await memberLocale(deps.db, principalOf(request).orgId, principalOf(request).userId)) : null,
+        paging_path: path ? presentPath(p, path, await callerLocale(db, request)) : null,
       };
     },
   );
