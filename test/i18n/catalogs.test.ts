@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { CATALOGS, LANGUAGES, format, formatDateTime, formatNumber, parseLocale, pickLanguage } from '../../src/server/lib/i18n/translate.js';
+import { createIntl } from '@formatjs/intl';
+import { CATALOGS, LANGUAGES, format, formatDateTime, formatNumber, languageOf, parseLocale, pickLanguage } from '../../src/server/lib/i18n/translate.js';
 import { en } from '../../src/server/lib/i18n/messages/en.js';
 
 function placeholders(elements: MessageFormatElement[], out = new Set<string>()): Set<string> {
@@ -49,6 +50,30 @@ describe('the server catalogs', () => {
       // Only a few texts read the same ("Service", "NOTE", "{service} · {urgency} · {status}"): an untranslated copy of English would be many.
       expect(same.length, `${lang} same as English: ${same.join(', ')}`).toBeLessThan(ids.length / 8);
     }
+  });
+
+  it('words every message, in every language and several locale spellings, exactly as FormatJS formatMessage does (the compiled-message memo)', () => {
+    const values = (elements: MessageFormatElement[], out: Record<string, string | number> = {}): Record<string, string | number> => {
+      for (const e of elements) {
+        if (e.type === TYPE.argument) out[e.value] ??= `«${e.value}»`;
+        if (e.type === TYPE.number || e.type === TYPE.date || e.type === TYPE.time) out[e.value] = 1_772_442_000_000;
+        if (e.type === TYPE.plural) out[e.value] = 2;
+        if (e.type === TYPE.select) out[e.value] = Object.keys(e.options).find((k) => k !== 'other') ?? 'other';
+        if (e.type === TYPE.plural || e.type === TYPE.select) for (const o of Object.values(e.options)) values(o.value, out);
+        if (e.type === TYPE.tag) values(e.children, out);
+      }
+      return out;
+    };
+    for (const locale of ['en-US', 'fr', 'fr_fr', 'es-MX', 'de-DE']) {
+      const intl = createIntl({ locale: parseLocale(locale) ?? 'en-US', defaultLocale: 'en', messages: CATALOGS[languageOf(parseLocale(locale))], onError: (err) => { throw err; } });
+      for (const id of ids) {
+        const v = values(parse(intl.messages[id] as string));
+        // Twice: the first call compiles, the second reads the memo.
+        for (let i = 0; i < 2; i++) expect(format(locale, id as keyof typeof en, v), `${locale} ${id}`).toBe(intl.formatMessage({ id }, v));
+      }
+    }
+    // A missing value still fails as FormatJS fails, naming the message.
+    expect(() => format('fr', 'text.bundleHeadline', { count: 1 })).toThrow(/text\.bundleHeadline/);
   });
 
   it('formats with the locale: numbers, dates in a zone, plurals; picks a language among those offered', () => {

@@ -56,22 +56,56 @@ export function localeFor(userLocale: string | null | undefined, orgLocale: stri
 
 const cache = createIntlCache();
 const intls = new Map<string, IntlShape<string>>();
+/** The Intl of each locale as callers spell it (`fr_fr`, `fr-FR`), so a hot path parses a tag once. */
+const bySpelling = new Map<string, IntlShape<string>>();
 
 function intlFor(locale: string | null | undefined): IntlShape<string> {
+  const spelled = bySpelling.get(locale ?? '');
+  if (spelled) return spelled;
   const key = parseLocale(locale ?? '') ?? DEFAULT_LOCALE;
   let intl = intls.get(key);
   if (!intl) {
     intl = createIntl({ locale: key, defaultLocale: 'en', messages: CATALOGS[languageOf(key)], onError: (err) => { throw err; } }, cache);
     intls.set(key, intl);
   }
+  // Spellings come from stored rows and requests: a bounded memo, not a leak.
+  if (bySpelling.size >= 1_000) bySpelling.clear();
+  bySpelling.set(locale ?? '', intl);
   return intl;
 }
 
 export type Values = Record<string, string | number>;
 
+type MessageFormat = ReturnType<IntlShape<string>['formatters']['getMessageFormat']>;
+/**
+ * Each locale's compiled messages, by id. FormatJS memoizes its compiled messages too, but
+ * under a key it builds with JSON.stringify on every call, a cost the ingest path paid for
+ * every timeline entry; this is the same compiled message under the message's id.
+ */
+const compiled = new Map<IntlShape<string>, Map<MessageId, MessageFormat>>();
+
+function compiledMessage(intl: IntlShape<string>, id: MessageId): MessageFormat {
+  let byId = compiled.get(intl);
+  if (!byId) compiled.set(intl, (byId = new Map()));
+  let mf = byId.get(id);
+  if (!mf) {
+    // What intl.formatMessage compiles for a catalog message (no time zone set, so its formats as given).
+    mf = intl.formatters.getMessageFormat(intl.messages[id] as string, intl.locale, intl.formats, { formatters: intl.formatters });
+    byId.set(id, mf);
+  }
+  return mf;
+}
+
 /** A catalog text in a locale's language, its ICU placeholders filled with `values`. */
 export function format(locale: string | null | undefined, id: MessageId, values?: Values): string {
-  return intlFor(locale).formatMessage({ id }, values);
+  const intl = intlFor(locale);
+  if (!Object.hasOwn(intl.messages, id)) return intl.formatMessage({ id }, values);
+  try {
+    return compiledMessage(intl, id).format(values) as string;
+  } catch {
+    // FormatJS's own path, for its error (a missing value names the message).
+    return intl.formatMessage({ id }, values);
+  }
 }
 
 /** A date and time as a person reads it: their locale's style, in their zone, with the zone's short name. */
