@@ -15,6 +15,7 @@ import { installResponseSchemaCompaction } from './http/compact-response-schemas
 import { errorBody, registerErrorHandling } from './http/plugins/errors.js';
 import { StorageSlow } from './errors.js';
 import { registerInputGuard } from './http/plugins/input-guard.js';
+import { cleanBodies, mayHoldUnstorableText } from './http/plugins/unstorable-text.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -274,7 +275,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
       return done(e, undefined);
     }
     try {
-      done(null, sjson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
+      const parsed: unknown = sjson.parse(body as string, { protoAction: 'error', constructorAction: 'error' });
+      if (typeof parsed === 'object' && parsed !== null && !mayHoldUnstorableText(body as string)) cleanBodies.add(parsed);
+      done(null, parsed);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       (e as Error & { statusCode?: number }).statusCode = 400;

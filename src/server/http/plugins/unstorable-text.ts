@@ -15,6 +15,21 @@ function problem(s: string): string | null {
 }
 
 /**
+ * Whether JSON text could decode to unstorable text: a `\u0000` or surrogate escape, or a
+ * raw NUL or lone surrogate (an emoji's raw pair is fine). False means its parsed value
+ * holds none, so the walk below can be skipped (two regular expressions over the text
+ * instead of a path string per value); true (also for an escaped backslash followed by
+ * `u0000`) only means the walk must run.
+ */
+const ESCAPED = /\\u(?:0000|[dD][89a-fA-F])/;
+export function mayHoldUnstorableText(json: string): boolean {
+  return ESCAPED.test(json) || problem(json) !== null;
+}
+
+/** Parsed JSON bodies whose text held nothing unstorable (see mayHoldUnstorableText), so the input guard skips them. */
+export const cleanBodies = new WeakSet<object>();
+
+/**
  * The first unstorable string in a parsed JSON value, keys included: `{field, problem}` or
  * null. Iterative (an explicit stack), so a hostile body nested 100,000 deep is walked
  * without exhausting the call stack; the body limit bounds the work.
