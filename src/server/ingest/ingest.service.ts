@@ -106,6 +106,7 @@ export interface IngestMetrics {
 export class IngestService {
   private readonly committer: GroupCommitter<IngestJob, IncidentChange[]>;
   private readonly limiter: RateLimiter;
+  /** Keys as sent (in memory only, for seconds; the database keeps hashes) → what they resolved to. */
   private readonly cache = new Map<string, { value: KeyTarget | null; expires: number }>();
 
   /** Services this node's batches last saw with an open incident, until when: only a guess of the lock a batch needs. */
@@ -140,15 +141,15 @@ export class IngestService {
   async resolveKey(routingKey: string, type: 'events_v2', opts: { routers: true }): Promise<KeyTarget | null>;
   async resolveKey(routingKey: string, type: IntegrationTable['type'] | 'any'): Promise<ResolvedIntegration | null>;
   async resolveKey(routingKey: string, type: IntegrationTable['type'] | 'any', opts: { routers?: boolean } = {}): Promise<KeyTarget | null> {
-    const hash = hashSecret(routingKey);
     const now = this.clock.now();
-    const hit = this.cache.get(hash);
+    // Cached under the key as sent, so a hit costs no hash: only a miss hashes it to look it up.
+    const hit = this.cache.get(routingKey);
     let value: KeyTarget | null;
     if (hit && hit.expires > now) value = hit.value;
     else {
-      value = await this.lookUp(hash);
+      value = await this.lookUp(hashSecret(routingKey));
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { value, expires: now + (value ? 5_000 : 1_000) });
+      this.cache.set(routingKey, { value, expires: now + (value ? 5_000 : 1_000) });
     }
     if (value?.router) return opts.routers && type === 'events_v2' ? value : null;
     if (value && type !== 'any' && value.integration.type !== type) return null;
