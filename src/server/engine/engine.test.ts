@@ -107,3 +107,23 @@ describe('engine wakes for the next deadline', () => {
     await engine.stop();
   });
 });
+
+describe('a drain lets I/O in between passes', () => {
+  it('a module with work on every pass (a backfill) does not starve callbacks queued meanwhile', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-08T09:00:00Z'));
+    let passes = 0;
+    // Work done with no real await, as better-sqlite3's statements complete: only microtasks.
+    const mod: EngineModule = { name: 'backfill', tick: async () => (++passes <= 20 ? 1 : 0) };
+    const engine = new Engine([mod], clock, quiet, { backstopMs: 60_000, maxCyclesPerWake: 50, nextDue: async () => null });
+    const seenAt: number[] = [];
+    // Queued before the drain starts, as a connection or a listen callback would be.
+    setImmediate(() => seenAt.push(passes));
+    engine.start();
+    await new Promise((r) => setTimeout(r, 50));
+    await engine.stop();
+    expect(passes).toBe(21);
+    // Run before the drain ended (it would have seen 21 otherwise).
+    expect(seenAt).toHaveLength(1);
+    expect(seenAt[0]).toBeLessThan(21);
+  });
+});

@@ -149,6 +149,11 @@ export class Engine {
 
   private async drain(): Promise<void> {
     for (let i = 0; i < this.opts.maxCyclesPerWake && this.running; i++) {
+      // Between passes, let I/O in. On SQLite every statement completes synchronously, so
+      // a pass's awaits are microtasks and passes chained by `await` alone never return to
+      // the event loop: a drain of 50 backfill passes (incident facts after an upgrade)
+      // kept a node from listening, and answering ingest, for 6 s.
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const work = await this.pass(this.clock.now());
       if (work > 0) this.opts.afterWork?.();
       if (work === 0 && !this.again) return;
