@@ -29,6 +29,8 @@ function runTool(cmd: string, args: string[]): Promise<void> {
   });
 }
 const ROLLBACK = /^\s*rollback\s*$/i;
+/** Kysely's SQLite driver opens every transaction with a bare BEGIN (DEFERRED). */
+const DEFERRED_BEGIN = /^\s*begin\s*(deferred\s*)?(transaction\s*)?;?\s*$/i;
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -42,6 +44,8 @@ export interface DbHandle {
   sync(): Promise<void>;
   /** SQLite on a file: the WAL flusher (exposed for metrics and tests). */
   wal?: WalSync;
+  /** SQLite on a file: its path, for another connection to the same database (ingest/writer-thread.ts). */
+  file?: string;
   /** Whether storage takes writes, as last seen (storage/health.ts; /readyz). */
   health: StorageHealth;
   /**
@@ -131,7 +135,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     dialect: 'sqlite',
     health,
     sync: () => (wal ? wal.sync() : Promise.resolve()),
-    ...(wal ? { wal } : {}),
+    ...(wal ? { wal, file } : {}),
     probe: async () => {
       if (file !== ':memory:') sqliteHeadroom(conn, file);
       await probeWrite(db, health);
@@ -167,7 +171,12 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
   // back: run a statement that does nothing, and the original error reaches the caller.
   const nothing = conn.prepare('SELECT 1 WHERE 0');
   return {
-    prepare(text) {
+    prepare(sqlText) {
+      // Every transaction takes the write lock at its BEGIN (IMMEDIATE): with a second
+      // connection on the file (the ingest writer thread), a DEFERRED transaction that read
+      // and then writes after the other one committed fails at once with SQLITE_BUSY_SNAPSHOT,
+      // which the busy handler cannot wait out. IMMEDIATE waits (busy_timeout) at BEGIN instead.
+      const text = DEFERRED_BEGIN.test(sqlText) ? 'begin immediate' : sqlText;
       if (!conn.inTransaction && ROLLBACK.test(text)) {
         wrote = false;
         return nothing;
