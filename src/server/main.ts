@@ -89,8 +89,8 @@ export function openConfiguredDatabase(config: Config): DbHandle {
 
 export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: ChannelRegistry = new ChannelRegistry([])): AppDeps {
   const bus = new Bus();
-  // The writer thread needs a second connection to the same file: SQLite on a file only.
-  const writer = config.ingest.writer === 'thread' && handle.dialect === 'sqlite' && handle.file ? new WriterThread(handle.file, () => handle.wal?.noteCommit()) : undefined;
+  // The writer thread needs a second connection to the same file: SQLite on a file only (handle.file).
+  const writer = config.ingest.writer === 'thread' && handle.file ? new WriterThread(handle.file, () => handle.wal?.noteCommit()) : undefined;
   const ingest = new IngestService(handle.db, clock, bus, config.ingest, writer);
   return {
     db: handle.db,
