@@ -31,6 +31,8 @@ function runTool(cmd: string, args: string[]): Promise<void> {
 const ROLLBACK = /^\s*rollback\s*$/i;
 /** Kysely's SQLite driver opens every transaction with a bare BEGIN (DEFERRED). */
 const DEFERRED_BEGIN = /^\s*begin\s*(deferred\s*)?(transaction\s*)?;?\s*$/i;
+/** What it is sent as instead (SQLite counts it as a write statement: it is not one to flush). */
+const IMMEDIATE_BEGIN = 'begin immediate';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -176,7 +178,7 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
       // connection on the file (the ingest writer thread), a DEFERRED transaction that read
       // and then writes after the other one committed fails at once with SQLITE_BUSY_SNAPSHOT,
       // which the busy handler cannot wait out. IMMEDIATE waits (busy_timeout) at BEGIN instead.
-      const text = DEFERRED_BEGIN.test(sqlText) ? 'begin immediate' : sqlText;
+      const text = DEFERRED_BEGIN.test(sqlText) ? IMMEDIATE_BEGIN : sqlText;
       if (!conn.inTransaction && ROLLBACK.test(text)) {
         wrote = false;
         return nothing;
@@ -198,7 +200,7 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
           wrote = false;
         } else if (ROLLBACK.test(text)) {
           wrote = false;
-        } else if (!stmt.readonly) {
+        } else if (!stmt.readonly && text !== IMMEDIATE_BEGIN) {
           if (conn.inTransaction) wrote = true;
           else wal.noteCommit();
         }
@@ -407,10 +409,14 @@ async function probeWrite(db: Kysely<any>, health: StorageHealth): Promise<void>
   health.succeeded(Date.now());
 }
 
-/** Errors after which the whole transaction may simply be run again. */
+/**
+ * Errors after which the whole transaction may simply be run again: PostgreSQL's deadlocks and
+ * serialization failures. Not SQLite's SQLITE_BUSY: every transaction begins IMMEDIATE, so it
+ * comes only after busy_timeout (5 s) was waited out, and running it again would only wait again.
+ */
 export function isRetryableTxError(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
-  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+  return code === '40P01' || code === '40001';
 }
 
 /**
