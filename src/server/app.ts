@@ -293,6 +293,10 @@ export async function buildApp(deps: AppDeps, opts: { logger?: Logger | boolean;
   );
   app.setSerializerCompiler(({ schema }) => lazySerializer(() => compiledOnce(serializers, JSON.stringify(schema), () => fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0]))));
   registerErrorHandling(app);
+  // The ingest writer thread (if any) closes its connection with the app, before the database is.
+  app.addHook('onClose', async () => {
+    await deps.ingest.close();
+  });
   registerInputGuard(app);
   registerSecurityHeaders(app, deps.config.publicUrl);
   // Nothing that changed state is answered before it is on disk (SQLite: the WAL flush of

@@ -26,6 +26,7 @@ import { checkReadiness } from './observability/readiness.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { BackupScheduler, backupBeforeMigrations } from './storage/backup.js';
 import { IngestService } from './ingest/ingest.service.js';
+import { WriterThread } from './ingest/writer-thread.js';
 import { Presenter } from './http/presenters/index.js';
 import { countOrganizations } from './org/org.store.js';
 import type { AppDeps } from './http/deps.js';
@@ -88,7 +89,9 @@ export function openConfiguredDatabase(config: Config): DbHandle {
 
 export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: ChannelRegistry = new ChannelRegistry([])): AppDeps {
   const bus = new Bus();
-  const ingest = new IngestService(handle.db, clock, bus, config.ingest);
+  // The writer thread needs a second connection to the same file: SQLite on a file only (handle.file).
+  const writer = config.ingest.writer === 'thread' && handle.file ? new WriterThread(handle.file, () => handle.wal?.noteCommit()) : undefined;
+  const ingest = new IngestService(handle.db, clock, bus, config.ingest, writer);
   return {
     db: handle.db,
     dialect: handle.dialect,
@@ -204,6 +207,7 @@ export async function startServer(config: Config, logger: Logger = processLogger
       if (engine) await engine.stop();
       if (backups) await backups.stop();
       if (unlisten) await unlisten();
+      await deps.ingest.close();
       await handle.close();
     },
   };

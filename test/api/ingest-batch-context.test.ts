@@ -4,11 +4,13 @@
  * it) is read again by the next batch: nothing is kept between batches. Two ingest services
  * on one database stand for two nodes; every change is made directly in the database, as
  * another node (or an operator) would make it, between two batches of the same node. Both
- * dialects.
+ * dialects; on SQLite, node `b` runs its batches on the writer thread (its own connection,
+ * ingest/writer-thread.ts), so what the main thread's connection writes is seen there too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../../src/server/lib/bus.js';
 import { newId } from '../../src/server/lib/ids.js';
+import { WriterThread } from '../../src/server/ingest/writer-thread.js';
 import { IngestService, type IngestJob, type ResolvedIntegration } from '../../src/server/ingest/ingest.service.js';
 import { DIALECTS, GROUP_UNTIL_RESOLVED, createTestApp, serviceWithKey, type TestApp } from '../harness.js';
 import { req } from './helpers.js';
@@ -23,9 +25,12 @@ describe.each(DIALECTS)('an ingest batch reads its context afresh (%s)', (dialec
     t = await createTestApp(dialect);
     const opts = { ratePerIntegration: 0, burstPerIntegration: 0, maxBatch: 100 };
     a = new IngestService(t.deps.db, t.clock, new Bus(), opts);
-    b = new IngestService(t.deps.db, t.clock, new Bus(), opts);
+    b = new IngestService(t.deps.db, t.clock, new Bus(), opts, t.db.handle.file ? new WriterThread(t.db.handle.file, () => t.db.handle.wal?.noteCommit()) : undefined);
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+  });
 
   const db = () => t.deps.db;
   const orgId = () => t.org.org.id;

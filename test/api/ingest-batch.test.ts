@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus, type IncidentChange } from '../../src/server/lib/bus.js';
+import { WriterThread } from '../../src/server/ingest/writer-thread.js';
 import { IngestService, type IngestJob, type ResolvedIntegration } from '../../src/server/ingest/ingest.service.js';
 import { DIALECTS, createTestApp, serviceWithKey, type TestApp } from '../harness.js';
 
@@ -24,12 +25,14 @@ interface Side {
 
 type Op = { kind: 'trigger' | 'acknowledge' | 'resolve'; service: number; key: number; severity: 'critical' | 'warning' };
 
-async function side(dialect: (typeof DIALECTS)[number]): Promise<Side> {
+/** `onWriterThread`: batches run on the writer thread (SQLite on a file; ingest/writer-thread.ts). */
+async function side(dialect: (typeof DIALECTS)[number], onWriterThread = false): Promise<Side> {
   const t = await createTestApp(dialect);
   const bus = new Bus();
   const changes: IncidentChange[] = [];
   bus.onIncident((c) => changes.push(c));
-  const ingest = new IngestService(t.deps.db, t.clock, bus, { ratePerIntegration: 0, burstPerIntegration: 0, maxBatch: 500 });
+  const writer = onWriterThread && t.db.handle.file ? new WriterThread(t.db.handle.file, () => t.db.handle.wal?.noteCommit()) : undefined;
+  const ingest = new IngestService(t.deps.db, t.clock, bus, { ratePerIntegration: 0, burstPerIntegration: 0, maxBatch: 500 }, writer);
   return { t, ingest, changes, targets: [], services: new Map() };
 }
 
@@ -82,10 +85,12 @@ describe.each(DIALECTS)('ingest batches on %s', (dialect) => {
   let batched: Side;
   let alone: Side;
   beforeAll(async () => {
-    batched = await side(dialect);
+    // VIGIL_INGEST_WRITER=thread: the batched side runs on the writer thread, compared with the main thread's events one by one.
+    batched = await side(dialect, process.env.VIGIL_INGEST_WRITER === 'thread');
     alone = await side(dialect);
   });
   afterAll(async () => {
+    await batched?.ingest.close();
     await batched?.t.close();
     await alone?.t.close();
   });

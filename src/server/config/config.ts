@@ -64,6 +64,11 @@ export interface Config {
     burstPerIntegration: number;
     /** Most events committed in one transaction (group commit). */
     maxBatch: number;
+    /**
+     * VIGIL_INGEST_WRITER: where ingest batches run on SQLite. `thread`: a writer thread with its
+     * own connection (ingest/writer-thread.ts); `main`: the main thread. PostgreSQL: always `main`.
+     */
+    writer?: IngestWriter;
   };
   /** Outbound heartbeat (docs/operating.md): the engine pings this URL every period while it runs. */
   watchdog: { url: string; everyMs: number } | null;
@@ -176,6 +181,14 @@ function inboundEmail(env: NodeJS.ProcessEnv, publicUrl: string): Config['inboun
   return { domain, listen: env.VIGIL_SMTP_LISTEN ? parseListen(env.VIGIL_SMTP_LISTEN) : null, maxBytes: Math.floor(maxBytes), tls: cert && key ? { certFile: cert, keyFile: key } : null };
 }
 
+export type IngestWriter = 'main' | 'thread';
+
+function ingestWriter(raw: string | undefined): IngestWriter {
+  if (raw === undefined || raw === '') return 'main';
+  if (raw === 'main' || raw === 'thread') return raw;
+  throw new Error(`VIGIL_INGEST_WRITER must be main or thread, got ${JSON.stringify(raw)}`);
+}
+
 function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -263,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ratePerIntegration: intEnv(env, 'VIGIL_INGEST_RATE', 500),
       burstPerIntegration: intEnv(env, 'VIGIL_INGEST_BURST', 5000),
       maxBatch: intEnv(env, 'VIGIL_INGEST_BATCH', 200),
+      writer: ingestWriter(env.VIGIL_INGEST_WRITER),
     },
     watchdog: env.VIGIL_HEARTBEAT_URL ? { url: heartbeatUrl(env.VIGIL_HEARTBEAT_URL), everyMs: env.VIGIL_HEARTBEAT_EVERY ? parseDuration('VIGIL_HEARTBEAT_EVERY', env.VIGIL_HEARTBEAT_EVERY) : 60_000 } : null,
     selfChecks: selfChecks(env),

@@ -12,6 +12,8 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Batches in flight at once: 1 for SQLite's single writer, a few for PostgreSQL. */
   concurrency: number;
+  /** Whether a failed batch's jobs are each run again alone (default: always); false fails every caller of the batch. */
+  retryAlone?: (err: unknown) => boolean;
 }
 
 interface Pending<J, R> {
@@ -67,7 +69,10 @@ export class GroupCommitter<J, R> {
       const results = await this.runBatch(batch.map((p) => p.job));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      if (batch.length === 1 || this.opts.retryAlone?.(err) === false) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
       for (const p of batch) {
         try {
           const [r] = await this.runBatch([p.job]);

@@ -10,7 +10,7 @@ import { parseTimestamp } from '../lib/timestamp.js';
 import { SEVERITIES } from '../rules/event.js';
 import type { SampleEvent } from '../rules/orchestration.service.js';
 import type { Database, ServiceTable } from '../storage/schema.js';
-import { decideRules, RulesOfBatch, type RulesVerdict } from './ingest.service.js';
+import { decideRules, RulesOfBatch, type RulesVerdict } from './rules-of-batch.js';
 import type { TriggerFields } from './rules-stage.js';
 
 /** The sample as the ingest's trigger fields; a bad field is refused by its name under `field`. */

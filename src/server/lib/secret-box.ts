@@ -39,6 +39,11 @@ export class Keyring {
     this.#byId = new Map(all.map((k) => [k.id, k]));
   }
 
+  /** Every key, the current one first: what `new Keyring(keys)` takes (another thread installs the same keyring). */
+  get keys(): Buffer[] {
+    return [this.current.key, ...[...this.#byId.values()].filter((k) => k !== this.current).map((k) => k.key)];
+  }
+
   seal(plain: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -90,6 +95,11 @@ let installed: Keyring | null = null;
 
 export function installKeyring(k: Keyring): void {
   installed = k;
+}
+
+/** The installed keyring, or null before start-up installed one. */
+export function installedKeyring(): Keyring | null {
+  return installed;
 }
 
 function keyring(): Keyring {

@@ -29,6 +29,10 @@ function runTool(cmd: string, args: string[]): Promise<void> {
   });
 }
 const ROLLBACK = /^\s*rollback\s*$/i;
+/** Kysely's SQLite driver opens every transaction with a bare BEGIN (DEFERRED). */
+const DEFERRED_BEGIN = /^\s*begin\s*(deferred\s*)?(transaction\s*)?;?\s*$/i;
+/** What it is sent as instead (SQLite counts it as a write statement: it is not one to flush). */
+const IMMEDIATE_BEGIN = 'begin immediate';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -42,6 +46,8 @@ export interface DbHandle {
   sync(): Promise<void>;
   /** SQLite on a file: the WAL flusher (exposed for metrics and tests). */
   wal?: WalSync;
+  /** SQLite on a file: its path, for another connection to the same database (ingest/writer-thread.ts). */
+  file?: string;
   /** Whether storage takes writes, as last seen (storage/health.ts; /readyz). */
   health: StorageHealth;
   /**
@@ -131,7 +137,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     dialect: 'sqlite',
     health,
     sync: () => (wal ? wal.sync() : Promise.resolve()),
-    ...(wal ? { wal } : {}),
+    ...(wal ? { wal, file } : {}),
     probe: async () => {
       if (file !== ':memory:') sqliteHeadroom(conn, file);
       await probeWrite(db, health);
@@ -167,7 +173,12 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
   // back: run a statement that does nothing, and the original error reaches the caller.
   const nothing = conn.prepare('SELECT 1 WHERE 0');
   return {
-    prepare(text) {
+    prepare(sqlText) {
+      // Every transaction takes the write lock at its BEGIN (IMMEDIATE): with a second
+      // connection on the file (the ingest writer thread), a DEFERRED transaction that read
+      // and then writes after the other one committed fails at once with SQLITE_BUSY_SNAPSHOT,
+      // which the busy handler cannot wait out. IMMEDIATE waits (busy_timeout) at BEGIN instead.
+      const text = DEFERRED_BEGIN.test(sqlText) ? IMMEDIATE_BEGIN : sqlText;
       if (!conn.inTransaction && ROLLBACK.test(text)) {
         wrote = false;
         return nothing;
@@ -189,7 +200,7 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
           wrote = false;
         } else if (ROLLBACK.test(text)) {
           wrote = false;
-        } else if (!stmt.readonly) {
+        } else if (!stmt.readonly && text !== IMMEDIATE_BEGIN) {
           if (conn.inTransaction) wrote = true;
           else wal.noteCommit();
         }
@@ -398,10 +409,14 @@ async function probeWrite(db: Kysely<any>, health: StorageHealth): Promise<void>
   health.succeeded(Date.now());
 }
 
-/** Errors after which the whole transaction may simply be run again. */
+/**
+ * Errors after which the whole transaction may simply be run again: PostgreSQL's deadlocks and
+ * serialization failures. Not SQLite's SQLITE_BUSY: every transaction begins IMMEDIATE, so it
+ * comes only after busy_timeout (5 s) was waited out, and running it again would only wait again.
+ */
 export function isRetryableTxError(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
-  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+  return code === '40P01' || code === '40001';
 }
 
 /**
