@@ -254,9 +254,15 @@ export function hasRowLocks(db: Kysely<any>): boolean {
   return dialectOf(db) === 'postgres';
 }
 
-/** How many write transactions are worth running at once: SQLite has one writer; PostgreSQL takes several. */
+/**
+ * How many write transactions are worth running at once: SQLite has one writer; PostgreSQL
+ * takes several, and two in flight keep it busy while one waits on the network. Four made
+ * batches half as large for the same load, so twice the statements and round trips per
+ * event: two took 18 % less CPU per event and answered 7 % more events per second
+ * (docs/benchmarks.md, stop 30).
+ */
 export function writeConcurrency(db: Kysely<any>): number {
-  return dialectOf(db) === 'postgres' ? 4 : 1;
+  return dialectOf(db) === 'postgres' ? 2 : 1;
 }
 
 /**
