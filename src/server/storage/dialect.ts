@@ -130,6 +130,11 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   conn.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
+  // A 4 MiB page cache, not better-sqlite3's 16 MiB build default (SQLite's own is 2 MiB):
+  // with 100,000 incidents the engine's scans filled all 16 MiB, which idle memory kept
+  // (110 → 97 MiB 60 s after ready, docs/benchmarks.md, stop 30). The file's pages stay in
+  // the OS page cache, so a page read again costs a read(2), not the disk.
+  conn.pragma('cache_size = -4000');
   const health = new StorageHealth();
   const db = new Kysely<Database>({ dialect: watchedDialect(withTransactionalDdl(new SqliteDialect({ database: withStatementCache(conn, wal) })), health, storageFailure) });
   return {
