@@ -7,6 +7,7 @@ import type { IntegrationTable, ServiceTable } from '../storage/schema.js';
 import type { Channel } from '../incident/incident.js';
 import type { RuleDecision } from './rules-stage.js';
 import type { ForwardCopy } from '../notify/forward.js';
+import type { AlertInput } from '../incident/trigger.service.js';
 
 export interface ResolvedIntegration {
   integration: IntegrationTable;
@@ -41,21 +42,16 @@ export interface RequestTag {
  * (notify/forward.ts); its copy is queued in the batch's transaction, whatever the rules decide.
  */
 export type IngestJob = { forward?: ForwardCopy } & (
-  | {
+  // A trigger: the event's own fields are the alert's (trigger.service.ts AlertInput), as received.
+  | ({
       kind: 'trigger';
       target: KeyTarget;
-      channel: Channel;
-      dedupKey: string;
-      summary: string;
-      severity: string;
-      source: string | null;
-      details: unknown;
       decision?: RuleDecision;
       /** The sender's priority (Opsgenie P1–P5, resolved to the organization's priority); an event rule's priority wins. */
       priorityId?: string | null;
       note?: string;
       request?: RequestTag;
-    }
+    } & Pick<AlertInput, 'channel' | 'dedupKey' | 'summary' | 'severity' | 'source' | 'details'>)
   | { kind: 'acknowledge' | 'resolve'; target: KeyTarget; channel: Channel; dedupKey: string; note?: string; request?: RequestTag }
   | { kind: 'change'; target: ResolvedIntegration; summary: string; source: string | null; timestamp: number; details: unknown }
   /** A generic webhook payload its mapping failed on: kept raw with the error, for admins (ingest/generic-webhook/). */
