@@ -81,10 +81,12 @@ export async function startSmtpListener(deps: AppDeps, config: Config, logger: L
   return smtp;
 }
 
-export function openConfiguredDatabase(config: Config): DbHandle {
+/** `serving`: for `vigil serve`, whose SQLite checkpoints run on their own thread (storage/wal-checkpointer.ts). */
+export function openConfiguredDatabase(config: Config, serving?: { logger: Logger }): DbHandle {
   if (config.databaseUrl) return openDatabase({ postgresUrl: config.databaseUrl, poolSize: config.dbPool.size, poolTimeoutMs: config.dbPool.timeoutMs });
   fs.mkdirSync(config.dataDir, { recursive: true });
-  return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db') });
+  const checkpointThread = serving ? { onError: (error: string) => serving.logger.warn({ error }, 'SQLite checkpoint failed; the next one retries') } : false;
+  return openDatabase({ sqliteFile: path.join(config.dataDir, 'vigil.db'), checkpointThread });
 }
 
 export function makeDeps(handle: DbHandle, config: Config, clock: Clock = systemClock, channels: ChannelRegistry = new ChannelRegistry([])): AppDeps {
@@ -138,7 +140,7 @@ export function processLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): L
 
 export async function startServer(config: Config, logger: Logger = processLogger(config)): Promise<Running> {
   installKeyring(loadKeyring(config.secretKey, config.dataDir));
-  const handle = openConfiguredDatabase(config);
+  const handle = openConfiguredDatabase(config, { logger });
   if (config.backup.beforeMigrate) {
     try {
       const pre = await backupBeforeMigrations(handle, config.backup.dir, systemClock);

@@ -11,30 +11,20 @@
  * ends the thread with code 70: the process exits as it would on the main thread
  * (storage/wal-sync.ts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BatchResult, BatchWriter } from './batch-runner.js';
 import type { IngestJob } from './job.js';
 import { installedKeyring } from '../lib/secret-box.js';
 import { rebuildError, type BatchReply, type BatchRequest, type WriterData } from './writer-protocol.js';
 import { WriterLost } from './writer-lost.js';
+import { workerEntry } from '../lib/worker-entry.js';
 
 /** The exit code of a writer whose WAL fsync failed (storage/wal-sync.ts). */
 const FSYNC_FAILED = 70;
 
-/**
- * The worker's built entry. From dist it sits beside this file; under the test runner (sources
- * are .ts) it is the built copy in dist/, which `npm test` builds first.
- */
+/** The worker's built entry (lib/worker-entry.ts). */
 export function writerEntry(): URL {
-  const here = new URL('./batch.worker.js', import.meta.url);
-  if (fs.existsSync(here)) return here;
-  const sep = path.sep;
-  const built = fileURLToPath(here).replace(`${sep}src${sep}server${sep}`, `${sep}dist${sep}server${sep}`);
-  if (fs.existsSync(built)) return pathToFileURL(built);
-  throw new Error(`the ingest writer thread's entry is not built (${built}); run npm run build, or set VIGIL_INGEST_WRITER=main`);
+  return workerEntry('./batch.worker.js', import.meta.url, "the ingest writer thread's entry (set VIGIL_INGEST_WRITER=main to run without it)");
 }
 
 interface Waiting {

@@ -14,6 +14,7 @@ import { lazyRequire } from '../lib/lazy-require.js';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
+import { WalCheckpointer, type CheckpointerOptions } from './wal-checkpointer.js';
 import { StorageHealth, watchedDialect } from './health.js';
 
 const COMMIT = /^\s*(commit|end)\b/i;
@@ -48,6 +49,8 @@ export interface DbHandle {
   wal?: WalSync;
   /** SQLite on a file: its path, for another connection to the same database (ingest/writer-thread.ts). */
   file?: string;
+  /** SQLite on a file opened with `checkpointThread` (exposed for tests). */
+  checkpointer?: WalCheckpointer;
   /** Whether storage takes writes, as last seen (storage/health.ts; /readyz). */
   health: StorageHealth;
   /**
@@ -86,6 +89,12 @@ export interface OpenOptions {
   poolSize?: number;
   /** How long a query waits for a pooled connection before failing (pool_exhausted, answered 503). */
   poolTimeoutMs?: number;
+  /**
+   * SQLite on a file: checkpoint on a worker thread rather than inside the COMMIT that
+   * fills the log (storage/wal-checkpointer.ts). For `vigil serve`; a short-lived command
+   * keeps SQLite's own checkpoints.
+   */
+  checkpointThread?: Partial<CheckpointerOptions> | boolean;
 }
 
 export function openDatabase(opts: OpenOptions): DbHandle {
@@ -135,6 +144,8 @@ export function openDatabase(opts: OpenOptions): DbHandle {
   // (110 → 97 MiB 60 s after ready, docs/benchmarks.md, stop 30). The file's pages stay in
   // the OS page cache, so a page read again costs a read(2), not the disk.
   conn.pragma('cache_size = -4000');
+  const checkpointer = wal && opts.checkpointThread ? new WalCheckpointer(conn, file, opts.checkpointThread === true ? {} : opts.checkpointThread) : null;
+  if (checkpointer) wal!.onCommit(() => checkpointer.noteCommit());
   const health = new StorageHealth();
   const db = new Kysely<Database>({ dialect: watchedDialect(withTransactionalDdl(new SqliteDialect({ database: withStatementCache(conn, wal) })), health, storageFailure) });
   return {
@@ -143,6 +154,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     health,
     sync: () => (wal ? wal.sync() : Promise.resolve()),
     ...(wal ? { wal, file } : {}),
+    ...(checkpointer ? { checkpointer } : {}),
     probe: async () => {
       if (file !== ':memory:') sqliteHeadroom(conn, file);
       await probeWrite(db, health);
@@ -155,6 +167,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     },
     close: async () => {
       if (wal) await wal.sync();
+      await checkpointer?.close();
       await db.destroy();
       wal?.close();
     },

@@ -41,9 +41,17 @@ export class WalSync {
     },
   ) {}
 
+  /** Told of every commit counted (storage/wal-checkpointer.ts). */
+  private readonly commitListeners: (() => void)[] = [];
+
   /** Called just before a statement that commits runs (synchronously with it). */
   noteCommit(): void {
     this.committed++;
+    for (const fn of this.commitListeners) fn();
+  }
+
+  onCommit(fn: () => void): void {
+    this.commitListeners.push(fn);
   }
 
   get pending(): boolean {

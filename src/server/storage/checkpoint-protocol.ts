@@ -1,0 +1,12 @@
+/** What the checkpoint thread (checkpoint.worker.ts) and its starter (wal-checkpointer.ts) exchange. */
+
+export interface CheckpointData {
+  sqliteFile: string;
+  /** The thread ends itself after this long without a request (ms). */
+  idleMs: number;
+  /** After reporting a log this long, the thread waits for 'resume' (the main thread's own checkpoint done). */
+  restartFrames: number;
+}
+
+/** After each checkpoint: the frames in the log and how many of them are now in the database file, or why it failed. */
+export type CheckpointReply = { ok: true; frames: number; copied: number } | { ok: false; error: string };
