@@ -57,7 +57,7 @@ export interface CheckpointerOptions {
 export const CHECKPOINTER_DEFAULTS: CheckpointerOptions = {
   every: 32,
   limit: 500,
-  restartFrames: 4_096,
+  restartFrames: 16_384,
   idleMs: 30_000,
   startWithinMs: 1_000,
   now: () => performance.now(),
