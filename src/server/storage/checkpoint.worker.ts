@@ -39,11 +39,11 @@ function checkpoint(): void {
   let reply: CheckpointReply;
   try {
     const [row] = conn.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    reply = { ok: true, frames: row!.log, copied: row!.checkpointed };
+    reply = { ok: true, busy: row!.busy !== 0, frames: row!.log, copied: row!.checkpointed };
   } catch (err) {
     reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-  holding = reply.ok && reply.frames >= restartFrames;
+  holding = reply.ok && !reply.busy && reply.frames >= restartFrames;
   port!.postMessage(reply);
   // Asked again while copying: the log has grown since this checkpoint began.
   if (asked) schedule();
