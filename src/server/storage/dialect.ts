@@ -70,6 +70,32 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/**
+ * PostgreSQL texts of the hand-written hot-path statements (storage/prepared.ts), each with
+ * a name: they run as named prepared statements, parsed and planned once per connection
+ * instead of on every call. A batch's 20-row INSERT of alerts has 360 parameters; planning
+ * it each time took PostgreSQL's CPU from the same cores (docs/benchmarks.md, stop 31: +14 %
+ * ingest). Only these texts, a fixed set, are named, so a connection's statements stay
+ * bounded; Kysely's queries stay unnamed. A pooler in transaction mode needs to support
+ * protocol-level prepared statements (PgBouncer ≥ 1.21, `max_prepared_statements`).
+ */
+const namedStatements = new Map<string, string>();
+export function nameOnPostgres(text: string): void {
+  if (!namedStatements.has(text)) namedStatements.set(text, `vigil_${namedStatements.size + 1}`);
+}
+
+/** node-postgres's Client, running the texts named by nameOnPostgres as named prepared statements. */
+function namingClient(base: typeof pg.Client): typeof pg.Client {
+  return class NamingClient extends base {
+    override query(...args: any[]): any {
+      const [text, values] = args;
+      const name = typeof text === 'string' && Array.isArray(values) ? namedStatements.get(text) : undefined;
+      if (name) args = [{ name, text, values }, ...args.slice(2)];
+      return (super.query as (...a: any[]) => any)(...args);
+    }
+  } as typeof pg.Client;
+}
+
 /** PostgreSQL's driver, loaded when a PostgreSQL database is first opened (a SQLite node never loads it). */
 const loadPg = lazyRequire<typeof pg>('pg');
 let pgTuned: typeof pg | undefined;
@@ -99,7 +125,9 @@ export interface OpenOptions {
 
 export function openDatabase(opts: OpenOptions): DbHandle {
   if (opts.postgresUrl) {
-    const pool = new (pgDriver().Pool)({
+    const driver = pgDriver();
+    const pool = new driver.Pool({
+      Client: namingClient(driver.Client),
       connectionString: opts.postgresUrl,
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: opts.poolTimeoutMs ?? 5_000,

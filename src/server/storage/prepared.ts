@@ -3,10 +3,11 @@
  * with Kysely costs more CPU than SQLite takes to run it (docs/benchmarks.md, "where
  * the time goes"), so these are written once, as text valid on both dialects, with
  * `?` placeholders turned into `$n` for PostgreSQL when the module loads. Everything
- * else keeps using the query builder.
+ * else keeps using the query builder. On PostgreSQL these run as named prepared statements
+ * (dialect.ts, nameOnPostgres).
  */
 import { CompiledQuery, type Kysely } from 'kysely';
-import { dialectOf, statementTexts, type DialectName } from './dialect.js';
+import { dialectOf, nameOnPostgres, statementTexts, type DialectName } from './dialect.js';
 
 export type Statement = Readonly<Record<DialectName, string>>;
 
@@ -15,7 +16,9 @@ export type Statement = Readonly<Record<DialectName, string>>;
  * `postgresSuffix` is appended on PostgreSQL only (a row lock, `rowLockText`).
  */
 export function statement(text: string, postgresSuffix = ''): Statement {
-  return statementTexts(text.replace(/\s+/g, ' ').trim(), postgresSuffix);
+  const texts = statementTexts(text.replace(/\s+/g, ' ').trim(), postgresSuffix);
+  nameOnPostgres(texts.postgres);
+  return texts;
 }
 
 /**
