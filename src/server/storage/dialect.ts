@@ -11,7 +11,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { lazyRequire } from '../lib/lazy-require.js';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
 import { WalCheckpointer, type CheckpointerOptions } from './wal-checkpointer.js';
@@ -71,11 +71,10 @@ export interface DbHandle {
 }
 
 /**
- * PostgreSQL texts of the hand-written hot-path statements (storage/prepared.ts), each with
- * a name: they run as named prepared statements, parsed and planned once per connection
+ * PostgreSQL texts of the hand-written hot-path statements (storage/prepared.ts, and the
+ * organization lock below), each with a name: they run as named prepared statements, parsed and planned once per connection
  * instead of on every call. A batch's 20-row INSERT of alerts has 360 parameters; planning
- * it each time took PostgreSQL's CPU from the same cores (docs/benchmarks.md, stop 31: +14 %
- * ingest). Only these texts, a fixed set, are named, so a connection's statements stay
+ * it each time took PostgreSQL's CPU from the same cores (docs/benchmarks.md, stop 31). Only these texts, a fixed set, are named, so a connection's statements stay
  * bounded; Kysely's queries stay unnamed. A pooler in transaction mode needs to support
  * protocol-level prepared statements (PgBouncer ≥ 1.21, `max_prepared_statements`).
  */
@@ -318,8 +317,14 @@ export function writeConcurrency(db: Kysely<any>): number {
  */
 export async function lockOrganization(trx: Kysely<Database>, orgId: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
   if (!hasRowLocks(trx)) return;
-  await sql`SELECT id FROM organizations WHERE id = ${orgId} ${rowLock(trx, mode === 'shared' ? 'share' : 'update')}`.execute(trx);
+  await trx.executeQuery(CompiledQuery.raw(LOCK_ORGANIZATION[mode], [orgId]));
 }
+/** Every ingest batch takes one: named prepared statements (nameOnPostgres). */
+const LOCK_ORGANIZATION = {
+  shared: `SELECT id FROM organizations WHERE id = $1 ${rowLockText('share')}`,
+  exclusive: `SELECT id FROM organizations WHERE id = $1 ${rowLockText('update')}`,
+} as const;
+for (const text of Object.values(LOCK_ORGANIZATION)) nameOnPostgres(text);
 
 /**
  * The schema that holds Vigil's tables on PostgreSQL (several Vigil databases may share one
