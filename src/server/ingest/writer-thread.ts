@@ -22,11 +22,6 @@ import { workerEntry } from '../lib/worker-entry.js';
 /** The exit code of a writer whose WAL fsync failed (storage/wal-sync.ts). */
 const FSYNC_FAILED = 70;
 
-/** The worker's built entry (lib/worker-entry.ts). */
-export function writerEntry(): URL {
-  return workerEntry('./batch.worker.js', import.meta.url, "the ingest writer thread's entry (set VIGIL_INGEST_WRITER=main to run without it)");
-}
-
 interface Waiting {
   resolve: (r: BatchResult) => void;
   reject: (e: unknown) => void;
@@ -53,7 +48,7 @@ export class WriterThread implements BatchWriter {
     private readonly onCommit: () => void,
     private readonly onFatal: (code: number) => void = (code) => process.exit(code),
   ) {
-    this.entry = writerEntry();
+    this.entry = workerEntry('./batch.worker.js', import.meta.url, "the ingest writer thread's entry (set VIGIL_INGEST_WRITER=main to run without it)");
   }
 
   run(jobs: IngestJob[], now: number): Promise<BatchResult> {

@@ -8,8 +8,5 @@ export interface CheckpointData {
   restartFrames: number;
 }
 
-/**
- * After each checkpoint: the frames in the log and how many of them are now in the database
- * file, or that another checkpoint held the lock (`busy`: nothing copied), or why it failed.
- */
-export type CheckpointReply = { ok: true; busy: boolean; frames: number; copied: number } | { ok: false; error: string };
+/** After each checkpoint: the frames in the log, or that another checkpoint held the lock (`busy`: nothing copied), or why it failed. */
+export type CheckpointReply = { ok: true; busy: boolean; frames: number } | { ok: false; error: string };

@@ -38,8 +38,8 @@ function checkpoint(): void {
   asked = false;
   let reply: CheckpointReply;
   try {
-    const [row] = conn.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    reply = { ok: true, busy: row!.busy !== 0, frames: row!.log, copied: row!.checkpointed };
+    const [row] = conn.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number }[];
+    reply = { ok: true, busy: row!.busy !== 0, frames: row!.log };
   } catch (err) {
     reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

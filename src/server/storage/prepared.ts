@@ -4,10 +4,11 @@
  * the time goes"), so these are written once, as text valid on both dialects, with
  * `?` placeholders turned into `$n` for PostgreSQL when the module loads. Everything
  * else keeps using the query builder. On PostgreSQL these run as named prepared statements
- * (dialect.ts, nameOnPostgres).
+ * (named-statements.ts).
  */
 import { CompiledQuery, type Kysely } from 'kysely';
-import { dialectOf, nameOnPostgres, statementTexts, type DialectName } from './dialect.js';
+import { dialectOf, statementTexts, type DialectName } from './dialect.js';
+import { nameOnPostgres } from './named-statements.js';
 
 export type Statement = Readonly<Record<DialectName, string>>;
 
