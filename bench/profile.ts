@@ -2,9 +2,10 @@
  * Where does ingest time go? Starts one Vigil child with `node --cpu-prof` on a
  * fresh database, runs the distinct-key ingest load (or the 20/s trigger→webhook
  * probes) for a bounded time, stops the child (which writes its profile) and prints
- * the summary of bench/profile-summary.ts.
+ * the summary of bench/profile-summary.ts. `--no-profile` runs the same load without the
+ * profiler (whose sampling adds milliseconds to the latencies it would explain).
  *
- *   npm run bench:build && node dist/bench/bench/profile.js [--dialect sqlite|postgres] [--seconds 10] [--what ingest|e2e] [--open-incidents N] [--open-alerts N] [--roles api|api,engine]
+ *   npm run bench:build && node dist/bench/bench/profile.js [--dialect sqlite|postgres] [--seconds 10] [--what ingest|e2e] [--open-incidents N] [--open-alerts N] [--roles api|api,engine] [--no-profile]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,8 @@ import { BENCH_DIST, REPO, freePort, sleep, spawnChild, waitReady, type Child } 
 import { createBenchDb, seedFixture, seedOpenAlerts, seedOpenIncidents, tempRoot } from './lib/seed.js';
 import { summarize } from './profile-summary.js';
 
-const { values } = parseArgs({ options: { dialect: { type: 'string', default: 'sqlite' }, seconds: { type: 'string', default: '10' }, what: { type: 'string', default: 'ingest' }, 'open-incidents': { type: 'string', default: '0' }, 'open-alerts': { type: 'string', default: '0' }, roles: { type: 'string', default: 'api,engine' } } });
+const { values } = parseArgs({ options: { dialect: { type: 'string', default: 'sqlite' }, seconds: { type: 'string', default: '10' }, what: { type: 'string', default: 'ingest' }, 'open-incidents': { type: 'string', default: '0' }, 'open-alerts': { type: 'string', default: '0' }, roles: { type: 'string', default: 'api,engine' }, 'no-profile': { type: 'boolean', default: false } } });
+const profile = !values['no-profile'];
 const dialect = values.dialect === 'postgres' ? 'postgres' : 'sqlite';
 const seconds = Math.min(60, Number(values.seconds));
 const tmp = tempRoot();
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     }
     const port = await freePort();
     const name = `profile-${values.what}-${dialect}-${Date.now()}.cpuprofile`;
-    const vigil = spawnChild('vigil', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}`, path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], { ...db.env, VIGIL_INGEST_RATE: '0', VIGIL_OUTBOUND_ALLOW: '127.0.0.1', VIGIL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'), VIGIL_ROLES: values.roles! }, tmp);
+    const vigil = spawnChild('vigil', process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}`] : []), path.join(REPO, 'dist/cli/main.js'), 'serve', '--port', String(port)], { ...db.env, VIGIL_INGEST_RATE: '0', VIGIL_OUTBOUND_ALLOW: '127.0.0.1', VIGIL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'), VIGIL_ROLES: values.roles! }, tmp);
     children.push(vigil);
     const url = `http://127.0.0.1:${port}`;
     await waitReady(vigil, `${url}/readyz`);
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     }
     await vigil.stop(15_000);
     const file = path.join(profDir, name);
-    process.stdout.write(`${path.relative(REPO, file)}\n${summarize(JSON.parse(fs.readFileSync(file, 'utf8')), 30)}\n`);
+    if (profile) process.stdout.write(`${path.relative(REPO, file)}\n${summarize(JSON.parse(fs.readFileSync(file, 'utf8')), 30)}\n`);
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     await db.drop().catch(() => {});

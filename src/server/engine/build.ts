@@ -10,11 +10,7 @@ import type { IncidentChange } from '../lib/bus.js';
 import type { Database } from '../storage/schema.js';
 import type { ChannelRegistry } from '../notify/channels/registry.js';
 import type { TargetRegistry } from '../escalation/targets.js';
-import { nextSnoozeEnd, nextStepDue } from '../incident/incident.store.js';
-import { nextAttemptDue } from '../notify/outbox.store.js';
-import { nextTransitionDue } from '../maintenance/maintenance.store.js';
-import { nextReminderDue } from '../postmortem/postmortem.store.js';
-import { nextUrgencyChangeDue } from '../service/service.store.js';
+import { readDeadlines } from './deadlines.store.js';
 import { Engine, type EngineModule, type ModuleStats } from './engine.js';
 import { CleanupModule } from './cleanup/module.js';
 import { StatusSubscriptionsModule } from './status-subscriptions/module.js';
@@ -102,6 +98,7 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
     // Engine writes are at-least-once (a page lost to a power cut is sent again); flush them soon, off the event loop, without waiting.
     afterWork: () => void deps.sync().catch(() => {}),
     nextDue: () => nextDeadline(deps.db),
+    dueByModule: async () => (await readDeadlines(deps.db)).byModule,
   });
   for (const [k, v] of engine.stats) stats.set(k, v);
   deps.metrics.attachEngine(engine);
@@ -110,6 +107,5 @@ export function buildEngine(deps: EngineDeps, channels: ChannelRegistry, log: Pi
 
 /** The earliest escalation step, notification attempt, maintenance window edge, end of a snooze, start of support hours that raises urgency or action-item reminder waiting in the rows (all indexed). */
 export async function nextDeadline(db: Kysely<Database>): Promise<number | null> {
-  const times = [await nextStepDue(db), await nextAttemptDue(db), await nextTransitionDue(db), await nextSnoozeEnd(db), await nextUrgencyChangeDue(db), await nextReminderDue(db)].filter((t): t is number => t !== null);
-  return times.length ? Math.min(...times) : null;
+  return (await readDeadlines(db)).earliest;
 }

@@ -127,3 +127,77 @@ describe('a drain lets I/O in between passes', () => {
     expect(seenAt[0]).toBeLessThan(21);
   });
 });
+
+describe('a pass skips a module whose deadline in the rows is ahead', () => {
+  const now = Date.parse('2026-03-08T09:00:00Z');
+  function counting(name: string) {
+    const ticks: number[] = [];
+    return { ticks, mod: { name, tick: async (t: number) => (ticks.push(t), 0) } satisfies EngineModule };
+  }
+
+  it('runs a module due now or earlier and one the reader does not name; skips one due later or never', async () => {
+    const [due, past, later, never, unnamed] = ['due', 'past', 'later', 'never', 'unnamed'].map(counting);
+    const deadlines = new Map<string, number | null>([
+      ['due', now],
+      ['past', now - 60_000],
+      ['later', now + 1],
+      ['never', null],
+    ]);
+    const engine = new Engine([due!.mod, past!.mod, later!.mod, never!.mod, unnamed!.mod], new ManualClock(now), quiet, { backstopMs: 1_000, maxCyclesPerWake: 5, dueByModule: async () => deadlines });
+    await engine.runOnce(now);
+    expect([due, past, later, never, unnamed].map((m) => m!.ticks.length)).toEqual([1, 1, 0, 0, 1]);
+    // Once the clock reaches it, the later one runs.
+    await engine.runOnce(now + 1);
+    expect(later!.ticks).toEqual([now + 1]);
+  });
+
+  it('runs every module when the deadlines cannot be read (a lost connection), and says so', async () => {
+    const a = counting('a');
+    const warned: string[] = [];
+    const log = { ...quiet, warn: (_o: object, m: string) => void warned.push(m) };
+    const engine = new Engine([a.mod], new ManualClock(now), log, {
+      backstopMs: 1_000,
+      maxCyclesPerWake: 5,
+      dueByModule: async () => {
+        throw new Error('connection terminated');
+      },
+    });
+    await engine.runOnce(now);
+    expect(a.ticks).toHaveLength(1);
+    expect(warned[0]).toMatch(/could not read/);
+  });
+});
+
+describe('work committed during a pass is paged before the rest of the pass', () => {
+  it('an eager module runs again right after the module during which the write woke the engine, then the pass goes on', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-08T09:00:00Z'));
+    const order: string[] = [];
+    let engine!: Engine;
+    let release!: () => void;
+    const slowStarted = new Promise<void>((started) => {
+      const deliver: EngineModule = { name: 'deliver', eager: true, tick: async () => (order.push('deliver'), 0) };
+      // A timer module waiting on its round trip while an ingest request commits.
+      const slow: EngineModule = {
+        name: 'slow',
+        tick: async () => {
+          order.push('slow');
+          if (order.filter((o) => o === 'slow').length > 1) return 0;
+          started();
+          await new Promise<void>((r) => (release = r));
+          return 0;
+        },
+      };
+      const after: EngineModule = { name: 'after', tick: async () => (order.push('after'), 0) };
+      engine = new Engine([deliver, slow, after], clock, quiet, { backstopMs: 60_000, maxCyclesPerWake: 5, nextDue: async () => null });
+    });
+    engine.start();
+    await slowStarted;
+    engine.wake();
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    await engine.stop();
+    // The wake also asks for one more whole pass afterwards, as before.
+    expect(order.slice(0, 4)).toEqual(['deliver', 'slow', 'deliver', 'after']);
+    expect(order.slice(4)).toEqual(['deliver', 'slow', 'after']);
+  });
+});

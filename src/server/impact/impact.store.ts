@@ -11,6 +11,11 @@ import type { Database, ImpactCounterTable, ImpactMetricTable, IncidentImpactTab
 
 type Db = Kysely<Database>;
 
+/** The earliest evaluation claimDueMetrics would take, as a scalar subquery (column `t`), for the engine's one read of every deadline per pass. */
+export function metricDueQuery(db: Db) {
+  return db.selectFrom('impact_metrics').select((eb) => eb.fn.min('next_eval_at').as('t'));
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { first, insertRows, run, statement } from '../storage/prepared.js';
+import { epochOrNull, first, insertRows, run, statement } from '../storage/prepared.js';
 import { rowLock, rowLockText } from '../storage/dialect.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
@@ -346,8 +346,12 @@ export async function setNextStepAt(db: Db, orgId: string, id: string, at: numbe
 
 /** The earliest escalation step due in any organization (indexed), for the engine's next wake-up. */
 export async function nextStepDue(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('incidents').select((eb) => eb.fn.min('next_step_at').as('t')).where('next_step_at', 'is not', null).executeTakeFirst();
-  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  return epochOrNull((await stepDueQuery(db).executeTakeFirst())?.t);
+}
+
+/** nextStepDue as a scalar subquery (column `t`), for the engine's one read of every deadline per pass; no later than any step claimDueSteps takes. */
+export function stepDueQuery(db: Db) {
+  return db.selectFrom('incidents').select((eb) => eb.fn.min('next_step_at').as('t')).where('next_step_at', 'is not', null);
 }
 
 /**
@@ -567,8 +571,12 @@ export async function claimEndedSnoozes(db: Db, now: number, limit: number): Pro
 
 /** The earliest end of a snooze in any organization (indexed), for the engine's next wake-up. */
 export async function nextSnoozeEnd(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null).executeTakeFirst();
-  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  return epochOrNull((await snoozeEndQuery(db).executeTakeFirst())?.t);
+}
+
+/** nextSnoozeEnd as a scalar subquery (column `t`); no later than any snooze claimEndedSnoozes takes. */
+export function snoozeEndQuery(db: Db) {
+  return db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null);
 }
 
 export async function getAlert(db: Db, orgId: string, id: string): Promise<AlertTable | undefined> {

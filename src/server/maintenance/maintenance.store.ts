@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import type { Database, MaintenanceWindowServiceTable, MaintenanceWindowTable } from '../storage/schema.js';
-import { run, statement } from '../storage/prepared.js';
+import { epochOrNull, run, statement } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -113,6 +113,10 @@ export async function claimDueWindows(db: Db, now: number, limit: number): Promi
 
 /** The earliest start or end of an occurrence the engine has to act on (deleted windows have none). */
 export async function nextTransitionDue(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('maintenance_windows').select((eb) => eb.fn.min('next_transition_at').as('t')).where('next_transition_at', 'is not', null).executeTakeFirst();
-  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  return epochOrNull((await transitionDueQuery(db).executeTakeFirst())?.t);
+}
+
+/** nextTransitionDue as a scalar subquery (column `t`); no later than any window claimDueWindows takes. */
+export function transitionDueQuery(db: Db) {
+  return db.selectFrom('maintenance_windows').select((eb) => eb.fn.min('next_transition_at').as('t')).where('next_transition_at', 'is not', null);
 }

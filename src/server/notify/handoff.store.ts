@@ -5,6 +5,11 @@ import type { Database, HandoffRuleTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
+/** The earliest `checked_until` of any rule, as a scalar subquery (column `t`): claimDueHandoffRules(before) takes a rule once it is no later than `before`. */
+export function handoffCheckedQuery(db: Db) {
+  return db.selectFrom('handoff_rules').select((eb) => eb.fn.min('checked_until').as('t'));
+}
+
 const num = (r: HandoffRuleTable): HandoffRuleTable => ({ ...r, notify_advance_in_minutes: Number(r.notify_advance_in_minutes), checked_until: Number(r.checked_until), created_at: Number(r.created_at) });
 
 export async function insertHandoffRule(db: Db, row: HandoffRuleTable): Promise<void> {

@@ -8,6 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import type { Database, NotificationTable } from '../storage/schema.js';
+import { epochOrNull } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -132,8 +133,12 @@ export async function incidentsPagedSince(db: Db, orgId: string, userId: string,
 
 /** The earliest notification attempt waiting in any organization (indexed), for the engine's next wake-up. */
 export async function nextAttemptDue(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('t')).where('status', '=', 'pending').executeTakeFirst();
-  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  return epochOrNull((await attemptDueQuery(db).executeTakeFirst())?.t);
+}
+
+/** nextAttemptDue as a scalar subquery (column `t`), for the engine's one read of every deadline (it wakes for it; deliver, which also takes back expired leases, always runs). */
+export function attemptDueQuery(db: Db) {
+  return db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('t')).where('status', '=', 'pending');
 }
 
 /** Delivered, cancelled and failed notifications older than `before` are deleted. */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import { needsReseal, openSecret, sealSecret } from '../lib/secret-box.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
+import { epochOrNull } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -124,8 +125,17 @@ export async function claimDueUrgencyChanges(db: Db, now: number, limit: number)
 
 /** The earliest scheduled urgency change of any service (indexed), for the engine's next wake-up. */
 export async function nextUrgencyChangeDue(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('services').select((eb) => eb.fn.min('urgency_change_at').as('t')).where('urgency_change_at', 'is not', null).executeTakeFirst();
-  return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  return epochOrNull((await urgencyChangeDueQuery(db).executeTakeFirst())?.t);
+}
+
+/** nextUrgencyChangeDue as a scalar subquery (column `t`); no later than any service claimDueUrgencyChanges takes. */
+export function urgencyChangeDueQuery(db: Db) {
+  return db.selectFrom('services').select((eb) => eb.fn.min('urgency_change_at').as('t')).where('urgency_change_at', 'is not', null);
+}
+
+/** The earliest ping deadline of a heartbeat claimOverdueHeartbeats would take (the same conditions), as a scalar subquery (column `t`). */
+export function heartbeatDueQuery(db: Db) {
+  return db.selectFrom('integrations').select((eb) => eb.fn.min('heartbeat_next_due').as('t')).where('type', '=', 'heartbeat').where('deleted_at', 'is', null).where('heartbeat_state', '<>', 'down');
 }
 
 export async function setUrgencyChangeAt(db: Db, orgId: string, id: string, at: number | null): Promise<void> {

@@ -70,6 +70,7 @@ const CHANNEL_LABEL: Record<string, string> = { email: 'email', sms: 'SMS', voic
 
 export class DeliverModule implements EngineModule {
   readonly name = 'deliver';
+  readonly eager = true;
   private readonly opts: DeliverOptions;
 
   constructor(

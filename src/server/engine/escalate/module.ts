@@ -31,6 +31,7 @@ const LATE_MS = 60_000;
 
 export class EscalateModule implements EngineModule {
   readonly name = 'escalate';
+  readonly eager = true;
   constructor(
     private readonly db: Kysely<Database>,
     private readonly targets: TargetRegistry,
