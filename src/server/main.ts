@@ -2,6 +2,7 @@
  * parse config → open db → migrate → start roles (api, engine). Returns a handle
  * that stops everything in order; SIGTERM/SIGINT call it.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,7 +164,9 @@ export async function startServer(config: Config, logger: Logger = processLogger
   }
   let engine: Engine | null = null;
   let unlisten: (() => Promise<void>) | null = null;
-  if (config.databaseUrl) deps.bus.onWork(notifier(handle.db));
+  // Names this process in its NOTIFYs, so its own LISTEN ignores them.
+  const node = randomUUID();
+  if (config.databaseUrl) deps.bus.onWork(notifier(handle.db, node));
   let backups: BackupScheduler | null = null;
   if (config.backup.everyMs && config.roles.includes('engine')) {
     backups = new BackupScheduler(handle, { dir: config.backup.dir, everyMs: config.backup.everyMs, keep: config.backup.keep }, systemClock, logger);
@@ -172,7 +175,7 @@ export async function startServer(config: Config, logger: Logger = processLogger
   if (config.roles.includes('engine')) {
     engine = buildEngine(deps, deps.channels, logger, selfCheck ? { selfCheck } : {});
     deps.bus.onWork(() => engine!.wake());
-    if (config.databaseUrl) unlisten = listen(config.databaseUrl, () => engine!.wake(), logger);
+    if (config.databaseUrl) unlisten = listen(config.databaseUrl, () => engine!.wake(), logger, node);
     engine.start();
     logger.info({ channels: deps.channels.types() }, 'engine started');
   }

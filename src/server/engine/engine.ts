@@ -170,7 +170,7 @@ export class Engine {
       // the event loop: a drain of 50 backfill passes (incident facts after an upgrade)
       // kept a node from listening, and answering ingest, for 6 s.
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const work = await this.pass(this.clock.now());
+      const work = await this.pass(this.clock.now(), true);
       if (work > 0) this.opts.afterWork?.();
       if (work === 0 && !this.again) return;
       this.again = false;
@@ -200,26 +200,28 @@ export class Engine {
   /** One pass over every module at `now`, as its own wake (lag counts from here). Tests drive the engine with this and a manual clock. */
   async runOnce(now: number): Promise<number> {
     this.wakeAt = Date.now();
-    return this.pass(now);
+    return this.pass(now, false);
   }
 
-  private async pass(now: number): Promise<number> {
+  /** `eager`: a running engine's drain, which runs the eager modules again for a write committed mid-pass; tests' runOnce() does not. */
+  private async pass(now: number, eager: boolean): Promise<number> {
     this.noteClock(now);
     this.writtenAt = null;
     const due = await this.readDue();
     let total = 0;
-    for (const m of this.modules) {
+    for (const [i, m] of this.modules.entries()) {
       const at = due?.get(m.name);
       if (at === undefined || (at !== null && at <= now)) total += await this.tick(m, now, this.wakeAt);
       else this.stats.get(m.name)!.lastLagMs = Date.now() - this.wakeAt;
       // Work committed while this pass ran (a new incident): page for it now, not after the rest
-      // of the pass. Only a running engine: tests driving runOnce() at a chosen `now` see one pass.
+      // of the pass. Only the eager modules whose turn in this pass is over (one still ahead runs
+      // at its turn anyway), and only in a running engine's drain: runOnce() runs one plain pass.
       const writtenAt = this.writtenAt;
-      if (writtenAt !== null && this.running && !m.eager) {
+      if (writtenAt !== null && eager && this.running && !m.eager) {
         this.writtenAt = null;
         const fresh = Math.max(now, this.clock.now());
         const dueNow = await this.readDue();
-        for (const e of this.modules) {
+        for (const e of this.modules.slice(0, i)) {
           const at = e.eager ? dueNow?.get(e.name) : null;
           if (e.eager && (at === undefined || (at !== null && at <= fresh))) total += await this.tick(e, fresh, writtenAt);
         }

@@ -14,7 +14,8 @@
  * dedup keys, and a trigger after the window must open an incident as if the window had never
  * been (a sender that still sees the problem reports it again; PagerDuty drops such events).
  * A heartbeat that went silent during the window has no sender to report again: it is made
- * due at once, so the heartbeat module (after this one in the pass) pages if it still is.
+ * due at once, so the heartbeat module pages if it still is: this module reports work, so the
+ * engine runs another pass at once, whose read of the deadlines sees it due.
  *
  * Idempotent: a window's plan at the same `now` is empty once applied, and a claim skips
  * windows another node holds.
