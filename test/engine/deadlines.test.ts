@@ -27,7 +27,7 @@ describe.each(DIALECTS)('the engine’s deadlines on %s', (dialect) => {
 
   it('an empty database has no deadline for any gated module', async () => {
     const d = await readDeadlines(t.db.handle.db);
-    expect(Object.values(Object.fromEntries(d.byModule))).toEqual(Array(8).fill(null));
+    expect(Object.values(Object.fromEntries(d.byModule))).toEqual(Array(9).fill(null));
     expect(d.earliest).toBeNull();
   });
 

@@ -16,6 +16,7 @@ import { transitionDueQuery } from '../maintenance/maintenance.store.js';
 import { reminderDueQuery } from '../postmortem/postmortem.store.js';
 import { heartbeatDueQuery, urgencyChangeDueQuery } from '../service/service.store.js';
 import { metricDueQuery } from '../impact/impact.store.js';
+import { followUpDueQuery } from '../volunteer/volunteer.store.js';
 import { CHECK_EVERY_MS } from './handoff-notices/module.js';
 
 export interface Deadlines {
@@ -27,14 +28,15 @@ export interface Deadlines {
 
 function deadlinesQuery(db: Kysely<Database>) {
   return db.selectNoFrom([
-      stepDueQuery(db).as('escalate'),
-      attemptDueQuery(db).as('deliver'),
-      transitionDueQuery(db).as('maintenance'),
-      heartbeatDueQuery(db).as('heartbeat'),
-      metricDueQuery(db).as('impact'),
-      handoffCheckedQuery(db).as('handoff'),
-      snoozeEndQuery(db).as('snooze'),
-      urgencyChangeDueQuery(db).as('urgency'),
+    stepDueQuery(db).as('escalate'),
+    attemptDueQuery(db).as('deliver'),
+    followUpDueQuery(db).as('followUp'),
+    transitionDueQuery(db).as('maintenance'),
+    heartbeatDueQuery(db).as('heartbeat'),
+    metricDueQuery(db).as('impact'),
+    handoffCheckedQuery(db).as('handoff'),
+    snoozeEndQuery(db).as('snooze'),
+    urgencyChangeDueQuery(db).as('urgency'),
     reminderDueQuery(db).as('reminders'),
   ]);
 }
@@ -55,6 +57,7 @@ export async function readDeadlines(db: Kysely<Database>): Promise<Deadlines> {
   const handoff = epochOrNull(r.handoff);
   const byModule = new Map<string, number | null>([
     ['escalate', epochOrNull(r.escalate)],
+    ['round-robin', epochOrNull(r.followUp)],
     ['maintenance', epochOrNull(r.maintenance)],
     ['heartbeat', epochOrNull(r.heartbeat)],
     ['impact-detect', epochOrNull(r.impact)],

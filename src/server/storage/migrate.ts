@@ -37,6 +37,7 @@ import * as m0043 from './migrations/0043_status_subscriptions.js';
 import * as m0044 from './migrations/0044_languages.js';
 import * as m0045 from './migrations/0045_subscriber_language.js';
 import * as m0046 from './migrations/0046_log_entry_wording.js';
+import * as m0047 from './migrations/0047_volunteer_follow_up_due.js';
 
 /** Versioned migrations, in order. Kysely's Migrator runs them under its own lock (a lock table, plus an advisory lock on PostgreSQL). */
 const migrations: Record<string, Migration> = {
@@ -77,6 +78,7 @@ const migrations: Record<string, Migration> = {
   '0044_languages': m0044,
   '0045_subscriber_language': m0045,
   '0046_log_entry_wording': m0046,
+  '0047_volunteer_follow_up_due': m0047,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -257,6 +257,11 @@ export async function pagesOfUser(db: Db, orgId: string, userId: string, limit: 
   return (await db.selectFrom('volunteer_pages').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).orderBy('paged_at', 'desc').limit(limit).execute()).map(normalizePage);
 }
 
+/** The earliest follow-up claimDueFollowUps would take (the same conditions; index volunteer_pages_follow_up_due), as a scalar subquery (column `t`), for the engine's one read of every deadline per pass. */
+export function followUpDueQuery(db: Db) {
+  return db.selectFrom('volunteer_pages').select((eb) => eb.fn.min('follow_up_at').as('t')).where('followed_up_at', 'is', null);
+}
+
 /**
  * Claim round-robin pages whose acknowledgement timeout has run out (marking them
  * followed up). On PostgreSQL, SKIP LOCKED lets several engines share the work.
