@@ -32,11 +32,10 @@ describe.each(DIALECTS)('the engine’s deadlines on %s', (dialect) => {
   });
 
   it('a heartbeat is due at its interval, skipped before it, acted on at it, and not due again while down', async () => {
-    const created = await serviceWithKey(t, 'heartbeat', 'Phone line');
+    await serviceWithKey(t, 'heartbeat', 'Phone line');
     const due = (await deadlines())['heartbeat'];
     // Created at 09:00 with the default interval, five minutes.
     expect(due).toBe(start + 300_000);
-    expect(created.integrationId).toBeTruthy();
     // Before it: the heartbeat module is skipped and nothing opens.
     clock.set(due! - 1);
     await engine.runUntilIdle(clock.now());

@@ -7,7 +7,6 @@
  */
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import { epochOrNull } from '../storage/prepared.js';
 import { nameOnPostgres } from '../storage/named-statements.js';
 import { snoozeEndQuery, stepDueQuery } from '../incident/incident.store.js';
 import { attemptDueQuery } from '../notify/outbox.store.js';
@@ -39,6 +38,11 @@ function deadlinesQuery(db: Kysely<Database>) {
     urgencyChangeDueQuery(db).as('urgency'),
     reminderDueQuery(db).as('reminders'),
   ]);
+}
+
+/** A min() of epoch-millisecond columns as a number: PostgreSQL returns bigint as text, and null where no row matched. */
+function epochOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof deadlinesQuery>['executeTakeFirstOrThrow']>>;

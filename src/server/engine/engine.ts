@@ -210,8 +210,7 @@ export class Engine {
     const due = await this.readDue();
     let total = 0;
     for (const [i, m] of this.modules.entries()) {
-      const at = due?.get(m.name);
-      if (at === undefined || (at !== null && at <= now)) total += await this.tick(m, now, this.wakeAt);
+      if (isDue(due, m, now)) total += await this.tick(m, now, this.wakeAt);
       else this.stats.get(m.name)!.lastLagMs = Date.now() - this.wakeAt;
       // Work committed while this pass ran (a new incident): page for it now, not after the rest
       // of the pass. Only the eager modules whose turn in this pass is over (one still ahead runs
@@ -221,10 +220,7 @@ export class Engine {
         this.writtenAt = null;
         const fresh = Math.max(now, this.clock.now());
         const dueNow = await this.readDue();
-        for (const e of this.modules.slice(0, i)) {
-          const at = e.eager ? dueNow?.get(e.name) : null;
-          if (e.eager && (at === undefined || (at !== null && at <= fresh))) total += await this.tick(e, fresh, writtenAt);
-        }
+        for (const e of this.modules.slice(0, i)) if (e.eager && isDue(dueNow, e, fresh)) total += await this.tick(e, fresh, writtenAt);
       }
     }
     return total;
@@ -271,4 +267,10 @@ export class Engine {
     }
     throw new Error(`engine still busy after ${maxPasses} passes`);
   }
+}
+
+/** A module runs unless the deadlines read names it with a time still ahead of `now`, or with none. */
+function isDue(due: ReadonlyMap<string, number | null> | null, m: EngineModule, now: number): boolean {
+  const at = due?.get(m.name);
+  return at === undefined || (at !== null && at <= now);
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { epochOrNull, first, insertRows, run, statement } from '../storage/prepared.js';
+import { first, insertRows, run, statement } from '../storage/prepared.js';
 import { rowLock, rowLockText } from '../storage/dialect.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
@@ -344,12 +344,7 @@ export async function setNextStepAt(db: Db, orgId: string, id: string, at: numbe
   await updateIncident(db, orgId, id, { next_step_at: at });
 }
 
-/** The earliest escalation step due in any organization (indexed), for the engine's next wake-up. */
-export async function nextStepDue(db: Db): Promise<number | null> {
-  return epochOrNull((await stepDueQuery(db).executeTakeFirst())?.t);
-}
-
-/** nextStepDue as a scalar subquery (column `t`), for the engine's one read of every deadline per pass; no later than any step claimDueSteps takes. */
+/** The earliest escalation step in any organization (indexed), as a scalar subquery (column `t`) for the engine's one read of every deadline (engine/deadlines.store.ts); no later than any step claimDueSteps takes. */
 export function stepDueQuery(db: Db) {
   return db.selectFrom('incidents').select((eb) => eb.fn.min('next_step_at').as('t')).where('next_step_at', 'is not', null);
 }
@@ -569,12 +564,7 @@ export async function claimEndedSnoozes(db: Db, now: number, limit: number): Pro
   return due.rows.map(numeric);
 }
 
-/** The earliest end of a snooze in any organization (indexed), for the engine's next wake-up. */
-export async function nextSnoozeEnd(db: Db): Promise<number | null> {
-  return epochOrNull((await snoozeEndQuery(db).executeTakeFirst())?.t);
-}
-
-/** nextSnoozeEnd as a scalar subquery (column `t`); no later than any snooze claimEndedSnoozes takes. */
+/** The earliest end of a snooze in any organization (indexed), as a scalar subquery (column `t`); no later than any snooze claimEndedSnoozes takes. */
 export function snoozeEndQuery(db: Db) {
   return db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null);
 }

@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import type { Database, MaintenanceWindowServiceTable, MaintenanceWindowTable } from '../storage/schema.js';
-import { epochOrNull, run, statement } from '../storage/prepared.js';
+import { run, statement } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -111,12 +111,7 @@ export async function claimDueWindows(db: Db, now: number, limit: number): Promi
   return r.rows;
 }
 
-/** The earliest start or end of an occurrence the engine has to act on (deleted windows have none). */
-export async function nextTransitionDue(db: Db): Promise<number | null> {
-  return epochOrNull((await transitionDueQuery(db).executeTakeFirst())?.t);
-}
-
-/** nextTransitionDue as a scalar subquery (column `t`); no later than any window claimDueWindows takes. */
+/** The earliest start or end of an occurrence the engine has to act on, as a scalar subquery (column `t`); no later than any window claimDueWindows takes (deleted windows have none). */
 export function transitionDueQuery(db: Db) {
   return db.selectFrom('maintenance_windows').select((eb) => eb.fn.min('next_transition_at').as('t')).where('next_transition_at', 'is not', null);
 }

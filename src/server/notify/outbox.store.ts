@@ -8,7 +8,6 @@
 import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import type { Database, NotificationTable } from '../storage/schema.js';
-import { epochOrNull } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -131,12 +130,7 @@ export async function incidentsPagedSince(db: Db, orgId: string, userId: string,
   return (await q.execute()).map((r) => r.incident_id!);
 }
 
-/** The earliest notification attempt waiting in any organization (indexed), for the engine's next wake-up. */
-export async function nextAttemptDue(db: Db): Promise<number | null> {
-  return epochOrNull((await attemptDueQuery(db).executeTakeFirst())?.t);
-}
-
-/** nextAttemptDue as a scalar subquery (column `t`), for the engine's one read of every deadline (it wakes for it; deliver, which also takes back expired leases, always runs). */
+/** The earliest notification attempt waiting in any organization (indexed), as a scalar subquery (column `t`) for the engine's one read of every deadline: it wakes for it (deliver, which also takes back expired leases, always runs). */
 export function attemptDueQuery(db: Db) {
   return db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('t')).where('status', '=', 'pending');
 }

@@ -2,7 +2,6 @@
 import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import type { ActionItemStatus, ActionItemTable, Database, PostmortemStatus, PostmortemTable } from '../storage/schema.js';
-import { epochOrNull } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -105,11 +104,7 @@ export async function claimDueReminders(db: Db, now: number, limit: number): Pro
   return r.rows.map(item);
 }
 
-export async function nextReminderDue(db: Db): Promise<number | null> {
-  return epochOrNull((await reminderDueQuery(db).executeTakeFirst())?.t);
-}
-
-/** nextReminderDue as a scalar subquery (column `t`); no later than any item claimDueReminders takes. */
+/** The earliest action-item reminder, as a scalar subquery (column `t`); no later than any item claimDueReminders takes. */
 export function reminderDueQuery(db: Db) {
   return db.selectFrom('postmortem_action_items').select((eb) => eb.fn.min('next_reminder_at').as('t')).where('next_reminder_at', 'is not', null);
 }

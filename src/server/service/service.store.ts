@@ -2,7 +2,6 @@ import { sql, type Kysely } from 'kysely';
 import { rowLock } from '../storage/dialect.js';
 import { needsReseal, openSecret, sealSecret } from '../lib/secret-box.js';
 import type { Database, IntegrationTable, ServiceTable } from '../storage/schema.js';
-import { epochOrNull } from '../storage/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -123,12 +122,7 @@ export async function claimDueUrgencyChanges(db: Db, now: number, limit: number)
   return due.rows.map((r) => ({ ...r, urgency_change_at: r.urgency_change_at === null ? null : Number(r.urgency_change_at) }));
 }
 
-/** The earliest scheduled urgency change of any service (indexed), for the engine's next wake-up. */
-export async function nextUrgencyChangeDue(db: Db): Promise<number | null> {
-  return epochOrNull((await urgencyChangeDueQuery(db).executeTakeFirst())?.t);
-}
-
-/** nextUrgencyChangeDue as a scalar subquery (column `t`); no later than any service claimDueUrgencyChanges takes. */
+/** The earliest scheduled urgency change of any service (indexed), as a scalar subquery (column `t`); no later than any service claimDueUrgencyChanges takes. */
 export function urgencyChangeDueQuery(db: Db) {
   return db.selectFrom('services').select((eb) => eb.fn.min('urgency_change_at').as('t')).where('urgency_change_at', 'is not', null);
 }

@@ -53,8 +53,3 @@ export async function run<R = Record<string, unknown>>(db: Kysely<any>, s: State
 export async function first<R = Record<string, unknown>>(db: Kysely<any>, s: Statement, params: readonly unknown[]): Promise<R | undefined> {
   return (await run<R>(db, s, params))[0];
 }
-
-/** An aggregate of epoch-millisecond columns (min, max) as a number: PostgreSQL returns bigint as text, and null where no row matched. */
-export function epochOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : Number(v);
-}
