@@ -70,7 +70,8 @@ Environment: PORT (8080), HOST (127.0.0.1), VIGIL_DATA_DIR (./data), DATABASE_UR
   VIGIL_BACKUP_BEFORE_MIGRATE (on; "off" migrates without a backup)`;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  // `vigil --help` and `vigil -h` ask for the usage as `vigil help` does.
+  const [command, ...rest] = argv[0] === '--help' || argv[0] === '-h' ? ['help', ...argv.slice(1)] : argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
