@@ -9,7 +9,9 @@
  * through the target registry; how each person would be reached, from notify), lets the
  * pure planner decide (escalation/step.ts), and applies the plan in the same transaction:
  * timeline, pages (notify's outbox), assignments, the targets' own bookkeeping, the last
- * resort, and the next deadline.
+ * resort, and the next deadline. That transaction commits without waiting for PostgreSQL's
+ * log flush (storage/dialect.ts commitWithoutFlush): its pages leave only after the deliver
+ * module's claim of them, whose flushed commit carries this one to disk with it.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -21,6 +23,7 @@ import { planStep, stepKeyOf } from '../../escalation/step.js';
 import type { PolicySnapshot } from '../../escalation/policy.js';
 import { nextStep } from '../../escalation/policy.js';
 import { claimStep } from '../../escalation/step.store.js';
+import { commitWithoutFlush } from '../../storage/dialect.js';
 import type { TargetRegistry } from '../../escalation/targets.js';
 import type { EngineModule } from '../engine.js';
 import { pageOwnersAndAdmins, peopleToPage, sendPages, writeTimeline } from './paging.js';
@@ -43,7 +46,9 @@ export class EscalateModule implements EngineModule {
     const changes: IncidentChange[] = [];
     const fired = await this.db.transaction().execute(async (trx) => {
       let n = 0;
-      for (const inc of await claimDueSteps(trx, now, BATCH)) if (await this.fire({ trx, now, changes }, inc)) n++;
+      const due = await claimDueSteps(trx, now, BATCH);
+      if (due.length) await commitWithoutFlush(trx);
+      for (const inc of due) if (await this.fire({ trx, now, changes }, inc)) n++;
       return n;
     });
     this.publish(changes);
