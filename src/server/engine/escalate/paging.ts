@@ -4,7 +4,7 @@
  * The decisions themselves are pure (escalation/step.ts).
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../storage/schema.js';
+import type { Database, ServiceTable } from '../../storage/schema.js';
 import type { Tx } from '../../incident/timeline.js';
 import { appendLog } from '../../incident/timeline.js';
 import { getUsers, listAdmins } from '../../org/org.store.js';
@@ -43,6 +43,8 @@ export interface PagedIncident {
   org_id: string;
   id: string;
   service_id: string;
+  /** What the service is built in for, when the caller read it with the incident (incident.store claimDueSteps); otherwise the service is read. */
+  service_built_in?: ServiceTable['built_in'];
 }
 
 /** Write the timeline entries, in order, on the incident. */
@@ -80,8 +82,8 @@ export async function pageOwnersAndAdmins(tx: Tx, inc: PagedIncident, stepKey: s
 
 /** The channels open self-checks find failing, when `inc` is on the organization's built-in "Vigil health" service; otherwise none. */
 async function failingChannels(db: Kysely<Database>, inc: PagedIncident): Promise<Set<string>> {
-  const service = await getService(db, inc.org_id, inc.service_id);
-  if (service?.built_in !== 'vigil_health') return new Set();
+  const builtIn = inc.service_built_in !== undefined ? inc.service_built_in : ((await getService(db, inc.org_id, inc.service_id))?.built_in ?? null);
+  if (builtIn !== 'vigil_health') return new Set();
   const open = await openAlertsOfIntegration(db, inc.org_id, inc.service_id, SELF_CHECK_INTEGRATION);
   return new Set(open.map((a) => failingChannelOf(a.dedup_key)).filter((c): c is NonNullable<typeof c> => c !== null));
 }
