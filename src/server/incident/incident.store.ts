@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { first, insertRows, run, statement } from '../storage/prepared.js';
 import { rowLock, rowLockText } from '../storage/dialect.js';
-import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable, ServiceTable } from '../storage/schema.js';
+import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
 
@@ -321,17 +321,12 @@ const numeric = (r: IncidentTable): IncidentTable => ({
  * transaction. NO KEY UPDATE SKIP LOCKED: several nodes claim disjoint incidents, and an
  * ingest batch holding an incident FOR KEY SHARE (an alert storm) never holds back its escalation.
  */
-export async function claimDueSteps(db: Db, now: number, limit: number): Promise<DueStep[]> {
-  const due = await sql<DueStep>`
-    SELECT i.*, s.built_in AS service_built_in FROM incidents i
-    LEFT JOIN services s ON s.org_id = i.org_id AND s.id = i.service_id AND s.deleted_at IS NULL
-    WHERE i.next_step_at <= ${now} AND i.status = 'triggered'
-    ORDER BY i.next_step_at LIMIT ${limit} ${rowLock(db, 'no key update', { of: 'i', skipLocked: true })}`.execute(db);
-  return due.rows.map((r) => ({ ...numeric(r), service_built_in: r.service_built_in }));
+export async function claimDueSteps(db: Db, now: number, limit: number): Promise<IncidentTable[]> {
+  const due = await sql<IncidentTable>`
+    SELECT * FROM incidents WHERE next_step_at <= ${now} AND status = 'triggered'
+    ORDER BY next_step_at LIMIT ${limit} ${rowLock(db, 'no key update', { skipLocked: true })}`.execute(db);
+  return due.rows.map(numeric);
 }
-
-/** An incident whose step is due, with what its service is built in for (escalate/paging.ts reads no service for it). */
-export type DueStep = IncidentTable & { service_built_in: ServiceTable['built_in'] };
 
 /** The incident, locked FOR UPDATE for the rest of the transaction (a resolve, a hand-over that must see the latest position). */
 export async function lockIncident(db: Db, orgId: string, id: string): Promise<IncidentTable | undefined> {

@@ -15,10 +15,10 @@
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../../storage/schema.js';
+import type { Database, IncidentTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
 import type { Tx } from '../../incident/timeline.js';
-import { claimDueSteps, setAssignments, setEscalationPosition, type DueStep } from '../../incident/incident.store.js';
+import { claimDueSteps, setAssignments, setEscalationPosition } from '../../incident/incident.store.js';
 import { planStep, stepKeyOf } from '../../escalation/step.js';
 import type { PolicySnapshot } from '../../escalation/policy.js';
 import { nextStep } from '../../escalation/policy.js';
@@ -56,7 +56,7 @@ export class EscalateModule implements EngineModule {
   }
 
   /** Fire the incident's pending step; false when another node already fired it (the incident still moves on). */
-  private async fire(tx: Tx, inc: DueStep): Promise<boolean> {
+  private async fire(tx: Tx, inc: IncidentTable): Promise<boolean> {
     const { trx, now } = tx;
     const snapshot = inc.escalation_snapshot ? (JSON.parse(inc.escalation_snapshot) as PolicySnapshot) : null;
     const pos = { level: inc.escalation_level, loop: inc.escalation_loop };

@@ -4,14 +4,13 @@
  * The decisions themselves are pure (escalation/step.ts).
  */
 import type { Kysely } from 'kysely';
-import type { Database, ServiceTable } from '../../storage/schema.js';
+import type { Database } from '../../storage/schema.js';
 import type { Tx } from '../../incident/timeline.js';
 import { appendLog } from '../../incident/timeline.js';
 import { getUsers, listAdmins } from '../../org/org.store.js';
 import { contactPlans, lastResortMethods, queuePages, type PageOrder } from '../../notify/notify.service.js';
 import { planLastResort, type Person, type TimelineEntry } from '../../escalation/step.js';
 import { CHANNEL_OF, preferWorkingMethods } from '../../notify/plan.js';
-import { getService } from '../../service/service.store.js';
 import { openAlertsOfIntegration } from '../../incident/incident.store.js';
 import { failingChannelOf, SELF_CHECK_INTEGRATION } from '../self-check/checks.js';
 import { say, type Wording } from '../../lib/i18n/translate.js';
@@ -43,8 +42,6 @@ export interface PagedIncident {
   org_id: string;
   id: string;
   service_id: string;
-  /** What the service is built in for, when the caller read it with the incident (incident.store claimDueSteps); otherwise the service is read. */
-  service_built_in?: ServiceTable['built_in'];
 }
 
 /** Write the timeline entries, in order, on the incident. */
@@ -80,10 +77,13 @@ export async function pageOwnersAndAdmins(tx: Tx, inc: PagedIncident, stepKey: s
   await writeTimeline(tx, inc, plan.timeline);
 }
 
-/** The channels open self-checks find failing, when `inc` is on the organization's built-in "Vigil health" service; otherwise none. */
+/**
+ * The channels open self-checks find failing, when `inc` is on the organization's built-in
+ * "Vigil health" service; otherwise none. Only the self-check module opens alerts of its
+ * integration, and only on that service, so on any other service the read finds nothing
+ * (through the alerts' dedup index: no service read first).
+ */
 async function failingChannels(db: Kysely<Database>, inc: PagedIncident): Promise<Set<string>> {
-  const builtIn = inc.service_built_in !== undefined ? inc.service_built_in : ((await getService(db, inc.org_id, inc.service_id))?.built_in ?? null);
-  if (builtIn !== 'vigil_health') return new Set();
   const open = await openAlertsOfIntegration(db, inc.org_id, inc.service_id, SELF_CHECK_INTEGRATION);
   return new Set(open.map((a) => failingChannelOf(a.dedup_key)).filter((c): c is NonNullable<typeof c> => c !== null));
 }
