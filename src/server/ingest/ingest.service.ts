@@ -13,7 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import { hashSecret } from '../lib/secrets.js';
 import { writeConcurrency } from '../storage/dialect.js';
 import type { Database, IntegrationTable } from '../storage/schema.js';
-import { findIntegrationByKeyHash, getService } from '../service/service.store.js';
+import { findIntegrationByKeyHash } from '../service/service.store.js';
 import { findOrchestrationByKeyHash, getOrchestrationName } from '../rules/orchestration.service.js';
 import type { RuleMatch } from '../rules/rules.js';
 import { GroupCommitter } from './group-commit.js';
@@ -86,11 +86,8 @@ export class IngestService {
   }
 
   private async lookUp(hash: string): Promise<KeyTarget | null> {
-    const integration = await findIntegrationByKeyHash(this.db, hash);
-    if (integration) {
-      const service = await getService(this.db, integration.org_id, integration.service_id);
-      return service ? { integration, service } : null;
-    }
+    const found = await findIntegrationByKeyHash(this.db, hash);
+    if (found) return found;
     const key = await findOrchestrationByKeyHash(this.db, hash);
     if (!key) return null;
     const orchestration = await getOrchestrationName(this.db, key.orgId, key.orchestrationId);

@@ -67,17 +67,35 @@ export async function updateIntegration(db: Db, orgId: string, id: string, patch
   await db.updateTable('integrations').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-/** Ingest's lookup: the key hash alone identifies the integration (and so the organization). */
-export async function findIntegrationByKeyHash(db: Db, keyHash: string): Promise<(IntegrationTable & { service_status: string }) | undefined> {
-  return db
+/** Every column of a service, for reads that carry one beside another table's row (aliased `s_<column>`). */
+const SERVICE_COLUMNS = ['org_id', 'id', 'name', 'description', 'status', 'escalation_policy_id', 'urgency_rule', 'urgency_during', 'urgency_outside', 'support_hours', 'scheduled_actions', 'urgency_change_at', 'auto_pause', 'alert_grouping', 'acknowledgement_timeout', 'auto_resolve_timeout', 'created_at', 'updated_at', 'deleted_at', 'built_in'] as const;
+// A column added to services and not to the list fails to compile here.
+const everyServiceColumn: Exclude<keyof ServiceTable, (typeof SERVICE_COLUMNS)[number]> extends never ? true : never = true;
+void everyServiceColumn;
+
+/**
+ * Ingest's lookup: the key hash alone identifies the integration (and so the organization),
+ * read with its live service in one statement (a routing key not seen for a few seconds is
+ * the first thing a new incident waits for).
+ */
+export async function findIntegrationByKeyHash(db: Db, keyHash: string): Promise<{ integration: IntegrationTable; service: ServiceTable } | undefined> {
+  const row = (await db
     .selectFrom('integrations as i')
     .innerJoin('services as s', (j) => j.onRef('s.org_id', '=', 'i.org_id').onRef('s.id', '=', 'i.service_id'))
     .selectAll('i')
-    .select('s.status as service_status')
+    .select(SERVICE_COLUMNS.map((c) => sql.ref(`s.${c}`).as(`s_${c}`)))
     .where('i.key_hash', '=', keyHash)
     .where('i.deleted_at', 'is', null)
     .where('s.deleted_at', 'is', null)
-    .executeTakeFirst();
+    .executeTakeFirst()) as Record<string, unknown> | undefined;
+  if (!row) return undefined;
+  const integration: Record<string, unknown> = {};
+  const service: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('s_')) service[k.slice(2)] = v;
+    else integration[k] = v;
+  }
+  return { integration: integration as unknown as IntegrationTable, service: service as unknown as ServiceTable };
 }
 
 /** Heartbeat integrations whose ping is overdue and not yet reported down, claimed for this transaction (SKIP LOCKED: nodes share them). */
