@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { first, insertRows, run, statement } from '../storage/prepared.js';
-import { rowLock, rowLockText } from '../storage/dialect.js';
+import { noFlushColumn, rowLock, rowLockText } from '../storage/dialect.js';
 import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
 
 type Db = Kysely<Database>;
@@ -320,12 +320,14 @@ const numeric = (r: IncidentTable): IncidentTable => ({
  * Triggered incidents whose next escalation step is due, oldest first, claimed for this
  * transaction. NO KEY UPDATE SKIP LOCKED: several nodes claim disjoint incidents, and an
  * ingest batch holding an incident FOR KEY SHARE (an alert storm) never holds back its escalation.
+ * `commitWithoutFlush`: a claim that takes a row lets its transaction commit without waiting
+ * for PostgreSQL's log flush (storage/dialect.ts noFlushColumn), in the same round trip.
  */
-export async function claimDueSteps(db: Db, now: number, limit: number): Promise<IncidentTable[]> {
-  const due = await sql<IncidentTable>`
-    SELECT * FROM incidents WHERE next_step_at <= ${now} AND status = 'triggered'
+export async function claimDueSteps(db: Db, now: number, limit: number, opts: { commitWithoutFlush?: boolean } = {}): Promise<IncidentTable[]> {
+  const due = await sql<IncidentTable & { no_flush?: unknown }>`
+    SELECT *${opts.commitWithoutFlush ? noFlushColumn(db) : sql``} FROM incidents WHERE next_step_at <= ${now} AND status = 'triggered'
     ORDER BY next_step_at LIMIT ${limit} ${rowLock(db, 'no key update', { skipLocked: true })}`.execute(db);
-  return due.rows.map(numeric);
+  return due.rows.map(({ no_flush: _, ...r }) => numeric(r));
 }
 
 /** The incident, locked FOR UPDATE for the rest of the transaction (a resolve, a hand-over that must see the latest position). */

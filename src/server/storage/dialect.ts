@@ -287,19 +287,21 @@ export function writeConcurrency(db: Kysely<any>): number {
 }
 
 /**
- * Let this transaction's COMMIT return before PostgreSQL has flushed it to disk (`SET LOCAL
- * synchronous_commit = off`), for a transaction nothing outside acts on until a later commit
- * that does wait: the escalate module's, whose pages leave only after the deliver module's
- * claim of them commits. PostgreSQL's log is flushed in order, so that claim's flush carries
- * this commit with it; if the database crashes before either is flushed, both are lost
- * together, nothing was sent, and the step fires again after the restart (its
- * escalation_steps row went with it). This is what SQLite already does: a commit there never
- * waits for the disk, and whatever answers or sends waits for the flush (storage/wal-sync.ts,
- * the deliver module's `sync`). Saves one flush of the log on the way to every page.
+ * A select-list entry that lets the transaction's COMMIT return before PostgreSQL has flushed
+ * it to disk (`set_config('synchronous_commit', 'off', true)`, which is `SET LOCAL`), evaluated
+ * only when the statement returns a row: for a claim whose transaction nothing outside acts on
+ * until a later commit that does wait. The escalate module's claim carries it: its pages leave
+ * only after the deliver module's claim of them commits, and PostgreSQL's log is flushed in
+ * order, so that claim's flush carries this commit with it; if the database crashes before
+ * either is flushed, both are lost together, nothing was sent, and the step fires again after
+ * the restart (its escalation_steps row went with it). This is what SQLite already does: a
+ * commit there never waits for the disk, and whatever answers or sends waits for the flush
+ * (storage/wal-sync.ts, the deliver module's `sync`), so on SQLite it is nothing. Saves one
+ * flush of the log on the way to every page, at no round trip of its own. The column it adds
+ * is named `no_flush`; the caller drops it.
  */
-export async function commitWithoutFlush(trx: Kysely<Database>): Promise<void> {
-  if (dialectOf(trx) !== 'postgres') return;
-  await trx.executeQuery(CompiledQuery.raw('SET LOCAL synchronous_commit = off'));
+export function noFlushColumn(db: Kysely<any>): RawBuilder<unknown> {
+  return dialectOf(db) === 'postgres' ? sql`, set_config('synchronous_commit', 'off', true) AS no_flush` : sql``;
 }
 
 /**

@@ -10,7 +10,7 @@
  * pure planner decide (escalation/step.ts), and applies the plan in the same transaction:
  * timeline, pages (notify's outbox), assignments, the targets' own bookkeeping, the last
  * resort, and the next deadline. That transaction commits without waiting for PostgreSQL's
- * log flush (storage/dialect.ts commitWithoutFlush): its pages leave only after the deliver
+ * log flush (storage/dialect.ts noFlushColumn, carried by the claim): its pages leave only after the deliver
  * module's claim of them, whose flushed commit carries this one to disk with it.
  */
 import type { Kysely } from 'kysely';
@@ -23,7 +23,6 @@ import { planStep, stepKeyOf } from '../../escalation/step.js';
 import type { PolicySnapshot } from '../../escalation/policy.js';
 import { nextStep } from '../../escalation/policy.js';
 import { claimStep } from '../../escalation/step.store.js';
-import { commitWithoutFlush } from '../../storage/dialect.js';
 import type { TargetRegistry } from '../../escalation/targets.js';
 import type { EngineModule } from '../engine.js';
 import { pageOwnersAndAdmins, peopleToPage, sendPages, writeTimeline } from './paging.js';
@@ -35,6 +34,7 @@ const LATE_MS = 60_000;
 export class EscalateModule implements EngineModule {
   readonly name = 'escalate';
   readonly eager = true;
+  readonly dueOnTrigger = true;
   constructor(
     private readonly db: Kysely<Database>,
     private readonly targets: TargetRegistry,
@@ -46,8 +46,7 @@ export class EscalateModule implements EngineModule {
     const changes: IncidentChange[] = [];
     const fired = await this.db.transaction().execute(async (trx) => {
       let n = 0;
-      const due = await claimDueSteps(trx, now, BATCH);
-      if (due.length) await commitWithoutFlush(trx);
+      const due = await claimDueSteps(trx, now, BATCH, { commitWithoutFlush: true });
       for (const inc of due) if (await this.fire({ trx, now, changes }, inc)) n++;
       return n;
     });
