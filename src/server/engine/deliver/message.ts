@@ -18,15 +18,32 @@ import { localeFor } from '../../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
 
-export async function gatherMessage(db: Db, rows: readonly NotificationTable[], ctx: { baseUrl: string; now: number }): Promise<Message> {
+/**
+ * What a message says, read without writing anything: the deliver module reads it while it
+ * reads the destination (two reads, one wait) and writes the one-click tokens only once it
+ * knows the message goes out.
+ */
+export interface MessageFacts {
+  org: Awaited<ReturnType<typeof getOrganization>>;
+  recipient: Awaited<ReturnType<typeof getUsers>>[number] | undefined;
+  views: IncidentView[];
+  /** For a webhook event: the timeline entry it reports (who caused it, the note). */
+  logEntry: Awaited<ReturnType<typeof getLogEntry>>;
+}
+
+type IncidentView = ReturnType<typeof incidentView>;
+
+export async function readMessageFacts(db: Db, rows: readonly NotificationTable[], ctx: { baseUrl: string }): Promise<MessageFacts> {
   const first = rows[0]!;
   const orgId = first.org_id;
   const ids = [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))];
-  const [org, recipient, incidents, assignments] = await Promise.all([
+  const logEntryId = first.subscription_id && first.payload ? (JSON.parse(first.payload) as { log_entry_id?: string }).log_entry_id : undefined;
+  const [org, recipient, incidents, assignments, logEntry] = await Promise.all([
     getOrganization(db, orgId),
     first.user_id ? getUsers(db, orgId, [first.user_id]).then((u) => u[0]) : undefined,
     getIncidentsByIds(db, orgId, ids),
     assignmentsOf(db, orgId, ids),
+    logEntryId ? getLogEntry(db, orgId, logEntryId) : undefined,
   ]);
   const [services, assignees, priorities] = await Promise.all([
     getServicesByIds(db, orgId, [...new Set(incidents.map((i) => i.service_id))]),
@@ -36,23 +53,33 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
   const serviceName = new Map(services.map((s) => [s.id, s.name]));
   const userName = new Map(assignees.map((u) => [u.id, u.name]));
   const byId = new Map(incidents.map((i) => [i.id, i]));
-  const views = [];
-  for (const id of ids) {
+  const views = ids.flatMap((id) => {
     const incident = byId.get(id);
-    if (!incident) continue;
-    let view = incidentView(
-      { incident, serviceName: serviceName.get(incident.service_id) ?? null, priorityName: incident.priority_id ? (priorities.get(incident.priority_id) ?? null) : null, assignees: (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! })) },
-      ctx.baseUrl,
-    );
-    if (first.channel === 'voice' && wantsActionLinks(first)) {
-      // A call acts by keypress: one token, the key decides (1 acknowledges, 2 escalates).
-      view = { ...view, keypressToken: await createActionToken(db, ctx.now, { orgId, incidentId: id, userId: first.user_id!, action: 'keypress', channel: 'voice' }) };
-    } else if (wantsActionLinks(first)) {
+    if (!incident) return [];
+    const assigned = (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! }));
+    return [incidentView({ incident, serviceName: serviceName.get(incident.service_id) ?? null, priorityName: incident.priority_id ? (priorities.get(incident.priority_id) ?? null) : null, assignees: assigned }, ctx.baseUrl)];
+  });
+  return { org, recipient, views, logEntry };
+}
+
+/** The message for `rows` from what was read, with the one-click tokens (and a test's confirmation link) it carries written now. */
+export async function composeFromFacts(db: Db, rows: readonly NotificationTable[], facts: MessageFacts, ctx: { baseUrl: string; now: number }): Promise<Message> {
+  const first = rows[0]!;
+  const orgId = first.org_id;
+  const { org, recipient } = facts;
+  const views = await Promise.all(
+    facts.views.map(async (view) => {
+      const id = view.id;
+      if (first.channel === 'voice' && wantsActionLinks(first)) {
+        // A call acts by keypress: one token, the key decides (1 acknowledges, 2 escalates).
+        return { ...view, keypressToken: await createActionToken(db, ctx.now, { orgId, incidentId: id, userId: first.user_id!, action: 'keypress', channel: 'voice' }) };
+      }
+      if (!wantsActionLinks(first)) return view;
       const token = (action: 'acknowledge' | 'resolve') => createActionToken(db, ctx.now, { orgId, incidentId: id, userId: first.user_id!, action, channel: actionChannel(first) });
-      view = withActionLinks(view, ctx.baseUrl, await token('acknowledge'), await token('resolve'));
-    }
-    views.push(view);
-  }
+      const [ack, resolve] = await Promise.all([token('acknowledge'), token('resolve')]);
+      return withActionLinks(view, ctx.baseUrl, ack, resolve);
+    }),
+  );
   // Read in the person's language and zone; a message to no one (a chat room) in the organization's.
   const locale = localeFor(recipient?.locale, org?.default_locale);
   const timeZone = recipient?.time_zone ?? org?.time_zone ?? 'UTC';
@@ -62,14 +89,13 @@ export async function gatherMessage(db: Db, rows: readonly NotificationTable[], 
     msg.confirmUrl = confirm.url;
     msg.confirmToken = confirm.token;
   }
-  if (first.subscription_id && first.payload) {
-    const { log_entry_id } = JSON.parse(first.payload) as { log_entry_id?: string };
-    const e = log_entry_id ? await getLogEntry(db, orgId, log_entry_id) : undefined;
-    if (e?.agent) {
+  const e = facts.logEntry;
+  if (e) {
+    if (e.agent) {
       const a = JSON.parse(e.agent) as { id: string; type: string; summary: string };
       msg.agent = { id: a.id, type: a.type === 'user_reference' ? 'user_reference' : 'service_reference', name: a.summary };
     }
-    if (e && e.type === 'annotate_log_entry') msg.note = { id: e.id, content: e.summary };
+    if (e.type === 'annotate_log_entry') msg.note = { id: e.id, content: e.summary };
   }
   return msg;
 }

@@ -30,7 +30,7 @@ import { appendLog, type Tx } from '../../incident/timeline.js';
 import { getIncidentsByIds } from '../../incident/incident.store.js';
 import { getUsers } from '../../org/org.store.js';
 import type { EngineModule } from '../engine.js';
-import { gatherMessage } from './message.js';
+import { composeFromFacts, readMessageFacts } from './message.js';
 import { OUTBOUND_BLOCKED } from '../../notify/channels/http.js';
 import { forwardIntegrationOf, forwardWaitsUntil, sendForward } from '../../notify/forward.js';
 import { integrationForward } from '../../service/service.store.js';
@@ -145,16 +145,18 @@ export class DeliverModule implements EngineModule {
     const orgId = first.org_id;
     const ids = rows.map((r) => r.id);
     if (first.channel === 'forward') return this.forwardInOrder(rows, now);
-    const dest = await this.destination(first);
+    const throttle = first.contact_method_id ? THROTTLES[first.channel] : undefined;
+    // What the message says is read while the destination is (reads only: a throttled or gone
+    // destination wastes them, nothing more); the tokens it carries are written after both.
+    const [dest, facts] = await Promise.all([this.destination(first), throttle ? null : readMessageFacts(this.db, rows, { baseUrl: this.opts.baseUrl })]);
     if (!dest) return this.finish(rows, now, { kind: 'permanent', reason: 'destination_gone', detail: 'the contact method or subscription no longer exists' }, null);
-    const throttle = THROTTLES[first.channel];
-    if (throttle && first.contact_method_id) {
+    if (throttle) {
       const windowMs = Math.max(...throttle.map((r) => r.perMs));
-      const sends = await outbox.recentSends(this.db, orgId, first.contact_method_id, now - windowMs);
+      const sends = await outbox.recentSends(this.db, orgId, first.contact_method_id!, now - windowMs);
       const at = earliestAllowed(now, sends, throttle);
       if (at > now) return void (await outbox.postpone(this.db, orgId, ids, at));
     }
-    const msg = await gatherMessage(this.db, rows, { baseUrl: this.opts.baseUrl, now });
+    const msg = await composeFromFacts(this.db, rows, facts ?? (await readMessageFacts(this.db, rows, { baseUrl: this.opts.baseUrl })), { baseUrl: this.opts.baseUrl, now });
     if (msg.incidents.length === 0 && first.incident_id) return this.finish(rows, now, { kind: 'permanent', reason: 'incident_gone', detail: 'the incident no longer exists' }, dest.label);
     const started = Date.now();
     // A send never outlives half its claim: past the lease another node may take the row over and send it again.
