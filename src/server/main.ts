@@ -174,7 +174,7 @@ export async function startServer(config: Config, logger: Logger = processLogger
   const selfCheck = selfCheckSetup(config, handle, deps.channels, systemClock, logger, () => backups?.lastError ?? null);
   if (config.roles.includes('engine')) {
     engine = buildEngine(deps, deps.channels, logger, selfCheck ? { selfCheck } : {});
-    deps.bus.onWork(() => engine!.wake());
+    deps.bus.onWork((w) => engine!.wake(w));
     if (config.databaseUrl) unlisten = listen(config.databaseUrl, () => engine!.wake(), logger, node);
     engine.start();
     logger.info({ channels: deps.channels.types() }, 'engine started');

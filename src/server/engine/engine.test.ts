@@ -201,3 +201,51 @@ describe('work committed during a pass is paged before the rest of the pass', ()
     expect(order.slice(4)).toEqual(['deliver', 'slow', 'after']);
   });
 });
+
+describe('after a trigger on this node, the first step does not wait for the deadlines read', () => {
+  it('runs the modules due on a trigger while the read is out, then the eager ones whatever the older read said', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-08T09:00:00Z'));
+    const order: string[] = [];
+    let answer!: () => void;
+    let reads = 0;
+    let fired = 0;
+    // The read in flight when the step fires predates the page it queues: it says nothing is due.
+    const dueByModule = async () => {
+      reads++;
+      order.push('read');
+      if (reads === 1) return new Map<string, number | null>([['escalate', null], ['deliver', null], ['timer', null]]);
+      await new Promise<void>((r) => (answer = r));
+      order.push('read answered');
+      return new Map<string, number | null>([['escalate', null], ['deliver', null], ['timer', null]]);
+    };
+    const escalate: EngineModule = { name: 'escalate', eager: true, dueOnTrigger: true, tick: async () => (order.push('escalate'), fired++ === 0 ? 1 : 0) };
+    const deliver: EngineModule = { name: 'deliver', eager: true, tick: async () => (order.push('deliver'), 0) };
+    const timer: EngineModule = { name: 'timer', tick: async () => (order.push('timer'), 0) };
+    const engine = new Engine([escalate, deliver, timer], clock, quiet, { backstopMs: 60_000, maxCyclesPerWake: 1, nextDue: async () => null, dueByModule });
+    engine.start();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(['read']);
+    order.length = 0;
+    engine.wake({ triggered: true });
+    await new Promise((r) => setTimeout(r, 10));
+    // The step fired before the read answered; the page it queued is sent in this pass.
+    expect(order).toEqual(['read', 'escalate']);
+    answer();
+    await new Promise((r) => setTimeout(r, 10));
+    await engine.stop();
+    expect(order).toEqual(['read', 'escalate', 'read answered', 'deliver']);
+  });
+
+  it('a wake that triggered nothing waits for the read as before', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-08T09:00:00Z'));
+    const order: string[] = [];
+    const escalate: EngineModule = { name: 'escalate', eager: true, dueOnTrigger: true, tick: async () => (order.push('escalate'), 0) };
+    const engine = new Engine([escalate], clock, quiet, { backstopMs: 60_000, maxCyclesPerWake: 1, nextDue: async () => null, dueByModule: async () => (order.push('read'), new Map([['escalate', null]])) });
+    engine.start();
+    await new Promise((r) => setTimeout(r, 10));
+    engine.wake();
+    await new Promise((r) => setTimeout(r, 10));
+    await engine.stop();
+    expect(order).toEqual(['read', 'read']);
+  });
+});

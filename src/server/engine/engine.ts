@@ -38,6 +38,13 @@ export interface EngineModule {
    * each is a few round trips). Every module still runs once per pass.
    */
   readonly eager?: boolean;
+  /**
+   * Has work whenever an incident was triggered on this node (escalate: a new incident's first
+   * step is due at once). Such modules at the head of the list run at the start of the pass
+   * that follows, while the deadlines are read, not after that read; and if they did work, the
+   * eager modules run in that pass whatever the read said (it may predate that work).
+   */
+  readonly dueOnTrigger?: boolean;
 }
 
 export interface ModuleStats {
@@ -56,6 +63,10 @@ export class Engine {
   /** When work was first committed since the eager modules last ran in this pass (Date.now()), or null. */
   private writtenAt: number | null = null;
   private wakeAt = 0;
+  /** An incident was triggered on this node since the last pass began. */
+  private triggered = false;
+  /** How many modules at the head of the list are due on a trigger (dueOnTrigger). */
+  private readonly leadOnTrigger: number;
   private timer: NodeJS.Timeout | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
   readonly stats = new Map<string, ModuleStats>();
@@ -84,6 +95,8 @@ export class Engine {
     } = { backstopMs: 1_000, maxCyclesPerWake: 50 },
   ) {
     for (const m of modules) this.stats.set(m.name, { runs: 0, failures: 0, work: 0, lastDurationMs: 0, lastLagMs: 0 });
+    const rest = modules.findIndex((m) => !m.dueOnTrigger);
+    this.leadOnTrigger = rest === -1 ? modules.length : rest;
   }
 
   /** The module of this class the engine runs, if any (what it last did, for health and tests). */
@@ -112,8 +125,12 @@ export class Engine {
     for (const m of this.modules) await m.settle?.();
   }
 
-  /** Work was committed (the bus, NOTIFY): the modules are told, and a cycle runs soon. Cheap to call often. */
-  wake(): void {
+  /**
+   * Work was committed (the bus, NOTIFY): the modules are told, and a cycle runs soon. Cheap to
+   * call often. `triggered`: an incident was triggered (the bus on this node says so).
+   */
+  wake(what: { triggered?: boolean } = {}): void {
+    if (what.triggered) this.triggered = true;
     for (const m of this.modules) m.written?.();
     this.writtenAt ??= Date.now();
     this.kick();
@@ -207,10 +224,19 @@ export class Engine {
   private async pass(now: number, eager: boolean): Promise<number> {
     this.noteClock(now);
     this.writtenAt = null;
-    const due = await this.readDue();
+    // After a trigger on this node, the modules due on it run while the deadlines are read
+    // (on PostgreSQL, two connections: a new incident's page does not wait for that round trip).
+    const lead = eager && this.triggered ? this.leadOnTrigger : 0;
+    this.triggered = false;
+    const dueRead = this.readDue();
     let total = 0;
+    for (const m of this.modules.slice(0, lead)) total += await this.tick(m, now, this.wakeAt);
+    const led = total > 0;
+    const due = await dueRead;
     for (const [i, m] of this.modules.entries()) {
-      if (isDue(due, m, now)) total += await this.tick(m, now, this.wakeAt);
+      if (i < lead) continue;
+      // What the leading modules did (a page queued) may be newer than the deadlines read.
+      if (isDue(due, m, now) || (led && m.eager)) total += await this.tick(m, now, this.wakeAt);
       else this.stats.get(m.name)!.lastLagMs = Date.now() - this.wakeAt;
       // Work committed while this pass ran (a new incident): page for it now, not after the rest
       // of the pass. Only the eager modules whose turn in this pass is over (one still ahead runs

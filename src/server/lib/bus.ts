@@ -12,6 +12,11 @@ export interface IncidentChange {
   kind: 'triggered' | 'acknowledged' | 'unacknowledged' | 'resolved' | 'alert' | 'annotated' | 'assigned' | 'updated';
 }
 
+/** What a wake-up says: `triggered`, an incident was (re)triggered (its first step is due now). */
+export interface Work {
+  triggered: boolean;
+}
+
 export class Bus {
   private readonly ee = new EventEmitter();
   constructor() {
@@ -19,13 +24,15 @@ export class Bus {
   }
   publish(changes: IncidentChange[]): void {
     let work = false;
+    let triggered = false;
     for (const c of changes) {
       this.ee.emit('incident', c);
       // An alert joining an open incident schedules nothing (no page, no webhook): during
       // an alert storm on one service the engine is not woken for every batch.
       if (c.kind !== 'alert') work = true;
+      if (c.kind === 'triggered') triggered = true;
     }
-    if (work) this.ee.emit('work');
+    if (work) this.ee.emit('work', { triggered } satisfies Work);
   }
   onIncident(fn: (c: IncidentChange) => void): () => void {
     this.ee.on('incident', fn);
@@ -33,10 +40,10 @@ export class Bus {
   }
   /** Work was committed that no incident change describes (a queued test message, say). */
   poke(): void {
-    this.ee.emit('work');
+    this.ee.emit('work', { triggered: false } satisfies Work);
   }
   /** Called once per publish that holds work for the engine (not per change), and on poke: the engine's wake-up. */
-  onWork(fn: () => void): () => void {
+  onWork(fn: (w: Work) => void): () => void {
     this.ee.on('work', fn);
     return () => this.ee.off('work', fn);
   }
