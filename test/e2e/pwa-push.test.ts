@@ -54,11 +54,16 @@ describe.skipIf(!chromiumInstalled())('installable app and push in Chromium', ()
     expect(reg).toBeDefined();
 
     const payload = buildPushPayload(message({ incidents: [incident({ impactLine: 'About 40 people affected', htmlUrl: `${vigil.url}/incidents/PINC042`, ackUrl: `${vigil.url}/a/ack`, resolveUrl: `${vigil.url}/a/resolve` })] }), vigil.url);
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: vigil.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+    const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: vigil.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+    await deliver();
 
     type Shown = { title: string; body: string; tag: string; requireInteraction: boolean; actions: string[]; max: number };
     let shown: Shown[] = [];
     for (let i = 0; i < 150 && shown.length === 0; i++) {
+      // Once, on a loaded machine, no notification showed within 15 s of a single injection (its
+      // cause not found; it passed alone and in the next runs): the same push is injected again
+      // every 5 s. It carries one tag, so however many arrive, one notification shows.
+      if (i > 0 && i % 50 === 0) await deliver();
       shown = await page.evaluate(async () => {
         const r = await navigator.serviceWorker.ready;
         const max = (Notification as unknown as { maxActions: number }).maxActions;
