@@ -49,6 +49,9 @@ describe.each(DIALECTS)('engine stories on %s', (dialect) => {
     const req = hook.requests[0]!;
     expect(req.json.event.event_type).toBe('incident.triggered');
     expect(req.json.event.data.number).toBe(1);
+    // Read for the message beside the incident: its service's name and who the step assigned.
+    expect(req.json.event.data.service).toMatchObject({ id: serviceId, summary: 'Crisis chat' });
+    expect(req.json.event.data.assignees).toMatchObject([{ id: ada, type: 'user_reference', summary: 'Ada' }]);
     // The receiver checks our signature with the secret it was given.
     const expected = 'v1=' + createHmac('sha256', 'ada-secret').update(req.body).digest('hex');
     expect(req.headers['x-vigil-signature']).toContain(expected);

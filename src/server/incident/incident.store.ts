@@ -377,6 +377,42 @@ export async function getIncidentsByIds(db: Db, orgId: string, ids: readonly str
   return db.selectFrom('incidents').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute();
 }
 
+/**
+ * The incidents a message is about, each with its service's and its priority's names (null
+ * when there is none), and in a second statement run beside it their assignees with names
+ * (people whose rows still exist), oldest assignment first: what the deliver module needs
+ * for a message, in one wait.
+ */
+export async function incidentsForMessage(db: Db, orgId: string, ids: readonly string[]): Promise<{ incidents: (IncidentTable & { service_name: string | null; priority_name: string | null })[]; assignees: Map<string, { id: string; name: string }[]> }> {
+  const assignees = new Map<string, { id: string; name: string }[]>();
+  if (!ids.length) return { incidents: [], assignees };
+  const [incidents, people] = await Promise.all([
+    db
+      .selectFrom('incidents as i')
+      .leftJoin('services as s', (j) => j.onRef('s.org_id', '=', 'i.org_id').onRef('s.id', '=', 'i.service_id'))
+      .leftJoin('priorities as p', (j) => j.onRef('p.org_id', '=', 'i.org_id').onRef('p.id', '=', 'i.priority_id'))
+      .selectAll('i')
+      .select(['s.name as service_name', 'p.name as priority_name'])
+      .where('i.org_id', '=', orgId)
+      .where('i.id', 'in', [...ids])
+      .execute(),
+    db
+      .selectFrom('incident_assignments as a')
+      .innerJoin('users as u', (j) => j.onRef('u.org_id', '=', 'a.org_id').onRef('u.id', '=', 'a.user_id'))
+      .select(['a.incident_id', 'a.user_id', 'u.name'])
+      .where('a.org_id', '=', orgId)
+      .where('a.incident_id', 'in', [...ids])
+      .orderBy('a.at')
+      .execute(),
+  ]);
+  for (const r of people) {
+    const list = assignees.get(r.incident_id) ?? [];
+    list.push({ id: r.user_id, name: r.name });
+    assignees.set(r.incident_id, list);
+  }
+  return { incidents, assignees };
+}
+
 /** Open incidents assigned to a user, with their service. */
 export async function openAssignmentsOfUser(db: Db, orgId: string, userId: string): Promise<{ incident_id: string; service_id: string }[]> {
   return db

@@ -1,6 +1,6 @@
 /**
  * The facts a message needs, read for the deliver module: the incidents a group of outbox
- * rows is about (with their service and assignees), one-click action tokens for people,
+ * rows is about (with their service's and priority's names and their assignees), one-click action tokens for people,
  * and, for a webhook event, who caused it and the note it reports. The wording and shape
  * are notify's (notify/message.ts).
  */
@@ -10,10 +10,8 @@ import type { Message } from '../../notify/channel.js';
 import { actionChannel, composeMessage, incidentView, wantsActionLinks, withActionLinks } from '../../notify/message.js';
 import { createActionToken } from '../../notify/action-token.js';
 import { confirmLinkFor } from '../../notify/test-page.service.js';
-import { assignmentsOf, getIncidentsByIds, getLogEntry } from '../../incident/incident.store.js';
-import { getServicesByIds } from '../../service/service.store.js';
+import { getLogEntry, incidentsForMessage } from '../../incident/incident.store.js';
 import { getOrganization, getUsers } from '../../org/org.store.js';
-import { priorityNames } from '../../org/priority.service.js';
 import { localeFor } from '../../lib/i18n/translate.js';
 
 type Db = Kysely<Database>;
@@ -38,26 +36,17 @@ export async function readMessageFacts(db: Db, rows: readonly NotificationTable[
   const orgId = first.org_id;
   const ids = [...new Set(rows.map((r) => r.incident_id).filter((x): x is string => !!x))];
   const logEntryId = first.subscription_id && first.payload ? (JSON.parse(first.payload) as { log_entry_id?: string }).log_entry_id : undefined;
-  const [org, recipient, incidents, assignments, logEntry] = await Promise.all([
+  const [org, recipient, { incidents, assignees }, logEntry] = await Promise.all([
     getOrganization(db, orgId),
     first.user_id ? getUsers(db, orgId, [first.user_id]).then((u) => u[0]) : undefined,
-    getIncidentsByIds(db, orgId, ids),
-    assignmentsOf(db, orgId, ids),
+    incidentsForMessage(db, orgId, ids),
     logEntryId ? getLogEntry(db, orgId, logEntryId) : undefined,
   ]);
-  const [services, assignees, priorities] = await Promise.all([
-    getServicesByIds(db, orgId, [...new Set(incidents.map((i) => i.service_id))]),
-    getUsers(db, orgId, [...new Set([...assignments.values()].flat().map((a) => a.user_id))]),
-    priorityNames(db, orgId, incidents.flatMap((i) => (i.priority_id ? [i.priority_id] : []))),
-  ]);
-  const serviceName = new Map(services.map((s) => [s.id, s.name]));
-  const userName = new Map(assignees.map((u) => [u.id, u.name]));
   const byId = new Map(incidents.map((i) => [i.id, i]));
   const views = ids.flatMap((id) => {
     const incident = byId.get(id);
     if (!incident) return [];
-    const assigned = (assignments.get(id) ?? []).filter((a) => userName.has(a.user_id)).map((a) => ({ id: a.user_id, name: userName.get(a.user_id)! }));
-    return [incidentView({ incident, serviceName: serviceName.get(incident.service_id) ?? null, priorityName: incident.priority_id ? (priorities.get(incident.priority_id) ?? null) : null, assignees: assigned }, ctx.baseUrl)];
+    return [incidentView({ incident, serviceName: incident.service_name, priorityName: incident.priority_name, assignees: assignees.get(id) ?? [] }, ctx.baseUrl)];
   });
   return { org, recipient, views, logEntry };
 }
