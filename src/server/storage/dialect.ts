@@ -289,7 +289,9 @@ export function writeConcurrency(db: Kysely<any>): number {
 /**
  * A select-list entry that lets the transaction's COMMIT return before PostgreSQL has flushed
  * it to disk (`set_config('synchronous_commit', 'off', true)`, which is `SET LOCAL`), evaluated
- * only when the statement returns a row: for a claim whose transaction nothing outside acts on
+ * for the rows the statement reads, so always when it returns one (a row read and then skipped
+ * as locked may turn it off for a transaction that claimed, and so wrote, nothing: harmless),
+ * and not at all when nothing is due: for a claim whose transaction nothing outside acts on
  * until a later commit that does wait. The escalate module's claim carries it: its pages leave
  * only after the deliver module's claim of them commits, and PostgreSQL's log is flushed in
  * order, so that claim's flush carries this commit with it; if the database crashes before
