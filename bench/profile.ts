@@ -17,7 +17,7 @@ import { eventBody, load, percentile, sendProbes } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
 import { createBenchDb, seedFixture, seedOpenAlerts, seedOpenIncidents, tempRoot } from './lib/seed.js';
 import { summarize } from './profile-summary.js';
-import { countPages } from './lib/statement-trace.js';
+import { countPages } from './lib/statement-count.js';
 
 const { values } = parseArgs({ options: { dialect: { type: 'string', default: 'sqlite' }, seconds: { type: 'string', default: '10' }, what: { type: 'string', default: 'ingest' }, 'open-incidents': { type: 'string', default: '0' }, 'open-alerts': { type: 'string', default: '0' }, roles: { type: 'string', default: 'api,engine' }, 'no-profile': { type: 'boolean', default: false }, 'count-statements': { type: 'boolean', default: false } } });
 const profile = !values['no-profile'];

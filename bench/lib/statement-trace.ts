@@ -4,8 +4,8 @@
  * `Client.prototype.query`), when each request arrives (`POST /v2/enqueue`) and when each
  * outbound request to the bench receiver's `/hook` leaves, as lines in `VIGIL_TRACE_FILE`
  * (`Q <start ms> <duration ms>`, `IN <start ms>`, `OUT <start ms>`; times from
- * performance.now()). countPage() below reads them back: how many statements a page takes, and
- * how many serial waits (statements that overlap in time count once).
+ * performance.now()). Only its side effect matters: profile.js reads the file back with
+ * bench/lib/statement-count.ts, which does not load this.
  */
 import dc from 'node:diagnostics_channel';
 import fs from 'node:fs';
@@ -36,40 +36,4 @@ if (file) {
     const { request } = m as { request: { method: string; path: string } };
     if (request.method === 'POST' && request.path === '/hook') lines.push(`OUT ${performance.now().toFixed(3)}\n`);
   });
-}
-
-/** Per page (from one `IN` to the first `OUT` after it, with no other `IN` between): statements and serial waits. */
-export function countPages(text: string): { pages: number; statements: number[]; waits: number[] } {
-  type Ev = { at: number; kind: string; dur: number };
-  const evs: Ev[] = [];
-  for (const line of text.split('\n')) {
-    const [kind, at, dur] = line.split(' ');
-    if (kind === 'Q' || kind === 'IN' || kind === 'OUT') evs.push({ kind, at: Number(at), dur: Number(dur ?? 0) });
-  }
-  evs.sort((a, b) => a.at - b.at);
-  const statements: number[] = [];
-  const waits: number[] = [];
-  for (let i = 0; i < evs.length; i++) {
-    if (evs[i]!.kind !== 'IN') continue;
-    const qs: Ev[] = [];
-    let done = false;
-    for (const e of evs.slice(i + 1)) {
-      if (e.kind === 'IN') break;
-      if (e.kind === 'OUT') {
-        done = true;
-        break;
-      }
-      qs.push(e);
-    }
-    if (!done) continue;
-    let n = 0;
-    let end = -1;
-    for (const q of qs) {
-      if (q.at >= end) n++;
-      end = Math.max(end, q.at + q.dur);
-    }
-    statements.push(qs.length);
-    waits.push(n);
-  }
-  return { pages: statements.length, statements, waits };
 }
