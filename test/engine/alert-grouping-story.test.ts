@@ -100,6 +100,9 @@ describe.each(DIALECTS)('a second, different alert on a service with an acknowle
     await run();
     expect((await incident(t, '1')).status).toBe('acknowledged');
     expect(pagesFor(2)).toHaveLength(1);
+    // #1's group is closed (it takes no more alerts), #2's is open: read once, by the batch's look.
+    const groups = await t.db.handle.db.selectFrom('incidents').select(['number', 'open_group']).orderBy('number').execute();
+    expect(groups.map((g) => [Number(g.number), g.open_group !== null])).toEqual([[1, false], [2, true]]);
     // 02:25, inside #2's window: joins #2 (triggered, same urgency) and Ada is told through her low-urgency rules.
     clock.set('2026-03-03T02:25:00Z');
     expect((await send(key, 'chat-queue-2', 'Chat replies slow')).statusCode).toBe(202);
