@@ -26,10 +26,14 @@ async function queue(db: Db, now: number, m: OutboxMessage): Promise<boolean> {
   return outbox.insertNotification(db, outboxRow(m, now));
 }
 
-/** How each person would be paged at `urgency` (their rules over their verified methods), or why they cannot be. */
-export async function contactPlans(db: Db, orgId: string, userIds: readonly string[], urgency: 'high' | 'low', failing: ReadonlySet<string> = NO_CHANNELS): Promise<Map<string, ContactPlan & { avoided: ChannelName[] }>> {
+/**
+ * How each person would be paged at `urgency` (their rules over their verified methods), or
+ * why they cannot be; `failing` (channels to leave out while another method works) may still
+ * be being read: it is awaited beside the reads here.
+ */
+export async function contactPlans(db: Db, orgId: string, userIds: readonly string[], urgency: 'high' | 'low', failing: ReadonlySet<string> | Promise<ReadonlySet<string>> = NO_CHANNELS): Promise<Map<string, ContactPlan & { avoided: ChannelName[] }>> {
   const ids = [...userIds];
-  const [methods, rules] = await Promise.all([listContactMethods(db, orgId, ids), listNotificationRules(db, orgId, ids)]);
+  const [methods, rules, avoid] = await Promise.all([listContactMethods(db, orgId, ids), listNotificationRules(db, orgId, ids), failing]);
   return new Map(
     ids.map((u) => [
       u,
@@ -37,7 +41,7 @@ export async function contactPlans(db: Db, orgId: string, userIds: readonly stri
         methods.filter((m) => m.user_id === u),
         rules.filter((r) => r.user_id === u),
         urgency,
-        failing,
+        avoid,
       ),
     ]),
   );

@@ -26,6 +26,7 @@ import { claimStep } from '../../escalation/step.store.js';
 import type { TargetRegistry } from '../../escalation/targets.js';
 import type { EngineModule } from '../engine.js';
 import { pageOwnersAndAdmins, peopleToPage, sendPages, writeTimeline } from './paging.js';
+import { readerBeside } from '../../storage/dialect.js';
 
 const BATCH = 50;
 /** A step firing this long after its due time is logged (a stepped clock, a stopped engine, a database outage). */
@@ -68,7 +69,7 @@ export class EscalateModule implements EngineModule {
     if (lateMs >= LATE_MS) this.log.warn({ orgId: inc.org_id, incidentId: inc.id, level: pos.level, loop: pos.loop, lateMs, dueAt: new Date(inc.next_step_at!).toISOString() }, `escalation step fired ${Math.round(lateMs / 1000)} s late`);
     const rule = snapshot?.rules[pos.level];
     const resolution = rule ? await this.targets.resolve(trx, { orgId: inc.org_id, now, incidentId: inc.id }, rule.targets) : undefined;
-    const { people, avoided } = resolution ? await peopleToPage(trx, inc, resolution.users.map((u) => u.userId), inc.urgency) : { people: new Map(), avoided: [] };
+    const { people, avoided } = resolution ? await peopleToPage(readerBeside(this.db, trx), inc, resolution.users.map((u) => u.userId), inc.urgency) : { people: new Map(), avoided: [] };
     const plan = planStep({ incident: inc, snapshot, now, ...(resolution ? { resolution } : {}), people });
 
     await sendPages(tx, inc, plan.stepKey, plan.pages);

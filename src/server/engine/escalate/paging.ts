@@ -21,12 +21,16 @@ export const SYSTEM = { type: 'auto' as const };
  * The live members among `userIds`, with how each would be reached at `urgency` on `inc`. On
  * the built-in "Vigil health" service, channels an open self-check finds failing are left out
  * of each person's plan while another method works (notify/plan.ts planAvoiding), and the
- * timeline entry returned says who was not paged through which channel.
+ * timeline entry returned says who was not paged through which channel. The four reads
+ * (people, failing channels, methods, rules) go at once: give `db` as
+ * storage/dialect.ts `readerBeside` gives it, so that on PostgreSQL they do not wait on each
+ * other on the transaction's connection.
  */
 export async function peopleToPage(db: Kysely<Database>, inc: PagedIncident, userIds: readonly string[], urgency: 'high' | 'low'): Promise<{ people: Map<string, Person>; avoided: TimelineEntry[] }> {
-  const live = (await getUsers(db, inc.org_id, [...userIds])).filter((u) => u.deleted_at === null);
-  const failing = await failingChannels(db, inc);
-  const plans = await contactPlans(db, inc.org_id, live.map((u) => u.id), urgency, failing);
+  const failingRead = failingChannels(db, inc);
+  // Everyone's plan is read beside the people (a deleted member's is read and left out).
+  const [users, plans, failing] = await Promise.all([getUsers(db, inc.org_id, [...userIds]), contactPlans(db, inc.org_id, userIds, urgency, failingRead), failingRead]);
+  const live = users.filter((u) => u.deleted_at === null);
   const skipped = live.filter((u) => plans.get(u.id)!.avoided.length).map((u) => say('timeline.failingChannelsPerson', { name: u.name, channels: plans.get(u.id)!.avoided.join(', ') }));
   return {
     people: new Map(live.map((u) => [u.id, { id: u.id, name: u.name, contact: plans.get(u.id)! }])),

@@ -19,6 +19,7 @@ import { nextRoundRobin, recordHandOver } from '../../volunteer/pool.service.js'
 import type { EngineModule } from '../engine.js';
 import { peopleToPage, sendPages, writeTimeline } from '../escalate/paging.js';
 import { say } from '../../lib/i18n/translate.js';
+import { readerBeside } from '../../storage/dialect.js';
 
 const BATCH = 50;
 
@@ -49,7 +50,7 @@ export class RoundRobinModule implements EngineModule {
     const { pool } = next;
     const head = say('timeline.roundRobin.head', { pool: pool.name, previous: next.previousName, minutes: pool.round_robin_timeout_minutes });
 
-    const { people, avoided } = await peopleToPage(trx, inc, next.users.map((u) => u.userId), inc.urgency);
+    const { people, avoided } = await peopleToPage(readerBeside(this.db, trx), inc, next.users.map((u) => u.userId), inc.urgency);
     const paged = planPages(next.users.map((u) => u.userId), people);
     await sendPages(tx, inc, page.step_key, paged.pages);
     if (paged.pages.length) await writeTimeline(tx, inc, avoided);
