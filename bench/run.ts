@@ -27,7 +27,7 @@ import { IDLE_MS, SHIPPED_ENV, benchStartup } from './startup.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
 import { amAlertBody, eventBody, load, percentile, sendProbes, type LoadResult } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, memoryOf, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
-import { armTimers, countOpenAlerts, createBenchDb, postgresReachable, seedFixture, seedOpenAlerts, seedOpenIncidents, tempRoot, timerLateness, type BenchDb, type Fixture } from './lib/seed.js';
+import { armTimers, countOpenAlerts, createBenchDb, postgresReachable, postgresRoundTripMs, seedFixture, seedOpenAlerts, seedOpenIncidents, tempRoot, timerLateness, type BenchDb, type Fixture } from './lib/seed.js';
 import type { DialectName } from '../src/server/storage/dialect.js';
 import { sql } from 'kysely';
 
@@ -608,8 +608,9 @@ async function main(): Promise<number> {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   if (argv['cpu-prof']) fs.mkdirSync(PROF_DIR, { recursive: true });
   const started = Date.now();
-  const m = { ...machine(), syncedCommitMs: await syncedCommitMs(TMP) };
-  log(`mode ${QUICK ? 'quick' : 'full'}: ${CFG.runs} run(s) of ${CFG.seconds}s per figure; node ${m.node}, ${m.nproc} cores, load average ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}, one synced SQLite commit ${m.syncedCommitMs.toFixed(2)} ms`);
+  const m = { ...machine(), syncedCommitMs: await syncedCommitMs(TMP), postgresRoundTripMs: await postgresRoundTripMs() };
+  const pgRoundTrip = m.postgresRoundTripMs === null ? 'PostgreSQL not reachable' : `one PostgreSQL round trip (SELECT 1, TCP) ${m.postgresRoundTripMs.toFixed(3)} ms`;
+  log(`mode ${QUICK ? 'quick' : 'full'}: ${CFG.runs} run(s) of ${CFG.seconds}s per figure; node ${m.node}, ${m.nproc} cores, load average ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}, one synced SQLite commit ${m.syncedCommitMs.toFixed(2)} ms, ${pgRoundTrip}`);
   const schedule: { name: string; ms: number }[] = [];
   try {
     if (ONLY.has('schedule')) {
@@ -699,7 +700,7 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${out}\n\n`);
   if (problems.length) process.stdout.write(`Problems seen during the run:\n${problems.map((p) => `- ${p}`).join('\n')}\n\n`);
   const elapsed = (Date.now() - started) / 1000;
-  process.stdout.write(`${QUICK ? 'Quick' : 'Full'} run: ${CFG.runs} run(s) per figure, ${CFG.seconds}s loads, ${elapsed.toFixed(0)}s in all. Machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average at start ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}, one synced SQLite commit (1 KB, WAL, synchronous=FULL) ${m.syncedCommitMs.toFixed(2)} ms.\n`);
+  process.stdout.write(`${QUICK ? 'Quick' : 'Full'} run: ${CFG.runs} run(s) per figure, ${CFG.seconds}s loads, ${elapsed.toFixed(0)}s in all. Machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average at start ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}, one synced SQLite commit (1 KB, WAL, synchronous=FULL) ${m.syncedCommitMs.toFixed(2)} ms, ${pgRoundTrip}.\n`);
   const json = { takenAt: new Date().toISOString(), mode: QUICK ? 'quick' : 'full', config: CFG, machine: m, elapsedSeconds: elapsed, rows, schedule, raw, problems, table: out };
   fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
   log(`wrote ${path.relative(REPO, path.join(RESULTS_DIR, 'latest.json'))}`);
