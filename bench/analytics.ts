@@ -18,7 +18,8 @@ import { incidentInsights, incidentMetrics, parseAnalyticsQuery, rawIncidents } 
 import { fillIncidentFacts } from '../src/server/analytics/facts.service.js';
 import { responderLoadReport } from '../src/server/analytics/responder-load.service.js';
 import { presentInsights, presentMetricRow, presentRawPage, presentResponderLoad } from '../src/server/http/presenters/analytics.js';
-import { insertIncident, insertLogEntries } from '../src/server/incident/incident.store.js';
+import { insertIncident } from '../src/server/incident/incident.store.js';
+import { insertLogEntries } from '../src/server/incident/log-entry.store.js';
 import { systemClock } from '../src/server/lib/clock.js';
 import { newId } from '../src/server/lib/ids.js';
 import { initOrganization } from '../src/server/org/org.service.js';

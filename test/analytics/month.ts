@@ -7,7 +7,9 @@
  * the trigger path writes them. The expected figures are in analytics.test.ts, worked by hand.
  */
 import { DateTime } from 'luxon';
-import { insertIncident, insertLogEntry, upsertOpenAlerts } from '../../src/server/incident/incident.store.js';
+import { insertIncident } from '../../src/server/incident/incident.store.js';
+import { upsertOpenAlerts } from '../../src/server/incident/alert.store.js';
+import { insertLogEntry } from '../../src/server/incident/log-entry.store.js';
 import type { Database, IncidentTable } from '../../src/server/storage/schema.js';
 import type { Kysely } from 'kysely';
 

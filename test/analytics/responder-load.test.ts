@@ -5,7 +5,7 @@
  * Owners and admins see everyone; a responder sees only themselves (403 for anyone else).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertLogEntry } from '../../src/server/incident/incident.store.js';
+import { insertLogEntry } from '../../src/server/incident/log-entry.store.js';
 import { DIALECTS, manualClock, type TestApp } from '../harness.js';
 import { createApp, member, req, type Json } from '../api/helpers.js';
 

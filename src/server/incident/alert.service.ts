@@ -17,6 +17,7 @@ import type { AlertTable, Database, IncidentTable } from '../storage/schema.js';
 import type { AgentRef, Channel } from './incident.js';
 import { findIncident, inTransaction, requireIncident, setStatus, type UnitOfWork } from './incident.service.js';
 import * as store from './incident.store.js';
+import * as alertStore from './alert.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 import { say } from '../lib/i18n/translate.js';
 
@@ -31,7 +32,7 @@ export interface AlertChange {
 }
 
 async function alertOf(db: Kysely<Database>, inc: IncidentTable, alertId: string): Promise<AlertTable> {
-  const alert = await store.getAlert(db, inc.org_id, alertId);
+  const alert = await alertStore.getAlert(db, inc.org_id, alertId);
   if (!alert || alert.incident_id !== inc.id) throw notFound(`alert ${alertId} of incident ${inc.id}`);
   return alert;
 }
@@ -68,7 +69,7 @@ async function changeAlert(tx: Tx, inc: IncidentTable, alertId: string, change: 
   if (change.status === 'triggered' && alert.open !== 1) throw invalid(`${field}.status: alert ${alert.id} is resolved and cannot be triggered again; a new event opens a new alert`);
   if (change.incident && change.incident.id !== inc.id && change.incident.id !== String(inc.number)) alert = await moveAlert(tx, inc, alert, change.incident.id, agent, channel, field);
   if (change.status === 'resolved' && alert.open === 1) await resolveOne(tx, alert, agent, channel);
-  return (await store.getAlert(tx.trx, inc.org_id, alert.id))!;
+  return (await alertStore.getAlert(tx.trx, inc.org_id, alert.id))!;
 }
 
 async function moveAlert(tx: Tx, from: IncidentTable, alert: AlertTable, toId: string, agent: AgentRef, channel: Channel, field: string): Promise<AlertTable> {
@@ -84,14 +85,14 @@ async function moveAlert(tx: Tx, from: IncidentTable, alert: AlertTable, toId: s
   const src = locked.get(from.id)!;
   const dst = locked.get(target.id)!;
   if (dst.status === 'resolved') throw invalid(`${field}.incident.id: #${dst.number} is resolved; move alerts to an open incident`);
-  await store.moveAlerts(tx.trx, from.org_id, [alert.id], dst.id);
+  await alertStore.moveAlerts(tx.trx, from.org_id, [alert.id], dst.id);
   const via = channelName(channel);
   const details = { alert_id: alert.id, dedup_key: alert.dedup_key };
   await appendLog(tx, src.org_id, src.service_id, src.id, 'alert_log_entry', say('timeline.alert.movedOut', { number: String(dst.number), agent: agent.summary, via, alert: alert.summary }), agent, channel, { action: 'moved_out', to_incident_id: dst.id, ...details });
   await appendLog(tx, dst.org_id, dst.service_id, dst.id, 'alert_log_entry', say('timeline.alert.movedIn', { number: String(src.number), agent: agent.summary, via, alert: alert.summary }), agent, channel, { action: 'moved_in', from_incident_id: src.id, ...details });
   await store.updateIncident(tx.trx, dst.org_id, dst.id, { updated_at: tx.now });
   tx.changes.push({ orgId: dst.org_id, incidentId: dst.id, serviceId: dst.service_id, kind: 'alert' });
-  if (src.status !== 'resolved' && (await store.countOpenAlerts(tx.trx, src.org_id, src.id)) === 0) {
+  if (src.status !== 'resolved' && (await alertStore.countOpenAlerts(tx.trx, src.org_id, src.id)) === 0) {
     await setStatus(tx, src, 'resolved', agent, channel, undefined, say('timeline.resolvedLastAlertMoved', { agent: agent.summary, via, number: String(dst.number) }));
   } else {
     tx.changes.push({ orgId: src.org_id, incidentId: src.id, serviceId: src.service_id, kind: 'alert' });
@@ -101,10 +102,10 @@ async function moveAlert(tx: Tx, from: IncidentTable, alert: AlertTable, toId: s
 
 /** Resolve one open alert; its incident resolves with its last open alert. */
 async function resolveOne(tx: Tx, alert: AlertTable, agent: AgentRef, channel: Channel): Promise<void> {
-  await store.setAlertStatus(tx.trx, alert.org_id, alert.id, 'resolved', tx.now);
+  await alertStore.setAlertStatus(tx.trx, alert.org_id, alert.id, 'resolved', tx.now);
   const inc = alert.incident_id ? await store.getIncident(tx.trx, alert.org_id, alert.incident_id) : undefined;
   if (!inc) return;
   await appendLog(tx, inc.org_id, inc.service_id, inc.id, 'alert_log_entry', say('timeline.alert.resolvedBy', { agent: agent.summary, via: channelName(channel), alert: alert.summary }), agent, channel, { action: 'resolved', alert_id: alert.id, dedup_key: alert.dedup_key });
-  if (inc.status !== 'resolved' && (await store.countOpenAlerts(tx.trx, inc.org_id, inc.id)) === 0) await setStatus(tx, inc, 'resolved', agent, channel);
+  if (inc.status !== 'resolved' && (await alertStore.countOpenAlerts(tx.trx, inc.org_id, inc.id)) === 0) await setStatus(tx, inc, 'resolved', agent, channel);
   else tx.changes.push({ orgId: inc.org_id, incidentId: inc.id, serviceId: inc.service_id, kind: 'alert' });
 }

@@ -15,6 +15,8 @@ import type { AlertTable, ChangeEventTable, Database, IncidentResponderTable, In
 import { respondersOf } from './collab.store.js';
 import { requireIncident } from './incident.service.js';
 import * as store from './incident.store.js';
+import * as alertStore from './alert.store.js';
+import * as logStore from './log-entry.store.js';
 
 type Db = Kysely<Database>;
 
@@ -42,9 +44,9 @@ export async function incidentFacts(db: Db, orgId: string, rows: IncidentTable[]
   const ids = rows.map((r) => r.id);
   const [services, counts, assignments, triggers, priorities, responders] = await Promise.all([
     getServicesByIds(db, orgId, [...new Set(rows.map((r) => r.service_id))]),
-    store.alertCounts(db, orgId, ids),
+    alertStore.alertCounts(db, orgId, ids),
     store.assignmentsOf(db, orgId, ids),
-    store.firstTriggerLogEntry(db, orgId, ids),
+    logStore.firstTriggerLogEntry(db, orgId, ids),
     priorityNames(db, orgId, rows.flatMap((r) => (r.priority_id ? [r.priority_id] : []))),
     respondersOf(db, orgId, ids),
   ]);
@@ -58,13 +60,13 @@ export async function incidentFacts(db: Db, orgId: string, rows: IncidentTable[]
 /** An incident's notes (annotate_log_entry), oldest first, at most 1000. */
 export async function incidentNotes(db: Db, orgId: string, incidentId: string): Promise<LogEntryTable[]> {
   const inc = await requireIncident(db, orgId, incidentId);
-  const { rows } = await store.listLogEntries(db, orgId, { incidentId: inc.id, types: ['annotate_log_entry'], limit: 1000, offset: 0 });
+  const { rows } = await logStore.listLogEntries(db, orgId, { incidentId: inc.id, types: ['annotate_log_entry'], limit: 1000, offset: 0 });
   return rows;
 }
 
 export async function incidentAlerts(db: Db, orgId: string, incidentId: string, limit: number, offset: number): Promise<{ rows: AlertTable[]; total: number; serviceName: string | null }> {
   const inc = await requireIncident(db, orgId, incidentId);
-  const { rows, total } = await store.listAlerts(db, orgId, inc.id, limit, offset);
+  const { rows, total } = await alertStore.listAlerts(db, orgId, inc.id, limit, offset);
   const service = await getService(db, orgId, inc.service_id);
   return { rows, total, serviceName: service?.name ?? null };
 }
@@ -98,18 +100,18 @@ function logFilter(q: LogEntryQuery) {
 
 /** An incident's timeline, oldest first. */
 export async function incidentLogEntries(db: Db, orgId: string, inc: IncidentTable, q: LogEntryQuery): Promise<LogEntryPage> {
-  const { rows, total } = await store.listLogEntries(db, orgId, { incidentId: inc.id, ...logFilter(q) });
+  const { rows, total } = await logStore.listLogEntries(db, orgId, { incidentId: inc.id, ...logFilter(q) });
   return withServiceNames(db, orgId, rows, total);
 }
 
 /** The organization's timeline, newest first. */
 export async function orgLogEntries(db: Db, orgId: string, q: LogEntryQuery): Promise<LogEntryPage> {
-  const { rows, total } = await store.listLogEntries(db, orgId, { ...logFilter(q), sortDesc: true });
+  const { rows, total } = await logStore.listLogEntries(db, orgId, { ...logFilter(q), sortDesc: true });
   return withServiceNames(db, orgId, rows, total);
 }
 
 export async function requireLogEntry(db: Db, orgId: string, id: string): Promise<LogEntryPage> {
-  const e = await store.getLogEntry(db, orgId, id);
+  const e = await logStore.getLogEntry(db, orgId, id);
   if (!e) throw notFound(`log entry ${id}`);
   return withServiceNames(db, orgId, [e], 1);
 }
@@ -125,12 +127,12 @@ export async function serviceFacts(db: Db, orgId: string, serviceIds: string[]):
 /** A service's change events, newest first. */
 export async function serviceChangeEvents(db: Db, orgId: string, serviceId: string, limit: number, offset: number): Promise<{ rows: ChangeEventTable[]; total: number }> {
   const s = await requireService(db, orgId, serviceId);
-  return store.listChangeEvents(db, orgId, s.id, limit, offset);
+  return logStore.listChangeEvents(db, orgId, s.id, limit, offset);
 }
 
 /** The organization's alerts (suppressed and unrouted ones too), each with its service's name. */
-export async function organizationAlerts(db: Db, orgId: string, q: store.AlertQuery): Promise<{ rows: AlertTable[]; total: number; serviceNames: Map<string, string> }> {
-  const { rows, total } = await store.listOrgAlerts(db, orgId, q);
+export async function organizationAlerts(db: Db, orgId: string, q: alertStore.AlertQuery): Promise<{ rows: AlertTable[]; total: number; serviceNames: Map<string, string> }> {
+  const { rows, total } = await alertStore.listOrgAlerts(db, orgId, q);
   const services = await getServicesByIds(db, orgId, [...new Set(rows.map((r) => r.service_id).filter((x): x is string => x !== null))]);
   return { rows, total, serviceNames: new Map(services.map((s) => [s.id, s.name])) };
 }

@@ -16,6 +16,7 @@ import type { PolicySnapshot } from '../escalation/policy.js';
 import { cancelPendingPages } from '../notify/notify.service.js';
 import { type AgentRef, type Channel, transition, urgencyFor } from './incident.js';
 import * as store from './incident.store.js';
+import * as alertStore from './alert.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 import { insertIncident } from './trigger.service.js';
 import { getService } from '../service/service.store.js';
@@ -42,11 +43,11 @@ async function eventNote(tx: Tx, a: AlertRef, alert: { id: string; incident_id: 
 
 /** Acknowledge by dedup key. No open alert: accepted and does nothing (PagerDuty semantics); a suppressed alert stays suppressed. */
 export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
-  const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
+  const alert = await alertStore.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
   await eventNote(tx, a, alert);
   if (!alert.incident_id) return true;
-  if (alert.status === 'triggered') await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'acknowledged', tx.now);
+  if (alert.status === 'triggered') await alertStore.setAlertStatus(tx.trx, a.orgId, alert.id, 'acknowledged', tx.now);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
   if (incident && incident.status === 'triggered') await setStatus(tx, incident, 'acknowledged', a.agent, a.channel);
   return true;
@@ -54,13 +55,13 @@ export async function acknowledgeAlert(tx: Tx, a: AlertRef): Promise<boolean> {
 
 /** Resolve by dedup key; the incident resolves with its last open alert. */
 export async function resolveAlert(tx: Tx, a: AlertRef): Promise<boolean> {
-  const alert = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
+  const alert = await alertStore.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (!alert) return false;
   await eventNote(tx, a, alert);
-  await store.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
+  await alertStore.setAlertStatus(tx.trx, a.orgId, alert.id, 'resolved', tx.now);
   if (!alert.incident_id || !alert.service_id) return true;
   await appendLog(tx, a.orgId, alert.service_id, alert.incident_id, 'alert_log_entry', say('timeline.alert.resolved', { alert: alert.summary }), a.agent, a.channel, { action: 'resolved', alert_id: alert.id, dedup_key: a.dedupKey });
-  const remaining = await store.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
+  const remaining = await alertStore.countOpenAlerts(tx.trx, a.orgId, alert.incident_id);
   const incident = await store.getIncident(tx.trx, a.orgId, alert.incident_id);
   if (incident && remaining === 0 && incident.status !== 'resolved') await setStatus(tx, incident, 'resolved', a.agent, a.channel);
   else tx.changes.push({ orgId: a.orgId, incidentId: alert.incident_id, serviceId: alert.service_id, kind: 'alert' });
@@ -95,7 +96,7 @@ export async function setStatus(tx: Tx, incident: IncidentTable, to: IncidentSta
   if (to === 'triggered') Object.assign(patch, { acknowledged_at: null, acknowledged_by: null, escalation_level: 0, escalation_loop: 0, next_step_at: tx.now, escalation_epoch: incident.escalation_epoch + 1 });
   if (to === 'resolved') Object.assign(patch, { resolved_at: tx.now, resolved_by: agentJson, open_group: null, next_step_at: null });
   await store.updateIncident(tx.trx, incident.org_id, incident.id, patch);
-  if (to === 'resolved') await store.resolveAlertsOfIncident(tx.trx, incident.org_id, incident.id, tx.now);
+  if (to === 'resolved') await alertStore.resolveAlertsOfIncident(tx.trx, incident.org_id, incident.id, tx.now);
   if (to !== 'triggered') await cancelPendingPages(tx.trx, incident.org_id, incident.id);
   const words = summary ?? say('timeline.status', { to, by: agent ? 'yes' : 'no', agent: agent?.summary ?? '', via: channelName(channel), unsnooze: unsnooze ? 'yes' : 'no' });
   await appendLog(tx, incident.org_id, incident.service_id, incident.id, LOG_TYPE[to], words, agent, channel, resolution ? { resolution } : undefined);

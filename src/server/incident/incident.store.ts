@@ -1,28 +1,16 @@
 import { sql, type Kysely } from 'kysely';
-import { first, insertRows, run, statement } from '../storage/prepared.js';
+import { first, run, statement } from '../storage/prepared.js';
 import { noFlushColumn, rowLock, rowLockText } from '../storage/dialect.js';
-import type { AlertTable, Database, IncidentStatus, IncidentTable, LogEntryTable } from '../storage/schema.js';
+import type { Database, IncidentStatus, IncidentTable } from '../storage/schema.js';
 
+/**
+ * The incidents table and their assignments. Owned by the incident folder
+ * (docs/architecture.md), with the alerts (alert.store.ts) and the timelines and change events
+ * (log-entry.store.ts). The statements every ingested event runs are hand-written
+ * (storage/prepared.ts): the query builder's CPU cost dominated ingest.
+ */
 type Db = Kysely<Database>;
 
-// The statements every ingested event runs are hand-written (storage/prepared.ts): the
-// query builder's CPU cost dominated ingest.
-const FIND_OPEN_ALERT = statement('SELECT * FROM alerts WHERE org_id = ? AND integration_id = ? AND dedup_key = ? AND open = 1');
-const BUMP_ALERT = statement(
-  'UPDATE alerts SET last_seen_at = ?, summary = ?, severity = ?, source = ?, details = ?, count = count + 1 WHERE org_id = ? AND id = ? RETURNING count',
-);
-const ALERT_COLUMNS: Record<keyof AlertTable, true> = {
-  org_id: true, id: true, integration_id: true, service_id: true, incident_id: true, dedup_key: true, open: true, status: true,
-  severity: true, summary: true, source: true, details: true, count: true, first_seen_at: true, last_seen_at: true, resolved_at: true,
-  suppressed_by: true, rule_match: true,
-};
-const upsertAlerts = insertRows<AlertTable>(
-  'alerts',
-  ALERT_COLUMNS,
-  `ON CONFLICT (org_id, integration_id, dedup_key, open) DO UPDATE SET count = alerts.count + 1, last_seen_at = excluded.last_seen_at,
-   summary = excluded.summary, severity = excluded.severity, source = excluded.source, details = excluded.details
-   RETURNING id, count, incident_id, integration_id, dedup_key`,
-);
 // FOR KEY SHARE: an incident that a transaction is adding alerts to cannot be resolved under
 // it (setStatus takes FOR UPDATE before resolving, so a resolve waits for the commit, then sees
 // and resolves the new alerts too), while the engine's FOR NO KEY UPDATE SKIP LOCKED still
@@ -37,73 +25,6 @@ const FIND_ACCEPTING_INCIDENT_ASSIGNED = statement(
    WHERE i.org_id = ? AND i.service_id = ? AND i.open_group = ? ORDER BY a.at, a.user_id`,
   `${rowLockText('key share')} OF i`,
 );
-const LOG_ENTRY_COLUMNS: Record<keyof LogEntryTable, true> = {
-  org_id: true, id: true, incident_id: true, service_id: true, type: true, created_at: true, agent: true, channel: true, summary: true, details: true, wording: true,
-};
-const insertLogRows = insertRows<LogEntryTable>('log_entries', LOG_ENTRY_COLUMNS);
-
-export async function findOpenAlert(db: Db, orgId: string, integrationId: string, dedupKey: string): Promise<AlertTable | undefined> {
-  return first<AlertTable>(db, FIND_OPEN_ALERT, [orgId, integrationId, dedupKey]);
-}
-
-export async function bumpAlert(db: Db, orgId: string, alertId: string, patch: Pick<AlertTable, 'last_seen_at' | 'summary' | 'severity' | 'source' | 'details'>): Promise<number> {
-  const r = await first<{ count: number }>(db, BUMP_ALERT, [patch.last_seen_at, patch.summary, patch.severity, patch.source, patch.details, orgId, alertId]);
-  if (!r) throw new Error(`alert ${alertId} vanished inside its transaction`);
-  return Number(r.count);
-}
-
-export interface UpsertedAlert {
-  id: string;
-  count: number;
-  incident_id: string;
-  integration_id: string;
-  dedup_key: string;
-}
-
-/**
- * Insert new open alerts; where another transaction (or an earlier row of the same batch)
- * committed an open alert for the same key, count the trigger on that one instead (the
- * unique index on (org, integration, dedup key, open) decides, on both dialects). Many rows
- * go in one statement; their keys must be distinct (on PostgreSQL one statement may not
- * update a row twice). Results come back in no promised order: match them by key.
- */
-export async function upsertOpenAlerts(db: Db, rows: AlertTable[]): Promise<UpsertedAlert[]> {
-  const out = await upsertAlerts<UpsertedAlert>(db, rows);
-  if (out.length !== rows.length) throw new Error(`alert upsert of ${rows.length} rows returned ${out.length}`);
-  return out.map((r) => ({ ...r, count: Number(r.count) }));
-}
-
-export async function setAlertStatus(db: Db, orgId: string, alertId: string, status: 'acknowledged' | 'resolved', at: number): Promise<void> {
-  await db
-    .updateTable('alerts')
-    .set(status === 'resolved' ? { status, open: null, resolved_at: at } : { status })
-    .where('org_id', '=', orgId)
-    .where('id', '=', alertId)
-    .execute();
-}
-
-export async function resolveAlertsOfIncident(db: Db, orgId: string, incidentId: string, at: number): Promise<number> {
-  const r = await db
-    .updateTable('alerts')
-    .set({ status: 'resolved', open: null, resolved_at: at })
-    .where('org_id', '=', orgId)
-    .where('incident_id', '=', incidentId)
-    .where('open', '=', 1)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
-export async function countOpenAlerts(db: Db, orgId: string, incidentId: string): Promise<number> {
-  const r = await db
-    .selectFrom('alerts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('org_id', '=', orgId)
-    .where('incident_id', '=', incidentId)
-    .where('open', '=', 1)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 /** The open incident of a service that accepts the alerts of group `key` (incident/grouping.ts), held FOR KEY SHARE (see above). */
 export async function findAcceptingIncident(db: Db, orgId: string, serviceId: string, key: string): Promise<IncidentTable | undefined> {
   return first<IncidentTable>(db, FIND_ACCEPTING_INCIDENT, [orgId, serviceId, key]);
@@ -193,35 +114,6 @@ export async function listIncidents(db: Db, orgId: string, q: IncidentQuery): Pr
   return { rows, total: Number(total.n) };
 }
 
-export async function alertCounts(db: Db, orgId: string, incidentIds: string[]): Promise<Map<string, { all: number; triggered: number; resolved: number }>> {
-  const out = new Map<string, { all: number; triggered: number; resolved: number }>();
-  if (!incidentIds.length) return out;
-  const rows = await db
-    .selectFrom('alerts')
-    .select(['incident_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('org_id', '=', orgId)
-    .where('incident_id', 'in', incidentIds)
-    .groupBy(['incident_id', 'status'])
-    .execute();
-  for (const r of rows) {
-    if (!r.incident_id) continue;
-    const c = out.get(r.incident_id) ?? { all: 0, triggered: 0, resolved: 0 };
-    const n = Number(r.n);
-    c.all += n;
-    if (r.status === 'resolved') c.resolved += n;
-    else c.triggered += n;
-    out.set(r.incident_id, c);
-  }
-  return out;
-}
-
-export async function listAlerts(db: Db, orgId: string, incidentId: string, limit: number, offset: number): Promise<{ rows: AlertTable[]; total: number }> {
-  const base = db.selectFrom('alerts').where('org_id', '=', orgId).where('incident_id', '=', incidentId);
-  const rows = await base.selectAll().orderBy('first_seen_at').orderBy('id').limit(limit).offset(offset).execute();
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(total.n) };
-}
-
 export async function setAssignments(db: Db, orgId: string, incidentId: string, userIds: string[], at: number): Promise<void> {
   await db.deleteFrom('incident_assignments').where('org_id', '=', orgId).where('incident_id', '=', incidentId).execute();
   if (userIds.length) {
@@ -250,60 +142,6 @@ export async function assignmentsOf(db: Db, orgId: string, incidentIds: string[]
     out.set(r.incident_id, list);
   }
   return out;
-}
-
-export async function insertLogEntry(db: Db, row: LogEntryTable): Promise<void> {
-  await insertLogRows(db, [row]);
-}
-
-/** Many timeline rows in few statements (ingest batches), 100 rows per statement. */
-export async function insertLogEntries(db: Db, rows: LogEntryTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 100) await insertLogRows(db, rows.slice(i, i + 100));
-}
-
-export async function listLogEntries(
-  db: Db,
-  orgId: string,
-  q: { incidentId?: string; types?: string[]; since?: number; until?: number; sortDesc?: boolean; limit: number; offset: number },
-): Promise<{ rows: LogEntryTable[]; total: number }> {
-  let base = db.selectFrom('log_entries').where('org_id', '=', orgId);
-  if (q.incidentId) base = base.where('incident_id', '=', q.incidentId);
-  if (q.types?.length) base = base.where('type', 'in', q.types);
-  if (q.since !== undefined) base = base.where('created_at', '>=', q.since);
-  if (q.until !== undefined) base = base.where('created_at', '<', q.until);
-  const dir = q.sortDesc ? 'desc' : 'asc';
-  const rows = await base.selectAll().orderBy('created_at', dir).orderBy('id', dir).limit(q.limit).offset(q.offset).execute();
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(total.n) };
-}
-
-export async function getLogEntry(db: Db, orgId: string, id: string): Promise<LogEntryTable | undefined> {
-  return db.selectFrom('log_entries').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-}
-
-export async function firstTriggerLogEntry(db: Db, orgId: string, incidentIds: string[]): Promise<Map<string, LogEntryTable>> {
-  const out = new Map<string, LogEntryTable>();
-  if (!incidentIds.length) return out;
-  const rows = await db
-    .selectFrom('log_entries')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('incident_id', 'in', incidentIds)
-    .where('type', '=', 'trigger_log_entry')
-    .execute();
-  for (const r of rows) if (r.incident_id && !out.has(r.incident_id)) out.set(r.incident_id, r);
-  return out;
-}
-
-export async function insertChangeEvent(db: Db, row: Database['change_events']): Promise<void> {
-  await db.insertInto('change_events').values(row).execute();
-}
-
-export async function listChangeEvents(db: Db, orgId: string, serviceId: string, limit: number, offset: number) {
-  const base = db.selectFrom('change_events').where('org_id', '=', orgId).where('service_id', '=', serviceId);
-  const rows = await base.selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(total.n) };
 }
 
 const numeric = (r: IncidentTable): IncidentTable => ({
@@ -365,11 +203,6 @@ export async function claimTimedOut(db: Db, timeout: 'acknowledgement_timeout' |
       AND i.last_status_change_at + ${col} * 1000 <= ${now}
     ORDER BY i.last_status_change_at LIMIT ${limit} ${rowLock(db, 'no key update', { of: 'i', skipLocked: true })}`.execute(db);
   return rows.rows.map(numeric);
-}
-
-/** Change events older than `before` are deleted (PagerDuty keeps them 90 days). */
-export async function deleteChangeEventsBefore(db: Db, before: number): Promise<void> {
-  await db.deleteFrom('change_events').where('timestamp', '<', before).execute();
 }
 
 export async function getIncidentsByIds(db: Db, orgId: string, ids: readonly string[]): Promise<IncidentTable[]> {
@@ -444,41 +277,6 @@ export async function incidentNumbers(db: Db, orgId: string, ids: string[]): Pro
   return db.selectFrom('incidents').select(['id', 'number', 'service_id']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
 }
 
-/**
- * Acknowledgements made in [since, until), by these users (null: anyone). The agent
- * is stored as JSON ({"id": …}); user ids are ULIDs, so a LIKE on the id is exact.
- */
-export async function acknowledgementsBetween(db: Db, orgId: string, userIds: readonly string[] | null, since: number, until: number): Promise<{ incident_id: string | null; agent: string | null }[]> {
-  if (userIds && !userIds.length) return [];
-  let q = db.selectFrom('log_entries').select(['incident_id', 'agent']).where('org_id', '=', orgId).where('type', '=', 'acknowledge_log_entry').where('created_at', '>=', since).where('created_at', '<', until);
-  if (userIds) q = q.where((eb) => eb.or(userIds.map((u) => eb('agent', 'like', `%"id":"${u.replace(/[%_"\\]/g, '')}"%`))));
-  return q.execute();
-}
-
-/** Acknowledge, un-acknowledge and resolve entries of these incidents, in timeline order (read 500 incidents at a time). */
-export async function statusLogEntries(db: Db, orgId: string, incidentIds: readonly string[]): Promise<Pick<LogEntryTable, 'incident_id' | 'type' | 'created_at' | 'agent'>[]> {
-  const out: Pick<LogEntryTable, 'incident_id' | 'type' | 'created_at' | 'agent'>[] = [];
-  for (let i = 0; i < incidentIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('log_entries')
-      .select(['incident_id', 'type', 'created_at', 'agent'])
-      .where('org_id', '=', orgId)
-      .where('incident_id', 'in', incidentIds.slice(i, i + 500))
-      .where('type', 'in', ['acknowledge_log_entry', 'unacknowledge_log_entry', 'resolve_log_entry'])
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    out.push(...rows);
-  }
-  return out;
-}
-
-/** Which of these incidents had a critical alert. */
-export async function incidentsWithCriticalAlerts(db: Db, orgId: string, incidentIds: string[]): Promise<string[]> {
-  const rows = await db.selectFrom('alerts').select('incident_id').distinct().where('org_id', '=', orgId).where('incident_id', 'in', incidentIds).where('severity', '=', 'critical').execute();
-  return rows.map((r) => r.incident_id).filter((id): id is string => id !== null);
-}
-
 /** Open incidents of these services, and those opened or resolved since `since`, newest first. */
 export async function openOrRecentIncidents(db: Db, orgId: string, serviceIds: string[], since: number, limit = 50): Promise<IncidentTable[]> {
   if (serviceIds.length === 0) return [];
@@ -531,51 +329,6 @@ export async function findIncidentPagedTo(db: Db, address: string, number: numbe
   return row ? { orgId: row.org_id, userId: row.user_id, incidentId: row.incident_id } : null;
 }
 
-/**
- * Resolve the open alerts of these services that `by` suppressed (their dedup keys are then
- * free: the next trigger of one opens an incident). Returns the alerts resolved.
- */
-export async function closeSuppressedAlerts(db: Db, orgId: string, serviceIds: readonly string[], by: 'rule' | 'maintenance', at: number): Promise<Pick<AlertTable, 'service_id' | 'integration_id' | 'dedup_key'>[]> {
-  if (!serviceIds.length) return [];
-  return db
-    .updateTable('alerts')
-    .set({ status: 'resolved', open: null, resolved_at: at })
-    .where('org_id', '=', orgId)
-    .where('service_id', 'in', [...serviceIds])
-    .where('open', '=', 1)
-    .where('status', '=', 'suppressed')
-    .where('suppressed_by', '=', by)
-    .returning(['service_id', 'integration_id', 'dedup_key'])
-    .execute();
-}
-
-export interface AlertQuery {
-  statuses?: AlertTable['status'][];
-  serviceIds?: string[];
-  /** Only alerts of no service (an organization's router sent them nowhere). */
-  unrouted?: boolean;
-  since?: number;
-  until?: number;
-  limit: number;
-  offset: number;
-}
-
-/** The organization's alerts, newest seen first: suppressed ones included (they belong to no incident). */
-export async function listOrgAlerts(db: Db, orgId: string, q: AlertQuery): Promise<{ rows: AlertTable[]; total: number }> {
-  let base = db.selectFrom('alerts').where('org_id', '=', orgId);
-  if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
-  if (q.serviceIds?.length) base = base.where('service_id', 'in', q.serviceIds);
-  if (q.unrouted) base = base.where('service_id', 'is', null);
-  if (q.since !== undefined) base = base.where('last_seen_at', '>=', q.since);
-  if (q.until !== undefined) base = base.where('last_seen_at', '<', q.until);
-  const rows = await base.selectAll().orderBy('last_seen_at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(total.n) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Priorities, snooze, merge and single alerts
-
 /** Open incidents that have priority `priorityId`, oldest first (a priority in use cannot be removed). */
 export async function openIncidentsWithPriority(db: Db, orgId: string, priorityId: string, limit: number): Promise<{ id: string; number: number }[]> {
   const rows = await db
@@ -607,27 +360,6 @@ export function snoozeEndQuery(db: Db) {
   return db.selectFrom('incidents').select((eb) => eb.fn.min('snoozed_until').as('t')).where('snoozed_until', 'is not', null);
 }
 
-export async function getAlert(db: Db, orgId: string, id: string): Promise<AlertTable | undefined> {
-  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-}
-
-/** The open alerts of an incident, oldest first. */
-export async function openAlertsOf(db: Db, orgId: string, incidentId: string): Promise<AlertTable[]> {
-  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('incident_id', '=', incidentId).where('open', '=', 1).orderBy('first_seen_at').orderBy('id').execute();
-}
-
-/** The open alerts one integration holds on a service (the self-checks' alerts on "Vigil health"). */
-export async function openAlertsOfIntegration(db: Db, orgId: string, serviceId: string, integrationId: string): Promise<AlertTable[]> {
-  return db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('service_id', '=', serviceId).where('integration_id', '=', integrationId).where('open', '=', 1).execute();
-}
-
-/** Move these alerts to another incident of the organization. */
-export async function moveAlerts(db: Db, orgId: string, alertIds: readonly string[], toIncidentId: string): Promise<void> {
-  for (let i = 0; i < alertIds.length; i += 500) {
-    await db.updateTable('alerts').set({ incident_id: toIncidentId }).where('org_id', '=', orgId).where('id', 'in', alertIds.slice(i, i + 500)).execute();
-  }
-}
-
 /**
  * The open low-urgency incidents of a service, locked for the rest of the transaction (not
  * skipped: one held by an acknowledgement in flight is waited for, and PostgreSQL reads it
@@ -638,27 +370,4 @@ export async function lockOpenLowUrgency(db: Db, orgId: string, serviceId: strin
     SELECT * FROM incidents WHERE org_id = ${orgId} AND status IN ('triggered', 'acknowledged') AND service_id = ${serviceId} AND urgency = 'low'
     ORDER BY number ${rowLock(db, 'no key update')}`.execute(db);
   return r.rows.map(numeric);
-}
-
-/**
- * The newest alert of an integration with this key (the open one if any); with `openAt`,
- * the one open at that instant, for reports about past requests.
- */
-export async function latestAlertByKey(db: Db, orgId: string, integrationId: string, dedupKey: string, openAt?: number): Promise<AlertTable | undefined> {
-  let q = db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('integration_id', '=', integrationId).where('dedup_key', '=', dedupKey);
-  if (openAt !== undefined) q = q.where('first_seen_at', '<=', openAt).where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', openAt)]));
-  return q.orderBy('first_seen_at', 'desc').limit(1).executeTakeFirst();
-}
-
-/** The newest alert an integration added to an incident. */
-export async function latestAlertOfIncident(db: Db, orgId: string, incidentId: string, integrationId: string): Promise<AlertTable | undefined> {
-  return db
-    .selectFrom('alerts')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('incident_id', '=', incidentId)
-    .where('integration_id', '=', integrationId)
-    .orderBy('first_seen_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
 }

@@ -15,6 +15,7 @@ import type { IncidentTable } from '../storage/schema.js';
 import type { AgentRef, Channel } from './incident.js';
 import { findIncident, inTransaction, requireIncident, setStatus, type UnitOfWork } from './incident.service.js';
 import * as store from './incident.store.js';
+import * as alertStore from './alert.store.js';
 import { appendLog, channelName } from './timeline.js';
 import { say } from '../lib/i18n/translate.js';
 
@@ -52,8 +53,8 @@ export async function mergeIncidents(u: UnitOfWork, orgId: string, targetId: str
     const via = channelName(channel);
     const moved: { id: string; number: number; alerts: number }[] = [];
     for (const { src } of srcs) {
-      const alerts = await store.openAlertsOf(tx.trx, orgId, src.id);
-      await store.moveAlerts(tx.trx, orgId, alerts.map((a) => a.id), tgt.id);
+      const alerts = await alertStore.openAlertsOf(tx.trx, orgId, src.id);
+      await alertStore.moveAlerts(tx.trx, orgId, alerts.map((a) => a.id), tgt.id);
       const n = alerts.length;
       const summary = say('timeline.mergedInto', { number: String(tgt.number), agent: agent.summary, via, alerts: n });
       await setStatus(tx, src, 'resolved', agent, channel, undefined, summary);

@@ -13,7 +13,7 @@ import type { Database, LogEntryTable } from '../storage/schema.js';
 import type { IncidentEventType } from '../notify/channel.js';
 import { queueSubscriptionEvents } from '../notify/notify.service.js';
 import type { AgentRef, Channel } from './incident.js';
-import * as store from './incident.store.js';
+import * as logStore from './log-entry.store.js';
 import type { IngestBatch } from './trigger.service.js';
 
 export interface Tx {
@@ -49,7 +49,7 @@ export async function appendLog(tx: Tx, orgId: string, serviceId: string, incide
     tx.batch.pendingLogs.push(row);
     return id;
   }
-  await store.insertLogEntry(tx.trx, row);
+  await logStore.insertLogEntry(tx.trx, row);
   // Webhook subscriptions hear of it in the same transaction: a committed change is never missing its webhook.
   if (eventType && incidentId) await queueSubscriptionEvents(tx.trx, tx.now, { orgId, serviceId, incidentId, logEntryId: id, eventType });
   return id;

@@ -29,6 +29,8 @@ import { joinEffect } from './incident.js';
 import { chooseIncident, groupingReason, groupTarget, groupUntil, openGroupOf, type AlertGrouping, type GroupTarget } from '../service/alert-grouping.js';
 import type { AlertPlan, RuleMatch } from './alert-plan.js';
 import * as store from './incident.store.js';
+import * as alertStore from './alert.store.js';
+import * as logStore from './log-entry.store.js';
 import { appendLog, channelName, type Tx } from './timeline.js';
 import { say, word, type Wording } from '../lib/i18n/translate.js';
 
@@ -194,11 +196,11 @@ export async function flushTriggers(trx: Kysely<Database>, b: IngestBatch): Prom
   if (queued.length === 0) return;
   const keys = queued.map((q) => alertKey(q.row));
   const order = queued.map((_, i) => i).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : x - y));
-  const results: (store.UpsertedAlert | undefined)[] = new Array(queued.length);
+  const results: (alertStore.UpsertedAlert | undefined)[] = new Array(queued.length);
   let chunk: number[] = [];
   const write = async () => {
     if (chunk.length === 0) return;
-    const rows = await store.upsertOpenAlerts(trx, chunk.map((i) => queued[i]!.row));
+    const rows = await alertStore.upsertOpenAlerts(trx, chunk.map((i) => queued[i]!.row));
     const byKey = new Map(rows.map((r) => [alertKey(r), r]));
     for (const i of chunk) results[i] = byKey.get(keys[i]!);
     chunk = [];
@@ -223,7 +225,7 @@ export async function flushBatch(trx: Kysely<Database>, b: IngestBatch): Promise
   await flushTriggers(trx, b);
   const rows = b.pendingLogs;
   b.pendingLogs = [];
-  if (rows.length) await store.insertLogEntries(trx, rows);
+  if (rows.length) await logStore.insertLogEntries(trx, rows);
 }
 
 /**
@@ -231,9 +233,9 @@ export async function flushBatch(trx: Kysely<Database>, b: IngestBatch): Promise
  * the incident its grouping chooses (opening one when none accepts it).
  */
 export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcome> {
-  const existing = await store.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
+  const existing = await alertStore.findOpenAlert(tx.trx, a.orgId, a.integrationId, a.dedupKey);
   if (existing) {
-    const count = await store.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details: JSON.stringify(a.details ?? {}) });
+    const count = await alertStore.bumpAlert(tx.trx, a.orgId, existing.id, { last_seen_at: tx.now, summary: a.summary, severity: a.severity, source: a.source, details: JSON.stringify(a.details ?? {}) });
     if (existing.incident_id) {
       await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'alert_log_entry', say('timeline.alert.retriggered', { count, alert: a.summary }), a.agent, a.channel, { action: 'retrigger', alert_id: existing.id, dedup_key: a.dedupKey, count });
       if (a.note) await appendLog(tx, a.orgId, a.service.id, existing.incident_id, 'annotate_log_entry', a.note, a.agent, a.channel, { from_event: true, alert_id: existing.id });
@@ -243,7 +245,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   }
   if (a.plan.suppressed) {
     // Stored and shown, counted, in no incident: nobody is paged.
-    const [up] = await store.upsertOpenAlerts(tx.trx, [{ ...alertRow(tx, a, null), status: 'suppressed', suppressed_by: a.plan.suppressed }]);
+    const [up] = await alertStore.upsertOpenAlerts(tx.trx, [{ ...alertRow(tx, a, null), status: 'suppressed', suppressed_by: a.plan.suppressed }]);
     return { alertId: up!.id, incidentId: up!.incident_id, created: up!.count > 1 ? 'none' : 'suppressed', count: up!.count };
   }
 
@@ -270,7 +272,7 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
     }
   }
   if (slot) tx.batch?.openIncidents.set(slot, incident);
-  const [up] = await store.upsertOpenAlerts(tx.trx, [alertRow(tx, a, incident.id)]);
+  const [up] = await alertStore.upsertOpenAlerts(tx.trx, [alertRow(tx, a, incident.id)]);
   return afterUpsert(tx, a, incident, target, up!, created);
 }
 
@@ -393,7 +395,7 @@ export async function insertIncident(tx: Tx, orgId: string, service: AlertInput[
 }
 
 /** The timeline, the notes and the never-silent join for one upserted alert: a new alert on `incident`, or a repeat (count > 1) of an open one. */
-async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, target: GroupTarget | null, up: store.UpsertedAlert, created: boolean): Promise<TriggerOutcome> {
+async function afterUpsert(tx: Tx, a: AlertInput, incident: IncidentTable, target: GroupTarget | null, up: alertStore.UpsertedAlert, created: boolean): Promise<TriggerOutcome> {
   const incidentId = up.incident_id ?? incident.id;
   if (up.count > 1) {
     await appendLog(tx, a.orgId, a.service.id, incidentId, 'alert_log_entry', say('timeline.alert.retriggered', { count: up.count, alert: a.summary }), a.agent, a.channel, { action: 'retrigger', alert_id: up.id, dedup_key: a.dedupKey, count: up.count });
@@ -532,5 +534,5 @@ export async function storeUnrouted(tx: Tx, u: { orgId: string; integrationId: s
     suppressed_by: 'rule',
     rule_match: JSON.stringify(u.ruleMatch),
   };
-  await store.upsertOpenAlerts(tx.trx, [row]);
+  await alertStore.upsertOpenAlerts(tx.trx, [row]);
 }

@@ -12,7 +12,7 @@ import type { IncidentChange } from '../lib/bus.js';
 import { newId } from '../lib/ids.js';
 import { hasRowLocks, isRetryableTxError, lockOrganization } from '../storage/dialect.js';
 import type { Database, ServiceTable } from '../storage/schema.js';
-import { insertChangeEvent } from '../incident/incident.store.js';
+import { insertChangeEvent } from '../incident/log-entry.store.js';
 import type { AgentRef } from '../incident/incident.js';
 import { acknowledgeAlert, resolveAlert } from '../incident/incident.service.js';
 import type { Tx } from '../incident/timeline.js';

@@ -9,7 +9,8 @@ import type { Database } from '../storage/schema.js';
 import type { Schedule } from '../schedule/schedule.js';
 import { renderFinal } from '../schedule/on-call.js';
 import { allSchedules, overridesBetween } from '../schedule/schedule.store.js';
-import { acknowledgementsBetween, incidentsWithCriticalAlerts, statusLogEntries } from '../incident/incident.store.js';
+import { incidentsWithCriticalAlerts } from '../incident/alert.store.js';
+import { acknowledgementsBetween, statusLogEntries } from '../incident/log-entry.store.js';
 import { responsesFromTimeline, type ResponseSpan, type StatusEntry, type WorkShift } from './ledger.js';
 import { intenseAmong } from './shift.store.js';
 

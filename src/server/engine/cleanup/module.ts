@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/schema.js';
-import { deleteChangeEventsBefore } from '../../incident/incident.store.js';
+import { deleteChangeEventsBefore } from '../../incident/log-entry.store.js';
 import { deleteExpiredBefore } from '../../notify/action-token.store.js';
 import { deleteLinkCodesBefore } from '../../notify/telegram.store.js';
 import { deleteFinishedBefore } from '../../notify/outbox.store.js';

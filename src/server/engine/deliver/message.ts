@@ -10,7 +10,8 @@ import type { Message } from '../../notify/channel.js';
 import { actionChannel, composeMessage, incidentView, wantsActionLinks, withActionLinks } from '../../notify/message.js';
 import { createActionToken } from '../../notify/action-token.js';
 import { confirmLinkFor } from '../../notify/test-page.service.js';
-import { getLogEntry, incidentsForMessage } from '../../incident/incident.store.js';
+import { incidentsForMessage } from '../../incident/incident.store.js';
+import { getLogEntry } from '../../incident/log-entry.store.js';
 import { getOrganization, getUsers } from '../../org/org.store.js';
 import { localeFor } from '../../lib/i18n/translate.js';
 

@@ -11,7 +11,7 @@ import { getUsers, listAdmins } from '../../org/org.store.js';
 import { contactPlans, lastResortMethods, queuePages, type PageOrder } from '../../notify/notify.service.js';
 import { planLastResort, type Person, type TimelineEntry } from '../../escalation/step.js';
 import { CHANNEL_OF, preferWorkingMethods } from '../../notify/plan.js';
-import { openAlertsOfIntegration } from '../../incident/incident.store.js';
+import { openAlertsOfIntegration } from '../../incident/alert.store.js';
 import { failingChannelOf, SELF_CHECK_INTEGRATION } from '../self-check/checks.js';
 import { say, type Wording } from '../../lib/i18n/translate.js';
 

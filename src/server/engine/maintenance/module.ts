@@ -23,7 +23,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, MaintenanceWindowTable } from '../../storage/schema.js';
 import { appendLog, type Tx } from '../../incident/timeline.js';
-import { closeSuppressedAlerts } from '../../incident/incident.store.js';
+import { closeSuppressedAlerts } from '../../incident/alert.store.js';
 import { isoIn, planTransition, windowTimes, type TransitionPlan } from '../../maintenance/maintenance.js';
 import { claimDueWindows, servicesOfWindows, updateWindow } from '../../maintenance/maintenance.store.js';
 import { HEARTBEAT_DEDUP_KEY } from '../../ingest/heartbeat.js';

@@ -28,7 +28,7 @@ import type { StorageHealth } from '../../storage/health.js';
 import { lockOrganization } from '../../storage/dialect.js';
 import { listOrganizations } from '../../org/org.store.js';
 import { channelOutcomesSince, unsentOlderThan } from '../../notify/outbox.store.js';
-import { openAlertsOfIntegration } from '../../incident/incident.store.js';
+import { openAlertsOfIntegration } from '../../incident/alert.store.js';
 import { resolveAlert } from '../../incident/incident.service.js';
 import { triggerAlert } from '../../incident/trigger.service.js';
 import { servicePlan } from '../../incident/alert-plan.js';
