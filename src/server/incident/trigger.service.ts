@@ -82,6 +82,12 @@ export interface IngestBatch {
    * both); cleared with `openIncidents`. Nothing a trigger does changes assignments.
    */
   assignees: Map<string, string[]>;
+  /**
+   * Where the batch reads rows it neither writes nor locks (an incident's escalation policy,
+   * frozen when the incident opens): storage/dialect.ts `readerBeside`, so that on PostgreSQL
+   * the read goes beside the organization's incident number instead of after it.
+   */
+  reader: Kysely<Database> | null;
 }
 
 /** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
@@ -99,8 +105,8 @@ interface QueuedTrigger {
   row: AlertTable;
 }
 
-export function newBatch(shared = false, quietJoins: ReadonlySet<string> = new Set()): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Map(), noticed: new Set(), quietJoins, newlyQuiet: [], assignees: new Map() };
+export function newBatch(shared = false, quietJoins: ReadonlySet<string> = new Set(), reader: Kysely<Database> | null = null): IngestBatch {
+  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Map(), noticed: new Set(), quietJoins, newlyQuiet: [], assignees: new Map(), reader };
 }
 
 /**
@@ -351,9 +357,10 @@ export interface NewIncident {
 
 /** Insert an incident (the caller holds the organization's row lock) with its policy frozen, due to escalate at once (or when its pause ends). */
 export async function insertIncident(tx: Tx, orgId: string, service: AlertInput['service'], f: NewIncident, agent: AgentRef | null, channel: Channel): Promise<IncidentTable> {
-  const number = await nextIncidentNumber(tx.trx, orgId);
   // Freeze the policy now: edits made while the incident is open apply to new incidents only.
-  const policy = service.escalation_policy_id ? await getPolicy(tx.trx, orgId, service.escalation_policy_id) : undefined;
+  // An ingest batch reads it beside its transaction (IngestBatch.reader), while the number is taken.
+  const policyId = service.escalation_policy_id;
+  const [number, policy] = await Promise.all([nextIncidentNumber(tx.trx, orgId), policyId ? getPolicy(tx.batch?.reader ?? tx.trx, orgId, policyId) : undefined]);
   const snapshot = policy ? snapshotOf(policy, tx.now) : null;
   const row: IncidentTable = {
     org_id: orgId,
