@@ -15,6 +15,7 @@ import { queueSubscriptionEvents } from '../notify/notify.service.js';
 import type { AgentRef, Channel } from './incident.js';
 import * as logStore from './log-entry.store.js';
 import type { IngestBatch } from './trigger.service.js';
+import { readerBeside } from '../storage/dialect.js';
 
 export interface Tx {
   trx: Kysely<Database>;
@@ -22,6 +23,17 @@ export interface Tx {
   changes: IncidentChange[];
   /** Set by ingest when several events share one transaction (trigger.service.ts). */
   batch?: IngestBatch;
+  /** The database the transaction belongs to, where a caller lets reads go beside it (`readBeside`). */
+  db?: Kysely<Database>;
+}
+
+/**
+ * Where this transaction reads rows it neither wrote nor locks: beside it on PostgreSQL when
+ * the caller gave its database and the pool has room (storage/dialect.ts `readerBeside`),
+ * otherwise in it. Asked at each read, so the pool's room is judged when the read is made.
+ */
+export function readBeside(tx: Tx): Kysely<Database> {
+  return tx.db ? readerBeside(tx.db, tx.trx) : tx.trx;
 }
 
 /**
@@ -49,9 +61,13 @@ export async function appendLog(tx: Tx, orgId: string, serviceId: string, incide
     tx.batch.pendingLogs.push(row);
     return id;
   }
-  await logStore.insertLogEntry(tx.trx, row);
-  // Webhook subscriptions hear of it in the same transaction: a committed change is never missing its webhook.
-  if (eventType && incidentId) await queueSubscriptionEvents(tx.trx, tx.now, { orgId, serviceId, incidentId, logEntryId: id, eventType });
+  if (!eventType || !incidentId) {
+    await logStore.insertLogEntry(tx.trx, row);
+    return id;
+  }
+  // Webhook subscriptions hear of it in the same transaction: a committed change is never missing
+  // its webhook. Which subscriptions there are is read beside the entry's insert where it can be.
+  await Promise.all([logStore.insertLogEntry(tx.trx, row), queueSubscriptionEvents(tx.trx, tx.now, { orgId, serviceId, incidentId, logEntryId: id, eventType }, readBeside(tx))]);
   return id;
 }
 

@@ -31,7 +31,7 @@ import type { AlertPlan, RuleMatch } from './alert-plan.js';
 import * as store from './incident.store.js';
 import * as alertStore from './alert.store.js';
 import * as logStore from './log-entry.store.js';
-import { appendLog, channelName, type Tx } from './timeline.js';
+import { appendLog, channelName, readBeside, type Tx } from './timeline.js';
 import { say, word, type Wording } from '../lib/i18n/translate.js';
 
 /** A joined alert is told to the assignees at most once per incident in this long; later ones in the next notice. */
@@ -82,12 +82,6 @@ export interface IngestBatch {
    * both); cleared with `openIncidents`. Nothing a trigger does changes assignments.
    */
   assignees: Map<string, string[]>;
-  /**
-   * Where the batch reads rows it neither writes nor locks (an incident's escalation policy,
-   * frozen when the incident opens): storage/dialect.ts `readerBeside`, so that on PostgreSQL
-   * the read goes beside the organization's incident number instead of after it.
-   */
-  reader: Kysely<Database> | null;
 }
 
 /** Thrown inside a shared batch that needs the organization's exclusive lock: roll back, run again exclusively. */
@@ -105,8 +99,8 @@ interface QueuedTrigger {
   row: AlertTable;
 }
 
-export function newBatch(shared = false, quietJoins: ReadonlySet<string> = new Set(), reader: Kysely<Database> | null = null): IngestBatch {
-  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Map(), noticed: new Set(), quietJoins, newlyQuiet: [], assignees: new Map(), reader };
+export function newBatch(shared = false, quietJoins: ReadonlySet<string> = new Set()): IngestBatch {
+  return { openIncidents: new Map(), queued: [], pendingLogs: [], shared, noOpenIncident: new Map(), noticed: new Set(), quietJoins, newlyQuiet: [], assignees: new Map() };
 }
 
 /**
@@ -358,9 +352,9 @@ export interface NewIncident {
 /** Insert an incident (the caller holds the organization's row lock) with its policy frozen, due to escalate at once (or when its pause ends). */
 export async function insertIncident(tx: Tx, orgId: string, service: AlertInput['service'], f: NewIncident, agent: AgentRef | null, channel: Channel): Promise<IncidentTable> {
   // Freeze the policy now: edits made while the incident is open apply to new incidents only.
-  // An ingest batch reads it beside its transaction (IngestBatch.reader), while the number is taken.
+  // Read beside the transaction where it can be (timeline.ts readBeside), while the number is taken.
   const policyId = service.escalation_policy_id;
-  const [number, policy] = await Promise.all([nextIncidentNumber(tx.trx, orgId), policyId ? getPolicy(tx.batch?.reader ?? tx.trx, orgId, policyId) : undefined]);
+  const [number, policy] = await Promise.all([nextIncidentNumber(tx.trx, orgId), policyId ? getPolicy(readBeside(tx), orgId, policyId) : undefined]);
   const snapshot = policy ? snapshotOf(policy, tx.now) : null;
   const row: IncidentTable = {
     org_id: orgId,

@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { IncidentChange } from '../lib/bus.js';
 import { newId } from '../lib/ids.js';
-import { hasRowLocks, isRetryableTxError, lockOrganization, readerBeside } from '../storage/dialect.js';
+import { hasRowLocks, isRetryableTxError, lockOrganization } from '../storage/dialect.js';
 import type { Database, ServiceTable } from '../storage/schema.js';
 import { insertChangeEvent } from '../incident/log-entry.store.js';
 import type { AgentRef } from '../incident/incident.js';
@@ -106,7 +106,7 @@ export class IngestBatchRunner implements BatchWriter {
       // taken in opposite orders) queue on that row lock instead: a deadlock would cost
       // deadlock_timeout (1 s) before the retry, right in an alert storm.
       for (const orgId of [...new Set(jobs.map((j) => j.target.integration.org_id))].sort()) await lockOrganization(trx, orgId, shared ? 'shared' : 'exclusive');
-      const batch = newBatch(shared, this.joinNotices.quiet, readerBeside<Database>(this.db, trx));
+      const batch = newBatch(shared, this.joinNotices.quiet);
       // The rules stage reads each path's version in the batch's transaction: an edit is seen by the next batch, on every node.
       // Those versions and the maintenance windows are read together, one statement per organization with triggers.
       const context = await serviceContextOf(trx, jobs);
@@ -128,7 +128,7 @@ export class IngestBatchRunner implements BatchWriter {
       for (const job of jobs) if (job.forward && job.target.integration.forward_url) await queueForward(trx, now, job.target.integration.org_id, job.target.integration.id, job.forward);
       const maintenance = await maintenanceOf(trx, staged, context);
       for (const job of staged) {
-        const tx: Tx = { trx, now, changes: [], batch };
+        const tx: Tx = { trx, now, changes: [], batch, db: this.db };
         perJob.push(tx.changes);
         if (job.kind === 'dropped') continue;
         if (job.kind === 'trigger' && (await this.queue(tx, job, maintenance))) continue;

@@ -183,8 +183,8 @@ export async function queueJoinNotices(
  * A webhook event for each active subscription that listens to `eventType` on this service:
  * one row per subscription and timeline entry.
  */
-export async function queueSubscriptionEvents(db: Db, now: number, e: { orgId: string; serviceId: string; incidentId: string; logEntryId: string; eventType: IncidentEventType }): Promise<void> {
-  for (const s of await activeSubscriptions(db, e.orgId)) {
+export async function queueSubscriptionEvents(db: Db, now: number, e: { orgId: string; serviceId: string; incidentId: string; logEntryId: string; eventType: IncidentEventType }, read: Db = db): Promise<void> {
+  for (const s of await activeSubscriptions(read, e.orgId)) {
     if (s.filter_type === 'service_reference' && s.filter_id !== e.serviceId) continue;
     if (!(JSON.parse(s.events) as string[]).includes(e.eventType)) continue;
     await queue(db, now, {

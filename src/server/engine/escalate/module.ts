@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, IncidentTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import type { Tx } from '../../incident/timeline.js';
+import { readBeside, type Tx } from '../../incident/timeline.js';
 import { claimDueSteps, setAssignments, setEscalationPosition } from '../../incident/incident.store.js';
 import { planStep, stepKeyOf } from '../../escalation/step.js';
 import type { PolicySnapshot } from '../../escalation/policy.js';
@@ -26,7 +26,6 @@ import { claimStep } from '../../escalation/step.store.js';
 import type { TargetRegistry } from '../../escalation/targets.js';
 import type { EngineModule } from '../engine.js';
 import { pageOwnersAndAdmins, peopleToPage, sendPages, writeTimeline } from './paging.js';
-import { readerBeside } from '../../storage/dialect.js';
 
 const BATCH = 50;
 /** A step firing this long after its due time is logged (a stepped clock, a stopped engine, a database outage). */
@@ -48,7 +47,7 @@ export class EscalateModule implements EngineModule {
     const fired = await this.db.transaction().execute(async (trx) => {
       let n = 0;
       const due = await claimDueSteps(trx, now, BATCH, { commitWithoutFlush: true });
-      for (const inc of due) if (await this.fire({ trx, now, changes }, inc)) n++;
+      for (const inc of due) if (await this.fire({ trx, now, changes, db: this.db }, inc)) n++;
       return n;
     });
     this.publish(changes);
@@ -69,7 +68,7 @@ export class EscalateModule implements EngineModule {
     if (lateMs >= LATE_MS) this.log.warn({ orgId: inc.org_id, incidentId: inc.id, level: pos.level, loop: pos.loop, lateMs, dueAt: new Date(inc.next_step_at!).toISOString() }, `escalation step fired ${Math.round(lateMs / 1000)} s late`);
     const rule = snapshot?.rules[pos.level];
     const resolution = rule ? await this.targets.resolve(trx, { orgId: inc.org_id, now, incidentId: inc.id }, rule.targets) : undefined;
-    const { people, avoided } = resolution ? await peopleToPage(readerBeside(this.db, trx), inc, resolution.users.map((u) => u.userId), inc.urgency) : { people: new Map(), avoided: [] };
+    const { people, avoided } = resolution ? await peopleToPage(readBeside(tx), inc, resolution.users.map((u) => u.userId), inc.urgency) : { people: new Map(), avoided: [] };
     const plan = planStep({ incident: inc, snapshot, now, ...(resolution ? { resolution } : {}), people });
 
     await sendPages(tx, inc, plan.stepKey, plan.pages);

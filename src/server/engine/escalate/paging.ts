@@ -22,8 +22,8 @@ export const SYSTEM = { type: 'auto' as const };
  * the built-in "Vigil health" service, channels an open self-check finds failing are left out
  * of each person's plan while another method works (notify/plan.ts planAvoiding), and the
  * timeline entry returned says who was not paged through which channel. The four reads
- * (people, failing channels, methods, rules) go at once: give `db` as
- * storage/dialect.ts `readerBeside` gives it, so that on PostgreSQL they do not wait on each
+ * (people, failing channels, methods, rules) go at once: give `db` as incident/timeline.ts
+ * `readBeside` gives it, so that on PostgreSQL they do not wait on each
  * other on the transaction's connection.
  */
 export async function peopleToPage(db: Kysely<Database>, inc: PagedIncident, userIds: readonly string[], urgency: 'high' | 'low'): Promise<{ people: Map<string, Person>; avoided: TimelineEntry[] }> {

@@ -11,7 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, VolunteerPageTable } from '../../storage/schema.js';
 import type { IncidentChange } from '../../lib/bus.js';
-import type { Tx } from '../../incident/timeline.js';
+import { readBeside, type Tx } from '../../incident/timeline.js';
 import { lockIncident, setAssignments, setNextStepAt } from '../../incident/incident.store.js';
 import { planPages } from '../../escalation/step.js';
 import { claimDueFollowUps } from '../../volunteer/volunteer.store.js';
@@ -19,7 +19,6 @@ import { nextRoundRobin, recordHandOver } from '../../volunteer/pool.service.js'
 import type { EngineModule } from '../engine.js';
 import { peopleToPage, sendPages, writeTimeline } from '../escalate/paging.js';
 import { say } from '../../lib/i18n/translate.js';
-import { readerBeside } from '../../storage/dialect.js';
 
 const BATCH = 50;
 
@@ -34,7 +33,7 @@ export class RoundRobinModule implements EngineModule {
     const changes: IncidentChange[] = [];
     const acted = await this.db.transaction().execute(async (trx) => {
       let n = 0;
-      for (const page of await claimDueFollowUps(trx, now, BATCH)) if (await this.handOver({ trx, now, changes }, page)) n++;
+      for (const page of await claimDueFollowUps(trx, now, BATCH)) if (await this.handOver({ trx, now, changes, db: this.db }, page)) n++;
       return n;
     });
     this.publish(changes);
@@ -50,7 +49,7 @@ export class RoundRobinModule implements EngineModule {
     const { pool } = next;
     const head = say('timeline.roundRobin.head', { pool: pool.name, previous: next.previousName, minutes: pool.round_robin_timeout_minutes });
 
-    const { people, avoided } = await peopleToPage(readerBeside(this.db, trx), inc, next.users.map((u) => u.userId), inc.urgency);
+    const { people, avoided } = await peopleToPage(readBeside(tx), inc, next.users.map((u) => u.userId), inc.urgency);
     const paged = planPages(next.users.map((u) => u.userId), people);
     await sendPages(tx, inc, page.step_key, paged.pages);
     if (paged.pages.length) await writeTimeline(tx, inc, avoided);
