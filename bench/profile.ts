@@ -72,8 +72,7 @@ async function main(): Promise<void> {
     await vigil.stop(15_000);
     if (countStatements) {
       const c = countPages(fs.readFileSync(traceFile, 'utf8'));
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-      process.stdout.write(`per page (median of ${c.pages}): ${median(c.statements)} statements in ${median(c.waits)} serial waits (min ${Math.min(...c.waits)}, max ${Math.max(...c.waits)})\n`);
+      process.stdout.write(`per page (median of ${c.pages}): ${percentile(c.statements, 50)} statements in ${percentile(c.waits, 50)} serial waits (min ${Math.min(...c.waits)}, max ${Math.max(...c.waits)})\n`);
     }
     const file = path.join(profDir, name);
     if (profile) process.stdout.write(`${path.relative(REPO, file)}\n${summarize(JSON.parse(fs.readFileSync(file, 'utf8')), 30)}\n`);

@@ -27,9 +27,10 @@ import { IDLE_MS, SHIPPED_ENV, benchStartup } from './startup.js';
 import { alertmanagerBinary, startAlertmanager } from './lib/alertmanager.js';
 import { amAlertBody, eventBody, load, percentile, sendProbes, type LoadResult } from './lib/load.js';
 import { BENCH_DIST, REPO, freePort, memoryOf, sleep, spawnChild, waitReady, type Child } from './lib/proc.js';
-import { armTimers, countOpenAlerts, createBenchDb, postgresReachable, postgresRoundTripMs, seedFixture, seedOpenAlerts, seedOpenIncidents, tempRoot, timerLateness, type BenchDb, type Fixture } from './lib/seed.js';
+import { armTimers, countOpenAlerts, createBenchDb, PG_ADMIN_URL, postgresReachable, seedFixture, seedOpenAlerts, seedOpenIncidents, tempRoot, timerLateness, type BenchDb, type Fixture } from './lib/seed.js';
 import type { DialectName } from '../src/server/storage/dialect.js';
 import { sql } from 'kysely';
+import pg from 'pg';
 
 const { values: argv } = parseArgs({
   options: {
@@ -592,6 +593,31 @@ async function syncedCommitMs(dir: string): Promise<number> {
     return stat(times)!.median;
   } finally {
     conn.close();
+  }
+}
+
+/**
+ * How long one PostgreSQL round trip takes on this machine (`SELECT 1` over TCP to the bench's
+ * server, median of 1,000 after 100 to warm up), or null when it is not reachable: with the
+ * synced SQLite commit, the floor under the PostgreSQL figures. A page on PostgreSQL waits for
+ * about 23 statements one after another (docs/benchmarks.md), so this figure, more than the
+ * code, says what its trigger → webhook time can be on a given machine.
+ */
+async function postgresRoundTripMs(): Promise<number | null> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await c.connect();
+    const times: number[] = [];
+    for (let i = 0; i < 1_100; i++) {
+      const t0 = performance.now();
+      await c.query('SELECT 1');
+      if (i >= 100) times.push(performance.now() - t0);
+    }
+    return stat(times)!.median;
+  } catch {
+    return null;
+  } finally {
+    await c.end().catch(() => {});
   }
 }
 

@@ -56,31 +56,6 @@ export async function postgresReachable(): Promise<boolean> {
 }
 
 /**
- * How long one PostgreSQL round trip takes on this machine (`SELECT 1` over TCP to the bench's
- * server, median of 1,000 after 100 to warm up), or null when it is not reachable: with the
- * synced SQLite commit, the floor under the PostgreSQL figures. A page on PostgreSQL waits for
- * about 26 statements one after another (docs/benchmarks.md), so this figure, more than the
- * code, says what its trigger → webhook time can be on a given machine.
- */
-export async function postgresRoundTripMs(): Promise<number | null> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await c.connect();
-    const times: number[] = [];
-    for (let i = 0; i < 1_100; i++) {
-      const t0 = performance.now();
-      await c.query('SELECT 1');
-      if (i >= 100) times.push(performance.now() - t0);
-    }
-    return times.sort((a, b) => a - b)[times.length >> 1]!;
-  } catch {
-    return null;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-/**
  * Migrations run through the CLI that serves (`node dist/cli/main.js migrate`), so
  * the schema is exactly the one the Vigil children expect.
  */

@@ -1,5 +1,5 @@
 /**
- * storage/dialect.ts `readerBeside`: where a transaction's reads of rows it has not written
+ * storage/reader-beside.ts `readerBeside`: where a transaction's reads of rows it has not written
  * go. On PostgreSQL, beside the transaction on another pooled connection while the pool has
  * room (so the escalate module's four reads of who to page and how go at once), and in the
  * transaction when it has none: a pool of one, or every connection taken.
@@ -10,7 +10,8 @@
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, PG_URL, createTestDb, type TestDb } from '../harness.js';
-import { openDatabase, readerBeside, type DbHandle } from '../../src/server/storage/dialect.js';
+import { openDatabase, type DbHandle } from '../../src/server/storage/dialect.js';
+import { readerBeside } from '../../src/server/storage/reader-beside.js';
 import type { Database } from '../../src/server/storage/schema.js';
 
 const backend = async (db: Kysely<Database>) => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0]!.pid;

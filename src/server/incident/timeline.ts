@@ -15,7 +15,7 @@ import { queueSubscriptionEvents } from '../notify/notify.service.js';
 import type { AgentRef, Channel } from './incident.js';
 import * as logStore from './log-entry.store.js';
 import type { IngestBatch } from './trigger.service.js';
-import { readerBeside } from '../storage/dialect.js';
+import { readerBeside } from '../storage/reader-beside.js';
 
 export interface Tx {
   trx: Kysely<Database>;
@@ -29,7 +29,7 @@ export interface Tx {
 
 /**
  * Where this transaction reads rows it neither wrote nor locks: beside it on PostgreSQL when
- * the caller gave its database and the pool has room (storage/dialect.ts `readerBeside`),
+ * the caller gave its database and the pool has room (storage/reader-beside.ts `readerBeside`),
  * otherwise in it. Asked at each read, so the pool's room is judged when the read is made.
  */
 export function readBeside(tx: Tx): Kysely<Database> {

@@ -60,13 +60,13 @@ export interface IngestBatch {
    */
   shared: boolean;
   /**
-   * Groups this (exclusive) batch found without an accepting incident: the trigger that opens
-   * one need not look again. With them, the group's incident whose window has closed as that
-   * look read it (an empty list when it read none), or null when the look did not read (a
-   * batch's own incident): then the trigger reads it. The batch holds its organization FOR
-   * UPDATE and the incident read FOR KEY SHARE from the look on, so neither can change before.
+   * Groups this (exclusive) batch found without an accepting incident, each with the group's
+   * incident whose window has closed (none when the group had no incident): the trigger that
+   * opens one need not look again, and closes that one's group. The batch holds its
+   * organization FOR UPDATE and the incident FOR KEY SHARE from the look on, so neither can
+   * change before.
    */
-  noOpenIncident: Map<string, readonly IncidentTable[] | null>;
+  noOpenIncident: Map<string, readonly IncidentTable[]>;
   /** Join notices this batch already queued (incident and notice window). */
   noticed: Set<string>;
   /**
@@ -161,8 +161,7 @@ export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
   const target = groupTarget(a.plan.grouping, a);
   if (!target || target.prefix) return false;
   const slot = groupSlot(a.service.id, target.key);
-  const cached = b.openIncidents.get(slot);
-  let incident = cached;
+  let incident = b.openIncidents.get(slot);
   if (!incident) {
     const found = await store.findAcceptingIncidentAssigned(tx.trx, a.orgId, a.service.id, target.key);
     if (found) b.assignees.set(found.incident.id, found.assignees);
@@ -170,7 +169,7 @@ export async function queueTrigger(tx: Tx, a: AlertInput): Promise<boolean> {
   }
   if (incident && !accepting(incident, tx.now)) {
     if (b.shared) throw new NeedsExclusiveLock('an incident must be opened');
-    b.noOpenIncident.set(slot, cached ? null : [incident]);
+    b.noOpenIncident.set(slot, [incident]);
     return false;
   }
   if (!incident && b.shared) throw new NeedsExclusiveLock('an incident must be opened');
@@ -252,16 +251,16 @@ export async function triggerAlert(tx: Tx, a: AlertInput): Promise<TriggerOutcom
   const target = groupTarget(a.plan.grouping, a);
   const slot = target && !target.prefix ? groupSlot(a.service.id, target.key) : null;
   // An exclusive ingest batch holds the organization's lock and has just looked: no need to look twice more.
-  const looked = slot !== null && tx.batch !== undefined && !tx.batch.shared && tx.batch.noOpenIncident.has(slot);
-  const closed: readonly IncidentTable[] | null = looked ? (tx.batch!.noOpenIncident.get(slot) ?? null) : null;
-  if (looked) tx.batch!.noOpenIncident.delete(slot);
+  const closed = slot !== null && tx.batch !== undefined && !tx.batch.shared ? tx.batch.noOpenIncident.get(slot) : undefined;
+  const looked = closed !== undefined;
+  if (looked) tx.batch!.noOpenIncident.delete(slot!);
   let incident = target && !looked ? (await joinable(tx, a, target)).join : null;
   let created = false;
   if (!incident) {
     if (tx.batch?.shared) throw new NeedsExclusiveLock('an incident must be opened');
     if (!looked) await lockOrganization(tx.trx, a.orgId);
     if (target) {
-      const found = looked ? { join: null, expired: closed ?? (await acceptingIncidents(tx, a, target)).filter((i) => !accepting(i, tx.now)) } : await joinable(tx, a, target);
+      const found = looked ? { join: null, expired: closed } : await joinable(tx, a, target);
       incident = found.join;
       // A group whose window has closed takes no more alerts: the next one opens a new incident.
       for (const old of found.expired) await store.updateIncident(tx.trx, a.orgId, old.id, { open_group: null, updated_at: tx.now });

@@ -14,6 +14,7 @@ import { lazyRequire } from '../lib/lazy-require.js';
 import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Dialect, type RawBuilder, type TableMetadata } from 'kysely';
 import type { Database } from './schema.js';
 import { WalSync } from './wal-sync.js';
+import { registerPool } from './reader-beside.js';
 import { nameOnPostgres, namingClient } from './named-statements.js';
 import { WalCheckpointer, type CheckpointerOptions } from './wal-checkpointer.js';
 import { StorageHealth, watchedDialect } from './health.js';
@@ -115,7 +116,7 @@ export function openDatabase(opts: OpenOptions): DbHandle {
     pool.on('connect', (client) => client.on('error', () => {}));
     const health = new StorageHealth();
     const db = new Kysely<Database>({ dialect: watchedDialect(inCurrentSchema(new PostgresDialect({ pool })), health, storageFailure) });
-    pools.set(db, pool);
+    registerPool(db, pool);
     const url = opts.postgresUrl;
     const schemaArgs = opts.pgSchema ? [`--schema=${opts.pgSchema}`] : [];
     return {
@@ -239,28 +240,6 @@ function withStatementCache(conn: SQLite.Database, wal: WalSync | null, max = 1_
  */
 export function dialectOf(db: Kysely<any>): DialectName {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
-}
-
-/** The connection pool of each PostgreSQL database opened here (readerBeside asks it for room). */
-const pools = new WeakMap<Kysely<any>, pg.Pool>();
-
-/**
- * Where a transaction may read rows that it neither wrote nor locks, so that several such
- * reads go at once: beside it, on other connections of the pool, on PostgreSQL, where the
- * transaction's own connection answers one statement after another (READ COMMITTED: a
- * statement sees what had committed when it began, on any connection, so the rows are the
- * same); in the transaction on SQLite, whose one connection the transaction holds (a read on
- * `db` would wait for the transaction to end). Also in the transaction when the pool has no
- * connection free and none to open, or others already wait for one: a transaction holding
- * its connection must not wait on the pool for another (a pool of one would never give it,
- * and an exhausted pool would hold paging back behind whatever exhausted it). Only for reads
- * of rows the transaction has not written, and not for reads that must lock.
- */
-export function readerBeside<D>(db: Kysely<D>, trx: Kysely<D>): Kysely<D> {
-  const pool = pools.get(db);
-  if (!pool) return trx;
-  const room = pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10);
-  return room && pool.waitingCount === 0 ? db : trx;
 }
 
 /** PostgreSQL's row-lock strengths (weakest last). */
